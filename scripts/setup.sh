@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Sets up a fresh machine (Node 20 + apt) for the workspace: the system libraries that
+# WebGPU-on-CPU needs (Mesa's EGL and llvmpipe for Dawn's OpenGL ES backend), pnpm, the
+# dependencies, and a build of every package. Safe to run again: it skips what is there.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PNPM_VERSION=10.34.9
+log() { printf '[setup] %s\n' "$*" >&2; }
+
+missing=()
+for pkg in libegl-dev libegl-mesa0 libgl1-mesa-dri; do
+  dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  log "installing system packages for WebGPU on the CPU: ${missing[*]}"
+  sudo_cmd=""
+  if [ "$(id -u)" -ne 0 ]; then sudo_cmd="sudo"; fi
+  $sudo_cmd apt-get update -qq >/dev/null
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if ! command -v pnpm >/dev/null 2>&1 || [ "$(pnpm --version 2>/dev/null)" != "$PNPM_VERSION" ]; then
+  log "installing pnpm@$PNPM_VERSION"
+  npm install -g "pnpm@$PNPM_VERSION" >/dev/null
+fi
+
+export TURBO_TELEMETRY_DISABLED=1
+if [ "${CI:-}" = "true" ]; then
+  pnpm install --frozen-lockfile --reporter=silent
+else
+  pnpm install --reporter=silent
+fi
+log "building packages"
+pnpm exec turbo run build --output-logs=errors-only >&2

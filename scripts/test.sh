@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Sets everything up, runs every package's tests and ends with one line:
+# `N passed, N failed, N skipped`, summed over all packages. Exits non-zero when a test
+# failed, a package's test run crashed, or no test ran.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh || { echo "setup failed"; echo "0 passed, 1 failed"; exit 1; }
+
+export EGL_PLATFORM=surfaceless
+export TURBO_TELEMETRY_DISABLED=1
+find packages apps tooling -maxdepth 2 -name .vitest-results.json -delete 2>/dev/null
+pnpm exec turbo run test --concurrency=1 --output-logs=full "$@"
+turbo_status=$?
+node scripts/summarise-tests.mjs "$turbo_status"
