@@ -1,0 +1,167 @@
+import type { NeuronModel, PostsynapticModel, WeightUpdateModel } from "./types";
+
+/**
+ * Leaky integrate-and-fire neuron, integrated exactly over each step:
+ *
+ *   V(t) = Vrest + Rm (Isyn + Ioffset) + (V(t-1) - Vrest - Rm (Isyn + Ioffset)) exp(-dt / TauM)
+ *
+ * with Rm = TauM / C (MOhm). A spike when V >= Vthresh outside the refractory period, then
+ * V = Vreset and the neuron stays refractory (V clamped) for TauRefrac ms.
+ * Units: V in mV, Isyn in nA, C in nF, times in ms.
+ */
+export const LIF: NeuronModel = {
+  kind: "neuron",
+  name: "LIF",
+  params: {
+    C: { default: 1, doc: "membrane capacitance, nF" },
+    TauM: { default: 20, doc: "membrane time constant, ms" },
+    Vrest: { default: -70, doc: "resting potential, mV" },
+    Vreset: { default: -70, doc: "reset potential, mV" },
+    Vthresh: { default: -50, doc: "spike threshold, mV" },
+    Ioffset: { default: 0, doc: "constant input current, nA" },
+    TauRefrac: { default: 2, doc: "refractory period, ms" },
+  },
+  derivedParams: {
+    ExpTC: { compute: (p, dt) => Math.exp(-dt / p.TauM!), doc: "exp(-dt / TauM)" },
+    Rmembrane: { compute: (p) => p.TauM! / p.C!, doc: "membrane resistance, MOhm" },
+  },
+  vars: {
+    V: { init: -70, doc: "membrane potential, mV" },
+    RefracTime: { init: 0, doc: "refractory time left, ms" },
+  },
+  sim: `
+if (RefracTime <= 0.0) {
+  let Vinf = Vrest + Rmembrane * (Isyn + Ioffset);
+  V = Vinf + (V - Vinf) * ExpTC;
+} else {
+  RefracTime -= dt;
+}`,
+  threshold: "RefracTime <= 0.0 && V >= Vthresh",
+  reset: `
+V = Vreset;
+RefracTime = TauRefrac;`,
+};
+
+/**
+ * Adaptive LIF neuron in the discrete-time form of e-prop (Bellec et al. 2020), see
+ * spec/eprop.md section 1. Dimensionless voltage; each step:
+ *
+ *   A(t) = Rho A(t-1) + Z(t-1)                        (Rho = exp(-dt / TauAdap))
+ *   V(t) = Alpha V(t-1) + Isyn - Vthresh Z(t-1)        (Alpha = exp(-dt / TauM); reset by subtraction, one step later)
+ *   spike Z(t) = 1 when V(t) > Vthresh + Beta A(t), and not refractory
+ *
+ * After a spike the neuron cannot spike for TauRefrac ms (V keeps integrating). With Beta = 0
+ * this is the LIF neuron of e-prop.
+ */
+export const ALIF: NeuronModel = {
+  kind: "neuron",
+  name: "ALIF",
+  params: {
+    TauM: { default: 20, doc: "membrane time constant, ms" },
+    TauAdap: { default: 2000, doc: "threshold adaptation time constant, ms" },
+    Vthresh: { default: 0.6, doc: "baseline threshold (dimensionless)" },
+    Beta: { default: 0.0174, doc: "adaptation strength (dimensionless)" },
+    TauRefrac: { default: 5, doc: "refractory period, ms" },
+  },
+  derivedParams: {
+    Alpha: { compute: (p, dt) => Math.exp(-dt / p.TauM!), doc: "exp(-dt / TauM)" },
+    Rho: { compute: (p, dt) => Math.exp(-dt / p.TauAdap!), doc: "exp(-dt / TauAdap)" },
+  },
+  vars: {
+    V: { doc: "membrane potential (dimensionless)" },
+    A: { doc: "threshold adaptation (dimensionless)" },
+    Z: { doc: "1 in the step after a spike, else 0" },
+    RefracTime: { doc: "refractory time left, ms" },
+  },
+  sim: `
+A = Rho * A + Z;
+V = Alpha * V + Isyn - Vthresh * Z;
+Z = 0.0;
+if (RefracTime > 0.0) {
+  RefracTime -= dt;
+}`,
+  threshold: "RefracTime <= 0.0 && V > Vthresh + Beta * A",
+  reset: `
+Z = 1.0;
+RefracTime = TauRefrac;`,
+};
+
+/**
+ * Leaky-integrator readout (no spikes), bias inside the leak:
+ *   Y(t) = Kappa Y(t-1) + Isyn + Bias,   Kappa = exp(-dt / TauOut).
+ */
+export const LeakyIntegrator: NeuronModel = {
+  kind: "neuron",
+  name: "LeakyIntegrator",
+  params: {
+    TauOut: { default: 20, doc: "output time constant, ms" },
+    Bias: { default: 0, doc: "constant input added every step" },
+  },
+  derivedParams: {
+    Kappa: { compute: (p, dt) => Math.exp(-dt / p.TauOut!), doc: "exp(-dt / TauOut)" },
+  },
+  vars: { Y: { doc: "readout value" } },
+  sim: "Y = Kappa * Y + Isyn + Bias;",
+};
+
+/** Emits the spikes given per batch element by `Runtime.setSpikeEvents`. */
+export const SpikeSourceArray: NeuronModel = {
+  kind: "neuron",
+  name: "SpikeSourceArray",
+  source: "spikeSourceArray",
+};
+
+/** Poisson spike source: a spike in each step with probability Rate dt / 1000 (Rate in Hz, dt in ms). */
+export const Poisson: NeuronModel = {
+  kind: "neuron",
+  name: "Poisson",
+  params: { Rate: { doc: "firing rate, Hz" } },
+  derivedParams: {
+    SpikeProbability: { compute: (p, dt) => (p.Rate! * dt) / 1000, doc: "probability of a spike per step" },
+  },
+  threshold: "uniform() < SpikeProbability",
+};
+
+/** Delta synapses: this step's input goes into Isyn as it is. */
+export const DeltaCurr: PostsynapticModel = {
+  kind: "postsynaptic",
+  name: "DeltaCurr",
+  apply: "Isyn += inSyn;",
+};
+
+/**
+ * Exponential current synapses: X(t) = ExpDecay X(t-1) + inSyn(t), Isyn += X(t), with
+ * ExpDecay = exp(-dt / Tau): each input jumps the current by its weight, which then decays.
+ */
+export const ExpCurr: PostsynapticModel = {
+  kind: "postsynaptic",
+  name: "ExpCurr",
+  params: { Tau: { default: 5, doc: "synaptic time constant, ms" } },
+  derivedParams: {
+    ExpDecay: { compute: (p, dt) => Math.exp(-dt / p.Tau!), doc: "exp(-dt / Tau)" },
+  },
+  vars: { X: { doc: "synaptic current" } },
+  apply: `
+X = ExpDecay * X + inSyn;
+Isyn += X;`,
+};
+
+/** Static synapses: each presynaptic spike adds the weight `g` (shared by the batch) to the target. */
+export const StaticPulse: WeightUpdateModel = {
+  kind: "weightUpdate",
+  name: "StaticPulse",
+  vars: { g: { access: "readOnly", doc: "weight" } },
+  preSpike: "addToPost(g);",
+};
+
+/** The built-in models by name, for networks that name models as strings. */
+export const builtinModels = {
+  LIF,
+  ALIF,
+  LeakyIntegrator,
+  SpikeSourceArray,
+  Poisson,
+  DeltaCurr,
+  ExpCurr,
+  StaticPulse,
+} as const;
