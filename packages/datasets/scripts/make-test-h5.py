@@ -34,7 +34,7 @@ def make_samples():
     rng = np.random.default_rng(20240611)
     times, units = [], []
     # Sample 0: at dt = 1 ms -> step 0: unit 3 (twice, merged); step 1: units 5 and 699; step 10: unit 3.
-    times.append(np.array([0.0, 0.0004, 0.0015, 0.0015, 0.0100]))
+    times.append(np.array([0.0, 0.0004, 0.0015, 0.0015, 0.0105]))
     units.append(np.array([3, 3, 5, 699, 3]))
     for i in range(1, 8):
         n = 0 if i == 5 else int(rng.integers(20, 60))

@@ -24,9 +24,8 @@ async function readMaybeGzip(file: string): Promise<Uint8Array> {
 
 function parseIdx(file: string, bytes: Uint8Array, expectedDims: number): { dims: number[]; data: Uint8Array } {
   const what = expectedDims === 3 ? "an idx3 image file" : "an idx1 label file";
-  if (bytes.length < 4 + 4 * expectedDims) {
-    throw new DatasetFormatError(`${file} is too short (${bytes.length} bytes) to be ${what}.`, { file });
-  }
+  const tooShort = () => new DatasetFormatError(`${file} is too short (${bytes.length} bytes) to be ${what}.`, { file });
+  if (bytes.length < 4) throw tooShort();
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const magic = view.getUint32(0, false);
   const expectedMagic = 0x0800 + expectedDims; // unsigned byte data, N dimensions
@@ -36,6 +35,7 @@ function parseIdx(file: string, bytes: Uint8Array, expectedDims: number): { dims
       { file },
     );
   }
+  if (bytes.length < 4 + 4 * expectedDims) throw tooShort();
   const dims: number[] = [];
   for (let i = 0; i < expectedDims; i++) dims.push(view.getUint32(4 + 4 * i, false));
   const header = 4 + 4 * expectedDims;
