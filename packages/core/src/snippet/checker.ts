@@ -48,7 +48,6 @@ import type { SyntaxBlock, SyntaxExpression, SyntaxStatement } from "./parser";
 import { scan } from "./scanner";
 import type { FailFunction } from "./scanner";
 import { SnippetError } from "./snippet-error";
-import type { SnippetErrorCode } from "./snippet-error";
 import { closestName } from "./suggest";
 
 const SCALAR_TYPES: readonly ScalarType[] = ["float", "int", "uint", "bool"];
@@ -649,4 +648,3 @@ function describeBinding(binding: Binding): string {
   }
 }
 
-export type { SnippetErrorCode };

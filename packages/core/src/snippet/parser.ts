@@ -206,7 +206,7 @@ export class Parser {
     const expression = this.parseExpression();
     const after = this.peek();
     if (after.kind === "punctuator" && after.text === "=") {
-      this.fail("unexpected-token", "only a variable name can be assigned to", expression.position);
+      this.fail("unexpected-token", "only a variable name can be assigned to", token.position);
     }
     this.expectSemicolon("statement");
     return { kind: "expression", position: expression.position, expression };
@@ -280,7 +280,11 @@ export class Parser {
   private parseBody(after: string): SyntaxBlock {
     const token = this.peek();
     if (token.kind === "punctuator" && token.text === "{") return this.parseBlock();
-    if (token.kind === "end" || (token.kind === "punctuator" && token.text === "}")) {
+    if (
+      token.kind === "end" ||
+      (token.kind === "punctuator" && token.text === "}") ||
+      (token.kind === "keyword" && token.text === "else")
+    ) {
       this.fail("unexpected-token", `expected a statement or '{' after '${after}' but found ${describe(token)}`, token.position);
     }
     const statement = this.parseStatement();

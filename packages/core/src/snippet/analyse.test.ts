@@ -1,0 +1,74 @@
+import { describe, expect, it } from "vitest";
+import { analyseSnippet } from "./analyse";
+import { checkSnippet } from "./checker";
+import { expressionOptions, statementOptions } from "./test-helpers";
+
+describe("analyseSnippet", () => {
+  it("lists reads, writes and calls of a weight-update snippet, deduplicated in order", () => {
+    const checked = checkSnippet(
+      [
+        "addToPost(g);",
+        "let d = V_post - V_pre;",
+        "if (uniform() < 0.5) {",
+        "  trace += exp(-d) * g;",
+        "} else {",
+        "  g = g * 0.5 + float(n) + abs(V_post);",
+        "}",
+      ].join("\n"),
+      statementOptions({ extraFunctions: ["addToPost"], context: { model: "STDP", field: "preSpike" } }),
+    );
+    const analysis = analyseSnippet(checked);
+    expect(analysis.reads).toEqual([
+      { kind: "var", name: "g" },
+      { kind: "neuronVarRef", side: "post", name: "V" },
+      { kind: "neuronVarRef", side: "pre", name: "V" },
+      { kind: "preVar", name: "trace" },
+      { kind: "local", name: "d", id: 0 },
+      { kind: "var", name: "n" },
+    ]);
+    expect(analysis.writes).toEqual([
+      { kind: "local", name: "d", id: 0 },
+      { kind: "preVar", name: "trace" },
+      { kind: "var", name: "g" },
+    ]);
+    expect(analysis.calls).toEqual(["addToPost", "uniform", "exp", "abs"]);
+  });
+
+  it("counts a plain assignment target as written but not read", () => {
+    const analysis = analyseSnippet(checkSnippet("V = tau; RefracTime -= dt;", statementOptions()));
+    expect(analysis.reads).toEqual([
+      { kind: "param", name: "tau" },
+      { kind: "var", name: "RefracTime" },
+      { kind: "builtin", name: "dt" },
+    ]);
+    expect(analysis.writes).toEqual([
+      { kind: "var", name: "V" },
+      { kind: "var", name: "RefracTime" },
+    ]);
+    expect(analysis.calls).toEqual([]);
+  });
+
+  it("keeps locals of the same name in different blocks apart", () => {
+    const analysis = analyseSnippet(checkSnippet("{ let a = 1.0; V = a; } { let a = 2.0; V = a; }", statementOptions()));
+    expect(analysis.writes).toEqual([
+      { kind: "local", name: "a", id: 0 },
+      { kind: "var", name: "V" },
+      { kind: "local", name: "a", id: 1 },
+    ]);
+    expect(analysis.reads).toEqual([
+      { kind: "local", name: "a", id: 0 },
+      { kind: "local", name: "a", id: 1 },
+    ]);
+  });
+
+  it("analyses expression snippets", () => {
+    const analysis = analyseSnippet(checkSnippet("V >= tau && normal() > 0.0 || spiked", expressionOptions()));
+    expect(analysis.reads).toEqual([
+      { kind: "var", name: "V" },
+      { kind: "param", name: "tau" },
+      { kind: "var", name: "spiked" },
+    ]);
+    expect(analysis.writes).toEqual([]);
+    expect(analysis.calls).toEqual(["normal"]);
+  });
+});
