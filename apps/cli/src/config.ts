@@ -1,0 +1,265 @@
+/**
+ * The training configuration of `snn train`: its keys (the same as the command-line options,
+ * also in JSON config files), defaults per dataset, the `paper` preset and the order in which
+ * they combine: defaults < preset < config file < command line.
+ */
+import { convertOptionValue, type OptionSpec, type OptionValues } from "./args";
+import { UsageError } from "./errors";
+
+/** Datasets `snn` knows. */
+export const DATASETS = ["smnist", "shd", "ssc", "latency-mnist"] as const;
+export type DatasetName = (typeof DATASETS)[number];
+
+/** Backends `snn` can choose from (`auto`: WebGPU when an adapter exists, else CPU). */
+export const BACKENDS = ["cpu", "webgpu", "auto"] as const;
+export type BackendChoice = (typeof BACKENDS)[number];
+
+/** Hidden neuron types: all LIF, all ALIF, or half and half (an LSNN as in Bellec et al.). */
+export const NEURON_TYPES = ["lif", "alif", "mixed"] as const;
+export type NeuronType = (typeof NEURON_TYPES)[number];
+
+/** Everything a training run needs; the run directory stores it as `config.json`. */
+export interface TrainConfig {
+  dataset: DatasetName;
+  /** Directory (or file) of the dataset's files; absent: the embedded MNIST digits. */
+  data?: string;
+  /** Sequential MNIST encoding: 79 channels (784 steps) or 80 with an answer cue (1588 steps). */
+  encoding: "79" | "80";
+  /** Training and test samples to use (the first ones of each split); absent: all. */
+  trainSamples?: number;
+  testSamples?: number;
+  /** Trial length in steps (crop or pad); absent: the dataset's length. */
+  steps?: number;
+  /** Loss on the last N steps of each trial; 0: the dataset's window (or every step). */
+  lossSteps: number;
+  hidden: number;
+  neuron: NeuronType;
+  feedforward: boolean;
+  feedback: "symmetric" | "random";
+  /** Membrane, adaptation and readout time constants, ms. */
+  tauMem: number;
+  tauAdapt: number;
+  tauOut: number;
+  /** Firing-rate regularisation strength c_reg and target rate (Hz). */
+  regularisation: number;
+  targetRate: number;
+  epochs: number;
+  batchSize: number;
+  dt: number;
+  lr: number;
+  seed: number;
+  backend: BackendChoice;
+  /** Batches per epoch at most (train and test); absent: all. For smoke runs and CI. */
+  maxBatches?: number;
+  /** Test samples drawn in the spike-raster plot. */
+  rasterSamples: number;
+}
+
+/** A configuration key: its option spec (kebab-case name) and its field in `TrainConfig`. */
+interface ConfigKey {
+  readonly option: OptionSpec;
+  readonly field: keyof TrainConfig;
+}
+
+function key(field: keyof TrainConfig, option: OptionSpec): ConfigKey {
+  return { field, option };
+}
+
+/** The options of `snn train` that are configuration keys (also valid in `--config` files). */
+export const CONFIG_KEYS: readonly ConfigKey[] = [
+  key("dataset", { name: "dataset", kind: "choice", choices: DATASETS, description: "Dataset to train on.", defaultText: "smnist" }),
+  key("data", { name: "data", kind: "string", valueName: "PATH", description: "Directory of the dataset files (SHD/SSC: shd_train.h5 and shd_test.h5, or a *_train.h5 file; MNIST: the idx files). Without it, MNIST uses the digits embedded in the `mnist` package." }),
+  key("encoding", { name: "encoding", kind: "choice", choices: ["79", "80"], description: "Sequential MNIST encoding: 79 channels, 1 step per pixel; or 80 channels, 2 steps per pixel and a 20-step answer cue.", defaultText: "79" }),
+  key("trainSamples", { name: "train-samples", kind: "integer", positive: true, valueName: "N", description: "Use only the first N training samples." }),
+  key("testSamples", { name: "test-samples", kind: "integer", positive: true, valueName: "N", description: "Use only the first N test samples." }),
+  key("steps", { name: "steps", kind: "integer", positive: true, valueName: "N", description: "Trial length in steps (longer samples are cropped)." }),
+  key("lossSteps", { name: "loss-steps", kind: "integer", min: 0, valueName: "N", description: "Put the loss on the last N steps of each trial; 0 uses the dataset's answer window, or every step.", defaultText: "0" }),
+  key("hidden", { name: "hidden", kind: "integer", positive: true, valueName: "N", description: "Hidden neurons." }),
+  key("neuron", { name: "neuron", kind: "choice", choices: NEURON_TYPES, description: "Hidden neuron model: LIF, ALIF, or half of each.", defaultText: "alif" }),
+  key("feedforward", { name: "feedforward", kind: "boolean", description: "No recurrent connections (the default is recurrent)." }),
+  key("feedback", { name: "feedback", kind: "choice", choices: ["symmetric", "random"], description: "Learning-signal feedback: readout weights (symmetric e-prop) or fixed random weights.", defaultText: "symmetric" }),
+  key("tauMem", { name: "tau-mem", kind: "number", positive: true, valueName: "MS", description: "Membrane time constant in ms.", defaultText: "20" }),
+  key("tauAdapt", { name: "tau-adapt", kind: "number", positive: true, valueName: "MS", description: "Adaptation time constant in ms (ALIF).", defaultText: "2000" }),
+  key("tauOut", { name: "tau-out", kind: "number", positive: true, valueName: "MS", description: "Readout time constant in ms.", defaultText: "20" }),
+  key("regularisation", { name: "regularisation", kind: "number", min: 0, valueName: "C", description: "Firing-rate regularisation strength c_reg.", defaultText: "0.001" }),
+  key("targetRate", { name: "target-rate", kind: "number", min: 0, valueName: "HZ", description: "Target firing rate of the regularisation in Hz.", defaultText: "10" }),
+  key("epochs", { name: "epochs", kind: "integer", positive: true, valueName: "N", description: "Passes over the training set." }),
+  key("batchSize", { name: "batch-size", kind: "integer", positive: true, valueName: "N", description: "Samples per batch." }),
+  key("dt", { name: "dt", kind: "number", positive: true, valueName: "MS", description: "Simulation step in ms.", defaultText: "1" }),
+  key("lr", { name: "lr", kind: "number", positive: true, valueName: "RATE", description: "Adam learning rate.", defaultText: "0.001" }),
+  key("seed", { name: "seed", kind: "integer", min: 0, valueName: "N", description: "Seed of weights, shuffling and random feedback.", defaultText: "1" }),
+  key("backend", { name: "backend", kind: "choice", choices: BACKENDS, description: "Where to simulate: cpu, webgpu, or auto (WebGPU when an adapter exists).", defaultText: "cpu" }),
+  key("maxBatches", { name: "max-batches", kind: "integer", positive: true, valueName: "N", description: "At most N batches per epoch, train and test (also $SNN_MAX_BATCHES); for smoke tests." }),
+  key("rasterSamples", { name: "raster-samples", kind: "integer", min: 0, valueName: "N", description: "Test samples shown in the spike-raster plot.", defaultText: "3" }),
+];
+
+/** The default configuration of a dataset: the embedded sequential MNIST run sized for ~10 minutes on 2 cores. */
+export function datasetDefaults(dataset: DatasetName): TrainConfig {
+  const common = {
+    encoding: "79" as const,
+    lossSteps: 0,
+    neuron: "alif" as const,
+    feedforward: false,
+    feedback: "symmetric" as const,
+    tauMem: 20,
+    tauAdapt: 2000,
+    tauOut: 20,
+    regularisation: 0.001,
+    targetRate: 10,
+    dt: 1,
+    lr: 0.001,
+    seed: 1,
+    backend: "cpu" as const,
+    rasterSamples: 3,
+  };
+  switch (dataset) {
+    case "smnist":
+      return { ...common, dataset, hidden: 64, epochs: 2, batchSize: 32, trainSamples: 2048, testSamples: 512, lossSteps: 56, lr: 0.005 };
+    case "latency-mnist":
+      return { ...common, dataset, hidden: 128, epochs: 3, batchSize: 64, trainSamples: 8004, testSamples: 1996, lr: 0.005 };
+    case "shd":
+    case "ssc":
+      return { ...common, dataset, hidden: 256, epochs: 20, batchSize: 64, dt: 2, lr: 0.001 };
+  }
+}
+
+/** Presets: `paper` is the spec's protocol for the dataset (Bellec et al. 2020; Knight & Nowotny 2022). */
+export const PRESETS = ["paper"] as const;
+export type PresetName = (typeof PRESETS)[number];
+
+/** Settings over a configuration; a key set to `undefined` removes that setting (e.g. a sample limit). */
+export type ConfigOverlay = { [K in keyof TrainConfig]?: TrainConfig[K] | undefined };
+
+/** The preset's settings for a dataset (over the defaults). */
+export function presetFor(preset: PresetName, dataset: DatasetName): ConfigOverlay {
+  const paper = {
+    neuron: "alif" as const,
+    feedforward: false,
+    feedback: "symmetric" as const,
+    tauMem: 20,
+    tauAdapt: 2000,
+    tauOut: 20,
+    regularisation: 0.001,
+    targetRate: 10,
+    dt: 1,
+    lr: 0.001,
+    hidden: 256,
+    epochs: 100,
+    lossSteps: 0,
+  };
+  switch (dataset) {
+    case "shd":
+    case "ssc":
+      return { ...paper, batchSize: 512, trainSamples: undefined, testSamples: undefined };
+    case "smnist":
+      return { ...paper, encoding: "80", batchSize: 512, trainSamples: undefined, testSamples: undefined };
+    case "latency-mnist":
+      throw new UsageError(`--preset ${preset} has no published configuration for latency-mnist; use smnist, shd or ssc, or set the options yourself.`, "train");
+  }
+}
+
+const FIELD_BY_NAME = new Map<string, ConfigKey>();
+for (const k of CONFIG_KEYS) {
+  FIELD_BY_NAME.set(k.option.name, k);
+  FIELD_BY_NAME.set(k.field, k);
+}
+
+/** Converts config-file JSON (keys as option names or camelCase fields) to partial config; unknown keys are errors. */
+export function parseConfigObject(json: unknown, source: string): ConfigOverlay {
+  if (typeof json !== "object" || json === null || Array.isArray(json)) {
+    throw new UsageError(`${source} must hold a JSON object of training options (e.g. {"hidden": 128, "epochs": 5}).`, "train");
+  }
+  const out: Record<string, unknown> = {};
+  for (const [name, raw] of Object.entries(json as Record<string, unknown>)) {
+    if (name === "$schema" || name === "preset" || name === "version") continue;
+    const k = FIELD_BY_NAME.get(name);
+    if (k === undefined) {
+      throw new UsageError(`${source}: unknown key "${name}"; the keys are the options of 'snn train' (${CONFIG_KEYS.map((c) => c.option.name).join(", ")}).`, "train");
+    }
+    if (raw === null) {
+      out[k.field] = undefined;
+      continue;
+    }
+    if (typeof raw !== "string" && typeof raw !== "number" && typeof raw !== "boolean") {
+      throw new UsageError(`${source}: "${name}" must be a string, number or boolean, got ${JSON.stringify(raw)}.`, "train");
+    }
+    out[k.field] = convertOptionValue(k.option, k.option.kind === "choice" && typeof raw === "number" ? String(raw) : raw, `${source}: "${name}"`);
+  }
+  return out as ConfigOverlay;
+}
+
+/** Partial config from parsed command-line values (only the options given). */
+export function configFromOptions(values: OptionValues): Partial<TrainConfig> {
+  const out: Record<string, unknown> = {};
+  for (const k of CONFIG_KEYS) {
+    const value = values[k.option.name];
+    if (value !== undefined) out[k.field] = value;
+  }
+  return out as Partial<TrainConfig>;
+}
+
+/** The layers of a configuration, lowest priority first. */
+export interface ConfigLayers {
+  /** From `--config FILE` (already parsed). */
+  readonly file?: ConfigOverlay;
+  /** From the command line. */
+  readonly cli: Partial<TrainConfig>;
+  readonly preset?: PresetName;
+  /** Environment (e.g. `SNN_MAX_BATCHES`). */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+}
+
+/** Applies an overlay; with `removeUnset`, keys set to undefined delete the setting. */
+function overlay(config: TrainConfig, layer: ConfigOverlay, removeUnset: boolean): TrainConfig {
+  const out = { ...config } as Record<string, unknown>;
+  for (const [k, v] of Object.entries(layer)) {
+    if (v !== undefined) out[k] = v;
+    else if (removeUnset) delete out[k];
+  }
+  return out as unknown as TrainConfig;
+}
+
+/**
+ * Combines defaults (for the dataset chosen by the command line, else the file, else smnist),
+ * preset, config file and command line, then checks the result.
+ */
+export function resolveTrainConfig(layers: ConfigLayers): TrainConfig {
+  const dataset = layers.cli.dataset ?? layers.file?.dataset ?? "smnist";
+  let config: TrainConfig = datasetDefaults(dataset);
+  if (layers.preset !== undefined) config = overlay(config, presetFor(layers.preset, dataset), true);
+  // A file's explicit nulls remove defaults (e.g. "train-samples": null for the whole set).
+  if (layers.file) config = overlay(config, layers.file, true);
+  config = overlay(config, layers.cli, false);
+  const envBatches = layers.env?.["SNN_MAX_BATCHES"];
+  if (layers.cli.maxBatches === undefined && envBatches !== undefined && envBatches !== "") {
+    const option = CONFIG_KEYS.find((k) => k.field === "maxBatches")!.option;
+    config.maxBatches = convertOptionValue(option, envBatches, "$SNN_MAX_BATCHES") as number;
+  }
+  checkTrainConfig(config);
+  return config;
+}
+
+/** Cross-field checks of a complete configuration. */
+export function checkTrainConfig(config: TrainConfig): void {
+  if (config.dataset === "shd" || config.dataset === "ssc") {
+    if (config.data === undefined) {
+      throw new UsageError(`--dataset ${config.dataset} needs --data PATH: the directory with ${config.dataset}_train.h5 and ${config.dataset}_test.h5 (download them from https://zenkelab.org/datasets/).`, "train");
+    }
+  }
+  if (config.neuron === "mixed" && config.hidden < 2) {
+    throw new UsageError(`--neuron mixed needs at least 2 hidden neurons (half LIF, half ALIF), got --hidden ${config.hidden}.`, "train");
+  }
+  if (config.steps !== undefined && config.lossSteps > config.steps) {
+    throw new UsageError(`--loss-steps ${config.lossSteps} is longer than the trial (--steps ${config.steps}).`, "train");
+  }
+}
+
+/** The configuration as JSON with option names as keys (loadable again with `--config`). */
+export function configToJson(config: TrainConfig): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const k of CONFIG_KEYS) {
+    const value = config[k.field];
+    if (value !== undefined) out[k.option.name] = value;
+  }
+  return out;
+}

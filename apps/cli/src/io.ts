@@ -1,0 +1,30 @@
+import type { TextSink } from "./progress";
+
+/** What a command may touch: output streams, environment, working directory, signals. */
+export interface CliIO {
+  readonly stdout: TextSink;
+  readonly stderr: TextSink;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly cwd: string;
+  /**
+   * Registers a handler for Ctrl-C (SIGINT); returns a function that removes it. While a
+   * handler is registered the process does not exit on SIGINT.
+   */
+  onInterrupt(handler: () => void): () => void;
+}
+
+/** The real process's streams, environment and signals. */
+export function processIO(): CliIO {
+  return {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    env: process.env,
+    cwd: process.cwd(),
+    onInterrupt(handler) {
+      process.on("SIGINT", handler);
+      return () => {
+        process.off("SIGINT", handler);
+      };
+    },
+  };
+}

@@ -1,0 +1,267 @@
+/**
+ * What `snn train` prints while it runs: a redrawn progress bar with ETA on a terminal, plain
+ * lines when stdout is a file or pipe, JSON lines (`--log-format json`) for scripts, or nothing
+ * (`--quiet`).
+ */
+
+/** Mean firing rate per hidden population in Hz. */
+export type FiringRates = Readonly<Record<string, number>>;
+
+export interface BatchProgress {
+  /** 1-based epoch and batch within the epoch. */
+  readonly epoch: number;
+  readonly epochs: number;
+  readonly batch: number;
+  readonly batches: number;
+  /** Mean loss per sample of this batch, and running means over the epoch so far. */
+  readonly loss: number;
+  readonly accuracy: number;
+  readonly runningLoss: number;
+  readonly runningAccuracy: number;
+  readonly firingRatesHz: FiringRates;
+  /** Time since the epoch started, ms. */
+  readonly elapsedMs: number;
+}
+
+export interface EpochSummary {
+  readonly epoch: number;
+  readonly epochs: number;
+  readonly trainLoss: number;
+  readonly trainAccuracy: number;
+  /** Absent when the epoch had no test evaluation. */
+  readonly testLoss?: number;
+  readonly testAccuracy?: number;
+  readonly firingRatesHz: FiringRates;
+  readonly durationMs: number;
+  /** This epoch gave the best test (or train) accuracy so far. */
+  readonly best: boolean;
+  readonly checkpoint: string;
+}
+
+/** Receives training events; one implementation per output mode. */
+export interface Reporter {
+  start(info: Readonly<Record<string, unknown>> & { readonly runDir: string; readonly description: string }): void;
+  batch(progress: BatchProgress): void;
+  /** Test evaluation of an epoch started. */
+  evaluating(epoch: number, batches: number): void;
+  epoch(summary: EpochSummary): void;
+  /** A free-form note (e.g. resuming, interrupted). Goes to stderr in JSON mode. */
+  note(text: string, data?: Readonly<Record<string, unknown>>): void;
+  end(info: Readonly<Record<string, unknown>> & { readonly message: string }): void;
+}
+
+/** Writable text sink (process.stdout or a test buffer). */
+export interface TextSink {
+  write(text: string): unknown;
+  readonly isTTY?: boolean;
+  readonly columns?: number;
+}
+
+/** "1h02m", "3m05s", "12.3s", "850ms". */
+export function formatDuration(ms: number): string {
+  if (!Number.isFinite(ms) || ms < 0) return "?";
+  if (ms < 1000) return `${Math.round(ms)}ms`;
+  const seconds = ms / 1000;
+  if (seconds < 60) return `${seconds.toFixed(1)}s`;
+  const totalSeconds = Math.round(seconds);
+  const h = Math.floor(totalSeconds / 3600);
+  const m = Math.floor((totalSeconds % 3600) / 60);
+  const s = totalSeconds % 60;
+  if (h > 0) return `${h}h${String(m).padStart(2, "0")}m`;
+  return `${m}m${String(s).padStart(2, "0")}s`;
+}
+
+/** Estimated time left in the epoch from the mean time per batch so far, ms. */
+export function estimateRemainingMs(elapsedMs: number, done: number, total: number): number {
+  if (done <= 0) return Number.NaN;
+  return (elapsedMs / done) * Math.max(0, total - done);
+}
+
+function percent(value: number): string {
+  return Number.isFinite(value) ? `${(value * 100).toFixed(1)}%` : "-";
+}
+
+function num(value: number): string {
+  return Number.isFinite(value) ? value.toFixed(4) : "-";
+}
+
+function rates(firingRatesHz: FiringRates): string {
+  const entries = Object.entries(firingRatesHz);
+  if (entries.length === 0) return "";
+  return entries.map(([name, hz]) => `${name} ${hz.toFixed(1)} Hz`).join(", ");
+}
+
+/** A text bar of `width` cells filled to `fraction`. */
+export function progressBar(fraction: number, width: number): string {
+  const clamped = Math.min(1, Math.max(0, Number.isFinite(fraction) ? fraction : 0));
+  const cells = clamped * width;
+  const full = Math.floor(cells);
+  const partials = ["", "▏", "▎", "▍", "▌", "▋", "▊", "▉"];
+  const partial = full < width ? partials[Math.floor((cells - full) * 8)]! : "";
+  return "█".repeat(full) + partial + " ".repeat(Math.max(0, width - full - (partial ? 1 : 0)));
+}
+
+function epochLine(s: EpochSummary): string {
+  const test = s.testAccuracy === undefined ? "" : ` | test loss ${num(s.testLoss ?? Number.NaN)} acc ${percent(s.testAccuracy)}`;
+  const rateText = rates(s.firingRatesHz);
+  return (
+    `epoch ${s.epoch}/${s.epochs} done in ${formatDuration(s.durationMs)}: train loss ${num(s.trainLoss)} acc ${percent(s.trainAccuracy)}${test}` +
+    `${rateText ? ` | ${rateText}` : ""}${s.best ? " (best)" : ""}`
+  );
+}
+
+function batchLine(p: BatchProgress): string {
+  const eta = estimateRemainingMs(p.elapsedMs, p.batch, p.batches);
+  const rateText = rates(p.firingRatesHz);
+  return (
+    `epoch ${p.epoch}/${p.epochs} batch ${p.batch}/${p.batches} loss ${num(p.runningLoss)} acc ${percent(p.runningAccuracy)}` +
+    `${rateText ? ` ${rateText}` : ""} elapsed ${formatDuration(p.elapsedMs)} eta ${formatDuration(eta)}`
+  );
+}
+
+/** Plain lines: a line about every tenth of an epoch, one per epoch, notes. For files and pipes. */
+export class PlainReporter implements Reporter {
+  constructor(private readonly out: TextSink) {}
+
+  start(info: { readonly runDir: string; readonly description: string }): void {
+    this.out.write(`${info.description}\nrun directory: ${info.runDir}\n`);
+  }
+
+  batch(p: BatchProgress): void {
+    const every = Math.max(1, Math.floor(p.batches / 10));
+    if (p.batch % every === 0 || p.batch === p.batches || p.batch === 1) this.out.write(`${batchLine(p)}\n`);
+  }
+
+  evaluating(epoch: number, batches: number): void {
+    this.out.write(`epoch ${epoch}: evaluating on ${batches} test batch${batches === 1 ? "" : "es"}\n`);
+  }
+
+  epoch(summary: EpochSummary): void {
+    this.out.write(`${epochLine(summary)}\n`);
+  }
+
+  note(text: string): void {
+    this.out.write(`${text}\n`);
+  }
+
+  end(info: { readonly message: string }): void {
+    this.out.write(`${info.message}\n`);
+  }
+}
+
+/** A progress bar redrawn in place (at most ~10 times a second), for terminals. */
+export class TerminalReporter implements Reporter {
+  private lastDraw = 0;
+  private barShown = false;
+
+  constructor(
+    private readonly out: TextSink,
+    private readonly now: () => number = () => performance.now(),
+  ) {}
+
+  private clear(): void {
+    if (this.barShown) this.out.write("\r\x1b[2K");
+    this.barShown = false;
+  }
+
+  private line(text: string): void {
+    this.clear();
+    this.out.write(`${text}\n`);
+  }
+
+  start(info: { readonly runDir: string; readonly description: string }): void {
+    this.line(`${info.description}\nrun directory: ${info.runDir}`);
+  }
+
+  batch(p: BatchProgress): void {
+    const t = this.now();
+    if (p.batch !== p.batches && p.batch !== 1 && t - this.lastDraw < 100) return;
+    this.lastDraw = t;
+    const eta = estimateRemainingMs(p.elapsedMs, p.batch, p.batches);
+    const columns = this.out.columns ?? 100;
+    const rateText = rates(p.firingRatesHz);
+    const tail = ` ${p.batch}/${p.batches} loss ${num(p.runningLoss)} acc ${percent(p.runningAccuracy)}${rateText ? ` ${rateText}` : ""} ETA ${formatDuration(eta)}`;
+    const head = `epoch ${p.epoch}/${p.epochs} `;
+    const barWidth = Math.max(10, Math.min(40, columns - head.length - tail.length - 3));
+    let text = `${head}[${progressBar(p.batch / p.batches, barWidth)}]${tail}`;
+    if (text.length > columns - 1) text = text.slice(0, Math.max(10, columns - 1));
+    this.out.write(`\r\x1b[2K${text}`);
+    this.barShown = true;
+  }
+
+  evaluating(epoch: number, batches: number): void {
+    this.clear();
+    this.out.write(`epoch ${epoch}: evaluating on ${batches} test batch${batches === 1 ? "" : "es"}...`);
+    this.barShown = true;
+  }
+
+  epoch(summary: EpochSummary): void {
+    this.line(epochLine(summary));
+  }
+
+  note(text: string): void {
+    this.line(text);
+  }
+
+  end(info: { readonly message: string }): void {
+    this.line(info.message);
+  }
+}
+
+/** One JSON object per line on stdout: `{"event":"batch",...}`; notes go to stderr as JSON too. */
+export class JsonReporter implements Reporter {
+  constructor(
+    private readonly out: TextSink,
+    private readonly err: TextSink,
+  ) {}
+
+  private emit(event: string, data: object): void {
+    this.out.write(`${JSON.stringify({ event, time: new Date().toISOString(), ...data }, jsonReplacer)}\n`);
+  }
+
+  start(info: Readonly<Record<string, unknown>>): void {
+    this.emit("start", info);
+  }
+
+  batch(p: BatchProgress): void {
+    this.emit("batch", { ...p, etaMs: estimateRemainingMs(p.elapsedMs, p.batch, p.batches) });
+  }
+
+  evaluating(epoch: number, batches: number): void {
+    this.emit("evaluate", { epoch, batches });
+  }
+
+  epoch(summary: EpochSummary): void {
+    this.emit("epoch", summary);
+  }
+
+  note(text: string, data: Readonly<Record<string, unknown>> = {}): void {
+    this.err.write(`${JSON.stringify({ event: "note", message: text, ...data })}\n`);
+  }
+
+  end(info: Readonly<Record<string, unknown>>): void {
+    this.emit("end", info);
+  }
+}
+
+/** Prints nothing (`--quiet`). */
+export class QuietReporter implements Reporter {
+  start(): void {}
+  batch(): void {}
+  evaluating(): void {}
+  epoch(): void {}
+  note(): void {}
+  end(): void {}
+}
+
+/** JSON.stringify replacer: non-finite numbers become null (JSON has no NaN). */
+export function jsonReplacer(_key: string, value: unknown): unknown {
+  return typeof value === "number" && !Number.isFinite(value) ? null : value;
+}
+
+/** The reporter for a log format and output stream. */
+export function createReporter(options: { logFormat: "text" | "json"; quiet: boolean; stdout: TextSink; stderr: TextSink }): Reporter {
+  if (options.logFormat === "json") return new JsonReporter(options.stdout, options.stderr);
+  if (options.quiet) return new QuietReporter();
+  return options.stdout.isTTY === true ? new TerminalReporter(options.stdout) : new PlainReporter(options.stdout);
+}
