@@ -48,9 +48,9 @@ def make_samples():
 
 
 def write(name, times, units, labels, speakers, time_dtype="<f4", unit_dtype="<u2",
-          keys_vlen=True, skip=(), label_dtype=None):
+          keys_vlen=True, skip=(), label_dtype=None, userblock_size=0, libver="earliest"):
     path = os.path.join(OUT, name)
-    with h5py.File(path, "w", libver="earliest") as f:
+    with h5py.File(path, "w", libver=libver, userblock_size=userblock_size) as f:
         if "times" not in skip:
             dt = h5py.vlen_dtype(np.dtype(time_dtype))
             ds = f.create_dataset("spikes/times", shape=(len(times),), dtype=dt)
@@ -85,6 +85,10 @@ def main():
     write("shd-float16.h5", times, units, labels, speakers, "<f2", "<u2", keys_vlen=False)
     write("shd-float64-big-endian.h5", times, units, labels, speakers, ">f8", ">u4", keys_vlen=True,
           label_dtype=">i4")
+    # A 1024-byte user block before the HDF5 data (the signature is then at offset 1024).
+    write("shd-userblock.h5", times, units, labels, speakers, "<f4", "<u2", userblock_size=1024)
+    # The newest file format (superblock version 3, chunked/indexed storage).
+    write("shd-libver-latest.h5", times, units, labels, speakers, "<f2", "<u2", libver="latest")
     # The exact values each file stores, in seconds, as float64 (what a correct decoder must return).
     for dtype, key in (("<f4", "float32"), ("<f2", "float16"), (">f8", "float64")):
         expected["samples"][key] = [np.asarray(t, dtype=dtype).astype(np.float64).tolist() for t in times]

@@ -66,23 +66,22 @@ export async function inspectFile(file: string): Promise<FileKind> {
     await handle.read(sb, 0, sb.length, sig);
     const view = new DataView(sb.buffer);
     const version = sb[8];
-    let base: bigint | undefined;
     let eof: bigint | undefined;
     if (version === 0 || version === 1) {
       const o = sb[13] ?? 8;
       const pos = version === 0 ? 24 : 28;
-      base = readAddress(view, pos, o);
       eof = readAddress(view, pos + 2 * o, o);
     } else if (version !== undefined && version >= 2) {
       const o = sb[9] ?? 8;
-      base = readAddress(view, 12, o);
       eof = readAddress(view, 12 + 2 * o, o);
     }
     if (sb.length < 48) {
       throw new DatasetFormatError(`${file} is truncated: it ends inside the HDF5 superblock (${size} bytes). Download it again.`, { file });
     }
     if (eof !== undefined) {
-      const needed = (base ?? 0n) + eof;
+      // The end-of-file address counts from the start of the file, user block included (files
+      // written by HDF5 with a 1024-byte user block store base 1024 and eof = the file size).
+      const needed = eof;
       if (BigInt(size) < needed) {
         throw new DatasetFormatError(
           `${file} is truncated: the HDF5 superblock says the file is ${needed} bytes long but it has ${size}. Download or copy it again.`,

@@ -1,4 +1,4 @@
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -40,6 +40,7 @@ describe("reading SHD-layout files", () => {
     ["shd-float16.h5", "float16", { times: "float16", units: "uint16", labels: "uint8" }],
     ["shd-float64-big-endian.h5", "float64", { times: "float64 big-endian", units: "uint32 big-endian", labels: "int32 big-endian" }],
     ["shd-float32.h5.gz", "float32", { times: "float32", units: "uint16", labels: "uint8" }],
+    ["shd-libver-latest.h5", "float16", { times: "float16", units: "uint16", labels: "uint8" }],
   ] as const) {
     it(`${file}: every sample equals what the generator stored`, async () => {
       const ds = await openShd(data(file));
@@ -206,10 +207,20 @@ describe("errors name the file and the sample", () => {
     await expect(openSpikingAudioDataset("")).rejects.toThrow(DatasetOptionsError);
   });
 
-  it("finds the HDF5 signature after a user block", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "snn-ub-"));
-    copyFileSync(data("shd-float32.h5"), join(dir, "plain.h5"));
-    expect(await inspectFile(join(dir, "plain.h5"))).toBe("hdf5");
+  it("finds the HDF5 signature after a user block, and detects a truncated one", async () => {
+    expect(readFileSync(data("shd-userblock.h5")).subarray(1024, 1028).toString("latin1")).toBe("\x89HDF");
+    expect(await inspectFile(data("shd-userblock.h5"))).toBe("hdf5");
     expect(await inspectFile(data("shd-float32.h5.gz"))).toBe("gzip");
+    const ds = await openShd(data("shd-userblock.h5"));
+    expect(Array.from((await ds.get(4)).units)).toEqual(expected.units[4]);
+    await ds.close();
+    const dir = mkdtempSync(join(tmpdir(), "snn-ub-"));
+    const whole = readFileSync(data("shd-userblock.h5"));
+    writeFileSync(join(dir, "cut.h5"), whole.subarray(0, whole.length - 100));
+    await expect(openShd(join(dir, "cut.h5"))).rejects.toThrow(/cut\.h5 is truncated/);
+    const latest = readFileSync(data("shd-libver-latest.h5"));
+    expect(latest[8]).toBe(3); // superblock version 3
+    writeFileSync(join(dir, "cut3.h5"), latest.subarray(0, latest.length - 10));
+    await expect(openShd(join(dir, "cut3.h5"))).rejects.toThrow(/cut3\.h5 is truncated: the HDF5 superblock says the file is \d+ bytes long/);
   });
 });
