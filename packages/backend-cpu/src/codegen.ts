@@ -1,0 +1,610 @@
+/**
+ * Generates one JavaScript function per schedule entry (a population's neuron update, a
+ * projection's synapse update) and per custom update, from the typed snippet AST, with the
+ * loops over batch elements and neurons or synapses around the printed code.
+ *
+ * Each function is built by a factory made with `new Function`: the factory takes the typed
+ * arrays it uses, binds them to constants and returns the step function, so that the step
+ * function touches no objects other than its typed arrays and allocates nothing.
+ * See docs/decisions/0001-timestep-semantics.md of the project for what each function does.
+ */
+import type {
+  Binding,
+  CheckedSnippet,
+  KernelPlan,
+  PlannedCustomUpdate,
+  PlannedPopulation,
+  PlannedProjection,
+  PlannedVar,
+  ScalarType,
+  VarArray,
+} from "@snn/core";
+import {
+  collectUsage,
+  emptyUsage,
+  floatLiteral,
+  PRINTER_HELPERS,
+  printCondition,
+  printSnippet,
+  type PrintScope,
+  type SnippetUsage,
+} from "./printer";
+import { philoxSource } from "./rng-source";
+import type { NetworkStorage, StoredVar } from "./storage";
+
+/** A generated function with its label and source text. */
+export interface GeneratedKernel {
+  readonly label: string;
+  readonly source: string;
+  readonly run: () => void;
+}
+
+/** Random-number call fields (the `field` of `callIndex = field << 5 | k`). */
+const FIELD = {
+  neuron: 0,
+  apply: 1,
+  preSpike: 2,
+  synapseDynamics: 3,
+  preSpikeCode: 4,
+  postSpikeCode: 5,
+  preDynamics: 6,
+  postDynamics: 7,
+  customUpdate: 0,
+} as const;
+
+/** Collects the arrays and objects a generated function uses and names them. */
+class ModuleBuilder {
+  private readonly values: unknown[] = [];
+  private readonly names = new Map<unknown, string>();
+
+  constructor(private readonly seed: number) {}
+
+  /** A constant name in the generated module for `value` (a typed array or holder object). */
+  ref(value: unknown): string {
+    let name = this.names.get(value);
+    if (name === undefined) {
+      name = `a${this.values.length}`;
+      this.values.push(value);
+      this.names.set(value, name);
+    }
+    return name;
+  }
+
+  build(label: string, functionName: string, body: string, usesRandom: boolean): GeneratedKernel {
+    const header = this.values.map((_, i) => `const a${i} = refs[${i}];\n`).join("");
+    const source = `${header}${PRINTER_HELPERS}${usesRandom ? philoxSource(this.seed) : ""}return function ${functionName}() {\n${body}};\n`;
+    // eslint-disable-next-line @typescript-eslint/no-implied-eval -- code generation is the point
+    const factory = new Function("refs", `"use strict";\n${source}`) as (refs: unknown[]) => () => void;
+    return { label, source, run: factory(this.values) };
+  }
+}
+
+/** How a binding appears in a piece of generated code. */
+interface Access {
+  /** JS expression or local name. */
+  readonly name: string;
+  /** Statement declaring the local before the code runs (storage-backed bindings). */
+  readonly declare?: string;
+  /** Statement writing the local back after the code ran (when the code writes it). */
+  readonly writeBack?: string;
+}
+
+type Resolver = (binding: Binding, type: ScalarType) => Access;
+
+/** A local loaded from `array[index]` and written back when assigned. */
+function storageAccess(name: string, array: string, index: string, type: ScalarType, written: boolean): Access {
+  const load = type === "bool" ? `${array}[${index}] !== 0` : `${array}[${index}]`;
+  return {
+    name,
+    declare: `${written ? "let" : "const"} ${name} = ${load};`,
+    writeBack: type === "bool" ? `${array}[${index}] = ${name} ? 1 : 0;` : `${array}[${index}] = ${name};`,
+  };
+}
+
+function safeIdentifier(name: string): string {
+  return name.replace(/[^A-Za-z0-9_]/g, "_");
+}
+
+function functionName(prefix: string, name: string): string {
+  return `${prefix}_${safeIdentifier(name)}`;
+}
+
+/** Prints code that runs in one execution context (shared locals, one random-number counter). */
+class CodeSite {
+  readonly usage: SnippetUsage = emptyUsage();
+  private readonly accesses = new Map<string, Access>();
+
+  constructor(
+    private readonly resolver: Resolver,
+    /** `c0, c1, c2, c3-base` of random calls: element, batch, step expressions and the stream base. */
+    private readonly rng: { element: string; batch: string; step: string; stream: number; field: number },
+    private readonly effects: { addToPost?: (value: string) => string; addToPre?: (value: string) => string } = {},
+  ) {}
+
+  use(...snippets: (CheckedSnippet | null)[]): this {
+    for (const snippet of snippets) collectUsage(snippet, this.usage);
+    return this;
+  }
+
+  private access(binding: Binding, type: ScalarType): Access {
+    const key = binding.kind === "neuronVarRef" ? `neuronVarRef:${binding.side}:${binding.name}` : `${binding.kind}:${"name" in binding ? binding.name : ""}`;
+    let access = this.accesses.get(key);
+    if (access === undefined) {
+      access = this.resolver(binding, type);
+      this.accesses.set(key, access);
+    }
+    return access;
+  }
+
+  /** Local declarations for every storage-backed name the code uses. */
+  prologue(indent: string): string {
+    let out = "";
+    for (const { binding, type } of this.usage.reads.values()) {
+      const access = this.access(binding, type);
+      if (access.declare) out += `${indent}${access.declare}\n`;
+    }
+    if (this.usage.random) out += `${indent}let rk = 0;\n`;
+    return out;
+  }
+
+  /** Write-backs of every written storage-backed name. */
+  epilogue(indent: string): string {
+    let out = "";
+    for (const { binding, type } of this.usage.writes.values()) {
+      const access = this.access(binding, type);
+      if (access.writeBack) out += `${indent}${access.writeBack}\n`;
+    }
+    return out;
+  }
+
+  /** Resets the random-number counter between executions sharing the locals. */
+  resetRandom(indent: string, field: number): string {
+    this.rng.field = field;
+    return this.usage.random ? `${indent}rk = 0;\n` : "";
+  }
+
+  setField(field: number): void {
+    this.rng.field = field;
+  }
+
+  readonly scope: PrintScope = {
+    name: (binding, type) => this.access(binding, type).name,
+    random: (kind) => {
+      const base = ((this.rng.stream << 8) | (this.rng.field << 5)) >>> 0;
+      const fn = kind === "uniform" ? "rngUniform" : "rngNormal";
+      return `${fn}(${this.rng.element}, ${this.rng.batch}, ${this.rng.step}, ${base} + (rk++ & 31))`;
+    },
+    effect: (kind, value) => {
+      const effect = this.effects[kind];
+      if (!effect) throw new Error(`internal error: ${kind}() has no target here`);
+      return effect(value);
+    },
+  };
+}
+
+function builtinValue(name: string, values: Readonly<Record<string, string>>): string {
+  const value = values[name];
+  if (value === undefined) throw new Error(`internal error: built-in '${name}' is not available here`);
+  return value;
+}
+
+/** Resolves params and derived params to float32 literals. */
+function paramValue(binding: Binding, params: Readonly<Record<string, number>>, derived: Readonly<Record<string, number>>): string | null {
+  if (binding.kind === "param") return floatLiteral(params[binding.name]!);
+  if (binding.kind === "derivedParam") return floatLiteral(derived[binding.name]!);
+  return null;
+}
+
+function unknownBinding(binding: Binding, where: string): never {
+  throw new Error(`internal error: ${where} cannot refer to ${binding.kind} '${"name" in binding ? binding.name : "?"}'`);
+}
+
+/** Generates every kernel of a plan over the given storage. */
+export class CodeGenerator {
+  private readonly batchSize: number;
+  private readonly dt: string;
+
+  constructor(
+    private readonly plan: KernelPlan,
+    private readonly storage: NetworkStorage,
+  ) {
+    this.batchSize = plan.batchSize;
+    this.dt = floatLiteral(plan.dt);
+  }
+
+  /** One kernel per schedule entry, in schedule order. */
+  scheduleKernels(): GeneratedKernel[] {
+    return this.plan.schedule.map((entry) =>
+      entry.op === "neurons" ? this.neuronKernel(this.plan.populations[entry.population]!) : this.synapseKernel(this.plan.projections[entry.projection]!),
+    );
+  }
+
+  /** One kernel per custom update, by index. */
+  customUpdateKernels(): GeneratedKernel[] {
+    return this.plan.customUpdates.map((update) => this.customUpdateKernel(update));
+  }
+
+  private varIndex(stored: StoredVar, batchedIndex: string, sharedIndex: string): string {
+    return stored.planned.batched ? batchedIndex : sharedIndex;
+  }
+
+  private lookupVar(map: Map<string, StoredVar>, name: string, where: string): StoredVar {
+    const stored = map.get(name);
+    if (!stored) throw new Error(`internal error: ${where} has no variable '${name}'`);
+    return stored;
+  }
+
+  /** Access to a neuron variable of population `population` for neuron `index` in batch offset `offset`. */
+  private neuronVarAccess(
+    m: ModuleBuilder,
+    population: PlannedPopulation,
+    name: string,
+    local: string,
+    offset: string,
+    index: string,
+    written: boolean,
+  ): Access {
+    const stored = this.lookupVar(this.storage.populations[population.index]!.vars, name, `population '${population.name}'`);
+    return storageAccess(local, m.ref(stored.array), this.varIndex(stored, `${offset} + ${index}`, index), stored.planned.type, written);
+  }
+
+  // ------------------------------------------------------------------ neurons
+
+  private neuronKernel(population: PlannedPopulation): GeneratedKernel {
+    const m = new ModuleBuilder(this.plan.seed);
+    const p = population.index;
+    const size = population.size;
+    const storage = this.storage.populations[p]!;
+    const spikes = m.ref(storage.spikes);
+    const spikeCount = m.ref(storage.spikeCount);
+    let usesRandom = false;
+    const builtins = { dt: this.dt, t: "t", step: "s", batch: "b", id: "j" };
+
+    // Postsynaptic models of incoming projections.
+    let applyCode = "";
+    for (const projectionIndex of population.incoming) {
+      const projection = this.plan.projections[projectionIndex]!;
+      const ps = projection.postsynaptic;
+      if (!ps) continue;
+      const psStorage = this.storage.projections[projectionIndex]!;
+      const inSyn = m.ref(psStorage.inSyn!);
+      const site: CodeSite = new CodeSite(
+        (binding, type): Access => {
+          const param = paramValue(binding, ps.params, ps.derivedParams);
+          if (param !== null) return { name: param };
+          switch (binding.kind) {
+            case "var": {
+              const stored = this.lookupVar(psStorage.postsynapticVars, binding.name, `projection '${projection.name}'`);
+              return storageAccess(`v_${binding.name}`, m.ref(stored.array), this.varIndex(stored, "ni", "j"), type, site.usage.writes.has(`var:${binding.name}`));
+            }
+            case "input":
+              return { name: binding.name === "Isyn" ? "Isyn" : "inSyn" };
+            case "builtin":
+              return { name: builtinValue(binding.name, builtins) };
+            default:
+              return unknownBinding(binding, `postsynaptic model '${ps.model.name}'`);
+          }
+        },
+        { element: "j", batch: "b", step: "gstep", stream: projection.rngStream, field: FIELD.apply },
+      ).use(ps.apply);
+      usesRandom ||= site.usage.random;
+      applyCode += `        {\n          const inSyn = ${inSyn}[ni];\n          ${inSyn}[ni] = 0;\n${site.prologue("          ")}${printSnippet(ps.apply, site.scope, "          ")}${site.epilogue("          ")}        }\n`;
+    }
+
+    // The neuron model itself.
+    let neuronCode = "";
+    const additionalInputs = [...storage.additionalInputs.entries()];
+    if (!population.spikeSource) {
+      const code = population.code;
+      const site: CodeSite = new CodeSite(
+        (binding, type): Access => {
+          const param = paramValue(binding, population.params, population.derivedParams);
+          if (param !== null) return { name: param };
+          switch (binding.kind) {
+            case "var":
+              return this.neuronVarAccess(m, population, binding.name, `v_${binding.name}`, "nb", "j", site.usage.writes.has(`var:${binding.name}`));
+            case "additionalInput": {
+              const input = storage.additionalInputs.get(binding.name);
+              if (!input) return unknownBinding(binding, `population '${population.name}'`);
+              return { name: `ai_${binding.name}`, declare: `const ai_${binding.name} = ${m.ref(input)}[ni];` };
+            }
+            case "input":
+              return { name: "Isyn" };
+            case "builtin":
+              return { name: builtinValue(binding.name, builtins) };
+            default:
+              return unknownBinding(binding, `neuron model '${population.model.name}'`);
+          }
+        },
+        { element: "j", batch: "b", step: "gstep", stream: population.rngStream, field: FIELD.neuron },
+      ).use(code.sim, code.threshold, code.reset);
+      usesRandom ||= site.usage.random;
+      const threshold = code.threshold ? printCondition(code.threshold, site.scope) : "false";
+      neuronCode += site.prologue("        ");
+      neuronCode += printSnippet(code.sim, site.scope, "        ");
+      neuronCode += `        spiked = ${threshold};\n`;
+      neuronCode += `        if (spiked) {\n${printSnippet(code.reset, site.scope, "          ")}          ${spikes}[nb + count++] = j;\n        }\n`;
+      neuronCode += site.epilogue("        ");
+    } else {
+      neuronCode += `        spiked = cursor < count && ${spikes}[nb + cursor] === j;\n        if (spiked) cursor++;\n`;
+    }
+    for (const [, input] of additionalInputs) neuronCode += `        ${m.ref(input)}[ni] = 0;\n`;
+
+    // Pre- and postsynaptic spike code and dynamics of connected projections.
+    let neuronSideCode = "";
+    const sides: [readonly number[], "pre" | "post"][] = [
+      [population.outgoing, "pre"],
+      [population.incoming, "post"],
+    ];
+    for (const [projections, side] of sides) {
+      for (const projectionIndex of projections) {
+        const projection = this.plan.projections[projectionIndex]!;
+        const spikeCode = side === "pre" ? projection.code.preSpikeCode : projection.code.postSpikeCode;
+        const dynamics = side === "pre" ? projection.code.preDynamics : projection.code.postDynamics;
+        if (!spikeCode && !dynamics) continue;
+        const vars = side === "pre" ? this.storage.projections[projectionIndex]!.preVars : this.storage.projections[projectionIndex]!.postVars;
+        const kind = side === "pre" ? "preVar" : "postVar";
+        const site: CodeSite = new CodeSite(
+          (binding, type): Access => {
+            const param = paramValue(binding, projection.params, projection.derivedParams);
+            if (param !== null) return { name: param };
+            switch (binding.kind) {
+              case "preVar":
+              case "postVar": {
+                if (binding.kind !== kind) return unknownBinding(binding, `${side} code of '${projection.name}'`);
+                const stored = this.lookupVar(vars, binding.name, `projection '${projection.name}'`);
+                return storageAccess(`pv_${binding.name}`, m.ref(stored.array), this.varIndex(stored, "ni", "j"), type, site.usage.writes.has(`${kind}:${binding.name}`));
+              }
+              case "neuronVarRef":
+                return this.neuronVarAccess(m, population, binding.name, `n_${binding.name}`, "nb", "j", false);
+              case "builtin":
+                return { name: builtinValue(binding.name, builtins) };
+              default:
+                return unknownBinding(binding, `${side} code of '${projection.name}'`);
+            }
+          },
+          {
+            element: "j",
+            batch: "b",
+            step: "gstep",
+            stream: projection.rngStream,
+            field: side === "pre" ? FIELD.preSpikeCode : FIELD.postSpikeCode,
+          },
+        ).use(spikeCode, dynamics);
+        usesRandom ||= site.usage.random;
+        let code = site.prologue("          ");
+        if (spikeCode) {
+          site.setField(side === "pre" ? FIELD.preSpikeCode : FIELD.postSpikeCode);
+          code += `          if (spiked) {\n${printSnippet(spikeCode, site.scope, "            ")}          }\n`;
+        }
+        if (dynamics) {
+          code += site.resetRandom("          ", side === "pre" ? FIELD.preDynamics : FIELD.postDynamics);
+          code += printSnippet(dynamics, site.scope, "          ");
+        }
+        code += site.epilogue("          ");
+        neuronSideCode += `        {\n${code}        }\n`;
+      }
+    }
+
+    const perNeuron = applyCode !== "" || additionalInputs.length > 0 || neuronSideCode !== "";
+    const clock = m.ref(this.storage.clock);
+    let body = `  const s = ${clock}[0], gstep = ${clock}[1];\n  const t = Math.fround(s * ${this.dt});\n`;
+    body += `  for (let b = 0; b < ${this.batchSize}; b++) {\n    const nb = b * ${size};\n`;
+    if (population.spikeSource) {
+      const events = m.ref(storage.events!);
+      body += `    const evSteps = ${events}.steps, evUnits = ${events}.units, evEnd = ${events}.end[b];
+    let e = ${events}.cursor[b];
+    while (e < evEnd && evSteps[e] < s) e++;
+    let count = 0;
+    while (e < evEnd && evSteps[e] === s) {
+      // insert in ascending order, dropping duplicates
+      const unit = evUnits[e++];
+      let k = count;
+      while (k > 0 && ${spikes}[nb + k - 1] > unit) k--;
+      if (k > 0 && ${spikes}[nb + k - 1] === unit) continue;
+      for (let q = count; q > k; q--) ${spikes}[nb + q] = ${spikes}[nb + q - 1];
+      ${spikes}[nb + k] = unit;
+      count++;
+    }
+    ${events}.cursor[b] = e;
+    ${spikeCount}[b] = count;
+`;
+      if (perNeuron) {
+        body += `    let cursor = 0;\n    for (let j = 0; j < ${size}; j++) {\n      const ni = nb + j;\n      let spiked = false;\n      let Isyn = 0;\n      {\n${applyCode}${neuronCode}${neuronSideCode}      }\n    }\n`;
+      }
+    } else {
+      body += `    let count = 0;\n    for (let j = 0; j < ${size}; j++) {\n      const ni = nb + j;\n      let spiked = false;\n`;
+      body += `      let Isyn = 0;\n`;
+      body += `      {\n${applyCode}${neuronCode}${neuronSideCode}      }\n    }\n    ${spikeCount}[b] = count;\n`;
+    }
+    body += `  }\n`;
+    return m.build(`neurons ${population.name}`, functionName("neurons", population.name), body, usesRandom);
+  }
+
+  // ------------------------------------------------------------------ synapses
+
+  private synapseKernel(projection: PlannedProjection): GeneratedKernel {
+    const m = new ModuleBuilder(this.plan.seed);
+    const storage = this.storage.projections[projection.index]!;
+    const pre = this.plan.populations[projection.pre]!;
+    const post = this.plan.populations[projection.post]!;
+    const preStorage = this.storage.populations[projection.pre]!;
+    const postStorage = this.storage.populations[projection.post]!;
+    const numSynapses = projection.numSynapses;
+    const nPre = pre.size;
+    const nPost = post.size;
+    const builtins = { dt: this.dt, t: "t", step: "s", batch: "b", id: "syn", id_pre: "i", id_post: "j" };
+
+    const postTarget = storage.inSyn ?? (projection.postTarget !== null ? postStorage.additionalInputs.get(projection.postTarget) : undefined);
+    const preTarget = projection.preTarget !== null ? preStorage.additionalInputs.get(projection.preTarget) : undefined;
+    const effects = {
+      ...(postTarget ? { addToPost: (value: string) => `${m.ref(postTarget)}[qb + j] += ${value};` } : {}),
+      ...(preTarget ? { addToPre: (value: string) => `${m.ref(preTarget)}[pb + i] += ${value};` } : {}),
+    };
+    const makeSite = (code: CheckedSnippet | null, field: number): CodeSite => {
+      const site: CodeSite = new CodeSite(
+        (binding, type): Access => {
+          const param = paramValue(binding, projection.params, projection.derivedParams);
+          if (param !== null) return { name: param };
+          const written = site.usage.writes.has(`${binding.kind}:${"name" in binding ? binding.name : ""}`);
+          switch (binding.kind) {
+            case "var": {
+              const stored = this.lookupVar(storage.vars, binding.name, `projection '${projection.name}'`);
+              return storageAccess(`v_${binding.name}`, m.ref(stored.array), this.varIndex(stored, "sb + syn", "syn"), type, written);
+            }
+            case "preVar": {
+              const stored = this.lookupVar(storage.preVars, binding.name, `projection '${projection.name}'`);
+              return storageAccess(`pv_${binding.name}`, m.ref(stored.array), this.varIndex(stored, "pb + i", "i"), type, written);
+            }
+            case "postVar": {
+              const stored = this.lookupVar(storage.postVars, binding.name, `projection '${projection.name}'`);
+              return storageAccess(`qv_${binding.name}`, m.ref(stored.array), this.varIndex(stored, "qb + j", "j"), type, written);
+            }
+            case "neuronVarRef":
+              return binding.side === "pre"
+                ? this.neuronVarAccess(m, pre, binding.name, `pre_${binding.name}`, "pb", "i", false)
+                : this.neuronVarAccess(m, post, binding.name, `post_${binding.name}`, "qb", "j", false);
+            case "builtin":
+              return { name: builtinValue(binding.name, builtins) };
+            default:
+              return unknownBinding(binding, `weight-update model '${projection.model.name}'`);
+          }
+        },
+        { element: "syn", batch: "b", step: "gstep", stream: projection.rngStream, field },
+        effects,
+      ).use(code);
+      return site;
+    };
+    const siteBody = (code: CheckedSnippet, field: number, indent: string): { text: string; random: boolean } => {
+      const site = makeSite(code, field);
+      return { text: `${indent}{\n${site.prologue(indent + "  ")}${printSnippet(code, site.scope, indent + "  ")}${site.epilogue(indent + "  ")}${indent}}\n`, random: site.usage.random };
+    };
+
+    let usesRandom = false;
+    let body = `  const s = ${m.ref(this.storage.clock)}[0], gstep = ${m.ref(this.storage.clock)}[1];\n  const t = Math.fround(s * ${this.dt});\n`;
+    body += `  for (let b = 0; b < ${this.batchSize}; b++) {\n    const sb = b * ${numSynapses}, pb = b * ${nPre}, qb = b * ${nPost};\n`;
+    const connectivity = projection.connectivity;
+    const rowStart = connectivity.kind === "sparse" ? m.ref(connectivity.rowStart) : "";
+    const postIndex = connectivity.kind === "sparse" ? m.ref(connectivity.postIndex) : "";
+    /** Loops over the synapses of presynaptic neuron `i` with `syn` and `j` set. */
+    const overRow = (inner: string, indent: string): string => {
+      switch (connectivity.kind) {
+        case "dense":
+          return `${indent}const row = i * ${nPost};\n${indent}for (let j = 0; j < ${nPost}; j++) {\n${indent}  const syn = row + j;\n${inner}${indent}}\n`;
+        case "sparse":
+          return `${indent}const rowEnd = ${rowStart}[i + 1];\n${indent}for (let syn = ${rowStart}[i]; syn < rowEnd; syn++) {\n${indent}  const j = ${postIndex}[syn];\n${inner}${indent}}\n`;
+        case "oneToOne":
+          return `${indent}{\n${indent}  const j = i, syn = i;\n${inner}${indent}}\n`;
+      }
+    };
+    if (projection.code.preSpike) {
+      const source = projection.delaySteps === 0 ? preStorage.spikes : preStorage.previousSpikes;
+      const count = projection.delaySteps === 0 ? preStorage.spikeCount : preStorage.previousSpikeCount;
+      const { text, random } = siteBody(projection.code.preSpike, FIELD.preSpike, "        ");
+      usesRandom ||= random;
+      body += `    const spikeCount = ${m.ref(count)}[b];\n    for (let k = 0; k < spikeCount; k++) {\n      const i = ${m.ref(source)}[pb + k];\n${overRow(text, "      ")}    }\n`;
+    }
+    if (projection.code.synapseDynamics) {
+      const { text, random } = siteBody(projection.code.synapseDynamics, FIELD.synapseDynamics, "        ");
+      usesRandom ||= random;
+      body += `    for (let i = 0; i < ${nPre}; i++) {\n${overRow(text, "      ")}    }\n`;
+    }
+    body += `  }\n`;
+    return m.build(`synapses ${projection.name}`, functionName("synapses", projection.name), body, usesRandom);
+  }
+
+  // ------------------------------------------------------------------ custom updates
+
+  private refTarget(update: PlannedCustomUpdate, refName: string): StoredVar {
+    const ref = update.varRefs.find((r) => r.name === refName);
+    if (!ref) throw new Error(`internal error: custom update '${update.name}' has no reference '${refName}'`);
+    const { owner, role } = ref;
+    let map: Map<string, StoredVar>;
+    if (owner.kind === "population") map = this.storage.populations[owner.index]!.vars;
+    else if (owner.kind === "customUpdate") map = this.storage.customUpdates[owner.index]!.vars;
+    else {
+      const projection = this.storage.projections[owner.index]!;
+      map = role === "pre" ? projection.preVars : role === "post" ? projection.postVars : role === "postsynaptic" ? projection.postsynapticVars : projection.vars;
+    }
+    return this.lookupVar(map, ref.var, `reference '${refName}' of '${update.name}'`);
+  }
+
+  private customUpdateKernel(update: PlannedCustomUpdate): GeneratedKernel {
+    const m = new ModuleBuilder(this.plan.seed);
+    const size = update.size;
+    const batches = update.batched ? this.batchSize : 1;
+    const storage = this.storage.customUpdates[update.index]!;
+    const builtins = { dt: this.dt, t: "t", step: "s", batch: "b", id: "e" };
+    let before = "";
+    let perBatchStart = "";
+    let perBatchEnd = "";
+    let after = "";
+    const reductions: string[] = [];
+
+    const identity = (access: string, type: ScalarType): string => {
+      const max = access.endsWith("Max");
+      if (!max) return "0";
+      return type === "float" ? "-Infinity" : type === "int" ? "-2147483648" : "0";
+    };
+    const combine = (accumulator: string, value: string, access: string, type: ScalarType): string => {
+      if (access.endsWith("Max")) return `Math.max(${accumulator}, ${value})`;
+      if (type === "float") return `Math.fround(${accumulator} + ${value})`;
+      return type === "int" ? `((${accumulator} + ${value}) | 0)` : `((${accumulator} + ${value}) >>> 0)`;
+    };
+
+    const reductionAccess = (local: string, stored: StoredVar, access: string, type: ScalarType): Access => {
+      if (type === "bool") throw new Error(`internal error: reduction into a bool variable`);
+      const target = m.ref(stored.array);
+      if (access === "reduceBatchSum" || access === "reduceBatchMax") {
+        // Accumulated over batch elements in a scratch array, stored into the shared target at the end.
+        const scratch = m.ref(type === "float" ? new Float32Array(size) : type === "int" ? new Int32Array(size) : new Uint32Array(size));
+        before += `  ${scratch}.fill(${identity(access, type)});\n`;
+        after += `  ${target}.set(${scratch});\n`;
+        reductions.push(`${scratch}[e] = ${combine(`${scratch}[e]`, local, access, type)};`);
+      } else {
+        const accumulator = `acc_${local}`;
+        perBatchStart += `    let ${accumulator} = ${identity(access, type)};\n`;
+        perBatchEnd += `    ${target}[${stored.planned.batched ? "b" : "0"}] = ${accumulator};\n`;
+        reductions.push(`${accumulator} = ${combine(accumulator, local, access, type)};`);
+      }
+      return { name: local, declare: `let ${local} = ${identity(access, type)};` };
+    };
+
+    const site: CodeSite = new CodeSite(
+      (binding, type): Access => {
+        const param = paramValue(binding, update.params, update.derivedParams);
+        if (param !== null) return { name: param };
+        switch (binding.kind) {
+          case "var":
+          case "varRef": {
+            const isRef = binding.kind === "varRef";
+            const stored = isRef ? this.refTarget(update, binding.name) : this.lookupVar(storage.vars, binding.name, `custom update '${update.name}'`);
+            const access = isRef ? update.varRefs.find((r) => r.name === binding.name)!.access : stored.planned.access;
+            const local = `${isRef ? "r" : "v"}_${binding.name}`;
+            if (access.startsWith("reduce")) return reductionAccess(local, stored, access, type);
+            const written = site.usage.writes.has(`${binding.kind}:${binding.name}`);
+            return storageAccess(local, m.ref(stored.array), this.varIndex(stored, "eb + e", "e"), type, written);
+          }
+          case "builtin":
+            return { name: builtinValue(binding.name, builtins) };
+          default:
+            return unknownBinding(binding, `custom update model '${update.model.name}'`);
+        }
+      },
+      { element: "e", batch: "b", step: "gstep", stream: update.rngStream, field: FIELD.customUpdate },
+    ).use(update.update);
+    // Reduction targets must exist even when the code never reads them (they are written).
+    const prologue = site.prologue("      ");
+    const code = printSnippet(update.update, site.scope, "      ");
+    const epilogue = site.epilogue("      ");
+    const clock = m.ref(this.storage.clock);
+    const runs = m.ref(this.storage.customUpdateRuns);
+    let body = `  const s = ${clock}[0], gstep = ${runs}[${update.index}];\n  const t = Math.fround(s * ${this.dt});\n${before}`;
+    body += `  for (let b = 0; b < ${batches}; b++) {\n    const eb = b * ${size};\n${perBatchStart}`;
+    body += `    for (let e = 0; e < ${size}; e++) {\n${prologue}${code}${epilogue}${reductions.map((r) => `      ${r}\n`).join("")}    }\n`;
+    body += `${perBatchEnd}  }\n${after}`;
+    return m.build(`custom update ${update.name} (group ${update.group})`, functionName("customUpdate", update.name), body, site.usage.random);
+  }
+}
+
+export type { PlannedVar, VarArray };
