@@ -156,6 +156,7 @@ function describeParseError(error: unknown, spec: CommandSpec): string {
       return `unknown option ${option ?? ""} for 'snn ${spec.name}'.`.replace("  ", " ");
     case "ERR_PARSE_ARGS_INVALID_OPTION_VALUE":
       if (/argument missing/.test(message)) return `${option ?? "an option"} needs a value.`;
+      if (/ambiguous/.test(message)) return `${option ?? "an option"} needs a value; write a value that starts with '-' as ${option ?? "--option"}=VALUE.`;
       return `${option ?? "an option"} takes no value.`;
     case "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL":
       return `unexpected argument in 'snn ${spec.name}'.`;

@@ -1,0 +1,81 @@
+import { describe, expect, it } from "vitest";
+import { CONFIG_KEYS, configFromOptions, configToJson, datasetDefaults, parseConfigObject, resolveTrainConfig } from "./config";
+import { UsageError } from "./errors";
+
+describe("resolveTrainConfig", () => {
+  it("uses the sequential-MNIST defaults without arguments", () => {
+    const config = resolveTrainConfig({ cli: {} });
+    expect(config).toEqual(datasetDefaults("smnist"));
+    expect(config.dataset).toBe("smnist");
+    expect(config.backend).toBe("cpu");
+    expect(config.data).toBeUndefined();
+  });
+
+  it("layers defaults < preset < file < command line", () => {
+    const config = resolveTrainConfig({
+      preset: "paper",
+      file: { hidden: 100, epochs: 7 },
+      cli: { epochs: 3 },
+    });
+    expect(config.batchSize).toBe(512); // preset
+    expect(config.encoding).toBe("80"); // preset
+    expect(config.hidden).toBe(100); // file over preset
+    expect(config.epochs).toBe(3); // command line over file
+    expect(config.trainSamples).toBeUndefined(); // the preset uses the whole training set
+  });
+
+  it("takes the dataset's defaults from the dataset the command line names", () => {
+    const config = resolveTrainConfig({ cli: { dataset: "latency-mnist" } });
+    expect(config).toEqual(datasetDefaults("latency-mnist"));
+  });
+
+  it("reads SNN_MAX_BATCHES unless --max-batches is given", () => {
+    expect(resolveTrainConfig({ cli: {}, env: { SNN_MAX_BATCHES: "3" } }).maxBatches).toBe(3);
+    expect(resolveTrainConfig({ cli: { maxBatches: 5 }, env: { SNN_MAX_BATCHES: "3" } }).maxBatches).toBe(5);
+    expect(() => resolveTrainConfig({ cli: {}, env: { SNN_MAX_BATCHES: "many" } })).toThrow(/\$SNN_MAX_BATCHES must be a number/);
+  });
+
+  it("lets a file remove a default with null", () => {
+    const file = parseConfigObject({ "train-samples": null }, "c.json");
+    expect(resolveTrainConfig({ cli: {}, file }).trainSamples).toBeUndefined();
+  });
+
+  it("rejects SHD without --data, and --preset paper for latency-mnist", () => {
+    expect(() => resolveTrainConfig({ cli: { dataset: "shd" } })).toThrow(/needs --data PATH/);
+    expect(() => resolveTrainConfig({ cli: { dataset: "latency-mnist" }, preset: "paper" })).toThrow(UsageError);
+  });
+});
+
+describe("config files", () => {
+  it("accept option names and camelCase fields", () => {
+    expect(parseConfigObject({ "batch-size": 8, hidden: 20, tauMem: 30, feedforward: true, encoding: 80 }, "c.json")).toEqual({
+      batchSize: 8,
+      hidden: 20,
+      tauMem: 30,
+      feedforward: true,
+      encoding: "80",
+    });
+  });
+
+  it("reject unknown keys and bad values with the file name", () => {
+    expect(() => parseConfigObject({ hiden: 3 }, "c.json")).toThrow(/c.json: unknown key "hiden"/);
+    expect(() => parseConfigObject({ hidden: -3 }, "c.json")).toThrow(/c.json: "hidden" must be greater than 0/);
+    expect(() => parseConfigObject({ dataset: "cifar" }, "c.json")).toThrow(/must be one of smnist, shd, ssc, latency-mnist/);
+    expect(() => parseConfigObject([1], "c.json")).toThrow(/JSON object/);
+    expect(() => parseConfigObject({ hidden: [1] }, "c.json")).toThrow(/string, number or boolean/);
+  });
+
+  it("round-trip: the resolved config written as JSON resolves to itself", () => {
+    const config = resolveTrainConfig({ cli: { hidden: 33, feedforward: true, lr: 0.01 }, env: {} });
+    const json = JSON.parse(JSON.stringify(configToJson(config)));
+    expect(resolveTrainConfig({ cli: {}, file: parseConfigObject(json, "config.json") })).toEqual(config);
+  });
+
+  it("every config key is a command-line option with a description", () => {
+    for (const k of CONFIG_KEYS) {
+      expect(k.option.name).toMatch(/^[a-z][a-z-]*$/);
+      expect(k.option.description.length).toBeGreaterThan(5);
+    }
+    expect(configFromOptions({ "batch-size": 4, unrelated: 1 })).toEqual({ batchSize: 4 });
+  });
+});
