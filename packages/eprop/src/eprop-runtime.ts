@@ -1,0 +1,240 @@
+import { planNetwork, type Backend, type CompileOptions, type Runtime } from "@snn/core";
+import { compileEpropNetwork, type AdamOptions, type EpropLayout } from "./compile";
+import type { EpropNetworkDescription } from "./description";
+import { EpropConfigError } from "./errors";
+import { checkParameters, transpose, type ParameterSet } from "./parameters";
+import { argmax, type PreparedTrial } from "./trial";
+
+/** What one trial produced, per batch element (padding elements included, with zeros). */
+export interface TrialOutputs {
+  readonly numSteps: number;
+  /** Batch elements with data. */
+  readonly count: number;
+  /** Cross-entropy summed over the masked steps, per element. */
+  readonly loss: Float64Array;
+  /** argmax_k sum_t m(t) pi_k(t), per element. */
+  readonly predictions: Int32Array;
+  /** argmax_k sum_t m(t) y_k(t) (sum-of-readout prediction), per element. */
+  readonly readoutSumPredictions: Int32Array;
+  /** Spikes in the trial's T steps per hidden layer and element (summed over neurons). */
+  readonly spikeCounts: Readonly<Record<string, Float64Array>>;
+}
+
+/** Adam state in the spec layout: the step count and both moments of every trainable parameter. */
+export interface OptimizerState {
+  readonly step: number;
+  readonly m: ParameterSet;
+  readonly v: ParameterSet;
+}
+
+export interface EpropRuntimeOptions {
+  readonly backend: Backend;
+  readonly batchSize: number;
+  /** Default `train`. */
+  readonly mode?: "train" | "inference";
+  readonly optimizer?: AdamOptions;
+  /** Initial parameters in the spec layout; default drawn from the description's seed. */
+  readonly parameters?: Readonly<Record<string, ArrayLike<number>>>;
+  readonly compileOptions?: CompileOptions;
+}
+
+/**
+ * An e-prop network compiled on a backend: runs trials, reads gradients, applies Adam, and
+ * moves parameters and optimiser state in and out in the spec layout (`[post][pre]`).
+ *
+ * ```ts
+ * const session = await EpropRuntime.create(description, { backend: cpuBackend(), batchSize: 8 });
+ * await session.runTrial(prepareTrial(batch, description, 8));
+ * await session.applyOptimizer();
+ * ```
+ */
+export class EpropRuntime {
+  private constructor(
+    readonly description: EpropNetworkDescription,
+    readonly layout: EpropLayout,
+    /** The compiled core runtime (populations, projections and custom updates of the pass). */
+    readonly runtime: Runtime,
+  ) {}
+
+  static async create(description: EpropNetworkDescription, options: EpropRuntimeOptions): Promise<EpropRuntime> {
+    if (typeof options?.backend?.compile !== "function") {
+      throw new EpropConfigError("EpropRuntime.create: give a backend, e.g. { backend: cpuBackend() } from @snn/backend-cpu.");
+    }
+    const { network, layout } = compileEpropNetwork(description, {
+      batchSize: options.batchSize,
+      mode: options.mode ?? "train",
+      ...(options.optimizer ? { optimizer: options.optimizer } : {}),
+      ...(options.parameters ? { parameters: options.parameters } : {}),
+    });
+    const runtime = await options.backend.compile(planNetwork(network), { recordingSteps: 0, ...options.compileOptions });
+    return new EpropRuntime(description, layout, runtime);
+  }
+
+  get batchSize(): number {
+    return this.layout.batchSize;
+  }
+
+  get mode(): "train" | "inference" {
+    return this.layout.mode;
+  }
+
+  /**
+   * Runs one trial: resets per-trial state, sets input and loss-mask spikes and targets, and
+   * steps T + extra steps. Training runtimes leave the batch's gradients in the per-element
+   * accumulators (read with {@link readGradients}, applied with {@link applyOptimizer}).
+   * `afterStep(s)` is called after every step s (0-based), e.g. to read state.
+   */
+  async runTrial(trial: PreparedTrial, options: { afterStep?: (step: number) => void | Promise<void> } = {}): Promise<TrialOutputs> {
+    const { runtime, layout } = this;
+    const { numSteps } = trial;
+    if (trial.inputs.length !== layout.batchSize) {
+      throw new EpropConfigError(`runTrial: the trial was prepared for batch size ${trial.inputs.length}, this runtime has ${layout.batchSize}.`);
+    }
+    await runtime.runCustomUpdate(layout.groups.reset);
+    runtime.startTrial();
+    runtime.setSpikeEvents(layout.inputPopulation, trial.inputs);
+    runtime.setSpikeEvents(layout.maskPopulation, trial.maskEvents);
+    await runtime.writeVar(layout.readoutPopulation, "Target", trial.targets);
+    const total = numSteps + layout.extraSteps;
+    const spikeCounts: Record<string, Float64Array> = {};
+    const afterStep = options.afterStep;
+    if (afterStep) {
+      for (let s = 0; s < total; s++) {
+        await runtime.step(1);
+        if (s === numSteps - 1) await this.readSpikeCounts(spikeCounts);
+        await afterStep(s);
+      }
+    } else {
+      await runtime.step(numSteps);
+      await this.readSpikeCounts(spikeCounts);
+      await runtime.step(layout.extraSteps);
+    }
+    const nOut = this.description.readout.size;
+    const [lossAcc, piAcc, yAcc] = await Promise.all([
+      runtime.readVar(layout.readoutPopulation, "LossAcc"),
+      runtime.readVar(layout.readoutPopulation, "PiAcc"),
+      runtime.readVar(layout.readoutPopulation, "YAcc"),
+    ]);
+    const batchSize = layout.batchSize;
+    const loss = new Float64Array(batchSize);
+    const predictions = new Int32Array(batchSize);
+    const readoutSumPredictions = new Int32Array(batchSize);
+    for (let b = 0; b < batchSize; b++) {
+      let sum = 0;
+      for (let k = 0; k < nOut; k++) sum += lossAcc[b * nOut + k]!;
+      loss[b] = sum;
+      predictions[b] = argmax(piAcc, b * nOut, nOut);
+      readoutSumPredictions[b] = argmax(yAcc, b * nOut, nOut);
+    }
+    return { numSteps, count: trial.count, loss, predictions, readoutSumPredictions, spikeCounts };
+  }
+
+  private async readSpikeCounts(into: Record<string, Float64Array>): Promise<void> {
+    const batchSize = this.layout.batchSize;
+    for (const layer of this.description.hidden) {
+      const counts = await this.runtime.readVar(layer.name, "SpikeCount");
+      const perElement = new Float64Array(batchSize);
+      for (let b = 0; b < batchSize; b++) {
+        let sum = 0;
+        for (let j = 0; j < layer.size; j++) sum += counts[b * layer.size + j]!;
+        perElement[b] = sum;
+      }
+      into[layer.name] = perElement;
+    }
+  }
+
+  private requireTrain(call: string): void {
+    if (this.layout.mode !== "train") throw new EpropConfigError(`${call} needs a runtime compiled in 'train' mode; this one is for inference.`);
+  }
+
+  /** Sums the last trial's gradients over the batch and returns them in the spec layout (dE/dW, `[post][pre]`). */
+  async readGradients(): Promise<ParameterSet> {
+    this.requireTrain("readGradients");
+    await this.runtime.runCustomUpdate(this.layout.groups.reduce);
+    const out: ParameterSet = {};
+    for (const location of this.layout.parameters) {
+      if (!location.reduceUpdate) continue;
+      const values = await this.runtime.readVar(location.reduceUpdate, "GradSum");
+      out[location.info.name] = this.fromCore(location, values);
+    }
+    return out;
+  }
+
+  /** Sums the last trial's gradients over the batch and takes one Adam step. */
+  async applyOptimizer(): Promise<void> {
+    this.requireTrain("applyOptimizer");
+    await this.runtime.runCustomUpdate(this.layout.groups.reduce);
+    await this.runtime.runCustomUpdate(this.layout.groups.adam);
+  }
+
+  private fromCore(location: EpropLayout["parameters"][number], values: ArrayLike<number>): Float32Array {
+    if (!location.transposed) return Float32Array.from(values);
+    const [nPost, nPre] = location.info.shape as [number, number];
+    return transpose(values, nPre, nPost);
+  }
+
+  private toCore(location: EpropLayout["parameters"][number], values: ArrayLike<number>): Float32Array {
+    if (!location.transposed) return Float32Array.from(values);
+    const [nPost, nPre] = location.info.shape as [number, number];
+    return transpose(values, nPost, nPre);
+  }
+
+  /** Every parameter (weights, bias, random feedback) in the spec layout. */
+  async getParameters(): Promise<ParameterSet> {
+    const out: ParameterSet = {};
+    for (const location of this.layout.parameters) {
+      out[location.info.name] = this.fromCore(location, await this.runtime.readVar(location.owner, location.variable));
+    }
+    return out;
+  }
+
+  /** Overwrites some or all parameters (spec layout); checks names and shapes. */
+  async setParameters(values: Readonly<Record<string, ArrayLike<number>>>): Promise<void> {
+    checkParameters(this.description, values, true);
+    for (const location of this.layout.parameters) {
+      const given = values[location.info.name];
+      if (given === undefined) continue;
+      await this.runtime.writeVar(location.owner, location.variable, this.toCore(location, given));
+    }
+  }
+
+  /** Adam's step count and moments. */
+  async getOptimizerState(): Promise<OptimizerState> {
+    this.requireTrain("getOptimizerState");
+    const m: ParameterSet = {};
+    const v: ParameterSet = {};
+    let step = 0;
+    for (const location of this.layout.parameters) {
+      if (!location.adamUpdate) continue;
+      m[location.info.name] = this.fromCore(location, await this.runtime.readVar(location.adamUpdate, "M"));
+      v[location.info.name] = this.fromCore(location, await this.runtime.readVar(location.adamUpdate, "V"));
+      const steps = await this.runtime.readVar(location.adamUpdate, "Step");
+      step = steps[0] ?? 0;
+    }
+    return { step, m, v };
+  }
+
+  /** Restores Adam's step count and moments (from {@link getOptimizerState} or a checkpoint). */
+  async setOptimizerState(state: OptimizerState): Promise<void> {
+    this.requireTrain("setOptimizerState");
+    if (!Number.isInteger(state.step) || state.step < 0) {
+      throw new EpropConfigError(`Optimizer step must be a non-negative integer, got ${String(state.step)}.`);
+    }
+    const trainable = this.layout.parameters.filter((l) => l.adamUpdate);
+    checkParameters(this.description, state.m, true);
+    checkParameters(this.description, state.v, true);
+    for (const location of trainable) {
+      const m = state.m[location.info.name];
+      const v = state.v[location.info.name];
+      if (!m || !v) throw new EpropConfigError(`Optimizer state has no moments for '${location.info.name}'.`);
+      await this.runtime.writeVar(location.adamUpdate!, "M", this.toCore(location, m));
+      await this.runtime.writeVar(location.adamUpdate!, "V", this.toCore(location, v));
+      await this.runtime.writeVar(location.adamUpdate!, "Step", new Float32Array(m.length).fill(state.step));
+    }
+  }
+
+  /** Frees the backend runtime. */
+  dispose(): void {
+    this.runtime.dispose();
+  }
+}
