@@ -1,0 +1,777 @@
+/// <reference types="webgpu" />
+import {
+  allocateVarArray,
+  BACKEND_INTERFACE_VERSION,
+  expandVarValues,
+  fillInitialValues,
+  RuntimeUsageError,
+  SnnError,
+  storedLength,
+  UnsupportedFeatureError,
+  validateSpikeEvents,
+  type CompileOptions,
+  type KernelPlan,
+  type PlannedVar,
+  type Runtime,
+  type RuntimeCapabilities,
+  type SpikeEvents,
+  type SpikeRecording,
+  type VarArray,
+} from "@snn/core";
+import { type GeneratedKernels, generateKernels, plannedVariables, sparseKey, sparseTables } from "../codegen/generate";
+import { type BindingRef, type KernelInstance, type Shader, WORKGROUP_SIZE } from "../codegen/kernel-builder";
+import type { Allocation } from "../codegen/layout";
+import { BufferLimitError, DeviceLostError, formatBytes, type WgslDiagnostic, WgslCompileError } from "../errors";
+import { BufferUsage, describeDevice, MapMode, ShaderStage } from "./gpu";
+
+/** Options of the WebGPU runtime beyond core's CompileOptions. */
+export interface WebGpuRuntimeOptions {
+  /** Largest storage buffer binding in bytes; default and upper bound: the device's maxStorageBufferBindingSize. */
+  readonly maxBufferBindingBytes?: number;
+  /** Timesteps encoded per command buffer (all submitted together). Default 512. */
+  readonly stepsPerCommandBuffer?: number;
+  /** Description of the device for `capabilities.device` (default: from the device's adapter info). */
+  readonly deviceDescription?: string;
+}
+
+const FILL_WGSL = `// Initialisation: sets count 32-bit words from offset to value.
+struct Fill {
+  offset: u32,
+  count: u32,
+  value: u32,
+}
+
+@group(0) @binding(0) var<uniform> fill: Fill;
+@group(0) @binding(1) var<storage, read_write> data: array<u32>;
+
+@compute @workgroup_size(${WORKGROUP_SIZE})
+fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>, @builtin(local_invocation_index) lane: u32) {
+  let i = (wg.y * groups.x + wg.x) * ${WORKGROUP_SIZE}u + lane;
+  if (i < fill.count) {
+    data[fill.offset + i] = fill.value;
+  }
+}
+`;
+
+interface InstanceState {
+  readonly instance: KernelInstance;
+  readonly uniform: GPUBuffer;
+  bindGroup: GPUBindGroup | null;
+  readonly workgroups: [number, number, number];
+}
+
+interface FillOp {
+  readonly bindGroup: GPUBindGroup;
+  readonly workgroups: [number, number, number];
+}
+
+interface Recording {
+  buffer: GPUBuffer;
+  /** Steps the buffer holds. */
+  capacity: number;
+  readonly words: number;
+  /** Largest capacity a single binding allows. */
+  readonly maxCapacity: number;
+}
+
+/** A network compiled for WebGPU. Create it with `webgpuBackend().compile(plan)`. */
+export class WebGpuRuntime implements Runtime {
+  readonly capabilities: RuntimeCapabilities;
+  private readonly kernels: GeneratedKernels;
+  private readonly arenas: { f32: GPUBuffer[]; u32: GPUBuffer[] };
+  private readonly clock: GPUBuffer;
+  private readonly recordings: (Recording | null)[];
+  private readonly events: ({ buffer: GPUBuffer; steps: number } | null)[];
+  private readonly states: InstanceState[];
+  private readonly pipelines: GPUComputePipeline[];
+  private readonly layouts: GPUBindGroupLayout[];
+  private readonly fillOps: { variable: PlannedVar; key: string; op: FillOp | null }[];
+  private readonly runCounts: number[];
+  private readonly retired: GPUBuffer[] = [];
+  private readonly stepsPerCommandBuffer: number;
+  private trialStep_ = 0;
+  private globalStep = 0;
+  private disposed = false;
+  private lost: DeviceLostError | null = null;
+  private failure: string | null = null;
+
+  private constructor(
+    readonly plan: KernelPlan,
+    private readonly device: GPUDevice,
+    init: {
+      kernels: GeneratedKernels;
+      pipelines: GPUComputePipeline[];
+      layouts: GPUBindGroupLayout[];
+      fillPipeline: GPUComputePipeline;
+      recordingSteps: number;
+      maxBinding: number;
+      options: WebGpuRuntimeOptions;
+    },
+  ) {
+    const { kernels } = init;
+    this.kernels = kernels;
+    this.pipelines = init.pipelines;
+    this.layouts = init.layouts;
+    this.stepsPerCommandBuffer = init.options.stepsPerCommandBuffer ?? 512;
+    device.lost.then((info) => {
+      this.lost ??= new DeviceLostError(info.reason, info.message);
+    });
+    const storageUsage = BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST;
+    const create = (label: string, size: number, usage: number): GPUBuffer => device.createBuffer({ label, size: Math.max(16, align4(size)), usage });
+    this.arenas = {
+      f32: kernels.layout.chunks.f32.map((bytes, i) => create(`f32 state ${i}`, bytes, storageUsage)),
+      u32: kernels.layout.chunks.u32.map((bytes, i) => create(`u32 state ${i}`, bytes, storageUsage)),
+    };
+    this.clock = create("clock", 16, storageUsage);
+    const B = plan.batchSize;
+    this.recordings = plan.populations.map((p, i) => {
+      if (!p.recordSpikes) return null;
+      const words = kernels.spikeWords[i]!;
+      const maxCapacity = Math.floor(init.maxBinding / (B * words * 4));
+      const capacity = Math.max(1, Math.min(init.recordingSteps, maxCapacity));
+      return { buffer: create(`spike recording ${p.name}`, capacity * B * words * 4, storageUsage), capacity, words, maxCapacity };
+    });
+    this.events = plan.populations.map((p) => (p.spikeSource ? { buffer: create(`spike events ${p.name}`, 16, storageUsage), steps: 0 } : null));
+
+    const maxPerDimension = device.limits.maxComputeWorkgroupsPerDimension;
+    this.states = kernels.instances.map((instance) => {
+      const data = packUniforms(instance);
+      const uniform = device.createBuffer({ label: `uniforms ${instance.label}`, size: data.byteLength, usage: BufferUsage.UNIFORM | BufferUsage.COPY_DST });
+      device.queue.writeBuffer(uniform, 0, data);
+      return { instance, uniform, bindGroup: null, workgroups: workgroupCounts(instance, maxPerDimension, plan.batchSize) };
+    });
+
+    // Initialisation: constants by a fill kernel, arrays uploaded.
+    const fillLayout = init.fillPipeline.getBindGroupLayout(0);
+    this.fillOps = plannedVariables(plan).map(({ variable, key }) => {
+      if (typeof variable.initial !== "number") return { variable, key, op: null };
+      const allocation = this.allocation(key);
+      const count = storedLength(variable, B);
+      const value = wordOf(variable.type, variable.initial);
+      const uniform = device.createBuffer({ label: `fill ${key}`, size: 16, usage: BufferUsage.UNIFORM | BufferUsage.COPY_DST });
+      device.queue.writeBuffer(uniform, 0, new Uint32Array([allocation.offset, count, value, 0]));
+      const bindGroup = device.createBindGroup({
+        layout: fillLayout,
+        entries: [
+          { binding: 0, resource: { buffer: uniform } },
+          { binding: 1, resource: { buffer: this.arenas[allocation.arena][allocation.chunk]! } },
+        ],
+      });
+      return { variable, key, op: { bindGroup, workgroups: gridFor(Math.ceil(count / WORKGROUP_SIZE), maxPerDimension, 1) } };
+    });
+    this.fillPipeline = init.fillPipeline;
+    this.runCounts = plan.customUpdates.map(() => 0);
+
+    // Constant tables of sparse projections.
+    plan.projections.forEach((p) => {
+      const tables = sparseTables(p, plan.populations[p.post]!.size);
+      if (!tables) return;
+      const write = (part: "rowStart" | "colStart" | "colSynapse" | "preIndex", data: Uint32Array): void => {
+        if (data.length === 0) return;
+        const a = this.allocation(sparseKey(p.index, part));
+        device.queue.writeBuffer(this.arenas.u32[a.chunk]!, a.offset * 4, data.buffer as ArrayBuffer, data.byteOffset, data.byteLength);
+      };
+      write("rowStart", tables.rowStart);
+      write("colStart", tables.colStart);
+      write("colSynapse", tables.colSynapse);
+      write("preIndex", tables.preIndex);
+    });
+    this.initialiseVariables();
+
+    const byOwner: Record<string, number> = {};
+    for (const a of kernels.layout.allocations.values()) {
+      const owner = ownerName(plan, a.key);
+      byOwner[owner] = (byOwner[owner] ?? 0) + a.length * 4;
+    }
+    this.recordings.forEach((r, i) => {
+      if (!r) return;
+      const name = plan.populations[i]!.name;
+      byOwner[name] = (byOwner[name] ?? 0) + r.buffer.size;
+    });
+    const total = Object.values(byOwner).reduce((s, x) => s + x, 0);
+    this.capabilities = {
+      backend: "webgpu",
+      interfaceVersion: BACKEND_INTERFACE_VERSION,
+      device: init.options.deviceDescription ?? describeDevice(device),
+      batchSize: plan.batchSize,
+      bufferBytes: { total, byOwner },
+      maxBufferBytes: init.maxBinding,
+    };
+    const onError = (event: Event): void => {
+      const error = (event as GPUUncapturedErrorEvent).error;
+      this.failure ??= error?.message ?? String(error);
+    };
+    device.addEventListener?.("uncapturederror", onError);
+    this.removeErrorListener = () => device.removeEventListener?.("uncapturederror", onError);
+  }
+
+  private readonly fillPipeline: GPUComputePipeline;
+  private readonly removeErrorListener: () => void;
+
+  /**
+   * Generates and compiles the kernels of a plan on a device. Throws {@link BufferLimitError}
+   * when a buffer cannot fit the device's binding size, {@link WgslCompileError} when a shader
+   * does not compile.
+   */
+  static async create(plan: KernelPlan, device: GPUDevice, compileOptions: CompileOptions = {}, options: WebGpuRuntimeOptions = {}): Promise<WebGpuRuntime> {
+    const deviceLimit = Math.min(device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize);
+    const maxBinding = Math.min(options.maxBufferBindingBytes ?? deviceLimit, deviceLimit);
+    if (!(maxBinding >= 16)) {
+      throw new RuntimeUsageError(`maxBufferBindingBytes must be at least 16 bytes, got ${String(options.maxBufferBindingBytes)}.`);
+    }
+    const recordingSteps = compileOptions.recordingSteps ?? 1000;
+    if (!Number.isInteger(recordingSteps) || recordingSteps < 1) {
+      throw new RuntimeUsageError(`recordingSteps must be a positive integer number of steps, got ${String(compileOptions.recordingSteps)}.`);
+    }
+    const kernels = generateKernels(plan, { maxBindingBytes: maxBinding });
+    printShaders(kernels.shaders, compileOptions.printCode);
+    const maxStorage = device.limits.maxStorageBuffersPerShaderStage;
+    for (const shader of kernels.shaders) {
+      if (shader.access.length > maxStorage) {
+        throw new UnsupportedFeatureError(
+          "webgpu",
+          `a kernel with ${shader.access.length} storage buffers`,
+          `kernel '${shader.label}' binds ${shader.access.length} storage buffers but this device allows ${maxStorage} per shader stage; the network's state is split over many buffers (reduce the network or batch size, or use a device with a larger maxStorageBufferBindingSize)`,
+        );
+      }
+    }
+    const recordingLimitError = plan.populations.find((p, i) => p.recordSpikes && plan.batchSize * kernels.spikeWords[i]! * 4 > maxBinding);
+    if (recordingLimitError) {
+      const bytes = plan.batchSize * kernels.spikeWords[recordingLimitError.index]! * 4;
+      throw new BufferLimitError(`The spike recording of population '${recordingLimitError.name}' (one step: batch ${plan.batchSize} x ${recordingLimitError.size} neurons as bits)`, bytes, maxBinding, "Use a smaller batch size or do not record this population.");
+    }
+
+    const layouts = kernels.shaders.map((shader) => bindGroupLayout(device, shader));
+    const modules = await Promise.all(kernels.shaders.map((shader) => compileModule(device, shader.label, shader.code, shader.origins)));
+    const pipelines = await Promise.all(kernels.shaders.map((shader, i) => createPipeline(device, shader, modules[i]!, layouts[i]!)));
+    const fillModule = await compileModule(device, "initialisation", FILL_WGSL, []);
+    const fillPipeline = await createPipeline(device, { label: "initialisation", code: FILL_WGSL, origins: [] }, fillModule, "auto");
+    return new WebGpuRuntime(plan, device, { kernels, pipelines, layouts, fillPipeline, recordingSteps, maxBinding, options });
+  }
+
+  get trialStep(): number {
+    return this.trialStep_;
+  }
+
+  // ------------------------------------------------------------------------- checks
+
+  private check(call: string): void {
+    if (this.disposed) throw new RuntimeUsageError(`${call}: this runtime was disposed; compile the network again to keep simulating.`);
+    if (this.lost) throw this.lost;
+    if (this.failure !== null) {
+      throw new SnnError(`${call}: an earlier WebGPU command failed: ${this.failure}. This is a bug in @snn/backend-wgsl; please report it with the network.`);
+    }
+  }
+
+  private allocation(key: string): Allocation {
+    const a = this.kernels.layout.allocations.get(key);
+    if (!a) throw new Error(`internal: no storage '${key}'`);
+    return a;
+  }
+
+  // ------------------------------------------------------------------------- encoding
+
+  private bindGroup(state: InstanceState, shaderIndex: number): GPUBindGroup {
+    if (state.bindGroup) return state.bindGroup;
+    const entries: GPUBindGroupEntry[] = [{ binding: 0, resource: { buffer: state.uniform } }];
+    state.instance.bindings.forEach((ref, i) => entries.push({ binding: i + 1, resource: { buffer: this.bufferOf(ref) } }));
+    state.bindGroup = this.device.createBindGroup({ label: state.instance.label, layout: this.layouts[shaderIndex]!, entries });
+    return state.bindGroup;
+  }
+
+  private bufferOf(ref: BindingRef): GPUBuffer {
+    switch (ref.kind) {
+      case "arena":
+        return this.arenas[ref.arena][ref.chunk]!;
+      case "clock":
+        return this.clock;
+      case "recording":
+        return this.recordings[ref.population]!.buffer;
+      case "spikeEvents":
+        return this.events[ref.population]!.buffer;
+    }
+  }
+
+  private dispatch(pass: GPUComputePassEncoder, index: number, current: { pipeline: number }): void {
+    const state = this.states[index]!;
+    const shader = state.instance.shader;
+    if (current.pipeline !== shader) {
+      pass.setPipeline(this.pipelines[shader]!);
+      current.pipeline = shader;
+    }
+    pass.setBindGroup(0, this.bindGroup(state, shader));
+    const [x, y, z] = state.workgroups;
+    pass.dispatchWorkgroups(x, y, z);
+  }
+
+  private writeClock(): void {
+    this.device.queue.writeBuffer(this.clock, 0, new Uint32Array([this.trialStep_ >>> 0, this.globalStep >>> 0, 0, 0]));
+  }
+
+  // ------------------------------------------------------------------------- Runtime
+
+  async step(count = 1): Promise<void> {
+    this.check("step");
+    if (!Number.isInteger(count) || count < 0) {
+      throw new RuntimeUsageError(`step(count): count must be a non-negative integer number of timesteps, got ${String(count)}.`);
+    }
+    if (count === 0) return;
+    this.ensureRecordingCapacity(this.trialStep_ + count);
+    this.writeClock();
+    const sequence = this.kernels.stepSequence;
+    const buffers: GPUCommandBuffer[] = [];
+    for (let done = 0; done < count; ) {
+      const steps = Math.min(this.stepsPerCommandBuffer, count - done);
+      const encoder = this.device.createCommandEncoder({ label: `steps ${this.trialStep_ + done}..${this.trialStep_ + done + steps - 1}` });
+      const pass = encoder.beginComputePass();
+      const current = { pipeline: -1 };
+      for (let s = 0; s < steps; s++) {
+        for (let k = 0; k < sequence.length; k++) this.dispatch(pass, sequence[k]!, current);
+      }
+      pass.end();
+      buffers.push(encoder.finish());
+      done += steps;
+    }
+    this.device.queue.submit(buffers);
+    this.trialStep_ += count;
+    this.globalStep = (this.globalStep + count) % 4294967296;
+  }
+
+  startTrial(): void {
+    this.check("startTrial");
+    const encoder = this.device.createCommandEncoder({ label: "start trial" });
+    this.clearSpikeFlags(encoder);
+    this.recordings.forEach((r) => {
+      if (!r) return;
+      const used = Math.min(this.trialStep_, r.capacity) * this.plan.batchSize * r.words * 4;
+      if (used > 0) encoder.clearBuffer(r.buffer, 0, used);
+    });
+    this.device.queue.submit([encoder.finish()]);
+    this.trialStep_ = 0;
+  }
+
+  private clearSpikeFlags(encoder: GPUCommandEncoder): void {
+    this.plan.populations.forEach((p) => this.clearRegion(encoder, `spikes:${p.index}`));
+  }
+
+  private clearRegion(encoder: GPUCommandEncoder, key: string): void {
+    const a = this.allocation(key);
+    if (a.length > 0) encoder.clearBuffer(this.arenas[a.arena][a.chunk]!, a.offset * 4, a.length * 4);
+  }
+
+  async resetState(): Promise<void> {
+    this.check("resetState");
+    this.initialiseVariables();
+  }
+
+  /** Sets every variable to its initial value, zeroes inputs in flight and forgets spikes in flight. */
+  private initialiseVariables(): void {
+    const B = this.plan.batchSize;
+    const encoder = this.device.createCommandEncoder({ label: "initialise variables" });
+    const pass = encoder.beginComputePass();
+    pass.setPipeline(this.fillPipeline);
+    for (const { op } of this.fillOps) {
+      if (!op) continue;
+      pass.setBindGroup(0, op.bindGroup);
+      pass.dispatchWorkgroups(...op.workgroups);
+    }
+    pass.end();
+    for (const key of this.kernels.layout.allocations.keys()) {
+      if (key.startsWith("insyn:") || key.startsWith("addin:") || key.startsWith("prescratch:")) this.clearRegion(encoder, key);
+    }
+    this.clearSpikeFlags(encoder);
+    for (const { variable, key, op } of this.fillOps) {
+      if (op) continue;
+      const data = allocateVarArray(variable.type, storedLength(variable, B));
+      fillInitialValues(data, variable, B);
+      this.upload(key, data);
+    }
+    this.device.queue.submit([encoder.finish()]);
+  }
+
+  private upload(key: string, data: VarArray): void {
+    if (data.length === 0) return;
+    const a = this.allocation(key);
+    this.device.queue.writeBuffer(this.arenas[a.arena][a.chunk]!, a.offset * 4, data.buffer as ArrayBuffer, data.byteOffset, data.byteLength);
+  }
+
+  setSpikeEvents(population: string, events: readonly SpikeEvents[]): void {
+    this.check("setSpikeEvents");
+    const index = this.populationIndex(population, "setSpikeEvents");
+    const planned = this.plan.populations[index]!;
+    const holder = this.events[index];
+    if (!planned.spikeSource || !holder) {
+      const sources = this.plan.populations.filter((p) => p.spikeSource).map((p) => p.name);
+      throw new RuntimeUsageError(
+        `setSpikeEvents(${population}): '${population}' is not a spike source array (model '${planned.model.name}'). Spike source arrays: ${sources.length > 0 ? sources.join(", ") : "(none)"}.`,
+      );
+    }
+    const B = this.plan.batchSize;
+    validateSpikeEvents(population, planned.size, B, events);
+    let steps = 0;
+    for (const e of events) if (e.steps.length > 0) steps = Math.max(steps, e.steps[e.steps.length - 1]! + 1);
+    const words = this.kernels.spikeWords[index]!;
+    const bytes = steps * B * words * 4;
+    if (bytes > this.capabilities.maxBufferBytes) {
+      throw new BufferLimitError(
+        `The spike events of population '${population}' (${steps} steps x batch ${B} x ${planned.size} neurons as bits)`,
+        bytes,
+        this.capabilities.maxBufferBytes,
+        `Use shorter trials (at most ${Math.floor(this.capabilities.maxBufferBytes / (B * words * 4))} steps at this batch size) or a smaller batch.`,
+      );
+    }
+    const bits = new Uint32Array(Math.max(steps * B * words, 4));
+    events.forEach((e, b) => {
+      for (let k = 0; k < e.steps.length; k++) {
+        const unit = e.units[k]!;
+        const word = (e.steps[k]! * B + b) * words + (unit >>> 5);
+        bits[word] = (bits[word]! | (1 << (unit & 31))) >>> 0;
+      }
+    });
+    if (bits.byteLength > holder.buffer.size) {
+      this.retired.push(holder.buffer);
+      holder.buffer = this.device.createBuffer({
+        label: `spike events ${population}`,
+        size: align4(Math.max(bits.byteLength, holder.buffer.size * 2)),
+        usage: BufferUsage.STORAGE | BufferUsage.COPY_DST | BufferUsage.COPY_SRC,
+      });
+      this.invalidateBindGroups((ref) => ref.kind === "spikeEvents" && ref.population === index);
+    }
+    this.device.queue.writeBuffer(holder.buffer, 0, bits);
+    holder.steps = steps;
+    // Tell the neuron kernel how many steps of events there are.
+    this.states.forEach((state) => {
+      if (!state.instance.bindings.some((r) => r.kind === "spikeEvents" && r.population === index)) return;
+      const field = state.instance.uniforms.findIndex((f) => f.name === "event_steps");
+      this.device.queue.writeBuffer(state.uniform, field * 4, new Uint32Array([steps]));
+    });
+  }
+
+  private invalidateBindGroups(matches: (ref: BindingRef) => boolean): void {
+    for (const state of this.states) if (state.instance.bindings.some(matches)) state.bindGroup = null;
+  }
+
+  private ensureRecordingCapacity(steps: number): void {
+    this.recordings.forEach((r, i) => {
+      if (!r || steps <= r.capacity) return;
+      const population = this.plan.populations[i]!;
+      const B = this.plan.batchSize;
+      if (steps > r.maxCapacity) {
+        throw new BufferLimitError(
+          `The spike recording of population '${population.name}' (${steps} steps x batch ${B} x ${population.size} neurons as bits)`,
+          steps * B * r.words * 4,
+          this.capabilities.maxBufferBytes,
+          `Record at most ${r.maxCapacity} steps per trial at this batch size (call startTrial() sooner), use a smaller batch, or do not record this population.`,
+        );
+      }
+      const capacity = Math.min(Math.max(steps, r.capacity * 2), r.maxCapacity);
+      const buffer = this.device.createBuffer({
+        label: `spike recording ${population.name}`,
+        size: capacity * B * r.words * 4,
+        usage: BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST,
+      });
+      const used = Math.min(this.trialStep_, r.capacity) * B * r.words * 4;
+      if (used > 0) {
+        const encoder = this.device.createCommandEncoder({ label: "grow spike recording" });
+        encoder.copyBufferToBuffer(r.buffer, 0, buffer, 0, used);
+        this.device.queue.submit([encoder.finish()]);
+      }
+      this.retired.push(r.buffer);
+      r.buffer = buffer;
+      r.capacity = capacity;
+      this.invalidateBindGroups((ref) => ref.kind === "recording" && ref.population === i);
+    });
+  }
+
+  private populationIndex(name: string, call: string): number {
+    const index = this.plan.populations.findIndex((p) => p.name === name);
+    if (index < 0) {
+      throw new RuntimeUsageError(`${call}(${name}): there is no population '${name}'. Populations: ${this.plan.populations.map((p) => p.name).join(", ")}.`);
+    }
+    return index;
+  }
+
+  private findVar(owner: string, name: string, call: string): { variable: PlannedVar; key: string } {
+    const all = plannedVariables(this.plan);
+    const ownerKeys: string[] = [];
+    const population = this.plan.populations.findIndex((p) => p.name === owner);
+    if (population >= 0) ownerKeys.push(`var:population:${population}:neuron:`);
+    const projection = this.plan.projections.findIndex((p) => p.name === owner);
+    if (projection >= 0) for (const role of ["synapse", "pre", "post", "postsynaptic"]) ownerKeys.push(`var:projection:${projection}:${role}:`);
+    const update = this.plan.customUpdates.findIndex((c) => c.name === owner);
+    if (update >= 0) ownerKeys.push(`var:customUpdate:${update}:customUpdate:`);
+    if (ownerKeys.length === 0) {
+      const owners = [...this.plan.populations, ...this.plan.projections, ...this.plan.customUpdates].map((g) => g.name);
+      throw new RuntimeUsageError(`${call}(${owner}, ${name}): there is no population, projection or custom update '${owner}'. Owners: ${owners.join(", ")}.`);
+    }
+    for (const prefix of ownerKeys) {
+      const found = all.find((v) => v.key === prefix + name);
+      if (found) return found;
+    }
+    const names = all.filter((v) => ownerKeys.some((prefix) => v.key.startsWith(prefix))).map((v) => v.variable.name);
+    throw new RuntimeUsageError(`${call}(${owner}, ${name}): '${owner}' has no variable '${name}'. Its variables: ${names.length > 0 ? names.join(", ") : "(none)"}.`);
+  }
+
+  async readVar(owner: string, name: string): Promise<VarArray> {
+    this.check("readVar");
+    const { variable, key } = this.findVar(owner, name, "readVar");
+    const a = this.allocation(key);
+    const length = storedLength(variable, this.plan.batchSize);
+    const bytes = await this.readBuffer(this.arenas[a.arena][a.chunk]!, a.offset * 4, length * 4, `readVar(${owner}, ${name})`);
+    const out = allocateVarArray(variable.type, length);
+    new Uint8Array(out.buffer).set(new Uint8Array(bytes));
+    return out;
+  }
+
+  async writeVar(owner: string, name: string, values: ArrayLike<number>): Promise<void> {
+    this.check("writeVar");
+    const { variable, key } = this.findVar(owner, name, "writeVar");
+    this.upload(key, expandVarValues(variable, this.plan.batchSize, values, owner));
+  }
+
+  async readSpikes(population: string): Promise<SpikeRecording> {
+    this.check("readSpikes");
+    const index = this.populationIndex(population, "readSpikes");
+    const r = this.recordings[index];
+    if (!r) throw new RuntimeUsageError(`readSpikes(${population}): population '${population}' does not record spikes; add it with recordSpikes: true.`);
+    const B = this.plan.batchSize;
+    const size = this.plan.populations[index]!.size;
+    const numSteps = this.trialStep_;
+    const words = r.words;
+    if (numSteps === 0) return { steps: new Int32Array(0), neurons: new Int32Array(0), batches: new Int32Array(0), numSteps };
+    const bits = new Uint32Array(await this.readBuffer(r.buffer, 0, numSteps * B * words * 4, `readSpikes(${population})`));
+    let count = 0;
+    for (let i = 0; i < bits.length; i++) count += popcount(bits[i]!);
+    const steps = new Int32Array(count);
+    const neurons = new Int32Array(count);
+    const batches = new Int32Array(count);
+    let k = 0;
+    for (let s = 0; s < numSteps; s++) {
+      for (let b = 0; b < B; b++) {
+        const base = (s * B + b) * words;
+        for (let w = 0; w < words; w++) {
+          let word = bits[base + w]!;
+          while (word !== 0) {
+            const bit = 31 - Math.clz32(word & -word);
+            word = (word & (word - 1)) >>> 0;
+            const neuron = w * 32 + bit;
+            if (neuron >= size) continue;
+            steps[k] = s;
+            neurons[k] = neuron;
+            batches[k] = b;
+            k++;
+          }
+        }
+      }
+    }
+    return { steps: steps.subarray(0, k), neurons: neurons.subarray(0, k), batches: batches.subarray(0, k), numSteps };
+  }
+
+  async runCustomUpdate(group: string): Promise<void> {
+    this.check("runCustomUpdate");
+    const sequence = this.kernels.customUpdates[group];
+    if (!sequence) {
+      const groups = Object.keys(this.kernels.customUpdates);
+      throw new RuntimeUsageError(`runCustomUpdate(${group}): there is no custom update group '${group}'. Groups: ${groups.length > 0 ? groups.join(", ") : "(none)"}.`);
+    }
+    this.writeClock();
+    const encoder = this.device.createCommandEncoder({ label: `custom update group ${group}` });
+    const pass = encoder.beginComputePass();
+    const current = { pipeline: -1 };
+    for (const update of sequence) {
+      if (update.runCount) {
+        const state = this.states[update.runCount.instance]!;
+        this.device.queue.writeBuffer(state.uniform, update.runCount.byteOffset, new Uint32Array([this.runCounts[update.update]! >>> 0]));
+      }
+      for (const instance of update.instances) this.dispatch(pass, instance, current);
+      this.runCounts[update.update] = (this.runCounts[update.update]! + 1) % 4294967296;
+    }
+    pass.end();
+    this.device.queue.submit([encoder.finish()]);
+  }
+
+  async finish(): Promise<void> {
+    this.check("finish");
+    await this.guard("finish", () => this.device.queue.onSubmittedWorkDone());
+    this.check("finish");
+    for (const buffer of this.retired.splice(0)) buffer.destroy();
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.removeErrorListener();
+    if (this.lost) return;
+    for (const buffer of [...this.arenas.f32, ...this.arenas.u32, this.clock, ...this.retired]) buffer.destroy();
+    for (const r of this.recordings) r?.buffer.destroy();
+    for (const e of this.events) e?.buffer.destroy();
+    for (const s of this.states) s.uniform.destroy();
+  }
+
+  /** Copies a region of a buffer to the host. */
+  private async readBuffer(source: GPUBuffer, offset: number, size: number, call: string): Promise<ArrayBuffer> {
+    const bytes = align4(size);
+    if (bytes === 0) return new ArrayBuffer(0);
+    const staging = this.device.createBuffer({ label: `read ${call}`, size: bytes, usage: BufferUsage.MAP_READ | BufferUsage.COPY_DST });
+    const encoder = this.device.createCommandEncoder({ label: call });
+    encoder.copyBufferToBuffer(source, offset, staging, 0, bytes);
+    this.device.queue.submit([encoder.finish()]);
+    try {
+      await this.guard(call, () => staging.mapAsync(MapMode.READ));
+      this.check(call);
+      return staging.getMappedRange().slice(0, size);
+    } finally {
+      if (staging.mapState === "mapped") staging.unmap();
+      staging.destroy();
+    }
+  }
+
+  /** Runs a device operation; if it fails because the device was lost, reports that instead. */
+  private async guard<T>(call: string, operation: () => Promise<T>): Promise<T> {
+    try {
+      return await operation();
+    } catch (error) {
+      // The lost promise may settle just after the failing operation.
+      await Promise.race([this.device.lost, new Promise((resolve) => setTimeout(resolve, 50))]);
+      if (this.lost) throw this.lost;
+      throw new SnnError(`${call}: WebGPU failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+}
+
+// ------------------------------------------------------------------------- helpers
+
+function align4(bytes: number): number {
+  return Math.ceil(bytes / 4) * 4;
+}
+
+function popcount(x: number): number {
+  x -= (x >>> 1) & 0x55555555;
+  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
+  return (((x + (x >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
+}
+
+/** The 32-bit word that stores a value of a scalar type. */
+function wordOf(type: PlannedVar["type"], value: number): number {
+  switch (type) {
+    case "float":
+      return new Uint32Array(new Float32Array([value]).buffer)[0]!;
+    case "int":
+      return (value | 0) >>> 0;
+    case "uint":
+      return value >>> 0;
+    case "bool":
+      return value !== 0 ? 1 : 0;
+  }
+}
+
+function packUniforms(instance: KernelInstance): ArrayBuffer {
+  const bytes = Math.max(16, Math.ceil((instance.uniforms.length * 4) / 16) * 16);
+  const data = new ArrayBuffer(bytes);
+  const view = new DataView(data);
+  instance.uniforms.forEach((f, i) => {
+    if (f.type === "u32") view.setUint32(i * 4, f.value, true);
+    else view.setFloat32(i * 4, f.value, true);
+  });
+  return data;
+}
+
+function gridFor(groups: number, maxPerDimension: number, z: number): [number, number, number] {
+  if (groups === 0) return [0, 0, 0];
+  const x = Math.min(groups, maxPerDimension);
+  const y = Math.ceil(groups / x);
+  if (y > maxPerDimension) throw new RuntimeUsageError(`A kernel needs ${groups} workgroups, more than this device can dispatch (${maxPerDimension}^2).`);
+  return [x, y, z];
+}
+
+function workgroupCounts(instance: KernelInstance, maxPerDimension: number, batchSize: number): [number, number, number] {
+  const d = instance.dispatch;
+  if (d.kind === "workgroupPerBatch") return [1, 1, d.batches];
+  if (d.batches > maxPerDimension) throw new RuntimeUsageError(`Batch size ${batchSize} is more than this device can dispatch (${maxPerDimension}); use a smaller batch.`);
+  if (instance.label === "clock") return [1, 1, 1];
+  return gridFor(Math.ceil(d.elements / WORKGROUP_SIZE), maxPerDimension, d.batches);
+}
+
+function ownerName(plan: KernelPlan, key: string): string {
+  const parts = key.split(":");
+  const [kind] = parts;
+  if (kind === "var") {
+    const index = Number(parts[2]);
+    if (parts[1] === "population") return plan.populations[index]!.name;
+    if (parts[1] === "projection") return plan.projections[index]!.name;
+    return plan.customUpdates[index]!.name;
+  }
+  const index = Number(parts[1]);
+  if (kind === "spikes" || kind === "addin") return plan.populations[index]!.name;
+  if (kind === "reduce") return plan.customUpdates[index]!.name;
+  return plan.projections[index]!.name;
+}
+
+function printShaders(shaders: readonly Shader[], print: CompileOptions["printCode"]): void {
+  if (!print) return;
+  for (const shader of shaders) {
+    if (typeof print === "function") print(shader.label, shader.code);
+    else console.log(`// ---- ${shader.label}\n${shader.code}`);
+  }
+}
+
+function bindGroupLayout(device: GPUDevice, shader: Shader): GPUBindGroupLayout {
+  return device.createBindGroupLayout({
+    label: shader.label,
+    entries: [
+      { binding: 0, visibility: ShaderStage.COMPUTE, buffer: { type: "uniform" } },
+      ...shader.access.map((type, i) => ({ binding: i + 1, visibility: ShaderStage.COMPUTE, buffer: { type } })),
+    ],
+  });
+}
+
+/** Compiles WGSL, turning compiler messages into a {@link WgslCompileError} that points at the generated line and the model code. */
+export async function compileModule(
+  device: GPUDevice,
+  label: string,
+  code: string,
+  origins: readonly (WgslDiagnostic["origin"])[],
+): Promise<GPUShaderModule> {
+  device.pushErrorScope("validation");
+  const module = device.createShaderModule({ label, code });
+  const info = await module.getCompilationInfo();
+  const scopeError = await device.popErrorScope();
+  const errors = info.messages.filter((m) => m.type === "error");
+  if (errors.length > 0 || scopeError) {
+    const lines = code.split("\n");
+    const diagnostics: WgslDiagnostic[] = errors.map((m) => ({
+      type: "error",
+      message: m.message,
+      line: m.lineNum,
+      column: m.linePos,
+      generatedLine: lines[m.lineNum - 1] ?? "",
+      origin: origins[m.lineNum - 1] ?? null,
+    }));
+    if (diagnostics.length === 0) {
+      diagnostics.push({ type: "error", message: scopeError!.message, line: 0, column: 0, generatedLine: "", origin: null });
+    }
+    throw new WgslCompileError(label, diagnostics, code);
+  }
+  return module;
+}
+
+async function createPipeline(
+  device: GPUDevice,
+  shader: Pick<Shader, "label" | "code" | "origins">,
+  module: GPUShaderModule,
+  layout: GPUBindGroupLayout | "auto",
+): Promise<GPUComputePipeline> {
+  device.pushErrorScope("validation");
+  const pipeline = device.createComputePipeline({
+    label: shader.label,
+    layout: layout === "auto" ? "auto" : device.createPipelineLayout({ bindGroupLayouts: [layout] }),
+    compute: { module, entryPoint: "main" },
+  });
+  const error = await device.popErrorScope();
+  if (error) {
+    throw new WgslCompileError(shader.label, [{ type: "error", message: error.message, line: 0, column: 0, generatedLine: "", origin: null }], shader.code);
+  }
+  return pipeline;
+}
+
+export { formatBytes };
