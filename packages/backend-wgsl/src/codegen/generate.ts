@@ -8,7 +8,7 @@ import type {
   PlannedVar,
   PlannedVarRef,
 } from "@snn/core";
-import { MATH_WGSL, PHILOX_WGSL, RNG_WGSL } from "../wgsl/philox";
+import { MATH_WGSL, PHILOX_WGSL, RNG_WGSL, SPECIAL_FLOATS_WGSL } from "../wgsl/philox";
 import { type PrintScope, snippetUse, WgslPrinter, wgslType } from "../wgsl/printer";
 import type { CodeWriter } from "../wgsl/code-writer";
 import {
@@ -256,7 +256,7 @@ class Generator {
 
   /** Assembles a kernel and merges it with an earlier one of identical code. */
   finish(k: KernelBuilder, title: string, groupName: string, label: string, dispatch: DispatchShape): number {
-    const assembled = k.assemble(title, { rng: RNG_WGSL, philox: PHILOX_WGSL, math: MATH_WGSL });
+    const assembled = k.assemble(title, { rng: RNG_WGSL, philox: PHILOX_WGSL, math: MATH_WGSL, special: SPECIAL_FLOATS_WGSL });
     let shader = this.shaderByCode.get(assembled.code);
     if (shader === undefined) {
       shader = this.shaders.length;
@@ -522,13 +522,13 @@ class Generator {
           const colSynapse = this.alloc(sparseKey(p, "colSynapse"));
           const preIndex = this.alloc(sparseKey(p, "preIndex"));
           const cs = k.offset("col_start", colStart);
-          out.line(`let first = ${k.element(colStart, cs, "id_post")};`);
-          out.line(`let last = ${k.element(colStart, cs, "id_post + 1u")};`);
-          out.block("for (var col = first; col < last; col++)", () => {
+          out.line(`for (var col = ${k.element(colStart, cs, "id_post")}; col < ${k.element(colStart, cs, "id_post + 1u")}; col++) {`);
+          out.indent(() => {
             out.line(`let syn = ${k.element(colSynapse, k.offset("col_synapse", colSynapse), "col")};`);
             out.line(`let id_pre = ${k.element(preIndex, k.offset("pre_index", preIndex), "syn")};`);
             body(spikeCheck);
           });
+          out.line("}");
         }
       };
       const nSyn = k.field("n_syn", "u32", proj.numSynapses);
@@ -896,7 +896,7 @@ export function lookupVar(plan: KernelPlan, ref: PlannedVarRef): PlannedVar {
 
 function identity(type: PlannedVar["type"], op: "sum" | "max"): string {
   if (op === "sum") return type === "float" ? "0.0f" : type === "int" ? "0i" : "0u";
-  return type === "float" ? "bitcast<f32>(0xff800000u)" : type === "int" ? "i32(-2147483647 - 1)" : "0u";
+  return type === "float" ? "f32_neg_infinity()" : type === "int" ? "i32(-2147483647 - 1)" : "0u";
 }
 
 function index(batched: boolean, size: string, element: string): string {

@@ -732,10 +732,11 @@ export async function compileModule(
   code: string,
   origins: readonly (WgslDiagnostic["origin"])[],
 ): Promise<GPUShaderModule> {
+  // Push, create and pop without awaiting in between: error scopes are a stack shared by concurrent compilations.
   device.pushErrorScope("validation");
   const module = device.createShaderModule({ label, code });
-  const info = await module.getCompilationInfo();
-  const scopeError = await device.popErrorScope();
+  const popped = device.popErrorScope();
+  const [info, scopeError] = await Promise.all([module.getCompilationInfo(), popped]);
   const errors = info.messages.filter((m) => m.type === "error");
   if (errors.length > 0 || scopeError) {
     const lines = code.split("\n");
@@ -767,7 +768,7 @@ async function createPipeline(
     layout: layout === "auto" ? "auto" : device.createPipelineLayout({ bindGroupLayouts: [layout] }),
     compute: { module, entryPoint: "main" },
   });
-  const error = await device.popErrorScope();
+  const error = await device.popErrorScope(); // pushed and popped with no await in between
   if (error) {
     throw new WgslCompileError(shader.label, [{ type: "error", message: error.message, line: 0, column: 0, generatedLine: "", origin: null }], shader.code);
   }

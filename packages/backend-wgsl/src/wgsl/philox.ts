@@ -67,8 +67,8 @@ export const MATH_WGSL = /* wgsl */ `// pow with JavaScript's semantics for nega
 fn snn_pow(x: f32, y: f32) -> f32 {
   if (x > 0.0f) { return pow(x, y); }
   if (y == 0.0f) { return 1.0f; }
-  if (x == 0.0f) { return select(bitcast<f32>(0x7f800000u), 0.0f, y > 0.0f); }
-  if (floor(y) != y) { return bitcast<f32>(0x7fc00000u); }
+  if (x == 0.0f) { return select(f32_infinity(), 0.0f, y > 0.0f); }
+  if (floor(y) != y) { return f32_nan(); }
   let magnitude = pow(-x, y);
   return select(magnitude, -magnitude, (abs(y) % 2.0f) == 1.0f);
 }
@@ -76,4 +76,25 @@ fn snn_pow(x: f32, y: f32) -> f32 {
 // tanh that stays finite for large |x| (tanh(15) rounds to 1 in f32).
 fn snn_tanh(x: f32) -> f32 {
   return tanh(clamp(x, -15.0f, 15.0f));
+}`;
+
+
+/**
+ * Infinities and NaN: WGSL constant expressions must be finite, so these are made at run time
+ * (from a variable) where model code or a reduction needs them.
+ */
+export const SPECIAL_FLOATS_WGSL = /* wgsl */ `// Non-finite values, made at run time (WGSL constant expressions must be finite).
+fn f32_infinity() -> f32 {
+  var bits = 0x7f800000u;
+  return bitcast<f32>(bits);
+}
+
+fn f32_neg_infinity() -> f32 {
+  var bits = 0xff800000u;
+  return bitcast<f32>(bits);
+}
+
+fn f32_nan() -> f32 {
+  var bits = 0x7fc00000u;
+  return bitcast<f32>(bits);
 }`;

@@ -42,8 +42,8 @@ export function wgslLiteral(type: ScalarType, value: number): string {
 /** A WGSL f32 literal: the shortest decimal of the number, with a `.0` when integral and an `f` suffix. */
 export function wgslFloat(value: number): string {
   if (!Number.isFinite(value)) {
-    if (Number.isNaN(value)) return "bitcast<f32>(0x7fc00000u)";
-    return value > 0 ? "bitcast<f32>(0x7f800000u)" : "bitcast<f32>(0xff800000u)";
+    if (Number.isNaN(value)) return "f32_nan()";
+    return value > 0 ? "f32_infinity()" : "f32_neg_infinity()";
   }
   if (Object.is(value, -0)) return "-0.0f";
   let text = String(value);
