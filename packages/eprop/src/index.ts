@@ -5,3 +5,7 @@ export * from "./parameters";
 export * from "./trial";
 export * from "./eprop-runtime";
 export * from "./gradcheck";
+export * from "./safetensors";
+export * from "./checkpoint";
+export * from "./trainer";
+export * from "./in-memory-dataset";

@@ -1,0 +1,119 @@
+/**
+ * The safetensors format (https://huggingface.co/docs/safetensors), written and read here
+ * without dependencies: an 8-byte little-endian header length N, N bytes of JSON header
+ * `{ name: { dtype, shape, data_offsets: [begin, end] }, "__metadata__": { string: string } }`
+ * (padded with spaces to a multiple of 8), then the raw little-endian tensor bytes. Only
+ * `F32` tensors are used by @snn/eprop.
+ */
+import { CheckpointError } from "./errors";
+
+/** A float32 tensor: row-major data and its shape. */
+export interface Float32Tensor {
+  readonly shape: readonly number[];
+  readonly data: Float32Array;
+}
+
+/** Largest header this reader accepts (bytes); real headers are a few kB. */
+const MAX_HEADER_BYTES = 100 * 1024 * 1024;
+
+function count(shape: readonly number[]): number {
+  return shape.reduce((a, b) => a * b, 1);
+}
+
+/** Encodes tensors (in name order) and string metadata as safetensors bytes. */
+export function encodeSafetensors(tensors: Readonly<Record<string, Float32Tensor>>, metadata: Readonly<Record<string, string>> = {}): Uint8Array {
+  const names = Object.keys(tensors).sort();
+  const header: Record<string, unknown> = {};
+  if (Object.keys(metadata).length > 0) header.__metadata__ = { ...metadata };
+  let offset = 0;
+  for (const name of names) {
+    if (name === "__metadata__") throw new CheckpointError("A tensor cannot be named '__metadata__'.");
+    const tensor = tensors[name]!;
+    if (count(tensor.shape) !== tensor.data.length) {
+      throw new CheckpointError(`Tensor '${name}' has ${tensor.data.length} values but shape [${tensor.shape.join(", ")}].`);
+    }
+    const bytes = tensor.data.length * 4;
+    header[name] = { dtype: "F32", shape: [...tensor.shape], data_offsets: [offset, offset + bytes] };
+    offset += bytes;
+  }
+  let json = JSON.stringify(header);
+  const encoder = new TextEncoder();
+  let headerBytes = encoder.encode(json);
+  const padding = (8 - (headerBytes.length % 8)) % 8;
+  if (padding > 0) {
+    json += " ".repeat(padding);
+    headerBytes = encoder.encode(json);
+  }
+  const out = new Uint8Array(8 + headerBytes.length + offset);
+  const view = new DataView(out.buffer);
+  view.setUint32(0, headerBytes.length, true);
+  view.setUint32(4, 0, true);
+  out.set(headerBytes, 8);
+  let position = 8 + headerBytes.length;
+  for (const name of names) {
+    const data = tensors[name]!.data;
+    for (let i = 0; i < data.length; i++, position += 4) view.setFloat32(position, data[i]!, true);
+  }
+  return out;
+}
+
+/** Decodes safetensors bytes; throws {@link CheckpointError} on anything malformed. */
+export function decodeSafetensors(bytes: Uint8Array): { tensors: Record<string, Float32Tensor>; metadata: Record<string, string> } {
+  if (!(bytes instanceof Uint8Array)) throw new CheckpointError("A checkpoint must be given as bytes (Uint8Array).");
+  if (bytes.length < 8) throw new CheckpointError(`The file is too short to be a safetensors checkpoint (${bytes.length} bytes).`);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const low = view.getUint32(0, true);
+  const high = view.getUint32(4, true);
+  if (high !== 0 || low > MAX_HEADER_BYTES || low > bytes.length - 8) {
+    throw new CheckpointError(
+      `The safetensors header length (${high !== 0 ? "over 4 GiB" : `${low} bytes`}) does not fit the file of ${bytes.length} bytes; the checkpoint is corrupt or truncated.`,
+    );
+  }
+  let header: unknown;
+  try {
+    header = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes.subarray(8, 8 + low)));
+  } catch {
+    throw new CheckpointError("The safetensors header is not valid JSON; the checkpoint is corrupt.");
+  }
+  if (typeof header !== "object" || header === null || Array.isArray(header)) {
+    throw new CheckpointError("The safetensors header is not a JSON object; the checkpoint is corrupt.");
+  }
+  const dataStart = 8 + low;
+  const dataLength = bytes.length - dataStart;
+  const tensors: Record<string, Float32Tensor> = {};
+  let metadata: Record<string, string> = {};
+  for (const [name, entry] of Object.entries(header as Record<string, unknown>)) {
+    if (name === "__metadata__") {
+      if (typeof entry !== "object" || entry === null || Object.values(entry).some((v) => typeof v !== "string")) {
+        throw new CheckpointError("The safetensors __metadata__ must map names to strings; the checkpoint is corrupt.");
+      }
+      metadata = { ...(entry as Record<string, string>) };
+      continue;
+    }
+    const e = entry as { dtype?: unknown; shape?: unknown; data_offsets?: unknown } | null;
+    if (typeof e !== "object" || e === null) throw new CheckpointError(`Tensor '${name}' has no description in the header; the checkpoint is corrupt.`);
+    if (e.dtype !== "F32") {
+      throw new CheckpointError(`Tensor '${name}' has dtype ${JSON.stringify(e.dtype)}; @snn/eprop checkpoints store F32 tensors.`);
+    }
+    const shape = e.shape;
+    if (!Array.isArray(shape) || shape.some((d) => !Number.isInteger(d) || d < 0)) {
+      throw new CheckpointError(`Tensor '${name}' has an invalid shape ${JSON.stringify(shape)}; the checkpoint is corrupt.`);
+    }
+    const offsets = e.data_offsets;
+    if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((o) => Number.isInteger(o) && o >= 0)) {
+      throw new CheckpointError(`Tensor '${name}' has invalid data_offsets ${JSON.stringify(offsets)}; the checkpoint is corrupt.`);
+    }
+    const [begin, end] = offsets as [number, number];
+    if (end < begin || end > dataLength) {
+      throw new CheckpointError(`Tensor '${name}' lies at bytes ${begin}..${end} but the file holds ${dataLength} data bytes; the checkpoint is truncated or corrupt.`);
+    }
+    const n = count(shape as number[]);
+    if (end - begin !== n * 4) {
+      throw new CheckpointError(`Tensor '${name}' has ${end - begin} bytes but shape [${shape.join(", ")}] needs ${n * 4}; the checkpoint is corrupt.`);
+    }
+    const data = new Float32Array(n);
+    for (let i = 0; i < n; i++) data[i] = view.getFloat32(dataStart + begin + 4 * i, true);
+    tensors[name] = { shape: shape as number[], data };
+  }
+  return { tensors, metadata };
+}

@@ -1,0 +1,515 @@
+import type { Backend } from "@snn/core";
+import {
+  decodeCheckpoint,
+  encodeCheckpoint,
+  readCheckpointFile,
+  writeCheckpointFile,
+  type CheckpointData,
+  type TrainingConfig,
+  type TrainingProgress,
+} from "./checkpoint";
+import { resolveAdamOptions, type AdamOptions } from "./compile";
+import { defineEpropNetwork, parametersOf, type EpropNetworkDescription, type EpropNetworkOptions } from "./description";
+import { EpropRuntime, type OptimizerState, type TrialOutputs } from "./eprop-runtime";
+import { CheckpointError, EpropBatchError, EpropConfigError } from "./errors";
+import { checkParameters, initialParameters, type ParameterSet } from "./parameters";
+import { checkLossMaskOption, prepareTrial, type EpropBatch, type LossMaskOption } from "./trial";
+
+/** Options a dataset's `batches` receives. */
+export interface DatasetBatchOptions {
+  readonly batchSize: number;
+  /** Step length in ms. */
+  readonly dt: number;
+  /** Shuffle seed; absent keeps dataset order (evaluation). */
+  readonly shuffleSeed?: number;
+  readonly epoch?: number;
+  /** Trial length in steps, when the trainer was given one. */
+  readonly numSteps?: number;
+}
+
+/**
+ * What the trainer needs from a dataset (the `SpikeDataset` of @snn/datasets has this shape):
+ * sizes, and reproducible batches for a seed and epoch.
+ */
+export interface EpropDataset {
+  readonly numChannels: number;
+  readonly numClasses: number;
+  batches(options: DatasetBatchOptions): AsyncIterable<EpropBatch>;
+}
+
+/** Metrics of one training batch. Loss is cross-entropy summed over masked steps, averaged over examples. */
+export interface BatchMetrics {
+  /** 0-based epoch and batch within it. */
+  readonly epoch: number;
+  readonly batch: number;
+  readonly examples: number;
+  readonly numSteps: number;
+  readonly loss: number;
+  /** Fraction correct (argmax of the masked sum of softmax outputs). */
+  readonly accuracy: number;
+  /** Mean firing rate per hidden layer, Hz. */
+  readonly firingRatesHz: Readonly<Record<string, number>>;
+  /** Adam steps taken so far (including this batch's). */
+  readonly optimizerSteps: number;
+  /** Wall time of the batch, s. */
+  readonly seconds: number;
+}
+
+/** Metrics of one epoch (averages over its examples). */
+export interface EpochMetrics {
+  readonly epoch: number;
+  readonly batches: number;
+  readonly examples: number;
+  readonly loss: number;
+  readonly accuracy: number;
+  readonly firingRatesHz: Readonly<Record<string, number>>;
+  readonly seconds: number;
+}
+
+/** Metrics of an evaluation. */
+export interface EvaluationMetrics {
+  readonly examples: number;
+  readonly loss: number;
+  /** argmax of the masked sum of softmax outputs. */
+  readonly accuracy: number;
+  /** argmax of the masked sum of readout values (the per-timestep "sum of readout" prediction). */
+  readonly readoutSumAccuracy: number;
+  readonly firingRatesHz: Readonly<Record<string, number>>;
+}
+
+/** Called after every batch and epoch; may be async (training waits), e.g. to save a checkpoint. */
+export interface TrainCallbacks {
+  onBatchEnd?(metrics: BatchMetrics, trainer: Trainer): void | Promise<void>;
+  onEpochEnd?(metrics: EpochMetrics, trainer: Trainer): void | Promise<void>;
+}
+
+export interface TrainOptions {
+  /** Train until this many epochs are complete (a resumed trainer continues where it stopped). */
+  readonly epochs: number;
+  readonly batchSize: number;
+  /** Seed of the per-epoch shuffle. Default 0. */
+  readonly shuffleSeed?: number;
+  readonly callbacks?: TrainCallbacks;
+}
+
+export interface TrainerOptions {
+  /** The network: a description from `defineEpropNetwork`, or its options. */
+  readonly network: EpropNetworkDescription | EpropNetworkOptions;
+  readonly backend: Backend;
+  /** Adam settings; default lr 0.001, beta1 0.9, beta2 0.999, eps 1e-8. */
+  readonly optimizer?: AdamOptions;
+  /** Loss mask; default the batch's mask when it has one, else every step. */
+  readonly lossMask?: LossMaskOption;
+  /** Trial length to ask datasets for, in steps; default the dataset's. */
+  readonly numSteps?: number;
+  /** Initial parameters (spec layout `[post][pre]`); default drawn from the network's seed. */
+  readonly parameters?: Readonly<Record<string, ArrayLike<number>>>;
+}
+
+function isDescription(value: EpropNetworkDescription | EpropNetworkOptions): value is EpropNetworkDescription {
+  return (value as EpropNetworkDescription).format === "snn-eprop-network";
+}
+
+function zeroMoments(description: EpropNetworkDescription): OptimizerState {
+  const m: ParameterSet = {};
+  const v: ParameterSet = {};
+  for (const info of parametersOf(description)) {
+    if (!info.trainable) continue;
+    const n = info.shape.reduce((a, b) => a * b, 1);
+    m[info.name] = new Float32Array(n);
+    v[info.name] = new Float32Array(n);
+  }
+  return { step: 0, m, v };
+}
+
+class Accumulator {
+  examples = 0;
+  loss = 0;
+  correct = 0;
+  readoutSumCorrect = 0;
+  private readonly spikes = new Map<string, number>();
+  private readonly neuronSeconds = new Map<string, number>();
+
+  constructor(private readonly description: EpropNetworkDescription) {}
+
+  add(outputs: TrialOutputs, labels: Int32Array): void {
+    const dtSeconds = this.description.dt / 1000;
+    for (let b = 0; b < outputs.count; b++) {
+      this.examples++;
+      this.loss += outputs.loss[b]!;
+      if (outputs.predictions[b] === labels[b]) this.correct++;
+      if (outputs.readoutSumPredictions[b] === labels[b]) this.readoutSumCorrect++;
+      for (const layer of this.description.hidden) {
+        this.spikes.set(layer.name, (this.spikes.get(layer.name) ?? 0) + outputs.spikeCounts[layer.name]![b]!);
+        this.neuronSeconds.set(layer.name, (this.neuronSeconds.get(layer.name) ?? 0) + layer.size * outputs.numSteps * dtSeconds);
+      }
+    }
+  }
+
+  rates(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const layer of this.description.hidden) {
+      const time = this.neuronSeconds.get(layer.name) ?? 0;
+      out[layer.name] = time > 0 ? (this.spikes.get(layer.name) ?? 0) / time : 0;
+    }
+    return out;
+  }
+
+  mean(value: number): number {
+    return this.examples > 0 ? value / this.examples : 0;
+  }
+}
+
+/**
+ * Trains an e-prop network on a backend: epochs of shuffled batches, one Adam step per batch
+ * on the gradient summed over batch and time, metrics, callbacks and exact checkpoints.
+ *
+ * ```ts
+ * const trainer = new Trainer({ network: { input: { size: 700 }, hidden: [{ name: "hidden", size: 256, neuron: "ALIF" }], readout: { size: 20 } }, backend: cpuBackend() });
+ * await trainer.train(dataset, { epochs: 10, batchSize: 32, shuffleSeed: 1,
+ *   callbacks: { onEpochEnd: (m, t) => t.saveCheckpoint("run.safetensors") } });
+ * const test = await trainer.evaluate(testSet);
+ * ```
+ */
+export class Trainer {
+  readonly description: EpropNetworkDescription;
+  readonly backend: Backend;
+  private config: TrainingConfig;
+  private progress_: TrainingProgress = { epoch: 0, batchInEpoch: 0, optimizerSteps: 0 };
+  private trainRuntime: EpropRuntime | null = null;
+  private inferenceRuntime: EpropRuntime | null = null;
+  /** Parameters and optimiser state while no training runtime holds them. */
+  private hostParameters: ParameterSet;
+  private hostOptimizer: OptimizerState;
+  private stopRequested = false;
+  private busy = false;
+
+  constructor(options: TrainerOptions) {
+    if (typeof options !== "object" || options === null) throw new EpropConfigError("new Trainer(options): give { network, backend }.");
+    if (typeof options.backend?.compile !== "function") {
+      throw new EpropConfigError("new Trainer: give a backend, e.g. { backend: cpuBackend() } from @snn/backend-cpu.");
+    }
+    if (options.network === undefined) throw new EpropConfigError("new Trainer: give the network (a description or its options).");
+    this.description = isDescription(options.network) ? options.network : defineEpropNetwork(options.network);
+    this.backend = options.backend;
+    checkLossMaskOption(options.lossMask);
+    if (options.numSteps !== undefined && (!Number.isInteger(options.numSteps) || options.numSteps < 1)) {
+      throw new EpropConfigError(`numSteps must be a positive integer, got ${String(options.numSteps)}.`);
+    }
+    this.config = {
+      optimizer: resolveAdamOptions(options.optimizer),
+      lossMask: options.lossMask ?? null,
+      numSteps: options.numSteps ?? null,
+      batchSize: null,
+      shuffleSeed: null,
+    };
+    if (options.parameters) checkParameters(this.description, options.parameters);
+    this.hostParameters = options.parameters
+      ? Object.fromEntries(Object.entries(options.parameters).map(([k, v]) => [k, Float32Array.from(v)]))
+      : initialParameters(this.description);
+    this.hostOptimizer = zeroMoments(this.description);
+  }
+
+  /** Where training stands (next epoch and batch, Adam steps taken). */
+  get progress(): TrainingProgress {
+    return this.progress_;
+  }
+
+  /** The training settings (optimizer, loss mask, batch size and shuffle seed of the current run). */
+  get trainingConfig(): TrainingConfig {
+    return this.config;
+  }
+
+  /** Asks a running `train` to stop after the current batch (progress and checkpoints stay exact). */
+  stop(): void {
+    this.stopRequested = true;
+  }
+
+  private async ensureTrainRuntime(batchSize: number): Promise<EpropRuntime> {
+    if (this.trainRuntime && this.trainRuntime.batchSize === batchSize) return this.trainRuntime;
+    if (this.trainRuntime) await this.releaseTrainRuntime();
+    const runtime = await EpropRuntime.create(this.description, {
+      backend: this.backend,
+      batchSize,
+      mode: "train",
+      optimizer: this.config.optimizer,
+      parameters: this.hostParameters,
+    });
+    await runtime.setOptimizerState(this.hostOptimizer);
+    this.trainRuntime = runtime;
+    return runtime;
+  }
+
+  private async releaseTrainRuntime(): Promise<void> {
+    if (!this.trainRuntime) return;
+    this.hostParameters = await this.trainRuntime.getParameters();
+    this.hostOptimizer = await this.trainRuntime.getOptimizerState();
+    this.trainRuntime.dispose();
+    this.trainRuntime = null;
+  }
+
+  private checkDataset(dataset: EpropDataset): void {
+    if (typeof dataset !== "object" || dataset === null || typeof dataset.batches !== "function") {
+      throw new EpropBatchError("The dataset must have numChannels, numClasses and batches({ batchSize, dt, shuffleSeed, epoch }).");
+    }
+    if (dataset.numChannels !== this.description.input.size) {
+      throw new EpropBatchError(
+        `The dataset has ${String(dataset.numChannels)} input channels but the network's input layer has ${this.description.input.size}; make them equal.`,
+      );
+    }
+    if (dataset.numClasses !== this.description.readout.size) {
+      throw new EpropBatchError(
+        `The dataset has ${String(dataset.numClasses)} classes but the readout has ${this.description.readout.size} neurons; make them equal.`,
+      );
+    }
+  }
+
+  private batchOptions(batchSize: number, extra: { shuffleSeed?: number; epoch?: number }): DatasetBatchOptions {
+    return {
+      batchSize,
+      dt: this.description.dt,
+      ...extra,
+      ...(this.config.numSteps !== null ? { numSteps: this.config.numSteps } : {}),
+    };
+  }
+
+  private enter(call: string): void {
+    if (this.busy) throw new EpropConfigError(`${call}: the trainer is busy with another call; await it first.`);
+    this.busy = true;
+  }
+
+  /**
+   * Trains until `epochs` epochs are complete, continuing from {@link progress} (a fresh
+   * trainer starts at epoch 0; a restored one at its checkpoint's next batch). Returns the
+   * metrics of the epochs completed in this call.
+   */
+  async train(dataset: EpropDataset, options: TrainOptions): Promise<EpochMetrics[]> {
+    this.checkDataset(dataset);
+    const { epochs, batchSize } = options;
+    const shuffleSeed = options.shuffleSeed ?? 0;
+    if (!Number.isInteger(epochs) || epochs < 0) throw new EpropConfigError(`epochs must be a non-negative integer, got ${String(epochs)}.`);
+    if (!Number.isInteger(batchSize) || batchSize < 1) throw new EpropConfigError(`batchSize must be a positive integer, got ${String(batchSize)}.`);
+    if (!Number.isInteger(shuffleSeed) || shuffleSeed < 0) throw new EpropConfigError(`shuffleSeed must be a non-negative integer, got ${String(shuffleSeed)}.`);
+    if (this.progress_.batchInEpoch > 0 && (this.config.batchSize !== batchSize || this.config.shuffleSeed !== shuffleSeed)) {
+      throw new EpropConfigError(
+        `Training stopped in the middle of epoch ${this.progress_.epoch} with batchSize ${String(this.config.batchSize)} and shuffleSeed ${String(this.config.shuffleSeed)}; resume with the same values (got ${batchSize} and ${shuffleSeed}) so the epoch continues with the same batches.`,
+      );
+    }
+    this.enter("train");
+    this.stopRequested = false;
+    try {
+      this.config = { ...this.config, batchSize, shuffleSeed };
+      const session = await this.ensureTrainRuntime(batchSize);
+      const history: EpochMetrics[] = [];
+      while (this.progress_.epoch < epochs && !this.stopRequested) {
+        const epoch = this.progress_.epoch;
+        const skip = this.progress_.batchInEpoch;
+        const epochStart = performance.now();
+        const totals = new Accumulator(this.description);
+        let index = 0;
+        for await (const batch of dataset.batches(this.batchOptions(batchSize, { shuffleSeed, epoch }))) {
+          if (index < skip) {
+            index++;
+            continue;
+          }
+          const start = performance.now();
+          const trial = prepareTrial(batch, this.description, batchSize, this.config.lossMask ?? undefined);
+          const outputs = await session.runTrial(trial);
+          await session.applyOptimizer();
+          const metrics = new Accumulator(this.description);
+          metrics.add(outputs, trial.labels);
+          totals.add(outputs, trial.labels);
+          index++;
+          this.progress_ = { epoch, batchInEpoch: index, optimizerSteps: this.progress_.optimizerSteps + 1 };
+          await options.callbacks?.onBatchEnd?.(
+            {
+              epoch,
+              batch: index - 1,
+              examples: metrics.examples,
+              numSteps: trial.numSteps,
+              loss: metrics.mean(metrics.loss),
+              accuracy: metrics.mean(metrics.correct),
+              firingRatesHz: metrics.rates(),
+              optimizerSteps: this.progress_.optimizerSteps,
+              seconds: (performance.now() - start) / 1000,
+            },
+            this,
+          );
+          if (this.stopRequested) break;
+        }
+        if (this.stopRequested) break;
+        this.progress_ = { epoch: epoch + 1, batchInEpoch: 0, optimizerSteps: this.progress_.optimizerSteps };
+        const epochMetrics: EpochMetrics = {
+          epoch,
+          batches: index - skip,
+          examples: totals.examples,
+          loss: totals.mean(totals.loss),
+          accuracy: totals.mean(totals.correct),
+          firingRatesHz: totals.rates(),
+          seconds: (performance.now() - epochStart) / 1000,
+        };
+        history.push(epochMetrics);
+        await options.callbacks?.onEpochEnd?.(epochMetrics, this);
+      }
+      return history;
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  /** Current parameters in the spec layout (`[post][pre]` weights, bias, random feedback). */
+  async getParameters(): Promise<ParameterSet> {
+    return this.trainRuntime ? this.trainRuntime.getParameters() : Object.fromEntries(Object.entries(this.hostParameters).map(([k, v]) => [k, v.slice()]));
+  }
+
+  /** Replaces some or all parameters (spec layout). */
+  async setParameters(values: Readonly<Record<string, ArrayLike<number>>>): Promise<void> {
+    checkParameters(this.description, values, true);
+    if (this.trainRuntime) {
+      await this.trainRuntime.setParameters(values);
+    } else {
+      for (const [name, v] of Object.entries(values)) this.hostParameters[name] = Float32Array.from(v);
+    }
+  }
+
+  private async inference(batchSize: number): Promise<EpropRuntime> {
+    if (!this.inferenceRuntime || this.inferenceRuntime.batchSize !== batchSize) {
+      this.inferenceRuntime?.dispose();
+      this.inferenceRuntime = await EpropRuntime.create(this.description, {
+        backend: this.backend,
+        batchSize,
+        mode: "inference",
+        parameters: await this.getParameters(),
+      });
+    } else {
+      await this.inferenceRuntime.setParameters(await this.getParameters());
+    }
+    return this.inferenceRuntime;
+  }
+
+  /**
+   * Evaluates the current parameters on every batch of a dataset (dataset order) with a
+   * forward-only network. Default batch size: the training batch size, else 32.
+   */
+  async evaluate(dataset: EpropDataset, options: { readonly batchSize?: number } = {}): Promise<EvaluationMetrics> {
+    this.checkDataset(dataset);
+    const batchSize = options.batchSize ?? this.config.batchSize ?? 32;
+    if (!Number.isInteger(batchSize) || batchSize < 1) throw new EpropConfigError(`batchSize must be a positive integer, got ${String(batchSize)}.`);
+    this.enter("evaluate");
+    try {
+      const session = await this.inference(batchSize);
+      const totals = new Accumulator(this.description);
+      for await (const batch of dataset.batches(this.batchOptions(batchSize, {}))) {
+        const trial = prepareTrial(batch, this.description, batchSize, this.config.lossMask ?? undefined);
+        totals.add(await session.runTrial(trial), trial.labels);
+      }
+      return {
+        examples: totals.examples,
+        loss: totals.mean(totals.loss),
+        accuracy: totals.mean(totals.correct),
+        readoutSumAccuracy: totals.mean(totals.readoutSumCorrect),
+        firingRatesHz: totals.rates(),
+      };
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  /** Predicted classes of one batch: softmax-sum (`classes`) and readout-sum predictions, and the loss per element. */
+  async predict(batch: EpropBatch): Promise<{ classes: Int32Array; readoutSumClasses: Int32Array; loss: Float64Array }> {
+    const count = Array.isArray(batch?.inputs) ? batch.inputs.length : 0;
+    if (count === 0) throw new EpropBatchError("predict: the batch has no inputs.");
+    this.enter("predict");
+    try {
+      const session = await this.inference(count);
+      const withLabels = batch.labels?.length === count ? batch : { ...batch, labels: new Int32Array(count) };
+      const outputs = await session.runTrial(prepareTrial(withLabels, this.description, count, this.config.lossMask ?? undefined));
+      return { classes: outputs.predictions.slice(0, count), readoutSumClasses: outputs.readoutSumPredictions.slice(0, count), loss: outputs.loss.slice(0, count) };
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  /** The checkpoint contents: network, training settings, progress, parameters and Adam state. */
+  async checkpoint(): Promise<CheckpointData> {
+    const parameters = await this.getParameters();
+    const optimizer = this.trainRuntime ? await this.trainRuntime.getOptimizerState() : this.hostOptimizer;
+    return { network: this.description, training: this.config, progress: this.progress_, parameters, optimizer };
+  }
+
+  /** The checkpoint as safetensors bytes. */
+  async encodeCheckpoint(): Promise<Uint8Array> {
+    return encodeCheckpoint(await this.checkpoint());
+  }
+
+  /** Writes a checkpoint file atomically (temporary file, then rename). Node only. */
+  async saveCheckpoint(path: string): Promise<void> {
+    await writeCheckpointFile(path, await this.checkpoint());
+  }
+
+  /**
+   * Restores a checkpoint (a path, safetensors bytes, or decoded data) into this trainer: its
+   * network must equal this trainer's. Parameters, Adam state, settings and progress are
+   * replaced, so the next `train` continues exactly where the checkpoint was taken.
+   */
+  async restoreCheckpoint(source: string | Uint8Array | CheckpointData): Promise<void> {
+    const data = await loadCheckpointData(source);
+    const mine = JSON.stringify(this.description);
+    const theirs = JSON.stringify(data.network);
+    if (mine !== theirs) {
+      throw new CheckpointError(`The checkpoint is for a different network (${describeDifference(this.description, data.network)}); create the trainer with Trainer.fromCheckpoint instead.`);
+    }
+    this.enter("restoreCheckpoint");
+    try {
+      this.trainRuntime?.dispose();
+      this.trainRuntime = null;
+      this.inferenceRuntime?.dispose();
+      this.inferenceRuntime = null;
+      this.hostParameters = Object.fromEntries(Object.entries(data.parameters).map(([k, v]) => [k, v.slice()]));
+      this.hostOptimizer = data.optimizer;
+      this.config = data.training;
+      this.progress_ = data.progress;
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  /** A trainer with the network, parameters, Adam state, settings and progress of a checkpoint. */
+  static async fromCheckpoint(source: string | Uint8Array | CheckpointData, options: { readonly backend: Backend }): Promise<Trainer> {
+    const data = await loadCheckpointData(source);
+    const trainer = new Trainer({
+      network: data.network,
+      backend: options.backend,
+      optimizer: data.training.optimizer,
+      ...(data.training.lossMask !== null ? { lossMask: data.training.lossMask } : {}),
+      ...(data.training.numSteps !== null ? { numSteps: data.training.numSteps } : {}),
+      parameters: data.parameters,
+    });
+    await trainer.restoreCheckpoint(data);
+    return trainer;
+  }
+
+  /** Frees the backend runtimes. */
+  dispose(): void {
+    this.trainRuntime?.dispose();
+    this.trainRuntime = null;
+    this.inferenceRuntime?.dispose();
+    this.inferenceRuntime = null;
+  }
+}
+
+async function loadCheckpointData(source: string | Uint8Array | CheckpointData): Promise<CheckpointData> {
+  if (typeof source === "string") return readCheckpointFile(source);
+  if (source instanceof Uint8Array) return decodeCheckpoint(source);
+  if (typeof source === "object" && source !== null && "network" in source) return source;
+  throw new CheckpointError("A checkpoint must be a file path, safetensors bytes or decoded checkpoint data.");
+}
+
+function describeDifference(a: EpropNetworkDescription, b: EpropNetworkDescription): string {
+  const layers = (d: EpropNetworkDescription): string =>
+    [`${d.input.name}(${d.input.size})`, ...d.hidden.map((h) => `${h.name}(${h.size} ${h.neuron})`), `${d.readout.name}(${d.readout.size})`].join(" -> ");
+  const la = layers(a);
+  const lb = layers(b);
+  if (la !== lb) return `this trainer: ${la}; checkpoint: ${lb}`;
+  return "same layers, but different settings (time constants, feedback, regularisation, dt or seed)";
+}
