@@ -343,11 +343,11 @@ class Generator {
       out.line(`let trial_step = ${clock}.trial_step;`);
       out.line(`let global_step = ${clock}.global_step;`);
       out.line("let t = f32(trial_step) * DT;");
-      out.line(`// State of population group (model ${model.name})`);
+      out.line(`// State of the population (model ${model.name})`);
       this.loadVars(k, pop.vars, pop.vars.map((v) => v.name), neuronWritten, (x) => `n_${x}`, (x) => `o_${x}`, neuronKeyOf, "id", n);
       const builtins = { builtin: (name: string) => builtinName(name, "id") };
       // Postsynaptic models of incoming projections.
-      out.line("var Isyn: f32 = 0.0f;");
+      if (!pop.spikeSource || pop.incoming.some((p) => plan.projections[p]!.postsynaptic)) out.line("var Isyn: f32 = 0.0f;");
       pop.incoming.forEach((p, slot) => {
         const proj = plan.projections[p]!;
         const ps = proj.postsynaptic;
@@ -900,6 +900,7 @@ function identity(type: PlannedVar["type"], op: "sum" | "max"): string {
 }
 
 function index(batched: boolean, size: string, element: string): string {
+  if (batched && size === "1u" && element === "0u") return "batch";
   return batched ? `batch * ${size} + ${element}` : element;
 }
 
