@@ -1,3 +1,4 @@
 import { packageBuild } from "@snn/tooling/tsup";
 
-export default packageBuild();
+// `src/cli.ts` is the runnable entry of `pnpm bench` (and what `snn bench` can call through `runBenchmarks`).
+export default packageBuild(["src/index.ts", "src/cli.ts"]);

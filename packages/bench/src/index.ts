@@ -1,0 +1,79 @@
+/**
+ * @snn/bench: benchmark suites with JSON reports (`{ name, machine, startedAt, results }`).
+ * Run them with `pnpm bench [suite...]` (or `snn bench`), or from code:
+ *
+ * ```ts
+ * import { runBenchmarks } from "@snn/bench";
+ * const [report] = await runBenchmarks(["cpu-lif"], { log: console.log });
+ * ```
+ *
+ * Benchmarks report figures; they assert nothing about speed.
+ */
+import { runCpuLifBenchmark, type CpuLifOptions } from "./cpu-lif";
+import type { DatasetThroughputOptions } from "./datasets-throughput";
+import { machineInfo, type BenchReport, type BenchResult } from "./report";
+
+export { cpuLifNetwork, handWrittenLif, runCpuLifBenchmark, type CpuLifOptions } from "./cpu-lif";
+export { machineInfo, type BenchReport, type BenchResult, type MachineInfo } from "./report";
+
+/** Options of {@link runBenchmarks}, per suite. */
+export interface BenchOptions {
+  /** Progress lines (default: none). */
+  readonly log?: (line: string) => void;
+  readonly cpuLif?: CpuLifOptions;
+  readonly datasets?: DatasetThroughputOptions;
+}
+
+/** A benchmark suite by name. */
+export interface BenchSuite {
+  readonly name: string;
+  readonly description: string;
+  run(options: BenchOptions): Promise<readonly BenchResult[]>;
+}
+
+/** Every suite, in the order `all` runs them. */
+export const BENCHMARK_SUITES: readonly BenchSuite[] = [
+  {
+    name: "cpu-lif",
+    description: "CPU backend vs a hand-written loop: recurrent LIF, 4,000 neurons, 10 % connectivity, batch 1 and 32",
+    run: (options) => runCpuLifBenchmark({ ...(options.log ? { log: options.log } : {}), ...options.cpuLif }),
+  },
+  {
+    name: "datasets",
+    description: "@snn/datasets reading and batching throughput (embedded MNIST, SSC-sized HDF5)",
+    run: async (options) => {
+      const { runDatasetThroughputBenchmark } = await import("./datasets-throughput");
+      return (await runDatasetThroughputBenchmark(options.datasets ?? {})).results;
+    },
+  },
+];
+
+/** Thrown for an unknown suite name. */
+export class UnknownBenchmarkError extends Error {
+  constructor(name: string) {
+    super(`Unknown benchmark suite '${name}'. Suites: ${BENCHMARK_SUITES.map((s) => s.name).join(", ")} (or 'all').`);
+    this.name = "UnknownBenchmarkError";
+  }
+}
+
+/**
+ * Runs the named suites (`all` or an empty list: every suite) one after another and returns
+ * one report per suite.
+ */
+export async function runBenchmarks(names: readonly string[], options: BenchOptions = {}): Promise<BenchReport[]> {
+  const wanted = names.length === 0 || names.includes("all") ? BENCHMARK_SUITES.map((s) => s.name) : [...names];
+  const suites = wanted.map((name) => {
+    const suite = BENCHMARK_SUITES.find((s) => s.name === name);
+    if (!suite) throw new UnknownBenchmarkError(name);
+    return suite;
+  });
+  const machine = machineInfo();
+  const reports: BenchReport[] = [];
+  for (const suite of suites) {
+    const startedAt = new Date().toISOString();
+    options.log?.(`== ${suite.name}: ${suite.description}`);
+    const results = await suite.run(options);
+    reports.push({ name: suite.name, machine, startedAt, results });
+  }
+  return reports;
+}
