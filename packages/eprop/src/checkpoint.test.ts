@@ -11,7 +11,7 @@ import {
   Trainer,
   type ParameterSet,
 } from "./index";
-import { patternTask } from "./test-tasks";
+import { patternTask } from "./test-support/tasks";
 
 const directory = mkdtempSync(join(tmpdir(), "eprop-checkpoint-"));
 afterAll(() => rmSync(directory, { recursive: true, force: true }));

@@ -20,14 +20,11 @@ import {
   hiddenSynapseModel,
   INFERENCE_EXTRA_STEPS,
   maskModel,
-  RATE_SLOTS,
   readoutModel,
   readoutSynapseModel,
   reduceGradientModel,
   softmaxModel,
   TRAIN_EXTRA_STEPS,
-  psiSlots,
-  traceSlots,
   zeroModel,
 } from "./models";
 import { initialParameters, toCoreLayout } from "./parameters";
@@ -77,7 +74,7 @@ export interface EpropCompileOptions {
   /** `train`: e-prop traces, gradients, Adam; `inference`: forward pass and readout only. */
   readonly mode: "train" | "inference";
   readonly optimizer?: AdamOptions;
-  /** Initial parameters in the spec layout (`[post][pre]`); default: drawn from the description's seed. */
+  /** Initial parameters in the spec layout (`[post][pre]`), all or some; the rest are drawn from the description's seed. */
   readonly parameters?: Readonly<Record<string, ArrayLike<number>>>;
 }
 
@@ -132,7 +129,9 @@ export function compileEpropNetwork(
   const train = mode === "train";
   const optimizer = resolveAdamOptions(options.optimizer);
   const dt = description.dt;
-  const parameters = toCoreLayout(description, options.parameters ?? initialParameters(description));
+  const given = options.parameters ?? {};
+  const complete = parametersOf(description).every((info) => given[info.name] !== undefined);
+  const parameters = toCoreLayout(description, complete ? given : { ...initialParameters(description), ...given });
   const network = new Network({ dt, batchSize, name: `eprop_${mode}` });
   const reg = train ? description.regularisation : null;
   const readout = description.readout;
@@ -343,6 +342,3 @@ export function compileEpropNetwork(
     },
   };
 }
-
-/** Per-neuron and per-synapse history sizes, for documentation and memory estimates. */
-export const HISTORY_SLOTS = { psi: psiSlots, trace: traceSlots, rate: RATE_SLOTS } as const;

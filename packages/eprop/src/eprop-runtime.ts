@@ -33,7 +33,7 @@ export interface EpropRuntimeOptions {
   /** Default `train`. */
   readonly mode?: "train" | "inference";
   readonly optimizer?: AdamOptions;
-  /** Initial parameters in the spec layout; default drawn from the description's seed. */
+  /** Initial parameters in the spec layout, all or some; the rest are drawn from the description's seed. */
   readonly parameters?: Readonly<Record<string, ArrayLike<number>>>;
   readonly compileOptions?: CompileOptions;
 }

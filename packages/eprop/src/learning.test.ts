@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { cpuBackend } from "@snn/backend-cpu";
 import { Trainer } from "./index";
-import { patternTask } from "./test-tasks";
+import { patternTask } from "./test-support/tasks";
 
 // Delayed pattern classification: three classes of frozen spike patterns (20 channels, with
 // dropped and added noise spikes) in steps 0-29, silence in steps 30-59, loss on the last

@@ -102,7 +102,7 @@ export interface TrainerOptions {
   readonly lossMask?: LossMaskOption;
   /** Trial length to ask datasets for, in steps; default the dataset's. */
   readonly numSteps?: number;
-  /** Initial parameters (spec layout `[post][pre]`); default drawn from the network's seed. */
+  /** Initial parameters (spec layout `[post][pre]`), all or some; the rest are drawn from the network's seed. */
   readonly parameters?: Readonly<Record<string, ArrayLike<number>>>;
 }
 
@@ -203,10 +203,11 @@ export class Trainer {
       batchSize: null,
       shuffleSeed: null,
     };
-    if (options.parameters) checkParameters(this.description, options.parameters);
-    this.hostParameters = options.parameters
-      ? Object.fromEntries(Object.entries(options.parameters).map(([k, v]) => [k, Float32Array.from(v)]))
-      : initialParameters(this.description);
+    this.hostParameters = initialParameters(this.description);
+    if (options.parameters) {
+      checkParameters(this.description, options.parameters, true);
+      for (const [name, values] of Object.entries(options.parameters)) this.hostParameters[name] = Float32Array.from(values);
+    }
     this.hostOptimizer = zeroMoments(this.description);
   }
 

@@ -1,6 +1,6 @@
 /** Small synthetic tasks for tests (not exported from the package). */
 import { seededRandom, type SpikeEvents } from "@snn/core";
-import { inMemoryDataset, type InMemoryExample } from "./in-memory-dataset";
+import { inMemoryDataset, type InMemoryExample } from "../in-memory-dataset";
 
 /**
  * Frozen-pattern classification: each class has a fixed random spatio-temporal spike pattern

@@ -1,0 +1,163 @@
+import { describe, expect, it } from "vitest";
+import { cpuBackend } from "@snn/backend-cpu";
+import { planNetwork, seededRandom, type SpikeEvents } from "@snn/core";
+import {
+  compileEpropNetwork,
+  defineEpropNetwork,
+  EpropRuntime,
+  initialParameters,
+  prepareTrial,
+  type EpropNetworkDescription,
+  type ParameterSet,
+} from "./index";
+import { referenceEprop } from "./test-support/reference-eprop";
+
+function randomInputs(batch: number, steps: number, channels: number, rate: number, seed: number): number[][][] {
+  const random = seededRandom(seed);
+  return Array.from({ length: batch }, () =>
+    Array.from({ length: steps }, () => Array.from({ length: channels }, () => (random.uniform() < rate ? 1 : 0))),
+  );
+}
+
+function toEvents(input: number[][]): SpikeEvents {
+  const steps: number[] = [];
+  const units: number[] = [];
+  input.forEach((row, s) => row.forEach((x, i) => {
+    if (x) {
+      steps.push(s);
+      units.push(i);
+    }
+  }));
+  return { steps: Int32Array.from(steps), units: Int32Array.from(units) };
+}
+
+function relativeError(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
+  let diff = 0;
+  let max = 0;
+  for (let i = 0; i < expected.length; i++) {
+    diff = Math.max(diff, Math.abs(actual[i]! - expected[i]!));
+    max = Math.max(max, Math.abs(expected[i]!));
+  }
+  return max > 0 ? diff / max : diff;
+}
+
+/** Two hidden layers (ALIF with mixed beta and refractoriness; LIF fed by the input and the first layer), regulariser on. */
+function deepNetwork(feedback: "symmetric" | "random"): EpropNetworkDescription {
+  return defineEpropNetwork({
+    input: { size: 10 },
+    hidden: [
+      { name: "first", size: 8, neuron: "ALIF", beta: [0, 0.3, 0.3, 0, 0.5, 0.2, 0.3, 0.1], tauAdaptMs: 100, refractorySteps: 3 },
+      { name: "second", size: 6, neuron: "LIF", inputs: ["input", "first"], refractorySteps: 2, tauMemMs: 15 },
+    ],
+    readout: { size: 3, inputs: feedback === "symmetric" ? ["first", "second"] : ["second"], tauOutMs: 10 },
+    feedback,
+    regularisation: { strength: 1, targetRateHz: 20, tauMs: 50 },
+    seed: 21,
+  });
+}
+
+function scaledParameters(description: EpropNetworkDescription, scale: number): ParameterSet {
+  const p = initialParameters(description);
+  for (const [name, values] of Object.entries(p)) if (!name.endsWith(".feedback")) for (let i = 0; i < values.length; i++) values[i]! *= scale;
+  return p;
+}
+
+describe("the e-prop pass against a float64 reference of the spec", () => {
+  for (const feedback of ["symmetric", "random"] as const) {
+    it(`matches the reference gradients: 2 hidden layers, refractoriness, regularisation, ${feedback} feedback, padded batch with per-element masks`, async () => {
+      const description = deepNetwork(feedback);
+      const parameters = scaledParameters(description, 2.5);
+      const T = 40;
+      const inputs = randomInputs(3, T, 10, 0.15, 7);
+      const masks = [
+        Array.from({ length: T }, () => 1),
+        Array.from({ length: T }, (_, t) => (t >= T - 10 ? 1 : 0)),
+        Array.from({ length: T }, (_, t) => (t >= 10 && t < 25 ? 1 : 0)),
+      ];
+      const labels = [2, 0, 1];
+      const reference = referenceEprop(description, parameters, inputs, masks, labels);
+      for (const layer of ["first", "second"]) for (const count of reference.spikeCounts[layer]!) expect(count).toBeGreaterThan(2);
+
+      const session = await EpropRuntime.create(description, { backend: cpuBackend(), batchSize: 4, parameters });
+      const trial = prepareTrial(
+        { inputs: inputs.map(toEvents), labels: Int32Array.from(labels), numSteps: T, lossMask: Float32Array.from(masks.flat()) },
+        description,
+        4,
+      );
+      const outputs = await session.runTrial(trial);
+      for (const layer of ["first", "second"]) expect(Array.from(outputs.spikeCounts[layer]!)).toEqual([...reference.spikeCounts[layer]!, 0]);
+      for (let b = 0; b < 3; b++) expect(outputs.loss[b]).toBeCloseTo(reference.loss[b]!, 3);
+      expect(outputs.loss[3]).toBe(0);
+      const gradients = await session.readGradients();
+      expect(Object.keys(gradients).sort()).toEqual(Object.keys(reference.gradients).sort());
+      for (const [name, expected] of Object.entries(reference.gradients)) {
+        const max = expected.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+        expect(max, name).toBeGreaterThan(0);
+        expect(relativeError(gradients[name]!, expected), name).toBeLessThan(1e-4);
+      }
+      session.dispose();
+    });
+  }
+
+  it("the regulariser changes the hidden gradients (the reference check above would notice a missing term)", () => {
+    const description = deepNetwork("symmetric");
+    const without = defineEpropNetwork({ ...description, hidden: description.hidden, regularisation: false });
+    const parameters = scaledParameters(description, 2.5);
+    const inputs = randomInputs(1, 30, 10, 0.15, 3);
+    const masks = [Array.from({ length: 30 }, () => 1)];
+    const a = referenceEprop(description, parameters, inputs, masks, [0]).gradients["input->first"]!;
+    const b = referenceEprop(without, parameters, inputs, masks, [0]).gradients["input->first"]!;
+    expect(relativeError(a, b)).toBeGreaterThan(1e-3); // ten times the tolerance of the check above
+  });
+});
+
+describe("the compiled network", () => {
+  it("is an ordinary core network: spike sources, neuron, weight-update and custom-update models only", () => {
+    const description = deepNetwork("random");
+    const { network, layout } = compileEpropNetwork(description, { batchSize: 2, mode: "train" });
+    const plan = planNetwork(network);
+    expect(plan.populations.map((p) => p.name)).toEqual(["input", "first", "second", "output", "eprop_mask"]);
+    expect(Object.keys(plan.customUpdateGroups).sort()).toEqual(["eprop_adam", "eprop_reduce", "eprop_reset"]);
+    expect(layout.extraSteps).toBe(4);
+    // recurrent weights use a one-step delay, feedforward and readout weights none
+    const delay = (name: string) => plan.projections.find((p) => p.name === name)!.delaySteps;
+    expect(delay("first__first")).toBe(1);
+    expect(delay("input__first")).toBe(0);
+    expect(delay("first__second")).toBe(0);
+    expect(delay("second__output")).toBe(0);
+    // the first layer does not feed the readout: with random feedback it gets a feedback-only projection
+    expect(plan.projections.map((p) => p.name)).toContain("first__output__feedback");
+    const inference = planNetwork(compileEpropNetwork(description, { batchSize: 2, mode: "inference" }).network);
+    expect(Object.keys(inference.customUpdateGroups)).toEqual(["eprop_reset"]);
+  });
+});
+
+describe("memory", () => {
+  it("does not grow with trial length: per-synapse state depends on batch and network size only", async () => {
+    const description = defineEpropNetwork({ input: { size: 16 }, hidden: [{ name: "hidden", size: 12, neuron: "ALIF" }], readout: { size: 4 } });
+    const batchSize = 3;
+    const session = await EpropRuntime.create(description, { backend: cpuBackend(), batchSize });
+    const bytes = () => structuredClone(session.runtime.capabilities.bufferBytes);
+    const run = async (T: number) => {
+      const inputs = randomInputs(batchSize, T, 16, 0.05, T);
+      await session.runTrial(prepareTrial({ inputs: inputs.map(toEvents), labels: Int32Array.of(0, 1, 2), numSteps: T }, description, batchSize));
+      return bytes();
+    };
+    const short = await run(20);
+    const long = await run(2000);
+    expect(long).toEqual(short);
+    // The input synapses hold the weight, the Adam moments/steps and the reduced gradient once,
+    // and the gradient, filtered trace and adaptation eligibility once per batch element; their
+    // presynaptic traces are 6 history slots and a spike flag per input neuron and batch element,
+    // plus the postsynaptic input per hidden neuron and batch element.
+    const synapses = 16 * 12;
+    expect(short.byOwner["input__hidden"]).toBe(4 * (synapses * (1 + 3 * batchSize) + 16 * 7 * batchSize + 12 * batchSize));
+    expect(short.byOwner["input__hidden__adam"]).toBe(4 * synapses * 3);
+    expect(short.byOwner["input__hidden__reduce"]).toBe(4 * synapses);
+    // A new runtime for another trial length is not needed: the compiled network has no notion of T.
+    const again = await EpropRuntime.create(description, { backend: cpuBackend(), batchSize });
+    expect(again.runtime.capabilities.bufferBytes).toEqual(short);
+    session.dispose();
+    again.dispose();
+  });
+});
