@@ -9,6 +9,7 @@ import {
   SpikeSourceArray,
   StaticPulse,
   uniformFromBlock,
+  normalFromBlock,
   philox4x32,
   RNG_KEY_HI,
   streamWord,
@@ -195,5 +196,56 @@ describe("weight-update and neuron code paths", () => {
     expect(Array.from(await runtime.readVar("c", "V"))).toEqual([0.75, 0, 0.75]);
     expect(Array.from(await runtime.readVar("ac", "postTrace"))).toEqual([0.75, 0, 0.75]);
     expect(Array.from(await runtime.readVar("a", "Fired"))).toEqual([1, 0]);
+  });
+});
+
+describe("random numbers in custom updates and synapse code", () => {
+  it("uses [element, batch, run count, stream << 8 | field << 5 | k] counters", async () => {
+    const Holder: NeuronModel = { kind: "neuron", name: "Holder", vars: { X: {}, Y: {}, Flag: { type: "bool" }, T: {} }, sim: "Flag = X > 0.0; T = t;" };
+    const Draw: CustomUpdateModel = { kind: "customUpdate", name: "Draw", varRefs: { X: {}, Y: {} }, update: "X = normal(); Y = uniform();" };
+    const Noisy: WeightUpdateModel = { kind: "weightUpdate", name: "Noisy", synapseDynamics: "if (uniform() < 0.5) { addToPost(1.0); }" };
+    const net = new Network({ dt: 0.5, batchSize: 2, seed: 9 });
+    net.addPopulation("h", { model: Holder, size: 3 });
+    const Sink: NeuronModel = { kind: "neuron", name: "Sink", vars: { Acc: {} }, sim: "Acc = Isyn;" };
+    net.addPopulation("c", { model: Sink, size: 2 });
+    net.addProjection("hc", { pre: "h", post: "c", model: Noisy, connectivity: { kind: "dense" } });
+    net.addCustomUpdate("draw", { group: "draw", model: Draw, varRefs: { X: { owner: "h", var: "X" }, Y: { owner: "h", var: "Y" } } });
+    const plan = planNetwork(net);
+    const runtime = compileCpu(plan);
+    const out = new Uint32Array(4);
+    const stream = plan.customUpdates[0]!.rngStream;
+    for (const run of [0, 1]) {
+      await runtime.runCustomUpdate("draw");
+      const x = await runtime.readVar("h", "X");
+      const y = await runtime.readVar("h", "Y");
+      for (let b = 0; b < 2; b++) {
+        for (let e = 0; e < 3; e++) {
+          philox4x32(e, b, run, streamWord(stream, 0), 9, RNG_KEY_HI, out);
+          expect(x[b * 3 + e]).toBe(Math.fround(normalFromBlock(out[0]!, out[1]!)));
+          philox4x32(e, b, run, streamWord(stream, 1), 9, RNG_KEY_HI, out);
+          expect(y[b * 3 + e]).toBe(uniformFromBlock(out[0]!));
+        }
+      }
+    }
+    runtime.stepSync(3);
+    // Bool vars are stored as 0/1; t = step * dt.
+    const x = await runtime.readVar("h", "X");
+    expect(Array.from(await runtime.readVar("h", "Flag"))).toEqual(Array.from(x, (v) => (v > 0 ? 1 : 0)));
+    expect(Array.from(await runtime.readVar("h", "T"))).toEqual(new Array(6).fill(1));
+    // Synapse dynamics of step 2 (global step 2): field 3, element = synapse index pre * 2 + post.
+    const projectionStream = plan.projections[0]!.rngStream;
+    const acc = await runtime.readVar("c", "Acc");
+    const expected: number[] = [];
+    for (let b = 0; b < 2; b++) {
+      for (let j = 0; j < 2; j++) {
+        let sum = 0;
+        for (let i = 0; i < 3; i++) {
+          philox4x32(i * 2 + j, b, 2, streamWord(projectionStream, 3 << 5), 9, RNG_KEY_HI, out);
+          if (uniformFromBlock(out[0]!) < 0.5) sum += 1;
+        }
+        expected.push(sum);
+      }
+    }
+    expect(Array.from(acc)).toEqual(expected);
   });
 });
