@@ -12,6 +12,8 @@ export interface ReferenceResult {
   readonly gradients: Record<string, Float64Array>;
   readonly loss: number[];
   readonly spikeCounts: Record<string, number[]>;
+  /** Per-step states of batch element 0, first hidden layer and readout: `[T][n]`. */
+  readonly forward: Record<"v" | "a" | "A" | "z" | "psi" | "y" | "pi", number[][]>;
 }
 
 /** inputs[b][t][i] spikes, masks[b][t] 0/1, labels[b]. */
@@ -35,6 +37,7 @@ export function referenceEprop(
   gradients[`${readout.name}.bias`] = new Float64Array(nOut);
   const loss: number[] = [];
   const spikeCounts: Record<string, number[]> = Object.fromEntries(description.hidden.map((h) => [h.name, []]));
+  const forward: ReferenceResult["forward"] = { v: [], a: [], A: [], z: [], psi: [], y: [], pi: [] };
   const W = (name: string, post: number, pre: number, nPre: number): number => parameters[name]![post * nPre + pre]!;
 
   for (let b = 0; b < inputs.length; b++) {
@@ -113,10 +116,21 @@ export function referenceEprop(
         }
         y[k] = kappa * y[k]! + input;
       }
+      if (b === 0) {
+        const h = description.hidden[0]!;
+        const s = layer.get(h.name)!;
+        forward.v.push(Array.from(s.v));
+        forward.a.push(Array.from(s.a));
+        forward.A.push(Array.from(s.a, (a, j) => h.vThresh + h.beta[j]! * a));
+        forward.z.push(Array.from(s.z));
+        forward.psi.push(Array.from(s.psi));
+        forward.y.push(Array.from(y));
+      }
       const max = Math.max(...y);
       const exps = Array.from(y, (v) => Math.exp(v - max));
       const sum = exps.reduce((a, v) => a + v, 0);
       const pi = exps.map((e) => e / sum);
+      if (b === 0) forward.pi.push(pi);
       const m = masks[b]![t]!;
       const err = pi.map((p, k) => m * (p - (k === labels[b] ? 1 : 0)));
       elementLoss -= m * Math.log(pi[labels[b]!]!);
@@ -172,5 +186,5 @@ export function referenceEprop(
     loss.push(elementLoss);
     for (const h of description.hidden) spikeCounts[h.name]!.push(layer.get(h.name)!.count);
   }
-  return { gradients, loss, spikeCounts };
+  return { gradients, loss, spikeCounts, forward };
 }

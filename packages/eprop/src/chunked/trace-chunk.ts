@@ -1,0 +1,261 @@
+/**
+ * Chunked evaluation of the e-prop eligibility recursions (spec/eprop.md section 6).
+ *
+ * Per synapse (post j, pre i) and batch element, every step t:
+ *
+ *   a(t) = psi(t-1) p(t-1) + (rho - psi(t-1) beta) a(t-1)         adaptation eligibility eps_a
+ *   e(t) = psi(t) (p(t) - beta a(t))                               eligibility trace
+ *   b(t) = kappa b(t-1) + e(t)                                     filtered trace ebar
+ *   g   += L(t) b(t) + r(t) e(t)                                   gradient (r: regulariser)
+ *   p(t) = alpha p(t-1) + s(t)                                     presynaptic trace, s the spikes
+ *
+ * psi, L, r and beta belong to the postsynaptic neuron, so over a chunk of K steps every
+ * output (g, a(t1), b(t1)) is linear in the carried-in state p(t0), a(t0), b(t0) and in the
+ * chunk's presynaptic spikes, with coefficients that depend on (batch, j, t) only. Three
+ * backward passes per neuron give them ({@link chunkCoefficients}); applying them costs a few
+ * multiply-adds per synapse per chunk plus one vector add of length nPost per presynaptic
+ * spike ({@link applyChunk}). With K = 1 this is exactly the per-step recursion.
+ *
+ * Layouts: per-neuron histories `[batch][step][nPost]`; synapse state `[batch][nPre][nPost]`
+ * (pre-major, like core's dense synapse order); gradient `[nPre][nPost]`, summed over the batch.
+ */
+
+/** Per-neuron inputs of one chunk. */
+export interface ChunkHistories {
+  readonly batchSize: number;
+  readonly numPost: number;
+  /** Steps in this chunk (K). */
+  readonly steps: number;
+  /** psi(t) for the chunk's steps, `[batch][step][nPost]`. */
+  readonly psi: Float32Array;
+  /** psi(t0), the step before the chunk (0 at the start of a trial), `[batch][nPost]`. */
+  readonly psiBefore: Float32Array;
+  /** Learning signal L(t), `[batch][step][nPost]`. */
+  readonly learningSignal: Float32Array;
+  /** Regulariser factor r(t) = c_reg (f(t) - f_target dt), `[batch][step][nPost]`, or null. */
+  readonly regulariser: Float32Array | null;
+  /** Adaptation strength per post neuron (0 for LIF), `[nPost]`. */
+  readonly beta: Float32Array;
+  readonly alpha: number;
+  readonly rho: number;
+  readonly kappa: number;
+}
+
+/** Coefficients of one chunk, from {@link chunkCoefficients}. */
+export interface ChunkCoefficients {
+  readonly batchSize: number;
+  readonly numPost: number;
+  readonly steps: number;
+  /** Whether any beta is non-zero (otherwise the a-state is skipped). */
+  readonly adaptive: boolean;
+  /** Weight of a spike at step u in g, a(t1), b(t1): `[batch][step][nPost]`. */
+  readonly spikeToGradient: Float32Array;
+  readonly spikeToA: Float32Array;
+  readonly spikeToB: Float32Array;
+  /**
+   * Weights of the carried-in state, `[batch][nPost]` each: output `g` from p, a, b; output
+   * a(t1) from p, a; output b(t1) from p, a, b.
+   */
+  readonly gradientFromP: Float32Array;
+  readonly gradientFromA: Float32Array;
+  readonly gradientFromB: Float32Array;
+  readonly aFromP: Float32Array;
+  readonly aFromA: Float32Array;
+  readonly bFromP: Float32Array;
+  readonly bFromA: Float32Array;
+  readonly bFromB: Float32Array;
+}
+
+/** Carried per-synapse and per-presynaptic-neuron state of one projection. */
+export interface ChunkState {
+  readonly batchSize: number;
+  readonly numPre: number;
+  readonly numPost: number;
+  /** Presynaptic trace p, `[batch][nPre]`. */
+  readonly p: Float32Array;
+  /** Adaptation eligibility a, `[batch][nPre][nPost]` (empty when no neuron adapts). */
+  readonly a: Float32Array;
+  /** Filtered trace b, `[batch][nPre][nPost]`. */
+  readonly b: Float32Array;
+  /** Gradient accumulated over the batch, `[nPre][nPost]`. */
+  readonly gradient: Float32Array;
+}
+
+/** Allocates zeroed state for a projection of nPre x nPost synapses. */
+export function createChunkState(batchSize: number, numPre: number, numPost: number, adaptive: boolean): ChunkState {
+  const synapses = batchSize * numPre * numPost;
+  return {
+    batchSize,
+    numPre,
+    numPost,
+    p: new Float32Array(batchSize * numPre),
+    a: new Float32Array(adaptive ? synapses : 0),
+    b: new Float32Array(synapses),
+    gradient: new Float32Array(numPre * numPost),
+  };
+}
+
+/** Zeroes the per-trial state (p, a, b); the gradient is kept. */
+export function resetChunkTrial(state: ChunkState): void {
+  state.p.fill(0);
+  state.a.fill(0);
+  state.b.fill(0);
+}
+
+/** Coefficient storage for chunks of up to `maxSteps` steps, reused across chunks. */
+export function allocateCoefficients(batchSize: number, numPost: number, maxSteps: number): ChunkCoefficients {
+  const perStep = () => new Float32Array(batchSize * maxSteps * numPost);
+  const perNeuron = () => new Float32Array(batchSize * numPost);
+  return {
+    batchSize,
+    numPost,
+    steps: maxSteps,
+    adaptive: true,
+    spikeToGradient: perStep(),
+    spikeToA: perStep(),
+    spikeToB: perStep(),
+    gradientFromP: perNeuron(),
+    gradientFromA: perNeuron(),
+    gradientFromB: perNeuron(),
+    aFromP: perNeuron(),
+    aFromA: perNeuron(),
+    bFromP: perNeuron(),
+    bFromA: perNeuron(),
+    bFromB: perNeuron(),
+  };
+}
+
+/**
+ * Runs the backward recursions of spec section 6 for every (batch, post neuron) of a chunk,
+ * three outputs at once (g, a(t1), b(t1)). Writes into `out` (from `allocateCoefficients`)
+ * and returns it with `steps` and `adaptive` set for this chunk.
+ */
+export function chunkCoefficients(h: ChunkHistories, out: ChunkCoefficients): ChunkCoefficients {
+  const { batchSize, numPost: n, steps: K, psi, psiBefore, learningSignal: L, regulariser: r, beta, alpha, rho, kappa } = h;
+  let adaptive = false;
+  for (let j = 0; j < n; j++) if (beta[j] !== 0) adaptive = true;
+  for (let b = 0; b < batchSize; b++) {
+    for (let j = 0; j < n; j++) {
+      const bj = beta[j]!;
+      // Adjoints of the three outputs: g (suffix G), a(t1) (suffix A), b(t1) (suffix B).
+      let lbG = 0, laG = 0, lpG = 0;
+      let laA = 0, lpA = 0;
+      let lbB = 0, laB = 0, lpB = 0;
+      for (let u = K - 1; u >= 0; u--) {
+        const index = (b * K + u) * n + j;
+        const ps = psi[index]!;
+        const last = u === K - 1;
+        // output g
+        lbG = L[index]! + kappa * lbG;
+        const etaG = lbG + (r ? r[index]! : 0);
+        const laGNext = laG;
+        laG = -ps * bj * etaG + (rho - ps * bj) * laG;
+        lpG = ps * etaG + ps * laGNext + alpha * lpG;
+        // output b(t1)
+        lbB = (last ? 1 : 0) + kappa * lbB;
+        const etaB = lbB;
+        const laBNext = laB;
+        laB = -ps * bj * etaB + (rho - ps * bj) * laB;
+        lpB = ps * etaB + ps * laBNext + alpha * lpB;
+        out.spikeToGradient[index] = lpG;
+        out.spikeToB[index] = lpB;
+        if (adaptive) {
+          // output a(t1): no filtered-trace path
+          const laANext = laA;
+          laA = (last ? 1 : 0) + (rho - ps * bj) * laA;
+          lpA = ps * laANext + alpha * lpA;
+          out.spikeToA[index] = lpA;
+        }
+      }
+      const k = b * n + j;
+      const psiPrev = psiBefore[k]!;
+      out.gradientFromP[k] = alpha * lpG + psiPrev * laG;
+      out.gradientFromA[k] = (rho - psiPrev * bj) * laG;
+      out.gradientFromB[k] = kappa * lbG;
+      out.bFromP[k] = alpha * lpB + psiPrev * laB;
+      out.bFromA[k] = (rho - psiPrev * bj) * laB;
+      out.bFromB[k] = kappa * lbB;
+      out.aFromP[k] = adaptive ? alpha * lpA + psiPrev * laA : 0;
+      out.aFromA[k] = adaptive ? (rho - psiPrev * bj) * laA : 0;
+    }
+  }
+  return { ...out, steps: K, adaptive };
+}
+
+/**
+ * Presynaptic spikes of one chunk for one batch element: parallel arrays sorted by step,
+ * `steps` relative to the chunk's first step (0..K-1), `units` the presynaptic neuron.
+ */
+export interface ChunkSpikes {
+  readonly steps: Int32Array;
+  readonly units: Int32Array;
+  /** Number of valid entries (the arrays may be longer, reused buffers). */
+  readonly count: number;
+}
+
+/**
+ * Applies a chunk's coefficients to a projection's state: advances a, b and p to the end of
+ * the chunk and adds the chunk's gradient (summed over the batch). `spikes[b]` are the
+ * presynaptic spikes as they enter the trace (x(t) for input weights, z(t-1) for recurrent).
+ * `postMask`, when given (`[nPre][nPost]`, 0 or 1), zeroes absent synapses (e.g. i -> i).
+ */
+export function applyChunk(
+  state: ChunkState,
+  c: ChunkCoefficients,
+  spikes: readonly ChunkSpikes[],
+  alpha: number,
+): void {
+  const { batchSize, numPre, numPost: n } = state;
+  const K = c.steps;
+  const { p, a, b: bState, gradient } = state;
+  const adaptive = c.adaptive && a.length > 0;
+  if (c.adaptive && a.length === 0) {
+    throw new Error("applyChunk: the chunk has adapting neurons (beta != 0) but the state was created without adaptation; create it with adaptive = true.");
+  }
+  const alphaPowers = new Float64Array(K);
+  for (let u = 0, x = 1; u < K; u++, x *= alpha) alphaPowers[u] = x;
+  for (let batch = 0; batch < batchSize; batch++) {
+    const neuronBase = batch * n;
+    // 1. carried-in state: g += Cg . (p, a, b); (a, b) <- C . (p, a, b)
+    for (let i = 0; i < numPre; i++) {
+      const p0 = p[batch * numPre + i]!;
+      const row = (batch * numPre + i) * n;
+      const gradientRow = i * n;
+      if (adaptive) {
+        for (let j = 0; j < n; j++) {
+          const k = neuronBase + j;
+          const a0 = a[row + j]!;
+          const b0 = bState[row + j]!;
+          gradient[gradientRow + j]! += c.gradientFromP[k]! * p0 + c.gradientFromA[k]! * a0 + c.gradientFromB[k]! * b0;
+          a[row + j] = c.aFromP[k]! * p0 + c.aFromA[k]! * a0;
+          bState[row + j] = c.bFromP[k]! * p0 + c.bFromA[k]! * a0 + c.bFromB[k]! * b0;
+        }
+      } else {
+        for (let j = 0; j < n; j++) {
+          const k = neuronBase + j;
+          const b0 = bState[row + j]!;
+          gradient[gradientRow + j]! += c.gradientFromP[k]! * p0 + c.gradientFromB[k]! * b0;
+          bState[row + j] = c.bFromP[k]! * p0 + c.bFromB[k]! * b0;
+        }
+      }
+    }
+    // 2. the chunk's spikes: one vector add per spike and output
+    const events = spikes[batch]!;
+    for (let e = 0; e < events.count; e++) {
+      const u = events.steps[e]!;
+      const i = events.units[e]!;
+      const coefficient = (batch * K + u) * n;
+      const row = (batch * numPre + i) * n;
+      const gradientRow = i * n;
+      for (let j = 0; j < n; j++) gradient[gradientRow + j]! += c.spikeToGradient[coefficient + j]!;
+      for (let j = 0; j < n; j++) bState[row + j]! += c.spikeToB[coefficient + j]!;
+      if (adaptive) for (let j = 0; j < n; j++) a[row + j]! += c.spikeToA[coefficient + j]!;
+    }
+    // 3. presynaptic traces: p(t1) = alpha^K p(t0) + sum alpha^(K-1-u) s(u)
+    const decay = alpha ** K;
+    for (let i = 0; i < numPre; i++) p[batch * numPre + i]! *= decay;
+    for (let e = 0; e < events.count; e++) {
+      p[batch * numPre + events.units[e]!]! += alphaPowers[K - 1 - events.steps[e]!]!;
+    }
+  }
+}
