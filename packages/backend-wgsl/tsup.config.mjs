@@ -1,3 +1,4 @@
 import { packageBuild } from "@snn/tooling/tsup";
 
-export default packageBuild();
+// The declarations use WebGPU's global types (GPUDevice, ...), which the `webgpu` package provides.
+export default packageBuild(["src/index.ts"], { dts: { banner: '/// <reference types="webgpu" />' } });

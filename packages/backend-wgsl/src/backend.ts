@@ -1,9 +1,16 @@
 /// <reference types="webgpu" />
 import { BACKEND_INTERFACE_VERSION, PLAN_VERSION, SnnError, type Backend, type CompileOptions, type KernelPlan } from "@snn/core";
 import { createBrowserDevice, createNodeDevice, NO_ADAPTER_ADVICE, type NodeDeviceOptions } from "./device";
-import { WebGpuUnavailableError } from "./errors";
+import { DeviceLostError, WebGpuUnavailableError } from "./errors";
 import { describeDevice } from "./runtime/gpu";
 import { WebGpuRuntime } from "./runtime/runtime";
+
+/** Devices known to be lost, with the reason. */
+const lostDevices = new WeakMap<GPUDevice, DeviceLostError>();
+
+function watch(device: GPUDevice): void {
+  device.lost.then((info) => lostDevices.set(device, new DeviceLostError(info.reason, info.message)));
+}
 
 /** Options of {@link webgpuBackend}. */
 export interface WebGpuBackendOptions {
@@ -64,11 +71,14 @@ export function webgpuBackend(options: WebGpuBackendOptions = {}): WebGpuBackend
       const created = await createNodeDevice(options.node);
       return { device: created.device, description: created.description };
     })();
-    // A lost device is replaced on the next call.
+    // A lost device is remembered (compile on it fails with the reason); one the backend made is replaced on the next call.
     acquired.then(
-      ({ device }) => device.lost.then(() => {
-        if (options.device === undefined) acquired = undefined;
-      }),
+      ({ device }) => {
+        watch(device);
+        device.lost.then(() => {
+          if (options.device === undefined) acquired = undefined;
+        });
+      },
       () => {
         acquired = undefined;
       },
@@ -80,8 +90,8 @@ export function webgpuBackend(options: WebGpuBackendOptions = {}): WebGpuBackend
     interfaceVersion: BACKEND_INTERFACE_VERSION,
     async isAvailable(): Promise<boolean> {
       try {
-        await acquire();
-        return true;
+        const { device } = await acquire();
+        return !lostDevices.has(device);
       } catch {
         return false;
       }
@@ -99,6 +109,8 @@ export function webgpuBackend(options: WebGpuBackendOptions = {}): WebGpuBackend
         );
       }
       const { device, description } = await acquire();
+      const lost = lostDevices.get(device);
+      if (lost) throw lost;
       return WebGpuRuntime.create(plan, device, compileOptions, {
         deviceDescription: description,
         ...(options.maxBufferBindingBytes !== undefined ? { maxBufferBindingBytes: options.maxBufferBindingBytes } : {}),

@@ -106,10 +106,15 @@ export async function createNodeDevice(options: NodeDeviceOptions = {}): Promise
       throw new WebGpuUnavailableError(`Dawn rejected the options [${flags.join(", ")}]: ${error instanceof Error ? error.message : String(error)}.`);
     }
     liveInstances.push(gpu);
-    const adapter = await gpu.requestAdapter({
-      featureLevel: attempt.featureLevel,
-      ...(options.powerPreference ? { powerPreference: options.powerPreference } : {}),
-    } as GPURequestAdapterOptions);
+    let adapter: GPUAdapter | null;
+    try {
+      adapter = await gpu.requestAdapter({
+        featureLevel: attempt.featureLevel,
+        ...(options.powerPreference ? { powerPreference: options.powerPreference } : {}),
+      } as GPURequestAdapterOptions);
+    } catch (error) {
+      throw new WebGpuUnavailableError(`Dawn rejected the options [${flags.join(", ")}]: ${error instanceof Error ? error.message : String(error)}.`);
+    }
     if (!adapter) continue;
     const device = await requestDeviceWithAdapterLimits(adapter);
     const info = adapter.info;

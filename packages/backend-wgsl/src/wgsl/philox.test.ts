@@ -43,7 +43,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
 `;
 
 /** Counters with edge values (0, 1, 2^31, 2^32-1) and seeded random ones. */
-function makeItems(count: number): Uint32Array {
+function makeItems(count: number): Uint32Array<ArrayBuffer> {
   const random = seededRandom(7);
   const edges = [0, 1, 0x7fffffff, 0x80000000, 0xfffffffe, 0xffffffff];
   const words = new Uint32Array(count * 8);
@@ -57,7 +57,7 @@ function makeItems(count: number): Uint32Array {
   return words;
 }
 
-async function run(device: GPUDevice, items: Uint32Array): Promise<{ blocks: Uint32Array; products: Uint32Array; uniforms: Float32Array; normals: Float32Array }> {
+async function run(device: GPUDevice, items: Uint32Array<ArrayBuffer>): Promise<{ blocks: Uint32Array; products: Uint32Array; uniforms: Float32Array; normals: Float32Array }> {
   const count = items.length / 8;
   const module = await compileModule(device, "philox test", KERNEL, []);
   const pipeline = device.createComputePipeline({ layout: "auto", compute: { module, entryPoint: "main" } });
