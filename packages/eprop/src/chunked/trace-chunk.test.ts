@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { allocateCoefficients, applyChunk, chunkCoefficients, createChunkState, type ChunkSpikes } from "./trace-chunk";
+import { allocateCoefficients, applyChunk, chunkCoefficients, createChunkState, type ChunkSpikes, type ChunkState } from "./trace-chunk";
 
 /** A small deterministic generator for test data. */
 function lcg(seed: number): () => number {
@@ -71,10 +71,10 @@ function perStepReference(problem: Problem): { gradient: Float64Array; a: Float6
   return { gradient, a: aOut, b: bOut };
 }
 
-function runChunked(problem: Problem, K: number) {
+function runChunked(problem: Problem, K: number, usePositions = false, existing?: ChunkState) {
   const { batchSize, numPre, numPost, T } = problem;
   const adaptive = problem.beta.some((x) => x !== 0);
-  const state = createChunkState(batchSize, numPre, numPost, adaptive);
+  const state = existing ?? createChunkState(batchSize, numPre, numPost, adaptive);
   const coefficients = allocateCoefficients(batchSize, numPost, K);
   const psiBefore = new Float32Array(batchSize * numPost);
   for (let t0 = 0; t0 < T; t0 += K) {
@@ -119,7 +119,8 @@ function runChunked(problem: Problem, K: number) {
       }
       spikes.push({ steps: Int32Array.from(stepsList), units: Int32Array.from(units), count: units.length });
     }
-    applyChunk(state, c, spikes, problem.alpha);
+    const position = usePositions ? { first: t0 === 0, last: t0 + steps >= T } : { first: false, last: false };
+    applyChunk(state, c, spikes, problem.alpha, position);
     for (let b = 0; b < batchSize; b++) {
       for (let j = 0; j < numPost; j++) psiBefore[b * numPost + j] = psi[(b * steps + steps - 1) * numPost + j]!;
     }
@@ -152,6 +153,15 @@ describe("chunked e-prop trace evaluation", () => {
         expect(maxRelativeError(state.gradient, expected.gradient)).toBeLessThan(1e-5);
         expect(maxRelativeError(state.b, expected.b)).toBeLessThan(1e-5);
         if (variant.adaptive) expect(maxRelativeError(state.a, expected.a)).toBeLessThan(1e-5);
+      });
+      it(`${variant.name}, K = ${K}: skipping zero carried-in state and the last chunk's carried-out state keeps the gradient`, () => {
+        const problem = makeProblem(29 + K, { ...variant, T: 37, batchSize: 2, rate: 0.2 });
+        const expected = perStepReference(problem);
+        const shortcut = runChunked(problem, K, true);
+        expect(maxRelativeError(shortcut.gradient, expected.gradient)).toBeLessThan(1e-5);
+        // A second trial on the same state: stale a, b, p of the first trial must not leak in.
+        runChunked(problem, K, true, shortcut);
+        expect(maxRelativeError(shortcut.gradient, expected.gradient.map((g) => 2 * g))).toBeLessThan(1e-5);
       });
     }
   }

@@ -193,69 +193,154 @@ export interface ChunkSpikes {
   readonly count: number;
 }
 
+/** Where a chunk lies in its trial: the first starts from zero state, the last need not carry state out. */
+export interface ChunkPosition {
+  /** The carried-in state is zero (first chunk of a trial): skip its terms. */
+  readonly first: boolean;
+  /** The carried-out state is not needed (last chunk of a trial): only the gradient is computed. */
+  readonly last: boolean;
+}
+
+/** Reusable scratch space of {@link applyChunk} (per-presynaptic-neuron spike lists). */
+export interface ChunkScratch {
+  rowStart: Int32Array;
+  stepsByPre: Int32Array;
+  sumG: Float32Array;
+  sumA: Float32Array;
+  sumB: Float32Array;
+}
+
+export function createChunkScratch(numPre: number, numPost: number): ChunkScratch {
+  return {
+    rowStart: new Int32Array(numPre + 1),
+    stepsByPre: new Int32Array(1024),
+    sumG: new Float32Array(numPost),
+    sumA: new Float32Array(numPost),
+    sumB: new Float32Array(numPost),
+  };
+}
+
 /**
- * Applies a chunk's coefficients to a projection's state: advances a, b and p to the end of
- * the chunk and adds the chunk's gradient (summed over the batch). `spikes[b]` are the
- * presynaptic spikes as they enter the trace (x(t) for input weights, z(t-1) for recurrent).
- * `postMask`, when given (`[nPre][nPost]`, 0 or 1), zeroes absent synapses (e.g. i -> i).
+ * Applies a chunk's coefficients to a projection's state: adds the chunk's gradient (summed
+ * over the batch) and, unless `position.last`, advances a, b and p to the end of the chunk.
+ * `spikes[b]` are the presynaptic spikes as they enter the trace (x(t) for input weights,
+ * z(t-1) for recurrent weights). Work: one pass over the synapses that carries the state
+ * (none for the first chunk), plus one vector add of length nPost per presynaptic spike and
+ * output; each synapse row is read and written once per chunk.
  */
 export function applyChunk(
   state: ChunkState,
   c: ChunkCoefficients,
   spikes: readonly ChunkSpikes[],
   alpha: number,
+  position: ChunkPosition = { first: false, last: false },
+  scratch: ChunkScratch = createChunkScratch(state.numPre, state.numPost),
 ): void {
   const { batchSize, numPre, numPost: n } = state;
   const K = c.steps;
   const { p, a, b: bState, gradient } = state;
-  const adaptive = c.adaptive && a.length > 0;
   if (c.adaptive && a.length === 0) {
-    throw new Error("applyChunk: the chunk has adapting neurons (beta != 0) but the state was created without adaptation; create it with adaptive = true.");
+    throw new Error(
+      "applyChunk: the chunk has adapting neurons (beta != 0) but the state was created without adaptation; create it with adaptive = true.",
+    );
   }
+  const adaptive = c.adaptive;
+  const carryIn = !position.first;
+  const carryOut = !position.last;
+  const { rowStart, sumG, sumA, sumB } = scratch;
+  const { spikeToGradient, spikeToA, spikeToB, gradientFromP, gradientFromA, gradientFromB, aFromP, aFromA, bFromP, bFromA, bFromB } = c;
   const alphaPowers = new Float64Array(K);
   for (let u = 0, x = 1; u < K; u++, x *= alpha) alphaPowers[u] = x;
+  const decay = alpha ** K;
   for (let batch = 0; batch < batchSize; batch++) {
     const neuronBase = batch * n;
-    // 1. carried-in state: g += Cg . (p, a, b); (a, b) <- C . (p, a, b)
+    // Group this batch element's spikes by presynaptic neuron (counting sort).
+    const events = spikes[batch]!;
+    rowStart.fill(0);
+    for (let e = 0; e < events.count; e++) rowStart[events.units[e]! + 1]!++;
+    for (let i = 0; i < numPre; i++) rowStart[i + 1]! += rowStart[i]!;
+    if (scratch.stepsByPre.length < events.count) scratch.stepsByPre = new Int32Array(events.count * 2);
+    const stepsByPre = scratch.stepsByPre;
+    for (let e = 0; e < events.count; e++) stepsByPre[rowStart[events.units[e]!]!++] = events.steps[e]!;
+    for (let i = numPre; i > 0; i--) rowStart[i] = rowStart[i - 1]!;
+    rowStart[0] = 0;
+
     for (let i = 0; i < numPre; i++) {
-      const p0 = p[batch * numPre + i]!;
       const row = (batch * numPre + i) * n;
       const gradientRow = i * n;
-      if (adaptive) {
+      const first = rowStart[i]!;
+      const end = rowStart[i + 1]!;
+      // Sum the coefficient rows of this neuron's spikes.
+      if (end > first) {
+        const base = (batch * K + stepsByPre[first]!) * n;
+        for (let j = 0; j < n; j++) sumG[j] = spikeToGradient[base + j]!;
+        if (carryOut) {
+          for (let j = 0; j < n; j++) sumB[j] = spikeToB[base + j]!;
+          if (adaptive) for (let j = 0; j < n; j++) sumA[j] = spikeToA[base + j]!;
+        }
+        for (let e = first + 1; e < end; e++) {
+          const offset = (batch * K + stepsByPre[e]!) * n;
+          for (let j = 0; j < n; j++) sumG[j]! += spikeToGradient[offset + j]!;
+          if (carryOut) {
+            for (let j = 0; j < n; j++) sumB[j]! += spikeToB[offset + j]!;
+            if (adaptive) for (let j = 0; j < n; j++) sumA[j]! += spikeToA[offset + j]!;
+          }
+        }
+      } else if (!carryIn) {
+        // zero state and no spikes: the state stays zero
+        if (carryOut) {
+          bState.fill(0, row, row + n);
+          if (adaptive) a.fill(0, row, row + n);
+        }
+        continue;
+      } else {
+        sumG.fill(0);
+        sumB.fill(0);
+        if (adaptive) sumA.fill(0);
+      }
+      const p0 = carryIn ? p[batch * numPre + i]! : 0;
+      if (!carryIn) {
+        for (let j = 0; j < n; j++) gradient[gradientRow + j]! += sumG[j]!;
+        if (carryOut) {
+          for (let j = 0; j < n; j++) bState[row + j] = sumB[j]!;
+          if (adaptive) for (let j = 0; j < n; j++) a[row + j] = sumA[j]!;
+        }
+      } else if (!carryOut) {
+        if (adaptive) {
+          for (let j = 0; j < n; j++) {
+            const k = neuronBase + j;
+            gradient[gradientRow + j]! += sumG[j]! + gradientFromP[k]! * p0 + gradientFromA[k]! * a[row + j]! + gradientFromB[k]! * bState[row + j]!;
+          }
+        } else {
+          for (let j = 0; j < n; j++) {
+            const k = neuronBase + j;
+            gradient[gradientRow + j]! += sumG[j]! + gradientFromP[k]! * p0 + gradientFromB[k]! * bState[row + j]!;
+          }
+        }
+      } else if (adaptive) {
         for (let j = 0; j < n; j++) {
           const k = neuronBase + j;
           const a0 = a[row + j]!;
           const b0 = bState[row + j]!;
-          gradient[gradientRow + j]! += c.gradientFromP[k]! * p0 + c.gradientFromA[k]! * a0 + c.gradientFromB[k]! * b0;
-          a[row + j] = c.aFromP[k]! * p0 + c.aFromA[k]! * a0;
-          bState[row + j] = c.bFromP[k]! * p0 + c.bFromA[k]! * a0 + c.bFromB[k]! * b0;
+          gradient[gradientRow + j]! += sumG[j]! + gradientFromP[k]! * p0 + gradientFromA[k]! * a0 + gradientFromB[k]! * b0;
+          a[row + j] = sumA[j]! + aFromP[k]! * p0 + aFromA[k]! * a0;
+          bState[row + j] = sumB[j]! + bFromP[k]! * p0 + bFromA[k]! * a0 + bFromB[k]! * b0;
         }
       } else {
         for (let j = 0; j < n; j++) {
           const k = neuronBase + j;
           const b0 = bState[row + j]!;
-          gradient[gradientRow + j]! += c.gradientFromP[k]! * p0 + c.gradientFromB[k]! * b0;
-          bState[row + j] = c.bFromP[k]! * p0 + c.bFromB[k]! * b0;
+          gradient[gradientRow + j]! += sumG[j]! + gradientFromP[k]! * p0 + gradientFromB[k]! * b0;
+          bState[row + j] = sumB[j]! + bFromP[k]! * p0 + bFromB[k]! * b0;
         }
       }
     }
-    // 2. the chunk's spikes: one vector add per spike and output
-    const events = spikes[batch]!;
-    for (let e = 0; e < events.count; e++) {
-      const u = events.steps[e]!;
-      const i = events.units[e]!;
-      const coefficient = (batch * K + u) * n;
-      const row = (batch * numPre + i) * n;
-      const gradientRow = i * n;
-      for (let j = 0; j < n; j++) gradient[gradientRow + j]! += c.spikeToGradient[coefficient + j]!;
-      for (let j = 0; j < n; j++) bState[row + j]! += c.spikeToB[coefficient + j]!;
-      if (adaptive) for (let j = 0; j < n; j++) a[row + j]! += c.spikeToA[coefficient + j]!;
-    }
-    // 3. presynaptic traces: p(t1) = alpha^K p(t0) + sum alpha^(K-1-u) s(u)
-    const decay = alpha ** K;
-    for (let i = 0; i < numPre; i++) p[batch * numPre + i]! *= decay;
-    for (let e = 0; e < events.count; e++) {
-      p[batch * numPre + events.units[e]!]! += alphaPowers[K - 1 - events.steps[e]!]!;
+    // Presynaptic traces: p(t1) = alpha^K p(t0) + sum alpha^(K-1-u) s(u).
+    if (carryOut) {
+      for (let i = 0; i < numPre; i++) p[batch * numPre + i] = carryIn ? p[batch * numPre + i]! * decay : 0;
+      for (let e = 0; e < events.count; e++) {
+        p[batch * numPre + events.units[e]!]! += alphaPowers[K - 1 - events.steps[e]!]!;
+      }
     }
   }
 }
