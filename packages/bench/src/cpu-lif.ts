@@ -5,6 +5,9 @@
  * batch sizes 1 and 32. Reports neuron updates per second, synaptic events per second and
  * the ratio generated / hand-written, and checks that both produce the same spikes.
  */
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { Worker } from "node:worker_threads";
 import { compileCpu } from "@snn/backend-cpu";
 import { LIF, Network, planNetwork, StaticPulse, type KernelPlan } from "@snn/core";
 import type { BenchResult } from "./report";
@@ -24,6 +27,8 @@ export interface CpuLifOptions {
   readonly warmupSteps?: number;
   /** Called with progress lines. */
   readonly log?: (line: string) => void;
+  /** Run each batch size in a fresh worker thread (default true where the built worker exists). */
+  readonly isolate?: boolean;
 }
 
 /** The benchmark network: Ioffset 1.1 nA (about 20 Hz alone), random initial V, recurrent weights N(0, 0.5) nA. */
@@ -182,91 +187,132 @@ function timeSteps(simulation: Simulation, steps: number): number {
   return (performance.now() - start) / 1000;
 }
 
-/** Runs the suite; one result per batch size. */
+/** Settings of one measured case (one batch size). */
+export interface CpuLifCaseSettings {
+  readonly neurons: number;
+  readonly probability: number;
+  readonly batchSize: number;
+  readonly targetSeconds: number;
+  readonly steps: number | undefined;
+  readonly warmupSteps: number;
+}
+
+/**
+ * Runs the suite; one result per batch size. With `isolate` (default true when the built
+ * worker file is present, as in `pnpm bench`), each batch size runs in its own worker thread,
+ * so that neither implementation is slowed by the JIT having optimised it for an earlier case.
+ */
 export async function runCpuLifBenchmark(options: CpuLifOptions = {}): Promise<BenchResult[]> {
-  const neurons = options.neurons ?? 4000;
-  const probability = options.connectionProbability ?? 0.1;
-  const batchSizes = options.batchSizes ?? [1, 32];
-  const targetSeconds = options.targetSeconds ?? 2;
-  const warmupSteps = options.warmupSteps ?? 100;
   const log = options.log ?? (() => {});
   const results: BenchResult[] = [];
-  for (const batchSize of batchSizes) {
-    const planStart = performance.now();
-    const plan = planNetwork(cpuLifNetwork(neurons, probability, batchSize));
-    const planSeconds = (performance.now() - planStart) / 1000;
-    const synapses = plan.projections[0]!.numSynapses;
-    let steps = options.steps;
-    if (steps === undefined) {
-      const probe = generatedLif(plan, warmupSteps * 2);
-      probe.step(warmupSteps);
-      const perStep = timeSteps(probe, warmupSteps) / warmupSteps;
-      steps = Math.max(30, Math.min(20000, Math.round(targetSeconds / perStep)));
-    }
-    log(`cpu-lif: batch ${batchSize}, ${neurons} neurons, ${synapses} synapses: ${steps} steps per implementation`);
-    const generated = generatedLif(plan, warmupSteps + steps);
-    const hand = handWrittenLif(plan);
-    generated.step(warmupSteps);
-    hand.step(warmupSteps);
-    const generatedEventsBefore = await generated.events();
-    const handEventsBefore = await hand.events();
-    // Alternate chunks so that background load affects both alike; keep the fastest chunk of each.
-    const chunks = 3;
-    const chunkSteps = Math.max(1, Math.floor(steps / chunks));
-    let generatedBest = Infinity;
-    let handBest = Infinity;
-    let generatedTotal = 0;
-    let handTotal = 0;
-    for (let c = 0; c < chunks; c++) {
-      const tg = timeSteps(generated, chunkSteps);
-      const th = timeSteps(hand, chunkSteps);
-      generatedBest = Math.min(generatedBest, tg);
-      handBest = Math.min(handBest, th);
-      generatedTotal += tg;
-      handTotal += th;
-    }
-    const measuredSteps = chunkSteps * chunks;
-    const handEvents = (await hand.events()) - handEventsBefore;
-    const generatedEvents = (await generated.events()) - generatedEventsBefore;
-    const spikeCount = await generated.spikeCount();
-    const handSpikeCount = await hand.spikeCount();
-    const totalSteps = warmupSteps + measuredSteps;
-    const generatedV = await generated.voltages();
-    const handV = await hand.voltages();
-    let identicalVoltages = generatedV.length === handV.length;
-    for (let k = 0; identicalVoltages && k < handV.length; k++) identicalVoltages = Object.is(generatedV[k], handV[k]);
-    const eventsPerChunk = handEvents / chunks;
-    const figures = (best: number, total: number) => ({
-      seconds: total,
-      bestChunkSeconds: best,
-      neuronUpdatesPerSecond: (chunkSteps * neurons * batchSize) / best,
-      synapticEventsPerSecond: eventsPerChunk / best,
-      stepsPerSecond: chunkSteps / best,
-    });
-    const result = {
-      case: `cpu-lif/n${neurons}/p${probability}/batch${batchSize}`,
-      neurons,
-      synapses,
+  const worker = new URL("./cpu-lif-worker.js", import.meta.url);
+  const isolate = (options.isolate ?? true) && worker.protocol === "file:" && existsSync(fileURLToPath(worker));
+  for (const batchSize of options.batchSizes ?? [1, 32]) {
+    const settings: CpuLifCaseSettings = {
+      neurons: options.neurons ?? 4000,
+      probability: options.connectionProbability ?? 0.1,
       batchSize,
-      measuredSteps,
-      warmupSteps,
-      planSeconds,
-      firingRateHz: (spikeCount / (totalSteps * neurons * batchSize)) * 1000,
-      spikeCount,
-      handWrittenSpikeCount: handSpikeCount,
-      spikeCountsMatch: spikeCount === handSpikeCount && generatedEvents === handEvents,
-      identicalVoltages,
-      generated: figures(generatedBest, generatedTotal),
-      handWritten: figures(handBest, handTotal),
-      /** Generated speed over hand-written speed (fastest chunks); goal >= 0.8. */
-      ratio: handBest / generatedBest,
+      targetSeconds: options.targetSeconds ?? 2,
+      steps: options.steps,
+      warmupSteps: options.warmupSteps ?? 100,
     };
-    log(
-      `  generated ${(result.generated.neuronUpdatesPerSecond / 1e6).toFixed(1)} M neuron updates/s, ${(result.generated.synapticEventsPerSecond / 1e6).toFixed(1)} M events/s; ` +
-        `hand-written ${(result.handWritten.neuronUpdatesPerSecond / 1e6).toFixed(1)} M/s, ${(result.handWritten.synapticEventsPerSecond / 1e6).toFixed(1)} M events/s; ` +
-        `ratio ${result.ratio.toFixed(2)}; ${result.firingRateHz.toFixed(1)} Hz; spikes ${spikeCount} vs ${handSpikeCount}${result.spikeCountsMatch && identicalVoltages ? " (identical)" : " (MISMATCH)"}`,
-    );
-    results.push(result);
+    results.push(isolate ? await measureInWorker(worker, settings, log) : await measureCpuLifCase(settings, log));
   }
   return results;
+}
+
+function measureInWorker(url: URL, settings: CpuLifCaseSettings, log: (line: string) => void): Promise<BenchResult> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(url, { workerData: settings });
+    let result: BenchResult | undefined;
+    worker.on("message", (message: { log?: string; result?: BenchResult }) => {
+      if (message.log !== undefined) log(message.log);
+      if (message.result !== undefined) result = message.result;
+    });
+    worker.on("error", reject);
+    worker.on("exit", (code) => {
+      if (result) resolve(result);
+      else reject(new Error(`the cpu-lif worker for batch ${settings.batchSize} exited with code ${code} without a result`));
+    });
+  });
+}
+
+/** Measures one batch size in this thread. */
+export async function measureCpuLifCase(settings: CpuLifCaseSettings, log: (line: string) => void = () => {}): Promise<BenchResult> {
+  const { neurons, probability, batchSize, targetSeconds, warmupSteps } = settings;
+  const planStart = performance.now();
+  const plan = planNetwork(cpuLifNetwork(neurons, probability, batchSize));
+  const planSeconds = (performance.now() - planStart) / 1000;
+  const synapses = plan.projections[0]!.numSynapses;
+  let steps = settings.steps;
+  if (steps === undefined) {
+    const probe = generatedLif(plan, warmupSteps * 2);
+    probe.step(warmupSteps);
+    const perStep = timeSteps(probe, warmupSteps) / warmupSteps;
+    steps = Math.max(30, Math.min(20000, Math.round(targetSeconds / perStep)));
+  }
+  log(`cpu-lif: batch ${batchSize}, ${neurons} neurons, ${synapses} synapses: ${steps} steps per implementation`);
+  const generated = generatedLif(plan, warmupSteps + steps);
+  const hand = handWrittenLif(plan);
+  generated.step(warmupSteps);
+  hand.step(warmupSteps);
+  const generatedEventsBefore = await generated.events();
+  const handEventsBefore = await hand.events();
+  // Alternate chunks so that background load affects both alike; keep the fastest chunk of each.
+  const chunks = 3;
+  const chunkSteps = Math.max(1, Math.floor(steps / chunks));
+  let generatedBest = Infinity;
+  let handBest = Infinity;
+  let generatedTotal = 0;
+  let handTotal = 0;
+  for (let c = 0; c < chunks; c++) {
+    const tg = timeSteps(generated, chunkSteps);
+    const th = timeSteps(hand, chunkSteps);
+    generatedBest = Math.min(generatedBest, tg);
+    handBest = Math.min(handBest, th);
+    generatedTotal += tg;
+    handTotal += th;
+  }
+  const measuredSteps = chunkSteps * chunks;
+  const handEvents = (await hand.events()) - handEventsBefore;
+  const generatedEvents = (await generated.events()) - generatedEventsBefore;
+  const spikeCount = await generated.spikeCount();
+  const handSpikeCount = await hand.spikeCount();
+  const totalSteps = warmupSteps + measuredSteps;
+  const generatedV = await generated.voltages();
+  const handV = await hand.voltages();
+  let identicalVoltages = generatedV.length === handV.length;
+  for (let k = 0; identicalVoltages && k < handV.length; k++) identicalVoltages = Object.is(generatedV[k], handV[k]);
+  const eventsPerChunk = handEvents / chunks;
+  const figures = (best: number, total: number) => ({
+    seconds: total,
+    bestChunkSeconds: best,
+    neuronUpdatesPerSecond: (chunkSteps * neurons * batchSize) / best,
+    synapticEventsPerSecond: eventsPerChunk / best,
+    stepsPerSecond: chunkSteps / best,
+  });
+  const result = {
+    case: `cpu-lif/n${neurons}/p${probability}/batch${batchSize}`,
+    neurons,
+    synapses,
+    batchSize,
+    measuredSteps,
+    warmupSteps,
+    planSeconds,
+    firingRateHz: (spikeCount / (totalSteps * neurons * batchSize)) * 1000,
+    spikeCount,
+    handWrittenSpikeCount: handSpikeCount,
+    spikeCountsMatch: spikeCount === handSpikeCount && generatedEvents === handEvents,
+    identicalVoltages,
+    generated: figures(generatedBest, generatedTotal),
+    handWritten: figures(handBest, handTotal),
+    /** Generated speed over hand-written speed (fastest chunks); goal >= 0.8. */
+    ratio: handBest / generatedBest,
+  };
+  log(
+    `  generated ${(result.generated.neuronUpdatesPerSecond / 1e6).toFixed(1)} M neuron updates/s, ${(result.generated.synapticEventsPerSecond / 1e6).toFixed(1)} M events/s; ` +
+      `hand-written ${(result.handWritten.neuronUpdatesPerSecond / 1e6).toFixed(1)} M/s, ${(result.handWritten.synapticEventsPerSecond / 1e6).toFixed(1)} M events/s; ` +
+      `ratio ${result.ratio.toFixed(2)}; ${result.firingRateHz.toFixed(1)} Hz; spikes ${spikeCount} vs ${handSpikeCount}${result.spikeCountsMatch && identicalVoltages ? " (identical)" : " (MISMATCH)"}`,
+  );
+  return result;
 }

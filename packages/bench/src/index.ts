@@ -13,7 +13,7 @@ import { runCpuLifBenchmark, type CpuLifOptions } from "./cpu-lif";
 import type { DatasetThroughputOptions } from "./datasets-throughput";
 import { machineInfo, type BenchReport, type BenchResult } from "./report";
 
-export { cpuLifNetwork, handWrittenLif, runCpuLifBenchmark, type CpuLifOptions } from "./cpu-lif";
+export { cpuLifNetwork, handWrittenLif, measureCpuLifCase, runCpuLifBenchmark, type CpuLifCaseSettings, type CpuLifOptions } from "./cpu-lif";
 export { machineInfo, type BenchReport, type BenchResult, type MachineInfo } from "./report";
 
 /** Options of {@link runBenchmarks}, per suite. */
