@@ -157,6 +157,8 @@ export function compileEpropNetwork(
         PsiScale: layer.gamma / layer.vThresh,
         RefracHold: Math.max(layer.refractorySteps - 1, 0),
         AlphaF: reg ? Math.exp(-dt / reg.tauMs) : 0,
+        CReg: reg ? reg.strength : 0,
+        FTargetDt: reg ? (reg.targetRateHz * dt) / 1000 : 0,
       },
       init: { Beta: Float32Array.from(layer.beta) },
     });
@@ -223,13 +225,7 @@ export function compileEpropNetwork(
       init: { g: weights },
       ...(train
         ? {
-            params: {
-              Alpha: Math.exp(-dt / post.tauMemMs),
-              Rho: Math.exp(-dt / post.tauAdaptMs),
-              Kappa: kappa,
-              CReg: reg ? reg.strength : 0,
-              FTargetDt: reg ? (reg.targetRateHz * dt) / 1000 : 0,
-            },
+            params: { Alpha: Math.exp(-dt / post.tauMemMs), Kappa: kappa },
           }
         : {}),
     });

@@ -61,7 +61,7 @@ export interface HiddenModelVariant {
  * step s), and the firing-rate estimate `F0..` of the regulariser.
  *
  * Params: Alpha = exp(-dt/tau_m), Rho = exp(-dt/tau_a), Vthresh, PsiScale = gamma / v_th,
- * RefracHold = max(n_ref - 1, 0), AlphaF = exp(-dt/tau_reg).
+ * RefracHold = max(n_ref - 1, 0), AlphaF = exp(-dt/tau_reg), CReg = c_reg, FTargetDt.
  */
 export function hiddenNeuronModel(variant: HiddenModelVariant): NeuronModel {
   const { train, adaptive, regularise } = variant;
@@ -84,9 +84,15 @@ export function hiddenNeuronModel(variant: HiddenModelVariant): NeuronModel {
     for (const k of range(slots)) vars[`Psi${k}`] = { ...batched, doc: `psi(s-${k}) after step s` };
     vars.L = { ...batched, doc: "learning signal L(s-3) seen in step s" };
     history = `${shift("Psi", slots)}\nL = Lin;`;
+    if (adaptive) {
+      vars.EpsACoef = { ...batched, doc: "rho - psi(u-1) beta with u = s - 3: what the synapses use in step s + 1" };
+      vars.PsiBeta = { ...batched, doc: "psi(u) beta" };
+      history += "\nEpsACoef = Rho - Psi4 * Beta;\nPsiBeta = Psi3 * Beta;";
+    }
     if (regularise) {
       for (const k of range(RATE_SLOTS)) vars[`F${k}`] = { ...batched, doc: `firing-rate estimate f(s-${k})` };
-      rate = `${shift("F", RATE_SLOTS)}\nF0 = AlphaF * F0;`;
+      vars.RegCoef = { ...batched, doc: "c_reg (f(u) - f_target dt)" };
+      rate = `${shift("F", RATE_SLOTS)}\nRegCoef = CReg * (F3 - FTargetDt);\nF0 = AlphaF * F0;`;
       resetExtra = "\nF0 += 1.0 - AlphaF;";
     }
     psi = "Psi0 = 0.0;";
@@ -103,6 +109,8 @@ export function hiddenNeuronModel(variant: HiddenModelVariant): NeuronModel {
       PsiScale: { doc: "gamma / v_th" },
       RefracHold: { doc: "max(n_ref - 1, 0): steps a neuron stays refractory after a spike" },
       AlphaF: { default: 0, doc: "exp(-dt / tau_reg)" },
+      CReg: { default: 0, doc: "c_reg" },
+      FTargetDt: { default: 0, doc: "f_target dt (spikes per step)" },
     },
     vars,
     additionalInputs: train ? { Lin: { doc: "learning signal sum_k B_jk Err_k from the readout synapses (addToPre)" } } : {},
@@ -196,7 +204,9 @@ export interface HiddenSynapseVariant {
  *   G += L(u) ebar(u) + c_reg (f(u) - f_target dt) e(u)
  * with eps_v(u) in trace slot 4 and eps_v(u-1) in slot 5 (feedforward: slot 0 holds this
  * step's trace xbar(s); recurrent: slot 0 holds zbar(s-1), and eps_v(u) = zbar(u-1)).
- * Params: Alpha (of the post layer), Rho, Kappa (of the readout), CReg, FTargetDt.
+ * The per-neuron factors rho - psi(u-1) beta, psi(u) beta and c_reg (f(u) - f_target dt) come
+ * from the hidden neuron (`EpsACoef`, `PsiBeta`, `RegCoef`). Params: Alpha (of the post
+ * layer), Kappa (of the readout).
  */
 export function hiddenSynapseModel(variant: HiddenSynapseVariant): WeightUpdateModel {
   const { train, adaptive, regularise, spikeSourcePre, noSelf } = variant;
@@ -220,10 +230,10 @@ export function hiddenSynapseModel(variant: HiddenSynapseVariant): WeightUpdateM
   for (const k of range(slots)) preVars[`P${k}`] = { ...batched, doc: `presynaptic trace history, slot ${k}` };
   if (spikeSourcePre) preVars.Spk = { ...batched, doc: "1 when the presynaptic neuron spiked this step" };
   const spike = spikeSourcePre ? "Spk" : "Z_pre";
-  const reg = regularise ? " + CReg * (F3_post - FTargetDt) * e" : "";
+  const reg = regularise ? " + RegCoef_post * e" : "";
   const body = adaptive
-    ? `EpsA = Psi4_post * P5 + (Rho - Psi4_post * Beta_post) * EpsA;
-let e = Psi3_post * (P4 - Beta_post * EpsA);
+    ? `EpsA = Psi4_post * P5 + EpsACoef_post * EpsA;
+let e = Psi3_post * P4 - PsiBeta_post * EpsA;
 Ebar = Kappa * Ebar + e;
 G += L_post * Ebar${reg};`
     : `let e = Psi3_post * P4;
@@ -235,10 +245,7 @@ G += L_post * Ebar${reg};`;
     doc: "e-prop synapse into a hidden layer: forward weight, eligibility traces and gradient accumulator.",
     params: {
       Alpha: { doc: "exp(-dt / tau_m) of the postsynaptic layer" },
-      Rho: { default: 0, doc: "exp(-dt / tau_a) of the postsynaptic layer" },
       Kappa: { doc: "exp(-dt / tau_out) of the readout" },
-      CReg: { default: 0, doc: "c_reg" },
-      FTargetDt: { default: 0, doc: "f_target dt (spikes per step)" },
     },
     vars,
     preVars,
