@@ -390,10 +390,13 @@ export class Trainer {
 
   /**
    * Evaluates the current parameters on every batch of a dataset (dataset order) with a
-   * forward-only network. Default batch size: the training batch size, else 32.
+   * forward-only network. Default batch size: the training batch size, else 32; default loss
+   * mask: the trainer's.
    */
-  async evaluate(dataset: EpropDataset, options: { readonly batchSize?: number } = {}): Promise<EvaluationMetrics> {
+  async evaluate(dataset: EpropDataset, options: { readonly batchSize?: number; readonly lossMask?: LossMaskOption } = {}): Promise<EvaluationMetrics> {
     this.checkDataset(dataset);
+    checkLossMaskOption(options.lossMask);
+    const lossMask = options.lossMask ?? this.config.lossMask ?? undefined;
     const batchSize = options.batchSize ?? this.config.batchSize ?? 32;
     if (!Number.isInteger(batchSize) || batchSize < 1) throw new EpropConfigError(`batchSize must be a positive integer, got ${String(batchSize)}.`);
     this.enter("evaluate");
@@ -401,7 +404,7 @@ export class Trainer {
       const session = await this.inference(batchSize);
       const totals = new Accumulator(this.description);
       for await (const batch of dataset.batches(this.batchOptions(batchSize, {}))) {
-        const trial = prepareTrial(batch, this.description, batchSize, this.config.lossMask ?? undefined);
+        const trial = prepareTrial(batch, this.description, batchSize, lossMask);
         totals.add(await session.runTrial(trial), trial.labels);
       }
       return {
