@@ -56,7 +56,7 @@ const inSynKey = (projection: number): string => `insyn:${projection}`;
 const additionalInputKey = (population: number, name: string): string => `addin:${population}:${name}`;
 const spikesKey = (population: number): string => `spikes:${population}`;
 const preScratchKey = (projection: number): string => `prescratch:${projection}`;
-const sparseKey = (projection: number, part: "rowStart" | "colStart" | "colSynapse" | "preIndex"): string =>
+const sparseKey = (projection: number, part: "rowStart" | "colStart" | "colSynapse" | "colPre"): string =>
   `sparse:${projection}:${part}`;
 const reductionKey = (update: number, target: string): string => `reduce:${update}:${target}`;
 
@@ -96,7 +96,8 @@ export interface SparseTables {
   readonly colStart: Uint32Array;
   /** Synapse indices sorted by post, then pre. */
   readonly colSynapse: Uint32Array;
-  readonly preIndex: Uint32Array;
+  /** The presynaptic neuron of each entry of `colSynapse`. */
+  readonly colPre: Uint32Array;
 }
 
 export function sparseTables(projection: PlannedProjection, nPost: number): SparseTables | null {
@@ -108,7 +109,8 @@ export function sparseTables(projection: PlannedProjection, nPost: number): Spar
   const fill = colStart.slice(0, nPost);
   const colSynapse = new Uint32Array(c.postIndex.length);
   for (let s = 0; s < c.postIndex.length; s++) colSynapse[fill[c.postIndex[s]!]!++] = s;
-  return { rowStart: Uint32Array.from(c.rowStart), colStart, colSynapse, preIndex: Uint32Array.from(c.preIndex) };
+  const colPre = colSynapse.map((synapse) => c.preIndex[synapse]!);
+  return { rowStart: Uint32Array.from(c.rowStart), colStart, colSynapse, colPre };
 }
 
 function storageRequests(plan: KernelPlan): StorageRequest[] {
@@ -133,7 +135,7 @@ function storageRequests(plan: KernelPlan): StorageRequest[] {
     });
   }
   plan.populations.forEach((p) => {
-    requests.push({ key: spikesKey(p.index), label: `The spike flags of population '${p.name}' (2 steps x batch ${B} x ${p.size} neurons)`, arena: "u32", length: 2 * B * p.size, batchCopies: B });
+    requests.push({ key: spikesKey(p.index), label: `The spike bits of population '${p.name}' (2 steps x batch ${B} x ${p.size} neurons)`, arena: "u32", length: 2 * B * Math.ceil(p.size / 32), batchCopies: B });
     for (const name of p.additionalInputs) {
       requests.push({ key: additionalInputKey(p.index, name), label: `Additional input '${name}' of population '${p.name}' (batch ${B} x ${p.size})`, arena: "f32", length: B * p.size, batchCopies: B });
     }
@@ -153,7 +155,7 @@ function storageRequests(plan: KernelPlan): StorageRequest[] {
         { key: sparseKey(p.index, "rowStart"), label: `Row starts of projection '${p.name}'`, arena: "u32", length: nPre + 1, batchCopies: 1 },
         { key: sparseKey(p.index, "colStart"), label: `Column starts of projection '${p.name}'`, arena: "u32", length: nPost + 1, batchCopies: 1 },
         { key: sparseKey(p.index, "colSynapse"), label: `Synapses by post of projection '${p.name}' (${n} synapses)`, arena: "u32", length: n, batchCopies: 1 },
-        { key: sparseKey(p.index, "preIndex"), label: `Pre indices of projection '${p.name}' (${n} synapses)`, arena: "u32", length: n, batchCopies: 1 },
+        { key: sparseKey(p.index, "colPre"), label: `Pre indices by post of projection '${p.name}' (${n} synapses)`, arena: "u32", length: n, batchCopies: 1 },
       );
     }
   });
@@ -333,16 +335,49 @@ class Generator {
     const code = [pop.code.sim, pop.code.threshold, pop.code.reset];
     const neuronWritten = namesWritten(code, "var");
 
+    const words = k.field("words", "u32", Math.ceil(pop.size / 32));
+    out.line(`// Spikes of this workgroup's ${WORKGROUP_SIZE} neurons as ${WORKGROUP_SIZE / 32} words of bits.`);
+    out.line(`var<workgroup> spike_words: array<atomic<u32>, ${WORKGROUP_SIZE / 32}>;`);
+    out.line("");
     entry(out);
     out.indent(() => {
       out.line("let id = thread_id(wg, groups, lane);");
-      out.line(`if (id >= ${n}) {`);
-      out.line("  return;");
-      out.line("}");
       out.line("let batch = wg.z;");
       out.line(`let trial_step = ${clock}.trial_step;`);
       out.line(`let global_step = ${clock}.global_step;`);
       out.line("let t = f32(trial_step) * DT;");
+      out.line("var spike = false;");
+      out.line(`if (id < ${n}) {`);
+      out.indent(() => this.neuronBody(k, q, n));
+      out.line("}");
+      out.line("// One lane per word stores this step's spike bits (and records them).");
+      out.line("workgroupBarrier();");
+      out.line("let word = id / 32u;");
+      out.block(`if (lane % 32u == 0u && word < ${words})`, () => {
+        out.line("let bits = atomicLoad(&spike_words[lane / 32u]);");
+        const spikes = this.alloc(spikesKey(q));
+        out.line(`${k.element(spikes, k.offset("spikes", spikes), `((global_step & 1u) * BATCH + batch) * ${words} + word`)} = bits;`);
+        if (pop.recordSpikes) out.line(`${k.recording(q)}[(trial_step * BATCH + batch) * ${words} + word] = bits;`);
+      });
+    });
+    out.line("}");
+    out.line("");
+    threadIdFunction(out);
+    const title = `Neuron update: model ${model.name}`;
+    return this.finish(k, title, pop.name, `neurons '${pop.name}'`, { kind: "elements", elements: pop.size, batches: plan.batchSize });
+  }
+
+  /** The update of one neuron (thread `id`, batch element `batch`); sets `spike`. */
+  private neuronBody(k: KernelBuilder, q: number, n: string): void {
+    const plan = this.plan;
+    const pop = plan.populations[q]!;
+    const model = pop.model;
+    const out = k.body;
+    const popOwner = { kind: "population" as const, index: q };
+    const neuronKeyOf = (name: string): string => varKey(popOwner, "neuron", name);
+    const code = [pop.code.sim, pop.code.threshold, pop.code.reset];
+    const neuronWritten = namesWritten(code, "var");
+    {
       out.line(`// State of the population (model ${model.name})`);
       this.loadVars(k, pop.vars, pop.vars.map((v) => v.name), neuronWritten, (x) => `n_${x}`, (x) => `o_${x}`, neuronKeyOf, "id", n);
       const builtins = { builtin: (name: string) => builtinName(name, "id") };
@@ -379,7 +414,6 @@ class Generator {
       };
       for (const name of pop.additionalInputs) out.line(`let a_${name} = ${additional(name)};`);
       // sim, threshold, reset (one execution for random numbers).
-      out.line("var spike = false;");
       const param = this.paramNames(pop.params, pop.derivedParams, k, "p_");
       const neuronNames: Names = { ...builtins, param, derivedParam: param, var: (x) => `n_${x}`, additionalInput: (x) => `a_${x}`, input: () => "Isyn" };
       if (pop.spikeSource) {
@@ -410,23 +444,12 @@ class Generator {
         });
       }
       this.storeVars(k, pop.vars, neuronWritten, (x) => `n_${x}`, (x) => `o_${x}`, neuronKeyOf, "id", n);
-      const spikes = this.alloc(spikesKey(q));
-      out.line(`${k.element(spikes, k.offset("spikes", spikes), `((global_step & 1u) * BATCH + batch) * ${n} + id`)} = select(0u, 1u, spike);`);
-      if (pop.recordSpikes) {
-        const recording = k.recording(q);
-        const words = k.field("words", "u32", Math.ceil(pop.size / 32));
-        out.block("if (spike)", () => out.line(`atomicOr(&${recording}[(trial_step * BATCH + batch) * ${words} + id / 32u], 1u << (id % 32u));`));
-      }
+      out.block("if (spike)", () => out.line("atomicOr(&spike_words[lane / 32u], 1u << (lane % 32u));"));
       for (const name of pop.additionalInputs) out.line(`${additional(name)} = 0.0f;`);
       // Pre code of outgoing projections, post code of incoming ones.
       pop.outgoing.forEach((p, slot) => this.neuronSideCode(k, p, "pre", `out${slot}_`, n));
       pop.incoming.forEach((p, slot) => this.neuronSideCode(k, p, "post", `in${slot}_`, n));
-    });
-    out.line("}");
-    out.line("");
-    threadIdFunction(out);
-    const title = `Neuron update: model ${model.name}`;
-    return this.finish(k, title, pop.name, `neurons '${pop.name}'`, { kind: "elements", elements: pop.size, batches: plan.batchSize });
+    }
   }
 
   /** preSpikeCode + preDynamics (side pre) or postSpikeCode + postDynamics (side post) of projection p, per neuron. */
@@ -505,28 +528,49 @@ class Generator {
       out.line(`let global_step = ${clock}.global_step;`);
       out.line("let t = f32(trial_step) * DT;");
       out.line("var add_post: f32 = 0.0f;");
-      const loop = (body: (spikeCheck: boolean) => void, spikeCheck: boolean): void => {
+      const preWords = k.field("pre_words", "u32", Math.ceil(pre.size / 32));
+      /** Runs `body` for every synapse (with `syn`, `id_pre` set), or with `spikes` only for those whose pre neuron spiked. */
+      const loop = (body: () => void, spikes: { base: string; bits: string } | null): void => {
+        const spiked = (pre: string): string => `((${spikes!.bits}[${spikes!.base} + ${pre} / 32u] >> (${pre} % 32u)) & 1u) != 0u`;
         if (kind === "dense") {
-          out.block(`for (var id_pre = 0u; id_pre < ${nPre}; id_pre++)`, () => {
-            out.line(`let syn = id_pre * ${nPost} + id_post;`);
-            body(spikeCheck);
-          });
+          if (spikes) {
+            out.line("// Only the words of spiking presynaptic neurons, in ascending order.");
+            out.block(`for (var w = 0u; w < ${preWords}; w++)`, () => {
+              out.line(`var bits = ${spikes.bits}[${spikes.base} + w];`);
+              out.block("while (bits != 0u)", () => {
+                out.line("let id_pre = w * 32u + firstTrailingBit(bits);");
+                out.line("bits &= bits - 1u;");
+                out.line(`let syn = id_pre * ${nPost} + id_post;`);
+                body();
+              });
+            });
+          } else {
+            out.block(`for (var id_pre = 0u; id_pre < ${nPre}; id_pre++)`, () => {
+              out.line(`let syn = id_pre * ${nPost} + id_post;`);
+              body();
+            });
+          }
         } else if (kind === "oneToOne") {
           out.block("", () => {
             out.line("let id_pre = id_post;");
             out.line("let syn = id_post;");
-            body(spikeCheck);
+            if (spikes) out.block(`if (${spiked("id_pre")})`, body);
+            else body();
           });
         } else {
           const colStart = this.alloc(sparseKey(p, "colStart"));
           const colSynapse = this.alloc(sparseKey(p, "colSynapse"));
-          const preIndex = this.alloc(sparseKey(p, "preIndex"));
+          const colPre = this.alloc(sparseKey(p, "colPre"));
           const cs = k.offset("col_start", colStart);
           out.line(`for (var col = ${k.element(colStart, cs, "id_post")}; col < ${k.element(colStart, cs, "id_post + 1u")}; col++) {`);
           out.indent(() => {
-            out.line(`let syn = ${k.element(colSynapse, k.offset("col_synapse", colSynapse), "col")};`);
-            out.line(`let id_pre = ${k.element(preIndex, k.offset("pre_index", preIndex), "syn")};`);
-            body(spikeCheck);
+            out.line(`let id_pre = ${k.element(colPre, k.offset("col_pre", colPre), "col")};`);
+            const inner = (): void => {
+              out.line(`let syn = ${k.element(colSynapse, k.offset("col_synapse", colSynapse), "col")};`);
+              body();
+            };
+            if (spikes) out.block(`if (${spiked("id_pre")})`, inner);
+            else inner();
           });
           out.line("}");
         }
@@ -582,15 +626,13 @@ class Generator {
         const spikes = this.alloc(spikesKey(proj.pre));
         const slot = proj.delaySteps === 1 ? "((global_step + 1u) & 1u)" : "(global_step & 1u)";
         out.line(`// Spikes of the presynaptic population, ${proj.delaySteps === 1 ? "of the previous step (delay 1)" : "of this step (delay 0)"}`);
-        out.line(`let spike_base = ${k.offset("pre_spikes", spikes)} + (${slot} * BATCH + batch) * ${nPre};`);
+        out.line(`let spike_base = ${k.offset("pre_spikes", spikes)} + (${slot} * BATCH + batch) * ${preWords};`);
         out.line(`// preSpike (model ${proj.model.name}), ${kind} connectivity`);
-        loop(() => {
-          out.block(`if (${k.arena(spikes.arena, spikes.chunk)}[spike_base + id_pre] != 0u)`, () => synapseBlock(preSpike, "preSpike"));
-        }, true);
+        loop(() => synapseBlock(preSpike, "preSpike"), { base: "spike_base", bits: k.arena(spikes.arena, spikes.chunk) });
       }
       if (synapseDynamics) {
         out.line(`// synapseDynamics (model ${proj.model.name}), ${kind} connectivity`);
-        loop(() => out.block("", () => synapseBlock(synapseDynamics, "synapseDynamics")), false);
+        loop(() => out.block("", () => synapseBlock(synapseDynamics, "synapseDynamics")), null);
       }
       if (usesPost) {
         const target = proj.postsynaptic ? this.alloc(inSynKey(p)) : this.alloc(additionalInputKey(proj.post, proj.postTarget!));

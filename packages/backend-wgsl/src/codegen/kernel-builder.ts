@@ -107,7 +107,7 @@ export class KernelBuilder {
   }
 
   recording(population: number): string {
-    return this.bind(`recording:${population}`, "recording", "array<atomic<u32>>", "storage", { kind: "recording", population });
+    return this.bind(`recording:${population}`, "recording", "array<u32>", "storage", { kind: "recording", population });
   }
 
   spikeEvents(population: number): string {

@@ -166,7 +166,7 @@ export class WebGpuRuntime implements Runtime {
     plan.projections.forEach((p) => {
       const tables = sparseTables(p, plan.populations[p.post]!.size);
       if (!tables) return;
-      const write = (part: "rowStart" | "colStart" | "colSynapse" | "preIndex", data: Uint32Array): void => {
+      const write = (part: "rowStart" | "colStart" | "colSynapse" | "colPre", data: Uint32Array): void => {
         if (data.length === 0) return;
         const a = this.allocation(sparseKey(p.index, part));
         device.queue.writeBuffer(this.arenas.u32[a.chunk]!, a.offset * 4, data.buffer as ArrayBuffer, data.byteOffset, data.byteLength);
@@ -174,7 +174,7 @@ export class WebGpuRuntime implements Runtime {
       write("rowStart", tables.rowStart);
       write("colStart", tables.colStart);
       write("colSynapse", tables.colSynapse);
-      write("preIndex", tables.preIndex);
+      write("colPre", tables.colPre);
     });
     this.initialiseVariables();
 
@@ -340,12 +340,8 @@ export class WebGpuRuntime implements Runtime {
   startTrial(): void {
     this.check("startTrial");
     const encoder = this.device.createCommandEncoder({ label: "start trial" });
+    // Recordings need no clearing: every step writes all words of its row.
     this.clearSpikeFlags(encoder);
-    this.recordings.forEach((r) => {
-      if (!r) return;
-      const used = Math.min(this.trialStep_, r.capacity) * this.plan.batchSize * r.words * 4;
-      if (used > 0) encoder.clearBuffer(r.buffer, 0, used);
-    });
     this.device.queue.submit([encoder.finish()]);
     this.trialStep_ = 0;
   }

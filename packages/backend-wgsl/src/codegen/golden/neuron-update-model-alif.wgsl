@@ -3,6 +3,7 @@
 
 struct Params {
   n: u32,
+  words: u32,
   o_V: u32,
   o_A: u32,
   o_Z: u32,
@@ -16,7 +17,6 @@ struct Params {
   p_Beta: f32,
   p_TauRefrac: f32,
   spikes: u32,
-  words: u32,
 }
 
 struct Clock {
@@ -28,71 +28,80 @@ struct Clock {
 @group(0) @binding(1) var<storage, read> clock: Clock;
 @group(0) @binding(2) var<storage, read_write> fbuf0: array<f32>;
 @group(0) @binding(3) var<storage, read_write> ubuf0: array<u32>;
-@group(0) @binding(4) var<storage, read_write> recording: array<atomic<u32>>;
+@group(0) @binding(4) var<storage, read_write> recording: array<u32>;
 
 const DT: f32 = 1.0f;
 const BATCH: u32 = 4u;
 
+// Spikes of this workgroup's 64 neurons as 2 words of bits.
+var<workgroup> spike_words: array<atomic<u32>, 2>;
+
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>, @builtin(local_invocation_index) lane: u32) {
   let id = thread_id(wg, groups, lane);
-  if (id >= u.n) {
-    return;
-  }
   let batch = wg.z;
   let trial_step = clock.trial_step;
   let global_step = clock.global_step;
   let t = f32(trial_step) * DT;
-  // State of the population (model ALIF)
-  var n_V: f32 = fbuf0[u.o_V + batch * u.n + id];
-  var n_A: f32 = fbuf0[u.o_A + batch * u.n + id];
-  var n_Z: f32 = fbuf0[u.o_Z + batch * u.n + id];
-  var n_RefracTime: f32 = fbuf0[u.o_RefracTime + batch * u.n + id];
-  var Isyn: f32 = 0.0f;
-  // Input from an incoming projection (postsynaptic model DeltaCurr)
-  {
-    let inSyn = fbuf0[u.in0_insyn + batch * u.n + id];
-    Isyn += inSyn;
-    fbuf0[u.in0_insyn + batch * u.n + id] = 0.0f;
-  }
-  // Input from an incoming projection (postsynaptic model DeltaCurr)
-  {
-    let inSyn = fbuf0[u.in1_insyn + batch * u.n + id];
-    Isyn += inSyn;
-    fbuf0[u.in1_insyn + batch * u.n + id] = 0.0f;
-  }
-  // Input from an incoming projection (postsynaptic model DeltaCurr)
-  {
-    let inSyn = fbuf0[u.in2_insyn + batch * u.n + id];
-    Isyn += inSyn;
-    fbuf0[u.in2_insyn + batch * u.n + id] = 0.0f;
-  }
   var spike = false;
-  {
-    // sim
+  if (id < u.n) {
+    // State of the population (model ALIF)
+    var n_V: f32 = fbuf0[u.o_V + batch * u.n + id];
+    var n_A: f32 = fbuf0[u.o_A + batch * u.n + id];
+    var n_Z: f32 = fbuf0[u.o_Z + batch * u.n + id];
+    var n_RefracTime: f32 = fbuf0[u.o_RefracTime + batch * u.n + id];
+    var Isyn: f32 = 0.0f;
+    // Input from an incoming projection (postsynaptic model DeltaCurr)
     {
-      n_A = (u.p_Rho * n_A) + n_Z;
-      n_V = ((u.p_Alpha * n_V) + Isyn) - (u.p_Vthresh * n_Z);
-      n_Z = 0.0f;
-      if (n_RefracTime > 0.0f) {
-        n_RefracTime -= DT;
+      let inSyn = fbuf0[u.in0_insyn + batch * u.n + id];
+      Isyn += inSyn;
+      fbuf0[u.in0_insyn + batch * u.n + id] = 0.0f;
+    }
+    // Input from an incoming projection (postsynaptic model DeltaCurr)
+    {
+      let inSyn = fbuf0[u.in1_insyn + batch * u.n + id];
+      Isyn += inSyn;
+      fbuf0[u.in1_insyn + batch * u.n + id] = 0.0f;
+    }
+    // Input from an incoming projection (postsynaptic model DeltaCurr)
+    {
+      let inSyn = fbuf0[u.in2_insyn + batch * u.n + id];
+      Isyn += inSyn;
+      fbuf0[u.in2_insyn + batch * u.n + id] = 0.0f;
+    }
+    {
+      // sim
+      {
+        n_A = (u.p_Rho * n_A) + n_Z;
+        n_V = ((u.p_Alpha * n_V) + Isyn) - (u.p_Vthresh * n_Z);
+        n_Z = 0.0f;
+        if (n_RefracTime > 0.0f) {
+          n_RefracTime -= DT;
+        }
+      }
+      // threshold
+      spike = ((n_RefracTime <= 0.0f) && (n_V > (u.p_Vthresh + (u.p_Beta * n_A))));
+      // reset
+      if (spike) {
+        n_Z = 1.0f;
+        n_RefracTime = u.p_TauRefrac;
       }
     }
-    // threshold
-    spike = ((n_RefracTime <= 0.0f) && (n_V > (u.p_Vthresh + (u.p_Beta * n_A))));
-    // reset
+    fbuf0[u.o_V + batch * u.n + id] = n_V;
+    fbuf0[u.o_A + batch * u.n + id] = n_A;
+    fbuf0[u.o_Z + batch * u.n + id] = n_Z;
+    fbuf0[u.o_RefracTime + batch * u.n + id] = n_RefracTime;
     if (spike) {
-      n_Z = 1.0f;
-      n_RefracTime = u.p_TauRefrac;
+      atomicOr(&spike_words[lane / 32u], 1u << (lane % 32u));
     }
   }
-  fbuf0[u.o_V + batch * u.n + id] = n_V;
-  fbuf0[u.o_A + batch * u.n + id] = n_A;
-  fbuf0[u.o_Z + batch * u.n + id] = n_Z;
-  fbuf0[u.o_RefracTime + batch * u.n + id] = n_RefracTime;
-  ubuf0[u.spikes + ((global_step & 1u) * BATCH + batch) * u.n + id] = select(0u, 1u, spike);
-  if (spike) {
-    atomicOr(&recording[(trial_step * BATCH + batch) * u.words + id / 32u], 1u << (id % 32u));
+  // One lane per word stores this step's spike bits (and records them).
+  workgroupBarrier();
+  let word = id / 32u;
+  if (lane % 32u == 0u && word < u.words) {
+    let bits = atomicLoad(&spike_words[lane / 32u]);
+    ubuf0[u.spikes + ((global_step & 1u) * BATCH + batch) * u.words + word] = bits;
+    recording[(trial_step * BATCH + batch) * u.words + word] = bits;
   }
 }
 

@@ -3,6 +3,7 @@
 
 struct Params {
   n: u32,
+  words: u32,
   o_Y: u32,
   in0_insyn: u32,
   p_Kappa: f32,
@@ -23,34 +24,45 @@ struct Clock {
 const DT: f32 = 1.0f;
 const BATCH: u32 = 4u;
 
+// Spikes of this workgroup's 64 neurons as 2 words of bits.
+var<workgroup> spike_words: array<atomic<u32>, 2>;
+
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>, @builtin(local_invocation_index) lane: u32) {
   let id = thread_id(wg, groups, lane);
-  if (id >= u.n) {
-    return;
-  }
   let batch = wg.z;
   let trial_step = clock.trial_step;
   let global_step = clock.global_step;
   let t = f32(trial_step) * DT;
-  // State of the population (model LeakyIntegrator)
-  var n_Y: f32 = fbuf0[u.o_Y + batch * u.n + id];
-  var Isyn: f32 = 0.0f;
-  // Input from an incoming projection (postsynaptic model DeltaCurr)
-  {
-    let inSyn = fbuf0[u.in0_insyn + batch * u.n + id];
-    Isyn += inSyn;
-    fbuf0[u.in0_insyn + batch * u.n + id] = 0.0f;
-  }
   var spike = false;
-  {
-    // sim
+  if (id < u.n) {
+    // State of the population (model LeakyIntegrator)
+    var n_Y: f32 = fbuf0[u.o_Y + batch * u.n + id];
+    var Isyn: f32 = 0.0f;
+    // Input from an incoming projection (postsynaptic model DeltaCurr)
     {
-      n_Y = ((u.p_Kappa * n_Y) + Isyn) + u.p_Bias;
+      let inSyn = fbuf0[u.in0_insyn + batch * u.n + id];
+      Isyn += inSyn;
+      fbuf0[u.in0_insyn + batch * u.n + id] = 0.0f;
+    }
+    {
+      // sim
+      {
+        n_Y = ((u.p_Kappa * n_Y) + Isyn) + u.p_Bias;
+      }
+    }
+    fbuf0[u.o_Y + batch * u.n + id] = n_Y;
+    if (spike) {
+      atomicOr(&spike_words[lane / 32u], 1u << (lane % 32u));
     }
   }
-  fbuf0[u.o_Y + batch * u.n + id] = n_Y;
-  ubuf0[u.spikes + ((global_step & 1u) * BATCH + batch) * u.n + id] = select(0u, 1u, spike);
+  // One lane per word stores this step's spike bits (and records them).
+  workgroupBarrier();
+  let word = id / 32u;
+  if (lane % 32u == 0u && word < u.words) {
+    let bits = atomicLoad(&spike_words[lane / 32u]);
+    ubuf0[u.spikes + ((global_step & 1u) * BATCH + batch) * u.words + word] = bits;
+  }
 }
 
 // Element index from a 2-D grid of workgroups (x, y); z is the batch element.

@@ -3,6 +3,7 @@
 
 struct Params {
   n: u32,
+  words: u32,
   o_V: u32,
   o_RefracTime: u32,
   in0_insyn: u32,
@@ -16,7 +17,6 @@ struct Params {
   p_Vreset: f32,
   p_TauRefrac: f32,
   spikes: u32,
-  words: u32,
 }
 
 struct Clock {
@@ -28,58 +28,67 @@ struct Clock {
 @group(0) @binding(1) var<storage, read> clock: Clock;
 @group(0) @binding(2) var<storage, read_write> fbuf0: array<f32>;
 @group(0) @binding(3) var<storage, read_write> ubuf0: array<u32>;
-@group(0) @binding(4) var<storage, read_write> recording: array<atomic<u32>>;
+@group(0) @binding(4) var<storage, read_write> recording: array<u32>;
 
 const DT: f32 = 1.0f;
 const BATCH: u32 = 4u;
 
+// Spikes of this workgroup's 64 neurons as 2 words of bits.
+var<workgroup> spike_words: array<atomic<u32>, 2>;
+
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>, @builtin(local_invocation_index) lane: u32) {
   let id = thread_id(wg, groups, lane);
-  if (id >= u.n) {
-    return;
-  }
   let batch = wg.z;
   let trial_step = clock.trial_step;
   let global_step = clock.global_step;
   let t = f32(trial_step) * DT;
-  // State of the population (model LIF)
-  var n_V: f32 = fbuf0[u.o_V + batch * u.n + id];
-  var n_RefracTime: f32 = fbuf0[u.o_RefracTime + batch * u.n + id];
-  var Isyn: f32 = 0.0f;
-  // Input from an incoming projection (postsynaptic model ExpCurr)
-  {
-    let inSyn = fbuf0[u.in0_insyn + batch * u.n + id];
-    var ps_X: f32 = fbuf0[u.in0_ps_o_X + batch * u.n + id];
-    ps_X = (u.in0_ps_p_ExpDecay * ps_X) + inSyn;
-    Isyn += ps_X;
-    fbuf0[u.in0_ps_o_X + batch * u.n + id] = ps_X;
-    fbuf0[u.in0_insyn + batch * u.n + id] = 0.0f;
-  }
   var spike = false;
-  {
-    // sim
+  if (id < u.n) {
+    // State of the population (model LIF)
+    var n_V: f32 = fbuf0[u.o_V + batch * u.n + id];
+    var n_RefracTime: f32 = fbuf0[u.o_RefracTime + batch * u.n + id];
+    var Isyn: f32 = 0.0f;
+    // Input from an incoming projection (postsynaptic model ExpCurr)
     {
-      if (n_RefracTime <= 0.0f) {
-        var l_Vinf: f32 = u.p_Vrest + (u.p_Rmembrane * (Isyn + u.p_Ioffset));
-        n_V = l_Vinf + ((n_V - l_Vinf) * u.p_ExpTC);
-      } else {
-        n_RefracTime -= DT;
+      let inSyn = fbuf0[u.in0_insyn + batch * u.n + id];
+      var ps_X: f32 = fbuf0[u.in0_ps_o_X + batch * u.n + id];
+      ps_X = (u.in0_ps_p_ExpDecay * ps_X) + inSyn;
+      Isyn += ps_X;
+      fbuf0[u.in0_ps_o_X + batch * u.n + id] = ps_X;
+      fbuf0[u.in0_insyn + batch * u.n + id] = 0.0f;
+    }
+    {
+      // sim
+      {
+        if (n_RefracTime <= 0.0f) {
+          var l_Vinf: f32 = u.p_Vrest + (u.p_Rmembrane * (Isyn + u.p_Ioffset));
+          n_V = l_Vinf + ((n_V - l_Vinf) * u.p_ExpTC);
+        } else {
+          n_RefracTime -= DT;
+        }
+      }
+      // threshold
+      spike = ((n_RefracTime <= 0.0f) && (n_V >= u.p_Vthresh));
+      // reset
+      if (spike) {
+        n_V = u.p_Vreset;
+        n_RefracTime = u.p_TauRefrac;
       }
     }
-    // threshold
-    spike = ((n_RefracTime <= 0.0f) && (n_V >= u.p_Vthresh));
-    // reset
+    fbuf0[u.o_V + batch * u.n + id] = n_V;
+    fbuf0[u.o_RefracTime + batch * u.n + id] = n_RefracTime;
     if (spike) {
-      n_V = u.p_Vreset;
-      n_RefracTime = u.p_TauRefrac;
+      atomicOr(&spike_words[lane / 32u], 1u << (lane % 32u));
     }
   }
-  fbuf0[u.o_V + batch * u.n + id] = n_V;
-  fbuf0[u.o_RefracTime + batch * u.n + id] = n_RefracTime;
-  ubuf0[u.spikes + ((global_step & 1u) * BATCH + batch) * u.n + id] = select(0u, 1u, spike);
-  if (spike) {
-    atomicOr(&recording[(trial_step * BATCH + batch) * u.words + id / 32u], 1u << (id % 32u));
+  // One lane per word stores this step's spike bits (and records them).
+  workgroupBarrier();
+  let word = id / 32u;
+  if (lane % 32u == 0u && word < u.words) {
+    let bits = atomicLoad(&spike_words[lane / 32u]);
+    ubuf0[u.spikes + ((global_step & 1u) * BATCH + batch) * u.words + word] = bits;
+    recording[(trial_step * BATCH + batch) * u.words + word] = bits;
   }
 }
 

@@ -3,6 +3,7 @@
 
 struct Params {
   n: u32,
+  words: u32,
   rng: u32,
   p_SpikeProbability: f32,
   spikes: u32,
@@ -76,26 +77,37 @@ fn rng_normal(rng: ptr<function, Rng>) -> f32 {
   return sqrt(-2.0f * log(u1)) * cos(6.2831853071795864f * u2);
 }
 
+// Spikes of this workgroup's 64 neurons as 2 words of bits.
+var<workgroup> spike_words: array<atomic<u32>, 2>;
+
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>, @builtin(local_invocation_index) lane: u32) {
   let id = thread_id(wg, groups, lane);
-  if (id >= u.n) {
-    return;
-  }
   let batch = wg.z;
   let trial_step = clock.trial_step;
   let global_step = clock.global_step;
   let t = f32(trial_step) * DT;
-  // State of the population (model Poisson)
-  var Isyn: f32 = 0.0f;
   var spike = false;
-  {
-    var rng = Rng(id, batch, global_step, u.rng, 0u, 0u);
-    // threshold
-    let rnd0 = rng_uniform(&rng);
-    spike = (rnd0 < u.p_SpikeProbability);
+  if (id < u.n) {
+    // State of the population (model Poisson)
+    var Isyn: f32 = 0.0f;
+    {
+      var rng = Rng(id, batch, global_step, u.rng, 0u, 0u);
+      // threshold
+      let rnd0 = rng_uniform(&rng);
+      spike = (rnd0 < u.p_SpikeProbability);
+    }
+    if (spike) {
+      atomicOr(&spike_words[lane / 32u], 1u << (lane % 32u));
+    }
   }
-  ubuf0[u.spikes + ((global_step & 1u) * BATCH + batch) * u.n + id] = select(0u, 1u, spike);
+  // One lane per word stores this step's spike bits (and records them).
+  workgroupBarrier();
+  let word = id / 32u;
+  if (lane % 32u == 0u && word < u.words) {
+    let bits = atomicLoad(&spike_words[lane / 32u]);
+    ubuf0[u.spikes + ((global_step & 1u) * BATCH + batch) * u.words + word] = bits;
+  }
 }
 
 // Element index from a 2-D grid of workgroups (x, y); z is the batch element.

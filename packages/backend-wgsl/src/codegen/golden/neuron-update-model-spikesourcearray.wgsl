@@ -21,24 +21,35 @@ struct Clock {
 const DT: f32 = 1.0f;
 const BATCH: u32 = 4u;
 
+// Spikes of this workgroup's 64 neurons as 2 words of bits.
+var<workgroup> spike_words: array<atomic<u32>, 2>;
+
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>, @builtin(local_invocation_index) lane: u32) {
   let id = thread_id(wg, groups, lane);
-  if (id >= u.n) {
-    return;
-  }
   let batch = wg.z;
   let trial_step = clock.trial_step;
   let global_step = clock.global_step;
   let t = f32(trial_step) * DT;
-  // State of the population (model SpikeSourceArray)
   var spike = false;
-  // Spike source array: a spike when this step's events of this batch element contain the neuron.
-  if (trial_step < u.event_steps) {
-    let word = spike_events[(trial_step * BATCH + batch) * u.words + id / 32u];
-    spike = ((word >> (id % 32u)) & 1u) != 0u;
+  if (id < u.n) {
+    // State of the population (model SpikeSourceArray)
+    // Spike source array: a spike when this step's events of this batch element contain the neuron.
+    if (trial_step < u.event_steps) {
+      let word = spike_events[(trial_step * BATCH + batch) * u.words + id / 32u];
+      spike = ((word >> (id % 32u)) & 1u) != 0u;
+    }
+    if (spike) {
+      atomicOr(&spike_words[lane / 32u], 1u << (lane % 32u));
+    }
   }
-  ubuf0[u.spikes + ((global_step & 1u) * BATCH + batch) * u.n + id] = select(0u, 1u, spike);
+  // One lane per word stores this step's spike bits (and records them).
+  workgroupBarrier();
+  let word = id / 32u;
+  if (lane % 32u == 0u && word < u.words) {
+    let bits = atomicLoad(&spike_words[lane / 32u]);
+    ubuf0[u.spikes + ((global_step & 1u) * BATCH + batch) * u.words + word] = bits;
+  }
 }
 
 // Element index from a 2-D grid of workgroups (x, y); z is the batch element.

@@ -4,6 +4,7 @@
 struct Params {
   n_pre: u32,
   n_post: u32,
+  pre_words: u32,
   n_syn: u32,
   pre_spikes: u32,
   o_s_g: u32,
@@ -35,11 +36,15 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) groups: v
   let t = f32(trial_step) * DT;
   var add_post: f32 = 0.0f;
   // Spikes of the presynaptic population, of this step (delay 0)
-  let spike_base = u.pre_spikes + ((global_step & 1u) * BATCH + batch) * u.n_pre;
+  let spike_base = u.pre_spikes + ((global_step & 1u) * BATCH + batch) * u.pre_words;
   // preSpike (model StaticPulse), dense connectivity
-  for (var id_pre = 0u; id_pre < u.n_pre; id_pre++) {
-    let syn = id_pre * u.n_post + id_post;
-    if (ubuf0[spike_base + id_pre] != 0u) {
+  // Only the words of spiking presynaptic neurons, in ascending order.
+  for (var w = 0u; w < u.pre_words; w++) {
+    var bits = ubuf0[spike_base + w];
+    while (bits != 0u) {
+      let id_pre = w * 32u + firstTrailingBit(bits);
+      bits &= bits - 1u;
+      let syn = id_pre * u.n_post + id_post;
       let s_g: f32 = fbuf0[u.o_s_g + syn];
       add_post += s_g;
     }

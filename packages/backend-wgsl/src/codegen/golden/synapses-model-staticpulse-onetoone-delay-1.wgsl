@@ -4,6 +4,7 @@
 struct Params {
   n_pre: u32,
   n_post: u32,
+  pre_words: u32,
   n_syn: u32,
   pre_spikes: u32,
   o_s_g: u32,
@@ -35,12 +36,12 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) groups: v
   let t = f32(trial_step) * DT;
   var add_post: f32 = 0.0f;
   // Spikes of the presynaptic population, of the previous step (delay 1)
-  let spike_base = u.pre_spikes + (((global_step + 1u) & 1u) * BATCH + batch) * u.n_pre;
+  let spike_base = u.pre_spikes + (((global_step + 1u) & 1u) * BATCH + batch) * u.pre_words;
   // preSpike (model StaticPulse), oneToOne connectivity
   {
     let id_pre = id_post;
     let syn = id_post;
-    if (ubuf0[spike_base + id_pre] != 0u) {
+    if (((ubuf0[spike_base + id_pre / 32u] >> (id_pre % 32u)) & 1u) != 0u) {
       let s_g: f32 = fbuf0[u.o_s_g + syn];
       add_post += s_g;
     }

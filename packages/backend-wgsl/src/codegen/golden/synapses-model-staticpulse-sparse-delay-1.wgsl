@@ -4,11 +4,12 @@
 struct Params {
   n_pre: u32,
   n_post: u32,
+  pre_words: u32,
   n_syn: u32,
   pre_spikes: u32,
   col_start: u32,
+  col_pre: u32,
   col_synapse: u32,
-  pre_index: u32,
   o_s_g: u32,
   dest: u32,
 }
@@ -38,12 +39,12 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) groups: v
   let t = f32(trial_step) * DT;
   var add_post: f32 = 0.0f;
   // Spikes of the presynaptic population, of the previous step (delay 1)
-  let spike_base = u.pre_spikes + (((global_step + 1u) & 1u) * BATCH + batch) * u.n_pre;
+  let spike_base = u.pre_spikes + (((global_step + 1u) & 1u) * BATCH + batch) * u.pre_words;
   // preSpike (model StaticPulse), sparse connectivity
   for (var col = ubuf0[u.col_start + id_post]; col < ubuf0[u.col_start + id_post + 1u]; col++) {
-    let syn = ubuf0[u.col_synapse + col];
-    let id_pre = ubuf0[u.pre_index + syn];
-    if (ubuf0[spike_base + id_pre] != 0u) {
+    let id_pre = ubuf0[u.col_pre + col];
+    if (((ubuf0[spike_base + id_pre / 32u] >> (id_pre % 32u)) & 1u) != 0u) {
+      let syn = ubuf0[u.col_synapse + col];
       let s_g: f32 = fbuf0[u.o_s_g + syn];
       add_post += s_g;
     }
