@@ -220,8 +220,8 @@ export class WebGpuRuntime implements Runtime {
       throw new RuntimeUsageError(`maxBufferBindingBytes must be at least 16 bytes, got ${String(options.maxBufferBindingBytes)}.`);
     }
     const recordingSteps = compileOptions.recordingSteps ?? 1000;
-    if (!Number.isInteger(recordingSteps) || recordingSteps < 1) {
-      throw new RuntimeUsageError(`recordingSteps must be a positive integer number of steps, got ${String(compileOptions.recordingSteps)}.`);
+    if (!Number.isInteger(recordingSteps) || recordingSteps < 0) {
+      throw new RuntimeUsageError(`recordingSteps must be a non-negative integer number of steps, got ${String(compileOptions.recordingSteps)}.`);
     }
     const kernels = generateKernels(plan, { maxBindingBytes: maxBinding });
     printShaders(kernels.shaders, compileOptions.printCode);
