@@ -49,7 +49,9 @@ type WebGpuModule = { create(options: string[]): GPU };
 let modulePromise: Promise<WebGpuModule> | undefined;
 
 async function loadWebGpu(): Promise<WebGpuModule> {
-  modulePromise ??= import("webgpu").then(
+  // A computed specifier keeps browser bundlers from trying to bundle Dawn's native add-on.
+  const specifier = "webgpu";
+  modulePromise ??= import(/* @vite-ignore */ /* webpackIgnore: true */ specifier).then(
     (m) => m as unknown as WebGpuModule,
     (error: unknown) => {
       modulePromise = undefined;

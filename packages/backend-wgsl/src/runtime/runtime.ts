@@ -319,7 +319,6 @@ export class WebGpuRuntime implements Runtime {
     this.ensureRecordingCapacity(this.trialStep_ + count);
     this.writeClock();
     const sequence = this.kernels.stepSequence;
-    const buffers: GPUCommandBuffer[] = [];
     for (let done = 0; done < count; ) {
       const steps = Math.min(this.stepsPerCommandBuffer, count - done);
       const encoder = this.device.createCommandEncoder({ label: `steps ${this.trialStep_ + done}..${this.trialStep_ + done + steps - 1}` });
@@ -329,10 +328,10 @@ export class WebGpuRuntime implements Runtime {
         for (let k = 0; k < sequence.length; k++) this.dispatch(pass, sequence[k]!, current);
       }
       pass.end();
-      buffers.push(encoder.finish());
+      // Submitted as encoded: the GPU starts while later steps are encoded, and memory stays bounded.
+      this.device.queue.submit([encoder.finish()]);
       done += steps;
     }
-    this.device.queue.submit(buffers);
     this.trialStep_ += count;
     this.globalStep = (this.globalStep + count) % 4294967296;
   }
