@@ -378,7 +378,7 @@ class Generator {
     const code = [pop.code.sim, pop.code.threshold, pop.code.reset];
     const neuronWritten = namesWritten(code, "var");
     {
-      out.line(`// State of the population (model ${model.name})`);
+      if (pop.vars.length > 0) out.line(`// State of the population (model ${model.name})`);
       this.loadVars(k, pop.vars, pop.vars.map((v) => v.name), neuronWritten, (x) => `n_${x}`, (x) => `o_${x}`, neuronKeyOf, "id", n);
       const builtins = { builtin: (name: string) => builtinName(name, "id") };
       // Postsynaptic models of incoming projections.
@@ -562,17 +562,18 @@ class Generator {
           const colSynapse = this.alloc(sparseKey(p, "colSynapse"));
           const colPre = this.alloc(sparseKey(p, "colPre"));
           const cs = k.offset("col_start", colStart);
-          out.line(`for (var col = ${k.element(colStart, cs, "id_post")}; col < ${k.element(colStart, cs, "id_post + 1u")}; col++) {`);
-          out.indent(() => {
-            out.line(`let id_pre = ${k.element(colPre, k.offset("col_pre", colPre), "col")};`);
-            const inner = (): void => {
-              out.line(`let syn = ${k.element(colSynapse, k.offset("col_synapse", colSynapse), "col")};`);
-              body();
-            };
-            if (spikes) out.block(`if (${spiked("id_pre")})`, inner);
-            else inner();
+          out.block("", () => {
+            out.line(`let col_end = ${k.element(colStart, cs, "id_post + 1u")};`);
+            out.block(`for (var col = ${k.element(colStart, cs, "id_post")}; col < col_end; col++)`, () => {
+              out.line(`let id_pre = ${k.element(colPre, k.offset("col_pre", colPre), "col")};`);
+              const inner = (): void => {
+                out.line(`let syn = ${k.element(colSynapse, k.offset("col_synapse", colSynapse), "col")};`);
+                body();
+              };
+              if (spikes) out.block(`if (${spiked("id_pre")})`, inner);
+              else inner();
+            });
           });
-          out.line("}");
         }
       };
       const nSyn = k.field("n_syn", "u32", proj.numSynapses);

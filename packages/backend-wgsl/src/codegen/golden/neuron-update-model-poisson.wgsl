@@ -89,7 +89,6 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) groups: v
   let t = f32(trial_step) * DT;
   var spike = false;
   if (id < u.n) {
-    // State of the population (model Poisson)
     var Isyn: f32 = 0.0f;
     {
       var rng = Rng(id, batch, global_step, u.rng, 0u, 0u);

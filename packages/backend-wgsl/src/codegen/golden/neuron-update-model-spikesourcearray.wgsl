@@ -33,7 +33,6 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) groups: v
   let t = f32(trial_step) * DT;
   var spike = false;
   if (id < u.n) {
-    // State of the population (model SpikeSourceArray)
     // Spike source array: a spike when this step's events of this batch element contain the neuron.
     if (trial_step < u.event_steps) {
       let word = spike_events[(trial_step * BATCH + batch) * u.words + id / 32u];

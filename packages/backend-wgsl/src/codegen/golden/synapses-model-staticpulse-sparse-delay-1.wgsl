@@ -41,12 +41,15 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) groups: v
   // Spikes of the presynaptic population, of the previous step (delay 1)
   let spike_base = u.pre_spikes + (((global_step + 1u) & 1u) * BATCH + batch) * u.pre_words;
   // preSpike (model StaticPulse), sparse connectivity
-  for (var col = ubuf0[u.col_start + id_post]; col < ubuf0[u.col_start + id_post + 1u]; col++) {
-    let id_pre = ubuf0[u.col_pre + col];
-    if (((ubuf0[spike_base + id_pre / 32u] >> (id_pre % 32u)) & 1u) != 0u) {
-      let syn = ubuf0[u.col_synapse + col];
-      let s_g: f32 = fbuf0[u.o_s_g + syn];
-      add_post += s_g;
+  {
+    let col_end = ubuf0[u.col_start + id_post + 1u];
+    for (var col = ubuf0[u.col_start + id_post]; col < col_end; col++) {
+      let id_pre = ubuf0[u.col_pre + col];
+      if (((ubuf0[spike_base + id_pre / 32u] >> (id_pre % 32u)) & 1u) != 0u) {
+        let syn = ubuf0[u.col_synapse + col];
+        let s_g: f32 = fbuf0[u.o_s_g + syn];
+        add_post += s_g;
+      }
     }
   }
   fbuf0[u.dest + batch * u.n_post + id_post] += add_post;
