@@ -209,11 +209,3 @@ export class KernelBuilder {
     return { code, origins, uniforms: [...this.fields], bindings: [...this.bindingRefs], access: [...this.bindingAccess] };
   }
 }
-
-/** The entry point's header: thread id from a 2-D grid of workgroups, batch element from z. */
-export function elementEntry(out: CodeWriter, count: string): void {
-  out.line(`@compute @workgroup_size(${WORKGROUP_SIZE})`);
-  out.line("fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>, @builtin(local_invocation_index) lane: u32) {");
-}
-
-export { wgslFloat };

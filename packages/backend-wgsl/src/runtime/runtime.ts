@@ -21,7 +21,7 @@ import {
 import { type GeneratedKernels, generateKernels, plannedVariables, sparseKey, sparseTables } from "../codegen/generate";
 import { type BindingRef, type KernelInstance, type Shader, WORKGROUP_SIZE } from "../codegen/kernel-builder";
 import type { Allocation } from "../codegen/layout";
-import { BufferLimitError, DeviceLostError, formatBytes, type WgslDiagnostic, WgslCompileError } from "../errors";
+import { BufferLimitError, DeviceLostError, type WgslDiagnostic, WgslCompileError } from "../errors";
 import { BufferUsage, describeDevice, MapMode, ShaderStage } from "./gpu";
 
 /** Options of the WebGPU runtime beyond core's CompileOptions. */
@@ -770,4 +770,3 @@ async function createPipeline(
   return pipeline;
 }
 
-export { formatBytes };

@@ -326,8 +326,3 @@ export function snippetUse(snippet: CheckedSnippet | null): SnippetUse {
   else visitExpr(snippet.body);
   return use;
 }
-
-/** Whether a binding list contains a binding of `kind` named `name` (and side, for neuron references). */
-export function usesBinding(bindings: readonly Binding[], kind: Binding["kind"], name: string): boolean {
-  return bindings.some((b) => b.kind === kind && "name" in b && b.name === name);
-}
