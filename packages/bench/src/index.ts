@@ -11,6 +11,8 @@
  */
 import { runCpuLifBenchmark, type CpuLifOptions } from "./cpu-lif";
 import type { DatasetThroughputOptions } from "./datasets-throughput";
+import type { EpropBenchmarkOptions } from "./eprop-training";
+import type { WgslLifOptions } from "./wgsl-lif";
 import { machineInfo, type BenchReport, type BenchResult } from "./report";
 
 export { cpuLifNetwork, handWrittenLif, measureCpuLifCase, runCpuLifBenchmark, type CpuLifCaseSettings, type CpuLifOptions } from "./cpu-lif";
@@ -22,6 +24,8 @@ export interface BenchOptions {
   readonly log?: (line: string) => void;
   readonly cpuLif?: CpuLifOptions;
   readonly datasets?: DatasetThroughputOptions;
+  readonly wgslLif?: Omit<WgslLifOptions, "backend">;
+  readonly eprop?: Partial<Omit<EpropBenchmarkOptions, "backend">>;
 }
 
 /** A benchmark suite by name. */
@@ -44,6 +48,31 @@ export const BENCHMARK_SUITES: readonly BenchSuite[] = [
     run: async (options) => {
       const { runDatasetThroughputBenchmark } = await import("./datasets-throughput");
       return (await runDatasetThroughputBenchmark(options.datasets ?? {})).results;
+    },
+  },
+  {
+    name: "wgsl-lif",
+    description: "WebGPU backend: the cpu-lif network at batch 1 and 32, with adapter information",
+    run: async (options) => {
+      const [{ runWgslLifBenchmark }, { webgpuBackend }] = await Promise.all([import("./wgsl-lif"), import("@snn/backend-wgsl")]);
+      return runWgslLifBenchmark({ backend: webgpuBackend(), ...(options.log ? { log: options.log } : {}), ...options.wgslLif });
+    },
+  },
+  {
+    name: "eprop",
+    description: "e-prop training batch: 700 inputs (5 % Bernoulli) -> 256 recurrent ALIF -> 20 readouts, batch 32, T = 250/500/1000/2000, CPU",
+    run: async (options) => {
+      const [{ runEpropBenchmark }, { cpuBackend }] = await Promise.all([import("./eprop-training"), import("@snn/backend-cpu")]);
+      return runEpropBenchmark({
+        steps: [250, 500, 1000, 2000],
+        batchSize: 32,
+        nIn: 700,
+        nHidden: 256,
+        nOut: 20,
+        backend: cpuBackend(),
+        ...(options.log ? { log: options.log } : {}),
+        ...options.eprop,
+      });
     },
   },
 ];
