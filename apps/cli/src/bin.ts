@@ -1,13 +1,11 @@
-import { processIO } from "./io";
+import { exitAfterFlush, processIO } from "./io";
 import { main } from "./main";
 
 // The `snn` executable. Exit codes: 0 success, 1 failure, 2 bad usage, 130 interrupted.
 main(process.argv.slice(2), processIO()).then(
-  (code) => {
-    process.exitCode = code;
-  },
+  (code) => exitAfterFlush(code),
   (error: unknown) => {
     process.stderr.write(`snn: internal error: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exitCode = 1;
+    exitAfterFlush(1);
   },
 );

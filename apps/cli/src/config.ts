@@ -254,12 +254,12 @@ export function checkTrainConfig(config: TrainConfig): void {
   }
 }
 
-/** The configuration as JSON with option names as keys (loadable again with `--config`). */
+/**
+ * The configuration as JSON with option names as keys, loadable again with `--config`.
+ * Unset optional keys are written as null, so that loading does not fill in defaults.
+ */
 export function configToJson(config: TrainConfig): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const k of CONFIG_KEYS) {
-    const value = config[k.field];
-    if (value !== undefined) out[k.option.name] = value;
-  }
+  for (const k of CONFIG_KEYS) out[k.option.name] = config[k.field] ?? null;
   return out;
 }

@@ -11,6 +11,18 @@ export interface CliIO {
    * handler is registered the process does not exit on SIGINT.
    */
   onInterrupt(handler: () => void): () => void;
+  /** Ends the process with `code` as soon as stdout and stderr are flushed. */
+  exit(code: number): void;
+}
+
+/**
+ * Flushes stdout and stderr, then exits with `code`. The explicit exit also matters for
+ * WebGPU: Dawn can crash while Node tears down a process that still holds a device.
+ */
+export function exitAfterFlush(code: number): void {
+  process.stdout.write("", () => {
+    process.stderr.write("", () => process.exit(code));
+  });
 }
 
 /** The real process's streams, environment and signals. */
@@ -26,5 +38,10 @@ export function processIO(): CliIO {
         process.off("SIGINT", handler);
       };
     },
+    exit(code) {
+      process.exitCode = code;
+      exitAfterFlush(code);
+    },
   };
 }
+

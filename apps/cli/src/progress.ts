@@ -21,6 +21,8 @@ export interface BatchProgress {
   readonly firingRatesHz: FiringRates;
   /** Time since the epoch started, ms. */
   readonly elapsedMs: number;
+  /** Estimated time to the end of the epoch, ms; default from the mean time per batch so far. */
+  readonly etaMs?: number;
 }
 
 export interface EpochSummary {
@@ -110,8 +112,12 @@ function epochLine(s: EpochSummary): string {
   );
 }
 
+function etaOf(p: BatchProgress): number {
+  return p.etaMs ?? estimateRemainingMs(p.elapsedMs, p.batch, p.batches);
+}
+
 function batchLine(p: BatchProgress): string {
-  const eta = estimateRemainingMs(p.elapsedMs, p.batch, p.batches);
+  const eta = etaOf(p);
   const rateText = rates(p.firingRatesHz);
   return (
     `epoch ${p.epoch}/${p.epochs} batch ${p.batch}/${p.batches} loss ${num(p.runningLoss)} acc ${percent(p.runningAccuracy)}` +
@@ -177,7 +183,7 @@ export class TerminalReporter implements Reporter {
     const t = this.now();
     if (p.batch !== p.batches && p.batch !== 1 && t - this.lastDraw < 100) return;
     this.lastDraw = t;
-    const eta = estimateRemainingMs(p.elapsedMs, p.batch, p.batches);
+    const eta = etaOf(p);
     const columns = this.out.columns ?? 100;
     const rateText = rates(p.firingRatesHz);
     const tail = ` ${p.batch}/${p.batches} loss ${num(p.runningLoss)} acc ${percent(p.runningAccuracy)}${rateText ? ` ${rateText}` : ""} ETA ${formatDuration(eta)}`;
@@ -224,7 +230,7 @@ export class JsonReporter implements Reporter {
   }
 
   batch(p: BatchProgress): void {
-    this.emit("batch", { ...p, etaMs: estimateRemainingMs(p.elapsedMs, p.batch, p.batches) });
+    this.emit("batch", { ...p, etaMs: etaOf(p) });
   }
 
   evaluating(epoch: number, batches: number): void {

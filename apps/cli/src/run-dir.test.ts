@@ -18,7 +18,7 @@ afterEach(() => {
 });
 
 function batchRecord(epoch: number, batch: number, step: number): MetricsRecord {
-  return { kind: "batch", epoch, batch, batches: 2, step, loss: 2 - step * 0.1, accuracy: 0.1 * step, firingRatesHz: { hidden: 10 + step }, durationMs: 5 };
+  return { kind: "batch", epoch, batch, batches: 2, step, examples: 4, loss: 2 - step * 0.1, accuracy: 0.1 * step, firingRatesHz: { hidden: 10 + step }, durationMs: 5 };
 }
 
 describe("RunDirectory", () => {

@@ -26,6 +26,9 @@ export interface BatchRecord {
   readonly batches: number;
   /** Batches done since the start of training (1-based). */
   readonly step: number;
+  /** Samples in the batch. */
+  readonly examples: number;
+  /** Mean loss per sample and fraction correct in this batch. */
   readonly loss: number;
   readonly accuracy: number;
   readonly firingRatesHz: Readonly<Record<string, number>>;

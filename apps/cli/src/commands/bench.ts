@@ -1,9 +1,86 @@
+import { writeFile } from "node:fs/promises";
+import { resolve } from "node:path";
+import { BENCHMARK_SUITES, runBenchmarks, type BenchOptions, type BenchReport, type BenchResult } from "@snn/bench";
 import type { Command } from "../command";
-import { CommandError } from "../errors";
+import { UsageError } from "../errors";
 
+function formatValue(value: unknown): string {
+  if (typeof value === "number") return Number.isInteger(value) ? String(value) : Number(value.toPrecision(4)).toString();
+  if (typeof value === "string" || typeof value === "boolean") return String(value);
+  return JSON.stringify(value);
+}
+
+/** One line per result: the case and its scalar figures. */
+export function formatBenchReports(reports: readonly BenchReport[]): string {
+  const lines: string[] = [];
+  for (const report of reports) {
+    lines.push(`${report.name} (${report.machine.cpuModel}, ${report.machine.cpuCount} cores, Node ${report.machine.node})`);
+    for (const result of report.results) {
+      const fields = Object.entries(result)
+        .filter(([k, v]) => k !== "case" && (typeof v === "number" || typeof v === "string" || typeof v === "boolean"))
+        .map(([k, v]) => `${k}=${formatValue(v)}`);
+      lines.push(`  ${result.case}: ${fields.join(" ")}`);
+    }
+  }
+  return lines.join("\n");
+}
+
+function mismatchesOf(reports: readonly BenchReport[]): string[] {
+  return reports.flatMap((r) => r.results.filter((x: BenchResult) => x["spikeCountsMatch"] === false || x["identicalVoltages"] === false).map((x) => `${r.name}/${x.case}`));
+}
+
+/** `snn bench`: the @snn/bench suites, with a summary and JSON reports. */
 export const benchCommand: Command = {
-  spec: { name: "bench", summary: "(in progress)", options: [] },
-  async run() {
-    throw new CommandError("not built yet");
+  spec: {
+    name: "bench",
+    summary: "Run benchmark suites (backends, e-prop training, datasets) and report the figures.",
+    description: [
+      "Suites:",
+      ...BENCHMARK_SUITES.map((s) => `  ${s.name.padEnd(10)} ${s.description}`),
+      "  all        every suite (the default)",
+      "Benchmarks report figures; they assert nothing about speed. Exit status 1 when a suite finds",
+      "results that disagree (e.g. generated and hand-written networks).",
+    ].join("\n"),
+    positionals: [{ name: "SUITE", description: "Suites to run (default: all).", variadic: true }],
+    options: [
+      { name: "quick", kind: "boolean", description: "Shorter runs, for a smoke test." },
+      { name: "out", short: "o", kind: "string", valueName: "FILE", description: "Write the JSON reports to FILE." },
+      { name: "json", kind: "boolean", description: "Print the JSON reports on stdout (progress goes to stderr)." },
+      { name: "list", kind: "boolean", description: "List the suites and exit." },
+    ],
+    examples: [
+      { comment: "e-prop training time per batch and memory, for T = 250 ... 2000 steps", command: "snn bench eprop" },
+      { comment: "A quick pass over the CPU suites, saving the reports", command: "snn bench cpu-lif datasets --quick --out bench.json" },
+    ],
+  },
+  async run(parsed, io) {
+    const v = parsed.values;
+    if (v["list"] === true) {
+      io.stdout.write(`${BENCHMARK_SUITES.map((s) => `${s.name.padEnd(10)} ${s.description}`).join("\n")}\n`);
+      return 0;
+    }
+    const names = [...parsed.positionals];
+    for (const name of names) {
+      if (name !== "all" && !BENCHMARK_SUITES.some((s) => s.name === name)) {
+        throw new UsageError(`unknown benchmark suite '${name}'; the suites are ${BENCHMARK_SUITES.map((s) => s.name).join(", ")} (or all).`, "bench");
+      }
+    }
+    const json = v["json"] === true;
+    const log = json ? (line: string) => io.stderr.write(`${line}\n`) : (line: string) => io.stdout.write(`${line}\n`);
+    const options: BenchOptions = { log, ...(v["quick"] === true ? { cpuLif: { targetSeconds: 0.3 }, datasets: { samples: 256 } } : {}) };
+    const reports = await runBenchmarks(names, options);
+    const text = JSON.stringify(reports, null, 2);
+    if (v["out"] !== undefined) {
+      await writeFile(resolve(io.cwd, v["out"] as string), `${text}\n`);
+      log(`wrote ${v["out"] as string}`);
+    }
+    if (json) io.stdout.write(`${text}\n`);
+    else io.stdout.write(`${formatBenchReports(reports)}\n`);
+    const mismatches = mismatchesOf(reports);
+    if (mismatches.length > 0) {
+      io.stderr.write(`snn bench: results disagree in ${mismatches.join(", ")}\n`);
+      return 1;
+    }
+    return 0;
   },
 };

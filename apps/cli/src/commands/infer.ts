@@ -1,9 +1,177 @@
+import { existsSync, readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { collateBatch, type SpikeDataset } from "@snn/datasets";
+import type { EpropBatch } from "@snn/eprop";
 import type { Command } from "../command";
-import { CommandError } from "../errors";
+import { openDataset, type Split } from "../data";
+import { UsageError } from "../errors";
+import { MODEL_OPTIONS, loadModel } from "../model-source";
+import { jsonReplacer } from "../progress";
 
+interface Prediction {
+  readonly sample: number | string;
+  readonly label?: number;
+  readonly predicted: number;
+  readonly readoutSumPredicted: number;
+  readonly batch: number;
+}
+
+/** Parses `--samples 0,5,10-12` into indices. */
+export function parseSampleList(text: string, numSamples: number): number[] {
+  const out: number[] = [];
+  for (const part of text.split(",").map((p) => p.trim()).filter((p) => p !== "")) {
+    const range = /^(\d+)-(\d+)$/.exec(part);
+    const [from, to] = range ? [Number(range[1]), Number(range[2])] : /^\d+$/.test(part) ? [Number(part), Number(part)] : [Number.NaN, Number.NaN];
+    if (!Number.isInteger(from) || !Number.isInteger(to) || to < from) {
+      throw new UsageError(`--samples: "${part}" is not an index or a range like 3-7.`, "infer");
+    }
+    for (let i = from; i <= to; i++) {
+      if (i >= numSamples) throw new UsageError(`--samples: index ${i} is outside the split's 0..${numSamples - 1}.`, "infer");
+      out.push(i);
+    }
+  }
+  if (out.length === 0) throw new UsageError("--samples needs at least one index (e.g. 0,5,10-12).", "infer");
+  return out;
+}
+
+/** Reads `--events FILE.json`: `{ "numSteps": T, "inputs": [{ "steps": [...], "units": [...] }, ...] }`. */
+export function readEventsFile(file: string, cwd: string, numChannels: number): { inputs: { steps: Int32Array; units: Int32Array }[]; numSteps: number } {
+  const path = resolve(cwd, file);
+  if (!existsSync(path)) throw new UsageError(`--events ${file}: no such file.`, "infer");
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(path, "utf8"));
+  } catch (error) {
+    throw new UsageError(`${file} is not valid JSON: ${error instanceof Error ? error.message : String(error)}.`, "infer");
+  }
+  const shapeHelp = `${file} must hold { "numSteps": T, "inputs": [{ "steps": [...], "units": [...] }, ...] }`;
+  const list = (json as { inputs?: unknown }).inputs;
+  if (typeof json !== "object" || json === null || !Array.isArray(list) || list.length === 0) throw new UsageError(`${shapeHelp}.`, "infer");
+  let latest = 0;
+  const inputs = list.map((entry: unknown, i) => {
+    const e = entry as { steps?: unknown; units?: unknown };
+    if (!Array.isArray(e?.steps) || !Array.isArray(e.units) || e.steps.length !== e.units.length) {
+      throw new UsageError(`${file}: inputs[${i}] needs "steps" and "units" arrays of equal length.`, "infer");
+    }
+    const steps = Int32Array.from(e.steps as number[]);
+    const units = Int32Array.from(e.units as number[]);
+    for (let k = 0; k < steps.length; k++) {
+      if (!Number.isInteger((e.steps as unknown[])[k]) || steps[k]! < 0 || (k > 0 && steps[k]! < steps[k - 1]!)) {
+        throw new UsageError(`${file}: inputs[${i}].steps must be non-negative integers in ascending order (entry ${k}).`, "infer");
+      }
+      if (!Number.isInteger((e.units as unknown[])[k]) || units[k]! < 0 || units[k]! >= numChannels) {
+        throw new UsageError(`${file}: inputs[${i}].units[${k}] must be a channel in 0..${numChannels - 1}.`, "infer");
+      }
+      latest = Math.max(latest, steps[k]! + 1);
+    }
+    return { steps, units };
+  });
+  const given = (json as { numSteps?: unknown }).numSteps;
+  if (given !== undefined && (!Number.isInteger(given) || (given as number) < latest || (given as number) < 1)) {
+    throw new UsageError(`${file}: numSteps must be a positive integer covering every event (at least ${latest}).`, "infer");
+  }
+  return { inputs, numSteps: (given as number | undefined) ?? Math.max(1, latest) };
+}
+
+/** `snn infer RUN|CHECKPOINT`: classify given samples and report the latency of each batch. */
 export const inferCommand: Command = {
-  spec: { name: "infer", summary: "(in progress)", options: [] },
-  async run() {
-    throw new CommandError("not built yet");
+  spec: {
+    name: "infer",
+    summary: "Classify samples with a trained network and report the latency per batch.",
+    description: [
+      "Classifies samples of the run's dataset (--samples, or the first --count of a split) or spike",
+      "trains from a JSON file (--events), and prints each prediction (argmax of the masked sum of",
+      "softmax outputs, and the sum-of-readout prediction) and the wall time of every batch.",
+      "The first batch includes compiling the network for the backend.",
+    ].join("\n"),
+    positionals: [{ name: "RUN", description: "A run directory of 'snn train', or a .safetensors checkpoint.", required: true }],
+    options: [
+      ...MODEL_OPTIONS,
+      { name: "samples", kind: "string", valueName: "LIST", description: "Sample indices of the split, e.g. 0,5,10-12." },
+      { name: "count", kind: "integer", positive: true, valueName: "N", description: "Classify the first N samples of the split (without --samples).", defaultText: "8" },
+      { name: "split", kind: "choice", choices: ["test", "train"], description: "Which split --samples and --count refer to.", defaultText: "test" },
+      { name: "events", kind: "string", valueName: "FILE.json", description: 'Classify spike trains from a file: {"numSteps": T, "inputs": [{"steps": [...], "units": [...]}, ...]}.' },
+      { name: "batch-size", kind: "integer", positive: true, valueName: "N", description: "Samples per batch.", defaultText: "8" },
+      { name: "json", kind: "boolean", description: "Print predictions and latencies as JSON." },
+    ],
+    examples: [
+      { comment: "The first 8 test samples", command: "snn infer runs/smnist-2024-05-06T07-08-09" },
+      { comment: "Chosen samples, one at a time (latency at batch size 1)", command: "snn infer runs/r1 --samples 0,7,42 --batch-size 1" },
+      { comment: "Spike trains from a file", command: "snn infer runs/r1/best.safetensors --events my-spikes.json --json" },
+    ],
+  },
+  async run(parsed, io) {
+    const v = parsed.values;
+    if (v["events"] !== undefined && (v["samples"] !== undefined || v["count"] !== undefined)) {
+      throw new UsageError("give either --events or --samples/--count, not both.", "infer");
+    }
+    if (v["samples"] !== undefined && v["count"] !== undefined) throw new UsageError("give either --samples or --count, not both.", "infer");
+    const model = await loadModel(parsed.positionals[0]!, v, io.cwd, "infer");
+    const batchSize = (v["batch-size"] as number | undefined) ?? 8;
+    let dataset: SpikeDataset | undefined;
+    try {
+      const batches: { batch: EpropBatch; ids: (number | string)[] }[] = [];
+      let classNames: readonly string[] | undefined;
+      let source: string;
+      if (v["events"] !== undefined) {
+        const events = readEventsFile(v["events"] as string, io.cwd, model.trainer.description.input.size);
+        source = v["events"] as string;
+        for (let start = 0; start < events.inputs.length; start += batchSize) {
+          const inputs = events.inputs.slice(start, start + batchSize);
+          batches.push({ batch: { inputs, labels: new Int32Array(0), numSteps: events.numSteps }, ids: inputs.map((_, i) => `${source}[${start + i}]`) });
+        }
+      } else {
+        const split = ((v["split"] as string | undefined) ?? "test") as Split;
+        dataset = await openDataset(model.config, split, io.cwd);
+        classNames = dataset.classNames;
+        source = `${dataset.name}, ${split} split`;
+        const indices =
+          v["samples"] !== undefined
+            ? parseSampleList(v["samples"] as string, dataset.numSamples)
+            : Array.from({ length: Math.min((v["count"] as number | undefined) ?? 8, dataset.numSamples) }, (_, i) => i);
+        for (let start = 0; start < indices.length; start += batchSize) {
+          const ids = indices.slice(start, start + batchSize);
+          const samples = await dataset.getMany(ids);
+          const batch = collateBatch(samples, Int32Array.from(ids), { dt: model.config.dt, numSteps: model.numSteps, lossWindowMs: dataset.lossWindowMs });
+          batches.push({ batch, ids });
+        }
+      }
+      const predictions: Prediction[] = [];
+      const latencies: { batch: number; samples: number; ms: number }[] = [];
+      for (const [b, { batch, ids }] of batches.entries()) {
+        const start = performance.now();
+        const result = await model.trainer.predict(batch);
+        const ms = performance.now() - start;
+        latencies.push({ batch: b + 1, samples: ids.length, ms });
+        ids.forEach((id, i) => {
+          const label = batch.labels.length === ids.length ? batch.labels[i] : undefined;
+          predictions.push({
+            sample: id,
+            ...(label !== undefined ? { label } : {}),
+            predicted: result.classes[i]!,
+            readoutSumPredicted: result.readoutSumClasses[i]!,
+            batch: b + 1,
+          });
+        });
+      }
+      const name = (k: number): string => classNames?.[k] ?? String(k);
+      if (v["json"] === true) {
+        io.stdout.write(`${JSON.stringify({ checkpoint: model.checkpoint, source, backend: model.backend.name, predictions, latencies }, jsonReplacer, 2)}\n`);
+      } else {
+        const lines = [`checkpoint: ${model.checkpoint}`, `data: ${source} (backend ${model.backend.name})`];
+        for (const p of predictions) {
+          const verdict = p.label === undefined ? "" : p.label === p.predicted ? `  label ${name(p.label)}  correct` : `  label ${name(p.label)}  wrong`;
+          lines.push(`sample ${String(p.sample)}: predicted ${name(p.predicted)} (sum of readout: ${name(p.readoutSumPredicted)})${verdict}`);
+        }
+        for (const l of latencies) {
+          lines.push(`batch ${l.batch}: ${l.samples} sample${l.samples === 1 ? "" : "s"} in ${l.ms.toFixed(1)} ms (${(l.ms / l.samples).toFixed(2)} ms per sample)${l.batch === 1 ? ", including compilation" : ""}`);
+        }
+        io.stdout.write(`${lines.join("\n")}\n`);
+      }
+      return 0;
+    } finally {
+      model.trainer.dispose();
+      await dataset?.close();
+    }
   },
 };

@@ -1,0 +1,51 @@
+/**
+ * Backend selection for the CLI: `cpu`, `webgpu` (Dawn in Node) or `auto` (WebGPU when an
+ * adapter exists, else CPU). An explicit choice that cannot run here is a `UsageError` with
+ * the backend's own advice; it never silently switches.
+ */
+import type { Backend } from "@snn/core";
+import { cpuBackend } from "@snn/backend-cpu";
+import { UsageError } from "./errors";
+
+/** A chosen backend and a description of the device it runs on. */
+export interface SelectedBackend {
+  readonly backend: Backend;
+  readonly name: string;
+  readonly device: string;
+}
+
+function cpuDescription(): string {
+  return `CPU (Node ${process.version})`;
+}
+
+async function webgpu(): Promise<Backend & { describe(): Promise<string> }> {
+  const { webgpuBackend } = await import("@snn/backend-wgsl");
+  return webgpuBackend();
+}
+
+/** Selects a backend by name; `command` names the command whose usage to print on error. */
+export async function selectBackend(choice: string, command?: string): Promise<SelectedBackend> {
+  switch (choice) {
+    case "cpu":
+      return { backend: cpuBackend(), name: "cpu", device: cpuDescription() };
+    case "webgpu": {
+      const backend = await webgpu();
+      try {
+        return { backend, name: "webgpu", device: await backend.describe() };
+      } catch (error) {
+        const reason = error instanceof Error ? error.message : String(error);
+        throw new UsageError(`--backend webgpu cannot run here: ${reason.split("\n")[0]}`, command);
+      }
+    }
+    case "auto": {
+      try {
+        const backend = await webgpu();
+        return { backend, name: "webgpu", device: await backend.describe() };
+      } catch {
+        return { backend: cpuBackend(), name: "cpu", device: cpuDescription() };
+      }
+    }
+    default:
+      throw new UsageError(`unknown backend '${choice}'; choose cpu, webgpu or auto.`, command);
+  }
+}

@@ -1,0 +1,199 @@
+/**
+ * The thin layer between the CLI's configuration and @snn/eprop: the LSNN a configuration
+ * describes, trainer options, datasets limited to a number of batches, hidden-spike rasters,
+ * and predictions with a confusion matrix.
+ */
+import type { SpikeDataset } from "@snn/datasets";
+import {
+  EpropRuntime,
+  defineEpropNetwork,
+  prepareTrial,
+  type EpropBatch,
+  type EpropDataset,
+  type EpropNetworkDescription,
+  type LossMaskOption,
+  type Trainer,
+  type TrainerOptions,
+} from "@snn/eprop";
+import type { Backend } from "@snn/core";
+import type { TrainConfig } from "./config";
+import type { RasterPanel } from "./svg";
+
+/** Name of the hidden layer of the networks `snn train` builds. */
+export const HIDDEN_LAYER = "hidden";
+
+/**
+ * Adaptation strength of the spec: beta = 1.7 (1 - rho) / (1 - alpha), with alpha =
+ * exp(-dt/tau_m) and rho = exp(-dt/tau_a).
+ */
+export function defaultBeta(dt: number, tauMemMs: number, tauAdaptMs: number): number {
+  return (1.7 * (1 - Math.exp(-dt / tauAdaptMs))) / (1 - Math.exp(-dt / tauMemMs));
+}
+
+/**
+ * The e-prop LSNN of a configuration: input -> one hidden layer (LIF, ALIF, or the first half
+ * LIF and the second half ALIF for `mixed`; recurrent unless `feedforward`) -> leaky readout.
+ */
+export function networkFor(config: TrainConfig, numChannels: number, numClasses: number): EpropNetworkDescription {
+  const beta =
+    config.neuron === "mixed"
+      ? Array.from({ length: config.hidden }, (_, j) => (j < Math.floor(config.hidden / 2) ? 0 : defaultBeta(config.dt, config.tauMem, config.tauAdapt)))
+      : undefined;
+  return defineEpropNetwork({
+    dt: config.dt,
+    input: { size: numChannels },
+    hidden: [
+      {
+        name: HIDDEN_LAYER,
+        size: config.hidden,
+        neuron: config.neuron === "lif" ? "LIF" : "ALIF",
+        recurrent: !config.feedforward,
+        tauMemMs: config.tauMem,
+        tauAdaptMs: config.tauAdapt,
+        ...(beta ? { beta } : {}),
+      },
+    ],
+    readout: { size: numClasses, tauOutMs: config.tauOut },
+    feedback: config.feedback,
+    regularisation: config.regularisation > 0 ? { strength: config.regularisation, targetRateHz: config.targetRate } : false,
+    seed: config.seed,
+  });
+}
+
+/** The loss mask of a configuration: the last N steps, or (0) the batch's window / every step. */
+export function lossMaskFor(config: TrainConfig): LossMaskOption | undefined {
+  return config.lossSteps > 0 ? { lastSteps: config.lossSteps } : undefined;
+}
+
+/** Trainer options of a configuration (without the backend). */
+export function trainerOptionsFor(config: TrainConfig, network: EpropNetworkDescription): Omit<TrainerOptions, "backend"> {
+  const lossMask = lossMaskFor(config);
+  return {
+    network,
+    optimizer: { learningRate: config.lr },
+    ...(lossMask ? { lossMask } : {}),
+    ...(config.steps !== undefined ? { numSteps: config.steps } : {}),
+  };
+}
+
+/** The dataset seen through at most `maxBatches` batches per pass (all when undefined). */
+export function limitBatches(dataset: SpikeDataset, maxBatches: number | undefined): EpropDataset {
+  return {
+    numChannels: dataset.numChannels,
+    numClasses: dataset.numClasses,
+    async *batches(options) {
+      let count = 0;
+      if (maxBatches !== undefined && maxBatches <= 0) return;
+      for await (const batch of dataset.batches(options)) {
+        yield batch;
+        if (maxBatches !== undefined && ++count >= maxBatches) return;
+      }
+    },
+  };
+}
+
+/** Batches in one pass over a dataset with `maxBatches`. */
+export function batchesPerPass(numSamples: number, batchSize: number, maxBatches: number | undefined): number {
+  const all = Math.ceil(numSamples / batchSize);
+  return maxBatches === undefined ? all : Math.min(all, maxBatches);
+}
+
+/**
+ * Hidden spikes of the first `count` samples of a dataset, simulated with the trainer's
+ * current parameters on a forward-only network. One raster panel per sample.
+ */
+export async function hiddenRaster(
+  trainer: Trainer,
+  backend: Backend,
+  dataset: SpikeDataset,
+  count: number,
+  options: { dt: number; numSteps?: number; lossMask?: LossMaskOption },
+): Promise<RasterPanel[]> {
+  if (count <= 0 || dataset.numSamples === 0) return [];
+  const n = Math.min(count, dataset.numSamples);
+  let batch: EpropBatch | undefined;
+  for await (const b of dataset.batches({ batchSize: n, dt: options.dt, ...(options.numSteps !== undefined ? { numSteps: options.numSteps } : {}) })) {
+    batch = b;
+    break;
+  }
+  if (!batch) return [];
+  const description = trainer.description;
+  const session = await EpropRuntime.create(description, { backend, batchSize: n, mode: "inference", parameters: await trainer.getParameters() });
+  try {
+    const panels: { steps: number[]; neurons: number[] }[] = Array.from({ length: n }, () => ({ steps: [], neurons: [] }));
+    const layer = description.hidden[0]!;
+    const trial = prepareTrial(batch, description, n, options.lossMask);
+    const outputs = await session.runTrial(trial, {
+      afterStep: async (step) => {
+        if (step >= trial.numSteps) return;
+        const z = await session.runtime.readVar(layer.name, "Z");
+        for (let b = 0; b < n; b++) {
+          for (let j = 0; j < layer.size; j++) {
+            if (z[b * layer.size + j]! > 0.5) {
+              panels[b]!.steps.push(step);
+              panels[b]!.neurons.push(j);
+            }
+          }
+        }
+      },
+    });
+    return panels.map((p, b) => ({
+      label: `test sample ${b}: label ${dataset.classNames?.[batch.labels[b]!] ?? batch.labels[b]}, predicted ${dataset.classNames?.[outputs.predictions[b]!] ?? outputs.predictions[b]} (${p.steps.length} spikes)`,
+      steps: p.steps,
+      neurons: p.neurons,
+      numSteps: trial.numSteps,
+      numNeurons: layer.size,
+    }));
+  } finally {
+    session.dispose();
+  }
+}
+
+/** Accuracy, mean loss and confusion matrix (`[true][predicted]`) of predictions over a dataset. */
+export interface Evaluation {
+  readonly examples: number;
+  readonly accuracy: number;
+  readonly loss: number;
+  readonly confusion: number[][];
+  /** Wall time of each batch's prediction, ms. */
+  readonly batchMs: number[];
+}
+
+/** Predicts every batch (dataset order) and tallies a confusion matrix. */
+export async function evaluateWithConfusion(
+  trainer: Trainer,
+  dataset: SpikeDataset,
+  options: { batchSize: number; dt: number; numSteps?: number; maxBatches?: number; onBatch?: (done: number) => void },
+): Promise<Evaluation> {
+  const k = dataset.numClasses;
+  const confusion = Array.from({ length: k }, () => new Array<number>(k).fill(0));
+  let examples = 0;
+  let correct = 0;
+  let loss = 0;
+  const batchMs: number[] = [];
+  const limited = limitBatches(dataset, options.maxBatches);
+  for await (const batch of limited.batches({ batchSize: options.batchSize, dt: options.dt, ...(options.numSteps !== undefined ? { numSteps: options.numSteps } : {}) })) {
+    const start = performance.now();
+    const predicted = await trainer.predict(batch);
+    batchMs.push(performance.now() - start);
+    for (let b = 0; b < batch.inputs.length; b++) {
+      const label = batch.labels[b]!;
+      const p = predicted.classes[b]!;
+      confusion[label]![p]! += 1;
+      if (label === p) correct++;
+      loss += predicted.loss[b]!;
+      examples++;
+    }
+    options.onBatch?.(batchMs.length);
+  }
+  return { examples, accuracy: examples > 0 ? correct / examples : Number.NaN, loss: examples > 0 ? loss / examples : Number.NaN, confusion, batchMs };
+}
+
+/** A confusion matrix as an aligned text table (rows: true class, columns: predicted). */
+export function formatConfusion(confusion: readonly (readonly number[])[], classNames?: readonly string[]): string {
+  const names = confusion.map((_, k) => classNames?.[k] ?? String(k));
+  const width = Math.max(4, ...names.map((n) => n.length), ...confusion.flat().map((v) => String(v).length)) + 1;
+  const header = `${"true\\pred".padEnd(width + 5)}${names.map((n) => n.padStart(width)).join("")}`;
+  const rows = confusion.map((row, k) => `${names[k]!.padEnd(width + 5)}${row.map((v) => String(v).padStart(width)).join("")}`);
+  return [header, ...rows].join("\n");
+}
