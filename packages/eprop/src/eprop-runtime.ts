@@ -66,7 +66,7 @@ export class EpropRuntime {
       ...(options.optimizer ? { optimizer: options.optimizer } : {}),
       ...(options.parameters ? { parameters: options.parameters } : {}),
     });
-    const runtime = await options.backend.compile(planNetwork(network), { recordingSteps: 0, ...options.compileOptions });
+    const runtime = await options.backend.compile(planNetwork(network), options.compileOptions ?? {});
     return new EpropRuntime(description, layout, runtime);
   }
 

@@ -1,0 +1,55 @@
+// The e-prop pass on the WGSL backend: the same ordinary core models, no e-prop code in the
+// backend. Runs when a WebGPU adapter exists (Dawn on llvmpipe here); otherwise skipped with
+// the reason, unless SNN_REQUIRE_WEBGPU is set.
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { cpuBackend } from "@snn/backend-cpu";
+import { createNodeDevice, webgpuBackend, type WebGpuBackend } from "@snn/backend-wgsl";
+import type { Backend } from "@snn/core";
+import { runGradcheck, Trainer } from "./index";
+import { patternTask } from "./test-support/tasks";
+
+async function gpu(): Promise<{ backend: WebGpuBackend | null; skipReason: string | null }> {
+  try {
+    const { device } = await createNodeDevice();
+    return { backend: webgpuBackend({ device }), skipReason: null };
+  } catch (error) {
+    const reason = `no WebGPU adapter: ${error instanceof Error ? error.message : String(error)}`;
+    if (process.env.SNN_REQUIRE_WEBGPU) throw new Error(`SNN_REQUIRE_WEBGPU is set but ${reason}`);
+    return { backend: null, skipReason: reason };
+  }
+}
+
+const { backend, skipReason } = await gpu();
+const fixture = JSON.parse(readFileSync(new URL("../test-data/eprop-gradient.json", import.meta.url), "utf8"));
+
+describe.skipIf(backend === null)(`e-prop on the WebGPU backend${skipReason ? ` (skipped: ${skipReason})` : ""}`, () => {
+  it("matches the gradient fixture's six cases", async () => {
+    const report = await runGradcheck(fixture, { backend: backend! });
+    expect(report.backend).toBe("webgpu");
+    for (const c of report.cases) {
+      expect(c.spikesMatch, c.name).toBe(true);
+      for (const g of c.gradients) expect(g.relativeError, `${c.name} ${g.name}`).toBeLessThan(1e-4);
+    }
+    expect(report.passed).toBe(true);
+  });
+
+  it("trains like the CPU backend (same batch losses)", async () => {
+    const task = patternTask({ numChannels: 20, numClasses: 3, numSteps: 60, patternSteps: 30, examples: 32, seed: 1 });
+    const losses = async (b: Backend): Promise<number[]> => {
+      const trainer = new Trainer({
+        network: { input: { size: 20 }, hidden: [{ name: "hidden", size: 32, neuron: "ALIF" }], readout: { size: 3 }, seed: 3 },
+        backend: b,
+        optimizer: { learningRate: 0.01 },
+        lossMask: { lastSteps: 10 },
+      });
+      const out: number[] = [];
+      await trainer.train(task, { epochs: 1, batchSize: 16, shuffleSeed: 2, callbacks: { onBatchEnd: (m) => void out.push(m.loss) } });
+      trainer.dispose();
+      return out;
+    };
+    const [cpu, webgpu] = [await losses(cpuBackend()), await losses(backend!)];
+    expect(webgpu).toHaveLength(2);
+    for (let i = 0; i < cpu.length; i++) expect(Math.abs(webgpu[i]! - cpu[i]!) / cpu[i]!).toBeLessThan(1e-4);
+  });
+});
