@@ -111,6 +111,30 @@ describe("the e-prop pass against a float64 reference of the spec", () => {
   });
 });
 
+describe("inference networks", () => {
+  it("give the same loss, predictions and spike counts as the training network, without its traces", async () => {
+    const description = deepNetwork("random");
+    const parameters = scaledParameters(description, 2.5);
+    const T = 30;
+    const inputs = randomInputs(2, T, 10, 0.15, 5);
+    const batch = { inputs: inputs.map(toEvents), labels: Int32Array.of(1, 2), numSteps: T };
+    const run = async (mode: "train" | "inference") => {
+      const session = await EpropRuntime.create(description, { backend: cpuBackend(), batchSize: 2, mode, parameters });
+      const outputs = await session.runTrial(prepareTrial(batch, description, 2, { lastSteps: 12 }));
+      const bytes = session.runtime.capabilities.bufferBytes.total;
+      session.dispose();
+      return { outputs, bytes };
+    };
+    const train = await run("train");
+    const inference = await run("inference");
+    expect(Array.from(inference.outputs.loss)).toEqual(Array.from(train.outputs.loss));
+    expect(Array.from(inference.outputs.predictions)).toEqual(Array.from(train.outputs.predictions));
+    expect(Array.from(inference.outputs.readoutSumPredictions)).toEqual(Array.from(train.outputs.readoutSumPredictions));
+    expect(inference.outputs.spikeCounts).toEqual(train.outputs.spikeCounts);
+    expect(inference.bytes).toBeLessThan(train.bytes / 3);
+  });
+});
+
 describe("the compiled network", () => {
   it("is an ordinary core network: spike sources, neuron, weight-update and custom-update models only", () => {
     const description = deepNetwork("random");
