@@ -1,11 +1,63 @@
-export * from "./errors";
-export * from "./description";
-export * from "./compile";
-export * from "./parameters";
-export * from "./trial";
-export * from "./eprop-runtime";
-export * from "./gradcheck";
-export * from "./safetensors";
-export * from "./checkpoint";
-export * from "./trainer";
-export * from "./in-memory-dataset";
+/**
+ * @snn/eprop: e-prop training of LSNNs on any @snn backend. A compiler pass turns a
+ * layer-level network into ordinary core models; `Trainer` trains it with Adam, with metrics,
+ * callbacks and exact safetensors checkpoints; `runGradcheck` checks the gradients against a
+ * reference fixture.
+ */
+export { CheckpointError, EpropBatchError, EpropConfigError, GradcheckFixtureError } from "./errors";
+export {
+  defineEpropNetwork,
+  parseEpropNetworkDescription,
+  parametersOf,
+  type EpropNetworkDescription,
+  type EpropNetworkOptions,
+  type HiddenLayerDescription,
+  type HiddenLayerOptions,
+  type HiddenNeuronType,
+  type InputLayerOptions,
+  type ParameterInfo,
+  type ReadoutLayerOptions,
+  type RegularisationOptions,
+} from "./description";
+export {
+  compileEpropNetwork,
+  type AdamOptions,
+  type EpropCompileOptions,
+  type EpropLayout,
+  type ParameterLocation,
+  type ResolvedAdamOptions,
+} from "./compile";
+export { initialParameters, type ParameterSet } from "./parameters";
+export { prepareTrial, type EpropBatch, type LossMaskOption, type PreparedTrial } from "./trial";
+export { EpropRuntime, type EpropRuntimeOptions, type OptimizerState, type TrialOutputs } from "./eprop-runtime";
+export {
+  FORWARD_TOLERANCE,
+  formatGradcheckReport,
+  GRADCHECK_TOLERANCE,
+  runGradcheck,
+  type GradcheckCaseReport,
+  type GradcheckReport,
+  type GradientComparison,
+} from "./gradcheck";
+export { decodeSafetensors, encodeSafetensors, type Float32Tensor } from "./safetensors";
+export {
+  decodeCheckpoint,
+  encodeCheckpoint,
+  readCheckpointFile,
+  writeCheckpointFile,
+  type CheckpointData,
+  type TrainingConfig,
+  type TrainingProgress,
+} from "./checkpoint";
+export {
+  Trainer,
+  type BatchMetrics,
+  type DatasetBatchOptions,
+  type EpochMetrics,
+  type EpropDataset,
+  type EvaluationMetrics,
+  type TrainCallbacks,
+  type TrainerOptions,
+  type TrainOptions,
+} from "./trainer";
+export { inMemoryDataset, type InMemoryDatasetOptions, type InMemoryExample } from "./in-memory-dataset";
