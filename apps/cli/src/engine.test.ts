@@ -1,0 +1,55 @@
+import { describe, expect, it } from "vitest";
+import { datasetShape } from "./commands/codegen";
+import { parseSampleList } from "./commands/infer";
+import { resolveTrainConfig } from "./config";
+import { batchesPerPass, defaultBeta, formatConfusion, networkFor } from "./engine";
+import { UsageError } from "./errors";
+
+describe("networkFor", () => {
+  it("builds the configured LSNN with the spec's defaults", () => {
+    const config = resolveTrainConfig({ cli: { hidden: 10, neuron: "alif" } });
+    const net = networkFor(config, 79, 10);
+    expect(net.input.size).toBe(79);
+    expect(net.readout.size).toBe(10);
+    const hidden = net.hidden[0]!;
+    expect(hidden).toMatchObject({ name: "hidden", size: 10, neuron: "ALIF", recurrent: true, tauMemMs: 20, tauAdaptMs: 2000 });
+    expect(hidden.beta[0]).toBeCloseTo(0.0174, 4);
+    expect(net.regularisation).toMatchObject({ strength: 0.001, targetRateHz: 10 });
+  });
+
+  it("mixed: first half LIF (beta 0), second half ALIF; feedforward and LIF options", () => {
+    const mixed = networkFor(resolveTrainConfig({ cli: { hidden: 6, neuron: "mixed" } }), 5, 3).hidden[0]!;
+    expect(mixed.beta.slice(0, 3)).toEqual([0, 0, 0]);
+    expect(mixed.beta[3]).toBeCloseTo(defaultBeta(1, 20, 2000), 12);
+    const lif = networkFor(resolveTrainConfig({ cli: { hidden: 4, neuron: "lif", feedforward: true, regularisation: 0 } }), 5, 3);
+    expect(lif.hidden[0]).toMatchObject({ neuron: "LIF", recurrent: false });
+    expect(lif.regularisation).toBeNull();
+  });
+});
+
+describe("helpers", () => {
+  it("counts batches per pass with a limit", () => {
+    expect(batchesPerPass(100, 32, undefined)).toBe(4);
+    expect(batchesPerPass(100, 32, 2)).toBe(2);
+    expect(batchesPerPass(10, 32, 5)).toBe(1);
+  });
+
+  it("formats a confusion matrix with class names", () => {
+    const text = formatConfusion([[2, 0], [1, 3]], ["yes", "no"]);
+    expect(text.split("\n")).toEqual(["true\\pred   yes   no", "yes           2    0", "no            1    3"]);
+  });
+
+  it("parses sample lists and rejects bad ones", () => {
+    expect(parseSampleList("0, 5,10-12", 20)).toEqual([0, 5, 10, 11, 12]);
+    expect(() => parseSampleList("3-1", 20)).toThrow(UsageError);
+    expect(() => parseSampleList("25", 20)).toThrow(/outside the split's 0..19/);
+    expect(() => parseSampleList("a", 20)).toThrow(/not an index/);
+    expect(() => parseSampleList(",", 20)).toThrow(/at least one/);
+  });
+
+  it("knows each dataset's channels and classes", () => {
+    expect(datasetShape({ dataset: "smnist", encoding: "79" })).toEqual({ numChannels: 79, numClasses: 10 });
+    expect(datasetShape({ dataset: "smnist", encoding: "80" })).toEqual({ numChannels: 80, numClasses: 10 });
+    expect(datasetShape({ dataset: "ssc", encoding: "79" })).toEqual({ numChannels: 700, numClasses: 35 });
+  });
+});

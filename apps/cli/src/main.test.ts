@@ -1,0 +1,79 @@
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { CommandError, UsageError } from "./errors";
+import type { CliIO } from "./io";
+import { COMMANDS, findCommand, main, reportError } from "./main";
+import { CLI_VERSION } from "./version";
+
+function io(): CliIO & { out: string; err: string } {
+  const state = {
+    out: "",
+    err: "",
+    stdout: { write: (t: string) => (state.out += t) },
+    stderr: { write: (t: string) => (state.err += t) },
+    env: {},
+    cwd: process.cwd(),
+    onInterrupt: () => () => {},
+    exit: () => {},
+  };
+  return state;
+}
+
+describe("main", () => {
+  it("finds commands by their words", () => {
+    expect(findCommand(["data", "info", "--json"])?.rest).toEqual(["--json"]);
+    expect(findCommand(["train"])?.command.spec.name).toBe("train");
+    expect(findCommand(["data"])).toBeUndefined();
+    expect(COMMANDS.map((c) => c.spec.name)).toEqual(["train", "evaluate", "infer", "data info", "codegen", "gradcheck", "bench"]);
+  });
+
+  it("prints help for 'help COMMAND' and the version", async () => {
+    const a = io();
+    expect(await main(["help", "evaluate"], a)).toBe(0);
+    expect(a.out.startsWith("Usage: snn evaluate [options] RUN")).toBe(true);
+    const b = io();
+    expect(await main(["--version"], b)).toBe(0);
+    expect(b.out.trim()).toBe(CLI_VERSION);
+  });
+
+  it("keeps the version equal to package.json's", () => {
+    const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string };
+    expect(CLI_VERSION).toBe(pkg.version);
+  });
+});
+
+describe("reportError", () => {
+  it("usage errors: one line, usage, status 2", () => {
+    const a = io();
+    expect(reportError(a, new UsageError("bad thing.", "train"))).toBe(2);
+    expect(a.err.split("\n")[0]).toBe("snn train: error: bad thing.");
+    expect(a.err).toContain("Usage: snn train [options]");
+  });
+
+  it("library errors: the first line of the message, status 1, no stack", () => {
+    class CheckpointError extends Error {
+      override name = "CheckpointError";
+    }
+    const a = io();
+    expect(reportError(a, new CheckpointError("The checkpoint is truncated.\nmore detail"))).toBe(1);
+    expect(a.err).toBe("snn: error: The checkpoint is truncated.\n");
+    const b = io();
+    expect(reportError(b, new CommandError("failed", 3))).toBe(3);
+  });
+
+  it("dataset errors are usage errors (status 2)", () => {
+    class DatasetFormatError extends Error {
+      override name = "DatasetFormatError";
+    }
+    const a = io();
+    expect(reportError(a, new DatasetFormatError("x.h5 is damaged."))).toBe(2);
+    expect(a.err.split("\n")[0]).toBe("snn: error: x.h5 is damaged.");
+  });
+
+  it("unexpected errors: one line that says so, status 1", () => {
+    const a = io();
+    expect(reportError(a, new TypeError("x is undefined"))).toBe(1);
+    expect(a.err).toMatch(/^snn: internal error: x is undefined \(run with SNN_DEBUG=1/);
+    expect(a.err.split("\n").filter((l) => l !== "")).toHaveLength(1);
+  });
+});

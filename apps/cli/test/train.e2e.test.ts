@@ -1,0 +1,186 @@
+/**
+ * End-to-end: the built `snn` trains on the embedded digits, is interrupted with SIGINT,
+ * resumes exactly, and its run is evaluated and used for inference. Plots are parsed as XML.
+ */
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ensureBuilt, runCli, type CliResult } from "./cli";
+import { allElements, parseXml, seriesOf } from "./xml";
+
+/** A tiny network on the embedded sequential MNIST: 8 batches of 4 per epoch, 2 epochs. */
+const TINY = ["--hidden", "24", "--batch-size", "4", "--train-samples", "32", "--test-samples", "8", "--epochs", "2", "--steps", "500", "--loss-steps", "30", "--seed", "7"];
+
+let dir: string;
+beforeAll(() => {
+  ensureBuilt();
+  dir = mkdtempSync(join(tmpdir(), "snn-cli-train-"));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+interface JsonEvent {
+  event: string;
+  [key: string]: unknown;
+}
+
+function events(stdout: string): JsonEvent[] {
+  return stdout
+    .split("\n")
+    .filter((l) => l.trim() !== "")
+    .map((l) => JSON.parse(l) as JsonEvent);
+}
+
+function metrics(runDir: string): Record<string, unknown>[] {
+  return readFileSync(join(runDir, "metrics.jsonl"), "utf8")
+    .split("\n")
+    .filter((l) => l !== "")
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+}
+
+function svgSeries(file: string): Map<string, ReturnType<typeof parseXml>> {
+  const root = parseXml(readFileSync(file, "utf8"));
+  expect(root.name).toBe("svg");
+  return seriesOf(root);
+}
+
+describe("snn train on the embedded digits", () => {
+  let reference: CliResult;
+  let interrupted: CliResult;
+  let resumed: CliResult;
+  let interruptedState: { status: string; latestCheckpoint: string; step: number };
+  let interruptedCheckpointExists = false;
+  const referenceDir = () => join(dir, "reference");
+  const runDir = () => join(dir, "interrupted");
+
+  beforeAll(async () => {
+    reference = await runCli(["train", ...TINY, "--out", referenceDir(), "--log-format", "json"], { cwd: dir });
+    let sent = false;
+    interrupted = await runCli(["train", ...TINY, "--out", runDir(), "--log-format", "json"], {
+      cwd: dir,
+      onStdout: (child, stdout) => {
+        if (!sent && stdout.includes('"event":"batch"')) {
+          sent = true;
+          child.kill("SIGINT");
+        }
+      },
+    });
+    interruptedState = JSON.parse(readFileSync(join(runDir(), "run.json"), "utf8")) as typeof interruptedState;
+    interruptedCheckpointExists = existsSync(join(runDir(), interruptedState.latestCheckpoint));
+    resumed = await runCli(["train", "--resume", runDir(), "--log-format", "json"], { cwd: dir });
+  }, 120_000);
+
+  it("an uninterrupted run writes config, metrics, checkpoints, best and plots", () => {
+    expect(reference.code, reference.stderr).toBe(0);
+    const run = referenceDir();
+    for (const file of ["config.json", "run.json", "metrics.jsonl", "best.safetensors", "checkpoints/epoch-0001.safetensors", "checkpoints/epoch-0002.safetensors"]) {
+      expect(existsSync(join(run, file)), file).toBe(true);
+    }
+    const config = JSON.parse(readFileSync(join(run, "config.json"), "utf8")) as Record<string, unknown>;
+    expect(config).toMatchObject({ dataset: "smnist", hidden: 24, "batch-size": 4, epochs: 2, steps: 500, seed: 7 });
+    const state = JSON.parse(readFileSync(join(run, "run.json"), "utf8")) as Record<string, unknown>;
+    expect(state).toMatchObject({ status: "finished", epochsCompleted: 2, step: 16 });
+    const records = metrics(run);
+    expect(records.filter((r) => r["kind"] === "batch")).toHaveLength(16);
+    const epochs = records.filter((r) => r["kind"] === "epoch");
+    expect(epochs.map((r) => r["epoch"])).toEqual([1, 2]);
+    for (const e of epochs) {
+      expect(e["testAccuracy"]).toBeGreaterThanOrEqual(0);
+      expect(e["testAccuracy"]).toBeLessThanOrEqual(1);
+      expect(Number.isFinite(e["testLoss"])).toBe(true);
+    }
+    // JSON-lines progress: start, 16 batches, 2 evaluations, 2 epochs, end.
+    const log = events(reference.stdout);
+    expect(log[0]!.event).toBe("start");
+    expect(log.filter((e) => e.event === "batch")).toHaveLength(16);
+    expect(log.filter((e) => e.event === "epoch")).toHaveLength(2);
+    expect(log[log.length - 1]).toMatchObject({ event: "end", status: "finished" });
+    const batch = log.find((e) => e.event === "batch")!;
+    expect(batch).toHaveProperty("etaMs");
+    expect(batch).toHaveProperty("firingRatesHz.hidden");
+  });
+
+  it("plots are valid SVG with the expected series", () => {
+    const plots = join(referenceDir(), "plots");
+    expect(readdirSync(plots).sort()).toEqual(["accuracy.svg", "firing-rate.svg", "loss.svg", "raster.svg"]);
+    for (const name of ["accuracy.svg", "loss.svg"]) {
+      const series = svgSeries(join(plots, name));
+      expect([...series.keys()]).toEqual(["train (per batch)", "train", "test"]);
+      expect(series.get("train (per batch)")!.attributes["data-points"]).toBe("16");
+      expect(series.get("test")!.attributes["data-points"]).toBe("2");
+      const path = series.get("test")!.children.find((e) => e.name === "path")!;
+      expect(path.attributes["d"]!.match(/[ML]/g)).toEqual(["M", "L"]);
+    }
+    expect([...svgSeries(join(plots, "firing-rate.svg")).keys()]).toEqual(["hidden"]);
+    const raster = svgSeries(join(plots, "raster.svg"));
+    expect(raster.size).toBe(3);
+    for (const [label, panel] of raster) {
+      expect(label).toMatch(/^test sample \d: label \d, predicted \d \(\d+ spikes\)$/);
+      const spikes = Number(panel.attributes["data-spikes"]);
+      const marks = panel.children.length === 0 ? 0 : (panel.children[0]!.attributes["d"]!.match(/M/g) ?? []).length;
+      expect(marks).toBe(spikes);
+    }
+    expect([...raster.values()].some((p) => Number(p.attributes["data-spikes"]) > 0)).toBe(true);
+    // Titles are readable text.
+    const root = parseXml(readFileSync(join(plots, "accuracy.svg"), "utf8"));
+    expect(allElements(root).find((e) => e.name === "title")!.text).toContain("accuracy");
+  });
+
+  it("SIGINT finishes the batch, checkpoints and says how to resume", () => {
+    expect(interrupted.code, interrupted.stderr).toBe(130);
+    expect(interrupted.stderr).toMatch(/Interrupted: finishing the current batch/);
+    expect(interrupted.stderr).toMatch(/Resume with: snn train --resume /);
+    expect(interrupted.stderr).not.toMatch(/^\s+at /m);
+    const log = events(interrupted.stdout);
+    expect(log[log.length - 1]).toMatchObject({ event: "end", status: "interrupted" });
+    expect(log.filter((e) => e.event === "batch").length).toBeLessThan(16);
+    expect(interruptedState.status).toBe("interrupted");
+    expect(interruptedState.step).toBeLessThan(16);
+    expect(interruptedCheckpointExists).toBe(true);
+  });
+
+  it("--resume continues exactly: same metrics and weights as the uninterrupted run", () => {
+    expect(resumed.code, resumed.stderr).toBe(0);
+    const log = events(resumed.stdout);
+    expect(log[0]).toMatchObject({ event: "start" });
+    expect(log[0]!["resumedFrom"]).not.toBeNull();
+    const strip = (records: Record<string, unknown>[]) => records.map(({ durationMs: _d, ...rest }) => rest);
+    expect(strip(metrics(runDir()))).toEqual(strip(metrics(referenceDir())));
+    const last = "checkpoints/epoch-0002.safetensors";
+    expect(Buffer.compare(readFileSync(join(runDir(), last)), readFileSync(join(referenceDir(), last)))).toBe(0);
+    const state = JSON.parse(readFileSync(join(runDir(), "run.json"), "utf8")) as Record<string, unknown>;
+    expect(state).toMatchObject({ status: "finished", epochsCompleted: 2 });
+  });
+
+  it("evaluate prints accuracy and a confusion matrix", async () => {
+    const text = await runCli(["evaluate", runDir()], { cwd: dir });
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toMatch(/accuracy: \d+\.\d\d% \(\d+\/8\)/);
+    expect(text.stdout).toMatch(/^true\\pred +0 +1 +2 +3 +4 +5 +6 +7 +8 +9$/m);
+    const json = await runCli(["evaluate", runDir(), "--json"], { cwd: dir });
+    const result = JSON.parse(json.stdout) as { accuracy: number; examples: number; confusion: number[][] };
+    expect(result.examples).toBe(8);
+    expect(result.confusion).toHaveLength(10);
+    const total = result.confusion.flat().reduce((a, b) => a + b, 0);
+    const diagonal = result.confusion.reduce((a, row, k) => a + row[k]!, 0);
+    expect(total).toBe(8);
+    expect(result.accuracy).toBeCloseTo(diagonal / 8, 12);
+    // The best checkpoint's accuracy is what training recorded for its epoch.
+    const best = (JSON.parse(readFileSync(join(runDir(), "run.json"), "utf8")) as { best: { accuracy: number } }).best;
+    expect(result.accuracy).toBeCloseTo(best.accuracy, 12);
+  });
+
+  it("infer classifies chosen samples and reports latency per batch", async () => {
+    const result = await runCli(["infer", runDir(), "--samples", "0,2-3", "--batch-size", "2"], { cwd: dir });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout.match(/^sample \d: predicted \d \(sum of readout: \d\)  label \d  (correct|wrong)$/gm)).toHaveLength(3);
+    expect(result.stdout.match(/^batch \d: \d samples? in [\d.]+ ms/gm)).toHaveLength(2);
+  });
+
+  it("codegen prints the kernels of a run's network", async () => {
+    const result = await runCli(["codegen", runDir(), "--list"], { cwd: dir });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/adam/);
+    expect(result.stdout).toMatch(/hidden/);
+  });
+});
