@@ -76,7 +76,16 @@ export interface EpropCompileOptions {
   readonly optimizer?: AdamOptions;
   /** Initial parameters in the spec layout (`[post][pre]`), all or some; the rest are drawn from the description's seed. */
   readonly parameters?: Readonly<Record<string, ArrayLike<number>>>;
+  /**
+   * How hidden-layer eligibility traces are evaluated in training: `perStep` (every synapse
+   * every step, in core models) or `chunked` (per chunk of steps on the host, from per-neuron
+   * histories; docs/chunked-eprop.md). Default `perStep`.
+   */
+  readonly eligibility?: EligibilityMode;
 }
+
+/** How hidden-layer eligibility traces are evaluated in training. */
+export type EligibilityMode = "perStep" | "chunked";
 
 /** Where a parameter lives in the compiled network. */
 export interface ParameterLocation {
@@ -86,8 +95,11 @@ export interface ParameterLocation {
   readonly variable: string;
   /** Dense projection storage `[pre][post]` that must be transposed to/from the spec's `[post][pre]`. */
   readonly transposed: boolean;
-  /** Training only: the custom update holding the batch-summed gradient (`GradSum`) and the Adam update (`M`, `V`, `Step`). */
+  /** Training only: where the gradient summed over the batch is read (`GradSum` of a reduction, or of the projection in chunked mode). */
+  readonly gradient?: { readonly owner: string; readonly variable: string };
+  /** Training only: the custom update that sums the gradient over the batch (absent in chunked mode for hidden weights). */
   readonly reduceUpdate?: string;
+  /** Training only: the Adam update (`M`, `V`, `Step`). */
   readonly adamUpdate?: string;
 }
 
@@ -95,6 +107,7 @@ export interface ParameterLocation {
 export interface EpropLayout {
   readonly description: EpropNetworkDescription;
   readonly mode: "train" | "inference";
+  readonly eligibility: EligibilityMode;
   readonly batchSize: number;
   readonly inputPopulation: string;
   readonly maskPopulation: string;
@@ -127,6 +140,11 @@ export function compileEpropNetwork(
   }
   if (mode !== "train" && mode !== "inference") throw new EpropConfigError(`mode must be 'train' or 'inference', got ${String(mode)}.`);
   const train = mode === "train";
+  const eligibility = options.eligibility ?? "perStep";
+  if (eligibility !== "perStep" && eligibility !== "chunked") {
+    throw new EpropConfigError(`eligibility must be 'perStep' or 'chunked', got ${String(eligibility)}.`);
+  }
+  const chunked = train && eligibility === "chunked";
   const optimizer = resolveAdamOptions(options.optimizer);
   const dt = description.dt;
   const given = options.parameters ?? {};
@@ -210,6 +228,7 @@ export function compileEpropNetwork(
     const adaptive = isAdaptive(post);
     const variant = {
       train,
+      chunked,
       adaptive,
       regularise: reg !== null,
       spikeSourcePre: projection.pre === description.input.name,
@@ -223,13 +242,13 @@ export function compileEpropNetwork(
       connectivity: { kind: "dense" },
       delaySteps: projection.kind === "recurrent" ? 1 : 0,
       init: { g: weights },
-      ...(train
+      ...(train && !chunked
         ? {
             params: { Alpha: Math.exp(-dt / post.tauMemMs), Kappa: kappa },
           }
         : {}),
     });
-    if (train) {
+    if (train && !chunked) {
       const preVars = Object.keys(model.preVars ?? {});
       resetVars.push({ label: `${projection.coreName}_pre`, owner: projection.coreName, vars: preVars });
       resetVars.push({ label: `${projection.coreName}_syn`, owner: projection.coreName, vars: adaptive ? ["G", "Ebar", "EpsA"] : ["G", "Ebar"] });
@@ -284,12 +303,14 @@ export function compileEpropNetwork(
     let variable: string;
     let transposed = false;
     let gradient: { owner: string; var: string } | null = null;
+    let hostGradient = false;
     if (info.kind === "weight") {
       const projection = projections.find((p) => p.name === info.name)!;
       owner = projection.coreName;
       variable = "g";
       transposed = true;
       gradient = { owner, var: "G" };
+      hostGradient = chunked && projection.kind !== "readout";
     } else if (info.kind === "bias") {
       owner = readout.name;
       variable = "Bias";
@@ -308,16 +329,19 @@ export function compileEpropNetwork(
       continue;
     }
     const base = info.kind === "bias" ? `${readout.name}__bias` : owner;
-    const reduceUpdate = `${base}__reduce`;
+    const reduceUpdate = hostGradient ? undefined : `${base}__reduce`;
     const adamUpdate = `${base}__adam`;
-    network.addCustomUpdate(reduceUpdate, { group: GROUPS.reduce, model: reduceGradientModel, varRefs: { Grad: gradient } });
+    if (reduceUpdate) {
+      network.addCustomUpdate(reduceUpdate, { group: GROUPS.reduce, model: reduceGradientModel, varRefs: { Grad: gradient } });
+    }
+    const summed = reduceUpdate ? { owner: reduceUpdate, variable: "GradSum" } : { owner, variable: "GradSum" };
     network.addCustomUpdate(adamUpdate, {
       group: GROUPS.adam,
       model: adamModel,
       params: { LearningRate: optimizer.learningRate, Beta1: optimizer.beta1, Beta2: optimizer.beta2, Epsilon: optimizer.epsilon },
-      varRefs: { Weight: { owner, var: variable }, Grad: { owner: reduceUpdate, var: "GradSum" } },
+      varRefs: { Weight: { owner, var: variable }, Grad: { owner: summed.owner, var: summed.variable } },
     });
-    locations.push({ info, owner, variable, transposed, reduceUpdate, adamUpdate });
+    locations.push({ info, owner, variable, transposed, gradient: summed, ...(reduceUpdate ? { reduceUpdate } : {}), adamUpdate });
   }
 
   return {
@@ -325,6 +349,7 @@ export function compileEpropNetwork(
     layout: {
       description,
       mode,
+      eligibility: chunked ? "chunked" : "perStep",
       batchSize,
       inputPopulation: description.input.name,
       maskPopulation: MASK_POPULATION,

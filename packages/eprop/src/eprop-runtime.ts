@@ -1,5 +1,6 @@
 import { planNetwork, type Backend, type CompileOptions, type Runtime } from "@snn/core";
-import { compileEpropNetwork, type AdamOptions, type EpropLayout } from "./compile";
+import { ChunkedEligibility } from "./chunked/eligibility";
+import { compileEpropNetwork, type AdamOptions, type EligibilityMode, type EpropLayout } from "./compile";
 import type { EpropNetworkDescription } from "./description";
 import { EpropConfigError } from "./errors";
 import { checkParameters, transpose, type ParameterSet } from "./parameters";
@@ -36,7 +37,19 @@ export interface EpropRuntimeOptions {
   /** Initial parameters in the spec layout, all or some; the rest are drawn from the description's seed. */
   readonly parameters?: Readonly<Record<string, ArrayLike<number>>>;
   readonly compileOptions?: CompileOptions;
+  /**
+   * Training: evaluate hidden-layer eligibility traces every step in the compiled network
+   * (`perStep`), or per chunk of `chunkSteps` steps on the host with WebAssembly SIMD
+   * (`chunked`, docs/chunked-eprop.md; the forward pass still runs on the backend, whose
+   * per-step state is read back). Default `perStep`.
+   */
+  readonly eligibility?: EligibilityMode;
+  /** Steps per chunk for `chunked` eligibility. Default {@link DEFAULT_CHUNK_STEPS}. */
+  readonly chunkSteps?: number;
 }
+
+/** Default chunk length (steps) of chunked eligibility, chosen from the `eprop` benchmark. */
+export const DEFAULT_CHUNK_STEPS = 250;
 
 /**
  * An e-prop network compiled on a backend: runs trials, reads gradients, applies Adam, and
@@ -54,6 +67,8 @@ export class EpropRuntime {
     readonly layout: EpropLayout,
     /** The compiled core runtime (populations, projections and custom updates of the pass). */
     readonly runtime: Runtime,
+    /** The chunked evaluation of hidden-layer eligibility, when `eligibility` is `chunked`. */
+    private readonly chunked: ChunkedEligibility | null,
   ) {}
 
   static async create(description: EpropNetworkDescription, options: EpropRuntimeOptions): Promise<EpropRuntime> {
@@ -65,9 +80,14 @@ export class EpropRuntime {
       mode: options.mode ?? "train",
       ...(options.optimizer ? { optimizer: options.optimizer } : {}),
       ...(options.parameters ? { parameters: options.parameters } : {}),
+      ...(options.eligibility ? { eligibility: options.eligibility } : {}),
     });
+    const chunked =
+      layout.eligibility === "chunked"
+        ? new ChunkedEligibility(description, layout.projections, options.batchSize, options.chunkSteps ?? DEFAULT_CHUNK_STEPS)
+        : null;
     const runtime = await options.backend.compile(planNetwork(network), options.compileOptions ?? {});
-    return new EpropRuntime(description, layout, runtime);
+    return new EpropRuntime(description, layout, runtime, chunked);
   }
 
   get batchSize(): number {
@@ -76,6 +96,11 @@ export class EpropRuntime {
 
   get mode(): "train" | "inference" {
     return this.layout.mode;
+  }
+
+  /** Bytes of state held by the backend and by the chunked evaluation: independent of the trial length. */
+  get stateBytes(): number {
+    return this.runtime.capabilities.bufferBytes.total + (this.chunked?.stateBytes ?? 0);
   }
 
   /**
@@ -98,11 +123,17 @@ export class EpropRuntime {
     const total = numSteps + layout.extraSteps;
     const spikeCounts: Record<string, Float64Array> = {};
     const afterStep = options.afterStep;
-    if (afterStep) {
+    const chunked = this.chunked;
+    chunked?.startTrial(trial.inputs, numSteps);
+    if (afterStep || chunked) {
       for (let s = 0; s < total; s++) {
         await runtime.step(1);
         if (s === numSteps - 1) await this.readSpikeCounts(spikeCounts);
-        await afterStep(s);
+        await chunked?.afterStep(s, runtime);
+        await afterStep?.(s);
+      }
+      if (chunked) {
+        for (const [projection, gradient] of chunked.gradients()) await runtime.writeVar(projection, "GradSum", gradient);
       }
     } else {
       await runtime.step(numSteps);
@@ -153,8 +184,8 @@ export class EpropRuntime {
     await this.runtime.runCustomUpdate(this.layout.groups.reduce);
     const out: ParameterSet = {};
     for (const location of this.layout.parameters) {
-      if (!location.reduceUpdate) continue;
-      const values = await this.runtime.readVar(location.reduceUpdate, "GradSum");
+      if (!location.gradient) continue;
+      const values = await this.runtime.readVar(location.gradient.owner, location.gradient.variable);
       out[location.info.name] = this.fromCore(location, values);
     }
     return out;

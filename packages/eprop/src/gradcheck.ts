@@ -5,6 +5,7 @@
  * gradients with the fixture.
  */
 import type { Backend, SpikeEvents } from "@snn/core";
+import type { EligibilityMode } from "./compile";
 import { defineEpropNetwork, type EpropNetworkDescription } from "./description";
 import { EpropRuntime } from "./eprop-runtime";
 import { GradcheckFixtureError } from "./errors";
@@ -226,7 +227,13 @@ function relativeError(actual: ArrayLike<number>, expected: readonly number[]): 
   return { relativeError: maxRef > 0 ? maxDiff / maxRef : maxDiff, maxAbsReference: maxRef };
 }
 
-async function runCase(fixture: Fixture, c: FixtureCase, backend: Backend, tolerance: number): Promise<GradcheckCaseReport> {
+async function runCase(
+  fixture: Fixture,
+  c: FixtureCase,
+  backend: Backend,
+  tolerance: number,
+  evaluation: { readonly eligibility: EligibilityMode; readonly chunkSteps?: number },
+): Promise<GradcheckCaseReport> {
   const description = descriptionFor(fixture, c);
   const parameters: ParameterSet = {
     "input->hidden": flat(fixture.weights.W_in),
@@ -235,7 +242,7 @@ async function runCase(fixture: Fixture, c: FixtureCase, backend: Backend, toler
     "output.bias": Float32Array.from(fixture.weights.b_out),
   };
   if (description.feedback === "random") parameters["output->hidden.feedback"] = flat(fixture.weights.B_feedback);
-  const session = await EpropRuntime.create(description, { backend, batchSize: 1, mode: "train", parameters });
+  const session = await EpropRuntime.create(description, { backend, batchSize: 1, mode: "train", parameters, ...evaluation });
   try {
     const steps: number[] = [];
     const units: number[] = [];
@@ -321,12 +328,19 @@ async function runCase(fixture: Fixture, c: FixtureCase, backend: Backend, toler
  */
 export async function runGradcheck(
   fixture: unknown,
-  options: { readonly backend: Backend; readonly tolerance?: number },
+  options: {
+    readonly backend: Backend;
+    readonly tolerance?: number;
+    /** How hidden-layer eligibility is evaluated (default `perStep`); see `EpropRuntimeOptions`. */
+    readonly eligibility?: EligibilityMode;
+    readonly chunkSteps?: number;
+  },
 ): Promise<GradcheckReport> {
   const parsed = parseFixture(fixture);
   const tolerance = options.tolerance ?? GRADCHECK_TOLERANCE;
   const cases: GradcheckCaseReport[] = [];
-  for (const c of parsed.cases) cases.push(await runCase(parsed, c, options.backend, tolerance));
+  const evaluation = { eligibility: options.eligibility ?? "perStep", ...(options.chunkSteps !== undefined ? { chunkSteps: options.chunkSteps } : {}) } as const;
+  for (const c of parsed.cases) cases.push(await runCase(parsed, c, options.backend, tolerance, evaluation));
   return { passed: cases.every((c) => c.passed), backend: options.backend.name, tolerance, forwardTolerance: FORWARD_TOLERANCE, cases };
 }
 

@@ -188,6 +188,11 @@ Y = Kappa * Y + Isyn + Bias;`,
 /** Variant of an e-prop weight-update model into a hidden layer. */
 export interface HiddenSynapseVariant {
   readonly train: boolean;
+  /**
+   * Chunked eligibility (docs/chunked-eprop.md): the synapse only carries the weight and the
+   * batch-summed gradient `GradSum`, which the host's chunked evaluation writes.
+   */
+  readonly chunked?: boolean;
   readonly adaptive: boolean;
   readonly regularise: boolean;
   /** Presynaptic population is a spike source (no neuron vars): spikes come through `preSpikeCode`. */
@@ -216,6 +221,18 @@ export function hiddenSynapseModel(variant: HiddenSynapseVariant): WeightUpdateM
       kind: "weightUpdate",
       name,
       vars: { g: { ...shared, doc: "weight W_ji" } },
+      preSpike: "addToPost(g);",
+    };
+  }
+  if (variant.chunked) {
+    return {
+      kind: "weightUpdate",
+      name: `EpropSynapseChunked${noSelf ? "Recurrent" : ""}`,
+      doc: "Weight into a hidden layer whose e-prop gradient is evaluated per chunk on the host.",
+      vars: {
+        g: { ...shared, doc: "weight W_ji" },
+        GradSum: { ...shared, doc: "gradient summed over batch and time, written by the chunked evaluation" },
+      },
       preSpike: "addToPost(g);",
     };
   }

@@ -1,0 +1,68 @@
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { cpuBackend } from "@snn/backend-cpu";
+import { EpropRuntime } from "../eprop-runtime";
+import { runGradcheck } from "../gradcheck";
+import { deepNetwork, randomInputs, relativeError, scaledParameters, toEvents } from "../test-support/networks";
+import { referenceEprop } from "../test-support/reference-eprop";
+import { prepareTrial } from "../trial";
+
+const fixture = JSON.parse(readFileSync(new URL("../../test-data/eprop-gradient.json", import.meta.url), "utf8"));
+
+describe("chunked eligibility through the normal compile-and-run path", () => {
+  for (const chunkSteps of [1, 7, 16, 50, 64]) {
+    it(`matches the gradient fixture (LIF, ALIF, mixed; all steps and last 10) with K = ${chunkSteps}`, async () => {
+      const report = await runGradcheck(fixture, { backend: cpuBackend(), eligibility: "chunked", chunkSteps });
+      for (const c of report.cases) {
+        expect(c.spikesMatch, c.name).toBe(true);
+        for (const g of c.gradients) expect(g.relativeError, `${c.name} ${g.name}`).toBeLessThan(1e-4);
+      }
+      expect(report.passed).toBe(true);
+    });
+  }
+});
+
+describe("chunked eligibility against the float64 reference of the spec", () => {
+  for (const [feedback, chunkSteps] of [["symmetric", 5], ["random", 13], ["symmetric", 40]] as const) {
+    it(`2 hidden layers (ALIF recurrent, LIF feedforward), regulariser, padded batch of 4, per-element masks, ${feedback} feedback, T = 40, K = ${chunkSteps}`, async () => {
+      const description = deepNetwork(feedback);
+      const parameters = scaledParameters(description, 2.5);
+      const T = 40;
+      const inputs = randomInputs(3, T, 10, 0.15, 7);
+      const masks = [
+        Array.from({ length: T }, () => 1),
+        Array.from({ length: T }, (_, t) => (t >= T - 10 ? 1 : 0)),
+        Array.from({ length: T }, (_, t) => (t >= 10 && t < 25 ? 1 : 0)),
+      ];
+      const labels = [2, 0, 1];
+      const reference = referenceEprop(description, parameters, inputs, masks, labels);
+      const session = await EpropRuntime.create(description, { backend: cpuBackend(), batchSize: 4, parameters, eligibility: "chunked", chunkSteps });
+      const trial = prepareTrial(
+        { inputs: inputs.map(toEvents), labels: Int32Array.from(labels), numSteps: T, lossMask: Float32Array.from(masks.flat()) },
+        description,
+        4,
+      );
+      // Two trials: the second must not see state of the first.
+      await session.runTrial(trial);
+      await session.runTrial(trial);
+      const gradients = await session.readGradients();
+      for (const [name, expected] of Object.entries(reference.gradients)) {
+        expect(relativeError(gradients[name]!, expected), name).toBeLessThan(1e-4);
+      }
+      session.dispose();
+    });
+  }
+
+  it("holds the same state for every trial length", async () => {
+    const description = deepNetwork("symmetric");
+    const sizes: number[] = [];
+    for (const T of [20, 300]) {
+      const session = await EpropRuntime.create(description, { backend: cpuBackend(), batchSize: 2, eligibility: "chunked", chunkSteps: 16 });
+      const inputs = randomInputs(2, T, 10, 0.1, 3);
+      await session.runTrial(prepareTrial({ inputs: inputs.map(toEvents), labels: Int32Array.of(0, 1), numSteps: T }, description, 2));
+      sizes.push(session.stateBytes);
+      session.dispose();
+    }
+    expect(sizes[1]).toBe(sizes[0]);
+  });
+});

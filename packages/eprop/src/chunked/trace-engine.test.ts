@@ -1,0 +1,101 @@
+import { describe, expect, it } from "vitest";
+import { wasmSimdSupported } from "./wasm-assembler";
+import { WasmTraceEngine, WasmTraceLayer, WasmTraceProjection, type ChunkSpikes } from "./trace-engine";
+import { makeProblem, maxRelativeError, perStepReference, type Problem } from "./test-problem";
+
+function runWasm(problem: Problem, K: number, trials = 1, skipCarriedOut = false): { gradient: Float32Array; b: Float32Array; a: Float32Array } {
+  const { batchSize, numPre, numPost, T } = problem;
+  const engine = new WasmTraceEngine();
+  const layer = new WasmTraceLayer(engine, batchSize, numPost, K, problem.beta, problem.alpha, problem.rho, problem.kappa);
+  const projection = new WasmTraceProjection(layer, numPre);
+  for (let trial = 0; trial < trials; trial++) {
+    layer.startTrial();
+    for (let t0 = 0; t0 < T; t0 += K) {
+      const steps = Math.min(K, T - t0);
+      for (let u = 0; u < steps; u++) {
+        const pick = (source: Float64Array) => {
+          const out = new Float32Array(batchSize * numPost);
+          for (let b = 0; b < batchSize; b++) for (let j = 0; j < numPost; j++) out[b * numPost + j] = source[(b * T + t0 + u) * numPost + j]!;
+          return out;
+        };
+        layer.setStep(pick(problem.psi), pick(problem.L), problem.r ? pick(problem.r) : null);
+      }
+      layer.computeCoefficients();
+      const spikes: ChunkSpikes[] = [];
+      for (let b = 0; b < batchSize; b++) {
+        const stepList: number[] = [];
+        const units: number[] = [];
+        for (let u = 0; u < steps; u++) {
+          for (let i = 0; i < numPre; i++) {
+            if (problem.spikes[(b * T + t0 + u) * numPre + i]) {
+              stepList.push(u);
+              units.push(i);
+            }
+          }
+        }
+        spikes.push({ steps: Int32Array.from(stepList), units: Int32Array.from(units), count: units.length });
+      }
+      // Unless skipped, keep the carried-out state of the last chunk so that it can be compared.
+      projection.apply(spikes, { first: t0 === 0, last: skipCarriedOut && t0 + steps >= T });
+      layer.endChunk();
+    }
+  }
+  const row = layer.row;
+  const unpad = (address: number, rows: number) => {
+    const padded = engine.floats(address, rows * row);
+    const out = new Float32Array(rows * numPost);
+    for (let r = 0; r < rows; r++) out.set(padded.subarray(r * row, r * row + numPost), r * numPost);
+    return out;
+  };
+  return {
+    gradient: projection.readGradient(),
+    b: unpad(projection.b, batchSize * numPre),
+    a: layer.adaptive ? unpad(projection.a, batchSize * numPre) : new Float32Array(0),
+  };
+}
+
+describe.runIf(wasmSimdSupported())("chunked e-prop kernels in WebAssembly SIMD", () => {
+  const variants = [
+    { name: "LIF", adaptive: false, regularise: false },
+    { name: "ALIF with the regulariser", adaptive: true, regularise: true },
+  ];
+  for (const variant of variants) {
+    for (const K of [1, 5, 16, 37, 40]) {
+      it(`${variant.name}, K = ${K}, 37 steps, batch 3, 5 post neurons (padded rows): equals the per-step recursion`, () => {
+        const problem = makeProblem(101 + K, { ...variant, T: 37, batchSize: 3, rate: 0.25 });
+        const expected = perStepReference(problem);
+        const result = runWasm(problem, K);
+        expect(maxRelativeError(result.gradient, expected.gradient)).toBeLessThan(1e-5);
+        expect(maxRelativeError(result.b, expected.b)).toBeLessThan(1e-5);
+        if (variant.adaptive) expect(maxRelativeError(result.a, expected.a)).toBeLessThan(1e-5);
+      });
+    }
+  }
+
+  it("skipping the carried-out state of a trial's last chunk keeps the gradient", () => {
+    const problem = makeProblem(3, { adaptive: true, regularise: true, T: 41, batchSize: 2, rate: 0.2 });
+    const expected = perStepReference(problem);
+    for (const K of [1, 6, 41]) {
+      expect(maxRelativeError(runWasm(problem, K, 1, true).gradient, expected.gradient)).toBeLessThan(1e-5);
+    }
+  });
+
+  it("detects a wrong coefficient: without the regulariser the gradient differs", () => {
+    const problem = makeProblem(5, { adaptive: true, regularise: true, T: 20, batchSize: 2, rate: 0.3 });
+    const expected = perStepReference(problem);
+    expect(maxRelativeError(runWasm({ ...problem, r: null }, 6).gradient, expected.gradient)).toBeGreaterThan(1e-3);
+  });
+
+  it("accumulates the gradient over trials without leaking state between them", () => {
+    const problem = makeProblem(7, { adaptive: true, regularise: false, T: 30, batchSize: 2, rate: 0.3 });
+    const expected = perStepReference(problem);
+    const result = runWasm(problem, 8, 2);
+    expect(maxRelativeError(result.gradient, expected.gradient.map((g) => 2 * g))).toBeLessThan(1e-5);
+  });
+});
+
+describe("WebAssembly SIMD support", () => {
+  it("is available in the Node versions this project supports", () => {
+    expect(wasmSimdSupported()).toBe(true);
+  });
+});

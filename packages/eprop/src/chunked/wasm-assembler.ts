@@ -1,0 +1,149 @@
+/**
+ * A very small WebAssembly module assembler: enough to write numeric kernels with 128-bit
+ * SIMD (f32x4) as structured instruction lists in TypeScript, with no toolchain. Used by the
+ * chunked e-prop kernels; each instruction helper returns its encoded bytes.
+ */
+
+export type ValueType = "i32" | "f32" | "v128";
+const VALUE_TYPE: Record<ValueType, number> = { i32: 0x7f, f32: 0x7d, v128: 0x7b };
+
+/** Encoded instructions: nested arrays are flattened. */
+export type Code = number | readonly Code[];
+
+function flatten(code: Code, out: number[] = []): number[] {
+  if (typeof code === "number") out.push(code);
+  else for (const part of code) flatten(part, out);
+  return out;
+}
+
+function unsignedLeb(value: number): number[] {
+  const bytes: number[] = [];
+  let v = value >>> 0;
+  do {
+    let byte = v & 0x7f;
+    v >>>= 7;
+    if (v !== 0) byte |= 0x80;
+    bytes.push(byte);
+  } while (v !== 0);
+  return bytes;
+}
+
+function signedLeb(value: number): number[] {
+  const bytes: number[] = [];
+  let v = value | 0;
+  for (;;) {
+    const byte = v & 0x7f;
+    v >>= 7;
+    const done = (v === 0 && (byte & 0x40) === 0) || (v === -1 && (byte & 0x40) !== 0);
+    bytes.push(done ? byte : byte | 0x80);
+    if (done) return bytes;
+  }
+}
+
+function name(text: string): number[] {
+  const bytes = Array.from(new TextEncoder().encode(text));
+  return [...unsignedLeb(bytes.length), ...bytes];
+}
+
+function section(id: number, content: number[]): number[] {
+  return [id, ...unsignedLeb(content.length), ...content];
+}
+
+function vector(items: number[][]): number[] {
+  return [...unsignedLeb(items.length), ...items.flat()];
+}
+
+const BLOCK_VOID = 0x40;
+const memarg = (alignLog2: number, offset: number): number[] => [...unsignedLeb(alignLog2), ...unsignedLeb(offset)];
+const simd = (op: number): number[] => [0xfd, ...unsignedLeb(op)];
+
+/** Instruction encoders (the subset the kernels use). */
+export const op = {
+  block: (...body: Code[]): Code => [0x02, BLOCK_VOID, body, 0x0b],
+  loop: (...body: Code[]): Code => [0x03, BLOCK_VOID, body, 0x0b],
+  if: (then: Code, otherwise?: Code): Code => (otherwise === undefined ? [0x04, BLOCK_VOID, then, 0x0b] : [0x04, BLOCK_VOID, then, 0x05, otherwise, 0x0b]),
+  br: (depth: number): Code => [0x0c, ...unsignedLeb(depth)],
+  brIf: (depth: number): Code => [0x0d, ...unsignedLeb(depth)],
+  get: (local: number): Code => [0x20, ...unsignedLeb(local)],
+  set: (local: number): Code => [0x21, ...unsignedLeb(local)],
+  tee: (local: number): Code => [0x22, ...unsignedLeb(local)],
+  i32: {
+    const: (value: number): Code => [0x41, ...signedLeb(value)],
+    load: (offset = 0): Code => [0x28, ...memarg(2, offset)],
+    store: (offset = 0): Code => [0x36, ...memarg(2, offset)],
+    eqz: 0x45,
+    ne: 0x47,
+    ltU: 0x49,
+    geU: 0x4f,
+    and: 0x71,
+    add: 0x6a,
+    sub: 0x6b,
+    mul: 0x6c,
+    shl: 0x74,
+  },
+  f32: {
+    const: (value: number): Code => {
+      const bytes = new Uint8Array(new Float32Array([value]).buffer);
+      return [0x43, ...bytes];
+    },
+    load: (offset = 0): Code => [0x2a, ...memarg(2, offset)],
+    store: (offset = 0): Code => [0x38, ...memarg(2, offset)],
+    add: 0x92,
+    sub: 0x93,
+    mul: 0x94,
+  },
+  v128: {
+    load: (offset = 0): Code => [...simd(0x00), ...memarg(4, offset)],
+    store: (offset = 0): Code => [...simd(0x0b), ...memarg(4, offset)],
+  },
+  f32x4: {
+    splat: simd(0x13),
+    add: simd(0xe4),
+    sub: simd(0xe5),
+    mul: simd(0xe6),
+  },
+} as const;
+
+export interface FunctionDefinition {
+  readonly name: string;
+  readonly params: readonly ValueType[];
+  /** Extra locals, numbered after the params. */
+  readonly locals: readonly ValueType[];
+  readonly body: Code;
+}
+
+/** Assembles a module that exports its memory (`memory`, growable) and the given functions. */
+export function assembleModule(functions: readonly FunctionDefinition[], initialPages = 1): Uint8Array<ArrayBuffer> {
+  const types = functions.map((f) => [0x60, ...vector(f.params.map((p) => [VALUE_TYPE[p]])), 0x00]);
+  const functionSection = vector(functions.map((_, index) => unsignedLeb(index)));
+  const memory = vector([[0x00, ...unsignedLeb(initialPages)]]);
+  const exports = vector([
+    [...name("memory"), 0x02, 0x00],
+    ...functions.map((f, index) => [...name(f.name), 0x00, ...unsignedLeb(index)]),
+  ]);
+  const bodies = functions.map((f) => {
+    const locals = vector(f.locals.map((type) => [0x01, VALUE_TYPE[type]]));
+    const body = [...locals, ...flatten(f.body), 0x0b];
+    return [...unsignedLeb(body.length), ...body];
+  });
+  return Uint8Array.from([
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    ...section(1, vector(types)),
+    ...section(3, functionSection),
+    ...section(5, memory),
+    ...section(7, exports),
+    ...section(10, vector(bodies)),
+  ]);
+}
+
+/** Whether this JavaScript engine runs WebAssembly with 128-bit SIMD. */
+export function wasmSimdSupported(): boolean {
+  try {
+    const probe = assembleModule([
+      { name: "probe", params: [], locals: [], body: [op.f32.const(1), op.f32x4.splat, [0x1a]] },
+    ]);
+    return typeof WebAssembly === "object" && WebAssembly.validate(probe as Uint8Array<ArrayBuffer>);
+  } catch {
+    return false;
+  }
+}

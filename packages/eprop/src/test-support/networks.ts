@@ -1,0 +1,54 @@
+/** Networks, inputs and comparisons shared by the e-prop pass tests. */
+import { seededRandom, type SpikeEvents } from "@snn/core";
+import { defineEpropNetwork, initialParameters, type EpropNetworkDescription, type ParameterSet } from "../index";
+
+export function randomInputs(batch: number, steps: number, channels: number, rate: number, seed: number): number[][][] {
+  const random = seededRandom(seed);
+  return Array.from({ length: batch }, () =>
+    Array.from({ length: steps }, () => Array.from({ length: channels }, () => (random.uniform() < rate ? 1 : 0))),
+  );
+}
+
+export function toEvents(input: number[][]): SpikeEvents {
+  const steps: number[] = [];
+  const units: number[] = [];
+  input.forEach((row, s) => row.forEach((x, i) => {
+    if (x) {
+      steps.push(s);
+      units.push(i);
+    }
+  }));
+  return { steps: Int32Array.from(steps), units: Int32Array.from(units) };
+}
+
+export function relativeError(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
+  let diff = 0;
+  let max = 0;
+  for (let i = 0; i < expected.length; i++) {
+    diff = Math.max(diff, Math.abs(actual[i]! - expected[i]!));
+    max = Math.max(max, Math.abs(expected[i]!));
+  }
+  return max > 0 ? diff / max : diff;
+}
+
+/** Two hidden layers (ALIF with mixed beta and refractoriness; LIF fed by the input and the first layer), regulariser on. */
+export function deepNetwork(feedback: "symmetric" | "random"): EpropNetworkDescription {
+  return defineEpropNetwork({
+    input: { size: 10 },
+    hidden: [
+      { name: "first", size: 8, neuron: "ALIF", beta: [0, 0.3, 0.3, 0, 0.5, 0.2, 0.3, 0.1], tauAdaptMs: 100, refractorySteps: 3 },
+      { name: "second", size: 6, neuron: "LIF", inputs: ["input", "first"], refractorySteps: 2, tauMemMs: 15 },
+    ],
+    readout: { size: 3, inputs: feedback === "symmetric" ? ["first", "second"] : ["second"], tauOutMs: 10 },
+    feedback,
+    regularisation: { strength: 1, targetRateHz: 20, tauMs: 50 },
+    seed: 21,
+  });
+}
+
+export function scaledParameters(description: EpropNetworkDescription, scale: number): ParameterSet {
+  const p = initialParameters(description);
+  for (const [name, values] of Object.entries(p)) if (!name.endsWith(".feedback")) for (let i = 0; i < values.length; i++) values[i]! *= scale;
+  return p;
+}
+
