@@ -49,7 +49,7 @@ export interface EpropRuntimeOptions {
 }
 
 /** Default chunk length (steps) of chunked eligibility, chosen from the `eprop` benchmark. */
-export const DEFAULT_CHUNK_STEPS = 250;
+export const DEFAULT_CHUNK_STEPS = 100;
 
 /**
  * An e-prop network compiled on a backend: runs trials, reads gradients, applies Adam, and

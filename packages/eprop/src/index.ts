@@ -22,6 +22,7 @@ export {
 export {
   compileEpropNetwork,
   type AdamOptions,
+  type EligibilityMode,
   type EpropCompileOptions,
   type EpropLayout,
   type ParameterLocation,
@@ -29,7 +30,7 @@ export {
 } from "./compile";
 export { initialParameters, type ParameterSet } from "./parameters";
 export { prepareTrial, type EpropBatch, type LossMaskOption, type PreparedTrial } from "./trial";
-export { EpropRuntime, type EpropRuntimeOptions, type OptimizerState, type TrialOutputs } from "./eprop-runtime";
+export { DEFAULT_CHUNK_STEPS, EpropRuntime, type EpropRuntimeOptions, type OptimizerState, type TrialOutputs } from "./eprop-runtime";
 export {
   FORWARD_TOLERANCE,
   formatGradcheckReport,

@@ -8,7 +8,7 @@ import {
   type TrainingConfig,
   type TrainingProgress,
 } from "./checkpoint";
-import { resolveAdamOptions, type AdamOptions } from "./compile";
+import { resolveAdamOptions, type AdamOptions, type EligibilityMode } from "./compile";
 import { defineEpropNetwork, parametersOf, type EpropNetworkDescription, type EpropNetworkOptions } from "./description";
 import { EpropRuntime, type OptimizerState, type TrialOutputs } from "./eprop-runtime";
 import { CheckpointError, EpropBatchError, EpropConfigError } from "./errors";
@@ -104,6 +104,15 @@ export interface TrainerOptions {
   readonly numSteps?: number;
   /** Initial parameters (spec layout `[post][pre]`), all or some; the rest are drawn from the network's seed. */
   readonly parameters?: Readonly<Record<string, ArrayLike<number>>>;
+  /**
+   * How hidden-layer eligibility traces are evaluated (both exact): `chunked` on the host per
+   * chunk of steps (fast where the backend runs on the CPU), `perStep` inside the compiled
+   * network (keeps everything on a GPU). Default `auto`: `chunked` on the CPU backend,
+   * `perStep` elsewhere.
+   */
+  readonly eligibility?: EligibilityMode | "auto";
+  /** Steps per chunk for chunked eligibility (default 100). */
+  readonly chunkSteps?: number;
 }
 
 function isDescription(value: EpropNetworkDescription | EpropNetworkOptions): value is EpropNetworkDescription {
@@ -174,6 +183,9 @@ class Accumulator {
 export class Trainer {
   readonly description: EpropNetworkDescription;
   readonly backend: Backend;
+  /** How hidden-layer eligibility is evaluated in training (resolved from the `eligibility` option). */
+  readonly eligibility: EligibilityMode;
+  private readonly chunkSteps: number | undefined;
   private config: TrainingConfig;
   private progress_: TrainingProgress = { epoch: 0, batchInEpoch: 0, optimizerSteps: 0 };
   private trainRuntime: EpropRuntime | null = null;
@@ -192,6 +204,12 @@ export class Trainer {
     if (options.network === undefined) throw new EpropConfigError("new Trainer: give the network (a description or its options).");
     this.description = isDescription(options.network) ? options.network : defineEpropNetwork(options.network);
     this.backend = options.backend;
+    const eligibility = options.eligibility ?? "auto";
+    if (eligibility !== "auto" && eligibility !== "chunked" && eligibility !== "perStep") {
+      throw new EpropConfigError(`eligibility must be 'auto', 'chunked' or 'perStep', got ${String(eligibility)}.`);
+    }
+    this.eligibility = eligibility === "auto" ? (options.backend.name === "cpu" ? "chunked" : "perStep") : eligibility;
+    this.chunkSteps = options.chunkSteps;
     checkLossMaskOption(options.lossMask);
     if (options.numSteps !== undefined && (!Number.isInteger(options.numSteps) || options.numSteps < 1)) {
       throw new EpropConfigError(`numSteps must be a positive integer, got ${String(options.numSteps)}.`);
@@ -235,6 +253,8 @@ export class Trainer {
       mode: "train",
       optimizer: this.config.optimizer,
       parameters: this.hostParameters,
+      eligibility: this.eligibility,
+      ...(this.chunkSteps !== undefined ? { chunkSteps: this.chunkSteps } : {}),
     });
     await runtime.setOptimizerState(this.hostOptimizer);
     this.trainRuntime = runtime;

@@ -126,6 +126,17 @@ export class WasmTraceLayer {
     this.adaptive = Array.from(beta).some((b) => b !== 0);
   }
 
+  private powers = new Float64Array(0);
+
+  /** alpha^0 .. alpha^K (presynaptic trace decay over a chunk of K steps). */
+  alphaPowers(K: number): Float64Array {
+    if (this.powers.length !== K + 1) {
+      this.powers = new Float64Array(K + 1);
+      for (let u = 0, x = 1; u <= K; u++, x *= this.alpha) this.powers[u] = x;
+    }
+    return this.powers;
+  }
+
   /** Starts a trial: psi before the first step is 0. */
   startTrial(): void {
     this.engine.floats(this.psiBefore, this.batchSize * this.row).fill(0);
@@ -240,6 +251,7 @@ export class WasmTraceProjection {
     const historyStride = maxSteps * rowBytes;
     const stateStride = numPre * rowBytes;
     const p = engine.floats(this.p, batchSize * numPre);
+    const alphaPowers = layer.alphaPowers(K);
     for (let batch = 0; batch < batchSize; batch++) {
       const events = spikes[batch]!;
       const stepsAddress = this.ensureSteps(events.count);
@@ -274,10 +286,9 @@ export class WasmTraceProjection {
         adaptive ? 1 : 0,
       );
       if (!position.last) {
-        const decay = alpha ** K;
         const base = batch * numPre;
-        for (let i = 0; i < numPre; i++) p[base + i] = position.first ? 0 : p[base + i]! * decay;
-        for (let e = 0; e < events.count; e++) p[base + events.units[e]!]! += alpha ** (K - 1 - events.steps[e]!);
+        for (let i = 0; i < numPre; i++) p[base + i] = position.first ? 0 : p[base + i]! * alphaPowers[K]!;
+        for (let e = 0; e < events.count; e++) p[base + events.units[e]!]! += alphaPowers[K - 1 - events.steps[e]!]!;
       }
     }
   }
