@@ -23,10 +23,13 @@ export interface Problem {
   kappa: number;
 }
 
-export function makeProblem(seed: number, options: { adaptive: boolean; regularise: boolean; T: number; batchSize: number; rate: number }): Problem {
+export function makeProblem(
+  seed: number,
+  options: { adaptive: boolean; regularise: boolean; T: number; batchSize: number; rate: number; numPre?: number },
+): Problem {
   const random = lcg(seed);
   const batchSize = options.batchSize;
-  const numPre = 5;
+  const numPre = options.numPre ?? 5;
   const numPost = 4;
   const T = options.T;
   const psi = new Float64Array(batchSize * T * numPost).map(() => (random() < 0.3 ? 0 : 0.5 * random()));

@@ -3,11 +3,13 @@ import { wasmSimdSupported } from "./wasm-assembler";
 import { WasmTraceEngine, WasmTraceLayer, WasmTraceProjection, type ChunkSpikes } from "./trace-engine";
 import { makeProblem, maxRelativeError, perStepReference, type Problem } from "./test-problem";
 
-function runWasm(problem: Problem, K: number, trials = 1, skipCarriedOut = false): { gradient: Float32Array; b: Float32Array; a: Float32Array } {
+function runWasm(problem: Problem, K: number, trials = 1, skipCarriedOut = false, fillMemory = false): { gradient: Float32Array; b: Float32Array; a: Float32Array } {
   const { batchSize, numPre, numPost, T } = problem;
   const engine = new WasmTraceEngine();
   const layer = new WasmTraceLayer(engine, batchSize, numPost, K, problem.beta, problem.alpha, problem.rho, problem.kappa);
   const projection = new WasmTraceProjection(layer, numPre);
+  // Use up the reserved memory, so that the first scratch allocation grows it (and detaches views).
+  if (fillMemory) engine.allocate(engine.capacityBytes - engine.bytes);
   for (let trial = 0; trial < trials; trial++) {
     layer.startTrial();
     for (let t0 = 0; t0 < T; t0 += K) {
@@ -84,6 +86,15 @@ describe.runIf(wasmSimdSupported())("chunked e-prop kernels in WebAssembly SIMD"
     const problem = makeProblem(5, { adaptive: true, regularise: true, T: 20, batchSize: 2, rate: 0.3 });
     const expected = perStepReference(problem);
     expect(maxRelativeError(runWasm({ ...problem, r: null }, 6).gradient, expected.gradient)).toBeGreaterThan(1e-3);
+  });
+
+  it("stays exact when a chunk has more spikes than the scratch space held (the memory grows mid-run)", () => {
+    // 64 presynaptic neurons at 60 % over 40 steps: about 1500 spikes per chunk and batch element
+    const problem = makeProblem(11, { adaptive: true, regularise: true, T: 90, batchSize: 2, rate: 0.6, numPre: 64 });
+    const expected = perStepReference(problem);
+    const result = runWasm(problem, 40, 1, false, true);
+    expect(maxRelativeError(result.gradient, expected.gradient)).toBeLessThan(1e-5);
+    expect(maxRelativeError(result.b, expected.b)).toBeLessThan(1e-5);
   });
 
   it("accumulates the gradient over trials without leaking state between them", () => {

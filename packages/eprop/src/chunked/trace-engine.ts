@@ -71,6 +71,11 @@ export class WasmTraceEngine {
     return this.top;
   }
 
+  /** Bytes of memory reserved (in use or free); allocating beyond it grows the memory. */
+  get capacityBytes(): number {
+    return this.memory.buffer.byteLength;
+  }
+
   floats(address: number, length: number): Float32Array {
     return new Float32Array(this.memory.buffer, address, length);
   }
@@ -250,11 +255,12 @@ export class WasmTraceProjection {
     const numPre = this.numPre;
     const historyStride = maxSteps * rowBytes;
     const stateStride = numPre * rowBytes;
+    // Reserve scratch space first: growing the memory detaches every view made before.
+    const stepsAddress = this.ensureSteps(Math.max(...spikes.map((s) => s.count)));
     const p = engine.floats(this.p, batchSize * numPre);
     const alphaPowers = layer.alphaPowers(K);
     for (let batch = 0; batch < batchSize; batch++) {
       const events = spikes[batch]!;
-      const stepsAddress = this.ensureSteps(events.count);
       const rowStart = engine.ints(this.rowStart, numPre + 1);
       const stepsByPre = engine.ints(stepsAddress, Math.max(events.count, 1));
       rowStart.fill(0);
