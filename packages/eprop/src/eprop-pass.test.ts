@@ -10,7 +10,7 @@ import {
   type EpropNetworkDescription,
   type ParameterSet,
 } from "./index";
-import { deepNetwork, randomInputs, relativeError, scaledParameters, toEvents } from "./test-support/networks";
+import { deepNetwork, maskedTrialData, randomInputs, relativeError, scaledParameters, toEvents } from "./test-support/networks";
 import { referenceEprop } from "./test-support/reference-eprop";
 
 describe("the e-prop pass against a float64 reference of the spec", () => {
@@ -18,14 +18,7 @@ describe("the e-prop pass against a float64 reference of the spec", () => {
     it(`matches the reference gradients: 2 hidden layers, refractoriness, regularisation, ${feedback} feedback, padded batch with per-element masks`, async () => {
       const description = deepNetwork(feedback);
       const parameters = scaledParameters(description, 2.5);
-      const T = 40;
-      const inputs = randomInputs(3, T, 10, 0.15, 7);
-      const masks = [
-        Array.from({ length: T }, () => 1),
-        Array.from({ length: T }, (_, t) => (t >= T - 10 ? 1 : 0)),
-        Array.from({ length: T }, (_, t) => (t >= 10 && t < 25 ? 1 : 0)),
-      ];
-      const labels = [2, 0, 1];
+      const { T, inputs, masks, labels } = maskedTrialData();
       const reference = referenceEprop(description, parameters, inputs, masks, labels);
       for (const layer of ["first", "second"]) for (const count of reference.spikeCounts[layer]!) expect(count).toBeGreaterThan(2);
 

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { cpuBackend } from "@snn/backend-cpu";
 import { EpropRuntime } from "../eprop-runtime";
 import { runGradcheck } from "../gradcheck";
-import { deepNetwork, randomInputs, relativeError, scaledParameters, toEvents } from "../test-support/networks";
+import { deepNetwork, maskedTrialData, randomInputs, relativeError, scaledParameters, toEvents } from "../test-support/networks";
 import { referenceEprop } from "../test-support/reference-eprop";
 import { prepareTrial } from "../trial";
 
@@ -27,14 +27,7 @@ describe("chunked eligibility against the float64 reference of the spec", () => 
     it(`2 hidden layers (ALIF recurrent, LIF feedforward), regulariser, padded batch of 4, per-element masks, ${feedback} feedback, T = 40, K = ${chunkSteps}`, async () => {
       const description = deepNetwork(feedback);
       const parameters = scaledParameters(description, 2.5);
-      const T = 40;
-      const inputs = randomInputs(3, T, 10, 0.15, 7);
-      const masks = [
-        Array.from({ length: T }, () => 1),
-        Array.from({ length: T }, (_, t) => (t >= T - 10 ? 1 : 0)),
-        Array.from({ length: T }, (_, t) => (t >= 10 && t < 25 ? 1 : 0)),
-      ];
-      const labels = [2, 0, 1];
+      const { T, inputs, masks, labels } = maskedTrialData();
       const reference = referenceEprop(description, parameters, inputs, masks, labels);
       const session = await EpropRuntime.create(description, { backend: cpuBackend(), batchSize: 4, parameters, eligibility: "chunked", chunkSteps });
       const trial = prepareTrial(

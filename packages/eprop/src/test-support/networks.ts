@@ -52,3 +52,18 @@ export function scaledParameters(description: EpropNetworkDescription, scale: nu
   return p;
 }
 
+
+/** Three trials of 40 steps for the deep network: random input, and masks on every step, the last 10 steps, and steps 10..24. */
+export function maskedTrialData(): { T: number; inputs: number[][][]; masks: number[][]; labels: number[] } {
+  const T = 40;
+  return {
+    T,
+    inputs: randomInputs(3, T, 10, 0.15, 7),
+    masks: [
+      Array.from({ length: T }, () => 1),
+      Array.from({ length: T }, (_, t) => (t >= T - 10 ? 1 : 0)),
+      Array.from({ length: T }, (_, t) => (t >= 10 && t < 25 ? 1 : 0)),
+    ],
+    labels: [2, 0, 1],
+  };
+}
