@@ -137,13 +137,27 @@ export async function hiddenRaster(
         }
       },
     });
-    return panels.map((p, b) => ({
-      label: `test sample ${b}: label ${dataset.classNames?.[batch.labels[b]!] ?? batch.labels[b]}, predicted ${dataset.classNames?.[outputs.predictions[b]!] ?? outputs.predictions[b]} (${p.steps.length} spikes)`,
-      steps: p.steps,
-      neurons: p.neurons,
-      numSteps: trial.numSteps,
-      numNeurons: layer.size,
-    }));
+    const name = (k: number): string => dataset.classNames?.[k] ?? String(k);
+    return panels.flatMap((p, b): RasterPanel[] => {
+      const input = trial.inputs[b]!;
+      return [
+        {
+          label: `test sample ${b} (label ${name(batch.labels[b]!)}): input, ${input.steps.length} spikes`,
+          steps: input.steps,
+          neurons: input.units,
+          numSteps: trial.numSteps,
+          numNeurons: description.input.size,
+          color: "#0072B2",
+        },
+        {
+          label: `test sample ${b}: ${layer.name} (${layer.size} ${layer.neuron}), ${p.steps.length} spikes, predicted ${name(outputs.predictions[b]!)}`,
+          steps: p.steps,
+          neurons: p.neurons,
+          numSteps: trial.numSteps,
+          numNeurons: layer.size,
+        },
+      ];
+    });
   } finally {
     session.dispose();
   }

@@ -80,9 +80,9 @@ export async function writeCurvePlots(dir: string, records: readonly MetricsReco
   return files.map(([name]) => join(dir, name));
 }
 
-/** Writes raster.svg: hidden spikes of a few test samples. */
+/** Writes raster.svg: input and hidden spikes of a few test samples. */
 export async function writeRasterPlot(dir: string, panels: readonly RasterPanel[], title: string, dt: number): Promise<string> {
   const file = join(dir, "raster.svg");
-  await writeFileAtomic(file, spikeRaster({ title: `${title}: hidden spikes of test samples`, panels, dt }));
+  await writeFileAtomic(file, spikeRaster({ title: `${title}: spikes of test samples`, panels, dt, yLabel: "neuron / channel" }));
   return file;
 }

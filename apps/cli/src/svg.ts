@@ -201,6 +201,8 @@ export interface RasterPanel {
   readonly neurons: ArrayLike<number>;
   readonly numSteps: number;
   readonly numNeurons: number;
+  /** Colour of this panel's marks; default the chart's `color`. */
+  readonly color?: string;
 }
 
 export interface RasterOptions {
@@ -208,10 +210,12 @@ export interface RasterOptions {
   readonly panels: readonly RasterPanel[];
   /** Step length in ms, for the time axis. Default 1. */
   readonly dt?: number;
-  /** Pixels. Default 800 wide, 170 per panel. */
+  /** Pixels. Default 800 wide, 150 per panel. */
   readonly width?: number;
   readonly panelHeight?: number;
   readonly color?: string;
+  /** Label of the y axes. Default "neuron". */
+  readonly yLabel?: string;
 }
 
 /**
@@ -220,7 +224,7 @@ export interface RasterOptions {
  */
 export function spikeRaster(options: RasterOptions): string {
   const width = options.width ?? 800;
-  const panelHeight = options.panelHeight ?? 170;
+  const panelHeight = options.panelHeight ?? 150;
   const dt = options.dt ?? 1;
   const color = options.color ?? "#1f1f1f";
   const panels = options.panels;
@@ -238,7 +242,7 @@ export function spikeRaster(options: RasterOptions): string {
     const xScale = (t: number) => frame.left + (t / duration) * frame.width;
     const yScale = (n: number) => frame.top + frame.height - ((n + 0.5) / neurons) * frame.height;
     out.push(`<text x="${fmt(frame.left)}" y="${fmt(frame.top - 5)}" ${FONT} font-size="12" fill="#222">${escapeXml(panel.label)}</text>`);
-    out.push(...axes(frame, xTicks, yTicks, xScale, yScale, "time (ms)", "neuron"));
+    out.push(...axes(frame, xTicks, yTicks, xScale, yScale, "time (ms)", options.yLabel ?? "neuron"));
     const dotWidth = Math.max(0.6, (frame.width / Math.max(1, panel.numSteps)) * 0.9);
     const dotHeight = Math.max(0.6, Math.min(3, (frame.height / neurons) * 0.9));
     let d = "";
@@ -248,7 +252,7 @@ export function spikeRaster(options: RasterOptions): string {
       d += `M${fmt(x)} ${fmt(y)}h${fmt(dotWidth)}v${fmt(dotHeight)}h${fmt(-dotWidth)}z`;
     }
     out.push(`<g class="series" data-series="${escapeXml(panel.label)}" data-spikes="${panel.steps.length}">`);
-    if (d !== "") out.push(`<path d="${d}" fill="${color}" stroke="none"/>`);
+    if (d !== "") out.push(`<path d="${d}" fill="${panel.color ?? color}" stroke="none"/>`);
     out.push(`</g>`);
   });
   out.push(`</svg>`, "");

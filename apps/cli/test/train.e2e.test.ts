@@ -113,14 +113,20 @@ describe("snn train on the embedded digits", () => {
     }
     expect([...svgSeries(join(plots, "firing-rate.svg")).keys()]).toEqual(["hidden"]);
     const raster = svgSeries(join(plots, "raster.svg"));
-    expect(raster.size).toBe(3);
+    const labels = [...raster.keys()];
+    expect(labels).toHaveLength(6); // input and hidden of three test samples
+    for (let k = 0; k < 3; k++) {
+      expect(labels[2 * k]).toMatch(new RegExp(`^test sample ${k} \\(label \\d\\): input, \\d+ spikes$`));
+      expect(labels[2 * k + 1]).toMatch(new RegExp(`^test sample ${k}: hidden \\(24 ALIF\\), \\d+ spikes, predicted \\d$`));
+      expect(Number(raster.get(labels[2 * k]!)!.attributes["data-spikes"])).toBeGreaterThan(0);
+    }
     for (const [label, panel] of raster) {
-      expect(label).toMatch(/^test sample \d: label \d, predicted \d \(\d+ spikes\)$/);
+      expect(label).toContain(`${panel.attributes["data-spikes"]} spikes`);
       const spikes = Number(panel.attributes["data-spikes"]);
       const marks = panel.children.length === 0 ? 0 : (panel.children[0]!.attributes["d"]!.match(/M/g) ?? []).length;
       expect(marks).toBe(spikes);
     }
-    expect([...raster.values()].some((p) => Number(p.attributes["data-spikes"]) > 0)).toBe(true);
+    expect(labels.filter((l) => l.includes("hidden")).some((l) => Number(raster.get(l)!.attributes["data-spikes"]) > 0)).toBe(true);
     // Titles are readable text.
     const root = parseXml(readFileSync(join(plots, "accuracy.svg"), "utf8"));
     expect(allElements(root).find((e) => e.name === "title")!.text).toContain("accuracy");

@@ -149,6 +149,9 @@ async function train(parsed: { values: OptionValues }, io: CliIO): Promise<numbe
   } else {
     config = configForOptions(v, io);
     run = new RunDirectory(v["out"] !== undefined ? resolve(io.cwd, v["out"] as string) : defaultRunDirectory(io.cwd, config.dataset));
+    if (existsSync(run.stateFile)) {
+      throw new UsageError(`${run.root} already holds a run; continue it with --resume ${v["out"] as string}, or choose another --out.`, "train");
+    }
   }
 
   const trainSet = await openDataset(config, "train", io.cwd);
@@ -207,6 +210,15 @@ async function trainLoop(ctx: LoopContext): Promise<number> {
   const startStep = trainer.progress.optimizerSteps;
   await run.truncateMetrics(startStep);
   const history = await run.readMetrics();
+  /** Batch records per epoch (for running and epoch means, across an interruption). */
+  const batchesByEpoch = new Map<number, BatchRecord[]>();
+  const addBatch = (r: BatchRecord): BatchRecord[] => {
+    const list = batchesByEpoch.get(r.epoch) ?? [];
+    list.push(r);
+    batchesByEpoch.set(r.epoch, list);
+    return list;
+  };
+  for (const r of history) if (r.kind === "batch") addBatch(r);
   const resumed = startStep > 0 || state.epochsCompleted > 0;
 
   reporter.start({
@@ -266,8 +278,8 @@ async function trainLoop(ctx: LoopContext): Promise<number> {
         durationMs: m.seconds * 1000,
       };
       history.push(record);
+      const epochRecords = addBatch(record);
       await run.appendMetrics([record]);
-      const epochRecords = history.filter((r): r is BatchRecord => r.kind === "batch" && r.epoch === record.epoch);
       const elapsedMs = performance.now() - epochStartMs;
       reporter.batch({
         epoch: record.epoch,
@@ -291,7 +303,7 @@ async function trainLoop(ctx: LoopContext): Promise<number> {
       if (trainer.progress.epoch < epoch) break; // stopped by Ctrl-C in the middle of the epoch
       reporter.evaluating(epoch, testBatches);
       const test = await trainer.evaluate(testData, { batchSize: config.batchSize });
-      const batches = history.filter((r): r is BatchRecord => r.kind === "batch" && r.epoch === epoch);
+      const batches = batchesByEpoch.get(epoch) ?? [];
       const record: EpochRecord = {
         kind: "epoch",
         epoch,
@@ -317,6 +329,8 @@ async function trainLoop(ctx: LoopContext): Promise<number> {
       state.latestCheckpoint = checkpoint;
       await run.saveState(state);
       await pruneCheckpoints(run, keep, new Set([join(run.root, checkpoint)]));
+      // A checkpoint of an earlier interruption is superseded by this epoch's.
+      await rm(join(run.root, "checkpoints", "interrupted.safetensors"), { force: true });
       await writeCurvePlots(run.plotsDir, history, title);
       const lossMask = lossMaskFor(config);
       await writeRasterPlot(
