@@ -16,6 +16,7 @@ import { EpropConfigError } from "./errors";
 import {
   adamModel,
   feedbackOnlyModel,
+  feedbackStoreModel,
   hiddenNeuronModel,
   hiddenSynapseModel,
   INFERENCE_EXTRA_STEPS,
@@ -161,7 +162,7 @@ export function compileEpropNetwork(
   const resetVars: { label: string; owner: string; vars: string[] }[] = [];
   for (const layer of description.hidden) {
     const adaptive = isAdaptive(layer);
-    const variant = { train, adaptive, regularise: reg !== null };
+    const variant = { train, chunked, adaptive, regularise: reg !== null };
     const key = JSON.stringify(variant);
     if (!neuronModels.has(key)) neuronModels.set(key, hiddenNeuronModel(variant));
     const model = neuronModels.get(key)!;
@@ -182,7 +183,7 @@ export function compileEpropNetwork(
     });
     resetVars.push({ label: layer.name, owner: layer.name, vars: Object.keys(model.vars ?? {}).filter((v) => v !== "Beta") });
   }
-  const readoutNeuron = readoutModel(train);
+  const readoutNeuron = readoutModel(train, chunked);
   network.addPopulation(readout.name, {
     model: readoutNeuron,
     size: readout.size,
@@ -192,7 +193,7 @@ export function compileEpropNetwork(
   resetVars.push({
     label: readout.name,
     owner: readout.name,
-    vars: Object.keys(readoutNeuron.vars ?? {}).filter((v) => v !== "Bias" && v !== "Target"),
+    vars: Object.keys(readoutNeuron.vars ?? {}).filter((v) => v !== "Bias" && v !== "Target" && v !== "BiasGradSum"),
   });
   network.addPopulation(MASK_POPULATION, { model: SpikeSourceArray, size: 1 });
 
@@ -206,7 +207,7 @@ export function compileEpropNetwork(
     const weights = parameters.get(projection.name)!;
     if (projection.kind === "readout") {
       const random = description.feedback === "random";
-      const model = modelFor(`readout:${random}`, () => readoutSynapseModel(train, random));
+      const model = modelFor(`readout:${random}`, () => readoutSynapseModel(train, random, chunked));
       const init: Record<string, Float32Array> = { g: weights };
       if (train && random) init.B = parameters.get(`${readout.name}->${projection.pre}.feedback`)!;
       network.addProjection(projection.coreName, {
@@ -216,9 +217,9 @@ export function compileEpropNetwork(
         connectivity: { kind: "dense" },
         delaySteps: 0,
         init,
-        ...(train ? { params: { Kappa: kappa }, preTarget: "Lin" } : {}),
+        ...(train && !chunked ? { params: { Kappa: kappa }, preTarget: "Lin" } : {}),
       });
-      if (train) {
+      if (train && !chunked) {
         resetVars.push({ label: `${projection.coreName}_pre`, owner: projection.coreName, vars: ["ZK0", "ZK1", "ZK2"] });
         resetVars.push({ label: `${projection.coreName}_syn`, owner: projection.coreName, vars: ["G"] });
       }
@@ -264,11 +265,11 @@ export function compileEpropNetwork(
       network.addProjection(coreName, {
         pre: layer.name,
         post: readout.name,
-        model: feedbackOnlyModel,
+        model: chunked ? feedbackStoreModel : feedbackOnlyModel,
         connectivity: { kind: "dense" },
         delaySteps: 0,
         init: { B: parameters.get(`${readout.name}->${layer.name}.feedback`)! },
-        preTarget: "Lin",
+        ...(chunked ? {} : { preTarget: "Lin" }),
       });
     }
   }
@@ -310,11 +311,12 @@ export function compileEpropNetwork(
       variable = "g";
       transposed = true;
       gradient = { owner, var: "G" };
-      hostGradient = chunked && projection.kind !== "readout";
+      hostGradient = chunked;
     } else if (info.kind === "bias") {
       owner = readout.name;
       variable = "Bias";
       gradient = { owner, var: "GradBias" };
+      hostGradient = chunked;
     } else {
       // Feedback B_jk lives in hidden->readout synapses (index j * nReadout + k): already [hidden][readout].
       const hidden = info.post!;
@@ -334,7 +336,9 @@ export function compileEpropNetwork(
     if (reduceUpdate) {
       network.addCustomUpdate(reduceUpdate, { group: GROUPS.reduce, model: reduceGradientModel, varRefs: { Grad: gradient } });
     }
-    const summed = reduceUpdate ? { owner: reduceUpdate, variable: "GradSum" } : { owner, variable: "GradSum" };
+    const summed = reduceUpdate
+      ? { owner: reduceUpdate, variable: "GradSum" }
+      : { owner, variable: info.kind === "bias" ? "BiasGradSum" : "GradSum" };
     network.addCustomUpdate(adamUpdate, {
       group: GROUPS.adam,
       model: adamModel,
@@ -355,7 +359,7 @@ export function compileEpropNetwork(
       maskPopulation: MASK_POPULATION,
       readoutPopulation: readout.name,
       hiddenPopulations: description.hidden.map((h) => h.name),
-      extraSteps: train ? TRAIN_EXTRA_STEPS : INFERENCE_EXTRA_STEPS,
+      extraSteps: train && !chunked ? TRAIN_EXTRA_STEPS : INFERENCE_EXTRA_STEPS,
       projections,
       parameters: locations,
       groups: GROUPS,

@@ -124,7 +124,7 @@ export class EpropRuntime {
     const spikeCounts: Record<string, Float64Array> = {};
     const afterStep = options.afterStep;
     const chunked = this.chunked;
-    chunked?.startTrial(trial.inputs, numSteps);
+    await chunked?.startTrial(trial, runtime);
     if (afterStep || chunked) {
       for (let s = 0; s < total; s++) {
         await runtime.step(1);
@@ -133,7 +133,7 @@ export class EpropRuntime {
         await afterStep?.(s);
       }
       if (chunked) {
-        for (const [projection, gradient] of chunked.gradients()) await runtime.writeVar(projection, "GradSum", gradient);
+        for (const { owner, variable, values } of chunked.gradients()) await runtime.writeVar(owner, variable, values);
       }
     } else {
       await runtime.step(numSteps);
@@ -174,6 +174,11 @@ export class EpropRuntime {
     }
   }
 
+  /** Runs a custom update group if the network has one (chunked training has no batch reductions). */
+  private async runGroup(group: string): Promise<void> {
+    if (this.runtime.plan.customUpdateGroups[group]) await this.runtime.runCustomUpdate(group);
+  }
+
   private requireTrain(call: string): void {
     if (this.layout.mode !== "train") throw new EpropConfigError(`${call} needs a runtime compiled in 'train' mode; this one is for inference.`);
   }
@@ -181,7 +186,7 @@ export class EpropRuntime {
   /** Sums the last trial's gradients over the batch and returns them in the spec layout (dE/dW, `[post][pre]`). */
   async readGradients(): Promise<ParameterSet> {
     this.requireTrain("readGradients");
-    await this.runtime.runCustomUpdate(this.layout.groups.reduce);
+    await this.runGroup(this.layout.groups.reduce);
     const out: ParameterSet = {};
     for (const location of this.layout.parameters) {
       if (!location.gradient) continue;
@@ -194,8 +199,8 @@ export class EpropRuntime {
   /** Sums the last trial's gradients over the batch and takes one Adam step. */
   async applyOptimizer(): Promise<void> {
     this.requireTrain("applyOptimizer");
-    await this.runtime.runCustomUpdate(this.layout.groups.reduce);
-    await this.runtime.runCustomUpdate(this.layout.groups.adam);
+    await this.runGroup(this.layout.groups.reduce);
+    await this.runGroup(this.layout.groups.adam);
   }
 
   private fromCore(location: EpropLayout["parameters"][number], values: ArrayLike<number>): Float32Array {

@@ -51,6 +51,11 @@ function shift(prefix: string, slots: number): string {
 /** Variant of the hidden neuron model. */
 export interface HiddenModelVariant {
   readonly train: boolean;
+  /**
+   * Chunked eligibility (docs/chunked-eprop.md): the neuron only computes psi(s) (`Psi0`);
+   * learning signal, firing rate and traces are handled on the host.
+   */
+  readonly chunked?: boolean;
   readonly adaptive: boolean;
   readonly regularise: boolean;
 }
@@ -79,7 +84,11 @@ export function hiddenNeuronModel(variant: HiddenModelVariant): NeuronModel {
   let rate = "";
   let psi = "";
   let resetExtra = "";
-  if (train) {
+  const chunked = train && variant.chunked === true;
+  if (chunked) {
+    vars.Psi0 = { ...batched, doc: "pseudo-derivative psi(s) after step s" };
+    psi = "Psi0 = 0.0;";
+  } else if (train) {
     const slots = psiSlots(adaptive);
     for (const k of range(slots)) vars[`Psi${k}`] = { ...batched, doc: `psi(s-${k}) after step s` };
     vars.L = { ...batched, doc: "learning signal L(s-3) seen in step s" };
@@ -100,7 +109,7 @@ export function hiddenNeuronModel(variant: HiddenModelVariant): NeuronModel {
   const psiActive = train ? "Psi0 = PsiScale * max(0.0, 1.0 - abs(V - Thr) / Vthresh);" : "";
   return {
     kind: "neuron",
-    name: `EpropHidden${adaptive ? "ALIF" : "LIF"}${train ? (regularise ? "TrainReg" : "Train") : "Infer"}`,
+    name: `EpropHidden${adaptive ? "ALIF" : "LIF"}${chunked ? "Chunked" : train ? (regularise ? "TrainReg" : "Train") : "Infer"}`,
     doc: "Hidden LIF/ALIF neuron of e-prop (spec/eprop.md section 1), dimensionless voltage, reset by subtraction one step later.",
     params: {
       Alpha: { doc: "exp(-dt / tau_m)" },
@@ -113,7 +122,7 @@ export function hiddenNeuronModel(variant: HiddenModelVariant): NeuronModel {
       FTargetDt: { default: 0, doc: "f_target dt (spikes per step)" },
     },
     vars,
-    additionalInputs: train ? { Lin: { doc: "learning signal sum_k B_jk Err_k from the readout synapses (addToPre)" } } : {},
+    additionalInputs: train && !chunked ? { Lin: { doc: "learning signal sum_k B_jk Err_k from the readout synapses (addToPre)" } } : {},
     sim: `
 ${history}
 ${rate}
@@ -142,7 +151,7 @@ SpikeCount += 1.0;${resetExtra}`,
  * it first handles time s-1 (SumExp = sum_j exp(y_j(s-1) - y_k(s-1)), MaskIn = m(s-1)), then
  * advances y. Params: Kappa = exp(-dt/tau_out).
  */
-export function readoutModel(train: boolean): NeuronModel {
+export function readoutModel(train: boolean, chunked = false): NeuronModel {
   const vars: Record<string, VarSpec> = {
     Y: { ...batched, doc: "readout y_k" },
     Pi: { ...batched, doc: "softmax pi_k(s-1) after step s" },
@@ -154,7 +163,9 @@ export function readoutModel(train: boolean): NeuronModel {
   };
   let gradient = "";
   let leak = "";
-  if (train) {
+  if (train && chunked) {
+    vars.BiasGradSum = { ...shared, doc: "bias gradient summed over batch and time, written by the chunked evaluation" };
+  } else if (train) {
     vars.Err = { ...batched, doc: "error m(s-1) (pi_k(s-1) - pistar_k) after step s" };
     vars.C = { ...batched, doc: "c(t) = kappa c(t-1) + 1 (bias eligibility)" };
     vars.GradBias = { ...batched, doc: "sum_t Err_k(t) c(t)" };
@@ -163,7 +174,7 @@ export function readoutModel(train: boolean): NeuronModel {
   }
   return {
     kind: "neuron",
-    name: train ? "EpropReadoutTrain" : "EpropReadoutInfer",
+    name: train ? (chunked ? "EpropReadoutChunked" : "EpropReadoutTrain") : "EpropReadoutInfer",
     doc: "Leaky-integrator readout y(t) = kappa y(t-1) + sum_j W_kj z_j(t) + b_k with softmax cross-entropy bookkeeping.",
     params: { Kappa: { doc: "exp(-dt / tau_out)" } },
     vars,
@@ -279,10 +290,23 @@ G += L_post * Ebar${reg};`;
  * `addToPre(B_jk Err_k)` into the hidden layer, with B = g (symmetric) or a fixed `B`
  * (random feedback).
  */
-export function readoutSynapseModel(train: boolean, randomFeedback: boolean): WeightUpdateModel {
-  const name = `EpropReadoutSynapse${train ? (randomFeedback ? "TrainRandom" : "TrainSymmetric") : "Infer"}`;
+export function readoutSynapseModel(train: boolean, randomFeedback: boolean, chunked = false): WeightUpdateModel {
+  const name = `EpropReadoutSynapse${train ? (randomFeedback ? "TrainRandom" : "TrainSymmetric") : "Infer"}${chunked ? "Chunked" : ""}`;
   if (!train) {
     return { kind: "weightUpdate", name, vars: { g: { ...shared, doc: "readout weight W_kj" } }, preSpike: "addToPost(g);" };
+  }
+  if (chunked) {
+    return {
+      kind: "weightUpdate",
+      name,
+      doc: "Hidden -> readout weight whose gradient and learning signal are computed on the host (chunked e-prop).",
+      vars: {
+        g: { ...shared, doc: "readout weight W_kj" },
+        GradSum: { ...shared, doc: "gradient summed over batch and time, written by the chunked evaluation" },
+        ...(randomFeedback ? { B: { ...shared, doc: "fixed random feedback B_jk" } } : {}),
+      },
+      preSpike: "addToPost(g);",
+    };
   }
   const vars: Record<string, VarSpec> = {
     g: { ...shared, doc: "readout weight W_kj" },
@@ -313,6 +337,14 @@ export const feedbackOnlyModel: WeightUpdateModel = {
   doc: "Learning signal for a hidden layer not connected to the readout (random e-prop).",
   vars: { B: { ...shared, doc: "fixed random feedback B_jk" } },
   synapseDynamics: "addToPre(B * Err_post);",
+};
+
+/** Chunked e-prop: holds the random feedback B_jk of a hidden layer that does not feed the readout (the host computes L). */
+export const feedbackStoreModel: WeightUpdateModel = {
+  kind: "weightUpdate",
+  name: "EpropFeedbackStore",
+  doc: "Fixed random feedback B_jk for a hidden layer not connected to the readout; read by the chunked evaluation.",
+  vars: { B: { ...shared, doc: "fixed random feedback B_jk" } },
 };
 
 /** The readout's own softmax projection (one step delay): adds exp(y_pre - y_post) of the previous step. */

@@ -183,9 +183,33 @@ function applyKernel(): FunctionDefinition {
   return { name: "apply", params: Array(25).fill("i32"), locals: [...Array(7).fill("i32"), "v128", "v128", "v128"], body };
 }
 
+/**
+ * feedback(errors, feedbackT, out, batchSize, nOut, rowBytes): the learning signal
+ * out[b][j] = sum_k errors[b][k] feedbackT[k][j], errors `[batch][nOut]`, feedbackT `[nOut][row]`.
+ */
+function feedbackKernel(): FunctionDefinition {
+  const { errors, feedbackT, out, batchSize, nOut, rowBytes } = numbered(["errors", "feedbackT", "out", "batchSize", "nOut", "rowBytes"] as const);
+  const { b, j, k, errorRow, outRow, column } = numbered(["b", "j", "k", "errorRow", "outRow", "column"] as const, 6);
+  const sum = 12;
+  const body: Code = forLoop(b, i32.const(0), get(batchSize), 1,
+    [get(b), get(nOut), i32.mul, i32.const(2), i32.shl, get(errors), i32.add, set(errorRow)],
+    [get(b), get(rowBytes), i32.mul, get(out), i32.add, set(outRow)],
+    forLoop(j, i32.const(0), get(rowBytes), 16,
+      [f32.const(0), f32x4.splat, set(sum)],
+      [get(feedbackT), get(j), i32.add, set(column)],
+      forLoop(k, i32.const(0), get(nOut), 1,
+        [get(sum), get(errorRow), get(k), i32.const(2), i32.shl, i32.add, f32.load(), f32x4.splat, get(column), v128.load(), f32x4.mul, f32x4.add, set(sum)],
+        [get(column), get(rowBytes), i32.add, set(column)],
+      ),
+      [get(outRow), get(j), i32.add, get(sum), v128.store()],
+    ),
+  );
+  return { name: "feedback", params: Array(6).fill("i32"), locals: [...Array(6).fill("i32"), "v128"], body };
+}
+
 /** The compiled kernel module (bytes), built once. */
 let moduleBytes: Uint8Array<ArrayBuffer> | undefined;
 export function chunkKernelModule(): Uint8Array<ArrayBuffer> {
-  moduleBytes ??= assembleModule([backwardKernel(), applyKernel()]);
+  moduleBytes ??= assembleModule([backwardKernel(), applyKernel(), feedbackKernel()]);
   return moduleBytes;
 }
