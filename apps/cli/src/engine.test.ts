@@ -1,13 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { datasetShape } from "./commands/codegen";
 import { parseSampleList } from "./commands/infer";
+import { epochLearningRate } from "./commands/train";
 import { resolveTrainConfig } from "./config";
 import { batchesPerPass, defaultBeta, formatConfusion, networkFor } from "./engine";
 import { UsageError } from "./errors";
 
 describe("networkFor", () => {
   it("builds the configured LSNN with the spec's defaults", () => {
-    const config = resolveTrainConfig({ cli: { hidden: 10, neuron: "alif" } });
+    const config = resolveTrainConfig({ cli: { hidden: 10, neuron: "alif", dt: 1 } });
     const net = networkFor(config, 79, 10);
     expect(net.input.size).toBe(79);
     expect(net.readout.size).toBe(10);
@@ -18,7 +19,7 @@ describe("networkFor", () => {
   });
 
   it("mixed: first half LIF (beta 0), second half ALIF; feedforward and LIF options", () => {
-    const mixed = networkFor(resolveTrainConfig({ cli: { hidden: 6, neuron: "mixed" } }), 5, 3).hidden[0]!;
+    const mixed = networkFor(resolveTrainConfig({ cli: { hidden: 6, neuron: "mixed", dt: 1 } }), 5, 3).hidden[0]!;
     expect(mixed.beta.slice(0, 3)).toEqual([0, 0, 0]);
     expect(mixed.beta[3]).toBeCloseTo(defaultBeta(1, 20, 2000), 12);
     const lif = networkFor(resolveTrainConfig({ cli: { hidden: 4, neuron: "lif", feedforward: true, regularisation: 0 } }), 5, 3);
@@ -28,6 +29,12 @@ describe("networkFor", () => {
 });
 
 describe("helpers", () => {
+  it("decays the learning rate per epoch", () => {
+    const config = { lr: 0.002, lrDecay: 0.5 };
+    expect([1, 2, 3].map((e) => epochLearningRate(config, e))).toEqual([0.002, 0.001, 0.0005]);
+    expect(epochLearningRate({ lr: 0.003, lrDecay: 1 }, 7)).toBe(0.003);
+  });
+
   it("counts batches per pass with a limit", () => {
     expect(batchesPerPass(100, 32, undefined)).toBe(4);
     expect(batchesPerPass(100, 32, 2)).toBe(2);

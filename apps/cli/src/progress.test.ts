@@ -81,6 +81,12 @@ describe("reporters", () => {
     expect(out.text.endsWith("\r\x1b[2Kdone\n")).toBe(true);
   });
 
+  it("terminal: an unknown width (0) still shows the whole bar", () => {
+    const out = Object.assign(new Buffer(true), { columns: 0 });
+    new TerminalReporter(out, () => 0).batch(batch(1));
+    expect(out.text).toMatch(/epoch 1\/2 \[.+\] 1\/20 loss 1\.2500 acc 37\.5% hidden 12\.3 Hz ETA/);
+  });
+
   it("json: one parsable object per line, NaN as null", () => {
     const out = new Buffer();
     const err = new Buffer();

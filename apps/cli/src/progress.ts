@@ -184,7 +184,8 @@ export class TerminalReporter implements Reporter {
     if (p.batch !== p.batches && p.batch !== 1 && t - this.lastDraw < 100) return;
     this.lastDraw = t;
     const eta = etaOf(p);
-    const columns = this.out.columns ?? 100;
+    // Terminals of unknown width (0 under some pseudo-terminals) get 100 columns.
+    const columns = this.out.columns !== undefined && this.out.columns >= 40 ? this.out.columns : 100;
     const rateText = rates(p.firingRatesHz);
     const tail = ` ${p.batch}/${p.batches} loss ${num(p.runningLoss)} acc ${percent(p.runningAccuracy)}${rateText ? ` ${rateText}` : ""} ETA ${formatDuration(eta)}`;
     const head = `epoch ${p.epoch}/${p.epochs} `;

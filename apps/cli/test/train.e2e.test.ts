@@ -181,6 +181,13 @@ describe("snn train on the embedded digits", () => {
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout.match(/^sample \d: predicted \d \(sum of readout: \d\)  label \d  (correct|wrong)$/gm)).toHaveLength(3);
     expect(result.stdout.match(/^batch \d: \d samples? in [\d.]+ ms/gm)).toHaveLength(2);
+    // Predictions agree with evaluate's: the same accuracy over the 8 test samples.
+    const json = await runCli(["infer", runDir(), "--count", "8", "--json"], { cwd: dir });
+    const inferred = JSON.parse(json.stdout) as { predictions: { label: number; predicted: number }[]; latencies: { samples: number; ms: number }[] };
+    expect(inferred.predictions).toHaveLength(8);
+    expect(inferred.latencies).toEqual([{ batch: 1, samples: 8, ms: expect.any(Number) as number }]);
+    const evaluated = JSON.parse((await runCli(["evaluate", runDir(), "--json"], { cwd: dir })).stdout) as { accuracy: number };
+    expect(inferred.predictions.filter((p) => p.label === p.predicted).length / 8).toBeCloseTo(evaluated.accuracy, 12);
   });
 
   it("codegen prints the kernels of a run's network", async () => {

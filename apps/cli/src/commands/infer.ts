@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { collateBatch, type SpikeDataset } from "@snn/datasets";
+import { collateBatch, stepsForDuration, type SpikeDataset } from "@snn/datasets";
 import type { EpropBatch } from "@snn/eprop";
 import type { Command } from "../command";
 import { openDataset, type Split } from "../data";
@@ -129,10 +129,12 @@ export const inferCommand: Command = {
           v["samples"] !== undefined
             ? parseSampleList(v["samples"] as string, dataset.numSamples)
             : Array.from({ length: Math.min((v["count"] as number | undefined) ?? 8, dataset.numSamples) }, (_, i) => i);
+        // The trial length training used: the run's, else the dataset's fixed duration (as its batches have).
+        const numSteps = model.numSteps ?? (dataset.trialDurationMs !== undefined ? stepsForDuration(dataset.trialDurationMs, model.config.dt) : undefined);
         for (let start = 0; start < indices.length; start += batchSize) {
           const ids = indices.slice(start, start + batchSize);
           const samples = await dataset.getMany(ids);
-          const batch = collateBatch(samples, Int32Array.from(ids), { dt: model.config.dt, numSteps: model.numSteps, lossWindowMs: dataset.lossWindowMs });
+          const batch = collateBatch(samples, Int32Array.from(ids), { dt: model.config.dt, numSteps, lossWindowMs: dataset.lossWindowMs });
           batches.push({ batch, ids });
         }
       }

@@ -89,6 +89,11 @@ function trialSteps(config: TrainConfig, dataset: SpikeDataset): number | undefi
   return dataset.trialDurationMs === undefined ? undefined : Math.ceil(dataset.trialDurationMs / config.dt - 1e-9);
 }
 
+/** Adam learning rate of a 1-based epoch: lr x lr-decay^(epoch - 1). */
+export function epochLearningRate(config: Pick<TrainConfig, "lr" | "lrDecay">, epoch: number): number {
+  return epoch <= 1 ? config.lr : config.lr * config.lrDecay ** (epoch - 1);
+}
+
 function epochName(epoch: number): string {
   return `epoch-${String(epoch).padStart(4, "0")}.safetensors`;
 }
@@ -166,10 +171,11 @@ async function train(parsed: { values: OptionValues }, io: CliIO): Promise<numbe
       trainer = new Trainer({ ...trainerOptionsFor(config, network), backend: backend.backend });
       state = await run.create(config);
     }
+    const holder = { trainer };
     try {
-      return await trainLoop({ config, run, state, trainer, backend, trainSet, testSet, io, values: v });
+      return await trainLoop({ config, run, state, holder, backend, trainSet, testSet, io, values: v });
     } finally {
-      trainer.dispose();
+      holder.trainer.dispose();
     }
   } finally {
     await trainSet.close();
@@ -181,7 +187,8 @@ interface LoopContext {
   readonly config: TrainConfig;
   readonly run: RunDirectory;
   readonly state: RunState;
-  readonly trainer: Trainer;
+  /** The trainer; replaced when the learning rate changes between epochs. */
+  readonly holder: { trainer: Trainer };
   readonly backend: SelectedBackend;
   readonly trainSet: SpikeDataset;
   readonly testSet: SpikeDataset;
@@ -190,7 +197,8 @@ interface LoopContext {
 }
 
 async function trainLoop(ctx: LoopContext): Promise<number> {
-  const { config, run, state, trainer, backend, trainSet, testSet, io, values } = ctx;
+  const { config, run, state, holder, backend, trainSet, testSet, io, values } = ctx;
+  let trainer = holder.trainer;
   const reporter: Reporter = createReporter({
     logFormat: (values["log-format"] as "text" | "json" | undefined) ?? "text",
     quiet: values["quiet"] === true,
@@ -298,6 +306,17 @@ async function trainLoop(ctx: LoopContext): Promise<number> {
 
     while (trainer.progress.epoch < config.epochs && !interrupted) {
       const epoch = trainer.progress.epoch + 1;
+      // Learning-rate decay per epoch: continue from the exact state with the epoch's rate.
+      const learningRate = epochLearningRate(config, epoch);
+      if (trainer.trainingConfig.optimizer.learningRate !== learningRate) {
+        const data = await trainer.checkpoint();
+        trainer.dispose();
+        trainer = await Trainer.fromCheckpoint(
+          { ...data, training: { ...data.training, optimizer: { ...data.training.optimizer, learningRate } } },
+          { backend: backend.backend },
+        );
+        holder.trainer = trainer;
+      }
       const epochWallStart = performance.now();
       await trainer.train(trainData, { epochs: epoch, batchSize: config.batchSize, shuffleSeed: config.seed, callbacks: { onBatchEnd } });
       if (trainer.progress.epoch < epoch) break; // stopped by Ctrl-C in the middle of the epoch
