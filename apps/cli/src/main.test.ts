@@ -51,17 +51,22 @@ describe("reportError", () => {
   });
 
   it("library errors: the first line of the message, status 1, no stack", () => {
-    class CheckpointError extends Error {
-      override name = "CheckpointError";
+    class EpropConfigError extends Error {
+      override name = "EpropConfigError";
     }
     const a = io();
-    expect(reportError(a, new CheckpointError("The checkpoint is truncated.\nmore detail"))).toBe(1);
-    expect(a.err).toBe("snn: error: The checkpoint is truncated.\n");
+    expect(reportError(a, new EpropConfigError("The network is wrong.\nmore detail"))).toBe(1);
+    expect(a.err).toBe("snn: error: The network is wrong.\n");
     const b = io();
     expect(reportError(b, new CommandError("failed", 3))).toBe(3);
   });
 
-  it("dataset errors are usage errors (status 2)", () => {
+  it("dataset and checkpoint errors are usage errors (status 2)", () => {
+    class CheckpointError extends Error {
+      override name = "CheckpointError";
+    }
+    const c = io();
+    expect(reportError(c, new CheckpointError("The checkpoint is truncated."))).toBe(2);
     class DatasetFormatError extends Error {
       override name = "DatasetFormatError";
     }

@@ -61,7 +61,8 @@ export function findCommand(argv: readonly string[]): { command: Command; rest: 
   return undefined;
 }
 
-const DATA_ERROR_NAMES = new Set(["DatasetError", "DatasetFormatError", "DatasetOptionsError"]);
+/** Errors about input files (data sets, checkpoints): reported like usage errors, exit status 2. */
+const INPUT_ERROR_NAMES = new Set(["DatasetError", "DatasetFormatError", "DatasetOptionsError", "CheckpointError"]);
 const BUILTIN_ERROR_NAMES = new Set(["Error", "TypeError", "RangeError", "ReferenceError", "SyntaxError", "EvalError", "URIError", "AggregateError"]);
 
 /** Runs the CLI with `argv` (without `node` and the script); returns the exit status. */
@@ -117,7 +118,7 @@ export function reportError(io: CliIO, error: unknown, command?: Command): numbe
     io.stderr.write(`${name}: error: ${oneLine(error.message)}\n`);
     return error.exitCode;
   }
-  if (error instanceof Error && DATA_ERROR_NAMES.has(error.name)) {
+  if (error instanceof Error && INPUT_ERROR_NAMES.has(error.name)) {
     return reportUsageError(io, new UsageError(error.message, command?.spec.name), command);
   }
   if (error instanceof Error && !BUILTIN_ERROR_NAMES.has(error.name)) {

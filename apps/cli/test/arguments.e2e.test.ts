@@ -10,6 +10,7 @@ beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), "snn-cli-args-"));
   writeFileSync(join(dir, "bad.json"), "{ not json");
   writeFileSync(join(dir, "unknown-key.json"), JSON.stringify({ hidden: 4, colour: "red" }));
+  writeFileSync(join(dir, "corrupt.safetensors"), "\x10\x00\x00\x00\x00\x00\x00\x00{not a header");
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -48,6 +49,13 @@ describe("argument errors exit with status 2 and one line", () => {
     [["evaluate"], /missing RUN/],
     [["evaluate", "nowhere"], /nowhere: no such run directory or checkpoint/],
     [["infer", "nowhere"], /nowhere: no such run directory or checkpoint/],
+    [["evaluate", "corrupt.safetensors"], /checkpoint/i],
+    [["infer", "corrupt.safetensors", "--samples", "0"], /checkpoint/i],
+    [["infer", "nowhere", "--events", "e.json", "--count", "2"], /either --events or --samples\/--count/],
+    [["train", "--resume", "nowhere", "--hidden", "8"], /drop --hidden/],
+    [["train", "--lr-decay", "1.5"], /--lr-decay must be at most 1/],
+    [["codegen", "--kernel", "no-such-kernel", "--hidden", "4"], /no kernel name contains it/],
+    [["bench", "nonsense"], /unknown benchmark suite 'nonsense'/],
     [["gradcheck"], /missing FIXTURE/],
     [["gradcheck", "missing.json"], /missing.json: no such file/],
     [["gradcheck", "bad.json", "--backend", "tpu"], /--backend must be one of cpu, webgpu/],
