@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { CONFIG_KEYS, configFromOptions, configToJson, datasetDefaults, parseConfigObject, resolveTrainConfig } from "./config";
+import { resumeConfig } from "./commands/train";
 import { UsageError } from "./errors";
 
 describe("resolveTrainConfig", () => {
@@ -43,6 +44,18 @@ describe("resolveTrainConfig", () => {
   it("rejects SHD without --data, and --preset paper for latency-mnist", () => {
     expect(() => resolveTrainConfig({ cli: { dataset: "shd" } })).toThrow(/needs --data PATH/);
     expect(() => resolveTrainConfig({ cli: { dataset: "latency-mnist" }, preset: "paper" })).toThrow(UsageError);
+  });
+});
+
+describe("resumeConfig", () => {
+  it("keeps the run's settings, applies allowed overrides and $SNN_MAX_BATCHES", () => {
+    const stored = resolveTrainConfig({ cli: { hidden: 12, maxBatches: 4 }, preset: "paper" });
+    expect(resumeConfig(stored, {}, {})).toEqual(stored);
+    expect(resumeConfig(stored, { epochs: 200 }, {}).epochs).toBe(200);
+    expect(resumeConfig(stored, {}, { SNN_MAX_BATCHES: "2" }).maxBatches).toBe(2);
+    expect(resumeConfig(stored, { maxBatches: 9 }, { SNN_MAX_BATCHES: "2" }).maxBatches).toBe(9);
+    // Settings the run removed (the preset's full training set) are not filled in again.
+    expect(resumeConfig(stored, {}, {}).trainSamples).toBeUndefined();
   });
 });
 

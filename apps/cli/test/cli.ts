@@ -29,6 +29,8 @@ export interface RunOptions {
   readonly env?: Readonly<Record<string, string>>;
   /** Called with the child and its output so far each time stdout grows. */
   readonly onStdout?: (child: ChildProcess, stdout: string) => void;
+  /** Called with the child and its error output so far each time stderr grows. */
+  readonly onStderr?: (child: ChildProcess, stderr: string) => void;
   readonly timeoutMs?: number;
 }
 
@@ -52,6 +54,7 @@ export function runCli(args: readonly string[], options: RunOptions = {}): Promi
     });
     child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
       stderr += chunk;
+      options.onStderr?.(child, stderr);
     });
     child.on("error", reject);
     child.on("close", (code, signal) => {

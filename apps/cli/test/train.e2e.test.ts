@@ -190,6 +190,36 @@ describe("snn train on the embedded digits", () => {
     expect(inferred.predictions.filter((p) => p.label === p.predicted).length / 8).toBeCloseTo(evaluated.accuracy, 12);
   });
 
+  it("a second Ctrl-C abandons the batch; a run without a checkpoint cannot be resumed", async () => {
+    const out = join(dir, "abandoned");
+    let first = false;
+    let second = false;
+    // Slower batches (784 steps, 48 neurons, batch 8) leave time for the second Ctrl-C.
+    const slow = ["--hidden", "48", "--batch-size", "8", "--train-samples", "64", "--test-samples", "8", "--epochs", "1", "--seed", "3"];
+    const result = await runCli(["train", ...slow, "--out", out, "--log-format", "json"], {
+      cwd: dir,
+      onStdout: (child, stdout) => {
+        if (!first && stdout.includes('"event":"batch"')) {
+          first = true;
+          child.kill("SIGINT");
+        }
+      },
+      onStderr: (child, stderr) => {
+        if (first && !second && stderr.includes("Interrupted: finishing the current batch")) {
+          second = true;
+          child.kill("SIGINT");
+        }
+      },
+    });
+    expect(result.code).toBe(130);
+    expect(result.stderr).toMatch(/Abandoned the current batch\. The last checkpoint \(none\) is kept\./);
+    expect(result.stderr).not.toMatch(/^\s+at /m);
+    expect(JSON.parse(readFileSync(join(out, "run.json"), "utf8"))).toMatchObject({ status: "interrupted", epochsCompleted: 0 });
+    const resume = await runCli(["train", "--resume", out], { cwd: dir });
+    expect(resume.code).toBe(2);
+    expect(resume.stderr.split("\n")[0]).toMatch(/has no checkpoint yet/);
+  });
+
   it("codegen prints the kernels of a run's network", async () => {
     const result = await runCli(["codegen", runDir(), "--list"], { cwd: dir });
     expect(result.code, result.stderr).toBe(0);
