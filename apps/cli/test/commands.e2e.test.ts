@@ -1,6 +1,8 @@
 /** End-to-end: gradcheck, data info and codegen through the built CLI. */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { APP_DIR, ensureBuilt, runCli } from "./cli";
 
 const FIXTURE = join(APP_DIR, "test", "fixtures", "eprop-gradient.json");
@@ -68,5 +70,43 @@ describe("snn codegen", () => {
     expect(result.stdout).toMatch(/@compute @workgroup_size/);
     expect(result.stdout).toMatch(/8 LIF/);
     expect(result.stdout).not.toMatch(/Recurrent/);
+  });
+});
+
+describe("SHD files (a tiny file in the SHD layout: 8 samples, 700 channels, 4 classes)", () => {
+  const shd = join(APP_DIR, "test", "fixtures", "shd");
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), "snn-cli-shd-"));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("trains and evaluates from --data DIR", async () => {
+    const train = await runCli(["train", "--dataset", "shd", "--data", shd, "--epochs", "1", "--hidden", "8", "--batch-size", "4", "--dt", "1", "--out", "r"], { cwd: dir });
+    expect(train.code, train.stderr).toBe(0);
+    expect(train.stdout).toContain("700 inputs -> 8 ALIF (recurrent) -> 4 readouts");
+    expect(train.stdout).toContain("SHD shd_train.h5 (8 train, 8 test)");
+    const evaluate = await runCli(["evaluate", "r", "--json"], { cwd: dir });
+    const result = JSON.parse(evaluate.stdout) as { examples: number; classNames: string[]; confusion: number[][] };
+    expect(result.examples).toBe(8);
+    expect(result.classNames).toEqual(["zero", "one", "two", "three"]);
+    expect(result.confusion.flat().reduce((a, b) => a + b, 0)).toBe(8);
+  });
+
+  it("accepts a *_train.h5 file and finds its *_test.h5", async () => {
+    const info = await runCli(["data", "info", "--dataset", "shd", "--data", join(shd, "shd_train.h5"), "--json"]);
+    expect(info.code, info.stderr).toBe(0);
+    const parsed = JSON.parse(info.stdout) as { splits: { split: string; numSamples: number; numChannels: number }[] };
+    expect(parsed.splits.map((s) => [s.split, s.numSamples, s.numChannels])).toEqual([
+      ["train", 8, 700],
+      ["test", 8, 700],
+    ]);
+  });
+
+  it("a damaged file is one line and exit status 2", async () => {
+    const result = await runCli(["data", "info", "--dataset", "shd", "--data", join(APP_DIR, "test", "fixtures", "shd-damaged")]);
+    expect(result.code).toBe(2);
+    expect(result.stderr.split("\n")[0]).toMatch(/^snn data info: error: .*shd_train\.h5 is truncated/);
+    expect(result.stderr).not.toMatch(/^\s+at /m);
   });
 });

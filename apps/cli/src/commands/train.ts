@@ -78,7 +78,7 @@ function describeRun(config: TrainConfig, train: SpikeDataset, test: SpikeDatase
   const neuron = config.neuron === "mixed" ? `${config.hidden - Math.floor(config.hidden / 2)} ALIF + ${Math.floor(config.hidden / 2)} LIF` : `${config.hidden} ${config.neuron.toUpperCase()}`;
   return [
     `e-prop LSNN: ${train.numChannels} inputs -> ${neuron} (${config.feedforward ? "feedforward" : "recurrent"}) -> ${train.numClasses} readouts, ${config.feedback} feedback`,
-    `data: ${train.name} (${train.numSamples} train, ${test.numSamples} test)${numSteps !== undefined ? `, ${numSteps} steps` : ""} of ${config.dt} ms${config.lossSteps > 0 ? `, loss on the last ${config.lossSteps} steps` : ""}`,
+    `data: ${train.name} (${train.numSamples} train, ${test.numSamples} test), ${numSteps !== undefined ? `${numSteps} steps` : "trials as long as their last spike, in steps"} of ${config.dt} ms${config.lossSteps > 0 ? `, loss on the last ${config.lossSteps} steps` : ""}`,
     `training: ${config.epochs} epoch${config.epochs === 1 ? "" : "s"}, batch ${config.batchSize}, Adam lr ${config.lr}, seed ${config.seed}${config.maxBatches !== undefined ? `, at most ${config.maxBatches} batches per epoch` : ""}`,
     `backend: ${backend.name} (${backend.device})`,
   ].join("\n");
