@@ -21,6 +21,13 @@ describe("snn gradcheck", () => {
     expect(result.stdout).toMatch(/All 6 cases passed/);
   });
 
+  it("passes the fixture on the WebGPU backend from the built packages (Dawn on llvmpipe here)", async () => {
+    // Through dist: a build that lets Dawn's instance be garbage-collected crashes here.
+    const result = await runCli(["gradcheck", FIXTURE, "--backend", "webgpu"]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/All 6 cases passed/);
+  });
+
   it("exits 1 when a gradient differs by more than 1e-4", async () => {
     const result = await runCli(["gradcheck", PERTURBED]);
     expect(result.code).toBe(1);

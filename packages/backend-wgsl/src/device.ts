@@ -39,10 +39,20 @@ interface Attempt {
 }
 
 /**
- * Objects returned by the `webgpu` package's `create()`. They must stay reachable while any
- * device made from them lives: if one is garbage-collected, Dawn crashes the process.
+ * Objects returned by the `webgpu` package's `create()` must stay reachable while any device
+ * made from them lives: if one is garbage-collected, Dawn crashes the process.
  */
-const liveInstances: unknown[] = [];
+const LIVE_INSTANCES = Symbol.for("@snn/backend-wgsl.dawn-instances");
+
+/**
+ * Keeps a Dawn instance alive for the life of the process. The list lives on `globalThis`
+ * (not in a module variable that nothing reads, which a bundler's tree shaking removes, as it
+ * did in the built package) and is shared by every copy of this module.
+ */
+function keepAlive(instance: unknown): void {
+  const holder = globalThis as unknown as Record<symbol, unknown[] | undefined>;
+  (holder[LIVE_INSTANCES] ??= []).push(instance);
+}
 
 type WebGpuModule = { create(options: string[]): GPU };
 
@@ -107,7 +117,7 @@ export async function createNodeDevice(options: NodeDeviceOptions = {}): Promise
     } catch (error) {
       throw new WebGpuUnavailableError(`Dawn rejected the options [${flags.join(", ")}]: ${error instanceof Error ? error.message : String(error)}.`);
     }
-    liveInstances.push(gpu);
+    keepAlive(gpu);
     let adapter: GPUAdapter | null;
     try {
       adapter = await gpu.requestAdapter({
