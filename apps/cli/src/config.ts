@@ -96,22 +96,27 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
   key("rasterSamples", { name: "raster-samples", kind: "integer", min: 0, valueName: "N", description: "Test samples shown in the spike-raster plot.", defaultText: "3" }),
 ];
 
+/** The training protocol of spec/eprop.md section 3: the base of the defaults and of `--preset paper`. */
+const SPEC_PROTOCOL = {
+  neuron: "alif" as const,
+  feedforward: false,
+  feedback: "symmetric" as const,
+  tauMem: 20,
+  tauAdapt: 2000,
+  tauOut: 20,
+  regularisation: 0.001,
+  targetRate: 10,
+  dt: 1,
+  lr: 0.001,
+  lrDecay: 1,
+};
+
 /** The default configuration of a dataset: the embedded sequential MNIST run sized for ~10 minutes on 2 cores. */
 export function datasetDefaults(dataset: DatasetName): TrainConfig {
   const common = {
+    ...SPEC_PROTOCOL,
     encoding: "79" as const,
     lossSteps: 0,
-    neuron: "alif" as const,
-    feedforward: false,
-    feedback: "symmetric" as const,
-    tauMem: 20,
-    tauAdapt: 2000,
-    tauOut: 20,
-    regularisation: 0.001,
-    targetRate: 10,
-    dt: 1,
-    lr: 0.001,
-    lrDecay: 1,
     seed: 1,
     backend: "cpu" as const,
     rasterSamples: 3,
@@ -138,17 +143,7 @@ export type ConfigOverlay = { [K in keyof TrainConfig]?: TrainConfig[K] | undefi
 /** The preset's settings for a dataset (over the defaults). */
 export function presetFor(preset: PresetName, dataset: DatasetName): ConfigOverlay {
   const paper = {
-    neuron: "alif" as const,
-    feedforward: false,
-    feedback: "symmetric" as const,
-    tauMem: 20,
-    tauAdapt: 2000,
-    tauOut: 20,
-    regularisation: 0.001,
-    targetRate: 10,
-    dt: 1,
-    lr: 0.001,
-    lrDecay: 1,
+    ...SPEC_PROTOCOL,
     hidden: 256,
     epochs: 100,
     lossSteps: 0,
