@@ -11,3 +11,5 @@ export { planNetwork } from "./plan";
 export * from "./backend";
 export * from "./rng";
 export * from "./snippet/index";
+/** A small WebAssembly assembler (SIMD numeric kernels without a toolchain), for backends and e-prop. */
+export * as wasm from "./wasm-assembler";

@@ -13,7 +13,7 @@ import type { EpropNetworkDescription, ProjectionInfo } from "../description";
 import { EpropConfigError } from "../errors";
 import type { PreparedTrial } from "../trial";
 import { WasmFeedback, WasmTraceEngine, WasmTraceLayer, WasmTraceProjection, type ChunkSpikes } from "./trace-engine";
-import { wasmSimdSupported } from "./wasm-assembler";
+import { wasm } from "@snn/core";
 
 /** The readout's pi(u) is known after step u + 1 (its softmax sees y one step late). */
 const READOUT_LAG = 1;
@@ -97,7 +97,7 @@ export class ChunkedEligibility {
     /** Steps per chunk (K). */
     readonly chunkSteps: number,
   ) {
-    if (!wasmSimdSupported()) {
+    if (!wasm.wasmSimdSupported()) {
       throw new EpropConfigError(
         "Chunked e-prop needs WebAssembly with SIMD (Node 16.4+, current browsers); use eligibility: 'perStep' on this engine.",
       );

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { wasmSimdSupported } from "./wasm-assembler";
+import { wasm } from "@snn/core";
 import { WasmTraceEngine, WasmTraceLayer, WasmTraceProjection, type ChunkSpikes } from "./trace-engine";
 import { makeProblem, maxRelativeError, perStepReference, type Problem } from "./test-problem";
 
@@ -56,7 +56,7 @@ function runWasm(problem: Problem, K: number, trials = 1, skipCarriedOut = false
   };
 }
 
-describe.runIf(wasmSimdSupported())("chunked e-prop kernels in WebAssembly SIMD", () => {
+describe.runIf(wasm.wasmSimdSupported())("chunked e-prop kernels in WebAssembly SIMD", () => {
   const variants = [
     { name: "LIF", adaptive: false, regularise: false },
     { name: "ALIF with the regulariser", adaptive: true, regularise: true },
@@ -107,6 +107,6 @@ describe.runIf(wasmSimdSupported())("chunked e-prop kernels in WebAssembly SIMD"
 
 describe("WebAssembly SIMD support", () => {
   it("is available in the Node versions this project supports", () => {
-    expect(wasmSimdSupported()).toBe(true);
+    expect(wasm.wasmSimdSupported()).toBe(true);
   });
 });

@@ -3,7 +3,11 @@
  * {@link applyChunk} in trace-chunk.ts), vectorised over postsynaptic neurons in lanes of 4.
  * Histories and state live in the module's memory with rows padded to a multiple of 4.
  */
-import { assembleModule, op, type Code, type FunctionDefinition } from "./wasm-assembler";
+import { wasm } from "@snn/core";
+
+type Code = wasm.Code;
+type FunctionDefinition = wasm.FunctionDefinition;
+const { assembleModule, op } = wasm;
 
 const { get, set, i32, f32, v128, f32x4 } = op;
 

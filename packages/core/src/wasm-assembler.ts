@@ -1,7 +1,8 @@
 /**
  * A very small WebAssembly module assembler: enough to write numeric kernels with 128-bit
  * SIMD (f32x4) as structured instruction lists in TypeScript, with no toolchain. Used by the
- * chunked e-prop kernels; each instruction helper returns its encoded bytes.
+ * CPU backend's synaptic delivery and by the chunked e-prop kernels; each instruction helper
+ * returns its encoded bytes. Not a general toolchain: the opcode tables hold what those kernels use.
  */
 
 export type ValueType = "i32" | "f32" | "v128";
@@ -112,13 +113,28 @@ export interface FunctionDefinition {
   readonly body: Code;
 }
 
-/** Assembles a module that exports its memory (`memory`, growable) and the given functions. */
-export function assembleModule(functions: readonly FunctionDefinition[], initialPages = 1): Uint8Array<ArrayBuffer> {
+export interface ModuleOptions {
+  /** Pages (64 KiB) the module's own memory starts with (default 1); ignored with `importMemory`. */
+  readonly initialPages?: number;
+  /**
+   * Import the memory as `env.memory` (created by the caller with `new WebAssembly.Memory`)
+   * instead of defining one; the module then exports no memory.
+   */
+  readonly importMemory?: boolean;
+}
+
+/**
+ * Assembles a module with the given functions (exported by name) and one memory: its own,
+ * exported as `memory` and growable, or the caller's, imported as `env.memory`.
+ */
+export function assembleModule(functions: readonly FunctionDefinition[], options: ModuleOptions = {}): Uint8Array<ArrayBuffer> {
   const types = functions.map((f) => [0x60, ...vector(f.params.map((p) => [VALUE_TYPE[p]])), 0x00]);
   const functionSection = vector(functions.map((_, index) => unsignedLeb(index)));
-  const memory = vector([[0x00, ...unsignedLeb(initialPages)]]);
+  const imported = options.importMemory === true;
+  const memory = vector([[0x00, ...unsignedLeb(options.initialPages ?? 1)]]);
+  const imports = vector([[...name("env"), ...name("memory"), 0x02, 0x00, 0x00]]);
   const exports = vector([
-    [...name("memory"), 0x02, 0x00],
+    ...(imported ? [] : [[...name("memory"), 0x02, 0x00]]),
     ...functions.map((f, index) => [...name(f.name), 0x00, ...unsignedLeb(index)]),
   ]);
   const bodies = functions.map((f) => {
@@ -129,8 +145,9 @@ export function assembleModule(functions: readonly FunctionDefinition[], initial
   return Uint8Array.from([
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
     ...section(1, vector(types)),
+    ...(imported ? section(2, imports) : []),
     ...section(3, functionSection),
-    ...section(5, memory),
+    ...(imported ? [] : section(5, memory)),
     ...section(7, exports),
     ...section(10, vector(bodies)),
   ]);
