@@ -105,6 +105,25 @@ export const op = {
   },
 } as const;
 
+/**
+ * `for (counter = start; counter < end; counter += step) body` with an unsigned comparison;
+ * `counter` is a local index, `start` and `end` push i32 values, and `body` must not branch out.
+ */
+export function forLoop(counter: number, start: Code, end: Code, step: number, ...body: Code[]): Code {
+  return [
+    start,
+    op.set(counter),
+    op.block(
+      op.loop(op.get(counter), end, op.i32.geU, op.brIf(1), body, op.get(counter), op.i32.const(step), op.i32.add, op.set(counter), op.br(0)),
+    ),
+  ];
+}
+
+/** Numbers names consecutively from `start`: the parameter and local indices of a function. */
+export function numbered<const Names extends readonly string[]>(names: Names, start = 0): Record<Names[number], number> {
+  return Object.fromEntries(names.map((name, k) => [name, start + k])) as Record<Names[number], number>;
+}
+
 export interface FunctionDefinition {
   readonly name: string;
   readonly params: readonly ValueType[];
