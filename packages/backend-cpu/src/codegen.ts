@@ -31,6 +31,7 @@ import {
 } from "./printer";
 import { philoxSource } from "./rng-source";
 import type { NetworkStorage, StoredVar } from "./storage";
+import { accumulatedWeight, deliveryKernels, type DeliveryKernels } from "./wasm-delivery";
 
 /** A generated function with its label and source text. */
 export interface GeneratedKernel {
@@ -71,8 +72,11 @@ class ModuleBuilder {
   }
 
   build(label: string, functionName: string, body: string, usesRandom: boolean): GeneratedKernel {
-    const header = this.values.map((_, i) => `const a${i} = refs[${i}];\n`).join("");
-    const source = `${header}${PRINTER_HELPERS}${usesRandom ? philoxSource(this.seed) : ""}return function ${functionName}() {\n${body}};\n`;
+    // The references are copied into the step function's own constants: V8 then keeps them in
+    // registers instead of reloading them from the closure context at every access (~1.5x faster).
+    const header = this.values.map((_, i) => `const r${i} = refs[${i}];\n`).join("");
+    const locals = this.values.length > 0 ? `  const ${this.values.map((_, i) => `a${i} = r${i}`).join(", ")};\n` : "";
+    const source = `${header}${PRINTER_HELPERS}${usesRandom ? philoxSource(this.seed) : ""}return function ${functionName}() {\n${locals}${body}};\n`;
     // eslint-disable-next-line @typescript-eslint/no-implied-eval -- code generation is the point
     const factory = new Function("refs", `"use strict";\n${source}`) as (refs: unknown[]) => () => void;
     return { label, source, run: factory(this.values) };
@@ -203,6 +207,8 @@ function unknownBinding(binding: Binding, where: string): never {
 export class CodeGenerator {
   private readonly batchSize: number;
   private readonly dt: string;
+  /** WebAssembly kernels over the state memory, when the state lives in one. */
+  private readonly delivery: DeliveryKernels | null;
 
   constructor(
     private readonly plan: KernelPlan,
@@ -210,6 +216,7 @@ export class CodeGenerator {
   ) {
     this.batchSize = plan.batchSize;
     this.dt = floatLiteral(plan.dt);
+    this.delivery = storage.memory ? deliveryKernels(storage.memory) : null;
   }
 
   /** One kernel per schedule entry, in schedule order. */
@@ -481,7 +488,9 @@ export class CodeGenerator {
     };
 
     let usesRandom = false;
+    const wasmDelivery = this.wasmDeliveryCall(m, projection);
     let body = `  const s = ${m.ref(this.storage.clock)}[0], gstep = ${m.ref(this.storage.clock)}[1];\n  const t = Math.fround(s * ${this.dt});\n`;
+    if (wasmDelivery !== null) body += `  ${wasmDelivery}\n`;
     body += `  for (let b = 0; b < ${this.batchSize}; b++) {\n    const sb = b * ${numSynapses}, pb = b * ${nPre}, qb = b * ${nPost};\n`;
     const connectivity = projection.connectivity;
     const rowStart = connectivity.kind === "sparse" ? m.ref(connectivity.rowStart) : "";
@@ -497,7 +506,7 @@ export class CodeGenerator {
           return `${indent}{\n${indent}  const j = i, syn = i;\n${inner}${indent}}\n`;
       }
     };
-    if (projection.code.preSpike) {
+    if (projection.code.preSpike && wasmDelivery === null) {
       const source = projection.delaySteps === 0 ? preStorage.spikes : preStorage.previousSpikes;
       const count = projection.delaySteps === 0 ? preStorage.spikeCount : preStorage.previousSpikeCount;
       const { text, random } = siteBody(projection.code.preSpike, FIELD.preSpike, "        ");
@@ -511,6 +520,27 @@ export class CodeGenerator {
     }
     body += `  }\n`;
     return m.build(`synapses ${projection.name}`, functionName("synapses", projection.name), body, usesRandom);
+  }
+
+  /**
+   * The call of the WebAssembly kernel that does this projection's spike delivery (dense
+   * `addToPost(g)`, see wasm-delivery.ts), or null when the generated JavaScript does it.
+   */
+  private wasmDeliveryCall(m: ModuleBuilder, projection: PlannedProjection): string | null {
+    const weight = accumulatedWeight(projection.code.preSpike);
+    if (this.delivery === null || weight === null || projection.connectivity.kind !== "dense") return null;
+    const storage = this.storage.projections[projection.index]!;
+    const preStorage = this.storage.populations[projection.pre]!;
+    const target = storage.inSyn ?? (projection.postTarget !== null ? this.storage.populations[projection.post]!.additionalInputs.get(projection.postTarget) : undefined);
+    const stored = storage.vars.get(weight);
+    if (!target || !stored) return null;
+    const spikes = projection.delaySteps === 0 ? preStorage.spikes : preStorage.previousSpikes;
+    const counts = projection.delaySteps === 0 ? preStorage.spikeCount : preStorage.previousSpikeCount;
+    const nPost = this.plan.populations[projection.post]!.size;
+    const nPre = this.plan.populations[projection.pre]!.size;
+    const weightBatchBytes = stored.planned.batched ? projection.numSynapses * 4 : 0;
+    const args = [spikes.byteOffset, counts.byteOffset, stored.array.byteOffset, weightBatchBytes, target.byteOffset, this.batchSize, nPre * 4, nPost * 4];
+    return `${m.ref(this.delivery.accumulateDense)}(${args.join(", ")}); // WebAssembly SIMD: += ${weight} rows of this step's spikes`;
   }
 
   // ------------------------------------------------------------------ custom updates

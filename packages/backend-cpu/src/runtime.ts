@@ -39,8 +39,9 @@ export class CpuRuntime implements Runtime {
   constructor(
     readonly plan: KernelPlan,
     options: CompileOptions,
+    engine: { readonly webAssembly?: boolean } = {},
   ) {
-    this.storage = new NetworkStorage(plan);
+    this.storage = new NetworkStorage(plan, { useWasmMemory: engine.webAssembly !== false });
     const generator = new CodeGenerator(plan, this.storage);
     const schedule = generator.scheduleKernels();
     this.customUpdates = generator.customUpdateKernels();

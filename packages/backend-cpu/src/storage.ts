@@ -4,9 +4,71 @@
  * batch element, and spike lists (this step's and last step's) per population and batch
  * element. Arrays are allocated once; generated code keeps references to them for the
  * runtime's life, so everything that changes contents writes in place.
+ *
+ * All of these arrays are views into one `WebAssembly.Memory` (16-byte aligned) when the engine
+ * has WebAssembly, so that WebAssembly kernels (wasm-delivery.ts) work on the same state as the
+ * generated JavaScript; the memory is sized once and never grows (growing would detach the
+ * views). Without WebAssembly, or when the memory cannot be had, each array is its own.
  */
 import { allocateVarArray, fillInitialValues, storedLength } from "@snn/core";
-import type { KernelPlan, PlannedVar, VarArray } from "@snn/core";
+import type { KernelPlan, PlannedVar, ScalarType, VarArray } from "@snn/core";
+
+/** Where the arrays of a network's state come from. */
+interface ArrayAllocator {
+  float32(length: number): Float32Array;
+  int32(length: number): Int32Array;
+  variable(type: ScalarType, length: number): VarArray;
+}
+
+const WASM_PAGE_BYTES = 65536;
+/** Largest WebAssembly memory we ask for (4 GiB is the wasm32 ceiling; engines may give less). */
+const MAX_WASM_PAGES = 65536;
+const alignedBytes = (length: number): number => Math.ceil((length * 4) / 16) * 16;
+
+/** Counts the bytes an allocation would take and hands out empty arrays. */
+class MeasuringAllocator implements ArrayAllocator {
+  bytes = 0;
+  float32(length: number): Float32Array {
+    this.bytes += alignedBytes(length);
+    return new Float32Array(0);
+  }
+  int32(length: number): Int32Array {
+    this.bytes += alignedBytes(length);
+    return new Int32Array(0);
+  }
+  variable(type: ScalarType, length: number): VarArray {
+    this.bytes += alignedBytes(length);
+    return allocateVarArray(type, 0);
+  }
+}
+
+/** Hands out consecutive 16-byte-aligned views of one buffer. */
+class BufferAllocator implements ArrayAllocator {
+  private offset = 0;
+  constructor(private readonly buffer: ArrayBuffer) {}
+  private take(length: number): number {
+    const at = this.offset;
+    this.offset += alignedBytes(length);
+    return at;
+  }
+  float32(length: number): Float32Array {
+    return new Float32Array(this.buffer, this.take(length), length);
+  }
+  int32(length: number): Int32Array {
+    return new Int32Array(this.buffer, this.take(length), length);
+  }
+  variable(type: ScalarType, length: number): VarArray {
+    const at = this.take(length);
+    return type === "float" ? new Float32Array(this.buffer, at, length) : type === "int" ? new Int32Array(this.buffer, at, length) : new Uint32Array(this.buffer, at, length);
+  }
+}
+
+/** Allocates each array on its own. */
+const separateArrays: ArrayAllocator = {
+  float32: (length) => new Float32Array(length),
+  int32: (length) => new Int32Array(length),
+  variable: (type, length) => allocateVarArray(type, length),
+};
 
 export interface StoredVar {
   readonly planned: PlannedVar;
@@ -50,14 +112,63 @@ export interface CustomUpdateStorage {
   readonly vars: Map<string, StoredVar>;
 }
 
-function storeVars(vars: readonly PlannedVar[], batchSize: number): Map<string, StoredVar> {
+function storeVars(vars: readonly PlannedVar[], batchSize: number, allocate: ArrayAllocator): Map<string, StoredVar> {
   const map = new Map<string, StoredVar>();
-  for (const planned of vars) {
-    const array = allocateVarArray(planned.type, storedLength(planned, batchSize));
-    fillInitialValues(array, planned, batchSize);
-    map.set(planned.name, { planned, array });
-  }
+  for (const planned of vars) map.set(planned.name, { planned, array: allocate.variable(planned.type, storedLength(planned, batchSize)) });
   return map;
+}
+
+interface StorageLayout {
+  readonly populations: PopulationStorage[];
+  readonly projections: ProjectionStorage[];
+  readonly customUpdates: CustomUpdateStorage[];
+}
+
+function layOut(plan: KernelPlan, allocate: ArrayAllocator): StorageLayout {
+  const batchSize = plan.batchSize;
+  const populations = plan.populations.map((population): PopulationStorage => {
+    const n = population.size * batchSize;
+    return {
+      vars: storeVars(population.vars, batchSize, allocate),
+      additionalInputs: new Map(population.additionalInputs.map((name) => [name, allocate.float32(n)])),
+      spikes: allocate.int32(n),
+      spikeCount: allocate.int32(batchSize),
+      previousSpikes: allocate.int32(n),
+      previousSpikeCount: allocate.int32(batchSize),
+      events: population.spikeSource
+        ? {
+            steps: new Int32Array(0),
+            units: new Int32Array(0),
+            start: new Int32Array(batchSize),
+            end: new Int32Array(batchSize),
+            cursor: new Int32Array(batchSize),
+          }
+        : null,
+    };
+  });
+  const projections = plan.projections.map(
+    (projection): ProjectionStorage => ({
+      vars: storeVars(projection.vars, batchSize, allocate),
+      preVars: storeVars(projection.preVars, batchSize, allocate),
+      postVars: storeVars(projection.postVars, batchSize, allocate),
+      postsynapticVars: storeVars(projection.postsynaptic?.vars ?? [], batchSize, allocate),
+      inSyn: projection.postsynaptic ? allocate.float32(plan.populations[projection.post]!.size * batchSize) : null,
+    }),
+  );
+  const customUpdates = plan.customUpdates.map((update): CustomUpdateStorage => ({ vars: storeVars(update.vars, batchSize, allocate) }));
+  return { populations, projections, customUpdates };
+}
+
+/** One WebAssembly memory of at least `bytes`, or null where the engine has none or refuses the size. */
+function wasmMemory(bytes: number): WebAssembly.Memory | null {
+  if (typeof WebAssembly !== "object" || typeof WebAssembly.Memory !== "function") return null;
+  const pages = Math.max(1, Math.ceil(bytes / WASM_PAGE_BYTES));
+  if (pages > MAX_WASM_PAGES) return null;
+  try {
+    return new WebAssembly.Memory({ initial: pages, maximum: pages });
+  } catch {
+    return null;
+  }
 }
 
 export class NetworkStorage {
@@ -69,36 +180,21 @@ export class NetworkStorage {
   /** Times each custom update has run (its random-number counter). */
   readonly customUpdateRuns: Float64Array;
 
-  constructor(readonly plan: KernelPlan) {
-    const batchSize = plan.batchSize;
-    this.populations = plan.populations.map((population) => {
-      const n = population.size * batchSize;
-      return {
-        vars: storeVars(population.vars, batchSize),
-        additionalInputs: new Map(population.additionalInputs.map((name) => [name, new Float32Array(n)])),
-        spikes: new Int32Array(n),
-        spikeCount: new Int32Array(batchSize),
-        previousSpikes: new Int32Array(n),
-        previousSpikeCount: new Int32Array(batchSize),
-        events: population.spikeSource
-          ? {
-              steps: new Int32Array(0),
-              units: new Int32Array(0),
-              start: new Int32Array(batchSize),
-              end: new Int32Array(batchSize),
-              cursor: new Int32Array(batchSize),
-            }
-          : null,
-      };
-    });
-    this.projections = plan.projections.map((projection) => ({
-      vars: storeVars(projection.vars, batchSize),
-      preVars: storeVars(projection.preVars, batchSize),
-      postVars: storeVars(projection.postVars, batchSize),
-      postsynapticVars: storeVars(projection.postsynaptic?.vars ?? [], batchSize),
-      inSyn: projection.postsynaptic ? new Float32Array(plan.populations[projection.post]!.size * batchSize) : null,
-    }));
-    this.customUpdates = plan.customUpdates.map((update) => ({ vars: storeVars(update.vars, batchSize) }));
+  /** The WebAssembly memory every state array lives in, or null when they are separate arrays. */
+  readonly memory: WebAssembly.Memory | null;
+
+  constructor(
+    readonly plan: KernelPlan,
+    options: { readonly useWasmMemory?: boolean } = {},
+  ) {
+    const measure = new MeasuringAllocator();
+    layOut(plan, measure);
+    this.memory = options.useWasmMemory === false ? null : wasmMemory(measure.bytes);
+    const layout = layOut(plan, this.memory ? new BufferAllocator(this.memory.buffer) : separateArrays);
+    this.populations = layout.populations;
+    this.projections = layout.projections;
+    this.customUpdates = layout.customUpdates;
+    for (const { stored } of this.allVars()) fillInitialValues(stored.array, stored.planned, plan.batchSize);
     this.customUpdateRuns = new Float64Array(plan.customUpdates.length);
   }
 
