@@ -19,6 +19,7 @@ import {
   feedbackStoreModel,
   hiddenNeuronModel,
   hiddenSynapseModel,
+  CHUNKED_TRAIN_EXTRA_STEPS,
   INFERENCE_EXTRA_STEPS,
   maskModel,
   readoutModel,
@@ -111,7 +112,11 @@ export interface EpropLayout {
   readonly eligibility: EligibilityMode;
   readonly batchSize: number;
   readonly inputPopulation: string;
-  readonly maskPopulation: string;
+  /**
+   * The one-neuron spike source of the loss mask, or null in chunked training, where the host
+   * applies the mask (and the softmax, the error and the loss) itself.
+   */
+  readonly maskPopulation: string | null;
   readonly readoutPopulation: string;
   readonly hiddenPopulations: readonly string[];
   /** Steps a trial runs beyond the T steps of its input. */
@@ -130,6 +135,8 @@ const GROUPS = { reset: "eprop_reset", reduce: "eprop_reduce", adam: "eprop_adam
  * input as a spike source array, one population per hidden layer, the readout, a one-neuron
  * spike source for the loss mask, and custom update groups `eprop_reset` (zero per-trial
  * state), `eprop_reduce` (sum gradients over the batch) and `eprop_adam` (one Adam step).
+ * Chunked training has neither the mask source nor the readout's softmax projection (the host
+ * computes the softmax, error and loss from y; docs/chunked-eprop.md) and no `eprop_reduce`.
  */
 export function compileEpropNetwork(
   description: EpropNetworkDescription,
@@ -195,7 +202,7 @@ export function compileEpropNetwork(
     owner: readout.name,
     vars: Object.keys(readoutNeuron.vars ?? {}).filter((v) => v !== "Bias" && v !== "Target" && v !== "BiasGradSum"),
   });
-  network.addPopulation(MASK_POPULATION, { model: SpikeSourceArray, size: 1 });
+  if (!chunked) network.addPopulation(MASK_POPULATION, { model: SpikeSourceArray, size: 1 });
 
   const projections = projectionsOf(description);
   const synapseModels = new Map<string, WeightUpdateModel>();
@@ -273,22 +280,24 @@ export function compileEpropNetwork(
       });
     }
   }
-  network.addProjection(`${readout.name}__softmax`, {
-    pre: readout.name,
-    post: readout.name,
-    model: softmaxModel,
-    connectivity: { kind: "dense" },
-    delaySteps: 1,
-    postTarget: "SumExp",
-  });
-  network.addProjection(`${MASK_POPULATION}__${readout.name}`, {
-    pre: MASK_POPULATION,
-    post: readout.name,
-    model: maskModel,
-    connectivity: { kind: "dense" },
-    delaySteps: 1,
-    postTarget: "MaskIn",
-  });
+  if (!chunked) {
+    network.addProjection(`${readout.name}__softmax`, {
+      pre: readout.name,
+      post: readout.name,
+      model: softmaxModel,
+      connectivity: { kind: "dense" },
+      delaySteps: 1,
+      postTarget: "SumExp",
+    });
+    network.addProjection(`${MASK_POPULATION}__${readout.name}`, {
+      pre: MASK_POPULATION,
+      post: readout.name,
+      model: maskModel,
+      connectivity: { kind: "dense" },
+      delaySteps: 1,
+      postTarget: "MaskIn",
+    });
+  }
 
   for (const { label, owner, vars } of resetVars) {
     network.addCustomUpdate(`${label}__reset`, {
@@ -356,10 +365,10 @@ export function compileEpropNetwork(
       eligibility: chunked ? "chunked" : "perStep",
       batchSize,
       inputPopulation: description.input.name,
-      maskPopulation: MASK_POPULATION,
+      maskPopulation: chunked ? null : MASK_POPULATION,
       readoutPopulation: readout.name,
       hiddenPopulations: description.hidden.map((h) => h.name),
-      extraSteps: train && !chunked ? TRAIN_EXTRA_STEPS : INFERENCE_EXTRA_STEPS,
+      extraSteps: chunked ? CHUNKED_TRAIN_EXTRA_STEPS : train ? TRAIN_EXTRA_STEPS : INFERENCE_EXTRA_STEPS,
       projections,
       parameters: locations,
       groups: GROUPS,

@@ -107,7 +107,10 @@ export class EpropRuntime {
    * Runs one trial: resets per-trial state, sets input and loss-mask spikes and targets, and
    * steps T + extra steps. Training runtimes leave the batch's gradients in the per-element
    * accumulators (read with {@link readGradients}, applied with {@link applyOptimizer}).
-   * `afterStep(s)` is called after every step s (0-based), e.g. to read state.
+   * `afterStep(s)` is called after every step s (0-based), e.g. to read state. In chunked
+   * training the trial runs T steps (extra steps 0) and the readout's softmax is computed on
+   * the host; while `afterStep` is given, the readout's `Pi` still holds pi(s-1) after step s,
+   * as in the per-step form.
    */
   async runTrial(trial: PreparedTrial, options: { afterStep?: (step: number) => void | Promise<void> } = {}): Promise<TrialOutputs> {
     const { runtime, layout } = this;
@@ -118,13 +121,14 @@ export class EpropRuntime {
     await runtime.runCustomUpdate(layout.groups.reset);
     runtime.startTrial();
     runtime.setSpikeEvents(layout.inputPopulation, trial.inputs);
-    runtime.setSpikeEvents(layout.maskPopulation, trial.maskEvents);
-    await runtime.writeVar(layout.readoutPopulation, "Target", trial.targets);
+    const chunked = this.chunked;
+    // Chunked training applies the mask and targets on the host (no mask source, no Target).
+    if (layout.maskPopulation !== null) runtime.setSpikeEvents(layout.maskPopulation, trial.maskEvents);
+    if (!chunked) await runtime.writeVar(layout.readoutPopulation, "Target", trial.targets);
     const total = numSteps + layout.extraSteps;
     const spikeCounts: Record<string, Float64Array> = {};
     const afterStep = options.afterStep;
-    const chunked = this.chunked;
-    await chunked?.startTrial(trial, runtime);
+    await chunked?.startTrial(trial, runtime, { observed: afterStep !== undefined });
     if (afterStep || chunked) {
       for (let s = 0; s < total; s++) {
         await runtime.step(1);
@@ -141,11 +145,20 @@ export class EpropRuntime {
       await runtime.step(layout.extraSteps);
     }
     const nOut = this.description.readout.size;
-    const [lossAcc, piAcc, yAcc] = await Promise.all([
-      runtime.readVar(layout.readoutPopulation, "LossAcc"),
-      runtime.readVar(layout.readoutPopulation, "PiAcc"),
-      runtime.readVar(layout.readoutPopulation, "YAcc"),
-    ]);
+    let lossAcc: ArrayLike<number>;
+    let piAcc: ArrayLike<number>;
+    let yAcc: ArrayLike<number>;
+    if (chunked) {
+      // The host computed the softmax, loss and sums from y (chunked/eligibility.ts).
+      const sums = chunked.readoutSums();
+      [lossAcc, piAcc, yAcc] = [sums.loss, sums.pi, sums.y];
+    } else {
+      [lossAcc, piAcc, yAcc] = await Promise.all([
+        runtime.readVar(layout.readoutPopulation, "LossAcc"),
+        runtime.readVar(layout.readoutPopulation, "PiAcc"),
+        runtime.readVar(layout.readoutPopulation, "YAcc"),
+      ]);
+    }
     const batchSize = layout.batchSize;
     const loss = new Float64Array(batchSize);
     const predictions = new Int32Array(batchSize);

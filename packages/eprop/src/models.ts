@@ -12,6 +12,10 @@
  *   per-neuron histories of psi, presynaptic traces and firing rates.
  * A trial of T steps therefore runs T + 4 steps (input silent and mask 0 in the extra steps),
  * which gives exactly the gradient of spec/eprop.md.
+ *
+ * Chunked training (docs/chunked-eprop.md) emits only the forward pass (hidden neurons with
+ * psi, the readout's leaky integrator) and runs T steps: the host reads z(u), psi(u) and y(u)
+ * after step u and does the rest.
  */
 import type { CustomUpdateModel, NeuronModel, VarSpec, WeightUpdateModel } from "@snn/core";
 
@@ -21,6 +25,8 @@ export const ELIGIBILITY_LAG_STEPS = 4;
 export const TRAIN_EXTRA_STEPS = 4;
 /** Extra steps an inference trial runs (pi(T-1) is computed in step T). */
 export const INFERENCE_EXTRA_STEPS = 1;
+/** Extra steps a chunked training trial runs: none (the host computes pi(T-1) from y(T-1)). */
+export const CHUNKED_TRAIN_EXTRA_STEPS = 0;
 
 /** Per-neuron psi history length a hidden layer keeps (psi(s-1) .. psi(s-1-k)). */
 export function psiSlots(adaptive: boolean): number {
@@ -150,8 +156,29 @@ SpikeCount += 1.0;${resetExtra}`,
  * Leaky-integrator readout with bias inside the leak, softmax and loss bookkeeping. In step s
  * it first handles time s-1 (SumExp = sum_j exp(y_j(s-1) - y_k(s-1)), MaskIn = m(s-1)), then
  * advances y. Params: Kappa = exp(-dt/tau_out).
+ *
+ * In chunked training (`chunked`) the readout is only the leaky integrator y: the host reads
+ * y(u) after every step u and computes the softmax, the error, the bias gradient and the loss,
+ * pi and y sums itself (chunked/eligibility.ts), so the network has no softmax projection and
+ * no loss-mask source. `Pi` then holds pi(s-1) after step s only while a trial is observed step
+ * by step (`runTrial` with `afterStep`), written by the host.
  */
 export function readoutModel(train: boolean, chunked = false): NeuronModel {
+  if (train && chunked) {
+    return {
+      kind: "neuron",
+      name: "EpropReadoutChunked",
+      doc: "Leaky-integrator readout y(t) = kappa y(t-1) + sum_j W_kj z_j(t) + b_k; softmax, loss and gradients on the host (chunked e-prop).",
+      params: { Kappa: { doc: "exp(-dt / tau_out)" } },
+      vars: {
+        Y: { ...batched, doc: "readout y_k" },
+        Pi: { ...batched, doc: "softmax pi_k(s-1) after step s, written by the host while a trial is observed step by step" },
+        Bias: { ...shared, doc: "bias b_k" },
+        BiasGradSum: { ...shared, doc: "bias gradient summed over batch and time, written by the chunked evaluation" },
+      },
+      sim: "Y = Kappa * Y + Isyn + Bias;",
+    };
+  }
   const vars: Record<string, VarSpec> = {
     Y: { ...batched, doc: "readout y_k" },
     Pi: { ...batched, doc: "softmax pi_k(s-1) after step s" },
@@ -163,9 +190,7 @@ export function readoutModel(train: boolean, chunked = false): NeuronModel {
   };
   let gradient = "";
   let leak = "";
-  if (train && chunked) {
-    vars.BiasGradSum = { ...shared, doc: "bias gradient summed over batch and time, written by the chunked evaluation" };
-  } else if (train) {
+  if (train) {
     vars.Err = { ...batched, doc: "error m(s-1) (pi_k(s-1) - pistar_k) after step s" };
     vars.C = { ...batched, doc: "c(t) = kappa c(t-1) + 1 (bias eligibility)" };
     vars.GradBias = { ...batched, doc: "sum_t Err_k(t) c(t)" };
@@ -174,7 +199,7 @@ export function readoutModel(train: boolean, chunked = false): NeuronModel {
   }
   return {
     kind: "neuron",
-    name: train ? (chunked ? "EpropReadoutChunked" : "EpropReadoutTrain") : "EpropReadoutInfer",
+    name: train ? "EpropReadoutTrain" : "EpropReadoutInfer",
     doc: "Leaky-integrator readout y(t) = kappa y(t-1) + sum_j W_kj z_j(t) + b_k with softmax cross-entropy bookkeeping.",
     params: { Kappa: { doc: "exp(-dt / tau_out)" } },
     vars,

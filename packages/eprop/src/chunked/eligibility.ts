@@ -1,12 +1,12 @@
 /**
  * Drives chunked e-prop during a training trial (docs/chunked-eprop.md). The compiled network
- * runs only the forward pass: hidden neurons (with psi), the readout and its softmax. After
- * every step s this reads the hidden spikes z(s) and psi(s) and the readout's pi(s-1), and for
- * time u = s - 1 computes on the host the error Err(u) = m(u) (pi(u) - pi*), the learning
- * signal L(u) = B Err(u), the regulariser factor r(u) and the readout and bias gradients; every
- * K steps it evaluates the hidden projections' eligibility traces for the whole chunk in
- * WebAssembly SIMD (trace-engine.ts). Only per-synapse state crosses chunk boundaries, so
- * memory does not grow with the trial length.
+ * runs only the forward pass: hidden neurons (with psi) and the readout's leaky integrator y.
+ * After every step u this reads the hidden spikes z(u), psi(u) and the readout y(u), and
+ * computes on the host the softmax pi(u) = softmax(y(u)), the error Err(u) = m(u) (pi(u) - pi*),
+ * the loss and output sums of the trial, the learning signal L(u) = B Err(u), the regulariser
+ * factor r(u) and the readout and bias gradients; every K steps it evaluates the hidden
+ * projections' eligibility traces for the whole chunk in WebAssembly SIMD (trace-engine.ts).
+ * Only per-synapse state crosses chunk boundaries, so memory does not grow with the trial length.
  */
 import type { Runtime, SpikeEvents } from "@snn/core";
 import type { EpropNetworkDescription, ProjectionInfo } from "../description";
@@ -15,27 +15,39 @@ import type { PreparedTrial } from "../trial";
 import { WasmFeedback, WasmTraceEngine, WasmTraceLayer, WasmTraceProjection, type ChunkSpikes } from "./trace-engine";
 import { wasm } from "@snn/core";
 
-/** The readout's pi(u) is known after step u + 1 (its softmax sees y one step late). */
-const READOUT_LAG = 1;
-
 /** Growable spike list of one batch element within a chunk. */
 class SpikeList implements ChunkSpikes {
   steps = new Int32Array(256);
   units = new Int32Array(256);
   count = 0;
 
-  push(step: number, unit: number): void {
-    if (this.count === this.steps.length) {
-      const steps = new Int32Array(this.count * 2);
-      const units = new Int32Array(this.count * 2);
-      steps.set(this.steps);
-      units.set(this.units);
+  /** Appends `count` spikes of chunk step `step`: units `source[offset .. offset + count)`. */
+  pushStep(step: number, source: Int32Array, offset: number, count: number): void {
+    if (count === 0) return;
+    const needed = this.count + count;
+    if (needed > this.steps.length) {
+      let capacity = this.steps.length * 2;
+      while (capacity < needed) capacity *= 2;
+      const steps = new Int32Array(capacity);
+      const units = new Int32Array(capacity);
+      steps.set(this.steps.subarray(0, this.count));
+      units.set(this.units.subarray(0, this.count));
       this.steps = steps;
       this.units = units;
     }
-    this.steps[this.count] = step;
-    this.units[this.count] = unit;
-    this.count++;
+    this.steps.fill(step, this.count, needed);
+    this.units.set(source.subarray(offset, offset + count), this.count);
+    this.count = needed;
+  }
+}
+
+/** The spikes of one step of a hidden layer, compacted: units `[batch][size]` (the first `counts[b]` of each row). */
+class StepSpikes {
+  readonly units: Int32Array;
+  readonly counts: Int32Array;
+  constructor(batchSize: number, size: number) {
+    this.units = new Int32Array(batchSize * size);
+    this.counts = new Int32Array(batchSize);
   }
 }
 
@@ -52,12 +64,14 @@ interface LayerState {
   readonly size: number;
   readonly trace: WasmTraceLayer;
   readonly projections: { readonly info: ProjectionInfo; readonly trace: WasmTraceProjection; readonly source: SpikeSource }[];
-  /** z and psi of the last steps, by step modulo {@link RING}, `[batch][size]` each. */
-  readonly spikes: Float32Array[];
-  readonly psi: Float32Array[];
+  /** z(u) and z(u-1), swapped every step. */
+  current: StepSpikes;
+  previous: StepSpikes;
   /** Firing-rate estimate f(u), `[batch][size]`. */
   readonly rate: Float32Array;
   readonly learningSignal: Float32Array;
+  /** `learningSignal` holds zeros (no masked step since it was last cleared). */
+  learningSignalZero: boolean;
   readonly regulariser: Float32Array;
   /** Feedback B_jk (read at the start of each trial), or null: no learning signal. */
   readonly feedback: WasmFeedback | null;
@@ -66,15 +80,28 @@ interface LayerState {
   readonly readout: { readonly info: ProjectionInfo; readonly gradient: Float64Array; readonly trace: Float64Array; readonly spikes: SpikeList[] } | null;
 }
 
-const RING = 4;
+/** Per-trial sums of the readout over the masked steps, `[batch][nOut]` each (what the per-step readout keeps in `LossAcc`, `PiAcc`, `YAcc`). */
+export interface ReadoutSums {
+  /** sum_t m(t) (-pistar_k log pi_k(t)). */
+  readonly loss: Float64Array;
+  /** sum_t m(t) pi_k(t). */
+  readonly pi: Float64Array;
+  /** sum_t m(t) y_k(t). */
+  readonly y: Float64Array;
+}
 
 /** Per-trial chunked evaluation of an e-prop network's gradients on the host. */
 export class ChunkedEligibility {
   private readonly engine = new WasmTraceEngine();
   private readonly layers: LayerState[] = [];
   private readonly sources: SpikeSource[] = [];
+  /** For each source, the layer whose spikes it carries (null: the input). */
+  private readonly sourceLayers: (LayerState | null)[] = [];
   private readonly nOut: number;
   private readonly kappa: number;
+  /** kappa^i for i = 0 .. K. */
+  private readonly kappaPowers: Float64Array;
+  private readonly regularisation: { readonly alpha: number; readonly strength: number; readonly targetPerStep: number } | null;
   private inputs: readonly SpikeEvents[] = [];
   private readonly inputCursor: Int32Array;
   /** `[batch][T]` 0/1 loss mask and `[batch][nOut]` targets of the trial. */
@@ -82,10 +109,20 @@ export class ChunkedEligibility {
   private targets: Float32Array = new Float32Array(0);
   private numSteps = 0;
   private chunkStart = 0;
+  /** Write pi(s-1) into the readout's `Pi` after step s (someone observes the trial step by step). */
+  private observed = false;
   /** Err(u) of the current chunk, `[batch][K][nOut]`. */
   private readonly errors: Float64Array;
   /** Err(u) of this step, `[batch][nOut]`. */
   private readonly stepErrors: Float32Array;
+  /** The backward-filtered error of a chunk, `[K][nOut]` (scratch of {@link readoutChunk}). */
+  private readonly filtered: Float64Array;
+  /** exp(y_k - max_j y_j) of one batch element (scratch). */
+  private readonly exps: Float64Array;
+  /** pi(u) of this step and pi(u-1), `[batch][nOut]` (kept only while observed). */
+  private pi: Float32Array;
+  private previousPi: Float32Array;
+  private readonly sums: ReadoutSums;
   private readonly biasGradient: Float64Array;
   /** c(u) = kappa c(u-1) + 1, the bias eligibility. */
   private biasTrace = 0;
@@ -107,11 +144,20 @@ export class ChunkedEligibility {
     }
     const dt = description.dt;
     const readout = description.readout;
-    this.nOut = readout.size;
+    const nOut = readout.size;
+    this.nOut = nOut;
     this.kappa = Math.exp(-dt / readout.tauOutMs);
-    this.errors = new Float64Array(batchSize * chunkSteps * this.nOut);
-    this.biasGradient = new Float64Array(this.nOut);
-    this.stepErrors = new Float32Array(batchSize * this.nOut);
+    this.kappaPowers = Float64Array.from({ length: chunkSteps + 1 }, (_, i) => this.kappa ** i);
+    const reg = description.regularisation;
+    this.regularisation = reg ? { alpha: Math.exp(-dt / reg.tauMs), strength: reg.strength, targetPerStep: (reg.targetRateHz * dt) / 1000 } : null;
+    this.errors = new Float64Array(batchSize * chunkSteps * nOut);
+    this.biasGradient = new Float64Array(nOut);
+    this.stepErrors = new Float32Array(batchSize * nOut);
+    this.filtered = new Float64Array(chunkSteps * nOut);
+    this.exps = new Float64Array(nOut);
+    this.pi = new Float32Array(batchSize * nOut);
+    this.previousPi = new Float32Array(batchSize * nOut);
+    this.sums = { loss: new Float64Array(batchSize * nOut), pi: new Float64Array(batchSize * nOut), y: new Float64Array(batchSize * nOut) };
     for (const layer of description.hidden) {
       const trace = new WasmTraceLayer(this.engine, batchSize, layer.size, chunkSteps, layer.beta, Math.exp(-dt / layer.tauMemMs), Math.exp(-dt / layer.tauAdaptMs), this.kappa);
       const incoming = projections.filter((p) => p.kind !== "readout" && p.post === layer.name);
@@ -132,22 +178,26 @@ export class ChunkedEligibility {
           trace: new WasmTraceProjection(trace, info.nPre),
           source: this.sourceFor(info.pre, info.kind === "recurrent" ? 1 : 0),
         })),
-        spikes: Array.from({ length: RING }, perNeuron),
-        psi: Array.from({ length: RING }, perNeuron),
+        current: new StepSpikes(batchSize, layer.size),
+        previous: new StepSpikes(batchSize, layer.size),
         rate: perNeuron(),
         learningSignal: perNeuron(),
+        learningSignalZero: true,
         regulariser: perNeuron(),
-        feedback: feedbackOwner ? new WasmFeedback(this.engine, batchSize, layer.size, this.nOut) : null,
+        feedback: feedbackOwner ? new WasmFeedback(this.engine, batchSize, layer.size, nOut) : null,
         feedbackOwner,
         readout: readoutProjection
           ? {
               info: readoutProjection,
-              gradient: new Float64Array(layer.size * this.nOut),
+              gradient: new Float64Array(layer.size * nOut),
               trace: new Float64Array(batchSize * layer.size),
               spikes: Array.from({ length: batchSize }, () => new SpikeList()),
             }
           : null,
       });
+    }
+    for (const source of this.sources) {
+      this.sourceLayers.push(source.pre === description.input.name ? null : this.layers.find((l) => l.name === source.pre)!);
     }
     this.inputCursor = new Int32Array(batchSize);
   }
@@ -166,12 +216,17 @@ export class ChunkedEligibility {
     return this.engine.bytes + this.errors.byteLength;
   }
 
-  /** Starts a trial; reads the feedback weights it will use (the readout weights for symmetric e-prop). */
-  async startTrial(trial: PreparedTrial, runtime: Runtime): Promise<void> {
+  /**
+   * Starts a trial; reads the feedback weights it will use (the readout weights for symmetric
+   * e-prop). With `observed`, pi(s-1) is written into the readout's `Pi` after every step s
+   * (as the per-step readout does), for callers that read the network step by step.
+   */
+  async startTrial(trial: PreparedTrial, runtime: Runtime, options: { readonly observed?: boolean } = {}): Promise<void> {
     const batchSize = this.batchSize;
     const T = trial.numSteps;
     this.inputs = trial.inputs;
     this.numSteps = T;
+    this.observed = options.observed === true;
     this.inputCursor.fill(0);
     this.chunkStart = 0;
     this.mask = new Uint8Array(batchSize * T);
@@ -181,11 +236,19 @@ export class ChunkedEligibility {
     this.targets = trial.targets;
     this.biasGradient.fill(0);
     this.biasTrace = 0;
+    this.sums.loss.fill(0);
+    this.sums.pi.fill(0);
+    this.sums.y.fill(0);
+    this.pi.fill(0);
+    this.previousPi.fill(0);
     for (const layer of this.layers) {
       layer.trace.startTrial();
       for (const projection of layer.projections) projection.trace.zeroGradient();
-      for (const ring of [...layer.spikes, ...layer.psi]) ring.fill(0);
+      layer.current.counts.fill(0);
+      layer.previous.counts.fill(0);
       layer.rate.fill(0);
+      layer.learningSignal.fill(0);
+      layer.learningSignalZero = true;
       if (layer.readout) {
         layer.readout.gradient.fill(0);
         layer.readout.trace.fill(0);
@@ -196,92 +259,143 @@ export class ChunkedEligibility {
     for (const layer of this.layers) for (const list of layer.readout?.spikes ?? []) list.count = 0;
   }
 
-  /** Call after simulation step `s` (0-based) of the trial. */
+  /** Call after simulation step `s` (0-based) of the trial: processes time u = s. */
   async afterStep(s: number, runtime: Runtime): Promise<void> {
-    const u = s - READOUT_LAG;
-    const reads = this.layers.map(async (layer) => {
-      const [z, psi] = await Promise.all([runtime.readVar(layer.name, "Z"), runtime.readVar(layer.name, "Psi0")]);
-      layer.spikes[s % RING]!.set(z);
-      layer.psi[s % RING]!.set(psi);
-    });
-    const pi = u >= 0 && u < this.numSteps ? runtime.readVar(this.description.readout.name, "Pi") : null;
-    await Promise.all(reads);
-    if (pi === null) return;
-    this.processStep(u, await pi);
+    if (s >= this.numSteps) return;
+    const y = await runtime.readVar(this.description.readout.name, "Y");
+    const masked = this.readoutStep(s, y);
+    if (this.observed && s >= 1) await runtime.writeVar(this.description.readout.name, "Pi", this.previousPi);
+    for (const layer of this.layers) {
+      const z = await runtime.readVar(layer.name, "Z");
+      const psi = await runtime.readVar(layer.name, "Psi0");
+      this.hiddenStep(layer, s, z, psi, masked);
+    }
+    const local = s - this.chunkStart;
+    this.collectSpikes(s, local);
+    const last = s === this.numSteps - 1;
+    if (local + 1 === this.chunkSteps || last) this.endChunk(local + 1, { first: this.chunkStart === 0, last });
   }
 
-  private processStep(u: number, pi: ArrayLike<number>): void {
-    const { batchSize, nOut, kappa } = this;
+  /**
+   * pi(u) = softmax(y(u)) (max-subtracted), Err(u) = m(u) (pi(u) - pi*), the bias gradient
+   * sum_t Err(t) c(t) and the trial's loss, pi and y sums. Returns whether any batch element
+   * has m(u) = 1 (otherwise every error of the step is 0).
+   */
+  private readoutStep(u: number, y: ArrayLike<number>): boolean {
+    const { batchSize, nOut, kappa, errors, stepErrors, exps, targets, sums, biasGradient, observed } = this;
     const T = this.numSteps;
-    const local = u - this.chunkStart;
-    // Err(u) = m(u) (pi(u) - pi*), and the bias gradient sum_t Err(t) c(t).
-    this.biasTrace = kappa * this.biasTrace + 1;
-    const errors = this.errors;
-    const stepErrors = this.stepErrors;
+    const pi = this.previousPi;
+    this.previousPi = this.pi;
+    this.pi = pi;
+    const c = kappa * this.biasTrace + 1;
+    this.biasTrace = c;
+    let anyMasked = false;
     for (let b = 0; b < batchSize; b++) {
       const m = this.mask[b * T + u]!;
-      const row = (b * this.chunkSteps + local) * nOut;
+      const out = b * nOut;
+      const row = (b * this.chunkSteps + u - this.chunkStart) * nOut;
+      if (m === 0) {
+        for (let k = 0; k < nOut; k++) {
+          errors[row + k] = 0;
+          stepErrors[out + k] = 0;
+        }
+        if (!observed) continue;
+      }
+      let max = -Infinity;
+      for (let k = 0; k < nOut; k++) max = Math.max(max, y[out + k]!);
+      let sum = 0;
       for (let k = 0; k < nOut; k++) {
-        const error = m ? pi[b * nOut + k]! - this.targets[b * nOut + k]! : 0;
+        const e = Math.exp(y[out + k]! - max);
+        exps[k] = e;
+        sum += e;
+      }
+      const logSum = Math.log(sum);
+      for (let k = 0; k < nOut; k++) pi[out + k] = exps[k]! / sum;
+      if (m === 0) continue;
+      anyMasked = true;
+      for (let k = 0; k < nOut; k++) {
+        const p = exps[k]! / sum;
+        const target = targets[out + k]!;
+        const error = p - target;
         errors[row + k] = error;
-        stepErrors[b * nOut + k] = error;
-        this.biasGradient[k]! += error * this.biasTrace;
+        stepErrors[out + k] = error;
+        biasGradient[k]! += error * c;
+        // -log pi_k = log sum_j exp(y_j - max) - (y_k - max)
+        if (target > 0) sums.loss[out + k]! += target * (logSum - (y[out + k]! - max));
+        sums.pi[out + k]! += p;
+        sums.y[out + k]! += y[out + k]!;
       }
     }
-    const regularisation = this.description.regularisation;
-    for (const layer of this.layers) {
-      const n = layer.size;
-      const z = layer.spikes[u % RING]!;
-      const psi = layer.psi[u % RING]!;
-      // L(u) = B Err(u)
-      const L = layer.learningSignal;
-      if (layer.feedback) layer.feedback.compute(stepErrors, L);
-      else L.fill(0);
-      // r(u) = c_reg (f(u) - f_target dt), f(u) = alpha_f f(u-1) + (1 - alpha_f) z(u)
-      let regulariser: Float32Array | null = null;
-      if (regularisation) {
-        const alphaF = Math.exp(-this.description.dt / regularisation.tauMs);
-        const targetPerStep = (regularisation.targetRateHz * this.description.dt) / 1000;
-        regulariser = layer.regulariser;
-        for (let k = 0; k < batchSize * n; k++) {
-          layer.rate[k] = alphaF * layer.rate[k]! + (1 - alphaF) * z[k]!;
-          regulariser[k] = regularisation.strength * (layer.rate[k]! - targetPerStep);
+    return anyMasked;
+  }
+
+  /** Compacts z(u), updates the firing rate and r(u), forms L(u) and stores the step in the layer's trace. */
+  private hiddenStep(layer: LayerState, u: number, z: ArrayLike<number>, psi: ArrayLike<number>, masked: boolean): void {
+    const { batchSize } = this;
+    const n = layer.size;
+    const spikes = layer.previous;
+    layer.previous = layer.current;
+    layer.current = spikes;
+    const { units, counts } = spikes;
+    const local = u - this.chunkStart;
+    const reg = this.regularisation;
+    const rate = layer.rate;
+    const regulariser = layer.regulariser;
+    for (let b = 0; b < batchSize; b++) {
+      const base = b * n;
+      let count = 0;
+      if (reg) {
+        // r(u) = c_reg (f(u) - f_target dt), f(u) = alpha_f f(u-1) + (1 - alpha_f) z(u)
+        const { alpha, strength, targetPerStep } = reg;
+        for (let j = 0; j < n; j++) {
+          const zj = z[base + j]!;
+          const f = Math.fround(alpha * rate[base + j]! + (1 - alpha) * zj);
+          rate[base + j] = f;
+          regulariser[base + j] = strength * (f - targetPerStep);
+          if (zj !== 0) units[base + count++] = j;
         }
+      } else {
+        for (let j = 0; j < n; j++) if (z[base + j] !== 0) units[base + count++] = j;
       }
-      layer.trace.setStep(psi, L, regulariser);
-      if (layer.readout) {
-        for (let b = 0; b < batchSize; b++) {
-          for (let j = 0; j < n; j++) if (z[b * n + j] !== 0) layer.readout.spikes[b]!.push(local, j);
-        }
-      }
+      counts[b] = count;
+      if (layer.readout) layer.readout.spikes[b]!.pushStep(local, units, base, count);
     }
-    this.collectSpikes(u, local);
-    if (local + 1 === this.chunkSteps || u === T - 1) this.endChunk(local + 1, { first: this.chunkStart === 0, last: u === T - 1 });
+    // L(u) = B Err(u)
+    const L = layer.learningSignal;
+    if (layer.feedback && masked) {
+      layer.feedback.compute(this.stepErrors, L);
+      layer.learningSignalZero = false;
+    } else if (!layer.learningSignalZero) {
+      L.fill(0);
+      layer.learningSignalZero = true;
+    }
+    layer.trace.setStep(psi, L, reg ? regulariser : null);
   }
 
   /** Appends the spikes entering the traces at time u to every source's lists. */
   private collectSpikes(u: number, local: number): void {
-    for (const source of this.sources) {
-      if (source.pre === this.description.input.name) {
-        for (let b = 0; b < this.batchSize; b++) {
+    const batchSize = this.batchSize;
+    for (let s = 0; s < this.sources.length; s++) {
+      const source = this.sources[s]!;
+      const layer = this.sourceLayers[s]!;
+      if (layer === null) {
+        for (let b = 0; b < batchSize; b++) {
           const events = this.inputs[b]!;
           const list = source.lists[b]!;
+          const steps = events.steps;
           let k = this.inputCursor[b]!;
-          while (k < events.steps.length && events.steps[k]! < u) k++;
-          while (k < events.steps.length && events.steps[k] === u) list.push(local, events.units[k++]!);
+          while (k < steps.length && steps[k]! < u) k++;
+          const start = k;
+          while (k < steps.length && steps[k] === u) k++;
+          list.pushStep(local, events.units, start, k - start);
           this.inputCursor[b] = k;
         }
         continue;
       }
-      const time = u - source.delay;
-      if (time < 0) continue;
-      const layer = this.layers.find((l) => l.name === source.pre)!;
-      const z = layer.spikes[time % RING]!;
-      for (let b = 0; b < this.batchSize; b++) {
-        const list = source.lists[b]!;
-        const base = b * layer.size;
-        for (let i = 0; i < layer.size; i++) if (z[base + i] !== 0) list.push(local, i);
-      }
+      // z(u) for delay 0; z(u-1) for the recurrent delay of 1 (no spikes before the trial).
+      const spikes = source.delay === 0 ? layer.current : layer.previous;
+      const n = layer.size;
+      for (let b = 0; b < batchSize; b++) source.lists[b]!.pushStep(local, spikes.units, b * n, spikes.counts[b]!);
     }
   }
 
@@ -303,29 +417,42 @@ export class ChunkedEligibility {
    */
   private readoutChunk(layer: LayerState, steps: number): void {
     const readout = layer.readout!;
-    const { batchSize, nOut, kappa, chunkSteps } = this;
+    const { batchSize, nOut, kappa, chunkSteps, errors, filtered, kappaPowers } = this;
+    const { gradient, trace } = readout;
     const n = layer.size;
-    const filtered = new Float64Array(steps * nOut);
-    const decay = kappa ** steps;
+    const decay = kappaPowers[steps]!;
     for (let b = 0; b < batchSize; b++) {
-      for (let k = 0; k < nOut; k++) filtered[(steps - 1) * nOut + k] = this.errors[(b * chunkSteps + steps - 1) * nOut + k]!;
+      const first = b * chunkSteps * nOut;
+      for (let k = 0; k < nOut; k++) filtered[(steps - 1) * nOut + k] = errors[first + (steps - 1) * nOut + k]!;
       for (let u = steps - 2; u >= 0; u--) {
-        for (let k = 0; k < nOut; k++) filtered[u * nOut + k] = this.errors[(b * chunkSteps + u) * nOut + k]! + kappa * filtered[(u + 1) * nOut + k]!;
+        for (let k = 0; k < nOut; k++) filtered[u * nOut + k] = errors[first + u * nOut + k]! + kappa * filtered[(u + 1) * nOut + k]!;
       }
       for (let j = 0; j < n; j++) {
-        const carried = readout.trace[b * n + j]!;
-        if (carried !== 0) for (let k = 0; k < nOut; k++) readout.gradient[j * nOut + k]! += kappa * carried * filtered[k]!;
-        readout.trace[b * n + j] = carried * decay;
+        const carried = trace[b * n + j]!;
+        if (carried !== 0) {
+          const weight = kappa * carried;
+          for (let k = 0; k < nOut; k++) gradient[j * nOut + k]! += weight * filtered[k]!;
+        }
+        trace[b * n + j] = carried * decay;
       }
       const list = readout.spikes[b]!;
+      const listSteps = list.steps;
+      const listUnits = list.units;
       for (let e = 0; e < list.count; e++) {
-        const u = list.steps[e]!;
-        const j = list.units[e]!;
-        for (let k = 0; k < nOut; k++) readout.gradient[j * nOut + k]! += filtered[u * nOut + k]!;
-        readout.trace[b * n + j]! += kappa ** (steps - 1 - u);
+        const u = listSteps[e]!;
+        const j = listUnits[e]!;
+        const from = u * nOut;
+        const to = j * nOut;
+        for (let k = 0; k < nOut; k++) gradient[to + k]! += filtered[from + k]!;
+        trace[b * n + j]! += kappaPowers[steps - 1 - u]!;
       }
       list.count = 0;
     }
+  }
+
+  /** The readout's loss, pi and y summed over the masked steps of the last trial, `[batch][nOut]` each (live buffers). */
+  readoutSums(): ReadoutSums {
+    return this.sums;
   }
 
   /**
