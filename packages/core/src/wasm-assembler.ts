@@ -5,8 +5,9 @@
  * returns its encoded bytes. Not a general toolchain: the opcode tables hold what those kernels use.
  */
 
-export type ValueType = "i32" | "f32" | "v128";
-const VALUE_TYPE: Record<ValueType, number> = { i32: 0x7f, f32: 0x7d, v128: 0x7b };
+export type ValueType = "i32" | "f32" | "f64" | "v128";
+/** The encoding of each value type (also the block type of a block or `if` giving that value). */
+export const VALUE_TYPE: Record<ValueType, number> = { i32: 0x7f, f32: 0x7d, f64: 0x7c, v128: 0x7b };
 
 /** Encoded instructions: nested arrays are flattened. */
 export type Code = number | readonly Code[];
@@ -47,11 +48,15 @@ function name(text: string): number[] {
 }
 
 function section(id: number, content: number[]): number[] {
-  return [id, ...unsignedLeb(content.length), ...content];
+  const out = [id, ...unsignedLeb(content.length)];
+  for (const byte of content) out.push(byte);
+  return out;
 }
 
 function vector(items: number[][]): number[] {
-  return [...unsignedLeb(items.length), ...items.flat()];
+  const out = unsignedLeb(items.length);
+  for (const item of items) for (const byte of item) out.push(byte);
+  return out;
 }
 
 const BLOCK_VOID = 0x40;
@@ -127,9 +132,19 @@ export function numbered<const Names extends readonly string[]>(names: Names, st
 export interface FunctionDefinition {
   readonly name: string;
   readonly params: readonly ValueType[];
+  /** Result types (default none). */
+  readonly results?: readonly ValueType[];
   /** Extra locals, numbered after the params. */
   readonly locals: readonly ValueType[];
   readonly body: Code;
+}
+
+/** A function the module imports (such as `Math.exp`); imports are numbered before the module's own functions. */
+export interface FunctionImport {
+  readonly module: string;
+  readonly name: string;
+  readonly params: readonly ValueType[];
+  readonly results: readonly ValueType[];
 }
 
 export interface ModuleOptions {
@@ -140,36 +155,58 @@ export interface ModuleOptions {
    * instead of defining one; the module then exports no memory.
    */
   readonly importMemory?: boolean;
+  /** Imported functions: function index k is `importFunctions[k]`, the module's own follow. */
+  readonly importFunctions?: readonly FunctionImport[];
 }
+
+const functionType = (params: readonly ValueType[], results: readonly ValueType[]): number[] => [
+  0x60,
+  ...vector(params.map((p) => [VALUE_TYPE[p]])),
+  ...vector(results.map((r) => [VALUE_TYPE[r]])),
+];
 
 /**
  * Assembles a module with the given functions (exported by name) and one memory: its own,
  * exported as `memory` and growable, or the caller's, imported as `env.memory`.
  */
 export function assembleModule(functions: readonly FunctionDefinition[], options: ModuleOptions = {}): Uint8Array<ArrayBuffer> {
-  const types = functions.map((f) => [0x60, ...vector(f.params.map((p) => [VALUE_TYPE[p]])), 0x00]);
-  const functionSection = vector(functions.map((_, index) => unsignedLeb(index)));
   const imported = options.importMemory === true;
+  const functionImports = options.importFunctions ?? [];
+  const types = [...functionImports.map((f) => functionType(f.params, f.results)), ...functions.map((f) => functionType(f.params, f.results ?? []))];
+  const functionSection = vector(functions.map((_, index) => unsignedLeb(functionImports.length + index)));
   const memory = vector([[0x00, ...unsignedLeb(options.initialPages ?? 1)]]);
-  const imports = vector([[...name("env"), ...name("memory"), 0x02, 0x00, 0x00]]);
+  const imports = vector([
+    ...functionImports.map((f, index) => [...name(f.module), ...name(f.name), 0x00, ...unsignedLeb(index)]),
+    ...(imported ? [[...name("env"), ...name("memory"), 0x02, 0x00, 0x00]] : []),
+  ]);
   const exports = vector([
     ...(imported ? [] : [[...name("memory"), 0x02, 0x00]]),
-    ...functions.map((f, index) => [...name(f.name), 0x00, ...unsignedLeb(index)]),
+    ...functions.map((f, index) => [...name(f.name), 0x00, ...unsignedLeb(functionImports.length + index)]),
   ]);
   const bodies = functions.map((f) => {
-    const locals = vector(f.locals.map((type) => [0x01, VALUE_TYPE[type]]));
-    const body = [...locals, ...flatten(f.body), 0x0b];
-    return [...unsignedLeb(body.length), ...body];
+    const body = vector(f.locals.map((type) => [0x01, VALUE_TYPE[type]]));
+    flatten(f.body, body);
+    body.push(0x0b);
+    const out = unsignedLeb(body.length);
+    for (const byte of body) out.push(byte);
+    return out;
   });
-  return Uint8Array.from([
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, vector(types)),
-    ...(imported ? section(2, imports) : []),
-    ...section(3, functionSection),
-    ...(imported ? [] : section(5, memory)),
-    ...section(7, exports),
-    ...section(10, vector(bodies)),
-  ]);
+  const parts = [
+    [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
+    section(1, vector(types)),
+    imported || functionImports.length > 0 ? section(2, imports) : [],
+    section(3, functionSection),
+    imported ? [] : section(5, memory),
+    section(7, exports),
+    section(10, vector(bodies)),
+  ];
+  const out = new Uint8Array(parts.reduce((n, part) => n + part.length, 0));
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
 }
 
 /** Whether this JavaScript engine runs WebAssembly with 128-bit SIMD. */
