@@ -42,18 +42,8 @@ function runWasm(problem: Problem, K: number, trials = 1, skipCarriedOut = false
       layer.endChunk();
     }
   }
-  const row = layer.row;
-  const unpad = (address: number, rows: number) => {
-    const padded = engine.floats(address, rows * row);
-    const out = new Float32Array(rows * numPost);
-    for (let r = 0; r < rows; r++) out.set(padded.subarray(r * row, r * row + numPost), r * numPost);
-    return out;
-  };
-  return {
-    gradient: projection.readGradient(),
-    b: unpad(projection.b, batchSize * numPre),
-    a: layer.adaptive ? unpad(projection.a, batchSize * numPre) : new Float32Array(0),
-  };
+  const state = projection.readState();
+  return { gradient: projection.readGradient(), b: state.b, a: state.a };
 }
 
 describe.runIf(wasm.wasmSimdSupported())("chunked e-prop kernels in WebAssembly SIMD", () => {

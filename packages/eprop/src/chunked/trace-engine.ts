@@ -2,7 +2,7 @@
  * The chunked e-prop evaluation (docs/chunked-eprop.md) in WebAssembly with SIMD. A hidden
  * layer's per-neuron histories and chunk coefficients (`WasmTraceLayer`) and each incoming
  * projection's carried state and gradient (`WasmTraceProjection`) live in one module memory,
- * rows padded to a multiple of 4 neurons.
+ * rows padded to whole register blocks of 16 neurons (wasm-kernels.ts gives the layouts).
  *
  * Per synapse (post j, pre i) and batch element, every step t (spec/eprop.md section 6):
  *   a(t) = psi(t-1) p(t-1) + (rho - psi(t-1) beta) a(t-1),  e(t) = psi(t) (p(t) - beta a(t)),
@@ -10,7 +10,7 @@
  * Over a chunk of K steps each output is linear in the carried-in state and the chunk's
  * presynaptic spikes, with per-neuron coefficients from three backward passes.
  */
-import { chunkKernelModule } from "./wasm-kernels";
+import { BLOCK_BYTES, BLOCK_FLOATS, CARRIED_COEFFICIENTS, chunkKernelModule, spikeOutputs, stateQuantities } from "./wasm-kernels";
 
 /**
  * Presynaptic spikes of one chunk for one batch element: parallel arrays sorted by step,
@@ -33,10 +33,12 @@ export interface ChunkPosition {
 
 const FLOAT_BYTES = 4;
 const PAGE_BYTES = 65536;
+/** Allocations start on a cache line (one register block). */
+const ALIGNMENT = BLOCK_BYTES;
 
-/** Rows of `n` floats padded to a multiple of 4 (one SIMD lane group). */
+/** Rows of `n` floats padded to a multiple of {@link BLOCK_FLOATS} (one register block, one cache line). */
 export function paddedRow(n: number): number {
-  return Math.ceil(n / 4) * 4;
+  return Math.ceil(n / BLOCK_FLOATS) * BLOCK_FLOATS;
 }
 
 interface Kernels {
@@ -49,7 +51,7 @@ interface Kernels {
 export class WasmTraceEngine {
   private readonly memory: WebAssembly.Memory;
   readonly kernels: Kernels;
-  private top = 16;
+  private top = ALIGNMENT;
 
   constructor() {
     const module = new WebAssembly.Module(chunkKernelModule());
@@ -58,10 +60,10 @@ export class WasmTraceEngine {
     this.kernels = instance.exports as unknown as Kernels;
   }
 
-  /** Reserves `bytes` (16-byte aligned, zeroed) and returns the address. */
+  /** Reserves `bytes` (cache-line aligned, zeroed) and returns the address. */
   allocate(bytes: number): number {
     const address = this.top;
-    this.top = Math.ceil((this.top + bytes) / 16) * 16;
+    this.top = Math.ceil((this.top + bytes) / ALIGNMENT) * ALIGNMENT;
     const needed = this.top - this.memory.buffer.byteLength;
     if (needed > 0) this.memory.grow(Math.ceil(needed / PAGE_BYTES));
     return address;
@@ -126,8 +128,10 @@ export class WasmFeedback {
 
 /** Per-neuron histories and chunk coefficients of one postsynaptic (hidden) layer. */
 export class WasmTraceLayer {
+  /** Neurons per padded row (a multiple of {@link BLOCK_FLOATS}). */
   readonly row: number;
   readonly rowBytes: number;
+  readonly numBlocks: number;
   /** Histories `[batch][step][row]`: fill with `setStep` before `computeCoefficients`. */
   readonly psi: number;
   readonly learningSignal: number;
@@ -135,11 +139,14 @@ export class WasmTraceLayer {
   readonly beta: number;
   /** psi(t0) `[batch][row]`. */
   readonly psiBefore: number;
-  readonly spikeG: number;
-  readonly spikeA: number;
-  readonly spikeB: number;
-  /** gP, gA, gB, aP, aA, bP, bA, bB, each `[batch][row]`. */
-  readonly carried: readonly number[];
+  /** Spike coefficients lp(t) `[batch][block][step][output][16]`, outputs g, b (, a). */
+  readonly spikeCoefficients: number;
+  /** Bytes of one step of one block of the spike coefficients (outputs x 16 floats). */
+  readonly stepBytes: number;
+  readonly historyBlockBytes: number;
+  readonly historyBatchBytes: number;
+  /** Carried-in coefficients `[batch][block][8][16]` (wasm-kernels.ts `CarriedCoefficient`). */
+  readonly carriedCoefficients: number;
   readonly adaptive: boolean;
   steps = 0;
 
@@ -155,19 +162,20 @@ export class WasmTraceLayer {
   ) {
     this.row = paddedRow(numNeurons);
     this.rowBytes = this.row * FLOAT_BYTES;
+    this.numBlocks = this.row / BLOCK_FLOATS;
+    this.adaptive = Array.from(beta).some((b) => b !== 0);
     const history = () => engine.allocate(batchSize * maxSteps * this.rowBytes);
-    const perNeuron = () => engine.allocate(batchSize * this.rowBytes);
     this.psi = history();
     this.learningSignal = history();
     this.regulariser = history();
-    this.spikeG = history();
-    this.spikeA = history();
-    this.spikeB = history();
-    this.psiBefore = perNeuron();
-    this.carried = Array.from({ length: 8 }, perNeuron);
+    this.stepBytes = spikeOutputs(this.adaptive) * BLOCK_BYTES;
+    this.historyBlockBytes = maxSteps * this.stepBytes;
+    this.historyBatchBytes = this.numBlocks * this.historyBlockBytes;
+    this.spikeCoefficients = engine.allocate(batchSize * this.historyBatchBytes);
+    this.psiBefore = engine.allocate(batchSize * this.rowBytes);
+    this.carriedCoefficients = engine.allocate(batchSize * this.numBlocks * CARRIED_COEFFICIENTS * BLOCK_BYTES);
     this.beta = engine.allocate(this.rowBytes);
     engine.floats(this.beta, numNeurons).set(Array.from(beta));
-    this.adaptive = Array.from(beta).some((b) => b !== 0);
   }
 
   private powers = new Float64Array(0);
@@ -196,45 +204,43 @@ export class WasmTraceLayer {
     const u = this.steps;
     if (u >= maxSteps) throw new Error(`WasmTraceLayer: the chunk already holds ${maxSteps} steps; compute its coefficients first.`);
     const size = batchSize * maxSteps * row;
-    const psiView = this.engine.floats(this.psi, size);
-    const lView = this.engine.floats(this.learningSignal, size);
-    const rView = this.engine.floats(this.regulariser, size);
-    for (let b = 0; b < batchSize; b++) {
-      const target = (b * maxSteps + u) * row;
-      for (let j = 0; j < n; j++) {
-        psiView[target + j] = psi[b * n + j]!;
-        lView[target + j] = learningSignal[b * n + j]!;
-        rView[target + j] = regulariser ? regulariser[b * n + j]! : 0;
+    const record = (view: Float32Array, values: ArrayLike<number> | null) => {
+      for (let b = 0; b < batchSize; b++) {
+        const target = (b * maxSteps + u) * row;
+        if (values === null) view.fill(0, target, target + n);
+        else if (values instanceof Float32Array || values instanceof Float64Array) view.set(values.subarray(b * n, (b + 1) * n), target);
+        else for (let j = 0; j < n; j++) view[target + j] = values[b * n + j]!;
       }
-    }
+    };
+    record(this.engine.floats(this.psi, size), psi);
+    record(this.engine.floats(this.learningSignal, size), learningSignal);
+    record(this.engine.floats(this.regulariser, size), regulariser);
     this.steps++;
   }
 
-  /** Runs the backward recursions for the recorded steps. */
+  /** Runs the backward recursions for the recorded steps, for every batch element. */
   computeCoefficients(): void {
-    const { batchSize, row, rowBytes, maxSteps, steps: K } = this;
-    const historyStride = maxSteps * rowBytes;
-    for (let b = 0; b < batchSize; b++) {
-      const history = b * historyStride;
-      const neuron = b * rowBytes;
-      this.engine.kernels.backward(
-        this.psi + history,
-        this.learningSignal + history,
-        this.regulariser + history,
-        this.beta,
-        this.psiBefore + neuron,
-        this.spikeG + history,
-        this.spikeA + history,
-        this.spikeB + history,
-        ...this.carried.map((address) => address + neuron),
-        K,
-        rowBytes,
-        this.alpha,
-        this.rho,
-        this.kappa,
-      );
-    }
-    void row;
+    const { batchSize, rowBytes, maxSteps, steps: K } = this;
+    if (K === 0) return;
+    this.engine.kernels.backward(
+      this.psi,
+      this.learningSignal,
+      this.regulariser,
+      this.beta,
+      this.psiBefore,
+      this.spikeCoefficients,
+      this.carriedCoefficients,
+      batchSize,
+      K,
+      rowBytes,
+      this.historyBatchBytes,
+      this.historyBlockBytes,
+      maxSteps * rowBytes,
+      this.adaptive ? 1 : 0,
+      this.alpha,
+      this.rho,
+      this.kappa,
+    );
   }
 
   /** After all projections applied the chunk: psi(t1) becomes psi before the next chunk. */
@@ -250,104 +256,154 @@ export class WasmTraceLayer {
 
 /** Carried state and gradient of one projection into a `WasmTraceLayer`. */
 export class WasmTraceProjection {
+  /** Presynaptic traces p(t0) `[batch][numPre]`. */
   readonly p: number;
-  readonly a: number;
-  readonly b: number;
+  /** Per-synapse state b (, a) `[batch][block][numPre][b, a][16]`. */
+  readonly state: number;
+  /** Gradient `[block][numPre][16]`. */
   readonly gradient: number;
-  private readonly sums: number;
+  /** Bytes of one presynaptic neuron's state in one block. */
+  private readonly stateRowBytes: number;
+  /** Start of each (batch element, presynaptic neuron)'s spikes, as addresses into the offsets. */
   private readonly rowStart: number;
-  private stepsByPre: number;
-  private stepsCapacity = 0;
+  /** Spike offsets sorted by (batch element, presynaptic neuron): step times the history's step stride. */
+  private offsets = 0;
+  private offsetsCapacity = 0;
+  /** Host-side counting-sort cursors, `[batch * numPre]`. */
+  private readonly cursor: Int32Array;
 
   constructor(
     readonly layer: WasmTraceLayer,
     readonly numPre: number,
   ) {
-    const { engine, batchSize, rowBytes } = layer;
+    const { engine, batchSize, numBlocks } = layer;
+    this.stateRowBytes = stateQuantities(layer.adaptive) * BLOCK_BYTES;
     this.p = engine.allocate(batchSize * numPre * FLOAT_BYTES);
-    this.a = layer.adaptive ? engine.allocate(batchSize * numPre * rowBytes) : 0;
-    this.b = engine.allocate(batchSize * numPre * rowBytes);
-    this.gradient = engine.allocate(numPre * rowBytes);
-    this.sums = engine.allocate(3 * rowBytes);
-    this.rowStart = engine.allocate((numPre + 1) * 4);
-    this.stepsByPre = 0;
+    this.state = engine.allocate(batchSize * numBlocks * numPre * this.stateRowBytes);
+    this.gradient = engine.allocate(numBlocks * numPre * BLOCK_BYTES);
+    this.rowStart = engine.allocate((batchSize * numPre + 1) * 4);
+    this.cursor = new Int32Array(batchSize * numPre + 1);
   }
 
   /** Bytes of per-synapse state (independent of the trial length). */
   get stateBytes(): number {
-    const { batchSize, rowBytes } = this.layer;
-    return (this.layer.adaptive ? 2 : 1) * batchSize * this.numPre * rowBytes + this.numPre * rowBytes;
+    const { batchSize, numBlocks } = this.layer;
+    return (batchSize * this.stateRowBytes + BLOCK_BYTES) * numBlocks * this.numPre;
   }
 
-  private ensureSteps(count: number): number {
-    if (count > this.stepsCapacity) {
-      this.stepsCapacity = Math.max(count, 2 * this.stepsCapacity, 1024);
-      this.stepsByPre = this.layer.engine.allocate(this.stepsCapacity * 4);
+  private ensureOffsets(count: number): number {
+    if (count > this.offsetsCapacity) {
+      this.offsetsCapacity = Math.max(count, 2 * this.offsetsCapacity, 1024);
+      this.offsets = this.layer.engine.allocate(this.offsetsCapacity * 4);
     }
-    return this.stepsByPre;
+    return this.offsets;
   }
 
   /** Applies the layer's current chunk with the presynaptic spikes of each batch element. */
   apply(spikes: readonly ChunkSpikes[], position: ChunkPosition): void {
     const layer = this.layer;
-    const { engine, batchSize, rowBytes, maxSteps, steps: K, alpha, adaptive } = layer;
+    const { engine, batchSize, steps: K, stepBytes } = layer;
     const numPre = this.numPre;
-    const historyStride = maxSteps * rowBytes;
-    const stateStride = numPre * rowBytes;
+    if (spikes.length !== batchSize) throw new Error(`WasmTraceProjection: expected spikes of ${batchSize} batch elements, got ${spikes.length}.`);
+    let total = 0;
+    for (const events of spikes) total += events.count;
     // Reserve scratch space first: growing the memory detaches every view made before.
-    const stepsAddress = this.ensureSteps(Math.max(...spikes.map((s) => s.count)));
-    const p = engine.floats(this.p, batchSize * numPre);
-    const alphaPowers = layer.alphaPowers(K);
+    const offsetsAddress = this.ensureOffsets(total);
+    const rowStart = engine.ints(this.rowStart, batchSize * numPre + 1);
+    const offsets = engine.ints(offsetsAddress, Math.max(total, 1));
+    // Counting sort by (batch element, presynaptic neuron); a neuron's spikes stay in step order.
+    const cursor = this.cursor;
+    cursor.fill(0);
     for (let batch = 0; batch < batchSize; batch++) {
-      const events = spikes[batch]!;
-      const rowStart = engine.ints(this.rowStart, numPre + 1);
-      const stepsByPre = engine.ints(stepsAddress, Math.max(events.count, 1));
-      rowStart.fill(0);
-      for (let e = 0; e < events.count; e++) rowStart[events.units[e]! + 1]!++;
-      for (let i = 0; i < numPre; i++) rowStart[i + 1]! += rowStart[i]!;
-      for (let e = 0; e < events.count; e++) stepsByPre[rowStart[events.units[e]!]!++] = events.steps[e]!;
-      for (let i = numPre; i > 0; i--) rowStart[i] = rowStart[i - 1]!;
-      rowStart[0] = 0;
-      const history = batch * historyStride;
-      const neuron = batch * rowBytes;
-      engine.kernels.apply(
-        numPre,
-        rowBytes,
-        this.rowStart,
-        stepsAddress,
-        layer.spikeG + history,
-        layer.spikeA + history,
-        layer.spikeB + history,
-        ...layer.carried.map((address) => address + neuron),
-        this.p + batch * numPre * FLOAT_BYTES,
-        adaptive ? this.a + batch * stateStride : 0,
-        this.b + batch * stateStride,
-        this.gradient,
-        this.sums,
-        this.sums + rowBytes,
-        this.sums + 2 * rowBytes,
-        position.first ? 0 : 1,
-        position.last ? 0 : 1,
-        adaptive ? 1 : 0,
-      );
-      if (!position.last) {
+      const { units, count } = spikes[batch]!;
+      const base = batch * numPre;
+      for (let e = 0; e < count; e++) cursor[base + units[e]!]!++;
+    }
+    for (let k = 0, start = 0; k <= batchSize * numPre; k++) {
+      const count = cursor[k]!;
+      cursor[k] = start;
+      rowStart[k] = offsetsAddress + 4 * start;
+      start += count;
+    }
+    for (let batch = 0; batch < batchSize; batch++) {
+      const { units, steps, count } = spikes[batch]!;
+      const base = batch * numPre;
+      for (let e = 0; e < count; e++) offsets[cursor[base + units[e]!]!++] = steps[e]! * stepBytes;
+    }
+    engine.kernels.apply(
+      batchSize,
+      numPre,
+      layer.numBlocks,
+      this.rowStart,
+      offsetsAddress,
+      layer.spikeCoefficients,
+      layer.historyBatchBytes,
+      layer.historyBlockBytes,
+      layer.carriedCoefficients,
+      this.p,
+      this.state,
+      this.gradient,
+      position.first ? 0 : 1,
+      position.last ? 0 : 1,
+      layer.adaptive ? 1 : 0,
+    );
+    if (!position.last) {
+      // p(t1) = alpha^K p(t0) + sum over spikes alpha^(K - 1 - step)
+      const p = engine.floats(this.p, batchSize * numPre);
+      const alphaPowers = layer.alphaPowers(K);
+      if (position.first) p.fill(0);
+      else {
+        const decay = alphaPowers[K]!;
+        for (let k = 0; k < p.length; k++) p[k] = p[k]! * decay;
+      }
+      for (let batch = 0; batch < batchSize; batch++) {
+        const { units, steps, count } = spikes[batch]!;
         const base = batch * numPre;
-        for (let i = 0; i < numPre; i++) p[base + i] = position.first ? 0 : p[base + i]! * alphaPowers[K]!;
-        for (let e = 0; e < events.count; e++) p[base + events.units[e]!]! += alphaPowers[K - 1 - events.steps[e]!]!;
+        for (let e = 0; e < count; e++) p[base + units[e]!]! += alphaPowers[K - 1 - steps[e]!]!;
+      }
+    }
+  }
+
+  /** Copies `[block][pre][16]`-blocked values of one batch element into `[pre][numNeurons]`. */
+  private unblock(address: number, quantity: number, quantities: number, out: Float32Array, outOffset: number): void {
+    const { engine, numNeurons, numBlocks } = this.layer;
+    const numPre = this.numPre;
+    const view = engine.floats(address, numBlocks * numPre * quantities * BLOCK_FLOATS);
+    for (let block = 0; block < numBlocks; block++) {
+      const width = Math.min(BLOCK_FLOATS, numNeurons - block * BLOCK_FLOATS);
+      for (let i = 0; i < numPre; i++) {
+        const from = ((block * numPre + i) * quantities + quantity) * BLOCK_FLOATS;
+        out.set(view.subarray(from, from + width), outOffset + i * numNeurons + block * BLOCK_FLOATS);
       }
     }
   }
 
   /** The gradient summed over batch and trials so far, `[numPre][numPost]` (a copy). */
   readGradient(): Float32Array {
-    const { engine, row, numNeurons } = this.layer;
-    const padded = engine.floats(this.gradient, this.numPre * row);
-    const out = new Float32Array(this.numPre * numNeurons);
-    for (let i = 0; i < this.numPre; i++) out.set(padded.subarray(i * row, i * row + numNeurons), i * numNeurons);
+    const out = new Float32Array(this.numPre * this.layer.numNeurons);
+    this.unblock(this.gradient, 0, 1, out, 0);
     return out;
   }
 
+  /**
+   * The carried per-synapse state after the last applied chunk, `[batch][numPre][numPost]` each
+   * (a copy; `a` is empty for a non-adaptive layer). Meaningful after a chunk that carried state out.
+   */
+  readState(): { b: Float32Array; a: Float32Array } {
+    const { batchSize, numNeurons, numBlocks, adaptive } = this.layer;
+    const quantities = stateQuantities(adaptive);
+    const perBatch = this.numPre * numNeurons;
+    const b = new Float32Array(batchSize * perBatch);
+    const a = new Float32Array(adaptive ? batchSize * perBatch : 0);
+    const batchBytes = numBlocks * this.numPre * this.stateRowBytes;
+    for (let batch = 0; batch < batchSize; batch++) {
+      this.unblock(this.state + batch * batchBytes, 0, quantities, b, batch * perBatch);
+      if (adaptive) this.unblock(this.state + batch * batchBytes, 1, quantities, a, batch * perBatch);
+    }
+    return { b, a };
+  }
+
   zeroGradient(): void {
-    this.layer.engine.floats(this.gradient, this.numPre * this.layer.row).fill(0);
+    this.layer.engine.floats(this.gradient, this.layer.numBlocks * this.numPre * BLOCK_FLOATS).fill(0);
   }
 }

@@ -1,17 +1,66 @@
 /**
- * WebAssembly SIMD versions of the chunked e-prop kernels ({@link chunkCoefficients} and
- * {@link applyChunk} in trace-chunk.ts), vectorised over postsynaptic neurons in lanes of 4.
- * Histories and state live in the module's memory with rows padded to a multiple of 4.
+ * WebAssembly SIMD kernels of the chunked e-prop evaluation (docs/chunked-eprop.md),
+ * vectorised over postsynaptic neurons in lanes of 4 and register-blocked in blocks of
+ * {@link BLOCK_FLOATS} neurons. Layouts (all in the module's memory, rows padded to whole blocks):
+ *
+ * - histories psi, L, r: `[batch][step][row]` (written by the host);
+ * - spike coefficients lp(t): `[batch][block][step][output][16]`, outputs g, b (and a for
+ *   adaptive layers), so that the coefficients of one spike for one block are contiguous;
+ * - carried-in coefficients: `[batch][block][8][16]` in the order of {@link CarriedCoefficient};
+ * - per-synapse state: `[batch][block][pre][b, a][16]` (no a for non-adaptive layers);
+ * - gradient: `[block][pre][16]`.
  */
 import { wasm } from "@snn/core";
 
 type Code = wasm.Code;
 type FunctionDefinition = wasm.FunctionDefinition;
+type ValueType = wasm.ValueType;
 const { assembleModule, op } = wasm;
 
-const { get, set, i32, f32, v128, f32x4 } = op;
+const { get, set, tee, i32, f32, v128, f32x4 } = op;
 
-/** `for (counter = start; counter < end; counter += step) body` (body must not branch out). */
+/** Postsynaptic neurons per register block (rows are padded to a multiple of it). */
+export const BLOCK_FLOATS = 16;
+/** Bytes of one block of floats: one cache line. */
+export const BLOCK_BYTES = BLOCK_FLOATS * 4;
+const VECTORS = BLOCK_FLOATS / 4;
+
+/** Order of the carried-in coefficients within a block (each `[16]` floats). */
+export const CarriedCoefficient = { gP: 0, gA: 1, gB: 2, bP: 3, bA: 4, bB: 5, aP: 6, aA: 7 } as const;
+/** Carried-in coefficients per block. */
+export const CARRIED_COEFFICIENTS = 8;
+/** Outputs of the spike coefficients, and their position within a step of a block. */
+const SPIKE_G = 0;
+const SPIKE_B = 1;
+const SPIKE_A = 2;
+
+/** Outputs (g, b, and a when adaptive) recorded per step in the spike coefficient history. */
+export function spikeOutputs(adaptive: boolean): number {
+  return adaptive ? 3 : 2;
+}
+
+/** State quantities per synapse (b, and a when adaptive). */
+export function stateQuantities(adaptive: boolean): number {
+  return adaptive ? 2 : 1;
+}
+
+/** Local variables of a function being written: parameters first, then declared locals. */
+class Frame {
+  private readonly types: ValueType[] = [];
+  constructor(private readonly paramCount: number) {}
+  local(type: ValueType): number {
+    this.types.push(type);
+    return this.paramCount + this.types.length - 1;
+  }
+  locals(type: ValueType, count: number): number[] {
+    return Array.from({ length: count }, () => this.local(type));
+  }
+  get declared(): readonly ValueType[] {
+    return this.types;
+  }
+}
+
+/** `for (counter = start; counter < end (unsigned); counter += step) body` (body must not branch out). */
 function forLoop(counter: number, start: Code, end: Code, step: number, ...body: Code[]): Code {
   return [
     start,
@@ -22,169 +71,242 @@ function forLoop(counter: number, start: Code, end: Code, step: number, ...body:
   ];
 }
 
-/** Numbers names consecutively from `start`: parameter and local indices of a function. */
+/** Numbers names consecutively from `start`: parameter indices of a function. */
 function numbered<const Names extends readonly string[]>(names: Names, start = 0): Record<Names[number], number> {
   return Object.fromEntries(names.map((name, k) => [name, start + k])) as Record<Names[number], number>;
 }
 
-/** Address `base + offset` (both i32 locals). */
-const at = (base: number, offset: number): Code => [get(base), get(offset), i32.add];
-/** Loads 4 floats at local address + offset local. */
-const load4 = (base: number, offset: number): Code => [at(base, offset), v128.load()];
-/** Stores the vector produced by `value` at base + offset. */
-const store4 = (base: number, offset: number, value: Code): Code => [at(base, offset), value, v128.store()];
+const zero: Code = [f32.const(0), f32x4.splat];
+const add = (local: number, value: number): Code => [get(local), i32.const(value), i32.add, set(local)];
+/** `a * b + c` on f32x4 values (two roundings, as the per-step recursion). */
+const mulAdd = (a: Code, b: Code, c: Code): Code => [a, b, f32x4.mul, c, f32x4.add];
+
+const BACKWARD_PARAMS = [
+  "psi", "L", "r", "beta", "psiBefore", "history", "carried",
+  "batchSize", "K", "rowBytes", "historyBatchBytes", "historyBlockBytes", "psiBatchBytes", "adaptive",
+  "alpha", "rho", "kappa",
+] as const;
 
 /**
- * backward(psi, L, r, beta, psiBefore, spikeG, spikeA, spikeB, gP, gA, gB, aP, aA, bP, bA, bB,
- *          K, rowBytes, alpha, rho, kappa)
- * for one batch element: per-step arrays are [K][row], per-neuron arrays [row].
+ * backward(psi, L, r, beta, psiBefore, history, carried, batchSize, K, rowBytes,
+ *          historyBatchBytes, historyBlockBytes, psiBatchBytes, adaptive, alpha, rho, kappa)
+ * for all batch elements: the spike coefficients of the K recorded steps and the carried-in
+ * coefficients (module layouts above; psi, L, r with batch stride psiBatchBytes).
  */
 function backwardKernel(): FunctionDefinition {
-  // params
-  const { psi, L, r, beta, psiBefore, spikeG, spikeA, spikeB, gP, gA, gB, aP, aA, bP, bA, bB, K, rowBytes, alpha, rho, kappa } = numbered(["psi", "L", "r", "beta", "psiBefore", "spikeG", "spikeA", "spikeB", "gP", "gA", "gB", "aP", "aA", "bP", "bA", "bB", "K", "rowBytes", "alpha", "rho", "kappa"] as const);
-  let next = 21;
-  const j = next++;
-  const u = next++;
-  const offset = next++; // u * rowBytes + j
-  const vAlpha = next++, vRho = next++, vKappa = next++;
-  const lbG = next++, laG = next++, lpG = next++;
-  const laA = next++, lpA = next++;
-  const lbB = next++, laB = next++, lpB = next++;
-  const ps = next++, t1 = next++, eta = next++, laNext = next++, once = next++, decay = next++, pb = next++;
-  const locals = ["i32", "i32", "i32", ...Array(next - 24).fill("v128")] as const;
-  const mulAdd = (a: Code, b: Code, c: Code): Code => [a, b, f32x4.mul, c, f32x4.add];
-  const zero = [f32.const(0), f32x4.splat];
-  const body: Code = [
-    get(alpha), f32x4.splat, set(vAlpha),
-    get(rho), f32x4.splat, set(vRho),
-    get(kappa), f32x4.splat, set(vKappa),
-    forLoop(j, i32.const(0), get(rowBytes), 16,
-      zero, set(lbG), zero, set(laG), zero, set(lpG), zero, set(laA), zero, set(lpA), zero, set(lbB), zero, set(laB), zero, set(lpB),
-      f32.const(1), f32x4.splat, set(once),
-      // u runs K-1 .. 0; the loop counter counts up and u is derived
-      forLoop(u, i32.const(0), get(K), 1,
-        [get(K), get(u), i32.sub, i32.const(1), i32.sub, get(rowBytes), i32.mul, get(j), i32.add, set(offset)],
-        load4(psi, offset), set(ps),
-        [get(ps), load4(beta, j), f32x4.mul, set(t1)],
-        [get(vRho), get(t1), f32x4.sub, set(decay)],
-        // output g: lbG = L + kappa lbG; eta = lbG + r; laG' = decay laG - t1 eta; lpG = ps (eta + laG) + alpha lpG
-        [load4(L, offset), mulAdd(get(vKappa), get(lbG), []), set(lbG)],
-        [get(lbG), load4(r, offset), f32x4.add, set(eta)],
-        [get(laG), set(laNext)],
-        [get(decay), get(laG), f32x4.mul, get(t1), get(eta), f32x4.mul, f32x4.sub, set(laG)],
-        [get(ps), get(eta), get(laNext), f32x4.add, f32x4.mul, get(vAlpha), get(lpG), f32x4.mul, f32x4.add, set(lpG)],
-        store4(spikeG, offset, get(lpG)),
-        // output b(t1): lbB = once + kappa lbB; eta = lbB
-        [get(once), mulAdd(get(vKappa), get(lbB), []), set(lbB)],
-        [get(laB), set(laNext)],
-        [get(decay), get(laB), f32x4.mul, get(t1), get(lbB), f32x4.mul, f32x4.sub, set(laB)],
-        [get(ps), get(lbB), get(laNext), f32x4.add, f32x4.mul, get(vAlpha), get(lpB), f32x4.mul, f32x4.add, set(lpB)],
-        store4(spikeB, offset, get(lpB)),
-        // output a(t1): laA = once + decay laA; lpA = ps laA(next) + alpha lpA
-        [get(laA), set(laNext)],
-        [get(once), get(decay), get(laA), f32x4.mul, f32x4.add, set(laA)],
-        [get(ps), get(laNext), f32x4.mul, get(vAlpha), get(lpA), f32x4.mul, f32x4.add, set(lpA)],
-        store4(spikeA, offset, get(lpA)),
-        zero, set(once),
+  const p = numbered(BACKWARD_PARAMS);
+  const frame = new Frame(BACKWARD_PARAMS.length);
+  const b = frame.local("i32"), block = frame.local("i32"), lane = frame.local("i32"), u = frame.local("i32");
+  const psiRow = frame.local("i32"), lRow = frame.local("i32"), rRow = frame.local("i32");
+  const historyBlock = frame.local("i32"), carriedBlock = frame.local("i32");
+  const j = frame.local("i32"), offset = frame.local("i32"), out = frame.local("i32"), stepBytes = frame.local("i32");
+  const [vAlpha, vRho, vKappa, lbG, laG, lpG, laA, lpA, lbB, laB, lpB, ps, t1, eta, laNext, once, decay, pb] = frame.locals("v128", 18) as [
+    number, number, number, number, number, number, number, number, number, number, number, number, number, number, number, number, number, number,
+  ];
+  const at = (base: number, off: number): Code => [get(base), get(off), i32.add];
+  const steps = (adaptive: boolean): Code =>
+    forLoop(u, i32.const(0), get(p.K), 1,
+      load(ps, [at(psiRow, j), v128.load()]),
+      [get(ps), get(p.beta), get(j), i32.add, v128.load(), f32x4.mul, set(t1)],
+      [get(vRho), get(t1), f32x4.sub, set(decay)],
+      // output g: lbG = L + kappa lbG; eta = lbG + r; laG' = decay laG - t1 eta; lpG = ps (eta + laG) + alpha lpG
+      [at(lRow, j), v128.load(), mulAdd(get(vKappa), get(lbG), []), set(lbG)],
+      [get(lbG), at(rRow, j), v128.load(), f32x4.add, set(eta)],
+      [get(laG), set(laNext)],
+      [get(decay), get(laG), f32x4.mul, get(t1), get(eta), f32x4.mul, f32x4.sub, set(laG)],
+      [get(ps), get(eta), get(laNext), f32x4.add, f32x4.mul, get(vAlpha), get(lpG), f32x4.mul, f32x4.add, set(lpG)],
+      [get(out), get(lpG), v128.store(SPIKE_G * BLOCK_BYTES)],
+      // output b(t1): lbB = once + kappa lbB; eta = lbB
+      [get(once), mulAdd(get(vKappa), get(lbB), []), set(lbB)],
+      [get(laB), set(laNext)],
+      [get(decay), get(laB), f32x4.mul, get(t1), get(lbB), f32x4.mul, f32x4.sub, set(laB)],
+      [get(ps), get(lbB), get(laNext), f32x4.add, f32x4.mul, get(vAlpha), get(lpB), f32x4.mul, f32x4.add, set(lpB)],
+      [get(out), get(lpB), v128.store(SPIKE_B * BLOCK_BYTES)],
+      // output a(t1): laA = once + decay laA; lpA = ps laA(next) + alpha lpA
+      adaptive
+        ? [
+            [get(laA), set(laNext)],
+            [get(once), get(decay), get(laA), f32x4.mul, f32x4.add, set(laA)],
+            [get(ps), get(laNext), f32x4.mul, get(vAlpha), get(lpA), f32x4.mul, f32x4.add, set(lpA)],
+            [get(out), get(lpA), v128.store(SPIKE_A * BLOCK_BYTES)],
+          ]
+        : [],
+      zero, set(once),
+      // one step back
+      [get(psiRow), get(p.rowBytes), i32.sub, set(psiRow)],
+      [get(lRow), get(p.rowBytes), i32.sub, set(lRow)],
+      [get(rRow), get(p.rowBytes), i32.sub, set(rRow)],
+      [get(out), get(stepBytes), i32.sub, set(out)],
+    );
+  const carriedStore = (coefficient: number, value: Code): Code => [get(carriedBlock), get(lane), i32.add, value, v128.store(coefficient * BLOCK_BYTES)];
+  const C = CarriedCoefficient;
+  const neuron = (adaptive: boolean): Code => [
+    [get(block), get(lane), i32.add, set(j)],
+    zero, set(lbG), zero, set(laG), zero, set(lpG), zero, set(laA), zero, set(lpA), zero, set(lbB), zero, set(laB), zero, set(lpB),
+    f32.const(1), f32x4.splat, set(once),
+    // from the chunk's last step backwards
+    [get(p.K), i32.const(1), i32.sub, get(p.rowBytes), i32.mul, tee(offset)],
+    [get(p.psi), i32.add, get(b), get(p.psiBatchBytes), i32.mul, i32.add, set(psiRow)],
+    [get(offset), get(p.L), i32.add, get(b), get(p.psiBatchBytes), i32.mul, i32.add, set(lRow)],
+    [get(offset), get(p.r), i32.add, get(b), get(p.psiBatchBytes), i32.mul, i32.add, set(rRow)],
+    [get(p.K), i32.const(1), i32.sub, get(stepBytes), i32.mul, get(historyBlock), i32.add, get(lane), i32.add, set(out)],
+    steps(adaptive),
+    // carried-in coefficients with psi(t0)
+    [get(p.psiBefore), get(b), get(p.rowBytes), i32.mul, i32.add, get(j), i32.add, v128.load(), set(pb)],
+    [get(vRho), get(pb), get(p.beta), get(j), i32.add, v128.load(), f32x4.mul, f32x4.sub, set(decay)],
+    carriedStore(C.gP, [get(vAlpha), get(lpG), f32x4.mul, get(pb), get(laG), f32x4.mul, f32x4.add]),
+    carriedStore(C.gA, [get(decay), get(laG), f32x4.mul]),
+    carriedStore(C.gB, [get(vKappa), get(lbG), f32x4.mul]),
+    carriedStore(C.bP, [get(vAlpha), get(lpB), f32x4.mul, get(pb), get(laB), f32x4.mul, f32x4.add]),
+    carriedStore(C.bA, [get(decay), get(laB), f32x4.mul]),
+    carriedStore(C.bB, [get(vKappa), get(lbB), f32x4.mul]),
+    adaptive
+      ? [
+          carriedStore(C.aP, [get(vAlpha), get(lpA), f32x4.mul, get(pb), get(laA), f32x4.mul, f32x4.add]),
+          carriedStore(C.aA, [get(decay), get(laA), f32x4.mul]),
+        ]
+      : [],
+  ];
+  const all = (adaptive: boolean): Code => [
+    [i32.const(spikeOutputs(adaptive) * BLOCK_BYTES), set(stepBytes)],
+    forLoop(b, i32.const(0), get(p.batchSize), 1,
+      [get(p.history), get(b), get(p.historyBatchBytes), i32.mul, i32.add, set(historyBlock)],
+      // block: byte offset of the block in a row
+      forLoop(block, i32.const(0), get(p.rowBytes), BLOCK_BYTES,
+        // carried-in coefficients [batch][block][8][16]: byte (b * rowBytes + block) * 8
+        [get(b), get(p.rowBytes), i32.mul, get(block), i32.add, i32.const(3), i32.shl, get(p.carried), i32.add, set(carriedBlock)],
+        forLoop(lane, i32.const(0), i32.const(BLOCK_BYTES), 16, neuron(adaptive)),
+        [get(historyBlock), get(p.historyBlockBytes), i32.add, set(historyBlock)],
       ),
-      // carried-in coefficients with psi(t0)
-      load4(psiBefore, j), set(pb),
-      [get(vRho), get(pb), load4(beta, j), f32x4.mul, f32x4.sub, set(decay)],
-      store4(gP, j, [get(vAlpha), get(lpG), f32x4.mul, get(pb), get(laG), f32x4.mul, f32x4.add]),
-      store4(gA, j, [get(decay), get(laG), f32x4.mul]),
-      store4(gB, j, [get(vKappa), get(lbG), f32x4.mul]),
-      store4(bP, j, [get(vAlpha), get(lpB), f32x4.mul, get(pb), get(laB), f32x4.mul, f32x4.add]),
-      store4(bA, j, [get(decay), get(laB), f32x4.mul]),
-      store4(bB, j, [get(vKappa), get(lbB), f32x4.mul]),
-      store4(aP, j, [get(vAlpha), get(lpA), f32x4.mul, get(pb), get(laA), f32x4.mul, f32x4.add]),
-      store4(aA, j, [get(decay), get(laA), f32x4.mul]),
     ),
+  ];
+  const body: Code = [
+    get(p.alpha), f32x4.splat, set(vAlpha),
+    get(p.rho), f32x4.splat, set(vRho),
+    get(p.kappa), f32x4.splat, set(vKappa),
+    get(p.adaptive),
+    op.if(all(true), all(false)),
   ];
   return {
     name: "backward",
-    params: [...Array(18).fill("i32"), "f32", "f32", "f32"],
-    locals: [...locals],
+    params: [...Array(BACKWARD_PARAMS.length - 3).fill("i32"), "f32", "f32", "f32"],
+    locals: frame.declared,
     body,
   };
+
+  function load(target: number, value: Code): Code {
+    return [value, set(target)];
+  }
 }
 
+const APPLY_PARAMS = [
+  "batchSize", "numPre", "numBlocks", "rowStart", "offsets", "history", "historyBatchBytes", "historyBlockBytes",
+  "carried", "p", "state", "gradient", "carryIn", "carryOut", "adaptive",
+] as const;
+
 /**
- * apply(numPre, rowBytes, rowStart, stepsByPre, spikeG, spikeA, spikeB, gP, gA, gB, aP, aA,
- *       bP, bA, bB, p, aState, bState, gradient, sumG, sumA, sumB, carryIn, carryOut, adaptive)
- * for one batch element: the carried-state pass and the spike sums, row by presynaptic row.
+ * apply(batchSize, numPre, numBlocks, rowStart, offsets, history, historyBatchBytes,
+ *       historyBlockBytes, carried, p, state, gradient, carryIn, carryOut, adaptive)
+ * for all batch elements: per block of postsynaptic neurons and presynaptic neuron i, the
+ * coefficient rows of i's spikes are summed in registers, then the carried-in state terms
+ * are added and the gradient and (unless `carryOut` is 0) the carried-out state written.
+ * `rowStart` `[batch * numPre + 1]` holds absolute addresses into `offsets`, whose entries are
+ * a spike's step times the step stride of the history (bytes).
  */
 function applyKernel(): FunctionDefinition {
-  const { numPre, rowBytes, rowStart, stepsByPre, spikeG, spikeA, spikeB, gP, gA, gB, aP, aA, bP, bA, bB, p, aState, bState, gradient, sumG, sumA, sumB, carryIn, carryOut, adaptive } = numbered(["numPre", "rowBytes", "rowStart", "stepsByPre", "spikeG", "spikeA", "spikeB", "gP", "gA", "gB", "aP", "aA", "bP", "bA", "bB", "p", "aState", "bState", "gradient", "sumG", "sumA", "sumB", "carryIn", "carryOut", "adaptive"] as const);
-  let next = 25;
-  const i = next++, j = next++, e = next++, first = next++, end = next++, row = next++, coefficientRow = next++;
-  const p0 = next++, a0 = next++, b0 = next++;
-  const zero: Code = [f32.const(0), f32x4.splat];
-  /** Address of element j of this row of a [numPre][row] array. */
-  const rowAddress = (base: number): Code => [get(base), get(row), i32.add, get(j), i32.add];
-  const loadRow = (base: number): Code => [rowAddress(base), v128.load()];
-  const rowLoop = (...body: Code[]): Code => forLoop(j, i32.const(0), get(rowBytes), 16, ...body);
-  /** term: coefficient (per post neuron) times a vector local, added to the value on the stack. */
-  const plus = (coefficient: number, value: number): Code => [load4(coefficient, j), get(value), f32x4.mul, f32x4.add];
-  const withCarry = (adaptiveState: boolean, carryOutput: boolean): Code =>
-    rowLoop(
-      [loadRow(bState), set(b0)],
-      adaptiveState ? [loadRow(aState), set(a0)] : [],
-      // gradient += sumG + gP p0 + gB b0 (+ gA a0)
-      [rowAddress(gradient), loadRow(gradient), load4(sumG, j), f32x4.add, plus(gP, p0), plus(gB, b0), adaptiveState ? plus(gA, a0) : [], v128.store()],
-      carryOutput
-        ? [
-            // b = sumB + bP p0 + bB b0 (+ bA a0)
-            [rowAddress(bState), load4(sumB, j), plus(bP, p0), plus(bB, b0), adaptiveState ? plus(bA, a0) : [], v128.store()],
-            // a = sumA + aP p0 + aA a0
-            adaptiveState ? [rowAddress(aState), load4(sumA, j), plus(aP, p0), plus(aA, a0), v128.store()] : [],
-          ]
-        : [],
+  const p = numbered(APPLY_PARAMS);
+  const frame = new Frame(APPLY_PARAMS.length);
+  const b = frame.local("i32"), block = frame.local("i32"), i = frame.local("i32");
+  const historyBatch = frame.local("i32"), historyBlock = frame.local("i32"), coefficients = frame.local("i32");
+  const statePointer = frame.local("i32"), gradientPointer = frame.local("i32"), rowPointer = frame.local("i32"), pPointer = frame.local("i32");
+  const event = frame.local("i32"), eventEnd = frame.local("i32"), spike = frame.local("i32");
+  const sums = frame.locals("v128", VECTORS);
+  const [p0, b0, a0] = frame.locals("v128", 3) as [number, number, number];
+  const C = CarriedCoefficient;
+  /** coefficient (vector k of the block) times a vector local. */
+  const term = (coefficient: number, k: number, value: number): Code => [get(coefficients), v128.load(coefficient * BLOCK_BYTES + 16 * k), get(value), f32x4.mul];
+
+  const variant = (carryIn: boolean, carryOut: boolean, adaptive: boolean): Code => {
+    const stateBytes = stateQuantities(adaptive) * BLOCK_BYTES;
+    /** Loads the carried-in b(t0) and a(t0) of vector k. */
+    const carried = (k: number, needB: boolean): Code =>
+      carryIn ? [needB ? [get(statePointer), v128.load(16 * k), set(b0)] : [], adaptive ? [get(statePointer), v128.load(BLOCK_BYTES + 16 * k), set(a0)] : []] : [];
+    /**
+     * One output per pass, so that only its VECTORS sums are live: the gradient (reads the old
+     * b and a), then b (reads the old b and a, writes b), then a (reads the old a, writes a).
+     */
+    const update = (output: number, k: number): Code => {
+      const sum = get(sums[k]!);
+      switch (output) {
+        case SPIKE_G: // gradient += sumG + gP p0 + gB b0 (+ gA a0)
+          return [
+            carried(k, true),
+            get(gradientPointer),
+            [get(gradientPointer), v128.load(16 * k), sum, f32x4.add],
+            carryIn ? [term(C.gP, k, p0), f32x4.add, term(C.gB, k, b0), f32x4.add, adaptive ? [term(C.gA, k, a0), f32x4.add] : []] : [],
+            v128.store(16 * k),
+          ];
+        case SPIKE_B: // b = sumB + bP p0 + bB b0 (+ bA a0)
+          return [
+            carried(k, true),
+            get(statePointer),
+            sum,
+            carryIn ? [term(C.bP, k, p0), f32x4.add, term(C.bB, k, b0), f32x4.add, adaptive ? [term(C.bA, k, a0), f32x4.add] : []] : [],
+            v128.store(16 * k),
+          ];
+        default: // a = sumA + aP p0 + aA a0
+          return [
+            carried(k, false),
+            get(statePointer),
+            sum,
+            carryIn ? [term(C.aP, k, p0), f32x4.add, term(C.aA, k, a0), f32x4.add] : [],
+            v128.store(BLOCK_BYTES + 16 * k),
+          ];
+      }
+    };
+    const outputs = carryOut ? (adaptive ? [SPIKE_G, SPIKE_B, SPIKE_A] : [SPIKE_G, SPIKE_B]) : [SPIKE_G];
+    const pass = (output: number): Code => [
+      sums.map((sum) => [zero, set(sum)]),
+      // the sum of this neuron's spike coefficients, in registers
+      forLoop(event, [get(rowPointer), i32.load()], get(eventEnd), 4,
+        [get(event), i32.load(), get(historyBlock), i32.add, set(spike)],
+        sums.map((sum, k) => [get(sum), get(spike), v128.load(output * BLOCK_BYTES + 16 * k), f32x4.add, set(sum)]),
+      ),
+      sums.map((_, k) => update(output, k)),
+    ];
+    const presynaptic: Code = [
+      [get(rowPointer), i32.load(4), set(eventEnd)],
+      carryIn ? [get(pPointer), f32.load(), f32x4.splat, set(p0)] : [],
+      outputs.map(pass),
+      add(statePointer, stateBytes),
+      add(gradientPointer, BLOCK_BYTES),
+      add(rowPointer, 4),
+      add(pPointer, 4),
+    ];
+    return forLoop(b, i32.const(0), get(p.batchSize), 1,
+      [get(p.history), get(b), get(p.historyBatchBytes), i32.mul, i32.add, set(historyBatch)],
+      forLoop(block, i32.const(0), get(p.numBlocks), 1,
+        [get(block), get(p.historyBlockBytes), i32.mul, get(historyBatch), i32.add, set(historyBlock)],
+        [get(b), get(p.numBlocks), i32.mul, get(block), i32.add, tee(coefficients)],
+        [get(p.numPre), i32.mul, i32.const(stateBytes), i32.mul, get(p.state), i32.add, set(statePointer)],
+        [get(coefficients), i32.const(CARRIED_COEFFICIENTS * BLOCK_BYTES), i32.mul, get(p.carried), i32.add, set(coefficients)],
+        [get(block), get(p.numPre), i32.mul, i32.const(BLOCK_BYTES), i32.mul, get(p.gradient), i32.add, set(gradientPointer)],
+        [get(b), get(p.numPre), i32.mul, i32.const(2), i32.shl, tee(rowPointer), get(p.p), i32.add, set(pPointer)],
+        [get(rowPointer), get(p.rowStart), i32.add, set(rowPointer)],
+        forLoop(i, i32.const(0), get(p.numPre), 1, presynaptic),
+      ),
     );
-  const addSpikeRow = (sum: number, source: number): Code =>
-    rowLoop(store4(sum, j, [load4(sum, j), get(source), get(coefficientRow), i32.add, get(j), i32.add, v128.load(), f32x4.add]));
-  const body: Code = forLoop(i, i32.const(0), get(numPre), 1,
-    op.block(
-      [get(i), get(rowBytes), i32.mul, set(row)],
-      [get(rowStart), get(i), i32.const(2), i32.shl, i32.add, i32.load(), set(first)],
-      [get(rowStart), get(i), i32.const(2), i32.shl, i32.add, i32.load(4), set(end)],
-      // zero carried-in state and no spikes: the state stays zero
-      [get(carryIn), i32.eqz, get(first), get(end), i32.geU, i32.and],
-      op.if([
-        get(carryOut),
-        op.if([rowLoop([rowAddress(bState), zero, v128.store()]), get(adaptive), op.if(rowLoop([rowAddress(aState), zero, v128.store()]))]),
-        op.br(1),
-      ]),
-      // sums of the coefficient rows of this presynaptic neuron's spikes
-      rowLoop(store4(sumG, j, zero), store4(sumB, j, zero), store4(sumA, j, zero)),
-      forLoop(e, get(first), get(end), 1,
-        [get(stepsByPre), get(e), i32.const(2), i32.shl, i32.add, i32.load(), get(rowBytes), i32.mul, set(coefficientRow)],
-        addSpikeRow(sumG, spikeG),
-        get(carryOut),
-        op.if([addSpikeRow(sumB, spikeB), get(adaptive), op.if(addSpikeRow(sumA, spikeA))]),
-      ),
-      get(carryIn),
-      op.if(
-        [
-          [get(p), get(i), i32.const(2), i32.shl, i32.add, f32.load(), f32x4.splat, set(p0)],
-          get(carryOut),
-          op.if(
-            [get(adaptive), op.if(withCarry(true, true), withCarry(false, true))],
-            [get(adaptive), op.if(withCarry(true, false), withCarry(false, false))],
-          ),
-        ],
-        [
-          rowLoop([rowAddress(gradient), loadRow(gradient), load4(sumG, j), f32x4.add, v128.store()]),
-          get(carryOut),
-          op.if([
-            rowLoop([rowAddress(bState), load4(sumB, j), v128.store()]),
-            get(adaptive),
-            op.if(rowLoop([rowAddress(aState), load4(sumA, j), v128.store()])),
-          ]),
-        ],
-      ),
-    ),
+  };
+  const byFlag = (flag: number, then: Code, otherwise: Code): Code => [get(flag), op.if(then, otherwise)];
+  const body: Code = byFlag(p.adaptive,
+    byFlag(p.carryIn,
+      byFlag(p.carryOut, variant(true, true, true), variant(true, false, true)),
+      byFlag(p.carryOut, variant(false, true, true), variant(false, false, true))),
+    byFlag(p.carryIn,
+      byFlag(p.carryOut, variant(true, true, false), variant(true, false, false)),
+      byFlag(p.carryOut, variant(false, true, false), variant(false, false, false))),
   );
-  return { name: "apply", params: Array(25).fill("i32"), locals: [...Array(7).fill("i32"), "v128", "v128", "v128"], body };
+  return { name: "apply", params: Array(APPLY_PARAMS.length).fill("i32"), locals: frame.declared, body };
 }
 
 /**

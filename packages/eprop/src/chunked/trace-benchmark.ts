@@ -1,0 +1,106 @@
+/**
+ * Micro-benchmark of the chunked e-prop kernels (not a test: no assertions, not in the suite).
+ * Sizes of the benchmark network: 700 Bernoulli inputs (5 % per step) and 256 recurrent ALIF
+ * neurons (~3 % per step) into 256 neurons, batch 32, K = 100.
+ *
+ * Run from packages/eprop:
+ *   pnpm exec esbuild src/chunked/trace-benchmark.ts --bundle --platform=node --format=esm \
+ *     --alias:@snn/core=../core/src/index.ts --outfile=/tmp/trace-benchmark.mjs && node /tmp/trace-benchmark.mjs
+ */
+import { WasmTraceEngine, WasmTraceLayer, WasmTraceProjection, type ChunkSpikes, type ChunkPosition } from "./trace-engine";
+
+function lcg(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    return state / 4294967296;
+  };
+}
+
+function randomSpikes(random: () => number, batchSize: number, K: number, numPre: number, rate: number): ChunkSpikes[] {
+  const out: ChunkSpikes[] = [];
+  for (let b = 0; b < batchSize; b++) {
+    const steps: number[] = [];
+    const units: number[] = [];
+    for (let u = 0; u < K; u++) {
+      for (let i = 0; i < numPre; i++) {
+        if (random() < rate) {
+          steps.push(u);
+          units.push(i);
+        }
+      }
+    }
+    out.push({ steps: Int32Array.from(steps), units: Int32Array.from(units), count: units.length });
+  }
+  return out;
+}
+
+/** The fastest of the repeats (the least disturbed by other work on the machine). */
+function best(values: number[]): number {
+  return Math.min(...values);
+}
+
+function runBenchmark(): void {
+  const batchSize = 32;
+  const numPost = 256;
+  const K = Number(process.env["K"] ?? 100);
+  const repeats = Number(process.env["REPEATS"] ?? 7);
+  const adaptive = process.env["LIF"] === undefined;
+  const random = lcg(1);
+  const engine = new WasmTraceEngine();
+  const beta = Array.from({ length: numPost }, () => (adaptive ? 0.5 + random() : 0));
+  const layer = new WasmTraceLayer(engine, batchSize, numPost, K, beta, Math.exp(-1 / 20), Math.exp(-1 / 2000), Math.exp(-1 / 20));
+  const projections = [
+    { name: "input 700 (5 %)", projection: new WasmTraceProjection(layer, 700), spikes: randomSpikes(random, batchSize, K, 700, Number(process.env["RATE_IN"] ?? 0.05)) },
+    { name: "recurrent 256 (3 %)", projection: new WasmTraceProjection(layer, 256), spikes: randomSpikes(random, batchSize, K, 256, Number(process.env["RATE_REC"] ?? 0.03)) },
+  ];
+  const psi = new Float32Array(batchSize * numPost);
+  const L = new Float32Array(batchSize * numPost);
+  const r = new Float32Array(batchSize * numPost);
+  const fillChunk = () => {
+    layer.startTrial();
+    for (let u = 0; u < K; u++) {
+      for (let k = 0; k < psi.length; k++) {
+        psi[k] = random() < 0.3 ? 0 : 0.5 * random();
+        L[k] = random() - 0.5;
+        r[k] = 0.01 * (random() - 0.5);
+      }
+      layer.setStep(psi, L, r);
+    }
+  };
+  const positions: { name: string; position: ChunkPosition }[] = [
+    { name: "first", position: { first: true, last: false } },
+    { name: "middle", position: { first: false, last: false } },
+    { name: "last", position: { first: false, last: true } },
+  ];
+  const backward: number[] = [];
+  const applied = new Map<string, number[]>();
+  for (let repeat = 0; repeat < repeats; repeat++) {
+    fillChunk();
+    const t0 = performance.now();
+    layer.computeCoefficients();
+    backward.push(performance.now() - t0);
+    for (const { name, projection, spikes } of projections) {
+      for (const { name: where, position } of positions) {
+        const t1 = performance.now();
+        projection.apply(spikes, position);
+        const key = `apply ${name}, ${where} chunk`;
+        applied.set(key, [...(applied.get(key) ?? []), performance.now() - t1]);
+      }
+    }
+  }
+  console.log(`batch ${batchSize}, post ${numPost}, K ${K}, ${adaptive ? "ALIF" : "LIF"}; best of ${repeats} (ms per chunk, all batch elements)`);
+  console.log(`backward (coefficients): ${best(backward).toFixed(2)} ms`);
+  let middle = 0;
+  for (const [key, times] of applied) {
+    console.log(`${key}: ${best(times).toFixed(2)} ms`);
+    if (key.includes("middle")) middle += best(times);
+  }
+  const T = 1000;
+  const chunks = T / K;
+  let perTrial = chunks * best(backward) + (chunks - 2) * middle;
+  for (const [key, times] of applied) if (!key.includes("middle")) perTrial += best(times);
+  console.log(`estimated kernels per T = ${T} training batch: ${(perTrial / 1000).toFixed(3)} s`);
+}
+
+runBenchmark();
