@@ -133,8 +133,8 @@ export class EpropRuntime {
       for (let s = 0; s < total; s++) {
         await runtime.step(1);
         if (s === numSteps - 1) await this.readSpikeCounts(spikeCounts);
-        await chunked?.afterStep(s, runtime);
-        await afterStep?.(s);
+        if (chunked) await chunked.afterStep(s, runtime);
+        if (afterStep) await afterStep(s);
       }
       if (chunked) {
         for (const { owner, variable, values } of chunked.gradients()) await runtime.writeVar(owner, variable, values);

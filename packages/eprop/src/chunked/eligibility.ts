@@ -35,8 +35,12 @@ class SpikeList implements ChunkSpikes {
       this.steps = steps;
       this.units = units;
     }
-    this.steps.fill(step, this.count, needed);
-    this.units.set(source.subarray(offset, offset + count), this.count);
+    const steps = this.steps;
+    const units = this.units;
+    for (let e = this.count, i = offset; e < needed; e++, i++) {
+      steps[e] = step;
+      units[e] = source[i]!;
+    }
     this.count = needed;
   }
 }
@@ -309,12 +313,13 @@ export class ChunkedEligibility {
         exps[k] = e;
         sum += e;
       }
-      const logSum = Math.log(sum);
-      for (let k = 0; k < nOut; k++) pi[out + k] = exps[k]! / sum;
+      for (let k = 0; k < nOut; k++) exps[k] = exps[k]! / sum;
+      if (observed) pi.set(exps, out);
       if (m === 0) continue;
       anyMasked = true;
+      const logSum = Math.log(sum);
       for (let k = 0; k < nOut; k++) {
-        const p = exps[k]! / sum;
+        const p = exps[k]!;
         const target = targets[out + k]!;
         const error = p - target;
         errors[row + k] = error;
