@@ -6,6 +6,7 @@ import { EpropRuntime, type TrialOutputs } from "../eprop-runtime";
 import type { EpropNetworkDescription, ParameterSet } from "../index";
 import { deepNetwork, maskedTrialData, relativeError, scaledParameters, toEvents } from "../test-support/networks";
 import { referenceEprop } from "../test-support/reference-eprop";
+import { ChunkedEligibility } from "./eligibility";
 import { patternTask } from "../test-support/tasks";
 import { Trainer } from "../trainer";
 import { prepareTrial, type PreparedTrial } from "../trial";
@@ -109,6 +110,37 @@ describe("the host readout of chunked training", () => {
       expect(actual.every(Number.isFinite), name).toBe(true);
       expect(relativeError(actual, expected), name).toBeLessThan(1e-4);
     }
+  });
+
+  it("sums loss, pi and y over the masked steps exactly like the per-step readout's LossAcc, PiAcc and YAcc", async () => {
+    const description = deepNetwork("symmetric");
+    const parameters = scaledParameters(description, 2.5);
+    const { trial } = deepTrial(description);
+    const backend = cpuBackend();
+    const perStep = await EpropRuntime.create(description, { backend, batchSize: 4, parameters });
+    await perStep.runTrial(trial);
+    const expected = await Promise.all(["LossAcc", "PiAcc", "YAcc"].map((v) => perStep.runtime.readVar("output", v)));
+    perStep.dispose();
+    // Drive the chunked evaluation by hand, as EpropRuntime.runTrial does, to read its sums.
+    const { network, layout } = compileEpropNetwork(description, { batchSize: 4, mode: "train", eligibility: "chunked", parameters });
+    const runtime = await backend.compile(planNetwork(network));
+    const evaluation = new ChunkedEligibility(description, layout.projections, 4, 9);
+    await runtime.runCustomUpdate(layout.groups.reset);
+    runtime.startTrial();
+    runtime.setSpikeEvents(layout.inputPopulation, trial.inputs);
+    await evaluation.startTrial(trial, runtime);
+    for (let s = 0; s < trial.numSteps + layout.extraSteps; s++) {
+      await runtime.step(1);
+      await evaluation.afterStep(s, runtime);
+    }
+    const sums = evaluation.readoutSums();
+    const actual = [sums.loss, sums.pi, sums.y];
+    ["loss", "pi", "y"].forEach((name, i) => {
+      const reference = expected[i]!;
+      expect(reference.some((v) => v !== 0), name).toBe(true);
+      expect(relativeError(actual[i]!, reference), name).toBeLessThan(1e-6);
+    });
+    runtime.dispose();
   });
 
   it("compiles the readout to the leaky integrator alone: no softmax projection, no mask source, T steps", () => {
