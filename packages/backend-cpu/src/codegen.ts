@@ -31,7 +31,10 @@ import {
 } from "./printer";
 import { philoxSource } from "./rng-source";
 import type { NetworkStorage, StoredVar } from "./storage";
-import { accumulatedWeight, deliveryKernels, type DeliveryKernels } from "./wasm-delivery";
+import { wasm } from "@snn/core";
+import { accumulateDenseKernel, accumulatedWeight } from "./wasm-delivery";
+import { instantiateKernels, type KernelExports } from "./wasm-module";
+import { neuronKernelWasm } from "./wasm-neurons";
 
 /** A generated function with its label and source text. */
 export interface GeneratedKernel {
@@ -203,12 +206,14 @@ function unknownBinding(binding: Binding, where: string): never {
   throw new Error(`internal error: ${where} cannot refer to ${binding.kind} '${"name" in binding ? binding.name : "?"}'`);
 }
 
+const wasmNeuronKernelName = (population: number): string => `neurons${population}`;
+
 /** Generates every kernel of a plan over the given storage. */
 export class CodeGenerator {
   private readonly batchSize: number;
   private readonly dt: string;
-  /** WebAssembly kernels over the state memory, when the state lives in one. */
-  private readonly delivery: DeliveryKernels | null;
+  /** WebAssembly kernels over the state memory, when the state lives in one (set by `scheduleKernels`). */
+  private wasmKernels: KernelExports | null = null;
 
   constructor(
     private readonly plan: KernelPlan,
@@ -216,14 +221,41 @@ export class CodeGenerator {
   ) {
     this.batchSize = plan.batchSize;
     this.dt = floatLiteral(plan.dt);
-    this.delivery = storage.memory ? deliveryKernels(storage.memory) : null;
   }
 
-  /** One kernel per schedule entry, in schedule order. */
+  /**
+   * One kernel per schedule entry, in schedule order. Where the state lives in a WebAssembly
+   * memory and the engine has WebAssembly SIMD, neuron updates that compile to WebAssembly
+   * (wasm-neurons.ts) and dense `addToPost(g)` delivery (wasm-delivery.ts) run as WebAssembly;
+   * the rest as generated JavaScript.
+   */
   scheduleKernels(): GeneratedKernel[] {
-    return this.plan.schedule.map((entry) =>
-      entry.op === "neurons" ? this.neuronKernel(this.plan.populations[entry.population]!) : this.synapseKernel(this.plan.projections[entry.projection]!),
-    );
+    const compiledNeurons = new Set<number>();
+    const memory = this.storage.memory;
+    if (memory !== null && wasm.wasmSimdSupported()) {
+      const definitions: wasm.FunctionDefinition[] = [accumulateDenseKernel()];
+      for (const population of this.plan.populations) {
+        const definition = neuronKernelWasm(this.plan, this.storage, population, wasmNeuronKernelName(population.index));
+        if (definition) {
+          definitions.push(definition);
+          compiledNeurons.add(population.index);
+        }
+      }
+      this.wasmKernels = instantiateKernels(definitions, memory);
+    }
+    return this.plan.schedule.map((entry) => {
+      if (entry.op === "synapses") return this.synapseKernel(this.plan.projections[entry.projection]!);
+      const population = this.plan.populations[entry.population]!;
+      const kernel = this.neuronKernel(population);
+      if (!compiledNeurons.has(population.index)) return kernel;
+      const update = this.wasmKernels![wasmNeuronKernelName(population.index)]!;
+      const clock = this.storage.clock;
+      return {
+        label: kernel.label,
+        source: `// Runs as WebAssembly compiled from the same snippets, bit-identical to this JavaScript (which runs with cpuBackend({ webAssembly: false })).\n${kernel.source}`,
+        run: () => update(clock[0]!),
+      };
+    });
   }
 
   /** One kernel per custom update, by index. */
@@ -528,7 +560,8 @@ export class CodeGenerator {
    */
   private wasmDeliveryCall(m: ModuleBuilder, projection: PlannedProjection): string | null {
     const weight = accumulatedWeight(projection.code.preSpike);
-    if (this.delivery === null || weight === null || projection.connectivity.kind !== "dense") return null;
+    const kernel = this.wasmKernels?.accumulateDense;
+    if (kernel === undefined || weight === null || projection.connectivity.kind !== "dense") return null;
     const storage = this.storage.projections[projection.index]!;
     const preStorage = this.storage.populations[projection.pre]!;
     const target = storage.inSyn ?? (projection.postTarget !== null ? this.storage.populations[projection.post]!.additionalInputs.get(projection.postTarget) : undefined);
@@ -540,7 +573,7 @@ export class CodeGenerator {
     const nPre = this.plan.populations[projection.pre]!.size;
     const weightBatchBytes = stored.planned.batched ? projection.numSynapses * 4 : 0;
     const args = [spikes.byteOffset, counts.byteOffset, stored.array.byteOffset, weightBatchBytes, target.byteOffset, this.batchSize, nPre * 4, nPost * 4];
-    return `${m.ref(this.delivery.accumulateDense)}(${args.join(", ")}); // WebAssembly SIMD: += ${weight} rows of this step's spikes`;
+    return `${m.ref(kernel)}(${args.join(", ")}); // WebAssembly SIMD: += ${weight} rows of this step's spikes`;
   }
 
   // ------------------------------------------------------------------ custom updates

@@ -41,7 +41,7 @@ const BLOCK_BYTES = BLOCK_VECTORS * 16;
  * `rowBytes` is 4 x the number of postsynaptic neurons (also the target's batch stride);
  * `weightBatchBytes` is 0 for weights shared by the batch.
  */
-function accumulateDenseKernel(): wasm.FunctionDefinition {
+export function accumulateDenseKernel(): wasm.FunctionDefinition {
   const params = ["spikes", "counts", "weights", "weightBatchBytes", "target", "batchSize", "spikeBatchBytes", "rowBytes"] as const;
   const p = numbered(params);
   const localNames = ["b", "count", "spikeList", "targetRow", "weightBase", "j", "k", "row", "blockEnd", "vectorEnd"] as const;
@@ -87,19 +87,4 @@ function accumulateDenseKernel(): wasm.FunctionDefinition {
     locals: [...localNames.map(() => "i32" as const), ...accumulators.map(() => "v128" as const)],
     body,
   };
-}
-
-let compiled: WebAssembly.Module | undefined;
-
-/** The delivery kernels, bound to a network's state memory. */
-export interface DeliveryKernels {
-  accumulateDense(spikes: number, counts: number, weights: number, weightBatchBytes: number, target: number, batchSize: number, spikeBatchBytes: number, rowBytes: number): void;
-}
-
-/** Instantiates the kernels over `memory`, or returns null where the engine lacks WebAssembly SIMD. */
-export function deliveryKernels(memory: WebAssembly.Memory): DeliveryKernels | null {
-  if (!wasm.wasmSimdSupported()) return null;
-  compiled ??= new WebAssembly.Module(wasm.assembleModule([accumulateDenseKernel()], { importMemory: true }));
-  const instance = new WebAssembly.Instance(compiled, { env: { memory } });
-  return instance.exports as unknown as DeliveryKernels;
 }

@@ -1,0 +1,281 @@
+/**
+ * Compiles the typed snippet AST to WebAssembly instructions with exactly the semantics of the
+ * JavaScript printer (printer.ts), so that a kernel gives bit-identical results either way:
+ * - `float` is f32 and every operation is the f32 instruction (the printer's `Math.fround` of a
+ *   double operation rounds to the same value for + - * / and sqrt);
+ * - `exp log sin cos tanh pow` call the engine's `Math` functions on the promoted value and
+ *   demote once, as the printer does;
+ * - `int`/`uint` are i32 with wrap-around; division and remainder by zero and `INT_MIN / -1`
+ *   give what the printer's helpers give instead of trapping; float-to-int conversions
+ *   saturate (`trunc_sat`), as the printer's `f2i`/`f2u` do;
+ * - `bool` is an i32 holding 0 or 1.
+ * Code the compiler cannot express bit-identically (random numbers, float `%`) raises
+ * {@link NotCompilable}, and the kernel stays in JavaScript.
+ */
+import { wasm, type Binding, type Block, type CallExpression, type CheckedSnippet, type Expression, type ScalarType, type Statement } from "@snn/core";
+
+const { op } = wasm;
+const { get, set, i32, f32 } = op;
+type Code = wasm.Code;
+
+/** Raised for code that stays in JavaScript; the message says why. */
+export class NotCompilable extends Error {}
+
+/** Instruction bytes the assembler's `op` table does not name. */
+export const ops = {
+  select: 0x1b,
+  call: (index: number): Code => [0x10, ...leb(index)],
+  i32: { eq: 0x46, ltS: 0x48, gtS: 0x4a, gtU: 0x4b, leS: 0x4c, leU: 0x4d, geS: 0x4e, divS: 0x6d, divU: 0x6e, remS: 0x6f, remU: 0x70, or: 0x72, truncSatF32S: [0xfc, 0x00], truncSatF32U: [0xfc, 0x01] },
+  f32: { eq: 0x5b, ne: 0x5c, lt: 0x5d, gt: 0x5e, le: 0x5f, ge: 0x60, abs: 0x8b, neg: 0x8c, ceil: 0x8d, floor: 0x8e, sqrt: 0x91, div: 0x95, min: 0x96, max: 0x97, convertI32S: 0xb2, convertI32U: 0xb3, demoteF64: 0xb6 },
+  f64: { const: (value: number): Code => [0x44, ...new Uint8Array(new Float64Array([value]).buffer)], mul: 0xa2, convertI32U: 0xb8, promoteF32: 0xbb },
+} as const;
+
+function leb(value: number): number[] {
+  const bytes: number[] = [];
+  let v = value >>> 0;
+  do {
+    let byte = v & 0x7f;
+    v >>>= 7;
+    if (v !== 0) byte |= 0x80;
+    bytes.push(byte);
+  } while (v !== 0);
+  return bytes;
+}
+
+/** The math functions kernels import from `Math`, in import (function index) order. */
+export const MATH_IMPORTS = ["exp", "log", "sin", "cos", "tanh", "pow"] as const;
+type MathImport = (typeof MATH_IMPORTS)[number];
+
+/** The module's function imports for {@link MATH_IMPORTS} (module `Math`). */
+export function mathImports(): wasm.FunctionImport[] {
+  return MATH_IMPORTS.map((name) => ({ module: "Math", name, params: name === "pow" ? ["f64", "f64"] : ["f64"], results: ["f64"] }));
+}
+
+/** The wasm value type of a snippet scalar type. */
+export const valueType = (type: ScalarType): "i32" | "f32" => (type === "float" ? "f32" : "i32");
+
+/** The locals of one function being built (after its params). */
+export class FunctionLocals {
+  readonly types: wasm.ValueType[] = [];
+  constructor(readonly paramCount: number) {}
+  add(type: wasm.ValueType): number {
+    this.types.push(type);
+    return this.paramCount + this.types.length - 1;
+  }
+}
+
+/** What a binding is inside the function: a local (readable; writable if the code writes it) or a constant. */
+export type ResolvedBinding = { readonly local: number } | { readonly value: Code };
+
+/** Maps the bindings of a snippet (not its `let` locals) to locals or constants. */
+export type BindingResolver = (binding: Binding, type: ScalarType) => ResolvedBinding;
+
+const INT_MIN = -2147483648;
+
+/** Compiles snippets into one function's body, sharing its locals. */
+export class SnippetCompiler {
+  private snippetLocals = new Map<number, number>();
+
+  constructor(
+    private readonly locals: FunctionLocals,
+    private readonly resolve: BindingResolver,
+  ) {}
+
+  /** The statements of a snippet (null: none). */
+  statements(snippet: CheckedSnippet | null): Code {
+    if (snippet === null) return [];
+    if (snippet.kind !== "statements") throw new Error("internal error: expected a statements snippet");
+    this.snippetLocals = new Map();
+    return this.block(snippet.body);
+  }
+
+  /** A condition snippet (an expression giving a bool). */
+  condition(snippet: CheckedSnippet): Code {
+    if (snippet.kind !== "expression") throw new Error("internal error: expected an expression snippet");
+    this.snippetLocals = new Map();
+    return this.expression(snippet.body);
+  }
+
+  private block(block: Block): Code {
+    return block.statements.map((s) => this.statement(s));
+  }
+
+  private statement(s: Statement): Code {
+    switch (s.kind) {
+      case "block":
+        return this.block(s);
+      case "let": {
+        const local = this.locals.add(valueType(s.type));
+        const init = this.expression(s.init);
+        this.snippetLocals.set(s.binding.id, local);
+        return [init, set(local)];
+      }
+      case "assign": {
+        const target = this.writableLocal(s.target.binding, s.target.type);
+        const value = this.expression(s.value);
+        if (s.operator === "=") return [value, set(target)];
+        const type = s.target.type;
+        return [this.arithmetic(s.operator.slice(0, 1), type, get(target), value), set(target)];
+      }
+      case "if":
+        return [this.expression(s.condition), op.if(this.block(s.then), s.otherwise ? this.block(s.otherwise) : undefined)];
+      case "expression":
+        throw new NotCompilable(`${s.expression.callee}() is not compiled to WebAssembly here`);
+    }
+  }
+
+  private writableLocal(binding: Binding, type: ScalarType): number {
+    if (binding.kind === "local") return this.snippetLocal(binding.id);
+    const resolved = this.resolve(binding, type);
+    if (!("local" in resolved)) throw new Error(`internal error: cannot assign to ${binding.kind}`);
+    return resolved.local;
+  }
+
+  private snippetLocal(id: number): number {
+    const local = this.snippetLocals.get(id);
+    if (local === undefined) throw new Error(`internal error: local ${id} used before its let`);
+    return local;
+  }
+
+  private temp(type: ScalarType): number {
+    return this.locals.add(valueType(type));
+  }
+
+  expression(e: Expression): Code {
+    switch (e.kind) {
+      case "literal":
+        return e.type === "float" ? f32.const(Math.fround(e.value)) : i32.const(e.type === "bool" ? (e.value !== 0 ? 1 : 0) : e.value | 0);
+      case "identifier": {
+        if (e.binding.kind === "local") return get(this.snippetLocal(e.binding.id));
+        const resolved = this.resolve(e.binding, e.type);
+        return "local" in resolved ? get(resolved.local) : resolved.value;
+      }
+      case "unary": {
+        const operand = this.expression(e.operand);
+        if (e.operator === "!") return [operand, i32.eqz];
+        if (e.type === "float") return [operand, ops.f32.neg];
+        if (e.type === "int") return [i32.const(0), operand, i32.sub];
+        throw new NotCompilable(`unary minus on ${e.type}`);
+      }
+      case "binary": {
+        const operandType = e.left.type as ScalarType;
+        const left = this.expression(e.left);
+        const right = this.expression(e.right);
+        if (e.operator === "&&") return [left, right, i32.and];
+        if (e.operator === "||") return [left, right, ops.i32.or];
+        const comparison = this.comparison(e.operator, operandType);
+        if (comparison !== null) return [left, right, comparison];
+        return this.arithmetic(e.operator, e.type as ScalarType, left, right);
+      }
+      case "conditional":
+        return [this.expression(e.whenTrue), this.expression(e.whenFalse), this.expression(e.condition), ops.select];
+      case "convert":
+        return this.convert(this.expression(e.operand), e.operand.type as ScalarType, e.type);
+      case "call":
+        return this.call(e);
+    }
+  }
+
+  private comparison(operator: string, type: ScalarType): Code | null {
+    if (type === "float") {
+      const table: Record<string, Code> = { "==": ops.f32.eq, "!=": ops.f32.ne, "<": ops.f32.lt, "<=": ops.f32.le, ">": ops.f32.gt, ">=": ops.f32.ge };
+      return table[operator] ?? null;
+    }
+    const signed = type === "int";
+    const table: Record<string, Code> = {
+      "==": ops.i32.eq,
+      "!=": i32.ne,
+      "<": signed ? ops.i32.ltS : i32.ltU,
+      "<=": signed ? ops.i32.leS : ops.i32.leU,
+      ">": signed ? ops.i32.gtS : ops.i32.gtU,
+      ">=": signed ? ops.i32.geS : i32.geU,
+    };
+    return table[operator] ?? null;
+  }
+
+  /** `+ - * / %` on two operands of `type` (the printer's printBinary). */
+  private arithmetic(operator: string, type: ScalarType, left: Code, right: Code): Code {
+    if (type === "float") {
+      const table: Record<string, Code> = { "+": f32.add, "-": f32.sub, "*": f32.mul, "/": ops.f32.div };
+      const instruction = table[operator];
+      if (instruction === undefined) throw new NotCompilable(`float '${operator}'`);
+      return [left, right, instruction];
+    }
+    if (type === "bool") throw new NotCompilable(`bool '${operator}'`);
+    if (operator === "+") return [left, right, i32.add];
+    if (operator === "-") return [left, right, i32.sub];
+    if (operator === "*") return [left, right, i32.mul];
+    const signed = type === "int";
+    const a = this.temp(type);
+    const b = this.temp(type);
+    if (operator === "%") {
+      // JS: (a % b) | 0 or >>> 0, which is 0 when b is 0; the remainder by 1 is 0 too.
+      return [left, set(a), right, set(b), get(a), i32.const(1), get(b), get(b), i32.eqz, ops.select, signed ? ops.i32.remS : ops.i32.remU];
+    }
+    if (operator === "/") {
+      // JS idiv/udiv: b === 0 gives a; (INT_MIN / -1) | 0 is INT_MIN, which is a.
+      const keepDividend: Code = signed
+        ? [get(b), i32.eqz, get(a), i32.const(INT_MIN), ops.i32.eq, get(b), i32.const(-1), ops.i32.eq, i32.and, ops.i32.or]
+        : [get(b), i32.eqz];
+      return [
+        left, set(a), right, set(b),
+        get(a),
+        [get(a), i32.const(1), get(b), keepDividend, ops.select, signed ? ops.i32.divS : ops.i32.divU],
+        keepDividend,
+        ops.select,
+      ];
+    }
+    throw new NotCompilable(`${type} '${operator}'`);
+  }
+
+  private convert(operand: Code, from: ScalarType, to: ScalarType): Code {
+    if (from === to) return operand;
+    switch (to) {
+      case "float":
+        return [operand, from === "int" ? ops.f32.convertI32S : ops.f32.convertI32U];
+      case "int":
+        return from === "float" ? [operand, ops.i32.truncSatF32S] : operand;
+      case "uint":
+        return from === "float" ? [operand, ops.i32.truncSatF32U] : operand;
+      case "bool":
+        return from === "float" ? [operand, f32.const(0), ops.f32.ne] : [operand, i32.const(0), i32.ne];
+    }
+  }
+
+  private call(e: CallExpression): Code {
+    const type = e.type as ScalarType;
+    const args = e.args.map((a) => this.expression(a));
+    const mathIndex = MATH_IMPORTS.indexOf(e.callee as MathImport);
+    if (mathIndex >= 0) return [args.map((a) => [a, ops.f64.promoteF32]), ops.call(mathIndex), ops.f32.demoteF64];
+    switch (e.callee) {
+      case "sqrt":
+        return [args[0]!, ops.f32.sqrt];
+      case "floor":
+        return [args[0]!, ops.f32.floor];
+      case "ceil":
+        return [args[0]!, ops.f32.ceil];
+      case "abs": {
+        if (type === "float") return [args[0]!, ops.f32.abs];
+        if (type === "uint") return args[0]!;
+        const x = this.temp(type);
+        return [args[0]!, set(x), get(x), i32.const(0), get(x), i32.sub, get(x), i32.const(0), ops.i32.geS, ops.select];
+      }
+      case "min":
+      case "max":
+        return this.minMax(e.callee, type, args[0]!, args[1]!);
+      case "clamp":
+        return this.minMax("min", type, this.minMax("max", type, args[0]!, args[1]!), args[2]!);
+      default:
+        throw new NotCompilable(`${e.callee}() is not compiled to WebAssembly`);
+    }
+  }
+
+  private minMax(kind: "min" | "max", type: ScalarType, left: Code, right: Code): Code {
+    if (type === "float") return [left, right, kind === "min" ? ops.f32.min : ops.f32.max];
+    const a = this.temp(type);
+    const b = this.temp(type);
+    const less = type === "int" ? ops.i32.ltS : i32.ltU;
+    // min: a < b ? a : b; max: a < b ? b : a
+    return [left, set(a), right, set(b), kind === "min" ? [get(a), get(b)] : [get(b), get(a)], get(a), get(b), less, ops.select];
+  }
+}
