@@ -21,20 +21,24 @@ class SpikeList implements ChunkSpikes {
   units = new Int32Array(256);
   count = 0;
 
+  /** Makes room for `capacity` spikes in all, keeping those held. */
+  reserve(capacity: number): void {
+    if (capacity <= this.steps.length) return;
+    let grown = this.steps.length * 2;
+    while (grown < capacity) grown *= 2;
+    const steps = new Int32Array(grown);
+    const units = new Int32Array(grown);
+    steps.set(this.steps.subarray(0, this.count));
+    units.set(this.units.subarray(0, this.count));
+    this.steps = steps;
+    this.units = units;
+  }
+
   /** Appends `count` spikes of chunk step `step`: units `source[offset .. offset + count)`. */
   pushStep(step: number, source: Int32Array, offset: number, count: number): void {
     if (count === 0) return;
     const needed = this.count + count;
-    if (needed > this.steps.length) {
-      let capacity = this.steps.length * 2;
-      while (capacity < needed) capacity *= 2;
-      const steps = new Int32Array(capacity);
-      const units = new Int32Array(capacity);
-      steps.set(this.steps.subarray(0, this.count));
-      units.set(this.units.subarray(0, this.count));
-      this.steps = steps;
-      this.units = units;
-    }
+    this.reserve(needed);
     const steps = this.steps;
     const units = this.units;
     for (let e = this.count, i = offset; e < needed; e++, i++) {
@@ -108,6 +112,8 @@ export class ChunkedEligibility {
   private readonly regularisation: { readonly alpha: number; readonly strength: number; readonly targetPerStep: number } | null;
   private inputs: readonly SpikeEvents[] = [];
   private readonly inputCursor: Int32Array;
+  /** Per input channel, a stamp of its last event (to drop repeated events of one step). */
+  private readonly inputSeen: Int32Array;
   /** `[batch][T]` 0/1 loss mask and `[batch][nOut]` targets of the trial. */
   private mask = new Uint8Array(0);
   private targets: Float32Array = new Float32Array(0);
@@ -204,6 +210,7 @@ export class ChunkedEligibility {
       this.sourceLayers.push(source.pre === description.input.name ? null : this.layers.find((l) => l.name === source.pre)!);
     }
     this.inputCursor = new Int32Array(batchSize);
+    this.inputSeen = new Int32Array(description.input.size);
   }
 
   private sourceFor(pre: string, delay: 0 | 1): SpikeSource {
@@ -232,6 +239,7 @@ export class ChunkedEligibility {
     this.numSteps = T;
     this.observed = options.observed === true;
     this.inputCursor.fill(0);
+    this.inputSeen.fill(0);
     this.chunkStart = 0;
     this.mask = new Uint8Array(batchSize * T);
     trial.maskEvents.forEach((events, b) => {
@@ -275,7 +283,7 @@ export class ChunkedEligibility {
       this.hiddenStep(layer, s, z, psi, masked);
     }
     const local = s - this.chunkStart;
-    this.collectSpikes(s, local);
+    this.collectSpikes(local);
     const last = s === this.numSteps - 1;
     if (local + 1 === this.chunkSteps || last) this.endChunk(local + 1, { first: this.chunkStart === 0, last });
   }
@@ -377,34 +385,57 @@ export class ChunkedEligibility {
     layer.trace.setStep(psi, L, reg ? regulariser : null);
   }
 
-  /** Appends the spikes entering the traces at time u to every source's lists. */
-  private collectSpikes(u: number, local: number): void {
+  /** Appends the hidden spikes entering the traces at time u to their sources' lists (the input's are added per chunk). */
+  private collectSpikes(local: number): void {
     const batchSize = this.batchSize;
     for (let s = 0; s < this.sources.length; s++) {
-      const source = this.sources[s]!;
       const layer = this.sourceLayers[s]!;
-      if (layer === null) {
-        for (let b = 0; b < batchSize; b++) {
-          const events = this.inputs[b]!;
-          const list = source.lists[b]!;
-          const steps = events.steps;
-          let k = this.inputCursor[b]!;
-          while (k < steps.length && steps[k]! < u) k++;
-          const start = k;
-          while (k < steps.length && steps[k] === u) k++;
-          list.pushStep(local, events.units, start, k - start);
-          this.inputCursor[b] = k;
-        }
-        continue;
-      }
+      if (layer === null) continue;
+      const lists = this.sources[s]!.lists;
       // z(u) for delay 0; z(u-1) for the recurrent delay of 1 (no spikes before the trial).
-      const spikes = source.delay === 0 ? layer.current : layer.previous;
+      const spikes = this.sources[s]!.delay === 0 ? layer.current : layer.previous;
       const n = layer.size;
-      for (let b = 0; b < batchSize; b++) source.lists[b]!.pushStep(local, spikes.units, b * n, spikes.counts[b]!);
+      for (let b = 0; b < batchSize; b++) lists[b]!.pushStep(local, spikes.units, b * n, spikes.counts[b]!);
+    }
+  }
+
+  /** Fills the input's lists with its spikes x(t) of the chunk's steps t0 .. t0 + steps - 1. */
+  private collectInputSpikes(list: SpikeList[], steps: number): void {
+    const t0 = this.chunkStart;
+    const end = t0 + steps;
+    for (let b = 0; b < this.batchSize; b++) {
+      const events = this.inputs[b]!;
+      const eventSteps = events.steps;
+      const eventUnits = events.units;
+      const total = eventSteps.length;
+      const into = list[b]!;
+      let first = this.inputCursor[b]!;
+      while (first < total && eventSteps[first]! < t0) first++;
+      let last = first;
+      while (last < total && eventSteps[last]! < end) last++;
+      into.reserve(last - first);
+      const intoSteps = into.steps;
+      const intoUnits = into.units;
+      // A channel spikes at most once per step (the backend's spike source drops repeats):
+      // seen[unit] holds the (batch element, step) stamp of its last event.
+      const seen = this.inputSeen;
+      const stamp0 = b * this.numSteps + 1;
+      let i = 0;
+      for (let e = first; e < last; e++) {
+        const unit = eventUnits[e]!;
+        const stamp = stamp0 + eventSteps[e]!;
+        if (seen[unit] === stamp) continue;
+        seen[unit] = stamp;
+        intoSteps[i] = eventSteps[e]! - t0;
+        intoUnits[i++] = unit;
+      }
+      into.count = i;
+      this.inputCursor[b] = last;
     }
   }
 
   private endChunk(steps: number, position: { first: boolean; last: boolean }): void {
+    for (let s = 0; s < this.sources.length; s++) if (this.sourceLayers[s] === null) this.collectInputSpikes(this.sources[s]!.lists, steps);
     for (const layer of this.layers) {
       layer.trace.computeCoefficients();
       for (const projection of layer.projections) projection.trace.apply(projection.source.lists, position);

@@ -189,3 +189,30 @@ describe("Trainer metrics with chunked eligibility", () => {
     expect(chunked.evaluation.loss / perStep.evaluation.loss).toBeCloseTo(1, 3);
   });
 });
+
+describe("input events of chunked training", () => {
+  it("count a channel once per step, as the backend's spike source does, when a batch repeats an event", async () => {
+    const description = deepNetwork("symmetric");
+    const parameters = scaledParameters(description, 2.5);
+    const { T, inputs, masks, labels } = maskedTrialData();
+    const repeated = inputs.map(toEvents).map((events) => {
+      // every event twice, and the first of each step three times
+      const steps: number[] = [];
+      const units: number[] = [];
+      events.steps.forEach((step, k) => {
+        const copies = k === 0 || events.steps[k - 1] !== step ? 3 : 2;
+        for (let c = 0; c < copies; c++) {
+          steps.push(step);
+          units.push(events.units[k]!);
+        }
+      });
+      return { steps: Int32Array.from(steps), units: Int32Array.from(units) };
+    });
+    const trialOf = (events: typeof repeated) =>
+      prepareTrial({ inputs: events, labels: Int32Array.from(labels), numSteps: T, lossMask: Float32Array.from(masks.flat()) }, description, 4);
+    const once = await run(description, parameters, trialOf(inputs.map(toEvents)), "chunked", false);
+    const twice = await run(description, parameters, trialOf(repeated), "chunked", false);
+    expect(twice.outputs.spikeCounts).toEqual(once.outputs.spikeCounts);
+    for (const [name, values] of Object.entries(once.gradients)) expect(Array.from(twice.gradients[name]!), name).toEqual(Array.from(values));
+  });
+});
