@@ -34,6 +34,7 @@ import type { NetworkStorage, StoredVar } from "./storage";
 import { wasm } from "@snn/core";
 import { accumulateDenseKernel, accumulatedWeight } from "./wasm-delivery";
 import { instantiateKernels, type KernelExports } from "./wasm-module";
+import { customUpdateWasm } from "./wasm-custom-updates";
 import { neuronKernelWasm } from "./wasm-neurons";
 
 /** A generated function with its label and source text. */
@@ -207,6 +208,7 @@ function unknownBinding(binding: Binding, where: string): never {
 }
 
 const wasmNeuronKernelName = (population: number): string => `neurons${population}`;
+const wasmCustomUpdateName = (update: number): string => `customUpdate${update}`;
 
 /** Generates every kernel of a plan over the given storage. */
 export class CodeGenerator {
@@ -230,37 +232,46 @@ export class CodeGenerator {
    * the rest as generated JavaScript.
    */
   scheduleKernels(): GeneratedKernel[] {
-    const compiledNeurons = new Set<number>();
-    const memory = this.storage.memory;
-    if (memory !== null && wasm.wasmSimdSupported()) {
-      const definitions: wasm.FunctionDefinition[] = [accumulateDenseKernel()];
-      for (const population of this.plan.populations) {
-        const definition = neuronKernelWasm(this.plan, this.storage, population, wasmNeuronKernelName(population.index));
-        if (definition) {
-          definitions.push(definition);
-          compiledNeurons.add(population.index);
-        }
-      }
-      this.wasmKernels = instantiateKernels(definitions, memory);
-    }
+    this.compileWasm();
     return this.plan.schedule.map((entry) => {
       if (entry.op === "synapses") return this.synapseKernel(this.plan.projections[entry.projection]!);
       const population = this.plan.populations[entry.population]!;
-      const kernel = this.neuronKernel(population);
-      if (!compiledNeurons.has(population.index)) return kernel;
-      const update = this.wasmKernels![wasmNeuronKernelName(population.index)]!;
-      const clock = this.storage.clock;
-      return {
-        label: kernel.label,
-        source: `// Runs as WebAssembly compiled from the same snippets, bit-identical to this JavaScript (which runs with cpuBackend({ webAssembly: false })).\n${kernel.source}`,
-        run: () => update(clock[0]!),
-      };
+      return this.runAsWasm(this.neuronKernel(population), wasmNeuronKernelName(population.index));
     });
+  }
+
+  /** The WebAssembly module of every kernel that compiles to it, instantiated once. */
+  private compileWasm(): void {
+    const memory = this.storage.memory;
+    if (this.wasmKernels !== null || memory === null || !wasm.wasmSimdSupported()) return;
+    const definitions: wasm.FunctionDefinition[] = [accumulateDenseKernel()];
+    for (const population of this.plan.populations) {
+      const definition = neuronKernelWasm(this.plan, this.storage, population, wasmNeuronKernelName(population.index));
+      if (definition) definitions.push(definition);
+    }
+    for (const update of this.plan.customUpdates) {
+      const definition = customUpdateWasm(this.plan, update, (binding) => (binding.kind === "varRef" ? this.refTarget(update, binding.name) : this.lookupVar(this.storage.customUpdates[update.index]!.vars, binding.name, `custom update '${update.name}'`)), wasmCustomUpdateName(update.index));
+      if (definition) definitions.push(definition);
+    }
+    this.wasmKernels = instantiateKernels(definitions, memory);
+  }
+
+  /** The kernel, run as its WebAssembly version `name` (called with the trial step) when there is one. */
+  private runAsWasm(kernel: GeneratedKernel, name: string): GeneratedKernel {
+    const compiled = this.wasmKernels?.[name];
+    if (compiled === undefined) return kernel;
+    const clock = this.storage.clock;
+    return {
+      label: kernel.label,
+      source: `// Runs as WebAssembly compiled from the same snippets, bit-identical to this JavaScript (which runs with cpuBackend({ webAssembly: false })).\n${kernel.source}`,
+      run: () => compiled(clock[0]!),
+    };
   }
 
   /** One kernel per custom update, by index. */
   customUpdateKernels(): GeneratedKernel[] {
-    return this.plan.customUpdates.map((update) => this.customUpdateKernel(update));
+    this.compileWasm();
+    return this.plan.customUpdates.map((update) => this.runAsWasm(this.customUpdateKernel(update), wasmCustomUpdateName(update.index)));
   }
 
   private varIndex(stored: StoredVar, batchedIndex: string, sharedIndex: string): string {

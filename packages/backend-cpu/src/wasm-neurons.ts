@@ -19,7 +19,7 @@ const { get, set, i32, f32 } = op;
 type Code = wasm.Code;
 
 /** Loads and stores of storage-backed bindings around a piece of code. */
-class StorageLocals {
+export class StorageLocals {
   /** binding key -> local */
   private readonly locals = new Map<string, number>();
   private loads: Code[] = [];

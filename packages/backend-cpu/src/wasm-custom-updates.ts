@@ -1,0 +1,92 @@
+/**
+ * A custom update compiled to a WebAssembly function with the loops and semantics of the
+ * generated JavaScript (codegen.ts): over batch elements (when batched) and elements, each
+ * variable and reference loaded before the update code and stored after it when written.
+ * Returns null (the update stays in JavaScript) for reductions, random numbers and code
+ * wasm-snippet.ts does not compile bit-identically.
+ */
+import { wasm, type Binding, type KernelPlan, type PlannedCustomUpdate } from "@snn/core";
+import { collectUsage } from "./printer";
+import type { StoredVar } from "./storage";
+import { FunctionLocals, NotCompilable, ops, SnippetCompiler } from "./wasm-snippet";
+import { StorageLocals } from "./wasm-neurons";
+
+const { op, forLoop } = wasm;
+const { get, set, i32, f32 } = op;
+type Code = wasm.Code;
+
+/**
+ * The WebAssembly version of a custom update, `name(trialStep: i32)`, or null.
+ * `target(update, binding)` gives the storage of a variable (`var`) or reference (`varRef`).
+ */
+export function customUpdateWasm(
+  plan: KernelPlan,
+  update: PlannedCustomUpdate,
+  target: (binding: Binding & { kind: "var" | "varRef" }) => StoredVar,
+  name: string,
+): wasm.FunctionDefinition | null {
+  try {
+    return compileCustomUpdate(plan, update, target, name);
+  } catch (error) {
+    if (error instanceof NotCompilable) return null;
+    throw error;
+  }
+}
+
+function compileCustomUpdate(
+  plan: KernelPlan,
+  update: PlannedCustomUpdate,
+  target: (binding: Binding & { kind: "var" | "varRef" }) => StoredVar,
+  name: string,
+): wasm.FunctionDefinition {
+  const usage = collectUsage(update.update);
+  if (usage.random) throw new NotCompilable("random numbers");
+  const locals = new FunctionLocals(1); // param 0: the trial step
+  const step = 0;
+  const b = locals.add("i32");
+  const e = locals.add("i32");
+  const be = locals.add("i32"); // b * size + e
+  const time = locals.add("f32");
+  const site = new StorageLocals(locals);
+  const compiler = new SnippetCompiler(locals, (binding, type) => {
+    if (binding.kind === "param") return { value: type === "float" ? f32.const(Math.fround(update.params[binding.name]!)) : i32.const(update.params[binding.name]! | 0) };
+    if (binding.kind === "derivedParam") return { value: type === "float" ? f32.const(Math.fround(update.derivedParams[binding.name]!)) : i32.const(update.derivedParams[binding.name]! | 0) };
+    switch (binding.kind) {
+      case "var":
+      case "varRef": {
+        const access = binding.kind === "varRef" ? update.varRefs.find((r) => r.name === binding.name)!.access : update.vars.find((v) => v.name === binding.name)!.access;
+        if (access.startsWith("reduce")) throw new NotCompilable("reductions");
+        const stored = target(binding);
+        const index = stored.planned.batched ? be : e;
+        const key = `${binding.kind}:${binding.name}`;
+        return site.bind(key, type, () => [get(index), i32.const(2), i32.shl, i32.const(stored.array.byteOffset), i32.add], usage.writes.has(key));
+      }
+      case "builtin":
+        switch (binding.name) {
+          case "dt":
+            return { value: f32.const(Math.fround(plan.dt)) };
+          case "t":
+            return { local: time };
+          case "step":
+            return { local: step };
+          case "batch":
+            return { local: b };
+          case "id":
+            return { local: e };
+          default:
+            throw new NotCompilable(`built-in ${binding.name}`);
+        }
+      default:
+        throw new Error(`internal error: custom update code cannot refer to ${binding.kind}`);
+    }
+  });
+  const code = site.wrap(compiler.statements(update.update));
+  const size = update.size;
+  const body: Code = [
+    [get(step), ops.f64.convertI32U, ops.f64.const(Math.fround(plan.dt)), ops.f64.mul, ops.f32.demoteF64, set(time)],
+    forLoop(b, i32.const(0), i32.const(update.batched ? plan.batchSize : 1), 1,
+      forLoop(e, i32.const(0), i32.const(size), 1, [get(b), i32.const(size), i32.mul, get(e), i32.add, set(be)], code),
+    ),
+  ];
+  return { name, params: ["i32"], locals: locals.types, body };
+}
