@@ -7,7 +7,7 @@
  *   pnpm exec esbuild src/chunked/trace-benchmark.ts --bundle --platform=node --format=esm \
  *     --alias:@snn/core=../core/src/index.ts --outfile=/tmp/trace-benchmark.mjs && node /tmp/trace-benchmark.mjs
  */
-import { WasmTraceEngine, WasmTraceLayer, WasmTraceProjection, type ChunkSpikes, type ChunkPosition } from "./trace-engine";
+import { WasmFeedback, WasmTraceEngine, WasmTraceLayer, WasmTraceProjection, type ChunkSpikes, type ChunkPosition } from "./trace-engine";
 
 function lcg(seed: number): () => number {
   let state = seed >>> 0;
@@ -54,34 +54,49 @@ function runBenchmark(): void {
     { name: "input 700 (5 %)", projection: new WasmTraceProjection(layer, 700), spikes: randomSpikes(random, batchSize, K, 700, Number(process.env["RATE_IN"] ?? 0.05)) },
     { name: "recurrent 256 (3 %)", projection: new WasmTraceProjection(layer, 256), spikes: randomSpikes(random, batchSize, K, 256, Number(process.env["RATE_REC"] ?? 0.03)) },
   ];
-  const psi = new Float32Array(batchSize * numPost);
-  const L = new Float32Array(batchSize * numPost);
-  const r = new Float32Array(batchSize * numPost);
-  const fillChunk = () => {
+  // K steps of psi, L and r, [batch][numPost] each
+  const stepValues = Array.from({ length: K }, () => {
+    const psi = new Float32Array(batchSize * numPost).map(() => (random() < 0.3 ? 0 : 0.5 * random()));
+    const L = new Float32Array(batchSize * numPost).map(() => random() - 0.5);
+    const r = new Float32Array(batchSize * numPost).map(() => 0.01 * (random() - 0.5));
+    return { psi, L, r };
+  });
+  const recordChunk = () => {
     layer.startTrial();
-    for (let u = 0; u < K; u++) {
-      for (let k = 0; k < psi.length; k++) {
-        psi[k] = random() < 0.3 ? 0 : 0.5 * random();
-        L[k] = random() - 0.5;
-        r[k] = 0.01 * (random() - 0.5);
-      }
-      layer.setStep(psi, L, r);
-    }
+    for (const { psi, L, r } of stepValues) layer.setStep(psi, L, r);
   };
   const positions: { name: string; position: ChunkPosition }[] = [
     { name: "first", position: { first: true, last: false } },
     { name: "middle", position: { first: false, last: false } },
     { name: "last", position: { first: false, last: true } },
   ];
+  // COLD=1: write 64 MiB of other memory before each timed call, as the forward pass does between chunks in training.
+  const scratch = process.env["COLD"] ? new Float32Array(16 * 1024 * 1024) : null;
+  const evictCaches = scratch ? () => scratch.fill(Math.random()) : null;
+  const nOut = 20;
+  const feedback = new WasmFeedback(engine, batchSize, numPost, nOut);
+  feedback.setWeights(Float32Array.from({ length: numPost * nOut }, () => random() - 0.5));
+  const errors = Float32Array.from({ length: batchSize * nOut }, () => random() - 0.5);
+  const learningSignal = new Float32Array(batchSize * numPost);
+  const feedbackTimes: number[] = [];
+  const record: number[] = [];
   const backward: number[] = [];
   const applied = new Map<string, number[]>();
   for (let repeat = 0; repeat < repeats; repeat++) {
-    fillChunk();
+    if (evictCaches) evictCaches();
+    const f0 = performance.now();
+    for (let u = 0; u < K; u++) feedback.compute(errors, learningSignal);
+    feedbackTimes.push(performance.now() - f0);
+    const start = performance.now();
+    recordChunk();
+    record.push(performance.now() - start);
+    if (evictCaches) evictCaches();
     const t0 = performance.now();
     layer.computeCoefficients();
     backward.push(performance.now() - t0);
     for (const { name, projection, spikes } of projections) {
       for (const { name: where, position } of positions) {
+        if (evictCaches) evictCaches();
         const t1 = performance.now();
         projection.apply(spikes, position);
         const key = `apply ${name}, ${where} chunk`;
@@ -89,7 +104,9 @@ function runBenchmark(): void {
       }
     }
   }
-  console.log(`batch ${batchSize}, post ${numPost}, K ${K}, ${adaptive ? "ALIF" : "LIF"}; best of ${repeats} (ms per chunk, all batch elements)`);
+  console.log(`batch ${batchSize}, post ${numPost}, K ${K}, ${adaptive ? "ALIF" : "LIF"}, ${scratch ? "cold" : "warm"} caches; best of ${repeats} (ms per chunk, all batch elements)`);
+  console.log(`feedback (learning signal, ${nOut} outputs) x ${K}: ${best(feedbackTimes).toFixed(2)} ms`);
+  console.log(`setStep x ${K} (record the chunk): ${best(record).toFixed(2)} ms`);
   console.log(`backward (coefficients): ${best(backward).toFixed(2)} ms`);
   let middle = 0;
   for (const [key, times] of applied) {
@@ -98,7 +115,7 @@ function runBenchmark(): void {
   }
   const T = 1000;
   const chunks = T / K;
-  let perTrial = chunks * best(backward) + (chunks - 2) * middle;
+  let perTrial = chunks * (best(feedbackTimes) + best(record) + best(backward)) + (chunks - 2) * middle;
   for (const [key, times] of applied) if (!key.includes("middle")) perTrial += best(times);
   console.log(`estimated kernels per T = ${T} training batch: ${(perTrial / 1000).toFixed(3)} s`);
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { wasm } from "@snn/core";
-import { WasmTraceEngine, WasmTraceLayer, WasmTraceProjection, type ChunkSpikes } from "./trace-engine";
+import { WasmFeedback, WasmTraceEngine, WasmTraceLayer, WasmTraceProjection, type ChunkSpikes } from "./trace-engine";
 import { makeProblem, maxRelativeError, perStepReference, type Problem } from "./test-problem";
 
 function runWasm(problem: Problem, K: number, trials = 1, skipCarriedOut = false, fillMemory = false): { gradient: Float32Array; b: Float32Array; a: Float32Array } {
@@ -93,6 +93,28 @@ describe.runIf(wasm.wasmSimdSupported())("chunked e-prop kernels in WebAssembly 
     const result = runWasm(problem, 8, 2);
     expect(maxRelativeError(result.gradient, expected.gradient.map((g) => 2 * g))).toBeLessThan(1e-5);
   });
+});
+
+describe.runIf(wasm.wasmSimdSupported())("the learning signal in WebAssembly SIMD", () => {
+  for (const [numNeurons, nOut, batchSize] of [[37, 3, 3], [32, 20, 2], [1, 1, 1]] as const) {
+    it(`L = B Err for ${numNeurons} neurons (${numNeurons % 16 === 0 ? "whole" : "padded"} rows), ${nOut} outputs, batch ${batchSize}`, () => {
+      const random = (seed: number) => () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 4294967296) - 0.5;
+      const next = random(numNeurons + nOut);
+      const weights = Float32Array.from({ length: numNeurons * nOut }, next);
+      const errors = Float32Array.from({ length: batchSize * nOut }, next);
+      const feedback = new WasmFeedback(new WasmTraceEngine(), batchSize, numNeurons, nOut);
+      feedback.setWeights(weights);
+      const out = new Float32Array(batchSize * numNeurons).fill(Number.NaN);
+      feedback.compute(errors, out);
+      for (let b = 0; b < batchSize; b++) {
+        for (let j = 0; j < numNeurons; j++) {
+          let expected = 0;
+          for (let k = 0; k < nOut; k++) expected += errors[b * nOut + k]! * weights[j * nOut + k]!;
+          expect(out[b * numNeurons + j]).toBeCloseTo(expected, 5);
+        }
+      }
+    });
+  }
 });
 
 describe("WebAssembly SIMD support", () => {

@@ -122,7 +122,8 @@ export class WasmFeedback {
     engine.floats(this.errors, batchSize * nOut).set(errors);
     engine.kernels.feedback(this.errors, this.feedbackT, this.out, batchSize, nOut, row * FLOAT_BYTES);
     const result = engine.floats(this.out, batchSize * row);
-    for (let b = 0; b < batchSize; b++) out.set(result.subarray(b * row, b * row + numNeurons), b * numNeurons);
+    if (row === numNeurons) out.set(result);
+    else for (let b = 0; b < batchSize; b++) out.set(result.subarray(b * row, b * row + numNeurons), b * numNeurons);
   }
 }
 
@@ -132,11 +133,13 @@ export class WasmTraceLayer {
   readonly row: number;
   readonly rowBytes: number;
   readonly numBlocks: number;
-  /** Histories `[batch][step][row]`: fill with `setStep` before `computeCoefficients`. */
+  /** Histories `[step][batch][row]` (step stride {@link historyStepBytes}): fill with `setStep` before `computeCoefficients`. */
   readonly psi: number;
   readonly learningSignal: number;
   readonly regulariser: number;
   readonly beta: number;
+  /** Bytes from one step of the psi, L and r histories to the next. */
+  readonly historyStepBytes: number;
   /** psi(t0) `[batch][row]`. */
   readonly psiBefore: number;
   /** Spike coefficients lp(t) `[batch][block][step][output][16]`, outputs g, b (, a). */
@@ -164,7 +167,9 @@ export class WasmTraceLayer {
     this.rowBytes = this.row * FLOAT_BYTES;
     this.numBlocks = this.row / BLOCK_FLOATS;
     this.adaptive = Array.from(beta).some((b) => b !== 0);
-    const history = () => engine.allocate(batchSize * maxSteps * this.rowBytes);
+    // One cache line of padding per step, so that a neuron's steps do not share L1 cache sets.
+    this.historyStepBytes = batchSize * this.rowBytes + BLOCK_BYTES;
+    const history = () => engine.allocate(maxSteps * this.historyStepBytes);
     this.psi = history();
     this.learningSignal = history();
     this.regulariser = history();
@@ -203,24 +208,21 @@ export class WasmTraceLayer {
     const { batchSize, numNeurons: n, row, maxSteps } = this;
     const u = this.steps;
     if (u >= maxSteps) throw new Error(`WasmTraceLayer: the chunk already holds ${maxSteps} steps; compute its coefficients first.`);
-    const size = batchSize * maxSteps * row;
-    const record = (view: Float32Array, values: ArrayLike<number> | null) => {
-      for (let b = 0; b < batchSize; b++) {
-        const target = (b * maxSteps + u) * row;
-        if (values === null) view.fill(0, target, target + n);
-        else if (values instanceof Float32Array || values instanceof Float64Array) view.set(values.subarray(b * n, (b + 1) * n), target);
-        else for (let j = 0; j < n; j++) view[target + j] = values[b * n + j]!;
-      }
+    const record = (address: number, values: ArrayLike<number> | null) => {
+      const view = this.engine.floats(address + u * this.historyStepBytes, batchSize * row);
+      if (values === null) view.fill(0);
+      else if (row === n && (values instanceof Float32Array || values instanceof Float64Array)) view.set(values.subarray(0, batchSize * n));
+      else for (let b = 0; b < batchSize; b++) for (let j = 0; j < n; j++) view[b * row + j] = values[b * n + j]!;
     };
-    record(this.engine.floats(this.psi, size), psi);
-    record(this.engine.floats(this.learningSignal, size), learningSignal);
-    record(this.engine.floats(this.regulariser, size), regulariser);
+    record(this.psi, psi);
+    record(this.learningSignal, learningSignal);
+    record(this.regulariser, regulariser);
     this.steps++;
   }
 
   /** Runs the backward recursions for the recorded steps, for every batch element. */
   computeCoefficients(): void {
-    const { batchSize, rowBytes, maxSteps, steps: K } = this;
+    const { batchSize, rowBytes, steps: K } = this;
     if (K === 0) return;
     this.engine.kernels.backward(
       this.psi,
@@ -235,7 +237,7 @@ export class WasmTraceLayer {
       rowBytes,
       this.historyBatchBytes,
       this.historyBlockBytes,
-      maxSteps * rowBytes,
+      this.historyStepBytes,
       this.adaptive ? 1 : 0,
       this.alpha,
       this.rho,
@@ -245,11 +247,10 @@ export class WasmTraceLayer {
 
   /** After all projections applied the chunk: psi(t1) becomes psi before the next chunk. */
   endChunk(): void {
-    const { batchSize, row, maxSteps, steps: K } = this;
+    const { batchSize, row, steps: K } = this;
     if (K === 0) return;
-    const psiView = this.engine.floats(this.psi, batchSize * maxSteps * row);
-    const before = this.engine.floats(this.psiBefore, batchSize * row);
-    for (let b = 0; b < batchSize; b++) before.set(psiView.subarray((b * maxSteps + K - 1) * row, (b * maxSteps + K) * row), b * row);
+    const stepFloats = batchSize * row;
+    this.engine.floats(this.psiBefore, stepFloats).set(this.engine.floats(this.psi + (K - 1) * this.historyStepBytes, stepFloats));
     this.steps = 0;
   }
 }

@@ -3,7 +3,7 @@
  * vectorised over postsynaptic neurons in lanes of 4 and register-blocked in blocks of
  * {@link BLOCK_FLOATS} neurons. Layouts (all in the module's memory, rows padded to whole blocks):
  *
- * - histories psi, L, r: `[batch][step][row]` (written by the host);
+ * - histories psi, L, r: `[step][batch][row]` (written by the host);
  * - spike coefficients lp(t): `[batch][block][step][output][16]`, outputs g, b (and a for
  *   adaptive layers), so that the coefficients of one spike for one block are contiguous;
  * - carried-in coefficients: `[batch][block][8][16]` in the order of {@link CarriedCoefficient};
@@ -83,15 +83,15 @@ const mulAdd = (a: Code, b: Code, c: Code): Code => [a, b, f32x4.mul, c, f32x4.a
 
 const BACKWARD_PARAMS = [
   "psi", "L", "r", "beta", "psiBefore", "history", "carried",
-  "batchSize", "K", "rowBytes", "historyBatchBytes", "historyBlockBytes", "psiBatchBytes", "adaptive",
+  "batchSize", "K", "rowBytes", "historyBatchBytes", "historyBlockBytes", "psiStepBytes", "adaptive",
   "alpha", "rho", "kappa",
 ] as const;
 
 /**
  * backward(psi, L, r, beta, psiBefore, history, carried, batchSize, K, rowBytes,
- *          historyBatchBytes, historyBlockBytes, psiBatchBytes, adaptive, alpha, rho, kappa)
+ *          historyBatchBytes, historyBlockBytes, psiStepBytes, adaptive, alpha, rho, kappa)
  * for all batch elements: the spike coefficients of the K recorded steps and the carried-in
- * coefficients (module layouts above; psi, L, r with batch stride psiBatchBytes).
+ * coefficients (module layouts above; psi, L, r `[step][batch][row]`, step stride psiStepBytes).
  */
 function backwardKernel(): FunctionDefinition {
   const p = numbered(BACKWARD_PARAMS);
@@ -133,9 +133,9 @@ function backwardKernel(): FunctionDefinition {
         : [],
       zero, set(once),
       // one step back
-      [get(psiRow), get(p.rowBytes), i32.sub, set(psiRow)],
-      [get(lRow), get(p.rowBytes), i32.sub, set(lRow)],
-      [get(rRow), get(p.rowBytes), i32.sub, set(rRow)],
+      [get(psiRow), get(p.psiStepBytes), i32.sub, set(psiRow)],
+      [get(lRow), get(p.psiStepBytes), i32.sub, set(lRow)],
+      [get(rRow), get(p.psiStepBytes), i32.sub, set(rRow)],
       [get(out), get(stepBytes), i32.sub, set(out)],
     );
   const carriedStore = (coefficient: number, value: Code): Code => [get(carriedBlock), get(lane), i32.add, value, v128.store(coefficient * BLOCK_BYTES)];
@@ -145,10 +145,10 @@ function backwardKernel(): FunctionDefinition {
     zero, set(lbG), zero, set(laG), zero, set(lpG), zero, set(laA), zero, set(lpA), zero, set(lbB), zero, set(laB), zero, set(lpB),
     f32.const(1), f32x4.splat, set(once),
     // from the chunk's last step backwards
-    [get(p.K), i32.const(1), i32.sub, get(p.rowBytes), i32.mul, tee(offset)],
-    [get(p.psi), i32.add, get(b), get(p.psiBatchBytes), i32.mul, i32.add, set(psiRow)],
-    [get(offset), get(p.L), i32.add, get(b), get(p.psiBatchBytes), i32.mul, i32.add, set(lRow)],
-    [get(offset), get(p.r), i32.add, get(b), get(p.psiBatchBytes), i32.mul, i32.add, set(rRow)],
+    [get(p.K), i32.const(1), i32.sub, get(p.psiStepBytes), i32.mul, get(b), get(p.rowBytes), i32.mul, i32.add, tee(offset)],
+    [get(p.psi), i32.add, set(psiRow)],
+    [get(offset), get(p.L), i32.add, set(lRow)],
+    [get(offset), get(p.r), i32.add, set(rRow)],
     [get(p.K), i32.const(1), i32.sub, get(stepBytes), i32.mul, get(historyBlock), i32.add, get(lane), i32.add, set(out)],
     steps(adaptive),
     // carried-in coefficients with psi(t0)
@@ -311,26 +311,31 @@ function applyKernel(): FunctionDefinition {
 
 /**
  * feedback(errors, feedbackT, out, batchSize, nOut, rowBytes): the learning signal
- * out[b][j] = sum_k errors[b][k] feedbackT[k][j], errors `[batch][nOut]`, feedbackT `[nOut][row]`.
+ * out[b][j] = sum_k errors[b][k] feedbackT[k][j], errors `[batch][nOut]`, feedbackT `[nOut][row]`
+ * (row a whole number of blocks), summed over k in order, block by block in registers.
  */
 function feedbackKernel(): FunctionDefinition {
-  const { errors, feedbackT, out, batchSize, nOut, rowBytes } = numbered(["errors", "feedbackT", "out", "batchSize", "nOut", "rowBytes"] as const);
-  const { b, j, k, errorRow, outRow, column } = numbered(["b", "j", "k", "errorRow", "outRow", "column"] as const, 6);
-  const sum = 12;
-  const body: Code = forLoop(b, i32.const(0), get(batchSize), 1,
-    [get(b), get(nOut), i32.mul, i32.const(2), i32.shl, get(errors), i32.add, set(errorRow)],
-    [get(b), get(rowBytes), i32.mul, get(out), i32.add, set(outRow)],
-    forLoop(j, i32.const(0), get(rowBytes), 16,
-      [f32.const(0), f32x4.splat, set(sum)],
-      [get(feedbackT), get(j), i32.add, set(column)],
-      forLoop(k, i32.const(0), get(nOut), 1,
-        [get(sum), get(errorRow), get(k), i32.const(2), i32.shl, i32.add, f32.load(), f32x4.splat, get(column), v128.load(), f32x4.mul, f32x4.add, set(sum)],
-        [get(column), get(rowBytes), i32.add, set(column)],
+  const p = numbered(["errors", "feedbackT", "out", "batchSize", "nOut", "rowBytes"] as const);
+  const frame = new Frame(6);
+  const b = frame.local("i32"), block = frame.local("i32"), error = frame.local("i32"), errorEnd = frame.local("i32");
+  const errorRow = frame.local("i32"), outRow = frame.local("i32"), column = frame.local("i32");
+  const sums = frame.locals("v128", VECTORS);
+  const e = frame.local("v128");
+  const body: Code = forLoop(b, i32.const(0), get(p.batchSize), 1,
+    [get(b), get(p.nOut), i32.mul, i32.const(2), i32.shl, get(p.errors), i32.add, tee(errorRow), get(p.nOut), i32.const(2), i32.shl, i32.add, set(errorEnd)],
+    [get(b), get(p.rowBytes), i32.mul, get(p.out), i32.add, set(outRow)],
+    forLoop(block, i32.const(0), get(p.rowBytes), BLOCK_BYTES,
+      sums.map((sum) => [zero, set(sum)]),
+      [get(p.feedbackT), get(block), i32.add, set(column)],
+      forLoop(error, get(errorRow), get(errorEnd), 4,
+        [get(error), f32.load(), f32x4.splat, set(e)],
+        sums.map((sum, k) => [get(sum), get(e), get(column), v128.load(16 * k), f32x4.mul, f32x4.add, set(sum)]),
+        [get(column), get(p.rowBytes), i32.add, set(column)],
       ),
-      [get(outRow), get(j), i32.add, get(sum), v128.store()],
+      sums.map((sum, k) => [get(outRow), get(block), i32.add, get(sum), v128.store(16 * k)]),
     ),
   );
-  return { name: "feedback", params: Array(6).fill("i32"), locals: [...Array(6).fill("i32"), "v128"], body };
+  return { name: "feedback", params: Array(6).fill("i32"), locals: frame.declared, body };
 }
 
 /** The compiled kernel module (bytes), built once. */
