@@ -354,15 +354,18 @@ export class ChunkedEligibility {
     const reg = this.regularisation;
     const rate = layer.rate;
     const regulariser = layer.regulariser;
+    const alpha = reg ? reg.alpha : 0;
+    const oneMinusAlpha = 1 - alpha;
+    const strength = reg ? reg.strength : 0;
+    const targetPerStep = reg ? reg.targetPerStep : 0;
     for (let b = 0; b < batchSize; b++) {
       const base = b * n;
       let count = 0;
       if (reg) {
         // r(u) = c_reg (f(u) - f_target dt), f(u) = alpha_f f(u-1) + (1 - alpha_f) z(u)
-        const { alpha, strength, targetPerStep } = reg;
         for (let j = 0; j < n; j++) {
           const zj = z[base + j]!;
-          const f = Math.fround(alpha * rate[base + j]! + (1 - alpha) * zj);
+          const f = Math.fround(alpha * rate[base + j]! + oneMinusAlpha * zj);
           rate[base + j] = f;
           regulariser[base + j] = strength * (f - targetPerStep);
           if (zj !== 0) units[base + count++] = j;

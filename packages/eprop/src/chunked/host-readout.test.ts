@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { cpuBackend } from "@snn/backend-cpu";
-import { planNetwork } from "@snn/core";
+import { planNetwork, type SpikeEvents } from "@snn/core";
 import { compileEpropNetwork } from "../compile";
 import { EpropRuntime, type TrialOutputs } from "../eprop-runtime";
 import type { EpropNetworkDescription, ParameterSet } from "../index";
@@ -195,7 +195,7 @@ describe("input events of chunked training", () => {
     const description = deepNetwork("symmetric");
     const parameters = scaledParameters(description, 2.5);
     const { T, inputs, masks, labels } = maskedTrialData();
-    const repeated = inputs.map(toEvents).map((events) => {
+    const repeated: SpikeEvents[] = inputs.map(toEvents).map((events) => {
       // every event twice, and the first of each step three times
       const steps: number[] = [];
       const units: number[] = [];
@@ -208,7 +208,7 @@ describe("input events of chunked training", () => {
       });
       return { steps: Int32Array.from(steps), units: Int32Array.from(units) };
     });
-    const trialOf = (events: typeof repeated) =>
+    const trialOf = (events: SpikeEvents[]) =>
       prepareTrial({ inputs: events, labels: Int32Array.from(labels), numSteps: T, lossMask: Float32Array.from(masks.flat()) }, description, 4);
     const once = await run(description, parameters, trialOf(inputs.map(toEvents)), "chunked", false);
     const twice = await run(description, parameters, trialOf(repeated), "chunked", false);
