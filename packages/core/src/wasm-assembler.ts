@@ -97,6 +97,15 @@ export const op = {
     add: 0x92,
     sub: 0x93,
     mul: 0x94,
+    /** f64 on the stack to the nearest f32. */
+    demoteF64: 0xb6,
+  },
+  f64: {
+    load: (offset = 0): Code => [0x2b, ...memarg(3, offset)],
+    add: 0xa0,
+    mul: 0xa2,
+    /** f32 on the stack to f64 (exact). */
+    promoteF32: 0xbb,
   },
   v128: {
     load: (offset = 0): Code => [...simd(0x00), ...memarg(4, offset)],

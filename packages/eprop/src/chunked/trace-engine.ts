@@ -45,6 +45,8 @@ interface Kernels {
   backward(...args: number[]): void;
   apply(...args: number[]): void;
   feedback(...args: number[]): void;
+  sortSpikes(...args: number[]): void;
+  advanceTraces(...args: number[]): void;
 }
 
 /** One WebAssembly instance and a bump allocator over its memory. */
@@ -81,6 +83,10 @@ export class WasmTraceEngine {
 
   floats(address: number, length: number): Float32Array {
     return new Float32Array(this.memory.buffer, address, length);
+  }
+
+  doubles(address: number, length: number): Float64Array {
+    return new Float64Array(this.memory.buffer, address, length);
   }
 
   ints(address: number, length: number): Int32Array {
@@ -179,11 +185,24 @@ export class WasmTraceLayer {
     this.spikeCoefficients = engine.allocate(batchSize * this.historyBatchBytes);
     this.psiBefore = engine.allocate(batchSize * this.rowBytes);
     this.carriedCoefficients = engine.allocate(batchSize * this.numBlocks * CARRIED_COEFFICIENTS * BLOCK_BYTES);
+    this.powerTable = engine.allocate((maxSteps + 1) * 8);
     this.beta = engine.allocate(this.rowBytes);
     engine.floats(this.beta, numNeurons).set(Array.from(beta));
   }
 
   private powers = new Float64Array(0);
+  /** alpha^0 .. alpha^maxSteps as f64 in the module memory (for the traces kernel). */
+  private readonly powerTable: number;
+  private powerTableSteps = -1;
+
+  /** Address of alpha^0 .. alpha^K (f64) in the module memory. */
+  alphaPowerTable(K: number): number {
+    if (this.powerTableSteps !== K) {
+      this.engine.doubles(this.powerTable, K + 1).set(this.alphaPowers(K));
+      this.powerTableSteps = K;
+    }
+    return this.powerTable;
+  }
 
   /** alpha^0 .. alpha^K (presynaptic trace decay over a chunk of K steps). */
   alphaPowers(K: number): Float64Array {
@@ -265,13 +284,17 @@ export class WasmTraceProjection {
   readonly gradient: number;
   /** Bytes of one presynaptic neuron's state in one block. */
   private readonly stateRowBytes: number;
-  /** Start of each (batch element, presynaptic neuron)'s spikes, as addresses into the offsets. */
+  /** Start of each (batch element, presynaptic neuron)'s spikes, as addresses into the offsets, `[batch * numPre + 1]`. */
   private readonly rowStart: number;
-  /** Spike offsets sorted by (batch element, presynaptic neuron): step times the history's step stride. */
+  /** Counting-sort scratch, `[batch * numPre]`. */
+  private readonly cursor: number;
+  /** End of each batch element's spikes in `units` and `steps`, `[batch]`. */
+  private readonly batchEnds: number;
+  /** The chunk's spikes (presynaptic neuron, step), and their offsets sorted by (batch element, presynaptic neuron). */
+  private units = 0;
+  private steps = 0;
   private offsets = 0;
-  private offsetsCapacity = 0;
-  /** Host-side counting-sort cursors, `[batch * numPre]`. */
-  private readonly cursor: Int32Array;
+  private spikeCapacity = 0;
 
   constructor(
     readonly layer: WasmTraceLayer,
@@ -283,7 +306,8 @@ export class WasmTraceProjection {
     this.state = engine.allocate(batchSize * numBlocks * numPre * this.stateRowBytes);
     this.gradient = engine.allocate(numBlocks * numPre * BLOCK_BYTES);
     this.rowStart = engine.allocate((batchSize * numPre + 1) * 4);
-    this.cursor = new Int32Array(batchSize * numPre + 1);
+    this.cursor = engine.allocate(batchSize * numPre * 4);
+    this.batchEnds = engine.allocate(batchSize * 4);
   }
 
   /** Bytes of per-synapse state (independent of the trial length). */
@@ -292,51 +316,48 @@ export class WasmTraceProjection {
     return (batchSize * this.stateRowBytes + BLOCK_BYTES) * numBlocks * this.numPre;
   }
 
-  private ensureOffsets(count: number): number {
-    if (count > this.offsetsCapacity) {
-      this.offsetsCapacity = Math.max(count, 2 * this.offsetsCapacity, 1024);
-      this.offsets = this.layer.engine.allocate(this.offsetsCapacity * 4);
+  /** Room for `count` spikes in the scratch arrays (may grow the memory, detaching views). */
+  private reserveSpikes(count: number): void {
+    if (count > this.spikeCapacity) {
+      const engine = this.layer.engine;
+      this.spikeCapacity = Math.max(count, 2 * this.spikeCapacity, 1024);
+      this.units = engine.allocate(this.spikeCapacity * 4);
+      this.steps = engine.allocate(this.spikeCapacity * 4);
+      this.offsets = engine.allocate(this.spikeCapacity * 4);
     }
-    return this.offsets;
   }
 
   /** Applies the layer's current chunk with the presynaptic spikes of each batch element. */
   apply(spikes: readonly ChunkSpikes[], position: ChunkPosition): void {
     const layer = this.layer;
-    const { engine, batchSize, steps: K, stepBytes } = layer;
+    const { engine, batchSize, steps: K } = layer;
     const numPre = this.numPre;
     if (spikes.length !== batchSize) throw new Error(`WasmTraceProjection: expected spikes of ${batchSize} batch elements, got ${spikes.length}.`);
     let total = 0;
     for (const events of spikes) total += events.count;
     // Reserve scratch space first: growing the memory detaches every view made before.
-    const offsetsAddress = this.ensureOffsets(total);
-    const rowStart = engine.ints(this.rowStart, batchSize * numPre + 1);
-    const offsets = engine.ints(offsetsAddress, Math.max(total, 1));
-    // Counting sort by (batch element, presynaptic neuron); a neuron's spikes stay in step order.
-    const cursor = this.cursor;
-    cursor.fill(0);
+    this.reserveSpikes(total);
+    const alphaPowers = layer.alphaPowerTable(K);
+    const units = engine.ints(this.units, this.spikeCapacity);
+    const steps = engine.ints(this.steps, this.spikeCapacity);
+    const batchEnds = engine.ints(this.batchEnds, batchSize);
+    let end = 0;
     for (let batch = 0; batch < batchSize; batch++) {
-      const { units, count } = spikes[batch]!;
-      const base = batch * numPre;
-      for (let e = 0; e < count; e++) cursor[base + units[e]!]!++;
+      const events = spikes[batch]!;
+      units.set(events.units.subarray(0, events.count), end);
+      steps.set(events.steps.subarray(0, events.count), end);
+      end += events.count;
+      batchEnds[batch] = end;
     }
-    for (let k = 0, start = 0; k <= batchSize * numPre; k++) {
-      const count = cursor[k]!;
-      cursor[k] = start;
-      rowStart[k] = offsetsAddress + 4 * start;
-      start += count;
-    }
-    for (let batch = 0; batch < batchSize; batch++) {
-      const { units, steps, count } = spikes[batch]!;
-      const base = batch * numPre;
-      for (let e = 0; e < count; e++) offsets[cursor[base + units[e]!]!++] = steps[e]! * stepBytes;
-    }
-    engine.kernels.apply(
+    const { kernels } = engine;
+    const spikeArgs = [batchSize, numPre, this.units, this.steps, this.batchEnds] as const;
+    kernels.sortSpikes(...spikeArgs, this.rowStart, this.cursor, this.offsets, layer.stepBytes);
+    kernels.apply(
       batchSize,
       numPre,
       layer.numBlocks,
       this.rowStart,
-      offsetsAddress,
+      this.offsets,
       layer.spikeCoefficients,
       layer.historyBatchBytes,
       layer.historyBlockBytes,
@@ -348,21 +369,8 @@ export class WasmTraceProjection {
       position.last ? 0 : 1,
       layer.adaptive ? 1 : 0,
     );
-    if (!position.last) {
-      // p(t1) = alpha^K p(t0) + sum over spikes alpha^(K - 1 - step)
-      const p = engine.floats(this.p, batchSize * numPre);
-      const alphaPowers = layer.alphaPowers(K);
-      if (position.first) p.fill(0);
-      else {
-        const decay = alphaPowers[K]!;
-        for (let k = 0; k < p.length; k++) p[k] = p[k]! * decay;
-      }
-      for (let batch = 0; batch < batchSize; batch++) {
-        const { units, steps, count } = spikes[batch]!;
-        const base = batch * numPre;
-        for (let e = 0; e < count; e++) p[base + units[e]!]! += alphaPowers[K - 1 - steps[e]!]!;
-      }
-    }
+    // p(t1) = alpha^K p(t0) + sum over spikes alpha^(K - 1 - step)
+    if (!position.last) kernels.advanceTraces(...spikeArgs, this.p, alphaPowers, K, position.first ? 1 : 0);
   }
 
   /** Copies `[block][pre][16]`-blocked values of one batch element into `[pre][numNeurons]`. */

@@ -17,7 +17,7 @@ type FunctionDefinition = wasm.FunctionDefinition;
 type ValueType = wasm.ValueType;
 const { assembleModule, op } = wasm;
 
-const { get, set, tee, i32, f32, v128, f32x4 } = op;
+const { get, set, tee, i32, f32, f64, v128, f32x4 } = op;
 
 /** Postsynaptic neurons per register block (rows are padded to a multiple of it). */
 export const BLOCK_FLOATS = 16;
@@ -309,6 +309,91 @@ function applyKernel(): FunctionDefinition {
   return { name: "apply", params: Array(APPLY_PARAMS.length).fill("i32"), locals: frame.declared, body };
 }
 
+const SPIKE_PARAMS = ["batchSize", "numPre", "units", "steps", "batchEnds", "rowStart", "cursor", "offsets", "stepBytes"] as const;
+
+/**
+ * sortSpikes(batchSize, numPre, units, steps, batchEnds, rowStart, cursor, offsets, stepBytes):
+ * counting sort of a chunk's spikes (`units`, `steps`: i32 per spike, batch element b's from
+ * index batchEnds[b - 1] (0 for b = 0) to batchEnds[b]) by (batch element, presynaptic neuron),
+ * keeping step order. Writes `offsets` (step x stepBytes per spike) and `rowStart`
+ * `[batch * numPre + 1]` (addresses into offsets); `cursor` `[batch * numPre]` is scratch.
+ */
+function sortSpikesKernel(): FunctionDefinition {
+  const p = numbered(SPIKE_PARAMS);
+  const frame = new Frame(SPIKE_PARAMS.length);
+  const b = frame.local("i32"), e = frame.local("i32"), end = frame.local("i32"), k = frame.local("i32"), slot = frame.local("i32");
+  const address = frame.local("i32"), rows = frame.local("i32");
+  const atIndex = (base: number, index: Code): Code => [index, i32.const(2), i32.shl, get(base), i32.add];
+  /** For every spike e of every batch element b: body, with `slot` = address of cursor[b * numPre + unit]. */
+  const eachSpike = (...body: Code[]): Code => [
+    i32.const(0), set(e),
+    forLoop(b, i32.const(0), get(p.batchSize), 1,
+      [atIndex(p.batchEnds, get(b)), i32.load(), set(end)],
+      forLoop(e, get(e), get(end), 1,
+        [get(b), get(p.numPre), i32.mul, atIndex(p.units, get(e)), i32.load(), i32.add, set(slot)],
+        [atIndex(p.cursor, get(slot)), set(slot)],
+        body,
+      ),
+    ),
+  ];
+  const body: Code = [
+    [get(p.batchSize), get(p.numPre), i32.mul, i32.const(2), i32.shl, set(rows)],
+    forLoop(k, i32.const(0), get(rows), 4, [get(p.cursor), get(k), i32.add, i32.const(0), i32.store()]),
+    // counts
+    eachSpike([get(slot), get(slot), i32.load(), i32.const(1), i32.add, i32.store()]),
+    // starts
+    [get(p.offsets), set(address)],
+    forLoop(k, i32.const(0), get(rows), 4,
+      [get(p.cursor), get(k), i32.add, i32.load(), set(end)],
+      [get(p.rowStart), get(k), i32.add, get(address), i32.store()],
+      [get(p.cursor), get(k), i32.add, get(address), i32.store()],
+      [get(address), get(end), i32.const(2), i32.shl, i32.add, set(address)],
+    ),
+    [get(p.rowStart), get(rows), i32.add, get(address), i32.store()],
+    // scatter
+    eachSpike(
+      [get(slot), i32.load(), set(address)],
+      [get(address), atIndex(p.steps, get(e)), i32.load(), get(p.stepBytes), i32.mul, i32.store()],
+      [get(slot), get(address), i32.const(4), i32.add, i32.store()],
+    ),
+  ];
+  return { name: "sortSpikes", params: Array(SPIKE_PARAMS.length).fill("i32"), locals: frame.declared, body };
+}
+
+const TRACE_PARAMS = ["batchSize", "numPre", "units", "steps", "batchEnds", "p", "alphaPowers", "K", "first"] as const;
+
+/**
+ * advanceTraces(batchSize, numPre, units, steps, batchEnds, p, alphaPowers, K, first): the
+ * presynaptic traces over the chunk, p(t1) = alpha^K p(t0) + sum over spikes alpha^(K-1-step)
+ * (p f32 `[batch][numPre]`, 0 before the chunk if `first`; alphaPowers f64 alpha^0..alpha^K;
+ * each step computed in f64 and rounded to f32). Spikes as for sortSpikes.
+ */
+function advanceTracesKernel(): FunctionDefinition {
+  const p = numbered(TRACE_PARAMS);
+  const frame = new Frame(TRACE_PARAMS.length);
+  const b = frame.local("i32"), e = frame.local("i32"), end = frame.local("i32"), k = frame.local("i32"), trace = frame.local("i32"), bytes = frame.local("i32");
+  const atIndex = (base: number, index: Code): Code => [index, i32.const(2), i32.shl, get(base), i32.add];
+  const body: Code = [
+    [get(p.batchSize), get(p.numPre), i32.mul, i32.const(2), i32.shl, get(p.p), i32.add, set(bytes)],
+    get(p.first),
+    op.if(
+      forLoop(k, get(p.p), get(bytes), 4, [get(k), f32.const(0), f32.store()]),
+      forLoop(k, get(p.p), get(bytes), 4, [get(k), get(k), f32.load(), f64.promoteF32, get(p.K), i32.const(3), i32.shl, get(p.alphaPowers), i32.add, f64.load(), f64.mul, f32.demoteF64, f32.store()]),
+    ),
+    i32.const(0), set(e),
+    forLoop(b, i32.const(0), get(p.batchSize), 1,
+      [atIndex(p.batchEnds, get(b)), i32.load(), set(end)],
+      forLoop(e, get(e), get(end), 1,
+        [get(b), get(p.numPre), i32.mul, atIndex(p.units, get(e)), i32.load(), i32.add, i32.const(2), i32.shl, get(p.p), i32.add, set(trace)],
+        [get(trace), get(trace), f32.load(), f64.promoteF32],
+        [get(p.K), i32.const(1), i32.sub, atIndex(p.steps, get(e)), i32.load(), i32.sub, i32.const(3), i32.shl, get(p.alphaPowers), i32.add, f64.load()],
+        [f64.add, f32.demoteF64, f32.store()],
+      ),
+    ),
+  ];
+  return { name: "advanceTraces", params: Array(TRACE_PARAMS.length).fill("i32"), locals: frame.declared, body };
+}
+
 /**
  * feedback(errors, feedbackT, out, batchSize, nOut, rowBytes): the learning signal
  * out[b][j] = sum_k errors[b][k] feedbackT[k][j], errors `[batch][nOut]`, feedbackT `[nOut][row]`
@@ -341,6 +426,6 @@ function feedbackKernel(): FunctionDefinition {
 /** The compiled kernel module (bytes), built once. */
 let moduleBytes: Uint8Array<ArrayBuffer> | undefined;
 export function chunkKernelModule(): Uint8Array<ArrayBuffer> {
-  moduleBytes ??= assembleModule([backwardKernel(), applyKernel(), feedbackKernel()]);
+  moduleBytes ??= assembleModule([backwardKernel(), applyKernel(), feedbackKernel(), sortSpikesKernel(), advanceTracesKernel()]);
   return moduleBytes;
 }
