@@ -15,11 +15,11 @@ import {
 import { EpropConfigError } from "./errors";
 import {
   adamModel,
+  CHUNKED_TRAIN_EXTRA_STEPS,
   feedbackOnlyModel,
   feedbackStoreModel,
   hiddenNeuronModel,
   hiddenSynapseModel,
-  CHUNKED_TRAIN_EXTRA_STEPS,
   INFERENCE_EXTRA_STEPS,
   maskModel,
   readoutModel,
