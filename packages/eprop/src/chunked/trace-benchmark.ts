@@ -1,11 +1,14 @@
 /**
- * Micro-benchmark of the chunked e-prop kernels (not a test: no assertions, not in the suite).
- * Sizes of the benchmark network: 700 Bernoulli inputs (5 % per step) and 256 recurrent ALIF
- * neurons (~3 % per step) into 256 neurons, batch 32, K = 100.
+ * Micro-benchmark of the chunked e-prop kernels (not a test: no assertions, not in the suite,
+ * not exported). Sizes of the benchmark network: 700 Bernoulli inputs (5 % per step) and 256
+ * recurrent ALIF neurons (~3 % per step) into 256 neurons, batch 32, K = 100. Prints the best of
+ * REPEATS runs per kernel and chunk position, and an estimate for a T = 1000 training batch.
  *
  * Run from packages/eprop:
  *   pnpm exec esbuild src/chunked/trace-benchmark.ts --bundle --platform=node --format=esm \
  *     --alias:@snn/core=../core/src/index.ts --outfile=/tmp/trace-benchmark.mjs && node /tmp/trace-benchmark.mjs
+ * Environment: K (steps per chunk), REPEATS, LIF=1 (non-adaptive layer), RATE_IN, RATE_REC
+ * (spike probabilities per step), COLD=1 (evict the caches before each timed call).
  */
 import { WasmFeedback, WasmTraceEngine, WasmTraceLayer, WasmTraceProjection, type ChunkSpikes, type ChunkPosition } from "./trace-engine";
 
@@ -50,9 +53,11 @@ function runBenchmark(): void {
   const engine = new WasmTraceEngine();
   const beta = Array.from({ length: numPost }, () => (adaptive ? 0.5 + random() : 0));
   const layer = new WasmTraceLayer(engine, batchSize, numPost, K, beta, Math.exp(-1 / 20), Math.exp(-1 / 2000), Math.exp(-1 / 20));
+  const rateIn = Number(process.env["RATE_IN"] ?? 0.05);
+  const rateRecurrent = Number(process.env["RATE_REC"] ?? 0.03);
   const projections = [
-    { name: "input 700 (5 %)", projection: new WasmTraceProjection(layer, 700), spikes: randomSpikes(random, batchSize, K, 700, Number(process.env["RATE_IN"] ?? 0.05)) },
-    { name: "recurrent 256 (3 %)", projection: new WasmTraceProjection(layer, 256), spikes: randomSpikes(random, batchSize, K, 256, Number(process.env["RATE_REC"] ?? 0.03)) },
+    { name: `input 700 (${100 * rateIn} %)`, projection: new WasmTraceProjection(layer, 700), spikes: randomSpikes(random, batchSize, K, 700, rateIn) },
+    { name: `recurrent 256 (${100 * rateRecurrent} %)`, projection: new WasmTraceProjection(layer, 256), spikes: randomSpikes(random, batchSize, K, 256, rateRecurrent) },
   ];
   // K steps of psi, L and r, [batch][numPost] each
   const stepValues = Array.from({ length: K }, () => {
