@@ -412,28 +412,34 @@ export class ChunkedEligibility {
       const eventUnits = events.units;
       const total = eventSteps.length;
       const into = list[b]!;
-      let first = this.inputCursor[b]!;
-      while (first < total && eventSteps[first]! < t0) first++;
-      let last = first;
-      while (last < total && eventSteps[last]! < end) last++;
-      into.reserve(last - first);
-      const intoSteps = into.steps;
-      const intoUnits = into.units;
+      // Events before t0 were taken by earlier chunks (the cursor).
+      const first = this.inputCursor[b]!;
+      let intoSteps = into.steps;
+      let intoUnits = into.units;
       // A channel spikes at most once per step (the backend's spike source drops repeats):
       // seen[unit] holds the (batch element, step) stamp of its last event.
       const seen = this.inputSeen;
       const stamp0 = b * this.numSteps + 1;
       let i = 0;
-      for (let e = first; e < last; e++) {
+      let e = first;
+      for (; e < total; e++) {
+        const step = eventSteps[e]!;
+        if (step >= end) break;
         const unit = eventUnits[e]!;
-        const stamp = stamp0 + eventSteps[e]!;
+        const stamp = stamp0 + step;
         if (seen[unit] === stamp) continue;
         seen[unit] = stamp;
-        intoSteps[i] = eventSteps[e]! - t0;
+        if (i === intoSteps.length) {
+          into.count = i;
+          into.reserve(i + 1);
+          intoSteps = into.steps;
+          intoUnits = into.units;
+        }
+        intoSteps[i] = step - t0;
         intoUnits[i++] = unit;
       }
       into.count = i;
-      this.inputCursor[b] = last;
+      this.inputCursor[b] = e;
     }
   }
 

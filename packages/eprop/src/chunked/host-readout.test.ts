@@ -3,8 +3,8 @@ import { cpuBackend } from "@snn/backend-cpu";
 import { planNetwork, type SpikeEvents } from "@snn/core";
 import { compileEpropNetwork } from "../compile";
 import { EpropRuntime, type TrialOutputs } from "../eprop-runtime";
-import type { EpropNetworkDescription, ParameterSet } from "../index";
-import { deepNetwork, maskedTrialData, relativeError, scaledParameters, toEvents } from "../test-support/networks";
+import { defineEpropNetwork, type EpropNetworkDescription, type ParameterSet } from "../index";
+import { deepNetwork, maskedTrialData, randomInputs, relativeError, scaledParameters, toEvents } from "../test-support/networks";
 import { referenceEprop } from "../test-support/reference-eprop";
 import { ChunkedEligibility } from "./eligibility";
 import { patternTask } from "../test-support/tasks";
@@ -214,5 +214,29 @@ describe("input events of chunked training", () => {
     const twice = await run(description, parameters, trialOf(repeated), "chunked", false);
     expect(twice.outputs.spikeCounts).toEqual(once.outputs.spikeCounts);
     for (const [name, values] of Object.entries(once.gradients)) expect(Array.from(twice.gradients[name]!), name).toEqual(Array.from(values));
+  });
+});
+
+describe("busy chunks", () => {
+  it("give the per-step form's gradients when a chunk holds thousands of input and hidden spikes (the spike lists grow)", async () => {
+    const description = defineEpropNetwork({
+      input: { size: 30 },
+      hidden: [{ name: "hidden", size: 40, neuron: "ALIF", refractorySteps: 1 }],
+      readout: { size: 3 },
+      seed: 5,
+    });
+    const parameters = scaledParameters(description, 3);
+    const T = 120;
+    const inputs = randomInputs(2, T, 30, 0.6, 11);
+    const trial = prepareTrial({ inputs: inputs.map(toEvents), labels: Int32Array.of(0, 2), numSteps: T }, description, 2);
+    const perStep = await run(description, parameters, trial, "perStep", false);
+    const session = await EpropRuntime.create(description, { backend: cpuBackend(), batchSize: 2, parameters, eligibility: "chunked", chunkSteps: 100 });
+    const outputs = await session.runTrial(trial);
+    const gradients = await session.readGradients();
+    session.dispose();
+    // Per chunk and batch element: ~1800 input events and well over 256 hidden spikes.
+    expect(outputs.spikeCounts.hidden![0]! * (100 / T)).toBeGreaterThan(600);
+    expect(outputs.spikeCounts).toEqual(perStep.outputs.spikeCounts);
+    for (const [name, expected] of Object.entries(perStep.gradients)) expect(relativeError(gradients[name]!, expected), name).toBeLessThan(1e-4);
   });
 });
