@@ -46,6 +46,22 @@ function runWasm(problem: Problem, K: number, trials = 1, skipCarriedOut = false
   return { gradient: projection.readGradient(), b: state.b, a: state.a };
 }
 
+/** A problem like makeProblem's (regulariser on) with any number of post neurons. */
+function wideProblem(seed: number, adaptive: boolean, numPost: number, numPre: number, batchSize: number, T: number): Problem {
+  const base = makeProblem(seed, { adaptive, regularise: true, T, batchSize, rate: 0.2, numPre });
+  let state = seed;
+  const random = () => ((state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 4294967296);
+  const perStep = () => new Float64Array(batchSize * T * numPost);
+  return {
+    ...base,
+    numPost,
+    psi: perStep().map(() => (random() < 0.3 ? 0 : 0.5 * random())),
+    L: perStep().map(() => random() - 0.5),
+    r: perStep().map(() => 0.01 * (random() - 0.5)),
+    beta: new Float64Array(numPost).map((_, j) => (adaptive && j % 3 !== 0 ? 0.3 + random() : 0)),
+  };
+}
+
 describe.runIf(wasm.wasmSimdSupported())("chunked e-prop kernels in WebAssembly SIMD", () => {
   const variants = [
     { name: "LIF", adaptive: false, regularise: false },
@@ -62,6 +78,17 @@ describe.runIf(wasm.wasmSimdSupported())("chunked e-prop kernels in WebAssembly 
         if (variant.adaptive) expect(maxRelativeError(result.a, expected.a)).toBeLessThan(1e-5);
       });
     }
+  }
+
+  for (const adaptive of [false, true]) {
+    it(`${adaptive ? "ALIF" : "LIF"}, 32 post neurons (whole 16-neuron blocks, no padding), 21 pre, batch 2, K = 7, 23 steps: equals the per-step recursion`, () => {
+      const problem = wideProblem(17, adaptive, 32, 21, 2, 23);
+      const expected = perStepReference(problem);
+      const result = runWasm(problem, 7);
+      expect(maxRelativeError(result.gradient, expected.gradient)).toBeLessThan(1e-5);
+      expect(maxRelativeError(result.b, expected.b)).toBeLessThan(1e-5);
+      if (adaptive) expect(maxRelativeError(result.a, expected.a)).toBeLessThan(1e-5);
+    });
   }
 
   it("skipping the carried-out state of a trial's last chunk keeps the gradient", () => {

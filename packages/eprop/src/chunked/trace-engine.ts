@@ -81,6 +81,14 @@ export class WasmTraceEngine {
     return this.memory.buffer.byteLength;
   }
 
+  private heap = new Float32Array(0);
+
+  /** A float view of the whole memory (index = address / 4), renewed when the memory has grown. */
+  get heapFloats(): Float32Array {
+    if (this.heap.buffer !== this.memory.buffer) this.heap = new Float32Array(this.memory.buffer);
+    return this.heap;
+  }
+
   floats(address: number, length: number): Float32Array {
     return new Float32Array(this.memory.buffer, address, length);
   }
@@ -227,11 +235,13 @@ export class WasmTraceLayer {
     const { batchSize, numNeurons: n, row, maxSteps } = this;
     const u = this.steps;
     if (u >= maxSteps) throw new Error(`WasmTraceLayer: the chunk already holds ${maxSteps} steps; compute its coefficients first.`);
+    const heap = this.engine.heapFloats;
+    const size = batchSize * n;
     const record = (address: number, values: ArrayLike<number> | null) => {
-      const view = this.engine.floats(address + u * this.historyStepBytes, batchSize * row);
-      if (values === null) view.fill(0);
-      else if (row === n && (values instanceof Float32Array || values instanceof Float64Array)) view.set(values.subarray(0, batchSize * n));
-      else for (let b = 0; b < batchSize; b++) for (let j = 0; j < n; j++) view[b * row + j] = values[b * n + j]!;
+      const start = (address + u * this.historyStepBytes) / FLOAT_BYTES;
+      if (values === null) heap.fill(0, start, start + batchSize * row);
+      else if (row === n && (values instanceof Float32Array || values instanceof Float64Array)) heap.set(values.length === size ? values : values.subarray(0, size), start);
+      else for (let b = 0; b < batchSize; b++) for (let j = 0; j < n; j++) heap[start + b * row + j] = values[b * n + j]!;
     };
     record(this.psi, psi);
     record(this.learningSignal, learningSignal);
