@@ -82,6 +82,20 @@ describe("runtime calls", () => {
     expect(Array.from(await runtime.readVar("input_hidden", "g"))).toEqual(new Array(12).fill(0.5));
   });
 
+  it("copies a variable into a caller's array with readVarInto, checking its layout", async () => {
+    const runtime = await cpuBackend().compile(planNetwork(smallNetwork(2)));
+    await runtime.writeVar("hidden", "V", [1, 2, 3, 4, 5, 6]);
+    const out = new Float32Array(6);
+    runtime.readVarInto!("hidden", "V", out);
+    expect(Array.from(out)).toEqual([1, 2, 3, 4, 5, 6]);
+    await runtime.writeVar("hidden", "V", [7, 8, 9]);
+    runtime.readVarInto!("hidden", "V", out); // a second read (through the cached lookup) sees the new values
+    expect(Array.from(out)).toEqual([7, 8, 9, 7, 8, 9]);
+    expect(() => runtime.readVarInto!("hidden", "V", new Float32Array(3))).toThrow(/Float32Array of length 6/);
+    expect(() => runtime.readVarInto!("hidden", "V", new Int32Array(6))).toThrow(/got Int32Array\(6\)/);
+    expect(() => runtime.readVarInto!("hidden", "W", out)).toThrow(/'hidden' has no variable 'W'/);
+  });
+
   it("names unknown owners, variables, populations and groups in its errors", async () => {
     const runtime = await cpuBackend().compile(planNetwork(smallNetwork()));
     await expect(runtime.readVar("nope", "V")).rejects.toThrow(/no population, projection or custom update 'nope'.*hidden/);

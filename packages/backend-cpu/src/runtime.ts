@@ -189,6 +189,25 @@ export class CpuRuntime implements Runtime {
     return this.findVar(owner, name, "readVar").array.slice();
   }
 
+  private readonly lookups = new Map<string, StoredVar>();
+
+  readVarInto(owner: string, name: string, out: VarArray): void {
+    this.checkLive("readVarInto");
+    const key = `${owner}\u0000${name}`;
+    let stored = this.lookups.get(key);
+    if (stored === undefined) {
+      stored = this.findVar(owner, name, "readVarInto");
+      this.lookups.set(key, stored);
+    }
+    const array = stored.array;
+    if (out.length !== array.length || out.constructor !== array.constructor) {
+      throw new RuntimeUsageError(
+        `readVarInto(${owner}, ${name}, out): out must be a ${array.constructor.name} of length ${array.length} (the variable's layout), got ${out.constructor.name}(${out.length}).`,
+      );
+    }
+    (out as Float32Array).set(array as Float32Array);
+  }
+
   async writeVar(owner: string, name: string, values: ArrayLike<number>): Promise<void> {
     this.checkLive("writeVar");
     const stored = this.findVar(owner, name, "writeVar");

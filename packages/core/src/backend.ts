@@ -62,6 +62,12 @@ export interface Runtime {
   setSpikeEvents(population: string, events: readonly SpikeEvents[]): void;
   /** Copies a variable out: `[batch][size]` when batched, else `[size]`. Owner: population, projection or custom update name. */
   readVar(owner: string, name: string): Promise<VarArray>;
+  /**
+   * Optional, for runtimes whose state is in host memory (the CPU backend): copies a variable
+   * into `out` (same layout and element type as `readVar`'s result) synchronously and without
+   * allocating, for code that reads state after every step.
+   */
+  readVarInto?(owner: string, name: string, out: VarArray): void;
   /** Overwrites a variable, in the layout `readVar` returns (or `[size]`, broadcast over the batch). */
   writeVar(owner: string, name: string, values: ArrayLike<number>): Promise<void>;
   /** Spikes recorded in this trial by a population created with `recordSpikes: true`. */
