@@ -161,9 +161,11 @@ export interface ModuleOptions {
   readonly initialPages?: number;
   /**
    * Import the memory as `env.memory` (created by the caller with `new WebAssembly.Memory`)
-   * instead of defining one; the module then exports no memory.
+   * instead of defining one; the module then exports no memory. `{ shared: true, maximumPages }`
+   * imports a shared memory (`new WebAssembly.Memory({ initial, maximum, shared: true })`, whose
+   * maximum must equal `maximumPages`), for modules instantiated in several threads.
    */
-  readonly importMemory?: boolean;
+  readonly importMemory?: boolean | { readonly shared: true; readonly maximumPages: number };
   /** Imported functions: function index k is `importFunctions[k]`, the module's own follow. */
   readonly importFunctions?: readonly FunctionImport[];
 }
@@ -179,14 +181,17 @@ const functionType = (params: readonly ValueType[], results: readonly ValueType[
  * exported as `memory` and growable, or the caller's, imported as `env.memory`.
  */
 export function assembleModule(functions: readonly FunctionDefinition[], options: ModuleOptions = {}): Uint8Array<ArrayBuffer> {
-  const imported = options.importMemory === true;
+  const imported = options.importMemory !== undefined && options.importMemory !== false;
+  const sharedMemory = typeof options.importMemory === "object" ? options.importMemory : null;
+  // limits: 0x00 min (any memory of at least `min` pages) or 0x03 min max (a shared memory)
+  const memoryLimits = sharedMemory ? [0x03, 0x00, ...unsignedLeb(sharedMemory.maximumPages)] : [0x00, 0x00];
   const functionImports = options.importFunctions ?? [];
   const types = [...functionImports.map((f) => functionType(f.params, f.results)), ...functions.map((f) => functionType(f.params, f.results ?? []))];
   const functionSection = vector(functions.map((_, index) => unsignedLeb(functionImports.length + index)));
   const memory = vector([[0x00, ...unsignedLeb(options.initialPages ?? 1)]]);
   const imports = vector([
     ...functionImports.map((f, index) => [...name(f.module), ...name(f.name), 0x00, ...unsignedLeb(index)]),
-    ...(imported ? [[...name("env"), ...name("memory"), 0x02, 0x00, 0x00]] : []),
+    ...(imported ? [[...name("env"), ...name("memory"), 0x02, ...memoryLimits]] : []),
   ]);
   const exports = vector([
     ...(imported ? [] : [[...name("memory"), 0x02, 0x00]]),
