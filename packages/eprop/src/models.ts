@@ -28,6 +28,15 @@ export const INFERENCE_EXTRA_STEPS = 1;
 /** Extra steps a chunked training trial runs: none (the host computes pi(T-1) from y(T-1)). */
 export const CHUNKED_TRAIN_EXTRA_STEPS = 0;
 
+/**
+ * Chunked training: a hidden neuron's `PsiSpike` holds psi(s) (>= 0) when it did not spike in
+ * step s and -max(psi(s), 2^-126) when it did, so that the host gets z(s) and psi(s) from one
+ * read. 2^-126, the smallest normal float32 (never flushed to zero), stands for psi = 0 at a
+ * spike; the decoding is exact for every other psi.
+ */
+export const PSI_SPIKE_FLOOR = 2 ** -126;
+const PSI_SPIKE_FLOOR_LITERAL = "1.17549435e-38"; // rounds to 2^-126 in float32
+
 /** Per-neuron psi history length a hidden layer keeps (psi(s-1) .. psi(s-1-k)). */
 export function psiSlots(adaptive: boolean): number {
   return adaptive ? 5 : 4;
@@ -91,9 +100,16 @@ export function hiddenNeuronModel(variant: HiddenModelVariant): NeuronModel {
   let psi = "";
   let resetExtra = "";
   const chunked = train && variant.chunked === true;
+  let simTail = "";
   if (chunked) {
     vars.Psi0 = { ...batched, doc: "pseudo-derivative psi(s) after step s" };
+    vars.PsiSpike = {
+      ...batched,
+      doc: `z(s) and psi(s) in one value for the host: psi(s) without a spike, -max(psi(s), 2^-126) with one`,
+    };
     psi = "Psi0 = 0.0;";
+    simTail = "PsiSpike = Psi0;";
+    resetExtra = `\nPsiSpike = -max(Psi0, ${PSI_SPIKE_FLOOR_LITERAL});`;
   } else if (train) {
     const slots = psiSlots(adaptive);
     for (const k of range(slots)) vars[`Psi${k}`] = { ...batched, doc: `psi(s-${k}) after step s` };
@@ -143,7 +159,8 @@ if (RefLeft > 0.5) {
 } else {
   Refractory = 0.0;
   ${psiActive}
-}`,
+}
+${simTail}`,
     threshold: "Refractory < 0.5 && V > Thr",
     reset: `
 Z = 1.0;

@@ -1,7 +1,8 @@
 /**
  * Drives chunked e-prop during a training trial (docs/chunked-eprop.md). The compiled network
  * runs only the forward pass: hidden neurons (with psi) and the readout's leaky integrator y.
- * After every step u this reads the hidden spikes z(u), psi(u) and the readout y(u), and
+ * After every step u this reads each hidden layer's z(u) and psi(u) (one array, `PsiSpike`)
+ * and the readout y(u), and
  * computes on the host the softmax pi(u) = softmax(y(u)), the error Err(u) = m(u) (pi(u) - pi*),
  * the loss and output sums of the trial, the learning signal L(u) = B Err(u), the regulariser
  * factor r(u) and the readout and bias gradients; every K steps it evaluates the hidden
@@ -11,6 +12,7 @@
 import type { Runtime, SpikeEvents } from "@snn/core";
 import type { EpropNetworkDescription, ProjectionInfo } from "../description";
 import { EpropConfigError } from "../errors";
+import { PSI_SPIKE_FLOOR } from "../models";
 import type { PreparedTrial } from "../trial";
 import { WasmFeedback, WasmTraceEngine, WasmTraceLayer, WasmTraceProjection, type ChunkSpikes } from "./trace-engine";
 import { wasm } from "@snn/core";
@@ -75,6 +77,8 @@ interface LayerState {
   /** z(u) and z(u-1), swapped every step. */
   current: StepSpikes;
   previous: StepSpikes;
+  /** psi(u), `[batch][size]`. */
+  readonly psi: Float32Array;
   /** Firing-rate estimate f(u), `[batch][size]`. */
   readonly rate: Float32Array;
   readonly learningSignal: Float32Array;
@@ -190,6 +194,7 @@ export class ChunkedEligibility {
         })),
         current: new StepSpikes(batchSize, layer.size),
         previous: new StepSpikes(batchSize, layer.size),
+        psi: perNeuron(),
         rate: perNeuron(),
         learningSignal: perNeuron(),
         learningSignalZero: true,
@@ -277,11 +282,7 @@ export class ChunkedEligibility {
     const y = await runtime.readVar(this.description.readout.name, "Y");
     const masked = this.readoutStep(s, y);
     if (this.observed && s >= 1) await runtime.writeVar(this.description.readout.name, "Pi", this.previousPi);
-    for (const layer of this.layers) {
-      const z = await runtime.readVar(layer.name, "Z");
-      const psi = await runtime.readVar(layer.name, "Psi0");
-      this.hiddenStep(layer, s, z, psi, masked);
-    }
+    for (const layer of this.layers) this.hiddenStep(layer, s, await runtime.readVar(layer.name, "PsiSpike"), masked);
     const local = s - this.chunkStart;
     this.collectSpikes(local);
     const last = s === this.numSteps - 1;
@@ -342,8 +343,12 @@ export class ChunkedEligibility {
     return anyMasked;
   }
 
-  /** Compacts z(u), updates the firing rate and r(u), forms L(u) and stores the step in the layer's trace. */
-  private hiddenStep(layer: LayerState, u: number, z: ArrayLike<number>, psi: ArrayLike<number>, masked: boolean): void {
+  /**
+   * Splits the layer's `PsiSpike` (models.ts: psi(u), or -max(psi(u), 2^-126) at a spike) into
+   * psi(u) and the compacted spikes z(u), updates the firing rate and r(u), forms L(u) and
+   * stores the step in the layer's trace.
+   */
+  private hiddenStep(layer: LayerState, u: number, psiSpike: ArrayLike<number>, masked: boolean): void {
     const { batchSize } = this;
     const n = layer.size;
     const spikes = layer.previous;
@@ -354,24 +359,41 @@ export class ChunkedEligibility {
     const reg = this.regularisation;
     const rate = layer.rate;
     const regulariser = layer.regulariser;
+    const psi = layer.psi;
     const alpha = reg ? reg.alpha : 0;
     const oneMinusAlpha = 1 - alpha;
     const strength = reg ? reg.strength : 0;
     const targetPerStep = reg ? reg.targetPerStep : 0;
+    const floor = -PSI_SPIKE_FLOOR;
     for (let b = 0; b < batchSize; b++) {
       const base = b * n;
       let count = 0;
       if (reg) {
         // r(u) = c_reg (f(u) - f_target dt), f(u) = alpha_f f(u-1) + (1 - alpha_f) z(u)
         for (let j = 0; j < n; j++) {
-          const zj = z[base + j]!;
+          const x = psiSpike[base + j]!;
+          let zj = 0;
+          if (x < 0) {
+            zj = 1;
+            psi[base + j] = x === floor ? 0 : -x;
+            units[base + count++] = j;
+          } else {
+            psi[base + j] = x;
+          }
           const f = Math.fround(alpha * rate[base + j]! + oneMinusAlpha * zj);
           rate[base + j] = f;
           regulariser[base + j] = strength * (f - targetPerStep);
-          if (zj !== 0) units[base + count++] = j;
         }
       } else {
-        for (let j = 0; j < n; j++) if (z[base + j] !== 0) units[base + count++] = j;
+        for (let j = 0; j < n; j++) {
+          const x = psiSpike[base + j]!;
+          if (x < 0) {
+            psi[base + j] = x === floor ? 0 : -x;
+            units[base + count++] = j;
+          } else {
+            psi[base + j] = x;
+          }
+        }
       }
       counts[b] = count;
       if (layer.readout) layer.readout.spikes[b]!.pushStep(local, units, base, count);

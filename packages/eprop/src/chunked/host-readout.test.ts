@@ -6,6 +6,7 @@ import { EpropRuntime, type TrialOutputs } from "../eprop-runtime";
 import { defineEpropNetwork, type EpropNetworkDescription, type ParameterSet } from "../index";
 import { deepNetwork, maskedTrialData, randomInputs, relativeError, scaledParameters, toEvents } from "../test-support/networks";
 import { referenceEprop } from "../test-support/reference-eprop";
+import { PSI_SPIKE_FLOOR } from "../models";
 import { ChunkedEligibility } from "./eligibility";
 import { patternTask } from "../test-support/tasks";
 import { Trainer } from "../trainer";
@@ -187,6 +188,35 @@ describe("Trainer metrics with chunked eligibility", () => {
       expect(batch.accuracy, `batch ${i} accuracy`).toBe(perStep.batches[i]!.accuracy);
     });
     expect(chunked.evaluation.loss / perStep.evaluation.loss).toBeCloseTo(1, 3);
+  });
+});
+
+describe("the chunked hidden neuron", () => {
+  it("carries z(s) and psi(s) in PsiSpike exactly, including spikes where psi(s) = 0", async () => {
+    const description = deepNetwork("symmetric");
+    const parameters = scaledParameters(description, 2.5);
+    const { trial } = deepTrial(description);
+    const session = await EpropRuntime.create(description, { backend: cpuBackend(), batchSize: 4, parameters, eligibility: "chunked", chunkSteps: 8 });
+    const rt = session.runtime;
+    let spikes = 0;
+    let spikesWithoutPsi = 0;
+    await session.runTrial(trial, {
+      afterStep: async (s) => {
+        for (const layer of ["first", "second"]) {
+          const [z, psi, code] = await Promise.all([rt.readVar(layer, "Z"), rt.readVar(layer, "Psi0"), rt.readVar(layer, "PsiSpike")]);
+          for (let i = 0; i < z.length; i++) {
+            const x = code[i]!;
+            expect(x < 0 ? 1 : 0, `${layer} z(${s})[${i}]`).toBe(z[i]);
+            expect(x < 0 ? (x === -PSI_SPIKE_FLOOR ? 0 : -x) : x, `${layer} psi(${s})[${i}]`).toBe(psi[i]);
+            spikes += z[i]!;
+            if (z[i] === 1 && psi[i] === 0) spikesWithoutPsi++;
+          }
+        }
+      },
+    });
+    expect(spikes).toBeGreaterThan(50);
+    expect(spikesWithoutPsi).toBeGreaterThan(0);
+    session.dispose();
   });
 });
 
