@@ -46,6 +46,12 @@ export interface EpropRuntimeOptions {
   readonly eligibility?: EligibilityMode;
   /** Steps per chunk for `chunked` eligibility. Default {@link DEFAULT_CHUNK_STEPS}. */
   readonly chunkSteps?: number;
+  /**
+   * `chunked` eligibility: evaluate each chunk's traces in a worker thread while the next
+   * chunk's forward pass runs (default true; used where the engine has shared WebAssembly
+   * memory and worker threads, i.e. Node 20.16+). The gradients are the same to the bit.
+   */
+  readonly traceThread?: boolean;
 }
 
 /** Default chunk length (steps) of chunked eligibility, chosen from the `eprop` benchmark. */
@@ -84,7 +90,9 @@ export class EpropRuntime {
     });
     const chunked =
       layout.eligibility === "chunked"
-        ? new ChunkedEligibility(description, layout.projections, options.batchSize, options.chunkSteps ?? DEFAULT_CHUNK_STEPS)
+        ? new ChunkedEligibility(description, layout.projections, options.batchSize, options.chunkSteps ?? DEFAULT_CHUNK_STEPS, {
+            ...(options.traceThread !== undefined ? { thread: options.traceThread } : {}),
+          })
         : null;
     const runtime = await options.backend.compile(planNetwork(network), options.compileOptions ?? {});
     return new EpropRuntime(description, layout, runtime, chunked);
@@ -282,8 +290,9 @@ export class EpropRuntime {
     }
   }
 
-  /** Frees the backend runtime. */
+  /** Frees the backend runtime (and the trace thread of chunked eligibility). */
   dispose(): void {
     this.runtime.dispose();
+    this.chunked?.dispose();
   }
 }

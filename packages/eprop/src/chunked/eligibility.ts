@@ -14,7 +14,7 @@ import type { EpropNetworkDescription, ProjectionInfo } from "../description";
 import { EpropConfigError } from "../errors";
 import { PSI_SPIKE_FLOOR } from "../models";
 import type { PreparedTrial } from "../trial";
-import { WasmFeedback, WasmTraceEngine, WasmTraceLayer, WasmTraceProjection, type ChunkSpikes } from "./trace-engine";
+import { WasmFeedback, WasmTraceEngine, WasmTraceLayer, WasmTraceProjection, type ChunkSpikes, type TraceEngineOptions } from "./trace-engine";
 import { wasm } from "@snn/core";
 
 /** Growable spike list of one batch element within a chunk. */
@@ -74,6 +74,8 @@ interface LayerState {
   readonly size: number;
   readonly trace: WasmTraceLayer;
   readonly projections: { readonly info: ProjectionInfo; readonly trace: WasmTraceProjection; readonly source: SpikeSource }[];
+  /** The layer's `PsiSpike` of this step as read from the runtime, `[batch][size]`. */
+  readonly psiSpikeBuffer: Float32Array;
   /** z(u) and z(u-1), swapped every step. */
   current: StepSpikes;
   previous: StepSpikes;
@@ -104,7 +106,7 @@ export interface ReadoutSums {
 
 /** Per-trial chunked evaluation of an e-prop network's gradients on the host. */
 export class ChunkedEligibility {
-  private readonly engine = new WasmTraceEngine();
+  private readonly engine: WasmTraceEngine;
   private readonly layers: LayerState[] = [];
   private readonly sources: SpikeSource[] = [];
   /** For each source, the layer whose spikes it carries (null: the input). */
@@ -129,6 +131,8 @@ export class ChunkedEligibility {
   private readonly errors: Float64Array;
   /** Err(u) of this step, `[batch][nOut]`. */
   private readonly stepErrors: Float32Array;
+  /** The readout's y of this step as read from the runtime, `[batch][nOut]`. */
+  private readonly yBuffer: Float32Array;
   /** The backward-filtered error of a chunk, `[K][nOut]` (scratch of {@link readoutChunk}). */
   private readonly filtered: Float64Array;
   /** exp(y_k - max_j y_j) of one batch element (scratch). */
@@ -147,12 +151,14 @@ export class ChunkedEligibility {
     private readonly batchSize: number,
     /** Steps per chunk (K). */
     readonly chunkSteps: number,
+    options: TraceEngineOptions = {},
   ) {
     if (!wasm.wasmSimdSupported()) {
       throw new EpropConfigError(
         "Chunked e-prop needs WebAssembly with SIMD (Node 16.4+, current browsers); use eligibility: 'perStep' on this engine.",
       );
     }
+    this.engine = new WasmTraceEngine(options);
     if (!Number.isInteger(chunkSteps) || chunkSteps < 1) {
       throw new EpropConfigError(`chunkSteps must be a positive integer, got ${String(chunkSteps)}.`);
     }
@@ -167,6 +173,7 @@ export class ChunkedEligibility {
     this.errors = new Float64Array(batchSize * chunkSteps * nOut);
     this.biasGradient = new Float64Array(nOut);
     this.stepErrors = new Float32Array(batchSize * nOut);
+    this.yBuffer = new Float32Array(batchSize * nOut);
     this.filtered = new Float64Array(chunkSteps * nOut);
     this.exps = new Float64Array(nOut);
     this.pi = new Float32Array(batchSize * nOut);
@@ -187,6 +194,7 @@ export class ChunkedEligibility {
         name: layer.name,
         size: layer.size,
         trace,
+        psiSpikeBuffer: new Float32Array(batchSize * layer.size),
         projections: incoming.map((info) => ({
           info,
           trace: new WasmTraceProjection(trace, info.nPre),
@@ -277,12 +285,19 @@ export class ChunkedEligibility {
   }
 
   /** Call after simulation step `s` (0-based) of the trial: processes time u = s. */
+  /** Reads a variable into `buffer` where the runtime can (no allocation), else a copy. */
+  private read(runtime: Runtime, owner: string, name: string, buffer: Float32Array): ArrayLike<number> | Promise<ArrayLike<number>> {
+    if (runtime.readVarInto === undefined) return runtime.readVar(owner, name);
+    runtime.readVarInto(owner, name, buffer);
+    return buffer;
+  }
+
   async afterStep(s: number, runtime: Runtime): Promise<void> {
     if (s >= this.numSteps) return;
-    const y = await runtime.readVar(this.description.readout.name, "Y");
+    const y = await this.read(runtime, this.description.readout.name, "Y", this.yBuffer);
     const masked = this.readoutStep(s, y);
     if (this.observed && s >= 1) await runtime.writeVar(this.description.readout.name, "Pi", this.previousPi);
-    for (const layer of this.layers) this.hiddenStep(layer, s, await runtime.readVar(layer.name, "PsiSpike"), masked);
+    for (const layer of this.layers) this.hiddenStep(layer, s, await this.read(runtime, layer.name, "PsiSpike", layer.psiSpikeBuffer), masked);
     const local = s - this.chunkStart;
     this.collectSpikes(local);
     const last = s === this.numSteps - 1;
@@ -473,8 +488,21 @@ export class ChunkedEligibility {
       layer.trace.endChunk();
       if (layer.readout) this.readoutChunk(layer, steps);
     }
+    // The queued trace calls run now, in the worker thread where there is one, while the next
+    // chunk's forward pass runs here; the next chunk's end (or the gradients) waits for them.
+    this.engine.queue.flush();
     for (const source of this.sources) for (const list of source.lists) list.count = 0;
     this.chunkStart += steps;
+  }
+
+  /** Whether the traces are evaluated in a worker thread. */
+  get threaded(): boolean {
+    return this.engine.queue.threaded;
+  }
+
+  /** Stops the worker thread, if any. */
+  dispose(): void {
+    this.engine.dispose();
   }
 
   /**

@@ -10,7 +10,8 @@
  * Over a chunk of K steps each output is linear in the carried-in state and the chunk's
  * presynaptic spikes, with per-neuron coefficients from three backward passes.
  */
-import { BLOCK_BYTES, BLOCK_FLOATS, CARRIED_COEFFICIENTS, chunkKernelModule, spikeOutputs, stateQuantities } from "./wasm-kernels";
+import { KernelQueue, sharedMemory } from "./trace-thread";
+import { BLOCK_BYTES, BLOCK_FLOATS, CARRIED_COEFFICIENTS, chunkKernelModule, SHARED_MAXIMUM_PAGES, spikeOutputs, stateQuantities } from "./wasm-kernels";
 
 /**
  * Presynaptic spikes of one chunk for one batch element: parallel arrays sorted by step,
@@ -49,17 +50,41 @@ interface Kernels {
   advanceTraces(...args: number[]): void;
 }
 
-/** One WebAssembly instance and a bump allocator over its memory. */
+export interface TraceEngineOptions {
+  /**
+   * Evaluate each chunk's traces in a worker thread while the next chunk's forward pass runs
+   * (default true; used where the engine has shared WebAssembly memory and Node's worker
+   * threads, see trace-thread.ts). The results are the same to the bit either way.
+   */
+  readonly thread?: boolean;
+}
+
+/** One WebAssembly instance and a bump allocator over its memory, and the queue of chunk-end kernel calls. */
 export class WasmTraceEngine {
   private readonly memory: WebAssembly.Memory;
+  /** Kernels called directly on this thread (the per-step learning signal, and tests). */
   readonly kernels: Kernels;
+  /** The chunk-end calls (backward, sort, apply, traces), run as one job (trace-thread.ts). */
+  readonly queue: KernelQueue;
   private top = ALIGNMENT;
 
-  constructor() {
-    const module = new WebAssembly.Module(chunkKernelModule());
-    const instance = new WebAssembly.Instance(module, {});
-    this.memory = instance.exports.memory as WebAssembly.Memory;
+  constructor(options: TraceEngineOptions = {}) {
+    const shared = options.thread === false ? null : sharedMemory(SHARED_MAXIMUM_PAGES);
+    this.memory = shared ?? new WebAssembly.Memory({ initial: 1 });
+    const module = chunkKernelModule(shared ? "shared" : "plain");
+    const instance = new WebAssembly.Instance(module, { env: { memory: this.memory } });
     this.kernels = instance.exports as unknown as Kernels;
+    this.queue = new KernelQueue(this.memory, module, this.kernels, shared !== null);
+  }
+
+  /** Runs the queued chunk-end calls and waits for them: call before reading or changing state they use. */
+  wait(): void {
+    this.queue.wait();
+  }
+
+  /** Stops the worker thread, if any. */
+  dispose(): void {
+    this.queue.dispose();
   }
 
   /** Reserves `bytes` (cache-line aligned, zeroed) and returns the address. */
@@ -147,10 +172,14 @@ export class WasmTraceLayer {
   readonly row: number;
   readonly rowBytes: number;
   readonly numBlocks: number;
-  /** Histories `[step][batch][row]` (step stride {@link historyStepBytes}): fill with `setStep` before `computeCoefficients`. */
-  readonly psi: number;
-  readonly learningSignal: number;
-  readonly regulariser: number;
+  /**
+   * Histories `[step][batch][row]` (step stride {@link historyStepBytes}), two sets: `setStep`
+   * fills the front one while a worker thread may still read the other (the last chunk's).
+   */
+  private readonly histories: readonly { readonly psi: number; readonly learningSignal: number; readonly regulariser: number }[];
+  private front = 0;
+  /** Per history: the job that reads it (it may be written again once that job has finished). */
+  private readonly historyJob = [0, 0];
   readonly beta: number;
   /** Bytes from one step of the psi, L and r histories to the next. */
   readonly historyStepBytes: number;
@@ -184,9 +213,7 @@ export class WasmTraceLayer {
     // One cache line of padding per step, so that a neuron's steps do not share L1 cache sets.
     this.historyStepBytes = batchSize * this.rowBytes + BLOCK_BYTES;
     const history = () => engine.allocate(maxSteps * this.historyStepBytes);
-    this.psi = history();
-    this.learningSignal = history();
-    this.regulariser = history();
+    this.histories = [0, 1].map(() => ({ psi: history(), learningSignal: history(), regulariser: history() }));
     this.stepBytes = spikeOutputs(this.adaptive) * BLOCK_BYTES;
     this.historyBlockBytes = maxSteps * this.stepBytes;
     this.historyBatchBytes = this.numBlocks * this.historyBlockBytes;
@@ -206,6 +233,7 @@ export class WasmTraceLayer {
   /** Address of alpha^0 .. alpha^K (f64) in the module memory. */
   alphaPowerTable(K: number): number {
     if (this.powerTableSteps !== K) {
+      this.engine.wait(); // queued or running calls may read the table
       this.engine.doubles(this.powerTable, K + 1).set(this.alphaPowers(K));
       this.powerTableSteps = K;
     }
@@ -221,8 +249,20 @@ export class WasmTraceLayer {
     return this.powers;
   }
 
+  /** The history the current chunk is recorded into (addresses). */
+  get psi(): number {
+    return this.histories[this.front]!.psi;
+  }
+  get learningSignal(): number {
+    return this.histories[this.front]!.learningSignal;
+  }
+  get regulariser(): number {
+    return this.histories[this.front]!.regulariser;
+  }
+
   /** Starts a trial: psi before the first step is 0. */
   startTrial(): void {
+    this.engine.wait();
     this.engine.floats(this.psiBefore, this.batchSize * this.row).fill(0);
     this.steps = 0;
   }
@@ -235,6 +275,7 @@ export class WasmTraceLayer {
     const { batchSize, numNeurons: n, row, maxSteps } = this;
     const u = this.steps;
     if (u >= maxSteps) throw new Error(`WasmTraceLayer: the chunk already holds ${maxSteps} steps; compute its coefficients first.`);
+    if (u === 0) this.engine.queue.waitFor(this.historyJob[this.front]!);
     const heap = this.engine.heapFloats;
     const size = batchSize * n;
     const record = (address: number, values: ArrayLike<number> | null) => {
@@ -249,11 +290,12 @@ export class WasmTraceLayer {
     this.steps++;
   }
 
-  /** Runs the backward recursions for the recorded steps, for every batch element. */
+  /** Queues the backward recursions for the recorded steps, for every batch element (see `WasmTraceEngine.queue`). */
   computeCoefficients(): void {
     const { batchSize, rowBytes, steps: K } = this;
     if (K === 0) return;
-    this.engine.kernels.backward(
+    this.engine.queue.call(
+      "backward",
       this.psi,
       this.learningSignal,
       this.regulariser,
@@ -274,12 +316,16 @@ export class WasmTraceLayer {
     );
   }
 
-  /** After all projections applied the chunk: psi(t1) becomes psi before the next chunk. */
+  /**
+   * After all projections queued the chunk: queues the copy of psi(t1) to psi before the next
+   * chunk, and records the next chunk into the other history.
+   */
   endChunk(): void {
-    const { batchSize, row, steps: K } = this;
+    const { batchSize, rowBytes, steps: K } = this;
     if (K === 0) return;
-    const stepFloats = batchSize * row;
-    this.engine.floats(this.psiBefore, stepFloats).set(this.engine.floats(this.psi + (K - 1) * this.historyStepBytes, stepFloats));
+    this.engine.queue.copy(this.psiBefore, this.psi + (K - 1) * this.historyStepBytes, batchSize * rowBytes);
+    this.historyJob[this.front] = this.engine.queue.pendingJob;
+    this.front = 1 - this.front;
     this.steps = 0;
   }
 }
@@ -326,6 +372,9 @@ export class WasmTraceProjection {
     return (batchSize * this.stateRowBytes + BLOCK_BYTES) * numBlocks * this.numPre;
   }
 
+  /** The job that reads the spike scratch (the last `apply`'s). */
+  private lastJob = 0;
+
   /** Room for `count` spikes in the scratch arrays (may grow the memory, detaching views). */
   private reserveSpikes(count: number): void {
     if (count > this.spikeCapacity) {
@@ -345,6 +394,8 @@ export class WasmTraceProjection {
     if (spikes.length !== batchSize) throw new Error(`WasmTraceProjection: expected spikes of ${batchSize} batch elements, got ${spikes.length}.`);
     let total = 0;
     for (const events of spikes) total += events.count;
+    // The spike scratch below is read by this projection's calls of the last chunk: wait for them.
+    engine.queue.waitFor(this.lastJob);
     // Reserve scratch space first: growing the memory detaches every view made before.
     this.reserveSpikes(total);
     const alphaPowers = layer.alphaPowerTable(K);
@@ -359,10 +410,12 @@ export class WasmTraceProjection {
       end += events.count;
       batchEnds[batch] = end;
     }
-    const { kernels } = engine;
+    const { queue } = engine;
+    this.lastJob = queue.pendingJob;
     const spikeArgs = [batchSize, numPre, this.units, this.steps, this.batchEnds] as const;
-    kernels.sortSpikes(...spikeArgs, this.rowStart, this.cursor, this.offsets, layer.stepBytes);
-    kernels.apply(
+    queue.call("sortSpikes", ...spikeArgs, this.rowStart, this.cursor, this.offsets, layer.stepBytes);
+    queue.call(
+      "apply",
       batchSize,
       numPre,
       layer.numBlocks,
@@ -380,7 +433,7 @@ export class WasmTraceProjection {
       layer.adaptive ? 1 : 0,
     );
     // p(t1) = alpha^K p(t0) + sum over spikes alpha^(K - 1 - step)
-    if (!position.last) kernels.advanceTraces(...spikeArgs, this.p, alphaPowers, K, position.first ? 1 : 0);
+    if (!position.last) queue.call("advanceTraces", ...spikeArgs, this.p, alphaPowers, K, position.first ? 1 : 0);
   }
 
   /** Copies `[block][pre][16]`-blocked values of one batch element into `[pre][numNeurons]`. */
@@ -399,6 +452,7 @@ export class WasmTraceProjection {
 
   /** The gradient summed over batch and trials so far, `[numPre][numPost]` (a copy). */
   readGradient(): Float32Array {
+    this.layer.engine.wait();
     const out = new Float32Array(this.numPre * this.layer.numNeurons);
     this.unblock(this.gradient, 0, 1, out, 0);
     return out;
@@ -409,6 +463,7 @@ export class WasmTraceProjection {
    * (a copy; `a` is empty for a non-adaptive layer). Meaningful after a chunk that carried state out.
    */
   readState(): { b: Float32Array; a: Float32Array } {
+    this.layer.engine.wait();
     const { batchSize, numNeurons, numBlocks, adaptive } = this.layer;
     const quantities = stateQuantities(adaptive);
     const perBatch = this.numPre * numNeurons;
@@ -423,6 +478,7 @@ export class WasmTraceProjection {
   }
 
   zeroGradient(): void {
+    this.layer.engine.wait();
     this.layer.engine.floats(this.gradient, this.layer.numBlocks * this.numPre * BLOCK_FLOATS).fill(0);
   }
 }

@@ -423,9 +423,21 @@ function feedbackKernel(): FunctionDefinition {
   return { name: "feedback", params: Array(6).fill("i32"), locals: frame.declared, body };
 }
 
-/** The compiled kernel module (bytes), built once. */
-let moduleBytes: Uint8Array<ArrayBuffer> | undefined;
-export function chunkKernelModule(): Uint8Array<ArrayBuffer> {
-  moduleBytes ??= assembleModule([backwardKernel(), applyKernel(), feedbackKernel(), sortSpikesKernel(), advanceTracesKernel()]);
-  return moduleBytes;
+/** Most pages a shared kernel memory may grow to (4 GiB, the wasm32 limit). */
+export const SHARED_MAXIMUM_PAGES = 65536;
+
+const compiled = new Map<string, WebAssembly.Module>();
+
+/**
+ * The compiled kernel module, built once per kind of memory it imports as `env.memory`: a
+ * plain growable memory, or a shared one of {@link SHARED_MAXIMUM_PAGES} (for a worker thread).
+ */
+export function chunkKernelModule(memory: "plain" | "shared"): WebAssembly.Module {
+  let module = compiled.get(memory);
+  if (module === undefined) {
+    const importMemory = memory === "shared" ? ({ shared: true, maximumPages: SHARED_MAXIMUM_PAGES } as const) : true;
+    module = new WebAssembly.Module(assembleModule([backwardKernel(), applyKernel(), feedbackKernel(), sortSpikesKernel(), advanceTracesKernel()], { importMemory }));
+    compiled.set(memory, module);
+  }
+  return module;
 }
