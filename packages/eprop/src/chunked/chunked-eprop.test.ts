@@ -59,3 +59,30 @@ describe("chunked eligibility against the float64 reference of the spec", () => 
     expect(sizes[1]).toBe(sizes[0]);
   });
 });
+
+describe("chunked traces in a worker thread", () => {
+  it("give gradients identical to the bit to the calling thread's, over several trials with a short last chunk", async () => {
+    const description = deepNetwork("random");
+    const parameters = scaledParameters(description, 2.5);
+    const gradients: Record<string, Float32Array>[] = [];
+    const threaded: boolean[] = [];
+    for (const traceThread of [true, false]) {
+      const session = await EpropRuntime.create(description, { backend: cpuBackend(), batchSize: 3, parameters, eligibility: "chunked", chunkSteps: 16, traceThread });
+      threaded.push((session as unknown as { chunked: { threaded: boolean } }).chunked.threaded);
+      for (const [T, seed] of [[70, 1], [37, 2], [16, 3]] as const) {
+        const inputs = randomInputs(3, T, 10, 0.15, seed);
+        await session.runTrial(prepareTrial({ inputs: inputs.map(toEvents), labels: Int32Array.of(0, 1, 1), numSteps: T }, description, 3));
+      }
+      const read = await session.readGradients();
+      gradients.push(Object.fromEntries(Object.entries(read).map(([name, values]) => [name, Float32Array.from(values)])));
+      session.dispose();
+    }
+    // Node 20.16+ has worker threads through process.getBuiltinModule: the first run really used one.
+    expect(threaded).toEqual([true, false]);
+    expect(Object.keys(gradients[0]!).length).toBeGreaterThan(3);
+    for (const [name, values] of Object.entries(gradients[0]!)) {
+      expect(values.some((v) => v !== 0), name).toBe(true);
+      expect(Array.from(values), name).toEqual(Array.from(gradients[1]![name]!));
+    }
+  });
+});
