@@ -26,6 +26,7 @@ const Torture: NeuronModel = {
     Y: { init: 0 },
     Z: { init: 0 },
     K: { type: "int", init: 0 },
+    S: { init: 0 },
   },
   additionalInputs: { Ext: {} },
   sim: `
@@ -54,6 +55,9 @@ const Torture: NeuronModel = {
       Z *= -1.0;
     }
     X = X > 100.0 ? 100.0 : (X < -100.0 ? -100.0 : X);
+    let z0 = V * 0.0;
+    let nan = 0.0 / 0.0;
+    S = float(1.0 / max(z0, -z0) > 0.0) + 2.0 * float(1.0 / min(z0, -z0) < 0.0) + 4.0 * float(max(nan, V) != max(nan, V)) + 8.0 * float(min(V, nan) != min(V, nan)) + 16.0 * float(max(V, A) >= min(V, A));
     Z = -Z + 1.0 / (V - V) * 0.0;
   `,
   threshold: "V > 0.3 && !(A > 10.0)",
@@ -132,6 +136,7 @@ describe.runIf(wasm.wasmSimdSupported())("neuron updates compiled to WebAssembly
       expect(all("torture.K").some((k) => Math.abs(k) > 2e9)).toBe(true); // saturated conversions
       expect(new Set(all("torture.B")).size).toBe(2);
       expect(all("torture.Z").some((z) => Number.isNaN(z))).toBe(true);
+      expect(new Set(all("torture.S"))).toEqual(new Set([31])); // min/max of zeros and NaN as Math.min/max
     }
   });
 

@@ -25,8 +25,8 @@ export class NotCompilable extends Error {}
 export const ops = {
   select: 0x1b,
   call: (index: number): Code => [0x10, ...leb(index)],
-  i32: { eq: 0x46, ltS: 0x48, gtS: 0x4a, gtU: 0x4b, leS: 0x4c, leU: 0x4d, geS: 0x4e, divS: 0x6d, divU: 0x6e, remS: 0x6f, remU: 0x70, or: 0x72, truncSatF32S: [0xfc, 0x00], truncSatF32U: [0xfc, 0x01] },
-  f32: { eq: 0x5b, ne: 0x5c, lt: 0x5d, gt: 0x5e, le: 0x5f, ge: 0x60, abs: 0x8b, neg: 0x8c, ceil: 0x8d, floor: 0x8e, sqrt: 0x91, div: 0x95, min: 0x96, max: 0x97, convertI32S: 0xb2, convertI32U: 0xb3, demoteF64: 0xb6 },
+  i32: { reinterpretF32: 0xbc, eq: 0x46, ltS: 0x48, gtS: 0x4a, gtU: 0x4b, leS: 0x4c, leU: 0x4d, geS: 0x4e, divS: 0x6d, divU: 0x6e, remS: 0x6f, remU: 0x70, or: 0x72, truncSatF32S: [0xfc, 0x00], truncSatF32U: [0xfc, 0x01] },
+  f32: { reinterpretI32: 0xbe, eq: 0x5b, ne: 0x5c, lt: 0x5d, gt: 0x5e, le: 0x5f, ge: 0x60, abs: 0x8b, neg: 0x8c, ceil: 0x8d, floor: 0x8e, sqrt: 0x91, div: 0x95, min: 0x96, max: 0x97, convertI32S: 0xb2, convertI32U: 0xb3, demoteF64: 0xb6 },
   f64: { const: (value: number): Code => [0x44, ...new Uint8Array(new Float64Array([value]).buffer)], mul: 0xa2, convertI32U: 0xb8, promoteF32: 0xbb },
 } as const;
 
@@ -271,11 +271,35 @@ export class SnippetCompiler {
   }
 
   private minMax(kind: "min" | "max", type: ScalarType, left: Code, right: Code): Code {
-    if (type === "float") return [left, right, kind === "min" ? ops.f32.min : ops.f32.max];
+    if (type === "float") return this.floatMinMax(kind, left, right);
     const a = this.temp(type);
     const b = this.temp(type);
     const less = type === "int" ? ops.i32.ltS : i32.ltU;
     // min: a < b ? a : b; max: a < b ? b : a
     return [left, set(a), right, set(b), kind === "min" ? [get(a), get(b)] : [get(b), get(a)], get(a), get(b), less, ops.select];
+  }
+
+  /**
+   * Float min/max as JavaScript's Math.min/max (NaN if either is NaN; max(+0, -0) = +0,
+   * min(+0, -0) = -0) without branches: engines compile `f32.min`/`f32.max` with branches for
+   * the NaN and zero cases, which mispredict when the operands' order varies (e.g. a surrogate
+   * derivative max(0, ...)). Here the choice is an integer `select` of the bit patterns.
+   */
+  private floatMinMax(kind: "min" | "max", left: Code, right: Code): Code {
+    const a = this.temp("float");
+    const b = this.temp("float");
+    const r = this.temp("int");
+    const bits = (local: number): Code => [get(local), ops.i32.reinterpretF32];
+    return [
+      left, set(a), right, set(b),
+      // ordered operands: the larger (max) or the smaller (min)
+      [bits(a), bits(b), get(a), get(b), kind === "max" ? ops.f32.gt : ops.f32.lt, ops.select, set(r)],
+      // equal operands (also +0 and -0): the bits' AND (max gives +0) or OR (min gives -0)
+      [bits(a), bits(b), kind === "max" ? i32.and : ops.i32.or, get(r), get(a), get(b), ops.f32.eq, ops.select, set(r)],
+      // a NaN operand gives NaN
+      [bits(a), get(r), get(a), get(a), ops.f32.ne, ops.select, set(r)],
+      [bits(b), get(r), get(b), get(b), ops.f32.ne, ops.select],
+      ops.f32.reinterpretI32,
+    ];
   }
 }
