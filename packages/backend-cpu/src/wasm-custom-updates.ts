@@ -8,7 +8,7 @@
 import { wasm, type Binding, type KernelPlan, type PlannedCustomUpdate } from "@snn/core";
 import { collectUsage } from "./printer";
 import type { StoredVar } from "./storage";
-import { FunctionLocals, NotCompilable, ops, SnippetCompiler } from "./wasm-snippet";
+import { NotCompilable, ops, SnippetCompiler } from "./wasm-snippet";
 import { StorageLocals } from "./wasm-neurons";
 
 const { op, forLoop } = wasm;
@@ -41,12 +41,12 @@ function compileCustomUpdate(
 ): wasm.FunctionDefinition {
   const usage = collectUsage(update.update);
   if (usage.random) throw new NotCompilable("random numbers");
-  const locals = new FunctionLocals(1); // param 0: the trial step
+  const locals = new wasm.Frame(1); // param 0: the trial step
   const step = 0;
-  const b = locals.add("i32");
-  const e = locals.add("i32");
-  const be = locals.add("i32"); // b * size + e
-  const time = locals.add("f32");
+  const b = locals.local("i32");
+  const e = locals.local("i32");
+  const be = locals.local("i32"); // b * size + e
+  const time = locals.local("f32");
   const site = new StorageLocals(locals);
   const compiler = new SnippetCompiler(locals, (binding, type) => {
     if (binding.kind === "param") return { value: type === "float" ? f32.const(Math.fround(update.params[binding.name]!)) : i32.const(update.params[binding.name]! | 0) };
@@ -88,5 +88,5 @@ function compileCustomUpdate(
       forLoop(e, i32.const(0), i32.const(size), 1, [get(b), i32.const(size), i32.mul, get(e), i32.add, set(be)], code),
     ),
   ];
-  return { name, params: ["i32"], locals: locals.types, body };
+  return { name, params: ["i32"], locals: locals.declared, body };
 }

@@ -12,7 +12,7 @@
 import { wasm, type Binding, type KernelPlan, type PlannedPopulation, type ScalarType } from "@snn/core";
 import { collectUsage } from "./printer";
 import type { NetworkStorage, StoredVar } from "./storage";
-import { FunctionLocals, NotCompilable, ops, SnippetCompiler, valueType, type ResolvedBinding } from "./wasm-snippet";
+import { NotCompilable, ops, SnippetCompiler, valueType, type ResolvedBinding } from "./wasm-snippet";
 
 const { op, forLoop } = wasm;
 const { get, set, i32, f32 } = op;
@@ -25,13 +25,13 @@ export class StorageLocals {
   private loads: Code[] = [];
   private stores: Code[] = [];
 
-  constructor(private readonly functionLocals: FunctionLocals) {}
+  constructor(private readonly functionLocals: wasm.Frame) {}
 
   /** A local loaded from `address` (pushes an i32 byte address) before the code and, when written, stored back after it. */
   bind(key: string, type: ScalarType, address: () => Code, written: boolean): ResolvedBinding {
     let local = this.locals.get(key);
     if (local === undefined) {
-      local = this.functionLocals.add(valueType(type));
+      local = this.functionLocals.local(valueType(type));
       this.locals.set(key, local);
       const load = type === "float" ? [address(), f32.load()] : type === "bool" ? [address(), i32.load(), i32.const(0), i32.ne] : [address(), i32.load()];
       this.loads.push([load, set(local)]);
@@ -68,15 +68,15 @@ export function neuronKernelWasm(plan: KernelPlan, storage: NetworkStorage, popu
 }
 
 function compileNeuronKernel(plan: KernelPlan, storage: NetworkStorage, population: PlannedPopulation, name: string): wasm.FunctionDefinition {
-  const locals = new FunctionLocals(1); // param 0: the trial step
+  const locals = new wasm.Frame(1); // param 0: the trial step
   const step = 0;
-  const b = locals.add("i32");
-  const j = locals.add("i32");
-  const ni = locals.add("i32"); // b * size + j
-  const count = locals.add("i32");
-  const spiked = locals.add("i32");
-  const isyn = locals.add("f32");
-  const time = locals.add("f32");
+  const b = locals.local("i32");
+  const j = locals.local("i32");
+  const ni = locals.local("i32"); // b * size + j
+  const count = locals.local("i32");
+  const spiked = locals.local("i32");
+  const isyn = locals.local("f32");
+  const time = locals.local("f32");
   const size = population.size;
   const popStorage = storage.populations[population.index]!;
 
@@ -124,7 +124,7 @@ function compileNeuronKernel(plan: KernelPlan, storage: NetworkStorage, populati
     if (!ps) continue;
     const psStorage = storage.projections[projectionIndex]!;
     const writes = checkNoRandom(ps.apply);
-    const inSyn = locals.add("f32");
+    const inSyn = locals.local("f32");
     const site = new StorageLocals(locals);
     const compiler = new SnippetCompiler(locals, (binding, type) => {
       const param = params(binding, type, ps.params, ps.derivedParams);
@@ -228,5 +228,5 @@ function compileNeuronKernel(plan: KernelPlan, storage: NetworkStorage, populati
       [get(b), i32.const(2), i32.shl, i32.const(popStorage.spikeCount.byteOffset), i32.add, get(count), i32.store()],
     ),
   ];
-  return { name, params: ["i32"], locals: locals.types, body };
+  return { name, params: ["i32"], locals: locals.declared, body };
 }

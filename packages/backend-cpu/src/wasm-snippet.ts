@@ -54,15 +54,6 @@ export function mathImports(): wasm.FunctionImport[] {
 /** The wasm value type of a snippet scalar type. */
 export const valueType = (type: ScalarType): "i32" | "f32" => (type === "float" ? "f32" : "i32");
 
-/** The locals of one function being built (after its params). */
-export class FunctionLocals {
-  readonly types: wasm.ValueType[] = [];
-  constructor(readonly paramCount: number) {}
-  add(type: wasm.ValueType): number {
-    this.types.push(type);
-    return this.paramCount + this.types.length - 1;
-  }
-}
 
 /** What a binding is inside the function: a local (readable; writable if the code writes it) or a constant. */
 export type ResolvedBinding = { readonly local: number } | { readonly value: Code };
@@ -77,7 +68,7 @@ export class SnippetCompiler {
   private snippetLocals = new Map<number, number>();
 
   constructor(
-    private readonly locals: FunctionLocals,
+    private readonly locals: wasm.Frame,
     private readonly resolve: BindingResolver,
   ) {}
 
@@ -105,7 +96,7 @@ export class SnippetCompiler {
       case "block":
         return this.block(s);
       case "let": {
-        const local = this.locals.add(valueType(s.type));
+        const local = this.locals.local(valueType(s.type));
         const init = this.expression(s.init);
         this.snippetLocals.set(s.binding.id, local);
         return [init, set(local)];
@@ -138,7 +129,7 @@ export class SnippetCompiler {
   }
 
   private temp(type: ScalarType): number {
-    return this.locals.add(valueType(type));
+    return this.locals.local(valueType(type));
   }
 
   expression(e: Expression): Code {

@@ -1,11 +1,15 @@
 /**
- * Suite `eprop` (to be wired in by the bench owner): time per e-prop training batch and memory
- * for an LSNN (default 700 Bernoulli inputs -> 256 recurrent ALIF -> 20 readouts, batch 32) at
- * several trial lengths. One training batch = reset, T + 4 steps of forward dynamics and
- * eligibility traces, batch reduction of the gradients and one Adam step (the per-timestep
- * form of @snn/eprop). Reports seconds per batch, the backend's state bytes and the process's
- * peak resident memory, which should stay flat as T grows.
+ * Suite `eprop`: time per e-prop training batch and memory for an LSNN (default 700 Bernoulli
+ * inputs -> 256 recurrent ALIF -> 20 readouts, batch 32) at several trial lengths, for the
+ * per-step and the chunked forms of @snn/eprop. One training batch = a trial (reset, T steps of
+ * forward dynamics and eligibility traces, the gradients) and one Adam step. Reports seconds
+ * per batch, the state bytes and the process's peak resident memory, which should stay flat as
+ * T grows. Where python3 with PyTorch is installed, it also runs the surrogate-gradient BPTT
+ * reference of `reference/bptt_lsnn.py` on the same machine in the same run, and reports the
+ * chunked form's speed-up over it.
  */
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import type { Backend, SpikeEvents } from "@snn/core";
 import { seededRandom } from "@snn/core";
 import { defineEpropNetwork, EpropRuntime, prepareTrial, type EligibilityMode } from "@snn/eprop";
@@ -21,7 +25,12 @@ export interface EpropBenchmarkOptions {
   readonly backend: Backend;
   /** Input spike probability per channel and step (default 0.05). */
   readonly inputRate?: number;
-  /** Timed training batches per trial length (default 1; the first is preceded by an untimed warm-up of 20 steps). */
+  /**
+   * Timed training batches per trial length (default 3 for the chunked form, 1 for the slow
+   * per-step form); the report gives their median and minimum. Each form first trains one
+   * untimed batch at the first trial length, so that compilation and first-touch page faults
+   * are not timed.
+   */
   readonly batchesPerLength?: number;
   /** Progress lines. */
   readonly log?: (line: string) => void;
@@ -31,6 +40,43 @@ export interface EpropBenchmarkOptions {
   readonly perStepMaxSteps?: number;
   /** Chunk length of the chunked form (default @snn/eprop's). */
   readonly chunkSteps?: number;
+  /**
+   * Also time surrogate-gradient BPTT in PyTorch (`reference/bptt_lsnn.py`, LIF, the same sizes)
+   * where `python3` can import torch (default true; skipped with a note otherwise).
+   */
+  readonly pytorchReference?: boolean;
+}
+
+/** Runs the PyTorch BPTT reference; null (with a logged reason) where python3 or torch is missing. */
+function runPytorchReference(options: EpropBenchmarkOptions, log: (line: string) => void): BenchResult[] | null {
+  const script = fileURLToPath(new URL("../reference/bptt_lsnn.py", import.meta.url));
+  const args = [script, "--steps", options.steps.join(","), "--batch", String(options.batchSize), "--inputs", String(options.nIn), "--hidden", String(options.nHidden), "--outputs", String(options.nOut), "--rate", String(options.inputRate ?? 0.05), "--neuron", "lif"];
+  log(`pytorch BPTT reference: python3 ${args.join(" ")}`);
+  const run = spawnSync("python3", args, { encoding: "utf8", timeout: 30 * 60 * 1000 });
+  if (run.error || run.status !== 0) {
+    const reason = run.error ? run.error.message : (run.stderr.trim().split("\n").at(-1) ?? `exit ${String(run.status)}`);
+    log(`  skipped: ${reason} (install PyTorch, e.g. apt install python3-torch, to compare in the same run)`);
+    return null;
+  }
+  return run.stdout
+    .trim()
+    .split("\n")
+    .filter((line) => line.startsWith("{"))
+    .map((line) => {
+      const r = JSON.parse(line) as { steps: number; secondsPerBatch: number; minSecondsPerBatch: number; peakRssBytes: number; torch: string; threads: number };
+      log(`  pytorch BPTT (LIF) T=${r.steps}: ${r.secondsPerBatch.toFixed(3)} s/batch (median of 3, min ${r.minSecondsPerBatch.toFixed(3)}), peak RSS ${(r.peakRssBytes / 2 ** 20).toFixed(0)} MiB, torch ${r.torch}, ${r.threads} threads`);
+      return {
+        case: `pytorch BPTT LIF ${options.nIn}-${options.nHidden}-${options.nOut} batch ${options.batchSize} T=${r.steps}`,
+        backend: "pytorch",
+        form: "bptt",
+        numSteps: r.steps,
+        batchSize: options.batchSize,
+        secondsPerBatch: r.secondsPerBatch,
+        minSecondsPerBatch: r.minSecondsPerBatch,
+        peakRssBytes: r.peakRssBytes,
+        torch: r.torch,
+      };
+    });
 }
 
 function bernoulliBatch(batchSize: number, numSteps: number, channels: number, rate: number, seed: number): SpikeEvents[] {
@@ -60,7 +106,7 @@ function peakRssBytes(): number {
 export async function runEpropBenchmark(options: EpropBenchmarkOptions): Promise<BenchResult[]> {
   const { batchSize, nIn, nHidden, nOut, backend } = options;
   const rate = options.inputRate ?? 0.05;
-  const repeats = options.batchesPerLength ?? 1;
+
   const log = options.log ?? (() => {});
   const description = defineEpropNetwork({
     input: { size: nIn },
@@ -73,6 +119,19 @@ export async function runEpropBenchmark(options: EpropBenchmarkOptions): Promise
     const lengths = form === "perStep" ? options.steps.filter((T) => T <= (options.perStepMaxSteps ?? 500)) : options.steps;
     if (lengths.length === 0) continue;
     results.push(...(await measureForm(form, lengths)));
+  }
+  if (options.pytorchReference !== false) {
+    const reference = runPytorchReference(options, log);
+    if (reference) {
+      results.push(...reference);
+      for (const bptt of reference) {
+        const chunked = results.find((r) => r.form === "chunked" && r.numSteps === bptt.numSteps);
+        if (!chunked) continue;
+        const speedUp = (bptt.secondsPerBatch as number) / (chunked.secondsPerBatch as number);
+        log(`  T=${String(bptt.numSteps)}: chunked e-prop is ${speedUp.toFixed(2)}x the speed of PyTorch BPTT (median s/batch ratio, same run)`);
+        results.push({ case: `speed-up chunked over pytorch BPTT T=${String(bptt.numSteps)}`, numSteps: bptt.numSteps, speedUpOverBptt: speedUp });
+      }
+    }
   }
   return results;
 
@@ -89,9 +148,11 @@ export async function runEpropBenchmark(options: EpropBenchmarkOptions): Promise
     const stateBytes = session.stateBytes;
     log(`eprop (${form}): ${nIn} -> ${nHidden} ALIF (recurrent) -> ${nOut}, batch ${batchSize}, ${backend.name} backend; state ${(stateBytes / 2 ** 20).toFixed(1)} MiB, compiled in ${compileSeconds.toFixed(2)} s`);
     const labels = Int32Array.from({ length: batchSize }, (_, b) => b % nOut);
-    // Warm-up: let the JIT compile every kernel.
-    await session.runTrial(prepareTrial({ inputs: bernoulliBatch(batchSize, 20, nIn, rate, 99), labels, numSteps: 20 }, description, batchSize));
+    // Warm-up: one untimed batch at the first length (compilation, tier-up, first-touch page faults).
+    const warmUpSteps = lengths[0]!;
+    await session.runTrial(prepareTrial({ inputs: bernoulliBatch(batchSize, warmUpSteps, nIn, rate, 99), labels, numSteps: warmUpSteps }, description, batchSize));
     await session.applyOptimizer();
+    const repeats = options.batchesPerLength ?? (form === "perStep" ? 1 : 3);
     const results: BenchResult[] = [];
     for (const numSteps of lengths) {
       const inputs = bernoulliBatch(batchSize, numSteps, nIn, rate, numSteps);
@@ -105,7 +166,8 @@ export async function runEpropBenchmark(options: EpropBenchmarkOptions): Promise
         times.push((performance.now() - start) / 1000);
         spikes = Array.from(outputs.spikeCounts.hidden!).reduce((a, b) => a + b, 0);
       }
-      const secondsPerBatch = times.reduce((a, b) => a + b, 0) / times.length;
+      const sorted = [...times].sort((a, b) => a - b);
+      const secondsPerBatch = sorted[Math.floor((sorted.length - 1) / 2)]!;
       const memory = process.memoryUsage();
       const result: BenchResult = {
         case: `eprop ${form} ${nIn}-${nHidden}ALIF-${nOut} batch ${batchSize} T=${numSteps}`,
@@ -114,6 +176,8 @@ export async function runEpropBenchmark(options: EpropBenchmarkOptions): Promise
         numSteps,
         batchSize,
         secondsPerBatch,
+        minSecondsPerBatch: sorted[0]!,
+        timedBatches: times.length,
         msPerStep: (secondsPerBatch * 1000) / (numSteps + session.layout.extraSteps),
         hiddenRateHz: spikes / (batchSize * nHidden * numSteps * 1e-3),
         stateBytes: session.stateBytes,
@@ -122,7 +186,7 @@ export async function runEpropBenchmark(options: EpropBenchmarkOptions): Promise
         arrayBuffersBytes: memory.arrayBuffers,
       };
       log(
-        `  ${form} T=${numSteps}: ${secondsPerBatch.toFixed(2)} s/batch (${(result.msPerStep as number).toFixed(2)} ms/step), state ${(session.stateBytes / 2 ** 20).toFixed(1)} MiB, peak RSS ${(peakRssBytes() / 2 ** 20).toFixed(0)} MiB, hidden ${(result.hiddenRateHz as number).toFixed(1)} Hz`,
+        `  ${form} T=${numSteps}: ${secondsPerBatch.toFixed(3)} s/batch (median of ${times.length}, min ${sorted[0]!.toFixed(3)}) (${(result.msPerStep as number).toFixed(2)} ms/step), state ${(session.stateBytes / 2 ** 20).toFixed(1)} MiB, peak RSS ${(peakRssBytes() / 2 ** 20).toFixed(0)} MiB, hidden ${(result.hiddenRateHz as number).toFixed(1)} Hz`,
       );
       results.push(result);
     }

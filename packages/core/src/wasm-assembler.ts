@@ -138,6 +138,25 @@ export function numbered<const Names extends readonly string[]>(names: Names, st
   return Object.fromEntries(names.map((name, k) => [name, start + k])) as Record<Names[number], number>;
 }
 
+/** The locals of a function being written: numbered after its parameters, in declaration order. */
+export class Frame {
+  private readonly types: ValueType[] = [];
+  constructor(private readonly paramCount: number) {}
+  /** Declares a local; returns its index. */
+  local(type: ValueType): number {
+    this.types.push(type);
+    return this.paramCount + this.types.length - 1;
+  }
+  /** Declares `count` locals of one type. */
+  locals(type: ValueType, count: number): number[] {
+    return Array.from({ length: count }, () => this.local(type));
+  }
+  /** The declared locals' types (`FunctionDefinition.locals`). */
+  get declared(): readonly ValueType[] {
+    return this.types;
+  }
+}
+
 export interface FunctionDefinition {
   readonly name: string;
   readonly params: readonly ValueType[];

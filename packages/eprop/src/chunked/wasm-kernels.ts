@@ -15,7 +15,7 @@ import { wasm } from "@snn/core";
 type Code = wasm.Code;
 type FunctionDefinition = wasm.FunctionDefinition;
 type ValueType = wasm.ValueType;
-const { assembleModule, op } = wasm;
+const { assembleModule, op, Frame } = wasm;
 
 const { get, set, tee, i32, f32, f64, v128, f32x4 } = op;
 
@@ -44,21 +44,6 @@ export function stateQuantities(adaptive: boolean): number {
   return adaptive ? 2 : 1;
 }
 
-/** Local variables of a function being written: parameters first, then declared locals. */
-class Frame {
-  private readonly types: ValueType[] = [];
-  constructor(private readonly paramCount: number) {}
-  local(type: ValueType): number {
-    this.types.push(type);
-    return this.paramCount + this.types.length - 1;
-  }
-  locals(type: ValueType, count: number): number[] {
-    return Array.from({ length: count }, () => this.local(type));
-  }
-  get declared(): readonly ValueType[] {
-    return this.types;
-  }
-}
 
 /** `for (counter = start; counter < end (unsigned); counter += step) body` (body must not branch out). */
 function forLoop(counter: number, start: Code, end: Code, step: number, ...body: Code[]): Code {
