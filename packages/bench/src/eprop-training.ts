@@ -27,9 +27,9 @@ export interface EpropBenchmarkOptions {
   readonly inputRate?: number;
   /**
    * Timed training batches per trial length (default 3 for the chunked form, 1 for the slow
-   * per-step form); the report gives their median and minimum. Each form first trains one
-   * untimed batch at the first trial length, so that compilation and first-touch page faults
-   * are not timed.
+   * per-step form); the report gives their median and minimum. Each form first trains untimed
+   * batches at the first trial length (5 for the chunked form, 1 for the per-step form), so that
+   * compilation, first-touch page faults and the JIT's warm-up are not timed.
    */
   readonly batchesPerLength?: number;
   /** Progress lines. */
@@ -51,11 +51,19 @@ export interface EpropBenchmarkOptions {
 function runPytorchReference(options: EpropBenchmarkOptions, log: (line: string) => void): BenchResult[] | null {
   const script = fileURLToPath(new URL("../reference/bptt_lsnn.py", import.meta.url));
   const args = [script, "--steps", options.steps.join(","), "--batch", String(options.batchSize), "--inputs", String(options.nIn), "--hidden", String(options.nHidden), "--outputs", String(options.nOut), "--rate", String(options.inputRate ?? 0.05), "--neuron", "lif"];
-  log(`pytorch BPTT reference: python3 ${args.join(" ")}`);
-  const run = spawnSync("python3", args, { encoding: "utf8", timeout: 30 * 60 * 1000 });
+  // The first python with torch: SNN_PYTHON, python3 on the PATH, or the system's (Debian's python3-torch).
+  const candidates = [process.env.SNN_PYTHON, "python3", "/usr/bin/python3"].filter((p): p is string => typeof p === "string" && p !== "");
+  const python = candidates.find((candidate) => spawnSync(candidate, ["-c", "import torch"], { encoding: "utf8" }).status === 0);
+  if (python === undefined) {
+    log(`pytorch BPTT reference: skipped, no python with torch among ${candidates.join(", ")} (install it, e.g. apt install python3-torch libopenblas0-pthread, or set SNN_PYTHON)`);
+    return null;
+  }
+  log(`pytorch BPTT reference: ${python} ${args.join(" ")}`);
+  // torch's own threads (2) do the parallel work; OpenBLAS threads on top of them oversubscribe the cores.
+  const run = spawnSync(python, args, { encoding: "utf8", timeout: 30 * 60 * 1000, env: { ...process.env, OPENBLAS_NUM_THREADS: "1" } });
   if (run.error || run.status !== 0) {
     const reason = run.error ? run.error.message : (run.stderr.trim().split("\n").at(-1) ?? `exit ${String(run.status)}`);
-    log(`  skipped: ${reason} (install PyTorch, e.g. apt install python3-torch, to compare in the same run)`);
+    log(`  failed: ${reason}`);
     return null;
   }
   return run.stdout
@@ -148,10 +156,14 @@ export async function runEpropBenchmark(options: EpropBenchmarkOptions): Promise
     const stateBytes = session.stateBytes;
     log(`eprop (${form}): ${nIn} -> ${nHidden} ALIF (recurrent) -> ${nOut}, batch ${batchSize}, ${backend.name} backend; state ${(stateBytes / 2 ** 20).toFixed(1)} MiB, compiled in ${compileSeconds.toFixed(2)} s`);
     const labels = Int32Array.from({ length: batchSize }, (_, b) => b % nOut);
-    // Warm-up: one untimed batch at the first length (compilation, tier-up, first-touch page faults).
+    // Warm-up, untimed, at the first length: compilation, first-touch page faults, and the JIT's
+    // tier-up of code that runs once per trial (a training run is thousands of batches).
     const warmUpSteps = lengths[0]!;
-    await session.runTrial(prepareTrial({ inputs: bernoulliBatch(batchSize, warmUpSteps, nIn, rate, 99), labels, numSteps: warmUpSteps }, description, batchSize));
-    await session.applyOptimizer();
+    const warmUp = prepareTrial({ inputs: bernoulliBatch(batchSize, warmUpSteps, nIn, rate, 99), labels, numSteps: warmUpSteps }, description, batchSize);
+    for (let k = 0; k < (form === "perStep" ? 1 : 5); k++) {
+      await session.runTrial(warmUp);
+      await session.applyOptimizer();
+    }
     const repeats = options.batchesPerLength ?? (form === "perStep" ? 1 : 3);
     const results: BenchResult[] = [];
     for (const numSteps of lengths) {

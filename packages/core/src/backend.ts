@@ -199,18 +199,29 @@ export function validateSpikeEvents(population: string, size: number, batchSize:
       `setSpikeEvents(${population}): give one SpikeEvents per batch element (${batchSize}), got ${Array.isArray(events) ? events.length : typeof events}.`,
     );
   }
-  events.forEach((e, b) => {
+  for (let b = 0; b < events.length; b++) {
+    const e = events[b];
     if (!(e?.steps instanceof Int32Array) || !(e.units instanceof Int32Array) || e.steps.length !== e.units.length) {
       throw new RuntimeUsageError(`setSpikeEvents(${population}): batch element ${b} must be { steps: Int32Array, units: Int32Array } of equal length.`);
     }
-    for (let k = 0; k < e.steps.length; k++) {
-      const unit = e.units[k]!;
-      if (unit < 0 || unit >= size) {
-        throw new RuntimeUsageError(`setSpikeEvents(${population}): batch element ${b}, event ${k} has unit ${unit}, outside 0..${size - 1}.`);
-      }
-      if (e.steps[k]! < 0 || (k > 0 && e.steps[k]! < e.steps[k - 1]!)) {
-        throw new RuntimeUsageError(`setSpikeEvents(${population}): batch element ${b}: steps must be non-negative and sorted ascending (event ${k} has step ${e.steps[k]}).`);
-      }
+    const k = firstInvalidEvent(e.steps, e.units, size);
+    if (k < 0) continue;
+    const unit = e.units[k]!;
+    if (unit < 0 || unit >= size) {
+      throw new RuntimeUsageError(`setSpikeEvents(${population}): batch element ${b}, event ${k} has unit ${unit}, outside 0..${size - 1}.`);
     }
-  });
+    throw new RuntimeUsageError(`setSpikeEvents(${population}): batch element ${b}: steps must be non-negative and sorted ascending (event ${k} has step ${e.steps[k]}).`);
+  }
+}
+
+/** The first event with a unit outside 0..size-1 or a step below 0 or below the previous one, or -1 (a tight loop: trials carry ~1e5 events). */
+function firstInvalidEvent(steps: Int32Array, units: Int32Array, size: number): number {
+  let previous = 0;
+  for (let k = 0; k < steps.length; k++) {
+    const unit = units[k]!;
+    const step = steps[k]!;
+    if (unit < 0 || unit >= size || step < previous) return k;
+    previous = step;
+  }
+  return -1;
 }
