@@ -20,6 +20,8 @@ const STOP = 2;
 const FAILED = 3;
 /** Kernel index of a byte copy within the memory (to, from, bytes). */
 const COPY = -1;
+/** Longest wait for one job before giving up (a chunk job takes milliseconds to seconds). */
+const WAIT_LIMIT_MS = 600_000;
 /** Doubles in the job buffer. */
 const JOB_CAPACITY = 1 << 14;
 
@@ -27,14 +29,26 @@ const JOB_CAPACITY = 1 << 14;
 const WORKER_SOURCE = `
 const { workerData } = require("node:worker_threads");
 const { module, memory, control, calls, names, port } = workerData;
-const instance = new WebAssembly.Instance(module, { env: { memory } });
-const kernels = names.map((name) => instance.exports[name]);
 const state = new Int32Array(control);
 const job = new Float64Array(calls);
+let kernels;
+try {
+  const instance = new WebAssembly.Instance(module, { env: { memory } });
+  kernels = names.map((name) => instance.exports[name]);
+} catch (error) {
+  // A thread that cannot start fails every job, so the caller gets the error instead of waiting.
+  port.postMessage(String(error && error.stack || error));
+  kernels = null;
+}
 for (;;) {
-  Atomics.wait(state, 0, ${IDLE});
-  if (Atomics.load(state, 0) === ${STOP}) break;
+  let value = Atomics.load(state, 0);
+  while (value !== ${BUSY} && value !== ${STOP}) {
+    Atomics.wait(state, 0, value);
+    value = Atomics.load(state, 0);
+  }
+  if (value === ${STOP}) break;
   try {
+    if (kernels === null) throw new Error("the trace thread could not instantiate the kernels (see the previous error)");
     let at = 0;
     const count = state[1];
     for (let c = 0; c < count; c++) {
@@ -156,16 +170,19 @@ export class KernelQueue {
     this.waitRunning();
     if (this.count === 0) return;
     this.started++;
-    if (this.thread === null) {
-      this.runInline();
-      this.finished = this.started;
-    } else {
-      this.state[1] = this.count;
-      Atomics.store(this.state, 0, BUSY);
-      Atomics.notify(this.state, 0);
+    try {
+      if (this.thread === null) {
+        this.runInline();
+        this.finished = this.started;
+      } else {
+        this.state[1] = this.count;
+        Atomics.store(this.state, 0, BUSY);
+        Atomics.notify(this.state, 0);
+      }
+    } finally {
+      this.at = 0;
+      this.count = 0;
     }
-    this.at = 0;
-    this.count = 0;
   }
 
   private runInline(): void {
@@ -204,7 +221,11 @@ export class KernelQueue {
     for (;;) {
       const value = Atomics.load(state, 0);
       if (value === BUSY) {
-        Atomics.wait(state, 0, BUSY);
+        if (Atomics.wait(state, 0, BUSY, WAIT_LIMIT_MS) === "timed-out") {
+          throw new TraceThreadError(
+            `The chunked e-prop trace thread has not finished a chunk in ${WAIT_LIMIT_MS / 1000} s (it may have been killed); create the runtime with traceThread: false to evaluate the traces on this thread.`,
+          );
+        }
         continue;
       }
       if (value === IDLE) this.finished = this.started;
