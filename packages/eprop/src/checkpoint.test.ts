@@ -128,4 +128,27 @@ describe("checkpoints", () => {
     await expect(trainer.train(dataset, { epochs: 1, batchSize: 5, shuffleSeed: 1 })).rejects.toThrow(/same values/);
     trainer.dispose();
   });
+
+  it("changes the learning rate between epochs exactly as a checkpoint restored with the new rate would", async () => {
+    const decayed = makeTrainer();
+    await decayed.train(dataset, { epochs: 1, batchSize: 4, shuffleSeed: 3 });
+    const data = await decayed.checkpoint();
+    await decayed.setLearningRate(0.002);
+    expect(decayed.trainingConfig.optimizer.learningRate).toBe(0.002);
+    await decayed.train(dataset, { epochs: 2, batchSize: 4, shuffleSeed: 3 });
+
+    const restored = await Trainer.fromCheckpoint(
+      { ...data, training: { ...data.training, optimizer: { ...data.training.optimizer, learningRate: 0.002 } } },
+      { backend: cpuBackend() },
+    );
+    await restored.train(dataset, { epochs: 2, batchSize: 4, shuffleSeed: 3 });
+    expectSameParameters(await decayed.getParameters(), await restored.getParameters());
+    // and the rate mattered: training on at the old rate ends elsewhere
+    const undecayed = await Trainer.fromCheckpoint(data, { backend: cpuBackend() });
+    await undecayed.train(dataset, { epochs: 2, batchSize: 4, shuffleSeed: 3 });
+    const flat = (set: ParameterSet): number[] => Object.keys(set).sort().flatMap((name) => Array.from(set[name]!));
+    expect(flat(await undecayed.getParameters())).not.toEqual(flat(await decayed.getParameters()));
+    await expect(decayed.setLearningRate(-1)).rejects.toThrow(/positive number, got -1/);
+    for (const trainer of [decayed, restored, undecayed]) trainer.dispose();
+  });
 });

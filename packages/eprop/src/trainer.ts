@@ -239,6 +239,26 @@ export class Trainer {
     return this.config;
   }
 
+  /**
+   * Sets Adam's learning rate for the batches that follow (e.g. a decay per epoch). Parameters
+   * and optimizer state carry over exactly; the rate is a constant of the compiled optimizer,
+   * so the next batch compiles the training network again (a fraction of a second). The rate is
+   * part of {@link trainingConfig} and of checkpoints.
+   */
+  async setLearningRate(learningRate: number): Promise<void> {
+    if (typeof learningRate !== "number" || !(learningRate > 0) || !Number.isFinite(learningRate)) {
+      throw new EpropConfigError(`setLearningRate: the learning rate must be a positive number, got ${String(learningRate)}.`);
+    }
+    if (learningRate === this.config.optimizer.learningRate) return;
+    this.enter("setLearningRate");
+    try {
+      await this.releaseTrainRuntime();
+      this.config = { ...this.config, optimizer: { ...this.config.optimizer, learningRate } };
+    } finally {
+      this.busy = false;
+    }
+  }
+
   /** Asks a running `train` to stop after the current batch (progress and checkpoints stay exact). */
   stop(): void {
     this.stopRequested = true;

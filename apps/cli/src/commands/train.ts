@@ -198,7 +198,7 @@ interface LoopContext {
 
 async function trainLoop(ctx: LoopContext): Promise<number> {
   const { config, run, state, holder, backend, trainSet, testSet, io, values } = ctx;
-  let trainer = holder.trainer;
+  const trainer = holder.trainer;
   const reporter: Reporter = createReporter({
     logFormat: (values["log-format"] as "text" | "json" | undefined) ?? "text",
     quiet: values["quiet"] === true,
@@ -307,16 +307,7 @@ async function trainLoop(ctx: LoopContext): Promise<number> {
     while (trainer.progress.epoch < config.epochs && !interrupted) {
       const epoch = trainer.progress.epoch + 1;
       // Learning-rate decay per epoch: continue from the exact state with the epoch's rate.
-      const learningRate = epochLearningRate(config, epoch);
-      if (trainer.trainingConfig.optimizer.learningRate !== learningRate) {
-        const data = await trainer.checkpoint();
-        trainer.dispose();
-        trainer = await Trainer.fromCheckpoint(
-          { ...data, training: { ...data.training, optimizer: { ...data.training.optimizer, learningRate } } },
-          { backend: backend.backend },
-        );
-        holder.trainer = trainer;
-      }
+      await trainer.setLearningRate(epochLearningRate(config, epoch));
       const epochWallStart = performance.now();
       await trainer.train(trainData, { epochs: epoch, batchSize: config.batchSize, shuffleSeed: config.seed, callbacks: { onBatchEnd } });
       if (trainer.progress.epoch < epoch) break; // stopped by Ctrl-C in the middle of the epoch
