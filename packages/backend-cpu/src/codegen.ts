@@ -19,6 +19,7 @@ import type {
   ScalarType,
   VarArray,
 } from "@snn/core";
+import { wasm } from "@snn/core";
 import {
   collectUsage,
   emptyUsage,
@@ -31,7 +32,6 @@ import {
 } from "./printer";
 import { philoxSource } from "./rng-source";
 import type { NetworkStorage, StoredVar } from "./storage";
-import { wasm } from "@snn/core";
 import { accumulateDenseKernel, accumulatedWeight } from "./wasm-delivery";
 import { instantiateKernels, type KernelExports } from "./wasm-module";
 import { customUpdateWasm } from "./wasm-custom-updates";
