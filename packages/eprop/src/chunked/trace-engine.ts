@@ -228,25 +228,28 @@ export class WasmTraceLayer {
   private powers = new Float64Array(0);
   /** alpha^0 .. alpha^maxSteps as f64 in the module memory (for the traces kernel). */
   private readonly powerTable: number;
-  private powerTableSteps = -1;
+  private powerTableWritten = false;
 
-  /** Address of alpha^0 .. alpha^K (f64) in the module memory. */
+  /**
+   * Address of alpha^0 .. alpha^maxSteps (f64) in the module memory, the same table for every
+   * chunk length (alpha^u does not depend on K), written once: no queued job ever sees it change.
+   */
   alphaPowerTable(K: number): number {
-    if (this.powerTableSteps !== K) {
-      this.engine.wait(); // queued or running calls may read the table
-      this.engine.doubles(this.powerTable, K + 1).set(this.alphaPowers(K));
-      this.powerTableSteps = K;
+    if (K > this.maxSteps) throw new Error(`WasmTraceLayer: a chunk of ${K} steps is longer than the ${this.maxSteps} the layer holds.`);
+    if (!this.powerTableWritten) {
+      this.engine.doubles(this.powerTable, this.maxSteps + 1).set(this.alphaPowers(this.maxSteps));
+      this.powerTableWritten = true;
     }
     return this.powerTable;
   }
 
-  /** alpha^0 .. alpha^K (presynaptic trace decay over a chunk of K steps). */
+  /** alpha^0 .. alpha^K (presynaptic trace decay over a chunk of K steps), each the product of the one before and alpha. */
   alphaPowers(K: number): Float64Array {
-    if (this.powers.length !== K + 1) {
+    if (this.powers.length < K + 1) {
       this.powers = new Float64Array(K + 1);
       for (let u = 0, x = 1; u <= K; u++, x *= this.alpha) this.powers[u] = x;
     }
-    return this.powers;
+    return this.powers.subarray(0, K + 1);
   }
 
   /** The history the current chunk is recorded into (addresses). */
