@@ -32,7 +32,7 @@ import {
 } from "./printer";
 import { philoxSource } from "./rng-source";
 import type { NetworkStorage, StoredVar } from "./storage";
-import { accumulateDenseKernel, accumulatedWeight } from "./wasm-delivery";
+import { accumulateDenseKernel, accumulatedWeight, accumulateSparseKernel } from "./wasm-delivery";
 import { instantiateKernels, type KernelExports } from "./wasm-module";
 import { customUpdateWasm } from "./wasm-custom-updates";
 import { neuronKernelWasm } from "./wasm-neurons";
@@ -244,7 +244,7 @@ export class CodeGenerator {
   private compileWasm(): void {
     const memory = this.storage.memory;
     if (this.wasmKernels !== null || memory === null || !wasm.wasmSimdSupported()) return;
-    const definitions: wasm.FunctionDefinition[] = [accumulateDenseKernel()];
+    const definitions: wasm.FunctionDefinition[] = [accumulateDenseKernel(), accumulateSparseKernel()];
     for (const population of this.plan.populations) {
       const definition = neuronKernelWasm(this.plan, this.storage, population, wasmNeuronKernelName(population.index));
       if (definition) definitions.push(definition);
@@ -566,14 +566,15 @@ export class CodeGenerator {
   }
 
   /**
-   * The call of the WebAssembly kernel that does this projection's spike delivery (dense
-   * `addToPost(g)`, see wasm-delivery.ts), or null when the generated JavaScript does it.
+   * The call of the WebAssembly kernel that does this projection's spike delivery (`addToPost(g)`
+   * over dense or sparse rows, see wasm-delivery.ts), or null when the generated JavaScript does it.
    */
   private wasmDeliveryCall(m: ModuleBuilder, projection: PlannedProjection): string | null {
     const weight = accumulatedWeight(projection.code.preSpike);
-    const kernel = this.wasmKernels?.accumulateDense;
-    if (kernel === undefined || weight === null || projection.connectivity.kind !== "dense") return null;
     const storage = this.storage.projections[projection.index]!;
+    const kind = projection.connectivity.kind;
+    const kernel = kind === "dense" ? this.wasmKernels?.accumulateDense : kind === "sparse" && storage.rows ? this.wasmKernels?.accumulateSparse : undefined;
+    if (kernel === undefined || weight === null) return null;
     const preStorage = this.storage.populations[projection.pre]!;
     const target = storage.inSyn ?? (projection.postTarget !== null ? this.storage.populations[projection.post]!.additionalInputs.get(projection.postTarget) : undefined);
     const stored = storage.vars.get(weight);
@@ -584,7 +585,8 @@ export class CodeGenerator {
     const nPre = this.plan.populations[projection.pre]!.size;
     const weightBatchBytes = stored.planned.batched ? projection.numSynapses * 4 : 0;
     const args = [spikes.byteOffset, counts.byteOffset, stored.array.byteOffset, weightBatchBytes, target.byteOffset, this.batchSize, nPre * 4, nPost * 4];
-    return `${m.ref(kernel)}(${args.join(", ")}); // WebAssembly SIMD: += ${weight} rows of this step's spikes`;
+    if (kind === "sparse") args.push(storage.rows!.rowStart.byteOffset, storage.rows!.postIndex.byteOffset);
+    return `${m.ref(kernel)}(${args.join(", ")}); // WebAssembly${kind === "dense" ? " SIMD" : ""}: += ${weight} ${kind} rows of this step's spikes`;
   }
 
   // ------------------------------------------------------------------ custom updates

@@ -106,6 +106,11 @@ export interface ProjectionStorage {
   readonly postsynapticVars: Map<string, StoredVar>;
   /** Summed `addToPost` input of this step, `[batch][postSize]`, when a postsynaptic model takes it. */
   readonly inSyn: Float32Array | null;
+  /**
+   * Sparse connectivity's rows (a copy of the plan's `rowStart` and `postIndex`) in the state
+   * memory, for the WebAssembly delivery kernel; null for other connectivity or without a memory.
+   */
+  readonly rows: { readonly rowStart: Int32Array; readonly postIndex: Int32Array } | null;
 }
 
 export interface CustomUpdateStorage {
@@ -153,6 +158,10 @@ function layOut(plan: KernelPlan, allocate: ArrayAllocator): StorageLayout {
       postVars: storeVars(projection.postVars, batchSize, allocate),
       postsynapticVars: storeVars(projection.postsynaptic?.vars ?? [], batchSize, allocate),
       inSyn: projection.postsynaptic ? allocate.float32(plan.populations[projection.post]!.size * batchSize) : null,
+      rows:
+        projection.connectivity.kind === "sparse" && allocate !== separateArrays
+          ? { rowStart: allocate.int32(projection.connectivity.rowStart.length), postIndex: allocate.int32(projection.connectivity.postIndex.length) }
+          : null,
     }),
   );
   const customUpdates = plan.customUpdates.map((update): CustomUpdateStorage => ({ vars: storeVars(update.vars, batchSize, allocate) }));
@@ -195,6 +204,13 @@ export class NetworkStorage {
     this.projections = layout.projections;
     this.customUpdates = layout.customUpdates;
     for (const { stored } of this.allVars()) fillInitialValues(stored.array, stored.planned, plan.batchSize);
+    this.projections.forEach((projection, p) => {
+      const connectivity = plan.projections[p]!.connectivity;
+      if (projection.rows && connectivity.kind === "sparse") {
+        projection.rows.rowStart.set(connectivity.rowStart);
+        projection.rows.postIndex.set(connectivity.postIndex);
+      }
+    });
     this.customUpdateRuns = new Float64Array(plan.customUpdates.length);
   }
 
@@ -271,6 +287,7 @@ export class NetworkStorage {
       if (storage.inSyn) add(owner, storage.inSyn.byteLength);
       const connectivity = this.plan.projections[p]!.connectivity;
       if (connectivity.kind === "sparse") add(owner, connectivity.rowStart.byteLength + connectivity.postIndex.byteLength + connectivity.preIndex.byteLength);
+      if (storage.rows) add(owner, storage.rows.rowStart.byteLength + storage.rows.postIndex.byteLength);
     });
     this.customUpdates.forEach((storage, c) => {
       const owner = this.plan.customUpdates[c]!.name;

@@ -1,7 +1,7 @@
 /**
- * WebAssembly SIMD spike delivery for the commonest weight update, `addToPost(g)` with a float
- * per-synapse weight `g` over dense connectivity: each presynaptic spike adds its row of
- * weights to the postsynaptic input. In generated JavaScript that is one scalar float32 add per
+ * WebAssembly spike delivery for the commonest weight update, `addToPost(g)` with a float
+ * per-synapse weight `g`: each presynaptic spike adds its row of weights to the postsynaptic
+ * input. Dense rows use SIMD (below); sparse (compressed) rows are added one synapse at a time. In generated JavaScript that is one scalar float32 add per
  * synapse and event; here the row is added four lanes at a time, 32 postsynaptic neurons per
  * block kept in registers while all of the step's spikes are summed into them.
  *
@@ -87,4 +87,38 @@ export function accumulateDenseKernel(): wasm.FunctionDefinition {
     locals: [...localNames.map(() => "i32" as const), ...accumulators.map(() => "v128" as const)],
     body,
   };
+}
+
+/**
+ * accumulateSparse(spikes, counts, weights, weightBatchBytes, target, batchSize, spikeBatchBytes, rowBytes, rowStart, postIndex):
+ * as {@link accumulateDenseKernel} over compressed rows: for each spike i, target[b][postIndex[s]] += weights[b][s]
+ * for the synapses s of rowStart[i] .. rowStart[i + 1] - 1, in spike order, then row order (as the JavaScript).
+ */
+export function accumulateSparseKernel(): wasm.FunctionDefinition {
+  const params = ["spikes", "counts", "weights", "weightBatchBytes", "target", "batchSize", "spikeBatchBytes", "rowBytes", "rowStart", "postIndex"] as const;
+  const p = numbered(params);
+  const localNames = ["b", "count", "spikeList", "targetRow", "weightBase", "k", "synapse", "rowEnd", "address"] as const;
+  const l = numbered(localNames, params.length);
+  /** Loads rowStart[i + offset] for the k-th spike's i. */
+  const rowBound = (offset: number): wasm.Code => [
+    get(l.spikeList), get(l.k), i32.const(2), i32.shl, i32.add, i32.load(),
+    i32.const(2), i32.shl, get(p.rowStart), i32.add, i32.load(4 * offset),
+  ];
+  const body: wasm.Code = forLoop(l.b, i32.const(0), get(p.batchSize), 1,
+    [get(p.counts), get(l.b), i32.const(2), i32.shl, i32.add, i32.load(), set(l.count)],
+    [get(p.spikes), get(l.b), get(p.spikeBatchBytes), i32.mul, i32.add, set(l.spikeList)],
+    [get(p.target), get(l.b), get(p.rowBytes), i32.mul, i32.add, set(l.targetRow)],
+    [get(p.weights), get(l.b), get(p.weightBatchBytes), i32.mul, i32.add, set(l.weightBase)],
+    forLoop(l.k, i32.const(0), get(l.count), 1,
+      rowBound(1), set(l.rowEnd),
+      forLoop(l.synapse, rowBound(0), get(l.rowEnd), 1,
+        // address = target row + 4 * postIndex[synapse]
+        [get(l.synapse), i32.const(2), i32.shl, get(p.postIndex), i32.add, i32.load(), i32.const(2), i32.shl, get(l.targetRow), i32.add, set(l.address)],
+        get(l.address), get(l.address), f32.load(),
+        get(l.synapse), i32.const(2), i32.shl, get(l.weightBase), i32.add, f32.load(),
+        f32.add, f32.store(),
+      ),
+    ),
+  );
+  return { name: "accumulateSparse", params: params.map(() => "i32" as const), locals: localNames.map(() => "i32" as const), body };
 }
