@@ -8,7 +8,7 @@
 import { wasm, type Binding, type KernelPlan, type PlannedCustomUpdate } from "@snn/core";
 import { collectUsage } from "./printer";
 import type { StoredVar } from "./storage";
-import { NotCompilable, ops, SnippetCompiler } from "./wasm-snippet";
+import { ElementKernel, NotCompilable, SnippetCompiler } from "./wasm-snippet";
 import { StorageLocals } from "./wasm-neurons";
 
 const { op, forLoop } = wasm;
@@ -41,16 +41,13 @@ function compileCustomUpdate(
 ): wasm.FunctionDefinition {
   const usage = collectUsage(update.update);
   if (usage.random) throw new NotCompilable("random numbers");
-  const locals = new wasm.Frame(1); // param 0: the trial step
-  const step = 0;
-  const b = locals.local("i32");
-  const e = locals.local("i32");
+  const kernel = new ElementKernel(plan.dt);
+  const { locals, batch: b, element: e } = kernel;
   const be = locals.local("i32"); // b * size + e
-  const time = locals.local("f32");
   const site = new StorageLocals(locals);
   const compiler = new SnippetCompiler(locals, (binding, type) => {
-    if (binding.kind === "param") return { value: type === "float" ? f32.const(Math.fround(update.params[binding.name]!)) : i32.const(update.params[binding.name]! | 0) };
-    if (binding.kind === "derivedParam") return { value: type === "float" ? f32.const(Math.fround(update.derivedParams[binding.name]!)) : i32.const(update.derivedParams[binding.name]! | 0) };
+    const param = kernel.param(binding, type, update.params, update.derivedParams);
+    if (param) return param;
     switch (binding.kind) {
       case "var":
       case "varRef": {
@@ -62,20 +59,7 @@ function compileCustomUpdate(
         return site.bind(key, type, () => [get(index), i32.const(2), i32.shl, i32.const(stored.array.byteOffset), i32.add], usage.writes.has(key));
       }
       case "builtin":
-        switch (binding.name) {
-          case "dt":
-            return { value: f32.const(Math.fround(plan.dt)) };
-          case "t":
-            return { local: time };
-          case "step":
-            return { local: step };
-          case "batch":
-            return { local: b };
-          case "id":
-            return { local: e };
-          default:
-            throw new NotCompilable(`built-in ${binding.name}`);
-        }
+        return kernel.builtin(binding);
       default:
         throw new Error(`internal error: custom update code cannot refer to ${binding.kind}`);
     }
@@ -83,10 +67,10 @@ function compileCustomUpdate(
   const code = site.wrap(compiler.statements(update.update));
   const size = update.size;
   const body: Code = [
-    [get(step), ops.f64.convertI32U, ops.f64.const(Math.fround(plan.dt)), ops.f64.mul, ops.f32.demoteF64, set(time)],
+    kernel.computeTime(),
     forLoop(b, i32.const(0), i32.const(update.batched ? plan.batchSize : 1), 1,
       forLoop(e, i32.const(0), i32.const(size), 1, [get(b), i32.const(size), i32.mul, get(e), i32.add, set(be)], code),
     ),
   ];
-  return { name, params: ["i32"], locals: locals.declared, body };
+  return kernel.definition(name, body);
 }

@@ -12,7 +12,7 @@
 import { wasm, type Binding, type KernelPlan, type PlannedPopulation, type ScalarType } from "@snn/core";
 import { collectUsage } from "./printer";
 import type { NetworkStorage, StoredVar } from "./storage";
-import { NotCompilable, ops, SnippetCompiler, valueType, type ResolvedBinding } from "./wasm-snippet";
+import { ElementKernel, NotCompilable, SnippetCompiler, valueType, type ResolvedBinding } from "./wasm-snippet";
 
 const { op, forLoop } = wasm;
 const { get, set, i32, f32 } = op;
@@ -48,9 +48,6 @@ export class StorageLocals {
   }
 }
 
-const paramConstant = (value: number, type: ScalarType): ResolvedBinding => ({
-  value: type === "float" ? f32.const(Math.fround(value)) : i32.const(value | 0),
-});
 
 function bindingKey(binding: Binding): string {
   return binding.kind === "neuronVarRef" ? `neuronVarRef:${binding.side}:${binding.name}` : `${binding.kind}:${"name" in binding ? binding.name : ""}`;
@@ -68,15 +65,12 @@ export function neuronKernelWasm(plan: KernelPlan, storage: NetworkStorage, popu
 }
 
 function compileNeuronKernel(plan: KernelPlan, storage: NetworkStorage, population: PlannedPopulation, name: string): wasm.FunctionDefinition {
-  const locals = new wasm.Frame(1); // param 0: the trial step
-  const step = 0;
-  const b = locals.local("i32");
-  const j = locals.local("i32");
+  const kernel = new ElementKernel(plan.dt);
+  const { locals, batch: b, element: j } = kernel;
   const ni = locals.local("i32"); // b * size + j
   const count = locals.local("i32");
   const spiked = locals.local("i32");
   const isyn = locals.local("f32");
-  const time = locals.local("f32");
   const size = population.size;
   const popStorage = storage.populations[population.index]!;
 
@@ -88,27 +82,9 @@ function compileNeuronKernel(plan: KernelPlan, storage: NetworkStorage, populati
     if (!stored) throw new Error(`internal error: no variable '${varName}'`);
     return stored;
   };
-  const builtin = (binding: Binding & { kind: "builtin" }): ResolvedBinding => {
-    switch (binding.name) {
-      case "dt":
-        return { value: f32.const(Math.fround(plan.dt)) };
-      case "t":
-        return { local: time };
-      case "step":
-        return { local: step };
-      case "batch":
-        return { local: b };
-      case "id":
-        return { local: j };
-      default:
-        throw new NotCompilable(`built-in ${binding.name} in neuron code`);
-    }
-  };
-  const params = (binding: Binding, type: ScalarType, values: Readonly<Record<string, number>>, derived: Readonly<Record<string, number>>): ResolvedBinding | null => {
-    if (binding.kind === "param") return paramConstant(values[binding.name]!, type);
-    if (binding.kind === "derivedParam") return paramConstant(derived[binding.name]!, type);
-    return null;
-  };
+  const builtin = (binding: Binding & { kind: "builtin" }): ResolvedBinding => kernel.builtin(binding);
+  const params = (binding: Binding, type: ScalarType, values: Readonly<Record<string, number>>, derived: Readonly<Record<string, number>>): ResolvedBinding | null =>
+    kernel.param(binding, type, values, derived);
   const checkNoRandom = (...snippets: Parameters<typeof collectUsage>[0][]): Set<string> => {
     const usage = collectUsage(null);
     for (const snippet of snippets) collectUsage(snippet, usage);
@@ -213,7 +189,7 @@ function compileNeuronKernel(plan: KernelPlan, storage: NetworkStorage, populati
 
   const body: Code = [
     // t = fround(step * dt), computed in double as the JavaScript does
-    [get(step), ops.f64.convertI32U, ops.f64.const(Math.fround(plan.dt)), ops.f64.mul, ops.f32.demoteF64, set(time)],
+    kernel.computeTime(),
     forLoop(b, i32.const(0), i32.const(plan.batchSize), 1,
       i32.const(0), set(count),
       forLoop(j, i32.const(0), i32.const(size), 1,
@@ -228,5 +204,5 @@ function compileNeuronKernel(plan: KernelPlan, storage: NetworkStorage, populati
       [get(b), i32.const(2), i32.shl, i32.const(popStorage.spikeCount.byteOffset), i32.add, get(count), i32.store()],
     ),
   ];
-  return { name, params: ["i32"], locals: locals.declared, body };
+  return kernel.definition(name, body);
 }

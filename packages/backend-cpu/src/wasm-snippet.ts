@@ -21,25 +21,58 @@ type Code = wasm.Code;
 /** Raised for code that stays in JavaScript; the message says why. */
 export class NotCompilable extends Error {}
 
-/** Instruction bytes the assembler's `op` table does not name. */
-export const ops = {
-  select: 0x1b,
-  call: (index: number): Code => [0x10, ...leb(index)],
-  i32: { reinterpretF32: 0xbc, eq: 0x46, ltS: 0x48, gtS: 0x4a, gtU: 0x4b, leS: 0x4c, leU: 0x4d, geS: 0x4e, divS: 0x6d, divU: 0x6e, remS: 0x6f, remU: 0x70, or: 0x72, truncSatF32S: [0xfc, 0x00], truncSatF32U: [0xfc, 0x01] },
-  f32: { reinterpretI32: 0xbe, eq: 0x5b, ne: 0x5c, lt: 0x5d, gt: 0x5e, le: 0x5f, ge: 0x60, abs: 0x8b, neg: 0x8c, ceil: 0x8d, floor: 0x8e, sqrt: 0x91, div: 0x95, min: 0x96, max: 0x97, convertI32S: 0xb2, convertI32U: 0xb3, demoteF64: 0xb6 },
-  f64: { const: (value: number): Code => [0x44, ...new Uint8Array(new Float64Array([value]).buffer)], mul: 0xa2, convertI32U: 0xb8, promoteF32: 0xbb },
-} as const;
+/**
+ * What every element-wise kernel (neuron update, custom update) has: the trial step as its
+ * parameter, locals for the batch element, the element and the time, and the built-ins and
+ * params resolved the way the generated JavaScript resolves them.
+ */
+export class ElementKernel {
+  readonly locals: wasm.Frame = new wasm.Frame(1);
+  /** Parameter 0: the trial step. */
+  readonly step = 0;
+  readonly batch: number;
+  readonly element: number;
+  readonly time: number;
 
-function leb(value: number): number[] {
-  const bytes: number[] = [];
-  let v = value >>> 0;
-  do {
-    let byte = v & 0x7f;
-    v >>>= 7;
-    if (v !== 0) byte |= 0x80;
-    bytes.push(byte);
-  } while (v !== 0);
-  return bytes;
+  constructor(private readonly dt: number) {
+    this.batch = this.locals.local("i32");
+    this.element = this.locals.local("i32");
+    this.time = this.locals.local("f32");
+  }
+
+  /** t = fround(step * dt), computed in double as the JavaScript does. */
+  computeTime(): Code {
+    return [get(this.step), op.f64.convertI32U, op.f64.const(Math.fround(this.dt)), op.f64.mul, op.f32.demoteF64, set(this.time)];
+  }
+
+  /** `dt`, `t`, `step`, `batch` and `id` (the element); other built-ins are not compiled. */
+  builtin(binding: Binding & { kind: "builtin" }): ResolvedBinding {
+    switch (binding.name) {
+      case "dt":
+        return { value: f32.const(Math.fround(this.dt)) };
+      case "t":
+        return { local: this.time };
+      case "step":
+        return { local: this.step };
+      case "batch":
+        return { local: this.batch };
+      case "id":
+        return { local: this.element };
+      default:
+        throw new NotCompilable(`built-in ${binding.name}`);
+    }
+  }
+
+  /** A param or derived param as a constant of its type; null for other bindings. */
+  param(binding: Binding, type: ScalarType, params: Readonly<Record<string, number>>, derived: Readonly<Record<string, number>>): ResolvedBinding | null {
+    const value = binding.kind === "param" ? params[binding.name] : binding.kind === "derivedParam" ? derived[binding.name] : undefined;
+    if (value === undefined) return null;
+    return { value: type === "float" ? f32.const(Math.fround(value)) : i32.const(value | 0) };
+  }
+
+  definition(name: string, body: Code): wasm.FunctionDefinition {
+    return { name, params: ["i32"], locals: this.locals.declared, body };
+  }
 }
 
 /** The math functions kernels import from `Math`, in import (function index) order. */
@@ -144,7 +177,7 @@ export class SnippetCompiler {
       case "unary": {
         const operand = this.expression(e.operand);
         if (e.operator === "!") return [operand, i32.eqz];
-        if (e.type === "float") return [operand, ops.f32.neg];
+        if (e.type === "float") return [operand, op.f32.neg];
         if (e.type === "int") return [i32.const(0), operand, i32.sub];
         throw new NotCompilable(`unary minus on ${e.type}`);
       }
@@ -153,13 +186,13 @@ export class SnippetCompiler {
         const left = this.expression(e.left);
         const right = this.expression(e.right);
         if (e.operator === "&&") return [left, right, i32.and];
-        if (e.operator === "||") return [left, right, ops.i32.or];
+        if (e.operator === "||") return [left, right, op.i32.or];
         const comparison = this.comparison(e.operator, operandType);
         if (comparison !== null) return [left, right, comparison];
         return this.arithmetic(e.operator, e.type as ScalarType, left, right);
       }
       case "conditional":
-        return [this.expression(e.whenTrue), this.expression(e.whenFalse), this.expression(e.condition), ops.select];
+        return [this.expression(e.whenTrue), this.expression(e.whenFalse), this.expression(e.condition), op.select];
       case "convert":
         return this.convert(this.expression(e.operand), e.operand.type as ScalarType, e.type);
       case "call":
@@ -169,17 +202,17 @@ export class SnippetCompiler {
 
   private comparison(operator: string, type: ScalarType): Code | null {
     if (type === "float") {
-      const table: Record<string, Code> = { "==": ops.f32.eq, "!=": ops.f32.ne, "<": ops.f32.lt, "<=": ops.f32.le, ">": ops.f32.gt, ">=": ops.f32.ge };
+      const table: Record<string, Code> = { "==": op.f32.eq, "!=": op.f32.ne, "<": op.f32.lt, "<=": op.f32.le, ">": op.f32.gt, ">=": op.f32.ge };
       return table[operator] ?? null;
     }
     const signed = type === "int";
     const table: Record<string, Code> = {
-      "==": ops.i32.eq,
+      "==": op.i32.eq,
       "!=": i32.ne,
-      "<": signed ? ops.i32.ltS : i32.ltU,
-      "<=": signed ? ops.i32.leS : ops.i32.leU,
-      ">": signed ? ops.i32.gtS : ops.i32.gtU,
-      ">=": signed ? ops.i32.geS : i32.geU,
+      "<": signed ? op.i32.ltS : i32.ltU,
+      "<=": signed ? op.i32.leS : op.i32.leU,
+      ">": signed ? op.i32.gtS : op.i32.gtU,
+      ">=": signed ? op.i32.geS : i32.geU,
     };
     return table[operator] ?? null;
   }
@@ -187,7 +220,7 @@ export class SnippetCompiler {
   /** `+ - * / %` on two operands of `type` (the printer's printBinary). */
   private arithmetic(operator: string, type: ScalarType, left: Code, right: Code): Code {
     if (type === "float") {
-      const table: Record<string, Code> = { "+": f32.add, "-": f32.sub, "*": f32.mul, "/": ops.f32.div };
+      const table: Record<string, Code> = { "+": f32.add, "-": f32.sub, "*": f32.mul, "/": op.f32.div };
       const instruction = table[operator];
       if (instruction === undefined) throw new NotCompilable(`float '${operator}'`);
       return [left, right, instruction];
@@ -201,19 +234,19 @@ export class SnippetCompiler {
     const b = this.temp(type);
     if (operator === "%") {
       // JS: (a % b) | 0 or >>> 0, which is 0 when b is 0; the remainder by 1 is 0 too.
-      return [left, set(a), right, set(b), get(a), i32.const(1), get(b), get(b), i32.eqz, ops.select, signed ? ops.i32.remS : ops.i32.remU];
+      return [left, set(a), right, set(b), get(a), i32.const(1), get(b), get(b), i32.eqz, op.select, signed ? op.i32.remS : op.i32.remU];
     }
     if (operator === "/") {
       // JS idiv/udiv: b === 0 gives a; (INT_MIN / -1) | 0 is INT_MIN, which is a.
       const keepDividend: Code = signed
-        ? [get(b), i32.eqz, get(a), i32.const(INT_MIN), ops.i32.eq, get(b), i32.const(-1), ops.i32.eq, i32.and, ops.i32.or]
+        ? [get(b), i32.eqz, get(a), i32.const(INT_MIN), op.i32.eq, get(b), i32.const(-1), op.i32.eq, i32.and, op.i32.or]
         : [get(b), i32.eqz];
       return [
         left, set(a), right, set(b),
         get(a),
-        [get(a), i32.const(1), get(b), keepDividend, ops.select, signed ? ops.i32.divS : ops.i32.divU],
+        [get(a), i32.const(1), get(b), keepDividend, op.select, signed ? op.i32.divS : op.i32.divU],
         keepDividend,
-        ops.select,
+        op.select,
       ];
     }
     throw new NotCompilable(`${type} '${operator}'`);
@@ -223,13 +256,13 @@ export class SnippetCompiler {
     if (from === to) return operand;
     switch (to) {
       case "float":
-        return [operand, from === "int" ? ops.f32.convertI32S : ops.f32.convertI32U];
+        return [operand, from === "int" ? op.f32.convertI32S : op.f32.convertI32U];
       case "int":
-        return from === "float" ? [operand, ops.i32.truncSatF32S] : operand;
+        return from === "float" ? [operand, op.i32.truncSatF32S] : operand;
       case "uint":
-        return from === "float" ? [operand, ops.i32.truncSatF32U] : operand;
+        return from === "float" ? [operand, op.i32.truncSatF32U] : operand;
       case "bool":
-        return from === "float" ? [operand, f32.const(0), ops.f32.ne] : [operand, i32.const(0), i32.ne];
+        return from === "float" ? [operand, f32.const(0), op.f32.ne] : [operand, i32.const(0), i32.ne];
     }
   }
 
@@ -237,19 +270,19 @@ export class SnippetCompiler {
     const type = e.type as ScalarType;
     const args = e.args.map((a) => this.expression(a));
     const mathIndex = MATH_IMPORTS.indexOf(e.callee as MathImport);
-    if (mathIndex >= 0) return [args.map((a) => [a, ops.f64.promoteF32]), ops.call(mathIndex), ops.f32.demoteF64];
+    if (mathIndex >= 0) return [args.map((a) => [a, op.f64.promoteF32]), op.call(mathIndex), op.f32.demoteF64];
     switch (e.callee) {
       case "sqrt":
-        return [args[0]!, ops.f32.sqrt];
+        return [args[0]!, op.f32.sqrt];
       case "floor":
-        return [args[0]!, ops.f32.floor];
+        return [args[0]!, op.f32.floor];
       case "ceil":
-        return [args[0]!, ops.f32.ceil];
+        return [args[0]!, op.f32.ceil];
       case "abs": {
-        if (type === "float") return [args[0]!, ops.f32.abs];
+        if (type === "float") return [args[0]!, op.f32.abs];
         if (type === "uint") return args[0]!;
         const x = this.temp(type);
-        return [args[0]!, set(x), get(x), i32.const(0), get(x), i32.sub, get(x), i32.const(0), ops.i32.geS, ops.select];
+        return [args[0]!, set(x), get(x), i32.const(0), get(x), i32.sub, get(x), i32.const(0), op.i32.geS, op.select];
       }
       case "min":
       case "max":
@@ -265,9 +298,9 @@ export class SnippetCompiler {
     if (type === "float") return this.floatMinMax(kind, left, right);
     const a = this.temp(type);
     const b = this.temp(type);
-    const less = type === "int" ? ops.i32.ltS : i32.ltU;
+    const less = type === "int" ? op.i32.ltS : i32.ltU;
     // min: a < b ? a : b; max: a < b ? b : a
-    return [left, set(a), right, set(b), kind === "min" ? [get(a), get(b)] : [get(b), get(a)], get(a), get(b), less, ops.select];
+    return [left, set(a), right, set(b), kind === "min" ? [get(a), get(b)] : [get(b), get(a)], get(a), get(b), less, op.select];
   }
 
   /**
@@ -280,17 +313,17 @@ export class SnippetCompiler {
     const a = this.temp("float");
     const b = this.temp("float");
     const r = this.temp("int");
-    const bits = (local: number): Code => [get(local), ops.i32.reinterpretF32];
+    const bits = (local: number): Code => [get(local), op.i32.reinterpretF32];
     return [
       left, set(a), right, set(b),
       // ordered operands: the larger (max) or the smaller (min)
-      [bits(a), bits(b), get(a), get(b), kind === "max" ? ops.f32.gt : ops.f32.lt, ops.select, set(r)],
+      [bits(a), bits(b), get(a), get(b), kind === "max" ? op.f32.gt : op.f32.lt, op.select, set(r)],
       // equal operands (also +0 and -0): the bits' AND (max gives +0) or OR (min gives -0)
-      [bits(a), bits(b), kind === "max" ? i32.and : ops.i32.or, get(r), get(a), get(b), ops.f32.eq, ops.select, set(r)],
+      [bits(a), bits(b), kind === "max" ? i32.and : op.i32.or, get(r), get(a), get(b), op.f32.eq, op.select, set(r)],
       // a NaN operand gives NaN
-      [bits(a), get(r), get(a), get(a), ops.f32.ne, ops.select, set(r)],
-      [bits(b), get(r), get(b), get(b), ops.f32.ne, ops.select],
-      ops.f32.reinterpretI32,
+      [bits(a), get(r), get(a), get(a), op.f32.ne, op.select, set(r)],
+      [bits(b), get(r), get(b), get(b), op.f32.ne, op.select],
+      op.f32.reinterpretI32,
     ];
   }
 }

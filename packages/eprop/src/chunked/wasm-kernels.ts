@@ -15,7 +15,7 @@ import { wasm } from "@snn/core";
 type Code = wasm.Code;
 type FunctionDefinition = wasm.FunctionDefinition;
 type ValueType = wasm.ValueType;
-const { assembleModule, op, Frame } = wasm;
+const { assembleModule, op, Frame, forLoop, numbered } = wasm;
 
 const { get, set, tee, i32, f32, f64, v128, f32x4 } = op;
 
@@ -44,22 +44,6 @@ export function stateQuantities(adaptive: boolean): number {
   return adaptive ? 2 : 1;
 }
 
-
-/** `for (counter = start; counter < end (unsigned); counter += step) body` (body must not branch out). */
-function forLoop(counter: number, start: Code, end: Code, step: number, ...body: Code[]): Code {
-  return [
-    start,
-    set(counter),
-    op.block(
-      op.loop(get(counter), end, i32.geU, op.brIf(1), body, get(counter), i32.const(step), i32.add, set(counter), op.br(0)),
-    ),
-  ];
-}
-
-/** Numbers names consecutively from `start`: parameter indices of a function. */
-function numbered<const Names extends readonly string[]>(names: Names, start = 0): Record<Names[number], number> {
-  return Object.fromEntries(names.map((name, k) => [name, start + k])) as Record<Names[number], number>;
-}
 
 const zero: Code = [f32.const(0), f32x4.splat];
 const add = (local: number, value: number): Code => [get(local), i32.const(value), i32.add, set(local)];
