@@ -65,6 +65,40 @@ interface FillOp {
   readonly workgroups: [number, number, number];
 }
 
+/**
+ * Where a variable of a compiled network lives on the device, for code that adds its own WGSL
+ * kernels (see {@link WebGpuRuntime.varStorage}): bind the whole `buffer` and index it from
+ * element `offset`; 32-bit elements (`f32` for float variables, `u32`/`i32` bits otherwise),
+ * batched variables `[batch][size]`.
+ */
+export interface VarStorage {
+  readonly buffer: GPUBuffer;
+  /** First element (32-bit words) of the variable in `buffer`. */
+  readonly offset: number;
+  /** Elements (32-bit words) it holds: size, times the batch size for batched variables. */
+  readonly length: number;
+  readonly type: PlannedVar["type"];
+  readonly batched: boolean;
+}
+
+/**
+ * The spike events of a spike source array as the device holds them: bit `unit & 31` of word
+ * `(step * batchSize + batch) * wordsPerRow + (unit >>> 5)` is set when `unit` spikes in `step`
+ * for batch element `batch`, for `step < steps` (see {@link WebGpuRuntime.spikeEventStorage}).
+ */
+export interface SpikeEventStorage {
+  readonly buffer: GPUBuffer;
+  readonly wordsPerRow: number;
+  readonly steps: number;
+}
+
+/**
+ * Work added to every timestep of a compiled network (see {@link WebGpuRuntime.addStepHook}):
+ * called while a step is encoded, after that step's kernels, the clock's among them, inside the
+ * same compute pass, so the clock's `trial_step` then counts the steps done in the trial.
+ */
+export type StepHook = (pass: GPUComputePassEncoder) => void;
+
 interface Recording {
   buffer: GPUBuffer;
   /** Steps the buffer holds. */
@@ -88,6 +122,7 @@ export class WebGpuRuntime implements Runtime {
   private readonly fillOps: { variable: PlannedVar; key: string; op: FillOp | null }[];
   private readonly runCounts: number[];
   private readonly retired: GPUBuffer[] = [];
+  private readonly stepHooks: StepHook[] = [];
   private readonly stepsPerCommandBuffer: number;
   private trialStep_ = 0;
   private globalStep = 0;
@@ -326,6 +361,10 @@ export class WebGpuRuntime implements Runtime {
       const current = { pipeline: -1 };
       for (let s = 0; s < steps; s++) {
         for (let k = 0; k < sequence.length; k++) this.dispatch(pass, sequence[k]!, current);
+        if (this.stepHooks.length > 0) {
+          for (const hook of this.stepHooks) hook(pass);
+          current.pipeline = -1;
+        }
       }
       pass.end();
       // Submitted as encoded: the GPU starts while later steps are encoded, and memory stays bounded.
@@ -560,6 +599,66 @@ export class WebGpuRuntime implements Runtime {
       }
     }
     return { steps: steps.subarray(0, k), neurons: neurons.subarray(0, k), batches: batches.subarray(0, k), numSteps };
+  }
+
+  // ------------------------------------------------------------------------- device access
+
+  /**
+   * The device the network runs on, for code that adds its own kernels to it (their commands
+   * are ordered with the runtime's, on the device's queue).
+   */
+  get gpuDevice(): GPUDevice {
+    this.check("gpuDevice");
+    return this.device;
+  }
+
+  /**
+   * The clock buffer the kernels read: u32 `trial_step` (steps done in this trial before the
+   * step running now) and u32 `global_step`, then two unused words.
+   */
+  get clockBuffer(): GPUBuffer {
+    this.check("clockBuffer");
+    return this.clock;
+  }
+
+  /** Where variable `name` of `owner` (population, projection or custom update) lives on the device. */
+  varStorage(owner: string, name: string): VarStorage {
+    this.check("varStorage");
+    const { variable, key } = this.findVar(owner, name, "varStorage");
+    const a = this.allocation(key);
+    return {
+      buffer: this.arenas[a.arena][a.chunk]!,
+      offset: a.offset,
+      length: storedLength(variable, this.plan.batchSize),
+      type: variable.type,
+      batched: variable.batched,
+    };
+  }
+
+  /**
+   * The spike events last set for spike source array `population`: the buffer is replaced
+   * when larger events are set, so ask again after {@link setSpikeEvents}.
+   */
+  spikeEventStorage(population: string): SpikeEventStorage {
+    this.check("spikeEventStorage");
+    const index = this.populationIndex(population, "spikeEventStorage");
+    const holder = this.events[index];
+    if (!holder) throw new RuntimeUsageError(`spikeEventStorage(${population}): '${population}' is not a spike source array.`);
+    return { buffer: holder.buffer, wordsPerRow: this.kernels.spikeWords[index]!, steps: holder.steps };
+  }
+
+  /**
+   * Adds work to every timestep from now on ({@link StepHook}); returns a function that removes
+   * it. The hook must only dispatch (set its own pipeline and bind groups): it runs inside the
+   * runtime's compute pass.
+   */
+  addStepHook(hook: StepHook): () => void {
+    this.check("addStepHook");
+    this.stepHooks.push(hook);
+    return () => {
+      const at = this.stepHooks.indexOf(hook);
+      if (at >= 0) this.stepHooks.splice(at, 1);
+    };
   }
 
   async runCustomUpdate(group: string): Promise<void> {
