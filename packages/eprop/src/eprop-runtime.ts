@@ -1,4 +1,5 @@
 import { planNetwork, type Backend, type CompileOptions, type Runtime } from "@snn/core";
+import { DeviceChunkedEligibility, hasDeviceAccess } from "./chunked/device-eligibility";
 import { ChunkedEligibility } from "./chunked/eligibility";
 import { compileEpropNetwork, type AdamOptions, type EligibilityMode, type EpropLayout } from "./compile";
 import type { EpropNetworkDescription } from "./description";
@@ -52,7 +53,17 @@ export interface EpropRuntimeOptions {
    * memory and worker threads, i.e. Node 20.16+). The gradients are the same to the bit.
    */
   readonly traceThread?: boolean;
+  /**
+   * Where `chunked` eligibility is evaluated: on the host in WebAssembly (`host`; the backend's
+   * per-step state is read back every step), or on the backend's own device in WGSL (`device`,
+   * WebGPU only: nothing is read back inside a trial). Default: `device` where the backend
+   * offers it (the WebGPU backend), else `host`.
+   */
+  readonly chunkedTraces?: ChunkedTraces;
 }
+
+/** Where chunked eligibility is evaluated (see {@link EpropRuntimeOptions.chunkedTraces}). */
+export type ChunkedTraces = "host" | "device";
 
 /** Default chunk length (steps) of chunked eligibility, chosen from the `eprop` benchmark. */
 export const DEFAULT_CHUNK_STEPS = 100;
@@ -73,8 +84,10 @@ export class EpropRuntime {
     readonly layout: EpropLayout,
     /** The compiled core runtime (populations, projections and custom updates of the pass). */
     readonly runtime: Runtime,
-    /** The chunked evaluation of hidden-layer eligibility, when `eligibility` is `chunked`. */
+    /** The chunked evaluation of hidden-layer eligibility on the host, when `eligibility` is `chunked`. */
     private readonly chunked: ChunkedEligibility | null,
+    /** The chunked evaluation on the backend's device (`chunkedTraces: 'device'`). */
+    private readonly deviceChunked: DeviceChunkedEligibility | null,
   ) {}
 
   static async create(description: EpropNetworkDescription, options: EpropRuntimeOptions): Promise<EpropRuntime> {
@@ -88,14 +101,37 @@ export class EpropRuntime {
       ...(options.parameters ? { parameters: options.parameters } : {}),
       ...(options.eligibility ? { eligibility: options.eligibility } : {}),
     });
-    const chunked =
-      layout.eligibility === "chunked"
-        ? new ChunkedEligibility(description, layout.projections, options.batchSize, options.chunkSteps ?? DEFAULT_CHUNK_STEPS, {
-            ...(options.traceThread !== undefined ? { thread: options.traceThread } : {}),
-          })
-        : null;
+    const where = options.chunkedTraces;
+    if (where !== undefined && where !== "host" && where !== "device") {
+      throw new EpropConfigError(`chunkedTraces must be 'host' or 'device', got ${String(where)}.`);
+    }
     const runtime = await options.backend.compile(planNetwork(network), options.compileOptions ?? {});
-    return new EpropRuntime(description, layout, runtime, chunked);
+    const chunkSteps = options.chunkSteps ?? DEFAULT_CHUNK_STEPS;
+    let chunked: ChunkedEligibility | null = null;
+    let deviceChunked: DeviceChunkedEligibility | null = null;
+    try {
+      if (layout.eligibility === "chunked") {
+        if (where === "device" && !hasDeviceAccess(runtime)) {
+          throw new EpropConfigError(`chunkedTraces: 'device' needs a backend whose kernels can be extended on its device (the WebGPU backend); the ${runtime.capabilities.backend} backend cannot. Use chunkedTraces: 'host'.`);
+        }
+        if (where !== "host" && hasDeviceAccess(runtime)) {
+          deviceChunked = await DeviceChunkedEligibility.create(description, layout.projections, options.batchSize, chunkSteps, runtime);
+        } else {
+          chunked = new ChunkedEligibility(description, layout.projections, options.batchSize, chunkSteps, {
+            ...(options.traceThread !== undefined ? { thread: options.traceThread } : {}),
+          });
+        }
+      }
+    } catch (error) {
+      runtime.dispose();
+      throw error;
+    }
+    return new EpropRuntime(description, layout, runtime, chunked, deviceChunked);
+  }
+
+  /** Where chunked eligibility is evaluated, or null when it is not chunked. */
+  get chunkedTraces(): ChunkedTraces | null {
+    return this.deviceChunked ? "device" : this.chunked ? "host" : null;
   }
 
   get batchSize(): number {
@@ -108,7 +144,7 @@ export class EpropRuntime {
 
   /** Bytes of state held by the backend and by the chunked evaluation: independent of the trial length. */
   get stateBytes(): number {
-    return this.runtime.capabilities.bufferBytes.total + (this.chunked?.stateBytes ?? 0);
+    return this.runtime.capabilities.bufferBytes.total + (this.chunked?.stateBytes ?? 0) + (this.deviceChunked?.stateBytes ?? 0);
   }
 
   /**
@@ -130,18 +166,30 @@ export class EpropRuntime {
     runtime.startTrial();
     runtime.setSpikeEvents(layout.inputPopulation, trial.inputs);
     const chunked = this.chunked;
-    // Chunked training applies the mask and targets on the host (no mask source, no Target).
+    const deviceChunked = this.deviceChunked;
+    // Chunked training applies the mask and targets itself (no mask source, no Target).
     if (layout.maskPopulation !== null) runtime.setSpikeEvents(layout.maskPopulation, trial.maskEvents);
-    if (!chunked) await runtime.writeVar(layout.readoutPopulation, "Target", trial.targets);
+    if (!chunked && !deviceChunked) await runtime.writeVar(layout.readoutPopulation, "Target", trial.targets);
     const total = numSteps + layout.extraSteps;
     const spikeCounts: Record<string, Float64Array> = {};
     const afterStep = options.afterStep;
     await chunked?.startTrial(trial, runtime, { observed: afterStep !== undefined });
-    if (afterStep || chunked) {
+    deviceChunked?.startTrial(trial, { observed: afterStep !== undefined });
+    if (deviceChunked && !afterStep) {
+      // A chunk at a time: its steps in one command buffer, then its trace kernels.
+      for (let s = 0; s < numSteps; ) {
+        const steps = deviceChunked.stepsToChunkEnd;
+        await runtime.step(steps);
+        s += steps;
+        await deviceChunked.afterStep(s - 1);
+      }
+      await this.readSpikeCounts(spikeCounts);
+    } else if (afterStep || chunked || deviceChunked) {
       for (let s = 0; s < total; s++) {
         await runtime.step(1);
         if (s === numSteps - 1) await this.readSpikeCounts(spikeCounts);
         if (chunked) await chunked.afterStep(s, runtime);
+        if (deviceChunked) await deviceChunked.afterStep(s);
         if (afterStep) await afterStep(s);
       }
       if (chunked) {
@@ -156,9 +204,9 @@ export class EpropRuntime {
     let lossAcc: ArrayLike<number>;
     let piAcc: ArrayLike<number>;
     let yAcc: ArrayLike<number>;
-    if (chunked) {
-      // The host computed the softmax, loss and sums from y (chunked/eligibility.ts).
-      const sums = chunked.readoutSums();
+    if (chunked || deviceChunked) {
+      // The chunked evaluation computed the softmax, loss and sums from y (chunked/).
+      const sums = chunked ? chunked.readoutSums() : await deviceChunked!.readoutSums();
       [lossAcc, piAcc, yAcc] = [sums.loss, sums.pi, sums.y];
     } else {
       [lossAcc, piAcc, yAcc] = await Promise.all([
@@ -292,6 +340,7 @@ export class EpropRuntime {
 
   /** Frees the backend runtime (and the trace thread of chunked eligibility). */
   dispose(): void {
+    this.deviceChunked?.dispose();
     this.runtime.dispose();
     this.chunked?.dispose();
   }

@@ -7,7 +7,7 @@
 import type { Backend, SpikeEvents } from "@snn/core";
 import type { EligibilityMode } from "./compile";
 import { defineEpropNetwork, type EpropNetworkDescription } from "./description";
-import { EpropRuntime } from "./eprop-runtime";
+import { EpropRuntime, type ChunkedTraces } from "./eprop-runtime";
 import { GradcheckFixtureError } from "./errors";
 import type { ParameterSet } from "./parameters";
 import { prepareTrial } from "./trial";
@@ -232,7 +232,7 @@ async function runCase(
   c: FixtureCase,
   backend: Backend,
   tolerance: number,
-  evaluation: { readonly eligibility: EligibilityMode; readonly chunkSteps?: number },
+  evaluation: { readonly eligibility: EligibilityMode; readonly chunkSteps?: number; readonly chunkedTraces?: ChunkedTraces },
 ): Promise<GradcheckCaseReport> {
   const description = descriptionFor(fixture, c);
   const parameters: ParameterSet = {
@@ -334,12 +334,18 @@ export async function runGradcheck(
     /** How hidden-layer eligibility is evaluated (default `perStep`); see `EpropRuntimeOptions`. */
     readonly eligibility?: EligibilityMode;
     readonly chunkSteps?: number;
+    /** Where chunked eligibility is evaluated (default: the device where the backend offers it); see `EpropRuntimeOptions`. */
+    readonly chunkedTraces?: ChunkedTraces;
   },
 ): Promise<GradcheckReport> {
   const parsed = parseFixture(fixture);
   const tolerance = options.tolerance ?? GRADCHECK_TOLERANCE;
   const cases: GradcheckCaseReport[] = [];
-  const evaluation = { eligibility: options.eligibility ?? "perStep", ...(options.chunkSteps !== undefined ? { chunkSteps: options.chunkSteps } : {}) } as const;
+  const evaluation = {
+    eligibility: options.eligibility ?? "perStep",
+    ...(options.chunkSteps !== undefined ? { chunkSteps: options.chunkSteps } : {}),
+    ...(options.chunkedTraces !== undefined ? { chunkedTraces: options.chunkedTraces } : {}),
+  } as const;
   for (const c of parsed.cases) cases.push(await runCase(parsed, c, options.backend, tolerance, evaluation));
   return { passed: cases.every((c) => c.passed), backend: options.backend.name, tolerance, forwardTolerance: FORWARD_TOLERANCE, cases };
 }

@@ -34,15 +34,17 @@ describe.skipIf(backend === null)(`e-prop on the WebGPU backend${skipReason ? ` 
     expect(report.passed).toBe(true);
   });
 
-  it("matches the gradient fixture with chunked eligibility (the forward pass on WebGPU, the traces on the host)", async () => {
-    // The WGSL runtime has no readVarInto: the host reads its state back with readVar every step.
-    const report = await runGradcheck(fixture, { backend: backend!, eligibility: "chunked", chunkSteps: 16 });
-    for (const c of report.cases) {
-      expect(c.spikesMatch, c.name).toBe(true);
-      for (const g of c.gradients) expect(g.relativeError, `${c.name} ${g.name}`).toBeLessThan(1e-4);
-    }
-    expect(report.passed).toBe(true);
-  });
+  for (const chunkedTraces of ["device", "host"] as const) {
+    const where = chunkedTraces === "device" ? "the traces on the device too (WGSL)" : "the traces on the host (state read back every step)";
+    it(`matches the gradient fixture with chunked eligibility (the forward pass on WebGPU, ${where})`, async () => {
+      const report = await runGradcheck(fixture, { backend: backend!, eligibility: "chunked", chunkSteps: 16, chunkedTraces });
+      for (const c of report.cases) {
+        expect(c.spikesMatch, c.name).toBe(true);
+        for (const g of c.gradients) expect(g.relativeError, `${c.name} ${g.name}`).toBeLessThan(1e-4);
+      }
+      expect(report.passed).toBe(true);
+    });
+  }
 
   it("trains like the CPU backend (same batch losses)", async () => {
     const task = patternTask({ numChannels: 20, numClasses: 3, numSteps: 60, patternSteps: 30, examples: 32, seed: 1 });

@@ -1,0 +1,125 @@
+// Chunked e-prop evaluated on the device (WGSL kernels, device-eligibility.ts) against the same
+// evaluation on the host (WebAssembly, eligibility.ts), both driving the same WebGPU forward
+// pass: the spikes are identical, so the gradients, losses and predictions must agree to float
+// rounding. Runs where a WebGPU adapter exists (Dawn on llvmpipe here), otherwise skipped with
+// the reason, unless SNN_REQUIRE_WEBGPU is set.
+import { describe, expect, it } from "vitest";
+import { cpuBackend } from "@snn/backend-cpu";
+import { createNodeDevice, webgpuBackend, type WebGpuBackend } from "@snn/backend-wgsl";
+import { EpropRuntime, type TrialOutputs } from "../eprop-runtime";
+import { defineEpropNetwork, type EpropNetworkDescription, type ParameterSet } from "../index";
+import { deepNetwork, maskedTrialData, randomInputs, relativeError, scaledParameters, toEvents } from "../test-support/networks";
+import { prepareTrial, type PreparedTrial } from "../trial";
+import { EpropConfigError } from "../errors";
+
+async function gpu(): Promise<{ backend: WebGpuBackend | null; skipReason: string | null }> {
+  try {
+    const { device } = await createNodeDevice();
+    return { backend: webgpuBackend({ device }), skipReason: null };
+  } catch (error) {
+    const reason = `no WebGPU adapter: ${error instanceof Error ? error.message : String(error)}`;
+    if (process.env.SNN_REQUIRE_WEBGPU) throw new Error(`SNN_REQUIRE_WEBGPU is set but ${reason}`);
+    return { backend: null, skipReason: reason };
+  }
+}
+const { backend, skipReason } = await gpu();
+
+interface Run {
+  readonly outputs: TrialOutputs[];
+  readonly gradients: ParameterSet[];
+}
+
+/** Runs each trial with chunked eligibility on the host or on the device, reading the gradients after each. */
+async function run(description: EpropNetworkDescription, parameters: ParameterSet, trials: readonly PreparedTrial[], chunkedTraces: "host" | "device", chunkSteps: number): Promise<Run> {
+  const session = await EpropRuntime.create(description, {
+    backend: backend!,
+    batchSize: trials[0]!.inputs.length,
+    parameters,
+    eligibility: "chunked",
+    chunkSteps,
+    chunkedTraces,
+    traceThread: false,
+  });
+  expect(session.chunkedTraces).toBe(chunkedTraces);
+  const outputs: TrialOutputs[] = [];
+  const gradients: ParameterSet[] = [];
+  try {
+    for (const trial of trials) {
+      outputs.push(await session.runTrial(trial));
+      gradients.push(await session.readGradients());
+    }
+  } finally {
+    session.dispose();
+  }
+  return { outputs, gradients };
+}
+
+function expectAgreement(device: Run, host: Run): void {
+  device.outputs.forEach((outputs, t) => {
+    const reference = host.outputs[t]!;
+    expect(outputs.spikeCounts, `trial ${t} spikes`).toEqual(reference.spikeCounts);
+    expect(Array.from(outputs.predictions)).toEqual(Array.from(reference.predictions));
+    expect(Array.from(outputs.readoutSumPredictions)).toEqual(Array.from(reference.readoutSumPredictions));
+    expect(relativeError(outputs.loss, reference.loss), `trial ${t} loss`).toBeLessThan(1e-5);
+    const names = Object.keys(host.gradients[t]!);
+    expect(Object.keys(device.gradients[t]!).sort()).toEqual([...names].sort());
+    for (const name of names) {
+      const expected = host.gradients[t]![name]!;
+      expect(expected.some((x) => x !== 0), `${name} is exercised`).toBe(true);
+      expect(relativeError(device.gradients[t]![name]!, expected), `trial ${t} ${name}`).toBeLessThan(2e-5);
+    }
+  });
+}
+
+function deepTrials(description: EpropNetworkDescription): PreparedTrial[] {
+  const { T, inputs, masks, labels } = maskedTrialData();
+  const first = prepareTrial({ inputs: inputs.map(toEvents), labels: Int32Array.from(labels), numSteps: T, lossMask: Float32Array.from(masks.flat()) }, description, 4);
+  // A second, shorter trial with other inputs: per-trial state must start from zero again.
+  const other = randomInputs(3, 33, 10, 0.2, 9);
+  const second = prepareTrial({ inputs: other.map(toEvents), labels: Int32Array.from([1, 1, 0]), numSteps: 33 }, description, 4);
+  return [first, second];
+}
+
+describe.skipIf(backend === null)(`chunked e-prop on the device${skipReason ? ` (skipped: ${skipReason})` : ""}`, () => {
+  for (const feedback of ["symmetric", "random"] as const) {
+    for (const K of [1, 7, 64]) {
+      it(`equals the host evaluation: two hidden layers (ALIF with mixed beta, LIF fed by input and layer), recurrent, regulariser, ${feedback} feedback, K = ${K}, two trials of 40 and 33 steps, padded batch`, async () => {
+        const description = deepNetwork(feedback);
+        const parameters = scaledParameters(description, 2.5);
+        const trials = deepTrials(description);
+        const host = await run(description, parameters, trials, "host", K);
+        const device = await run(description, parameters, trials, "device", K);
+        expectAgreement(device, host);
+      });
+    }
+  }
+
+  it("equals the host evaluation with more than one workgroup of neurons and more spikes per presynaptic neuron than one staging tile (K = 300)", async () => {
+    const description = defineEpropNetwork({
+      input: { size: 40 },
+      hidden: [{ name: "hidden", size: 70, neuron: "ALIF", tauAdaptMs: 200 }],
+      readout: { size: 4 },
+      seed: 5,
+    });
+    const parameters = scaledParameters(description, 1.5);
+    const T = 310;
+    // Channels 0..4 spike every step (more than 256 spikes of one neuron in a chunk), the rest at 5 %.
+    const inputs = randomInputs(2, T, 40, 0.05, 3).map((trial) => trial.map((row) => row.map((x, i) => (i < 5 ? 1 : x))));
+    const trial = prepareTrial({ inputs: inputs.map(toEvents), labels: Int32Array.from([3, 1]), numSteps: T }, description, 2);
+    const host = await run(description, parameters, [trial], "host", 300);
+    const device = await run(description, parameters, [trial], "device", 300);
+    expectAgreement(device, host);
+  });
+
+  it("is the default for chunked eligibility on WebGPU; the host evaluation is the default elsewhere, and asking for the device there is a clear error", async () => {
+    const description = deepNetwork("symmetric");
+    const onGpu = await EpropRuntime.create(description, { backend: backend!, batchSize: 2, eligibility: "chunked" });
+    expect(onGpu.chunkedTraces).toBe("device");
+    onGpu.dispose();
+    const onCpu = await EpropRuntime.create(description, { backend: cpuBackend(), batchSize: 2, eligibility: "chunked", traceThread: false });
+    expect(onCpu.chunkedTraces).toBe("host");
+    onCpu.dispose();
+    await expect(EpropRuntime.create(description, { backend: cpuBackend(), batchSize: 2, eligibility: "chunked", chunkedTraces: "device" })).rejects.toThrow(EpropConfigError);
+    await expect(EpropRuntime.create(description, { backend: cpuBackend(), batchSize: 2, eligibility: "chunked", chunkedTraces: "device" })).rejects.toThrow(/chunkedTraces: 'host'/);
+  });
+});

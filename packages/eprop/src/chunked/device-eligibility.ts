@@ -1,0 +1,507 @@
+/// <reference types="@webgpu/types" />
+/**
+ * Chunked e-prop on the device (docs/chunked-eprop.md, "On the GPU"): the same evaluation as
+ * `ChunkedEligibility` (eligibility.ts), with every step of it in WGSL kernels (wgsl-kernels.ts)
+ * on the device the network runs on. Nothing is read back inside a trial: a step hook records
+ * each hidden layer's `PsiSpike` and the readout's `Y` into K-step histories on the device, and
+ * after every chunk of K steps one command buffer computes the readout's error and sums, the
+ * learning signals, the coefficients and every projection's gradient and carried state. The
+ * gradients land in the network's own `GradSum` and `BiasGradSum` variables, where Adam reads
+ * them; the readout's loss, pi and y sums are read once per trial.
+ */
+import type { Runtime } from "@snn/core";
+import type { EpropNetworkDescription, ProjectionInfo } from "../description";
+import { EpropConfigError } from "../errors";
+import type { PreparedTrial } from "../trial";
+import type { ReadoutSums } from "./eligibility";
+import {
+  advanceShader,
+  applyShader,
+  backwardShader,
+  biasShader,
+  compactShader,
+  outputsOf,
+  readoutShader,
+  readoutWeightsShader,
+  recordShader,
+  WORKGROUP,
+  type LayerShape,
+  type ProjectionShape,
+} from "./wgsl-kernels";
+
+/** Where a variable of the compiled network lives on the device (`@snn/backend-wgsl`'s `VarStorage`). */
+interface DeviceVar {
+  readonly buffer: GPUBuffer;
+  readonly offset: number;
+  readonly length: number;
+}
+
+/** What a runtime offers for kernels added from outside (`@snn/backend-wgsl`'s `WebGpuRuntime`). */
+export interface DeviceRuntime extends Runtime {
+  readonly gpuDevice: GPUDevice;
+  readonly clockBuffer: GPUBuffer;
+  varStorage(owner: string, name: string): DeviceVar;
+  spikeEventStorage(population: string): { readonly buffer: GPUBuffer; readonly wordsPerRow: number; readonly steps: number };
+  addStepHook(hook: (pass: GPUComputePassEncoder) => void): () => void;
+}
+
+/** Whether chunked e-prop can run on this runtime's device (the WebGPU backend). */
+export function hasDeviceAccess(runtime: Runtime): runtime is DeviceRuntime {
+  const candidate = runtime as Partial<DeviceRuntime>;
+  return typeof candidate.addStepHook === "function" && typeof candidate.varStorage === "function" && typeof candidate.spikeEventStorage === "function";
+}
+
+const STORAGE = 0x0080;
+const COPY_SRC = 0x0004;
+const COPY_DST = 0x0008;
+const UNIFORM = 0x0040;
+const MAP_READ = 0x0001;
+const COMPUTE = 0x4;
+
+/** A compiled kernel: pipeline and its bind group layout (from the shader's declarations). */
+interface Kernel {
+  readonly pipeline: GPUComputePipeline;
+  readonly layout: GPUBindGroupLayout;
+}
+
+/** A dispatch of a kernel over a bind group. */
+interface Dispatch {
+  readonly kernel: Kernel;
+  bindGroup: GPUBindGroup;
+  readonly workgroups: readonly [number, number];
+}
+
+interface LayerBuffers {
+  readonly name: string;
+  readonly size: number;
+  readonly psiHistory: GPUBuffer;
+  readonly neurons: GPUBuffer;
+  readonly zbar: GPUBuffer;
+  readonly alphaPowers: GPUBuffer;
+}
+
+/** Bind group layout entries from a WGSL module's `@binding(n) var<uniform|storage, ...>` declarations. */
+function layoutEntries(code: string): GPUBindGroupLayoutEntry[] {
+  const entries: GPUBindGroupLayoutEntry[] = [];
+  for (const match of code.matchAll(/@binding\((\d+)\)\s+var<(uniform|storage, read_write|storage, read)>/g)) {
+    const type: GPUBufferBindingType = match[2] === "uniform" ? "uniform" : match[2] === "storage, read" ? "read-only-storage" : "storage";
+    entries.push({ binding: Number(match[1]), visibility: COMPUTE, buffer: { type } });
+  }
+  return entries;
+}
+
+/** Per-trial chunked evaluation of an e-prop network's gradients on the network's own device. */
+export class DeviceChunkedEligibility {
+  private readonly device: GPUDevice;
+  private readonly buffers: GPUBuffer[] = [];
+  private readonly chunkUniform: GPUBuffer;
+  private readonly yHistory: GPUBuffer;
+  private mask: GPUBuffer;
+  private readonly targets: GPUBuffer;
+  private readonly errors: GPUBuffer;
+  private readonly sums: GPUBuffer;
+  private readonly layers: LayerBuffers[] = [];
+  /** Dispatches of a chunk, in order; `bias` after the last chunk. */
+  private readonly chunkDispatches: Dispatch[] = [];
+  private readonly bias: Dispatch;
+  /** The readout dispatch (its bind group holds the mask, which may grow). */
+  private readonly readout: Dispatch;
+  /** Dispatches reading the input's spike events (rebound when the runtime replaces that buffer). */
+  private readonly inputDispatches: { dispatch: Dispatch; rebind: (events: GPUBuffer) => GPUBindGroup }[] = [];
+  private readonly rebindReadout: (mask: GPUBuffer) => GPUBindGroup;
+  private inputEvents: GPUBuffer | null = null;
+  /** Gradient variables zeroed at the start of a trial. */
+  private readonly gradientVars: DeviceVar[] = [];
+  private readonly removeHook: () => void;
+  private readonly nOut: number;
+  private readonly kappa: number;
+  private numSteps = 0;
+  private chunkStart = 0;
+  private parity = 0;
+  /** The bias eligibility c(t) = kappa c(t-1) + 1 before the next chunk, in float64 as the host form keeps it. */
+  private biasTrace = 0;
+  private eventSteps = 0;
+  /** Observed trials: pi(u) and pi(u-1), `[batch][nOut]`. */
+  private pi: Float32Array;
+  private previousPi: Float32Array;
+  private observed = false;
+
+  private constructor(
+    private readonly runtime: DeviceRuntime,
+    private readonly description: EpropNetworkDescription,
+    private readonly batchSize: number,
+    /** Steps per chunk (K). */
+    readonly chunkSteps: number,
+    kernels: Map<string, Kernel>,
+    projections: readonly ProjectionInfo[],
+  ) {
+    const device = runtime.gpuDevice;
+    this.device = device;
+    const B = batchSize;
+    const K = chunkSteps;
+    const readout = description.readout;
+    const nOut = readout.size;
+    this.nOut = nOut;
+    const dt = description.dt;
+    this.kappa = Math.exp(-dt / readout.tauOutMs);
+    this.pi = new Float32Array(B * nOut);
+    this.previousPi = new Float32Array(B * nOut);
+    const kernel = (code: string): Kernel => kernels.get(code)!;
+    const shapes = DeviceChunkedEligibility.shapes(description, projections, B, K, runtime);
+
+    this.chunkUniform = this.buffer("chunk", 32, UNIFORM | COPY_DST);
+    this.yHistory = this.buffer("readout history", K * B * nOut * 4);
+    this.mask = this.buffer("loss mask", 16);
+    this.targets = this.buffer("targets", B * nOut * 4);
+    this.errors = this.buffer("errors", B * K * nOut * 4);
+    this.sums = this.buffer("readout sums", 4 * B * nOut * 4, STORAGE | COPY_SRC | COPY_DST);
+
+    const bind = (k: Kernel, label: string, resources: readonly GPUBuffer[]): GPUBindGroup =>
+      device.createBindGroup({ label, layout: k.layout, entries: resources.map((buffer, binding) => ({ binding, resource: { buffer } })) });
+    const groupsFor = (threads: number): [number, number] => {
+      const groups = Math.ceil(threads / WORKGROUP);
+      const x = Math.min(groups, device.limits.maxComputeWorkgroupsPerDimension);
+      return [x, Math.ceil(groups / x)];
+    };
+
+    // Step hook: record PsiSpike of every hidden layer and Y into the histories.
+    const records: { kernel: Kernel; bindGroup: GPUBindGroup; workgroups: [number, number] }[] = [];
+    const recordKernel = kernel(recordShader());
+    const addRecord = (variable: DeviceVar, history: GPUBuffer, rowBase: number, label: string): void => {
+      const uniform = this.buffer(`record ${label}`, 16, UNIFORM | COPY_DST);
+      device.queue.writeBuffer(uniform, 0, new Uint32Array([variable.offset, variable.length, rowBase, K]));
+      records.push({ kernel: recordKernel, bindGroup: bind(recordKernel, `record ${label}`, [uniform, runtime.clockBuffer, variable.buffer, history]), workgroups: groupsFor(variable.length) });
+    };
+
+    const readoutKernel = kernel(readoutShader(shapes.readout));
+    this.rebindReadout = (maskBuffer) => bind(readoutKernel, "readout", [this.chunkUniform, this.yHistory, maskBuffer, this.targets, this.errors, this.sums]);
+    this.readout = { kernel: readoutKernel, bindGroup: this.rebindReadout(this.mask), workgroups: groupsFor(B) };
+    this.chunkDispatches.push(this.readout);
+    addRecord(runtime.varStorage(readout.name, "Y"), this.yHistory, 0, readout.name);
+
+    // Every layer's buffers first: projections between hidden layers read the pre layer's history.
+    for (const layer of shapes.layers) {
+      const n = layer.size;
+      const buffers: LayerBuffers = {
+        name: layer.name,
+        size: n,
+        psiHistory: this.buffer(`${layer.name} PsiSpike history`, (K + 1) * B * n * 4),
+        neurons: this.buffer(`${layer.name} rate and beta`, (B * n + n) * 4),
+        zbar: this.buffer(`${layer.name} readout trace`, B * n * 4),
+        alphaPowers: this.buffer(`${layer.name} alpha powers`, (K + 1) * 4),
+      };
+      this.layers.push(buffers);
+      const hidden = description.hidden.find((h) => h.name === layer.name)!;
+      device.queue.writeBuffer(buffers.neurons, B * n * 4, Float32Array.from(hidden.beta));
+      device.queue.writeBuffer(buffers.alphaPowers, 0, Float32Array.from({ length: K + 1 }, (_, u) => layer.shape.alpha ** u));
+      addRecord(runtime.varStorage(layer.name, "PsiSpike"), buffers.psiHistory, 1, layer.name);
+    }
+    const advances: Dispatch[] = [];
+    shapes.layers.forEach((layer, index) => {
+      const n = layer.size;
+      const outputs = outputsOf(layer.shape.adaptive);
+      const buffers = this.layers[index]!;
+      const signals = this.buffer(`${layer.name} learning signal and regulariser`, 2 * K * B * n * 4);
+      const coefficients = this.buffer(`${layer.name} spike coefficients`, B * K * outputs * n * 4);
+      const carried = this.buffer(`${layer.name} carried-in coefficients`, B * 8 * n * 4);
+      if (layer.readoutGradient) {
+        const k = kernel(readoutWeightsShader({ ...layer.shape, offset: layer.readoutGradient.offset }));
+        this.chunkDispatches.push({ kernel: k, bindGroup: bind(k, `${layer.name} readout gradient`, [this.chunkUniform, buffers.psiHistory, this.errors, buffers.zbar, layer.readoutGradient.buffer]), workgroups: groupsFor(n * nOut) });
+        this.gradientVars.push(layer.readoutGradient);
+      }
+      const backward = kernel(backwardShader({ ...layer.shape, feedbackOffset: layer.feedback?.offset ?? null }));
+      this.chunkDispatches.push({
+        kernel: backward,
+        bindGroup: bind(backward, `${layer.name} backward`, [this.chunkUniform, buffers.psiHistory, this.errors, layer.feedback?.buffer ?? this.errors, signals, buffers.neurons, coefficients, carried]),
+        workgroups: groupsFor(B * n),
+      });
+      for (const projection of layer.projections) {
+        const numPre = projection.shape.numPre;
+        const lists = this.buffer(`${projection.name} spike lists`, B * numPre * (K + 1) * 4);
+        const traces = this.buffer(`${projection.name} presynaptic traces`, 2 * B * numPre * 4);
+        const state = this.buffer(`${projection.name} carried state`, (layer.shape.adaptive ? 2 : 1) * B * numPre * n * 4);
+        const compact = kernel(compactShader(projection.shape));
+        const source = projection.preLayer === null ? null : this.layers.find((l) => l.name === projection.preLayer)!;
+        const compactGroup = (spikes: GPUBuffer): GPUBindGroup => bind(compact, `${projection.name} compact`, [this.chunkUniform, spikes, buffers.alphaPowers, lists, traces]);
+        const compactDispatch: Dispatch = { kernel: compact, bindGroup: compactGroup(source?.psiHistory ?? this.errors), workgroups: groupsFor(B * numPre) };
+        if (source === null) this.inputDispatches.push({ dispatch: compactDispatch, rebind: compactGroup });
+        this.chunkDispatches.push(compactDispatch);
+        const apply = kernel(applyShader({ ...projection.shape, offset: projection.gradient.offset }));
+        this.chunkDispatches.push({
+          kernel: apply,
+          bindGroup: bind(apply, `${projection.name} apply`, [this.chunkUniform, lists, coefficients, carried, traces, state, projection.gradient.buffer]),
+          workgroups: [Math.ceil(n / WORKGROUP), numPre],
+        });
+        this.gradientVars.push(projection.gradient);
+      }
+      const advance = kernel(advanceShader({ batchSize: B, n, kappa: this.kappa, readout: layer.readoutGradient !== null }));
+      advances.push({ kernel: advance, bindGroup: bind(advance, `${layer.name} advance`, [this.chunkUniform, buffers.psiHistory, buffers.zbar]), workgroups: groupsFor(B * n) });
+    });
+    // Last: every compaction has read row 0 of its source before a layer moves its last row there.
+    this.chunkDispatches.push(...advances);
+    const biasVar = runtime.varStorage(readout.name, "BiasGradSum");
+    this.gradientVars.push(biasVar);
+    const biasKernel = kernel(biasShader({ batchSize: B, nOut, offset: biasVar.offset }));
+    this.bias = { kernel: biasKernel, bindGroup: bind(biasKernel, "bias gradient", [this.sums, biasVar.buffer]), workgroups: [1, 1] };
+
+    this.removeHook = runtime.addStepHook((pass) => {
+      for (const r of records) {
+        pass.setPipeline(r.kernel.pipeline);
+        pass.setBindGroup(0, r.bindGroup);
+        pass.dispatchWorkgroups(r.workgroups[0], r.workgroups[1]);
+      }
+    });
+  }
+
+  /** The shapes of every kernel, and where the network's variables they use live. */
+  private static shapes(description: EpropNetworkDescription, projections: readonly ProjectionInfo[], B: number, K: number, runtime: DeviceRuntime) {
+    const dt = description.dt;
+    const readout = description.readout;
+    const nOut = readout.size;
+    const kappa = Math.exp(-dt / readout.tauOutMs);
+    const reg = description.regularisation;
+    const regularisation = reg ? { alpha: Math.exp(-dt / reg.tauMs), strength: reg.strength, targetPerStep: (reg.targetRateHz * dt) / 1000 } : null;
+    const eventWords = Math.ceil(description.input.size / 32);
+    const layers = description.hidden.map((hidden) => {
+      const readoutProjection = projections.find((p) => p.kind === "readout" && p.pre === hidden.name) ?? null;
+      let feedback: DeviceVar | null = null;
+      if (description.feedback === "random") feedback = runtime.varStorage(readoutProjection?.coreName ?? `${hidden.name}__${readout.name}__feedback`, "B");
+      else if (readoutProjection) feedback = runtime.varStorage(readoutProjection.coreName, "g");
+      const shape: LayerShape = {
+        batchSize: B,
+        n: hidden.size,
+        nOut,
+        K,
+        alpha: Math.exp(-dt / hidden.tauMemMs),
+        rho: Math.exp(-dt / hidden.tauAdaptMs),
+        kappa,
+        adaptive: Array.from(hidden.beta).some((b) => b !== 0),
+        regularisation,
+      };
+      return {
+        name: hidden.name,
+        size: hidden.size,
+        shape,
+        feedback,
+        readoutGradient: readoutProjection ? runtime.varStorage(readoutProjection.coreName, "GradSum") : null,
+        projections: projections
+          .filter((p) => p.kind !== "readout" && p.post === hidden.name)
+          .map((p) => {
+            const fromInput = p.pre === description.input.name;
+            const projectionShape: ProjectionShape = {
+              batchSize: B,
+              numPre: p.nPre,
+              n: hidden.size,
+              K,
+              adaptive: shape.adaptive,
+              source: fromInput ? { kind: "events", words: eventWords } : { kind: "history", row: p.kind === "recurrent" ? 0 : 1 },
+              noSelf: p.kind === "recurrent",
+            };
+            return { name: p.name, shape: projectionShape, preLayer: fromInput ? null : p.pre, gradient: runtime.varStorage(p.coreName, "GradSum") };
+          }),
+      };
+    });
+    return { readout: { batchSize: B, nOut, K, kappa }, layers };
+  }
+
+  /**
+   * Compiles the kernels for a compiled e-prop network on a device runtime. Throws
+   * {@link EpropConfigError} when a buffer of the evaluation exceeds the device's limits.
+   */
+  static async create(
+    description: EpropNetworkDescription,
+    projections: readonly ProjectionInfo[],
+    batchSize: number,
+    chunkSteps: number,
+    runtime: DeviceRuntime,
+  ): Promise<DeviceChunkedEligibility> {
+    if (!Number.isInteger(chunkSteps) || chunkSteps < 1) throw new EpropConfigError(`chunkSteps must be a positive integer, got ${String(chunkSteps)}.`);
+    const device = runtime.gpuDevice;
+    const limit = Math.min(device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize);
+    for (const layer of description.hidden) {
+      for (const p of projections.filter((x) => x.kind !== "readout" && x.post === layer.name)) {
+        const bytes = 2 * batchSize * p.nPre * layer.size * 4;
+        if (bytes > limit) {
+          throw new EpropConfigError(
+            `Chunked e-prop on the device: the carried state of projection '${p.name}' (batch ${batchSize} x ${p.nPre} x ${layer.size} synapses x 2) needs ${bytes} bytes, more than this device binds (${limit}). Use a smaller batch, or chunkedTraces: 'host'.`,
+          );
+        }
+      }
+      const coefficients = batchSize * chunkSteps * 3 * layer.size * 4;
+      if (coefficients > limit) {
+        throw new EpropConfigError(`Chunked e-prop on the device: the spike coefficients of layer '${layer.name}' (batch ${batchSize} x ${chunkSteps} steps x 3 x ${layer.size}) need ${coefficients} bytes, more than this device binds (${limit}). Use a shorter chunkSteps or a smaller batch.`);
+      }
+    }
+    const shapes = DeviceChunkedEligibility.shapes(description, projections, batchSize, chunkSteps, runtime);
+    const codes = [recordShader(), readoutShader(shapes.readout), biasShader({ batchSize, nOut: description.readout.size, offset: runtime.varStorage(description.readout.name, "BiasGradSum").offset })];
+    for (const layer of shapes.layers) {
+      if (layer.readoutGradient) codes.push(readoutWeightsShader({ ...layer.shape, offset: layer.readoutGradient.offset }));
+      codes.push(backwardShader({ ...layer.shape, feedbackOffset: layer.feedback?.offset ?? null }));
+      codes.push(advanceShader({ batchSize, n: layer.size, kappa: layer.shape.kappa, readout: layer.readoutGradient !== null }));
+      for (const projection of layer.projections) {
+        codes.push(compactShader(projection.shape), applyShader({ ...projection.shape, offset: projection.gradient.offset }));
+      }
+    }
+    const kernels = new Map<string, Kernel>();
+    for (const code of new Set(codes)) {
+      const module = device.createShaderModule({ label: "chunked e-prop", code });
+      const problems = (await module.getCompilationInfo()).messages.filter((m) => m.type === "error");
+      if (problems.length > 0) {
+        const messages = problems.map((m) => `${m.lineNum}:${m.linePos} ${m.message}`).join("\n");
+        throw new Error(`internal: a chunked e-prop kernel does not compile:\n${messages}\n${code}`);
+      }
+      device.pushErrorScope("validation");
+      const layout = device.createBindGroupLayout({ label: "chunked e-prop", entries: layoutEntries(code) });
+      const pipeline = await device.createComputePipelineAsync({
+        label: "chunked e-prop",
+        layout: device.createPipelineLayout({ bindGroupLayouts: [layout] }),
+        compute: { module, entryPoint: "main" },
+      });
+      const error = await device.popErrorScope();
+      if (error) throw new Error(`internal: a chunked e-prop kernel is invalid: ${error.message}\n${code}`);
+      kernels.set(code, { pipeline, layout });
+    }
+    return new DeviceChunkedEligibility(runtime, description, batchSize, chunkSteps, kernels, projections);
+  }
+
+  private buffer(label: string, bytes: number, usage = STORAGE | COPY_DST): GPUBuffer {
+    const buffer = this.device.createBuffer({ label: `chunked e-prop: ${label}`, size: Math.max(16, Math.ceil(bytes / 4) * 4), usage });
+    this.buffers.push(buffer);
+    return buffer;
+  }
+
+  /** Bytes of device memory the evaluation holds: independent of the trial length (but for the loss mask). */
+  get stateBytes(): number {
+    return this.buffers.reduce((sum, b) => sum + b.size, 0);
+  }
+
+  /**
+   * Starts a trial (after the runtime's `startTrial` and `setSpikeEvents`): uploads the loss
+   * mask and targets, zeroes the per-trial state and the gradient variables. With `observed`,
+   * {@link observe} writes pi(s-1) into the readout's `Pi` after each step s.
+   */
+  startTrial(trial: PreparedTrial, options: { readonly observed?: boolean } = {}): void {
+    const { device, batchSize: B } = this;
+    const T = trial.numSteps;
+    this.numSteps = T;
+    this.chunkStart = 0;
+    this.parity = 0;
+    this.biasTrace = 0;
+    this.observed = options.observed === true;
+    this.pi.fill(0);
+    this.previousPi.fill(0);
+    const mask = new Uint32Array(Math.max(B * T, 4));
+    trial.maskEvents.forEach((events, b) => {
+      for (const step of events.steps) if (step < T) mask[b * T + step] = 1;
+    });
+    if (mask.byteLength > this.mask.size) {
+      this.mask.destroy();
+      this.buffers.splice(this.buffers.indexOf(this.mask), 1);
+      this.mask = this.buffer("loss mask", Math.max(mask.byteLength, 2 * this.mask.size));
+      this.readout.bindGroup = this.rebindReadout(this.mask);
+    }
+    device.queue.writeBuffer(this.mask, 0, mask);
+    device.queue.writeBuffer(this.targets, 0, Float32Array.from(trial.targets));
+    const events = this.runtime.spikeEventStorage(this.description.input.name);
+    this.eventSteps = events.steps;
+    if (events.buffer !== this.inputEvents) {
+      this.inputEvents = events.buffer;
+      for (const input of this.inputDispatches) input.dispatch.bindGroup = input.rebind(events.buffer);
+    }
+    const encoder = device.createCommandEncoder({ label: "chunked e-prop: start trial" });
+    encoder.clearBuffer(this.sums);
+    for (const layer of this.layers) {
+      // The firing rate, row 0 of the history (z(-1) = 0, psi(-1) = 0) and the readout trace.
+      encoder.clearBuffer(layer.neurons, 0, B * layer.size * 4);
+      encoder.clearBuffer(layer.psiHistory, 0, B * layer.size * 4);
+      encoder.clearBuffer(layer.zbar);
+    }
+    for (const gradient of this.gradientVars) encoder.clearBuffer(gradient.buffer, gradient.offset * 4, gradient.length * 4);
+    device.queue.submit([encoder.finish()]);
+  }
+
+  /**
+   * Call after simulation step `s` (0-based) of the trial; runs the chunk's kernels when s ends
+   * a chunk. Steps may come one at a time or a chunk at a time (then call it with the chunk's
+   * last step).
+   */
+  async afterStep(s: number): Promise<void> {
+    if (s >= this.numSteps) return;
+    if (this.observed) await this.observe(s);
+    const steps = s + 1 - this.chunkStart;
+    if (steps === this.chunkSteps || s === this.numSteps - 1) this.endChunk(steps);
+  }
+
+  /** Steps to run before the next chunk ends (a chunk at a time). */
+  get stepsToChunkEnd(): number {
+    return Math.min(this.chunkSteps, this.numSteps - this.chunkStart);
+  }
+
+  private endChunk(steps: number): void {
+    const { device } = this;
+    const first = this.chunkStart === 0;
+    const last = this.chunkStart + steps === this.numSteps;
+    const header = new ArrayBuffer(32);
+    new Uint32Array(header, 0, 7).set([this.chunkStart, steps, first ? 1 : 0, last ? 1 : 0, this.numSteps, this.eventSteps, this.parity]);
+    new Float32Array(header, 28, 1)[0] = this.biasTrace;
+    device.queue.writeBuffer(this.chunkUniform, 0, header);
+    const encoder = device.createCommandEncoder({ label: `chunked e-prop: steps ${this.chunkStart}..${this.chunkStart + steps - 1}` });
+    const pass = encoder.beginComputePass();
+    const dispatch = (d: Dispatch): void => {
+      pass.setPipeline(d.kernel.pipeline);
+      pass.setBindGroup(0, d.bindGroup);
+      pass.dispatchWorkgroups(d.workgroups[0], d.workgroups[1]);
+    };
+    for (const d of this.chunkDispatches) dispatch(d);
+    if (last) dispatch(this.bias);
+    pass.end();
+    device.queue.submit([encoder.finish()]);
+    for (let u = 0; u < steps; u++) this.biasTrace = this.kappa * this.biasTrace + 1;
+    if (!last) this.parity = 1 - this.parity;
+    this.chunkStart += steps;
+  }
+
+  /** Observed trials: pi(s) from y(s) on the host, and pi(s-1) into the readout's `Pi` (as the per-step readout holds it). */
+  private async observe(s: number): Promise<void> {
+    const name = this.description.readout.name;
+    const y = await this.runtime.readVar(name, "Y");
+    const { nOut, batchSize } = this;
+    const pi = this.previousPi;
+    this.previousPi = this.pi;
+    this.pi = pi;
+    for (let b = 0; b < batchSize; b++) {
+      let top = -Infinity;
+      for (let k = 0; k < nOut; k++) top = Math.max(top, y[b * nOut + k]!);
+      let total = 0;
+      for (let k = 0; k < nOut; k++) total += Math.exp(y[b * nOut + k]! - top);
+      for (let k = 0; k < nOut; k++) pi[b * nOut + k] = Math.exp(y[b * nOut + k]! - top) / total;
+    }
+    if (s >= 1) await this.runtime.writeVar(name, "Pi", this.previousPi);
+  }
+
+  /** The readout's loss, pi and y summed over the masked steps of the last trial, `[batch][nOut]` each (read from the device). */
+  async readoutSums(): Promise<ReadoutSums> {
+    const { device, batchSize: B, nOut } = this;
+    const bytes = 3 * B * nOut * 4;
+    const staging = device.createBuffer({ label: "chunked e-prop: read sums", size: bytes, usage: MAP_READ | COPY_DST });
+    const encoder = device.createCommandEncoder();
+    encoder.copyBufferToBuffer(this.sums, 0, staging, 0, bytes);
+    device.queue.submit([encoder.finish()]);
+    try {
+      await staging.mapAsync(0x0001);
+      const values = new Float32Array(staging.getMappedRange().slice(0));
+      const part = (i: number): Float64Array => Float64Array.from(values.subarray(i * B * nOut, (i + 1) * B * nOut));
+      return { loss: part(0), pi: part(1), y: part(2) };
+    } finally {
+      if (staging.mapState === "mapped") staging.unmap();
+      staging.destroy();
+    }
+  }
+
+  /** Removes the step hook and frees the device buffers. */
+  dispose(): void {
+    this.removeHook();
+    for (const buffer of this.buffers) buffer.destroy();
+    this.buffers.length = 0;
+  }
+}
