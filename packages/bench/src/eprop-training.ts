@@ -128,6 +128,13 @@ export async function runEpropBenchmark(options: EpropBenchmarkOptions): Promise
     if (lengths.length === 0) continue;
     results.push(...(await measureForm(form, lengths)));
   }
+  for (const perStep of results.filter((r) => r.form === "perStep")) {
+    const chunked = results.find((r) => r.form === "chunked" && r.numSteps === perStep.numSteps);
+    if (!chunked) continue;
+    const speedUp = (perStep.secondsPerBatch as number) / (chunked.secondsPerBatch as number);
+    log(`  T=${String(perStep.numSteps)}: the chunked form is ${speedUp.toFixed(2)}x the speed of the per-step form (ratio of medians, same run)`);
+    results.push({ case: `speed-up chunked over per-step T=${String(perStep.numSteps)}`, numSteps: perStep.numSteps, speedUpOverPerStep: speedUp });
+  }
   if (options.pytorchReference !== false) {
     const reference = runPytorchReference(options, log);
     if (reference) {
@@ -155,7 +162,8 @@ export async function runEpropBenchmark(options: EpropBenchmarkOptions): Promise
     });
     const compileSeconds = (performance.now() - compileStart) / 1000;
     const stateBytes = session.stateBytes;
-    log(`eprop (${form}): ${nIn} -> ${nHidden} ALIF (recurrent) -> ${nOut}, batch ${batchSize}, ${backend.name} backend; state ${(stateBytes / 2 ** 20).toFixed(1)} MiB, compiled in ${compileSeconds.toFixed(2)} s`);
+    const where = session.chunkedTraces ? `, traces on the ${session.chunkedTraces}` : "";
+    log(`eprop (${form}${where}): ${nIn} -> ${nHidden} ALIF (recurrent) -> ${nOut}, batch ${batchSize}, ${backend.name} backend (${session.runtime.capabilities.device}); state ${(stateBytes / 2 ** 20).toFixed(1)} MiB, compiled in ${compileSeconds.toFixed(2)} s`);
     const labels = Int32Array.from({ length: batchSize }, (_, b) => b % nOut);
     // Warm-up, untimed, at the first length: compilation, first-touch page faults, and the JIT's
     // tier-up of code that runs once per trial (a training run is thousands of batches).
@@ -186,6 +194,7 @@ export async function runEpropBenchmark(options: EpropBenchmarkOptions): Promise
         case: `eprop ${form} ${nIn}-${nHidden}ALIF-${nOut} batch ${batchSize} T=${numSteps}`,
         backend: backend.name,
         form,
+        ...(session.chunkedTraces ? { chunkedTraces: session.chunkedTraces } : {}),
         numSteps,
         batchSize,
         secondsPerBatch,

@@ -26,6 +26,7 @@ export interface BenchOptions {
   readonly datasets?: DatasetThroughputOptions;
   readonly wgslLif?: Omit<WgslLifOptions, "backend">;
   readonly eprop?: Partial<Omit<EpropBenchmarkOptions, "backend">>;
+  readonly epropWebgpu?: Partial<Omit<EpropBenchmarkOptions, "backend">>;
 }
 
 /** A benchmark suite by name. */
@@ -72,6 +73,24 @@ export const BENCHMARK_SUITES: readonly BenchSuite[] = [
         backend: cpuBackend(),
         ...(options.log ? { log: options.log } : {}),
         ...options.eprop,
+      });
+    },
+  },
+  {
+    name: "eprop-webgpu",
+    description: "e-prop training batch on the WebGPU backend: the eprop network, per-step form vs chunked traces on the device, T = 250/500",
+    run: async (options) => {
+      const [{ runEpropBenchmark }, { webgpuBackend }] = await Promise.all([import("./eprop-training"), import("@snn/backend-wgsl")]);
+      return runEpropBenchmark({
+        steps: [250, 500],
+        batchSize: 32,
+        nIn: 700,
+        nHidden: 256,
+        nOut: 20,
+        backend: webgpuBackend(),
+        pytorchReference: false,
+        ...(options.log ? { log: options.log } : {}),
+        ...options.epropWebgpu,
       });
     },
   },

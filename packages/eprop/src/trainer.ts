@@ -1,4 +1,4 @@
-import type { Backend } from "@snn/core";
+import { wasm, type Backend } from "@snn/core";
 import {
   decodeCheckpoint,
   encodeCheckpoint,
@@ -105,10 +105,11 @@ export interface TrainerOptions {
   /** Initial parameters (spec layout `[post][pre]`), all or some; the rest are drawn from the network's seed. */
   readonly parameters?: Readonly<Record<string, ArrayLike<number>>>;
   /**
-   * How hidden-layer eligibility traces are evaluated (both exact): `chunked` on the host per
-   * chunk of steps (fast where the backend runs on the CPU), `perStep` inside the compiled
-   * network (keeps everything on a GPU). Default `auto`: `chunked` on the CPU backend,
-   * `perStep` elsewhere.
+   * How hidden-layer eligibility traces are evaluated (both exact): `chunked` per chunk of
+   * steps, from per-neuron histories (on the host in WebAssembly, or on the WebGPU backend's
+   * device in WGSL), or `perStep` inside the compiled network, every synapse every step.
+   * Default `auto`: `chunked` (it does far less work; docs/chunked-eprop.md), except on an
+   * engine without WebAssembly SIMD with a backend other than WebGPU, where `perStep`.
    */
   readonly eligibility?: EligibilityMode | "auto";
   /** Steps per chunk for chunked eligibility (default 100). */
@@ -208,7 +209,7 @@ export class Trainer {
     if (eligibility !== "auto" && eligibility !== "chunked" && eligibility !== "perStep") {
       throw new EpropConfigError(`eligibility must be 'auto', 'chunked' or 'perStep', got ${String(eligibility)}.`);
     }
-    this.eligibility = eligibility === "auto" ? (options.backend.name === "cpu" ? "chunked" : "perStep") : eligibility;
+    this.eligibility = eligibility === "auto" ? (options.backend.name === "webgpu" || wasm.wasmSimdSupported() ? "chunked" : "perStep") : eligibility;
     this.chunkSteps = options.chunkSteps;
     checkLossMaskOption(options.lossMask);
     if (options.numSteps !== undefined && (!Number.isInteger(options.numSteps) || options.numSteps < 1)) {
