@@ -12,9 +12,8 @@
 import type { Runtime, SpikeEvents } from "@snn/core";
 import type { EpropNetworkDescription, ProjectionInfo } from "../description";
 import { EpropConfigError } from "../errors";
-import { PSI_SPIKE_FLOOR } from "../models";
 import type { PreparedTrial } from "../trial";
-import { WasmFeedback, WasmTraceEngine, WasmTraceLayer, WasmTraceProjection, type ChunkSpikes, type TraceEngineOptions } from "./trace-engine";
+import { WasmFeedback, WasmTraceEngine, WasmTraceLayer, WasmTraceProjection, type ChunkSpikes, type HostRegularisation, type TraceEngineOptions } from "./trace-engine";
 import { wasm } from "@snn/core";
 
 /** Growable spike list of one batch element within a chunk. */
@@ -51,16 +50,6 @@ class SpikeList implements ChunkSpikes {
   }
 }
 
-/** The spikes of one step of a hidden layer, compacted: units `[batch][size]` (the first `counts[b]` of each row). */
-class StepSpikes {
-  readonly units: Int32Array;
-  readonly counts: Int32Array;
-  constructor(batchSize: number, size: number) {
-    this.units = new Int32Array(batchSize * size);
-    this.counts = new Int32Array(batchSize);
-  }
-}
-
 /** Presynaptic spikes as they enter a trace: input x(u), or a hidden layer's z(u) (delay 0) or z(u-1) (recurrent). */
 interface SpikeSource {
   readonly pre: string;
@@ -74,19 +63,6 @@ interface LayerState {
   readonly size: number;
   readonly trace: WasmTraceLayer;
   readonly projections: { readonly info: ProjectionInfo; readonly trace: WasmTraceProjection; readonly source: SpikeSource }[];
-  /** The layer's `PsiSpike` of this step as read from the runtime, `[batch][size]`. */
-  readonly psiSpikeBuffer: Float32Array;
-  /** z(u) and z(u-1), swapped every step. */
-  current: StepSpikes;
-  previous: StepSpikes;
-  /** psi(u), `[batch][size]`. */
-  readonly psi: Float32Array;
-  /** Firing-rate estimate f(u), `[batch][size]`. */
-  readonly rate: Float32Array;
-  readonly learningSignal: Float32Array;
-  /** `learningSignal` holds zeros (no masked step since it was last cleared). */
-  learningSignalZero: boolean;
-  readonly regulariser: Float32Array;
   /** Feedback B_jk (read at the start of each trial), or null: no learning signal. */
   readonly feedback: WasmFeedback | null;
   readonly feedbackOwner: { readonly owner: string; readonly variable: string } | null;
@@ -115,7 +91,7 @@ export class ChunkedEligibility {
   private readonly kappa: number;
   /** kappa^i for i = 0 .. K. */
   private readonly kappaPowers: Float64Array;
-  private readonly regularisation: { readonly alpha: number; readonly strength: number; readonly targetPerStep: number } | null;
+  private readonly regularisation: HostRegularisation | null;
   private inputs: readonly SpikeEvents[] = [];
   private readonly inputCursor: Int32Array;
   /** Per input channel, a stamp of its last event (to drop repeated events of one step). */
@@ -183,7 +159,6 @@ export class ChunkedEligibility {
       const trace = new WasmTraceLayer(this.engine, batchSize, layer.size, chunkSteps, layer.beta, Math.exp(-dt / layer.tauMemMs), Math.exp(-dt / layer.tauAdaptMs), this.kappa);
       const incoming = projections.filter((p) => p.kind !== "readout" && p.post === layer.name);
       const readoutProjection = projections.find((p) => p.kind === "readout" && p.pre === layer.name) ?? null;
-      const perNeuron = () => new Float32Array(batchSize * layer.size);
       let feedbackOwner: LayerState["feedbackOwner"] = null;
       if (description.feedback === "random") {
         feedbackOwner = { owner: readoutProjection?.coreName ?? `${layer.name}__${readout.name}__feedback`, variable: "B" };
@@ -194,19 +169,11 @@ export class ChunkedEligibility {
         name: layer.name,
         size: layer.size,
         trace,
-        psiSpikeBuffer: new Float32Array(batchSize * layer.size),
         projections: incoming.map((info) => ({
           info,
           trace: new WasmTraceProjection(trace, info.nPre),
           source: this.sourceFor(info.pre, info.kind === "recurrent" ? 1 : 0),
         })),
-        current: new StepSpikes(batchSize, layer.size),
-        previous: new StepSpikes(batchSize, layer.size),
-        psi: perNeuron(),
-        rate: perNeuron(),
-        learningSignal: perNeuron(),
-        learningSignalZero: true,
-        regulariser: perNeuron(),
         feedback: feedbackOwner ? new WasmFeedback(this.engine, batchSize, layer.size, nOut) : null,
         feedbackOwner,
         readout: readoutProjection
@@ -269,11 +236,6 @@ export class ChunkedEligibility {
     for (const layer of this.layers) {
       layer.trace.startTrial();
       for (const projection of layer.projections) projection.trace.zeroGradient();
-      layer.current.counts.fill(0);
-      layer.previous.counts.fill(0);
-      layer.rate.fill(0);
-      layer.learningSignal.fill(0);
-      layer.learningSignalZero = true;
       if (layer.readout) {
         layer.readout.gradient.fill(0);
         layer.readout.trace.fill(0);
@@ -297,7 +259,12 @@ export class ChunkedEligibility {
     const y = await this.read(runtime, this.description.readout.name, "Y", this.yBuffer);
     const masked = this.readoutStep(s, y);
     if (this.observed && s >= 1) await runtime.writeVar(this.description.readout.name, "Pi", this.previousPi);
-    for (const layer of this.layers) this.hiddenStep(layer, s, await this.read(runtime, layer.name, "PsiSpike", layer.psiSpikeBuffer), masked);
+    for (const layer of this.layers) {
+      const input = layer.trace.psiSpikeInput();
+      if (runtime.readVarInto !== undefined) runtime.readVarInto(layer.name, "PsiSpike", input);
+      else input.set(await runtime.readVar(layer.name, "PsiSpike"));
+      this.hiddenStep(layer, s, masked);
+    }
     const local = s - this.chunkStart;
     this.collectSpikes(local);
     const last = s === this.numSteps - 1;
@@ -359,70 +326,21 @@ export class ChunkedEligibility {
   }
 
   /**
-   * Splits the layer's `PsiSpike` (models.ts: psi(u), or -max(psi(u), 2^-126) at a spike) into
-   * psi(u) and the compacted spikes z(u), updates the firing rate and r(u), forms L(u) and
-   * stores the step in the layer's trace.
+   * Records the layer's step from its `PsiSpike` (read into `layer.trace.psiSpikeInput()`;
+   * models.ts: psi(u), or -max(psi(u), 2^-126) at a spike) in WebAssembly: psi(u), the compacted
+   * spikes z(u), the firing rate and r(u), and L(u) = B Err(u) (trace-engine.ts `recordHostStep`);
+   * then adds z(u) to the readout's spike lists.
    */
-  private hiddenStep(layer: LayerState, u: number, psiSpike: ArrayLike<number>, masked: boolean): void {
-    const { batchSize } = this;
-    const n = layer.size;
-    const spikes = layer.previous;
-    layer.previous = layer.current;
-    layer.current = spikes;
-    const { units, counts } = spikes;
-    const local = u - this.chunkStart;
-    const reg = this.regularisation;
-    const rate = layer.rate;
-    const regulariser = layer.regulariser;
-    const psi = layer.psi;
-    const alpha = reg ? reg.alpha : 0;
-    const oneMinusAlpha = 1 - alpha;
-    const strength = reg ? reg.strength : 0;
-    const targetPerStep = reg ? reg.targetPerStep : 0;
-    const floor = -PSI_SPIKE_FLOOR;
-    for (let b = 0; b < batchSize; b++) {
-      const base = b * n;
-      let count = 0;
-      if (reg) {
-        // r(u) = c_reg (f(u) - f_target dt), f(u) = alpha_f f(u-1) + (1 - alpha_f) z(u)
-        for (let j = 0; j < n; j++) {
-          const x = psiSpike[base + j]!;
-          let zj = 0;
-          if (x < 0) {
-            zj = 1;
-            psi[base + j] = x === floor ? 0 : -x;
-            units[base + count++] = j;
-          } else {
-            psi[base + j] = x;
-          }
-          const f = Math.fround(alpha * rate[base + j]! + oneMinusAlpha * zj);
-          rate[base + j] = f;
-          regulariser[base + j] = strength * (f - targetPerStep);
-        }
-      } else {
-        for (let j = 0; j < n; j++) {
-          const x = psiSpike[base + j]!;
-          if (x < 0) {
-            psi[base + j] = x === floor ? 0 : -x;
-            units[base + count++] = j;
-          } else {
-            psi[base + j] = x;
-          }
-        }
-      }
-      counts[b] = count;
-      if (layer.readout) layer.readout.spikes[b]!.pushStep(local, units, base, count);
+  private hiddenStep(layer: LayerState, u: number, masked: boolean): void {
+    const learningSignal = layer.feedback && masked ? { feedback: layer.feedback, errors: this.stepErrors } : null;
+    layer.trace.recordHostStep(this.regularisation, learningSignal);
+    const readout = layer.readout;
+    if (readout) {
+      const { units, counts } = layer.trace.hostSpikes(0);
+      const local = u - this.chunkStart;
+      const n = layer.size;
+      for (let b = 0; b < this.batchSize; b++) readout.spikes[b]!.pushStep(local, units, b * n, counts[b]!);
     }
-    // L(u) = B Err(u)
-    const L = layer.learningSignal;
-    if (layer.feedback && masked) {
-      layer.feedback.compute(this.stepErrors, L);
-      layer.learningSignalZero = false;
-    } else if (!layer.learningSignalZero) {
-      L.fill(0);
-      layer.learningSignalZero = true;
-    }
-    layer.trace.setStep(psi, L, reg ? regulariser : null);
   }
 
   /** Appends the hidden spikes entering the traces at time u to their sources' lists (the input's are added per chunk). */
@@ -433,7 +351,7 @@ export class ChunkedEligibility {
       if (layer === null) continue;
       const lists = this.sources[s]!.lists;
       // z(u) for delay 0; z(u-1) for the recurrent delay of 1 (no spikes before the trial).
-      const spikes = this.sources[s]!.delay === 0 ? layer.current : layer.previous;
+      const spikes = layer.trace.hostSpikes(this.sources[s]!.delay);
       const n = layer.size;
       for (let b = 0; b < batchSize; b++) lists[b]!.pushStep(local, spikes.units, b * n, spikes.counts[b]!);
     }

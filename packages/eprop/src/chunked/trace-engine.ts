@@ -10,6 +10,7 @@
  * Over a chunk of K steps each output is linear in the carried-in state and the chunk's
  * presynaptic spikes, with per-neuron coefficients from three backward passes.
  */
+import { PSI_SPIKE_FLOOR } from "../models";
 import { KernelQueue, sharedMemory } from "./trace-thread";
 import { BLOCK_BYTES, BLOCK_FLOATS, CARRIED_COEFFICIENTS, chunkKernelModule, SHARED_MAXIMUM_PAGES, spikeOutputs, stateQuantities } from "./wasm-kernels";
 
@@ -48,6 +49,14 @@ interface Kernels {
   feedback(...args: number[]): void;
   sortSpikes(...args: number[]): void;
   advanceTraces(...args: number[]): void;
+  hostStep(...args: number[]): void;
+}
+
+/** The firing-rate regulariser as the host step applies it: f(u) = alpha f(u-1) + (1 - alpha) z(u), r(u) = strength (f(u) - targetPerStep). */
+export interface HostRegularisation {
+  readonly alpha: number;
+  readonly strength: number;
+  readonly targetPerStep: number;
 }
 
 export interface TraceEngineOptions {
@@ -155,6 +164,13 @@ export class WasmFeedback {
     for (let j = 0; j < this.numNeurons; j++) for (let k = 0; k < this.nOut; k++) target[k * this.row + j] = feedback[j * this.nOut + k]!;
   }
 
+  /** L `[batch][row]` from errors `[batch][nOut]`, written at `address` of the module memory (padded rows). */
+  computeAt(errors: ArrayLike<number>, address: number): void {
+    const { engine, batchSize, nOut, row } = this;
+    engine.floats(this.errors, batchSize * nOut).set(errors);
+    engine.kernels.feedback(this.errors, this.feedbackT, address, batchSize, nOut, row * FLOAT_BYTES);
+  }
+
   /** L `[batch][numNeurons]` (written into `out`) from errors `[batch][nOut]`. */
   compute(errors: ArrayLike<number>, out: Float32Array): void {
     const { engine, batchSize, nOut, numNeurons, row } = this;
@@ -195,6 +211,13 @@ export class WasmTraceLayer {
   readonly carriedCoefficients: number;
   readonly adaptive: boolean;
   steps = 0;
+  /** Host step ({@link recordHostStep}): the layer's `PsiSpike` `[batch][numNeurons]` (and 4 floats of slack), the firing rate `[batch][row]`. */
+  private readonly psiSpikeAddress: number;
+  private readonly rateAddress: number;
+  /** Compacted spikes of the last two host steps: units `[batch][numNeurons]` and counts `[batch]` (i32), alternating. */
+  private readonly spikeUnits: readonly [number, number];
+  private readonly spikeCounts: readonly [number, number];
+  private spikeFront: 0 | 1 = 0;
 
   constructor(
     readonly engine: WasmTraceEngine,
@@ -223,6 +246,70 @@ export class WasmTraceLayer {
     this.powerTable = engine.allocate((maxSteps + 1) * 8);
     this.beta = engine.allocate(this.rowBytes);
     engine.floats(this.beta, numNeurons).set(Array.from(beta));
+    this.psiSpikeAddress = engine.allocate((batchSize * numNeurons + 4) * FLOAT_BYTES);
+    this.rateAddress = engine.allocate(batchSize * this.rowBytes);
+    const units = () => engine.allocate(batchSize * numNeurons * 4);
+    const counts = () => engine.allocate(batchSize * 4);
+    this.spikeUnits = [units(), units()];
+    this.spikeCounts = [counts(), counts()];
+  }
+
+  /**
+   * Where to read the layer's `PsiSpike` of the next step, `[batch][numNeurons]`: a view of the
+   * module memory (take it anew for every step; growing the memory may detach it).
+   */
+  psiSpikeInput(): Float32Array {
+    return this.engine.floats(this.psiSpikeAddress, this.batchSize * this.numNeurons);
+  }
+
+  /**
+   * Records step `this.steps` of the current chunk from the layer's `PsiSpike` in
+   * {@link psiSpikeInput} (models.ts: psi(u), or -max(psi(u), 2^-126) at a spike): psi(u), the
+   * compacted spikes z(u) ({@link hostSpikes}), with `regularisation` the firing rate and r(u)
+   * (else r = 0), and the learning signal L(u) = B Err(u) from the step's errors `[batch][nOut]`
+   * (null: L = 0, no batch element masked). Exactly the per-step host arithmetic (float64 rate).
+   */
+  recordHostStep(regularisation: HostRegularisation | null, learningSignal: { readonly feedback: WasmFeedback; readonly errors: ArrayLike<number> } | null): void {
+    const { batchSize, numNeurons: n, row, maxSteps, engine } = this;
+    const u = this.steps;
+    if (u >= maxSteps) throw new Error(`WasmTraceLayer: the chunk already holds ${maxSteps} steps; compute its coefficients first.`);
+    if (u === 0) engine.queue.waitFor(this.historyJob[this.front]!);
+    this.spikeFront = this.spikeFront === 0 ? 1 : 0;
+    const step = u * this.historyStepBytes;
+    const alpha = regularisation ? regularisation.alpha : 0;
+    engine.kernels.hostStep(
+      this.psiSpikeAddress,
+      n,
+      batchSize,
+      this.psi + step,
+      this.regulariser + step,
+      this.rowBytes,
+      this.rateAddress,
+      regularisation ? 1 : 0,
+      this.spikeUnits[this.spikeFront],
+      this.spikeCounts[this.spikeFront],
+      -PSI_SPIKE_FLOOR,
+      alpha,
+      1 - alpha,
+      regularisation ? regularisation.strength : 0,
+      regularisation ? regularisation.targetPerStep : 0,
+    );
+    if (learningSignal) learningSignal.feedback.computeAt(learningSignal.errors, this.learningSignal + step);
+    else {
+      const start = (this.learningSignal + step) / FLOAT_BYTES;
+      engine.heapFloats.fill(0, start, start + batchSize * row);
+    }
+    this.steps++;
+  }
+
+  /**
+   * The spikes of the last host step (`delay` 0) or of the one before (`delay` 1, none before
+   * the trial): units `[batch][numNeurons]`, the first `counts[b]` of row b. Views of the module
+   * memory, valid until the next host step.
+   */
+  hostSpikes(delay: 0 | 1): { readonly units: Int32Array; readonly counts: Int32Array } {
+    const which = delay === 0 ? this.spikeFront : this.spikeFront === 0 ? 1 : 0;
+    return { units: this.engine.ints(this.spikeUnits[which], this.batchSize * this.numNeurons), counts: this.engine.ints(this.spikeCounts[which], this.batchSize) };
   }
 
   private powers = new Float64Array(0);
@@ -263,10 +350,12 @@ export class WasmTraceLayer {
     return this.histories[this.front]!.regulariser;
   }
 
-  /** Starts a trial: psi before the first step is 0. */
+  /** Starts a trial: psi before the first step, the firing rate and the spikes before it are 0. */
   startTrial(): void {
     this.engine.wait();
     this.engine.floats(this.psiBefore, this.batchSize * this.row).fill(0);
+    this.engine.floats(this.rateAddress, this.batchSize * this.row).fill(0);
+    for (const counts of this.spikeCounts) this.engine.ints(counts, this.batchSize).fill(0);
     this.steps = 0;
   }
 
@@ -417,8 +506,10 @@ export class WasmTraceProjection {
     this.lastJob = queue.pendingJob;
     const spikeArgs = [batchSize, numPre, this.units, this.steps, this.batchEnds] as const;
     queue.call("sortSpikes", ...spikeArgs, this.rowStart, this.cursor, this.offsets, layer.stepBytes);
-    queue.call(
+    // One task per block of post neurons: the worker thread and this one (while it waits) share them.
+    queue.callShared(
       "apply",
+      layer.numBlocks,
       batchSize,
       numPre,
       layer.numBlocks,

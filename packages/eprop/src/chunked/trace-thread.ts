@@ -24,6 +24,32 @@ const COPY = -1;
 const WAIT_LIMIT_MS = 600_000;
 /** Doubles in the job buffer. */
 const JOB_CAPACITY = 1 << 14;
+/** Doubles before a call's arguments in the job buffer: kernel, argument count, tasks. */
+const CALL_HEADER = 3;
+
+/**
+ * The control words shared with the worker (Int32Array indices). A call split into tasks is
+ * shared out by tickets: numbers handed out in order from NEXT, the open call owning
+ * FIRST .. END - 1 (END - FIRST tasks); NEXT never passes END, and a call opens only when
+ * every ticket of the one before has been taken and its tasks are DONE, so a ticket names
+ * its call, whose FIRST and AT stay put until the ticket's task is done.
+ */
+const Control = {
+  /** IDLE, BUSY, STOP or FAILED. */
+  state: 0,
+  /** Calls in the job. */
+  count: 1,
+  /** Increases whenever a shared call opens or a job ends: what a helper waits on. */
+  sequence: 2,
+  next: 3,
+  end: 4,
+  first: 5,
+  /** Tasks of the open call done. */
+  done: 6,
+  /** Job-buffer offset of the open call's header. */
+  at: 7,
+} as const;
+const CONTROL_WORDS = 8;
 
 /** The worker: instantiates the module over the shared memory and runs jobs until stopped. */
 const WORKER_SOURCE = `
@@ -40,31 +66,68 @@ try {
   port.postMessage(String(error && error.stack || error));
   kernels = null;
 }
+/** Takes the next ticket of the open call, or returns -1 when none is left. */
+function ticket() {
+  for (;;) {
+    const next = Atomics.load(state, ${Control.next});
+    if (next >= Atomics.load(state, ${Control.end})) return -1;
+    if (Atomics.compareExchange(state, ${Control.next}, next, next + 1) === next) return next;
+  }
+}
+/** Runs a call split into tasks together with any helper: opens it, takes tickets, waits for every task. */
+function shared(kernel, at, argc, tasks) {
+  const first = Atomics.load(state, ${Control.next});
+  Atomics.store(state, ${Control.at}, at - ${CALL_HEADER});
+  Atomics.store(state, ${Control.first}, first);
+  Atomics.store(state, ${Control.done}, 0);
+  Atomics.store(state, ${Control.end}, first + tasks);
+  Atomics.add(state, ${Control.sequence}, 1);
+  Atomics.notify(state, ${Control.sequence});
+  const args = Array.from(job.subarray(at, at + argc));
+  args.push(0, 0);
+  let failure = null;
+  for (let t = ticket(); t >= 0; t = ticket()) {
+    args[argc] = t - first;
+    args[argc + 1] = t - first + 1;
+    try {
+      kernel.apply(null, args);
+    } catch (error) {
+      failure = failure || error;
+    }
+    Atomics.add(state, ${Control.done}, 1);
+  }
+  for (let done = Atomics.load(state, ${Control.done}); done < tasks; done = Atomics.load(state, ${Control.done})) Atomics.wait(state, ${Control.done}, done);
+  if (failure) throw failure;
+}
 for (;;) {
-  let value = Atomics.load(state, 0);
+  let value = Atomics.load(state, ${Control.state});
   while (value !== ${BUSY} && value !== ${STOP}) {
-    Atomics.wait(state, 0, value);
-    value = Atomics.load(state, 0);
+    Atomics.wait(state, ${Control.state}, value);
+    value = Atomics.load(state, ${Control.state});
   }
   if (value === ${STOP}) break;
   try {
     if (kernels === null) throw new Error("the trace thread could not instantiate the kernels (see the previous error)");
     let at = 0;
-    const count = state[1];
+    const count = state[${Control.count}];
     for (let c = 0; c < count; c++) {
       const kernel = job[at];
       const argc = job[at + 1];
-      at += 2;
+      const tasks = job[at + 2];
+      at += ${CALL_HEADER};
       if (kernel === ${COPY}) new Uint8Array(memory.buffer).copyWithin(job[at], job[at + 1], job[at + 1] + job[at + 2]);
+      else if (tasks > 0) shared(kernels[kernel], at, argc, tasks);
       else kernels[kernel].apply(null, job.subarray(at, at + argc));
       at += argc;
     }
-    Atomics.store(state, 0, ${IDLE});
+    Atomics.store(state, ${Control.state}, ${IDLE});
   } catch (error) {
     port.postMessage(String(error && error.stack || error));
-    Atomics.store(state, 0, ${FAILED});
+    Atomics.store(state, ${Control.state}, ${FAILED});
   }
-  Atomics.notify(state, 0);
+  Atomics.add(state, ${Control.sequence}, 1);
+  Atomics.notify(state, ${Control.sequence});
+  Atomics.notify(state, ${Control.state});
 }
 `;
 
@@ -118,7 +181,7 @@ export class KernelQueue {
   ) {
     const api = threaded ? nodeWorkerThreads() : null;
     if (api !== null && memory.buffer instanceof SharedArrayBuffer) {
-      const control = new SharedArrayBuffer(3 * 4);
+      const control = new SharedArrayBuffer(CONTROL_WORDS * 4);
       const calls = new SharedArrayBuffer(JOB_CAPACITY * 8);
       this.state = new Int32Array(control);
       this.job = new Float64Array(calls);
@@ -131,7 +194,7 @@ export class KernelQueue {
       worker.unref();
       this.thread = { worker, port: channel.port1, api };
     } else {
-      this.state = new Int32Array(3);
+      this.state = new Int32Array(CONTROL_WORDS);
       this.job = new Float64Array(JOB_CAPACITY);
       this.thread = null;
     }
@@ -142,23 +205,36 @@ export class KernelQueue {
     return this.thread !== null;
   }
 
-  private push(kernel: number, args: readonly number[]): void {
+  private push(kernel: number, tasks: number, args: readonly number[]): void {
     this.waitRunning();
-    if (this.at + 2 + args.length > this.job.length) throw new Error("internal error: KernelQueue job buffer is full");
+    if (this.at + CALL_HEADER + args.length > this.job.length) throw new Error("internal error: KernelQueue job buffer is full");
     this.job[this.at++] = kernel;
     this.job[this.at++] = args.length;
+    this.job[this.at++] = tasks;
     for (const arg of args) this.job[this.at++] = arg;
     this.count++;
   }
 
   /** Queues a kernel call. */
   call(kernel: JobKernel, ...args: number[]): void {
-    this.push(JOB_KERNELS.indexOf(kernel), args);
+    this.push(JOB_KERNELS.indexOf(kernel), 0, args);
+  }
+
+  /**
+   * Queues a kernel call split into `tasks` independent tasks: task t calls the kernel with
+   * `args` followed by t and t + 1 (say, a range of blocks it alone writes). In the worker
+   * thread the tasks are shared out to whichever thread asks first, the worker or this one
+   * while it waits for the job (see {@link waitRunning}); inline they run in order. Each task
+   * must compute the same values whichever thread runs it and in whatever order the tasks run.
+   */
+  callShared(kernel: JobKernel, tasks: number, ...args: number[]): void {
+    if (!Number.isInteger(tasks) || tasks < 1) throw new Error(`internal error: a shared call needs at least one task, got ${tasks}`);
+    this.push(JOB_KERNELS.indexOf(kernel), tasks, args);
   }
 
   /** Queues a copy of `bytes` bytes from address `from` to address `to`. */
   copy(to: number, from: number, bytes: number): void {
-    this.push(COPY, [to, from, bytes]);
+    this.push(COPY, 0, [to, from, bytes]);
   }
 
   /**
@@ -175,9 +251,9 @@ export class KernelQueue {
         this.runInline();
         this.finished = this.started;
       } else {
-        this.state[1] = this.count;
-        Atomics.store(this.state, 0, BUSY);
-        Atomics.notify(this.state, 0);
+        this.state[Control.count] = this.count;
+        Atomics.store(this.state, Control.state, BUSY);
+        Atomics.notify(this.state, Control.state);
       }
     } finally {
       this.at = 0;
@@ -191,11 +267,40 @@ export class KernelQueue {
     for (let c = 0; c < this.count; c++) {
       const kernel = job[at]!;
       const argc = job[at + 1]!;
-      at += 2;
+      const tasks = job[at + 2]!;
+      at += CALL_HEADER;
       if (kernel === COPY) new Uint8Array(this.memory.buffer).copyWithin(job[at]!, job[at + 1]!, job[at + 1]! + job[at + 2]!);
+      else if (tasks > 0) for (let t = 0; t < tasks; t++) this.kernels[JOB_KERNELS[kernel]!](...job.subarray(at, at + argc), t, t + 1);
       else this.kernels[JOB_KERNELS[kernel]!](...job.subarray(at, at + argc));
       at += argc;
     }
+  }
+
+  /** Tasks of shared calls this thread has run for the worker's jobs (see {@link callShared}). */
+  tasksHelped = 0;
+
+  /**
+   * Takes one task of the worker's open shared call, if any is left, and runs it here.
+   * Returns whether it ran one.
+   */
+  private help(): boolean {
+    const state = this.state;
+    const next = Atomics.load(state, Control.next);
+    if (next >= Atomics.load(state, Control.end)) return false;
+    if (Atomics.compareExchange(state, Control.next, next, next + 1) !== next) return true; // another ticket may be left: ask again
+    const task = next - Atomics.load(state, Control.first);
+    const at = Atomics.load(state, Control.at);
+    const job = this.job;
+    const argc = job[at + 1]!;
+    const args = Array.from(job.subarray(at + CALL_HEADER, at + CALL_HEADER + argc));
+    try {
+      this.kernels[JOB_KERNELS[job[at]!]!](...args, task, task + 1);
+    } finally {
+      // The worker waits for every task of the call, also one that failed here.
+      if (Atomics.add(state, Control.done, 1) + 1 === job[at + 2]!) Atomics.notify(state, Control.done);
+    }
+    this.tasksHelped++;
+    return true;
   }
 
   /** The number of the job the calls queued now will belong to. */
@@ -215,13 +320,18 @@ export class KernelQueue {
     this.waitRunning();
   }
 
-  /** Returns when the running job (if any) has finished; queued calls stay queued. */
+  /**
+   * Returns when the running job (if any) has finished; queued calls stay queued. While it
+   * waits, this thread runs tasks of the job's shared calls.
+   */
   waitRunning(): void {
     const state = this.state;
     for (;;) {
-      const value = Atomics.load(state, 0);
+      const sequence = Atomics.load(state, Control.sequence);
+      const value = Atomics.load(state, Control.state);
       if (value === BUSY) {
-        if (Atomics.wait(state, 0, BUSY, WAIT_LIMIT_MS) === "timed-out") {
+        if (this.help()) continue;
+        if (Atomics.wait(state, Control.sequence, sequence, WAIT_LIMIT_MS) === "timed-out") {
           throw new TraceThreadError(
             `The chunked e-prop trace thread has not finished a chunk in ${WAIT_LIMIT_MS / 1000} s (it may have been killed); create the runtime with traceThread: false to evaluate the traces on this thread.`,
           );
@@ -231,7 +341,7 @@ export class KernelQueue {
       if (value === IDLE) this.finished = this.started;
       if (value === FAILED) {
         const message = this.thread ? this.thread.api.receiveMessageOnPort(this.thread.port)?.message : undefined;
-        Atomics.store(state, 0, IDLE);
+        Atomics.store(state, Control.state, IDLE);
         throw new TraceThreadError(`The chunked e-prop trace thread failed: ${String(message ?? "unknown error")}`);
       }
       return;
@@ -241,8 +351,8 @@ export class KernelQueue {
   /** Stops the worker thread (a running job is abandoned). */
   dispose(): void {
     if (this.thread === null) return;
-    Atomics.store(this.state, 0, STOP);
-    Atomics.notify(this.state, 0);
+    Atomics.store(this.state, Control.state, STOP);
+    Atomics.notify(this.state, Control.state);
     void this.thread.worker.terminate();
   }
 }
