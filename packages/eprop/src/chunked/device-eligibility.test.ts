@@ -11,6 +11,7 @@ import { defineEpropNetwork, type EpropNetworkDescription, type ParameterSet } f
 import { deepNetwork, maskedTrialData, randomInputs, relativeError, scaledParameters, toEvents } from "../test-support/networks";
 import { prepareTrial, type PreparedTrial } from "../trial";
 import { EpropConfigError } from "../errors";
+import type { Backend } from "@snn/core";
 
 async function gpu(): Promise<{ backend: WebGpuBackend | null; skipReason: string | null }> {
   try {
@@ -30,9 +31,16 @@ interface Run {
 }
 
 /** Runs each trial with chunked eligibility on the host or on the device, reading the gradients after each. */
-async function run(description: EpropNetworkDescription, parameters: ParameterSet, trials: readonly PreparedTrial[], chunkedTraces: "host" | "device", chunkSteps: number): Promise<Run> {
+async function run(
+  description: EpropNetworkDescription,
+  parameters: ParameterSet,
+  trials: readonly PreparedTrial[],
+  chunkedTraces: "host" | "device",
+  chunkSteps: number,
+  on: Backend = backend!,
+): Promise<Run> {
   const session = await EpropRuntime.create(description, {
-    backend: backend!,
+    backend: on,
     batchSize: trials[0]!.inputs.length,
     parameters,
     eligibility: "chunked",
@@ -109,6 +117,33 @@ describe.skipIf(backend === null)(`chunked e-prop on the device${skipReason ? ` 
     const host = await run(description, parameters, [trial], "host", 300);
     const device = await run(description, parameters, [trial], "device", 300);
     expectAgreement(device, host);
+  });
+
+  it("works with the network's state split over several buffers, and says which buffer is too large for the binding limit", async () => {
+    const { device } = await createNodeDevice();
+    const small = webgpuBackend({ device, maxBufferBindingBytes: 4096 });
+    const description = deepNetwork("symmetric");
+    const parameters = scaledParameters(description, 2.5);
+    const trials = deepTrials(description);
+    const session = await EpropRuntime.create(description, { backend: small, batchSize: 4, eligibility: "chunked", chunkSteps: 7 });
+    // The variables the kernels bind live in several buffers.
+    const runtime = session.runtime as unknown as { varStorage(owner: string, name: string): { buffer: object } };
+    const buffers = new Set(
+      [["first", "PsiSpike"], ["second", "PsiSpike"], ["output", "Y"], ["output", "BiasGradSum"], ["first__output", "g"], ["first__first", "GradSum"], ["input__second", "GradSum"]].map(
+        ([owner, name]) => runtime.varStorage(owner!, name!).buffer,
+      ),
+    );
+    expect(buffers.size).toBeGreaterThan(1);
+    session.dispose();
+    const host = await run(description, parameters, trials, "host", 7, small);
+    const onDevice = await run(description, parameters, trials, "device", 7, small);
+    expectAgreement(onDevice, host);
+    // K = 64: the history of a layer (65 rows x batch 4 x 8 floats) exceeds 4096 bytes.
+    const tooLong = EpropRuntime.create(description, { backend: small, batchSize: 4, eligibility: "chunked", chunkSteps: 64 });
+    await expect(tooLong).rejects.toThrow(EpropConfigError);
+    await expect(EpropRuntime.create(description, { backend: small, batchSize: 4, eligibility: "chunked", chunkSteps: 64 })).rejects.toThrow(
+      /buffer 'first PsiSpike history' needs 8320 bytes, more than this device binds \(4096\)\. Use a smaller batch size or chunkSteps/,
+    );
   });
 
   it("is the default for chunked eligibility on WebGPU; the host evaluation is the default elsewhere, and asking for the device there is a clear error", async () => {

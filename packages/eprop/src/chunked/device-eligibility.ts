@@ -137,120 +137,125 @@ export class DeviceChunkedEligibility {
   ) {
     const device = runtime.gpuDevice;
     this.device = device;
-    const B = batchSize;
-    const K = chunkSteps;
-    const readout = description.readout;
-    const nOut = readout.size;
-    this.nOut = nOut;
-    const dt = description.dt;
-    this.kappa = Math.exp(-dt / readout.tauOutMs);
-    this.pi = new Float32Array(B * nOut);
-    this.previousPi = new Float32Array(B * nOut);
-    const kernel = (code: string): Kernel => kernels.get(code)!;
-    const shapes = DeviceChunkedEligibility.shapes(description, projections, B, K, runtime);
+    try {
+      const B = batchSize;
+      const K = chunkSteps;
+      const readout = description.readout;
+      const nOut = readout.size;
+      this.nOut = nOut;
+      const dt = description.dt;
+      this.kappa = Math.exp(-dt / readout.tauOutMs);
+      this.pi = new Float32Array(B * nOut);
+      this.previousPi = new Float32Array(B * nOut);
+      const kernel = (code: string): Kernel => kernels.get(code)!;
+      const shapes = DeviceChunkedEligibility.shapes(description, projections, B, K, runtime);
 
-    this.chunkUniform = this.buffer("chunk", 32, UNIFORM | COPY_DST);
-    this.yHistory = this.buffer("readout history", K * B * nOut * 4);
-    this.mask = this.buffer("loss mask", 16);
-    this.targets = this.buffer("targets", B * nOut * 4);
-    this.errors = this.buffer("errors", B * K * nOut * 4);
-    this.sums = this.buffer("readout sums", 4 * B * nOut * 4, STORAGE | COPY_SRC | COPY_DST);
+      this.chunkUniform = this.buffer("chunk", 32, UNIFORM | COPY_DST);
+      this.yHistory = this.buffer("readout history", K * B * nOut * 4);
+      this.mask = this.buffer("loss mask", 16);
+      this.targets = this.buffer("targets", B * nOut * 4);
+      this.errors = this.buffer("errors", B * K * nOut * 4);
+      this.sums = this.buffer("readout sums", 4 * B * nOut * 4, STORAGE | COPY_SRC | COPY_DST);
 
-    const bind = (k: Kernel, label: string, resources: readonly GPUBuffer[]): GPUBindGroup =>
-      device.createBindGroup({ label, layout: k.layout, entries: resources.map((buffer, binding) => ({ binding, resource: { buffer } })) });
-    const groupsFor = (threads: number): [number, number] => {
-      const groups = Math.ceil(threads / WORKGROUP);
-      const x = Math.min(groups, device.limits.maxComputeWorkgroupsPerDimension);
-      return [x, Math.ceil(groups / x)];
-    };
-
-    // Step hook: record PsiSpike of every hidden layer and Y into the histories.
-    const records: { kernel: Kernel; bindGroup: GPUBindGroup; workgroups: [number, number] }[] = [];
-    const recordKernel = kernel(recordShader());
-    const addRecord = (variable: DeviceVar, history: GPUBuffer, rowBase: number, label: string): void => {
-      const uniform = this.buffer(`record ${label}`, 16, UNIFORM | COPY_DST);
-      device.queue.writeBuffer(uniform, 0, new Uint32Array([variable.offset, variable.length, rowBase, K]));
-      records.push({ kernel: recordKernel, bindGroup: bind(recordKernel, `record ${label}`, [uniform, runtime.clockBuffer, variable.buffer, history]), workgroups: groupsFor(variable.length) });
-    };
-
-    const readoutKernel = kernel(readoutShader(shapes.readout));
-    this.rebindReadout = (maskBuffer) => bind(readoutKernel, "readout", [this.chunkUniform, this.yHistory, maskBuffer, this.targets, this.errors, this.sums]);
-    this.readout = { kernel: readoutKernel, bindGroup: this.rebindReadout(this.mask), workgroups: groupsFor(B) };
-    this.chunkDispatches.push(this.readout);
-    addRecord(runtime.varStorage(readout.name, "Y"), this.yHistory, 0, readout.name);
-
-    // Every layer's buffers first: projections between hidden layers read the pre layer's history.
-    for (const layer of shapes.layers) {
-      const n = layer.size;
-      const buffers: LayerBuffers = {
-        name: layer.name,
-        size: n,
-        psiHistory: this.buffer(`${layer.name} PsiSpike history`, (K + 1) * B * n * 4),
-        neurons: this.buffer(`${layer.name} rate and beta`, (B * n + n) * 4),
-        zbar: this.buffer(`${layer.name} readout trace`, B * n * 4),
-        alphaPowers: this.buffer(`${layer.name} alpha powers`, (K + 1) * 4),
+      const bind = (k: Kernel, label: string, resources: readonly GPUBuffer[]): GPUBindGroup =>
+        device.createBindGroup({ label, layout: k.layout, entries: resources.map((buffer, binding) => ({ binding, resource: { buffer } })) });
+      const groupsFor = (threads: number): [number, number] => {
+        const groups = Math.ceil(threads / WORKGROUP);
+        const x = Math.min(groups, device.limits.maxComputeWorkgroupsPerDimension);
+        return [x, Math.ceil(groups / x)];
       };
-      this.layers.push(buffers);
-      const hidden = description.hidden.find((h) => h.name === layer.name)!;
-      device.queue.writeBuffer(buffers.neurons, B * n * 4, Float32Array.from(hidden.beta));
-      device.queue.writeBuffer(buffers.alphaPowers, 0, Float32Array.from({ length: K + 1 }, (_, u) => layer.shape.alpha ** u));
-      addRecord(runtime.varStorage(layer.name, "PsiSpike"), buffers.psiHistory, 1, layer.name);
-    }
-    const advances: Dispatch[] = [];
-    shapes.layers.forEach((layer, index) => {
-      const n = layer.size;
-      const outputs = outputsOf(layer.shape.adaptive);
-      const buffers = this.layers[index]!;
-      const signals = this.buffer(`${layer.name} learning signal and regulariser`, 2 * K * B * n * 4);
-      const coefficients = this.buffer(`${layer.name} spike coefficients`, B * K * outputs * n * 4);
-      const carried = this.buffer(`${layer.name} carried-in coefficients`, B * 8 * n * 4);
-      if (layer.readoutGradient) {
-        const k = kernel(readoutWeightsShader({ ...layer.shape, offset: layer.readoutGradient.offset }));
-        this.chunkDispatches.push({ kernel: k, bindGroup: bind(k, `${layer.name} readout gradient`, [this.chunkUniform, buffers.psiHistory, this.errors, buffers.zbar, layer.readoutGradient.buffer]), workgroups: groupsFor(n * nOut) });
-        this.gradientVars.push(layer.readoutGradient);
-      }
-      const backward = kernel(backwardShader({ ...layer.shape, feedbackOffset: layer.feedback?.offset ?? null }));
-      this.chunkDispatches.push({
-        kernel: backward,
-        bindGroup: bind(backward, `${layer.name} backward`, [this.chunkUniform, buffers.psiHistory, this.errors, layer.feedback?.buffer ?? this.errors, signals, buffers.neurons, coefficients, carried]),
-        workgroups: groupsFor(B * n),
-      });
-      for (const projection of layer.projections) {
-        const numPre = projection.shape.numPre;
-        const lists = this.buffer(`${projection.name} spike lists`, B * numPre * (K + 1) * 4);
-        const traces = this.buffer(`${projection.name} presynaptic traces`, 2 * B * numPre * 4);
-        const state = this.buffer(`${projection.name} carried state`, (layer.shape.adaptive ? 2 : 1) * B * numPre * n * 4);
-        const compact = kernel(compactShader(projection.shape));
-        const source = projection.preLayer === null ? null : this.layers.find((l) => l.name === projection.preLayer)!;
-        const compactGroup = (spikes: GPUBuffer): GPUBindGroup => bind(compact, `${projection.name} compact`, [this.chunkUniform, spikes, buffers.alphaPowers, lists, traces]);
-        const compactDispatch: Dispatch = { kernel: compact, bindGroup: compactGroup(source?.psiHistory ?? this.errors), workgroups: groupsFor(B * numPre) };
-        if (source === null) this.inputDispatches.push({ dispatch: compactDispatch, rebind: compactGroup });
-        this.chunkDispatches.push(compactDispatch);
-        const apply = kernel(applyShader({ ...projection.shape, offset: projection.gradient.offset }));
-        this.chunkDispatches.push({
-          kernel: apply,
-          bindGroup: bind(apply, `${projection.name} apply`, [this.chunkUniform, lists, coefficients, carried, traces, state, projection.gradient.buffer]),
-          workgroups: [Math.ceil(n / WORKGROUP), numPre],
-        });
-        this.gradientVars.push(projection.gradient);
-      }
-      const advance = kernel(advanceShader({ batchSize: B, n, kappa: this.kappa, readout: layer.readoutGradient !== null }));
-      advances.push({ kernel: advance, bindGroup: bind(advance, `${layer.name} advance`, [this.chunkUniform, buffers.psiHistory, buffers.zbar]), workgroups: groupsFor(B * n) });
-    });
-    // Last: every compaction has read row 0 of its source before a layer moves its last row there.
-    this.chunkDispatches.push(...advances);
-    const biasVar = runtime.varStorage(readout.name, "BiasGradSum");
-    this.gradientVars.push(biasVar);
-    const biasKernel = kernel(biasShader({ batchSize: B, nOut, offset: biasVar.offset }));
-    this.bias = { kernel: biasKernel, bindGroup: bind(biasKernel, "bias gradient", [this.sums, biasVar.buffer]), workgroups: [1, 1] };
 
-    this.removeHook = runtime.addStepHook((pass) => {
-      for (const r of records) {
-        pass.setPipeline(r.kernel.pipeline);
-        pass.setBindGroup(0, r.bindGroup);
-        pass.dispatchWorkgroups(r.workgroups[0], r.workgroups[1]);
+      // Step hook: record PsiSpike of every hidden layer and Y into the histories.
+      const records: { kernel: Kernel; bindGroup: GPUBindGroup; workgroups: [number, number] }[] = [];
+      const recordKernel = kernel(recordShader());
+      const addRecord = (variable: DeviceVar, history: GPUBuffer, rowBase: number, label: string): void => {
+        const uniform = this.buffer(`record ${label}`, 16, UNIFORM | COPY_DST);
+        device.queue.writeBuffer(uniform, 0, new Uint32Array([variable.offset, variable.length, rowBase, K]));
+        records.push({ kernel: recordKernel, bindGroup: bind(recordKernel, `record ${label}`, [uniform, runtime.clockBuffer, variable.buffer, history]), workgroups: groupsFor(variable.length) });
+      };
+
+      const readoutKernel = kernel(readoutShader(shapes.readout));
+      this.rebindReadout = (maskBuffer) => bind(readoutKernel, "readout", [this.chunkUniform, this.yHistory, maskBuffer, this.targets, this.errors, this.sums]);
+      this.readout = { kernel: readoutKernel, bindGroup: this.rebindReadout(this.mask), workgroups: groupsFor(B) };
+      this.chunkDispatches.push(this.readout);
+      addRecord(runtime.varStorage(readout.name, "Y"), this.yHistory, 0, readout.name);
+
+      // Every layer's buffers first: projections between hidden layers read the pre layer's history.
+      for (const layer of shapes.layers) {
+        const n = layer.size;
+        const buffers: LayerBuffers = {
+          name: layer.name,
+          size: n,
+          psiHistory: this.buffer(`${layer.name} PsiSpike history`, (K + 1) * B * n * 4),
+          neurons: this.buffer(`${layer.name} rate and beta`, (B * n + n) * 4),
+          zbar: this.buffer(`${layer.name} readout trace`, B * n * 4),
+          alphaPowers: this.buffer(`${layer.name} alpha powers`, (K + 1) * 4),
+        };
+        this.layers.push(buffers);
+        const hidden = description.hidden.find((h) => h.name === layer.name)!;
+        device.queue.writeBuffer(buffers.neurons, B * n * 4, Float32Array.from(hidden.beta));
+        device.queue.writeBuffer(buffers.alphaPowers, 0, Float32Array.from({ length: K + 1 }, (_, u) => layer.shape.alpha ** u));
+        addRecord(runtime.varStorage(layer.name, "PsiSpike"), buffers.psiHistory, 1, layer.name);
       }
-    });
+      const advances: Dispatch[] = [];
+      shapes.layers.forEach((layer, index) => {
+        const n = layer.size;
+        const outputs = outputsOf(layer.shape.adaptive);
+        const buffers = this.layers[index]!;
+        const signals = this.buffer(`${layer.name} learning signal and regulariser`, 2 * K * B * n * 4);
+        const coefficients = this.buffer(`${layer.name} spike coefficients`, B * K * outputs * n * 4);
+        const carried = this.buffer(`${layer.name} carried-in coefficients`, B * 8 * n * 4);
+        if (layer.readoutGradient) {
+          const k = kernel(readoutWeightsShader({ ...layer.shape, offset: layer.readoutGradient.offset }));
+          this.chunkDispatches.push({ kernel: k, bindGroup: bind(k, `${layer.name} readout gradient`, [this.chunkUniform, buffers.psiHistory, this.errors, buffers.zbar, layer.readoutGradient.buffer]), workgroups: groupsFor(n * nOut) });
+          this.gradientVars.push(layer.readoutGradient);
+        }
+        const backward = kernel(backwardShader({ ...layer.shape, feedbackOffset: layer.feedback?.offset ?? null }));
+        this.chunkDispatches.push({
+          kernel: backward,
+          bindGroup: bind(backward, `${layer.name} backward`, [this.chunkUniform, buffers.psiHistory, this.errors, layer.feedback?.buffer ?? this.errors, signals, buffers.neurons, coefficients, carried]),
+          workgroups: groupsFor(B * n),
+        });
+        for (const projection of layer.projections) {
+          const numPre = projection.shape.numPre;
+          const lists = this.buffer(`${projection.name} spike lists`, B * numPre * (K + 1) * 4);
+          const traces = this.buffer(`${projection.name} presynaptic traces`, 2 * B * numPre * 4);
+          const state = this.buffer(`${projection.name} carried state`, (layer.shape.adaptive ? 2 : 1) * B * numPre * n * 4);
+          const compact = kernel(compactShader(projection.shape));
+          const source = projection.preLayer === null ? null : this.layers.find((l) => l.name === projection.preLayer)!;
+          const compactGroup = (spikes: GPUBuffer): GPUBindGroup => bind(compact, `${projection.name} compact`, [this.chunkUniform, spikes, buffers.alphaPowers, lists, traces]);
+          const compactDispatch: Dispatch = { kernel: compact, bindGroup: compactGroup(source?.psiHistory ?? this.errors), workgroups: groupsFor(B * numPre) };
+          if (source === null) this.inputDispatches.push({ dispatch: compactDispatch, rebind: compactGroup });
+          this.chunkDispatches.push(compactDispatch);
+          const apply = kernel(applyShader({ ...projection.shape, offset: projection.gradient.offset }));
+          this.chunkDispatches.push({
+            kernel: apply,
+            bindGroup: bind(apply, `${projection.name} apply`, [this.chunkUniform, lists, coefficients, carried, traces, state, projection.gradient.buffer]),
+            workgroups: [Math.ceil(n / WORKGROUP), numPre],
+          });
+          this.gradientVars.push(projection.gradient);
+        }
+        const advance = kernel(advanceShader({ batchSize: B, n, kappa: this.kappa, readout: layer.readoutGradient !== null }));
+        advances.push({ kernel: advance, bindGroup: bind(advance, `${layer.name} advance`, [this.chunkUniform, buffers.psiHistory, buffers.zbar]), workgroups: groupsFor(B * n) });
+      });
+      // Last: every compaction has read row 0 of its source before a layer moves its last row there.
+      this.chunkDispatches.push(...advances);
+      const biasVar = runtime.varStorage(readout.name, "BiasGradSum");
+      this.gradientVars.push(biasVar);
+      const biasKernel = kernel(biasShader({ batchSize: B, nOut, offset: biasVar.offset }));
+      this.bias = { kernel: biasKernel, bindGroup: bind(biasKernel, "bias gradient", [this.sums, biasVar.buffer]), workgroups: [1, 1] };
+
+      this.removeHook = runtime.addStepHook((pass) => {
+        for (const r of records) {
+          pass.setPipeline(r.kernel.pipeline);
+          pass.setBindGroup(0, r.bindGroup);
+          pass.dispatchWorkgroups(r.workgroups[0], r.workgroups[1]);
+        }
+      });
+    } catch (error) {
+      for (const buffer of this.buffers) buffer.destroy();
+      throw error;
+    }
   }
 
   /** The shapes of every kernel, and where the network's variables they use live. */
@@ -317,20 +322,11 @@ export class DeviceChunkedEligibility {
   ): Promise<DeviceChunkedEligibility> {
     if (!Number.isInteger(chunkSteps) || chunkSteps < 1) throw new EpropConfigError(`chunkSteps must be a positive integer, got ${String(chunkSteps)}.`);
     const device = runtime.gpuDevice;
-    const limit = Math.min(device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize);
-    for (const layer of description.hidden) {
-      for (const p of projections.filter((x) => x.kind !== "readout" && x.post === layer.name)) {
-        const bytes = 2 * batchSize * p.nPre * layer.size * 4;
-        if (bytes > limit) {
-          throw new EpropConfigError(
-            `Chunked e-prop on the device: the carried state of projection '${p.name}' (batch ${batchSize} x ${p.nPre} x ${layer.size} synapses x 2) needs ${bytes} bytes, more than this device binds (${limit}). Use a smaller batch, or chunkedTraces: 'host'.`,
-          );
-        }
-      }
-      const coefficients = batchSize * chunkSteps * 3 * layer.size * 4;
-      if (coefficients > limit) {
-        throw new EpropConfigError(`Chunked e-prop on the device: the spike coefficients of layer '${layer.name}' (batch ${batchSize} x ${chunkSteps} steps x 3 x ${layer.size}) need ${coefficients} bytes, more than this device binds (${limit}). Use a shorter chunkSteps or a smaller batch.`);
-      }
+    const maxPre = Math.max(0, ...projections.filter((p) => p.kind !== "readout").map((p) => p.nPre));
+    if (maxPre > device.limits.maxComputeWorkgroupsPerDimension) {
+      throw new EpropConfigError(
+        `Chunked e-prop on the device: a projection has ${maxPre} presynaptic neurons, more than this device dispatches in one dimension (${device.limits.maxComputeWorkgroupsPerDimension}). Use chunkedTraces: 'host'.`,
+      );
     }
     const shapes = DeviceChunkedEligibility.shapes(description, projections, batchSize, chunkSteps, runtime);
     const codes = [recordShader(), readoutShader(shapes.readout), biasShader({ batchSize, nOut: description.readout.size, offset: runtime.varStorage(description.readout.name, "BiasGradSum").offset })];
@@ -364,7 +360,18 @@ export class DeviceChunkedEligibility {
     return new DeviceChunkedEligibility(runtime, description, batchSize, chunkSteps, kernels, projections);
   }
 
+  /**
+   * A buffer of the evaluation. Throws {@link EpropConfigError} when it is larger than the device
+   * binds (the constructor then frees the buffers made so far).
+   */
   private buffer(label: string, bytes: number, usage = STORAGE | COPY_DST): GPUBuffer {
+    // The runtime's binding limit: the device's, or lower where the backend was asked for less.
+    const limit = this.runtime.capabilities.maxBufferBytes;
+    if (bytes > limit) {
+      throw new EpropConfigError(
+        `Chunked e-prop on the device: its buffer '${label}' needs ${bytes} bytes, more than this device binds (${limit}). Use a smaller batch size or chunkSteps, or chunkedTraces: 'host'.`,
+      );
+    }
     const buffer = this.device.createBuffer({ label: `chunked e-prop: ${label}`, size: Math.max(16, Math.ceil(bytes / 4) * 4), usage });
     this.buffers.push(buffer);
     return buffer;
