@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { cpuBackend } from "@snn/backend-cpu";
+import { defineEpropNetwork, type EpropNetworkDescription } from "../description";
 import { EpropRuntime } from "../eprop-runtime";
 import { runGradcheck } from "../gradcheck";
 import { deepNetwork, maskedTrialData, randomInputs, relativeError, scaledParameters, toEvents } from "../test-support/networks";
@@ -60,30 +61,52 @@ describe("chunked eligibility against the float64 reference of the spec", () => 
   });
 });
 
-describe("chunked traces in a worker thread", () => {
-  it("give gradients identical to the bit to the calling thread's, over several trials with a short last chunk", async () => {
-    const description = deepNetwork("random");
-    const parameters = scaledParameters(description, 2.5);
-    const gradients: Record<string, Float32Array>[] = [];
-    const threaded: boolean[] = [];
-    for (const traceThread of [true, false]) {
-      const session = await EpropRuntime.create(description, { backend: cpuBackend(), batchSize: 3, parameters, eligibility: "chunked", chunkSteps: 16, traceThread });
-      threaded.push((session as unknown as { chunked: { threaded: boolean } }).chunked.threaded);
-      for (const [T, seed] of [[70, 1], [37, 2], [16, 3]] as const) {
-        const inputs = randomInputs(3, T, 10, 0.15, seed);
-        await session.runTrial(prepareTrial({ inputs: inputs.map(toEvents), labels: Int32Array.of(0, 1, 1), numSteps: T }, description, 3));
-      }
-      const read = await session.readGradients();
-      gradients.push(Object.fromEntries(Object.entries(read).map(([name, values]) => [name, Float32Array.from(values)])));
-      session.dispose();
-    }
-    // Node 20.16+ reaches worker threads through process.getBuiltinModule: there the first run really used one.
-    const threadsAvailable = typeof (process as { getBuiltinModule?: unknown }).getBuiltinModule === "function";
-    expect(threaded).toEqual([threadsAvailable, false]);
-    expect(Object.keys(gradients[0]!).length).toBeGreaterThan(3);
-    for (const [name, values] of Object.entries(gradients[0]!)) {
-      expect(values.some((v) => v !== 0), name).toBe(true);
-      expect(Array.from(values), name).toEqual(Array.from(gradients[1]![name]!));
-    }
+/** Wider layers than deepNetwork's: several 16-neuron blocks per layer, so a chunk's shared calls have several tasks. */
+function wideNetwork(): EpropNetworkDescription {
+  return defineEpropNetwork({
+    input: { size: 30 },
+    hidden: [
+      { name: "first", size: 50, neuron: "ALIF", recurrent: true, tauAdaptMs: 100 },
+      { name: "second", size: 35, neuron: "LIF", inputs: ["input", "first"] },
+    ],
+    readout: { size: 4, inputs: ["first", "second"] },
+    regularisation: { strength: 1, targetRateHz: 20, tauMs: 50 },
+    seed: 5,
   });
+}
+
+describe("chunked traces in a worker thread", () => {
+  const networks = [
+    { name: "one block per layer, random feedback", description: () => deepNetwork("random"), channels: 10 },
+    { name: "several blocks per layer (shared calls of several tasks), symmetric feedback, a loss mask", description: wideNetwork, channels: 30 },
+  ];
+  for (const network of networks) {
+    it(`give gradients identical to the bit to the calling thread's, over several trials with a short last chunk (${network.name})`, async () => {
+      const description = network.description();
+      const parameters = scaledParameters(description, 2.5);
+      const gradients: Record<string, Float32Array>[] = [];
+      const threaded: boolean[] = [];
+      for (const traceThread of [true, false]) {
+        const session = await EpropRuntime.create(description, { backend: cpuBackend(), batchSize: 3, parameters, eligibility: "chunked", chunkSteps: 16, traceThread });
+        threaded.push((session as unknown as { chunked: { threaded: boolean } }).chunked.threaded);
+        for (const [T, seed] of [[70, 1], [37, 2], [16, 3]] as const) {
+          const inputs = randomInputs(3, T, network.channels, 0.15, seed);
+          // The second trial learns only from its last 10 steps (steps without a learning signal).
+          const lossMask = seed === 2 ? Float32Array.from({ length: T }, (_, t) => (t >= T - 10 ? 1 : 0)) : undefined;
+          await session.runTrial(prepareTrial({ inputs: inputs.map(toEvents), labels: Int32Array.of(0, 1, 1), numSteps: T, ...(lossMask ? { lossMask } : {}) }, description, 3));
+        }
+        const read = await session.readGradients();
+        gradients.push(Object.fromEntries(Object.entries(read).map(([name, values]) => [name, Float32Array.from(values)])));
+        session.dispose();
+      }
+      // Node 20.16+ reaches worker threads through process.getBuiltinModule: there the first run really used one.
+      const threadsAvailable = typeof (process as { getBuiltinModule?: unknown }).getBuiltinModule === "function";
+      expect(threaded).toEqual([threadsAvailable, false]);
+      expect(Object.keys(gradients[0]!).length).toBeGreaterThan(3);
+      for (const [name, values] of Object.entries(gradients[0]!)) {
+        expect(values.some((v) => v !== 0), name).toBe(true);
+        expect(Array.from(values), name).toEqual(Array.from(gradients[1]![name]!));
+      }
+    });
+  }
 });

@@ -165,6 +165,8 @@ export class ChunkedEligibility {
       } else if (readoutProjection) {
         feedbackOwner = { owner: readoutProjection.coreName, variable: "g" };
       }
+      const feedback = feedbackOwner ? new WasmFeedback(this.engine, batchSize, layer.size, nOut) : null;
+      if (feedback) trace.attachFeedback(feedback);
       this.layers.push({
         name: layer.name,
         size: layer.size,
@@ -174,7 +176,7 @@ export class ChunkedEligibility {
           trace: new WasmTraceProjection(trace, info.nPre),
           source: this.sourceFor(info.pre, info.kind === "recurrent" ? 1 : 0),
         })),
-        feedback: feedbackOwner ? new WasmFeedback(this.engine, batchSize, layer.size, nOut) : null,
+        feedback,
         feedbackOwner,
         readout: readoutProjection
           ? {
@@ -332,8 +334,7 @@ export class ChunkedEligibility {
    * then adds z(u) to the readout's spike lists.
    */
   private hiddenStep(layer: LayerState, u: number, masked: boolean): void {
-    const learningSignal = layer.feedback && masked ? { feedback: layer.feedback, errors: this.stepErrors } : null;
-    layer.trace.recordHostStep(this.regularisation, learningSignal);
+    layer.trace.recordHostStep(this.regularisation, masked ? this.stepErrors : null);
     const readout = layer.readout;
     if (readout) {
       const { units, counts } = layer.trace.hostSpikes(0);

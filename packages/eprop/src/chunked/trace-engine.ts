@@ -50,6 +50,7 @@ interface Kernels {
   sortSpikes(...args: number[]): void;
   advanceTraces(...args: number[]): void;
   hostStep(...args: number[]): void;
+  learningSignal(...args: number[]): void;
 }
 
 /** The firing-rate regulariser as the host step applies it: f(u) = alpha f(u-1) + (1 - alpha) z(u), r(u) = strength (f(u) - targetPerStep). */
@@ -142,7 +143,8 @@ export class WasmTraceEngine {
  */
 export class WasmFeedback {
   private readonly row: number;
-  private readonly feedbackT: number;
+  /** B transposed, `[nOut][row]`. */
+  readonly feedbackT: number;
   private readonly errors: number;
   private readonly out: number;
 
@@ -162,13 +164,6 @@ export class WasmFeedback {
   setWeights(feedback: ArrayLike<number>): void {
     const target = this.engine.floats(this.feedbackT, this.nOut * this.row);
     for (let j = 0; j < this.numNeurons; j++) for (let k = 0; k < this.nOut; k++) target[k * this.row + j] = feedback[j * this.nOut + k]!;
-  }
-
-  /** L `[batch][row]` from errors `[batch][nOut]`, written at `address` of the module memory (padded rows). */
-  computeAt(errors: ArrayLike<number>, address: number): void {
-    const { engine, batchSize, nOut, row } = this;
-    engine.floats(this.errors, batchSize * nOut).set(errors);
-    engine.kernels.feedback(this.errors, this.feedbackT, address, batchSize, nOut, row * FLOAT_BYTES);
   }
 
   /** L `[batch][numNeurons]` (written into `out`) from errors `[batch][nOut]`. */
@@ -192,7 +187,7 @@ export class WasmTraceLayer {
    * Histories `[step][batch][row]` (step stride {@link historyStepBytes}), two sets: `setStep`
    * fills the front one while a worker thread may still read the other (the last chunk's).
    */
-  private readonly histories: readonly { readonly psi: number; readonly learningSignal: number; readonly regulariser: number }[];
+  private readonly histories: readonly { readonly psi: number; readonly learningSignal: number; readonly regulariser: number; errors: number; masked: number }[];
   private front = 0;
   /** Per history: the job that reads it (it may be written again once that job has finished). */
   private readonly historyJob = [0, 0];
@@ -218,6 +213,12 @@ export class WasmTraceLayer {
   private readonly spikeUnits: readonly [number, number];
   private readonly spikeCounts: readonly [number, number];
   private spikeFront: 0 | 1 = 0;
+  /** The feedback the host step's learning signal uses ({@link attachFeedback}). */
+  private feedback: WasmFeedback | null = null;
+  /** Bytes of one step of the error history `[step][batch][nOut]`. */
+  private errorStepBytes = 0;
+  /** The current chunk's L is to be computed from its recorded errors (host steps with feedback). */
+  private signalFromErrors = false;
 
   constructor(
     readonly engine: WasmTraceEngine,
@@ -236,7 +237,7 @@ export class WasmTraceLayer {
     // One cache line of padding per step, so that a neuron's steps do not share L1 cache sets.
     this.historyStepBytes = batchSize * this.rowBytes + BLOCK_BYTES;
     const history = () => engine.allocate(maxSteps * this.historyStepBytes);
-    this.histories = [0, 1].map(() => ({ psi: history(), learningSignal: history(), regulariser: history() }));
+    this.histories = [0, 1].map(() => ({ psi: history(), learningSignal: history(), regulariser: history(), errors: 0, masked: 0 }));
     this.stepBytes = spikeOutputs(this.adaptive) * BLOCK_BYTES;
     this.historyBlockBytes = maxSteps * this.stepBytes;
     this.historyBatchBytes = this.numBlocks * this.historyBlockBytes;
@@ -255,6 +256,24 @@ export class WasmTraceLayer {
   }
 
   /**
+   * Gives the host step ({@link recordHostStep}) the feedback B of the learning signal
+   * L(u) = B Err(u), which is then formed from the recorded errors in the chunk's job (with
+   * the `feedback` kernel's arithmetic). Call once, before the first step.
+   */
+  attachFeedback(feedback: WasmFeedback): void {
+    if (this.feedback !== null) throw new Error("WasmTraceLayer: the feedback is already attached.");
+    if (feedback.engine !== this.engine || feedback.batchSize !== this.batchSize || feedback.numNeurons !== this.numNeurons) {
+      throw new Error("WasmTraceLayer: the feedback belongs to another engine or layer shape.");
+    }
+    this.feedback = feedback;
+    this.errorStepBytes = this.batchSize * feedback.nOut * FLOAT_BYTES;
+    for (const history of this.histories) {
+      history.errors = this.engine.allocate(this.maxSteps * this.errorStepBytes);
+      history.masked = this.engine.allocate(this.maxSteps * 4);
+    }
+  }
+
+  /**
    * Where to read the layer's `PsiSpike` of the next step, `[batch][numNeurons]`: a view of the
    * module memory (take it anew for every step; growing the memory may detach it).
    */
@@ -266,14 +285,18 @@ export class WasmTraceLayer {
    * Records step `this.steps` of the current chunk from the layer's `PsiSpike` in
    * {@link psiSpikeInput} (models.ts: psi(u), or -max(psi(u), 2^-126) at a spike): psi(u), the
    * compacted spikes z(u) ({@link hostSpikes}), with `regularisation` the firing rate and r(u)
-   * (else r = 0), and the learning signal L(u) = B Err(u) from the step's errors `[batch][nOut]`
-   * (null: L = 0, no batch element masked). Exactly the per-step host arithmetic (float64 rate).
+   * (else r = 0), and the step's readout errors `[batch][nOut]` for the learning signal
+   * L(u) = B Err(u) with the attached feedback (null, or no feedback: L = 0). Exactly the
+   * per-step host arithmetic (float64 rate).
    */
-  recordHostStep(regularisation: HostRegularisation | null, learningSignal: { readonly feedback: WasmFeedback; readonly errors: ArrayLike<number> } | null): void {
+  recordHostStep(regularisation: HostRegularisation | null, errors: ArrayLike<number> | null): void {
     const { batchSize, numNeurons: n, row, maxSteps, engine } = this;
     const u = this.steps;
     if (u >= maxSteps) throw new Error(`WasmTraceLayer: the chunk already holds ${maxSteps} steps; compute its coefficients first.`);
-    if (u === 0) engine.queue.waitFor(this.historyJob[this.front]!);
+    if (u === 0) {
+      engine.queue.waitFor(this.historyJob[this.front]!);
+      this.signalFromErrors = this.feedback !== null;
+    } else if (this.signalFromErrors !== (this.feedback !== null)) throw new Error("WasmTraceLayer: a chunk mixes setStep and recordHostStep.");
     this.spikeFront = this.spikeFront === 0 ? 1 : 0;
     const step = u * this.historyStepBytes;
     const alpha = regularisation ? regularisation.alpha : 0;
@@ -294,8 +317,12 @@ export class WasmTraceLayer {
       regularisation ? regularisation.strength : 0,
       regularisation ? regularisation.targetPerStep : 0,
     );
-    if (learningSignal) learningSignal.feedback.computeAt(learningSignal.errors, this.learningSignal + step);
-    else {
+    const history = this.histories[this.front]!;
+    if (this.feedback) {
+      // L(u) itself is formed in the chunk's job (computeCoefficients).
+      engine.ints(history.masked + u * 4, 1)[0] = errors ? 1 : 0;
+      if (errors) engine.floats(history.errors + u * this.errorStepBytes, batchSize * this.feedback.nOut).set(errors);
+    } else {
       const start = (this.learningSignal + step) / FLOAT_BYTES;
       engine.heapFloats.fill(0, start, start + batchSize * row);
     }
@@ -367,7 +394,10 @@ export class WasmTraceLayer {
     const { batchSize, numNeurons: n, row, maxSteps } = this;
     const u = this.steps;
     if (u >= maxSteps) throw new Error(`WasmTraceLayer: the chunk already holds ${maxSteps} steps; compute its coefficients first.`);
-    if (u === 0) this.engine.queue.waitFor(this.historyJob[this.front]!);
+    if (u === 0) {
+      this.engine.queue.waitFor(this.historyJob[this.front]!);
+      this.signalFromErrors = false;
+    } else if (this.signalFromErrors) throw new Error("WasmTraceLayer: a chunk mixes setStep and recordHostStep.");
     const heap = this.engine.heapFloats;
     const size = batchSize * n;
     const record = (address: number, values: ArrayLike<number> | null) => {
@@ -382,12 +412,35 @@ export class WasmTraceLayer {
     this.steps++;
   }
 
-  /** Queues the backward recursions for the recorded steps, for every batch element (see `WasmTraceEngine.queue`). */
+  /**
+   * Queues the learning signal of the recorded steps (host steps with feedback) and the
+   * backward recursions, for every batch element (see `WasmTraceEngine.queue`); both are shared
+   * out by blocks of neurons.
+   */
   computeCoefficients(): void {
-    const { batchSize, rowBytes, steps: K } = this;
+    const { batchSize, rowBytes, steps: K, numBlocks } = this;
     if (K === 0) return;
-    this.engine.queue.call(
+    const queue = this.engine.queue;
+    if (this.signalFromErrors && this.feedback) {
+      const history = this.histories[this.front]!;
+      queue.callShared(
+        "learningSignal",
+        numBlocks,
+        history.errors,
+        history.masked,
+        this.feedback.feedbackT,
+        this.learningSignal,
+        batchSize,
+        this.feedback.nOut,
+        rowBytes,
+        K,
+        this.errorStepBytes,
+        this.historyStepBytes,
+      );
+    }
+    queue.callShared(
       "backward",
+      numBlocks,
       this.psi,
       this.learningSignal,
       this.regulariser,
@@ -537,9 +590,10 @@ export class WasmTraceProjection {
     const view = engine.floats(address, numBlocks * numPre * quantities * BLOCK_FLOATS);
     for (let block = 0; block < numBlocks; block++) {
       const width = Math.min(BLOCK_FLOATS, numNeurons - block * BLOCK_FLOATS);
-      for (let i = 0; i < numPre; i++) {
-        const from = ((block * numPre + i) * quantities + quantity) * BLOCK_FLOATS;
-        out.set(view.subarray(from, from + width), outOffset + i * numNeurons + block * BLOCK_FLOATS);
+      let from = quantity * BLOCK_FLOATS + block * numPre * quantities * BLOCK_FLOATS;
+      let to = outOffset + block * BLOCK_FLOATS;
+      for (let i = 0; i < numPre; i++, from += quantities * BLOCK_FLOATS, to += numNeurons) {
+        for (let l = 0; l < width; l++) out[to + l] = view[from + l]!;
       }
     }
   }

@@ -1,6 +1,6 @@
 /**
- * Runs the chunk-end kernel calls of the trace evaluation (backward coefficients, spike sort,
- * apply, presynaptic traces) as one job, either in a worker thread over the same shared
+ * Runs the chunk-end kernel calls of the trace evaluation (learning signal, backward
+ * coefficients, spike sort, apply, presynaptic traces) as one job, either in a worker thread over the same shared
  * WebAssembly memory, so that a chunk's traces are evaluated while the forward pass of the
  * next chunk runs, or inline on the calling thread. The calls and their order are the same
  * either way, so are the results, to the bit.
@@ -11,7 +11,7 @@
  */
 
 /** The kernel names a job may call, by index. */
-export const JOB_KERNELS = ["backward", "apply", "sortSpikes", "advanceTraces"] as const;
+export const JOB_KERNELS = ["backward", "apply", "sortSpikes", "advanceTraces", "learningSignal"] as const;
 export type JobKernel = (typeof JOB_KERNELS)[number];
 
 const IDLE = 0;

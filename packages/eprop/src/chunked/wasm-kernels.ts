@@ -53,14 +53,16 @@ const mulAdd = (a: Code, b: Code, c: Code): Code => [a, b, f32x4.mul, c, f32x4.a
 const BACKWARD_PARAMS = [
   "psi", "L", "r", "beta", "psiBefore", "history", "carried",
   "batchSize", "K", "rowBytes", "historyBatchBytes", "historyBlockBytes", "psiStepBytes", "adaptive",
-  "alpha", "rho", "kappa",
+  "alpha", "rho", "kappa", "blockStart", "blockEnd",
 ] as const;
 
 /**
  * backward(psi, L, r, beta, psiBefore, history, carried, batchSize, K, rowBytes,
- *          historyBatchBytes, historyBlockBytes, psiStepBytes, adaptive, alpha, rho, kappa)
- * for all batch elements: the spike coefficients of the K recorded steps and the carried-in
- * coefficients (module layouts above; psi, L, r `[step][batch][row]`, step stride psiStepBytes).
+ *          historyBatchBytes, historyBlockBytes, psiStepBytes, adaptive, alpha, rho, kappa,
+ *          blockStart, blockEnd)
+ * for all batch elements and the neuron blocks blockStart .. blockEnd - 1: the spike
+ * coefficients of the K recorded steps and the carried-in coefficients (module layouts above;
+ * psi, L, r `[step][batch][row]`, step stride psiStepBytes). Blocks are independent.
  */
 function backwardKernel(): FunctionDefinition {
   const p = numbered(BACKWARD_PARAMS);
@@ -139,9 +141,10 @@ function backwardKernel(): FunctionDefinition {
   const all = (adaptive: boolean): Code => [
     [i32.const(spikeOutputs(adaptive) * BLOCK_BYTES), set(stepBytes)],
     forLoop(b, i32.const(0), get(p.batchSize), 1,
-      [get(p.history), get(b), get(p.historyBatchBytes), i32.mul, i32.add, set(historyBlock)],
+      [get(p.history), get(b), get(p.historyBatchBytes), i32.mul, i32.add],
+      [get(p.blockStart), get(p.historyBlockBytes), i32.mul, i32.add, set(historyBlock)],
       // block: byte offset of the block in a row
-      forLoop(block, i32.const(0), get(p.rowBytes), BLOCK_BYTES,
+      forLoop(block, [get(p.blockStart), i32.const(BLOCK_BYTES), i32.mul], [get(p.blockEnd), i32.const(BLOCK_BYTES), i32.mul], BLOCK_BYTES,
         // carried-in coefficients [batch][block][8][16]: byte (b * rowBytes + block) * 8
         [get(b), get(p.rowBytes), i32.mul, get(block), i32.add, i32.const(3), i32.shl, get(p.carried), i32.add, set(carriedBlock)],
         forLoop(lane, i32.const(0), i32.const(BLOCK_BYTES), 16, neuron(adaptive)),
@@ -158,7 +161,7 @@ function backwardKernel(): FunctionDefinition {
   ];
   return {
     name: "backward",
-    params: [...Array(BACKWARD_PARAMS.length - 3).fill("i32"), "f32", "f32", "f32"],
+    params: [...Array(BACKWARD_PARAMS.length - 5).fill("i32"), "f32", "f32", "f32", "i32", "i32"],
     locals: frame.declared,
     body,
   };
@@ -394,6 +397,53 @@ function feedbackKernel(): FunctionDefinition {
   return { name: "feedback", params: Array(6).fill("i32"), locals: frame.declared, body };
 }
 
+const LEARNING_SIGNAL_PARAMS = [
+  "errors", "masked", "feedbackT", "L", "batchSize", "nOut", "rowBytes", "K", "errorStepBytes", "stepBytes", "blockStart", "blockEnd",
+] as const;
+
+/**
+ * learningSignal(errors, masked, feedbackT, L, batchSize, nOut, rowBytes, K, errorStepBytes,
+ *                stepBytes, blockStart, blockEnd)
+ * the learning signal of K steps for the neuron blocks blockStart .. blockEnd - 1:
+ * L(u)[b][j] = sum_k errors(u)[b][k] feedbackT[k][j] (summed over k in order, as `feedback`) where
+ * `masked[u]` (i32) is not 0, else 0. errors `[step][batch][nOut]` (step stride errorStepBytes),
+ * L `[step][batch][row]` (step stride stepBytes), feedbackT `[nOut][row]`.
+ */
+function learningSignalKernel(): FunctionDefinition {
+  const p = numbered(LEARNING_SIGNAL_PARAMS);
+  const frame = new Frame(LEARNING_SIGNAL_PARAMS.length);
+  const u = frame.local("i32"), b = frame.local("i32"), block = frame.local("i32"), error = frame.local("i32"), errorEnd = frame.local("i32");
+  const errorRow = frame.local("i32"), outRow = frame.local("i32"), column = frame.local("i32"), errorStep = frame.local("i32"), outStep = frame.local("i32");
+  const sums = frame.locals("v128", VECTORS);
+  const e = frame.local("v128");
+  const blocks = (body: Code): Code => forLoop(block, [get(p.blockStart), i32.const(BLOCK_BYTES), i32.mul], [get(p.blockEnd), i32.const(BLOCK_BYTES), i32.mul], BLOCK_BYTES, body);
+  const signal: Code = [
+    sums.map((sum) => [zero, set(sum)]),
+    [get(p.feedbackT), get(block), i32.add, set(column)],
+    forLoop(error, get(errorRow), get(errorEnd), 4,
+      [get(error), f32.load(), f32x4.splat, set(e)],
+      sums.map((sum, k) => [get(sum), get(e), get(column), v128.load(16 * k), f32x4.mul, f32x4.add, set(sum)]),
+      [get(column), get(p.rowBytes), i32.add, set(column)],
+    ),
+    sums.map((sum, k) => [get(outRow), get(block), i32.add, get(sum), v128.store(16 * k)]),
+  ];
+  const zeros: Code = sums.map((_, k) => [get(outRow), get(block), i32.add, zero, v128.store(16 * k)]);
+  const body: Code = [
+    [get(p.errors), set(errorStep)],
+    [get(p.L), set(outStep)],
+    forLoop(u, i32.const(0), get(p.K), 1,
+      forLoop(b, i32.const(0), get(p.batchSize), 1,
+        [get(b), get(p.nOut), i32.mul, i32.const(2), i32.shl, get(errorStep), i32.add, tee(errorRow), get(p.nOut), i32.const(2), i32.shl, i32.add, set(errorEnd)],
+        [get(b), get(p.rowBytes), i32.mul, get(outStep), i32.add, set(outRow)],
+        [get(p.masked), get(u), i32.const(2), i32.shl, i32.add, i32.load(), op.if(blocks(signal), blocks(zeros))],
+      ),
+      [get(errorStep), get(p.errorStepBytes), i32.add, set(errorStep)],
+      [get(outStep), get(p.stepBytes), i32.add, set(outStep)],
+    ),
+  ];
+  return { name: "learningSignal", params: Array(LEARNING_SIGNAL_PARAMS.length).fill("i32"), locals: frame.declared, body };
+}
+
 /** Unsigned LEB128 of an opcode or immediate (the SIMD opcodes beyond `@snn/core`'s table). */
 function leb(value: number): number[] {
   const bytes: number[] = [];
@@ -531,7 +581,7 @@ export function chunkKernelModule(memory: "plain" | "shared"): WebAssembly.Modul
   let module = compiled.get(memory);
   if (module === undefined) {
     const importMemory = memory === "shared" ? ({ shared: true, maximumPages: SHARED_MAXIMUM_PAGES } as const) : true;
-    module = new WebAssembly.Module(assembleModule([backwardKernel(), applyKernel(), feedbackKernel(), sortSpikesKernel(), advanceTracesKernel(), hostStepKernel()], { importMemory }));
+    module = new WebAssembly.Module(assembleModule([backwardKernel(), applyKernel(), feedbackKernel(), sortSpikesKernel(), advanceTracesKernel(), hostStepKernel(), learningSignalKernel()], { importMemory }));
     compiled.set(memory, module);
   }
   return module;
