@@ -4,23 +4,13 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { cpuBackend } from "@snn/backend-cpu";
-import { createNodeDevice, webgpuBackend, type WebGpuBackend } from "@snn/backend-wgsl";
+
 import type { Backend } from "@snn/core";
 import { runGradcheck, Trainer } from "./index";
 import { patternTask } from "./test-support/tasks";
+import { testGpu } from "./test-support/gpu";
 
-async function gpu(): Promise<{ backend: WebGpuBackend | null; skipReason: string | null }> {
-  try {
-    const { device } = await createNodeDevice();
-    return { backend: webgpuBackend({ device }), skipReason: null };
-  } catch (error) {
-    const reason = `no WebGPU adapter: ${error instanceof Error ? error.message : String(error)}`;
-    if (process.env.SNN_REQUIRE_WEBGPU) throw new Error(`SNN_REQUIRE_WEBGPU is set but ${reason}`);
-    return { backend: null, skipReason: reason };
-  }
-}
-
-const { backend, skipReason } = await gpu();
+const { backend, skipReason } = await testGpu();
 const fixture = JSON.parse(readFileSync(new URL("../test-data/eprop-gradient.json", import.meta.url), "utf8"));
 
 describe.skipIf(backend === null)(`e-prop on the WebGPU backend${skipReason ? ` (skipped: ${skipReason})` : ""}`, () => {

@@ -5,25 +5,16 @@
 // the reason, unless SNN_REQUIRE_WEBGPU is set.
 import { describe, expect, it } from "vitest";
 import { cpuBackend } from "@snn/backend-cpu";
-import { createNodeDevice, webgpuBackend, type WebGpuBackend } from "@snn/backend-wgsl";
+import { createNodeDevice, webgpuBackend } from "@snn/backend-wgsl";
 import { EpropRuntime, type TrialOutputs } from "../eprop-runtime";
 import { defineEpropNetwork, type EpropNetworkDescription, type ParameterSet } from "../index";
 import { deepNetwork, maskedTrialData, randomInputs, relativeError, scaledParameters, toEvents } from "../test-support/networks";
 import { prepareTrial, type PreparedTrial } from "../trial";
 import { EpropConfigError } from "../errors";
 import type { Backend } from "@snn/core";
+import { testGpu } from "../test-support/gpu";
 
-async function gpu(): Promise<{ backend: WebGpuBackend | null; skipReason: string | null }> {
-  try {
-    const { device } = await createNodeDevice();
-    return { backend: webgpuBackend({ device }), skipReason: null };
-  } catch (error) {
-    const reason = `no WebGPU adapter: ${error instanceof Error ? error.message : String(error)}`;
-    if (process.env.SNN_REQUIRE_WEBGPU) throw new Error(`SNN_REQUIRE_WEBGPU is set but ${reason}`);
-    return { backend: null, skipReason: reason };
-  }
-}
-const { backend, skipReason } = await gpu();
+const { backend, skipReason } = await testGpu();
 
 interface Run {
   readonly outputs: TrialOutputs[];
