@@ -80,6 +80,21 @@ interface LayerBuffers {
   readonly alphaPowers: GPUBuffer;
 }
 
+/** The kernels' shapes for one network, and where the network variables they read and write live. */
+interface Shapes {
+  readonly readout: { readonly batchSize: number; readonly nOut: number; readonly K: number; readonly kappa: number };
+  readonly layers: readonly {
+    readonly name: string;
+    readonly size: number;
+    readonly shape: LayerShape;
+    /** The feedback B `[n][nOut]` (readout weights, or fixed random feedback), or null: no learning signal. */
+    readonly feedback: DeviceVar | null;
+    /** The readout projection's `GradSum` `[n][nOut]`, when the layer feeds the readout. */
+    readonly readoutGradient: DeviceVar | null;
+    readonly projections: readonly { readonly name: string; readonly shape: ProjectionShape; readonly preLayer: string | null; readonly gradient: DeviceVar }[];
+  }[];
+}
+
 /** Bind group layout entries from a WGSL module's `@binding(n) var<uniform|storage, ...>` declarations. */
 function layoutEntries(code: string): GPUBindGroupLayoutEntry[] {
   const entries: GPUBindGroupLayoutEntry[] = [];
@@ -133,7 +148,7 @@ export class DeviceChunkedEligibility {
     /** Steps per chunk (K). */
     readonly chunkSteps: number,
     kernels: Map<string, Kernel>,
-    projections: readonly ProjectionInfo[],
+    shapes: Shapes,
   ) {
     const device = runtime.gpuDevice;
     this.device = device;
@@ -148,7 +163,6 @@ export class DeviceChunkedEligibility {
       this.pi = new Float32Array(B * nOut);
       this.previousPi = new Float32Array(B * nOut);
       const kernel = (code: string): Kernel => kernels.get(code)!;
-      const shapes = DeviceChunkedEligibility.shapes(description, projections, B, K, runtime);
 
       this.chunkUniform = this.buffer("chunk", 32, UNIFORM | COPY_DST);
       this.yHistory = this.buffer("readout history", K * B * nOut * 4);
@@ -259,7 +273,7 @@ export class DeviceChunkedEligibility {
   }
 
   /** The shapes of every kernel, and where the network's variables they use live. */
-  private static shapes(description: EpropNetworkDescription, projections: readonly ProjectionInfo[], B: number, K: number, runtime: DeviceRuntime) {
+  private static shapes(description: EpropNetworkDescription, projections: readonly ProjectionInfo[], B: number, K: number, runtime: DeviceRuntime): Shapes {
     const dt = description.dt;
     const readout = description.readout;
     const nOut = readout.size;
@@ -357,7 +371,7 @@ export class DeviceChunkedEligibility {
       if (error) throw new Error(`internal: a chunked e-prop kernel is invalid: ${error.message}\n${code}`);
       kernels.set(code, { pipeline, layout });
     }
-    return new DeviceChunkedEligibility(runtime, description, batchSize, chunkSteps, kernels, projections);
+    return new DeviceChunkedEligibility(runtime, description, batchSize, chunkSteps, kernels, shapes);
   }
 
   /**
