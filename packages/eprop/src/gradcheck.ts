@@ -7,7 +7,7 @@
 import type { Backend, SpikeEvents } from "@snn/core";
 import type { EligibilityMode } from "./compile";
 import { defineEpropNetwork, type EpropNetworkDescription } from "./description";
-import { EpropRuntime, type ChunkedTraces } from "./eprop-runtime";
+import { DEFAULT_CHUNK_STEPS, EpropRuntime, type ChunkedTraces } from "./eprop-runtime";
 import { GradcheckFixtureError } from "./errors";
 import type { ParameterSet } from "./parameters";
 import { prepareTrial } from "./trial";
@@ -39,12 +39,18 @@ export interface GradcheckCaseReport {
   readonly forwardErrors: Readonly<Record<"v" | "a" | "A" | "psi" | "y" | "pi", number>>;
   readonly loss: { readonly expected: number; readonly actual: number; readonly relativeError: number };
   readonly gradients: readonly GradientComparison[];
+  /** Where chunked eligibility ran (null: per-step eligibility). */
+  readonly chunkedTraces: ChunkedTraces | null;
 }
 
 /** Result of {@link runGradcheck}. */
 export interface GradcheckReport {
   readonly passed: boolean;
   readonly backend: string;
+  /** How eligibility was evaluated: `perStep`, or `chunked` with its chunk length and where the traces ran. */
+  readonly eligibility: EligibilityMode;
+  readonly chunkSteps: number | null;
+  readonly chunkedTraces: ChunkedTraces | null;
   readonly tolerance: number;
   readonly forwardTolerance: number;
   readonly cases: readonly GradcheckCaseReport[];
@@ -314,6 +320,7 @@ async function runCase(
       forwardErrors: errors,
       loss: { expected: c.loss, actual: actualLoss, relativeError: lossError },
       gradients: comparisons,
+      chunkedTraces: session.chunkedTraces,
     };
   } finally {
     session.dispose();
@@ -347,13 +354,24 @@ export async function runGradcheck(
     ...(options.chunkedTraces !== undefined ? { chunkedTraces: options.chunkedTraces } : {}),
   } as const;
   for (const c of parsed.cases) cases.push(await runCase(parsed, c, options.backend, tolerance, evaluation));
-  return { passed: cases.every((c) => c.passed), backend: options.backend.name, tolerance, forwardTolerance: FORWARD_TOLERANCE, cases };
+  const chunked = evaluation.eligibility === "chunked";
+  return {
+    passed: cases.every((c) => c.passed),
+    backend: options.backend.name,
+    eligibility: evaluation.eligibility,
+    chunkSteps: chunked ? (options.chunkSteps ?? DEFAULT_CHUNK_STEPS) : null,
+    chunkedTraces: cases[0]?.chunkedTraces ?? null,
+    tolerance,
+    forwardTolerance: FORWARD_TOLERANCE,
+    cases,
+  };
 }
 
 /** A gradient-check report as text (a table per case) or as JSON (`{ json: true }`). */
 export function formatGradcheckReport(report: GradcheckReport, options: { readonly json?: boolean } = {}): string {
   if (options.json) return JSON.stringify(report, null, 2);
-  const lines: string[] = [`e-prop gradient check on the ${report.backend} backend (tolerance ${report.tolerance.toExponential(0)} relative, max-abs normalised)`];
+  const evaluation = report.eligibility === "chunked" ? `chunked eligibility, ${report.chunkSteps} steps per chunk, traces on the ${report.chunkedTraces}` : "per-step eligibility";
+  const lines: string[] = [`e-prop gradient check on the ${report.backend} backend, ${evaluation} (tolerance ${report.tolerance.toExponential(0)} relative, max-abs normalised)`];
   for (const c of report.cases) {
     lines.push("");
     lines.push(`${c.passed ? "PASS" : "FAIL"}  ${c.name}`);

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { GradcheckFixtureError, formatGradcheckReport, runGradcheck } from "@snn/eprop";
+import { EpropConfigError, GradcheckFixtureError, formatGradcheckReport, runGradcheck } from "@snn/eprop";
 import { selectBackend } from "../backends";
 import type { Command } from "../command";
 import { UsageError } from "../errors";
@@ -22,11 +22,21 @@ export const gradcheckCommand: Command = {
     positionals: [{ name: "FIXTURE", description: "The gradient fixture (JSON).", required: true }],
     options: [
       { name: "backend", kind: "choice", choices: ["cpu", "webgpu"], description: "Backend to check.", defaultText: "cpu" },
+      { name: "eligibility", kind: "choice", choices: ["perStep", "chunked"], description: "How eligibility traces are evaluated: every step in the compiled network, or per chunk of steps.", defaultText: "perStep" },
+      { name: "chunk-steps", kind: "integer", positive: true, valueName: "N", description: "Steps per chunk of chunked eligibility.", defaultText: "100" },
+      {
+        name: "traces",
+        kind: "choice",
+        choices: ["host", "device"],
+        description: "Where chunked eligibility runs: on the host (WebAssembly), or on the backend's device (WGSL; webgpu only).",
+        defaultText: "device on webgpu, else host",
+      },
       { name: "json", kind: "boolean", description: "Print the full report as JSON." },
     ],
     examples: [
       { comment: "Check the CPU backend", command: "snn gradcheck fixtures/eprop-gradient.json" },
       { comment: "Check WebGPU and keep the report", command: "snn gradcheck fixtures/eprop-gradient.json --backend webgpu --json > report.json" },
+      { comment: "Check chunked e-prop with its traces on the GPU, 16 steps per chunk", command: "snn gradcheck fixtures/eprop-gradient.json --backend webgpu --eligibility chunked --chunk-steps 16" },
     ],
   },
   async run(parsed, io) {
@@ -39,12 +49,24 @@ export const gradcheckCommand: Command = {
     } catch (error) {
       throw new UsageError(`${file} is not valid JSON: ${error instanceof Error ? error.message : String(error)}.`, "gradcheck");
     }
+    const eligibility = (parsed.values["eligibility"] as "perStep" | "chunked" | undefined) ?? "perStep";
+    const chunkSteps = parsed.values["chunk-steps"] as number | undefined;
+    const chunkedTraces = parsed.values["traces"] as "host" | "device" | undefined;
+    if (eligibility !== "chunked" && (chunkSteps !== undefined || chunkedTraces !== undefined)) {
+      throw new UsageError("--chunk-steps and --traces go with --eligibility chunked.", "gradcheck");
+    }
     const { backend } = await selectBackend((parsed.values["backend"] as string | undefined) ?? "cpu", "gradcheck");
     let report;
     try {
-      report = await runGradcheck(fixture, { backend });
+      report = await runGradcheck(fixture, {
+        backend,
+        eligibility,
+        ...(chunkSteps !== undefined ? { chunkSteps } : {}),
+        ...(chunkedTraces !== undefined ? { chunkedTraces } : {}),
+      });
     } catch (error) {
       if (error instanceof GradcheckFixtureError) throw new UsageError(`${file}: ${error.message}`, "gradcheck");
+      if (error instanceof EpropConfigError) throw new UsageError(error.message, "gradcheck");
       throw error;
     }
     io.stdout.write(`${formatGradcheckReport(report, { json: parsed.values["json"] === true })}\n`);
