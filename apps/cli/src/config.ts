@@ -14,6 +14,13 @@ export type DatasetName = (typeof DATASETS)[number];
 export const BACKENDS = ["cpu", "webgpu", "auto"] as const;
 export type BackendChoice = (typeof BACKENDS)[number];
 
+/** How e-prop's eligibility traces are evaluated (see @snn/eprop's `Trainer`). */
+export const ELIGIBILITY = ["auto", "chunked", "perStep"] as const;
+export type EligibilityChoice = (typeof ELIGIBILITY)[number];
+/** Where chunked eligibility runs. */
+export const TRACES = ["host", "device"] as const;
+export type TracesChoice = (typeof TRACES)[number];
+
 /** Hidden neuron types: all LIF, all ALIF, or half and half (an LSNN as in Bellec et al.). */
 export const NEURON_TYPES = ["lif", "alif", "mixed"] as const;
 export type NeuronType = (typeof NEURON_TYPES)[number];
@@ -51,6 +58,12 @@ export interface TrainConfig {
   lrDecay: number;
   seed: number;
   backend: BackendChoice;
+  /** How eligibility traces are evaluated (absent: `auto`, i.e. chunked). */
+  eligibility?: EligibilityChoice;
+  /** Steps per chunk of chunked eligibility (absent: the library's default, 100). */
+  chunkSteps?: number;
+  /** Where chunked eligibility runs (absent: on the device with WebGPU, else on the host). */
+  traces?: TracesChoice;
   /** Batches per epoch at most (train and test); absent: all. For smoke runs and CI. */
   maxBatches?: number;
   /** Test samples drawn in the spike-raster plot. */
@@ -92,6 +105,9 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
   key("lrDecay", { name: "lr-decay", kind: "number", positive: true, valueName: "F", description: "Multiply the learning rate by F after every epoch (1 keeps it constant)." }),
   key("seed", { name: "seed", kind: "integer", min: 0, valueName: "N", description: "Seed of weights, shuffling and random feedback.", defaultText: "1" }),
   key("backend", { name: "backend", kind: "choice", choices: BACKENDS, description: "Where to simulate: cpu, webgpu, or auto (WebGPU when an adapter exists).", defaultText: "cpu" }),
+  key("eligibility", { name: "eligibility", kind: "choice", choices: ELIGIBILITY, description: "How eligibility traces are evaluated: per chunk of steps from per-neuron histories (chunked), or every synapse every step in the compiled network (perStep); auto is chunked.", defaultText: "auto" }),
+  key("chunkSteps", { name: "chunk-steps", kind: "integer", positive: true, valueName: "N", description: "Steps per chunk of chunked eligibility.", defaultText: "100" }),
+  key("traces", { name: "traces", kind: "choice", choices: TRACES, description: "Where chunked eligibility runs: on the host (WebAssembly), or on the backend's device (WGSL; webgpu only).", defaultText: "device on webgpu, else host" }),
   key("maxBatches", { name: "max-batches", kind: "integer", positive: true, valueName: "N", description: "At most N batches per epoch, train and test (also $SNN_MAX_BATCHES); for smoke tests." }),
   key("rasterSamples", { name: "raster-samples", kind: "integer", min: 0, valueName: "N", description: "Test samples shown in the spike-raster plot.", defaultText: "3" }),
 ];

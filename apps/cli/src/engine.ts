@@ -73,6 +73,9 @@ export function trainerOptionsFor(config: TrainConfig, network: EpropNetworkDesc
     optimizer: { learningRate: config.lr },
     ...(lossMask ? { lossMask } : {}),
     ...(config.steps !== undefined ? { numSteps: config.steps } : {}),
+    ...(config.eligibility !== undefined ? { eligibility: config.eligibility } : {}),
+    ...(config.chunkSteps !== undefined ? { chunkSteps: config.chunkSteps } : {}),
+    ...(config.traces !== undefined ? { chunkedTraces: config.traces } : {}),
   };
 }
 

@@ -9,8 +9,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureBuilt, runCli, type CliResult } from "./cli";
 import { allElements, parseXml, seriesOf } from "./xml";
 
-/** A tiny network on the embedded sequential MNIST: 8 batches of 4 per epoch, 2 epochs. */
-const TINY = ["--hidden", "24", "--batch-size", "4", "--train-samples", "32", "--test-samples", "8", "--epochs", "2", "--steps", "500", "--loss-steps", "30", "--seed", "7"];
+/**
+ * A tiny network on the embedded sequential MNIST: 8 batches of 4 per epoch, 2 epochs. Chunks
+ * of 50 steps (not the default 100): an exact resume must keep the run's chunk length.
+ */
+const TINY = ["--hidden", "24", "--batch-size", "4", "--train-samples", "32", "--test-samples", "8", "--epochs", "2", "--steps", "500", "--loss-steps", "30", "--seed", "7", "--chunk-steps", "50"];
 
 let dir: string;
 beforeAll(() => {
@@ -77,7 +80,8 @@ describe("snn train on the embedded digits", () => {
       expect(existsSync(join(run, file)), file).toBe(true);
     }
     const config = JSON.parse(readFileSync(join(run, "config.json"), "utf8")) as Record<string, unknown>;
-    expect(config).toMatchObject({ dataset: "smnist", hidden: 24, "batch-size": 4, epochs: 2, steps: 500, seed: 7 });
+    expect(config).toMatchObject({ dataset: "smnist", hidden: 24, "batch-size": 4, epochs: 2, steps: 500, seed: 7, "chunk-steps": 50 });
+    expect(events(reference.stdout)[0]!["description"]).toMatch(/e-prop: chunked eligibility, 50 steps per chunk, traces on the host/);
     const state = JSON.parse(readFileSync(join(run, "run.json"), "utf8")) as Record<string, unknown>;
     expect(state).toMatchObject({ status: "finished", epochsCompleted: 2, step: 16 });
     const records = metrics(run);

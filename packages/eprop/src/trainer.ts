@@ -10,7 +10,7 @@ import {
 } from "./checkpoint";
 import { resolveAdamOptions, type AdamOptions, type EligibilityMode } from "./compile";
 import { defineEpropNetwork, parametersOf, type EpropNetworkDescription, type EpropNetworkOptions } from "./description";
-import { EpropRuntime, type OptimizerState, type TrialOutputs } from "./eprop-runtime";
+import { EpropRuntime, type ChunkedTraces, type OptimizerState, type TrialOutputs } from "./eprop-runtime";
 import { CheckpointError, EpropBatchError, EpropConfigError } from "./errors";
 import { checkParameters, initialParameters, type ParameterSet } from "./parameters";
 import { checkLossMaskOption, prepareTrial, type EpropBatch, type LossMaskOption } from "./trial";
@@ -114,6 +114,8 @@ export interface TrainerOptions {
   readonly eligibility?: EligibilityMode | "auto";
   /** Steps per chunk for chunked eligibility (default 100). */
   readonly chunkSteps?: number;
+  /** Where chunked eligibility runs: `host` or `device` (default: the device on WebGPU, else the host); see `EpropRuntimeOptions.chunkedTraces`. */
+  readonly chunkedTraces?: ChunkedTraces;
 }
 
 function isDescription(value: EpropNetworkDescription | EpropNetworkOptions): value is EpropNetworkDescription {
@@ -187,6 +189,7 @@ export class Trainer {
   /** How hidden-layer eligibility is evaluated in training (resolved from the `eligibility` option). */
   readonly eligibility: EligibilityMode;
   private readonly chunkSteps: number | undefined;
+  private readonly chunkedTraces: ChunkedTraces | undefined;
   private config: TrainingConfig;
   private progress_: TrainingProgress = { epoch: 0, batchInEpoch: 0, optimizerSteps: 0 };
   private trainRuntime: EpropRuntime | null = null;
@@ -211,6 +214,7 @@ export class Trainer {
     }
     this.eligibility = eligibility === "auto" ? (options.backend.name === "webgpu" || wasm.wasmSimdSupported() ? "chunked" : "perStep") : eligibility;
     this.chunkSteps = options.chunkSteps;
+    this.chunkedTraces = options.chunkedTraces;
     checkLossMaskOption(options.lossMask);
     if (options.numSteps !== undefined && (!Number.isInteger(options.numSteps) || options.numSteps < 1)) {
       throw new EpropConfigError(`numSteps must be a positive integer, got ${String(options.numSteps)}.`);
@@ -276,6 +280,7 @@ export class Trainer {
       parameters: this.hostParameters,
       eligibility: this.eligibility,
       ...(this.chunkSteps !== undefined ? { chunkSteps: this.chunkSteps } : {}),
+      ...(this.chunkedTraces !== undefined ? { chunkedTraces: this.chunkedTraces } : {}),
     });
     await runtime.setOptimizerState(this.hostOptimizer);
     this.trainRuntime = runtime;
@@ -520,11 +525,17 @@ export class Trainer {
   }
 
   /** A trainer with the network, parameters, Adam state, settings and progress of a checkpoint. */
-  static async fromCheckpoint(source: string | Uint8Array | CheckpointData, options: { readonly backend: Backend }): Promise<Trainer> {
+  static async fromCheckpoint(
+    source: string | Uint8Array | CheckpointData,
+    options: { readonly backend: Backend } & Pick<TrainerOptions, "eligibility" | "chunkSteps" | "chunkedTraces">,
+  ): Promise<Trainer> {
     const data = await loadCheckpointData(source);
     const trainer = new Trainer({
       network: data.network,
       backend: options.backend,
+      ...(options.eligibility !== undefined ? { eligibility: options.eligibility } : {}),
+      ...(options.chunkSteps !== undefined ? { chunkSteps: options.chunkSteps } : {}),
+      ...(options.chunkedTraces !== undefined ? { chunkedTraces: options.chunkedTraces } : {}),
       optimizer: data.training.optimizer,
       ...(data.training.lossMask !== null ? { lossMask: data.training.lossMask } : {}),
       ...(data.training.numSteps !== null ? { numSteps: data.training.numSteps } : {}),

@@ -2,7 +2,7 @@ import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { readdir, rm } from "node:fs/promises";
 import { join, relative, resolve } from "node:path";
 import type { SpikeDataset } from "@snn/datasets";
-import { Trainer, type BatchMetrics } from "@snn/eprop";
+import { DEFAULT_CHUNK_STEPS, Trainer, type BatchMetrics } from "@snn/eprop";
 import type { OptionSpec, OptionValues } from "../args";
 import { selectBackend, type SelectedBackend } from "../backends";
 import type { Command } from "../command";
@@ -74,6 +74,12 @@ export function resumeConfig(stored: TrainConfig, overrides: ConfigOverlay, env:
   return config;
 }
 
+function describeEligibility(config: TrainConfig, backend: SelectedBackend): string {
+  if (config.eligibility === "perStep") return "eligibility traces every step in the compiled network (perStep)";
+  const where = config.traces ?? (backend.name === "webgpu" ? "device" : "host");
+  return `chunked eligibility, ${config.chunkSteps ?? DEFAULT_CHUNK_STEPS} steps per chunk, traces on the ${where}`;
+}
+
 function describeRun(config: TrainConfig, train: SpikeDataset, test: SpikeDataset, backend: SelectedBackend, numSteps: number | undefined): string {
   const neuron = config.neuron === "mixed" ? `${config.hidden - Math.floor(config.hidden / 2)} ALIF + ${Math.floor(config.hidden / 2)} LIF` : `${config.hidden} ${config.neuron.toUpperCase()}`;
   return [
@@ -81,6 +87,7 @@ function describeRun(config: TrainConfig, train: SpikeDataset, test: SpikeDatase
     `data: ${train.name} (${train.numSamples} train, ${test.numSamples} test), ${numSteps !== undefined ? `${numSteps} steps` : "trials as long as their last spike, in steps"} of ${config.dt} ms${config.lossSteps > 0 ? `, loss on the last ${config.lossSteps} steps` : ""}`,
     `training: ${config.epochs} epoch${config.epochs === 1 ? "" : "s"}, batch ${config.batchSize}, Adam lr ${config.lr}, seed ${config.seed}${config.maxBatches !== undefined ? `, at most ${config.maxBatches} batches per epoch` : ""}`,
     `backend: ${backend.name} (${backend.device})`,
+    `e-prop: ${describeEligibility(config, backend)}`,
   ].join("\n");
 }
 
@@ -165,7 +172,13 @@ async function train(parsed: { values: OptionValues }, io: CliIO): Promise<numbe
     const backend = await selectBackend(config.backend, "train");
     let trainer: Trainer;
     if (state !== undefined) {
-      trainer = await Trainer.fromCheckpoint(join(run.root, state.latestCheckpoint!), { backend: backend.backend });
+      const { eligibility, chunkSteps, chunkedTraces } = trainerOptionsFor(config, networkFor(config, trainSet.numChannels, trainSet.numClasses));
+      trainer = await Trainer.fromCheckpoint(join(run.root, state.latestCheckpoint!), {
+        backend: backend.backend,
+        ...(eligibility !== undefined ? { eligibility } : {}),
+        ...(chunkSteps !== undefined ? { chunkSteps } : {}),
+        ...(chunkedTraces !== undefined ? { chunkedTraces } : {}),
+      });
     } else {
       const network = networkFor(config, trainSet.numChannels, trainSet.numClasses);
       trainer = new Trainer({ ...trainerOptionsFor(config, network), backend: backend.backend });
