@@ -101,6 +101,8 @@ export class ChunkedEligibility {
   private targets: Float32Array = new Float32Array(0);
   private numSteps = 0;
   private chunkStart = 0;
+  /** Steps of the current chunk: the trial's first chunk takes T mod K steps (if not 0), every later one K. */
+  private chunkLength = 0;
   /** Write pi(s-1) into the readout's `Pi` after step s (someone observes the trial step by step). */
   private observed = false;
   /** Err(u) of the current chunk, `[batch][K][nOut]`. */
@@ -223,6 +225,10 @@ export class ChunkedEligibility {
     this.inputCursor.fill(0);
     this.inputSeen.fill(0);
     this.chunkStart = 0;
+    // The short chunk (if any) comes first: a chunk's job runs beside the next chunk's forward
+    // pass, so the long middle jobs get whole chunks to hide behind, and the last job (the
+    // gradient only, which the end of the trial waits for) is a whole chunk's cheap one.
+    this.chunkLength = T % this.chunkSteps || this.chunkSteps;
     this.mask = new Uint8Array(batchSize * T);
     trial.maskEvents.forEach((events, b) => {
       for (const step of events.steps) if (step < T) this.mask[b * T + step] = 1;
@@ -270,7 +276,7 @@ export class ChunkedEligibility {
     const local = s - this.chunkStart;
     this.collectSpikes(local);
     const last = s === this.numSteps - 1;
-    if (local + 1 === this.chunkSteps || last) this.endChunk(local + 1, { first: this.chunkStart === 0, last });
+    if (local + 1 === this.chunkLength || last) this.endChunk(local + 1, { first: this.chunkStart === 0, last });
   }
 
   /**
@@ -412,6 +418,7 @@ export class ChunkedEligibility {
     this.engine.queue.flush();
     for (const source of this.sources) for (const list of source.lists) list.count = 0;
     this.chunkStart += steps;
+    this.chunkLength = this.chunkSteps;
   }
 
   /** Whether the traces are evaluated in a worker thread. */

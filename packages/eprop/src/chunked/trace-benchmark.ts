@@ -2,7 +2,8 @@
  * Micro-benchmark of the chunked e-prop kernels (not a test: no assertions, not in the suite,
  * not exported). Sizes of the benchmark network: 700 Bernoulli inputs (5 % per step) and 256
  * recurrent ALIF neurons (~3 % per step) into 256 neurons, batch 32, K = 100. Prints the best of
- * REPEATS runs per kernel and chunk position, and an estimate for a T = 1000 training batch.
+ * REPEATS runs per kernel and chunk position (on one thread), and an estimate for a T = 1000
+ * training batch.
  *
  * Run from packages/eprop:
  *   pnpm exec esbuild src/chunked/trace-benchmark.ts --bundle --platform=node --format=esm \
@@ -50,7 +51,8 @@ function runBenchmark(): void {
   const repeats = Number(process.env["REPEATS"] ?? 7);
   const adaptive = process.env["LIF"] === undefined;
   const random = lcg(1);
-  const engine = new WasmTraceEngine();
+  // One thread: each kernel is timed on its own (the queued calls run at engine.wait()).
+  const engine = new WasmTraceEngine({ thread: false });
   const beta = Array.from({ length: numPost }, () => (adaptive ? 0.5 + random() : 0));
   const layer = new WasmTraceLayer(engine, batchSize, numPost, K, beta, Math.exp(-1 / 20), Math.exp(-1 / 2000), Math.exp(-1 / 20));
   const rateIn = Number(process.env["RATE_IN"] ?? 0.05);
@@ -98,12 +100,14 @@ function runBenchmark(): void {
     if (evictCaches) evictCaches();
     const t0 = performance.now();
     layer.computeCoefficients();
+    engine.wait();
     backward.push(performance.now() - t0);
     for (const { name, projection, spikes } of projections) {
       for (const { name: where, position } of positions) {
         if (evictCaches) evictCaches();
         const t1 = performance.now();
         projection.apply(spikes, position);
+        engine.wait();
         const key = `apply ${name}, ${where} chunk`;
         applied.set(key, [...(applied.get(key) ?? []), performance.now() - t1]);
       }

@@ -51,6 +51,7 @@ interface Kernels {
   advanceTraces(...args: number[]): void;
   hostStep(...args: number[]): void;
   learningSignal(...args: number[]): void;
+  unblock(...args: number[]): void;
 }
 
 /** The firing-rate regulariser as the host step applies it: f(u) = alpha f(u-1) + (1 - alpha) z(u), r(u) = strength (f(u) - targetPerStep). */
@@ -483,6 +484,8 @@ export class WasmTraceProjection {
   readonly state: number;
   /** Gradient `[block][numPre][16]`. */
   readonly gradient: number;
+  /** The gradient in core layout `[numPre][numPost]`, written by {@link readGradient}. */
+  private readonly gradientOut: number;
   /** Bytes of one presynaptic neuron's state in one block. */
   private readonly stateRowBytes: number;
   /** Start of each (batch element, presynaptic neuron)'s spikes, as addresses into the offsets, `[batch * numPre + 1]`. */
@@ -506,6 +509,7 @@ export class WasmTraceProjection {
     this.p = engine.allocate(batchSize * numPre * FLOAT_BYTES);
     this.state = engine.allocate(batchSize * numBlocks * numPre * this.stateRowBytes);
     this.gradient = engine.allocate(numBlocks * numPre * BLOCK_BYTES);
+    this.gradientOut = engine.allocate(numPre * layer.numNeurons * FLOAT_BYTES);
     this.rowStart = engine.allocate((batchSize * numPre + 1) * 4);
     this.cursor = engine.allocate(batchSize * numPre * 4);
     this.batchEnds = engine.allocate(batchSize * 4);
@@ -600,10 +604,10 @@ export class WasmTraceProjection {
 
   /** The gradient summed over batch and trials so far, `[numPre][numPost]` (a copy). */
   readGradient(): Float32Array {
-    this.layer.engine.wait();
-    const out = new Float32Array(this.numPre * this.layer.numNeurons);
-    this.unblock(this.gradient, 0, 1, out, 0);
-    return out;
+    const { engine, numBlocks, numNeurons } = this.layer;
+    engine.wait();
+    engine.kernels.unblock(this.gradient, this.numPre, numBlocks, BLOCK_BYTES, this.gradientOut, numNeurons);
+    return engine.floats(this.gradientOut, this.numPre * numNeurons).slice();
   }
 
   /**

@@ -444,6 +444,38 @@ function learningSignalKernel(): FunctionDefinition {
   return { name: "learningSignal", params: Array(LEARNING_SIGNAL_PARAMS.length).fill("i32"), locals: frame.declared, body };
 }
 
+const UNBLOCK_PARAMS = ["source", "numPre", "numBlocks", "preBytes", "target", "numNeurons"] as const;
+
+/**
+ * unblock(source, numPre, numBlocks, preBytes, target, numNeurons): copies `[block][pre][16]`
+ * floats (one presynaptic neuron's 16 every preBytes bytes) into `[pre][numNeurons]` at target,
+ * dropping the padding of the last block.
+ */
+function unblockKernel(): FunctionDefinition {
+  const p = numbered(UNBLOCK_PARAMS);
+  const frame = new Frame(UNBLOCK_PARAMS.length);
+  const block = frame.local("i32"), i = frame.local("i32"), lane = frame.local("i32"), width = frame.local("i32");
+  const from = frame.local("i32"), to = frame.local("i32"), rowBytes = frame.local("i32");
+  const body: Code = [
+    [get(p.numNeurons), i32.const(2), i32.shl, set(rowBytes)],
+    [get(p.source), set(from)],
+    forLoop(block, i32.const(0), get(p.numBlocks), 1,
+      // width = min(16, numNeurons - 16 block) floats
+      [get(p.numNeurons), get(block), i32.const(4), i32.shl, i32.sub, tee(width), i32.const(BLOCK_FLOATS), get(width), i32.const(BLOCK_FLOATS), i32.ltU, op.select, set(width)],
+      [get(block), i32.const(BLOCK_BYTES), i32.mul, get(p.target), i32.add, set(to)],
+      forLoop(i, i32.const(0), get(p.numPre), 1,
+        [get(width), i32.const(BLOCK_FLOATS), i32.eq, op.if(
+          Array.from({ length: VECTORS }, (_, k) => [get(to), get(from), v128.load(16 * k), v128.store(16 * k)]),
+          forLoop(lane, i32.const(0), [get(width), i32.const(2), i32.shl], 4, [get(to), get(lane), i32.add, get(from), get(lane), i32.add, f32.load(), f32.store()]),
+        )],
+        [get(from), get(p.preBytes), i32.add, set(from)],
+        [get(to), get(rowBytes), i32.add, set(to)],
+      ),
+    ),
+  ];
+  return { name: "unblock", params: Array(UNBLOCK_PARAMS.length).fill("i32"), locals: frame.declared, body };
+}
+
 /** Unsigned LEB128 of an opcode or immediate (the SIMD opcodes beyond `@snn/core`'s table). */
 function leb(value: number): number[] {
   const bytes: number[] = [];
@@ -581,7 +613,7 @@ export function chunkKernelModule(memory: "plain" | "shared"): WebAssembly.Modul
   let module = compiled.get(memory);
   if (module === undefined) {
     const importMemory = memory === "shared" ? ({ shared: true, maximumPages: SHARED_MAXIMUM_PAGES } as const) : true;
-    module = new WebAssembly.Module(assembleModule([backwardKernel(), applyKernel(), feedbackKernel(), sortSpikesKernel(), advanceTracesKernel(), hostStepKernel(), learningSignalKernel()], { importMemory }));
+    module = new WebAssembly.Module(assembleModule([backwardKernel(), applyKernel(), feedbackKernel(), sortSpikesKernel(), advanceTracesKernel(), hostStepKernel(), learningSignalKernel(), unblockKernel()], { importMemory }));
     compiled.set(memory, module);
   }
   return module;
