@@ -170,6 +170,12 @@ async function train(parsed: { values: OptionValues }, io: CliIO): Promise<numbe
   const testSet = await openDataset(config, "test", io.cwd);
   try {
     const backend = await selectBackend(config.backend, "train");
+    if (config.eligibility === "perStep" && (config.chunkSteps !== undefined || config.traces !== undefined)) {
+      throw new UsageError("--chunk-steps and --traces go with chunked eligibility (--eligibility chunked or auto), not --eligibility perStep.", "train");
+    }
+    if (config.traces === "device" && backend.name !== "webgpu") {
+      throw new UsageError(`--traces device needs --backend webgpu (the traces run on the GPU); this run uses the ${backend.name} backend. Use --traces host.`, "train");
+    }
     let trainer: Trainer;
     if (state !== undefined) {
       const { eligibility, chunkSteps, chunkedTraces } = trainerOptionsFor(config, networkFor(config, trainSet.numChannels, trainSet.numClasses));
