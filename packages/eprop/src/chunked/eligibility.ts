@@ -15,6 +15,7 @@ import { EpropConfigError } from "../errors";
 import type { PreparedTrial } from "../trial";
 import { WasmFeedback, WasmTraceEngine, WasmTraceLayer, WasmTraceProjection, type ChunkSpikes, type HostRegularisation, type TraceEngineOptions } from "./trace-engine";
 import { wasm } from "@snn/core";
+import { HostReadoutErrors, HostReadoutGradient, readoutRow } from "./host-readout-gradient";
 
 /** Growable spike list of one batch element within a chunk. */
 class SpikeList implements ChunkSpikes {
@@ -66,8 +67,8 @@ interface LayerState {
   /** Feedback B_jk (read at the start of each trial), or null: no learning signal. */
   readonly feedback: WasmFeedback | null;
   readonly feedbackOwner: { readonly owner: string; readonly variable: string } | null;
-  /** The readout projection from this layer, if any: gradient `[size][nOut]`, carried zbar^kappa `[batch][size]`. */
-  readonly readout: { readonly info: ProjectionInfo; readonly gradient: Float64Array; readonly trace: Float64Array; readonly spikes: SpikeList[] } | null;
+  /** The readout projection from this layer, if any: its gradient and carried zbar (host-readout-gradient.ts), and the chunk's spikes z(u). */
+  readonly readout: { readonly info: ProjectionInfo; readonly gradient: HostReadoutGradient; readonly spikes: SpikeList[] } | null;
 }
 
 /** Per-trial sums of the readout over the masked steps, `[batch][nOut]` each (what the per-step readout keeps in `LossAcc`, `PiAcc`, `YAcc`). */
@@ -105,14 +106,16 @@ export class ChunkedEligibility {
   private chunkLength = 0;
   /** Write pi(s-1) into the readout's `Pi` after step s (someone observes the trial step by step). */
   private observed = false;
-  /** Err(u) of the current chunk, `[batch][K][nOut]`. */
+  /** Err(u) of the current chunk, `[batch][K][errorRow]` (rows padded to pairs). */
   private readonly errors: Float64Array;
+  /** Floats per row of {@link errors}. */
+  private readonly errorRow: number;
+  /** The chunk's errors in the module memory, for the readout gradient kernel. */
+  private readonly readoutErrors: HostReadoutErrors;
   /** Err(u) of this step, `[batch][nOut]`. */
   private readonly stepErrors: Float32Array;
   /** The readout's y of this step as read from the runtime, `[batch][nOut]`. */
   private readonly yBuffer: Float32Array;
-  /** The backward-filtered error of a chunk, `[K][nOut]` (scratch of {@link readoutChunk}). */
-  private readonly filtered: Float64Array;
   /** exp(y_k - max_j y_j) of one batch element (scratch). */
   private readonly exps: Float64Array;
   /** pi(u) of this step and pi(u-1), `[batch][nOut]` (kept only while observed). */
@@ -148,11 +151,12 @@ export class ChunkedEligibility {
     this.kappaPowers = Float64Array.from({ length: chunkSteps + 1 }, (_, i) => this.kappa ** i);
     const reg = description.regularisation;
     this.regularisation = reg ? { alpha: Math.exp(-dt / reg.tauMs), strength: reg.strength, targetPerStep: (reg.targetRateHz * dt) / 1000 } : null;
-    this.errors = new Float64Array(batchSize * chunkSteps * nOut);
+    this.errorRow = readoutRow(nOut);
+    this.errors = new Float64Array(batchSize * chunkSteps * this.errorRow);
+    this.readoutErrors = new HostReadoutErrors(this.engine, batchSize, nOut, chunkSteps, this.kappaPowers);
     this.biasGradient = new Float64Array(nOut);
     this.stepErrors = new Float32Array(batchSize * nOut);
     this.yBuffer = new Float32Array(batchSize * nOut);
-    this.filtered = new Float64Array(chunkSteps * nOut);
     this.exps = new Float64Array(nOut);
     this.pi = new Float32Array(batchSize * nOut);
     this.previousPi = new Float32Array(batchSize * nOut);
@@ -183,8 +187,7 @@ export class ChunkedEligibility {
         readout: readoutProjection
           ? {
               info: readoutProjection,
-              gradient: new Float64Array(layer.size * nOut),
-              trace: new Float64Array(batchSize * layer.size),
+              gradient: new HostReadoutGradient(this.readoutErrors, layer.size),
               spikes: Array.from({ length: batchSize }, () => new SpikeList()),
             }
           : null,
@@ -244,10 +247,7 @@ export class ChunkedEligibility {
     for (const layer of this.layers) {
       layer.trace.startTrial();
       for (const projection of layer.projections) projection.trace.zeroGradient();
-      if (layer.readout) {
-        layer.readout.gradient.fill(0);
-        layer.readout.trace.fill(0);
-      }
+      layer.readout?.gradient.reset();
       if (layer.feedback && layer.feedbackOwner) layer.feedback.setWeights(await runtime.readVar(layer.feedbackOwner.owner, layer.feedbackOwner.variable));
     }
     for (const source of this.sources) for (const list of source.lists) list.count = 0;
@@ -296,7 +296,7 @@ export class ChunkedEligibility {
     for (let b = 0; b < batchSize; b++) {
       const m = this.mask[b * T + u]!;
       const out = b * nOut;
-      const row = (b * this.chunkSteps + u - this.chunkStart) * nOut;
+      const row = (b * this.chunkSteps + u - this.chunkStart) * this.errorRow;
       if (m === 0) {
         for (let k = 0; k < nOut; k++) {
           errors[row + k] = 0;
@@ -407,6 +407,7 @@ export class ChunkedEligibility {
 
   private endChunk(steps: number, position: { first: boolean; last: boolean }): void {
     for (let s = 0; s < this.sources.length; s++) if (this.sourceLayers[s] === null) this.collectInputSpikes(this.sources[s]!.lists, steps);
+    if (this.layers.some((layer) => layer.readout)) this.readoutErrors.load(this.errors, steps);
     for (const layer of this.layers) {
       layer.trace.computeCoefficients();
       for (const projection of layer.projections) projection.trace.apply(projection.source.lists, position);
@@ -434,41 +435,13 @@ export class ChunkedEligibility {
   /**
    * Readout gradient over a chunk: dW_kj = sum_t Err_k(t) zbar_j(t), zbar_j(t) = kappa zbar_j(t-1) + z_j(t).
    * With the backward-filtered error E(u) = sum_{t >= u in the chunk} kappa^(t-u) Err(t), a spike
-   * at u adds E(u) and the carried zbar_j(t0) adds kappa zbar_j(t0) E(0).
+   * at u adds E(u) and the carried zbar_j(t0) adds kappa zbar_j(t0) E(0) (in WebAssembly, float64:
+   * host-readout-gradient.ts).
    */
   private readoutChunk(layer: LayerState, steps: number): void {
     const readout = layer.readout!;
-    const { batchSize, nOut, kappa, chunkSteps, errors, filtered, kappaPowers } = this;
-    const { gradient, trace } = readout;
-    const n = layer.size;
-    const decay = kappaPowers[steps]!;
-    for (let b = 0; b < batchSize; b++) {
-      const first = b * chunkSteps * nOut;
-      for (let k = 0; k < nOut; k++) filtered[(steps - 1) * nOut + k] = errors[first + (steps - 1) * nOut + k]!;
-      for (let u = steps - 2; u >= 0; u--) {
-        for (let k = 0; k < nOut; k++) filtered[u * nOut + k] = errors[first + u * nOut + k]! + kappa * filtered[(u + 1) * nOut + k]!;
-      }
-      for (let j = 0; j < n; j++) {
-        const carried = trace[b * n + j]!;
-        if (carried !== 0) {
-          const weight = kappa * carried;
-          for (let k = 0; k < nOut; k++) gradient[j * nOut + k]! += weight * filtered[k]!;
-        }
-        trace[b * n + j] = carried * decay;
-      }
-      const list = readout.spikes[b]!;
-      const listSteps = list.steps;
-      const listUnits = list.units;
-      for (let e = 0; e < list.count; e++) {
-        const u = listSteps[e]!;
-        const j = listUnits[e]!;
-        const from = u * nOut;
-        const to = j * nOut;
-        for (let k = 0; k < nOut; k++) gradient[to + k]! += filtered[from + k]!;
-        trace[b * n + j]! += kappaPowers[steps - 1 - u]!;
-      }
-      list.count = 0;
-    }
+    readout.gradient.addChunk(readout.spikes, steps, this.kappa);
+    for (const list of readout.spikes) list.count = 0;
   }
 
   /** The readout's loss, pi and y summed over the masked steps of the last trial, `[batch][nOut]` each (live buffers). */
@@ -490,7 +463,7 @@ export class ChunkedEligibility {
         }
         out.push({ owner: projection.info.coreName, variable: "GradSum", values: gradient });
       }
-      if (layer.readout) out.push({ owner: layer.readout.info.coreName, variable: "GradSum", values: Float32Array.from(layer.readout.gradient) });
+      if (layer.readout) out.push({ owner: layer.readout.info.coreName, variable: "GradSum", values: layer.readout.gradient.read() });
     }
     out.push({ owner: this.description.readout.name, variable: "BiasGradSum", values: Float32Array.from(this.biasGradient) });
     return out;

@@ -52,6 +52,7 @@ interface Kernels {
   hostStep(...args: number[]): void;
   learningSignal(...args: number[]): void;
   unblock(...args: number[]): void;
+  readoutGradient(...args: number[]): void;
 }
 
 /** The firing-rate regulariser as the host step applies it: f(u) = alpha f(u-1) + (1 - alpha) z(u), r(u) = strength (f(u) - targetPerStep). */
