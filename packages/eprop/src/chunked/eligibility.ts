@@ -255,18 +255,14 @@ export class ChunkedEligibility {
   }
 
   /** Call after simulation step `s` (0-based) of the trial: processes time u = s. */
-  /** Reads a variable into `buffer` where the runtime can (no allocation), else a copy. */
-  private read(runtime: Runtime, owner: string, name: string, buffer: Float32Array): ArrayLike<number> | Promise<ArrayLike<number>> {
-    if (runtime.readVarInto === undefined) return runtime.readVar(owner, name);
-    runtime.readVarInto(owner, name, buffer);
-    return buffer;
-  }
-
   async afterStep(s: number, runtime: Runtime): Promise<void> {
     if (s >= this.numSteps) return;
-    const y = await this.read(runtime, this.description.readout.name, "Y", this.yBuffer);
+    const readout = this.description.readout.name;
+    const y = this.yBuffer;
+    if (runtime.readVarInto !== undefined) runtime.readVarInto(readout, "Y", y);
+    else y.set(await runtime.readVar(readout, "Y"));
     const masked = this.readoutStep(s, y);
-    if (this.observed && s >= 1) await runtime.writeVar(this.description.readout.name, "Pi", this.previousPi);
+    if (this.observed && s >= 1) await runtime.writeVar(readout, "Pi", this.previousPi);
     for (const layer of this.layers) {
       const input = layer.trace.psiSpikeInput();
       if (runtime.readVarInto !== undefined) runtime.readVarInto(layer.name, "PsiSpike", input);
@@ -284,8 +280,9 @@ export class ChunkedEligibility {
    * sum_t Err(t) c(t) and the trial's loss, pi and y sums. Returns whether any batch element
    * has m(u) = 1 (otherwise every error of the step is 0).
    */
-  private readoutStep(u: number, y: ArrayLike<number>): boolean {
-    const { batchSize, nOut, kappa, errors, stepErrors, exps, targets, sums, biasGradient, observed } = this;
+  private readoutStep(u: number, y: Float32Array): boolean {
+    const { batchSize, nOut, kappa, errors, stepErrors, exps, targets, biasGradient, observed, mask } = this;
+    const { loss, pi: piSum, y: ySum } = this.sums;
     const T = this.numSteps;
     const pi = this.previousPi;
     this.previousPi = this.pi;
@@ -293,10 +290,10 @@ export class ChunkedEligibility {
     const c = kappa * this.biasTrace + 1;
     this.biasTrace = c;
     let anyMasked = false;
-    for (let b = 0; b < batchSize; b++) {
-      const m = this.mask[b * T + u]!;
-      const out = b * nOut;
-      const row = (b * this.chunkSteps + u - this.chunkStart) * this.errorRow;
+    let row = (u - this.chunkStart) * this.errorRow;
+    const batchRows = this.chunkSteps * this.errorRow;
+    for (let b = 0, out = 0; b < batchSize; b++, out += nOut, row += batchRows) {
+      const m = mask[b * T + u]!;
       if (m === 0) {
         for (let k = 0; k < nOut; k++) {
           errors[row + k] = 0;
@@ -312,22 +309,22 @@ export class ChunkedEligibility {
         exps[k] = e;
         sum += e;
       }
-      for (let k = 0; k < nOut; k++) exps[k] = exps[k]! / sum;
-      if (observed) pi.set(exps, out);
+      if (observed) for (let k = 0; k < nOut; k++) pi[out + k] = exps[k]! / sum;
       if (m === 0) continue;
       anyMasked = true;
       const logSum = Math.log(sum);
       for (let k = 0; k < nOut; k++) {
-        const p = exps[k]!;
+        const p = exps[k]! / sum;
         const target = targets[out + k]!;
+        const yk = y[out + k]!;
         const error = p - target;
         errors[row + k] = error;
         stepErrors[out + k] = error;
         biasGradient[k]! += error * c;
         // -log pi_k = log sum_j exp(y_j - max) - (y_k - max)
-        if (target > 0) sums.loss[out + k]! += target * (logSum - (y[out + k]! - max));
-        sums.pi[out + k]! += p;
-        sums.y[out + k]! += y[out + k]!;
+        if (target > 0) loss[out + k]! += target * (logSum - (yk - max));
+        piSum[out + k]! += p;
+        ySum[out + k]! += yk;
       }
     }
     return anyMasked;
