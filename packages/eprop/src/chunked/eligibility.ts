@@ -51,7 +51,7 @@ class SpikeList implements ChunkSpikes {
   }
 }
 
-/** Presynaptic spikes as they enter a trace: input x(u), or a hidden layer's z(u) (delay 0) or z(u-1) (recurrent). */
+/** Presynaptic spikes of a hidden layer as they enter a trace: z(u) (delay 0) or z(u-1) (recurrent). The input's are its events. */
 interface SpikeSource {
   readonly pre: string;
   readonly delay: 0 | 1;
@@ -63,7 +63,8 @@ interface LayerState {
   readonly name: string;
   readonly size: number;
   readonly trace: WasmTraceLayer;
-  readonly projections: { readonly info: ProjectionInfo; readonly trace: WasmTraceProjection; readonly source: SpikeSource }[];
+  /** Incoming projections; `source` null: from the input, whose spikes are the trial's events. */
+  readonly projections: { readonly info: ProjectionInfo; readonly trace: WasmTraceProjection; readonly source: SpikeSource | null }[];
   /** Feedback B_jk (read at the start of each trial), or null: no learning signal. */
   readonly feedback: WasmFeedback | null;
   readonly feedbackOwner: { readonly owner: string; readonly variable: string } | null;
@@ -86,17 +87,14 @@ export class ChunkedEligibility {
   private readonly engine: WasmTraceEngine;
   private readonly layers: LayerState[] = [];
   private readonly sources: SpikeSource[] = [];
-  /** For each source, the layer whose spikes it carries (null: the input). */
-  private readonly sourceLayers: (LayerState | null)[] = [];
+  /** For each source, the layer whose spikes it carries. */
+  private readonly sourceLayers: LayerState[] = [];
   private readonly nOut: number;
   private readonly kappa: number;
   /** kappa^i for i = 0 .. K. */
   private readonly kappaPowers: Float64Array;
   private readonly regularisation: HostRegularisation | null;
   private inputs: readonly SpikeEvents[] = [];
-  private readonly inputCursor: Int32Array;
-  /** Per input channel, a stamp of its last event (to drop repeated events of one step). */
-  private readonly inputSeen: Int32Array;
   /** `[batch][T]` 0/1 loss mask and `[batch][nOut]` targets of the trial. */
   private mask = new Uint8Array(0);
   private targets: Float32Array = new Float32Array(0);
@@ -180,7 +178,7 @@ export class ChunkedEligibility {
         projections: incoming.map((info) => ({
           info,
           trace: new WasmTraceProjection(trace, info.nPre),
-          source: this.sourceFor(info.pre, info.kind === "recurrent" ? 1 : 0),
+          source: info.pre === description.input.name ? null : this.sourceFor(info.pre, info.kind === "recurrent" ? 1 : 0),
         })),
         feedback,
         feedbackOwner,
@@ -194,10 +192,8 @@ export class ChunkedEligibility {
       });
     }
     for (const source of this.sources) {
-      this.sourceLayers.push(source.pre === description.input.name ? null : this.layers.find((l) => l.name === source.pre)!);
+      this.sourceLayers.push(this.layers.find((l) => l.name === source.pre)!);
     }
-    this.inputCursor = new Int32Array(batchSize);
-    this.inputSeen = new Int32Array(description.input.size);
   }
 
   private sourceFor(pre: string, delay: 0 | 1): SpikeSource {
@@ -225,8 +221,6 @@ export class ChunkedEligibility {
     this.inputs = trial.inputs;
     this.numSteps = T;
     this.observed = options.observed === true;
-    this.inputCursor.fill(0);
-    this.inputSeen.fill(0);
     this.chunkStart = 0;
     // The short chunk (if any) comes first: a chunk's job runs beside the next chunk's forward
     // pass, so the long middle jobs get whole chunks to hide behind, and the last job (the
@@ -246,7 +240,10 @@ export class ChunkedEligibility {
     this.previousPi.fill(0);
     for (const layer of this.layers) {
       layer.trace.startTrial();
-      for (const projection of layer.projections) projection.trace.zeroGradient();
+      for (const projection of layer.projections) {
+        projection.trace.zeroGradient();
+        projection.trace.startEvents();
+      }
       layer.readout?.gradient.reset();
       if (layer.feedback && layer.feedbackOwner) layer.feedback.setWeights(await runtime.readVar(layer.feedbackOwner.owner, layer.feedbackOwner.variable));
     }
@@ -352,7 +349,6 @@ export class ChunkedEligibility {
     const batchSize = this.batchSize;
     for (let s = 0; s < this.sources.length; s++) {
       const layer = this.sourceLayers[s]!;
-      if (layer === null) continue;
       const lists = this.sources[s]!.lists;
       // z(u) for delay 0; z(u-1) for the recurrent delay of 1 (no spikes before the trial).
       const spikes = layer.trace.hostSpikes(this.sources[s]!.delay);
@@ -361,53 +357,15 @@ export class ChunkedEligibility {
     }
   }
 
-  /** Fills the input's lists with its spikes x(t) of the chunk's steps t0 .. t0 + steps - 1. */
-  private collectInputSpikes(list: SpikeList[], steps: number): void {
-    const t0 = this.chunkStart;
-    const end = t0 + steps;
-    for (let b = 0; b < this.batchSize; b++) {
-      const events = this.inputs[b]!;
-      const eventSteps = events.steps;
-      const eventUnits = events.units;
-      const total = eventSteps.length;
-      const into = list[b]!;
-      // Events before t0 were taken by earlier chunks (the cursor).
-      const first = this.inputCursor[b]!;
-      let intoSteps = into.steps;
-      let intoUnits = into.units;
-      // A channel spikes at most once per step (the backend's spike source drops repeats):
-      // seen[unit] holds the (batch element, step) stamp of its last event.
-      const seen = this.inputSeen;
-      const stamp0 = b * this.numSteps + 1;
-      let i = 0;
-      let e = first;
-      for (; e < total; e++) {
-        const step = eventSteps[e]!;
-        if (step >= end) break;
-        const unit = eventUnits[e]!;
-        const stamp = stamp0 + step;
-        if (seen[unit] === stamp) continue;
-        seen[unit] = stamp;
-        if (i === intoSteps.length) {
-          into.count = i;
-          into.reserve(i + 1);
-          intoSteps = into.steps;
-          intoUnits = into.units;
-        }
-        intoSteps[i] = step - t0;
-        intoUnits[i++] = unit;
-      }
-      into.count = i;
-      this.inputCursor[b] = e;
-    }
-  }
-
   private endChunk(steps: number, position: { first: boolean; last: boolean }): void {
-    for (let s = 0; s < this.sources.length; s++) if (this.sourceLayers[s] === null) this.collectInputSpikes(this.sources[s]!.lists, steps);
     if (this.layers.some((layer) => layer.readout)) this.readoutErrors.load(this.errors, steps);
     for (const layer of this.layers) {
       layer.trace.computeCoefficients();
-      for (const projection of layer.projections) projection.trace.apply(projection.source.lists, position);
+      for (const projection of layer.projections) {
+        // Input spikes come from the trial's events (collected in WebAssembly), hidden ones from the lists of the steps.
+        if (projection.source === null) projection.trace.applyEvents(this.inputs, this.chunkStart, this.numSteps, position);
+        else projection.trace.apply(projection.source.lists, position);
+      }
       layer.trace.endChunk();
       if (layer.readout) this.readoutChunk(layer, steps);
     }

@@ -53,6 +53,7 @@ interface Kernels {
   learningSignal(...args: number[]): void;
   unblock(...args: number[]): void;
   readoutGradient(...args: number[]): void;
+  collectEvents(...args: number[]): void;
 }
 
 /** The firing-rate regulariser as the host step applies it: f(u) = alpha f(u-1) + (1 - alpha) z(u), r(u) = strength (f(u) - targetPerStep). */
@@ -514,6 +515,10 @@ export class WasmTraceProjection {
     this.rowStart = engine.allocate((batchSize * numPre + 1) * 4);
     this.cursor = engine.allocate(batchSize * numPre * 4);
     this.batchEnds = engine.allocate(batchSize * 4);
+    this.eventCursor = new Int32Array(batchSize);
+    this.eventEnds = new Int32Array(batchSize);
+    this.seen = engine.allocate(numPre * 4);
+    this.eventStarts = engine.allocate((batchSize + 1) * 4);
   }
 
   /** Bytes of per-synapse state (independent of the trial length). */
@@ -540,7 +545,6 @@ export class WasmTraceProjection {
   apply(spikes: readonly ChunkSpikes[], position: ChunkPosition): void {
     const layer = this.layer;
     const { engine, batchSize, steps: K } = layer;
-    const numPre = this.numPre;
     if (spikes.length !== batchSize) throw new Error(`WasmTraceProjection: expected spikes of ${batchSize} batch elements, got ${spikes.length}.`);
     let total = 0;
     for (const events of spikes) total += events.count;
@@ -560,6 +564,86 @@ export class WasmTraceProjection {
       end += events.count;
       batchEnds[batch] = end;
     }
+    this.queueChunk(position, alphaPowers);
+  }
+
+  /** Events of a trial taken by the chunks so far: per batch element, the index of the first not taken. */
+  private readonly eventCursor: Int32Array;
+  /** Per batch element, the end of the chunk's events (scratch). */
+  private readonly eventEnds: Int32Array;
+  /** collectEvents: per presynaptic neuron, the stamp of its last event `[numPre]`; the chunk's events `[batch + 1]` starts, steps and units. */
+  private readonly seen: number;
+  private readonly eventStarts: number;
+  private eventSteps = 0;
+  private eventUnits = 0;
+  private eventCapacity = 0;
+
+  /** Starts taking a new trial's events ({@link applyEvents}) from its first step. */
+  startEvents(): void {
+    this.eventCursor.fill(0);
+    this.layer.engine.ints(this.seen, this.numPre).fill(0);
+  }
+
+  /**
+   * Applies the layer's current chunk with presynaptic spikes given as the trial's events of
+   * each batch element (steps ascending, units below numPre): those of the chunk's steps
+   * t0 .. t0 + K - 1, taken in order since {@link startEvents}. A presynaptic neuron counts once
+   * per step, however often an event repeats (as a spike source does). `numSteps` is the trial length.
+   */
+  applyEvents(events: readonly { readonly steps: Int32Array; readonly units: Int32Array }[], t0: number, numSteps: number, position: ChunkPosition): void {
+    const layer = this.layer;
+    const { engine, batchSize, steps: K } = layer;
+    if (events.length !== batchSize) throw new Error(`WasmTraceProjection: expected events of ${batchSize} batch elements, got ${events.length}.`);
+    const end = t0 + K;
+    const cursor = this.eventCursor;
+    const ends = this.eventEnds;
+    let total = 0;
+    for (let b = 0; b < batchSize; b++) {
+      // the first event at or after `end` (steps ascending)
+      const steps = events[b]!.steps;
+      let lo = cursor[b]!;
+      let hi = steps.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (steps[mid]! < end) lo = mid + 1;
+        else hi = mid;
+      }
+      ends[b] = lo;
+      total += lo - cursor[b]!;
+    }
+    // The spike scratch is read by this projection's calls of the last chunk: wait for them.
+    engine.queue.waitFor(this.lastJob);
+    // Reserve first: growing the memory detaches every view made before.
+    this.reserveSpikes(total);
+    if (total > this.eventCapacity) {
+      this.eventCapacity = Math.max(total, 2 * this.eventCapacity, 1024);
+      this.eventSteps = engine.allocate(this.eventCapacity * 4);
+      this.eventUnits = engine.allocate(this.eventCapacity * 4);
+    }
+    const alphaPowers = layer.alphaPowerTable(K);
+    const eventSteps = engine.ints(this.eventSteps, this.eventCapacity);
+    const eventUnits = engine.ints(this.eventUnits, this.eventCapacity);
+    const starts = engine.ints(this.eventStarts, batchSize + 1);
+    let at = 0;
+    for (let b = 0; b < batchSize; b++) {
+      const from = cursor[b]!;
+      const to = ends[b]!;
+      starts[b] = at;
+      eventSteps.set(events[b]!.steps.subarray(from, to), at);
+      eventUnits.set(events[b]!.units.subarray(from, to), at);
+      at += to - from;
+      cursor[b] = to;
+    }
+    starts[batchSize] = at;
+    engine.kernels.collectEvents(this.eventSteps, this.eventUnits, this.eventStarts, batchSize, this.seen, 1, numSteps, t0, this.units, this.steps, this.batchEnds);
+    this.queueChunk(position, alphaPowers);
+  }
+
+  /** Queues the chunk's calls on the spikes in the scratch: the spike sort, the application and the presynaptic traces. */
+  private queueChunk(position: ChunkPosition, alphaPowers: number): void {
+    const layer = this.layer;
+    const { engine, batchSize, steps: K } = layer;
+    const numPre = this.numPre;
     const { queue } = engine;
     this.lastJob = queue.pendingJob;
     const spikeArgs = [batchSize, numPre, this.units, this.steps, this.batchEnds] as const;

@@ -476,6 +476,45 @@ function unblockKernel(): FunctionDefinition {
   return { name: "unblock", params: Array(UNBLOCK_PARAMS.length).fill("i32"), locals: frame.declared, body };
 }
 
+const EVENT_PARAMS = ["eventSteps", "eventUnits", "batchStarts", "batchSize", "seen", "firstStamp", "stampsPerBatch", "t0", "units", "steps", "batchEnds"] as const;
+
+/**
+ * collectEvents(eventSteps, eventUnits, batchStarts, batchSize, seen, firstStamp, stampsPerBatch,
+ *               t0, units, steps, batchEnds)
+ * a chunk's input events as spike lists: batch element b's events are at batchStarts[b] ..
+ * batchStarts[b + 1] - 1 of eventSteps and eventUnits (i32, steps ascending); each becomes the
+ * spike (unit, step - t0) at units and steps (b's end at batchEnds[b]), but a channel counts once
+ * per step: seen[unit] (i32 per channel) holds the stamp firstStamp + b stampsPerBatch + step of
+ * its last event, and a repeated stamp is dropped.
+ */
+function collectEventsKernel(): FunctionDefinition {
+  const p = numbered(EVENT_PARAMS);
+  const frame = new Frame(EVENT_PARAMS.length);
+  const b = frame.local("i32"), e = frame.local("i32"), end = frame.local("i32"), out = frame.local("i32"), step = frame.local("i32");
+  const unit = frame.local("i32"), slot = frame.local("i32"), stamp = frame.local("i32");
+  const atIndex = (base: number, index: Code): Code => [index, i32.const(2), i32.shl, get(base), i32.add];
+  const body: Code = [
+    i32.const(0), set(out),
+    forLoop(b, i32.const(0), get(p.batchSize), 1,
+      [atIndex(p.batchStarts, get(b)), i32.load(), set(e)],
+      [atIndex(p.batchStarts, get(b)), i32.load(4), set(end)],
+      forLoop(e, get(e), get(end), 1,
+        [atIndex(p.eventSteps, get(e)), i32.load(), set(step)],
+        [atIndex(p.eventUnits, get(e)), i32.load(), set(unit)],
+        [get(p.firstStamp), get(b), get(p.stampsPerBatch), i32.mul, i32.add, get(step), i32.add, set(stamp)],
+        [atIndex(p.seen, get(unit)), tee(slot), i32.load(), get(stamp), i32.ne, op.if([
+          [get(slot), get(stamp), i32.store()],
+          [atIndex(p.units, get(out)), get(unit), i32.store()],
+          [atIndex(p.steps, get(out)), get(step), get(p.t0), i32.sub, i32.store()],
+          [get(out), i32.const(1), i32.add, set(out)],
+        ])],
+      ),
+      [atIndex(p.batchEnds, get(b)), get(out), i32.store()],
+    ),
+  ];
+  return { name: "collectEvents", params: Array(EVENT_PARAMS.length).fill("i32"), locals: frame.declared, body };
+}
+
 /** Unsigned LEB128 of an opcode or immediate (the SIMD opcodes beyond `@snn/core`'s table). */
 function leb(value: number): number[] {
   const bytes: number[] = [];
@@ -694,7 +733,7 @@ export function chunkKernelModule(memory: "plain" | "shared"): WebAssembly.Modul
   let module = compiled.get(memory);
   if (module === undefined) {
     const importMemory = memory === "shared" ? ({ shared: true, maximumPages: SHARED_MAXIMUM_PAGES } as const) : true;
-    module = new WebAssembly.Module(assembleModule([backwardKernel(), applyKernel(), feedbackKernel(), sortSpikesKernel(), advanceTracesKernel(), hostStepKernel(), learningSignalKernel(), unblockKernel(), readoutGradientKernel()], { importMemory }));
+    module = new WebAssembly.Module(assembleModule([backwardKernel(), applyKernel(), feedbackKernel(), sortSpikesKernel(), advanceTracesKernel(), hostStepKernel(), learningSignalKernel(), unblockKernel(), readoutGradientKernel(), collectEventsKernel()], { importMemory }));
     compiled.set(memory, module);
   }
   return module;
