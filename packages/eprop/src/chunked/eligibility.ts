@@ -360,7 +360,7 @@ export class ChunkedEligibility {
   private endChunk(steps: number, position: { first: boolean; last: boolean }): void {
     if (this.layers.some((layer) => layer.readout)) this.readoutErrors.load(this.errors, steps);
     for (const layer of this.layers) {
-      layer.trace.computeCoefficients();
+      layer.trace.computeCoefficients({ last: position.last });
       for (const projection of layer.projections) {
         // Input spikes come from the trial's events (collected in WebAssembly), hidden ones from the lists of the steps.
         if (projection.source === null) projection.trace.applyEvents(this.inputs, this.chunkStart, this.numSteps, position);
@@ -406,13 +406,15 @@ export class ChunkedEligibility {
 
   /**
    * Gradients of the last trial summed over the batch, by core owner and variable, in core
-   * layout (`[pre][post]` for projections).
+   * layout (`[pre][post]` for projections). The hidden projections' values are views of the
+   * trace engine's memory, valid until the next trial starts: copy them (as `writeVar` does) first.
    */
   gradients(): { owner: string; variable: string; values: Float32Array }[] {
     const out: { owner: string; variable: string; values: Float32Array }[] = [];
     for (const layer of this.layers) {
       for (const projection of layer.projections) {
-        const gradient = projection.trace.readGradient();
+        // A view of the engine's memory: the caller copies it (writeVar) before the next trial.
+        const gradient = projection.trace.gradientView();
         if (projection.info.kind === "recurrent") {
           for (let i = 0; i < layer.size; i++) gradient[i * layer.size + i] = 0; // no self-connections
         }

@@ -22,7 +22,9 @@ function runWasm(problem: Problem, K: number, trials = 1, skipCarriedOut = false
         };
         layer.setStep(pick(problem.psi), pick(problem.L), problem.r ? pick(problem.r) : null);
       }
-      layer.computeCoefficients();
+      const lastChunk = t0 + steps >= T;
+      // Without the carried-out state, the last chunk needs only the gradient's coefficients.
+      layer.computeCoefficients({ last: skipCarriedOut && lastChunk });
       const spikes: ChunkSpikes[] = [];
       for (let b = 0; b < batchSize; b++) {
         const stepList: number[] = [];
@@ -38,7 +40,7 @@ function runWasm(problem: Problem, K: number, trials = 1, skipCarriedOut = false
         spikes.push({ steps: Int32Array.from(stepList), units: Int32Array.from(units), count: units.length });
       }
       // Unless skipped, keep the carried-out state of the last chunk so that it can be compared.
-      projection.apply(spikes, { first: t0 === 0, last: skipCarriedOut && t0 + steps >= T });
+      projection.apply(spikes, { first: t0 === 0, last: skipCarriedOut && lastChunk });
       layer.endChunk();
     }
   }
@@ -97,6 +99,20 @@ describe.runIf(wasm.wasmSimdSupported())("chunked e-prop kernels in WebAssembly 
     for (const K of [1, 6, 41]) {
       expect(maxRelativeError(runWasm(problem, K, 1, true).gradient, expected.gradient)).toBeLessThan(1e-5);
     }
+  });
+
+  it("refuses to carry state out of a chunk whose coefficients are the gradient's only", () => {
+    const engine = new WasmTraceEngine({ thread: false });
+    const layer = new WasmTraceLayer(engine, 1, 4, 3, [0, 0.5, 0, 0.5], 0.9, 0.99, 0.9);
+    const projection = new WasmTraceProjection(layer, 2);
+    layer.startTrial();
+    layer.setStep([0.1, 0.2, 0.3, 0.4], [1, 1, 1, 1], null);
+    layer.computeCoefficients({ last: true });
+    const spikes = [{ steps: Int32Array.of(0), units: Int32Array.of(1), count: 1 }];
+    expect(() => projection.apply(spikes, { first: true, last: false })).toThrow(/gradient's only/);
+    projection.apply(spikes, { first: true, last: true });
+    expect(projection.readGradient().some((g) => g !== 0)).toBe(true);
+    engine.dispose();
   });
 
   it("detects a wrong coefficient: without the regulariser the gradient differs", () => {

@@ -209,6 +209,8 @@ export class WasmTraceLayer {
   readonly carriedCoefficients: number;
   readonly adaptive: boolean;
   steps = 0;
+  /** The current chunk's coefficients are the gradient's only (a trial's last chunk: no state carried out). */
+  gradientOnly = false;
   /** Host step ({@link recordHostStep}): the layer's `PsiSpike` `[batch][numNeurons]` (and 4 floats of slack), the firing rate `[batch][row]`. */
   private readonly psiSpikeAddress: number;
   private readonly rateAddress: number;
@@ -418,11 +420,13 @@ export class WasmTraceLayer {
   /**
    * Queues the learning signal of the recorded steps (host steps with feedback) and the
    * backward recursions, for every batch element (see `WasmTraceEngine.queue`); both are shared
-   * out by blocks of neurons.
+   * out by blocks of neurons. With `last` (a trial's last chunk, applied with `position.last`)
+   * only the gradient's coefficients are formed.
    */
-  computeCoefficients(): void {
+  computeCoefficients(options: { readonly last?: boolean } = {}): void {
     const { batchSize, rowBytes, steps: K, numBlocks } = this;
     if (K === 0) return;
+    this.gradientOnly = options.last === true;
     const queue = this.engine.queue;
     if (this.signalFromErrors && this.feedback) {
       const history = this.histories[this.front]!;
@@ -458,6 +462,7 @@ export class WasmTraceLayer {
       this.historyBlockBytes,
       this.historyStepBytes,
       this.adaptive ? 1 : 0,
+      this.gradientOnly ? 0 : 1,
       this.alpha,
       this.rho,
       this.kappa,
@@ -545,6 +550,7 @@ export class WasmTraceProjection {
   apply(spikes: readonly ChunkSpikes[], position: ChunkPosition): void {
     const layer = this.layer;
     const { engine, batchSize, steps: K } = layer;
+    this.checkPosition(position);
     if (spikes.length !== batchSize) throw new Error(`WasmTraceProjection: expected spikes of ${batchSize} batch elements, got ${spikes.length}.`);
     let total = 0;
     for (const events of spikes) total += events.count;
@@ -593,6 +599,7 @@ export class WasmTraceProjection {
   applyEvents(events: readonly { readonly steps: Int32Array; readonly units: Int32Array }[], t0: number, numSteps: number, position: ChunkPosition): void {
     const layer = this.layer;
     const { engine, batchSize, steps: K } = layer;
+    this.checkPosition(position);
     if (events.length !== batchSize) throw new Error(`WasmTraceProjection: expected events of ${batchSize} batch elements, got ${events.length}.`);
     const end = t0 + K;
     const cursor = this.eventCursor;
@@ -637,6 +644,12 @@ export class WasmTraceProjection {
     starts[batchSize] = at;
     engine.kernels.collectEvents(this.eventSteps, this.eventUnits, this.eventStarts, batchSize, this.seen, 1, numSteps, t0, this.units, this.steps, this.batchEnds);
     this.queueChunk(position, alphaPowers);
+  }
+
+  private checkPosition(position: ChunkPosition): void {
+    if (this.layer.gradientOnly && !position.last) {
+      throw new Error("WasmTraceProjection: the layer's coefficients are the gradient's only (computeCoefficients({ last: true })); this chunk carries state out.");
+    }
   }
 
   /** Queues the chunk's calls on the spikes in the scratch: the spike sort, the application and the presynaptic traces. */
@@ -689,10 +702,18 @@ export class WasmTraceProjection {
 
   /** The gradient summed over batch and trials so far, `[numPre][numPost]` (a copy). */
   readGradient(): Float32Array {
+    return this.gradientView().slice();
+  }
+
+  /**
+   * The gradient summed over batch and trials so far, `[numPre][numPost]`, as a view of the
+   * module memory: valid (and free to change) until the next chunk is queued or the memory grows.
+   */
+  gradientView(): Float32Array {
     const { engine, numBlocks, numNeurons } = this.layer;
     engine.wait();
     engine.kernels.unblock(this.gradient, this.numPre, numBlocks, BLOCK_BYTES, this.gradientOut, numNeurons);
-    return engine.floats(this.gradientOut, this.numPre * numNeurons).slice();
+    return engine.floats(this.gradientOut, this.numPre * numNeurons);
   }
 
   /**
