@@ -105,8 +105,19 @@ describe("the trace job queue", () => {
       if (threaded) expect(() => q.wait()).toThrow(TraceThreadError);
       else expect(() => q.wait()).toThrow(/unreachable/);
       // The queue is usable again afterwards.
-      q.call("advanceTraces");
+      q.call("advanceTraces", 0, 0, 0);
       q.wait();
+      q.dispose();
+    });
+
+    it(`reports a task of a shared call that fails, ${threaded ? "on either thread" : "inline"}, and stays usable`, () => {
+      const { queue: q, ints } = queue(threaded);
+      q.callShared("sortSpikes", 8);
+      if (threaded) expect(() => q.wait()).toThrow(TraceThreadError);
+      else expect(() => q.wait()).toThrow(/unreachable/);
+      q.callShared("learningSignal", 4, 2048);
+      q.wait();
+      expect(Array.from(ints().subarray(512, 516))).toEqual([1, 2, 3, 4]);
       q.dispose();
     });
   }

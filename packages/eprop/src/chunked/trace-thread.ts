@@ -295,6 +295,9 @@ export class KernelQueue {
     const args = Array.from(job.subarray(at + CALL_HEADER, at + CALL_HEADER + argc));
     try {
       this.kernels[JOB_KERNELS[job[at]!]!](...args, task, task + 1);
+    } catch (error) {
+      // Reported when the job ends, like a failure in the worker (which goes on to the job's end).
+      this.helpFailure ??= error;
     } finally {
       // The worker waits for every task of the call, also one that failed here.
       if (Atomics.add(state, Control.done, 1) + 1 === job[at + 2]!) Atomics.notify(state, Control.done);
@@ -302,6 +305,9 @@ export class KernelQueue {
     this.tasksHelped++;
     return true;
   }
+
+  /** The first error of a task this thread ran for the running job, if any. */
+  private helpFailure: unknown = undefined;
 
   /** The number of the job the calls queued now will belong to. */
   get pendingJob(): number {
@@ -339,10 +345,16 @@ export class KernelQueue {
         continue;
       }
       if (value === IDLE) this.finished = this.started;
+      const helpFailure = this.helpFailure;
+      this.helpFailure = undefined;
       if (value === FAILED) {
         const message = this.thread ? this.thread.api.receiveMessageOnPort(this.thread.port)?.message : undefined;
         Atomics.store(state, Control.state, IDLE);
-        throw new TraceThreadError(`The chunked e-prop trace thread failed: ${String(message ?? "unknown error")}`);
+        throw new TraceThreadError(`The chunked e-prop trace thread failed: ${String(message ?? helpFailure ?? "unknown error")}`);
+      }
+      if (helpFailure !== undefined) {
+        const text = helpFailure instanceof Error ? (helpFailure.stack ?? helpFailure.message) : String(helpFailure);
+        throw new TraceThreadError(`The chunked e-prop trace job failed in a task run while waiting for it: ${text}`);
       }
       return;
     }
