@@ -2,11 +2,12 @@
  * Drives chunked e-prop during a training trial (docs/chunked-eprop.md). The compiled network
  * runs only the forward pass: hidden neurons (with psi) and the readout's leaky integrator y.
  * After every step u this reads each hidden layer's z(u) and psi(u) (one array, `PsiSpike`)
- * and the readout y(u), and
- * computes on the host the softmax pi(u) = softmax(y(u)), the error Err(u) = m(u) (pi(u) - pi*),
- * the loss and output sums of the trial, the learning signal L(u) = B Err(u), the regulariser
- * factor r(u) and the readout and bias gradients; every K steps it evaluates the hidden
- * projections' eligibility traces for the whole chunk in WebAssembly SIMD (trace-engine.ts).
+ * and the readout y(u), and computes on the host the softmax pi(u) = softmax(y(u)), the error
+ * Err(u) = m(u) (pi(u) - pi*), the loss and output sums of the trial and the bias gradient, and
+ * (in WebAssembly) psi(u), the spike lists and the regulariser factor r(u). Every K steps it
+ * queues the chunk's job: the learning signal L(u) = B Err(u) and the hidden projections'
+ * eligibility traces for the whole chunk, in WebAssembly SIMD (trace-engine.ts), run in a
+ * worker thread where there is one; and adds the chunk's readout gradient.
  * Only per-synapse state crosses chunk boundaries, so memory does not grow with the trial length.
  */
 import type { Runtime, SpikeEvents } from "@snn/core";
@@ -330,8 +331,8 @@ export class ChunkedEligibility {
   /**
    * Records the layer's step from its `PsiSpike` (read into `layer.trace.psiSpikeInput()`;
    * models.ts: psi(u), or -max(psi(u), 2^-126) at a spike) in WebAssembly: psi(u), the compacted
-   * spikes z(u), the firing rate and r(u), and L(u) = B Err(u) (trace-engine.ts `recordHostStep`);
-   * then adds z(u) to the readout's spike lists.
+   * spikes z(u), the firing rate and r(u), and the step's errors for L(u) = B Err(u), formed in
+   * the chunk's job (trace-engine.ts `recordHostStep`); then adds z(u) to the readout's spike lists.
    */
   private hiddenStep(layer: LayerState, u: number, masked: boolean): void {
     layer.trace.recordHostStep(this.regularisation, masked ? this.stepErrors : null);
@@ -344,7 +345,7 @@ export class ChunkedEligibility {
     }
   }
 
-  /** Appends the hidden spikes entering the traces at time u to their sources' lists (the input's are added per chunk). */
+  /** Appends the hidden spikes entering the traces at time u to their sources' lists (the input's are taken from its events per chunk). */
   private collectSpikes(local: number): void {
     const batchSize = this.batchSize;
     for (let s = 0; s < this.sources.length; s++) {
