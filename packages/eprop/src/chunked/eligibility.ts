@@ -96,7 +96,7 @@ export class ChunkedEligibility {
   private readonly kappaPowers: Float64Array;
   private readonly regularisation: HostRegularisation | null;
   private inputs: readonly SpikeEvents[] = [];
-  /** `[batch][T]` 0/1 loss mask and `[batch][nOut]` targets of the trial. */
+  /** `[T][batch]` 0/1 loss mask and `[batch][nOut]` targets of the trial. */
   private mask = new Uint8Array(0);
   private targets: Float32Array = new Float32Array(0);
   private numSteps = 0;
@@ -105,7 +105,7 @@ export class ChunkedEligibility {
   private chunkLength = 0;
   /** Write pi(s-1) into the readout's `Pi` after step s (someone observes the trial step by step). */
   private observed = false;
-  /** Err(u) of the current chunk, `[batch][K][errorRow]` (rows padded to pairs). */
+  /** Err(u) of the current chunk, `[K][batch][errorRow]` (rows padded to pairs). */
   private readonly errors: Float64Array;
   /** Floats per row of {@link errors}. */
   private readonly errorRow: number;
@@ -229,7 +229,7 @@ export class ChunkedEligibility {
     this.chunkLength = T % this.chunkSteps || this.chunkSteps;
     this.mask = new Uint8Array(batchSize * T);
     trial.maskEvents.forEach((events, b) => {
-      for (const step of events.steps) if (step < T) this.mask[b * T + step] = 1;
+      for (const step of events.steps) if (step < T) this.mask[step * batchSize + b] = 1;
     });
     this.targets = trial.targets;
     this.biasGradient.fill(0);
@@ -281,17 +281,17 @@ export class ChunkedEligibility {
   private readoutStep(u: number, y: Float32Array): boolean {
     const { batchSize, nOut, kappa, errors, stepErrors, exps, targets, biasGradient, observed, mask } = this;
     const { loss, pi: piSum, y: ySum } = this.sums;
-    const T = this.numSteps;
     const pi = this.previousPi;
     this.previousPi = this.pi;
     this.pi = pi;
     const c = kappa * this.biasTrace + 1;
     this.biasTrace = c;
     let anyMasked = false;
-    let row = (u - this.chunkStart) * this.errorRow;
-    const batchRows = this.chunkSteps * this.errorRow;
-    for (let b = 0, out = 0; b < batchSize; b++, out += nOut, row += batchRows) {
-      const m = mask[b * T + u]!;
+    let row = (u - this.chunkStart) * batchSize * this.errorRow;
+    const errorRow = this.errorRow;
+    const maskRow = u * batchSize;
+    for (let b = 0, out = 0; b < batchSize; b++, out += nOut, row += errorRow) {
+      const m = mask[maskRow + b]!;
       if (m === 0) {
         for (let k = 0; k < nOut; k++) {
           errors[row + k] = 0;

@@ -17,7 +17,7 @@ export function readoutRow(nOut: number): number {
 export class HostReadoutErrors {
   /** Floats per error row (`nOut` padded to pairs). */
   readonly row: number;
-  /** Err `[batch][chunkSteps][row]` f64 in the module memory, copied from the host each chunk. */
+  /** Err `[chunkSteps][batch][row]` f64 in the module memory, copied from the host each chunk. */
   readonly errors: number;
   /** E `[chunkSteps][row]` f64 (kernel scratch). */
   readonly filtered: number;
@@ -38,11 +38,10 @@ export class HostReadoutErrors {
     engine.doubles(this.kappaPowers, chunkSteps + 1).set(kappaPowers.subarray(0, chunkSteps + 1));
   }
 
-  /** Copies the first `steps` error rows of each batch element from `[batch][chunkSteps][row]` host values. */
+  /** Copies the first `steps` steps of `[chunkSteps][batch][row]` host values. */
   load(errors: Float64Array, steps: number): void {
-    const stride = this.chunkSteps * this.row;
-    const target = this.engine.doubles(this.errors, this.batchSize * stride);
-    for (let b = 0; b < this.batchSize; b++) target.set(errors.subarray(b * stride, b * stride + steps * this.row), b * stride);
+    const length = steps * this.batchSize * this.row;
+    this.engine.doubles(this.errors, length).set(errors.subarray(0, length));
   }
 }
 
@@ -113,7 +112,7 @@ export class HostReadoutGradient {
       this.numNeurons,
       row * F64_BYTES,
       steps,
-      chunkSteps,
+      batchSize * row * F64_BYTES,
       kappa,
       kappaPowers[steps]!,
     );

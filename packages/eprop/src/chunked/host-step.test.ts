@@ -131,10 +131,10 @@ describe.runIf(wasm.wasmSimdSupported())("the readout gradient in WebAssembly", 
     const filtered = new Float64Array(K * nOut);
     const random = generator(9);
     for (const steps of [7, 3, 7, 1]) {
-      const errors = new Float64Array(batchSize * K * row);
+      const errors = new Float64Array(K * batchSize * row); // [step][batch][row]
       const spikes: ChunkSpikes[] = [];
       for (let b = 0; b < batchSize; b++) {
-        for (let u = 0; u < steps; u++) for (let k = 0; k < nOut; k++) errors[(b * K + u) * row + k] = random() < 0.2 ? 0 : random() - 0.5;
+        for (let u = 0; u < steps; u++) for (let k = 0; k < nOut; k++) errors[(u * batchSize + b) * row + k] = random() < 0.2 ? 0 : random() - 0.5;
         const stepList: number[] = [];
         const units: number[] = [];
         for (let u = 0; u < steps; u++) for (let j = 0; j < numNeurons; j++) if (random() < 0.3) (stepList.push(u), units.push(j));
@@ -144,9 +144,9 @@ describe.runIf(wasm.wasmSimdSupported())("the readout gradient in WebAssembly", 
       readout.addChunk(spikes, steps, kappa);
       const decay = kappaPowers[steps]!;
       for (let b = 0; b < batchSize; b++) {
-        const first = b * K * row;
-        for (let k = 0; k < nOut; k++) filtered[(steps - 1) * nOut + k] = errors[first + (steps - 1) * row + k]!;
-        for (let u = steps - 2; u >= 0; u--) for (let k = 0; k < nOut; k++) filtered[u * nOut + k] = errors[first + u * row + k]! + kappa * filtered[(u + 1) * nOut + k]!;
+        const at = (u: number, k: number) => errors[(u * batchSize + b) * row + k]!;
+        for (let k = 0; k < nOut; k++) filtered[(steps - 1) * nOut + k] = at(steps - 1, k);
+        for (let u = steps - 2; u >= 0; u--) for (let k = 0; k < nOut; k++) filtered[u * nOut + k] = at(u, k) + kappa * filtered[(u + 1) * nOut + k]!;
         for (let j = 0; j < numNeurons; j++) {
           const carried = zbar[b * numNeurons + j]!;
           if (carried !== 0) {

@@ -571,24 +571,24 @@ const F64_NE = 0x62;
 
 const READOUT_PARAMS = [
   "errors", "filtered", "gradient", "trace", "units", "steps", "batchEnds", "kappaPowers",
-  "batchSize", "n", "rowBytes", "K", "chunkSteps", "kappa", "decay",
+  "batchSize", "n", "rowBytes", "K", "errorStepBytes", "kappa", "decay",
 ] as const;
 
 /**
  * readoutGradient(errors, filtered, gradient, trace, units, steps, batchEnds, kappaPowers,
- *                 batchSize, n, rowBytes, K, chunkSteps, kappa, decay)
+ *                 batchSize, n, rowBytes, K, errorStepBytes, kappa, decay)
  * the readout gradient of a chunk of K steps, in float64 (docs/chunked-eprop.md): per batch
  * element b, the backward-filtered error E(u) = Err(u) + kappa E(u + 1) into `filtered` `[K][row]`;
  * the carried zbar_j(t0) adds kappa zbar_j(t0) E(0) to dW_j and decays by `decay` (kappa^K); each
  * spike (unit j at step u) adds E(u) to dW_j and kappa^(K - 1 - u) to zbar_j. errors
- * `[batch][chunkSteps][row]`, gradient `[n][row]`, rows of rowBytes (whole f64 pairs, padding 0),
+ * `[step][batch][row]` (step stride errorStepBytes), gradient `[n][row]`, rows of rowBytes (whole f64 pairs, padding 0),
  * trace zbar `[batch][n]` f64, spikes as for sortSpikes, kappaPowers f64 kappa^0 .. kappa^K.
  * The same operations in the same order as the float64 host code it replaces.
  */
 function readoutGradientKernel(): FunctionDefinition {
   const p = numbered(READOUT_PARAMS);
   const frame = new Frame(READOUT_PARAMS.length);
-  const b = frame.local("i32"), k = frame.local("i32"), o = frame.local("i32"), errorBase = frame.local("i32"), j = frame.local("i32");
+  const b = frame.local("i32"), k = frame.local("i32"), o = frame.local("i32"), errorBase = frame.local("i32"), j = frame.local("i32"), eo = frame.local("i32");
   const zbar = frame.local("i32"), row = frame.local("i32"), e = frame.local("i32"), end = frame.local("i32"), last = frame.local("i32"), from = frame.local("i32");
   const carried = frame.local("f64");
   const [vKappa, weight] = frame.locals("v128", 2) as [number, number];
@@ -598,16 +598,18 @@ function readoutGradientKernel(): FunctionDefinition {
     [get(p.K), i32.const(1), i32.sub, get(p.rowBytes), i32.mul, set(last)],
     i32.const(0), set(e),
     forLoop(b, i32.const(0), get(p.batchSize), 1,
-      [get(b), get(p.chunkSteps), i32.mul, get(p.rowBytes), i32.mul, get(p.errors), i32.add, set(errorBase)],
+      [get(b), get(p.rowBytes), i32.mul, get(p.errors), i32.add, set(errorBase)],
       // E(K - 1) = Err(K - 1); E(u) = Err(u) + kappa E(u + 1)
-      eachPair([get(p.filtered), get(last), i32.add, get(k), i32.add, get(errorBase), get(last), i32.add, get(k), i32.add, v128.load(), v128.store()]),
+      [get(p.K), i32.const(1), i32.sub, get(p.errorStepBytes), i32.mul, get(errorBase), i32.add, set(eo)],
+      eachPair([get(p.filtered), get(last), i32.add, get(k), i32.add, get(eo), get(k), i32.add, v128.load(), v128.store()]),
       [get(last), set(o)],
       op.block(op.loop(
         [get(o), i32.eqz, op.brIf(1)],
         [get(o), get(p.rowBytes), i32.sub, set(o)],
+        [get(eo), get(p.errorStepBytes), i32.sub, set(eo)],
         eachPair([
           get(p.filtered), get(o), i32.add, get(k), i32.add,
-          [get(errorBase), get(o), i32.add, get(k), i32.add, v128.load()],
+          [get(eo), get(k), i32.add, v128.load()],
           [get(vKappa), get(p.filtered), get(o), i32.add, get(k), i32.add, get(p.rowBytes), i32.add, v128.load(), simd.f64x2Mul],
           simd.f64x2Add, v128.store(),
         ]),
