@@ -35,6 +35,7 @@ import type { NetworkStorage, StoredVar } from "./storage";
 import { accumulateDenseKernel, accumulatedWeight, accumulateSparseKernel } from "./wasm-delivery";
 import { instantiateKernels, type KernelExports } from "./wasm-module";
 import { customUpdateWasm } from "./wasm-custom-updates";
+import type { ElementKernelDefinition } from "./wasm-vector-snippet";
 import { neuronKernelWasm } from "./wasm-neurons";
 
 /** A generated function with its label and source text. */
@@ -216,6 +217,8 @@ export class CodeGenerator {
   private readonly dt: string;
   /** WebAssembly kernels over the state memory, when the state lives in one (set by `scheduleKernels`). */
   private wasmKernels: KernelExports | null = null;
+  /** Names of the WebAssembly element kernels that update four elements at a time (SIMD). */
+  private readonly simdKernels = new Set<string>();
 
   constructor(
     private readonly plan: KernelPlan,
@@ -245,13 +248,16 @@ export class CodeGenerator {
     const memory = this.storage.memory;
     if (this.wasmKernels !== null || memory === null || !wasm.wasmSimdSupported()) return;
     const definitions: wasm.FunctionDefinition[] = [accumulateDenseKernel(), accumulateSparseKernel()];
+    const add = (definition: ElementKernelDefinition | null): void => {
+      if (!definition) return;
+      definitions.push(definition);
+      if (definition.simd) this.simdKernels.add(definition.name);
+    };
     for (const population of this.plan.populations) {
-      const definition = neuronKernelWasm(this.plan, this.storage, population, wasmNeuronKernelName(population.index));
-      if (definition) definitions.push(definition);
+      add(neuronKernelWasm(this.plan, this.storage, population, wasmNeuronKernelName(population.index)));
     }
     for (const update of this.plan.customUpdates) {
-      const definition = customUpdateWasm(this.plan, update, (binding) => (binding.kind === "varRef" ? this.refTarget(update, binding.name) : this.lookupVar(this.storage.customUpdates[update.index]!.vars, binding.name, `custom update '${update.name}'`)), wasmCustomUpdateName(update.index));
-      if (definition) definitions.push(definition);
+      add(customUpdateWasm(this.plan, update, (binding) => (binding.kind === "varRef" ? this.refTarget(update, binding.name) : this.lookupVar(this.storage.customUpdates[update.index]!.vars, binding.name, `custom update '${update.name}'`)), wasmCustomUpdateName(update.index)));
     }
     this.wasmKernels = instantiateKernels(definitions, memory);
   }
@@ -263,7 +269,7 @@ export class CodeGenerator {
     const clock = this.storage.clock;
     return {
       label: kernel.label,
-      source: `// Runs as WebAssembly compiled from the same snippets, bit-identical to this JavaScript (which runs with cpuBackend({ webAssembly: false })).\n${kernel.source}`,
+      source: `// Runs as WebAssembly${this.simdKernels.has(name) ? " (SIMD, four elements at a time)" : ""} compiled from the same snippets, bit-identical to this JavaScript (which runs with cpuBackend({ webAssembly: false })).\n${kernel.source}`,
       run: () => compiled(clock[0]!),
     };
   }

@@ -65,8 +65,9 @@ describe.runIf(wasm.wasmSimdSupported())("custom updates compiled to WebAssembly
   it("are bit-identical to the generated JavaScript; reductions stay in JavaScript", async () => {
     const js = await run(false);
     const compiled = await run(true);
-    expect(compiled.code).toMatch(/\/\/ ---- custom update opt \(group learn\)\n\/\/ Runs as WebAssembly/);
-    expect(compiled.code).toMatch(/\/\/ ---- custom update kick \(group learn\)\n\/\/ Runs as WebAssembly/);
+    // four elements at a time (SIMD), the rest (35 = 8 x 4 + 3 weights, 7 neurons) one by one
+    expect(compiled.code).toMatch(/\/\/ ---- custom update opt \(group learn\)\n\/\/ Runs as WebAssembly \(SIMD, four elements at a time\)/);
+    expect(compiled.code).toMatch(/\/\/ ---- custom update kick \(group learn\)\n\/\/ Runs as WebAssembly \(SIMD, four elements at a time\)/);
     expect(compiled.code).not.toMatch(/\/\/ ---- custom update sum \(group measure\)\n\/\/ Runs as WebAssembly/);
     expect(compiled.out).toEqual(js.out);
     expect(js.out[0]).not.toEqual(js.out[15]); // the weights moved

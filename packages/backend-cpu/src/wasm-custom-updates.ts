@@ -5,10 +5,11 @@
  * Returns null (the update stays in JavaScript) for reductions, random numbers and code
  * wasm-snippet.ts does not compile bit-identically.
  */
-import { wasm, type Binding, type KernelPlan, type PlannedCustomUpdate } from "@snn/core";
+import { wasm, type Binding, type KernelPlan, type PlannedCustomUpdate, type ScalarType } from "@snn/core";
 import { collectUsage } from "./printer";
 import type { StoredVar } from "./storage";
-import { ElementKernel, NotCompilable, SnippetCompiler } from "./wasm-snippet";
+import { ElementKernel, NotCompilable, SnippetCompiler, type ResolvedBinding } from "./wasm-snippet";
+import { LANES, type ElementKernelDefinition, VectorSnippetCompiler } from "./wasm-vector-snippet";
 import { StorageLocals } from "./wasm-neurons";
 
 const { op, forLoop } = wasm;
@@ -24,7 +25,7 @@ export function customUpdateWasm(
   update: PlannedCustomUpdate,
   target: (binding: Binding & { kind: "var" | "varRef" }) => StoredVar,
   name: string,
-): wasm.FunctionDefinition | null {
+): ElementKernelDefinition | null {
   try {
     return compileCustomUpdate(plan, update, target, name);
   } catch (error) {
@@ -38,39 +39,54 @@ function compileCustomUpdate(
   update: PlannedCustomUpdate,
   target: (binding: Binding & { kind: "var" | "varRef" }) => StoredVar,
   name: string,
-): wasm.FunctionDefinition {
+): ElementKernelDefinition {
   const usage = collectUsage(update.update);
   if (usage.random) throw new NotCompilable("random numbers");
   const kernel = new ElementKernel(plan.dt);
   const { locals, batch: b, element: e } = kernel;
   const be = locals.local("i32"); // b * size + e
-  const site = new StorageLocals(locals);
-  const compiler = new SnippetCompiler(locals, (binding, type) => {
-    const param = kernel.param(binding, type, update.params, update.derivedParams);
-    if (param) return param;
-    switch (binding.kind) {
-      case "var":
-      case "varRef": {
-        const access = binding.kind === "varRef" ? update.varRefs.find((r) => r.name === binding.name)!.access : update.vars.find((v) => v.name === binding.name)!.access;
-        if (access.startsWith("reduce")) throw new NotCompilable("reductions");
-        const stored = target(binding);
-        const index = stored.planned.batched ? be : e;
-        const key = `${binding.kind}:${binding.name}`;
-        return site.bind(key, type, () => [get(index), i32.const(2), i32.shl, i32.const(stored.array.byteOffset), i32.add], usage.writes.has(key));
-      }
-      case "builtin":
-        return kernel.builtin(binding);
-      default:
-        throw new Error(`internal error: custom update code cannot refer to ${binding.kind}`);
-    }
-  });
-  const code = site.wrap(compiler.statements(update.update));
   const size = update.size;
+  /** The update of element e (`lanes` 1) or of the four elements e .. e+3 (`lanes` 4, SIMD). */
+  const elementCode = (lanes: 1 | 4): Code => {
+    const vector = lanes === LANES;
+    const site = new StorageLocals(locals, lanes);
+    const resolve = (binding: Binding, type: ScalarType): ResolvedBinding => {
+      const param = vector ? kernel.vectorParam(binding, type, update.params, update.derivedParams) : kernel.param(binding, type, update.params, update.derivedParams);
+      if (param) return param;
+      switch (binding.kind) {
+        case "var":
+        case "varRef": {
+          const access = binding.kind === "varRef" ? update.varRefs.find((r) => r.name === binding.name)!.access : update.vars.find((v) => v.name === binding.name)!.access;
+          if (access.startsWith("reduce")) throw new NotCompilable("reductions");
+          const stored = target(binding);
+          const index = stored.planned.batched ? be : e;
+          const key = `${binding.kind}:${binding.name}`;
+          return site.bind(key, type, () => [get(index), i32.const(2), i32.shl, i32.const(stored.array.byteOffset), i32.add], usage.writes.has(key));
+        }
+        case "builtin":
+          return vector ? kernel.vectorBuiltin(binding) : kernel.builtin(binding);
+        default:
+          throw new Error(`internal error: custom update code cannot refer to ${binding.kind}`);
+      }
+    };
+    const code = vector ? new VectorSnippetCompiler(locals, resolve).statements(update.update) : new SnippetCompiler(locals, resolve).statements(update.update);
+    return [[get(b), i32.const(size), i32.mul, get(e), i32.add, set(be)], site.wrap(code)];
+  };
+  // SIMD over whole vectors of four elements, then the rest one by one (the same results).
+  const vectorEnd = size - (size % LANES);
+  let vectorBody: Code | null = null;
+  try {
+    vectorBody = vectorEnd > 0 ? elementCode(LANES) : null;
+  } catch (error) {
+    if (!(error instanceof NotCompilable)) throw error;
+  }
+  const scalarBody = elementCode(1);
   const body: Code = [
     kernel.computeTime(),
     forLoop(b, i32.const(0), i32.const(update.batched ? plan.batchSize : 1), 1,
-      forLoop(e, i32.const(0), i32.const(size), 1, [get(b), i32.const(size), i32.mul, get(e), i32.add, set(be)], code),
+      vectorBody ? forLoop(e, i32.const(0), i32.const(vectorEnd), LANES, vectorBody) : [],
+      forLoop(e, i32.const(vectorBody ? vectorEnd : 0), i32.const(size), 1, scalarBody),
     ),
   ];
-  return kernel.definition(name, body);
+  return { ...kernel.definition(name, body), simd: vectorBody !== null };
 }

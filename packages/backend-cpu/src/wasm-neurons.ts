@@ -13,29 +13,45 @@ import { wasm, type Binding, type KernelPlan, type PlannedPopulation, type Scala
 import { collectUsage } from "./printer";
 import type { NetworkStorage, StoredVar } from "./storage";
 import { ElementKernel, NotCompilable, SnippetCompiler, valueType, type ResolvedBinding } from "./wasm-snippet";
+import { LANES, type ElementKernelDefinition, loadBool, maskToBool, splatFloat, VectorSnippetCompiler } from "./wasm-vector-snippet";
 
 const { op, forLoop } = wasm;
 const { get, set, i32, f32 } = op;
 type Code = wasm.Code;
 
-/** Loads and stores of storage-backed bindings around a piece of code. */
+/**
+ * Loads and stores of storage-backed bindings around a piece of code, for one element (scalar
+ * locals) or, with `lanes` 4, for four consecutive elements (v128 locals; bools as lane masks).
+ */
 export class StorageLocals {
   /** binding key -> local */
   private readonly locals = new Map<string, number>();
   private loads: Code[] = [];
   private stores: Code[] = [];
 
-  constructor(private readonly functionLocals: wasm.Frame) {}
+  constructor(
+    private readonly functionLocals: wasm.Frame,
+    private readonly lanes: 1 | 4 = 1,
+  ) {}
 
   /** A local loaded from `address` (pushes an i32 byte address) before the code and, when written, stored back after it. */
   bind(key: string, type: ScalarType, address: () => Code, written: boolean): ResolvedBinding {
     let local = this.locals.get(key);
     if (local === undefined) {
-      local = this.functionLocals.local(valueType(type));
+      const vector = this.lanes === LANES;
+      local = this.functionLocals.local(vector ? "v128" : valueType(type));
       this.locals.set(key, local);
-      const load = type === "float" ? [address(), f32.load()] : type === "bool" ? [address(), i32.load(), i32.const(0), i32.ne] : [address(), i32.load()];
+      let load: Code;
+      let store: Code;
+      if (vector) {
+        load = type === "bool" ? [address(), loadBool] : [address(), op.v128.load()];
+        store = type === "bool" ? [address(), get(local), maskToBool, op.v128.store()] : [address(), get(local), op.v128.store()];
+      } else {
+        load = type === "float" ? [address(), f32.load()] : type === "bool" ? [address(), i32.load(), i32.const(0), i32.ne] : [address(), i32.load()];
+        store = type === "float" ? [address(), get(local), f32.store()] : [address(), get(local), i32.store()];
+      }
       this.loads.push([load, set(local)]);
-      if (written) this.stores.push(type === "float" ? [address(), get(local), f32.store()] : [address(), get(local), i32.store()]);
+      if (written) this.stores.push(store);
     }
     return { local };
   }
@@ -48,13 +64,12 @@ export class StorageLocals {
   }
 }
 
-
 function bindingKey(binding: Binding): string {
   return binding.kind === "neuronVarRef" ? `neuronVarRef:${binding.side}:${binding.name}` : `${binding.kind}:${"name" in binding ? binding.name : ""}`;
 }
 
 /** The WebAssembly version of a population's neuron kernel: `name(trialStep: i32)`, or null. */
-export function neuronKernelWasm(plan: KernelPlan, storage: NetworkStorage, population: PlannedPopulation, name: string): wasm.FunctionDefinition | null {
+export function neuronKernelWasm(plan: KernelPlan, storage: NetworkStorage, population: PlannedPopulation, name: string): ElementKernelDefinition | null {
   if (population.spikeSource || storage.memory === null) return null;
   try {
     return compileNeuronKernel(plan, storage, population, name);
@@ -64,13 +79,11 @@ export function neuronKernelWasm(plan: KernelPlan, storage: NetworkStorage, popu
   }
 }
 
-function compileNeuronKernel(plan: KernelPlan, storage: NetworkStorage, population: PlannedPopulation, name: string): wasm.FunctionDefinition {
+function compileNeuronKernel(plan: KernelPlan, storage: NetworkStorage, population: PlannedPopulation, name: string): ElementKernelDefinition {
   const kernel = new ElementKernel(plan.dt);
   const { locals, batch: b, element: j } = kernel;
   const ni = locals.local("i32"); // b * size + j
   const count = locals.local("i32");
-  const spiked = locals.local("i32");
-  const isyn = locals.local("f32");
   const size = population.size;
   const popStorage = storage.populations[population.index]!;
 
@@ -82,127 +95,163 @@ function compileNeuronKernel(plan: KernelPlan, storage: NetworkStorage, populati
     if (!stored) throw new Error(`internal error: no variable '${varName}'`);
     return stored;
   };
-  const builtin = (binding: Binding & { kind: "builtin" }): ResolvedBinding => kernel.builtin(binding);
-  const params = (binding: Binding, type: ScalarType, values: Readonly<Record<string, number>>, derived: Readonly<Record<string, number>>): ResolvedBinding | null =>
-    kernel.param(binding, type, values, derived);
   const checkNoRandom = (...snippets: Parameters<typeof collectUsage>[0][]): Set<string> => {
     const usage = collectUsage(null);
     for (const snippet of snippets) collectUsage(snippet, usage);
     if (usage.random) throw new NotCompilable("random numbers");
     return new Set(usage.writes.keys());
   };
+  const code = population.code;
+  const neuronWrites = checkNoRandom(code.sim, code.threshold, code.reset);
 
-  // Postsynaptic models of incoming projections: Isyn += their output.
-  const apply: Code[] = [];
-  for (const projectionIndex of population.incoming) {
-    const projection = plan.projections[projectionIndex]!;
-    const ps = projection.postsynaptic;
-    if (!ps) continue;
-    const psStorage = storage.projections[projectionIndex]!;
-    const writes = checkNoRandom(ps.apply);
-    const inSyn = locals.local("f32");
-    const site = new StorageLocals(locals);
-    const compiler = new SnippetCompiler(locals, (binding, type) => {
-      const param = params(binding, type, ps.params, ps.derivedParams);
-      if (param) return param;
+  /**
+   * The update of one element j (`lanes` 1) or of the four elements j .. j+3 (`lanes` 4, SIMD):
+   * the same loads, code and stores in the same order; the vector form runs reset and spike code
+   * on the lanes that spiked and appends their indices to the spike list in ascending order.
+   */
+  const elementCode = (lanes: 1 | 4): Code => {
+    const vector = lanes === LANES;
+    const isyn = locals.local(vector ? "v128" : "f32");
+    const spiked = locals.local(vector ? "v128" : "i32");
+    /** A compiler of snippets whose bindings `resolve` gives (params and built-ins resolved here). */
+    const compilerFor = (
+      params: Readonly<Record<string, number>>,
+      derived: Readonly<Record<string, number>>,
+      resolve: (binding: Binding, type: ScalarType) => ResolvedBinding,
+    ) => {
+      const resolveAll = (binding: Binding, type: ScalarType): ResolvedBinding => {
+        const param = vector ? kernel.vectorParam(binding, type, params, derived) : kernel.param(binding, type, params, derived);
+        if (param) return param;
+        if (binding.kind === "builtin") return vector ? kernel.vectorBuiltin(binding) : kernel.builtin(binding);
+        return resolve(binding, type);
+      };
+      const scalar = new SnippetCompiler(locals, resolveAll);
+      const simd = new VectorSnippetCompiler(locals, resolveAll);
+      return {
+        statements: (snippet: Parameters<SnippetCompiler["statements"]>[0]) => (vector ? simd.statements(snippet) : scalar.statements(snippet)),
+        /** The snippet run only where the element spiked. */
+        onSpike: (snippet: Parameters<SnippetCompiler["statements"]>[0]) => (vector ? simd.statements(snippet, spiked) : [get(spiked), op.if(scalar.statements(snippet))]),
+        condition: (snippet: NonNullable<Parameters<SnippetCompiler["condition"]>[0]>) => (vector ? simd.condition(snippet) : scalar.condition(snippet)),
+      };
+    };
+    const zero: Code = vector ? splatFloat(0) : f32.const(0);
+    const load: Code = vector ? op.v128.load() : f32.load();
+    const store: Code = vector ? op.v128.store() : f32.store();
+
+    // Postsynaptic models of incoming projections: Isyn += their output.
+    const apply: Code[] = [];
+    for (const projectionIndex of population.incoming) {
+      const projection = plan.projections[projectionIndex]!;
+      const ps = projection.postsynaptic;
+      if (!ps) continue;
+      const psStorage = storage.projections[projectionIndex]!;
+      const writes = checkNoRandom(ps.apply);
+      const inSyn = locals.local(vector ? "v128" : "f32");
+      const site = new StorageLocals(locals, lanes);
+      const compiler = compilerFor(ps.params, ps.derivedParams, (binding, type) => {
+        switch (binding.kind) {
+          case "var": {
+            const stored = lookup(psStorage.postsynapticVars, binding.name);
+            return site.bind(bindingKey(binding), type, varAddress(stored), writes.has(bindingKey(binding)));
+          }
+          case "input":
+            return { local: binding.name === "Isyn" ? isyn : inSyn };
+          default:
+            throw new Error(`internal error: postsynaptic code cannot refer to ${binding.kind}`);
+        }
+      });
+      const address = element(psStorage.inSyn!, ni);
+      apply.push([address(), load, set(inSyn), address(), zero, store, site.wrap(compiler.statements(ps.apply))]);
+    }
+
+    // The neuron model.
+    const site = new StorageLocals(locals, lanes);
+    const compiler = compilerFor(population.params, population.derivedParams, (binding, type) => {
       switch (binding.kind) {
-        case "var": {
-          const stored = lookup(psStorage.postsynapticVars, binding.name);
-          return site.bind(bindingKey(binding), type, varAddress(stored), writes.has(bindingKey(binding)));
+        case "var":
+          return site.bind(bindingKey(binding), type, varAddress(lookup(popStorage.vars, binding.name)), neuronWrites.has(bindingKey(binding)));
+        case "additionalInput": {
+          const input = popStorage.additionalInputs.get(binding.name);
+          if (!input) throw new Error(`internal error: no additional input '${binding.name}'`);
+          return site.bind(bindingKey(binding), "float", element(input, ni), false);
         }
         case "input":
-          return { local: binding.name === "Isyn" ? isyn : inSyn };
-        case "builtin":
-          return builtin(binding);
+          return { local: isyn };
         default:
-          throw new Error(`internal error: postsynaptic code cannot refer to ${binding.kind}`);
+          throw new Error(`internal error: neuron code cannot refer to ${binding.kind}`);
       }
     });
-    const address = element(psStorage.inSyn!, ni);
-    apply.push([address(), f32.load(), set(inSyn), address(), f32.const(0), f32.store(), site.wrap(compiler.statements(ps.apply))]);
-  }
+    const sim = compiler.statements(code.sim);
+    const threshold = code.threshold ? compiler.condition(code.threshold) : vector ? splatFloat(0) : i32.const(0);
+    const spikeAddress: Code = [get(b), i32.const(size), i32.mul, get(count), i32.add, i32.const(2), i32.shl, i32.const(popStorage.spikes.byteOffset), i32.add];
+    let spikeList: Code;
+    if (vector) {
+      // lanes that spiked, in ascending order: lowest set bit first
+      const bits = locals.local("i32");
+      const lane = locals.local("i32");
+      spikeList = [
+        get(spiked), op.i32x4.bitmask, set(bits),
+        op.block(op.loop(
+          get(bits), i32.eqz, op.brIf(1),
+          get(bits), op.i32.ctz, set(lane),
+          spikeAddress, get(j), get(lane), i32.add, i32.store(),
+          get(count), i32.const(1), i32.add, set(count),
+          get(bits), get(bits), i32.const(1), i32.sub, i32.and, set(bits),
+          op.br(0),
+        )),
+      ];
+    } else {
+      spikeList = [get(spiked), op.if([spikeAddress, get(j), i32.store(), get(count), i32.const(1), i32.add, set(count)])];
+    }
+    const neuron: Code = site.wrap([sim, threshold, set(spiked), compiler.onSpike(code.reset), spikeList]);
+    const zeroInputs: Code = [...popStorage.additionalInputs.values()].map((input) => [element(input, ni)(), zero, store]);
 
-  // The neuron model.
-  const code = population.code;
-  const writes = checkNoRandom(code.sim, code.threshold, code.reset);
-  const site = new StorageLocals(locals);
-  const compiler = new SnippetCompiler(locals, (binding, type) => {
-    const param = params(binding, type, population.params, population.derivedParams);
-    if (param) return param;
-    switch (binding.kind) {
-      case "var":
-        return site.bind(bindingKey(binding), type, varAddress(lookup(popStorage.vars, binding.name)), writes.has(bindingKey(binding)));
-      case "additionalInput": {
-        const input = popStorage.additionalInputs.get(binding.name);
-        if (!input) throw new Error(`internal error: no additional input '${binding.name}'`);
-        return site.bind(bindingKey(binding), "float", element(input, ni), false);
+    // Pre- and postsynaptic spike code and dynamics of connected projections.
+    const sides: Code[] = [];
+    for (const [projections, side] of [
+      [population.outgoing, "pre"],
+      [population.incoming, "post"],
+    ] as const) {
+      for (const projectionIndex of projections) {
+        const projection = plan.projections[projectionIndex]!;
+        const spikeCode = side === "pre" ? projection.code.preSpikeCode : projection.code.postSpikeCode;
+        const dynamics = side === "pre" ? projection.code.preDynamics : projection.code.postDynamics;
+        if (!spikeCode && !dynamics) continue;
+        const projectionStorage = storage.projections[projectionIndex]!;
+        const vars = side === "pre" ? projectionStorage.preVars : projectionStorage.postVars;
+        const kind = side === "pre" ? "preVar" : "postVar";
+        const sideWrites = checkNoRandom(spikeCode, dynamics);
+        const sideSite = new StorageLocals(locals, lanes);
+        const sideCompiler = compilerFor(projection.params, projection.derivedParams, (binding, type) => {
+          if (binding.kind === kind) return sideSite.bind(bindingKey(binding), type, varAddress(lookup(vars, binding.name)), sideWrites.has(bindingKey(binding)));
+          if (binding.kind === "neuronVarRef") return sideSite.bind(bindingKey(binding), type, varAddress(lookup(popStorage.vars, binding.name)), false);
+          throw new Error(`internal error: ${side} code cannot refer to ${binding.kind}`);
+        });
+        const body: Code = [spikeCode ? sideCompiler.onSpike(spikeCode) : [], sideCompiler.statements(dynamics)];
+        sides.push(sideSite.wrap(body));
       }
-      case "input":
-        return { local: isyn };
-      case "builtin":
-        return builtin(binding);
-      default:
-        throw new Error(`internal error: neuron code cannot refer to ${binding.kind}`);
     }
-  });
-  const sim = compiler.statements(code.sim);
-  const threshold = code.threshold ? compiler.condition(code.threshold) : i32.const(0);
-  const reset = compiler.statements(code.reset);
-  const spikeAddress: Code = [get(b), i32.const(size), i32.mul, get(count), i32.add, i32.const(2), i32.shl, i32.const(popStorage.spikes.byteOffset), i32.add];
-  const neuron: Code = site.wrap([
-    sim,
-    threshold,
-    set(spiked),
-    get(spiked),
-    op.if([reset, spikeAddress, get(j), i32.store(), get(count), i32.const(1), i32.add, set(count)]),
-  ]);
-  const zeroInputs: Code = [...popStorage.additionalInputs.values()].map((input) => [element(input, ni)(), f32.const(0), f32.store()]);
+    return [[get(b), i32.const(size), i32.mul, get(j), i32.add, set(ni)], zero, set(isyn), apply, neuron, zeroInputs, sides];
+  };
 
-  // Pre- and postsynaptic spike code and dynamics of connected projections.
-  const sides: Code[] = [];
-  for (const [projections, side] of [
-    [population.outgoing, "pre"],
-    [population.incoming, "post"],
-  ] as const) {
-    for (const projectionIndex of projections) {
-      const projection = plan.projections[projectionIndex]!;
-      const spikeCode = side === "pre" ? projection.code.preSpikeCode : projection.code.postSpikeCode;
-      const dynamics = side === "pre" ? projection.code.preDynamics : projection.code.postDynamics;
-      if (!spikeCode && !dynamics) continue;
-      const projectionStorage = storage.projections[projectionIndex]!;
-      const vars = side === "pre" ? projectionStorage.preVars : projectionStorage.postVars;
-      const kind = side === "pre" ? "preVar" : "postVar";
-      const sideWrites = checkNoRandom(spikeCode, dynamics);
-      const sideSite = new StorageLocals(locals);
-      const sideCompiler = new SnippetCompiler(locals, (binding, type) => {
-        const param = params(binding, type, projection.params, projection.derivedParams);
-        if (param) return param;
-        if (binding.kind === kind) return sideSite.bind(bindingKey(binding), type, varAddress(lookup(vars, binding.name)), sideWrites.has(bindingKey(binding)));
-        if (binding.kind === "neuronVarRef") return sideSite.bind(bindingKey(binding), type, varAddress(lookup(popStorage.vars, binding.name)), false);
-        if (binding.kind === "builtin") return builtin(binding);
-        throw new Error(`internal error: ${side} code cannot refer to ${binding.kind}`);
-      });
-      const body: Code = [spikeCode ? [get(spiked), op.if(sideCompiler.statements(spikeCode))] : [], sideCompiler.statements(dynamics)];
-      sides.push(sideSite.wrap(body));
-    }
+  // SIMD over whole vectors of four neurons, then the rest one by one (the same results).
+  const vectorEnd = size - (size % LANES);
+  let vectorBody: Code | null = null;
+  try {
+    vectorBody = vectorEnd > 0 ? elementCode(LANES) : null;
+  } catch (error) {
+    if (!(error instanceof NotCompilable)) throw error;
   }
-
+  const scalarBody = elementCode(1);
   const body: Code = [
     // t = fround(step * dt), computed in double as the JavaScript does
     kernel.computeTime(),
     forLoop(b, i32.const(0), i32.const(plan.batchSize), 1,
       i32.const(0), set(count),
-      forLoop(j, i32.const(0), i32.const(size), 1,
-        [get(b), i32.const(size), i32.mul, get(j), i32.add, set(ni)],
-        f32.const(0), set(isyn),
-        i32.const(0), set(spiked),
-        apply,
-        neuron,
-        zeroInputs,
-        sides,
-      ),
+      vectorBody ? forLoop(j, i32.const(0), i32.const(vectorEnd), LANES, vectorBody) : [],
+      forLoop(j, i32.const(vectorBody ? vectorEnd : 0), i32.const(size), 1, scalarBody),
       [get(b), i32.const(2), i32.shl, i32.const(popStorage.spikeCount.byteOffset), i32.add, get(count), i32.store()],
     ),
   ];
-  return kernel.definition(name, body);
+  return { ...kernel.definition(name, body), simd: vectorBody !== null };
 }

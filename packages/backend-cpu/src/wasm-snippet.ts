@@ -63,11 +63,36 @@ export class ElementKernel {
     }
   }
 
+  /** {@link builtin} for a vector of four consecutive elements from `element` (`id` is element + lane). */
+  vectorBuiltin(binding: Binding & { kind: "builtin" }): { readonly value: Code } {
+    switch (binding.name) {
+      case "dt":
+        return { value: [f32.const(Math.fround(this.dt)), op.f32x4.splat] };
+      case "t":
+        return { value: [get(this.time), op.f32x4.splat] };
+      case "step":
+        return { value: [get(this.step), op.i32x4.splat] };
+      case "batch":
+        return { value: [get(this.batch), op.i32x4.splat] };
+      case "id":
+        return { value: [get(this.element), op.i32x4.splat, op.v128.constI32([0, 1, 2, 3]), op.i32x4.add] };
+      default:
+        throw new NotCompilable(`built-in ${binding.name}`);
+    }
+  }
+
   /** A param or derived param as a constant of its type; null for other bindings. */
   param(binding: Binding, type: ScalarType, params: Readonly<Record<string, number>>, derived: Readonly<Record<string, number>>): ResolvedBinding | null {
     const value = binding.kind === "param" ? params[binding.name] : binding.kind === "derivedParam" ? derived[binding.name] : undefined;
     if (value === undefined) return null;
     return { value: type === "float" ? f32.const(Math.fround(value)) : i32.const(value | 0) };
+  }
+
+  /** {@link param} as a vector of four copies. */
+  vectorParam(binding: Binding, type: ScalarType, params: Readonly<Record<string, number>>, derived: Readonly<Record<string, number>>): { readonly value: Code } | null {
+    const scalar = this.param(binding, type, params, derived);
+    if (scalar === null || !("value" in scalar)) return null;
+    return { value: [scalar.value, type === "float" ? op.f32x4.splat : op.i32x4.splat] };
   }
 
   definition(name: string, body: Code): wasm.FunctionDefinition {
@@ -95,6 +120,21 @@ export type ResolvedBinding = { readonly local: number } | { readonly value: Cod
 export type BindingResolver = (binding: Binding, type: ScalarType) => ResolvedBinding;
 
 const INT_MIN = -2147483648;
+
+/**
+ * Integer `/` or `%` of the i32 locals `a` and `b` with the JavaScript printer's results
+ * (its idiv/udiv and `% | 0`): division by 0 gives a, `INT_MIN / -1` gives INT_MIN (the
+ * printer's `| 0` of 2^31), a remainder by 0 gives 0; never traps.
+ */
+export function integerDivision(operator: "/" | "%", signed: boolean, a: number, b: number): Code {
+  if (operator === "%") {
+    return [get(a), i32.const(1), get(b), get(b), i32.eqz, op.select, signed ? op.i32.remS : op.i32.remU];
+  }
+  const keepDividend: Code = signed
+    ? [get(b), i32.eqz, get(a), i32.const(INT_MIN), op.i32.eq, get(b), i32.const(-1), op.i32.eq, i32.and, op.i32.or]
+    : [get(b), i32.eqz];
+  return [get(a), [get(a), i32.const(1), get(b), keepDividend, op.select, signed ? op.i32.divS : op.i32.divU], keepDividend, op.select];
+}
 
 /** Compiles snippets into one function's body, sharing its locals. */
 export class SnippetCompiler {
@@ -229,27 +269,10 @@ export class SnippetCompiler {
     if (operator === "+") return [left, right, i32.add];
     if (operator === "-") return [left, right, i32.sub];
     if (operator === "*") return [left, right, i32.mul];
-    const signed = type === "int";
+    if (operator !== "/" && operator !== "%") throw new NotCompilable(`${type} '${operator}'`);
     const a = this.temp(type);
     const b = this.temp(type);
-    if (operator === "%") {
-      // JS: (a % b) | 0 or >>> 0, which is 0 when b is 0; the remainder by 1 is 0 too.
-      return [left, set(a), right, set(b), get(a), i32.const(1), get(b), get(b), i32.eqz, op.select, signed ? op.i32.remS : op.i32.remU];
-    }
-    if (operator === "/") {
-      // JS idiv/udiv: b === 0 gives a; (INT_MIN / -1) | 0 is INT_MIN, which is a.
-      const keepDividend: Code = signed
-        ? [get(b), i32.eqz, get(a), i32.const(INT_MIN), op.i32.eq, get(b), i32.const(-1), op.i32.eq, i32.and, op.i32.or]
-        : [get(b), i32.eqz];
-      return [
-        left, set(a), right, set(b),
-        get(a),
-        [get(a), i32.const(1), get(b), keepDividend, op.select, signed ? op.i32.divS : op.i32.divU],
-        keepDividend,
-        op.select,
-      ];
-    }
-    throw new NotCompilable(`${type} '${operator}'`);
+    return [left, set(a), right, set(b), integerDivision(operator, type === "int", a, b)];
   }
 
   private convert(operand: Code, from: ScalarType, to: ScalarType): Code {

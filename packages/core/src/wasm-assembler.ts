@@ -101,6 +101,8 @@ export const op = {
     remS: 0x6f,
     remU: 0x70,
     shl: 0x74,
+    /** Count of trailing zero bits. */
+    ctz: 0x68,
     /** The f32's bits as an i32. */
     reinterpretF32: 0xbc,
     /** f32 to i32 truncating, saturating, NaN to 0 (signed / unsigned). */
@@ -152,12 +154,73 @@ export const op = {
   v128: {
     load: (offset = 0): Code => [...simd(0x00), ...memarg(4, offset)],
     store: (offset = 0): Code => [...simd(0x0b), ...memarg(4, offset)],
+    /** A constant vector of four 32-bit lanes, given as the lanes' bit patterns (i32). */
+    constI32: (lanes: readonly [number, number, number, number]): Code => [...simd(0x0c), ...new Uint8Array(Int32Array.from(lanes).buffer)],
+    not: simd(0x4d),
+    and: simd(0x4e),
+    /** a & ~b. */
+    andNot: simd(0x4f),
+    or: simd(0x50),
+    xor: simd(0x51),
+    /** Pops a, b, mask: (a & mask) | (b & ~mask). */
+    bitselect: simd(0x52),
+    anyTrue: simd(0x53),
   },
   f32x4: {
     splat: simd(0x13),
+    extractLane: (lane: number): Code => [...simd(0x1f), lane],
+    replaceLane: (lane: number): Code => [...simd(0x20), lane],
+    /** Comparisons give lane masks (all ones or zero). */
+    eq: simd(0x41),
+    ne: simd(0x42),
+    lt: simd(0x43),
+    gt: simd(0x44),
+    le: simd(0x45),
+    ge: simd(0x46),
+    ceil: simd(0x67),
+    floor: simd(0x68),
+    abs: simd(0xe0),
+    neg: simd(0xe1),
+    sqrt: simd(0xe3),
     add: simd(0xe4),
     sub: simd(0xe5),
     mul: simd(0xe6),
+    div: simd(0xe7),
+    /** IEEE min/max with NaN propagation and -0 < +0 (as Math.min/max). */
+    min: simd(0xe8),
+    max: simd(0xe9),
+    /** i32 lanes to the nearest f32 (signed / unsigned). */
+    convertI32x4S: simd(0xfa),
+    convertI32x4U: simd(0xfb),
+  },
+  i32x4: {
+    splat: simd(0x11),
+    extractLane: (lane: number): Code => [...simd(0x1b), lane],
+    replaceLane: (lane: number): Code => [...simd(0x1c), lane],
+    eq: simd(0x37),
+    ne: simd(0x38),
+    ltS: simd(0x39),
+    ltU: simd(0x3a),
+    gtS: simd(0x3b),
+    gtU: simd(0x3c),
+    leS: simd(0x3d),
+    leU: simd(0x3e),
+    geS: simd(0x3f),
+    geU: simd(0x40),
+    abs: simd(0xa0),
+    neg: simd(0xa1),
+    /** The lanes' sign bits as the low 4 bits of an i32. */
+    bitmask: simd(0xa4),
+    add: simd(0xae),
+    sub: simd(0xb1),
+    mul: simd(0xb5),
+    minS: simd(0xb6),
+    minU: simd(0xb7),
+    maxS: simd(0xb8),
+    maxU: simd(0xb9),
+    /** f32 lanes to i32 truncating, saturating, NaN to 0 (signed / unsigned). */
+    truncSatF32x4S: simd(0xf8),
+    truncSatF32x4U: simd(0xf9),
   },
 } as const;
 
