@@ -114,13 +114,14 @@ describe("memory", () => {
     const short = await run(20);
     const long = await run(2000);
     expect(long).toEqual(short);
-    // The input synapses hold the weight, the Adam moments/steps and the reduced gradient once,
+    // The input synapses hold the weight, the Adam moments, step count and bias-correction
+    // powers b1^t and b2^t (5 floats) and the reduced gradient once,
     // and the gradient, filtered trace and adaptation eligibility once per batch element; their
     // presynaptic traces are 6 history slots and a spike flag per input neuron and batch element,
     // plus the postsynaptic input per hidden neuron and batch element.
     const synapses = 16 * 12;
     expect(short.byOwner["input__hidden"]).toBe(4 * (synapses * (1 + 3 * batchSize) + 16 * 7 * batchSize + 12 * batchSize));
-    expect(short.byOwner["input__hidden__adam"]).toBe(4 * synapses * 3);
+    expect(short.byOwner["input__hidden__adam"]).toBe(4 * synapses * 5);
     expect(short.byOwner["input__hidden__reduce"]).toBe(4 * synapses);
     // A new runtime for another trial length is not needed: the compiled network has no notion of T.
     const again = await EpropRuntime.create(description, { backend: cpuBackend(), batchSize });

@@ -4,6 +4,7 @@ import { ChunkedEligibility } from "./chunked/eligibility";
 import { compileEpropNetwork, type AdamOptions, type EligibilityMode, type EpropLayout } from "./compile";
 import type { EpropNetworkDescription } from "./description";
 import { EpropConfigError } from "./errors";
+import { adamBetaPower } from "./models";
 import { checkParameters, transpose, type ParameterSet } from "./parameters";
 import { argmax, type PreparedTrial } from "./trial";
 
@@ -328,6 +329,9 @@ export class EpropRuntime {
     const trainable = this.layout.parameters.filter((l) => l.adamUpdate);
     checkParameters(this.description, state.m, true);
     checkParameters(this.description, state.v, true);
+    // The bias-correction powers as the running products hold them after state.step steps.
+    const beta1Power = adamBetaPower(this.layout.optimizer.beta1, state.step);
+    const beta2Power = adamBetaPower(this.layout.optimizer.beta2, state.step);
     for (const location of trainable) {
       const m = state.m[location.info.name];
       const v = state.v[location.info.name];
@@ -335,6 +339,8 @@ export class EpropRuntime {
       await this.runtime.writeVar(location.adamUpdate!, "M", this.toCore(location, m));
       await this.runtime.writeVar(location.adamUpdate!, "V", this.toCore(location, v));
       await this.runtime.writeVar(location.adamUpdate!, "Step", new Float32Array(m.length).fill(state.step));
+      await this.runtime.writeVar(location.adamUpdate!, "Beta1Power", new Float32Array(m.length).fill(beta1Power));
+      await this.runtime.writeVar(location.adamUpdate!, "Beta2Power", new Float32Array(m.length).fill(beta2Power));
     }
   }
 
