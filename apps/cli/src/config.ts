@@ -5,6 +5,7 @@
  */
 import { convertOptionValue, type OptionSpec, type OptionValues } from "./args";
 import { UsageError } from "./errors";
+import { DEFAULT_CHUNK_STEPS } from "@snn/eprop";
 
 /** Datasets `snn` knows. */
 export const DATASETS = ["smnist", "shd", "ssc", "latency-mnist"] as const;
@@ -106,7 +107,7 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
   key("seed", { name: "seed", kind: "integer", min: 0, valueName: "N", description: "Seed of weights, shuffling and random feedback.", defaultText: "1" }),
   key("backend", { name: "backend", kind: "choice", choices: BACKENDS, description: "Where to simulate: cpu, webgpu, or auto (WebGPU when an adapter exists).", defaultText: "cpu" }),
   key("eligibility", { name: "eligibility", kind: "choice", choices: ELIGIBILITY, description: "How eligibility traces are evaluated: per chunk of steps from per-neuron histories (chunked), or every synapse every step in the compiled network (perStep); auto is chunked.", defaultText: "auto" }),
-  key("chunkSteps", { name: "chunk-steps", kind: "integer", positive: true, valueName: "N", description: "Steps per chunk of chunked eligibility.", defaultText: "100" }),
+  key("chunkSteps", { name: "chunk-steps", kind: "integer", positive: true, valueName: "N", description: "Steps per chunk of chunked eligibility.", defaultText: String(DEFAULT_CHUNK_STEPS) }),
   key("traces", { name: "traces", kind: "choice", choices: TRACES, description: "Where chunked eligibility runs: on the host (WebAssembly), or on the backend's device (WGSL; webgpu only).", defaultText: "device on webgpu, else host" }),
   key("maxBatches", { name: "max-batches", kind: "integer", positive: true, valueName: "N", description: "At most N batches per epoch, train and test (also $SNN_MAX_BATCHES); for smoke tests." }),
   key("rasterSamples", { name: "raster-samples", kind: "integer", min: 0, valueName: "N", description: "Test samples shown in the spike-raster plot.", defaultText: "3" }),

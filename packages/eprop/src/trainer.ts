@@ -112,7 +112,7 @@ export interface TrainerOptions {
    * engine without WebAssembly SIMD with a backend other than WebGPU, where `perStep`.
    */
   readonly eligibility?: EligibilityMode | "auto";
-  /** Steps per chunk for chunked eligibility (default 100). */
+  /** Steps per chunk for chunked eligibility (default `DEFAULT_CHUNK_STEPS`, 250). */
   readonly chunkSteps?: number;
   /** Where chunked eligibility runs: `host` or `device` (default: the device on WebGPU, else the host); see `EpropRuntimeOptions.chunkedTraces`. */
   readonly chunkedTraces?: ChunkedTraces;
