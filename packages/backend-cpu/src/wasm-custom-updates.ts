@@ -9,7 +9,7 @@ import { wasm, type Binding, type KernelPlan, type PlannedCustomUpdate, type Sca
 import { collectUsage } from "./printer";
 import type { StoredVar } from "./storage";
 import { ElementKernel, NotCompilable, SnippetCompiler, type ResolvedBinding } from "./wasm-snippet";
-import { LANES, type ElementKernelDefinition, VectorSnippetCompiler } from "./wasm-vector-snippet";
+import { elementLoops, LANES, type ElementKernelDefinition, VectorSnippetCompiler } from "./wasm-vector-snippet";
 import { StorageLocals } from "./wasm-neurons";
 
 const { op, forLoop } = wasm;
@@ -72,21 +72,12 @@ function compileCustomUpdate(
     const code = vector ? new VectorSnippetCompiler(locals, resolve).statements(update.update) : new SnippetCompiler(locals, resolve).statements(update.update);
     return [[get(b), i32.const(size), i32.mul, get(e), i32.add, set(be)], site.wrap(code)];
   };
-  // SIMD over whole vectors of four elements, then the rest one by one (the same results).
-  const vectorEnd = size - (size % LANES);
-  let vectorBody: Code | null = null;
-  try {
-    vectorBody = vectorEnd > 0 ? elementCode(LANES) : null;
-  } catch (error) {
-    if (!(error instanceof NotCompilable)) throw error;
-  }
-  const scalarBody = elementCode(1);
+  const { loops, simd } = elementLoops(e, size, elementCode);
   const body: Code = [
     kernel.computeTime(),
     forLoop(b, i32.const(0), i32.const(update.batched ? plan.batchSize : 1), 1,
-      vectorBody ? forLoop(e, i32.const(0), i32.const(vectorEnd), LANES, vectorBody) : [],
-      forLoop(e, i32.const(vectorBody ? vectorEnd : 0), i32.const(size), 1, scalarBody),
+      loops,
     ),
   ];
-  return { ...kernel.definition(name, body), simd: vectorBody !== null };
+  return { ...kernel.definition(name, body), simd };
 }

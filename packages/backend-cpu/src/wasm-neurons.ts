@@ -13,7 +13,7 @@ import { wasm, type Binding, type KernelPlan, type PlannedPopulation, type Scala
 import { collectUsage } from "./printer";
 import type { NetworkStorage, StoredVar } from "./storage";
 import { ElementKernel, NotCompilable, SnippetCompiler, valueType, type ResolvedBinding } from "./wasm-snippet";
-import { LANES, type ElementKernelDefinition, loadBool, maskToBool, splatFloat, VectorSnippetCompiler } from "./wasm-vector-snippet";
+import { elementLoops, LANES, type ElementKernelDefinition, loadBool, maskToBool, splatFloat, VectorSnippetCompiler } from "./wasm-vector-snippet";
 
 const { op, forLoop } = wasm;
 const { get, set, i32, f32 } = op;
@@ -234,24 +234,15 @@ function compileNeuronKernel(plan: KernelPlan, storage: NetworkStorage, populati
     return [[get(b), i32.const(size), i32.mul, get(j), i32.add, set(ni)], zero, set(isyn), apply, neuron, zeroInputs, sides];
   };
 
-  // SIMD over whole vectors of four neurons, then the rest one by one (the same results).
-  const vectorEnd = size - (size % LANES);
-  let vectorBody: Code | null = null;
-  try {
-    vectorBody = vectorEnd > 0 ? elementCode(LANES) : null;
-  } catch (error) {
-    if (!(error instanceof NotCompilable)) throw error;
-  }
-  const scalarBody = elementCode(1);
+  const { loops, simd } = elementLoops(j, size, elementCode);
   const body: Code = [
     // t = fround(step * dt), computed in double as the JavaScript does
     kernel.computeTime(),
     forLoop(b, i32.const(0), i32.const(plan.batchSize), 1,
       i32.const(0), set(count),
-      vectorBody ? forLoop(j, i32.const(0), i32.const(vectorEnd), LANES, vectorBody) : [],
-      forLoop(j, i32.const(vectorBody ? vectorEnd : 0), i32.const(size), 1, scalarBody),
+      loops,
       [get(b), i32.const(2), i32.shl, i32.const(popStorage.spikeCount.byteOffset), i32.add, get(count), i32.store()],
     ),
   ];
-  return { ...kernel.definition(name, body), simd: vectorBody !== null };
+  return { ...kernel.definition(name, body), simd };
 }

@@ -136,15 +136,81 @@ export function integerDivision(operator: "/" | "%", signed: boolean, a: number,
   return [get(a), [get(a), i32.const(1), get(b), keepDividend, op.select, signed ? op.i32.divS : op.i32.divU], keepDividend, op.select];
 }
 
-/** Compiles snippets into one function's body, sharing its locals. */
-export class SnippetCompiler {
-  private snippetLocals = new Map<number, number>();
+/**
+ * What the scalar and the vector (wasm-vector-snippet.ts) snippet compilers share: the
+ * function's locals, the resolver of bindings, and the locals of a snippet's `let`s.
+ */
+export abstract class SnippetCompilerBase {
+  protected snippetLocals = new Map<number, number>();
 
   constructor(
-    private readonly locals: wasm.Frame,
-    private readonly resolve: BindingResolver,
+    protected readonly locals: wasm.Frame,
+    protected readonly resolve: BindingResolver,
   ) {}
 
+  /** The local a statement assigns to: a `let` local or a resolved binding's. */
+  protected writableLocal(binding: Binding, type: ScalarType): number {
+    if (binding.kind === "local") return this.snippetLocal(binding.id);
+    const resolved = this.resolve(binding, type);
+    if (!("local" in resolved)) throw new Error(`internal error: cannot assign to ${binding.kind}`);
+    return resolved.local;
+  }
+
+  protected snippetLocal(id: number): number {
+    const local = this.snippetLocals.get(id);
+    if (local === undefined) throw new Error(`internal error: local ${id} used before its let`);
+    return local;
+  }
+
+  /** Code pushing the expression's value: one walk of the tree, the instructions from the hooks below. */
+  expression(e: Expression): Code {
+    switch (e.kind) {
+      case "literal":
+        return this.literal(e.type, e.value);
+      case "identifier": {
+        if (e.binding.kind === "local") return get(this.snippetLocal(e.binding.id));
+        const resolved = this.resolve(e.binding, e.type);
+        return "local" in resolved ? get(resolved.local) : resolved.value;
+      }
+      case "unary":
+        return this.unary(e.operator, e.type, this.expression(e.operand));
+      case "binary": {
+        const operandType = e.left.type as ScalarType;
+        const left = this.expression(e.left);
+        const right = this.expression(e.right);
+        if (e.operator === "&&" || e.operator === "||") return [left, right, this.logical(e.operator)];
+        const comparison = this.comparison(e.operator, operandType);
+        if (comparison !== null) return [left, right, comparison];
+        return this.arithmetic(e.operator, e.type as ScalarType, left, right);
+      }
+      case "conditional":
+        // both values, then the condition: `select` and `v128.bitselect` take them in this order
+        return [this.expression(e.whenTrue), this.expression(e.whenFalse), this.expression(e.condition), this.selectInstruction];
+      case "convert":
+        return this.convert(this.expression(e.operand), e.operand.type as ScalarType, e.type);
+      case "call":
+        return this.call(e);
+    }
+  }
+
+  /** A literal of `type` (bools as 1/0). */
+  protected abstract literal(type: ScalarType, value: number): Code;
+  /** `!` or unary minus of an operand of `type`. */
+  protected abstract unary(operator: "!" | "-", type: ScalarType, operand: Code): Code;
+  /** The instruction of `&&` or `||` on two bools (both sides are evaluated; they have no side effects). */
+  protected abstract logical(operator: "&&" | "||"): Code;
+  /** The instruction comparing two operands of `type`, or null if `operator` is no comparison. */
+  protected abstract comparison(operator: string, type: ScalarType): Code | null;
+  /** `+ - * / %` on two operands of `type`. */
+  protected abstract arithmetic(operator: string, type: ScalarType, left: Code, right: Code): Code;
+  /** Pops a value if true, a value if false and the condition. */
+  protected abstract readonly selectInstruction: Code;
+  protected abstract convert(operand: Code, from: ScalarType, to: ScalarType): Code;
+  protected abstract call(e: CallExpression): Code;
+}
+
+/** Compiles snippets into one function's body, sharing its locals. */
+export class SnippetCompiler extends SnippetCompilerBase {
   /** The statements of a snippet (null: none). */
   statements(snippet: CheckedSnippet | null): Code {
     if (snippet === null) return [];
@@ -188,59 +254,28 @@ export class SnippetCompiler {
     }
   }
 
-  private writableLocal(binding: Binding, type: ScalarType): number {
-    if (binding.kind === "local") return this.snippetLocal(binding.id);
-    const resolved = this.resolve(binding, type);
-    if (!("local" in resolved)) throw new Error(`internal error: cannot assign to ${binding.kind}`);
-    return resolved.local;
-  }
-
-  private snippetLocal(id: number): number {
-    const local = this.snippetLocals.get(id);
-    if (local === undefined) throw new Error(`internal error: local ${id} used before its let`);
-    return local;
-  }
-
   private temp(type: ScalarType): number {
     return this.locals.local(valueType(type));
   }
 
-  expression(e: Expression): Code {
-    switch (e.kind) {
-      case "literal":
-        return e.type === "float" ? f32.const(Math.fround(e.value)) : i32.const(e.type === "bool" ? (e.value !== 0 ? 1 : 0) : e.value | 0);
-      case "identifier": {
-        if (e.binding.kind === "local") return get(this.snippetLocal(e.binding.id));
-        const resolved = this.resolve(e.binding, e.type);
-        return "local" in resolved ? get(resolved.local) : resolved.value;
-      }
-      case "unary": {
-        const operand = this.expression(e.operand);
-        if (e.operator === "!") return [operand, i32.eqz];
-        if (e.type === "float") return [operand, op.f32.neg];
-        if (e.type === "int") return [i32.const(0), operand, i32.sub];
-        throw new NotCompilable(`unary minus on ${e.type}`);
-      }
-      case "binary": {
-        const operandType = e.left.type as ScalarType;
-        const left = this.expression(e.left);
-        const right = this.expression(e.right);
-        if (e.operator === "&&") return [left, right, i32.and];
-        if (e.operator === "||") return [left, right, op.i32.or];
-        const comparison = this.comparison(e.operator, operandType);
-        if (comparison !== null) return [left, right, comparison];
-        return this.arithmetic(e.operator, e.type as ScalarType, left, right);
-      }
-      case "conditional":
-        return [this.expression(e.whenTrue), this.expression(e.whenFalse), this.expression(e.condition), op.select];
-      case "convert":
-        return this.convert(this.expression(e.operand), e.operand.type as ScalarType, e.type);
-      case "call":
-        return this.call(e);
-    }
+  protected literal(type: ScalarType, value: number): Code {
+    return type === "float" ? f32.const(Math.fround(value)) : i32.const(type === "bool" ? (value !== 0 ? 1 : 0) : value | 0);
   }
 
-  private comparison(operator: string, type: ScalarType): Code | null {
+  protected unary(operator: "!" | "-", type: ScalarType, operand: Code): Code {
+    if (operator === "!") return [operand, i32.eqz];
+    if (type === "float") return [operand, op.f32.neg];
+    if (type === "int") return [i32.const(0), operand, i32.sub];
+    throw new NotCompilable(`unary minus on ${type}`);
+  }
+
+  protected logical(operator: "&&" | "||"): Code {
+    return operator === "&&" ? i32.and : op.i32.or;
+  }
+
+  protected readonly selectInstruction: Code = op.select;
+
+  protected comparison(operator: string, type: ScalarType): Code | null {
     if (type === "float") {
       const table: Record<string, Code> = { "==": op.f32.eq, "!=": op.f32.ne, "<": op.f32.lt, "<=": op.f32.le, ">": op.f32.gt, ">=": op.f32.ge };
       return table[operator] ?? null;
@@ -258,7 +293,7 @@ export class SnippetCompiler {
   }
 
   /** `+ - * / %` on two operands of `type` (the printer's printBinary). */
-  private arithmetic(operator: string, type: ScalarType, left: Code, right: Code): Code {
+  protected arithmetic(operator: string, type: ScalarType, left: Code, right: Code): Code {
     if (type === "float") {
       const table: Record<string, Code> = { "+": f32.add, "-": f32.sub, "*": f32.mul, "/": op.f32.div };
       const instruction = table[operator];
@@ -275,7 +310,7 @@ export class SnippetCompiler {
     return [left, set(a), right, set(b), integerDivision(operator, type === "int", a, b)];
   }
 
-  private convert(operand: Code, from: ScalarType, to: ScalarType): Code {
+  protected convert(operand: Code, from: ScalarType, to: ScalarType): Code {
     if (from === to) return operand;
     switch (to) {
       case "float":
@@ -289,7 +324,7 @@ export class SnippetCompiler {
     }
   }
 
-  private call(e: CallExpression): Code {
+  protected call(e: CallExpression): Code {
     const type = e.type as ScalarType;
     const args = e.args.map((a) => this.expression(a));
     const mathIndex = MATH_IMPORTS.indexOf(e.callee as MathImport);

@@ -12,10 +12,10 @@
  * The float operations are the same IEEE single-precision instructions as the scalar ones, and
  * f32x4 `min`/`max` have Math.min/max's NaN and signed-zero results.
  */
-import { wasm, type Binding, type Block, type CallExpression, type CheckedSnippet, type Expression, type ScalarType, type Statement } from "@snn/core";
-import { integerDivision, MATH_IMPORTS, NotCompilable } from "./wasm-snippet";
+import { wasm, type Block, type CallExpression, type CheckedSnippet, type ScalarType, type Statement } from "@snn/core";
+import { integerDivision, MATH_IMPORTS, NotCompilable, SnippetCompilerBase } from "./wasm-snippet";
 
-const { op } = wasm;
+const { op, forLoop } = wasm;
 const { get, set, v128, f32x4, i32x4 } = op;
 type Code = wasm.Code;
 
@@ -27,11 +27,27 @@ export interface ElementKernelDefinition extends wasm.FunctionDefinition {
   readonly simd: boolean;
 }
 
-/** What a binding is inside the function: a v128 local (writable if the code writes it) or v128 code. */
-export type VectorBinding = { readonly local: number } | { readonly value: Code };
-
-/** Maps the bindings of a snippet (not its `let` locals) to vector locals or values. */
-export type VectorBindingResolver = (binding: Binding, type: ScalarType) => VectorBinding;
+/**
+ * The loops of an element kernel over elements 0 .. size-1 of `counter`: four elements at a
+ * time with `elementCode(4)` (SIMD) over
+ * whole vectors, then one at a time with `elementCode(1)`. Where the SIMD form does not compile
+ * (NotCompilable), every element runs one at a time. Both forms give the same results.
+ */
+export function elementLoops(counter: number, size: number, elementCode: (lanes: 1 | 4) => Code): { readonly loops: Code; readonly simd: boolean } {
+  const vectorEnd = size - (size % LANES);
+  let vectorBody: Code | null = null;
+  try {
+    vectorBody = vectorEnd > 0 ? elementCode(LANES) : null;
+  } catch (error) {
+    if (!(error instanceof NotCompilable)) throw error;
+  }
+  const scalarBody = elementCode(1);
+  const loops: Code = [
+    vectorBody ? forLoop(counter, op.i32.const(0), op.i32.const(vectorEnd), LANES, vectorBody) : [],
+    forLoop(counter, op.i32.const(vectorBody ? vectorEnd : 0), op.i32.const(size), 1, scalarBody),
+  ];
+  return { loops, simd: vectorBody !== null };
+}
 
 /** A vector with the same 32-bit pattern in every lane. */
 export function splatBits(bits: number): Code {
@@ -50,15 +66,11 @@ export const maskToBool: Code = [splatBits(1), v128.and];
 
 const ONE_FLOAT_BITS = 0x3f800000;
 
-/** Compiles snippets into one function's vector body, sharing its locals. */
-export class VectorSnippetCompiler {
-  private snippetLocals = new Map<number, number>();
-
-  constructor(
-    private readonly locals: wasm.Frame,
-    private readonly resolve: VectorBindingResolver,
-  ) {}
-
+/**
+ * Compiles snippets into one function's vector body, sharing its locals. Its resolver gives
+ * v128 locals or code pushing a v128 (params and built-ins as four copies).
+ */
+export class VectorSnippetCompiler extends SnippetCompilerBase {
   /** The statements of a snippet (null: none), run on the lanes of `mask` (a v128 local; null: all). */
   statements(snippet: CheckedSnippet | null, mask: number | null = null): Code {
     if (snippet === null) return [];
@@ -115,57 +127,26 @@ export class VectorSnippetCompiler {
     }
   }
 
-  private writableLocal(binding: Binding, type: ScalarType): number {
-    if (binding.kind === "local") return this.snippetLocal(binding.id);
-    const resolved = this.resolve(binding, type);
-    if (!("local" in resolved)) throw new Error(`internal error: cannot assign to ${binding.kind}`);
-    return resolved.local;
+  protected literal(type: ScalarType, value: number): Code {
+    if (type === "float") return splatFloat(value);
+    if (type === "bool") return splatBits(value !== 0 ? -1 : 0);
+    return splatBits(value | 0);
   }
 
-  private snippetLocal(id: number): number {
-    const local = this.snippetLocals.get(id);
-    if (local === undefined) throw new Error(`internal error: local ${id} used before its let`);
-    return local;
+  protected unary(operator: "!" | "-", type: ScalarType, operand: Code): Code {
+    if (operator === "!") return [operand, v128.not];
+    if (type === "float") return [operand, f32x4.neg];
+    if (type === "int") return [operand, i32x4.neg];
+    throw new NotCompilable(`unary minus on ${type}`);
   }
 
-  expression(e: Expression): Code {
-    switch (e.kind) {
-      case "literal":
-        if (e.type === "float") return splatFloat(e.value);
-        if (e.type === "bool") return splatBits(e.value !== 0 ? -1 : 0);
-        return splatBits(e.value | 0);
-      case "identifier": {
-        if (e.binding.kind === "local") return get(this.snippetLocal(e.binding.id));
-        const resolved = this.resolve(e.binding, e.type);
-        return "local" in resolved ? get(resolved.local) : resolved.value;
-      }
-      case "unary": {
-        const operand = this.expression(e.operand);
-        if (e.operator === "!") return [operand, v128.not];
-        if (e.type === "float") return [operand, f32x4.neg];
-        if (e.type === "int") return [operand, i32x4.neg];
-        throw new NotCompilable(`unary minus on ${e.type}`);
-      }
-      case "binary": {
-        const operandType = e.left.type as ScalarType;
-        const left = this.expression(e.left);
-        const right = this.expression(e.right);
-        if (e.operator === "&&") return [left, right, v128.and];
-        if (e.operator === "||") return [left, right, v128.or];
-        const comparison = this.comparison(e.operator, operandType);
-        if (comparison !== null) return [left, right, comparison];
-        return this.arithmetic(e.operator, e.type as ScalarType, left, right);
-      }
-      case "conditional":
-        return [this.expression(e.whenTrue), this.expression(e.whenFalse), this.expression(e.condition), v128.bitselect];
-      case "convert":
-        return this.convert(this.expression(e.operand), e.operand.type as ScalarType, e.type);
-      case "call":
-        return this.call(e);
-    }
+  protected logical(operator: "&&" | "||"): Code {
+    return operator === "&&" ? v128.and : v128.or;
   }
 
-  private comparison(operator: string, type: ScalarType): Code | null {
+  protected readonly selectInstruction: Code = v128.bitselect;
+
+  protected comparison(operator: string, type: ScalarType): Code | null {
     if (type === "float") {
       const table: Record<string, Code> = { "==": f32x4.eq, "!=": f32x4.ne, "<": f32x4.lt, "<=": f32x4.le, ">": f32x4.gt, ">=": f32x4.ge };
       return table[operator] ?? null;
@@ -183,7 +164,7 @@ export class VectorSnippetCompiler {
     return table[operator] ?? null;
   }
 
-  private arithmetic(operator: string, type: ScalarType, left: Code, right: Code): Code {
+  protected arithmetic(operator: string, type: ScalarType, left: Code, right: Code): Code {
     if (type === "float") {
       const table: Record<string, Code> = { "+": f32x4.add, "-": f32x4.sub, "*": f32x4.mul, "/": f32x4.div };
       const instruction = table[operator];
@@ -215,7 +196,7 @@ export class VectorSnippetCompiler {
     return code;
   }
 
-  private convert(operand: Code, from: ScalarType, to: ScalarType): Code {
+  protected convert(operand: Code, from: ScalarType, to: ScalarType): Code {
     if (from === to) return operand;
     switch (to) {
       case "float":
@@ -231,7 +212,7 @@ export class VectorSnippetCompiler {
     }
   }
 
-  private call(e: CallExpression): Code {
+  protected call(e: CallExpression): Code {
     const type = e.type as ScalarType;
     const args = e.args.map((a) => this.expression(a));
     const mathIndex = MATH_IMPORTS.indexOf(e.callee as (typeof MATH_IMPORTS)[number]);
