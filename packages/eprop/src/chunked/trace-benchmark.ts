@@ -1,12 +1,13 @@
 /**
  * Micro-benchmark of the chunked e-prop kernels (not a test: no assertions, not in the suite,
  * not exported). Sizes of the benchmark network: 700 Bernoulli inputs (5 % per step) and 256
- * recurrent ALIF neurons (~3 % per step) into 256 neurons, batch 32, K = 100. Prints the best of
- * REPEATS runs per kernel and chunk position (on one thread), and an estimate for a T = 1000
- * training batch.
+ * recurrent ALIF neurons (~3 % per step) into 256 neurons, batch 32, K = 250. Prints the best of
+ * REPEATS runs per kernel and chunk position (on one thread), with the cost per spike and block
+ * of 16 post neurons and the rows that took the dense path (docs/chunked-eprop.md, "Dense
+ * spikes"), and an estimate for a T = 1000 training batch.
  *
- * Run from packages/eprop:
- *   pnpm exec esbuild src/chunked/trace-benchmark.ts --bundle --platform=node --format=esm \
+ * Run from packages/eprop (esbuild is not a dependency of this package; pnpm keeps one here):
+ *   ../../node_modules/.pnpm/node_modules/.bin/esbuild src/chunked/trace-benchmark.ts --bundle --platform=node --format=esm \
  *     --alias:@snn/core=../core/src/index.ts --outfile=/tmp/trace-benchmark.mjs && node /tmp/trace-benchmark.mjs
  * Environment: K (steps per chunk), REPEATS, LIF=1 (non-adaptive layer), RATE_IN, RATE_REC
  * (spike probabilities per step), COLD=1 (evict the caches before each timed call).
@@ -47,7 +48,7 @@ function best(values: number[]): number {
 function runBenchmark(): void {
   const batchSize = 32;
   const numPost = 256;
-  const K = Number(process.env["K"] ?? 100);
+  const K = Number(process.env["K"] ?? 250);
   const repeats = Number(process.env["REPEATS"] ?? 7);
   const adaptive = process.env["LIF"] === undefined;
   const random = lcg(1);
@@ -89,6 +90,8 @@ function runBenchmark(): void {
   const record: number[] = [];
   const backward: number[] = [];
   const applied = new Map<string, number[]>();
+  /** Per timed application: spikes x blocks, and the rows on the dense path. */
+  const work = new Map<string, { spikeBlocks: number; denseRows: number }>();
   for (let repeat = 0; repeat < repeats; repeat++) {
     if (evictCaches) evictCaches();
     const f0 = performance.now();
@@ -110,6 +113,8 @@ function runBenchmark(): void {
         engine.wait();
         const key = `apply ${name}, ${where} chunk`;
         applied.set(key, [...(applied.get(key) ?? []), performance.now() - t1]);
+        const spikeCount = spikes.reduce((sum, list) => sum + list.count, 0);
+        work.set(key, { spikeBlocks: spikeCount * layer.numBlocks, denseRows: projection.denseRows().lastChunk });
       }
     }
   }
@@ -119,7 +124,8 @@ function runBenchmark(): void {
   console.log(`backward (coefficients): ${best(backward).toFixed(2)} ms`);
   let middle = 0;
   for (const [key, times] of applied) {
-    console.log(`${key}: ${best(times).toFixed(2)} ms`);
+    const { spikeBlocks, denseRows } = work.get(key)!;
+    console.log(`${key}: ${best(times).toFixed(2)} ms, ${((best(times) * 1e6) / Math.max(spikeBlocks, 1)).toFixed(2)} ns per spike and block, ${denseRows} dense rows`);
     if (key.includes("middle")) middle += best(times);
   }
   const T = 1000;

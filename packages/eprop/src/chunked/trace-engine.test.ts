@@ -3,11 +3,24 @@ import { wasm } from "@snn/core";
 import { WasmFeedback, WasmTraceEngine, WasmTraceLayer, WasmTraceProjection, type ChunkSpikes } from "./trace-engine";
 import { makeProblem, maxRelativeError, perStepReference, type Problem } from "./test-problem";
 
-function runWasm(problem: Problem, K: number, trials = 1, skipCarriedOut = false, fillMemory = false): { gradient: Float32Array; b: Float32Array; a: Float32Array } {
+/**
+ * The chunked evaluation of `problem` in chunks of K steps (the short chunk last). A spike count
+ * above 1 in `problem.spikes` is given as that many spikes at the step. With `countDense`, the
+ * dense rows of each chunk (`denseRows`, waiting for each chunk's job) are returned too.
+ */
+function runWasm(
+  problem: Problem,
+  K: number,
+  trials = 1,
+  skipCarriedOut = false,
+  fillMemory = false,
+  countDense = false,
+): { gradient: Float32Array; b: Float32Array; a: Float32Array; denseRows: number[] } {
   const { batchSize, numPre, numPost, T } = problem;
   const engine = new WasmTraceEngine();
   const layer = new WasmTraceLayer(engine, batchSize, numPost, K, problem.beta, problem.alpha, problem.rho, problem.kappa);
   const projection = new WasmTraceProjection(layer, numPre);
+  const denseRows: number[] = [];
   // Use up the reserved memory, so that the first scratch allocation grows it (and detaches views).
   if (fillMemory) engine.allocate(engine.capacityBytes - engine.bytes);
   for (let trial = 0; trial < trials; trial++) {
@@ -31,7 +44,7 @@ function runWasm(problem: Problem, K: number, trials = 1, skipCarriedOut = false
         const units: number[] = [];
         for (let u = 0; u < steps; u++) {
           for (let i = 0; i < numPre; i++) {
-            if (problem.spikes[(b * T + t0 + u) * numPre + i]) {
+            for (let n = 0; n < problem.spikes[(b * T + t0 + u) * numPre + i]!; n++) {
               stepList.push(u);
               units.push(i);
             }
@@ -41,11 +54,12 @@ function runWasm(problem: Problem, K: number, trials = 1, skipCarriedOut = false
       }
       // Unless skipped, keep the carried-out state of the last chunk so that it can be compared.
       projection.apply(spikes, { first: t0 === 0, last: skipCarriedOut && lastChunk });
+      if (countDense) denseRows.push(projection.denseRows().lastChunk);
       layer.endChunk();
     }
   }
   const state = projection.readState();
-  return { gradient: projection.readGradient(), b: state.b, a: state.a };
+  return { gradient: projection.readGradient(), b: state.b, a: state.a, denseRows };
 }
 
 /** A problem like makeProblem's (regulariser on) with any number of post neurons. */
@@ -135,6 +149,60 @@ describe.runIf(wasm.wasmSimdSupported())("chunked e-prop kernels in WebAssembly 
     const expected = perStepReference(problem);
     const result = runWasm(problem, 8, 2);
     expect(maxRelativeError(result.gradient, expected.gradient.map((g) => 2 * g))).toBeLessThan(1e-5);
+  });
+});
+
+/** `problem` with new spikes: presynaptic neuron i spikes with probability rates[i] per step (1: every step). */
+function withRates(problem: Problem, rates: readonly number[], seed: number): Problem {
+  let state = seed;
+  const random = () => ((state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 4294967296);
+  const { batchSize, T } = problem;
+  const numPre = rates.length;
+  const spikes = new Uint8Array(batchSize * T * numPre).map((_, k) => (random() < rates[k % numPre]! ? 1 : 0));
+  return { ...problem, numPre, spikes };
+}
+
+describe.runIf(wasm.wasmSimdSupported())("dense presynaptic spikes (a chunk's total less the silent steps)", () => {
+  // Dense and sparse neurons side by side: one that spikes every step (no silent step), dense ones, and sparse ones.
+  const rates = [0.9, 1, 0.8, 0.05, 0.7, 0.6, 0.5, 0.2, 0.85, 0, 0.75];
+  for (const adaptive of [false, true]) {
+    for (const skipCarriedOut of [false, true]) {
+      it(`${adaptive ? "ALIF" : "LIF"}, inputs at 0-100 %, 32 post, batch 3, K = 40 over 97 steps${skipCarriedOut ? ", gradient-only last chunk" : ""}: equals the per-step recursion, dense rows on the dense path`, () => {
+        const problem = withRates(wideProblem(23, adaptive, 32, rates.length, 3, 97), rates, 5);
+        const expected = perStepReference(problem);
+        const result = runWasm(problem, 40, 1, skipCarriedOut, false, true);
+        expect(maxRelativeError(result.gradient, expected.gradient)).toBeLessThan(1e-5);
+        if (!skipCarriedOut) {
+          expect(maxRelativeError(result.b, expected.b)).toBeLessThan(1e-5);
+          if (adaptive) expect(maxRelativeError(result.a, expected.a)).toBeLessThan(1e-5);
+        }
+        // 40 steps: the neurons at 70 % or more (about 5 per batch element); 17 steps: the one that always spikes, at least.
+        expect(result.denseRows[0]).toBeGreaterThanOrEqual(3 * 4);
+        expect(result.denseRows[0]).toBeLessThanOrEqual(3 * 7);
+        expect(result.denseRows[1]).toBeGreaterThanOrEqual(3 * 4);
+        expect(result.denseRows[2]).toBeGreaterThanOrEqual(3);
+      });
+    }
+  }
+
+  it("sparse inputs stay on the event path", () => {
+    const problem = makeProblem(9, { adaptive: true, regularise: true, T: 80, batchSize: 2, rate: 0.3, numPre: 12 });
+    const result = runWasm(problem, 40, 1, false, false, true);
+    expect(result.denseRows).toEqual([0, 0]);
+    expect(maxRelativeError(result.gradient, perStepReference(problem).gradient)).toBeLessThan(1e-5);
+  });
+
+  it("a dense neuron with a repeated spike in a step stays on the event path (counted twice, as the per-step form does)", () => {
+    const base = withRates(makeProblem(13, { adaptive: true, regularise: true, T: 60, batchSize: 1, rate: 0, numPre: 3 }), [0.9, 0.9, 0.1], 3);
+    const spikes = base.spikes.slice();
+    // neuron 0 spikes twice at step 10 (and at least once more in its chunk)
+    spikes[10 * 3] = 2;
+    const problem = { ...base, spikes };
+    const result = runWasm(problem, 60, 1, false, false, true);
+    expect(result.denseRows).toEqual([1]);
+    const expected = perStepReference(problem);
+    expect(maxRelativeError(result.gradient, expected.gradient)).toBeLessThan(1e-5);
+    expect(maxRelativeError(result.b, expected.b)).toBeLessThan(1e-5);
   });
 });
 

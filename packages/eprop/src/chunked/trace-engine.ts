@@ -12,7 +12,7 @@
  */
 import { PSI_SPIKE_FLOOR } from "../models";
 import { KernelQueue, sharedMemory } from "./trace-thread";
-import { BLOCK_BYTES, BLOCK_FLOATS, CARRIED_COEFFICIENTS, chunkKernelModule, SHARED_MAXIMUM_PAGES, spikeOutputs, stateQuantities } from "./wasm-kernels";
+import { BLOCK_BYTES, BLOCK_FLOATS, CARRIED_COEFFICIENTS, chunkKernelModule, denseThreshold, SHARED_MAXIMUM_PAGES, spikeOutputs, stateQuantities } from "./wasm-kernels";
 
 /**
  * Presynaptic spikes of one chunk for one batch element: parallel arrays sorted by step,
@@ -501,6 +501,16 @@ export class WasmTraceProjection {
   private readonly cursor: number;
   /** End of each batch element's spikes in `units` and `steps`, `[batch]`. */
   private readonly batchEnds: number;
+  /**
+   * Dense rows (sortSpikes in wasm-kernels.ts): per (batch element, presynaptic neuron) the end
+   * of its silent steps in the offsets, or 0 on the event path `[batch * numPre]`; per batch
+   * element the number of dense rows of the chunk, and those of all chunks so far `[batch + 1]`; the sort's step marks `[maxSteps x outputs]`; the
+   * application's per-block totals `[block][3][16]`.
+   */
+  private readonly denseEnd: number;
+  private readonly denseRowCounts: number;
+  private readonly seenSteps: number;
+  private readonly totals: number;
   /** The chunk's spikes (presynaptic neuron, step), and their offsets sorted by (batch element, presynaptic neuron). */
   private units = 0;
   private steps = 0;
@@ -520,6 +530,10 @@ export class WasmTraceProjection {
     this.rowStart = engine.allocate((batchSize * numPre + 1) * 4);
     this.cursor = engine.allocate(batchSize * numPre * 4);
     this.batchEnds = engine.allocate(batchSize * 4);
+    this.denseEnd = engine.allocate(batchSize * numPre * 4);
+    this.denseRowCounts = engine.allocate((batchSize + 1) * 4);
+    this.seenSteps = engine.allocate(layer.maxSteps * spikeOutputs(layer.adaptive) * 4);
+    this.totals = engine.allocate(numBlocks * 3 * BLOCK_BYTES);
     this.eventCursor = new Int32Array(batchSize);
     this.eventEnds = new Int32Array(batchSize);
     this.seen = engine.allocate(numPre * 4);
@@ -660,7 +674,8 @@ export class WasmTraceProjection {
     const { queue } = engine;
     this.lastJob = queue.pendingJob;
     const spikeArgs = [batchSize, numPre, this.units, this.steps, this.batchEnds] as const;
-    queue.call("sortSpikes", ...spikeArgs, this.rowStart, this.cursor, this.offsets, layer.stepBytes);
+    queue.call("sortSpikes", ...spikeArgs, this.rowStart, this.cursor, this.offsets, layer.stepBytes, K, this.seenSteps, this.denseEnd, this.denseRowCounts,
+      denseThreshold(K, layer.numBlocks * (position.last ? 1 : spikeOutputs(layer.adaptive))));
     // One task per block of post neurons: the worker thread and this one (while it waits) share them.
     queue.callShared(
       "apply",
@@ -680,6 +695,10 @@ export class WasmTraceProjection {
       position.first ? 0 : 1,
       position.last ? 0 : 1,
       layer.adaptive ? 1 : 0,
+      K,
+      this.denseEnd,
+      this.denseRowCounts,
+      this.totals,
     );
     // p(t1) = alpha^K p(t0) + sum over spikes alpha^(K - 1 - step)
     if (!position.last) queue.call("advanceTraces", ...spikeArgs, this.p, alphaPowers, K, position.first ? 1 : 0);
@@ -733,6 +752,19 @@ export class WasmTraceProjection {
       if (adaptive) this.unblock(this.state + batch * batchBytes, 1, quantities, a, batch * perBatch);
     }
     return { b, a };
+  }
+
+  /**
+   * How many (batch element, presynaptic neuron) rows took the dense path (their sum formed as
+   * the chunk's total less the silent steps; wasm-kernels.ts `sortSpikes`): in the last applied
+   * chunk, and in all chunks since the projection was made. Waits for the queued jobs. For tests
+   * and benchmarks.
+   */
+  denseRows(): { readonly lastChunk: number; readonly total: number } {
+    const { engine, batchSize } = this.layer;
+    engine.wait();
+    const counts = engine.ints(this.denseRowCounts, batchSize + 1);
+    return { lastChunk: counts.subarray(0, batchSize).reduce((sum, count) => sum + count, 0), total: counts[batchSize]! };
   }
 
   zeroGradient(): void {

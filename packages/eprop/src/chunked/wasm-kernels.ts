@@ -46,6 +46,8 @@ export function stateQuantities(adaptive: boolean): number {
 
 
 const zero: Code = [f32.const(0), f32x4.splat];
+/** i32.shr_u (not in `@snn/core`'s opcode table). */
+const I32_SHR_U = 0x76;
 const add = (local: number, value: number): Code => [get(local), i32.const(value), i32.add, set(local)];
 /** `a * b + c` on f32x4 values (two roundings, as the per-step recursion). */
 const mulAdd = (a: Code, b: Code, c: Code): Code => [a, b, f32x4.mul, c, f32x4.add];
@@ -185,12 +187,14 @@ function backwardKernel(): FunctionDefinition {
 
 const APPLY_PARAMS = [
   "batchSize", "numPre", "numBlocks", "rowStart", "offsets", "history", "historyBatchBytes", "historyBlockBytes",
-  "carried", "p", "state", "gradient", "carryIn", "carryOut", "adaptive", "blockStart", "blockEnd",
+  "carried", "p", "state", "gradient", "carryIn", "carryOut", "adaptive", "K", "denseEnd", "denseRows", "totals",
+  "blockStart", "blockEnd",
 ] as const;
 
 /**
  * apply(batchSize, numPre, numBlocks, rowStart, offsets, history, historyBatchBytes,
- *       historyBlockBytes, carried, p, state, gradient, carryIn, carryOut, adaptive, blockStart, blockEnd)
+ *       historyBlockBytes, carried, p, state, gradient, carryIn, carryOut, adaptive, K, denseEnd,
+ *       denseRows, totals, blockStart, blockEnd)
  * for all batch elements and the blocks blockStart .. blockEnd - 1 of postsynaptic neurons (each
  * block's state and gradient are its own, so block ranges may run in any order or in parallel,
  * with the same results): per block and presynaptic neuron i, the
@@ -198,6 +202,11 @@ const APPLY_PARAMS = [
  * are added and the gradient and (unless `carryOut` is 0) the carried-out state written.
  * `rowStart` `[batch * numPre + 1]` holds absolute addresses into `offsets`, whose entries are
  * a spike's step times the step stride of the history (bytes).
+ *
+ * Dense rows (sortSpikes: denseEnd[row] not 0, the row's entries the silent steps): the sum of
+ * the spike coefficients is the chunk's total over all K steps minus those of the silent steps.
+ * The totals of a (batch element, block) are summed step by step, for the batch elements with
+ * dense rows (denseRows[b] not 0), into `totals` `[block][output][16]` (scratch, numBlocks x 3 x 64 bytes).
  */
 function applyKernel(): FunctionDefinition {
   const p = numbered(APPLY_PARAMS);
@@ -206,6 +215,7 @@ function applyKernel(): FunctionDefinition {
   const historyBatch = frame.local("i32"), historyBlock = frame.local("i32"), coefficients = frame.local("i32");
   const statePointer = frame.local("i32"), gradientPointer = frame.local("i32"), rowPointer = frame.local("i32"), pPointer = frame.local("i32");
   const event = frame.local("i32"), eventEnd = frame.local("i32"), spike = frame.local("i32");
+  const densePointer = frame.local("i32"), dense = frame.local("i32"), totalsBlock = frame.local("i32"), step = frame.local("i32");
   const sums = frame.locals("v128", VECTORS);
   const [p0, b0, a0] = frame.locals("v128", 3) as [number, number, number];
   const C = CarriedCoefficient;
@@ -251,22 +261,43 @@ function applyKernel(): FunctionDefinition {
       }
     };
     const outputs = carryOut ? (adaptive ? [SPIKE_G, SPIKE_B, SPIKE_A] : [SPIKE_G, SPIKE_B]) : [SPIKE_G];
-    const pass = (output: number): Code => [
-      sums.map((sum) => [zero, set(sum)]),
-      // the sum of this neuron's spike coefficients, in registers
-      forLoop(event, [get(rowPointer), i32.load()], get(eventEnd), 4,
+    const stepBytes = spikeOutputs(adaptive) * BLOCK_BYTES;
+    /** Sums, for each listed step (offsets from `event` to `end`), of the output's coefficient lines: added to or subtracted from the sums. */
+    const accumulate = (output: number, end: number, combine: Code): Code =>
+      forLoop(event, [get(rowPointer), i32.load()], get(end), 4,
         [get(event), i32.load(), get(historyBlock), i32.add, set(spike)],
-        sums.map((sum, k) => [get(sum), get(spike), v128.load(output * BLOCK_BYTES + 16 * k), f32x4.add, set(sum)]),
+        sums.map((sum, k) => [get(sum), get(spike), v128.load(output * BLOCK_BYTES + 16 * k), combine, set(sum)]),
+      );
+    const pass = (output: number): Code => [
+      // the sum of this neuron's spike coefficients, in registers: of its spikes, or the total less its silent steps
+      get(dense), i32.eqz,
+      op.if(
+        [sums.map((sum) => [zero, set(sum)]), accumulate(output, eventEnd, f32x4.add)],
+        [sums.map((sum, k) => [get(totalsBlock), v128.load(output * BLOCK_BYTES + 16 * k), set(sum)]), accumulate(output, dense, f32x4.sub)],
       ),
       sums.map((_, k) => update(output, k)),
     ];
+    /** The totals over the chunk's K steps of a (batch element, block), for each output used, summed step by step. */
+    const totals: Code = [
+      [get(p.totals), get(block), i32.const(3 * BLOCK_BYTES), i32.mul, i32.add, set(totalsBlock)],
+      [get(p.denseRows), get(b), i32.const(2), i32.shl, i32.add, i32.load()],
+      op.if(outputs.map((output) => [
+        sums.map((sum) => [zero, set(sum)]),
+        forLoop(step, get(historyBlock), [get(p.K), i32.const(stepBytes), i32.mul, get(historyBlock), i32.add], stepBytes,
+          sums.map((sum, k) => [get(sum), get(step), v128.load(output * BLOCK_BYTES + 16 * k), f32x4.add, set(sum)]),
+        ),
+        sums.map((sum, k) => [get(totalsBlock), get(sum), v128.store(output * BLOCK_BYTES + 16 * k)]),
+      ])),
+    ];
     const presynaptic: Code = [
       [get(rowPointer), i32.load(4), set(eventEnd)],
+      [get(densePointer), i32.load(), set(dense)],
       carryIn ? [get(pPointer), f32.load(), f32x4.splat, set(p0)] : [],
       outputs.map(pass),
       add(statePointer, stateBytes),
       add(gradientPointer, BLOCK_BYTES),
       add(rowPointer, 4),
+      add(densePointer, 4),
       add(pPointer, 4),
     ];
     return forLoop(b, i32.const(0), get(p.batchSize), 1,
@@ -278,7 +309,9 @@ function applyKernel(): FunctionDefinition {
         [get(coefficients), i32.const(CARRIED_COEFFICIENTS * BLOCK_BYTES), i32.mul, get(p.carried), i32.add, set(coefficients)],
         [get(block), get(p.numPre), i32.mul, i32.const(BLOCK_BYTES), i32.mul, get(p.gradient), i32.add, set(gradientPointer)],
         [get(b), get(p.numPre), i32.mul, i32.const(2), i32.shl, tee(rowPointer), get(p.p), i32.add, set(pPointer)],
+        [get(rowPointer), get(p.denseEnd), i32.add, set(densePointer)],
         [get(rowPointer), get(p.rowStart), i32.add, set(rowPointer)],
+        totals,
         forLoop(i, i32.const(0), get(p.numPre), 1, presynaptic),
       ),
     );
@@ -295,21 +328,87 @@ function applyKernel(): FunctionDefinition {
   return { name: "apply", params: Array(APPLY_PARAMS.length).fill("i32"), locals: frame.declared, body };
 }
 
-const SPIKE_PARAMS = ["batchSize", "numPre", "units", "steps", "batchEnds", "rowStart", "cursor", "offsets", "stepBytes"] as const;
+const SPIKE_PARAMS = [
+  "batchSize", "numPre", "units", "steps", "batchEnds", "rowStart", "cursor", "offsets", "stepBytes",
+  "K", "seen", "denseEnd", "denseRows", "denseMin",
+] as const;
 
 /**
- * sortSpikes(batchSize, numPre, units, steps, batchEnds, rowStart, cursor, offsets, stepBytes):
+ * The fewest spikes in a chunk of K steps for which a presynaptic neuron's row is applied as
+ * the complement (the chunk's total coefficients less those of its silent steps), when each
+ * spike or silent step costs `lines` coefficient lines (blocks of post neurons x outputs): the
+ * complement saves 2 spikes - K lines per block and output, and costs one pass over the spikes
+ * and one over the K steps in the sort (each about as costly as one line, measured); so a row is
+ * dense where (2 spikes - K) lines >= spikes + K. The totals of the chunk (K lines per block and
+ * output, per batch element with a dense row) are left out: shared by the dense rows.
+ */
+export function denseThreshold(K: number, lines: number): number {
+  return lines < 1 ? K + 1 : Math.ceil((K * (lines + 1)) / (2 * lines - 1));
+}
+
+/**
+ * sortSpikes(batchSize, numPre, units, steps, batchEnds, rowStart, cursor, offsets, stepBytes,
+ *            K, seen, denseEnd, denseRows, denseMin):
  * counting sort of a chunk's spikes (`units`, `steps`: i32 per spike, batch element b's from
  * index batchEnds[b - 1] (0 for b = 0) to batchEnds[b]) by (batch element, presynaptic neuron),
  * keeping step order. Writes `offsets` (step x stepBytes per spike) and `rowStart`
  * `[batch * numPre + 1]` (addresses into offsets); `cursor` `[batch * numPre]` is scratch.
+ *
+ * Dense rows: where a row (batch element, presynaptic neuron) has at least denseMin spikes
+ * ({@link denseThreshold}), all at distinct steps 0 .. K - 1, its entries in `offsets` are replaced by those of its
+ * silent steps (ascending), ending at denseEnd[row] (an address into offsets, i32
+ * `[batch * numPre]`; 0 for a row left as it is), and denseRows[b] (i32 `[batch + 1]`) counts batch
+ * element b's dense rows, denseRows[batch] those of every call so far (never reset here). `seen` (i32, K x stepBytes / 64 entries) is scratch.
  */
 function sortSpikesKernel(): FunctionDefinition {
   const p = numbered(SPIKE_PARAMS);
   const frame = new Frame(SPIKE_PARAMS.length);
   const b = frame.local("i32"), e = frame.local("i32"), end = frame.local("i32"), k = frame.local("i32"), slot = frame.local("i32");
   const address = frame.local("i32"), rows = frame.local("i32");
+  const limit = frame.local("i32"), threshold = frame.local("i32"), stamp = frame.local("i32"), unique = frame.local("i32"), count = frame.local("i32"), i = frame.local("i32");
   const atIndex = (base: number, index: Code): Code => [index, i32.const(2), i32.shl, get(base), i32.add];
+  /** Address of seen[offset / 64] (offsets are whole multiples of 64 bytes). */
+  const seenAt = (offset: Code): Code => [offset, i32.const(4), I32_SHR_U, get(p.seen), i32.add];
+  // Per row: the steps of its spikes marked with the row's stamp; if they are distinct and within the chunk, the silent steps replace them.
+  const denseRow: Code = [
+    [get(k), i32.const(1), i32.add, set(stamp)],
+    [i32.const(1), set(unique)],
+    forLoop(e, get(address), get(end), 4,
+      [get(e), i32.load(), tee(slot), get(limit), i32.geU, op.if([i32.const(0), set(unique)], [
+        [seenAt(get(slot)), tee(slot), i32.load(), get(stamp), i32.eq, op.if([i32.const(0), set(unique)])],
+        [get(slot), get(stamp), i32.store()],
+      ])],
+    ),
+    [get(unique), op.if([
+      [get(address), set(e)],
+      forLoop(slot, i32.const(0), get(limit), 0, // step: stepBytes, below
+        // branch-free: the step is written always, and kept (e advances) if silent
+        [get(e), get(slot), i32.store()],
+        [seenAt(get(slot)), i32.load(), get(stamp), i32.ne, i32.const(2), i32.shl, get(e), i32.add, set(e)],
+        [get(slot), get(p.stepBytes), i32.add, set(slot)],
+      ),
+      [get(p.denseEnd), get(k), i32.add, get(e), i32.store()],
+      add(count, 1),
+    ])],
+  ];
+  const denseRows: Code = [
+    [get(p.K), get(p.stepBytes), i32.mul, set(limit)],
+    [get(p.denseMin), i32.const(2), i32.shl, set(threshold)], // in bytes of offsets
+    forLoop(e, i32.const(0), [get(limit), i32.const(4), I32_SHR_U], 4, [get(p.seen), get(e), i32.add, i32.const(0), i32.store()]),
+    i32.const(0), set(k),
+    forLoop(b, i32.const(0), get(p.batchSize), 1,
+      i32.const(0), set(count),
+      forLoop(i, i32.const(0), get(p.numPre), 1,
+        [get(p.denseEnd), get(k), i32.add, i32.const(0), i32.store()],
+        [get(p.rowStart), get(k), i32.add, tee(address), i32.load(4), set(end)],
+        [get(address), i32.load(), set(address)],
+        [get(end), get(address), i32.sub, get(threshold), i32.geS, op.if(denseRow)],
+        add(k, 4),
+      ),
+      [atIndex(p.denseRows, get(b)), get(count), i32.store()],
+      [atIndex(p.denseRows, get(p.batchSize)), tee(slot), get(slot), i32.load(), get(count), i32.add, i32.store()],
+    ),
+  ];
   /** For every spike e of every batch element b: body, with `slot` = address of cursor[b * numPre + unit]. */
   const eachSpike = (...body: Code[]): Code => [
     i32.const(0), set(e),
@@ -342,6 +441,7 @@ function sortSpikesKernel(): FunctionDefinition {
       [get(address), atIndex(p.steps, get(e)), i32.load(), get(p.stepBytes), i32.mul, i32.store()],
       [get(slot), get(address), i32.const(4), i32.add, i32.store()],
     ),
+    denseRows,
   ];
   return { name: "sortSpikes", params: Array(SPIKE_PARAMS.length).fill("i32"), locals: frame.declared, body };
 }
