@@ -35,7 +35,7 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   const options: BenchOptions = {
     log: (line) => console.log(line),
-    ...(quick ? { cpuLif: { targetSeconds: 0.3 }, datasets: { samples: 256 }, eprop: { steps: [100], batchSize: 8 }, epropWebgpu: { steps: [100], batchSize: 4, nIn: 100, nHidden: 64, nOut: 4 } } : {}),
+    ...(quick ? { cpuLif: { targetSeconds: 0.3 }, datasets: { samples: 256 }, eprop: { steps: [100], batchSize: 8 }, epropWebgpu: { steps: [100], batchSize: 4, nIn: 100, nHidden: 64, nOut: 4 }, inference: { hiddenSizes: [64], batchSizes: [1], repeats: 3 } } : {}),
   };
   try {
     const reports = await runBenchmarks(names, options);

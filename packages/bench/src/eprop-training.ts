@@ -8,11 +8,10 @@
  * reference of `reference/bptt_lsnn.py` on the same machine in the same run, and reports the
  * chunked form's speed-up over it.
  */
-import { spawnSync } from "node:child_process";
-import { fileURLToPath } from "node:url";
 import type { Backend, SpikeEvents } from "@snn/core";
 import { seededRandom } from "@snn/core";
 import { defineEpropNetwork, EpropRuntime, prepareTrial, type EligibilityMode } from "@snn/eprop";
+import { runPytorchScript } from "./pytorch";
 import type { BenchResult } from "./report";
 
 export interface EpropBenchmarkOptions {
@@ -49,29 +48,12 @@ export interface EpropBenchmarkOptions {
 
 /** Runs the PyTorch BPTT reference; null (with a logged reason) where python3 or torch is missing. */
 function runPytorchReference(options: EpropBenchmarkOptions, log: (line: string) => void): BenchResult[] | null {
-  const script = fileURLToPath(new URL("../reference/bptt_lsnn.py", import.meta.url));
-  const args = [script, "--steps", options.steps.join(","), "--batch", String(options.batchSize), "--inputs", String(options.nIn), "--hidden", String(options.nHidden), "--outputs", String(options.nOut), "--rate", String(options.inputRate ?? 0.05), "--neuron", "lif"];
-  // The first python with torch: SNN_PYTHON, python3 on the PATH, or the system's (Debian's python3-torch).
-  const candidates = [process.env.SNN_PYTHON, "python3", "/usr/bin/python3"].filter((p): p is string => typeof p === "string" && p !== "");
-  const python = candidates.find((candidate) => spawnSync(candidate, ["-c", "import torch"], { encoding: "utf8" }).status === 0);
-  if (python === undefined) {
-    log(`pytorch BPTT reference: skipped, no python with torch among ${candidates.join(", ")} (install it, e.g. apt install python3-torch libopenblas0-pthread, or set SNN_PYTHON)`);
-    return null;
-  }
-  log(`pytorch BPTT reference: ${python} ${args.join(" ")}`);
-  // torch's own threads (2) do the parallel work; OpenBLAS threads on top of them oversubscribe the cores.
-  const run = spawnSync(python, args, { encoding: "utf8", timeout: 30 * 60 * 1000, env: { ...process.env, OPENBLAS_NUM_THREADS: "1" } });
-  if (run.error || run.status !== 0) {
-    const reason = run.error ? run.error.message : (run.stderr.trim().split("\n").at(-1) ?? `exit ${String(run.status)}`);
-    log(`  failed: ${reason}`);
-    return null;
-  }
-  return run.stdout
-    .trim()
-    .split("\n")
-    .filter((line) => line.startsWith("{"))
+  const args = ["--steps", options.steps.join(","), "--batch", String(options.batchSize), "--inputs", String(options.nIn), "--hidden", String(options.nHidden), "--outputs", String(options.nOut), "--rate", String(options.inputRate ?? 0.05), "--neuron", "lif"];
+  const lines = runPytorchScript("bptt_lsnn.py", args, "pytorch BPTT reference", log);
+  if (lines === null) return null;
+  return lines
     .map((line) => {
-      const r = JSON.parse(line) as { steps: number; secondsPerBatch: number; minSecondsPerBatch: number; peakRssBytes: number; torch: string; threads: number };
+      const r = line as { steps: number; secondsPerBatch: number; minSecondsPerBatch: number; peakRssBytes: number; torch: string; threads: number };
       log(`  pytorch BPTT (LIF) T=${r.steps}: ${r.secondsPerBatch.toFixed(3)} s/batch (median of 3, min ${r.minSecondsPerBatch.toFixed(3)}), peak RSS ${(r.peakRssBytes / 2 ** 20).toFixed(0)} MiB, torch ${r.torch}, ${r.threads} threads`);
       return {
         case: `pytorch BPTT LIF ${options.nIn}-${options.nHidden}-${options.nOut} batch ${options.batchSize} T=${r.steps}`,

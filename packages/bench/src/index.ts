@@ -12,6 +12,7 @@
 import { runCpuLifBenchmark, type CpuLifOptions } from "./cpu-lif";
 import type { DatasetThroughputOptions } from "./datasets-throughput";
 import type { EpropBenchmarkOptions } from "./eprop-training";
+import type { InferenceBenchmarkOptions } from "./inference-latency";
 import type { WgslLifOptions } from "./wgsl-lif";
 import { machineInfo, type BenchReport, type BenchResult } from "./report";
 
@@ -27,6 +28,7 @@ export interface BenchOptions {
   readonly wgslLif?: Omit<WgslLifOptions, "backend">;
   readonly eprop?: Partial<Omit<EpropBenchmarkOptions, "backend">>;
   readonly epropWebgpu?: Partial<Omit<EpropBenchmarkOptions, "backend">>;
+  readonly inference?: Omit<InferenceBenchmarkOptions, "backend">;
 }
 
 /** A benchmark suite by name. */
@@ -92,6 +94,14 @@ export const BENCHMARK_SUITES: readonly BenchSuite[] = [
         ...(options.log ? { log: options.log } : {}),
         ...options.epropWebgpu,
       });
+    },
+  },
+  {
+    name: "inference",
+    description: "LSNN inference on spiking sequential MNIST (784 steps, 128/256 ALIF, batch 1 and 32, CPU) vs a PyTorch LSTM of the same width",
+    run: async (options) => {
+      const [{ runInferenceBenchmark }, { cpuBackend }] = await Promise.all([import("./inference-latency"), import("@snn/backend-cpu")]);
+      return runInferenceBenchmark({ backend: cpuBackend(), ...(options.log ? { log: options.log } : {}), ...options.inference });
     },
   },
 ];

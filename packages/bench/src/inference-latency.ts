@@ -1,0 +1,141 @@
+/**
+ * Suite `inference`: how fast a trained-size LSNN classifies spiking sequential MNIST digits,
+ * against an LSTM of the same width in PyTorch on the same machine (the comparison the e-prop
+ * paper makes: LSNN inference several times faster than an LSTM's). The LSNN is the sMNIST
+ * network of spec/eprop.md (79 channels, one step per pixel: 784 steps -> recurrent ALIF ->
+ * 10 readouts) in @snn/eprop's inference mode on the given backend, fed real digits (the
+ * embedded MNIST test digits, encoded by @snn/datasets); the LSTM reads the same 784 x 79 0/1
+ * input and classifies from its last hidden state (`reference/lstm_infer.py`). Reports
+ * milliseconds per batch and per sample at each batch size, and the LSNN's speed-up.
+ * The LSNN's weights are its seeded initial ones: its cost depends on its spikes, so the
+ * report gives the hidden firing rate with each figure.
+ */
+import type { Backend } from "@snn/core";
+import { encodeSequentialMnist, imagePixels, loadEmbeddedMnist, type MnistImages } from "@snn/datasets";
+import { defineEpropNetwork, EpropRuntime, prepareTrial, type PreparedTrial } from "@snn/eprop";
+import { runPytorchScript } from "./pytorch";
+import type { BenchResult } from "./report";
+
+export interface InferenceBenchmarkOptions {
+  readonly backend: Backend;
+  /** Hidden-layer sizes (default [128, 256]). */
+  readonly hiddenSizes?: readonly number[];
+  /** Batch sizes (default [1, 32]). */
+  readonly batchSizes?: readonly number[];
+  /** Timed batches per case after 3 untimed ones (default 20); the report gives their median and minimum. */
+  readonly repeats?: number;
+  /** Test digits to cycle through (default 64). */
+  readonly digits?: number;
+  /** Also time the PyTorch LSTM (default true; skipped with a note where python3 has no torch). */
+  readonly pytorchReference?: boolean;
+  readonly log?: (line: string) => void;
+}
+
+const ENCODING = "79-channel" as const;
+const NUM_STEPS = 784;
+const NUM_CHANNELS = 79;
+const NUM_CLASSES = 10;
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor((sorted.length - 1) / 2)]!;
+}
+
+/** The digits as prepared trials of `batchSize`, in order, whole batches only. */
+function digitTrials(images: MnistImages, description: ReturnType<typeof defineEpropNetwork>, batchSize: number): PreparedTrial[] {
+  const trials: PreparedTrial[] = [];
+  for (let first = 0; first + batchSize <= images.count; first += batchSize) {
+    const inputs = Array.from({ length: batchSize }, (_, b) => encodeSequentialMnist(imagePixels(images, first + b), ENCODING));
+    const labels = Int32Array.from({ length: batchSize }, (_, b) => images.labels[first + b]!);
+    trials.push(prepareTrial({ inputs, labels, numSteps: NUM_STEPS }, description, batchSize));
+  }
+  return trials;
+}
+
+export async function runInferenceBenchmark(options: InferenceBenchmarkOptions): Promise<BenchResult[]> {
+  const log = options.log ?? (() => {});
+  const hiddenSizes = options.hiddenSizes ?? [128, 256];
+  const batchSizes = options.batchSizes ?? [1, 32];
+  const repeats = options.repeats ?? 20;
+  const digits = Math.max(options.digits ?? 64, ...batchSizes);
+  const images = await loadEmbeddedMnist("test", { limit: digits });
+  const results: BenchResult[] = [];
+  for (const hidden of hiddenSizes) {
+    const description = defineEpropNetwork({
+      input: { size: NUM_CHANNELS },
+      hidden: [{ name: "hidden", size: hidden, neuron: "ALIF", recurrent: true }],
+      readout: { size: NUM_CLASSES },
+      seed: 1,
+    });
+    for (const batchSize of batchSizes) {
+      const session = await EpropRuntime.create(description, { backend: options.backend, batchSize, mode: "inference" });
+      const trials = digitTrials(images, description, batchSize);
+      const times: number[] = [];
+      let spikes = 0;
+      let samples = 0;
+      for (let k = 0; k < 3 + repeats; k++) {
+        const trial = trials[k % trials.length]!;
+        const start = performance.now();
+        const outputs = await session.runTrial(trial);
+        const elapsed = performance.now() - start;
+        if (k < 3) continue;
+        times.push(elapsed);
+        spikes += Array.from(outputs.spikeCounts.hidden!).reduce((a, b) => a + b, 0);
+        samples += batchSize;
+      }
+      session.dispose();
+      const msPerBatch = median(times);
+      const result: BenchResult = {
+        case: `lsnn inference ${NUM_CHANNELS}-${hidden}ALIF-${NUM_CLASSES} batch ${batchSize} T=${NUM_STEPS}`,
+        model: "lsnn",
+        backend: options.backend.name,
+        hidden,
+        batchSize,
+        numSteps: NUM_STEPS,
+        msPerBatch,
+        minMsPerBatch: Math.min(...times),
+        msPerSample: msPerBatch / batchSize,
+        timedBatches: times.length,
+        hiddenRateHz: spikes / (samples * hidden * NUM_STEPS * 1e-3),
+      };
+      log(`  lsnn ${hidden} ALIF, batch ${batchSize}: ${msPerBatch.toFixed(2)} ms/batch (median of ${times.length}), ${(result.msPerSample as number).toFixed(3)} ms/sample, hidden ${(result.hiddenRateHz as number).toFixed(1)} Hz`);
+      results.push(result);
+    }
+  }
+  if (options.pytorchReference === false) return results;
+  // The LSTM's input: 0/1 at the digits' mean rate per channel and step (its cost does not depend on the values).
+  const rate = meanInputRate(images, Math.min(images.count, 64));
+  const args = ["--steps", String(NUM_STEPS), "--inputs", String(NUM_CHANNELS), "--hidden", hiddenSizes.join(","), "--outputs", String(NUM_CLASSES), "--batch", batchSizes.join(","), "--rate", rate.toFixed(5), "--repeats", String(repeats)];
+  const lines = runPytorchScript("lstm_infer.py", args, "pytorch LSTM reference", log);
+  if (lines === null) return results;
+  for (const line of lines) {
+    const r = line as { hidden: number; batch: number; msPerBatch: number; minMsPerBatch: number; msPerSample: number; parameters: number; torch: string; threads: number };
+    log(`  pytorch LSTM ${r.hidden}, batch ${r.batch}: ${r.msPerBatch.toFixed(2)} ms/batch, ${r.msPerSample.toFixed(3)} ms/sample (torch ${r.torch}, ${r.threads} threads)`);
+    results.push({
+      case: `pytorch lstm inference ${NUM_CHANNELS}-${r.hidden}-${NUM_CLASSES} batch ${r.batch} T=${NUM_STEPS}`,
+      model: "lstm",
+      backend: "pytorch",
+      hidden: r.hidden,
+      batchSize: r.batch,
+      numSteps: NUM_STEPS,
+      msPerBatch: r.msPerBatch,
+      minMsPerBatch: r.minMsPerBatch,
+      msPerSample: r.msPerSample,
+      parameters: r.parameters,
+      torch: r.torch,
+    });
+    const lsnn = results.find((x) => x.model === "lsnn" && x.hidden === r.hidden && x.batchSize === r.batch);
+    if (!lsnn) continue;
+    const speedUp = r.msPerSample / (lsnn.msPerSample as number);
+    log(`  ${r.hidden} hidden, batch ${r.batch}: LSNN inference is ${speedUp.toFixed(1)}x the speed of the LSTM's (same run)`);
+    results.push({ case: `speed-up lsnn over lstm ${r.hidden} hidden batch ${r.batch}`, hidden: r.hidden, batchSize: r.batch, speedUpOverLstm: speedUp });
+  }
+  return results;
+}
+
+/** Mean spikes per channel and step of the first `count` encoded digits. */
+function meanInputRate(images: MnistImages, count: number): number {
+  let spikes = 0;
+  for (let k = 0; k < count; k++) spikes += encodeSequentialMnist(imagePixels(images, k), ENCODING).steps.length;
+  return spikes / (count * NUM_CHANNELS * NUM_STEPS);
+}
