@@ -5,7 +5,7 @@
  * hand-written networks disagree).
  */
 import { writeFileSync } from "node:fs";
-import { BENCHMARK_SUITES, runBenchmarks, UnknownBenchmarkError, type BenchOptions } from "./index";
+import { BENCHMARK_SUITES, QUICK_BENCH_OPTIONS, runBenchmarks, UnknownBenchmarkError, type BenchOptions } from "./index";
 
 const USAGE = `usage: bench [suite...] [--out report.json] [--quick]
 suites: ${BENCHMARK_SUITES.map((s) => `\n  ${s.name.padEnd(10)} ${s.description}`).join("")}
@@ -35,7 +35,7 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   const options: BenchOptions = {
     log: (line) => console.log(line),
-    ...(quick ? { cpuLif: { targetSeconds: 0.3 }, datasets: { samples: 256 }, eprop: { steps: [100], batchSize: 8 }, epropWebgpu: { steps: [100], batchSize: 4, nIn: 100, nHidden: 64, nOut: 4 }, inference: { hiddenSizes: [64], batchSizes: [1], repeats: 3 } } : {}),
+    ...(quick ? QUICK_BENCH_OPTIONS : {}),
   };
   try {
     const reports = await runBenchmarks(names, options);

@@ -31,6 +31,15 @@ export interface BenchOptions {
   readonly inference?: Omit<InferenceBenchmarkOptions, "backend">;
 }
 
+/** Options for short smoke-test runs of every suite (the `--quick` of the command lines). */
+export const QUICK_BENCH_OPTIONS: BenchOptions = {
+  cpuLif: { targetSeconds: 0.3 },
+  datasets: { samples: 256 },
+  eprop: { steps: [100], batchSize: 8 },
+  epropWebgpu: { steps: [100], batchSize: 4, nIn: 100, nHidden: 64, nOut: 4 },
+  inference: { hiddenSizes: [64], batchSizes: [1], repeats: 3 },
+};
+
 /** A benchmark suite by name. */
 export interface BenchSuite {
   readonly name: string;

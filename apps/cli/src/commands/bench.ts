@@ -1,6 +1,6 @@
 import { writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
-import { BENCHMARK_SUITES, runBenchmarks, type BenchOptions, type BenchReport, type BenchResult } from "@snn/bench";
+import { BENCHMARK_SUITES, QUICK_BENCH_OPTIONS, runBenchmarks, type BenchOptions, type BenchReport, type BenchResult } from "@snn/bench";
 import type { Command } from "../command";
 import { UsageError } from "../errors";
 
@@ -67,7 +67,7 @@ export const benchCommand: Command = {
     }
     const json = v["json"] === true;
     const log = json ? (line: string) => io.stderr.write(`${line}\n`) : (line: string) => io.stdout.write(`${line}\n`);
-    const options: BenchOptions = { log, ...(v["quick"] === true ? { cpuLif: { targetSeconds: 0.3 }, datasets: { samples: 256 } } : {}) };
+    const options: BenchOptions = { log, ...(v["quick"] === true ? QUICK_BENCH_OPTIONS : {}) };
     const reports = await runBenchmarks(names, options);
     const text = JSON.stringify(reports, null, 2);
     if (v["out"] !== undefined) {
