@@ -1,0 +1,243 @@
+// Wires the live examples of index.html: each runs the module shown beside it.
+import { describeBackend, selectBackend, webgpuAvailable, type BackendChoice } from "./backends";
+import { checkNeuronCode, izhikevichCode, runCustomNeuron, type NeuronCode } from "./examples/custom-neuron";
+import { runLifPopulation } from "./examples/lif-population";
+import customNeuronSource from "./examples/custom-neuron.ts?raw";
+import epropSource from "./examples/eprop-training.ts?raw";
+import lifSource from "./examples/lif-population.ts?raw";
+import { drawLines, drawRaster } from "./plot";
+import type { FromWorker, ToWorker } from "./train-worker";
+
+function element<T extends HTMLElement>(id: string): T {
+  const found = document.getElementById(id);
+  if (!found) throw new Error(`index.html has no element #${id}`);
+  return found as T;
+}
+
+type State = "idle" | "running" | "done" | "error";
+
+function setStatus(id: string, state: State, text: string, backend?: string): void {
+  const status = element(id);
+  status.dataset.state = state;
+  if (backend !== undefined) status.dataset.backend = backend;
+  else delete status.dataset.backend;
+  status.textContent = text;
+  status.className = `status ${state}`;
+}
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+element("lif-source").textContent = lifSource;
+element("train-source").textContent = epropSource;
+element("neuron-source").textContent = customNeuronSource;
+
+// Mark WebGPU as unavailable where the browser has no adapter (auto then means the CPU).
+void webgpuAvailable().then((available) => {
+  document.body.dataset.webgpu = String(available);
+  if (available) return;
+  for (const select of document.querySelectorAll<HTMLSelectElement>("select[data-backend-select]")) {
+    for (const option of select.options) {
+      if (option.value === "webgpu") {
+        option.disabled = true;
+        option.textContent = "WebGPU (no adapter in this browser)";
+      }
+      if (option.value === "auto") option.textContent = "auto (CPU: no WebGPU adapter here)";
+    }
+  }
+});
+
+// (a) LIF/ALIF population ---------------------------------------------------------------
+let lifRun = 0;
+async function runLif(): Promise<void> {
+  const run = ++lifRun;
+  const choice = element<HTMLSelectElement>("lif-backend").value as BackendChoice;
+  const rate = Number(element<HTMLInputElement>("lif-rate").value);
+  setStatus("lif-status", "running", "Compiling…");
+  try {
+    const backend = await selectBackend(choice);
+    const description = await describeBackend(backend);
+    const result = await runLifPopulation(backend, {
+      inputRateHz: Number.isFinite(rate) ? rate : 20,
+      onProgress: (fraction) => {
+        if (run === lifRun) setStatus("lif-status", "running", `Running on ${description}: ${Math.round(fraction * 100)} %`);
+      },
+    });
+    if (run !== lifRun) return;
+    const colors: Record<string, string> = { lif: "#1f77b4", alif: "#d62728" };
+    const dots = drawRaster(
+      element<HTMLCanvasElement>("lif-raster"),
+      result.populations.map((p) => ({ ...p, color: colors[p.name] ?? "#333", label: p.name.toUpperCase() })),
+      result.steps,
+    );
+    const canvas = element<HTMLCanvasElement>("lif-raster");
+    canvas.dataset.dots = String(dots);
+    const total = result.populations.reduce((sum, p) => sum + p.steps.length, 0);
+    const summary = element("lif-summary");
+    summary.dataset.spikes = String(total);
+    summary.textContent =
+      result.populations.map((p) => `${p.name.toUpperCase()}: ${p.steps.length} spikes, ${p.rateHz.toFixed(1)} Hz per neuron`).join("; ") +
+      `. ${result.steps} ms simulated in ${result.milliseconds.toFixed(0)} ms (compile included).`;
+    setStatus("lif-status", "done", `Ran on ${description}.`, result.backend);
+  } catch (error) {
+    if (run === lifRun) setStatus("lif-status", "error", `Failed: ${message(error)}`);
+  }
+}
+element("lif-run").addEventListener("click", () => void runLif());
+
+// (b) e-prop training in a module worker --------------------------------------------------
+let worker: Worker | null = null;
+function startTraining(): void {
+  worker?.terminate();
+  const current = new Worker(new URL("./train-worker.ts", import.meta.url), { type: "module", name: "e-prop training" });
+  worker = current;
+  const choice = element<HTMLSelectElement>("train-backend").value as BackendChoice;
+  const epochs = Math.max(1, Math.min(100, Math.round(Number(element<HTMLInputElement>("train-epochs").value) || 10)));
+  const losses: number[] = [];
+  const accuracies: number[] = [];
+  let description = choice;
+  const run = element<HTMLButtonElement>("train-run");
+  const stop = element<HTMLButtonElement>("train-stop");
+  const summary = element("train-summary");
+  const chart = element<HTMLCanvasElement>("train-chart");
+  const totalBatches = epochs * 4;
+  const finish = () => {
+    stop.disabled = true;
+    run.disabled = false;
+    current.terminate();
+    if (worker === current) worker = null;
+  };
+  run.disabled = true;
+  stop.disabled = false;
+  summary.textContent = "";
+  delete summary.dataset.batches;
+  setStatus("train-status", "running", "Starting the worker…");
+  current.onmessage = (event: MessageEvent<FromWorker>) => {
+    if (worker !== current) return;
+    const data = event.data;
+    if (data.type === "backend") {
+      description = data.description as BackendChoice;
+      setStatus("train-status", "running", `Training on ${data.description}…`);
+    } else if (data.type === "batch") {
+      const m = data.metrics;
+      losses.push(m.loss);
+      accuracies.push(m.accuracy);
+      drawLines(
+        chart,
+        [
+          { values: losses, color: "#d62728", label: "loss" },
+          { values: accuracies, color: "#1f77b4", label: "accuracy", range: [0, 1] },
+        ],
+        Math.max(totalBatches, losses.length),
+        "batch",
+      );
+      summary.dataset.batches = String(losses.length);
+      summary.dataset.loss = String(m.loss);
+      summary.dataset.accuracy = String(m.accuracy);
+      summary.textContent = `Batch ${losses.length} of ${totalBatches} (epoch ${m.epoch + 1}): loss ${m.loss.toFixed(3)}, accuracy ${(m.accuracy * 100).toFixed(0)} %, hidden layer ${(m.firingRatesHz.hidden ?? 0).toFixed(0)} Hz, ${(m.seconds * 1000).toFixed(0)} ms per batch.`;
+      setStatus("train-status", "running", `Training on ${description}: batch ${losses.length} of ${totalBatches}`);
+    } else if (data.type === "done") {
+      summary.dataset.testAccuracy = String(data.testAccuracy);
+      summary.textContent += ` Test accuracy on 64 new examples: ${(data.testAccuracy * 100).toFixed(1)} % (chance: 25 %).`;
+      setStatus("train-status", "done", `Trained on ${description}.`);
+      finish();
+    } else if (data.type === "stopped") {
+      setStatus("train-status", "done", `Stopped after ${losses.length} batches on ${description}.`);
+      finish();
+    } else {
+      setStatus("train-status", "error", `Failed: ${data.message}`);
+      finish();
+    }
+  };
+  current.onerror = (event) => {
+    if (worker !== current) return;
+    setStatus("train-status", "error", `The worker failed: ${event.message || "could not load it"}`);
+    finish();
+  };
+  current.postMessage({ type: "start", backend: choice, epochs } satisfies ToWorker);
+}
+element("train-run").addEventListener("click", startTraining);
+element("train-stop").addEventListener("click", () => worker?.postMessage({ type: "stop" } satisfies ToWorker));
+
+// (c) Your own neuron ------------------------------------------------------------------
+const sim = element<HTMLTextAreaElement>("neuron-sim");
+const threshold = element<HTMLInputElement>("neuron-threshold");
+const reset = element<HTMLTextAreaElement>("neuron-reset");
+const errorBox = element<HTMLPreElement>("neuron-error");
+function setCode(code: NeuronCode): void {
+  sim.value = code.sim;
+  threshold.value = code.threshold;
+  reset.value = code.reset;
+}
+function currentCode(): NeuronCode {
+  return { sim: sim.value, threshold: threshold.value, reset: reset.value };
+}
+/** Checks the code as it is typed; shows the error with its line, column and caret. */
+function check(): boolean {
+  let error;
+  try {
+    error = checkNeuronCode(currentCode());
+  } catch (thrown) {
+    error = { field: "model", line: 0, column: 0, reason: message(thrown), message: message(thrown) };
+  }
+  errorBox.hidden = error === null;
+  errorBox.textContent = error ? error.message : "";
+  if (error) {
+    errorBox.dataset.field = error.field;
+    errorBox.dataset.line = String(error.line);
+    errorBox.dataset.column = String(error.column);
+  }
+  element<HTMLButtonElement>("neuron-run").disabled = error !== null;
+  return error === null;
+}
+let neuronRun = 0;
+async function runNeuron(): Promise<void> {
+  if (!check()) return;
+  const run = ++neuronRun;
+  setStatus("neuron-status", "running", "Compiling…");
+  try {
+    const backend = await selectBackend(element<HTMLSelectElement>("neuron-backend").value as BackendChoice);
+    const description = await describeBackend(backend);
+    setStatus("neuron-status", "running", `Running on ${description}…`);
+    const result = await runCustomNeuron(backend, currentCode());
+    if (run !== neuronRun) return;
+    if (!result.ok) {
+      check();
+      setStatus("neuron-status", "error", "The code has an error (above).");
+      return;
+    }
+    drawLines(
+      element<HTMLCanvasElement>("neuron-chart"),
+      [{ values: Array.from(result.voltage), color: "#2ca02c", label: "V (mV)", marks: result.spikeSteps }],
+      result.steps,
+      `time (ms): V of the neuron with Iext = 10, spikes marked`,
+    );
+    drawLines(
+      element<HTMLCanvasElement>("neuron-rates"),
+      [{ values: Array.from(result.spikeCounts), color: "#9467bd", label: "spikes" }],
+      result.spikeCounts.length,
+      `neuron i (Iext = i): spikes in ${result.steps} ms`,
+    );
+    const total = result.spikeCounts.reduce((a, b) => a + b, 0);
+    setStatus("neuron-status", "done", `Ran on ${description}: ${total} spikes in ${result.steps} ms.`, result.backend);
+  } catch (error) {
+    if (run === neuronRun) setStatus("neuron-status", "error", `Failed: ${message(error)}`);
+  }
+}
+for (const input of [sim, threshold, reset]) input.addEventListener("input", () => check());
+element("neuron-run").addEventListener("click", () => void runNeuron());
+element("neuron-typo").addEventListener("click", () => {
+  // A typical slip: a variable name mistyped on the third line.
+  sim.value = sim.value.replace("U += a * (b * V - U)", "U += a * (b * V - Uu)");
+  check();
+});
+element("neuron-restore").addEventListener("click", () => {
+  setCode(izhikevichCode);
+  check();
+});
+
+setCode(izhikevichCode);
+check();
+void runLif();
+void runNeuron();

@@ -1,0 +1,120 @@
+// Each live example of the site, run in Node on the CPU backend: what the page shows must hold.
+import { cpuBackend } from "@snn/backend-cpu";
+import { describe, expect, it } from "vitest";
+import { checkNeuronCode, izhikevichCode, runCustomNeuron } from "../src/examples/custom-neuron";
+import { delayedPatternTask, trainEprop } from "../src/examples/eprop-training";
+import { runLifPopulation } from "../src/examples/lif-population";
+
+const mean = (values: readonly number[]) => values.reduce((a, b) => a + b, 0) / values.length;
+
+describe("(a) LIF/ALIF population driven by Poisson input", () => {
+  it("spikes at plausible rates, every neuron within its population, and the ALIF neurons adapt", async () => {
+    const progress: number[] = [];
+    const result = await runLifPopulation(cpuBackend(), { onProgress: (f) => progress.push(f) });
+    expect(result.backend).toBe("cpu");
+    expect(result.steps).toBe(500);
+    expect(progress.at(-1)).toBe(1);
+    const [lif, alif] = result.populations;
+    expect(lif!.name).toBe("lif");
+    expect(alif!.name).toBe("alif");
+    for (const population of result.populations) {
+      expect(population.rateHz).toBeGreaterThan(5);
+      expect(population.rateHz).toBeLessThan(100);
+      expect(new Set(population.neurons).size).toBeGreaterThan(population.size * 0.8); // most neurons take part
+      expect(Math.max(...population.neurons)).toBeLessThan(population.size);
+      expect(Math.max(...population.steps)).toBeLessThan(500);
+    }
+    // Adaptation: the ALIF population fires less in the last 100 ms than in the first 100 ms.
+    const first = alif!.steps.filter((s) => s < 100).length;
+    const last = alif!.steps.filter((s) => s >= 400).length;
+    expect(last).toBeLessThan(first * 0.95);
+  });
+
+  it("fires more with a stronger input and not at all without input", async () => {
+    const total = (r: Awaited<ReturnType<typeof runLifPopulation>>) => r.populations.reduce((sum, p) => sum + p.steps.length, 0);
+    const silent = await runLifPopulation(cpuBackend(), { inputRateHz: 0, steps: 100 });
+    const weak = await runLifPopulation(cpuBackend(), { inputRateHz: 10, steps: 200 });
+    const strong = await runLifPopulation(cpuBackend(), { inputRateHz: 40, steps: 200 });
+    expect(total(silent)).toBe(0);
+    expect(total(strong)).toBeGreaterThan(total(weak));
+  });
+
+  it("stops when its signal is aborted", async () => {
+    const controller = new AbortController();
+    const run = runLifPopulation(cpuBackend(), { signal: controller.signal, onProgress: () => controller.abort() });
+    await expect(run).rejects.toThrow(/abort/i);
+  });
+});
+
+describe("(b) e-prop training on the delayed pattern task", () => {
+  it("the task has 4 classes, an answer window at the end and no input after the cue", async () => {
+    const task = delayedPatternTask(8, 5);
+    const batches = [];
+    for await (const batch of task.batches({ batchSize: 8, dt: 1 })) batches.push(batch);
+    const batch = batches[0]!;
+    expect(Array.from(batch.labels)).toEqual([0, 1, 2, 3, 0, 1, 2, 3]);
+    expect(batch.numSteps).toBe(60);
+    expect(Array.from(batch.lossMask!).indexOf(1)).toBe(50);
+    expect(Math.max(...batch.inputs.map((input) => Math.max(...input.steps)))).toBeLessThan(30);
+  });
+
+  it("the loss falls and the accuracy ends far above chance (25 %)", async () => {
+    const seen: number[] = [];
+    const result = await trainEprop(cpuBackend(), { epochs: 8, onBatch: (m) => seen.push(m.loss) });
+    expect(result.backend).toBe("cpu");
+    expect(result.batches).toHaveLength(32);
+    expect(seen).toEqual(result.batches.map((m) => m.loss));
+    const losses = result.batches.map((m) => m.loss);
+    expect(mean(losses.slice(-4))).toBeLessThan(mean(losses.slice(0, 4)) * 0.5);
+    expect(mean(result.batches.slice(-4).map((m) => m.accuracy))).toBeGreaterThan(0.6);
+    expect(mean(result.batches.slice(0, 2).map((m) => m.accuracy))).toBeLessThan(0.6);
+    expect(result.testAccuracy).toBeGreaterThan(0.6);
+  });
+
+  it("stops after the batch in which its signal is aborted", async () => {
+    const controller = new AbortController();
+    let batches = 0;
+    const run = trainEprop(cpuBackend(), {
+      signal: controller.signal,
+      onBatch: () => {
+        if (++batches === 3) controller.abort();
+      },
+    });
+    await expect(run).rejects.toThrow(/abort/i);
+    expect(batches).toBe(3);
+  });
+});
+
+describe("(c) your own neuron model", () => {
+  it("the Izhikevich neuron as written spikes faster with more input current", async () => {
+    expect(checkNeuronCode(izhikevichCode)).toBeNull();
+    const result = await runCustomNeuron(cpuBackend(), izhikevichCode);
+    if (!result.ok) throw new Error(result.error.message);
+    const counts = Array.from(result.spikeCounts);
+    expect(counts[0]).toBe(0); // no input, no spike
+    expect(counts[19]!).toBeGreaterThan(counts[5]!);
+    for (let i = 1; i < counts.length; i++) expect(counts[i]!).toBeGreaterThanOrEqual(counts[i - 1]!);
+    expect(result.spikeSteps.length).toBe(counts[10]);
+    expect(Math.max(...result.voltage)).toBeLessThan(30); // reset in the step it crosses
+    expect(Math.min(...result.voltage)).toBeGreaterThan(-90);
+  });
+
+  it("the page's typo is reported at its line and column, with the line and a caret", async () => {
+    const sim = izhikevichCode.sim.replace("U += a * (b * V - U)", "U += a * (b * V - Uu)");
+    const result = await runCustomNeuron(cpuBackend(), { ...izhikevichCode, sim });
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.error).toMatchObject({ field: "sim", line: 3, column: 19 });
+    expect(result.error.reason).toMatch(/unknown name 'Uu'.*did you mean 'U'/);
+    expect(result.error.message.split("\n")).toEqual([
+      "Izhikevich.sim, line 3, column 19: unknown name 'Uu' (did you mean 'U'?)",
+      "  3 | U += a * (b * V - Uu) * dt;",
+      "    |                   ^",
+    ]);
+  });
+
+  it("errors in the threshold and reset snippets name their field", () => {
+    expect(checkNeuronCode({ ...izhikevichCode, threshold: "V >= 30.0 &&" })).toMatchObject({ field: "threshold", line: 1 });
+    expect(checkNeuronCode({ ...izhikevichCode, reset: "V = c;\nU += d" })).toMatchObject({ field: "reset", line: 2 });
+  });
+});

@@ -1,0 +1,21 @@
+// The docs site: two pages, the examples' worker as an ES module, relative URLs (so the
+// built site works from any folder). The @snn packages resolve through their package.json
+// exports to their built dist/ (turbo builds them first), as an application using them would.
+import { resolve } from "node:path";
+import { defineConfig } from "vite";
+
+export default defineConfig({
+  base: "./",
+  build: {
+    target: "es2022",
+    rollupOptions: {
+      input: {
+        main: resolve(import.meta.dirname, "index.html"),
+        packages: resolve(import.meta.dirname, "packages.html"),
+      },
+    },
+  },
+  worker: { format: "es" },
+  server: { host: "127.0.0.1" },
+  preview: { host: "127.0.0.1" },
+});
