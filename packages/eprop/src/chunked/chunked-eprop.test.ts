@@ -4,7 +4,7 @@ import { cpuBackend } from "@snn/backend-cpu";
 import { defineEpropNetwork, type EpropNetworkDescription } from "../description";
 import { EpropRuntime } from "../eprop-runtime";
 import { runGradcheck } from "../gradcheck";
-import { deepNetwork, maskedTrialData, randomInputs, relativeError, scaledParameters, toEvents } from "../test-support/networks";
+import { deepNetwork, denseNetwork, denseParameters, maskedTrialData, randomInputs, relativeError, scaledParameters, toEvents } from "../test-support/networks";
 import { referenceEprop } from "../test-support/reference-eprop";
 import { prepareTrial } from "../trial";
 
@@ -75,20 +75,6 @@ function wideNetwork(): EpropNetworkDescription {
   });
 }
 
-/** Dense spikes: the input at 85 % and hidden layers without refractoriness driven by positive input weights (several blocks each). */
-function denseNetwork(): EpropNetworkDescription {
-  return defineEpropNetwork({
-    input: { size: 24 },
-    hidden: [
-      { name: "first", size: 40, neuron: "ALIF", recurrent: true, tauAdaptMs: 100, refractorySteps: 0, beta: 0.05 },
-      { name: "second", size: 20, neuron: "LIF", inputs: ["input", "first"], refractorySteps: 0 },
-    ],
-    readout: { size: 3, inputs: ["first", "second"] },
-    regularisation: { strength: 1, targetRateHz: 20, tauMs: 50 },
-    seed: 9,
-  });
-}
-
 describe("chunked eligibility with dense spikes (the complement path)", () => {
   type DenseCounts = { chunked: { layers: { projections: { info: { name: string }; trace: { denseRows(): { total: number } } }[] }[] } };
   const denseTotals = (session: EpropRuntime): Record<string, number> =>
@@ -96,9 +82,7 @@ describe("chunked eligibility with dense spikes (the complement path)", () => {
 
   it("matches the float64 reference of the spec with the input at 85 % and hidden layers firing most steps (ALIF recurrent, LIF), batch 3, T = 45, K = 16; threaded and inline alike", async () => {
     const description = denseNetwork();
-    const parameters = scaledParameters(description, 1);
-    // Drive the hidden neurons (about 85 % of steps, below saturation: psi not 0): positive input weights.
-    for (const [name, values] of Object.entries(parameters)) if (name.startsWith("input")) for (let i = 0; i < values.length; i++) values[i] = 0.5 * Math.abs(values[i]!);
+    const parameters = denseParameters(description);
     const T = 45;
     const inputs = randomInputs(3, T, 24, 0.85, 4);
     const masks = [Array.from({ length: T }, () => 1), Array.from({ length: T }, (_, t) => (t >= 20 ? 1 : 0)), Array.from({ length: T }, () => 1)];

@@ -8,7 +8,7 @@ import { cpuBackend } from "@snn/backend-cpu";
 import { createNodeDevice, webgpuBackend } from "@snn/backend-wgsl";
 import { EpropRuntime, type TrialOutputs } from "../eprop-runtime";
 import { defineEpropNetwork, type EpropNetworkDescription, type ParameterSet } from "../index";
-import { deepNetwork, maskedTrialData, randomInputs, relativeError, scaledParameters, toEvents } from "../test-support/networks";
+import { deepNetwork, denseNetwork, denseParameters, maskedTrialData, randomInputs, relativeError, scaledParameters, toEvents } from "../test-support/networks";
 import { prepareTrial, type PreparedTrial } from "../trial";
 import { EpropConfigError } from "../errors";
 import type { Backend } from "@snn/core";
@@ -108,6 +108,32 @@ describe.skipIf(backend === null)(`chunked e-prop on the device${skipReason ? ` 
     const host = await run(description, parameters, [trial], "host", 300);
     const device = await run(description, parameters, [trial], "device", 300);
     expectAgreement(device, host);
+  });
+
+  it("equals the host evaluation with dense spikes (input at 85 %, hidden layers firing most steps): the complement path on both, taken by every projection on the device; sparse input stays on the event path", async () => {
+    const description = denseNetwork();
+    const parameters = denseParameters(description);
+    const T = 45;
+    const inputs = randomInputs(3, T, 24, 0.85, 4);
+    const trial = prepareTrial({ inputs: inputs.map(toEvents), labels: Int32Array.from([2, 0, 1]), numSteps: T }, description, 3);
+    const host = await run(description, parameters, [trial], "host", 16);
+    const device = await run(description, parameters, [trial], "device", 16);
+    expectAgreement(device, host);
+    type WithDevice = { deviceChunked: { denseRows(): Promise<Record<string, number>> } };
+    const denseRows = async (inputRate: number): Promise<Record<string, number>> => {
+      const session = await EpropRuntime.create(description, { backend: backend!, batchSize: 3, parameters, eligibility: "chunked", chunkSteps: 16 });
+      const events = randomInputs(3, T, 24, inputRate, 4).map(toEvents);
+      await session.runTrial(prepareTrial({ inputs: events, labels: Int32Array.from([2, 0, 1]), numSteps: T }, description, 3));
+      const rows = await (session as unknown as WithDevice).deviceChunked.denseRows();
+      session.dispose();
+      return rows;
+    };
+    const dense = await denseRows(0.85);
+    expect(Object.keys(dense).sort()).toEqual(["first->first", "first->second", "input->first", "input->second", "second->second"]);
+    for (const [name, rows] of Object.entries(dense)) expect(rows, name).toBeGreaterThan(0);
+    const sparse = await denseRows(0.1);
+    expect(sparse["input->first"]).toBe(0);
+    expect(sparse["input->second"]).toBe(0);
   });
 
   it("works with the network's state split over several buffers, and says which buffer is too large for the binding limit", async () => {

@@ -20,10 +20,12 @@ import {
   backwardShader,
   biasShader,
   compactShader,
+  DENSE_ROW,
   outputsOf,
   readoutShader,
   readoutWeightsShader,
   recordShader,
+  totalsShader,
   WORKGROUP,
   type LayerShape,
   type ProjectionShape,
@@ -125,6 +127,8 @@ export class DeviceChunkedEligibility {
   private readonly inputDispatches: { dispatch: Dispatch; rebind: (events: GPUBuffer) => GPUBindGroup }[] = [];
   private readonly rebindReadout: (mask: GPUBuffer) => GPUBindGroup;
   private inputEvents: GPUBuffer | null = null;
+  /** Each projection's spike lists (their first `rows` words: the rows' counts and dense flags). */
+  private readonly spikeLists: { readonly name: string; readonly buffer: GPUBuffer; readonly rows: number }[] = [];
   /** Gradient variables zeroed at the start of a trial. */
   private readonly gradientVars: DeviceVar[] = [];
   private readonly removeHook: () => void;
@@ -218,6 +222,7 @@ export class DeviceChunkedEligibility {
         const buffers = this.layers[index]!;
         const signals = this.buffer(`${layer.name} learning signal and regulariser`, 2 * K * B * n * 4);
         const coefficients = this.buffer(`${layer.name} spike coefficients`, B * K * outputs * n * 4);
+        const totals = this.buffer(`${layer.name} coefficient totals`, B * outputs * n * 4);
         const carried = this.buffer(`${layer.name} carried-in coefficients`, B * 8 * n * 4);
         if (layer.readoutGradient) {
           const k = kernel(readoutWeightsShader({ ...layer.shape, offset: layer.readoutGradient.offset }));
@@ -230,9 +235,13 @@ export class DeviceChunkedEligibility {
           bindGroup: bind(backward, `${layer.name} backward`, [this.chunkUniform, buffers.psiHistory, this.errors, layer.feedback?.buffer ?? this.errors, signals, buffers.neurons, coefficients, carried]),
           workgroups: groupsFor(B * n),
         });
+        const totalsKernel = kernel(totalsShader({ batchSize: B, n, K, adaptive: layer.shape.adaptive }));
+        this.chunkDispatches.push({ kernel: totalsKernel, bindGroup: bind(totalsKernel, `${layer.name} coefficient totals`, [this.chunkUniform, coefficients, totals]), workgroups: groupsFor(B * n) });
         for (const projection of layer.projections) {
           const numPre = projection.shape.numPre;
-          const lists = this.buffer(`${projection.name} spike lists`, B * numPre * (K + 1) * 4);
+          // COPY_SRC: denseRows reads the rows' counts back.
+          const lists = this.buffer(`${projection.name} spike lists`, B * numPre * (K + 1) * 4, STORAGE | COPY_SRC | COPY_DST);
+          this.spikeLists.push({ name: projection.name, buffer: lists, rows: B * numPre });
           const traces = this.buffer(`${projection.name} presynaptic traces`, 2 * B * numPre * 4);
           const state = this.buffer(`${projection.name} carried state`, (layer.shape.adaptive ? 2 : 1) * B * numPre * n * 4);
           const compact = kernel(compactShader(projection.shape));
@@ -244,7 +253,7 @@ export class DeviceChunkedEligibility {
           const apply = kernel(applyShader({ ...projection.shape, offset: projection.gradient.offset }));
           this.chunkDispatches.push({
             kernel: apply,
-            bindGroup: bind(apply, `${projection.name} apply`, [this.chunkUniform, lists, coefficients, carried, traces, state, projection.gradient.buffer]),
+            bindGroup: bind(apply, `${projection.name} apply`, [this.chunkUniform, lists, coefficients, carried, traces, state, projection.gradient.buffer, totals]),
             workgroups: [Math.ceil(n / WORKGROUP), numPre],
           });
           this.gradientVars.push(projection.gradient);
@@ -347,6 +356,7 @@ export class DeviceChunkedEligibility {
     for (const layer of shapes.layers) {
       if (layer.readoutGradient) codes.push(readoutWeightsShader({ ...layer.shape, offset: layer.readoutGradient.offset }));
       codes.push(backwardShader({ ...layer.shape, feedbackOffset: layer.feedback?.offset ?? null }));
+      codes.push(totalsShader({ batchSize, n: layer.size, K: chunkSteps, adaptive: layer.shape.adaptive }));
       codes.push(advanceShader({ batchSize, n: layer.size, kappa: layer.shape.kappa, readout: layer.readoutGradient !== null }));
       for (const projection of layer.projections) {
         codes.push(compactShader(projection.shape), applyShader({ ...projection.shape, offset: projection.gradient.offset }));
@@ -517,6 +527,31 @@ export class DeviceChunkedEligibility {
       if (staging.mapState === "mapped") staging.unmap();
       staging.destroy();
     }
+  }
+
+  /**
+   * Rows (batch element, presynaptic neuron) of each projection that the last evaluated chunk
+   * applied as dense (the totals less the silent steps), read back from the device: for tests
+   * and benchmarks.
+   */
+  async denseRows(): Promise<Record<string, number>> {
+    const out: Record<string, number> = {};
+    for (const { name, buffer, rows } of this.spikeLists) {
+      const bytes = rows * 4;
+      const staging = this.device.createBuffer({ label: "chunked e-prop: read spike list counts", size: bytes, usage: MAP_READ | COPY_DST });
+      const encoder = this.device.createCommandEncoder();
+      encoder.copyBufferToBuffer(buffer, 0, staging, 0, bytes);
+      this.device.queue.submit([encoder.finish()]);
+      try {
+        await staging.mapAsync(0x0001);
+        const counts = new Uint32Array(staging.getMappedRange());
+        out[name] = counts.reduce((dense, count) => dense + ((count & DENSE_ROW) !== 0 ? 1 : 0), 0);
+      } finally {
+        if (staging.mapState === "mapped") staging.unmap();
+        staging.destroy();
+      }
+    }
+    return out;
   }
 
   /** Removes the step hook and frees the device buffers. */

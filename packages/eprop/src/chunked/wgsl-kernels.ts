@@ -12,11 +12,15 @@
  * - `backward` (thread per batch element and neuron): L(u) = B Err(u), the regulariser r(u),
  *   then the three backward passes: spike coefficients `[batch][K][g, b(, a)][n]` and carried-in
  *   coefficients `[batch][8][n]`;
+ * - `totals` (thread per batch element and neuron): the sums over the chunk's steps of each
+ *   spike coefficient, for the dense rows below;
  * - `compact` (thread per batch element and presynaptic neuron): the chunk's spike steps of
- *   each presynaptic neuron, and its trace p(t1);
+ *   each presynaptic neuron (or, where it spiked in more than half of the steps, a dense row:
+ *   its silent steps, flagged), and its trace p(t1);
  * - `apply` (workgroup of 64 postsynaptic neurons per presynaptic neuron, the neuron's spike
- *   steps staged in workgroup memory): per synapse, the sums of the spikes' coefficients and
- *   the carried-in terms: gradient (added to the projection's `GradSum`) and carried state;
+ *   steps staged in workgroup memory): per synapse, the sums of the spikes' coefficients (for a
+ *   dense row, the totals less its silent steps' coefficients) and the carried-in terms:
+ *   gradient (added to the projection's `GradSum`) and carried state;
  * - `advance` (thread per batch element and neuron): the readout trace zbar, and the history's
  *   last row moved to row 0.
  */
@@ -27,6 +31,8 @@ export const WORKGROUP = 64;
 const STAGE = 256;
 /** Carried-in coefficients per neuron (order gP, gA, gB, bP, bA, bB, aP, aA as in wasm-kernels.ts). */
 const CARRIED = 8;
+/** The flag of a dense row's count in the spike lists (the row lists its silent steps). */
+export const DENSE_ROW = 0x80000000;
 
 /** A float constant as a WGSL f32 literal of exactly that float32 value. */
 export function f32Literal(x: number): string {
@@ -371,12 +377,22 @@ ${entry(
   for (var s = 0u; s < chunk.steps; s++) {
     let t = chunk.t0 + s;
     if (${spikeAt}) {
-      lists[list + count] = s;
       count += 1u;
       added += alphaPowers[chunk.steps - 1u - s];
     }
   }
-  lists[id] = count;
+  // A neuron that spiked in more than half of the steps lists its silent steps instead: apply
+  // takes the totals of all steps less those (the complement, docs/chunked-eprop.md).
+  let dense = 2u * count > chunk.steps;
+  var listed = 0u;
+  for (var s = 0u; s < chunk.steps; s++) {
+    let t = chunk.t0 + s;
+    if ((${spikeAt}) != dense) {
+      lists[list + listed] = s;
+      listed += 1u;
+    }
+  }
+  lists[id] = select(listed, listed | ${DENSE_ROW}u, dense);
   if (chunk.last == 0u) {
     let before = select(traces[chunk.parity * B * NPRE + id], 0.0, chunk.first != 0u);
     traces[(1u - chunk.parity) * B * NPRE + id] = alphaPowers[chunk.steps] * before + added;
@@ -388,7 +404,7 @@ ${entry(
  * Workgroup of {@link WORKGROUP} postsynaptic neurons for one presynaptic neuron (grid x: blocks
  * of post neurons, y: presynaptic neurons). Bindings: 1 lists (read), 2 coefficients, 3 carried,
  * 4 traces, 5 state `[b, a][batch][numPre][n]`, 6 the arena with the projection's `GradSum`
- * `[numPre][n]` at `OFFSET`.
+ * `[numPre][n]` at `OFFSET`, 7 the layer's coefficient totals `[batch][outputs][n]`.
  */
 export function applyShader(shape: ProjectionShape & { readonly offset: number }): string {
   const { batchSize: B, numPre, n, K, adaptive } = shape;
@@ -407,6 +423,7 @@ export function applyShader(shape: ProjectionShape & { readonly offset: number }
 @group(0) @binding(4) var<storage, read> traces: array<f32>;
 @group(0) @binding(5) var<storage, read_write> state: array<f32>;
 @group(0) @binding(6) var<storage, read_write> arena: array<f32>;
+@group(0) @binding(7) var<storage, read> totals: array<f32>;
 const B = ${B}u;
 const NPRE = ${numPre}u;
 const N = ${n}u;
@@ -424,7 +441,9 @@ fn main(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_index
   var gradient = 0.0;
   for (var b = 0u; b < B; b++) {
     let row = b * NPRE + i;
-    let count = lists[row];
+    let listed = lists[row];
+    let dense = (listed & ${DENSE_ROW}u) != 0u;
+    let count = listed & ${DENSE_ROW - 1}u;
     let list = B * NPRE + row * K;
     var gSum = 0.0;
     var bSum = 0.0;
@@ -444,6 +463,12 @@ fn main(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_index
       workgroupBarrier();
     }
     if (inRange) {
+      if (dense) {
+        let total = b * OUTPUTS * N + j;
+        gSum = totals[total] - gSum;
+        bSum = totals[total + N] - bSum;
+        ${adaptive ? "aSum = totals[total + 2u * N] - aSum;" : ""}
+      }
       let s = row * N + j;
       if (chunk.first != 0u) {
         gradient += gSum;
@@ -468,6 +493,34 @@ fn main(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_index
     arena[OFFSET + i * N + j] += gradient;
   }
 }`;
+}
+
+/**
+ * Thread per (batch element, neuron), after `backward`: the sums over the chunk's steps of each
+ * spike coefficient, `[batch][outputs][n]`, which `apply` uses for dense rows. Bindings:
+ * 1 coefficients `[batch][K][outputs][n]` (read), 2 totals.
+ */
+export function totalsShader(shape: { readonly batchSize: number; readonly n: number; readonly K: number; readonly adaptive: boolean }): string {
+  const { batchSize: B, n, K } = shape;
+  const outputs = outputsOf(shape.adaptive);
+  return `${CHUNK_STRUCT}
+@group(0) @binding(1) var<storage, read> coefficients: array<f32>;
+@group(0) @binding(2) var<storage, read_write> totals: array<f32>;
+const B = ${B}u;
+const N = ${n}u;
+const K = ${K}u;
+const OUTPUTS = ${outputs}u;
+${entry(
+  "main",
+  `  if (id >= B * N) { return; }
+  let b = id / N;
+  let j = id % N;
+  for (var o = 0u; o < OUTPUTS; o++) {
+    var total = 0.0;
+    for (var s = 0u; s < chunk.steps; s++) { total += coefficients[((b * K + s) * OUTPUTS + o) * N + j]; }
+    totals[(b * OUTPUTS + o) * N + j] = total;
+  }`,
+)}`;
 }
 
 /**

@@ -67,3 +67,24 @@ export function maskedTrialData(): { T: number; inputs: number[][][]; masks: num
     labels: [2, 0, 1],
   };
 }
+
+/** Dense spikes: the input at 85 % and hidden layers without refractoriness driven by positive input weights (several blocks each). */
+export function denseNetwork(): EpropNetworkDescription {
+  return defineEpropNetwork({
+    input: { size: 24 },
+    hidden: [
+      { name: "first", size: 40, neuron: "ALIF", recurrent: true, tauAdaptMs: 100, refractorySteps: 0, beta: 0.05 },
+      { name: "second", size: 20, neuron: "LIF", inputs: ["input", "first"], refractorySteps: 0 },
+    ],
+    readout: { size: 3, inputs: ["first", "second"] },
+    regularisation: { strength: 1, targetRateHz: 20, tauMs: 50 },
+    seed: 9,
+  });
+}
+
+/** Parameters for {@link denseNetwork} that drive its hidden neurons most steps (below saturation: psi not 0): positive input weights. */
+export function denseParameters(description: EpropNetworkDescription): ParameterSet {
+  const parameters = scaledParameters(description, 1);
+  for (const [name, values] of Object.entries(parameters)) if (name.startsWith("input")) for (let i = 0; i < values.length; i++) values[i] = 0.5 * Math.abs(values[i]!);
+  return parameters;
+}
