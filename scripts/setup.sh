@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sets up a fresh machine (Node 20 + apt) for the workspace: the system libraries that
-# WebGPU-on-CPU needs (Mesa's EGL and llvmpipe for Dawn's OpenGL ES backend), pnpm, the
-# dependencies, and a build of every package. Safe to run again: it skips what is there.
+# WebGPU-on-CPU needs (Mesa's EGL and llvmpipe for Dawn's OpenGL ES backend), Debian's chromium
+# (the docs site's browser test drives it through playwright-core), pnpm, the dependencies, and
+# a build of every package. Safe to run again: it skips what is there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,8 +13,10 @@ missing=()
 for pkg in libegl-dev libegl-mesa0 libgl1-mesa-dri; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
 done
+# apps/docs tests its built site in a real browser (never a downloaded one).
+[ "$(dpkg-query -W -f='${Status}' chromium 2>/dev/null)" = "install ok installed" ] || missing+=(chromium)
 if [ ${#missing[@]} -gt 0 ]; then
-  log "installing system packages for WebGPU on the CPU: ${missing[*]}"
+  log "installing system packages for WebGPU on the CPU and the docs' browser test: ${missing[*]}"
   sudo_cmd=""
   if [ "$(id -u)" -ne 0 ]; then sudo_cmd="sudo"; fi
   $sudo_cmd apt-get update -qq >/dev/null

@@ -112,6 +112,7 @@ function startTraining(): void {
   stop.disabled = false;
   summary.textContent = "";
   delete summary.dataset.batches;
+  delete chart.dataset.losses;
   setStatus("train-status", "running", "Starting the worker…");
   current.onmessage = (event: MessageEvent<FromWorker>) => {
     if (worker !== current) return;
@@ -132,6 +133,7 @@ function startTraining(): void {
         Math.max(totalBatches, losses.length),
         "batch",
       );
+      chart.dataset.losses = JSON.stringify(losses);
       summary.dataset.batches = String(losses.length);
       summary.dataset.loss = String(m.loss);
       summary.dataset.accuracy = String(m.accuracy);

@@ -1,0 +1,165 @@
+// The built site in a real browser: Debian's chromium through playwright-core, WebGPU on
+// SwiftShader. scripts/setup.sh installs chromium; without it this test fails (CI runs the
+// setup first, so a missing browser is a broken setup, not a reason to skip).
+import { existsSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium, type BrowserContext, type Page } from "playwright-core";
+import { build, preview, type PreviewServer } from "vite";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+
+/** Flags from shared/TOOLING.md: no network side traffic, WebGPU on (SwiftShader without a GPU). */
+const CHROMIUM_FLAGS = [
+  "--no-sandbox",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--enable-unsafe-webgpu",
+];
+
+function findChromium(): string {
+  const candidates = [process.env.SNN_CHROMIUM, "/usr/bin/chromium", "/usr/bin/chromium-browser"].filter((p): p is string => !!p);
+  const found = candidates.find((path) => existsSync(path));
+  if (!found) {
+    throw new Error(
+      `No chromium found (looked for ${candidates.join(", ")}). The docs' browser test needs Debian's chromium: run scripts/setup.sh ` +
+        "(it installs it with apt-get), or `apt-get install -y chromium`, or set SNN_CHROMIUM to a Chromium binary.",
+    );
+  }
+  return found;
+}
+
+let server: PreviewServer | undefined;
+let context: BrowserContext | undefined;
+let profile: string | undefined;
+let baseUrl = "";
+const problems: string[] = [];
+
+async function openPage(path: string): Promise<Page> {
+  const page = await context!.newPage();
+  page.on("pageerror", (error) => problems.push(`${path}: ${error.message}`));
+  page.on("console", (message) => {
+    if (message.type() === "error") problems.push(`${path}: console: ${message.text()} (${message.location().url})`);
+  });
+  await page.goto(`${baseUrl}${path}`);
+  return page;
+}
+
+/** Pixels of the canvas that are neither white nor grey (i.e. drawn in a series' colour). */
+function colouredPixels(page: Page, selector: string): Promise<number> {
+  return page.$eval(selector, (canvas) => {
+    const c = canvas as HTMLCanvasElement;
+    const data = c.getContext("2d")!.getImageData(0, 0, c.width, c.height).data;
+    let count = 0;
+    for (let i = 0; i < data.length; i += 4) {
+      const [r, g, b] = [data[i]!, data[i + 1]!, data[i + 2]!];
+      if (Math.max(r, g, b) - Math.min(r, g, b) > 60) count++;
+    }
+    return count;
+  });
+}
+
+describe("the docs site in chromium", () => {
+  beforeAll(async () => {
+    const executablePath = findChromium();
+    // turbo builds the site before its tests; a direct `vitest run` builds it when it is missing.
+    if (!existsSync(join(root, "dist", "index.html"))) await build({ root, logLevel: "warn" });
+    server = await preview({ root, logLevel: "warn", preview: { host: "127.0.0.1", port: 0, strictPort: false, open: false } });
+    const url = server.resolvedUrls?.local[0];
+    if (!url) throw new Error("vite preview did not report its address");
+    baseUrl = url.replace(/\/$/, "");
+    expect(new URL(baseUrl).hostname).toBe("127.0.0.1"); // a secure context, which WebGPU needs
+    profile = await mkdtemp(join(tmpdir(), "snn-docs-chromium-"));
+    context = await chromium.launchPersistentContext(profile, { executablePath, headless: true, args: CHROMIUM_FLAGS, timeout: 30_000 });
+  }, 60_000);
+
+  afterAll(async () => {
+    await context?.close();
+    await server?.close();
+    if (profile) await rm(profile, { recursive: true, force: true });
+  });
+
+  it("(a) runs the LIF/ALIF example on WebGPU and draws its spikes; (c) shows a typo's line and column", async () => {
+    const page = await openPage("/index.html");
+    await page.waitForSelector("body[data-webgpu]", { timeout: 20_000 });
+    expect(await page.getAttribute("body", "data-webgpu"), "the browser should offer a WebGPU adapter (SwiftShader)").toBe("true");
+    // The page shows the example's source: the file that runs.
+    expect(await page.textContent("#lif-source")).toContain("export async function runLifPopulation(backend: Backend");
+
+    await page.selectOption("#lif-backend", "webgpu");
+    await page.click("#lif-run");
+    await page.waitForSelector("#lif-status:is([data-state=done], [data-state=error])", { timeout: 40_000 });
+    const status = (await page.textContent("#lif-status"))!;
+    expect(status).toMatch(/^Ran on WebGPU/);
+    expect(await page.getAttribute("#lif-status", "data-backend")).toBe("webgpu");
+    const spikes = Number(await page.getAttribute("#lif-summary", "data-spikes"));
+    expect(spikes).toBeGreaterThan(500); // 200 neurons for 0.5 s at 5-100 Hz: 500-10000 spikes
+    expect(spikes).toBeLessThan(10_000);
+    expect(Number(await page.getAttribute("#lif-raster", "data-dots"))).toBe(spikes);
+    expect(await colouredPixels(page, "#lif-raster")).toBeGreaterThan(500);
+    console.log(`(a) ${status} ${await page.textContent("#lif-summary")}`);
+
+    await page.click("#neuron-typo");
+    await page.waitForSelector("#neuron-error:not([hidden])");
+    expect(await page.getAttribute("#neuron-error", "data-line")).toBe("3");
+    expect(await page.getAttribute("#neuron-error", "data-column")).toBe("19");
+    const shown = (await page.textContent("#neuron-error"))!;
+    expect(shown).toContain("Izhikevich.sim, line 3, column 19: unknown name 'Uu' (did you mean 'U'?)");
+    expect(shown).toContain("    |                   ^");
+    expect(await page.isDisabled("#neuron-run")).toBe(true);
+    await page.click("#neuron-restore");
+    expect(await page.isHidden("#neuron-error")).toBe(true);
+    expect(problems).toEqual([]);
+    await page.close();
+  }, 60_000);
+
+  /** Trains one epoch (4 batches) of example (b) on the page and returns the loss of each batch. */
+  async function trainOneEpoch(page: Page, backend: "cpu" | "webgpu", expectedStatus: RegExp): Promise<number[]> {
+    await page.selectOption("#train-backend", backend);
+    await page.fill("#train-epochs", "1");
+    await page.click("#train-run");
+    await page.waitForSelector("#train-status:is([data-state=done], [data-state=error])", { timeout: 40_000 });
+    const status = (await page.textContent("#train-status"))!;
+    expect(status).toMatch(expectedStatus);
+    expect(await page.getAttribute("#train-summary", "data-batches")).toBe("4");
+    const summary = (await page.textContent("#train-summary"))!;
+    expect(summary).toMatch(/Batch 4 of 4 \(epoch 1\): loss \d+\.\d{3}/);
+    expect(summary).toMatch(/Test accuracy on 64 new examples: \d+\.\d %/);
+    expect(await colouredPixels(page, "#train-chart")).toBeGreaterThan(50);
+    console.log(`(b) ${status} ${summary}`);
+    const losses = JSON.parse((await page.getAttribute("#train-chart", "data-losses"))!) as number[];
+    expect(losses).toHaveLength(4);
+    for (const loss of losses) {
+      expect(loss).toBeGreaterThan(0);
+      expect(loss).toBeLessThan(100);
+    }
+    return losses;
+  }
+
+  it("(b) trains the LSNN in a worker, on the CPU and on WebGPU, with the same loss per batch", async () => {
+    const page = await openPage("/index.html");
+    const cpu = await trainOneEpoch(page, "cpu", /^Trained on CPU/);
+    const webgpu = await trainOneEpoch(page, "webgpu", /^Trained on WebGPU/);
+    // Same network, same data: the backends agree up to float32 rounding.
+    for (let i = 0; i < 4; i++) expect(Math.abs(webgpu[i]! - cpu[i]!)).toBeLessThan(1e-3 * cpu[i]!);
+    expect(problems).toEqual([]);
+    await page.close();
+  }, 60_000);
+
+  it("the package pages render every README with working anchors", async () => {
+    const page = await openPage("/packages.html#eprop");
+    await page.waitForSelector("#eprop h1");
+    for (const id of ["core", "backend-cpu", "backend-wgsl", "eprop", "datasets", "bench", "cli"]) {
+      expect(await page.isVisible(`section#${id} h1`), id).toBe(true);
+    }
+    expect(await page.textContent("#core h1")).toBe("@snn/core");
+    expect(problems).toEqual([]);
+    await page.close();
+  }, 30_000);
+});
