@@ -42,6 +42,7 @@ let baseUrl = "";
 const problems: string[] = [];
 
 async function openPage(path: string): Promise<Page> {
+  if (!context) throw new Error("the browser did not start");
   const page = await context!.newPage();
   page.on("pageerror", (error) => problems.push(`${path}: ${error.message}`));
   page.on("console", (message) => {
@@ -66,7 +67,21 @@ function colouredPixels(page: Page, selector: string): Promise<number> {
 }
 
 describe("the docs site in chromium", () => {
+  // A setup failure (no chromium, no build) fails every test with its message, so that the
+  // run counts failed tests rather than skipped ones.
+  let setupError: unknown = null;
   beforeAll(async () => {
+    try {
+      await setUp();
+    } catch (error) {
+      setupError = error;
+    }
+  }, 60_000);
+  function ready(): void {
+    if (setupError) throw setupError;
+  }
+
+  async function setUp(): Promise<void> {
     const executablePath = findChromium();
     // turbo builds the site before its tests; a direct `vitest run` builds it when it is missing.
     if (!existsSync(join(root, "dist", "index.html"))) await build({ root, logLevel: "warn" });
@@ -74,10 +89,10 @@ describe("the docs site in chromium", () => {
     const url = server.resolvedUrls?.local[0];
     if (!url) throw new Error("vite preview did not report its address");
     baseUrl = url.replace(/\/$/, "");
-    expect(new URL(baseUrl).hostname).toBe("127.0.0.1"); // a secure context, which WebGPU needs
+    if (new URL(baseUrl).hostname !== "127.0.0.1") throw new Error(`vite preview serves ${baseUrl}, not 127.0.0.1 (WebGPU needs a secure context)`);
     profile = await mkdtemp(join(tmpdir(), "snn-docs-chromium-"));
     context = await chromium.launchPersistentContext(profile, { executablePath, headless: true, args: CHROMIUM_FLAGS, timeout: 30_000 });
-  }, 60_000);
+  }
 
   afterAll(async () => {
     await context?.close();
@@ -86,6 +101,7 @@ describe("the docs site in chromium", () => {
   });
 
   it("(a) runs the LIF/ALIF example on WebGPU and draws its spikes; (c) shows a typo's line and column", async () => {
+    ready();
     const page = await openPage("/index.html");
     await page.waitForSelector("body[data-webgpu]", { timeout: 20_000 });
     expect(await page.getAttribute("body", "data-webgpu"), "the browser should offer a WebGPU adapter (SwiftShader)").toBe("true");
@@ -143,6 +159,7 @@ describe("the docs site in chromium", () => {
   }
 
   it("(b) trains the LSNN in a worker, on the CPU and on WebGPU, with the same loss per batch", async () => {
+    ready();
     const page = await openPage("/index.html");
     const cpu = await trainOneEpoch(page, "cpu", /^Trained on CPU/);
     const webgpu = await trainOneEpoch(page, "webgpu", /^Trained on WebGPU/);
@@ -153,6 +170,7 @@ describe("the docs site in chromium", () => {
   }, 60_000);
 
   it("the package pages render every README with working anchors", async () => {
+    ready();
     const page = await openPage("/packages.html#eprop");
     await page.waitForSelector("#eprop h1");
     for (const id of ["core", "backend-cpu", "backend-wgsl", "eprop", "datasets", "bench", "cli"]) {
