@@ -37,6 +37,7 @@ import { instantiateKernels, type KernelExports } from "./wasm-module";
 import { customUpdateWasm } from "./wasm-custom-updates";
 import type { ElementKernelDefinition } from "./wasm-vector-snippet";
 import { neuronKernelWasm } from "./wasm-neurons";
+import { synapseKernelWasm } from "./wasm-synapses";
 
 /** A generated function with its label and source text. */
 export interface GeneratedKernel {
@@ -209,6 +210,7 @@ function unknownBinding(binding: Binding, where: string): never {
 }
 
 const wasmNeuronKernelName = (population: number): string => `neurons${population}`;
+const wasmSynapseKernelName = (projection: number): string => `synapses${projection}`;
 const wasmCustomUpdateName = (update: number): string => `customUpdate${update}`;
 
 /** Generates every kernel of a plan over the given storage. */
@@ -237,7 +239,7 @@ export class CodeGenerator {
   scheduleKernels(): GeneratedKernel[] {
     this.compileWasm();
     return this.plan.schedule.map((entry) => {
-      if (entry.op === "synapses") return this.synapseKernel(this.plan.projections[entry.projection]!);
+      if (entry.op === "synapses") return this.synapsesAsWasm(this.synapseKernel(this.plan.projections[entry.projection]!), this.plan.projections[entry.projection]!);
       const population = this.plan.populations[entry.population]!;
       return this.runAsWasm(this.neuronKernel(population), wasmNeuronKernelName(population.index));
     });
@@ -256,6 +258,9 @@ export class CodeGenerator {
     for (const population of this.plan.populations) {
       add(neuronKernelWasm(this.plan, this.storage, population, wasmNeuronKernelName(population.index)));
     }
+    for (const projection of this.plan.projections) {
+      add(synapseKernelWasm(this.plan, this.storage, projection, wasmSynapseKernelName(projection.index), this.wasmDelivery(projection) !== null));
+    }
     for (const update of this.plan.customUpdates) {
       add(customUpdateWasm(this.plan, update, (binding) => (binding.kind === "varRef" ? this.refTarget(update, binding.name) : this.lookupVar(this.storage.customUpdates[update.index]!.vars, binding.name, `custom update '${update.name}'`)), wasmCustomUpdateName(update.index)));
     }
@@ -269,9 +274,15 @@ export class CodeGenerator {
     const clock = this.storage.clock;
     return {
       label: kernel.label,
-      source: `// Runs as WebAssembly${this.simdKernels.has(name) ? " (SIMD, four elements at a time)" : ""} compiled from the same snippets, bit-identical to this JavaScript (which runs with cpuBackend({ webAssembly: false })).\n${kernel.source}`,
+      source: this.wasmNote(name, kernel.source),
       run: () => compiled(clock[0]!),
     };
+  }
+
+  /** The JavaScript source of a kernel that runs as the WebAssembly function `name`, with a note saying so. */
+  private wasmNote(name: string, source: string): string {
+    const simd = this.simdKernels.has(name) ? " (SIMD, four elements at a time)" : "";
+    return `// Runs as WebAssembly${simd} compiled from the same snippets, bit-identical to this JavaScript (which runs with cpuBackend({ webAssembly: false })).\n${source}`;
   }
 
   /** One kernel per custom update, by index. */
@@ -572,15 +583,15 @@ export class CodeGenerator {
   }
 
   /**
-   * The call of the WebAssembly kernel that does this projection's spike delivery (`addToPost(g)`
-   * over dense or sparse rows, see wasm-delivery.ts), or null when the generated JavaScript does it.
+   * The WebAssembly kernel that does this projection's spike delivery (`addToPost(g)` over dense
+   * or sparse rows, see wasm-delivery.ts) and its arguments, or null when other code does it.
+   * Meaningful where the WebAssembly kernels are compiled (a state memory and SIMD).
    */
-  private wasmDeliveryCall(m: ModuleBuilder, projection: PlannedProjection): string | null {
+  private wasmDelivery(projection: PlannedProjection): { readonly kernel: "accumulateDense" | "accumulateSparse"; readonly args: readonly number[]; readonly weight: string } | null {
     const weight = accumulatedWeight(projection.code.preSpike);
     const storage = this.storage.projections[projection.index]!;
     const kind = projection.connectivity.kind;
-    const kernel = kind === "dense" ? this.wasmKernels?.accumulateDense : kind === "sparse" && storage.rows ? this.wasmKernels?.accumulateSparse : undefined;
-    if (kernel === undefined || weight === null) return null;
+    if (weight === null || this.storage.memory === null || !(kind === "dense" || (kind === "sparse" && storage.rows))) return null;
     const preStorage = this.storage.populations[projection.pre]!;
     const target = storage.inSyn ?? (projection.postTarget !== null ? this.storage.populations[projection.post]!.additionalInputs.get(projection.postTarget) : undefined);
     const stored = storage.vars.get(weight);
@@ -592,7 +603,40 @@ export class CodeGenerator {
     const weightBatchBytes = stored.planned.batched ? projection.numSynapses * 4 : 0;
     const args = [spikes.byteOffset, counts.byteOffset, stored.array.byteOffset, weightBatchBytes, target.byteOffset, this.batchSize, nPre * 4, nPost * 4];
     if (kind === "sparse") args.push(storage.rows!.rowStart.byteOffset, storage.rows!.postIndex.byteOffset);
-    return `${m.ref(kernel)}(${args.join(", ")}); // WebAssembly${kind === "dense" ? " SIMD" : ""}: += ${weight} ${kind} rows of this step's spikes`;
+    return { kernel: kind === "dense" ? "accumulateDense" : "accumulateSparse", args, weight };
+  }
+
+  /** The generated JavaScript's call of the delivery kernel, or null when the JavaScript delivers. */
+  private wasmDeliveryCall(m: ModuleBuilder, projection: PlannedProjection): string | null {
+    const delivery = this.wasmDelivery(projection);
+    const kernel = delivery ? this.wasmKernels?.[delivery.kernel] : undefined;
+    if (!delivery || kernel === undefined) return null;
+    const kind = projection.connectivity.kind;
+    return `${m.ref(kernel)}(${delivery.args.join(", ")}); // WebAssembly${kind === "dense" ? " SIMD" : ""}: += ${delivery.weight} ${kind} rows of this step's spikes`;
+  }
+
+  /**
+   * The synapse kernel, run as its WebAssembly version (after the delivery kernel, if any) when
+   * its weight-update code compiled (wasm-synapses.ts).
+   */
+  private synapsesAsWasm(kernel: GeneratedKernel, projection: PlannedProjection): GeneratedKernel {
+    const name = wasmSynapseKernelName(projection.index);
+    const compiled = this.wasmKernels?.[name];
+    if (compiled === undefined) return kernel;
+    const delivery = this.wasmDelivery(projection);
+    const deliver = delivery ? this.wasmKernels![delivery.kernel]! : null;
+    const args = delivery?.args ?? [];
+    const clock = this.storage.clock;
+    return {
+      label: kernel.label,
+      source: this.wasmNote(name, kernel.source),
+      run: deliver
+        ? () => {
+            deliver(...args);
+            compiled(clock[0]!);
+          }
+        : () => compiled(clock[0]!),
+    };
   }
 
   // ------------------------------------------------------------------ custom updates

@@ -56,6 +56,22 @@ export class StorageLocals {
     return { local };
   }
 
+  /**
+   * A read-only value the same for all lanes (a presynaptic neuron's, in synapse code), loaded
+   * from `address` once: a scalar local, or in the vector form four copies of it.
+   */
+  bindUniform(key: string, type: ScalarType, address: () => Code): ResolvedBinding {
+    if (this.lanes !== LANES) return this.bind(key, type, address, false);
+    let local = this.locals.get(key);
+    if (local === undefined) {
+      local = this.functionLocals.local("v128");
+      this.locals.set(key, local);
+      const load = type === "float" ? [address(), f32.load(), op.f32x4.splat] : type === "bool" ? [i32.const(0), address(), i32.load(), i32.const(0), i32.ne, i32.sub, op.i32x4.splat] : [address(), i32.load(), op.i32x4.splat];
+      this.loads.push([load, set(local)]);
+    }
+    return { local };
+  }
+
   wrap(code: Code): Code {
     const out: Code = [this.loads, code, this.stores];
     this.loads = [];

@@ -137,8 +137,15 @@ export function integerDivision(operator: "/" | "%", signed: boolean, a: number,
 }
 
 /**
+ * Weight-update code's `addToPost(x)` and `addToPre(x)`: code adding the pushed-by-`value`
+ * x to the target, on the lanes of `mask` (a v128 local; null: all lanes, or the scalar form).
+ */
+export type EffectCompiler = (callee: "addToPost" | "addToPre", value: Code, mask: number | null) => Code;
+
+/**
  * What the scalar and the vector (wasm-vector-snippet.ts) snippet compilers share: the
- * function's locals, the resolver of bindings, and the locals of a snippet's `let`s.
+ * function's locals, the resolver of bindings, the locals of a snippet's `let`s, and the
+ * weight-update effects, if the code may have them.
  */
 export abstract class SnippetCompilerBase {
   protected snippetLocals = new Map<number, number>();
@@ -146,7 +153,17 @@ export abstract class SnippetCompilerBase {
   constructor(
     protected readonly locals: wasm.Frame,
     protected readonly resolve: BindingResolver,
+    protected readonly effects: EffectCompiler | null = null,
   ) {}
+
+  /** An expression statement: `addToPost(x)` or `addToPre(x)` where the code may have effects. */
+  protected effect(call: CallExpression, mask: number | null): Code {
+    const callee = call.callee;
+    if (this.effects === null || (callee !== "addToPost" && callee !== "addToPre") || call.args.length !== 1) {
+      throw new NotCompilable(`${callee}() is not compiled to WebAssembly here`);
+    }
+    return this.effects(callee, this.expression(call.args[0]!), mask);
+  }
 
   /** The local a statement assigns to: a `let` local or a resolved binding's. */
   protected writableLocal(binding: Binding, type: ScalarType): number {
@@ -250,7 +267,7 @@ export class SnippetCompiler extends SnippetCompilerBase {
       case "if":
         return [this.expression(s.condition), op.if(this.block(s.then), s.otherwise ? this.block(s.otherwise) : undefined)];
       case "expression":
-        throw new NotCompilable(`${s.expression.callee}() is not compiled to WebAssembly here`);
+        return this.effect(s.expression, null);
     }
   }
 

@@ -123,7 +123,7 @@ export class VectorSnippetCompiler extends SnippetCompilerBase {
         return [masks, this.block(s.then, whenTrue), s.otherwise ? this.block(s.otherwise, whenFalse) : []];
       }
       case "expression":
-        throw new NotCompilable(`${s.expression.callee}() is not compiled to WebAssembly here`);
+        return this.effect(s.expression, mask);
     }
   }
 

@@ -1,0 +1,184 @@
+/**
+ * A dense projection's weight-update code compiled to a WebAssembly function with the loops
+ * and order of the generated JavaScript (codegen.ts `synapseKernel`): per batch element, the
+ * `preSpike` code for each synapse of each presynaptic neuron that spikes (unless the
+ * `addToPost(g)` delivery kernel of wasm-delivery.ts does it), then the `synapseDynamics` code
+ * for every synapse, each synapse's variables loaded before its code and stored after it.
+ * Along a row the postsynaptic neurons go four at a time (SIMD, wasm-vector-snippet.ts), the
+ * rest one by one: every postsynaptic element receives the same float32 operations in the same
+ * order, and `addToPre` adds a row's values to the presynaptic input lane by lane, in order.
+ *
+ * Returns null (the kernel stays in JavaScript) for sparse and one-to-one connectivity, code
+ * that draws random numbers, and code the snippet compilers do not compile bit-identically.
+ */
+import { wasm, type Binding, type CheckedSnippet, type KernelPlan, type PlannedProjection, type ScalarType } from "@snn/core";
+import { collectUsage } from "./printer";
+import type { NetworkStorage, StoredVar } from "./storage";
+import { StorageLocals } from "./wasm-neurons";
+import { ElementKernel, NotCompilable, SnippetCompiler, type EffectCompiler, type ResolvedBinding } from "./wasm-snippet";
+import { elementLoops, LANES, VectorSnippetCompiler, type ElementKernelDefinition } from "./wasm-vector-snippet";
+
+const { op, forLoop } = wasm;
+const { get, set, i32, f32, v128, f32x4, i32x4 } = op;
+type Code = wasm.Code;
+
+/** The WebAssembly version of a projection's synapse kernel (without the delivery kernel's part): `name(trialStep: i32)`, or null. */
+export function synapseKernelWasm(plan: KernelPlan, storage: NetworkStorage, projection: PlannedProjection, name: string, preSpikeDelivered: boolean): ElementKernelDefinition | null {
+  if (storage.memory === null || projection.connectivity.kind !== "dense") return null;
+  const preSpike = preSpikeDelivered ? null : projection.code.preSpike;
+  const dynamics = projection.code.synapseDynamics;
+  if (!preSpike && !dynamics) return null;
+  try {
+    return compileSynapseKernel(plan, storage, projection, name, preSpike, dynamics);
+  } catch (error) {
+    if (error instanceof NotCompilable) return null;
+    throw error;
+  }
+}
+
+function compileSynapseKernel(
+  plan: KernelPlan,
+  storage: NetworkStorage,
+  projection: PlannedProjection,
+  name: string,
+  preSpike: CheckedSnippet | null,
+  dynamics: CheckedSnippet | null,
+): ElementKernelDefinition {
+  const kernel = new ElementKernel(plan.dt);
+  const { locals, batch: b, element: j } = kernel;
+  const i = locals.local("i32"); // presynaptic neuron
+  const k = locals.local("i32"); // spike of the step
+  const syn = locals.local("i32"); // i * nPost + j
+  const synapseIndex = locals.local("i32"); // b * numSynapses + syn
+  const postIndex = locals.local("i32"); // b * nPost + j
+  const preIndex = locals.local("i32"); // b * nPre + i
+  const pre = plan.populations[projection.pre]!;
+  const post = plan.populations[projection.post]!;
+  const nPre = pre.size;
+  const nPost = post.size;
+  const projectionStorage = storage.projections[projection.index]!;
+  const preStorage = storage.populations[projection.pre]!;
+  const postStorage = storage.populations[projection.post]!;
+  const postTarget = projectionStorage.inSyn ?? (projection.postTarget !== null ? postStorage.additionalInputs.get(projection.postTarget) : undefined);
+  const preTarget = projection.preTarget !== null ? preStorage.additionalInputs.get(projection.preTarget) : undefined;
+
+  const address = (array: { byteOffset: number }, index: number) => (): Code => [get(index), i32.const(2), i32.shl, i32.const(array.byteOffset), i32.add];
+  const lookup = (map: Map<string, StoredVar>, varName: string): StoredVar => {
+    const stored = map.get(varName);
+    if (!stored) throw new Error(`internal error: no variable '${varName}'`);
+    return stored;
+  };
+
+  /** The code of one synapse (lanes 1) or of the four synapses j .. j+3 of row i (lanes 4). */
+  const synapseCode = (code: CheckedSnippet, lanes: 1 | 4): Code => {
+    const vector = lanes === LANES;
+    const usage = collectUsage(code);
+    if (usage.random) throw new NotCompilable("random numbers");
+    const writes = new Set(usage.writes.keys());
+    const site = new StorageLocals(locals, lanes);
+    const resolve = (binding: Binding, type: ScalarType): ResolvedBinding => {
+      const param = vector ? kernel.vectorParam(binding, type, projection.params, projection.derivedParams) : kernel.param(binding, type, projection.params, projection.derivedParams);
+      if (param) return param;
+      const key = binding.kind === "neuronVarRef" ? `neuronVarRef:${binding.side}:${binding.name}` : `${binding.kind}:${"name" in binding ? binding.name : ""}`;
+      switch (binding.kind) {
+        case "var": {
+          const stored = lookup(projectionStorage.vars, binding.name);
+          return site.bind(key, type, address(stored.array, stored.planned.batched ? synapseIndex : syn), writes.has(key));
+        }
+        case "postVar": {
+          const stored = lookup(projectionStorage.postVars, binding.name);
+          return site.bind(key, type, address(stored.array, stored.planned.batched ? postIndex : j), writes.has(key));
+        }
+        case "preVar": {
+          const stored = lookup(projectionStorage.preVars, binding.name);
+          const at = address(stored.array, stored.planned.batched ? preIndex : i);
+          if (!writes.has(key)) return site.bindUniform(key, type, at);
+          // Written by every synapse of the row in turn: only one synapse at a time does that.
+          if (vector) throw new NotCompilable("a presynaptic variable written by synapse code");
+          return site.bind(key, type, at, true);
+        }
+        case "neuronVarRef": {
+          // Read-only, as in the generated JavaScript.
+          const population = binding.side === "pre" ? preStorage : postStorage;
+          const stored = lookup(population.vars, binding.name);
+          if (binding.side === "pre") return site.bindUniform(key, type, address(stored.array, stored.planned.batched ? preIndex : i));
+          return site.bind(key, type, address(stored.array, stored.planned.batched ? postIndex : j), false);
+        }
+        case "builtin":
+          return builtin(binding, vector);
+        default:
+          throw new Error(`internal error: weight-update code cannot refer to ${binding.kind}`);
+      }
+    };
+    const compiled = vector ? new VectorSnippetCompiler(locals, resolve, effects(vector)).statements(code) : new SnippetCompiler(locals, resolve, effects(vector)).statements(code);
+    return [
+      [get(i), i32.const(nPost), i32.mul, get(j), i32.add, set(syn)],
+      [get(b), i32.const(projection.numSynapses), i32.mul, get(syn), i32.add, set(synapseIndex)],
+      [get(b), i32.const(nPost), i32.mul, get(j), i32.add, set(postIndex)],
+      site.wrap(compiled),
+    ];
+  };
+
+  /** `id` (the synapse), `id_pre`, `id_post` and the element kernel's built-ins. */
+  const builtin = (binding: Binding & { kind: "builtin" }, vector: boolean): ResolvedBinding => {
+    const lanesFrom = (local: number): Code => [get(local), i32x4.splat, v128.constI32([0, 1, 2, 3]), i32x4.add];
+    switch (binding.name) {
+      case "id":
+        return vector ? { value: lanesFrom(syn) } : { local: syn };
+      case "id_pre":
+        return vector ? { value: [get(i), i32x4.splat] } : { local: i };
+      case "id_post":
+        return vector ? { value: lanesFrom(j) } : { local: j };
+      default:
+        return vector ? kernel.vectorBuiltin(binding) : kernel.builtin(binding);
+    }
+  };
+
+  /** addToPost into the postsynaptic input at (b, j..), addToPre into the presynaptic input at (b, i), as the JavaScript's `+=`. */
+  const effects = (vector: boolean): EffectCompiler => (callee, value, mask) => {
+    const target = callee === "addToPost" ? postTarget : preTarget;
+    if (target === undefined) throw new NotCompilable(`${callee}() without a target`);
+    if (callee === "addToPost") {
+      const at = address(target, postIndex);
+      if (!vector) return [at(), at(), f32.load(), value, f32.add, f32.store()];
+      const sum: Code = [at(), v128.load(), value, f32x4.add];
+      return mask === null ? [at(), sum, v128.store()] : [at(), sum, at(), v128.load(), get(mask), v128.bitselect, v128.store()];
+    }
+    const at = address(target, preIndex);
+    if (!vector) return [at(), at(), f32.load(), value, f32.add, f32.store()];
+    // The four synapses' values in order of j, each where its lane runs.
+    const values = locals.local("v128");
+    const lanes: Code[] = [];
+    for (let lane = 0; lane < LANES; lane++) {
+      const add: Code = [at(), at(), f32.load(), get(values), f32x4.extractLane(lane), f32.add, f32.store()];
+      lanes.push(mask === null ? add : [get(mask), i32x4.extractLane(lane), op.if(add)]);
+    }
+    return [value, set(values), lanes];
+  };
+
+  const rowStart: Code = [get(b), i32.const(nPre), i32.mul, get(i), i32.add, set(preIndex)];
+  const parts: Code[] = [];
+  let simd = true;
+  if (preSpike) {
+    const source = projection.delaySteps === 0 ? preStorage.spikes : preStorage.previousSpikes;
+    const counts = projection.delaySteps === 0 ? preStorage.spikeCount : preStorage.previousSpikeCount;
+    const count = locals.local("i32");
+    const { loops, simd: vectorised } = elementLoops(j, nPost, (lanes) => synapseCode(preSpike, lanes));
+    simd &&= vectorised;
+    parts.push([
+      [get(b), i32.const(2), i32.shl, i32.const(counts.byteOffset), i32.add, i32.load(), set(count)],
+      forLoop(k, i32.const(0), get(count), 1,
+        [get(b), i32.const(nPre), i32.mul, get(k), i32.add, i32.const(2), i32.shl, i32.const(source.byteOffset), i32.add, i32.load(), set(i)],
+        rowStart,
+        loops,
+      ),
+    ]);
+  }
+  if (dynamics) {
+    const { loops, simd: vectorised } = elementLoops(j, nPost, (lanes) => synapseCode(dynamics, lanes));
+    simd &&= vectorised;
+    parts.push(forLoop(i, i32.const(0), i32.const(nPre), 1, rowStart, loops));
+  }
+  const body: Code = [kernel.computeTime(), forLoop(b, i32.const(0), i32.const(plan.batchSize), 1, parts)];
+  return { ...kernel.definition(name, body), simd };
+}
