@@ -34,7 +34,7 @@ const Torture: WeightUpdateModel = {
   synapseDynamics: `
     let d = V_post - V_pre * 0.5 + Pre * 0.1 - Post * 0.05;
     w = w * 0.99 + d * Rate + float(id % 5u) * 1e-4 + float(id_pre) * 1e-5 - float(id_post) * 1e-5 + float(batch) * 1e-3 + t * 1e-6 + exp(-abs(d)) * 1e-4;
-    flag = w > 0.06 || n > 3;
+    flag = w > 0.06 || n % 7 > 3;
     if (flag) {
       addToPost(w * 0.1);
     } else {
@@ -55,6 +55,11 @@ function network(): Network {
   net.addPopulation("post", { model: Leaky, size: 7, recordSpikes: true });
   net.addProjection("drive_pre", { pre: "drive", post: "pre", model: StaticPulse, connectivity: { kind: "dense" }, init: { g: Float32Array.from({ length: 12 * 9 }, (_, k) => 0.3 * Math.abs(Math.sin(k))) } });
   net.addProjection("torture", { pre: "pre", post: "post", model: Torture, connectivity: { kind: "dense" }, preTarget: "Back" });
+  // the same code over sparse rows and one-to-one synapses, one synapse at a time
+  const sparse = { pre: [0, 0, 2, 3, 3, 3, 5, 8, 8, 1], post: [6, 1, 0, 2, 4, 5, 3, 4, 0, 6] };
+  net.addProjection("torture_sparse", { pre: "pre", post: "post", model: Torture, connectivity: { kind: "sparse", ...sparse }, preTarget: "Back" });
+  net.addPopulation("twin", { model: Leaky, size: 9, recordSpikes: true });
+  net.addProjection("torture_one", { pre: "pre", post: "twin", model: Torture, connectivity: { kind: "oneToOne" }, preTarget: "Back" });
   return net;
 }
 
@@ -65,12 +70,14 @@ async function run(webAssembly: boolean) {
   for (let chunk = 0; chunk < 4; chunk++) {
     runtime.stepSync(40);
     const snapshot: Record<string, number[]> = {};
-    for (const name of ["g", "w", "n", "flag", "Pre", "Post"]) snapshot[name] = Array.from(await runtime.readVar("torture", name));
-    for (const population of ["pre", "post"]) snapshot[`${population}.V`] = Array.from(await runtime.readVar(population, "V"));
+    for (const projection of ["torture", "torture_sparse", "torture_one"]) {
+      for (const name of ["g", "w", "n", "flag", "Pre", "Post"]) snapshot[`${projection}.${name}`] = Array.from(await runtime.readVar(projection, name));
+    }
+    for (const population of ["pre", "post", "twin"]) snapshot[`${population}.V`] = Array.from(await runtime.readVar(population, "V"));
     snapshot["pre.BackSum"] = Array.from(await runtime.readVar("pre", "BackSum"));
     snapshots.push(snapshot);
   }
-  const spikes = await Promise.all(["pre", "post"].map((p) => runtime.readSpikes(p)));
+  const spikes = await Promise.all(["pre", "post", "twin"].map((p) => runtime.readSpikes(p)));
   runtime.dispose();
   return { code, snapshots, spikes };
 }
@@ -78,10 +85,12 @@ async function run(webAssembly: boolean) {
 const bits = (values: number[]): string[] => values.map((v) => (Number.isNaN(v) ? "NaN" : Object.is(v, -0) ? "-0" : String(v)));
 
 describe.runIf(wasm.wasmSimdSupported())("weight-update code compiled to WebAssembly", () => {
-  it("is bit-identical to the generated JavaScript: preSpike and synapseDynamics, four synapses at a time and the rest one by one", async () => {
+  it("is bit-identical to the generated JavaScript: preSpike and synapseDynamics, dense rows four synapses at a time and the rest one by one, sparse rows and one-to-one synapses", async () => {
     const js = await run(false);
     const compiled = await run(true);
     expect(compiled.code).toMatch(/\/\/ ---- synapses torture\n\/\/ Runs as WebAssembly \(SIMD, four elements at a time\)/);
+    expect(compiled.code).toMatch(/\/\/ ---- synapses torture_sparse\n\/\/ Runs as WebAssembly compiled/);
+    expect(compiled.code).toMatch(/\/\/ ---- synapses torture_one\n\/\/ Runs as WebAssembly compiled/);
     // the plain addToPost(g) projection keeps its delivery kernel
     expect(compiled.code).toMatch(/\/\/ ---- synapses drive_pre\n(?!\/\/ Runs as WebAssembly)/);
     for (let k = 0; k < js.snapshots.length; k++) {
@@ -93,9 +102,11 @@ describe.runIf(wasm.wasmSimdSupported())("weight-update code compiled to WebAsse
     // the comparison means something: both populations spike, both branches and the feedback ran
     for (const recording of js.spikes) expect(recording.neurons.length).toBeGreaterThan(10);
     const all = (name: string): number[] => js.snapshots.flatMap((s) => s[name]!);
-    expect(new Set(all("flag")).size).toBe(2);
-    expect(all("n").some((n) => n !== 0)).toBe(true);
-    expect(new Set(all("g")).size).toBeGreaterThan(10);
+    for (const projection of ["torture", "torture_sparse", "torture_one"]) {
+      expect(new Set(all(`${projection}.flag`)).size, projection).toBe(2);
+      expect(all(`${projection}.n`).some((n) => n !== 0), projection).toBe(true);
+      expect(new Set(all(`${projection}.g`)).size, projection).toBeGreaterThan(5);
+    }
     expect(all("pre.BackSum").some((x) => x !== 0)).toBe(true);
   });
 });

@@ -1,15 +1,17 @@
 /**
- * A dense projection's weight-update code compiled to a WebAssembly function with the loops
+ * A projection's weight-update code compiled to a WebAssembly function with the loops
  * and order of the generated JavaScript (codegen.ts `synapseKernel`): per batch element, the
  * `preSpike` code for each synapse of each presynaptic neuron that spikes (unless the
  * `addToPost(g)` delivery kernel of wasm-delivery.ts does it), then the `synapseDynamics` code
  * for every synapse, each synapse's variables loaded before its code and stored after it.
- * Along a row the postsynaptic neurons go four at a time (SIMD, wasm-vector-snippet.ts), the
+ * Along a dense row the postsynaptic neurons go four at a time (SIMD, wasm-vector-snippet.ts), the
  * rest one by one: every postsynaptic element receives the same float32 operations in the same
  * order, and `addToPre` adds a row's values to the presynaptic input lane by lane, in order.
  *
- * Returns null (the kernel stays in JavaScript) for sparse and one-to-one connectivity, code
- * that draws random numbers, and code the snippet compilers do not compile bit-identically.
+ * Sparse rows (in the order of their synapses) and one-to-one synapses go one at a time.
+ * Returns null (the kernel stays in JavaScript) for code that draws random numbers or writes a
+ * presynaptic variable along a dense row, and code the snippet compilers do not compile
+ * bit-identically.
  */
 import { wasm, type Binding, type CheckedSnippet, type KernelPlan, type PlannedProjection, type ScalarType } from "@snn/core";
 import { collectUsage } from "./printer";
@@ -24,7 +26,8 @@ type Code = wasm.Code;
 
 /** The WebAssembly version of a projection's synapse kernel (without the delivery kernel's part): `name(trialStep: i32)`, or null. */
 export function synapseKernelWasm(plan: KernelPlan, storage: NetworkStorage, projection: PlannedProjection, name: string, preSpikeDelivered: boolean): ElementKernelDefinition | null {
-  if (storage.memory === null || projection.connectivity.kind !== "dense") return null;
+  if (storage.memory === null) return null;
+  if (projection.connectivity.kind === "sparse" && storage.projections[projection.index]!.rows === null) return null;
   const preSpike = preSpikeDelivered ? null : projection.code.preSpike;
   const dynamics = projection.code.synapseDynamics;
   if (!preSpike && !dynamics) return null;
@@ -112,7 +115,8 @@ function compileSynapseKernel(
     };
     const compiled = vector ? new VectorSnippetCompiler(locals, resolve, effects(vector)).statements(code) : new SnippetCompiler(locals, resolve, effects(vector)).statements(code);
     return [
-      [get(i), i32.const(nPost), i32.mul, get(j), i32.add, set(syn)],
+      // dense: the synapse from (i, j); sparse and one-to-one loops set syn and j themselves
+      projection.connectivity.kind === "dense" ? [get(i), i32.const(nPost), i32.mul, get(j), i32.add, set(syn)] : [],
       [get(b), i32.const(projection.numSynapses), i32.mul, get(syn), i32.add, set(synapseIndex)],
       [get(b), i32.const(nPost), i32.mul, get(j), i32.add, set(postIndex)],
       site.wrap(compiled),
@@ -156,6 +160,22 @@ function compileSynapseKernel(
     return [value, set(values), lanes];
   };
 
+  /** The code over the synapses of row i: four at a time along a dense row, else one by one (sparse: the row's synapses in order; one-to-one: synapse i onto neuron i). */
+  const overRow = (code: CheckedSnippet): { loops: Code; simd: boolean } => {
+    const connectivity = projection.connectivity.kind;
+    if (connectivity === "dense") return elementLoops(j, nPost, (lanes) => synapseCode(code, lanes));
+    if (connectivity === "oneToOne") return { loops: [get(i), set(j), get(i), set(syn), synapseCode(code, 1)], simd: false };
+    const rows = projectionStorage.rows!;
+    const rowEnd = locals.local("i32");
+    const word = (array: Int32Array, index: Code): Code => [index, i32.const(2), i32.shl, i32.const(array.byteOffset), i32.add, i32.load()];
+    return {
+      loops: [
+        word(rows.rowStart, [get(i), i32.const(1), i32.add]), set(rowEnd),
+        forLoop(syn, word(rows.rowStart, get(i)), get(rowEnd), 1, word(rows.postIndex, get(syn)), set(j), synapseCode(code, 1)),
+      ],
+      simd: false,
+    };
+  };
   const rowStart: Code = [get(b), i32.const(nPre), i32.mul, get(i), i32.add, set(preIndex)];
   const parts: Code[] = [];
   let simd = true;
@@ -163,7 +183,7 @@ function compileSynapseKernel(
     const source = projection.delaySteps === 0 ? preStorage.spikes : preStorage.previousSpikes;
     const counts = projection.delaySteps === 0 ? preStorage.spikeCount : preStorage.previousSpikeCount;
     const count = locals.local("i32");
-    const { loops, simd: vectorised } = elementLoops(j, nPost, (lanes) => synapseCode(preSpike, lanes));
+    const { loops, simd: vectorised } = overRow(preSpike);
     simd &&= vectorised;
     parts.push([
       [get(b), i32.const(2), i32.shl, i32.const(counts.byteOffset), i32.add, i32.load(), set(count)],
@@ -175,7 +195,7 @@ function compileSynapseKernel(
     ]);
   }
   if (dynamics) {
-    const { loops, simd: vectorised } = elementLoops(j, nPost, (lanes) => synapseCode(dynamics, lanes));
+    const { loops, simd: vectorised } = overRow(dynamics);
     simd &&= vectorised;
     parts.push(forLoop(i, i32.const(0), i32.const(nPre), 1, rowStart, loops));
   }
