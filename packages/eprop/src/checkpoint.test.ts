@@ -1,12 +1,14 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it, vi } from "vitest";
 import { cpuBackend } from "@snn/backend-cpu";
 import {
+  CheckpointError,
   decodeCheckpoint,
   decodeSafetensors,
   defineEpropNetwork,
+  encodeCheckpoint,
   encodeSafetensors,
   Trainer,
   type ParameterSet,
@@ -120,6 +122,22 @@ describe("checkpoints", () => {
     expectSameParameters(b.optimizer.v, a.optimizer.v);
     uninterrupted.dispose();
     resumed.dispose();
+  });
+
+  it("where Node's file system is missing (a browser), saving and loading by path say what to use instead, and encoding still works", async () => {
+    const trainer = makeTrainer();
+    const data = await trainer.checkpoint();
+    vi.stubGlobal("process", undefined);
+    try {
+      await expect(trainer.saveCheckpoint(join(directory, "browser.safetensors"))).rejects.toThrow(CheckpointError);
+      await expect(trainer.saveCheckpoint(join(directory, "browser.safetensors"))).rejects.toThrow(/writeCheckpointFile needs Node's file system.*encodeCheckpoint\(data\).*decodeCheckpoint\(bytes\)/);
+      await expect(Trainer.fromCheckpoint("runs/x.safetensors", { backend: cpuBackend() })).rejects.toThrow(/readCheckpointFile needs Node's file system/);
+    } finally {
+      vi.unstubAllGlobals();
+    }
+    expect(decodeCheckpoint(encodeCheckpoint(data)).parameters).toEqual(data.parameters);
+    expect(readdirSync(directory).filter((f) => f.startsWith("browser"))).toEqual([]);
+    trainer.dispose();
   });
 
   it("a checkpoint saved mid-epoch refuses to resume with another batch size or shuffle seed", async () => {

@@ -154,12 +154,23 @@ export function decodeCheckpoint(bytes: Uint8Array): CheckpointData {
   return { network, training, progress, parameters, optimizer: { step: adamStep, m, v } };
 }
 
+/** Throws a {@link CheckpointError} saying what to use instead where Node's file system is missing (a browser). */
+function requireNodeFiles(call: string): void {
+  const node = typeof process === "object" && process !== null && typeof process.versions?.node === "string";
+  if (!node) {
+    throw new CheckpointError(
+      `${call} needs Node's file system, which this environment (a browser?) does not have. Use encodeCheckpoint(data) and store the bytes yourself (a download, IndexedDB), and decodeCheckpoint(bytes) to load them.`,
+    );
+  }
+}
+
 /**
  * Writes a checkpoint file atomically: to a temporary file in the same directory, flushed to
  * disk, then renamed over `path`, so that a crash never leaves a half-written checkpoint.
- * Node only.
+ * Node only (elsewhere: {@link encodeCheckpoint}).
  */
 export async function writeCheckpointFile(path: string, data: CheckpointData): Promise<void> {
+  requireNodeFiles("writeCheckpointFile");
   const bytes = encodeCheckpoint(data);
   const fs = await import("node:fs/promises");
   const nodePath = await import("node:path");
@@ -180,8 +191,9 @@ export async function writeCheckpointFile(path: string, data: CheckpointData): P
   }
 }
 
-/** Reads and checks a checkpoint file (Node only). */
+/** Reads and checks a checkpoint file (Node only; elsewhere: {@link decodeCheckpoint}). */
 export async function readCheckpointFile(path: string): Promise<CheckpointData> {
+  requireNodeFiles("readCheckpointFile");
   const fs = await import("node:fs/promises");
   let bytes: Uint8Array;
   try {
