@@ -15,7 +15,7 @@ const TRIAL_STEPS = CUE_STEPS + DELAY_STEPS + ANSWER_STEPS;
  * spikes. The network must still know the class after the delay, in the answer window.
  */
 export function delayedPatternTask(examples: number, seed: number) {
-  const templates = seededRandom(1); // the same two patterns for training and test sets
+  const templates = seededRandom(1); // the same patterns for the training and the test set
   const patterns = Array.from({ length: CLASSES }, () =>
     Array.from({ length: CUE_STEPS * CHANNELS }, () => templates.uniform() < 0.1),
   );
