@@ -4,6 +4,11 @@
 import { resolve } from "node:path";
 import { defineConfig } from "vite";
 
+// Cross-origin isolation (SharedArrayBuffer): e-prop's chunked traces then run in a second
+// worker beside the training worker's forward pass. A host serving the built site should send
+// the same two headers; without them the traces run inline, a little slower.
+const isolation = { "Cross-Origin-Opener-Policy": "same-origin", "Cross-Origin-Embedder-Policy": "require-corp" };
+
 export default defineConfig({
   base: "./",
   build: {
@@ -16,6 +21,6 @@ export default defineConfig({
     },
   },
   worker: { format: "es" },
-  server: { host: "127.0.0.1" },
-  preview: { host: "127.0.0.1" },
+  server: { host: "127.0.0.1", headers: isolation },
+  preview: { host: "127.0.0.1", headers: isolation },
 });

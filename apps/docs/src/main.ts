@@ -141,7 +141,8 @@ function startTraining(): void {
       setStatus("train-status", "running", `Training on ${description}: batch ${losses.length} of ${totalBatches}`);
     } else if (data.type === "done") {
       summary.dataset.testAccuracy = String(data.testAccuracy);
-      summary.textContent += ` Test accuracy on 64 new examples: ${(data.testAccuracy * 100).toFixed(1)} % (chance: 25 %).`;
+      summary.dataset.traces = data.traces;
+      summary.textContent += ` Test accuracy on 64 new examples: ${(data.testAccuracy * 100).toFixed(1)} % (chance: 25 %). Eligibility traces: ${data.traces}.`;
       setStatus("train-status", "done", `Trained on ${description}.`);
       finish();
     } else if (data.type === "stopped") {

@@ -8,7 +8,7 @@ export type ToWorker = { readonly type: "start"; readonly backend: BackendChoice
 export type FromWorker =
   | { readonly type: "backend"; readonly description: string }
   | { readonly type: "batch"; readonly metrics: BatchMetrics }
-  | { readonly type: "done"; readonly testAccuracy: number }
+  | { readonly type: "done"; readonly testAccuracy: number; readonly traces: string }
   | { readonly type: "stopped" }
   | { readonly type: "error"; readonly message: string };
 
@@ -33,7 +33,8 @@ scope.onmessage = (event) => {
         signal: own.signal,
         onBatch: (metrics) => scope.postMessage({ type: "batch", metrics }),
       });
-      scope.postMessage({ type: "done", testAccuracy: result.testAccuracy });
+      const traces = result.traces === null ? "per step" : result.traces.where === "device" ? "on the GPU" : result.traces.thread ? "on the CPU, in a second worker beside the forward pass" : "on the CPU, in this worker after each chunk";
+      scope.postMessage({ type: "done", testAccuracy: result.testAccuracy, traces });
     } catch (error) {
       if (own.signal.aborted) scope.postMessage({ type: "stopped" });
       else scope.postMessage({ type: "error", message: error instanceof Error ? error.message : String(error) });

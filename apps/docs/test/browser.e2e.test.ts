@@ -136,7 +136,7 @@ describe("the docs site in chromium", () => {
   }, 60_000);
 
   /** Trains one epoch (4 batches) of example (b) on the page and returns the loss of each batch. */
-  async function trainOneEpoch(page: Page, backend: "cpu" | "webgpu", expectedStatus: RegExp): Promise<number[]> {
+  async function trainOneEpoch(page: Page, backend: "cpu" | "webgpu", expectedStatus: RegExp, expectedTraces: string): Promise<number[]> {
     await page.selectOption("#train-backend", backend);
     await page.fill("#train-epochs", "1");
     await page.click("#train-run");
@@ -147,6 +147,7 @@ describe("the docs site in chromium", () => {
     const summary = (await page.textContent("#train-summary"))!;
     expect(summary).toMatch(/Batch 4 of 4 \(epoch 1\): loss \d+\.\d{3}/);
     expect(summary).toMatch(/Test accuracy on 64 new examples: \d+\.\d %/);
+    expect(await page.getAttribute("#train-summary", "data-traces")).toBe(expectedTraces);
     expect(await colouredPixels(page, "#train-chart")).toBeGreaterThan(50);
     console.log(`(b) ${status} ${summary}`);
     const losses = JSON.parse((await page.getAttribute("#train-chart", "data-losses"))!) as number[];
@@ -161,8 +162,10 @@ describe("the docs site in chromium", () => {
   it("(b) trains the LSNN in a worker, on the CPU and on WebGPU, with the same loss per batch", async () => {
     ready();
     const page = await openPage("/index.html");
-    const cpu = await trainOneEpoch(page, "cpu", /^Trained on CPU/);
-    const webgpu = await trainOneEpoch(page, "webgpu", /^Trained on WebGPU/);
+    // The site is served cross-origin isolated: on the CPU the traces run in a second worker.
+    expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
+    const cpu = await trainOneEpoch(page, "cpu", /^Trained on CPU/, "on the CPU, in a second worker beside the forward pass");
+    const webgpu = await trainOneEpoch(page, "webgpu", /^Trained on WebGPU/, "on the GPU");
     // Same network, same data: the backends agree up to float32 rounding.
     for (let i = 0; i < 4; i++) expect(Math.abs(webgpu[i]! - cpu[i]!)).toBeLessThan(1e-3 * cpu[i]!);
     expect(problems).toEqual([]);

@@ -69,6 +69,7 @@ describe("(b) e-prop training on the delayed pattern task", () => {
     expect(mean(result.batches.slice(-4).map((m) => m.accuracy))).toBeGreaterThan(0.6);
     expect(mean(result.batches.slice(0, 2).map((m) => m.accuracy))).toBeLessThan(0.6);
     expect(result.testAccuracy).toBeGreaterThan(0.6);
+    expect(result.traces).toEqual({ where: "host", thread: true }); // Node's worker threads
   });
 
   it("stops after the batch in which its signal is aborted", async () => {

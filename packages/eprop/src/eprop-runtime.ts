@@ -128,6 +128,7 @@ export class EpropRuntime {
           chunked = new ChunkedEligibility(description, layout.projections, options.batchSize, chunkSteps, {
             ...(options.traceThread !== undefined ? { thread: options.traceThread } : {}),
           });
+          await chunked.threadStarted();
         }
       }
     } catch (error) {
@@ -140,6 +141,15 @@ export class EpropRuntime {
   /** Where chunked eligibility is evaluated, or null when it is not chunked. */
   get chunkedTraces(): ChunkedTraces | null {
     return this.deviceChunked ? "device" : this.chunked ? "host" : null;
+  }
+
+  /**
+   * Whether the host's chunked traces run in a worker thread beside the forward pass: in Node
+   * 20.16+, and in a browser where the page is cross-origin isolated and this runs in a Web
+   * Worker (a page's main thread may not block). False when inline, on the device, or per step.
+   */
+  get traceThread(): boolean {
+    return this.chunked?.threaded ?? false;
   }
 
   get batchSize(): number {

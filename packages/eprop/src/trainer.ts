@@ -264,6 +264,16 @@ export class Trainer {
     }
   }
 
+  /**
+   * How the current training runtime evaluates e-prop's eligibility traces: null before the
+   * first training batch and for per-step e-prop; else where chunked traces run (`host` or
+   * `device`) and, on the host, whether in a worker thread (see `EpropRuntime.traceThread`).
+   */
+  get traceEvaluation(): { readonly where: ChunkedTraces; readonly thread: boolean } | null {
+    const where = this.trainRuntime?.chunkedTraces ?? null;
+    return where === null ? null : { where, thread: this.trainRuntime!.traceThread };
+  }
+
   /** Asks a running `train` to stop after the current batch (progress and checkpoints stay exact). */
   stop(): void {
     this.stopRequested = true;

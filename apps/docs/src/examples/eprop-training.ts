@@ -54,6 +54,8 @@ export interface EpropTrainingResult {
   readonly batches: readonly BatchMetrics[];
   /** On 64 new examples of the same task. */
   readonly testAccuracy: number;
+  /** Where the eligibility traces ran: on the host (in a worker thread or inline) or on the GPU. */
+  readonly traces: { readonly where: "host" | "device"; readonly thread: boolean } | null;
 }
 
 export async function trainEprop(backend: Backend, options: EpropTrainingOptions = {}): Promise<EpropTrainingResult> {
@@ -85,8 +87,9 @@ export async function trainEprop(backend: Backend, options: EpropTrainingOptions
       },
     });
     options.signal?.throwIfAborted();
+    const traces = trainer.traceEvaluation;
     const test = await trainer.evaluate(delayedPatternTask(64, 99), { batchSize: 16 });
-    return { backend: backend.name, batches, testAccuracy: test.accuracy };
+    return { backend: backend.name, batches, testAccuracy: test.accuracy, traces };
   } finally {
     options.signal?.removeEventListener("abort", stop);
     trainer.dispose();

@@ -378,6 +378,11 @@ export class ChunkedEligibility {
     this.chunkLength = this.chunkSteps;
   }
 
+  /** Resolves when the worker thread (if any) takes jobs, or after a timeout (see `KernelQueue.whenStarted`). */
+  threadStarted(): Promise<void> {
+    return this.engine.queue.whenStarted();
+  }
+
   /** Whether the traces are evaluated in a worker thread. */
   get threaded(): boolean {
     return this.engine.queue.threaded;

@@ -104,6 +104,11 @@ describe("the trace job queue", () => {
       q.call("sortSpikes");
       if (threaded) expect(() => q.wait()).toThrow(TraceThreadError);
       else expect(() => q.wait()).toThrow(/unreachable/);
+      if (threaded) {
+        // the worker's own message comes through (the shared failure buffer)
+        q.call("sortSpikes");
+        expect(() => q.wait()).toThrow(/trace thread failed: RuntimeError: unreachable/);
+      }
       // The queue is usable again afterwards.
       q.call("advanceTraces", 0, 0, 0);
       q.wait();

@@ -5,9 +5,10 @@
  * next chunk runs, or inline on the calling thread. The calls and their order are the same
  * either way, so are the results, to the bit.
  *
- * The thread is used where the engine offers shared WebAssembly memory, `Atomics.wait` on
- * the calling thread and Node's worker threads (Node 20.16+); elsewhere (browsers for now) the
- * job runs inline.
+ * The thread is used where the engine offers shared WebAssembly memory and `Atomics.wait` on
+ * the calling thread, and can start a worker: Node's worker threads (Node 20.16+), or a
+ * browser's Web Worker where the page is cross-origin isolated (SharedArrayBuffer) and the
+ * caller is itself a worker (a page's main thread may not block). Elsewhere the job runs inline.
  */
 
 /** The kernel names a job may call, by index. */
@@ -48,24 +49,40 @@ const Control = {
   done: 6,
   /** Job-buffer offset of the open call's header. */
   at: 7,
+  /** 1 once the worker has instantiated the kernels (or failed to): jobs may go to it. */
+  ready: 8,
+  /** Bytes of the failure message in the failure buffer. */
+  failureBytes: 9,
 } as const;
-const CONTROL_WORDS = 8;
+const CONTROL_WORDS = 10;
+/** Bytes of the shared buffer a failing worker writes its message into (UTF-8, truncated). */
+const FAILURE_BYTES = 4096;
 
-/** The worker: instantiates the module over the shared memory and runs jobs until stopped. */
-const WORKER_SOURCE = `
-const { workerData } = require("node:worker_threads");
-const { module, memory, control, calls, names, port } = workerData;
+/**
+ * The worker's code, after a prologue that calls it with its data: instantiates the module over
+ * the shared memory and runs jobs until stopped. A failure's message goes into the shared
+ * failure buffer, for the caller to read without messages (it may be blocked waiting).
+ */
+const WORKER_BODY = `
+function start({ module, memory, control, calls, failure, names }) {
 const state = new Int32Array(control);
 const job = new Float64Array(calls);
+const failureBytes = new Uint8Array(failure);
+function fail(error) {
+  const bytes = new TextEncoder().encode(String((error && error.stack) || error)).subarray(0, failureBytes.length);
+  failureBytes.set(bytes);
+  Atomics.store(state, ${Control.failureBytes}, bytes.length);
+}
 let kernels;
 try {
   const instance = new WebAssembly.Instance(module, { env: { memory } });
   kernels = names.map((name) => instance.exports[name]);
 } catch (error) {
   // A thread that cannot start fails every job, so the caller gets the error instead of waiting.
-  port.postMessage(String(error && error.stack || error));
+  fail(error);
   kernels = null;
 }
+Atomics.store(state, ${Control.ready}, 1);
 /** Takes the next ticket of the open call, or returns -1 when none is left. */
 function ticket() {
   for (;;) {
@@ -122,34 +139,112 @@ for (;;) {
     }
     Atomics.store(state, ${Control.state}, ${IDLE});
   } catch (error) {
-    port.postMessage(String(error && error.stack || error));
+    fail(error);
     Atomics.store(state, ${Control.state}, ${FAILED});
   }
   Atomics.add(state, ${Control.sequence}, 1);
   Atomics.notify(state, ${Control.sequence});
   Atomics.notify(state, ${Control.state});
 }
+}
 `;
 
-interface NodeWorkerThreads {
-  Worker: new (source: string, options: { eval: true; workerData: unknown; transferList: unknown[] }) => { unref(): void; terminate(): Promise<number> };
-  MessageChannel: new () => { port1: unknown; port2: unknown };
-  receiveMessageOnPort(port: unknown): { message: unknown } | undefined;
+/** What a worker is started with (all of it shared or cloneable). */
+interface WorkerData {
+  readonly module: WebAssembly.Module;
+  readonly memory: WebAssembly.Memory;
+  readonly control: SharedArrayBuffer;
+  readonly calls: SharedArrayBuffer;
+  readonly failure: SharedArrayBuffer;
+  readonly names: readonly string[];
 }
 
-function nodeWorkerThreads(): NodeWorkerThreads | null {
+/** Starts trace workers in one kind of engine. */
+interface ThreadHost {
+  /** "node" or "browser". */
+  readonly kind: string;
+  /**
+   * Whether a started worker is known to run (Node's evaluates its code at once): otherwise jobs
+   * run inline until the worker says it is ready, so that a worker that never starts (say, a
+   * content security policy forbidding it) cannot leave the caller waiting.
+   */
+  readonly startsReliably: boolean;
+  start(data: WorkerData): { terminate(): void };
+}
+
+interface NodeWorkerThreads {
+  Worker: new (source: string, options: { eval: true; workerData: unknown }) => { unref(): void; terminate(): Promise<number> };
+}
+
+function nodeHost(): ThreadHost | null {
   const process = (globalThis as { process?: { getBuiltinModule?: (name: string) => unknown } }).process;
   if (typeof process?.getBuiltinModule !== "function") return null;
+  let api: NodeWorkerThreads | undefined;
   try {
-    return (process.getBuiltinModule("node:worker_threads") as NodeWorkerThreads | undefined) ?? null;
+    api = process.getBuiltinModule("node:worker_threads") as NodeWorkerThreads | undefined;
   } catch {
     return null;
   }
+  if (api === undefined) return null;
+  const { Worker } = api;
+  return {
+    kind: "node",
+    startsReliably: true,
+    start(data) {
+      const worker = new Worker(`const { workerData } = require("node:worker_threads");\n${WORKER_BODY}\nstart(workerData);`, { eval: true, workerData: data });
+      worker.unref();
+      return { terminate: () => void worker.terminate() };
+    },
+  };
 }
 
-/** A shared WebAssembly memory of up to `maximumPages`, or null where the engine cannot make one. */
+/** Whether this thread may block in `Atomics.wait` (a browser's main thread may not). */
+function mayBlock(): boolean {
+  try {
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 1, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+interface BrowserWorkerApi {
+  Worker: new (url: string) => { postMessage(message: unknown): void; terminate(): void };
+  Blob: new (parts: string[], options: { type: string }) => unknown;
+  URL: { createObjectURL(blob: unknown): string; revokeObjectURL(url: string): void };
+}
+
+function browserHost(): ThreadHost | null {
+  const scope = globalThis as unknown as Partial<BrowserWorkerApi> & { crossOriginIsolated?: boolean };
+  if (typeof scope.Worker !== "function" || typeof scope.Blob !== "function" || typeof scope.URL?.createObjectURL !== "function") return null;
+  if (scope.crossOriginIsolated !== true || !mayBlock()) return null;
+  const api = scope as BrowserWorkerApi;
+  return {
+    kind: "browser",
+    startsReliably: false,
+    start(data) {
+      const url = api.URL.createObjectURL(new api.Blob([`${WORKER_BODY}\nself.onmessage = (event) => { self.onmessage = null; start(event.data); };`], { type: "text/javascript" }));
+      const worker = new api.Worker(url);
+      worker.postMessage(data);
+      return {
+        terminate: () => {
+          worker.terminate();
+          api.URL.revokeObjectURL(url);
+        },
+      };
+    },
+  };
+}
+
+/** How this engine starts trace workers, or null where it cannot. */
+function threadHost(): ThreadHost | null {
+  if (typeof SharedArrayBuffer !== "function" || typeof Atomics !== "object") return null;
+  return nodeHost() ?? browserHost();
+}
+
+/** A shared WebAssembly memory of up to `maximumPages`, or null where the engine cannot make one or start a worker over it. */
 export function sharedMemory(maximumPages: number): WebAssembly.Memory | null {
-  if (typeof SharedArrayBuffer !== "function" || typeof Atomics !== "object" || nodeWorkerThreads() === null) return null;
+  if (threadHost() === null) return null;
   try {
     return new WebAssembly.Memory({ initial: 1, maximum: maximumPages, shared: true });
   } catch {
@@ -166,7 +261,7 @@ export class TraceThreadError extends Error {}
 export class KernelQueue {
   private readonly job: Float64Array;
   private readonly state: Int32Array;
-  private readonly thread: { readonly worker: { terminate(): Promise<number> }; readonly port: unknown; readonly api: NodeWorkerThreads } | null;
+  private readonly thread: { readonly worker: { terminate(): void }; readonly host: ThreadHost; readonly failure: Uint8Array } | null;
   private at = 0;
   private count = 0;
   /** Jobs started and jobs known to have finished (numbered from 1). */
@@ -179,20 +274,15 @@ export class KernelQueue {
     private readonly kernels: Readonly<Record<JobKernel, KernelFunction>>,
     threaded: boolean,
   ) {
-    const api = threaded ? nodeWorkerThreads() : null;
-    if (api !== null && memory.buffer instanceof SharedArrayBuffer) {
+    const host = threaded && memory.buffer instanceof SharedArrayBuffer ? threadHost() : null;
+    if (host !== null) {
       const control = new SharedArrayBuffer(CONTROL_WORDS * 4);
       const calls = new SharedArrayBuffer(JOB_CAPACITY * 8);
+      const failure = new SharedArrayBuffer(FAILURE_BYTES);
       this.state = new Int32Array(control);
       this.job = new Float64Array(calls);
-      const channel = new api.MessageChannel();
-      const worker = new api.Worker(WORKER_SOURCE, {
-        eval: true,
-        workerData: { module, memory, control, calls, names: JOB_KERNELS, port: channel.port2 },
-        transferList: [channel.port2],
-      });
-      worker.unref();
-      this.thread = { worker, port: channel.port1, api };
+      const worker = host.start({ module, memory, control, calls, failure, names: JOB_KERNELS });
+      this.thread = { worker, host, failure: new Uint8Array(failure) };
     } else {
       this.state = new Int32Array(CONTROL_WORDS);
       this.job = new Float64Array(JOB_CAPACITY);
@@ -200,9 +290,39 @@ export class KernelQueue {
     }
   }
 
-  /** Whether jobs run in a worker thread. */
+  /** The failure message the worker wrote, if any. */
+  private failureMessage(): string | undefined {
+    if (this.thread === null) return undefined;
+    const length = Atomics.exchange(this.state, Control.failureBytes, 0);
+    // TextDecoder does not take views of shared memory: copy first.
+    return length > 0 ? new TextDecoder().decode(this.thread.failure.slice(0, length)) : undefined;
+  }
+
+  /** Whether jobs go to the worker now: it runs (Node's start reliably), or it has said it is ready. */
+  private workerReady(): boolean {
+    return this.thread !== null && (this.thread.host.startsReliably || Atomics.load(this.state, Control.ready) === 1);
+  }
+
+  /**
+   * Resolves when the worker is ready for jobs, or after `timeoutMs` (jobs run inline until it
+   * is). A browser starts a worker only while the thread that made it returns to its event
+   * loop, which a training loop does not do between steps: wait here, before the first trial.
+   */
+  async whenStarted(timeoutMs = 2000): Promise<void> {
+    const start = performance.now();
+    while (this.thread !== null && !this.workerReady() && performance.now() - start < timeoutMs) {
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+  }
+
+  /** Whether jobs now go to a worker thread (a browser's once it has started). */
   get threaded(): boolean {
-    return this.thread !== null;
+    return this.workerReady();
+  }
+
+  /** The kind of worker jobs go to (`"node"`, `"browser"`), or null where they run inline. */
+  get threadKind(): string | null {
+    return this.thread?.host.kind ?? null;
   }
 
   private push(kernel: number, tasks: number, args: readonly number[]): void {
@@ -247,7 +367,7 @@ export class KernelQueue {
     if (this.count === 0) return;
     this.started++;
     try {
-      if (this.thread === null) {
+      if (!this.workerReady()) {
         this.runInline();
         this.finished = this.started;
       } else {
@@ -348,7 +468,7 @@ export class KernelQueue {
       const helpFailure = this.helpFailure;
       this.helpFailure = undefined;
       if (value === FAILED) {
-        const message = this.thread ? this.thread.api.receiveMessageOnPort(this.thread.port)?.message : undefined;
+        const message = this.failureMessage();
         Atomics.store(state, Control.state, IDLE);
         throw new TraceThreadError(`The chunked e-prop trace thread failed: ${String(message ?? helpFailure ?? "unknown error")}`);
       }
