@@ -69,7 +69,7 @@ function compileCustomUpdate(
           throw new Error(`internal error: custom update code cannot refer to ${binding.kind}`);
       }
     };
-    const code = vector ? new VectorSnippetCompiler(locals, resolve).statements(update.update) : new SnippetCompiler(locals, resolve).statements(update.update);
+    const code = vector ? new VectorSnippetCompiler(locals, resolve, null, (lanes) => kernel.vectorConstant(lanes)).statements(update.update) : new SnippetCompiler(locals, resolve).statements(update.update);
     return [[get(b), i32.const(size), i32.mul, get(e), i32.add, set(be)], site.wrap(code)];
   };
   const { loops, simd } = elementLoops(e, size, elementCode);

@@ -142,7 +142,7 @@ function compileNeuronKernel(plan: KernelPlan, storage: NetworkStorage, populati
         return resolve(binding, type);
       };
       const scalar = new SnippetCompiler(locals, resolveAll);
-      const simd = new VectorSnippetCompiler(locals, resolveAll);
+      const simd = new VectorSnippetCompiler(locals, resolveAll, null, (lanes) => kernel.vectorConstant(lanes));
       return {
         statements: (snippet: Parameters<SnippetCompiler["statements"]>[0]) => (vector ? simd.statements(snippet) : scalar.statements(snippet)),
         /** The snippet run only where the element spiked. */

@@ -90,13 +90,30 @@ export class ElementKernel {
 
   /** {@link param} as a vector of four copies. */
   vectorParam(binding: Binding, type: ScalarType, params: Readonly<Record<string, number>>, derived: Readonly<Record<string, number>>): { readonly value: Code } | null {
-    const scalar = this.param(binding, type, params, derived);
-    if (scalar === null || !("value" in scalar)) return null;
-    return { value: [scalar.value, type === "float" ? op.f32x4.splat : op.i32x4.splat] };
+    const value = binding.kind === "param" ? params[binding.name] : binding.kind === "derivedParam" ? derived[binding.name] : undefined;
+    if (value === undefined) return null;
+    const bits = type === "float" ? new Int32Array(new Float32Array([value]).buffer)[0]! : value | 0;
+    return { value: this.vectorConstant([bits, bits, bits, bits]) };
+  }
+
+  /** v128 locals holding constant vectors, set once at the function's start (by lane bits). */
+  private readonly vectorConstants = new Map<string, number>();
+  private readonly constantInits: Code[] = [];
+
+  /** Code pushing a constant vector (four 32-bit lanes, as bits), from a local set once at the start. */
+  vectorConstant(lanes: readonly [number, number, number, number]): Code {
+    const key = lanes.join(",");
+    let local = this.vectorConstants.get(key);
+    if (local === undefined) {
+      local = this.locals.local("v128");
+      this.vectorConstants.set(key, local);
+      this.constantInits.push([op.v128.constI32(lanes), set(local)]);
+    }
+    return get(local);
   }
 
   definition(name: string, body: Code): wasm.FunctionDefinition {
-    return { name, params: ["i32"], locals: this.locals.declared, body };
+    return { name, params: ["i32"], locals: this.locals.declared, body: [this.constantInits, body] };
   }
 }
 

@@ -113,7 +113,7 @@ function compileSynapseKernel(
           throw new Error(`internal error: weight-update code cannot refer to ${binding.kind}`);
       }
     };
-    const compiled = vector ? new VectorSnippetCompiler(locals, resolve, effects(vector)).statements(code) : new SnippetCompiler(locals, resolve, effects(vector)).statements(code);
+    const compiled = vector ? new VectorSnippetCompiler(locals, resolve, effects(vector), (lanes) => kernel.vectorConstant(lanes)).statements(code) : new SnippetCompiler(locals, resolve, effects(vector)).statements(code);
     return [
       // dense: the synapse from (i, j); sparse and one-to-one loops set syn and j themselves
       projection.connectivity.kind === "dense" ? [get(i), i32.const(nPost), i32.mul, get(j), i32.add, set(syn)] : [],

@@ -13,7 +13,7 @@
  * f32x4 `min`/`max` have Math.min/max's NaN and signed-zero results.
  */
 import { wasm, type Block, type CallExpression, type CheckedSnippet, type ScalarType, type Statement } from "@snn/core";
-import { integerDivision, MATH_IMPORTS, NotCompilable, SnippetCompilerBase } from "./wasm-snippet";
+import { integerDivision, MATH_IMPORTS, NotCompilable, SnippetCompilerBase, type BindingResolver, type EffectCompiler } from "./wasm-snippet";
 
 const { op, forLoop } = wasm;
 const { get, set, v128, f32x4, i32x4 } = op;
@@ -54,9 +54,14 @@ export function splatBits(bits: number): Code {
   return v128.constI32([bits, bits, bits, bits]);
 }
 
+/** The bits of a float32 as an i32. */
+function floatBits(value: number): number {
+  return new Int32Array(new Float32Array([value]).buffer)[0]!;
+}
+
 /** A vector of four copies of a float. */
 export function splatFloat(value: number): Code {
-  return splatBits(new Int32Array(new Float32Array([value]).buffer)[0]!);
+  return splatBits(floatBits(value));
 }
 
 /** The lane mask of a bool stored as 0/1 (pushes an address first). */
@@ -71,6 +76,24 @@ const ONE_FLOAT_BITS = 0x3f800000;
  * v128 locals or code pushing a v128 (params and built-ins as four copies).
  */
 export class VectorSnippetCompiler extends SnippetCompilerBase {
+  constructor(
+    locals: wasm.Frame,
+    resolve: BindingResolver,
+    effects: EffectCompiler | null = null,
+    /** Constant vectors (lane bits), e.g. from locals set once per call (`ElementKernel.vectorConstant`); default: inline. */
+    private readonly constant: (lanes: readonly [number, number, number, number]) => Code = (lanes) => v128.constI32(lanes),
+  ) {
+    super(locals, resolve, effects);
+  }
+
+  private splat(bits: number): Code {
+    return this.constant([bits, bits, bits, bits]);
+  }
+
+  private splatFloat(value: number): Code {
+    return this.splat(floatBits(value));
+  }
+
   /** The statements of a snippet (null: none), run on the lanes of `mask` (a v128 local; null: all). */
   statements(snippet: CheckedSnippet | null, mask: number | null = null): Code {
     if (snippet === null) return [];
@@ -128,9 +151,9 @@ export class VectorSnippetCompiler extends SnippetCompilerBase {
   }
 
   protected literal(type: ScalarType, value: number): Code {
-    if (type === "float") return splatFloat(value);
-    if (type === "bool") return splatBits(value !== 0 ? -1 : 0);
-    return splatBits(value | 0);
+    if (type === "float") return this.splatFloat(value);
+    if (type === "bool") return this.splat(value !== 0 ? -1 : 0);
+    return this.splat(value | 0);
   }
 
   protected unary(operator: "!" | "-", type: ScalarType, operand: Code): Code {
@@ -200,15 +223,15 @@ export class VectorSnippetCompiler extends SnippetCompilerBase {
     if (from === to) return operand;
     switch (to) {
       case "float":
-        if (from === "bool") return [operand, splatBits(ONE_FLOAT_BITS), v128.and];
+        if (from === "bool") return [operand, this.splat(ONE_FLOAT_BITS), v128.and];
         return [operand, from === "int" ? f32x4.convertI32x4S : f32x4.convertI32x4U];
       case "int":
       case "uint":
         if (from === "float") return [operand, to === "int" ? i32x4.truncSatF32x4S : i32x4.truncSatF32x4U];
-        if (from === "bool") return [operand, splatBits(1), v128.and];
+        if (from === "bool") return [operand, this.splat(1), v128.and];
         return operand;
       case "bool":
-        return from === "float" ? [operand, splatFloat(0), f32x4.ne] : [operand, splatBits(0), i32x4.ne];
+        return from === "float" ? [operand, this.splatFloat(0), f32x4.ne] : [operand, this.splat(0), i32x4.ne];
     }
   }
 
