@@ -274,15 +274,25 @@ export class KernelQueue {
     private readonly kernels: Readonly<Record<JobKernel, KernelFunction>>,
     threaded: boolean,
   ) {
-    const host = threaded && memory.buffer instanceof SharedArrayBuffer ? threadHost() : null;
+    // (SharedArrayBuffer exists only where threadHost() found one: not in a page that is not cross-origin isolated.)
+    const host = threaded && typeof SharedArrayBuffer === "function" && memory.buffer instanceof SharedArrayBuffer ? threadHost() : null;
+    let thread: { control: SharedArrayBuffer; calls: SharedArrayBuffer; worker: { terminate(): void }; failure: Uint8Array } | null = null;
     if (host !== null) {
       const control = new SharedArrayBuffer(CONTROL_WORDS * 4);
       const calls = new SharedArrayBuffer(JOB_CAPACITY * 8);
       const failure = new SharedArrayBuffer(FAILURE_BYTES);
-      this.state = new Int32Array(control);
-      this.job = new Float64Array(calls);
-      const worker = host.start({ module, memory, control, calls, failure, names: JOB_KERNELS });
-      this.thread = { worker, host, failure: new Uint8Array(failure) };
+      try {
+        const worker = host.start({ module, memory, control, calls, failure, names: JOB_KERNELS });
+        thread = { control, calls, worker, failure: new Uint8Array(failure) };
+      } catch {
+        // A worker the engine refuses to start (a content security policy forbidding Blob workers): inline.
+        thread = null;
+      }
+    }
+    if (host !== null && thread !== null) {
+      this.state = new Int32Array(thread.control);
+      this.job = new Float64Array(thread.calls);
+      this.thread = { worker: thread.worker, host, failure: thread.failure };
     } else {
       this.state = new Int32Array(CONTROL_WORDS);
       this.job = new Float64Array(JOB_CAPACITY);
