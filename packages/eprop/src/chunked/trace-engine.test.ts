@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { wasm } from "@snn/core";
+import { EpropConfigError } from "../errors";
 import { WasmFeedback, WasmTraceEngine, WasmTraceLayer, WasmTraceProjection, type ChunkSpikes } from "./trace-engine";
 import { makeProblem, maxRelativeError, perStepReference, type Problem } from "./test-problem";
 
@@ -231,5 +232,20 @@ describe.runIf(wasm.wasmSimdSupported())("the learning signal in WebAssembly SIM
 describe("WebAssembly SIMD support", () => {
   it("is available in the Node versions this project supports", () => {
     expect(wasm.wasmSimdSupported()).toBe(true);
+  });
+});
+
+describe("the trace engine's memory", () => {
+  it("says what to change when the state and histories exceed a WebAssembly memory (4 GiB), and stays usable", () => {
+    for (const thread of [false, true]) {
+      const engine = new WasmTraceEngine({ thread });
+      const before = engine.bytes;
+      expect(() => engine.allocate(5 * 2 ** 30)).toThrow(EpropConfigError);
+      expect(() => engine.allocate(5 * 2 ** 30)).toThrow(/needs more memory than a WebAssembly memory holds \(4 GiB\).*5\.00 GiB more asked for.*smaller batch size, a smaller chunkSteps/);
+      expect(engine.bytes).toBe(before);
+      const address = engine.allocate(1024);
+      expect(engine.floats(address, 256).every((x) => x === 0)).toBe(true);
+      engine.dispose();
+    }
   });
 });

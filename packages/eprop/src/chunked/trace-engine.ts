@@ -11,6 +11,7 @@
  * presynaptic spikes, with per-neuron coefficients from three backward passes.
  */
 import { PSI_SPIKE_FLOOR } from "../models";
+import { EpropConfigError } from "../errors";
 import { KernelQueue, sharedMemory } from "./trace-thread";
 import { BLOCK_BYTES, BLOCK_FLOATS, CARRIED_COEFFICIENTS, chunkKernelModule, denseThreshold, SHARED_MAXIMUM_PAGES, spikeOutputs, stateQuantities } from "./wasm-kernels";
 
@@ -100,12 +101,28 @@ export class WasmTraceEngine {
     this.queue.dispose();
   }
 
-  /** Reserves `bytes` (cache-line aligned, zeroed) and returns the address. */
+  /**
+   * Reserves `bytes` (cache-line aligned, zeroed) and returns the address. Throws
+   * {@link EpropConfigError} when the memory cannot hold them (a WebAssembly memory holds 4 GiB).
+   */
   allocate(bytes: number): number {
     const address = this.top;
-    this.top = Math.ceil((this.top + bytes) / ALIGNMENT) * ALIGNMENT;
-    const needed = this.top - this.memory.buffer.byteLength;
-    if (needed > 0) this.memory.grow(Math.ceil(needed / PAGE_BYTES));
+    const top = Math.ceil((this.top + bytes) / ALIGNMENT) * ALIGNMENT;
+    const needed = top - this.memory.buffer.byteLength;
+    if (needed > 0) {
+      try {
+        this.memory.grow(Math.ceil(needed / PAGE_BYTES));
+      } catch (error) {
+        if (!(error instanceof RangeError)) throw error;
+        const gib = (n: number): string => `${(n / 2 ** 30).toFixed(2)} GiB`;
+        throw new EpropConfigError(
+          `Chunked e-prop on the host needs more memory than a WebAssembly memory holds (4 GiB): ${gib(this.top)} in use, ${gib(bytes)} more asked for. ` +
+            "Its per-synapse state takes batch x synapses x 2 floats (ALIF) and its histories batch x neurons x chunkSteps x 3 floats (twice). " +
+            "Use a smaller batch size, a smaller chunkSteps, fewer neurons, or the WebGPU backend (chunkedTraces: 'device').",
+        );
+      }
+    }
+    this.top = top;
     return address;
   }
 
