@@ -1,7 +1,8 @@
 // The WebGPU checks a session runs on a machine with a GPU (scripts/gpu-check.sh bundles this
 // file with @snn/bench into .gpu-check/bench.mjs). Prints the adapter, then runs the WebGPU
-// suites at full size (wgsl-lif, eprop-webgpu), and the CPU eprop suite at T = 250 and 500 in
-// the same run for ratios on that machine; writes the reports to $OUT/gpu-check.json (or
+// suites at full size (wgsl-lif, eprop-webgpu, inference-webgpu), and the CPU eprop suite at
+// T = 250 and 500 and the CPU inference suite in the same run for ratios on that machine (the
+// LSTM reference only where that machine's python has torch); writes the reports to $OUT/gpu-check.json (or
 // ./gpu-check.json). Exits 1 when a suite found disagreeing results.
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -17,7 +18,7 @@ try {
 } catch (error) {
   log(`no WebGPU adapter: ${error instanceof Error ? error.message : String(error)}`);
 }
-const suites = (process.env.SUITES ?? "wgsl-lif,eprop-webgpu,eprop").split(",");
+const suites = (process.env.SUITES ?? "wgsl-lif,eprop-webgpu,inference-webgpu,eprop,inference").split(",");
 const reports = await runBenchmarks(suites, {
   log,
   eprop: { steps: [250, 500], forms: ["chunked"], pytorchReference: false },

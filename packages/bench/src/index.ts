@@ -29,6 +29,7 @@ export interface BenchOptions {
   readonly eprop?: Partial<Omit<EpropBenchmarkOptions, "backend">>;
   readonly epropWebgpu?: Partial<Omit<EpropBenchmarkOptions, "backend">>;
   readonly inference?: Omit<InferenceBenchmarkOptions, "backend">;
+  readonly inferenceWebgpu?: Omit<InferenceBenchmarkOptions, "backend" | "pytorchReference">;
 }
 
 /** Options for short smoke-test runs of every suite (the `--quick` of the command lines). */
@@ -38,6 +39,7 @@ export const QUICK_BENCH_OPTIONS: BenchOptions = {
   eprop: { steps: [100], batchSize: 8 },
   epropWebgpu: { steps: [100], batchSize: 4, nIn: 100, nHidden: 64, nOut: 4 },
   inference: { hiddenSizes: [64], batchSizes: [1], repeats: 3 },
+  inferenceWebgpu: { hiddenSizes: [64], batchSizes: [1], repeats: 3 },
 };
 
 /** A benchmark suite by name. */
@@ -111,6 +113,14 @@ export const BENCHMARK_SUITES: readonly BenchSuite[] = [
     run: async (options) => {
       const [{ runInferenceBenchmark }, { cpuBackend }] = await Promise.all([import("./inference-latency"), import("@snn/backend-cpu")]);
       return runInferenceBenchmark({ backend: cpuBackend(), ...(options.log ? { log: options.log } : {}), ...options.inference });
+    },
+  },
+  {
+    name: "inference-webgpu",
+    description: "the inference suite's LSNN on the WebGPU backend (all 784 steps in one submission), without the LSTM",
+    run: async (options) => {
+      const [{ runInferenceBenchmark }, { webgpuBackend }] = await Promise.all([import("./inference-latency"), import("@snn/backend-wgsl")]);
+      return runInferenceBenchmark({ backend: webgpuBackend(), pytorchReference: false, ...(options.log ? { log: options.log } : {}), ...options.inferenceWebgpu });
     },
   },
 ];
