@@ -1,13 +1,14 @@
 /**
  * Compiles the typed snippet AST to WebAssembly SIMD code that updates four consecutive elements
- * (neurons, custom-update elements) at once, lane by lane bit-identical to the scalar compiler
- * of wasm-snippet.ts and so to the JavaScript printer:
+ * (neurons, custom-update elements, the synapses of a dense row) at once, lane by lane
+ * bit-identical to the scalar compiler of wasm-snippet.ts and so to the JavaScript printer:
  * - every value is a v128 of four lanes: `float` as f32x4, `int`/`uint` as i32x4, `bool` as a
  *   lane mask (all ones or zero; stored as 0/1 like the scalar code);
  * - `if`/`else` become masked assignments (if-conversion): both branches run on every lane,
  *   and an assignment keeps the old value in lanes whose condition is false. Snippet code has no
- *   side effects besides assignments (calls such as `addToPost` are not compiled), and float
- *   operations do not trap, so running a branch on a lane that did not take it changes nothing;
+ *   side effects besides assignments and weight-update code's `addToPost`/`addToPre`, which
+ *   take the same mask, and float operations do not trap, so running a branch on a lane that
+ *   did not take it changes nothing;
  * - `exp log sin cos tanh pow` and integer `/ %` run lane by lane through the scalar code.
  * The float operations are the same IEEE single-precision instructions as the scalar ones, and
  * f32x4 `min`/`max` have Math.min/max's NaN and signed-zero results.
@@ -22,16 +23,16 @@ type Code = wasm.Code;
 /** Lanes per vector. */
 export const LANES = 4;
 
-/** An element-wise kernel (neuron or custom update): whether it updates four elements at a time. */
+/** An element-wise kernel (neurons, custom update, synapses): whether it updates four elements at a time. */
 export interface ElementKernelDefinition extends wasm.FunctionDefinition {
   readonly simd: boolean;
 }
 
 /**
  * The loops of an element kernel over elements 0 .. size-1 of `counter`: four elements at a
- * time with `elementCode(4)` (SIMD) over
- * whole vectors, then one at a time with `elementCode(1)`. Where the SIMD form does not compile
- * (NotCompilable), every element runs one at a time. Both forms give the same results.
+ * time with `elementCode(4)` (SIMD) over whole vectors, then one at a time with
+ * `elementCode(1)`. Where the SIMD form does not compile (NotCompilable), every element runs
+ * one at a time. Both forms give the same results.
  */
 export function elementLoops(counter: number, size: number, elementCode: (lanes: 1 | 4) => Code): { readonly loops: Code; readonly simd: boolean } {
   const vectorEnd = size - (size % LANES);
