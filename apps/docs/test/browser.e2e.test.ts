@@ -2,9 +2,10 @@
 // SwiftShader. scripts/setup.sh installs chromium; without it this test fails (CI runs the
 // setup first, so a missing browser is a broken setup, not a reason to skip).
 import { existsSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { dirname, extname, join, normalize, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
 import { build, preview, type PreviewServer } from "vite";
@@ -64,6 +65,31 @@ function colouredPixels(page: Page, selector: string): Promise<number> {
     }
     return count;
   });
+}
+
+/**
+ * Serves the built site as a plain static host would: without the cross-origin isolation
+ * headers of vite's preview (so no SharedArrayBuffer in the page).
+ */
+async function plainServer(directory: string): Promise<{ server: Server; url: string }> {
+  const types: Record<string, string> = { ".html": "text/html", ".js": "text/javascript", ".css": "text/css", ".wasm": "application/wasm", ".svg": "image/svg+xml" };
+  const server = createServer((request, response) => {
+    const path = normalize(decodeURIComponent(new URL(request.url ?? "/", "http://127.0.0.1").pathname)).replace(/^([/\\])+/, "");
+    readFile(join(directory, path === "" ? "index.html" : path)).then(
+      (body) => {
+        response.writeHead(200, { "content-type": types[extname(path)] ?? "application/octet-stream" });
+        response.end(body);
+      },
+      () => {
+        response.writeHead(404);
+        response.end();
+      },
+    );
+  });
+  await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
+  const address = server.address();
+  if (address === null || typeof address === "string") throw new Error("the plain server has no port");
+  return { server, url: `http://127.0.0.1:${address.port}` };
 }
 
 describe("the docs site in chromium", () => {
@@ -170,6 +196,28 @@ describe("the docs site in chromium", () => {
     for (let i = 0; i < 4; i++) expect(Math.abs(webgpu[i]! - cpu[i]!)).toBeLessThan(1e-3 * cpu[i]!);
     expect(problems).toEqual([]);
     await page.close();
+  }, 60_000);
+
+  it("(b) on a host without cross-origin isolation trains the same, with the traces inline in the training worker", async () => {
+    ready();
+    const plain = await plainServer(join(root, "dist"));
+    try {
+      const page = await context!.newPage();
+      const errors: string[] = [];
+      page.on("pageerror", (error) => errors.push(error.message));
+      await page.goto(`${plain.url}/index.html`);
+      expect(await page.evaluate(() => crossOriginIsolated)).toBe(false);
+      const losses = await trainOneEpoch(page, "cpu", /^Trained on CPU/, "on the CPU, in this worker after each chunk");
+      const isolated = await openPage("/index.html");
+      const reference = await trainOneEpoch(isolated, "cpu", /^Trained on CPU/, "on the CPU, in a second worker beside the forward pass");
+      // inline or in a thread, the same calls in the same order: the same losses to the bit
+      expect(losses).toEqual(reference);
+      expect(errors).toEqual([]);
+      await page.close();
+      await isolated.close();
+    } finally {
+      await new Promise((done) => plain.server.close(done));
+    }
   }, 60_000);
 
   it("the package pages render every README with working anchors", async () => {
