@@ -38,6 +38,8 @@ import { customUpdateWasm } from "./wasm-custom-updates";
 import type { ElementKernelDefinition } from "./wasm-vector-snippet";
 import { neuronKernelWasm } from "./wasm-neurons";
 import { synapseKernelWasm } from "./wasm-synapses";
+import { philoxFunction, RANDOM_FIELD } from "./wasm-random";
+import { MATH_IMPORTS } from "./wasm-snippet";
 
 /** A generated function with its label and source text. */
 export interface GeneratedKernel {
@@ -46,18 +48,8 @@ export interface GeneratedKernel {
   readonly run: () => void;
 }
 
-/** Random-number call fields (the `field` of `callIndex = field << 5 | k`). */
-const FIELD = {
-  neuron: 0,
-  apply: 1,
-  preSpike: 2,
-  synapseDynamics: 3,
-  preSpikeCode: 4,
-  postSpikeCode: 5,
-  preDynamics: 6,
-  postDynamics: 7,
-  customUpdate: 0,
-} as const;
+/** Random-number call fields (the `field` of `callIndex = field << 5 | k`), shared with the WebAssembly kernels. */
+const FIELD = RANDOM_FIELD;
 
 /** Collects the arrays and objects a generated function uses and names them. */
 class ModuleBuilder {
@@ -249,14 +241,16 @@ export class CodeGenerator {
   private compileWasm(): void {
     const memory = this.storage.memory;
     if (this.wasmKernels !== null || memory === null || !wasm.wasmSimdSupported()) return;
-    const definitions: wasm.FunctionDefinition[] = [accumulateDenseKernel(), accumulateSparseKernel()];
+    const definitions: wasm.FunctionDefinition[] = [accumulateDenseKernel(), accumulateSparseKernel(), philoxFunction(this.plan.seed, "philox")];
+    /** The function index of `philox` (after the imports). */
+    const philox = MATH_IMPORTS.length + 2;
     const add = (definition: ElementKernelDefinition | null): void => {
       if (!definition) return;
       definitions.push(definition);
       if (definition.simd) this.simdKernels.add(definition.name);
     };
     for (const population of this.plan.populations) {
-      add(neuronKernelWasm(this.plan, this.storage, population, wasmNeuronKernelName(population.index)));
+      add(neuronKernelWasm(this.plan, this.storage, population, wasmNeuronKernelName(population.index), philox));
     }
     for (const projection of this.plan.projections) {
       add(synapseKernelWasm(this.plan, this.storage, projection, wasmSynapseKernelName(projection.index), this.wasmDelivery(projection) !== null));
@@ -275,7 +269,7 @@ export class CodeGenerator {
     return {
       label: kernel.label,
       source: this.wasmNote(name, kernel.source),
-      run: () => compiled(clock[0]!),
+      run: () => compiled(clock[0]!, clock[1]!),
     };
   }
 
@@ -633,9 +627,9 @@ export class CodeGenerator {
       run: deliver
         ? () => {
             deliver(...args);
-            compiled(clock[0]!);
+            compiled(clock[0]!, clock[1]!);
           }
-        : () => compiled(clock[0]!),
+        : () => compiled(clock[0]!, clock[1]!),
     };
   }
 

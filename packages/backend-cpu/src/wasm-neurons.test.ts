@@ -141,13 +141,74 @@ describe.runIf(wasm.wasmSimdSupported())("neuron updates compiled to WebAssembly
     }
   });
 
-  it("leave code that draws random numbers in JavaScript", async () => {
-    let code = "";
-    const net = new Network({ dt: 1, seed: 1 });
-    net.addPopulation("poisson", { model: Poisson, size: 3, params: { Rate: 10 } });
-    net.addPopulation("lif", { model: LIF, size: 3 });
-    compileCpu(planNetwork(net), { printCode: (label, source) => (code += `// ---- ${label}\n${source}`) });
-    expect(code).toMatch(/\/\/ ---- neurons lif\n\/\/ Runs as WebAssembly/);
-    expect(code).not.toMatch(/\/\/ ---- neurons poisson\n\/\/ Runs as WebAssembly/);
+  it("draw random numbers bit-identically: uniform() and normal() in sim, threshold, reset, branches and operands evaluated by some lanes only, and pre/post dynamics", async () => {
+    // Calls inside an if count only where the branch runs, so lanes of one vector make different
+    // numbers of calls (the JavaScript's per-neuron call counter, kept per lane).
+    const Noisy: NeuronModel = {
+      kind: "neuron",
+      name: "Noisy",
+      vars: { V: { init: 0 }, N: { init: 0 }, C: { type: "int", init: 0 } },
+      sim: `
+        V = V * 0.9 + Isyn + 0.1 * normal();
+        if (uniform() < 0.3) {
+          N += normal();
+          C += 1;
+          if (V > 0.2) { N -= uniform(); }
+        } else {
+          N *= 0.99;
+        }
+        let u = uniform();
+        V += u * 0.01;
+        // draws JavaScript makes only for the branch or operand it evaluates
+        N += V > 0.3 ? normal() : 0.5 * uniform();
+        let q: bool = uniform() < 0.5 || uniform() < 0.5;
+        let r: bool = uniform() < 0.5 && uniform() < 0.5;
+        C += (q ? 1 : 0) + (r ? 2 : 0);`,
+      threshold: "V > 0.6 && uniform() < 0.8",
+      reset: "V = uniform() * 0.1; N += normal() * 0.01;",
+    };
+    const Traces: WeightUpdateModel = {
+      kind: "weightUpdate",
+      name: "NoisyTraces",
+      vars: { g: { init: 0.2 } },
+      preVars: { Pre: { init: 0 } },
+      postVars: { Post: { init: 0 } },
+      preSpike: "addToPost(g);",
+      preSpikeCode: "Pre += uniform();",
+      preDynamics: "Pre *= 0.9 + 0.01 * normal();",
+      postSpikeCode: "Post += normal();",
+      postDynamics: "Post *= 0.8 + 0.1 * uniform();",
+    } as WeightUpdateModel;
+    const run = async (webAssembly: boolean) => {
+      const net = new Network({ dt: 1, batchSize: 3, seed: 11 });
+      net.addPopulation("drive", { model: Poisson, size: 6, params: { Rate: 300 }, recordSpikes: true });
+      net.addPopulation("noisy", { model: Noisy, size: 11, recordSpikes: true });
+      net.addPopulation("other", { model: Noisy, size: 5 });
+      net.addProjection("drive_noisy", { pre: "drive", post: "noisy", model: StaticPulse, connectivity: { kind: "dense" }, init: { g: 0.3 } });
+      net.addProjection("noisy_other", { pre: "noisy", post: "other", model: Traces, connectivity: { kind: "dense" } });
+      let code = "";
+      const runtime = compileCpu(planNetwork(net), { printCode: (label, source) => (code += `// ---- ${label}\n${source}`) }, { webAssembly });
+      runtime.stepSync(60);
+      const state: Record<string, number[]> = {};
+      for (const name of ["V", "N", "C"]) state[`noisy.${name}`] = Array.from(await runtime.readVar("noisy", name));
+      for (const name of ["V", "N"]) state[`other.${name}`] = Array.from(await runtime.readVar("other", name));
+      for (const name of ["Pre", "Post"]) state[name] = Array.from(await runtime.readVar("noisy_other", name));
+      const spikes = await Promise.all(["drive", "noisy"].map((p) => runtime.readSpikes(p)));
+      runtime.dispose();
+      return { code, state, spikes };
+    };
+    const js = await run(false);
+    const compiled = await run(true);
+    for (const population of ["drive", "noisy", "other"]) {
+      expect(compiled.code).toMatch(new RegExp(`// ---- neurons ${population}\\n// Runs as WebAssembly`));
+    }
+    expect(compiled.code).toMatch(/\/\/ ---- neurons noisy\n\/\/ Runs as WebAssembly \(SIMD, four elements at a time\)/);
+    for (const [name, values] of Object.entries(js.state)) expect(bits(compiled.state[name]!), name).toEqual(bits(values));
+    expect(compiled.spikes).toEqual(js.spikes);
+    // the draws differ between neurons, batch elements and steps, and branches were taken both ways
+    expect(new Set(js.state["noisy.N"]).size).toBe(33);
+    expect(new Set(js.state["noisy.C"]).size).toBeGreaterThan(3);
+    for (const recording of js.spikes) expect(recording.neurons.length).toBeGreaterThan(20);
   });
+
 });

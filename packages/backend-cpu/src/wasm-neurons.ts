@@ -14,6 +14,7 @@ import { collectUsage } from "./printer";
 import type { NetworkStorage, StoredVar } from "./storage";
 import { ElementKernel, NotCompilable, SnippetCompiler, valueType, type ResolvedBinding } from "./wasm-snippet";
 import { elementLoops, LANES, type ElementKernelDefinition, loadBool, maskToBool, splatFloat, VectorSnippetCompiler } from "./wasm-vector-snippet";
+import { RANDOM_FIELD, RandomSite, type RandomCounter } from "./wasm-random";
 
 const { op, forLoop } = wasm;
 const { get, set, i32, f32 } = op;
@@ -85,17 +86,18 @@ function bindingKey(binding: Binding): string {
 }
 
 /** The WebAssembly version of a population's neuron kernel: `name(trialStep: i32)`, or null. */
-export function neuronKernelWasm(plan: KernelPlan, storage: NetworkStorage, population: PlannedPopulation, name: string): ElementKernelDefinition | null {
+export function neuronKernelWasm(plan: KernelPlan, storage: NetworkStorage, population: PlannedPopulation, name: string, random: number | null): ElementKernelDefinition | null {
   if (population.spikeSource || storage.memory === null) return null;
   try {
-    return compileNeuronKernel(plan, storage, population, name);
+    return compileNeuronKernel(plan, storage, population, name, random);
   } catch (error) {
     if (error instanceof NotCompilable) return null;
     throw error;
   }
 }
 
-function compileNeuronKernel(plan: KernelPlan, storage: NetworkStorage, population: PlannedPopulation, name: string): ElementKernelDefinition {
+/** `random`: the module's `philox` function index (wasm-random.ts), or null: code drawing random numbers stays in JavaScript. */
+function compileNeuronKernel(plan: KernelPlan, storage: NetworkStorage, population: PlannedPopulation, name: string, random: number | null): ElementKernelDefinition {
   const kernel = new ElementKernel(plan.dt);
   const { locals, batch: b, element: j } = kernel;
   const ni = locals.local("i32"); // b * size + j
@@ -111,14 +113,16 @@ function compileNeuronKernel(plan: KernelPlan, storage: NetworkStorage, populati
     if (!stored) throw new Error(`internal error: no variable '${varName}'`);
     return stored;
   };
-  const checkNoRandom = (...snippets: Parameters<typeof collectUsage>[0][]): Set<string> => {
+  /** What the snippets write, and whether they draw random numbers. */
+  const usageOf = (...snippets: Parameters<typeof collectUsage>[0][]): { writes: Set<string>; random: boolean } => {
     const usage = collectUsage(null);
     for (const snippet of snippets) collectUsage(snippet, usage);
-    if (usage.random) throw new NotCompilable("random numbers");
-    return new Set(usage.writes.keys());
+    if (usage.random && random === null) throw new NotCompilable("random numbers");
+    return { writes: new Set(usage.writes.keys()), random: usage.random };
   };
   const code = population.code;
-  const neuronWrites = checkNoRandom(code.sim, code.threshold, code.reset);
+  const neuronUsage = usageOf(code.sim, code.threshold, code.reset);
+  const neuronWrites = neuronUsage.writes;
 
   /**
    * The update of one element j (`lanes` 1) or of the four elements j .. j+3 (`lanes` 4, SIMD):
@@ -134,6 +138,7 @@ function compileNeuronKernel(plan: KernelPlan, storage: NetworkStorage, populati
       params: Readonly<Record<string, number>>,
       derived: Readonly<Record<string, number>>,
       resolve: (binding: Binding, type: ScalarType) => ResolvedBinding,
+      randomSite: RandomSite | null = null,
     ) => {
       const resolveAll = (binding: Binding, type: ScalarType): ResolvedBinding => {
         const param = vector ? kernel.vectorParam(binding, type, params, derived) : kernel.param(binding, type, params, derived);
@@ -141,14 +146,26 @@ function compileNeuronKernel(plan: KernelPlan, storage: NetworkStorage, populati
         if (binding.kind === "builtin") return vector ? kernel.vectorBuiltin(binding) : kernel.builtin(binding);
         return resolve(binding, type);
       };
-      const scalar = new SnippetCompiler(locals, resolveAll);
-      const simd = new VectorSnippetCompiler(locals, resolveAll, null, (lanes) => kernel.vectorConstant(lanes));
+      const draw = randomSite ? (kind: "uniform" | "normal", mask: number | null) => randomSite.call(kind, mask) : null;
+      const scalar = new SnippetCompiler(locals, resolveAll, null, draw);
+      const simd = new VectorSnippetCompiler(locals, resolveAll, null, (lanes) => kernel.vectorConstant(lanes), draw);
       return {
         statements: (snippet: Parameters<SnippetCompiler["statements"]>[0]) => (vector ? simd.statements(snippet) : scalar.statements(snippet)),
         /** The snippet run only where the element spiked. */
         onSpike: (snippet: Parameters<SnippetCompiler["statements"]>[0]) => (vector ? simd.statements(snippet, spiked) : [get(spiked), op.if(scalar.statements(snippet))]),
         condition: (snippet: NonNullable<Parameters<SnippetCompiler["condition"]>[0]>) => (vector ? simd.condition(snippet) : scalar.condition(snippet)),
       };
+    };
+    /** The random-number calls of one code site (the JavaScript's CodeSite), or null where it draws none. */
+    const randomSiteFor = (uses: boolean, stream: number, field: number): RandomSite | null => {
+      if (!uses) return null;
+      const counter: RandomCounter = {
+        element: (lane) => (lane === 0 ? get(j) : [get(j), i32.const(lane), i32.add]),
+        batch: get(b),
+        step: get(kernel.globalStep),
+        philox: random!,
+      };
+      return new RandomSite(locals, counter, stream, field, vector);
     };
     const zero: Code = vector ? splatFloat(0) : f32.const(0);
     const load: Code = vector ? op.v128.load() : f32.load();
@@ -161,9 +178,10 @@ function compileNeuronKernel(plan: KernelPlan, storage: NetworkStorage, populati
       const ps = projection.postsynaptic;
       if (!ps) continue;
       const psStorage = storage.projections[projectionIndex]!;
-      const writes = checkNoRandom(ps.apply);
+      const { writes, random: applyRandom } = usageOf(ps.apply);
       const inSyn = locals.local(vector ? "v128" : "f32");
       const site = new StorageLocals(locals, lanes);
+      const applySite = randomSiteFor(applyRandom, projection.rngStream, RANDOM_FIELD.apply);
       const compiler = compilerFor(ps.params, ps.derivedParams, (binding, type) => {
         switch (binding.kind) {
           case "var": {
@@ -175,13 +193,14 @@ function compileNeuronKernel(plan: KernelPlan, storage: NetworkStorage, populati
           default:
             throw new Error(`internal error: postsynaptic code cannot refer to ${binding.kind}`);
         }
-      });
+      }, applySite);
       const address = element(psStorage.inSyn!, ni);
-      apply.push([address(), load, set(inSyn), address(), zero, store, site.wrap(compiler.statements(ps.apply))]);
+      apply.push([address(), load, set(inSyn), address(), zero, store, applySite?.reset(RANDOM_FIELD.apply) ?? [], site.wrap(compiler.statements(ps.apply))]);
     }
 
     // The neuron model.
     const site = new StorageLocals(locals, lanes);
+    const neuronSite = randomSiteFor(neuronUsage.random, population.rngStream, RANDOM_FIELD.neuron);
     const compiler = compilerFor(population.params, population.derivedParams, (binding, type) => {
       switch (binding.kind) {
         case "var":
@@ -196,7 +215,7 @@ function compileNeuronKernel(plan: KernelPlan, storage: NetworkStorage, populati
         default:
           throw new Error(`internal error: neuron code cannot refer to ${binding.kind}`);
       }
-    });
+    }, neuronSite);
     const sim = compiler.statements(code.sim);
     const threshold = code.threshold ? compiler.condition(code.threshold) : vector ? splatFloat(0) : i32.const(0);
     const spikeAddress: Code = [get(b), i32.const(size), i32.mul, get(count), i32.add, i32.const(2), i32.shl, i32.const(popStorage.spikes.byteOffset), i32.add];
@@ -219,7 +238,7 @@ function compileNeuronKernel(plan: KernelPlan, storage: NetworkStorage, populati
     } else {
       spikeList = [get(spiked), op.if([spikeAddress, get(j), i32.store(), get(count), i32.const(1), i32.add, set(count)])];
     }
-    const neuron: Code = site.wrap([sim, threshold, set(spiked), compiler.onSpike(code.reset), spikeList]);
+    const neuron: Code = site.wrap([neuronSite?.reset(RANDOM_FIELD.neuron) ?? [], sim, threshold, set(spiked), compiler.onSpike(code.reset), spikeList]);
     const zeroInputs: Code = [...popStorage.additionalInputs.values()].map((input) => [element(input, ni)(), zero, store]);
 
     // Pre- and postsynaptic spike code and dynamics of connected projections.
@@ -236,14 +255,23 @@ function compileNeuronKernel(plan: KernelPlan, storage: NetworkStorage, populati
         const projectionStorage = storage.projections[projectionIndex]!;
         const vars = side === "pre" ? projectionStorage.preVars : projectionStorage.postVars;
         const kind = side === "pre" ? "preVar" : "postVar";
-        const sideWrites = checkNoRandom(spikeCode, dynamics);
+        const { writes: sideWrites, random: sideRandom } = usageOf(spikeCode, dynamics);
         const sideSite = new StorageLocals(locals, lanes);
+        const spikeField = side === "pre" ? RANDOM_FIELD.preSpikeCode : RANDOM_FIELD.postSpikeCode;
+        const dynamicsField = side === "pre" ? RANDOM_FIELD.preDynamics : RANDOM_FIELD.postDynamics;
+        const sideRandomSite = randomSiteFor(sideRandom, projection.rngStream, spikeField);
         const sideCompiler = compilerFor(projection.params, projection.derivedParams, (binding, type) => {
           if (binding.kind === kind) return sideSite.bind(bindingKey(binding), type, varAddress(lookup(vars, binding.name)), sideWrites.has(bindingKey(binding)));
           if (binding.kind === "neuronVarRef") return sideSite.bind(bindingKey(binding), type, varAddress(lookup(popStorage.vars, binding.name)), false);
           throw new Error(`internal error: ${side} code cannot refer to ${binding.kind}`);
-        });
-        const body: Code = [spikeCode ? sideCompiler.onSpike(spikeCode) : [], sideCompiler.statements(dynamics)];
+        }, sideRandomSite);
+        // In this order (the calls' counter field follows the resets), as the JavaScript's site does.
+        const body: Code = [
+          sideRandomSite?.reset(spikeField) ?? [],
+          spikeCode ? sideCompiler.onSpike(spikeCode) : [],
+          dynamics ? (sideRandomSite?.reset(dynamicsField) ?? []) : [],
+          sideCompiler.statements(dynamics),
+        ];
         sides.push(sideSite.wrap(body));
       }
     }

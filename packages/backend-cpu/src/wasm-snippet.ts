@@ -27,9 +27,11 @@ export class NotCompilable extends Error {}
  * params resolved the way the generated JavaScript resolves them.
  */
 export class ElementKernel {
-  readonly locals: wasm.Frame = new wasm.Frame(1);
+  readonly locals: wasm.Frame = new wasm.Frame(2);
   /** Parameter 0: the trial step. */
   readonly step = 0;
+  /** Parameter 1: the global step (its u32 bits), the step word of random numbers' counters. */
+  readonly globalStep = 1;
   readonly batch: number;
   readonly element: number;
   readonly time: number;
@@ -113,7 +115,7 @@ export class ElementKernel {
   }
 
   definition(name: string, body: Code): wasm.FunctionDefinition {
-    return { name, params: ["i32"], locals: this.locals.declared, body: [this.constantInits, body] };
+    return { name, params: ["i32", "i32"], locals: this.locals.declared, body: [this.constantInits, body] };
   }
 }
 
@@ -153,6 +155,24 @@ export function integerDivision(operator: "/" | "%", signed: boolean, a: number,
   return [get(a), [get(a), i32.const(1), get(b), keepDividend, op.select, signed ? op.i32.divS : op.i32.divU], keepDividend, op.select];
 }
 
+/** Whether an expression calls `uniform()` or `normal()`. */
+export function drawsRandom(e: Expression): boolean {
+  switch (e.kind) {
+    case "literal":
+    case "identifier":
+      return false;
+    case "unary":
+    case "convert":
+      return drawsRandom(e.operand);
+    case "binary":
+      return drawsRandom(e.left) || drawsRandom(e.right);
+    case "conditional":
+      return drawsRandom(e.condition) || drawsRandom(e.whenTrue) || drawsRandom(e.whenFalse);
+    case "call":
+      return e.callee === "uniform" || e.callee === "normal" || e.args.some(drawsRandom);
+  }
+}
+
 /**
  * Weight-update code's `addToPost(x)` and `addToPre(x)`: code adding the pushed-by-`value`
  * x to the target, on the lanes of `mask` (a v128 local; null: all lanes, or the scalar form).
@@ -171,7 +191,18 @@ export abstract class SnippetCompilerBase {
     protected readonly locals: wasm.Frame,
     protected readonly resolve: BindingResolver,
     protected readonly effects: EffectCompiler | null = null,
+    /** `uniform()`/`normal()` (wasm-random.ts `RandomSite.call`), or null: code with them is not compiled. */
+    protected readonly random: ((kind: "uniform" | "normal", mask: number | null) => Code) | null = null,
   ) {}
+
+  /** The lanes the statement being compiled runs on (a v128 local; null: all, or scalar code). */
+  protected currentMask: number | null = null;
+
+  /** A random-number call, where the code may have them. */
+  protected randomCall(kind: "uniform" | "normal"): Code {
+    if (this.random === null) throw new NotCompilable("random numbers");
+    return this.random(kind, this.currentMask);
+  }
 
   /** An expression statement: `addToPost(x)` or `addToPre(x)` where the code may have effects. */
   protected effect(call: CallExpression, mask: number | null): Code {
@@ -210,6 +241,10 @@ export abstract class SnippetCompilerBase {
         return this.unary(e.operator, e.type, this.expression(e.operand));
       case "binary": {
         const operandType = e.left.type as ScalarType;
+        if ((e.operator === "&&" || e.operator === "||") && drawsRandom(e.right)) {
+          // JavaScript skips the right side (and its random numbers) when the left decides.
+          return this.shortCircuit(e.operator, e.left, e.right);
+        }
         const left = this.expression(e.left);
         const right = this.expression(e.right);
         if (e.operator === "&&" || e.operator === "||") return [left, right, this.logical(e.operator)];
@@ -219,6 +254,8 @@ export abstract class SnippetCompilerBase {
       }
       case "conditional":
         // both values, then the condition: `select` and `v128.bitselect` take them in this order
+        // JavaScript evaluates one branch only: where a branch draws random numbers, so must this.
+        if (drawsRandom(e.whenTrue) || drawsRandom(e.whenFalse)) return this.onlyTakenBranch(e);
         return [this.expression(e.whenTrue), this.expression(e.whenFalse), this.expression(e.condition), this.selectInstruction];
       case "convert":
         return this.convert(this.expression(e.operand), e.operand.type as ScalarType, e.type);
@@ -227,6 +264,10 @@ export abstract class SnippetCompilerBase {
     }
   }
 
+  /** `left && right` or `left || right` evaluating `right` only where `left` does not decide (it draws random numbers). */
+  protected abstract shortCircuit(operator: "&&" | "||", left: Expression, right: Expression): Code;
+  /** `c ? a : b` evaluating only the branch taken (a branch draws random numbers). */
+  protected abstract onlyTakenBranch(e: Expression & { kind: "conditional" }): Code;
   /** A literal of `type` (bools as 1/0). */
   protected abstract literal(type: ScalarType, value: number): Code;
   /** `!` or unary minus of an operand of `type`. */
@@ -309,6 +350,16 @@ export class SnippetCompiler extends SnippetCompilerBase {
 
   protected readonly selectInstruction: Code = op.select;
 
+  protected shortCircuit(operator: "&&" | "||", left: Expression, right: Expression): Code {
+    const rest = this.expression(right);
+    return [this.expression(left), operator === "&&" ? op.ifElse("i32", rest, i32.const(0)) : op.ifElse("i32", i32.const(1), rest)];
+  }
+
+  protected onlyTakenBranch(e: Expression & { kind: "conditional" }): Code {
+    const condition = this.expression(e.condition);
+    return [condition, op.ifElse(valueType(e.type as ScalarType), this.expression(e.whenTrue), this.expression(e.whenFalse))];
+  }
+
   protected comparison(operator: string, type: ScalarType): Code | null {
     if (type === "float") {
       const table: Record<string, Code> = { "==": op.f32.eq, "!=": op.f32.ne, "<": op.f32.lt, "<=": op.f32.le, ">": op.f32.gt, ">=": op.f32.ge };
@@ -364,6 +415,9 @@ export class SnippetCompiler extends SnippetCompilerBase {
     const mathIndex = MATH_IMPORTS.indexOf(e.callee as MathImport);
     if (mathIndex >= 0) return [args.map((a) => [a, op.f64.promoteF32]), op.call(mathIndex), op.f32.demoteF64];
     switch (e.callee) {
+      case "uniform":
+      case "normal":
+        return this.randomCall(e.callee);
       case "sqrt":
         return [args[0]!, op.f32.sqrt];
       case "floor":

@@ -13,7 +13,7 @@
  * The float operations are the same IEEE single-precision instructions as the scalar ones, and
  * f32x4 `min`/`max` have Math.min/max's NaN and signed-zero results.
  */
-import { wasm, type Block, type CallExpression, type CheckedSnippet, type ScalarType, type Statement } from "@snn/core";
+import { wasm, type Block, type CallExpression, type CheckedSnippet, type Expression, type ScalarType, type Statement } from "@snn/core";
 import { integerDivision, MATH_IMPORTS, NotCompilable, SnippetCompilerBase, type BindingResolver, type EffectCompiler } from "./wasm-snippet";
 
 const { op, forLoop } = wasm;
@@ -83,8 +83,9 @@ export class VectorSnippetCompiler extends SnippetCompilerBase {
     effects: EffectCompiler | null = null,
     /** Constant vectors (lane bits), e.g. from locals set once per call (`ElementKernel.vectorConstant`); default: inline. */
     private readonly constant: (lanes: readonly [number, number, number, number]) => Code = (lanes) => v128.constI32(lanes),
+    random: ((kind: "uniform" | "normal", mask: number | null) => Code) | null = null,
   ) {
-    super(locals, resolve, effects);
+    super(locals, resolve, effects, random);
   }
 
   private splat(bits: number): Code {
@@ -107,6 +108,7 @@ export class VectorSnippetCompiler extends SnippetCompilerBase {
   condition(snippet: CheckedSnippet): Code {
     if (snippet.kind !== "expression") throw new Error("internal error: expected an expression snippet");
     this.snippetLocals = new Map();
+    this.currentMask = null;
     return this.expression(snippet.body);
   }
 
@@ -119,6 +121,7 @@ export class VectorSnippetCompiler extends SnippetCompilerBase {
   }
 
   private statement(s: Statement, mask: number | null): Code {
+    this.currentMask = mask;
     switch (s.kind) {
       case "block":
         return this.block(s, mask);
@@ -169,6 +172,43 @@ export class VectorSnippetCompiler extends SnippetCompilerBase {
   }
 
   protected readonly selectInstruction: Code = v128.bitselect;
+
+  /** Compiles `e` for the lanes of `mask` (AND the current mask): random numbers count only there. */
+  private within(mask: number, compile: () => Code): Code {
+    const outer = this.currentMask;
+    let setup: Code = [];
+    let lanes = mask;
+    if (outer !== null) {
+      lanes = this.vectorLocal();
+      setup = [get(mask), get(outer), v128.and, set(lanes)];
+    }
+    this.currentMask = lanes;
+    try {
+      return [setup, compile()];
+    } finally {
+      this.currentMask = outer;
+    }
+  }
+
+  protected shortCircuit(operator: "&&" | "||", left: Expression, right: Expression): Code {
+    const decided = this.vectorLocal();
+    const undecided = this.vectorLocal();
+    // && needs the right side where the left is true, || where it is false
+    const lanes: Code = operator === "&&" ? [get(decided), set(undecided)] : [get(decided), v128.not, set(undecided)];
+    return [this.expression(left), set(decided), lanes, this.within(undecided, () => this.expression(right)), get(decided), operator === "&&" ? v128.and : v128.or];
+  }
+
+  protected onlyTakenBranch(e: Expression & { kind: "conditional" }): Code {
+    const taken = this.vectorLocal();
+    const notTaken = this.vectorLocal();
+    return [
+      this.expression(e.condition), set(taken), get(taken), v128.not, set(notTaken),
+      this.within(taken, () => this.expression(e.whenTrue)),
+      this.within(notTaken, () => this.expression(e.whenFalse)),
+      get(taken),
+      v128.bitselect,
+    ];
+  }
 
   protected comparison(operator: string, type: ScalarType): Code | null {
     if (type === "float") {
@@ -239,6 +279,7 @@ export class VectorSnippetCompiler extends SnippetCompilerBase {
   protected call(e: CallExpression): Code {
     const type = e.type as ScalarType;
     const args = e.args.map((a) => this.expression(a));
+    if (e.callee === "uniform" || e.callee === "normal") return this.randomCall(e.callee);
     const mathIndex = MATH_IMPORTS.indexOf(e.callee as (typeof MATH_IMPORTS)[number]);
     if (mathIndex >= 0) {
       // The engine's Math function on the promoted lane, demoted once, as the scalar code does.

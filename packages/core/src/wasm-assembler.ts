@@ -5,9 +5,9 @@
  * returns its encoded bytes. Not a general toolchain: the opcode tables hold what those kernels use.
  */
 
-export type ValueType = "i32" | "f32" | "f64" | "v128";
+export type ValueType = "i32" | "i64" | "f32" | "f64" | "v128";
 /** The encoding of each value type (also the block type of a block or `if` giving that value). */
-export const VALUE_TYPE: Record<ValueType, number> = { i32: 0x7f, f32: 0x7d, f64: 0x7c, v128: 0x7b };
+export const VALUE_TYPE: Record<ValueType, number> = { i32: 0x7f, i64: 0x7e, f32: 0x7d, f64: 0x7c, v128: 0x7b };
 
 /** Encoded instructions: nested arrays are flattened. */
 export type Code = number | readonly Code[];
@@ -68,6 +68,8 @@ export const op = {
   block: (...body: Code[]): Code => [0x02, BLOCK_VOID, body, 0x0b],
   loop: (...body: Code[]): Code => [0x03, BLOCK_VOID, body, 0x0b],
   if: (then: Code, otherwise?: Code): Code => (otherwise === undefined ? [0x04, BLOCK_VOID, then, 0x0b] : [0x04, BLOCK_VOID, then, 0x05, otherwise, 0x0b]),
+  /** `if` giving a value of `type` from either branch (pops the condition). */
+  ifElse: (type: ValueType, then: Code, otherwise: Code): Code => [0x04, VALUE_TYPE[type], then, 0x05, otherwise, 0x0b],
   br: (depth: number): Code => [0x0c, ...unsignedLeb(depth)],
   brIf: (depth: number): Code => [0x0d, ...unsignedLeb(depth)],
   get: (local: number): Code => [0x20, ...unsignedLeb(local)],
@@ -101,8 +103,12 @@ export const op = {
     remS: 0x6f,
     remU: 0x70,
     shl: 0x74,
+    shrU: 0x76,
+    xor: 0x73,
     /** Count of trailing zero bits. */
     ctz: 0x68,
+    /** The low 32 bits of an i64. */
+    wrapI64: 0xa7,
     /** The f32's bits as an i32. */
     reinterpretF32: 0xbc,
     /** f32 to i32 truncating, saturating, NaN to 0 (signed / unsigned). */
@@ -141,11 +147,32 @@ export const op = {
     /** The i32's bits as an f32. */
     reinterpretI32: 0xbe,
   },
+  i64: {
+    const: (value: bigint): Code => {
+      // signed LEB128 of a 64-bit value
+      const bytes: number[] = [];
+      let v = BigInt.asIntN(64, value);
+      for (;;) {
+        const byte = Number(v & 0x7fn);
+        v >>= 7n;
+        const done = (v === 0n && (byte & 0x40) === 0) || (v === -1n && (byte & 0x40) !== 0);
+        bytes.push(done ? byte : byte | 0x80);
+        if (done) return [0x42, ...bytes];
+      }
+    },
+    mul: 0x7e,
+    shrU: 0x88,
+    shl: 0x86,
+    or: 0x84,
+    /** u32 to i64 (zero-extended). */
+    extendI32U: 0xad,
+  },
   f64: {
     const: (value: number): Code => [0x44, ...new Uint8Array(new Float64Array([value]).buffer)],
     load: (offset = 0): Code => [0x2b, ...memarg(3, offset)],
     add: 0xa0,
     mul: 0xa2,
+    sqrt: 0x9f,
     /** u32 to f64 (exact). */
     convertI32U: 0xb8,
     /** f32 on the stack to f64 (exact). */
