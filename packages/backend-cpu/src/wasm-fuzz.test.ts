@@ -1,7 +1,8 @@
 // Random neuron models (seeded) through both snippet compilers: the generated JavaScript, and the
 // WebAssembly kernel that updates four neurons at a time with masked branches (the rest one by
 // one). Each model mixes float, int, uint and bool state, nested if/else, lets, conditionals,
-// conversions, integer division and every math function; both runs must agree to the bit.
+// conversions, integer division, every math function and random numbers (anywhere: in branches
+// and in operands JavaScript may skip); both runs must agree to the bit.
 import { Network, planNetwork, seededRandom, StaticPulse, Poisson, wasm, type NeuronModel } from "@snn/core";
 import { describe, expect, it } from "vitest";
 import { compileCpu } from "./index";
@@ -23,7 +24,7 @@ function randomModel(seed: number): NeuronModel {
     const leaf = depth <= 0 || chance(0.3);
     if (leaf) {
       if (chance(0.6)) return pick(scope[type]);
-      if (type === "float") return pick([floatLiteral(), "t", "dt", "Scale"]);
+      if (type === "float") return pick([floatLiteral(), "t", "dt", "Scale", "uniform()", "normal()"]);
       if (type === "int") return pick(["3", "-2", "0", "int(id)", "int(Shift)"]);
       if (type === "uint") return pick(["5u", "0u", "id", "step", "batch"]);
       return pick(["true", "false"]);
@@ -138,10 +139,12 @@ async function run(model: NeuronModel, webAssembly: boolean) {
 }
 
 describe.runIf(wasm.wasmSimdSupported())("random neuron models compiled to SIMD WebAssembly", () => {
-  it("agree with the generated JavaScript to the bit (24 seeded models, 11 neurons: two vectors of four and three one by one, batch 2)", async () => {
+  it("agree with the generated JavaScript to the bit (24 seeded models with random numbers, 11 neurons: two vectors of four and three one by one, batch 2)", async () => {
     let changed = 0;
+    let drawing = 0;
     for (let seed = 1; seed <= 24; seed++) {
       const model = randomModel(seed);
+      if (/uniform\(\)|normal\(\)/.test(`${model.sim}${model.threshold}${model.reset}`)) drawing++;
       const js = await run(model, false);
       const compiled = await run(model, true);
       expect(compiled.code, `model ${seed}:\n${model.sim}`).toMatch(/\/\/ ---- neurons fuzz\n\/\/ Runs as WebAssembly \(SIMD, four elements at a time\)/);
@@ -151,5 +154,6 @@ describe.runIf(wasm.wasmSimdSupported())("random neuron models compiled to SIMD 
       if (js.state.F1!.some((v) => v !== String(Math.fround(-0.3)))) changed++;
     }
     expect(changed).toBeGreaterThan(12);
+    expect(drawing, "models that draw random numbers").toBeGreaterThan(12);
   });
 });
