@@ -253,23 +253,26 @@ export class CodeGenerator {
       add(neuronKernelWasm(this.plan, this.storage, population, wasmNeuronKernelName(population.index), philox));
     }
     for (const projection of this.plan.projections) {
-      add(synapseKernelWasm(this.plan, this.storage, projection, wasmSynapseKernelName(projection.index), this.wasmDelivery(projection) !== null));
+      add(synapseKernelWasm(this.plan, this.storage, projection, wasmSynapseKernelName(projection.index), this.wasmDelivery(projection) !== null, philox));
     }
     for (const update of this.plan.customUpdates) {
-      add(customUpdateWasm(this.plan, update, (binding) => (binding.kind === "varRef" ? this.refTarget(update, binding.name) : this.lookupVar(this.storage.customUpdates[update.index]!.vars, binding.name, `custom update '${update.name}'`)), wasmCustomUpdateName(update.index)));
+      add(customUpdateWasm(this.plan, philox, update, (binding) => (binding.kind === "varRef" ? this.refTarget(update, binding.name) : this.lookupVar(this.storage.customUpdates[update.index]!.vars, binding.name, `custom update '${update.name}'`)), wasmCustomUpdateName(update.index)));
     }
     this.wasmKernels = instantiateKernels(definitions, memory);
   }
 
-  /** The kernel, run as its WebAssembly version `name` (called with the trial step) when there is one. */
-  private runAsWasm(kernel: GeneratedKernel, name: string): GeneratedKernel {
+  /**
+   * The kernel, run as its WebAssembly version `name` when there is one: called with the trial
+   * step and the step word of random numbers' counters (`randomStep`: the global step by default).
+   */
+  private runAsWasm(kernel: GeneratedKernel, name: string, randomStep?: () => number): GeneratedKernel {
     const compiled = this.wasmKernels?.[name];
     if (compiled === undefined) return kernel;
     const clock = this.storage.clock;
     return {
       label: kernel.label,
       source: this.wasmNote(name, kernel.source),
-      run: () => compiled(clock[0]!, clock[1]!),
+      run: randomStep ? () => compiled(clock[0]!, randomStep()) : () => compiled(clock[0]!, clock[1]!),
     };
   }
 
@@ -279,10 +282,11 @@ export class CodeGenerator {
     return `// Runs as WebAssembly${simd} compiled from the same snippets, bit-identical to this JavaScript (which runs with cpuBackend({ webAssembly: false })).\n${source}`;
   }
 
-  /** One kernel per custom update, by index. */
+  /** One kernel per custom update, by index (their random numbers count the group's runs, not steps). */
   customUpdateKernels(): GeneratedKernel[] {
     this.compileWasm();
-    return this.plan.customUpdates.map((update) => this.runAsWasm(this.customUpdateKernel(update), wasmCustomUpdateName(update.index)));
+    const runs = this.storage.customUpdateRuns;
+    return this.plan.customUpdates.map((update) => this.runAsWasm(this.customUpdateKernel(update), wasmCustomUpdateName(update.index), () => runs[update.index]!));
   }
 
   private varIndex(stored: StoredVar, batchedIndex: string, sharedIndex: string): string {

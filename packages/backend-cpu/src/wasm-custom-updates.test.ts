@@ -12,7 +12,7 @@ const Optimiser: CustomUpdateModel = {
   varRefs: { Weight: { access: "readWrite" } },
   update: `
     Count += 1;
-    M = Beta * M + OneMinusBeta * sin(Weight * 3.0 + float(id));
+    M = Beta * M + OneMinusBeta * sin(Weight * 3.0 + float(id)) + 1e-4 * normal();
     let corrected = M / (1.0 - pow(Beta, float(Count)));
     Weight -= Rate * corrected / (sqrt(abs(corrected)) + 1e-8) + float(id % 3u) * 1e-4 + t * 0.0 + dt * 0.0;
   `,
@@ -23,7 +23,7 @@ const Kick: CustomUpdateModel = {
   kind: "customUpdate",
   name: "Kick",
   varRefs: { V: {} },
-  update: "V += float(batch) * 0.1 + float(id) * 0.01 + float(step) * 0.001 + t * 0.0005 + dt * 0.01;",
+  update: "V += float(batch) * 0.1 + float(id) * 0.01 + float(step) * 0.001 + t * 0.0005 + dt * 0.01 + (uniform() < 0.5 ? 0.02 * uniform() : 0.0);",
 };
 
 /** A batch-sum reduction: stays in JavaScript. */

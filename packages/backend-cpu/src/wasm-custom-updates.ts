@@ -2,14 +2,15 @@
  * A custom update compiled to a WebAssembly function with the loops and semantics of the
  * generated JavaScript (codegen.ts): over batch elements (when batched) and elements, each
  * variable and reference loaded before the update code and stored after it when written.
- * Returns null (the update stays in JavaScript) for reductions, random numbers and code
- * wasm-snippet.ts does not compile bit-identically.
+ * Returns null (the update stays in JavaScript) for reductions and code wasm-snippet.ts does not
+ * compile bit-identically. Random numbers count the update's runs where kernels count steps.
  */
 import { wasm, type Binding, type KernelPlan, type PlannedCustomUpdate, type ScalarType } from "@snn/core";
 import { collectUsage } from "./printer";
 import type { StoredVar } from "./storage";
 import { ElementKernel, NotCompilable, SnippetCompiler, type ResolvedBinding } from "./wasm-snippet";
 import { elementLoops, LANES, type ElementKernelDefinition, VectorSnippetCompiler } from "./wasm-vector-snippet";
+import { RANDOM_FIELD, RandomSite, type RandomCounter } from "./wasm-random";
 import { StorageLocals } from "./wasm-neurons";
 
 const { op, forLoop } = wasm;
@@ -22,12 +23,14 @@ type Code = wasm.Code;
  */
 export function customUpdateWasm(
   plan: KernelPlan,
+  /** The module's `philox` function index (wasm-random.ts). */
+  philox: number,
   update: PlannedCustomUpdate,
   target: (binding: Binding & { kind: "var" | "varRef" }) => StoredVar,
   name: string,
 ): ElementKernelDefinition | null {
   try {
-    return compileCustomUpdate(plan, update, target, name);
+    return compileCustomUpdate(plan, philox, update, target, name);
   } catch (error) {
     if (error instanceof NotCompilable) return null;
     throw error;
@@ -36,12 +39,12 @@ export function customUpdateWasm(
 
 function compileCustomUpdate(
   plan: KernelPlan,
+  philox: number,
   update: PlannedCustomUpdate,
   target: (binding: Binding & { kind: "var" | "varRef" }) => StoredVar,
   name: string,
 ): ElementKernelDefinition {
   const usage = collectUsage(update.update);
-  if (usage.random) throw new NotCompilable("random numbers");
   const kernel = new ElementKernel(plan.dt);
   const { locals, batch: b, element: e } = kernel;
   const be = locals.local("i32"); // b * size + e
@@ -69,8 +72,14 @@ function compileCustomUpdate(
           throw new Error(`internal error: custom update code cannot refer to ${binding.kind}`);
       }
     };
-    const code = vector ? new VectorSnippetCompiler(locals, resolve, null, (lanes) => kernel.vectorConstant(lanes)).statements(update.update) : new SnippetCompiler(locals, resolve).statements(update.update);
-    return [[get(b), i32.const(size), i32.mul, get(e), i32.add, set(be)], site.wrap(code)];
+    // Random numbers: counter (element, batch element, runs of the update so far, ...), as the JavaScript's.
+    const counter: RandomCounter = { element: (lane) => (lane === 0 ? get(e) : [get(e), i32.const(lane), i32.add]), batch: get(b), step: get(kernel.globalStep), philox };
+    const randomSite = usage.random ? new RandomSite(locals, counter, update.rngStream, RANDOM_FIELD.customUpdate, vector) : null;
+    const draw = randomSite ? (kind: "uniform" | "normal", mask: number | null) => randomSite.call(kind, mask) : null;
+    const code = vector
+      ? new VectorSnippetCompiler(locals, resolve, null, (lanes) => kernel.vectorConstant(lanes), draw).statements(update.update)
+      : new SnippetCompiler(locals, resolve, null, draw).statements(update.update);
+    return [[get(b), i32.const(size), i32.mul, get(e), i32.add, set(be)], randomSite?.reset(RANDOM_FIELD.customUpdate) ?? [], site.wrap(code)];
   };
   const { loops, simd } = elementLoops(e, size, elementCode);
   const body: Code = [

@@ -16,7 +16,8 @@ const Leaky: NeuronModel = {
 /**
  * Weight-update code with every construct the synapse kernels compile: per-synapse float, int
  * and bool state (shared and batched), pre and post variables and neuron references, every
- * synapse built-in, math calls, integer division by zero, if/else with `addToPost` and
+ * synapse built-in, math calls, random numbers (in branches and skippable operands too),
+ * integer division by zero, if/else with `addToPost` and
  * `addToPre` on either side in `synapseDynamics`, and a conditional `addToPost` in `preSpike`
  * (not a plain `addToPost(g)`), which also updates the synapse.
  */
@@ -30,7 +31,7 @@ const Torture: WeightUpdateModel = {
   preSpike: `
     addToPost(g * 0.5 + w);
     n += 1;
-    if (V_post > 0.2) { w += Rate; } else { addToPost(-0.01); }`,
+    if (V_post > 0.2) { w += Rate * uniform(); } else { addToPost(-0.01); }`,
   synapseDynamics: `
     let d = V_post - V_pre * 0.5 + Pre * 0.1 - Post * 0.05;
     w = w * 0.99 + d * Rate + float(id % 5u) * 1e-4 + float(id_pre) * 1e-5 - float(id_post) * 1e-5 + float(batch) * 1e-3 + t * 1e-6 + exp(-abs(d)) * 1e-4;
@@ -41,7 +42,9 @@ const Torture: WeightUpdateModel = {
       addToPre(-w * (1.0 + float(id_post) * 977.0)); // magnitudes that make the order of the sum matter
       n = n / (int(id_post) - 3) + int(step % 3u);
     }
-    g = max(g - d * 1e-5, 0.0);`,
+    g = max(g - d * 1e-5, 0.0);
+    if (uniform() < 0.3 && normal() > 0.0) { w += 1e-4; }
+    w += flag ? 1e-5 * normal() : 0.0;`,
   preSpikeCode: "Pre += 1.0;",
   preDynamics: "Pre *= 0.9;",
   postSpikeCode: "Post += 1.0;",

@@ -9,9 +9,9 @@
  * order, and `addToPre` adds a row's values to the presynaptic input lane by lane, in order.
  *
  * Sparse rows (in the order of their synapses) and one-to-one synapses go one at a time.
- * Returns null (the kernel stays in JavaScript) for code that draws random numbers or writes a
- * presynaptic variable along a dense row, and code the snippet compilers do not compile
- * bit-identically.
+ * Random numbers are counted per synapse, as in the JavaScript. Returns null (the kernel stays
+ * in JavaScript) for code that writes a presynaptic variable along a dense row, and code the
+ * snippet compilers do not compile bit-identically.
  */
 import { wasm, type Binding, type CheckedSnippet, type KernelPlan, type PlannedProjection, type ScalarType } from "@snn/core";
 import { collectUsage } from "./printer";
@@ -19,20 +19,21 @@ import type { NetworkStorage, StoredVar } from "./storage";
 import { StorageLocals } from "./wasm-neurons";
 import { ElementKernel, NotCompilable, SnippetCompiler, type EffectCompiler, type ResolvedBinding } from "./wasm-snippet";
 import { elementLoops, LANES, VectorSnippetCompiler, type ElementKernelDefinition } from "./wasm-vector-snippet";
+import { RANDOM_FIELD, RandomSite, type RandomCounter } from "./wasm-random";
 
 const { op, forLoop } = wasm;
 const { get, set, i32, f32, v128, f32x4, i32x4 } = op;
 type Code = wasm.Code;
 
 /** The WebAssembly version of a projection's synapse kernel (without the delivery kernel's part): `name(trialStep: i32)`, or null. */
-export function synapseKernelWasm(plan: KernelPlan, storage: NetworkStorage, projection: PlannedProjection, name: string, preSpikeDelivered: boolean): ElementKernelDefinition | null {
+export function synapseKernelWasm(plan: KernelPlan, storage: NetworkStorage, projection: PlannedProjection, name: string, preSpikeDelivered: boolean, philox: number): ElementKernelDefinition | null {
   if (storage.memory === null) return null;
   if (projection.connectivity.kind === "sparse" && storage.projections[projection.index]!.rows === null) return null;
   const preSpike = preSpikeDelivered ? null : projection.code.preSpike;
   const dynamics = projection.code.synapseDynamics;
   if (!preSpike && !dynamics) return null;
   try {
-    return compileSynapseKernel(plan, storage, projection, name, preSpike, dynamics);
+    return compileSynapseKernel(plan, storage, projection, name, preSpike, dynamics, philox);
   } catch (error) {
     if (error instanceof NotCompilable) return null;
     throw error;
@@ -46,6 +47,7 @@ function compileSynapseKernel(
   name: string,
   preSpike: CheckedSnippet | null,
   dynamics: CheckedSnippet | null,
+  philox: number,
 ): ElementKernelDefinition {
   const kernel = new ElementKernel(plan.dt);
   const { locals, batch: b, element: j } = kernel;
@@ -72,11 +74,14 @@ function compileSynapseKernel(
     return stored;
   };
 
-  /** The code of one synapse (lanes 1) or of the four synapses j .. j+3 of row i (lanes 4). */
-  const synapseCode = (code: CheckedSnippet, lanes: 1 | 4): Code => {
+  /** The code of one synapse (lanes 1) or of the four synapses j .. j+3 of row i (lanes 4); `field`: its random numbers' counter field. */
+  const synapseCode = (code: CheckedSnippet, lanes: 1 | 4, field: number): Code => {
     const vector = lanes === LANES;
     const usage = collectUsage(code);
-    if (usage.random) throw new NotCompilable("random numbers");
+    // Random numbers: counter (synapse, batch element, global step, ...), the call count per synapse.
+    const counter: RandomCounter = { element: (lane) => (lane === 0 ? get(syn) : [get(syn), i32.const(lane), i32.add]), batch: get(b), step: get(kernel.globalStep), philox };
+    const randomSite = usage.random ? new RandomSite(locals, counter, projection.rngStream, field, vector) : null;
+    const draw = randomSite ? (kind: "uniform" | "normal", mask: number | null) => randomSite.call(kind, mask) : null;
     const writes = new Set(usage.writes.keys());
     const site = new StorageLocals(locals, lanes);
     const resolve = (binding: Binding, type: ScalarType): ResolvedBinding => {
@@ -113,12 +118,15 @@ function compileSynapseKernel(
           throw new Error(`internal error: weight-update code cannot refer to ${binding.kind}`);
       }
     };
-    const compiled = vector ? new VectorSnippetCompiler(locals, resolve, effects(vector), (lanes) => kernel.vectorConstant(lanes)).statements(code) : new SnippetCompiler(locals, resolve, effects(vector)).statements(code);
+    const compiled = vector
+      ? new VectorSnippetCompiler(locals, resolve, effects(vector), (lanes) => kernel.vectorConstant(lanes), draw).statements(code)
+      : new SnippetCompiler(locals, resolve, effects(vector), draw).statements(code);
     return [
       // dense: the synapse from (i, j); sparse and one-to-one loops set syn and j themselves
       projection.connectivity.kind === "dense" ? [get(i), i32.const(nPost), i32.mul, get(j), i32.add, set(syn)] : [],
       [get(b), i32.const(projection.numSynapses), i32.mul, get(syn), i32.add, set(synapseIndex)],
       [get(b), i32.const(nPost), i32.mul, get(j), i32.add, set(postIndex)],
+      randomSite?.reset(field) ?? [],
       site.wrap(compiled),
     ];
   };
@@ -161,17 +169,17 @@ function compileSynapseKernel(
   };
 
   /** The code over the synapses of row i: four at a time along a dense row, else one by one (sparse: the row's synapses in order; one-to-one: synapse i onto neuron i). */
-  const overRow = (code: CheckedSnippet): { loops: Code; simd: boolean } => {
+  const overRow = (code: CheckedSnippet, field: number): { loops: Code; simd: boolean } => {
     const connectivity = projection.connectivity.kind;
-    if (connectivity === "dense") return elementLoops(j, nPost, (lanes) => synapseCode(code, lanes));
-    if (connectivity === "oneToOne") return { loops: [get(i), set(j), get(i), set(syn), synapseCode(code, 1)], simd: false };
+    if (connectivity === "dense") return elementLoops(j, nPost, (lanes) => synapseCode(code, lanes, field));
+    if (connectivity === "oneToOne") return { loops: [get(i), set(j), get(i), set(syn), synapseCode(code, 1, field)], simd: false };
     const rows = projectionStorage.rows!;
     const rowEnd = locals.local("i32");
     const word = (array: Int32Array, index: Code): Code => [index, i32.const(2), i32.shl, i32.const(array.byteOffset), i32.add, i32.load()];
     return {
       loops: [
         word(rows.rowStart, [get(i), i32.const(1), i32.add]), set(rowEnd),
-        forLoop(syn, word(rows.rowStart, get(i)), get(rowEnd), 1, word(rows.postIndex, get(syn)), set(j), synapseCode(code, 1)),
+        forLoop(syn, word(rows.rowStart, get(i)), get(rowEnd), 1, word(rows.postIndex, get(syn)), set(j), synapseCode(code, 1, field)),
       ],
       simd: false,
     };
@@ -183,7 +191,7 @@ function compileSynapseKernel(
     const source = projection.delaySteps === 0 ? preStorage.spikes : preStorage.previousSpikes;
     const counts = projection.delaySteps === 0 ? preStorage.spikeCount : preStorage.previousSpikeCount;
     const count = locals.local("i32");
-    const { loops, simd: vectorised } = overRow(preSpike);
+    const { loops, simd: vectorised } = overRow(preSpike, RANDOM_FIELD.preSpike);
     simd &&= vectorised;
     parts.push([
       [get(b), i32.const(2), i32.shl, i32.const(counts.byteOffset), i32.add, i32.load(), set(count)],
@@ -195,7 +203,7 @@ function compileSynapseKernel(
     ]);
   }
   if (dynamics) {
-    const { loops, simd: vectorised } = overRow(dynamics);
+    const { loops, simd: vectorised } = overRow(dynamics, RANDOM_FIELD.synapseDynamics);
     simd &&= vectorised;
     parts.push(forLoop(i, i32.const(0), i32.const(nPre), 1, rowStart, loops));
   }
