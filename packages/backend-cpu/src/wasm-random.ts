@@ -109,7 +109,7 @@ export class RandomSite {
   private base: number;
 
   constructor(
-    private readonly frame: wasm.Frame,
+    frame: wasm.Frame,
     private readonly counter: RandomCounter,
     private readonly stream: number,
     field: number,
