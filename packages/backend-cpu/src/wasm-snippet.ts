@@ -12,7 +12,7 @@
  * Code the compiler cannot express bit-identically (random numbers, float `%`) raises
  * {@link NotCompilable}, and the kernel stays in JavaScript.
  */
-import { wasm, type Binding, type Block, type CallExpression, type CheckedSnippet, type Expression, type ScalarType, type Statement } from "@snn/core";
+import { drawsRandom, wasm, type Binding, type Block, type CallExpression, type CheckedSnippet, type Expression, type ScalarType, type Statement } from "@snn/core";
 
 const { op } = wasm;
 const { get, set, i32, f32 } = op;
@@ -155,23 +155,6 @@ export function integerDivision(operator: "/" | "%", signed: boolean, a: number,
   return [get(a), [get(a), i32.const(1), get(b), keepDividend, op.select, signed ? op.i32.divS : op.i32.divU], keepDividend, op.select];
 }
 
-/** Whether an expression calls `uniform()` or `normal()`. */
-export function drawsRandom(e: Expression): boolean {
-  switch (e.kind) {
-    case "literal":
-    case "identifier":
-      return false;
-    case "unary":
-    case "convert":
-      return drawsRandom(e.operand);
-    case "binary":
-      return drawsRandom(e.left) || drawsRandom(e.right);
-    case "conditional":
-      return drawsRandom(e.condition) || drawsRandom(e.whenTrue) || drawsRandom(e.whenFalse);
-    case "call":
-      return e.callee === "uniform" || e.callee === "normal" || e.args.some(drawsRandom);
-  }
-}
 
 /**
  * Weight-update code's `addToPost(x)` and `addToPre(x)`: code adding the pushed-by-`value`

@@ -1,3 +1,4 @@
+import { drawsRandom } from "@snn/core";
 import type {
   Binding,
   Block,
@@ -220,23 +221,6 @@ export class WgslPrinter {
   }
 }
 
-/** Whether evaluating an expression draws random numbers. */
-export function drawsRandom(e: Expression): boolean {
-  switch (e.kind) {
-    case "literal":
-    case "identifier":
-      return false;
-    case "unary":
-    case "convert":
-      return drawsRandom(e.operand);
-    case "binary":
-      return drawsRandom(e.left) || drawsRandom(e.right);
-    case "conditional":
-      return drawsRandom(e.condition) || drawsRandom(e.whenTrue) || drawsRandom(e.whenFalse);
-    case "call":
-      return e.callee === "uniform" || e.callee === "normal" || e.args.some(drawsRandom);
-  }
-}
 
 function wrap(text: string): string {
   return /^[\w.]+$/.test(text) || (text.startsWith("(") && matchingClose(text) === text.length - 1) ? text : `(${text})`;

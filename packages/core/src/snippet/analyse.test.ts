@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { analyseSnippet } from "./analyse";
+import { analyseSnippet, drawsRandom } from "./analyse";
 import { checkSnippet } from "./checker";
 import { expressionOptions, statementOptions } from "./test-helpers";
 
@@ -70,5 +70,19 @@ describe("analyseSnippet", () => {
     ]);
     expect(analysis.writes).toEqual([]);
     expect(analysis.calls).toEqual(["normal"]);
+  });
+});
+
+describe("drawsRandom", () => {
+  const expression = (source: string) => {
+    const checked = checkSnippet(source, expressionOptions());
+    if (checked.kind !== "expression") throw new Error("expected an expression");
+    return checked.body;
+  };
+  it("finds uniform()/normal() anywhere in an expression, and nothing else", () => {
+    expect(drawsRandom(expression("V > 0.5 && uniform() < 0.1"))).toBe(true);
+    expect(drawsRandom(expression("(V > 0.5 ? normal() : 0.0) > 1.0"))).toBe(true);
+    expect(drawsRandom(expression("-exp(float(int(uniform() * 3.0))) < V"))).toBe(true);
+    expect(drawsRandom(expression("V > 0.5 && exp(V) < tau"))).toBe(false);
   });
 });

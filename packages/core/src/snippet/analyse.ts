@@ -101,3 +101,25 @@ class BindingSet {
     return [...this.byKey.values()];
   }
 }
+
+/**
+ * Whether evaluating an expression draws random numbers (`uniform()`, `normal()`): a backend
+ * that evaluates both sides of `?:`, `&&` or `||` must not do so where a skipped side would
+ * draw, since every draw advances the per-element call counter of the counter-based generator.
+ */
+export function drawsRandom(e: Expression): boolean {
+  switch (e.kind) {
+    case "literal":
+    case "identifier":
+      return false;
+    case "unary":
+    case "convert":
+      return drawsRandom(e.operand);
+    case "binary":
+      return drawsRandom(e.left) || drawsRandom(e.right);
+    case "conditional":
+      return drawsRandom(e.condition) || drawsRandom(e.whenTrue) || drawsRandom(e.whenFalse);
+    case "call":
+      return e.callee === "uniform" || e.callee === "normal" || e.args.some(drawsRandom);
+  }
+}
