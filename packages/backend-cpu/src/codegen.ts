@@ -31,7 +31,7 @@ import {
   type SnippetUsage,
 } from "./printer";
 import { philoxSource } from "./rng-source";
-import type { NetworkStorage, StoredVar } from "./storage";
+import type { DynamicParams, NetworkStorage, StoredVar } from "./storage";
 import { accumulateDenseKernel, accumulatedWeight, accumulateSparseKernel } from "./wasm-delivery";
 import { instantiateKernels, type KernelExports } from "./wasm-module";
 import { customUpdateWasm } from "./wasm-custom-updates";
@@ -191,10 +191,20 @@ function builtinValue(name: string, values: Readonly<Record<string, string>>): s
 }
 
 /** Resolves params and derived params to float32 literals. */
-function paramValue(binding: Binding, params: Readonly<Record<string, number>>, derived: Readonly<Record<string, number>>): string | null {
-  if (binding.kind === "param") return floatLiteral(params[binding.name]!);
-  if (binding.kind === "derivedParam") return floatLiteral(derived[binding.name]!);
-  return null;
+/**
+ * A param or derived param: a constant, or where the group has dynamic params (`dynamic`, with
+ * the module's reference to their array) a read of its slot. Null for other bindings.
+ */
+function paramValue(
+  binding: Binding,
+  params: Readonly<Record<string, number>>,
+  derived: Readonly<Record<string, number>>,
+  dynamic: { readonly params: DynamicParams; readonly ref: string } | null = null,
+): string | null {
+  if (binding.kind !== "param" && binding.kind !== "derivedParam") return null;
+  const slot = dynamic?.params.slots.get(binding.name);
+  if (slot !== undefined) return `${dynamic!.ref}[${slot}]`;
+  return floatLiteral(binding.kind === "param" ? params[binding.name]! : derived[binding.name]!);
 }
 
 function unknownBinding(binding: Binding, where: string): never {
@@ -256,7 +266,7 @@ export class CodeGenerator {
       add(synapseKernelWasm(this.plan, this.storage, projection, wasmSynapseKernelName(projection.index), this.wasmDelivery(projection) !== null, philox));
     }
     for (const update of this.plan.customUpdates) {
-      add(customUpdateWasm(this.plan, philox, update, (binding) => (binding.kind === "varRef" ? this.refTarget(update, binding.name) : this.lookupVar(this.storage.customUpdates[update.index]!.vars, binding.name, `custom update '${update.name}'`)), wasmCustomUpdateName(update.index)));
+      add(customUpdateWasm(this.plan, philox, update, (binding) => (binding.kind === "varRef" ? this.refTarget(update, binding.name) : this.lookupVar(this.storage.customUpdates[update.index]!.vars, binding.name, `custom update '${update.name}'`)), wasmCustomUpdateName(update.index), this.storage.customUpdates[update.index]!.params));
     }
     this.wasmKernels = instantiateKernels(definitions, memory);
   }
@@ -274,6 +284,11 @@ export class CodeGenerator {
       source: this.wasmNote(name, kernel.source),
       run: randomStep ? () => compiled(clock[0]!, randomStep()) : () => compiled(clock[0]!, clock[1]!),
     };
+  }
+
+  /** A group's dynamic params as `paramValue` reads them in a module, or null. */
+  private dynamicRef(m: ModuleBuilder, params: DynamicParams | null): { readonly params: DynamicParams; readonly ref: string } | null {
+    return params ? { params, ref: m.ref(params.values) } : null;
   }
 
   /** The JavaScript source of a kernel that runs as the WebAssembly function `name`, with a note saying so. */
@@ -363,7 +378,7 @@ export class CodeGenerator {
       const code = population.code;
       const site: CodeSite = new CodeSite(
         (binding, type): Access => {
-          const param = paramValue(binding, population.params, population.derivedParams);
+          const param = paramValue(binding, population.params, population.derivedParams, this.dynamicRef(m, storage.params));
           if (param !== null) return { name: param };
           switch (binding.kind) {
             case "var":
@@ -411,7 +426,7 @@ export class CodeGenerator {
         const kind = side === "pre" ? "preVar" : "postVar";
         const site: CodeSite = new CodeSite(
           (binding, type): Access => {
-            const param = paramValue(binding, projection.params, projection.derivedParams);
+            const param = paramValue(binding, projection.params, projection.derivedParams, this.dynamicRef(m, this.storage.projections[projectionIndex]!.params));
             if (param !== null) return { name: param };
             switch (binding.kind) {
               case "preVar":
@@ -509,7 +524,7 @@ export class CodeGenerator {
     const makeSite = (code: CheckedSnippet | null, field: number): CodeSite => {
       const site: CodeSite = new CodeSite(
         (binding, type): Access => {
-          const param = paramValue(binding, projection.params, projection.derivedParams);
+          const param = paramValue(binding, projection.params, projection.derivedParams, this.dynamicRef(m, storage.params));
           if (param !== null) return { name: param };
           const written = site.usage.writes.has(`${binding.kind}:${"name" in binding ? binding.name : ""}`);
           switch (binding.kind) {
@@ -696,7 +711,7 @@ export class CodeGenerator {
 
     const site: CodeSite = new CodeSite(
       (binding, type): Access => {
-        const param = paramValue(binding, update.params, update.derivedParams);
+        const param = paramValue(binding, update.params, update.derivedParams, this.dynamicRef(m, this.storage.customUpdates[update.index]!.params));
         if (param !== null) return { name: param };
         switch (binding.kind) {
           case "var":

@@ -1,5 +1,6 @@
 import {
   BACKEND_INTERFACE_VERSION,
+  changeDynamicParam,
   expandVarValues,
   RuntimeUsageError,
   validateSpikeEvents,
@@ -212,6 +213,26 @@ export class CpuRuntime implements Runtime {
     this.checkLive("writeVar");
     const stored = this.findVar(owner, name, "writeVar");
     stored.array.set(expandVarValues(stored.planned, this.plan.batchSize, values, owner));
+  }
+
+  setParam(owner: string, name: string, value: number): void {
+    this.checkLive("setParam");
+    const { plan, storage } = this;
+    const found =
+      [
+        ...plan.populations.map((group, i) => ({ group, params: storage.populations[i]!.params })),
+        ...plan.projections.map((group, i) => ({ group, params: storage.projections[i]!.params })),
+        ...plan.customUpdates.map((group, i) => ({ group, params: storage.customUpdates[i]!.params })),
+      ].find((entry) => entry.group.name === owner) ?? null;
+    if (found === null) {
+      const owners = [...plan.populations, ...plan.projections, ...plan.customUpdates].map((g) => g.name);
+      throw new RuntimeUsageError(`setParam(${owner}, ${name}): there is no population, projection or custom update '${owner}'. Owners: ${owners.join(", ")}.`);
+    }
+    // Validates (unknown or fixed param, bad value) and computes the derived params again.
+    const changed = changeDynamicParam(found.group, found.params?.current ?? found.group.params, name, value, plan.dt);
+    const dynamic = found.params!;
+    dynamic.current = changed.params;
+    for (const [slotName, slot] of dynamic.slots) dynamic.values[slot] = changed.params[slotName] ?? changed.derivedParams[slotName]!;
   }
 
   async readSpikes(population: string): Promise<SpikeRecording> {

@@ -10,8 +10,8 @@
  * generated JavaScript; the memory is sized once and never grows (growing would detach the
  * views). Without WebAssembly, or when the memory cannot be had, each array is its own.
  */
-import { allocateVarArray, fillInitialValues, storedLength } from "@snn/core";
-import type { KernelPlan, PlannedVar, ScalarType, VarArray } from "@snn/core";
+import { allocateVarArray, dynamicParamNames, fillInitialValues, storedLength } from "@snn/core";
+import type { KernelPlan, ParamSpec, PlannedVar, ScalarType, VarArray } from "@snn/core";
 
 /** Where the arrays of a network's state come from. */
 interface ArrayAllocator {
@@ -85,8 +85,22 @@ export interface SpikeSourceEvents {
   readonly cursor: Int32Array;
 }
 
+/**
+ * A group's params that the generated code reads from memory instead of constants: its
+ * `dynamic` params and, with them, its derived params (computed again when one changes).
+ */
+export interface DynamicParams {
+  /** Current values, float32: slot `slots.get(name)`. */
+  readonly values: Float32Array;
+  readonly slots: ReadonlyMap<string, number>;
+  /** The group's current params, all of them (the derived params are computed from these). */
+  current: Record<string, number>;
+}
+
 export interface PopulationStorage {
   readonly vars: Map<string, StoredVar>;
+  /** Dynamic params of the neuron model, or null: none. */
+  readonly params: DynamicParams | null;
   /** `[batch][size]` per additional input. */
   readonly additionalInputs: Map<string, Float32Array>;
   /** This step's spikes: neuron ids of batch element b at `b * size ..`, sorted ascending. */
@@ -101,6 +115,8 @@ export interface PopulationStorage {
 
 export interface ProjectionStorage {
   readonly vars: Map<string, StoredVar>;
+  /** Dynamic params of the weight-update model, or null: none. */
+  readonly params: DynamicParams | null;
   readonly preVars: Map<string, StoredVar>;
   readonly postVars: Map<string, StoredVar>;
   readonly postsynapticVars: Map<string, StoredVar>;
@@ -115,6 +131,18 @@ export interface ProjectionStorage {
 
 export interface CustomUpdateStorage {
   readonly vars: Map<string, StoredVar>;
+  /** Dynamic params of the custom update's model, or null: none. */
+  readonly params: DynamicParams | null;
+}
+
+/** The dynamic-param slots of a group, or null when its model has no dynamic param. */
+function dynamicParams(group: { readonly model: { readonly params?: Readonly<Record<string, ParamSpec>> }; readonly params: Readonly<Record<string, number>>; readonly derivedParams: Readonly<Record<string, number>> }, allocate: ArrayAllocator): DynamicParams | null {
+  const names = dynamicParamNames(group.model);
+  if (names.length === 0) return null;
+  const all = [...names, ...Object.keys(group.derivedParams)];
+  const values = allocate.float32(all.length);
+  all.forEach((name, k) => (values[k] = group.params[name] ?? group.derivedParams[name]!));
+  return { values, slots: new Map(all.map((name, k) => [name, k])), current: { ...group.params } };
 }
 
 function storeVars(vars: readonly PlannedVar[], batchSize: number, allocate: ArrayAllocator): Map<string, StoredVar> {
@@ -135,6 +163,7 @@ function layOut(plan: KernelPlan, allocate: ArrayAllocator): StorageLayout {
     const n = population.size * batchSize;
     return {
       vars: storeVars(population.vars, batchSize, allocate),
+      params: dynamicParams(population, allocate),
       additionalInputs: new Map(population.additionalInputs.map((name) => [name, allocate.float32(n)])),
       spikes: allocate.int32(n),
       spikeCount: allocate.int32(batchSize),
@@ -154,6 +183,7 @@ function layOut(plan: KernelPlan, allocate: ArrayAllocator): StorageLayout {
   const projections = plan.projections.map(
     (projection): ProjectionStorage => ({
       vars: storeVars(projection.vars, batchSize, allocate),
+      params: dynamicParams(projection, allocate),
       preVars: storeVars(projection.preVars, batchSize, allocate),
       postVars: storeVars(projection.postVars, batchSize, allocate),
       postsynapticVars: storeVars(projection.postsynaptic?.vars ?? [], batchSize, allocate),
@@ -164,7 +194,7 @@ function layOut(plan: KernelPlan, allocate: ArrayAllocator): StorageLayout {
           : null,
     }),
   );
-  const customUpdates = plan.customUpdates.map((update): CustomUpdateStorage => ({ vars: storeVars(update.vars, batchSize, allocate) }));
+  const customUpdates = plan.customUpdates.map((update): CustomUpdateStorage => ({ vars: storeVars(update.vars, batchSize, allocate), params: dynamicParams(update, allocate) }));
   return { populations, projections, customUpdates };
 }
 

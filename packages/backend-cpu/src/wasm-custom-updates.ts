@@ -7,7 +7,7 @@
  */
 import { wasm, type Binding, type KernelPlan, type PlannedCustomUpdate, type ScalarType } from "@snn/core";
 import { collectUsage } from "./printer";
-import type { StoredVar } from "./storage";
+import type { DynamicParams, StoredVar } from "./storage";
 import { ElementKernel, NotCompilable, SnippetCompiler, type ResolvedBinding } from "./wasm-snippet";
 import { elementLoops, LANES, type ElementKernelDefinition, VectorSnippetCompiler } from "./wasm-vector-snippet";
 import { RANDOM_FIELD, RandomSite, type RandomCounter } from "./wasm-random";
@@ -28,9 +28,11 @@ export function customUpdateWasm(
   update: PlannedCustomUpdate,
   target: (binding: Binding & { kind: "var" | "varRef" }) => StoredVar,
   name: string,
+  /** The update's dynamic params (in the state memory), or null. */
+  dynamic: DynamicParams | null = null,
 ): ElementKernelDefinition | null {
   try {
-    return compileCustomUpdate(plan, philox, update, target, name);
+    return compileCustomUpdate(plan, philox, update, target, name, dynamic);
   } catch (error) {
     if (error instanceof NotCompilable) return null;
     throw error;
@@ -43,6 +45,7 @@ function compileCustomUpdate(
   update: PlannedCustomUpdate,
   target: (binding: Binding & { kind: "var" | "varRef" }) => StoredVar,
   name: string,
+  dynamic: DynamicParams | null,
 ): ElementKernelDefinition {
   const usage = collectUsage(update.update);
   const kernel = new ElementKernel(plan.dt);
@@ -54,7 +57,7 @@ function compileCustomUpdate(
     const vector = lanes === LANES;
     const site = new StorageLocals(locals, lanes);
     const resolve = (binding: Binding, type: ScalarType): ResolvedBinding => {
-      const param = vector ? kernel.vectorParam(binding, type, update.params, update.derivedParams) : kernel.param(binding, type, update.params, update.derivedParams);
+      const param = vector ? kernel.vectorParam(binding, type, update.params, update.derivedParams, dynamic) : kernel.param(binding, type, update.params, update.derivedParams, dynamic);
       if (param) return param;
       switch (binding.kind) {
         case "var":

@@ -11,7 +11,7 @@
  */
 import { wasm, type Binding, type KernelPlan, type PlannedPopulation, type ScalarType } from "@snn/core";
 import { collectUsage } from "./printer";
-import type { NetworkStorage, StoredVar } from "./storage";
+import type { DynamicParams, NetworkStorage, StoredVar } from "./storage";
 import { ElementKernel, NotCompilable, SnippetCompiler, valueType, type ResolvedBinding } from "./wasm-snippet";
 import { elementLoops, LANES, type ElementKernelDefinition, loadBool, maskToBool, splatFloat, VectorSnippetCompiler } from "./wasm-vector-snippet";
 import { RANDOM_FIELD, RandomSite, type RandomCounter } from "./wasm-random";
@@ -139,9 +139,10 @@ function compileNeuronKernel(plan: KernelPlan, storage: NetworkStorage, populati
       derived: Readonly<Record<string, number>>,
       resolve: (binding: Binding, type: ScalarType) => ResolvedBinding,
       randomSite: RandomSite | null = null,
+      dynamic: DynamicParams | null = null,
     ) => {
       const resolveAll = (binding: Binding, type: ScalarType): ResolvedBinding => {
-        const param = vector ? kernel.vectorParam(binding, type, params, derived) : kernel.param(binding, type, params, derived);
+        const param = vector ? kernel.vectorParam(binding, type, params, derived, dynamic) : kernel.param(binding, type, params, derived, dynamic);
         if (param) return param;
         if (binding.kind === "builtin") return vector ? kernel.vectorBuiltin(binding) : kernel.builtin(binding);
         return resolve(binding, type);
@@ -215,7 +216,7 @@ function compileNeuronKernel(plan: KernelPlan, storage: NetworkStorage, populati
         default:
           throw new Error(`internal error: neuron code cannot refer to ${binding.kind}`);
       }
-    }, neuronSite);
+    }, neuronSite, popStorage.params);
     const sim = compiler.statements(code.sim);
     const threshold = code.threshold ? compiler.condition(code.threshold) : vector ? splatFloat(0) : i32.const(0);
     const spikeAddress: Code = [get(b), i32.const(size), i32.mul, get(count), i32.add, i32.const(2), i32.shl, i32.const(popStorage.spikes.byteOffset), i32.add];
@@ -264,7 +265,7 @@ function compileNeuronKernel(plan: KernelPlan, storage: NetworkStorage, populati
           if (binding.kind === kind) return sideSite.bind(bindingKey(binding), type, varAddress(lookup(vars, binding.name)), sideWrites.has(bindingKey(binding)));
           if (binding.kind === "neuronVarRef") return sideSite.bind(bindingKey(binding), type, varAddress(lookup(popStorage.vars, binding.name)), false);
           throw new Error(`internal error: ${side} code cannot refer to ${binding.kind}`);
-        }, sideRandomSite);
+        }, sideRandomSite, projectionStorage.params);
         // In this order (the calls' counter field follows the resets), as the JavaScript's site does.
         const body: Code = [
           sideRandomSite?.reset(spikeField) ?? [],

@@ -14,6 +14,8 @@
  */
 import { drawsRandom, wasm, type Binding, type Block, type CallExpression, type CheckedSnippet, type Expression, type ScalarType, type Statement } from "@snn/core";
 
+import type { DynamicParams } from "./storage";
+
 const { op } = wasm;
 const { get, set, i32, f32 } = op;
 type Code = wasm.Code;
@@ -83,17 +85,27 @@ export class ElementKernel {
     }
   }
 
-  /** A param or derived param as a constant of its type; null for other bindings. */
-  param(binding: Binding, type: ScalarType, params: Readonly<Record<string, number>>, derived: Readonly<Record<string, number>>): ResolvedBinding | null {
+  /**
+   * A param or derived param as a constant of its type, or, where the group reads it from memory
+   * (`dynamic`: its dynamic params, in the state memory), a load of its slot; null for other bindings.
+   */
+  param(binding: Binding, type: ScalarType, params: Readonly<Record<string, number>>, derived: Readonly<Record<string, number>>, dynamic: DynamicParams | null = null): ResolvedBinding | null {
     const value = binding.kind === "param" ? params[binding.name] : binding.kind === "derivedParam" ? derived[binding.name] : undefined;
     if (value === undefined) return null;
+    const slot = dynamic?.slots.get(binding.name);
+    if (slot !== undefined) {
+      if (type !== "float") throw new NotCompilable(`a dynamic param used as ${type}`);
+      return { value: [i32.const(dynamic!.values.byteOffset + 4 * slot), f32.load()] };
+    }
     return { value: type === "float" ? f32.const(Math.fround(value)) : i32.const(value | 0) };
   }
 
   /** {@link param} as a vector of four copies. */
-  vectorParam(binding: Binding, type: ScalarType, params: Readonly<Record<string, number>>, derived: Readonly<Record<string, number>>): { readonly value: Code } | null {
+  vectorParam(binding: Binding, type: ScalarType, params: Readonly<Record<string, number>>, derived: Readonly<Record<string, number>>, dynamic: DynamicParams | null = null): { readonly value: Code } | null {
     const value = binding.kind === "param" ? params[binding.name] : binding.kind === "derivedParam" ? derived[binding.name] : undefined;
     if (value === undefined) return null;
+    const loaded = dynamic?.slots.has(binding.name) ? this.param(binding, type, params, derived, dynamic) : null;
+    if (loaded !== null && "value" in loaded) return { value: [loaded.value, op.f32x4.splat] };
     const bits = type === "float" ? new Int32Array(new Float32Array([value]).buffer)[0]! : value | 0;
     return { value: this.vectorConstant([bits, bits, bits, bits]) };
   }

@@ -85,7 +85,8 @@ function compileSynapseKernel(
     const writes = new Set(usage.writes.keys());
     const site = new StorageLocals(locals, lanes);
     const resolve = (binding: Binding, type: ScalarType): ResolvedBinding => {
-      const param = vector ? kernel.vectorParam(binding, type, projection.params, projection.derivedParams) : kernel.param(binding, type, projection.params, projection.derivedParams);
+      const dynamic = projectionStorage.params;
+      const param = vector ? kernel.vectorParam(binding, type, projection.params, projection.derivedParams, dynamic) : kernel.param(binding, type, projection.params, projection.derivedParams, dynamic);
       if (param) return param;
       const key = binding.kind === "neuronVarRef" ? `neuronVarRef:${binding.side}:${binding.name}` : `${binding.kind}:${"name" in binding ? binding.name : ""}`;
       switch (binding.kind) {

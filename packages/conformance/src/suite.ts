@@ -9,8 +9,10 @@ import {
   streamWord,
   uniformFromBlock,
   type Backend,
+  type NeuronModel,
   type Runtime,
   type SpikeEvents,
+  type WeightUpdateModel,
   type SpikeRecording,
 } from "@snn/core";
 import { describe, expect, it, type TestContext } from "vitest";
@@ -439,6 +441,63 @@ export const CONFORMANCE_CASES: readonly ConformanceCase[] = [
       const expected = await run(reference);
       expect(expected.length).toBeGreaterThan(100);
       expect(await run(backend)).toEqual(expected);
+    },
+  },
+  {
+    id: "dynamic-params",
+    title: "setParam changes dynamic params (and the derived params computed from them) of neurons and synapses between steps; fixed params refuse",
+    run: async ({ backend, reference }) => {
+      // V += Gain * 0.05 (Gain = 2 Drive, derived) plus the synapse's g * Scale per input spike.
+      const Driven: NeuronModel = {
+        kind: "neuron",
+        name: "Driven",
+        params: { Drive: { default: 0, dynamic: true }, Tau: { default: 10 } },
+        derivedParams: { Decay: { compute: (p, dt) => Math.exp(-dt / p.Tau!) }, Gain: { compute: (p) => 2 * p.Drive! } },
+        vars: { V: { init: 0 } },
+        sim: "V = Decay * V + Gain * 0.05 + Isyn;",
+        threshold: "V > 1.0",
+        reset: "V = 0.0;",
+      };
+      const Scaled: WeightUpdateModel = {
+        kind: "weightUpdate",
+        name: "Scaled",
+        params: { Scale: { default: 0, dynamic: true } },
+        vars: { g: { init: 1, access: "readOnly" } },
+        preSpike: "addToPost(g * Scale);",
+      };
+      const network = (): Network => {
+        const net = new Network({ dt: 1, batchSize: 2, seed: 3 });
+        net.addPopulation("input", { model: SpikeSourceArray, size: 1 });
+        net.addPopulation("driven", { model: Driven, size: 3, recordSpikes: true });
+        net.addProjection("scaled", { pre: "input", post: "driven", model: Scaled, connectivity: { kind: "dense" } });
+        return net;
+      };
+      const everyStep: SpikeEvents = { steps: Int32Array.from({ length: 90 }, (_, s) => s), units: new Int32Array(90) };
+      const run = (b: Backend) =>
+        withRuntime(b, network(), async (runtime) => {
+          runtime.setSpikeEvents("input", [everyStep, everyStep]);
+          await runtime.step(30); // Drive 0, Scale 0: V stays 0
+          runtime.setParam("driven", "Drive", 1.5); // Gain 3: V grows 0.15 a step
+          await runtime.step(30);
+          runtime.setParam("driven", "Drive", 0);
+          runtime.setParam("scaled", "Scale", 0.2); // every step's input spike adds 0.2
+          await runtime.step(30);
+          expect(() => runtime.setParam("driven", "Tau", 5)).toThrow(/fixed when the network is compiled; declare it with dynamic: true/);
+          expect(() => runtime.setParam("driven", "Nope", 5)).toThrow(/has no param 'Nope'/);
+          expect(() => runtime.setParam("nobody", "Drive", 5)).toThrow(/there is no population, projection or custom update 'nobody'/);
+          expect(() => runtime.setParam("driven", "Drive", Number.NaN)).toThrow(/finite number/);
+          return { spikes: triples(await runtime.readSpikes("driven")), v: Array.from(await runtime.readVar("driven", "V")) };
+        });
+      const result = await run(backend);
+      const steps = result.spikes.map((t) => Number(t.split(":")[0]));
+      expect(steps.filter((s) => s < 30), "no spikes before a param changed").toEqual([]);
+      expect(steps.filter((s) => s >= 30 && s < 60).length, "spikes driven by the new Drive").toBeGreaterThan(0);
+      expect(steps.filter((s) => s >= 60).length, "spikes driven by the new synaptic Scale").toBeGreaterThan(0);
+      if (reference) {
+        const expected = await run(reference);
+        expect(result.spikes).toEqual(expected.spikes);
+        for (let i = 0; i < expected.v.length; i++) expect(result.v[i]).toBeCloseTo(expected.v[i]!, 5);
+      }
     },
   },
   {

@@ -3,7 +3,7 @@ import type { KernelPlan, PlannedVar, VarArray } from "./plan-types";
 import type { ScalarType } from "./snippet/ast";
 
 /** Version of the backend interface this core defines. */
-export const BACKEND_INTERFACE_VERSION = 1;
+export const BACKEND_INTERFACE_VERSION = 2;
 
 /**
  * Spikes of one batch element for a spike source array: parallel arrays sorted by step
@@ -70,6 +70,12 @@ export interface Runtime {
   readVarInto?(owner: string, name: string, out: VarArray): void;
   /** Overwrites a variable, in the layout `readVar` returns (or `[size]`, broadcast over the batch). */
   writeVar(owner: string, name: string, values: ArrayLike<number>): Promise<void>;
+  /**
+   * Changes a `dynamic` param of a population's, projection's or custom update's model (and the
+   * model's derived params) for the steps and updates that follow. Throws `RuntimeUsageError`
+   * for an unknown owner or param, a param that is not dynamic, or a non-finite value.
+   */
+  setParam(owner: string, name: string, value: number): void;
   /** Spikes recorded in this trial by a population created with `recordSpikes: true`. */
   readSpikes(population: string): Promise<SpikeRecording>;
   /** Runs every custom update of a group, in declaration order. */

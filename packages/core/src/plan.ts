@@ -1,4 +1,4 @@
-import { ModelDefinitionError, NetworkValidationError } from "./errors";
+import { ModelDefinitionError, NetworkValidationError, RuntimeUsageError } from "./errors";
 import { builtinModels, DeltaCurr } from "./models/builtin";
 import type {
   AnyModel,
@@ -310,6 +310,48 @@ function sparseFromKeys(keys: number[], nPre: number, nPost: number, where: stri
  * Throws `NetworkValidationError`, `ModelDefinitionError` or `SnippetError` with a message
  * that names the group, the model and what to change.
  */
+/**
+ * The params and derived params of a group after `Runtime.setParam(owner, name, value)`, from its
+ * current params (backends keep them). Throws {@link RuntimeUsageError} saying what is wrong: a
+ * name the model does not have, a param that is not `dynamic`, a value that is not a finite
+ * number, or derived params that come out non-finite.
+ */
+export function changeDynamicParam(
+  group: PlannedPopulation | PlannedProjection | PlannedCustomUpdate,
+  current: Readonly<Record<string, number>>,
+  name: string,
+  value: number,
+  dt: number,
+): { readonly params: Record<string, number>; readonly derivedParams: Record<string, number> } {
+  const model = group.model;
+  const specs = model.params ?? {};
+  const call = `setParam(${group.name}, ${name})`;
+  const spec = specs[name];
+  if (spec === undefined) {
+    throw new RuntimeUsageError(`${call}: model '${model.name}' has no param '${name}'. Its params are: ${listOrNone(Object.keys(specs))}.`);
+  }
+  if (spec.dynamic !== true) {
+    const dynamic = Object.entries(specs).filter(([, s]) => s.dynamic === true).map(([n]) => n);
+    throw new RuntimeUsageError(
+      `${call}: param '${name}' of model '${model.name}' is fixed when the network is compiled; declare it with dynamic: true to change it afterwards${dynamic.length > 0 ? ` (its dynamic params: ${dynamic.join(", ")})` : ""}.`,
+    );
+  }
+  if (typeof value !== "number" || !Number.isFinite(value)) throw new RuntimeUsageError(`${call}: the value must be a finite number, got ${String(value)}.`);
+  try {
+    return resolveParams(model, { ...current, [name]: value }, dt, call);
+  } catch (error) {
+    if (error instanceof NetworkValidationError) throw new RuntimeUsageError(error.message);
+    throw error;
+  }
+}
+
+/** Names of a model's dynamic params (`ParamSpec.dynamic`). */
+export function dynamicParamNames(model: { readonly params?: Readonly<Record<string, ParamSpec>> }): string[] {
+  return Object.entries(model.params ?? {})
+    .filter(([, spec]) => spec.dynamic === true)
+    .map(([name]) => name);
+}
+
 export function planNetwork(network: Network): KernelPlan {
   const { dt, batchSize } = network;
   const populationIndex = new Map(network.populations.map((p, i) => [p.name, i]));

@@ -147,13 +147,19 @@ describe("checkpoints", () => {
     trainer.dispose();
   });
 
-  it("changes the learning rate between epochs exactly as a checkpoint restored with the new rate would", async () => {
+  it("changes the learning rate between epochs in place, exactly as a checkpoint restored with the new rate would", async () => {
     const decayed = makeTrainer();
     await decayed.train(dataset, { epochs: 1, batchSize: 4, shuffleSeed: 3 });
     const data = await decayed.checkpoint();
+    // the rate is a dynamic param of the compiled optimizer: the training runtime stays
+    const runtimeOf = (trainer: Trainer): unknown => (trainer as unknown as { trainRuntime: unknown }).trainRuntime;
+    const before = runtimeOf(decayed);
+    expect(before).not.toBeNull();
     await decayed.setLearningRate(0.002);
+    expect(runtimeOf(decayed)).toBe(before);
     expect(decayed.trainingConfig.optimizer.learningRate).toBe(0.002);
     await decayed.train(dataset, { epochs: 2, batchSize: 4, shuffleSeed: 3 });
+    expect(runtimeOf(decayed)).toBe(before);
 
     const restored = await Trainer.fromCheckpoint(
       { ...data, training: { ...data.training, optimizer: { ...data.training.optimizer, learningRate: 0.002 } } },

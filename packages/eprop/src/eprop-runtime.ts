@@ -283,6 +283,20 @@ export class EpropRuntime {
     return out;
   }
 
+  /**
+   * Sets Adam's learning rate for the steps that follow (a schedule): a dynamic param of the
+   * compiled optimizer, changed in place.
+   */
+  setLearningRate(learningRate: number): void {
+    this.requireTrain("setLearningRate");
+    if (typeof learningRate !== "number" || !(learningRate > 0) || !Number.isFinite(learningRate)) {
+      throw new EpropConfigError(`setLearningRate: the learning rate must be a positive number, got ${String(learningRate)}.`);
+    }
+    for (const location of this.layout.parameters) {
+      if (location.adamUpdate) this.runtime.setParam(location.adamUpdate, "LearningRate", learningRate);
+    }
+  }
+
   /** Sums the last trial's gradients over the batch and takes one Adam step. */
   async applyOptimizer(): Promise<void> {
     this.requireTrain("applyOptimizer");

@@ -425,7 +425,7 @@ export const adamModel: CustomUpdateModel = {
   name: "EpropAdam",
   doc: "m = b1 m + (1-b1) g; v = b2 v + (1-b2) g^2; w -= lr mhat / (sqrt(vhat) + eps), mhat = m / (1 - b1^t), vhat = v / (1 - b2^t).",
   params: {
-    LearningRate: { default: 0.001 },
+    LearningRate: { default: 0.001, dynamic: true, doc: "changed between batches with Runtime.setParam (a schedule), without compiling again" },
     Beta1: { default: 0.9 },
     Beta2: { default: 0.999 },
     Epsilon: { default: 1e-8 },

@@ -245,10 +245,9 @@ export class Trainer {
   }
 
   /**
-   * Sets Adam's learning rate for the batches that follow (e.g. a decay per epoch). Parameters
-   * and optimizer state carry over exactly; the rate is a constant of the compiled optimizer,
-   * so the next batch compiles the training network again (a fraction of a second). The rate is
-   * part of {@link trainingConfig} and of checkpoints.
+   * Sets Adam's learning rate for the batches that follow (e.g. a decay per epoch). The rate is
+   * a dynamic param of the compiled optimizer: it changes in place, with parameters and
+   * optimizer state untouched. The rate is part of {@link trainingConfig} and of checkpoints.
    */
   async setLearningRate(learningRate: number): Promise<void> {
     if (typeof learningRate !== "number" || !(learningRate > 0) || !Number.isFinite(learningRate)) {
@@ -257,7 +256,7 @@ export class Trainer {
     if (learningRate === this.config.optimizer.learningRate) return;
     this.enter("setLearningRate");
     try {
-      await this.releaseTrainRuntime();
+      this.trainRuntime?.setLearningRate(learningRate);
       this.config = { ...this.config, optimizer: { ...this.config.optimizer, learningRate } };
     } finally {
       this.busy = false;

@@ -312,11 +312,12 @@ class Generator {
     }
   }
 
-  paramNames(params: Readonly<Record<string, number>>, derived: Readonly<Record<string, number>>, k: KernelBuilder, prefix: string): (name: string) => string {
+  /** Params as uniform fields; `owner`: the group whose model they belong to (their fields are rewritten by `setParam`). */
+  paramNames(params: Readonly<Record<string, number>>, derived: Readonly<Record<string, number>>, k: KernelBuilder, prefix: string, owner?: string): (name: string) => string {
     return (name) => {
       const value = name in params ? params[name]! : derived[name];
       if (value === undefined) throw new Error(`internal: unknown param ${name}`);
-      return k.field(`${prefix}${name}`, "f32", Math.fround(value));
+      return k.field(`${prefix}${name}`, "f32", Math.fround(value), owner === undefined ? undefined : { owner, name });
     };
   }
 
@@ -414,7 +415,7 @@ class Generator {
       };
       for (const name of pop.additionalInputs) out.line(`let a_${name} = ${additional(name)};`);
       // sim, threshold, reset (one execution for random numbers).
-      const param = this.paramNames(pop.params, pop.derivedParams, k, "p_");
+      const param = this.paramNames(pop.params, pop.derivedParams, k, "p_", pop.name);
       const neuronNames: Names = { ...builtins, param, derivedParam: param, var: (x) => `n_${x}`, additionalInput: (x) => `a_${x}`, input: () => "Isyn" };
       if (pop.spikeSource) {
         const events = k.spikeEvents(q);
@@ -469,7 +470,7 @@ class Generator {
     out.line(`// ${side === "pre" ? "Presynaptic" : "Postsynaptic"} code of a projection (model ${proj.model.name})`);
     out.block("", () => {
       this.loadVars(k, vars, namesUsed([spikeCode, dynamics], kind), written, local, field, keyOf, "id", n);
-      const param = this.paramNames(proj.params, proj.derivedParams, k, `${prefix}p_`);
+      const param = this.paramNames(proj.params, proj.derivedParams, k, `${prefix}p_`, proj.name);
       const names: Names = {
         builtin: (name) => builtinName(name, "id"),
         param,
@@ -577,7 +578,7 @@ class Generator {
         }
       };
       const nSyn = k.field("n_syn", "u32", proj.numSynapses);
-      const param = this.paramNames(proj.params, proj.derivedParams, k, "p_");
+      const param = this.paramNames(proj.params, proj.derivedParams, k, "p_", proj.name);
       const synapseBlock = (snippet: CheckedSnippet, field: "preSpike" | "synapseDynamics"): void => {
         const written = namesWritten([snippet], "var");
         const keyOf = (name: string): string => varKey(owner, "synapse", name);
@@ -755,7 +756,7 @@ class Generator {
         const lvalue = k.element(a, k.offset(`o_${slot.local}`, a), index(slot.target.batched, size, "id"));
         out.line(`${slot.written ? "var" : "let"} ${slot.local}: ${wgslType(slot.type)} = ${k.load(slot.type, lvalue)};`);
       }
-      const param = this.paramNames(cu.params, cu.derivedParams, k, "p_");
+      const param = this.paramNames(cu.params, cu.derivedParams, k, "p_", cu.name);
       let rng: { rng?: string } = {};
       if (drawsRandom([cu.update])) {
         runCountField = "run_count";

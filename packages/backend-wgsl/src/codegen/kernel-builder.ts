@@ -20,6 +20,8 @@ export interface UniformField {
   readonly name: string;
   readonly type: "u32" | "f32";
   readonly value: number;
+  /** A group's param (or derived param) held in this field, which `Runtime.setParam` rewrites. */
+  readonly param?: { readonly owner: string; readonly name: string };
 }
 
 /** How many threads a kernel runs. */
@@ -74,8 +76,11 @@ export class KernelBuilder {
     readonly constants: { readonly dt: number; readonly batchSize: number; readonly seed: number },
   ) {}
 
-  /** A uniform field; returns its WGSL expression. The same name must always carry the same value. */
-  field(name: string, type: "u32" | "f32", value: number): string {
+  /**
+   * A uniform field; returns its WGSL expression. The same name must always carry the same value.
+   * `param`: the group param it holds (for `Runtime.setParam`).
+   */
+  field(name: string, type: "u32" | "f32", value: number, param?: { readonly owner: string; readonly name: string }): string {
     const existing = this.fields.find((f) => f.name === name);
     if (existing) {
       if (existing.value !== value || existing.type !== type) throw new Error(`internal: uniform field '${name}' given two values`);
@@ -83,7 +88,7 @@ export class KernelBuilder {
       if (type === "u32" && !(Number.isInteger(value) && value >= 0 && value <= 0xffffffff)) {
         throw new Error(`internal: uniform field '${name}' = ${value} is no u32`);
       }
-      this.fields.push({ name, type, value });
+      this.fields.push({ name, type, value, ...(param ? { param } : {}) });
     }
     return `u.${name}`;
   }

@@ -2,6 +2,7 @@
 import {
   allocateVarArray,
   BACKEND_INTERFACE_VERSION,
+  changeDynamicParam,
   expandVarValues,
   fillInitialValues,
   RuntimeUsageError,
@@ -561,6 +562,31 @@ export class WebGpuRuntime implements Runtime {
     this.check("writeVar");
     const { variable, key } = this.findVar(owner, name, "writeVar");
     this.upload(key, expandVarValues(variable, this.plan.batchSize, values, owner));
+  }
+
+  /** Current params of groups whose dynamic params have changed (by group name). */
+  private readonly changedParams = new Map<string, Record<string, number>>();
+
+  setParam(owner: string, name: string, value: number): void {
+    this.check("setParam");
+    const { plan } = this;
+    const group = [...plan.populations, ...plan.projections, ...plan.customUpdates].find((g) => g.name === owner);
+    if (!group) {
+      const owners = [...plan.populations, ...plan.projections, ...plan.customUpdates].map((g) => g.name);
+      throw new RuntimeUsageError(`setParam(${owner}, ${name}): there is no population, projection or custom update '${owner}'. Owners: ${owners.join(", ")}.`);
+    }
+    // Validates (unknown or fixed param, bad value) and computes the derived params again.
+    const changed = changeDynamicParam(group, this.changedParams.get(owner) ?? group.params, name, value, plan.dt);
+    this.changedParams.set(owner, changed.params);
+    // Every kernel instance holding one of the group's params in its uniform block: rewrite the field.
+    for (const state of this.states) {
+      state.instance.uniforms.forEach((field, index) => {
+        if (field.param?.owner !== owner) return;
+        const current = changed.params[field.param.name] ?? changed.derivedParams[field.param.name];
+        if (current === undefined) return;
+        this.device.queue.writeBuffer(state.uniform, index * 4, new Float32Array([current]));
+      });
+    }
   }
 
   async readSpikes(population: string): Promise<SpikeRecording> {

@@ -23,12 +23,18 @@ export type CustomUpdateAccess =
   | "reduceNeuronSum"
   | "reduceNeuronMax";
 
-/** A parameter: a number fixed when the network is built. */
+/** A parameter: a number fixed when the network is built, or, if `dynamic`, changeable afterwards. */
 export interface ParamSpec {
   /** Used when the network gives no value; without a default the param is required. */
   readonly default?: number;
   /** What it is, with units. */
   readonly doc?: string;
+  /**
+   * Settable after compilation with `Runtime.setParam` (a learning rate, an input rate): the
+   * generated code reads it from memory instead of a constant. The model's derived params are
+   * computed again when it changes.
+   */
+  readonly dynamic?: boolean;
 }
 
 /** A derived parameter: a pure function of the params and the timestep `dt` (ms), computed on the host. */
