@@ -53,13 +53,13 @@ let lifRun = 0;
 async function runLif(): Promise<void> {
   const run = ++lifRun;
   const choice = element<HTMLSelectElement>("lif-backend").value as BackendChoice;
-  const rate = Number(element<HTMLInputElement>("lif-rate").value);
+  const rates = element<HTMLInputElement>("lif-rate").value.split(",").map(Number).filter((r) => Number.isFinite(r) && r >= 0);
   setStatus("lif-status", "running", "Compiling…");
   try {
     const backend = await selectBackend(choice);
     const description = await describeBackend(backend);
     const result = await runLifPopulation(backend, {
-      inputRateHz: Number.isFinite(rate) ? rate : 20,
+      inputRatesHz: rates.length > 0 ? rates : [20],
       onProgress: (fraction) => {
         if (run === lifRun) setStatus("lif-status", "running", `Running on ${description}: ${Math.round(fraction * 100)} %`);
       },
@@ -76,6 +76,12 @@ async function runLif(): Promise<void> {
     const total = result.populations.reduce((sum, p) => sum + p.steps.length, 0);
     const summary = element("lif-summary");
     summary.dataset.spikes = String(total);
+    // spikes in each part of the trial (one per input rate)
+    const parts = (rates.length > 0 ? rates : [20]).map((_, k, all) => {
+      const [from, to] = [(k * result.steps) / all.length, ((k + 1) * result.steps) / all.length];
+      return result.populations.reduce((sum, p) => sum + p.steps.filter((s) => s >= from && s < to).length, 0);
+    });
+    summary.dataset.parts = JSON.stringify(parts);
     summary.textContent =
       result.populations.map((p) => `${p.name.toUpperCase()}: ${p.steps.length} spikes, ${p.rateHz.toFixed(1)} Hz per neuron`).join("; ") +
       `. ${result.steps} ms simulated in ${result.milliseconds.toFixed(0)} ms (compile included).`;

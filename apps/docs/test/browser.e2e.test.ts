@@ -146,6 +146,15 @@ describe("the docs site in chromium", () => {
     expect(Number(await page.getAttribute("#lif-raster", "data-dots"))).toBe(spikes);
     expect(await colouredPixels(page, "#lif-raster")).toBeGreaterThan(500);
     console.log(`(a) ${status} ${await page.textContent("#lif-summary")}`);
+    // The input rate is a dynamic param changed while WebGPU runs: silent, then driven.
+    await page.fill("#lif-rate", "0, 60");
+    await page.click("#lif-run");
+    // this run's summary has two parts (the first run's had three)
+    await page.waitForFunction(() => (JSON.parse(document.querySelector<HTMLElement>("#lif-summary")?.dataset.parts ?? "[]") as unknown[]).length === 2, undefined, { timeout: 40_000 });
+    expect(await page.textContent("#lif-status")).toMatch(/^Ran on WebGPU/);
+    const parts = JSON.parse((await page.getAttribute("#lif-summary", "data-parts"))!) as number[];
+    expect(parts[0], "no input, no spikes").toBe(0);
+    expect(parts[1], "spikes once the rate is 60 Hz").toBeGreaterThan(100);
 
     await page.click("#neuron-typo");
     await page.waitForSelector("#neuron-error:not([hidden])");

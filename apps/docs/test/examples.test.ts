@@ -39,6 +39,15 @@ describe("(a) LIF/ALIF population driven by Poisson input", () => {
     expect(total(strong)).toBeGreaterThan(total(weak));
   });
 
+  it("changes the input rate while it runs (a dynamic param): silent, then strong, then silent again", async () => {
+    const result = await runLifPopulation(cpuBackend(), { inputRatesHz: [0, 60, 0], steps: 300 });
+    const lif = result.populations[0]!;
+    const inPart = (from: number, to: number) => lif.steps.filter((s) => s >= from && s < to).length;
+    expect(inPart(0, 100)).toBe(0);
+    expect(inPart(100, 200)).toBeGreaterThan(50);
+    expect(inPart(220, 300)).toBe(0); // the synaptic current has decayed (tau 5 ms)
+  });
+
   it("stops when its signal is aborted", async () => {
     const controller = new AbortController();
     const run = runLifPopulation(cpuBackend(), { signal: controller.signal, onProgress: () => controller.abort() });

@@ -1,9 +1,15 @@
-// A LIF and an ALIF population driven by Poisson input, compiled for the backend you pick.
-import { ALIF, ExpCurr, LIF, Network, Poisson, StaticPulse, planNetwork, type Backend } from "@snn/core";
+// A LIF and an ALIF population driven by Poisson input, compiled for the backend you pick. The
+// input rate is a dynamic param: it changes while the network runs, with no new compilation.
+import { ALIF, ExpCurr, LIF, Network, Poisson, StaticPulse, planNetwork, type Backend, type NeuronModel } from "@snn/core";
+
+/** The Poisson source with its rate declared dynamic (settable with `runtime.setParam`). */
+const DynamicPoisson: NeuronModel = { ...Poisson, name: "DynamicPoisson", params: { ...Poisson.params, Rate: { ...Poisson.params!.Rate, dynamic: true } } };
 
 export interface LifPopulationOptions {
   /** Input rate of each of the 200 Poisson sources, Hz. */
   readonly inputRateHz?: number;
+  /** Input rates, Hz, one per equal part of the trial (set with `runtime.setParam` as it runs); overrides `inputRateHz`. */
+  readonly inputRatesHz?: readonly number[];
   /** Trial length in 1 ms steps. */
   readonly steps?: number;
   /** Called after every block of steps with the fraction done (0..1]. */
@@ -32,7 +38,8 @@ export async function runLifPopulation(backend: Backend, options: LifPopulationO
   const steps = options.steps ?? 500;
   const dt = 1; // ms
   const net = new Network({ dt, batchSize: 1, seed: 7 });
-  net.addPopulation("input", { model: Poisson, size: 200, params: { Rate: options.inputRateHz ?? 20 } });
+  const rates = options.inputRatesHz && options.inputRatesHz.length > 0 ? options.inputRatesHz : [options.inputRateHz ?? 20];
+  net.addPopulation("input", { model: DynamicPoisson, size: 200, params: { Rate: rates[0]! } });
   // LIF in mV and nA: from -70 mV at rest it spikes at -50 mV.
   net.addPopulation("lif", {
     model: LIF,
@@ -66,6 +73,8 @@ export async function runLifPopulation(backend: Backend, options: LifPopulationO
     const block = 50;
     for (let done = 0; done < steps; done += block) {
       options.signal?.throwIfAborted();
+      // The rate of the part of the trial this block starts in (steps split evenly between the rates).
+      runtime.setParam("input", "Rate", rates[Math.min(rates.length - 1, Math.floor((done * rates.length) / steps))]!);
       await runtime.step(Math.min(block, steps - done));
       options.onProgress?.(Math.min(1, (done + block) / steps));
     }
