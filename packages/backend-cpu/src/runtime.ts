@@ -2,6 +2,7 @@ import {
   BACKEND_INTERFACE_VERSION,
   changeDynamicParam,
   expandVarValues,
+  findGroup,
   RuntimeUsageError,
   validateSpikeEvents,
   type CompileOptions,
@@ -218,19 +219,12 @@ export class CpuRuntime implements Runtime {
   setParam(owner: string, name: string, value: number): void {
     this.checkLive("setParam");
     const { plan, storage } = this;
-    const found =
-      [
-        ...plan.populations.map((group, i) => ({ group, params: storage.populations[i]!.params })),
-        ...plan.projections.map((group, i) => ({ group, params: storage.projections[i]!.params })),
-        ...plan.customUpdates.map((group, i) => ({ group, params: storage.customUpdates[i]!.params })),
-      ].find((entry) => entry.group.name === owner) ?? null;
-    if (found === null) {
-      const owners = [...plan.populations, ...plan.projections, ...plan.customUpdates].map((g) => g.name);
-      throw new RuntimeUsageError(`setParam(${owner}, ${name}): there is no population, projection or custom update '${owner}'. Owners: ${owners.join(", ")}.`);
-    }
+    const group = findGroup(plan, owner, `setParam(${owner}, ${name})`);
+    const kind = group.model.kind;
+    const stored = kind === "neuron" ? storage.populations[group.index]! : kind === "weightUpdate" ? storage.projections[group.index]! : storage.customUpdates[group.index]!;
     // Validates (unknown or fixed param, bad value) and computes the derived params again.
-    const changed = changeDynamicParam(found.group, found.params?.current ?? found.group.params, name, value, plan.dt);
-    const dynamic = found.params!;
+    const changed = changeDynamicParam(group, stored.params?.current ?? group.params, name, value, plan.dt);
+    const dynamic = stored.params!;
     dynamic.current = changed.params;
     for (const [slotName, slot] of dynamic.slots) dynamic.values[slot] = changed.params[slotName] ?? changed.derivedParams[slotName]!;
   }

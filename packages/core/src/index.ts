@@ -7,7 +7,7 @@ export * from "./models/types";
 export * from "./models/builtin";
 export * from "./network";
 export * from "./plan-types";
-export { changeDynamicParam, dynamicParamNames, planNetwork } from "./plan";
+export { changeDynamicParam, dynamicParamNames, findGroup, planNetwork } from "./plan";
 export * from "./backend";
 export * from "./rng";
 export * from "./snippet/index";

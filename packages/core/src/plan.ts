@@ -345,6 +345,17 @@ export function changeDynamicParam(
   }
 }
 
+/**
+ * The population, projection or custom update named `owner`, for runtime calls that take an
+ * owner; throws {@link RuntimeUsageError} listing the owners where there is none.
+ */
+export function findGroup(plan: KernelPlan, owner: string, call: string): PlannedPopulation | PlannedProjection | PlannedCustomUpdate {
+  const groups = [...plan.populations, ...plan.projections, ...plan.customUpdates];
+  const group = groups.find((g) => g.name === owner);
+  if (!group) throw new RuntimeUsageError(`${call}: there is no population, projection or custom update '${owner}'. Owners: ${groups.map((g) => g.name).join(", ")}.`);
+  return group;
+}
+
 /** Names of a model's dynamic params (`ParamSpec.dynamic`). */
 export function dynamicParamNames(model: { readonly params?: Readonly<Record<string, ParamSpec>> }): string[] {
   return Object.entries(model.params ?? {})

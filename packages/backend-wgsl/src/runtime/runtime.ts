@@ -5,6 +5,7 @@ import {
   changeDynamicParam,
   expandVarValues,
   fillInitialValues,
+  findGroup,
   RuntimeUsageError,
   SnnError,
   storedLength,
@@ -570,11 +571,7 @@ export class WebGpuRuntime implements Runtime {
   setParam(owner: string, name: string, value: number): void {
     this.check("setParam");
     const { plan } = this;
-    const group = [...plan.populations, ...plan.projections, ...plan.customUpdates].find((g) => g.name === owner);
-    if (!group) {
-      const owners = [...plan.populations, ...plan.projections, ...plan.customUpdates].map((g) => g.name);
-      throw new RuntimeUsageError(`setParam(${owner}, ${name}): there is no population, projection or custom update '${owner}'. Owners: ${owners.join(", ")}.`);
-    }
+    const group = findGroup(plan, owner, `setParam(${owner}, ${name})`);
     // Validates (unknown or fixed param, bad value) and computes the derived params again.
     const changed = changeDynamicParam(group, this.changedParams.get(owner) ?? group.params, name, value, plan.dt);
     this.changedParams.set(owner, changed.params);
