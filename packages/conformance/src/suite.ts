@@ -470,6 +470,9 @@ export const CONFORMANCE_CASES: readonly ConformanceCase[] = [
         net.addPopulation("input", { model: SpikeSourceArray, size: 1 });
         net.addPopulation("driven", { model: Driven, size: 3, recordSpikes: true });
         net.addProjection("scaled", { pre: "input", post: "driven", model: Scaled, connectivity: { kind: "dense" } });
+        // the same models (merged kernels on a GPU), whose params are left alone
+        net.addPopulation("bystander", { model: Driven, size: 2, recordSpikes: true });
+        net.addProjection("unscaled", { pre: "input", post: "bystander", model: Scaled, connectivity: { kind: "dense" } });
         return net;
       };
       const everyStep: SpikeEvents = { steps: Int32Array.from({ length: 90 }, (_, s) => s), units: new Int32Array(90) };
@@ -486,6 +489,7 @@ export const CONFORMANCE_CASES: readonly ConformanceCase[] = [
           expect(() => runtime.setParam("driven", "Nope", 5)).toThrow(/has no param 'Nope'/);
           expect(() => runtime.setParam("nobody", "Drive", 5)).toThrow(/there is no population, projection or custom update 'nobody'/);
           expect(() => runtime.setParam("driven", "Drive", Number.NaN)).toThrow(/finite number/);
+          expect(triples(await runtime.readSpikes("bystander")), "a group with the same model keeps its own params").toEqual([]);
           return { spikes: triples(await runtime.readSpikes("driven")), v: Array.from(await runtime.readVar("driven", "V")) };
         });
       const result = await run(backend);
