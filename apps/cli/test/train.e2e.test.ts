@@ -82,6 +82,11 @@ describe("snn train on the embedded digits", () => {
     const config = JSON.parse(readFileSync(join(run, "config.json"), "utf8")) as Record<string, unknown>;
     expect(config).toMatchObject({ dataset: "smnist", hidden: 24, "batch-size": 4, epochs: 2, steps: 500, seed: 7, "chunk-steps": 50 });
     expect(events(reference.stdout)[0]!["description"]).toMatch(/e-prop: chunked eligibility, 50 steps per chunk, traces on the host/);
+    // once training runs: where the traces actually run (Node 20.16+: a worker thread)
+    const notes = reference.stderr.split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l) as JsonEvent); // JSON notes go to stderr
+    const traces = notes.find((e) => e["event"] === "note" && String(e["message"]).startsWith("e-prop traces:"));
+    expect(traces?.["message"]).toBe("e-prop traces: on the host, in a worker thread beside the forward pass");
+    expect(traces?.["traces"]).toEqual({ where: "host", thread: true });
     const state = JSON.parse(readFileSync(join(run, "run.json"), "utf8")) as Record<string, unknown>;
     expect(state).toMatchObject({ status: "finished", epochsCompleted: 2, step: 16 });
     const records = metrics(run);

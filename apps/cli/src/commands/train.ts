@@ -285,7 +285,15 @@ async function trainLoop(ctx: LoopContext): Promise<number> {
     let epochStartMs = performance.now();
     let sessionBatches = 0;
     let currentEpoch = -1;
+    let tracesReported = false;
     const onBatchEnd = async (m: BatchMetrics): Promise<void> => {
+      const traces = trainer.traceEvaluation;
+      if (!tracesReported && traces !== null) {
+        // Known once the training network exists: where the chunked traces actually run.
+        tracesReported = true;
+        const where = traces.where === "device" ? "on the device (WGSL)" : traces.thread ? "on the host, in a worker thread beside the forward pass" : "on the host, after each chunk on this thread";
+        reporter.note(`e-prop traces: ${where}`, { traces });
+      }
       if (m.epoch !== currentEpoch) {
         currentEpoch = m.epoch;
         epochStartMs = performance.now() - m.seconds * 1000;
