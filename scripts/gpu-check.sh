@@ -29,7 +29,10 @@ case "${1:-}" in
     cat > "$out/run.sh" <<'RUN'
 #!/usr/bin/env bash
 # Runs the bundled WebGPU checks (see scripts/gpu-check.sh); OUT receives gpu-check.json.
-cd "$(dirname "$0")" && exec node bench.mjs
+cd "$(dirname "$0")"
+# What Dawn can reach on this machine (its Vulkan loader, the GPU), for the report.
+echo "node $(node --version); $(ldconfig -p 2>/dev/null | grep -c 'libvulkan.so.1') libvulkan.so.1 found; $(command -v nvidia-smi >/dev/null && nvidia-smi --query-gpu=name,driver_version --format=csv,noheader || echo 'no nvidia-smi')"
+exec node bench.mjs
 RUN
     echo "gpu-check: $(du -sh "$out" | cut -f1) in $out; run it with: bash $out/run.sh"
     ;;
