@@ -1,4 +1,5 @@
 import {
+  Izhikevich,
   LIF,
   Network,
   philox4x32,
@@ -441,6 +442,39 @@ export const CONFORMANCE_CASES: readonly ConformanceCase[] = [
       const expected = await run(reference);
       expect(expected.length).toBeGreaterThan(100);
       expect(await run(backend)).toEqual(expected);
+    },
+  },
+  {
+    id: "izhikevich-patterns",
+    title: "the built-in Izhikevich neuron: regular spiking adapts, fast spiking does not and fires faster; first spikes as the reference's",
+    run: async ({ backend, reference }) => {
+      const network = (): Network => {
+        const net = new Network({ dt: 0.25, batchSize: 1, seed: 1 }); // fine steps: the Euler scheme is coarse at 1 ms
+        net.addPopulation("rs", { model: Izhikevich, size: 1, params: { Ioffset: 10 }, recordSpikes: true });
+        net.addPopulation("fs", { model: Izhikevich, size: 1, params: { a: 0.1, d: 2, Ioffset: 10 }, recordSpikes: true });
+        return net;
+      };
+      const run = (b: Backend) =>
+        withRuntime(b, network(), async (runtime) => {
+          await runtime.step(2000); // 500 ms
+          return { rs: Array.from((await runtime.readSpikes("rs")).steps), fs: Array.from((await runtime.readSpikes("fs")).steps) };
+        }, 2000);
+      const { rs, fs } = await run(backend);
+      const intervals = (steps: number[]) => steps.slice(1).map((s, k) => s - steps[k]!);
+      const [rsIntervals, fsIntervals] = [intervals(rs), intervals(fs)];
+      expect(rs.length).toBeGreaterThan(5);
+      expect(fs.length, "fast spiking fires faster").toBeGreaterThan(rs.length * 1.5);
+      expect(rsIntervals.at(-1)!, "regular spiking adapts: later intervals are longer").toBeGreaterThan(rsIntervals[0]! * 1.5);
+      expect(Math.abs(fsIntervals.at(-1)! - fsIntervals[1]!), "fast spiking barely adapts").toBeLessThanOrEqual(0.15 * fsIntervals[1]!);
+      if (reference) {
+        // The quadratic V amplifies float differences (a GPU may fuse a multiply and an add):
+        // the first spikes agree exactly, the counts closely.
+        const expected = await run(reference);
+        for (const [name, steps, want] of [["rs", rs, expected.rs], ["fs", fs, expected.fs]] as const) {
+          expect(steps.slice(0, 5), `first spikes of ${name}`).toEqual(want.slice(0, 5));
+          expect(Math.abs(steps.length - want.length), `spike count of ${name}`).toBeLessThanOrEqual(Math.max(1, 0.1 * want.length));
+        }
+      }
     },
   },
   {

@@ -111,6 +111,42 @@ export const SpikeSourceArray: NeuronModel = {
   source: "spikeSourceArray",
 };
 
+/**
+ * Izhikevich (2003) neuron, a quadratic integrate-and-fire model with a recovery variable:
+ *
+ *   dV/dt = 0.04 V^2 + 5 V + 140 - U + I        dU/dt = a (b V - U)        I = Isyn + Ioffset
+ *
+ * integrated with two Euler half steps for V and one step for U per timestep (V clamped at
+ * 30 mV). A spike when V >= 30 mV, then V = c and U += d. Units: V in mV, I in the model's
+ * dimensionless current, t in ms. The defaults are the regular-spiking cortical neuron
+ * (a 0.02, b 0.2, c -65, d 8); chattering is (0.02, 0.2, -50, 2), fast spiking (0.1, 0.2, -65, 2).
+ */
+export const Izhikevich: NeuronModel = {
+  kind: "neuron",
+  name: "Izhikevich",
+  params: {
+    a: { default: 0.02, doc: "time scale of the recovery variable U, 1/ms" },
+    b: { default: 0.2, doc: "sensitivity of U to V" },
+    c: { default: -65, doc: "reset potential, mV" },
+    d: { default: 8, doc: "reset increment of U" },
+    Ioffset: { default: 0, doc: "constant input current" },
+  },
+  vars: {
+    V: { init: -65, doc: "membrane potential, mV" },
+    U: { init: -13, doc: "recovery variable" },
+  },
+  sim: `
+let I = Isyn + Ioffset;
+V += 0.5 * dt * (0.04 * V * V + 5.0 * V + 140.0 - U + I);
+V += 0.5 * dt * (0.04 * V * V + 5.0 * V + 140.0 - U + I);
+U += dt * a * (b * V - U);
+V = min(V, 30.0);`,
+  threshold: "V >= 30.0",
+  reset: `
+V = c;
+U += d;`,
+};
+
 /** Poisson spike source: a spike in each step with probability Rate dt / 1000 (Rate in Hz, dt in ms). */
 export const Poisson: NeuronModel = {
   kind: "neuron",
@@ -158,6 +194,7 @@ export const StaticPulse: WeightUpdateModel = {
 export const builtinModels = {
   LIF,
   ALIF,
+  Izhikevich,
   LeakyIntegrator,
   SpikeSourceArray,
   Poisson,
