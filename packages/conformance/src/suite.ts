@@ -10,6 +10,7 @@ import {
   streamWord,
   uniformFromBlock,
   type Backend,
+  type CustomUpdateModel,
   type NeuronModel,
   type Runtime,
   type SpikeEvents,
@@ -479,7 +480,7 @@ export const CONFORMANCE_CASES: readonly ConformanceCase[] = [
   },
   {
     id: "dynamic-params",
-    title: "setParam changes dynamic params (and the derived params computed from them) of neurons and synapses between steps; fixed params refuse",
+    title: "setParam changes dynamic params (and the derived params computed from them) of neurons, synapses and custom updates between steps; fixed params refuse",
     run: async ({ backend, reference }) => {
       // V += Gain * 0.05 (Gain = 2 Drive, derived) plus the synapse's g * Scale per input spike.
       const Driven: NeuronModel = {
@@ -499,6 +500,7 @@ export const CONFORMANCE_CASES: readonly ConformanceCase[] = [
         vars: { g: { init: 1, access: "readOnly" } },
         preSpike: "addToPost(g * Scale);",
       };
+      const Bump: CustomUpdateModel = { kind: "customUpdate", name: "Bump", params: { Step: { default: 0, dynamic: true } }, varRefs: { V: {} }, update: "V += Step;" };
       const network = (): Network => {
         const net = new Network({ dt: 1, batchSize: 2, seed: 3 });
         net.addPopulation("input", { model: SpikeSourceArray, size: 1 });
@@ -507,6 +509,8 @@ export const CONFORMANCE_CASES: readonly ConformanceCase[] = [
         // the same models (merged kernels on a GPU), whose params are left alone
         net.addPopulation("bystander", { model: Driven, size: 2, recordSpikes: true });
         net.addProjection("unscaled", { pre: "input", post: "bystander", model: Scaled, connectivity: { kind: "dense" } });
+        // a custom update with a dynamic param
+        net.addCustomUpdate("bump", { group: "bump", model: Bump, varRefs: { V: { owner: "bystander", var: "V" } } });
         return net;
       };
       const everyStep: SpikeEvents = { steps: Int32Array.from({ length: 90 }, (_, s) => s), units: new Int32Array(90) };
@@ -524,6 +528,11 @@ export const CONFORMANCE_CASES: readonly ConformanceCase[] = [
           expect(() => runtime.setParam("nobody", "Drive", 5)).toThrow(/there is no population, projection or custom update 'nobody'/);
           expect(() => runtime.setParam("driven", "Drive", Number.NaN)).toThrow(/finite number/);
           expect(triples(await runtime.readSpikes("bystander")), "a group with the same model keeps its own params").toEqual([]);
+          await runtime.runCustomUpdate("bump"); // Step 0: no change
+          expect(Array.from(await runtime.readVar("bystander", "V"))).toEqual([0, 0, 0, 0]);
+          runtime.setParam("bump", "Step", 0.25);
+          await runtime.runCustomUpdate("bump");
+          expect(Array.from(await runtime.readVar("bystander", "V")), "the custom update's new Step").toEqual([0.25, 0.25, 0.25, 0.25]);
           return { spikes: triples(await runtime.readSpikes("driven")), v: Array.from(await runtime.readVar("driven", "V")) };
         });
       const result = await run(backend);
