@@ -207,6 +207,17 @@ function paramValue(
   return floatLiteral(binding.kind === "param" ? params[binding.name]! : derived[binding.name]!);
 }
 
+/** The synapses of each postsynaptic neuron, in synapse order: `colSynapse[colStart[j] .. colStart[j + 1])`. */
+function columnsOf(postIndex: Int32Array | Uint32Array, numPost: number): { colStart: Int32Array; colSynapse: Int32Array } {
+  const colStart = new Int32Array(numPost + 1);
+  for (let syn = 0; syn < postIndex.length; syn++) colStart[postIndex[syn]! + 1]!++;
+  for (let j = 0; j < numPost; j++) colStart[j + 1]! += colStart[j]!;
+  const next = colStart.slice(0, numPost);
+  const colSynapse = new Int32Array(postIndex.length);
+  for (let syn = 0; syn < postIndex.length; syn++) colSynapse[next[postIndex[syn]!]!++] = syn;
+  return { colStart, colSynapse };
+}
+
 function unknownBinding(binding: Binding, where: string): never {
   throw new Error(`internal error: ${where} cannot refer to ${binding.kind} '${"name" in binding ? binding.name : "?"}'`);
 }
@@ -466,6 +477,30 @@ export class CodeGenerator {
       }
     }
 
+    // Learning at postsynaptic spikes: each incoming projection's postSpike code, per synapse onto this neuron.
+    let postSpikeCode = "";
+    for (const projectionIndex of population.incoming) {
+      const projection = this.plan.projections[projectionIndex]!;
+      const code = projection.code.postSpike;
+      if (!code) continue;
+      const nPre = this.plan.populations[projection.pre]!.size;
+      const site = this.synapseSite(m, projection, code, 0);
+      const synapse = (indent: string): string => `${indent}{\n${site.prologue(indent + "  ")}${printSnippet(code, site.scope, indent + "  ")}${site.epilogue(indent + "  ")}${indent}}\n`;
+      const connectivity = projection.connectivity;
+      let loop: string;
+      if (connectivity.kind === "dense") {
+        loop = `          for (let i = 0; i < ${nPre}; i++) {\n            const syn = i * ${size} + j;\n${synapse("            ")}          }\n`;
+      } else if (connectivity.kind === "oneToOne") {
+        loop = `          {\n            const i = j, syn = j;\n${synapse("            ")}          }\n`;
+      } else {
+        // the synapses of each postsynaptic neuron, in synapse order
+        const { colStart, colSynapse } = columnsOf(connectivity.postIndex, size);
+        loop = `          for (let c = ${m.ref(colStart)}[j]; c < ${m.ref(colStart)}[j + 1]; c++) {\n            const syn = ${m.ref(colSynapse)}[c], i = ${m.ref(connectivity.preIndex)}[syn];\n${synapse("            ")}          }\n`;
+      }
+      postSpikeCode += `        if (spiked) {\n          const sb = b * ${projection.numSynapses}, pb = b * ${nPre}, qb = nb;\n${loop}        }\n`;
+    }
+    neuronSideCode = postSpikeCode + neuronSideCode;
+
     const perNeuron = applyCode !== "" || additionalInputs.length > 0 || neuronSideCode !== "";
     const clock = m.ref(this.storage.clock);
     let body = `  const s = ${clock}[0], gstep = ${clock}[1];\n  const t = Math.fround(s * ${this.dt});\n`;
@@ -501,28 +536,27 @@ export class CodeGenerator {
     return m.build(`neurons ${population.name}`, functionName("neurons", population.name), body, usesRandom);
   }
 
-  // ------------------------------------------------------------------ synapses
 
-  private synapseKernel(projection: PlannedProjection): GeneratedKernel {
-    const m = new ModuleBuilder(this.plan.seed);
+  /**
+   * A code site of a projection's per-synapse code: its variables by synapse (`sb + syn` or
+   * `syn`), presynaptic (`pb + i`), postsynaptic (`qb + j`), the connected neurons' variables,
+   * and `addToPost`/`addToPre` into the targets. The code using it names `b`, `s`, `gstep`,
+   * `syn`, `i`, `j`, `sb`, `pb` and `qb`.
+   */
+  private synapseSite(m: ModuleBuilder, projection: PlannedProjection, code: CheckedSnippet | null, field: number): CodeSite {
     const storage = this.storage.projections[projection.index]!;
     const pre = this.plan.populations[projection.pre]!;
     const post = this.plan.populations[projection.post]!;
     const preStorage = this.storage.populations[projection.pre]!;
     const postStorage = this.storage.populations[projection.post]!;
-    const numSynapses = projection.numSynapses;
-    const nPre = pre.size;
-    const nPost = post.size;
     const builtins = { dt: this.dt, t: "t", step: "s", batch: "b", id: "syn", id_pre: "i", id_post: "j" };
-
     const postTarget = storage.inSyn ?? (projection.postTarget !== null ? postStorage.additionalInputs.get(projection.postTarget) : undefined);
     const preTarget = projection.preTarget !== null ? preStorage.additionalInputs.get(projection.preTarget) : undefined;
     const effects = {
       ...(postTarget ? { addToPost: (value: string) => `${m.ref(postTarget)}[qb + j] += ${value};` } : {}),
       ...(preTarget ? { addToPre: (value: string) => `${m.ref(preTarget)}[pb + i] += ${value};` } : {}),
     };
-    const makeSite = (code: CheckedSnippet | null, field: number): CodeSite => {
-      const site: CodeSite = new CodeSite(
+    const site: CodeSite = new CodeSite(
         (binding, type): Access => {
           const param = paramValue(binding, projection.params, projection.derivedParams, this.dynamicRef(m, storage.params));
           if (param !== null) return { name: param };
@@ -553,8 +587,22 @@ export class CodeGenerator {
         { element: "syn", batch: "b", step: "gstep", stream: projection.rngStream, field },
         effects,
       ).use(code);
-      return site;
-    };
+    return site;
+  }
+
+  // ------------------------------------------------------------------ synapses
+
+  private synapseKernel(projection: PlannedProjection): GeneratedKernel {
+    const m = new ModuleBuilder(this.plan.seed);
+    const storage = this.storage.projections[projection.index]!;
+    const pre = this.plan.populations[projection.pre]!;
+    const post = this.plan.populations[projection.post]!;
+    const preStorage = this.storage.populations[projection.pre]!;
+    const postStorage = this.storage.populations[projection.post]!;
+    const numSynapses = projection.numSynapses;
+    const nPre = pre.size;
+    const nPost = post.size;
+    const makeSite = (code: CheckedSnippet | null, field: number): CodeSite => this.synapseSite(m, projection, code, field);
     const siteBody = (code: CheckedSnippet, field: number, indent: string): { text: string; random: boolean } => {
       const site = makeSite(code, field);
       return { text: `${indent}{\n${site.prologue(indent + "  ")}${printSnippet(code, site.scope, indent + "  ")}${site.epilogue(indent + "  ")}${indent}}\n`, random: site.usage.random };

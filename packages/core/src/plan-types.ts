@@ -99,6 +99,8 @@ export interface PlannedProjection extends PlannedGroupBase {
   readonly preTarget: string | null;
   readonly code: {
     readonly preSpike: CheckedSnippet | null;
+    /** Per synapse onto a postsynaptic neuron that spiked, in the post population's neuron update. */
+    readonly postSpike: CheckedSnippet | null;
     readonly synapseDynamics: CheckedSnippet | null;
     readonly preSpikeCode: CheckedSnippet | null;
     readonly postSpikeCode: CheckedSnippet | null;

@@ -12,7 +12,7 @@ import type { Connectivity, InitialValue, Network } from "./network";
 import { seededRandom } from "./rng";
 import type { Binding, BuiltinFunction, CheckedSnippet, ScalarType } from "./snippet/ast";
 import type { SymbolInfo } from "./snippet/environment";
-import { checkSnippet } from "./snippet/index";
+import { analyseSnippet, checkSnippet } from "./snippet/index";
 import {
   PLAN_VERSION,
   type KernelPlan,
@@ -484,12 +484,16 @@ export function planNetwork(network: Network): KernelPlan {
     const postEnv = environment(model.name, [...common, varSymbols(model.postVars, "postVar", true), neuronRefs(post, "post"), builtinSymbols()]);
     const code = {
       preSpike: check(model.preSpike, "statements", synapseEnv, model.name, "preSpike", ["addToPost"]),
+      postSpike: check(model.postSpike, "statements", synapseEnv, model.name, "postSpike"),
       synapseDynamics: check(model.synapseDynamics, "statements", synapseEnv, model.name, "synapseDynamics", synapseFunctions),
       preSpikeCode: check(model.preSpikeCode, "statements", preEnv, model.name, "preSpikeCode"),
       postSpikeCode: check(model.postSpikeCode, "statements", postEnv, model.name, "postSpikeCode"),
       preDynamics: check(model.preDynamics, "statements", preEnv, model.name, "preDynamics"),
       postDynamics: check(model.postDynamics, "statements", postEnv, model.name, "postDynamics"),
     };
+    if (code.postSpike && analyseSnippet(code.postSpike).calls.some((f) => f === "uniform" || f === "normal")) {
+      throw new NetworkValidationError(`${where}: model '${model.name}': postSpike code cannot draw random numbers (uniform(), normal()); draw them in synapseDynamics or the neuron models.`);
+    }
 
     let postsynaptic: PlannedProjection["postsynaptic"] = null;
     if (description.postTarget === undefined) {

@@ -190,6 +190,46 @@ export const StaticPulse: WeightUpdateModel = {
   preSpike: "addToPost(g);",
 };
 
+/**
+ * Pair-based additive STDP (Song, Miller & Abbott 2000) with exponential traces, learning on a
+ * weight `g` per batch element:
+ *
+ *   presynaptic spike arrives:  deliver g, then g <- clamp(g - Aminus Ypost, Wmin, Wmax)   (post before pre: depression)
+ *   postsynaptic spike:         g <- clamp(g + Aplus Xpre, Wmin, Wmax)                     (pre before post: potentiation)
+ *
+ * with the traces Xpre (per presynaptic neuron: +1 at its spike, decaying with TauPlus) and
+ * Ypost (per postsynaptic neuron: +1, TauMinus), both updated right after their neuron's
+ * update. Units: times in ms; g in the postsynaptic model's input units. Needs a backend that
+ * runs `postSpike` code (the CPU backend).
+ */
+export const STDP: WeightUpdateModel = {
+  kind: "weightUpdate",
+  name: "STDP",
+  params: {
+    TauPlus: { default: 20, doc: "presynaptic trace time constant, ms" },
+    TauMinus: { default: 20, doc: "postsynaptic trace time constant, ms" },
+    Aplus: { default: 0.01, doc: "potentiation per pairing" },
+    Aminus: { default: 0.0105, doc: "depression per pairing" },
+    Wmin: { default: 0, doc: "smallest weight" },
+    Wmax: { default: 1, doc: "largest weight" },
+  },
+  derivedParams: {
+    DecayPlus: { compute: (p, dt) => Math.exp(-dt / p.TauPlus!), doc: "exp(-dt / TauPlus)" },
+    DecayMinus: { compute: (p, dt) => Math.exp(-dt / p.TauMinus!), doc: "exp(-dt / TauMinus)" },
+  },
+  vars: { g: { init: 0.5, access: "readWrite", doc: "weight (per batch element: it learns)" } },
+  preVars: { Xpre: { doc: "presynaptic trace" } },
+  postVars: { Ypost: { doc: "postsynaptic trace" } },
+  preSpike: `
+addToPost(g);
+g = clamp(g - Aminus * Ypost, Wmin, Wmax);`,
+  postSpike: "g = clamp(g + Aplus * Xpre, Wmin, Wmax);",
+  preSpikeCode: "Xpre += 1.0;",
+  postSpikeCode: "Ypost += 1.0;",
+  preDynamics: "Xpre *= DecayPlus;",
+  postDynamics: "Ypost *= DecayMinus;",
+};
+
 /** The built-in models by name, for networks that name models as strings. */
 export const builtinModels = {
   LIF,
@@ -201,4 +241,5 @@ export const builtinModels = {
   DeltaCurr,
   ExpCurr,
   StaticPulse,
+  STDP,
 } as const;

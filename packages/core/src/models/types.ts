@@ -104,6 +104,9 @@ export interface PostsynapticModel extends ModelBase {
  * - `preSpike`: per synapse of a presynaptic neuron whose spike arrives this step (after the
  *   projection's delay), in the synapse phase; may call `addToPost(x)`.
  * - `synapseDynamics`: per synapse every step, in the synapse phase; may call `addToPost`/`addToPre`.
+ * - `postSpike`: per synapse onto a postsynaptic neuron that spikes, right after that
+ *   population's neuron update (before its `postSpikeCode`): learning at postsynaptic spikes,
+ *   e.g. STDP potentiation. No `addToPost`/`addToPre`, no random numbers.
  * - `preSpikeCode`/`postSpikeCode`: per pre/postsynaptic neuron when it spikes, right after
  *   that population's neuron update; writes `preVars`/`postVars`.
  * - `preDynamics`/`postDynamics`: per pre/postsynaptic neuron every step, right after that
@@ -117,6 +120,7 @@ export interface WeightUpdateModel extends ModelBase {
   readonly preVars?: Readonly<Record<string, VarSpec>>;
   readonly postVars?: Readonly<Record<string, VarSpec>>;
   readonly preSpike?: string;
+  readonly postSpike?: string;
   readonly synapseDynamics?: string;
   readonly preSpikeCode?: string;
   readonly postSpikeCode?: string;

@@ -1,0 +1,72 @@
+import { LIF, Network, planNetwork, SpikeSourceArray, StaticPulse, STDP, type SpikeEvents } from "@snn/core";
+import { describe, expect, it } from "vitest";
+import { compileCpu } from "./index";
+
+// Three presynaptic and three postsynaptic neurons with their own spike times; the postsynaptic
+// ones fire when kicked. The same STDP synapses wired densely, sparsely (every pair, listed out
+// of order) and one-to-one must learn the same weights: postSpike code reaches every synapse of
+// a neuron that spiked, whatever the connectivity.
+const events = (times: number[][]): SpikeEvents[] => {
+  const steps: number[] = [];
+  const units: number[] = [];
+  const all = times.flatMap((ts, unit) => ts.map((t) => [t, unit] as const)).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  for (const [t, unit] of all) {
+    steps.push(t);
+    units.push(unit);
+  }
+  return [{ steps: Int32Array.from(steps), units: Int32Array.from(units) }];
+};
+
+async function learn(connectivity: "dense" | "sparse" | "oneToOne", webAssembly: boolean): Promise<Map<string, number>> {
+  const net = new Network({ dt: 1, seed: 2 });
+  net.addPopulation("pre", { model: SpikeSourceArray, size: 3 });
+  net.addPopulation("kick", { model: SpikeSourceArray, size: 3 });
+  net.addPopulation("post", { model: LIF, size: 3 });
+  net.addProjection("kick_post", { pre: "kick", post: "post", model: StaticPulse, connectivity: { kind: "oneToOne" }, init: { g: 100 } });
+  const pairs = connectivity === "oneToOne" ? [[0, 0], [1, 1], [2, 2]] : [[2, 1], [0, 0], [1, 2], [0, 2], [2, 0], [1, 0], [0, 1], [2, 2], [1, 1]];
+  net.addProjection("stdp", {
+    pre: "pre",
+    post: "post",
+    model: STDP,
+    connectivity: connectivity === "sparse" ? { kind: "sparse", pre: pairs.map((p) => p[0]!), post: pairs.map((p) => p[1]!) } : { kind: connectivity },
+  });
+  const runtime = compileCpu(planNetwork(net), {}, { webAssembly });
+  runtime.setSpikeEvents("pre", events([[5, 30], [12], [20, 41]]));
+  runtime.setSpikeEvents("kick", events([[8, 33], [9, 25], [16, 38]]));
+  runtime.stepSync(60);
+  const g = await runtime.readVar("stdp", "g");
+  const plan = runtime.plan.projections.find((p) => p.name === "stdp")!;
+  const weights = new Map<string, number>();
+  if (plan.connectivity.kind === "sparse") {
+    for (let syn = 0; syn < plan.numSynapses; syn++) weights.set(`${plan.connectivity.preIndex[syn]}->${plan.connectivity.postIndex[syn]}`, g[syn]!);
+  } else if (plan.connectivity.kind === "dense") {
+    for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) weights.set(`${i}->${j}`, g[i * 3 + j]!);
+  } else {
+    for (let i = 0; i < 3; i++) weights.set(`${i}->${i}`, g[i]!);
+  }
+  runtime.dispose();
+  return weights;
+}
+
+describe("postSpike code (per-synapse learning at postsynaptic spikes) on the CPU backend", () => {
+  it("reaches every synapse of a spiking neuron in dense, sparse and one-to-one wiring alike, JavaScript or WebAssembly", async () => {
+    const dense = await learn("dense", true);
+    expect(await learn("dense", false)).toEqual(dense);
+    const sparse = await learn("sparse", true);
+    expect(sparse).toEqual(dense);
+    const oneToOne = await learn("oneToOne", true);
+    for (const [pair, w] of oneToOne) expect(w, pair).toBe(dense.get(pair));
+    // learning happened both ways
+    const values = [...dense.values()];
+    expect(values.some((w) => w > 0.5)).toBe(true);
+    expect(values.some((w) => w < 0.5)).toBe(true);
+  });
+
+  it("may not draw random numbers", () => {
+    const net = new Network({ dt: 1, seed: 2 });
+    net.addPopulation("a", { model: LIF, size: 1 });
+    net.addPopulation("b", { model: LIF, size: 1 });
+    net.addProjection("ab", { pre: "a", post: "b", model: { ...STDP, name: "NoisySTDP", postSpike: "g += uniform() * 0.01;" }, connectivity: { kind: "dense" } });
+    expect(() => planNetwork(net)).toThrow(/postSpike code cannot draw random numbers/);
+  });
+});
