@@ -497,9 +497,11 @@ export class CodeGenerator {
         const { colStart, colSynapse } = columnsOf(connectivity.postIndex, size);
         loop = `          for (let c = ${m.ref(colStart)}[j]; c < ${m.ref(colStart)}[j + 1]; c++) {\n            const syn = ${m.ref(colSynapse)}[c], i = ${m.ref(connectivity.preIndex)}[syn];\n${synapse("            ")}          }\n`;
       }
-      postSpikeCode += `        if (spiked) {\n          const sb = b * ${projection.numSynapses}, pb = b * ${nPre}, qb = nb;\n${loop}        }\n`;
+      postSpikeCode += `        {\n          const sb = b * ${projection.numSynapses}, pb = b * ${nPre}, qb = nb;\n${loop}        }\n`;
     }
-    neuronSideCode = postSpikeCode + neuronSideCode;
+    // Run once the whole population has updated (spike code and dynamics included), over its spikes
+    // in ascending order: a recurrent projection's postSpike then sees every neuron's new pre vars.
+    const postSpikePass = postSpikeCode === "" ? "" : `    for (let k = 0; k < count; k++) {\n      const j = ${spikes}[nb + k];\n${postSpikeCode}    }\n`;
 
     const perNeuron = applyCode !== "" || additionalInputs.length > 0 || neuronSideCode !== "";
     const clock = m.ref(this.storage.clock);
@@ -532,6 +534,7 @@ export class CodeGenerator {
       body += `      let Isyn = 0;\n`;
       body += `      {\n${applyCode}${neuronCode}${neuronSideCode}      }\n    }\n    ${spikeCount}[b] = count;\n`;
     }
+    body += postSpikePass;
     body += `  }\n`;
     return m.build(`neurons ${population.name}`, functionName("neurons", population.name), body, usesRandom);
   }

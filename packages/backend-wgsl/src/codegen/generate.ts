@@ -500,12 +500,18 @@ class Generator {
 
   // Synapses -----------------------------------------------------------------------------
 
-  /** Delivers spikes (preSpike) and runs synapseDynamics, one thread per postsynaptic neuron and batch element. */
-  synapseKernel(p: number): number | null {
+  /**
+   * Delivers spikes (preSpike) and runs synapseDynamics, one thread per postsynaptic neuron and
+   * batch element; or (`mode` "postSpike", after the postsynaptic population's update) runs the
+   * postSpike code on the synapses of each postsynaptic neuron that spiked in this step.
+   */
+  synapseKernel(p: number, mode: "synapses" | "postSpike" = "synapses"): number | null {
     const plan = this.plan;
     const proj = plan.projections[p]!;
-    const { preSpike, synapseDynamics } = proj.code;
-    if (!preSpike && !synapseDynamics) return null;
+    const preSpike = mode === "synapses" ? proj.code.preSpike : null;
+    const synapseDynamics = mode === "synapses" ? proj.code.synapseDynamics : null;
+    const postSpike = mode === "postSpike" ? proj.code.postSpike : null;
+    if (!preSpike && !synapseDynamics && !postSpike) return null;
     const pre = plan.populations[proj.pre]!;
     const post = plan.populations[proj.post]!;
     const k = this.builder("synapses");
@@ -579,7 +585,7 @@ class Generator {
       };
       const nSyn = k.field("n_syn", "u32", proj.numSynapses);
       const param = this.paramNames(proj.params, proj.derivedParams, k, "p_", proj.name);
-      const synapseBlock = (snippet: CheckedSnippet, field: "preSpike" | "synapseDynamics"): void => {
+      const synapseBlock = (snippet: CheckedSnippet, field: "preSpike" | "synapseDynamics" | "postSpike"): void => {
         const written = namesWritten([snippet], "var");
         const keyOf = (name: string): string => varKey(owner, "synapse", name);
         this.loadVars(k, proj.vars, namesUsed([snippet], "var"), written, (x) => `s_${x}`, (x) => `o_s_${x}`, keyOf, "syn", nSyn);
@@ -601,7 +607,8 @@ class Generator {
           );
         }
         if (field === "synapseDynamics" && usesPre) out.line("var add_pre: f32 = 0.0f;");
-        const rng = this.rngInit(k, [snippet], "syn", "rng", proj.rngStream, RNG_FIELD[field]);
+        // (postSpike code draws no random numbers: the planner refuses it)
+        const rng = field === "postSpike" ? {} : this.rngInit(k, [snippet], "syn", "rng", proj.rngStream, RNG_FIELD[field]);
         const names: Names = {
           builtin: (name) => builtinName(name, "syn"),
           param,
@@ -636,6 +643,16 @@ class Generator {
         out.line(`// synapseDynamics (model ${proj.model.name}), ${kind} connectivity`);
         loop(() => out.block("", () => synapseBlock(synapseDynamics, "synapseDynamics")), null);
       }
+      if (postSpike) {
+        const spikes = this.alloc(spikesKey(proj.post));
+        const postWords = k.field("post_words", "u32", Math.ceil(post.size / 32));
+        out.line("// Spikes of the postsynaptic population in this step (its update has run)");
+        out.line(`let post_base = ${k.offset("post_spikes", spikes)} + ((global_step & 1u) * BATCH + batch) * ${postWords};`);
+        out.block(`if (((${k.arena(spikes.arena, spikes.chunk)}[post_base + id_post / 32u] >> (id_post % 32u)) & 1u) != 0u)`, () => {
+          out.line(`// postSpike (model ${proj.model.name}), ${kind} connectivity`);
+          loop(() => out.block("", () => synapseBlock(postSpike, "postSpike")), null);
+        });
+      }
       if (usesPost) {
         const target = proj.postsynaptic ? this.alloc(inSynKey(p)) : this.alloc(additionalInputKey(proj.post, proj.postTarget!));
         out.line(`${k.element(target, k.offset("dest", target), `batch * ${nPost} + id_post`)} += add_post;`);
@@ -644,7 +661,8 @@ class Generator {
     out.line("}");
     out.line("");
     threadIdFunction(out);
-    return this.finish(k, `Synapses: model ${proj.model.name}, ${kind}, delay ${proj.delaySteps}`, proj.name, `synapses '${proj.name}'`, {
+    const title = mode === "postSpike" ? `Learning at postsynaptic spikes: model ${proj.model.name}, ${kind}` : `Synapses: model ${proj.model.name}, ${kind}, delay ${proj.delaySteps}`;
+    return this.finish(k, title, proj.name, mode === "postSpike" ? `postSpike '${proj.name}'` : `synapses '${proj.name}'`, {
       kind: "elements",
       elements: post.size,
       batches: plan.batchSize,
@@ -978,6 +996,11 @@ export function generateKernels(plan: KernelPlan, options: GenerateOptions): Gen
       if (preReduce !== null) stepSequence.push(preReduce);
     } else {
       stepSequence.push(g.neuronKernel(entry.population));
+      // learning at this population's spikes, after its update (and its per-neuron spike code)
+      for (const incoming of plan.populations[entry.population]!.incoming) {
+        const postSpike = g.synapseKernel(incoming, "postSpike");
+        if (postSpike !== null) stepSequence.push(postSpike);
+      }
     }
   }
   stepSequence.push(g.clockKernel());

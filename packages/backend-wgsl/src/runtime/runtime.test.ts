@@ -49,6 +49,7 @@ const Plastic: WeightUpdateModel = {
   preDynamics: "xpre *= 0.9;",
   postSpikeCode: "xpost += 1.0;",
   postDynamics: "xpost *= 0.8 + 0.0 * V_post;",
+  postSpike: "g -= Eta * (xpre + 0.5) * xpost;",
 };
 const PlasticNoPre: WeightUpdateModel = { ...Plastic, name: "PlasticNoPre", synapseDynamics: "g *= 0.999;\nif (uniform() < 0.01) { addToPost(0.5); }" };
 const Shared: WeightUpdateModel = { kind: "weightUpdate", name: "Shared", vars: { w: { access: "readOnly", init: 0.2 }, acc: { access: "readOnly" } }, preSpike: "addToPost(w);" };
@@ -74,6 +75,7 @@ function kitchenSink(batchSize: number): KernelPlan {
   net.addProjection("a_a2", { pre: "a", post: "a", model: Shared, connectivity: { kind: "dense" }, init: { w: 0.01 } });
   net.addProjection("a_b", { pre: "a", post: "b", model: Shared, connectivity: { kind: "dense" }, init: { w: { kind: "normal", mean: 0.2, sd: 0.1, seed: 4 } } });
   net.addProjection("b_l", { pre: "b", post: "l", model: StaticPulse, connectivity: { kind: "oneToOne" }, init: { g: 2 } });
+  net.addProjection("l_b", { pre: "l", post: "b", model: PlasticNoPre, connectivity: { kind: "oneToOne" }, params: { Eta: 0.02 } });
   net.addProjection("l_a", { pre: "l", post: "a", model: StaticPulse, connectivity: { kind: "dense" }, init: { g: 0.05 }, postTarget: "Iextra" });
   net.addProjection("b_out", { pre: "b", post: "out", model: StaticPulse, connectivity: { kind: "dense" }, init: { g: 0.5 } });
   net.addCustomUpdate("sumg", { group: "reduce", model: SumG, varRefs: { g: { owner: "a_a", var: "g" }, gsum: { owner: "a_a2", var: "acc" } } });
@@ -122,7 +124,7 @@ describe.skipIf(gpu.skipReason !== null)("WebGpuRuntime", () => {
         }
         const exact: [string, string][] = [
           ["a", "V"], ["a", "count"], ["a", "flag"], ["a", "u"], ["b", "V"], ["b", "A"], ["out", "Y"], ["l", "V"],
-          ["a_a", "g"], ["a_a", "xpre"], ["a_a", "xpost"], ["in_a", "g"], ["in_a", "X"], ["a_a2", "acc"], ["a_b", "w"], ["maxv", "vmax"],
+          ["a_a", "g"], ["a_a", "xpre"], ["a_a", "xpost"], ["in_a", "g"], ["l_b", "g"], ["l_b", "xpost"], ["in_a", "X"], ["a_a2", "acc"], ["a_b", "w"], ["maxv", "vmax"],
         ];
         for (const [owner, name] of exact) expect(await maxDifference(gpuRuntime, cpuRuntime, owner, name), `${owner}.${name}`).toBeLessThanOrEqual(1e-5);
         // A neuron sum is reduced as a tree on the GPU and sequentially on the CPU: equal to rounding.

@@ -260,14 +260,6 @@ export class WebGpuRuntime implements Runtime {
     if (!Number.isInteger(recordingSteps) || recordingSteps < 0) {
       throw new RuntimeUsageError(`recordingSteps must be a non-negative integer number of steps, got ${String(compileOptions.recordingSteps)}.`);
     }
-    const learnsAtPostSpikes = plan.projections.find((p) => p.code.postSpike !== null);
-    if (learnsAtPostSpikes) {
-      throw new UnsupportedFeatureError(
-        "webgpu",
-        "postSpike code (per-synapse learning at postsynaptic spikes)",
-        `projection '${learnsAtPostSpikes.name}' (model '${learnsAtPostSpikes.model.name}') has it; train this network on the CPU backend, or move the update into synapseDynamics`,
-      );
-    }
     const kernels = generateKernels(plan, { maxBindingBytes: maxBinding });
     printShaders(kernels.shaders, compileOptions.printCode);
     const maxStorage = device.limits.maxStorageBuffersPerShaderStage;

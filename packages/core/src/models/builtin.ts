@@ -199,8 +199,8 @@ export const StaticPulse: WeightUpdateModel = {
  *
  * with the traces Xpre (per presynaptic neuron: +1 at its spike, decaying with TauPlus) and
  * Ypost (per postsynaptic neuron: +1, TauMinus), both updated right after their neuron's
- * update. Units: times in ms; g in the postsynaptic model's input units. Needs a backend that
- * runs `postSpike` code (the CPU backend).
+ * update. Units: times in ms; g in the postsynaptic model's input units. Runs on the CPU and
+ * WebGPU backends.
  */
 export const STDP: WeightUpdateModel = {
   kind: "weightUpdate",

@@ -104,8 +104,10 @@ export interface PostsynapticModel extends ModelBase {
  * - `preSpike`: per synapse of a presynaptic neuron whose spike arrives this step (after the
  *   projection's delay), in the synapse phase; may call `addToPost(x)`.
  * - `synapseDynamics`: per synapse every step, in the synapse phase; may call `addToPost`/`addToPre`.
- * - `postSpike`: per synapse onto a postsynaptic neuron that spikes, right after that
- *   population's neuron update (before its `postSpikeCode`): learning at postsynaptic spikes,
+ * - `postSpike`: per synapse onto a postsynaptic neuron that spikes, once the whole
+ *   population has updated, its `postSpikeCode` and `postDynamics` included (so it sees the
+ *   `postVars` after them, and a recurrent projection every neuron's new `preVars`), neurons in
+ *   ascending order: learning at postsynaptic spikes,
  *   e.g. STDP potentiation. No `addToPost`/`addToPre`, no random numbers.
  * - `preSpikeCode`/`postSpikeCode`: per pre/postsynaptic neuron when it spikes, right after
  *   that population's neuron update; writes `preVars`/`postVars`.
