@@ -53,6 +53,8 @@ export interface TrainConfig {
   targetRate: number;
   epochs: number;
   batchSize: number;
+  /** Run each batch as trials of at most N samples, one Adam step per batch (absent: whole batches). */
+  microBatch?: number;
   dt: number;
   lr: number;
   /** Learning rate multiplied by this after every epoch (1: constant). */
@@ -61,7 +63,7 @@ export interface TrainConfig {
   backend: BackendChoice;
   /** How eligibility traces are evaluated (absent: `auto`, i.e. chunked). */
   eligibility?: EligibilityChoice;
-  /** Steps per chunk of chunked eligibility (absent: the library's default, 100). */
+  /** Steps per chunk of chunked eligibility (absent: the library's default, `DEFAULT_CHUNK_STEPS`). */
   chunkSteps?: number;
   /** Where chunked eligibility runs (absent: on the device with WebGPU, else on the host). */
   traces?: TracesChoice;
@@ -101,6 +103,7 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
   key("targetRate", { name: "target-rate", kind: "number", min: 0, valueName: "HZ", description: "Target firing rate of the regularisation in Hz.", defaultText: "10" }),
   key("epochs", { name: "epochs", kind: "integer", positive: true, valueName: "N", description: "Passes over the training set." }),
   key("batchSize", { name: "batch-size", kind: "integer", positive: true, valueName: "N", description: "Samples per batch." }),
+  key("microBatch", { name: "micro-batch", kind: "integer", positive: true, valueName: "N", description: "Run each batch as trials of at most N samples and take one Adam step on their summed gradients: the same training in the memory of batch N (e.g. --batch-size 512 --micro-batch 128)." }),
   key("dt", { name: "dt", kind: "number", positive: true, valueName: "MS", description: "Simulation step in ms.", defaultText: "1" }),
   key("lr", { name: "lr", kind: "number", positive: true, valueName: "RATE", description: "Adam learning rate.", defaultText: "0.001" }),
   key("lrDecay", { name: "lr-decay", kind: "number", positive: true, valueName: "F", description: "Multiply the learning rate by F after every epoch (1 keeps it constant)." }),

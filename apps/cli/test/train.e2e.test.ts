@@ -109,6 +109,23 @@ describe("snn train on the embedded digits", () => {
     expect(batch).toHaveProperty("firingRatesHz.hidden");
   });
 
+  it("--micro-batch runs each batch as smaller trials with one Adam step: the uninterrupted run's losses; too large a value is a usage error", async () => {
+    const out = join(dir, "micro");
+    const micro = await runCli(["train", ...TINY, "--epochs", "1", "--micro-batch", "3", "--out", out, "--log-format", "json"], { cwd: dir });
+    expect(micro.code, micro.stderr).toBe(0);
+    expect(events(micro.stdout)[0]!["description"]).toMatch(/batch 4 \(in micro-batches of 3\)/);
+    expect(JSON.parse(readFileSync(join(out, "config.json"), "utf8"))).toMatchObject({ "batch-size": 4, "micro-batch": 3 });
+    const losses = (run: string) => metrics(run).filter((r) => r["kind"] === "batch" && r["epoch"] === 1).map((r) => r["loss"] as number);
+    const expected = losses(referenceDir());
+    expect(expected).toHaveLength(8);
+    const got = losses(out);
+    expect(got).toHaveLength(8);
+    for (const [k, loss] of expected.entries()) expect(Math.abs(got[k]! - loss), `batch ${k + 1}`).toBeLessThanOrEqual(1e-4 * Math.abs(loss));
+    const tooLarge = await runCli(["train", ...TINY, "--micro-batch", "5", "--out", join(dir, "micro-too-large")], { cwd: dir });
+    expect(tooLarge.code).toBe(2);
+    expect(tooLarge.stderr).toMatch(/--micro-batch 5 is larger than the batch \(--batch-size 4\)/);
+  }, 60_000);
+
   it("plots are valid SVG with the expected series", () => {
     const plots = join(referenceDir(), "plots");
     expect(readdirSync(plots).sort()).toEqual(["accuracy.svg", "firing-rate.svg", "loss.svg", "raster.svg"]);

@@ -98,6 +98,9 @@ export class EpropRuntime {
     private readonly deviceChunked: DeviceChunkedEligibility | null,
   ) {}
 
+  /** Gradient sums of the micro-batches since the last Adam step, per trained parameter (core layout). */
+  private gradientSums: (Float64Array | null)[] | null = null;
+
   static async create(description: EpropNetworkDescription, options: EpropRuntimeOptions): Promise<EpropRuntime> {
     if (typeof options?.backend?.compile !== "function") {
       throw new EpropConfigError("EpropRuntime.create: give a backend, e.g. { backend: cpuBackend() } from @snn/backend-cpu.");
@@ -297,10 +300,48 @@ export class EpropRuntime {
     }
   }
 
-  /** Sums the last trial's gradients over the batch and takes one Adam step. */
+  /**
+   * Adds the last trial's gradients, summed over its batch, to a running sum that the next
+   * {@link applyOptimizer} adds its own trial to and steps on. So one batch can run as several
+   * smaller trials (micro-batches) with one Adam step on their total: the same step as the whole
+   * batch at once (the loss and the regulariser are sums over batch elements), with the memory of
+   * the smaller batch size. Call it after every trial of a batch but the last.
+   */
+  async accumulateGradients(): Promise<void> {
+    this.requireTrain("accumulateGradients");
+    await this.runGroup(this.layout.groups.reduce);
+    const trained = this.layout.parameters.filter((location) => location.gradient);
+    const sums = this.gradientSums ?? trained.map(() => null);
+    for (const [k, location] of trained.entries()) {
+      const values = await this.runtime.readVar(location.gradient!.owner, location.gradient!.variable);
+      const sum = (sums[k] ??= new Float64Array(values.length));
+      for (let i = 0; i < values.length; i++) sum[i] = sum[i]! + values[i]!;
+    }
+    this.gradientSums = sums;
+  }
+
+  /** Micro-batches accumulated since the last Adam step (see {@link accumulateGradients}). */
+  get hasAccumulatedGradients(): boolean {
+    return this.gradientSums !== null;
+  }
+
+  /**
+   * Sums the last trial's gradients over the batch and takes one Adam step; after
+   * {@link accumulateGradients}, on the sum of those trials' gradients and this one's.
+   */
   async applyOptimizer(): Promise<void> {
     this.requireTrain("applyOptimizer");
-    await this.runGroup(this.layout.groups.reduce);
+    if (this.gradientSums !== null) {
+      await this.accumulateGradients();
+      const sums = this.gradientSums;
+      this.gradientSums = null;
+      const trained = this.layout.parameters.filter((location) => location.gradient);
+      for (const [k, location] of trained.entries()) {
+        await this.runtime.writeVar(location.gradient!.owner, location.gradient!.variable, Float32Array.from(sums[k]!));
+      }
+    } else {
+      await this.runGroup(this.layout.groups.reduce);
+    }
     await this.runGroup(this.layout.groups.adam);
   }
 
@@ -351,9 +392,13 @@ export class EpropRuntime {
     return { step, m, v };
   }
 
-  /** Restores Adam's step count and moments (from {@link getOptimizerState} or a checkpoint). */
+  /**
+   * Restores Adam's step count and moments (from {@link getOptimizerState} or a checkpoint);
+   * gradients accumulated since the last step are discarded.
+   */
   async setOptimizerState(state: OptimizerState): Promise<void> {
     this.requireTrain("setOptimizerState");
+    this.gradientSums = null;
     if (!Number.isInteger(state.step) || state.step < 0) {
       throw new EpropConfigError(`Optimizer step must be a non-negative integer, got ${String(state.step)}.`);
     }

@@ -29,7 +29,7 @@ export {
   type ResolvedAdamOptions,
 } from "./compile";
 export { initialParameters, type ParameterSet } from "./parameters";
-export { prepareTrial, type EpropBatch, type LossMaskOption, type PreparedTrial } from "./trial";
+export { prepareTrial, sliceBatch, type EpropBatch, type LossMaskOption, type PreparedTrial } from "./trial";
 export { DEFAULT_CHUNK_STEPS, EpropRuntime, type ChunkedTraces, type EpropRuntimeOptions, type OptimizerState, type TrialOutputs } from "./eprop-runtime";
 export {
   FORWARD_TOLERANCE,

@@ -13,7 +13,7 @@ import { defineEpropNetwork, parametersOf, type EpropNetworkDescription, type Ep
 import { EpropRuntime, type ChunkedTraces, type OptimizerState, type TrialOutputs } from "./eprop-runtime";
 import { CheckpointError, EpropBatchError, EpropConfigError } from "./errors";
 import { checkParameters, initialParameters, type ParameterSet } from "./parameters";
-import { checkLossMaskOption, prepareTrial, type EpropBatch, type LossMaskOption } from "./trial";
+import { checkLossMaskOption, prepareTrial, sliceBatch, type EpropBatch, type LossMaskOption } from "./trial";
 
 /** Options a dataset's `batches` receives. */
 export interface DatasetBatchOptions {
@@ -89,6 +89,13 @@ export interface TrainOptions {
   readonly batchSize: number;
   /** Seed of the per-epoch shuffle. Default 0. */
   readonly shuffleSeed?: number;
+  /**
+   * Runs each batch as trials of at most this many examples and takes one Adam step on their
+   * summed gradients: the same training as whole batches (up to float rounding), with the
+   * memory of the smaller size, e.g. batch 512 as 4 x 128 where 512 does not fit. Default
+   * `batchSize`. It may change between runs and on resume.
+   */
+  readonly microBatchSize?: number;
   readonly callbacks?: TrainCallbacks;
 }
 
@@ -346,6 +353,10 @@ export class Trainer {
     if (!Number.isInteger(epochs) || epochs < 0) throw new EpropConfigError(`epochs must be a non-negative integer, got ${String(epochs)}.`);
     if (!Number.isInteger(batchSize) || batchSize < 1) throw new EpropConfigError(`batchSize must be a positive integer, got ${String(batchSize)}.`);
     if (!Number.isInteger(shuffleSeed) || shuffleSeed < 0) throw new EpropConfigError(`shuffleSeed must be a non-negative integer, got ${String(shuffleSeed)}.`);
+    const microBatchSize = options.microBatchSize ?? batchSize;
+    if (!Number.isInteger(microBatchSize) || microBatchSize < 1 || microBatchSize > batchSize) {
+      throw new EpropConfigError(`microBatchSize must be an integer from 1 to batchSize (${batchSize}), got ${String(options.microBatchSize)}.`);
+    }
     if (this.progress_.batchInEpoch > 0 && (this.config.batchSize !== batchSize || this.config.shuffleSeed !== shuffleSeed)) {
       throw new EpropConfigError(
         `Training stopped in the middle of epoch ${this.progress_.epoch} with batchSize ${String(this.config.batchSize)} and shuffleSeed ${String(this.config.shuffleSeed)}; resume with the same values (got ${batchSize} and ${shuffleSeed}) so the epoch continues with the same batches.`,
@@ -355,7 +366,7 @@ export class Trainer {
     this.stopRequested = false;
     try {
       this.config = { ...this.config, batchSize, shuffleSeed };
-      const session = await this.ensureTrainRuntime(batchSize);
+      const session = await this.ensureTrainRuntime(microBatchSize);
       const history: EpochMetrics[] = [];
       while (this.progress_.epoch < epochs && !this.stopRequested) {
         const epoch = this.progress_.epoch;
@@ -369,12 +380,21 @@ export class Trainer {
             continue;
           }
           const start = performance.now();
-          const trial = prepareTrial(batch, this.description, batchSize, this.config.lossMask ?? undefined);
-          const outputs = await session.runTrial(trial);
-          await session.applyOptimizer();
           const metrics = new Accumulator(this.description);
-          metrics.add(outputs, trial.labels);
-          totals.add(outputs, trial.labels);
+          const count = Array.isArray(batch?.inputs) ? batch.inputs.length : 0;
+          let numSteps = 0;
+          if (count > batchSize) prepareTrial(batch, this.description, batchSize); // says the batch is too large
+          // one trial per micro-batch (one for the whole batch by default), one Adam step
+          for (let first = 0; first === 0 || first < count; first += microBatchSize) {
+            const part = count > microBatchSize ? sliceBatch(batch, first, Math.min(count, first + microBatchSize)) : batch;
+            const trial = prepareTrial(part, this.description, microBatchSize, this.config.lossMask ?? undefined);
+            const outputs = await session.runTrial(trial);
+            if (first + microBatchSize < count) await session.accumulateGradients();
+            else await session.applyOptimizer();
+            metrics.add(outputs, trial.labels);
+            totals.add(outputs, trial.labels);
+            numSteps = trial.numSteps;
+          }
           index++;
           this.progress_ = { epoch, batchInEpoch: index, optimizerSteps: this.progress_.optimizerSteps + 1 };
           await options.callbacks?.onBatchEnd?.(
@@ -382,7 +402,7 @@ export class Trainer {
               epoch,
               batch: index - 1,
               examples: metrics.examples,
-              numSteps: trial.numSteps,
+              numSteps,
               loss: metrics.mean(metrics.loss),
               accuracy: metrics.mean(metrics.correct),
               firingRatesHz: metrics.rates(),

@@ -192,6 +192,24 @@ export function prepareTrial(
   return { numSteps, count, inputs: padded, maskEvents, labels: paddedLabels, targets, maskedSteps };
 }
 
+/**
+ * Elements `start .. end` of a batch, as a batch of their own (a micro-batch): a per-element
+ * loss mask is cut to their rows, a shared one is kept.
+ */
+export function sliceBatch(batch: EpropBatch, start: number, end: number): EpropBatch {
+  // A malformed batch is passed on whole, for prepareTrial to say what is wrong with it.
+  if (typeof batch !== "object" || batch === null || !Array.isArray(batch.inputs) || batch.labels?.length !== batch.inputs.length) return batch;
+  const count = batch.inputs.length;
+  const mask = batch.lossMask;
+  const perElement = mask !== undefined && mask.length === batch.numSteps * count && count > 1;
+  return {
+    inputs: batch.inputs.slice(start, end),
+    labels: Int32Array.from({ length: end - start }, (_, k) => batch.labels[start + k]!),
+    numSteps: batch.numSteps,
+    ...(mask === undefined ? {} : { lossMask: perElement ? mask.subarray(start * batch.numSteps, end * batch.numSteps) : mask }),
+  };
+}
+
 /** Index of the largest value in `values[offset .. offset+n)` (the first on ties). */
 export function argmax(values: ArrayLike<number>, offset: number, n: number): number {
   let best = 0;

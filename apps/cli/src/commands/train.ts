@@ -85,7 +85,7 @@ function describeRun(config: TrainConfig, train: SpikeDataset, test: SpikeDatase
   return [
     `e-prop LSNN: ${train.numChannels} inputs -> ${neuron} (${config.feedforward ? "feedforward" : "recurrent"}) -> ${train.numClasses} readouts, ${config.feedback} feedback`,
     `data: ${train.name} (${train.numSamples} train, ${test.numSamples} test), ${numSteps !== undefined ? `${numSteps} steps` : "trials as long as their last spike, in steps"} of ${config.dt} ms${config.lossSteps > 0 ? `, loss on the last ${config.lossSteps} steps` : ""}`,
-    `training: ${config.epochs} epoch${config.epochs === 1 ? "" : "s"}, batch ${config.batchSize}, Adam lr ${config.lr}, seed ${config.seed}${config.maxBatches !== undefined ? `, at most ${config.maxBatches} batches per epoch` : ""}`,
+    `training: ${config.epochs} epoch${config.epochs === 1 ? "" : "s"}, batch ${config.batchSize}${config.microBatch !== undefined && config.microBatch < config.batchSize ? ` (in micro-batches of ${config.microBatch})` : ""}, Adam lr ${config.lr}, seed ${config.seed}${config.maxBatches !== undefined ? `, at most ${config.maxBatches} batches per epoch` : ""}`,
     `backend: ${backend.name} (${backend.device})`,
     `e-prop: ${describeEligibility(config, backend)}`,
   ].join("\n");
@@ -172,6 +172,9 @@ async function train(parsed: { values: OptionValues }, io: CliIO): Promise<numbe
     const backend = await selectBackend(config.backend, "train");
     if (config.eligibility === "perStep" && (config.chunkSteps !== undefined || config.traces !== undefined)) {
       throw new UsageError("--chunk-steps and --traces go with chunked eligibility (--eligibility chunked or auto), not --eligibility perStep.", "train");
+    }
+    if (config.microBatch !== undefined && config.microBatch > config.batchSize) {
+      throw new UsageError(`--micro-batch ${config.microBatch} is larger than the batch (--batch-size ${config.batchSize}); give at most the batch size.`, "train");
     }
     if (config.traces === "device" && backend.name !== "webgpu") {
       throw new UsageError(`--traces device needs --backend webgpu (the traces run on the GPU); this run uses the ${backend.name} backend. Use --traces host.`, "train");
@@ -336,7 +339,13 @@ async function trainLoop(ctx: LoopContext): Promise<number> {
       // Learning-rate decay per epoch: continue from the exact state with the epoch's rate.
       await trainer.setLearningRate(epochLearningRate(config, epoch));
       const epochWallStart = performance.now();
-      await trainer.train(trainData, { epochs: epoch, batchSize: config.batchSize, shuffleSeed: config.seed, callbacks: { onBatchEnd } });
+      await trainer.train(trainData, {
+        epochs: epoch,
+        batchSize: config.batchSize,
+        ...(config.microBatch !== undefined ? { microBatchSize: config.microBatch } : {}),
+        shuffleSeed: config.seed,
+        callbacks: { onBatchEnd },
+      });
       if (trainer.progress.epoch < epoch) break; // stopped by Ctrl-C in the middle of the epoch
       reporter.evaluating(epoch, testBatches);
       const test = await trainer.evaluate(testData, { batchSize: config.batchSize });

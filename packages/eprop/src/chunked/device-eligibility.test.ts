@@ -159,7 +159,7 @@ describe.skipIf(backend === null)(`chunked e-prop on the device${skipReason ? ` 
     const tooLong = EpropRuntime.create(description, { backend: small, batchSize: 4, eligibility: "chunked", chunkSteps: 64 });
     await expect(tooLong).rejects.toThrow(EpropConfigError);
     await expect(EpropRuntime.create(description, { backend: small, batchSize: 4, eligibility: "chunked", chunkSteps: 64 })).rejects.toThrow(
-      /buffer 'first PsiSpike history' needs 8320 bytes, more than this device binds \(4096\)\. Use a smaller batch size or chunkSteps/,
+      /buffer 'first PsiSpike history' needs 8320 bytes, more than this device binds \(4096\)\. Use a smaller batch size \(or keep it and train in micro-batches.*microBatchSize.*\) or chunkSteps/,
     );
   });
 

@@ -393,7 +393,7 @@ export class DeviceChunkedEligibility {
     const limit = this.runtime.capabilities.maxBufferBytes;
     if (bytes > limit) {
       throw new EpropConfigError(
-        `Chunked e-prop on the device: its buffer '${label}' needs ${bytes} bytes, more than this device binds (${limit}). Use a smaller batch size or chunkSteps, or chunkedTraces: 'host'.`,
+        `Chunked e-prop on the device: its buffer '${label}' needs ${bytes} bytes, more than this device binds (${limit}). Use a smaller batch size (or keep it and train in micro-batches: Trainer's microBatchSize, snn train --micro-batch) or chunkSteps, or chunkedTraces: 'host'.`,
       );
     }
     const buffer = this.device.createBuffer({ label: `chunked e-prop: ${label}`, size: Math.max(16, Math.ceil(bytes / 4) * 4), usage });

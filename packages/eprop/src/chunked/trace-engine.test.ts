@@ -241,7 +241,7 @@ describe("the trace engine's memory", () => {
       const engine = new WasmTraceEngine({ thread });
       const before = engine.bytes;
       expect(() => engine.allocate(5 * 2 ** 30)).toThrow(EpropConfigError);
-      expect(() => engine.allocate(5 * 2 ** 30)).toThrow(/needs more memory than a WebAssembly memory holds \(4 GiB\).*5\.00 GiB more asked for.*smaller batch size, a smaller chunkSteps/);
+      expect(() => engine.allocate(5 * 2 ** 30)).toThrow(/needs more memory than a WebAssembly memory holds \(4 GiB\).*5\.00 GiB more asked for.*smaller batch size \(or keep it and train in micro-batches.*microBatchSize.*\), a smaller chunkSteps/);
       expect(engine.bytes).toBe(before);
       const address = engine.allocate(1024);
       expect(engine.floats(address, 256).every((x) => x === 0)).toBe(true);

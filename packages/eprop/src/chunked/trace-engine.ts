@@ -118,7 +118,7 @@ export class WasmTraceEngine {
         throw new EpropConfigError(
           `Chunked e-prop on the host needs more memory than a WebAssembly memory holds (4 GiB): ${gib(this.top)} in use, ${gib(bytes)} more asked for. ` +
             "Its per-synapse state takes batch x synapses x 2 floats (ALIF) and its histories batch x neurons x chunkSteps x 3 floats (twice). " +
-            "Use a smaller batch size, a smaller chunkSteps, fewer neurons, or the WebGPU backend (chunkedTraces: 'device').",
+            "Use a smaller batch size (or keep it and train in micro-batches: Trainer's microBatchSize, snn train --micro-batch), a smaller chunkSteps, fewer neurons, or the WebGPU backend (chunkedTraces: 'device').",
         );
       }
     }
