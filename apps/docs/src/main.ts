@@ -2,9 +2,11 @@
 import { describeBackend, selectBackend, webgpuAvailable, type BackendChoice } from "./backends";
 import { checkNeuronCode, izhikevichCode, runCustomNeuron, type NeuronCode } from "./examples/custom-neuron";
 import { runLifPopulation } from "./examples/lif-population";
+import { runStdp, STDP_WMAX } from "./examples/stdp";
 import customNeuronSource from "./examples/custom-neuron.ts?raw";
 import epropSource from "./examples/eprop-training.ts?raw";
 import lifSource from "./examples/lif-population.ts?raw";
+import stdpSource from "./examples/stdp.ts?raw";
 import { drawLines, drawRaster } from "./plot";
 import type { FromWorker, ToWorker } from "./train-worker";
 
@@ -32,6 +34,7 @@ function message(error: unknown): string {
 element("lif-source").textContent = lifSource;
 element("train-source").textContent = epropSource;
 element("neuron-source").textContent = customNeuronSource;
+element("stdp-source").textContent = stdpSource;
 
 // Mark WebGPU as unavailable where the browser has no adapter (auto then means the CPU).
 void webgpuAvailable().then((available) => {
@@ -245,6 +248,52 @@ element("neuron-restore").addEventListener("click", () => {
   setCode(izhikevichCode);
   check();
 });
+
+// (d) STDP -----------------------------------------------------------------------------
+let stdpRun = 0;
+async function runStdpExample(): Promise<void> {
+  const run = ++stdpRun;
+  const correlation = Math.max(0, Math.min(1, Number(element<HTMLInputElement>("stdp-correlation").value) || 0));
+  setStatus("stdp-status", "running", "Compiling…");
+  try {
+    const backend = await selectBackend(element<HTMLSelectElement>("stdp-backend").value as BackendChoice);
+    const description = await describeBackend(backend);
+    const result = await runStdp(backend, {
+      correlation,
+      onProgress: (fraction) => {
+        if (run === stdpRun) setStatus("stdp-status", "running", `Running on ${description}: ${Math.round(fraction * 100)} %`);
+      },
+    });
+    if (run !== stdpRun) return;
+    drawLines(
+      element<HTMLCanvasElement>("stdp-means"),
+      [
+        { values: [...result.correlatedMean], color: "#d62728", label: "correlated inputs", range: [0, STDP_WMAX] },
+        { values: [...result.independentMean], color: "#1f77b4", label: "independent inputs", range: [0, STDP_WMAX] },
+      ],
+      result.correlatedMean.length,
+      `time (${result.blockSteps} ms per point): mean weight of each group`,
+    );
+    drawLines(
+      element<HTMLCanvasElement>("stdp-weights"),
+      [{ values: Array.from(result.weights), color: "#2ca02c", label: "weight", range: [0, STDP_WMAX] }],
+      result.weights.length,
+      "input (0-49 correlated, 50-99 independent): weight at the end",
+    );
+    const [correlated, independent] = [result.correlatedMean.at(-1)!, result.independentMean.at(-1)!];
+    const summary = element("stdp-summary");
+    summary.dataset.correlated = String(correlated);
+    summary.dataset.independent = String(independent);
+    summary.textContent =
+      `Mean weight at the end: correlated ${correlated.toFixed(3)}, independent ${independent.toFixed(3)} (from ${(STDP_WMAX / 2).toFixed(2)}; at most ${STDP_WMAX}). ` +
+      `The neuron fired at ${result.firstRateHz.toFixed(0)} Hz in the first second and ${result.lastRateHz.toFixed(0)} Hz in the last. ` +
+      `${result.steps} ms simulated in ${result.milliseconds.toFixed(0)} ms (compile included).`;
+    setStatus("stdp-status", "done", `Ran on ${description}.`, result.backend);
+  } catch (error) {
+    if (run === stdpRun) setStatus("stdp-status", "error", `Failed: ${message(error)}`);
+  }
+}
+element("stdp-run").addEventListener("click", () => void runStdpExample());
 
 setCode(izhikevichCode);
 check();

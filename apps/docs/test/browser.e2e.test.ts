@@ -170,6 +170,36 @@ describe("the docs site in chromium", () => {
     await page.close();
   }, 60_000);
 
+  it("(d) STDP on WebGPU and on the CPU: the correlated inputs win on both", async () => {
+    ready();
+    const page = await openPage("/index.html");
+    await page.waitForSelector("body[data-webgpu]", { timeout: 20_000 });
+    expect(await page.textContent("#stdp-source")).toContain("export async function runStdp(backend: Backend");
+    const means: Record<string, [number, number]> = {};
+    for (const backend of ["webgpu", "cpu"] as const) {
+      await page.selectOption("#stdp-backend", backend);
+      await page.evaluate(() => document.querySelector<HTMLElement>("#stdp-status")!.removeAttribute("data-state"));
+      await page.click("#stdp-run");
+      await page.waitForSelector("#stdp-status:is([data-state=done], [data-state=error])", { timeout: 50_000 });
+      const status = (await page.textContent("#stdp-status"))!;
+      expect(status).toMatch(backend === "webgpu" ? /^Ran on WebGPU/ : /^Ran on CPU/);
+      expect(await page.getAttribute("#stdp-status", "data-backend")).toBe(backend);
+      const correlated = Number(await page.getAttribute("#stdp-summary", "data-correlated"));
+      const independent = Number(await page.getAttribute("#stdp-summary", "data-independent"));
+      expect(correlated, "correlated inputs potentiated to the top (Wmax 0.2)").toBeGreaterThan(0.18);
+      expect(independent, "independent inputs depressed").toBeLessThan(0.05);
+      expect(await colouredPixels(page, "#stdp-means")).toBeGreaterThan(50);
+      expect(await colouredPixels(page, "#stdp-weights")).toBeGreaterThan(50);
+      means[backend] = [correlated, independent];
+      console.log(`(d) ${status} ${await page.textContent("#stdp-summary")}`);
+    }
+    // float rounding may differ between the GPU's and the CPU's arithmetic, so spike times may too
+    expect(Math.abs(means["webgpu"]![0] - means["cpu"]![0])).toBeLessThan(0.01);
+    expect(Math.abs(means["webgpu"]![1] - means["cpu"]![1])).toBeLessThan(0.02);
+    expect(problems).toEqual([]);
+    await page.close();
+  }, 120_000);
+
   /** Trains one epoch (4 batches) of example (b) on the page and returns the loss of each batch. */
   async function trainOneEpoch(page: Page, backend: "cpu" | "webgpu", expectedStatus: RegExp, expectedTraces: string): Promise<number[]> {
     await page.selectOption("#train-backend", backend);

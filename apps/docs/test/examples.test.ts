@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { checkNeuronCode, izhikevichCode, runCustomNeuron } from "../src/examples/custom-neuron";
 import { delayedPatternTask, trainEprop } from "../src/examples/eprop-training";
 import { runLifPopulation } from "../src/examples/lif-population";
+import { runStdp, STDP_INPUTS, STDP_WMAX, stdpInputs } from "../src/examples/stdp";
 
 const mean = (values: readonly number[]) => values.reduce((a, b) => a + b, 0) / values.length;
 
@@ -126,5 +127,42 @@ describe("(c) your own neuron model", () => {
   it("errors in the threshold and reset snippets name their field", () => {
     expect(checkNeuronCode({ ...izhikevichCode, threshold: "V >= 30.0 &&" })).toMatchObject({ field: "threshold", line: 1 });
     expect(checkNeuronCode({ ...izhikevichCode, reset: "V = c;\nU += d" })).toMatchObject({ field: "reset", line: 2 });
+  });
+});
+
+describe("(d) STDP", () => {
+  it("the inputs fire at about 20 Hz each, and only the first half share spikes", () => {
+    const steps = 20_000;
+    const events = stdpInputs(steps, 0.5);
+    const counts = new Array<number>(STDP_INPUTS).fill(0);
+    for (const unit of events.units) counts[unit]!++;
+    for (const count of counts) expect(count / (steps / 1000)).toBeGreaterThan(15), expect(count / (steps / 1000)).toBeLessThan(25);
+    // spikes in the same step as input 0's: frequent for another correlated input, rare for an independent one
+    const at = (unit: number) => new Set(Array.from(events.steps).filter((_, k) => events.units[k] === unit));
+    const zero = at(0);
+    const shared = (unit: number) => [...at(unit)].filter((s) => zero.has(s)).length / zero.size;
+    expect(shared(1)).toBeGreaterThan(0.15);
+    expect(shared(STDP_INPUTS - 1)).toBeLessThan(0.05);
+  });
+
+  it("the correlated inputs win: their weights go to the top, the independent ones' decay", async () => {
+    const progress: number[] = [];
+    const result = await runStdp(cpuBackend(), { onProgress: (f) => progress.push(f) });
+    expect(progress.at(-1)).toBe(1);
+    expect(result.correlatedMean).toHaveLength(20);
+    expect(result.correlatedMean[0]).toBeGreaterThan(STDP_WMAX / 2); // already rising after 0.5 s
+    expect(result.correlatedMean.at(-1)!).toBeGreaterThan(0.9 * STDP_WMAX);
+    expect(result.independentMean.at(-1)!).toBeLessThan(0.25 * STDP_WMAX);
+    const weights = Array.from(result.weights);
+    expect(Math.min(...weights.slice(0, STDP_INPUTS / 2))).toBeGreaterThan(0.5 * STDP_WMAX);
+    expect(Math.max(...weights)).toBeLessThanOrEqual(Math.fround(STDP_WMAX)); // Wmax holds
+    expect(Math.min(...weights)).toBeGreaterThanOrEqual(0); // Wmin holds
+    expect(result.lastRateHz).toBeGreaterThan(5);
+  });
+
+  it("without correlation, no group wins", async () => {
+    const result = await runStdp(cpuBackend(), { correlation: 0, steps: 5000 });
+    const [a, b] = [result.correlatedMean.at(-1)!, result.independentMean.at(-1)!];
+    expect(Math.abs(a - b)).toBeLessThan(0.25 * Math.max(a, b));
   });
 });
