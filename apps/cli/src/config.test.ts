@@ -52,6 +52,7 @@ describe("resumeConfig", () => {
     const stored = resolveTrainConfig({ cli: { hidden: 12, maxBatches: 4 }, preset: "paper" });
     expect(resumeConfig(stored, {}, {})).toEqual(stored);
     expect(resumeConfig(stored, { epochs: 200 }, {}).epochs).toBe(200);
+    expect(resumeConfig(stored, { microBatch: 16 }, {}).microBatch).toBe(16);
     expect(resumeConfig(stored, {}, { SNN_MAX_BATCHES: "2" }).maxBatches).toBe(2);
     expect(resumeConfig(stored, { maxBatches: 9 }, { SNN_MAX_BATCHES: "2" }).maxBatches).toBe(9);
     // Settings the run removed (the preset's full training set) are not filled in again.

@@ -35,8 +35,11 @@ const RUN_OPTIONS: readonly OptionSpec[] = [
   { name: "quiet", short: "q", kind: "boolean", description: "Print nothing while training (errors and the resume hint still go to stderr)." },
 ];
 
-/** Options that may be given with --resume (they do not change what is computed). */
-const RESUME_OPTIONS = new Set(["resume", "epochs", "backend", "max-batches", "log-format", "quiet", "keep-checkpoints"]);
+/**
+ * Options that may be given with --resume: they do not change what is computed, beyond float
+ * rounding (--backend, and --micro-batch, which may be needed when memory runs out).
+ */
+const RESUME_OPTIONS = new Set(["resume", "epochs", "backend", "micro-batch", "max-batches", "log-format", "quiet", "keep-checkpoints"]);
 
 const TRAIN_OPTIONS: readonly OptionSpec[] = [...CONFIG_KEYS.map((k) => k.option), ...RUN_OPTIONS];
 
@@ -148,7 +151,7 @@ async function train(parsed: { values: OptionValues }, io: CliIO): Promise<numbe
   if (resumeDir !== undefined) {
     const extra = Object.keys(v).filter((name) => v[name] !== undefined && !RESUME_OPTIONS.has(name));
     if (extra.length > 0) {
-      throw new UsageError(`--resume continues a run with its own configuration; drop --${extra[0]} (only --epochs, --backend, --max-batches and output options may change).`, "train");
+      throw new UsageError(`--resume continues a run with its own configuration; drop --${extra[0]} (only --epochs, --backend, --micro-batch, --max-batches and output options may change).`, "train");
     }
     run = new RunDirectory(resolve(io.cwd, resumeDir));
     const opened = await run.open();
