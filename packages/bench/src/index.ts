@@ -28,6 +28,7 @@ export interface BenchOptions {
   readonly wgslLif?: Omit<WgslLifOptions, "backend">;
   readonly eprop?: Partial<Omit<EpropBenchmarkOptions, "backend">>;
   readonly epropWebgpu?: Partial<Omit<EpropBenchmarkOptions, "backend">>;
+  readonly epropPaper?: Partial<Omit<EpropBenchmarkOptions, "backend">>;
   readonly inference?: Omit<InferenceBenchmarkOptions, "backend">;
   readonly inferenceWebgpu?: Omit<InferenceBenchmarkOptions, "backend" | "pytorchReference">;
 }
@@ -38,6 +39,7 @@ export const QUICK_BENCH_OPTIONS: BenchOptions = {
   datasets: { samples: 256 },
   eprop: { steps: [100], batchSize: 8 },
   epropWebgpu: { steps: [100], batchSize: 4, nIn: 100, nHidden: 64, nOut: 4 },
+  epropPaper: { steps: [100], batchSize: 16, batchesPerLength: 1 },
   inference: { hiddenSizes: [64], batchSizes: [1], repeats: 3 },
   inferenceWebgpu: { hiddenSizes: [64], batchSizes: [1], repeats: 3 },
 };
@@ -86,6 +88,24 @@ export const BENCHMARK_SUITES: readonly BenchSuite[] = [
         backend: cpuBackend(),
         ...(options.log ? { log: options.log } : {}),
         ...options.eprop,
+      });
+    },
+  },
+  {
+    name: "eprop-paper",
+    description: "the eprop network at the e-prop paper's benchmark size: batch 512, T = 343/685/1370 (SHD lengths), chunked form only, CPU; with the paper's GPU figures",
+    run: async (options) => {
+      const [{ runEpropBenchmark }, { cpuBackend }] = await Promise.all([import("./eprop-training"), import("@snn/backend-cpu")]);
+      const settings = { steps: [343, 685, 1370], batchSize: 512, nIn: 700, nHidden: 256, nOut: 20, forms: ["chunked" as const], batchesPerLength: 2, pytorchReference: false, ...options.epropPaper };
+      const results = await runEpropBenchmark({ backend: cpuBackend(), ...(options.log ? { log: options.log } : {}), ...settings });
+      const paperSize = settings.batchSize === 512 && settings.nIn === 700 && settings.nHidden === 256 && settings.nOut === 20;
+      // Knight & Nowotny's training time per batch of 512 (256 hidden) on one GPU, from spec/eprop.md.
+      const paper: Record<number, { eprop: number; bptt: number }> = { 343: { eprop: 1.84, bptt: 0.93 }, 685: { eprop: 3.65, bptt: 3.4 }, 1370: { eprop: 7.29, bptt: 12.8 } };
+      return results.map((result) => {
+        const reported = paperSize && result.form === "chunked" ? paper[result.numSteps as number] : undefined;
+        if (!reported) return result;
+        options.log?.(`  T=${String(result.numSteps)}: the paper reports ${reported.eprop} s per batch for e-prop and ${reported.bptt} s for BPTT on one GPU (different hardware and inputs)`);
+        return { ...result, paperEpropGpuSecondsPerBatch: reported.eprop, paperBpttGpuSecondsPerBatch: reported.bptt };
       });
     },
   },
