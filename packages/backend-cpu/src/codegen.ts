@@ -254,7 +254,10 @@ export class CodeGenerator {
     return this.plan.schedule.map((entry) => {
       if (entry.op === "synapses") return this.synapsesAsWasm(this.synapseKernel(this.plan.projections[entry.projection]!), this.plan.projections[entry.projection]!);
       const population = this.plan.populations[entry.population]!;
-      return this.runAsWasm(this.neuronKernel(population), wasmNeuronKernelName(population.index));
+      const neurons = this.runAsWasm(this.neuronKernel(population), wasmNeuronKernelName(population.index));
+      const learning = this.postSpikeKernel(population);
+      if (learning === null) return neurons;
+      return { label: neurons.label, source: `${neurons.source}\n${learning.source}`, run: () => (neurons.run(), learning.run()) };
     });
   }
 
@@ -477,32 +480,6 @@ export class CodeGenerator {
       }
     }
 
-    // Learning at postsynaptic spikes: each incoming projection's postSpike code, per synapse onto this neuron.
-    let postSpikeCode = "";
-    for (const projectionIndex of population.incoming) {
-      const projection = this.plan.projections[projectionIndex]!;
-      const code = projection.code.postSpike;
-      if (!code) continue;
-      const nPre = this.plan.populations[projection.pre]!.size;
-      const site = this.synapseSite(m, projection, code, 0);
-      const synapse = (indent: string): string => `${indent}{\n${site.prologue(indent + "  ")}${printSnippet(code, site.scope, indent + "  ")}${site.epilogue(indent + "  ")}${indent}}\n`;
-      const connectivity = projection.connectivity;
-      let loop: string;
-      if (connectivity.kind === "dense") {
-        loop = `          for (let i = 0; i < ${nPre}; i++) {\n            const syn = i * ${size} + j;\n${synapse("            ")}          }\n`;
-      } else if (connectivity.kind === "oneToOne") {
-        loop = `          {\n            const i = j, syn = j;\n${synapse("            ")}          }\n`;
-      } else {
-        // the synapses of each postsynaptic neuron, in synapse order
-        const { colStart, colSynapse } = columnsOf(connectivity.postIndex, size);
-        loop = `          for (let c = ${m.ref(colStart)}[j]; c < ${m.ref(colStart)}[j + 1]; c++) {\n            const syn = ${m.ref(colSynapse)}[c], i = ${m.ref(connectivity.preIndex)}[syn];\n${synapse("            ")}          }\n`;
-      }
-      postSpikeCode += `        {\n          const sb = b * ${projection.numSynapses}, pb = b * ${nPre}, qb = nb;\n${loop}        }\n`;
-    }
-    // Run once the whole population has updated (spike code and dynamics included), over its spikes
-    // in ascending order: a recurrent projection's postSpike then sees every neuron's new pre vars.
-    const postSpikePass = postSpikeCode === "" ? "" : `    for (let k = 0; k < count; k++) {\n      const j = ${spikes}[nb + k];\n${postSpikeCode}    }\n`;
-
     const perNeuron = applyCode !== "" || additionalInputs.length > 0 || neuronSideCode !== "";
     const clock = m.ref(this.storage.clock);
     let body = `  const s = ${clock}[0], gstep = ${clock}[1];\n  const t = Math.fround(s * ${this.dt});\n`;
@@ -534,11 +511,51 @@ export class CodeGenerator {
       body += `      let Isyn = 0;\n`;
       body += `      {\n${applyCode}${neuronCode}${neuronSideCode}      }\n    }\n    ${spikeCount}[b] = count;\n`;
     }
-    body += postSpikePass;
     body += `  }\n`;
     return m.build(`neurons ${population.name}`, functionName("neurons", population.name), body, usesRandom);
   }
 
+
+  /**
+   * Learning at the population's spikes: each incoming projection's postSpike code, per synapse
+   * onto each neuron that spiked this step (ascending), run once the whole population has updated
+   * (its spike code and dynamics included), so a recurrent projection sees every neuron's new pre
+   * variables. Null when no incoming projection has postSpike code.
+   */
+  private postSpikeKernel(population: PlannedPopulation): GeneratedKernel | null {
+    if (!population.incoming.some((p) => this.plan.projections[p]!.code.postSpike !== null)) return null;
+    const m = new ModuleBuilder(this.plan.seed);
+    const size = population.size;
+    const storage = this.storage.populations[population.index]!;
+    const spikes = m.ref(storage.spikes);
+    const spikeCount = m.ref(storage.spikeCount);
+    let postSpikeCode = "";
+    for (const projectionIndex of population.incoming) {
+      const projection = this.plan.projections[projectionIndex]!;
+      const code = projection.code.postSpike;
+      if (!code) continue;
+      const nPre = this.plan.populations[projection.pre]!.size;
+      const site = this.synapseSite(m, projection, code, 0);
+      const synapse = (indent: string): string => `${indent}{\n${site.prologue(indent + "  ")}${printSnippet(code, site.scope, indent + "  ")}${site.epilogue(indent + "  ")}${indent}}\n`;
+      const connectivity = projection.connectivity;
+      let loop: string;
+      if (connectivity.kind === "dense") {
+        loop = `          for (let i = 0; i < ${nPre}; i++) {\n            const syn = i * ${size} + j;\n${synapse("            ")}          }\n`;
+      } else if (connectivity.kind === "oneToOne") {
+        loop = `          {\n            const i = j, syn = j;\n${synapse("            ")}          }\n`;
+      } else {
+        // the synapses of each postsynaptic neuron, in synapse order
+        const { colStart, colSynapse } = columnsOf(connectivity.postIndex, size);
+        loop = `          for (let c = ${m.ref(colStart)}[j]; c < ${m.ref(colStart)}[j + 1]; c++) {\n            const syn = ${m.ref(colSynapse)}[c], i = ${m.ref(connectivity.preIndex)}[syn];\n${synapse("            ")}          }\n`;
+      }
+      postSpikeCode += `        {\n          const sb = b * ${projection.numSynapses}, pb = b * ${nPre}, qb = nb;\n${loop}        }\n`;
+    }
+    const clock = m.ref(this.storage.clock);
+    let body = `  const s = ${clock}[0], gstep = ${clock}[1];\n  const t = Math.fround(s * ${this.dt});\n`;
+    body += `  for (let b = 0; b < ${this.batchSize}; b++) {\n    const nb = b * ${size}, count = ${spikeCount}[b];\n`;
+    body += `    for (let k = 0; k < count; k++) {\n      const j = ${spikes}[nb + k];\n${postSpikeCode}    }\n  }\n`;
+    return m.build(`postSpike ${population.name}`, functionName("postSpike", population.name), body, false);
+  }
 
   /**
    * A code site of a projection's per-synapse code: its variables by synapse (`sb + syn` or

@@ -30,7 +30,12 @@ async function learn(connectivity: "dense" | "sparse" | "oneToOne", webAssembly:
     model: STDP,
     connectivity: connectivity === "sparse" ? { kind: "sparse", pre: pairs.map((p) => p[0]!), post: pairs.map((p) => p[1]!) } : { kind: connectivity },
   });
-  const runtime = compileCpu(planNetwork(net), {}, { webAssembly });
+  let code = "";
+  const runtime = compileCpu(planNetwork(net), { printCode: (label, source) => (code += `// ---- ${label}\n${source}\n`) }, { webAssembly });
+  // the neuron update of 'post' runs as WebAssembly where it can, its learning pass after it
+  const postKernel = code.slice(code.indexOf("// ---- neurons post"));
+  expect(postKernel.includes("Runs as WebAssembly"), "post's update in WebAssembly").toBe(webAssembly);
+  expect(postKernel).toMatch(/postSpike/);
   runtime.setSpikeEvents("pre", events([[5, 30], [12], [20, 41]]));
   runtime.setSpikeEvents("kick", events([[8, 33], [9, 25], [16, 38]]));
   runtime.stepSync(60);
@@ -60,6 +65,34 @@ describe("postSpike code (per-synapse learning at postsynaptic spikes) on the CP
     const values = [...dense.values()];
     expect(values.some((w) => w > 0.5)).toBe(true);
     expect(values.some((w) => w < 0.5)).toBe(true);
+  });
+
+  it("runs after the whole population has updated: a recurrent projection sees every neuron's new pre trace, in JavaScript and WebAssembly alike", async () => {
+    const run = async (webAssembly: boolean) => {
+      const net = new Network({ dt: 1, seed: 4, batchSize: 2 });
+      net.addPopulation("kick", { model: SpikeSourceArray, size: 4 });
+      net.addPopulation("n", { model: LIF, size: 4 });
+      net.addProjection("kick_n", { pre: "kick", post: "n", model: StaticPulse, connectivity: { kind: "oneToOne" }, init: { g: 100 } });
+      // potentiation only, by the pre trace: neurons kicked in the same step pair with each other
+      net.addProjection("rec", { pre: "n", post: "n", model: STDP, connectivity: { kind: "dense" }, params: { Aminus: 0 }, init: { g: 0.01 } });
+      const runtime = compileCpu(planNetwork(net), {}, { webAssembly });
+      // neurons 0 and 3 fire together at step 10 (delay 1: the kick arrives the step after it is sent)
+      runtime.setSpikeEvents("kick", [events([[9], [], [], [9]])[0]!, events([[], [19], [19], []])[0]!]);
+      runtime.stepSync(30);
+      const g = Array.from(await runtime.readVar("rec", "g"));
+      runtime.dispose();
+      return g;
+    };
+    const g = await run(true);
+    expect(await run(false)).toEqual(g);
+    const w = (b: number, i: number, j: number) => g[b * 16 + i * 4 + j]!;
+    // batch 0: 0 and 3 spiked together; the later neuron (3) sees 0's new trace and so does 0 see 3's
+    expect(w(0, 3, 0)).toBeGreaterThan(0.01 + 0.009);
+    expect(w(0, 0, 3)).toBeGreaterThan(0.01 + 0.009);
+    expect(w(0, 1, 0)).toBe(Math.fround(0.01)); // 1 never fired
+    expect(w(1, 1, 2)).toBeGreaterThan(0.01 + 0.009);
+    expect(w(1, 2, 1)).toBeGreaterThan(0.01 + 0.009);
+    expect(w(1, 0, 3)).toBe(Math.fround(0.01));
   });
 
   it("may not draw random numbers", () => {

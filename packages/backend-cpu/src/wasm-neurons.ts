@@ -88,8 +88,6 @@ function bindingKey(binding: Binding): string {
 /** The WebAssembly version of a population's neuron kernel: `name(trialStep: i32)`, or null. */
 export function neuronKernelWasm(plan: KernelPlan, storage: NetworkStorage, population: PlannedPopulation, name: string, random: number | null): ElementKernelDefinition | null {
   if (population.spikeSource || storage.memory === null) return null;
-  // Per-synapse learning at this population's spikes (postSpike) stays in the JavaScript kernel.
-  if (population.incoming.some((p) => plan.projections[p]!.code.postSpike !== null)) return null;
   try {
     return compileNeuronKernel(plan, storage, population, name, random);
   } catch (error) {
