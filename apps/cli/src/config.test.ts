@@ -10,6 +10,16 @@ describe("resolveTrainConfig", () => {
     expect(config.dataset).toBe("smnist");
     expect(config.backend).toBe("cpu");
     expect(config.data).toBeUndefined();
+    // the values the READMEs document
+    expect(config).toMatchObject({ hidden: 128, neuron: "alif", epochs: 9, batchSize: 32, dt: 2, lossSteps: 28, lr: 0.002, lrDecay: 0.8, encoding: "79", seed: 1 });
+  });
+
+  it("says each dataset's defaults in the help of the options whose defaults depend on it", () => {
+    const text = (name: string) => CONFIG_KEYS.find((k) => k.option.name === name)!.option.defaultText;
+    expect(text("dt")).toBe("2 (smnist, shd, ssc), 1 (latency-mnist)");
+    expect(text("lr")).toBe("0.002 (smnist), 0.001 (shd, ssc), 0.005 (latency-mnist)");
+    expect(text("loss-steps")).toBe("28 (smnist), 0 (shd, ssc, latency-mnist)");
+    expect(text("hidden")).toBe("128 (smnist, latency-mnist), 256 (shd, ssc)");
   });
 
   it("layers defaults < preset < file < command line", () => {

@@ -83,38 +83,6 @@ function key(field: keyof TrainConfig, option: OptionSpec): ConfigKey {
   return { field, option };
 }
 
-/** The options of `snn train` that are configuration keys (also valid in `--config` files). */
-export const CONFIG_KEYS: readonly ConfigKey[] = [
-  key("dataset", { name: "dataset", kind: "choice", choices: DATASETS, description: "Dataset to train on.", defaultText: "smnist" }),
-  key("data", { name: "data", kind: "string", valueName: "PATH", description: "Directory of the dataset files (SHD/SSC: shd_train.h5 and shd_test.h5, or a *_train.h5 file; MNIST: the idx files). Without it, MNIST uses the digits embedded in the `mnist` package." }),
-  key("encoding", { name: "encoding", kind: "choice", choices: ["79", "80"], description: "Sequential MNIST encoding: 79 channels, 1 step per pixel; or 80 channels, 2 steps per pixel and a 20-step answer cue.", defaultText: "79" }),
-  key("trainSamples", { name: "train-samples", kind: "integer", positive: true, valueName: "N", description: "Use only the first N training samples." }),
-  key("testSamples", { name: "test-samples", kind: "integer", positive: true, valueName: "N", description: "Use only the first N test samples." }),
-  key("steps", { name: "steps", kind: "integer", positive: true, valueName: "N", description: "Trial length in steps (longer samples are cropped)." }),
-  key("lossSteps", { name: "loss-steps", kind: "integer", min: 0, valueName: "N", description: "Put the loss on the last N steps of each trial; 0 uses the dataset's answer window, or every step.", defaultText: "0" }),
-  key("hidden", { name: "hidden", kind: "integer", positive: true, valueName: "N", description: "Hidden neurons." }),
-  key("neuron", { name: "neuron", kind: "choice", choices: NEURON_TYPES, description: "Hidden neuron model: LIF, ALIF, or half of each.", defaultText: "alif" }),
-  key("feedforward", { name: "feedforward", kind: "boolean", description: "No recurrent connections (the default is recurrent)." }),
-  key("feedback", { name: "feedback", kind: "choice", choices: ["symmetric", "random"], description: "Learning-signal feedback: readout weights (symmetric e-prop) or fixed random weights.", defaultText: "symmetric" }),
-  key("tauMem", { name: "tau-mem", kind: "number", positive: true, valueName: "MS", description: "Membrane time constant in ms.", defaultText: "20" }),
-  key("tauAdapt", { name: "tau-adapt", kind: "number", positive: true, valueName: "MS", description: "Adaptation time constant in ms (ALIF).", defaultText: "2000" }),
-  key("tauOut", { name: "tau-out", kind: "number", positive: true, valueName: "MS", description: "Readout time constant in ms.", defaultText: "20" }),
-  key("regularisation", { name: "regularisation", kind: "number", min: 0, valueName: "C", description: "Firing-rate regularisation strength c_reg.", defaultText: "0.001" }),
-  key("targetRate", { name: "target-rate", kind: "number", min: 0, valueName: "HZ", description: "Target firing rate of the regularisation in Hz.", defaultText: "10" }),
-  key("epochs", { name: "epochs", kind: "integer", positive: true, valueName: "N", description: "Passes over the training set." }),
-  key("batchSize", { name: "batch-size", kind: "integer", positive: true, valueName: "N", description: "Samples per batch." }),
-  key("microBatch", { name: "micro-batch", kind: "integer", positive: true, valueName: "N", description: "Run each batch as trials of at most N samples and take one Adam step on their summed gradients: the same training in the memory of batch N (e.g. --batch-size 512 --micro-batch 128)." }),
-  key("dt", { name: "dt", kind: "number", positive: true, valueName: "MS", description: "Simulation step in ms.", defaultText: "1" }),
-  key("lr", { name: "lr", kind: "number", positive: true, valueName: "RATE", description: "Adam learning rate.", defaultText: "0.001" }),
-  key("lrDecay", { name: "lr-decay", kind: "number", positive: true, valueName: "F", description: "Multiply the learning rate by F after every epoch (1 keeps it constant)." }),
-  key("seed", { name: "seed", kind: "integer", min: 0, valueName: "N", description: "Seed of weights, shuffling and random feedback.", defaultText: "1" }),
-  key("backend", { name: "backend", kind: "choice", choices: BACKENDS, description: "Where to simulate: cpu, webgpu, or auto (WebGPU when an adapter exists).", defaultText: "cpu" }),
-  key("eligibility", { name: "eligibility", kind: "choice", choices: ELIGIBILITY, description: "How eligibility traces are evaluated: per chunk of steps from per-neuron histories (chunked), or every synapse every step in the compiled network (perStep); auto is chunked.", defaultText: "auto" }),
-  key("chunkSteps", { name: "chunk-steps", kind: "integer", positive: true, valueName: "N", description: "Steps per chunk of chunked eligibility.", defaultText: String(DEFAULT_CHUNK_STEPS) }),
-  key("traces", { name: "traces", kind: "choice", choices: TRACES, description: "Where chunked eligibility runs: on the host (WebAssembly), or on the backend's device (WGSL; webgpu only).", defaultText: "device on webgpu, else host" }),
-  key("maxBatches", { name: "max-batches", kind: "integer", positive: true, valueName: "N", description: "At most N batches per epoch, train and test (also $SNN_MAX_BATCHES); for smoke tests." }),
-  key("rasterSamples", { name: "raster-samples", kind: "integer", min: 0, valueName: "N", description: "Test samples shown in the spike-raster plot.", defaultText: "3" }),
-];
 
 /** The training protocol of spec/eprop.md section 3: the base of the defaults and of `--preset paper`. */
 const SPEC_PROTOCOL = {
@@ -131,7 +99,7 @@ const SPEC_PROTOCOL = {
   lrDecay: 1,
 };
 
-/** The default configuration of a dataset: the embedded sequential MNIST run sized for ~10 minutes on 2 cores. */
+/** The default configuration of a dataset (sequential MNIST on the embedded digits: about 1.5 minutes on 2 cores). */
 export function datasetDefaults(dataset: DatasetName): TrainConfig {
   const common = {
     ...SPEC_PROTOCOL,
@@ -143,7 +111,7 @@ export function datasetDefaults(dataset: DatasetName): TrainConfig {
   };
   switch (dataset) {
     case "smnist":
-      // Sized to finish in about 10 minutes on 2 cores (see the README for the accuracy it reaches).
+      // Sized to finish in about 1.5 minutes on 2 cores (see the README for the accuracy it reaches).
       return { ...common, dataset, hidden: 128, epochs: 9, batchSize: 32, dt: 2, lossSteps: 28, lr: 0.002, lrDecay: 0.8 };
     case "latency-mnist":
       return { ...common, dataset, hidden: 128, epochs: 3, batchSize: 64, lr: 0.005 };
@@ -152,6 +120,53 @@ export function datasetDefaults(dataset: DatasetName): TrainConfig {
       return { ...common, dataset, hidden: 256, epochs: 20, batchSize: 64, dt: 2, lr: 0.001 };
   }
 }
+
+/**
+ * The default of a field that depends on the dataset, for help texts: "2 (smnist, shd, ssc),
+ * 1 (latency-mnist)", or the one value when all datasets share it.
+ */
+function perDataset(field: keyof TrainConfig): string {
+  const byValue = new Map<string, string[]>();
+  for (const dataset of DATASETS) {
+    const value = String(datasetDefaults(dataset)[field]);
+    byValue.set(value, [...(byValue.get(value) ?? []), dataset]);
+  }
+  if (byValue.size === 1) return [...byValue.keys()][0]!;
+  return [...byValue].map(([value, datasets]) => `${value} (${datasets.join(", ")})`).join(", ");
+}
+
+/** The options of `snn train` that are configuration keys (also valid in `--config` files). */
+export const CONFIG_KEYS: readonly ConfigKey[] = [
+  key("dataset", { name: "dataset", kind: "choice", choices: DATASETS, description: "Dataset to train on.", defaultText: "smnist" }),
+  key("data", { name: "data", kind: "string", valueName: "PATH", description: "Directory of the dataset files (SHD/SSC: shd_train.h5 and shd_test.h5, or a *_train.h5 file; MNIST: the idx files). Without it, MNIST uses the digits embedded in the `mnist` package." }),
+  key("encoding", { name: "encoding", kind: "choice", choices: ["79", "80"], description: "Sequential MNIST encoding: 79 channels, 1 step per pixel; or 80 channels, 2 steps per pixel and a 20-step answer cue.", defaultText: "79" }),
+  key("trainSamples", { name: "train-samples", kind: "integer", positive: true, valueName: "N", description: "Use only the first N training samples." }),
+  key("testSamples", { name: "test-samples", kind: "integer", positive: true, valueName: "N", description: "Use only the first N test samples." }),
+  key("steps", { name: "steps", kind: "integer", positive: true, valueName: "N", description: "Trial length in steps (longer samples are cropped)." }),
+  key("lossSteps", { name: "loss-steps", kind: "integer", min: 0, valueName: "N", description: "Put the loss on the last N steps of each trial; 0 uses the dataset's answer window, or every step.", defaultText: perDataset("lossSteps") }),
+  key("hidden", { name: "hidden", kind: "integer", positive: true, valueName: "N", description: "Hidden neurons.", defaultText: perDataset("hidden") }),
+  key("neuron", { name: "neuron", kind: "choice", choices: NEURON_TYPES, description: "Hidden neuron model: LIF, ALIF, or half of each.", defaultText: "alif" }),
+  key("feedforward", { name: "feedforward", kind: "boolean", description: "No recurrent connections (the default is recurrent)." }),
+  key("feedback", { name: "feedback", kind: "choice", choices: ["symmetric", "random"], description: "Learning-signal feedback: readout weights (symmetric e-prop) or fixed random weights.", defaultText: "symmetric" }),
+  key("tauMem", { name: "tau-mem", kind: "number", positive: true, valueName: "MS", description: "Membrane time constant in ms.", defaultText: "20" }),
+  key("tauAdapt", { name: "tau-adapt", kind: "number", positive: true, valueName: "MS", description: "Adaptation time constant in ms (ALIF).", defaultText: "2000" }),
+  key("tauOut", { name: "tau-out", kind: "number", positive: true, valueName: "MS", description: "Readout time constant in ms.", defaultText: "20" }),
+  key("regularisation", { name: "regularisation", kind: "number", min: 0, valueName: "C", description: "Firing-rate regularisation strength c_reg.", defaultText: "0.001" }),
+  key("targetRate", { name: "target-rate", kind: "number", min: 0, valueName: "HZ", description: "Target firing rate of the regularisation in Hz.", defaultText: "10" }),
+  key("epochs", { name: "epochs", kind: "integer", positive: true, valueName: "N", description: "Passes over the training set.", defaultText: perDataset("epochs") }),
+  key("batchSize", { name: "batch-size", kind: "integer", positive: true, valueName: "N", description: "Samples per batch.", defaultText: perDataset("batchSize") }),
+  key("microBatch", { name: "micro-batch", kind: "integer", positive: true, valueName: "N", description: "Run each batch as trials of at most N samples and take one Adam step on their summed gradients: the same training in the memory of batch N (e.g. --batch-size 512 --micro-batch 128)." }),
+  key("dt", { name: "dt", kind: "number", positive: true, valueName: "MS", description: "Simulation step in ms.", defaultText: perDataset("dt") }),
+  key("lr", { name: "lr", kind: "number", positive: true, valueName: "RATE", description: "Adam learning rate.", defaultText: perDataset("lr") }),
+  key("lrDecay", { name: "lr-decay", kind: "number", positive: true, valueName: "F", description: "Multiply the learning rate by F after every epoch (1 keeps it constant).", defaultText: perDataset("lrDecay") }),
+  key("seed", { name: "seed", kind: "integer", min: 0, valueName: "N", description: "Seed of weights, shuffling and random feedback.", defaultText: "1" }),
+  key("backend", { name: "backend", kind: "choice", choices: BACKENDS, description: "Where to simulate: cpu, webgpu, or auto (WebGPU when an adapter exists).", defaultText: "cpu" }),
+  key("eligibility", { name: "eligibility", kind: "choice", choices: ELIGIBILITY, description: "How eligibility traces are evaluated: per chunk of steps from per-neuron histories (chunked), or every synapse every step in the compiled network (perStep); auto is chunked.", defaultText: "auto" }),
+  key("chunkSteps", { name: "chunk-steps", kind: "integer", positive: true, valueName: "N", description: "Steps per chunk of chunked eligibility.", defaultText: String(DEFAULT_CHUNK_STEPS) }),
+  key("traces", { name: "traces", kind: "choice", choices: TRACES, description: "Where chunked eligibility runs: on the host (WebAssembly), or on the backend's device (WGSL; webgpu only).", defaultText: "device on webgpu, else host" }),
+  key("maxBatches", { name: "max-batches", kind: "integer", positive: true, valueName: "N", description: "At most N batches per epoch, train and test (also $SNN_MAX_BATCHES); for smoke tests." }),
+  key("rasterSamples", { name: "raster-samples", kind: "integer", min: 0, valueName: "N", description: "Test samples shown in the spike-raster plot.", defaultText: "3" }),
+];
 
 /** Presets: `paper` is the spec's protocol for the dataset (Bellec et al. 2020; Knight & Nowotny 2022). */
 export const PRESETS = ["paper"] as const;

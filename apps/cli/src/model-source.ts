@@ -55,7 +55,7 @@ export async function loadModel(target: string, values: OptionValues, cwd: strin
     const best = join(run.root, "best.safetensors");
     if (which === "best" && existsSync(best)) checkpoint = best;
     else if (state.latestCheckpoint !== undefined) checkpoint = join(run.root, state.latestCheckpoint);
-    else throw new UsageError(`${target} has no checkpoint yet; train it (snn train --resume ${target}) first.`, command);
+    else throw new UsageError(`${target} has no checkpoint yet (its training stopped before the first one); train a run until it saves one (snn train writes one every epoch), then use that run.`, command);
   } else {
     checkpoint = path;
     run = findRunOf(path);

@@ -164,6 +164,18 @@ describe("planNetwork validation errors", () => {
     ["an unknown param", (net) => net.addPopulation("p", { model: LIF, size: 2, params: { Tau: 3 } }), /model 'LIF' has no param 'Tau'. Its params are: C, TauM/],
     ["a bad size", (net) => net.addPopulation("p", { model: LIF, size: 0 }), /size must be a positive integer, got 0/],
     ["initial values of the wrong length", (net) => net.addPopulation("p", { model: LIF, size: 3, init: { V: [1, 2] } }), /initial values of 'V' have length 2, expected 3 \(3 elements x batch 1\)/],
+    ["a normal initialiser without sd", (net) => net.addPopulation("p", { model: LIF, size: 3, init: { V: { kind: "normal", mean: 0, seed: 1 } as never } }), /initial value of 'V' \(\{ kind: "normal" \}\) needs a finite number 'sd' \(it takes mean, sd, seed\), got undefined/],
+    ["a misspelled initialiser field", (net) => net.addPopulation("p", { model: LIF, size: 3, init: { V: { kind: "uniform", min: 0, mx: 1, seed: 1 } as never } }), /needs a finite number 'max'/],
+    ["an unknown initialiser kind", (net) => net.addPopulation("p", { model: LIF, size: 3, init: { V: { kind: "gaussian", mean: 0, sd: 1, seed: 1 } as never } }), /has kind 'gaussian'; random initial values are \{ kind: "normal", mean, sd, seed \} or \{ kind: "uniform", min, max, seed \}/],
+    ["an initial value that is a string", (net) => net.addPopulation("p", { model: LIF, size: 3, init: { V: "x" as never } }), /initial value of 'V' must be a number, an array of numbers, .* got "x"/],
+    [
+      "sparse connectivity without index arrays",
+      (net) => {
+        net.addPopulation("p", { model: LIF, size: 3 });
+        net.addProjection("x", { pre: "p", post: "p", model: StaticPulse, connectivity: { kind: "sparse" } as never });
+      },
+      /sparse connectivity needs 'pre' and 'post' arrays of synapse indices/,
+    ],
     ["an unknown variable to initialise", (net) => net.addPopulation("p", { model: LIF, size: 3, init: { U: 1 } }), /no variable 'U' to initialise. Variables: V, RefracTime/],
     [
       "a projection to an unknown population",
@@ -241,6 +253,10 @@ describe("planNetwork validation errors", () => {
       expect(() => planNetwork(net)).toThrow(message);
     });
   }
+
+  it("reports a missing network", () => {
+    expect(() => planNetwork(undefined as never)).toThrow(/planNetwork needs a Network \(new Network\(\{ dt, batchSize \}\) with populations added\), got undefined/);
+  });
 
   it("reports snippet errors with the model and field", () => {
     const broken: NeuronModel = { ...LIF, name: "BrokenLIF", sim: "V = V +* 2.0;" };

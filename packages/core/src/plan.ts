@@ -166,7 +166,21 @@ function plannedVar(
   if (typeof value === "number") {
     if (!Number.isFinite(value)) throw new NetworkValidationError(`${where}: initial value of '${name}' must be finite, got ${value}.`);
     initial = value;
+  } else if (typeof value !== "object" || value === null) {
+    throw new NetworkValidationError(
+      `${where}: initial value of '${name}' must be a number, an array of numbers, { kind: "normal", mean, sd, seed } or { kind: "uniform", min, max, seed }; got ${JSON.stringify(value) ?? String(value)}.`,
+    );
   } else if ("kind" in value && !("length" in value)) {
+    const draw = value as unknown as Record<string, unknown>;
+    const fields = value.kind === "normal" ? ["mean", "sd", "seed"] : value.kind === "uniform" ? ["min", "max", "seed"] : null;
+    if (fields === null) {
+      throw new NetworkValidationError(`${where}: initial value of '${name}' has kind '${String(draw["kind"])}'; random initial values are { kind: "normal", mean, sd, seed } or { kind: "uniform", min, max, seed }.`);
+    }
+    for (const field of fields) {
+      if (typeof draw[field] !== "number" || !Number.isFinite(draw[field])) {
+        throw new NetworkValidationError(`${where}: initial value of '${name}' ({ kind: "${value.kind}" }) needs a finite number '${field}' (it takes ${fields.join(", ")}), got ${String(draw[field])}.`);
+      }
+    }
     const random = seededRandom(value.seed);
     const values = new Float32Array(size);
     for (let i = 0; i < size; i++) {
@@ -252,6 +266,9 @@ function planConnectivity(connectivity: Connectivity, nPre: number, nPost: numbe
       return { planned: { kind: "oneToOne" }, numSynapses: nPre };
     case "sparse": {
       const { pre, post } = connectivity;
+      if (typeof pre?.length !== "number" || typeof post?.length !== "number") {
+        throw new NetworkValidationError(`${where}: sparse connectivity needs 'pre' and 'post' arrays of synapse indices ({ kind: "sparse", pre: [...], post: [...] }).`);
+      }
       if (pre.length !== post.length) {
         throw new NetworkValidationError(`${where}: sparse connectivity has ${pre.length} pre indices but ${post.length} post indices; they must pair up.`);
       }
@@ -364,6 +381,9 @@ export function dynamicParamNames(model: { readonly params?: Readonly<Record<str
 }
 
 export function planNetwork(network: Network): KernelPlan {
+  if (typeof network !== "object" || network === null || !Array.isArray(network.populations)) {
+    throw new NetworkValidationError(`planNetwork needs a Network (new Network({ dt, batchSize }) with populations added), got ${network === null ? "null" : typeof network}.`);
+  }
   const { dt, batchSize } = network;
   const populationIndex = new Map(network.populations.map((p, i) => [p.name, i]));
   if (network.populations.length === 0) {

@@ -121,6 +121,16 @@ describe("bad batches and datasets", () => {
     await expect(trainer.evaluate(dataset(4, 5))).rejects.toThrow(/dataset has 5 classes but the readout has 2 neurons/);
     trainer.dispose();
   });
+
+  it("names what is missing when options are left out", async () => {
+    const trainer = new Trainer({ network, backend: cpuBackend() });
+    const dataset = inMemoryDataset({ numChannels: 4, numClasses: 2, numSteps: 5, examples: [{ input: events([0], [0]), label: 0 }] });
+    await expect(trainer.train(dataset, undefined as never)).rejects.toThrow(/train\(dataset, options\) needs its options: \{ epochs, batchSize \}/);
+    await expect(Trainer.fromCheckpoint(await trainer.encodeCheckpoint(), undefined as never)).rejects.toThrow(/needs a backend to train on/);
+    expect(() => inMemoryDataset(undefined as never)).toThrow(/inMemoryDataset needs options: \{ numChannels, numClasses, numSteps, examples/);
+    expect(() => inMemoryDataset({ numClasses: 2, numSteps: 5, examples: [{ input: events([0], [0]), label: 0 }] } as never)).toThrow(/numChannels must be a positive integer, got undefined/);
+    trainer.dispose();
+  });
 });
 
 describe("bad checkpoints", () => {

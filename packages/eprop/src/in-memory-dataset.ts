@@ -25,7 +25,13 @@ export interface InMemoryDatasetOptions {
  * may be smaller.
  */
 export function inMemoryDataset(options: InMemoryDatasetOptions): EpropDataset & { readonly size: number } {
+  if (typeof options !== "object" || options === null) {
+    throw new EpropBatchError("inMemoryDataset needs options: { numChannels, numClasses, numSteps, examples: [{ input, label }, ...] }.");
+  }
   const { numChannels, numClasses, numSteps, examples, lossMask } = options;
+  for (const [name, value] of [["numChannels", numChannels], ["numClasses", numClasses]] as const) {
+    if (!Number.isInteger(value) || value < 1) throw new EpropBatchError(`${name} must be a positive integer, got ${String(value)}.`);
+  }
   if (!Number.isInteger(numSteps) || numSteps < 1) throw new EpropBatchError(`numSteps must be a positive integer, got ${String(numSteps)}.`);
   if (!Array.isArray(examples) || examples.length === 0) throw new EpropBatchError("inMemoryDataset needs at least one example.");
   if (lossMask !== undefined && lossMask.length !== numSteps) {

@@ -19,9 +19,10 @@
  */
 import type { CustomUpdateModel, NeuronModel, VarSpec, WeightUpdateModel } from "@snn/core";
 
-/** Steps between a hidden neuron's state at time u and the synapse update that uses it. */
-export const ELIGIBILITY_LAG_STEPS = 4;
-/** Extra steps a training trial runs after the T steps of the input. */
+/**
+ * Extra steps a training trial runs after the T steps of the input: the lag between a hidden
+ * neuron's state at time u and the synapse update that uses it.
+ */
 export const TRAIN_EXTRA_STEPS = 4;
 /** Extra steps an inference trial runs (pi(T-1) is computed in step T). */
 export const INFERENCE_EXTRA_STEPS = 1;

@@ -348,6 +348,9 @@ export class Trainer {
    */
   async train(dataset: EpropDataset, options: TrainOptions): Promise<EpochMetrics[]> {
     this.checkDataset(dataset);
+    if (typeof options !== "object" || options === null) {
+      throw new EpropConfigError("train(dataset, options) needs its options: { epochs, batchSize } at least, e.g. train(dataset, { epochs: 10, batchSize: 32 }).");
+    }
     const { epochs, batchSize } = options;
     const shuffleSeed = options.shuffleSeed ?? 0;
     if (!Number.isInteger(epochs) || epochs < 0) throw new EpropConfigError(`epochs must be a non-negative integer, got ${String(epochs)}.`);
@@ -558,6 +561,9 @@ export class Trainer {
     source: string | Uint8Array | CheckpointData,
     options: { readonly backend: Backend } & Pick<TrainerOptions, "eligibility" | "chunkSteps" | "chunkedTraces">,
   ): Promise<Trainer> {
+    if (typeof options?.backend?.compile !== "function") {
+      throw new EpropConfigError("Trainer.fromCheckpoint(source, { backend }) needs a backend to train on, e.g. { backend: cpuBackend() } from @snn/backend-cpu.");
+    }
     const data = await loadCheckpointData(source);
     const trainer = new Trainer({
       network: data.network,

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { EpropConfigError, GradcheckFixtureError, formatGradcheckReport, runGradcheck } from "@snn/eprop";
+import { DEFAULT_CHUNK_STEPS, EpropConfigError, GradcheckFixtureError, formatGradcheckReport, runGradcheck } from "@snn/eprop";
 import { selectBackend } from "../backends";
 import type { Command } from "../command";
 import { UsageError } from "../errors";
@@ -23,7 +23,7 @@ export const gradcheckCommand: Command = {
     options: [
       { name: "backend", kind: "choice", choices: ["cpu", "webgpu"], description: "Backend to check.", defaultText: "cpu" },
       { name: "eligibility", kind: "choice", choices: ["perStep", "chunked"], description: "How eligibility traces are evaluated: every step in the compiled network, or per chunk of steps.", defaultText: "perStep" },
-      { name: "chunk-steps", kind: "integer", positive: true, valueName: "N", description: "Steps per chunk of chunked eligibility.", defaultText: "100" },
+      { name: "chunk-steps", kind: "integer", positive: true, valueName: "N", description: "Steps per chunk of chunked eligibility.", defaultText: String(DEFAULT_CHUNK_STEPS) },
       {
         name: "traces",
         kind: "choice",

@@ -34,8 +34,17 @@ export function parseSampleList(text: string, numSamples: number): number[] {
   return out;
 }
 
-/** Reads `--events FILE.json`: `{ "numSteps": T, "inputs": [{ "steps": [...], "units": [...] }, ...] }`. */
-export function readEventsFile(file: string, cwd: string, numChannels: number): { inputs: { steps: Int32Array; units: Int32Array }[]; numSteps: number } {
+/**
+ * Reads `--events FILE.json`: `{ "numSteps": T, "inputs": [{ "steps": [...], "units": [...] }, ...] }`.
+ * Without `numSteps` the trial is the model's length (`defaultSteps`) or, when longer, up to the last
+ * event; `minSteps` is what the model's loss mask needs.
+ */
+export function readEventsFile(
+  file: string,
+  cwd: string,
+  numChannels: number,
+  options: { readonly defaultSteps?: number; readonly minSteps?: number } = {},
+): { inputs: { steps: Int32Array; units: Int32Array }[]; numSteps: number } {
   const path = resolve(cwd, file);
   if (!existsSync(path)) throw new UsageError(`--events ${file}: no such file.`, "infer");
   let json: unknown;
@@ -45,8 +54,9 @@ export function readEventsFile(file: string, cwd: string, numChannels: number): 
     throw new UsageError(`${file} is not valid JSON: ${error instanceof Error ? error.message : String(error)}.`, "infer");
   }
   const shapeHelp = `${file} must hold { "numSteps": T, "inputs": [{ "steps": [...], "units": [...] }, ...] }`;
+  if (typeof json !== "object" || json === null) throw new UsageError(`${shapeHelp}.`, "infer");
   const list = (json as { inputs?: unknown }).inputs;
-  if (typeof json !== "object" || json === null || !Array.isArray(list) || list.length === 0) throw new UsageError(`${shapeHelp}.`, "infer");
+  if (!Array.isArray(list) || list.length === 0) throw new UsageError(`${shapeHelp}.`, "infer");
   let latest = 0;
   const inputs = list.map((entry: unknown, i) => {
     const e = entry as { steps?: unknown; units?: unknown };
@@ -70,7 +80,11 @@ export function readEventsFile(file: string, cwd: string, numChannels: number): 
   if (given !== undefined && (!Number.isInteger(given) || (given as number) < latest || (given as number) < 1)) {
     throw new UsageError(`${file}: numSteps must be a positive integer covering every event (at least ${latest}).`, "infer");
   }
-  return { inputs, numSteps: (given as number | undefined) ?? Math.max(1, latest) };
+  const numSteps = (given as number | undefined) ?? Math.max(1, latest, options.defaultSteps ?? 0);
+  if (options.minSteps !== undefined && numSteps < options.minSteps) {
+    throw new UsageError(`${file}: its trials are ${numSteps} steps, but the network's loss covers the last ${options.minSteps}; give "numSteps": ${options.minSteps} or more.`, "infer");
+  }
+  return { inputs, numSteps };
 }
 
 /** `snn infer RUN|CHECKPOINT`: classify given samples and report the latency of each batch. */
@@ -114,7 +128,11 @@ export const inferCommand: Command = {
       let classNames: readonly string[] | undefined;
       let source: string;
       if (v["events"] !== undefined) {
-        const events = readEventsFile(v["events"] as string, io.cwd, model.trainer.description.input.size);
+        const lossMask = model.trainer.trainingConfig.lossMask;
+        const events = readEventsFile(v["events"] as string, io.cwd, model.trainer.description.input.size, {
+          ...(model.numSteps !== undefined ? { defaultSteps: model.numSteps } : {}),
+          ...(lossMask !== null && typeof lossMask === "object" && "lastSteps" in lossMask ? { minSteps: lossMask.lastSteps } : {}),
+        });
         source = v["events"] as string;
         for (let start = 0; start < events.inputs.length; start += batchSize) {
           const inputs = events.inputs.slice(start, start + batchSize);

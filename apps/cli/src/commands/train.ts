@@ -157,7 +157,7 @@ async function train(parsed: { values: OptionValues }, io: CliIO): Promise<numbe
     const opened = await run.open();
     state = opened.state;
     if (state.latestCheckpoint === undefined) {
-      throw new UsageError(`${resumeDir} has no checkpoint yet (the run stopped before its first one); start it again without --resume.`, "train");
+      throw new UsageError(`${resumeDir} has no checkpoint yet (the run stopped before its first one), so there is nothing to resume; start it again without --resume, with another --out (or delete ${resumeDir} first).`, "train");
     }
     // The run's own configuration; only what does not change the computation may be overridden.
     config = resumeConfig(opened.config, configFromOptions(v), io.env);
@@ -212,7 +212,7 @@ interface LoopContext {
   readonly config: TrainConfig;
   readonly run: RunDirectory;
   readonly state: RunState;
-  /** The trainer; replaced when the learning rate changes between epochs. */
+  /** The trainer (the learning rate changes in place between epochs). */
   readonly holder: { trainer: Trainer };
   readonly backend: SelectedBackend;
   readonly trainSet: SpikeDataset;
@@ -438,7 +438,7 @@ export const trainCommand: Command = {
     ].join("\n"),
     options: TRAIN_OPTIONS,
     examples: [
-      { comment: "The default run (about 10 minutes on 2 cores)", command: "snn train" },
+      { comment: "The default run (about 1.5 minutes on 2 cores)", command: "snn train" },
       { comment: "A smoke test: 2 batches per epoch", command: "snn train --epochs 1 --max-batches 2 --out runs/smoke" },
       { comment: "SHD with the published protocol, on WebGPU when available", command: "snn train --dataset shd --data ~/data/shd --preset paper --backend auto" },
       { comment: "Feedforward LIF network, options from a file, JSON progress", command: "snn train --config my.json --feedforward --neuron lif --log-format json" },

@@ -268,7 +268,7 @@ export class WebGpuRuntime implements Runtime {
         throw new UnsupportedFeatureError(
           "webgpu",
           `a kernel with ${shader.access.length} storage buffers`,
-          `kernel '${shader.label}' binds ${shader.access.length} storage buffers but this device allows ${maxStorage} per shader stage; the network's state is split over many buffers (reduce the network or batch size, or use a device with a larger maxStorageBufferBindingSize)`,
+          `kernel '${shader.label}' binds ${shader.access.length} storage buffers but this device allows ${maxStorage} per shader stage (maxStorageBuffersPerShaderStage); the network's state is split over many buffers because one binding holds at most ${maxBinding} bytes (maxStorageBufferBindingSize): reduce the network or batch size, or use a device with larger limits`,
         );
       }
     }

@@ -1,0 +1,37 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { UsageError } from "../errors";
+import { readEventsFile } from "./infer";
+
+const dir = mkdtempSync(join(tmpdir(), "snn-infer-events-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const file = (name: string, content: string): string => {
+  writeFileSync(join(dir, name), content);
+  return name;
+};
+const one = JSON.stringify({ inputs: [{ steps: [0, 3], units: [1, 2] }] });
+
+describe("snn infer --events FILE", () => {
+  it("says what the file must hold when it is not an object (null, a list)", () => {
+    for (const content of ["null", "[1, 2]", "{}", '{"inputs": []}']) {
+      const name = file("bad.json", content);
+      expect(() => readEventsFile(name, dir, 4)).toThrow(UsageError);
+      expect(() => readEventsFile(name, dir, 4)).toThrow(/must hold \{ "numSteps": T, "inputs": \[/);
+    }
+  });
+
+  it("runs the model's trial length when the file gives none, or up to the last event when that is longer", () => {
+    expect(readEventsFile(file("one.json", one), dir, 4, { defaultSteps: 392 }).numSteps).toBe(392);
+    expect(readEventsFile(file("one.json", one), dir, 4, { defaultSteps: 2 }).numSteps).toBe(4);
+    expect(readEventsFile(file("one.json", one), dir, 4).numSteps).toBe(4);
+    const given = file("given.json", JSON.stringify({ numSteps: 50, inputs: [{ steps: [0], units: [0] }] }));
+    expect(readEventsFile(given, dir, 4, { defaultSteps: 392 }).numSteps).toBe(50);
+  });
+
+  it("says to give numSteps when the trials are shorter than the model's loss window", () => {
+    const given = file("short.json", JSON.stringify({ numSteps: 10, inputs: [{ steps: [0], units: [0] }] }));
+    expect(() => readEventsFile(given, dir, 4, { minSteps: 28 })).toThrow(/its trials are 10 steps, but the network's loss covers the last 28; give "numSteps": 28 or more/);
+  });
+});
