@@ -42,10 +42,11 @@ export function cpuBackend(engine: CpuEngineOptions = {}): Backend {
 /** How the CPU backend runs a network. */
 export interface CpuEngineOptions {
   /**
-   * Keep the state in one WebAssembly memory and deliver the spikes of dense `addToPost(g)`
-   * projections (StaticPulse and the like) with WebAssembly SIMD kernels, bit-identical to the
-   * generated JavaScript and several times faster (default true; used only where the engine has
-   * WebAssembly SIMD). `false` runs generated JavaScript only.
+   * Keep the state in one WebAssembly memory and run what compiles to WebAssembly there (neuron
+   * updates, custom updates without reductions, spike delivery, weight-update code, random
+   * numbers; docs/decisions/0002), bit-identical to the generated JavaScript and several times
+   * faster (default true; used only where the engine has WebAssembly SIMD). `false` runs
+   * generated JavaScript only.
    */
   readonly webAssembly?: boolean;
 }

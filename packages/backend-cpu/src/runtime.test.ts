@@ -94,6 +94,17 @@ describe("runtime calls", () => {
     expect(() => runtime.readVarInto!("hidden", "V", new Float32Array(3))).toThrow(/Float32Array of length 6/);
     expect(() => runtime.readVarInto!("hidden", "V", new Int32Array(6))).toThrow(/got Int32Array\(6\)/);
     expect(() => runtime.readVarInto!("hidden", "W", out)).toThrow(/'hidden' has no variable 'W'/);
+    expect(() => runtime.readVarInto!("hidden", "V", undefined as never)).toThrow(/out must be a Float32Array of length 6 .*got undefined/);
+  });
+
+  it("says which variable is over the 4 GiB of one array, and the batch that fits, before allocating", async () => {
+    const huge = new Network({ batchSize: 1 });
+    huge.addPopulation("a", { model: LIF, size: 70_000 });
+    huge.addProjection("aa", { pre: "a", post: "a", model: StaticPulse, connectivity: { kind: "dense" } });
+    await expect(cpuBackend().compile(planNetwork(huge))).rejects.toThrow(/variable 'g' of projection 'aa' needs 19600000000 bytes \(4900000000 elements\); use fewer neurons or synapses/);
+    const wide = new Network({ batchSize: 40_000 });
+    wide.addPopulation("a", { model: LIF, size: 30_000 });
+    await expect(cpuBackend().compile(planNetwork(wide))).rejects.toThrow(/variable 'V' of population 'a' needs 4800000000 bytes \(30000 elements x batch 40000\); a batch of at most 35791 fits/);
   });
 
   it("names unknown owners, variables, populations and groups in its errors", async () => {
@@ -104,6 +115,7 @@ describe("runtime calls", () => {
     await expect(runtime.readSpikes("input")).rejects.toThrow(/does not record spikes; add it with recordSpikes: true/);
     await expect(runtime.readSpikes("nope")).rejects.toThrow(/no population 'nope'/);
     await expect(runtime.runCustomUpdate("nope")).rejects.toThrow(/no custom update group 'nope'/);
+    await expect(runtime.runCustomUpdate("toString")).rejects.toThrow(/no custom update group 'toString'/);
     expect(() => runtime.setSpikeEvents("hidden", [{ steps: new Int32Array(0), units: new Int32Array(0) }])).toThrow(/not a spike source array.*input/);
     expect(() => runtime.setSpikeEvents("input", [])).toThrow(RuntimeUsageError);
     await expect(runtime.step(-1)).rejects.toThrow(/non-negative integer/);

@@ -15,7 +15,7 @@ import {
 } from "@snn/core";
 import { CodeGenerator, type GeneratedKernel } from "./codegen";
 import { SpikeRecorder } from "./recording";
-import { NetworkStorage, type StoredVar } from "./storage";
+import { MAX_BUFFER_BYTES, NetworkStorage, type StoredVar } from "./storage";
 
 function deviceDescription(): string {
   const g = globalThis as { process?: { version?: string; arch?: string; platform?: string }; navigator?: { userAgent?: string } };
@@ -24,8 +24,6 @@ function deviceDescription(): string {
   return "JavaScript on the CPU";
 }
 
-/** Largest typed array this engine allocates, in bytes. */
-const MAX_BUFFER_BYTES = 2 ** 32;
 
 /** A network compiled to JavaScript; see `cpuBackend`. */
 export class CpuRuntime implements Runtime {
@@ -202,9 +200,9 @@ export class CpuRuntime implements Runtime {
       this.lookups.set(key, stored);
     }
     const array = stored.array;
-    if (out.length !== array.length || out.constructor !== array.constructor) {
+    if (!ArrayBuffer.isView(out) || out.length !== array.length || out.constructor !== array.constructor) {
       throw new RuntimeUsageError(
-        `readVarInto(${owner}, ${name}, out): out must be a ${array.constructor.name} of length ${array.length} (the variable's layout), got ${out.constructor.name}(${out.length}).`,
+        `readVarInto(${owner}, ${name}, out): out must be a ${array.constructor.name} of length ${array.length} (the variable's layout), got ${ArrayBuffer.isView(out) ? `${out.constructor.name}(${out.length})` : String(out)}.`,
       );
     }
     (out as Float32Array).set(array as Float32Array);
@@ -241,7 +239,7 @@ export class CpuRuntime implements Runtime {
 
   async runCustomUpdate(group: string): Promise<void> {
     this.checkLive("runCustomUpdate");
-    const members = this.plan.customUpdateGroups[group];
+    const members = Object.hasOwn(this.plan.customUpdateGroups, group) ? this.plan.customUpdateGroups[group] : undefined;
     if (!members) {
       const groups = Object.keys(this.plan.customUpdateGroups);
       throw new RuntimeUsageError(`runCustomUpdate(${group}): there is no custom update group '${group}'. Groups: ${groups.length > 0 ? groups.join(", ") : "(none)"}.`);

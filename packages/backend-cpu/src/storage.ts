@@ -10,7 +10,7 @@
  * generated JavaScript; the memory is sized once and never grows (growing would detach the
  * views). Without WebAssembly, or when the memory cannot be had, each array is its own.
  */
-import { allocateVarArray, dynamicParamNames, fillInitialValues, storedLength } from "@snn/core";
+import { allocateVarArray, dynamicParamNames, fillInitialValues, storedLength, UnsupportedFeatureError } from "@snn/core";
 import type { KernelPlan, ParamSpec, PlannedVar, ScalarType, VarArray } from "@snn/core";
 
 /** Where the arrays of a network's state come from. */
@@ -145,6 +145,33 @@ function dynamicParams(group: { readonly model: { readonly params?: Readonly<Rec
   return { values, slots: new Map(all.map((name, k) => [name, k])), current: { ...group.params } };
 }
 
+/** Largest typed array this engine allocates for one variable, in bytes. */
+export const MAX_BUFFER_BYTES = 2 ** 32;
+
+/** Says which variable is too large for one array, and what would fit, before anything is allocated. */
+function checkVarSizes(plan: KernelPlan): void {
+  const groups: [string, readonly PlannedVar[]][] = [
+    ...plan.populations.map((p): [string, readonly PlannedVar[]] => [`population '${p.name}'`, p.vars]),
+    ...plan.projections.flatMap((p): [string, readonly PlannedVar[]][] => [
+      [`projection '${p.name}'`, [...p.vars, ...p.preVars, ...p.postVars, ...(p.postsynaptic?.vars ?? [])]],
+    ]),
+    ...plan.customUpdates.map((u): [string, readonly PlannedVar[]] => [`custom update '${u.name}'`, u.vars]),
+  ];
+  for (const [owner, vars] of groups) {
+    for (const planned of vars) {
+      const bytes = storedLength(planned, plan.batchSize) * 4;
+      if (bytes <= MAX_BUFFER_BYTES) continue;
+      const perElement = planned.batched ? planned.size * 4 : bytes;
+      const fits = planned.batched ? Math.floor(MAX_BUFFER_BYTES / perElement) : 0;
+      throw new UnsupportedFeatureError(
+        "cpu",
+        `a variable over 4 GiB`,
+        `variable '${planned.name}' of ${owner} needs ${bytes} bytes (${planned.size} elements${planned.batched ? ` x batch ${plan.batchSize}` : ""}); ${fits > 0 ? `a batch of at most ${fits} fits, or ` : ""}use fewer neurons or synapses`,
+      );
+    }
+  }
+}
+
 function storeVars(vars: readonly PlannedVar[], batchSize: number, allocate: ArrayAllocator): Map<string, StoredVar> {
   const map = new Map<string, StoredVar>();
   for (const planned of vars) map.set(planned.name, { planned, array: allocate.variable(planned.type, storedLength(planned, batchSize)) });
@@ -226,6 +253,7 @@ export class NetworkStorage {
     readonly plan: KernelPlan,
     options: { readonly useWasmMemory?: boolean } = {},
   ) {
+    checkVarSizes(plan);
     const measure = new MeasuringAllocator();
     layOut(plan, measure);
     this.memory = options.useWasmMemory === false ? null : wasmMemory(measure.bytes);

@@ -87,7 +87,7 @@ export class BufferLimitError extends SnnError {
     advice: string,
   ) {
     super(
-      `${buffer} needs ${formatBytes(bytes)} (${bytes} bytes), more than this device's maxStorageBufferBindingSize of ${formatBytes(limitBytes)} (${limitBytes} bytes), by ${formatBytes(bytes - limitBytes)}. ${advice}`,
+      `${buffer} needs ${formatBytes(bytes)} (${bytes} bytes), more than one buffer binding holds here, ${formatBytes(limitBytes)} (${limitBytes} bytes: the device's maxStorageBufferBindingSize, or the maxBufferBindingBytes option where set lower), by ${formatBytes(bytes - limitBytes)}. ${advice}`,
     );
   }
 }

@@ -36,7 +36,8 @@ export interface BenchOptions {
 /** Options for short smoke-test runs of every suite (the `--quick` of the command lines). */
 export const QUICK_BENCH_OPTIONS: BenchOptions = {
   cpuLif: { targetSeconds: 0.3 },
-  datasets: { samples: 256 },
+  datasets: { samples: 256, fileSamples: 2048 },
+  wgslLif: { targetSeconds: 0.3 },
   eprop: { steps: [100], batchSize: 8 },
   epropWebgpu: { steps: [100], batchSize: 4, nIn: 100, nHidden: 64, nOut: 4 },
   epropPaper: { steps: [100], batchSize: 16, batchesPerLength: 1 },

@@ -61,6 +61,17 @@ describe("binSpikeTimes", () => {
   });
 });
 
+describe("option checks", () => {
+  it("say what is wrong with a loss window or a sample count", () => {
+    for (const window of [[Number.NaN, 5], [8, 2], [-1, 3], [4, 4]] as [number, number][]) {
+      expect(() => lossMaskForWindow(window, 1, 10), String(window)).toThrow(DatasetOptionsError);
+    }
+    expect(() => lossMaskForWindow([8, 2], 1, 10)).toThrow(/0 <= startMs < endMs, got \[8, 2\]/);
+    expect(() => countBatches(-5, 2)).toThrow(/numSamples must be a non-negative integer, got -5/);
+    expect(countBatches(0, 2)).toBe(0);
+  });
+});
+
 describe("crop, durations, loss masks", () => {
   it("cropSpikeEvents keeps steps below numSteps and copies", () => {
     const events = { steps: Int32Array.from([0, 2, 2, 5, 9]), units: Int32Array.from([1, 2, 3, 4, 5]) };

@@ -118,6 +118,9 @@ export function lossMaskForWindow(window: readonly [number, number], dt: number,
   checkPositive("dt", dt);
   checkStepCount("numSteps", numSteps);
   const [startMs, endMs] = window;
+  if (!(Number.isFinite(startMs) && Number.isFinite(endMs) && startMs >= 0 && endMs > startMs)) {
+    throw new DatasetOptionsError(`The loss window must be [startMs, endMs] with 0 <= startMs < endMs, got [${String(startMs)}, ${String(endMs)}].`);
+  }
   const mask = new Float32Array(numSteps);
   const first = Math.max(0, stepOfTime(startMs, dt));
   const last = Math.min(numSteps, stepsForDuration(endMs, dt));
@@ -141,6 +144,9 @@ export function splitIntoBatches(order: Int32Array, batchSize: number, dropLast 
 
 /** Number of batches one epoch has. */
 export function countBatches(numSamples: number, batchSize: number, dropLast = false): number {
+  if (!(Number.isSafeInteger(numSamples) && numSamples >= 0)) {
+    throw new DatasetOptionsError(`numSamples must be a non-negative integer, got ${numSamples}.`);
+  }
   if (!(Number.isSafeInteger(batchSize) && batchSize > 0)) {
     throw new DatasetOptionsError(`batchSize must be a positive integer, got ${batchSize}.`);
   }

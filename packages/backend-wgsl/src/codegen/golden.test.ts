@@ -1,7 +1,9 @@
 /**
  * Golden files of the WGSL generated for every built-in model (and the custom-update
  * reductions). The files under `golden/` are reviewed by a person: when generated code
- * changes, read the diff before updating them with `vitest run -u`.
+ * changes, read the diff before updating them with `vitest run -u`. A missing file fails the
+ * test (vitest would otherwise write it and pass); write a new kernel's file with
+ * `SNN_WRITE_GOLDEN=1 vitest run -u`, then review it.
  */
 import {
   ALIF,
@@ -15,8 +17,11 @@ import {
   StaticPulse,
   type CustomUpdateModel,
 } from "@snn/core";
+import { existsSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { generateWgsl } from "../generate-wgsl";
+
+const goldenPath = (label: string): string => new URL(`golden/${fileName(label)}.wgsl`, import.meta.url).pathname;
 
 function builtinNetwork(): Network {
   const net = new Network({ dt: 1, batchSize: 4, seed: 1234, name: "builtins" });
@@ -78,6 +83,7 @@ describe("golden WGSL of the built-in models", () => {
 
   for (const shader of shaders) {
     it(`matches golden/${fileName(shader.label)}.wgsl`, async () => {
+      if (!process.env.SNN_WRITE_GOLDEN) expect(existsSync(goldenPath(shader.label)), `golden/${fileName(shader.label)}.wgsl exists (a new one: SNN_WRITE_GOLDEN=1)`).toBe(true);
       await expect(shader.code).toMatchFileSnapshot(`golden/${fileName(shader.label)}.wgsl`);
     });
   }
@@ -96,6 +102,7 @@ describe("golden WGSL of custom-update reductions", () => {
 
   for (const shader of shaders) {
     it(`matches golden/${fileName(shader.label)}.wgsl`, async () => {
+      if (!process.env.SNN_WRITE_GOLDEN) expect(existsSync(goldenPath(shader.label)), `golden/${fileName(shader.label)}.wgsl exists (a new one: SNN_WRITE_GOLDEN=1)`).toBe(true);
       await expect(shader.code).toMatchFileSnapshot(`golden/${fileName(shader.label)}.wgsl`);
     });
   }

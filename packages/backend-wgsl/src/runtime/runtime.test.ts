@@ -229,7 +229,12 @@ describe.skipIf(gpu.skipReason !== null)("WebGpuRuntime", () => {
     expect(() => runtime.setSpikeEvents("in", [{ steps: Int32Array.from([0]), units: Int32Array.from([9]) }, { steps: new Int32Array(0), units: new Int32Array(0) }])).toThrow(/unit 9, outside 0..3/);
     await expect(runtime.readSpikes("in")).rejects.toThrow(/does not record spikes; add it with recordSpikes: true/);
     await expect(runtime.runCustomUpdate("nope")).rejects.toThrow(/no custom update group 'nope'/);
+    await expect(runtime.runCustomUpdate("toString")).rejects.toThrow(/no custom update group 'toString'/);
     await expect(runtime.step(-1)).rejects.toThrow(/non-negative integer/);
+    for (const bad of [0, -1, 1.5, Number.NaN]) {
+      const backend = (await testGpu({ stepsPerCommandBuffer: bad })).backend;
+      await expect(backend.compile(planNetwork(lifNetwork())), String(bad)).rejects.toThrow(/stepsPerCommandBuffer must be a positive integer number of steps/);
+    }
     runtime.dispose();
     await expect(runtime.step(1)).rejects.toThrow(/disposed/);
     expect(() => runtime.startTrial()).toThrow(RuntimeUsageError);

@@ -256,6 +256,10 @@ export class WebGpuRuntime implements Runtime {
     if (!(maxBinding >= 16)) {
       throw new RuntimeUsageError(`maxBufferBindingBytes must be at least 16 bytes, got ${String(options.maxBufferBindingBytes)}.`);
     }
+    const perCommandBuffer = options.stepsPerCommandBuffer;
+    if (perCommandBuffer !== undefined && (!Number.isInteger(perCommandBuffer) || perCommandBuffer < 1)) {
+      throw new RuntimeUsageError(`stepsPerCommandBuffer must be a positive integer number of steps, got ${String(perCommandBuffer)}.`);
+    }
     const recordingSteps = compileOptions.recordingSteps ?? 1000;
     if (!Number.isInteger(recordingSteps) || recordingSteps < 0) {
       throw new RuntimeUsageError(`recordingSteps must be a non-negative integer number of steps, got ${String(compileOptions.recordingSteps)}.`);
@@ -686,7 +690,7 @@ export class WebGpuRuntime implements Runtime {
 
   async runCustomUpdate(group: string): Promise<void> {
     this.check("runCustomUpdate");
-    const sequence = this.kernels.customUpdates[group];
+    const sequence = Object.hasOwn(this.kernels.customUpdates, group) ? this.kernels.customUpdates[group] : undefined;
     if (!sequence) {
       const groups = Object.keys(this.kernels.customUpdates);
       throw new RuntimeUsageError(`runCustomUpdate(${group}): there is no custom update group '${group}'. Groups: ${groups.length > 0 ? groups.join(", ") : "(none)"}.`);

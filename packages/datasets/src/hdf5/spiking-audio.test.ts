@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -115,11 +115,27 @@ describe("reading SHD-layout files", () => {
   });
 
   it("class count: from extra/keys, from the option, validated", async () => {
+    const fromKeys = await openShd(data("shd-float32.h5"));
+    expect(fromKeys.numClasses).toBe(fromKeys.classNames!.length);
+    await fromKeys.close();
     const ds = await openSsc(data("shd-float32.h5"), { numClasses: 35 });
     expect(ds.numClasses).toBe(35);
     expect(ds.name).toMatch(/^SSC /);
     await ds.close();
     await expect(openShd(data("shd-float32.h5"), { numChannels: 0 })).rejects.toThrow(DatasetOptionsError);
+    for (const numClasses of [0, 2.5, -3]) {
+      await expect(openShd(data("shd-float32.h5"), { numClasses })).rejects.toThrow(/numClasses must be a positive integer/);
+    }
+    await expect(openSpikingAudioDataset(data("shd-float32.h5"), { kind: "foo" as never })).rejects.toThrow(/kind must be 'shd' or 'ssc', got "foo"/);
+  });
+
+  it("says decompressTo must be a directory when it names a file", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "snn-shd-"));
+    const file = join(dir, "a-file");
+    writeFileSync(file, "x");
+    await expect(openShd(data("shd-float32.h5.gz"), { decompressTo: file })).rejects.toThrow(DatasetOptionsError);
+    await expect(openShd(data("shd-float32.h5.gz"), { decompressTo: file })).rejects.toThrow(/decompressTo must be a directory/);
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it("keeps a decompressed copy when decompressTo is given and reuses it", async () => {

@@ -411,6 +411,9 @@ export async function openSpikingAudioDataset(path: string, options: SpikingAudi
   if (typeof path !== "string" || path.length === 0) {
     throw new DatasetOptionsError("openSpikingAudioDataset needs the path of an SHD/SSC .h5 file.");
   }
+  if (options.kind !== undefined && options.kind !== "shd" && options.kind !== "ssc") {
+    throw new DatasetOptionsError(`kind must be 'shd' or 'ssc', got ${JSON.stringify(options.kind)}.`);
+  }
   const kind = await inspectFile(path);
   if (kind === "zip") {
     throw new DatasetFormatError(`${path} is a zip archive. Unzip it first (e.g. \`unzip ${basename(path)}\`) and open the .h5 file inside.`, { file: path });
@@ -420,7 +423,13 @@ export async function openSpikingAudioDataset(path: string, options: SpikingAudi
   if (kind === "gzip") {
     const name = basename(path).replace(/\.gz$/i, "").replace(/(\.h5)?$/i, ".h5");
     if (options.decompressTo !== undefined) {
-      await mkdir(options.decompressTo, { recursive: true });
+      try {
+        await mkdir(options.decompressTo, { recursive: true });
+      } catch (error) {
+        throw new DatasetOptionsError(
+          `decompressTo must be a directory (or where one can be made) to keep the decompressed file in; ${options.decompressTo} is not: ${error instanceof Error ? error.message : String(error)}.`,
+        );
+      }
       file = join(options.decompressTo, name);
       if (!existsSync(file)) await gunzipToFile(path, file);
     } else {

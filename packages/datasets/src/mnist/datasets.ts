@@ -73,6 +73,9 @@ export function createSequentialMnistDataset(
   images: MnistImages,
   options: { encoding: SequentialMnistEncoding; stepMs?: number },
 ): SpikeDataset {
+  if (typeof options !== "object" || options === null) {
+    throw new DatasetOptionsError('createSequentialMnistDataset(images, options) needs options: { encoding: "79" or "80", stepMs? }.');
+  }
   const stepMs = options.stepMs ?? 1;
   checkStepMs(stepMs);
   const layout = sequentialMnistLayout(options.encoding, images.rows * images.cols);

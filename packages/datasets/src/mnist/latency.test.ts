@@ -4,6 +4,11 @@ import { encodeLatency, latencyLayout } from "./latency";
 const pairs = (e: { steps: Int32Array; units: Int32Array }) => Array.from(e.steps, (s, i) => [s, e.units[i]!]);
 
 describe("encodeLatency", () => {
+  it("rejects grey values outside 0..255", () => {
+    expect(() => encodeLatency([300, 0, 0, 255], 2, 2, { numSteps: 10 })).toThrow(/Pixel 0 has grey value 300; expected 0..255/);
+    expect(() => encodeLatency([0, Number.NaN, 0, 255], 2, 2, { numSteps: 10 })).toThrow(/Pixel 1 has grey value NaN/);
+  });
+
   it("gives brighter pixels earlier spikes and dark pixels none", () => {
     // 255 -> step 0; 128 -> floor((1 - 128/255) * 10) = 4; 1 -> floor(9.96) = 9; 0 -> no spike
     expect(pairs(encodeLatency([255, 0, 128, 1], 2, 2, { numSteps: 10 }))).toEqual([[0, 0], [4, 2], [9, 3]]);

@@ -38,6 +38,10 @@ export function encodeLatency(pixels: ArrayLike<number>, rows: number, cols: num
   if (pixels.length !== rows * cols) {
     throw new DatasetOptionsError(`The image has ${pixels.length} pixels, expected ${rows}x${cols} = ${rows * cols}.`);
   }
+  for (let p = 0; p < pixels.length; p++) {
+    const v = pixels[p]!;
+    if (!(v >= 0 && v <= 255)) throw new DatasetOptionsError(`Pixel ${p} has grey value ${v}; expected 0..255.`);
+  }
   const { numSteps, downsample: f, minIntensity } = latencyLayout(rows, cols, options);
   const outRows = rows / f;
   const outCols = cols / f;
