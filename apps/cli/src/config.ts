@@ -84,7 +84,7 @@ function key(field: keyof TrainConfig, option: OptionSpec): ConfigKey {
 }
 
 
-/** The training protocol of spec/eprop.md section 3: the base of the defaults and of `--preset paper`. */
+/** The training protocol of @snn/eprop's docs/equations.md section 3: the base of the defaults and of `--preset paper`. */
 const SPEC_PROTOCOL = {
   neuron: "alif" as const,
   feedforward: false,

@@ -100,7 +100,7 @@ export const BENCHMARK_SUITES: readonly BenchSuite[] = [
       const settings = { steps: [343, 685, 1370], batchSize: 512, nIn: 700, nHidden: 256, nOut: 20, forms: ["chunked" as const], batchesPerLength: 2, pytorchReference: false, ...options.epropPaper };
       const results = await runEpropBenchmark({ backend: cpuBackend(), ...(options.log ? { log: options.log } : {}), ...settings });
       const paperSize = settings.batchSize === 512 && settings.nIn === 700 && settings.nHidden === 256 && settings.nOut === 20;
-      // Knight & Nowotny's training time per batch of 512 (256 hidden) on one GPU, from spec/eprop.md.
+      // Knight & Nowotny's training time per batch of 512 (256 hidden) on one GPU, as quoted in @snn/eprop's README.
       const paper: Record<number, { eprop: number; bptt: number }> = { 343: { eprop: 1.84, bptt: 0.93 }, 685: { eprop: 3.65, bptt: 3.4 }, 1370: { eprop: 7.29, bptt: 12.8 } };
       return results.map((result) => {
         const reported = paperSize && result.form === "chunked" ? paper[result.numSteps as number] : undefined;

@@ -2,7 +2,7 @@
  * Suite `inference`: how fast a trained-size LSNN classifies spiking sequential MNIST digits,
  * against an LSTM of the same width in PyTorch on the same machine (the comparison the e-prop
  * paper makes: LSNN inference several times faster than an LSTM's). The LSNN is the sMNIST
- * network of spec/eprop.md (79 channels, one step per pixel: 784 steps -> recurrent ALIF ->
+ * network of @snn/eprop (docs/equations.md) (79 channels, one step per pixel: 784 steps -> recurrent ALIF ->
  * 10 readouts) in @snn/eprop's inference mode on the given backend, fed real digits (the
  * embedded MNIST test digits, encoded by @snn/datasets); the LSTM reads the same 784 x 79 0/1
  * input and classifies from its last hidden state (`reference/lstm_infer.py`). Reports

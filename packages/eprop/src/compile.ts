@@ -31,7 +31,7 @@ import {
 } from "./models";
 import { initialParameters, toCoreLayout } from "./parameters";
 
-/** Adam settings (spec/eprop.md section 3). */
+/** Adam settings (docs/equations.md section 3). */
 export interface AdamOptions {
   /** Default 0.001. */
   readonly learningRate?: number;

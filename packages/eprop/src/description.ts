@@ -12,7 +12,7 @@ export interface InputLayerOptions {
 }
 
 /**
- * A hidden population of LIF or ALIF neurons (spec/eprop.md section 1). Voltages are
+ * A hidden population of LIF or ALIF neurons (docs/equations.md section 1). Voltages are
  * dimensionless; every time constant is in ms.
  */
 export interface HiddenLayerOptions {
@@ -59,7 +59,7 @@ export interface ReadoutLayerOptions {
   readonly inputs?: readonly string[];
 }
 
-/** Online firing-rate regularisation (spec/eprop.md section 2). */
+/** Online firing-rate regularisation (docs/equations.md section 2). */
 export interface RegularisationOptions {
   /** c_reg. Default 0.001. */
   readonly strength?: number;
@@ -167,7 +167,7 @@ function layerName(value: unknown, what: string): string {
 }
 
 /**
- * Validates a layer-level e-prop network and fills in the defaults of spec/eprop.md section 3.
+ * Validates a layer-level e-prop network and fills in the defaults of docs/equations.md section 3.
  * Throws {@link EpropConfigError} naming what is wrong.
  *
  * ```ts

@@ -11,7 +11,7 @@
  * - the hidden synapses advance their eligibility state for time u = s - 4 from short
  *   per-neuron histories of psi, presynaptic traces and firing rates.
  * A trial of T steps therefore runs T + 4 steps (input silent and mask 0 in the extra steps),
- * which gives exactly the gradient of spec/eprop.md.
+ * which gives exactly the gradient of docs/equations.md.
  *
  * Chunked training (docs/chunked-eprop.md) emits only the forward pass (hidden neurons with
  * psi, the readout's leaky integrator) and runs T steps: the host reads z(u), psi(u) and y(u)
@@ -77,7 +77,7 @@ export interface HiddenModelVariant {
 }
 
 /**
- * Hidden LIF/ALIF neuron of spec/eprop.md section 1, with (when training) the histories the
+ * Hidden LIF/ALIF neuron of docs/equations.md section 1, with (when training) the histories the
  * e-prop synapses read: `Psi0..` (psi(s), psi(s-1), ...), the learning signal `L` (L(s-3) in
  * step s), and the firing-rate estimate `F0..` of the regulariser.
  *
@@ -133,7 +133,7 @@ export function hiddenNeuronModel(variant: HiddenModelVariant): NeuronModel {
   return {
     kind: "neuron",
     name: `EpropHidden${adaptive ? "ALIF" : "LIF"}${chunked ? "Chunked" : train ? (regularise ? "TrainReg" : "Train") : "Infer"}`,
-    doc: "Hidden LIF/ALIF neuron of e-prop (spec/eprop.md section 1), dimensionless voltage, reset by subtraction one step later.",
+    doc: "Hidden LIF/ALIF neuron of e-prop (docs/equations.md section 1), dimensionless voltage, reset by subtraction one step later.",
     params: {
       Alpha: { doc: "exp(-dt / tau_m)" },
       Rho: { doc: "exp(-dt / tau_a)" },
@@ -256,7 +256,7 @@ export interface HiddenSynapseVariant {
 }
 
 /**
- * Weights into a hidden layer with e-prop eligibility (spec/eprop.md section 2). In step s
+ * Weights into a hidden layer with e-prop eligibility (docs/equations.md section 2). In step s
  * the synapse advances its state for time u = s - 4:
  *   eps_a(u) = psi(u-1) eps_v(u-1) + (rho - psi(u-1) beta) eps_a(u-1)
  *   e(u) = psi(u) (eps_v(u) - beta eps_a(u)),  ebar(u) = kappa ebar(u-1) + e(u)

@@ -10,7 +10,7 @@ function elementCount(info: ParameterInfo): number {
 }
 
 /**
- * Initial parameters (spec/eprop.md section 3): every weight normal with mean 0 and standard
+ * Initial parameters (docs/equations.md section 3): every weight normal with mean 0 and standard
  * deviation 1/sqrt(n_pre), recurrent self-connections 0, readout bias 0; random feedback
  * matrices normal with standard deviation 1/sqrt(n_hidden) (the scale of the readout weights
  * that symmetric feedback uses). Drawn in a fixed order from the description's seed.

@@ -3,7 +3,7 @@ import type { EpropNetworkDescription } from "./description";
 import { EpropBatchError, EpropConfigError } from "./errors";
 
 /**
- * Which steps the loss applies to (m(t) of spec/eprop.md):
+ * Which steps the loss applies to (m(t) of docs/equations.md):
  * - `"all"`: every step of the trial;
  * - `{ lastSteps: N }`: the last N steps;
  * - `{ fromStep, toStep }`: steps fromStep .. toStep-1 (toStep defaults to the trial's end);

@@ -34,9 +34,9 @@ export const gradcheckCommand: Command = {
       { name: "json", kind: "boolean", description: "Print the full report as JSON." },
     ],
     examples: [
-      { comment: "Check the CPU backend", command: "snn gradcheck fixtures/eprop-gradient.json" },
-      { comment: "Check WebGPU and keep the report", command: "snn gradcheck fixtures/eprop-gradient.json --backend webgpu --json > report.json" },
-      { comment: "Check chunked e-prop with its traces on the GPU, 16 steps per chunk", command: "snn gradcheck fixtures/eprop-gradient.json --backend webgpu --eligibility chunked --chunk-steps 16" },
+      { comment: "Check the CPU backend", command: "snn gradcheck packages/eprop/test-data/eprop-gradient.json" },
+      { comment: "Check WebGPU and keep the report", command: "snn gradcheck packages/eprop/test-data/eprop-gradient.json --backend webgpu --json > report.json" },
+      { comment: "Check chunked e-prop with its traces on the GPU, 16 steps per chunk", command: "snn gradcheck packages/eprop/test-data/eprop-gradient.json --backend webgpu --eligibility chunked --chunk-steps 16" },
     ],
   },
   async run(parsed, io) {

@@ -44,7 +44,7 @@ RefracTime = TauRefrac;`,
 
 /**
  * Adaptive LIF neuron in the discrete-time form of e-prop (Bellec et al. 2020), see
- * spec/eprop.md section 1. Dimensionless voltage; each step:
+ * @snn/eprop's docs/equations.md section 1. Dimensionless voltage; each step:
  *
  *   A(t) = Rho A(t-1) + Z(t-1)                        (Rho = exp(-dt / TauAdap))
  *   V(t) = Alpha V(t-1) + Isyn - Vthresh Z(t-1)        (Alpha = exp(-dt / TauM); reset by subtraction, one step later)

@@ -4,7 +4,7 @@
  * projection's carried state and gradient (`WasmTraceProjection`) live in one module memory,
  * rows padded to whole register blocks of 16 neurons (wasm-kernels.ts gives the layouts).
  *
- * Per synapse (post j, pre i) and batch element, every step t (spec/eprop.md section 6):
+ * Per synapse (post j, pre i) and batch element, every step t (@snn/eprop's docs/chunked-eprop.md):
  *   a(t) = psi(t-1) p(t-1) + (rho - psi(t-1) beta) a(t-1),  e(t) = psi(t) (p(t) - beta a(t)),
  *   b(t) = kappa b(t-1) + e(t),  g += L(t) b(t) + r(t) e(t),  p(t) = alpha p(t-1) + s(t).
  * Over a chunk of K steps each output is linear in the carried-in state and the chunk's

@@ -1,5 +1,5 @@
 /**
- * A direct float64 implementation of spec/eprop.md sections 1-2 for any e-prop description
+ * A direct float64 implementation of docs/equations.md sections 1-2 for any e-prop description
  * (several hidden layers, refractoriness, regularisation, both feedback kinds), used by tests
  * as an independent reference for the compiled network. Not part of the package's API.
  */
