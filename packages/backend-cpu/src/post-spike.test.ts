@@ -68,7 +68,7 @@ describe("postSpike code (per-synapse learning at postsynaptic spikes) on the CP
   });
 
   it("runs after the whole population has updated: a recurrent projection sees every neuron's new pre trace, in JavaScript and WebAssembly alike", async () => {
-    const run = async (webAssembly: boolean) => {
+    const run = async (webAssembly: boolean, steps = 30) => {
       const net = new Network({ dt: 1, seed: 4, batchSize: 2 });
       net.addPopulation("kick", { model: SpikeSourceArray, size: 4 });
       net.addPopulation("n", { model: LIF, size: 4 });
@@ -78,7 +78,7 @@ describe("postSpike code (per-synapse learning at postsynaptic spikes) on the CP
       const runtime = compileCpu(planNetwork(net), {}, { webAssembly });
       // neurons 0 and 3 fire together at step 10 (delay 1: the kick arrives the step after it is sent)
       runtime.setSpikeEvents("kick", [events([[9], [], [], [9]])[0]!, events([[], [19], [19], []])[0]!]);
-      runtime.stepSync(30);
+      runtime.stepSync(steps);
       const g = Array.from(await runtime.readVar("rec", "g"));
       runtime.dispose();
       return g;
@@ -93,6 +93,12 @@ describe("postSpike code (per-synapse learning at postsynaptic spikes) on the CP
     expect(w(1, 1, 2)).toBeGreaterThan(0.01 + 0.009);
     expect(w(1, 2, 1)).toBeGreaterThan(0.01 + 0.009);
     expect(w(1, 0, 3)).toBe(Math.fround(0.01));
+    // within the step of the spikes (step 10), not one step later
+    for (const webAssembly of [true, false]) {
+      const early = await run(webAssembly, 11);
+      expect(early[3 * 4 + 0]!, "learned in the spike's own step").toBeGreaterThan(0.01 + 0.009);
+      expect(early[0 * 4 + 3]!).toBeGreaterThan(0.01 + 0.009);
+    }
   });
 
   it("may not draw random numbers", () => {

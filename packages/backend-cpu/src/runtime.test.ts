@@ -7,6 +7,7 @@ import {
   RuntimeUsageError,
   SnnError,
   SpikeSourceArray,
+  UnsupportedFeatureError,
   StaticPulse,
   uniformFromBlock,
   normalFromBlock,
@@ -101,6 +102,7 @@ describe("runtime calls", () => {
     const huge = new Network({ batchSize: 1 });
     huge.addPopulation("a", { model: LIF, size: 70_000 });
     huge.addProjection("aa", { pre: "a", post: "a", model: StaticPulse, connectivity: { kind: "dense" } });
+    await expect(cpuBackend().compile(planNetwork(huge))).rejects.toBeInstanceOf(UnsupportedFeatureError);
     await expect(cpuBackend().compile(planNetwork(huge))).rejects.toThrow(/variable 'g' of projection 'aa' needs 19600000000 bytes \(4900000000 elements\); use fewer neurons or synapses/);
     const wide = new Network({ batchSize: 40_000 });
     wide.addPopulation("a", { model: LIF, size: 30_000 });

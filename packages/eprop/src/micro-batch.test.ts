@@ -1,7 +1,7 @@
 import { cpuBackend } from "@snn/backend-cpu";
 import { seededRandom, type Backend } from "@snn/core";
 import { describe, expect, it } from "vitest";
-import { defineEpropNetwork, EpropConfigError, EpropRuntime, prepareTrial, sliceBatch, Trainer, type EpropBatch, type ParameterSet } from "./index";
+import { defineEpropNetwork, EpropConfigError, EpropRuntime, prepareTrial, sliceBatch, Trainer, type EpropBatch, type EpropDataset, type ParameterSet } from "./index";
 import { patternTask } from "./test-support/tasks";
 import { testGpu } from "./test-support/gpu";
 
@@ -105,11 +105,24 @@ describe("micro-batches (EpropRuntime.accumulateGradients)", () => {
 });
 
 describe("Trainer with microBatchSize", () => {
+  // batches with a per-element loss mask, so that micro-batches must cut it to their rows
+  const masked: EpropDataset = {
+    numChannels: dataset.numChannels,
+    numClasses: dataset.numClasses,
+    async *batches(options) {
+      let k = 0;
+      for await (const batch of dataset.batches(options)) {
+        const random = seededRandom(100 + k++);
+        yield { ...batch, lossMask: Float32Array.from({ length: batch.inputs.length * numSteps }, (_, i) => (i % numSteps > 5 && random.uniform() < 0.6 ? 1 : 0)) };
+      }
+    },
+  };
+
   async function train(microBatchSize?: number) {
     const trainer = new Trainer({ network, backend: cpuBackend(), optimizer: { learningRate: 0.01 } });
     const losses: number[] = [];
     const examples: number[] = [];
-    const history = await trainer.train(dataset, {
+    const history = await trainer.train(masked, {
       epochs: 2,
       batchSize: 4,
       ...(microBatchSize !== undefined ? { microBatchSize } : {}),
@@ -125,7 +138,7 @@ describe("Trainer with microBatchSize", () => {
     return { losses, examples, history, checkpoint };
   }
 
-  it("trains as whole batches do: batch 4 as 3 + 1, the same losses, metrics, steps and parameters", async () => {
+  it("trains as whole batches do: batch 4 as 3 + 1 with per-element loss masks, the same losses, metrics, steps and parameters", async () => {
     const whole = await train();
     const micro = await train(3);
     expect(micro.examples).toEqual([4, 4, 4, 4]);
