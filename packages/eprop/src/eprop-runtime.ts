@@ -101,6 +101,11 @@ export class EpropRuntime {
   /** Gradient sums of the micro-batches since the last Adam step, per trained parameter (core layout). */
   private gradientSums: (Float64Array | null)[] | null = null;
 
+  /** Where each trained parameter's batch-summed gradient lives, in layout order. */
+  private get gradients(): { readonly owner: string; readonly variable: string }[] {
+    return this.layout.parameters.flatMap((location) => (location.gradient ? [location.gradient] : []));
+  }
+
   static async create(description: EpropNetworkDescription, options: EpropRuntimeOptions): Promise<EpropRuntime> {
     if (typeof options?.backend?.compile !== "function") {
       throw new EpropConfigError("EpropRuntime.create: give a backend, e.g. { backend: cpuBackend() } from @snn/backend-cpu.");
@@ -310,10 +315,9 @@ export class EpropRuntime {
   async accumulateGradients(): Promise<void> {
     this.requireTrain("accumulateGradients");
     await this.runGroup(this.layout.groups.reduce);
-    const trained = this.layout.parameters.filter((location) => location.gradient);
-    const sums = this.gradientSums ?? trained.map(() => null);
-    for (const [k, location] of trained.entries()) {
-      const values = await this.runtime.readVar(location.gradient!.owner, location.gradient!.variable);
+    const sums = this.gradientSums ?? this.gradients.map(() => null);
+    for (const [k, gradient] of this.gradients.entries()) {
+      const values = await this.runtime.readVar(gradient.owner, gradient.variable);
       const sum = (sums[k] ??= new Float64Array(values.length));
       for (let i = 0; i < values.length; i++) sum[i] = sum[i]! + values[i]!;
     }
@@ -335,9 +339,8 @@ export class EpropRuntime {
       await this.accumulateGradients();
       const sums = this.gradientSums;
       this.gradientSums = null;
-      const trained = this.layout.parameters.filter((location) => location.gradient);
-      for (const [k, location] of trained.entries()) {
-        await this.runtime.writeVar(location.gradient!.owner, location.gradient!.variable, Float32Array.from(sums[k]!));
+      for (const [k, gradient] of this.gradients.entries()) {
+        await this.runtime.writeVar(gradient.owner, gradient.variable, Float32Array.from(sums[k]!));
       }
     } else {
       await this.runGroup(this.layout.groups.reduce);
