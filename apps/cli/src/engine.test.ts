@@ -26,6 +26,14 @@ describe("networkFor", () => {
     expect(lif.hidden[0]).toMatchObject({ neuron: "LIF", recurrent: false });
     expect(lif.regularisation).toBeNull();
   });
+
+  it("--beta sets the adaptation of every ALIF neuron (mixed: the ALIF half); LIF refuses it", () => {
+    const alif = networkFor(resolveTrainConfig({ cli: { hidden: 4, beta: 0.05 } }), 5, 3).hidden[0]!;
+    expect(alif.beta).toEqual([0.05, 0.05, 0.05, 0.05]);
+    const mixed = networkFor(resolveTrainConfig({ cli: { hidden: 4, neuron: "mixed", beta: 0.1 } }), 5, 3).hidden[0]!;
+    expect(mixed.beta).toEqual([0, 0, 0.1, 0.1]);
+    expect(() => resolveTrainConfig({ cli: { hidden: 4, neuron: "lif", beta: 0.1 } })).toThrow(/--neuron lif has none/);
+  });
 });
 
 describe("helpers", () => {

@@ -35,10 +35,13 @@ export function defaultBeta(dt: number, tauMemMs: number, tauAdaptMs: number): n
  * LIF and the second half ALIF for `mixed`; recurrent unless `feedforward`) -> leaky readout.
  */
 export function networkFor(config: TrainConfig, numChannels: number, numClasses: number): EpropNetworkDescription {
+  const alifBeta = config.beta ?? defaultBeta(config.dt, config.tauMem, config.tauAdapt);
   const beta =
     config.neuron === "mixed"
-      ? Array.from({ length: config.hidden }, (_, j) => (j < Math.floor(config.hidden / 2) ? 0 : defaultBeta(config.dt, config.tauMem, config.tauAdapt)))
-      : undefined;
+      ? Array.from({ length: config.hidden }, (_, j) => (j < Math.floor(config.hidden / 2) ? 0 : alifBeta))
+      : config.neuron === "alif"
+        ? alifBeta
+        : undefined;
   return defineEpropNetwork({
     dt: config.dt,
     input: { size: numChannels },

@@ -23,7 +23,7 @@ export function datasetShape(config: Pick<TrainConfig, "dataset" | "encoding">):
   return shapes[config.dataset];
 }
 
-const NETWORK_FIELDS = new Set(["dataset", "encoding", "hidden", "neuron", "feedforward", "feedback", "tauMem", "tauAdapt", "tauOut", "regularisation", "targetRate", "dt", "seed"]);
+const NETWORK_FIELDS = new Set(["dataset", "encoding", "hidden", "neuron", "feedforward", "feedback", "tauMem", "tauAdapt", "tauOut", "beta", "regularisation", "targetRate", "dt", "seed"]);
 
 const CODEGEN_OPTIONS: readonly OptionSpec[] = [
   ...CONFIG_KEYS.filter((k) => NETWORK_FIELDS.has(k.field)).map((k) => k.option),
