@@ -11,7 +11,7 @@ describe("resolveTrainConfig", () => {
     expect(config.backend).toBe("cpu");
     expect(config.data).toBeUndefined();
     // the values the READMEs document
-    expect(config).toMatchObject({ hidden: 128, neuron: "alif", epochs: 9, batchSize: 32, dt: 2, lossSteps: 28, lr: 0.002, lrDecay: 0.8, encoding: "79", seed: 1 });
+    expect(config).toMatchObject({ hidden: 256, neuron: "alif", epochs: 2, batchSize: 32, dt: 2, lossSteps: 28, lr: 0.002, lrDecay: 0.85, tauAdapt: 700, beta: 0.15, encoding: "79", seed: 1 });
   });
 
   it("says each dataset's defaults in the help of the options whose defaults depend on it", () => {
@@ -19,7 +19,8 @@ describe("resolveTrainConfig", () => {
     expect(text("dt")).toBe("2 (smnist, shd, ssc), 1 (latency-mnist)");
     expect(text("lr")).toBe("0.002 (smnist), 0.001 (shd, ssc), 0.005 (latency-mnist)");
     expect(text("loss-steps")).toBe("28 (smnist), 0 (shd, ssc, latency-mnist)");
-    expect(text("hidden")).toBe("128 (smnist, latency-mnist), 256 (shd, ssc)");
+    expect(text("hidden")).toBe("256 (smnist, shd, ssc), 128 (latency-mnist)");
+    expect(text("tau-adapt")).toBe("700 (smnist), 2000 (shd, ssc, latency-mnist)");
   });
 
   it("layers defaults < preset < file < command line", () => {
@@ -33,6 +34,8 @@ describe("resolveTrainConfig", () => {
     expect(config.hidden).toBe(100); // file over preset
     expect(config.epochs).toBe(3); // command line over file
     expect(config.trainSamples).toBeUndefined(); // the preset uses the whole training set
+    expect(config.beta).toBeUndefined(); // the preset is the spec's adaptation, not the smnist default
+    expect(config.tauAdapt).toBe(2000);
   });
 
   it("takes the dataset's defaults from the dataset the command line names", () => {

@@ -7,8 +7,8 @@ import { batchesPerPass, defaultBeta, formatConfusion, networkFor } from "./engi
 import { UsageError } from "./errors";
 
 describe("networkFor", () => {
-  it("builds the configured LSNN with the spec's defaults", () => {
-    const config = resolveTrainConfig({ cli: { hidden: 10, neuron: "alif", dt: 1 } });
+  it("builds the configured LSNN with the spec's defaults (--preset paper)", () => {
+    const config = resolveTrainConfig({ preset: "paper", cli: { hidden: 10, neuron: "alif", dt: 1 } });
     const net = networkFor(config, 79, 10);
     expect(net.input.size).toBe(79);
     expect(net.readout.size).toBe(10);
@@ -16,10 +16,13 @@ describe("networkFor", () => {
     expect(hidden).toMatchObject({ name: "hidden", size: 10, neuron: "ALIF", recurrent: true, tauMemMs: 20, tauAdaptMs: 2000 });
     expect(hidden.beta[0]).toBeCloseTo(0.0174, 4);
     expect(net.regularisation).toMatchObject({ strength: 0.001, targetRateHz: 10 });
+    const smnist = networkFor(resolveTrainConfig({ cli: {} }), 79, 10).hidden[0]!;
+    expect(smnist).toMatchObject({ size: 256, tauAdaptMs: 700 });
+    expect(smnist.beta.every((b) => b === 0.15)).toBe(true);
   });
 
   it("mixed: first half LIF (beta 0), second half ALIF; feedforward and LIF options", () => {
-    const mixed = networkFor(resolveTrainConfig({ cli: { hidden: 6, neuron: "mixed", dt: 1 } }), 5, 3).hidden[0]!;
+    const mixed = networkFor(resolveTrainConfig({ preset: "paper", cli: { hidden: 6, neuron: "mixed", dt: 1 } }), 5, 3).hidden[0]!;
     expect(mixed.beta.slice(0, 3)).toEqual([0, 0, 0]);
     expect(mixed.beta[3]).toBeCloseTo(defaultBeta(1, 20, 2000), 12);
     const lif = networkFor(resolveTrainConfig({ cli: { hidden: 4, neuron: "lif", feedforward: true, regularisation: 0 } }), 5, 3);
@@ -27,12 +30,12 @@ describe("networkFor", () => {
     expect(lif.regularisation).toBeNull();
   });
 
-  it("--beta sets the adaptation of every ALIF neuron (mixed: the ALIF half); LIF refuses it", () => {
+  it("--beta sets the adaptation of every ALIF neuron (mixed: the ALIF half); LIF neurons have none", () => {
     const alif = networkFor(resolveTrainConfig({ cli: { hidden: 4, beta: 0.05 } }), 5, 3).hidden[0]!;
     expect(alif.beta).toEqual([0.05, 0.05, 0.05, 0.05]);
     const mixed = networkFor(resolveTrainConfig({ cli: { hidden: 4, neuron: "mixed", beta: 0.1 } }), 5, 3).hidden[0]!;
     expect(mixed.beta).toEqual([0, 0, 0.1, 0.1]);
-    expect(() => resolveTrainConfig({ cli: { hidden: 4, neuron: "lif", beta: 0.1 } })).toThrow(/--neuron lif has none/);
+    expect(networkFor(resolveTrainConfig({ cli: { hidden: 4, neuron: "lif", beta: 0.1 } }), 5, 3).hidden[0]!.beta).toEqual([0, 0, 0, 0]);
   });
 });
 

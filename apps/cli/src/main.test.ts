@@ -30,7 +30,7 @@ describe("main", () => {
   it("prints help for 'help COMMAND' and the version", async () => {
     const a = io();
     expect(await main(["help", "evaluate"], a)).toBe(0);
-    expect(a.out.startsWith("Usage: snn evaluate [options] RUN")).toBe(true);
+    expect(a.out.startsWith("Usage: snn evaluate [options] [RUN]")).toBe(true);
     const b = io();
     expect(await main(["--version"], b)).toBe(0);
     expect(b.out.trim()).toBe(CLI_VERSION);

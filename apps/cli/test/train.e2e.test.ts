@@ -13,7 +13,7 @@ import { allElements, parseXml, seriesOf } from "./xml";
  * A tiny network on the embedded sequential MNIST: 8 batches of 4 per epoch, 2 epochs. Chunks
  * of 50 steps (not the default 100): an exact resume must keep the run's chunk length.
  */
-const TINY = ["--hidden", "24", "--batch-size", "4", "--train-samples", "32", "--test-samples", "8", "--epochs", "2", "--steps", "500", "--loss-steps", "30", "--seed", "7", "--chunk-steps", "50"];
+const TINY = ["--data", "embedded", "--hidden", "24", "--batch-size", "4", "--train-samples", "32", "--test-samples", "8", "--epochs", "2", "--steps", "500", "--loss-steps", "30", "--seed", "7", "--chunk-steps", "50"];
 
 let dir: string;
 beforeAll(() => {

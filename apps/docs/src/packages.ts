@@ -6,6 +6,7 @@ import bench from "../../../packages/bench/README.md?raw";
 import core from "../../../packages/core/README.md?raw";
 import datasets from "../../../packages/datasets/README.md?raw";
 import eprop from "../../../packages/eprop/README.md?raw";
+import pretrained from "../../../packages/pretrained/README.md?raw";
 import cli from "../../cli/README.md?raw";
 
 /** id (the anchor), the README's folder in the repository, its text. */
@@ -15,6 +16,7 @@ export const readmes: ReadonlyArray<readonly [string, string, string]> = [
   ["backend-wgsl", "packages/backend-wgsl", backendWgsl],
   ["eprop", "packages/eprop", eprop],
   ["datasets", "packages/datasets", datasets],
+  ["pretrained", "packages/pretrained", pretrained],
   ["bench", "packages/bench", bench],
   ["cli", "apps/cli", cli],
 ];

@@ -18,8 +18,11 @@ function prepare(canvas: HTMLCanvasElement): CanvasRenderingContext2D {
   return context;
 }
 
-/** Populations stacked top to bottom; one dot per spike; time left to right. Returns the dots drawn. */
-export function drawRaster(canvas: HTMLCanvasElement, rows: readonly RasterRow[], numSteps: number): number {
+/**
+ * Populations stacked top to bottom; one dot per spike; time left to right. Returns the dots
+ * drawn. `endLabel` names the end of the time axis (default `${numSteps} ms`, for 1 ms steps).
+ */
+export function drawRaster(canvas: HTMLCanvasElement, rows: readonly RasterRow[], numSteps: number, endLabel = `${numSteps} ms`): number {
   const context = prepare(canvas);
   const left = 48;
   const width = canvas.width - left - 8;
@@ -43,8 +46,7 @@ export function drawRaster(canvas: HTMLCanvasElement, rows: readonly RasterRow[]
   }
   context.fillStyle = "#333333";
   context.fillText("0", left, canvas.height - 6);
-  const end = `${numSteps} ms`;
-  context.fillText(end, canvas.width - 8 - context.measureText(end).width, canvas.height - 6);
+  context.fillText(endLabel, canvas.width - 8 - context.measureText(endLabel).width, canvas.height - 6);
   return dots;
 }
 
@@ -87,6 +89,59 @@ export function drawLines(canvas: HTMLCanvasElement, series: readonly Series[], 
     context.fillText(String(+low.toPrecision(3)), labelX, height);
     context.fillText(line.label, labelX, height / 2);
   });
+  context.fillStyle = "#333333";
+  context.fillText(xLabel, left + width / 2 - context.measureText(xLabel).width / 2, canvas.height - 6);
+}
+
+/**
+ * Several series on one shared y range (e.g. the softmax of each class over time), with a
+ * legend on the right; `highlight` (an index) is drawn thicker, over the others; `shade`
+ * (`[from, to)` in points) is drawn as a grey band behind them.
+ */
+export function drawSharedLines(
+  canvas: HTMLCanvasElement,
+  series: readonly Series[],
+  length: number,
+  xLabel: string,
+  range: readonly [number, number],
+  options: { readonly highlight?: number; readonly shade?: readonly [number, number] } = {},
+): void {
+  const { highlight, shade } = options;
+  const context = prepare(canvas);
+  const left = 36;
+  const right = 40;
+  const width = canvas.width - left - right;
+  const height = canvas.height - 28;
+  const [low, high] = range;
+  const x = (i: number) => left + (length > 1 ? (i / (length - 1)) * width : width / 2);
+  const y = (v: number) => 4 + (height - 4) * (1 - (Math.min(high, Math.max(low, v)) - low) / (high - low || 1));
+  if (shade) {
+    context.fillStyle = "#ececec";
+    context.fillRect(x(shade[0]), 4, x(Math.max(shade[0], shade[1] - 1)) - x(shade[0]) + 1, height - 4);
+  }
+  context.strokeStyle = "#cccccc";
+  context.strokeRect(left, 4, width, height - 4);
+  const order = series.map((_, i) => i).filter((i) => i !== highlight);
+  if (highlight !== undefined && series[highlight]) order.push(highlight);
+  for (const index of order) {
+    const line = series[index]!;
+    context.strokeStyle = line.color;
+    context.lineWidth = index === highlight ? 2.5 : 1;
+    context.beginPath();
+    line.values.forEach((v, i) => (i === 0 ? context.moveTo(x(i), y(v)) : context.lineTo(x(i), y(v))));
+    context.stroke();
+  }
+  context.fillStyle = "#333333";
+  context.fillText(String(high), 4, 14);
+  context.fillText(String(low), 4, height);
+  const rowHeight = Math.min(16, (height - 4) / Math.max(1, series.length));
+  series.forEach((line, index) => {
+    context.fillStyle = line.color;
+    context.fillRect(canvas.width - right + 6, 6 + index * rowHeight, 10, 3);
+    context.font = index === highlight ? "bold 12px system-ui, sans-serif" : "12px system-ui, sans-serif";
+    context.fillText(line.label, canvas.width - right + 20, 10 + index * rowHeight);
+  });
+  context.font = "12px system-ui, sans-serif";
   context.fillStyle = "#333333";
   context.fillText(xLabel, left + width / 2 - context.measureText(xLabel).width / 2, canvas.height - 6);
 }

@@ -1,7 +1,9 @@
 // Each live example of the site, run in Node on the CPU backend: what the page shows must hold.
 import { cpuBackend } from "@snn/backend-cpu";
 import { describe, expect, it } from "vitest";
+import { loadEmbeddedMnist, imagePixels } from "@snn/datasets";
 import { checkNeuronCode, izhikevichCode, runCustomNeuron } from "../src/examples/custom-neuron";
+import { classifyDigit, MNIST_BOX, MNIST_SIZE, mnistImageFromInk, smnistModel } from "../src/examples/draw-digit";
 import { delayedPatternTask, trainEprop } from "../src/examples/eprop-training";
 import { runLifPopulation } from "../src/examples/lif-population";
 import { runStdp, STDP_INPUTS, STDP_WMAX, stdpInputs } from "../src/examples/stdp";
@@ -165,4 +167,66 @@ describe("(d) STDP", () => {
     const [a, b] = [result.correlatedMean.at(-1)!, result.independentMean.at(-1)!];
     expect(Math.abs(a - b)).toBeLessThan(0.25 * Math.max(a, b));
   });
+});
+
+describe("(e) draw a digit: MNIST preprocessing and the pretrained LSNN", () => {
+  /** Ink of a filled rectangle on a 280x280 canvas. */
+  function rectangle(left: number, top: number, width: number, height: number): Float32Array {
+    const ink = new Float32Array(280 * 280);
+    for (let y = top; y < top + height; y++) for (let x = left; x < left + width; x++) ink[y * 280 + x] = 1;
+    return ink;
+  }
+  function bounds(image: Uint8Array): { width: number; height: number; cx: number; cy: number } {
+    let [left, top, right, bottom, mass, mx, my] = [MNIST_SIZE, MNIST_SIZE, -1, -1, 0, 0, 0];
+    for (let y = 0; y < MNIST_SIZE; y++) {
+      for (let x = 0; x < MNIST_SIZE; x++) {
+        const v = image[y * MNIST_SIZE + x]!;
+        if (v === 0) continue;
+        [left, right, top, bottom] = [Math.min(left, x), Math.max(right, x), Math.min(top, y), Math.max(bottom, y)];
+        mass += v;
+        mx += v * (x + 0.5);
+        my += v * (y + 0.5);
+      }
+    }
+    return { width: right - left + 1, height: bottom - top + 1, cx: mx / mass, cy: my / mass };
+  }
+
+  it("scales the ink's bounding box to fit 20x20, keeps its aspect ratio and centres its mass", () => {
+    expect(mnistImageFromInk(new Float32Array(280 * 280), 280, 280)).toBeNull();
+    // A tall bar in a corner: 20 pixels high, 4 wide, moved to the centre.
+    const tall = mnistImageFromInk(rectangle(10, 30, 40, 200), 280, 280)!;
+    expect(bounds(tall)).toMatchObject({ height: MNIST_BOX, width: 4 });
+    expect(Math.abs(bounds(tall).cx - 14)).toBeLessThanOrEqual(0.5);
+    expect(Math.abs(bounds(tall).cy - 14)).toBeLessThanOrEqual(0.5);
+    expect(Math.max(...tall)).toBe(255);
+    // A wide bar: 20 pixels wide.
+    expect(bounds(mnistImageFromInk(rectangle(100, 200, 150, 30), 280, 280)!)).toMatchObject({ width: MNIST_BOX, height: 4 });
+    // Antialiasing: a bar 35 canvas pixels wide scaled by 0.1 covers 3.5 image pixels, so its edge is grey.
+    const grey = mnistImageFromInk(rectangle(100, 40, 35, 200), 280, 280)!;
+    expect(Array.from(grey).some((v) => v > 0 && v < 255)).toBe(true);
+  });
+
+  it("classifies real MNIST digits step by step as the model's trainer does", async () => {
+    const model = await smnistModel();
+    const digits = await loadEmbeddedMnist("test", { limit: 3 });
+    const images = Array.from({ length: digits.count }, (_, i) => Uint8Array.from(imagePixels(digits, i)));
+    const trainer = model.createTrainer(cpuBackend());
+    const expected = await trainer.predict(model.batch(images));
+    trainer.dispose();
+    const backend = cpuBackend();
+    for (const [i, image] of images.entries()) {
+      const result = await classifyDigit(backend, image);
+      expect(result.predicted).toBe(expected.classes[i]);
+      expect(result.numSteps).toBe(model.input.numSteps);
+      expect(result.input).toEqual(model.encodeImage(image));
+      expect(result.hidden.steps.length).toBeGreaterThan(0);
+      expect(Math.max(...result.hidden.neurons)).toBeLessThan(result.hidden.size);
+      for (let s = 0; s < result.numSteps; s += 97) {
+        const row = result.softmax.subarray(s * 10, (s + 1) * 10);
+        expect(row.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
+      }
+      expect(result.scores.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 9);
+      expect(result.scores.indexOf(Math.max(...result.scores))).toBe(result.predicted);
+    }
+  }, 60_000);
 });

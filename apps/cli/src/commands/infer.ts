@@ -3,9 +3,9 @@ import { resolve } from "node:path";
 import { collateBatch, stepsForDuration, type SpikeDataset } from "@snn/datasets";
 import type { EpropBatch } from "@snn/eprop";
 import type { Command } from "../command";
-import { openDataset, type Split } from "../data";
+import type { Split } from "../data";
 import { UsageError } from "../errors";
-import { MODEL_OPTIONS, loadModel } from "../model-source";
+import { MODEL_OPTIONS, RUN_POSITIONAL, describeModel, loadModel, openModelData } from "../model-source";
 import { jsonReplacer } from "../progress";
 
 interface Prediction {
@@ -87,7 +87,7 @@ export function readEventsFile(
   return { inputs, numSteps };
 }
 
-/** `snn infer RUN|CHECKPOINT`: classify given samples and report the latency of each batch. */
+/** `snn infer RUN|CHECKPOINT` or `snn infer --pretrained NAME`: classify given samples and report the latency of each batch. */
 export const inferCommand: Command = {
   spec: {
     name: "infer",
@@ -96,9 +96,10 @@ export const inferCommand: Command = {
       "Classifies samples of the run's dataset (--samples, or the first --count of a split) or spike",
       "trains from a JSON file (--events), and prints each prediction (argmax of the masked sum of",
       "softmax outputs, and the sum-of-readout prediction) and the wall time of every batch.",
-      "The first batch includes compiling the network for the backend.",
+      "The first batch includes compiling the network for the backend. With --pretrained smnist instead",
+      "of RUN it runs the LSNN shipped with @snn/pretrained on MNIST in the encoding it was trained with.",
     ].join("\n"),
-    positionals: [{ name: "RUN", description: "A run directory of 'snn train', or a .safetensors checkpoint.", required: true }],
+    positionals: [RUN_POSITIONAL],
     options: [
       ...MODEL_OPTIONS,
       { name: "samples", kind: "string", valueName: "LIST", description: "Sample indices of the split, e.g. 0,5,10-12." },
@@ -112,6 +113,7 @@ export const inferCommand: Command = {
       { comment: "The first 8 test samples", command: "snn infer runs/smnist-2024-05-06T07-08-09" },
       { comment: "Chosen samples, one at a time (latency at batch size 1)", command: "snn infer runs/r1 --samples 0,7,42 --batch-size 1" },
       { comment: "Spike trains from a file", command: "snn infer runs/r1/best.safetensors --events my-spikes.json --json" },
+      { comment: "The pretrained sequential-MNIST LSNN on test digits 0-9", command: "snn infer --pretrained smnist --samples 0-9" },
     ],
   },
   async run(parsed, io) {
@@ -120,7 +122,7 @@ export const inferCommand: Command = {
       throw new UsageError("give either --events or --samples/--count, not both.", "infer");
     }
     if (v["samples"] !== undefined && v["count"] !== undefined) throw new UsageError("give either --samples or --count, not both.", "infer");
-    const model = await loadModel(parsed.positionals[0]!, v, io.cwd, "infer");
+    const model = await loadModel(parsed.positionals[0], v, io.cwd, "infer");
     const batchSize = (v["batch-size"] as number | undefined) ?? 8;
     let dataset: SpikeDataset | undefined;
     try {
@@ -140,7 +142,7 @@ export const inferCommand: Command = {
         }
       } else {
         const split = ((v["split"] as string | undefined) ?? "test") as Split;
-        dataset = await openDataset(model.config, split, io.cwd);
+        dataset = await openModelData(model, split, io.cwd, "infer");
         classNames = dataset.classNames;
         source = `${dataset.name}, ${split} split`;
         const indices =
@@ -176,9 +178,9 @@ export const inferCommand: Command = {
       }
       const name = (k: number): string => classNames?.[k] ?? String(k);
       if (v["json"] === true) {
-        io.stdout.write(`${JSON.stringify({ checkpoint: model.checkpoint, source, backend: model.backend.name, predictions, latencies }, jsonReplacer, 2)}\n`);
+        io.stdout.write(`${JSON.stringify({ checkpoint: model.checkpoint, ...(model.pretrained ? { pretrained: model.pretrained.name } : {}), source, backend: model.backend.name, predictions, latencies }, jsonReplacer, 2)}\n`);
       } else {
-        const lines = [`checkpoint: ${model.checkpoint}`, `data: ${source} (backend ${model.backend.name})`];
+        const lines = [describeModel(model), `data: ${source} (backend ${model.backend.name})`];
         for (const p of predictions) {
           const verdict = p.label === undefined ? "" : p.label === p.predicted ? `  label ${name(p.label)}  correct` : `  label ${name(p.label)}  wrong`;
           lines.push(`sample ${String(p.sample)}: predicted ${name(p.predicted)} (sum of readout: ${name(p.readoutSumPredicted)})${verdict}`);

@@ -16,7 +16,7 @@ import {
   type PresetName,
   type TrainConfig,
 } from "../config";
-import { openDataset } from "../data";
+import { EMBEDDED_DATA, FULL_DATA, openDataset, resolveMnistSource } from "../data";
 import { batchesPerPass, hiddenRaster, limitBatches, lossMaskFor, networkFor, trainerOptionsFor } from "../engine";
 import { UsageError } from "../errors";
 import type { CliIO } from "../io";
@@ -64,6 +64,16 @@ export function configForOptions(values: OptionValues, io: CliIO): TrainConfig {
     ...(values["preset"] !== undefined ? { preset: values["preset"] as PresetName } : {}),
     env: io.env,
   });
+}
+
+/**
+ * A new MNIST run without --data records the source it resolves to (`full` or `embedded`) in its
+ * configuration, so that evaluating or resuming it elsewhere reads the same digits, or fails
+ * clearly, rather than picking another set (the embedded digits are MNIST training images).
+ */
+export function pinMnistSource(config: TrainConfig, cwd: string): TrainConfig {
+  if ((config.dataset !== "smnist" && config.dataset !== "latency-mnist") || config.data !== undefined) return config;
+  return { ...config, data: resolveMnistSource(undefined, cwd).kind === "full" ? FULL_DATA : EMBEDDED_DATA };
 }
 
 /** A resumed run's configuration with the allowed overrides ($SNN_MAX_BATCHES too). */
@@ -162,7 +172,7 @@ async function train(parsed: { values: OptionValues }, io: CliIO): Promise<numbe
     // The run's own configuration; only what does not change the computation may be overridden.
     config = resumeConfig(opened.config, configFromOptions(v), io.env);
   } else {
-    config = configForOptions(v, io);
+    config = pinMnistSource(configForOptions(v, io), io.cwd);
     run = new RunDirectory(v["out"] !== undefined ? resolve(io.cwd, v["out"] as string) : defaultRunDirectory(io.cwd, config.dataset));
     if (existsSync(run.stateFile)) {
       throw new UsageError(`${run.root} already holds a run; continue it with --resume ${v["out"] as string}, or choose another --out.`, "train");
@@ -428,7 +438,7 @@ async function trainLoop(ctx: LoopContext): Promise<number> {
 export const trainCommand: Command = {
   spec: {
     name: "train",
-    summary: "Train an e-prop LSNN (default: spiking sequential MNIST from the embedded digits, on the CPU).",
+    summary: "Train an e-prop LSNN (default: spiking sequential MNIST from the full MNIST set, on the CPU).",
     description: [
       "Writes a run directory with config.json (the resolved options), metrics.jsonl, a checkpoint per epoch,",
       "best.safetensors, and plots/*.svg (accuracy, loss, firing rates, a spike raster of test samples).",

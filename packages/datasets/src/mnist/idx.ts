@@ -89,7 +89,7 @@ export async function readMnistIdxDirectory(directory: string, split: "train" | 
       const path = join(directory, name);
       if (existsSync(path)) return path;
     }
-    throw new DatasetFormatError(`No ${base} (or ${base}.gz) in ${directory}; download the MNIST idx files there or use loadEmbeddedMnist.`, {
+    throw new DatasetFormatError(`No ${base} (or ${base}.gz) in ${directory}; put the four MNIST idx files there (train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte; raw or .gz).`, {
       file: join(directory, base),
     });
   };
