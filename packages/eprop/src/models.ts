@@ -229,7 +229,7 @@ export function readoutModel(train: boolean, chunked = false): NeuronModel {
 let pi = 1.0 / SumExp;
 Pi = pi;
 ${gradient}
-if (Target > 0.0) {
+if (Target > 0.0 && MaskIn > 0.0) {
   LossAcc += MaskIn * Target * log(SumExp);
 }
 PiAcc += MaskIn * pi;
