@@ -31,6 +31,18 @@ export function referenceScript(script: string): string {
   return fileURLToPath(new URL(`../reference/${script}`, import.meta.url));
 }
 
+/** The python with torch and the script's path for a run, logged; null (reason logged) where no python has torch. */
+function locateRun(script: string, args: readonly string[], label: string, log: (line: string) => void): { python: string; path: string } | null {
+  const path = referenceScript(script);
+  const python = findTorchPython();
+  if (python === null) {
+    log(`${label}: skipped, ${noTorchReason()}`);
+    return null;
+  }
+  log(`${label}: ${python} ${[path, ...args].join(" ")}`);
+  return { python, path };
+}
+
 // torch's own threads do the parallel work; OpenBLAS threads on top of them oversubscribe the cores.
 const PYTHON_ENV = { ...process.env, OPENBLAS_NUM_THREADS: "1" };
 
@@ -40,13 +52,9 @@ const PYTHON_ENV = { ...process.env, OPENBLAS_NUM_THREADS: "1" };
  * the reference in the log lines.
  */
 export function runPytorchScript(script: string, args: readonly string[], label: string, log: (line: string) => void): Record<string, unknown>[] | null {
-  const path = referenceScript(script);
-  const python = findTorchPython();
-  if (python === null) {
-    log(`${label}: skipped, ${noTorchReason()}`);
-    return null;
-  }
-  log(`${label}: ${python} ${[path, ...args].join(" ")}`);
+  const found = locateRun(script, args, label, log);
+  if (found === null) return null;
+  const { python, path } = found;
   const run = spawnSync(python, [path, ...args], { encoding: "utf8", timeout: 30 * 60 * 1000, env: PYTHON_ENV, maxBuffer: 256 * 2 ** 20 });
   if (run.error || run.status !== 0) {
     const reason = run.error ? run.error.message : (run.stderr.trim().split("\n").at(-1) ?? `exit ${String(run.status)}`);
@@ -82,13 +90,9 @@ export async function runPytorchScriptStreaming(
   log: (line: string) => void,
   options: StreamingRunOptions = {},
 ): Promise<Record<string, unknown>[] | null> {
-  const path = referenceScript(script);
-  const python = findTorchPython();
-  if (python === null) {
-    log(`${label}: skipped, ${noTorchReason()}`);
-    return null;
-  }
-  log(`${label}: ${python} ${[path, ...args].join(" ")}`);
+  const found = locateRun(script, args, label, log);
+  if (found === null) return null;
+  const { python, path } = found;
   return new Promise((resolve) => {
     const child = spawn(python, [path, ...args], { env: { ...PYTHON_ENV, ...options.env }, stdio: ["ignore", "pipe", "pipe"] });
     const objects: Record<string, unknown>[] = [];
