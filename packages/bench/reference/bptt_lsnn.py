@@ -4,7 +4,11 @@
 Trains the benchmark's network with backpropagation through time in PyTorch and prints, per
 trial length, the seconds per training batch and the peak resident memory, as JSON lines:
 
-    {"steps": 250, "secondsPerBatch": 0.15, "minSecondsPerBatch": 0.14, "peakRssBytes": ...}
+    {"steps": 250, "secondsPerBatch": 0.15, "minSecondsPerBatch": 0.14, "peakRssBytes": ...,
+     "threads": 2, "blas": "OpenBLAS", "blasThreads": 1, "blasLibraries": [...], ...}
+
+Each line names the BLAS torch loaded and its threads (blas_info.py): a timing on netlib's
+reference BLAS is not a fair peer, and @snn/bench then gives no speed-up.
 
 The network matches the suite's: `inputs` Bernoulli input channels (rate per step) -> `hidden`
 recurrent LIF (or ALIF) neurons -> `outputs` leaky-integrator readouts with a softmax
@@ -13,7 +17,7 @@ threshold 0.6, the pseudo-derivative 0.3 max(0, 1 - |v - thr| / thr), Adam. A tr
 is the forward pass over T steps, the backward pass and one Adam step.
 
 Usage: python3 bptt_lsnn.py [--steps 250,500,1000,2000] [--neuron lif|alif] [--threads 2]
-Needs PyTorch (Debian: apt install python3-torch).
+Needs PyTorch (Debian: apt install python3-torch libopenblas0-pthread).
 """
 import argparse
 import json
@@ -23,6 +27,8 @@ import sys
 import time
 
 import torch
+
+from blas_info import blas_report
 
 
 class SpikeFunction(torch.autograd.Function):
@@ -95,6 +101,7 @@ def main():
     labels = torch.arange(args.batch) % args.outputs
     adaptive = args.neuron == "alif"
     lengths = [int(s) for s in args.steps.split(",")]
+    blas = blas_report(torch)
     # untimed warm-up at the first length
     train_batch(model, optimizer, (torch.rand(lengths[0], args.batch, args.inputs) < args.rate).float(), labels, adaptive)
     for steps in lengths:
@@ -113,6 +120,7 @@ def main():
             "peakRssBytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
             "torch": torch.__version__,
             "threads": torch.get_num_threads(),
+            **blas,
         }), flush=True)
 
 

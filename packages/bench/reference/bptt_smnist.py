@@ -42,16 +42,16 @@ Usage: python3 bptt_smnist.py EXCHANGE_DIR/spec.json [--mode train|forward] [--t
 Needs PyTorch and NumPy (Debian: apt install python3-torch libopenblas0-pthread).
 """
 import argparse
-import ctypes
 import json
 import math
 import os
-import re
 import sys
 import time
 
 import numpy as np
 import torch
+
+from blas_info import blas_report
 
 DTYPES = {"float32": "<f4", "int32": "<i4"}
 
@@ -63,53 +63,6 @@ def read_array(base, entry):
     if data.size != expected:
         raise SystemExit(f"{entry['file']}: {data.size} values, expected {expected} for shape {entry['shape']}")
     return data.reshape(entry["shape"])
-
-
-def blas_report():
-    """Which BLAS this process loaded (from /proc/self/maps), its threads, and torch's build info."""
-    torch.ones(8, 8) @ torch.ones(8, 8)  # make sure the BLAS is loaded
-    libraries = set()
-    try:
-        with open("/proc/self/maps") as maps:
-            for line in maps:
-                parts = line.split()
-                if len(parts) >= 6 and re.search(r"(blas|mkl|blis|atlas|lapack)", os.path.basename(parts[-1]), re.I):
-                    libraries.add(parts[-1])
-    except OSError:
-        pass
-    libraries = sorted(libraries)
-    joined = " ".join(libraries).lower()
-    if "openblas" in joined:
-        kind = "OpenBLAS"
-    elif "mkl" in joined:
-        kind = "MKL"
-    elif "blis" in joined:
-        kind = "BLIS"
-    elif "atlas" in joined:
-        kind = "ATLAS"
-    elif "libblas" in joined:
-        kind = "reference BLAS (netlib)"
-    else:
-        kind = "unknown"
-    config = torch.__config__.show()
-    match = re.search(r"BLAS_INFO=([^,\s]+)", config)
-    report = {"blas": kind, "blasLibraries": libraries, "torchBlasInfo": match.group(1) if match else None}
-    openblas = next((lib for lib in libraries if "openblas" in lib.lower()), None)
-    if openblas is not None:
-        try:
-            handle = ctypes.CDLL(openblas)
-            handle.openblas_get_num_threads.restype = ctypes.c_int
-            report["blasThreads"] = handle.openblas_get_num_threads()
-            handle.openblas_get_config.restype = ctypes.c_char_p
-            report["blasConfig"] = handle.openblas_get_config().decode()
-        except (OSError, AttributeError):
-            pass
-    if kind == "reference BLAS (netlib)":
-        report["warning"] = (
-            "torch runs on the netlib reference BLAS: its timings are not fair to it (accuracy is still valid); "
-            "install an optimised one, e.g. apt-get install libopenblas0-pthread"
-        )
-    return report
 
 
 class SpikeFunction(torch.autograd.Function):
@@ -304,8 +257,10 @@ def train(spec, base, threads):
         "threads": torch.get_num_threads(),
         "interopThreads": torch.get_num_interop_threads(),
         "python": sys.version.split()[0],
-        **blas_report(),
+        **blas_report(torch),
     }
+    if "warning" in environment:
+        environment["warning"] += " (the accuracy is still valid)"
     print(json.dumps(environment), flush=True)
     if "warning" in environment:
         print(f"warning: {environment['warning']}", file=sys.stderr, flush=True)

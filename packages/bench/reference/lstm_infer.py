@@ -6,15 +6,17 @@ Times the forward pass of an LSTM classifier over spiking sequential MNIST-shape
 PyTorch, and prints per (hidden size, batch size) the milliseconds per batch and per sample, as
 JSON lines:
 
-    {"hidden": 128, "batch": 1, "msPerBatch": 9.1, "minMsPerBatch": 8.9, "msPerSample": 9.1, ...}
+    {"hidden": 128, "batch": 1, "msPerBatch": 9.1, "minMsPerBatch": 8.9, "msPerSample": 9.1, ...,
+     "threads": 2, "blas": "OpenBLAS", "blasThreads": 1, "blasLibraries": [...], ...}
 
 An LSTM's work does not depend on the values of its input, so the input is random 0/1 at the
 given rate. The model runs under torch.no_grad() in eval mode (nn.LSTM's fused CPU kernel),
-with `threads` intra-op threads, after warm-up passes; the figures are medians of `repeats`.
+with `threads` intra-op threads, after warm-up passes; the figures are medians of `repeats`. Each line names the BLAS torch
+loaded and its threads (blas_info.py): on netlib's reference BLAS the LSTM is not a fair peer.
 
 Usage: python3 lstm_infer.py [--steps 784] [--inputs 79] [--hidden 128,256] [--outputs 10]
                              [--batch 1,32] [--rate 0.02] [--repeats 20] [--threads 2]
-Needs PyTorch (Debian: apt install python3-torch).
+Needs PyTorch (Debian: apt install python3-torch libopenblas0-pthread).
 """
 import argparse
 import json
@@ -22,6 +24,8 @@ import statistics
 import time
 
 import torch
+
+from blas_info import blas_report
 
 
 def main():
@@ -37,6 +41,7 @@ def main():
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(1)
+    blas = blas_report(torch)
     for hidden in [int(h) for h in args.hidden.split(",")]:
         lstm = torch.nn.LSTM(args.inputs, hidden, batch_first=False).eval()
         readout = torch.nn.Linear(hidden, args.outputs).eval()
@@ -65,6 +70,7 @@ def main():
                 "predictions": int(predictions.numel()),
                 "torch": torch.__version__,
                 "threads": torch.get_num_threads(),
+                **blas,
             }), flush=True)
 
 

@@ -358,7 +358,7 @@ export async function runAccuracyBenchmark(options: AccuracyBenchmarkOptions): P
           const objects = await runPytorchScriptStreaming("bptt_smnist.py", [spec, "--mode", "train"], "  pytorch", log, {
             onObject: (o) => {
               if (o.kind === "environment") {
-                log(`  torch ${String(o.torch)}, ${String(o.threads)} intra-op threads, BLAS: ${String(o.blas)}${o.blasThreads !== undefined ? ` (${String(o.blasThreads)} thread${o.blasThreads === 1 ? "" : "s"})` : ""}`);
+                log(`  torch ${String(o.torch)}, ${String(o.threads)} intra-op threads, BLAS: ${String(o.blas)}${typeof o.blasThreads === "number" ? ` (${String(o.blasThreads)} thread${o.blasThreads === 1 ? "" : "s"})` : ""}`);
                 if (typeof o.warning === "string") log(`  WARNING: ${o.warning}`);
               } else if (o.kind === "epoch") logEpoch(log, o as unknown as EpochFigures);
             },

@@ -11,6 +11,7 @@
 import type { Backend, SpikeEvents } from "@snn/core";
 import { seededRandom } from "@snn/core";
 import { defineEpropNetwork, EpropRuntime, prepareTrial, type EligibilityMode } from "@snn/eprop";
+import { judgePeer, peerBlasOf, peerFields } from "./fair-peer";
 import { runPytorchScript } from "./pytorch";
 import type { BenchResult } from "./report";
 
@@ -51,22 +52,26 @@ function runPytorchReference(options: EpropBenchmarkOptions, log: (line: string)
   const args = ["--steps", options.steps.join(","), "--batch", String(options.batchSize), "--inputs", String(options.nIn), "--hidden", String(options.nHidden), "--outputs", String(options.nOut), "--rate", String(options.inputRate ?? 0.05), "--neuron", "lif"];
   const lines = runPytorchScript("bptt_lsnn.py", args, "pytorch BPTT reference", log);
   if (lines === null) return null;
-  return lines
-    .map((line) => {
-      const r = line as { steps: number; secondsPerBatch: number; minSecondsPerBatch: number; peakRssBytes: number; torch: string; threads: number };
-      log(`  pytorch BPTT (LIF) T=${r.steps}: ${r.secondsPerBatch.toFixed(3)} s/batch (median of 3, min ${r.minSecondsPerBatch.toFixed(3)}), peak RSS ${(r.peakRssBytes / 2 ** 20).toFixed(0)} MiB, torch ${r.torch}, ${r.threads} threads`);
-      return {
-        case: `pytorch BPTT LIF ${options.nIn}-${options.nHidden}-${options.nOut} batch ${options.batchSize} T=${r.steps}`,
-        backend: "pytorch",
-        form: "bptt",
-        numSteps: r.steps,
-        batchSize: options.batchSize,
-        secondsPerBatch: r.secondsPerBatch,
-        minSecondsPerBatch: r.minSecondsPerBatch,
-        peakRssBytes: r.peakRssBytes,
-        torch: r.torch,
-      };
-    });
+  return lines.map((line) => {
+    const r = line as { steps: number; secondsPerBatch: number; minSecondsPerBatch: number; peakRssBytes: number; torch: string; threads: number };
+    const peer = peerBlasOf(line);
+    log(`  pytorch BPTT (LIF) T=${r.steps}: ${r.secondsPerBatch.toFixed(3)} s/batch (median of 3, min ${r.minSecondsPerBatch.toFixed(3)}), peak RSS ${(r.peakRssBytes / 2 ** 20).toFixed(0)} MiB, torch ${r.torch}, ${r.threads} threads, BLAS ${peer.blas}${peer.blasThreads !== null ? ` (${String(peer.blasThreads)} thread${peer.blasThreads === 1 ? "" : "s"})` : ""}`);
+    return {
+      case: `pytorch BPTT LIF ${options.nIn}-${options.nHidden}-${options.nOut} batch ${options.batchSize} T=${r.steps}`,
+      backend: "pytorch",
+      form: "bptt",
+      numSteps: r.steps,
+      batchSize: options.batchSize,
+      secondsPerBatch: r.secondsPerBatch,
+      minSecondsPerBatch: r.minSecondsPerBatch,
+      peakRssBytes: r.peakRssBytes,
+      torch: r.torch,
+      threads: r.threads,
+      blas: peer.blas,
+      blasThreads: peer.blasThreads,
+      blasLibraries: peer.blasLibraries,
+    };
+  });
 }
 
 function bernoulliBatch(batchSize: number, numSteps: number, channels: number, rate: number, seed: number): SpikeEvents[] {
@@ -90,6 +95,34 @@ function bernoulliBatch(batchSize: number, numSteps: number, channels: number, r
 
 function peakRssBytes(): number {
   return process.resourceUsage().maxRSS * 1024;
+}
+
+/**
+ * The chunked form's speed-ups over the PyTorch BPTT results of the same run, one per trial
+ * length both measured. Where the peer is not fair (torch on netlib's reference BLAS, or an
+ * unknown one; see ./fair-peer) no ratio is given: the result carries `noRatioReason` instead,
+ * and one warning is logged.
+ */
+export function speedUpsOverBptt(results: readonly BenchResult[], reference: readonly BenchResult[], log: (line: string) => void): BenchResult[] {
+  const speedUps: BenchResult[] = [];
+  let warned = false;
+  for (const bptt of reference) {
+    const chunked = results.find((r) => r.form === "chunked" && r.numSteps === bptt.numSteps);
+    if (!chunked) continue;
+    const verdict = judgePeer(bptt, "PyTorch BPTT");
+    const base = { case: `speed-up chunked over pytorch BPTT T=${String(bptt.numSteps)}`, numSteps: bptt.numSteps, ...peerFields(verdict.peer) };
+    if (!verdict.fair) {
+      if (!warned) log(`  ${verdict.warning}`);
+      warned = true;
+      speedUps.push({ ...base, speedUpOverBptt: null, speedUpOverBpttOfMinima: null, noRatioReason: verdict.reason });
+      continue;
+    }
+    const speedUp = (bptt.secondsPerBatch as number) / (chunked.secondsPerBatch as number);
+    const speedUpOfMinima = (bptt.minSecondsPerBatch as number) / (chunked.minSecondsPerBatch as number);
+    log(`  T=${String(bptt.numSteps)}: chunked e-prop is ${speedUp.toFixed(2)}x the speed of PyTorch BPTT (ratio of medians; ${speedUpOfMinima.toFixed(2)}x of minima; same run; ${verdict.describe})`);
+    speedUps.push({ ...base, speedUpOverBptt: speedUp, speedUpOverBpttOfMinima: speedUpOfMinima });
+  }
+  return speedUps;
 }
 
 /** Runs the e-prop training benchmark; returns one result per trial length. */
@@ -121,14 +154,7 @@ export async function runEpropBenchmark(options: EpropBenchmarkOptions): Promise
     const reference = runPytorchReference(options, log);
     if (reference) {
       results.push(...reference);
-      for (const bptt of reference) {
-        const chunked = results.find((r) => r.form === "chunked" && r.numSteps === bptt.numSteps);
-        if (!chunked) continue;
-        const speedUp = (bptt.secondsPerBatch as number) / (chunked.secondsPerBatch as number);
-        const speedUpOfMinima = (bptt.minSecondsPerBatch as number) / (chunked.minSecondsPerBatch as number);
-        log(`  T=${String(bptt.numSteps)}: chunked e-prop is ${speedUp.toFixed(2)}x the speed of PyTorch BPTT (ratio of medians; ${speedUpOfMinima.toFixed(2)}x of minima; same run)`);
-        results.push({ case: `speed-up chunked over pytorch BPTT T=${String(bptt.numSteps)}`, numSteps: bptt.numSteps, speedUpOverBptt: speedUp, speedUpOverBpttOfMinima: speedUpOfMinima });
-      }
+      results.push(...speedUpsOverBptt(results, reference, log));
     }
   }
   return results;

@@ -13,6 +13,7 @@
 import type { Backend } from "@snn/core";
 import { encodeSequentialMnist, imagePixels, loadEmbeddedMnist, type MnistImages } from "@snn/datasets";
 import { defineEpropNetwork, EpropRuntime, prepareTrial, type PreparedTrial } from "@snn/eprop";
+import { judgePeer, peerBlasOf, peerFields } from "./fair-peer";
 import { runPytorchScript } from "./pytorch";
 import type { BenchResult } from "./report";
 
@@ -108,10 +109,12 @@ export async function runInferenceBenchmark(options: InferenceBenchmarkOptions):
   const args = ["--steps", String(NUM_STEPS), "--inputs", String(NUM_CHANNELS), "--hidden", hiddenSizes.join(","), "--outputs", String(NUM_CLASSES), "--batch", batchSizes.join(","), "--rate", rate.toFixed(5), "--repeats", String(repeats)];
   const lines = runPytorchScript("lstm_infer.py", args, "pytorch LSTM reference", log);
   if (lines === null) return results;
+  let warned = false;
   for (const line of lines) {
     const r = line as { hidden: number; batch: number; msPerBatch: number; minMsPerBatch: number; msPerSample: number; parameters: number; torch: string; threads: number };
-    log(`  pytorch LSTM ${r.hidden}, batch ${r.batch}: ${r.msPerBatch.toFixed(2)} ms/batch, ${r.msPerSample.toFixed(3)} ms/sample (torch ${r.torch}, ${r.threads} threads)`);
-    results.push({
+    const peer = peerBlasOf(line);
+    log(`  pytorch LSTM ${r.hidden}, batch ${r.batch}: ${r.msPerBatch.toFixed(2)} ms/batch, ${r.msPerSample.toFixed(3)} ms/sample (torch ${r.torch}, ${r.threads} threads, BLAS ${peer.blas}${peer.blasThreads !== null ? ` (${String(peer.blasThreads)} thread${peer.blasThreads === 1 ? "" : "s"})` : ""})`);
+    const lstm: BenchResult = {
       case: `pytorch lstm inference ${NUM_CHANNELS}-${r.hidden}-${NUM_CLASSES} batch ${r.batch} T=${NUM_STEPS}`,
       model: "lstm",
       backend: "pytorch",
@@ -123,14 +126,38 @@ export async function runInferenceBenchmark(options: InferenceBenchmarkOptions):
       msPerSample: r.msPerSample,
       parameters: r.parameters,
       torch: r.torch,
-    });
+      threads: r.threads,
+      blas: peer.blas,
+      blasThreads: peer.blasThreads,
+      blasLibraries: peer.blasLibraries,
+    };
+    results.push(lstm);
     const lsnn = results.find((x) => x.model === "lsnn" && x.hidden === r.hidden && x.batchSize === r.batch);
     if (!lsnn) continue;
-    const speedUp = r.msPerSample / (lsnn.msPerSample as number);
-    log(`  ${r.hidden} hidden, batch ${r.batch}: LSNN inference is ${speedUp.toFixed(1)}x the speed of the LSTM's (same run)`);
-    results.push({ case: `speed-up lsnn over lstm ${r.hidden} hidden batch ${r.batch}`, hidden: r.hidden, batchSize: r.batch, speedUpOverLstm: speedUp });
+    const speedUp = speedUpOverLstm(lsnn, lstm, warned ? () => {} : log);
+    warned ||= speedUp.speedUpOverLstm === null;
+    results.push(speedUp);
   }
   return results;
+}
+
+/**
+ * The LSNN's speed-up over the LSTM of the same hidden and batch size, logged. Where the LSTM's
+ * peer is not fair (torch on netlib's reference BLAS, or an unknown one; see ./fair-peer) no
+ * ratio is given: `speedUpOverLstm` is null, `noRatioReason` says why, and a warning is logged.
+ */
+export function speedUpOverLstm(lsnn: BenchResult, lstm: BenchResult, log: (line: string) => void): BenchResult {
+  const hidden = lstm.hidden as number;
+  const batch = lstm.batchSize as number;
+  const verdict = judgePeer(lstm, "the PyTorch LSTM");
+  const base = { case: `speed-up lsnn over lstm ${String(hidden)} hidden batch ${String(batch)}`, hidden, batchSize: batch, ...peerFields(verdict.peer) };
+  if (!verdict.fair) {
+    log(`  ${verdict.warning}`);
+    return { ...base, speedUpOverLstm: null, noRatioReason: verdict.reason };
+  }
+  const speedUp = (lstm.msPerSample as number) / (lsnn.msPerSample as number);
+  log(`  ${String(hidden)} hidden, batch ${String(batch)}: LSNN inference is ${speedUp.toFixed(1)}x the speed of the LSTM's (same run; ${verdict.describe})`);
+  return { ...base, speedUpOverLstm: speedUp };
 }
 
 /** Mean spikes per channel and step of the first `count` encoded digits. */
