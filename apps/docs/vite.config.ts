@@ -1,6 +1,7 @@
-// The docs site: two pages, the examples' worker as an ES module, relative URLs (so the
-// built site works from any folder). The @snn packages resolve through their package.json
-// exports to their built dist/ (turbo builds them first), as an application using them would.
+// The docs site: four pages (the examples, the package READMEs, getting started, the
+// repository's documents; the API reference is TypeDoc's, built after Vite: see package.json),
+// the examples' worker as an ES module, relative URLs (so the built site works from any folder).
+// The @snn packages resolve through their package.json exports to their built dist/ (turbo builds them first), as an application using them would.
 import { resolve } from "node:path";
 import { defineConfig } from "vite";
 
@@ -17,6 +18,8 @@ export default defineConfig({
       input: {
         main: resolve(import.meta.dirname, "index.html"),
         packages: resolve(import.meta.dirname, "packages.html"),
+        gettingStarted: resolve(import.meta.dirname, "getting-started.html"),
+        doc: resolve(import.meta.dirname, "doc.html"),
       },
     },
   },

@@ -5,7 +5,7 @@
 import { join } from "node:path";
 import type { EpochRecord, MetricsRecord } from "./run-dir";
 import { writeFileAtomic } from "./run-dir";
-import { lineChart, spikeRaster, type LineSeries, type RasterPanel } from "./svg";
+import { lineChart, spikeRaster, type LineSeries, type RasterPanel } from "@snn/plot";
 
 /** Names of the series each plot has (tests check these). */
 export const PLOT_SERIES = {

@@ -9,8 +9,9 @@ import drawDigitSource from "./examples/draw-digit.ts?raw";
 import epropSource from "./examples/eprop-training.ts?raw";
 import lifSource from "./examples/lif-population.ts?raw";
 import stdpSource from "./examples/stdp.ts?raw";
-import { drawLines, drawRaster, drawSharedLines } from "./plot";
+import { lineChart, membraneTrace, spikeRaster } from "@snn/plot";
 import type { FromWorker, ToWorker } from "./train-worker";
+import { watchNavHeight } from "./nav";
 
 function element<T extends HTMLElement>(id: string): T {
   const found = document.getElementById(id);
@@ -29,10 +30,18 @@ function setStatus(id: string, state: State, text: string, backend?: string): vo
   status.className = `status ${state}`;
 }
 
+/** Shows an @snn/plot SVG in its placeholder; returns the placeholder. */
+function showPlot(id: string, svg: string): HTMLElement {
+  const host = element(id);
+  host.innerHTML = svg;
+  return host;
+}
+
 function message(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+watchNavHeight();
 element("lif-source").textContent = lifSource;
 element("train-source").textContent = epropSource;
 element("neuron-source").textContent = customNeuronSource;
@@ -72,14 +81,20 @@ async function runLif(): Promise<void> {
     });
     if (run !== lifRun) return;
     const colors: Record<string, string> = { lif: "#1f77b4", alif: "#d62728" };
-    const dots = drawRaster(
-      element<HTMLCanvasElement>("lif-raster"),
-      result.populations.map((p) => ({ ...p, color: colors[p.name] ?? "#333", label: p.name.toUpperCase() })),
-      result.steps,
-    );
-    const canvas = element<HTMLCanvasElement>("lif-raster");
-    canvas.dataset.dots = String(dots);
     const total = result.populations.reduce((sum, p) => sum + p.steps.length, 0);
+    const raster = spikeRaster({
+      width: 640,
+      panelHeight: 170,
+      panels: result.populations.map((p) => ({
+        label: `${p.name.toUpperCase()}: ${p.steps.length} spikes`,
+        steps: p.steps,
+        neurons: p.neurons,
+        numSteps: result.steps,
+        numNeurons: p.size,
+        color: colors[p.name] ?? "#333",
+      })),
+    });
+    showPlot("lif-raster", raster).dataset.dots = String(total);
     const summary = element("lif-summary");
     summary.dataset.spikes = String(total);
     // spikes in each part of the trial (one per input rate)
@@ -112,7 +127,7 @@ function startTraining(): void {
   const run = element<HTMLButtonElement>("train-run");
   const stop = element<HTMLButtonElement>("train-stop");
   const summary = element("train-summary");
-  const chart = element<HTMLCanvasElement>("train-chart");
+  const chart = element("train-chart");
   const totalBatches = epochs * 4;
   const finish = () => {
     stop.disabled = true;
@@ -136,14 +151,22 @@ function startTraining(): void {
       const m = data.metrics;
       losses.push(m.loss);
       accuracies.push(m.accuracy);
-      drawLines(
-        chart,
-        [
-          { values: losses, color: "#d62728", label: "loss" },
-          { values: accuracies, color: "#1f77b4", label: "accuracy", range: [0, 1] },
-        ],
-        Math.max(totalBatches, losses.length),
-        "batch",
+      const batches = losses.map((_, i) => i + 1);
+      showPlot(
+        "train-chart",
+        lineChart({
+          width: 640,
+          height: 260,
+          xLabel: "batch",
+          yLabel: "loss",
+          rightLabel: "accuracy",
+          xRange: [1, Math.max(totalBatches, losses.length)],
+          rightRange: [0, 1],
+          series: [
+            { name: "loss", x: batches, y: losses, color: "#d62728" },
+            { name: "accuracy", x: batches, y: accuracies, color: "#1f77b4", axis: "right" },
+          ],
+        }),
       );
       chart.dataset.losses = JSON.stringify(losses);
       summary.dataset.batches = String(losses.length);
@@ -222,17 +245,25 @@ async function runNeuron(): Promise<void> {
       setStatus("neuron-status", "error", "The code has an error (above).");
       return;
     }
-    drawLines(
-      element<HTMLCanvasElement>("neuron-chart"),
-      [{ values: Array.from(result.voltage), color: "#2ca02c", label: "V (mV)", marks: result.spikeSteps }],
-      result.steps,
-      `time (ms): V of the neuron with Iext = 10, spikes marked`,
-    );
-    drawLines(
-      element<HTMLCanvasElement>("neuron-rates"),
-      [{ values: Array.from(result.spikeCounts), color: "#9467bd", label: "spikes" }],
-      result.spikeCounts.length,
-      `neuron i (Iext = i): spikes in ${result.steps} ms`,
+    showPlot(
+      "neuron-chart",
+      membraneTrace({
+        width: 640,
+        height: 220,
+        traces: [{ name: "V of the neuron with Iext = 10", v: result.voltage, spikes: result.spikeSteps, color: "#2ca02c" }],
+        xLabel: "time (ms); a grey line per spike",
+        yLabel: "V (mV)",
+      }),
+    ).dataset.spikes = String(result.spikeSteps.length);
+    showPlot(
+      "neuron-rates",
+      lineChart({
+        width: 640,
+        height: 180,
+        xLabel: "neuron i (Iext = i)",
+        yLabel: `spikes in ${result.steps} ms`,
+        series: [{ name: "spikes", y: result.spikeCounts, color: "#9467bd" }],
+      }),
     );
     const total = result.spikeCounts.reduce((a, b) => a + b, 0);
     setStatus("neuron-status", "done", `Ran on ${description}: ${total} spikes in ${result.steps} ms.`, result.backend);
@@ -268,20 +299,32 @@ async function runStdpExample(): Promise<void> {
       },
     });
     if (run !== stdpRun) return;
-    drawLines(
-      element<HTMLCanvasElement>("stdp-means"),
-      [
-        { values: [...result.correlatedMean], color: "#d62728", label: "correlated inputs", range: [0, STDP_WMAX] },
-        { values: [...result.independentMean], color: "#1f77b4", label: "independent inputs", range: [0, STDP_WMAX] },
-      ],
-      result.correlatedMean.length,
-      `time (${result.blockSteps} ms per point): mean weight of each group`,
+    const time = result.correlatedMean.map((_, i) => ((i + 1) * result.blockSteps) / 1000);
+    showPlot(
+      "stdp-means",
+      lineChart({
+        width: 640,
+        height: 220,
+        xLabel: "time (s)",
+        yLabel: "mean weight",
+        yRange: [0, STDP_WMAX],
+        markers: false,
+        series: [
+          { name: "correlated inputs", x: time, y: result.correlatedMean, color: "#d62728" },
+          { name: "independent inputs", x: time, y: result.independentMean, color: "#1f77b4" },
+        ],
+      }),
     );
-    drawLines(
-      element<HTMLCanvasElement>("stdp-weights"),
-      [{ values: Array.from(result.weights), color: "#2ca02c", label: "weight", range: [0, STDP_WMAX] }],
-      result.weights.length,
-      "input (0-49 correlated, 50-99 independent): weight at the end",
+    showPlot(
+      "stdp-weights",
+      lineChart({
+        width: 640,
+        height: 180,
+        xLabel: "input (0-49 correlated, 50-99 independent)",
+        yLabel: "weight at the end",
+        yRange: [0, STDP_WMAX],
+        series: [{ name: "weight", y: result.weights, color: "#2ca02c" }],
+      }),
     );
     const [correlated, independent] = [result.correlatedMean.at(-1)!, result.independentMean.at(-1)!];
     const summary = element("stdp-summary");
@@ -405,32 +448,41 @@ async function classifyDrawing(): Promise<void> {
     prediction.dataset.predicted = String(result.predicted);
     const ranked = Array.from(result.scores, (score, k) => ({ k, score })).sort((a, b) => b.score - a.score);
     element("digit-scores").textContent = ranked.slice(0, 3).map(({ k, score }) => `${k}: ${(score * 100).toFixed(0)} %`).join(", ");
-    const raster = element<HTMLCanvasElement>("digit-raster");
-    const dots = drawRaster(
-      raster,
-      [
-        { steps: result.input.steps, neurons: result.input.units, size: model.input.numChannels, color: "#1f77b4", label: "input" },
-        { steps: result.hidden.steps, neurons: result.hidden.neurons, size: result.hidden.size, color: "#d62728", label: "hidden" },
-      ],
-      result.numSteps,
-      `${result.numSteps * result.dt} ms`,
+    const raster = showPlot(
+      "digit-raster",
+      spikeRaster({
+        width: 640,
+        panelHeight: 160,
+        dt: result.dt,
+        panels: [
+          { label: `input: ${result.input.steps.length} spikes`, steps: result.input.steps, neurons: result.input.units, numSteps: result.numSteps, numNeurons: model.input.numChannels, color: "#1f77b4" },
+          { label: `hidden: ${result.hidden.steps.length} spikes`, steps: result.hidden.steps, neurons: result.hidden.neurons, numSteps: result.numSteps, numNeurons: result.hidden.size, color: "#d62728" },
+        ],
+      }),
     );
-    raster.dataset.dots = String(dots);
+    raster.dataset.dots = String(result.input.steps.length + result.hidden.steps.length);
     raster.dataset.inputSpikes = String(result.input.steps.length);
     raster.dataset.hiddenSpikes = String(result.hidden.steps.length);
-    const readout = element<HTMLCanvasElement>("digit-readout");
     const classes = model.input.classNames;
-    drawSharedLines(
-      readout,
-      classes.map((name, k) => ({
-        values: Array.from({ length: result.numSteps }, (_, s) => result.softmax[s * classes.length + k]!),
-        color: CLASS_COLOURS[k % CLASS_COLOURS.length]!,
-        label: name,
-      })),
-      result.numSteps,
-      `time (steps of ${result.dt} ms): softmax of each class; the prediction sums the grey band`,
-      [0, 1],
-      { highlight: result.predicted, shade: result.window },
+    const times = Array.from({ length: result.numSteps }, (_, s) => s * result.dt);
+    const readout = showPlot(
+      "digit-readout",
+      lineChart({
+        width: 640,
+        height: 220,
+        xLabel: "time (ms); the prediction sums the softmax over the grey band",
+        yLabel: "softmax",
+        yRange: [0, 1],
+        markers: false,
+        bands: [{ from: result.window[0] * result.dt, to: (result.window[1] - 1) * result.dt }],
+        series: classes.map((name, k) => ({
+          name,
+          x: times,
+          y: Array.from({ length: result.numSteps }, (_, s) => result.softmax[s * classes.length + k]!),
+          color: CLASS_COLOURS[k % CLASS_COLOURS.length]!,
+          lineWidth: k === result.predicted ? 3 : 1,
+        })),
+      }),
     );
     readout.dataset.steps = String(result.numSteps);
     const test = model.metadata.evaluation.test;

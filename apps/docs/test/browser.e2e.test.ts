@@ -53,18 +53,32 @@ async function openPage(path: string): Promise<Page> {
   return page;
 }
 
-/** Pixels of the canvas that are neither white nor grey (i.e. drawn in a series' colour). */
-function colouredPixels(page: Page, selector: string): Promise<number> {
-  return page.$eval(selector, (canvas) => {
-    const c = canvas as HTMLCanvasElement;
-    const data = c.getContext("2d")!.getImageData(0, 0, c.width, c.height).data;
-    let count = 0;
-    for (let i = 0; i < data.length; i += 4) {
-      const [r, g, b] = [data[i]!, data[i + 1]!, data[i + 2]!];
-      if (Math.max(r, g, b) - Math.min(r, g, b) > 60) count++;
+/**
+ * Marks an @snn/plot SVG in `selector` shows: the points of its lines plus the spikes of its
+ * raster panels (a spike is one `M x yh…v…z` rectangle).
+ */
+function plotMarks(page: Page, selector: string): Promise<number> {
+  return page.$eval(selector, (host) => {
+    let marks = 0;
+    for (const path of host.querySelectorAll("svg .series path")) {
+      const d = path.getAttribute("d") ?? "";
+      marks += (d.match(/h/g) ?? []).length > 0 ? (d.match(/M/g) ?? []).length : (d.match(/[ML]/g) ?? []).length;
     }
-    return count;
+    return marks;
   });
+}
+
+/** Texts of the page's SVG plots that the browser draws outside their picture (cut off). */
+function clippedPlotTexts(page: Page): Promise<string[]> {
+  return page.$$eval(".plot svg", (svgs) =>
+    svgs.flatMap((svg) => {
+      const frame = svg.getBoundingClientRect();
+      return Array.from(svg.querySelectorAll("text"))
+        .map((text) => ({ text: text.textContent ?? "", box: text.getBoundingClientRect() }))
+        .filter(({ box }) => box.left < frame.left - 0.5 || box.right > frame.right + 0.5 || box.top < frame.top - 0.5 || box.bottom > frame.bottom + 0.5)
+        .map(({ text, box }) => `${svg.parentElement?.id}: '${text}' at ${Math.round(box.left - frame.left)}..${Math.round(box.right - frame.left)} of ${Math.round(frame.width)}`);
+    }),
+  );
 }
 
 /**
@@ -144,7 +158,7 @@ describe("the docs site in chromium", () => {
     expect(spikes).toBeGreaterThan(500); // 200 neurons for 0.5 s at 5-100 Hz: 500-10000 spikes
     expect(spikes).toBeLessThan(10_000);
     expect(Number(await page.getAttribute("#lif-raster", "data-dots"))).toBe(spikes);
-    expect(await colouredPixels(page, "#lif-raster")).toBeGreaterThan(500);
+    expect(await plotMarks(page, "#lif-raster")).toBe(spikes);
     console.log(`(a) ${status} ${await page.textContent("#lif-summary")}`);
     // The input rate is a dynamic param changed while WebGPU runs: silent, then driven.
     await page.fill("#lif-rate", "0, 60");
@@ -155,6 +169,14 @@ describe("the docs site in chromium", () => {
     const parts = JSON.parse((await page.getAttribute("#lif-summary", "data-parts"))!) as number[];
     expect(parts[0], "no input, no spikes").toBe(0);
     expect(parts[1], "spikes once the rate is 60 Hz").toBeGreaterThan(100);
+
+    // (c) runs on its own when the page opens: the voltage trace with a line per spike
+    await page.waitForSelector("#neuron-status:is([data-state=done], [data-state=error])", { timeout: 40_000 });
+    const neuronSpikes = Number(await page.getAttribute("#neuron-chart", "data-spikes"));
+    expect(neuronSpikes).toBeGreaterThan(0);
+    expect(await page.$eval("#neuron-chart .events", (g) => g.getAttribute("data-count"))).toBe(String(neuronSpikes));
+    expect(await plotMarks(page, "#neuron-rates")).toBe(20);
+    expect(await clippedPlotTexts(page)).toEqual([]);
 
     await page.click("#neuron-typo");
     await page.waitForSelector("#neuron-error:not([hidden])");
@@ -188,8 +210,9 @@ describe("the docs site in chromium", () => {
       const independent = Number(await page.getAttribute("#stdp-summary", "data-independent"));
       expect(correlated, "correlated inputs potentiated to the top (Wmax 0.2)").toBeGreaterThan(0.18);
       expect(independent, "independent inputs depressed").toBeLessThan(0.05);
-      expect(await colouredPixels(page, "#stdp-means")).toBeGreaterThan(50);
-      expect(await colouredPixels(page, "#stdp-weights")).toBeGreaterThan(50);
+      expect(await plotMarks(page, "#stdp-means")).toBeGreaterThan(10);
+      expect(await plotMarks(page, "#stdp-weights")).toBe(100);
+      expect(await clippedPlotTexts(page)).toEqual([]);
       means[backend] = [correlated, independent];
       console.log(`(d) ${status} ${await page.textContent("#stdp-summary")}`);
     }
@@ -213,7 +236,10 @@ describe("the docs site in chromium", () => {
     expect(summary).toMatch(/Batch 4 of 4 \(epoch 1\): loss \d+\.\d{3}/);
     expect(summary).toMatch(/Test accuracy on 64 new examples: \d+\.\d %/);
     expect(await page.getAttribute("#train-summary", "data-traces")).toBe(expectedTraces);
-    expect(await colouredPixels(page, "#train-chart")).toBeGreaterThan(50);
+    expect(await plotMarks(page, "#train-chart")).toBe(8); // loss and accuracy of 4 batches
+    // every label of the chart is drawn inside it (the right axis's "accuracy" was once cut off)
+    expect(await page.$$eval("#train-chart .axis-label", (labels) => labels.map((l) => l.textContent))).toEqual(["batch", "loss", "accuracy"]);
+    expect(await clippedPlotTexts(page)).toEqual([]);
     console.log(`(b) ${status} ${summary}`);
     const losses = JSON.parse((await page.getAttribute("#train-chart", "data-losses"))!) as number[];
     expect(losses).toHaveLength(4);
@@ -302,9 +328,11 @@ describe("the docs site in chromium", () => {
       expect(inputSpikes).toBeGreaterThan(50);
       expect(hiddenSpikes).toBeGreaterThan(100);
       expect(Number(await page.getAttribute("#digit-raster", "data-dots"))).toBe(inputSpikes + hiddenSpikes);
-      expect(await colouredPixels(page, "#digit-raster")).toBeGreaterThan(200);
-      expect(Number(await page.getAttribute("#digit-readout", "data-steps"))).toBeGreaterThan(100);
-      expect(await colouredPixels(page, "#digit-readout")).toBeGreaterThan(200);
+      expect(await plotMarks(page, "#digit-raster")).toBe(inputSpikes + hiddenSpikes);
+      const steps = Number(await page.getAttribute("#digit-readout", "data-steps"));
+      expect(steps).toBeGreaterThan(100);
+      expect(await plotMarks(page, "#digit-readout")).toBe(10 * steps); // the softmax of 10 classes at every step
+      expect(await clippedPlotTexts(page)).toEqual([]);
       console.log(`(e) a drawn "1": ${status} ${await page.textContent("#digit-scores")}; ${await page.textContent("#digit-summary")}`);
       expect(predicted).toBe("1");
     }
@@ -337,4 +365,96 @@ describe("the docs site in chromium", () => {
     expect(problems).toEqual([]);
     await page.close();
   }, 30_000);
+
+  it("keeps a heading clear of the sticky navigation after an anchor jump", async () => {
+    ready();
+    const page = await openPage("/packages.html#bench-the-accuracy-suite-e-prop-vs-bptt");
+    await page.waitForSelector("#bench-the-accuracy-suite-e-prop-vs-bptt");
+    await page.waitForFunction(() => window.scrollY > 0);
+    const { navBottom, headingTop } = await page.evaluate(() => ({
+      navBottom: document.querySelector("nav")!.getBoundingClientRect().bottom,
+      headingTop: document.getElementById("bench-the-accuracy-suite-e-prop-vs-bptt")!.getBoundingClientRect().top,
+    }));
+    expect(headingTop).toBeGreaterThanOrEqual(navBottom);
+    expect(headingTop).toBeLessThan(navBottom + 40);
+    expect(problems).toEqual([]);
+    await page.close();
+  }, 30_000);
+
+  it("shows the equations, the chunked e-prop derivation and the getting-started code as pages", async () => {
+    ready();
+    const packages = await openPage("/packages.html");
+    await packages.waitForSelector("#eprop h1");
+    const equations = await packages.getAttribute("#eprop a:text-is('docs/equations.md'), #eprop a[href*='equations.md']", "href");
+    expect(equations).toBe("./doc.html?path=packages%2Feprop%2Fdocs%2Fequations.md");
+    expect(await packages.getAttribute("#eprop .api-link a", "href")).toBe("./api/modules/_snn_eprop.html");
+    await packages.close();
+    const page = await openPage("/doc.html?path=packages%2Feprop%2Fdocs%2Fequations.md");
+    expect(await page.textContent("#document h1")).toBe("The e-prop equations this package implements");
+    expect(await page.isVisible("#document table")).toBe(true);
+    const chunked = await openPage("/doc.html?path=packages%2Feprop%2Fdocs%2Fchunked-eprop.md");
+    expect((await chunked.textContent("#document h1"))!.length).toBeGreaterThan(5);
+    const guide = await openPage("/getting-started.html");
+    expect(await guide.textContent("#first-network-source")).toContain("export async function firstNetwork(backend: Backend)");
+    expect(await guide.textContent("#first-training-source")).toContain("new Trainer(");
+    expect(problems).toEqual([]);
+    for (const p of [page, chunked, guide]) await p.close();
+  }, 30_000);
+
+  // Served as a plain static host serves it (a missing file is a 404, not the index page).
+  it("every internal link of the built site resolves, to a page and to its anchor", async () => {
+    ready();
+    const plain = await plainServer(join(root, "dist"));
+    try {
+      const page = await context!.newPage();
+      const found = new Map<string, boolean>(); // file URL -> served
+      const idsOf = new Map<string, Set<string>>(); // page URL -> ids of its elements once its scripts ran
+      const anchors: { page: string; fragment: string; where: string }[] = [];
+      const broken: string[] = [];
+      const served = async (url: string): Promise<boolean> => {
+        if (!found.has(url)) found.set(url, (await context!.request.get(url)).ok());
+        return found.get(url)!;
+      };
+      const queue = ["/index.html", "/getting-started.html", "/packages.html", "/doc.html"].map((p) => `${plain.url}${p}`);
+      while (queue.length > 0) {
+        const url = queue.shift()!;
+        if (idsOf.has(url)) continue;
+        await page.goto(url, { waitUntil: "load" });
+        idsOf.set(url, new Set(await page.$$eval("[id]", (elements) => elements.map((e) => e.id))));
+        const missing = await page.getAttribute("body", "data-missing");
+        if (missing !== null) broken.push(`${url.slice(plain.url.length)}: no document ${missing}`);
+        const links = await page.$$eval("a[href]", (list) => list.map((a) => ({ href: (a as HTMLAnchorElement).href, raw: a.getAttribute("href")! })));
+        for (const { href, raw } of links) {
+          const target = new URL(href);
+          if (target.origin !== plain.url) continue;
+          const fragment = decodeURIComponent(target.hash.slice(1));
+          target.hash = "";
+          const where = `${url.slice(plain.url.length)} -> ${raw}`;
+          if (!(await served(target.href))) {
+            broken.push(`${where}: no such file`);
+            continue;
+          }
+          if (fragment !== "") anchors.push({ page: target.href, fragment, where });
+          // the site's own pages are crawled; the API reference's thousands are checked by their anchors
+          if (target.pathname.endsWith(".html") && !target.pathname.includes("/api/")) queue.push(target.href);
+        }
+      }
+      for (const { page: target, fragment, where } of anchors) {
+        if (!idsOf.has(target)) {
+          const html = await (await context!.request.get(target)).text();
+          idsOf.set(target, new Set([...html.matchAll(/\sid="([^"]*)"/g)].map((m) => m[1]!)));
+        }
+        if (!idsOf.get(target)!.has(fragment)) broken.push(`${where}: no element #${fragment}`);
+      }
+      const visited = [...idsOf.keys()];
+      expect(broken).toEqual([]);
+      // the crawl reached the package pages, the documents and the API reference
+      const pages = visited.map((u) => u.slice(plain.url.length));
+      expect(pages).toEqual(expect.arrayContaining(["/doc.html?path=packages%2Feprop%2Fdocs%2Fequations.md", "/doc.html?path=packages%2Feprop%2Fdocs%2Fchunked-eprop.md"]));
+      expect([...found.keys()].filter((u) => u.includes("/api/modules/")).length).toBeGreaterThanOrEqual(8);
+      await page.close();
+    } finally {
+      await new Promise((done) => plain.server.close(done));
+    }
+  }, 120_000);
 });

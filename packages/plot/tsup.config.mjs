@@ -1,0 +1,3 @@
+import { packageBuild } from "@snn/tooling/tsup";
+
+export default packageBuild();
