@@ -1,0 +1,173 @@
+/**
+ * Sweeps on a BullMQ queue: one job per run, whose data is the run's configuration and run
+ * directory (never code: a worker only ever runs `snn train` with a JSON configuration).
+ * A registry hash in Redis maps sweep names to their fingerprint, so a second, different
+ * sweep of the same name is refused, while submitting the same sweep again is harmless.
+ */
+import { Queue, type Job } from "bullmq";
+import { Redis } from "ioredis";
+import { SweepError } from "./errors";
+import { claimSweepDirectory } from "./manifest";
+import { connectionOptions, describeRedisError, checkRedis, type RedisTarget } from "./redis";
+import { runDirectory, sweepFingerprint, expandRuns } from "./runs";
+import type { RunResult } from "./run-result";
+import type { ConfigObject, SweepSpec } from "./sweep-file";
+import type { RunProgress, TrainerIdentity } from "./train-process";
+
+/** The queue every sweep's jobs go to (workers need not know sweep names). */
+export const QUEUE_NAME = "snn-sweep";
+/** Prefix of BullMQ's keys. */
+export const KEY_PREFIX = "snn";
+/** Hash of submitted sweeps: name -> JSON {fingerprint, runsRoot, submittedAt, runs}. */
+export const REGISTRY_KEY = `${KEY_PREFIX}:sweeps`;
+
+/** The data of one job: what to train and where. */
+export interface RunJobData {
+  readonly sweep: string;
+  readonly runId: string;
+  /** Absolute run directory (on the shared file system). */
+  readonly runDir: string;
+  /** The `snn train --config` object. */
+  readonly train: ConfigObject;
+  /** Per-attempt time limit from the sweep's budget, ms. */
+  readonly timeLimitMs?: number;
+  /** The trainer process of the latest attempt (set by the worker). */
+  readonly trainer?: TrainerIdentity;
+}
+
+/** A registry entry. */
+interface RegistryEntry {
+  readonly fingerprint: string;
+  readonly runsRoot: string;
+  readonly submittedAt: string;
+  readonly runs: readonly string[];
+}
+
+/** The job id of a run: `<sweep>.<run id>` (BullMQ ids may not contain ':'). */
+export function jobId(sweep: string, runId: string): string {
+  return `${sweep}.${runId}`;
+}
+
+/** A BullMQ queue on `target` (close it when done). */
+export function openQueue(target: RedisTarget): Queue<RunJobData, RunResult> {
+  return new Queue<RunJobData, RunResult>(QUEUE_NAME, { connection: connectionOptions(target), prefix: KEY_PREFIX });
+}
+
+async function withRegistry<T>(target: RedisTarget, use: (client: Redis) => Promise<T>): Promise<T> {
+  await checkRedis(target);
+  const client = new Redis(target.url, { maxRetriesPerRequest: 2, retryStrategy: () => null });
+  client.on("error", () => {}); // surfaced by the commands' own rejections
+  try {
+    return await use(client);
+  } catch (error) {
+    if (error instanceof SweepError) throw error;
+    throw describeRedisError(target, error);
+  } finally {
+    client.disconnect();
+  }
+}
+
+export interface SubmitOptions {
+  readonly target: RedisTarget;
+  readonly spec: SweepSpec;
+  /** Absolute folder for the runs, the same path on every worker. */
+  readonly runsRoot: string;
+  /** Attempts per run before it is marked failed. */
+  readonly attempts: number;
+}
+
+/** Enqueues one job per run. Returns how many runs the sweep has and whether it had been submitted before. */
+export async function submitSweep(options: SubmitOptions): Promise<{ runs: number; resubmitted: boolean }> {
+  const { target, spec, runsRoot } = options;
+  const fingerprint = sweepFingerprint(spec);
+  const runs = expandRuns(spec);
+  const entry: RegistryEntry = { fingerprint, runsRoot, submittedAt: new Date().toISOString(), runs: runs.map((r) => r.id) };
+  const resubmitted = await withRegistry(target, async (client) => {
+    const created = await client.hsetnx(REGISTRY_KEY, spec.name, JSON.stringify(entry));
+    if (created === 1) return false;
+    const existing = JSON.parse((await client.hget(REGISTRY_KEY, spec.name)) ?? "{}") as Partial<RegistryEntry>;
+    if (existing.fingerprint !== fingerprint || existing.runsRoot !== runsRoot) {
+      throw new SweepError(
+        `a different sweep named "${spec.name}" was already submitted to ${target.display} (${existing.submittedAt ?? "earlier"}, runs in ${existing.runsRoot ?? "?"}); give this sweep another "name".`,
+      );
+    }
+    return true;
+  });
+  claimSweepDirectory(runsRoot, spec);
+  const queue = openQueue(target);
+  try {
+    const timeLimitMs = spec.budget.maxMinutesPerRun === undefined ? undefined : spec.budget.maxMinutesPerRun * 60_000;
+    // Fixed job ids: adding a run that is already queued (a resubmission) changes nothing.
+    await queue.addBulk(
+      runs.map((run) => ({
+        name: run.id,
+        data: { sweep: spec.name, runId: run.id, runDir: runDirectory(runsRoot, spec.name, run.id), train: run.train, ...(timeLimitMs !== undefined ? { timeLimitMs } : {}) },
+        opts: { jobId: jobId(spec.name, run.id), attempts: options.attempts, backoff: { type: "exponential", delay: 5000 } },
+      })),
+    );
+  } catch (error) {
+    throw describeRedisError(target, error);
+  } finally {
+    await queue.close();
+  }
+  return { runs: runs.length, resubmitted };
+}
+
+/** Where one run of a queued sweep is. */
+export interface RunStatus {
+  readonly runId: string;
+  /** queued (waiting, delayed for a retry, prioritized), running, done, failed, or missing (not in Redis). */
+  readonly state: "queued" | "running" | "done" | "failed" | "missing";
+  readonly progress?: RunProgress;
+  /** Attempts that failed so far. */
+  readonly failedAttempts: number;
+  /** The error of the last failed attempt. */
+  readonly error?: string;
+  readonly result?: RunResult;
+}
+
+function stateOf(raw: string): RunStatus["state"] {
+  if (raw === "active") return "running";
+  if (raw === "completed") return "done";
+  if (raw === "failed") return "failed";
+  if (raw === "unknown") return "missing";
+  return "queued";
+}
+
+/** The state of every run of the sweep `name`, from the queue. */
+export async function sweepStatus(target: RedisTarget, name: string): Promise<{ runsRoot: string; runs: RunStatus[] }> {
+  const entry = await withRegistry(target, async (client) => {
+    const raw = await client.hget(REGISTRY_KEY, name);
+    if (raw === null) {
+      const names = await client.hkeys(REGISTRY_KEY);
+      throw new SweepError(`no sweep named "${name}" was submitted to ${target.display}${names.length > 0 ? `; submitted sweeps: ${names.sort().join(", ")}` : ""}.`);
+    }
+    return JSON.parse(raw) as RegistryEntry;
+  });
+  const queue = openQueue(target);
+  try {
+    const runs: RunStatus[] = [];
+    for (const runId of entry.runs) {
+      const job = (await queue.getJob(jobId(name, runId))) as Job<RunJobData, RunResult> | undefined;
+      if (job === undefined) {
+        runs.push({ runId, state: "missing", failedAttempts: 0 });
+        continue;
+      }
+      const state = stateOf(await job.getState());
+      const progress = typeof job.progress === "object" && job.progress !== null ? (job.progress as unknown as RunProgress) : undefined;
+      runs.push({
+        runId,
+        state,
+        failedAttempts: job.attemptsMade,
+        ...(progress ? { progress } : {}),
+        ...(job.failedReason ? { error: job.failedReason } : {}),
+        ...(state === "done" && job.returnvalue ? { result: job.returnvalue } : {}),
+      });
+    }
+    return { runsRoot: entry.runsRoot, runs };
+  } catch (error) {
+    throw describeRedisError(target, error);
+  } finally {
+    await queue.close();
+  }
+}

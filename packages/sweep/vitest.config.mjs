@@ -1,0 +1,3 @@
+import { packageTests } from "@snn/tooling/vitest";
+
+export default packageTests();
