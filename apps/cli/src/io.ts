@@ -1,3 +1,4 @@
+import type { FileOps } from "./files";
 import type { TextSink } from "./progress";
 
 /** What a command may touch: output streams, environment, working directory, signals. */
@@ -13,6 +14,8 @@ export interface CliIO {
   onInterrupt(handler: () => void): () => void;
   /** Ends the process with `code` as soon as stdout and stderr are flushed. */
   exit(code: number): void;
+  /** File writes of run directories and checkpoints (absent: Node's; tests inject failures such as a full disk). */
+  readonly files?: FileOps;
 }
 
 /**

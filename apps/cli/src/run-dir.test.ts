@@ -25,8 +25,9 @@ describe("RunDirectory", () => {
   it("creates, reopens with the same config, and refuses to overwrite", async () => {
     const run = new RunDirectory(join(tempDir(), "r"));
     const config = resolveTrainConfig({ cli: { hidden: 12, epochs: 2 } });
-    const state = await run.create(config);
+    const { state, lock } = await run.create(config);
     expect(state.status).toBe("running");
+    lock.release();
     const reopened = await run.open();
     expect(reopened.config).toEqual(config);
     expect(reopened.state.epochsCompleted).toBe(0);
@@ -36,7 +37,7 @@ describe("RunDirectory", () => {
 
   it("appends metrics, ignores a torn last line, and truncates to a step", async () => {
     const run = new RunDirectory(join(tempDir(), "r"));
-    await run.create(resolveTrainConfig({ cli: {} }));
+    (await run.create(resolveTrainConfig({ cli: {} }))).lock.release();
     await run.appendMetrics([batchRecord(1, 1, 1), batchRecord(1, 2, 2), batchRecord(2, 1, 3)]);
     writeFileSync(run.metricsFile, readFileSync(run.metricsFile, "utf8") + '{"kind":"batch","ep');
     expect((await run.readMetrics()).map((r) => r.step)).toEqual([1, 2, 3]);

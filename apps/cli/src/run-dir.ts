@@ -3,19 +3,31 @@
  *
  * ```
  * DIR/config.json          resolved configuration (loadable with --config)
- * DIR/run.json             state: status, epochs done, best epoch, latest checkpoint, backend
+ * DIR/run.json             state: status (failed runs: the reason), epochs done, best epoch, latest checkpoint, backend
+ * DIR/run.lock             the owner while a process writes the run (pid, host, start time); see run-lock.ts
  * DIR/metrics.jsonl        one JSON object per line: {"kind":"batch",...} and {"kind":"epoch",...}
- * DIR/checkpoints/NAME/    checkpoints (epoch-0001, ..., interrupted), each written atomically
- * DIR/best/                the checkpoint with the best test accuracy
+ * DIR/checkpoints/NAME     checkpoints (epoch-0001, ..., interrupted), each written atomically
+ * DIR/best.safetensors     the checkpoint with the best test accuracy
  * DIR/plots/*.svg          accuracy.svg, loss.svg, firing-rate.svg, raster.svg
  * ```
+ *
+ * A writer (a new run, or a resume) owns the folder through {@link RunDirectory.create} or
+ * {@link RunDirectory.lock}, which return a {@link RunLock} to release when done. A new run is
+ * written only into a missing or empty folder; nothing else in a folder is ever overwritten.
+ * Readers (evaluate, infer) use {@link RunDirectory.open} without the lock.
  */
-import { existsSync, readFileSync } from "node:fs";
-import { appendFile, mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
-import { dirname, join, resolve } from "node:path";
+import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
 import { configToJson, parseConfigObject, resolveTrainConfig, type TrainConfig } from "./config";
-import { UsageError } from "./errors";
+import { CommandError, UsageError, fileSystemError } from "./errors";
+import { makeDirectories, nodeFileOps, writeFileAtomic, type FileOps } from "./files";
 import { jsonReplacer } from "./progress";
+import { LOCK_FILE, RunLock } from "./run-lock";
+import { RunStateError, parseRunState, type RunState } from "./run-state";
+
+export { writeFileAtomic } from "./files";
+export type { RunState, RunStatus } from "./run-state";
 
 /** A line of metrics.jsonl for one training batch. */
 export interface BatchRecord {
@@ -51,28 +63,15 @@ export interface EpochRecord {
 
 export type MetricsRecord = BatchRecord | EpochRecord;
 
-/** DIR/run.json. */
-export interface RunState {
-  readonly version: 1;
-  status: "running" | "interrupted" | "finished";
-  /** Epochs fully done. */
-  epochsCompleted: number;
-  /** Batches done since the start of training. */
-  step: number;
-  /** Checkpoint to resume from (relative to the run directory). */
-  latestCheckpoint?: string;
-  best?: { epoch: number; accuracy: number; checkpoint: string };
-  backend?: string;
-  device?: string;
-  createdAt: string;
-  updatedAt: string;
-}
-
 /** Files of a run directory. */
 export class RunDirectory {
   readonly root: string;
 
-  constructor(root: string) {
+  constructor(
+    root: string,
+    /** File writes (tests replace them to simulate a full disk). */
+    readonly files: FileOps = nodeFileOps,
+  ) {
     this.root = resolve(root);
   }
 
@@ -85,6 +84,9 @@ export class RunDirectory {
   get metricsFile(): string {
     return join(this.root, "metrics.jsonl");
   }
+  get lockFile(): string {
+    return join(this.root, LOCK_FILE);
+  }
   get plotsDir(): string {
     return join(this.root, "plots");
   }
@@ -95,42 +97,91 @@ export class RunDirectory {
     return join(this.root, "checkpoints", name);
   }
 
-  /** Creates a fresh run directory; an existing non-empty one is an error (use --resume). */
-  async create(config: TrainConfig): Promise<RunState> {
-    if (existsSync(this.stateFile)) {
-      throw new UsageError(`${this.root} already holds a run; continue it with --resume ${this.root}, or choose another --out.`, "train");
-    }
-    await mkdir(join(this.root, "checkpoints"), { recursive: true });
-    await mkdir(this.plotsDir, { recursive: true });
-    await writeFileAtomic(this.configFile, `${JSON.stringify(configToJson(config), null, 2)}\n`);
-    await writeFile(this.metricsFile, "");
-    const now = new Date().toISOString();
-    const state: RunState = { version: 1, status: "running", epochsCompleted: 0, step: 0, createdAt: now, updatedAt: now };
-    await this.saveState(state);
-    return state;
+  /**
+   * Throws a {@link CommandError} saying why a new run cannot be written here (and what to
+   * do instead) unless the folder is missing or empty. Changes nothing; `shown` is the folder
+   * as the user typed it, for the commands the message suggests.
+   */
+  checkNewRun(shown: string = this.root): void {
+    const problem = newRunProblem(this.root, shown);
+    if (problem !== undefined) throw new CommandError(problem);
   }
 
-  /** Reads config and state of an existing run (for --resume and evaluate). */
+  /**
+   * Creates a fresh run in a missing or empty folder and takes its lock (held by `command`):
+   * config.json, an empty metrics.jsonl and run.json with status "running". Release the
+   * returned lock when the run ends.
+   */
+  async create(config: TrainConfig, command = "snn train", shown: string = this.root): Promise<{ state: RunState; lock: RunLock }> {
+    this.checkNewRun(shown);
+    await makeDirectories(this.root);
+    const lock = RunLock.acquire(this.root, command);
+    try {
+      // Checked again under the lock: another process may have written here meanwhile.
+      this.checkNewRun(shown);
+      await makeDirectories(join(this.root, "checkpoints"));
+      await makeDirectories(this.plotsDir);
+      await writeFileAtomic(this.configFile, `${JSON.stringify(configToJson(config), null, 2)}\n`, this.files);
+      await writeFileAtomic(this.metricsFile, "", this.files);
+      const now = new Date().toISOString();
+      const state: RunState = { version: 1, status: "running", epochsCompleted: 0, step: 0, createdAt: now, updatedAt: now };
+      await this.saveState(state);
+      return { state, lock };
+    } catch (error) {
+      lock.release();
+      throw error;
+    }
+  }
+
+  /** Takes the lock of this existing run for `command` (e.g. a resume); release it when done. */
+  lock(command = "snn train --resume"): RunLock {
+    return RunLock.acquire(this.root, command);
+  }
+
+  /** Reads and checks config and state of an existing run (for --resume and evaluate). */
   async open(): Promise<{ config: TrainConfig; state: RunState }> {
     if (!existsSync(this.stateFile) || !existsSync(this.configFile)) {
       throw new UsageError(`${this.root} is not a run directory of 'snn train' (no run.json and config.json).`);
     }
     const config = resolveTrainConfig({ cli: {}, file: parseConfigObject(readJson(this.configFile), this.configFile) });
-    const state = readJson(this.stateFile) as RunState;
-    if (state.version !== 1 || typeof state.epochsCompleted !== "number") {
-      throw new UsageError(`${this.stateFile} is not a run state this version of snn understands.`);
-    }
-    return { config, state };
+    return { config, state: this.readState() };
+  }
+
+  /** run.json, checked (a damaged one throws naming the field). */
+  readState(): RunState {
+    return parseRunState(readJson(this.stateFile), this.stateFile, this.root);
   }
 
   async saveState(state: RunState): Promise<void> {
     state.updatedAt = new Date().toISOString();
-    await writeFileAtomic(this.stateFile, `${JSON.stringify(state, null, 2)}\n`);
+    await writeFileAtomic(this.stateFile, `${JSON.stringify(state, null, 2)}\n`, this.files);
+  }
+
+  /**
+   * Marks the run failed with `reason` (resumable: whether --resume may continue it from its
+   * latest checkpoint). Best effort: when even run.json cannot be written (a full disk) the
+   * run stays "running" without a lock, which reads as stopped and can be resumed.
+   */
+  async markFailed(state: RunState, reason: string, resumable: boolean): Promise<boolean> {
+    state.status = "failed";
+    state.reason = reason;
+    state.resumable = resumable && state.latestCheckpoint !== undefined;
+    try {
+      await this.saveState(state);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Writes a checkpoint file (`name` relative to the run folder) atomically. */
+  async writeCheckpoint(name: string, bytes: Uint8Array): Promise<void> {
+    await writeFileAtomic(join(this.root, name), bytes, this.files);
   }
 
   async appendMetrics(records: readonly MetricsRecord[]): Promise<void> {
     if (records.length === 0) return;
-    await appendFile(this.metricsFile, records.map((r) => `${JSON.stringify(r, jsonReplacer)}\n`).join(""));
+    await this.files.appendFile(this.metricsFile, records.map((r) => `${JSON.stringify(r, jsonReplacer)}\n`).join(""));
   }
 
   /** All records of metrics.jsonl (a torn last line from a crash is ignored). */
@@ -142,9 +193,55 @@ export class RunDirectory {
   /** Drops records beyond `step` (work after the checkpoint a resume starts from). */
   async truncateMetrics(step: number): Promise<void> {
     const kept = (await this.readMetrics()).filter((r) => r.step <= step);
-    await writeFileAtomic(this.metricsFile, kept.map((r) => `${JSON.stringify(r, jsonReplacer)}\n`).join(""));
+    await writeFileAtomic(this.metricsFile, kept.map((r) => `${JSON.stringify(r, jsonReplacer)}\n`).join(""), this.files);
   }
 }
+
+/** Files a lock leaves or uses; they do not make a folder non-empty. */
+function isLockFile(name: string): boolean {
+  return name === LOCK_FILE || name === `${LOCK_FILE}.break` || (name.startsWith(`${LOCK_FILE}.`) && name.endsWith(".tmp"));
+}
+
+/** Why `root` cannot take a new run, or undefined when it is missing or empty. */
+function newRunProblem(root: string, shown: string): string | undefined {
+  let isDirectory: boolean;
+  try {
+    isDirectory = statSync(root).isDirectory();
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") return undefined;
+    throw error;
+  }
+  if (!isDirectory) return `--out ${shown} is a file, not a folder; give a new or empty folder.`;
+  const entries = readdirSync(root).filter((name) => !isLockFile(name));
+  if (entries.length === 0) return undefined;
+  const run = new RunDirectory(root);
+  if (!entries.includes("run.json")) {
+    const listed = entries.sort().slice(0, 3).join(", ") + (entries.length > 3 ? `, ... (${entries.length} entries)` : "");
+    return `--out ${shown} is not empty (${listed}) and is not a run of 'snn train'; a new run is written only into a new or empty folder, so that nothing there is overwritten: choose another --out.`;
+  }
+  let state: RunState;
+  try {
+    state = run.readState();
+  } catch (error) {
+    return `--out ${shown} holds a run whose run.json is damaged (${error instanceof Error ? error.message : String(error)}); choose another --out.`;
+  }
+  const resume = `snn train --resume ${shown}`;
+  const heldBy = RunLock.check(root);
+  if (heldBy !== undefined) return heldBy;
+  switch (state.status) {
+    case "failed":
+      if (state.resumable === true && state.latestCheckpoint !== undefined) {
+        return `--out ${shown} holds a run that failed (${state.reason ?? "no reason recorded"}). Fix the cause, then resume it from its last good checkpoint (${state.latestCheckpoint}) with: ${resume}; or delete ${shown} to start over; or choose another --out.`;
+      }
+      return `--out ${shown} holds a run that failed (${state.reason ?? "no reason recorded"}) ${state.latestCheckpoint === undefined ? "before its first checkpoint" : "in a way resuming would repeat"}, so it cannot be resumed: delete ${shown} to start over, or choose another --out.`;
+    case "finished":
+      return `--out ${shown} holds a finished run; choose another --out (or train it for more epochs with: ${resume} --epochs N).`;
+    default:
+      return `--out ${shown} holds an unfinished run (${state.status === "running" ? "its process stopped without saying why, e.g. it was killed" : "interrupted"}); continue it with: ${resume}; or delete ${shown} to start over; or choose another --out.`;
+  }
+}
+
 
 /** Parses JSON lines, skipping blank and unparsable (torn) lines. */
 export function parseMetrics(text: string): MetricsRecord[] {
@@ -161,24 +258,18 @@ export function parseMetrics(text: string): MetricsRecord[] {
   return out;
 }
 
+/** A file of the run as JSON; unreadable or broken JSON is a {@link RunStateError}. */
 function readJson(file: string): unknown {
+  let text: string;
   try {
-    return JSON.parse(readFileSync(file, "utf8"));
-  } catch (e) {
-    throw new UsageError(`${file} is not valid JSON: ${(e as Error).message}.`);
+    text = readFileSync(file, "utf8");
+  } catch (error) {
+    throw fileSystemError(error) ?? error;
   }
-}
-
-/** Writes a file through a temporary file and a rename, so readers never see half of it. */
-export async function writeFileAtomic(file: string, content: string | Uint8Array): Promise<void> {
-  await mkdir(dirname(file), { recursive: true });
-  const temp = `${file}.tmp-${process.pid}-${Date.now()}`;
   try {
-    await writeFile(temp, content);
-    await rename(temp, file);
+    return JSON.parse(text);
   } catch (e) {
-    await rm(temp, { force: true });
-    throw e;
+    throw new RunStateError(`${file} is damaged: it is not valid JSON (${(e as Error).message}); restore it from a backup, or delete the run folder and train again.`);
   }
 }
 

@@ -120,6 +120,8 @@ def main():
     lab[7] = len(KEYS)  # sample 7: label 4 with 4 classes
     write("bad-label-out-of-range.h5", times, units, lab, speakers)
     write("bad-float-units.h5", times, units, labels, speakers, unit_dtype="<f4")
+    # No samples at all: the layout is right but there is nothing to train or test on.
+    write("bad-empty.h5", [], [], np.zeros(0, dtype=labels.dtype), np.zeros(0, dtype=speakers.dtype))
 
     with open(p32, "rb") as f:
         data = f.read()

@@ -83,6 +83,17 @@ function nonNegativeInteger(value: unknown, what: string): number {
   return value;
 }
 
+/** Trial lengths and batch sizes beyond this are not a real setting but a damaged checkpoint. */
+const MAX_SETTING = 2 ** 31 - 1;
+
+function optionalPositiveInteger(value: unknown, what: string): number | null {
+  if (value === undefined || value === null) return null;
+  if (typeof value !== "number" || !Number.isInteger(value) || value < 1 || value > MAX_SETTING) {
+    throw new CheckpointError(`The checkpoint's ${what} is ${JSON.stringify(value)}; expected a positive integer (at most ${MAX_SETTING}) or null. The checkpoint is corrupt.`);
+  }
+  return value;
+}
+
 /** Decodes and checks checkpoint bytes; throws {@link CheckpointError} when corrupt or inconsistent. */
 export function decodeCheckpoint(bytes: Uint8Array): CheckpointData {
   const { tensors, metadata } = decodeSafetensors(bytes);
@@ -107,8 +118,8 @@ export function decodeCheckpoint(bytes: Uint8Array): CheckpointData {
     training = {
       optimizer: resolveAdamOptions(trainingRaw.optimizer ?? {}),
       lossMask: trainingRaw.lossMask ?? null,
-      numSteps: trainingRaw.numSteps ?? null,
-      batchSize: trainingRaw.batchSize ?? null,
+      numSteps: optionalPositiveInteger(trainingRaw.numSteps, "training.numSteps"),
+      batchSize: optionalPositiveInteger(trainingRaw.batchSize, "training.batchSize"),
       shuffleSeed: trainingRaw.shuffleSeed ?? null,
     };
   } catch (error) {

@@ -5,6 +5,7 @@
  * reference fixture.
  */
 export { CheckpointError, EpropBatchError, EpropConfigError, GradcheckFixtureError } from "./errors";
+export { NonFiniteStateError, type NonFiniteLocation } from "./non-finite";
 export {
   defineEpropNetwork,
   parseEpropNetworkDescription,

@@ -57,6 +57,42 @@ export function encodeSafetensors(tensors: Readonly<Record<string, Float32Tensor
   return out;
 }
 
+interface PlacedTensor {
+  readonly name: string;
+  readonly begin: number;
+  readonly end: number;
+  readonly shape: number[];
+}
+
+/**
+ * The tensors' byte ranges must tile the data section: taken in order of their offsets, the
+ * first starts at 0, each starts where the previous ends, and the last ends at the end of the
+ * file. Shifted, overlapping or gapped offsets (which would load wrong weights) are refused.
+ */
+function checkLayout(placed: PlacedTensor[], dataLength: number): void {
+  const ordered = [...placed].sort((a, b) => a.begin - b.begin || a.end - b.end);
+  let expected = 0;
+  let previous: PlacedTensor | undefined;
+  for (const tensor of ordered) {
+    if (tensor.begin !== expected) {
+      const what =
+        previous === undefined
+          ? `the first tensor, '${tensor.name}', starts at byte ${tensor.begin} instead of 0`
+          : tensor.begin < expected
+            ? `tensors '${previous.name}' (bytes ${previous.begin}..${previous.end}) and '${tensor.name}' (bytes ${tensor.begin}..${tensor.end}) overlap`
+            : `there is a gap of ${tensor.begin - expected} bytes between tensors '${previous.name}' (ending at byte ${expected}) and '${tensor.name}' (starting at ${tensor.begin})`;
+      throw new CheckpointError(`The safetensors offset table is inconsistent: ${what}; the checkpoint is corrupt.`);
+    }
+    expected = tensor.end;
+    previous = tensor;
+  }
+  if (expected !== dataLength) {
+    throw new CheckpointError(
+      `The safetensors offset table covers ${expected} data bytes but the file holds ${dataLength}; the checkpoint is corrupt (extra or missing bytes).`,
+    );
+  }
+}
+
 /** Decodes safetensors bytes; throws {@link CheckpointError} on anything malformed. */
 export function decodeSafetensors(bytes: Uint8Array): { tensors: Record<string, Float32Tensor>; metadata: Record<string, string> } {
   if (!(bytes instanceof Uint8Array)) throw new CheckpointError("A checkpoint must be given as bytes (Uint8Array).");
@@ -82,6 +118,7 @@ export function decodeSafetensors(bytes: Uint8Array): { tensors: Record<string, 
   const dataLength = bytes.length - dataStart;
   const tensors: Record<string, Float32Tensor> = {};
   let metadata: Record<string, string> = {};
+  const placed: PlacedTensor[] = [];
   for (const [name, entry] of Object.entries(header as Record<string, unknown>)) {
     if (name === "__metadata__") {
       if (typeof entry !== "object" || entry === null || Object.values(entry).some((v) => typeof v !== "string")) {
@@ -111,9 +148,14 @@ export function decodeSafetensors(bytes: Uint8Array): { tensors: Record<string, 
     if (end - begin !== n * 4) {
       throw new CheckpointError(`Tensor '${name}' has ${end - begin} bytes but shape [${shape.join(", ")}] needs ${n * 4}; the checkpoint is corrupt.`);
     }
+    placed.push({ name, begin, end, shape: shape as number[] });
+  }
+  checkLayout(placed, dataLength);
+  for (const { name, begin, end, shape } of placed) {
+    const n = (end - begin) / 4;
     const data = new Float32Array(n);
     for (let i = 0; i < n; i++) data[i] = view.getFloat32(dataStart + begin + 4 * i, true);
-    tensors[name] = { shape: shape as number[], data };
+    tensors[name] = { shape, data };
   }
   return { tensors, metadata };
 }

@@ -1,3 +1,4 @@
+import { checkFiniteTrial } from "./non-finite";
 import { wasm, type Backend } from "@snn/core";
 import {
   decodeCheckpoint,
@@ -392,6 +393,8 @@ export class Trainer {
             const part = count > microBatchSize ? sliceBatch(batch, first, Math.min(count, first + microBatchSize)) : batch;
             const trial = prepareTrial(part, this.description, microBatchSize, this.config.lossMask ?? undefined);
             const outputs = await session.runTrial(trial);
+            // Before the gradient is used: NaN or infinite state stops training with its location.
+            await checkFiniteTrial(session, trial, outputs, `epoch ${epoch}, batch ${index}${count > microBatchSize ? ` (samples ${first}..${Math.min(count, first + microBatchSize) - 1})` : ""}`);
             if (first + microBatchSize < count) await session.accumulateGradients();
             else await session.applyOptimizer();
             metrics.add(outputs, trial.labels);

@@ -130,9 +130,22 @@ const UNSUPPORTED_WORDS: ReadonlyMap<string, string> = new Map([
 /** Words of {@link UNSUPPORTED_WORDS} that are only an error when a name follows (`float x`). */
 const DECLARATION_WORDS: ReadonlySet<string> = new Set(["const", "var", "float", "int", "uint", "bool", "scalar"]);
 
+/**
+ * Deepest nesting of statements, parentheses, conditionals and unary operators the parser
+ * accepts; deeper code is refused with a `too-deeply-nested` error (instead of overflowing the
+ * stack). Real model code nests a handful of levels.
+ */
+export const MAX_SNIPPET_NESTING = 100;
+
+/** Deepest expression tree accepted (a long chain `a + b + c + ...` is as deep as it is long). */
+export const MAX_SNIPPET_EXPRESSION_DEPTH = 256;
+
 /** Parses snippet tokens (from `scan`) into an untyped tree. */
 export class Parser {
   private index = 0;
+  private nesting = 0;
+  /** Depth of each expression tree built (leaves: 1), to refuse trees deeper than the limit. */
+  private readonly depths = new WeakMap<SyntaxExpression, number>();
 
   constructor(
     private readonly tokens: readonly Token[],
@@ -168,7 +181,43 @@ export class Parser {
     return expression;
   }
 
+  /** Runs `parse` one nesting level deeper; refuses code nested more than MAX_SNIPPET_NESTING levels. */
+  private nested<T>(parse: () => T): T {
+    if (this.nesting >= MAX_SNIPPET_NESTING) {
+      this.fail(
+        "too-deeply-nested",
+        `the code is nested more than ${MAX_SNIPPET_NESTING} levels deep (parentheses, blocks, 'if's, conditionals or unary operators); split it into 'let' locals`,
+        this.peek().position,
+      );
+    }
+    this.nesting++;
+    try {
+      return parse();
+    } finally {
+      this.nesting--;
+    }
+  }
+
+  /** Records the depth of a new expression node from its children; refuses trees deeper than the limit. */
+  private deep<T extends SyntaxExpression>(node: T, position: SourcePosition, ...children: SyntaxExpression[]): T {
+    let depth = 1;
+    for (const child of children) depth = Math.max(depth, 1 + (this.depths.get(child) ?? 1));
+    if (depth > MAX_SNIPPET_EXPRESSION_DEPTH) {
+      this.fail(
+        "too-deeply-nested",
+        `the expression is more than ${MAX_SNIPPET_EXPRESSION_DEPTH} operations deep; split it into 'let' locals`,
+        position,
+      );
+    }
+    this.depths.set(node, depth);
+    return node;
+  }
+
   private parseStatement(): SyntaxStatement | null {
+    return this.nested(() => this.parseStatementNow());
+  }
+
+  private parseStatementNow(): SyntaxStatement | null {
     const token = this.peek();
     if (token.kind === "punctuator" && token.text === ";") {
       this.index++;
@@ -293,6 +342,10 @@ export class Parser {
 
   /** expression = or [ "?" expression ":" expression ] */
   private parseExpression(): SyntaxExpression {
+    return this.nested(() => this.parseExpressionNow());
+  }
+
+  private parseExpressionNow(): SyntaxExpression {
     const condition = this.parseBinary(0);
     const question = this.peek();
     if (!(question.kind === "punctuator" && question.text === "?")) return condition;
@@ -300,7 +353,7 @@ export class Parser {
     const whenTrue = this.parseExpression();
     this.expectPunctuator(":", "in the conditional expression 'c ? a : b'");
     const whenFalse = this.parseExpression();
-    return {
+    const node: SyntaxExpression = {
       kind: "conditional",
       position: condition.position,
       questionPosition: question.position,
@@ -308,6 +361,7 @@ export class Parser {
       whenTrue,
       whenFalse,
     };
+    return this.deep(node, question.position, condition, whenTrue, whenFalse);
   }
 
   /** Left-associative binary levels, loosest first. */
@@ -329,7 +383,7 @@ export class Parser {
       if (!(token.kind === "punctuator" && (operators as readonly string[]).includes(token.text))) return left;
       this.index++;
       const right = this.parseBinary(level + 1);
-      left = {
+      const node: SyntaxExpression = {
         kind: "binary",
         position: left.position,
         operatorPosition: token.position,
@@ -337,6 +391,7 @@ export class Parser {
         left,
         right,
       };
+      left = this.deep(node, token.position, left, right);
     }
   }
 
@@ -344,8 +399,8 @@ export class Parser {
     const token = this.peek();
     if (token.kind === "punctuator" && (token.text === "-" || token.text === "!")) {
       this.index++;
-      const operand = this.parseUnary();
-      return { kind: "unary", position: token.position, operator: token.text, operand };
+      const operand = this.nested(() => this.parseUnary());
+      return this.deep({ kind: "unary", position: token.position, operator: token.text, operand }, token.position, operand);
     }
     return this.parsePrimary();
   }
@@ -378,7 +433,7 @@ export class Parser {
           }
         }
         this.expectPunctuator(")", `to close the arguments of '${token.text}('`);
-        return { kind: "call", position: token.position, callee: token.text, args };
+        return this.deep({ kind: "call", position: token.position, callee: token.text, args }, token.position, ...args);
       }
       case "punctuator":
         if (token.text === "(") {

@@ -23,6 +23,8 @@ import type { SnippetContext } from "./environment";
  *   weight-update code, `uniform()` where randomness is disabled, `addToPost` inside an
  *   expression).
  * - `not-a-statement`: an expression used as a statement that has no effect (`V + 1;`).
+ * - `too-deeply-nested`: code nested deeper than the parser allows (thousands of parentheses,
+ *   a chain of hundreds of operators); split it into `let` locals.
  */
 export type SnippetErrorCode =
   | "unexpected-character"
@@ -38,7 +40,8 @@ export type SnippetErrorCode =
   | "redeclaration"
   | "reserved-name"
   | "not-allowed-here"
-  | "not-a-statement";
+  | "not-a-statement"
+  | "too-deeply-nested";
 
 /** What a {@link SnippetError} is made from. */
 export interface SnippetErrorDetails {

@@ -171,6 +171,7 @@ describe("errors name the file and the sample", () => {
     ["bad-corrupt-heap.h5", /bad-corrupt-heap\.h5, sample 0: HDF5 could not read samples 0\.\.7 of \/spikes\/times: bad global heap/, 0, "read"],
     ["bad-truncated.h5", /bad-truncated\.h5 is truncated: the HDF5 superblock says the file is 12440 bytes long but it has 7464/, undefined, "open"],
     ["bad-not-hdf5.h5", /bad-not-hdf5\.h5 is not an HDF5 file/, undefined, "open"],
+    ["bad-empty.h5", /bad-empty\.h5 holds no samples .*nothing to train or test on/, undefined, "open"],
   ];
   for (const [file, message, sample, when] of cases) {
     it(file, async () => {

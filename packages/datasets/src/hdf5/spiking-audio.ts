@@ -9,21 +9,10 @@ import { DatasetError, DatasetFormatError, DatasetOptionsError } from "../errors
 import { iterateBatches } from "../transforms";
 import type { BatchOptions, SpikeBatch, SpikeDataset, SpikeSample } from "../types";
 import { inspectFile } from "./file-check";
+import { Hdf5CallError, Hdf5Reader, resolveHdf5Timeout, type Hdf5Entity } from "./h5-reader";
 import { halfTable } from "./half";
 
-type H5Module = typeof H5;
 type Metadata = H5.Metadata;
-
-let h5Promise: Promise<H5Module> | undefined;
-
-/** Loads h5wasm (its WebAssembly) on first use, never at import time. */
-async function loadH5wasm(): Promise<H5Module> {
-  h5Promise ??= import("h5wasm/node").then(async (m) => {
-    await m.ready;
-    return m;
-  });
-  return h5Promise;
-}
 
 /** Which of the two recordings; sets the default class count when the file has no `extra/keys`. */
 export type SpikingAudioKind = "shd" | "ssc";
@@ -48,6 +37,13 @@ export interface SpikingAudioOptions {
    * Absent: a temporary directory, removed by `close()`.
    */
   decompressTo?: string;
+  /**
+   * Time limit of one HDF5 call in ms (opening, reading the labels, reading one batch's
+   * samples). HDF5 runs in a worker thread; a call that takes longer is ended and reported as a
+   * damaged file (some damaged HDF5 structures make HDF5 loop forever). Default: the
+   * `SNN_HDF5_TIMEOUT_MS` environment variable, else 10,000.
+   */
+  timeoutMs?: number;
 }
 
 /** An SHD/SSC file opened by `openSpikingAudioDataset`. */
@@ -111,6 +107,141 @@ async function gunzipToFile(source: string, target: string): Promise<void> {
   await rename(partial, target);
 }
 
+/** Everything opening reads from the file (all but the spikes), checked. */
+interface OpenedLayout {
+  readonly numSamples: number;
+  readonly timesMeta: Metadata;
+  readonly unitsMeta: Metadata;
+  readonly labelsMeta: Metadata;
+  readonly classNames: string[] | undefined;
+  readonly labels: Int32Array;
+  readonly speakers: Int32Array | undefined;
+}
+
+function layoutError(displayName: string, file: string, what: string, sample?: number): DatasetFormatError {
+  const where = sample === undefined ? displayName : `${displayName}, sample ${sample}`;
+  return new DatasetFormatError(`${where}: ${what}. The file is damaged or not in the SHD/SSC layout.`, { file, sample });
+}
+
+/**
+ * Runs one reader call, turning an HDF5 failure into a `DatasetFormatError` that says what
+ * could not be done (time-outs already are one).
+ */
+async function guarded<T>(reader: Hdf5Reader, displayName: string, file: string, what: string, request: Record<string, unknown>, sample?: number): Promise<T> {
+  try {
+    return await reader.call<T>(what, request);
+  } catch (e) {
+    if (e instanceof DatasetError) throw e;
+    if (e instanceof Hdf5CallError && e.kind === "damaged-entry") throw layoutError(displayName, file, `/${String(request["path"])} has a damaged entry`, (sample ?? 0) + (e.index ?? 0));
+    throw layoutError(displayName, file, `HDF5 could not ${what}: ${hdf5Reason(e)}`, sample);
+  }
+}
+
+function integersOf(value: unknown, count: number, m: Metadata, path: string, fail: (what: string, sample?: number) => DatasetFormatError): Int32Array {
+  const out = new Int32Array(count);
+  const arr = value as ArrayLike<number | bigint> | null;
+  if (arr === null || typeof arr !== "object" || arr.length !== count) {
+    throw fail(`${path} could not be read as ${count} numbers (${typeName(m)})`);
+  }
+  for (let i = 0; i < out.length; i++) {
+    const v = Number(arr[i]!);
+    if (!Number.isInteger(v) || Math.abs(v) > 2 ** 31 - 1) throw fail(`${path} holds ${v}, which is not an integer`, i);
+    out[i] = v;
+  }
+  return out;
+}
+
+/** Reads and checks the layout (datasets, types, counts, class names, labels, speakers). */
+async function readLayout(reader: Hdf5Reader, displayName: string, file: string, numClassesFor: (keys: string[] | undefined) => number): Promise<OpenedLayout & { numClasses: number }> {
+  const fail = (what: string, sample?: number): DatasetFormatError => layoutError(displayName, file, what, sample);
+  const entity = (path: string): Promise<Hdf5Entity> => guarded<Hdf5Entity>(reader, displayName, file, `look up /${path}`, { op: "entity", path });
+  const optionalDataset = async (path: string): Promise<Metadata | undefined> => {
+    const found = await entity(path);
+    if (found === null) return undefined;
+    if (found.kind !== "dataset") throw fail(`/${path} is not a dataset`);
+    return found.metadata;
+  };
+  const requireDataset = async (path: string, what: string): Promise<Metadata> => {
+    const m = await optionalDataset(path);
+    if (!m) throw fail(`the dataset /${path} (${what}) is missing`);
+    return m;
+  };
+  const tm = await requireDataset("spikes/times", "the spike times of each sample");
+  const um = await requireDataset("spikes/units", "the channel id of each spike");
+  const lm = await requireDataset("labels", "the class of each sample");
+  const count = (m: Metadata, path: string): number => {
+    if (!m.shape || m.shape.length !== 1) {
+      throw fail(`/${path} must be one-dimensional (one entry per sample) but has shape [${m.shape?.join(", ") ?? ""}]`);
+    }
+    return m.shape[0]!;
+  };
+  const nTimes = count(tm, "spikes/times");
+  const nUnits = count(um, "spikes/units");
+  const nLabels = count(lm, "labels");
+  if (nTimes !== nUnits || nTimes !== nLabels) {
+    throw fail(`the sample counts disagree: /spikes/times has ${nTimes}, /spikes/units ${nUnits}, /labels ${nLabels}`);
+  }
+  if (nTimes === 0) {
+    throw new DatasetFormatError(`${displayName} holds no samples (/spikes/times, /spikes/units and /labels are empty); there is nothing to train or test on. Download the file again.`, { file });
+  }
+  if (tm.type !== 9 || !tm.vlen_type) throw fail(`/spikes/times must hold variable-length arrays but holds ${typeName(tm)}`);
+  if (um.type !== 9 || !um.vlen_type) throw fail(`/spikes/units must hold variable-length arrays but holds ${typeName(um)}`);
+  if (tm.vlen_type.type !== 1) throw fail(`/spikes/times must hold floating-point times but holds ${typeName(tm.vlen_type)}`);
+  if (um.vlen_type.type !== 0) throw fail(`/spikes/units must hold integer channel ids but holds ${typeName(um.vlen_type)}`);
+  if (lm.type !== 0 && lm.type !== 1) throw fail(`/labels must hold numbers but holds ${typeName(lm)}`);
+
+  let keys: string[] | undefined;
+  if ((await optionalDataset("extra/keys")) !== undefined) {
+    const value = await guarded<unknown>(reader, displayName, file, "read /extra/keys", { op: "value", path: "extra/keys" });
+    if (!Array.isArray(value) || !value.every((k) => typeof k === "string")) throw fail(`/extra/keys must hold class names (strings)`);
+    keys = value as string[];
+  }
+  const numClasses = numClassesFor(keys);
+  const labels = integersOf(await guarded<unknown>(reader, displayName, file, "read /labels", { op: "value", path: "labels" }), nTimes, lm, "/labels", fail);
+  for (let i = 0; i < labels.length; i++) {
+    const label = labels[i]!;
+    if (label < 0 || label >= numClasses) throw fail(`label ${label} is outside the class range 0..${numClasses - 1}`, i);
+  }
+  let speakers: Int32Array | undefined;
+  const sm = await optionalDataset("extra/speaker");
+  if (sm !== undefined) {
+    if (!(sm.shape?.length === 1 && sm.shape[0] === nTimes && (sm.type === 0 || sm.type === 1))) {
+      throw fail(`/extra/speaker must hold one number per sample (${nTimes}) but has shape [${sm.shape?.join(", ") ?? ""}] of ${typeName(sm)}`);
+    }
+    speakers = integersOf(await guarded<unknown>(reader, displayName, file, "read /extra/speaker", { op: "value", path: "extra/speaker" }), nTimes, sm, "/extra/speaker", fail);
+  }
+  return { numSamples: nTimes, timesMeta: tm, unitsMeta: um, labelsMeta: lm, classNames: keys, labels, speakers, numClasses };
+}
+
+/** The options of `openSpikingAudioDataset` checked, with defaults applied. */
+interface CheckedOptions {
+  readonly kind: SpikingAudioKind;
+  readonly numChannels: number;
+  readonly timeScaleMs: number;
+  readonly trialDurationMs: number | undefined;
+  readonly numClasses: number | undefined;
+  readonly timeoutMs: number;
+}
+
+function checkOptions(options: SpikingAudioOptions): CheckedOptions {
+  const kind = options.kind ?? "shd";
+  const numChannels = options.numChannels ?? 700;
+  const timeScaleMs = options.timeScaleMs ?? 1000;
+  if (!(Number.isSafeInteger(numChannels) && numChannels > 0)) {
+    throw new DatasetOptionsError(`numChannels must be a positive integer, got ${numChannels}.`);
+  }
+  if (!(Number.isFinite(timeScaleMs) && timeScaleMs > 0)) {
+    throw new DatasetOptionsError(`timeScaleMs must be a positive number, got ${timeScaleMs}.`);
+  }
+  if (options.trialDurationMs !== undefined && !(Number.isFinite(options.trialDurationMs) && options.trialDurationMs > 0)) {
+    throw new DatasetOptionsError(`trialDurationMs must be a positive number of ms, got ${options.trialDurationMs}.`);
+  }
+  if (options.numClasses !== undefined && !(Number.isSafeInteger(options.numClasses) && options.numClasses > 0)) {
+    throw new DatasetOptionsError(`numClasses must be a positive integer, got ${options.numClasses}.`);
+  }
+  return { kind, numChannels, timeScaleMs, trialDurationMs: options.trialDurationMs, numClasses: options.numClasses, timeoutMs: resolveHdf5Timeout(options.timeoutMs) };
+}
+
 class Hdf5SpikingAudioDataset implements SpikingAudioDataset {
   readonly name: string;
   readonly numSamples: number;
@@ -126,149 +257,36 @@ class Hdf5SpikingAudioDataset implements SpikingAudioDataset {
   private readonly decodeUnit: ReturnType<typeof makeDecoder>;
   private readonly timeSize: number;
   private readonly unitSize: number;
+  private readonly timeScaleMs: number;
 
   constructor(
-    private readonly h5: H5Module,
-    private readonly h5file: H5.File,
+    private readonly reader: Hdf5Reader,
     readonly file: string,
     private readonly displayName: string,
     private readonly tempDir: string | undefined,
-    options: SpikingAudioOptions,
+    options: CheckedOptions,
+    layout: OpenedLayout & { numClasses: number },
   ) {
-    const kind = options.kind ?? "shd";
-    this.numChannels = options.numChannels ?? 700;
-    const timeScaleMs = options.timeScaleMs ?? 1000;
-    if (!(Number.isSafeInteger(this.numChannels) && this.numChannels > 0)) {
-      throw new DatasetOptionsError(`numChannels must be a positive integer, got ${this.numChannels}.`);
-    }
-    if (!(Number.isFinite(timeScaleMs) && timeScaleMs > 0)) {
-      throw new DatasetOptionsError(`timeScaleMs must be a positive number, got ${timeScaleMs}.`);
-    }
-    this.timeScaleMs = timeScaleMs;
-    if (options.trialDurationMs !== undefined) {
-      if (!(Number.isFinite(options.trialDurationMs) && options.trialDurationMs > 0)) {
-        throw new DatasetOptionsError(`trialDurationMs must be a positive number of ms, got ${options.trialDurationMs}.`);
-      }
-      this.trialDurationMs = options.trialDurationMs;
-    }
-    this.name = `${kind.toUpperCase()} ${displayName}`;
-
-    const times = this.requireDataset("spikes/times", "the spike times of each sample");
-    const units = this.requireDataset("spikes/units", "the channel id of each spike");
-    const labels = this.requireDataset("labels", "the class of each sample");
-    const tm = this.metadata(times);
-    const um = this.metadata(units);
-    const lm = this.metadata(labels);
-    const count = (m: Metadata, path: string): number => {
-      if (!m.shape || m.shape.length !== 1) {
-        throw this.formatError(`/${path} must be one-dimensional (one entry per sample) but has shape [${m.shape?.join(", ") ?? ""}]`);
-      }
-      return m.shape[0]!;
-    };
-    const nTimes = count(tm, "spikes/times");
-    const nUnits = count(um, "spikes/units");
-    const nLabels = count(lm, "labels");
-    if (nTimes !== nUnits || nTimes !== nLabels) {
-      throw this.formatError(`the sample counts disagree: /spikes/times has ${nTimes}, /spikes/units ${nUnits}, /labels ${nLabels}`);
-    }
-    this.numSamples = nTimes;
-    if (tm.type !== 9 || !tm.vlen_type) throw this.formatError(`/spikes/times must hold variable-length arrays but holds ${typeName(tm)}`);
-    if (um.type !== 9 || !um.vlen_type) throw this.formatError(`/spikes/units must hold variable-length arrays but holds ${typeName(um)}`);
-    if (tm.vlen_type.type !== 1) throw this.formatError(`/spikes/times must hold floating-point times but holds ${typeName(tm.vlen_type)}`);
-    if (um.vlen_type.type !== 0) throw this.formatError(`/spikes/units must hold integer channel ids but holds ${typeName(um.vlen_type)}`);
-    this.decodeTime = makeDecoder(tm.vlen_type, file, "/spikes/times");
-    this.decodeUnit = makeDecoder(um.vlen_type, file, "/spikes/units");
-    this.timeSize = tm.vlen_type.size;
-    this.unitSize = um.vlen_type.size;
-    if (lm.type !== 0 && lm.type !== 1) throw this.formatError(`/labels must hold numbers but holds ${typeName(lm)}`);
-    this.storedTypes = { times: typeName(tm.vlen_type), units: typeName(um.vlen_type), labels: typeName(lm) };
-
-    // Class names and count.
-    const keysDataset = this.optionalDataset("extra/keys");
-    let keys: string[] | undefined;
-    if (keysDataset) {
-      const value = this.guard("read /extra/keys", () => keysDataset.value);
-      if (!Array.isArray(value) || !value.every((k) => typeof k === "string")) {
-        throw this.formatError(`/extra/keys must hold class names (strings)`);
-      }
-      keys = value as string[];
-      this.classNames = keys;
-    }
-    const defaultClasses = kind === "ssc" ? 35 : 20;
-    this.numClasses = options.numClasses ?? keys?.length ?? defaultClasses;
-    if (!(Number.isSafeInteger(this.numClasses) && this.numClasses > 0)) {
-      throw new DatasetOptionsError(`numClasses must be a positive integer, got ${this.numClasses}.`);
-    }
-
-    this.labels = this.readIntegers(labels, lm, "/labels");
-    for (let i = 0; i < this.labels.length; i++) {
-      const label = this.labels[i]!;
-      if (label < 0 || label >= this.numClasses) {
-        throw this.formatError(`label ${label} is outside the class range 0..${this.numClasses - 1}`, i);
-      }
-    }
-    const speaker = this.optionalDataset("extra/speaker");
-    if (speaker) {
-      const sm = this.metadata(speaker);
-      if (sm.shape?.length === 1 && sm.shape[0] === this.numSamples && (sm.type === 0 || sm.type === 1)) {
-        this.speakers = this.readIntegers(speaker, sm, "/extra/speaker");
-      } else {
-        throw this.formatError(`/extra/speaker must hold one number per sample (${this.numSamples}) but has shape [${sm.shape?.join(", ") ?? ""}] of ${typeName(sm)}`);
-      }
-    }
+    this.numChannels = options.numChannels;
+    this.timeScaleMs = options.timeScaleMs;
+    if (options.trialDurationMs !== undefined) this.trialDurationMs = options.trialDurationMs;
+    this.name = `${options.kind.toUpperCase()} ${displayName}`;
+    this.numSamples = layout.numSamples;
+    const tm = layout.timesMeta;
+    const um = layout.unitsMeta;
+    this.decodeTime = makeDecoder(tm.vlen_type!, file, "/spikes/times");
+    this.decodeUnit = makeDecoder(um.vlen_type!, file, "/spikes/units");
+    this.timeSize = tm.vlen_type!.size;
+    this.unitSize = um.vlen_type!.size;
+    this.storedTypes = { times: typeName(tm.vlen_type!), units: typeName(um.vlen_type!), labels: typeName(layout.labelsMeta) };
+    if (layout.classNames) this.classNames = layout.classNames;
+    this.numClasses = layout.numClasses;
+    this.labels = layout.labels;
+    if (layout.speakers) this.speakers = layout.speakers;
   }
-
-  private readonly timeScaleMs: number;
 
   private formatError(what: string, sample?: number): DatasetFormatError {
-    const where = sample === undefined ? this.displayName : `${this.displayName}, sample ${sample}`;
-    return new DatasetFormatError(`${where}: ${what}. The file is damaged or not in the SHD/SSC layout.`, { file: this.file, sample });
-  }
-
-  /** Runs an h5wasm call with HDF5's errors turned into exceptions (not printed) and reported as DatasetFormatError. */
-  private guard<T>(what: string, fn: () => T, sample?: number): T {
-    const M = this.h5.Module;
-    M.activate_throwing_error_handler();
-    try {
-      return fn();
-    } catch (e) {
-      if (e instanceof DatasetError) throw e;
-      throw this.formatError(`HDF5 could not ${what}: ${hdf5Reason(e)}`, sample);
-    } finally {
-      M.deactivate_throwing_error_handler();
-    }
-  }
-
-  private optionalDataset(path: string): H5.Dataset | undefined {
-    const entity = this.guard(`look up /${path}`, () => this.h5file.get(path));
-    if (entity === null) return undefined;
-    if (!(entity instanceof this.h5.Dataset)) throw this.formatError(`/${path} is not a dataset`);
-    return entity;
-  }
-
-  private requireDataset(path: string, what: string): H5.Dataset {
-    const ds = this.optionalDataset(path);
-    if (!ds) throw this.formatError(`the dataset /${path} (${what}) is missing`);
-    return ds;
-  }
-
-  private metadata(ds: H5.Dataset): Metadata {
-    return this.guard(`read the metadata of ${ds.path}`, () => ds.metadata);
-  }
-
-  private readIntegers(ds: H5.Dataset, m: Metadata, path: string): Int32Array {
-    const value = this.guard(`read ${path}`, () => ds.value);
-    const out = new Int32Array(this.numSamples);
-    const arr = value as ArrayLike<number | bigint> | null;
-    if (arr === null || typeof arr !== "object" || arr.length !== this.numSamples) {
-      throw this.formatError(`${path} could not be read as ${this.numSamples} numbers (${typeName(m)})`);
-    }
-    for (let i = 0; i < out.length; i++) {
-      const v = Number(arr[i]!);
-      if (!Number.isInteger(v) || Math.abs(v) > 2 ** 31 - 1) throw this.formatError(`${path} holds ${v}, which is not an integer`, i);
-      out[i] = v;
-    }
-    return out;
+    return layoutError(this.displayName, this.file, what, sample);
   }
 
   private checkOpen(): void {
@@ -276,44 +294,31 @@ class Hdf5SpikingAudioDataset implements SpikingAudioDataset {
   }
 
   /** Reads `count` variable-length entries of `path` from `start` and decodes each to Float64Array. */
-  private readVlen(path: string, start: number, count: number, elementSize: number, decode: ReturnType<typeof makeDecoder>): Float64Array[] {
-    const M = this.h5.Module;
-    const bytes = count * 8; // hvl_t: 4-byte length, 4-byte pointer (wasm32)
-    const ptr = M._malloc(bytes);
-    if (ptr === 0) throw new DatasetError(`Out of WebAssembly memory reading ${count} samples of ${this.displayName}; use smaller batches.`);
-    M.HEAPU8.fill(0, ptr, ptr + bytes);
+  private async readVlen(path: string, start: number, count: number, elementSize: number, decode: ReturnType<typeof makeDecoder>): Promise<Float64Array[]> {
+    const { lengths, data } = await guarded<{ lengths: Uint32Array; data: Uint8Array }>(
+      this.reader,
+      this.displayName,
+      this.file,
+      `read samples ${start}..${start + count - 1} of /${path}`,
+      { op: "readVlen", path, start, count, elementSize },
+      start,
+    );
+    const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
     const out: Float64Array[] = [];
-    try {
-      const status = this.guard(
-        `read samples ${start}..${start + count - 1} of /${path}`,
-        () => M.get_dataset_data(this.h5file.file_id, `/${path}`, [BigInt(count)], [BigInt(start)], [1n], BigInt(ptr)),
-        start,
-      );
-      if (status < 0) throw this.formatError(`HDF5 could not read samples ${start}..${start + count - 1} of /${path}`, start);
-      const view = new DataView(M.HEAPU8.buffer);
-      for (let j = 0; j < count; j++) {
-        const length = view.getUint32(ptr + 8 * j, true);
-        const dataPtr = view.getUint32(ptr + 8 * j + 4, true);
-        if (length > 0 && dataPtr + length * elementSize > view.byteLength) {
-          throw this.formatError(`/${path} has a damaged entry`, start + j);
-        }
-        const values = new Float64Array(length);
-        decode(view, dataPtr, values);
-        out.push(values);
-      }
-    } finally {
-      this.guard(`release memory of /${path}`, () =>
-        M.reclaim_vlen_memory_count(this.h5file.file_id, `/${path}`, "", BigInt(ptr), [BigInt(count)]),
-      );
-      M._free(ptr);
+    let position = 0;
+    for (let j = 0; j < count; j++) {
+      const values = new Float64Array(lengths[j]!);
+      decode(view, position, values);
+      position += values.length * elementSize;
+      out.push(values);
     }
     return out;
   }
 
   /** Reads and validates the contiguous samples start..start+count-1. */
-  private readRun(start: number, count: number): SpikeSample[] {
-    const times = this.readVlen("spikes/times", start, count, this.timeSize, this.decodeTime);
-    const units = this.readVlen("spikes/units", start, count, this.unitSize, this.decodeUnit);
+  private async readRun(start: number, count: number): Promise<SpikeSample[]> {
+    const times = await this.readVlen("spikes/times", start, count, this.timeSize, this.decodeTime);
+    const units = await this.readVlen("spikes/units", start, count, this.unitSize, this.decodeUnit);
     const samples: SpikeSample[] = [];
     for (let j = 0; j < count; j++) {
       const index = start + j;
@@ -355,7 +360,7 @@ class Hdf5SpikingAudioDataset implements SpikingAudioDataset {
   async get(index: number): Promise<SpikeSample> {
     this.checkOpen();
     this.checkIndex(index);
-    return this.readRun(index, 1)[0]!;
+    return (await this.readRun(index, 1))[0]!;
   }
 
   /**
@@ -375,7 +380,7 @@ class Hdf5SpikingAudioDataset implements SpikingAudioDataset {
       let end = start;
       let k = r + 1;
       while (k < sorted.length && sorted[k]! - end <= maxGap + 1) end = sorted[k++]!;
-      const run = this.readRun(start, end - start + 1);
+      const run = await this.readRun(start, end - start + 1);
       for (let q = r; q < k; q++) byIndex.set(sorted[q]!, run[sorted[q]! - start]!);
       r = k;
     }
@@ -390,7 +395,7 @@ class Hdf5SpikingAudioDataset implements SpikingAudioDataset {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.guard("close the file", () => this.h5file.close());
+    await this.reader.close();
     if (this.tempDir !== undefined) await rm(this.tempDir, { recursive: true, force: true });
   }
 }
@@ -414,6 +419,7 @@ export async function openSpikingAudioDataset(path: string, options: SpikingAudi
   if (options.kind !== undefined && options.kind !== "shd" && options.kind !== "ssc") {
     throw new DatasetOptionsError(`kind must be 'shd' or 'ssc', got ${JSON.stringify(options.kind)}.`);
   }
+  const checked = checkOptions(options);
   const kind = await inspectFile(path);
   if (kind === "zip") {
     throw new DatasetFormatError(`${path} is a zip archive. Unzip it first (e.g. \`unzip ${basename(path)}\`) and open the .h5 file inside.`, { file: path });
@@ -450,26 +456,28 @@ export async function openSpikingAudioDataset(path: string, options: SpikingAudi
       throw e;
     }
   }
-  const h5 = await loadH5wasm();
-  let h5file: H5.File;
-  h5.Module.activate_throwing_error_handler();
-  try {
-    h5file = new h5.File(file, "r");
-  } catch (e) {
+  const removeTemp = async (): Promise<void> => {
     if (tempDir !== undefined) await rm(tempDir, { recursive: true, force: true });
+  };
+  let reader: Hdf5Reader;
+  try {
+    reader = await Hdf5Reader.open(file, path, checked.timeoutMs);
+  } catch (e) {
+    await removeTemp();
+    if (e instanceof DatasetError) throw e;
     throw new DatasetFormatError(`${path}: HDF5 cannot open it: ${hdf5Reason(e)}. The file is damaged; download it again.`, { file: path });
-  } finally {
-    h5.Module.deactivate_throwing_error_handler();
-  }
-  if (h5file.file_id < 0n) {
-    if (tempDir !== undefined) await rm(tempDir, { recursive: true, force: true });
-    throw new DatasetFormatError(`${path}: HDF5 cannot open it. The file is damaged; download it again.`, { file: path });
   }
   try {
-    return new Hdf5SpikingAudioDataset(h5, h5file, file, basename(path), tempDir, options);
+    const displayName = basename(path);
+    const layout = await readLayout(reader, displayName, file, (keys) => {
+      const n = checked.numClasses ?? keys?.length ?? (checked.kind === "ssc" ? 35 : 20);
+      if (n === 0) throw layoutError(displayName, file, "/extra/keys lists no class names");
+      return n;
+    });
+    return new Hdf5SpikingAudioDataset(reader, file, displayName, tempDir, checked, layout);
   } catch (e) {
-    h5file.close();
-    if (tempDir !== undefined) await rm(tempDir, { recursive: true, force: true });
+    await reader.close();
+    await removeTemp();
     throw e;
   }
 }

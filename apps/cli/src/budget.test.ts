@@ -1,0 +1,59 @@
+import { describe, expect, it } from "vitest";
+import type { SpikeDataset } from "@snn/datasets";
+import { checkDataTrialLength, checkNetworkMemory, checkRequestedSteps, DEFAULT_MAX_TRIAL_STEPS, estimateTrainingBytes, setUsualTrialLength } from "./budget";
+import { CommandError, UsageError } from "./errors";
+import { escapeControlCharacters } from "./terminal-text";
+
+const shdLike = { name: "SHD shd_train.h5" } as SpikeDataset;
+setUsualTrialLength(shdLike, 1400, "SHD");
+
+describe("trial length bounds", () => {
+  it("a spike at 30,000 s (a 15-million-step trial at 2 ms) is refused, naming the usual length and --steps", () => {
+    expect(() => checkDataTrialLength(shdLike, 15_000_000, 2)).toThrow(CommandError);
+    expect(() => checkDataTrialLength(shdLike, 15_000_000, 2)).toThrow(
+      /spike at 30000\.0 s, so its trial would be 15000000 steps of 2 ms, far longer than SHD's usual 1400 ms \(700 steps.*Give the trial length with --steps N.*--steps 700/,
+    );
+  });
+
+  it("trials up to 4x the usual length pass; without a usual length, up to the step limit", () => {
+    expect(() => checkDataTrialLength(shdLike, 2800, 2)).not.toThrow();
+    expect(() => checkDataTrialLength(shdLike, 2801, 2)).toThrow(CommandError);
+    const other = { name: "other" } as SpikeDataset;
+    expect(() => checkDataTrialLength(other, DEFAULT_MAX_TRIAL_STEPS, 1)).not.toThrow();
+    expect(() => checkDataTrialLength(other, DEFAULT_MAX_TRIAL_STEPS + 1, 1)).toThrow(/limit of 1000000 steps.*--steps N/);
+  });
+
+  it("a checkpoint's numSteps of 1e9 is refused (exit 1); --steps 5000000 is a usage error (exit 2)", () => {
+    expect(() => checkRequestedSteps(1e9, "the checkpoint", "file")).toThrow(CommandError);
+    expect(() => checkRequestedSteps(1e9, "the checkpoint", "file")).toThrow(/asks for trials of 1000000000 steps, more than the limit of 1000000 steps; give a shorter --steps/);
+    expect(() => checkRequestedSteps(5_000_000, "--steps 5000000", "option")).toThrow(UsageError);
+    expect(() => checkRequestedSteps(1588, "--steps 1588", "option")).not.toThrow();
+  });
+});
+
+describe("network memory bound", () => {
+  const config = { hidden: 256, feedforward: false, batchSize: 32 };
+
+  it("--hidden 100000000 is refused before anything is allocated, naming --hidden and the limit", () => {
+    const started = performance.now();
+    expect(() => checkNetworkMemory({ ...config, hidden: 100_000_000 }, 700, 20)).toThrow(UsageError);
+    expect(() => checkNetworkMemory({ ...config, hidden: 100_000_000 }, 700, 20)).toThrow(/--hidden 100000000 .* needs about \d+\.\d GB of memory, more than the limit of .* GB .*use a smaller --hidden or --batch-size/);
+    expect(performance.now() - started).toBeLessThan(100);
+  });
+
+  it("the networks the CLI trains by default fit easily", () => {
+    expect(() => checkNetworkMemory(config, 700, 20)).not.toThrow();
+    expect(() => checkNetworkMemory({ ...config, batchSize: 512 }, 80, 10)).not.toThrow();
+    expect(estimateTrainingBytes({ ...config, batchSize: 512 }, 80, 10)).toBeLessThan(2 ** 30);
+  });
+});
+
+describe("terminal text", () => {
+  it("escapes control and bidi-override characters and keeps everything else", () => {
+    expect(escapeControlCharacters("zero")).toBe("zero");
+    expect(escapeControlCharacters("\u001b[31mred\u001b[0m")).toBe("\\x1b[31mred\\x1b[0m");
+    expect(escapeControlCharacters("a\nb\tc\rd\u0000\u007f\u009b")).toBe("a\\nb\\tc\\rd\\x00\\x7f\\x9b");
+    expect(escapeControlCharacters("abc\u202edef")).toBe("abc\\u202edef");
+    expect(escapeControlCharacters("über 数字")).toBe("über 数字");
+  });
+});

@@ -1,0 +1,111 @@
+/**
+ * Bounds checked before work starts: how long a trial may be and how much memory a network
+ * may need. Each refusal names the limit and the option that changes it, so that a stray
+ * spike at 30,000 s, a damaged checkpoint asking for 10^9 steps or `--hidden 100000000` is
+ * refused at once instead of running for hours or allocating gigabytes.
+ */
+import { totalmem } from "node:os";
+import type { SpikeDataset } from "@snn/datasets";
+import type { TrainConfig } from "./config";
+import { CommandError, UsageError } from "./errors";
+
+/** Longest trial (steps) the CLI runs, whatever asks for it (`SNN_MAX_TRIAL_STEPS` changes it). */
+export const DEFAULT_MAX_TRIAL_STEPS = 1_000_000;
+
+/**
+ * A trial whose length comes from the data (no `--steps`) may be at most this many times the
+ * dataset's usual length; longer ones (one late spike) need an explicit `--steps`.
+ */
+export const USUAL_LENGTH_FACTOR = 4;
+
+/** Memory a network may need, as a share of the machine's memory (`SNN_MAX_MEMORY_GB` sets it in GB). */
+export const MEMORY_SHARE = 0.75;
+
+/** The step limit: `SNN_MAX_TRIAL_STEPS` when set, else {@link DEFAULT_MAX_TRIAL_STEPS}. */
+export function maxTrialSteps(env: NodeJS.ProcessEnv = process.env): number {
+  const text = env["SNN_MAX_TRIAL_STEPS"];
+  if (text === undefined || text === "") return DEFAULT_MAX_TRIAL_STEPS;
+  const value = Number(text);
+  if (!(Number.isSafeInteger(value) && value > 0)) throw new UsageError(`SNN_MAX_TRIAL_STEPS must be a positive integer, got ${JSON.stringify(text)}.`);
+  return value;
+}
+
+/** The memory limit in bytes: `SNN_MAX_MEMORY_GB` when set, else {@link MEMORY_SHARE} of the machine's memory. */
+export function maxMemoryBytes(env: NodeJS.ProcessEnv = process.env): number {
+  const text = env["SNN_MAX_MEMORY_GB"];
+  if (text === undefined || text === "") return Math.floor(totalmem() * MEMORY_SHARE);
+  const value = Number(text);
+  if (!(Number.isFinite(value) && value > 0)) throw new UsageError(`SNN_MAX_MEMORY_GB must be a positive number, got ${JSON.stringify(text)}.`);
+  return Math.floor(value * 2 ** 30);
+}
+
+/** Usual trial length (ms) of datasets whose trials are as long as their samples (SHD, SSC). */
+const usualLengths = new WeakMap<object, { readonly ms: number; readonly what: string }>();
+
+/** Records a dataset's usual trial length, e.g. 1400 ms for SHD (its recordings end before 1.4 s). */
+export function setUsualTrialLength(dataset: object, ms: number, what: string): void {
+  usualLengths.set(dataset, { ms, what });
+}
+
+/**
+ * Refuses a trial length (steps) asked for explicitly above the step limit: by an option
+ * (`source` "--steps 5000000": a usage error, exit status 2) or by a file such as a checkpoint
+ * (exit status 1).
+ */
+export function checkRequestedSteps(numSteps: number, source: string, from: "option" | "file"): void {
+  const limit = maxTrialSteps();
+  if (numSteps > limit) {
+    const message = `${source} asks for trials of ${numSteps} steps, more than the limit of ${limit} steps; give a shorter --steps (or raise the limit with SNN_MAX_TRIAL_STEPS).`;
+    throw from === "option" ? new UsageError(message) : new CommandError(message);
+  }
+}
+
+/**
+ * Refuses a batch whose trial length came from its data (no fixed `numSteps`) when it is far
+ * longer than the dataset's usual length, or above the step limit. Cheap: it looks at the
+ * batch's `numSteps` only (the events are already small).
+ */
+export function checkDataTrialLength(dataset: SpikeDataset, numSteps: number, dt: number): void {
+  const usual = usualLengths.get(dataset);
+  const limit = maxTrialSteps();
+  if (usual !== undefined) {
+    const usualSteps = Math.ceil(usual.ms / dt - 1e-9);
+    const allowed = Math.min(limit, usualSteps * USUAL_LENGTH_FACTOR);
+    if (numSteps > allowed) {
+      throw new CommandError(
+        `a sample of ${dataset.name} has a spike at ${((numSteps * dt) / 1000).toFixed(1)} s, so its trial would be ${numSteps} steps of ${dt} ms, far longer than ${usual.what}'s usual ${usual.ms} ms (${usualSteps} steps; at most ${USUAL_LENGTH_FACTOR}x that is allowed without --steps). Give the trial length with --steps N (later spikes are cropped), e.g. --steps ${usualSteps}.`,
+      );
+    }
+  } else if (numSteps > limit) {
+    throw new CommandError(
+      `a batch of ${dataset.name} needs trials of ${numSteps} steps, more than the limit of ${limit} steps; give the trial length with --steps N (later spikes are cropped), or raise the limit with SNN_MAX_TRIAL_STEPS.`,
+    );
+  }
+}
+
+/** Rough bytes a training run of `config` needs for its network (weights, Adam state, traces). */
+export function estimateTrainingBytes(config: Pick<TrainConfig, "hidden" | "feedforward" | "batchSize" | "eligibility">, numChannels: number, numClasses: number): number {
+  const h = config.hidden;
+  const synapses = numChannels * h + (config.feedforward ? 0 : h * h) + 2 * h * numClasses;
+  // Per synapse: weight, gradient, two Adam moments and a compiled-network copy; per-step
+  // eligibility also keeps traces for every synapse and sample (about three of them).
+  const perSynapse = 5 + (config.eligibility === "perStep" ? 3 * config.batchSize : 2);
+  // Per neuron and sample: state variables and chunked histories (a few hundred floats).
+  const perNeuron = 256 * config.batchSize;
+  return 4 * (synapses * perSynapse + (h + numClasses) * perNeuron);
+}
+
+function gigabytes(bytes: number): string {
+  return `${(bytes / 2 ** 30).toFixed(bytes < 2 ** 30 ? 2 : 1)} GB`;
+}
+
+/** Refuses a network whose training would need more memory than the limit, before anything is allocated. */
+export function checkNetworkMemory(config: Pick<TrainConfig, "hidden" | "feedforward" | "batchSize" | "eligibility">, numChannels: number, numClasses: number): void {
+  const needed = estimateTrainingBytes(config, numChannels, numClasses);
+  const limit = maxMemoryBytes();
+  if (needed > limit) {
+    throw new UsageError(
+      `--hidden ${config.hidden} (with ${numChannels} inputs, ${numClasses} classes, --batch-size ${config.batchSize}) needs about ${gigabytes(needed)} of memory, more than the limit of ${gigabytes(limit)} (${Math.round(MEMORY_SHARE * 100)}% of this machine's memory; SNN_MAX_MEMORY_GB changes it); use a smaller --hidden or --batch-size.`,
+    );
+  }
+}

@@ -1,0 +1,96 @@
+/**
+ * End-to-end through the built CLI: damaged and hostile data files (an HDF5 file that makes
+ * HDF5 loop forever, class names with escape sequences, a spike at 30,000 s, event steps of
+ * 2^32, a file that names no split) and oversized networks are refused quickly with one clear
+ * line, never a hang, a stack trace or a raw "Aborted(...)".
+ */
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { APP_DIR, ensureBuilt, runCli } from "./cli";
+
+const SHD = join(APP_DIR, "..", "..", "packages", "datasets", "test-data", "shd-float32.h5");
+let dir: string;
+
+beforeAll(() => {
+  ensureBuilt();
+  dir = mkdtempSync(join(tmpdir(), "snn-cli-bounds-"));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** A folder with shd_train.h5 (the test file with `bytes` changed) and an intact shd_test.h5. */
+function shdFolder(name: string, bytes: readonly (readonly [number, number | readonly number[]])[]): string {
+  const folder = join(dir, name);
+  mkdirSync(folder);
+  const data = readFileSync(SHD);
+  for (const [offset, value] of bytes) {
+    if (typeof value === "number") data[offset] = value;
+    else data.set(value, offset);
+  }
+  writeFileSync(join(folder, "shd_train.h5"), data);
+  copyFileSync(SHD, join(folder, "shd_test.h5"));
+  return folder;
+}
+
+describe("damaged HDF5 files", () => {
+  it("data info on the file that hung HDF5 (issue 18) fails within seconds with one line", async () => {
+    const folder = shdFolder("hang", [[4296, 0]]);
+    const started = Date.now();
+    const result = await runCli(["data", "info", "--dataset", "shd", "--data", folder, "--split", "train"], { env: { SNN_HDF5_TIMEOUT_MS: "2000" }, timeoutMs: 60_000 });
+    expect(Date.now() - started).toBeLessThan(30_000);
+    expect(result.code).toBe(2);
+    expect(result.stderr.split("\n")[0]).toMatch(/^snn data info: error: .*shd_train\.h5: HDF5 did not read \/extra\/keys within 2 s, so the file is damaged.*Download it again/);
+    expect(result.stderr).not.toMatch(/Aborted|HDF5-DIAG|\n\s+at /);
+  });
+
+  it("data info escapes control characters in class names", async () => {
+    // "zero" in /extra/keys becomes ESC "[31" (same length): a colour code if printed raw.
+    const folder = shdFolder("escape", [[4384, [0x1b, 0x5b, 0x33, 0x31]]]);
+    const result = await runCli(["data", "info", "--dataset", "shd", "--data", folder, "--split", "train"]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain("samples per class: \\x1b[31:");
+    expect(result.stdout).not.toContain("\u001b");
+  });
+
+  it("a --data file that names no split is refused instead of being used as train and test", async () => {
+    const file = join(dir, "recording.h5");
+    copyFileSync(SHD, file);
+    const result = await runCli(["data", "info", "--dataset", "shd", "--data", file]);
+    expect(result.code).toBe(2);
+    expect(result.stderr.split("\n")[0]).toMatch(/says neither "train" nor "test"/);
+  });
+});
+
+describe("bounds before work", () => {
+  it("a spike at 30,000 s is refused before a 15-million-step trial runs, naming --steps", async () => {
+    // Sample 0's last spike time (float32 seconds at byte 2608) becomes 30000 s.
+    const late = Buffer.alloc(4);
+    late.writeFloatLE(30000);
+    const folder = shdFolder("late", [[2608, [...late]]]);
+    const started = Date.now();
+    const result = await runCli(
+      ["train", "--dataset", "shd", "--data", folder, "--hidden", "8", "--epochs", "1", "--batch-size", "8", "--dt", "2", "--out", join(dir, "late-run"), "--quiet"],
+      { timeoutMs: 120_000 },
+    );
+    expect(Date.now() - started).toBeLessThan(60_000);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/spike at 30000\.0 s, so its trial would be 1500000\d steps of 2 ms, far longer than SHD's usual 1400 ms.*--steps N/);
+  });
+
+  it("--hidden 100000000 is refused at once, naming the memory limit and --hidden", async () => {
+    const started = Date.now();
+    const result = await runCli(["train", "--dataset", "latency-mnist", "--data", "embedded", "--hidden", "100000000", "--epochs", "1", "--train-samples", "32", "--test-samples", "16", "--out", join(dir, "huge")]);
+    expect(Date.now() - started).toBeLessThan(30_000);
+    expect(result.code).toBe(2);
+    expect(result.stderr.split("\n")[0]).toMatch(/--hidden 100000000 .*needs about \d+.* GB of memory, more than the limit of .*use a smaller --hidden/);
+  });
+
+  it("--events steps of 2^32 are refused instead of wrapping to 0 in an Int32Array", async () => {
+    const events = join(dir, "events.json");
+    writeFileSync(events, JSON.stringify({ inputs: [{ steps: [4294967296], units: [3] }] }));
+    const result = await runCli(["infer", "--pretrained", "smnist", "--events", events]);
+    expect(result.code, result.stderr).toBe(2);
+    expect(result.stderr.split("\n")[0]).toMatch(/inputs\[0\]\.steps\[0\] is 4294967296, beyond the limit of 1000000 steps per trial/);
+  });
+});

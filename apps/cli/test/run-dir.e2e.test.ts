@@ -1,0 +1,208 @@
+/**
+ * End-to-end: the built `snn` owns its run folders. A folder that is not an empty or missing
+ * one is never written into; one process at a time writes a run (real concurrent processes);
+ * a lock left by a killed run is taken over; damaged run.json files and file-system failures
+ * are one line with exit status 1.
+ */
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { hostname, tmpdir } from "node:os";
+import { join } from "node:path";
+import type { ChildProcess } from "node:child_process";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ensureBuilt, runCli, type CliResult } from "./cli";
+
+/** A tiny run: 196 channels, 8 hidden neurons, 20 steps; 16 batches of 8 per epoch. */
+const TINY = ["--dataset", "latency-mnist", "--hidden", "8", "--train-samples", "128", "--batch-size", "8", "--test-samples", "16", "--seed", "5"];
+
+let dir: string;
+beforeAll(() => {
+  ensureBuilt();
+  dir = mkdtempSync(join(tmpdir(), "snn-cli-rundir-"));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/**
+ * Runs `first` until it has reported a batch (so it holds the lock), stops it there (SIGSTOP)
+ * while `second` runs beside it, then lets it go on (SIGCONT).
+ */
+async function beside(first: readonly string[], second: readonly string[]): Promise<{ first: CliResult; second: CliResult }> {
+  let paused!: (child: ChildProcess) => void;
+  const stopped = new Promise<ChildProcess>((resolve) => (paused = resolve));
+  let sent = false;
+  const a = runCli(first, {
+    cwd: dir,
+    onStdout: (child, stdout) => {
+      if (!sent && stdout.includes('"event":"batch"')) {
+        sent = true;
+        child.kill("SIGSTOP");
+        paused(child);
+      }
+    },
+  });
+  const child = await Promise.race([stopped, a.then(() => undefined)]);
+  expect(child, "the first process ended before its first batch").toBeDefined();
+  try {
+    return { second: await runCli(second, { cwd: dir }), first: await (child!.kill("SIGCONT"), a) };
+  } finally {
+    child!.kill("SIGCONT");
+  }
+}
+
+function noStack(result: CliResult): void {
+  expect(result.stderr).not.toMatch(/^\s+at /m);
+  expect(result.stderr).not.toMatch(/internal error/);
+}
+
+describe("snn train never writes into a folder it does not own", () => {
+  it("refuses an existing folder that is not a run, and --out . in a project folder, touching nothing", async () => {
+    const project = join(dir, "project");
+    mkdirSync(join(project, "plots"), { recursive: true });
+    writeFileSync(join(project, "config.json"), '{"mine":1}\n');
+    writeFileSync(join(project, "metrics.jsonl"), "notes\n");
+    for (const [out, cwd] of [["project", dir], [".", project]] as const) {
+      const result = await runCli(["train", ...TINY, "--epochs", "1", "--out", out], { cwd });
+      expect(result.code, result.stderr).toBe(1);
+      expect(result.stderr.split("\n")[0]).toBe(
+        `snn train: error: --out ${out} is not empty (config.json, metrics.jsonl, plots) and is not a run of 'snn train'; a new run is written only into a new or empty folder, so that nothing there is overwritten: choose another --out.`,
+      );
+      noStack(result);
+    }
+    expect(readdirSync(project).sort()).toEqual(["config.json", "metrics.jsonl", "plots"]);
+    expect(readFileSync(join(project, "config.json"), "utf8")).toBe('{"mine":1}\n');
+    expect(readFileSync(join(project, "metrics.jsonl"), "utf8")).toBe("notes\n");
+    expect(readdirSync(join(project, "plots"))).toEqual([]);
+  });
+
+  it("accepts an empty folder", async () => {
+    mkdirSync(join(dir, "empty"));
+    const result = await runCli(["train", ...TINY, "--epochs", "1", "--max-batches", "1", "--out", "empty", "-q"], { cwd: dir });
+    expect(result.code, result.stderr).toBe(0);
+    expect(existsSync(join(dir, "empty", "run.json"))).toBe(true);
+    expect(existsSync(join(dir, "empty", "run.lock"))).toBe(false);
+  });
+
+  it("--out on a file, under /proc or through a file is one line naming the path, exit 1, at once", async () => {
+    writeFileSync(join(dir, "a-file"), "x");
+    const cases: [string, RegExp][] = [
+      ["a-file", /--out a-file is a file, not a folder/],
+      ["a-file/run", new RegExp(`cannot (create the folder|read) ${join(dir, "a-file")}.*: a part of the path is a file, not a folder \\(ENOTDIR\\)`)],
+    ];
+    if (existsSync("/proc/self")) cases.push(["/proc/x", /cannot create the folder \/proc\/x: no such file or folder \(ENOENT\)/]);
+    for (const [out, message] of cases) {
+      const result = await runCli(["train", ...TINY, "--epochs", "1", "--out", out], { cwd: dir, timeoutMs: 30_000 });
+      expect(result.code, `${out}: ${result.stderr}`).toBe(1);
+      expect(result.stderr.split("\n")[0]).toMatch(message);
+      noStack(result);
+    }
+  });
+});
+
+describe("one writer per run folder (concurrent processes of the built CLI)", () => {
+  it("a second snn train into the same --out is refused naming the first; the run is the first one's alone", async () => {
+    const { first, second } = await beside(
+      ["train", ...TINY, "--epochs", "1", "--out", "shared", "--log-format", "json"],
+      ["train", ...TINY, "--epochs", "1", "--seed", "6", "--out", "shared"],
+    );
+    expect(first.code, first.stderr).toBe(0);
+    expect(second.code).toBe(1);
+    expect(second.stderr.split("\n")[0]).toMatch(new RegExp(`^snn train: error: .*shared is being written by snn train \\(pid \\d+ on ${hostname()}, since .*\\); wait for it to finish or stop it, or choose another folder\\.$`));
+    noStack(second);
+    const config = JSON.parse(readFileSync(join(dir, "shared", "config.json"), "utf8")) as Record<string, unknown>;
+    expect(config["seed"]).toBe(5);
+    const batches = readFileSync(join(dir, "shared", "metrics.jsonl"), "utf8").split("\n").filter((l) => l.includes('"kind":"batch"'));
+    expect(batches).toHaveLength(16);
+    expect(existsSync(join(dir, "shared", "run.lock"))).toBe(false);
+  }, 60_000);
+
+  it("a second --resume of a run being resumed is refused; the metrics are not duplicated", async () => {
+    const { first, second } = await beside(["train", "--resume", "shared", "--epochs", "2", "--log-format", "json"], ["train", "--resume", "shared", "--epochs", "2"]);
+    expect(first.code, first.stderr).toBe(0);
+    expect(second.code).toBe(1);
+    expect(second.stderr.split("\n")[0]).toMatch(/is being written by snn train --resume \(pid \d+ on /);
+    const records = readFileSync(join(dir, "shared", "metrics.jsonl"), "utf8").split("\n").filter((l) => l !== "").map((l) => JSON.parse(l) as { kind: string; step: number });
+    expect(records.filter((r) => r.kind === "batch").map((r) => r.step)).toEqual(Array.from({ length: 32 }, (_, k) => k + 1));
+  }, 60_000);
+
+  it("the lock of a killed run is taken over by --resume, which says so", async () => {
+    const out = "killed";
+    const killed = await runCli(["train", ...TINY, "--epochs", "2", "--out", out, "--log-format", "json"], {
+      cwd: dir,
+      onStdout: (child, stdout) => {
+        if (stdout.includes('"event":"epoch"')) child.kill("SIGKILL");
+      },
+    });
+    expect(killed.signal).toBe("SIGKILL");
+    const lock = JSON.parse(readFileSync(join(dir, out, "run.lock"), "utf8")) as { pid: number; hostname: string; startedAt: string };
+    expect(lock.hostname).toBe(hostname());
+    expect(JSON.parse(readFileSync(join(dir, out, "run.json"), "utf8"))).toMatchObject({ status: "running" });
+    const again = await runCli(["train", ...TINY, "--epochs", "2", "--out", out], { cwd: dir });
+    expect(again.code).toBe(1);
+    expect(again.stderr.split("\n")[0]).toMatch(/holds an unfinished run \(its process stopped without saying why, e\.g\. it was killed\); continue it with: snn train --resume killed/);
+    const resumed = await runCli(["train", "--resume", out], { cwd: dir });
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.stdout).toContain(`took over the lock of snn train (pid ${lock.pid} on ${lock.hostname}, started ${lock.startedAt}), which is no longer running`);
+    expect(JSON.parse(readFileSync(join(dir, out, "run.json"), "utf8"))).toMatchObject({ status: "finished", epochsCompleted: 2 });
+    expect(existsSync(join(dir, out, "run.lock"))).toBe(false);
+  }, 60_000);
+});
+
+describe("failed runs and damaged run.json", () => {
+  it("a run that fails after its folder exists is marked failed with the reason; reusing --out says what to do", async () => {
+    // SHD trials vary in length, so a loss window longer than a sample fails at its first batch.
+    const data = join(import.meta.dirname, "fixtures", "shd");
+    const args = ["train", "--dataset", "shd", "--data", data, "--epochs", "1", "--hidden", "8", "--batch-size", "4", "--dt", "1", "--loss-steps", "100000", "--out", "shd-failed"];
+    const failed = await runCli(args, { cwd: dir });
+    expect(failed.code).toBe(1);
+    expect(failed.stderr.split("\n")[0]).toMatch(/^snn train: error: training failed: .*100000 steps.*The run is marked failed in run\.json; it failed before its first checkpoint/);
+    noStack(failed);
+    const state = JSON.parse(readFileSync(join(dir, "shd-failed", "run.json"), "utf8")) as Record<string, unknown>;
+    expect(state).toMatchObject({ status: "failed", resumable: false });
+    expect(state["reason"]).toMatch(/100000/);
+    expect(existsSync(join(dir, "shd-failed", "run.lock"))).toBe(false);
+    const reuse = await runCli(args, { cwd: dir });
+    expect(reuse.code).toBe(1);
+    expect(reuse.stderr.split("\n")[0]).toMatch(/holds a run that failed \(.*\) before its first checkpoint, so it cannot be resumed: delete shd-failed to start over, or choose another --out\.$/);
+  }, 60_000);
+
+  it("a checkpoint that cannot be written marks the run failed, keeps the last good one, leaves no temporary file, and resumes", async () => {
+    const first = await runCli(["train", ...TINY, "--epochs", "1", "--max-batches", "2", "--out", "blocked", "-q"], { cwd: dir });
+    expect(first.code, first.stderr).toBe(0);
+    // A folder where epoch 2's checkpoint file goes: the rename onto it fails (EISDIR), for root too.
+    const blocker = join(dir, "blocked", "checkpoints", "epoch-0002.safetensors");
+    mkdirSync(blocker);
+    const failed = await runCli(["train", "--resume", "blocked", "--epochs", "2", "-q"], { cwd: dir });
+    expect(failed.code).toBe(1);
+    expect(failed.stderr.split("\n")[0]).toMatch(/^snn train: error: training failed: cannot rename .*epoch-0002\.safetensors.* \(EISDIR\).*resume from the last good checkpoint \(checkpoints\/epoch-0001\.safetensors\) with: snn train --resume blocked/);
+    noStack(failed);
+    expect(JSON.parse(readFileSync(join(dir, "blocked", "run.json"), "utf8"))).toMatchObject({ status: "failed", resumable: true, epochsCompleted: 1, latestCheckpoint: "checkpoints/epoch-0001.safetensors" });
+    expect(readdirSync(join(dir, "blocked", "checkpoints")).filter((f) => f.endsWith(".tmp"))).toEqual([]);
+    rmSync(blocker, { recursive: true });
+    const resumed = await runCli(["train", "--resume", "blocked", "--epochs", "2", "-q"], { cwd: dir });
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(JSON.parse(readFileSync(join(dir, "blocked", "run.json"), "utf8"))).toMatchObject({ status: "finished", epochsCompleted: 2, latestCheckpoint: "checkpoints/epoch-0002.safetensors" });
+  }, 60_000);
+
+  it("evaluate and --resume refuse a run.json that is null, mistyped, or points outside the run", async () => {
+    const run = join(dir, "shared");
+    const good = readFileSync(join(run, "run.json"), "utf8");
+    const evaluate = ["evaluate", "shared", "--checkpoint", "latest"];
+    const resume = ["train", "--resume", "shared"];
+    const cases: [string, string[], RegExp][] = [
+      ["null", evaluate, /run\.json is damaged: it holds null, not an object/],
+      [good.replace(/"epochsCompleted": \d+/, '"epochsCompleted": "two"'), resume, /"epochsCompleted" must be a whole number/],
+      [good.replace(/"latestCheckpoint": "[^"]*"/, '"latestCheckpoint": "../../other/best.safetensors"'), evaluate, /"latestCheckpoint" \(\.\.\/\.\.\/other\/best\.safetensors\) points outside the run folder/],
+      ["{", resume, /run\.json is damaged: it is not valid JSON/],
+    ];
+    try {
+      for (const [text, args, message] of cases) {
+        writeFileSync(join(run, "run.json"), text);
+        const result = await runCli(args, { cwd: dir });
+        expect(result.code, `${args.join(" ")} with ${text.slice(0, 40)}: ${result.stderr}`).toBe(1);
+        expect(result.stderr.split("\n")[0]).toMatch(message);
+        noStack(result);
+      }
+    } finally {
+      writeFileSync(join(run, "run.json"), good);
+    }
+  }, 120_000);
+});
