@@ -13,6 +13,8 @@ missing=()
 for pkg in libegl-dev libegl-mesa0 libgl1-mesa-dri; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
 done
+# `script` (a pseudo-terminal) lets the CLI's tests press Ctrl-C on a real terminal.
+command -v script >/dev/null 2>&1 || missing+=(bsdutils)
 # apps/docs tests its built site in a real browser (never a downloaded one).
 [ "$(dpkg-query -W -f='${Status}' chromium 2>/dev/null)" = "install ok installed" ] || missing+=(chromium)
 if [ ${#missing[@]} -gt 0 ]; then

@@ -8,6 +8,8 @@ bash scripts/setup.sh || { echo "setup failed"; echo "0 passed, 1 failed"; exit 
 # The tests' peer: @snn/bench checks that its PyTorch BPTT reference reproduces @snn/eprop's
 # forward pass, with Debian's torch on OpenBLAS (the fair BLAS, see packages/bench/README.md).
 bash scripts/setup-torch.sh || { echo "installing PyTorch for the bench tests failed"; echo "0 passed, 1 failed"; exit 1; }
+# The sweep tests start real Redis servers (Debian's redis-server).
+bash scripts/setup-redis.sh || { echo "installing redis-server for the sweep tests failed"; echo "0 passed, 1 failed"; exit 1; }
 
 export EGL_PLATFORM=surfaceless
 export TURBO_TELEMETRY_DISABLED=1

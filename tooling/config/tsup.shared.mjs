@@ -1,8 +1,58 @@
-// One tsup configuration for every published package: ESM, declarations, source maps.
+// One tsup configuration for every published package: ESM, declarations, source maps, and the
+// CommonJS entry `dist/index.cjs` (see docs/decisions/0008-publishing-esm-require-and-optional-parts.md).
 // A package's tsup.config.mjs calls packageBuild() with its entry points.
+import { execSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import { defineConfig } from "tsup";
 
+/**
+ * The text of `dist/index.cjs`, the `require` condition of a package's exports. The packages are
+ * ES modules only; this entry hands `require("<name>")` to Node's require() of ES modules (Node
+ * 20.19+, 22.12+), so CommonJS callers get the very same module instances as `import` callers.
+ * Where Node cannot do that (older releases, or `--no-experimental-require-module`) it throws an
+ * error that says to use `import` instead.
+ */
+export function requireEntrySource(packageName) {
+  const quoted = JSON.stringify(packageName);
+  const advice =
+    `Use import instead: \`import { ... } from ${quoted}\` in an ES module (.mjs, or "type": "module" in package.json), ` +
+    `or \`const m = await import(${quoted})\` from CommonJS. ` +
+    "Node 20.19+ and 22.12+ load ES modules with require() unless --no-experimental-require-module is set.";
+  return `"use strict";
+// CommonJS entry of ${packageName}, an ES module package: require() of ES modules (Node 20.19+,
+// 22.12+) loads ./index.js; elsewhere this throws an error that says to use import.
+try {
+  module.exports = require("./index.js");
+} catch (error) {
+  const code = error && error.code;
+  if (code !== "ERR_REQUIRE_ESM" && code !== "ERR_REQUIRE_ASYNC_MODULE") throw error;
+  const wrapped = new Error(${JSON.stringify(`${packageName} is an ES module and this Node (`)} + process.version + ${JSON.stringify(`) cannot load it with require(). ${advice}`)});
+  wrapped.code = "ERR_SNN_USE_IMPORT";
+  wrapped.cause = error;
+  throw wrapped;
+}
+`;
+}
+
+function packageName() {
+  return JSON.parse(readFileSync(join(process.cwd(), "package.json"), "utf8")).name;
+}
+
+/**
+ * The build of a package. `overrides` replace the defaults, except `onSuccess` (a shell command
+ * or a function), which runs after the CommonJS entry is written rather than instead of it.
+ */
 export function packageBuild(entry = ["src/index.ts"], overrides = {}) {
+  const { onSuccess: packageOnSuccess, ...rest } = overrides;
+  const hasIndex = entry.includes("src/index.ts");
+  const onSuccess = async () => {
+    if (hasIndex) await writeFile(join(process.cwd(), "dist", "index.cjs"), requireEntrySource(packageName()));
+    if (typeof packageOnSuccess === "string") execSync(packageOnSuccess, { stdio: "inherit" });
+    else if (typeof packageOnSuccess === "function") return packageOnSuccess();
+    return undefined;
+  };
   return defineConfig({
     entry,
     format: ["esm"],
@@ -12,6 +62,7 @@ export function packageBuild(entry = ["src/index.ts"], overrides = {}) {
     target: "node20",
     splitting: false,
     treeshake: true,
-    ...overrides,
+    onSuccess,
+    ...rest,
   });
 }

@@ -4,6 +4,7 @@
  */
 import { parseArgs } from "node:util";
 import { UsageError } from "./errors";
+import { didYouMean } from "./suggest";
 
 /** Kinds of option value. */
 export type OptionKind = "string" | "number" | "integer" | "boolean" | "choice";
@@ -109,7 +110,8 @@ export function convertOptionValue(option: OptionSpec, raw: string | boolean | n
     case "choice": {
       const choices = option.choices ?? [];
       if (typeof raw !== "string" || !choices.includes(raw)) {
-        throw new UsageError(`${where} must be one of ${choices.join(", ")}; got ${JSON.stringify(raw)}.`);
+        const hint = typeof raw === "string" ? didYouMean(raw, choices) : "";
+        throw new UsageError(`${where} must be one of ${choices.join(", ")}; got ${JSON.stringify(raw)}${hint}.`);
       }
       return raw;
     }
@@ -136,7 +138,7 @@ function checkPositionals(spec: CommandSpec, positionals: readonly string[]): vo
   if (!variadic && positionals.length > declared.length) {
     const extra = positionals[declared.length]!;
     throw new UsageError(
-      extra.startsWith("-") ? `unknown option ${extra}.` : `unexpected argument ${JSON.stringify(extra)}.`,
+      extra.startsWith("-") ? `unknown option ${extra}${didYouMean(extra, optionWords(spec))}.` : `unexpected argument ${JSON.stringify(extra)}.`,
       spec.name,
     );
   }
@@ -146,6 +148,11 @@ function lowerFirst(text: string): string {
   return text.length > 0 ? text[0]!.toLowerCase() + text.slice(1) : text;
 }
 
+/** Every option of a command as typed: `--name`, and `-x` for a short alias (for "did you mean"). */
+export function optionWords(spec: CommandSpec): string[] {
+  return [...spec.options, HELP_OPTION].flatMap((o) => [`--${o.name}`, ...(o.short === undefined ? [] : [`-${o.short}`])]);
+}
+
 function describeParseError(error: unknown, spec: CommandSpec): string {
   const code = (error as { code?: string }).code;
   const message = error instanceof Error ? error.message : String(error);
@@ -153,7 +160,7 @@ function describeParseError(error: unknown, spec: CommandSpec): string {
   const option = optionMatch?.[1];
   switch (code) {
     case "ERR_PARSE_ARGS_UNKNOWN_OPTION":
-      return `unknown option ${option ?? ""} for 'snn ${spec.name}'.`.replace("  ", " ");
+      return `unknown option ${option ?? ""} for 'snn ${spec.name}'${option === undefined ? "" : didYouMean(option, optionWords(spec))}.`.replace("  ", " ");
     case "ERR_PARSE_ARGS_INVALID_OPTION_VALUE":
       if (/argument missing/.test(message)) return `${option ?? "an option"} needs a value.`;
       if (/ambiguous/.test(message)) return `${option ?? "an option"} needs a value; write a value that starts with '-' as ${option ?? "--option"}=VALUE.`;

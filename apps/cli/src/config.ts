@@ -25,6 +25,18 @@ export type TracesChoice = (typeof TRACES)[number];
 /** Hidden neuron types: all LIF, all ALIF, or half and half (an LSNN as in Bellec et al.). */
 export const NEURON_TYPES = ["lif", "alif", "mixed"] as const;
 export type NeuronType = (typeof NEURON_TYPES)[number];
+export const LR_SCHEDULES = ["exponential", "cosine"] as const;
+export type LrSchedule = (typeof LR_SCHEDULES)[number];
+
+/**
+ * The Adam learning rate of a 1-based epoch. Exponential: lr x lr-decay^(epoch - 1). Cosine:
+ * lr x (1 + cos(pi (epoch - 1) / epochs)) / 2, from lr at the first epoch towards 0 after the last.
+ */
+export function epochLearningRate(config: Pick<TrainConfig, "lr" | "lrDecay" | "lrSchedule" | "epochs">, epoch: number): number {
+  const done = Math.max(0, epoch - 1);
+  if (config.lrSchedule === "cosine") return (config.lr * (1 + Math.cos((Math.PI * done) / config.epochs))) / 2;
+  return done === 0 ? config.lr : config.lr * config.lrDecay ** done;
+}
 
 /** Everything a training run needs; the run directory stores it as `config.json`. */
 export interface TrainConfig {
@@ -59,8 +71,10 @@ export interface TrainConfig {
   microBatch?: number;
   dt: number;
   lr: number;
-  /** Learning rate multiplied by this after every epoch (1: constant). */
+  /** Learning rate multiplied by this after every epoch (1: constant); used by the exponential schedule. */
   lrDecay: number;
+  /** How the learning rate changes from epoch to epoch (absent: exponential, by `lrDecay`). */
+  lrSchedule?: LrSchedule;
   seed: number;
   backend: BackendChoice;
   /** How eligibility traces are evaluated (absent: `auto`, i.e. chunked). */
@@ -164,7 +178,8 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
   key("microBatch", { name: "micro-batch", kind: "integer", positive: true, valueName: "N", description: "Run each batch as trials of at most N samples and take one Adam step on their summed gradients: the same training in the memory of batch N (e.g. --batch-size 512 --micro-batch 128)." }),
   key("dt", { name: "dt", kind: "number", positive: true, valueName: "MS", description: "Simulation step in ms.", defaultText: perDataset("dt") }),
   key("lr", { name: "lr", kind: "number", positive: true, valueName: "RATE", description: "Adam learning rate.", defaultText: perDataset("lr") }),
-  key("lrDecay", { name: "lr-decay", kind: "number", positive: true, valueName: "F", description: "Multiply the learning rate by F after every epoch (1 keeps it constant).", defaultText: perDataset("lrDecay") }),
+  key("lrDecay", { name: "lr-decay", kind: "number", positive: true, valueName: "F", description: "Multiply the learning rate by F after every epoch (1 keeps it constant); for --lr-schedule exponential.", defaultText: perDataset("lrDecay") }),
+  key("lrSchedule", { name: "lr-schedule", kind: "choice", choices: LR_SCHEDULES, description: "Learning-rate schedule over the epochs: exponential (x --lr-decay after every epoch) or cosine (half a cosine wave from --lr at epoch 1 towards 0 after the last of --epochs; ignores --lr-decay).", defaultText: "exponential" }),
   key("seed", { name: "seed", kind: "integer", min: 0, valueName: "N", description: "Seed of weights, shuffling and random feedback.", defaultText: "1" }),
   key("backend", { name: "backend", kind: "choice", choices: BACKENDS, description: "Where to simulate: cpu, webgpu, or auto (WebGPU when an adapter exists).", defaultText: "cpu" }),
   key("eligibility", { name: "eligibility", kind: "choice", choices: ELIGIBILITY, description: "How eligibility traces are evaluated: per chunk of steps from per-neuron histories (chunked), or every synapse every step in the compiled network (perStep); auto is chunked.", defaultText: "auto" }),

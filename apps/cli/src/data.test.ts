@@ -102,3 +102,25 @@ describe("openDataset on MNIST", () => {
     await expect(openDataset({ dataset: "ssc", data: FULL_DATA }, "test", dir)).rejects.toThrow(UsageError);
   });
 });
+
+describe("SHD/SSC file names", () => {
+  it("a --data file whose name says neither train nor test is refused, not used as both splits", async () => {
+    const { spikingAudioFile } = await import("./data");
+    const file = join(dir, "recording.h5");
+    writeFileSync(file, "x");
+    for (const split of ["train", "test"] as const) {
+      expect(() => spikingAudioFile("shd", file, split, dir)).toThrow(UsageError);
+      expect(() => spikingAudioFile("shd", file, split, dir)).toThrow(/says neither "train" nor "test".*test accuracy on training data/);
+    }
+  });
+
+  it("a *train* file finds its *test* sibling and the other way round", async () => {
+    const { spikingAudioFile } = await import("./data");
+    mkdirSync(join(dir, "pair"));
+    writeFileSync(join(dir, "pair", "shd_train.h5"), "x");
+    writeFileSync(join(dir, "pair", "shd_test.h5"), "x");
+    expect(spikingAudioFile("shd", join(dir, "pair", "shd_train.h5"), "test", dir)).toBe(join(dir, "pair", "shd_test.h5"));
+    expect(spikingAudioFile("shd", join(dir, "pair", "shd_test.h5"), "train", dir)).toBe(join(dir, "pair", "shd_train.h5"));
+    expect(spikingAudioFile("shd", join(dir, "pair", "shd_test.h5"), "test", dir)).toBe(join(dir, "pair", "shd_test.h5"));
+  });
+});

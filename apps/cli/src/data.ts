@@ -24,7 +24,12 @@ import {
   type SpikeDataset,
 } from "@snn/datasets";
 import type { DatasetName } from "./config";
+import { withCachedData } from "./data-cache";
+import { setUsualTrialLength } from "./budget";
 import { UsageError } from "./errors";
+
+/** Usual trial length of the recordings: SHD's digits end before 1.4 s, SSC's commands are 1 s clips. */
+const USUAL_TRIAL_MS = { shd: 1400, ssc: 1000 } as const;
 
 /** What selects and shapes a dataset (a subset of the training configuration). */
 export interface DataSelection {
@@ -49,8 +54,16 @@ export function spikingAudioFile(kind: "shd" | "ssc", data: string, split: Split
   if (statSync(path).isDirectory()) {
     for (const ext of [".h5", ".h5.gz"]) candidates.push(join(path, `${kind}_${split}${ext}`));
   } else {
+    // A file names its split; the other split is the file named alike. A name that says neither
+    // is refused: using one file as both splits would report test accuracy on training data.
     const name = basename(path);
-    const other = split === "train" ? name.replace(/test/, "train") : name.replace(/train/, "test");
+    const says = /train/i.test(name) ? "train" : /test/i.test(name) ? "test" : undefined;
+    if (says === undefined) {
+      throw new UsageError(
+        `--data ${data}: the file name says neither "train" nor "test", so it is not clear which split it is, and one file used as both would measure test accuracy on training data. Give the directory holding ${kind}_train.h5 and ${kind}_test.h5, or name the files *train*.h5 and *test*.h5.`,
+      );
+    }
+    const other = says === split ? name : name.replace(new RegExp(says, "i"), split);
     candidates.push(join(dirname(path), other));
   }
   const found = candidates.find(existing);
@@ -164,7 +177,8 @@ async function loadMnistImages(source: MnistSource, data: string | undefined, sp
 }
 
 /** Opens one split of a dataset; `cwd` resolves relative paths. */
-export async function openDataset(selection: DataSelection, split: Split, cwd: string, options: OpenDatasetOptions = {}): Promise<SpikeDataset> {
+export async function openDataset(requested: DataSelection, split: Split, cwd: string, options: OpenDatasetOptions = {}): Promise<SpikeDataset> {
+  const selection = withCachedData(requested); // SHD/SSC without --data: the files of `snn data fetch`, when there
   const limit = split === "train" ? selection.trainSamples : selection.testSamples;
   switch (selection.dataset) {
     case "smnist":
@@ -180,13 +194,16 @@ export async function openDataset(selection: DataSelection, split: Split, cwd: s
     case "ssc": {
       if (selection.data === undefined || selection.data === EMBEDDED_DATA || selection.data === FULL_DATA) {
         throw new UsageError(
-          `--dataset ${selection.dataset} needs --data PATH (the directory with ${selection.dataset}_train.h5 and ${selection.dataset}_test.h5)${selection.data === undefined ? "" : `; --data ${selection.data} is for MNIST (smnist, latency-mnist)`}.`,
+          `--dataset ${selection.dataset} needs --data PATH (the directory with ${selection.dataset}_train.h5 and ${selection.dataset}_test.h5)${selection.data === undefined ? `, or run 'snn data fetch ${selection.dataset}' to download it into the data cache` : `; --data ${selection.data} is for MNIST (smnist, latency-mnist)`}.`,
         );
       }
       const file = spikingAudioFile(selection.dataset, selection.data, split, cwd);
       const open = selection.dataset === "shd" ? openShd : openSsc;
       const dataset = await open(file, { decompressTo: dirname(file) });
-      return limit === undefined || limit >= dataset.numSamples ? dataset : limitDataset(dataset, limit);
+      const opened = limit === undefined || limit >= dataset.numSamples ? dataset : limitDataset(dataset, limit);
+      // Trials are as long as their samples; one far longer than the recordings needs --steps.
+      setUsualTrialLength(opened, USUAL_TRIAL_MS[selection.dataset], selection.dataset.toUpperCase());
+      return opened;
     }
   }
 }

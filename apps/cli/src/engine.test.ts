@@ -1,8 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { datasetShape } from "./commands/codegen";
 import { parseSampleList } from "./commands/infer";
-import { epochLearningRate } from "./commands/train";
-import { resolveTrainConfig } from "./config";
+import { epochLearningRate, resolveTrainConfig } from "./config";
 import { batchesPerPass, defaultBeta, formatConfusion, networkFor } from "./engine";
 import { UsageError } from "./errors";
 
@@ -41,9 +40,20 @@ describe("networkFor", () => {
 
 describe("helpers", () => {
   it("decays the learning rate per epoch", () => {
-    const config = { lr: 0.002, lrDecay: 0.5 };
+    const config = { lr: 0.002, lrDecay: 0.5, epochs: 3 };
     expect([1, 2, 3].map((e) => epochLearningRate(config, e))).toEqual([0.002, 0.001, 0.0005]);
-    expect(epochLearningRate({ lr: 0.003, lrDecay: 1 }, 7)).toBe(0.003);
+    expect(epochLearningRate({ lr: 0.003, lrDecay: 1, epochs: 9 }, 7)).toBe(0.003);
+  });
+
+  it("follows half a cosine wave over the epochs with --lr-schedule cosine, ignoring --lr-decay", () => {
+    const config = { lr: 0.002, lrDecay: 0.5, lrSchedule: "cosine" as const, epochs: 4 };
+    const rates = [1, 2, 3, 4].map((e) => epochLearningRate(config, e));
+    expect(rates[0]).toBe(0.002);
+    expect(rates[1]).toBeCloseTo(0.002 * (1 + Math.SQRT1_2) / 2, 15);
+    expect(rates[2]).toBeCloseTo(0.001, 15);
+    expect(rates[3]).toBeCloseTo(0.002 * (1 - Math.SQRT1_2) / 2, 15);
+    // A run resumed with more --epochs stretches the rest of the wave.
+    expect(epochLearningRate({ ...config, epochs: 8 }, 5)).toBeCloseTo(0.001, 15);
   });
 
   it("counts batches per pass with a limit", () => {

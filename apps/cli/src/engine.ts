@@ -16,8 +16,10 @@ import {
   type TrainerOptions,
 } from "@snn/eprop";
 import type { Backend } from "@snn/core";
+import { checkDataTrialLength, checkNetworkMemory, checkRequestedSteps } from "./budget";
 import type { TrainConfig } from "./config";
 import type { RasterPanel } from "./svg";
+import { escapeControlCharacters } from "./terminal-text";
 
 /** Name of the hidden layer of the networks `snn train` builds. */
 export const HIDDEN_LAYER = "hidden";
@@ -35,6 +37,8 @@ export function defaultBeta(dt: number, tauMemMs: number, tauAdaptMs: number): n
  * LIF and the second half ALIF for `mixed`; recurrent unless `feedforward`) -> leaky readout.
  */
 export function networkFor(config: TrainConfig, numChannels: number, numClasses: number): EpropNetworkDescription {
+  // Before anything is allocated (a per-neuron beta array of --hidden 100000000 alone is 800 MB).
+  checkNetworkMemory(config, numChannels, numClasses);
   const alifBeta = config.beta ?? defaultBeta(config.dt, config.tauMem, config.tauAdapt);
   const beta =
     config.neuron === "mixed"
@@ -82,7 +86,15 @@ export function trainerOptionsFor(config: TrainConfig, network: EpropNetworkDesc
   };
 }
 
-/** The dataset seen through at most `maxBatches` batches per pass (all when undefined). */
+/** Where a fixed trial length comes from, as the step-limit message names it. */
+const FIXED_LENGTH_SOURCE = "the trial length (--steps, or the setting stored in the checkpoint)";
+
+/**
+ * The dataset seen through at most `maxBatches` batches per pass (all when undefined). Trial
+ * lengths are bounded before work starts: a fixed length must be within the step limit, and
+ * a length taken from the data (no `numSteps`) must not be far beyond the dataset's usual one
+ * (see budget.ts); otherwise the pass is refused with a message naming the limit and option.
+ */
 export function limitBatches(dataset: SpikeDataset, maxBatches: number | undefined): EpropDataset {
   return {
     numChannels: dataset.numChannels,
@@ -90,7 +102,9 @@ export function limitBatches(dataset: SpikeDataset, maxBatches: number | undefin
     async *batches(options) {
       let count = 0;
       if (maxBatches !== undefined && maxBatches <= 0) return;
+      if (options.numSteps !== undefined) checkRequestedSteps(options.numSteps, FIXED_LENGTH_SOURCE, "file");
       for await (const batch of dataset.batches(options)) {
+        if (options.numSteps === undefined) checkDataTrialLength(dataset, batch.numSteps, options.dt);
         yield batch;
         if (maxBatches !== undefined && ++count >= maxBatches) return;
       }
@@ -118,7 +132,7 @@ export async function hiddenRaster(
   if (count <= 0 || dataset.numSamples === 0) return [];
   const n = Math.min(count, dataset.numSamples);
   let batch: EpropBatch | undefined;
-  for await (const b of dataset.batches({ batchSize: n, dt: options.dt, ...(options.numSteps !== undefined ? { numSteps: options.numSteps } : {}) })) {
+  for await (const b of limitBatches(dataset, 1).batches({ batchSize: n, dt: options.dt, ...(options.numSteps !== undefined ? { numSteps: options.numSteps } : {}) })) {
     batch = b;
     break;
   }
@@ -143,7 +157,7 @@ export async function hiddenRaster(
         }
       },
     });
-    const name = (k: number): string => dataset.classNames?.[k] ?? String(k);
+    const name = (k: number): string => escapeControlCharacters(dataset.classNames?.[k] ?? String(k));
     return panels.flatMap((p, b): RasterPanel[] => {
       const input = trial.inputs[b]!;
       return [
@@ -211,7 +225,7 @@ export async function evaluateWithConfusion(
 
 /** A confusion matrix as an aligned text table (rows: true class, columns: predicted). */
 export function formatConfusion(confusion: readonly (readonly number[])[], classNames?: readonly string[]): string {
-  const names = confusion.map((_, k) => classNames?.[k] ?? String(k));
+  const names = confusion.map((_, k) => escapeControlCharacters(classNames?.[k] ?? String(k)));
   const width = Math.max(4, ...names.map((n) => n.length), ...confusion.flat().map((v) => String(v).length)) + 1;
   const header = `${"true\\pred".padEnd(width + 5)}${names.map((n) => n.padStart(width)).join("")}`;
   const rows = confusion.map((row, k) => `${names[k]!.padEnd(width + 5)}${row.map((v) => String(v).padStart(width)).join("")}`);

@@ -24,7 +24,8 @@ describe("main", () => {
     expect(findCommand(["data", "info", "--json"])?.rest).toEqual(["--json"]);
     expect(findCommand(["train"])?.command.spec.name).toBe("train");
     expect(findCommand(["data"])).toBeUndefined();
-    expect(COMMANDS.map((c) => c.spec.name)).toEqual(["train", "evaluate", "infer", "data info", "codegen", "gradcheck", "bench"]);
+    expect(COMMANDS.map((c) => c.spec.name)).toEqual(["train", "evaluate", "infer", "data info", "data fetch", "codegen", "gradcheck", "bench", "sweep run", "sweep submit", "sweep status", "sweep results", "worker"]);
+    expect(findCommand(["sweep", "run", "s.json"])?.rest).toEqual(["s.json"]);
   });
 
   it("prints help for 'help COMMAND' and the version", async () => {

@@ -7,12 +7,19 @@ import { helpText, parseCommand, usageLine } from "./args";
 import type { Command } from "./command";
 import { benchCommand } from "./commands/bench";
 import { codegenCommand } from "./commands/codegen";
+import { dataFetchCommand } from "./commands/data-fetch";
 import { dataInfoCommand } from "./commands/data-info";
 import { evaluateCommand } from "./commands/evaluate";
 import { gradcheckCommand } from "./commands/gradcheck";
 import { inferCommand } from "./commands/infer";
+import { sweepResultsCommand } from "./commands/sweep-results";
+import { sweepRunCommand } from "./commands/sweep-run";
+import { sweepStatusCommand } from "./commands/sweep-status";
+import { sweepSubmitCommand } from "./commands/sweep-submit";
 import { trainCommand } from "./commands/train";
-import { CliError, UsageError, oneLine } from "./errors";
+import { workerCommand } from "./commands/worker";
+import { CliError, UsageError, fileSystemError, oneLine } from "./errors";
+import { unknownCommandMessage } from "./suggest";
 import type { CliIO } from "./io";
 import { CLI_VERSION } from "./version";
 
@@ -22,9 +29,15 @@ export const COMMANDS: readonly Command[] = [
   evaluateCommand,
   inferCommand,
   dataInfoCommand,
+  dataFetchCommand,
   codegenCommand,
   gradcheckCommand,
   benchCommand,
+  sweepRunCommand,
+  sweepSubmitCommand,
+  sweepStatusCommand,
+  sweepResultsCommand,
+  workerCommand,
 ];
 
 /** Top-level help: the commands and where to read more. */
@@ -71,7 +84,7 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
   if (first === undefined || first === "--help" || first === "-h" || first === "help") {
     const target = first === "help" && argv.length > 1 ? findCommand(argv.slice(1)) : undefined;
     if (first === "help" && argv.length > 1 && target === undefined) {
-      return reportUsageError(io, new UsageError(`unknown command '${argv.slice(1).join(" ")}'.`));
+      return reportUsageError(io, new UsageError(unknownCommandMessage(argv.slice(1), COMMANDS.map((c) => c.spec.name))));
     }
     io.stdout.write(`${target ? helpText(target.command.spec) : mainHelp()}\n`);
     return first === undefined ? 2 : 0;
@@ -82,10 +95,7 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
   }
   const found = findCommand(argv);
   if (found === undefined) {
-    if (first === "data") {
-      return reportUsageError(io, new UsageError(argv[1] === undefined ? "'snn data' needs a subcommand: info." : `unknown subcommand 'data ${argv[1]}'; the data subcommand is: info.`));
-    }
-    return reportUsageError(io, new UsageError(first.startsWith("-") ? `unknown option ${first}; give a command first.` : `unknown command '${first}'.`));
+    return reportUsageError(io, new UsageError(unknownCommandMessage(argv, COMMANDS.map((c) => c.spec.name))));
   }
   const { command, rest } = found;
   try {
@@ -114,6 +124,8 @@ export function reportError(io: CliIO, error: unknown, command?: Command): numbe
   if (io.env["SNN_DEBUG"] === "1" && error instanceof Error && error.stack) io.stderr.write(`${error.stack}\n`);
   if (error instanceof UsageError) return reportUsageError(io, error, command);
   const name = command ? `snn ${command.spec.name}` : "snn";
+  // A file-system failure (ENOSPC, EACCES, ...) is the user's environment: name the path and the problem.
+  error = fileSystemError(error) ?? error;
   if (error instanceof CliError) {
     io.stderr.write(`${name}: error: ${oneLine(error.message)}\n`);
     return error.exitCode;

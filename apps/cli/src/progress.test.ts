@@ -93,11 +93,52 @@ describe("reporters", () => {
     const reporter = new JsonReporter(out, err);
     reporter.batch({ ...batch(2), loss: Number.NaN });
     reporter.note("hello", { x: 1 });
-    const record = JSON.parse(out.text.trim()) as Record<string, unknown>;
-    expect(record["event"]).toBe("batch");
-    expect(record["loss"]).toBeNull();
-    expect(record["etaMs"]).toBe(18000);
-    expect(JSON.parse(err.text)).toEqual({ event: "note", message: "hello", x: 1 });
+    const [record, note] = out.text.trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(record!["event"]).toBe("batch");
+    expect(record!["loss"]).toBeNull();
+    expect(record!["etaMs"]).toBe(18000);
+    expect(note).toMatchObject({ event: "note", message: "hello", x: 1 });
+    expect(err.text).toBe("");
+  });
+
+  it("json: every event on stdout; alerts and the resume hint also as plain text on stderr", () => {
+    const out = new Buffer();
+    const err = new Buffer();
+    const reporter = new JsonReporter(out, err);
+    reporter.start({ runDir: "r", description: "d" });
+    reporter.note("traces here");
+    reporter.alert("Interrupted: finishing");
+    reporter.interrupted({ message: "Interrupted at epoch 1. Resume with: snn train --resume r", resumeCommand: "snn train --resume r" });
+    const events = out.text.trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(events.map((e) => e["event"])).toEqual(["start", "note", "note", "end"]);
+    expect(events[3]).toMatchObject({ status: "interrupted", resumeCommand: "snn train --resume r" });
+    expect(err.text).toBe("Interrupted: finishing\nInterrupted at epoch 1. Resume with: snn train --resume r\n");
+  });
+
+  it("terminal: an alert and the resume hint clear the bar and print once, on stderr, on lines of their own", () => {
+    const out = new Buffer(true);
+    const err = new Buffer(true);
+    const reporter = new TerminalReporter(out, () => 0, err);
+    reporter.batch(batch(1));
+    reporter.alert("Interrupted: finishing");
+    expect(out.text.endsWith("\r\x1b[2K")).toBe(true);
+    reporter.batch(batch(20));
+    reporter.interrupted({ message: "Resume with: snn train --resume r" });
+    expect(out.text.endsWith("\r\x1b[2K")).toBe(true);
+    expect(out.text).not.toContain("Resume with");
+    expect(err.text).toBe("Interrupted: finishing\nResume with: snn train --resume r\n");
+  });
+
+  it("plain and quiet: the resume hint once, on stderr", () => {
+    for (const quiet of [false, true]) {
+      const out = new Buffer();
+      const err = new Buffer();
+      const reporter = createReporter({ logFormat: "text", quiet, stdout: out, stderr: err });
+      reporter.alert("Interrupted: finishing");
+      reporter.interrupted({ message: "Resume with: x" });
+      expect(out.text).toBe("");
+      expect(err.text).toBe("Interrupted: finishing\nResume with: x\n");
+    }
   });
 
   it("picks by log format and terminal", () => {

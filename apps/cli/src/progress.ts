@@ -1,7 +1,8 @@
 /**
  * What `snn train` prints while it runs: a redrawn progress bar with ETA on a terminal, plain
  * lines when stdout is a file or pipe, JSON lines (`--log-format json`) for scripts, or nothing
- * (`--quiet`).
+ * (`--quiet`). Every JSON event goes to stdout. Alerts (Ctrl-C) and the resume hint of an
+ * interrupted run go to stderr once, on a line of their own, in every mode.
  */
 
 /** Mean firing rate per hidden population in Hz. */
@@ -47,9 +48,21 @@ export interface Reporter {
   /** Test evaluation of an epoch started. */
   evaluating(epoch: number, batches: number): void;
   epoch(summary: EpochSummary): void;
-  /** A free-form note (e.g. resuming, interrupted). Goes to stderr in JSON mode. */
+  /** A free-form note (e.g. resuming, where the traces run). A `note` event in JSON mode. */
   note(text: string, data?: Readonly<Record<string, unknown>>): void;
+  /**
+   * A message the user must see even with `--quiet` (e.g. that Ctrl-C was received): one line on
+   * stderr, after clearing a terminal's progress bar; JSON mode also logs it as a `note` event.
+   */
+  alert(text: string, data?: Readonly<Record<string, unknown>>): void;
+  /** The run finished: its summary (nothing with `--quiet`). */
   end(info: Readonly<Record<string, unknown>> & { readonly message: string }): void;
+  /**
+   * The run stopped on Ctrl-C: its message (with the resume command) is printed once, on stderr,
+   * in every mode (a terminal's bar cleared first); JSON mode also logs an `end` event with
+   * `status: "interrupted"`.
+   */
+  interrupted(info: Readonly<Record<string, unknown>> & { readonly message: string }): void;
 }
 
 /** Writable text sink (process.stdout or a test buffer). */
@@ -127,7 +140,10 @@ function batchLine(p: BatchProgress): string {
 
 /** Plain lines: a line about every tenth of an epoch, one per epoch, notes. For files and pipes. */
 export class PlainReporter implements Reporter {
-  constructor(private readonly out: TextSink) {}
+  constructor(
+    private readonly out: TextSink,
+    private readonly err: TextSink = out,
+  ) {}
 
   start(info: { readonly runDir: string; readonly description: string }): void {
     this.out.write(`${info.description}\nrun directory: ${info.runDir}\n`);
@@ -150,8 +166,16 @@ export class PlainReporter implements Reporter {
     this.out.write(`${text}\n`);
   }
 
+  alert(text: string): void {
+    this.err.write(`${text}\n`);
+  }
+
   end(info: { readonly message: string }): void {
     this.out.write(`${info.message}\n`);
+  }
+
+  interrupted(info: { readonly message: string }): void {
+    this.err.write(`${info.message}\n`);
   }
 }
 
@@ -163,6 +187,8 @@ export class TerminalReporter implements Reporter {
   constructor(
     private readonly out: TextSink,
     private readonly now: () => number = () => performance.now(),
+    /** Where alerts and the resume hint go (the same terminal, usually). */
+    private readonly err: TextSink = out,
   ) {}
 
   private clear(): void {
@@ -210,12 +236,24 @@ export class TerminalReporter implements Reporter {
     this.line(text);
   }
 
+  alert(text: string): void {
+    this.clear();
+    this.err.write(`${text}\n`);
+  }
+
   end(info: { readonly message: string }): void {
     this.line(info.message);
   }
+
+  interrupted(info: { readonly message: string }): void {
+    this.alert(info.message);
+  }
 }
 
-/** One JSON object per line on stdout: `{"event":"batch",...}`; notes go to stderr as JSON too. */
+/**
+ * One JSON object per line, every event on stdout: `{"event":"batch",...}`. Alerts and the resume
+ * hint are also written to stderr as plain text, for the person watching.
+ */
 export class JsonReporter implements Reporter {
   constructor(
     private readonly out: TextSink,
@@ -243,22 +281,39 @@ export class JsonReporter implements Reporter {
   }
 
   note(text: string, data: Readonly<Record<string, unknown>> = {}): void {
-    this.err.write(`${JSON.stringify({ event: "note", message: text, ...data })}\n`);
+    this.emit("note", { message: text, ...data });
+  }
+
+  alert(text: string, data: Readonly<Record<string, unknown>> = {}): void {
+    this.note(text, data);
+    this.err.write(`${text}\n`);
   }
 
   end(info: Readonly<Record<string, unknown>>): void {
     this.emit("end", info);
   }
+
+  interrupted(info: Readonly<Record<string, unknown>> & { readonly message: string }): void {
+    this.emit("end", { ...info, status: "interrupted" });
+    this.err.write(`${info.message}\n`);
+  }
 }
 
-/** Prints nothing (`--quiet`). */
+/** Prints nothing (`--quiet`) but alerts and the resume hint, on stderr. */
 export class QuietReporter implements Reporter {
+  constructor(private readonly err: TextSink) {}
   start(): void {}
   batch(): void {}
   evaluating(): void {}
   epoch(): void {}
   note(): void {}
+  alert(text: string): void {
+    this.err.write(`${text}\n`);
+  }
   end(): void {}
+  interrupted(info: { readonly message: string }): void {
+    this.err.write(`${info.message}\n`);
+  }
 }
 
 /** JSON.stringify replacer: non-finite numbers become null (JSON has no NaN). */
@@ -269,6 +324,6 @@ export function jsonReplacer(_key: string, value: unknown): unknown {
 /** The reporter for a log format and output stream. */
 export function createReporter(options: { logFormat: "text" | "json"; quiet: boolean; stdout: TextSink; stderr: TextSink }): Reporter {
   if (options.logFormat === "json") return new JsonReporter(options.stdout, options.stderr);
-  if (options.quiet) return new QuietReporter();
-  return options.stdout.isTTY === true ? new TerminalReporter(options.stdout) : new PlainReporter(options.stdout);
+  if (options.quiet) return new QuietReporter(options.stderr);
+  return options.stdout.isTTY === true ? new TerminalReporter(options.stdout, undefined, options.stderr) : new PlainReporter(options.stdout, options.stderr);
 }

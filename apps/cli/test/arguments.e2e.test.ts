@@ -59,7 +59,6 @@ describe("argument errors exit with status 2 and one line", () => {
     [["train", "--eligibility", "perStep", "--chunk-steps", "50"], /--chunk-steps and --traces go with chunked eligibility/],
     [["codegen", "--kernel", "no-such-kernel", "--hidden", "4"], /no kernel name contains it/],
     [["bench", "nonsense"], /unknown benchmark suite 'nonsense'/],
-    [["gradcheck"], /missing FIXTURE/],
     [["gradcheck", "missing.json"], /missing.json: no such file/],
     [["gradcheck", "bad.json", "--backend", "tpu"], /--backend must be one of cpu, webgpu/],
     [["data", "info", "--dataset", "ssc"], /needs --data PATH/],

@@ -4,11 +4,14 @@
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 export const APP_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 export const BIN = join(APP_DIR, "dist", "bin.js");
+/** A data cache folder that does not exist (see `runCli`). */
+const NO_DATA_CACHE = join(tmpdir(), "snn-cli-tests-no-data-cache");
 
 /** Builds dist/bin.js with tsup when it does not exist. */
 export function ensureBuilt(): void {
@@ -39,7 +42,8 @@ export function runCli(args: readonly string[], options: RunOptions = {}): Promi
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {
       cwd: options.cwd ?? APP_DIR,
-      env: { ...process.env, SNN_MAX_BATCHES: "", SNN_DEBUG: "", ...options.env },
+      // An empty data cache: SHD/SSC runs without --data must not depend on this machine's ~/.cache/snn.
+      env: { ...process.env, SNN_MAX_BATCHES: "", SNN_DEBUG: "", SNN_DATA_DIR: NO_DATA_CACHE, ...options.env },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let stdout = "";

@@ -28,6 +28,14 @@ describe("snn gradcheck", () => {
     expect(result.stdout).toMatch(/All 6 cases passed/);
   });
 
+  it("without FIXTURE checks the fixture shipped in the package (fixtures/, in package.json's files)", async () => {
+    const result = await runCli(["gradcheck"]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/All 6 cases passed/);
+    const manifest = JSON.parse(readFileSync(join(APP_DIR, "package.json"), "utf8")) as { files: string[] };
+    expect(manifest.files).toContain("fixtures");
+  });
+
   it("exits 1 when a gradient differs by more than 1e-4", async () => {
     const result = await runCli(["gradcheck", PERTURBED]);
     expect(result.code).toBe(1);

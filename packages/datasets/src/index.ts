@@ -53,3 +53,22 @@ export {
 } from "./hdf5/spiking-audio";
 export { inspectFile, type FileKind } from "./hdf5/file-check";
 export { halfToNumber } from "./hdf5/half";
+export {
+  DATASET_SOURCES,
+  DOWNLOADABLE_DATASETS,
+  DatasetDownloadError,
+  MANIFEST_FILE,
+  datasetCacheDirectory,
+  defaultDataDirectory,
+  fetchDataset,
+  locateCachedDataset,
+  type CacheDirectoryOptions,
+  type DatasetFileSource,
+  type DatasetSource,
+  type DownloadFailure,
+  type DownloadableDataset,
+  type FetchDatasetOptions,
+  type FetchProgress,
+  type FetchResult,
+  type FetchedFile,
+} from "./fetch/index";

@@ -1,8 +1,9 @@
 import { writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
-import { BENCHMARK_SUITES, QUICK_BENCH_OPTIONS, runBenchmarks, type BenchOptions, type BenchReport, type BenchResult } from "@snn/bench";
+import type { BenchOptions, BenchReport, BenchResult } from "@snn/bench";
 import type { Command } from "../command";
 import { UsageError } from "../errors";
+import { BENCH, importOptional } from "../optional-package";
 
 function formatValue(value: unknown): string {
   if (typeof value === "number") return Number.isInteger(value) ? String(value) : Number(value.toPrecision(4)).toString();
@@ -29,15 +30,19 @@ function mismatchesOf(reports: readonly BenchReport[]): string[] {
   return reports.flatMap((r) => r.results.filter((x: BenchResult) => x["spikeCountsMatch"] === false || x["identicalVoltages"] === false).map((x) => `${r.name}/${x.case}`));
 }
 
-/** `snn bench`: the @snn/bench suites, with a summary and JSON reports. */
+/** The optional @snn/bench module; a `UsageError` saying how to install it when it is missing. */
+async function loadBench(): Promise<typeof import("@snn/bench")> {
+  return importOptional(BENCH, () => import("@snn/bench"), "snn bench", "bench");
+}
+
+/** `snn bench`: the @snn/bench suites (an optional package of the CLI), with a summary and JSON reports. */
 export const benchCommand: Command = {
   spec: {
     name: "bench",
     summary: "Run benchmark suites (backends, e-prop training, datasets) and report the figures.",
     description: [
-      "Suites:",
-      ...BENCHMARK_SUITES.map((s) => `  ${s.name.padEnd(10)} ${s.description}`),
-      "  all        every suite (the default)",
+      "The suites come from @snn/bench, an optional package of the CLI (npm install -g @snn/bench);",
+      "`snn bench --list` lists them with what they measure. `all` (the default) runs every suite.",
       "Benchmarks report figures; they assert nothing about speed. Exit status 1 when a suite finds",
       "results that disagree (e.g. generated and hand-written networks).",
     ].join("\n"),
@@ -55,6 +60,7 @@ export const benchCommand: Command = {
   },
   async run(parsed, io) {
     const v = parsed.values;
+    const { BENCHMARK_SUITES, QUICK_BENCH_OPTIONS, runBenchmarks } = await loadBench();
     if (v["list"] === true) {
       io.stdout.write(`${BENCHMARK_SUITES.map((s) => `${s.name.padEnd(10)} ${s.description}`).join("\n")}\n`);
       return 0;

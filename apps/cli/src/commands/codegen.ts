@@ -4,6 +4,7 @@ import { resolve } from "node:path";
 import { planNetwork } from "@snn/core";
 import { cpuBackend } from "@snn/backend-cpu";
 import { Trainer, compileEpropNetwork, type EpropNetworkDescription } from "@snn/eprop";
+import { loadWgslBackend } from "../backends";
 import type { OptionSpec } from "../args";
 import type { Command } from "../command";
 import { CONFIG_KEYS, type DatasetName, type TrainConfig } from "../config";
@@ -88,7 +89,7 @@ export const codegenCommand: Command = {
     const kernels: { label: string; code: string }[] = [];
     const backendName = (v["backend"] as string | undefined) ?? "cpu";
     if (backendName === "webgpu") {
-      const { generateWgsl } = await import("@snn/backend-wgsl");
+      const { generateWgsl } = await loadWgslBackend("codegen --backend webgpu", "codegen");
       for (const shader of generateWgsl(plan)) kernels.push({ label: shader.label, code: shader.code });
     } else {
       const runtime = await cpuBackend().compile(plan, { recordingSteps: 0, printCode: (label, code) => kernels.push({ label, code }) });

@@ -4,7 +4,9 @@ import type { OptionSpec } from "../args";
 import type { Command } from "../command";
 import { CONFIG_KEYS, DATASETS, type DatasetName } from "../config";
 import { describeMnistSource, EMBEDDED_DATA, openDataset, resolveMnistSource, type MnistSource, type Split } from "../data";
+import { defaultSpikingAudioData } from "../data-cache";
 import { jsonReplacer } from "../progress";
+import { escapeControlCharacters } from "../terminal-text";
 
 const DATA_OPTIONS: readonly OptionSpec[] = [
   ...CONFIG_KEYS.filter((k) => ["dataset", "data", "encoding", "trainSamples", "testSamples"].includes(k.field)).map((k) => k.option),
@@ -53,12 +55,12 @@ function hdf5Source(dataset: DatasetName, data: string, cwd: string): SourceInfo
 function text(info: SplitInfo): string {
   const s = info.statistics;
   const lines = [
-    `${info.split}: ${info.name}`,
+    `${info.split}: ${escapeControlCharacters(info.name)}`,
     `  samples ${info.numSamples}, channels ${info.numChannels} (${s.activeChannels} active), classes ${info.numClasses}`,
     `  trial ${info.trialDurationMs === undefined ? "variable length" : `${info.trialDurationMs} ms`}${info.lossWindowMs ? `, loss window ${info.lossWindowMs[0]}-${info.lossWindowMs[1]} ms` : ""}`,
     `  spikes per sample: mean ${s.spikes.mean.toFixed(1)}, min ${s.spikes.min}, max ${s.spikes.max} (${s.emptySamples} empty samples)`,
     `  last spike: mean ${s.lastSpikeMs.mean.toFixed(1)} ms, min ${s.lastSpikeMs.min.toFixed(1)} ms, max ${s.lastSpikeMs.max.toFixed(1)} ms`,
-    `  samples per class: ${s.classCounts.map((c, k) => `${info.classNames?.[k] ?? k}:${c}`).join(" ")}`,
+    `  samples per class: ${s.classCounts.map((c, k) => `${escapeControlCharacters(info.classNames?.[k] ?? String(k))}:${c}`).join(" ")}`,
   ];
   return lines.join("\n");
 }
@@ -111,9 +113,9 @@ export const dataInfoCommand: Command = {
       }
     }
     // SHD/SSC get here only with --data (openDataset refuses them without it).
-    const source: SourceInfo = mnist !== undefined ? { ...mnist, description: describeMnistSource(mnist) } : hdf5Source(dataset, data ?? "", io.cwd);
+    const source: SourceInfo = mnist !== undefined ? { ...mnist, description: describeMnistSource(mnist) } : hdf5Source(dataset, data ?? defaultSpikingAudioData(dataset) ?? "", io.cwd);
     if (v["json"] === true) io.stdout.write(`${JSON.stringify({ dataset, source, splits: infos }, jsonReplacer, 2)}\n`);
-    else io.stdout.write(`source: ${source.description}\n${infos.map(text).join("\n")}\n`);
+    else io.stdout.write(`source: ${escapeControlCharacters(source.description)}\n${infos.map(text).join("\n")}\n`);
     return 0;
   },
 };

@@ -4,10 +4,12 @@ import { DEFAULT_CHUNK_STEPS, EpropConfigError, GradcheckFixtureError, formatGra
 import { selectBackend } from "../backends";
 import type { Command } from "../command";
 import { UsageError } from "../errors";
+import { shippedGradientFixture } from "../shipped-fixture";
 
 /**
- * `snn gradcheck FIXTURE`: the e-prop gradients of the library (through the normal
- * compile-and-run path on a backend) against a reference fixture.
+ * `snn gradcheck [FIXTURE]`: the e-prop gradients of the library (through the normal
+ * compile-and-run path on a backend) against a reference fixture; without FIXTURE, the one
+ * shipped with the CLI.
  */
 export const gradcheckCommand: Command = {
   spec: {
@@ -17,9 +19,10 @@ export const gradcheckCommand: Command = {
       "Loads the network, weights, inputs and targets of a fixture in the format of eprop-gradient.json,",
       "runs the forward pass and e-prop on a backend, and prints per case and per weight matrix the",
       "relative error (max-abs normalised) against the fixture's grad_eprop. Exit status 1 when any",
-      "error exceeds 1e-4 or a spike differs; 2 when the fixture cannot be read.",
+      "error exceeds 1e-4 or a spike differs; 2 when the fixture cannot be read. Without FIXTURE it checks",
+      "the fixture shipped with @snn/cli (fixtures/eprop-gradient.json in its package folder).",
     ].join("\n"),
-    positionals: [{ name: "FIXTURE", description: "The gradient fixture (JSON).", required: true }],
+    positionals: [{ name: "FIXTURE", description: "The gradient fixture (JSON); default: the one shipped with @snn/cli." }],
     options: [
       { name: "backend", kind: "choice", choices: ["cpu", "webgpu"], description: "Backend to check.", defaultText: "cpu" },
       { name: "eligibility", kind: "choice", choices: ["perStep", "chunked"], description: "How eligibility traces are evaluated: every step in the compiled network, or per chunk of steps.", defaultText: "perStep" },
@@ -34,13 +37,14 @@ export const gradcheckCommand: Command = {
       { name: "json", kind: "boolean", description: "Print the full report as JSON." },
     ],
     examples: [
-      { comment: "Check the CPU backend", command: "snn gradcheck packages/eprop/test-data/eprop-gradient.json" },
-      { comment: "Check WebGPU and keep the report", command: "snn gradcheck packages/eprop/test-data/eprop-gradient.json --backend webgpu --json > report.json" },
-      { comment: "Check chunked e-prop with its traces on the GPU, 16 steps per chunk", command: "snn gradcheck packages/eprop/test-data/eprop-gradient.json --backend webgpu --eligibility chunked --chunk-steps 16" },
+      { comment: "Check the CPU backend against the shipped fixture", command: "snn gradcheck" },
+      { comment: "Check WebGPU and keep the report", command: "snn gradcheck --backend webgpu --json > report.json" },
+      { comment: "Check chunked e-prop with its traces on the GPU, 16 steps per chunk", command: "snn gradcheck --backend webgpu --eligibility chunked --chunk-steps 16" },
+      { comment: "Check your own fixture (the format of eprop-gradient.json)", command: "snn gradcheck my-fixture.json" },
     ],
   },
   async run(parsed, io) {
-    const file = parsed.positionals[0]!;
+    const file = parsed.positionals[0] ?? shippedGradientFixture();
     const path = resolve(io.cwd, file);
     if (!existsSync(path)) throw new UsageError(`${file}: no such file.`, "gradcheck");
     let fixture: unknown;

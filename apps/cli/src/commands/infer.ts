@@ -6,7 +6,9 @@ import type { Command } from "../command";
 import type { Split } from "../data";
 import { UsageError } from "../errors";
 import { MODEL_OPTIONS, RUN_POSITIONAL, describeModel, loadModel, openModelData } from "../model-source";
+import { checkDataTrialLength, checkRequestedSteps, maxTrialSteps } from "../budget";
 import { jsonReplacer } from "../progress";
+import { escapeControlCharacters } from "../terminal-text";
 
 interface Prediction {
   readonly sample: number | string;
@@ -57,28 +59,42 @@ export function readEventsFile(
   if (typeof json !== "object" || json === null) throw new UsageError(`${shapeHelp}.`, "infer");
   const list = (json as { inputs?: unknown }).inputs;
   if (!Array.isArray(list) || list.length === 0) throw new UsageError(`${shapeHelp}.`, "infer");
+  const maxSteps = maxTrialSteps();
   let latest = 0;
   const inputs = list.map((entry: unknown, i) => {
     const e = entry as { steps?: unknown; units?: unknown };
     if (!Array.isArray(e?.steps) || !Array.isArray(e.units) || e.steps.length !== e.units.length) {
       throw new UsageError(`${file}: inputs[${i}] needs "steps" and "units" arrays of equal length.`, "infer");
     }
-    const steps = Int32Array.from(e.steps as number[]);
-    const units = Int32Array.from(e.units as number[]);
-    for (let k = 0; k < steps.length; k++) {
-      if (!Number.isInteger((e.steps as unknown[])[k]) || steps[k]! < 0 || (k > 0 && steps[k]! < steps[k - 1]!)) {
+    // Checked as JSON numbers before they go into Int32Arrays, where 2^32 would wrap to 0.
+    const rawSteps = e.steps as unknown[];
+    const rawUnits = e.units as unknown[];
+    for (let k = 0; k < rawSteps.length; k++) {
+      const step = rawSteps[k];
+      if (!Number.isInteger(step) || (step as number) < 0 || (k > 0 && (step as number) < (rawSteps[k - 1] as number))) {
         throw new UsageError(`${file}: inputs[${i}].steps must be non-negative integers in ascending order (entry ${k}).`, "infer");
       }
-      if (!Number.isInteger((e.units as unknown[])[k]) || units[k]! < 0 || units[k]! >= numChannels) {
+      if ((step as number) >= maxSteps) {
+        throw new UsageError(
+          `${file}: inputs[${i}].steps[${k}] is ${String(step)}, beyond the limit of ${maxSteps} steps per trial (SNN_MAX_TRIAL_STEPS changes it); steps count from 0 in units of the network's dt.`,
+          "infer",
+        );
+      }
+      const unit = rawUnits[k];
+      if (!Number.isInteger(unit) || (unit as number) < 0 || (unit as number) >= numChannels) {
         throw new UsageError(`${file}: inputs[${i}].units[${k}] must be a channel in 0..${numChannels - 1}.`, "infer");
       }
+    }
+    const steps = Int32Array.from(rawSteps as number[]);
+    const units = Int32Array.from(rawUnits as number[]);
+    for (let k = 0; k < steps.length; k++) {
       latest = Math.max(latest, steps[k]! + 1);
     }
     return { steps, units };
   });
   const given = (json as { numSteps?: unknown }).numSteps;
-  if (given !== undefined && (!Number.isInteger(given) || (given as number) < latest || (given as number) < 1)) {
-    throw new UsageError(`${file}: numSteps must be a positive integer covering every event (at least ${latest}).`, "infer");
+  if (given !== undefined && (!Number.isInteger(given) || (given as number) < latest || (given as number) < 1 || (given as number) > maxSteps)) {
+    throw new UsageError(`${file}: numSteps must be a positive integer covering every event (at least ${latest}) and at most the limit of ${maxSteps} steps (SNN_MAX_TRIAL_STEPS changes it).`, "infer");
   }
   const numSteps = (given as number | undefined) ?? Math.max(1, latest, options.defaultSteps ?? 0);
   if (options.minSteps !== undefined && numSteps < options.minSteps) {
@@ -151,10 +167,12 @@ export const inferCommand: Command = {
             : Array.from({ length: Math.min((v["count"] as number | undefined) ?? 8, dataset.numSamples) }, (_, i) => i);
         // The trial length training used: the run's, else the dataset's fixed duration (as its batches have).
         const numSteps = model.numSteps ?? (dataset.trialDurationMs !== undefined ? stepsForDuration(dataset.trialDurationMs, model.config.dt) : undefined);
+        if (numSteps !== undefined) checkRequestedSteps(numSteps, "the trial length (--steps, or the setting stored in the checkpoint)", "file");
         for (let start = 0; start < indices.length; start += batchSize) {
           const ids = indices.slice(start, start + batchSize);
           const samples = await dataset.getMany(ids);
           const batch = collateBatch(samples, Int32Array.from(ids), { dt: model.config.dt, numSteps, lossWindowMs: dataset.lossWindowMs });
+          if (numSteps === undefined) checkDataTrialLength(dataset, batch.numSteps, model.config.dt);
           batches.push({ batch, ids });
         }
       }
@@ -176,7 +194,7 @@ export const inferCommand: Command = {
           });
         });
       }
-      const name = (k: number): string => classNames?.[k] ?? String(k);
+      const name = (k: number): string => escapeControlCharacters(classNames?.[k] ?? String(k));
       if (v["json"] === true) {
         io.stdout.write(`${JSON.stringify({ checkpoint: model.checkpoint, ...(model.pretrained ? { pretrained: model.pretrained.name } : {}), source, backend: model.backend.name, predictions, latencies }, jsonReplacer, 2)}\n`);
       } else {

@@ -1,5 +1,11 @@
-import { describe, expect, it } from "vitest";
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
 import { resolveTrainConfig } from "../config";
+import { nodeFileOps, type FileOps } from "../files";
+import type { CliIO } from "../io";
+import { main } from "../main";
 import { pinMnistSource } from "./train";
 
 describe("pinMnistSource", () => {
@@ -13,4 +19,88 @@ describe("pinMnistSource", () => {
     expect(pinMnistSource(resolveTrainConfig({ cli: { data: "/some/idx" } }), process.cwd()).data).toBe("/some/idx");
     expect(pinMnistSource(resolveTrainConfig({ cli: { dataset: "shd", data: "d" } }), process.cwd()).data).toBe("d");
   });
+});
+
+describe("snn train when a write fails or training diverges (in this process, with the file writes injected)", () => {
+  const dirs: string[] = [];
+  afterEach(() => {
+    for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  });
+  const TINY = ["--dataset", "latency-mnist", "--hidden", "8", "--epochs", "2", "--train-samples", "32", "--test-samples", "16", "--batch-size", "16", "--seed", "3", "-q"];
+
+  function io(cwd: string, files?: FileOps): CliIO & { err: string } {
+    const state = {
+      err: "",
+      stdout: { write: () => true },
+      stderr: { write: (t: string) => (state.err += t) },
+      env: {},
+      cwd,
+      onInterrupt: () => () => {},
+      exit: () => {},
+      ...(files ? { files } : {}),
+    };
+    return state;
+  }
+
+  /** Every file under `dir`, relative to it. */
+  function allFiles(dir: string, prefix = ""): string[] {
+    return readdirSync(join(dir, prefix), { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? allFiles(dir, join(prefix, e.name)) : [join(prefix, e.name)]));
+  }
+
+  /** Node's writes, but the disk is full for files whose name contains `name`: a few bytes land, then ENOSPC. */
+  function fullDiskFor(name: string): FileOps {
+    return {
+      ...nodeFileOps,
+      async writeFile(path, data) {
+        if (!path.includes(name)) return nodeFileOps.writeFile(path, data);
+        writeFileSync(path, typeof data === "string" ? data.slice(0, 10) : data.subarray(0, 10));
+        throw Object.assign(new Error("ENOSPC: no space left on device, write"), { code: "ENOSPC", syscall: "write", path });
+      },
+    };
+  }
+
+  it("a full disk marks the run failed, names the last checkpoint written, leaves no temporary file, and the run resumes exactly", async () => {
+    const cwd = mkdtempSync(join(tmpdir(), "snn-cli-enospc-"));
+    dirs.push(cwd);
+    const failing = io(cwd, fullDiskFor("epoch-0002"));
+    expect(await main(["train", ...TINY, "--out", "r"], failing)).toBe(1);
+    expect(failing.err).toMatch(/^snn train: error: training failed: cannot write .*\.epoch-0002\.safetensors\..*\.tmp: no space left on the device \(ENOSPC\); free some space\. The run is marked failed in run\.json; fix the cause, then resume from the last good checkpoint \(checkpoints\/epoch-0001\.safetensors\) with: snn train --resume r; or delete r to start over\.$/m);
+    const run = join(cwd, "r");
+    const state = JSON.parse(readFileSync(join(run, "run.json"), "utf8")) as Record<string, unknown>;
+    expect(state).toMatchObject({ status: "failed", resumable: true, epochsCompleted: 1, latestCheckpoint: "checkpoints/epoch-0001.safetensors" });
+    expect(state["reason"]).toMatch(/ENOSPC/);
+    const files = allFiles(run);
+    expect(files.filter((f) => f.endsWith(".tmp") || f.includes("run.lock"))).toEqual([]);
+    expect(files).toContain(join("checkpoints", "epoch-0001.safetensors"));
+    expect(files).not.toContain(join("checkpoints", "epoch-0002.safetensors"));
+
+    // Reusing --out says both ways on; --resume with room on the disk finishes as if nothing happened.
+    const reuse = io(cwd);
+    expect(await main(["train", ...TINY, "--out", "r"], reuse)).toBe(1);
+    expect(reuse.err).toMatch(/holds a run that failed \(.*ENOSPC.*\)\. Fix the cause, then resume it from its last good checkpoint \(checkpoints\/epoch-0001\.safetensors\) with: snn train --resume r; or delete r to start over/);
+    const resume = io(cwd);
+    expect(await main(["train", "--resume", "r", "-q"], resume), resume.err).toBe(0);
+    expect(JSON.parse(readFileSync(join(run, "run.json"), "utf8"))).toMatchObject({ status: "finished", epochsCompleted: 2 });
+    expect(JSON.parse(readFileSync(join(run, "run.json"), "utf8"))).not.toHaveProperty("reason");
+    const reference = io(cwd);
+    expect(await main(["train", ...TINY, "--out", "reference"], reference), reference.err).toBe(0);
+    const last = join("checkpoints", "epoch-0002.safetensors");
+    expect(Buffer.compare(readFileSync(join(run, last)), readFileSync(join(cwd, "reference", last)))).toBe(0);
+  }, 60_000);
+
+  it("divergence (--lr 1e30) stops with exit 1 naming what went non-finite, marks the run failed (not resumable) and checkpoints nothing non-finite", async () => {
+    const cwd = mkdtempSync(join(tmpdir(), "snn-cli-diverge-"));
+    dirs.push(cwd);
+    const diverging = io(cwd);
+    expect(await main(["train", ...TINY, "--lr", "1e30", "--out", "d"], diverging)).toBe(1);
+    expect(diverging.err).toMatch(/^snn train: error: training failed: training diverged: (the training loss of batch \d+ of epoch \d+|the test loss after epoch \d+|weight \S+ ) is (NaN|-?Infinity)/m);
+    expect(diverging.err).toMatch(/start a new run with a smaller --lr/);
+    const state = JSON.parse(readFileSync(join(cwd, "d", "run.json"), "utf8")) as Record<string, unknown>;
+    expect(state).toMatchObject({ status: "failed", resumable: false });
+    expect(state["reason"]).toMatch(/training diverged/);
+    expect(allFiles(join(cwd, "d")).filter((f) => f.endsWith(".safetensors"))).toEqual([]);
+    const resume = io(cwd);
+    expect(await main(["train", "--resume", "d"], resume)).toBe(1);
+    expect(resume.err).toMatch(/cannot be resumed; start a new run in another folder \(e\.g\. with a smaller --lr\), or delete d first/);
+  }, 30_000);
 });

