@@ -37,7 +37,9 @@ function beforePacking(pkg) {
   const folder = workspaceFolders().get(pkg.name);
   if (folder === undefined) throw new Error(`${pkg.name} is not a package of this workspace.`);
   if (!existsSync(join(folder, "LICENSE"))) {
-    throw new Error(`${pkg.name} has no LICENSE file in ${relative(root, folder)}; copy the root LICENSE there.`);
+    throw new Error(
+      `${pkg.name} has no LICENSE file in ${relative(root, folder)}; copy the root LICENSE there.`,
+    );
   }
   const { repository, homepage, bugs } = rootManifest;
   const directory = relative(root, folder).split("\\").join("/");

@@ -10,7 +10,8 @@ import { createNodeDevice } from "@snn/backend-wgsl";
 import { runBenchmarks } from "@snn/bench";
 
 const started = performance.now();
-const log = (line) => console.log(`[${((performance.now() - started) / 1000).toFixed(1)} s] ${line}`);
+const log = (line) =>
+  console.log(`[${((performance.now() - started) / 1000).toFixed(1)} s] ${line}`);
 try {
   const { device, description } = await createNodeDevice();
   log(`adapter: ${description}`);
@@ -18,7 +19,9 @@ try {
 } catch (error) {
   log(`no WebGPU adapter: ${error instanceof Error ? error.message : String(error)}`);
 }
-const suites = (process.env.SUITES ?? "wgsl-lif,eprop-webgpu,inference-webgpu,eprop,inference").split(",");
+const suites = (
+  process.env.SUITES ?? "wgsl-lif,eprop-webgpu,inference-webgpu,eprop,inference"
+).split(",");
 const reports = await runBenchmarks(suites, {
   log,
   eprop: { steps: [250, 500], forms: ["chunked"], pytorchReference: false },
@@ -27,5 +30,7 @@ const reports = await runBenchmarks(suites, {
 const file = join(process.env.OUT ?? ".", "gpu-check.json");
 writeFileSync(file, JSON.stringify(reports, null, 2));
 log(`wrote ${file}`);
-const disagreements = reports.flatMap((report) => report.results).filter((result) => result.spikeCountsMatch === false || result.identicalVoltages === false);
+const disagreements = reports
+  .flatMap((report) => report.results)
+  .filter((result) => result.spikeCountsMatch === false || result.identicalVoltages === false);
 process.exit(disagreements.length > 0 ? 1 : 0);

@@ -51,7 +51,7 @@ export function packAll(dest) {
     // pnpm reports a refused package (e.g. by the beforePacking hook) as JSON on stdout.
     const said = `${error.stdout ?? ""}\n${error.stderr ?? ""}`;
     const reason = /"message":\s*"([^"]*)"/.exec(said)?.[1] ?? said.trim();
-    throw new Error(`pnpm pack failed: ${reason}`);
+    throw new Error(`pnpm pack failed: ${reason}`, { cause: error });
   }
   const tarballs = {};
   for (const { name, filename } of JSON.parse(out)) tarballs[name] = resolve(dest, filename);

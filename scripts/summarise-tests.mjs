@@ -1,6 +1,8 @@
 // Sums the vitest JSON results of every package into the line CI reads:
 // `N passed, N failed, N skipped`. A package whose run crashed before writing results
-// counts as one failure, so a broken package can never pass silently.
+// counts as one failure, so a broken package can never pass silently. The tree-wide checks
+// (format, lint, typecheck: scripts/checks.mjs) count as one test each; missing results of
+// them count as one failure.
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 
@@ -27,15 +29,31 @@ for (const group of ["packages", "apps", "tooling"]) {
     failed += result.numFailedTests ?? 0;
     skipped += (result.numPendingTests ?? 0) + (result.numTodoTests ?? 0);
     // A test file that fails to load has no failed tests but a failed suite.
-    failed += (result.testResults ?? []).filter((file) => file.status === "failed" && (file.assertionResults ?? []).length === 0).length;
+    failed += (result.testResults ?? []).filter(
+      (file) => file.status === "failed" && (file.assertionResults ?? []).length === 0,
+    ).length;
   }
+}
+const checksFile = ".checks-results.json";
+if (existsSync(checksFile)) {
+  for (const check of JSON.parse(readFileSync(checksFile, "utf8"))) {
+    if (check.passed) passed += 1;
+    else {
+      console.log(`check failed: ${check.name}`);
+      failed += 1;
+    }
+  }
+} else {
+  missing.push("the format, lint and typecheck checks");
 }
 if (missing.length > 0) {
   console.log(`test results missing (the run crashed or did not start) for: ${missing.join(", ")}`);
   failed += missing.length;
 }
 if (turboStatus !== 0 && failed === 0) {
-  console.log(`the test run exited with status ${turboStatus} without a failed test being recorded`);
+  console.log(
+    `the test run exited with status ${turboStatus} without a failed test being recorded`,
+  );
   failed += 1;
 }
 console.log(`${passed} passed, ${failed} failed${skipped > 0 ? `, ${skipped} skipped` : ""}`);

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Sets everything up, runs every package's tests and ends with one line:
-# `N passed, N failed, N skipped`, summed over all packages. Exits non-zero when a test
+# Sets everything up, runs the format check, lint and typecheck of the whole tree, runs every
+# package's tests and ends with one line: `N passed, N failed, N skipped`, summed over all
+# packages (each of the three checks counts as one test). Exits non-zero when a check or a test
 # failed, a package's test run crashed, or no test ran.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -14,6 +15,9 @@ bash scripts/setup-redis.sh || { echo "installing redis-server for the sweep tes
 export EGL_PLATFORM=surfaceless
 export TURBO_TELEMETRY_DISABLED=1
 find packages apps tooling -maxdepth 2 -name .vitest-results.json -delete 2>/dev/null
+rm -f .checks-results.json
+# Format check, lint and typecheck of the whole tree; a failure is counted in the summary line.
+node scripts/checks.mjs
 pnpm exec turbo run test --concurrency=1 --output-logs=full "$@"
 turbo_status=$?
 node scripts/summarise-tests.mjs "$turbo_status"

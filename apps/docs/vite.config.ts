@@ -8,7 +8,10 @@ import { defineConfig } from "vite";
 // Cross-origin isolation (SharedArrayBuffer): e-prop's chunked traces then run in a second
 // worker beside the training worker's forward pass. A host serving the built site should send
 // the same two headers; without them the traces run inline, a little slower.
-const isolation = { "Cross-Origin-Opener-Policy": "same-origin", "Cross-Origin-Embedder-Policy": "require-corp" };
+const isolation = {
+  "Cross-Origin-Opener-Policy": "same-origin",
+  "Cross-Origin-Embedder-Policy": "require-corp",
+};
 
 export default defineConfig({
   base: "./",

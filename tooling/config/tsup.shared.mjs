@@ -48,7 +48,8 @@ export function packageBuild(entry = ["src/index.ts"], overrides = {}) {
   const { onSuccess: packageOnSuccess, ...rest } = overrides;
   const hasIndex = entry.includes("src/index.ts");
   const onSuccess = async () => {
-    if (hasIndex) await writeFile(join(process.cwd(), "dist", "index.cjs"), requireEntrySource(packageName()));
+    if (hasIndex)
+      await writeFile(join(process.cwd(), "dist", "index.cjs"), requireEntrySource(packageName()));
     if (typeof packageOnSuccess === "string") execSync(packageOnSuccess, { stdio: "inherit" });
     else if (typeof packageOnSuccess === "function") return packageOnSuccess();
     return undefined;

@@ -46,7 +46,8 @@ function runFromDirectory(dir, label) {
   for (const line of text.split("\n")) {
     if (line.trim() === "") continue;
     const record = JSON.parse(line);
-    if (record.kind === "batch") perEpoch.set(record.epoch, (perEpoch.get(record.epoch) ?? 0) + record.examples);
+    if (record.kind === "batch")
+      perEpoch.set(record.epoch, (perEpoch.get(record.epoch) ?? 0) + record.examples);
     else if (record.kind === "epoch" && typeof record.testAccuracy === "number") {
       // A resumed run repeats no epoch records, but keep the last one of an epoch to be safe.
       const index = epochs.findIndex((e) => e.epoch === record.epoch);
@@ -89,7 +90,14 @@ const series = runs.map((run) => ({
   x: run.epochs.map((e) => e.digits / 1e6),
   y: run.epochs.map((e) => 100 * e.testAccuracy),
 }));
-for (const p of PUBLISHED) series.push({ name: p.label, x: [0, maxDigits], y: [100 * p.accuracy, 100 * p.accuracy], dashed: true, lineWidth: 1 });
+for (const p of PUBLISHED)
+  series.push({
+    name: p.label,
+    x: [0, maxDigits],
+    y: [100 * p.accuracy, 100 * p.accuracy],
+    dashed: true,
+    lineWidth: 1,
+  });
 
 process.stdout.write(
   lineChart({

@@ -11,7 +11,14 @@ const spec: CommandSpec = {
     { name: "rate", kind: "number", min: 0, description: "A rate." },
     { name: "mode", kind: "choice", choices: ["a", "b"], description: "The mode." },
     { name: "json", kind: "boolean", description: "JSON output." },
-    { name: "out", short: "o", kind: "string", valueName: "DIR", description: "Where.", defaultText: "here" },
+    {
+      name: "out",
+      short: "o",
+      kind: "string",
+      valueName: "DIR",
+      description: "Where.",
+      defaultText: "here",
+    },
   ],
   examples: [{ comment: "Count to three", command: "snn demo x --count 3" }],
 };
@@ -28,7 +35,17 @@ function usageError(argv: string[]): UsageError {
 
 describe("parseCommand", () => {
   it("converts values by kind", () => {
-    const parsed = parseCommand(spec, ["f.txt", "--count", "3", "--rate=0.5", "--mode", "b", "--json", "-o", "d"]);
+    const parsed = parseCommand(spec, [
+      "f.txt",
+      "--count",
+      "3",
+      "--rate=0.5",
+      "--mode",
+      "b",
+      "--json",
+      "-o",
+      "d",
+    ]);
     expect(parsed.positionals).toEqual(["f.txt"]);
     expect(parsed.values).toEqual({ count: 3, rate: 0.5, mode: "b", json: true, out: "d" });
     expect(parsed.help).toBe(false);
@@ -43,7 +60,10 @@ describe("parseCommand", () => {
     [["f", "--count", "1.5"], /--count must be a whole number/],
     [["f", "--count", "0"], /--count must be greater than 0/],
     [["f", "--rate=-1"], /--rate must be at least 0/],
-    [["f", "--rate", "-1"], /--rate needs a value; write a value that starts with '-' as --rate=VALUE/],
+    [
+      ["f", "--rate", "-1"],
+      /--rate needs a value; write a value that starts with '-' as --rate=VALUE/,
+    ],
     [["f", "--mode", "c"], /--mode must be one of a, b/],
     [["f", "--nope"], /unknown option --nope/],
     [["f", "--count"], /--count needs a value/],

@@ -64,7 +64,12 @@ export interface ParsedCommand {
 }
 
 /** The `--help` option every command has. */
-export const HELP_OPTION: OptionSpec = { name: "help", short: "h", kind: "boolean", description: "Show this help and exit." };
+export const HELP_OPTION: OptionSpec = {
+  name: "help",
+  short: "h",
+  kind: "boolean",
+  description: "Show this help and exit.",
+};
 
 /**
  * Parses `argv` (the arguments after the command name) against a command's spec.
@@ -74,9 +79,10 @@ export function parseCommand(spec: CommandSpec, argv: readonly string[]): Parsed
   const options = [...spec.options, HELP_OPTION];
   const config: Record<string, { type: "string" | "boolean"; short?: string }> = {};
   for (const option of options) {
-    config[option.name] = option.short === undefined
-      ? { type: option.kind === "boolean" ? "boolean" : "string" }
-      : { type: option.kind === "boolean" ? "boolean" : "string", short: option.short };
+    config[option.name] =
+      option.short === undefined
+        ? { type: option.kind === "boolean" ? "boolean" : "string" }
+        : { type: option.kind === "boolean" ? "boolean" : "string", short: option.short };
   }
   let parsed: { values: Record<string, unknown>; positionals: string[] };
   try {
@@ -89,7 +95,9 @@ export function parseCommand(spec: CommandSpec, argv: readonly string[]): Parsed
   for (const option of spec.options) {
     const raw = parsed.values[option.name];
     if (raw === undefined) continue;
-    values[option.name] = help ? undefined : convertOptionValue(option, raw as string | boolean, `--${option.name}`);
+    values[option.name] = help
+      ? undefined
+      : convertOptionValue(option, raw as string | boolean, `--${option.name}`);
   }
   const positionals = parsed.positionals;
   if (!help) checkPositionals(spec, positionals);
@@ -97,7 +105,11 @@ export function parseCommand(spec: CommandSpec, argv: readonly string[]): Parsed
 }
 
 /** Converts and checks one raw value (from the command line, a config file or the environment). */
-export function convertOptionValue(option: OptionSpec, raw: string | boolean | number, where: string): string | number | boolean {
+export function convertOptionValue(
+  option: OptionSpec,
+  raw: string | boolean | number,
+  where: string,
+): string | number | boolean {
   switch (option.kind) {
     case "boolean":
       if (typeof raw === "boolean") return raw;
@@ -105,23 +117,37 @@ export function convertOptionValue(option: OptionSpec, raw: string | boolean | n
       if (raw === "false" || raw === "0") return false;
       throw new UsageError(`${where} must be true or false, got ${JSON.stringify(raw)}.`);
     case "string":
-      if (typeof raw !== "string" || raw === "") throw new UsageError(`${where} needs a value${option.valueName ? ` (${option.valueName})` : ""}.`);
+      if (typeof raw !== "string" || raw === "")
+        throw new UsageError(
+          `${where} needs a value${option.valueName ? ` (${option.valueName})` : ""}.`,
+        );
       return raw;
     case "choice": {
       const choices = option.choices ?? [];
       if (typeof raw !== "string" || !choices.includes(raw)) {
         const hint = typeof raw === "string" ? didYouMean(raw, choices) : "";
-        throw new UsageError(`${where} must be one of ${choices.join(", ")}; got ${JSON.stringify(raw)}${hint}.`);
+        throw new UsageError(
+          `${where} must be one of ${choices.join(", ")}; got ${JSON.stringify(raw)}${hint}.`,
+        );
       }
       return raw;
     }
     case "number":
     case "integer": {
-      const value = typeof raw === "number" ? raw : typeof raw === "string" && raw.trim() !== "" ? Number(raw) : Number.NaN;
-      if (!Number.isFinite(value)) throw new UsageError(`${where} must be a number, got ${JSON.stringify(raw)}.`);
-      if (option.kind === "integer" && !Number.isInteger(value)) throw new UsageError(`${where} must be a whole number, got ${JSON.stringify(raw)}.`);
-      if (option.positive === true && !(value > 0)) throw new UsageError(`${where} must be greater than 0, got ${value}.`);
-      if (option.min !== undefined && value < option.min) throw new UsageError(`${where} must be at least ${option.min}, got ${value}.`);
+      const value =
+        typeof raw === "number"
+          ? raw
+          : typeof raw === "string" && raw.trim() !== ""
+            ? Number(raw)
+            : Number.NaN;
+      if (!Number.isFinite(value))
+        throw new UsageError(`${where} must be a number, got ${JSON.stringify(raw)}.`);
+      if (option.kind === "integer" && !Number.isInteger(value))
+        throw new UsageError(`${where} must be a whole number, got ${JSON.stringify(raw)}.`);
+      if (option.positive === true && !(value > 0))
+        throw new UsageError(`${where} must be greater than 0, got ${value}.`);
+      if (option.min !== undefined && value < option.min)
+        throw new UsageError(`${where} must be at least ${option.min}, got ${value}.`);
       return value;
     }
   }
@@ -138,7 +164,9 @@ function checkPositionals(spec: CommandSpec, positionals: readonly string[]): vo
   if (!variadic && positionals.length > declared.length) {
     const extra = positionals[declared.length]!;
     throw new UsageError(
-      extra.startsWith("-") ? `unknown option ${extra}${didYouMean(extra, optionWords(spec))}.` : `unexpected argument ${JSON.stringify(extra)}.`,
+      extra.startsWith("-")
+        ? `unknown option ${extra}${didYouMean(extra, optionWords(spec))}.`
+        : `unexpected argument ${JSON.stringify(extra)}.`,
       spec.name,
     );
   }
@@ -150,7 +178,10 @@ function lowerFirst(text: string): string {
 
 /** Every option of a command as typed: `--name`, and `-x` for a short alias (for "did you mean"). */
 export function optionWords(spec: CommandSpec): string[] {
-  return [...spec.options, HELP_OPTION].flatMap((o) => [`--${o.name}`, ...(o.short === undefined ? [] : [`-${o.short}`])]);
+  return [...spec.options, HELP_OPTION].flatMap((o) => [
+    `--${o.name}`,
+    ...(o.short === undefined ? [] : [`-${o.short}`]),
+  ]);
 }
 
 function describeParseError(error: unknown, spec: CommandSpec): string {
@@ -160,10 +191,14 @@ function describeParseError(error: unknown, spec: CommandSpec): string {
   const option = optionMatch?.[1];
   switch (code) {
     case "ERR_PARSE_ARGS_UNKNOWN_OPTION":
-      return `unknown option ${option ?? ""} for 'snn ${spec.name}'${option === undefined ? "" : didYouMean(option, optionWords(spec))}.`.replace("  ", " ");
+      return `unknown option ${option ?? ""} for 'snn ${spec.name}'${option === undefined ? "" : didYouMean(option, optionWords(spec))}.`.replace(
+        "  ",
+        " ",
+      );
     case "ERR_PARSE_ARGS_INVALID_OPTION_VALUE":
       if (/argument missing/.test(message)) return `${option ?? "an option"} needs a value.`;
-      if (/ambiguous/.test(message)) return `${option ?? "an option"} needs a value; write a value that starts with '-' as ${option ?? "--option"}=VALUE.`;
+      if (/ambiguous/.test(message))
+        return `${option ?? "an option"} needs a value; write a value that starts with '-' as ${option ?? "--option"}=VALUE.`;
       return `${option ?? "an option"} takes no value.`;
     case "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL":
       return `unexpected argument in 'snn ${spec.name}'.`;
@@ -176,7 +211,8 @@ function optionLabel(option: OptionSpec): string {
   const short = option.short === undefined ? "    " : `-${option.short}, `;
   let value = "";
   if (option.kind === "choice") value = ` ${(option.choices ?? []).join("|")}`;
-  else if (option.kind !== "boolean") value = ` ${option.valueName ?? (option.kind === "string" ? "VALUE" : "N")}`;
+  else if (option.kind !== "boolean")
+    value = ` ${option.valueName ?? (option.kind === "string" ? "VALUE" : "N")}`;
   return `${short}--${option.name}${value}`;
 }
 
@@ -224,15 +260,23 @@ export function helpText(spec: CommandSpec): string {
   const width = Math.min(Math.max(...labels.map((l) => l.length)) + 2, 40);
   options.forEach((option, i) => {
     const label = labels[i]!;
-    const text = option.defaultText === undefined ? option.description : `${option.description} Default: ${option.defaultText}.`;
+    const text =
+      option.defaultText === undefined
+        ? option.description
+        : `${option.description} Default: ${option.defaultText}.`;
     const wrapped = wrapText(text, Math.max(30, HELP_WIDTH - width - 2));
     const indent = `  ${" ".repeat(width)}`;
     if (label.length + 2 > width) lines.push(`  ${label}`, ...wrapped.map((l) => indent + l));
-    else lines.push(`  ${label.padEnd(width)}${wrapped[0] ?? ""}`, ...wrapped.slice(1).map((l) => indent + l));
+    else
+      lines.push(
+        `  ${label.padEnd(width)}${wrapped[0] ?? ""}`,
+        ...wrapped.slice(1).map((l) => indent + l),
+      );
   });
   if (spec.examples && spec.examples.length > 0) {
     lines.push("", "Examples:");
-    for (const example of spec.examples) lines.push(`  # ${example.comment}`, `  ${example.command}`);
+    for (const example of spec.examples)
+      lines.push(`  # ${example.comment}`, `  ${example.command}`);
   }
   return lines.join("\n");
 }

@@ -26,7 +26,10 @@ function cpuDescription(): string {
  * The optional @snn/backend-wgsl module; a `UsageError` saying what to install when it is
  * missing. `needed` names what asked for it (e.g. "--backend webgpu"), `command` whose usage to print.
  */
-export async function loadWgslBackend(needed = "--backend webgpu", command?: string): Promise<typeof import("@snn/backend-wgsl")> {
+export async function loadWgslBackend(
+  needed = "--backend webgpu",
+  command?: string,
+): Promise<typeof import("@snn/backend-wgsl")> {
   return importOptional(WGSL_BACKEND, () => import("@snn/backend-wgsl"), needed, command);
 }
 

@@ -5,7 +5,9 @@ import { main } from "./main";
 main(process.argv.slice(2), processIO()).then(
   (code) => exitAfterFlush(code),
   (error: unknown) => {
-    process.stderr.write(`snn: internal error: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(
+      `snn: internal error: ${error instanceof Error ? error.message : String(error)}\n`,
+    );
     exitAfterFlush(1);
   },
 );

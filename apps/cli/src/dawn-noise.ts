@@ -33,6 +33,9 @@ export function vulkanLoaderPresent(): boolean {
 }
 
 /** The Dawn backend the CLI asks for: OpenGL ES on Linux without the Vulkan loader, else Dawn's default. */
-export function quietDawnBackend(platform: string = process.platform, hasVulkanLoader: () => boolean = vulkanLoaderPresent): DawnBackendChoice {
+export function quietDawnBackend(
+  platform: string = process.platform,
+  hasVulkanLoader: () => boolean = vulkanLoaderPresent,
+): DawnBackendChoice {
   return platform === "linux" && !hasVulkanLoader() ? { backend: "opengles" } : {};
 }

@@ -6,7 +6,8 @@
 import type { SpikeDataset } from "@snn/datasets";
 import {
   EpropRuntime,
-  defineEpropNetwork,
+  LSNN_HIDDEN_LAYER,
+  lsnnNetwork,
   prepareTrial,
   type EpropBatch,
   type EpropDataset,
@@ -22,47 +23,32 @@ import type { RasterPanel } from "./svg";
 import { escapeControlCharacters } from "./terminal-text";
 
 /** Name of the hidden layer of the networks `snn train` builds. */
-export const HIDDEN_LAYER = "hidden";
-
-/**
- * Adaptation strength of the spec: beta = 1.7 (1 - rho) / (1 - alpha), with alpha =
- * exp(-dt/tau_m) and rho = exp(-dt/tau_a).
- */
-export function defaultBeta(dt: number, tauMemMs: number, tauAdaptMs: number): number {
-  return (1.7 * (1 - Math.exp(-dt / tauAdaptMs))) / (1 - Math.exp(-dt / tauMemMs));
-}
+export const HIDDEN_LAYER = LSNN_HIDDEN_LAYER;
 
 /**
  * The e-prop LSNN of a configuration: input -> one hidden layer (LIF, ALIF, or the first half
  * LIF and the second half ALIF for `mixed`; recurrent unless `feedforward`) -> leaky readout.
  */
-export function networkFor(config: TrainConfig, numChannels: number, numClasses: number): EpropNetworkDescription {
+export function networkFor(
+  config: TrainConfig,
+  numChannels: number,
+  numClasses: number,
+): EpropNetworkDescription {
   // Before anything is allocated (a per-neuron beta array of --hidden 100000000 alone is 800 MB).
   checkNetworkMemory(config, numChannels, numClasses);
-  const alifBeta = config.beta ?? defaultBeta(config.dt, config.tauMem, config.tauAdapt);
-  const beta =
-    config.neuron === "mixed"
-      ? Array.from({ length: config.hidden }, (_, j) => (j < Math.floor(config.hidden / 2) ? 0 : alifBeta))
-      : config.neuron === "alif"
-        ? alifBeta
-        : undefined;
-  return defineEpropNetwork({
+  return lsnnNetwork({
     dt: config.dt,
-    input: { size: numChannels },
-    hidden: [
-      {
-        name: HIDDEN_LAYER,
-        size: config.hidden,
-        neuron: config.neuron === "lif" ? "LIF" : "ALIF",
-        recurrent: !config.feedforward,
-        tauMemMs: config.tauMem,
-        tauAdaptMs: config.tauAdapt,
-        ...(beta ? { beta } : {}),
-      },
-    ],
-    readout: { size: numClasses, tauOutMs: config.tauOut },
+    numInputs: numChannels,
+    numHidden: config.hidden,
+    numClasses,
+    neuron: config.neuron,
+    recurrent: !config.feedforward,
+    tauMemMs: config.tauMem,
+    tauAdaptMs: config.tauAdapt,
+    tauOutMs: config.tauOut,
+    beta: config.beta ?? null,
     feedback: config.feedback,
-    regularisation: config.regularisation > 0 ? { strength: config.regularisation, targetRateHz: config.targetRate } : false,
+    regularisation: { strength: config.regularisation, targetRateHz: config.targetRate },
     seed: config.seed,
   });
 }
@@ -73,7 +59,10 @@ export function lossMaskFor(config: TrainConfig): LossMaskOption | undefined {
 }
 
 /** Trainer options of a configuration (without the backend). */
-export function trainerOptionsFor(config: TrainConfig, network: EpropNetworkDescription): Omit<TrainerOptions, "backend"> {
+export function trainerOptionsFor(
+  config: TrainConfig,
+  network: EpropNetworkDescription,
+): Omit<TrainerOptions, "backend"> {
   const lossMask = lossMaskFor(config);
   return {
     network,
@@ -102,9 +91,11 @@ export function limitBatches(dataset: SpikeDataset, maxBatches: number | undefin
     async *batches(options) {
       let count = 0;
       if (maxBatches !== undefined && maxBatches <= 0) return;
-      if (options.numSteps !== undefined) checkRequestedSteps(options.numSteps, FIXED_LENGTH_SOURCE, "file");
+      if (options.numSteps !== undefined)
+        checkRequestedSteps(options.numSteps, FIXED_LENGTH_SOURCE, "file");
       for await (const batch of dataset.batches(options)) {
-        if (options.numSteps === undefined) checkDataTrialLength(dataset, batch.numSteps, options.dt);
+        if (options.numSteps === undefined)
+          checkDataTrialLength(dataset, batch.numSteps, options.dt);
         yield batch;
         if (maxBatches !== undefined && ++count >= maxBatches) return;
       }
@@ -113,7 +104,11 @@ export function limitBatches(dataset: SpikeDataset, maxBatches: number | undefin
 }
 
 /** Batches in one pass over a dataset with `maxBatches`. */
-export function batchesPerPass(numSamples: number, batchSize: number, maxBatches: number | undefined): number {
+export function batchesPerPass(
+  numSamples: number,
+  batchSize: number,
+  maxBatches: number | undefined,
+): number {
   const all = Math.ceil(numSamples / batchSize);
   return maxBatches === undefined ? all : Math.min(all, maxBatches);
 }
@@ -132,15 +127,27 @@ export async function hiddenRaster(
   if (count <= 0 || dataset.numSamples === 0) return [];
   const n = Math.min(count, dataset.numSamples);
   let batch: EpropBatch | undefined;
-  for await (const b of limitBatches(dataset, 1).batches({ batchSize: n, dt: options.dt, ...(options.numSteps !== undefined ? { numSteps: options.numSteps } : {}) })) {
+  for await (const b of limitBatches(dataset, 1).batches({
+    batchSize: n,
+    dt: options.dt,
+    ...(options.numSteps !== undefined ? { numSteps: options.numSteps } : {}),
+  })) {
     batch = b;
     break;
   }
   if (!batch) return [];
   const description = trainer.description;
-  const session = await EpropRuntime.create(description, { backend, batchSize: n, mode: "inference", parameters: await trainer.getParameters() });
+  const session = await EpropRuntime.create(description, {
+    backend,
+    batchSize: n,
+    mode: "inference",
+    parameters: await trainer.getParameters(),
+  });
   try {
-    const panels: { steps: number[]; neurons: number[] }[] = Array.from({ length: n }, () => ({ steps: [], neurons: [] }));
+    const panels: { steps: number[]; neurons: number[] }[] = Array.from({ length: n }, () => ({
+      steps: [],
+      neurons: [],
+    }));
     const layer = description.hidden[0]!;
     const trial = prepareTrial(batch, description, n, options.lossMask);
     const outputs = await session.runTrial(trial, {
@@ -157,7 +164,8 @@ export async function hiddenRaster(
         }
       },
     });
-    const name = (k: number): string => escapeControlCharacters(dataset.classNames?.[k] ?? String(k));
+    const name = (k: number): string =>
+      escapeControlCharacters(dataset.classNames?.[k] ?? String(k));
     return panels.flatMap((p, b): RasterPanel[] => {
       const input = trial.inputs[b]!;
       return [
@@ -197,7 +205,13 @@ export interface Evaluation {
 export async function evaluateWithConfusion(
   trainer: Trainer,
   dataset: SpikeDataset,
-  options: { batchSize: number; dt: number; numSteps?: number; maxBatches?: number; onBatch?: (done: number) => void },
+  options: {
+    batchSize: number;
+    dt: number;
+    numSteps?: number;
+    maxBatches?: number;
+    onBatch?: (done: number) => void;
+  },
 ): Promise<Evaluation> {
   const k = dataset.numClasses;
   const confusion = Array.from({ length: k }, () => new Array<number>(k).fill(0));
@@ -206,7 +220,11 @@ export async function evaluateWithConfusion(
   let loss = 0;
   const batchMs: number[] = [];
   const limited = limitBatches(dataset, options.maxBatches);
-  for await (const batch of limited.batches({ batchSize: options.batchSize, dt: options.dt, ...(options.numSteps !== undefined ? { numSteps: options.numSteps } : {}) })) {
+  for await (const batch of limited.batches({
+    batchSize: options.batchSize,
+    dt: options.dt,
+    ...(options.numSteps !== undefined ? { numSteps: options.numSteps } : {}),
+  })) {
     const start = performance.now();
     const predicted = await trainer.predict(batch);
     batchMs.push(performance.now() - start);
@@ -220,14 +238,28 @@ export async function evaluateWithConfusion(
     }
     options.onBatch?.(batchMs.length);
   }
-  return { examples, accuracy: examples > 0 ? correct / examples : Number.NaN, loss: examples > 0 ? loss / examples : Number.NaN, confusion, batchMs };
+  return {
+    examples,
+    accuracy: examples > 0 ? correct / examples : Number.NaN,
+    loss: examples > 0 ? loss / examples : Number.NaN,
+    confusion,
+    batchMs,
+  };
 }
 
 /** A confusion matrix as an aligned text table (rows: true class, columns: predicted). */
-export function formatConfusion(confusion: readonly (readonly number[])[], classNames?: readonly string[]): string {
+export function formatConfusion(
+  confusion: readonly (readonly number[])[],
+  classNames?: readonly string[],
+): string {
   const names = confusion.map((_, k) => escapeControlCharacters(classNames?.[k] ?? String(k)));
-  const width = Math.max(4, ...names.map((n) => n.length), ...confusion.flat().map((v) => String(v).length)) + 1;
+  const width =
+    Math.max(4, ...names.map((n) => n.length), ...confusion.flat().map((v) => String(v).length)) +
+    1;
   const header = `${"true\\pred".padEnd(width + 5)}${names.map((n) => n.padStart(width)).join("")}`;
-  const rows = confusion.map((row, k) => `${names[k]!.padEnd(width + 5)}${row.map((v) => String(v).padStart(width)).join("")}`);
+  const rows = confusion.map(
+    (row, k) =>
+      `${names[k]!.padEnd(width + 5)}${row.map((v) => String(v).padStart(width)).join("")}`,
+  );
   return [header, ...rows].join("\n");
 }

@@ -108,5 +108,9 @@ export function fileSystemError(error: unknown): FileSystemError | undefined {
   if (known === undefined) return undefined;
   const action = (syscall !== undefined ? FILE_ACTIONS[syscall] : undefined) ?? "access";
   const target = path === undefined ? "a file" : dest !== undefined ? `${path} to ${dest}` : path;
-  return new FileSystemError(`cannot ${action} ${target}: ${known[0]} (${code}); ${known[1]}.`, code, path);
+  return new FileSystemError(
+    `cannot ${action} ${target}: ${known[0]} (${code}); ${known[1]}.`,
+    code,
+    path,
+  );
 }

@@ -1,4 +1,14 @@
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -20,7 +30,11 @@ afterEach(() => {
 
 /** Node's error for a full disk, as its file functions throw it. */
 function enospc(path: string): NodeJS.ErrnoException {
-  return Object.assign(new Error(`ENOSPC: no space left on device, write`), { code: "ENOSPC", syscall: "write", path });
+  return Object.assign(new Error(`ENOSPC: no space left on device, write`), {
+    code: "ENOSPC",
+    syscall: "write",
+    path,
+  });
 }
 
 /** Node's file operations, except that writing fails with ENOSPC after `bytes` bytes of the temporary file reached the disk. */
@@ -40,7 +54,9 @@ describe("writeFileAtomic", () => {
     const dir = tempDir();
     const file = join(dir, "best.safetensors");
     writeFileSync(file, "old contents");
-    await expect(writeFileAtomic(file, new Uint8Array(4096), fullDiskAfter(100))).rejects.toMatchObject({ code: "ENOSPC" });
+    await expect(
+      writeFileAtomic(file, new Uint8Array(4096), fullDiskAfter(100)),
+    ).rejects.toMatchObject({ code: "ENOSPC" });
     expect(readFileSync(file, "utf8")).toBe("old contents");
     expect(readdirSync(dir)).toEqual(["best.safetensors"]);
   });
@@ -49,7 +65,9 @@ describe("writeFileAtomic", () => {
     const dir = tempDir();
     mkdirSync(join(dir, "target"));
     // Renaming a file over a folder fails (EISDIR).
-    await expect(writeFileAtomic(join(dir, "target"), "x")).rejects.toMatchObject({ code: "EISDIR" });
+    await expect(writeFileAtomic(join(dir, "target"), "x")).rejects.toMatchObject({
+      code: "EISDIR",
+    });
     expect(readdirSync(dir)).toEqual(["target"]);
   });
 
@@ -58,7 +76,9 @@ describe("writeFileAtomic", () => {
     const thrown = await nodeFileOps.appendFile("/dev/full", "x").catch((e: unknown) => e);
     const named = fileSystemError(thrown);
     expect(named).toBeInstanceOf(FileSystemError);
-    expect(named!.message).toBe("cannot write /dev/full: no space left on the device (ENOSPC); free some space.");
+    expect(named!.message).toBe(
+      "cannot write /dev/full: no space left on the device (ENOSPC); free some space.",
+    );
     expect(named!.exitCode).toBe(1);
   });
 
@@ -67,7 +87,9 @@ describe("writeFileAtomic", () => {
     const dir = tempDir();
     chmodSync(dir, 0o555);
     const error = await writeFileAtomic(join(dir, "run.json"), "{}").catch((e: unknown) => e);
-    expect(fileSystemError(error)?.message).toMatch(new RegExp(`^cannot open ${dir}/\\.run\\.json\\..*\\.tmp: permission denied \\(EACCES\\)`));
+    expect(fileSystemError(error)?.message).toMatch(
+      new RegExp(`^cannot open ${dir}/\\.run\\.json\\..*\\.tmp: permission denied \\(EACCES\\)`),
+    );
     expect(readdirSync(dir)).toEqual([]);
   });
 });
@@ -81,11 +103,17 @@ describe("makeDirectories", () => {
   });
 
   it("fails at once under /proc (where a recursive mkdir loops) and through a file", async () => {
-    if (existsSync("/proc/self")) await expect(makeDirectories("/proc/x/y")).rejects.toMatchObject({ code: "ENOENT", path: "/proc/x" });
+    if (existsSync("/proc/self"))
+      await expect(makeDirectories("/proc/x/y")).rejects.toMatchObject({
+        code: "ENOENT",
+        path: "/proc/x",
+      });
     const dir = tempDir();
     writeFileSync(join(dir, "file"), "");
     const error = await makeDirectories(join(dir, "file", "run")).catch((e: unknown) => e);
-    expect(fileSystemError(error)?.message).toBe(`cannot create the folder ${join(dir, "file")}: a part of the path is a file, not a folder (ENOTDIR); check the path.`);
+    expect(fileSystemError(error)?.message).toBe(
+      `cannot create the folder ${join(dir, "file")}: a part of the path is a file, not a folder (ENOTDIR); check the path.`,
+    );
   });
 
   it("follows a symbolic link to a folder", async () => {
@@ -99,18 +127,35 @@ describe("makeDirectories", () => {
 
 describe("fileSystemError", () => {
   it.each([
-    [{ code: "ENOENT", syscall: "open", path: "/x/y" }, "cannot open /x/y: no such file or folder (ENOENT); check the path."],
-    [{ code: "EISDIR", syscall: "read", path: "/x" }, "cannot read /x: it is a folder, not a file (EISDIR); give the path of a file."],
-    [{ code: "EPERM", syscall: "mkdir", path: "/sys/x" }, "cannot create the folder /sys/x: operation not permitted (EPERM); check the permissions or choose another place."],
-    [{ code: "EROFS", syscall: "open", path: "/ro/run.json" }, "cannot open /ro/run.json: the file system is read-only (EROFS); choose a writable place."],
-    [{ code: "EXDEV", syscall: "rename", path: "/a", dest: "/b" }, "cannot rename /a to /b: it is on another file system (EXDEV); choose a path on the same file system."],
+    [
+      { code: "ENOENT", syscall: "open", path: "/x/y" },
+      "cannot open /x/y: no such file or folder (ENOENT); check the path.",
+    ],
+    [
+      { code: "EISDIR", syscall: "read", path: "/x" },
+      "cannot read /x: it is a folder, not a file (EISDIR); give the path of a file.",
+    ],
+    [
+      { code: "EPERM", syscall: "mkdir", path: "/sys/x" },
+      "cannot create the folder /sys/x: operation not permitted (EPERM); check the permissions or choose another place.",
+    ],
+    [
+      { code: "EROFS", syscall: "open", path: "/ro/run.json" },
+      "cannot open /ro/run.json: the file system is read-only (EROFS); choose a writable place.",
+    ],
+    [
+      { code: "EXDEV", syscall: "rename", path: "/a", dest: "/b" },
+      "cannot rename /a to /b: it is on another file system (EXDEV); choose a path on the same file system.",
+    ],
   ])("names the path and the problem of %j", (fields, message) => {
     expect(fileSystemError(Object.assign(new Error("raw"), fields))?.message).toBe(message);
   });
 
   it("leaves other errors alone", () => {
     expect(fileSystemError(new Error("x"))).toBeUndefined();
-    expect(fileSystemError(Object.assign(new Error("x"), { code: "ERR_SOMETHING" }))).toBeUndefined();
+    expect(
+      fileSystemError(Object.assign(new Error("x"), { code: "ERR_SOMETHING" })),
+    ).toBeUndefined();
     expect(fileSystemError("ENOSPC")).toBeUndefined();
   });
 });

@@ -37,7 +37,8 @@ export const nodeFileOps: FileOps = {
 /** Adds the path to an error of a write on an open file (Node names none for ENOSPC there). */
 function withPath(path: string): (error: unknown) => never {
   return (error) => {
-    if (error instanceof Error && (error as NodeJS.ErrnoException).path === undefined) Object.assign(error, { path });
+    if (error instanceof Error && (error as NodeJS.ErrnoException).path === undefined)
+      Object.assign(error, { path });
     throw error;
   };
 }
@@ -52,7 +53,11 @@ export function temporaryFileFor(file: string): string {
  * and a failure (a full disk, a read-only folder) leaves the old file as it was and no
  * temporary file behind. Missing folders on the way are created.
  */
-export async function writeFileAtomic(file: string, content: string | Uint8Array, ops: FileOps = nodeFileOps): Promise<void> {
+export async function writeFileAtomic(
+  file: string,
+  content: string | Uint8Array,
+  ops: FileOps = nodeFileOps,
+): Promise<void> {
   await makeDirectories(dirname(file));
   const temp = temporaryFileFor(file);
   try {
@@ -81,7 +86,12 @@ export async function makeDirectories(dir: string): Promise<void> {
       if (code !== "ENOENT" && code !== "ENOTDIR") throw error;
     }
     if (isDirectory === true) break;
-    if (isDirectory === false) throw Object.assign(new Error(`ENOTDIR: not a directory, mkdir '${at}'`), { code: "ENOTDIR", syscall: "mkdir", path: at });
+    if (isDirectory === false)
+      throw Object.assign(new Error(`ENOTDIR: not a directory, mkdir '${at}'`), {
+        code: "ENOTDIR",
+        syscall: "mkdir",
+        path: at,
+      });
     missing.push(at);
     const parent = dirname(at);
     if (parent === at) break;
@@ -92,7 +102,8 @@ export async function makeDirectories(dir: string): Promise<void> {
       await mkdir(path);
     } catch (error) {
       // Made meanwhile by another process: fine.
-      if ((error as NodeJS.ErrnoException).code !== "EEXIST" || !statSync(path).isDirectory()) throw error;
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST" || !statSync(path).isDirectory())
+        throw error;
     }
   }
 }

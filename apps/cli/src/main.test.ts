@@ -24,7 +24,21 @@ describe("main", () => {
     expect(findCommand(["data", "info", "--json"])?.rest).toEqual(["--json"]);
     expect(findCommand(["train"])?.command.spec.name).toBe("train");
     expect(findCommand(["data"])).toBeUndefined();
-    expect(COMMANDS.map((c) => c.spec.name)).toEqual(["train", "evaluate", "infer", "data info", "data fetch", "codegen", "gradcheck", "bench", "sweep run", "sweep submit", "sweep status", "sweep results", "worker"]);
+    expect(COMMANDS.map((c) => c.spec.name)).toEqual([
+      "train",
+      "evaluate",
+      "infer",
+      "data info",
+      "data fetch",
+      "codegen",
+      "gradcheck",
+      "bench",
+      "sweep run",
+      "sweep submit",
+      "sweep status",
+      "sweep results",
+      "worker",
+    ]);
     expect(findCommand(["sweep", "run", "s.json"])?.rest).toEqual(["s.json"]);
   });
 
@@ -38,7 +52,9 @@ describe("main", () => {
   });
 
   it("keeps the version equal to package.json's", () => {
-    const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string };
+    const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as {
+      version: string;
+    };
     expect(CLI_VERSION).toBe(pkg.version);
   });
 });

@@ -66,7 +66,9 @@ export function mainHelp(): string {
 }
 
 /** Finds the command named by the leading words of argv; returns it and the remaining arguments. */
-export function findCommand(argv: readonly string[]): { command: Command; rest: readonly string[] } | undefined {
+export function findCommand(
+  argv: readonly string[],
+): { command: Command; rest: readonly string[] } | undefined {
   for (const command of COMMANDS) {
     const words = command.spec.name.split(" ");
     if (words.every((w, i) => argv[i] === w)) return { command, rest: argv.slice(words.length) };
@@ -75,8 +77,22 @@ export function findCommand(argv: readonly string[]): { command: Command; rest: 
 }
 
 /** Errors about input files (data sets, checkpoints): reported like usage errors, exit status 2. */
-const INPUT_ERROR_NAMES = new Set(["DatasetError", "DatasetFormatError", "DatasetOptionsError", "CheckpointError"]);
-const BUILTIN_ERROR_NAMES = new Set(["Error", "TypeError", "RangeError", "ReferenceError", "SyntaxError", "EvalError", "URIError", "AggregateError"]);
+const INPUT_ERROR_NAMES = new Set([
+  "DatasetError",
+  "DatasetFormatError",
+  "DatasetOptionsError",
+  "CheckpointError",
+]);
+const BUILTIN_ERROR_NAMES = new Set([
+  "Error",
+  "TypeError",
+  "RangeError",
+  "ReferenceError",
+  "SyntaxError",
+  "EvalError",
+  "URIError",
+  "AggregateError",
+]);
 
 /** Runs the CLI with `argv` (without `node` and the script); returns the exit status. */
 export async function main(argv: readonly string[], io: CliIO): Promise<number> {
@@ -84,7 +100,15 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
   if (first === undefined || first === "--help" || first === "-h" || first === "help") {
     const target = first === "help" && argv.length > 1 ? findCommand(argv.slice(1)) : undefined;
     if (first === "help" && argv.length > 1 && target === undefined) {
-      return reportUsageError(io, new UsageError(unknownCommandMessage(argv.slice(1), COMMANDS.map((c) => c.spec.name))));
+      return reportUsageError(
+        io,
+        new UsageError(
+          unknownCommandMessage(
+            argv.slice(1),
+            COMMANDS.map((c) => c.spec.name),
+          ),
+        ),
+      );
     }
     io.stdout.write(`${target ? helpText(target.command.spec) : mainHelp()}\n`);
     return first === undefined ? 2 : 0;
@@ -95,7 +119,15 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
   }
   const found = findCommand(argv);
   if (found === undefined) {
-    return reportUsageError(io, new UsageError(unknownCommandMessage(argv, COMMANDS.map((c) => c.spec.name))));
+    return reportUsageError(
+      io,
+      new UsageError(
+        unknownCommandMessage(
+          argv,
+          COMMANDS.map((c) => c.spec.name),
+        ),
+      ),
+    );
   }
   const { command, rest } = found;
   try {
@@ -121,7 +153,8 @@ function reportUsageError(io: CliIO, error: UsageError, command?: Command): numb
 
 /** Prints any error as one line (plus usage for usage errors) and returns the exit status. */
 export function reportError(io: CliIO, error: unknown, command?: Command): number {
-  if (io.env["SNN_DEBUG"] === "1" && error instanceof Error && error.stack) io.stderr.write(`${error.stack}\n`);
+  if (io.env["SNN_DEBUG"] === "1" && error instanceof Error && error.stack)
+    io.stderr.write(`${error.stack}\n`);
   if (error instanceof UsageError) return reportUsageError(io, error, command);
   const name = command ? `snn ${command.spec.name}` : "snn";
   // A file-system failure (ENOSPC, EACCES, ...) is the user's environment: name the path and the problem.
@@ -139,6 +172,8 @@ export function reportError(io: CliIO, error: unknown, command?: Command): numbe
     return 1;
   }
   const message = error instanceof Error ? error.message : String(error);
-  io.stderr.write(`${name}: internal error: ${oneLine(message)} (run with SNN_DEBUG=1 for details, and please report it)\n`);
+  io.stderr.write(
+    `${name}: internal error: ${oneLine(message)} (run with SNN_DEBUG=1 for details, and please report it)\n`,
+  );
   return 1;
 }

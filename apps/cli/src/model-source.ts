@@ -9,7 +9,13 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { stepsForDuration, type SpikeDataset } from "@snn/datasets";
 import { Trainer } from "@snn/eprop";
-import { loadPretrained, pretrainedModelUrl, PRETRAINED_MODELS, type PretrainedModel, type PretrainedModelName } from "@snn/pretrained";
+import {
+  loadPretrained,
+  pretrainedModelUrl,
+  PRETRAINED_MODELS,
+  type PretrainedModel,
+  type PretrainedModelName,
+} from "@snn/pretrained";
 import type { OptionSpec, OptionValues, PositionalSpec } from "./args";
 import { selectBackend, type SelectedBackend } from "./backends";
 import { CONFIG_KEYS, configFromOptions, resolveTrainConfig, type TrainConfig } from "./config";
@@ -20,7 +26,8 @@ import { RunDirectory } from "./run-dir";
 /** The RUN argument of evaluate and infer (optional: `--pretrained NAME` replaces it). */
 export const RUN_POSITIONAL: PositionalSpec = {
   name: "RUN",
-  description: "A run directory of 'snn train', or a .safetensors checkpoint (or give --pretrained NAME instead).",
+  description:
+    "A run directory of 'snn train', or a .safetensors checkpoint (or give --pretrained NAME instead).",
 };
 
 /** Options shared by evaluate and infer: which checkpoint, data overrides, backend. */
@@ -29,14 +36,29 @@ export const MODEL_OPTIONS: readonly OptionSpec[] = [
     name: "pretrained",
     kind: "choice",
     choices: PRETRAINED_MODELS,
-    description: "Use a network shipped with @snn/pretrained instead of RUN: smnist, an e-prop LSNN for spiking sequential MNIST (its data: MNIST in the encoding it was trained with).",
+    description:
+      "Use a network shipped with @snn/pretrained instead of RUN: smnist, an e-prop LSNN for spiking sequential MNIST (its data: MNIST in the encoding it was trained with).",
   },
-  { name: "checkpoint", kind: "choice", choices: ["best", "latest"], description: "For a run directory: its best checkpoint or its latest one.", defaultText: "best" },
-  ...CONFIG_KEYS.filter((k) => ["dataset", "data", "encoding", "testSamples", "trainSamples", "steps"].includes(k.field)).map((k): OptionSpec => {
+  {
+    name: "checkpoint",
+    kind: "choice",
+    choices: ["best", "latest"],
+    description: "For a run directory: its best checkpoint or its latest one.",
+    defaultText: "best",
+  },
+  ...CONFIG_KEYS.filter((k) =>
+    ["dataset", "data", "encoding", "testSamples", "trainSamples", "steps"].includes(k.field),
+  ).map((k): OptionSpec => {
     const { defaultText: _ignored, ...option } = k.option;
     return { ...option, description: `${k.option.description} Default: the run's setting.` };
   }),
-  { name: "backend", kind: "choice", choices: ["cpu", "webgpu", "auto"], description: "Where to simulate.", defaultText: "cpu" },
+  {
+    name: "backend",
+    kind: "choice",
+    choices: ["cpu", "webgpu", "auto"],
+    description: "Where to simulate.",
+    defaultText: "cpu",
+  },
 ];
 
 /** A loaded network with the configuration that says which data it expects. */
@@ -65,17 +87,29 @@ function findRunOf(checkpoint: string): RunDirectory | undefined {
  * Loads a run directory or checkpoint file (`target`), or with `--pretrained NAME` a model of
  * @snn/pretrained (then `target` must be absent); `command` names the command for usage errors.
  */
-export async function loadModel(target: string | undefined, values: OptionValues, cwd: string, command: string): Promise<LoadedModel> {
+export async function loadModel(
+  target: string | undefined,
+  values: OptionValues,
+  cwd: string,
+  command: string,
+): Promise<LoadedModel> {
   const pretrained = values["pretrained"] as PretrainedModelName | undefined;
   if (pretrained !== undefined && target !== undefined) {
-    throw new UsageError(`give either RUN (${target}) or --pretrained ${pretrained}, not both.`, command);
+    throw new UsageError(
+      `give either RUN (${target}) or --pretrained ${pretrained}, not both.`,
+      command,
+    );
   }
   if (pretrained !== undefined) return loadPretrainedModel(pretrained, values, command);
   if (target === undefined) {
-    throw new UsageError(`missing RUN: give a run directory of 'snn train' or a .safetensors checkpoint, or --pretrained ${PRETRAINED_MODELS.join("|")} for a shipped model.`, command);
+    throw new UsageError(
+      `missing RUN: give a run directory of 'snn train' or a .safetensors checkpoint, or --pretrained ${PRETRAINED_MODELS.join("|")} for a shipped model.`,
+      command,
+    );
   }
   const path = resolve(cwd, target);
-  if (!existsSync(path)) throw new UsageError(`${target}: no such run directory or checkpoint.`, command);
+  if (!existsSync(path))
+    throw new UsageError(`${target}: no such run directory or checkpoint.`, command);
   let checkpoint: string;
   let run: RunDirectory | undefined;
   if (statSync(path).isDirectory()) {
@@ -84,8 +118,13 @@ export async function loadModel(target: string | undefined, values: OptionValues
     const which = (values["checkpoint"] as string | undefined) ?? "best";
     const best = join(run.root, "best.safetensors");
     if (which === "best" && existsSync(best)) checkpoint = best;
-    else if (state.latestCheckpoint !== undefined) checkpoint = join(run.root, state.latestCheckpoint);
-    else throw new UsageError(`${target} has no checkpoint yet (its training stopped before the first one); train a run until it saves one (snn train writes one every epoch), then use that run.`, command);
+    else if (state.latestCheckpoint !== undefined)
+      checkpoint = join(run.root, state.latestCheckpoint);
+    else
+      throw new UsageError(
+        `${target} has no checkpoint yet (its training stopped before the first one); train a run until it saves one (snn train writes one every epoch), then use that run.`,
+        command,
+      );
   } else {
     checkpoint = path;
     run = findRunOf(path);
@@ -94,7 +133,10 @@ export async function loadModel(target: string | undefined, values: OptionValues
   const overrides = configFromOptions(values);
   delete overrides.backend;
   const config = stored
-    ? { ...stored, ...Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)) }
+    ? {
+        ...stored,
+        ...Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)),
+      }
     : resolveTrainConfig({ cli: overrides, env: {} });
   const backend = await selectBackend((values["backend"] as string | undefined) ?? "cpu", command);
   const trainer = await Trainer.fromCheckpoint(checkpoint, { backend: backend.backend });
@@ -111,7 +153,9 @@ export async function loadModel(target: string | undefined, values: OptionValues
 
 /** The trial length of a dataset's own samples at the model's dt (undefined for recordings of varying length). */
 function datasetSteps(model: LoadedModel, dataset: SpikeDataset): number | undefined {
-  return dataset.trialDurationMs !== undefined ? stepsForDuration(dataset.trialDurationMs, model.config.dt) : undefined;
+  return dataset.trialDurationMs !== undefined
+    ? stepsForDuration(dataset.trialDurationMs, model.config.dt)
+    : undefined;
 }
 
 /**
@@ -120,13 +164,24 @@ function datasetSteps(model: LoadedModel, dataset: SpikeDataset): number | undef
  * `--train-samples` and `--test-samples` choose the digits; `--dataset`, `--encoding` and
  * `--steps` must agree with the model.
  */
-async function loadPretrainedModel(name: PretrainedModelName, values: OptionValues, command: string): Promise<LoadedModel> {
-  if (values["checkpoint"] !== undefined) throw new UsageError(`--checkpoint chooses a checkpoint of a run directory; --pretrained ${name} has one network.`, command);
+async function loadPretrainedModel(
+  name: PretrainedModelName,
+  values: OptionValues,
+  command: string,
+): Promise<LoadedModel> {
+  if (values["checkpoint"] !== undefined)
+    throw new UsageError(
+      `--checkpoint chooses a checkpoint of a run directory; --pretrained ${name} has one network.`,
+      command,
+    );
   let model: PretrainedModel;
   try {
     model = await loadPretrained(name);
   } catch (error) {
-    throw new UsageError(`--pretrained ${name}: ${error instanceof Error ? error.message : String(error)}`, command);
+    throw new UsageError(
+      `--pretrained ${name}: ${error instanceof Error ? error.message : String(error)}`,
+      command,
+    );
   }
   const input = model.input;
   const encoding = input.encoding === "80-channel-cue" ? "80" : "79";
@@ -146,7 +201,12 @@ async function loadPretrainedModel(name: PretrainedModelName, values: OptionValu
     }
   }
   const training = model.metadata.training;
-  const batchSize = typeof training["batch-size"] === "number" && Number.isInteger(training["batch-size"]) && training["batch-size"] > 0 ? training["batch-size"] : 32;
+  const batchSize =
+    typeof training["batch-size"] === "number" &&
+    Number.isInteger(training["batch-size"]) &&
+    training["batch-size"] > 0
+      ? training["batch-size"]
+      : 32;
   const config = resolveTrainConfig({
     file: { dataset: "smnist", encoding, dt: input.dt, steps: input.numSteps, batchSize },
     cli: Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)),
@@ -167,7 +227,12 @@ async function loadPretrainedModel(name: PretrainedModelName, values: OptionValu
  * that it fits the network: the same input channels, no more classes than readouts, and, for a
  * pretrained model, the trial length it was trained with.
  */
-export async function openModelData(model: LoadedModel, split: Split, cwd: string, command: string): Promise<SpikeDataset> {
+export async function openModelData(
+  model: LoadedModel,
+  split: Split,
+  cwd: string,
+  command: string,
+): Promise<SpikeDataset> {
   const dataset = await openDataset(model.config, split, cwd);
   const network = model.trainer.description;
   const what = model.pretrained ? `the pretrained model ${model.pretrained.name}` : "the network";

@@ -16,7 +16,8 @@ export interface OptionalPackage {
 /** The WebGPU backend: WGSL code generation and Dawn. */
 export const WGSL_BACKEND: OptionalPackage = {
   name: "@snn/backend-wgsl",
-  provides: "the WebGPU backend (WGSL code generation and Dawn, the `webgpu` package: about 140 MB installed)",
+  provides:
+    "the WebGPU backend (WGSL code generation and Dawn, the `webgpu` package: about 140 MB installed)",
 };
 
 /** The benchmark suites. */
@@ -30,9 +31,14 @@ export const BENCH: OptionalPackage = {
  * peer, as an exact version (`^0.1.0` -> `0.1.0`); undefined inside the workspace (`workspace:`)
  * or when the manifest cannot be read.
  */
-export function peerVersion(name: string, manifestUrl: URL = new URL("../package.json", import.meta.url)): string | undefined {
+export function peerVersion(
+  name: string,
+  manifestUrl: URL = new URL("../package.json", import.meta.url),
+): string | undefined {
   try {
-    const manifest = JSON.parse(readFileSync(manifestUrl, "utf8")) as { peerDependencies?: Record<string, string> };
+    const manifest = JSON.parse(readFileSync(manifestUrl, "utf8")) as {
+      peerDependencies?: Record<string, string>;
+    };
     const range = manifest.peerDependencies?.[name];
     if (range === undefined || range.startsWith("workspace:")) return undefined;
     const exact = /^[\^~]?(\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?)$/.exec(range.trim());
@@ -51,7 +57,11 @@ export function isMissingPackage(error: unknown, name: string): boolean {
 }
 
 /** The one-line message for a missing optional package; `needed` names what needs it (e.g. "--backend webgpu"). */
-export function missingPackageMessage(pkg: OptionalPackage, needed: string, version = peerVersion(pkg.name)): string {
+export function missingPackageMessage(
+  pkg: OptionalPackage,
+  needed: string,
+  version = peerVersion(pkg.name),
+): string {
   const spec = version === undefined ? pkg.name : `${pkg.name}@${version}`;
   return (
     `${needed} needs ${pkg.name}, ${pkg.provides}, which is an optional package of @snn/cli and is not installed. ` +
@@ -63,11 +73,17 @@ export function missingPackageMessage(pkg: OptionalPackage, needed: string, vers
  * Runs `load` (a dynamic `import()` of `pkg`); when the package is not installed, throws a
  * `UsageError` (exit status 2, with the usage of `command`) that says what to install.
  */
-export async function importOptional<T>(pkg: OptionalPackage, load: () => Promise<T>, needed: string, command?: string): Promise<T> {
+export async function importOptional<T>(
+  pkg: OptionalPackage,
+  load: () => Promise<T>,
+  needed: string,
+  command?: string,
+): Promise<T> {
   try {
     return await load();
   } catch (error) {
-    if (isMissingPackage(error, pkg.name)) throw new UsageError(missingPackageMessage(pkg, needed), command);
+    if (isMissingPackage(error, pkg.name))
+      throw new UsageError(missingPackageMessage(pkg, needed), command);
     throw error;
   }
 }

@@ -17,8 +17,18 @@ function batchX(r: { epoch: number; batch: number; batches: number }): number {
   return r.epoch - 1 + r.batch / r.batches;
 }
 
-function epochSeries(epochs: readonly EpochRecord[], name: string, pick: (r: EpochRecord) => number | undefined, color: string): LineSeries {
-  return { name, x: epochs.map((r) => r.epoch), y: epochs.map((r) => pick(r) ?? Number.NaN), color };
+function epochSeries(
+  epochs: readonly EpochRecord[],
+  name: string,
+  pick: (r: EpochRecord) => number | undefined,
+  color: string,
+): LineSeries {
+  return {
+    name,
+    x: epochs.map((r) => r.epoch),
+    y: epochs.map((r) => pick(r) ?? Number.NaN),
+    color,
+  };
 }
 
 /** accuracy.svg: running batch accuracy, epoch train accuracy and test accuracy (fraction) over epochs. */
@@ -32,7 +42,12 @@ export function accuracyChart(records: readonly MetricsRecord[], title: string):
     yRange: [0, 1],
     markers: false,
     series: [
-      { name: PLOT_SERIES.accuracy[0], x: batches.map(batchX), y: batches.map((r) => r.accuracy), color: "#9ecae1" },
+      {
+        name: PLOT_SERIES.accuracy[0],
+        x: batches.map(batchX),
+        y: batches.map((r) => r.accuracy),
+        color: "#9ecae1",
+      },
       epochSeries(epochs, PLOT_SERIES.accuracy[1], (r) => r.trainAccuracy, "#0072B2"),
       epochSeries(epochs, PLOT_SERIES.accuracy[2], (r) => r.testAccuracy, "#D55E00"),
     ],
@@ -49,7 +64,12 @@ export function lossChart(records: readonly MetricsRecord[], title: string): str
     yLabel: "loss per sample",
     markers: false,
     series: [
-      { name: PLOT_SERIES.loss[0], x: batches.map(batchX), y: batches.map((r) => r.loss), color: "#9ecae1" },
+      {
+        name: PLOT_SERIES.loss[0],
+        x: batches.map(batchX),
+        y: batches.map((r) => r.loss),
+        color: "#9ecae1",
+      },
       epochSeries(epochs, PLOT_SERIES.loss[1], (r) => r.trainLoss, "#0072B2"),
       epochSeries(epochs, PLOT_SERIES.loss[2], (r) => r.testLoss, "#D55E00"),
     ],
@@ -65,12 +85,20 @@ export function firingRateChart(records: readonly MetricsRecord[], title: string
     xLabel: "epoch",
     yLabel: "mean rate (Hz)",
     markers: false,
-    series: names.map((name) => ({ name, x: batches.map(batchX), y: batches.map((r) => r.firingRatesHz[name] ?? Number.NaN) })),
+    series: names.map((name) => ({
+      name,
+      x: batches.map(batchX),
+      y: batches.map((r) => r.firingRatesHz[name] ?? Number.NaN),
+    })),
   });
 }
 
 /** Writes accuracy.svg, loss.svg and firing-rate.svg into `dir`. */
-export async function writeCurvePlots(dir: string, records: readonly MetricsRecord[], title: string): Promise<string[]> {
+export async function writeCurvePlots(
+  dir: string,
+  records: readonly MetricsRecord[],
+  title: string,
+): Promise<string[]> {
   const files = [
     ["accuracy.svg", accuracyChart(records, title)],
     ["loss.svg", lossChart(records, title)],
@@ -81,8 +109,21 @@ export async function writeCurvePlots(dir: string, records: readonly MetricsReco
 }
 
 /** Writes raster.svg: input and hidden spikes of a few test samples. */
-export async function writeRasterPlot(dir: string, panels: readonly RasterPanel[], title: string, dt: number): Promise<string> {
+export async function writeRasterPlot(
+  dir: string,
+  panels: readonly RasterPanel[],
+  title: string,
+  dt: number,
+): Promise<string> {
   const file = join(dir, "raster.svg");
-  await writeFileAtomic(file, spikeRaster({ title: `${title}: spikes of test samples`, panels, dt, yLabel: "neuron / channel" }));
+  await writeFileAtomic(
+    file,
+    spikeRaster({
+      title: `${title}: spikes of test samples`,
+      panels,
+      dt,
+      yLabel: "neuron / channel",
+    }),
+  );
   return file;
 }

@@ -63,7 +63,10 @@ describe("reporters", () => {
     for (let b = 1; b <= 20; b++) reporter.batch(batch(b));
     const lines = out.text.trim().split("\n");
     expect(lines.length).toBe(11); // batch 1 and every second batch
-    expect(lines[lines.length - 1]).toBe("epoch 1/2 batch 20/20 loss 1.2500 acc 37.5% hidden 12.3 Hz elapsed 20.0s eta 0ms");
+    expect(lines[lines.length - 1]).toBe(
+      "epoch 1/2 batch 20/20 loss 1.2500 acc 37.5% hidden 12.3 Hz elapsed 20.0s eta 0ms",
+    );
+    // eslint-disable-next-line no-control-regex -- no ANSI escape may reach a file or pipe
     expect(out.text).not.toMatch(/\x1b|\r/);
   });
 
@@ -93,7 +96,10 @@ describe("reporters", () => {
     const reporter = new JsonReporter(out, err);
     reporter.batch({ ...batch(2), loss: Number.NaN });
     reporter.note("hello", { x: 1 });
-    const [record, note] = out.text.trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
+    const [record, note] = out.text
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(record!["event"]).toBe("batch");
     expect(record!["loss"]).toBeNull();
     expect(record!["etaMs"]).toBe(18000);
@@ -108,11 +114,22 @@ describe("reporters", () => {
     reporter.start({ runDir: "r", description: "d" });
     reporter.note("traces here");
     reporter.alert("Interrupted: finishing");
-    reporter.interrupted({ message: "Interrupted at epoch 1. Resume with: snn train --resume r", resumeCommand: "snn train --resume r" });
-    const events = out.text.trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
+    reporter.interrupted({
+      message: "Interrupted at epoch 1. Resume with: snn train --resume r",
+      resumeCommand: "snn train --resume r",
+    });
+    const events = out.text
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(events.map((e) => e["event"])).toEqual(["start", "note", "note", "end"]);
-    expect(events[3]).toMatchObject({ status: "interrupted", resumeCommand: "snn train --resume r" });
-    expect(err.text).toBe("Interrupted: finishing\nInterrupted at epoch 1. Resume with: snn train --resume r\n");
+    expect(events[3]).toMatchObject({
+      status: "interrupted",
+      resumeCommand: "snn train --resume r",
+    });
+    expect(err.text).toBe(
+      "Interrupted: finishing\nInterrupted at epoch 1. Resume with: snn train --resume r\n",
+    );
   });
 
   it("terminal: an alert and the resume hint clear the bar and print once, on stderr, on lines of their own", () => {
@@ -142,10 +159,36 @@ describe("reporters", () => {
   });
 
   it("picks by log format and terminal", () => {
-    expect(createReporter({ logFormat: "text", quiet: false, stdout: new Buffer(true), stderr: new Buffer() })).toBeInstanceOf(TerminalReporter);
-    expect(createReporter({ logFormat: "text", quiet: false, stdout: new Buffer(false), stderr: new Buffer() })).toBeInstanceOf(PlainReporter);
-    expect(createReporter({ logFormat: "json", quiet: false, stdout: new Buffer(false), stderr: new Buffer() })).toBeInstanceOf(JsonReporter);
-    const quiet = createReporter({ logFormat: "text", quiet: true, stdout: new Buffer(true), stderr: new Buffer() });
+    expect(
+      createReporter({
+        logFormat: "text",
+        quiet: false,
+        stdout: new Buffer(true),
+        stderr: new Buffer(),
+      }),
+    ).toBeInstanceOf(TerminalReporter);
+    expect(
+      createReporter({
+        logFormat: "text",
+        quiet: false,
+        stdout: new Buffer(false),
+        stderr: new Buffer(),
+      }),
+    ).toBeInstanceOf(PlainReporter);
+    expect(
+      createReporter({
+        logFormat: "json",
+        quiet: false,
+        stdout: new Buffer(false),
+        stderr: new Buffer(),
+      }),
+    ).toBeInstanceOf(JsonReporter);
+    const quiet = createReporter({
+      logFormat: "text",
+      quiet: true,
+      stdout: new Buffer(true),
+      stderr: new Buffer(),
+    });
     expect(quiet.constructor.name).toBe("QuietReporter");
   });
 });

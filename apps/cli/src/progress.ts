@@ -43,7 +43,12 @@ export interface EpochSummary {
 
 /** Receives training events; one implementation per output mode. */
 export interface Reporter {
-  start(info: Readonly<Record<string, unknown>> & { readonly runDir: string; readonly description: string }): void;
+  start(
+    info: Readonly<Record<string, unknown>> & {
+      readonly runDir: string;
+      readonly description: string;
+    },
+  ): void;
   batch(progress: BatchProgress): void;
   /** Test evaluation of an epoch started. */
   evaluating(epoch: number, batches: number): void;
@@ -117,7 +122,10 @@ export function progressBar(fraction: number, width: number): string {
 }
 
 function epochLine(s: EpochSummary): string {
-  const test = s.testAccuracy === undefined ? "" : ` | test loss ${num(s.testLoss ?? Number.NaN)} acc ${percent(s.testAccuracy)}`;
+  const test =
+    s.testAccuracy === undefined
+      ? ""
+      : ` | test loss ${num(s.testLoss ?? Number.NaN)} acc ${percent(s.testAccuracy)}`;
   const rateText = rates(s.firingRatesHz);
   return (
     `epoch ${s.epoch}/${s.epochs} done in ${formatDuration(s.durationMs)}: train loss ${num(s.trainLoss)} acc ${percent(s.trainAccuracy)}${test}` +
@@ -151,11 +159,14 @@ export class PlainReporter implements Reporter {
 
   batch(p: BatchProgress): void {
     const every = Math.max(1, Math.floor(p.batches / 10));
-    if (p.batch % every === 0 || p.batch === p.batches || p.batch === 1) this.out.write(`${batchLine(p)}\n`);
+    if (p.batch % every === 0 || p.batch === p.batches || p.batch === 1)
+      this.out.write(`${batchLine(p)}\n`);
   }
 
   evaluating(epoch: number, batches: number): void {
-    this.out.write(`epoch ${epoch}: evaluating on ${batches} test batch${batches === 1 ? "" : "es"}\n`);
+    this.out.write(
+      `epoch ${epoch}: evaluating on ${batches} test batch${batches === 1 ? "" : "es"}\n`,
+    );
   }
 
   epoch(summary: EpochSummary): void {
@@ -211,7 +222,8 @@ export class TerminalReporter implements Reporter {
     this.lastDraw = t;
     const eta = etaOf(p);
     // Terminals of unknown width (0 under some pseudo-terminals) get 100 columns.
-    const columns = this.out.columns !== undefined && this.out.columns >= 40 ? this.out.columns : 100;
+    const columns =
+      this.out.columns !== undefined && this.out.columns >= 40 ? this.out.columns : 100;
     const rateText = rates(p.firingRatesHz);
     const tail = ` ${p.batch}/${p.batches} loss ${num(p.runningLoss)} acc ${percent(p.runningAccuracy)}${rateText ? ` ${rateText}` : ""} ETA ${formatDuration(eta)}`;
     const head = `epoch ${p.epoch}/${p.epochs} `;
@@ -224,7 +236,9 @@ export class TerminalReporter implements Reporter {
 
   evaluating(epoch: number, batches: number): void {
     this.clear();
-    this.out.write(`epoch ${epoch}: evaluating on ${batches} test batch${batches === 1 ? "" : "es"}...`);
+    this.out.write(
+      `epoch ${epoch}: evaluating on ${batches} test batch${batches === 1 ? "" : "es"}...`,
+    );
     this.barShown = true;
   }
 
@@ -261,7 +275,9 @@ export class JsonReporter implements Reporter {
   ) {}
 
   private emit(event: string, data: object): void {
-    this.out.write(`${JSON.stringify({ event, time: new Date().toISOString(), ...data }, jsonReplacer)}\n`);
+    this.out.write(
+      `${JSON.stringify({ event, time: new Date().toISOString(), ...data }, jsonReplacer)}\n`,
+    );
   }
 
   start(info: Readonly<Record<string, unknown>>): void {
@@ -322,8 +338,15 @@ export function jsonReplacer(_key: string, value: unknown): unknown {
 }
 
 /** The reporter for a log format and output stream. */
-export function createReporter(options: { logFormat: "text" | "json"; quiet: boolean; stdout: TextSink; stderr: TextSink }): Reporter {
+export function createReporter(options: {
+  logFormat: "text" | "json";
+  quiet: boolean;
+  stdout: TextSink;
+  stderr: TextSink;
+}): Reporter {
   if (options.logFormat === "json") return new JsonReporter(options.stdout, options.stderr);
   if (options.quiet) return new QuietReporter(options.stderr);
-  return options.stdout.isTTY === true ? new TerminalReporter(options.stdout, undefined, options.stderr) : new PlainReporter(options.stdout, options.stderr);
+  return options.stdout.isTTY === true
+    ? new TerminalReporter(options.stdout, undefined, options.stderr)
+    : new PlainReporter(options.stdout, options.stderr);
 }

@@ -1,11 +1,25 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { parseXml, seriesOf } from "../test/xml";
 import { resolveTrainConfig } from "./config";
 import { writeCurvePlots } from "./plots";
-import { RunDirectory, defaultRunDirectory, parseMetrics, writeFileAtomic, type MetricsRecord } from "./run-dir";
+import {
+  RunDirectory,
+  defaultRunDirectory,
+  parseMetrics,
+  writeFileAtomic,
+  type MetricsRecord,
+} from "./run-dir";
 
 const dirs: string[] = [];
 function tempDir(): string {
@@ -18,7 +32,18 @@ afterEach(() => {
 });
 
 function batchRecord(epoch: number, batch: number, step: number): MetricsRecord {
-  return { kind: "batch", epoch, batch, batches: 2, step, examples: 4, loss: 2 - step * 0.1, accuracy: 0.1 * step, firingRatesHz: { hidden: 10 + step }, durationMs: 5 };
+  return {
+    kind: "batch",
+    epoch,
+    batch,
+    batches: 2,
+    step,
+    examples: 4,
+    loss: 2 - step * 0.1,
+    accuracy: 0.1 * step,
+    firingRatesHz: { hidden: 10 + step },
+    durationMs: 5,
+  };
 }
 
 describe("RunDirectory", () => {
@@ -68,7 +93,9 @@ describe("helpers", () => {
   });
 
   it("parses JSON lines and skips junk", () => {
-    expect(parseMetrics('{"kind":"epoch","epoch":1,"step":2}\n\nnot json\n{"kind":"other"}\n')).toHaveLength(1);
+    expect(
+      parseMetrics('{"kind":"epoch","epoch":1,"step":2}\n\nnot json\n{"kind":"other"}\n'),
+    ).toHaveLength(1);
   });
 });
 
@@ -78,13 +105,37 @@ describe("curve plots", () => {
     const records: MetricsRecord[] = [
       batchRecord(1, 1, 1),
       batchRecord(1, 2, 2),
-      { kind: "epoch", epoch: 1, step: 2, trainLoss: 1.5, trainAccuracy: 0.2, testLoss: 1.4, testAccuracy: 0.3, firingRatesHz: { hidden: 11 }, durationMs: 10 },
+      {
+        kind: "epoch",
+        epoch: 1,
+        step: 2,
+        trainLoss: 1.5,
+        trainAccuracy: 0.2,
+        testLoss: 1.4,
+        testAccuracy: 0.3,
+        firingRatesHz: { hidden: 11 },
+        durationMs: 10,
+      },
       batchRecord(2, 1, 3),
       batchRecord(2, 2, 4),
-      { kind: "epoch", epoch: 2, step: 4, trainLoss: 1.2, trainAccuracy: 0.4, testLoss: 1.1, testAccuracy: 0.5, firingRatesHz: { hidden: 12 }, durationMs: 10 },
+      {
+        kind: "epoch",
+        epoch: 2,
+        step: 4,
+        trainLoss: 1.2,
+        trainAccuracy: 0.4,
+        testLoss: 1.1,
+        testAccuracy: 0.5,
+        firingRatesHz: { hidden: 12 },
+        durationMs: 10,
+      },
     ];
     const files = await writeCurvePlots(dir, records, "run");
-    expect(files.map((f) => f.slice(dir.length + 1))).toEqual(["accuracy.svg", "loss.svg", "firing-rate.svg"]);
+    expect(files.map((f) => f.slice(dir.length + 1))).toEqual([
+      "accuracy.svg",
+      "loss.svg",
+      "firing-rate.svg",
+    ]);
     const accuracy = seriesOf(parseXml(readFileSync(files[0]!, "utf8")));
     expect([...accuracy.keys()]).toEqual(["train (per batch)", "train", "test"]);
     expect(accuracy.get("test")!.attributes["data-points"]).toBe("2");

@@ -112,7 +112,11 @@ export class RunDirectory {
    * config.json, an empty metrics.jsonl and run.json with status "running". Release the
    * returned lock when the run ends.
    */
-  async create(config: TrainConfig, command = "snn train", shown: string = this.root): Promise<{ state: RunState; lock: RunLock }> {
+  async create(
+    config: TrainConfig,
+    command = "snn train",
+    shown: string = this.root,
+  ): Promise<{ state: RunState; lock: RunLock }> {
     this.checkNewRun(shown);
     await makeDirectories(this.root);
     const lock = RunLock.acquire(this.root, command);
@@ -121,10 +125,21 @@ export class RunDirectory {
       this.checkNewRun(shown);
       await makeDirectories(join(this.root, "checkpoints"));
       await makeDirectories(this.plotsDir);
-      await writeFileAtomic(this.configFile, `${JSON.stringify(configToJson(config), null, 2)}\n`, this.files);
+      await writeFileAtomic(
+        this.configFile,
+        `${JSON.stringify(configToJson(config), null, 2)}\n`,
+        this.files,
+      );
       await writeFileAtomic(this.metricsFile, "", this.files);
       const now = new Date().toISOString();
-      const state: RunState = { version: 1, status: "running", epochsCompleted: 0, step: 0, createdAt: now, updatedAt: now };
+      const state: RunState = {
+        version: 1,
+        status: "running",
+        epochsCompleted: 0,
+        step: 0,
+        createdAt: now,
+        updatedAt: now,
+      };
       await this.saveState(state);
       return { state, lock };
     } catch (error) {
@@ -141,9 +156,14 @@ export class RunDirectory {
   /** Reads and checks config and state of an existing run (for --resume and evaluate). */
   async open(): Promise<{ config: TrainConfig; state: RunState }> {
     if (!existsSync(this.stateFile) || !existsSync(this.configFile)) {
-      throw new UsageError(`${this.root} is not a run directory of 'snn train' (no run.json and config.json).`);
+      throw new UsageError(
+        `${this.root} is not a run directory of 'snn train' (no run.json and config.json).`,
+      );
     }
-    const config = resolveTrainConfig({ cli: {}, file: parseConfigObject(readJson(this.configFile), this.configFile) });
+    const config = resolveTrainConfig({
+      cli: {},
+      file: parseConfigObject(readJson(this.configFile), this.configFile),
+    });
     return { config, state: this.readState() };
   }
 
@@ -181,7 +201,10 @@ export class RunDirectory {
 
   async appendMetrics(records: readonly MetricsRecord[]): Promise<void> {
     if (records.length === 0) return;
-    await this.files.appendFile(this.metricsFile, records.map((r) => `${JSON.stringify(r, jsonReplacer)}\n`).join(""));
+    await this.files.appendFile(
+      this.metricsFile,
+      records.map((r) => `${JSON.stringify(r, jsonReplacer)}\n`).join(""),
+    );
   }
 
   /** All records of metrics.jsonl (a torn last line from a crash is ignored). */
@@ -193,13 +216,21 @@ export class RunDirectory {
   /** Drops records beyond `step` (work after the checkpoint a resume starts from). */
   async truncateMetrics(step: number): Promise<void> {
     const kept = (await this.readMetrics()).filter((r) => r.step <= step);
-    await writeFileAtomic(this.metricsFile, kept.map((r) => `${JSON.stringify(r, jsonReplacer)}\n`).join(""), this.files);
+    await writeFileAtomic(
+      this.metricsFile,
+      kept.map((r) => `${JSON.stringify(r, jsonReplacer)}\n`).join(""),
+      this.files,
+    );
   }
 }
 
 /** Files a lock leaves or uses; they do not make a folder non-empty. */
 function isLockFile(name: string): boolean {
-  return name === LOCK_FILE || name === `${LOCK_FILE}.break` || (name.startsWith(`${LOCK_FILE}.`) && name.endsWith(".tmp"));
+  return (
+    name === LOCK_FILE ||
+    name === `${LOCK_FILE}.break` ||
+    (name.startsWith(`${LOCK_FILE}.`) && name.endsWith(".tmp"))
+  );
 }
 
 /** Why `root` cannot take a new run, or undefined when it is missing or empty. */
@@ -217,7 +248,9 @@ function newRunProblem(root: string, shown: string): string | undefined {
   if (entries.length === 0) return undefined;
   const run = new RunDirectory(root);
   if (!entries.includes("run.json")) {
-    const listed = entries.sort().slice(0, 3).join(", ") + (entries.length > 3 ? `, ... (${entries.length} entries)` : "");
+    const listed =
+      entries.sort().slice(0, 3).join(", ") +
+      (entries.length > 3 ? `, ... (${entries.length} entries)` : "");
     return `--out ${shown} is not empty (${listed}) and is not a run of 'snn train'; a new run is written only into a new or empty folder, so that nothing there is overwritten: choose another --out.`;
   }
   let state: RunState;
@@ -241,7 +274,6 @@ function newRunProblem(root: string, shown: string): string | undefined {
       return `--out ${shown} holds an unfinished run (${state.status === "running" ? "its process stopped without saying why, e.g. it was killed" : "interrupted"}); continue it with: ${resume}; or delete ${shown} to start over; or choose another --out.`;
   }
 }
-
 
 /** Parses JSON lines, skipping blank and unparsable (torn) lines. */
 export function parseMetrics(text: string): MetricsRecord[] {
@@ -269,13 +301,18 @@ function readJson(file: string): unknown {
   try {
     return JSON.parse(text);
   } catch (e) {
-    throw new RunStateError(`${file} is damaged: it is not valid JSON (${(e as Error).message}); restore it from a backup, or delete the run folder and train again.`);
+    throw new RunStateError(
+      `${file} is damaged: it is not valid JSON (${(e as Error).message}); restore it from a backup, or delete the run folder and train again.`,
+    );
   }
 }
 
 /** A new run directory under `cwd`: `runs/<dataset>-<date>T<time>` (with `-2`, `-3`, ... if taken). */
 export function defaultRunDirectory(cwd: string, dataset: string, now = new Date()): string {
-  const stamp = now.toISOString().replace(/\.\d+Z$/, "").replace(/:/g, "-");
+  const stamp = now
+    .toISOString()
+    .replace(/\.\d+Z$/, "")
+    .replace(/:/g, "-");
   const base = join(cwd, "runs", `${dataset}-${stamp}`);
   let dir = base;
   for (let k = 2; existsSync(dir); k++) dir = `${base}-${k}`;

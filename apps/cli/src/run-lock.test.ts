@@ -17,20 +17,39 @@ afterEach(() => {
 
 /** The pid of a process that has exited. */
 function deadPid(): number {
-  const child = spawnSync(process.execPath, ["-e", "process.stdout.write(String(process.pid))"], { encoding: "utf8" });
+  const child = spawnSync(process.execPath, ["-e", "process.stdout.write(String(process.pid))"], {
+    encoding: "utf8",
+  });
   return Number(child.stdout);
 }
 
 function writeLock(dir: string, fields: Record<string, unknown>): void {
-  writeFileSync(join(dir, LOCK_FILE), JSON.stringify({ pid: process.pid, hostname: hostname(), startedAt: new Date().toISOString(), command: "snn train", token: "t0", ...fields }));
+  writeFileSync(
+    join(dir, LOCK_FILE),
+    JSON.stringify({
+      pid: process.pid,
+      hostname: hostname(),
+      startedAt: new Date().toISOString(),
+      command: "snn train",
+      token: "t0",
+      ...fields,
+    }),
+  );
 }
 
 describe("RunLock", () => {
   it("records pid, host and start time, refuses a second holder naming the first, and is free again after release", () => {
     const dir = tempDir();
     const lock = RunLock.acquire(dir, "snn train");
-    const recorded = JSON.parse(readFileSync(join(dir, LOCK_FILE), "utf8")) as Record<string, unknown>;
-    expect(recorded).toMatchObject({ pid: process.pid, hostname: hostname(), command: "snn train" });
+    const recorded = JSON.parse(readFileSync(join(dir, LOCK_FILE), "utf8")) as Record<
+      string,
+      unknown
+    >;
+    expect(recorded).toMatchObject({
+      pid: process.pid,
+      hostname: hostname(),
+      command: "snn train",
+    });
     expect(Date.parse(recorded["startedAt"] as string)).toBeGreaterThan(Date.now() - 60_000);
     expect(lock.recovered).toBeUndefined();
     let refused: unknown;
@@ -40,7 +59,9 @@ describe("RunLock", () => {
       refused = error;
     }
     expect(refused).toBeInstanceOf(RunLockedError);
-    expect((refused as Error).message).toMatch(new RegExp(`is being written by snn train \\(pid ${process.pid} on ${hostname()}, since `));
+    expect((refused as Error).message).toMatch(
+      new RegExp(`is being written by snn train \\(pid ${process.pid} on ${hostname()}, since `),
+    );
     expect((refused as RunLockedError).exitCode).toBe(1);
     expect(RunLock.check(dir)).toMatch(/is being written by snn train/);
     lock.release();
@@ -56,15 +77,25 @@ describe("RunLock", () => {
     expect(RunLock.check(dir)).toBeUndefined();
     const lock = RunLock.acquire(dir, "snn train --resume");
     expect(lock.recovered?.pid).toBe(pid);
-    expect(describeRecovered(lock.recovered!)).toMatch(new RegExp(`took over the lock of snn train \\(pid ${pid} on ${hostname()}, .*no longer running`));
-    expect(JSON.parse(readFileSync(join(dir, LOCK_FILE), "utf8"))).toMatchObject({ pid: process.pid, command: "snn train --resume" });
+    expect(describeRecovered(lock.recovered!)).toMatch(
+      new RegExp(
+        `took over the lock of snn train \\(pid ${pid} on ${hostname()}, .*no longer running`,
+      ),
+    );
+    expect(JSON.parse(readFileSync(join(dir, LOCK_FILE), "utf8"))).toMatchObject({
+      pid: process.pid,
+      command: "snn train --resume",
+    });
     lock.release();
   });
 
   it("treats a live pid that started after the lock was taken as reused (stale), where /proc tells", () => {
     if (processStartMs(process.pid) === undefined) return; // not Linux
     const dir = tempDir();
-    writeLock(dir, { startedAt: new Date(Date.now() - 86_400_000 * 365 * 30).toISOString(), token: "old" });
+    writeLock(dir, {
+      startedAt: new Date(Date.now() - 86_400_000 * 365 * 30).toISOString(),
+      token: "old",
+    });
     const lock = RunLock.acquire(dir, "snn train");
     expect(lock.recovered?.token).toBe("old");
     lock.release();
@@ -73,9 +104,13 @@ describe("RunLock", () => {
   it("refuses a lock of another host (it cannot be checked) and an unreadable one, saying which file to delete", () => {
     const dir = tempDir();
     writeLock(dir, { hostname: "elsewhere.example" });
-    expect(() => RunLock.acquire(dir, "snn train")).toThrow(new RegExp(`on elsewhere\\.example.*delete ${join(dir, LOCK_FILE).replace(/[.]/g, "\\.")}`));
+    expect(() => RunLock.acquire(dir, "snn train")).toThrow(
+      new RegExp(`on elsewhere\\.example.*delete ${join(dir, LOCK_FILE).replace(/[.]/g, "\\.")}`),
+    );
     writeFileSync(join(dir, LOCK_FILE), "{ torn");
-    expect(() => RunLock.acquire(dir, "snn train")).toThrow(/cannot be read; if no 'snn train' is writing this run, delete/);
+    expect(() => RunLock.acquire(dir, "snn train")).toThrow(
+      /cannot be read; if no 'snn train' is writing this run, delete/,
+    );
     expect(readFileSync(join(dir, LOCK_FILE), "utf8")).toBe("{ torn");
   });
 
@@ -84,6 +119,8 @@ describe("RunLock", () => {
     const lock = RunLock.acquire(dir, "snn train");
     writeLock(dir, { token: "someone-else" });
     lock.release();
-    expect(JSON.parse(readFileSync(join(dir, LOCK_FILE), "utf8"))).toMatchObject({ token: "someone-else" });
+    expect(JSON.parse(readFileSync(join(dir, LOCK_FILE), "utf8"))).toMatchObject({
+      token: "someone-else",
+    });
   });
 });

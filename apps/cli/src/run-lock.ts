@@ -57,19 +57,31 @@ export class RunLock {
    */
   static acquire(dir: string, command: string): RunLock {
     const file = join(dir, LOCK_FILE);
-    const holder: LockHolder = { pid: process.pid, hostname: hostname(), startedAt: new Date().toISOString(), command, token: randomBytes(8).toString("hex") };
+    const holder: LockHolder = {
+      pid: process.pid,
+      hostname: hostname(),
+      startedAt: new Date().toISOString(),
+      command,
+      token: randomBytes(8).toString("hex"),
+    };
     let recovered: LockHolder | undefined;
     for (let attempt = 0; attempt < 20; attempt++) {
       if (createExclusive(file, holder)) return new RunLock(file, holder, recovered);
       const current = readHolder(file);
       if (current === "missing") continue; // released meanwhile: try again
       if (current === "unreadable") {
-        throw new RunLockedError(`${dir} is locked by ${file}, which cannot be read; if no 'snn train' is writing this run, delete ${file} and try again.`, undefined);
+        throw new RunLockedError(
+          `${dir} is locked by ${file}, which cannot be read; if no 'snn train' is writing this run, delete ${file} and try again.`,
+          undefined,
+        );
       }
       if (holderAlive(current)) throw new RunLockedError(describeHeld(dir, file, current), current);
       if (breakStaleLock(file, current)) recovered = current;
     }
-    throw new RunLockedError(`could not take the lock ${file}: other processes keep taking it; make sure only one 'snn train' writes ${dir}.`, undefined);
+    throw new RunLockedError(
+      `could not take the lock ${file}: other processes keep taking it; make sure only one 'snn train' writes ${dir}.`,
+      undefined,
+    );
   }
 
   /**
@@ -80,7 +92,8 @@ export class RunLock {
     const file = join(dir, LOCK_FILE);
     const current = readHolder(file);
     if (current === "missing") return undefined;
-    if (current === "unreadable") return `${dir} is locked by ${file}, which cannot be read; if no 'snn train' is writing this run, delete ${file} and try again.`;
+    if (current === "unreadable")
+      return `${dir} is locked by ${file}, which cannot be read; if no 'snn train' is writing this run, delete ${file} and try again.`;
     return holderAlive(current) ? describeHeld(dir, file, current) : undefined;
   }
 
@@ -177,7 +190,9 @@ function holderAlive(holder: LockHolder): boolean {
  */
 export function processStartMs(pid: number): number | undefined {
   try {
-    const bootLine = readFileSync("/proc/stat", "utf8").split("\n").find((l) => l.startsWith("btime "));
+    const bootLine = readFileSync("/proc/stat", "utf8")
+      .split("\n")
+      .find((l) => l.startsWith("btime "));
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
     // Fields after the command name (which may hold spaces and parentheses): state is field 3, starttime field 22.
     const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
@@ -200,7 +215,13 @@ function sleepSync(ms: number): void {
  */
 function breakStaleLock(file: string, stale: LockHolder): boolean {
   const guard = `${file}.break`;
-  const me: LockHolder = { pid: process.pid, hostname: hostname(), startedAt: new Date().toISOString(), command: "taking over a stale lock", token: randomBytes(8).toString("hex") };
+  const me: LockHolder = {
+    pid: process.pid,
+    hostname: hostname(),
+    startedAt: new Date().toISOString(),
+    command: "taking over a stale lock",
+    token: randomBytes(8).toString("hex"),
+  };
   if (!createExclusive(guard, me)) {
     const other = readHolder(guard);
     // A guard left by a process that died while taking over: remove it and retry.

@@ -29,7 +29,13 @@ describe("parseRunState", () => {
   it("accepts a run.json snn train writes, and a failed one with its reason", () => {
     const root = tempDir();
     expect(parseRunState(good, "run.json", root)).toEqual(good);
-    expect(parseRunState({ ...good, status: "failed", reason: "training diverged", resumable: false }, "run.json", root).status).toBe("failed");
+    expect(
+      parseRunState(
+        { ...good, status: "failed", reason: "training diverged", resumable: false },
+        "run.json",
+        root,
+      ).status,
+    ).toBe("failed");
   });
 
   it.each([
@@ -44,12 +50,21 @@ describe("parseRunState", () => {
     [{ ...good, reason: 5 }, /"reason" must be a string/],
     [{ ...good, resumable: "yes" }, /"resumable" must be true or false/],
     [{ ...good, latestCheckpoint: 3 }, /"latestCheckpoint" must be a path/],
-    [{ ...good, latestCheckpoint: "../../other/best.safetensors" }, /"latestCheckpoint" \(\.\.\/\.\.\/other\/best\.safetensors\) points outside the run folder/],
+    [
+      { ...good, latestCheckpoint: "../../other/best.safetensors" },
+      /"latestCheckpoint" \(\.\.\/\.\.\/other\/best\.safetensors\) points outside the run folder/,
+    ],
     [{ ...good, latestCheckpoint: "/etc/passwd" }, /points outside the run folder/],
     [{ ...good, latestCheckpoint: "." }, /points outside the run folder/],
     [{ ...good, best: null }, /"best" must be an object/],
-    [{ ...good, best: { ...good.best, accuracy: 2 } }, /"best\.accuracy" must be a number from 0 to 1/],
-    [{ ...good, best: { ...good.best, checkpoint: "../x.safetensors" } }, /"best\.checkpoint" .* points outside the run folder/],
+    [
+      { ...good, best: { ...good.best, accuracy: 2 } },
+      /"best\.accuracy" must be a number from 0 to 1/,
+    ],
+    [
+      { ...good, best: { ...good.best, checkpoint: "../x.safetensors" } },
+      /"best\.checkpoint" .* points outside the run folder/,
+    ],
   ])("refuses %j with a message naming the field", (value, message) => {
     const root = tempDir();
     let thrown: unknown;
@@ -68,7 +83,12 @@ describe("parseRunState", () => {
     const outside = tempDir();
     writeFileSync(join(outside, "other.safetensors"), "x");
     mkdirSync(join(root, "checkpoints"));
-    symlinkSync(join(outside, "other.safetensors"), join(root, "checkpoints", "epoch-0002.safetensors"));
-    expect(() => parseRunState(good, "run.json", root)).toThrow(/"latestCheckpoint" .* is a link that leads outside the run folder/);
+    symlinkSync(
+      join(outside, "other.safetensors"),
+      join(root, "checkpoints", "epoch-0002.safetensors"),
+    );
+    expect(() => parseRunState(good, "run.json", root)).toThrow(
+      /"latestCheckpoint" .* is a link that leads outside the run folder/,
+    );
   });
 });

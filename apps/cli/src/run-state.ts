@@ -46,36 +46,63 @@ export class RunStateError extends CommandError {}
  */
 export function parseRunState(value: unknown, file: string, root: string): RunState {
   const fail: (what: string) => never = (what) => {
-    throw new RunStateError(`${file} is damaged: ${what}; restore it from a backup, or delete the run folder and train again.`);
+    throw new RunStateError(
+      `${file} is damaged: ${what}; restore it from a backup, or delete the run folder and train again.`,
+    );
   };
-  if (value === null || typeof value !== "object" || Array.isArray(value)) fail(`it holds ${value === null ? "null" : Array.isArray(value) ? "an array" : typeof value}, not an object`);
+  if (value === null || typeof value !== "object" || Array.isArray(value))
+    fail(
+      `it holds ${value === null ? "null" : Array.isArray(value) ? "an array" : typeof value}, not an object`,
+    );
   const s = value as Record<string, unknown>;
-  if (s["version"] !== 1) fail(`"version" is ${JSON.stringify(s["version"])}, not 1 (written by another version of snn?)`);
-  if (!STATUSES.includes(s["status"] as RunStatus)) fail(`"status" must be one of ${STATUSES.join(", ")}`);
+  if (s["version"] !== 1)
+    fail(
+      `"version" is ${JSON.stringify(s["version"])}, not 1 (written by another version of snn?)`,
+    );
+  if (!STATUSES.includes(s["status"] as RunStatus))
+    fail(`"status" must be one of ${STATUSES.join(", ")}`);
   for (const key of ["epochsCompleted", "step"]) {
     const n = s[key];
-    if (typeof n !== "number" || !Number.isInteger(n) || n < 0) fail(`"${key}" must be a whole number of at least 0`);
+    if (typeof n !== "number" || !Number.isInteger(n) || n < 0)
+      fail(`"${key}" must be a whole number of at least 0`);
   }
-  for (const key of ["createdAt", "updatedAt"]) if (typeof s[key] !== "string") fail(`"${key}" must be a time (a string)`);
-  for (const key of ["backend", "device", "reason"]) if (s[key] !== undefined && typeof s[key] !== "string") fail(`"${key}" must be a string`);
-  if (s["resumable"] !== undefined && typeof s["resumable"] !== "boolean") fail(`"resumable" must be true or false`);
-  if (s["latestCheckpoint"] !== undefined) checkInside(s["latestCheckpoint"], "latestCheckpoint", root, fail);
+  for (const key of ["createdAt", "updatedAt"])
+    if (typeof s[key] !== "string") fail(`"${key}" must be a time (a string)`);
+  for (const key of ["backend", "device", "reason"])
+    if (s[key] !== undefined && typeof s[key] !== "string") fail(`"${key}" must be a string`);
+  if (s["resumable"] !== undefined && typeof s["resumable"] !== "boolean")
+    fail(`"resumable" must be true or false`);
+  if (s["latestCheckpoint"] !== undefined)
+    checkInside(s["latestCheckpoint"], "latestCheckpoint", root, fail);
   if (s["best"] !== undefined) {
     const best = s["best"] as Record<string, unknown> | null;
-    if (best === null || typeof best !== "object" || Array.isArray(best)) fail(`"best" must be an object`);
-    if (typeof best!["epoch"] !== "number" || !Number.isInteger(best!["epoch"]) || best!["epoch"] < 1) fail(`"best.epoch" must be a whole number of at least 1`);
+    if (best === null || typeof best !== "object" || Array.isArray(best))
+      fail(`"best" must be an object`);
+    if (
+      typeof best!["epoch"] !== "number" ||
+      !Number.isInteger(best!["epoch"]) ||
+      best!["epoch"] < 1
+    )
+      fail(`"best.epoch" must be a whole number of at least 1`);
     const accuracy = best!["accuracy"];
-    if (typeof accuracy !== "number" || !(accuracy >= 0 && accuracy <= 1)) fail(`"best.accuracy" must be a number from 0 to 1`);
+    if (typeof accuracy !== "number" || !(accuracy >= 0 && accuracy <= 1))
+      fail(`"best.accuracy" must be a number from 0 to 1`);
     checkInside(best!["checkpoint"], "best.checkpoint", root, fail);
   }
   return s as unknown as RunState;
 }
 
 /** A checkpoint path of run.json: relative, and inside the run folder (also after symbolic links). */
-function checkInside(path: unknown, key: string, root: string, fail: (what: string) => never): void {
+function checkInside(
+  path: unknown,
+  key: string,
+  root: string,
+  fail: (what: string) => never,
+): void {
   if (typeof path !== "string" || path === "") fail(`"${key}" must be a path (a string)`);
   const p = path as string;
-  if (isAbsolute(p) || !isWithin(root, resolve(root, p))) fail(`"${key}" (${p}) points outside the run folder`);
+  if (isAbsolute(p) || !isWithin(root, resolve(root, p)))
+    fail(`"${key}" (${p}) points outside the run folder`);
   const full = resolve(root, p);
   if (existsSync(full)) {
     let real: string;
@@ -84,7 +111,8 @@ function checkInside(path: unknown, key: string, root: string, fail: (what: stri
     } catch {
       return;
     }
-    if (!isWithin(realpathSync(root), real)) fail(`"${key}" (${p}) is a link that leads outside the run folder`);
+    if (!isWithin(realpathSync(root), real))
+      fail(`"${key}" (${p}) is a link that leads outside the run folder`);
   }
 }
 

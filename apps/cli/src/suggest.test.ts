@@ -3,7 +3,16 @@ import { parseCommand, type CommandSpec } from "./args";
 import { UsageError } from "./errors";
 import { closestMatch, editDistance, unknownCommandMessage } from "./suggest";
 
-const COMMANDS = ["train", "evaluate", "infer", "data info", "data fetch", "codegen", "gradcheck", "bench"];
+const COMMANDS = [
+  "train",
+  "evaluate",
+  "infer",
+  "data info",
+  "data fetch",
+  "codegen",
+  "gradcheck",
+  "bench",
+];
 
 function usageMessage(spec: CommandSpec, argv: string[]): string {
   try {
@@ -52,20 +61,34 @@ describe("did you mean in usage errors", () => {
   };
 
   it("suggests the option for a mistyped one, also with =VALUE, and none for a stranger", () => {
-    expect(usageMessage(spec, ["--epoch", "3"])).toBe("unknown option --epoch for 'snn train' (did you mean '--epochs'?).");
+    expect(usageMessage(spec, ["--epoch", "3"])).toBe(
+      "unknown option --epoch for 'snn train' (did you mean '--epochs'?).",
+    );
     expect(usageMessage(spec, ["--bach-size=4"])).toMatch(/did you mean '--batch-size'\?/);
-    expect(usageMessage(spec, ["--colour", "red"])).toBe("unknown option --colour for 'snn train'.");
+    expect(usageMessage(spec, ["--colour", "red"])).toBe(
+      "unknown option --colour for 'snn train'.",
+    );
   });
 
   it("suggests a choice for a mistyped value", () => {
-    expect(usageMessage(spec, ["--dataset", "shdd"])).toBe('--dataset must be one of smnist, shd, ssc; got "shdd" (did you mean \'shd\'?).');
+    expect(usageMessage(spec, ["--dataset", "shdd"])).toBe(
+      "--dataset must be one of smnist, shd, ssc; got \"shdd\" (did you mean 'shd'?).",
+    );
   });
 
   it("suggests commands and subcommands", () => {
-    expect(unknownCommandMessage(["trian"], COMMANDS)).toBe("unknown command 'trian' (did you mean 'train'?).");
+    expect(unknownCommandMessage(["trian"], COMMANDS)).toBe(
+      "unknown command 'trian' (did you mean 'train'?).",
+    );
     expect(unknownCommandMessage(["frobnicate"], COMMANDS)).toBe("unknown command 'frobnicate'.");
-    expect(unknownCommandMessage(["data", "fecth", "shd"], COMMANDS)).toBe("unknown subcommand 'data fecth' (did you mean 'fetch'?); the data subcommands are: info, fetch.");
-    expect(unknownCommandMessage(["data"], COMMANDS)).toBe("'snn data' needs a subcommand: info, fetch.");
-    expect(unknownCommandMessage(["--hepl"], COMMANDS)).toBe("unknown option --hepl (did you mean '--help'?); give a command first.");
+    expect(unknownCommandMessage(["data", "fecth", "shd"], COMMANDS)).toBe(
+      "unknown subcommand 'data fecth' (did you mean 'fetch'?); the data subcommands are: info, fetch.",
+    );
+    expect(unknownCommandMessage(["data"], COMMANDS)).toBe(
+      "'snn data' needs a subcommand: info, fetch.",
+    );
+    expect(unknownCommandMessage(["--hepl"], COMMANDS)).toBe(
+      "unknown option --hepl (did you mean '--help'?); give a command first.",
+    );
   });
 });

@@ -15,7 +15,8 @@ export function editDistance(a: string, b: string): number {
     for (let j = 1; j <= b.length; j++) {
       const substitution = previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1);
       let best = Math.min(previous[j]! + 1, current[j - 1]! + 1, substitution);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) best = Math.min(best, before[j - 2]! + 1);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        best = Math.min(best, before[j - 2]! + 1);
       current[j] = best;
     }
     [before, previous, current] = [previous, current, before];
@@ -51,7 +52,8 @@ export function closestMatch(typed: string, known: Iterable<string>): string | u
     }
   }
   if (best !== undefined) return best;
-  const extensions = typed.length >= 3 ? words.filter((w) => w.toLowerCase().startsWith(lower)) : [];
+  const extensions =
+    typed.length >= 3 ? words.filter((w) => w.toLowerCase().startsWith(lower)) : [];
   return extensions.length === 1 ? extensions[0] : undefined;
 }
 
@@ -66,9 +68,13 @@ export function didYouMean(typed: string, known: Iterable<string>): string {
  * command's words (`train`, `data info`): an unknown group subcommand lists the group's
  * subcommands, and a near miss gets a "did you mean".
  */
-export function unknownCommandMessage(argv: readonly string[], commandNames: readonly string[]): string {
+export function unknownCommandMessage(
+  argv: readonly string[],
+  commandNames: readonly string[],
+): string {
   const first = argv[0] ?? "";
-  if (first.startsWith("-")) return `unknown option ${first}${didYouMean(first, ["--help", "--version"])}; give a command first.`;
+  if (first.startsWith("-"))
+    return `unknown option ${first}${didYouMean(first, ["--help", "--version"])}; give a command first.`;
   const groups = new Map<string, string[]>();
   for (const name of commandNames) {
     const [head, sub] = name.split(" ");
@@ -78,7 +84,8 @@ export function unknownCommandMessage(argv: readonly string[], commandNames: rea
   if (subcommands !== undefined) {
     const second = argv[1];
     const list = subcommands.join(", ");
-    if (second === undefined || second.startsWith("-")) return `'snn ${first}' needs a subcommand: ${list}.`;
+    if (second === undefined || second.startsWith("-"))
+      return `'snn ${first}' needs a subcommand: ${list}.`;
     return `unknown subcommand '${first} ${second}'${didYouMean(second, subcommands)}; the ${first} subcommands are: ${list}.`;
   }
   const firstWords = [...new Set(commandNames.map((n) => n.split(" ")[0]!))];

@@ -39,8 +39,14 @@ describe("argument errors exit with status 2 and one line", () => {
     [["train", "--epochs", "two"], /--epochs must be a number/],
     [["train", "--batch-size", "0"], /--batch-size must be greater than 0/],
     [["train", "--dataset", "shd"], /needs --data PATH/],
-    [["train", "--dataset", "shd", "--data", "no-such-dir"], /--data no-such-dir: no such file or directory/],
-    [["train", "--dataset", "smnist", "--data", "no-such-dir"], /--data no-such-dir: not a directory/],
+    [
+      ["train", "--dataset", "shd", "--data", "no-such-dir"],
+      /--data no-such-dir: no such file or directory/,
+    ],
+    [
+      ["train", "--dataset", "smnist", "--data", "no-such-dir"],
+      /--data no-such-dir: not a directory/,
+    ],
     [["train", "--config", "missing.json"], /--config missing.json: no such file/],
     [["train", "--config", "bad.json"], /bad.json is not valid JSON/],
     [["train", "--config", "unknown-key.json"], /unknown key "colour"/],
@@ -51,12 +57,21 @@ describe("argument errors exit with status 2 and one line", () => {
     [["infer", "nowhere"], /nowhere: no such run directory or checkpoint/],
     [["evaluate", "corrupt.safetensors"], /checkpoint/i],
     [["infer", "corrupt.safetensors", "--samples", "0"], /checkpoint/i],
-    [["infer", "nowhere", "--events", "e.json", "--count", "2"], /either --events or --samples\/--count/],
+    [
+      ["infer", "nowhere", "--events", "e.json", "--count", "2"],
+      /either --events or --samples\/--count/,
+    ],
     [["train", "--resume", "nowhere", "--hidden", "8"], /drop --hidden/],
     [["train", "--lr-decay", "1.5"], /--lr-decay must be at most 1/],
-    [["train", "--eligibility", "sometimes"], /--eligibility must be one of auto, chunked, perStep/],
+    [
+      ["train", "--eligibility", "sometimes"],
+      /--eligibility must be one of auto, chunked, perStep/,
+    ],
     [["train", "--traces", "device", "--backend", "cpu"], /--traces device needs --backend webgpu/],
-    [["train", "--eligibility", "perStep", "--chunk-steps", "50"], /--chunk-steps and --traces go with chunked eligibility/],
+    [
+      ["train", "--eligibility", "perStep", "--chunk-steps", "50"],
+      /--chunk-steps and --traces go with chunked eligibility/,
+    ],
     [["codegen", "--kernel", "no-such-kernel", "--hidden", "4"], /no kernel name contains it/],
     [["bench", "nonsense"], /unknown benchmark suite 'nonsense'/],
     [["gradcheck", "missing.json"], /missing.json: no such file/],
@@ -71,12 +86,28 @@ describe("help", () => {
   it("lists every command", async () => {
     const result = await runCli(["--help"]);
     expect(result.code).toBe(0);
-    for (const command of ["train", "evaluate", "infer", "data info", "codegen", "gradcheck", "bench"]) {
+    for (const command of [
+      "train",
+      "evaluate",
+      "infer",
+      "data info",
+      "codegen",
+      "gradcheck",
+      "bench",
+    ]) {
       expect(result.stdout).toMatch(new RegExp(`^  ${command} `, "m"));
     }
   });
 
-  it.each([["train"], ["evaluate"], ["infer"], ["data", "info"], ["codegen"], ["gradcheck"], ["bench"]])("snn %s --help has usage, options and examples", async (...command) => {
+  it.each([
+    ["train"],
+    ["evaluate"],
+    ["infer"],
+    ["data", "info"],
+    ["codegen"],
+    ["gradcheck"],
+    ["bench"],
+  ])("snn %s --help has usage, options and examples", async (...command) => {
     const result = await runCli([...command, "--help"]);
     expect(result.code).toBe(0);
     expect(result.stdout.startsWith(`Usage: snn ${command.join(" ")} [options]`)).toBe(true);

@@ -17,7 +17,8 @@ const NO_DATA_CACHE = join(tmpdir(), "snn-cli-tests-no-data-cache");
 export function ensureBuilt(): void {
   if (existsSync(BIN)) return;
   const result = spawnSync("pnpm", ["exec", "tsup"], { cwd: APP_DIR, encoding: "utf8" });
-  if (result.status !== 0 || !existsSync(BIN)) throw new Error(`building the CLI failed:\n${result.stdout}\n${result.stderr}`);
+  if (result.status !== 0 || !existsSync(BIN))
+    throw new Error(`building the CLI failed:\n${result.stdout}\n${result.stderr}`);
 }
 
 export interface CliResult {
@@ -43,14 +44,24 @@ export function runCli(args: readonly string[], options: RunOptions = {}): Promi
     const child = spawn(process.execPath, [BIN, ...args], {
       cwd: options.cwd ?? APP_DIR,
       // An empty data cache: SHD/SSC runs without --data must not depend on this machine's ~/.cache/snn.
-      env: { ...process.env, SNN_MAX_BATCHES: "", SNN_DEBUG: "", SNN_DATA_DIR: NO_DATA_CACHE, ...options.env },
+      env: {
+        ...process.env,
+        SNN_MAX_BATCHES: "",
+        SNN_DEBUG: "",
+        SNN_DATA_DIR: NO_DATA_CACHE,
+        ...options.env,
+      },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let stdout = "";
     let stderr = "";
     const timer = setTimeout(() => {
       child.kill("SIGKILL");
-      reject(new Error(`snn ${args.join(" ")} did not finish in ${options.timeoutMs ?? 90_000} ms.\nstdout:\n${stdout}\nstderr:\n${stderr}`));
+      reject(
+        new Error(
+          `snn ${args.join(" ")} did not finish in ${options.timeoutMs ?? 90_000} ms.\nstdout:\n${stdout}\nstderr:\n${stderr}`,
+        ),
+      );
     }, options.timeoutMs ?? 90_000);
     child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
       stdout += chunk;

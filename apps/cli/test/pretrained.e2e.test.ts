@@ -35,41 +35,85 @@ describe("--pretrained smnist", () => {
     const subset = model.metadata.evaluation.subset;
     expect(subset.definition.source).toBe("mnist-test");
     // The subset is the first N digits of the MNIST test set: what --data full --test-samples N reads.
-    const args = ["evaluate", "--pretrained", "smnist", "--data", "full", "--test-samples", String(subset.examples)];
+    const args = [
+      "evaluate",
+      "--pretrained",
+      "smnist",
+      "--data",
+      "full",
+      "--test-samples",
+      String(subset.examples),
+    ];
     const result = await runCli([...args, "--json"], { cwd: dir });
     expect(result.code, result.stderr).toBe(0);
-    const report = JSON.parse(result.stdout) as { pretrained: string; checkpoint: string; dataset: string; examples: number; accuracy: number; confusion: number[][] };
+    const report = JSON.parse(result.stdout) as {
+      pretrained: string;
+      checkpoint: string;
+      dataset: string;
+      examples: number;
+      accuracy: number;
+      confusion: number[][];
+    };
     expect(report.pretrained).toBe("smnist");
     expect(report.checkpoint).toMatch(/packages\/pretrained\/models\/smnist\.safetensors$/);
     expect(report.dataset).toMatch(/MNIST/);
     expect(report.examples).toBe(subset.examples);
     expect(report.accuracy).toBe(subset.accuracy);
     expect(report.confusion.reduce((sum, row, k) => sum + row[k]!, 0)).toBe(subset.correct);
-    const text = await runCli(["evaluate", "--pretrained", "smnist", "--data", "full", "--test-samples", "20"], { cwd: dir });
+    const text = await runCli(
+      ["evaluate", "--pretrained", "smnist", "--data", "full", "--test-samples", "20"],
+      { cwd: dir },
+    );
     expect(text.code, text.stderr).toBe(0);
-    expect(text.stdout).toMatch(/^model: pretrained smnist, e-prop LSNN for spiking sequential MNIST .*; test accuracy \d+\.\d\d% on the 10000 digits of the MNIST test set/m);
+    expect(text.stdout).toMatch(
+      /^model: pretrained smnist, e-prop LSNN for spiking sequential MNIST .*; test accuracy \d+\.\d\d% on the 10000 digits of the MNIST test set/m,
+    );
     expect(text.stdout).toMatch(/^accuracy: \d+\.\d\d% \(\d+\/20\)$/m);
   }, 90_000);
 
   it("classifies test digits as the file's subset predictions say", async () => {
     const subset = model.metadata.evaluation.subset;
-    const result = await runCli(["infer", "--pretrained", "smnist", "--samples", "0-9", "--data", "full", "--json"], { cwd: dir });
+    const result = await runCli(
+      ["infer", "--pretrained", "smnist", "--samples", "0-9", "--data", "full", "--json"],
+      { cwd: dir },
+    );
     expect(result.code, result.stderr).toBe(0);
-    const report = JSON.parse(result.stdout) as { pretrained: string; predictions: { sample: number; label: number; predicted: number }[] };
+    const report = JSON.parse(result.stdout) as {
+      pretrained: string;
+      predictions: { sample: number; label: number; predicted: number }[];
+    };
     expect(report.pretrained).toBe("smnist");
     expect(report.predictions.map((p) => p.sample)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
     // Inference on the CPU is deterministic, and batches do not change a digit's prediction.
-    expect(report.predictions.map((p) => p.predicted).join("")).toBe(subset.predictions.slice(0, 10));
-    const text = await runCli(["infer", "--pretrained", "smnist", "--count", "2", "--data", "full"], { cwd: dir });
+    expect(report.predictions.map((p) => p.predicted).join("")).toBe(
+      subset.predictions.slice(0, 10),
+    );
+    const text = await runCli(
+      ["infer", "--pretrained", "smnist", "--count", "2", "--data", "full"],
+      { cwd: dir },
+    );
     expect(text.code, text.stderr).toBe(0);
     expect(text.stdout).toMatch(/^model: pretrained smnist, /m);
-    expect(text.stdout).toMatch(/^sample 1: predicted \d \(sum of readout: \d\)  label 2  (correct|wrong)$/m);
+    expect(text.stdout).toMatch(
+      /^sample 1: predicted \d \(sum of readout: \d\)  label 2  (correct|wrong)$/m,
+    );
   }, 90_000);
 
   it("reads spike trains from a file with the model's trial length", async () => {
-    const events = { inputs: [model.encodeImage(new Uint8Array(784).fill(0).map((_, i) => (i % 28 === 14 && i > 100 && i < 700 ? 255 : 0)))].map((e) => ({ steps: Array.from(e.steps), units: Array.from(e.units) })) };
+    const events = {
+      inputs: [
+        model.encodeImage(
+          new Uint8Array(784)
+            .fill(0)
+            .map((_, i) => (i % 28 === 14 && i > 100 && i < 700 ? 255 : 0)),
+        ),
+      ].map((e) => ({ steps: Array.from(e.steps), units: Array.from(e.units) })),
+    };
     writeFileSync(join(dir, "one.json"), JSON.stringify(events));
-    const result = await runCli(["infer", "--pretrained", "smnist", "--events", "one.json", "--json"], { cwd: dir });
+    const result = await runCli(
+      ["infer", "--pretrained", "smnist", "--events", "one.json", "--json"],
+      { cwd: dir },
+    );
     expect(result.code, result.stderr).toBe(0);
     const report = JSON.parse(result.stdout) as { predictions: { predicted: number }[] };
     expect(report.predictions).toHaveLength(1);
@@ -78,21 +122,45 @@ describe("--pretrained smnist", () => {
   }, 60_000);
 
   it.each([
-    [["evaluate"], /^snn evaluate: error: missing RUN: give a run directory of 'snn train' or a \.safetensors checkpoint, or --pretrained smnist/],
+    [
+      ["evaluate"],
+      /^snn evaluate: error: missing RUN: give a run directory of 'snn train' or a \.safetensors checkpoint, or --pretrained smnist/,
+    ],
     [["infer"], /^snn infer: error: missing RUN: .*--pretrained smnist/],
-    [["evaluate", "runs/x", "--pretrained", "smnist"], /^snn evaluate: error: give either RUN \(runs\/x\) or --pretrained smnist, not both\.$/],
-    [["infer", "runs/x", "--pretrained", "smnist"], /^snn infer: error: give either RUN \(runs\/x\) or --pretrained smnist, not both\.$/],
-    [["evaluate", "--pretrained", "cifar"], /^snn evaluate: error: --pretrained must be one of smnist; got "cifar"\.$/],
-    [["evaluate", "--pretrained", "smnist", "--checkpoint", "latest"], /--checkpoint chooses a checkpoint of a run directory/],
-    [["evaluate", "--pretrained", "smnist", "--dataset", "shd"], /^snn evaluate: error: --dataset shd does not fit --pretrained smnist, which reads sequential MNIST in the (79|80)-channel(-cue)? encoding/],
-    [["infer", "--pretrained", "smnist", "--steps", "3"], /^snn infer: error: --steps 3 does not fit --pretrained smnist/],
+    [
+      ["evaluate", "runs/x", "--pretrained", "smnist"],
+      /^snn evaluate: error: give either RUN \(runs\/x\) or --pretrained smnist, not both\.$/,
+    ],
+    [
+      ["infer", "runs/x", "--pretrained", "smnist"],
+      /^snn infer: error: give either RUN \(runs\/x\) or --pretrained smnist, not both\.$/,
+    ],
+    [
+      ["evaluate", "--pretrained", "cifar"],
+      /^snn evaluate: error: --pretrained must be one of smnist; got "cifar"\.$/,
+    ],
+    [
+      ["evaluate", "--pretrained", "smnist", "--checkpoint", "latest"],
+      /--checkpoint chooses a checkpoint of a run directory/,
+    ],
+    [
+      ["evaluate", "--pretrained", "smnist", "--dataset", "shd"],
+      /^snn evaluate: error: --dataset shd does not fit --pretrained smnist, which reads sequential MNIST in the (79|80)-channel(-cue)? encoding/,
+    ],
+    [
+      ["infer", "--pretrained", "smnist", "--steps", "3"],
+      /^snn infer: error: --steps 3 does not fit --pretrained smnist/,
+    ],
   ])("snn %s is a usage error", async (args, message) => {
     await expectUsageError(args, message);
   });
 
   it("refuses an encoding the model does not read", async () => {
     const other = model.input.encoding === "79-channel" ? "80" : "79";
-    await expectUsageError(["evaluate", "--pretrained", "smnist", "--encoding", other], new RegExp(`^snn evaluate: error: --encoding ${other} does not fit --pretrained smnist`));
+    await expectUsageError(
+      ["evaluate", "--pretrained", "smnist", "--encoding", other],
+      new RegExp(`^snn evaluate: error: --encoding ${other} does not fit --pretrained smnist`),
+    );
   });
 
   it("--help names --pretrained and its example", async () => {

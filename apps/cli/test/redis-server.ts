@@ -34,9 +34,15 @@ export class TestRedis {
   /** Starts a server; fails with the way to install redis-server when it is missing. */
   static async start(password?: string): Promise<TestRedis> {
     if (spawnSync("redis-server", ["--version"]).status !== 0) {
-      throw new Error("redis-server is not installed; run scripts/setup-redis.sh (scripts/test.sh does).");
+      throw new Error(
+        "redis-server is not installed; run scripts/setup-redis.sh (scripts/test.sh does).",
+      );
     }
-    const redis = new TestRedis(await freePort(), mkdtempSync(join(tmpdir(), "snn-redis-")), password);
+    const redis = new TestRedis(
+      await freePort(),
+      mkdtempSync(join(tmpdir(), "snn-redis-")),
+      password,
+    );
     await redis.startAgain();
     return redis;
   }
@@ -48,7 +54,22 @@ export class TestRedis {
 
   /** Starts the server (again) on the same port and data; resolves when it answers. */
   async startAgain(): Promise<void> {
-    const args = ["--port", String(this.port), "--bind", "127.0.0.1", "--dir", this.dir, "--save", "", "--appendonly", "yes", "--appendfsync", "always", "--maxmemory-policy", "noeviction"];
+    const args = [
+      "--port",
+      String(this.port),
+      "--bind",
+      "127.0.0.1",
+      "--dir",
+      this.dir,
+      "--save",
+      "",
+      "--appendonly",
+      "yes",
+      "--appendfsync",
+      "always",
+      "--maxmemory-policy",
+      "noeviction",
+    ];
     if (this.password !== undefined) args.push("--requirepass", this.password);
     this.process = spawn("redis-server", args, { stdio: "ignore" });
     const deadline = Date.now() + 20_000;
@@ -57,7 +78,11 @@ export class TestRedis {
         await checkRedis(redisTarget(this.url), 1000);
         return;
       } catch (error) {
-        if (Date.now() > deadline) throw new Error(`redis-server did not start on port ${this.port}: ${(error as Error).message}`);
+        if (Date.now() > deadline)
+          throw new Error(
+            `redis-server did not start on port ${this.port}: ${(error as Error).message}`,
+            { cause: error },
+          );
         await new Promise((r) => setTimeout(r, 100));
       }
     }

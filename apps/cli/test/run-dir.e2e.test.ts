@@ -4,7 +4,15 @@
  * a lock left by a killed run is taken over; damaged run.json files and file-system failures
  * are one line with exit status 1.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ChildProcess } from "node:child_process";
@@ -12,7 +20,20 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureBuilt, runCli, type CliResult } from "./cli";
 
 /** A tiny run: 196 channels, 8 hidden neurons, 20 steps; 16 batches of 8 per epoch. */
-const TINY = ["--dataset", "latency-mnist", "--hidden", "8", "--train-samples", "128", "--batch-size", "8", "--test-samples", "16", "--seed", "5"];
+const TINY = [
+  "--dataset",
+  "latency-mnist",
+  "--hidden",
+  "8",
+  "--train-samples",
+  "128",
+  "--batch-size",
+  "8",
+  "--test-samples",
+  "16",
+  "--seed",
+  "5",
+];
 
 let dir: string;
 beforeAll(() => {
@@ -25,7 +46,10 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
  * Runs `first` until it has reported a batch (so it holds the lock), stops it there (SIGSTOP)
  * while `second` runs beside it, then lets it go on (SIGCONT).
  */
-async function beside(first: readonly string[], second: readonly string[]): Promise<{ first: CliResult; second: CliResult }> {
+async function beside(
+  first: readonly string[],
+  second: readonly string[],
+): Promise<{ first: CliResult; second: CliResult }> {
   let paused!: (child: ChildProcess) => void;
   const stopped = new Promise<ChildProcess>((resolve) => (paused = resolve));
   let sent = false;
@@ -59,7 +83,10 @@ describe("snn train never writes into a folder it does not own", () => {
     mkdirSync(join(project, "plots"), { recursive: true });
     writeFileSync(join(project, "config.json"), '{"mine":1}\n');
     writeFileSync(join(project, "metrics.jsonl"), "notes\n");
-    for (const [out, cwd] of [["project", dir], [".", project]] as const) {
+    for (const [out, cwd] of [
+      ["project", dir],
+      [".", project],
+    ] as const) {
       const result = await runCli(["train", ...TINY, "--epochs", "1", "--out", out], { cwd });
       expect(result.code, result.stderr).toBe(1);
       expect(result.stderr.split("\n")[0]).toBe(
@@ -75,7 +102,10 @@ describe("snn train never writes into a folder it does not own", () => {
 
   it("accepts an empty folder", async () => {
     mkdirSync(join(dir, "empty"));
-    const result = await runCli(["train", ...TINY, "--epochs", "1", "--max-batches", "1", "--out", "empty", "-q"], { cwd: dir });
+    const result = await runCli(
+      ["train", ...TINY, "--epochs", "1", "--max-batches", "1", "--out", "empty", "-q"],
+      { cwd: dir },
+    );
     expect(result.code, result.stderr).toBe(0);
     expect(existsSync(join(dir, "empty", "run.json"))).toBe(true);
     expect(existsSync(join(dir, "empty", "run.lock"))).toBe(false);
@@ -85,11 +115,23 @@ describe("snn train never writes into a folder it does not own", () => {
     writeFileSync(join(dir, "a-file"), "x");
     const cases: [string, RegExp][] = [
       ["a-file", /--out a-file is a file, not a folder/],
-      ["a-file/run", new RegExp(`cannot (create the folder|read) ${join(dir, "a-file")}.*: a part of the path is a file, not a folder \\(ENOTDIR\\)`)],
+      [
+        "a-file/run",
+        new RegExp(
+          `cannot (create the folder|read) ${join(dir, "a-file")}.*: a part of the path is a file, not a folder \\(ENOTDIR\\)`,
+        ),
+      ],
     ];
-    if (existsSync("/proc/self")) cases.push(["/proc/x", /cannot create the folder \/proc\/x: no such file or folder \(ENOENT\)/]);
+    if (existsSync("/proc/self"))
+      cases.push([
+        "/proc/x",
+        /cannot create the folder \/proc\/x: no such file or folder \(ENOENT\)/,
+      ]);
     for (const [out, message] of cases) {
-      const result = await runCli(["train", ...TINY, "--epochs", "1", "--out", out], { cwd: dir, timeoutMs: 30_000 });
+      const result = await runCli(["train", ...TINY, "--epochs", "1", "--out", out], {
+        cwd: dir,
+        timeoutMs: 30_000,
+      });
       expect(result.code, `${out}: ${result.stderr}`).toBe(1);
       expect(result.stderr.split("\n")[0]).toMatch(message);
       noStack(result);
@@ -105,43 +147,78 @@ describe("one writer per run folder (concurrent processes of the built CLI)", ()
     );
     expect(first.code, first.stderr).toBe(0);
     expect(second.code).toBe(1);
-    expect(second.stderr.split("\n")[0]).toMatch(new RegExp(`^snn train: error: .*shared is being written by snn train \\(pid \\d+ on ${hostname()}, since .*\\); wait for it to finish or stop it, or choose another folder\\.$`));
+    expect(second.stderr.split("\n")[0]).toMatch(
+      new RegExp(
+        `^snn train: error: .*shared is being written by snn train \\(pid \\d+ on ${hostname()}, since .*\\); wait for it to finish or stop it, or choose another folder\\.$`,
+      ),
+    );
     noStack(second);
-    const config = JSON.parse(readFileSync(join(dir, "shared", "config.json"), "utf8")) as Record<string, unknown>;
+    const config = JSON.parse(readFileSync(join(dir, "shared", "config.json"), "utf8")) as Record<
+      string,
+      unknown
+    >;
     expect(config["seed"]).toBe(5);
-    const batches = readFileSync(join(dir, "shared", "metrics.jsonl"), "utf8").split("\n").filter((l) => l.includes('"kind":"batch"'));
+    const batches = readFileSync(join(dir, "shared", "metrics.jsonl"), "utf8")
+      .split("\n")
+      .filter((l) => l.includes('"kind":"batch"'));
     expect(batches).toHaveLength(16);
     expect(existsSync(join(dir, "shared", "run.lock"))).toBe(false);
   }, 60_000);
 
   it("a second --resume of a run being resumed is refused; the metrics are not duplicated", async () => {
-    const { first, second } = await beside(["train", "--resume", "shared", "--epochs", "2", "--log-format", "json"], ["train", "--resume", "shared", "--epochs", "2"]);
+    const { first, second } = await beside(
+      ["train", "--resume", "shared", "--epochs", "2", "--log-format", "json"],
+      ["train", "--resume", "shared", "--epochs", "2"],
+    );
     expect(first.code, first.stderr).toBe(0);
     expect(second.code).toBe(1);
-    expect(second.stderr.split("\n")[0]).toMatch(/is being written by snn train --resume \(pid \d+ on /);
-    const records = readFileSync(join(dir, "shared", "metrics.jsonl"), "utf8").split("\n").filter((l) => l !== "").map((l) => JSON.parse(l) as { kind: string; step: number });
-    expect(records.filter((r) => r.kind === "batch").map((r) => r.step)).toEqual(Array.from({ length: 32 }, (_, k) => k + 1));
+    expect(second.stderr.split("\n")[0]).toMatch(
+      /is being written by snn train --resume \(pid \d+ on /,
+    );
+    const records = readFileSync(join(dir, "shared", "metrics.jsonl"), "utf8")
+      .split("\n")
+      .filter((l) => l !== "")
+      .map((l) => JSON.parse(l) as { kind: string; step: number });
+    expect(records.filter((r) => r.kind === "batch").map((r) => r.step)).toEqual(
+      Array.from({ length: 32 }, (_, k) => k + 1),
+    );
   }, 60_000);
 
   it("the lock of a killed run is taken over by --resume, which says so", async () => {
     const out = "killed";
-    const killed = await runCli(["train", ...TINY, "--epochs", "2", "--out", out, "--log-format", "json"], {
-      cwd: dir,
-      onStdout: (child, stdout) => {
-        if (stdout.includes('"event":"epoch"')) child.kill("SIGKILL");
+    const killed = await runCli(
+      ["train", ...TINY, "--epochs", "2", "--out", out, "--log-format", "json"],
+      {
+        cwd: dir,
+        onStdout: (child, stdout) => {
+          if (stdout.includes('"event":"epoch"')) child.kill("SIGKILL");
+        },
       },
-    });
+    );
     expect(killed.signal).toBe("SIGKILL");
-    const lock = JSON.parse(readFileSync(join(dir, out, "run.lock"), "utf8")) as { pid: number; hostname: string; startedAt: string };
+    const lock = JSON.parse(readFileSync(join(dir, out, "run.lock"), "utf8")) as {
+      pid: number;
+      hostname: string;
+      startedAt: string;
+    };
     expect(lock.hostname).toBe(hostname());
-    expect(JSON.parse(readFileSync(join(dir, out, "run.json"), "utf8"))).toMatchObject({ status: "running" });
+    expect(JSON.parse(readFileSync(join(dir, out, "run.json"), "utf8"))).toMatchObject({
+      status: "running",
+    });
     const again = await runCli(["train", ...TINY, "--epochs", "2", "--out", out], { cwd: dir });
     expect(again.code).toBe(1);
-    expect(again.stderr.split("\n")[0]).toMatch(/holds an unfinished run \(its process stopped without saying why, e\.g\. it was killed\); continue it with: snn train --resume killed/);
+    expect(again.stderr.split("\n")[0]).toMatch(
+      /holds an unfinished run \(its process stopped without saying why, e\.g\. it was killed\); continue it with: snn train --resume killed/,
+    );
     const resumed = await runCli(["train", "--resume", out], { cwd: dir });
     expect(resumed.code, resumed.stderr).toBe(0);
-    expect(resumed.stdout).toContain(`took over the lock of snn train (pid ${lock.pid} on ${lock.hostname}, started ${lock.startedAt}), which is no longer running`);
-    expect(JSON.parse(readFileSync(join(dir, out, "run.json"), "utf8"))).toMatchObject({ status: "finished", epochsCompleted: 2 });
+    expect(resumed.stdout).toContain(
+      `took over the lock of snn train (pid ${lock.pid} on ${lock.hostname}, started ${lock.startedAt}), which is no longer running`,
+    );
+    expect(JSON.parse(readFileSync(join(dir, out, "run.json"), "utf8"))).toMatchObject({
+      status: "finished",
+      epochsCompleted: 2,
+    });
     expect(existsSync(join(dir, out, "run.lock"))).toBe(false);
   }, 60_000);
 });
@@ -150,36 +227,81 @@ describe("failed runs and damaged run.json", () => {
   it("a run that fails after its folder exists is marked failed with the reason; reusing --out says what to do", async () => {
     // SHD trials vary in length, so a loss window longer than a sample fails at its first batch.
     const data = join(import.meta.dirname, "fixtures", "shd");
-    const args = ["train", "--dataset", "shd", "--data", data, "--epochs", "1", "--hidden", "8", "--batch-size", "4", "--dt", "1", "--loss-steps", "100000", "--out", "shd-failed"];
+    const args = [
+      "train",
+      "--dataset",
+      "shd",
+      "--data",
+      data,
+      "--epochs",
+      "1",
+      "--hidden",
+      "8",
+      "--batch-size",
+      "4",
+      "--dt",
+      "1",
+      "--loss-steps",
+      "100000",
+      "--out",
+      "shd-failed",
+    ];
     const failed = await runCli(args, { cwd: dir });
     expect(failed.code).toBe(1);
-    expect(failed.stderr.split("\n")[0]).toMatch(/^snn train: error: training failed: .*100000 steps.*The run is marked failed in run\.json; it failed before its first checkpoint/);
+    expect(failed.stderr.split("\n")[0]).toMatch(
+      /^snn train: error: training failed: .*100000 steps.*The run is marked failed in run\.json; it failed before its first checkpoint/,
+    );
     noStack(failed);
-    const state = JSON.parse(readFileSync(join(dir, "shd-failed", "run.json"), "utf8")) as Record<string, unknown>;
+    const state = JSON.parse(readFileSync(join(dir, "shd-failed", "run.json"), "utf8")) as Record<
+      string,
+      unknown
+    >;
     expect(state).toMatchObject({ status: "failed", resumable: false });
     expect(state["reason"]).toMatch(/100000/);
     expect(existsSync(join(dir, "shd-failed", "run.lock"))).toBe(false);
     const reuse = await runCli(args, { cwd: dir });
     expect(reuse.code).toBe(1);
-    expect(reuse.stderr.split("\n")[0]).toMatch(/holds a run that failed \(.*\) before its first checkpoint, so it cannot be resumed: delete shd-failed to start over, or choose another --out\.$/);
+    expect(reuse.stderr.split("\n")[0]).toMatch(
+      /holds a run that failed \(.*\) before its first checkpoint, so it cannot be resumed: delete shd-failed to start over, or choose another --out\.$/,
+    );
   }, 60_000);
 
   it("a checkpoint that cannot be written marks the run failed, keeps the last good one, leaves no temporary file, and resumes", async () => {
-    const first = await runCli(["train", ...TINY, "--epochs", "1", "--max-batches", "2", "--out", "blocked", "-q"], { cwd: dir });
+    const first = await runCli(
+      ["train", ...TINY, "--epochs", "1", "--max-batches", "2", "--out", "blocked", "-q"],
+      { cwd: dir },
+    );
     expect(first.code, first.stderr).toBe(0);
     // A folder where epoch 2's checkpoint file goes: the rename onto it fails (EISDIR), for root too.
     const blocker = join(dir, "blocked", "checkpoints", "epoch-0002.safetensors");
     mkdirSync(blocker);
-    const failed = await runCli(["train", "--resume", "blocked", "--epochs", "2", "-q"], { cwd: dir });
+    const failed = await runCli(["train", "--resume", "blocked", "--epochs", "2", "-q"], {
+      cwd: dir,
+    });
     expect(failed.code).toBe(1);
-    expect(failed.stderr.split("\n")[0]).toMatch(/^snn train: error: training failed: cannot rename .*epoch-0002\.safetensors.* \(EISDIR\).*resume from the last good checkpoint \(checkpoints\/epoch-0001\.safetensors\) with: snn train --resume blocked/);
+    expect(failed.stderr.split("\n")[0]).toMatch(
+      /^snn train: error: training failed: cannot rename .*epoch-0002\.safetensors.* \(EISDIR\).*resume from the last good checkpoint \(checkpoints\/epoch-0001\.safetensors\) with: snn train --resume blocked/,
+    );
     noStack(failed);
-    expect(JSON.parse(readFileSync(join(dir, "blocked", "run.json"), "utf8"))).toMatchObject({ status: "failed", resumable: true, epochsCompleted: 1, latestCheckpoint: "checkpoints/epoch-0001.safetensors" });
-    expect(readdirSync(join(dir, "blocked", "checkpoints")).filter((f) => f.endsWith(".tmp"))).toEqual([]);
+    expect(JSON.parse(readFileSync(join(dir, "blocked", "run.json"), "utf8"))).toMatchObject({
+      status: "failed",
+      resumable: true,
+      epochsCompleted: 1,
+      latestCheckpoint: "checkpoints/epoch-0001.safetensors",
+    });
+    expect(
+      readdirSync(join(dir, "blocked", "checkpoints")).filter((f) => f.endsWith(".tmp")),
+    ).toEqual([]);
     rmSync(blocker, { recursive: true });
-    const resumed = await runCli(["train", "--resume", "blocked", "--epochs", "2", "-q"], { cwd: dir });
+    const resumed = await runCli(["train", "--resume", "blocked", "--epochs", "2", "-q"], {
+      cwd: dir,
+    });
     expect(resumed.code, resumed.stderr).toBe(0);
-    expect(JSON.parse(readFileSync(join(dir, "blocked", "run.json"), "utf8"))).toMatchObject({ status: "finished", epochsCompleted: 2, latestCheckpoint: "checkpoints/epoch-0002.safetensors" });
+    expect(JSON.parse(readFileSync(join(dir, "blocked", "run.json"), "utf8"))).toMatchObject({
+      status: "finished",
+      epochsCompleted: 2,
+      latestCheckpoint: "checkpoints/epoch-0002.safetensors",
+    });
   }, 60_000);
 
   it("evaluate and --resume refuse a run.json that is null, mistyped, or points outside the run", async () => {
@@ -189,15 +311,28 @@ describe("failed runs and damaged run.json", () => {
     const resume = ["train", "--resume", "shared"];
     const cases: [string, string[], RegExp][] = [
       ["null", evaluate, /run\.json is damaged: it holds null, not an object/],
-      [good.replace(/"epochsCompleted": \d+/, '"epochsCompleted": "two"'), resume, /"epochsCompleted" must be a whole number/],
-      [good.replace(/"latestCheckpoint": "[^"]*"/, '"latestCheckpoint": "../../other/best.safetensors"'), evaluate, /"latestCheckpoint" \(\.\.\/\.\.\/other\/best\.safetensors\) points outside the run folder/],
+      [
+        good.replace(/"epochsCompleted": \d+/, '"epochsCompleted": "two"'),
+        resume,
+        /"epochsCompleted" must be a whole number/,
+      ],
+      [
+        good.replace(
+          /"latestCheckpoint": "[^"]*"/,
+          '"latestCheckpoint": "../../other/best.safetensors"',
+        ),
+        evaluate,
+        /"latestCheckpoint" \(\.\.\/\.\.\/other\/best\.safetensors\) points outside the run folder/,
+      ],
       ["{", resume, /run\.json is damaged: it is not valid JSON/],
     ];
     try {
       for (const [text, args, message] of cases) {
         writeFileSync(join(run, "run.json"), text);
         const result = await runCli(args, { cwd: dir });
-        expect(result.code, `${args.join(" ")} with ${text.slice(0, 40)}: ${result.stderr}`).toBe(1);
+        expect(result.code, `${args.join(" ")} with ${text.slice(0, 40)}: ${result.stderr}`).toBe(
+          1,
+        );
         expect(result.stderr.split("\n")[0]).toMatch(message);
         noStack(result);
       }

@@ -14,7 +14,15 @@ import { BIN, ensureBuilt, runCli } from "./cli";
 import { TestRedis, freePort } from "./redis-server";
 
 /** Tiny runs: 8 hidden neurons, 4 batches of 8 per epoch. */
-const TINY = { dataset: "latency-mnist", data: "full", hidden: 8, "train-samples": 32, "test-samples": 16, "batch-size": 8, epochs: 2 };
+const TINY = {
+  dataset: "latency-mnist",
+  data: "full",
+  hidden: 8,
+  "train-samples": 32,
+  "test-samples": 16,
+  "batch-size": 8,
+  epochs: 2,
+};
 const STALL = ["--stall-timeout", "2"];
 const LONG = 300_000;
 
@@ -39,15 +47,27 @@ interface WorkerProcess {
 }
 
 function startWorkerProcess(url: string, extra: readonly string[] = []): WorkerProcess {
-  const child = spawn(process.execPath, [BIN, "worker", "--redis", url, ...STALL, ...extra], { cwd: dir, env: { ...process.env, SNN_DEBUG: "" }, stdio: ["ignore", "ignore", "pipe"] });
-  const worker: WorkerProcess = { child, log: "", exited: new Promise((resolve) => child.on("close", (code) => resolve(code))) };
+  const child = spawn(process.execPath, [BIN, "worker", "--redis", url, ...STALL, ...extra], {
+    cwd: dir,
+    env: { ...process.env, SNN_DEBUG: "" },
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  const worker: WorkerProcess = {
+    child,
+    log: "",
+    exited: new Promise((resolve) => child.on("close", (code) => resolve(code))),
+  };
   child.stderr!.setEncoding("utf8").on("data", (chunk: string) => {
     worker.log += chunk;
   });
   return worker;
 }
 
-async function waitFor(what: string, condition: () => boolean | Promise<boolean>, timeoutMs = LONG): Promise<void> {
+async function waitFor(
+  what: string,
+  condition: () => boolean | Promise<boolean>,
+  timeoutMs = LONG,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await condition())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
@@ -55,7 +75,10 @@ async function waitFor(what: string, condition: () => boolean | Promise<boolean>
   }
 }
 
-async function status(url: string, name: string): Promise<{ runs: { runId: string; state: string; error?: string }[] }> {
+async function status(
+  url: string,
+  name: string,
+): Promise<{ runs: { runId: string; state: string; error?: string }[] }> {
   const result = await runCli(["sweep", "status", name, "--redis", url, "--json"], { cwd: dir });
   expect(result.code, result.stderr).toBe(0);
   return JSON.parse(result.stdout) as { runs: { runId: string; state: string; error?: string }[] };
@@ -68,7 +91,10 @@ async function allDone(url: string, name: string): Promise<boolean> {
 /** Trains `config` with plain `snn train` into `out`. */
 async function trainByHand(config: Record<string, unknown>, out: string): Promise<void> {
   const file = writeJson(`${out.replace(/\W/g, "_")}.json`, config);
-  const result = await runCli(["train", "--config", file, "--out", out, "--quiet"], { cwd: dir, timeoutMs: LONG });
+  const result = await runCli(["train", "--config", file, "--out", out, "--quiet"], {
+    cwd: dir,
+    timeoutMs: LONG,
+  });
   expect(result.code, result.stderr).toBe(0);
 }
 
@@ -87,10 +113,19 @@ describe("sweep files and connections that are wrong", () => {
     [{ name: "x", base: { ...TINY, colour: 3 } }, /unknown key "colour"/],
     [{ name: "x", base: TINY, grid: { hidden: [8] }, configs: [{}] }, /either "grid" or "configs"/],
     [{ name: "x", base: TINY, seeds: [1, 1] }, /lists a seed twice/],
-    [{ name: "x", base: TINY, grid: { hidden: [0] } }, /configuration "hidden-0".*hidden.*greater than 0/],
-    [{ name: "x", base: TINY, grid: { hidden: [8, 16, 32] }, seeds: 5, budget: { maxRuns: 10 } }, /15 runs, over its budget of 10/],
+    [
+      { name: "x", base: TINY, grid: { hidden: [0] } },
+      /configuration "hidden-0".*hidden.*greater than 0/,
+    ],
+    [
+      { name: "x", base: TINY, grid: { hidden: [8, 16, 32] }, seeds: 5, budget: { maxRuns: 10 } },
+      /15 runs, over its budget of 10/,
+    ],
   ])("a bad sweep file is refused with exit status 2: %j", async (sweep, message) => {
-    const result = await runCli(["sweep", "run", writeJson("bad.json", sweep), "--runs", join(dir, "bad-runs")], { cwd: dir });
+    const result = await runCli(
+      ["sweep", "run", writeJson("bad.json", sweep), "--runs", join(dir, "bad-runs")],
+      { cwd: dir },
+    );
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(message);
     expect(result.stderr).not.toMatch(/at .*\.js:\d+/); // no stack trace
@@ -99,11 +134,28 @@ describe("sweep files and connections that are wrong", () => {
   it("an unreachable Redis is a one-line error for submit, and a retry with backoff for a worker", async () => {
     const port = await freePort();
     const sweep = writeJson("unreachable.json", { name: "unreachable", base: TINY });
-    const submit = await runCli(["sweep", "submit", sweep, "--redis", `redis://127.0.0.1:${port}`, "--runs", join(dir, "u-runs")], { cwd: dir });
+    const submit = await runCli(
+      [
+        "sweep",
+        "submit",
+        sweep,
+        "--redis",
+        `redis://127.0.0.1:${port}`,
+        "--runs",
+        join(dir, "u-runs"),
+      ],
+      { cwd: dir },
+    );
     expect(submit.code).toBe(1);
-    expect(submit.stderr).toMatch(/cannot reach Redis at redis:\/\/127\.0\.0\.1:\d+: connection refused/);
+    expect(submit.stderr).toMatch(
+      /cannot reach Redis at redis:\/\/127\.0\.0\.1:\d+: connection refused/,
+    );
     const worker = startWorkerProcess(`redis://127.0.0.1:${port}`);
-    await waitFor("the worker's retry message", () => /connection refused.*Retrying in/.test(worker.log), 60_000);
+    await waitFor(
+      "the worker's retry message",
+      () => /connection refused.*Retrying in/.test(worker.log),
+      60_000,
+    );
     worker.child.kill("SIGINT");
     expect(await worker.exited).toBe(130);
   });
@@ -112,14 +164,31 @@ describe("sweep files and connections that are wrong", () => {
     const redis = await TestRedis.start("s3cret");
     try {
       const sweep = writeJson("password.json", { name: "password", base: TINY });
-      const wrong = await runCli(["sweep", "submit", sweep, "--redis", `redis://:nope@127.0.0.1:${redis.port}`, "--runs", join(dir, "p-runs")], { cwd: dir });
+      const wrong = await runCli(
+        [
+          "sweep",
+          "submit",
+          sweep,
+          "--redis",
+          `redis://:nope@127.0.0.1:${redis.port}`,
+          "--runs",
+          join(dir, "p-runs"),
+        ],
+        { cwd: dir },
+      );
       expect(wrong.code).toBe(1);
       expect(wrong.stderr).toMatch(/refused the password \(WRONGPASS/);
       expect(wrong.stderr).not.toContain("nope"); // the password is not echoed
-      const none = await runCli(["worker", "--redis", `redis://127.0.0.1:${redis.port}`], { cwd: dir, timeoutMs: 60_000 });
+      const none = await runCli(["worker", "--redis", `redis://127.0.0.1:${redis.port}`], {
+        cwd: dir,
+        timeoutMs: 60_000,
+      });
       expect(none.code).toBe(1);
       expect(none.stderr).toMatch(/needs a password; give it in the URL/);
-      const right = await runCli(["sweep", "submit", sweep, "--redis", redis.url, "--runs", join(dir, "p-runs")], { cwd: dir });
+      const right = await runCli(
+        ["sweep", "submit", sweep, "--redis", redis.url, "--runs", join(dir, "p-runs")],
+        { cwd: dir },
+      );
       expect(right.code, right.stderr).toBe(0);
     } finally {
       await redis.dispose();
@@ -142,12 +211,37 @@ describe("sweeps on a real Redis", () => {
     "two workers run a 2 x 2 sweep whose results equal snn train run one by one",
     async () => {
       const runs = join(dir, "shared-runs");
-      const sweep = writeJson("pair.json", { name: "pair", base: TINY, grid: { neuron: ["lif", "alif"] }, seeds: [1, 2] });
-      const submit = await runCli(["sweep", "submit", sweep, "--redis", redis.url, "--runs", runs], { cwd: dir });
+      const sweep = writeJson("pair.json", {
+        name: "pair",
+        base: TINY,
+        grid: { neuron: ["lif", "alif"] },
+        seeds: [1, 2],
+      });
+      const submit = await runCli(
+        ["sweep", "submit", sweep, "--redis", redis.url, "--runs", runs],
+        { cwd: dir },
+      );
       expect(submit.code, submit.stderr).toBe(0);
       // Submitting the same sweep again changes nothing; another sweep of that name is refused.
-      expect((await runCli(["sweep", "submit", sweep, "--redis", redis.url, "--runs", runs], { cwd: dir })).stdout).toMatch(/already submitted/);
-      const other = await runCli(["sweep", "submit", writeJson("pair2.json", { name: "pair", base: TINY, seeds: [3] }), "--redis", redis.url, "--runs", runs], { cwd: dir });
+      expect(
+        (
+          await runCli(["sweep", "submit", sweep, "--redis", redis.url, "--runs", runs], {
+            cwd: dir,
+          })
+        ).stdout,
+      ).toMatch(/already submitted/);
+      const other = await runCli(
+        [
+          "sweep",
+          "submit",
+          writeJson("pair2.json", { name: "pair", base: TINY, seeds: [3] }),
+          "--redis",
+          redis.url,
+          "--runs",
+          runs,
+        ],
+        { cwd: dir },
+      );
       expect(other.code).toBe(1);
       expect(other.stderr).toMatch(/a different sweep named "pair" was already submitted/);
 
@@ -168,7 +262,11 @@ describe("sweeps on a real Redis", () => {
           const swept = join(runs, "pair", `neuron-${neuron}-seed${seed}`);
           accuracies.push(finalTestAccuracy(reference));
           expect(finalTestAccuracy(swept)).toBe(finalTestAccuracy(reference));
-          expect(readFileSync(join(swept, "checkpoints", "epoch-0002.safetensors")).equals(readFileSync(join(reference, "checkpoints", "epoch-0002.safetensors")))).toBe(true);
+          expect(
+            readFileSync(join(swept, "checkpoints", "epoch-0002.safetensors")).equals(
+              readFileSync(join(reference, "checkpoints", "epoch-0002.safetensors")),
+            ),
+          ).toBe(true);
         }
         const line = results.stdout.split("\n").find((l) => l.startsWith(`neuron-${neuron} `));
         expect(line).toContain("2/2");
@@ -191,19 +289,36 @@ describe("sweeps on a real Redis", () => {
       const sweep = writeJson("failover.json", { name: "failover", base: config, seeds: [4] });
       const first = startWorkerProcess(redis.url);
       workers.push(first);
-      expect((await runCli(["sweep", "submit", sweep, "--redis", redis.url, "--runs", runs], { cwd: dir })).code).toBe(0);
+      expect(
+        (
+          await runCli(["sweep", "submit", sweep, "--redis", redis.url, "--runs", runs], {
+            cwd: dir,
+          })
+        ).code,
+      ).toBe(0);
       const runDir = join(runs, "failover", "base-seed4");
       // Kill the worker once the first epoch's checkpoint is written, in the middle of the run.
-      await waitFor("the first epoch", () => existsSync(join(runDir, "metrics.jsonl")) && readFileSync(join(runDir, "metrics.jsonl"), "utf8").includes('"kind":"epoch"'));
+      await waitFor(
+        "the first epoch",
+        () =>
+          existsSync(join(runDir, "metrics.jsonl")) &&
+          readFileSync(join(runDir, "metrics.jsonl"), "utf8").includes('"kind":"epoch"'),
+      );
       first.child.kill("SIGKILL");
       await first.exited;
       const second = startWorkerProcess(redis.url);
       workers.push(second);
       await waitFor("the run to finish on the second worker", () => allDone(redis.url, "failover"));
-      expect(second.log).toMatch(/failover\/base-seed4: taking over, resuming from the last checkpoint/);
+      expect(second.log).toMatch(
+        /failover\/base-seed4: taking over, resuming from the last checkpoint/,
+      );
       const reference = join(dir, "failover-reference");
       await trainByHand({ ...config, seed: 4 }, reference);
-      expect(readFileSync(join(runDir, "checkpoints", "epoch-0003.safetensors")).equals(readFileSync(join(reference, "checkpoints", "epoch-0003.safetensors")))).toBe(true);
+      expect(
+        readFileSync(join(runDir, "checkpoints", "epoch-0003.safetensors")).equals(
+          readFileSync(join(reference, "checkpoints", "epoch-0003.safetensors")),
+        ),
+      ).toBe(true);
       second.child.kill("SIGINT");
       expect(await second.exited).toBe(130);
     },
@@ -215,16 +330,32 @@ describe("sweeps on a real Redis", () => {
     async () => {
       const runs = join(dir, "restart-runs");
       const sweep = writeJson("restart.json", { name: "restart", base: TINY, seeds: [5, 6] });
-      expect((await runCli(["sweep", "submit", sweep, "--redis", redis.url, "--runs", runs], { cwd: dir })).code).toBe(0);
+      expect(
+        (
+          await runCli(["sweep", "submit", sweep, "--redis", redis.url, "--runs", runs], {
+            cwd: dir,
+          })
+        ).code,
+      ).toBe(0);
       const worker = startWorkerProcess(redis.url);
       workers.push(worker);
       await waitFor("a run to start", () => /restart\/base-seed\d: training/.test(worker.log));
       await redis.stop();
-      await waitFor("the worker to notice", () => /lost Redis|Connection is closed|ECONNREFUSED/.test(worker.log), 60_000);
+      await waitFor(
+        "the worker to notice",
+        () => /lost Redis|Connection is closed|ECONNREFUSED/.test(worker.log),
+        60_000,
+      );
       await new Promise((r) => setTimeout(r, 1000));
       await redis.startAgain();
       await waitFor("the sweep to finish", () => allDone(redis.url, "restart"));
-      const results = JSON.parse((await runCli(["sweep", "results", "restart", "--runs", runs, "--format", "json"], { cwd: dir })).stdout) as { configs: { finished: number }[] };
+      const results = JSON.parse(
+        (
+          await runCli(["sweep", "results", "restart", "--runs", runs, "--format", "json"], {
+            cwd: dir,
+          })
+        ).stdout,
+      ) as { configs: { finished: number }[] };
       expect(results.configs[0]!.finished).toBe(2);
       worker.child.kill("SIGINT");
       expect(await worker.exited).toBe(130);

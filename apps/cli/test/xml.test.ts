@@ -3,7 +3,9 @@ import { parseXml, seriesOf } from "./xml";
 
 describe("test XML parser", () => {
   it("parses nested elements, attributes and entities", () => {
-    const root = parseXml(`<?xml version="1.0"?>\n<svg a="1" b='x &amp; y'><g class="series" data-series="s&lt;1&gt;"><path d="M0 0"/></g><text>a &#65; &#x42;</text></svg>\n`);
+    const root = parseXml(
+      `<?xml version="1.0"?>\n<svg a="1" b='x &amp; y'><g class="series" data-series="s&lt;1&gt;"><path d="M0 0"/></g><text>a &#65; &#x42;</text></svg>\n`,
+    );
     expect(root.name).toBe("svg");
     expect(root.attributes).toEqual({ a: "1", b: "x & y" });
     expect([...seriesOf(root).keys()]).toEqual(["s<1>"]);

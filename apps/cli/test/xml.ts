@@ -23,7 +23,10 @@ function decode(raw: string, where: number): string {
     const named: Record<string, string> = { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'" };
     if (entity in named) return named[entity]!;
     const numeric = /^#(x[0-9a-fA-F]+|[0-9]+)$/.exec(entity);
-    if (numeric) return String.fromCodePoint(entity[1] === "x" ? parseInt(entity.slice(2), 16) : parseInt(entity.slice(1), 10));
+    if (numeric)
+      return String.fromCodePoint(
+        entity[1] === "x" ? parseInt(entity.slice(2), 16) : parseInt(entity.slice(1), 10),
+      );
     throw new XmlError(`unknown entity &${entity}; near offset ${where}`);
   });
 }
@@ -66,7 +69,10 @@ export function parseXml(source: string): XmlElement {
       if (end < 0) throw new XmlError("unterminated end tag");
       const name = source.slice(i + 2, end).trim();
       const open = stack.pop();
-      if (open === undefined || open.name !== name) throw new XmlError(`end tag </${name}> does not match <${open?.name ?? "(none)"}> at offset ${i}`);
+      if (open === undefined || open.name !== name)
+        throw new XmlError(
+          `end tag </${name}> does not match <${open?.name ?? "(none)"}> at offset ${i}`,
+        );
       i = end + 1;
       continue;
     }
@@ -81,7 +87,8 @@ export function parseXml(source: string): XmlElement {
         const ws = /^\s*/.exec(source.slice(i))![0];
         i += ws.length;
         if (source.startsWith("/>", i) || source[i] === ">") break;
-        if (ws.length === 0) throw new XmlError(`missing space before attribute in <${name}> at offset ${i}`);
+        if (ws.length === 0)
+          throw new XmlError(`missing space before attribute in <${name}> at offset ${i}`);
         const attr = NAME.exec(source.slice(i));
         if (!attr) throw new XmlError(`bad attribute in <${name}> at offset ${i}`);
         i += attr[0].length;
@@ -89,10 +96,12 @@ export function parseXml(source: string): XmlElement {
         if (!eq) throw new XmlError(`attribute ${attr[0]} of <${name}> has no value`);
         i += eq[0].length;
         const quote = source[i];
-        if (quote !== '"' && quote !== "'") throw new XmlError(`attribute ${attr[0]} of <${name}> is not quoted`);
+        if (quote !== '"' && quote !== "'")
+          throw new XmlError(`attribute ${attr[0]} of <${name}> is not quoted`);
         const end = source.indexOf(quote, i + 1);
         if (end < 0) throw new XmlError(`unterminated attribute ${attr[0]}`);
-        if (attr[0] in attributes) throw new XmlError(`duplicate attribute ${attr[0]} in <${name}>`);
+        if (attr[0] in attributes)
+          throw new XmlError(`duplicate attribute ${attr[0]} in <${name}>`);
         attributes[attr[0]] = decode(source.slice(i + 1, end), i);
         i = end + 1;
       }
@@ -129,6 +138,7 @@ export function allElements(root: XmlElement): XmlElement[] {
 /** Elements with `class="series"`, as a map from `data-series` to the element. */
 export function seriesOf(root: XmlElement): Map<string, XmlElement> {
   const out = new Map<string, XmlElement>();
-  for (const e of allElements(root)) if (e.attributes["class"] === "series") out.set(e.attributes["data-series"] ?? "", e);
+  for (const e of allElements(root))
+    if (e.attributes["class"] === "series") out.set(e.attributes["data-series"] ?? "", e);
   return out;
 }

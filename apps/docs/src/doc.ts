@@ -22,7 +22,10 @@ if (path !== null && text !== undefined) {
   const heading = document.createElement("h1");
   heading.textContent = "Documents";
   const note = document.createElement("p");
-  note.textContent = path === null ? "The repository's documents:" : `There is no document ${path}. The repository's documents:`;
+  note.textContent =
+    path === null
+      ? "The repository's documents:"
+      : `There is no document ${path}. The repository's documents:`;
   const list = document.createElement("ul");
   for (const [file, body] of [...documents].sort(([a], [b]) => a.localeCompare(b))) {
     const item = document.createElement("li");
@@ -34,4 +37,5 @@ if (path !== null && text !== undefined) {
   }
   container.replaceChildren(heading, note, list);
 }
-if (location.hash) document.getElementById(decodeURIComponent(location.hash.slice(1)))?.scrollIntoView();
+if (location.hash)
+  document.getElementById(decodeURIComponent(location.hash.slice(1)))?.scrollIntoView();

@@ -13,4 +13,5 @@ const sources: Record<string, string> = {
   "plot-spikes-source": plotSpikes,
 };
 for (const [id, text] of Object.entries(sources)) document.getElementById(id)!.textContent = text;
-if (location.hash) document.getElementById(decodeURIComponent(location.hash.slice(1)))?.scrollIntoView();
+if (location.hash)
+  document.getElementById(decodeURIComponent(location.hash.slice(1)))?.scrollIntoView();

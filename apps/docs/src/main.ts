@@ -1,6 +1,11 @@
 // Wires the live examples of index.html: each runs the module shown beside it.
 import { describeBackend, selectBackend, webgpuAvailable, type BackendChoice } from "./backends";
-import { checkNeuronCode, izhikevichCode, runCustomNeuron, type NeuronCode } from "./examples/custom-neuron";
+import {
+  checkNeuronCode,
+  izhikevichCode,
+  runCustomNeuron,
+  type NeuronCode,
+} from "./examples/custom-neuron";
 import { classifyDigit, MNIST_SIZE, mnistImageFromInk, smnistModel } from "./examples/draw-digit";
 import { runLifPopulation } from "./examples/lif-population";
 import { runStdp, STDP_WMAX } from "./examples/stdp";
@@ -52,7 +57,9 @@ element("digit-source").textContent = drawDigitSource;
 void webgpuAvailable().then((available) => {
   document.body.dataset.webgpu = String(available);
   if (available) return;
-  for (const select of document.querySelectorAll<HTMLSelectElement>("select[data-backend-select]")) {
+  for (const select of document.querySelectorAll<HTMLSelectElement>(
+    "select[data-backend-select]",
+  )) {
     for (const option of select.options) {
       if (option.value === "webgpu") {
         option.disabled = true;
@@ -68,7 +75,10 @@ let lifRun = 0;
 async function runLif(): Promise<void> {
   const run = ++lifRun;
   const choice = element<HTMLSelectElement>("lif-backend").value as BackendChoice;
-  const rates = element<HTMLInputElement>("lif-rate").value.split(",").map(Number).filter((r) => Number.isFinite(r) && r >= 0);
+  const rates = element<HTMLInputElement>("lif-rate")
+    .value.split(",")
+    .map(Number)
+    .filter((r) => Number.isFinite(r) && r >= 0);
   setStatus("lif-status", "running", "Compiling…");
   try {
     const backend = await selectBackend(choice);
@@ -76,7 +86,12 @@ async function runLif(): Promise<void> {
     const result = await runLifPopulation(backend, {
       inputRatesHz: rates.length > 0 ? rates : [20],
       onProgress: (fraction) => {
-        if (run === lifRun) setStatus("lif-status", "running", `Running on ${description}: ${Math.round(fraction * 100)} %`);
+        if (run === lifRun)
+          setStatus(
+            "lif-status",
+            "running",
+            `Running on ${description}: ${Math.round(fraction * 100)} %`,
+          );
       },
     });
     if (run !== lifRun) return;
@@ -100,11 +115,19 @@ async function runLif(): Promise<void> {
     // spikes in each part of the trial (one per input rate)
     const parts = (rates.length > 0 ? rates : [20]).map((_, k, all) => {
       const [from, to] = [(k * result.steps) / all.length, ((k + 1) * result.steps) / all.length];
-      return result.populations.reduce((sum, p) => sum + p.steps.filter((s) => s >= from && s < to).length, 0);
+      return result.populations.reduce(
+        (sum, p) => sum + p.steps.filter((s) => s >= from && s < to).length,
+        0,
+      );
     });
     summary.dataset.parts = JSON.stringify(parts);
     summary.textContent =
-      result.populations.map((p) => `${p.name.toUpperCase()}: ${p.steps.length} spikes, ${p.rateHz.toFixed(1)} Hz per neuron`).join("; ") +
+      result.populations
+        .map(
+          (p) =>
+            `${p.name.toUpperCase()}: ${p.steps.length} spikes, ${p.rateHz.toFixed(1)} Hz per neuron`,
+        )
+        .join("; ") +
       `. ${result.steps} ms simulated in ${result.milliseconds.toFixed(0)} ms (compile included).`;
     setStatus("lif-status", "done", `Ran on ${description}.`, result.backend);
   } catch (error) {
@@ -117,10 +140,16 @@ element("lif-run").addEventListener("click", () => void runLif());
 let worker: Worker | null = null;
 function startTraining(): void {
   worker?.terminate();
-  const current = new Worker(new URL("./train-worker.ts", import.meta.url), { type: "module", name: "e-prop training" });
+  const current = new Worker(new URL("./train-worker.ts", import.meta.url), {
+    type: "module",
+    name: "e-prop training",
+  });
   worker = current;
   const choice = element<HTMLSelectElement>("train-backend").value as BackendChoice;
-  const epochs = Math.max(1, Math.min(100, Math.round(Number(element<HTMLInputElement>("train-epochs").value) || 10)));
+  const epochs = Math.max(
+    1,
+    Math.min(100, Math.round(Number(element<HTMLInputElement>("train-epochs").value) || 10)),
+  );
   const losses: number[] = [];
   const accuracies: number[] = [];
   let description = choice;
@@ -173,7 +202,11 @@ function startTraining(): void {
       summary.dataset.loss = String(m.loss);
       summary.dataset.accuracy = String(m.accuracy);
       summary.textContent = `Batch ${losses.length} of ${totalBatches} (epoch ${m.epoch + 1}): loss ${m.loss.toFixed(3)}, accuracy ${(m.accuracy * 100).toFixed(0)} %, hidden layer ${(m.firingRatesHz.hidden ?? 0).toFixed(0)} Hz, ${(m.seconds * 1000).toFixed(0)} ms per batch.`;
-      setStatus("train-status", "running", `Training on ${description}: batch ${losses.length} of ${totalBatches}`);
+      setStatus(
+        "train-status",
+        "running",
+        `Training on ${description}: batch ${losses.length} of ${totalBatches}`,
+      );
     } else if (data.type === "done") {
       summary.dataset.testAccuracy = String(data.testAccuracy);
       summary.dataset.traces = data.traces;
@@ -181,7 +214,11 @@ function startTraining(): void {
       setStatus("train-status", "done", `Trained on ${description}.`);
       finish();
     } else if (data.type === "stopped") {
-      setStatus("train-status", "done", `Stopped after ${losses.length} batches on ${description}.`);
+      setStatus(
+        "train-status",
+        "done",
+        `Stopped after ${losses.length} batches on ${description}.`,
+      );
       finish();
     } else {
       setStatus("train-status", "error", `Failed: ${data.message}`);
@@ -190,13 +227,19 @@ function startTraining(): void {
   };
   current.onerror = (event) => {
     if (worker !== current) return;
-    setStatus("train-status", "error", `The worker failed: ${event.message || "could not load it"}`);
+    setStatus(
+      "train-status",
+      "error",
+      `The worker failed: ${event.message || "could not load it"}`,
+    );
     finish();
   };
   current.postMessage({ type: "start", backend: choice, epochs } satisfies ToWorker);
 }
 element("train-run").addEventListener("click", startTraining);
-element("train-stop").addEventListener("click", () => worker?.postMessage({ type: "stop" } satisfies ToWorker));
+element("train-stop").addEventListener("click", () =>
+  worker?.postMessage({ type: "stop" } satisfies ToWorker),
+);
 
 // (c) Your own neuron ------------------------------------------------------------------
 const sim = element<HTMLTextAreaElement>("neuron-sim");
@@ -217,7 +260,13 @@ function check(): boolean {
   try {
     error = checkNeuronCode(currentCode());
   } catch (thrown) {
-    error = { field: "model", line: 0, column: 0, reason: message(thrown), message: message(thrown) };
+    error = {
+      field: "model",
+      line: 0,
+      column: 0,
+      reason: message(thrown),
+      message: message(thrown),
+    };
   }
   errorBox.hidden = error === null;
   errorBox.textContent = error ? error.message : "";
@@ -235,7 +284,9 @@ async function runNeuron(): Promise<void> {
   const run = ++neuronRun;
   setStatus("neuron-status", "running", "Compiling…");
   try {
-    const backend = await selectBackend(element<HTMLSelectElement>("neuron-backend").value as BackendChoice);
+    const backend = await selectBackend(
+      element<HTMLSelectElement>("neuron-backend").value as BackendChoice,
+    );
     const description = await describeBackend(backend);
     setStatus("neuron-status", "running", `Running on ${description}…`);
     const result = await runCustomNeuron(backend, currentCode());
@@ -250,7 +301,14 @@ async function runNeuron(): Promise<void> {
       membraneTrace({
         width: 640,
         height: 220,
-        traces: [{ name: "V of the neuron with Iext = 10", v: result.voltage, spikes: result.spikeSteps, color: "#2ca02c" }],
+        traces: [
+          {
+            name: "V of the neuron with Iext = 10",
+            v: result.voltage,
+            spikes: result.spikeSteps,
+            color: "#2ca02c",
+          },
+        ],
         xLabel: "time (ms); a grey line per spike",
         yLabel: "V (mV)",
       }),
@@ -266,7 +324,12 @@ async function runNeuron(): Promise<void> {
       }),
     );
     const total = result.spikeCounts.reduce((a, b) => a + b, 0);
-    setStatus("neuron-status", "done", `Ran on ${description}: ${total} spikes in ${result.steps} ms.`, result.backend);
+    setStatus(
+      "neuron-status",
+      "done",
+      `Ran on ${description}: ${total} spikes in ${result.steps} ms.`,
+      result.backend,
+    );
   } catch (error) {
     if (run === neuronRun) setStatus("neuron-status", "error", `Failed: ${message(error)}`);
   }
@@ -287,15 +350,25 @@ element("neuron-restore").addEventListener("click", () => {
 let stdpRun = 0;
 async function runStdpExample(): Promise<void> {
   const run = ++stdpRun;
-  const correlation = Math.max(0, Math.min(1, Number(element<HTMLInputElement>("stdp-correlation").value) || 0));
+  const correlation = Math.max(
+    0,
+    Math.min(1, Number(element<HTMLInputElement>("stdp-correlation").value) || 0),
+  );
   setStatus("stdp-status", "running", "Compiling…");
   try {
-    const backend = await selectBackend(element<HTMLSelectElement>("stdp-backend").value as BackendChoice);
+    const backend = await selectBackend(
+      element<HTMLSelectElement>("stdp-backend").value as BackendChoice,
+    );
     const description = await describeBackend(backend);
     const result = await runStdp(backend, {
       correlation,
       onProgress: (fraction) => {
-        if (run === stdpRun) setStatus("stdp-status", "running", `Running on ${description}: ${Math.round(fraction * 100)} %`);
+        if (run === stdpRun)
+          setStatus(
+            "stdp-status",
+            "running",
+            `Running on ${description}: ${Math.round(fraction * 100)} %`,
+          );
       },
     });
     if (run !== stdpRun) return;
@@ -326,7 +399,10 @@ async function runStdpExample(): Promise<void> {
         series: [{ name: "weight", y: result.weights, color: "#2ca02c" }],
       }),
     );
-    const [correlated, independent] = [result.correlatedMean.at(-1)!, result.independentMean.at(-1)!];
+    const [correlated, independent] = [
+      result.correlatedMean.at(-1)!,
+      result.independentMean.at(-1)!,
+    ];
     const summary = element("stdp-summary");
     summary.dataset.correlated = String(correlated);
     summary.dataset.independent = String(independent);
@@ -353,7 +429,10 @@ let digitRun = 0;
 
 function canvasPoint(event: PointerEvent): { x: number; y: number } {
   const box = digitCanvas.getBoundingClientRect();
-  return { x: ((event.clientX - box.left) * digitCanvas.width) / box.width, y: ((event.clientY - box.top) * digitCanvas.height) / box.height };
+  return {
+    x: ((event.clientX - box.left) * digitCanvas.width) / box.width,
+    y: ((event.clientY - box.top) * digitCanvas.height) / box.height,
+  };
 }
 
 function paint(from: { x: number; y: number }, to: { x: number; y: number }): void {
@@ -415,17 +494,37 @@ function clearDigit(): void {
   prediction.textContent = "–";
   delete prediction.dataset.predicted;
   element("digit-scores").textContent = "";
-  setStatus("digit-status", "idle", "Draw a digit in the black square (it is classified when you let go).");
+  setStatus(
+    "digit-status",
+    "idle",
+    "Draw a digit in the black square (it is classified when you let go).",
+  );
 }
 
-const CLASS_COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"];
+const CLASS_COLOURS = [
+  "#1f77b4",
+  "#ff7f0e",
+  "#2ca02c",
+  "#d62728",
+  "#9467bd",
+  "#8c564b",
+  "#e377c2",
+  "#7f7f7f",
+  "#bcbd22",
+  "#17becf",
+];
 async function classifyDrawing(): Promise<void> {
   const run = ++digitRun;
   if (!inked) {
     setStatus("digit-status", "idle", "Draw a digit first.");
     return;
   }
-  const { data, width, height } = digitContext.getImageData(0, 0, digitCanvas.width, digitCanvas.height);
+  const { data, width, height } = digitContext.getImageData(
+    0,
+    0,
+    digitCanvas.width,
+    digitCanvas.height,
+  );
   const ink = new Float32Array(width * height);
   for (let i = 0; i < ink.length; i++) ink[i] = data[4 * i + 3]! / 255;
   const image = mnistImageFromInk(ink, width, height);
@@ -436,18 +535,29 @@ async function classifyDrawing(): Promise<void> {
   }
   setStatus("digit-status", "running", "Loading the pretrained network…");
   try {
-    const backend = await selectBackend(element<HTMLSelectElement>("digit-backend").value as BackendChoice);
+    const backend = await selectBackend(
+      element<HTMLSelectElement>("digit-backend").value as BackendChoice,
+    );
     const description = await describeBackend(backend);
     const model = await smnistModel();
     if (run !== digitRun) return;
-    setStatus("digit-status", "running", `Running ${model.input.numSteps} steps on ${description}…`);
+    setStatus(
+      "digit-status",
+      "running",
+      `Running ${model.input.numSteps} steps on ${description}…`,
+    );
     const result = await classifyDigit(backend, image);
     if (run !== digitRun) return;
     const prediction = element("digit-prediction");
     prediction.textContent = String(result.predicted);
     prediction.dataset.predicted = String(result.predicted);
-    const ranked = Array.from(result.scores, (score, k) => ({ k, score })).sort((a, b) => b.score - a.score);
-    element("digit-scores").textContent = ranked.slice(0, 3).map(({ k, score }) => `${k}: ${(score * 100).toFixed(0)} %`).join(", ");
+    const ranked = Array.from(result.scores, (score, k) => ({ k, score })).sort(
+      (a, b) => b.score - a.score,
+    );
+    element("digit-scores").textContent = ranked
+      .slice(0, 3)
+      .map(({ k, score }) => `${k}: ${(score * 100).toFixed(0)} %`)
+      .join(", ");
     const raster = showPlot(
       "digit-raster",
       spikeRaster({
@@ -455,8 +565,22 @@ async function classifyDrawing(): Promise<void> {
         panelHeight: 160,
         dt: result.dt,
         panels: [
-          { label: `input: ${result.input.steps.length} spikes`, steps: result.input.steps, neurons: result.input.units, numSteps: result.numSteps, numNeurons: model.input.numChannels, color: "#1f77b4" },
-          { label: `hidden: ${result.hidden.steps.length} spikes`, steps: result.hidden.steps, neurons: result.hidden.neurons, numSteps: result.numSteps, numNeurons: result.hidden.size, color: "#d62728" },
+          {
+            label: `input: ${result.input.steps.length} spikes`,
+            steps: result.input.steps,
+            neurons: result.input.units,
+            numSteps: result.numSteps,
+            numNeurons: model.input.numChannels,
+            color: "#1f77b4",
+          },
+          {
+            label: `hidden: ${result.hidden.steps.length} spikes`,
+            steps: result.hidden.steps,
+            neurons: result.hidden.neurons,
+            numSteps: result.numSteps,
+            numNeurons: result.hidden.size,
+            color: "#d62728",
+          },
         ],
       }),
     );
@@ -478,7 +602,10 @@ async function classifyDrawing(): Promise<void> {
         series: classes.map((name, k) => ({
           name,
           x: times,
-          y: Array.from({ length: result.numSteps }, (_, s) => result.softmax[s * classes.length + k]!),
+          y: Array.from(
+            { length: result.numSteps },
+            (_, s) => result.softmax[s * classes.length + k]!,
+          ),
           color: CLASS_COLOURS[k % CLASS_COLOURS.length]!,
           lineWidth: k === result.predicted ? 3 : 1,
         })),
@@ -491,7 +618,12 @@ async function classifyDrawing(): Promise<void> {
       `(${((result.hidden.steps.length / result.hidden.size / (result.numSteps * result.dt)) * 1000).toFixed(1)} Hz per neuron) in ${result.numSteps * result.dt} ms, ` +
       `simulated in ${result.milliseconds.toFixed(0)} ms. The network: ${model.metadata.description} ` +
       `It classifies ${(test.accuracy * 100).toFixed(1)} % of the ${test.examples} MNIST test digits correctly; the prediction is the class with the largest softmax summed over the trial's last steps, as in training.`;
-    setStatus("digit-status", "done", `Ran on ${description}: it reads a ${result.predicted}.`, result.backend);
+    setStatus(
+      "digit-status",
+      "done",
+      `Ran on ${description}: it reads a ${result.predicted}.`,
+      result.backend,
+    );
   } catch (error) {
     if (run === digitRun) setStatus("digit-status", "error", `Failed: ${message(error)}`);
   }

@@ -29,7 +29,8 @@ export function repositoryPath(from: string, href: string): string {
 export function pageOf(path: string, fragment: string): string | null {
   const readme = readmes.find((r) => `${r.folder}/README.md` === path || r.folder === path);
   if (readme) return `./packages.html#${fragment === "" ? readme.id : `${readme.id}-${fragment}`}`;
-  if (documents.has(path)) return `./doc.html?path=${encodeURIComponent(path)}${fragment === "" ? "" : `#${fragment}`}`;
+  if (documents.has(path))
+    return `./doc.html?path=${encodeURIComponent(path)}${fragment === "" ? "" : `#${fragment}`}`;
   return null;
 }
 
@@ -56,7 +57,13 @@ export function renderMarkdown(container: HTMLElement, text: string, options: Re
     if (/^[a-z]+:|^\/\//i.test(src)) continue;
     const url = images.get(repositoryPath(options.path, src));
     if (url) image.src = url;
-    else image.replaceWith(Object.assign(document.createElement("code"), { textContent: repositoryPath(options.path, src), title: "an image of the repository" }));
+    else
+      image.replaceWith(
+        Object.assign(document.createElement("code"), {
+          textContent: repositoryPath(options.path, src),
+          title: "an image of the repository",
+        }),
+      );
   }
   for (const link of container.querySelectorAll<HTMLAnchorElement>("a[href]")) {
     const href = link.getAttribute("href")!;
@@ -71,6 +78,12 @@ export function renderMarkdown(container: HTMLElement, text: string, options: Re
     const image = images.get(path);
     if (page) link.setAttribute("href", page);
     else if (image) link.setAttribute("href", image);
-    else link.replaceWith(Object.assign(document.createElement("code"), { textContent: path, title: "a file of the repository" }));
+    else
+      link.replaceWith(
+        Object.assign(document.createElement("code"), {
+          textContent: path,
+          title: "a file of the repository",
+        }),
+      );
   }
 }

@@ -4,7 +4,11 @@
 export function watchNavHeight(): void {
   const nav = document.querySelector("nav");
   if (!nav) return;
-  const update = () => document.documentElement.style.setProperty("--nav-height", `${nav.getBoundingClientRect().height}px`);
+  const update = () =>
+    document.documentElement.style.setProperty(
+      "--nav-height",
+      `${nav.getBoundingClientRect().height}px`,
+    );
   update();
   new ResizeObserver(update).observe(nav);
 }

@@ -24,4 +24,5 @@ for (const { id, folder, text, api } of readmes) {
   entry.textContent = id === "cli" ? "snn (CLI)" : `@snn/${id}`;
   nav.append(entry);
 }
-if (location.hash) document.getElementById(decodeURIComponent(location.hash.slice(1)))?.scrollIntoView();
+if (location.hash)
+  document.getElementById(decodeURIComponent(location.hash.slice(1)))?.scrollIntoView();

@@ -30,11 +30,26 @@ function apiPage(name: string): string {
 
 export const readmes: readonly Readme[] = [
   { id: "core", folder: "packages/core", text: core, api: apiPage("@snn/core") },
-  { id: "backend-cpu", folder: "packages/backend-cpu", text: backendCpu, api: apiPage("@snn/backend-cpu") },
-  { id: "backend-wgsl", folder: "packages/backend-wgsl", text: backendWgsl, api: apiPage("@snn/backend-wgsl") },
+  {
+    id: "backend-cpu",
+    folder: "packages/backend-cpu",
+    text: backendCpu,
+    api: apiPage("@snn/backend-cpu"),
+  },
+  {
+    id: "backend-wgsl",
+    folder: "packages/backend-wgsl",
+    text: backendWgsl,
+    api: apiPage("@snn/backend-wgsl"),
+  },
   { id: "eprop", folder: "packages/eprop", text: eprop, api: apiPage("@snn/eprop") },
   { id: "datasets", folder: "packages/datasets", text: datasets, api: apiPage("@snn/datasets") },
-  { id: "pretrained", folder: "packages/pretrained", text: pretrained, api: apiPage("@snn/pretrained") },
+  {
+    id: "pretrained",
+    folder: "packages/pretrained",
+    text: pretrained,
+    api: apiPage("@snn/pretrained"),
+  },
   { id: "plot", folder: "packages/plot", text: plot, api: apiPage("@snn/plot") },
   { id: "bench", folder: "packages/bench", text: bench, api: apiPage("@snn/bench") },
   { id: "cli", folder: "apps/cli", text: cli },
@@ -42,25 +57,36 @@ export const readmes: readonly Readme[] = [
 
 function byRepositoryPath<T>(modules: Record<string, T>): Map<string, T> {
   // glob keys are relative to this file: ../../../packages/eprop/docs/x.md
-  return new Map(Object.entries(modules).map(([key, value]) => [key.replace(/^(\.\.\/)+/, "").replace(/^cli\//, "apps/cli/"), value]));
+  return new Map(
+    Object.entries(modules).map(([key, value]) => [
+      key.replace(/^(\.\.\/)+/, "").replace(/^cli\//, "apps/cli/"),
+      value,
+    ]),
+  );
 }
 
 /** The documents, by repository path (`packages/eprop/docs/equations.md`). */
 export const documents: ReadonlyMap<string, string> = byRepositoryPath(
-  import.meta.glob<string>(["../../../packages/*/docs/**/*.md", "../../cli/docs/**/*.md", "../../../docs/decisions/*.md"], {
-    query: "?raw",
-    import: "default",
-    eager: true,
-  }),
+  import.meta.glob<string>(
+    ["../../../packages/*/docs/**/*.md", "../../cli/docs/**/*.md", "../../../docs/decisions/*.md"],
+    {
+      query: "?raw",
+      import: "default",
+      eager: true,
+    },
+  ),
 );
 
 /** Images the READMEs and documents show, by repository path, as URLs of the built site. */
 export const images: ReadonlyMap<string, string> = byRepositoryPath(
-  import.meta.glob<string>(["../../../packages/*/docs/**/*.{svg,png}", "../../cli/docs/**/*.{svg,png}"], {
-    query: "?url",
-    import: "default",
-    eager: true,
-  }),
+  import.meta.glob<string>(
+    ["../../../packages/*/docs/**/*.{svg,png}", "../../cli/docs/**/*.{svg,png}"],
+    {
+      query: "?url",
+      import: "default",
+      eager: true,
+    },
+  ),
 );
 
 /** The first heading of a markdown text, for a page title. */

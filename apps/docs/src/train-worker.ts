@@ -4,7 +4,9 @@ import type { BatchMetrics } from "@snn/eprop";
 import { describeBackend, selectBackend, type BackendChoice } from "./backends";
 import { trainEprop } from "./examples/eprop-training";
 
-export type ToWorker = { readonly type: "start"; readonly backend: BackendChoice; readonly epochs: number } | { readonly type: "stop" };
+export type ToWorker =
+  | { readonly type: "start"; readonly backend: BackendChoice; readonly epochs: number }
+  | { readonly type: "stop" };
 export type FromWorker =
   | { readonly type: "backend"; readonly description: string }
   | { readonly type: "batch"; readonly metrics: BatchMetrics }
@@ -12,7 +14,10 @@ export type FromWorker =
   | { readonly type: "stopped" }
   | { readonly type: "error"; readonly message: string };
 
-const scope = self as unknown as { postMessage(message: FromWorker): void; onmessage: ((event: MessageEvent<ToWorker>) => void) | null };
+const scope = self as unknown as {
+  postMessage(message: FromWorker): void;
+  onmessage: ((event: MessageEvent<ToWorker>) => void) | null;
+};
 let controller: AbortController | null = null;
 
 scope.onmessage = (event) => {
@@ -33,11 +38,22 @@ scope.onmessage = (event) => {
         signal: own.signal,
         onBatch: (metrics) => scope.postMessage({ type: "batch", metrics }),
       });
-      const traces = result.traces === null ? "per step" : result.traces.where === "device" ? "on the GPU" : result.traces.thread ? "on the CPU, in a second worker beside the forward pass" : "on the CPU, in this worker after each chunk";
+      const traces =
+        result.traces === null
+          ? "per step"
+          : result.traces.where === "device"
+            ? "on the GPU"
+            : result.traces.thread
+              ? "on the CPU, in a second worker beside the forward pass"
+              : "on the CPU, in this worker after each chunk";
       scope.postMessage({ type: "done", testAccuracy: result.testAccuracy, traces });
     } catch (error) {
       if (own.signal.aborted) scope.postMessage({ type: "stopped" });
-      else scope.postMessage({ type: "error", message: error instanceof Error ? error.message : String(error) });
+      else
+        scope.postMessage({
+          type: "error",
+          message: error instanceof Error ? error.message : String(error),
+        });
     }
   })();
 };

@@ -25,7 +25,11 @@ const CHROMIUM_FLAGS = [
 ];
 
 function findChromium(): string {
-  const candidates = [process.env.SNN_CHROMIUM, "/usr/bin/chromium", "/usr/bin/chromium-browser"].filter((p): p is string => !!p);
+  const candidates = [
+    process.env.SNN_CHROMIUM,
+    "/usr/bin/chromium",
+    "/usr/bin/chromium-browser",
+  ].filter((p): p is string => !!p);
   const found = candidates.find((path) => existsSync(path));
   if (!found) {
     throw new Error(
@@ -47,7 +51,8 @@ async function openPage(path: string): Promise<Page> {
   const page = await context!.newPage();
   page.on("pageerror", (error) => problems.push(`${path}: ${error.message}`));
   page.on("console", (message) => {
-    if (message.type() === "error") problems.push(`${path}: console: ${message.text()} (${message.location().url})`);
+    if (message.type() === "error")
+      problems.push(`${path}: console: ${message.text()} (${message.location().url})`);
   });
   await page.goto(`${baseUrl}${path}`);
   return page;
@@ -62,7 +67,10 @@ function plotMarks(page: Page, selector: string): Promise<number> {
     let marks = 0;
     for (const path of host.querySelectorAll("svg .series path")) {
       const d = path.getAttribute("d") ?? "";
-      marks += (d.match(/h/g) ?? []).length > 0 ? (d.match(/M/g) ?? []).length : (d.match(/[ML]/g) ?? []).length;
+      marks +=
+        (d.match(/h/g) ?? []).length > 0
+          ? (d.match(/M/g) ?? []).length
+          : (d.match(/[ML]/g) ?? []).length;
     }
     return marks;
   });
@@ -75,8 +83,17 @@ function clippedPlotTexts(page: Page): Promise<string[]> {
       const frame = svg.getBoundingClientRect();
       return Array.from(svg.querySelectorAll("text"))
         .map((text) => ({ text: text.textContent ?? "", box: text.getBoundingClientRect() }))
-        .filter(({ box }) => box.left < frame.left - 0.5 || box.right > frame.right + 0.5 || box.top < frame.top - 0.5 || box.bottom > frame.bottom + 0.5)
-        .map(({ text, box }) => `${svg.parentElement?.id}: '${text}' at ${Math.round(box.left - frame.left)}..${Math.round(box.right - frame.left)} of ${Math.round(frame.width)}`);
+        .filter(
+          ({ box }) =>
+            box.left < frame.left - 0.5 ||
+            box.right > frame.right + 0.5 ||
+            box.top < frame.top - 0.5 ||
+            box.bottom > frame.bottom + 0.5,
+        )
+        .map(
+          ({ text, box }) =>
+            `${svg.parentElement?.id}: '${text}' at ${Math.round(box.left - frame.left)}..${Math.round(box.right - frame.left)} of ${Math.round(frame.width)}`,
+        );
     }),
   );
 }
@@ -86,12 +103,22 @@ function clippedPlotTexts(page: Page): Promise<string[]> {
  * headers of vite's preview (so no SharedArrayBuffer in the page).
  */
 async function plainServer(directory: string): Promise<{ server: Server; url: string }> {
-  const types: Record<string, string> = { ".html": "text/html", ".js": "text/javascript", ".css": "text/css", ".wasm": "application/wasm", ".svg": "image/svg+xml" };
+  const types: Record<string, string> = {
+    ".html": "text/html",
+    ".js": "text/javascript",
+    ".css": "text/css",
+    ".wasm": "application/wasm",
+    ".svg": "image/svg+xml",
+  };
   const server = createServer((request, response) => {
-    const path = normalize(decodeURIComponent(new URL(request.url ?? "/", "http://127.0.0.1").pathname)).replace(/^([/\\])+/, "");
+    const path = normalize(
+      decodeURIComponent(new URL(request.url ?? "/", "http://127.0.0.1").pathname),
+    ).replace(/^([/\\])+/, "");
     readFile(join(directory, path === "" ? "index.html" : path)).then(
       (body) => {
-        response.writeHead(200, { "content-type": types[extname(path)] ?? "application/octet-stream" });
+        response.writeHead(200, {
+          "content-type": types[extname(path)] ?? "application/octet-stream",
+        });
         response.end(body);
       },
       () => {
@@ -102,7 +129,8 @@ async function plainServer(directory: string): Promise<{ server: Server; url: st
   });
   await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
   const address = server.address();
-  if (address === null || typeof address === "string") throw new Error("the plain server has no port");
+  if (address === null || typeof address === "string")
+    throw new Error("the plain server has no port");
   return { server, url: `http://127.0.0.1:${address.port}` };
 }
 
@@ -125,13 +153,25 @@ describe("the docs site in chromium", () => {
     const executablePath = findChromium();
     // turbo builds the site before its tests; a direct `vitest run` builds it when it is missing.
     if (!existsSync(join(root, "dist", "index.html"))) await build({ root, logLevel: "warn" });
-    server = await preview({ root, logLevel: "warn", preview: { host: "127.0.0.1", port: 0, strictPort: false, open: false } });
+    server = await preview({
+      root,
+      logLevel: "warn",
+      preview: { host: "127.0.0.1", port: 0, strictPort: false, open: false },
+    });
     const url = server.resolvedUrls?.local[0];
     if (!url) throw new Error("vite preview did not report its address");
     baseUrl = url.replace(/\/$/, "");
-    if (new URL(baseUrl).hostname !== "127.0.0.1") throw new Error(`vite preview serves ${baseUrl}, not 127.0.0.1 (WebGPU needs a secure context)`);
+    if (new URL(baseUrl).hostname !== "127.0.0.1")
+      throw new Error(
+        `vite preview serves ${baseUrl}, not 127.0.0.1 (WebGPU needs a secure context)`,
+      );
     profile = await mkdtemp(join(tmpdir(), "snn-docs-chromium-"));
-    context = await chromium.launchPersistentContext(profile, { executablePath, headless: true, args: CHROMIUM_FLAGS, timeout: 30_000 });
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath,
+      headless: true,
+      args: CHROMIUM_FLAGS,
+      timeout: 30_000,
+    });
   }
 
   afterAll(async () => {
@@ -144,13 +184,20 @@ describe("the docs site in chromium", () => {
     ready();
     const page = await openPage("/index.html");
     await page.waitForSelector("body[data-webgpu]", { timeout: 20_000 });
-    expect(await page.getAttribute("body", "data-webgpu"), "the browser should offer a WebGPU adapter (SwiftShader)").toBe("true");
+    expect(
+      await page.getAttribute("body", "data-webgpu"),
+      "the browser should offer a WebGPU adapter (SwiftShader)",
+    ).toBe("true");
     // The page shows the example's source: the file that runs.
-    expect(await page.textContent("#lif-source")).toContain("export async function runLifPopulation(backend: Backend");
+    expect(await page.textContent("#lif-source")).toContain(
+      "export async function runLifPopulation(",
+    );
 
     await page.selectOption("#lif-backend", "webgpu");
     await page.click("#lif-run");
-    await page.waitForSelector("#lif-status:is([data-state=done], [data-state=error])", { timeout: 40_000 });
+    await page.waitForSelector("#lif-status:is([data-state=done], [data-state=error])", {
+      timeout: 40_000,
+    });
     const status = (await page.textContent("#lif-status"))!;
     expect(status).toMatch(/^Ran on WebGPU/);
     expect(await page.getAttribute("#lif-status", "data-backend")).toBe("webgpu");
@@ -164,17 +211,30 @@ describe("the docs site in chromium", () => {
     await page.fill("#lif-rate", "0, 60");
     await page.click("#lif-run");
     // this run's summary has two parts (the first run's had three)
-    await page.waitForFunction(() => (JSON.parse(document.querySelector<HTMLElement>("#lif-summary")?.dataset.parts ?? "[]") as unknown[]).length === 2, undefined, { timeout: 40_000 });
+    await page.waitForFunction(
+      () =>
+        (
+          JSON.parse(
+            document.querySelector<HTMLElement>("#lif-summary")?.dataset.parts ?? "[]",
+          ) as unknown[]
+        ).length === 2,
+      undefined,
+      { timeout: 40_000 },
+    );
     expect(await page.textContent("#lif-status")).toMatch(/^Ran on WebGPU/);
     const parts = JSON.parse((await page.getAttribute("#lif-summary", "data-parts"))!) as number[];
     expect(parts[0], "no input, no spikes").toBe(0);
     expect(parts[1], "spikes once the rate is 60 Hz").toBeGreaterThan(100);
 
     // (c) runs on its own when the page opens: the voltage trace with a line per spike
-    await page.waitForSelector("#neuron-status:is([data-state=done], [data-state=error])", { timeout: 40_000 });
+    await page.waitForSelector("#neuron-status:is([data-state=done], [data-state=error])", {
+      timeout: 40_000,
+    });
     const neuronSpikes = Number(await page.getAttribute("#neuron-chart", "data-spikes"));
     expect(neuronSpikes).toBeGreaterThan(0);
-    expect(await page.$eval("#neuron-chart .events", (g) => g.getAttribute("data-count"))).toBe(String(neuronSpikes));
+    expect(await page.$eval("#neuron-chart .events", (g) => g.getAttribute("data-count"))).toBe(
+      String(neuronSpikes),
+    );
     expect(await plotMarks(page, "#neuron-rates")).toBe(20);
     expect(await clippedPlotTexts(page)).toEqual([]);
 
@@ -183,7 +243,9 @@ describe("the docs site in chromium", () => {
     expect(await page.getAttribute("#neuron-error", "data-line")).toBe("3");
     expect(await page.getAttribute("#neuron-error", "data-column")).toBe("19");
     const shown = (await page.textContent("#neuron-error"))!;
-    expect(shown).toContain("Izhikevich.sim, line 3, column 19: unknown name 'Uu' (did you mean 'U'?)");
+    expect(shown).toContain(
+      "Izhikevich.sim, line 3, column 19: unknown name 'Uu' (did you mean 'U'?)",
+    );
     expect(shown).toContain("    |                   ^");
     expect(await page.isDisabled("#neuron-run")).toBe(true);
     await page.click("#neuron-restore");
@@ -196,19 +258,27 @@ describe("the docs site in chromium", () => {
     ready();
     const page = await openPage("/index.html");
     await page.waitForSelector("body[data-webgpu]", { timeout: 20_000 });
-    expect(await page.textContent("#stdp-source")).toContain("export async function runStdp(backend: Backend");
+    expect(await page.textContent("#stdp-source")).toContain(
+      "export async function runStdp(backend: Backend",
+    );
     const means: Record<string, [number, number]> = {};
     for (const backend of ["webgpu", "cpu"] as const) {
       await page.selectOption("#stdp-backend", backend);
-      await page.evaluate(() => document.querySelector<HTMLElement>("#stdp-status")!.removeAttribute("data-state"));
+      await page.evaluate(() =>
+        document.querySelector<HTMLElement>("#stdp-status")!.removeAttribute("data-state"),
+      );
       await page.click("#stdp-run");
-      await page.waitForSelector("#stdp-status:is([data-state=done], [data-state=error])", { timeout: 50_000 });
+      await page.waitForSelector("#stdp-status:is([data-state=done], [data-state=error])", {
+        timeout: 50_000,
+      });
       const status = (await page.textContent("#stdp-status"))!;
       expect(status).toMatch(backend === "webgpu" ? /^Ran on WebGPU/ : /^Ran on CPU/);
       expect(await page.getAttribute("#stdp-status", "data-backend")).toBe(backend);
       const correlated = Number(await page.getAttribute("#stdp-summary", "data-correlated"));
       const independent = Number(await page.getAttribute("#stdp-summary", "data-independent"));
-      expect(correlated, "correlated inputs potentiated to the top (Wmax 0.2)").toBeGreaterThan(0.18);
+      expect(correlated, "correlated inputs potentiated to the top (Wmax 0.2)").toBeGreaterThan(
+        0.18,
+      );
       expect(independent, "independent inputs depressed").toBeLessThan(0.05);
       expect(await plotMarks(page, "#stdp-means")).toBeGreaterThan(10);
       expect(await plotMarks(page, "#stdp-weights")).toBe(100);
@@ -224,11 +294,18 @@ describe("the docs site in chromium", () => {
   }, 120_000);
 
   /** Trains one epoch (4 batches) of example (b) on the page and returns the loss of each batch. */
-  async function trainOneEpoch(page: Page, backend: "cpu" | "webgpu", expectedStatus: RegExp, expectedTraces: string): Promise<number[]> {
+  async function trainOneEpoch(
+    page: Page,
+    backend: "cpu" | "webgpu",
+    expectedStatus: RegExp,
+    expectedTraces: string,
+  ): Promise<number[]> {
     await page.selectOption("#train-backend", backend);
     await page.fill("#train-epochs", "1");
     await page.click("#train-run");
-    await page.waitForSelector("#train-status:is([data-state=done], [data-state=error])", { timeout: 40_000 });
+    await page.waitForSelector("#train-status:is([data-state=done], [data-state=error])", {
+      timeout: 40_000,
+    });
     const status = (await page.textContent("#train-status"))!;
     expect(status).toMatch(expectedStatus);
     expect(await page.getAttribute("#train-summary", "data-batches")).toBe("4");
@@ -238,10 +315,14 @@ describe("the docs site in chromium", () => {
     expect(await page.getAttribute("#train-summary", "data-traces")).toBe(expectedTraces);
     expect(await plotMarks(page, "#train-chart")).toBe(8); // loss and accuracy of 4 batches
     // every label of the chart is drawn inside it (the right axis's "accuracy" was once cut off)
-    expect(await page.$$eval("#train-chart .axis-label", (labels) => labels.map((l) => l.textContent))).toEqual(["batch", "loss", "accuracy"]);
+    expect(
+      await page.$$eval("#train-chart .axis-label", (labels) => labels.map((l) => l.textContent)),
+    ).toEqual(["batch", "loss", "accuracy"]);
     expect(await clippedPlotTexts(page)).toEqual([]);
     console.log(`(b) ${status} ${summary}`);
-    const losses = JSON.parse((await page.getAttribute("#train-chart", "data-losses"))!) as number[];
+    const losses = JSON.parse(
+      (await page.getAttribute("#train-chart", "data-losses"))!,
+    ) as number[];
     expect(losses).toHaveLength(4);
     for (const loss of losses) {
       expect(loss).toBeGreaterThan(0);
@@ -255,7 +336,12 @@ describe("the docs site in chromium", () => {
     const page = await openPage("/index.html");
     // The site is served cross-origin isolated: on the CPU the traces run in a second worker.
     expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
-    const cpu = await trainOneEpoch(page, "cpu", /^Trained on CPU/, "on the CPU, in a second worker beside the forward pass");
+    const cpu = await trainOneEpoch(
+      page,
+      "cpu",
+      /^Trained on CPU/,
+      "on the CPU, in a second worker beside the forward pass",
+    );
     const webgpu = await trainOneEpoch(page, "webgpu", /^Trained on WebGPU/, "on the GPU");
     // Same network, same data: the backends agree up to float32 rounding.
     for (let i = 0; i < 4; i++) expect(Math.abs(webgpu[i]! - cpu[i]!)).toBeLessThan(1e-3 * cpu[i]!);
@@ -272,9 +358,19 @@ describe("the docs site in chromium", () => {
       page.on("pageerror", (error) => errors.push(error.message));
       await page.goto(`${plain.url}/index.html`);
       expect(await page.evaluate(() => crossOriginIsolated)).toBe(false);
-      const losses = await trainOneEpoch(page, "cpu", /^Trained on CPU/, "on the CPU, in this worker after each chunk");
+      const losses = await trainOneEpoch(
+        page,
+        "cpu",
+        /^Trained on CPU/,
+        "on the CPU, in this worker after each chunk",
+      );
       const isolated = await openPage("/index.html");
-      const reference = await trainOneEpoch(isolated, "cpu", /^Trained on CPU/, "on the CPU, in a second worker beside the forward pass");
+      const reference = await trainOneEpoch(
+        isolated,
+        "cpu",
+        /^Trained on CPU/,
+        "on the CPU, in a second worker beside the forward pass",
+      );
       // inline or in a thread, the same calls in the same order: the same losses to the bit
       expect(losses).toEqual(reference);
       expect(errors).toEqual([]);
@@ -300,13 +396,17 @@ describe("the docs site in chromium", () => {
       expect(await page.getAttribute("#digit-status", "data-state")).toBe("idle");
       // One stroke from top to bottom, slightly slanted, as a "1" is written.
       const box = (await page.locator("#digit-canvas").boundingBox())!;
-      const at = (fx: number, fy: number) => [box.x + box.width * fx, box.y + box.height * fy] as const;
+      const at = (fx: number, fy: number) =>
+        [box.x + box.width * fx, box.y + box.height * fy] as const;
       await page.mouse.move(...at(0.54, 0.15));
       await page.mouse.down();
-      for (let i = 1; i <= 24; i++) await page.mouse.move(...at(0.54 - (0.05 * i) / 24, 0.15 + (0.7 * i) / 24));
+      for (let i = 1; i <= 24; i++)
+        await page.mouse.move(...at(0.54 - (0.05 * i) / 24, 0.15 + (0.7 * i) / 24));
       await page.mouse.up();
       // Letting go classifies the drawing.
-      await page.waitForSelector("#digit-status:is([data-state=done], [data-state=error])", { timeout: 60_000 });
+      await page.waitForSelector("#digit-status:is([data-state=done], [data-state=error])", {
+        timeout: 60_000,
+      });
       const status = (await page.textContent("#digit-status"))!;
       expect(status).toMatch(backend === "webgpu" ? /^Ran on WebGPU/ : /^Ran on CPU/);
       expect(await page.getAttribute("#digit-status", "data-backend")).toBe(backend);
@@ -327,19 +427,24 @@ describe("the docs site in chromium", () => {
       const hiddenSpikes = Number(await page.getAttribute("#digit-raster", "data-hidden-spikes"));
       expect(inputSpikes).toBeGreaterThan(50);
       expect(hiddenSpikes).toBeGreaterThan(100);
-      expect(Number(await page.getAttribute("#digit-raster", "data-dots"))).toBe(inputSpikes + hiddenSpikes);
+      expect(Number(await page.getAttribute("#digit-raster", "data-dots"))).toBe(
+        inputSpikes + hiddenSpikes,
+      );
       expect(await plotMarks(page, "#digit-raster")).toBe(inputSpikes + hiddenSpikes);
       const steps = Number(await page.getAttribute("#digit-readout", "data-steps"));
       expect(steps).toBeGreaterThan(100);
       expect(await plotMarks(page, "#digit-readout")).toBe(10 * steps); // the softmax of 10 classes at every step
       expect(await clippedPlotTexts(page)).toEqual([]);
-      console.log(`(e) a drawn "1": ${status} ${await page.textContent("#digit-scores")}; ${await page.textContent("#digit-summary")}`);
+      console.log(
+        `(e) a drawn "1": ${status} ${await page.textContent("#digit-scores")}; ${await page.textContent("#digit-summary")}`,
+      );
       expect(predicted).toBe("1");
     }
     // A "0": an upright ellipse, drawn in one stroke; the CPU backend is still selected.
     await page.click("#digit-clear");
     const box = (await page.locator("#digit-canvas").boundingBox())!;
-    const at = (fx: number, fy: number) => [box.x + box.width * fx, box.y + box.height * fy] as const;
+    const at = (fx: number, fy: number) =>
+      [box.x + box.width * fx, box.y + box.height * fy] as const;
     await page.mouse.move(...at(0.5, 0.15));
     await page.mouse.down();
     for (let i = 1; i <= 48; i++) {
@@ -347,7 +452,9 @@ describe("the docs site in chromium", () => {
       await page.mouse.move(...at(0.5 + 0.22 * Math.sin(angle), 0.5 - 0.35 * Math.cos(angle)));
     }
     await page.mouse.up();
-    await page.waitForSelector("#digit-status:is([data-state=done], [data-state=error])", { timeout: 60_000 });
+    await page.waitForSelector("#digit-status:is([data-state=done], [data-state=error])", {
+      timeout: 60_000,
+    });
     console.log(`(e) a drawn "0": ${await page.textContent("#digit-scores")}`);
     expect(await page.getAttribute("#digit-prediction", "data-predicted")).toBe("0");
     expect(problems).toEqual([]);
@@ -358,7 +465,16 @@ describe("the docs site in chromium", () => {
     ready();
     const page = await openPage("/packages.html#eprop");
     await page.waitForSelector("#eprop h1");
-    for (const id of ["core", "backend-cpu", "backend-wgsl", "eprop", "datasets", "pretrained", "bench", "cli"]) {
+    for (const id of [
+      "core",
+      "backend-cpu",
+      "backend-wgsl",
+      "eprop",
+      "datasets",
+      "pretrained",
+      "bench",
+      "cli",
+    ]) {
       expect(await page.isVisible(`section#${id} h1`), id).toBe(true);
     }
     expect(await page.textContent("#core h1")).toBe("@snn/core");
@@ -373,7 +489,9 @@ describe("the docs site in chromium", () => {
     await page.waitForFunction(() => window.scrollY > 0);
     const { navBottom, headingTop } = await page.evaluate(() => ({
       navBottom: document.querySelector("nav")!.getBoundingClientRect().bottom,
-      headingTop: document.getElementById("bench-the-accuracy-suite-e-prop-vs-bptt")!.getBoundingClientRect().top,
+      headingTop: document
+        .getElementById("bench-the-accuracy-suite-e-prop-vs-bptt")!
+        .getBoundingClientRect().top,
     }));
     expect(headingTop).toBeGreaterThanOrEqual(navBottom);
     expect(headingTop).toBeLessThan(navBottom + 40);
@@ -385,17 +503,26 @@ describe("the docs site in chromium", () => {
     ready();
     const packages = await openPage("/packages.html");
     await packages.waitForSelector("#eprop h1");
-    const equations = await packages.getAttribute("#eprop a:text-is('docs/equations.md'), #eprop a[href*='equations.md']", "href");
+    const equations = await packages.getAttribute(
+      "#eprop a:text-is('docs/equations.md'), #eprop a[href*='equations.md']",
+      "href",
+    );
     expect(equations).toBe("./doc.html?path=packages%2Feprop%2Fdocs%2Fequations.md");
-    expect(await packages.getAttribute("#eprop .api-link a", "href")).toBe("./api/modules/_snn_eprop.html");
+    expect(await packages.getAttribute("#eprop .api-link a", "href")).toBe(
+      "./api/modules/_snn_eprop.html",
+    );
     await packages.close();
     const page = await openPage("/doc.html?path=packages%2Feprop%2Fdocs%2Fequations.md");
-    expect(await page.textContent("#document h1")).toBe("The e-prop equations this package implements");
+    expect(await page.textContent("#document h1")).toBe(
+      "The e-prop equations this package implements",
+    );
     expect(await page.isVisible("#document table")).toBe(true);
     const chunked = await openPage("/doc.html?path=packages%2Feprop%2Fdocs%2Fchunked-eprop.md");
     expect((await chunked.textContent("#document h1"))!.length).toBeGreaterThan(5);
     const guide = await openPage("/getting-started.html");
-    expect(await guide.textContent("#first-network-source")).toContain("export async function firstNetwork(backend: Backend)");
+    expect(await guide.textContent("#first-network-source")).toContain(
+      "export async function firstNetwork(backend: Backend)",
+    );
     expect(await guide.textContent("#first-training-source")).toContain("new Trainer(");
     expect(problems).toEqual([]);
     for (const p of [page, chunked, guide]) await p.close();
@@ -415,7 +542,9 @@ describe("the docs site in chromium", () => {
         if (!found.has(url)) found.set(url, (await context!.request.get(url)).ok());
         return found.get(url)!;
       };
-      const queue = ["/index.html", "/getting-started.html", "/packages.html", "/doc.html"].map((p) => `${plain.url}${p}`);
+      const queue = ["/index.html", "/getting-started.html", "/packages.html", "/doc.html"].map(
+        (p) => `${plain.url}${p}`,
+      );
       while (queue.length > 0) {
         const url = queue.shift()!;
         if (idsOf.has(url)) continue;
@@ -423,7 +552,9 @@ describe("the docs site in chromium", () => {
         idsOf.set(url, new Set(await page.$$eval("[id]", (elements) => elements.map((e) => e.id))));
         const missing = await page.getAttribute("body", "data-missing");
         if (missing !== null) broken.push(`${url.slice(plain.url.length)}: no document ${missing}`);
-        const links = await page.$$eval("a[href]", (list) => list.map((a) => ({ href: (a as HTMLAnchorElement).href, raw: a.getAttribute("href")! })));
+        const links = await page.$$eval("a[href]", (list) =>
+          list.map((a) => ({ href: (a as HTMLAnchorElement).href, raw: a.getAttribute("href")! })),
+        );
         for (const { href, raw } of links) {
           const target = new URL(href);
           if (target.origin !== plain.url) continue;
@@ -436,7 +567,8 @@ describe("the docs site in chromium", () => {
           }
           if (fragment !== "") anchors.push({ page: target.href, fragment, where });
           // the site's own pages are crawled; the API reference's thousands are checked by their anchors
-          if (target.pathname.endsWith(".html") && !target.pathname.includes("/api/")) queue.push(target.href);
+          if (target.pathname.endsWith(".html") && !target.pathname.includes("/api/"))
+            queue.push(target.href);
         }
       }
       for (const { page: target, fragment, where } of anchors) {
@@ -450,8 +582,15 @@ describe("the docs site in chromium", () => {
       expect(broken).toEqual([]);
       // the crawl reached the package pages, the documents and the API reference
       const pages = visited.map((u) => u.slice(plain.url.length));
-      expect(pages).toEqual(expect.arrayContaining(["/doc.html?path=packages%2Feprop%2Fdocs%2Fequations.md", "/doc.html?path=packages%2Feprop%2Fdocs%2Fchunked-eprop.md"]));
-      expect([...found.keys()].filter((u) => u.includes("/api/modules/")).length).toBeGreaterThanOrEqual(8);
+      expect(pages).toEqual(
+        expect.arrayContaining([
+          "/doc.html?path=packages%2Feprop%2Fdocs%2Fequations.md",
+          "/doc.html?path=packages%2Feprop%2Fdocs%2Fchunked-eprop.md",
+        ]),
+      );
+      expect(
+        [...found.keys()].filter((u) => u.includes("/api/modules/")).length,
+      ).toBeGreaterThanOrEqual(8);
       await page.close();
     } finally {
       await new Promise((done) => plain.server.close(done));

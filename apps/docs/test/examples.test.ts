@@ -3,7 +3,13 @@ import { cpuBackend } from "@snn/backend-cpu";
 import { describe, expect, it } from "vitest";
 import { loadEmbeddedMnist, imagePixels } from "@snn/datasets";
 import { checkNeuronCode, izhikevichCode, runCustomNeuron } from "../src/examples/custom-neuron";
-import { classifyDigit, MNIST_BOX, MNIST_SIZE, mnistImageFromInk, smnistModel } from "../src/examples/draw-digit";
+import {
+  classifyDigit,
+  MNIST_BOX,
+  MNIST_SIZE,
+  mnistImageFromInk,
+  smnistModel,
+} from "../src/examples/draw-digit";
 import { delayedPatternTask, trainEprop } from "../src/examples/eprop-training";
 import { runLifPopulation } from "../src/examples/lif-population";
 import { runStdp, STDP_INPUTS, STDP_WMAX, stdpInputs } from "../src/examples/stdp";
@@ -34,7 +40,8 @@ describe("(a) LIF/ALIF population driven by Poisson input", () => {
   });
 
   it("fires more with a stronger input and not at all without input", async () => {
-    const total = (r: Awaited<ReturnType<typeof runLifPopulation>>) => r.populations.reduce((sum, p) => sum + p.steps.length, 0);
+    const total = (r: Awaited<ReturnType<typeof runLifPopulation>>) =>
+      r.populations.reduce((sum, p) => sum + p.steps.length, 0);
     const silent = await runLifPopulation(cpuBackend(), { inputRateHz: 0, steps: 100 });
     const weak = await runLifPopulation(cpuBackend(), { inputRateHz: 10, steps: 200 });
     const strong = await runLifPopulation(cpuBackend(), { inputRateHz: 40, steps: 200 });
@@ -45,7 +52,8 @@ describe("(a) LIF/ALIF population driven by Poisson input", () => {
   it("changes the input rate while it runs (a dynamic param): silent, then strong, then silent again", async () => {
     const result = await runLifPopulation(cpuBackend(), { inputRatesHz: [0, 60, 0], steps: 300 });
     const lif = result.populations[0]!;
-    const inPart = (from: number, to: number) => lif.steps.filter((s) => s >= from && s < to).length;
+    const inPart = (from: number, to: number) =>
+      lif.steps.filter((s) => s >= from && s < to).length;
     expect(inPart(0, 100)).toBe(0);
     expect(inPart(100, 200)).toBeGreaterThan(50);
     expect(inPart(220, 300)).toBe(0); // the synaptic current has decayed (tau 5 ms)
@@ -53,7 +61,10 @@ describe("(a) LIF/ALIF population driven by Poisson input", () => {
 
   it("stops when its signal is aborted", async () => {
     const controller = new AbortController();
-    const run = runLifPopulation(cpuBackend(), { signal: controller.signal, onProgress: () => controller.abort() });
+    const run = runLifPopulation(cpuBackend(), {
+      signal: controller.signal,
+      onProgress: () => controller.abort(),
+    });
     await expect(run).rejects.toThrow(/abort/i);
   });
 });
@@ -106,7 +117,8 @@ describe("(c) your own neuron model", () => {
     const counts = Array.from(result.spikeCounts);
     expect(counts[0]).toBe(0); // no input, no spike
     expect(counts[19]!).toBeGreaterThan(counts[5]!);
-    for (let i = 1; i < counts.length; i++) expect(counts[i]!).toBeGreaterThanOrEqual(counts[i - 1]!);
+    for (let i = 1; i < counts.length; i++)
+      expect(counts[i]!).toBeGreaterThanOrEqual(counts[i - 1]!);
     expect(result.spikeSteps.length).toBe(counts[10]);
     expect(Math.max(...result.voltage)).toBeLessThan(30); // reset in the step it crosses
     expect(Math.min(...result.voltage)).toBeGreaterThan(-90);
@@ -127,8 +139,14 @@ describe("(c) your own neuron model", () => {
   });
 
   it("errors in the threshold and reset snippets name their field", () => {
-    expect(checkNeuronCode({ ...izhikevichCode, threshold: "V >= 30.0 &&" })).toMatchObject({ field: "threshold", line: 1 });
-    expect(checkNeuronCode({ ...izhikevichCode, reset: "V = c;\nU += d" })).toMatchObject({ field: "reset", line: 2 });
+    expect(checkNeuronCode({ ...izhikevichCode, threshold: "V >= 30.0 &&" })).toMatchObject({
+      field: "threshold",
+      line: 1,
+    });
+    expect(checkNeuronCode({ ...izhikevichCode, reset: "V = c;\nU += d" })).toMatchObject({
+      field: "reset",
+      line: 2,
+    });
   });
 });
 
@@ -138,9 +156,13 @@ describe("(d) STDP", () => {
     const events = stdpInputs(steps, 0.5);
     const counts = new Array<number>(STDP_INPUTS).fill(0);
     for (const unit of events.units) counts[unit]!++;
-    for (const count of counts) expect(count / (steps / 1000)).toBeGreaterThan(15), expect(count / (steps / 1000)).toBeLessThan(25);
+    for (const count of counts) {
+      expect(count / (steps / 1000)).toBeGreaterThan(15);
+      expect(count / (steps / 1000)).toBeLessThan(25);
+    }
     // spikes in the same step as input 0's: frequent for another correlated input, rare for an independent one
-    const at = (unit: number) => new Set(Array.from(events.steps).filter((_, k) => events.units[k] === unit));
+    const at = (unit: number) =>
+      new Set(Array.from(events.steps).filter((_, k) => events.units[k] === unit));
     const zero = at(0);
     const shared = (unit: number) => [...at(unit)].filter((s) => zero.has(s)).length / zero.size;
     expect(shared(1)).toBeGreaterThan(0.15);
@@ -173,7 +195,8 @@ describe("(e) draw a digit: MNIST preprocessing and the pretrained LSNN", () => 
   /** Ink of a filled rectangle on a 280x280 canvas. */
   function rectangle(left: number, top: number, width: number, height: number): Float32Array {
     const ink = new Float32Array(280 * 280);
-    for (let y = top; y < top + height; y++) for (let x = left; x < left + width; x++) ink[y * 280 + x] = 1;
+    for (let y = top; y < top + height; y++)
+      for (let x = left; x < left + width; x++) ink[y * 280 + x] = 1;
     return ink;
   }
   function bounds(image: Uint8Array): { width: number; height: number; cx: number; cy: number } {
@@ -182,7 +205,12 @@ describe("(e) draw a digit: MNIST preprocessing and the pretrained LSNN", () => 
       for (let x = 0; x < MNIST_SIZE; x++) {
         const v = image[y * MNIST_SIZE + x]!;
         if (v === 0) continue;
-        [left, right, top, bottom] = [Math.min(left, x), Math.max(right, x), Math.min(top, y), Math.max(bottom, y)];
+        [left, right, top, bottom] = [
+          Math.min(left, x),
+          Math.max(right, x),
+          Math.min(top, y),
+          Math.max(bottom, y),
+        ];
         mass += v;
         mx += v * (x + 0.5);
         my += v * (y + 0.5);
@@ -200,7 +228,10 @@ describe("(e) draw a digit: MNIST preprocessing and the pretrained LSNN", () => 
     expect(Math.abs(bounds(tall).cy - 14)).toBeLessThanOrEqual(0.5);
     expect(Math.max(...tall)).toBe(255);
     // A wide bar: 20 pixels wide.
-    expect(bounds(mnistImageFromInk(rectangle(100, 200, 150, 30), 280, 280)!)).toMatchObject({ width: MNIST_BOX, height: 4 });
+    expect(bounds(mnistImageFromInk(rectangle(100, 200, 150, 30), 280, 280)!)).toMatchObject({
+      width: MNIST_BOX,
+      height: 4,
+    });
     // Antialiasing: a bar 35 canvas pixels wide scaled by 0.1 covers 3.5 image pixels, so its edge is grey.
     const grey = mnistImageFromInk(rectangle(100, 40, 35, 200), 280, 280)!;
     expect(Array.from(grey).some((v) => v > 0 && v < 255)).toBe(true);
@@ -209,7 +240,9 @@ describe("(e) draw a digit: MNIST preprocessing and the pretrained LSNN", () => 
   it("classifies real MNIST digits step by step as the model's trainer does", async () => {
     const model = await smnistModel();
     const digits = await loadEmbeddedMnist("test", { limit: 3 });
-    const images = Array.from({ length: digits.count }, (_, i) => Uint8Array.from(imagePixels(digits, i)));
+    const images = Array.from({ length: digits.count }, (_, i) =>
+      Uint8Array.from(imagePixels(digits, i)),
+    );
     const trainer = model.createTrainer(cpuBackend());
     const expected = await trainer.predict(model.batch(images));
     trainer.dispose();

@@ -73,10 +73,15 @@ class ModuleBuilder {
     // The references are copied into the step function's own constants: V8 then keeps them in
     // registers instead of reloading them from the closure context at every access (~1.5x faster).
     const header = this.values.map((_, i) => `const r${i} = refs[${i}];\n`).join("");
-    const locals = this.values.length > 0 ? `  const ${this.values.map((_, i) => `a${i} = r${i}`).join(", ")};\n` : "";
+    const locals =
+      this.values.length > 0
+        ? `  const ${this.values.map((_, i) => `a${i} = r${i}`).join(", ")};\n`
+        : "";
     const source = `${header}${PRINTER_HELPERS}${usesRandom ? philoxSource(this.seed) : ""}return function ${functionName}() {\n${locals}${body}};\n`;
-    // eslint-disable-next-line @typescript-eslint/no-implied-eval -- code generation is the point
-    const factory = new Function("refs", `"use strict";\n${source}`) as (refs: unknown[]) => () => void;
+    // eslint-disable-next-line no-new-func -- code generation is the point
+    const factory = new Function("refs", `"use strict";\n${source}`) as (
+      refs: unknown[],
+    ) => () => void;
     return { label, source, run: factory(this.values) };
   }
 }
@@ -94,12 +99,19 @@ interface Access {
 type Resolver = (binding: Binding, type: ScalarType) => Access;
 
 /** A local loaded from `array[index]` and written back when assigned. */
-function storageAccess(name: string, array: string, index: string, type: ScalarType, written: boolean): Access {
+function storageAccess(
+  name: string,
+  array: string,
+  index: string,
+  type: ScalarType,
+  written: boolean,
+): Access {
   const load = type === "bool" ? `${array}[${index}] !== 0` : `${array}[${index}]`;
   return {
     name,
     declare: `${written ? "let" : "const"} ${name} = ${load};`,
-    writeBack: type === "bool" ? `${array}[${index}] = ${name} ? 1 : 0;` : `${array}[${index}] = ${name};`,
+    writeBack:
+      type === "bool" ? `${array}[${index}] = ${name} ? 1 : 0;` : `${array}[${index}] = ${name};`,
   };
 }
 
@@ -119,8 +131,17 @@ class CodeSite {
   constructor(
     private readonly resolver: Resolver,
     /** `c0, c1, c2, c3-base` of random calls: element, batch, step expressions and the stream base. */
-    private readonly rng: { element: string; batch: string; step: string; stream: number; field: number },
-    private readonly effects: { addToPost?: (value: string) => string; addToPre?: (value: string) => string } = {},
+    private readonly rng: {
+      element: string;
+      batch: string;
+      step: string;
+      stream: number;
+      field: number;
+    },
+    private readonly effects: {
+      addToPost?: (value: string) => string;
+      addToPre?: (value: string) => string;
+    } = {},
   ) {}
 
   use(...snippets: (CheckedSnippet | null)[]): this {
@@ -129,7 +150,10 @@ class CodeSite {
   }
 
   private access(binding: Binding, type: ScalarType): Access {
-    const key = binding.kind === "neuronVarRef" ? `neuronVarRef:${binding.side}:${binding.name}` : `${binding.kind}:${"name" in binding ? binding.name : ""}`;
+    const key =
+      binding.kind === "neuronVarRef"
+        ? `neuronVarRef:${binding.side}:${binding.name}`
+        : `${binding.kind}:${"name" in binding ? binding.name : ""}`;
     let access = this.accesses.get(key);
     if (access === undefined) {
       access = this.resolver(binding, type);
@@ -186,7 +210,8 @@ class CodeSite {
 
 function builtinValue(name: string, values: Readonly<Record<string, string>>): string {
   const value = values[name];
-  if (value === undefined) throw new Error(`internal error: built-in '${name}' is not available here`);
+  if (value === undefined)
+    throw new Error(`internal error: built-in '${name}' is not available here`);
   return value;
 }
 
@@ -208,7 +233,10 @@ function paramValue(
 }
 
 /** The synapses of each postsynaptic neuron, in synapse order: `colSynapse[colStart[j] .. colStart[j + 1])`. */
-function columnsOf(postIndex: Int32Array | Uint32Array, numPost: number): { colStart: Int32Array; colSynapse: Int32Array } {
+function columnsOf(
+  postIndex: Int32Array | Uint32Array,
+  numPost: number,
+): { colStart: Int32Array; colSynapse: Int32Array } {
   const colStart = new Int32Array(numPost + 1);
   for (let syn = 0; syn < postIndex.length; syn++) colStart[postIndex[syn]! + 1]!++;
   for (let j = 0; j < numPost; j++) colStart[j + 1]! += colStart[j]!;
@@ -219,7 +247,9 @@ function columnsOf(postIndex: Int32Array | Uint32Array, numPost: number): { colS
 }
 
 function unknownBinding(binding: Binding, where: string): never {
-  throw new Error(`internal error: ${where} cannot refer to ${binding.kind} '${"name" in binding ? binding.name : "?"}'`);
+  throw new Error(
+    `internal error: ${where} cannot refer to ${binding.kind} '${"name" in binding ? binding.name : "?"}'`,
+  );
 }
 
 const wasmNeuronKernelName = (population: number): string => `neurons${population}`;
@@ -252,12 +282,23 @@ export class CodeGenerator {
   scheduleKernels(): GeneratedKernel[] {
     this.compileWasm();
     return this.plan.schedule.map((entry) => {
-      if (entry.op === "synapses") return this.synapsesAsWasm(this.synapseKernel(this.plan.projections[entry.projection]!), this.plan.projections[entry.projection]!);
+      if (entry.op === "synapses")
+        return this.synapsesAsWasm(
+          this.synapseKernel(this.plan.projections[entry.projection]!),
+          this.plan.projections[entry.projection]!,
+        );
       const population = this.plan.populations[entry.population]!;
-      const neurons = this.runAsWasm(this.neuronKernel(population), wasmNeuronKernelName(population.index));
+      const neurons = this.runAsWasm(
+        this.neuronKernel(population),
+        wasmNeuronKernelName(population.index),
+      );
       const learning = this.postSpikeKernel(population);
       if (learning === null) return neurons;
-      return { label: neurons.label, source: `${neurons.source}\n${learning.source}`, run: () => (neurons.run(), learning.run()) };
+      return {
+        label: neurons.label,
+        source: `${neurons.source}\n${learning.source}`,
+        run: () => (neurons.run(), learning.run()),
+      };
     });
   }
 
@@ -265,7 +306,11 @@ export class CodeGenerator {
   private compileWasm(): void {
     const memory = this.storage.memory;
     if (this.wasmKernels !== null || memory === null || !wasm.wasmSimdSupported()) return;
-    const definitions: wasm.FunctionDefinition[] = [accumulateDenseKernel(), accumulateSparseKernel(), philoxFunction(this.plan.seed, "philox")];
+    const definitions: wasm.FunctionDefinition[] = [
+      accumulateDenseKernel(),
+      accumulateSparseKernel(),
+      philoxFunction(this.plan.seed, "philox"),
+    ];
     /** The function index of `philox` (after the imports). */
     const philox = MATH_IMPORTS.length + 2;
     const add = (definition: ElementKernelDefinition | null): void => {
@@ -274,13 +319,46 @@ export class CodeGenerator {
       if (definition.simd) this.simdKernels.add(definition.name);
     };
     for (const population of this.plan.populations) {
-      add(neuronKernelWasm(this.plan, this.storage, population, wasmNeuronKernelName(population.index), philox));
+      add(
+        neuronKernelWasm(
+          this.plan,
+          this.storage,
+          population,
+          wasmNeuronKernelName(population.index),
+          philox,
+        ),
+      );
     }
     for (const projection of this.plan.projections) {
-      add(synapseKernelWasm(this.plan, this.storage, projection, wasmSynapseKernelName(projection.index), this.wasmDelivery(projection) !== null, philox));
+      add(
+        synapseKernelWasm(
+          this.plan,
+          this.storage,
+          projection,
+          wasmSynapseKernelName(projection.index),
+          this.wasmDelivery(projection) !== null,
+          philox,
+        ),
+      );
     }
     for (const update of this.plan.customUpdates) {
-      add(customUpdateWasm(this.plan, philox, update, (binding) => (binding.kind === "varRef" ? this.refTarget(update, binding.name) : this.lookupVar(this.storage.customUpdates[update.index]!.vars, binding.name, `custom update '${update.name}'`)), wasmCustomUpdateName(update.index), this.storage.customUpdates[update.index]!.params));
+      add(
+        customUpdateWasm(
+          this.plan,
+          philox,
+          update,
+          (binding) =>
+            binding.kind === "varRef"
+              ? this.refTarget(update, binding.name)
+              : this.lookupVar(
+                  this.storage.customUpdates[update.index]!.vars,
+                  binding.name,
+                  `custom update '${update.name}'`,
+                ),
+          wasmCustomUpdateName(update.index),
+          this.storage.customUpdates[update.index]!.params,
+        ),
+      );
     }
     this.wasmKernels = instantiateKernels(definitions, memory);
   }
@@ -289,19 +367,28 @@ export class CodeGenerator {
    * The kernel, run as its WebAssembly version `name` when there is one: called with the trial
    * step and the step word of random numbers' counters (`randomStep`: the global step by default).
    */
-  private runAsWasm(kernel: GeneratedKernel, name: string, randomStep?: () => number): GeneratedKernel {
+  private runAsWasm(
+    kernel: GeneratedKernel,
+    name: string,
+    randomStep?: () => number,
+  ): GeneratedKernel {
     const compiled = this.wasmKernels?.[name];
     if (compiled === undefined) return kernel;
     const clock = this.storage.clock;
     return {
       label: kernel.label,
       source: this.wasmNote(name, kernel.source),
-      run: randomStep ? () => compiled(clock[0]!, randomStep()) : () => compiled(clock[0]!, clock[1]!),
+      run: randomStep
+        ? () => compiled(clock[0]!, randomStep())
+        : () => compiled(clock[0]!, clock[1]!),
     };
   }
 
   /** A group's dynamic params as `paramValue` reads them in a module, or null. */
-  private dynamicRef(m: ModuleBuilder, params: DynamicParams | null): { readonly params: DynamicParams; readonly ref: string } | null {
+  private dynamicRef(
+    m: ModuleBuilder,
+    params: DynamicParams | null,
+  ): { readonly params: DynamicParams; readonly ref: string } | null {
     return params ? { params, ref: m.ref(params.values) } : null;
   }
 
@@ -315,7 +402,13 @@ export class CodeGenerator {
   customUpdateKernels(): GeneratedKernel[] {
     this.compileWasm();
     const runs = this.storage.customUpdateRuns;
-    return this.plan.customUpdates.map((update) => this.runAsWasm(this.customUpdateKernel(update), wasmCustomUpdateName(update.index), () => runs[update.index]!));
+    return this.plan.customUpdates.map((update) =>
+      this.runAsWasm(
+        this.customUpdateKernel(update),
+        wasmCustomUpdateName(update.index),
+        () => runs[update.index]!,
+      ),
+    );
   }
 
   private varIndex(stored: StoredVar, batchedIndex: string, sharedIndex: string): string {
@@ -338,8 +431,18 @@ export class CodeGenerator {
     index: string,
     written: boolean,
   ): Access {
-    const stored = this.lookupVar(this.storage.populations[population.index]!.vars, name, `population '${population.name}'`);
-    return storageAccess(local, m.ref(stored.array), this.varIndex(stored, `${offset} + ${index}`, index), stored.planned.type, written);
+    const stored = this.lookupVar(
+      this.storage.populations[population.index]!.vars,
+      name,
+      `population '${population.name}'`,
+    );
+    return storageAccess(
+      local,
+      m.ref(stored.array),
+      this.varIndex(stored, `${offset} + ${index}`, index),
+      stored.planned.type,
+      written,
+    );
   }
 
   // ------------------------------------------------------------------ neurons
@@ -368,8 +471,18 @@ export class CodeGenerator {
           if (param !== null) return { name: param };
           switch (binding.kind) {
             case "var": {
-              const stored = this.lookupVar(psStorage.postsynapticVars, binding.name, `projection '${projection.name}'`);
-              return storageAccess(`v_${binding.name}`, m.ref(stored.array), this.varIndex(stored, "ni", "j"), type, site.usage.writes.has(`var:${binding.name}`));
+              const stored = this.lookupVar(
+                psStorage.postsynapticVars,
+                binding.name,
+                `projection '${projection.name}'`,
+              );
+              return storageAccess(
+                `v_${binding.name}`,
+                m.ref(stored.array),
+                this.varIndex(stored, "ni", "j"),
+                type,
+                site.usage.writes.has(`var:${binding.name}`),
+              );
             }
             case "input":
               return { name: binding.name === "Isyn" ? "Isyn" : "inSyn" };
@@ -379,7 +492,13 @@ export class CodeGenerator {
               return unknownBinding(binding, `postsynaptic model '${ps.model.name}'`);
           }
         },
-        { element: "j", batch: "b", step: "gstep", stream: projection.rngStream, field: FIELD.apply },
+        {
+          element: "j",
+          batch: "b",
+          step: "gstep",
+          stream: projection.rngStream,
+          field: FIELD.apply,
+        },
       ).use(ps.apply);
       usesRandom ||= site.usage.random;
       applyCode += `        {\n          const inSyn = ${inSyn}[ni];\n          ${inSyn}[ni] = 0;\n${site.prologue("          ")}${printSnippet(ps.apply, site.scope, "          ")}${site.epilogue("          ")}        }\n`;
@@ -391,16 +510,32 @@ export class CodeGenerator {
     if (!population.spikeSource) {
       const code = population.code;
       const site: CodeSite = new CodeSite(
-        (binding, type): Access => {
-          const param = paramValue(binding, population.params, population.derivedParams, this.dynamicRef(m, storage.params));
+        (binding): Access => {
+          const param = paramValue(
+            binding,
+            population.params,
+            population.derivedParams,
+            this.dynamicRef(m, storage.params),
+          );
           if (param !== null) return { name: param };
           switch (binding.kind) {
             case "var":
-              return this.neuronVarAccess(m, population, binding.name, `v_${binding.name}`, "nb", "j", site.usage.writes.has(`var:${binding.name}`));
+              return this.neuronVarAccess(
+                m,
+                population,
+                binding.name,
+                `v_${binding.name}`,
+                "nb",
+                "j",
+                site.usage.writes.has(`var:${binding.name}`),
+              );
             case "additionalInput": {
               const input = storage.additionalInputs.get(binding.name);
               if (!input) return unknownBinding(binding, `population '${population.name}'`);
-              return { name: `ai_${binding.name}`, declare: `const ai_${binding.name} = ${m.ref(input)}[ni];` };
+              return {
+                name: `ai_${binding.name}`,
+                declare: `const ai_${binding.name} = ${m.ref(input)}[ni];`,
+              };
             }
             case "input":
               return { name: "Isyn" };
@@ -410,7 +545,13 @@ export class CodeGenerator {
               return unknownBinding(binding, `neuron model '${population.model.name}'`);
           }
         },
-        { element: "j", batch: "b", step: "gstep", stream: population.rngStream, field: FIELD.neuron },
+        {
+          element: "j",
+          batch: "b",
+          step: "gstep",
+          stream: population.rngStream,
+          field: FIELD.neuron,
+        },
       ).use(code.sim, code.threshold, code.reset);
       usesRandom ||= site.usage.random;
       const threshold = code.threshold ? printCondition(code.threshold, site.scope) : "false";
@@ -433,24 +574,53 @@ export class CodeGenerator {
     for (const [projections, side] of sides) {
       for (const projectionIndex of projections) {
         const projection = this.plan.projections[projectionIndex]!;
-        const spikeCode = side === "pre" ? projection.code.preSpikeCode : projection.code.postSpikeCode;
-        const dynamics = side === "pre" ? projection.code.preDynamics : projection.code.postDynamics;
+        const spikeCode =
+          side === "pre" ? projection.code.preSpikeCode : projection.code.postSpikeCode;
+        const dynamics =
+          side === "pre" ? projection.code.preDynamics : projection.code.postDynamics;
         if (!spikeCode && !dynamics) continue;
-        const vars = side === "pre" ? this.storage.projections[projectionIndex]!.preVars : this.storage.projections[projectionIndex]!.postVars;
+        const vars =
+          side === "pre"
+            ? this.storage.projections[projectionIndex]!.preVars
+            : this.storage.projections[projectionIndex]!.postVars;
         const kind = side === "pre" ? "preVar" : "postVar";
         const site: CodeSite = new CodeSite(
           (binding, type): Access => {
-            const param = paramValue(binding, projection.params, projection.derivedParams, this.dynamicRef(m, this.storage.projections[projectionIndex]!.params));
+            const param = paramValue(
+              binding,
+              projection.params,
+              projection.derivedParams,
+              this.dynamicRef(m, this.storage.projections[projectionIndex]!.params),
+            );
             if (param !== null) return { name: param };
             switch (binding.kind) {
               case "preVar":
               case "postVar": {
-                if (binding.kind !== kind) return unknownBinding(binding, `${side} code of '${projection.name}'`);
-                const stored = this.lookupVar(vars, binding.name, `projection '${projection.name}'`);
-                return storageAccess(`pv_${binding.name}`, m.ref(stored.array), this.varIndex(stored, "ni", "j"), type, site.usage.writes.has(`${kind}:${binding.name}`));
+                if (binding.kind !== kind)
+                  return unknownBinding(binding, `${side} code of '${projection.name}'`);
+                const stored = this.lookupVar(
+                  vars,
+                  binding.name,
+                  `projection '${projection.name}'`,
+                );
+                return storageAccess(
+                  `pv_${binding.name}`,
+                  m.ref(stored.array),
+                  this.varIndex(stored, "ni", "j"),
+                  type,
+                  site.usage.writes.has(`${kind}:${binding.name}`),
+                );
               }
               case "neuronVarRef":
-                return this.neuronVarAccess(m, population, binding.name, `n_${binding.name}`, "nb", "j", false);
+                return this.neuronVarAccess(
+                  m,
+                  population,
+                  binding.name,
+                  `n_${binding.name}`,
+                  "nb",
+                  "j",
+                  false,
+                );
               case "builtin":
                 return { name: builtinValue(binding.name, builtins) };
               default:
@@ -472,7 +642,10 @@ export class CodeGenerator {
           code += `          if (spiked) {\n${printSnippet(spikeCode, site.scope, "            ")}          }\n`;
         }
         if (dynamics) {
-          code += site.resetRandom("          ", side === "pre" ? FIELD.preDynamics : FIELD.postDynamics);
+          code += site.resetRandom(
+            "          ",
+            side === "pre" ? FIELD.preDynamics : FIELD.postDynamics,
+          );
           code += printSnippet(dynamics, site.scope, "          ");
         }
         code += site.epilogue("          ");
@@ -512,9 +685,13 @@ export class CodeGenerator {
       body += `      {\n${applyCode}${neuronCode}${neuronSideCode}      }\n    }\n    ${spikeCount}[b] = count;\n`;
     }
     body += `  }\n`;
-    return m.build(`neurons ${population.name}`, functionName("neurons", population.name), body, usesRandom);
+    return m.build(
+      `neurons ${population.name}`,
+      functionName("neurons", population.name),
+      body,
+      usesRandom,
+    );
   }
-
 
   /**
    * Learning at the population's spikes: each incoming projection's postSpike code, per synapse
@@ -523,7 +700,8 @@ export class CodeGenerator {
    * variables. Null when no incoming projection has postSpike code.
    */
   private postSpikeKernel(population: PlannedPopulation): GeneratedKernel | null {
-    if (!population.incoming.some((p) => this.plan.projections[p]!.code.postSpike !== null)) return null;
+    if (!population.incoming.some((p) => this.plan.projections[p]!.code.postSpike !== null))
+      return null;
     const m = new ModuleBuilder(this.plan.seed);
     const size = population.size;
     const storage = this.storage.populations[population.index]!;
@@ -536,7 +714,8 @@ export class CodeGenerator {
       if (!code) continue;
       const nPre = this.plan.populations[projection.pre]!.size;
       const site = this.synapseSite(m, projection, code, 0);
-      const synapse = (indent: string): string => `${indent}{\n${site.prologue(indent + "  ")}${printSnippet(code, site.scope, indent + "  ")}${site.epilogue(indent + "  ")}${indent}}\n`;
+      const synapse = (indent: string): string =>
+        `${indent}{\n${site.prologue(indent + "  ")}${printSnippet(code, site.scope, indent + "  ")}${site.epilogue(indent + "  ")}${indent}}\n`;
       const connectivity = projection.connectivity;
       let loop: string;
       if (connectivity.kind === "dense") {
@@ -554,7 +733,12 @@ export class CodeGenerator {
     let body = `  const s = ${clock}[0], gstep = ${clock}[1];\n  const t = Math.fround(s * ${this.dt});\n`;
     body += `  for (let b = 0; b < ${this.batchSize}; b++) {\n    const nb = b * ${size}, count = ${spikeCount}[b];\n`;
     body += `    for (let k = 0; k < count; k++) {\n      const j = ${spikes}[nb + k];\n${postSpikeCode}    }\n  }\n`;
-    return m.build(`postSpike ${population.name}`, functionName("postSpike", population.name), body, false);
+    return m.build(
+      `postSpike ${population.name}`,
+      functionName("postSpike", population.name),
+      body,
+      false,
+    );
   }
 
   /**
@@ -563,50 +747,119 @@ export class CodeGenerator {
    * and `addToPost`/`addToPre` into the targets. The code using it names `b`, `s`, `gstep`,
    * `syn`, `i`, `j`, `sb`, `pb` and `qb`.
    */
-  private synapseSite(m: ModuleBuilder, projection: PlannedProjection, code: CheckedSnippet | null, field: number): CodeSite {
+  private synapseSite(
+    m: ModuleBuilder,
+    projection: PlannedProjection,
+    code: CheckedSnippet | null,
+    field: number,
+  ): CodeSite {
     const storage = this.storage.projections[projection.index]!;
     const pre = this.plan.populations[projection.pre]!;
     const post = this.plan.populations[projection.post]!;
     const preStorage = this.storage.populations[projection.pre]!;
     const postStorage = this.storage.populations[projection.post]!;
-    const builtins = { dt: this.dt, t: "t", step: "s", batch: "b", id: "syn", id_pre: "i", id_post: "j" };
-    const postTarget = storage.inSyn ?? (projection.postTarget !== null ? postStorage.additionalInputs.get(projection.postTarget) : undefined);
-    const preTarget = projection.preTarget !== null ? preStorage.additionalInputs.get(projection.preTarget) : undefined;
+    const builtins = {
+      dt: this.dt,
+      t: "t",
+      step: "s",
+      batch: "b",
+      id: "syn",
+      id_pre: "i",
+      id_post: "j",
+    };
+    const postTarget =
+      storage.inSyn ??
+      (projection.postTarget !== null
+        ? postStorage.additionalInputs.get(projection.postTarget)
+        : undefined);
+    const preTarget =
+      projection.preTarget !== null
+        ? preStorage.additionalInputs.get(projection.preTarget)
+        : undefined;
     const effects = {
-      ...(postTarget ? { addToPost: (value: string) => `${m.ref(postTarget)}[qb + j] += ${value};` } : {}),
-      ...(preTarget ? { addToPre: (value: string) => `${m.ref(preTarget)}[pb + i] += ${value};` } : {}),
+      ...(postTarget
+        ? { addToPost: (value: string) => `${m.ref(postTarget)}[qb + j] += ${value};` }
+        : {}),
+      ...(preTarget
+        ? { addToPre: (value: string) => `${m.ref(preTarget)}[pb + i] += ${value};` }
+        : {}),
     };
     const site: CodeSite = new CodeSite(
-        (binding, type): Access => {
-          const param = paramValue(binding, projection.params, projection.derivedParams, this.dynamicRef(m, storage.params));
-          if (param !== null) return { name: param };
-          const written = site.usage.writes.has(`${binding.kind}:${"name" in binding ? binding.name : ""}`);
-          switch (binding.kind) {
-            case "var": {
-              const stored = this.lookupVar(storage.vars, binding.name, `projection '${projection.name}'`);
-              return storageAccess(`v_${binding.name}`, m.ref(stored.array), this.varIndex(stored, "sb + syn", "syn"), type, written);
-            }
-            case "preVar": {
-              const stored = this.lookupVar(storage.preVars, binding.name, `projection '${projection.name}'`);
-              return storageAccess(`pv_${binding.name}`, m.ref(stored.array), this.varIndex(stored, "pb + i", "i"), type, written);
-            }
-            case "postVar": {
-              const stored = this.lookupVar(storage.postVars, binding.name, `projection '${projection.name}'`);
-              return storageAccess(`qv_${binding.name}`, m.ref(stored.array), this.varIndex(stored, "qb + j", "j"), type, written);
-            }
-            case "neuronVarRef":
-              return binding.side === "pre"
-                ? this.neuronVarAccess(m, pre, binding.name, `pre_${binding.name}`, "pb", "i", false)
-                : this.neuronVarAccess(m, post, binding.name, `post_${binding.name}`, "qb", "j", false);
-            case "builtin":
-              return { name: builtinValue(binding.name, builtins) };
-            default:
-              return unknownBinding(binding, `weight-update model '${projection.model.name}'`);
+      (binding, type): Access => {
+        const param = paramValue(
+          binding,
+          projection.params,
+          projection.derivedParams,
+          this.dynamicRef(m, storage.params),
+        );
+        if (param !== null) return { name: param };
+        const written = site.usage.writes.has(
+          `${binding.kind}:${"name" in binding ? binding.name : ""}`,
+        );
+        switch (binding.kind) {
+          case "var": {
+            const stored = this.lookupVar(
+              storage.vars,
+              binding.name,
+              `projection '${projection.name}'`,
+            );
+            return storageAccess(
+              `v_${binding.name}`,
+              m.ref(stored.array),
+              this.varIndex(stored, "sb + syn", "syn"),
+              type,
+              written,
+            );
           }
-        },
-        { element: "syn", batch: "b", step: "gstep", stream: projection.rngStream, field },
-        effects,
-      ).use(code);
+          case "preVar": {
+            const stored = this.lookupVar(
+              storage.preVars,
+              binding.name,
+              `projection '${projection.name}'`,
+            );
+            return storageAccess(
+              `pv_${binding.name}`,
+              m.ref(stored.array),
+              this.varIndex(stored, "pb + i", "i"),
+              type,
+              written,
+            );
+          }
+          case "postVar": {
+            const stored = this.lookupVar(
+              storage.postVars,
+              binding.name,
+              `projection '${projection.name}'`,
+            );
+            return storageAccess(
+              `qv_${binding.name}`,
+              m.ref(stored.array),
+              this.varIndex(stored, "qb + j", "j"),
+              type,
+              written,
+            );
+          }
+          case "neuronVarRef":
+            return binding.side === "pre"
+              ? this.neuronVarAccess(m, pre, binding.name, `pre_${binding.name}`, "pb", "i", false)
+              : this.neuronVarAccess(
+                  m,
+                  post,
+                  binding.name,
+                  `post_${binding.name}`,
+                  "qb",
+                  "j",
+                  false,
+                );
+          case "builtin":
+            return { name: builtinValue(binding.name, builtins) };
+          default:
+            return unknownBinding(binding, `weight-update model '${projection.model.name}'`);
+        }
+      },
+      { element: "syn", batch: "b", step: "gstep", stream: projection.rngStream, field },
+      effects,
+    ).use(code);
     return site;
   }
 
@@ -614,18 +867,24 @@ export class CodeGenerator {
 
   private synapseKernel(projection: PlannedProjection): GeneratedKernel {
     const m = new ModuleBuilder(this.plan.seed);
-    const storage = this.storage.projections[projection.index]!;
     const pre = this.plan.populations[projection.pre]!;
     const post = this.plan.populations[projection.post]!;
     const preStorage = this.storage.populations[projection.pre]!;
-    const postStorage = this.storage.populations[projection.post]!;
     const numSynapses = projection.numSynapses;
     const nPre = pre.size;
     const nPost = post.size;
-    const makeSite = (code: CheckedSnippet | null, field: number): CodeSite => this.synapseSite(m, projection, code, field);
-    const siteBody = (code: CheckedSnippet, field: number, indent: string): { text: string; random: boolean } => {
+    const makeSite = (code: CheckedSnippet | null, field: number): CodeSite =>
+      this.synapseSite(m, projection, code, field);
+    const siteBody = (
+      code: CheckedSnippet,
+      field: number,
+      indent: string,
+    ): { text: string; random: boolean } => {
       const site = makeSite(code, field);
-      return { text: `${indent}{\n${site.prologue(indent + "  ")}${printSnippet(code, site.scope, indent + "  ")}${site.epilogue(indent + "  ")}${indent}}\n`, random: site.usage.random };
+      return {
+        text: `${indent}{\n${site.prologue(indent + "  ")}${printSnippet(code, site.scope, indent + "  ")}${site.epilogue(indent + "  ")}${indent}}\n`,
+        random: site.usage.random,
+      };
     };
 
     let usesRandom = false;
@@ -649,18 +908,28 @@ export class CodeGenerator {
     };
     if (projection.code.preSpike && wasmDelivery === null) {
       const source = projection.delaySteps === 0 ? preStorage.spikes : preStorage.previousSpikes;
-      const count = projection.delaySteps === 0 ? preStorage.spikeCount : preStorage.previousSpikeCount;
+      const count =
+        projection.delaySteps === 0 ? preStorage.spikeCount : preStorage.previousSpikeCount;
       const { text, random } = siteBody(projection.code.preSpike, FIELD.preSpike, "        ");
       usesRandom ||= random;
       body += `    const spikeCount = ${m.ref(count)}[b];\n    for (let k = 0; k < spikeCount; k++) {\n      const i = ${m.ref(source)}[pb + k];\n${overRow(text, "      ")}    }\n`;
     }
     if (projection.code.synapseDynamics) {
-      const { text, random } = siteBody(projection.code.synapseDynamics, FIELD.synapseDynamics, "        ");
+      const { text, random } = siteBody(
+        projection.code.synapseDynamics,
+        FIELD.synapseDynamics,
+        "        ",
+      );
       usesRandom ||= random;
       body += `    for (let i = 0; i < ${nPre}; i++) {\n${overRow(text, "      ")}    }\n`;
     }
     body += `  }\n`;
-    return m.build(`synapses ${projection.name}`, functionName("synapses", projection.name), body, usesRandom);
+    return m.build(
+      `synapses ${projection.name}`,
+      functionName("synapses", projection.name),
+      body,
+      usesRandom,
+    );
   }
 
   /**
@@ -668,22 +937,46 @@ export class CodeGenerator {
    * or sparse rows, see wasm-delivery.ts) and its arguments, or null when other code does it.
    * Meaningful where the WebAssembly kernels are compiled (a state memory and SIMD).
    */
-  private wasmDelivery(projection: PlannedProjection): { readonly kernel: "accumulateDense" | "accumulateSparse"; readonly args: readonly number[]; readonly weight: string } | null {
+  private wasmDelivery(projection: PlannedProjection): {
+    readonly kernel: "accumulateDense" | "accumulateSparse";
+    readonly args: readonly number[];
+    readonly weight: string;
+  } | null {
     const weight = accumulatedWeight(projection.code.preSpike);
     const storage = this.storage.projections[projection.index]!;
     const kind = projection.connectivity.kind;
-    if (weight === null || this.storage.memory === null || !(kind === "dense" || (kind === "sparse" && storage.rows))) return null;
+    if (
+      weight === null ||
+      this.storage.memory === null ||
+      !(kind === "dense" || (kind === "sparse" && storage.rows))
+    )
+      return null;
     const preStorage = this.storage.populations[projection.pre]!;
-    const target = storage.inSyn ?? (projection.postTarget !== null ? this.storage.populations[projection.post]!.additionalInputs.get(projection.postTarget) : undefined);
+    const target =
+      storage.inSyn ??
+      (projection.postTarget !== null
+        ? this.storage.populations[projection.post]!.additionalInputs.get(projection.postTarget)
+        : undefined);
     const stored = storage.vars.get(weight);
     if (!target || !stored) return null;
     const spikes = projection.delaySteps === 0 ? preStorage.spikes : preStorage.previousSpikes;
-    const counts = projection.delaySteps === 0 ? preStorage.spikeCount : preStorage.previousSpikeCount;
+    const counts =
+      projection.delaySteps === 0 ? preStorage.spikeCount : preStorage.previousSpikeCount;
     const nPost = this.plan.populations[projection.post]!.size;
     const nPre = this.plan.populations[projection.pre]!.size;
     const weightBatchBytes = stored.planned.batched ? projection.numSynapses * 4 : 0;
-    const args = [spikes.byteOffset, counts.byteOffset, stored.array.byteOffset, weightBatchBytes, target.byteOffset, this.batchSize, nPre * 4, nPost * 4];
-    if (kind === "sparse") args.push(storage.rows!.rowStart.byteOffset, storage.rows!.postIndex.byteOffset);
+    const args = [
+      spikes.byteOffset,
+      counts.byteOffset,
+      stored.array.byteOffset,
+      weightBatchBytes,
+      target.byteOffset,
+      this.batchSize,
+      nPre * 4,
+      nPost * 4,
+    ];
+    if (kind === "sparse")
+      args.push(storage.rows!.rowStart.byteOffset, storage.rows!.postIndex.byteOffset);
     return { kernel: kind === "dense" ? "accumulateDense" : "accumulateSparse", args, weight };
   }
 
@@ -724,14 +1017,24 @@ export class CodeGenerator {
 
   private refTarget(update: PlannedCustomUpdate, refName: string): StoredVar {
     const ref = update.varRefs.find((r) => r.name === refName);
-    if (!ref) throw new Error(`internal error: custom update '${update.name}' has no reference '${refName}'`);
+    if (!ref)
+      throw new Error(
+        `internal error: custom update '${update.name}' has no reference '${refName}'`,
+      );
     const { owner, role } = ref;
     let map: Map<string, StoredVar>;
     if (owner.kind === "population") map = this.storage.populations[owner.index]!.vars;
     else if (owner.kind === "customUpdate") map = this.storage.customUpdates[owner.index]!.vars;
     else {
       const projection = this.storage.projections[owner.index]!;
-      map = role === "pre" ? projection.preVars : role === "post" ? projection.postVars : role === "postsynaptic" ? projection.postsynapticVars : projection.vars;
+      map =
+        role === "pre"
+          ? projection.preVars
+          : role === "post"
+            ? projection.postVars
+            : role === "postsynaptic"
+              ? projection.postsynapticVars
+              : projection.vars;
     }
     return this.lookupVar(map, ref.var, `reference '${refName}' of '${update.name}'`);
   }
@@ -753,18 +1056,36 @@ export class CodeGenerator {
       if (!max) return "0";
       return type === "float" ? "-Infinity" : type === "int" ? "-2147483648" : "0";
     };
-    const combine = (accumulator: string, value: string, access: string, type: ScalarType): string => {
+    const combine = (
+      accumulator: string,
+      value: string,
+      access: string,
+      type: ScalarType,
+    ): string => {
       if (access.endsWith("Max")) return `Math.max(${accumulator}, ${value})`;
       if (type === "float") return `Math.fround(${accumulator} + ${value})`;
-      return type === "int" ? `((${accumulator} + ${value}) | 0)` : `((${accumulator} + ${value}) >>> 0)`;
+      return type === "int"
+        ? `((${accumulator} + ${value}) | 0)`
+        : `((${accumulator} + ${value}) >>> 0)`;
     };
 
-    const reductionAccess = (local: string, stored: StoredVar, access: string, type: ScalarType): Access => {
+    const reductionAccess = (
+      local: string,
+      stored: StoredVar,
+      access: string,
+      type: ScalarType,
+    ): Access => {
       if (type === "bool") throw new Error(`internal error: reduction into a bool variable`);
       const target = m.ref(stored.array);
       if (access === "reduceBatchSum" || access === "reduceBatchMax") {
         // Accumulated over batch elements in a scratch array, stored into the shared target at the end.
-        const scratch = m.ref(type === "float" ? new Float32Array(size) : type === "int" ? new Int32Array(size) : new Uint32Array(size));
+        const scratch = m.ref(
+          type === "float"
+            ? new Float32Array(size)
+            : type === "int"
+              ? new Int32Array(size)
+              : new Uint32Array(size),
+        );
         before += `  ${scratch}.fill(${identity(access, type)});\n`;
         after += `  ${target}.set(${scratch});\n`;
         reductions.push(`${scratch}[e] = ${combine(`${scratch}[e]`, local, access, type)};`);
@@ -779,18 +1100,33 @@ export class CodeGenerator {
 
     const site: CodeSite = new CodeSite(
       (binding, type): Access => {
-        const param = paramValue(binding, update.params, update.derivedParams, this.dynamicRef(m, this.storage.customUpdates[update.index]!.params));
+        const param = paramValue(
+          binding,
+          update.params,
+          update.derivedParams,
+          this.dynamicRef(m, this.storage.customUpdates[update.index]!.params),
+        );
         if (param !== null) return { name: param };
         switch (binding.kind) {
           case "var":
           case "varRef": {
             const isRef = binding.kind === "varRef";
-            const stored = isRef ? this.refTarget(update, binding.name) : this.lookupVar(storage.vars, binding.name, `custom update '${update.name}'`);
-            const access = isRef ? update.varRefs.find((r) => r.name === binding.name)!.access : stored.planned.access;
+            const stored = isRef
+              ? this.refTarget(update, binding.name)
+              : this.lookupVar(storage.vars, binding.name, `custom update '${update.name}'`);
+            const access = isRef
+              ? update.varRefs.find((r) => r.name === binding.name)!.access
+              : stored.planned.access;
             const local = `${isRef ? "r" : "v"}_${binding.name}`;
             if (access.startsWith("reduce")) return reductionAccess(local, stored, access, type);
             const written = site.usage.writes.has(`${binding.kind}:${binding.name}`);
-            return storageAccess(local, m.ref(stored.array), this.varIndex(stored, "eb + e", "e"), type, written);
+            return storageAccess(
+              local,
+              m.ref(stored.array),
+              this.varIndex(stored, "eb + e", "e"),
+              type,
+              written,
+            );
           }
           case "builtin":
             return { name: builtinValue(binding.name, builtins) };
@@ -798,7 +1134,13 @@ export class CodeGenerator {
             return unknownBinding(binding, `custom update model '${update.model.name}'`);
         }
       },
-      { element: "e", batch: "b", step: "gstep", stream: update.rngStream, field: FIELD.customUpdate },
+      {
+        element: "e",
+        batch: "b",
+        step: "gstep",
+        stream: update.rngStream,
+        field: FIELD.customUpdate,
+      },
     ).use(update.update);
     // Reduction targets must exist even when the code never reads them (they are written).
     const prologue = site.prologue("      ");
@@ -810,7 +1152,12 @@ export class CodeGenerator {
     body += `  for (let b = 0; b < ${batches}; b++) {\n    const eb = b * ${size};\n${perBatchStart}`;
     body += `    for (let e = 0; e < ${size}; e++) {\n${prologue}${code}${epilogue}${reductions.map((r) => `      ${r}\n`).join("")}    }\n`;
     body += `${perBatchEnd}  }\n${after}`;
-    return m.build(`custom update ${update.name} (group ${update.group})`, functionName("customUpdate", update.name), body, site.usage.random);
+    return m.build(
+      `custom update ${update.name} (group ${update.group})`,
+      functionName("customUpdate", update.name),
+      body,
+      site.usage.random,
+    );
   }
 }
 

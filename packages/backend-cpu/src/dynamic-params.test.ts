@@ -1,4 +1,11 @@
-import { Network, planNetwork, Poisson, StaticPulse, type CustomUpdateModel, type NeuronModel } from "@snn/core";
+import {
+  Network,
+  planNetwork,
+  Poisson,
+  StaticPulse,
+  type CustomUpdateModel,
+  type NeuronModel,
+} from "@snn/core";
 import { describe, expect, it } from "vitest";
 import { compileCpu } from "./index";
 
@@ -15,17 +22,41 @@ const Leaky: NeuronModel = {
   threshold: "V > 1.0",
   reset: "V = 0.0;",
 };
-const Nudge: CustomUpdateModel = { kind: "customUpdate", name: "Nudge", params: { Step: { default: 0.01, dynamic: true } }, varRefs: { V: {} }, update: "V += Step;" };
-const DynamicPoisson: NeuronModel = { ...(Poisson as NeuronModel), name: "DynamicPoisson", params: { Rate: { default: 0, dynamic: true } } };
+const Nudge: CustomUpdateModel = {
+  kind: "customUpdate",
+  name: "Nudge",
+  params: { Step: { default: 0.01, dynamic: true } },
+  varRefs: { V: {} },
+  update: "V += Step;",
+};
+const DynamicPoisson: NeuronModel = {
+  ...(Poisson as NeuronModel),
+  name: "DynamicPoisson",
+  params: { Rate: { default: 0, dynamic: true } },
+};
 
 async function run(webAssembly: boolean) {
   const net = new Network({ dt: 1, batchSize: 2, seed: 9 });
   net.addPopulation("drive", { model: DynamicPoisson, size: 8 });
   net.addPopulation("leaky", { model: Leaky, size: 6, recordSpikes: true });
-  net.addProjection("drive_leaky", { pre: "drive", post: "leaky", model: StaticPulse, connectivity: { kind: "dense" }, init: { g: 0.3 } });
-  net.addCustomUpdate("nudge", { group: "nudge", model: Nudge, varRefs: { V: { owner: "leaky", var: "V" } } });
+  net.addProjection("drive_leaky", {
+    pre: "drive",
+    post: "leaky",
+    model: StaticPulse,
+    connectivity: { kind: "dense" },
+    init: { g: 0.3 },
+  });
+  net.addCustomUpdate("nudge", {
+    group: "nudge",
+    model: Nudge,
+    varRefs: { V: { owner: "leaky", var: "V" } },
+  });
   let code = "";
-  const runtime = compileCpu(planNetwork(net), { printCode: (label, source) => (code += `// ---- ${label}\n${source}`) }, { webAssembly });
+  const runtime = compileCpu(
+    planNetwork(net),
+    { printCode: (label, source) => (code += `// ---- ${label}\n${source}`) },
+    { webAssembly },
+  );
   const trace: number[][] = [];
   const phase = async () => {
     runtime.stepSync(20);

@@ -4,7 +4,15 @@
  * them on the CPU. It is the oracle the other backends are tested against and the fast path
  * on machines without a GPU.
  */
-import { BACKEND_INTERFACE_VERSION, PLAN_VERSION, SnnError, type Backend, type CompileOptions, type KernelPlan, type Runtime } from "@snn/core";
+import {
+  BACKEND_INTERFACE_VERSION,
+  PLAN_VERSION,
+  SnnError,
+  type Backend,
+  type CompileOptions,
+  type KernelPlan,
+  type Runtime,
+} from "@snn/core";
 import { CpuRuntime } from "./runtime";
 
 export { CpuRuntime } from "./runtime";
@@ -35,7 +43,8 @@ export function cpuBackend(engine: CpuEngineOptions = {}): Backend {
     name: "cpu",
     interfaceVersion: BACKEND_INTERFACE_VERSION,
     isAvailable: async () => true,
-    compile: async (plan: KernelPlan, options: CompileOptions = {}): Promise<Runtime> => compileCpu(plan, options, engine),
+    compile: async (plan: KernelPlan, options: CompileOptions = {}): Promise<Runtime> =>
+      compileCpu(plan, options, engine),
   };
 }
 
@@ -52,17 +61,28 @@ export interface CpuEngineOptions {
 }
 
 /** Compiles synchronously (what `cpuBackend().compile` does), returning the runtime with its synchronous `stepSync`. */
-export function compileCpu(plan: KernelPlan, options: CompileOptions = {}, engine: CpuEngineOptions = {}): CpuRuntime {
+export function compileCpu(
+  plan: KernelPlan,
+  options: CompileOptions = {},
+  engine: CpuEngineOptions = {},
+): CpuRuntime {
   if (typeof plan !== "object" || plan === null || !Array.isArray((plan as KernelPlan).schedule)) {
-    throw new SnnError("cpuBackend().compile(plan): expected a kernel plan; make one with planNetwork(network) from @snn/core.");
+    throw new SnnError(
+      "cpuBackend().compile(plan): expected a kernel plan; make one with planNetwork(network) from @snn/core.",
+    );
   }
   if (plan.version !== PLAN_VERSION) {
     throw new SnnError(
       `cpuBackend().compile: the plan has version ${String(plan.version)}, but this backend reads version ${PLAN_VERSION}; install matching versions of @snn/core and @snn/backend-cpu.`,
     );
   }
-  if (options.recordingSteps !== undefined && (!Number.isInteger(options.recordingSteps) || options.recordingSteps < 0)) {
-    throw new SnnError(`cpuBackend().compile: recordingSteps must be a non-negative integer, got ${String(options.recordingSteps)}.`);
+  if (
+    options.recordingSteps !== undefined &&
+    (!Number.isInteger(options.recordingSteps) || options.recordingSteps < 0)
+  ) {
+    throw new SnnError(
+      `cpuBackend().compile: recordingSteps must be a non-negative integer, got ${String(options.recordingSteps)}.`,
+    );
   }
   return new CpuRuntime(plan, options, engine);
 }

@@ -1,4 +1,12 @@
-import { LIF, Network, planNetwork, SpikeSourceArray, StaticPulse, STDP, type SpikeEvents } from "@snn/core";
+import {
+  LIF,
+  Network,
+  planNetwork,
+  SpikeSourceArray,
+  StaticPulse,
+  STDP,
+  type SpikeEvents,
+} from "@snn/core";
 import { describe, expect, it } from "vitest";
 import { compileCpu } from "./index";
 
@@ -9,7 +17,9 @@ import { compileCpu } from "./index";
 const events = (times: number[][]): SpikeEvents[] => {
   const steps: number[] = [];
   const units: number[] = [];
-  const all = times.flatMap((ts, unit) => ts.map((t) => [t, unit] as const)).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  const all = times
+    .flatMap((ts, unit) => ts.map((t) => [t, unit] as const))
+    .sort((a, b) => a[0] - b[0] || a[1] - b[1]);
   for (const [t, unit] of all) {
     steps.push(t);
     units.push(unit);
@@ -17,35 +27,82 @@ const events = (times: number[][]): SpikeEvents[] => {
   return [{ steps: Int32Array.from(steps), units: Int32Array.from(units) }];
 };
 
-async function learn(connectivity: "dense" | "sparse" | "oneToOne", webAssembly: boolean): Promise<Map<string, number>> {
+async function learn(
+  connectivity: "dense" | "sparse" | "oneToOne",
+  webAssembly: boolean,
+): Promise<Map<string, number>> {
   const net = new Network({ dt: 1, seed: 2 });
   net.addPopulation("pre", { model: SpikeSourceArray, size: 3 });
   net.addPopulation("kick", { model: SpikeSourceArray, size: 3 });
   net.addPopulation("post", { model: LIF, size: 3 });
-  net.addProjection("kick_post", { pre: "kick", post: "post", model: StaticPulse, connectivity: { kind: "oneToOne" }, init: { g: 100 } });
-  const pairs = connectivity === "oneToOne" ? [[0, 0], [1, 1], [2, 2]] : [[2, 1], [0, 0], [1, 2], [0, 2], [2, 0], [1, 0], [0, 1], [2, 2], [1, 1]];
+  net.addProjection("kick_post", {
+    pre: "kick",
+    post: "post",
+    model: StaticPulse,
+    connectivity: { kind: "oneToOne" },
+    init: { g: 100 },
+  });
+  const pairs =
+    connectivity === "oneToOne"
+      ? [
+          [0, 0],
+          [1, 1],
+          [2, 2],
+        ]
+      : [
+          [2, 1],
+          [0, 0],
+          [1, 2],
+          [0, 2],
+          [2, 0],
+          [1, 0],
+          [0, 1],
+          [2, 2],
+          [1, 1],
+        ];
   net.addProjection("stdp", {
     pre: "pre",
     post: "post",
     model: STDP,
-    connectivity: connectivity === "sparse" ? { kind: "sparse", pre: pairs.map((p) => p[0]!), post: pairs.map((p) => p[1]!) } : { kind: connectivity },
+    connectivity:
+      connectivity === "sparse"
+        ? { kind: "sparse", pre: pairs.map((p) => p[0]!), post: pairs.map((p) => p[1]!) }
+        : { kind: connectivity },
   });
   let code = "";
-  const runtime = compileCpu(planNetwork(net), { printCode: (label, source) => (code += `// ---- ${label}\n${source}\n`) }, { webAssembly });
+  const runtime = compileCpu(
+    planNetwork(net),
+    { printCode: (label, source) => (code += `// ---- ${label}\n${source}\n`) },
+    { webAssembly },
+  );
   // the neuron update of 'post' runs as WebAssembly where it can, its learning pass after it
   const postKernel = code.slice(code.indexOf("// ---- neurons post"));
-  expect(postKernel.includes("Runs as WebAssembly"), "post's update in WebAssembly").toBe(webAssembly);
+  expect(postKernel.includes("Runs as WebAssembly"), "post's update in WebAssembly").toBe(
+    webAssembly,
+  );
   expect(postKernel).toMatch(/postSpike/);
   runtime.setSpikeEvents("pre", events([[5, 30], [12], [20, 41]]));
-  runtime.setSpikeEvents("kick", events([[8, 33], [9, 25], [16, 38]]));
+  runtime.setSpikeEvents(
+    "kick",
+    events([
+      [8, 33],
+      [9, 25],
+      [16, 38],
+    ]),
+  );
   runtime.stepSync(60);
   const g = await runtime.readVar("stdp", "g");
   const plan = runtime.plan.projections.find((p) => p.name === "stdp")!;
   const weights = new Map<string, number>();
   if (plan.connectivity.kind === "sparse") {
-    for (let syn = 0; syn < plan.numSynapses; syn++) weights.set(`${plan.connectivity.preIndex[syn]}->${plan.connectivity.postIndex[syn]}`, g[syn]!);
+    for (let syn = 0; syn < plan.numSynapses; syn++)
+      weights.set(
+        `${plan.connectivity.preIndex[syn]}->${plan.connectivity.postIndex[syn]}`,
+        g[syn]!,
+      );
   } else if (plan.connectivity.kind === "dense") {
-    for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) weights.set(`${i}->${j}`, g[i * 3 + j]!);
+    for (let i = 0; i < 3; i++)
+      for (let j = 0; j < 3; j++) weights.set(`${i}->${j}`, g[i * 3 + j]!);
   } else {
     for (let i = 0; i < 3; i++) weights.set(`${i}->${i}`, g[i]!);
   }
@@ -72,12 +129,28 @@ describe("postSpike code (per-synapse learning at postsynaptic spikes) on the CP
       const net = new Network({ dt: 1, seed: 4, batchSize: 2 });
       net.addPopulation("kick", { model: SpikeSourceArray, size: 4 });
       net.addPopulation("n", { model: LIF, size: 4 });
-      net.addProjection("kick_n", { pre: "kick", post: "n", model: StaticPulse, connectivity: { kind: "oneToOne" }, init: { g: 100 } });
+      net.addProjection("kick_n", {
+        pre: "kick",
+        post: "n",
+        model: StaticPulse,
+        connectivity: { kind: "oneToOne" },
+        init: { g: 100 },
+      });
       // potentiation only, by the pre trace: neurons kicked in the same step pair with each other
-      net.addProjection("rec", { pre: "n", post: "n", model: STDP, connectivity: { kind: "dense" }, params: { Aminus: 0 }, init: { g: 0.01 } });
+      net.addProjection("rec", {
+        pre: "n",
+        post: "n",
+        model: STDP,
+        connectivity: { kind: "dense" },
+        params: { Aminus: 0 },
+        init: { g: 0.01 },
+      });
       const runtime = compileCpu(planNetwork(net), {}, { webAssembly });
       // neurons 0 and 3 fire together at step 10 (delay 1: the kick arrives the step after it is sent)
-      runtime.setSpikeEvents("kick", [events([[9], [], [], [9]])[0]!, events([[], [19], [19], []])[0]!]);
+      runtime.setSpikeEvents("kick", [
+        events([[9], [], [], [9]])[0]!,
+        events([[], [19], [19], []])[0]!,
+      ]);
       runtime.stepSync(steps);
       const g = Array.from(await runtime.readVar("rec", "g"));
       runtime.dispose();
@@ -105,7 +178,12 @@ describe("postSpike code (per-synapse learning at postsynaptic spikes) on the CP
     const net = new Network({ dt: 1, seed: 2 });
     net.addPopulation("a", { model: LIF, size: 1 });
     net.addPopulation("b", { model: LIF, size: 1 });
-    net.addProjection("ab", { pre: "a", post: "b", model: { ...STDP, name: "NoisySTDP", postSpike: "g += uniform() * 0.01;" }, connectivity: { kind: "dense" } });
+    net.addProjection("ab", {
+      pre: "a",
+      post: "b",
+      model: { ...STDP, name: "NoisySTDP", postSpike: "g += uniform() * 0.01;" },
+      connectivity: { kind: "dense" },
+    });
     expect(() => planNetwork(net)).toThrow(/postSpike code cannot draw random numbers/);
   });
 });

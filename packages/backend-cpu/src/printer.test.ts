@@ -1,12 +1,30 @@
-import { checkSnippet, philox4x32, RNG_KEY_HI, type Binding, type ScalarType, type SymbolInfo } from "@snn/core";
+import {
+  checkSnippet,
+  philox4x32,
+  RNG_KEY_HI,
+  type Binding,
+  type ScalarType,
+  type SymbolInfo,
+} from "@snn/core";
 import { describe, expect, it } from "vitest";
 import { PRINTER_HELPERS, printSnippet, type PrintScope } from "./printer";
 import { philoxSource } from "./rng-source";
 
-const TYPES: Record<string, ScalarType> = { x: "float", y: "float", i: "int", k: "int", u: "uint", w: "uint", flag: "bool" };
+const TYPES: Record<string, ScalarType> = {
+  x: "float",
+  y: "float",
+  i: "int",
+  k: "int",
+  u: "uint",
+  w: "uint",
+  flag: "bool",
+};
 
 const environment = new Map<string, SymbolInfo>(
-  Object.entries(TYPES).map(([name, type]) => [name, { type, binding: { kind: "var", name } as Binding, writable: true }]),
+  Object.entries(TYPES).map(([name, type]) => [
+    name,
+    { type, binding: { kind: "var", name } as Binding, writable: true },
+  ]),
 );
 
 const scope: PrintScope = {
@@ -16,10 +34,27 @@ const scope: PrintScope = {
 };
 
 /** Runs statements over a fresh environment (x = 0, ...) and returns it. */
-function run(source: string, initial: Partial<Record<string, number | boolean>> = {}): Record<string, number | boolean> {
-  const snippet = checkSnippet(source, { mode: "statements", environment, context: { model: "Test", field: "sim" } });
+function run(
+  source: string,
+  initial: Partial<Record<string, number | boolean>> = {},
+): Record<string, number | boolean> {
+  const snippet = checkSnippet(source, {
+    mode: "statements",
+    environment,
+    context: { model: "Test", field: "sim" },
+  });
   const code = printSnippet(snippet, scope);
-  const env: Record<string, number | boolean> = { x: 0, y: 0, i: 0, k: 0, u: 0, w: 0, flag: false, ...initial };
+  const env: Record<string, number | boolean> = {
+    x: 0,
+    y: 0,
+    i: 0,
+    k: 0,
+    u: 0,
+    w: 0,
+    flag: false,
+    ...initial,
+  };
+  // eslint-disable-next-line no-new-func -- runs the printed code, as the backend does
   new Function("env", `${PRINTER_HELPERS}${code}`)(env);
   return env;
 }
@@ -77,10 +112,21 @@ describe("inlined Philox4x32-10", () => {
   it("matches core's philox4x32 word for word", () => {
     for (const seed of [0, 1, 12345, 0xffffffff]) {
       const source = `${philoxSource(seed)}return (c0, c1, c2, c3) => { const w0 = philox(c0, c1, c2, c3); return [w0, rngW1]; };`;
-      const inline = new Function(source)() as (a: number, b: number, c: number, d: number) => [number, number];
+      // eslint-disable-next-line no-new-func -- runs the printed code, as the backend does
+      const inline = new Function(source)() as (
+        a: number,
+        b: number,
+        c: number,
+        d: number,
+      ) => [number, number];
       const out = new Uint32Array(4);
       for (let n = 0; n < 200; n++) {
-        const counter = [n * 7919, n % 5, (n * 2654435761) >>> 0, (0xffffffff - n * 31) >>> 0] as const;
+        const counter = [
+          n * 7919,
+          n % 5,
+          (n * 2654435761) >>> 0,
+          (0xffffffff - n * 31) >>> 0,
+        ] as const;
         philox4x32(counter[0], counter[1], counter[2], counter[3], seed, RNG_KEY_HI, out);
         expect(inline(...counter)).toEqual([out[0], out[1]]);
       }

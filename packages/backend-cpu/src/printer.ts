@@ -66,14 +66,18 @@ export function emptyUsage(): SnippetUsage {
 }
 
 /** Adds the names used by a snippet (null: no code) to `usage`. */
-export function collectUsage(snippet: CheckedSnippet | null, usage: SnippetUsage = emptyUsage()): SnippetUsage {
+export function collectUsage(
+  snippet: CheckedSnippet | null,
+  usage: SnippetUsage = emptyUsage(),
+): SnippetUsage {
   if (snippet === null) return usage;
   const expression = (e: Expression): void => {
     switch (e.kind) {
       case "literal":
         return;
       case "identifier":
-        if (e.binding.kind !== "local") usage.reads.set(bindingKey(e.binding), { binding: e.binding, type: e.type });
+        if (e.binding.kind !== "local")
+          usage.reads.set(bindingKey(e.binding), { binding: e.binding, type: e.type });
         return;
       case "unary":
         expression(e.operand);
@@ -173,7 +177,13 @@ export function printExpression(e: Expression, scope: PrintScope): string {
       return e.type === "int" ? `((-${operand}) | 0)` : `(-${operand})`;
     }
     case "binary":
-      return printBinary(e.operator, e.left.type as ScalarType, printExpression(e.left, scope), printExpression(e.right, scope), e.type);
+      return printBinary(
+        e.operator,
+        e.left.type as ScalarType,
+        printExpression(e.left, scope),
+        printExpression(e.right, scope),
+        e.type,
+      );
     case "conditional":
       return `(${printExpression(e.condition, scope)} ? ${printExpression(e.whenTrue, scope)} : ${printExpression(e.whenFalse, scope)})`;
     case "convert":
@@ -184,7 +194,13 @@ export function printExpression(e: Expression, scope: PrintScope): string {
 }
 
 /** An arithmetic or comparison operation on two printed operands of `operandType`. */
-export function printBinary(operator: string, operandType: ScalarType, left: string, right: string, resultType: ScalarType | "void"): string {
+export function printBinary(
+  operator: string,
+  operandType: ScalarType,
+  left: string,
+  right: string,
+  resultType: ScalarType | "void",
+): string {
   switch (operator) {
     case "&&":
     case "||":
@@ -258,7 +274,9 @@ function printCall(e: CallExpression, scope: PrintScope): string {
   const fn = FLOAT_FUNCTIONS[e.callee];
   if (fn !== undefined) {
     // floor/ceil of a float32 value are float32 values already.
-    return e.callee === "floor" || e.callee === "ceil" ? `${fn}(${args.join(", ")})` : `Math.fround(${fn}(${args.join(", ")}))`;
+    return e.callee === "floor" || e.callee === "ceil"
+      ? `${fn}(${args.join(", ")})`
+      : `Math.fround(${fn}(${args.join(", ")}))`;
   }
   switch (e.callee) {
     case "abs":
@@ -282,7 +300,10 @@ function printCall(e: CallExpression, scope: PrintScope): string {
 }
 
 function printAssign(s: AssignStatement, scope: PrintScope, indent: string): string {
-  const target = s.target.binding.kind === "local" ? localName(s.target.binding) : scope.name(s.target.binding, s.target.type);
+  const target =
+    s.target.binding.kind === "local"
+      ? localName(s.target.binding)
+      : scope.name(s.target.binding, s.target.type);
   const value = printExpression(s.value, scope);
   if (s.operator === "=") {
     // Every printed float expression is already a float32 value, so no extra rounding is needed.
@@ -307,7 +328,8 @@ function printStatement(s: Statement, scope: PrintScope, indent: string): string
       return printAssign(s, scope, indent);
     case "if": {
       let out = `${indent}if (${printExpression(s.condition, scope)}) {\n${printStatements(s.then, scope, indent + "  ")}${indent}}`;
-      if (s.otherwise) out += ` else {\n${printStatements(s.otherwise, scope, indent + "  ")}${indent}}`;
+      if (s.otherwise)
+        out += ` else {\n${printStatements(s.otherwise, scope, indent + "  ")}${indent}}`;
       return out + "\n";
     }
     case "expression": {
@@ -323,15 +345,21 @@ function printStatement(s: Statement, scope: PrintScope, indent: string): string
 }
 
 /** Prints a statements snippet (null: nothing). */
-export function printSnippet(snippet: CheckedSnippet | null, scope: PrintScope, indent = ""): string {
+export function printSnippet(
+  snippet: CheckedSnippet | null,
+  scope: PrintScope,
+  indent = "",
+): string {
   if (snippet === null) return "";
-  if (snippet.kind !== "statements") throw new Error("internal error: expected a statements snippet");
+  if (snippet.kind !== "statements")
+    throw new Error("internal error: expected a statements snippet");
   return printStatements(snippet.body, scope, indent);
 }
 
 /** Prints an expression snippet such as a threshold condition. */
 export function printCondition(snippet: CheckedSnippet, scope: PrintScope): string {
-  if (snippet.kind !== "expression") throw new Error("internal error: expected an expression snippet");
+  if (snippet.kind !== "expression")
+    throw new Error("internal error: expected an expression snippet");
   return printExpression(snippet.body, scope);
 }
 

@@ -21,7 +21,9 @@ export class SpikeRecorder {
     recordingSteps: number,
   ) {
     this.ends = new Int32Array(Math.max(1, recordingSteps) * batchSize);
-    this.neurons = new Int32Array(Math.max(1024, Math.ceil(recordingSteps * batchSize * size * INITIAL_ACTIVITY)));
+    this.neurons = new Int32Array(
+      Math.max(1024, Math.ceil(recordingSteps * batchSize * size * INITIAL_ACTIVITY)),
+    );
   }
 
   /** Forgets the trial's spikes. */

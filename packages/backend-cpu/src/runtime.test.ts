@@ -24,8 +24,19 @@ import { compileCpu, cpuBackend } from "./index";
 function smallNetwork(batchSize = 1): Network {
   const net = new Network({ dt: 1, batchSize, seed: 3 });
   net.addPopulation("input", { model: SpikeSourceArray, size: 4 });
-  net.addPopulation("hidden", { model: LIF, size: 3, recordSpikes: true, params: { Ioffset: 1.2 } });
-  net.addProjection("input_hidden", { pre: "input", post: "hidden", model: StaticPulse, connectivity: { kind: "dense" }, init: { g: 0.5 } });
+  net.addPopulation("hidden", {
+    model: LIF,
+    size: 3,
+    recordSpikes: true,
+    params: { Ioffset: 1.2 },
+  });
+  net.addProjection("input_hidden", {
+    pre: "input",
+    post: "hidden",
+    model: StaticPulse,
+    connectivity: { kind: "dense" },
+    init: { g: 0.5 },
+  });
   return net;
 }
 
@@ -47,7 +58,9 @@ describe("cpuBackend", () => {
   });
 
   it("rejects a plan of another version with a clear error", async () => {
-    const plan = { ...planNetwork(smallNetwork()), version: 99 } as unknown as ReturnType<typeof planNetwork>;
+    const plan = { ...planNetwork(smallNetwork()), version: 99 } as unknown as ReturnType<
+      typeof planNetwork
+    >;
     await expect(cpuBackend().compile(plan)).rejects.toThrow(/version 99/);
     await expect(cpuBackend().compile(null as never)).rejects.toThrow(SnnError);
   });
@@ -55,15 +68,29 @@ describe("cpuBackend", () => {
   it("prints generated code through printCode, one function per schedule entry and custom update", async () => {
     const labels: string[] = [];
     const net = smallNetwork();
-    const reset: CustomUpdateModel = { kind: "customUpdate", name: "Reset", varRefs: { V: {} }, update: "V = -70.0;" };
-    net.addCustomUpdate("reset", { group: "reset", model: reset, varRefs: { V: { owner: "hidden", var: "V" } } });
+    const reset: CustomUpdateModel = {
+      kind: "customUpdate",
+      name: "Reset",
+      varRefs: { V: {} },
+      update: "V = -70.0;",
+    };
+    net.addCustomUpdate("reset", {
+      group: "reset",
+      model: reset,
+      varRefs: { V: { owner: "hidden", var: "V" } },
+    });
     await cpuBackend().compile(planNetwork(net), {
       printCode: (label, code) => {
         labels.push(label);
         expect(code).toContain("return function");
       },
     });
-    expect(labels).toEqual(["neurons input", "synapses input_hidden", "neurons hidden", "custom update reset (group reset)"]);
+    expect(labels).toEqual([
+      "neurons input",
+      "synapses input_hidden",
+      "neurons hidden",
+      "custom update reset (group reset)",
+    ]);
   });
 });
 
@@ -74,7 +101,9 @@ describe("runtime calls", () => {
     await runtime.writeVar("hidden", "V", [1, 2, 3]);
     expect(Array.from(await runtime.readVar("hidden", "V"))).toEqual([1, 2, 3, 1, 2, 3]);
     await runtime.writeVar("input_hidden", "g", new Array(12).fill(0.25));
-    expect(Array.from(await runtime.readVar("input_hidden", "g"))).toEqual(new Array(12).fill(0.25));
+    expect(Array.from(await runtime.readVar("input_hidden", "g"))).toEqual(
+      new Array(12).fill(0.25),
+    );
     const copy = await runtime.readVar("hidden", "V");
     copy[0] = 99;
     expect((await runtime.readVar("hidden", "V"))[0]).toBe(1);
@@ -92,33 +121,62 @@ describe("runtime calls", () => {
     await runtime.writeVar("hidden", "V", [7, 8, 9]);
     runtime.readVarInto!("hidden", "V", out); // a second read (through the cached lookup) sees the new values
     expect(Array.from(out)).toEqual([7, 8, 9, 7, 8, 9]);
-    expect(() => runtime.readVarInto!("hidden", "V", new Float32Array(3))).toThrow(/Float32Array of length 6/);
-    expect(() => runtime.readVarInto!("hidden", "V", new Int32Array(6))).toThrow(/got Int32Array\(6\)/);
+    expect(() => runtime.readVarInto!("hidden", "V", new Float32Array(3))).toThrow(
+      /Float32Array of length 6/,
+    );
+    expect(() => runtime.readVarInto!("hidden", "V", new Int32Array(6))).toThrow(
+      /got Int32Array\(6\)/,
+    );
     expect(() => runtime.readVarInto!("hidden", "W", out)).toThrow(/'hidden' has no variable 'W'/);
-    expect(() => runtime.readVarInto!("hidden", "V", undefined as never)).toThrow(/out must be a Float32Array of length 6 .*got undefined/);
+    expect(() => runtime.readVarInto!("hidden", "V", undefined as never)).toThrow(
+      /out must be a Float32Array of length 6 .*got undefined/,
+    );
   });
 
   it("says which variable is over the 4 GiB of one array, and the batch that fits, before allocating", async () => {
     const huge = new Network({ batchSize: 1 });
     huge.addPopulation("a", { model: LIF, size: 70_000 });
-    huge.addProjection("aa", { pre: "a", post: "a", model: StaticPulse, connectivity: { kind: "dense" } });
-    await expect(cpuBackend().compile(planNetwork(huge))).rejects.toBeInstanceOf(UnsupportedFeatureError);
-    await expect(cpuBackend().compile(planNetwork(huge))).rejects.toThrow(/variable 'g' of projection 'aa' needs 19600000000 bytes \(4900000000 elements\); use fewer neurons or synapses/);
+    huge.addProjection("aa", {
+      pre: "a",
+      post: "a",
+      model: StaticPulse,
+      connectivity: { kind: "dense" },
+    });
+    await expect(cpuBackend().compile(planNetwork(huge))).rejects.toBeInstanceOf(
+      UnsupportedFeatureError,
+    );
+    await expect(cpuBackend().compile(planNetwork(huge))).rejects.toThrow(
+      /variable 'g' of projection 'aa' needs 19600000000 bytes \(4900000000 elements\); use fewer neurons or synapses/,
+    );
     const wide = new Network({ batchSize: 40_000 });
     wide.addPopulation("a", { model: LIF, size: 30_000 });
-    await expect(cpuBackend().compile(planNetwork(wide))).rejects.toThrow(/variable 'V' of population 'a' needs 4800000000 bytes \(30000 elements x batch 40000\); a batch of at most 35791 fits/);
+    await expect(cpuBackend().compile(planNetwork(wide))).rejects.toThrow(
+      /variable 'V' of population 'a' needs 4800000000 bytes \(30000 elements x batch 40000\); a batch of at most 35791 fits/,
+    );
   });
 
   it("names unknown owners, variables, populations and groups in its errors", async () => {
     const runtime = await cpuBackend().compile(planNetwork(smallNetwork()));
-    await expect(runtime.readVar("nope", "V")).rejects.toThrow(/no population, projection or custom update 'nope'.*hidden/);
-    await expect(runtime.readVar("hidden", "W")).rejects.toThrow(/'hidden' has no variable 'W'.*V, RefracTime/);
-    await expect(runtime.writeVar("hidden", "V", [1, 2])).rejects.toThrow(/got 2 values, expected 3/);
-    await expect(runtime.readSpikes("input")).rejects.toThrow(/does not record spikes; add it with recordSpikes: true/);
+    await expect(runtime.readVar("nope", "V")).rejects.toThrow(
+      /no population, projection or custom update 'nope'.*hidden/,
+    );
+    await expect(runtime.readVar("hidden", "W")).rejects.toThrow(
+      /'hidden' has no variable 'W'.*V, RefracTime/,
+    );
+    await expect(runtime.writeVar("hidden", "V", [1, 2])).rejects.toThrow(
+      /got 2 values, expected 3/,
+    );
+    await expect(runtime.readSpikes("input")).rejects.toThrow(
+      /does not record spikes; add it with recordSpikes: true/,
+    );
     await expect(runtime.readSpikes("nope")).rejects.toThrow(/no population 'nope'/);
     await expect(runtime.runCustomUpdate("nope")).rejects.toThrow(/no custom update group 'nope'/);
-    await expect(runtime.runCustomUpdate("toString")).rejects.toThrow(/no custom update group 'toString'/);
-    expect(() => runtime.setSpikeEvents("hidden", [{ steps: new Int32Array(0), units: new Int32Array(0) }])).toThrow(/not a spike source array.*input/);
+    await expect(runtime.runCustomUpdate("toString")).rejects.toThrow(
+      /no custom update group 'toString'/,
+    );
+    expect(() =>
+      runtime.setSpikeEvents("hidden", [{ steps: new Int32Array(0), units: new Int32Array(0) }]),
+    ).toThrow(/not a spike source array.*input/);
     expect(() => runtime.setSpikeEvents("input", [])).toThrow(RuntimeUsageError);
     await expect(runtime.step(-1)).rejects.toThrow(/non-negative integer/);
     await expect(runtime.step(1.5)).rejects.toThrow(RuntimeUsageError);
@@ -142,7 +200,9 @@ describe("runtime calls", () => {
     const runtime = compileCpu(planNetwork(smallNetwork()));
     await runtime.writeVar("input_hidden", "g", new Array(12).fill(30));
     // Input neuron 2 fires at step 3 (given twice and out of order with neuron 0: duplicates collapse).
-    runtime.setSpikeEvents("input", [{ steps: new Int32Array([3, 3, 3]), units: new Int32Array([2, 0, 2]) }]);
+    runtime.setSpikeEvents("input", [
+      { steps: new Int32Array([3, 3, 3]), units: new Int32Array([2, 0, 2]) },
+    ]);
     await runtime.writeVar("hidden", "V", [-70, -70, -70]);
     runtime.stepSync(6);
     const spikes = await runtime.readSpikes("hidden");
@@ -180,7 +240,10 @@ describe("generated random numbers", () => {
         }
       }
     }
-    const got = Array.from(spikes.steps, (s, k) => `${s}:${spikes.batches[k]}:${spikes.neurons[k]}`);
+    const got = Array.from(
+      spikes.steps,
+      (s, k) => `${s}:${spikes.batches[k]}:${spikes.neurons[k]}`,
+    );
     expect(got).toEqual(expected);
     expect(got.length).toBeGreaterThan(50);
   });
@@ -211,7 +274,14 @@ describe("weight-update and neuron code paths", () => {
     const net = new Network({ dt: 1 });
     net.addPopulation("a", { model: Neuron, size: 2, init: { V: [1, 0] } });
     net.addPopulation("c", { model: Neuron, size: 3 });
-    net.addProjection("ac", { pre: "a", post: "c", model: Plastic, connectivity: { kind: "sparse", pre: [0, 0, 1], post: [0, 2, 1] }, init: { g: 0.75 }, preTarget: "Iback" });
+    net.addProjection("ac", {
+      pre: "a",
+      post: "c",
+      model: Plastic,
+      connectivity: { kind: "sparse", pre: [0, 0, 1], post: [0, 2, 1] },
+      init: { g: 0.75 },
+      preTarget: "Iback",
+    });
     const runtime = compileCpu(planNetwork(net));
     runtime.stepSync(1);
     // Step 0: a0 (V = 1) spikes; synapses see no spikes yet (delay 1); synapse dynamics ran once per synapse.
@@ -229,15 +299,38 @@ describe("weight-update and neuron code paths", () => {
 
 describe("random numbers in custom updates and synapse code", () => {
   it("uses [element, batch, run count, stream << 8 | field << 5 | k] counters", async () => {
-    const Holder: NeuronModel = { kind: "neuron", name: "Holder", vars: { X: {}, Y: {}, Flag: { type: "bool" }, T: {} }, sim: "Flag = X > 0.0; T = t;" };
-    const Draw: CustomUpdateModel = { kind: "customUpdate", name: "Draw", varRefs: { X: {}, Y: {} }, update: "X = normal(); Y = uniform();" };
-    const Noisy: WeightUpdateModel = { kind: "weightUpdate", name: "Noisy", synapseDynamics: "if (uniform() < 0.5) { addToPost(1.0); }" };
+    const Holder: NeuronModel = {
+      kind: "neuron",
+      name: "Holder",
+      vars: { X: {}, Y: {}, Flag: { type: "bool" }, T: {} },
+      sim: "Flag = X > 0.0; T = t;",
+    };
+    const Draw: CustomUpdateModel = {
+      kind: "customUpdate",
+      name: "Draw",
+      varRefs: { X: {}, Y: {} },
+      update: "X = normal(); Y = uniform();",
+    };
+    const Noisy: WeightUpdateModel = {
+      kind: "weightUpdate",
+      name: "Noisy",
+      synapseDynamics: "if (uniform() < 0.5) { addToPost(1.0); }",
+    };
     const net = new Network({ dt: 0.5, batchSize: 2, seed: 9 });
     net.addPopulation("h", { model: Holder, size: 3 });
-    const Sink: NeuronModel = { kind: "neuron", name: "Sink", vars: { Acc: {} }, sim: "Acc = Isyn;" };
+    const Sink: NeuronModel = {
+      kind: "neuron",
+      name: "Sink",
+      vars: { Acc: {} },
+      sim: "Acc = Isyn;",
+    };
     net.addPopulation("c", { model: Sink, size: 2 });
     net.addProjection("hc", { pre: "h", post: "c", model: Noisy, connectivity: { kind: "dense" } });
-    net.addCustomUpdate("draw", { group: "draw", model: Draw, varRefs: { X: { owner: "h", var: "X" }, Y: { owner: "h", var: "Y" } } });
+    net.addCustomUpdate("draw", {
+      group: "draw",
+      model: Draw,
+      varRefs: { X: { owner: "h", var: "X" }, Y: { owner: "h", var: "Y" } },
+    });
     const plan = planNetwork(net);
     const runtime = compileCpu(plan);
     const out = new Uint32Array(4);
@@ -258,7 +351,9 @@ describe("random numbers in custom updates and synapse code", () => {
     runtime.stepSync(3);
     // Bool vars are stored as 0/1; t = step * dt.
     const x = await runtime.readVar("h", "X");
-    expect(Array.from(await runtime.readVar("h", "Flag"))).toEqual(Array.from(x, (v) => (v > 0 ? 1 : 0)));
+    expect(Array.from(await runtime.readVar("h", "Flag"))).toEqual(
+      Array.from(x, (v) => (v > 0 ? 1 : 0)),
+    );
     expect(Array.from(await runtime.readVar("h", "T"))).toEqual(new Array(6).fill(1));
     // Synapse dynamics of step 2 (global step 2): field 3, element = synapse index pre * 2 + post.
     const projectionStream = plan.projections[0]!.rngStream;

@@ -18,12 +18,15 @@ import { SpikeRecorder } from "./recording";
 import { MAX_BUFFER_BYTES, NetworkStorage, type StoredVar } from "./storage";
 
 function deviceDescription(): string {
-  const g = globalThis as { process?: { version?: string; arch?: string; platform?: string }; navigator?: { userAgent?: string } };
-  if (g.process?.version) return `Node ${g.process.version} (${g.process.platform ?? "?"} ${g.process.arch ?? "?"}), JavaScript on the CPU`;
+  const g = globalThis as {
+    process?: { version?: string; arch?: string; platform?: string };
+    navigator?: { userAgent?: string };
+  };
+  if (g.process?.version)
+    return `Node ${g.process.version} (${g.process.platform ?? "?"} ${g.process.arch ?? "?"}), JavaScript on the CPU`;
   if (g.navigator?.userAgent) return `${g.navigator.userAgent}, JavaScript on the CPU`;
   return "JavaScript on the CPU";
 }
-
 
 /** A network compiled to JavaScript; see `cpuBackend`. */
 export class CpuRuntime implements Runtime {
@@ -54,10 +57,17 @@ export class CpuRuntime implements Runtime {
       }
     }
     const recordingSteps = options.recordingSteps ?? 1000;
-    this.recorders = plan.populations.map((p) => (p.recordSpikes ? new SpikeRecorder(p.size, plan.batchSize, recordingSteps) : null));
+    this.recorders = plan.populations.map((p) =>
+      p.recordSpikes ? new SpikeRecorder(p.size, plan.batchSize, recordingSteps) : null,
+    );
     this.recorded = [];
     this.recorders.forEach((recorder, p) => {
-      if (recorder) this.recorded.push({ recorder, spikes: this.storage.populations[p]!.spikes, count: this.storage.populations[p]!.spikeCount });
+      if (recorder)
+        this.recorded.push({
+          recorder,
+          spikes: this.storage.populations[p]!.spikes,
+          count: this.storage.populations[p]!.spikeCount,
+        });
     });
     const bytes = this.storage.bufferBytes();
     this.capabilities = {
@@ -76,7 +86,9 @@ export class CpuRuntime implements Runtime {
 
   private checkLive(call: string): void {
     if (this.disposed) {
-      throw new RuntimeUsageError(`${call}: this runtime was disposed; compile the network again to keep simulating.`);
+      throw new RuntimeUsageError(
+        `${call}: this runtime was disposed; compile the network again to keep simulating.`,
+      );
     }
   }
 
@@ -84,7 +96,9 @@ export class CpuRuntime implements Runtime {
   stepSync(count = 1): void {
     this.checkLive("step");
     if (!Number.isInteger(count) || count < 0) {
-      throw new RuntimeUsageError(`step(count): count must be a non-negative integer number of timesteps, got ${String(count)}.`);
+      throw new RuntimeUsageError(
+        `step(count): count must be a non-negative integer number of timesteps, got ${String(count)}.`,
+      );
     }
     const storage = this.storage;
     const clock = storage.clock;
@@ -156,7 +170,9 @@ export class CpuRuntime implements Runtime {
   private populationIndex(name: string, call: string): number {
     const index = this.plan.populations.findIndex((p) => p.name === name);
     if (index < 0) {
-      throw new RuntimeUsageError(`${call}(${name}): there is no population '${name}'. Populations: ${this.plan.populations.map((p) => p.name).join(", ")}.`);
+      throw new RuntimeUsageError(
+        `${call}(${name}): there is no population '${name}'. Populations: ${this.plan.populations.map((p) => p.name).join(", ")}.`,
+      );
     }
     return index;
   }
@@ -173,15 +189,23 @@ export class CpuRuntime implements Runtime {
     const update = this.plan.customUpdates.findIndex((c) => c.name === owner);
     if (update >= 0) candidates.push(this.storage.customUpdates[update]!.vars);
     if (candidates.length === 0) {
-      const owners = [...this.plan.populations, ...this.plan.projections, ...this.plan.customUpdates].map((g) => g.name);
-      throw new RuntimeUsageError(`${call}(${owner}, ${name}): there is no population, projection or custom update '${owner}'. Owners: ${owners.join(", ")}.`);
+      const owners = [
+        ...this.plan.populations,
+        ...this.plan.projections,
+        ...this.plan.customUpdates,
+      ].map((g) => g.name);
+      throw new RuntimeUsageError(
+        `${call}(${owner}, ${name}): there is no population, projection or custom update '${owner}'. Owners: ${owners.join(", ")}.`,
+      );
     }
     for (const map of candidates) {
       const stored = map.get(name);
       if (stored) return stored;
     }
     const names = candidates.flatMap((map) => [...map.keys()]);
-    throw new RuntimeUsageError(`${call}(${owner}, ${name}): '${owner}' has no variable '${name}'. Its variables: ${names.length > 0 ? names.join(", ") : "(none)"}.`);
+    throw new RuntimeUsageError(
+      `${call}(${owner}, ${name}): '${owner}' has no variable '${name}'. Its variables: ${names.length > 0 ? names.join(", ") : "(none)"}.`,
+    );
   }
 
   async readVar(owner: string, name: string): Promise<VarArray> {
@@ -200,7 +224,11 @@ export class CpuRuntime implements Runtime {
       this.lookups.set(key, stored);
     }
     const array = stored.array;
-    if (!ArrayBuffer.isView(out) || out.length !== array.length || out.constructor !== array.constructor) {
+    if (
+      !ArrayBuffer.isView(out) ||
+      out.length !== array.length ||
+      out.constructor !== array.constructor
+    ) {
       throw new RuntimeUsageError(
         `readVarInto(${owner}, ${name}, out): out must be a ${array.constructor.name} of length ${array.length} (the variable's layout), got ${ArrayBuffer.isView(out) ? `${out.constructor.name}(${out.length})` : String(out)}.`,
       );
@@ -219,12 +247,24 @@ export class CpuRuntime implements Runtime {
     const { plan, storage } = this;
     const group = findGroup(plan, owner, `setParam(${owner}, ${name})`);
     const kind = group.model.kind;
-    const stored = kind === "neuron" ? storage.populations[group.index]! : kind === "weightUpdate" ? storage.projections[group.index]! : storage.customUpdates[group.index]!;
+    const stored =
+      kind === "neuron"
+        ? storage.populations[group.index]!
+        : kind === "weightUpdate"
+          ? storage.projections[group.index]!
+          : storage.customUpdates[group.index]!;
     // Validates (unknown or fixed param, bad value) and computes the derived params again.
-    const changed = changeDynamicParam(group, stored.params?.current ?? group.params, name, value, plan.dt);
+    const changed = changeDynamicParam(
+      group,
+      stored.params?.current ?? group.params,
+      name,
+      value,
+      plan.dt,
+    );
     const dynamic = stored.params!;
     dynamic.current = changed.params;
-    for (const [slotName, slot] of dynamic.slots) dynamic.values[slot] = changed.params[slotName] ?? changed.derivedParams[slotName]!;
+    for (const [slotName, slot] of dynamic.slots)
+      dynamic.values[slot] = changed.params[slotName] ?? changed.derivedParams[slotName]!;
   }
 
   async readSpikes(population: string): Promise<SpikeRecording> {
@@ -232,21 +272,28 @@ export class CpuRuntime implements Runtime {
     const index = this.populationIndex(population, "readSpikes");
     const recorder = this.recorders[index];
     if (!recorder) {
-      throw new RuntimeUsageError(`readSpikes(${population}): population '${population}' does not record spikes; add it with recordSpikes: true.`);
+      throw new RuntimeUsageError(
+        `readSpikes(${population}): population '${population}' does not record spikes; add it with recordSpikes: true.`,
+      );
     }
     return recorder.read();
   }
 
   async runCustomUpdate(group: string): Promise<void> {
     this.checkLive("runCustomUpdate");
-    const members = Object.hasOwn(this.plan.customUpdateGroups, group) ? this.plan.customUpdateGroups[group] : undefined;
+    const members = Object.hasOwn(this.plan.customUpdateGroups, group)
+      ? this.plan.customUpdateGroups[group]
+      : undefined;
     if (!members) {
       const groups = Object.keys(this.plan.customUpdateGroups);
-      throw new RuntimeUsageError(`runCustomUpdate(${group}): there is no custom update group '${group}'. Groups: ${groups.length > 0 ? groups.join(", ") : "(none)"}.`);
+      throw new RuntimeUsageError(
+        `runCustomUpdate(${group}): there is no custom update group '${group}'. Groups: ${groups.length > 0 ? groups.join(", ") : "(none)"}.`,
+      );
     }
     for (const index of members) {
       this.customUpdates[index]!.run();
-      this.storage.customUpdateRuns[index] = (this.storage.customUpdateRuns[index]! + 1) % 4294967296;
+      this.storage.customUpdateRuns[index] =
+        (this.storage.customUpdateRuns[index]! + 1) % 4294967296;
     }
   }
 

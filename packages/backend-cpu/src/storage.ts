@@ -10,7 +10,13 @@
  * generated JavaScript; the memory is sized once and never grows (growing would detach the
  * views). Without WebAssembly, or when the memory cannot be had, each array is its own.
  */
-import { allocateVarArray, dynamicParamNames, fillInitialValues, storedLength, UnsupportedFeatureError } from "@snn/core";
+import {
+  allocateVarArray,
+  dynamicParamNames,
+  fillInitialValues,
+  storedLength,
+  UnsupportedFeatureError,
+} from "@snn/core";
 import type { KernelPlan, ParamSpec, PlannedVar, ScalarType, VarArray } from "@snn/core";
 
 /** Where the arrays of a network's state come from. */
@@ -59,7 +65,11 @@ class BufferAllocator implements ArrayAllocator {
   }
   variable(type: ScalarType, length: number): VarArray {
     const at = this.take(length);
-    return type === "float" ? new Float32Array(this.buffer, at, length) : type === "int" ? new Int32Array(this.buffer, at, length) : new Uint32Array(this.buffer, at, length);
+    return type === "float"
+      ? new Float32Array(this.buffer, at, length)
+      : type === "int"
+        ? new Int32Array(this.buffer, at, length)
+        : new Uint32Array(this.buffer, at, length);
   }
 }
 
@@ -136,7 +146,14 @@ export interface CustomUpdateStorage {
 }
 
 /** The dynamic-param slots of a group, or null when its model has no dynamic param. */
-function dynamicParams(group: { readonly model: { readonly params?: Readonly<Record<string, ParamSpec>> }; readonly params: Readonly<Record<string, number>>; readonly derivedParams: Readonly<Record<string, number>> }, allocate: ArrayAllocator): DynamicParams | null {
+function dynamicParams(
+  group: {
+    readonly model: { readonly params?: Readonly<Record<string, ParamSpec>> };
+    readonly params: Readonly<Record<string, number>>;
+    readonly derivedParams: Readonly<Record<string, number>>;
+  },
+  allocate: ArrayAllocator,
+): DynamicParams | null {
   const names = dynamicParamNames(group.model);
   if (names.length === 0) return null;
   const all = [...names, ...Object.keys(group.derivedParams)];
@@ -151,11 +168,20 @@ export const MAX_BUFFER_BYTES = 2 ** 32;
 /** Says which variable is too large for one array, and what would fit, before anything is allocated. */
 function checkVarSizes(plan: KernelPlan): void {
   const groups: [string, readonly PlannedVar[]][] = [
-    ...plan.populations.map((p): [string, readonly PlannedVar[]] => [`population '${p.name}'`, p.vars]),
-    ...plan.projections.flatMap((p): [string, readonly PlannedVar[]][] => [
-      [`projection '${p.name}'`, [...p.vars, ...p.preVars, ...p.postVars, ...(p.postsynaptic?.vars ?? [])]],
+    ...plan.populations.map((p): [string, readonly PlannedVar[]] => [
+      `population '${p.name}'`,
+      p.vars,
     ]),
-    ...plan.customUpdates.map((u): [string, readonly PlannedVar[]] => [`custom update '${u.name}'`, u.vars]),
+    ...plan.projections.flatMap((p): [string, readonly PlannedVar[]][] => [
+      [
+        `projection '${p.name}'`,
+        [...p.vars, ...p.preVars, ...p.postVars, ...(p.postsynaptic?.vars ?? [])],
+      ],
+    ]),
+    ...plan.customUpdates.map((u): [string, readonly PlannedVar[]] => [
+      `custom update '${u.name}'`,
+      u.vars,
+    ]),
   ];
   for (const [owner, vars] of groups) {
     for (const planned of vars) {
@@ -172,9 +198,17 @@ function checkVarSizes(plan: KernelPlan): void {
   }
 }
 
-function storeVars(vars: readonly PlannedVar[], batchSize: number, allocate: ArrayAllocator): Map<string, StoredVar> {
+function storeVars(
+  vars: readonly PlannedVar[],
+  batchSize: number,
+  allocate: ArrayAllocator,
+): Map<string, StoredVar> {
   const map = new Map<string, StoredVar>();
-  for (const planned of vars) map.set(planned.name, { planned, array: allocate.variable(planned.type, storedLength(planned, batchSize)) });
+  for (const planned of vars)
+    map.set(planned.name, {
+      planned,
+      array: allocate.variable(planned.type, storedLength(planned, batchSize)),
+    });
   return map;
 }
 
@@ -191,7 +225,9 @@ function layOut(plan: KernelPlan, allocate: ArrayAllocator): StorageLayout {
     return {
       vars: storeVars(population.vars, batchSize, allocate),
       params: dynamicParams(population, allocate),
-      additionalInputs: new Map(population.additionalInputs.map((name) => [name, allocate.float32(n)])),
+      additionalInputs: new Map(
+        population.additionalInputs.map((name) => [name, allocate.float32(n)]),
+      ),
       spikes: allocate.int32(n),
       spikeCount: allocate.int32(batchSize),
       previousSpikes: allocate.int32(n),
@@ -207,21 +243,27 @@ function layOut(plan: KernelPlan, allocate: ArrayAllocator): StorageLayout {
         : null,
     };
   });
-  const projections = plan.projections.map(
-    (projection): ProjectionStorage => ({
-      vars: storeVars(projection.vars, batchSize, allocate),
-      params: dynamicParams(projection, allocate),
-      preVars: storeVars(projection.preVars, batchSize, allocate),
-      postVars: storeVars(projection.postVars, batchSize, allocate),
-      postsynapticVars: storeVars(projection.postsynaptic?.vars ?? [], batchSize, allocate),
-      inSyn: projection.postsynaptic ? allocate.float32(plan.populations[projection.post]!.size * batchSize) : null,
-      rows:
-        projection.connectivity.kind === "sparse" && allocate !== separateArrays
-          ? { rowStart: allocate.int32(projection.connectivity.rowStart.length), postIndex: allocate.int32(projection.connectivity.postIndex.length) }
-          : null,
-    }),
-  );
-  const customUpdates = plan.customUpdates.map((update): CustomUpdateStorage => ({ vars: storeVars(update.vars, batchSize, allocate), params: dynamicParams(update, allocate) }));
+  const projections = plan.projections.map((projection): ProjectionStorage => ({
+    vars: storeVars(projection.vars, batchSize, allocate),
+    params: dynamicParams(projection, allocate),
+    preVars: storeVars(projection.preVars, batchSize, allocate),
+    postVars: storeVars(projection.postVars, batchSize, allocate),
+    postsynapticVars: storeVars(projection.postsynaptic?.vars ?? [], batchSize, allocate),
+    inSyn: projection.postsynaptic
+      ? allocate.float32(plan.populations[projection.post]!.size * batchSize)
+      : null,
+    rows:
+      projection.connectivity.kind === "sparse" && allocate !== separateArrays
+        ? {
+            rowStart: allocate.int32(projection.connectivity.rowStart.length),
+            postIndex: allocate.int32(projection.connectivity.postIndex.length),
+          }
+        : null,
+  }));
+  const customUpdates = plan.customUpdates.map((update): CustomUpdateStorage => ({
+    vars: storeVars(update.vars, batchSize, allocate),
+    params: dynamicParams(update, allocate),
+  }));
   return { populations, projections, customUpdates };
 }
 
@@ -257,11 +299,15 @@ export class NetworkStorage {
     const measure = new MeasuringAllocator();
     layOut(plan, measure);
     this.memory = options.useWasmMemory === false ? null : wasmMemory(measure.bytes);
-    const layout = layOut(plan, this.memory ? new BufferAllocator(this.memory.buffer) : separateArrays);
+    const layout = layOut(
+      plan,
+      this.memory ? new BufferAllocator(this.memory.buffer) : separateArrays,
+    );
     this.populations = layout.populations;
     this.projections = layout.projections;
     this.customUpdates = layout.customUpdates;
-    for (const { stored } of this.allVars()) fillInitialValues(stored.array, stored.planned, plan.batchSize);
+    for (const { stored } of this.allVars())
+      fillInitialValues(stored.array, stored.planned, plan.batchSize);
     this.projections.forEach((projection, p) => {
       const connectivity = plan.projections[p]!.connectivity;
       if (projection.rows && connectivity.kind === "sparse") {
@@ -275,22 +321,30 @@ export class NetworkStorage {
   /** Every stored variable with its owner, in a stable order. */
   *allVars(): Iterable<{ owner: string; stored: StoredVar }> {
     for (const [p, storage] of this.populations.entries()) {
-      for (const stored of storage.vars.values()) yield { owner: this.plan.populations[p]!.name, stored };
+      for (const stored of storage.vars.values())
+        yield { owner: this.plan.populations[p]!.name, stored };
     }
     for (const [p, storage] of this.projections.entries()) {
       const owner = this.plan.projections[p]!.name;
-      for (const map of [storage.vars, storage.preVars, storage.postVars, storage.postsynapticVars]) {
+      for (const map of [
+        storage.vars,
+        storage.preVars,
+        storage.postVars,
+        storage.postsynapticVars,
+      ]) {
         for (const stored of map.values()) yield { owner, stored };
       }
     }
     for (const [c, storage] of this.customUpdates.entries()) {
-      for (const stored of storage.vars.values()) yield { owner: this.plan.customUpdates[c]!.name, stored };
+      for (const stored of storage.vars.values())
+        yield { owner: this.plan.customUpdates[c]!.name, stored };
     }
   }
 
   /** Sets every variable to its initial value and clears inputs and spikes in flight. */
   resetState(): void {
-    for (const { stored } of this.allVars()) fillInitialValues(stored.array, stored.planned, this.plan.batchSize);
+    for (const { stored } of this.allVars())
+      fillInitialValues(stored.array, stored.planned, this.plan.batchSize);
     for (const population of this.populations) {
       for (const input of population.additionalInputs.values()) input.fill(0);
     }
@@ -339,13 +393,25 @@ export class NetworkStorage {
     this.projections.forEach((storage, p) => {
       const owner = this.plan.projections[p]!.name;
       add(owner, 0);
-      for (const map of [storage.vars, storage.preVars, storage.postVars, storage.postsynapticVars]) {
+      for (const map of [
+        storage.vars,
+        storage.preVars,
+        storage.postVars,
+        storage.postsynapticVars,
+      ]) {
         for (const { array } of map.values()) add(owner, array.byteLength);
       }
       if (storage.inSyn) add(owner, storage.inSyn.byteLength);
       const connectivity = this.plan.projections[p]!.connectivity;
-      if (connectivity.kind === "sparse") add(owner, connectivity.rowStart.byteLength + connectivity.postIndex.byteLength + connectivity.preIndex.byteLength);
-      if (storage.rows) add(owner, storage.rows.rowStart.byteLength + storage.rows.postIndex.byteLength);
+      if (connectivity.kind === "sparse")
+        add(
+          owner,
+          connectivity.rowStart.byteLength +
+            connectivity.postIndex.byteLength +
+            connectivity.preIndex.byteLength,
+        );
+      if (storage.rows)
+        add(owner, storage.rows.rowStart.byteLength + storage.rows.postIndex.byteLength);
     });
     this.customUpdates.forEach((storage, c) => {
       const owner = this.plan.customUpdates[c]!.name;

@@ -23,7 +23,8 @@ const Kick: CustomUpdateModel = {
   kind: "customUpdate",
   name: "Kick",
   varRefs: { V: {} },
-  update: "V += float(batch) * 0.1 + float(id) * 0.01 + float(step) * 0.001 + t * 0.0005 + dt * 0.01 + (uniform() < 0.5 ? 0.02 * uniform() : 0.0);",
+  update:
+    "V += float(batch) * 0.1 + float(id) * 0.01 + float(step) * 0.001 + t * 0.0005 + dt * 0.01 + (uniform() < 0.5 ? 0.02 * uniform() : 0.0);",
 };
 
 /** A batch-sum reduction: stays in JavaScript. */
@@ -39,23 +40,52 @@ function network(): Network {
   const net = new Network({ dt: 0.5, batchSize: 3, seed: 2 });
   net.addPopulation("a", { model: LIF, size: 5, params: { Ioffset: 1.1 } });
   net.addPopulation("b", { model: LIF, size: 7, params: { Ioffset: 0.9 } });
-  net.addProjection("ab", { pre: "a", post: "b", model: StaticPulse, connectivity: { kind: "dense" }, init: { g: Float32Array.from({ length: 35 }, (_, k) => Math.cos(k)) } });
-  net.addCustomUpdate("opt", { group: "learn", model: Optimiser, varRefs: { Weight: { owner: "ab", var: "g" } } });
-  net.addCustomUpdate("kick", { group: "learn", model: Kick, varRefs: { V: { owner: "b", var: "V" } } });
-  net.addCustomUpdate("sum", { group: "measure", model: SumV, varRefs: { V: { owner: "b", var: "V" } } });
+  net.addProjection("ab", {
+    pre: "a",
+    post: "b",
+    model: StaticPulse,
+    connectivity: { kind: "dense" },
+    init: { g: Float32Array.from({ length: 35 }, (_, k) => Math.cos(k)) },
+  });
+  net.addCustomUpdate("opt", {
+    group: "learn",
+    model: Optimiser,
+    varRefs: { Weight: { owner: "ab", var: "g" } },
+  });
+  net.addCustomUpdate("kick", {
+    group: "learn",
+    model: Kick,
+    varRefs: { V: { owner: "b", var: "V" } },
+  });
+  net.addCustomUpdate("sum", {
+    group: "measure",
+    model: SumV,
+    varRefs: { V: { owner: "b", var: "V" } },
+  });
   return net;
 }
 
 async function run(webAssembly: boolean) {
   let code = "";
-  const runtime = compileCpu(planNetwork(network()), { printCode: (label, source) => (code += `// ---- ${label}\n${source}`) }, { webAssembly });
+  const runtime = compileCpu(
+    planNetwork(network()),
+    { printCode: (label, source) => (code += `// ---- ${label}\n${source}`) },
+    { webAssembly },
+  );
   const out: number[][] = [];
   for (let k = 0; k < 6; k++) {
     runtime.stepSync(7);
     await runtime.runCustomUpdate("learn");
     await runtime.runCustomUpdate("measure");
-    out.push(Array.from(await runtime.readVar("ab", "g")), Array.from(await runtime.readVar("opt", "M")), Array.from(await runtime.readVar("opt", "Count")));
-    out.push(Array.from(await runtime.readVar("b", "V")), Array.from(await runtime.readVar("sum", "Total")));
+    out.push(
+      Array.from(await runtime.readVar("ab", "g")),
+      Array.from(await runtime.readVar("opt", "M")),
+      Array.from(await runtime.readVar("opt", "Count")),
+    );
+    out.push(
+      Array.from(await runtime.readVar("b", "V")),
+      Array.from(await runtime.readVar("sum", "Total")),
+    );
   }
   runtime.dispose();
   return { code, out };
@@ -66,9 +96,15 @@ describe.runIf(wasm.wasmSimdSupported())("custom updates compiled to WebAssembly
     const js = await run(false);
     const compiled = await run(true);
     // four elements at a time (SIMD), the rest (35 = 8 x 4 + 3 weights, 7 neurons) one by one
-    expect(compiled.code).toMatch(/\/\/ ---- custom update opt \(group learn\)\n\/\/ Runs as WebAssembly \(SIMD, four elements at a time\)/);
-    expect(compiled.code).toMatch(/\/\/ ---- custom update kick \(group learn\)\n\/\/ Runs as WebAssembly \(SIMD, four elements at a time\)/);
-    expect(compiled.code).not.toMatch(/\/\/ ---- custom update sum \(group measure\)\n\/\/ Runs as WebAssembly/);
+    expect(compiled.code).toMatch(
+      /\/\/ ---- custom update opt \(group learn\)\n\/\/ Runs as WebAssembly \(SIMD, four elements at a time\)/,
+    );
+    expect(compiled.code).toMatch(
+      /\/\/ ---- custom update kick \(group learn\)\n\/\/ Runs as WebAssembly \(SIMD, four elements at a time\)/,
+    );
+    expect(compiled.code).not.toMatch(
+      /\/\/ ---- custom update sum \(group measure\)\n\/\/ Runs as WebAssembly/,
+    );
     expect(compiled.out).toEqual(js.out);
     expect(js.out[0]).not.toEqual(js.out[15]); // the weights moved
   });

@@ -5,16 +5,32 @@
  * Returns null (the update stays in JavaScript) for reductions and code wasm-snippet.ts does not
  * compile bit-identically. Random numbers count the update's runs where kernels count steps.
  */
-import { wasm, type Binding, type KernelPlan, type PlannedCustomUpdate, type ScalarType } from "@snn/core";
+import {
+  wasm,
+  type Binding,
+  type KernelPlan,
+  type PlannedCustomUpdate,
+  type ScalarType,
+} from "@snn/core";
 import { collectUsage } from "./printer";
 import type { DynamicParams, StoredVar } from "./storage";
-import { ElementKernel, NotCompilable, SnippetCompiler, type ResolvedBinding } from "./wasm-snippet";
-import { elementLoops, LANES, type ElementKernelDefinition, VectorSnippetCompiler } from "./wasm-vector-snippet";
+import {
+  ElementKernel,
+  NotCompilable,
+  SnippetCompiler,
+  type ResolvedBinding,
+} from "./wasm-snippet";
+import {
+  elementLoops,
+  LANES,
+  type ElementKernelDefinition,
+  VectorSnippetCompiler,
+} from "./wasm-vector-snippet";
 import { RANDOM_FIELD, RandomSite, type RandomCounter } from "./wasm-random";
 import { StorageLocals } from "./wasm-neurons";
 
 const { op, forLoop } = wasm;
-const { get, set, i32, f32 } = op;
+const { get, set, i32 } = op;
 type Code = wasm.Code;
 
 /**
@@ -57,17 +73,27 @@ function compileCustomUpdate(
     const vector = lanes === LANES;
     const site = new StorageLocals(locals, lanes);
     const resolve = (binding: Binding, type: ScalarType): ResolvedBinding => {
-      const param = vector ? kernel.vectorParam(binding, type, update.params, update.derivedParams, dynamic) : kernel.param(binding, type, update.params, update.derivedParams, dynamic);
+      const param = vector
+        ? kernel.vectorParam(binding, type, update.params, update.derivedParams, dynamic)
+        : kernel.param(binding, type, update.params, update.derivedParams, dynamic);
       if (param) return param;
       switch (binding.kind) {
         case "var":
         case "varRef": {
-          const access = binding.kind === "varRef" ? update.varRefs.find((r) => r.name === binding.name)!.access : update.vars.find((v) => v.name === binding.name)!.access;
+          const access =
+            binding.kind === "varRef"
+              ? update.varRefs.find((r) => r.name === binding.name)!.access
+              : update.vars.find((v) => v.name === binding.name)!.access;
           if (access.startsWith("reduce")) throw new NotCompilable("reductions");
           const stored = target(binding);
           const index = stored.planned.batched ? be : e;
           const key = `${binding.kind}:${binding.name}`;
-          return site.bind(key, type, () => [get(index), i32.const(2), i32.shl, i32.const(stored.array.byteOffset), i32.add], usage.writes.has(key));
+          return site.bind(
+            key,
+            type,
+            () => [get(index), i32.const(2), i32.shl, i32.const(stored.array.byteOffset), i32.add],
+            usage.writes.has(key),
+          );
         }
         case "builtin":
           return vector ? kernel.vectorBuiltin(binding) : kernel.builtin(binding);
@@ -76,20 +102,37 @@ function compileCustomUpdate(
       }
     };
     // Random numbers: counter (element, batch element, runs of the update so far, ...), as the JavaScript's.
-    const counter: RandomCounter = { element: (lane) => (lane === 0 ? get(e) : [get(e), i32.const(lane), i32.add]), batch: get(b), step: get(kernel.globalStep), philox };
-    const randomSite = usage.random ? new RandomSite(locals, counter, update.rngStream, RANDOM_FIELD.customUpdate, vector) : null;
-    const draw = randomSite ? (kind: "uniform" | "normal", mask: number | null) => randomSite.call(kind, mask) : null;
+    const counter: RandomCounter = {
+      element: (lane) => (lane === 0 ? get(e) : [get(e), i32.const(lane), i32.add]),
+      batch: get(b),
+      step: get(kernel.globalStep),
+      philox,
+    };
+    const randomSite = usage.random
+      ? new RandomSite(locals, counter, update.rngStream, RANDOM_FIELD.customUpdate, vector)
+      : null;
+    const draw = randomSite
+      ? (kind: "uniform" | "normal", mask: number | null) => randomSite.call(kind, mask)
+      : null;
     const code = vector
-      ? new VectorSnippetCompiler(locals, resolve, null, (lanes) => kernel.vectorConstant(lanes), draw).statements(update.update)
+      ? new VectorSnippetCompiler(
+          locals,
+          resolve,
+          null,
+          (lanes) => kernel.vectorConstant(lanes),
+          draw,
+        ).statements(update.update)
       : new SnippetCompiler(locals, resolve, null, draw).statements(update.update);
-    return [[get(b), i32.const(size), i32.mul, get(e), i32.add, set(be)], randomSite?.reset(RANDOM_FIELD.customUpdate) ?? [], site.wrap(code)];
+    return [
+      [get(b), i32.const(size), i32.mul, get(e), i32.add, set(be)],
+      randomSite?.reset(RANDOM_FIELD.customUpdate) ?? [],
+      site.wrap(code),
+    ];
   };
   const { loops, simd } = elementLoops(e, size, elementCode);
   const body: Code = [
     kernel.computeTime(),
-    forLoop(b, i32.const(0), i32.const(update.batched ? plan.batchSize : 1), 1,
-      loops,
-    ),
+    forLoop(b, i32.const(0), i32.const(update.batched ? plan.batchSize : 1), 1, loops),
   ];
   return { ...kernel.definition(name, body), simd };
 }

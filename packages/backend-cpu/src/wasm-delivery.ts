@@ -26,7 +26,12 @@ export function accumulatedWeight(preSpike: CheckedSnippet | null): string | nul
   const call = statement.expression;
   if (call.callee !== "addToPost" || call.args.length !== 1) return null;
   const argument = call.args[0]!;
-  if (argument.kind !== "identifier" || argument.binding.kind !== "var" || argument.type !== "float") return null;
+  if (
+    argument.kind !== "identifier" ||
+    argument.binding.kind !== "var" ||
+    argument.type !== "float"
+  )
+    return null;
   return argument.binding.name;
 }
 
@@ -42,30 +47,75 @@ const BLOCK_BYTES = BLOCK_VECTORS * 16;
  * `weightBatchBytes` is 0 for weights shared by the batch.
  */
 export function accumulateDenseKernel(): wasm.FunctionDefinition {
-  const params = ["spikes", "counts", "weights", "weightBatchBytes", "target", "batchSize", "spikeBatchBytes", "rowBytes"] as const;
+  const params = [
+    "spikes",
+    "counts",
+    "weights",
+    "weightBatchBytes",
+    "target",
+    "batchSize",
+    "spikeBatchBytes",
+    "rowBytes",
+  ] as const;
   const p = numbered(params);
-  const localNames = ["b", "count", "spikeList", "targetRow", "weightBase", "j", "k", "row", "blockEnd", "vectorEnd"] as const;
+  const localNames = [
+    "b",
+    "count",
+    "spikeList",
+    "targetRow",
+    "weightBase",
+    "j",
+    "k",
+    "row",
+    "blockEnd",
+    "vectorEnd",
+  ] as const;
   const l = numbered(localNames, params.length);
-  const accumulators = Array.from({ length: BLOCK_VECTORS }, (_, m) => params.length + localNames.length + m);
+  const accumulators = Array.from(
+    { length: BLOCK_VECTORS },
+    (_, m) => params.length + localNames.length + m,
+  );
   const targetAddress: wasm.Code = [get(l.targetRow), get(l.j), i32.add];
   /** row = address of element j in the weight row of the k-th spike. */
   const spikeRow: wasm.Code = [
-    get(l.spikeList), get(l.k), i32.const(2), i32.shl, i32.add, i32.load(),
-    get(p.rowBytes), i32.mul, get(l.weightBase), i32.add, get(l.j), i32.add, set(l.row),
+    get(l.spikeList),
+    get(l.k),
+    i32.const(2),
+    i32.shl,
+    i32.add,
+    i32.load(),
+    get(p.rowBytes),
+    i32.mul,
+    get(l.weightBase),
+    i32.add,
+    get(l.j),
+    i32.add,
+    set(l.row),
   ];
   /** Sums every spike's row into `vectors` registers over the block at j, then stores them. */
   const block = (vectors: number): wasm.Code => {
     const used = accumulators.slice(0, vectors);
     return [
       used.map((acc, m) => [targetAddress, v128.load(16 * m), set(acc)]),
-      forLoop(l.k, i32.const(0), get(l.count), 1, spikeRow, used.map((acc, m) => [get(acc), get(l.row), v128.load(16 * m), f32x4.add, set(acc)])),
+      forLoop(
+        l.k,
+        i32.const(0),
+        get(l.count),
+        1,
+        spikeRow,
+        used.map((acc, m) => [get(acc), get(l.row), v128.load(16 * m), f32x4.add, set(acc)]),
+      ),
       used.map((acc, m) => [targetAddress, get(acc), v128.store(16 * m)]),
     ];
   };
   const body: wasm.Code = [
     [get(p.rowBytes), i32.const(-BLOCK_BYTES), i32.and, set(l.blockEnd)],
     [get(p.rowBytes), i32.const(-16), i32.and, set(l.vectorEnd)],
-    forLoop(l.b, i32.const(0), get(p.batchSize), 1,
+    forLoop(
+      l.b,
+      i32.const(0),
+      get(p.batchSize),
+      1,
       [get(p.counts), get(l.b), i32.const(2), i32.shl, i32.add, i32.load(), set(l.count)],
       [get(p.spikes), get(l.b), get(p.spikeBatchBytes), i32.mul, i32.add, set(l.spikeList)],
       [get(p.target), get(l.b), get(p.rowBytes), i32.mul, i32.add, set(l.targetRow)],
@@ -73,10 +123,24 @@ export function accumulateDenseKernel(): wasm.FunctionDefinition {
       forLoop(l.j, i32.const(0), get(l.blockEnd), BLOCK_BYTES, block(BLOCK_VECTORS)),
       forLoop(l.j, get(l.blockEnd), get(l.vectorEnd), 16, block(1)),
       // scalar tail: element by element, spikes in order
-      forLoop(l.j, get(l.vectorEnd), get(p.rowBytes), 4,
-        forLoop(l.k, i32.const(0), get(l.count), 1,
+      forLoop(
+        l.j,
+        get(l.vectorEnd),
+        get(p.rowBytes),
+        4,
+        forLoop(
+          l.k,
+          i32.const(0),
+          get(l.count),
+          1,
           spikeRow,
-          targetAddress, targetAddress, f32.load(), get(l.row), f32.load(), f32.add, f32.store(),
+          targetAddress,
+          targetAddress,
+          f32.load(),
+          get(l.row),
+          f32.load(),
+          f32.add,
+          f32.store(),
         ),
       ),
     ),
@@ -95,30 +159,98 @@ export function accumulateDenseKernel(): wasm.FunctionDefinition {
  * for the synapses s of rowStart[i] .. rowStart[i + 1] - 1, in spike order, then row order (as the JavaScript).
  */
 export function accumulateSparseKernel(): wasm.FunctionDefinition {
-  const params = ["spikes", "counts", "weights", "weightBatchBytes", "target", "batchSize", "spikeBatchBytes", "rowBytes", "rowStart", "postIndex"] as const;
+  const params = [
+    "spikes",
+    "counts",
+    "weights",
+    "weightBatchBytes",
+    "target",
+    "batchSize",
+    "spikeBatchBytes",
+    "rowBytes",
+    "rowStart",
+    "postIndex",
+  ] as const;
   const p = numbered(params);
-  const localNames = ["b", "count", "spikeList", "targetRow", "weightBase", "k", "synapse", "rowEnd", "address"] as const;
+  const localNames = [
+    "b",
+    "count",
+    "spikeList",
+    "targetRow",
+    "weightBase",
+    "k",
+    "synapse",
+    "rowEnd",
+    "address",
+  ] as const;
   const l = numbered(localNames, params.length);
   /** Loads rowStart[i + offset] for the k-th spike's i. */
   const rowBound = (offset: number): wasm.Code => [
-    get(l.spikeList), get(l.k), i32.const(2), i32.shl, i32.add, i32.load(),
-    i32.const(2), i32.shl, get(p.rowStart), i32.add, i32.load(4 * offset),
+    get(l.spikeList),
+    get(l.k),
+    i32.const(2),
+    i32.shl,
+    i32.add,
+    i32.load(),
+    i32.const(2),
+    i32.shl,
+    get(p.rowStart),
+    i32.add,
+    i32.load(4 * offset),
   ];
-  const body: wasm.Code = forLoop(l.b, i32.const(0), get(p.batchSize), 1,
+  const body: wasm.Code = forLoop(
+    l.b,
+    i32.const(0),
+    get(p.batchSize),
+    1,
     [get(p.counts), get(l.b), i32.const(2), i32.shl, i32.add, i32.load(), set(l.count)],
     [get(p.spikes), get(l.b), get(p.spikeBatchBytes), i32.mul, i32.add, set(l.spikeList)],
     [get(p.target), get(l.b), get(p.rowBytes), i32.mul, i32.add, set(l.targetRow)],
     [get(p.weights), get(l.b), get(p.weightBatchBytes), i32.mul, i32.add, set(l.weightBase)],
-    forLoop(l.k, i32.const(0), get(l.count), 1,
-      rowBound(1), set(l.rowEnd),
-      forLoop(l.synapse, rowBound(0), get(l.rowEnd), 1,
+    forLoop(
+      l.k,
+      i32.const(0),
+      get(l.count),
+      1,
+      rowBound(1),
+      set(l.rowEnd),
+      forLoop(
+        l.synapse,
+        rowBound(0),
+        get(l.rowEnd),
+        1,
         // address = target row + 4 * postIndex[synapse]
-        [get(l.synapse), i32.const(2), i32.shl, get(p.postIndex), i32.add, i32.load(), i32.const(2), i32.shl, get(l.targetRow), i32.add, set(l.address)],
-        get(l.address), get(l.address), f32.load(),
-        get(l.synapse), i32.const(2), i32.shl, get(l.weightBase), i32.add, f32.load(),
-        f32.add, f32.store(),
+        [
+          get(l.synapse),
+          i32.const(2),
+          i32.shl,
+          get(p.postIndex),
+          i32.add,
+          i32.load(),
+          i32.const(2),
+          i32.shl,
+          get(l.targetRow),
+          i32.add,
+          set(l.address),
+        ],
+        get(l.address),
+        get(l.address),
+        f32.load(),
+        get(l.synapse),
+        i32.const(2),
+        i32.shl,
+        get(l.weightBase),
+        i32.add,
+        f32.load(),
+        f32.add,
+        f32.store(),
       ),
     ),
   );
-  return { name: "accumulateSparse", params: params.map(() => "i32" as const), locals: localNames.map(() => "i32" as const), body };
+  return {
+    name: "accumulateSparse",
+    params: params.map(() => "i32" as const),
+    locals: localNames.map(() => "i32" as const),
+    body,
+  };
 }

@@ -3,7 +3,15 @@
 // one). Each model mixes float, int, uint and bool state, nested if/else, lets, conditionals,
 // conversions, integer division, every math function and random numbers (anywhere: in branches
 // and in operands JavaScript may skip); both runs must agree to the bit.
-import { Network, planNetwork, seededRandom, StaticPulse, Poisson, wasm, type NeuronModel } from "@snn/core";
+import {
+  Network,
+  planNetwork,
+  seededRandom,
+  StaticPulse,
+  Poisson,
+  wasm,
+  type NeuronModel,
+} from "@snn/core";
 import { describe, expect, it } from "vitest";
 import { compileCpu } from "./index";
 
@@ -14,9 +22,19 @@ function randomModel(seed: number): NeuronModel {
   const random = seededRandom(seed);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random.uniform() * items.length)]!;
   const chance = (p: number): boolean => random.uniform() < p;
-  const vars: Record<Type, string[]> = { float: ["F0", "F1", "F2"], int: ["I0", "I1"], uint: ["U0"], bool: ["B0", "B1"] };
+  const vars: Record<Type, string[]> = {
+    float: ["F0", "F1", "F2"],
+    int: ["I0", "I1"],
+    uint: ["U0"],
+    bool: ["B0", "B1"],
+  };
   /** Names readable in the current block: vars, then the block's lets. */
-  let scope: Record<Type, string[]> = { float: [...vars.float, "Isyn"], int: [...vars.int], uint: [...vars.uint], bool: [...vars.bool] };
+  let scope: Record<Type, string[]> = {
+    float: [...vars.float, "Isyn"],
+    int: [...vars.int],
+    uint: [...vars.uint],
+    bool: [...vars.bool],
+  };
   let lets = 0;
   const floatLiteral = (): string => pick(["0.0", "1.0", "-0.5", "0.37", "2.5", "1e-3", "-7.25"]);
 
@@ -24,7 +42,8 @@ function randomModel(seed: number): NeuronModel {
     const leaf = depth <= 0 || chance(0.3);
     if (leaf) {
       if (chance(0.6)) return pick(scope[type]);
-      if (type === "float") return pick([floatLiteral(), "t", "dt", "Scale", "uniform()", "normal()"]);
+      if (type === "float")
+        return pick([floatLiteral(), "t", "dt", "Scale", "uniform()", "normal()"]);
       if (type === "int") return pick(["3", "-2", "0", "int(id)", "int(Shift)"]);
       if (type === "uint") return pick(["5u", "0u", "id", "step", "batch"]);
       return pick(["true", "false"]);
@@ -76,7 +95,12 @@ function randomModel(seed: number): NeuronModel {
 
   function statements(count: number, depth: number): string {
     const saved = scope;
-    scope = { float: [...scope.float], int: [...scope.int], uint: [...scope.uint], bool: [...scope.bool] };
+    scope = {
+      float: [...scope.float],
+      int: [...scope.int],
+      uint: [...scope.uint],
+      bool: [...scope.bool],
+    };
     const lines: string[] = [];
     for (let k = 0; k < count; k++) {
       const roll = random.uniform();
@@ -91,7 +115,12 @@ function randomModel(seed: number): NeuronModel {
       } else {
         const type = pick(["float", "float", "int", "uint", "bool"] as const);
         const target = pick(vars[type]);
-        const operator = type === "bool" ? "=" : type === "uint" ? pick(["=", "+="]) : pick(["=", "+=", "-=", "*="]);
+        const operator =
+          type === "bool"
+            ? "="
+            : type === "uint"
+              ? pick(["=", "+="])
+              : pick(["=", "+=", "-=", "*="]);
         lines.push(`${target} ${operator} ${expression(type, 3)};`);
       }
     }
@@ -125,35 +154,55 @@ async function run(model: NeuronModel, webAssembly: boolean) {
   const net = new Network({ dt: 0.5, batchSize: 2, seed: 3 });
   net.addPopulation("drive", { model: Poisson, size: 5, params: { Rate: 400 } });
   net.addPopulation("fuzz", { model, size: 11, recordSpikes: true });
-  net.addProjection("drive_fuzz", { pre: "drive", post: "fuzz", model: StaticPulse, connectivity: { kind: "dense" }, init: { g: Float32Array.from({ length: 55 }, (_, k) => 0.2 * Math.cos(k)) } });
+  net.addProjection("drive_fuzz", {
+    pre: "drive",
+    post: "fuzz",
+    model: StaticPulse,
+    connectivity: { kind: "dense" },
+    init: { g: Float32Array.from({ length: 55 }, (_, k) => 0.2 * Math.cos(k)) },
+  });
   let code = "";
-  const runtime = compileCpu(planNetwork(net), { printCode: (label, source) => (code += `// ---- ${label}\n${source}`) }, { webAssembly });
+  const runtime = compileCpu(
+    planNetwork(net),
+    { printCode: (label, source) => (code += `// ---- ${label}\n${source}`) },
+    { webAssembly },
+  );
   runtime.stepSync(40);
   const state: Record<string, string[]> = {};
   for (const name of Object.keys(model.vars!)) {
-    state[name] = Array.from(await runtime.readVar("fuzz", name)).map((v) => (Number.isNaN(v) ? "NaN" : Object.is(v, -0) ? "-0" : String(v)));
+    state[name] = Array.from(await runtime.readVar("fuzz", name)).map((v) =>
+      Number.isNaN(v) ? "NaN" : Object.is(v, -0) ? "-0" : String(v),
+    );
   }
   const spikes = await runtime.readSpikes("fuzz");
   runtime.dispose();
   return { code, state, spikes };
 }
 
-describe.runIf(wasm.wasmSimdSupported())("random neuron models compiled to SIMD WebAssembly", () => {
-  it("agree with the generated JavaScript to the bit (24 seeded models with random numbers, 11 neurons: two vectors of four and three one by one, batch 2)", async () => {
-    let changed = 0;
-    let drawing = 0;
-    for (let seed = 1; seed <= 24; seed++) {
-      const model = randomModel(seed);
-      if (/uniform\(\)|normal\(\)/.test(`${model.sim}${model.threshold}${model.reset}`)) drawing++;
-      const js = await run(model, false);
-      const compiled = await run(model, true);
-      expect(compiled.code, `model ${seed}:\n${model.sim}`).toMatch(/\/\/ ---- neurons fuzz\n\/\/ Runs as WebAssembly \(SIMD, four elements at a time\)/);
-      expect(compiled.state, `model ${seed}:\n${model.sim}\nreset:\n${model.reset}`).toEqual(js.state);
-      expect(compiled.spikes, `model ${seed}`).toEqual(js.spikes);
-      // the state moved (the comparison is not between two untouched initial states)
-      if (js.state.F1!.some((v) => v !== String(Math.fround(-0.3)))) changed++;
-    }
-    expect(changed).toBeGreaterThan(12);
-    expect(drawing, "models that draw random numbers").toBeGreaterThan(12);
-  });
-});
+describe.runIf(wasm.wasmSimdSupported())(
+  "random neuron models compiled to SIMD WebAssembly",
+  () => {
+    it("agree with the generated JavaScript to the bit (24 seeded models with random numbers, 11 neurons: two vectors of four and three one by one, batch 2)", async () => {
+      let changed = 0;
+      let drawing = 0;
+      for (let seed = 1; seed <= 24; seed++) {
+        const model = randomModel(seed);
+        if (/uniform\(\)|normal\(\)/.test(`${model.sim}${model.threshold}${model.reset}`))
+          drawing++;
+        const js = await run(model, false);
+        const compiled = await run(model, true);
+        expect(compiled.code, `model ${seed}:\n${model.sim}`).toMatch(
+          /\/\/ ---- neurons fuzz\n\/\/ Runs as WebAssembly \(SIMD, four elements at a time\)/,
+        );
+        expect(compiled.state, `model ${seed}:\n${model.sim}\nreset:\n${model.reset}`).toEqual(
+          js.state,
+        );
+        expect(compiled.spikes, `model ${seed}`).toEqual(js.spikes);
+        // the state moved (the comparison is not between two untouched initial states)
+        if (js.state.F1!.some((v) => v !== String(Math.fround(-0.3)))) changed++;
+      }
+      expect(changed).toBeGreaterThan(12);
+      expect(drawing, "models that draw random numbers").toBeGreaterThan(12);
+    });
+  },
+);

@@ -8,9 +8,18 @@ import { mathImports, MATH_IMPORTS } from "./wasm-snippet";
 export type KernelExports = Record<string, (...args: number[]) => void>;
 
 /** Assembles and instantiates `definitions` over `memory`; their exports by name. */
-export function instantiateKernels(definitions: readonly wasm.FunctionDefinition[], memory: WebAssembly.Memory): KernelExports {
-  const bytes = wasm.assembleModule(definitions, { importMemory: true, importFunctions: mathImports() });
+export function instantiateKernels(
+  definitions: readonly wasm.FunctionDefinition[],
+  memory: WebAssembly.Memory,
+): KernelExports {
+  const bytes = wasm.assembleModule(definitions, {
+    importMemory: true,
+    importFunctions: mathImports(),
+  });
   const math = Object.fromEntries(MATH_IMPORTS.map((name) => [name, Math[name]]));
-  const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory }, Math: math });
+  const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), {
+    env: { memory },
+    Math: math,
+  });
   return instance.exports as unknown as KernelExports;
 }

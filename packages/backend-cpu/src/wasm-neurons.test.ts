@@ -1,4 +1,15 @@
-import { ALIF, ExpCurr, LIF, Network, planNetwork, Poisson, StaticPulse, wasm, type NeuronModel, type WeightUpdateModel } from "@snn/core";
+import {
+  ALIF,
+  ExpCurr,
+  LIF,
+  Network,
+  planNetwork,
+  Poisson,
+  StaticPulse,
+  wasm,
+  type NeuronModel,
+  type WeightUpdateModel,
+} from "@snn/core";
 import { describe, expect, it } from "vitest";
 import { compileCpu } from "./index";
 
@@ -70,10 +81,31 @@ function tortureNetwork(batchSize: number): Network {
   net.addPopulation("torture", { model: Torture, size: 13, recordSpikes: true });
   net.addPopulation("alif", { model: ALIF, size: 9, recordSpikes: true });
   net.addPopulation("lif", { model: LIF, size: 6, recordSpikes: true, params: { Ioffset: 0.8 } });
-  net.addProjection("drive_torture", { pre: "drive", post: "torture", model: StaticPulse, connectivity: { kind: "dense" }, init: { g: Float32Array.from({ length: 20 * 13 }, (_, k) => 0.05 * Math.sin(k)) } });
+  net.addProjection("drive_torture", {
+    pre: "drive",
+    post: "torture",
+    model: StaticPulse,
+    connectivity: { kind: "dense" },
+    init: { g: Float32Array.from({ length: 20 * 13 }, (_, k) => 0.05 * Math.sin(k)) },
+  });
   // an exponential-current synapse (postsynaptic model with params) and an additional-input target
-  net.addProjection("drive_alif", { pre: "drive", post: "alif", model: StaticPulse, connectivity: { kind: "dense" }, postsynaptic: ExpCurr, postsynapticParams: { Tau: 3 }, init: { g: 0.4 } });
-  net.addProjection("drive_ext", { pre: "drive", post: "torture", model: StaticPulse, connectivity: { kind: "dense" }, postTarget: "Ext", init: { g: 0.01 } });
+  net.addProjection("drive_alif", {
+    pre: "drive",
+    post: "alif",
+    model: StaticPulse,
+    connectivity: { kind: "dense" },
+    postsynaptic: ExpCurr,
+    postsynapticParams: { Tau: 3 },
+    init: { g: 0.4 },
+  });
+  net.addProjection("drive_ext", {
+    pre: "drive",
+    post: "torture",
+    model: StaticPulse,
+    connectivity: { kind: "dense" },
+    postTarget: "Ext",
+    init: { g: 0.01 },
+  });
   // pre and post spike code with pre/post variables (an STDP-like trace pair)
   const traces: WeightUpdateModel = {
     kind: "weightUpdate",
@@ -88,20 +120,31 @@ function tortureNetwork(batchSize: number): Network {
     postSpikeCode: "Post += 1.0 + V_post * 0.0;",
     postDynamics: "Post *= Decay;",
   } as WeightUpdateModel;
-  net.addProjection("torture_lif", { pre: "torture", post: "lif", model: traces, connectivity: { kind: "dense" } });
+  net.addProjection("torture_lif", {
+    pre: "torture",
+    post: "lif",
+    model: traces,
+    connectivity: { kind: "dense" },
+  });
   return net;
 }
 
 async function run(webAssembly: boolean, batchSize: number) {
   let code = "";
   const plan = planNetwork(tortureNetwork(batchSize));
-  const runtime = compileCpu(plan, { printCode: (label, source) => (code += `// ---- ${label}\n${source}`) }, { webAssembly });
+  const runtime = compileCpu(
+    plan,
+    { printCode: (label, source) => (code += `// ---- ${label}\n${source}`) },
+    { webAssembly },
+  );
   const snapshots: Record<string, number[]>[] = [];
   for (let chunk = 0; chunk < 4; chunk++) {
     runtime.stepSync(50);
     const snapshot: Record<string, number[]> = {};
-    for (const name of Object.keys(Torture.vars!)) snapshot[`torture.${name}`] = Array.from(await runtime.readVar("torture", name));
-    for (const name of ["V", "A"]) snapshot[`alif.${name}`] = Array.from(await runtime.readVar("alif", name));
+    for (const name of Object.keys(Torture.vars!))
+      snapshot[`torture.${name}`] = Array.from(await runtime.readVar("torture", name));
+    for (const name of ["V", "A"])
+      snapshot[`alif.${name}`] = Array.from(await runtime.readVar("alif", name));
     snapshot["lif.V"] = Array.from(await runtime.readVar("lif", "V"));
     snapshot["torture_lif.Pre"] = Array.from(await runtime.readVar("torture_lif", "Pre"));
     snapshot["torture_lif.Post"] = Array.from(await runtime.readVar("torture_lif", "Post"));
@@ -113,7 +156,8 @@ async function run(webAssembly: boolean, batchSize: number) {
 }
 
 /** Bits of every float (so that NaN payloads and -0 count, where the values are not NaN). */
-const bits = (values: number[]): string[] => values.map((v) => (Number.isNaN(v) ? "NaN" : Object.is(v, -0) ? "-0" : String(v)));
+const bits = (values: number[]): string[] =>
+  values.map((v) => (Number.isNaN(v) ? "NaN" : Object.is(v, -0) ? "-0" : String(v)));
 
 describe.runIf(wasm.wasmSimdSupported())("neuron updates compiled to WebAssembly", () => {
   it("are bit-identical to the generated JavaScript for every construct of the snippet language", async () => {
@@ -123,11 +167,18 @@ describe.runIf(wasm.wasmSimdSupported())("neuron updates compiled to WebAssembly
       expect(js.code).not.toContain("Runs as WebAssembly");
       for (const population of ["torture", "alif", "lif"]) {
         // four neurons at a time (SIMD, masked branches), the rest of the population one by one
-        expect(compiled.code).toMatch(new RegExp(`// ---- neurons ${population}\\n// Runs as WebAssembly \\(SIMD, four elements at a time\\)`));
+        expect(compiled.code).toMatch(
+          new RegExp(
+            `// ---- neurons ${population}\\n// Runs as WebAssembly \\(SIMD, four elements at a time\\)`,
+          ),
+        );
       }
       for (let k = 0; k < js.snapshots.length; k++) {
         for (const [name, values] of Object.entries(js.snapshots[k]!)) {
-          expect(bits(compiled.snapshots[k]![name]!), `${name} after ${(k + 1) * 50} steps, batch ${batchSize}`).toEqual(bits(values));
+          expect(
+            bits(compiled.snapshots[k]![name]!),
+            `${name} after ${(k + 1) * 50} steps, batch ${batchSize}`,
+          ).toEqual(bits(values));
         }
       }
       expect(compiled.spikes).toEqual(js.spikes);
@@ -181,18 +232,41 @@ describe.runIf(wasm.wasmSimdSupported())("neuron updates compiled to WebAssembly
     } as WeightUpdateModel;
     const run = async (webAssembly: boolean) => {
       const net = new Network({ dt: 1, batchSize: 3, seed: 11 });
-      net.addPopulation("drive", { model: Poisson, size: 6, params: { Rate: 300 }, recordSpikes: true });
+      net.addPopulation("drive", {
+        model: Poisson,
+        size: 6,
+        params: { Rate: 300 },
+        recordSpikes: true,
+      });
       net.addPopulation("noisy", { model: Noisy, size: 11, recordSpikes: true });
       net.addPopulation("other", { model: Noisy, size: 5 });
-      net.addProjection("drive_noisy", { pre: "drive", post: "noisy", model: StaticPulse, connectivity: { kind: "dense" }, init: { g: 0.3 } });
-      net.addProjection("noisy_other", { pre: "noisy", post: "other", model: Traces, connectivity: { kind: "dense" } });
+      net.addProjection("drive_noisy", {
+        pre: "drive",
+        post: "noisy",
+        model: StaticPulse,
+        connectivity: { kind: "dense" },
+        init: { g: 0.3 },
+      });
+      net.addProjection("noisy_other", {
+        pre: "noisy",
+        post: "other",
+        model: Traces,
+        connectivity: { kind: "dense" },
+      });
       let code = "";
-      const runtime = compileCpu(planNetwork(net), { printCode: (label, source) => (code += `// ---- ${label}\n${source}`) }, { webAssembly });
+      const runtime = compileCpu(
+        planNetwork(net),
+        { printCode: (label, source) => (code += `// ---- ${label}\n${source}`) },
+        { webAssembly },
+      );
       runtime.stepSync(60);
       const state: Record<string, number[]> = {};
-      for (const name of ["V", "N", "C"]) state[`noisy.${name}`] = Array.from(await runtime.readVar("noisy", name));
-      for (const name of ["V", "N"]) state[`other.${name}`] = Array.from(await runtime.readVar("other", name));
-      for (const name of ["Pre", "Post"]) state[name] = Array.from(await runtime.readVar("noisy_other", name));
+      for (const name of ["V", "N", "C"])
+        state[`noisy.${name}`] = Array.from(await runtime.readVar("noisy", name));
+      for (const name of ["V", "N"])
+        state[`other.${name}`] = Array.from(await runtime.readVar("other", name));
+      for (const name of ["Pre", "Post"])
+        state[name] = Array.from(await runtime.readVar("noisy_other", name));
       const spikes = await Promise.all(["drive", "noisy"].map((p) => runtime.readSpikes(p)));
       runtime.dispose();
       return { code, state, spikes };
@@ -200,15 +274,19 @@ describe.runIf(wasm.wasmSimdSupported())("neuron updates compiled to WebAssembly
     const js = await run(false);
     const compiled = await run(true);
     for (const population of ["drive", "noisy", "other"]) {
-      expect(compiled.code).toMatch(new RegExp(`// ---- neurons ${population}\\n// Runs as WebAssembly`));
+      expect(compiled.code).toMatch(
+        new RegExp(`// ---- neurons ${population}\\n// Runs as WebAssembly`),
+      );
     }
-    expect(compiled.code).toMatch(/\/\/ ---- neurons noisy\n\/\/ Runs as WebAssembly \(SIMD, four elements at a time\)/);
-    for (const [name, values] of Object.entries(js.state)) expect(bits(compiled.state[name]!), name).toEqual(bits(values));
+    expect(compiled.code).toMatch(
+      /\/\/ ---- neurons noisy\n\/\/ Runs as WebAssembly \(SIMD, four elements at a time\)/,
+    );
+    for (const [name, values] of Object.entries(js.state))
+      expect(bits(compiled.state[name]!), name).toEqual(bits(values));
     expect(compiled.spikes).toEqual(js.spikes);
     // the draws differ between neurons, batch elements and steps, and branches were taken both ways
     expect(new Set(js.state["noisy.N"]).size).toBe(33);
     expect(new Set(js.state["noisy.C"]).size).toBeGreaterThan(3);
     for (const recording of js.spikes) expect(recording.neurons.length).toBeGreaterThan(20);
   });
-
 });

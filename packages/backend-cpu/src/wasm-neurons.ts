@@ -9,11 +9,31 @@
  * Returns null (the kernel stays in JavaScript) for spike source arrays and for code that draws
  * random numbers or uses something wasm-snippet.ts does not compile bit-identically.
  */
-import { wasm, type Binding, type KernelPlan, type PlannedPopulation, type ScalarType } from "@snn/core";
+import {
+  wasm,
+  type Binding,
+  type KernelPlan,
+  type PlannedPopulation,
+  type ScalarType,
+} from "@snn/core";
 import { collectUsage } from "./printer";
 import type { DynamicParams, NetworkStorage, StoredVar } from "./storage";
-import { ElementKernel, NotCompilable, SnippetCompiler, valueType, type ResolvedBinding } from "./wasm-snippet";
-import { elementLoops, LANES, type ElementKernelDefinition, loadBool, maskToBool, splatFloat, VectorSnippetCompiler } from "./wasm-vector-snippet";
+import {
+  ElementKernel,
+  NotCompilable,
+  SnippetCompiler,
+  valueType,
+  type ResolvedBinding,
+} from "./wasm-snippet";
+import {
+  elementLoops,
+  LANES,
+  type ElementKernelDefinition,
+  loadBool,
+  maskToBool,
+  splatFloat,
+  VectorSnippetCompiler,
+} from "./wasm-vector-snippet";
 import { RANDOM_FIELD, RandomSite, type RandomCounter } from "./wasm-random";
 
 const { op, forLoop } = wasm;
@@ -46,10 +66,21 @@ export class StorageLocals {
       let store: Code;
       if (vector) {
         load = type === "bool" ? [address(), loadBool] : [address(), op.v128.load()];
-        store = type === "bool" ? [address(), get(local), maskToBool, op.v128.store()] : [address(), get(local), op.v128.store()];
+        store =
+          type === "bool"
+            ? [address(), get(local), maskToBool, op.v128.store()]
+            : [address(), get(local), op.v128.store()];
       } else {
-        load = type === "float" ? [address(), f32.load()] : type === "bool" ? [address(), i32.load(), i32.const(0), i32.ne] : [address(), i32.load()];
-        store = type === "float" ? [address(), get(local), f32.store()] : [address(), get(local), i32.store()];
+        load =
+          type === "float"
+            ? [address(), f32.load()]
+            : type === "bool"
+              ? [address(), i32.load(), i32.const(0), i32.ne]
+              : [address(), i32.load()];
+        store =
+          type === "float"
+            ? [address(), get(local), f32.store()]
+            : [address(), get(local), i32.store()];
       }
       this.loads.push([load, set(local)]);
       if (written) this.stores.push(store);
@@ -67,7 +98,12 @@ export class StorageLocals {
     if (local === undefined) {
       local = this.functionLocals.local("v128");
       this.locals.set(key, local);
-      const load = type === "float" ? [address(), f32.load(), op.f32x4.splat] : type === "bool" ? [i32.const(0), address(), i32.load(), i32.const(0), i32.ne, i32.sub, op.i32x4.splat] : [address(), i32.load(), op.i32x4.splat];
+      const load =
+        type === "float"
+          ? [address(), f32.load(), op.f32x4.splat]
+          : type === "bool"
+            ? [i32.const(0), address(), i32.load(), i32.const(0), i32.ne, i32.sub, op.i32x4.splat]
+            : [address(), i32.load(), op.i32x4.splat];
       this.loads.push([load, set(local)]);
     }
     return { local };
@@ -82,11 +118,19 @@ export class StorageLocals {
 }
 
 function bindingKey(binding: Binding): string {
-  return binding.kind === "neuronVarRef" ? `neuronVarRef:${binding.side}:${binding.name}` : `${binding.kind}:${"name" in binding ? binding.name : ""}`;
+  return binding.kind === "neuronVarRef"
+    ? `neuronVarRef:${binding.side}:${binding.name}`
+    : `${binding.kind}:${"name" in binding ? binding.name : ""}`;
 }
 
 /** The WebAssembly version of a population's neuron kernel: `name(trialStep: i32)`, or null. */
-export function neuronKernelWasm(plan: KernelPlan, storage: NetworkStorage, population: PlannedPopulation, name: string, random: number | null): ElementKernelDefinition | null {
+export function neuronKernelWasm(
+  plan: KernelPlan,
+  storage: NetworkStorage,
+  population: PlannedPopulation,
+  name: string,
+  random: number | null,
+): ElementKernelDefinition | null {
   if (population.spikeSource || storage.memory === null) return null;
   try {
     return compileNeuronKernel(plan, storage, population, name, random);
@@ -97,7 +141,13 @@ export function neuronKernelWasm(plan: KernelPlan, storage: NetworkStorage, popu
 }
 
 /** `random`: the module's `philox` function index (wasm-random.ts), or null: code drawing random numbers stays in JavaScript. */
-function compileNeuronKernel(plan: KernelPlan, storage: NetworkStorage, population: PlannedPopulation, name: string, random: number | null): ElementKernelDefinition {
+function compileNeuronKernel(
+  plan: KernelPlan,
+  storage: NetworkStorage,
+  population: PlannedPopulation,
+  name: string,
+  random: number | null,
+): ElementKernelDefinition {
   const kernel = new ElementKernel(plan.dt);
   const { locals, batch: b, element: j } = kernel;
   const ni = locals.local("i32"); // b * size + j
@@ -106,7 +156,13 @@ function compileNeuronKernel(plan: KernelPlan, storage: NetworkStorage, populati
   const popStorage = storage.populations[population.index]!;
 
   /** Byte address of element `index` (a local) of an array. */
-  const element = (array: { byteOffset: number }, index: number) => (): Code => [get(index), i32.const(2), i32.shl, i32.const(array.byteOffset), i32.add];
+  const element = (array: { byteOffset: number }, index: number) => (): Code => [
+    get(index),
+    i32.const(2),
+    i32.shl,
+    i32.const(array.byteOffset),
+    i32.add,
+  ];
   const varAddress = (stored: StoredVar) => element(stored.array, stored.planned.batched ? ni : j);
   const lookup = (map: Map<string, StoredVar>, varName: string): StoredVar => {
     const stored = map.get(varName);
@@ -114,7 +170,9 @@ function compileNeuronKernel(plan: KernelPlan, storage: NetworkStorage, populati
     return stored;
   };
   /** What the snippets write, and whether they draw random numbers. */
-  const usageOf = (...snippets: Parameters<typeof collectUsage>[0][]): { writes: Set<string>; random: boolean } => {
+  const usageOf = (
+    ...snippets: Parameters<typeof collectUsage>[0][]
+  ): { writes: Set<string>; random: boolean } => {
     const usage = collectUsage(null);
     for (const snippet of snippets) collectUsage(snippet, usage);
     if (usage.random && random === null) throw new NotCompilable("random numbers");
@@ -142,19 +200,35 @@ function compileNeuronKernel(plan: KernelPlan, storage: NetworkStorage, populati
       dynamic: DynamicParams | null = null,
     ) => {
       const resolveAll = (binding: Binding, type: ScalarType): ResolvedBinding => {
-        const param = vector ? kernel.vectorParam(binding, type, params, derived, dynamic) : kernel.param(binding, type, params, derived, dynamic);
+        const param = vector
+          ? kernel.vectorParam(binding, type, params, derived, dynamic)
+          : kernel.param(binding, type, params, derived, dynamic);
         if (param) return param;
-        if (binding.kind === "builtin") return vector ? kernel.vectorBuiltin(binding) : kernel.builtin(binding);
+        if (binding.kind === "builtin")
+          return vector ? kernel.vectorBuiltin(binding) : kernel.builtin(binding);
         return resolve(binding, type);
       };
-      const draw = randomSite ? (kind: "uniform" | "normal", mask: number | null) => randomSite.call(kind, mask) : null;
+      const draw = randomSite
+        ? (kind: "uniform" | "normal", mask: number | null) => randomSite.call(kind, mask)
+        : null;
       const scalar = new SnippetCompiler(locals, resolveAll, null, draw);
-      const simd = new VectorSnippetCompiler(locals, resolveAll, null, (lanes) => kernel.vectorConstant(lanes), draw);
+      const simd = new VectorSnippetCompiler(
+        locals,
+        resolveAll,
+        null,
+        (lanes) => kernel.vectorConstant(lanes),
+        draw,
+      );
       return {
-        statements: (snippet: Parameters<SnippetCompiler["statements"]>[0]) => (vector ? simd.statements(snippet) : scalar.statements(snippet)),
+        statements: (snippet: Parameters<SnippetCompiler["statements"]>[0]) =>
+          vector ? simd.statements(snippet) : scalar.statements(snippet),
         /** The snippet run only where the element spiked. */
-        onSpike: (snippet: Parameters<SnippetCompiler["statements"]>[0]) => (vector ? simd.statements(snippet, spiked) : [get(spiked), op.if(scalar.statements(snippet))]),
-        condition: (snippet: NonNullable<Parameters<SnippetCompiler["condition"]>[0]>) => (vector ? simd.condition(snippet) : scalar.condition(snippet)),
+        onSpike: (snippet: Parameters<SnippetCompiler["statements"]>[0]) =>
+          vector
+            ? simd.statements(snippet, spiked)
+            : [get(spiked), op.if(scalar.statements(snippet))],
+        condition: (snippet: NonNullable<Parameters<SnippetCompiler["condition"]>[0]>) =>
+          vector ? simd.condition(snippet) : scalar.condition(snippet),
       };
     };
     /** The random-number calls of one code site (the JavaScript's CodeSite), or null where it draws none. */
@@ -183,64 +257,142 @@ function compileNeuronKernel(plan: KernelPlan, storage: NetworkStorage, populati
       const inSyn = locals.local(vector ? "v128" : "f32");
       const site = new StorageLocals(locals, lanes);
       const applySite = randomSiteFor(applyRandom, projection.rngStream, RANDOM_FIELD.apply);
-      const compiler = compilerFor(ps.params, ps.derivedParams, (binding, type) => {
-        switch (binding.kind) {
-          case "var": {
-            const stored = lookup(psStorage.postsynapticVars, binding.name);
-            return site.bind(bindingKey(binding), type, varAddress(stored), writes.has(bindingKey(binding)));
+      const compiler = compilerFor(
+        ps.params,
+        ps.derivedParams,
+        (binding, type) => {
+          switch (binding.kind) {
+            case "var": {
+              const stored = lookup(psStorage.postsynapticVars, binding.name);
+              return site.bind(
+                bindingKey(binding),
+                type,
+                varAddress(stored),
+                writes.has(bindingKey(binding)),
+              );
+            }
+            case "input":
+              return { local: binding.name === "Isyn" ? isyn : inSyn };
+            default:
+              throw new Error(`internal error: postsynaptic code cannot refer to ${binding.kind}`);
           }
-          case "input":
-            return { local: binding.name === "Isyn" ? isyn : inSyn };
-          default:
-            throw new Error(`internal error: postsynaptic code cannot refer to ${binding.kind}`);
-        }
-      }, applySite);
+        },
+        applySite,
+      );
       const address = element(psStorage.inSyn!, ni);
-      apply.push([address(), load, set(inSyn), address(), zero, store, applySite?.reset(RANDOM_FIELD.apply) ?? [], site.wrap(compiler.statements(ps.apply))]);
+      apply.push([
+        address(),
+        load,
+        set(inSyn),
+        address(),
+        zero,
+        store,
+        applySite?.reset(RANDOM_FIELD.apply) ?? [],
+        site.wrap(compiler.statements(ps.apply)),
+      ]);
     }
 
     // The neuron model.
     const site = new StorageLocals(locals, lanes);
     const neuronSite = randomSiteFor(neuronUsage.random, population.rngStream, RANDOM_FIELD.neuron);
-    const compiler = compilerFor(population.params, population.derivedParams, (binding, type) => {
-      switch (binding.kind) {
-        case "var":
-          return site.bind(bindingKey(binding), type, varAddress(lookup(popStorage.vars, binding.name)), neuronWrites.has(bindingKey(binding)));
-        case "additionalInput": {
-          const input = popStorage.additionalInputs.get(binding.name);
-          if (!input) throw new Error(`internal error: no additional input '${binding.name}'`);
-          return site.bind(bindingKey(binding), "float", element(input, ni), false);
+    const compiler = compilerFor(
+      population.params,
+      population.derivedParams,
+      (binding, type) => {
+        switch (binding.kind) {
+          case "var":
+            return site.bind(
+              bindingKey(binding),
+              type,
+              varAddress(lookup(popStorage.vars, binding.name)),
+              neuronWrites.has(bindingKey(binding)),
+            );
+          case "additionalInput": {
+            const input = popStorage.additionalInputs.get(binding.name);
+            if (!input) throw new Error(`internal error: no additional input '${binding.name}'`);
+            return site.bind(bindingKey(binding), "float", element(input, ni), false);
+          }
+          case "input":
+            return { local: isyn };
+          default:
+            throw new Error(`internal error: neuron code cannot refer to ${binding.kind}`);
         }
-        case "input":
-          return { local: isyn };
-        default:
-          throw new Error(`internal error: neuron code cannot refer to ${binding.kind}`);
-      }
-    }, neuronSite, popStorage.params);
+      },
+      neuronSite,
+      popStorage.params,
+    );
     const sim = compiler.statements(code.sim);
-    const threshold = code.threshold ? compiler.condition(code.threshold) : vector ? splatFloat(0) : i32.const(0);
-    const spikeAddress: Code = [get(b), i32.const(size), i32.mul, get(count), i32.add, i32.const(2), i32.shl, i32.const(popStorage.spikes.byteOffset), i32.add];
+    const threshold = code.threshold
+      ? compiler.condition(code.threshold)
+      : vector
+        ? splatFloat(0)
+        : i32.const(0);
+    const spikeAddress: Code = [
+      get(b),
+      i32.const(size),
+      i32.mul,
+      get(count),
+      i32.add,
+      i32.const(2),
+      i32.shl,
+      i32.const(popStorage.spikes.byteOffset),
+      i32.add,
+    ];
     let spikeList: Code;
     if (vector) {
       // lanes that spiked, in ascending order: lowest set bit first
       const bits = locals.local("i32");
       const lane = locals.local("i32");
       spikeList = [
-        get(spiked), op.i32x4.bitmask, set(bits),
-        op.block(op.loop(
-          get(bits), i32.eqz, op.brIf(1),
-          get(bits), op.i32.ctz, set(lane),
-          spikeAddress, get(j), get(lane), i32.add, i32.store(),
-          get(count), i32.const(1), i32.add, set(count),
-          get(bits), get(bits), i32.const(1), i32.sub, i32.and, set(bits),
-          op.br(0),
-        )),
+        get(spiked),
+        op.i32x4.bitmask,
+        set(bits),
+        op.block(
+          op.loop(
+            get(bits),
+            i32.eqz,
+            op.brIf(1),
+            get(bits),
+            op.i32.ctz,
+            set(lane),
+            spikeAddress,
+            get(j),
+            get(lane),
+            i32.add,
+            i32.store(),
+            get(count),
+            i32.const(1),
+            i32.add,
+            set(count),
+            get(bits),
+            get(bits),
+            i32.const(1),
+            i32.sub,
+            i32.and,
+            set(bits),
+            op.br(0),
+          ),
+        ),
       ];
     } else {
-      spikeList = [get(spiked), op.if([spikeAddress, get(j), i32.store(), get(count), i32.const(1), i32.add, set(count)])];
+      spikeList = [
+        get(spiked),
+        op.if([spikeAddress, get(j), i32.store(), get(count), i32.const(1), i32.add, set(count)]),
+      ];
     }
-    const neuron: Code = site.wrap([neuronSite?.reset(RANDOM_FIELD.neuron) ?? [], sim, threshold, set(spiked), compiler.onSpike(code.reset), spikeList]);
-    const zeroInputs: Code = [...popStorage.additionalInputs.values()].map((input) => [element(input, ni)(), zero, store]);
+    const neuron: Code = site.wrap([
+      neuronSite?.reset(RANDOM_FIELD.neuron) ?? [],
+      sim,
+      threshold,
+      set(spiked),
+      compiler.onSpike(code.reset),
+      spikeList,
+    ]);
+    const zeroInputs: Code = [...popStorage.additionalInputs.values()].map((input) => [
+      element(input, ni)(),
+      zero,
+      store,
+    ]);
 
     // Pre- and postsynaptic spike code and dynamics of connected projections.
     const sides: Code[] = [];
@@ -250,8 +402,10 @@ function compileNeuronKernel(plan: KernelPlan, storage: NetworkStorage, populati
     ] as const) {
       for (const projectionIndex of projections) {
         const projection = plan.projections[projectionIndex]!;
-        const spikeCode = side === "pre" ? projection.code.preSpikeCode : projection.code.postSpikeCode;
-        const dynamics = side === "pre" ? projection.code.preDynamics : projection.code.postDynamics;
+        const spikeCode =
+          side === "pre" ? projection.code.preSpikeCode : projection.code.postSpikeCode;
+        const dynamics =
+          side === "pre" ? projection.code.preDynamics : projection.code.postDynamics;
         if (!spikeCode && !dynamics) continue;
         const projectionStorage = storage.projections[projectionIndex]!;
         const vars = side === "pre" ? projectionStorage.preVars : projectionStorage.postVars;
@@ -261,11 +415,29 @@ function compileNeuronKernel(plan: KernelPlan, storage: NetworkStorage, populati
         const spikeField = side === "pre" ? RANDOM_FIELD.preSpikeCode : RANDOM_FIELD.postSpikeCode;
         const dynamicsField = side === "pre" ? RANDOM_FIELD.preDynamics : RANDOM_FIELD.postDynamics;
         const sideRandomSite = randomSiteFor(sideRandom, projection.rngStream, spikeField);
-        const sideCompiler = compilerFor(projection.params, projection.derivedParams, (binding, type) => {
-          if (binding.kind === kind) return sideSite.bind(bindingKey(binding), type, varAddress(lookup(vars, binding.name)), sideWrites.has(bindingKey(binding)));
-          if (binding.kind === "neuronVarRef") return sideSite.bind(bindingKey(binding), type, varAddress(lookup(popStorage.vars, binding.name)), false);
-          throw new Error(`internal error: ${side} code cannot refer to ${binding.kind}`);
-        }, sideRandomSite, projectionStorage.params);
+        const sideCompiler = compilerFor(
+          projection.params,
+          projection.derivedParams,
+          (binding, type) => {
+            if (binding.kind === kind)
+              return sideSite.bind(
+                bindingKey(binding),
+                type,
+                varAddress(lookup(vars, binding.name)),
+                sideWrites.has(bindingKey(binding)),
+              );
+            if (binding.kind === "neuronVarRef")
+              return sideSite.bind(
+                bindingKey(binding),
+                type,
+                varAddress(lookup(popStorage.vars, binding.name)),
+                false,
+              );
+            throw new Error(`internal error: ${side} code cannot refer to ${binding.kind}`);
+          },
+          sideRandomSite,
+          projectionStorage.params,
+        );
         // In this order (the calls' counter field follows the resets), as the JavaScript's site does.
         const body: Code = [
           sideRandomSite?.reset(spikeField) ?? [],
@@ -276,18 +448,30 @@ function compileNeuronKernel(plan: KernelPlan, storage: NetworkStorage, populati
         sides.push(sideSite.wrap(body));
       }
     }
-    return [[get(b), i32.const(size), i32.mul, get(j), i32.add, set(ni)], zero, set(isyn), apply, neuron, zeroInputs, sides];
+    return [
+      [get(b), i32.const(size), i32.mul, get(j), i32.add, set(ni)],
+      zero,
+      set(isyn),
+      apply,
+      neuron,
+      zeroInputs,
+      sides,
+    ];
   };
 
   const { loops, simd } = elementLoops(j, size, elementCode);
   const body: Code = [
     // t = fround(step * dt), computed in double as the JavaScript does
     kernel.computeTime(),
-    forLoop(b, i32.const(0), i32.const(plan.batchSize), 1,
-      i32.const(0), set(count),
-      loops,
-      [get(b), i32.const(2), i32.shl, i32.const(popStorage.spikeCount.byteOffset), i32.add, get(count), i32.store()],
-    ),
+    forLoop(b, i32.const(0), i32.const(plan.batchSize), 1, i32.const(0), set(count), loops, [
+      get(b),
+      i32.const(2),
+      i32.shl,
+      i32.const(popStorage.spikeCount.byteOffset),
+      i32.add,
+      get(count),
+      i32.store(),
+    ]),
   ];
   return { ...kernel.definition(name, body), simd };
 }

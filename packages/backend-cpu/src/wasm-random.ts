@@ -44,7 +44,13 @@ export function philoxFunction(seed: number, name: string): wasm.FunctionDefinit
   const frame = new wasm.Frame(4);
   const p0 = frame.local("i64");
   const p1 = frame.local("i64");
-  const product = (x: number, m: number, into: number): Code => [get(x), i64.extendI32U, i64.const(BigInt(m >>> 0)), i64.mul, set(into)];
+  const product = (x: number, m: number, into: number): Code => [
+    get(x),
+    i64.extendI32U,
+    i64.const(BigInt(m >>> 0)),
+    i64.mul,
+    set(into),
+  ];
   const hi = (p: number): Code => [get(p), i64.const(32n), i64.shrU, i32.wrapI64];
   const lo = (p: number): Code => [get(p), i32.wrapI64];
   const body: Code[] = [];
@@ -55,16 +61,34 @@ export function philoxFunction(seed: number, name: string): wasm.FunctionDefinit
     body.push(
       product(c0, M0, p0),
       product(c2, M1, p1),
-      hi(p1), get(c1), i32.xor, i32.const(key0 | 0), i32.xor, set(c0),
-      lo(p1), set(c1),
-      hi(p0), get(c3), i32.xor, i32.const(key1 | 0), i32.xor, set(c2),
-      lo(p0), set(c3),
+      hi(p1),
+      get(c1),
+      i32.xor,
+      i32.const(key0 | 0),
+      i32.xor,
+      set(c0),
+      lo(p1),
+      set(c1),
+      hi(p0),
+      get(c3),
+      i32.xor,
+      i32.const(key1 | 0),
+      i32.xor,
+      set(c2),
+      lo(p0),
+      set(c3),
     );
     key0 = (key0 + W0) >>> 0;
     key1 = (key1 + W1) >>> 0;
   }
   body.push(get(c1), i64.extendI32U, i64.const(32n), i64.shl, get(c0), i64.extendI32U, i64.or);
-  return { name, params: ["i32", "i32", "i32", "i32"], results: ["i64"], locals: frame.declared, body };
+  return {
+    name,
+    params: ["i32", "i32", "i32", "i32"],
+    results: ["i64"],
+    locals: frame.declared,
+    body,
+  };
 }
 
 /**
@@ -73,15 +97,38 @@ export function philoxFunction(seed: number, name: string): wasm.FunctionDefinit
  * is an i64 scratch local.
  */
 function fromBlock(kind: "uniform" | "normal", block: number): Code {
-  const word = (high: boolean): Code => [get(block), ...(high ? [i64.const(32n), i64.shrU] : []), i32.wrapI64, i32.const(8), i32.shrU];
-  if (kind === "uniform") return [set(block), word(false), op.f32.convertI32U, f32.const(UNIT_24), f32.mul];
+  const word = (high: boolean): Code => [
+    get(block),
+    ...(high ? [i64.const(32n), i64.shrU] : []),
+    i32.wrapI64,
+    i32.const(8),
+    i32.shrU,
+  ];
+  if (kind === "uniform")
+    return [set(block), word(false), op.f32.convertI32U, f32.const(UNIT_24), f32.mul];
   return [
     set(block),
     // sqrt(-2 log u1) with u1 = ((w0 >>> 8) + 1) 2^-24
-    f64.const(-2), word(false), i32.const(1), i32.add, f64.convertI32U, f64.const(UNIT_24), f64.mul, op.call(LOG), f64.mul, f64.sqrt,
+    f64.const(-2),
+    word(false),
+    i32.const(1),
+    i32.add,
+    f64.convertI32U,
+    f64.const(UNIT_24),
+    f64.mul,
+    op.call(LOG),
+    f64.mul,
+    f64.sqrt,
     // cos(2 pi u2) with u2 = (w1 >>> 8) 2^-24
-    f64.const(2 * Math.PI), word(true), f64.convertI32U, f64.const(UNIT_24), f64.mul, f64.mul, op.call(COS),
-    f64.mul, op.f32.demoteF64,
+    f64.const(2 * Math.PI),
+    word(true),
+    f64.convertI32U,
+    f64.const(UNIT_24),
+    f64.mul,
+    f64.mul,
+    op.call(COS),
+    f64.mul,
+    op.f32.demoteF64,
   ];
 }
 
@@ -130,13 +177,36 @@ export class RandomSite {
   /** Pushes the next `uniform()`/`normal()`; in SIMD code only the lanes of `mask` (null: all) count the call. */
   call(kind: "uniform" | "normal", mask: number | null): Code {
     const { counter, rk, block } = this;
-    const philox = (element: Code, index: Code): Code => [element, counter.batch, counter.step, i32.const(this.base), index, i32.const(31), i32.and, i32.add, op.call(counter.philox)];
+    const philox = (element: Code, index: Code): Code => [
+      element,
+      counter.batch,
+      counter.step,
+      i32.const(this.base),
+      index,
+      i32.const(31),
+      i32.and,
+      i32.add,
+      op.call(counter.philox),
+    ];
     if (!this.vector) {
-      return [philox(counter.element(0), get(rk)), fromBlock(kind, block), get(rk), i32.const(1), i32.add, set(rk)];
+      return [
+        philox(counter.element(0), get(rk)),
+        fromBlock(kind, block),
+        get(rk),
+        i32.const(1),
+        i32.add,
+        set(rk),
+      ];
     }
     const lanes: Code[] = [];
     for (let lane = 0; lane < 4; lane++) {
-      lanes.push(get(this.value), philox(counter.element(lane), [get(rk), i32x4.extractLane(lane)]), fromBlock(kind, block), f32x4.replaceLane(lane), set(this.value));
+      lanes.push(
+        get(this.value),
+        philox(counter.element(lane), [get(rk), i32x4.extractLane(lane)]),
+        fromBlock(kind, block),
+        f32x4.replaceLane(lane),
+        set(this.value),
+      );
     }
     const one: Code = [i32.const(1), i32x4.splat];
     const step: Code = mask === null ? one : [one, get(mask), v128.and];

@@ -12,7 +12,17 @@
  * Code the compiler cannot express bit-identically (random numbers, float `%`) raises
  * {@link NotCompilable}, and the kernel stays in JavaScript.
  */
-import { drawsRandom, wasm, type Binding, type Block, type CallExpression, type CheckedSnippet, type Expression, type ScalarType, type Statement } from "@snn/core";
+import {
+  drawsRandom,
+  wasm,
+  type Binding,
+  type Block,
+  type CallExpression,
+  type CheckedSnippet,
+  type Expression,
+  type ScalarType,
+  type Statement,
+} from "@snn/core";
 
 import type { DynamicParams } from "./storage";
 
@@ -46,7 +56,14 @@ export class ElementKernel {
 
   /** t = fround(step * dt), computed in double as the JavaScript does. */
   computeTime(): Code {
-    return [get(this.step), op.f64.convertI32U, op.f64.const(Math.fround(this.dt)), op.f64.mul, op.f32.demoteF64, set(this.time)];
+    return [
+      get(this.step),
+      op.f64.convertI32U,
+      op.f64.const(Math.fround(this.dt)),
+      op.f64.mul,
+      op.f32.demoteF64,
+      set(this.time),
+    ];
   }
 
   /** `dt`, `t`, `step`, `batch` and `id` (the element); other built-ins are not compiled. */
@@ -79,7 +96,9 @@ export class ElementKernel {
       case "batch":
         return { value: [get(this.batch), op.i32x4.splat] };
       case "id":
-        return { value: [get(this.element), op.i32x4.splat, op.v128.constI32([0, 1, 2, 3]), op.i32x4.add] };
+        return {
+          value: [get(this.element), op.i32x4.splat, op.v128.constI32([0, 1, 2, 3]), op.i32x4.add],
+        };
       default:
         throw new NotCompilable(`built-in ${binding.name}`);
     }
@@ -89,8 +108,19 @@ export class ElementKernel {
    * A param or derived param as a constant of its type, or, where the group reads it from memory
    * (`dynamic`: its dynamic params, in the state memory), a load of its slot; null for other bindings.
    */
-  param(binding: Binding, type: ScalarType, params: Readonly<Record<string, number>>, derived: Readonly<Record<string, number>>, dynamic: DynamicParams | null = null): ResolvedBinding | null {
-    const value = binding.kind === "param" ? params[binding.name] : binding.kind === "derivedParam" ? derived[binding.name] : undefined;
+  param(
+    binding: Binding,
+    type: ScalarType,
+    params: Readonly<Record<string, number>>,
+    derived: Readonly<Record<string, number>>,
+    dynamic: DynamicParams | null = null,
+  ): ResolvedBinding | null {
+    const value =
+      binding.kind === "param"
+        ? params[binding.name]
+        : binding.kind === "derivedParam"
+          ? derived[binding.name]
+          : undefined;
     if (value === undefined) return null;
     const slot = dynamic?.slots.get(binding.name);
     if (slot !== undefined) {
@@ -101,12 +131,26 @@ export class ElementKernel {
   }
 
   /** {@link param} as a vector of four copies. */
-  vectorParam(binding: Binding, type: ScalarType, params: Readonly<Record<string, number>>, derived: Readonly<Record<string, number>>, dynamic: DynamicParams | null = null): { readonly value: Code } | null {
-    const value = binding.kind === "param" ? params[binding.name] : binding.kind === "derivedParam" ? derived[binding.name] : undefined;
+  vectorParam(
+    binding: Binding,
+    type: ScalarType,
+    params: Readonly<Record<string, number>>,
+    derived: Readonly<Record<string, number>>,
+    dynamic: DynamicParams | null = null,
+  ): { readonly value: Code } | null {
+    const value =
+      binding.kind === "param"
+        ? params[binding.name]
+        : binding.kind === "derivedParam"
+          ? derived[binding.name]
+          : undefined;
     if (value === undefined) return null;
-    const loaded = dynamic?.slots.has(binding.name) ? this.param(binding, type, params, derived, dynamic) : null;
+    const loaded = dynamic?.slots.has(binding.name)
+      ? this.param(binding, type, params, derived, dynamic)
+      : null;
     if (loaded !== null && "value" in loaded) return { value: [loaded.value, op.f32x4.splat] };
-    const bits = type === "float" ? new Int32Array(new Float32Array([value]).buffer)[0]! : value | 0;
+    const bits =
+      type === "float" ? new Int32Array(new Float32Array([value]).buffer)[0]! : value | 0;
     return { value: this.vectorConstant([bits, bits, bits, bits]) };
   }
 
@@ -127,7 +171,12 @@ export class ElementKernel {
   }
 
   definition(name: string, body: Code): wasm.FunctionDefinition {
-    return { name, params: ["i32", "i32"], locals: this.locals.declared, body: [this.constantInits, body] };
+    return {
+      name,
+      params: ["i32", "i32"],
+      locals: this.locals.declared,
+      body: [this.constantInits, body],
+    };
   }
 }
 
@@ -137,12 +186,16 @@ type MathImport = (typeof MATH_IMPORTS)[number];
 
 /** The module's function imports for {@link MATH_IMPORTS} (module `Math`). */
 export function mathImports(): wasm.FunctionImport[] {
-  return MATH_IMPORTS.map((name) => ({ module: "Math", name, params: name === "pow" ? ["f64", "f64"] : ["f64"], results: ["f64"] }));
+  return MATH_IMPORTS.map((name) => ({
+    module: "Math",
+    name,
+    params: name === "pow" ? ["f64", "f64"] : ["f64"],
+    results: ["f64"],
+  }));
 }
 
 /** The wasm value type of a snippet scalar type. */
 export const valueType = (type: ScalarType): "i32" | "f32" => (type === "float" ? "f32" : "i32");
-
 
 /** What a binding is inside the function: a local (readable; writable if the code writes it) or a constant. */
 export type ResolvedBinding = { readonly local: number } | { readonly value: Code };
@@ -159,20 +212,47 @@ const INT_MIN = -2147483648;
  */
 export function integerDivision(operator: "/" | "%", signed: boolean, a: number, b: number): Code {
   if (operator === "%") {
-    return [get(a), i32.const(1), get(b), get(b), i32.eqz, op.select, signed ? op.i32.remS : op.i32.remU];
+    return [
+      get(a),
+      i32.const(1),
+      get(b),
+      get(b),
+      i32.eqz,
+      op.select,
+      signed ? op.i32.remS : op.i32.remU,
+    ];
   }
   const keepDividend: Code = signed
-    ? [get(b), i32.eqz, get(a), i32.const(INT_MIN), op.i32.eq, get(b), i32.const(-1), op.i32.eq, i32.and, op.i32.or]
+    ? [
+        get(b),
+        i32.eqz,
+        get(a),
+        i32.const(INT_MIN),
+        op.i32.eq,
+        get(b),
+        i32.const(-1),
+        op.i32.eq,
+        i32.and,
+        op.i32.or,
+      ]
     : [get(b), i32.eqz];
-  return [get(a), [get(a), i32.const(1), get(b), keepDividend, op.select, signed ? op.i32.divS : op.i32.divU], keepDividend, op.select];
+  return [
+    get(a),
+    [get(a), i32.const(1), get(b), keepDividend, op.select, signed ? op.i32.divS : op.i32.divU],
+    keepDividend,
+    op.select,
+  ];
 }
-
 
 /**
  * Weight-update code's `addToPost(x)` and `addToPre(x)`: code adding the pushed-by-`value`
  * x to the target, on the lanes of `mask` (a v128 local; null: all lanes, or the scalar form).
  */
-export type EffectCompiler = (callee: "addToPost" | "addToPre", value: Code, mask: number | null) => Code;
+export type EffectCompiler = (
+  callee: "addToPost" | "addToPre",
+  value: Code,
+  mask: number | null,
+) => Code;
 
 /**
  * What the scalar and the vector (wasm-vector-snippet.ts) snippet compilers share: the
@@ -187,7 +267,8 @@ export abstract class SnippetCompilerBase {
     protected readonly resolve: BindingResolver,
     protected readonly effects: EffectCompiler | null = null,
     /** `uniform()`/`normal()` (wasm-random.ts `RandomSite.call`), or null: code with them is not compiled. */
-    protected readonly random: ((kind: "uniform" | "normal", mask: number | null) => Code) | null = null,
+    protected readonly random:
+      ((kind: "uniform" | "normal", mask: number | null) => Code) | null = null,
   ) {}
 
   /** The lanes the statement being compiled runs on (a v128 local; null: all, or scalar code). */
@@ -202,7 +283,11 @@ export abstract class SnippetCompilerBase {
   /** An expression statement: `addToPost(x)` or `addToPre(x)` where the code may have effects. */
   protected effect(call: CallExpression, mask: number | null): Code {
     const callee = call.callee;
-    if (this.effects === null || (callee !== "addToPost" && callee !== "addToPre") || call.args.length !== 1) {
+    if (
+      this.effects === null ||
+      (callee !== "addToPost" && callee !== "addToPre") ||
+      call.args.length !== 1
+    ) {
       throw new NotCompilable(`${callee}() is not compiled to WebAssembly here`);
     }
     return this.effects(callee, this.expression(call.args[0]!), mask);
@@ -242,7 +327,8 @@ export abstract class SnippetCompilerBase {
         }
         const left = this.expression(e.left);
         const right = this.expression(e.right);
-        if (e.operator === "&&" || e.operator === "||") return [left, right, this.logical(e.operator)];
+        if (e.operator === "&&" || e.operator === "||")
+          return [left, right, this.logical(e.operator)];
         const comparison = this.comparison(e.operator, operandType);
         if (comparison !== null) return [left, right, comparison];
         return this.arithmetic(e.operator, e.type as ScalarType, left, right);
@@ -251,7 +337,12 @@ export abstract class SnippetCompilerBase {
         // both values, then the condition: `select` and `v128.bitselect` take them in this order
         // JavaScript evaluates one branch only: where a branch draws random numbers, so must this.
         if (drawsRandom(e.whenTrue) || drawsRandom(e.whenFalse)) return this.onlyTakenBranch(e);
-        return [this.expression(e.whenTrue), this.expression(e.whenFalse), this.expression(e.condition), this.selectInstruction];
+        return [
+          this.expression(e.whenTrue),
+          this.expression(e.whenFalse),
+          this.expression(e.condition),
+          this.selectInstruction,
+        ];
       case "convert":
         return this.convert(this.expression(e.operand), e.operand.type as ScalarType, e.type);
       case "call":
@@ -284,14 +375,16 @@ export class SnippetCompiler extends SnippetCompilerBase {
   /** The statements of a snippet (null: none). */
   statements(snippet: CheckedSnippet | null): Code {
     if (snippet === null) return [];
-    if (snippet.kind !== "statements") throw new Error("internal error: expected a statements snippet");
+    if (snippet.kind !== "statements")
+      throw new Error("internal error: expected a statements snippet");
     this.snippetLocals = new Map();
     return this.block(snippet.body);
   }
 
   /** A condition snippet (an expression giving a bool). */
   condition(snippet: CheckedSnippet): Code {
-    if (snippet.kind !== "expression") throw new Error("internal error: expected an expression snippet");
+    if (snippet.kind !== "expression")
+      throw new Error("internal error: expected an expression snippet");
     this.snippetLocals = new Map();
     return this.expression(snippet.body);
   }
@@ -318,7 +411,10 @@ export class SnippetCompiler extends SnippetCompilerBase {
         return [this.arithmetic(s.operator.slice(0, 1), type, get(target), value), set(target)];
       }
       case "if":
-        return [this.expression(s.condition), op.if(this.block(s.then), s.otherwise ? this.block(s.otherwise) : undefined)];
+        return [
+          this.expression(s.condition),
+          op.if(this.block(s.then), s.otherwise ? this.block(s.otherwise) : undefined),
+        ];
       case "expression":
         return this.effect(s.expression, null);
     }
@@ -329,7 +425,9 @@ export class SnippetCompiler extends SnippetCompilerBase {
   }
 
   protected literal(type: ScalarType, value: number): Code {
-    return type === "float" ? f32.const(Math.fround(value)) : i32.const(type === "bool" ? (value !== 0 ? 1 : 0) : value | 0);
+    return type === "float"
+      ? f32.const(Math.fround(value))
+      : i32.const(type === "bool" ? (value !== 0 ? 1 : 0) : value | 0);
   }
 
   protected unary(operator: "!" | "-", type: ScalarType, operand: Code): Code {
@@ -347,17 +445,36 @@ export class SnippetCompiler extends SnippetCompilerBase {
 
   protected shortCircuit(operator: "&&" | "||", left: Expression, right: Expression): Code {
     const rest = this.expression(right);
-    return [this.expression(left), operator === "&&" ? op.ifElse("i32", rest, i32.const(0)) : op.ifElse("i32", i32.const(1), rest)];
+    return [
+      this.expression(left),
+      operator === "&&"
+        ? op.ifElse("i32", rest, i32.const(0))
+        : op.ifElse("i32", i32.const(1), rest),
+    ];
   }
 
   protected onlyTakenBranch(e: Expression & { kind: "conditional" }): Code {
     const condition = this.expression(e.condition);
-    return [condition, op.ifElse(valueType(e.type as ScalarType), this.expression(e.whenTrue), this.expression(e.whenFalse))];
+    return [
+      condition,
+      op.ifElse(
+        valueType(e.type as ScalarType),
+        this.expression(e.whenTrue),
+        this.expression(e.whenFalse),
+      ),
+    ];
   }
 
   protected comparison(operator: string, type: ScalarType): Code | null {
     if (type === "float") {
-      const table: Record<string, Code> = { "==": op.f32.eq, "!=": op.f32.ne, "<": op.f32.lt, "<=": op.f32.le, ">": op.f32.gt, ">=": op.f32.ge };
+      const table: Record<string, Code> = {
+        "==": op.f32.eq,
+        "!=": op.f32.ne,
+        "<": op.f32.lt,
+        "<=": op.f32.le,
+        ">": op.f32.gt,
+        ">=": op.f32.ge,
+      };
       return table[operator] ?? null;
     }
     const signed = type === "int";
@@ -375,7 +492,12 @@ export class SnippetCompiler extends SnippetCompilerBase {
   /** `+ - * / %` on two operands of `type` (the printer's printBinary). */
   protected arithmetic(operator: string, type: ScalarType, left: Code, right: Code): Code {
     if (type === "float") {
-      const table: Record<string, Code> = { "+": f32.add, "-": f32.sub, "*": f32.mul, "/": op.f32.div };
+      const table: Record<string, Code> = {
+        "+": f32.add,
+        "-": f32.sub,
+        "*": f32.mul,
+        "/": op.f32.div,
+      };
       const instruction = table[operator];
       if (instruction === undefined) throw new NotCompilable(`float '${operator}'`);
       return [left, right, instruction];
@@ -400,7 +522,9 @@ export class SnippetCompiler extends SnippetCompilerBase {
       case "uint":
         return from === "float" ? [operand, op.i32.truncSatF32U] : operand;
       case "bool":
-        return from === "float" ? [operand, f32.const(0), op.f32.ne] : [operand, i32.const(0), i32.ne];
+        return from === "float"
+          ? [operand, f32.const(0), op.f32.ne]
+          : [operand, i32.const(0), i32.ne];
     }
   }
 
@@ -408,7 +532,8 @@ export class SnippetCompiler extends SnippetCompilerBase {
     const type = e.type as ScalarType;
     const args = e.args.map((a) => this.expression(a));
     const mathIndex = MATH_IMPORTS.indexOf(e.callee as MathImport);
-    if (mathIndex >= 0) return [args.map((a) => [a, op.f64.promoteF32]), op.call(mathIndex), op.f32.demoteF64];
+    if (mathIndex >= 0)
+      return [args.map((a) => [a, op.f64.promoteF32]), op.call(mathIndex), op.f32.demoteF64];
     switch (e.callee) {
       case "uniform":
       case "normal":
@@ -423,7 +548,18 @@ export class SnippetCompiler extends SnippetCompilerBase {
         if (type === "float") return [args[0]!, op.f32.abs];
         if (type === "uint") return args[0]!;
         const x = this.temp(type);
-        return [args[0]!, set(x), get(x), i32.const(0), get(x), i32.sub, get(x), i32.const(0), op.i32.geS, op.select];
+        return [
+          args[0]!,
+          set(x),
+          get(x),
+          i32.const(0),
+          get(x),
+          i32.sub,
+          get(x),
+          i32.const(0),
+          op.i32.geS,
+          op.select,
+        ];
       }
       case "min":
       case "max":
@@ -441,7 +577,17 @@ export class SnippetCompiler extends SnippetCompilerBase {
     const b = this.temp(type);
     const less = type === "int" ? op.i32.ltS : i32.ltU;
     // min: a < b ? a : b; max: a < b ? b : a
-    return [left, set(a), right, set(b), kind === "min" ? [get(a), get(b)] : [get(b), get(a)], get(a), get(b), less, op.select];
+    return [
+      left,
+      set(a),
+      right,
+      set(b),
+      kind === "min" ? [get(a), get(b)] : [get(b), get(a)],
+      get(a),
+      get(b),
+      less,
+      op.select,
+    ];
   }
 
   /**
@@ -456,11 +602,24 @@ export class SnippetCompiler extends SnippetCompilerBase {
     const r = this.temp("int");
     const bits = (local: number): Code => [get(local), op.i32.reinterpretF32];
     return [
-      left, set(a), right, set(b),
+      left,
+      set(a),
+      right,
+      set(b),
       // ordered operands: the larger (max) or the smaller (min)
       [bits(a), bits(b), get(a), get(b), kind === "max" ? op.f32.gt : op.f32.lt, op.select, set(r)],
       // equal operands (also +0 and -0): the bits' AND (max gives +0) or OR (min gives -0)
-      [bits(a), bits(b), kind === "max" ? i32.and : op.i32.or, get(r), get(a), get(b), op.f32.eq, op.select, set(r)],
+      [
+        bits(a),
+        bits(b),
+        kind === "max" ? i32.and : op.i32.or,
+        get(r),
+        get(a),
+        get(b),
+        op.f32.eq,
+        op.select,
+        set(r),
+      ],
       // a NaN operand gives NaN
       [bits(a), get(r), get(a), get(a), op.f32.ne, op.select, set(r)],
       [bits(b), get(r), get(b), get(b), op.f32.ne, op.select],

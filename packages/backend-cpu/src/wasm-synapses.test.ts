@@ -1,4 +1,12 @@
-import { Network, planNetwork, Poisson, StaticPulse, wasm, type NeuronModel, type WeightUpdateModel } from "@snn/core";
+import {
+  Network,
+  planNetwork,
+  Poisson,
+  StaticPulse,
+  wasm,
+  type NeuronModel,
+  type WeightUpdateModel,
+} from "@snn/core";
 import { describe, expect, it } from "vitest";
 import { compileCpu } from "./index";
 
@@ -25,7 +33,12 @@ const Torture: WeightUpdateModel = {
   kind: "weightUpdate",
   name: "SynapseTorture",
   params: { Rate: { default: 0.001 } },
-  vars: { g: { init: 0.2 }, w: { access: "readWrite", init: 0.05 }, n: { type: "int", access: "readWrite", init: 0 }, flag: { type: "bool", access: "readWrite", init: 0 } },
+  vars: {
+    g: { init: 0.2 },
+    w: { access: "readWrite", init: 0.05 },
+    n: { type: "int", access: "readWrite", init: 0 },
+    flag: { type: "bool", access: "readWrite", init: 0 },
+  },
   preVars: { Pre: { init: 0 } },
   postVars: { Post: { init: 0 } },
   preSpike: `
@@ -56,27 +69,57 @@ function network(): Network {
   net.addPopulation("drive", { model: Poisson, size: 12, params: { Rate: 300 } });
   net.addPopulation("pre", { model: Leaky, size: 9, recordSpikes: true });
   net.addPopulation("post", { model: Leaky, size: 7, recordSpikes: true });
-  net.addProjection("drive_pre", { pre: "drive", post: "pre", model: StaticPulse, connectivity: { kind: "dense" }, init: { g: Float32Array.from({ length: 12 * 9 }, (_, k) => 0.3 * Math.abs(Math.sin(k))) } });
-  net.addProjection("torture", { pre: "pre", post: "post", model: Torture, connectivity: { kind: "dense" }, preTarget: "Back" });
+  net.addProjection("drive_pre", {
+    pre: "drive",
+    post: "pre",
+    model: StaticPulse,
+    connectivity: { kind: "dense" },
+    init: { g: Float32Array.from({ length: 12 * 9 }, (_, k) => 0.3 * Math.abs(Math.sin(k))) },
+  });
+  net.addProjection("torture", {
+    pre: "pre",
+    post: "post",
+    model: Torture,
+    connectivity: { kind: "dense" },
+    preTarget: "Back",
+  });
   // the same code over sparse rows and one-to-one synapses, one synapse at a time
   const sparse = { pre: [0, 0, 2, 3, 3, 3, 5, 8, 8, 1], post: [6, 1, 0, 2, 4, 5, 3, 4, 0, 6] };
-  net.addProjection("torture_sparse", { pre: "pre", post: "post", model: Torture, connectivity: { kind: "sparse", ...sparse }, preTarget: "Back" });
+  net.addProjection("torture_sparse", {
+    pre: "pre",
+    post: "post",
+    model: Torture,
+    connectivity: { kind: "sparse", ...sparse },
+    preTarget: "Back",
+  });
   net.addPopulation("twin", { model: Leaky, size: 9, recordSpikes: true });
-  net.addProjection("torture_one", { pre: "pre", post: "twin", model: Torture, connectivity: { kind: "oneToOne" }, preTarget: "Back" });
+  net.addProjection("torture_one", {
+    pre: "pre",
+    post: "twin",
+    model: Torture,
+    connectivity: { kind: "oneToOne" },
+    preTarget: "Back",
+  });
   return net;
 }
 
 async function run(webAssembly: boolean) {
   let code = "";
-  const runtime = compileCpu(planNetwork(network()), { printCode: (label, source) => (code += `// ---- ${label}\n${source}`) }, { webAssembly });
+  const runtime = compileCpu(
+    planNetwork(network()),
+    { printCode: (label, source) => (code += `// ---- ${label}\n${source}`) },
+    { webAssembly },
+  );
   const snapshots: Record<string, number[]>[] = [];
   for (let chunk = 0; chunk < 4; chunk++) {
     runtime.stepSync(40);
     const snapshot: Record<string, number[]> = {};
     for (const projection of ["torture", "torture_sparse", "torture_one"]) {
-      for (const name of ["g", "w", "n", "flag", "Pre", "Post"]) snapshot[`${projection}.${name}`] = Array.from(await runtime.readVar(projection, name));
+      for (const name of ["g", "w", "n", "flag", "Pre", "Post"])
+        snapshot[`${projection}.${name}`] = Array.from(await runtime.readVar(projection, name));
     }
-    for (const population of ["pre", "post", "twin"]) snapshot[`${population}.V`] = Array.from(await runtime.readVar(population, "V"));
+    for (const population of ["pre", "post", "twin"])
+      snapshot[`${population}.V`] = Array.from(await runtime.readVar(population, "V"));
     snapshot["pre.BackSum"] = Array.from(await runtime.readVar("pre", "BackSum"));
     snapshots.push(snapshot);
   }
@@ -85,20 +128,29 @@ async function run(webAssembly: boolean) {
   return { code, snapshots, spikes };
 }
 
-const bits = (values: number[]): string[] => values.map((v) => (Number.isNaN(v) ? "NaN" : Object.is(v, -0) ? "-0" : String(v)));
+const bits = (values: number[]): string[] =>
+  values.map((v) => (Number.isNaN(v) ? "NaN" : Object.is(v, -0) ? "-0" : String(v)));
 
 describe.runIf(wasm.wasmSimdSupported())("weight-update code compiled to WebAssembly", () => {
   it("is bit-identical to the generated JavaScript: preSpike and synapseDynamics, dense rows four synapses at a time and the rest one by one, sparse rows and one-to-one synapses", async () => {
     const js = await run(false);
     const compiled = await run(true);
-    expect(compiled.code).toMatch(/\/\/ ---- synapses torture\n\/\/ Runs as WebAssembly \(SIMD, four elements at a time\)/);
-    expect(compiled.code).toMatch(/\/\/ ---- synapses torture_sparse\n\/\/ Runs as WebAssembly compiled/);
-    expect(compiled.code).toMatch(/\/\/ ---- synapses torture_one\n\/\/ Runs as WebAssembly compiled/);
+    expect(compiled.code).toMatch(
+      /\/\/ ---- synapses torture\n\/\/ Runs as WebAssembly \(SIMD, four elements at a time\)/,
+    );
+    expect(compiled.code).toMatch(
+      /\/\/ ---- synapses torture_sparse\n\/\/ Runs as WebAssembly compiled/,
+    );
+    expect(compiled.code).toMatch(
+      /\/\/ ---- synapses torture_one\n\/\/ Runs as WebAssembly compiled/,
+    );
     // the plain addToPost(g) projection keeps its delivery kernel
     expect(compiled.code).toMatch(/\/\/ ---- synapses drive_pre\n(?!\/\/ Runs as WebAssembly)/);
     for (let k = 0; k < js.snapshots.length; k++) {
       for (const [name, values] of Object.entries(js.snapshots[k]!)) {
-        expect(bits(compiled.snapshots[k]![name]!), `${name} after ${(k + 1) * 40} steps`).toEqual(bits(values));
+        expect(bits(compiled.snapshots[k]![name]!), `${name} after ${(k + 1) * 40} steps`).toEqual(
+          bits(values),
+        );
       }
     }
     expect(compiled.spikes).toEqual(js.spikes);
@@ -107,7 +159,10 @@ describe.runIf(wasm.wasmSimdSupported())("weight-update code compiled to WebAsse
     const all = (name: string): number[] => js.snapshots.flatMap((s) => s[name]!);
     for (const projection of ["torture", "torture_sparse", "torture_one"]) {
       expect(new Set(all(`${projection}.flag`)).size, projection).toBe(2);
-      expect(all(`${projection}.n`).some((n) => n !== 0), projection).toBe(true);
+      expect(
+        all(`${projection}.n`).some((n) => n !== 0),
+        projection,
+      ).toBe(true);
       expect(new Set(all(`${projection}.g`)).size, projection).toBeGreaterThan(5);
     }
     expect(all("pre.BackSum").some((x) => x !== 0)).toBe(true);

@@ -13,12 +13,30 @@
  * in JavaScript) for code that writes a presynaptic variable along a dense row, and code the
  * snippet compilers do not compile bit-identically.
  */
-import { wasm, type Binding, type CheckedSnippet, type KernelPlan, type PlannedProjection, type ScalarType } from "@snn/core";
+import {
+  wasm,
+  type Binding,
+  type CheckedSnippet,
+  type KernelPlan,
+  type PlannedProjection,
+  type ScalarType,
+} from "@snn/core";
 import { collectUsage } from "./printer";
 import type { NetworkStorage, StoredVar } from "./storage";
 import { StorageLocals } from "./wasm-neurons";
-import { ElementKernel, NotCompilable, SnippetCompiler, type EffectCompiler, type ResolvedBinding } from "./wasm-snippet";
-import { elementLoops, LANES, VectorSnippetCompiler, type ElementKernelDefinition } from "./wasm-vector-snippet";
+import {
+  ElementKernel,
+  NotCompilable,
+  SnippetCompiler,
+  type EffectCompiler,
+  type ResolvedBinding,
+} from "./wasm-snippet";
+import {
+  elementLoops,
+  LANES,
+  VectorSnippetCompiler,
+  type ElementKernelDefinition,
+} from "./wasm-vector-snippet";
 import { RANDOM_FIELD, RandomSite, type RandomCounter } from "./wasm-random";
 
 const { op, forLoop } = wasm;
@@ -26,9 +44,20 @@ const { get, set, i32, f32, v128, f32x4, i32x4 } = op;
 type Code = wasm.Code;
 
 /** The WebAssembly version of a projection's synapse kernel (without the delivery kernel's part): `name(trialStep: i32)`, or null. */
-export function synapseKernelWasm(plan: KernelPlan, storage: NetworkStorage, projection: PlannedProjection, name: string, preSpikeDelivered: boolean, philox: number): ElementKernelDefinition | null {
+export function synapseKernelWasm(
+  plan: KernelPlan,
+  storage: NetworkStorage,
+  projection: PlannedProjection,
+  name: string,
+  preSpikeDelivered: boolean,
+  philox: number,
+): ElementKernelDefinition | null {
   if (storage.memory === null) return null;
-  if (projection.connectivity.kind === "sparse" && storage.projections[projection.index]!.rows === null) return null;
+  if (
+    projection.connectivity.kind === "sparse" &&
+    storage.projections[projection.index]!.rows === null
+  )
+    return null;
   const preSpike = preSpikeDelivered ? null : projection.code.preSpike;
   const dynamics = projection.code.synapseDynamics;
   if (!preSpike && !dynamics) return null;
@@ -64,10 +93,23 @@ function compileSynapseKernel(
   const projectionStorage = storage.projections[projection.index]!;
   const preStorage = storage.populations[projection.pre]!;
   const postStorage = storage.populations[projection.post]!;
-  const postTarget = projectionStorage.inSyn ?? (projection.postTarget !== null ? postStorage.additionalInputs.get(projection.postTarget) : undefined);
-  const preTarget = projection.preTarget !== null ? preStorage.additionalInputs.get(projection.preTarget) : undefined;
+  const postTarget =
+    projectionStorage.inSyn ??
+    (projection.postTarget !== null
+      ? postStorage.additionalInputs.get(projection.postTarget)
+      : undefined);
+  const preTarget =
+    projection.preTarget !== null
+      ? preStorage.additionalInputs.get(projection.preTarget)
+      : undefined;
 
-  const address = (array: { byteOffset: number }, index: number) => (): Code => [get(index), i32.const(2), i32.shl, i32.const(array.byteOffset), i32.add];
+  const address = (array: { byteOffset: number }, index: number) => (): Code => [
+    get(index),
+    i32.const(2),
+    i32.shl,
+    i32.const(array.byteOffset),
+    i32.add,
+  ];
   const lookup = (map: Map<string, StoredVar>, varName: string): StoredVar => {
     const stored = map.get(varName);
     if (!stored) throw new Error(`internal error: no variable '${varName}'`);
@@ -79,24 +121,48 @@ function compileSynapseKernel(
     const vector = lanes === LANES;
     const usage = collectUsage(code);
     // Random numbers: counter (synapse, batch element, global step, ...), the call count per synapse.
-    const counter: RandomCounter = { element: (lane) => (lane === 0 ? get(syn) : [get(syn), i32.const(lane), i32.add]), batch: get(b), step: get(kernel.globalStep), philox };
-    const randomSite = usage.random ? new RandomSite(locals, counter, projection.rngStream, field, vector) : null;
-    const draw = randomSite ? (kind: "uniform" | "normal", mask: number | null) => randomSite.call(kind, mask) : null;
+    const counter: RandomCounter = {
+      element: (lane) => (lane === 0 ? get(syn) : [get(syn), i32.const(lane), i32.add]),
+      batch: get(b),
+      step: get(kernel.globalStep),
+      philox,
+    };
+    const randomSite = usage.random
+      ? new RandomSite(locals, counter, projection.rngStream, field, vector)
+      : null;
+    const draw = randomSite
+      ? (kind: "uniform" | "normal", mask: number | null) => randomSite.call(kind, mask)
+      : null;
     const writes = new Set(usage.writes.keys());
     const site = new StorageLocals(locals, lanes);
     const resolve = (binding: Binding, type: ScalarType): ResolvedBinding => {
       const dynamic = projectionStorage.params;
-      const param = vector ? kernel.vectorParam(binding, type, projection.params, projection.derivedParams, dynamic) : kernel.param(binding, type, projection.params, projection.derivedParams, dynamic);
+      const param = vector
+        ? kernel.vectorParam(binding, type, projection.params, projection.derivedParams, dynamic)
+        : kernel.param(binding, type, projection.params, projection.derivedParams, dynamic);
       if (param) return param;
-      const key = binding.kind === "neuronVarRef" ? `neuronVarRef:${binding.side}:${binding.name}` : `${binding.kind}:${"name" in binding ? binding.name : ""}`;
+      const key =
+        binding.kind === "neuronVarRef"
+          ? `neuronVarRef:${binding.side}:${binding.name}`
+          : `${binding.kind}:${"name" in binding ? binding.name : ""}`;
       switch (binding.kind) {
         case "var": {
           const stored = lookup(projectionStorage.vars, binding.name);
-          return site.bind(key, type, address(stored.array, stored.planned.batched ? synapseIndex : syn), writes.has(key));
+          return site.bind(
+            key,
+            type,
+            address(stored.array, stored.planned.batched ? synapseIndex : syn),
+            writes.has(key),
+          );
         }
         case "postVar": {
           const stored = lookup(projectionStorage.postVars, binding.name);
-          return site.bind(key, type, address(stored.array, stored.planned.batched ? postIndex : j), writes.has(key));
+          return site.bind(
+            key,
+            type,
+            address(stored.array, stored.planned.batched ? postIndex : j),
+            writes.has(key),
+          );
         }
         case "preVar": {
           const stored = lookup(projectionStorage.preVars, binding.name);
@@ -110,8 +176,18 @@ function compileSynapseKernel(
           // Read-only, as in the generated JavaScript.
           const population = binding.side === "pre" ? preStorage : postStorage;
           const stored = lookup(population.vars, binding.name);
-          if (binding.side === "pre") return site.bindUniform(key, type, address(stored.array, stored.planned.batched ? preIndex : i));
-          return site.bind(key, type, address(stored.array, stored.planned.batched ? postIndex : j), false);
+          if (binding.side === "pre")
+            return site.bindUniform(
+              key,
+              type,
+              address(stored.array, stored.planned.batched ? preIndex : i),
+            );
+          return site.bind(
+            key,
+            type,
+            address(stored.array, stored.planned.batched ? postIndex : j),
+            false,
+          );
         }
         case "builtin":
           return builtin(binding, vector);
@@ -120,11 +196,19 @@ function compileSynapseKernel(
       }
     };
     const compiled = vector
-      ? new VectorSnippetCompiler(locals, resolve, effects(vector), (lanes) => kernel.vectorConstant(lanes), draw).statements(code)
+      ? new VectorSnippetCompiler(
+          locals,
+          resolve,
+          effects(vector),
+          (lanes) => kernel.vectorConstant(lanes),
+          draw,
+        ).statements(code)
       : new SnippetCompiler(locals, resolve, effects(vector), draw).statements(code);
     return [
       // dense: the synapse from (i, j); sparse and one-to-one loops set syn and j themselves
-      projection.connectivity.kind === "dense" ? [get(i), i32.const(nPost), i32.mul, get(j), i32.add, set(syn)] : [],
+      projection.connectivity.kind === "dense"
+        ? [get(i), i32.const(nPost), i32.mul, get(j), i32.add, set(syn)]
+        : [],
       [get(b), i32.const(projection.numSynapses), i32.mul, get(syn), i32.add, set(synapseIndex)],
       [get(b), i32.const(nPost), i32.mul, get(j), i32.add, set(postIndex)],
       randomSite?.reset(field) ?? [],
@@ -134,7 +218,12 @@ function compileSynapseKernel(
 
   /** `id` (the synapse), `id_pre`, `id_post` and the element kernel's built-ins. */
   const builtin = (binding: Binding & { kind: "builtin" }, vector: boolean): ResolvedBinding => {
-    const lanesFrom = (local: number): Code => [get(local), i32x4.splat, v128.constI32([0, 1, 2, 3]), i32x4.add];
+    const lanesFrom = (local: number): Code => [
+      get(local),
+      i32x4.splat,
+      v128.constI32([0, 1, 2, 3]),
+      i32x4.add,
+    ];
     switch (binding.name) {
       case "id":
         return vector ? { value: lanesFrom(syn) } : { local: syn };
@@ -148,39 +237,72 @@ function compileSynapseKernel(
   };
 
   /** addToPost into the postsynaptic input at (b, j..), addToPre into the presynaptic input at (b, i), as the JavaScript's `+=`. */
-  const effects = (vector: boolean): EffectCompiler => (callee, value, mask) => {
-    const target = callee === "addToPost" ? postTarget : preTarget;
-    if (target === undefined) throw new NotCompilable(`${callee}() without a target`);
-    if (callee === "addToPost") {
-      const at = address(target, postIndex);
+  const effects =
+    (vector: boolean): EffectCompiler =>
+    (callee, value, mask) => {
+      const target = callee === "addToPost" ? postTarget : preTarget;
+      if (target === undefined) throw new NotCompilable(`${callee}() without a target`);
+      if (callee === "addToPost") {
+        const at = address(target, postIndex);
+        if (!vector) return [at(), at(), f32.load(), value, f32.add, f32.store()];
+        const sum: Code = [at(), v128.load(), value, f32x4.add];
+        return mask === null
+          ? [at(), sum, v128.store()]
+          : [at(), sum, at(), v128.load(), get(mask), v128.bitselect, v128.store()];
+      }
+      const at = address(target, preIndex);
       if (!vector) return [at(), at(), f32.load(), value, f32.add, f32.store()];
-      const sum: Code = [at(), v128.load(), value, f32x4.add];
-      return mask === null ? [at(), sum, v128.store()] : [at(), sum, at(), v128.load(), get(mask), v128.bitselect, v128.store()];
-    }
-    const at = address(target, preIndex);
-    if (!vector) return [at(), at(), f32.load(), value, f32.add, f32.store()];
-    // The four synapses' values in order of j, each where its lane runs.
-    const values = locals.local("v128");
-    const lanes: Code[] = [];
-    for (let lane = 0; lane < LANES; lane++) {
-      const add: Code = [at(), at(), f32.load(), get(values), f32x4.extractLane(lane), f32.add, f32.store()];
-      lanes.push(mask === null ? add : [get(mask), i32x4.extractLane(lane), op.if(add)]);
-    }
-    return [value, set(values), lanes];
-  };
+      // The four synapses' values in order of j, each where its lane runs.
+      const values = locals.local("v128");
+      const lanes: Code[] = [];
+      for (let lane = 0; lane < LANES; lane++) {
+        const add: Code = [
+          at(),
+          at(),
+          f32.load(),
+          get(values),
+          f32x4.extractLane(lane),
+          f32.add,
+          f32.store(),
+        ];
+        lanes.push(mask === null ? add : [get(mask), i32x4.extractLane(lane), op.if(add)]);
+      }
+      return [value, set(values), lanes];
+    };
 
   /** The code over the synapses of row i: four at a time along a dense row, else one by one (sparse: the row's synapses in order; one-to-one: synapse i onto neuron i). */
   const overRow = (code: CheckedSnippet, field: number): { loops: Code; simd: boolean } => {
     const connectivity = projection.connectivity.kind;
-    if (connectivity === "dense") return elementLoops(j, nPost, (lanes) => synapseCode(code, lanes, field));
-    if (connectivity === "oneToOne") return { loops: [get(i), set(j), get(i), set(syn), synapseCode(code, 1, field)], simd: false };
+    if (connectivity === "dense")
+      return elementLoops(j, nPost, (lanes) => synapseCode(code, lanes, field));
+    if (connectivity === "oneToOne")
+      return {
+        loops: [get(i), set(j), get(i), set(syn), synapseCode(code, 1, field)],
+        simd: false,
+      };
     const rows = projectionStorage.rows!;
     const rowEnd = locals.local("i32");
-    const word = (array: Int32Array, index: Code): Code => [index, i32.const(2), i32.shl, i32.const(array.byteOffset), i32.add, i32.load()];
+    const word = (array: Int32Array, index: Code): Code => [
+      index,
+      i32.const(2),
+      i32.shl,
+      i32.const(array.byteOffset),
+      i32.add,
+      i32.load(),
+    ];
     return {
       loops: [
-        word(rows.rowStart, [get(i), i32.const(1), i32.add]), set(rowEnd),
-        forLoop(syn, word(rows.rowStart, get(i)), get(rowEnd), 1, word(rows.postIndex, get(syn)), set(j), synapseCode(code, 1, field)),
+        word(rows.rowStart, [get(i), i32.const(1), i32.add]),
+        set(rowEnd),
+        forLoop(
+          syn,
+          word(rows.rowStart, get(i)),
+          get(rowEnd),
+          1,
+          word(rows.postIndex, get(syn)),
+          set(j),
+          synapseCode(code, 1, field),
+        ),
       ],
       simd: false,
     };
@@ -190,14 +312,39 @@ function compileSynapseKernel(
   let simd = true;
   if (preSpike) {
     const source = projection.delaySteps === 0 ? preStorage.spikes : preStorage.previousSpikes;
-    const counts = projection.delaySteps === 0 ? preStorage.spikeCount : preStorage.previousSpikeCount;
+    const counts =
+      projection.delaySteps === 0 ? preStorage.spikeCount : preStorage.previousSpikeCount;
     const count = locals.local("i32");
     const { loops, simd: vectorised } = overRow(preSpike, RANDOM_FIELD.preSpike);
     simd &&= vectorised;
     parts.push([
-      [get(b), i32.const(2), i32.shl, i32.const(counts.byteOffset), i32.add, i32.load(), set(count)],
-      forLoop(k, i32.const(0), get(count), 1,
-        [get(b), i32.const(nPre), i32.mul, get(k), i32.add, i32.const(2), i32.shl, i32.const(source.byteOffset), i32.add, i32.load(), set(i)],
+      [
+        get(b),
+        i32.const(2),
+        i32.shl,
+        i32.const(counts.byteOffset),
+        i32.add,
+        i32.load(),
+        set(count),
+      ],
+      forLoop(
+        k,
+        i32.const(0),
+        get(count),
+        1,
+        [
+          get(b),
+          i32.const(nPre),
+          i32.mul,
+          get(k),
+          i32.add,
+          i32.const(2),
+          i32.shl,
+          i32.const(source.byteOffset),
+          i32.add,
+          i32.load(),
+          set(i),
+        ],
         rowStart,
         loops,
       ),
@@ -208,6 +355,9 @@ function compileSynapseKernel(
     simd &&= vectorised;
     parts.push(forLoop(i, i32.const(0), i32.const(nPre), 1, rowStart, loops));
   }
-  const body: Code = [kernel.computeTime(), forLoop(b, i32.const(0), i32.const(plan.batchSize), 1, parts)];
+  const body: Code = [
+    kernel.computeTime(),
+    forLoop(b, i32.const(0), i32.const(plan.batchSize), 1, parts),
+  ];
   return { ...kernel.definition(name, body), simd };
 }

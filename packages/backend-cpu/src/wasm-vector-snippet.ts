@@ -13,8 +13,23 @@
  * The float operations are the same IEEE single-precision instructions as the scalar ones, and
  * f32x4 `min`/`max` have Math.min/max's NaN and signed-zero results.
  */
-import { wasm, type Block, type CallExpression, type CheckedSnippet, type Expression, type ScalarType, type Statement } from "@snn/core";
-import { integerDivision, MATH_IMPORTS, NotCompilable, SnippetCompilerBase, type BindingResolver, type EffectCompiler } from "./wasm-snippet";
+import {
+  wasm,
+  type Block,
+  type CallExpression,
+  type CheckedSnippet,
+  type Expression,
+  type ScalarType,
+  type Statement,
+} from "@snn/core";
+import {
+  integerDivision,
+  MATH_IMPORTS,
+  NotCompilable,
+  SnippetCompilerBase,
+  type BindingResolver,
+  type EffectCompiler,
+} from "./wasm-snippet";
 
 const { op, forLoop } = wasm;
 const { get, set, v128, f32x4, i32x4 } = op;
@@ -34,7 +49,11 @@ export interface ElementKernelDefinition extends wasm.FunctionDefinition {
  * `elementCode(1)`. Where the SIMD form does not compile (NotCompilable), every element runs
  * one at a time. Both forms give the same results.
  */
-export function elementLoops(counter: number, size: number, elementCode: (lanes: 1 | 4) => Code): { readonly loops: Code; readonly simd: boolean } {
+export function elementLoops(
+  counter: number,
+  size: number,
+  elementCode: (lanes: 1 | 4) => Code,
+): { readonly loops: Code; readonly simd: boolean } {
   const vectorEnd = size - (size % LANES);
   let vectorBody: Code | null = null;
   try {
@@ -82,7 +101,9 @@ export class VectorSnippetCompiler extends SnippetCompilerBase {
     resolve: BindingResolver,
     effects: EffectCompiler | null = null,
     /** Constant vectors (lane bits), e.g. from locals set once per call (`ElementKernel.vectorConstant`); default: inline. */
-    private readonly constant: (lanes: readonly [number, number, number, number]) => Code = (lanes) => v128.constI32(lanes),
+    private readonly constant: (lanes: readonly [number, number, number, number]) => Code = (
+      lanes,
+    ) => v128.constI32(lanes),
     random: ((kind: "uniform" | "normal", mask: number | null) => Code) | null = null,
   ) {
     super(locals, resolve, effects, random);
@@ -99,14 +120,16 @@ export class VectorSnippetCompiler extends SnippetCompilerBase {
   /** The statements of a snippet (null: none), run on the lanes of `mask` (a v128 local; null: all). */
   statements(snippet: CheckedSnippet | null, mask: number | null = null): Code {
     if (snippet === null) return [];
-    if (snippet.kind !== "statements") throw new Error("internal error: expected a statements snippet");
+    if (snippet.kind !== "statements")
+      throw new Error("internal error: expected a statements snippet");
     this.snippetLocals = new Map();
     return this.block(snippet.body, mask);
   }
 
   /** A condition snippet: pushes its lane mask. */
   condition(snippet: CheckedSnippet): Code {
-    if (snippet.kind !== "expression") throw new Error("internal error: expected an expression snippet");
+    if (snippet.kind !== "expression")
+      throw new Error("internal error: expected an expression snippet");
     this.snippetLocals = new Map();
     this.currentMask = null;
     return this.expression(snippet.body);
@@ -135,7 +158,10 @@ export class VectorSnippetCompiler extends SnippetCompilerBase {
       case "assign": {
         const target = this.writableLocal(s.target.binding, s.target.type);
         const value = this.expression(s.value);
-        const computed = s.operator === "=" ? value : this.arithmetic(s.operator.slice(0, 1), s.target.type, get(target), value);
+        const computed =
+          s.operator === "="
+            ? value
+            : this.arithmetic(s.operator.slice(0, 1), s.target.type, get(target), value);
         if (mask === null) return [computed, set(target)];
         return [computed, get(target), get(mask), v128.bitselect, set(target)];
       }
@@ -146,8 +172,23 @@ export class VectorSnippetCompiler extends SnippetCompilerBase {
         const masks: Code =
           mask === null
             ? [condition, set(whenTrue), get(whenTrue), v128.not, set(whenFalse)]
-            : [condition, set(whenFalse), get(whenFalse), get(mask), v128.and, set(whenTrue), get(mask), get(whenFalse), v128.andNot, set(whenFalse)];
-        return [masks, this.block(s.then, whenTrue), s.otherwise ? this.block(s.otherwise, whenFalse) : []];
+            : [
+                condition,
+                set(whenFalse),
+                get(whenFalse),
+                get(mask),
+                v128.and,
+                set(whenTrue),
+                get(mask),
+                get(whenFalse),
+                v128.andNot,
+                set(whenFalse),
+              ];
+        return [
+          masks,
+          this.block(s.then, whenTrue),
+          s.otherwise ? this.block(s.otherwise, whenFalse) : [],
+        ];
       }
       case "expression":
         return this.effect(s.expression, mask);
@@ -194,15 +235,27 @@ export class VectorSnippetCompiler extends SnippetCompilerBase {
     const decided = this.vectorLocal();
     const undecided = this.vectorLocal();
     // && needs the right side where the left is true, || where it is false
-    const lanes: Code = operator === "&&" ? [get(decided), set(undecided)] : [get(decided), v128.not, set(undecided)];
-    return [this.expression(left), set(decided), lanes, this.within(undecided, () => this.expression(right)), get(decided), operator === "&&" ? v128.and : v128.or];
+    const lanes: Code =
+      operator === "&&" ? [get(decided), set(undecided)] : [get(decided), v128.not, set(undecided)];
+    return [
+      this.expression(left),
+      set(decided),
+      lanes,
+      this.within(undecided, () => this.expression(right)),
+      get(decided),
+      operator === "&&" ? v128.and : v128.or,
+    ];
   }
 
   protected onlyTakenBranch(e: Expression & { kind: "conditional" }): Code {
     const taken = this.vectorLocal();
     const notTaken = this.vectorLocal();
     return [
-      this.expression(e.condition), set(taken), get(taken), v128.not, set(notTaken),
+      this.expression(e.condition),
+      set(taken),
+      get(taken),
+      v128.not,
+      set(notTaken),
       this.within(taken, () => this.expression(e.whenTrue)),
       this.within(notTaken, () => this.expression(e.whenFalse)),
       get(taken),
@@ -212,7 +265,14 @@ export class VectorSnippetCompiler extends SnippetCompilerBase {
 
   protected comparison(operator: string, type: ScalarType): Code | null {
     if (type === "float") {
-      const table: Record<string, Code> = { "==": f32x4.eq, "!=": f32x4.ne, "<": f32x4.lt, "<=": f32x4.le, ">": f32x4.gt, ">=": f32x4.ge };
+      const table: Record<string, Code> = {
+        "==": f32x4.eq,
+        "!=": f32x4.ne,
+        "<": f32x4.lt,
+        "<=": f32x4.le,
+        ">": f32x4.gt,
+        ">=": f32x4.ge,
+      };
       return table[operator] ?? null;
     }
     // bool masks (all ones / zero) order as the scalar code's 1 / 0 under the unsigned comparisons
@@ -230,7 +290,12 @@ export class VectorSnippetCompiler extends SnippetCompilerBase {
 
   protected arithmetic(operator: string, type: ScalarType, left: Code, right: Code): Code {
     if (type === "float") {
-      const table: Record<string, Code> = { "+": f32x4.add, "-": f32x4.sub, "*": f32x4.mul, "/": f32x4.div };
+      const table: Record<string, Code> = {
+        "+": f32x4.add,
+        "-": f32x4.sub,
+        "*": f32x4.mul,
+        "/": f32x4.div,
+      };
       const instruction = table[operator];
       if (instruction === undefined) throw new NotCompilable(`float '${operator}'`);
       return [left, right, instruction];
@@ -241,21 +306,31 @@ export class VectorSnippetCompiler extends SnippetCompilerBase {
     if (operator === "*") return [left, right, i32x4.mul];
     if (operator !== "/" && operator !== "%") throw new NotCompilable(`${type} '${operator}'`);
     // No SIMD integer division: lane by lane, with the scalar code's results for 0 and INT_MIN / -1.
-    return this.laneWise("i32", [left, right], ([a, b]) => integerDivision(operator, type === "int", a!, b!));
+    return this.laneWise("i32", [left, right], ([a, b]) =>
+      integerDivision(operator, type === "int", a!, b!),
+    );
   }
 
   /**
    * Applies scalar code lane by lane: `args` push vectors; `scalar(argLocals)` computes one lane's
    * result from scalar locals holding that lane of each argument.
    */
-  private laneWise(laneType: "i32" | "f32", args: readonly Code[], scalar: (lanes: readonly number[]) => Code): Code {
+  private laneWise(
+    laneType: "i32" | "f32",
+    args: readonly Code[],
+    scalar: (lanes: readonly number[]) => Code,
+  ): Code {
     const vectors = args.map(() => this.vectorLocal());
     const lanes = args.map(() => this.locals.local(laneType));
     const extract = laneType === "f32" ? f32x4.extractLane : i32x4.extractLane;
     const replace = laneType === "f32" ? f32x4.replaceLane : i32x4.replaceLane;
     const code: Code[] = [args.map((arg, k) => [arg, set(vectors[k]!)]), get(vectors[0]!)];
     for (let lane = 0; lane < LANES; lane++) {
-      code.push(vectors.map((vector, k) => [get(vector), extract(lane), set(lanes[k]!)]), scalar(lanes), replace(lane));
+      code.push(
+        vectors.map((vector, k) => [get(vector), extract(lane), set(lanes[k]!)]),
+        scalar(lanes),
+        replace(lane),
+      );
     }
     return code;
   }
@@ -268,11 +343,14 @@ export class VectorSnippetCompiler extends SnippetCompilerBase {
         return [operand, from === "int" ? f32x4.convertI32x4S : f32x4.convertI32x4U];
       case "int":
       case "uint":
-        if (from === "float") return [operand, to === "int" ? i32x4.truncSatF32x4S : i32x4.truncSatF32x4U];
+        if (from === "float")
+          return [operand, to === "int" ? i32x4.truncSatF32x4S : i32x4.truncSatF32x4U];
         if (from === "bool") return [operand, this.splat(1), v128.and];
         return operand;
       case "bool":
-        return from === "float" ? [operand, this.splatFloat(0), f32x4.ne] : [operand, this.splat(0), i32x4.ne];
+        return from === "float"
+          ? [operand, this.splatFloat(0), f32x4.ne]
+          : [operand, this.splat(0), i32x4.ne];
     }
   }
 
@@ -283,7 +361,11 @@ export class VectorSnippetCompiler extends SnippetCompilerBase {
     const mathIndex = MATH_IMPORTS.indexOf(e.callee as (typeof MATH_IMPORTS)[number]);
     if (mathIndex >= 0) {
       // The engine's Math function on the promoted lane, demoted once, as the scalar code does.
-      return this.laneWise("f32", args, (lanes) => [lanes.map((lane) => [get(lane), op.f64.promoteF32]), op.call(mathIndex), op.f32.demoteF64]);
+      return this.laneWise("f32", args, (lanes) => [
+        lanes.map((lane) => [get(lane), op.f64.promoteF32]),
+        op.call(mathIndex),
+        op.f32.demoteF64,
+      ]);
     }
     switch (e.callee) {
       case "sqrt":

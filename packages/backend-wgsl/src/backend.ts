@@ -1,6 +1,18 @@
 /// <reference types="webgpu" />
-import { BACKEND_INTERFACE_VERSION, PLAN_VERSION, SnnError, type Backend, type CompileOptions, type KernelPlan } from "@snn/core";
-import { createBrowserDevice, createNodeDevice, NO_ADAPTER_ADVICE, type NodeDeviceOptions } from "./device";
+import {
+  BACKEND_INTERFACE_VERSION,
+  PLAN_VERSION,
+  SnnError,
+  type Backend,
+  type CompileOptions,
+  type KernelPlan,
+} from "@snn/core";
+import {
+  createBrowserDevice,
+  createNodeDevice,
+  NO_ADAPTER_ADVICE,
+  type NodeDeviceOptions,
+} from "./device";
 import { DeviceLostError, WebGpuUnavailableError } from "./errors";
 import { describeDevice } from "./runtime/gpu";
 import { WebGpuRuntime } from "./runtime/runtime";
@@ -9,7 +21,9 @@ import { WebGpuRuntime } from "./runtime/runtime";
 const lostDevices = new WeakMap<GPUDevice, DeviceLostError>();
 
 function watch(device: GPUDevice): void {
-  device.lost.then((info) => lostDevices.set(device, new DeviceLostError(info.reason, info.message)));
+  device.lost.then((info) =>
+    lostDevices.set(device, new DeviceLostError(info.reason, info.message)),
+  );
 }
 
 /** Options of {@link webgpuBackend}. */
@@ -62,11 +76,16 @@ export function webgpuBackend(options: WebGpuBackendOptions = {}): WebGpuBackend
       }
       if ((globalThis as { navigator?: { gpu?: unknown } }).navigator?.gpu) {
         const device = await createBrowserDevice();
-        if (!device) throw new WebGpuUnavailableError("This browser offers WebGPU but no adapter; enable hardware acceleration or WebGPU in the browser's settings, or use the CPU backend.");
+        if (!device)
+          throw new WebGpuUnavailableError(
+            "This browser offers WebGPU but no adapter; enable hardware acceleration or WebGPU in the browser's settings, or use the CPU backend.",
+          );
         return { device, description: describeDevice(device) };
       }
       if (!(globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node) {
-        throw new WebGpuUnavailableError(`This environment has no WebGPU (no navigator.gpu and not Node). ${NO_ADAPTER_ADVICE}`);
+        throw new WebGpuUnavailableError(
+          `This environment has no WebGPU (no navigator.gpu and not Node). ${NO_ADAPTER_ADVICE}`,
+        );
       }
       const created = await createNodeDevice(options.node);
       return { device: created.device, description: created.description };
@@ -113,8 +132,12 @@ export function webgpuBackend(options: WebGpuBackendOptions = {}): WebGpuBackend
       if (lost) throw lost;
       return WebGpuRuntime.create(plan, device, compileOptions, {
         deviceDescription: description,
-        ...(options.maxBufferBindingBytes !== undefined ? { maxBufferBindingBytes: options.maxBufferBindingBytes } : {}),
-        ...(options.stepsPerCommandBuffer !== undefined ? { stepsPerCommandBuffer: options.stepsPerCommandBuffer } : {}),
+        ...(options.maxBufferBindingBytes !== undefined
+          ? { maxBufferBindingBytes: options.maxBufferBindingBytes }
+          : {}),
+        ...(options.stepsPerCommandBuffer !== undefined
+          ? { stepsPerCommandBuffer: options.stepsPerCommandBuffer }
+          : {}),
       });
     },
   };

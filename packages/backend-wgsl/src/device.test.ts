@@ -11,7 +11,12 @@ const absentBackend = process.platform === "win32" ? "metal" : "d3d12";
 
 function smallNetwork(model: NeuronModel = LIF): Network {
   const net = new Network({ batchSize: 2 });
-  net.addPopulation("n", { model, size: 8, params: model === LIF ? { Ioffset: 2 } : {}, recordSpikes: true });
+  net.addPopulation("n", {
+    model,
+    size: 8,
+    params: model === LIF ? { Ioffset: 2 } : {},
+    recordSpikes: true,
+  });
   return net;
 }
 
@@ -20,18 +25,24 @@ describe("no adapter", () => {
     const attempt = createNodeDevice({ backend: absentBackend });
     await expect(attempt).rejects.toBeInstanceOf(WebGpuUnavailableError);
     await expect(createNodeDevice({ backend: absentBackend })).rejects.toThrow(
-      new RegExp(`No WebGPU adapter was found \\(tried Dawn's ${absentBackend} with featureLevel core\\).*apt-get install -y libegl-dev libegl-mesa0 libgl1-mesa-dri.*EGL_PLATFORM=surfaceless`),
+      new RegExp(
+        `No WebGPU adapter was found \\(tried Dawn's ${absentBackend} with featureLevel core\\).*apt-get install -y libegl-dev libegl-mesa0 libgl1-mesa-dri.*EGL_PLATFORM=surfaceless`,
+      ),
     );
   });
 
   it("isAvailable() answers false instead of throwing, and compile() explains", async () => {
     const backend = webgpuBackend({ node: { backend: absentBackend } });
     await expect(backend.isAvailable()).resolves.toBe(false);
-    await expect(backend.compile(planNetwork(smallNetwork()))).rejects.toThrow(WebGpuUnavailableError);
+    await expect(backend.compile(planNetwork(smallNetwork()))).rejects.toThrow(
+      WebGpuUnavailableError,
+    );
   });
 
   it("rejects an unknown Dawn backend name with Dawn's list of backends", async () => {
-    await expect(createNodeDevice({ backend: "no-such-backend" })).rejects.toThrow(/Dawn rejected the options \[backend=no-such-backend\][^]*opengles/);
+    await expect(createNodeDevice({ backend: "no-such-backend" })).rejects.toThrow(
+      /Dawn rejected the options \[backend=no-such-backend\][^]*opengles/,
+    );
   });
 });
 
@@ -55,7 +66,9 @@ describe.skipIf(gpu.skipReason !== null)("with a WebGPU adapter", () => {
     device.destroy();
     await device.lost;
     await expect(runtime.step(1)).rejects.toBeInstanceOf(DeviceLostError);
-    await expect(runtime.readVar("n", "V")).rejects.toThrow(/The WebGPU device was lost \(reason: destroyed.*create a new device/);
+    await expect(runtime.readVar("n", "V")).rejects.toThrow(
+      /The WebGPU device was lost \(reason: destroyed.*create a new device/,
+    );
     expect(() => runtime.startTrial()).toThrow(DeviceLostError);
     runtime.dispose();
     await expect(backend.compile(planNetwork(smallNetwork()))).rejects.toThrow(DeviceLostError);
@@ -72,17 +85,30 @@ describe.skipIf(gpu.skipReason !== null)("with a WebGPU adapter", () => {
     const attempt = gpu.backend.compile(planNetwork(smallNetwork(Overflow)));
     await expect(attempt).rejects.toBeInstanceOf(WgslCompileError);
     const error = (await attempt.catch((e: unknown) => e)) as WgslCompileError;
-    expect(error.message).toMatch(/The WGSL generated for kernel 'Neuron update: model Overflow \(n\)' did not compile/);
+    expect(error.message).toMatch(
+      /The WGSL generated for kernel 'Neuron update: model Overflow \(n\)' did not compile/,
+    );
     expect(error.message).toMatch(/generated line \d+: n_V = exp\(1000\.0f\) \* l_x;/);
-    expect(error.message).toMatch(/from model 'Overflow', sim code, line 2: V = exp\(1000\.0\) \* x;/);
-    expect(error.diagnostics[0]!.origin).toMatchObject({ model: "Overflow", field: "sim", line: 2 });
+    expect(error.message).toMatch(
+      /from model 'Overflow', sim code, line 2: V = exp\(1000\.0\) \* x;/,
+    );
+    expect(error.diagnostics[0]!.origin).toMatchObject({
+      model: "Overflow",
+      field: "sim",
+      line: 2,
+    });
   });
 
   it("printCode passes every shader to a function, or prints it", async () => {
     const printed: string[] = [];
-    const runtime = await gpu.backend.compile(planNetwork(smallNetwork()), { printCode: (label, code) => printed.push(`${label}\n${code}`) });
+    const runtime = await gpu.backend.compile(planNetwork(smallNetwork()), {
+      printCode: (label, code) => printed.push(`${label}\n${code}`),
+    });
     runtime.dispose();
-    expect(printed.map((p) => p.split("\n")[0])).toEqual(["Neuron update: model LIF (n)", "Clock: advance the step counters (step)"]);
+    expect(printed.map((p) => p.split("\n")[0])).toEqual([
+      "Neuron update: model LIF (n)",
+      "Clock: advance the step counters (step)",
+    ]);
     expect(printed[0]).toContain("@compute @workgroup_size(64)");
     const log = vi.spyOn(console, "log").mockImplementation(() => {});
     (await gpu.backend.compile(planNetwork(smallNetwork()), { printCode: true })).dispose();
@@ -93,6 +119,8 @@ describe.skipIf(gpu.skipReason !== null)("with a WebGPU adapter", () => {
   it("rejects a plan of another version", async () => {
     const plan = { ...planNetwork(smallNetwork()), version: PLAN_VERSION + 1 };
     await expect(gpu.backend.compile(plan as never)).rejects.toThrow(SnnError);
-    await expect(gpu.backend.compile(plan as never)).rejects.toThrow(/compiles kernel plans of version 1, got 2/);
+    await expect(gpu.backend.compile(plan as never)).rejects.toThrow(
+      /compiles kernel plans of version 1, got 2/,
+    );
   });
 });

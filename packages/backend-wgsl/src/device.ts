@@ -94,7 +94,8 @@ export async function createNodeDevice(options: NodeDeviceOptions = {}): Promise
       ? [
           {
             backend: options.backend ?? null,
-            featureLevel: options.featureLevel ?? (options.backend === "opengles" ? "compatibility" : "core"),
+            featureLevel:
+              options.featureLevel ?? (options.backend === "opengles" ? "compatibility" : "core"),
           },
         ]
       : [
@@ -105,17 +106,25 @@ export async function createNodeDevice(options: NodeDeviceOptions = {}): Promise
   const tried: string[] = [];
   for (const attempt of attempts) {
     if (attempt.backend === "opengles" && options.eglPlatform !== false) {
-      const env = (globalThis as { process?: { env: Record<string, string | undefined>; platform?: string } }).process;
-      if (env && env.platform === "linux" && env.env.EGL_PLATFORM === undefined) env.env.EGL_PLATFORM = options.eglPlatform ?? "surfaceless";
+      const env = (
+        globalThis as { process?: { env: Record<string, string | undefined>; platform?: string } }
+      ).process;
+      if (env && env.platform === "linux" && env.env.EGL_PLATFORM === undefined)
+        env.env.EGL_PLATFORM = options.eglPlatform ?? "surfaceless";
     }
-    const flags = [...(attempt.backend ? [`backend=${attempt.backend}`] : []), ...(options.dawnOptions ?? [])];
+    const flags = [
+      ...(attempt.backend ? [`backend=${attempt.backend}`] : []),
+      ...(options.dawnOptions ?? []),
+    ];
     const label = `${attempt.backend ?? "default backend"} with featureLevel ${attempt.featureLevel}`;
     tried.push(label);
     let gpu: GPU;
     try {
       gpu = webgpu.create(flags);
     } catch (error) {
-      throw new WebGpuUnavailableError(`Dawn rejected the options [${flags.join(", ")}]: ${error instanceof Error ? error.message : String(error)}.`);
+      throw new WebGpuUnavailableError(
+        `Dawn rejected the options [${flags.join(", ")}]: ${error instanceof Error ? error.message : String(error)}.`,
+      );
     }
     keepAlive(gpu);
     let adapter: GPUAdapter | null;
@@ -125,12 +134,16 @@ export async function createNodeDevice(options: NodeDeviceOptions = {}): Promise
         ...(options.powerPreference ? { powerPreference: options.powerPreference } : {}),
       } as GPURequestAdapterOptions);
     } catch (error) {
-      throw new WebGpuUnavailableError(`Dawn rejected the options [${flags.join(", ")}]: ${error instanceof Error ? error.message : String(error)}.`);
+      throw new WebGpuUnavailableError(
+        `Dawn rejected the options [${flags.join(", ")}]: ${error instanceof Error ? error.message : String(error)}.`,
+      );
     }
     if (!adapter) continue;
     const device = await requestDeviceWithAdapterLimits(adapter);
     const info = adapter.info;
-    const name = [info.vendor, info.architecture, info.device].filter((s) => s && s.length > 0).join(" ") || "WebGPU adapter";
+    const name =
+      [info.vendor, info.architecture, info.device].filter((s) => s && s.length > 0).join(" ") ||
+      "WebGPU adapter";
     return {
       device,
       description: `${name}${info.description ? ` (${info.description})` : ""}; Dawn ${label}`,
@@ -138,11 +151,16 @@ export async function createNodeDevice(options: NodeDeviceOptions = {}): Promise
       featureLevel: attempt.featureLevel,
     };
   }
-  throw new WebGpuUnavailableError(`No WebGPU adapter was found (tried Dawn's ${tried.join("; then ")}). ${NO_ADAPTER_ADVICE}`);
+  throw new WebGpuUnavailableError(
+    `No WebGPU adapter was found (tried Dawn's ${tried.join("; then ")}). ${NO_ADAPTER_ADVICE}`,
+  );
 }
 
 /** Requests a device with every limit the adapter supports (instead of WebGPU's low defaults). */
-export async function requestDeviceWithAdapterLimits(adapter: GPUAdapter, label = "@snn/backend-wgsl"): Promise<GPUDevice> {
+export async function requestDeviceWithAdapterLimits(
+  adapter: GPUAdapter,
+  label = "@snn/backend-wgsl",
+): Promise<GPUDevice> {
   const requiredLimits: Record<string, number> = {};
   const limits = adapter.limits as unknown as Record<string, unknown>;
   for (const key in limits) {

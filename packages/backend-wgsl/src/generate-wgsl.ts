@@ -17,7 +17,14 @@ export interface GeneratedShader {
  * @param maxBufferBindingBytes storage buffer binding limit to plan buffers for (default 128 MiB,
  *   WebGPU's usual `maxStorageBufferBindingSize`).
  */
-export function generateWgsl(plan: KernelPlan, maxBufferBindingBytes = 128 * 1024 * 1024): GeneratedShader[] {
+export function generateWgsl(
+  plan: KernelPlan,
+  maxBufferBindingBytes = 128 * 1024 * 1024,
+): GeneratedShader[] {
   const kernels = generateKernels(plan, { maxBindingBytes: maxBufferBindingBytes });
-  return kernels.shaders.map((s) => ({ label: s.label, code: s.code, groups: s.instances.map((i) => kernels.instances[i]!.label) }));
+  return kernels.shaders.map((s) => ({
+    label: s.label,
+    code: s.code,
+    groups: s.instances.map((i) => kernels.instances[i]!.label),
+  }));
 }

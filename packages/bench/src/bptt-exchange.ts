@@ -17,7 +17,13 @@
  */
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { prepareTrial, type EpropBatch, type EpropNetworkDescription, type LossMaskOption, type ResolvedAdamOptions } from "@snn/eprop";
+import {
+  prepareTrial,
+  type EpropBatch,
+  type EpropNetworkDescription,
+  type LossMaskOption,
+  type ResolvedAdamOptions,
+} from "@snn/eprop";
 
 /** One split's samples as spike events, binned at the trial's dt. */
 export interface EncodedSplit {
@@ -42,19 +48,30 @@ export interface BatchSource {
  * own batching at `dt`, cropped or padded to `numSteps`), and the first batch's loss mask (the
  * dataset's answer window), when it has one.
  */
-export async function encodeSplit(dataset: BatchSource, options: { dt: number; numSteps: number }): Promise<{ split: EncodedSplit; batchLossMask?: Float32Array }> {
+export async function encodeSplit(
+  dataset: BatchSource,
+  options: { dt: number; numSteps: number },
+): Promise<{ split: EncodedSplit; batchLossMask?: Float32Array }> {
   const numInputs = dataset.numChannels;
   const offsets: number[] = [0];
   const chunks: Int32Array[] = [];
   const labels: number[] = [];
   let total = 0;
   let batchLossMask: Float32Array | undefined;
-  for await (const batch of dataset.batches({ batchSize: 256, dt: options.dt, numSteps: options.numSteps })) {
-    if (batch.numSteps !== options.numSteps) throw new Error(`encodeSplit: the dataset made trials of ${batch.numSteps} steps, not ${options.numSteps}.`);
+  for await (const batch of dataset.batches({
+    batchSize: 256,
+    dt: options.dt,
+    numSteps: options.numSteps,
+  })) {
+    if (batch.numSteps !== options.numSteps)
+      throw new Error(
+        `encodeSplit: the dataset made trials of ${batch.numSteps} steps, not ${options.numSteps}.`,
+      );
     if (batchLossMask === undefined && batch.lossMask !== undefined) batchLossMask = batch.lossMask;
     batch.inputs.forEach((input, b) => {
       const codes = new Int32Array(input.steps.length);
-      for (let k = 0; k < codes.length; k++) codes[k] = input.steps[k]! * numInputs + input.units[k]!;
+      for (let k = 0; k < codes.length; k++)
+        codes[k] = input.steps[k]! * numInputs + input.units[k]!;
       chunks.push(codes);
       total += codes.length;
       offsets.push(total);
@@ -67,12 +84,22 @@ export async function encodeSplit(dataset: BatchSource, options: { dt: number; n
     events.set(chunk, at);
     at += chunk.length;
   }
-  const split: EncodedSplit = { count: labels.length, numInputs, numSteps: options.numSteps, offsets: Int32Array.from(offsets), events, labels: Int32Array.from(labels) };
+  const split: EncodedSplit = {
+    count: labels.length,
+    numInputs,
+    numSteps: options.numSteps,
+    offsets: Int32Array.from(offsets),
+    events,
+    labels: Int32Array.from(labels),
+  };
   return batchLossMask === undefined ? { split } : { split, batchLossMask };
 }
 
 /** The spike events of sample `index` of a split (as @snn/core's `SpikeEvents`). */
-export function splitSample(split: EncodedSplit, index: number): { steps: Int32Array; units: Int32Array } {
+export function splitSample(
+  split: EncodedSplit,
+  index: number,
+): { steps: Int32Array; units: Int32Array } {
   const codes = split.events.subarray(split.offsets[index]!, split.offsets[index + 1]!);
   const steps = new Int32Array(codes.length);
   const units = new Int32Array(codes.length);
@@ -87,9 +114,24 @@ export function splitSample(split: EncodedSplit, index: number): { steps: Int32A
  * The 0/1 loss mask `[numSteps]` that @snn/eprop applies (its `prepareTrial`) for a loss-mask
  * option and a batch's own mask: the same for every sample of the datasets used here.
  */
-export function lossMaskOf(description: EpropNetworkDescription, numSteps: number, option: LossMaskOption | undefined, batchLossMask?: Float32Array): Float32Array {
+export function lossMaskOf(
+  description: EpropNetworkDescription,
+  numSteps: number,
+  option: LossMaskOption | undefined,
+  batchLossMask?: Float32Array,
+): Float32Array {
   const empty = { steps: new Int32Array(0), units: new Int32Array(0) };
-  const trial = prepareTrial({ inputs: [empty], labels: Int32Array.of(0), numSteps, ...(batchLossMask ? { lossMask: batchLossMask } : {}) }, description, 1, option);
+  const trial = prepareTrial(
+    {
+      inputs: [empty],
+      labels: Int32Array.of(0),
+      numSteps,
+      ...(batchLossMask ? { lossMask: batchLossMask } : {}),
+    },
+    description,
+    1,
+    option,
+  );
   const mask = new Float32Array(numSteps);
   for (const step of trial.maskEvents[0]!.steps) mask[step] = 1;
   return mask;
@@ -110,12 +152,21 @@ export interface SplitEntry {
   readonly labels: ArrayEntry;
 }
 
-function writeArray(dir: string, file: string, values: Float32Array | Int32Array, shape: readonly number[]): ArrayEntry {
-  writeFileSync(join(dir, file), new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
+function writeArray(
+  dir: string,
+  file: string,
+  values: Float32Array | Int32Array,
+  shape: readonly number[],
+): ArrayEntry {
+  writeFileSync(
+    join(dir, file),
+    new Uint8Array(values.buffer, values.byteOffset, values.byteLength),
+  );
   return { file, dtype: values instanceof Float32Array ? "float32" : "int32", shape };
 }
 
-if (new Uint8Array(Uint16Array.of(1).buffer)[0] !== 1) throw new Error("@snn/bench's BPTT exchange files assume a little-endian machine.");
+if (new Uint8Array(Uint16Array.of(1).buffer)[0] !== 1)
+  throw new Error("@snn/bench's BPTT exchange files assume a little-endian machine.");
 
 /** Writes a split's arrays as `<name>-offsets.i32`, `<name>-events.i32`, `<name>-labels.i32`. */
 export function writeSplit(dir: string, name: string, split: EncodedSplit): SplitEntry {
@@ -162,11 +213,19 @@ export interface ExchangeContents {
  */
 export function writeExchange(dir: string, prefix: string, contents: ExchangeContents): string {
   const { description } = contents;
-  if (description.hidden.length !== 1) throw new Error(`The BPTT reference supports one hidden layer; this network has ${description.hidden.length}.`);
+  if (description.hidden.length !== 1)
+    throw new Error(
+      `The BPTT reference supports one hidden layer; this network has ${description.hidden.length}.`,
+    );
   const layer = description.hidden[0]!;
   const input = description.input;
   const readout = description.readout;
-  if (layer.inputs.length !== 1 || layer.inputs[0] !== input.name || readout.inputs.length !== 1 || readout.inputs[0] !== layer.name) {
+  if (
+    layer.inputs.length !== 1 ||
+    layer.inputs[0] !== input.name ||
+    readout.inputs.length !== 1 ||
+    readout.inputs[0] !== layer.name
+  ) {
     throw new Error("The BPTT reference supports input -> hidden -> readout networks only.");
   }
   const dt = description.dt;
@@ -193,17 +252,27 @@ export function writeExchange(dir: string, prefix: string, contents: ExchangeCon
     const values = contents.parameters[name];
     if (values === undefined) throw new Error(`writeExchange: parameter '${name}' is missing.`);
     const shape = shapes[role];
-    if (values.length !== shape.reduce((a, b) => a * b, 1)) throw new Error(`writeExchange: parameter '${name}' has ${values.length} values, expected ${shape.join(" x ")}.`);
-    parameters[role] = { name, ...writeArray(dir, `${prefix}-${role}.f32`, Float32Array.from(values), shape) };
+    if (values.length !== shape.reduce((a, b) => a * b, 1))
+      throw new Error(
+        `writeExchange: parameter '${name}' has ${values.length} values, expected ${shape.join(" x ")}.`,
+      );
+    parameters[role] = {
+      name,
+      ...writeArray(dir, `${prefix}-${role}.f32`, Float32Array.from(values), shape),
+    };
   }
   let training: Record<string, unknown> | null = null;
   if (contents.training) {
     const t = contents.training;
-    if (t.orders.length !== t.learningRates.length) throw new Error("writeExchange: give one sample order per epoch (learningRates.length).");
+    if (t.orders.length !== t.learningRates.length)
+      throw new Error("writeExchange: give one sample order per epoch (learningRates.length).");
     const count = contents.train.count;
     const orders = new Int32Array(t.orders.length * count);
     t.orders.forEach((order, epoch) => {
-      if (order.length !== count) throw new Error(`writeExchange: the order of epoch ${epoch} has ${order.length} samples, the training split ${count}.`);
+      if (order.length !== count)
+        throw new Error(
+          `writeExchange: the order of epoch ${epoch} has ${order.length} samples, the training split ${count}.`,
+        );
       orders.set(order, epoch * count);
     });
     training = {
@@ -232,7 +301,13 @@ export function writeExchange(dir: string, prefix: string, contents: ExchangeCon
       beta: [...layer.beta],
       refractorySteps: layer.refractorySteps,
       recurrent: layer.recurrent,
-      regularisation: reg ? { strength: reg.strength, alpha: Math.exp(-dt / reg.tauMs), targetPerStep: (reg.targetRateHz * dt) / 1000 } : null,
+      regularisation: reg
+        ? {
+            strength: reg.strength,
+            alpha: Math.exp(-dt / reg.tauMs),
+            targetPerStep: (reg.targetRateHz * dt) / 1000,
+          }
+        : null,
       description,
     },
     parameters,

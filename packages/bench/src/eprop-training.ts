@@ -48,14 +48,41 @@ export interface EpropBenchmarkOptions {
 }
 
 /** Runs the PyTorch BPTT reference; null (with a logged reason) where python3 or torch is missing. */
-function runPytorchReference(options: EpropBenchmarkOptions, log: (line: string) => void): BenchResult[] | null {
-  const args = ["--steps", options.steps.join(","), "--batch", String(options.batchSize), "--inputs", String(options.nIn), "--hidden", String(options.nHidden), "--outputs", String(options.nOut), "--rate", String(options.inputRate ?? 0.05), "--neuron", "lif"];
+function runPytorchReference(
+  options: EpropBenchmarkOptions,
+  log: (line: string) => void,
+): BenchResult[] | null {
+  const args = [
+    "--steps",
+    options.steps.join(","),
+    "--batch",
+    String(options.batchSize),
+    "--inputs",
+    String(options.nIn),
+    "--hidden",
+    String(options.nHidden),
+    "--outputs",
+    String(options.nOut),
+    "--rate",
+    String(options.inputRate ?? 0.05),
+    "--neuron",
+    "lif",
+  ];
   const lines = runPytorchScript("bptt_lsnn.py", args, "pytorch BPTT reference", log);
   if (lines === null) return null;
   return lines.map((line) => {
-    const r = line as { steps: number; secondsPerBatch: number; minSecondsPerBatch: number; peakRssBytes: number; torch: string; threads: number };
+    const r = line as {
+      steps: number;
+      secondsPerBatch: number;
+      minSecondsPerBatch: number;
+      peakRssBytes: number;
+      torch: string;
+      threads: number;
+    };
     const peer = peerBlasOf(line);
-    log(`  pytorch BPTT (LIF) T=${r.steps}: ${r.secondsPerBatch.toFixed(3)} s/batch (median of 3, min ${r.minSecondsPerBatch.toFixed(3)}), peak RSS ${(r.peakRssBytes / 2 ** 20).toFixed(0)} MiB, torch ${r.torch}, ${r.threads} threads, BLAS ${peer.blas}${peer.blasThreads !== null ? ` (${String(peer.blasThreads)} thread${peer.blasThreads === 1 ? "" : "s"})` : ""}`);
+    log(
+      `  pytorch BPTT (LIF) T=${r.steps}: ${r.secondsPerBatch.toFixed(3)} s/batch (median of 3, min ${r.minSecondsPerBatch.toFixed(3)}), peak RSS ${(r.peakRssBytes / 2 ** 20).toFixed(0)} MiB, torch ${r.torch}, ${r.threads} threads, BLAS ${peer.blas}${peer.blasThreads !== null ? ` (${String(peer.blasThreads)} thread${peer.blasThreads === 1 ? "" : "s"})` : ""}`,
+    );
     return {
       case: `pytorch BPTT LIF ${options.nIn}-${options.nHidden}-${options.nOut} batch ${options.batchSize} T=${r.steps}`,
       backend: "pytorch",
@@ -74,7 +101,13 @@ function runPytorchReference(options: EpropBenchmarkOptions, log: (line: string)
   });
 }
 
-function bernoulliBatch(batchSize: number, numSteps: number, channels: number, rate: number, seed: number): SpikeEvents[] {
+function bernoulliBatch(
+  batchSize: number,
+  numSteps: number,
+  channels: number,
+  rate: number,
+  seed: number,
+): SpikeEvents[] {
   const random = seededRandom(seed);
   const out: SpikeEvents[] = [];
   for (let b = 0; b < batchSize; b++) {
@@ -103,23 +136,39 @@ function peakRssBytes(): number {
  * unknown one; see ./fair-peer) no ratio is given: the result carries `noRatioReason` instead,
  * and one warning is logged.
  */
-export function speedUpsOverBptt(results: readonly BenchResult[], reference: readonly BenchResult[], log: (line: string) => void): BenchResult[] {
+export function speedUpsOverBptt(
+  results: readonly BenchResult[],
+  reference: readonly BenchResult[],
+  log: (line: string) => void,
+): BenchResult[] {
   const speedUps: BenchResult[] = [];
   let warned = false;
   for (const bptt of reference) {
     const chunked = results.find((r) => r.form === "chunked" && r.numSteps === bptt.numSteps);
     if (!chunked) continue;
     const verdict = judgePeer(bptt, "PyTorch BPTT");
-    const base = { case: `speed-up chunked over pytorch BPTT T=${String(bptt.numSteps)}`, numSteps: bptt.numSteps, ...peerFields(verdict.peer) };
+    const base = {
+      case: `speed-up chunked over pytorch BPTT T=${String(bptt.numSteps)}`,
+      numSteps: bptt.numSteps,
+      ...peerFields(verdict.peer),
+    };
     if (!verdict.fair) {
       if (!warned) log(`  ${verdict.warning}`);
       warned = true;
-      speedUps.push({ ...base, speedUpOverBptt: null, speedUpOverBpttOfMinima: null, noRatioReason: verdict.reason });
+      speedUps.push({
+        ...base,
+        speedUpOverBptt: null,
+        speedUpOverBpttOfMinima: null,
+        noRatioReason: verdict.reason,
+      });
       continue;
     }
     const speedUp = (bptt.secondsPerBatch as number) / (chunked.secondsPerBatch as number);
-    const speedUpOfMinima = (bptt.minSecondsPerBatch as number) / (chunked.minSecondsPerBatch as number);
-    log(`  T=${String(bptt.numSteps)}: chunked e-prop is ${speedUp.toFixed(2)}x the speed of PyTorch BPTT (ratio of medians; ${speedUpOfMinima.toFixed(2)}x of minima; same run; ${verdict.describe})`);
+    const speedUpOfMinima =
+      (bptt.minSecondsPerBatch as number) / (chunked.minSecondsPerBatch as number);
+    log(
+      `  T=${String(bptt.numSteps)}: chunked e-prop is ${speedUp.toFixed(2)}x the speed of PyTorch BPTT (ratio of medians; ${speedUpOfMinima.toFixed(2)}x of minima; same run; ${verdict.describe})`,
+    );
     speedUps.push({ ...base, speedUpOverBptt: speedUp, speedUpOverBpttOfMinima: speedUpOfMinima });
   }
   return speedUps;
@@ -139,7 +188,10 @@ export async function runEpropBenchmark(options: EpropBenchmarkOptions): Promise
   });
   const results: BenchResult[] = [];
   for (const form of options.forms ?? (["perStep", "chunked"] as const)) {
-    const lengths = form === "perStep" ? options.steps.filter((T) => T <= (options.perStepMaxSteps ?? 500)) : options.steps;
+    const lengths =
+      form === "perStep"
+        ? options.steps.filter((T) => T <= (options.perStepMaxSteps ?? 500))
+        : options.steps;
     if (lengths.length === 0) continue;
     results.push(...(await measureForm(form, lengths)));
   }
@@ -147,8 +199,14 @@ export async function runEpropBenchmark(options: EpropBenchmarkOptions): Promise
     const chunked = results.find((r) => r.form === "chunked" && r.numSteps === perStep.numSteps);
     if (!chunked) continue;
     const speedUp = (perStep.secondsPerBatch as number) / (chunked.secondsPerBatch as number);
-    log(`  T=${String(perStep.numSteps)}: the chunked form is ${speedUp.toFixed(2)}x the speed of the per-step form (ratio of medians, same run)`);
-    results.push({ case: `speed-up chunked over per-step T=${String(perStep.numSteps)}`, numSteps: perStep.numSteps, speedUpOverPerStep: speedUp });
+    log(
+      `  T=${String(perStep.numSteps)}: the chunked form is ${speedUp.toFixed(2)}x the speed of the per-step form (ratio of medians, same run)`,
+    );
+    results.push({
+      case: `speed-up chunked over per-step T=${String(perStep.numSteps)}`,
+      numSteps: perStep.numSteps,
+      speedUpOverPerStep: speedUp,
+    });
   }
   if (options.pytorchReference !== false) {
     const reference = runPytorchReference(options, log);
@@ -159,7 +217,10 @@ export async function runEpropBenchmark(options: EpropBenchmarkOptions): Promise
   }
   return results;
 
-  async function measureForm(form: EligibilityMode, lengths: readonly number[]): Promise<BenchResult[]> {
+  async function measureForm(
+    form: EligibilityMode,
+    lengths: readonly number[],
+  ): Promise<BenchResult[]> {
     const compileStart = performance.now();
     const session = await EpropRuntime.create(description, {
       backend,
@@ -171,12 +232,22 @@ export async function runEpropBenchmark(options: EpropBenchmarkOptions): Promise
     const compileSeconds = (performance.now() - compileStart) / 1000;
     const stateBytes = session.stateBytes;
     const where = session.chunkedTraces ? `, traces on the ${session.chunkedTraces}` : "";
-    log(`eprop (${form}${where}): ${nIn} -> ${nHidden} ALIF (recurrent) -> ${nOut}, batch ${batchSize}, ${backend.name} backend (${session.runtime.capabilities.device}); state ${(stateBytes / 2 ** 20).toFixed(1)} MiB, compiled in ${compileSeconds.toFixed(2)} s`);
+    log(
+      `eprop (${form}${where}): ${nIn} -> ${nHidden} ALIF (recurrent) -> ${nOut}, batch ${batchSize}, ${backend.name} backend (${session.runtime.capabilities.device}); state ${(stateBytes / 2 ** 20).toFixed(1)} MiB, compiled in ${compileSeconds.toFixed(2)} s`,
+    );
     const labels = Int32Array.from({ length: batchSize }, (_, b) => b % nOut);
     // Warm-up, untimed, at the first length: compilation, first-touch page faults, and the JIT's
     // tier-up of code that runs once per trial (a training run is thousands of batches).
     const warmUpSteps = lengths[0]!;
-    const warmUp = prepareTrial({ inputs: bernoulliBatch(batchSize, warmUpSteps, nIn, rate, 99), labels, numSteps: warmUpSteps }, description, batchSize);
+    const warmUp = prepareTrial(
+      {
+        inputs: bernoulliBatch(batchSize, warmUpSteps, nIn, rate, 99),
+        labels,
+        numSteps: warmUpSteps,
+      },
+      description,
+      batchSize,
+    );
     for (let k = 0; k < (form === "perStep" ? 1 : 5); k++) {
       await session.runTrial(warmUp);
       await session.applyOptimizer();

@@ -11,7 +11,8 @@
 export const FAIR_BLAS: readonly string[] = ["OpenBLAS", "MKL", "BLIS"];
 
 /** How to get a fair peer, for the warning. */
-export const FAIR_PEER_FIX = "apt install libopenblas0-pthread, or set SNN_PYTHON to a python whose torch uses OpenBLAS/MKL";
+export const FAIR_PEER_FIX =
+  "apt install libopenblas0-pthread, or set SNN_PYTHON to a python whose torch uses OpenBLAS/MKL";
 
 /** The peer's BLAS as a reference script reported it (`blas`, `blasThreads`, `blasLibraries` of its JSON line). */
 export interface PeerBlas {
@@ -24,15 +25,27 @@ export interface PeerBlas {
 
 /** The verdict on a peer: a speed-up may be given, or not, with the reason and the one-line warning. */
 export type PeerVerdict =
-  | { readonly fair: true; readonly peer: PeerBlas; /** e.g. "torch on OpenBLAS, 1 BLAS thread" */ readonly describe: string }
-  | { readonly fair: false; readonly peer: PeerBlas; readonly describe: string; /** for `noRatioReason` */ readonly reason: string; /** the line to log */ readonly warning: string };
+  | {
+      readonly fair: true;
+      readonly peer: PeerBlas;
+      /** e.g. "torch on OpenBLAS, 1 BLAS thread" */ readonly describe: string;
+    }
+  | {
+      readonly fair: false;
+      readonly peer: PeerBlas;
+      readonly describe: string;
+      /** for `noRatioReason` */ readonly reason: string;
+      /** the line to log */ readonly warning: string;
+    };
 
 /** The BLAS fields of a reference script's JSON line. */
 export function peerBlasOf(line: Readonly<Record<string, unknown>>): PeerBlas {
   return {
     blas: typeof line.blas === "string" && line.blas !== "" ? line.blas : "unknown",
     blasThreads: typeof line.blasThreads === "number" ? line.blasThreads : null,
-    blasLibraries: Array.isArray(line.blasLibraries) ? line.blasLibraries.filter((l): l is string => typeof l === "string") : [],
+    blasLibraries: Array.isArray(line.blasLibraries)
+      ? line.blasLibraries.filter((l): l is string => typeof l === "string")
+      : [],
   };
 }
 
@@ -49,12 +62,21 @@ export function judgePeer(line: Readonly<Record<string, unknown>>, label: string
   const peer = peerBlasOf(line);
   const describe = `torch on ${describeBlas(peer)}`;
   if (FAIR_BLAS.includes(peer.blas)) return { fair: true, peer, describe };
-  const libraries = peer.blasLibraries.length > 0 ? ` (${peer.blasLibraries.map((l) => l.split("/").at(-1)).join(", ")})` : "";
+  const libraries =
+    peer.blasLibraries.length > 0
+      ? ` (${peer.blasLibraries.map((l) => l.split("/").at(-1)).join(", ")})`
+      : "";
   const reason =
     peer.blas === "unknown"
       ? `torch's BLAS is unknown${libraries}: its timings may be on a reference BLAS, which is 10-20x slower than OpenBLAS`
       : `torch ran on ${peer.blas}${libraries}, not an optimised BLAS (OpenBLAS is 10-20x faster)`;
-  return { fair: false, peer, describe, reason, warning: `WARNING: no speed-up over ${label}: not a fair peer, ${reason}; fix: ${FAIR_PEER_FIX}` };
+  return {
+    fair: false,
+    peer,
+    describe,
+    reason,
+    warning: `WARNING: no speed-up over ${label}: not a fair peer, ${reason}; fix: ${FAIR_PEER_FIX}`,
+  };
 }
 
 /** The report fields of a peer: its BLAS and threads. */

@@ -11,7 +11,12 @@
  * report gives the hidden firing rate with each figure.
  */
 import type { Backend } from "@snn/core";
-import { encodeSequentialMnist, imagePixels, loadEmbeddedMnist, type MnistImages } from "@snn/datasets";
+import {
+  encodeSequentialMnist,
+  imagePixels,
+  loadEmbeddedMnist,
+  type MnistImages,
+} from "@snn/datasets";
 import { defineEpropNetwork, EpropRuntime, prepareTrial, type PreparedTrial } from "@snn/eprop";
 import { judgePeer, peerBlasOf, peerFields } from "./fair-peer";
 import { runPytorchScript } from "./pytorch";
@@ -43,17 +48,25 @@ function median(values: readonly number[]): number {
 }
 
 /** The digits as prepared trials of `batchSize`, in order, whole batches only. */
-function digitTrials(images: MnistImages, description: ReturnType<typeof defineEpropNetwork>, batchSize: number): PreparedTrial[] {
+function digitTrials(
+  images: MnistImages,
+  description: ReturnType<typeof defineEpropNetwork>,
+  batchSize: number,
+): PreparedTrial[] {
   const trials: PreparedTrial[] = [];
   for (let first = 0; first + batchSize <= images.count; first += batchSize) {
-    const inputs = Array.from({ length: batchSize }, (_, b) => encodeSequentialMnist(imagePixels(images, first + b), ENCODING));
+    const inputs = Array.from({ length: batchSize }, (_, b) =>
+      encodeSequentialMnist(imagePixels(images, first + b), ENCODING),
+    );
     const labels = Int32Array.from({ length: batchSize }, (_, b) => images.labels[first + b]!);
     trials.push(prepareTrial({ inputs, labels, numSteps: NUM_STEPS }, description, batchSize));
   }
   return trials;
 }
 
-export async function runInferenceBenchmark(options: InferenceBenchmarkOptions): Promise<BenchResult[]> {
+export async function runInferenceBenchmark(
+  options: InferenceBenchmarkOptions,
+): Promise<BenchResult[]> {
   const log = options.log ?? (() => {});
   const hiddenSizes = options.hiddenSizes ?? [128, 256];
   const batchSizes = options.batchSizes ?? [1, 32];
@@ -69,7 +82,11 @@ export async function runInferenceBenchmark(options: InferenceBenchmarkOptions):
       seed: 1,
     });
     for (const batchSize of batchSizes) {
-      const session = await EpropRuntime.create(description, { backend: options.backend, batchSize, mode: "inference" });
+      const session = await EpropRuntime.create(description, {
+        backend: options.backend,
+        batchSize,
+        mode: "inference",
+      });
       const trials = digitTrials(images, description, batchSize);
       const times: number[] = [];
       let spikes = 0;
@@ -99,21 +116,49 @@ export async function runInferenceBenchmark(options: InferenceBenchmarkOptions):
         timedBatches: times.length,
         hiddenRateHz: spikes / (samples * hidden * NUM_STEPS * 1e-3),
       };
-      log(`  lsnn ${hidden} ALIF, batch ${batchSize}: ${msPerBatch.toFixed(2)} ms/batch (median of ${times.length}), ${(result.msPerSample as number).toFixed(3)} ms/sample, hidden ${(result.hiddenRateHz as number).toFixed(1)} Hz`);
+      log(
+        `  lsnn ${hidden} ALIF, batch ${batchSize}: ${msPerBatch.toFixed(2)} ms/batch (median of ${times.length}), ${(result.msPerSample as number).toFixed(3)} ms/sample, hidden ${(result.hiddenRateHz as number).toFixed(1)} Hz`,
+      );
       results.push(result);
     }
   }
   if (options.pytorchReference === false) return results;
   // The LSTM's input: 0/1 at the digits' mean rate per channel and step (its cost does not depend on the values).
   const rate = meanInputRate(images, Math.min(images.count, 64));
-  const args = ["--steps", String(NUM_STEPS), "--inputs", String(NUM_CHANNELS), "--hidden", hiddenSizes.join(","), "--outputs", String(NUM_CLASSES), "--batch", batchSizes.join(","), "--rate", rate.toFixed(5), "--repeats", String(repeats)];
+  const args = [
+    "--steps",
+    String(NUM_STEPS),
+    "--inputs",
+    String(NUM_CHANNELS),
+    "--hidden",
+    hiddenSizes.join(","),
+    "--outputs",
+    String(NUM_CLASSES),
+    "--batch",
+    batchSizes.join(","),
+    "--rate",
+    rate.toFixed(5),
+    "--repeats",
+    String(repeats),
+  ];
   const lines = runPytorchScript("lstm_infer.py", args, "pytorch LSTM reference", log);
   if (lines === null) return results;
   let warned = false;
   for (const line of lines) {
-    const r = line as { hidden: number; batch: number; msPerBatch: number; minMsPerBatch: number; msPerSample: number; parameters: number; torch: string; threads: number };
+    const r = line as {
+      hidden: number;
+      batch: number;
+      msPerBatch: number;
+      minMsPerBatch: number;
+      msPerSample: number;
+      parameters: number;
+      torch: string;
+      threads: number;
+    };
     const peer = peerBlasOf(line);
-    log(`  pytorch LSTM ${r.hidden}, batch ${r.batch}: ${r.msPerBatch.toFixed(2)} ms/batch, ${r.msPerSample.toFixed(3)} ms/sample (torch ${r.torch}, ${r.threads} threads, BLAS ${peer.blas}${peer.blasThreads !== null ? ` (${String(peer.blasThreads)} thread${peer.blasThreads === 1 ? "" : "s"})` : ""})`);
+    log(
+      `  pytorch LSTM ${r.hidden}, batch ${r.batch}: ${r.msPerBatch.toFixed(2)} ms/batch, ${r.msPerSample.toFixed(3)} ms/sample (torch ${r.torch}, ${r.threads} threads, BLAS ${peer.blas}${peer.blasThreads !== null ? ` (${String(peer.blasThreads)} thread${peer.blasThreads === 1 ? "" : "s"})` : ""})`,
+    );
     const lstm: BenchResult = {
       case: `pytorch lstm inference ${NUM_CHANNELS}-${r.hidden}-${NUM_CLASSES} batch ${r.batch} T=${NUM_STEPS}`,
       model: "lstm",
@@ -132,7 +177,9 @@ export async function runInferenceBenchmark(options: InferenceBenchmarkOptions):
       blasLibraries: peer.blasLibraries,
     };
     results.push(lstm);
-    const lsnn = results.find((x) => x.model === "lsnn" && x.hidden === r.hidden && x.batchSize === r.batch);
+    const lsnn = results.find(
+      (x) => x.model === "lsnn" && x.hidden === r.hidden && x.batchSize === r.batch,
+    );
     if (!lsnn) continue;
     const speedUp = speedUpOverLstm(lsnn, lstm, warned ? () => {} : log);
     warned ||= speedUp.speedUpOverLstm === null;
@@ -146,23 +193,35 @@ export async function runInferenceBenchmark(options: InferenceBenchmarkOptions):
  * peer is not fair (torch on netlib's reference BLAS, or an unknown one; see ./fair-peer) no
  * ratio is given: `speedUpOverLstm` is null, `noRatioReason` says why, and a warning is logged.
  */
-export function speedUpOverLstm(lsnn: BenchResult, lstm: BenchResult, log: (line: string) => void): BenchResult {
+export function speedUpOverLstm(
+  lsnn: BenchResult,
+  lstm: BenchResult,
+  log: (line: string) => void,
+): BenchResult {
   const hidden = lstm.hidden as number;
   const batch = lstm.batchSize as number;
   const verdict = judgePeer(lstm, "the PyTorch LSTM");
-  const base = { case: `speed-up lsnn over lstm ${String(hidden)} hidden batch ${String(batch)}`, hidden, batchSize: batch, ...peerFields(verdict.peer) };
+  const base = {
+    case: `speed-up lsnn over lstm ${String(hidden)} hidden batch ${String(batch)}`,
+    hidden,
+    batchSize: batch,
+    ...peerFields(verdict.peer),
+  };
   if (!verdict.fair) {
     log(`  ${verdict.warning}`);
     return { ...base, speedUpOverLstm: null, noRatioReason: verdict.reason };
   }
   const speedUp = (lstm.msPerSample as number) / (lsnn.msPerSample as number);
-  log(`  ${String(hidden)} hidden, batch ${String(batch)}: LSNN inference is ${speedUp.toFixed(1)}x the speed of the LSTM's (same run; ${verdict.describe})`);
+  log(
+    `  ${String(hidden)} hidden, batch ${String(batch)}: LSNN inference is ${speedUp.toFixed(1)}x the speed of the LSTM's (same run; ${verdict.describe})`,
+  );
   return { ...base, speedUpOverLstm: speedUp };
 }
 
 /** Mean spikes per channel and step of the first `count` encoded digits. */
 function meanInputRate(images: MnistImages, count: number): number {
   let spikes = 0;
-  for (let k = 0; k < count; k++) spikes += encodeSequentialMnist(imagePixels(images, k), ENCODING).steps.length;
+  for (let k = 0; k < count; k++)
+    spikes += encodeSequentialMnist(imagePixels(images, k), ENCODING).steps.length;
   return spikes / (count * NUM_CHANNELS * NUM_STEPS);
 }

@@ -8,7 +8,9 @@ import { fileURLToPath } from "node:url";
 
 /** The pythons tried, in order: `SNN_PYTHON`, `python3`, `/usr/bin/python3`. */
 export function pythonCandidates(): string[] {
-  return [process.env.SNN_PYTHON, "python3", "/usr/bin/python3"].filter((p): p is string => typeof p === "string" && p !== "");
+  return [process.env.SNN_PYTHON, "python3", "/usr/bin/python3"].filter(
+    (p): p is string => typeof p === "string" && p !== "",
+  );
 }
 
 let torchPython: string | null | undefined;
@@ -16,7 +18,11 @@ let torchPython: string | null | undefined;
 /** The first python of {@link pythonCandidates} that can import torch, or null (looked up once per process). */
 export function findTorchPython(): string | null {
   if (torchPython === undefined) {
-    torchPython = pythonCandidates().find((candidate) => spawnSync(candidate, ["-c", "import torch"], { encoding: "utf8" }).status === 0) ?? null;
+    torchPython =
+      pythonCandidates().find(
+        (candidate) =>
+          spawnSync(candidate, ["-c", "import torch"], { encoding: "utf8" }).status === 0,
+      ) ?? null;
   }
   return torchPython;
 }
@@ -32,7 +38,12 @@ export function referenceScript(script: string): string {
 }
 
 /** The python with torch and the script's path for a run, logged; null (reason logged) where no python has torch. */
-function locateRun(script: string, args: readonly string[], label: string, log: (line: string) => void): { python: string; path: string } | null {
+function locateRun(
+  script: string,
+  args: readonly string[],
+  label: string,
+  log: (line: string) => void,
+): { python: string; path: string } | null {
   const path = referenceScript(script);
   const python = findTorchPython();
   if (python === null) {
@@ -51,13 +62,25 @@ const PYTHON_ENV = { ...process.env, OPENBLAS_NUM_THREADS: "1" };
  * or null, with a logged reason, where no python has torch or the script failed. `label` names
  * the reference in the log lines.
  */
-export function runPytorchScript(script: string, args: readonly string[], label: string, log: (line: string) => void): Record<string, unknown>[] | null {
+export function runPytorchScript(
+  script: string,
+  args: readonly string[],
+  label: string,
+  log: (line: string) => void,
+): Record<string, unknown>[] | null {
   const found = locateRun(script, args, label, log);
   if (found === null) return null;
   const { python, path } = found;
-  const run = spawnSync(python, [path, ...args], { encoding: "utf8", timeout: 30 * 60 * 1000, env: PYTHON_ENV, maxBuffer: 256 * 2 ** 20 });
+  const run = spawnSync(python, [path, ...args], {
+    encoding: "utf8",
+    timeout: 30 * 60 * 1000,
+    env: PYTHON_ENV,
+    maxBuffer: 256 * 2 ** 20,
+  });
   if (run.error || run.status !== 0) {
-    const reason = run.error ? run.error.message : (run.stderr.trim().split("\n").at(-1) ?? `exit ${String(run.status)}`);
+    const reason = run.error
+      ? run.error.message
+      : (run.stderr.trim().split("\n").at(-1) ?? `exit ${String(run.status)}`);
     log(`  failed: ${reason}`);
     return null;
   }
@@ -94,12 +117,18 @@ export async function runPytorchScriptStreaming(
   if (found === null) return null;
   const { python, path } = found;
   return new Promise((resolve) => {
-    const child = spawn(python, [path, ...args], { env: { ...PYTHON_ENV, ...options.env }, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(python, [path, ...args], {
+      env: { ...PYTHON_ENV, ...options.env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     const objects: Record<string, unknown>[] = [];
     let stdout = "";
     const stderrLines: string[] = [];
     let stderr = "";
-    const timer = options.timeoutMs !== undefined ? setTimeout(() => child.kill("SIGKILL"), options.timeoutMs) : undefined;
+    const timer =
+      options.timeoutMs !== undefined
+        ? setTimeout(() => child.kill("SIGKILL"), options.timeoutMs)
+        : undefined;
     child.stdout.setEncoding("utf8");
     child.stderr.setEncoding("utf8");
     child.stdout.on("data", (chunk: string) => {
@@ -133,7 +162,10 @@ export async function runPytorchScriptStreaming(
       if (timer) clearTimeout(timer);
       if (code !== 0) {
         if (stderr.trim() !== "") stderrLines.push(stderr.trim());
-        const reason = signal !== null ? `killed by ${signal}${options.timeoutMs !== undefined ? ` (time limit ${options.timeoutMs / 1000} s)` : ""}` : (stderrLines.filter((l) => l.trim() !== "").at(-1) ?? `exit ${String(code)}`);
+        const reason =
+          signal !== null
+            ? `killed by ${signal}${options.timeoutMs !== undefined ? ` (time limit ${options.timeoutMs / 1000} s)` : ""}`
+            : (stderrLines.filter((l) => l.trim() !== "").at(-1) ?? `exit ${String(code)}`);
         log(`  failed: ${reason}`);
         resolve(null);
         return;

@@ -49,7 +49,12 @@ async function timed<T>(work: () => Promise<T>): Promise<{ value: T; seconds: nu
 }
 
 /** Synaptic events delivered: every recorded spike except those of the last step, times its row length. */
-function deliveredEvents(plan: KernelPlan, steps: Int32Array, neurons: Int32Array, lastStep: number): number {
+function deliveredEvents(
+  plan: KernelPlan,
+  steps: Int32Array,
+  neurons: Int32Array,
+  lastStep: number,
+): number {
   const rowStart = (plan.projections[0]!.connectivity as { rowStart: Int32Array }).rowStart;
   let events = 0;
   for (let k = 0; k < neurons.length; k++) {
@@ -76,7 +81,9 @@ export async function runWgslLifBenchmark(options: WgslLifOptions): Promise<Benc
   const warmupSteps = options.warmupSteps ?? 20;
   const log = options.log ?? (() => {});
   if (!(await backend.isAvailable())) {
-    throw new Error(`wgsl-lif: the ${backend.name} backend is not available on this machine (no WebGPU adapter); see @snn/backend-wgsl's README for what to install.`);
+    throw new Error(
+      `wgsl-lif: the ${backend.name} backend is not available on this machine (no WebGPU adapter); see @snn/backend-wgsl's README for what to install.`,
+    );
   }
   const adapter = backend.describe ? await backend.describe() : backend.name;
   log(`wgsl-lif: ${backend.name} on ${adapter}`);
@@ -90,26 +97,45 @@ export async function runWgslLifBenchmark(options: WgslLifOptions): Promise<Benc
     reference.stepSync(warmupSteps);
     const referenceSpikes = await reference.readSpikes("lif");
 
-    const { value: runtime, seconds: compileSeconds } = await timed(() => backend.compile(plan, { recordingSteps: warmupSteps }));
+    const { value: runtime, seconds: compileSeconds } = await timed(() =>
+      backend.compile(plan, { recordingSteps: warmupSteps }),
+    );
     try {
       await run(runtime, warmupSteps);
       const warmSpikes = await runtime.readSpikes("lif");
       const spikesMatchCpu =
         warmSpikes.neurons.length === referenceSpikes.neurons.length &&
-        warmSpikes.neurons.every((n, k) => n === referenceSpikes.neurons[k] && warmSpikes.steps[k] === referenceSpikes.steps[k] && warmSpikes.batches[k] === referenceSpikes.batches[k]);
+        warmSpikes.neurons.every(
+          (n, k) =>
+            n === referenceSpikes.neurons[k] &&
+            warmSpikes.steps[k] === referenceSpikes.steps[k] &&
+            warmSpikes.batches[k] === referenceSpikes.batches[k],
+        );
 
       let steps = options.steps;
       if (steps === undefined) {
         runtime.startTrial();
         const probeSteps = 10;
         const probe = await timed(() => run(runtime, probeSteps));
-        steps = Math.max(20, Math.min(20000, Math.round((targetSeconds * probeSteps) / Math.max(probe.seconds, 1e-6))));
+        steps = Math.max(
+          20,
+          Math.min(20000, Math.round((targetSeconds * probeSteps) / Math.max(probe.seconds, 1e-6))),
+        );
       }
-      log(`wgsl-lif: batch ${batchSize}, ${neurons} neurons, ${synapses} synapses: ${steps} steps in one submission`);
+      log(
+        `wgsl-lif: batch ${batchSize}, ${neurons} neurons, ${synapses} synapses: ${steps} steps in one submission`,
+      );
       runtime.startTrial();
       const { seconds } = await timed(() => run(runtime, steps));
-      const { value: recording, seconds: readSeconds } = await timed(() => runtime.readSpikes("lif"));
-      const events = deliveredEvents(plan, recording.steps, recording.neurons, recording.numSteps - 1);
+      const { value: recording, seconds: readSeconds } = await timed(() =>
+        runtime.readSpikes("lif"),
+      );
+      const events = deliveredEvents(
+        plan,
+        recording.steps,
+        recording.neurons,
+        recording.numSteps - 1,
+      );
       const result = {
         case: `wgsl-lif/n${neurons}/p${probability}/batch${batchSize}`,
         backend: backend.name,

@@ -17,8 +17,14 @@ export interface PopulationTrace {
 }
 
 /** Groups a recording by step and batch element. */
-export function spikesByStep(recording: SpikeRecording, steps: number, batchSize: number): number[][][] {
-  const out = Array.from({ length: steps }, () => Array.from({ length: batchSize }, () => [] as number[]));
+export function spikesByStep(
+  recording: SpikeRecording,
+  steps: number,
+  batchSize: number,
+): number[][][] {
+  const out = Array.from({ length: steps }, () =>
+    Array.from({ length: batchSize }, () => [] as number[]),
+  );
   for (let k = 0; k < recording.steps.length; k++) {
     const step = recording.steps[k]!;
     if (step < steps) out[step]![recording.batches[k]!]!.push(recording.neurons[k]!);
@@ -42,7 +48,8 @@ export async function traceRun(
   for (let s = 0; s < steps; s++) {
     await runtime.step(1);
     for (const [population, names] of Object.entries(watch)) {
-      for (const name of names) vars[population]![name]!.push(Float64Array.from(await runtime.readVar(population, name)));
+      for (const name of names)
+        vars[population]![name]!.push(Float64Array.from(await runtime.readVar(population, name)));
     }
   }
   const out: Record<string, PopulationTrace> = {};
@@ -50,13 +57,24 @@ export async function traceRun(
   for (const population of Object.keys(watch)) {
     const size = runtime.plan.populations.find((p) => p.name === population)!.size;
     const recording = await runtime.readSpikes(population);
-    out[population] = { size, batchSize, steps, vars: vars[population]!, spikes: spikesByStep(recording, steps, batchSize) };
+    out[population] = {
+      size,
+      batchSize,
+      steps,
+      vars: vars[population]!,
+      spikes: spikesByStep(recording, steps, batchSize),
+    };
   }
   return out;
 }
 
 /** Signed distance of neuron `j` of batch element `b` to its threshold at `step` (0 at the threshold); Infinity when it could not spike (e.g. refractory). */
-export type ThresholdDistance = (trace: PopulationTrace, step: number, batch: number, neuron: number) => number;
+export type ThresholdDistance = (
+  trace: PopulationTrace,
+  step: number,
+  batch: number,
+  neuron: number,
+) => number;
 
 /** LIF: V - Vthresh, or Infinity while refractory (needs `V` and `RefracTime` in the trace). */
 export function lifThresholdDistance(vThresh: number): ThresholdDistance {
@@ -103,9 +121,17 @@ export interface TraceComparison {
  * differ (the runs diverge from there): each differing spike must be explained by the neuron
  * that did not spike being within `thresholdTolerance` of its threshold.
  */
-export function compareTraces(test: PopulationTrace, reference: PopulationTrace, options: CompareOptions, label: string): TraceComparison {
-  const batches = options.batches ?? Array.from({ length: test.batchSize }, (_, b) => [b, b] as const);
-  const maxDifference: Record<string, number> = Object.fromEntries(Object.keys(options.tolerance).map((name) => [name, 0]));
+export function compareTraces(
+  test: PopulationTrace,
+  reference: PopulationTrace,
+  options: CompareOptions,
+  label: string,
+): TraceComparison {
+  const batches =
+    options.batches ?? Array.from({ length: test.batchSize }, (_, b) => [b, b] as const);
+  const maxDifference: Record<string, number> = Object.fromEntries(
+    Object.keys(options.tolerance).map((name) => [name, 0]),
+  );
   const explained: string[] = [];
   const problems: string[] = [];
   const steps = Math.min(test.steps, reference.steps);
@@ -119,11 +145,17 @@ export function compareTraces(test: PopulationTrace, reference: PopulationTrace,
         if (a.has(j) && r.has(j)) continue;
         diverged = true;
         differing.add(`${bt}:${j}`);
-        const [silent, silentBatch, spikedSide] = a.has(j) ? ([reference, br, "the backend under test"] as const) : ([test, bt, "the reference"] as const);
+        const [silent, silentBatch, spikedSide] = a.has(j)
+          ? ([reference, br, "the backend under test"] as const)
+          : ([test, bt, "the reference"] as const);
         const distance = options.distance(silent, s, silentBatch, j);
         const line = `${label}: step ${s}, neuron ${j}, batch ${bt}: only ${spikedSide} spiked; the other side was ${Number.isFinite(distance) ? `${distance.toExponential(3)} from its threshold` : "unable to spike (refractory)"}`;
-        if (Math.abs(distance) <= options.thresholdTolerance) explained.push(`${line} (a float difference crossed the threshold)`);
-        else problems.push(`${line}, beyond the tolerance ${options.thresholdTolerance}: not explained by a threshold crossing`);
+        if (Math.abs(distance) <= options.thresholdTolerance)
+          explained.push(`${line} (a float difference crossed the threshold)`);
+        else
+          problems.push(
+            `${line}, beyond the tolerance ${options.thresholdTolerance}: not explained by a threshold crossing`,
+          );
       }
       for (const [name, tolerance] of Object.entries(options.tolerance)) {
         const tv = test.vars[name]![s]!;
@@ -134,13 +166,16 @@ export function compareTraces(test: PopulationTrace, reference: PopulationTrace,
           const y = rv[br * reference.size + j]!;
           const difference = Math.abs(x - y);
           if (!(difference <= tolerance) && !(Number.isNaN(x) && Number.isNaN(y))) {
-            problems.push(`${label}: ${name} of neuron ${j}, batch ${bt} at step ${s} is ${x}, the reference has ${y} (difference ${difference}, tolerance ${tolerance})`);
+            problems.push(
+              `${label}: ${name} of neuron ${j}, batch ${bt} at step ${s} is ${x}, the reference has ${y} (difference ${difference}, tolerance ${tolerance})`,
+            );
           }
           if (difference > maxDifference[name]!) maxDifference[name] = difference;
         }
       }
     }
-    if (diverged || problems.length > 0) return { agreedSteps: s, maxDifference, explained, problems: problems.slice(0, 10) };
+    if (diverged || problems.length > 0)
+      return { agreedSteps: s, maxDifference, explained, problems: problems.slice(0, 10) };
   }
   return { agreedSteps: steps, maxDifference, explained, problems };
 }

@@ -19,7 +19,14 @@ import {
 } from "@snn/core";
 
 /** Default LIF parameters of @snn/core (mV, nA, nF, ms). */
-export const LIF_DEFAULTS = { C: 1, TauM: 20, Vrest: -70, Vreset: -70, Vthresh: -50, TauRefrac: 2 } as const;
+export const LIF_DEFAULTS = {
+  C: 1,
+  TauM: 20,
+  Vrest: -70,
+  Vreset: -70,
+  Vthresh: -50,
+  TauRefrac: 2,
+} as const;
 
 /** Constant currents (nA) of the three populations of {@link lifConstantInputNetwork}. */
 export const LIF_CONSTANT_CURRENTS = [1.1, 1.5, 2.5] as const;
@@ -28,7 +35,12 @@ export const LIF_CONSTANT_CURRENTS = [1.1, 1.5, 2.5] as const;
 export function lifConstantInputNetwork(): Network {
   const net = new Network({ dt: 1, name: "lif-constant-input" });
   LIF_CONSTANT_CURRENTS.forEach((current, k) => {
-    net.addPopulation(`lif${k}`, { model: LIF, size: 2, params: { Ioffset: current }, recordSpikes: true });
+    net.addPopulation(`lif${k}`, {
+      model: LIF,
+      size: 2,
+      params: { Ioffset: current },
+      recordSpikes: true,
+    });
   });
   return net;
 }
@@ -40,13 +52,24 @@ export const LIF_REFRACTORY_PERIODS = [0, 2, 2.5, 5] as const;
 export function lifRefractoryNetwork(): Network {
   const net = new Network({ dt: 1, name: "lif-refractory" });
   LIF_REFRACTORY_PERIODS.forEach((refractory, k) => {
-    net.addPopulation(`refrac${k}`, { model: LIF, size: 1, params: { Ioffset: 50, TauRefrac: refractory }, recordSpikes: true });
+    net.addPopulation(`refrac${k}`, {
+      model: LIF,
+      size: 1,
+      params: { Ioffset: 50, TauRefrac: refractory },
+      recordSpikes: true,
+    });
   });
   return net;
 }
 
 /** Parameters of the ALIF neuron of {@link alifAdaptationNetwork}. */
-export const ALIF_PARAMS = { TauM: 20, TauAdap: 200, Vthresh: 0.6, Beta: 0.3, TauRefrac: 5 } as const;
+export const ALIF_PARAMS = {
+  TauM: 20,
+  TauAdap: 200,
+  Vthresh: 0.6,
+  Beta: 0.3,
+  TauRefrac: 5,
+} as const;
 /** Input of {@link alifAdaptationNetwork}: weight per step and number of input steps. */
 export const ALIF_INPUT = { weight: 0.1, steps: 120 } as const;
 
@@ -58,14 +81,32 @@ export const ALIF_INPUT = { weight: 0.1, steps: 120 } as const;
 export function alifAdaptationNetwork(): { network: Network; events: SpikeEvents[] } {
   const net = new Network({ dt: 1, name: "alif-adaptation" });
   net.addPopulation("input", { model: SpikeSourceArray, size: 1 });
-  net.addPopulation("alif", { model: ALIF, size: 1, params: { ...ALIF_PARAMS }, recordSpikes: true });
-  net.addProjection("drive", { pre: "input", post: "alif", model: StaticPulse, connectivity: { kind: "dense" }, init: { g: ALIF_INPUT.weight }, delaySteps: 0 });
+  net.addPopulation("alif", {
+    model: ALIF,
+    size: 1,
+    params: { ...ALIF_PARAMS },
+    recordSpikes: true,
+  });
+  net.addProjection("drive", {
+    pre: "input",
+    post: "alif",
+    model: StaticPulse,
+    connectivity: { kind: "dense" },
+    init: { g: ALIF_INPUT.weight },
+    delaySteps: 0,
+  });
   const steps = Int32Array.from({ length: ALIF_INPUT.steps }, (_, s) => s);
   return { network: net, events: [{ steps, units: new Int32Array(steps.length) }] };
 }
 
 /** Random spike events: each unit fires with `probability` per step, for each batch element. */
-export function randomSpikeEvents(size: number, steps: number, batchSize: number, probability: number, seed: number): SpikeEvents[] {
+export function randomSpikeEvents(
+  size: number,
+  steps: number,
+  batchSize: number,
+  probability: number,
+  seed: number,
+): SpikeEvents[] {
   const random = seededRandom(seed);
   return Array.from({ length: batchSize }, () => {
     const stepList: number[] = [];
@@ -83,7 +124,13 @@ export function randomSpikeEvents(size: number, steps: number, batchSize: number
 }
 
 /** A random sparse connectivity as (pre, post, weight) lists, sorted by pre then post. */
-export function randomConnectivity(nPre: number, nPost: number, probability: number, weightRange: readonly [number, number], seed: number): { pre: number[]; post: number[]; weights: number[] } {
+export function randomConnectivity(
+  nPre: number,
+  nPost: number,
+  probability: number,
+  weightRange: readonly [number, number],
+  seed: number,
+): { pre: number[]; post: number[]; weights: number[] } {
   const random = seededRandom(seed);
   const pre: number[] = [];
   const post: number[] = [];
@@ -101,7 +148,11 @@ export function randomConnectivity(nPre: number, nPost: number, probability: num
 }
 
 /** The same sparse connectivity as a dense weight matrix (zeros where there is no synapse). */
-export function denseWeights(nPre: number, nPost: number, sparse: { pre: number[]; post: number[]; weights: number[] }): Float32Array {
+export function denseWeights(
+  nPre: number,
+  nPost: number,
+  sparse: { pre: number[]; post: number[]; weights: number[] },
+): Float32Array {
   const dense = new Float32Array(nPre * nPost);
   sparse.weights.forEach((w, s) => {
     dense[sparse.pre[s]! * nPost + sparse.post[s]!] = w;
@@ -114,7 +165,11 @@ export function denseWeights(nPre: number, nPost: number, sparse: { pre: number[
  * projections (zero weights where there is no synapse) and `hiddenSparse` with the same
  * synapses as sparse projections.
  */
-export function denseSparseNetwork(batchSize = 1): { network: Network; events: SpikeEvents[]; steps: number } {
+export function denseSparseNetwork(batchSize = 1): {
+  network: Network;
+  events: SpikeEvents[];
+  steps: number;
+} {
   const nIn = 20;
   const nHidden = 30;
   const steps = 150;
@@ -123,8 +178,16 @@ export function denseSparseNetwork(batchSize = 1): { network: Network; events: S
   const feedforward = randomConnectivity(nIn, nHidden, 0.3, [0, 6], 11);
   const recurrent = randomConnectivity(nHidden, nHidden, 0.2, [-3, 3], 12);
   for (const kind of ["Dense", "Sparse"] as const) {
-    net.addPopulation(`hidden${kind}`, { model: LIF, size: nHidden, params: { Ioffset: 0.9 }, recordSpikes: true });
-    const connectivity = (c: typeof feedforward) => (kind === "Dense" ? ({ kind: "dense" } as const) : ({ kind: "sparse", pre: c.pre, post: c.post } as const));
+    net.addPopulation(`hidden${kind}`, {
+      model: LIF,
+      size: nHidden,
+      params: { Ioffset: 0.9 },
+      recordSpikes: true,
+    });
+    const connectivity = (c: typeof feedforward) =>
+      kind === "Dense"
+        ? ({ kind: "dense" } as const)
+        : ({ kind: "sparse", pre: c.pre, post: c.post } as const);
     net.addProjection(`input_hidden${kind}`, {
       pre: "input",
       post: `hidden${kind}`,
@@ -158,14 +221,28 @@ export function oneToOneNetwork(): { network: Network; events: SpikeEvents[] } {
   const weights = Array.from({ length: n }, (_, i) => 0.1 * (i + 1));
   for (const [name, connectivity] of [
     ["direct", { kind: "oneToOne" } as const],
-    ["diagonal", { kind: "sparse", pre: weights.map((_, i) => i), post: weights.map((_, i) => i) } as const],
+    [
+      "diagonal",
+      { kind: "sparse", pre: weights.map((_, i) => i), post: weights.map((_, i) => i) } as const,
+    ],
   ] as const) {
     net.addPopulation(name, { model: LIF, size: n, recordSpikes: true });
-    net.addProjection(`input_${name}`, { pre: "input", post: name, model: StaticPulse, connectivity, init: { g: weights }, delaySteps: 0 });
+    net.addProjection(`input_${name}`, {
+      pre: "input",
+      post: name,
+      model: StaticPulse,
+      connectivity,
+      init: { g: weights },
+      delaySteps: 0,
+    });
   }
   // Even neurons spike at step 2, odd ones at step 4.
   const steps = Int32Array.from(weights.map((_, i) => (i % 2 === 0 ? 2 : 4))).sort();
-  const units = Int32Array.from([...weights.keys()].filter((i) => i % 2 === 0).concat([...weights.keys()].filter((i) => i % 2 === 1)));
+  const units = Int32Array.from(
+    [...weights.keys()]
+      .filter((i) => i % 2 === 0)
+      .concat([...weights.keys()].filter((i) => i % 2 === 1)),
+  );
   return { network: net, events: [{ steps, units }] };
 }
 
@@ -173,15 +250,39 @@ export function oneToOneNetwork(): { network: Network; events: SpikeEvents[] } {
  * A recurrent network with LIF and ALIF populations, exponential synapses and a leaky
  * readout, driven by a spike source; used for batch independence and long runs.
  */
-export function recurrentNetwork(batchSize: number, options: { input?: "spikeSource" | "poisson"; seed?: number } = {}): Network {
+export function recurrentNetwork(
+  batchSize: number,
+  options: { input?: "spikeSource" | "poisson"; seed?: number } = {},
+): Network {
   const net = new Network({ dt: 1, batchSize, seed: options.seed ?? 5, name: "recurrent" });
   const nIn = 16;
-  if (options.input === "poisson") net.addPopulation("input", { model: Poisson, size: nIn, params: { Rate: 40 }, recordSpikes: true });
+  if (options.input === "poisson")
+    net.addPopulation("input", {
+      model: Poisson,
+      size: nIn,
+      params: { Rate: 40 },
+      recordSpikes: true,
+    });
   else net.addPopulation("input", { model: SpikeSourceArray, size: nIn, recordSpikes: true });
   net.addPopulation("lif", { model: LIF, size: 24, params: { Ioffset: 0.8 }, recordSpikes: true });
-  net.addPopulation("alif", { model: ALIF, size: 24, params: { Beta: 0.2, TauAdap: 300 }, recordSpikes: true });
+  net.addPopulation("alif", {
+    model: ALIF,
+    size: 24,
+    params: { Beta: 0.2, TauAdap: 300 },
+    recordSpikes: true,
+  });
   net.addPopulation("readout", { model: LeakyIntegrator, size: 3 });
-  const project = (name: string, pre: string, post: string, nPre: number, nPost: number, p: number, range: [number, number], seed: number, exp = false): void => {
+  const project = (
+    name: string,
+    pre: string,
+    post: string,
+    nPre: number,
+    nPost: number,
+    p: number,
+    range: [number, number],
+    seed: number,
+    exp = false,
+  ): void => {
     const c = randomConnectivity(nPre, nPost, p, range, seed);
     net.addProjection(name, {
       pre,
@@ -210,22 +311,41 @@ export function recurrentNetwork(batchSize: number, options: { input?: "spikeSou
  * take `a`'s spikes of the previous step, not this step's. Each connection is strong enough
  * that one spike makes the target spike at once.
  */
-export function delayChainNetwork(): { network: Network; events: SpikeEvents[]; inputStep: number } {
+export function delayChainNetwork(): {
+  network: Network;
+  events: SpikeEvents[];
+  inputStep: number;
+} {
   const net = new Network({ dt: 1, name: "delay-chain" });
   net.addPopulation("source", { model: SpikeSourceArray, size: 1, recordSpikes: true });
-  for (const name of ["a", "c", "b"]) net.addPopulation(name, { model: LIF, size: 1, recordSpikes: true });
+  for (const name of ["a", "c", "b"])
+    net.addPopulation(name, { model: LIF, size: 1, recordSpikes: true });
   const strong = { model: StaticPulse, connectivity: { kind: "dense" } as const, init: { g: 100 } };
   net.addProjection("b_c", { pre: "b", post: "c", ...strong, delaySteps: 0 });
   net.addProjection("a_b", { pre: "a", post: "b", ...strong, delaySteps: 1 });
   net.addProjection("source_a", { pre: "source", post: "a", ...strong, delaySteps: 0 });
   const inputStep = 3;
-  return { network: net, events: [{ steps: Int32Array.of(inputStep), units: Int32Array.of(0) }], inputStep };
+  return {
+    network: net,
+    events: [{ steps: Int32Array.of(inputStep), units: Int32Array.of(0) }],
+    inputStep,
+  };
 }
 
 /** Poisson population for statistics: `size` neurons at `rate` Hz, dt 1 ms. */
-export function poissonNetwork(size: number, rate: number, batchSize: number, seed: number): Network {
+export function poissonNetwork(
+  size: number,
+  rate: number,
+  batchSize: number,
+  seed: number,
+): Network {
   const net = new Network({ dt: 1, batchSize, seed, name: "poisson" });
-  net.addPopulation("poisson", { model: Poisson, size, params: { Rate: rate }, recordSpikes: true });
+  net.addPopulation("poisson", {
+    model: Poisson,
+    size,
+    params: { Rate: rate },
+    recordSpikes: true,
+  });
   return net;
 }
 
@@ -289,14 +409,32 @@ export function customUpdateNetwork(): Network {
   const net = new Network({ dt: 1, batchSize, name: "custom-updates" });
   net.addPopulation("src", { model: SpikeSourceArray, size: pre });
   net.addPopulation("n", { model: LIF, size: neurons });
-  net.addProjection("syn", { pre: "src", post: "n", model: GradientSynapse, connectivity: { kind: "dense" }, init: { g: 1 } });
-  net.addCustomUpdate("reduceV", { group: "reduce", model: ReduceAll, varRefs: { X: { owner: "n", var: "V" } } });
+  net.addProjection("syn", {
+    pre: "src",
+    post: "n",
+    model: GradientSynapse,
+    connectivity: { kind: "dense" },
+    init: { g: 1 },
+  });
+  net.addCustomUpdate("reduceV", {
+    group: "reduce",
+    model: ReduceAll,
+    varRefs: { X: { owner: "n", var: "V" } },
+  });
   net.addCustomUpdate("reduceGradient", {
     group: "gradient",
     model: ReduceGradient,
     varRefs: { Gradient: { owner: "syn", var: "Gradient" }, Total: { owner: "syn", var: "Total" } },
   });
-  net.addCustomUpdate("applyGradient", { group: "apply", model: ApplyGradient, varRefs: { g: { owner: "syn", var: "g" }, Total: { owner: "syn", var: "Total" } } });
-  net.addCustomUpdate("setV", { group: "set", model: SetFromIndex, varRefs: { X: { owner: "n", var: "V" } } });
+  net.addCustomUpdate("applyGradient", {
+    group: "apply",
+    model: ApplyGradient,
+    varRefs: { g: { owner: "syn", var: "g" }, Total: { owner: "syn", var: "Total" } },
+  });
+  net.addCustomUpdate("setV", {
+    group: "set",
+    model: SetFromIndex,
+    varRefs: { X: { owner: "n", var: "V" } },
+  });
   return net;
 }

@@ -19,7 +19,14 @@ import {
   type SpikeRecording,
 } from "@snn/core";
 import { describe, expect, it, type TestContext } from "vitest";
-import { alifThresholdDistance, compareTraces, lifThresholdDistance, traceRun, type PopulationTrace, type TraceComparison } from "./compare";
+import {
+  alifThresholdDistance,
+  compareTraces,
+  lifThresholdDistance,
+  traceRun,
+  type PopulationTrace,
+  type TraceComparison,
+} from "./compare";
 import {
   ALIF_INPUT,
   ALIF_PARAMS,
@@ -66,7 +73,12 @@ interface ConformanceCase {
   readonly run: (context: CaseContext) => Promise<void>;
 }
 
-async function withRuntime<T>(backend: Backend, network: Network, fn: (runtime: Runtime) => Promise<T>, recordingSteps = 1000): Promise<T> {
+async function withRuntime<T>(
+  backend: Backend,
+  network: Network,
+  fn: (runtime: Runtime) => Promise<T>,
+  recordingSteps = 1000,
+): Promise<T> {
   const runtime = await backend.compile(planNetwork(network), { recordingSteps });
   try {
     return await fn(runtime);
@@ -76,14 +88,18 @@ async function withRuntime<T>(backend: Backend, network: Network, fn: (runtime: 
 }
 
 function triples(recording: SpikeRecording): string[] {
-  return Array.from(recording.steps, (s, k) => `${s}:${recording.neurons[k]}:${recording.batches[k]}`);
+  return Array.from(
+    recording.steps,
+    (s, k) => `${s}:${recording.neurons[k]}:${recording.batches[k]}`,
+  );
 }
 
 /** Steps (0-based) at which a single neuron (index 0, batch 0) spiked. */
 function spikeSteps(recording: SpikeRecording, neuron = 0, batch = 0): number[] {
   const out: number[] = [];
   for (let k = 0; k < recording.steps.length; k++) {
-    if (recording.neurons[k] === neuron && recording.batches[k] === batch) out.push(recording.steps[k]!);
+    if (recording.neurons[k] === neuron && recording.batches[k] === batch)
+      out.push(recording.steps[k]!);
   }
   return out;
 }
@@ -94,11 +110,16 @@ async function expectComparison(context: CaseContext, comparison: TraceCompariso
 }
 
 /** Discrete LIF: integrations from `v0` until V >= Vthresh, with the exact exponential step. */
-function lifStepsToThreshold(v0: number, vInf: number, expTC: number): { steps: number; margin: number } {
+function lifStepsToThreshold(
+  v0: number,
+  vInf: number,
+  expTC: number,
+): { steps: number; margin: number } {
   let v = v0;
   for (let k = 1; k < 100000; k++) {
     const next = vInf + (v - vInf) * expTC;
-    if (next >= LIF_DEFAULTS.Vthresh) return { steps: k, margin: Math.min(next - LIF_DEFAULTS.Vthresh, LIF_DEFAULTS.Vthresh - v) };
+    if (next >= LIF_DEFAULTS.Vthresh)
+      return { steps: k, margin: Math.min(next - LIF_DEFAULTS.Vthresh, LIF_DEFAULTS.Vthresh - v) };
     v = next;
   }
   throw new Error("no spike");
@@ -113,7 +134,8 @@ const ALIF_THRESHOLD_TOLERANCE = 1e-4;
 export const CONFORMANCE_CASES: readonly ConformanceCase[] = [
   {
     id: "lif-constant-input",
-    title: "LIF with constant input fires at the analytic inter-spike interval (exact step counts; V within 1e-3 mV)",
+    title:
+      "LIF with constant input fires at the analytic inter-spike interval (exact step counts; V within 1e-3 mV)",
     run: async ({ backend }) => {
       await withRuntime(backend, lifConstantInputNetwork(), async (runtime) => {
         const traced = 60;
@@ -124,11 +146,21 @@ export const CONFORMANCE_CASES: readonly ConformanceCase[] = [
         const refractorySteps = Math.ceil(LIF_DEFAULTS.TauRefrac / 1);
         for (const [k, current] of LIF_CONSTANT_CURRENTS.entries()) {
           const vInf = LIF_DEFAULTS.Vrest + rm * current;
-          const { steps: integrations, margin } = lifStepsToThreshold(LIF_DEFAULTS.Vreset, vInf, expTC);
-          expect(margin, "test design: the crossing must not be within float error of the threshold").toBeGreaterThan(1e-3);
+          const { steps: integrations, margin } = lifStepsToThreshold(
+            LIF_DEFAULTS.Vreset,
+            vInf,
+            expTC,
+          );
+          expect(
+            margin,
+            "test design: the crossing must not be within float error of the threshold",
+          ).toBeGreaterThan(1e-3);
           // Continuous analytic ISI: refractory period + TauM ln((Vinf - Vreset) / (Vinf - Vthresh)); the
           // discrete neuron crosses in the first whole step after it, so the step ISI is at most one dt longer.
-          const analytic = LIF_DEFAULTS.TauRefrac + LIF_DEFAULTS.TauM * Math.log((vInf - LIF_DEFAULTS.Vreset) / (vInf - LIF_DEFAULTS.Vthresh));
+          const analytic =
+            LIF_DEFAULTS.TauRefrac +
+            LIF_DEFAULTS.TauM *
+              Math.log((vInf - LIF_DEFAULTS.Vreset) / (vInf - LIF_DEFAULTS.Vthresh));
           const isi = refractorySteps + integrations;
           expect(isi - analytic).toBeGreaterThanOrEqual(0);
           expect(isi - analytic).toBeLessThan(1);
@@ -137,7 +169,8 @@ export const CONFORMANCE_CASES: readonly ConformanceCase[] = [
             const steps = spikeSteps(recording, neuron);
             expect(steps.length).toBeGreaterThan(3);
             expect(steps[0], `first spike of lif${k}`).toBe(integrations - 1);
-            for (let n = 1; n < steps.length; n++) expect(steps[n]! - steps[n - 1]!, `ISI of lif${k} (I = ${current} nA)`).toBe(isi);
+            for (let n = 1; n < steps.length; n++)
+              expect(steps[n]! - steps[n - 1]!, `ISI of lif${k} (I = ${current} nA)`).toBe(isi);
           }
         }
         // Membrane potential of lif2 (2.5 nA) before its first spike against V(s) = Vinf + (Vrest - Vinf) ExpTC^(s+1).
@@ -145,7 +178,9 @@ export const CONFORMANCE_CASES: readonly ConformanceCase[] = [
         const first = lifStepsToThreshold(LIF_DEFAULTS.Vrest, vInf, expTC).steps - 1;
         for (let s = 0; s < first; s++) {
           const expected = vInf + (LIF_DEFAULTS.Vrest - vInf) * expTC ** (s + 1);
-          expect(Math.abs(trace.lif2!.vars.V![s]![0]! - expected), `V at step ${s}`).toBeLessThan(LIF_V_TOLERANCE);
+          expect(Math.abs(trace.lif2!.vars.V![s]![0]! - expected), `V at step ${s}`).toBeLessThan(
+            LIF_V_TOLERANCE,
+          );
         }
       });
     },
@@ -156,16 +191,22 @@ export const CONFORMANCE_CASES: readonly ConformanceCase[] = [
     run: async ({ backend }) => {
       await withRuntime(backend, lifRefractoryNetwork(), async (runtime) => {
         const steps = 30;
-        const watch = Object.fromEntries(LIF_REFRACTORY_PERIODS.map((_, k) => [`refrac${k}`, ["V", "RefracTime"]]));
+        const watch = Object.fromEntries(
+          LIF_REFRACTORY_PERIODS.map((_, k) => [`refrac${k}`, ["V", "RefracTime"]]),
+        );
         const trace = await traceRun(runtime, steps, watch);
         for (const [k, period] of LIF_REFRACTORY_PERIODS.entries()) {
           const t = trace[`refrac${k}`]!;
           const isi = Math.ceil(period / 1) + 1;
           const spikes = t.spikes.flatMap((perBatch, s) => (perBatch[0]!.includes(0) ? [s] : []));
-          expect(spikes, `spikes with TauRefrac ${period} ms`).toEqual(Array.from({ length: Math.ceil(steps / isi) }, (_, n) => n * isi));
+          expect(spikes, `spikes with TauRefrac ${period} ms`).toEqual(
+            Array.from({ length: Math.ceil(steps / isi) }, (_, n) => n * isi),
+          );
           for (let s = 0; s < steps; s++) {
             if (t.vars.RefracTime![s]![0]! > 0 && !spikes.includes(s)) {
-              expect(t.vars.V![s]![0], `V while refractory (TauRefrac ${period}, step ${s})`).toBe(LIF_DEFAULTS.Vreset);
+              expect(t.vars.V![s]![0], `V while refractory (TauRefrac ${period}, step ${s})`).toBe(
+                LIF_DEFAULTS.Vreset,
+              );
             }
           }
         }
@@ -174,7 +215,8 @@ export const CONFORMANCE_CASES: readonly ConformanceCase[] = [
   },
   {
     id: "alif-adaptation",
-    title: "ALIF threshold adaptation and its decay match hand-computed values (V, A within 1e-4; spikes exact)",
+    title:
+      "ALIF threshold adaptation and its decay match hand-computed values (V, A within 1e-4; spikes exact)",
     run: async ({ backend }) => {
       const { network, events } = alifAdaptationNetwork();
       const steps = 400;
@@ -202,7 +244,10 @@ export const CONFORMANCE_CASES: readonly ConformanceCase[] = [
         }
         expected.push({ v, a, spike });
       }
-      expect(minMargin, "test design: no step may be within float error of the threshold").toBeGreaterThan(1e-3);
+      expect(
+        minMargin,
+        "test design: no step may be within float error of the threshold",
+      ).toBeGreaterThan(1e-3);
       const spikeCount = expected.filter((e) => e.spike).length;
       expect(spikeCount, "test design: the neuron must spike several times").toBeGreaterThan(4);
       await withRuntime(backend, network, async (runtime) => {
@@ -211,8 +256,12 @@ export const CONFORMANCE_CASES: readonly ConformanceCase[] = [
         for (let s = 0; s < steps; s++) {
           const e = expected[s]!;
           expect(trace.spikes[s]![0]!.length === 1, `spike at step ${s}`).toBe(e.spike);
-          expect(Math.abs(trace.vars.V![s]![0]! - e.v), `V at step ${s}`).toBeLessThan(ALIF_TOLERANCE);
-          expect(Math.abs(trace.vars.A![s]![0]! - e.a), `A at step ${s}`).toBeLessThan(ALIF_TOLERANCE);
+          expect(Math.abs(trace.vars.V![s]![0]! - e.v), `V at step ${s}`).toBeLessThan(
+            ALIF_TOLERANCE,
+          );
+          expect(Math.abs(trace.vars.A![s]![0]! - e.a), `A at step ${s}`).toBeLessThan(
+            ALIF_TOLERANCE,
+          );
         }
         // The adaptation decays by Rho per step once the input stops.
         const last = expected[steps - 1]!.a;
@@ -223,19 +272,28 @@ export const CONFORMANCE_CASES: readonly ConformanceCase[] = [
   },
   {
     id: "dense-sparse",
-    title: "dense and sparse projections of the same connectivity give the same voltages and spikes",
+    title:
+      "dense and sparse projections of the same connectivity give the same voltages and spikes",
     run: async (context) => {
       const { network, events, steps } = denseSparseNetwork(2);
       await withRuntime(context.backend, network, async (runtime) => {
         runtime.setSpikeEvents("input", events);
-        const trace = await traceRun(runtime, steps, { hiddenDense: ["V", "RefracTime"], hiddenSparse: ["V", "RefracTime"] });
+        const trace = await traceRun(runtime, steps, {
+          hiddenDense: ["V", "RefracTime"],
+          hiddenSparse: ["V", "RefracTime"],
+        });
         const total = trace.hiddenDense!.spikes.flat(2).length;
         expect(total, "test design: the hidden populations must spike").toBeGreaterThan(20);
-        const comparison = compareTraces(trace.hiddenDense!, trace.hiddenSparse!, {
-          tolerance: { V: LIF_V_TOLERANCE },
-          thresholdTolerance: THRESHOLD_TOLERANCE_MV,
-          distance: lifThresholdDistance(LIF_DEFAULTS.Vthresh),
-        }, "dense vs sparse");
+        const comparison = compareTraces(
+          trace.hiddenDense!,
+          trace.hiddenSparse!,
+          {
+            tolerance: { V: LIF_V_TOLERANCE },
+            thresholdTolerance: THRESHOLD_TOLERANCE_MV,
+            distance: lifThresholdDistance(LIF_DEFAULTS.Vthresh),
+          },
+          "dense vs sparse",
+        );
         await expectComparison(context, comparison);
         if (comparison.explained.length === 0) expect(comparison.agreedSteps).toBe(steps);
       });
@@ -243,7 +301,8 @@ export const CONFORMANCE_CASES: readonly ConformanceCase[] = [
   },
   {
     id: "one-to-one",
-    title: "one-to-one projections deliver spike i to neuron i only, like the sparse diagonal (V within 1e-4 mV)",
+    title:
+      "one-to-one projections deliver spike i to neuron i only, like the sparse diagonal (V within 1e-4 mV)",
     run: async ({ backend }) => {
       const { network, events } = oneToOneNetwork();
       await withRuntime(backend, network, async (runtime) => {
@@ -255,8 +314,14 @@ export const CONFORMANCE_CASES: readonly ConformanceCase[] = [
           const inputStep = i % 2 === 0 ? 2 : 4;
           for (let s = 0; s < 6; s++) {
             const expected = s < inputStep ? -70 : -70 + jump * expTC ** (s - inputStep);
-            expect(Math.abs(trace.direct!.vars.V![s]![i]! - expected), `direct V of neuron ${i} at step ${s}`).toBeLessThan(1e-4);
-            expect(Math.abs(trace.diagonal!.vars.V![s]![i]! - trace.direct!.vars.V![s]![i]!), `diagonal vs direct, neuron ${i}, step ${s}`).toBeLessThan(1e-5);
+            expect(
+              Math.abs(trace.direct!.vars.V![s]![i]! - expected),
+              `direct V of neuron ${i} at step ${s}`,
+            ).toBeLessThan(1e-4);
+            expect(
+              Math.abs(trace.diagonal!.vars.V![s]![i]! - trace.direct!.vars.V![s]![i]!),
+              `diagonal vs direct, neuron ${i}, step ${s}`,
+            ).toBeLessThan(1e-5);
           }
         }
         expect(trace.direct!.spikes.flat(2)).toEqual([]);
@@ -271,43 +336,62 @@ export const CONFORMANCE_CASES: readonly ConformanceCase[] = [
       const steps = 100;
       const events = randomSpikeEvents(16, steps, batchSize, 0.08, 31);
       const watch = { lif: ["V", "RefracTime"], alif: ["V", "A", "RefracTime"], readout: ["Y"] };
-      const batched = await withRuntime(context.backend, recurrentNetwork(batchSize), async (runtime) => {
-        runtime.setSpikeEvents("input", events);
-        return traceRun(runtime, steps, { lif: watch.lif, alif: watch.alif });
-      });
+      const batched = await withRuntime(
+        context.backend,
+        recurrentNetwork(batchSize),
+        async (runtime) => {
+          runtime.setSpikeEvents("input", events);
+          return traceRun(runtime, steps, { lif: watch.lif, alif: watch.alif });
+        },
+      );
       expect(batched.lif!.spikes.flat(2).length, "test design: lif must spike").toBeGreaterThan(10);
-      expect(batched.alif!.spikes.flat(2).length, "test design: alif must spike").toBeGreaterThan(10);
+      expect(batched.alif!.spikes.flat(2).length, "test design: alif must spike").toBeGreaterThan(
+        10,
+      );
       for (let b = 0; b < batchSize; b++) {
         const single = await withRuntime(context.backend, recurrentNetwork(1), async (runtime) => {
           runtime.setSpikeEvents("input", [events[b]!]);
           return traceRun(runtime, steps, { lif: watch.lif, alif: watch.alif });
         });
         // The batch elements differ from each other, so comparing the right pairs matters.
-        expect(JSON.stringify(batched.lif!.spikes.map((x) => x[b]))).not.toBe(JSON.stringify(batched.lif!.spikes.map((x) => x[(b + 1) % batchSize])));
-        await expectComparison(
-          context,
-          compareTraces(single.lif!, batched.lif!, {
-            tolerance: { V: LIF_V_TOLERANCE },
-            thresholdTolerance: THRESHOLD_TOLERANCE_MV,
-            distance: lifThresholdDistance(LIF_DEFAULTS.Vthresh),
-            batches: [[0, b]],
-          }, `lif, batch element ${b}`),
+        expect(JSON.stringify(batched.lif!.spikes.map((x) => x[b]))).not.toBe(
+          JSON.stringify(batched.lif!.spikes.map((x) => x[(b + 1) % batchSize])),
         );
         await expectComparison(
           context,
-          compareTraces(single.alif!, batched.alif!, {
-            tolerance: { V: ALIF_TOLERANCE, A: ALIF_TOLERANCE },
-            thresholdTolerance: ALIF_THRESHOLD_TOLERANCE,
-            distance: alifThresholdDistance(0.6, 0.2),
-            batches: [[0, b]],
-          }, `alif, batch element ${b}`),
+          compareTraces(
+            single.lif!,
+            batched.lif!,
+            {
+              tolerance: { V: LIF_V_TOLERANCE },
+              thresholdTolerance: THRESHOLD_TOLERANCE_MV,
+              distance: lifThresholdDistance(LIF_DEFAULTS.Vthresh),
+              batches: [[0, b]],
+            },
+            `lif, batch element ${b}`,
+          ),
+        );
+        await expectComparison(
+          context,
+          compareTraces(
+            single.alif!,
+            batched.alif!,
+            {
+              tolerance: { V: ALIF_TOLERANCE, A: ALIF_TOLERANCE },
+              thresholdTolerance: ALIF_THRESHOLD_TOLERANCE,
+              distance: alifThresholdDistance(0.6, 0.2),
+              batches: [[0, b]],
+            },
+            `alif, batch element ${b}`,
+          ),
         );
       }
     },
   },
   {
     id: "delays",
-    title: "recurrent (delay 1) spikes arrive one step later; delay-0 spikes arrive in the same step",
+    title:
+      "recurrent (delay 1) spikes arrive one step later; delay-0 spikes arrive in the same step",
     run: async ({ backend }) => {
       const { network, events, inputStep } = delayChainNetwork();
       await withRuntime(backend, network, async (runtime) => {
@@ -322,50 +406,80 @@ export const CONFORMANCE_CASES: readonly ConformanceCase[] = [
   },
   {
     id: "spike-source-timing",
-    title: "spike source arrays emit their events at the given steps, per batch element, across trials",
+    title:
+      "spike source arrays emit their events at the given steps, per batch element, across trials",
     run: async ({ backend }) => {
       const net = new Network({ dt: 1, batchSize: 2, name: "spike-source-timing" });
       net.addPopulation("source", { model: SpikeSourceArray, size: 5, recordSpikes: true });
       net.addPopulation("echo", { model: LIF, size: 5, recordSpikes: true });
-      net.addProjection("source_echo", { pre: "source", post: "echo", model: StaticPulse, connectivity: { kind: "oneToOne" }, init: { g: 100 }, delaySteps: 0 });
+      net.addProjection("source_echo", {
+        pre: "source",
+        post: "echo",
+        model: StaticPulse,
+        connectivity: { kind: "oneToOne" },
+        init: { g: 100 },
+        delaySteps: 0,
+      });
       const events: SpikeEvents[] = [
         { steps: Int32Array.of(0, 0, 3, 7, 7), units: Int32Array.of(4, 1, 2, 0, 4) },
         // (9, 1) twice: a neuron spikes at most once per step.
         { steps: Int32Array.of(1, 2, 5, 9, 9), units: Int32Array.of(3, 0, 3, 1, 1) },
       ];
-      const expected = ["0:1:0", "0:4:0", "1:3:1", "2:0:1", "3:2:0", "5:3:1", "7:0:0", "7:4:0", "9:1:1"];
+      const expected = [
+        "0:1:0",
+        "0:4:0",
+        "1:3:1",
+        "2:0:1",
+        "3:2:0",
+        "5:3:1",
+        "7:0:0",
+        "7:4:0",
+        "9:1:1",
+      ];
       await withRuntime(backend, net, async (runtime) => {
         runtime.setSpikeEvents("source", events);
         await runtime.step(10);
         expect(triples(await runtime.readSpikes("source"))).toEqual(expected);
-        expect(triples(await runtime.readSpikes("echo")), "a delay-0 projection delivers in the same step").toEqual(expected);
+        expect(
+          triples(await runtime.readSpikes("echo")),
+          "a delay-0 projection delivers in the same step",
+        ).toEqual(expected);
         // A new trial replays the events from step 0.
         runtime.startTrial();
         await runtime.step(4);
-        expect(triples(await runtime.readSpikes("source"))).toEqual(expected.filter((e) => Number(e.split(":")[0]) < 4));
+        expect(triples(await runtime.readSpikes("source"))).toEqual(
+          expected.filter((e) => Number(e.split(":")[0]) < 4),
+        );
         // Events set in the middle of a trial: those before the current step are in the past.
         runtime.setSpikeEvents("source", [
           { steps: Int32Array.of(2, 5), units: Int32Array.of(1, 3) },
           { steps: Int32Array.of(4), units: Int32Array.of(2) },
         ]);
         await runtime.step(3);
-        expect(triples(await runtime.readSpikes("source"))).toEqual([...expected.filter((e) => Number(e.split(":")[0]) < 4), "4:2:1", "5:3:0"]);
+        expect(triples(await runtime.readSpikes("source"))).toEqual([
+          ...expected.filter((e) => Number(e.split(":")[0]) < 4),
+          "4:2:1",
+          "5:3:0",
+        ]);
       });
     },
   },
   {
     id: "poisson-statistics",
-    title: "Poisson sources: counts, dispersion and step-to-step correlation within 5-sigma bounds; seeded reproducibility",
+    title:
+      "Poisson sources: counts, dispersion and step-to-step correlation within 5-sigma bounds; seeded reproducibility",
     run: async ({ backend }) => {
       const size = 1000;
       const rate = 20;
       const steps = 500;
       const batchSize = 2;
-      const p = (rate * 1) / 1000;
-      const run = (seed: number) => withRuntime(backend, poissonNetwork(size, rate, batchSize, seed), async (runtime) => {
-        await runtime.step(steps);
-        return runtime.readSpikes("poisson");
-      });
+      const dt = 1; // ms, as in poissonNetwork
+      const p = (rate * dt) / 1000;
+      const run = (seed: number) =>
+        withRuntime(backend, poissonNetwork(size, rate, batchSize, seed), async (runtime) => {
+          await runtime.step(steps);
+          return runtime.readSpikes("poisson");
+        });
       const recording = await run(99);
       for (let b = 0; b < batchSize; b++) {
         const perNeuron = new Float64Array(size);
@@ -379,7 +493,10 @@ export const CONFORMANCE_CASES: readonly ConformanceCase[] = [
         }
         const mean = size * steps * p;
         const sigma = Math.sqrt(size * steps * p * (1 - p));
-        expect(Math.abs(total - mean), `total spikes of batch ${b}: ${total}, expected ${mean} +- 5 sigma (${sigma.toFixed(1)})`).toBeLessThan(5 * sigma);
+        expect(
+          Math.abs(total - mean),
+          `total spikes of batch ${b}: ${total}, expected ${mean} +- 5 sigma (${sigma.toFixed(1)})`,
+        ).toBeLessThan(5 * sigma);
         // Per-neuron counts are binomial: variance / mean = 1 - p (0.98); standard error about 0.045.
         const m = total / size;
         const variance = perNeuron.reduce((sum, c) => sum + (c - m) ** 2, 0) / (size - 1);
@@ -393,18 +510,29 @@ export const CONFORMANCE_CASES: readonly ConformanceCase[] = [
           den += (perStep[s]! - sm) ** 2;
           if (s > 0) num += (perStep[s]! - sm) * (perStep[s - 1]! - sm);
         }
-        expect(Math.abs(num / den), `lag-1 correlation of batch ${b}`).toBeLessThan(5 / Math.sqrt(steps));
+        expect(Math.abs(num / den), `lag-1 correlation of batch ${b}`).toBeLessThan(
+          5 / Math.sqrt(steps),
+        );
       }
-      const batch0 = triples(recording).filter((t) => t.endsWith(":0")).map((t) => t.slice(0, -2));
-      const batch1 = triples(recording).filter((t) => t.endsWith(":1")).map((t) => t.slice(0, -2));
+      const batch0 = triples(recording)
+        .filter((t) => t.endsWith(":0"))
+        .map((t) => t.slice(0, -2));
+      const batch1 = triples(recording)
+        .filter((t) => t.endsWith(":1"))
+        .map((t) => t.slice(0, -2));
       expect(batch0, "batch elements draw different streams").not.toEqual(batch1);
-      expect(triples(await run(99)), "the same seed gives the same spikes").toEqual(triples(recording));
-      expect(triples(await run(100)), "another seed gives other spikes").not.toEqual(triples(recording));
+      expect(triples(await run(99)), "the same seed gives the same spikes").toEqual(
+        triples(recording),
+      );
+      expect(triples(await run(100)), "another seed gives other spikes").not.toEqual(
+        triples(recording),
+      );
     },
   },
   {
     id: "poisson-streams-core",
-    title: "Poisson spikes follow core's Philox4x32 stream bit for bit (documented counters, across trials)",
+    title:
+      "Poisson spikes follow core's Philox4x32 stream bit for bit (documented counters, across trials)",
     run: async ({ backend }) => {
       const seed = 1234;
       const network = poissonNetwork(40, 150, 2, seed);
@@ -435,12 +563,13 @@ export const CONFORMANCE_CASES: readonly ConformanceCase[] = [
     title: "Poisson spikes are identical to the reference backend's",
     run: async ({ backend, reference, test }) => {
       if (!reference) return test.skip("no reference backend given");
-      const run = (b: Backend) => withRuntime(b, poissonNetwork(200, 50, 3, 4321), async (runtime) => {
-        await runtime.step(50);
-        runtime.startTrial();
-        await runtime.step(100);
-        return triples(await runtime.readSpikes("poisson"));
-      });
+      const run = (b: Backend) =>
+        withRuntime(b, poissonNetwork(200, 50, 3, 4321), async (runtime) => {
+          await runtime.step(50);
+          runtime.startTrial();
+          await runtime.step(100);
+          return triples(await runtime.readSpikes("poisson"));
+        });
       const expected = await run(reference);
       expect(expected.length).toBeGreaterThan(100);
       expect(await run(backend)).toEqual(expected);
@@ -448,7 +577,8 @@ export const CONFORMANCE_CASES: readonly ConformanceCase[] = [
   },
   {
     id: "stdp-pairing",
-    title: "the built-in STDP synapse potentiates when pre fires before post and depresses when post fires first (per batch element)",
+    title:
+      "the built-in STDP synapse potentiates when pre fires before post and depresses when post fires first (per batch element)",
     run: async ({ backend, reference }) => {
       const network = (): Network => {
         const net = new Network({ dt: 1, batchSize: 2, seed: 1 });
@@ -456,11 +586,25 @@ export const CONFORMANCE_CASES: readonly ConformanceCase[] = [
         net.addPopulation("kick", { model: SpikeSourceArray, size: 1 });
         net.addPopulation("post", { model: LIF, size: 1 });
         // a kick makes the post neuron fire in the step it arrives (delay 1); the STDP input alone cannot
-        net.addProjection("kick_post", { pre: "kick", post: "post", model: StaticPulse, connectivity: { kind: "dense" }, init: { g: 100 } });
-        net.addProjection("stdp", { pre: "pre", post: "post", model: STDP, connectivity: { kind: "dense" } });
+        net.addProjection("kick_post", {
+          pre: "kick",
+          post: "post",
+          model: StaticPulse,
+          connectivity: { kind: "dense" },
+          init: { g: 100 },
+        });
+        net.addProjection("stdp", {
+          pre: "pre",
+          post: "post",
+          model: STDP,
+          connectivity: { kind: "dense" },
+        });
         return net;
       };
-      const at = (...steps: number[]): SpikeEvents => ({ steps: Int32Array.from(steps), units: new Int32Array(steps.length) });
+      const at = (...steps: number[]): SpikeEvents => ({
+        steps: Int32Array.from(steps),
+        units: new Int32Array(steps.length),
+      });
       const run = (b: Backend) =>
         withRuntime(b, network(), async (runtime) => {
           // batch 0: pre at 10, post at 15; batch 1: post at 11, pre at 15
@@ -475,7 +619,9 @@ export const CONFORMANCE_CASES: readonly ConformanceCase[] = [
       // The traces decay by e^(-1/20) per step (time constants 20 ms). With these spike times and
       // delays, potentiation sees the pre trace after 6 decays and depression the post trace
       // after 5; learning a step late (or early) is off by a factor e^(1/20), outside the bounds.
-      expect(potentiated, "pre before post potentiates").toBeGreaterThan(Aplus * Math.exp(-6.5 / 20));
+      expect(potentiated, "pre before post potentiates").toBeGreaterThan(
+        Aplus * Math.exp(-6.5 / 20),
+      );
       expect(potentiated).toBeLessThan(Aplus * Math.exp(-5.5 / 20));
       expect(depressed, "post before pre depresses").toBeGreaterThan(Aminus * Math.exp(-5.5 / 20));
       expect(depressed).toBeLessThan(Aminus * Math.exp(-4.5 / 20));
@@ -484,47 +630,82 @@ export const CONFORMANCE_CASES: readonly ConformanceCase[] = [
   },
   {
     id: "izhikevich-patterns",
-    title: "the built-in Izhikevich neuron: regular spiking adapts, fast spiking does not and fires faster; first spikes as the reference's",
+    title:
+      "the built-in Izhikevich neuron: regular spiking adapts, fast spiking does not and fires faster; first spikes as the reference's",
     run: async ({ backend, reference }) => {
       const network = (): Network => {
         const net = new Network({ dt: 0.25, batchSize: 1, seed: 1 }); // fine steps: the Euler scheme is coarse at 1 ms
-        net.addPopulation("rs", { model: Izhikevich, size: 1, params: { Ioffset: 10 }, recordSpikes: true });
-        net.addPopulation("fs", { model: Izhikevich, size: 1, params: { a: 0.1, d: 2, Ioffset: 10 }, recordSpikes: true });
+        net.addPopulation("rs", {
+          model: Izhikevich,
+          size: 1,
+          params: { Ioffset: 10 },
+          recordSpikes: true,
+        });
+        net.addPopulation("fs", {
+          model: Izhikevich,
+          size: 1,
+          params: { a: 0.1, d: 2, Ioffset: 10 },
+          recordSpikes: true,
+        });
         return net;
       };
       const run = (b: Backend) =>
-        withRuntime(b, network(), async (runtime) => {
-          await runtime.step(2000); // 500 ms
-          return { rs: Array.from((await runtime.readSpikes("rs")).steps), fs: Array.from((await runtime.readSpikes("fs")).steps) };
-        }, 2000);
+        withRuntime(
+          b,
+          network(),
+          async (runtime) => {
+            await runtime.step(2000); // 500 ms
+            return {
+              rs: Array.from((await runtime.readSpikes("rs")).steps),
+              fs: Array.from((await runtime.readSpikes("fs")).steps),
+            };
+          },
+          2000,
+        );
       const { rs, fs } = await run(backend);
       const intervals = (steps: number[]) => steps.slice(1).map((s, k) => s - steps[k]!);
       const [rsIntervals, fsIntervals] = [intervals(rs), intervals(fs)];
       expect(rs.length).toBeGreaterThan(5);
       expect(fs.length, "fast spiking fires faster").toBeGreaterThan(rs.length * 1.5);
-      expect(rsIntervals.at(-1)!, "regular spiking adapts: later intervals are longer").toBeGreaterThan(rsIntervals[0]! * 1.5);
-      expect(Math.abs(fsIntervals.at(-1)! - fsIntervals[1]!), "fast spiking barely adapts").toBeLessThanOrEqual(0.15 * fsIntervals[1]!);
+      expect(
+        rsIntervals.at(-1)!,
+        "regular spiking adapts: later intervals are longer",
+      ).toBeGreaterThan(rsIntervals[0]! * 1.5);
+      expect(
+        Math.abs(fsIntervals.at(-1)! - fsIntervals[1]!),
+        "fast spiking barely adapts",
+      ).toBeLessThanOrEqual(0.15 * fsIntervals[1]!);
       if (reference) {
         // The quadratic V amplifies float differences (a GPU may fuse a multiply and an add):
         // the first spikes agree exactly, the counts closely.
         const expected = await run(reference);
-        for (const [name, steps, want] of [["rs", rs, expected.rs], ["fs", fs, expected.fs]] as const) {
+        for (const [name, steps, want] of [
+          ["rs", rs, expected.rs],
+          ["fs", fs, expected.fs],
+        ] as const) {
           expect(steps.slice(0, 5), `first spikes of ${name}`).toEqual(want.slice(0, 5));
-          expect(Math.abs(steps.length - want.length), `spike count of ${name}`).toBeLessThanOrEqual(Math.max(1, 0.1 * want.length));
+          expect(
+            Math.abs(steps.length - want.length),
+            `spike count of ${name}`,
+          ).toBeLessThanOrEqual(Math.max(1, 0.1 * want.length));
         }
       }
     },
   },
   {
     id: "dynamic-params",
-    title: "setParam changes dynamic params (and the derived params computed from them) of neurons, synapses and custom updates between steps; fixed params refuse",
+    title:
+      "setParam changes dynamic params (and the derived params computed from them) of neurons, synapses and custom updates between steps; fixed params refuse",
     run: async ({ backend, reference }) => {
       // V += Gain * 0.05 (Gain = 2 Drive, derived) plus the synapse's g * Scale per input spike.
       const Driven: NeuronModel = {
         kind: "neuron",
         name: "Driven",
         params: { Drive: { default: 0, dynamic: true }, Tau: { default: 10 } },
-        derivedParams: { Decay: { compute: (p, dt) => Math.exp(-dt / p.Tau!) }, Gain: { compute: (p) => 2 * p.Drive! } },
+        derivedParams: {
+          Decay: { compute: (p, dt) => Math.exp(-dt / p.Tau!) },
+          Gain: { compute: (p) => 2 * p.Drive! },
+        },
         vars: { V: { init: 0 } },
         sim: "V = Decay * V + Gain * 0.05 + Isyn;",
         threshold: "V > 1.0",
@@ -537,20 +718,43 @@ export const CONFORMANCE_CASES: readonly ConformanceCase[] = [
         vars: { g: { init: 1, access: "readOnly" } },
         preSpike: "addToPost(g * Scale);",
       };
-      const Bump: CustomUpdateModel = { kind: "customUpdate", name: "Bump", params: { Step: { default: 0, dynamic: true } }, varRefs: { V: {} }, update: "V += Step;" };
+      const Bump: CustomUpdateModel = {
+        kind: "customUpdate",
+        name: "Bump",
+        params: { Step: { default: 0, dynamic: true } },
+        varRefs: { V: {} },
+        update: "V += Step;",
+      };
       const network = (): Network => {
         const net = new Network({ dt: 1, batchSize: 2, seed: 3 });
         net.addPopulation("input", { model: SpikeSourceArray, size: 1 });
         net.addPopulation("driven", { model: Driven, size: 3, recordSpikes: true });
-        net.addProjection("scaled", { pre: "input", post: "driven", model: Scaled, connectivity: { kind: "dense" } });
+        net.addProjection("scaled", {
+          pre: "input",
+          post: "driven",
+          model: Scaled,
+          connectivity: { kind: "dense" },
+        });
         // the same models (merged kernels on a GPU), whose params are left alone
         net.addPopulation("bystander", { model: Driven, size: 2, recordSpikes: true });
-        net.addProjection("unscaled", { pre: "input", post: "bystander", model: Scaled, connectivity: { kind: "dense" } });
+        net.addProjection("unscaled", {
+          pre: "input",
+          post: "bystander",
+          model: Scaled,
+          connectivity: { kind: "dense" },
+        });
         // a custom update with a dynamic param
-        net.addCustomUpdate("bump", { group: "bump", model: Bump, varRefs: { V: { owner: "bystander", var: "V" } } });
+        net.addCustomUpdate("bump", {
+          group: "bump",
+          model: Bump,
+          varRefs: { V: { owner: "bystander", var: "V" } },
+        });
         return net;
       };
-      const everyStep: SpikeEvents = { steps: Int32Array.from({ length: 90 }, (_, s) => s), units: new Int32Array(90) };
+      const everyStep: SpikeEvents = {
+        steps: Int32Array.from({ length: 90 }, (_, s) => s),
+        units: new Int32Array(90),
+      };
       const run = (b: Backend) =>
         withRuntime(b, network(), async (runtime) => {
           runtime.setSpikeEvents("input", [everyStep, everyStep]);
@@ -560,38 +764,65 @@ export const CONFORMANCE_CASES: readonly ConformanceCase[] = [
           runtime.setParam("driven", "Drive", 0);
           runtime.setParam("scaled", "Scale", 0.2); // every step's input spike adds 0.2
           await runtime.step(30);
-          expect(() => runtime.setParam("driven", "Tau", 5)).toThrow(/fixed when the network is compiled; declare it with dynamic: true/);
+          expect(() => runtime.setParam("driven", "Tau", 5)).toThrow(
+            /fixed when the network is compiled; declare it with dynamic: true/,
+          );
           expect(() => runtime.setParam("driven", "Nope", 5)).toThrow(/has no param 'Nope'/);
-          expect(() => runtime.setParam("nobody", "Drive", 5)).toThrow(/there is no population, projection or custom update 'nobody'/);
+          expect(() => runtime.setParam("nobody", "Drive", 5)).toThrow(
+            /there is no population, projection or custom update 'nobody'/,
+          );
           expect(() => runtime.setParam("driven", "Drive", Number.NaN)).toThrow(/finite number/);
-          expect(triples(await runtime.readSpikes("bystander")), "a group with the same model keeps its own params").toEqual([]);
+          expect(
+            triples(await runtime.readSpikes("bystander")),
+            "a group with the same model keeps its own params",
+          ).toEqual([]);
           await runtime.runCustomUpdate("bump"); // Step 0: no change
           expect(Array.from(await runtime.readVar("bystander", "V"))).toEqual([0, 0, 0, 0]);
           runtime.setParam("bump", "Step", 0.25);
           await runtime.runCustomUpdate("bump");
-          expect(Array.from(await runtime.readVar("bystander", "V")), "the custom update's new Step").toEqual([0.25, 0.25, 0.25, 0.25]);
-          return { spikes: triples(await runtime.readSpikes("driven")), v: Array.from(await runtime.readVar("driven", "V")) };
+          expect(
+            Array.from(await runtime.readVar("bystander", "V")),
+            "the custom update's new Step",
+          ).toEqual([0.25, 0.25, 0.25, 0.25]);
+          return {
+            spikes: triples(await runtime.readSpikes("driven")),
+            v: Array.from(await runtime.readVar("driven", "V")),
+          };
         });
       const result = await run(backend);
       const steps = result.spikes.map((t) => Number(t.split(":")[0]));
-      expect(steps.filter((s) => s < 30), "no spikes before a param changed").toEqual([]);
-      expect(steps.filter((s) => s >= 30 && s < 60).length, "spikes driven by the new Drive").toBeGreaterThan(0);
-      expect(steps.filter((s) => s >= 60).length, "spikes driven by the new synaptic Scale").toBeGreaterThan(0);
+      expect(
+        steps.filter((s) => s < 30),
+        "no spikes before a param changed",
+      ).toEqual([]);
+      expect(
+        steps.filter((s) => s >= 30 && s < 60).length,
+        "spikes driven by the new Drive",
+      ).toBeGreaterThan(0);
+      expect(
+        steps.filter((s) => s >= 60).length,
+        "spikes driven by the new synaptic Scale",
+      ).toBeGreaterThan(0);
       if (reference) {
         const expected = await run(reference);
         expect(result.spikes).toEqual(expected.spikes);
-        for (let i = 0; i < expected.v.length; i++) expect(result.v[i]).toBeCloseTo(expected.v[i]!, 5);
+        for (let i = 0; i < expected.v.length; i++)
+          expect(result.v[i]).toBeCloseTo(expected.v[i]!, 5);
       }
     },
   },
   {
     id: "custom-updates",
-    title: "custom updates and reductions: batch sum/max, neuron sum/max (relative 1e-5), shared updates, id/batch",
+    title:
+      "custom updates and reductions: batch sum/max, neuron sum/max (relative 1e-5), shared updates, id/batch",
     run: async ({ backend }) => {
       const { batchSize, neurons, pre } = CUSTOM_UPDATE_SHAPE;
       await withRuntime(backend, customUpdateNetwork(), async (runtime) => {
         for (const round of [0, 1]) {
-          const values = Float32Array.from({ length: batchSize * neurons }, (_, k) => Math.sin(k * 1.7 + round * 3) * 10 - 2 * round);
+          const values = Float32Array.from(
+            { length: batchSize * neurons },
+            (_, k) => Math.sin(k * 1.7 + round * 3) * 10 - 2 * round,
+          );
           await runtime.writeVar("n", "V", values);
           await runtime.runCustomUpdate("reduce");
           const at = (b: number, j: number) => values[b * neurons + j]!;
@@ -608,7 +839,10 @@ export const CONFORMANCE_CASES: readonly ConformanceCase[] = [
               sum += at(b, j);
               max = Math.max(max, at(b, j));
             }
-            expect(Math.abs(batchSum[j]! - sum), `batch sum of neuron ${j} (round ${round})`).toBeLessThan(1e-5 * Math.max(1, Math.abs(sum)) * batchSize);
+            expect(
+              Math.abs(batchSum[j]! - sum),
+              `batch sum of neuron ${j} (round ${round})`,
+            ).toBeLessThan(1e-5 * Math.max(1, Math.abs(sum)) * batchSize);
             expect(batchMax[j], `batch max of neuron ${j}`).toBe(max);
           }
           for (let b = 0; b < batchSize; b++) {
@@ -618,13 +852,19 @@ export const CONFORMANCE_CASES: readonly ConformanceCase[] = [
               sum += at(b, j);
               max = Math.max(max, at(b, j));
             }
-            expect(Math.abs(neuronSum[b]! - sum), `neuron sum of batch ${b} (round ${round})`).toBeLessThan(1e-5 * Math.max(1, Math.abs(sum)) * neurons);
+            expect(
+              Math.abs(neuronSum[b]! - sum),
+              `neuron sum of batch ${b} (round ${round})`,
+            ).toBeLessThan(1e-5 * Math.max(1, Math.abs(sum)) * neurons);
             expect(neuronMax[b], `neuron max of batch ${b}`).toBe(max);
           }
         }
         // Batch reduction into a shared variable of a projection, then a shared update.
         const synapses = pre * neurons;
-        const gradient = Float32Array.from({ length: batchSize * synapses }, (_, k) => ((k * 7) % 11) / 8 - 0.5);
+        const gradient = Float32Array.from(
+          { length: batchSize * synapses },
+          (_, k) => ((k * 7) % 11) / 8 - 0.5,
+        );
         await runtime.writeVar("syn", "Gradient", gradient);
         await runtime.runCustomUpdate("gradient");
         await runtime.runCustomUpdate("apply");
@@ -634,12 +874,15 @@ export const CONFORMANCE_CASES: readonly ConformanceCase[] = [
           let sum = 0;
           for (let b = 0; b < batchSize; b++) sum += gradient[b * synapses + s]!;
           expect(Math.abs(total[s]! - sum), `gradient total of synapse ${s}`).toBeLessThan(1e-5);
-          expect(Math.abs(g[s]! - (1 - 0.5 * sum)), `updated weight of synapse ${s}`).toBeLessThan(1e-5);
+          expect(Math.abs(g[s]! - (1 - 0.5 * sum)), `updated weight of synapse ${s}`).toBeLessThan(
+            1e-5,
+          );
         }
         await runtime.runCustomUpdate("set");
         const v = await runtime.readVar("n", "V");
         for (let b = 0; b < batchSize; b++) {
-          for (let j = 0; j < neurons; j++) expect(v[b * neurons + j], `V set from id ${j} and batch ${b}`).toBe(-60 + j + 10 * b);
+          for (let j = 0; j < neurons; j++)
+            expect(v[b * neurons + j], `V set from id ${j} and batch ${b}`).toBe(-60 + j + 10 * b);
         }
       });
     },
@@ -650,35 +893,58 @@ export const CONFORMANCE_CASES: readonly ConformanceCase[] = [
     run: async ({ backend }) => {
       const steps = 3000;
       const network = recurrentNetwork(2, { input: "poisson" });
-      await withRuntime(backend, network, async (runtime) => {
-        await runtime.step(steps);
-        for (const group of [...runtime.plan.populations, ...runtime.plan.projections]) {
-          const vars = "vars" in group ? [...group.vars, ...("preVars" in group ? [...group.preVars, ...group.postVars, ...(group.postsynaptic?.vars ?? [])] : [])] : [];
-          for (const variable of vars) {
-            const values = await runtime.readVar(group.name, variable.name);
-            const bad = values.findIndex((x) => !Number.isFinite(x));
-            expect(bad, `${group.name}.${variable.name}[${bad}] = ${values[bad]}`).toBe(-1);
+      await withRuntime(
+        backend,
+        network,
+        async (runtime) => {
+          await runtime.step(steps);
+          for (const group of [...runtime.plan.populations, ...runtime.plan.projections]) {
+            const vars =
+              "vars" in group
+                ? [
+                    ...group.vars,
+                    ...("preVars" in group
+                      ? [...group.preVars, ...group.postVars, ...(group.postsynaptic?.vars ?? [])]
+                      : []),
+                  ]
+                : [];
+            for (const variable of vars) {
+              const values = await runtime.readVar(group.name, variable.name);
+              const bad = values.findIndex((x) => !Number.isFinite(x));
+              expect(bad, `${group.name}.${variable.name}[${bad}] = ${values[bad]}`).toBe(-1);
+            }
           }
-        }
-        for (const population of ["lif", "alif"]) {
-          const count = (await runtime.readSpikes(population)).steps.length;
-          const capacity = steps * 24 * 2;
-          expect(count, `${population} spikes`).toBeGreaterThan(capacity * 0.0005);
-          expect(count, `${population} spikes`).toBeLessThan(capacity * 0.5);
-        }
-      }, steps);
+          for (const population of ["lif", "alif"]) {
+            const count = (await runtime.readSpikes(population)).steps.length;
+            const capacity = steps * 24 * 2;
+            expect(count, `${population} spikes`).toBeGreaterThan(capacity * 0.0005);
+            expect(count, `${population} spikes`).toBeLessThan(capacity * 0.5);
+          }
+        },
+        steps,
+      );
     },
   },
   {
     id: "recording-decode",
-    title: "spike recordings decode to the right (step, neuron, batch) triples, sorted by step, batch, neuron",
+    title:
+      "spike recordings decode to the right (step, neuron, batch) triples, sorted by step, batch, neuron",
     run: async ({ backend }) => {
       const batchSize = 3;
       const size = 4;
       const steps = 60;
-      const initial = Float32Array.from({ length: batchSize * size }, (_, k) => -70 + 3 * (k % size) + 5 * Math.floor(k / size));
+      const initial = Float32Array.from(
+        { length: batchSize * size },
+        (_, k) => -70 + 3 * (k % size) + 5 * Math.floor(k / size),
+      );
       const net = new Network({ dt: 1, batchSize, name: "recording" });
-      net.addPopulation("n", { model: LIF, size, params: { Ioffset: 2.5 }, init: { V: initial }, recordSpikes: true });
+      net.addPopulation("n", {
+        model: LIF,
+        size,
+        params: { Ioffset: 2.5 },
+        init: { V: initial },
+        recordSpikes: true,
+      });
       // Expected spikes of the exact discrete LIF (double precision), with margins checked.
       const expTC = Math.exp(-1 / LIF_DEFAULTS.TauM);
       const vInf = -70 + 20 * 2.5;
@@ -691,7 +957,10 @@ export const CONFORMANCE_CASES: readonly ConformanceCase[] = [
             const k = b * size + j;
             if (refractory[k]! <= 0) v[k] = vInf + (v[k]! - vInf) * expTC;
             else refractory[k]! -= 1;
-            if (refractory[k]! <= 0) expect(Math.abs(v[k]! - LIF_DEFAULTS.Vthresh), "test design: margin").toBeGreaterThan(1e-3);
+            if (refractory[k]! <= 0)
+              expect(Math.abs(v[k]! - LIF_DEFAULTS.Vthresh), "test design: margin").toBeGreaterThan(
+                1e-3,
+              );
             if (refractory[k]! <= 0 && v[k]! >= LIF_DEFAULTS.Vthresh) {
               expected.push(`${s}:${j}:${b}`);
               v[k] = -70;
@@ -715,22 +984,50 @@ export const CONFORMANCE_CASES: readonly ConformanceCase[] = [
   },
   {
     id: "reference-agreement",
-    title: "a recurrent LIF/ALIF network with Poisson input agrees with the reference backend (spikes exact except explained threshold crossings; V within 1e-3 mV / 1e-4)",
+    title:
+      "a recurrent LIF/ALIF network with Poisson input agrees with the reference backend (spikes exact except explained threshold crossings; V within 1e-3 mV / 1e-4)",
     run: async (context) => {
       const { reference, backend, test } = context;
       if (!reference) return test.skip("no reference backend given");
       const steps = 200;
-      const watch = { input: [] as string[], lif: ["V", "RefracTime"], alif: ["V", "A", "RefracTime"] };
-      const run = (b: Backend) => withRuntime(b, recurrentNetwork(2, { input: "poisson" }), (runtime) => traceRun(runtime, steps, watch));
+      const watch = {
+        input: [] as string[],
+        lif: ["V", "RefracTime"],
+        alif: ["V", "A", "RefracTime"],
+      };
+      const run = (b: Backend) =>
+        withRuntime(b, recurrentNetwork(2, { input: "poisson" }), (runtime) =>
+          traceRun(runtime, steps, watch),
+        );
       const expected = await run(reference);
       const got = await run(backend);
       expect(got.input!.spikes, "Poisson input spikes").toEqual(expected.input!.spikes);
-      const lif = compareTraces(got.lif!, expected.lif!, { tolerance: { V: LIF_V_TOLERANCE }, thresholdTolerance: THRESHOLD_TOLERANCE_MV, distance: lifThresholdDistance(LIF_DEFAULTS.Vthresh) }, "lif vs reference");
-      const alif = compareTraces(got.alif!, expected.alif!, { tolerance: { V: ALIF_TOLERANCE, A: ALIF_TOLERANCE }, thresholdTolerance: ALIF_THRESHOLD_TOLERANCE, distance: alifThresholdDistance(0.6, 0.2) }, "alif vs reference");
+      const lif = compareTraces(
+        got.lif!,
+        expected.lif!,
+        {
+          tolerance: { V: LIF_V_TOLERANCE },
+          thresholdTolerance: THRESHOLD_TOLERANCE_MV,
+          distance: lifThresholdDistance(LIF_DEFAULTS.Vthresh),
+        },
+        "lif vs reference",
+      );
+      const alif = compareTraces(
+        got.alif!,
+        expected.alif!,
+        {
+          tolerance: { V: ALIF_TOLERANCE, A: ALIF_TOLERANCE },
+          thresholdTolerance: ALIF_THRESHOLD_TOLERANCE,
+          distance: alifThresholdDistance(0.6, 0.2),
+        },
+        "alif vs reference",
+      );
       await expectComparison(context, lif);
       await expectComparison(context, alif);
       if (lif.agreedSteps < steps || alif.agreedSteps < steps) {
-        await context.report(`agreed with the reference for ${Math.min(lif.agreedSteps, alif.agreedSteps)} of ${steps} steps (then a float difference crossed a threshold)`);
+        await context.report(
+          `agreed with the reference for ${Math.min(lif.agreedSteps, alif.agreedSteps)} of ${steps} steps (then a float difference crossed a threshold)`,
+        );
       }
     },
   },
@@ -751,10 +1048,14 @@ export function registerConformanceSuite(options: ConformanceOptions): void {
   const skip = options.skip ?? {};
   for (const [id, reason] of Object.entries(skip)) {
     if (!CONFORMANCE_CASES.some((c) => c.id === id)) {
-      throw new Error(`registerConformanceSuite: unknown case '${id}' in skip. Cases: ${CONFORMANCE_CASES.map((c) => c.id).join(", ")}.`);
+      throw new Error(
+        `registerConformanceSuite: unknown case '${id}' in skip. Cases: ${CONFORMANCE_CASES.map((c) => c.id).join(", ")}.`,
+      );
     }
     if (typeof reason !== "string" || reason.trim() === "") {
-      throw new Error(`registerConformanceSuite: skipping '${id}' needs a reason (a non-empty string).`);
+      throw new Error(
+        `registerConformanceSuite: skipping '${id}' needs a reason (a non-empty string).`,
+      );
     }
   }
   let backend: Promise<Backend> | undefined;
@@ -768,7 +1069,9 @@ export function registerConformanceSuite(options: ConformanceOptions): void {
       }
       it(`${c.id}: ${c.title}`, async (test) => {
         backend ??= Promise.resolve(options.backend());
-        reference ??= options.reference ? Promise.resolve(options.reference()) : Promise.resolve(null);
+        reference ??= options.reference
+          ? Promise.resolve(options.reference())
+          : Promise.resolve(null);
         await c.run({
           backend: await backend,
           reference: await reference,

@@ -31,7 +31,10 @@ export interface RuntimeCapabilities {
   readonly device: string;
   readonly batchSize: number;
   /** Bytes of state held per variable owner and in total; e.g. to show memory does not grow with trial length. */
-  readonly bufferBytes: { readonly total: number; readonly byOwner: Readonly<Record<string, number>> };
+  readonly bufferBytes: {
+    readonly total: number;
+    readonly byOwner: Readonly<Record<string, number>>;
+  };
   /** Largest single buffer the device allows, in bytes (Infinity where unlimited). */
   readonly maxBufferBytes: number;
 }
@@ -134,10 +137,14 @@ export class BackendRegistry {
     }
     const backend = this.backends.find((b) => b.name === name);
     if (!backend) {
-      throw new SnnError(`Unknown backend '${name}'. Available: ${[...this.names, "auto"].join(", ")}.`);
+      throw new SnnError(
+        `Unknown backend '${name}'. Available: ${[...this.names, "auto"].join(", ")}.`,
+      );
     }
     if (!(await backend.isAvailable())) {
-      throw new SnnError(`The ${name} backend is not available on this machine; choose another with its name or 'auto'.`);
+      throw new SnnError(
+        `The ${name} backend is not available on this machine; choose another with its name or 'auto'.`,
+      );
     }
     return backend;
   }
@@ -183,7 +190,12 @@ export function fillInitialValues(target: VarArray, variable: PlannedVar, batchS
  * Checks values given to `writeVar` and expands them to the stored layout.
  * Accepts `[batch][size]` for batched variables, or `[size]` broadcast over the batch.
  */
-export function expandVarValues(variable: PlannedVar, batchSize: number, values: ArrayLike<number>, owner: string): VarArray {
+export function expandVarValues(
+  variable: PlannedVar,
+  batchSize: number,
+  values: ArrayLike<number>,
+  owner: string,
+): VarArray {
   const length = storedLength(variable, batchSize);
   if (values.length !== length && values.length !== variable.size) {
     throw new RuntimeUsageError(
@@ -199,7 +211,12 @@ export function expandVarValues(variable: PlannedVar, batchSize: number, values:
 }
 
 /** Checks spike events for a spike source array of `size` neurons and `batchSize` elements. */
-export function validateSpikeEvents(population: string, size: number, batchSize: number, events: readonly SpikeEvents[]): void {
+export function validateSpikeEvents(
+  population: string,
+  size: number,
+  batchSize: number,
+  events: readonly SpikeEvents[],
+): void {
   if (!Array.isArray(events) || events.length !== batchSize) {
     throw new RuntimeUsageError(
       `setSpikeEvents(${population}): give one SpikeEvents per batch element (${batchSize}), got ${Array.isArray(events) ? events.length : typeof events}.`,
@@ -207,16 +224,26 @@ export function validateSpikeEvents(population: string, size: number, batchSize:
   }
   for (let b = 0; b < events.length; b++) {
     const e = events[b];
-    if (!(e?.steps instanceof Int32Array) || !(e.units instanceof Int32Array) || e.steps.length !== e.units.length) {
-      throw new RuntimeUsageError(`setSpikeEvents(${population}): batch element ${b} must be { steps: Int32Array, units: Int32Array } of equal length.`);
+    if (
+      !(e?.steps instanceof Int32Array) ||
+      !(e.units instanceof Int32Array) ||
+      e.steps.length !== e.units.length
+    ) {
+      throw new RuntimeUsageError(
+        `setSpikeEvents(${population}): batch element ${b} must be { steps: Int32Array, units: Int32Array } of equal length.`,
+      );
     }
     const k = firstInvalidEvent(e.steps, e.units, size);
     if (k < 0) continue;
     const unit = e.units[k]!;
     if (unit < 0 || unit >= size) {
-      throw new RuntimeUsageError(`setSpikeEvents(${population}): batch element ${b}, event ${k} has unit ${unit}, outside 0..${size - 1}.`);
+      throw new RuntimeUsageError(
+        `setSpikeEvents(${population}): batch element ${b}, event ${k} has unit ${unit}, outside 0..${size - 1}.`,
+      );
     }
-    throw new RuntimeUsageError(`setSpikeEvents(${population}): batch element ${b}: steps must be non-negative and sorted ascending (event ${k} has step ${e.steps[k]}).`);
+    throw new RuntimeUsageError(
+      `setSpikeEvents(${population}): batch element ${b}: steps must be non-negative and sorted ascending (event ${k} has step ${e.steps[k]}).`,
+    );
   }
 }
 

@@ -133,7 +133,9 @@ export class Network {
     this.seed = options.seed ?? 0;
     this.name = options.name ?? "network";
     if (!(this.dt > 0) || !Number.isFinite(this.dt)) {
-      throw new NetworkValidationError(`Network dt must be a positive number of ms, got ${options.dt}.`);
+      throw new NetworkValidationError(
+        `Network dt must be a positive number of ms, got ${options.dt}.`,
+      );
     }
     if (!Number.isInteger(this.batchSize) || this.batchSize < 1) {
       throw new NetworkValidationError(

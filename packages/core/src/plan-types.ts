@@ -114,7 +114,10 @@ export interface PlannedVarRef {
   readonly name: string;
   readonly type: ScalarType;
   readonly access: CustomUpdateAccess;
-  readonly owner: { readonly kind: "population" | "projection" | "customUpdate"; readonly index: number };
+  readonly owner: {
+    readonly kind: "population" | "projection" | "customUpdate";
+    readonly index: number;
+  };
   /** Which namespace of a projection: synapse vars, pre/post vars, or postsynaptic-model vars. */
   readonly role: "neuron" | "synapse" | "pre" | "post" | "postsynaptic" | "customUpdate";
   /** Name of the referenced variable. */

@@ -1,6 +1,15 @@
 import { describe, expect, it } from "vitest";
 import { ModelDefinitionError, NetworkValidationError } from "./errors";
-import { ALIF, DeltaCurr, ExpCurr, LeakyIntegrator, LIF, Poisson, SpikeSourceArray, StaticPulse } from "./models/builtin";
+import {
+  ALIF,
+  DeltaCurr,
+  ExpCurr,
+  LeakyIntegrator,
+  LIF,
+  Poisson,
+  SpikeSourceArray,
+  StaticPulse,
+} from "./models/builtin";
 import type { CustomUpdateModel, NeuronModel, WeightUpdateModel } from "./models/types";
 import { Network } from "./network";
 import { planNetwork } from "./plan";
@@ -11,9 +20,34 @@ function smallNetwork(batchSize = 2): Network {
   net.addPopulation("input", { model: SpikeSourceArray, size: 4 });
   net.addPopulation("hidden", { model: ALIF, size: 3, params: { Beta: 0.1 }, recordSpikes: true });
   net.addPopulation("out", { model: LeakyIntegrator, size: 2 });
-  net.addProjection("in_hid", { pre: "input", post: "hidden", model: StaticPulse, connectivity: { kind: "dense" }, delaySteps: 0, init: { g: 0.5 } });
-  net.addProjection("hid_hid", { pre: "hidden", post: "hidden", model: StaticPulse, connectivity: { kind: "fixedProbability", probability: 0.5, seed: 1, allowSelfConnections: false } });
-  net.addProjection("hid_out", { pre: "hidden", post: "out", model: StaticPulse, connectivity: { kind: "dense" }, delaySteps: 0, postsynaptic: ExpCurr, postsynapticParams: { Tau: 10 } });
+  net.addProjection("in_hid", {
+    pre: "input",
+    post: "hidden",
+    model: StaticPulse,
+    connectivity: { kind: "dense" },
+    delaySteps: 0,
+    init: { g: 0.5 },
+  });
+  net.addProjection("hid_hid", {
+    pre: "hidden",
+    post: "hidden",
+    model: StaticPulse,
+    connectivity: {
+      kind: "fixedProbability",
+      probability: 0.5,
+      seed: 1,
+      allowSelfConnections: false,
+    },
+  });
+  net.addProjection("hid_out", {
+    pre: "hidden",
+    post: "out",
+    model: StaticPulse,
+    connectivity: { kind: "dense" },
+    delaySteps: 0,
+    postsynaptic: ExpCurr,
+    postsynapticParams: { Tau: 10 },
+  });
   return net;
 }
 
@@ -21,7 +55,13 @@ describe("planNetwork", () => {
   it("resolves params with defaults and derived params from dt", () => {
     const plan = planNetwork(smallNetwork());
     const hidden = plan.populations[1]!;
-    expect(hidden.params).toEqual({ TauM: 20, TauAdap: 2000, Vthresh: 0.6, Beta: 0.1, TauRefrac: 5 });
+    expect(hidden.params).toEqual({
+      TauM: 20,
+      TauAdap: 2000,
+      Vthresh: 0.6,
+      Beta: 0.1,
+      TauRefrac: 5,
+    });
     expect(hidden.derivedParams.Alpha).toBeCloseTo(Math.exp(-1 / 20), 12);
     expect(hidden.derivedParams.Rho).toBeCloseTo(Math.exp(-1 / 2000), 12);
     const psm = plan.projections[2]!.postsynaptic!;
@@ -47,7 +87,13 @@ describe("planNetwork", () => {
       ["RefracTime", true, 3],
     ]);
     const weights = plan.projections[0]!.vars[0]!;
-    expect(weights).toMatchObject({ name: "g", batched: false, size: 12, initial: 0.5, access: "readOnly" });
+    expect(weights).toMatchObject({
+      name: "g",
+      batched: false,
+      size: 12,
+      initial: 0.5,
+      access: "readOnly",
+    });
   });
 
   it("orders populations so that 0-delay sources update first, with incoming synapses before each population", () => {
@@ -56,9 +102,26 @@ describe("planNetwork", () => {
     net.addPopulation("out", { model: LeakyIntegrator, size: 2 });
     net.addPopulation("hidden", { model: LIF, size: 3 });
     net.addPopulation("input", { model: SpikeSourceArray, size: 4 });
-    net.addProjection("in_hid", { pre: "input", post: "hidden", model: StaticPulse, connectivity: { kind: "dense" }, delaySteps: 0 });
-    net.addProjection("hid_out", { pre: "hidden", post: "out", model: StaticPulse, connectivity: { kind: "dense" }, delaySteps: 0 });
-    net.addProjection("out_hid", { pre: "out", post: "hidden", model: StaticPulse, connectivity: { kind: "dense" } });
+    net.addProjection("in_hid", {
+      pre: "input",
+      post: "hidden",
+      model: StaticPulse,
+      connectivity: { kind: "dense" },
+      delaySteps: 0,
+    });
+    net.addProjection("hid_out", {
+      pre: "hidden",
+      post: "out",
+      model: StaticPulse,
+      connectivity: { kind: "dense" },
+      delaySteps: 0,
+    });
+    net.addProjection("out_hid", {
+      pre: "out",
+      post: "hidden",
+      model: StaticPulse,
+      connectivity: { kind: "dense" },
+    });
     const plan = planNetwork(net);
     expect(plan.schedule).toEqual([
       { op: "neurons", population: 2 },
@@ -74,12 +137,30 @@ describe("planNetwork", () => {
     const net = new Network();
     net.addPopulation("a", { model: LIF, size: 1 });
     net.addPopulation("b", { model: LIF, size: 1 });
-    net.addProjection("ab", { pre: "a", post: "b", model: StaticPulse, connectivity: { kind: "dense" }, delaySteps: 0 });
-    net.addProjection("ba", { pre: "b", post: "a", model: StaticPulse, connectivity: { kind: "dense" }, delaySteps: 0 });
+    net.addProjection("ab", {
+      pre: "a",
+      post: "b",
+      model: StaticPulse,
+      connectivity: { kind: "dense" },
+      delaySteps: 0,
+    });
+    net.addProjection("ba", {
+      pre: "b",
+      post: "a",
+      model: StaticPulse,
+      connectivity: { kind: "dense" },
+      delaySteps: 0,
+    });
     expect(() => planNetwork(net)).toThrow(/cycle through populations a, b/);
     const self = new Network();
     self.addPopulation("a", { model: LIF, size: 1 });
-    self.addProjection("aa", { pre: "a", post: "a", model: StaticPulse, connectivity: { kind: "dense" }, delaySteps: 0 });
+    self.addProjection("aa", {
+      pre: "a",
+      post: "a",
+      model: StaticPulse,
+      connectivity: { kind: "dense" },
+      delaySteps: 0,
+    });
     expect(() => planNetwork(self)).toThrow(/to itself with delaySteps 0/);
   });
 
@@ -87,7 +168,13 @@ describe("planNetwork", () => {
     const net = new Network();
     net.addPopulation("a", { model: LIF, size: 3 });
     net.addPopulation("b", { model: LIF, size: 4 });
-    net.addProjection("ab", { pre: "a", post: "b", model: StaticPulse, connectivity: { kind: "sparse", pre: [2, 0, 2, 0], post: [1, 3, 0, 2] }, init: { g: [1, 2, 3, 4] } });
+    net.addProjection("ab", {
+      pre: "a",
+      post: "b",
+      model: StaticPulse,
+      connectivity: { kind: "sparse", pre: [2, 0, 2, 0], post: [1, 3, 0, 2] },
+      init: { g: [1, 2, 3, 4] },
+    });
     const projection = planNetwork(net).projections[0]!;
     expect(projection.numSynapses).toBe(4);
     if (projection.connectivity.kind !== "sparse") throw new Error("expected sparse");
@@ -122,7 +209,13 @@ describe("planNetwork", () => {
       const net = new Network();
       net.addPopulation("a", { model: LIF, size: 3 });
       net.addPopulation("b", { model: LIF, size: 2 });
-      net.addProjection("ab", { pre: "a", post: "b", model: StaticPulse, connectivity: { kind: "dense" }, init: { g: { kind: "normal", mean: 1, sd: 0.1, seed: 9 } } });
+      net.addProjection("ab", {
+        pre: "a",
+        post: "b",
+        model: StaticPulse,
+        connectivity: { kind: "dense" },
+        init: { g: { kind: "normal", mean: 1, sd: 0.1, seed: 9 } },
+      });
       return planNetwork(net).projections[0]!.vars[0]!.initial as Float32Array;
     };
     const first = make();
@@ -138,12 +231,25 @@ describe("planNetwork", () => {
       varRefs: { gradient: { access: "readWrite" }, total: { access: "reduceBatchSum" } },
       update: "total = gradient;\ngradient = 0.0;",
     };
-    const withGradient: WeightUpdateModel = { ...StaticPulse, name: "Learnable", vars: { g: { access: "readOnly" }, dg: {}, gsum: { access: "readOnly" } } };
+    const withGradient: WeightUpdateModel = {
+      ...StaticPulse,
+      name: "Learnable",
+      vars: { g: { access: "readOnly" }, dg: {}, gsum: { access: "readOnly" } },
+    };
     const net = new Network({ batchSize: 3 });
     net.addPopulation("a", { model: LIF, size: 2 });
     net.addPopulation("b", { model: LIF, size: 2 });
-    net.addProjection("ab", { pre: "a", post: "b", model: withGradient, connectivity: { kind: "dense" } });
-    net.addCustomUpdate("reduce", { group: "gradients", model: gradientSum, varRefs: { gradient: { owner: "ab", var: "dg" }, total: { owner: "ab", var: "gsum" } } });
+    net.addProjection("ab", {
+      pre: "a",
+      post: "b",
+      model: withGradient,
+      connectivity: { kind: "dense" },
+    });
+    net.addCustomUpdate("reduce", {
+      group: "gradients",
+      model: gradientSum,
+      varRefs: { gradient: { owner: "ab", var: "dg" }, total: { owner: "ab", var: "gsum" } },
+    });
     const plan = planNetwork(net);
     expect(plan.customUpdateGroups).toEqual({ gradients: [0] });
     const update = plan.customUpdates[0]!;
@@ -158,32 +264,119 @@ describe("planNetwork", () => {
 
 describe("planNetwork validation errors", () => {
   const cases: [string, (net: Network) => void, RegExp][] = [
-    ["a string model name", (net) => net.addPopulation("p", { model: "LIF" as unknown as NeuronModel, size: 2 }), /got the string 'LIF'. Import it/],
-    ["an unknown model kind", (net) => net.addPopulation("p", { model: StaticPulse as unknown as NeuronModel, size: 2 }), /expected a neuron model .* got kind 'weightUpdate'/],
-    ["a missing param", (net) => net.addPopulation("p", { model: Poisson, size: 2 }), /param 'Rate' of model 'Poisson' has no value and no default/],
-    ["an unknown param", (net) => net.addPopulation("p", { model: LIF, size: 2, params: { Tau: 3 } }), /model 'LIF' has no param 'Tau'. Its params are: C, TauM/],
-    ["a bad size", (net) => net.addPopulation("p", { model: LIF, size: 0 }), /size must be a positive integer, got 0/],
-    ["initial values of the wrong length", (net) => net.addPopulation("p", { model: LIF, size: 3, init: { V: [1, 2] } }), /initial values of 'V' have length 2, expected 3 \(3 elements x batch 1\)/],
-    ["a normal initialiser without sd", (net) => net.addPopulation("p", { model: LIF, size: 3, init: { V: { kind: "normal", mean: 0, seed: 1 } as never } }), /initial value of 'V' \(\{ kind: "normal" \}\) needs a finite number 'sd' \(it takes mean, sd, seed\), got undefined/],
-    ["a normal initialiser without seed", (net) => net.addPopulation("p", { model: LIF, size: 3, init: { V: { kind: "normal", mean: 0, sd: 1 } as never } }), /needs a finite number 'seed'/],
-    ["a uniform initialiser without seed", (net) => net.addPopulation("p", { model: LIF, size: 3, init: { V: { kind: "uniform", min: 0, max: 1 } as never } }), /needs a finite number 'seed'/],
-    ["a misspelled initialiser field", (net) => net.addPopulation("p", { model: LIF, size: 3, init: { V: { kind: "uniform", min: 0, mx: 1, seed: 1 } as never } }), /needs a finite number 'max'/],
-    ["an unknown initialiser kind", (net) => net.addPopulation("p", { model: LIF, size: 3, init: { V: { kind: "gaussian", mean: 0, sd: 1, seed: 1 } as never } }), /has kind 'gaussian'; random initial values are \{ kind: "normal", mean, sd, seed \} or \{ kind: "uniform", min, max, seed \}/],
-    ["an initial value that is a string", (net) => net.addPopulation("p", { model: LIF, size: 3, init: { V: "x" as never } }), /initial value of 'V' must be a number, an array of numbers, .* got "x"/],
+    [
+      "a string model name",
+      (net) => net.addPopulation("p", { model: "LIF" as unknown as NeuronModel, size: 2 }),
+      /got the string 'LIF'. Import it/,
+    ],
+    [
+      "an unknown model kind",
+      (net) => net.addPopulation("p", { model: StaticPulse as unknown as NeuronModel, size: 2 }),
+      /expected a neuron model .* got kind 'weightUpdate'/,
+    ],
+    [
+      "a missing param",
+      (net) => net.addPopulation("p", { model: Poisson, size: 2 }),
+      /param 'Rate' of model 'Poisson' has no value and no default/,
+    ],
+    [
+      "an unknown param",
+      (net) => net.addPopulation("p", { model: LIF, size: 2, params: { Tau: 3 } }),
+      /model 'LIF' has no param 'Tau'. Its params are: C, TauM/,
+    ],
+    [
+      "a bad size",
+      (net) => net.addPopulation("p", { model: LIF, size: 0 }),
+      /size must be a positive integer, got 0/,
+    ],
+    [
+      "initial values of the wrong length",
+      (net) => net.addPopulation("p", { model: LIF, size: 3, init: { V: [1, 2] } }),
+      /initial values of 'V' have length 2, expected 3 \(3 elements x batch 1\)/,
+    ],
+    [
+      "a normal initialiser without sd",
+      (net) =>
+        net.addPopulation("p", {
+          model: LIF,
+          size: 3,
+          init: { V: { kind: "normal", mean: 0, seed: 1 } as never },
+        }),
+      /initial value of 'V' \(\{ kind: "normal" \}\) needs a finite number 'sd' \(it takes mean, sd, seed\), got undefined/,
+    ],
+    [
+      "a normal initialiser without seed",
+      (net) =>
+        net.addPopulation("p", {
+          model: LIF,
+          size: 3,
+          init: { V: { kind: "normal", mean: 0, sd: 1 } as never },
+        }),
+      /needs a finite number 'seed'/,
+    ],
+    [
+      "a uniform initialiser without seed",
+      (net) =>
+        net.addPopulation("p", {
+          model: LIF,
+          size: 3,
+          init: { V: { kind: "uniform", min: 0, max: 1 } as never },
+        }),
+      /needs a finite number 'seed'/,
+    ],
+    [
+      "a misspelled initialiser field",
+      (net) =>
+        net.addPopulation("p", {
+          model: LIF,
+          size: 3,
+          init: { V: { kind: "uniform", min: 0, mx: 1, seed: 1 } as never },
+        }),
+      /needs a finite number 'max'/,
+    ],
+    [
+      "an unknown initialiser kind",
+      (net) =>
+        net.addPopulation("p", {
+          model: LIF,
+          size: 3,
+          init: { V: { kind: "gaussian", mean: 0, sd: 1, seed: 1 } as never },
+        }),
+      /has kind 'gaussian'; random initial values are \{ kind: "normal", mean, sd, seed \} or \{ kind: "uniform", min, max, seed \}/,
+    ],
+    [
+      "an initial value that is a string",
+      (net) => net.addPopulation("p", { model: LIF, size: 3, init: { V: "x" as never } }),
+      /initial value of 'V' must be a number, an array of numbers, .* got "x"/,
+    ],
     [
       "sparse connectivity without index arrays",
       (net) => {
         net.addPopulation("p", { model: LIF, size: 3 });
-        net.addProjection("x", { pre: "p", post: "p", model: StaticPulse, connectivity: { kind: "sparse" } as never });
+        net.addProjection("x", {
+          pre: "p",
+          post: "p",
+          model: StaticPulse,
+          connectivity: { kind: "sparse" } as never,
+        });
       },
       /sparse connectivity needs 'pre' and 'post' arrays of synapse indices/,
     ],
-    ["an unknown variable to initialise", (net) => net.addPopulation("p", { model: LIF, size: 3, init: { U: 1 } }), /no variable 'U' to initialise. Variables: V, RefracTime/],
+    [
+      "an unknown variable to initialise",
+      (net) => net.addPopulation("p", { model: LIF, size: 3, init: { U: 1 } }),
+      /no variable 'U' to initialise. Variables: V, RefracTime/,
+    ],
     [
       "a projection to an unknown population",
       (net) => {
         net.addPopulation("p", { model: LIF, size: 3 });
-        net.addProjection("x", { pre: "p", post: "q", model: StaticPulse, connectivity: { kind: "dense" } });
+        net.addProjection("x", {
+          pre: "p",
+          post: "q",
+          model: StaticPulse,
+          connectivity: { kind: "dense" },
+        });
       },
       /Projection 'x': there is no population 'q'. Populations: p/,
     ],
@@ -192,7 +385,12 @@ describe("planNetwork validation errors", () => {
       (net) => {
         net.addPopulation("p", { model: LIF, size: 3 });
         net.addPopulation("q", { model: LIF, size: 4 });
-        net.addProjection("x", { pre: "p", post: "q", model: StaticPulse, connectivity: { kind: "oneToOne" } });
+        net.addProjection("x", {
+          pre: "p",
+          post: "q",
+          model: StaticPulse,
+          connectivity: { kind: "oneToOne" },
+        });
       },
       /one-to-one connectivity needs populations of equal size, got 3 and 4/,
     ],
@@ -200,7 +398,12 @@ describe("planNetwork validation errors", () => {
       "a sparse index out of range",
       (net) => {
         net.addPopulation("p", { model: LIF, size: 3 });
-        net.addProjection("x", { pre: "p", post: "p", model: StaticPulse, connectivity: { kind: "sparse", pre: [0, 3], post: [1, 1] } });
+        net.addProjection("x", {
+          pre: "p",
+          post: "p",
+          model: StaticPulse,
+          connectivity: { kind: "sparse", pre: [0, 3], post: [1, 1] },
+        });
       },
       /synapse 1 has pre index 3, outside 0..2/,
     ],
@@ -208,7 +411,12 @@ describe("planNetwork validation errors", () => {
       "a duplicate synapse",
       (net) => {
         net.addPopulation("p", { model: LIF, size: 3 });
-        net.addProjection("x", { pre: "p", post: "p", model: StaticPulse, connectivity: { kind: "sparse", pre: [0, 0], post: [1, 1] } });
+        net.addProjection("x", {
+          pre: "p",
+          post: "p",
+          model: StaticPulse,
+          connectivity: { kind: "sparse", pre: [0, 0], post: [1, 1] },
+        });
       },
       /synapse 0 -> 1 is listed twice/,
     ],
@@ -216,7 +424,13 @@ describe("planNetwork validation errors", () => {
       "a postTarget that is no additional input",
       (net) => {
         net.addPopulation("p", { model: LIF, size: 3 });
-        net.addProjection("x", { pre: "p", post: "p", model: StaticPulse, connectivity: { kind: "dense" }, postTarget: "Feedback" });
+        net.addProjection("x", {
+          pre: "p",
+          post: "p",
+          model: StaticPulse,
+          connectivity: { kind: "dense" },
+          postTarget: "Feedback",
+        });
       },
       /postTarget 'Feedback' is not an additional input of population 'p' \(model 'LIF'\); its additional inputs: \(none\)/,
     ],
@@ -224,7 +438,11 @@ describe("planNetwork validation errors", () => {
       "a custom update reference to an unknown variable",
       (net) => {
         net.addPopulation("p", { model: LIF, size: 3 });
-        net.addCustomUpdate("u", { group: "g", model: { kind: "customUpdate", name: "Zero", varRefs: { x: {} }, update: "x = 0.0;" }, varRefs: { x: { owner: "p", var: "W" } } });
+        net.addCustomUpdate("u", {
+          group: "g",
+          model: { kind: "customUpdate", name: "Zero", varRefs: { x: {} }, update: "x = 0.0;" },
+          varRefs: { x: { owner: "p", var: "W" } },
+        });
       },
       /reference 'x' points at 'p.W', but 'p' has no variable 'W'. Its variables: V, RefracTime/,
     ],
@@ -232,7 +450,16 @@ describe("planNetwork validation errors", () => {
       "a batch reduction into a batched variable",
       (net) => {
         net.addPopulation("p", { model: LIF, size: 3 });
-        net.addCustomUpdate("u", { group: "g", model: { kind: "customUpdate", name: "Sum", varRefs: { x: { access: "reduceBatchSum" } }, update: "x = 1.0;" }, varRefs: { x: { owner: "p", var: "V" } } });
+        net.addCustomUpdate("u", {
+          group: "g",
+          model: {
+            kind: "customUpdate",
+            name: "Sum",
+            varRefs: { x: { access: "reduceBatchSum" } },
+            update: "x = 1.0;",
+          },
+          varRefs: { x: { owner: "p", var: "V" } },
+        });
       },
       /target of a batch reduction must be shared/,
     ],
@@ -240,9 +467,22 @@ describe("planNetwork validation errors", () => {
       "two custom updates of one group writing one variable",
       (net) => {
         net.addPopulation("p", { model: LIF, size: 3 });
-        const zero: CustomUpdateModel = { kind: "customUpdate", name: "Zero", varRefs: { x: {} }, update: "x = 0.0;" };
-        net.addCustomUpdate("u1", { group: "reset", model: zero, varRefs: { x: { owner: "p", var: "V" } } });
-        net.addCustomUpdate("u2", { group: "reset", model: zero, varRefs: { x: { owner: "p", var: "V" } } });
+        const zero: CustomUpdateModel = {
+          kind: "customUpdate",
+          name: "Zero",
+          varRefs: { x: {} },
+          update: "x = 0.0;",
+        };
+        net.addCustomUpdate("u1", {
+          group: "reset",
+          model: zero,
+          varRefs: { x: { owner: "p", var: "V" } },
+        });
+        net.addCustomUpdate("u2", {
+          group: "reset",
+          model: zero,
+          varRefs: { x: { owner: "p", var: "V" } },
+        });
       },
       /'u1' and 'u2' of group 'reset' both write variable 'V'/,
     ],
@@ -257,7 +497,9 @@ describe("planNetwork validation errors", () => {
   }
 
   it("reports a missing network", () => {
-    expect(() => planNetwork(undefined as never)).toThrow(/planNetwork needs a Network \(new Network\(\{ dt, batchSize \}\) with populations added\), got undefined/);
+    expect(() => planNetwork(undefined as never)).toThrow(
+      /planNetwork needs a Network \(new Network\(\{ dt, batchSize \}\) with populations added\), got undefined/,
+    );
   });
 
   it("reports snippet errors with the model and field", () => {
@@ -269,7 +511,12 @@ describe("planNetwork validation errors", () => {
   });
 
   it("reports model definition errors", () => {
-    const clash: NeuronModel = { kind: "neuron", name: "Clash", params: { V: { default: 1 } }, vars: { V: {} } };
+    const clash: NeuronModel = {
+      kind: "neuron",
+      name: "Clash",
+      params: { V: { default: 1 } },
+      vars: { V: {} },
+    };
     const net = new Network();
     net.addPopulation("p", { model: clash, size: 1 });
     expect(() => planNetwork(net)).toThrow(ModelDefinitionError);
@@ -277,15 +524,30 @@ describe("planNetwork validation errors", () => {
   });
 
   it("checks weight-update code against the connected populations", () => {
-    const usesPostVoltage: WeightUpdateModel = { kind: "weightUpdate", name: "UsesV", vars: { g: { access: "readOnly" } }, preSpike: "addToPost(g * V_post);" };
+    const usesPostVoltage: WeightUpdateModel = {
+      kind: "weightUpdate",
+      name: "UsesV",
+      vars: { g: { access: "readOnly" } },
+      preSpike: "addToPost(g * V_post);",
+    };
     const ok = new Network();
     ok.addPopulation("p", { model: LIF, size: 2 });
-    ok.addProjection("x", { pre: "p", post: "p", model: usesPostVoltage, connectivity: { kind: "dense" } });
+    ok.addProjection("x", {
+      pre: "p",
+      post: "p",
+      model: usesPostVoltage,
+      connectivity: { kind: "dense" },
+    });
     expect(() => planNetwork(ok)).not.toThrow();
     const bad = new Network();
     bad.addPopulation("p", { model: LIF, size: 2 });
     bad.addPopulation("q", { model: LeakyIntegrator, size: 2 });
-    bad.addProjection("x", { pre: "p", post: "q", model: usesPostVoltage, connectivity: { kind: "dense" } });
+    bad.addProjection("x", {
+      pre: "p",
+      post: "q",
+      model: usesPostVoltage,
+      connectivity: { kind: "dense" },
+    });
     expect(() => planNetwork(bad)).toThrow(/unknown name 'V_post'/);
   });
 });
@@ -296,7 +558,16 @@ describe("Network", () => {
     expect(() => new Network({ batchSize: 1.5 })).toThrow(/batchSize must be a positive integer/);
     const net = new Network();
     net.addPopulation("p", { model: LIF, size: 1 });
-    expect(() => net.addProjection("p", { pre: "p", post: "p", model: StaticPulse, connectivity: { kind: "dense" } })).toThrow(/already used/);
-    expect(() => net.addPopulation("2p", { model: LIF, size: 1 })).toThrow(/Invalid population name/);
+    expect(() =>
+      net.addProjection("p", {
+        pre: "p",
+        post: "p",
+        model: StaticPulse,
+        connectivity: { kind: "dense" },
+      }),
+    ).toThrow(/already used/);
+    expect(() => net.addPopulation("2p", { model: LIF, size: 1 })).toThrow(
+      /Invalid population name/,
+    );
   });
 });

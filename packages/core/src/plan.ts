@@ -48,7 +48,11 @@ function symbol(type: ScalarType, binding: Binding, writable: boolean): SymbolIn
 
 /** Resolves params (applying defaults) and derived params; reports missing and unknown names. */
 function resolveParams(
-  model: { name: string; params?: Readonly<Record<string, ParamSpec>>; derivedParams?: Readonly<Record<string, DerivedParamSpec>> },
+  model: {
+    name: string;
+    params?: Readonly<Record<string, ParamSpec>>;
+    derivedParams?: Readonly<Record<string, DerivedParamSpec>>;
+  },
   given: Readonly<Record<string, number>> | undefined,
   dt: number,
   where: string,
@@ -70,14 +74,18 @@ function resolveParams(
       );
     }
     if (typeof value !== "number" || !Number.isFinite(value)) {
-      throw new NetworkValidationError(`${where}: param '${name}' must be a finite number, got ${String(value)}.`);
+      throw new NetworkValidationError(
+        `${where}: param '${name}' must be a finite number, got ${String(value)}.`,
+      );
     }
     params[name] = value;
   }
   const derivedParams: Record<string, number> = {};
   for (const [name, spec] of Object.entries(model.derivedParams ?? {})) {
     if (name in specs) {
-      throw new ModelDefinitionError(`Model '${model.name}' declares '${name}' both as a param and as a derived param.`);
+      throw new ModelDefinitionError(
+        `Model '${model.name}' declares '${name}' both as a param and as a derived param.`,
+      );
     }
     const value = spec.compute(params, dt);
     if (typeof value !== "number" || !Number.isFinite(value)) {
@@ -96,7 +104,10 @@ function listOrNone(names: readonly string[]): string {
 
 function paramSymbols(model: AnyModel): [string, SymbolInfo][] {
   return [
-    ...Object.keys(model.params ?? {}).map((name): [string, SymbolInfo] => [name, symbol("float", { kind: "param", name }, false)]),
+    ...Object.keys(model.params ?? {}).map((name): [string, SymbolInfo] => [
+      name,
+      symbol("float", { kind: "param", name }, false),
+    ]),
     ...Object.keys(model.derivedParams ?? {}).map((name): [string, SymbolInfo] => [
       name,
       symbol("float", { kind: "derivedParam", name }, false),
@@ -111,7 +122,13 @@ function varSymbols(
 ): [string, SymbolInfo][] {
   return Object.entries(vars ?? {}).map(([name, spec]) => [
     name,
-    symbol(spec.type ?? "float", { kind, name }, writableInThisCode && (spec.access ?? "readWrite") !== "readOnly" && spec.access !== "readOnlyDuplicate"),
+    symbol(
+      spec.type ?? "float",
+      { kind, name },
+      writableInThisCode &&
+        (spec.access ?? "readWrite") !== "readOnly" &&
+        spec.access !== "readOnlyDuplicate",
+    ),
   ]);
 }
 
@@ -164,7 +181,10 @@ function plannedVar(
   let initial: number | Float32Array;
   const value = given ?? spec.init ?? 0;
   if (typeof value === "number") {
-    if (!Number.isFinite(value)) throw new NetworkValidationError(`${where}: initial value of '${name}' must be finite, got ${value}.`);
+    if (!Number.isFinite(value))
+      throw new NetworkValidationError(
+        `${where}: initial value of '${name}' must be finite, got ${value}.`,
+      );
     initial = value;
   } else if (typeof value !== "object" || value === null) {
     throw new NetworkValidationError(
@@ -172,19 +192,31 @@ function plannedVar(
     );
   } else if ("kind" in value && !("length" in value)) {
     const draw = value as unknown as Record<string, unknown>;
-    const fields = value.kind === "normal" ? ["mean", "sd", "seed"] : value.kind === "uniform" ? ["min", "max", "seed"] : null;
+    const fields =
+      value.kind === "normal"
+        ? ["mean", "sd", "seed"]
+        : value.kind === "uniform"
+          ? ["min", "max", "seed"]
+          : null;
     if (fields === null) {
-      throw new NetworkValidationError(`${where}: initial value of '${name}' has kind '${String(draw["kind"])}'; random initial values are { kind: "normal", mean, sd, seed } or { kind: "uniform", min, max, seed }.`);
+      throw new NetworkValidationError(
+        `${where}: initial value of '${name}' has kind '${String(draw["kind"])}'; random initial values are { kind: "normal", mean, sd, seed } or { kind: "uniform", min, max, seed }.`,
+      );
     }
     for (const field of fields) {
       if (typeof draw[field] !== "number" || !Number.isFinite(draw[field])) {
-        throw new NetworkValidationError(`${where}: initial value of '${name}' ({ kind: "${value.kind}" }) needs a finite number '${field}' (it takes ${fields.join(", ")}), got ${String(draw[field])}.`);
+        throw new NetworkValidationError(
+          `${where}: initial value of '${name}' ({ kind: "${value.kind}" }) needs a finite number '${field}' (it takes ${fields.join(", ")}), got ${String(draw[field])}.`,
+        );
       }
     }
     const random = seededRandom(value.seed);
     const values = new Float32Array(size);
     for (let i = 0; i < size; i++) {
-      values[i] = value.kind === "normal" ? value.mean + value.sd * random.normal() : value.min + (value.max - value.min) * random.uniform();
+      values[i] =
+        value.kind === "normal"
+          ? value.mean + value.sd * random.normal()
+          : value.min + (value.max - value.min) * random.uniform();
     }
     initial = values;
   } else {
@@ -198,7 +230,9 @@ function plannedVar(
     initial = Float32Array.from(array);
     for (let i = 0; i < initial.length; i++) {
       if (!Number.isFinite(initial[i]!)) {
-        throw new NetworkValidationError(`${where}: initial value ${i} of '${name}' is ${array[i]}; all must be finite.`);
+        throw new NetworkValidationError(
+          `${where}: initial value ${i} of '${name}' is ${array[i]}; all must be finite.`,
+        );
       }
     }
   }
@@ -211,7 +245,8 @@ function plannedVars(
   batchSize: number,
   init: Readonly<Record<string, InitialValue>> | undefined,
   where: string,
-  batchedFor: (spec: VarSpec | CustomUpdateVarSpec) => boolean = (s) => (s.access ?? "readWrite") !== "readOnly",
+  batchedFor: (spec: VarSpec | CustomUpdateVarSpec) => boolean = (s) =>
+    (s.access ?? "readWrite") !== "readOnly",
 ): PlannedVar[] {
   return Object.entries(specs ?? {}).map(([name, spec]) =>
     plannedVar(name, spec, size, batchedFor(spec), batchSize, init?.[name], where),
@@ -225,7 +260,9 @@ function checkUnknownInit(
 ): void {
   for (const name of Object.keys(init ?? {})) {
     if (!known.includes(name)) {
-      throw new NetworkValidationError(`${where}: there is no variable '${name}' to initialise. Variables: ${listOrNone(known)}.`);
+      throw new NetworkValidationError(
+        `${where}: there is no variable '${name}' to initialise. Variables: ${listOrNone(known)}.`,
+      );
     }
   }
 }
@@ -245,39 +282,60 @@ function assertModel(model: unknown, kind: AnyModel["kind"], where: string): voi
     );
   }
   if (typeof (model as AnyModel).name !== "string" || (model as AnyModel).name === "") {
-    throw new ModelDefinitionError(`${where}: the ${kind} model has no name; give it a unique name.`);
+    throw new ModelDefinitionError(
+      `${where}: the ${kind} model has no name; give it a unique name.`,
+    );
   }
 }
 
 function assertSize(size: unknown, where: string): asserts size is number {
   if (typeof size !== "number" || !Number.isInteger(size) || size < 1) {
-    throw new NetworkValidationError(`${where}: size must be a positive integer, got ${String(size)}.`);
+    throw new NetworkValidationError(
+      `${where}: size must be a positive integer, got ${String(size)}.`,
+    );
   }
 }
 
-function planConnectivity(connectivity: Connectivity, nPre: number, nPost: number, where: string): { planned: PlannedConnectivity; numSynapses: number } {
+function planConnectivity(
+  connectivity: Connectivity,
+  nPre: number,
+  nPost: number,
+  where: string,
+): { planned: PlannedConnectivity; numSynapses: number } {
   switch (connectivity?.kind) {
     case "dense":
       return { planned: { kind: "dense" }, numSynapses: nPre * nPost };
     case "oneToOne":
       if (nPre !== nPost) {
-        throw new NetworkValidationError(`${where}: one-to-one connectivity needs populations of equal size, got ${nPre} and ${nPost}.`);
+        throw new NetworkValidationError(
+          `${where}: one-to-one connectivity needs populations of equal size, got ${nPre} and ${nPost}.`,
+        );
       }
       return { planned: { kind: "oneToOne" }, numSynapses: nPre };
     case "sparse": {
       const { pre, post } = connectivity;
       if (typeof pre?.length !== "number" || typeof post?.length !== "number") {
-        throw new NetworkValidationError(`${where}: sparse connectivity needs 'pre' and 'post' arrays of synapse indices ({ kind: "sparse", pre: [...], post: [...] }).`);
+        throw new NetworkValidationError(
+          `${where}: sparse connectivity needs 'pre' and 'post' arrays of synapse indices ({ kind: "sparse", pre: [...], post: [...] }).`,
+        );
       }
       if (pre.length !== post.length) {
-        throw new NetworkValidationError(`${where}: sparse connectivity has ${pre.length} pre indices but ${post.length} post indices; they must pair up.`);
+        throw new NetworkValidationError(
+          `${where}: sparse connectivity has ${pre.length} pre indices but ${post.length} post indices; they must pair up.`,
+        );
       }
       const pairs: number[] = [];
       for (let s = 0; s < pre.length; s++) {
         const i = pre[s]!;
         const j = post[s]!;
-        if (!Number.isInteger(i) || i < 0 || i >= nPre) throw new NetworkValidationError(`${where}: synapse ${s} has pre index ${i}, outside 0..${nPre - 1}.`);
-        if (!Number.isInteger(j) || j < 0 || j >= nPost) throw new NetworkValidationError(`${where}: synapse ${s} has post index ${j}, outside 0..${nPost - 1}.`);
+        if (!Number.isInteger(i) || i < 0 || i >= nPre)
+          throw new NetworkValidationError(
+            `${where}: synapse ${s} has pre index ${i}, outside 0..${nPre - 1}.`,
+          );
+        if (!Number.isInteger(j) || j < 0 || j >= nPost)
+          throw new NetworkValidationError(
+            `${where}: synapse ${s} has post index ${j}, outside 0..${nPost - 1}.`,
+          );
         pairs.push(i * nPost + j);
       }
       return sparseFromKeys(pairs, nPre, nPost, where);
@@ -285,13 +343,19 @@ function planConnectivity(connectivity: Connectivity, nPre: number, nPost: numbe
     case "fixedProbability": {
       const { probability, seed } = connectivity;
       if (!(probability >= 0 && probability <= 1)) {
-        throw new NetworkValidationError(`${where}: connection probability must be in [0, 1], got ${probability}.`);
+        throw new NetworkValidationError(
+          `${where}: connection probability must be in [0, 1], got ${probability}.`,
+        );
       }
       const random = seededRandom(seed);
       const keys: number[] = [];
       for (let i = 0; i < nPre; i++) {
         for (let j = 0; j < nPost; j++) {
-          if (random.uniform() < probability && (connectivity.allowSelfConnections !== false || i !== j)) keys.push(i * nPost + j);
+          if (
+            random.uniform() < probability &&
+            (connectivity.allowSelfConnections !== false || i !== j)
+          )
+            keys.push(i * nPost + j);
         }
       }
       return sparseFromKeys(keys, nPre, nPost, where);
@@ -303,7 +367,12 @@ function planConnectivity(connectivity: Connectivity, nPre: number, nPost: numbe
   }
 }
 
-function sparseFromKeys(keys: number[], nPre: number, nPost: number, where: string): { planned: PlannedConnectivity; numSynapses: number } {
+function sparseFromKeys(
+  keys: number[],
+  nPre: number,
+  nPost: number,
+  where: string,
+): { planned: PlannedConnectivity; numSynapses: number } {
   keys.sort((a, b) => a - b);
   const rowStart = new Int32Array(nPre + 1);
   const postIndex = new Int32Array(keys.length);
@@ -311,7 +380,9 @@ function sparseFromKeys(keys: number[], nPre: number, nPost: number, where: stri
   for (let s = 0; s < keys.length; s++) {
     const key = keys[s]!;
     if (s > 0 && keys[s - 1] === key) {
-      throw new NetworkValidationError(`${where}: the synapse ${Math.floor(key / nPost)} -> ${key % nPost} is listed twice.`);
+      throw new NetworkValidationError(
+        `${where}: the synapse ${Math.floor(key / nPost)} -> ${key % nPost} is listed twice.`,
+      );
     }
     preIndex[s] = Math.floor(key / nPost);
     postIndex[s] = key % nPost;
@@ -345,15 +416,22 @@ export function changeDynamicParam(
   const call = `setParam(${group.name}, ${name})`;
   const spec = specs[name];
   if (spec === undefined) {
-    throw new RuntimeUsageError(`${call}: model '${model.name}' has no param '${name}'. Its params are: ${listOrNone(Object.keys(specs))}.`);
+    throw new RuntimeUsageError(
+      `${call}: model '${model.name}' has no param '${name}'. Its params are: ${listOrNone(Object.keys(specs))}.`,
+    );
   }
   if (spec.dynamic !== true) {
-    const dynamic = Object.entries(specs).filter(([, s]) => s.dynamic === true).map(([n]) => n);
+    const dynamic = Object.entries(specs)
+      .filter(([, s]) => s.dynamic === true)
+      .map(([n]) => n);
     throw new RuntimeUsageError(
       `${call}: param '${name}' of model '${model.name}' is fixed when the network is compiled; declare it with dynamic: true to change it afterwards${dynamic.length > 0 ? ` (its dynamic params: ${dynamic.join(", ")})` : ""}.`,
     );
   }
-  if (typeof value !== "number" || !Number.isFinite(value)) throw new RuntimeUsageError(`${call}: the value must be a finite number, got ${String(value)}.`);
+  if (typeof value !== "number" || !Number.isFinite(value))
+    throw new RuntimeUsageError(
+      `${call}: the value must be a finite number, got ${String(value)}.`,
+    );
   try {
     return resolveParams(model, { ...current, [name]: value }, dt, call);
   } catch (error) {
@@ -366,15 +444,24 @@ export function changeDynamicParam(
  * The population, projection or custom update named `owner`, for runtime calls that take an
  * owner; throws {@link RuntimeUsageError} listing the owners where there is none.
  */
-export function findGroup(plan: KernelPlan, owner: string, call: string): PlannedPopulation | PlannedProjection | PlannedCustomUpdate {
+export function findGroup(
+  plan: KernelPlan,
+  owner: string,
+  call: string,
+): PlannedPopulation | PlannedProjection | PlannedCustomUpdate {
   const groups = [...plan.populations, ...plan.projections, ...plan.customUpdates];
   const group = groups.find((g) => g.name === owner);
-  if (!group) throw new RuntimeUsageError(`${call}: there is no population, projection or custom update '${owner}'. Owners: ${groups.map((g) => g.name).join(", ")}.`);
+  if (!group)
+    throw new RuntimeUsageError(
+      `${call}: there is no population, projection or custom update '${owner}'. Owners: ${groups.map((g) => g.name).join(", ")}.`,
+    );
   return group;
 }
 
 /** Names of a model's dynamic params (`ParamSpec.dynamic`). */
-export function dynamicParamNames(model: { readonly params?: Readonly<Record<string, ParamSpec>> }): string[] {
+export function dynamicParamNames(model: {
+  readonly params?: Readonly<Record<string, ParamSpec>>;
+}): string[] {
   return Object.entries(model.params ?? {})
     .filter(([, spec]) => spec.dynamic === true)
     .map(([name]) => name);
@@ -382,7 +469,9 @@ export function dynamicParamNames(model: { readonly params?: Readonly<Record<str
 
 export function planNetwork(network: Network): KernelPlan {
   if (typeof network !== "object" || network === null || !Array.isArray(network.populations)) {
-    throw new NetworkValidationError(`planNetwork needs a Network (new Network({ dt, batchSize }) with populations added), got ${network === null ? "null" : typeof network}.`);
+    throw new NetworkValidationError(
+      `planNetwork needs a Network (new Network({ dt, batchSize }) with populations added), got ${network === null ? "null" : typeof network}.`,
+    );
   }
   const { dt, batchSize } = network;
   const populationIndex = new Map(network.populations.map((p, i) => [p.name, i]));
@@ -404,16 +493,23 @@ export function planNetwork(network: Network): KernelPlan {
     const env = environment(model.name, [
       paramSymbols(model),
       varSymbols(model.vars, "var", true),
-      Object.keys(model.additionalInputs ?? {}).map((name): [string, SymbolInfo] => [name, symbol("float", { kind: "additionalInput", name }, false)]),
+      Object.keys(model.additionalInputs ?? {}).map((name): [string, SymbolInfo] => [
+        name,
+        symbol("float", { kind: "additionalInput", name }, false),
+      ]),
       [["Isyn", symbol("float", { kind: "input", name: "Isyn" }, false)]],
       builtinSymbols(),
     ]);
     const spikeSource = model.source === "spikeSourceArray";
     if (spikeSource && (model.sim || model.threshold || model.reset)) {
-      throw new ModelDefinitionError(`Neuron model '${model.name}' is a spike source array and cannot have sim, threshold or reset code.`);
+      throw new ModelDefinitionError(
+        `Neuron model '${model.name}' is a spike source array and cannot have sim, threshold or reset code.`,
+      );
     }
     if (!spikeSource && model.reset && !model.threshold) {
-      throw new ModelDefinitionError(`Neuron model '${model.name}' has reset code but no threshold condition; add a threshold or remove the reset.`);
+      throw new ModelDefinitionError(
+        `Neuron model '${model.name}' has reset code but no threshold condition; add a threshold or remove the reset.`,
+      );
     }
     let merged = mergedPopulations.findIndex((g) => g.model === model);
     if (merged < 0) {
@@ -460,14 +556,25 @@ export function planNetwork(network: Network): KernelPlan {
     const post = populations[postIndex]!;
     const delaySteps = description.delaySteps ?? 1;
     if (delaySteps !== 0 && delaySteps !== 1) {
-      throw new NetworkValidationError(`${where}: delaySteps must be 0 or 1, got ${String(delaySteps)}.`);
+      throw new NetworkValidationError(
+        `${where}: delaySteps must be 0 or 1, got ${String(delaySteps)}.`,
+      );
     }
-    const { planned: connectivity, numSynapses } = planConnectivity(description.connectivity, pre.size, post.size, where);
+    const { planned: connectivity, numSynapses } = planConnectivity(
+      description.connectivity,
+      pre.size,
+      post.size,
+      where,
+    );
     const { params, derivedParams } = resolveParams(model, description.params, dt, where);
-    const namespaces = [model.vars, model.preVars, model.postVars].flatMap((v) => Object.keys(v ?? {}));
+    const namespaces = [model.vars, model.preVars, model.postVars].flatMap((v) =>
+      Object.keys(v ?? {}),
+    );
     const duplicate = namespaces.find((name, i) => namespaces.indexOf(name) !== i);
     if (duplicate) {
-      throw new ModelDefinitionError(`Weight-update model '${model.name}' declares '${duplicate}' more than once among vars, preVars and postVars.`);
+      throw new ModelDefinitionError(
+        `Weight-update model '${model.name}' declares '${duplicate}' more than once among vars, preVars and postVars.`,
+      );
     }
     checkUnknownInit(description.init, namespaces, where);
     const vars = plannedVars(model.vars, numSynapses, batchSize, description.init, where);
@@ -484,7 +591,10 @@ export function planNetwork(network: Network): KernelPlan {
         );
       }
     }
-    const neuronRefs = (population: PlannedPopulation, side: "pre" | "post"): [string, SymbolInfo][] =>
+    const neuronRefs = (
+      population: PlannedPopulation,
+      side: "pre" | "post",
+    ): [string, SymbolInfo][] =>
       Object.entries(population.model.vars ?? {}).map(([name, spec]) => [
         `${name}_${side}`,
         symbol(spec.type ?? "float", { kind: "neuronVarRef", side, name }, false),
@@ -499,28 +609,62 @@ export function planNetwork(network: Network): KernelPlan {
       neuronRefs(post, "post"),
       builtinSymbols(["id_pre", "id_post"]),
     ]);
-    const synapseFunctions: BuiltinFunction[] = description.preTarget !== undefined ? ["addToPost", "addToPre"] : ["addToPost"];
-    const preEnv = environment(model.name, [...common, varSymbols(model.preVars, "preVar", true), neuronRefs(pre, "pre"), builtinSymbols()]);
-    const postEnv = environment(model.name, [...common, varSymbols(model.postVars, "postVar", true), neuronRefs(post, "post"), builtinSymbols()]);
+    const synapseFunctions: BuiltinFunction[] =
+      description.preTarget !== undefined ? ["addToPost", "addToPre"] : ["addToPost"];
+    const preEnv = environment(model.name, [
+      ...common,
+      varSymbols(model.preVars, "preVar", true),
+      neuronRefs(pre, "pre"),
+      builtinSymbols(),
+    ]);
+    const postEnv = environment(model.name, [
+      ...common,
+      varSymbols(model.postVars, "postVar", true),
+      neuronRefs(post, "post"),
+      builtinSymbols(),
+    ]);
     const code = {
-      preSpike: check(model.preSpike, "statements", synapseEnv, model.name, "preSpike", ["addToPost"]),
+      preSpike: check(model.preSpike, "statements", synapseEnv, model.name, "preSpike", [
+        "addToPost",
+      ]),
       postSpike: check(model.postSpike, "statements", synapseEnv, model.name, "postSpike"),
-      synapseDynamics: check(model.synapseDynamics, "statements", synapseEnv, model.name, "synapseDynamics", synapseFunctions),
+      synapseDynamics: check(
+        model.synapseDynamics,
+        "statements",
+        synapseEnv,
+        model.name,
+        "synapseDynamics",
+        synapseFunctions,
+      ),
       preSpikeCode: check(model.preSpikeCode, "statements", preEnv, model.name, "preSpikeCode"),
       postSpikeCode: check(model.postSpikeCode, "statements", postEnv, model.name, "postSpikeCode"),
       preDynamics: check(model.preDynamics, "statements", preEnv, model.name, "preDynamics"),
       postDynamics: check(model.postDynamics, "statements", postEnv, model.name, "postDynamics"),
     };
-    if (code.postSpike && analyseSnippet(code.postSpike).calls.some((f) => f === "uniform" || f === "normal")) {
-      throw new NetworkValidationError(`${where}: model '${model.name}': postSpike code cannot draw random numbers (uniform(), normal()); draw them in synapseDynamics or the neuron models.`);
+    if (
+      code.postSpike &&
+      analyseSnippet(code.postSpike).calls.some((f) => f === "uniform" || f === "normal")
+    ) {
+      throw new NetworkValidationError(
+        `${where}: model '${model.name}': postSpike code cannot draw random numbers (uniform(), normal()); draw them in synapseDynamics or the neuron models.`,
+      );
     }
 
     let postsynaptic: PlannedProjection["postsynaptic"] = null;
     if (description.postTarget === undefined) {
       const psModel = description.postsynaptic ?? DeltaCurr;
       assertModel(psModel, "postsynaptic", `${where} (postsynaptic model)`);
-      const resolved = resolveParams(psModel, description.postsynapticParams, dt, `${where} (postsynaptic model)`);
-      checkUnknownInit(description.postsynapticInit, Object.keys(psModel.vars ?? {}), `${where} (postsynaptic model)`);
+      const resolved = resolveParams(
+        psModel,
+        description.postsynapticParams,
+        dt,
+        `${where} (postsynaptic model)`,
+      );
+      checkUnknownInit(
+        description.postsynapticInit,
+        Object.keys(psModel.vars ?? {}),
+        `${where} (postsynaptic model)`,
+      );
       const psEnv = environment(psModel.name, [
         paramSymbols(psModel),
         varSymbols(psModel.vars, "var", true),
@@ -531,15 +675,24 @@ export function planNetwork(network: Network): KernelPlan {
         builtinSymbols(),
       ]);
       const apply = check(psModel.apply, "statements", psEnv, psModel.name, "apply");
-      if (!apply) throw new ModelDefinitionError(`Postsynaptic model '${psModel.name}' has no apply code.`);
+      if (!apply)
+        throw new ModelDefinitionError(`Postsynaptic model '${psModel.name}' has no apply code.`);
       postsynaptic = {
         model: psModel,
         ...resolved,
-        vars: plannedVars(psModel.vars, post.size, batchSize, description.postsynapticInit, `${where} (postsynaptic model)`),
+        vars: plannedVars(
+          psModel.vars,
+          post.size,
+          batchSize,
+          description.postsynapticInit,
+          `${where} (postsynaptic model)`,
+        ),
         apply,
       };
     } else if (description.postsynaptic !== undefined) {
-      throw new NetworkValidationError(`${where}: give either postTarget or a postsynaptic model, not both.`);
+      throw new NetworkValidationError(
+        `${where}: give either postTarget or a postsynaptic model, not both.`,
+      );
     }
     (post.incoming as number[]).push(index);
     (pre.outgoing as number[]).push(index);
@@ -586,10 +739,14 @@ export function planNetwork(network: Network): KernelPlan {
 }
 
 /** Orders populations so that 0-delay projections run after their source; each population's incoming synapses run right before it. */
-function planSchedule(populations: readonly PlannedPopulation[], projections: readonly PlannedProjection[]): ScheduleEntry[] {
+function planSchedule(
+  populations: readonly PlannedPopulation[],
+  projections: readonly PlannedProjection[],
+): ScheduleEntry[] {
   const waitingFor = populations.map(() => 0);
   for (const projection of projections) {
-    if (projection.delaySteps === 0 && projection.pre !== projection.post) waitingFor[projection.post]!++;
+    if (projection.delaySteps === 0 && projection.pre !== projection.post)
+      waitingFor[projection.post]!++;
     if (projection.delaySteps === 0 && projection.pre === projection.post) {
       throw new NetworkValidationError(
         `Projection '${projection.name}' connects population '${populations[projection.pre]!.name}' to itself with delaySteps 0; a population's own spikes can only arrive in the next step (delaySteps 1).`,
@@ -611,7 +768,8 @@ function planSchedule(populations: readonly PlannedPopulation[], projections: re
     for (const projection of population.incoming) schedule.push({ op: "synapses", projection });
     schedule.push({ op: "neurons", population: next });
     for (const projection of projections) {
-      if (projection.pre === next && projection.delaySteps === 0 && projection.post !== next) waitingFor[projection.post]!--;
+      if (projection.pre === next && projection.delaySteps === 0 && projection.post !== next)
+        waitingFor[projection.post]!--;
     }
   }
   return schedule;
@@ -645,7 +803,9 @@ function planCustomUpdates(
     assertModel(description.model, "customUpdate", where);
     const model = description.model;
     if (typeof description.group !== "string" || description.group === "") {
-      throw new NetworkValidationError(`${where}: give it a group name (the name runCustomUpdate takes).`);
+      throw new NetworkValidationError(
+        `${where}: give it a group name (the name runCustomUpdate takes).`,
+      );
     }
     const { params, derivedParams } = resolveParams(model, description.params, network.dt, where);
     const refs: PlannedVarRef[] = [];
@@ -653,9 +813,19 @@ function planCustomUpdates(
     for (const [refName, refSpec] of Object.entries(model.varRefs ?? {})) {
       const reference = description.varRefs?.[refName];
       if (!reference) {
-        throw new NetworkValidationError(`${where}: model '${model.name}' needs the variable reference '${refName}'; give it in varRefs as { owner, var }.`);
+        throw new NetworkValidationError(
+          `${where}: model '${model.name}' needs the variable reference '${refName}'; give it in varRefs as { owner, var }.`,
+        );
       }
-      const resolved = resolveReference(reference.owner, reference.var, populations, projections, planned, where, refName);
+      const resolved = resolveReference(
+        reference.owner,
+        reference.var,
+        populations,
+        projections,
+        planned,
+        where,
+        refName,
+      );
       if (size !== undefined && resolved.target.size !== size) {
         throw new NetworkValidationError(
           `${where}: variable reference '${refName}' (${reference.owner}.${reference.var}) has ${resolved.target.size} elements but the earlier references have ${size}; all references of one custom update must have the same size.`,
@@ -665,7 +835,9 @@ function planCustomUpdates(
       const access = refSpec.access ?? "readWrite";
       const type = refSpec.type ?? "float";
       if (resolved.target.type !== type) {
-        throw new NetworkValidationError(`${where}: reference '${refName}' is declared ${type} but ${reference.owner}.${reference.var} is ${resolved.target.type}.`);
+        throw new NetworkValidationError(
+          `${where}: reference '${refName}' is declared ${type} but ${reference.owner}.${reference.var} is ${resolved.target.type}.`,
+        );
       }
       if ((access === "reduceBatchSum" || access === "reduceBatchMax") && resolved.target.batched) {
         throw new NetworkValidationError(
@@ -673,17 +845,31 @@ function planCustomUpdates(
         );
       }
       if (access === "reduceNeuronSum" || access === "reduceNeuronMax") {
-        throw new NetworkValidationError(`${where}: reference '${refName}': neuron reductions go into a variable of the custom update itself, not into a reference.`);
+        throw new NetworkValidationError(
+          `${where}: reference '${refName}': neuron reductions go into a variable of the custom update itself, not into a reference.`,
+        );
       }
-      refs.push({ name: refName, type, access, owner: resolved.owner, role: resolved.role, var: reference.var, batched: resolved.target.batched });
+      refs.push({
+        name: refName,
+        type,
+        access,
+        owner: resolved.owner,
+        role: resolved.role,
+        var: reference.var,
+        batched: resolved.target.batched,
+      });
     }
     for (const refName of Object.keys(description.varRefs ?? {})) {
       if (!(refName in (model.varRefs ?? {}))) {
-        throw new NetworkValidationError(`${where}: model '${model.name}' has no variable reference '${refName}'. Its references: ${listOrNone(Object.keys(model.varRefs ?? {}))}.`);
+        throw new NetworkValidationError(
+          `${where}: model '${model.name}' has no variable reference '${refName}'. Its references: ${listOrNone(Object.keys(model.varRefs ?? {}))}.`,
+        );
       }
     }
     if (size === undefined) {
-      throw new NetworkValidationError(`${where}: model '${model.name}' has no variable references; a custom update runs over the elements of the variables it references, so it needs at least one.`);
+      throw new NetworkValidationError(
+        `${where}: model '${model.name}' has no variable references; a custom update runs over the elements of the variables it references, so it needs at least one.`,
+      );
     }
     // Batch-reduction targets are shared (checked above), so any batched reference makes the update run per batch element.
     const batched = refs.some((r) => r.batched);
@@ -692,22 +878,54 @@ function planCustomUpdates(
     const vars = Object.entries(model.vars ?? {}).map(([name, spec]) => {
       const access = spec.access ?? "readWrite";
       if (access === "reduceNeuronSum" || access === "reduceNeuronMax") {
-        return plannedVar(name, spec, 1, batched, network.batchSize, description.init?.[name], where);
+        return plannedVar(
+          name,
+          spec,
+          1,
+          batched,
+          network.batchSize,
+          description.init?.[name],
+          where,
+        );
       }
-      const ownBatched = access !== "readOnly" && access !== "reduceBatchSum" && access !== "reduceBatchMax" && batched;
-      return plannedVar(name, spec, elementCount, ownBatched, network.batchSize, description.init?.[name], where);
+      const ownBatched =
+        access !== "readOnly" &&
+        access !== "reduceBatchSum" &&
+        access !== "reduceBatchMax" &&
+        batched;
+      return plannedVar(
+        name,
+        spec,
+        elementCount,
+        ownBatched,
+        network.batchSize,
+        description.init?.[name],
+        where,
+      );
     });
     const env = environment(model.name, [
       paramSymbols(model),
       Object.entries(model.vars ?? {}).map(([name, spec]): [string, SymbolInfo] => [
         name,
-        symbol(spec.type ?? "float", { kind: "var", name }, spec.access !== "readOnly" && spec.access !== "readOnlyDuplicate"),
+        symbol(
+          spec.type ?? "float",
+          { kind: "var", name },
+          spec.access !== "readOnly" && spec.access !== "readOnlyDuplicate",
+        ),
       ]),
-      refs.map((r): [string, SymbolInfo] => [r.name, symbol(r.type, { kind: "varRef", name: r.name }, r.access !== "readOnly" && r.access !== "readOnlyDuplicate")]),
+      refs.map((r): [string, SymbolInfo] => [
+        r.name,
+        symbol(
+          r.type,
+          { kind: "varRef", name: r.name },
+          r.access !== "readOnly" && r.access !== "readOnlyDuplicate",
+        ),
+      ]),
       builtinSymbols(),
     ]);
     const update = check(model.update, "statements", env, model.name, "update");
-    if (!update) throw new ModelDefinitionError(`Custom update model '${model.name}' has no update code.`);
+    if (!update)
+      throw new ModelDefinitionError(`Custom update model '${model.name}' has no update code.`);
     planned.push({
       name: description.name,
       index,
@@ -738,8 +956,17 @@ function resolveReference(
   const population = populations.find((p) => p.name === ownerName);
   const projection = projections.find((p) => p.name === ownerName);
   const customUpdate = customUpdates.find((c) => c.name === ownerName);
-  const candidates: { owner: PlannedVarRef["owner"]; role: PlannedVarRef["role"]; vars: readonly PlannedVar[] }[] = [];
-  if (population) candidates.push({ owner: { kind: "population", index: population.index }, role: "neuron", vars: population.vars });
+  const candidates: {
+    owner: PlannedVarRef["owner"];
+    role: PlannedVarRef["role"];
+    vars: readonly PlannedVar[];
+  }[] = [];
+  if (population)
+    candidates.push({
+      owner: { kind: "population", index: population.index },
+      role: "neuron",
+      vars: population.vars,
+    });
   if (projection) {
     const owner = { kind: "projection" as const, index: projection.index };
     candidates.push(
@@ -749,7 +976,12 @@ function resolveReference(
       { owner, role: "postsynaptic", vars: projection.postsynaptic?.vars ?? [] },
     );
   }
-  if (customUpdate) candidates.push({ owner: { kind: "customUpdate", index: customUpdate.index }, role: "customUpdate", vars: customUpdate.vars });
+  if (customUpdate)
+    candidates.push({
+      owner: { kind: "customUpdate", index: customUpdate.index },
+      role: "customUpdate",
+      vars: customUpdate.vars,
+    });
   if (candidates.length === 0) {
     throw new NetworkValidationError(
       `${where}: reference '${refName}' points at '${ownerName}', which is no population, projection or earlier custom update of this network.`,

@@ -1,15 +1,28 @@
 import { describe, expect, it } from "vitest";
-import { mulHi32, normalFromBlock, philox4x32, seededRandom, streamWord, uniformFromBlock } from "./rng";
+import {
+  mulHi32,
+  normalFromBlock,
+  philox4x32,
+  seededRandom,
+  streamWord,
+  uniformFromBlock,
+} from "./rng";
 
 describe("Philox4x32-10", () => {
   it("matches the Random123 known-answer vectors", () => {
-    expect(Array.from(philox4x32(0, 0, 0, 0, 0, 0))).toEqual([0x6627e8d5, 0xe169c58d, 0xbc57ac4c, 0x9b00dbd8]);
-    expect(Array.from(philox4x32(0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff))).toEqual([
-      0x408f276d, 0x41c83b0e, 0xa20bc7c6, 0x6d5451fd,
+    expect(Array.from(philox4x32(0, 0, 0, 0, 0, 0))).toEqual([
+      0x6627e8d5, 0xe169c58d, 0xbc57ac4c, 0x9b00dbd8,
     ]);
-    expect(Array.from(philox4x32(0x243f6a88, 0x85a308d3, 0x13198a2e, 0x03707344, 0xa4093822, 0x299f31d0))).toEqual([
-      0xd16cfe09, 0x94fdcceb, 0x5001e420, 0x24126ea1,
-    ]);
+    expect(
+      Array.from(
+        philox4x32(0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff),
+      ),
+    ).toEqual([0x408f276d, 0x41c83b0e, 0xa20bc7c6, 0x6d5451fd]);
+    expect(
+      Array.from(
+        philox4x32(0x243f6a88, 0x85a308d3, 0x13198a2e, 0x03707344, 0xa4093822, 0x299f31d0),
+      ),
+    ).toEqual([0xd16cfe09, 0x94fdcceb, 0x5001e420, 0x24126ea1]);
   });
 
   it("computes the high word of 32x32-bit products exactly", () => {
@@ -57,6 +70,7 @@ describe("seededRandom", () => {
     expect(Math.abs(sumSq / n - 1)).toBeLessThan(0.05);
     const counts = new Array(10).fill(0);
     for (let i = 0; i < n; i++) counts[random.integer(10)]++;
-    for (const count of counts) expect(Math.abs(count - n / 10)).toBeLessThan(5 * Math.sqrt(n / 10));
+    for (const count of counts)
+      expect(Math.abs(count - n / 10)).toBeLessThan(5 * Math.sqrt(n / 10));
   });
 });

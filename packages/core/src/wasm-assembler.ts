@@ -7,7 +7,13 @@
 
 export type ValueType = "i32" | "i64" | "f32" | "f64" | "v128";
 /** The encoding of each value type (also the block type of a block or `if` giving that value). */
-export const VALUE_TYPE: Record<ValueType, number> = { i32: 0x7f, i64: 0x7e, f32: 0x7d, f64: 0x7c, v128: 0x7b };
+export const VALUE_TYPE: Record<ValueType, number> = {
+  i32: 0x7f,
+  i64: 0x7e,
+  f32: 0x7d,
+  f64: 0x7c,
+  v128: 0x7b,
+};
 
 /** Encoded instructions: nested arrays are flattened. */
 export type Code = number | readonly Code[];
@@ -60,16 +66,29 @@ function vector(items: number[][]): number[] {
 }
 
 const BLOCK_VOID = 0x40;
-const memarg = (alignLog2: number, offset: number): number[] => [...unsignedLeb(alignLog2), ...unsignedLeb(offset)];
+const memarg = (alignLog2: number, offset: number): number[] => [
+  ...unsignedLeb(alignLog2),
+  ...unsignedLeb(offset),
+];
 const simd = (op: number): number[] => [0xfd, ...unsignedLeb(op)];
 
 /** Instruction encoders (the subset the kernels use). */
 export const op = {
   block: (...body: Code[]): Code => [0x02, BLOCK_VOID, body, 0x0b],
   loop: (...body: Code[]): Code => [0x03, BLOCK_VOID, body, 0x0b],
-  if: (then: Code, otherwise?: Code): Code => (otherwise === undefined ? [0x04, BLOCK_VOID, then, 0x0b] : [0x04, BLOCK_VOID, then, 0x05, otherwise, 0x0b]),
+  if: (then: Code, otherwise?: Code): Code =>
+    otherwise === undefined
+      ? [0x04, BLOCK_VOID, then, 0x0b]
+      : [0x04, BLOCK_VOID, then, 0x05, otherwise, 0x0b],
   /** `if` giving a value of `type` from either branch (pops the condition). */
-  ifElse: (type: ValueType, then: Code, otherwise: Code): Code => [0x04, VALUE_TYPE[type], then, 0x05, otherwise, 0x0b],
+  ifElse: (type: ValueType, then: Code, otherwise: Code): Code => [
+    0x04,
+    VALUE_TYPE[type],
+    then,
+    0x05,
+    otherwise,
+    0x0b,
+  ],
   br: (depth: number): Code => [0x0c, ...unsignedLeb(depth)],
   brIf: (depth: number): Code => [0x0d, ...unsignedLeb(depth)],
   get: (local: number): Code => [0x20, ...unsignedLeb(local)],
@@ -182,7 +201,10 @@ export const op = {
     load: (offset = 0): Code => [...simd(0x00), ...memarg(4, offset)],
     store: (offset = 0): Code => [...simd(0x0b), ...memarg(4, offset)],
     /** A constant vector of four 32-bit lanes, given as the lanes' bit patterns (i32). */
-    constI32: (lanes: readonly [number, number, number, number]): Code => [...simd(0x0c), ...new Uint8Array(Int32Array.from(lanes).buffer)],
+    constI32: (lanes: readonly [number, number, number, number]): Code => [
+      ...simd(0x0c),
+      ...new Uint8Array(Int32Array.from(lanes).buffer),
+    ],
     not: simd(0x4d),
     and: simd(0x4e),
     /** a & ~b. */
@@ -255,19 +277,42 @@ export const op = {
  * `for (counter = start; counter < end; counter += step) body` with an unsigned comparison;
  * `counter` is a local index, `start` and `end` push i32 values, and `body` must not branch out.
  */
-export function forLoop(counter: number, start: Code, end: Code, step: number, ...body: Code[]): Code {
+export function forLoop(
+  counter: number,
+  start: Code,
+  end: Code,
+  step: number,
+  ...body: Code[]
+): Code {
   return [
     start,
     op.set(counter),
     op.block(
-      op.loop(op.get(counter), end, op.i32.geU, op.brIf(1), body, op.get(counter), op.i32.const(step), op.i32.add, op.set(counter), op.br(0)),
+      op.loop(
+        op.get(counter),
+        end,
+        op.i32.geU,
+        op.brIf(1),
+        body,
+        op.get(counter),
+        op.i32.const(step),
+        op.i32.add,
+        op.set(counter),
+        op.br(0),
+      ),
     ),
   ];
 }
 
 /** Numbers names consecutively from `start`: the parameter and local indices of a function. */
-export function numbered<const Names extends readonly string[]>(names: Names, start = 0): Record<Names[number], number> {
-  return Object.fromEntries(names.map((name, k) => [name, start + k])) as Record<Names[number], number>;
+export function numbered<const Names extends readonly string[]>(
+  names: Names,
+  start = 0,
+): Record<Names[number], number> {
+  return Object.fromEntries(names.map((name, k) => [name, start + k])) as Record<
+    Names[number],
+    number
+  >;
 }
 
 /** The locals of a function being written: numbered after its parameters, in declaration order. */
@@ -331,22 +376,41 @@ const functionType = (params: readonly ValueType[], results: readonly ValueType[
  * Assembles a module with the given functions (exported by name) and one memory: its own,
  * exported as `memory` and growable, or the caller's, imported as `env.memory`.
  */
-export function assembleModule(functions: readonly FunctionDefinition[], options: ModuleOptions = {}): Uint8Array<ArrayBuffer> {
+export function assembleModule(
+  functions: readonly FunctionDefinition[],
+  options: ModuleOptions = {},
+): Uint8Array<ArrayBuffer> {
   const imported = options.importMemory !== undefined && options.importMemory !== false;
   const sharedMemory = typeof options.importMemory === "object" ? options.importMemory : null;
   // limits: 0x00 min (any memory of at least `min` pages) or 0x03 min max (a shared memory)
-  const memoryLimits = sharedMemory ? [0x03, 0x00, ...unsignedLeb(sharedMemory.maximumPages)] : [0x00, 0x00];
+  const memoryLimits = sharedMemory
+    ? [0x03, 0x00, ...unsignedLeb(sharedMemory.maximumPages)]
+    : [0x00, 0x00];
   const functionImports = options.importFunctions ?? [];
-  const types = [...functionImports.map((f) => functionType(f.params, f.results)), ...functions.map((f) => functionType(f.params, f.results ?? []))];
-  const functionSection = vector(functions.map((_, index) => unsignedLeb(functionImports.length + index)));
+  const types = [
+    ...functionImports.map((f) => functionType(f.params, f.results)),
+    ...functions.map((f) => functionType(f.params, f.results ?? [])),
+  ];
+  const functionSection = vector(
+    functions.map((_, index) => unsignedLeb(functionImports.length + index)),
+  );
   const memory = vector([[0x00, ...unsignedLeb(options.initialPages ?? 1)]]);
   const imports = vector([
-    ...functionImports.map((f, index) => [...name(f.module), ...name(f.name), 0x00, ...unsignedLeb(index)]),
+    ...functionImports.map((f, index) => [
+      ...name(f.module),
+      ...name(f.name),
+      0x00,
+      ...unsignedLeb(index),
+    ]),
     ...(imported ? [[...name("env"), ...name("memory"), 0x02, ...memoryLimits]] : []),
   ]);
   const exports = vector([
     ...(imported ? [] : [[...name("memory"), 0x02, 0x00]]),
-    ...functions.map((f, index) => [...name(f.name), 0x00, ...unsignedLeb(functionImports.length + index)]),
+    ...functions.map((f, index) => [
+      ...name(f.name),
+      0x00,
+      ...unsignedLeb(functionImports.length + index),
+    ]),
   ]);
   const bodies = functions.map((f) => {
     const body = vector(f.locals.map((type) => [0x01, VALUE_TYPE[type]]));
@@ -380,7 +444,9 @@ export function wasmSimdSupported(): boolean {
     const probe = assembleModule([
       { name: "probe", params: [], locals: [], body: [op.f32.const(1), op.f32x4.splat, [0x1a]] },
     ]);
-    return typeof WebAssembly === "object" && WebAssembly.validate(probe as Uint8Array<ArrayBuffer>);
+    return (
+      typeof WebAssembly === "object" && WebAssembly.validate(probe as Uint8Array<ArrayBuffer>)
+    );
   } catch {
     return false;
   }

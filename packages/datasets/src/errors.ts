@@ -8,7 +8,10 @@ export class DatasetError extends Error {
   /** The 0-based sample index the problem was found in, when there is one. */
   readonly sample: number | undefined;
 
-  constructor(message: string, where: { file?: string | undefined; sample?: number | undefined } = {}) {
+  constructor(
+    message: string,
+    where: { file?: string | undefined; sample?: number | undefined } = {},
+  ) {
     super(message);
     this.name = new.target.name;
     this.file = where.file;

@@ -30,9 +30,15 @@ describe("SeededRandom and shuffledOrder", () => {
 
   it("accepts large seeds and rejects non-integers", () => {
     // reproducible, and not the order of a small seed (the high bits count)
-    expect(Array.from(shuffledOrder(10, 2 ** 40, 3))).toEqual(Array.from(shuffledOrder(10, 2 ** 40, 3)));
-    expect(Array.from(shuffledOrder(30, 2 ** 40, 3))).not.toEqual(Array.from(shuffledOrder(30, 0, 3)));
-    expect(Array.from(shuffledOrder(30, 2 ** 40))).not.toEqual(Array.from(shuffledOrder(30, 2 ** 40 + 2 ** 33)));
+    expect(Array.from(shuffledOrder(10, 2 ** 40, 3))).toEqual(
+      Array.from(shuffledOrder(10, 2 ** 40, 3)),
+    );
+    expect(Array.from(shuffledOrder(30, 2 ** 40, 3))).not.toEqual(
+      Array.from(shuffledOrder(30, 0, 3)),
+    );
+    expect(Array.from(shuffledOrder(30, 2 ** 40))).not.toEqual(
+      Array.from(shuffledOrder(30, 2 ** 40 + 2 ** 33)),
+    );
     expect(() => new SeededRandom(1.5)).toThrow(/seed/);
     expect(() => shuffledOrder(10, 1, -1)).toThrow(/epoch/);
   });

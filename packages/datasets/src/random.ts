@@ -49,7 +49,9 @@ function epochSeed(seed: number, epoch: number): number {
   }
   const s = new SeededRandom(seed);
   const a = Math.floor(s.next() * 4294967296);
-  return mix32(a ^ mix32((epoch >>> 0) + 0x7f4a7c15)) + Math.floor(epoch / 0x100000000) * 4294967296;
+  return (
+    mix32(a ^ mix32((epoch >>> 0) + 0x7f4a7c15)) + Math.floor(epoch / 0x100000000) * 4294967296
+  );
 }
 
 /**

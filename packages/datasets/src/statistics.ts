@@ -22,7 +22,10 @@ export interface DatasetStatistics {
  * Reads every sample (in chunks of `chunkSize`, default 256) and summarises it. This also
  * validates every sample of a file-backed dataset, so it is a full check of a file.
  */
-export async function computeDatasetStatistics(dataset: SpikeDataset, options: { chunkSize?: number } = {}): Promise<DatasetStatistics> {
+export async function computeDatasetStatistics(
+  dataset: SpikeDataset,
+  options: { chunkSize?: number } = {},
+): Promise<DatasetStatistics> {
   const chunkSize = options.chunkSize ?? 256;
   if (!(Number.isSafeInteger(chunkSize) && chunkSize > 0)) {
     throw new DatasetOptionsError(`chunkSize must be a positive integer, got ${chunkSize}.`);

@@ -63,7 +63,12 @@ describe("binSpikeTimes", () => {
 
 describe("option checks", () => {
   it("say what is wrong with a loss window or a sample count", () => {
-    for (const window of [[Number.NaN, 5], [8, 2], [-1, 3], [4, 4]] as [number, number][]) {
+    for (const window of [
+      [Number.NaN, 5],
+      [8, 2],
+      [-1, 3],
+      [4, 4],
+    ] as [number, number][]) {
       expect(() => lossMaskForWindow(window, 1, 10), String(window)).toThrow(DatasetOptionsError);
     }
     expect(() => lossMaskForWindow([8, 2], 1, 10)).toThrow(/0 <= startMs < endMs, got \[8, 2\]/);
@@ -74,7 +79,10 @@ describe("option checks", () => {
 
 describe("crop, durations, loss masks", () => {
   it("cropSpikeEvents keeps steps below numSteps and copies", () => {
-    const events = { steps: Int32Array.from([0, 2, 2, 5, 9]), units: Int32Array.from([1, 2, 3, 4, 5]) };
+    const events = {
+      steps: Int32Array.from([0, 2, 2, 5, 9]),
+      units: Int32Array.from([1, 2, 3, 4, 5]),
+    };
     const c = cropSpikeEvents(events, 5);
     expect(arr(c.steps)).toEqual([0, 2, 2]);
     expect(arr(c.units)).toEqual([1, 2, 3]);
@@ -102,7 +110,10 @@ describe("batching", () => {
   it("splits an order into batches, optionally dropping the short last one", () => {
     const order = Int32Array.from([4, 2, 0, 1, 3]);
     expect(splitIntoBatches(order, 2).map(arr)).toEqual([[4, 2], [0, 1], [3]]);
-    expect(splitIntoBatches(order, 2, true).map(arr)).toEqual([[4, 2], [0, 1]]);
+    expect(splitIntoBatches(order, 2, true).map(arr)).toEqual([
+      [4, 2],
+      [0, 1],
+    ]);
     expect(countBatches(5, 2)).toBe(3);
     expect(countBatches(5, 2, true)).toBe(2);
     expect(() => splitIntoBatches(order, 0)).toThrow(/batchSize/);
@@ -127,7 +138,11 @@ describe("batching", () => {
     expect(arr(b.indices)).toEqual([7, 3]);
     expect(arr(b.inputs[0]!.steps)).toEqual([0, 3]);
     expect(b.lossMask).toBeUndefined();
-    const c = collateBatch(samples, Int32Array.from([7, 3]), { dt: 2, numSteps: 3, lossWindowMs: [4, 6] });
+    const c = collateBatch(samples, Int32Array.from([7, 3]), {
+      dt: 2,
+      numSteps: 3,
+      lossWindowMs: [4, 6],
+    });
     expect(c.numSteps).toBe(3);
     expect(arr(c.inputs[1]!.steps)).toEqual([]);
     expect(arr(c.lossMask!)).toEqual([0, 0, 1]);

@@ -10,13 +10,17 @@ const BOUNDARY_TOLERANCE = 1e-9;
 
 function checkPositive(name: string, value: number): void {
   if (!(typeof value === "number" && Number.isFinite(value) && value > 0)) {
-    throw new DatasetOptionsError(`${name} must be a positive finite number of milliseconds, got ${value}.`);
+    throw new DatasetOptionsError(
+      `${name} must be a positive finite number of milliseconds, got ${value}.`,
+    );
   }
 }
 
 function checkStepCount(name: string, value: number): void {
   if (!(Number.isSafeInteger(value) && value > 0)) {
-    throw new DatasetOptionsError(`${name} must be a positive integer number of steps, got ${value}.`);
+    throw new DatasetOptionsError(
+      `${name} must be a positive integer number of steps, got ${value}.`,
+    );
   }
 }
 
@@ -24,7 +28,9 @@ function checkStepCount(name: string, value: number): void {
 export function stepsForDuration(durationMs: number, dt: number): number {
   checkPositive("dt", dt);
   if (!(Number.isFinite(durationMs) && durationMs >= 0)) {
-    throw new DatasetOptionsError(`durationMs must be a non-negative finite number, got ${durationMs}.`);
+    throw new DatasetOptionsError(
+      `durationMs must be a non-negative finite number, got ${durationMs}.`,
+    );
   }
   return Math.max(1, Math.ceil(durationMs / dt - BOUNDARY_TOLERANCE));
 }
@@ -50,13 +56,19 @@ export interface BinOptions {
  * Throws `DatasetOptionsError` for negative or non-finite times, negative or non-integer units,
  * or arrays of different lengths.
  */
-export function binSpikeTimes(timesMs: ArrayLike<number>, units: ArrayLike<number>, options: BinOptions): SpikeEvents {
+export function binSpikeTimes(
+  timesMs: ArrayLike<number>,
+  units: ArrayLike<number>,
+  options: BinOptions,
+): SpikeEvents {
   const { dt, numSteps } = options;
   checkPositive("dt", dt);
   if (numSteps !== undefined) checkStepCount("numSteps", numSteps);
   const n = timesMs.length;
   if (units.length !== n) {
-    throw new DatasetOptionsError(`binSpikeTimes got ${n} times but ${units.length} units; they must be parallel arrays.`);
+    throw new DatasetOptionsError(
+      `binSpikeTimes got ${n} times but ${units.length} units; they must be parallel arrays.`,
+    );
   }
   let maxUnit = 0;
   let kept = 0;
@@ -68,7 +80,9 @@ export function binSpikeTimes(timesMs: ArrayLike<number>, units: ArrayLike<numbe
       throw new DatasetOptionsError(`Spike ${i} has time ${t} ms; times must be finite and >= 0.`);
     }
     if (!(Number.isInteger(u) && u >= 0)) {
-      throw new DatasetOptionsError(`Spike ${i} has unit ${u}; units must be non-negative integers.`);
+      throw new DatasetOptionsError(
+        `Spike ${i} has unit ${u}; units must be non-negative integers.`,
+      );
     }
     if (u > maxUnit) maxUnit = u;
     steps[i] = stepOfTime(t, dt);
@@ -114,12 +128,18 @@ export function cropSpikeEvents(events: SpikeEvents, numSteps: number): SpikeEve
  * Loss mask of `numSteps` steps of `dt` ms: 1 for each step whose interval
  * [s*dt, (s+1)*dt) overlaps the window [startMs, endMs), 0 elsewhere.
  */
-export function lossMaskForWindow(window: readonly [number, number], dt: number, numSteps: number): Float32Array {
+export function lossMaskForWindow(
+  window: readonly [number, number],
+  dt: number,
+  numSteps: number,
+): Float32Array {
   checkPositive("dt", dt);
   checkStepCount("numSteps", numSteps);
   const [startMs, endMs] = window;
   if (!(Number.isFinite(startMs) && Number.isFinite(endMs) && startMs >= 0 && endMs > startMs)) {
-    throw new DatasetOptionsError(`The loss window must be [startMs, endMs] with 0 <= startMs < endMs, got [${String(startMs)}, ${String(endMs)}].`);
+    throw new DatasetOptionsError(
+      `The loss window must be [startMs, endMs] with 0 <= startMs < endMs, got [${String(startMs)}, ${String(endMs)}].`,
+    );
   }
   const mask = new Float32Array(numSteps);
   const first = Math.max(0, stepOfTime(startMs, dt));
@@ -129,7 +149,11 @@ export function lossMaskForWindow(window: readonly [number, number], dt: number,
 }
 
 /** Splits an order of sample indices into batches of `batchSize` (the last may be shorter unless `dropLast`). */
-export function splitIntoBatches(order: Int32Array, batchSize: number, dropLast = false): Int32Array[] {
+export function splitIntoBatches(
+  order: Int32Array,
+  batchSize: number,
+  dropLast = false,
+): Int32Array[] {
   if (!(Number.isSafeInteger(batchSize) && batchSize > 0)) {
     throw new DatasetOptionsError(`batchSize must be a positive integer, got ${batchSize}.`);
   }
@@ -154,8 +178,12 @@ export function countBatches(numSamples: number, batchSize: number, dropLast = f
 }
 
 /** The order one epoch visits samples in: dataset order, or a seeded shuffle. */
-export function epochOrder(numSamples: number, options: Pick<BatchOptions, "shuffleSeed" | "epoch">): Int32Array {
-  if (options.shuffleSeed !== undefined) return shuffledOrder(numSamples, options.shuffleSeed, options.epoch ?? 0);
+export function epochOrder(
+  numSamples: number,
+  options: Pick<BatchOptions, "shuffleSeed" | "epoch">,
+): Int32Array {
+  if (options.shuffleSeed !== undefined)
+    return shuffledOrder(numSamples, options.shuffleSeed, options.epoch ?? 0);
   if (options.epoch !== undefined && !(Number.isSafeInteger(options.epoch) && options.epoch >= 0)) {
     throw new DatasetOptionsError(`epoch must be a non-negative integer, got ${options.epoch}.`);
   }
@@ -171,7 +199,11 @@ export function epochOrder(numSamples: number, options: Pick<BatchOptions, "shuf
 export function collateBatch(
   samples: readonly SpikeSample[],
   indices: Int32Array,
-  options: { dt: number; numSteps?: number | undefined; lossWindowMs?: readonly [number, number] | undefined },
+  options: {
+    dt: number;
+    numSteps?: number | undefined;
+    lossWindowMs?: readonly [number, number] | undefined;
+  },
 ): SpikeBatch {
   const { dt, numSteps, lossWindowMs } = options;
   const inputs = samples.map((s) =>
@@ -196,12 +228,18 @@ export function collateBatch(
  * The generic `batches` implementation: epoch order (seeded shuffle or dataset order), batches of
  * `batchSize`, each read with `getMany` and collated with `collateBatch`.
  */
-export async function* iterateBatches(dataset: SpikeDataset, options: BatchOptions): AsyncGenerator<SpikeBatch, void, undefined> {
+export async function* iterateBatches(
+  dataset: SpikeDataset,
+  options: BatchOptions,
+): AsyncGenerator<SpikeBatch, void, undefined> {
   const { batchSize, dt, dropLast } = options;
   checkPositive("dt", dt);
   if (options.numSteps !== undefined) checkStepCount("numSteps", options.numSteps);
   const numSteps =
-    options.numSteps ?? (dataset.trialDurationMs !== undefined ? stepsForDuration(dataset.trialDurationMs, dt) : undefined);
+    options.numSteps ??
+    (dataset.trialDurationMs !== undefined
+      ? stepsForDuration(dataset.trialDurationMs, dt)
+      : undefined);
   const order = epochOrder(dataset.numSamples, options);
   for (const indices of splitIntoBatches(order, batchSize, dropLast ?? false)) {
     const samples = await dataset.getMany(indices);

@@ -7,7 +7,13 @@ import type { Backend } from "@snn/core";
 import { EpropRuntime, type ParameterSet } from "./index";
 import { adamBetaPower } from "./models";
 import { testGpu } from "./test-support/gpu";
-import { deepNetwork, maskedTrialData, relativeError, scaledParameters, toEvents } from "./test-support/networks";
+import {
+  deepNetwork,
+  maskedTrialData,
+  relativeError,
+  scaledParameters,
+  toEvents,
+} from "./test-support/networks";
 import { prepareTrial, type PreparedTrial } from "./trial";
 
 const { backend: gpu } = await testGpu();
@@ -28,7 +34,9 @@ function trials(): PreparedTrial[] {
   return [0, 1, 2].map((shift) =>
     prepareTrial(
       {
-        inputs: inputs.map((input) => toEvents([...input.slice(shift * 5), ...input.slice(0, shift * 5)])),
+        inputs: inputs.map((input) =>
+          toEvents([...input.slice(shift * 5), ...input.slice(0, shift * 5)]),
+        ),
         labels: Int32Array.from(labels.map((l) => (l + shift) % 3)),
         numSteps: T,
         lossMask: Float32Array.from(masks.flat()),
@@ -39,25 +47,41 @@ function trials(): PreparedTrial[] {
   );
 }
 
-const ulp32 = (x: number): number => (x === 0 ? 2 ** -149 : 2 ** (Math.floor(Math.log2(Math.abs(x))) - 23));
+const ulp32 = (x: number): number =>
+  x === 0 ? 2 ** -149 : 2 ** (Math.floor(Math.log2(Math.abs(x))) - 23);
 
 function copy(set: ParameterSet): Record<string, Float32Array> {
-  return Object.fromEntries(Object.entries(set).map(([name, values]) => [name, Float32Array.from(values)]));
+  return Object.fromEntries(
+    Object.entries(set).map(([name, values]) => [name, Float32Array.from(values)]),
+  );
 }
 
 function expectIdentical(actual: ParameterSet, expected: ParameterSet, label: string): void {
   expect(Object.keys(actual).sort(), label).toEqual(Object.keys(expected).sort());
-  for (const name of Object.keys(expected)) expect(Array.from(actual[name]!), `${label} ${name}`).toEqual(Array.from(expected[name]!));
+  for (const name of Object.keys(expected))
+    expect(Array.from(actual[name]!), `${label} ${name}`).toEqual(Array.from(expected[name]!));
 }
 
 describe("the Adam step", () => {
   for (const { name, make } of backends) {
     it(`equals textbook Adam in float64 over 5 steps with changing gradients, to float32 precision (${name})`, async () => {
-      const session = await EpropRuntime.create(description, { backend: make(), batchSize, parameters: start, optimizer });
+      const session = await EpropRuntime.create(description, {
+        backend: make(),
+        batchSize,
+        parameters: start,
+        optimizer,
+      });
       // The hyperparameters as the float32 params the compiled update holds (float32(0.995) is
       // not 0.995: 1 - beta2 differs in the 6th digit).
-      const [lr, b1, b2, eps] = [optimizer.learningRate, optimizer.beta1, optimizer.beta2, optimizer.epsilon].map(Math.fround) as [number, number, number, number];
-      const w: Record<string, Float64Array> = Object.fromEntries(Object.entries(start).map(([n, v]) => [n, Float64Array.from(v)]));
+      const [lr, b1, b2, eps] = [
+        optimizer.learningRate,
+        optimizer.beta1,
+        optimizer.beta2,
+        optimizer.epsilon,
+      ].map(Math.fround) as [number, number, number, number];
+      const w: Record<string, Float64Array> = Object.fromEntries(
+        Object.entries(start).map(([n, v]) => [n, Float64Array.from(v)]),
+      );
       const m: Record<string, Float64Array> = {};
       const v: Record<string, Float64Array> = {};
       const inputs = trials();
@@ -81,7 +105,9 @@ describe("the Adam step", () => {
         expect(state.step).toBe(t);
         for (const [param, expected] of Object.entries(w)) {
           if (!m[param]) {
-            expect(Array.from(weights[param]!), `${param} is not trained`).toEqual(Array.from(start[param]!));
+            expect(Array.from(weights[param]!), `${param} is not trained`).toEqual(
+              Array.from(start[param]!),
+            );
             continue;
           }
           // float32 rounding of the weight in each step, and a relative 1e-5 of the steps taken
@@ -89,7 +115,9 @@ describe("the Adam step", () => {
           for (let i = 0; i < expected.length; i++) {
             const tolerance = t * ulp32(expected[i]!) + 1e-5 * t * lr;
             if (!(Math.abs(actual[i]! - expected[i]!) <= tolerance)) {
-              expect.fail(`step ${t} ${param}[${i}]: ${actual[i]} vs textbook ${expected[i]} (moved ${expected[i]! - start[param]![i]!})`);
+              expect.fail(
+                `step ${t} ${param}[${i}]: ${actual[i]} vs textbook ${expected[i]} (moved ${expected[i]! - start[param]![i]!})`,
+              );
             }
           }
           expect(relativeError(state.m[param]!, m[param]!), `m of ${param}`).toBeLessThan(1e-6);
@@ -98,7 +126,9 @@ describe("the Adam step", () => {
         }
       }
       // the weights did move, by about lr per step where the gradient is not 0
-      const moved = Object.keys(m).flatMap((param) => Array.from(w[param]!, (x, i) => Math.abs(x - start[param]![i]!)));
+      const moved = Object.keys(m).flatMap((param) =>
+        Array.from(w[param]!, (x, i) => Math.abs(x - start[param]![i]!)),
+      );
       expect(Math.max(...moved)).toBeGreaterThan(3 * optimizer.learningRate);
       expect(checked).toBeGreaterThan(200);
       session.dispose();
@@ -108,17 +138,29 @@ describe("the Adam step", () => {
       // One trial's gradient, applied again and again: 1500 steps in a fraction of a second.
       const restorePoints = [1, 2, 9, 30, 1500];
       const inputs = trials();
-      const straight = await EpropRuntime.create(description, { backend: make(), batchSize, parameters: start, optimizer });
+      const straight = await EpropRuntime.create(description, {
+        backend: make(),
+        batchSize,
+        parameters: start,
+        optimizer,
+      });
       await straight.runTrial(inputs[0]!);
-      const saved = new Map<number, { parameters: ParameterSet; state: Awaited<ReturnType<EpropRuntime["getOptimizerState"]>> }>();
+      const saved = new Map<
+        number,
+        { parameters: ParameterSet; state: Awaited<ReturnType<EpropRuntime["getOptimizerState"]>> }
+      >();
       const after = new Map<number, ParameterSet>();
       for (let step = 1; step <= Math.max(...restorePoints) + 1; step++) {
         await straight.applyOptimizer();
         if (restorePoints.includes(step)) {
           const state = await straight.getOptimizerState();
-          saved.set(step, { parameters: copy(await straight.getParameters()), state: { step: state.step, m: copy(state.m), v: copy(state.v) } });
+          saved.set(step, {
+            parameters: copy(await straight.getParameters()),
+            state: { step: state.step, m: copy(state.m), v: copy(state.v) },
+          });
         }
-        if (restorePoints.includes(step - 1)) after.set(step - 1, copy(await straight.getParameters()));
+        if (restorePoints.includes(step - 1))
+          after.set(step - 1, copy(await straight.getParameters()));
       }
       straight.dispose();
 
@@ -126,7 +168,12 @@ describe("the Adam step", () => {
         const { parameters, state } = saved.get(k)!;
         expect(state.step).toBe(k);
         // A fresh runtime computes the same gradient from the same start, then takes the restored state.
-        const resumed = await EpropRuntime.create(description, { backend: make(), batchSize, parameters: start, optimizer });
+        const resumed = await EpropRuntime.create(description, {
+          backend: make(),
+          batchSize,
+          parameters: start,
+          optimizer,
+        });
         await resumed.runTrial(inputs[0]!);
         await resumed.setParameters(parameters);
         await resumed.setOptimizerState(state);
@@ -140,7 +187,10 @@ describe("the Adam step", () => {
 
   it("restores powers a restore from Math.pow would not: the running float32 products differ from it at the restore points", () => {
     for (const beta of [optimizer.beta1, optimizer.beta2]) {
-      expect([9, 30, 1500].some((k) => adamBetaPower(beta, k) !== Math.fround(beta ** k)), String(beta)).toBe(true);
+      expect(
+        [9, 30, 1500].some((k) => adamBetaPower(beta, k) !== Math.fround(beta ** k)),
+        String(beta),
+      ).toBe(true);
     }
     // the products themselves: b, b*b, ... rounded to float32 each time; 0 once they underflow
     const b = Math.fround(optimizer.beta1);

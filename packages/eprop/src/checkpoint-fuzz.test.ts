@@ -19,10 +19,23 @@ function realCheckpoint(): Promise<Uint8Array> {
 }
 
 async function trainAndEncode(): Promise<Uint8Array> {
-  const network = defineEpropNetwork({ input: { size: 6 }, hidden: [{ name: "hidden", size: 5, neuron: "ALIF" }], readout: { size: 2 }, seed: 3 });
-  const trainer = new Trainer({ network, backend: cpuBackend(), optimizer: { learningRate: 0.01 }, numSteps: 12 });
+  const network = defineEpropNetwork({
+    input: { size: 6 },
+    hidden: [{ name: "hidden", size: 5, neuron: "ALIF" }],
+    readout: { size: 2 },
+    seed: 3,
+  });
+  const trainer = new Trainer({
+    network,
+    backend: cpuBackend(),
+    optimizer: { learningRate: 0.01 },
+    numSteps: 12,
+  });
   try {
-    await trainer.train(patternTask({ numChannels: 6, numClasses: 2, numSteps: 12, examples: 8, seed: 4 }), { epochs: 1, batchSize: 4, shuffleSeed: 2 });
+    await trainer.train(
+      patternTask({ numChannels: 6, numClasses: 2, numSteps: 12, examples: 8, seed: 4 }),
+      { epochs: 1, batchSize: 4, shuffleSeed: 2 },
+    );
     return await trainer.encodeCheckpoint();
   } finally {
     trainer.dispose();
@@ -51,7 +64,10 @@ function exercise(bytes: Uint8Array, what: string): "decoded" | "refused" {
     decodeCheckpoint(bytes);
     outcome = "decoded";
   } catch (error) {
-    if (!(error instanceof CheckpointError)) throw new Error(`${what}: failed with ${String(error)} instead of a CheckpointError`);
+    if (!(error instanceof CheckpointError))
+      throw new Error(`${what}: failed with ${String(error)} instead of a CheckpointError`, {
+        cause: error,
+      });
     outcome = "refused";
   }
   const ms = performance.now() - started;
@@ -60,26 +76,43 @@ function exercise(bytes: Uint8Array, what: string): "decoded" | "refused" {
 }
 
 /** Header edits that once loaded (wrong weights) or asked for unbounded work. */
-const REGRESSIONS: readonly { readonly name: string; readonly edit: (header: string) => string }[] = [
-  // Issue 18: shifted data_offsets loaded and ran with wrong weights.
-  { name: "every offset shifted by 4 bytes", edit: (h) => h.replace(/"data_offsets":\[(\d+),(\d+)\]/g, (_, a: string, b: string) => `"data_offsets":[${Number(a) + 4},${Number(b) + 4}]`) },
-  {
-    name: "a tensor overlapping its neighbour",
-    // The first tensor not at byte 0 moves back 4 bytes, into the one before it.
-    edit: (h) => {
-      let done = false;
-      return h.replace(/"data_offsets":\[(\d+),(\d+)\]/g, (whole, a: string, b: string) => {
-        if (done || Number(a) === 0) return whole;
-        done = true;
-        return `"data_offsets":[${Number(a) - 4},${Number(b) - 4}]`;
-      });
+const REGRESSIONS: readonly { readonly name: string; readonly edit: (header: string) => string }[] =
+  [
+    // Issue 18: shifted data_offsets loaded and ran with wrong weights.
+    {
+      name: "every offset shifted by 4 bytes",
+      edit: (h) =>
+        h.replace(
+          /"data_offsets":\[(\d+),(\d+)\]/g,
+          (_, a: string, b: string) => `"data_offsets":[${Number(a) + 4},${Number(b) + 4}]`,
+        ),
     },
-  },
-  // Issue 18: a checkpoint asking for trials of 10^9 steps ran forever.
-  { name: "training.numSteps of 1e30", edit: (h) => h.replace(/\\"numSteps\\":12/, '\\"numSteps\\":1e30') },
-  { name: "training.numSteps of -5", edit: (h) => h.replace(/\\"numSteps\\":12/, '\\"numSteps\\":-5') },
-  { name: "training.numSteps a string", edit: (h) => h.replace(/\\"numSteps\\":12/, '\\"numSteps\\":\\"many\\"') },
-];
+    {
+      name: "a tensor overlapping its neighbour",
+      // The first tensor not at byte 0 moves back 4 bytes, into the one before it.
+      edit: (h) => {
+        let done = false;
+        return h.replace(/"data_offsets":\[(\d+),(\d+)\]/g, (whole, a: string, b: string) => {
+          if (done || Number(a) === 0) return whole;
+          done = true;
+          return `"data_offsets":[${Number(a) - 4},${Number(b) - 4}]`;
+        });
+      },
+    },
+    // Issue 18: a checkpoint asking for trials of 10^9 steps ran forever.
+    {
+      name: "training.numSteps of 1e30",
+      edit: (h) => h.replace(/\\"numSteps\\":12/, '\\"numSteps\\":1e30'),
+    },
+    {
+      name: "training.numSteps of -5",
+      edit: (h) => h.replace(/\\"numSteps\\":12/, '\\"numSteps\\":-5'),
+    },
+    {
+      name: "training.numSteps a string",
+      edit: (h) => h.replace(/\\"numSteps\\":12/, '\\"numSteps\\":\\"many\\"'),
+    },
+  ];
 
 describe("checkpoint regression cases", () => {
   for (const { name, edit } of REGRESSIONS) {
@@ -94,7 +127,9 @@ describe("checkpoint regression cases", () => {
   it("numSteps up to 2^31 - 1 is a valid setting; the CLI bounds what it runs", async () => {
     const good = await realCheckpoint();
     expect(decodeCheckpoint(good).training.numSteps).toBe(12);
-    const big = withHeaderText(good, (h) => h.replace(/\\"numSteps\\":12/, '\\"numSteps\\":1000000000'));
+    const big = withHeaderText(good, (h) =>
+      h.replace(/\\"numSteps\\":12/, '\\"numSteps\\":1000000000'),
+    );
     expect(decodeCheckpoint(big).training.numSteps).toBe(1e9);
   });
 });

@@ -25,8 +25,15 @@ const network = defineEpropNetwork({
   feedback: "random",
   seed: 5,
 });
-const dataset = patternTask({ numChannels: 12, numClasses: 2, numSteps: 25, examples: 20, seed: 9 });
-const makeTrainer = (): Trainer => new Trainer({ network, backend: cpuBackend(), optimizer: { learningRate: 0.005 } });
+const dataset = patternTask({
+  numChannels: 12,
+  numClasses: 2,
+  numSteps: 25,
+  examples: 20,
+  seed: 9,
+});
+const makeTrainer = (): Trainer =>
+  new Trainer({ network, backend: cpuBackend(), optimizer: { learningRate: 0.005 } });
 
 function expectSameParameters(a: ParameterSet, b: ParameterSet): void {
   expect(Object.keys(a).sort()).toEqual(Object.keys(b).sort());
@@ -36,7 +43,10 @@ function expectSameParameters(a: ParameterSet, b: ParameterSet): void {
 describe("safetensors", () => {
   it("writes the documented layout: u64 LE header length, JSON header, aligned little-endian data", () => {
     const bytes = encodeSafetensors(
-      { b: { shape: [3], data: Float32Array.of(1, -2, 0.5) }, a: { shape: [2, 2], data: Float32Array.of(1, 2, 3, 4) } },
+      {
+        b: { shape: [3], data: Float32Array.of(1, -2, 0.5) },
+        a: { shape: [2, 2], data: Float32Array.of(1, 2, 3, 4) },
+      },
       { note: "hello" },
     );
     const view = new DataView(bytes.buffer);
@@ -88,7 +98,12 @@ describe("checkpoints", () => {
   it("resuming from a checkpoint taken mid-epoch gives exactly the uninterrupted run", async () => {
     const uninterrupted = makeTrainer();
     const lossesA: number[] = [];
-    await uninterrupted.train(dataset, { epochs: 2, batchSize: 4, shuffleSeed: 11, callbacks: { onBatchEnd: (m) => void lossesA.push(m.loss) } });
+    await uninterrupted.train(dataset, {
+      epochs: 2,
+      batchSize: 4,
+      shuffleSeed: 11,
+      callbacks: { onBatchEnd: (m) => void lossesA.push(m.loss) },
+    });
 
     const first = makeTrainer();
     const path = join(directory, "resume.safetensors");
@@ -111,7 +126,12 @@ describe("checkpoints", () => {
     first.dispose();
 
     const resumed = await Trainer.fromCheckpoint(path, { backend: cpuBackend() });
-    await resumed.train(dataset, { epochs: 2, batchSize: 4, shuffleSeed: 11, callbacks: { onBatchEnd: (m) => void lossesB.push(m.loss) } });
+    await resumed.train(dataset, {
+      epochs: 2,
+      batchSize: 4,
+      shuffleSeed: 11,
+      callbacks: { onBatchEnd: (m) => void lossesB.push(m.loss) },
+    });
     expect(lossesB).toEqual(lossesA);
     expect(resumed.progress).toEqual(uninterrupted.progress);
     expectSameParameters(await resumed.getParameters(), await uninterrupted.getParameters());
@@ -129,9 +149,15 @@ describe("checkpoints", () => {
     const data = await trainer.checkpoint();
     vi.stubGlobal("process", undefined);
     try {
-      await expect(trainer.saveCheckpoint(join(directory, "browser.safetensors"))).rejects.toThrow(CheckpointError);
-      await expect(trainer.saveCheckpoint(join(directory, "browser.safetensors"))).rejects.toThrow(/writeCheckpointFile needs Node's file system.*encodeCheckpoint\(data\).*decodeCheckpoint\(bytes\)/);
-      await expect(Trainer.fromCheckpoint("runs/x.safetensors", { backend: cpuBackend() })).rejects.toThrow(/readCheckpointFile needs Node's file system/);
+      await expect(trainer.saveCheckpoint(join(directory, "browser.safetensors"))).rejects.toThrow(
+        CheckpointError,
+      );
+      await expect(trainer.saveCheckpoint(join(directory, "browser.safetensors"))).rejects.toThrow(
+        /writeCheckpointFile needs Node's file system.*encodeCheckpoint\(data\).*decodeCheckpoint\(bytes\)/,
+      );
+      await expect(
+        Trainer.fromCheckpoint("runs/x.safetensors", { backend: cpuBackend() }),
+      ).rejects.toThrow(/readCheckpointFile needs Node's file system/);
     } finally {
       vi.unstubAllGlobals();
     }
@@ -142,8 +168,15 @@ describe("checkpoints", () => {
 
   it("a checkpoint saved mid-epoch refuses to resume with another batch size or shuffle seed", async () => {
     const trainer = makeTrainer();
-    await trainer.train(dataset, { epochs: 1, batchSize: 4, shuffleSeed: 1, callbacks: { onBatchEnd: (_m, t) => t.stop() } });
-    await expect(trainer.train(dataset, { epochs: 1, batchSize: 5, shuffleSeed: 1 })).rejects.toThrow(/same values/);
+    await trainer.train(dataset, {
+      epochs: 1,
+      batchSize: 4,
+      shuffleSeed: 1,
+      callbacks: { onBatchEnd: (_m, t) => t.stop() },
+    });
+    await expect(
+      trainer.train(dataset, { epochs: 1, batchSize: 5, shuffleSeed: 1 }),
+    ).rejects.toThrow(/same values/);
     trainer.dispose();
   });
 
@@ -152,7 +185,8 @@ describe("checkpoints", () => {
     await decayed.train(dataset, { epochs: 1, batchSize: 4, shuffleSeed: 3 });
     const data = await decayed.checkpoint();
     // the rate is a dynamic param of the compiled optimizer: the training runtime stays
-    const runtimeOf = (trainer: Trainer): unknown => (trainer as unknown as { trainRuntime: unknown }).trainRuntime;
+    const runtimeOf = (trainer: Trainer): unknown =>
+      (trainer as unknown as { trainRuntime: unknown }).trainRuntime;
     const before = runtimeOf(decayed);
     expect(before).not.toBeNull();
     await decayed.setLearningRate(0.002);
@@ -162,7 +196,13 @@ describe("checkpoints", () => {
     expect(runtimeOf(decayed)).toBe(before);
 
     const restored = await Trainer.fromCheckpoint(
-      { ...data, training: { ...data.training, optimizer: { ...data.training.optimizer, learningRate: 0.002 } } },
+      {
+        ...data,
+        training: {
+          ...data.training,
+          optimizer: { ...data.training.optimizer, learningRate: 0.002 },
+        },
+      },
       { backend: cpuBackend() },
     );
     await restored.train(dataset, { epochs: 2, batchSize: 4, shuffleSeed: 3 });
@@ -170,7 +210,10 @@ describe("checkpoints", () => {
     // and the rate mattered: training on at the old rate ends elsewhere
     const undecayed = await Trainer.fromCheckpoint(data, { backend: cpuBackend() });
     await undecayed.train(dataset, { epochs: 2, batchSize: 4, shuffleSeed: 3 });
-    const flat = (set: ParameterSet): number[] => Object.keys(set).sort().flatMap((name) => Array.from(set[name]!));
+    const flat = (set: ParameterSet): number[] =>
+      Object.keys(set)
+        .sort()
+        .flatMap((name) => Array.from(set[name]!));
     expect(flat(await undecayed.getParameters())).not.toEqual(flat(await decayed.getParameters()));
     await expect(decayed.setLearningRate(-1)).rejects.toThrow(/positive number, got -1/);
     for (const trainer of [decayed, restored, undecayed]) trainer.dispose();

@@ -2,8 +2,13 @@
  * Training checkpoints: parameters and Adam state as safetensors tensors, with the network
  * description, training configuration and progress as JSON in the safetensors metadata.
  */
+import { writeFileAtomically } from "./atomic-file";
 import { resolveAdamOptions, type ResolvedAdamOptions } from "./compile";
-import { parametersOf, parseEpropNetworkDescription, type EpropNetworkDescription } from "./description";
+import {
+  parametersOf,
+  parseEpropNetworkDescription,
+  type EpropNetworkDescription,
+} from "./description";
 import type { OptimizerState } from "./eprop-runtime";
 import { CheckpointError, EpropConfigError } from "./errors";
 import { checkParameters, type ParameterSet } from "./parameters";
@@ -48,12 +53,14 @@ export function encodeCheckpoint(data: CheckpointData): Uint8Array {
   const tensors: Record<string, Float32Tensor> = {};
   for (const info of parametersOf(data.network)) {
     const values = data.parameters[info.name];
-    if (!values) throw new CheckpointError(`encodeCheckpoint: parameter '${info.name}' is missing.`);
+    if (!values)
+      throw new CheckpointError(`encodeCheckpoint: parameter '${info.name}' is missing.`);
     tensors[info.name] = { shape: info.shape, data: values };
     if (info.trainable) {
       const m = data.optimizer.m[info.name];
       const v = data.optimizer.v[info.name];
-      if (!m || !v) throw new CheckpointError(`encodeCheckpoint: Adam moments of '${info.name}' are missing.`);
+      if (!m || !v)
+        throw new CheckpointError(`encodeCheckpoint: Adam moments of '${info.name}' are missing.`);
       tensors[`adam.m:${info.name}`] = { shape: info.shape, data: m };
       tensors[`adam.v:${info.name}`] = { shape: info.shape, data: v };
     }
@@ -68,17 +75,24 @@ export function encodeCheckpoint(data: CheckpointData): Uint8Array {
 }
 
 function parseJson(text: string | undefined, what: string): unknown {
-  if (text === undefined) throw new CheckpointError(`The checkpoint has no '${what}' metadata; it was not written by @snn/eprop or is corrupt.`);
+  if (text === undefined)
+    throw new CheckpointError(
+      `The checkpoint has no '${what}' metadata; it was not written by @snn/eprop or is corrupt.`,
+    );
   try {
     return JSON.parse(text);
   } catch {
-    throw new CheckpointError(`The checkpoint's '${what}' metadata is not valid JSON; the checkpoint is corrupt.`);
+    throw new CheckpointError(
+      `The checkpoint's '${what}' metadata is not valid JSON; the checkpoint is corrupt.`,
+    );
   }
 }
 
 function nonNegativeInteger(value: unknown, what: string): number {
   if (typeof value !== "number" || !Number.isInteger(value) || value < 0) {
-    throw new CheckpointError(`The checkpoint's ${what} is ${JSON.stringify(value)}; expected a non-negative integer. The checkpoint is corrupt.`);
+    throw new CheckpointError(
+      `The checkpoint's ${what} is ${JSON.stringify(value)}; expected a non-negative integer. The checkpoint is corrupt.`,
+    );
   }
   return value;
 }
@@ -89,7 +103,9 @@ const MAX_SETTING = 2 ** 31 - 1;
 function optionalPositiveInteger(value: unknown, what: string): number | null {
   if (value === undefined || value === null) return null;
   if (typeof value !== "number" || !Number.isInteger(value) || value < 1 || value > MAX_SETTING) {
-    throw new CheckpointError(`The checkpoint's ${what} is ${JSON.stringify(value)}; expected a positive integer (at most ${MAX_SETTING}) or null. The checkpoint is corrupt.`);
+    throw new CheckpointError(
+      `The checkpoint's ${what} is ${JSON.stringify(value)}; expected a positive integer (at most ${MAX_SETTING}) or null. The checkpoint is corrupt.`,
+    );
   }
   return value;
 }
@@ -98,20 +114,28 @@ function optionalPositiveInteger(value: unknown, what: string): number | null {
 export function decodeCheckpoint(bytes: Uint8Array): CheckpointData {
   const { tensors, metadata } = decodeSafetensors(bytes);
   if (metadata.format !== FORMAT) {
-    throw new CheckpointError(`Not an @snn/eprop checkpoint (metadata format ${JSON.stringify(metadata.format)}, expected '${FORMAT}').`);
+    throw new CheckpointError(
+      `Not an @snn/eprop checkpoint (metadata format ${JSON.stringify(metadata.format)}, expected '${FORMAT}').`,
+    );
   }
   if (metadata.version !== VERSION) {
-    throw new CheckpointError(`Checkpoint version ${JSON.stringify(metadata.version)} is not supported; this @snn/eprop reads version ${VERSION}.`);
+    throw new CheckpointError(
+      `Checkpoint version ${JSON.stringify(metadata.version)} is not supported; this @snn/eprop reads version ${VERSION}.`,
+    );
   }
   let network: EpropNetworkDescription;
   try {
     network = parseEpropNetworkDescription(parseJson(metadata.network, "network"));
   } catch (error) {
-    if (error instanceof EpropConfigError) throw new CheckpointError(`The checkpoint's network description is invalid: ${error.message}`);
+    if (error instanceof EpropConfigError)
+      throw new CheckpointError(
+        `The checkpoint's network description is invalid: ${error.message}`,
+      );
     throw error;
   }
   const trainingRaw = parseJson(metadata.training, "training") as Partial<TrainingConfig> | null;
-  if (typeof trainingRaw !== "object" || trainingRaw === null) throw new CheckpointError("The checkpoint's training metadata is not an object.");
+  if (typeof trainingRaw !== "object" || trainingRaw === null)
+    throw new CheckpointError("The checkpoint's training metadata is not an object.");
   let training: TrainingConfig;
   try {
     if (trainingRaw.lossMask !== null) checkLossMaskOption(trainingRaw.lossMask);
@@ -123,11 +147,13 @@ export function decodeCheckpoint(bytes: Uint8Array): CheckpointData {
       shuffleSeed: trainingRaw.shuffleSeed ?? null,
     };
   } catch (error) {
-    if (error instanceof EpropConfigError) throw new CheckpointError(`The checkpoint's training settings are invalid: ${error.message}`);
+    if (error instanceof EpropConfigError)
+      throw new CheckpointError(`The checkpoint's training settings are invalid: ${error.message}`);
     throw error;
   }
   const progressRaw = parseJson(metadata.progress, "progress") as Record<string, unknown> | null;
-  if (typeof progressRaw !== "object" || progressRaw === null) throw new CheckpointError("The checkpoint's progress metadata is not an object.");
+  if (typeof progressRaw !== "object" || progressRaw === null)
+    throw new CheckpointError("The checkpoint's progress metadata is not an object.");
   const progress: TrainingProgress = {
     epoch: nonNegativeInteger(progressRaw.epoch, "progress.epoch"),
     batchInEpoch: nonNegativeInteger(progressRaw.batchInEpoch, "progress.batchInEpoch"),
@@ -139,13 +165,23 @@ export function decodeCheckpoint(bytes: Uint8Array): CheckpointData {
   const v: ParameterSet = {};
   const expected = new Set<string>();
   for (const info of parametersOf(network)) {
-    const names = info.trainable ? [info.name, `adam.m:${info.name}`, `adam.v:${info.name}`] : [info.name];
+    const names = info.trainable
+      ? [info.name, `adam.m:${info.name}`, `adam.v:${info.name}`]
+      : [info.name];
     for (const name of names) {
       expected.add(name);
       const tensor = tensors[name];
-      if (!tensor) throw new CheckpointError(`The checkpoint has no tensor '${name}', which its network needs; it is incomplete or corrupt.`);
-      if (tensor.shape.length !== info.shape.length || tensor.shape.some((d, i) => d !== info.shape[i])) {
-        throw new CheckpointError(`Tensor '${name}' has shape [${tensor.shape.join(", ")}] but the network needs [${info.shape.join(", ")}].`);
+      if (!tensor)
+        throw new CheckpointError(
+          `The checkpoint has no tensor '${name}', which its network needs; it is incomplete or corrupt.`,
+        );
+      if (
+        tensor.shape.length !== info.shape.length ||
+        tensor.shape.some((d, i) => d !== info.shape[i])
+      ) {
+        throw new CheckpointError(
+          `Tensor '${name}' has shape [${tensor.shape.join(", ")}] but the network needs [${info.shape.join(", ")}].`,
+        );
       }
     }
     parameters[info.name] = tensors[info.name]!.data;
@@ -155,11 +191,15 @@ export function decodeCheckpoint(bytes: Uint8Array): CheckpointData {
     }
   }
   const extra = Object.keys(tensors).filter((name) => !expected.has(name));
-  if (extra.length > 0) throw new CheckpointError(`The checkpoint has tensors its network does not use: ${extra.join(", ")}; it is corrupt or from another version.`);
+  if (extra.length > 0)
+    throw new CheckpointError(
+      `The checkpoint has tensors its network does not use: ${extra.join(", ")}; it is corrupt or from another version.`,
+    );
   try {
     checkParameters(network, parameters);
   } catch (error) {
-    if (error instanceof EpropConfigError) throw new CheckpointError(`The checkpoint's parameters are invalid: ${error.message}`);
+    if (error instanceof EpropConfigError)
+      throw new CheckpointError(`The checkpoint's parameters are invalid: ${error.message}`);
     throw error;
   }
   return { network, training, progress, parameters, optimizer: { step: adamStep, m, v } };
@@ -167,7 +207,8 @@ export function decodeCheckpoint(bytes: Uint8Array): CheckpointData {
 
 /** Throws a {@link CheckpointError} saying what to use instead where Node's file system is missing (a browser). */
 function requireNodeFiles(call: string): void {
-  const node = typeof process === "object" && process !== null && typeof process.versions?.node === "string";
+  const node =
+    typeof process === "object" && process !== null && typeof process.versions?.node === "string";
   if (!node) {
     throw new CheckpointError(
       `${call} needs Node's file system, which this environment (a browser?) does not have. Use encodeCheckpoint(data) and store the bytes yourself (a download, IndexedDB), and decodeCheckpoint(bytes) to load them.`,
@@ -182,24 +223,7 @@ function requireNodeFiles(call: string): void {
  */
 export async function writeCheckpointFile(path: string, data: CheckpointData): Promise<void> {
   requireNodeFiles("writeCheckpointFile");
-  const bytes = encodeCheckpoint(data);
-  const fs = await import("node:fs/promises");
-  const nodePath = await import("node:path");
-  const directory = nodePath.dirname(path);
-  const temporary = nodePath.join(directory, `.${nodePath.basename(path)}.${process.pid}.${Date.now()}.tmp`);
-  const handle = await fs.open(temporary, "w");
-  try {
-    await handle.writeFile(bytes);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  try {
-    await fs.rename(temporary, path);
-  } catch (error) {
-    await fs.rm(temporary, { force: true });
-    throw error;
-  }
+  await writeFileAtomically(path, encodeCheckpoint(data));
 }
 
 /** Reads and checks a checkpoint file (Node only; elsewhere: {@link decodeCheckpoint}). */
@@ -211,7 +235,9 @@ export async function readCheckpointFile(path: string): Promise<CheckpointData> 
     bytes = new Uint8Array(await fs.readFile(path));
   } catch (error) {
     const code = (error as { code?: string }).code;
-    throw new CheckpointError(`Cannot read checkpoint '${path}'${code ? ` (${code})` : ""}; check the path.`);
+    throw new CheckpointError(
+      `Cannot read checkpoint '${path}'${code ? ` (${code})` : ""}; check the path.`,
+    );
   }
   return decodeCheckpoint(bytes);
 }

@@ -59,13 +59,18 @@ export function resolveAdamOptions(options: AdamOptions = {}): ResolvedAdamOptio
     epsilon: options.epsilon ?? 1e-8,
   };
   if (!(resolved.learningRate > 0) || !Number.isFinite(resolved.learningRate)) {
-    throw new EpropConfigError(`Adam learningRate must be a positive number, got ${String(options.learningRate)}.`);
+    throw new EpropConfigError(
+      `Adam learningRate must be a positive number, got ${String(options.learningRate)}.`,
+    );
   }
   for (const key of ["beta1", "beta2"] as const) {
-    if (!(resolved[key] >= 0 && resolved[key] < 1)) throw new EpropConfigError(`Adam ${key} must be in [0, 1), got ${String(resolved[key])}.`);
+    if (!(resolved[key] >= 0 && resolved[key] < 1))
+      throw new EpropConfigError(`Adam ${key} must be in [0, 1), got ${String(resolved[key])}.`);
   }
   if (!(resolved.epsilon > 0) || !Number.isFinite(resolved.epsilon)) {
-    throw new EpropConfigError(`Adam epsilon must be a positive number, got ${String(options.epsilon)}.`);
+    throw new EpropConfigError(
+      `Adam epsilon must be a positive number, got ${String(options.epsilon)}.`,
+    );
   }
   return resolved;
 }
@@ -146,24 +151,33 @@ export function compileEpropNetwork(
   if (!Number.isInteger(batchSize) || batchSize < 1) {
     throw new EpropConfigError(`batchSize must be a positive integer, got ${String(batchSize)}.`);
   }
-  if (mode !== "train" && mode !== "inference") throw new EpropConfigError(`mode must be 'train' or 'inference', got ${String(mode)}.`);
+  if (mode !== "train" && mode !== "inference")
+    throw new EpropConfigError(`mode must be 'train' or 'inference', got ${String(mode)}.`);
   const train = mode === "train";
   const eligibility = options.eligibility ?? "perStep";
   if (eligibility !== "perStep" && eligibility !== "chunked") {
-    throw new EpropConfigError(`eligibility must be 'perStep' or 'chunked', got ${String(eligibility)}.`);
+    throw new EpropConfigError(
+      `eligibility must be 'perStep' or 'chunked', got ${String(eligibility)}.`,
+    );
   }
   const chunked = train && eligibility === "chunked";
   const optimizer = resolveAdamOptions(options.optimizer);
   const dt = description.dt;
   const given = options.parameters ?? {};
   const complete = parametersOf(description).every((info) => given[info.name] !== undefined);
-  const parameters = toCoreLayout(description, complete ? given : { ...initialParameters(description), ...given });
+  const parameters = toCoreLayout(
+    description,
+    complete ? given : { ...initialParameters(description), ...given },
+  );
   const network = new Network({ dt, batchSize, name: `eprop_${mode}` });
   const reg = train ? description.regularisation : null;
   const readout = description.readout;
   const kappa = Math.exp(-dt / readout.tauOutMs);
 
-  network.addPopulation(description.input.name, { model: SpikeSourceArray, size: description.input.size });
+  network.addPopulation(description.input.name, {
+    model: SpikeSourceArray,
+    size: description.input.size,
+  });
   const hiddenByName = new Map(description.hidden.map((h) => [h.name, h]));
   const neuronModels = new Map<string, NeuronModel>();
   const resetVars: { label: string; owner: string; vars: string[] }[] = [];
@@ -188,7 +202,11 @@ export function compileEpropNetwork(
       },
       init: { Beta: Float32Array.from(layer.beta) },
     });
-    resetVars.push({ label: layer.name, owner: layer.name, vars: Object.keys(model.vars ?? {}).filter((v) => v !== "Beta") });
+    resetVars.push({
+      label: layer.name,
+      owner: layer.name,
+      vars: Object.keys(model.vars ?? {}).filter((v) => v !== "Beta"),
+    });
   }
   const readoutNeuron = readoutModel(train, chunked);
   network.addPopulation(readout.name, {
@@ -200,7 +218,9 @@ export function compileEpropNetwork(
   resetVars.push({
     label: readout.name,
     owner: readout.name,
-    vars: Object.keys(readoutNeuron.vars ?? {}).filter((v) => v !== "Bias" && v !== "Target" && v !== "BiasGradSum"),
+    vars: Object.keys(readoutNeuron.vars ?? {}).filter(
+      (v) => v !== "Bias" && v !== "Target" && v !== "BiasGradSum",
+    ),
   });
   if (!chunked) network.addPopulation(MASK_POPULATION, { model: SpikeSourceArray, size: 1 });
 
@@ -214,7 +234,9 @@ export function compileEpropNetwork(
     const weights = parameters.get(projection.name)!;
     if (projection.kind === "readout") {
       const random = description.feedback === "random";
-      const model = modelFor(`readout:${random}`, () => readoutSynapseModel(train, random, chunked));
+      const model = modelFor(`readout:${random}`, () =>
+        readoutSynapseModel(train, random, chunked),
+      );
       const init: Record<string, Float32Array> = { g: weights };
       if (train && random) init.B = parameters.get(`${readout.name}->${projection.pre}.feedback`)!;
       network.addProjection(projection.coreName, {
@@ -227,8 +249,16 @@ export function compileEpropNetwork(
         ...(train && !chunked ? { params: { Kappa: kappa }, preTarget: "Lin" } : {}),
       });
       if (train && !chunked) {
-        resetVars.push({ label: `${projection.coreName}_pre`, owner: projection.coreName, vars: ["ZK0", "ZK1", "ZK2"] });
-        resetVars.push({ label: `${projection.coreName}_syn`, owner: projection.coreName, vars: ["G"] });
+        resetVars.push({
+          label: `${projection.coreName}_pre`,
+          owner: projection.coreName,
+          vars: ["ZK0", "ZK1", "ZK2"],
+        });
+        resetVars.push({
+          label: `${projection.coreName}_syn`,
+          owner: projection.coreName,
+          vars: ["G"],
+        });
       }
       continue;
     }
@@ -258,8 +288,16 @@ export function compileEpropNetwork(
     });
     if (train && !chunked) {
       const preVars = Object.keys(model.preVars ?? {});
-      resetVars.push({ label: `${projection.coreName}_pre`, owner: projection.coreName, vars: preVars });
-      resetVars.push({ label: `${projection.coreName}_syn`, owner: projection.coreName, vars: adaptive ? ["G", "Ebar", "EpsA"] : ["G", "Ebar"] });
+      resetVars.push({
+        label: `${projection.coreName}_pre`,
+        owner: projection.coreName,
+        vars: preVars,
+      });
+      resetVars.push({
+        label: `${projection.coreName}_syn`,
+        owner: projection.coreName,
+        vars: adaptive ? ["G", "Ebar", "EpsA"] : ["G", "Ebar"],
+      });
     }
   }
   // Random feedback into hidden layers that do not feed the readout.
@@ -343,7 +381,11 @@ export function compileEpropNetwork(
     const reduceUpdate = hostGradient ? undefined : `${base}__reduce`;
     const adamUpdate = `${base}__adam`;
     if (reduceUpdate) {
-      network.addCustomUpdate(reduceUpdate, { group: GROUPS.reduce, model: reduceGradientModel, varRefs: { Grad: gradient } });
+      network.addCustomUpdate(reduceUpdate, {
+        group: GROUPS.reduce,
+        model: reduceGradientModel,
+        varRefs: { Grad: gradient },
+      });
     }
     const summed = reduceUpdate
       ? { owner: reduceUpdate, variable: "GradSum" }
@@ -351,10 +393,26 @@ export function compileEpropNetwork(
     network.addCustomUpdate(adamUpdate, {
       group: GROUPS.adam,
       model: adamModel,
-      params: { LearningRate: optimizer.learningRate, Beta1: optimizer.beta1, Beta2: optimizer.beta2, Epsilon: optimizer.epsilon },
-      varRefs: { Weight: { owner, var: variable }, Grad: { owner: summed.owner, var: summed.variable } },
+      params: {
+        LearningRate: optimizer.learningRate,
+        Beta1: optimizer.beta1,
+        Beta2: optimizer.beta2,
+        Epsilon: optimizer.epsilon,
+      },
+      varRefs: {
+        Weight: { owner, var: variable },
+        Grad: { owner: summed.owner, var: summed.variable },
+      },
     });
-    locations.push({ info, owner, variable, transposed, gradient: summed, ...(reduceUpdate ? { reduceUpdate } : {}), adamUpdate });
+    locations.push({
+      info,
+      owner,
+      variable,
+      transposed,
+      gradient: summed,
+      ...(reduceUpdate ? { reduceUpdate } : {}),
+      adamUpdate,
+    });
   }
 
   return {
@@ -368,7 +426,11 @@ export function compileEpropNetwork(
       maskPopulation: chunked ? null : MASK_POPULATION,
       readoutPopulation: readout.name,
       hiddenPopulations: description.hidden.map((h) => h.name),
-      extraSteps: chunked ? CHUNKED_TRAIN_EXTRA_STEPS : train ? TRAIN_EXTRA_STEPS : INFERENCE_EXTRA_STEPS,
+      extraSteps: chunked
+        ? CHUNKED_TRAIN_EXTRA_STEPS
+        : train
+          ? TRAIN_EXTRA_STEPS
+          : INFERENCE_EXTRA_STEPS,
       projections,
       parameters: locations,
       groups: GROUPS,

@@ -1,16 +1,15 @@
 import { describe, expect, it } from "vitest";
 import { cpuBackend } from "@snn/backend-cpu";
-import { planNetwork, seededRandom, type SpikeEvents } from "@snn/core";
+import { planNetwork } from "@snn/core";
+import { compileEpropNetwork, defineEpropNetwork, EpropRuntime, prepareTrial } from "./index";
 import {
-  compileEpropNetwork,
-  defineEpropNetwork,
-  EpropRuntime,
-  initialParameters,
-  prepareTrial,
-  type EpropNetworkDescription,
-  type ParameterSet,
-} from "./index";
-import { deepNetwork, maskedTrialData, randomInputs, relativeError, scaledParameters, toEvents } from "./test-support/networks";
+  deepNetwork,
+  maskedTrialData,
+  randomInputs,
+  relativeError,
+  scaledParameters,
+  toEvents,
+} from "./test-support/networks";
 import { referenceEprop } from "./test-support/reference-eprop";
 
 describe("the e-prop pass against a float64 reference of the spec", () => {
@@ -20,16 +19,30 @@ describe("the e-prop pass against a float64 reference of the spec", () => {
       const parameters = scaledParameters(description, 2.5);
       const { T, inputs, masks, labels } = maskedTrialData();
       const reference = referenceEprop(description, parameters, inputs, masks, labels);
-      for (const layer of ["first", "second"]) for (const count of reference.spikeCounts[layer]!) expect(count).toBeGreaterThan(2);
+      for (const layer of ["first", "second"])
+        for (const count of reference.spikeCounts[layer]!) expect(count).toBeGreaterThan(2);
 
-      const session = await EpropRuntime.create(description, { backend: cpuBackend(), batchSize: 4, parameters });
+      const session = await EpropRuntime.create(description, {
+        backend: cpuBackend(),
+        batchSize: 4,
+        parameters,
+      });
       const trial = prepareTrial(
-        { inputs: inputs.map(toEvents), labels: Int32Array.from(labels), numSteps: T, lossMask: Float32Array.from(masks.flat()) },
+        {
+          inputs: inputs.map(toEvents),
+          labels: Int32Array.from(labels),
+          numSteps: T,
+          lossMask: Float32Array.from(masks.flat()),
+        },
         description,
         4,
       );
       const outputs = await session.runTrial(trial);
-      for (const layer of ["first", "second"]) expect(Array.from(outputs.spikeCounts[layer]!)).toEqual([...reference.spikeCounts[layer]!, 0]);
+      for (const layer of ["first", "second"])
+        expect(Array.from(outputs.spikeCounts[layer]!)).toEqual([
+          ...reference.spikeCounts[layer]!,
+          0,
+        ]);
       for (let b = 0; b < 3; b++) expect(outputs.loss[b]).toBeCloseTo(reference.loss[b]!, 3);
       expect(outputs.loss[3]).toBe(0);
       const gradients = await session.readGradients();
@@ -45,11 +58,17 @@ describe("the e-prop pass against a float64 reference of the spec", () => {
 
   it("the regulariser changes the hidden gradients (the reference check above would notice a missing term)", () => {
     const description = deepNetwork("symmetric");
-    const without = defineEpropNetwork({ ...description, hidden: description.hidden, regularisation: false });
+    const without = defineEpropNetwork({
+      ...description,
+      hidden: description.hidden,
+      regularisation: false,
+    });
     const parameters = scaledParameters(description, 2.5);
     const inputs = randomInputs(1, 30, 10, 0.15, 3);
     const masks = [Array.from({ length: 30 }, () => 1)];
-    const a = referenceEprop(description, parameters, inputs, masks, [0]).gradients["input->first"]!;
+    const a = referenceEprop(description, parameters, inputs, masks, [0]).gradients[
+      "input->first"
+    ]!;
     const b = referenceEprop(without, parameters, inputs, masks, [0]).gradients["input->first"]!;
     expect(relativeError(a, b)).toBeGreaterThan(1e-3); // ten times the tolerance of the check above
   });
@@ -63,8 +82,15 @@ describe("inference networks", () => {
     const inputs = randomInputs(2, T, 10, 0.15, 5);
     const batch = { inputs: inputs.map(toEvents), labels: Int32Array.of(1, 2), numSteps: T };
     const run = async (mode: "train" | "inference") => {
-      const session = await EpropRuntime.create(description, { backend: cpuBackend(), batchSize: 2, mode, parameters });
-      const outputs = await session.runTrial(prepareTrial(batch, description, 2, { lastSteps: 12 }));
+      const session = await EpropRuntime.create(description, {
+        backend: cpuBackend(),
+        batchSize: 2,
+        mode,
+        parameters,
+      });
+      const outputs = await session.runTrial(
+        prepareTrial(batch, description, 2, { lastSteps: 12 }),
+      );
       const bytes = session.runtime.capabilities.bufferBytes.total;
       session.dispose();
       return { outputs, bytes };
@@ -72,8 +98,12 @@ describe("inference networks", () => {
     const train = await run("train");
     const inference = await run("inference");
     expect(Array.from(inference.outputs.loss)).toEqual(Array.from(train.outputs.loss));
-    expect(Array.from(inference.outputs.predictions)).toEqual(Array.from(train.outputs.predictions));
-    expect(Array.from(inference.outputs.readoutSumPredictions)).toEqual(Array.from(train.outputs.readoutSumPredictions));
+    expect(Array.from(inference.outputs.predictions)).toEqual(
+      Array.from(train.outputs.predictions),
+    );
+    expect(Array.from(inference.outputs.readoutSumPredictions)).toEqual(
+      Array.from(train.outputs.readoutSumPredictions),
+    );
     expect(inference.outputs.spikeCounts).toEqual(train.outputs.spikeCounts);
     expect(inference.bytes).toBeLessThan(train.bytes / 3);
   });
@@ -84,8 +114,18 @@ describe("the compiled network", () => {
     const description = deepNetwork("random");
     const { network, layout } = compileEpropNetwork(description, { batchSize: 2, mode: "train" });
     const plan = planNetwork(network);
-    expect(plan.populations.map((p) => p.name)).toEqual(["input", "first", "second", "output", "eprop_mask"]);
-    expect(Object.keys(plan.customUpdateGroups).sort()).toEqual(["eprop_adam", "eprop_reduce", "eprop_reset"]);
+    expect(plan.populations.map((p) => p.name)).toEqual([
+      "input",
+      "first",
+      "second",
+      "output",
+      "eprop_mask",
+    ]);
+    expect(Object.keys(plan.customUpdateGroups).sort()).toEqual([
+      "eprop_adam",
+      "eprop_reduce",
+      "eprop_reset",
+    ]);
     expect(layout.extraSteps).toBe(4);
     // recurrent weights use a one-step delay, feedforward and readout weights none
     const delay = (name: string) => plan.projections.find((p) => p.name === name)!.delaySteps;
@@ -95,20 +135,32 @@ describe("the compiled network", () => {
     expect(delay("second__output")).toBe(0);
     // the first layer does not feed the readout: with random feedback it gets a feedback-only projection
     expect(plan.projections.map((p) => p.name)).toContain("first__output__feedback");
-    const inference = planNetwork(compileEpropNetwork(description, { batchSize: 2, mode: "inference" }).network);
+    const inference = planNetwork(
+      compileEpropNetwork(description, { batchSize: 2, mode: "inference" }).network,
+    );
     expect(Object.keys(inference.customUpdateGroups)).toEqual(["eprop_reset"]);
   });
 });
 
 describe("memory", () => {
   it("does not grow with trial length: per-synapse state depends on batch and network size only", async () => {
-    const description = defineEpropNetwork({ input: { size: 16 }, hidden: [{ name: "hidden", size: 12, neuron: "ALIF" }], readout: { size: 4 } });
+    const description = defineEpropNetwork({
+      input: { size: 16 },
+      hidden: [{ name: "hidden", size: 12, neuron: "ALIF" }],
+      readout: { size: 4 },
+    });
     const batchSize = 3;
     const session = await EpropRuntime.create(description, { backend: cpuBackend(), batchSize });
     const bytes = () => structuredClone(session.runtime.capabilities.bufferBytes);
     const run = async (T: number) => {
       const inputs = randomInputs(batchSize, T, 16, 0.05, T);
-      await session.runTrial(prepareTrial({ inputs: inputs.map(toEvents), labels: Int32Array.of(0, 1, 2), numSteps: T }, description, batchSize));
+      await session.runTrial(
+        prepareTrial(
+          { inputs: inputs.map(toEvents), labels: Int32Array.of(0, 1, 2), numSteps: T },
+          description,
+          batchSize,
+        ),
+      );
       return bytes();
     };
     const short = await run(20);
@@ -120,7 +172,9 @@ describe("memory", () => {
     // presynaptic traces are 6 history slots and a spike flag per input neuron and batch element,
     // plus the postsynaptic input per hidden neuron and batch element.
     const synapses = 16 * 12;
-    expect(short.byOwner["input__hidden"]).toBe(4 * (synapses * (1 + 3 * batchSize) + 16 * 7 * batchSize + 12 * batchSize));
+    expect(short.byOwner["input__hidden"]).toBe(
+      4 * (synapses * (1 + 3 * batchSize) + 16 * 7 * batchSize + 12 * batchSize),
+    );
     expect(short.byOwner["input__hidden__adam"]).toBe(4 * synapses * 5);
     expect(short.byOwner["input__hidden__reduce"]).toBe(4 * synapses);
     // A new runtime for another trial length is not needed: the compiled network has no notion of T.

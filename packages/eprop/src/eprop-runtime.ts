@@ -1,7 +1,12 @@
 import { planNetwork, type Backend, type CompileOptions, type Runtime } from "@snn/core";
 import { DeviceChunkedEligibility, hasDeviceAccess } from "./chunked/device-eligibility";
 import { ChunkedEligibility } from "./chunked/eligibility";
-import { compileEpropNetwork, type AdamOptions, type EligibilityMode, type EpropLayout } from "./compile";
+import {
+  compileEpropNetwork,
+  type AdamOptions,
+  type EligibilityMode,
+  type EpropLayout,
+} from "./compile";
 import type { EpropNetworkDescription } from "./description";
 import { EpropConfigError } from "./errors";
 import { adamBetaPower } from "./models";
@@ -103,12 +108,19 @@ export class EpropRuntime {
 
   /** Where each trained parameter's batch-summed gradient lives, in layout order. */
   private get gradients(): { readonly owner: string; readonly variable: string }[] {
-    return this.layout.parameters.flatMap((location) => (location.gradient ? [location.gradient] : []));
+    return this.layout.parameters.flatMap((location) =>
+      location.gradient ? [location.gradient] : [],
+    );
   }
 
-  static async create(description: EpropNetworkDescription, options: EpropRuntimeOptions): Promise<EpropRuntime> {
+  static async create(
+    description: EpropNetworkDescription,
+    options: EpropRuntimeOptions,
+  ): Promise<EpropRuntime> {
     if (typeof options?.backend?.compile !== "function") {
-      throw new EpropConfigError("EpropRuntime.create: give a backend, e.g. { backend: cpuBackend() } from @snn/backend-cpu.");
+      throw new EpropConfigError(
+        "EpropRuntime.create: give a backend, e.g. { backend: cpuBackend() } from @snn/backend-cpu.",
+      );
     }
     const { network, layout } = compileEpropNetwork(description, {
       batchSize: options.batchSize,
@@ -121,21 +133,38 @@ export class EpropRuntime {
     if (where !== undefined && where !== "host" && where !== "device") {
       throw new EpropConfigError(`chunkedTraces must be 'host' or 'device', got ${String(where)}.`);
     }
-    const runtime = await options.backend.compile(planNetwork(network), options.compileOptions ?? {});
+    const runtime = await options.backend.compile(
+      planNetwork(network),
+      options.compileOptions ?? {},
+    );
     const chunkSteps = options.chunkSteps ?? DEFAULT_CHUNK_STEPS;
     let chunked: ChunkedEligibility | null = null;
     let deviceChunked: DeviceChunkedEligibility | null = null;
     try {
       if (layout.eligibility === "chunked") {
         if (where === "device" && !hasDeviceAccess(runtime)) {
-          throw new EpropConfigError(`chunkedTraces: 'device' needs a backend whose kernels can be extended on its device (the WebGPU backend); the ${runtime.capabilities.backend} backend cannot. Use chunkedTraces: 'host'.`);
+          throw new EpropConfigError(
+            `chunkedTraces: 'device' needs a backend whose kernels can be extended on its device (the WebGPU backend); the ${runtime.capabilities.backend} backend cannot. Use chunkedTraces: 'host'.`,
+          );
         }
         if (where !== "host" && hasDeviceAccess(runtime)) {
-          deviceChunked = await DeviceChunkedEligibility.create(description, layout.projections, options.batchSize, chunkSteps, runtime);
+          deviceChunked = await DeviceChunkedEligibility.create(
+            description,
+            layout.projections,
+            options.batchSize,
+            chunkSteps,
+            runtime,
+          );
         } else {
-          chunked = new ChunkedEligibility(description, layout.projections, options.batchSize, chunkSteps, {
-            ...(options.traceThread !== undefined ? { thread: options.traceThread } : {}),
-          });
+          chunked = new ChunkedEligibility(
+            description,
+            layout.projections,
+            options.batchSize,
+            chunkSteps,
+            {
+              ...(options.traceThread !== undefined ? { thread: options.traceThread } : {}),
+            },
+          );
           await chunked.threadStarted();
         }
       }
@@ -170,7 +199,11 @@ export class EpropRuntime {
 
   /** Bytes of state held by the backend and by the chunked evaluation: independent of the trial length. */
   get stateBytes(): number {
-    return this.runtime.capabilities.bufferBytes.total + (this.chunked?.stateBytes ?? 0) + (this.deviceChunked?.stateBytes ?? 0);
+    return (
+      this.runtime.capabilities.bufferBytes.total +
+      (this.chunked?.stateBytes ?? 0) +
+      (this.deviceChunked?.stateBytes ?? 0)
+    );
   }
 
   /**
@@ -182,11 +215,16 @@ export class EpropRuntime {
    * the host; while `afterStep` is given, the readout's `Pi` still holds pi(s-1) after step s,
    * as in the per-step form.
    */
-  async runTrial(trial: PreparedTrial, options: { afterStep?: (step: number) => void | Promise<void> } = {}): Promise<TrialOutputs> {
+  async runTrial(
+    trial: PreparedTrial,
+    options: { afterStep?: (step: number) => void | Promise<void> } = {},
+  ): Promise<TrialOutputs> {
     const { runtime, layout } = this;
     const { numSteps } = trial;
     if (trial.inputs.length !== layout.batchSize) {
-      throw new EpropConfigError(`runTrial: the trial was prepared for batch size ${trial.inputs.length}, this runtime has ${layout.batchSize}.`);
+      throw new EpropConfigError(
+        `runTrial: the trial was prepared for batch size ${trial.inputs.length}, this runtime has ${layout.batchSize}.`,
+      );
     }
     await runtime.runCustomUpdate(layout.groups.reset);
     runtime.startTrial();
@@ -194,8 +232,10 @@ export class EpropRuntime {
     const chunked = this.chunked;
     const deviceChunked = this.deviceChunked;
     // Chunked training applies the mask and targets itself (no mask source, no Target).
-    if (layout.maskPopulation !== null) runtime.setSpikeEvents(layout.maskPopulation, trial.maskEvents);
-    if (!chunked && !deviceChunked) await runtime.writeVar(layout.readoutPopulation, "Target", trial.targets);
+    if (layout.maskPopulation !== null)
+      runtime.setSpikeEvents(layout.maskPopulation, trial.maskEvents);
+    if (!chunked && !deviceChunked)
+      await runtime.writeVar(layout.readoutPopulation, "Target", trial.targets);
     const total = numSteps + layout.extraSteps;
     const spikeCounts: Record<string, Float64Array> = {};
     const afterStep = options.afterStep;
@@ -203,7 +243,7 @@ export class EpropRuntime {
     deviceChunked?.startTrial(trial, { observed: afterStep !== undefined });
     if (deviceChunked && !afterStep) {
       // A chunk at a time: its steps in one command buffer, then its trace kernels.
-      for (let s = 0; s < numSteps; ) {
+      for (let s = 0; s < numSteps;) {
         const steps = deviceChunked.stepsToChunkEnd;
         await runtime.step(steps);
         s += steps;
@@ -219,7 +259,8 @@ export class EpropRuntime {
         if (afterStep) await afterStep(s);
       }
       if (chunked) {
-        for (const { owner, variable, values } of chunked.gradients()) await runtime.writeVar(owner, variable, values);
+        for (const { owner, variable, values } of chunked.gradients())
+          await runtime.writeVar(owner, variable, values);
       }
     } else {
       await runtime.step(numSteps);
@@ -275,7 +316,10 @@ export class EpropRuntime {
   }
 
   private requireTrain(call: string): void {
-    if (this.layout.mode !== "train") throw new EpropConfigError(`${call} needs a runtime compiled in 'train' mode; this one is for inference.`);
+    if (this.layout.mode !== "train")
+      throw new EpropConfigError(
+        `${call} needs a runtime compiled in 'train' mode; this one is for inference.`,
+      );
   }
 
   /** Sums the last trial's gradients over the batch and returns them in the spec layout (dE/dW, `[post][pre]`). */
@@ -285,7 +329,10 @@ export class EpropRuntime {
     const out: ParameterSet = {};
     for (const location of this.layout.parameters) {
       if (!location.gradient) continue;
-      const values = await this.runtime.readVar(location.gradient.owner, location.gradient.variable);
+      const values = await this.runtime.readVar(
+        location.gradient.owner,
+        location.gradient.variable,
+      );
       out[location.info.name] = this.fromCore(location, values);
     }
     return out;
@@ -298,10 +345,13 @@ export class EpropRuntime {
   setLearningRate(learningRate: number): void {
     this.requireTrain("setLearningRate");
     if (typeof learningRate !== "number" || !(learningRate > 0) || !Number.isFinite(learningRate)) {
-      throw new EpropConfigError(`setLearningRate: the learning rate must be a positive number, got ${String(learningRate)}.`);
+      throw new EpropConfigError(
+        `setLearningRate: the learning rate must be a positive number, got ${String(learningRate)}.`,
+      );
     }
     for (const location of this.layout.parameters) {
-      if (location.adamUpdate) this.runtime.setParam(location.adamUpdate, "LearningRate", learningRate);
+      if (location.adamUpdate)
+        this.runtime.setParam(location.adamUpdate, "LearningRate", learningRate);
     }
   }
 
@@ -348,13 +398,19 @@ export class EpropRuntime {
     await this.runGroup(this.layout.groups.adam);
   }
 
-  private fromCore(location: EpropLayout["parameters"][number], values: ArrayLike<number>): Float32Array {
+  private fromCore(
+    location: EpropLayout["parameters"][number],
+    values: ArrayLike<number>,
+  ): Float32Array {
     if (!location.transposed) return Float32Array.from(values);
     const [nPost, nPre] = location.info.shape as [number, number];
     return transpose(values, nPre, nPost);
   }
 
-  private toCore(location: EpropLayout["parameters"][number], values: ArrayLike<number>): Float32Array {
+  private toCore(
+    location: EpropLayout["parameters"][number],
+    values: ArrayLike<number>,
+  ): Float32Array {
     if (!location.transposed) return Float32Array.from(values);
     const [nPost, nPre] = location.info.shape as [number, number];
     return transpose(values, nPost, nPre);
@@ -364,7 +420,10 @@ export class EpropRuntime {
   async getParameters(): Promise<ParameterSet> {
     const out: ParameterSet = {};
     for (const location of this.layout.parameters) {
-      out[location.info.name] = this.fromCore(location, await this.runtime.readVar(location.owner, location.variable));
+      out[location.info.name] = this.fromCore(
+        location,
+        await this.runtime.readVar(location.owner, location.variable),
+      );
     }
     return out;
   }
@@ -387,8 +446,14 @@ export class EpropRuntime {
     let step = 0;
     for (const location of this.layout.parameters) {
       if (!location.adamUpdate) continue;
-      m[location.info.name] = this.fromCore(location, await this.runtime.readVar(location.adamUpdate, "M"));
-      v[location.info.name] = this.fromCore(location, await this.runtime.readVar(location.adamUpdate, "V"));
+      m[location.info.name] = this.fromCore(
+        location,
+        await this.runtime.readVar(location.adamUpdate, "M"),
+      );
+      v[location.info.name] = this.fromCore(
+        location,
+        await this.runtime.readVar(location.adamUpdate, "V"),
+      );
       const steps = await this.runtime.readVar(location.adamUpdate, "Step");
       step = steps[0] ?? 0;
     }
@@ -403,7 +468,9 @@ export class EpropRuntime {
     this.requireTrain("setOptimizerState");
     this.gradientSums = null;
     if (!Number.isInteger(state.step) || state.step < 0) {
-      throw new EpropConfigError(`Optimizer step must be a non-negative integer, got ${String(state.step)}.`);
+      throw new EpropConfigError(
+        `Optimizer step must be a non-negative integer, got ${String(state.step)}.`,
+      );
     }
     const trainable = this.layout.parameters.filter((l) => l.adamUpdate);
     checkParameters(this.description, state.m, true);
@@ -414,12 +481,25 @@ export class EpropRuntime {
     for (const location of trainable) {
       const m = state.m[location.info.name];
       const v = state.v[location.info.name];
-      if (!m || !v) throw new EpropConfigError(`Optimizer state has no moments for '${location.info.name}'.`);
+      if (!m || !v)
+        throw new EpropConfigError(`Optimizer state has no moments for '${location.info.name}'.`);
       await this.runtime.writeVar(location.adamUpdate!, "M", this.toCore(location, m));
       await this.runtime.writeVar(location.adamUpdate!, "V", this.toCore(location, v));
-      await this.runtime.writeVar(location.adamUpdate!, "Step", new Float32Array(m.length).fill(state.step));
-      await this.runtime.writeVar(location.adamUpdate!, "Beta1Power", new Float32Array(m.length).fill(beta1Power));
-      await this.runtime.writeVar(location.adamUpdate!, "Beta2Power", new Float32Array(m.length).fill(beta2Power));
+      await this.runtime.writeVar(
+        location.adamUpdate!,
+        "Step",
+        new Float32Array(m.length).fill(state.step),
+      );
+      await this.runtime.writeVar(
+        location.adamUpdate!,
+        "Beta1Power",
+        new Float32Array(m.length).fill(beta1Power),
+      );
+      await this.runtime.writeVar(
+        location.adamUpdate!,
+        "Beta2Power",
+        new Float32Array(m.length).fill(beta2Power),
+      );
     }
   }
 

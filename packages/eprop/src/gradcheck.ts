@@ -37,7 +37,11 @@ export interface GradcheckCaseReport {
   readonly spikeMismatches: number;
   /** Largest absolute error of each forward state over steps and neurons. */
   readonly forwardErrors: Readonly<Record<"v" | "a" | "A" | "psi" | "y" | "pi", number>>;
-  readonly loss: { readonly expected: number; readonly actual: number; readonly relativeError: number };
+  readonly loss: {
+    readonly expected: number;
+    readonly actual: number;
+    readonly relativeError: number;
+  };
   readonly gradients: readonly GradientComparison[];
   /** Where chunked eligibility ran (null: per-step eligibility). */
   readonly chunkedTraces: ChunkedTraces | null;
@@ -79,7 +83,13 @@ interface Fixture {
   refractorySteps: number;
   inputs: number[][];
   target: number;
-  weights: { W_in: number[][]; W_rec: number[][]; W_out: number[][]; b_out: number[]; B_feedback: number[][] };
+  weights: {
+    W_in: number[][];
+    W_rec: number[][];
+    W_out: number[][];
+    b_out: number[];
+    B_feedback: number[][];
+  };
   cases: FixtureCase[];
 }
 
@@ -88,7 +98,8 @@ function fail(message: string): never {
 }
 
 function num(value: unknown, what: string): number {
-  if (typeof value !== "number" || !Number.isFinite(value)) fail(`${what} must be a finite number, got ${JSON.stringify(value)}.`);
+  if (typeof value !== "number" || !Number.isFinite(value))
+    fail(`${what} must be a finite number, got ${JSON.stringify(value)}.`);
   return value;
 }
 
@@ -99,20 +110,30 @@ function int(value: unknown, what: string, min = 1): number {
 }
 
 function matrix(value: unknown, rows: number, columns: number, what: string): number[][] {
-  if (!Array.isArray(value) || value.length !== rows) fail(`${what} must be a ${rows} x ${columns} array, got ${Array.isArray(value) ? `${value.length} rows` : typeof value}.`);
+  if (!Array.isArray(value) || value.length !== rows)
+    fail(
+      `${what} must be a ${rows} x ${columns} array, got ${Array.isArray(value) ? `${value.length} rows` : typeof value}.`,
+    );
   return value.map((row: unknown, r) => {
-    if (!Array.isArray(row) || row.length !== columns) fail(`${what}[${r}] must have ${columns} values, got ${Array.isArray(row) ? row.length : typeof row}.`);
+    if (!Array.isArray(row) || row.length !== columns)
+      fail(
+        `${what}[${r}] must have ${columns} values, got ${Array.isArray(row) ? row.length : typeof row}.`,
+      );
     return row.map((x: unknown, c) => num(x, `${what}[${r}][${c}]`));
   });
 }
 
 function vector(value: unknown, length: number, what: string): number[] {
-  if (!Array.isArray(value) || value.length !== length) fail(`${what} must be an array of ${length} numbers, got ${Array.isArray(value) ? value.length : typeof value}.`);
+  if (!Array.isArray(value) || value.length !== length)
+    fail(
+      `${what} must be an array of ${length} numbers, got ${Array.isArray(value) ? value.length : typeof value}.`,
+    );
   return value.map((x: unknown, i) => num(x, `${what}[${i}]`));
 }
 
 function record(value: unknown, what: string): Record<string, unknown> {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) fail(`${what} must be an object.`);
+  if (typeof value !== "object" || value === null || Array.isArray(value))
+    fail(`${what} must be an object.`);
   return value as Record<string, unknown>;
 }
 
@@ -126,11 +147,13 @@ function parseFixture(value: unknown): Fixture {
   const numSteps = int(params.T, "params.T");
   const inputs = matrix(root.inputs_x, numSteps, nIn, "inputs_x");
   for (const [s, row] of inputs.entries()) {
-    for (const [i, x] of row.entries()) if (x !== 0 && x !== 1) fail(`inputs_x[${s}][${i}] is ${x}; inputs are spikes (0 or 1).`);
+    for (const [i, x] of row.entries())
+      if (x !== 0 && x !== 1) fail(`inputs_x[${s}][${i}] is ${x}; inputs are spikes (0 or 1).`);
   }
   const targets = matrix(root.targets_onehot, numSteps, nOut, "targets_onehot");
   const first = targets[0]!;
-  if (first.filter((x) => x === 1).length !== 1 || first.some((x) => x !== 0 && x !== 1)) fail("targets_onehot rows must be one-hot.");
+  if (first.filter((x) => x === 1).length !== 1 || first.some((x) => x !== 0 && x !== 1))
+    fail("targets_onehot rows must be one-hot.");
   if (targets.some((row) => row.some((x, k) => x !== first[k]))) {
     fail("targets_onehot changes over time; e-prop trials here have one target class per trial.");
   }
@@ -143,8 +166,11 @@ function parseFixture(value: unknown): Fixture {
     b_out: vector(weightsRecord.b_out, nOut, "weights.b_out"),
     B_feedback: matrix(weightsRecord.B_feedback, nRec, nOut, "weights.B_feedback"),
   };
-  for (let j = 0; j < nRec; j++) if (weights.W_rec[j]![j] !== 0) fail(`weights.W_rec has a self-connection at ${j}; the diagonal must be 0.`);
-  if (!Array.isArray(root.cases) || root.cases.length === 0) fail("cases must be a non-empty array.");
+  for (let j = 0; j < nRec; j++)
+    if (weights.W_rec[j]![j] !== 0)
+      fail(`weights.W_rec has a self-connection at ${j}; the diagonal must be 0.`);
+  if (!Array.isArray(root.cases) || root.cases.length === 0)
+    fail("cases must be a non-empty array.");
   const cases = root.cases.map((raw: unknown, index): FixtureCase => {
     const c = record(raw, `cases[${index}]`);
     const name = typeof c.name === "string" ? c.name : `case ${index}`;
@@ -168,7 +194,14 @@ function parseFixture(value: unknown): Fixture {
     };
     const lossMask = vector(c.loss_mask, numSteps, `${where}.loss_mask`);
     if (lossMask.some((m) => m !== 0 && m !== 1)) fail(`${where}.loss_mask must hold 0 or 1.`);
-    return { name, beta: vector(c.beta, nRec, `${where}.beta`), lossMask, loss: num(c.loss, `${where}.loss`), forward, grad };
+    return {
+      name,
+      beta: vector(c.beta, nRec, `${where}.beta`),
+      lossMask,
+      loss: num(c.loss, `${where}.loss`),
+      forward,
+      grad,
+    };
   });
   return {
     nIn,
@@ -194,7 +227,9 @@ function flat(rows: readonly (readonly number[])[]): Float32Array {
 }
 
 function isTransposeOf(b: number[][], w: number[][]): boolean {
-  return b.every((row, j) => row.every((x, k) => Math.abs(x - w[k]![j]!) <= 1e-12 * Math.max(1, Math.abs(x))));
+  return b.every((row, j) =>
+    row.every((x, k) => Math.abs(x - w[k]![j]!) <= 1e-12 * Math.max(1, Math.abs(x))),
+  );
 }
 
 function descriptionFor(fixture: Fixture, c: FixtureCase): EpropNetworkDescription {
@@ -223,7 +258,10 @@ function descriptionFor(fixture: Fixture, c: FixtureCase): EpropNetworkDescripti
   });
 }
 
-function relativeError(actual: ArrayLike<number>, expected: readonly number[]): { relativeError: number; maxAbsReference: number } {
+function relativeError(
+  actual: ArrayLike<number>,
+  expected: readonly number[],
+): { relativeError: number; maxAbsReference: number } {
   let maxDiff = 0;
   let maxRef = 0;
   for (let i = 0; i < expected.length; i++) {
@@ -238,7 +276,11 @@ async function runCase(
   c: FixtureCase,
   backend: Backend,
   tolerance: number,
-  evaluation: { readonly eligibility: EligibilityMode; readonly chunkSteps?: number; readonly chunkedTraces?: ChunkedTraces },
+  evaluation: {
+    readonly eligibility: EligibilityMode;
+    readonly chunkSteps?: number;
+    readonly chunkedTraces?: ChunkedTraces;
+  },
 ): Promise<GradcheckCaseReport> {
   const description = descriptionFor(fixture, c);
   const parameters: ParameterSet = {
@@ -247,20 +289,34 @@ async function runCase(
     "hidden->output": flat(fixture.weights.W_out),
     "output.bias": Float32Array.from(fixture.weights.b_out),
   };
-  if (description.feedback === "random") parameters["output->hidden.feedback"] = flat(fixture.weights.B_feedback);
-  const session = await EpropRuntime.create(description, { backend, batchSize: 1, mode: "train", parameters, ...evaluation });
+  if (description.feedback === "random")
+    parameters["output->hidden.feedback"] = flat(fixture.weights.B_feedback);
+  const session = await EpropRuntime.create(description, {
+    backend,
+    batchSize: 1,
+    mode: "train",
+    parameters,
+    ...evaluation,
+  });
   try {
     const steps: number[] = [];
     const units: number[] = [];
-    fixture.inputs.forEach((row, s) => row.forEach((x, i) => {
-      if (x === 1) {
-        steps.push(s);
-        units.push(i);
-      }
-    }));
+    fixture.inputs.forEach((row, s) =>
+      row.forEach((x, i) => {
+        if (x === 1) {
+          steps.push(s);
+          units.push(i);
+        }
+      }),
+    );
     const events: SpikeEvents = { steps: Int32Array.from(steps), units: Int32Array.from(units) };
     const trial = prepareTrial(
-      { inputs: [events], labels: Int32Array.of(fixture.target), numSteps: fixture.numSteps, lossMask: Float32Array.from(c.lossMask) },
+      {
+        inputs: [events],
+        labels: Int32Array.of(fixture.target),
+        numSteps: fixture.numSteps,
+        lossMask: Float32Array.from(c.lossMask),
+      },
       description,
       1,
       "batch",
@@ -269,8 +325,13 @@ async function runCase(
     const nRec = fixture.nRec;
     const errors = { v: 0, a: 0, A: 0, psi: 0, y: 0, pi: 0 };
     let spikeMismatches = 0;
-    const compare = (key: keyof typeof errors, actual: ArrayLike<number>, expected: readonly number[]): void => {
-      for (let i = 0; i < expected.length; i++) errors[key] = Math.max(errors[key], Math.abs(actual[i]! - expected[i]!));
+    const compare = (
+      key: keyof typeof errors,
+      actual: ArrayLike<number>,
+      expected: readonly number[],
+    ): void => {
+      for (let i = 0; i < expected.length; i++)
+        errors[key] = Math.max(errors[key], Math.abs(actual[i]! - expected[i]!));
     };
     const rt = session.runtime;
     const outputs = await session.runTrial(trial, {
@@ -305,13 +366,20 @@ async function runCase(
       ] as const
     ).map(([name, parameter, reference]) => {
       const expected = (reference as (number[] | number)[]).flat();
-      const { relativeError: err, maxAbsReference } = relativeError(gradients[parameter]!, expected);
+      const { relativeError: err, maxAbsReference } = relativeError(
+        gradients[parameter]!,
+        expected,
+      );
       return { name, relativeError: err, maxAbsReference, passed: err <= tolerance };
     });
     const actualLoss = outputs.loss[0]!;
     const lossError = Math.abs(actualLoss - c.loss) / Math.max(Math.abs(c.loss), 1e-12);
     const forwardOk = Object.values(errors).every((e) => e <= FORWARD_TOLERANCE);
-    const passed = spikeMismatches === 0 && forwardOk && lossError <= tolerance && comparisons.every((g) => g.passed);
+    const passed =
+      spikeMismatches === 0 &&
+      forwardOk &&
+      lossError <= tolerance &&
+      comparisons.every((g) => g.passed);
     return {
       name: c.name,
       passed,
@@ -353,7 +421,8 @@ export async function runGradcheck(
     ...(options.chunkSteps !== undefined ? { chunkSteps: options.chunkSteps } : {}),
     ...(options.chunkedTraces !== undefined ? { chunkedTraces: options.chunkedTraces } : {}),
   } as const;
-  for (const c of parsed.cases) cases.push(await runCase(parsed, c, options.backend, tolerance, evaluation));
+  for (const c of parsed.cases)
+    cases.push(await runCase(parsed, c, options.backend, tolerance, evaluation));
   const chunked = evaluation.eligibility === "chunked";
   return {
     passed: cases.every((c) => c.passed),
@@ -368,22 +437,40 @@ export async function runGradcheck(
 }
 
 /** A gradient-check report as text (a table per case) or as JSON (`{ json: true }`). */
-export function formatGradcheckReport(report: GradcheckReport, options: { readonly json?: boolean } = {}): string {
+export function formatGradcheckReport(
+  report: GradcheckReport,
+  options: { readonly json?: boolean } = {},
+): string {
   if (options.json) return JSON.stringify(report, null, 2);
-  const evaluation = report.eligibility === "chunked" ? `chunked eligibility, ${report.chunkSteps} steps per chunk, traces on the ${report.chunkedTraces}` : "per-step eligibility";
-  const lines: string[] = [`e-prop gradient check on the ${report.backend} backend, ${evaluation} (tolerance ${report.tolerance.toExponential(0)} relative, max-abs normalised)`];
+  const evaluation =
+    report.eligibility === "chunked"
+      ? `chunked eligibility, ${report.chunkSteps} steps per chunk, traces on the ${report.chunkedTraces}`
+      : "per-step eligibility";
+  const lines: string[] = [
+    `e-prop gradient check on the ${report.backend} backend, ${evaluation} (tolerance ${report.tolerance.toExponential(0)} relative, max-abs normalised)`,
+  ];
   for (const c of report.cases) {
     lines.push("");
     lines.push(`${c.passed ? "PASS" : "FAIL"}  ${c.name}`);
     lines.push(`  spikes      ${c.spikesMatch ? "identical" : `${c.spikeMismatches} differ`}`);
     const f = c.forwardErrors;
-    lines.push(`  forward     max abs error v ${f.v.toExponential(2)}  a ${f.a.toExponential(2)}  A ${f.A.toExponential(2)}  psi ${f.psi.toExponential(2)}  y ${f.y.toExponential(2)}  pi ${f.pi.toExponential(2)}`);
-    lines.push(`  loss        ${c.loss.actual.toPrecision(8)} (fixture ${c.loss.expected.toPrecision(8)}, relative error ${c.loss.relativeError.toExponential(2)})`);
+    lines.push(
+      `  forward     max abs error v ${f.v.toExponential(2)}  a ${f.a.toExponential(2)}  A ${f.A.toExponential(2)}  psi ${f.psi.toExponential(2)}  y ${f.y.toExponential(2)}  pi ${f.pi.toExponential(2)}`,
+    );
+    lines.push(
+      `  loss        ${c.loss.actual.toPrecision(8)} (fixture ${c.loss.expected.toPrecision(8)}, relative error ${c.loss.relativeError.toExponential(2)})`,
+    );
     for (const g of c.gradients) {
-      lines.push(`  ${g.name.padEnd(10)}  relative error ${g.relativeError.toExponential(2)}${g.passed ? "" : "  > tolerance"}`);
+      lines.push(
+        `  ${g.name.padEnd(10)}  relative error ${g.relativeError.toExponential(2)}${g.passed ? "" : "  > tolerance"}`,
+      );
     }
   }
   lines.push("");
-  lines.push(report.passed ? `All ${report.cases.length} cases passed.` : `${report.cases.filter((c) => !c.passed).length} of ${report.cases.length} cases failed.`);
+  lines.push(
+    report.passed
+      ? `All ${report.cases.length} cases passed.`
+      : `${report.cases.filter((c) => !c.passed).length} of ${report.cases.length} cases failed.`,
+  );
   return lines.join("\n");
 }

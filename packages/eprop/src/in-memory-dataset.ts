@@ -24,22 +24,36 @@ export interface InMemoryDatasetOptions {
  * examples in order, or shuffled reproducibly from `shuffleSeed` and `epoch`; the last batch
  * may be smaller.
  */
-export function inMemoryDataset(options: InMemoryDatasetOptions): EpropDataset & { readonly size: number } {
+export function inMemoryDataset(
+  options: InMemoryDatasetOptions,
+): EpropDataset & { readonly size: number } {
   if (typeof options !== "object" || options === null) {
-    throw new EpropBatchError("inMemoryDataset needs options: { numChannels, numClasses, numSteps, examples: [{ input, label }, ...] }.");
+    throw new EpropBatchError(
+      "inMemoryDataset needs options: { numChannels, numClasses, numSteps, examples: [{ input, label }, ...] }.",
+    );
   }
   const { numChannels, numClasses, numSteps, examples, lossMask } = options;
-  for (const [name, value] of [["numChannels", numChannels], ["numClasses", numClasses]] as const) {
-    if (!Number.isInteger(value) || value < 1) throw new EpropBatchError(`${name} must be a positive integer, got ${String(value)}.`);
+  for (const [name, value] of [
+    ["numChannels", numChannels],
+    ["numClasses", numClasses],
+  ] as const) {
+    if (!Number.isInteger(value) || value < 1)
+      throw new EpropBatchError(`${name} must be a positive integer, got ${String(value)}.`);
   }
-  if (!Number.isInteger(numSteps) || numSteps < 1) throw new EpropBatchError(`numSteps must be a positive integer, got ${String(numSteps)}.`);
-  if (!Array.isArray(examples) || examples.length === 0) throw new EpropBatchError("inMemoryDataset needs at least one example.");
+  if (!Number.isInteger(numSteps) || numSteps < 1)
+    throw new EpropBatchError(`numSteps must be a positive integer, got ${String(numSteps)}.`);
+  if (!Array.isArray(examples) || examples.length === 0)
+    throw new EpropBatchError("inMemoryDataset needs at least one example.");
   if (lossMask !== undefined && lossMask.length !== numSteps) {
-    throw new EpropBatchError(`lossMask has ${lossMask.length} values but trials have ${numSteps} steps.`);
+    throw new EpropBatchError(
+      `lossMask has ${lossMask.length} values but trials have ${numSteps} steps.`,
+    );
   }
   examples.forEach((e, i) => {
     if (!Number.isInteger(e.label) || e.label < 0 || e.label >= numClasses) {
-      throw new EpropBatchError(`Example ${i} has label ${String(e.label)}, outside 0..${numClasses - 1}.`);
+      throw new EpropBatchError(
+        `Example ${i} has label ${String(e.label)}, outside 0..${numClasses - 1}.`,
+      );
     }
   });
   return {
@@ -48,7 +62,10 @@ export function inMemoryDataset(options: InMemoryDatasetOptions): EpropDataset &
     size: examples.length,
     async *batches(batchOptions: DatasetBatchOptions): AsyncGenerator<EpropBatch> {
       const { batchSize, shuffleSeed, epoch = 0 } = batchOptions;
-      if (!Number.isInteger(batchSize) || batchSize < 1) throw new EpropBatchError(`batchSize must be a positive integer, got ${String(batchSize)}.`);
+      if (!Number.isInteger(batchSize) || batchSize < 1)
+        throw new EpropBatchError(
+          `batchSize must be a positive integer, got ${String(batchSize)}.`,
+        );
       const order = examples.map((_, i) => i);
       if (shuffleSeed !== undefined) {
         const random = seededRandom((Math.imul(shuffleSeed, 0x9e3779b1) + epoch) >>> 0);

@@ -4,12 +4,18 @@
  * callbacks and exact safetensors checkpoints; `runGradcheck` checks the gradients against a
  * reference fixture.
  */
-export { CheckpointError, EpropBatchError, EpropConfigError, GradcheckFixtureError } from "./errors";
+export {
+  CheckpointError,
+  EpropBatchError,
+  EpropConfigError,
+  GradcheckFixtureError,
+} from "./errors";
 export { NonFiniteStateError, type NonFiniteLocation } from "./non-finite";
 export {
   defineEpropNetwork,
   parseEpropNetworkDescription,
   parametersOf,
+  specAlifBeta,
   type EpropNetworkDescription,
   type EpropNetworkOptions,
   type HiddenLayerDescription,
@@ -30,8 +36,22 @@ export {
   type ResolvedAdamOptions,
 } from "./compile";
 export { initialParameters, type ParameterSet } from "./parameters";
-export { prepareTrial, sliceBatch, type EpropBatch, type LossMaskOption, type PreparedTrial } from "./trial";
-export { DEFAULT_CHUNK_STEPS, EpropRuntime, type ChunkedTraces, type EpropRuntimeOptions, type OptimizerState, type TrialOutputs } from "./eprop-runtime";
+export { LSNN_HIDDEN_LAYER, lsnnNetwork, type LsnnOptions } from "./lsnn";
+export {
+  prepareTrial,
+  sliceBatch,
+  type EpropBatch,
+  type LossMaskOption,
+  type PreparedTrial,
+} from "./trial";
+export {
+  DEFAULT_CHUNK_STEPS,
+  EpropRuntime,
+  type ChunkedTraces,
+  type EpropRuntimeOptions,
+  type OptimizerState,
+  type TrialOutputs,
+} from "./eprop-runtime";
 export {
   FORWARD_TOLERANCE,
   formatGradcheckReport,
@@ -42,6 +62,7 @@ export {
   type GradientComparison,
 } from "./gradcheck";
 export { decodeSafetensors, encodeSafetensors, type Float32Tensor } from "./safetensors";
+export { writeFileAtomically } from "./atomic-file";
 export {
   decodeCheckpoint,
   encodeCheckpoint,
@@ -62,4 +83,8 @@ export {
   type TrainerOptions,
   type TrainOptions,
 } from "./trainer";
-export { inMemoryDataset, type InMemoryDatasetOptions, type InMemoryExample } from "./in-memory-dataset";
+export {
+  inMemoryDataset,
+  type InMemoryDatasetOptions,
+  type InMemoryExample,
+} from "./in-memory-dataset";

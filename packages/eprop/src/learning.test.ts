@@ -12,7 +12,13 @@ const testSet = patternTask({ ...task, examples: 60, seed: 1 }); // same templat
 
 function makeTrainer(feedback: "symmetric" | "random"): Trainer {
   return new Trainer({
-    network: { input: { size: 20 }, hidden: [{ name: "hidden", size: 32, neuron: "ALIF" }], readout: { size: 3 }, feedback, seed: 3 },
+    network: {
+      input: { size: 20 },
+      hidden: [{ name: "hidden", size: 32, neuron: "ALIF" }],
+      readout: { size: 3 },
+      feedback,
+      seed: 3,
+    },
     backend: cpuBackend(),
     optimizer: { learningRate: 0.01 },
     lossMask: { lastSteps: 10 },

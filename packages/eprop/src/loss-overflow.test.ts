@@ -20,10 +20,20 @@ describe("evaluation loss with a softmax that overflows outside the loss window"
       examples: [{ input: { steps: Int32Array.of(0), units: Int32Array.of(0) }, label: 1 }],
     });
     const trainer = new Trainer({
-      network: { dt: 1, input: { size: 1 }, hidden: [{ name: "hidden", size: 1, neuron: "LIF", recurrent: false }], readout: { name: "output", size: 2 }, regularisation: false },
+      network: {
+        dt: 1,
+        input: { size: 1 },
+        hidden: [{ name: "hidden", size: 1, neuron: "LIF", recurrent: false }],
+        readout: { name: "output", size: 2 },
+        regularisation: false,
+      },
       backend: cpuBackend(),
       lossMask: { lastSteps: 10 },
-      parameters: { "input->hidden": Float32Array.of(10), "hidden->output": Float32Array.of(1000, 0), "output.bias": Float32Array.of(0, 0) },
+      parameters: {
+        "input->hidden": Float32Array.of(10),
+        "hidden->output": Float32Array.of(1000, 0),
+        "output.bias": Float32Array.of(0, 0),
+      },
     });
     try {
       const metrics = await trainer.evaluate(dataset, { batchSize: 1 });

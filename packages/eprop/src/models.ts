@@ -89,7 +89,10 @@ export function hiddenNeuronModel(variant: HiddenModelVariant): NeuronModel {
   const vars: Record<string, VarSpec> = {
     V: { ...batched, doc: "membrane potential v(t)" },
     A: { ...batched, doc: "threshold adaptation a(t)" },
-    Z: { ...batched, doc: "spike z(t) of this step (read in the next step for reset and adaptation)" },
+    Z: {
+      ...batched,
+      doc: "spike z(t) of this step (read in the next step for reset and adaptation)",
+    },
     Thr: { ...batched, doc: "adaptive threshold A(t) = v_th + beta a(t)" },
     RefLeft: { ...batched, doc: "refractory steps left" },
     Refractory: { ...batched, doc: "1 while refractory in this step" },
@@ -117,12 +120,16 @@ export function hiddenNeuronModel(variant: HiddenModelVariant): NeuronModel {
     vars.L = { ...batched, doc: "learning signal L(s-3) seen in step s" };
     history = `${shift("Psi", slots)}\nL = Lin;`;
     if (adaptive) {
-      vars.EpsACoef = { ...batched, doc: "rho - psi(u-1) beta with u = s - 3: what the synapses use in step s + 1" };
+      vars.EpsACoef = {
+        ...batched,
+        doc: "rho - psi(u-1) beta with u = s - 3: what the synapses use in step s + 1",
+      };
       vars.PsiBeta = { ...batched, doc: "psi(u) beta" };
       history += "\nEpsACoef = Rho - Psi4 * Beta;\nPsiBeta = Psi3 * Beta;";
     }
     if (regularise) {
-      for (const k of range(RATE_SLOTS)) vars[`F${k}`] = { ...batched, doc: `firing-rate estimate f(s-${k})` };
+      for (const k of range(RATE_SLOTS))
+        vars[`F${k}`] = { ...batched, doc: `firing-rate estimate f(s-${k})` };
       vars.RegCoef = { ...batched, doc: "c_reg (f(u) - f_target dt)" };
       rate = `${shift("F", RATE_SLOTS)}\nRegCoef = CReg * (F3 - FTargetDt);\nF0 = AlphaF * F0;`;
       resetExtra = "\nF0 += 1.0 - AlphaF;";
@@ -145,7 +152,10 @@ export function hiddenNeuronModel(variant: HiddenModelVariant): NeuronModel {
       FTargetDt: { default: 0, doc: "f_target dt (spikes per step)" },
     },
     vars,
-    additionalInputs: train && !chunked ? { Lin: { doc: "learning signal sum_k B_jk Err_k from the readout synapses (addToPre)" } } : {},
+    additionalInputs:
+      train && !chunked
+        ? { Lin: { doc: "learning signal sum_k B_jk Err_k from the readout synapses (addToPre)" } }
+        : {},
     sim: `
 ${history}
 ${rate}
@@ -190,9 +200,15 @@ export function readoutModel(train: boolean, chunked = false): NeuronModel {
       params: { Kappa: { doc: "exp(-dt / tau_out)" } },
       vars: {
         Y: { ...batched, doc: "readout y_k" },
-        Pi: { ...batched, doc: "softmax pi_k(s-1) after step s, written by the host while a trial is observed step by step" },
+        Pi: {
+          ...batched,
+          doc: "softmax pi_k(s-1) after step s, written by the host while a trial is observed step by step",
+        },
         Bias: { ...shared, doc: "bias b_k" },
-        BiasGradSum: { ...shared, doc: "bias gradient summed over batch and time, written by the chunked evaluation" },
+        BiasGradSum: {
+          ...shared,
+          doc: "bias gradient summed over batch and time, written by the chunked evaluation",
+        },
       },
       sim: "Y = Kappa * Y + Isyn + Bias;",
     };
@@ -200,7 +216,10 @@ export function readoutModel(train: boolean, chunked = false): NeuronModel {
   const vars: Record<string, VarSpec> = {
     Y: { ...batched, doc: "readout y_k" },
     Pi: { ...batched, doc: "softmax pi_k(s-1) after step s" },
-    Target: { access: "readOnlyDuplicate", doc: "one-hot target pistar_k of the trial (set by the host)" },
+    Target: {
+      access: "readOnlyDuplicate",
+      doc: "one-hot target pistar_k of the trial (set by the host)",
+    },
     LossAcc: { ...batched, doc: "sum_t m(t) (-pistar_k log pi_k(t))" },
     PiAcc: { ...batched, doc: "sum_t m(t) pi_k(t)" },
     YAcc: { ...batched, doc: "sum_t m(t) y_k(t)" },
@@ -285,7 +304,10 @@ export function hiddenSynapseModel(variant: HiddenSynapseVariant): WeightUpdateM
       doc: "Weight into a hidden layer whose e-prop gradient is evaluated per chunk on the host.",
       vars: {
         g: { ...shared, doc: "weight W_ji" },
-        GradSum: { ...shared, doc: "gradient summed over batch and time, written by the chunked evaluation" },
+        GradSum: {
+          ...shared,
+          doc: "gradient summed over batch and time, written by the chunked evaluation",
+        },
       },
       preSpike: "addToPost(g);",
     };
@@ -298,8 +320,10 @@ export function hiddenSynapseModel(variant: HiddenSynapseVariant): WeightUpdateM
   };
   if (adaptive) vars.EpsA = { ...batched, doc: "adaptation eligibility eps_a_ji" };
   const preVars: Record<string, VarSpec> = {};
-  for (const k of range(slots)) preVars[`P${k}`] = { ...batched, doc: `presynaptic trace history, slot ${k}` };
-  if (spikeSourcePre) preVars.Spk = { ...batched, doc: "1 when the presynaptic neuron spiked this step" };
+  for (const k of range(slots))
+    preVars[`P${k}`] = { ...batched, doc: `presynaptic trace history, slot ${k}` };
+  if (spikeSourcePre)
+    preVars.Spk = { ...batched, doc: "1 when the presynaptic neuron spiked this step" };
   const spike = spikeSourcePre ? "Spk" : "Z_pre";
   const reg = regularise ? " + RegCoef_post * e" : "";
   const body = adaptive
@@ -333,10 +357,19 @@ G += L_post * Ebar${reg};`;
  * `addToPre(B_jk Err_k)` into the hidden layer, with B = g (symmetric) or a fixed `B`
  * (random feedback).
  */
-export function readoutSynapseModel(train: boolean, randomFeedback: boolean, chunked = false): WeightUpdateModel {
+export function readoutSynapseModel(
+  train: boolean,
+  randomFeedback: boolean,
+  chunked = false,
+): WeightUpdateModel {
   const name = `EpropReadoutSynapse${train ? (randomFeedback ? "TrainRandom" : "TrainSymmetric") : "Infer"}${chunked ? "Chunked" : ""}`;
   if (!train) {
-    return { kind: "weightUpdate", name, vars: { g: { ...shared, doc: "readout weight W_kj" } }, preSpike: "addToPost(g);" };
+    return {
+      kind: "weightUpdate",
+      name,
+      vars: { g: { ...shared, doc: "readout weight W_kj" } },
+      preSpike: "addToPost(g);",
+    };
   }
   if (chunked) {
     return {
@@ -345,7 +378,10 @@ export function readoutSynapseModel(train: boolean, randomFeedback: boolean, chu
       doc: "Hidden -> readout weight whose gradient and learning signal are computed on the host (chunked e-prop).",
       vars: {
         g: { ...shared, doc: "readout weight W_kj" },
-        GradSum: { ...shared, doc: "gradient summed over batch and time, written by the chunked evaluation" },
+        GradSum: {
+          ...shared,
+          doc: "gradient summed over batch and time, written by the chunked evaluation",
+        },
         ...(randomFeedback ? { B: { ...shared, doc: "fixed random feedback B_jk" } } : {}),
       },
       preSpike: "addToPost(g);",
@@ -426,7 +462,11 @@ export const adamModel: CustomUpdateModel = {
   name: "EpropAdam",
   doc: "m = b1 m + (1-b1) g; v = b2 v + (1-b2) g^2; w -= lr mhat / (sqrt(vhat) + eps), mhat = m / (1 - b1^t), vhat = v / (1 - b2^t).",
   params: {
-    LearningRate: { default: 0.001, dynamic: true, doc: "changed between batches with Runtime.setParam (a schedule), without compiling again" },
+    LearningRate: {
+      default: 0.001,
+      dynamic: true,
+      doc: "changed between batches with Runtime.setParam (a schedule), without compiling again",
+    },
     Beta1: { default: 0.9 },
     Beta2: { default: 0.999 },
     Epsilon: { default: 1e-8 },

@@ -9,11 +9,21 @@ const network = defineEpropNetwork({
   readout: { size: 2 },
   seed: 5,
 });
-const dataset = patternTask({ numChannels: 12, numClasses: 2, numSteps: 25, examples: 16, seed: 9 });
+const dataset = patternTask({
+  numChannels: 12,
+  numClasses: 2,
+  numSteps: 25,
+  examples: 16,
+  seed: 9,
+});
 
 describe("non-finite state in training", () => {
   it("a diverging run (learning rate 1e30) stops with the population, variable and step that went non-finite", async () => {
-    const trainer = new Trainer({ network, backend: cpuBackend(), optimizer: { learningRate: 1e30 } });
+    const trainer = new Trainer({
+      network,
+      backend: cpuBackend(),
+      optimizer: { learningRate: 1e30 },
+    });
     try {
       const error = await trainer.train(dataset, { epochs: 5, batchSize: 4, shuffleSeed: 1 }).then(
         () => undefined,
@@ -27,7 +37,9 @@ describe("non-finite state in training", () => {
       expect(location.step).toBeGreaterThanOrEqual(0);
       expect(location.step).toBeLessThan(25);
       expect((error as Error).message).toMatch(
-        new RegExp(`^Training diverged in epoch \\d+, batch \\d+: variable '${location.variable}' of population '${location.population}' became (NaN|-?Infinity) at step ${location.step} of the trial\\. Lower the learning rate`),
+        new RegExp(
+          `^Training diverged in epoch \\d+, batch \\d+: variable '${location.variable}' of population '${location.population}' became (NaN|-?Infinity) at step ${location.step} of the trial\\. Lower the learning rate`,
+        ),
       );
     } finally {
       trainer.dispose();
@@ -35,7 +47,11 @@ describe("non-finite state in training", () => {
   });
 
   it("a normal run passes the check", async () => {
-    const trainer = new Trainer({ network, backend: cpuBackend(), optimizer: { learningRate: 0.005 } });
+    const trainer = new Trainer({
+      network,
+      backend: cpuBackend(),
+      optimizer: { learningRate: 0.005 },
+    });
     try {
       const history = await trainer.train(dataset, { epochs: 1, batchSize: 4, shuffleSeed: 1 });
       expect(history).toHaveLength(1);

@@ -61,12 +61,23 @@ class Found {
  * find the first step and throws {@link NonFiniteStateError}. `where` describes the trial
  * ("epoch 0, batch 3").
  */
-export async function checkFiniteTrial(session: EpropRuntime, trial: PreparedTrial, outputs: TrialOutputs, where: string): Promise<void> {
+export async function checkFiniteTrial(
+  session: EpropRuntime,
+  trial: PreparedTrial,
+  outputs: TrialOutputs,
+  where: string,
+): Promise<void> {
   let found = await firstNonFinite(session);
   if (found === undefined) {
-    const b = Array.from(outputs.loss.subarray(0, outputs.count)).findIndex((l) => !Number.isFinite(l));
+    const b = Array.from(outputs.loss.subarray(0, outputs.count)).findIndex(
+      (l) => !Number.isFinite(l),
+    );
     if (b < 0) return;
-    found = { population: session.description.readout.name, variable: "loss", value: outputs.loss[b]! };
+    found = {
+      population: session.description.readout.name,
+      variable: "loss",
+      value: outputs.loss[b]!,
+    };
   }
   let located: NonFiniteLocation = found;
   try {
@@ -80,7 +91,8 @@ export async function checkFiniteTrial(session: EpropRuntime, trial: PreparedTri
     if (!(error instanceof Found)) throw error;
     located = error.location;
   }
-  const when = located.step !== undefined ? `at step ${located.step} of the trial` : "by the end of the trial";
+  const when =
+    located.step !== undefined ? `at step ${located.step} of the trial` : "by the end of the trial";
   throw new NonFiniteStateError(
     `Training diverged in ${where}: variable '${located.variable}' of population '${located.population}' became ${String(located.value)} ${when}. Lower the learning rate, or check the neuron parameters (time constants, thresholds) and the inputs.`,
     located,

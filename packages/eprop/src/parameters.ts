@@ -44,22 +44,29 @@ export function checkParameters(
   values: Readonly<Record<string, ArrayLike<number>>>,
   partial = false,
 ): void {
-  if (typeof values !== "object" || values === null) throw new EpropConfigError("Parameters must be an object of arrays by parameter name.");
+  if (typeof values !== "object" || values === null)
+    throw new EpropConfigError("Parameters must be an object of arrays by parameter name.");
   const infos = parametersOf(description);
   for (const name of Object.keys(values)) {
     if (!infos.some((i) => i.name === name)) {
-      throw new EpropConfigError(`Unknown parameter '${name}'. This network's parameters: ${infos.map((i) => i.name).join(", ")}.`);
+      throw new EpropConfigError(
+        `Unknown parameter '${name}'. This network's parameters: ${infos.map((i) => i.name).join(", ")}.`,
+      );
     }
   }
   for (const info of infos) {
     const given = values[info.name];
     if (given === undefined) {
       if (partial) continue;
-      throw new EpropConfigError(`Parameter '${info.name}' is missing; give ${info.shape.join(" x ")} values.`);
+      throw new EpropConfigError(
+        `Parameter '${info.name}' is missing; give ${info.shape.join(" x ")} values.`,
+      );
     }
     const expected = elementCount(info);
     if (typeof given !== "object" || given === null || typeof given.length !== "number") {
-      throw new EpropConfigError(`Parameter '${info.name}' must be an array of ${expected} numbers.`);
+      throw new EpropConfigError(
+        `Parameter '${info.name}' must be an array of ${expected} numbers.`,
+      );
     }
     if (given.length !== expected) {
       throw new EpropConfigError(
@@ -67,13 +74,18 @@ export function checkParameters(
       );
     }
     for (let i = 0; i < given.length; i++) {
-      if (!Number.isFinite(given[i])) throw new EpropConfigError(`Parameter '${info.name}' value ${i} is ${String(given[i])}; all must be finite.`);
+      if (!Number.isFinite(given[i]))
+        throw new EpropConfigError(
+          `Parameter '${info.name}' value ${i} is ${String(given[i])}; all must be finite.`,
+        );
     }
     if (info.kind === "weight" && info.pre === info.post) {
       const n = info.shape[0]!;
       for (let j = 0; j < n; j++) {
         if (given[j * n + j] !== 0) {
-          throw new EpropConfigError(`Parameter '${info.name}': recurrent self-connection ${j} -> ${j} is ${String(given[j * n + j])}; e-prop networks have none, set the diagonal to 0.`);
+          throw new EpropConfigError(
+            `Parameter '${info.name}': recurrent self-connection ${j} -> ${j} is ${String(given[j * n + j])}; e-prop networks have none, set the diagonal to 0.`,
+          );
         }
       }
     }

@@ -22,29 +22,42 @@ describe("safetensors offset table", () => {
     const decoded = decodeSafetensors(withHeader({ b: b([0, 12]), a: a([12, 28]) }, 28));
     expect(Array.from(decoded.tensors.b!.data)).toEqual([0, 1, 2]);
     expect(Array.from(decoded.tensors.a!.data)).toEqual([3, 4, 5, 6]);
-    const encoded = encodeSafetensors({ x: { shape: [0], data: new Float32Array(0) }, y: { shape: [1], data: Float32Array.of(7) } });
+    const encoded = encodeSafetensors({
+      x: { shape: [0], data: new Float32Array(0) },
+      y: { shape: [1], data: Float32Array.of(7) },
+    });
     expect(Array.from(decodeSafetensors(encoded).tensors.y!.data)).toEqual([7]);
   });
 
   it("refuses overlapping offsets", () => {
     const bytes = withHeader({ a: a([0, 16]), b: b([12, 24]) }, 28);
     expect(() => decodeSafetensors(bytes)).toThrow(CheckpointError);
-    expect(() => decodeSafetensors(bytes)).toThrow(/'a' \(bytes 0\.\.16\) and 'b' \(bytes 12\.\.24\) overlap/);
+    expect(() => decodeSafetensors(bytes)).toThrow(
+      /'a' \(bytes 0\.\.16\) and 'b' \(bytes 12\.\.24\) overlap/,
+    );
   });
 
   it("refuses offsets shifted away from the start of the data", () => {
-    expect(() => decodeSafetensors(withHeader({ a: a([4, 20]), b: b([20, 32]) }, 32))).toThrow(/first tensor, 'a', starts at byte 4 instead of 0/);
+    expect(() => decodeSafetensors(withHeader({ a: a([4, 20]), b: b([20, 32]) }, 32))).toThrow(
+      /first tensor, 'a', starts at byte 4 instead of 0/,
+    );
   });
 
   it("refuses a gap between tensors", () => {
-    expect(() => decodeSafetensors(withHeader({ a: a([0, 16]), b: b([20, 32]) }, 32))).toThrow(/gap of 4 bytes between tensors 'a'.*and 'b'/);
+    expect(() => decodeSafetensors(withHeader({ a: a([0, 16]), b: b([20, 32]) }, 32))).toThrow(
+      /gap of 4 bytes between tensors 'a'.*and 'b'/,
+    );
   });
 
   it("refuses data bytes that no tensor covers", () => {
-    expect(() => decodeSafetensors(withHeader({ a: a([0, 16]), b: b([16, 28]) }, 36))).toThrow(/covers 28 data bytes but the file holds 36/);
+    expect(() => decodeSafetensors(withHeader({ a: a([0, 16]), b: b([16, 28]) }, 36))).toThrow(
+      /covers 28 data bytes but the file holds 36/,
+    );
   });
 
   it("refuses offsets whose length does not match dtype and shape", () => {
-    expect(() => decodeSafetensors(withHeader({ a: a([0, 12]), b: b([12, 24]) }, 24))).toThrow(/has 12 bytes but shape \[2, 2\] needs 16/);
+    expect(() => decodeSafetensors(withHeader({ a: a([0, 12]), b: b([12, 24]) }, 24))).toThrow(
+      /has 12 bytes but shape \[2, 2\] needs 16/,
+    );
   });
 });

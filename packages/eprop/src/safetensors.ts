@@ -21,19 +21,29 @@ function count(shape: readonly number[]): number {
 }
 
 /** Encodes tensors (in name order) and string metadata as safetensors bytes. */
-export function encodeSafetensors(tensors: Readonly<Record<string, Float32Tensor>>, metadata: Readonly<Record<string, string>> = {}): Uint8Array {
+export function encodeSafetensors(
+  tensors: Readonly<Record<string, Float32Tensor>>,
+  metadata: Readonly<Record<string, string>> = {},
+): Uint8Array {
   const names = Object.keys(tensors).sort();
   const header: Record<string, unknown> = {};
   if (Object.keys(metadata).length > 0) header.__metadata__ = { ...metadata };
   let offset = 0;
   for (const name of names) {
-    if (name === "__metadata__") throw new CheckpointError("A tensor cannot be named '__metadata__'.");
+    if (name === "__metadata__")
+      throw new CheckpointError("A tensor cannot be named '__metadata__'.");
     const tensor = tensors[name]!;
     if (count(tensor.shape) !== tensor.data.length) {
-      throw new CheckpointError(`Tensor '${name}' has ${tensor.data.length} values but shape [${tensor.shape.join(", ")}].`);
+      throw new CheckpointError(
+        `Tensor '${name}' has ${tensor.data.length} values but shape [${tensor.shape.join(", ")}].`,
+      );
     }
     const bytes = tensor.data.length * 4;
-    header[name] = { dtype: "F32", shape: [...tensor.shape], data_offsets: [offset, offset + bytes] };
+    header[name] = {
+      dtype: "F32",
+      shape: [...tensor.shape],
+      data_offsets: [offset, offset + bytes],
+    };
     offset += bytes;
   }
   let json = JSON.stringify(header);
@@ -81,7 +91,9 @@ function checkLayout(placed: PlacedTensor[], dataLength: number): void {
           : tensor.begin < expected
             ? `tensors '${previous.name}' (bytes ${previous.begin}..${previous.end}) and '${tensor.name}' (bytes ${tensor.begin}..${tensor.end}) overlap`
             : `there is a gap of ${tensor.begin - expected} bytes between tensors '${previous.name}' (ending at byte ${expected}) and '${tensor.name}' (starting at ${tensor.begin})`;
-      throw new CheckpointError(`The safetensors offset table is inconsistent: ${what}; the checkpoint is corrupt.`);
+      throw new CheckpointError(
+        `The safetensors offset table is inconsistent: ${what}; the checkpoint is corrupt.`,
+      );
     }
     expected = tensor.end;
     previous = tensor;
@@ -94,9 +106,16 @@ function checkLayout(placed: PlacedTensor[], dataLength: number): void {
 }
 
 /** Decodes safetensors bytes; throws {@link CheckpointError} on anything malformed. */
-export function decodeSafetensors(bytes: Uint8Array): { tensors: Record<string, Float32Tensor>; metadata: Record<string, string> } {
-  if (!(bytes instanceof Uint8Array)) throw new CheckpointError("A checkpoint must be given as bytes (Uint8Array).");
-  if (bytes.length < 8) throw new CheckpointError(`The file is too short to be a safetensors checkpoint (${bytes.length} bytes).`);
+export function decodeSafetensors(bytes: Uint8Array): {
+  tensors: Record<string, Float32Tensor>;
+  metadata: Record<string, string>;
+} {
+  if (!(bytes instanceof Uint8Array))
+    throw new CheckpointError("A checkpoint must be given as bytes (Uint8Array).");
+  if (bytes.length < 8)
+    throw new CheckpointError(
+      `The file is too short to be a safetensors checkpoint (${bytes.length} bytes).`,
+    );
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const low = view.getUint32(0, true);
   const high = view.getUint32(4, true);
@@ -107,12 +126,18 @@ export function decodeSafetensors(bytes: Uint8Array): { tensors: Record<string, 
   }
   let header: unknown;
   try {
-    header = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes.subarray(8, 8 + low)));
+    header = JSON.parse(
+      new TextDecoder("utf-8", { fatal: true }).decode(bytes.subarray(8, 8 + low)),
+    );
   } catch {
-    throw new CheckpointError("The safetensors header is not valid JSON; the checkpoint is corrupt.");
+    throw new CheckpointError(
+      "The safetensors header is not valid JSON; the checkpoint is corrupt.",
+    );
   }
   if (typeof header !== "object" || header === null || Array.isArray(header)) {
-    throw new CheckpointError("The safetensors header is not a JSON object; the checkpoint is corrupt.");
+    throw new CheckpointError(
+      "The safetensors header is not a JSON object; the checkpoint is corrupt.",
+    );
   }
   const dataStart = 8 + low;
   const dataLength = bytes.length - dataStart;
@@ -121,32 +146,55 @@ export function decodeSafetensors(bytes: Uint8Array): { tensors: Record<string, 
   const placed: PlacedTensor[] = [];
   for (const [name, entry] of Object.entries(header as Record<string, unknown>)) {
     if (name === "__metadata__") {
-      if (typeof entry !== "object" || entry === null || Object.values(entry).some((v) => typeof v !== "string")) {
-        throw new CheckpointError("The safetensors __metadata__ must map names to strings; the checkpoint is corrupt.");
+      if (
+        typeof entry !== "object" ||
+        entry === null ||
+        Object.values(entry).some((v) => typeof v !== "string")
+      ) {
+        throw new CheckpointError(
+          "The safetensors __metadata__ must map names to strings; the checkpoint is corrupt.",
+        );
       }
       metadata = { ...(entry as Record<string, string>) };
       continue;
     }
     const e = entry as { dtype?: unknown; shape?: unknown; data_offsets?: unknown } | null;
-    if (typeof e !== "object" || e === null) throw new CheckpointError(`Tensor '${name}' has no description in the header; the checkpoint is corrupt.`);
+    if (typeof e !== "object" || e === null)
+      throw new CheckpointError(
+        `Tensor '${name}' has no description in the header; the checkpoint is corrupt.`,
+      );
     if (e.dtype !== "F32") {
-      throw new CheckpointError(`Tensor '${name}' has dtype ${JSON.stringify(e.dtype)}; @snn/eprop checkpoints store F32 tensors.`);
+      throw new CheckpointError(
+        `Tensor '${name}' has dtype ${JSON.stringify(e.dtype)}; @snn/eprop checkpoints store F32 tensors.`,
+      );
     }
     const shape = e.shape;
     if (!Array.isArray(shape) || shape.some((d) => !Number.isInteger(d) || d < 0)) {
-      throw new CheckpointError(`Tensor '${name}' has an invalid shape ${JSON.stringify(shape)}; the checkpoint is corrupt.`);
+      throw new CheckpointError(
+        `Tensor '${name}' has an invalid shape ${JSON.stringify(shape)}; the checkpoint is corrupt.`,
+      );
     }
     const offsets = e.data_offsets;
-    if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((o) => Number.isInteger(o) && o >= 0)) {
-      throw new CheckpointError(`Tensor '${name}' has invalid data_offsets ${JSON.stringify(offsets)}; the checkpoint is corrupt.`);
+    if (
+      !Array.isArray(offsets) ||
+      offsets.length !== 2 ||
+      !offsets.every((o) => Number.isInteger(o) && o >= 0)
+    ) {
+      throw new CheckpointError(
+        `Tensor '${name}' has invalid data_offsets ${JSON.stringify(offsets)}; the checkpoint is corrupt.`,
+      );
     }
     const [begin, end] = offsets as [number, number];
     if (end < begin || end > dataLength) {
-      throw new CheckpointError(`Tensor '${name}' lies at bytes ${begin}..${end} but the file holds ${dataLength} data bytes; the checkpoint is truncated or corrupt.`);
+      throw new CheckpointError(
+        `Tensor '${name}' lies at bytes ${begin}..${end} but the file holds ${dataLength} data bytes; the checkpoint is truncated or corrupt.`,
+      );
     }
     const n = count(shape as number[]);
     if (end - begin !== n * 4) {
-      throw new CheckpointError(`Tensor '${name}' has ${end - begin} bytes but shape [${shape.join(", ")}] needs ${n * 4}; the checkpoint is corrupt.`);
+      throw new CheckpointError(
+        `Tensor '${name}' has ${end - begin} bytes but shape [${shape.join(", ")}] needs ${n * 4}; the checkpoint is corrupt.`,
+      );
     }
     placed.push({ name, begin, end, shape: shape as number[] });
   }

@@ -4,7 +4,12 @@ import { Trainer } from "./index";
 import { patternTask } from "./test-support/tasks";
 
 const dataset = patternTask({ numChannels: 10, numClasses: 2, numSteps: 30, examples: 8, seed: 1 });
-const network = { input: { size: 10 }, hidden: [{ name: "hidden", size: 16, neuron: "ALIF" as const }], readout: { size: 2 }, seed: 2 };
+const network = {
+  input: { size: 10 },
+  hidden: [{ name: "hidden", size: 16, neuron: "ALIF" as const }],
+  readout: { size: 2 },
+  seed: 2,
+};
 
 describe("Trainer.traceEvaluation", () => {
   it("says where the traces run: chunked on the host in a worker thread here (Node 20.16+), none for per-step e-prop or before training", async () => {

@@ -10,11 +10,27 @@ import {
   type TrainingProgress,
 } from "./checkpoint";
 import { resolveAdamOptions, type AdamOptions, type EligibilityMode } from "./compile";
-import { defineEpropNetwork, parametersOf, type EpropNetworkDescription, type EpropNetworkOptions } from "./description";
-import { EpropRuntime, type ChunkedTraces, type OptimizerState, type TrialOutputs } from "./eprop-runtime";
+import {
+  defineEpropNetwork,
+  parametersOf,
+  type EpropNetworkDescription,
+  type EpropNetworkOptions,
+} from "./description";
+import {
+  EpropRuntime,
+  type ChunkedTraces,
+  type OptimizerState,
+  type TrialOutputs,
+} from "./eprop-runtime";
 import { CheckpointError, EpropBatchError, EpropConfigError } from "./errors";
 import { checkParameters, initialParameters, type ParameterSet } from "./parameters";
-import { checkLossMaskOption, prepareTrial, sliceBatch, type EpropBatch, type LossMaskOption } from "./trial";
+import {
+  checkLossMaskOption,
+  prepareTrial,
+  sliceBatch,
+  type EpropBatch,
+  type LossMaskOption,
+} from "./trial";
 
 /** Options a dataset's `batches` receives. */
 export interface DatasetBatchOptions {
@@ -126,7 +142,9 @@ export interface TrainerOptions {
   readonly chunkedTraces?: ChunkedTraces;
 }
 
-function isDescription(value: EpropNetworkDescription | EpropNetworkOptions): value is EpropNetworkDescription {
+function isDescription(
+  value: EpropNetworkDescription | EpropNetworkOptions,
+): value is EpropNetworkDescription {
   return (value as EpropNetworkDescription).format === "snn-eprop-network";
 }
 
@@ -160,8 +178,14 @@ class Accumulator {
       if (outputs.predictions[b] === labels[b]) this.correct++;
       if (outputs.readoutSumPredictions[b] === labels[b]) this.readoutSumCorrect++;
       for (const layer of this.description.hidden) {
-        this.spikes.set(layer.name, (this.spikes.get(layer.name) ?? 0) + outputs.spikeCounts[layer.name]![b]!);
-        this.neuronSeconds.set(layer.name, (this.neuronSeconds.get(layer.name) ?? 0) + layer.size * outputs.numSteps * dtSeconds);
+        this.spikes.set(
+          layer.name,
+          (this.spikes.get(layer.name) ?? 0) + outputs.spikeCounts[layer.name]![b]!,
+        );
+        this.neuronSeconds.set(
+          layer.name,
+          (this.neuronSeconds.get(layer.name) ?? 0) + layer.size * outputs.numSteps * dtSeconds,
+        );
       }
     }
   }
@@ -209,23 +233,41 @@ export class Trainer {
   private busy = false;
 
   constructor(options: TrainerOptions) {
-    if (typeof options !== "object" || options === null) throw new EpropConfigError("new Trainer(options): give { network, backend }.");
+    if (typeof options !== "object" || options === null)
+      throw new EpropConfigError("new Trainer(options): give { network, backend }.");
     if (typeof options.backend?.compile !== "function") {
-      throw new EpropConfigError("new Trainer: give a backend, e.g. { backend: cpuBackend() } from @snn/backend-cpu.");
+      throw new EpropConfigError(
+        "new Trainer: give a backend, e.g. { backend: cpuBackend() } from @snn/backend-cpu.",
+      );
     }
-    if (options.network === undefined) throw new EpropConfigError("new Trainer: give the network (a description or its options).");
-    this.description = isDescription(options.network) ? options.network : defineEpropNetwork(options.network);
+    if (options.network === undefined)
+      throw new EpropConfigError("new Trainer: give the network (a description or its options).");
+    this.description = isDescription(options.network)
+      ? options.network
+      : defineEpropNetwork(options.network);
     this.backend = options.backend;
     const eligibility = options.eligibility ?? "auto";
     if (eligibility !== "auto" && eligibility !== "chunked" && eligibility !== "perStep") {
-      throw new EpropConfigError(`eligibility must be 'auto', 'chunked' or 'perStep', got ${String(eligibility)}.`);
+      throw new EpropConfigError(
+        `eligibility must be 'auto', 'chunked' or 'perStep', got ${String(eligibility)}.`,
+      );
     }
-    this.eligibility = eligibility === "auto" ? (options.backend.name === "webgpu" || wasm.wasmSimdSupported() ? "chunked" : "perStep") : eligibility;
+    this.eligibility =
+      eligibility === "auto"
+        ? options.backend.name === "webgpu" || wasm.wasmSimdSupported()
+          ? "chunked"
+          : "perStep"
+        : eligibility;
     this.chunkSteps = options.chunkSteps;
     this.chunkedTraces = options.chunkedTraces;
     checkLossMaskOption(options.lossMask);
-    if (options.numSteps !== undefined && (!Number.isInteger(options.numSteps) || options.numSteps < 1)) {
-      throw new EpropConfigError(`numSteps must be a positive integer, got ${String(options.numSteps)}.`);
+    if (
+      options.numSteps !== undefined &&
+      (!Number.isInteger(options.numSteps) || options.numSteps < 1)
+    ) {
+      throw new EpropConfigError(
+        `numSteps must be a positive integer, got ${String(options.numSteps)}.`,
+      );
     }
     this.config = {
       optimizer: resolveAdamOptions(options.optimizer),
@@ -237,7 +279,8 @@ export class Trainer {
     this.hostParameters = initialParameters(this.description);
     if (options.parameters) {
       checkParameters(this.description, options.parameters, true);
-      for (const [name, values] of Object.entries(options.parameters)) this.hostParameters[name] = Float32Array.from(values);
+      for (const [name, values] of Object.entries(options.parameters))
+        this.hostParameters[name] = Float32Array.from(values);
     }
     this.hostOptimizer = zeroMoments(this.description);
   }
@@ -259,7 +302,9 @@ export class Trainer {
    */
   async setLearningRate(learningRate: number): Promise<void> {
     if (typeof learningRate !== "number" || !(learningRate > 0) || !Number.isFinite(learningRate)) {
-      throw new EpropConfigError(`setLearningRate: the learning rate must be a positive number, got ${String(learningRate)}.`);
+      throw new EpropConfigError(
+        `setLearningRate: the learning rate must be a positive number, got ${String(learningRate)}.`,
+      );
     }
     if (learningRate === this.config.optimizer.learningRate) return;
     this.enter("setLearningRate");
@@ -314,7 +359,9 @@ export class Trainer {
 
   private checkDataset(dataset: EpropDataset): void {
     if (typeof dataset !== "object" || dataset === null || typeof dataset.batches !== "function") {
-      throw new EpropBatchError("The dataset must have numChannels, numClasses and batches({ batchSize, dt, shuffleSeed, epoch }).");
+      throw new EpropBatchError(
+        "The dataset must have numChannels, numClasses and batches({ batchSize, dt, shuffleSeed, epoch }).",
+      );
     }
     if (dataset.numChannels !== this.description.input.size) {
       throw new EpropBatchError(
@@ -328,7 +375,10 @@ export class Trainer {
     }
   }
 
-  private batchOptions(batchSize: number, extra: { shuffleSeed?: number; epoch?: number }): DatasetBatchOptions {
+  private batchOptions(
+    batchSize: number,
+    extra: { shuffleSeed?: number; epoch?: number },
+  ): DatasetBatchOptions {
     return {
       batchSize,
       dt: this.description.dt,
@@ -338,7 +388,8 @@ export class Trainer {
   }
 
   private enter(call: string): void {
-    if (this.busy) throw new EpropConfigError(`${call}: the trainer is busy with another call; await it first.`);
+    if (this.busy)
+      throw new EpropConfigError(`${call}: the trainer is busy with another call; await it first.`);
     this.busy = true;
   }
 
@@ -350,18 +401,30 @@ export class Trainer {
   async train(dataset: EpropDataset, options: TrainOptions): Promise<EpochMetrics[]> {
     this.checkDataset(dataset);
     if (typeof options !== "object" || options === null) {
-      throw new EpropConfigError("train(dataset, options) needs its options: { epochs, batchSize } at least, e.g. train(dataset, { epochs: 10, batchSize: 32 }).");
+      throw new EpropConfigError(
+        "train(dataset, options) needs its options: { epochs, batchSize } at least, e.g. train(dataset, { epochs: 10, batchSize: 32 }).",
+      );
     }
     const { epochs, batchSize } = options;
     const shuffleSeed = options.shuffleSeed ?? 0;
-    if (!Number.isInteger(epochs) || epochs < 0) throw new EpropConfigError(`epochs must be a non-negative integer, got ${String(epochs)}.`);
-    if (!Number.isInteger(batchSize) || batchSize < 1) throw new EpropConfigError(`batchSize must be a positive integer, got ${String(batchSize)}.`);
-    if (!Number.isInteger(shuffleSeed) || shuffleSeed < 0) throw new EpropConfigError(`shuffleSeed must be a non-negative integer, got ${String(shuffleSeed)}.`);
+    if (!Number.isInteger(epochs) || epochs < 0)
+      throw new EpropConfigError(`epochs must be a non-negative integer, got ${String(epochs)}.`);
+    if (!Number.isInteger(batchSize) || batchSize < 1)
+      throw new EpropConfigError(`batchSize must be a positive integer, got ${String(batchSize)}.`);
+    if (!Number.isInteger(shuffleSeed) || shuffleSeed < 0)
+      throw new EpropConfigError(
+        `shuffleSeed must be a non-negative integer, got ${String(shuffleSeed)}.`,
+      );
     const microBatchSize = options.microBatchSize ?? batchSize;
     if (!Number.isInteger(microBatchSize) || microBatchSize < 1 || microBatchSize > batchSize) {
-      throw new EpropConfigError(`microBatchSize must be an integer from 1 to batchSize (${batchSize}), got ${String(options.microBatchSize)}.`);
+      throw new EpropConfigError(
+        `microBatchSize must be an integer from 1 to batchSize (${batchSize}), got ${String(options.microBatchSize)}.`,
+      );
     }
-    if (this.progress_.batchInEpoch > 0 && (this.config.batchSize !== batchSize || this.config.shuffleSeed !== shuffleSeed)) {
+    if (
+      this.progress_.batchInEpoch > 0 &&
+      (this.config.batchSize !== batchSize || this.config.shuffleSeed !== shuffleSeed)
+    ) {
       throw new EpropConfigError(
         `Training stopped in the middle of epoch ${this.progress_.epoch} with batchSize ${String(this.config.batchSize)} and shuffleSeed ${String(this.config.shuffleSeed)}; resume with the same values (got ${batchSize} and ${shuffleSeed}) so the epoch continues with the same batches.`,
       );
@@ -378,7 +441,9 @@ export class Trainer {
         const epochStart = performance.now();
         const totals = new Accumulator(this.description);
         let index = 0;
-        for await (const batch of dataset.batches(this.batchOptions(batchSize, { shuffleSeed, epoch }))) {
+        for await (const batch of dataset.batches(
+          this.batchOptions(batchSize, { shuffleSeed, epoch }),
+        )) {
           if (index < skip) {
             index++;
             continue;
@@ -390,11 +455,24 @@ export class Trainer {
           if (count > batchSize) prepareTrial(batch, this.description, batchSize); // says the batch is too large
           // one trial per micro-batch (one for the whole batch by default), one Adam step
           for (let first = 0; first === 0 || first < count; first += microBatchSize) {
-            const part = count > microBatchSize ? sliceBatch(batch, first, Math.min(count, first + microBatchSize)) : batch;
-            const trial = prepareTrial(part, this.description, microBatchSize, this.config.lossMask ?? undefined);
+            const part =
+              count > microBatchSize
+                ? sliceBatch(batch, first, Math.min(count, first + microBatchSize))
+                : batch;
+            const trial = prepareTrial(
+              part,
+              this.description,
+              microBatchSize,
+              this.config.lossMask ?? undefined,
+            );
             const outputs = await session.runTrial(trial);
             // Before the gradient is used: NaN or infinite state stops training with its location.
-            await checkFiniteTrial(session, trial, outputs, `epoch ${epoch}, batch ${index}${count > microBatchSize ? ` (samples ${first}..${Math.min(count, first + microBatchSize) - 1})` : ""}`);
+            await checkFiniteTrial(
+              session,
+              trial,
+              outputs,
+              `epoch ${epoch}, batch ${index}${count > microBatchSize ? ` (samples ${first}..${Math.min(count, first + microBatchSize) - 1})` : ""}`,
+            );
             if (first + microBatchSize < count) await session.accumulateGradients();
             else await session.applyOptimizer();
             metrics.add(outputs, trial.labels);
@@ -402,7 +480,11 @@ export class Trainer {
             numSteps = trial.numSteps;
           }
           index++;
-          this.progress_ = { epoch, batchInEpoch: index, optimizerSteps: this.progress_.optimizerSteps + 1 };
+          this.progress_ = {
+            epoch,
+            batchInEpoch: index,
+            optimizerSteps: this.progress_.optimizerSteps + 1,
+          };
           await options.callbacks?.onBatchEnd?.(
             {
               epoch,
@@ -420,7 +502,11 @@ export class Trainer {
           if (this.stopRequested) break;
         }
         if (this.stopRequested) break;
-        this.progress_ = { epoch: epoch + 1, batchInEpoch: 0, optimizerSteps: this.progress_.optimizerSteps };
+        this.progress_ = {
+          epoch: epoch + 1,
+          batchInEpoch: 0,
+          optimizerSteps: this.progress_.optimizerSteps,
+        };
         const epochMetrics: EpochMetrics = {
           epoch,
           batches: index - skip,
@@ -441,7 +527,9 @@ export class Trainer {
 
   /** Current parameters in the spec layout (`[post][pre]` weights, bias, random feedback). */
   async getParameters(): Promise<ParameterSet> {
-    return this.trainRuntime ? this.trainRuntime.getParameters() : Object.fromEntries(Object.entries(this.hostParameters).map(([k, v]) => [k, v.slice()]));
+    return this.trainRuntime
+      ? this.trainRuntime.getParameters()
+      : Object.fromEntries(Object.entries(this.hostParameters).map(([k, v]) => [k, v.slice()]));
   }
 
   /** Replaces some or all parameters (spec layout). */
@@ -450,7 +538,8 @@ export class Trainer {
     if (this.trainRuntime) {
       await this.trainRuntime.setParameters(values);
     } else {
-      for (const [name, v] of Object.entries(values)) this.hostParameters[name] = Float32Array.from(v);
+      for (const [name, v] of Object.entries(values))
+        this.hostParameters[name] = Float32Array.from(v);
     }
   }
 
@@ -474,12 +563,16 @@ export class Trainer {
    * forward-only network. Default batch size: the training batch size, else 32; default loss
    * mask: the trainer's.
    */
-  async evaluate(dataset: EpropDataset, options: { readonly batchSize?: number; readonly lossMask?: LossMaskOption } = {}): Promise<EvaluationMetrics> {
+  async evaluate(
+    dataset: EpropDataset,
+    options: { readonly batchSize?: number; readonly lossMask?: LossMaskOption } = {},
+  ): Promise<EvaluationMetrics> {
     this.checkDataset(dataset);
     checkLossMaskOption(options.lossMask);
     const lossMask = options.lossMask ?? this.config.lossMask ?? undefined;
     const batchSize = options.batchSize ?? this.config.batchSize ?? 32;
-    if (!Number.isInteger(batchSize) || batchSize < 1) throw new EpropConfigError(`batchSize must be a positive integer, got ${String(batchSize)}.`);
+    if (!Number.isInteger(batchSize) || batchSize < 1)
+      throw new EpropConfigError(`batchSize must be a positive integer, got ${String(batchSize)}.`);
     this.enter("evaluate");
     try {
       const session = await this.inference(batchSize);
@@ -501,15 +594,24 @@ export class Trainer {
   }
 
   /** Predicted classes of one batch: softmax-sum (`classes`) and readout-sum predictions, and the loss per element. */
-  async predict(batch: EpropBatch): Promise<{ classes: Int32Array; readoutSumClasses: Int32Array; loss: Float64Array }> {
+  async predict(
+    batch: EpropBatch,
+  ): Promise<{ classes: Int32Array; readoutSumClasses: Int32Array; loss: Float64Array }> {
     const count = Array.isArray(batch?.inputs) ? batch.inputs.length : 0;
     if (count === 0) throw new EpropBatchError("predict: the batch has no inputs.");
     this.enter("predict");
     try {
       const session = await this.inference(count);
-      const withLabels = batch.labels?.length === count ? batch : { ...batch, labels: new Int32Array(count) };
-      const outputs = await session.runTrial(prepareTrial(withLabels, this.description, count, this.config.lossMask ?? undefined));
-      return { classes: outputs.predictions.slice(0, count), readoutSumClasses: outputs.readoutSumPredictions.slice(0, count), loss: outputs.loss.slice(0, count) };
+      const withLabels =
+        batch.labels?.length === count ? batch : { ...batch, labels: new Int32Array(count) };
+      const outputs = await session.runTrial(
+        prepareTrial(withLabels, this.description, count, this.config.lossMask ?? undefined),
+      );
+      return {
+        classes: outputs.predictions.slice(0, count),
+        readoutSumClasses: outputs.readoutSumPredictions.slice(0, count),
+        loss: outputs.loss.slice(0, count),
+      };
     } finally {
       this.busy = false;
     }
@@ -518,8 +620,16 @@ export class Trainer {
   /** The checkpoint contents: network, training settings, progress, parameters and Adam state. */
   async checkpoint(): Promise<CheckpointData> {
     const parameters = await this.getParameters();
-    const optimizer = this.trainRuntime ? await this.trainRuntime.getOptimizerState() : this.hostOptimizer;
-    return { network: this.description, training: this.config, progress: this.progress_, parameters, optimizer };
+    const optimizer = this.trainRuntime
+      ? await this.trainRuntime.getOptimizerState()
+      : this.hostOptimizer;
+    return {
+      network: this.description,
+      training: this.config,
+      progress: this.progress_,
+      parameters,
+      optimizer,
+    };
   }
 
   /** The checkpoint as safetensors bytes. */
@@ -542,7 +652,9 @@ export class Trainer {
     const mine = JSON.stringify(this.description);
     const theirs = JSON.stringify(data.network);
     if (mine !== theirs) {
-      throw new CheckpointError(`The checkpoint is for a different network (${describeDifference(this.description, data.network)}); create the trainer with Trainer.fromCheckpoint instead.`);
+      throw new CheckpointError(
+        `The checkpoint is for a different network (${describeDifference(this.description, data.network)}); create the trainer with Trainer.fromCheckpoint instead.`,
+      );
     }
     this.enter("restoreCheckpoint");
     try {
@@ -550,7 +662,9 @@ export class Trainer {
       this.trainRuntime = null;
       this.inferenceRuntime?.dispose();
       this.inferenceRuntime = null;
-      this.hostParameters = Object.fromEntries(Object.entries(data.parameters).map(([k, v]) => [k, v.slice()]));
+      this.hostParameters = Object.fromEntries(
+        Object.entries(data.parameters).map(([k, v]) => [k, v.slice()]),
+      );
       this.hostOptimizer = data.optimizer;
       this.config = data.training;
       this.progress_ = data.progress;
@@ -562,10 +676,15 @@ export class Trainer {
   /** A trainer with the network, parameters, Adam state, settings and progress of a checkpoint. */
   static async fromCheckpoint(
     source: string | Uint8Array | CheckpointData,
-    options: { readonly backend: Backend } & Pick<TrainerOptions, "eligibility" | "chunkSteps" | "chunkedTraces">,
+    options: { readonly backend: Backend } & Pick<
+      TrainerOptions,
+      "eligibility" | "chunkSteps" | "chunkedTraces"
+    >,
   ): Promise<Trainer> {
     if (typeof options?.backend?.compile !== "function") {
-      throw new EpropConfigError("Trainer.fromCheckpoint(source, { backend }) needs a backend to train on, e.g. { backend: cpuBackend() } from @snn/backend-cpu.");
+      throw new EpropConfigError(
+        "Trainer.fromCheckpoint(source, { backend }) needs a backend to train on, e.g. { backend: cpuBackend() } from @snn/backend-cpu.",
+      );
     }
     const data = await loadCheckpointData(source);
     const trainer = new Trainer({
@@ -592,16 +711,24 @@ export class Trainer {
   }
 }
 
-async function loadCheckpointData(source: string | Uint8Array | CheckpointData): Promise<CheckpointData> {
+async function loadCheckpointData(
+  source: string | Uint8Array | CheckpointData,
+): Promise<CheckpointData> {
   if (typeof source === "string") return readCheckpointFile(source);
   if (source instanceof Uint8Array) return decodeCheckpoint(source);
   if (typeof source === "object" && source !== null && "network" in source) return source;
-  throw new CheckpointError("A checkpoint must be a file path, safetensors bytes or decoded checkpoint data.");
+  throw new CheckpointError(
+    "A checkpoint must be a file path, safetensors bytes or decoded checkpoint data.",
+  );
 }
 
 function describeDifference(a: EpropNetworkDescription, b: EpropNetworkDescription): string {
   const layers = (d: EpropNetworkDescription): string =>
-    [`${d.input.name}(${d.input.size})`, ...d.hidden.map((h) => `${h.name}(${h.size} ${h.neuron})`), `${d.readout.name}(${d.readout.size})`].join(" -> ");
+    [
+      `${d.input.name}(${d.input.size})`,
+      ...d.hidden.map((h) => `${h.name}(${h.size} ${h.neuron})`),
+      `${d.readout.name}(${d.readout.size})`,
+    ].join(" -> ");
   const la = layers(a);
   const lb = layers(b);
   if (la !== lb) return `this trainer: ${la}; checkpoint: ${lb}`;

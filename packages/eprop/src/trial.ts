@@ -47,24 +47,37 @@ export interface PreparedTrial {
 function validateMaskOption(option: LossMaskOption | undefined): void {
   if (option === undefined || option === "all" || option === "batch") return;
   if (typeof option !== "object" || option === null) {
-    throw new EpropConfigError(`lossMask must be 'all', 'batch', { lastSteps } or { fromStep, toStep }, got ${JSON.stringify(option)}.`);
+    throw new EpropConfigError(
+      `lossMask must be 'all', 'batch', { lastSteps } or { fromStep, toStep }, got ${JSON.stringify(option)}.`,
+    );
   }
   if ("lastSteps" in option) {
     if (!Number.isInteger(option.lastSteps) || option.lastSteps < 1) {
-      throw new EpropConfigError(`lossMask.lastSteps must be a positive integer, got ${String(option.lastSteps)}.`);
+      throw new EpropConfigError(
+        `lossMask.lastSteps must be a positive integer, got ${String(option.lastSteps)}.`,
+      );
     }
     return;
   }
   if ("fromStep" in option) {
     if (!Number.isInteger(option.fromStep) || option.fromStep < 0) {
-      throw new EpropConfigError(`lossMask.fromStep must be a non-negative integer, got ${String(option.fromStep)}.`);
+      throw new EpropConfigError(
+        `lossMask.fromStep must be a non-negative integer, got ${String(option.fromStep)}.`,
+      );
     }
-    if (option.toStep !== undefined && (!Number.isInteger(option.toStep) || option.toStep <= option.fromStep)) {
-      throw new EpropConfigError(`lossMask.toStep must be an integer above fromStep (${option.fromStep}), got ${String(option.toStep)}.`);
+    if (
+      option.toStep !== undefined &&
+      (!Number.isInteger(option.toStep) || option.toStep <= option.fromStep)
+    ) {
+      throw new EpropConfigError(
+        `lossMask.toStep must be an integer above fromStep (${option.fromStep}), got ${String(option.toStep)}.`,
+      );
     }
     return;
   }
-  throw new EpropConfigError(`lossMask must be 'all', 'batch', { lastSteps } or { fromStep, toStep }, got ${JSON.stringify(option)}.`);
+  throw new EpropConfigError(
+    `lossMask must be 'all', 'batch', { lastSteps } or { fromStep, toStep }, got ${JSON.stringify(option)}.`,
+  );
 }
 
 /** Checks a loss-mask option (throws {@link EpropConfigError}). */
@@ -73,14 +86,20 @@ export function checkLossMaskOption(option: LossMaskOption | undefined): void {
 }
 
 /** The 0/1 mask of one batch element for a trial of `numSteps`. */
-function maskFor(option: LossMaskOption | undefined, batch: EpropBatch, element: number): Uint8Array {
+function maskFor(
+  option: LossMaskOption | undefined,
+  batch: EpropBatch,
+  element: number,
+): Uint8Array {
   const numSteps = batch.numSteps;
   const mask = new Uint8Array(numSteps);
   const useBatch = option === "batch" || (option === undefined && batch.lossMask !== undefined);
   if (useBatch) {
     const given = batch.lossMask;
     if (given === undefined) {
-      throw new EpropBatchError("lossMask 'batch' was chosen but the batch has no lossMask; give one or choose another lossMask.");
+      throw new EpropBatchError(
+        "lossMask 'batch' was chosen but the batch has no lossMask; give one or choose another lossMask.",
+      );
     }
     const offset = given.length === numSteps ? 0 : element * numSteps;
     for (let s = 0; s < numSteps; s++) mask[s] = given[offset + s]! !== 0 ? 1 : 0;
@@ -90,13 +109,17 @@ function maskFor(option: LossMaskOption | undefined, batch: EpropBatch, element:
     mask.fill(1);
   } else if ("lastSteps" in option) {
     if (option.lastSteps > numSteps) {
-      throw new EpropBatchError(`lossMask asks for the last ${option.lastSteps} steps but the trial has only ${numSteps}.`);
+      throw new EpropBatchError(
+        `lossMask asks for the last ${option.lastSteps} steps but the trial has only ${numSteps}.`,
+      );
     }
     mask.fill(1, numSteps - option.lastSteps);
   } else if ("fromStep" in option) {
     const to = option.toStep ?? numSteps;
     if (option.fromStep >= numSteps || to > numSteps) {
-      throw new EpropBatchError(`lossMask steps ${option.fromStep}..${to - 1} do not fit a trial of ${numSteps} steps.`);
+      throw new EpropBatchError(
+        `lossMask steps ${option.fromStep}..${to - 1} do not fit a trial of ${numSteps} steps.`,
+      );
     }
     mask.fill(1, option.fromStep, to);
   }
@@ -114,22 +137,34 @@ export function prepareTrial(
   lossMask?: LossMaskOption,
 ): PreparedTrial {
   validateMaskOption(lossMask);
-  if (typeof batch !== "object" || batch === null) throw new EpropBatchError("A batch must be an object { inputs, labels, numSteps, lossMask? }.");
+  if (typeof batch !== "object" || batch === null)
+    throw new EpropBatchError("A batch must be an object { inputs, labels, numSteps, lossMask? }.");
   const { inputs, labels, numSteps } = batch;
   if (!Number.isInteger(numSteps) || numSteps < 1) {
-    throw new EpropBatchError(`batch.numSteps must be a positive integer (trial length in steps), got ${String(numSteps)}.`);
+    throw new EpropBatchError(
+      `batch.numSteps must be a positive integer (trial length in steps), got ${String(numSteps)}.`,
+    );
   }
-  if (!Array.isArray(inputs)) throw new EpropBatchError("batch.inputs must be an array with one SpikeEvents { steps, units } per batch element.");
+  if (!Array.isArray(inputs))
+    throw new EpropBatchError(
+      "batch.inputs must be an array with one SpikeEvents { steps, units } per batch element.",
+    );
   if (labels === null || typeof labels !== "object" || typeof labels.length !== "number") {
-    throw new EpropBatchError("batch.labels must be an Int32Array with one class per batch element.");
+    throw new EpropBatchError(
+      "batch.labels must be an Int32Array with one class per batch element.",
+    );
   }
   const count = inputs.length;
   if (labels.length !== count) {
-    throw new EpropBatchError(`The batch has ${count} inputs but ${labels.length} labels; give one label per batch element.`);
+    throw new EpropBatchError(
+      `The batch has ${count} inputs but ${labels.length} labels; give one label per batch element.`,
+    );
   }
   if (count === 0) throw new EpropBatchError("The batch is empty.");
   if (count > batchSize) {
-    throw new EpropBatchError(`The batch has ${count} elements but the network was compiled for batches of ${batchSize}; use batchSize ${count} or smaller batches.`);
+    throw new EpropBatchError(
+      `The batch has ${count} elements but the network was compiled for batches of ${batchSize}; use batchSize ${count} or smaller batches.`,
+    );
   }
   if (batch.lossMask !== undefined) {
     const m = batch.lossMask;
@@ -139,7 +174,8 @@ export function prepareTrial(
       );
     }
     for (let i = 0; i < m.length; i++) {
-      if (m[i] !== 0 && m[i] !== 1) throw new EpropBatchError(`batch.lossMask value ${i} is ${m[i]}; masks hold 0 or 1.`);
+      if (m[i] !== 0 && m[i] !== 1)
+        throw new EpropBatchError(`batch.lossMask value ${i} is ${m[i]}; masks hold 0 or 1.`);
     }
   }
   const nIn = description.input.size;
@@ -151,26 +187,44 @@ export function prepareTrial(
   const maskedSteps = new Int32Array(batchSize);
   for (let b = 0; b < count; b++) {
     const events = inputs[b] as SpikeEvents | undefined;
-    if (typeof events !== "object" || events === null || !(events.steps instanceof Int32Array) || !(events.units instanceof Int32Array)) {
-      throw new EpropBatchError(`batch.inputs[${b}] must be { steps: Int32Array, units: Int32Array }.`);
+    if (
+      typeof events !== "object" ||
+      events === null ||
+      !(events.steps instanceof Int32Array) ||
+      !(events.units instanceof Int32Array)
+    ) {
+      throw new EpropBatchError(
+        `batch.inputs[${b}] must be { steps: Int32Array, units: Int32Array }.`,
+      );
     }
     if (events.steps.length !== events.units.length) {
-      throw new EpropBatchError(`batch.inputs[${b}] has ${events.steps.length} steps but ${events.units.length} units; they must pair up.`);
+      throw new EpropBatchError(
+        `batch.inputs[${b}] has ${events.steps.length} steps but ${events.units.length} units; they must pair up.`,
+      );
     }
     for (let k = 0; k < events.steps.length; k++) {
       const step = events.steps[k]!;
       const unit = events.units[k]!;
       if (step < 0 || step >= numSteps) {
-        throw new EpropBatchError(`batch.inputs[${b}] event ${k} is at step ${step}, outside the trial's 0..${numSteps - 1}.`);
+        throw new EpropBatchError(
+          `batch.inputs[${b}] event ${k} is at step ${step}, outside the trial's 0..${numSteps - 1}.`,
+        );
       }
-      if (k > 0 && step < events.steps[k - 1]!) throw new EpropBatchError(`batch.inputs[${b}]: steps must be sorted ascending (event ${k}).`);
+      if (k > 0 && step < events.steps[k - 1]!)
+        throw new EpropBatchError(
+          `batch.inputs[${b}]: steps must be sorted ascending (event ${k}).`,
+        );
       if (unit < 0 || unit >= nIn) {
-        throw new EpropBatchError(`batch.inputs[${b}] event ${k} has channel ${unit}, but the network has ${nIn} input channels (0..${nIn - 1}).`);
+        throw new EpropBatchError(
+          `batch.inputs[${b}] event ${k} has channel ${unit}, but the network has ${nIn} input channels (0..${nIn - 1}).`,
+        );
       }
     }
     const label = labels[b]!;
     if (!Number.isInteger(label) || label < 0 || label >= nOut) {
-      throw new EpropBatchError(`batch.labels[${b}] is ${String(label)}, but the readout has ${nOut} classes (0..${nOut - 1}).`);
+      throw new EpropBatchError(
+        `batch.labels[${b}] is ${String(label)}, but the readout has ${nOut} classes (0..${nOut - 1}).`,
+      );
     }
     padded.push(events);
     paddedLabels[b] = label;
@@ -189,7 +243,15 @@ export function prepareTrial(
     padded.push(empty);
     maskEvents.push(empty);
   }
-  return { numSteps, count, inputs: padded, maskEvents, labels: paddedLabels, targets, maskedSteps };
+  return {
+    numSteps,
+    count,
+    inputs: padded,
+    maskEvents,
+    labels: paddedLabels,
+    targets,
+    maskedSteps,
+  };
 }
 
 /**
@@ -198,7 +260,13 @@ export function prepareTrial(
  */
 export function sliceBatch(batch: EpropBatch, start: number, end: number): EpropBatch {
   // A malformed batch is passed on whole, for prepareTrial to say what is wrong with it.
-  if (typeof batch !== "object" || batch === null || !Array.isArray(batch.inputs) || batch.labels?.length !== batch.inputs.length) return batch;
+  if (
+    typeof batch !== "object" ||
+    batch === null ||
+    !Array.isArray(batch.inputs) ||
+    batch.labels?.length !== batch.inputs.length
+  )
+    return batch;
   const count = batch.inputs.length;
   const mask = batch.lossMask;
   const perElement = mask !== undefined && mask.length === batch.numSteps * count && count > 1;
@@ -206,7 +274,11 @@ export function sliceBatch(batch: EpropBatch, start: number, end: number): Eprop
     inputs: batch.inputs.slice(start, end),
     labels: Int32Array.from({ length: end - start }, (_, k) => batch.labels[start + k]!),
     numSteps: batch.numSteps,
-    ...(mask === undefined ? {} : { lossMask: perElement ? mask.subarray(start * batch.numSteps, end * batch.numSteps) : mask }),
+    ...(mask === undefined
+      ? {}
+      : {
+          lossMask: perElement ? mask.subarray(start * batch.numSteps, end * batch.numSteps) : mask,
+        }),
   };
 }
 

@@ -29,7 +29,10 @@ const ASCENT = 0.8;
 const DESCENT = 0.25;
 
 /** Widest tick label of `ticks`, in pixels. */
-export function tickLabelWidth(ticks: readonly number[], text: (value: number) => string = tickLabel): number {
+export function tickLabelWidth(
+  ticks: readonly number[],
+  text: (value: number) => string = tickLabel,
+): number {
   return Math.max(0, ...ticks.map((t) => textWidth(text(t), FONT_SIZE.tick)));
 }
 
@@ -49,18 +52,32 @@ export function bottomAxisHeight(label: string): number {
 }
 
 /** The range an axis shows: `fixed` when given, else the data's range widened to nice ticks. */
-export function axisRange(dataMin: number, dataMax: number, target: number, fixed?: readonly [number, number]): { min: number; max: number; ticks: number[] } {
+export function axisRange(
+  dataMin: number,
+  dataMax: number,
+  target: number,
+  fixed?: readonly [number, number],
+): { min: number; max: number; ticks: number[] } {
   if (fixed) {
     const [min, max] = fixed[0] <= fixed[1] ? fixed : [fixed[1], fixed[0]];
     const ticks = niceTicks(min, max, target).filter((t) => t >= min - 1e-12 && t <= max + 1e-12);
     return { min, max: max === min ? min + 1 : max, ticks };
   }
   const ticks = niceTicks(dataMin, dataMax, target);
-  return { min: Math.min(ticks[0]!, dataMin), max: Math.max(ticks[ticks.length - 1]!, dataMax), ticks };
+  return {
+    min: Math.min(ticks[0]!, dataMin),
+    max: Math.max(ticks[ticks.length - 1]!, dataMax),
+    ticks,
+  };
 }
 
 /** A linear map from [min, max] onto [from, to] pixels. */
-export function linearScale(min: number, max: number, from: number, to: number): (value: number) => number {
+export function linearScale(
+  min: number,
+  max: number,
+  from: number,
+  to: number,
+): (value: number) => number {
   const span = max - min || 1;
   return (value) => from + ((value - min) / span) * (to - from);
 }
@@ -81,44 +98,73 @@ export function extent(values: Iterable<number>): [number, number] {
  * Grid lines, ticks, the frame and the labels of a bottom x axis, a left y axis and an optional
  * right y axis (without grid lines of its own), in a picture `outerWidth` wide. One `<g class="axes">`.
  */
-export function drawAxes(frame: Frame, outerWidth: number, x: Axis, left: Axis, right?: Axis): string[] {
-  const out: string[] = [`<g class="axes" stroke="#888" stroke-width="1" ${FONT} font-size="${FONT_SIZE.tick}">`];
+export function drawAxes(
+  frame: Frame,
+  outerWidth: number,
+  x: Axis,
+  left: Axis,
+  right?: Axis,
+): string[] {
+  const out: string[] = [
+    `<g class="axes" stroke="#888" stroke-width="1" ${FONT} font-size="${FONT_SIZE.tick}">`,
+  ];
   const bottom = frame.top + frame.height;
   const rightEdge = frame.left + frame.width;
   const leftText = left.tickText ?? tickLabel;
   for (const t of left.ticks) {
     const y = fmt(left.scale(t));
-    out.push(`<line x1="${fmt(frame.left)}" y1="${y}" x2="${fmt(rightEdge)}" y2="${y}" stroke="#e4e4e4"/>`);
-    out.push(`<text class="tick" x="${fmt(frame.left - GAP)}" y="${y}" dy="0.32em" text-anchor="end" stroke="none" fill="#444">${escapeXml(leftText(t))}</text>`);
+    out.push(
+      `<line x1="${fmt(frame.left)}" y1="${y}" x2="${fmt(rightEdge)}" y2="${y}" stroke="#e4e4e4"/>`,
+    );
+    out.push(
+      `<text class="tick" x="${fmt(frame.left - GAP)}" y="${y}" dy="0.32em" text-anchor="end" stroke="none" fill="#444">${escapeXml(leftText(t))}</text>`,
+    );
   }
   const xText = x.tickText ?? tickLabel;
   for (const t of x.ticks) {
     const px = fmt(x.scale(t));
     out.push(`<line x1="${px}" y1="${fmt(bottom)}" x2="${px}" y2="${fmt(bottom + 4)}"/>`);
-    out.push(`<text class="tick" x="${px}" y="${fmt(bottom + 16)}" text-anchor="middle" stroke="none" fill="#444">${escapeXml(xText(t))}</text>`);
+    out.push(
+      `<text class="tick" x="${px}" y="${fmt(bottom + 16)}" text-anchor="middle" stroke="none" fill="#444">${escapeXml(xText(t))}</text>`,
+    );
   }
-  out.push(`<rect x="${fmt(frame.left)}" y="${fmt(frame.top)}" width="${fmt(frame.width)}" height="${fmt(frame.height)}" fill="none"/>`);
+  out.push(
+    `<rect x="${fmt(frame.left)}" y="${fmt(frame.top)}" width="${fmt(frame.width)}" height="${fmt(frame.height)}" fill="none"/>`,
+  );
   if (x.label !== "") {
     // Centred under the frame, moved sideways as far as a long label needs to stay in the picture.
     const half = textWidth(x.label, FONT_SIZE.label) / 2;
-    const cx = Math.max(PAD + half, Math.min(outerWidth - PAD - half, frame.left + frame.width / 2));
-    out.push(`<text class="axis-label" x="${fmt(cx)}" y="${fmt(bottom + 34)}" text-anchor="middle" stroke="none" fill="#222" font-size="${FONT_SIZE.label}">${escapeXml(x.label)}</text>`);
+    const cx = Math.max(
+      PAD + half,
+      Math.min(outerWidth - PAD - half, frame.left + frame.width / 2),
+    );
+    out.push(
+      `<text class="axis-label" x="${fmt(cx)}" y="${fmt(bottom + 34)}" text-anchor="middle" stroke="none" fill="#222" font-size="${FONT_SIZE.label}">${escapeXml(x.label)}</text>`,
+    );
   }
   const cy = fmt(frame.top + frame.height / 2);
   if (left.label !== "") {
     const lx = fmt(PAD + ASCENT * FONT_SIZE.label);
-    out.push(`<text class="axis-label" x="${lx}" y="${cy}" text-anchor="middle" stroke="none" fill="#222" font-size="${FONT_SIZE.label}" transform="rotate(-90 ${lx} ${cy})">${escapeXml(left.label)}</text>`);
+    out.push(
+      `<text class="axis-label" x="${lx}" y="${cy}" text-anchor="middle" stroke="none" fill="#222" font-size="${FONT_SIZE.label}" transform="rotate(-90 ${lx} ${cy})">${escapeXml(left.label)}</text>`,
+    );
   }
   if (right) {
     const rightText = right.tickText ?? tickLabel;
     for (const t of right.ticks) {
       const y = fmt(right.scale(t));
       out.push(`<line x1="${fmt(rightEdge)}" y1="${y}" x2="${fmt(rightEdge + 4)}" y2="${y}"/>`);
-      out.push(`<text class="tick" x="${fmt(rightEdge + GAP)}" y="${y}" dy="0.32em" text-anchor="start" stroke="none" fill="#444">${escapeXml(rightText(t))}</text>`);
+      out.push(
+        `<text class="tick" x="${fmt(rightEdge + GAP)}" y="${y}" dy="0.32em" text-anchor="start" stroke="none" fill="#444">${escapeXml(rightText(t))}</text>`,
+      );
     }
     if (right.label !== "") {
-      const rx = fmt(rightEdge + GAP + tickLabelWidth(right.ticks, rightText) + GAP + ASCENT * FONT_SIZE.label);
-      out.push(`<text class="axis-label" x="${rx}" y="${cy}" text-anchor="middle" stroke="none" fill="#222" font-size="${FONT_SIZE.label}" transform="rotate(-90 ${rx} ${cy})">${escapeXml(right.label)}</text>`);
+      const rx = fmt(
+        rightEdge + GAP + tickLabelWidth(right.ticks, rightText) + GAP + ASCENT * FONT_SIZE.label,
+      );
+      out.push(
+        `<text class="axis-label" x="${rx}" y="${cy}" text-anchor="middle" stroke="none" fill="#222" font-size="${FONT_SIZE.label}" transform="rotate(-90 ${rx} ${cy})">${escapeXml(right.label)}</text>`,
+      );
     }
   }
   out.push(`</g>`);

@@ -16,7 +16,18 @@ import {
   type Frame,
 } from "./axes";
 import { tickLabel } from "./ticks";
-import { checkSize, escapeXml, fail, fmt, FONT, FONT_SIZE, seriesColor, svgDocument, textWidth, topMargin } from "./svg";
+import {
+  checkSize,
+  escapeXml,
+  fail,
+  fmt,
+  FONT,
+  FONT_SIZE,
+  seriesColor,
+  svgDocument,
+  textWidth,
+  topMargin,
+} from "./svg";
 
 /** One line of a chart. Non-finite y values leave a gap in the line. */
 export interface LineSeries {
@@ -80,13 +91,20 @@ function xOf(s: LineSeries, i: number): number {
   return s.x ? s.x[i]! : i;
 }
 
-function* values(series: readonly LineSeries[], pick: (s: LineSeries, i: number) => number): Iterable<number> {
+function* values(
+  series: readonly LineSeries[],
+  pick: (s: LineSeries, i: number) => number,
+): Iterable<number> {
   for (const s of series) for (let i = 0; i < s.y.length; i++) yield pick(s, i);
 }
 
 function checkSeries(series: readonly LineSeries[]): void {
   for (const s of series) {
-    if (s.x && s.x.length !== s.y.length) fail(PLOT, `series '${s.name}' has ${s.x.length} x values but ${s.y.length} y values; give one x per y.`);
+    if (s.x && s.x.length !== s.y.length)
+      fail(
+        PLOT,
+        `series '${s.name}' has ${s.x.length} x values but ${s.y.length} y values; give one x per y.`,
+      );
   }
 }
 
@@ -106,7 +124,10 @@ export function lineChart(options: LineChartOptions): string {
   const rightSeries = series.filter((s) => s.axis === "right");
   const hasRight = rightSeries.length > 0;
 
-  const [dx0, dx1] = extent([...values(series, xOf), ...(options.bands ?? []).flatMap((b) => [b.from, b.to])]);
+  const [dx0, dx1] = extent([
+    ...values(series, xOf),
+    ...(options.bands ?? []).flatMap((b) => [b.from, b.to]),
+  ]);
   const xAxis = axisRange(dx0, dx1, 6, options.xRange);
   const [ly0, ly1] = extent(values(leftSeries, (s, i) => s.y[i]!));
   const yAxis = axisRange(ly0, ly1, 5, options.yRange);
@@ -114,41 +135,85 @@ export function lineChart(options: LineChartOptions): string {
   const rAxis = axisRange(ry0, ry1, 5, options.rightRange);
 
   const showLegend = (options.legend ?? series.length > 1) && series.length > 0;
-  const legendWidth = showLegend ? 28 + Math.max(...series.map((s) => textWidth(s.name, FONT_SIZE.label))) : 0;
+  const legendWidth = showLegend
+    ? 28 + Math.max(...series.map((s) => textWidth(s.name, FONT_SIZE.label)))
+    : 0;
   // A legend wider than a third of the picture goes below the plot, one entry a row.
   const legendBelow = legendWidth > width / 3;
-  const rightWidth = hasRight ? rightAxisWidth(tickLabelWidth(rAxis.ticks), options.rightLabel ?? "") : 0;
-  const lastXTick = textWidth(tickLabel(xAxis.ticks[xAxis.ticks.length - 1] ?? 0), FONT_SIZE.tick) / 2 + 4;
+  const rightWidth = hasRight
+    ? rightAxisWidth(tickLabelWidth(rAxis.ticks), options.rightLabel ?? "")
+    : 0;
+  const lastXTick =
+    textWidth(tickLabel(xAxis.ticks[xAxis.ticks.length - 1] ?? 0), FONT_SIZE.tick) / 2 + 4;
   const left = leftAxisWidth(tickLabelWidth(yAxis.ticks), options.yLabel ?? "");
-  const right = Math.max(rightWidth + (showLegend && !legendBelow ? 14 + legendWidth + 6 : 0), lastXTick, 12);
+  const right = Math.max(
+    rightWidth + (showLegend && !legendBelow ? 14 + legendWidth + 6 : 0),
+    lastXTick,
+    12,
+  );
   const top = topMargin(title);
   const legendHeight = showLegend && legendBelow ? series.length * LEGEND_ROW + 4 : 0;
-  const frame: Frame = { left, top, width: width - left - right, height: height - top - bottomAxisHeight(options.xLabel ?? "") - legendHeight };
-  if (frame.width < 20 || frame.height < 20) fail(PLOT, `${width} x ${height} pixels leave no room for the plot beside its labels; make the chart larger.`);
+  const frame: Frame = {
+    left,
+    top,
+    width: width - left - right,
+    height: height - top - bottomAxisHeight(options.xLabel ?? "") - legendHeight,
+  };
+  if (frame.width < 20 || frame.height < 20)
+    fail(
+      PLOT,
+      `${width} x ${height} pixels leave no room for the plot beside its labels; make the chart larger.`,
+    );
 
   const xScale = linearScale(xAxis.min, xAxis.max, frame.left, frame.left + frame.width);
   const bottom = frame.top + frame.height;
-  const y: Axis = { ticks: yAxis.ticks, scale: linearScale(yAxis.min, yAxis.max, bottom, frame.top), label: options.yLabel ?? "" };
-  const r: Axis = { ticks: rAxis.ticks, scale: linearScale(rAxis.min, rAxis.max, bottom, frame.top), label: options.rightLabel ?? "" };
+  const y: Axis = {
+    ticks: yAxis.ticks,
+    scale: linearScale(yAxis.min, yAxis.max, bottom, frame.top),
+    label: options.yLabel ?? "",
+  };
+  const r: Axis = {
+    ticks: rAxis.ticks,
+    scale: linearScale(rAxis.min, rAxis.max, bottom, frame.top),
+    label: options.rightLabel ?? "",
+  };
   const clampX = (v: number) => Math.min(frame.left + frame.width, Math.max(frame.left, xScale(v)));
 
   const body: string[] = [];
   for (const band of options.bands ?? []) {
     const [a, b] = [clampX(band.from), clampX(band.to)];
-    body.push(`<rect class="band" x="${fmt(Math.min(a, b))}" y="${fmt(frame.top)}" width="${fmt(Math.abs(b - a))}" height="${fmt(frame.height)}" fill="${band.color ?? "#ececec"}"/>`);
+    body.push(
+      `<rect class="band" x="${fmt(Math.min(a, b))}" y="${fmt(frame.top)}" width="${fmt(Math.abs(b - a))}" height="${fmt(frame.height)}" fill="${band.color ?? "#ececec"}"/>`,
+    );
   }
-  body.push(...drawAxes(frame, width, { ticks: xAxis.ticks, scale: xScale, label: options.xLabel ?? "" }, y, hasRight ? r : undefined));
+  body.push(
+    ...drawAxes(
+      frame,
+      width,
+      { ticks: xAxis.ticks, scale: xScale, label: options.xLabel ?? "" },
+      y,
+      hasRight ? r : undefined,
+    ),
+  );
   for (const events of options.events ?? []) {
     let d = "";
     for (let i = 0; i < events.x.length; i++) {
-      if (Number.isFinite(events.x[i]!)) d += `M${fmt(xScale(events.x[i]!))} ${fmt(frame.top)}V${fmt(bottom)}`;
+      if (Number.isFinite(events.x[i]!))
+        d += `M${fmt(xScale(events.x[i]!))} ${fmt(frame.top)}V${fmt(bottom)}`;
     }
-    body.push(`<g class="events" data-events="${escapeXml(events.name)}" data-count="${events.x.length}">`);
-    if (d !== "") body.push(`<path d="${d}" stroke="${events.color ?? "#bbbbbb"}" stroke-width="1" fill="none"/>`);
+    body.push(
+      `<g class="events" data-events="${escapeXml(events.name)}" data-count="${events.x.length}">`,
+    );
+    if (d !== "")
+      body.push(
+        `<path d="${d}" stroke="${events.color ?? "#bbbbbb"}" stroke-width="1" fill="none"/>`,
+      );
     body.push(`</g>`);
   }
   // Thicker lines last, so that a highlighted series is drawn over the others.
-  const order = series.map((s, index) => ({ s, index })).sort((a, b) => (a.s.lineWidth ?? 2) - (b.s.lineWidth ?? 2));
+  const order = series
+    .map((s, index) => ({ s, index }))
+    .sort((a, b) => (a.s.lineWidth ?? 2) - (b.s.lineWidth ?? 2));
   for (const { s, index } of order) {
     const color = seriesColor(index, s.color);
     const scaleY = s.axis === "right" ? r.scale : y.scale;
@@ -167,23 +232,33 @@ export function lineChart(options: LineChartOptions): string {
       penDown = true;
       if (markers) dots.push(`<circle cx="${px}" cy="${py}" r="2.5"/>`);
     }
-    body.push(`<g class="series" data-series="${escapeXml(s.name)}" data-points="${s.y.length}" data-axis="${s.axis ?? "left"}">`);
+    body.push(
+      `<g class="series" data-series="${escapeXml(s.name)}" data-points="${s.y.length}" data-axis="${s.axis ?? "left"}">`,
+    );
     if (d !== "") {
-      body.push(`<path d="${d.trim()}" fill="none" stroke="${color}" stroke-width="${fmt(s.lineWidth ?? 2)}" stroke-linejoin="round"${s.dashed === true ? ` stroke-dasharray="6 4"` : ""}/>`);
+      body.push(
+        `<path d="${d.trim()}" fill="none" stroke="${color}" stroke-width="${fmt(s.lineWidth ?? 2)}" stroke-linejoin="round"${s.dashed === true ? ` stroke-dasharray="6 4"` : ""}/>`,
+      );
     }
     if (dots.length > 0) body.push(`<g fill="${color}">${dots.join("")}</g>`);
     body.push(`</g>`);
   }
   if (showLegend) {
     const lx = legendBelow ? frame.left : frame.left + frame.width + rightWidth + 14;
-    const rowHeight = legendBelow ? LEGEND_ROW : Math.min(20, frame.height / Math.max(1, series.length));
+    const rowHeight = legendBelow
+      ? LEGEND_ROW
+      : Math.min(20, frame.height / Math.max(1, series.length));
     const top0 = legendBelow ? height - legendHeight : frame.top;
     body.push(`<g class="legend" ${FONT} font-size="${FONT_SIZE.label}">`);
     series.forEach((s, index) => {
       const color = seriesColor(index, s.color);
       const ly = top0 + rowHeight / 2 + index * rowHeight;
-      body.push(`<line x1="${fmt(lx)}" y1="${fmt(ly)}" x2="${fmt(lx + 22)}" y2="${fmt(ly)}" stroke="${color}" stroke-width="${fmt(s.lineWidth ?? 2)}"${s.dashed === true ? ` stroke-dasharray="6 4"` : ""}/>`);
-      body.push(`<text x="${fmt(lx + 28)}" y="${fmt(ly)}" dy="0.32em" fill="#222">${escapeXml(s.name)}</text>`);
+      body.push(
+        `<line x1="${fmt(lx)}" y1="${fmt(ly)}" x2="${fmt(lx + 22)}" y2="${fmt(ly)}" stroke="${color}" stroke-width="${fmt(s.lineWidth ?? 2)}"${s.dashed === true ? ` stroke-dasharray="6 4"` : ""}/>`,
+      );
+      body.push(
+        `<text x="${fmt(lx + 28)}" y="${fmt(ly)}" dy="0.32em" fill="#222">${escapeXml(s.name)}</text>`,
+      );
     });
     body.push(`</g>`);
   }

@@ -49,9 +49,20 @@ export function membraneTrace(options: MembraneTraceOptions): string {
   const events: EventLines[] = options.traces
     .map((t, index) => ({ trace: t, index }))
     .filter(({ trace }) => trace.spikes !== undefined)
-    .map(({ trace, index }) => ({ name: `${trace.name} spikes`, x: Array.from(trace.spikes!, (s) => s * dt), color: seriesColor(index, trace.color) }));
+    .map(({ trace, index }) => ({
+      name: `${trace.name} spikes`,
+      x: Array.from(trace.spikes!, (s) => s * dt),
+      color: seriesColor(index, trace.color),
+    }));
   if (options.threshold !== undefined) {
-    series.push({ name: "threshold", x: [0, Math.max(0, steps - 1) * dt], y: [options.threshold, options.threshold], color: "#777777", dashed: true, lineWidth: 1 });
+    series.push({
+      name: "threshold",
+      x: [0, Math.max(0, steps - 1) * dt],
+      y: [options.threshold, options.threshold],
+      color: "#777777",
+      dashed: true,
+      lineWidth: 1,
+    });
   }
   return lineChart({
     series,

@@ -2,7 +2,15 @@
  * Spike rasters: one panel per group of neurons (a population, or one sample's spikes),
  * stacked top to bottom, a mark per spike at (time, neuron).
  */
-import { axisRange, bottomAxisHeight, drawAxes, leftAxisWidth, linearScale, tickLabelWidth, type Frame } from "./axes";
+import {
+  axisRange,
+  bottomAxisHeight,
+  drawAxes,
+  leftAxisWidth,
+  linearScale,
+  tickLabelWidth,
+  type Frame,
+} from "./axes";
 import { checkSize, escapeXml, fail, fmt, FONT, FONT_SIZE, svgDocument, topMargin } from "./svg";
 import { niceTicks } from "./ticks";
 
@@ -41,12 +49,23 @@ const CAPTION = 16;
 
 function checkPanel(panel: RasterPanel): void {
   const where = `panel '${panel.label}'`;
-  if (panel.steps.length !== panel.neurons.length) fail(PLOT, `${where} has ${panel.steps.length} steps but ${panel.neurons.length} neurons; give one neuron per spike.`);
-  if (!(panel.numSteps >= 0) || !(panel.numNeurons >= 0)) fail(PLOT, `${where} needs numSteps and numNeurons of at least 0.`);
+  if (panel.steps.length !== panel.neurons.length)
+    fail(
+      PLOT,
+      `${where} has ${panel.steps.length} steps but ${panel.neurons.length} neurons; give one neuron per spike.`,
+    );
+  if (!(panel.numSteps >= 0) || !(panel.numNeurons >= 0))
+    fail(PLOT, `${where} needs numSteps and numNeurons of at least 0.`);
   for (let k = 0; k < panel.steps.length; k++) {
     const [step, neuron] = [panel.steps[k]!, panel.neurons[k]!];
-    if (!(step >= 0 && step < Math.max(1, panel.numSteps)) || !(neuron >= 0 && neuron < Math.max(1, panel.numNeurons))) {
-      fail(PLOT, `${where}: spike ${k} at step ${step}, neuron ${neuron} lies outside ${panel.numSteps} steps x ${panel.numNeurons} neurons.`);
+    if (
+      !(step >= 0 && step < Math.max(1, panel.numSteps)) ||
+      !(neuron >= 0 && neuron < Math.max(1, panel.numNeurons))
+    ) {
+      fail(
+        PLOT,
+        `${where}: spike ${k} at step ${step}, neuron ${neuron} lies outside ${panel.numSteps} steps x ${panel.numNeurons} neurons.`,
+      );
     }
   }
 }
@@ -68,22 +87,43 @@ export function spikeRaster(options: RasterOptions): string {
     const top = Math.max(1, panel.numNeurons) - 1;
     return niceTicks(0, top, 3).filter((t) => t >= 0 && t <= top && Number.isInteger(t));
   };
-  const left = leftAxisWidth(Math.max(0, ...options.panels.map((p) => tickLabelWidth(yTicksOf(p)))), yLabel);
+  const left = leftAxisWidth(
+    Math.max(0, ...options.panels.map((p) => tickLabelWidth(yTicksOf(p)))),
+    yLabel,
+  );
   const frameHeight = panelHeight - CAPTION - bottomAxisHeight(xLabel);
-  if (frameHeight < 10 || width - left - 20 < 20) fail(PLOT, `panels of ${width} x ${panelHeight} pixels leave no room for the spikes; make them larger.`);
+  if (frameHeight < 10 || width - left - 20 < 20)
+    fail(
+      PLOT,
+      `panels of ${width} x ${panelHeight} pixels leave no room for the spikes; make them larger.`,
+    );
   const top0 = topMargin(title);
   const height = top0 + options.panels.length * panelHeight + 4;
 
   const body: string[] = [];
   options.panels.forEach((panel, index) => {
-    const frame: Frame = { left, top: top0 + index * panelHeight + CAPTION, width: width - left - 20, height: frameHeight };
+    const frame: Frame = {
+      left,
+      top: top0 + index * panelHeight + CAPTION,
+      width: width - left - 20,
+      height: frameHeight,
+    };
     const duration = Math.max(1, panel.numSteps) * dt;
     const neurons = Math.max(1, panel.numNeurons);
     const time = axisRange(0, duration, 8, [0, duration]);
     const xScale = linearScale(0, duration, frame.left, frame.left + frame.width);
     const yScale = (n: number) => frame.top + frame.height - ((n + 0.5) / neurons) * frame.height;
-    body.push(`<text class="caption" x="${fmt(frame.left)}" y="${fmt(frame.top - 5)}" ${FONT} font-size="${FONT_SIZE.label}" fill="#222">${escapeXml(panel.label)}</text>`);
-    body.push(...drawAxes(frame, width, { ticks: time.ticks, scale: xScale, label: xLabel }, { ticks: yTicksOf(panel), scale: yScale, label: yLabel }));
+    body.push(
+      `<text class="caption" x="${fmt(frame.left)}" y="${fmt(frame.top - 5)}" ${FONT} font-size="${FONT_SIZE.label}" fill="#222">${escapeXml(panel.label)}</text>`,
+    );
+    body.push(
+      ...drawAxes(
+        frame,
+        width,
+        { ticks: time.ticks, scale: xScale, label: xLabel },
+        { ticks: yTicksOf(panel), scale: yScale, label: yLabel },
+      ),
+    );
     const dotWidth = Math.max(0.6, (frame.width / Math.max(1, panel.numSteps)) * 0.9);
     const dotHeight = Math.max(0.6, Math.min(3, (frame.height / neurons) * 0.9));
     let d = "";
@@ -92,8 +132,13 @@ export function spikeRaster(options: RasterOptions): string {
       const y = yScale(panel.neurons[k]!) - dotHeight / 2;
       d += `M${fmt(x)} ${fmt(y)}h${fmt(dotWidth)}v${fmt(dotHeight)}h${fmt(-dotWidth)}z`;
     }
-    body.push(`<g class="series" data-series="${escapeXml(panel.label)}" data-spikes="${panel.steps.length}">`);
-    if (d !== "") body.push(`<path d="${d}" fill="${panel.color ?? options.color ?? "#1f1f1f"}" stroke="none"/>`);
+    body.push(
+      `<g class="series" data-series="${escapeXml(panel.label)}" data-spikes="${panel.steps.length}">`,
+    );
+    if (d !== "")
+      body.push(
+        `<path d="${d}" fill="${panel.color ?? options.color ?? "#1f1f1f"}" stroke="none"/>`,
+      );
     body.push(`</g>`);
   });
   return svgDocument(width, height, title, body);

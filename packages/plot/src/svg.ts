@@ -4,7 +4,15 @@
  */
 
 /** Colours for series, in order (colour-blind friendly, after Okabe and Ito). */
-export const SERIES_COLORS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000"] as const;
+export const SERIES_COLORS = [
+  "#0072B2",
+  "#D55E00",
+  "#009E73",
+  "#CC79A7",
+  "#E69F00",
+  "#56B4E9",
+  "#000000",
+] as const;
 
 /** The font every plot uses (attribute form). */
 export const FONT = `font-family="Helvetica, Arial, sans-serif"`;
@@ -14,7 +22,10 @@ export const FONT_SIZE = { title: 15, label: 12, tick: 11 } as const;
 
 /** Escapes text for XML content and attribute values. */
 export function escapeXml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&apos;" })[c]!);
+  return text.replace(
+    /[&<>"']/g,
+    (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&apos;" })[c]!,
+  );
 }
 
 /** A number written briefly for SVG coordinates (at most 2 decimals). */
@@ -40,14 +51,21 @@ export function seriesColor(index: number, own?: string): string {
  * A standalone SVG 1.1 document of `width` x `height` pixels with a white background, an
  * accessible `<title>` and, when `title` is not empty, the title drawn at the top.
  */
-export function svgDocument(width: number, height: number, title: string, body: readonly string[]): string {
+export function svgDocument(
+  width: number,
+  height: number,
+  title: string,
+  body: readonly string[],
+): string {
   const out = [
     `<svg xmlns="http://www.w3.org/2000/svg" version="1.1" width="${fmt(width)}" height="${fmt(height)}" viewBox="0 0 ${fmt(width)} ${fmt(height)}">`,
     `<title>${escapeXml(title)}</title>`,
     `<rect x="0" y="0" width="${fmt(width)}" height="${fmt(height)}" fill="#ffffff"/>`,
   ];
   if (title !== "") {
-    out.push(`<text class="title" x="${fmt(width / 2)}" y="22" text-anchor="middle" font-size="${FONT_SIZE.title}" ${FONT} fill="#222">${escapeXml(title)}</text>`);
+    out.push(
+      `<text class="title" x="${fmt(width / 2)}" y="22" text-anchor="middle" font-size="${FONT_SIZE.title}" ${FONT} fill="#222">${escapeXml(title)}</text>`,
+    );
   }
   out.push(...body, `</svg>`, "");
   return out.join("\n");
@@ -65,6 +83,7 @@ export function fail(plot: string, problem: string): never {
 
 /** Checks that a size option is a positive finite number. */
 export function checkSize(plot: string, name: string, value: number): number {
-  if (!Number.isFinite(value) || value <= 0) fail(plot, `${name} must be a positive number of pixels, got ${value}.`);
+  if (!Number.isFinite(value) || value <= 0)
+    fail(plot, `${name} must be a positive number of pixels, got ${value}.`);
   return value;
 }

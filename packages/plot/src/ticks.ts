@@ -20,7 +20,8 @@ export function niceTicks(min: number, max: number, target = 5): number[] {
   const last = Math.ceil(max / step - 1e-9) * step;
   const decimals = Math.min(12, Math.max(0, -Math.floor(Math.log10(step)) + 1));
   const ticks: number[] = [];
-  for (let k = 0; first + k * step <= last + step * 1e-9; k++) ticks.push(Number((first + k * step).toFixed(decimals)));
+  for (let k = 0; first + k * step <= last + step * 1e-9; k++)
+    ticks.push(Number((first + k * step).toFixed(decimals)));
   return ticks;
 }
 

@@ -8,7 +8,9 @@ describe("confusionMatrix", () => {
     [0, 5, 5],
     [2, 0, 18],
   ];
-  const root = parseSvg(confusionMatrix({ counts, classNames: ["yes", "no", "maybe <later>"], title: "test set" }));
+  const root = parseSvg(
+    confusionMatrix({ counts, classNames: ["yes", "no", "maybe <later>"], title: "test set" }),
+  );
   const cells = withClass(root, "cell");
 
   it("has a cell per (true, predicted) pair with its count", () => {
@@ -23,7 +25,11 @@ describe("confusionMatrix", () => {
   });
 
   it("lays cells out as rows of true classes and columns of predictions", () => {
-    const at = (i: number, j: number) => elements(cells.find((c) => num(c, "data-true") === i && num(c, "data-predicted") === j)!, "rect")[0]!;
+    const at = (i: number, j: number) =>
+      elements(
+        cells.find((c) => num(c, "data-true") === i && num(c, "data-predicted") === j)!,
+        "rect",
+      )[0]!;
     expect(num(at(0, 1), "x")).toBeGreaterThan(num(at(0, 0), "x"));
     expect(num(at(0, 1), "y")).toBe(num(at(0, 0), "y"));
     expect(num(at(1, 0), "y")).toBeGreaterThan(num(at(0, 0), "y"));
@@ -31,8 +37,14 @@ describe("confusionMatrix", () => {
 
   it("shades a cell darker the larger its share of the row", () => {
     const lightness = (i: number, j: number) => {
-      const fill = elements(cells.find((c) => num(c, "data-true") === i && num(c, "data-predicted") === j)!, "rect")[0]!.getAttribute("fill")!;
-      return fill.match(/\d+/g)!.map(Number).reduce((a, b) => a + b, 0);
+      const fill = elements(
+        cells.find((c) => num(c, "data-true") === i && num(c, "data-predicted") === j)!,
+        "rect",
+      )[0]!.getAttribute("fill")!;
+      return fill
+        .match(/\d+/g)!
+        .map(Number)
+        .reduce((a, b) => a + b, 0);
     };
     expect(lightness(2, 2)).toBeLessThan(lightness(0, 0)); // 90 % < 80 % of the row
     expect(lightness(0, 0)).toBeLessThan(lightness(1, 1)); // 80 % < 50 %
@@ -42,20 +54,36 @@ describe("confusionMatrix", () => {
   it("names the classes on both axes and keeps every label in the picture", () => {
     const names = withClass(root, "tick").map((t) => t.textContent);
     expect(names.filter((n) => n === "maybe <later>")).toHaveLength(2);
-    expect(withClass(root, "axis-label").map((t) => t.textContent)).toEqual(["true class", "predicted class"]);
+    expect(withClass(root, "axis-label").map((t) => t.textContent)).toEqual([
+      "true class",
+      "predicted class",
+    ]);
     expect(clippedTexts(root)).toEqual([]);
   });
 
   it("shows row percentages when asked", () => {
     const percent = parseSvg(confusionMatrix({ counts, show: "percent" }));
-    const cell = withClass(percent, "cell").find((c) => num(c, "data-true") === 1 && num(c, "data-predicted") === 2)!;
+    const cell = withClass(percent, "cell").find(
+      (c) => num(c, "data-true") === 1 && num(c, "data-predicted") === 2,
+    )!;
     expect(elements(cell, "text")[0]!.textContent).toBe("50");
   });
 
   it("says what is wrong with bad input", () => {
     expect(() => confusionMatrix({ counts: [] })).toThrow(/counts is empty/);
-    expect(() => confusionMatrix({ counts: [[1, 2], [3]] })).toThrow(/row 1 has 1 entries but there are 2 rows/);
-    expect(() => confusionMatrix({ counts: [[1, -1], [0, 1]] })).toThrow(/counts\[0\]\[1\] is -1/);
-    expect(() => confusionMatrix({ counts: [[1]], classNames: ["a", "b"] })).toThrow(/2 class names for 1 classes/);
+    expect(() => confusionMatrix({ counts: [[1, 2], [3]] })).toThrow(
+      /row 1 has 1 entries but there are 2 rows/,
+    );
+    expect(() =>
+      confusionMatrix({
+        counts: [
+          [1, -1],
+          [0, 1],
+        ],
+      }),
+    ).toThrow(/counts\[0\]\[1\] is -1/);
+    expect(() => confusionMatrix({ counts: [[1]], classNames: ["a", "b"] })).toThrow(
+      /2 class names for 1 classes/,
+    );
   });
 });

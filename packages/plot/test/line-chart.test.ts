@@ -1,6 +1,16 @@
 import { describe, expect, it } from "vitest";
 import { lineChart } from "../src/index";
-import { clippedTexts, elements, frameOf, num, parseSvg, pathPoints, seriesByName, textBox, withClass } from "./svg-dom";
+import {
+  clippedTexts,
+  elements,
+  frameOf,
+  num,
+  parseSvg,
+  pathPoints,
+  seriesByName,
+  textBox,
+  withClass,
+} from "./svg-dom";
 
 describe("lineChart", () => {
   const root = parseSvg(
@@ -37,7 +47,9 @@ describe("lineChart", () => {
 
   it("places points by value inside the frame: y 0 at the bottom, 1 at the top of a fixed [0, 1] range", () => {
     const frame = frameOf(withClass(root, "axes")[0]!);
-    const points = pathPoints(elements(seriesByName(root).get("train")!, "path")[0]!.getAttribute("d")!);
+    const points = pathPoints(
+      elements(seriesByName(root).get("train")!, "path")[0]!.getAttribute("d")!,
+    );
     for (const p of points) {
       expect(p.x).toBeGreaterThanOrEqual(frame.left);
       expect(p.x).toBeLessThanOrEqual(frame.right);
@@ -85,7 +97,9 @@ describe("lineChart", () => {
     const legendText = elements(withClass(chart, "legend")[0]!, "text").map(textBox);
     for (const box of legendText) expect(box.left).toBeGreaterThan(accuracyLabel.right);
     // accuracy 1 is at the top of the frame, 0.25 a quarter up, on the right axis's scale
-    const points = pathPoints(elements(seriesByName(chart).get("accuracy")!, "path")[0]!.getAttribute("d")!);
+    const points = pathPoints(
+      elements(seriesByName(chart).get("accuracy")!, "path")[0]!.getAttribute("d")!,
+    );
     expect(points[3]!.y).toBeCloseTo(frame.top, 1);
     expect(points[0]!.y).toBeCloseTo(frame.bottom - 0.25 * (frame.bottom - frame.top), 1);
     expect(seriesByName(chart).get("accuracy")!.getAttribute("data-axis")).toBe("right");
@@ -116,7 +130,9 @@ describe("lineChart", () => {
   it("uses the index as x when none is given, and honours a fixed x range", () => {
     const chart = parseSvg(lineChart({ xRange: [0, 9], series: [{ name: "s", y: [0, 1, 2, 3] }] }));
     const frame = frameOf(withClass(chart, "axes")[0]!);
-    const points = pathPoints(elements(seriesByName(chart).get("s")!, "path")[0]!.getAttribute("d")!);
+    const points = pathPoints(
+      elements(seriesByName(chart).get("s")!, "path")[0]!.getAttribute("d")!,
+    );
     expect(points[0]!.x).toBeCloseTo(frame.left, 1);
     expect(points[3]!.x).toBeCloseTo(frame.left + (3 / 9) * (frame.right - frame.left), 1);
     expect(withClass(chart, "legend")).toHaveLength(0); // one series: no legend by default
@@ -143,7 +159,10 @@ describe("lineChart", () => {
     const events = withClass(chart, "events")[0]!;
     expect(events.getAttribute("data-count")).toBe("3");
     expect(elements(events, "path")[0]!.getAttribute("d")!.match(/M/g)).toHaveLength(3);
-    expect(withClass(chart, "series").map((g) => g.getAttribute("data-series"))).toEqual(["b", "a"]);
+    expect(withClass(chart, "series").map((g) => g.getAttribute("data-series"))).toEqual([
+      "b",
+      "a",
+    ]);
   });
 
   it("draws an empty chart for series without points", () => {
@@ -152,8 +171,14 @@ describe("lineChart", () => {
   });
 
   it("says what is wrong with bad input", () => {
-    expect(() => lineChart({ series: [{ name: "s", x: [1, 2], y: [1] }] })).toThrow(/series 's' has 2 x values but 1 y values/);
-    expect(() => lineChart({ width: 60, height: 40, yLabel: "y", series: [] })).toThrow(/no room for the plot/);
-    expect(() => lineChart({ width: Number.NaN, series: [] })).toThrow(/width must be a positive number/);
+    expect(() => lineChart({ series: [{ name: "s", x: [1, 2], y: [1] }] })).toThrow(
+      /series 's' has 2 x values but 1 y values/,
+    );
+    expect(() => lineChart({ width: 60, height: 40, yLabel: "y", series: [] })).toThrow(
+      /no room for the plot/,
+    );
+    expect(() => lineChart({ width: Number.NaN, series: [] })).toThrow(
+      /width must be a positive number/,
+    );
   });
 });

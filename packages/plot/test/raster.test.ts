@@ -4,7 +4,10 @@ import { clippedTexts, elements, frameOf, parseSvg, seriesByName, withClass } fr
 
 /** The top-left corners of a raster path's spike marks. */
 function marks(d: string): { x: number; y: number }[] {
-  return [...d.matchAll(/M(-?[\d.]+) (-?[\d.]+)h/g)].map((m) => ({ x: Number(m[1]), y: Number(m[2]) }));
+  return [...d.matchAll(/M(-?[\d.]+) (-?[\d.]+)h/g)].map((m) => ({
+    x: Number(m[1]),
+    y: Number(m[2]),
+  }));
 }
 
 describe("spikeRaster", () => {
@@ -12,8 +15,21 @@ describe("spikeRaster", () => {
     title: "Hidden spikes",
     dt: 2,
     panels: [
-      { label: "sample 0 (label 3)", steps: [0, 5, 9], neurons: [1, 0, 3], numSteps: 10, numNeurons: 4 },
-      { label: "sample 1 (label 7)", steps: [], neurons: [], numSteps: 10, numNeurons: 4, color: "#D55E00" },
+      {
+        label: "sample 0 (label 3)",
+        steps: [0, 5, 9],
+        neurons: [1, 0, 3],
+        numSteps: 10,
+        numNeurons: 4,
+      },
+      {
+        label: "sample 1 (label 7)",
+        steps: [],
+        neurons: [],
+        numSteps: 10,
+        numNeurons: 4,
+        color: "#D55E00",
+      },
     ],
   });
   const root = parseSvg(svg);
@@ -25,12 +41,17 @@ describe("spikeRaster", () => {
     expect(first.getAttribute("data-spikes")).toBe("3");
     expect(marks(elements(first, "path")[0]!.getAttribute("d")!)).toHaveLength(3);
     expect(elements(series.get("sample 1 (label 7)")!, "path")).toHaveLength(0);
-    expect(withClass(root, "caption").map((c) => c.textContent)).toEqual(["sample 0 (label 3)", "sample 1 (label 7)"]);
+    expect(withClass(root, "caption").map((c) => c.textContent)).toEqual([
+      "sample 0 (label 3)",
+      "sample 1 (label 7)",
+    ]);
   });
 
   it("puts a spike at its time and neuron: later steps further right, higher neurons higher", () => {
     const frame = frameOf(withClass(root, "axes")[0]!);
-    const [a, b, c] = marks(elements(seriesByName(root).get("sample 0 (label 3)")!, "path")[0]!.getAttribute("d")!);
+    const [a, b, c] = marks(
+      elements(seriesByName(root).get("sample 0 (label 3)")!, "path")[0]!.getAttribute("d")!,
+    );
     const width = frame.right - frame.left;
     expect(a!.x).toBeCloseTo(frame.left, 1); // step 0
     expect(b!.x).toBeCloseTo(frame.left + 0.5 * width, 1); // step 5 of 10
@@ -45,7 +66,9 @@ describe("spikeRaster", () => {
   });
 
   it("labels time in units of dt and keeps every label in the picture", () => {
-    const ticks = elements(withClass(root, "axes")[0]!, "text").filter((t) => t.getAttribute("class") === "tick").map((t) => t.textContent);
+    const ticks = elements(withClass(root, "axes")[0]!, "text")
+      .filter((t) => t.getAttribute("class") === "tick")
+      .map((t) => t.textContent);
     expect(ticks).toContain("20"); // 10 steps of 2 ms
     expect(withClass(root, "axis-label").map((t) => t.textContent)).toContain("time (ms)");
     expect(clippedTexts(root)).toEqual([]);
@@ -59,7 +82,11 @@ describe("spikeRaster", () => {
   it("says what is wrong with bad input", () => {
     const panel = { label: "p", steps: [0, 1], neurons: [0], numSteps: 10, numNeurons: 2 };
     expect(() => spikeRaster({ panels: [panel] })).toThrow(/panel 'p' has 2 steps but 1 neurons/);
-    expect(() => spikeRaster({ panels: [{ ...panel, neurons: [0, 5] }] })).toThrow(/spike 1 at step 1, neuron 5 lies outside 10 steps x 2 neurons/);
-    expect(() => spikeRaster({ panels: [{ ...panel, neurons: [0, 1] }], dt: 0 })).toThrow(/dt must be a positive/);
+    expect(() => spikeRaster({ panels: [{ ...panel, neurons: [0, 5] }] })).toThrow(
+      /spike 1 at step 1, neuron 5 lies outside 10 steps x 2 neurons/,
+    );
+    expect(() => spikeRaster({ panels: [{ ...panel, neurons: [0, 1] }], dt: 0 })).toThrow(
+      /dt must be a positive/,
+    );
   });
 });

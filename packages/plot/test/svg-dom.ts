@@ -11,7 +11,8 @@ export function parseSvg(svg: string): Element {
   }).parseFromString(svg, "image/svg+xml");
   const root = doc.documentElement;
   if (!root || root.tagName !== "svg") throw new Error(`root is <${root?.tagName}>, not <svg>`);
-  if (root.getAttribute("xmlns") !== "http://www.w3.org/2000/svg") throw new Error("no SVG namespace");
+  if (root.getAttribute("xmlns") !== "http://www.w3.org/2000/svg")
+    throw new Error("no SVG namespace");
   return root;
 }
 
@@ -22,7 +23,9 @@ export function elements(root: Element, tag: string): Element[] {
 
 /** Descendants whose class list contains `name`. */
 export function withClass(root: Element, name: string): Element[] {
-  return elements(root, "*").filter((e) => (e.getAttribute("class") ?? "").split(/\s+/).includes(name));
+  return elements(root, "*").filter((e) =>
+    (e.getAttribute("class") ?? "").split(/\s+/).includes(name),
+  );
 }
 
 /** `class="series"` groups by their `data-series` name, in document order. */
@@ -38,7 +41,11 @@ export function num(e: Element, attribute: string): number {
 
 /** The points of a path's M and L commands. */
 export function pathPoints(d: string): { command: string; x: number; y: number }[] {
-  return [...d.matchAll(/([ML])(-?[\d.]+) (-?[\d.]+)/g)].map((m) => ({ command: m[1]!, x: Number(m[2]), y: Number(m[3]) }));
+  return [...d.matchAll(/([ML])(-?[\d.]+) (-?[\d.]+)/g)].map((m) => ({
+    command: m[1]!,
+    x: Number(m[2]),
+    y: Number(m[3]),
+  }));
 }
 
 function inheritedFontSize(e: Element): number {
@@ -66,18 +73,32 @@ export function textBox(text: Element): Box {
   const width = Array.from(text.textContent ?? "").length * 0.55 * size;
   const anchor = text.getAttribute("text-anchor") ?? "start";
   const x = num(text, "x");
-  const dy = text.getAttribute("dy")?.endsWith("em") ? parseFloat(text.getAttribute("dy")!) * size : 0;
+  const dy = text.getAttribute("dy")?.endsWith("em")
+    ? parseFloat(text.getAttribute("dy")!) * size
+    : 0;
   const y = num(text, "y") + dy;
   const start = anchor === "middle" ? x - width / 2 : anchor === "end" ? x - width : x;
-  const box: Box = { left: start, right: start + width, top: y - 0.8 * size, bottom: y + 0.25 * size };
-  const rotation = /rotate\((-?[\d.]+) (-?[\d.]+) (-?[\d.]+)\)/.exec(text.getAttribute("transform") ?? "");
+  const box: Box = {
+    left: start,
+    right: start + width,
+    top: y - 0.8 * size,
+    bottom: y + 0.25 * size,
+  };
+  const rotation = /rotate\((-?[\d.]+) (-?[\d.]+) (-?[\d.]+)\)/.exec(
+    text.getAttribute("transform") ?? "",
+  );
   if (!rotation) return box;
   if (Number(rotation[1]) !== -90) throw new Error(`unsupported rotation ${rotation[0]}`);
   const [cx, cy] = [Number(rotation[2]), Number(rotation[3])];
   // rotate(-90) about (cx, cy): (px, py) -> (cx + (py - cy), cy - (px - cx))
   const xs = [box.top, box.bottom].map((py) => cx + (py - cy));
   const ys = [box.left, box.right].map((px) => cy - (px - cx));
-  return { left: Math.min(...xs), right: Math.max(...xs), top: Math.min(...ys), bottom: Math.max(...ys) };
+  return {
+    left: Math.min(...xs),
+    right: Math.max(...xs),
+    top: Math.min(...ys),
+    bottom: Math.max(...ys),
+  };
 }
 
 /** Texts whose box leaves the document's viewBox, with their boxes (empty when none is cut off). */
@@ -86,7 +107,9 @@ export function clippedTexts(root: Element): string[] {
   return elements(root, "text")
     .map((t) => ({ t, box: textBox(t) }))
     .filter(({ box }) => box.left < 0 || box.top < 0 || box.right > width! || box.bottom > height!)
-    .map(({ t, box }) => `'${t.textContent}' at ${JSON.stringify(box)} outside ${width} x ${height}`);
+    .map(
+      ({ t, box }) => `'${t.textContent}' at ${JSON.stringify(box)} outside ${width} x ${height}`,
+    );
 }
 
 /** The plot frame: the axes group's <rect>. */

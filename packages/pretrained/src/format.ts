@@ -137,11 +137,15 @@ export function encodePretrained(data: PretrainedData): Uint8Array {
   const tensors: Record<string, Float32Tensor> = {};
   for (const info of parametersOf(data.network)) {
     const values = data.parameters[info.name];
-    if (!values) throw new PretrainedModelError(`encodePretrained: parameter '${info.name}' is missing.`);
+    if (!values)
+      throw new PretrainedModelError(`encodePretrained: parameter '${info.name}' is missing.`);
     tensors[info.name] = { shape: info.shape, data: values };
   }
   const extra = Object.keys(data.parameters).filter((name) => !(name in tensors));
-  if (extra.length > 0) throw new PretrainedModelError(`encodePretrained: the network has no parameters ${extra.join(", ")}.`);
+  if (extra.length > 0)
+    throw new PretrainedModelError(
+      `encodePretrained: the network has no parameters ${extra.join(", ")}.`,
+    );
   const m = data.metadata;
   const metadata: Record<string, string> = {
     format: PRETRAINED_FORMAT,
@@ -158,28 +162,41 @@ export function encodePretrained(data: PretrainedData): Uint8Array {
 
 function parseJson(metadata: Record<string, string>, key: string): unknown {
   const text = metadata[key];
-  if (text === undefined) throw new PretrainedModelError(`The model file has no '${key}' metadata; it is incomplete or corrupt.`);
+  if (text === undefined)
+    throw new PretrainedModelError(
+      `The model file has no '${key}' metadata; it is incomplete or corrupt.`,
+    );
   try {
     return JSON.parse(text);
   } catch {
-    throw new PretrainedModelError(`The model file's '${key}' metadata is not valid JSON; the file is corrupt.`);
+    throw new PretrainedModelError(
+      `The model file's '${key}' metadata is not valid JSON; the file is corrupt.`,
+    );
   }
 }
 
 function object(value: unknown, what: string): Record<string, unknown> {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) throw new PretrainedModelError(`The model file's ${what} is not an object; the file is corrupt.`);
+  if (typeof value !== "object" || value === null || Array.isArray(value))
+    throw new PretrainedModelError(
+      `The model file's ${what} is not an object; the file is corrupt.`,
+    );
   return value as Record<string, unknown>;
 }
 
 function text(metadata: Record<string, string>, key: string): string {
   const value = metadata[key];
-  if (value === undefined) throw new PretrainedModelError(`The model file has no '${key}' metadata; it is incomplete or corrupt.`);
+  if (value === undefined)
+    throw new PretrainedModelError(
+      `The model file has no '${key}' metadata; it is incomplete or corrupt.`,
+    );
   return value;
 }
 
 function positiveInteger(value: unknown, what: string): number {
   if (typeof value !== "number" || !Number.isInteger(value) || value < 1) {
-    throw new PretrainedModelError(`The model file's ${what} is ${JSON.stringify(value)}; expected a positive integer.`);
+    throw new PretrainedModelError(
+      `The model file's ${what} is ${JSON.stringify(value)}; expected a positive integer.`,
+    );
   }
   return value;
 }
@@ -187,29 +204,52 @@ function positiveInteger(value: unknown, what: string): number {
 function checkAccuracy(value: unknown, what: string): void {
   const a = object(value, what);
   const examples = positiveInteger(a.examples, `${what}.examples`);
-  if (typeof a.correct !== "number" || !Number.isInteger(a.correct) || a.correct < 0 || a.correct > examples || a.accuracy !== a.correct / examples) {
-    throw new PretrainedModelError(`The model file's ${what} is inconsistent (accuracy ${String(a.accuracy)}, ${String(a.correct)} of ${examples} correct).`);
+  if (
+    typeof a.correct !== "number" ||
+    !Number.isInteger(a.correct) ||
+    a.correct < 0 ||
+    a.correct > examples ||
+    a.accuracy !== a.correct / examples
+  ) {
+    throw new PretrainedModelError(
+      `The model file's ${what} is inconsistent (accuracy ${String(a.accuracy)}, ${String(a.correct)} of ${examples} correct).`,
+    );
   }
 }
 
 /** The input description agrees with the network (channels, classes, dt). */
 function checkConsistency(network: EpropNetworkDescription, metadata: PretrainedMetadata): void {
   const input = metadata.input;
-  if (input.kind !== "sequential-mnist") throw new PretrainedModelError(`Unknown input kind ${JSON.stringify(input.kind)}; this @snn/pretrained knows 'sequential-mnist'.`);
+  if (input.kind !== "sequential-mnist")
+    throw new PretrainedModelError(
+      `Unknown input kind ${JSON.stringify(input.kind)}; this @snn/pretrained knows 'sequential-mnist'.`,
+    );
   if (input.encoding !== "79-channel" && input.encoding !== "80-channel-cue") {
-    throw new PretrainedModelError(`Unknown sequential-MNIST encoding ${JSON.stringify(input.encoding)}.`);
+    throw new PretrainedModelError(
+      `Unknown sequential-MNIST encoding ${JSON.stringify(input.encoding)}.`,
+    );
   }
   if (input.numChannels !== network.input.size) {
-    throw new PretrainedModelError(`The input has ${input.numChannels} channels but the network's input layer ${network.input.size}; the file is inconsistent.`);
+    throw new PretrainedModelError(
+      `The input has ${input.numChannels} channels but the network's input layer ${network.input.size}; the file is inconsistent.`,
+    );
   }
   if (input.classNames.length !== network.readout.size) {
-    throw new PretrainedModelError(`The input names ${input.classNames.length} classes but the network has ${network.readout.size} readouts; the file is inconsistent.`);
+    throw new PretrainedModelError(
+      `The input names ${input.classNames.length} classes but the network has ${network.readout.size} readouts; the file is inconsistent.`,
+    );
   }
-  if (input.dt !== network.dt) throw new PretrainedModelError(`The input's dt (${input.dt} ms) differs from the network's (${network.dt} ms); the file is inconsistent.`);
+  if (input.dt !== network.dt)
+    throw new PretrainedModelError(
+      `The input's dt (${input.dt} ms) differs from the network's (${network.dt} ms); the file is inconsistent.`,
+    );
   positiveInteger(input.numSteps, "input.numSteps");
   positiveInteger(input.imageRows, "input.imageRows");
   positiveInteger(input.imageCols, "input.imageCols");
-  if (!(typeof input.stepMs === "number" && input.stepMs > 0)) throw new PretrainedModelError(`The input's stepMs is ${JSON.stringify(input.stepMs)}; expected a positive number.`);
+  if (!(typeof input.stepMs === "number" && input.stepMs > 0))
+    throw new PretrainedModelError(
+      `The input's stepMs is ${JSON.stringify(input.stepMs)}; expected a positive number.`,
+    );
 }
 
 /**
@@ -221,46 +261,86 @@ export function decodePretrained(bytes: Uint8Array): PretrainedData {
   try {
     decoded = decodeSafetensors(bytes);
   } catch (error) {
-    throw new PretrainedModelError(`Not a readable model file: ${error instanceof Error ? error.message : String(error)}`);
+    throw new PretrainedModelError(
+      `Not a readable model file: ${error instanceof Error ? error.message : String(error)}`,
+    );
   }
   const { tensors, metadata } = decoded;
   if (metadata.format !== PRETRAINED_FORMAT) {
-    const hint = metadata.format === "snn-eprop-checkpoint" ? " It is a training checkpoint of @snn/eprop: load it with Trainer.fromCheckpoint, or export it with @snn/pretrained's scripts/export.mjs." : "";
-    throw new PretrainedModelError(`Not an @snn/pretrained model file (metadata format ${JSON.stringify(metadata.format)}, expected '${PRETRAINED_FORMAT}').${hint}`);
+    const hint =
+      metadata.format === "snn-eprop-checkpoint"
+        ? " It is a training checkpoint of @snn/eprop: load it with Trainer.fromCheckpoint, or export it with @snn/pretrained's scripts/export.mjs."
+        : "";
+    throw new PretrainedModelError(
+      `Not an @snn/pretrained model file (metadata format ${JSON.stringify(metadata.format)}, expected '${PRETRAINED_FORMAT}').${hint}`,
+    );
   }
   if (metadata.version !== PRETRAINED_VERSION) {
-    throw new PretrainedModelError(`Model file version ${JSON.stringify(metadata.version)} is not supported; this @snn/pretrained reads version ${PRETRAINED_VERSION}.`);
+    throw new PretrainedModelError(
+      `Model file version ${JSON.stringify(metadata.version)} is not supported; this @snn/pretrained reads version ${PRETRAINED_VERSION}.`,
+    );
   }
   let network: EpropNetworkDescription;
   try {
     network = parseEpropNetworkDescription(parseJson(metadata, "network"));
   } catch (error) {
     if (error instanceof PretrainedModelError) throw error;
-    throw new PretrainedModelError(`The model file's network description is invalid: ${error instanceof Error ? error.message : String(error)}`);
+    throw new PretrainedModelError(
+      `The model file's network description is invalid: ${error instanceof Error ? error.message : String(error)}`,
+    );
   }
   const parameters: ParameterSet = {};
   for (const info of parametersOf(network)) {
     const tensor = tensors[info.name];
-    if (!tensor) throw new PretrainedModelError(`The model file has no tensor '${info.name}', which its network needs; it is incomplete or corrupt.`);
-    if (tensor.shape.length !== info.shape.length || tensor.shape.some((d, i) => d !== info.shape[i])) {
-      throw new PretrainedModelError(`Tensor '${info.name}' has shape [${tensor.shape.join(", ")}] but the network needs [${info.shape.join(", ")}].`);
+    if (!tensor)
+      throw new PretrainedModelError(
+        `The model file has no tensor '${info.name}', which its network needs; it is incomplete or corrupt.`,
+      );
+    if (
+      tensor.shape.length !== info.shape.length ||
+      tensor.shape.some((d, i) => d !== info.shape[i])
+    ) {
+      throw new PretrainedModelError(
+        `Tensor '${info.name}' has shape [${tensor.shape.join(", ")}] but the network needs [${info.shape.join(", ")}].`,
+      );
     }
-    if (!tensor.data.every(Number.isFinite)) throw new PretrainedModelError(`Tensor '${info.name}' holds values that are not finite; the file is corrupt.`);
+    if (!tensor.data.every(Number.isFinite))
+      throw new PretrainedModelError(
+        `Tensor '${info.name}' holds values that are not finite; the file is corrupt.`,
+      );
     parameters[info.name] = tensor.data;
   }
   const extra = Object.keys(tensors).filter((name) => !(name in parameters));
-  if (extra.length > 0) throw new PretrainedModelError(`The model file has tensors its network does not use: ${extra.join(", ")}.`);
+  if (extra.length > 0)
+    throw new PretrainedModelError(
+      `The model file has tensors its network does not use: ${extra.join(", ")}.`,
+    );
   const input = object(parseJson(metadata, "input"), "input") as unknown as PretrainedInput;
   const training = object(parseJson(metadata, "training"), "training settings");
-  const trainer = object(parseJson(metadata, "trainer"), "trainer settings") as unknown as TrainingConfig;
-  const evaluation = object(parseJson(metadata, "evaluation"), "evaluation") as unknown as PretrainedEvaluation;
+  const trainer = object(
+    parseJson(metadata, "trainer"),
+    "trainer settings",
+  ) as unknown as TrainingConfig;
+  const evaluation = object(
+    parseJson(metadata, "evaluation"),
+    "evaluation",
+  ) as unknown as PretrainedEvaluation;
   checkAccuracy(evaluation.test, "evaluation.test");
   checkAccuracy(evaluation.subset, "evaluation.subset");
   const subset = evaluation.subset;
-  if (typeof subset.predictions !== "string" || subset.predictions.length !== subset.examples || subset.definition?.count !== subset.examples) {
-    throw new PretrainedModelError("The model file's subset evaluation is inconsistent (its definition, predictions and examples disagree).");
+  if (
+    typeof subset.predictions !== "string" ||
+    subset.predictions.length !== subset.examples ||
+    subset.definition?.count !== subset.examples
+  ) {
+    throw new PretrainedModelError(
+      "The model file's subset evaluation is inconsistent (its definition, predictions and examples disagree).",
+    );
   }
-  const provenance = object(parseJson(metadata, "provenance"), "provenance") as unknown as PretrainedProvenance;
+  const provenance = object(
+    parseJson(metadata, "provenance"),
+    "provenance",
+  ) as unknown as PretrainedProvenance;
   const result: PretrainedMetadata = {
     name: text(metadata, "name"),
     description: text(metadata, "description"),

@@ -20,5 +20,11 @@ export {
   type PretrainedSubsetDefinition,
 } from "./format";
 export { PretrainedModel, type GreyImage } from "./model";
-export { loadPretrained, pretrainedModelUrl, PRETRAINED_MODELS, type PretrainedModelName, type PretrainedSource } from "./load";
+export {
+  loadPretrained,
+  pretrainedModelUrl,
+  PRETRAINED_MODELS,
+  type PretrainedModelName,
+  type PretrainedSource,
+} from "./load";
 export { imagesSha256 } from "./digest";

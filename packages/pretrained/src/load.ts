@@ -13,7 +13,9 @@ export type PretrainedModelName = (typeof PRETRAINED_MODELS)[number];
 
 function checkName(name: string): asserts name is PretrainedModelName {
   if (!(PRETRAINED_MODELS as readonly string[]).includes(name)) {
-    throw new PretrainedModelError(`There is no pretrained model ${JSON.stringify(name)}; the models are ${PRETRAINED_MODELS.join(", ")}.`);
+    throw new PretrainedModelError(
+      `There is no pretrained model ${JSON.stringify(name)}; the models are ${PRETRAINED_MODELS.join(", ")}.`,
+    );
   }
 }
 
@@ -31,7 +33,9 @@ export function pretrainedModelUrl(name: PretrainedModelName): URL {
 }
 
 function isNode(): boolean {
-  return typeof process === "object" && process !== null && typeof process.versions?.node === "string";
+  return (
+    typeof process === "object" && process !== null && typeof process.versions?.node === "string"
+  );
 }
 
 async function readFileBytes(path: string, what: string): Promise<Uint8Array> {
@@ -49,9 +53,14 @@ async function fetchBytes(url: string, what: string): Promise<Uint8Array> {
   try {
     response = await fetch(url);
   } catch (error) {
-    throw new PretrainedModelError(`Cannot fetch ${what} from ${url}: ${error instanceof Error ? error.message : String(error)}.`);
+    throw new PretrainedModelError(
+      `Cannot fetch ${what} from ${url}: ${error instanceof Error ? error.message : String(error)}.`,
+    );
   }
-  if (!response.ok) throw new PretrainedModelError(`Cannot fetch ${what} from ${url}: HTTP ${response.status} ${response.statusText}.`);
+  if (!response.ok)
+    throw new PretrainedModelError(
+      `Cannot fetch ${what} from ${url}: HTTP ${response.status} ${response.statusText}.`,
+    );
   return new Uint8Array(await response.arrayBuffer());
 }
 
@@ -62,7 +71,12 @@ export type PretrainedSource = string | URL | Uint8Array | ArrayBuffer;
 async function sourceBytes(source: PretrainedSource, what: string): Promise<Uint8Array> {
   if (source instanceof Uint8Array) return source;
   if (source instanceof ArrayBuffer) return new Uint8Array(source);
-  const url = source instanceof URL ? source : /^[a-z][a-z0-9+.-]*:\/\//i.test(source) || source.startsWith("data:") ? new URL(source) : null;
+  const url =
+    source instanceof URL
+      ? source
+      : /^[a-z][a-z0-9+.-]*:\/\//i.test(source) || source.startsWith("data:")
+        ? new URL(source)
+        : null;
   if (url === null) {
     // A plain string: a path in Node, a (relative) URL in a browser.
     return isNode() ? readFileBytes(source as string, what) : fetchBytes(source as string, what);
@@ -85,13 +99,18 @@ async function sourceBytes(source: PretrainedSource, what: string): Promise<Uint
  * const { classes } = await trainer.predict(model.batch([pixels]));
  * ```
  */
-export async function loadPretrained(name: PretrainedModelName, options: { readonly source?: PretrainedSource } = {}): Promise<PretrainedModel> {
+export async function loadPretrained(
+  name: PretrainedModelName,
+  options: { readonly source?: PretrainedSource } = {},
+): Promise<PretrainedModel> {
   checkName(name);
   const what = `the pretrained model '${name}'`;
   const bytes = await sourceBytes(options.source ?? pretrainedModelUrl(name), what);
   const data = decodePretrained(bytes);
   if (data.metadata.name !== name) {
-    throw new PretrainedModelError(`The file read as ${what} holds the model '${data.metadata.name}'.`);
+    throw new PretrainedModelError(
+      `The file read as ${what} holds the model '${data.metadata.name}'.`,
+    );
   }
   return new PretrainedModel(data);
 }

@@ -5,8 +5,21 @@
  * trial step by step).
  */
 import type { Backend } from "@snn/core";
-import { binSpikeTimes, collateBatch, encodeSequentialMnist, type SpikeEvents, type SpikeSample } from "@snn/datasets";
-import { EpropRuntime, Trainer, type EpropBatch, type EpropNetworkDescription, type ParameterSet, type TrainerOptions } from "@snn/eprop";
+import {
+  binSpikeTimes,
+  collateBatch,
+  encodeSequentialMnist,
+  type SpikeEvents,
+  type SpikeSample,
+} from "@snn/datasets";
+import {
+  EpropRuntime,
+  Trainer,
+  type EpropBatch,
+  type EpropNetworkDescription,
+  type ParameterSet,
+  type TrainerOptions,
+} from "@snn/eprop";
 import { PretrainedModelError } from "./errors";
 import type { PretrainedData, PretrainedInput, PretrainedMetadata } from "./format";
 
@@ -36,10 +49,14 @@ export class PretrainedModel {
   private checkImage(pixels: GreyImage, what: string): void {
     const { imageRows, imageCols } = this.input;
     if (pixels === null || typeof pixels !== "object" || typeof pixels.length !== "number") {
-      throw new PretrainedModelError(`${what} must be an array of ${imageRows * imageCols} grey values 0..255.`);
+      throw new PretrainedModelError(
+        `${what} must be an array of ${imageRows * imageCols} grey values 0..255.`,
+      );
     }
     if (pixels.length !== imageRows * imageCols) {
-      throw new PretrainedModelError(`${what} has ${pixels.length} pixels; the model '${this.name}' reads ${imageRows}x${imageCols} = ${imageRows * imageCols} grey values 0..255.`);
+      throw new PretrainedModelError(
+        `${what} has ${pixels.length} pixels; the model '${this.name}' reads ${imageRows}x${imageCols} = ${imageRows * imageCols} grey values 0..255.`,
+      );
     }
   }
 
@@ -58,7 +75,10 @@ export class PretrainedModel {
   encodeImage(pixels: GreyImage): SpikeEvents {
     this.checkImage(pixels, "encodeImage: the image");
     const sample = this.sample(pixels, 0);
-    return binSpikeTimes(sample.timesMs, sample.units, { dt: this.input.dt, numSteps: this.input.numSteps });
+    return binSpikeTimes(sample.timesMs, sample.units, {
+      dt: this.input.dt,
+      numSteps: this.input.numSteps,
+    });
   }
 
   /**
@@ -66,7 +86,8 @@ export class PretrainedModel {
    * training, with the encoding's loss window when it has one. Without `labels` every label is 0.
    */
   batch(images: readonly GreyImage[], labels?: ArrayLike<number>): EpropBatch {
-    if (!Array.isArray(images) || images.length === 0) throw new PretrainedModelError("batch: give at least one image.");
+    if (!Array.isArray(images) || images.length === 0)
+      throw new PretrainedModelError("batch: give at least one image.");
     if (labels !== undefined && labels.length !== images.length) {
       throw new PretrainedModelError(`batch: ${images.length} images but ${labels.length} labels.`);
     }
@@ -74,12 +95,19 @@ export class PretrainedModel {
     const samples = images.map((pixels, i) => {
       this.checkImage(pixels, `batch: image ${i}`);
       const label = labels?.[i] ?? 0;
-      if (!(Number.isInteger(label) && label >= 0 && label < classes)) throw new PretrainedModelError(`batch: label ${String(label)} of image ${i} is not a class 0..${classes - 1}.`);
+      if (!(Number.isInteger(label) && label >= 0 && label < classes))
+        throw new PretrainedModelError(
+          `batch: label ${String(label)} of image ${i} is not a class 0..${classes - 1}.`,
+        );
       return this.sample(pixels, label);
     });
     const indices = Int32Array.from(images.keys());
     const { lossWindowMs, dt, numSteps } = this.input;
-    return collateBatch(samples, indices, { dt, numSteps, lossWindowMs: lossWindowMs ?? undefined });
+    return collateBatch(samples, indices, {
+      dt,
+      numSteps,
+      lossWindowMs: lossWindowMs ?? undefined,
+    });
   }
 
   /**
@@ -87,7 +115,10 @@ export class PretrainedModel {
    * (loss mask, trial length): `await trainer.predict(model.batch(images))` classifies,
    * `trainer.evaluate(dataset)` measures accuracy. Dispose of it when done.
    */
-  createTrainer(backend: Backend, options: Pick<TrainerOptions, "eligibility" | "chunkSteps" | "chunkedTraces"> = {}): Trainer {
+  createTrainer(
+    backend: Backend,
+    options: Pick<TrainerOptions, "eligibility" | "chunkSteps" | "chunkedTraces"> = {},
+  ): Trainer {
     const { lossMask, numSteps } = this.input;
     return new Trainer({
       ...options,
@@ -105,7 +136,15 @@ export class PretrainedModel {
    * model.network, batchSize, lossMask))` with an `afterStep` callback to read state every
    * step (`runtime.runtime.readVar(layer, "Z")` for spikes, the readout's `"Y"`). Dispose of it when done.
    */
-  async createRuntime(backend: Backend, options: { readonly batchSize?: number } = {}): Promise<EpropRuntime> {
-    return EpropRuntime.create(this.network, { backend, batchSize: options.batchSize ?? 1, mode: "inference", parameters: this.parameters });
+  async createRuntime(
+    backend: Backend,
+    options: { readonly batchSize?: number } = {},
+  ): Promise<EpropRuntime> {
+    return EpropRuntime.create(this.network, {
+      backend,
+      batchSize: options.batchSize ?? 1,
+      mode: "inference",
+      parameters: this.parameters,
+    });
   }
 }

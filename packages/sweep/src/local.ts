@@ -11,10 +11,21 @@ import { trainRun, type RunProgress, type SnnCommand } from "./train-process";
 
 /** What the local sweep reports (the CLI prints it). */
 export type LocalEvent =
-  | { readonly kind: "started"; readonly runId: string; readonly attempt: number; readonly index: number; readonly total: number }
+  | {
+      readonly kind: "started";
+      readonly runId: string;
+      readonly attempt: number;
+      readonly index: number;
+      readonly total: number;
+    }
   | { readonly kind: "progress"; readonly runId: string; readonly progress: RunProgress }
   | { readonly kind: "finished"; readonly runId: string; readonly result: RunResult }
-  | { readonly kind: "failed"; readonly runId: string; readonly message: string; readonly final: boolean };
+  | {
+      readonly kind: "failed";
+      readonly runId: string;
+      readonly message: string;
+      readonly final: boolean;
+    };
 
 export interface LocalSweepOptions {
   readonly snn: SnnCommand;
@@ -41,7 +52,8 @@ export async function runSweepLocally(options: LocalSweepOptions): Promise<Local
   const { spec, runsRoot, onEvent } = options;
   const { manifest } = claimSweepDirectory(runsRoot, spec);
   const runs = manifest.runs;
-  const timeLimitMs = spec.budget.maxMinutesPerRun === undefined ? undefined : spec.budget.maxMinutesPerRun * 60_000;
+  const timeLimitMs =
+    spec.budget.maxMinutesPerRun === undefined ? undefined : spec.budget.maxMinutesPerRun * 60_000;
   let next = 0;
   let finished = 0;
   let stopped = false;
@@ -53,7 +65,13 @@ export async function runSweepLocally(options: LocalSweepOptions): Promise<Local
       const run = runs[index]!;
       const runDir = runDirectory(runsRoot, spec.name, run.id);
       for (let attempt = 1; attempt <= options.attempts; attempt++) {
-        onEvent?.({ kind: "started", runId: run.id, attempt, index: index + 1, total: runs.length });
+        onEvent?.({
+          kind: "started",
+          runId: run.id,
+          attempt,
+          index: index + 1,
+          total: runs.length,
+        });
         const outcome = await trainRun({
           snn: options.snn,
           runDir,
@@ -80,6 +98,13 @@ export async function runSweepLocally(options: LocalSweepOptions): Promise<Local
       }
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(options.workers, runs.length)) }, () => slot()));
-  return { finished, failed, stopped: stopped || (options.signal?.aborted === true && finished + failed.length < runs.length) };
+  await Promise.all(
+    Array.from({ length: Math.max(1, Math.min(options.workers, runs.length)) }, () => slot()),
+  );
+  return {
+    finished,
+    failed,
+    stopped:
+      stopped || (options.signal?.aborted === true && finished + failed.length < runs.length),
+  };
 }

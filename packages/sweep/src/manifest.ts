@@ -28,12 +28,22 @@ export function manifestFile(runsRoot: string, name: string): string {
  * Creates the sweep's folder and manifest, or confirms an existing one holds the same sweep
  * (then the sweep continues where it stopped). A different sweep of the same name is refused.
  */
-export function claimSweepDirectory(runsRoot: string, spec: SweepSpec): { manifest: SweepManifest; existed: boolean } {
+export function claimSweepDirectory(
+  runsRoot: string,
+  spec: SweepSpec,
+): { manifest: SweepManifest; existed: boolean } {
   const file = manifestFile(runsRoot, spec.name);
   const fingerprint = sweepFingerprint(spec);
   if (existsSync(file)) return { manifest: checkSame(file, spec, fingerprint), existed: true };
   mkdirSync(sweepDirectory(runsRoot, spec.name), { recursive: true });
-  const manifest: SweepManifest = { version: 1, name: spec.name, fingerprint, createdAt: new Date().toISOString(), spec, runs: expandRuns(spec) };
+  const manifest: SweepManifest = {
+    version: 1,
+    name: spec.name,
+    fingerprint,
+    createdAt: new Date().toISOString(),
+    spec,
+    runs: expandRuns(spec),
+  };
   const temp = `${file}.tmp-${process.pid}-${Date.now()}`;
   writeFileSync(temp, `${JSON.stringify(manifest, null, 2)}\n`);
   try {
@@ -62,10 +72,17 @@ function readManifestFile(file: string): SweepManifest {
   try {
     json = JSON.parse(readFileSync(file, "utf8"));
   } catch (error) {
-    throw new SweepFileError(`${file} is not a readable sweep manifest (${(error as Error).message}); delete it only if the sweep's runs can go.`);
+    throw new SweepFileError(
+      `${file} is not a readable sweep manifest (${(error as Error).message}); delete it only if the sweep's runs can go.`,
+    );
   }
   const m = json as Partial<SweepManifest>;
-  if (m.version !== 1 || typeof m.fingerprint !== "string" || !Array.isArray(m.runs) || typeof m.name !== "string") {
+  if (
+    m.version !== 1 ||
+    typeof m.fingerprint !== "string" ||
+    !Array.isArray(m.runs) ||
+    typeof m.name !== "string"
+  ) {
     throw new SweepFileError(`${file} is not a sweep manifest this version of snn understands.`);
   }
   return m as SweepManifest;
@@ -75,7 +92,9 @@ function readManifestFile(file: string): SweepManifest {
 export function readManifest(runsRoot: string, name: string): SweepManifest {
   const file = manifestFile(runsRoot, name);
   if (!existsSync(file)) {
-    throw new SweepError(`no sweep "${name}" in ${runsRoot} (no ${file}); check the name and --runs (the folder given to 'snn sweep run' or 'snn sweep submit').`);
+    throw new SweepError(
+      `no sweep "${name}" in ${runsRoot} (no ${file}); check the name and --runs (the folder given to 'snn sweep run' or 'snn sweep submit').`,
+    );
   }
   return readManifestFile(file);
 }

@@ -50,10 +50,16 @@ export function jobId(sweep: string, runId: string): string {
 
 /** A BullMQ queue on `target` (close it when done). */
 export function openQueue(target: RedisTarget): Queue<RunJobData, RunResult> {
-  return new Queue<RunJobData, RunResult>(QUEUE_NAME, { connection: connectionOptions(target), prefix: KEY_PREFIX });
+  return new Queue<RunJobData, RunResult>(QUEUE_NAME, {
+    connection: connectionOptions(target),
+    prefix: KEY_PREFIX,
+  });
 }
 
-async function withRegistry<T>(target: RedisTarget, use: (client: Redis) => Promise<T>): Promise<T> {
+async function withRegistry<T>(
+  target: RedisTarget,
+  use: (client: Redis) => Promise<T>,
+): Promise<T> {
   await checkRedis(target);
   const client = new Redis(target.url, { maxRetriesPerRequest: 2, retryStrategy: () => null });
   client.on("error", () => {}); // surfaced by the commands' own rejections
@@ -77,15 +83,24 @@ export interface SubmitOptions {
 }
 
 /** Enqueues one job per run. Returns how many runs the sweep has and whether it had been submitted before. */
-export async function submitSweep(options: SubmitOptions): Promise<{ runs: number; resubmitted: boolean }> {
+export async function submitSweep(
+  options: SubmitOptions,
+): Promise<{ runs: number; resubmitted: boolean }> {
   const { target, spec, runsRoot } = options;
   const fingerprint = sweepFingerprint(spec);
   const runs = expandRuns(spec);
-  const entry: RegistryEntry = { fingerprint, runsRoot, submittedAt: new Date().toISOString(), runs: runs.map((r) => r.id) };
+  const entry: RegistryEntry = {
+    fingerprint,
+    runsRoot,
+    submittedAt: new Date().toISOString(),
+    runs: runs.map((r) => r.id),
+  };
   const resubmitted = await withRegistry(target, async (client) => {
     const created = await client.hsetnx(REGISTRY_KEY, spec.name, JSON.stringify(entry));
     if (created === 1) return false;
-    const existing = JSON.parse((await client.hget(REGISTRY_KEY, spec.name)) ?? "{}") as Partial<RegistryEntry>;
+    const existing = JSON.parse(
+      (await client.hget(REGISTRY_KEY, spec.name)) ?? "{}",
+    ) as Partial<RegistryEntry>;
     if (existing.fingerprint !== fingerprint || existing.runsRoot !== runsRoot) {
       throw new SweepError(
         `a different sweep named "${spec.name}" was already submitted to ${target.display} (${existing.submittedAt ?? "earlier"}, runs in ${existing.runsRoot ?? "?"}); give this sweep another "name".`,
@@ -96,13 +111,26 @@ export async function submitSweep(options: SubmitOptions): Promise<{ runs: numbe
   claimSweepDirectory(runsRoot, spec);
   const queue = openQueue(target);
   try {
-    const timeLimitMs = spec.budget.maxMinutesPerRun === undefined ? undefined : spec.budget.maxMinutesPerRun * 60_000;
+    const timeLimitMs =
+      spec.budget.maxMinutesPerRun === undefined
+        ? undefined
+        : spec.budget.maxMinutesPerRun * 60_000;
     // Fixed job ids: adding a run that is already queued (a resubmission) changes nothing.
     await queue.addBulk(
       runs.map((run) => ({
         name: run.id,
-        data: { sweep: spec.name, runId: run.id, runDir: runDirectory(runsRoot, spec.name, run.id), train: run.train, ...(timeLimitMs !== undefined ? { timeLimitMs } : {}) },
-        opts: { jobId: jobId(spec.name, run.id), attempts: options.attempts, backoff: { type: "exponential", delay: 5000 } },
+        data: {
+          sweep: spec.name,
+          runId: run.id,
+          runDir: runDirectory(runsRoot, spec.name, run.id),
+          train: run.train,
+          ...(timeLimitMs !== undefined ? { timeLimitMs } : {}),
+        },
+        opts: {
+          jobId: jobId(spec.name, run.id),
+          attempts: options.attempts,
+          backoff: { type: "exponential", delay: 5000 },
+        },
       })),
     );
   } catch (error) {
@@ -135,12 +163,17 @@ function stateOf(raw: string): RunStatus["state"] {
 }
 
 /** The state of every run of the sweep `name`, from the queue. */
-export async function sweepStatus(target: RedisTarget, name: string): Promise<{ runsRoot: string; runs: RunStatus[] }> {
+export async function sweepStatus(
+  target: RedisTarget,
+  name: string,
+): Promise<{ runsRoot: string; runs: RunStatus[] }> {
   const entry = await withRegistry(target, async (client) => {
     const raw = await client.hget(REGISTRY_KEY, name);
     if (raw === null) {
       const names = await client.hkeys(REGISTRY_KEY);
-      throw new SweepError(`no sweep named "${name}" was submitted to ${target.display}${names.length > 0 ? `; submitted sweeps: ${names.sort().join(", ")}` : ""}.`);
+      throw new SweepError(
+        `no sweep named "${name}" was submitted to ${target.display}${names.length > 0 ? `; submitted sweeps: ${names.sort().join(", ")}` : ""}.`,
+      );
     }
     return JSON.parse(raw) as RegistryEntry;
   });
@@ -148,13 +181,17 @@ export async function sweepStatus(target: RedisTarget, name: string): Promise<{ 
   try {
     const runs: RunStatus[] = [];
     for (const runId of entry.runs) {
-      const job = (await queue.getJob(jobId(name, runId))) as Job<RunJobData, RunResult> | undefined;
+      const job = (await queue.getJob(jobId(name, runId))) as
+        Job<RunJobData, RunResult> | undefined;
       if (job === undefined) {
         runs.push({ runId, state: "missing", failedAttempts: 0 });
         continue;
       }
       const state = stateOf(await job.getState());
-      const progress = typeof job.progress === "object" && job.progress !== null ? (job.progress as unknown as RunProgress) : undefined;
+      const progress =
+        typeof job.progress === "object" && job.progress !== null
+          ? (job.progress as unknown as RunProgress)
+          : undefined;
       runs.push({
         runId,
         state,

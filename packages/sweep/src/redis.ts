@@ -18,12 +18,22 @@ export function redisTarget(url: string): RedisTarget {
   try {
     parsed = new URL(url);
   } catch {
-    throw new RedisConnectionError(`--redis ${JSON.stringify(url)} is not a URL; write redis://HOST:PORT, redis://:PASSWORD@HOST:PORT or rediss://... for TLS.`, true);
+    throw new RedisConnectionError(
+      `--redis ${JSON.stringify(url)} is not a URL; write redis://HOST:PORT, redis://:PASSWORD@HOST:PORT or rediss://... for TLS.`,
+      true,
+    );
   }
   if (parsed.protocol !== "redis:" && parsed.protocol !== "rediss:") {
-    throw new RedisConnectionError(`--redis must start with redis:// or rediss:// (TLS), got ${parsed.protocol}//...`, true);
+    throw new RedisConnectionError(
+      `--redis must start with redis:// or rediss:// (TLS), got ${parsed.protocol}//...`,
+      true,
+    );
   }
-  if (parsed.hostname === "") throw new RedisConnectionError(`--redis ${JSON.stringify(url)} names no host; write redis://HOST:PORT.`, true);
+  if (parsed.hostname === "")
+    throw new RedisConnectionError(
+      `--redis ${JSON.stringify(url)} names no host; write redis://HOST:PORT.`,
+      true,
+    );
   const hidden = new URL(url);
   if (hidden.password !== "") hidden.password = "***";
   return { url, display: hidden.toString() };
@@ -38,7 +48,10 @@ export function reconnectDelayMs(attempt: number): number {
  * Connection options for BullMQ: reconnects forever with backoff (a restarted Redis is waited
  * for), and reports each retry through `onRetry`.
  */
-export function connectionOptions(target: RedisTarget, onRetry?: (attempt: number, delayMs: number) => void): { url: string; retryStrategy: (times: number) => number; connectTimeout: number } {
+export function connectionOptions(
+  target: RedisTarget,
+  onRetry?: (attempt: number, delayMs: number) => void,
+): { url: string; retryStrategy: (times: number) => number; connectTimeout: number } {
   return {
     url: target.url,
     connectTimeout: 10_000,
@@ -57,24 +70,54 @@ export function describeRedisError(target: RedisTarget, error: unknown): RedisCo
   const code = (error as { code?: string } | undefined)?.code;
   const where = `Redis at ${target.display}`;
   if (/WRONGPASS|invalid password|invalid username-password/i.test(message)) {
-    return new RedisConnectionError(`${where} refused the password (${message.split("\n")[0]}); check the password in --redis (redis://:PASSWORD@HOST:PORT, or redis://USER:PASSWORD@... with an ACL user).`, true);
+    return new RedisConnectionError(
+      `${where} refused the password (${message.split("\n")[0]}); check the password in --redis (redis://:PASSWORD@HOST:PORT, or redis://USER:PASSWORD@... with an ACL user).`,
+      true,
+    );
   }
   if (/NOAUTH|Authentication required/i.test(message)) {
-    return new RedisConnectionError(`${where} needs a password; give it in the URL: redis://:PASSWORD@HOST:PORT.`, true);
+    return new RedisConnectionError(
+      `${where} needs a password; give it in the URL: redis://:PASSWORD@HOST:PORT.`,
+      true,
+    );
   }
-  if (code === "ECONNREFUSED") return new RedisConnectionError(`cannot reach ${where}: connection refused; is redis-server running and listening on that host and port?`, false);
-  if (code === "ENOTFOUND" || code === "EAI_AGAIN") return new RedisConnectionError(`cannot reach ${where}: unknown host; check the host name in --redis.`, code === "ENOTFOUND");
-  if (code === "ETIMEDOUT" || /timed? ?out/i.test(message)) return new RedisConnectionError(`cannot reach ${where}: the connection timed out; check the host, the port and the firewall${target.url.startsWith("rediss:") ? ", and that the port speaks TLS (rediss://)" : ""}.`, false);
+  if (code === "ECONNREFUSED")
+    return new RedisConnectionError(
+      `cannot reach ${where}: connection refused; is redis-server running and listening on that host and port?`,
+      false,
+    );
+  if (code === "ENOTFOUND" || code === "EAI_AGAIN")
+    return new RedisConnectionError(
+      `cannot reach ${where}: unknown host; check the host name in --redis.`,
+      code === "ENOTFOUND",
+    );
+  if (code === "ETIMEDOUT" || /timed? ?out/i.test(message))
+    return new RedisConnectionError(
+      `cannot reach ${where}: the connection timed out; check the host, the port and the firewall${target.url.startsWith("rediss:") ? ", and that the port speaks TLS (rediss://)" : ""}.`,
+      false,
+    );
   if (/certificate|SSL|TLS|wrong version number|self.signed/i.test(message)) {
-    return new RedisConnectionError(`TLS with ${where} failed (${message}); use rediss:// only for a TLS port, and trust a self-signed certificate with NODE_EXTRA_CA_CERTS=ca.pem.`, true);
+    return new RedisConnectionError(
+      `TLS with ${where} failed (${message}); use rediss:// only for a TLS port, and trust a self-signed certificate with NODE_EXTRA_CA_CERTS=ca.pem.`,
+      true,
+    );
   }
-  return new RedisConnectionError(`cannot use ${where}: ${message}${code ? ` (${code})` : ""}.`, false);
+  return new RedisConnectionError(
+    `cannot use ${where}: ${message}${code ? ` (${code})` : ""}.`,
+    false,
+  );
 }
 
 /** Connects once and pings; throws a {@link RedisConnectionError} that says what went wrong. */
 export async function checkRedis(target: RedisTarget, timeoutMs = 5000): Promise<void> {
   let lastError: unknown;
-  const client = new Redis(target.url, { lazyConnect: true, connectTimeout: timeoutMs, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null });
+  const client = new Redis(target.url, {
+    lazyConnect: true,
+    connectTimeout: timeoutMs,
+    maxRetriesPerRequest: 0,
+    enableOfflineQueue: false,
+    retryStrategy: () => null,
+  });
   client.on("error", (error: unknown) => {
     lastError = error;
   });
@@ -93,7 +136,11 @@ export async function checkRedis(target: RedisTarget, timeoutMs = 5000): Promise
  * Waits until Redis answers: retries with {@link reconnectDelayMs} backoff, reporting each
  * failure through `onRetry`; a permanent error (wrong password, bad URL, TLS) is thrown.
  */
-export async function waitForRedis(target: RedisTarget, onRetry: (error: RedisConnectionError, delayMs: number) => void, signal?: AbortSignal): Promise<void> {
+export async function waitForRedis(
+  target: RedisTarget,
+  onRetry: (error: RedisConnectionError, delayMs: number) => void,
+  signal?: AbortSignal,
+): Promise<void> {
   const aborted = (): boolean => signal?.aborted === true;
   for (let attempt = 1; ; attempt++) {
     try {

@@ -61,7 +61,14 @@ export function collectResults(runsRoot: string, name: string): SweepResults {
         const dir = runDirectory(runsRoot, name, r.id);
         const result = readRunResult(dir);
         const status = readRunState(dir).status;
-        return { runId: r.id, seed: r.seed, status: status === "missing" ? "not started" : status, ...(result ? { testAccuracy: result.testAccuracy, trainSeconds: result.trainSeconds } : {}) };
+        return {
+          runId: r.id,
+          seed: r.seed,
+          status: status === "missing" ? "not started" : status,
+          ...(result
+            ? { testAccuracy: result.testAccuracy, trainSeconds: result.trainSeconds }
+            : {}),
+        };
       });
     const done = rows.filter((r) => r.testAccuracy !== undefined);
     return {
@@ -93,9 +100,23 @@ export function formatSeconds(m: MeanSd): string {
 
 /** The results as a text table, one line per configuration. */
 export function formatResultsTable(results: SweepResults): string {
-  const header = ["configuration", "runs done", "test accuracy (mean ± sd)", "training time (mean ± sd)"];
-  const rows = results.configs.map((c) => [c.config, `${c.finished}/${c.runs}`, formatAccuracy(c.testAccuracy), formatSeconds(c.trainSeconds)]);
+  const header = [
+    "configuration",
+    "runs done",
+    "test accuracy (mean ± sd)",
+    "training time (mean ± sd)",
+  ];
+  const rows = results.configs.map((c) => [
+    c.config,
+    `${c.finished}/${c.runs}`,
+    formatAccuracy(c.testAccuracy),
+    formatSeconds(c.trainSeconds),
+  ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: readonly string[]): string => cells.map((cell, i) => pad(cell, widths[i]!, i > 0)).join("  ").trimEnd();
+  const line = (cells: readonly string[]): string =>
+    cells
+      .map((cell, i) => pad(cell, widths[i]!, i > 0))
+      .join("  ")
+      .trimEnd();
   return [line(header), ...rows.map(line)].join("\n");
 }

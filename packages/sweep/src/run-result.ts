@@ -29,7 +29,9 @@ export interface RunDirState {
 function readJsonFile(file: string): Record<string, unknown> | undefined {
   try {
     const value = JSON.parse(readFileSync(file, "utf8")) as unknown;
-    return typeof value === "object" && value !== null ? (value as Record<string, unknown>) : undefined;
+    return typeof value === "object" && value !== null
+      ? (value as Record<string, unknown>)
+      : undefined;
   } catch {
     return undefined;
   }
@@ -42,7 +44,9 @@ export function readRunState(runDir: string): RunDirState {
   return {
     status: typeof state["status"] === "string" ? state["status"] : "missing",
     epochsCompleted: typeof state["epochsCompleted"] === "number" ? state["epochsCompleted"] : 0,
-    ...(typeof state["latestCheckpoint"] === "string" ? { latestCheckpoint: state["latestCheckpoint"] } : {}),
+    ...(typeof state["latestCheckpoint"] === "string"
+      ? { latestCheckpoint: state["latestCheckpoint"] }
+      : {}),
   };
 }
 
@@ -55,7 +59,11 @@ export function readRunResult(runDir: string): RunResult | undefined {
   for (const line of readFileSync(file, "utf8").split("\n")) {
     if (line.trim() === "") continue;
     try {
-      const record = JSON.parse(line) as { kind?: string; testAccuracy?: number; durationMs?: number };
+      const record = JSON.parse(line) as {
+        kind?: string;
+        testAccuracy?: number;
+        durationMs?: number;
+      };
       if (record.kind === "epoch") epochs.push(record);
     } catch {
       // a torn line: skip it
@@ -63,7 +71,9 @@ export function readRunResult(runDir: string): RunResult | undefined {
   }
   const last = epochs[epochs.length - 1];
   if (last === undefined || typeof last.testAccuracy !== "number") return undefined;
-  const accuracies = epochs.map((e) => e.testAccuracy).filter((a): a is number => typeof a === "number");
+  const accuracies = epochs
+    .map((e) => e.testAccuracy)
+    .filter((a): a is number => typeof a === "number");
   return {
     epochs: epochs.length,
     testAccuracy: last.testAccuracy,

@@ -41,6 +41,12 @@ export function runDirectory(runsRoot: string, name: string, runId: string): str
 
 /** A fingerprint of what a sweep computes (its name, configurations and seeds), to tell two sweeps of one name apart. */
 export function sweepFingerprint(spec: SweepSpec): string {
-  const canonical = JSON.stringify({ name: spec.name, runs: expandRuns(spec).map((r) => [r.id, Object.entries(r.train).sort(([a], [b]) => a.localeCompare(b))]) });
+  const canonical = JSON.stringify({
+    name: spec.name,
+    runs: expandRuns(spec).map((r) => [
+      r.id,
+      Object.entries(r.train).sort(([a], [b]) => a.localeCompare(b)),
+    ]),
+  });
   return createHash("sha256").update(canonical).digest("hex").slice(0, 16);
 }

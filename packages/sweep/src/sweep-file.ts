@@ -64,14 +64,28 @@ function isObject(value: unknown): value is Record<string, unknown> {
 }
 
 function isConfigValue(value: unknown): value is ConfigValue {
-  return value === null || typeof value === "string" || typeof value === "boolean" || (typeof value === "number" && Number.isFinite(value));
+  return (
+    value === null ||
+    typeof value === "string" ||
+    typeof value === "boolean" ||
+    (typeof value === "number" && Number.isFinite(value))
+  );
 }
 
 function configObject(value: unknown, where: string): Record<string, ConfigValue> {
-  if (!isObject(value)) throw new SweepFileError(`${where} must be a JSON object of 'snn train' options (e.g. {"hidden": 128}), got ${JSON.stringify(value)}.`);
+  if (!isObject(value))
+    throw new SweepFileError(
+      `${where} must be a JSON object of 'snn train' options (e.g. {"hidden": 128}), got ${JSON.stringify(value)}.`,
+    );
   for (const [key, v] of Object.entries(value)) {
-    if (RESERVED_KEYS.has(key)) throw new SweepFileError(`${where}: "${key}" is set by the sweep's "seeds"; remove it here and list the seeds in "seeds".`);
-    if (!isConfigValue(v)) throw new SweepFileError(`${where}: "${key}" must be a string, number, boolean or null, got ${JSON.stringify(v)}.`);
+    if (RESERVED_KEYS.has(key))
+      throw new SweepFileError(
+        `${where}: "${key}" is set by the sweep's "seeds"; remove it here and list the seeds in "seeds".`,
+      );
+    if (!isConfigValue(v))
+      throw new SweepFileError(
+        `${where}: "${key}" must be a string, number, boolean or null, got ${JSON.stringify(v)}.`,
+      );
   }
   return value as Record<string, ConfigValue>;
 }
@@ -88,26 +102,48 @@ export function configName(overrides: ConfigObject): string {
 }
 
 function expandGrid(grid: unknown, source: string): SweepConfigEntry[] {
-  if (!isObject(grid)) throw new SweepFileError(`${source}: "grid" must be an object of option: [values] (e.g. {"hidden": [64, 128]}).`);
+  if (!isObject(grid))
+    throw new SweepFileError(
+      `${source}: "grid" must be an object of option: [values] (e.g. {"hidden": [64, 128]}).`,
+    );
   let combos: Record<string, ConfigValue>[] = [{}];
   for (const [key, values] of Object.entries(grid)) {
-    if (RESERVED_KEYS.has(key)) throw new SweepFileError(`${source}: "grid" may not vary "${key}"; list the seeds in "seeds".`);
-    if (!Array.isArray(values) || values.length === 0) throw new SweepFileError(`${source}: "grid"."${key}" must be a non-empty list of values, got ${JSON.stringify(values)}.`);
-    for (const v of values) if (!isConfigValue(v)) throw new SweepFileError(`${source}: "grid"."${key}" holds ${JSON.stringify(v)}; values must be strings, numbers, booleans or null.`);
-    if (new Set(values.map((v) => JSON.stringify(v))).size !== values.length) throw new SweepFileError(`${source}: "grid"."${key}" lists a value twice.`);
+    if (RESERVED_KEYS.has(key))
+      throw new SweepFileError(
+        `${source}: "grid" may not vary "${key}"; list the seeds in "seeds".`,
+      );
+    if (!Array.isArray(values) || values.length === 0)
+      throw new SweepFileError(
+        `${source}: "grid"."${key}" must be a non-empty list of values, got ${JSON.stringify(values)}.`,
+      );
+    for (const v of values)
+      if (!isConfigValue(v))
+        throw new SweepFileError(
+          `${source}: "grid"."${key}" holds ${JSON.stringify(v)}; values must be strings, numbers, booleans or null.`,
+        );
+    if (new Set(values.map((v) => JSON.stringify(v))).size !== values.length)
+      throw new SweepFileError(`${source}: "grid"."${key}" lists a value twice.`);
     combos = combos.flatMap((c) => (values as ConfigValue[]).map((v) => ({ ...c, [key]: v })));
   }
   return combos.map((overrides) => ({ name: configName(overrides), overrides }));
 }
 
 function listConfigs(configs: unknown, source: string): SweepConfigEntry[] {
-  if (!Array.isArray(configs) || configs.length === 0) throw new SweepFileError(`${source}: "configs" must be a non-empty list of objects of overrides (e.g. [{"hidden": 64}, {"hidden": 128}]).`);
+  if (!Array.isArray(configs) || configs.length === 0)
+    throw new SweepFileError(
+      `${source}: "configs" must be a non-empty list of objects of overrides (e.g. [{"hidden": 64}, {"hidden": 128}]).`,
+    );
   return configs.map((entry, i) => {
     const where = `${source}: "configs"[${i}]`;
-    if (!isObject(entry)) throw new SweepFileError(`${where} must be an object of overrides, got ${JSON.stringify(entry)}.`);
+    if (!isObject(entry))
+      throw new SweepFileError(
+        `${where} must be an object of overrides, got ${JSON.stringify(entry)}.`,
+      );
     const { name, ...rest } = entry;
     if (name !== undefined && (typeof name !== "string" || !SWEEP_NAME.test(name))) {
-      throw new SweepFileError(`${where}: "name" must be 1-64 letters, digits, '.', '_' or '-' (starting with a letter or digit), got ${JSON.stringify(name)}.`);
+      throw new SweepFileError(
+        `${where}: "name" must be 1-64 letters, digits, '.', '_' or '-' (starting with a letter or digit), got ${JSON.stringify(name)}.`,
+      );
     }
     const overrides = configObject(rest, where);
     return { name: (name as string | undefined) ?? configName(overrides), overrides };
@@ -117,25 +153,47 @@ function listConfigs(configs: unknown, source: string): SweepConfigEntry[] {
 function parseSeeds(seeds: unknown, source: string): number[] {
   if (seeds === undefined) return [1];
   if (typeof seeds === "number") {
-    if (!Number.isInteger(seeds) || seeds < 1 || seeds > 10_000) throw new SweepFileError(`${source}: "seeds" as a count must be a whole number from 1 to 10000, got ${seeds}.`);
+    if (!Number.isInteger(seeds) || seeds < 1 || seeds > 10_000)
+      throw new SweepFileError(
+        `${source}: "seeds" as a count must be a whole number from 1 to 10000, got ${seeds}.`,
+      );
     return Array.from({ length: seeds }, (_, i) => i + 1);
   }
-  if (!Array.isArray(seeds) || seeds.length === 0) throw new SweepFileError(`${source}: "seeds" must be a non-empty list of whole numbers (e.g. [1, 2, 3]) or a count (e.g. 5), got ${JSON.stringify(seeds)}.`);
+  if (!Array.isArray(seeds) || seeds.length === 0)
+    throw new SweepFileError(
+      `${source}: "seeds" must be a non-empty list of whole numbers (e.g. [1, 2, 3]) or a count (e.g. 5), got ${JSON.stringify(seeds)}.`,
+    );
   for (const s of seeds) {
-    if (typeof s !== "number" || !Number.isInteger(s) || s < 0) throw new SweepFileError(`${source}: "seeds" holds ${JSON.stringify(s)}; seeds are whole numbers of at least 0.`);
+    if (typeof s !== "number" || !Number.isInteger(s) || s < 0)
+      throw new SweepFileError(
+        `${source}: "seeds" holds ${JSON.stringify(s)}; seeds are whole numbers of at least 0.`,
+      );
   }
-  if (new Set(seeds).size !== seeds.length) throw new SweepFileError(`${source}: "seeds" lists a seed twice.`);
+  if (new Set(seeds).size !== seeds.length)
+    throw new SweepFileError(`${source}: "seeds" lists a seed twice.`);
   return seeds as number[];
 }
 
 function parseBudget(budget: unknown, source: string): SweepBudget {
   if (budget === undefined) return {};
-  if (!isObject(budget)) throw new SweepFileError(`${source}: "budget" must be an object such as {"maxRuns": 100, "maxMinutesPerRun": 60}.`);
+  if (!isObject(budget))
+    throw new SweepFileError(
+      `${source}: "budget" must be an object such as {"maxRuns": 100, "maxMinutesPerRun": 60}.`,
+    );
   const out: { maxRuns?: number; maxMinutesPerRun?: number } = {};
   for (const [key, value] of Object.entries(budget)) {
-    if (!BUDGET_KEYS.includes(key)) throw new SweepFileError(`${source}: unknown key "budget"."${key}"; the budget keys are ${BUDGET_KEYS.join(", ")}.`);
-    if (typeof value !== "number" || !(value > 0) || !Number.isFinite(value)) throw new SweepFileError(`${source}: "budget"."${key}" must be a number greater than 0, got ${JSON.stringify(value)}.`);
-    if (key === "maxRuns" && !Number.isInteger(value)) throw new SweepFileError(`${source}: "budget"."maxRuns" must be a whole number, got ${value}.`);
+    if (!BUDGET_KEYS.includes(key))
+      throw new SweepFileError(
+        `${source}: unknown key "budget"."${key}"; the budget keys are ${BUDGET_KEYS.join(", ")}.`,
+      );
+    if (typeof value !== "number" || !(value > 0) || !Number.isFinite(value))
+      throw new SweepFileError(
+        `${source}: "budget"."${key}" must be a number greater than 0, got ${JSON.stringify(value)}.`,
+      );
+    if (key === "maxRuns" && !Number.isInteger(value))
+      throw new SweepFileError(
+        `${source}: "budget"."maxRuns" must be a whole number, got ${value}.`,
+      );
     out[key as keyof SweepBudget] = value;
   }
   return out;
@@ -146,32 +204,51 @@ function parseBudget(budget: unknown, source: string): SweepBudget {
  * resulting training configuration (base plus overrides plus seed).
  */
 export function parseSweep(json: unknown, source: string, check?: ConfigCheck): SweepSpec {
-  if (!isObject(json)) throw new SweepFileError(`${source} must hold a JSON object with "name", "base" and "grid" or "configs" (see 'snn sweep run --help').`);
+  if (!isObject(json))
+    throw new SweepFileError(
+      `${source} must hold a JSON object with "name", "base" and "grid" or "configs" (see 'snn sweep run --help').`,
+    );
   for (const key of Object.keys(json)) {
-    if (!TOP_KEYS.includes(key)) throw new SweepFileError(`${source}: unknown key "${key}"; a sweep file has ${TOP_KEYS.filter((k) => !k.startsWith("$")).join(", ")}.`);
+    if (!TOP_KEYS.includes(key))
+      throw new SweepFileError(
+        `${source}: unknown key "${key}"; a sweep file has ${TOP_KEYS.filter((k) => !k.startsWith("$")).join(", ")}.`,
+      );
   }
   const name = json["name"];
   if (typeof name !== "string" || !SWEEP_NAME.test(name)) {
-    throw new SweepFileError(`${source}: "name" must be 1-64 letters, digits, '.', '_' or '-' starting with a letter or digit (it names the sweep's folder), got ${JSON.stringify(name)}.`);
+    throw new SweepFileError(
+      `${source}: "name" must be 1-64 letters, digits, '.', '_' or '-' starting with a letter or digit (it names the sweep's folder), got ${JSON.stringify(name)}.`,
+    );
   }
   const base = configObject(json["base"] ?? {}, `${source}: "base"`);
-  if (json["grid"] !== undefined && json["configs"] !== undefined) throw new SweepFileError(`${source}: give either "grid" or "configs", not both.`);
+  if (json["grid"] !== undefined && json["configs"] !== undefined)
+    throw new SweepFileError(`${source}: give either "grid" or "configs", not both.`);
   const configs =
-    json["grid"] !== undefined ? expandGrid(json["grid"], source) : json["configs"] !== undefined ? listConfigs(json["configs"], source) : [{ name: "base", overrides: {} }];
+    json["grid"] !== undefined
+      ? expandGrid(json["grid"], source)
+      : json["configs"] !== undefined
+        ? listConfigs(json["configs"], source)
+        : [{ name: "base", overrides: {} }];
   const seen = new Map<string, number>();
   configs.forEach((c, i) => {
     const earlier = seen.get(c.name);
-    if (earlier !== undefined) throw new SweepFileError(`${source}: configurations ${earlier + 1} and ${i + 1} are both named "${c.name}"; give them different overrides or names.`);
+    if (earlier !== undefined)
+      throw new SweepFileError(
+        `${source}: configurations ${earlier + 1} and ${i + 1} are both named "${c.name}"; give them different overrides or names.`,
+      );
     seen.set(c.name, i);
   });
   const seeds = parseSeeds(json["seeds"], source);
   const budget = parseBudget(json["budget"], source);
   const runs = configs.length * seeds.length;
   if (budget.maxRuns !== undefined && runs > budget.maxRuns) {
-    throw new SweepFileError(`${source}: the sweep has ${configs.length} configurations x ${seeds.length} seeds = ${runs} runs, over its budget of ${budget.maxRuns} ("budget"."maxRuns"); shrink the grid or raise the budget.`);
+    throw new SweepFileError(
+      `${source}: the sweep has ${configs.length} configurations x ${seeds.length} seeds = ${runs} runs, over its budget of ${budget.maxRuns} ("budget"."maxRuns"); shrink the grid or raise the budget.`,
+    );
   }
   if (check) {
-    for (const c of configs) check({ ...base, ...c.overrides, seed: seeds[0]! }, `${source}: configuration "${c.name}"`);
+    for (const c of configs)
+      check({ ...base, ...c.overrides, seed: seeds[0]! }, `${source}: configuration "${c.name}"`);
   }
   return { name, base, configs, seeds, budget };
 }

@@ -66,7 +66,10 @@ export type TrainOutcome =
 /** The preload that ends the trainer when its parent dies (built beside this module). */
 function parentWatchUrl(): string | undefined {
   const here = dirname(fileURLToPath(import.meta.url));
-  for (const candidate of [join(here, "parent-watch.js"), join(here, "..", "dist", "parent-watch.js")]) {
+  for (const candidate of [
+    join(here, "parent-watch.js"),
+    join(here, "..", "dist", "parent-watch.js"),
+  ]) {
     if (existsSync(candidate)) return pathToFileURL(candidate).href;
   }
   return undefined;
@@ -78,7 +81,8 @@ function releaseDeadLock(runDir: string, previous: TrainerIdentity | undefined):
   const file = join(runDir, "run.lock");
   try {
     const holder = JSON.parse(readFileSync(file, "utf8")) as { pid?: number; hostname?: string };
-    if (holder.pid === previous.pid && holder.hostname === previous.hostname) rmSync(file, { force: true });
+    if (holder.pid === previous.pid && holder.hostname === previous.hostname)
+      rmSync(file, { force: true });
   } catch {
     // no lock, or unreadable: leave it to snn train
   }
@@ -86,7 +90,12 @@ function releaseDeadLock(runDir: string, previous: TrainerIdentity | undefined):
 
 /** The last meaningful line of the trainer's error output (its one-line error message). */
 function lastErrorLine(stderr: string): string {
-  const lines = stderr.split("\n").map((l) => l.trim()).filter((l) => l !== "" && !l.startsWith("{") && !l.startsWith("Usage:") && !l.startsWith("Run 'snn"));
+  const lines = stderr
+    .split("\n")
+    .map((l) => l.trim())
+    .filter(
+      (l) => l !== "" && !l.startsWith("{") && !l.startsWith("Usage:") && !l.startsWith("Run 'snn"),
+    );
   return lines[lines.length - 1] ?? "";
 }
 
@@ -97,7 +106,11 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainOutcome> 
   if (state.status === "finished") {
     const result = readRunResult(runDir);
     if (result) return { kind: "finished", result };
-    return { kind: "failed", message: `${runDir} says it finished but has no epoch results in metrics.jsonl; delete the folder to train the run again.`, retry: false };
+    return {
+      kind: "failed",
+      message: `${runDir} says it finished but has no epoch results in metrics.jsonl; delete the folder to train the run again.`,
+      retry: false,
+    };
   }
   let configDir: string | undefined;
   let args: string[];
@@ -127,13 +140,17 @@ function runTrainer(options: TrainRunOptions, args: readonly string[]): Promise<
   delete env["SNN_MAX_BATCHES"]; // the sweep's configuration is the whole truth
   env["SNN_SWEEP_PARENT"] = String(process.pid);
   const watch = parentWatchUrl();
-  const child = spawn(options.snn.command, [...(watch !== undefined ? ["--import", watch] : []), ...options.snn.args, ...args], {
-    env,
-    // Its own process group: a Ctrl-C at the worker's terminal reaches the worker only, which
-    // then stops the trainer exactly once (a second SIGINT would abandon the batch).
-    detached: true,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const child = spawn(
+    options.snn.command,
+    [...(watch !== undefined ? ["--import", watch] : []), ...options.snn.args, ...args],
+    {
+      env,
+      // Its own process group: a Ctrl-C at the worker's terminal reaches the worker only, which
+      // then stops the trainer exactly once (a second SIGINT would abandon the batch).
+      detached: true,
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   return new Promise((resolve) => {
     let stopped = false;
     let overBudget = false;
@@ -163,8 +180,17 @@ function runTrainer(options: TrainRunOptions, args: readonly string[]): Promise<
         if (!line.startsWith("{")) continue;
         try {
           const event = JSON.parse(line) as { event?: string } & Partial<RunProgress>;
-          if (event.event === "batch" && typeof event.epoch === "number" && typeof event.batch === "number") {
-            options.onProgress?.({ epoch: event.epoch, epochs: event.epochs ?? 0, batch: event.batch, batches: event.batches ?? 0 });
+          if (
+            event.event === "batch" &&
+            typeof event.epoch === "number" &&
+            typeof event.batch === "number"
+          ) {
+            options.onProgress?.({
+              epoch: event.epoch,
+              epochs: event.epochs ?? 0,
+              batch: event.batch,
+              batches: event.batches ?? 0,
+            });
           }
         } catch {
           // not a progress line
@@ -179,23 +205,45 @@ function runTrainer(options: TrainRunOptions, args: readonly string[]): Promise<
       options.signal?.removeEventListener("abort", onAbort);
       resolve(outcome);
     };
-    child.on("error", (error) => finish({ kind: "failed", message: `could not start snn train: ${error.message}`, retry: false }));
+    child.on("error", (error) =>
+      finish({
+        kind: "failed",
+        message: `could not start snn train: ${error.message}`,
+        retry: false,
+      }),
+    );
     child.on("close", (code, signal) => {
       if (code === 0) {
         const result = readRunResult(options.runDir);
-        finish(result ? { kind: "finished", result } : { kind: "failed", message: `snn train ended without epoch results in ${options.runDir}/metrics.jsonl.`, retry: true });
+        finish(
+          result
+            ? { kind: "finished", result }
+            : {
+                kind: "failed",
+                message: `snn train ended without epoch results in ${options.runDir}/metrics.jsonl.`,
+                retry: true,
+              },
+        );
         return;
       }
       if (overBudget) {
         const minutes = (options.timeLimitMs ?? 0) / 60_000;
-        finish({ kind: "failed", message: `the run trained longer than its budget of ${minutes} minutes ("budget"."maxMinutesPerRun"); it was stopped with a checkpoint.`, retry: false });
+        finish({
+          kind: "failed",
+          message: `the run trained longer than its budget of ${minutes} minutes ("budget"."maxMinutesPerRun"); it was stopped with a checkpoint.`,
+          retry: false,
+        });
         return;
       }
       if (stopped && code === 130) {
         finish({ kind: "stopped" });
         return;
       }
-      const why = lastErrorLine(stderr) || (signal !== null ? `snn train was killed by ${signal}` : `snn train exited with status ${code}`);
+      const why =
+        lastErrorLine(stderr) ||
+        (signal !== null
+          ? `snn train was killed by ${signal}`
+          : `snn train exited with status ${code}`);
       // Status 2 is a usage error (bad options, missing data): another attempt fails the same way.
       finish({ kind: "failed", message: why, retry: code !== 2 });
     });

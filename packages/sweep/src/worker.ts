@@ -23,10 +23,27 @@ export type WorkerEvent =
   | { readonly kind: "waiting-for-redis"; readonly message: string; readonly retryInMs: number }
   | { readonly kind: "ready"; readonly concurrency: number }
   | { readonly kind: "redis-error"; readonly message: string }
-  | { readonly kind: "started"; readonly runId: string; readonly sweep: string; readonly resumed: boolean; readonly attempt: number }
-  | { readonly kind: "finished"; readonly runId: string; readonly sweep: string; readonly result: RunResult }
+  | {
+      readonly kind: "started";
+      readonly runId: string;
+      readonly sweep: string;
+      readonly resumed: boolean;
+      readonly attempt: number;
+    }
+  | {
+      readonly kind: "finished";
+      readonly runId: string;
+      readonly sweep: string;
+      readonly result: RunResult;
+    }
   | { readonly kind: "handed-back"; readonly runId: string; readonly sweep: string }
-  | { readonly kind: "failed"; readonly runId: string; readonly sweep: string; readonly message: string; readonly final: boolean };
+  | {
+      readonly kind: "failed";
+      readonly runId: string;
+      readonly sweep: string;
+      readonly message: string;
+      readonly final: boolean;
+    };
 
 export interface WorkerOptions {
   readonly target: RedisTarget;
@@ -53,7 +70,11 @@ const PROGRESS_INTERVAL_MS = 1000;
 export async function startWorker(options: WorkerOptions): Promise<SweepWorker> {
   const { target, onEvent } = options;
   const stopping = new AbortController();
-  await waitForRedis(target, (error, retryInMs) => onEvent({ kind: "waiting-for-redis", message: error.message, retryInMs }), stopping.signal);
+  await waitForRedis(
+    target,
+    (error, retryInMs) => onEvent({ kind: "waiting-for-redis", message: error.message, retryInMs }),
+    stopping.signal,
+  );
   /** Active jobs: their abort controllers. */
   const active = new Map<string, AbortController>();
   let lastErrorAt = 0;
@@ -74,7 +95,13 @@ export async function startWorker(options: WorkerOptions): Promise<SweepWorker> 
     };
     try {
       const resumed = data.trainer !== undefined;
-      onEvent({ kind: "started", runId: data.runId, sweep: data.sweep, resumed, attempt: job.attemptsMade + 1 });
+      onEvent({
+        kind: "started",
+        runId: data.runId,
+        sweep: data.sweep,
+        resumed,
+        attempt: job.attemptsMade + 1,
+      });
       const outcome = await trainRun({
         snn: options.snn,
         runDir: data.runDir,
@@ -89,7 +116,12 @@ export async function startWorker(options: WorkerOptions): Promise<SweepWorker> 
       });
       switch (outcome.kind) {
         case "finished":
-          onEvent({ kind: "finished", runId: data.runId, sweep: data.sweep, result: outcome.result });
+          onEvent({
+            kind: "finished",
+            runId: data.runId,
+            sweep: data.sweep,
+            result: outcome.result,
+          });
           return outcome.result;
         case "stopped":
           // Back to the wait list at once, for another worker (or this one when it restarts).
@@ -98,8 +130,16 @@ export async function startWorker(options: WorkerOptions): Promise<SweepWorker> 
           throw new WaitingError();
         case "failed": {
           const attempts = job.opts.attempts ?? 1;
-          onEvent({ kind: "failed", runId: data.runId, sweep: data.sweep, message: outcome.message, final: !outcome.retry || job.attemptsMade + 1 >= attempts });
-          throw outcome.retry ? new Error(outcome.message) : new UnrecoverableError(outcome.message);
+          onEvent({
+            kind: "failed",
+            runId: data.runId,
+            sweep: data.sweep,
+            message: outcome.message,
+            final: !outcome.retry || job.attemptsMade + 1 >= attempts,
+          });
+          throw outcome.retry
+            ? new Error(outcome.message)
+            : new UnrecoverableError(outcome.message);
         }
       }
     } finally {
@@ -140,7 +180,11 @@ export async function startWorker(options: WorkerOptions): Promise<SweepWorker> 
 
 function describeError(target: RedisTarget, error: Error): string {
   const code = (error as { code?: string }).code;
-  if (code === "ECONNREFUSED" || code === "ECONNRESET" || /Connection is closed|ECONNREFUSED/.test(error.message)) {
+  if (
+    code === "ECONNREFUSED" ||
+    code === "ECONNRESET" ||
+    /Connection is closed|ECONNREFUSED/.test(error.message)
+  ) {
     return `lost Redis at ${target.display} (${code ?? error.message}); reconnecting with backoff, the running trainers go on.`;
   }
   return `Redis at ${target.display}: ${error.message}`;

@@ -2,7 +2,15 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { SweepError, barChartSvg, claimSweepDirectory, collectResults, formatResultsTable, meanSd, parseSweep } from "../src/index";
+import {
+  SweepError,
+  barChartSvg,
+  claimSweepDirectory,
+  collectResults,
+  formatResultsTable,
+  meanSd,
+  parseSweep,
+} from "../src/index";
 
 const dir = mkdtempSync(join(tmpdir(), "snn-sweep-results-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -10,8 +18,19 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 /** A finished run directory as `snn train` writes it (run.json and epoch lines). */
 function writeFinishedRun(runDir: string, accuracies: readonly number[], epochMs: number): void {
   mkdirSync(runDir, { recursive: true });
-  writeFileSync(join(runDir, "run.json"), JSON.stringify({ version: 1, status: "finished", epochsCompleted: accuracies.length, step: 4 }));
-  writeFileSync(join(runDir, "metrics.jsonl"), accuracies.map((a, i) => `{"kind":"batch","epoch":${i + 1},"step":1}\n{"kind":"epoch","epoch":${i + 1},"testAccuracy":${a},"durationMs":${epochMs}}\n`).join(""));
+  writeFileSync(
+    join(runDir, "run.json"),
+    JSON.stringify({ version: 1, status: "finished", epochsCompleted: accuracies.length, step: 4 }),
+  );
+  writeFileSync(
+    join(runDir, "metrics.jsonl"),
+    accuracies
+      .map(
+        (a, i) =>
+          `{"kind":"batch","epoch":${i + 1},"step":1}\n{"kind":"epoch","epoch":${i + 1},"testAccuracy":${a},"durationMs":${epochMs}}\n`,
+      )
+      .join(""),
+  );
 }
 
 describe("meanSd", () => {
@@ -46,8 +65,12 @@ describe("collectResults", () => {
 
   it("refuses a different sweep under a used name, and names a missing one", () => {
     claimSweepDirectory(dir, parseSweep({ name: "taken", seeds: 1 }, "a.json"));
-    expect(() => claimSweepDirectory(dir, parseSweep({ name: "taken", seeds: 1 }, "a.json"))).not.toThrow();
-    expect(() => claimSweepDirectory(dir, parseSweep({ name: "taken", seeds: 2 }, "b.json"))).toThrow(/a different sweep named "taken" already exists/);
+    expect(() =>
+      claimSweepDirectory(dir, parseSweep({ name: "taken", seeds: 1 }, "a.json")),
+    ).not.toThrow();
+    expect(() =>
+      claimSweepDirectory(dir, parseSweep({ name: "taken", seeds: 2 }, "b.json")),
+    ).toThrow(/a different sweep named "taken" already exists/);
     expect(() => collectResults(dir, "nothing")).toThrow(SweepError);
     expect(() => collectResults(dir, "nothing")).toThrow(/no sweep "nothing"/);
   });
@@ -55,7 +78,15 @@ describe("collectResults", () => {
 
 describe("barChartSvg", () => {
   it("draws a bar per configuration with a ± sd whisker", () => {
-    const svg = barChartSvg({ title: "t <1>", yLabel: "acc", bars: [{ label: "a", mean: 50, sd: 10, n: 3 }, { label: "b", mean: 0, sd: 0, n: 0 }], yMax: 100 });
+    const svg = barChartSvg({
+      title: "t <1>",
+      yLabel: "acc",
+      bars: [
+        { label: "a", mean: 50, sd: 10, n: 3 },
+        { label: "b", mean: 0, sd: 0, n: 0 },
+      ],
+      yMax: 100,
+    });
     expect(svg.startsWith("<svg")).toBe(true);
     expect(svg).toContain("t &lt;1&gt;");
     expect(svg.match(/class="error-bar"/g)).toHaveLength(1);

@@ -3,16 +3,44 @@ import { SweepFileError, expandRuns, parseSweep, sweepFingerprint } from "../src
 
 describe("parseSweep", () => {
   it("expands a grid into every combination, named by its overrides", () => {
-    const spec = parseSweep({ name: "s", base: { epochs: 2 }, grid: { hidden: [8, 16], neuron: ["lif", "alif"] }, seeds: 2 }, "s.json");
-    expect(spec.configs.map((c) => c.name)).toEqual(["hidden-8_neuron-lif", "hidden-8_neuron-alif", "hidden-16_neuron-lif", "hidden-16_neuron-alif"]);
+    const spec = parseSweep(
+      {
+        name: "s",
+        base: { epochs: 2 },
+        grid: { hidden: [8, 16], neuron: ["lif", "alif"] },
+        seeds: 2,
+      },
+      "s.json",
+    );
+    expect(spec.configs.map((c) => c.name)).toEqual([
+      "hidden-8_neuron-lif",
+      "hidden-8_neuron-alif",
+      "hidden-16_neuron-lif",
+      "hidden-16_neuron-alif",
+    ]);
     expect(spec.seeds).toEqual([1, 2]);
     const runs = expandRuns(spec);
     expect(runs).toHaveLength(8);
-    expect(runs[1]).toEqual({ id: "hidden-8_neuron-lif-seed2", config: "hidden-8_neuron-lif", seed: 2, train: { epochs: 2, hidden: 8, neuron: "lif", seed: 2 } });
+    expect(runs[1]).toEqual({
+      id: "hidden-8_neuron-lif-seed2",
+      config: "hidden-8_neuron-lif",
+      seed: 2,
+      train: { epochs: 2, hidden: 8, neuron: "lif", seed: 2 },
+    });
   });
 
   it("takes a list of named or unnamed configurations", () => {
-    const spec = parseSweep({ name: "s", configs: [{ name: "small", hidden: 8 }, { hidden: 16, feedforward: true }], seeds: [3] }, "s.json");
+    const spec = parseSweep(
+      {
+        name: "s",
+        configs: [
+          { name: "small", hidden: 8 },
+          { hidden: 16, feedforward: true },
+        ],
+        seeds: [3],
+      },
+      "s.json",
+    );
     expect(spec.configs).toEqual([
       { name: "small", overrides: { hidden: 8 } },
       { name: "hidden-16_feedforward-true", overrides: { hidden: 16, feedforward: true } },
@@ -39,16 +67,27 @@ describe("parseSweep", () => {
 
   it("checks every configuration with the caller's check", () => {
     const seen: string[] = [];
-    parseSweep({ name: "s", grid: { hidden: [8, 16] } }, "s.json", (config, where) => seen.push(`${where}: ${config["hidden"]}`));
-    expect(seen).toEqual(['s.json: configuration "hidden-8": 8', 's.json: configuration "hidden-16": 16']);
-    expect(() => parseSweep({ name: "s", grid: { hidden: [0] } }, "s.json", (c, where) => {
-      if ((c["hidden"] as number) < 1) throw new SweepFileError(`${where}: "hidden" must be at least 1`);
-    })).toThrow('s.json: configuration "hidden-0": "hidden" must be at least 1');
+    parseSweep({ name: "s", grid: { hidden: [8, 16] } }, "s.json", (config, where) =>
+      seen.push(`${where}: ${config["hidden"]}`),
+    );
+    expect(seen).toEqual([
+      's.json: configuration "hidden-8": 8',
+      's.json: configuration "hidden-16": 16',
+    ]);
+    expect(() =>
+      parseSweep({ name: "s", grid: { hidden: [0] } }, "s.json", (c, where) => {
+        if ((c["hidden"] as number) < 1)
+          throw new SweepFileError(`${where}: "hidden" must be at least 1`);
+      }),
+    ).toThrow('s.json: configuration "hidden-0": "hidden" must be at least 1');
   });
 
   it("fingerprints what a sweep computes", () => {
     const a = parseSweep({ name: "s", grid: { hidden: [8] }, seeds: 2 }, "a.json");
-    const b = parseSweep({ name: "s", configs: [{ hidden: 8 }], seeds: [1, 2], budget: { maxRuns: 9 } }, "b.json");
+    const b = parseSweep(
+      { name: "s", configs: [{ hidden: 8 }], seeds: [1, 2], budget: { maxRuns: 9 } },
+      "b.json",
+    );
     const c = parseSweep({ name: "s", grid: { hidden: [8] }, seeds: 3 }, "c.json");
     expect(sweepFingerprint(a)).toBe(sweepFingerprint(b));
     expect(sweepFingerprint(a)).not.toBe(sweepFingerprint(c));

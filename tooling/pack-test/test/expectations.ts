@@ -9,7 +9,18 @@ export const BUDGET = {
 };
 
 /** The public packages; a new public package must be added here and to package.json's devDependencies. */
-export const PUBLIC = ["@snn/backend-cpu", "@snn/backend-wgsl", "@snn/bench", "@snn/core", "@snn/datasets", "@snn/eprop", "@snn/plot", "@snn/pretrained", "@snn/sweep", "@snn/cli"];
+export const PUBLIC = [
+  "@snn/backend-cpu",
+  "@snn/backend-wgsl",
+  "@snn/bench",
+  "@snn/core",
+  "@snn/datasets",
+  "@snn/eprop",
+  "@snn/plot",
+  "@snn/pretrained",
+  "@snn/sweep",
+  "@snn/cli",
+];
 
 /** A CPU-only library install. */
 export const CPU_LIBRARY = ["@snn/core", "@snn/backend-cpu", "@snn/eprop"];

@@ -20,9 +20,15 @@ declare module "vitest" {
 export default function setup(project: TestProject): () => void {
   const work = mkdtempSync(join(tmpdir(), "snn-pack-test-"));
   try {
-    const packed = runOk("node", [join(ROOT, "scripts", "pack.mjs"), join(work, "packs")], { cwd: ROOT, timeoutMs: 240_000 });
+    const packed = runOk("node", [join(ROOT, "scripts", "pack.mjs"), join(work, "packs")], {
+      cwd: ROOT,
+      timeoutMs: 240_000,
+    });
     project.provide("packWork", work);
-    project.provide("tarballs", (JSON.parse(packed.stdout) as { packages: Record<string, string> }).packages);
+    project.provide(
+      "tarballs",
+      (JSON.parse(packed.stdout) as { packages: Record<string, string> }).packages,
+    );
   } catch (error) {
     rmSync(work, { recursive: true, force: true });
     throw error;

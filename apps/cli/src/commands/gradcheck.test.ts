@@ -4,7 +4,9 @@ import type { CliIO } from "../io";
 import { main } from "../main";
 
 /** The gradient fixture that @snn/eprop's tests use (computed independently of this project). */
-const FIXTURE = fileURLToPath(new URL("../../../../packages/eprop/test-data/eprop-gradient.json", import.meta.url));
+const FIXTURE = fileURLToPath(
+  new URL("../../../../packages/eprop/test-data/eprop-gradient.json", import.meta.url),
+);
 
 function io(): CliIO & { out: string; err: string } {
   const state = {
@@ -27,9 +29,24 @@ describe("snn gradcheck", () => {
     expect(perStep.out).toMatch(/on the cpu backend, per-step eligibility/);
     expect(perStep.out).toMatch(/All 6 cases passed\./);
     const chunked = io();
-    expect(await main(["gradcheck", FIXTURE, "--eligibility", "chunked", "--chunk-steps", "16", "--json"], chunked)).toBe(0);
-    const report = JSON.parse(chunked.out) as { passed: boolean; eligibility: string; chunkSteps: number; chunkedTraces: string };
-    expect(report).toMatchObject({ passed: true, eligibility: "chunked", chunkSteps: 16, chunkedTraces: "host" });
+    expect(
+      await main(
+        ["gradcheck", FIXTURE, "--eligibility", "chunked", "--chunk-steps", "16", "--json"],
+        chunked,
+      ),
+    ).toBe(0);
+    const report = JSON.parse(chunked.out) as {
+      passed: boolean;
+      eligibility: string;
+      chunkSteps: number;
+      chunkedTraces: string;
+    };
+    expect(report).toMatchObject({
+      passed: true,
+      eligibility: "chunked",
+      chunkSteps: 16,
+      chunkedTraces: "host",
+    });
   });
 
   it("says what is wrong with the options (status 2)", async () => {
@@ -37,7 +54,14 @@ describe("snn gradcheck", () => {
     expect(await main(["gradcheck", FIXTURE, "--traces", "host"], stray)).toBe(2);
     expect(stray.err).toMatch(/--chunk-steps and --traces go with --eligibility chunked/);
     const noDevice = io();
-    expect(await main(["gradcheck", FIXTURE, "--eligibility", "chunked", "--traces", "device"], noDevice)).toBe(2);
-    expect(noDevice.err).toMatch(/chunkedTraces: 'device' needs a backend whose kernels can be extended on its device/);
+    expect(
+      await main(
+        ["gradcheck", FIXTURE, "--eligibility", "chunked", "--traces", "device"],
+        noDevice,
+      ),
+    ).toBe(2);
+    expect(noDevice.err).toMatch(
+      /chunkedTraces: 'device' needs a backend whose kernels can be extended on its device/,
+    );
   });
 });

@@ -1,6 +1,12 @@
 import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { DEFAULT_CHUNK_STEPS, EpropConfigError, GradcheckFixtureError, formatGradcheckReport, runGradcheck } from "@snn/eprop";
+import {
+  DEFAULT_CHUNK_STEPS,
+  EpropConfigError,
+  GradcheckFixtureError,
+  formatGradcheckReport,
+  runGradcheck,
+} from "@snn/eprop";
 import { selectBackend } from "../backends";
 import type { Command } from "../command";
 import { UsageError } from "../errors";
@@ -22,25 +28,60 @@ export const gradcheckCommand: Command = {
       "error exceeds 1e-4 or a spike differs; 2 when the fixture cannot be read. Without FIXTURE it checks",
       "the fixture shipped with @snn/cli (fixtures/eprop-gradient.json in its package folder).",
     ].join("\n"),
-    positionals: [{ name: "FIXTURE", description: "The gradient fixture (JSON); default: the one shipped with @snn/cli." }],
+    positionals: [
+      {
+        name: "FIXTURE",
+        description: "The gradient fixture (JSON); default: the one shipped with @snn/cli.",
+      },
+    ],
     options: [
-      { name: "backend", kind: "choice", choices: ["cpu", "webgpu"], description: "Backend to check.", defaultText: "cpu" },
-      { name: "eligibility", kind: "choice", choices: ["perStep", "chunked"], description: "How eligibility traces are evaluated: every step in the compiled network, or per chunk of steps.", defaultText: "perStep" },
-      { name: "chunk-steps", kind: "integer", positive: true, valueName: "N", description: "Steps per chunk of chunked eligibility.", defaultText: String(DEFAULT_CHUNK_STEPS) },
+      {
+        name: "backend",
+        kind: "choice",
+        choices: ["cpu", "webgpu"],
+        description: "Backend to check.",
+        defaultText: "cpu",
+      },
+      {
+        name: "eligibility",
+        kind: "choice",
+        choices: ["perStep", "chunked"],
+        description:
+          "How eligibility traces are evaluated: every step in the compiled network, or per chunk of steps.",
+        defaultText: "perStep",
+      },
+      {
+        name: "chunk-steps",
+        kind: "integer",
+        positive: true,
+        valueName: "N",
+        description: "Steps per chunk of chunked eligibility.",
+        defaultText: String(DEFAULT_CHUNK_STEPS),
+      },
       {
         name: "traces",
         kind: "choice",
         choices: ["host", "device"],
-        description: "Where chunked eligibility runs: on the host (WebAssembly), or on the backend's device (WGSL; webgpu only).",
+        description:
+          "Where chunked eligibility runs: on the host (WebAssembly), or on the backend's device (WGSL; webgpu only).",
         defaultText: "device on webgpu, else host",
       },
       { name: "json", kind: "boolean", description: "Print the full report as JSON." },
     ],
     examples: [
       { comment: "Check the CPU backend against the shipped fixture", command: "snn gradcheck" },
-      { comment: "Check WebGPU and keep the report", command: "snn gradcheck --backend webgpu --json > report.json" },
-      { comment: "Check chunked e-prop with its traces on the GPU, 16 steps per chunk", command: "snn gradcheck --backend webgpu --eligibility chunked --chunk-steps 16" },
-      { comment: "Check your own fixture (the format of eprop-gradient.json)", command: "snn gradcheck my-fixture.json" },
+      {
+        comment: "Check WebGPU and keep the report",
+        command: "snn gradcheck --backend webgpu --json > report.json",
+      },
+      {
+        comment: "Check chunked e-prop with its traces on the GPU, 16 steps per chunk",
+        command: "snn gradcheck --backend webgpu --eligibility chunked --chunk-steps 16",
+      },
+      {
+        comment: "Check your own fixture (the format of eprop-gradient.json)",
+        command: "snn gradcheck my-fixture.json",
+      },
     ],
   },
   async run(parsed, io) {
@@ -51,15 +92,25 @@ export const gradcheckCommand: Command = {
     try {
       fixture = JSON.parse(readFileSync(path, "utf8"));
     } catch (error) {
-      throw new UsageError(`${file} is not valid JSON: ${error instanceof Error ? error.message : String(error)}.`, "gradcheck");
+      throw new UsageError(
+        `${file} is not valid JSON: ${error instanceof Error ? error.message : String(error)}.`,
+        "gradcheck",
+      );
     }
-    const eligibility = (parsed.values["eligibility"] as "perStep" | "chunked" | undefined) ?? "perStep";
+    const eligibility =
+      (parsed.values["eligibility"] as "perStep" | "chunked" | undefined) ?? "perStep";
     const chunkSteps = parsed.values["chunk-steps"] as number | undefined;
     const chunkedTraces = parsed.values["traces"] as "host" | "device" | undefined;
     if (eligibility !== "chunked" && (chunkSteps !== undefined || chunkedTraces !== undefined)) {
-      throw new UsageError("--chunk-steps and --traces go with --eligibility chunked.", "gradcheck");
+      throw new UsageError(
+        "--chunk-steps and --traces go with --eligibility chunked.",
+        "gradcheck",
+      );
     }
-    const { backend } = await selectBackend((parsed.values["backend"] as string | undefined) ?? "cpu", "gradcheck");
+    const { backend } = await selectBackend(
+      (parsed.values["backend"] as string | undefined) ?? "cpu",
+      "gradcheck",
+    );
     let report;
     try {
       report = await runGradcheck(fixture, {
@@ -69,7 +120,8 @@ export const gradcheckCommand: Command = {
         ...(chunkedTraces !== undefined ? { chunkedTraces } : {}),
       });
     } catch (error) {
-      if (error instanceof GradcheckFixtureError) throw new UsageError(`${file}: ${error.message}`, "gradcheck");
+      if (error instanceof GradcheckFixtureError)
+        throw new UsageError(`${file}: ${error.message}`, "gradcheck");
       if (error instanceof EpropConfigError) throw new UsageError(error.message, "gradcheck");
       throw error;
     }

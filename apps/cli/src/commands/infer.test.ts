@@ -18,7 +18,9 @@ describe("snn infer --events FILE", () => {
     for (const content of ["null", "[1, 2]", "{}", '{"inputs": []}']) {
       const name = file("bad.json", content);
       expect(() => readEventsFile(name, dir, 4)).toThrow(UsageError);
-      expect(() => readEventsFile(name, dir, 4)).toThrow(/must hold \{ "numSteps": T, "inputs": \[/);
+      expect(() => readEventsFile(name, dir, 4)).toThrow(
+        /must hold \{ "numSteps": T, "inputs": \[/,
+      );
     }
   });
 
@@ -26,12 +28,20 @@ describe("snn infer --events FILE", () => {
     expect(readEventsFile(file("one.json", one), dir, 4, { defaultSteps: 392 }).numSteps).toBe(392);
     expect(readEventsFile(file("one.json", one), dir, 4, { defaultSteps: 2 }).numSteps).toBe(4);
     expect(readEventsFile(file("one.json", one), dir, 4).numSteps).toBe(4);
-    const given = file("given.json", JSON.stringify({ numSteps: 50, inputs: [{ steps: [0], units: [0] }] }));
+    const given = file(
+      "given.json",
+      JSON.stringify({ numSteps: 50, inputs: [{ steps: [0], units: [0] }] }),
+    );
     expect(readEventsFile(given, dir, 4, { defaultSteps: 392 }).numSteps).toBe(50);
   });
 
   it("says to give numSteps when the trials are shorter than the model's loss window", () => {
-    const given = file("short.json", JSON.stringify({ numSteps: 10, inputs: [{ steps: [0], units: [0] }] }));
-    expect(() => readEventsFile(given, dir, 4, { minSteps: 28 })).toThrow(/its trials are 10 steps, but the network's loss covers the last 28; give "numSteps": 28 or more/);
+    const given = file(
+      "short.json",
+      JSON.stringify({ numSteps: 10, inputs: [{ steps: [0], units: [0] }] }),
+    );
+    expect(() => readEventsFile(given, dir, 4, { minSteps: 28 })).toThrow(
+      /its trials are 10 steps, but the network's loss covers the last 28; give "numSteps": 28 or more/,
+    );
   });
 });

@@ -5,7 +5,13 @@ import type { EpropBatch } from "@snn/eprop";
 import type { Command } from "../command";
 import type { Split } from "../data";
 import { UsageError } from "../errors";
-import { MODEL_OPTIONS, RUN_POSITIONAL, describeModel, loadModel, openModelData } from "../model-source";
+import {
+  MODEL_OPTIONS,
+  RUN_POSITIONAL,
+  describeModel,
+  loadModel,
+  openModelData,
+} from "../model-source";
 import { checkDataTrialLength, checkRequestedSteps, maxTrialSteps } from "../budget";
 import { jsonReplacer } from "../progress";
 import { escapeControlCharacters } from "../terminal-text";
@@ -21,18 +27,30 @@ interface Prediction {
 /** Parses `--samples 0,5,10-12` into indices. */
 export function parseSampleList(text: string, numSamples: number): number[] {
   const out: number[] = [];
-  for (const part of text.split(",").map((p) => p.trim()).filter((p) => p !== "")) {
+  for (const part of text
+    .split(",")
+    .map((p) => p.trim())
+    .filter((p) => p !== "")) {
     const range = /^(\d+)-(\d+)$/.exec(part);
-    const [from, to] = range ? [Number(range[1]), Number(range[2])] : /^\d+$/.test(part) ? [Number(part), Number(part)] : [Number.NaN, Number.NaN];
+    const [from, to] = range
+      ? [Number(range[1]), Number(range[2])]
+      : /^\d+$/.test(part)
+        ? [Number(part), Number(part)]
+        : [Number.NaN, Number.NaN];
     if (!Number.isInteger(from) || !Number.isInteger(to) || to < from) {
       throw new UsageError(`--samples: "${part}" is not an index or a range like 3-7.`, "infer");
     }
     for (let i = from; i <= to; i++) {
-      if (i >= numSamples) throw new UsageError(`--samples: index ${i} is outside the split's 0..${numSamples - 1}.`, "infer");
+      if (i >= numSamples)
+        throw new UsageError(
+          `--samples: index ${i} is outside the split's 0..${numSamples - 1}.`,
+          "infer",
+        );
       out.push(i);
     }
   }
-  if (out.length === 0) throw new UsageError("--samples needs at least one index (e.g. 0,5,10-12).", "infer");
+  if (out.length === 0)
+    throw new UsageError("--samples needs at least one index (e.g. 0,5,10-12).", "infer");
   return out;
 }
 
@@ -53,7 +71,10 @@ export function readEventsFile(
   try {
     json = JSON.parse(readFileSync(path, "utf8"));
   } catch (error) {
-    throw new UsageError(`${file} is not valid JSON: ${error instanceof Error ? error.message : String(error)}.`, "infer");
+    throw new UsageError(
+      `${file} is not valid JSON: ${error instanceof Error ? error.message : String(error)}.`,
+      "infer",
+    );
   }
   const shapeHelp = `${file} must hold { "numSteps": T, "inputs": [{ "steps": [...], "units": [...] }, ...] }`;
   if (typeof json !== "object" || json === null) throw new UsageError(`${shapeHelp}.`, "infer");
@@ -64,15 +85,25 @@ export function readEventsFile(
   const inputs = list.map((entry: unknown, i) => {
     const e = entry as { steps?: unknown; units?: unknown };
     if (!Array.isArray(e?.steps) || !Array.isArray(e.units) || e.steps.length !== e.units.length) {
-      throw new UsageError(`${file}: inputs[${i}] needs "steps" and "units" arrays of equal length.`, "infer");
+      throw new UsageError(
+        `${file}: inputs[${i}] needs "steps" and "units" arrays of equal length.`,
+        "infer",
+      );
     }
     // Checked as JSON numbers before they go into Int32Arrays, where 2^32 would wrap to 0.
     const rawSteps = e.steps as unknown[];
     const rawUnits = e.units as unknown[];
     for (let k = 0; k < rawSteps.length; k++) {
       const step = rawSteps[k];
-      if (!Number.isInteger(step) || (step as number) < 0 || (k > 0 && (step as number) < (rawSteps[k - 1] as number))) {
-        throw new UsageError(`${file}: inputs[${i}].steps must be non-negative integers in ascending order (entry ${k}).`, "infer");
+      if (
+        !Number.isInteger(step) ||
+        (step as number) < 0 ||
+        (k > 0 && (step as number) < (rawSteps[k - 1] as number))
+      ) {
+        throw new UsageError(
+          `${file}: inputs[${i}].steps must be non-negative integers in ascending order (entry ${k}).`,
+          "infer",
+        );
       }
       if ((step as number) >= maxSteps) {
         throw new UsageError(
@@ -82,7 +113,10 @@ export function readEventsFile(
       }
       const unit = rawUnits[k];
       if (!Number.isInteger(unit) || (unit as number) < 0 || (unit as number) >= numChannels) {
-        throw new UsageError(`${file}: inputs[${i}].units[${k}] must be a channel in 0..${numChannels - 1}.`, "infer");
+        throw new UsageError(
+          `${file}: inputs[${i}].units[${k}] must be a channel in 0..${numChannels - 1}.`,
+          "infer",
+        );
       }
     }
     const steps = Int32Array.from(rawSteps as number[]);
@@ -93,12 +127,24 @@ export function readEventsFile(
     return { steps, units };
   });
   const given = (json as { numSteps?: unknown }).numSteps;
-  if (given !== undefined && (!Number.isInteger(given) || (given as number) < latest || (given as number) < 1 || (given as number) > maxSteps)) {
-    throw new UsageError(`${file}: numSteps must be a positive integer covering every event (at least ${latest}) and at most the limit of ${maxSteps} steps (SNN_MAX_TRIAL_STEPS changes it).`, "infer");
+  if (
+    given !== undefined &&
+    (!Number.isInteger(given) ||
+      (given as number) < latest ||
+      (given as number) < 1 ||
+      (given as number) > maxSteps)
+  ) {
+    throw new UsageError(
+      `${file}: numSteps must be a positive integer covering every event (at least ${latest}) and at most the limit of ${maxSteps} steps (SNN_MAX_TRIAL_STEPS changes it).`,
+      "infer",
+    );
   }
   const numSteps = (given as number | undefined) ?? Math.max(1, latest, options.defaultSteps ?? 0);
   if (options.minSteps !== undefined && numSteps < options.minSteps) {
-    throw new UsageError(`${file}: its trials are ${numSteps} steps, but the network's loss covers the last ${options.minSteps}; give "numSteps": ${options.minSteps} or more.`, "infer");
+    throw new UsageError(
+      `${file}: its trials are ${numSteps} steps, but the network's loss covers the last ${options.minSteps}; give "numSteps": ${options.minSteps} or more.`,
+      "infer",
+    );
   }
   return { inputs, numSteps };
 }
@@ -118,18 +164,58 @@ export const inferCommand: Command = {
     positionals: [RUN_POSITIONAL],
     options: [
       ...MODEL_OPTIONS,
-      { name: "samples", kind: "string", valueName: "LIST", description: "Sample indices of the split, e.g. 0,5,10-12." },
-      { name: "count", kind: "integer", positive: true, valueName: "N", description: "Classify the first N samples of the split (without --samples).", defaultText: "8" },
-      { name: "split", kind: "choice", choices: ["test", "train"], description: "Which split --samples and --count refer to.", defaultText: "test" },
-      { name: "events", kind: "string", valueName: "FILE.json", description: 'Classify spike trains from a file: {"numSteps": T, "inputs": [{"steps": [...], "units": [...]}, ...]}.' },
-      { name: "batch-size", kind: "integer", positive: true, valueName: "N", description: "Samples per batch.", defaultText: "8" },
+      {
+        name: "samples",
+        kind: "string",
+        valueName: "LIST",
+        description: "Sample indices of the split, e.g. 0,5,10-12.",
+      },
+      {
+        name: "count",
+        kind: "integer",
+        positive: true,
+        valueName: "N",
+        description: "Classify the first N samples of the split (without --samples).",
+        defaultText: "8",
+      },
+      {
+        name: "split",
+        kind: "choice",
+        choices: ["test", "train"],
+        description: "Which split --samples and --count refer to.",
+        defaultText: "test",
+      },
+      {
+        name: "events",
+        kind: "string",
+        valueName: "FILE.json",
+        description:
+          'Classify spike trains from a file: {"numSteps": T, "inputs": [{"steps": [...], "units": [...]}, ...]}.',
+      },
+      {
+        name: "batch-size",
+        kind: "integer",
+        positive: true,
+        valueName: "N",
+        description: "Samples per batch.",
+        defaultText: "8",
+      },
       { name: "json", kind: "boolean", description: "Print predictions and latencies as JSON." },
     ],
     examples: [
       { comment: "The first 8 test samples", command: "snn infer runs/smnist-2024-05-06T07-08-09" },
-      { comment: "Chosen samples, one at a time (latency at batch size 1)", command: "snn infer runs/r1 --samples 0,7,42 --batch-size 1" },
-      { comment: "Spike trains from a file", command: "snn infer runs/r1/best.safetensors --events my-spikes.json --json" },
-      { comment: "The pretrained sequential-MNIST LSNN on test digits 0-9", command: "snn infer --pretrained smnist --samples 0-9" },
+      {
+        comment: "Chosen samples, one at a time (latency at batch size 1)",
+        command: "snn infer runs/r1 --samples 0,7,42 --batch-size 1",
+      },
+      {
+        comment: "Spike trains from a file",
+        command: "snn infer runs/r1/best.safetensors --events my-spikes.json --json",
+      },
+      {
+        comment: "The pretrained sequential-MNIST LSNN on test digits 0-9",
+        command: "snn infer --pretrained smnist --samples 0-9",
+      },
     ],
   },
   async run(parsed, io) {
@@ -137,7 +223,8 @@ export const inferCommand: Command = {
     if (v["events"] !== undefined && (v["samples"] !== undefined || v["count"] !== undefined)) {
       throw new UsageError("give either --events or --samples/--count, not both.", "infer");
     }
-    if (v["samples"] !== undefined && v["count"] !== undefined) throw new UsageError("give either --samples or --count, not both.", "infer");
+    if (v["samples"] !== undefined && v["count"] !== undefined)
+      throw new UsageError("give either --samples or --count, not both.", "infer");
     const model = await loadModel(parsed.positionals[0], v, io.cwd, "infer");
     const batchSize = (v["batch-size"] as number | undefined) ?? 8;
     let dataset: SpikeDataset | undefined;
@@ -147,14 +234,24 @@ export const inferCommand: Command = {
       let source: string;
       if (v["events"] !== undefined) {
         const lossMask = model.trainer.trainingConfig.lossMask;
-        const events = readEventsFile(v["events"] as string, io.cwd, model.trainer.description.input.size, {
-          ...(model.numSteps !== undefined ? { defaultSteps: model.numSteps } : {}),
-          ...(lossMask !== null && typeof lossMask === "object" && "lastSteps" in lossMask ? { minSteps: lossMask.lastSteps } : {}),
-        });
+        const events = readEventsFile(
+          v["events"] as string,
+          io.cwd,
+          model.trainer.description.input.size,
+          {
+            ...(model.numSteps !== undefined ? { defaultSteps: model.numSteps } : {}),
+            ...(lossMask !== null && typeof lossMask === "object" && "lastSteps" in lossMask
+              ? { minSteps: lossMask.lastSteps }
+              : {}),
+          },
+        );
         source = v["events"] as string;
         for (let start = 0; start < events.inputs.length; start += batchSize) {
           const inputs = events.inputs.slice(start, start + batchSize);
-          batches.push({ batch: { inputs, labels: new Int32Array(0), numSteps: events.numSteps }, ids: inputs.map((_, i) => `${source}[${start + i}]`) });
+          batches.push({
+            batch: { inputs, labels: new Int32Array(0), numSteps: events.numSteps },
+            ids: inputs.map((_, i) => `${source}[${start + i}]`),
+          });
         }
       } else {
         const split = ((v["split"] as string | undefined) ?? "test") as Split;
@@ -164,15 +261,32 @@ export const inferCommand: Command = {
         const indices =
           v["samples"] !== undefined
             ? parseSampleList(v["samples"] as string, dataset.numSamples)
-            : Array.from({ length: Math.min((v["count"] as number | undefined) ?? 8, dataset.numSamples) }, (_, i) => i);
+            : Array.from(
+                { length: Math.min((v["count"] as number | undefined) ?? 8, dataset.numSamples) },
+                (_, i) => i,
+              );
         // The trial length training used: the run's, else the dataset's fixed duration (as its batches have).
-        const numSteps = model.numSteps ?? (dataset.trialDurationMs !== undefined ? stepsForDuration(dataset.trialDurationMs, model.config.dt) : undefined);
-        if (numSteps !== undefined) checkRequestedSteps(numSteps, "the trial length (--steps, or the setting stored in the checkpoint)", "file");
+        const numSteps =
+          model.numSteps ??
+          (dataset.trialDurationMs !== undefined
+            ? stepsForDuration(dataset.trialDurationMs, model.config.dt)
+            : undefined);
+        if (numSteps !== undefined)
+          checkRequestedSteps(
+            numSteps,
+            "the trial length (--steps, or the setting stored in the checkpoint)",
+            "file",
+          );
         for (let start = 0; start < indices.length; start += batchSize) {
           const ids = indices.slice(start, start + batchSize);
           const samples = await dataset.getMany(ids);
-          const batch = collateBatch(samples, Int32Array.from(ids), { dt: model.config.dt, numSteps, lossWindowMs: dataset.lossWindowMs });
-          if (numSteps === undefined) checkDataTrialLength(dataset, batch.numSteps, model.config.dt);
+          const batch = collateBatch(samples, Int32Array.from(ids), {
+            dt: model.config.dt,
+            numSteps,
+            lossWindowMs: dataset.lossWindowMs,
+          });
+          if (numSteps === undefined)
+            checkDataTrialLength(dataset, batch.numSteps, model.config.dt);
           batches.push({ batch, ids });
         }
       }
@@ -196,15 +310,26 @@ export const inferCommand: Command = {
       }
       const name = (k: number): string => escapeControlCharacters(classNames?.[k] ?? String(k));
       if (v["json"] === true) {
-        io.stdout.write(`${JSON.stringify({ checkpoint: model.checkpoint, ...(model.pretrained ? { pretrained: model.pretrained.name } : {}), source, backend: model.backend.name, predictions, latencies }, jsonReplacer, 2)}\n`);
+        io.stdout.write(
+          `${JSON.stringify({ checkpoint: model.checkpoint, ...(model.pretrained ? { pretrained: model.pretrained.name } : {}), source, backend: model.backend.name, predictions, latencies }, jsonReplacer, 2)}\n`,
+        );
       } else {
         const lines = [describeModel(model), `data: ${source} (backend ${model.backend.name})`];
         for (const p of predictions) {
-          const verdict = p.label === undefined ? "" : p.label === p.predicted ? `  label ${name(p.label)}  correct` : `  label ${name(p.label)}  wrong`;
-          lines.push(`sample ${String(p.sample)}: predicted ${name(p.predicted)} (sum of readout: ${name(p.readoutSumPredicted)})${verdict}`);
+          const verdict =
+            p.label === undefined
+              ? ""
+              : p.label === p.predicted
+                ? `  label ${name(p.label)}  correct`
+                : `  label ${name(p.label)}  wrong`;
+          lines.push(
+            `sample ${String(p.sample)}: predicted ${name(p.predicted)} (sum of readout: ${name(p.readoutSumPredicted)})${verdict}`,
+          );
         }
         for (const l of latencies) {
-          lines.push(`batch ${l.batch}: ${l.samples} sample${l.samples === 1 ? "" : "s"} in ${l.ms.toFixed(1)} ms (${(l.ms / l.samples).toFixed(2)} ms per sample)${l.batch === 1 ? ", including compilation" : ""}`);
+          lines.push(
+            `batch ${l.batch}: ${l.samples} sample${l.samples === 1 ? "" : "s"} in ${l.ms.toFixed(1)} ms (${(l.ms / l.samples).toFixed(2)} ms per sample)${l.batch === 1 ? ", including compilation" : ""}`,
+          );
         }
         io.stdout.write(`${lines.join("\n")}\n`);
       }

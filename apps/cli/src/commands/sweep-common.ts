@@ -5,7 +5,16 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { RedisConnectionError, SweepFileError, parseSweep, redisTarget, type ConfigObject, type RedisTarget, type SnnCommand, type SweepSpec } from "@snn/sweep";
+import {
+  RedisConnectionError,
+  SweepFileError,
+  parseSweep,
+  redisTarget,
+  type ConfigObject,
+  type RedisTarget,
+  type SnnCommand,
+  type SweepSpec,
+} from "@snn/sweep";
 import type { OptionSpec } from "../args";
 import { parseConfigObject, resolveTrainConfig } from "../config";
 import { CommandError, UsageError } from "../errors";
@@ -15,7 +24,8 @@ export const REDIS_OPTION: OptionSpec = {
   name: "redis",
   kind: "string",
   valueName: "URL",
-  description: "Redis to use: redis://HOST:PORT, redis://:PASSWORD@HOST:PORT, or rediss://... for TLS (trust a self-signed certificate with NODE_EXTRA_CA_CERTS=ca.pem). Also $SNN_REDIS_URL.",
+  description:
+    "Redis to use: redis://HOST:PORT, redis://:PASSWORD@HOST:PORT, or rediss://... for TLS (trust a self-signed certificate with NODE_EXTRA_CA_CERTS=ca.pem). Also $SNN_REDIS_URL.",
 };
 
 /** `--runs DIR`. */
@@ -23,13 +33,15 @@ export const RUNS_OPTION: OptionSpec = {
   name: "runs",
   kind: "string",
   valueName: "DIR",
-  description: "Folder of the sweep's run directories (DIR/<sweep name>/<run>); for a queued sweep, a path every worker sees (e.g. a network file system).",
+  description:
+    "Folder of the sweep's run directories (DIR/<sweep name>/<run>); for a queued sweep, a path every worker sees (e.g. a network file system).",
 };
 
 /** The `snn` executable this process runs from: sweeps start their trainers with it. */
 export function snnCommand(): SnnCommand {
   const bin = process.argv[1];
-  if (bin === undefined) throw new CommandError("cannot tell where the snn executable is (process.argv[1] is empty).");
+  if (bin === undefined)
+    throw new CommandError("cannot tell where the snn executable is (process.argv[1] is empty).");
   return { command: process.execPath, args: [resolve(bin)] };
 }
 
@@ -60,9 +72,17 @@ export function readSweepFile(file: string, cwd: string, command: string): Sweep
 }
 
 /** The Redis of `--redis` or $SNN_REDIS_URL; a usage error when neither is given or the URL is bad. */
-export function redisFromOptions(value: string | undefined, env: Readonly<Record<string, string | undefined>>, command: string): RedisTarget {
+export function redisFromOptions(
+  value: string | undefined,
+  env: Readonly<Record<string, string | undefined>>,
+  command: string,
+): RedisTarget {
   const url = value ?? (env["SNN_REDIS_URL"] !== "" ? env["SNN_REDIS_URL"] : undefined);
-  if (url === undefined) throw new UsageError("give the Redis to use with --redis URL (or $SNN_REDIS_URL), e.g. --redis redis://localhost:6379.", command);
+  if (url === undefined)
+    throw new UsageError(
+      "give the Redis to use with --redis URL (or $SNN_REDIS_URL), e.g. --redis redis://localhost:6379.",
+      command,
+    );
   try {
     return redisTarget(url);
   } catch (error) {

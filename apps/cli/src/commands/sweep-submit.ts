@@ -20,17 +20,40 @@ export const sweepSubmitCommand: Command = {
     options: [
       REDIS_OPTION,
       RUNS_OPTION,
-      { name: "attempts", kind: "integer", positive: true, valueName: "N", description: "Failed attempts per run (each resumes from the last checkpoint) before it is marked failed.", defaultText: "3" },
+      {
+        name: "attempts",
+        kind: "integer",
+        positive: true,
+        valueName: "N",
+        description:
+          "Failed attempts per run (each resumes from the last checkpoint) before it is marked failed.",
+        defaultText: "3",
+      },
     ],
-    examples: [{ comment: "Queue a sweep; start 'snn worker --redis ...' on each machine", command: "snn sweep submit sizes.json --redis redis://:secret@queue.lab:6379 --runs /shared/runs" }],
+    examples: [
+      {
+        comment: "Queue a sweep; start 'snn worker --redis ...' on each machine",
+        command:
+          "snn sweep submit sizes.json --redis redis://:secret@queue.lab:6379 --runs /shared/runs",
+      },
+    ],
   },
   async run(parsed, io) {
     const v = parsed.values;
     const spec = readSweepFile(parsed.positionals[0]!, io.cwd, "sweep submit");
     const target = redisFromOptions(v["redis"] as string | undefined, io.env, "sweep submit");
-    if (v["runs"] === undefined) throw new UsageError("give the folder for the runs with --runs DIR (a path every worker sees under the same name).", "sweep submit");
+    if (v["runs"] === undefined)
+      throw new UsageError(
+        "give the folder for the runs with --runs DIR (a path every worker sees under the same name).",
+        "sweep submit",
+      );
     const runsRoot = resolve(io.cwd, v["runs"] as string);
-    const { runs, resubmitted } = await submitSweep({ target, spec, runsRoot, attempts: (v["attempts"] as number | undefined) ?? 3 });
+    const { runs, resubmitted } = await submitSweep({
+      target,
+      spec,
+      runsRoot,
+      attempts: (v["attempts"] as number | undefined) ?? 3,
+    });
     io.stdout.write(
       resubmitted
         ? `Sweep ${spec.name} was already submitted (${runs} runs); nothing changed. Progress: snn sweep status ${spec.name} --redis URL\n`

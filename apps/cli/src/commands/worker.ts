@@ -30,7 +30,8 @@ function log(io: CliIO, text: string): void {
 export const workerCommand: Command = {
   spec: {
     name: "worker",
-    summary: "Train the runs of submitted sweeps from a Redis queue, until Ctrl-C (start one per machine).",
+    summary:
+      "Train the runs of submitted sweeps from a Redis queue, until Ctrl-C (start one per machine).",
     description: [
       "Takes jobs of 'snn sweep submit' from Redis and trains each with 'snn train' into its run directory. A worker",
       "that dies (SIGKILL, a lost machine) stops renewing its jobs' locks; after --stall-timeout another worker takes",
@@ -40,10 +41,31 @@ export const workerCommand: Command = {
     ].join("\n"),
     options: [
       REDIS_OPTION,
-      { name: "concurrency", short: "c", kind: "integer", positive: true, valueName: "N", description: "Runs trained at once by this worker (each is one process).", defaultText: "1" },
-      { name: "stall-timeout", kind: "number", positive: true, valueName: "S", description: "Seconds without a lock renewal after which a worker counts as dead and its job is taken over.", defaultText: "30" },
+      {
+        name: "concurrency",
+        short: "c",
+        kind: "integer",
+        positive: true,
+        valueName: "N",
+        description: "Runs trained at once by this worker (each is one process).",
+        defaultText: "1",
+      },
+      {
+        name: "stall-timeout",
+        kind: "number",
+        positive: true,
+        valueName: "S",
+        description:
+          "Seconds without a lock renewal after which a worker counts as dead and its job is taken over.",
+        defaultText: "30",
+      },
     ],
-    examples: [{ comment: "Two runs at a time on this machine", command: "snn worker --redis redis://:secret@queue.lab:6379 --concurrency 2" }],
+    examples: [
+      {
+        comment: "Two runs at a time on this machine",
+        command: "snn worker --redis redis://:secret@queue.lab:6379 --concurrency 2",
+      },
+    ],
   },
   async run(parsed, io) {
     const v = parsed.values;
@@ -56,7 +78,8 @@ export const workerCommand: Command = {
     });
     let interrupted = false;
     const onStop = (): void => {
-      if (!interrupted) log(io, "stopping: handing running jobs back to the queue (with checkpoints)...");
+      if (!interrupted)
+        log(io, "stopping: handing running jobs back to the queue (with checkpoints)...");
       interrupted = true;
       stop?.();
     };
@@ -64,7 +87,13 @@ export const workerCommand: Command = {
     process.on("SIGTERM", onStop);
     try {
       log(io, `worker ${process.pid} connecting to ${target.display}`);
-      const startup = startWorker({ target, snn: snnCommand(), concurrency, stallTimeoutMs, onEvent: (e) => log(io, describe(e)) });
+      const startup = startWorker({
+        target,
+        snn: snnCommand(),
+        concurrency,
+        stallTimeoutMs,
+        onEvent: (e) => log(io, describe(e)),
+      });
       const worker = await Promise.race([startup, stopped.then(() => undefined)]);
       if (worker === undefined) {
         startup.then((w) => w.close()).catch(() => {});

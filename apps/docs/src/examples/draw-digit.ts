@@ -18,7 +18,11 @@ export const MNIST_BOX = 20;
  * antialiases, and is then shifted so that the centre of mass lies at the image's centre.
  * Returns null when there is no ink.
  */
-export function mnistImageFromInk(ink: ArrayLike<number>, width: number, height: number): Uint8Array | null {
+export function mnistImageFromInk(
+  ink: ArrayLike<number>,
+  width: number,
+  height: number,
+): Uint8Array | null {
   let [left, top, right, bottom] = [width, height, -1, -1];
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
@@ -33,10 +37,14 @@ export function mnistImageFromInk(ink: ArrayLike<number>, width: number, height:
   if (right < 0) return null;
   const [boxWidth, boxHeight] = [right - left + 1, bottom - top + 1];
   const scale = MNIST_BOX / Math.max(boxWidth, boxHeight);
-  const [w, h] = [Math.max(1, Math.round(boxWidth * scale)), Math.max(1, Math.round(boxHeight * scale))];
+  const [w, h] = [
+    Math.max(1, Math.round(boxWidth * scale)),
+    Math.max(1, Math.round(boxHeight * scale)),
+  ];
   // Area averaging: image pixel (i, j) covers canvas x in [left + i/scale, left + (i+1)/scale).
   const small = new Float64Array(w * h);
-  const cover = (from: number, to: number, cell: number) => Math.max(0, Math.min(to, cell + 1) - Math.max(from, cell));
+  const cover = (from: number, to: number, cell: number) =>
+    Math.max(0, Math.min(to, cell + 1) - Math.max(from, cell));
   for (let j = 0; j < h; j++) {
     const [y0, y1] = [top + j / scale, top + (j + 1) / scale];
     for (let i = 0; i < w; i++) {
@@ -69,7 +77,8 @@ export function mnistImageFromInk(ink: ArrayLike<number>, width: number, height:
   const dy = clamp(Math.round(MNIST_SIZE / 2 - my / mass), h);
   const image = new Uint8Array(MNIST_SIZE * MNIST_SIZE);
   for (let j = 0; j < h; j++) {
-    for (let i = 0; i < w; i++) image[(j + dy) * MNIST_SIZE + i + dx] = Math.round(255 * Math.min(1, small[j * w + i]!));
+    for (let i = 0; i < w; i++)
+      image[(j + dy) * MNIST_SIZE + i + dx] = Math.round(255 * Math.min(1, small[j * w + i]!));
   }
   return image;
 }
@@ -95,7 +104,11 @@ export interface DigitResult {
   readonly dt: number;
   /** The input spikes (channel per event) and the hidden spikes (neuron per event). */
   readonly input: SpikeEvents;
-  readonly hidden: { readonly steps: Int32Array; readonly neurons: Int32Array; readonly size: number };
+  readonly hidden: {
+    readonly steps: Int32Array;
+    readonly neurons: Int32Array;
+    readonly size: number;
+  };
   /** Softmax of the readout at every step, `[step][class]`. */
   readonly softmax: Float32Array;
   /** The steps `[from, to)` whose softmax the prediction sums (the loss window of training). */
@@ -140,7 +153,13 @@ async function classifyNow(backend: Backend, image: Uint8Array): Promise<DigitRe
   const trial = prepareTrial(batch, network.network, 1, network.input.lossMask ?? undefined);
   const outputs = await runtime.runTrial(trial, {
     afterStep: (step) => {
-      if (step < numSteps) reads.push(Promise.all([runtime.runtime.readVar(hidden.name, "Z"), runtime.runtime.readVar(readout.name, "Y")]));
+      if (step < numSteps)
+        reads.push(
+          Promise.all([
+            runtime.runtime.readVar(hidden.name, "Z"),
+            runtime.runtime.readVar(readout.name, "Y"),
+          ]),
+        );
     },
   });
   const [steps, neurons]: [number[], number[]] = [[], []];
@@ -155,13 +174,17 @@ async function classifyNow(backend: Backend, image: Uint8Array): Promise<DigitRe
     const max = Math.max(...Array.from(y));
     let sum = 0;
     for (let k = 0; k < readout.size; k++) sum += Math.exp(y[k]! - max);
-    for (let k = 0; k < readout.size; k++) softmax[step * readout.size + k] = Math.exp(y[k]! - max) / sum;
+    for (let k = 0; k < readout.size; k++)
+      softmax[step * readout.size + k] = Math.exp(y[k]! - max) / sum;
   }
   // The prediction's evidence: the softmax summed over the steps the loss (and prediction) uses.
   const mask = new Uint8Array(numSteps);
-  for (let i = 0; i < trial.maskEvents[0]!.steps.length; i++) mask[trial.maskEvents[0]!.steps[i]!] = 1;
+  for (let i = 0; i < trial.maskEvents[0]!.steps.length; i++)
+    mask[trial.maskEvents[0]!.steps[i]!] = 1;
   const scores = new Float64Array(readout.size);
-  for (let s = 0; s < numSteps; s++) if (mask[s]) for (let k = 0; k < readout.size; k++) scores[k]! += softmax[s * readout.size + k]!;
+  for (let s = 0; s < numSteps; s++)
+    if (mask[s])
+      for (let k = 0; k < readout.size; k++) scores[k]! += softmax[s * readout.size + k]!;
   const window: [number, number] = [mask.indexOf(1), mask.lastIndexOf(1) + 1];
   const total = scores.reduce((a, b) => a + b, 0);
   for (let k = 0; k < readout.size; k++) scores[k] = total > 0 ? scores[k]! / total : 0;

@@ -27,7 +27,9 @@ export function delayedPatternTask(examples: number, seed: number) {
     const units: number[] = [];
     for (let s = 0; s < CUE_STEPS; s++) {
       for (let c = 0; c < CHANNELS; c++) {
-        const fires = patterns[label]![s * CHANNELS + c] ? random.uniform() >= 0.2 : random.uniform() < 0.01;
+        const fires = patterns[label]![s * CHANNELS + c]
+          ? random.uniform() >= 0.2
+          : random.uniform() < 0.01;
         if (fires) {
           steps.push(s);
           units.push(c);
@@ -38,7 +40,13 @@ export function delayedPatternTask(examples: number, seed: number) {
     list.push({ input, label });
   }
   const lossMask = new Float32Array(TRIAL_STEPS).fill(1, TRIAL_STEPS - ANSWER_STEPS);
-  return inMemoryDataset({ numChannels: CHANNELS, numClasses: CLASSES, numSteps: TRIAL_STEPS, examples: list, lossMask });
+  return inMemoryDataset({
+    numChannels: CHANNELS,
+    numClasses: CLASSES,
+    numSteps: TRIAL_STEPS,
+    examples: list,
+    lossMask,
+  });
 }
 
 export interface EpropTrainingOptions {
@@ -58,7 +66,10 @@ export interface EpropTrainingResult {
   readonly traces: { readonly where: "host" | "device"; readonly thread: boolean } | null;
 }
 
-export async function trainEprop(backend: Backend, options: EpropTrainingOptions = {}): Promise<EpropTrainingResult> {
+export async function trainEprop(
+  backend: Backend,
+  options: EpropTrainingOptions = {},
+): Promise<EpropTrainingResult> {
   const trainer = new Trainer({
     network: {
       dt: 1,

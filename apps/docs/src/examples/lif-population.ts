@@ -1,9 +1,23 @@
 // A LIF and an ALIF population driven by Poisson input, compiled for the backend you pick. The
 // input rate is a dynamic param: it changes while the network runs, with no new compilation.
-import { ALIF, ExpCurr, LIF, Network, Poisson, StaticPulse, planNetwork, type Backend, type NeuronModel } from "@snn/core";
+import {
+  ALIF,
+  ExpCurr,
+  LIF,
+  Network,
+  Poisson,
+  StaticPulse,
+  planNetwork,
+  type Backend,
+  type NeuronModel,
+} from "@snn/core";
 
 /** The Poisson source with its rate declared dynamic (settable with `runtime.setParam`). */
-const DynamicPoisson: NeuronModel = { ...Poisson, name: "DynamicPoisson", params: { ...Poisson.params, Rate: { ...Poisson.params!.Rate, dynamic: true } } };
+const DynamicPoisson: NeuronModel = {
+  ...Poisson,
+  name: "DynamicPoisson",
+  params: { ...Poisson.params, Rate: { ...Poisson.params!.Rate, dynamic: true } },
+};
 
 export interface LifPopulationOptions {
   /** Input rate of each of the 200 Poisson sources, Hz. */
@@ -34,11 +48,17 @@ export interface LifPopulationResult {
   readonly milliseconds: number;
 }
 
-export async function runLifPopulation(backend: Backend, options: LifPopulationOptions = {}): Promise<LifPopulationResult> {
+export async function runLifPopulation(
+  backend: Backend,
+  options: LifPopulationOptions = {},
+): Promise<LifPopulationResult> {
   const steps = options.steps ?? 500;
   const dt = 1; // ms
   const net = new Network({ dt, batchSize: 1, seed: 7 });
-  const rates = options.inputRatesHz && options.inputRatesHz.length > 0 ? options.inputRatesHz : [options.inputRateHz ?? 20];
+  const rates =
+    options.inputRatesHz && options.inputRatesHz.length > 0
+      ? options.inputRatesHz
+      : [options.inputRateHz ?? 20];
   net.addPopulation("input", { model: DynamicPoisson, size: 200, params: { Rate: rates[0]! } });
   // LIF in mV and nA: from -70 mV at rest it spikes at -50 mV.
   net.addPopulation("lif", {
@@ -74,7 +94,11 @@ export async function runLifPopulation(backend: Backend, options: LifPopulationO
     for (let done = 0; done < steps; done += block) {
       options.signal?.throwIfAborted();
       // The rate of the part of the trial this block starts in (steps split evenly between the rates).
-      runtime.setParam("input", "Rate", rates[Math.min(rates.length - 1, Math.floor((done * rates.length) / steps))]!);
+      runtime.setParam(
+        "input",
+        "Rate",
+        rates[Math.min(rates.length - 1, Math.floor((done * rates.length) / steps))]!,
+      );
       await runtime.step(Math.min(block, steps - done));
       options.onProgress?.(Math.min(1, (done + block) / steps));
     }

@@ -3,7 +3,17 @@
 // the other 50 fire independently, at the same 20 Hz. Inputs that fire just before the neuron
 // are potentiated, those that fire just after are depressed, so the correlated group, which
 // makes the neuron fire, wins the competition: its weights go to the top, the others decay.
-import { ExpCurr, LIF, Network, STDP, SpikeSourceArray, planNetwork, seededRandom, type Backend, type SpikeEvents } from "@snn/core";
+import {
+  ExpCurr,
+  LIF,
+  Network,
+  STDP,
+  SpikeSourceArray,
+  planNetwork,
+  seededRandom,
+  type Backend,
+  type SpikeEvents,
+} from "@snn/core";
 
 export const STDP_INPUTS = 100;
 /** The largest weight (nA per spike): all inputs at this would drive the neuron far past threshold. */
@@ -45,7 +55,11 @@ export function stdpInputs(steps: number, correlation: number, seed = 5): SpikeE
     for (let i = 0; i < STDP_INPUTS; i++) {
       const correlated = i < STDP_INPUTS / 2;
       // a correlated input: copies of the mother's spikes, topped up to 20 Hz with its own
-      const spike = correlated ? (mother ? random.uniform() < correlation : random.uniform() < rate * (1 - correlation)) : random.uniform() < rate;
+      const spike = correlated
+        ? mother
+          ? random.uniform() < correlation
+          : random.uniform() < rate * (1 - correlation)
+        : random.uniform() < rate;
       if (spike) {
         spikeSteps.push(s);
         units.push(i);
@@ -91,7 +105,8 @@ export async function runStdp(backend: Backend, options: StdpOptions = {}): Prom
     }
     const spikes = (await runtime.readSpikes("neuron")).steps;
     const second = Math.min(1000, steps);
-    const rate = (from: number) => (spikes.filter((s) => s >= from && s < from + second).length * 1000) / second;
+    const rate = (from: number) =>
+      (spikes.filter((s) => s >= from && s < from + second).length * 1000) / second;
     return {
       backend: backend.name,
       steps,

@@ -19,7 +19,12 @@ function twoGroups(count: number): InMemoryExample[] {
 }
 
 export async function firstTraining(backend: Backend) {
-  const dataset = inMemoryDataset({ numChannels: 10, numClasses: 2, numSteps: 40, examples: twoGroups(32) });
+  const dataset = inMemoryDataset({
+    numChannels: 10,
+    numClasses: 2,
+    numSteps: 40,
+    examples: twoGroups(32),
+  });
   const trainer = new Trainer({
     network: {
       dt: 1,
@@ -40,7 +45,10 @@ export async function firstTraining(backend: Backend) {
       shuffleSeed: 1,
       callbacks: { onBatchEnd: (metrics) => void losses.push(metrics.loss) },
     });
-    const test = await trainer.evaluate(inMemoryDataset({ numChannels: 10, numClasses: 2, numSteps: 40, examples: twoGroups(16) }), { batchSize: 8 });
+    const test = await trainer.evaluate(
+      inMemoryDataset({ numChannels: 10, numClasses: 2, numSteps: 40, examples: twoGroups(16) }),
+      { batchSize: 8 },
+    );
     // In Node, `await trainer.saveCheckpoint("first.safetensors")` keeps what was learned.
     return { losses, accuracy: test.accuracy, checkpoint: await trainer.encodeCheckpoint() };
   } finally {

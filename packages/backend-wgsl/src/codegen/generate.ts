@@ -19,7 +19,13 @@ import {
   type Shader,
   WORKGROUP_SIZE,
 } from "./kernel-builder";
-import { type Allocation, type Arena, planStorage, type StorageLayout, type StorageRequest } from "./layout";
+import {
+  type Allocation,
+  type Arena,
+  planStorage,
+  type StorageLayout,
+  type StorageRequest,
+} from "./layout";
 
 /** Everything a runtime needs: storage layout, shaders, kernel instances and the order to run them. */
 export interface GeneratedKernels {
@@ -49,15 +55,22 @@ export interface GenerateOptions {
 // Storage keys -------------------------------------------------------------------------------
 
 /** Key of a planned variable's storage. */
-export function varKey(owner: PlannedVarRef["owner"], role: PlannedVarRef["role"], name: string): string {
+export function varKey(
+  owner: PlannedVarRef["owner"],
+  role: PlannedVarRef["role"],
+  name: string,
+): string {
   return `var:${owner.kind}:${owner.index}:${role}:${name}`;
 }
 const inSynKey = (projection: number): string => `insyn:${projection}`;
-const additionalInputKey = (population: number, name: string): string => `addin:${population}:${name}`;
+const additionalInputKey = (population: number, name: string): string =>
+  `addin:${population}:${name}`;
 const spikesKey = (population: number): string => `spikes:${population}`;
 const preScratchKey = (projection: number): string => `prescratch:${projection}`;
-const sparseKey = (projection: number, part: "rowStart" | "colStart" | "colSynapse" | "colPre"): string =>
-  `sparse:${projection}:${part}`;
+const sparseKey = (
+  projection: number,
+  part: "rowStart" | "colStart" | "colSynapse" | "colPre",
+): string => `sparse:${projection}:${part}`;
 const reductionKey = (update: number, target: string): string => `reduce:${update}:${target}`;
 
 /** Storage a variable lives in, with its planned description. */
@@ -70,17 +83,26 @@ export interface VarStorage {
 export function plannedVariables(plan: KernelPlan): VarStorage[] {
   const out: VarStorage[] = [];
   plan.populations.forEach((p) => {
-    for (const v of p.vars) out.push({ variable: v, key: varKey({ kind: "population", index: p.index }, "neuron", v.name) });
+    for (const v of p.vars)
+      out.push({
+        variable: v,
+        key: varKey({ kind: "population", index: p.index }, "neuron", v.name),
+      });
   });
   plan.projections.forEach((p) => {
     const owner = { kind: "projection" as const, index: p.index };
     for (const v of p.vars) out.push({ variable: v, key: varKey(owner, "synapse", v.name) });
     for (const v of p.preVars) out.push({ variable: v, key: varKey(owner, "pre", v.name) });
     for (const v of p.postVars) out.push({ variable: v, key: varKey(owner, "post", v.name) });
-    for (const v of p.postsynaptic?.vars ?? []) out.push({ variable: v, key: varKey(owner, "postsynaptic", v.name) });
+    for (const v of p.postsynaptic?.vars ?? [])
+      out.push({ variable: v, key: varKey(owner, "postsynaptic", v.name) });
   });
   plan.customUpdates.forEach((c) => {
-    for (const v of c.vars) out.push({ variable: v, key: varKey({ kind: "customUpdate", index: c.index }, "customUpdate", v.name) });
+    for (const v of c.vars)
+      out.push({
+        variable: v,
+        key: varKey({ kind: "customUpdate", index: c.index }, "customUpdate", v.name),
+      });
   });
   return out;
 }
@@ -121,7 +143,12 @@ function storageRequests(plan: KernelPlan): StorageRequest[] {
     const i = Number(index);
     if (kind === "population") return `population '${plan.populations[i]!.name}'`;
     if (kind === "customUpdate") return `custom update '${plan.customUpdates[i]!.name}'`;
-    const what = role === "synapse" ? "" : role === "postsynaptic" ? "postsynaptic model of " : `${role}synaptic variables of `;
+    const what =
+      role === "synapse"
+        ? ""
+        : role === "postsynaptic"
+          ? "postsynaptic model of "
+          : `${role}synaptic variables of `;
     return `${what}projection '${plan.projections[i]!.name}'`;
   };
   for (const { variable, key } of plannedVariables(plan)) {
@@ -135,27 +162,75 @@ function storageRequests(plan: KernelPlan): StorageRequest[] {
     });
   }
   plan.populations.forEach((p) => {
-    requests.push({ key: spikesKey(p.index), label: `The spike bits of population '${p.name}' (2 steps x batch ${B} x ${p.size} neurons)`, arena: "u32", length: 2 * B * Math.ceil(p.size / 32), batchCopies: B });
+    requests.push({
+      key: spikesKey(p.index),
+      label: `The spike bits of population '${p.name}' (2 steps x batch ${B} x ${p.size} neurons)`,
+      arena: "u32",
+      length: 2 * B * Math.ceil(p.size / 32),
+      batchCopies: B,
+    });
     for (const name of p.additionalInputs) {
-      requests.push({ key: additionalInputKey(p.index, name), label: `Additional input '${name}' of population '${p.name}' (batch ${B} x ${p.size})`, arena: "f32", length: B * p.size, batchCopies: B });
+      requests.push({
+        key: additionalInputKey(p.index, name),
+        label: `Additional input '${name}' of population '${p.name}' (batch ${B} x ${p.size})`,
+        arena: "f32",
+        length: B * p.size,
+        batchCopies: B,
+      });
     }
   });
   plan.projections.forEach((p) => {
     const nPre = plan.populations[p.pre]!.size;
     const nPost = plan.populations[p.post]!.size;
     if (p.postsynaptic) {
-      requests.push({ key: inSynKey(p.index), label: `The input (inSyn) of projection '${p.name}' (batch ${B} x ${nPost})`, arena: "f32", length: B * nPost, batchCopies: B });
+      requests.push({
+        key: inSynKey(p.index),
+        label: `The input (inSyn) of projection '${p.name}' (batch ${B} x ${nPost})`,
+        arena: "f32",
+        length: B * nPost,
+        batchCopies: B,
+      });
     }
     if (snippetUse(p.code.synapseDynamics).effects.has("addToPre")) {
-      requests.push({ key: preScratchKey(p.index), label: `The addToPre values of projection '${p.name}' (batch ${B} x ${p.numSynapses} synapses)`, arena: "f32", length: B * p.numSynapses, batchCopies: B });
+      requests.push({
+        key: preScratchKey(p.index),
+        label: `The addToPre values of projection '${p.name}' (batch ${B} x ${p.numSynapses} synapses)`,
+        arena: "f32",
+        length: B * p.numSynapses,
+        batchCopies: B,
+      });
     }
     if (p.connectivity.kind === "sparse") {
       const n = p.numSynapses;
       requests.push(
-        { key: sparseKey(p.index, "rowStart"), label: `Row starts of projection '${p.name}'`, arena: "u32", length: nPre + 1, batchCopies: 1 },
-        { key: sparseKey(p.index, "colStart"), label: `Column starts of projection '${p.name}'`, arena: "u32", length: nPost + 1, batchCopies: 1 },
-        { key: sparseKey(p.index, "colSynapse"), label: `Synapses by post of projection '${p.name}' (${n} synapses)`, arena: "u32", length: n, batchCopies: 1 },
-        { key: sparseKey(p.index, "colPre"), label: `Pre indices by post of projection '${p.name}' (${n} synapses)`, arena: "u32", length: n, batchCopies: 1 },
+        {
+          key: sparseKey(p.index, "rowStart"),
+          label: `Row starts of projection '${p.name}'`,
+          arena: "u32",
+          length: nPre + 1,
+          batchCopies: 1,
+        },
+        {
+          key: sparseKey(p.index, "colStart"),
+          label: `Column starts of projection '${p.name}'`,
+          arena: "u32",
+          length: nPost + 1,
+          batchCopies: 1,
+        },
+        {
+          key: sparseKey(p.index, "colSynapse"),
+          label: `Synapses by post of projection '${p.name}' (${n} synapses)`,
+          arena: "u32",
+          length: n,
+          batchCopies: 1,
+        },
+        {
+          key: sparseKey(p.index, "colPre"),
+          label: `Pre indices by post of projection '${p.name}' (${n} synapses)`,
+          arena: "u32",
+          length: n,
+          batchCopies: 1,
+        },
       );
     }
   });
@@ -196,7 +271,13 @@ function builtinName(name: string, id: string): string {
 
 type Names = Partial<Record<Binding["kind"], (name: string, binding: Binding) => string>>;
 
-function scope(snippet: CheckedSnippet, model: string, field: string, names: Names, extras: Partial<PrintScope> = {}): PrintScope {
+function scope(
+  snippet: CheckedSnippet,
+  model: string,
+  field: string,
+  names: Names,
+  extras: Partial<PrintScope> = {},
+): PrintScope {
   return {
     model,
     field,
@@ -204,7 +285,10 @@ function scope(snippet: CheckedSnippet, model: string, field: string, names: Nam
     name: (binding) => {
       if (binding.kind === "local") return `l_${binding.name}`;
       const map = names[binding.kind];
-      if (!map) throw new Error(`internal: ${binding.kind} '${"name" in binding ? binding.name : ""}' is not available in ${model}.${field}`);
+      if (!map)
+        throw new Error(
+          `internal: ${binding.kind} '${"name" in binding ? binding.name : ""}' is not available in ${model}.${field}`,
+        );
       return map(binding.name, binding);
     },
     ...extras,
@@ -215,26 +299,50 @@ function uniq<T>(values: readonly T[]): T[] {
   return [...new Set(values)];
 }
 
-function namesUsed(snippets: readonly (CheckedSnippet | null)[], kind: Binding["kind"], side?: "pre" | "post"): string[] {
+function namesUsed(
+  snippets: readonly (CheckedSnippet | null)[],
+  kind: Binding["kind"],
+  side?: "pre" | "post",
+): string[] {
   const names: string[] = [];
   for (const s of snippets) {
     for (const b of snippetUse(s).read.concat(snippetUse(s).written)) {
-      if (b.kind === kind && (side === undefined || (b.kind === "neuronVarRef" && b.side === side))) names.push(b.name);
+      if (b.kind === kind && (side === undefined || (b.kind === "neuronVarRef" && b.side === side)))
+        names.push(b.name);
     }
   }
   return uniq(names);
 }
 
-function namesWritten(snippets: readonly (CheckedSnippet | null)[], kind: Binding["kind"]): Set<string> {
-  return new Set(snippets.flatMap((s) => snippetUse(s).written.filter((b) => b.kind === kind).map((b) => (b as { name: string }).name)));
+function namesWritten(
+  snippets: readonly (CheckedSnippet | null)[],
+  kind: Binding["kind"],
+): Set<string> {
+  return new Set(
+    snippets.flatMap((s) =>
+      snippetUse(s)
+        .written.filter((b) => b.kind === kind)
+        .map((b) => (b as { name: string }).name),
+    ),
+  );
 }
 
-const drawsRandom = (snippets: readonly (CheckedSnippet | null)[]): boolean => snippets.some((s) => snippetUse(s).drawsRandom);
+const drawsRandom = (snippets: readonly (CheckedSnippet | null)[]): boolean =>
+  snippets.some((s) => snippetUse(s).drawsRandom);
 
 // The generator --------------------------------------------------------------------------
 
 /** Random-number fields of the counter's fourth word (see docs/decisions/0001). */
-const RNG_FIELD = { neuron: 0, apply: 1, preSpike: 2, synapseDynamics: 3, preSpikeCode: 4, postSpikeCode: 5, preDynamics: 6, postDynamics: 7 } as const;
+const RNG_FIELD = {
+  neuron: 0,
+  apply: 1,
+  preSpike: 2,
+  synapseDynamics: 3,
+  preSpikeCode: 4,
+  postSpikeCode: 5,
+  preDynamics: 6,
+  postDynamics: 7,
+} as const;
 
 class Generator {
   readonly shaders: Shader[] = [];
@@ -253,24 +361,52 @@ class Generator {
   }
 
   builder(kind: string): KernelBuilder {
-    return new KernelBuilder(kind, { dt: this.plan.dt, batchSize: this.plan.batchSize, seed: this.plan.seed });
+    return new KernelBuilder(kind, {
+      dt: this.plan.dt,
+      batchSize: this.plan.batchSize,
+      seed: this.plan.seed,
+    });
   }
 
   /** Assembles a kernel and merges it with an earlier one of identical code. */
-  finish(k: KernelBuilder, title: string, groupName: string, label: string, dispatch: DispatchShape): number {
-    const assembled = k.assemble(title, { rng: RNG_WGSL, philox: PHILOX_WGSL, math: MATH_WGSL, special: SPECIAL_FLOATS_WGSL });
+  finish(
+    k: KernelBuilder,
+    title: string,
+    groupName: string,
+    label: string,
+    dispatch: DispatchShape,
+  ): number {
+    const assembled = k.assemble(title, {
+      rng: RNG_WGSL,
+      philox: PHILOX_WGSL,
+      math: MATH_WGSL,
+      special: SPECIAL_FLOATS_WGSL,
+    });
     let shader = this.shaderByCode.get(assembled.code);
     if (shader === undefined) {
       shader = this.shaders.length;
       this.shaderByCode.set(assembled.code, shader);
-      this.shaders.push({ label: `${title} (${groupName})`, kind: k.kind, code: assembled.code, origins: assembled.origins, access: assembled.access, instances: [] });
+      this.shaders.push({
+        label: `${title} (${groupName})`,
+        kind: k.kind,
+        code: assembled.code,
+        origins: assembled.origins,
+        access: assembled.access,
+        instances: [],
+      });
     } else {
       const s = this.shaders[shader]!;
       s.label = s.label.replace(/\)$/, `, ${groupName})`);
     }
     const instance = this.instances.length;
     this.shaders[shader]!.instances.push(instance);
-    this.instances.push({ label, shader, uniforms: assembled.uniforms, bindings: assembled.bindings as BindingRef[], dispatch });
+    this.instances.push({
+      label,
+      shader,
+      uniforms: assembled.uniforms,
+      bindings: assembled.bindings as BindingRef[],
+      dispatch,
+    });
     return instance;
   }
 
@@ -291,7 +427,9 @@ class Generator {
       if (!v) throw new Error(`internal: unknown variable ${name}`);
       const a = this.alloc(keyOf(name));
       const lvalue = k.element(a, k.offset(field(name), a), index(v.batched, size, element));
-      k.body.line(`${written.has(name) ? "var" : "let"} ${local(name)}: ${wgslType(v.type)} = ${k.load(v.type, lvalue)};`);
+      k.body.line(
+        `${written.has(name) ? "var" : "let"} ${local(name)}: ${wgslType(v.type)} = ${k.load(v.type, lvalue)};`,
+      );
     }
   }
 
@@ -308,16 +446,33 @@ class Generator {
     for (const v of vars) {
       if (!written.has(v.name)) continue;
       const a = this.alloc(keyOf(v.name));
-      k.body.line(k.store(v.type, k.element(a, k.offset(field(v.name), a), index(v.batched, size, element)), local(v.name)));
+      k.body.line(
+        k.store(
+          v.type,
+          k.element(a, k.offset(field(v.name), a), index(v.batched, size, element)),
+          local(v.name),
+        ),
+      );
     }
   }
 
   /** Params as uniform fields; `owner`: the group whose model they belong to (their fields are rewritten by `setParam`). */
-  paramNames(params: Readonly<Record<string, number>>, derived: Readonly<Record<string, number>>, k: KernelBuilder, prefix: string, owner?: string): (name: string) => string {
+  paramNames(
+    params: Readonly<Record<string, number>>,
+    derived: Readonly<Record<string, number>>,
+    k: KernelBuilder,
+    prefix: string,
+    owner?: string,
+  ): (name: string) => string {
     return (name) => {
       const value = name in params ? params[name]! : derived[name];
       if (value === undefined) throw new Error(`internal: unknown param ${name}`);
-      return k.field(`${prefix}${name}`, "f32", Math.fround(value), owner === undefined ? undefined : { owner, name });
+      return k.field(
+        `${prefix}${name}`,
+        "f32",
+        Math.fround(value),
+        owner === undefined ? undefined : { owner, name },
+      );
     };
   }
 
@@ -330,14 +485,12 @@ class Generator {
     const k = this.builder("neurons");
     const out = k.body;
     const n = k.field("n", "u32", pop.size);
-    const popOwner = { kind: "population" as const, index: q };
-    const neuronKeyOf = (name: string): string => varKey(popOwner, "neuron", name);
     const clock = k.clock();
-    const code = [pop.code.sim, pop.code.threshold, pop.code.reset];
-    const neuronWritten = namesWritten(code, "var");
 
     const words = k.field("words", "u32", Math.ceil(pop.size / 32));
-    out.line(`// Spikes of this workgroup's ${WORKGROUP_SIZE} neurons as ${WORKGROUP_SIZE / 32} words of bits.`);
+    out.line(
+      `// Spikes of this workgroup's ${WORKGROUP_SIZE} neurons as ${WORKGROUP_SIZE / 32} words of bits.`,
+    );
     out.line(`var<workgroup> spike_words: array<atomic<u32>, ${WORKGROUP_SIZE / 32}>;`);
     out.line("");
     entry(out);
@@ -357,15 +510,22 @@ class Generator {
       out.block(`if (lane % 32u == 0u && word < ${words})`, () => {
         out.line("let bits = atomicLoad(&spike_words[lane / 32u]);");
         const spikes = this.alloc(spikesKey(q));
-        out.line(`${k.element(spikes, k.offset("spikes", spikes), `((global_step & 1u) * BATCH + batch) * ${words} + word`)} = bits;`);
-        if (pop.recordSpikes) out.line(`${k.recording(q)}[(trial_step * BATCH + batch) * ${words} + word] = bits;`);
+        out.line(
+          `${k.element(spikes, k.offset("spikes", spikes), `((global_step & 1u) * BATCH + batch) * ${words} + word`)} = bits;`,
+        );
+        if (pop.recordSpikes)
+          out.line(`${k.recording(q)}[(trial_step * BATCH + batch) * ${words} + word] = bits;`);
       });
     });
     out.line("}");
     out.line("");
     threadIdFunction(out);
     const title = `Neuron update: model ${model.name}`;
-    return this.finish(k, title, pop.name, `neurons '${pop.name}'`, { kind: "elements", elements: pop.size, batches: plan.batchSize });
+    return this.finish(k, title, pop.name, `neurons '${pop.name}'`, {
+      kind: "elements",
+      elements: pop.size,
+      batches: plan.batchSize,
+    });
   }
 
   /** The update of one neuron (thread `id`, batch element `batch`); sets `spike`. */
@@ -380,10 +540,21 @@ class Generator {
     const neuronWritten = namesWritten(code, "var");
     {
       if (pop.vars.length > 0) out.line(`// State of the population (model ${model.name})`);
-      this.loadVars(k, pop.vars, pop.vars.map((v) => v.name), neuronWritten, (x) => `n_${x}`, (x) => `o_${x}`, neuronKeyOf, "id", n);
+      this.loadVars(
+        k,
+        pop.vars,
+        pop.vars.map((v) => v.name),
+        neuronWritten,
+        (x) => `n_${x}`,
+        (x) => `o_${x}`,
+        neuronKeyOf,
+        "id",
+        n,
+      );
       const builtins = { builtin: (name: string) => builtinName(name, "id") };
       // Postsynaptic models of incoming projections.
-      if (!pop.spikeSource || pop.incoming.some((p) => plan.projections[p]!.postsynaptic)) out.line("var Isyn: f32 = 0.0f;");
+      if (!pop.spikeSource || pop.incoming.some((p) => plan.projections[p]!.postsynaptic))
+        out.line("var Isyn: f32 = 0.0f;");
       pop.incoming.forEach((p, slot) => {
         const proj = plan.projections[p]!;
         const ps = proj.postsynaptic;
@@ -393,18 +564,54 @@ class Generator {
         out.line(`// Input from an incoming projection (postsynaptic model ${ps.model.name})`);
         out.block("", () => {
           const inSyn = this.alloc(inSynKey(p));
-          const inSynElement = k.element(inSyn, k.offset(`${prefix}insyn`, inSyn), `batch * ${n} + id`);
+          const inSynElement = k.element(
+            inSyn,
+            k.offset(`${prefix}insyn`, inSyn),
+            `batch * ${n} + id`,
+          );
           out.line(`let inSyn = ${inSynElement};`);
           const written = namesWritten([ps.apply], "var");
           const keyOf = (name: string): string => varKey(owner, "postsynaptic", name);
-          this.loadVars(k, ps.vars, namesUsed([ps.apply], "var"), written, (x) => `ps_${x}`, (x) => `${prefix}ps_o_${x}`, keyOf, "id", n);
+          this.loadVars(
+            k,
+            ps.vars,
+            namesUsed([ps.apply], "var"),
+            written,
+            (x) => `ps_${x}`,
+            (x) => `${prefix}ps_o_${x}`,
+            keyOf,
+            "id",
+            n,
+          );
           const param = this.paramNames(ps.params, ps.derivedParams, k, `${prefix}ps_p_`);
-          const rng = this.rngInit(k, [ps.apply], "id", `${prefix}rng`, proj.rngStream, RNG_FIELD.apply);
+          const rng = this.rngInit(
+            k,
+            [ps.apply],
+            "id",
+            `${prefix}rng`,
+            proj.rngStream,
+            RNG_FIELD.apply,
+          );
           new WgslPrinter(
             out,
-            scope(ps.apply, ps.model.name, "apply", { ...builtins, param, derivedParam: param, var: (x) => `ps_${x}`, input: (x) => x }, rng),
+            scope(
+              ps.apply,
+              ps.model.name,
+              "apply",
+              { ...builtins, param, derivedParam: param, var: (x) => `ps_${x}`, input: (x) => x },
+              rng,
+            ),
           ).statements(ps.apply);
-          this.storeVars(k, ps.vars, written, (x) => `ps_${x}`, (x) => `${prefix}ps_o_${x}`, keyOf, "id", n);
+          this.storeVars(
+            k,
+            ps.vars,
+            written,
+            (x) => `ps_${x}`,
+            (x) => `${prefix}ps_o_${x}`,
+            keyOf,
+            "id",
+            n,
+          );
           out.line(`${inSynElement} = 0.0f;`);
         });
       });
@@ -416,12 +623,21 @@ class Generator {
       for (const name of pop.additionalInputs) out.line(`let a_${name} = ${additional(name)};`);
       // sim, threshold, reset (one execution for random numbers).
       const param = this.paramNames(pop.params, pop.derivedParams, k, "p_", pop.name);
-      const neuronNames: Names = { ...builtins, param, derivedParam: param, var: (x) => `n_${x}`, additionalInput: (x) => `a_${x}`, input: () => "Isyn" };
+      const neuronNames: Names = {
+        ...builtins,
+        param,
+        derivedParam: param,
+        var: (x) => `n_${x}`,
+        additionalInput: (x) => `a_${x}`,
+        input: () => "Isyn",
+      };
       if (pop.spikeSource) {
         const events = k.spikeEvents(q);
         const words = k.field("words", "u32", Math.ceil(pop.size / 32));
         const steps = k.field("event_steps", "u32", 0);
-        out.line("// Spike source array: a spike when this step's events of this batch element contain the neuron.");
+        out.line(
+          "// Spike source array: a spike when this step's events of this batch element contain the neuron.",
+        );
         out.line(`if (trial_step < ${steps}) {`);
         out.line(`  let word = ${events}[(trial_step * BATCH + batch) * ${words} + id / 32u];`);
         out.line("  spike = ((word >> (id % 32u)) & 1u) != 0u;");
@@ -431,21 +647,45 @@ class Generator {
           const rng = this.rngInit(k, code, "id", "rng", pop.rngStream, RNG_FIELD.neuron);
           if (pop.code.sim) {
             out.line("// sim");
-            out.block("", () => new WgslPrinter(out, scope(pop.code.sim!, model.name, "sim", neuronNames, rng)).statements(pop.code.sim!));
+            out.block("", () =>
+              new WgslPrinter(
+                out,
+                scope(pop.code.sim!, model.name, "sim", neuronNames, rng),
+              ).statements(pop.code.sim!),
+            );
           }
           if (pop.code.threshold) {
             out.line("// threshold");
-            const condition = new WgslPrinter(out, scope(pop.code.threshold, model.name, "threshold", neuronNames, rng)).expression(pop.code.threshold);
+            const condition = new WgslPrinter(
+              out,
+              scope(pop.code.threshold, model.name, "threshold", neuronNames, rng),
+            ).expression(pop.code.threshold);
             out.line(`spike = ${condition};`);
           }
           if (pop.code.reset) {
             out.line("// reset");
-            out.block("if (spike)", () => new WgslPrinter(out, scope(pop.code.reset!, model.name, "reset", neuronNames, rng)).statements(pop.code.reset!));
+            out.block("if (spike)", () =>
+              new WgslPrinter(
+                out,
+                scope(pop.code.reset!, model.name, "reset", neuronNames, rng),
+              ).statements(pop.code.reset!),
+            );
           }
         });
       }
-      this.storeVars(k, pop.vars, neuronWritten, (x) => `n_${x}`, (x) => `o_${x}`, neuronKeyOf, "id", n);
-      out.block("if (spike)", () => out.line("atomicOr(&spike_words[lane / 32u], 1u << (lane % 32u));"));
+      this.storeVars(
+        k,
+        pop.vars,
+        neuronWritten,
+        (x) => `n_${x}`,
+        (x) => `o_${x}`,
+        neuronKeyOf,
+        "id",
+        n,
+      );
+      out.block("if (spike)", () =>
+        out.line("atomicOr(&spike_words[lane / 32u], 1u << (lane % 32u));"),
+      );
       for (const name of pop.additionalInputs) out.line(`${additional(name)} = 0.0f;`);
       // Pre code of outgoing projections, post code of incoming ones.
       pop.outgoing.forEach((p, slot) => this.neuronSideCode(k, p, "pre", `out${slot}_`, n));
@@ -454,7 +694,13 @@ class Generator {
   }
 
   /** preSpikeCode + preDynamics (side pre) or postSpikeCode + postDynamics (side post) of projection p, per neuron. */
-  private neuronSideCode(k: KernelBuilder, p: number, side: "pre" | "post", prefix: string, n: string): void {
+  private neuronSideCode(
+    k: KernelBuilder,
+    p: number,
+    side: "pre" | "post",
+    prefix: string,
+    n: string,
+  ): void {
     const proj = this.plan.projections[p]!;
     const spikeCode = side === "pre" ? proj.code.preSpikeCode : proj.code.postSpikeCode;
     const dynamics = side === "pre" ? proj.code.preDynamics : proj.code.postDynamics;
@@ -467,9 +713,21 @@ class Generator {
     const written = namesWritten([spikeCode, dynamics], kind);
     const local = (x: string): string => `${side}_${x}`;
     const field = (x: string): string => `${prefix}o_${side}_${x}`;
-    out.line(`// ${side === "pre" ? "Presynaptic" : "Postsynaptic"} code of a projection (model ${proj.model.name})`);
+    out.line(
+      `// ${side === "pre" ? "Presynaptic" : "Postsynaptic"} code of a projection (model ${proj.model.name})`,
+    );
     out.block("", () => {
-      this.loadVars(k, vars, namesUsed([spikeCode, dynamics], kind), written, local, field, keyOf, "id", n);
+      this.loadVars(
+        k,
+        vars,
+        namesUsed([spikeCode, dynamics], kind),
+        written,
+        local,
+        field,
+        keyOf,
+        "id",
+        n,
+      );
       const param = this.paramNames(proj.params, proj.derivedParams, k, `${prefix}p_`, proj.name);
       const names: Names = {
         builtin: (name) => builtinName(name, "id"),
@@ -478,20 +736,44 @@ class Generator {
         [kind]: local,
         neuronVarRef: (x: string) => `n_${x}`,
       };
-      const run = (snippet: CheckedSnippet, field: "preSpikeCode" | "postSpikeCode" | "preDynamics" | "postDynamics"): void => {
+      const run = (
+        snippet: CheckedSnippet,
+        field: "preSpikeCode" | "postSpikeCode" | "preDynamics" | "postDynamics",
+      ): void => {
         out.block("", () => {
-          const rng = this.rngInit(k, [snippet], "id", `${prefix}rng`, proj.rngStream, RNG_FIELD[field]);
-          new WgslPrinter(out, scope(snippet, proj.model.name, field, names, rng)).statements(snippet);
+          const rng = this.rngInit(
+            k,
+            [snippet],
+            "id",
+            `${prefix}rng`,
+            proj.rngStream,
+            RNG_FIELD[field],
+          );
+          new WgslPrinter(out, scope(snippet, proj.model.name, field, names, rng)).statements(
+            snippet,
+          );
         });
       };
-      if (spikeCode) out.block("if (spike)", () => run(spikeCode, side === "pre" ? "preSpikeCode" : "postSpikeCode"));
+      if (spikeCode)
+        out.block("if (spike)", () =>
+          run(spikeCode, side === "pre" ? "preSpikeCode" : "postSpikeCode"),
+        );
       if (dynamics) run(dynamics, side === "pre" ? "preDynamics" : "postDynamics");
       this.storeVars(k, vars, written, local, field, keyOf, "id", n);
     });
   }
 
   /** Declares `var rng` for one execution when the snippets draw random numbers; returns the printer option. */
-  private rngInit(k: KernelBuilder, snippets: readonly (CheckedSnippet | null)[], element: string, streamField: string, stream: number, field: number, step = "global_step", batch = "batch"): { rng?: string } {
+  private rngInit(
+    k: KernelBuilder,
+    snippets: readonly (CheckedSnippet | null)[],
+    element: string,
+    streamField: string,
+    stream: number,
+    field: number,
+    step = "global_step",
+    batch = "batch",
+  ): { rng?: string } {
     if (!drawsRandom(snippets)) return {};
     const s = k.field(streamField, "u32", stream);
     k.body.line(`var rng = Rng(${element}, ${batch}, ${step}, ${s}, ${field}u, 0u);`);
@@ -521,7 +803,9 @@ class Generator {
     const nPost = k.field("n_post", "u32", post.size);
     const kind = proj.connectivity.kind;
     const owner = { kind: "projection" as const, index: p };
-    const usesPost = [preSpike, synapseDynamics].some((s) => snippetUse(s).effects.has("addToPost"));
+    const usesPost = [preSpike, synapseDynamics].some((s) =>
+      snippetUse(s).effects.has("addToPost"),
+    );
     const usesPre = snippetUse(synapseDynamics).effects.has("addToPre");
 
     entry(out);
@@ -538,7 +822,8 @@ class Generator {
       const preWords = k.field("pre_words", "u32", Math.ceil(pre.size / 32));
       /** Runs `body` for every synapse (with `syn`, `id_pre` set), or with `spikes` only for those whose pre neuron spiked. */
       const loop = (body: () => void, spikes: { base: string; bits: string } | null): void => {
-        const spiked = (pre: string): string => `((${spikes!.bits}[${spikes!.base} + ${pre} / 32u] >> (${pre} % 32u)) & 1u) != 0u`;
+        const spiked = (pre: string): string =>
+          `((${spikes!.bits}[${spikes!.base} + ${pre} / 32u] >> (${pre} % 32u)) & 1u) != 0u`;
         if (kind === "dense") {
           if (spikes) {
             out.line("// Only the words of spiking presynaptic neurons, in ascending order.");
@@ -571,26 +856,64 @@ class Generator {
           const cs = k.offset("col_start", colStart);
           out.block("", () => {
             out.line(`let col_end = ${k.element(colStart, cs, "id_post + 1u")};`);
-            out.block(`for (var col = ${k.element(colStart, cs, "id_post")}; col < col_end; col++)`, () => {
-              out.line(`let id_pre = ${k.element(colPre, k.offset("col_pre", colPre), "col")};`);
-              const inner = (): void => {
-                out.line(`let syn = ${k.element(colSynapse, k.offset("col_synapse", colSynapse), "col")};`);
-                body();
-              };
-              if (spikes) out.block(`if (${spiked("id_pre")})`, inner);
-              else inner();
-            });
+            out.block(
+              `for (var col = ${k.element(colStart, cs, "id_post")}; col < col_end; col++)`,
+              () => {
+                out.line(`let id_pre = ${k.element(colPre, k.offset("col_pre", colPre), "col")};`);
+                const inner = (): void => {
+                  out.line(
+                    `let syn = ${k.element(colSynapse, k.offset("col_synapse", colSynapse), "col")};`,
+                  );
+                  body();
+                };
+                if (spikes) out.block(`if (${spiked("id_pre")})`, inner);
+                else inner();
+              },
+            );
           });
         }
       };
       const nSyn = k.field("n_syn", "u32", proj.numSynapses);
       const param = this.paramNames(proj.params, proj.derivedParams, k, "p_", proj.name);
-      const synapseBlock = (snippet: CheckedSnippet, field: "preSpike" | "synapseDynamics" | "postSpike"): void => {
+      const synapseBlock = (
+        snippet: CheckedSnippet,
+        field: "preSpike" | "synapseDynamics" | "postSpike",
+      ): void => {
         const written = namesWritten([snippet], "var");
         const keyOf = (name: string): string => varKey(owner, "synapse", name);
-        this.loadVars(k, proj.vars, namesUsed([snippet], "var"), written, (x) => `s_${x}`, (x) => `o_s_${x}`, keyOf, "syn", nSyn);
-        this.loadVars(k, proj.preVars, namesUsed([snippet], "preVar"), new Set(), (x) => `pre_${x}`, (x) => `o_pre_${x}`, (x) => varKey(owner, "pre", x), "id_pre", nPre);
-        this.loadVars(k, proj.postVars, namesUsed([snippet], "postVar"), new Set(), (x) => `post_${x}`, (x) => `o_post_${x}`, (x) => varKey(owner, "post", x), "id_post", nPost);
+        this.loadVars(
+          k,
+          proj.vars,
+          namesUsed([snippet], "var"),
+          written,
+          (x) => `s_${x}`,
+          (x) => `o_s_${x}`,
+          keyOf,
+          "syn",
+          nSyn,
+        );
+        this.loadVars(
+          k,
+          proj.preVars,
+          namesUsed([snippet], "preVar"),
+          new Set(),
+          (x) => `pre_${x}`,
+          (x) => `o_pre_${x}`,
+          (x) => varKey(owner, "pre", x),
+          "id_pre",
+          nPre,
+        );
+        this.loadVars(
+          k,
+          proj.postVars,
+          namesUsed([snippet], "postVar"),
+          new Set(),
+          (x) => `post_${x}`,
+          (x) => `o_post_${x}`,
+          (x) => varKey(owner, "post", x),
+          "id_post",
+          nPost,
+        );
         const popOf = (side: "pre" | "post"): PlannedPopulation => (side === "pre" ? pre : post);
         for (const side of ["pre", "post"] as const) {
           const population = popOf(side);
@@ -608,7 +931,10 @@ class Generator {
         }
         if (field === "synapseDynamics" && usesPre) out.line("var add_pre: f32 = 0.0f;");
         // (postSpike code draws no random numbers: the planner refuses it)
-        const rng = field === "postSpike" ? {} : this.rngInit(k, [snippet], "syn", "rng", proj.rngStream, RNG_FIELD[field]);
+        const rng =
+          field === "postSpike"
+            ? {}
+            : this.rngInit(k, [snippet], "syn", "rng", proj.rngStream, RNG_FIELD[field]);
         const names: Names = {
           builtin: (name) => builtinName(name, "syn"),
           param,
@@ -622,22 +948,41 @@ class Generator {
           out,
           scope(snippet, proj.model.name, field, names, {
             ...rng,
-            effect: (callee, argument) => (callee === "addToPost" ? `add_post += ${argument};` : `add_pre += ${argument};`),
+            effect: (callee, argument) =>
+              callee === "addToPost" ? `add_post += ${argument};` : `add_pre += ${argument};`,
           }),
         ).statements(snippet);
-        this.storeVars(k, proj.vars, written, (x) => `s_${x}`, (x) => `o_s_${x}`, keyOf, "syn", nSyn);
+        this.storeVars(
+          k,
+          proj.vars,
+          written,
+          (x) => `s_${x}`,
+          (x) => `o_s_${x}`,
+          keyOf,
+          "syn",
+          nSyn,
+        );
         if (field === "synapseDynamics" && usesPre) {
           const scratch = this.alloc(preScratchKey(p));
-          out.line(`${k.element(scratch, k.offset("pre_scratch", scratch), `batch * ${nSyn} + syn`)} = add_pre;`);
+          out.line(
+            `${k.element(scratch, k.offset("pre_scratch", scratch), `batch * ${nSyn} + syn`)} = add_pre;`,
+          );
         }
       };
       if (preSpike) {
         const spikes = this.alloc(spikesKey(proj.pre));
         const slot = proj.delaySteps === 1 ? "((global_step + 1u) & 1u)" : "(global_step & 1u)";
-        out.line(`// Spikes of the presynaptic population, ${proj.delaySteps === 1 ? "of the previous step (delay 1)" : "of this step (delay 0)"}`);
-        out.line(`let spike_base = ${k.offset("pre_spikes", spikes)} + (${slot} * BATCH + batch) * ${preWords};`);
+        out.line(
+          `// Spikes of the presynaptic population, ${proj.delaySteps === 1 ? "of the previous step (delay 1)" : "of this step (delay 0)"}`,
+        );
+        out.line(
+          `let spike_base = ${k.offset("pre_spikes", spikes)} + (${slot} * BATCH + batch) * ${preWords};`,
+        );
         out.line(`// preSpike (model ${proj.model.name}), ${kind} connectivity`);
-        loop(() => synapseBlock(preSpike, "preSpike"), { base: "spike_base", bits: k.arena(spikes.arena, spikes.chunk) });
+        loop(() => synapseBlock(preSpike, "preSpike"), {
+          base: "spike_base",
+          bits: k.arena(spikes.arena, spikes.chunk),
+        });
       }
       if (synapseDynamics) {
         out.line(`// synapseDynamics (model ${proj.model.name}), ${kind} connectivity`);
@@ -647,26 +992,44 @@ class Generator {
         const spikes = this.alloc(spikesKey(proj.post));
         const postWords = k.field("post_words", "u32", Math.ceil(post.size / 32));
         out.line("// Spikes of the postsynaptic population in this step (its update has run)");
-        out.line(`let post_base = ${k.offset("post_spikes", spikes)} + ((global_step & 1u) * BATCH + batch) * ${postWords};`);
-        out.block(`if (((${k.arena(spikes.arena, spikes.chunk)}[post_base + id_post / 32u] >> (id_post % 32u)) & 1u) != 0u)`, () => {
-          out.line(`// postSpike (model ${proj.model.name}), ${kind} connectivity`);
-          loop(() => out.block("", () => synapseBlock(postSpike, "postSpike")), null);
-        });
+        out.line(
+          `let post_base = ${k.offset("post_spikes", spikes)} + ((global_step & 1u) * BATCH + batch) * ${postWords};`,
+        );
+        out.block(
+          `if (((${k.arena(spikes.arena, spikes.chunk)}[post_base + id_post / 32u] >> (id_post % 32u)) & 1u) != 0u)`,
+          () => {
+            out.line(`// postSpike (model ${proj.model.name}), ${kind} connectivity`);
+            loop(() => out.block("", () => synapseBlock(postSpike, "postSpike")), null);
+          },
+        );
       }
       if (usesPost) {
-        const target = proj.postsynaptic ? this.alloc(inSynKey(p)) : this.alloc(additionalInputKey(proj.post, proj.postTarget!));
-        out.line(`${k.element(target, k.offset("dest", target), `batch * ${nPost} + id_post`)} += add_post;`);
+        const target = proj.postsynaptic
+          ? this.alloc(inSynKey(p))
+          : this.alloc(additionalInputKey(proj.post, proj.postTarget!));
+        out.line(
+          `${k.element(target, k.offset("dest", target), `batch * ${nPost} + id_post`)} += add_post;`,
+        );
       }
     });
     out.line("}");
     out.line("");
     threadIdFunction(out);
-    const title = mode === "postSpike" ? `Learning at postsynaptic spikes: model ${proj.model.name}, ${kind}` : `Synapses: model ${proj.model.name}, ${kind}, delay ${proj.delaySteps}`;
-    return this.finish(k, title, proj.name, mode === "postSpike" ? `postSpike '${proj.name}'` : `synapses '${proj.name}'`, {
-      kind: "elements",
-      elements: post.size,
-      batches: plan.batchSize,
-    });
+    const title =
+      mode === "postSpike"
+        ? `Learning at postsynaptic spikes: model ${proj.model.name}, ${kind}`
+        : `Synapses: model ${proj.model.name}, ${kind}, delay ${proj.delaySteps}`;
+    return this.finish(
+      k,
+      title,
+      proj.name,
+      mode === "postSpike" ? `postSpike '${proj.name}'` : `synapses '${proj.name}'`,
+      {
+        kind: "elements",
+        elements: post.size,
+        batches: plan.batchSize,
+      },
+    );
   }
 
   /** Sums the addToPre values of each presynaptic neuron's synapses into its additional input. */
@@ -695,27 +1058,38 @@ class Generator {
       const kind = proj.connectivity.kind;
       if (kind === "dense") {
         out.block(`for (var id_post = 0u; id_post < ${nPost}; id_post++)`, () =>
-          out.line(`sum += ${k.element(scratch, so, `batch * ${nSyn} + id_pre * ${nPost} + id_post`)};`),
+          out.line(
+            `sum += ${k.element(scratch, so, `batch * ${nSyn} + id_pre * ${nPost} + id_post`)};`,
+          ),
         );
       } else if (kind === "oneToOne") {
         out.line(`sum = ${k.element(scratch, so, `batch * ${nSyn} + id_pre`)};`);
       } else {
         const rowStart = this.alloc(sparseKey(p, "rowStart"));
         const rs = k.offset("row_start", rowStart);
-        out.block(`for (var syn = ${k.element(rowStart, rs, "id_pre")}; syn < ${k.element(rowStart, rs, "id_pre + 1u")}; syn++)`, () =>
-          out.line(`sum += ${k.element(scratch, so, `batch * ${nSyn} + syn`)};`),
+        out.block(
+          `for (var syn = ${k.element(rowStart, rs, "id_pre")}; syn < ${k.element(rowStart, rs, "id_pre + 1u")}; syn++)`,
+          () => out.line(`sum += ${k.element(scratch, so, `batch * ${nSyn} + syn`)};`),
         );
       }
-      out.line(`${k.element(target, k.offset("dest", target), `batch * ${nPre} + id_pre`)} += sum;`);
+      out.line(
+        `${k.element(target, k.offset("dest", target), `batch * ${nPre} + id_pre`)} += sum;`,
+      );
     });
     out.line("}");
     out.line("");
     threadIdFunction(out);
-    return this.finish(k, `addToPre: ${proj.connectivity.kind} connectivity`, proj.name, `addToPre '${proj.name}'`, {
-      kind: "elements",
-      elements: pre.size,
-      batches: plan.batchSize,
-    });
+    return this.finish(
+      k,
+      `addToPre: ${proj.connectivity.kind} connectivity`,
+      proj.name,
+      `addToPre '${proj.name}'`,
+      {
+        kind: "elements",
+        elements: pre.size,
+        batches: plan.batchSize,
+      },
+    );
   }
 
   clockKernel(): number {
@@ -726,7 +1100,11 @@ class Generator {
       k.body.line(`${clock}.trial_step += 1u;`);
       k.body.line(`${clock}.global_step += 1u;`);
     });
-    return this.finish(k, "Clock: advance the step counters", "step", "clock", { kind: "elements", elements: 1, batches: 1 });
+    return this.finish(k, "Clock: advance the step counters", "step", "clock", {
+      kind: "elements",
+      elements: 1,
+      batches: 1,
+    });
   }
 
   // Custom updates -----------------------------------------------------------------------
@@ -757,22 +1135,48 @@ class Generator {
       out.line("let t = f32(trial_step) * DT;");
       // Own variables and references: load (reduction targets start at the identity).
       const slots = [
-        ...cu.vars.map((v) => ({ local: `c_${v.name}`, name: v.name, kind: "var" as const, type: v.type, access: v.access, target: v, key: varKey(owner, "customUpdate", v.name), written: written.has(v.name) })),
+        ...cu.vars.map((v) => ({
+          local: `c_${v.name}`,
+          name: v.name,
+          kind: "var" as const,
+          type: v.type,
+          access: v.access,
+          target: v,
+          key: varKey(owner, "customUpdate", v.name),
+          written: written.has(v.name),
+        })),
         ...cu.varRefs.map((r) => {
           const target = lookupVar(plan, r);
-          return { local: `r_${r.name}`, name: r.name, kind: "varRef" as const, type: r.type, access: r.access, target, key: varKey(r.owner, r.role, r.var), written: refsWritten.has(r.name) };
+          return {
+            local: `r_${r.name}`,
+            name: r.name,
+            kind: "varRef" as const,
+            type: r.type,
+            access: r.access,
+            target,
+            key: varKey(r.owner, r.role, r.var),
+            written: refsWritten.has(r.name),
+          };
         }),
       ];
       for (const slot of slots) {
         const reduction = targets.find((t) => t.local === slot.local);
         if (reduction) {
-          out.line(`var ${slot.local}: ${wgslType(slot.type)} = ${identity(slot.type, reduction.op)};`);
+          out.line(
+            `var ${slot.local}: ${wgslType(slot.type)} = ${identity(slot.type, reduction.op)};`,
+          );
           continue;
         }
         if (!used.has(slot.name)) continue;
         const a = this.alloc(slot.key);
-        const lvalue = k.element(a, k.offset(`o_${slot.local}`, a), index(slot.target.batched, size, "id"));
-        out.line(`${slot.written ? "var" : "let"} ${slot.local}: ${wgslType(slot.type)} = ${k.load(slot.type, lvalue)};`);
+        const lvalue = k.element(
+          a,
+          k.offset(`o_${slot.local}`, a),
+          index(slot.target.batched, size, "id"),
+        );
+        out.line(
+          `${slot.written ? "var" : "let"} ${slot.local}: ${wgslType(slot.type)} = ${k.load(slot.type, lvalue)};`,
+        );
       }
       const param = this.paramNames(cu.params, cu.derivedParams, k, "p_", cu.name);
       let rng: { rng?: string } = {};
@@ -787,7 +1191,19 @@ class Generator {
       out.block("", () =>
         new WgslPrinter(
           out,
-          scope(cu.update, cu.model.name, "update", { builtin: (name) => builtinName(name, "id"), param, derivedParam: param, var: (x) => `c_${x}`, varRef: (x) => `r_${x}` }, rng),
+          scope(
+            cu.update,
+            cu.model.name,
+            "update",
+            {
+              builtin: (name) => builtinName(name, "id"),
+              param,
+              derivedParam: param,
+              var: (x) => `c_${x}`,
+              varRef: (x) => `r_${x}`,
+            },
+            rng,
+          ),
         ).statements(cu.update),
       );
       // Store: written state; reduction targets to their partial-result buffers (or directly when nothing is left to reduce).
@@ -796,16 +1212,28 @@ class Generator {
         if (reduction) {
           if (reduction.reduction === "batch" && !cu.batched) {
             const a = this.alloc(slot.key);
-            out.line(k.store(slot.type, k.element(a, k.offset(`o_${slot.local}`, a), "id"), slot.local));
+            out.line(
+              k.store(slot.type, k.element(a, k.offset(`o_${slot.local}`, a), "id"), slot.local),
+            );
           } else {
             const a = this.alloc(reductionKey(c, reduction.name));
-            out.line(k.store(slot.type, k.element(a, k.offset(`partial_${slot.local}`, a), index(cu.batched, size, "id")), slot.local));
+            out.line(
+              k.store(
+                slot.type,
+                k.element(a, k.offset(`partial_${slot.local}`, a), index(cu.batched, size, "id")),
+                slot.local,
+              ),
+            );
           }
           continue;
         }
         if (!slot.written) continue;
         const a = this.alloc(slot.key);
-        const store = k.store(slot.type, k.element(a, k.offset(`o_${slot.local}`, a), index(slot.target.batched, size, "id")), slot.local);
+        const store = k.store(
+          slot.type,
+          k.element(a, k.offset(`o_${slot.local}`, a), index(slot.target.batched, size, "id")),
+          slot.local,
+        );
         if (cu.batched && !slot.target.batched) {
           // A shared variable written by every batch element: the last one wins, as in a sequential loop.
           out.block("if (batch == BATCH - 1u)", () => out.line(store));
@@ -818,16 +1246,26 @@ class Generator {
     out.line("");
     threadIdFunction(out);
     const instances = [
-      this.finish(k, `Custom update: model ${cu.model.name}`, cu.name, `custom update '${cu.name}'`, { kind: "elements", elements: cu.size, batches: B }),
+      this.finish(
+        k,
+        `Custom update: model ${cu.model.name}`,
+        cu.name,
+        `custom update '${cu.name}'`,
+        { kind: "elements", elements: cu.size, batches: B },
+      ),
     ];
     for (const target of targets) {
-      if (target.reduction === "batch" && cu.batched) instances.push(this.batchReduceKernel(cu, target));
+      if (target.reduction === "batch" && cu.batched)
+        instances.push(this.batchReduceKernel(cu, target));
       if (target.reduction === "neuron") instances.push(this.neuronReduceKernel(cu, target));
     }
     let runCount: CustomUpdateSequence["runCount"] = null;
     if (runCountField) {
       const fields = this.instances[instances[0]!]!.uniforms;
-      runCount = { instance: instances[0]!, byteOffset: fields.findIndex((f) => f.name === runCountField) * 4 };
+      runCount = {
+        instance: instances[0]!,
+        byteOffset: fields.findIndex((f) => f.name === runCountField) * 4,
+      };
     }
     return { update: c, instances, runCount };
   }
@@ -856,11 +1294,17 @@ class Generator {
     out.line("}");
     out.line("");
     threadIdFunction(out);
-    return this.finish(k, `Batch reduction (${target.op}) of a custom update`, `${cu.name}.${target.name}`, `batch ${target.op} of '${cu.name}.${target.name}'`, {
-      kind: "elements",
-      elements: cu.size,
-      batches: 1,
-    });
+    return this.finish(
+      k,
+      `Batch reduction (${target.op}) of a custom update`,
+      `${cu.name}.${target.name}`,
+      `batch ${target.op} of '${cu.name}.${target.name}'`,
+      {
+        kind: "elements",
+        elements: cu.size,
+        batches: 1,
+      },
+    );
   }
 
   /** Reduces one target over the elements, per batch element: one workgroup per batch element, a tree in workgroup memory. */
@@ -872,34 +1316,60 @@ class Generator {
     const dest = this.alloc(target.key);
     const po = k.offset("partial", partial);
     const type = wgslType(target.type);
-    const combine = (a: string, b: string): string => (target.op === "sum" ? `${a} + ${b}` : `max(${a}, ${b})`);
+    const combine = (a: string, b: string): string =>
+      target.op === "sum" ? `${a} + ${b}` : `max(${a}, ${b})`;
     out.line(`var<workgroup> lanes: array<${type}, ${WORKGROUP_SIZE}>;`);
     out.line("");
     out.line(`@compute @workgroup_size(${WORKGROUP_SIZE})`);
-    out.line("fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lane: u32) {");
+    out.line(
+      "fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lane: u32) {",
+    );
     out.indent(() => {
       out.line("let batch = wg.z;");
-      out.line("// Each lane reduces a contiguous run of elements, then the lanes are combined pairwise.");
+      out.line(
+        "// Each lane reduces a contiguous run of elements, then the lanes are combined pairwise.",
+      );
       out.line(`let per_lane = (${size} + ${WORKGROUP_SIZE - 1}u) / ${WORKGROUP_SIZE}u;`);
       out.line(`let first = min(lane * per_lane, ${size});`);
       out.line(`let last = min(first + per_lane, ${size});`);
       out.line(`var value: ${type} = ${identity(target.type, target.op)};`);
       out.block("for (var i = first; i < last; i++)", () => {
-        out.line(`value = ${combine("value", k.load(target.type, k.element(partial, po, `batch * ${size} + i`)))};`);
+        out.line(
+          `value = ${combine("value", k.load(target.type, k.element(partial, po, `batch * ${size} + i`)))};`,
+        );
       });
       out.line("lanes[lane] = value;");
       out.line("workgroupBarrier();");
-      out.block(`for (var stride = ${WORKGROUP_SIZE / 2}u; stride > 0u; stride = stride / 2u)`, () => {
-        out.block("if (lane < stride)", () => out.line(`lanes[lane] = ${combine("lanes[lane]", "lanes[lane + stride]")};`));
-        out.line("workgroupBarrier();");
-      });
-      out.block("if (lane == 0u)", () => out.line(k.store(target.type, k.element(dest, k.offset("dest", dest), index(target.batched, "1u", "0u")), "lanes[0]")));
+      out.block(
+        `for (var stride = ${WORKGROUP_SIZE / 2}u; stride > 0u; stride = stride / 2u)`,
+        () => {
+          out.block("if (lane < stride)", () =>
+            out.line(`lanes[lane] = ${combine("lanes[lane]", "lanes[lane + stride]")};`),
+          );
+          out.line("workgroupBarrier();");
+        },
+      );
+      out.block("if (lane == 0u)", () =>
+        out.line(
+          k.store(
+            target.type,
+            k.element(dest, k.offset("dest", dest), index(target.batched, "1u", "0u")),
+            "lanes[0]",
+          ),
+        ),
+      );
     });
     out.line("}");
-    return this.finish(k, `Neuron reduction (${target.op}) of a custom update`, `${cu.name}.${target.name}`, `neuron ${target.op} of '${cu.name}.${target.name}'`, {
-      kind: "workgroupPerBatch",
-      batches: cu.batched ? this.plan.batchSize : 1,
-    });
+    return this.finish(
+      k,
+      `Neuron reduction (${target.op}) of a custom update`,
+      `${cu.name}.${target.name}`,
+      `neuron ${target.op} of '${cu.name}.${target.name}'`,
+      {
+        kind: "workgroupPerBatch",
+        batches: cu.batched ? this.plan.batchSize : 1,
+      },
+    );
   }
 }
 
@@ -916,7 +1386,9 @@ interface ReductionTarget {
 
 function reductionTargets(plan: KernelPlan, cu: PlannedCustomUpdate): ReductionTarget[] {
   const out: ReductionTarget[] = [];
-  const classify = (access: string): { reduction: "batch" | "neuron"; op: "sum" | "max" } | null => {
+  const classify = (
+    access: string,
+  ): { reduction: "batch" | "neuron"; op: "sum" | "max" } | null => {
     switch (access) {
       case "reduceBatchSum":
         return { reduction: "batch", op: "sum" };
@@ -932,11 +1404,27 @@ function reductionTargets(plan: KernelPlan, cu: PlannedCustomUpdate): ReductionT
   };
   for (const v of cu.vars) {
     const r = classify(v.access);
-    if (r) out.push({ name: v.name, local: `c_${v.name}`, ...r, type: v.type, key: varKey({ kind: "customUpdate", index: cu.index }, "customUpdate", v.name), batched: v.batched });
+    if (r)
+      out.push({
+        name: v.name,
+        local: `c_${v.name}`,
+        ...r,
+        type: v.type,
+        key: varKey({ kind: "customUpdate", index: cu.index }, "customUpdate", v.name),
+        batched: v.batched,
+      });
   }
   for (const ref of cu.varRefs) {
     const r = classify(ref.access);
-    if (r) out.push({ name: ref.name, local: `r_${ref.name}`, ...r, type: ref.type, key: varKey(ref.owner, ref.role, ref.var), batched: lookupVar(plan, ref).batched });
+    if (r)
+      out.push({
+        name: ref.name,
+        local: `r_${ref.name}`,
+        ...r,
+        type: ref.type,
+        key: varKey(ref.owner, ref.role, ref.var),
+        batched: lookupVar(plan, ref).batched,
+      });
   }
   return out;
 }
@@ -949,7 +1437,14 @@ export function lookupVar(plan: KernelPlan, ref: PlannedVarRef): PlannedVar {
   else if (owner.kind === "customUpdate") vars = plan.customUpdates[owner.index]!.vars;
   else {
     const p = plan.projections[owner.index]!;
-    vars = role === "pre" ? p.preVars : role === "post" ? p.postVars : role === "postsynaptic" ? (p.postsynaptic?.vars ?? []) : p.vars;
+    vars =
+      role === "pre"
+        ? p.preVars
+        : role === "post"
+          ? p.postVars
+          : role === "postsynaptic"
+            ? (p.postsynaptic?.vars ?? [])
+            : p.vars;
   }
   const v = vars.find((x) => x.name === ref.var);
   if (!v) throw new Error(`internal: reference to unknown variable ${ref.var}`);
@@ -968,7 +1463,9 @@ function index(batched: boolean, size: string, element: string): string {
 
 function entry(out: CodeWriter): void {
   out.line(`@compute @workgroup_size(${WORKGROUP_SIZE})`);
-  out.line("fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>, @builtin(local_invocation_index) lane: u32) {");
+  out.line(
+    "fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>, @builtin(local_invocation_index) lane: u32) {",
+  );
 }
 
 function threadIdFunction(out: CodeWriter): void {

@@ -21,7 +21,8 @@ import { existsSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { generateWgsl } from "../generate-wgsl";
 
-const goldenPath = (label: string): string => new URL(`golden/${fileName(label)}.wgsl`, import.meta.url).pathname;
+const goldenPath = (label: string): string =>
+  new URL(`golden/${fileName(label)}.wgsl`, import.meta.url).pathname;
 
 function builtinNetwork(): Network {
   const net = new Network({ dt: 1, batchSize: 4, seed: 1234, name: "builtins" });
@@ -30,11 +31,44 @@ function builtinNetwork(): Network {
   net.addPopulation("lif", { model: LIF, size: 16, recordSpikes: true });
   net.addPopulation("alif", { model: ALIF, size: 16, recordSpikes: true });
   net.addPopulation("readout", { model: LeakyIntegrator, size: 4 });
-  net.addProjection("input_lif", { pre: "input", post: "lif", model: StaticPulse, connectivity: { kind: "dense" }, init: { g: 0.5 }, postsynaptic: ExpCurr, delaySteps: 0 });
-  net.addProjection("noise_alif", { pre: "noise", post: "alif", model: StaticPulse, connectivity: { kind: "fixedProbability", probability: 0.5, seed: 1 }, init: { g: 0.2 }, delaySteps: 0 });
-  net.addProjection("lif_alif", { pre: "lif", post: "alif", model: StaticPulse, connectivity: { kind: "oneToOne" }, init: { g: 0.3 } });
-  net.addProjection("alif_alif", { pre: "alif", post: "alif", model: StaticPulse, connectivity: { kind: "fixedProbability", probability: 0.25, seed: 2 }, init: { g: -0.1 } });
-  net.addProjection("alif_readout", { pre: "alif", post: "readout", model: StaticPulse, connectivity: { kind: "dense" }, init: { g: 0.1 } });
+  net.addProjection("input_lif", {
+    pre: "input",
+    post: "lif",
+    model: StaticPulse,
+    connectivity: { kind: "dense" },
+    init: { g: 0.5 },
+    postsynaptic: ExpCurr,
+    delaySteps: 0,
+  });
+  net.addProjection("noise_alif", {
+    pre: "noise",
+    post: "alif",
+    model: StaticPulse,
+    connectivity: { kind: "fixedProbability", probability: 0.5, seed: 1 },
+    init: { g: 0.2 },
+    delaySteps: 0,
+  });
+  net.addProjection("lif_alif", {
+    pre: "lif",
+    post: "alif",
+    model: StaticPulse,
+    connectivity: { kind: "oneToOne" },
+    init: { g: 0.3 },
+  });
+  net.addProjection("alif_alif", {
+    pre: "alif",
+    post: "alif",
+    model: StaticPulse,
+    connectivity: { kind: "fixedProbability", probability: 0.25, seed: 2 },
+    init: { g: -0.1 },
+  });
+  net.addProjection("alif_readout", {
+    pre: "alif",
+    post: "readout",
+    model: StaticPulse,
+    connectivity: { kind: "dense" },
+    init: { g: 0.1 },
+  });
   return net;
 }
 
@@ -49,8 +83,15 @@ const Reduce: CustomUpdateModel = {
 function reductionNetwork(): Network {
   const net = new Network({ batchSize: 4, name: "reductions" });
   net.addPopulation("lif", { model: LIF, size: 16 });
-  net.addPopulation("shared", { model: { kind: "neuron", name: "SharedHolder", vars: { V: { access: "readOnly" } } }, size: 16 });
-  net.addCustomUpdate("reduce", { group: "reduce", model: Reduce, varRefs: { V: { owner: "lif", var: "V" }, sumV: { owner: "shared", var: "V" } } });
+  net.addPopulation("shared", {
+    model: { kind: "neuron", name: "SharedHolder", vars: { V: { access: "readOnly" } } },
+    size: 16,
+  });
+  net.addCustomUpdate("reduce", {
+    group: "reduce",
+    model: Reduce,
+    varRefs: { V: { owner: "lif", var: "V" }, sumV: { owner: "shared", var: "V" } },
+  });
   return net;
 }
 
@@ -83,14 +124,20 @@ describe("golden WGSL of the built-in models", () => {
 
   for (const shader of shaders) {
     it(`matches golden/${fileName(shader.label)}.wgsl`, async () => {
-      if (!process.env.SNN_WRITE_GOLDEN) expect(existsSync(goldenPath(shader.label)), `golden/${fileName(shader.label)}.wgsl exists (a new one: SNN_WRITE_GOLDEN=1)`).toBe(true);
+      if (!process.env.SNN_WRITE_GOLDEN)
+        expect(
+          existsSync(goldenPath(shader.label)),
+          `golden/${fileName(shader.label)}.wgsl exists (a new one: SNN_WRITE_GOLDEN=1)`,
+        ).toBe(true);
       await expect(shader.code).toMatchFileSnapshot(`golden/${fileName(shader.label)}.wgsl`);
     });
   }
 });
 
 describe("golden WGSL of custom-update reductions", () => {
-  const shaders = generateWgsl(planNetwork(reductionNetwork())).filter((s) => !s.label.startsWith("Neuron update") && !s.label.startsWith("Clock"));
+  const shaders = generateWgsl(planNetwork(reductionNetwork())).filter(
+    (s) => !s.label.startsWith("Neuron update") && !s.label.startsWith("Clock"),
+  );
 
   it("generates the update, a batch reduction and a neuron reduction", () => {
     expect(shaders.map((s) => s.label)).toEqual([
@@ -102,7 +149,11 @@ describe("golden WGSL of custom-update reductions", () => {
 
   for (const shader of shaders) {
     it(`matches golden/${fileName(shader.label)}.wgsl`, async () => {
-      if (!process.env.SNN_WRITE_GOLDEN) expect(existsSync(goldenPath(shader.label)), `golden/${fileName(shader.label)}.wgsl exists (a new one: SNN_WRITE_GOLDEN=1)`).toBe(true);
+      if (!process.env.SNN_WRITE_GOLDEN)
+        expect(
+          existsSync(goldenPath(shader.label)),
+          `golden/${fileName(shader.label)}.wgsl exists (a new one: SNN_WRITE_GOLDEN=1)`,
+        ).toBe(true);
       await expect(shader.code).toMatchFileSnapshot(`golden/${fileName(shader.label)}.wgsl`);
     });
   }
@@ -114,8 +165,20 @@ describe("merged groups", () => {
     net.addPopulation("in", { model: SpikeSourceArray, size: 4 });
     net.addPopulation("a", { model: LIF, size: 10, params: { TauM: 10 } });
     net.addPopulation("b", { model: LIF, size: 30, params: { TauM: 30 } });
-    net.addProjection("in_a", { pre: "in", post: "a", model: StaticPulse, connectivity: { kind: "dense" }, init: { g: 1 } });
-    net.addProjection("in_b", { pre: "in", post: "b", model: StaticPulse, connectivity: { kind: "dense" }, init: { g: 2 } });
+    net.addProjection("in_a", {
+      pre: "in",
+      post: "a",
+      model: StaticPulse,
+      connectivity: { kind: "dense" },
+      init: { g: 1 },
+    });
+    net.addProjection("in_b", {
+      pre: "in",
+      post: "b",
+      model: StaticPulse,
+      connectivity: { kind: "dense" },
+      init: { g: 2 },
+    });
     const shaders = generateWgsl(planNetwork(net));
     const lif = shaders.filter((s) => s.label.startsWith("Neuron update: model LIF"));
     expect(lif).toHaveLength(1);
@@ -131,9 +194,25 @@ describe("merged groups", () => {
     net.addPopulation("in", { model: SpikeSourceArray, size: 4 });
     net.addPopulation("a", { model: LIF, size: 10 });
     net.addPopulation("b", { model: LIF, size: 10 });
-    net.addProjection("in_a", { pre: "in", post: "a", model: StaticPulse, connectivity: { kind: "dense" }, postsynaptic: ExpCurr });
-    net.addProjection("in_b", { pre: "in", post: "b", model: StaticPulse, connectivity: { kind: "dense" } });
-    const lif = generateWgsl(planNetwork(net)).filter((s) => s.label.startsWith("Neuron update: model LIF"));
-    expect(lif.map((s) => s.label)).toEqual(["Neuron update: model LIF (a)", "Neuron update: model LIF (b)"]);
+    net.addProjection("in_a", {
+      pre: "in",
+      post: "a",
+      model: StaticPulse,
+      connectivity: { kind: "dense" },
+      postsynaptic: ExpCurr,
+    });
+    net.addProjection("in_b", {
+      pre: "in",
+      post: "b",
+      model: StaticPulse,
+      connectivity: { kind: "dense" },
+    });
+    const lif = generateWgsl(planNetwork(net)).filter((s) =>
+      s.label.startsWith("Neuron update: model LIF"),
+    );
+    expect(lif.map((s) => s.label)).toEqual([
+      "Neuron update: model LIF (a)",
+      "Neuron update: model LIF (b)",
+    ]);
   });
 });

@@ -4,7 +4,12 @@ import { BufferLimitError } from "../errors";
 import { generateWgsl } from "../generate-wgsl";
 import { planStorage, type StorageRequest } from "./layout";
 
-const request = (key: string, arena: "f32" | "u32", length: number, batchCopies = 1): StorageRequest => ({
+const request = (
+  key: string,
+  arena: "f32" | "u32",
+  length: number,
+  batchCopies = 1,
+): StorageRequest => ({
   key,
   label: `Variable '${key}'`,
   arena,
@@ -14,7 +19,10 @@ const request = (key: string, arena: "f32" | "u32", length: number, batchCopies 
 
 describe("planStorage", () => {
   it("packs regions of each arena into one buffer when they fit, 16-byte aligned", () => {
-    const layout = planStorage([request("a", "f32", 5), request("b", "f32", 3), request("c", "u32", 2)], 1024);
+    const layout = planStorage(
+      [request("a", "f32", 5), request("b", "f32", 3), request("c", "u32", 2)],
+      1024,
+    );
     expect(layout.chunks.f32).toEqual([48]);
     expect(layout.chunks.u32).toEqual([16]);
     expect(layout.allocations.get("a")).toMatchObject({ chunk: 0, offset: 0 });
@@ -24,7 +32,15 @@ describe("planStorage", () => {
 
   it("splits an arena into several buffers when it would exceed the binding limit", () => {
     // 64-byte limit = 16 elements per buffer.
-    const layout = planStorage([request("a", "f32", 10), request("b", "f32", 10), request("c", "f32", 4), request("d", "f32", 16)], 64);
+    const layout = planStorage(
+      [
+        request("a", "f32", 10),
+        request("b", "f32", 10),
+        request("c", "f32", 4),
+        request("d", "f32", 16),
+      ],
+      64,
+    );
     expect(layout.chunks.f32.length).toBe(3);
     expect(layout.allocations.get("a")).toMatchObject({ chunk: 0, offset: 0 });
     expect(layout.allocations.get("b")).toMatchObject({ chunk: 1, offset: 0 });
@@ -36,13 +52,17 @@ describe("planStorage", () => {
   it("rejects a single region above the limit, naming it, its size, the limit and the largest batch that fits", () => {
     const attempt = (): unknown => planStorage([request("V", "f32", 40, 4)], 64);
     expect(attempt).toThrow(BufferLimitError);
-    expect(attempt).toThrow(/Variable 'V' needs 160 B \(160 bytes\), more than one buffer binding holds here, 64 B \(64 bytes: the device's maxStorageBufferBindingSize, or the maxBufferBindingBytes option where set lower\), by 96 B/);
+    expect(attempt).toThrow(
+      /Variable 'V' needs 160 B \(160 bytes\), more than one buffer binding holds here, 64 B \(64 bytes: the device's maxStorageBufferBindingSize, or the maxBufferBindingBytes option where set lower\), by 96 B/,
+    );
     expect(attempt).toThrow(/batch size of at most 1 \(now 4\)/);
   });
 
   it("says to shrink the network when even one batch element does not fit", () => {
     expect(() => planStorage([request("g", "f32", 100)], 64)).toThrow(/fewer neurons or synapses/);
-    expect(() => planStorage([request("g", "f32", 40, 2)], 64)).toThrow(/Even one batch element \(20 elements\) is too large/);
+    expect(() => planStorage([request("g", "f32", 40, 2)], 64)).toThrow(
+      /Even one batch element \(20 elements\) is too large/,
+    );
   });
 });
 
@@ -51,16 +71,26 @@ describe("buffer limits of a network", () => {
     const net = new Network();
     net.addPopulation("a", { model: LIF, size: 6000 });
     net.addPopulation("b", { model: LIF, size: 6000 });
-    net.addProjection("a_b", { pre: "a", post: "b", model: StaticPulse, connectivity: { kind: "dense" }, init: { g: 0.1 } });
+    net.addProjection("a_b", {
+      pre: "a",
+      post: "b",
+      model: StaticPulse,
+      connectivity: { kind: "dense" },
+      init: { g: 0.1 },
+    });
     const attempt = (): unknown => generateWgsl(planNetwork(net));
     expect(attempt).toThrow(BufferLimitError);
-    expect(attempt).toThrow(/Variable 'g' of projection 'a_b' \(36000000 elements\) needs 137\.3 MiB \(144000000 bytes\), more than one buffer binding holds here, 128\.0 MiB/);
+    expect(attempt).toThrow(
+      /Variable 'g' of projection 'a_b' \(36000000 elements\) needs 137\.3 MiB \(144000000 bytes\), more than one buffer binding holds here, 128\.0 MiB/,
+    );
     expect(attempt).toThrow(/sparse connectivity/);
   });
 
   it("names the batch size to use when a batched variable is too large", () => {
     const net = new Network({ batchSize: 64 });
     net.addPopulation("big", { model: LIF, size: 1_000_000 });
-    expect(() => generateWgsl(planNetwork(net))).toThrow(/Variable 'V' of population 'big' \(batch 64 x 1000000 elements\).*Use a batch size of at most 33 \(now 64\)/);
+    expect(() => generateWgsl(planNetwork(net))).toThrow(
+      /Variable 'V' of population 'big' \(batch 64 x 1000000 elements\).*Use a batch size of at most 33 \(now 64\)/,
+    );
   });
 });

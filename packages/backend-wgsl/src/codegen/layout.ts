@@ -37,15 +37,24 @@ const ALIGN_ELEMENTS = 4;
  * limit cannot be split (kernels index it as one array): that is a {@link BufferLimitError}
  * saying which region, by how much, and what to change.
  */
-export function planStorage(requests: readonly StorageRequest[], maxBindingBytes: number): StorageLayout {
+export function planStorage(
+  requests: readonly StorageRequest[],
+  maxBindingBytes: number,
+): StorageLayout {
   const maxElements = Math.floor(maxBindingBytes / 4);
   const allocations = new Map<string, Allocation>();
   const used: Record<Arena, number[]> = { f32: [], u32: [] };
   for (const request of requests) {
-    if (allocations.has(request.key)) throw new Error(`internal: storage region '${request.key}' requested twice`);
+    if (allocations.has(request.key))
+      throw new Error(`internal: storage region '${request.key}' requested twice`);
     const length = Math.max(request.length, 1);
     if (length > maxElements) {
-      throw new BufferLimitError(request.label, length * 4, maxBindingBytes, adviceFor(request, maxElements));
+      throw new BufferLimitError(
+        request.label,
+        length * 4,
+        maxBindingBytes,
+        adviceFor(request, maxElements),
+      );
     }
     const chunks = used[request.arena];
     let chunk = chunks.length - 1;
@@ -58,7 +67,8 @@ export function planStorage(requests: readonly StorageRequest[], maxBindingBytes
     chunks[chunk] = offset + length;
     allocations.set(request.key, { ...request, chunk, offset });
   }
-  const bytes = (elements: number[]): number[] => elements.map((n) => alignUp(Math.max(n, ALIGN_ELEMENTS), ALIGN_ELEMENTS) * 4);
+  const bytes = (elements: number[]): number[] =>
+    elements.map((n) => alignUp(Math.max(n, ALIGN_ELEMENTS), ALIGN_ELEMENTS) * 4);
   return { allocations, chunks: { f32: bytes(used.f32), u32: bytes(used.u32) }, maxBindingBytes };
 }
 

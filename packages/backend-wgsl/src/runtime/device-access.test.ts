@@ -1,5 +1,12 @@
 /// <reference types="webgpu" />
-import { LIF, Network, planNetwork, RuntimeUsageError, SpikeSourceArray, StaticPulse } from "@snn/core";
+import {
+  LIF,
+  Network,
+  planNetwork,
+  RuntimeUsageError,
+  SpikeSourceArray,
+  StaticPulse,
+} from "@snn/core";
 import { describe, expect, it } from "vitest";
 import { testGpu } from "../test-support/gpu";
 import { BufferUsage, MapMode } from "./gpu";
@@ -10,8 +17,19 @@ const gpu = await testGpu();
 function network(): Network {
   const net = new Network({ batchSize: 2 });
   net.addPopulation("in", { model: SpikeSourceArray, size: 40 });
-  net.addPopulation("n", { model: LIF, size: 5, params: { Ioffset: 1.5 }, init: { V: [-70, -66, -62, -58, -54] } });
-  net.addProjection("in_n", { pre: "in", post: "n", model: StaticPulse, connectivity: { kind: "dense" }, init: { g: 3 } });
+  net.addPopulation("n", {
+    model: LIF,
+    size: 5,
+    params: { Ioffset: 1.5 },
+    init: { V: [-70, -66, -62, -58, -54] },
+  });
+  net.addProjection("in_n", {
+    pre: "in",
+    post: "n",
+    model: StaticPulse,
+    connectivity: { kind: "dense" },
+    init: { g: 3 },
+  });
   return net;
 }
 
@@ -36,7 +54,10 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>) {
 }`;
 
 async function read(device: GPUDevice, buffer: GPUBuffer, bytes: number): Promise<ArrayBuffer> {
-  const staging = device.createBuffer({ size: bytes, usage: BufferUsage.MAP_READ | BufferUsage.COPY_DST });
+  const staging = device.createBuffer({
+    size: bytes,
+    usage: BufferUsage.MAP_READ | BufferUsage.COPY_DST,
+  });
   const encoder = device.createCommandEncoder();
   encoder.copyBufferToBuffer(buffer, 0, staging, 0, bytes);
   device.queue.submit([encoder.finish()]);
@@ -53,11 +74,23 @@ describe.skipIf(gpu.skipReason !== null)("WebGpuRuntime device access", () => {
     const v = runtime.varStorage("n", "V");
     expect(v).toMatchObject({ length: 10, type: "float", batched: true });
     const steps = 7;
-    const history = device.createBuffer({ size: steps * v.length * 4, usage: BufferUsage.STORAGE | BufferUsage.COPY_SRC });
-    const stepLog = device.createBuffer({ size: steps * 4, usage: BufferUsage.STORAGE | BufferUsage.COPY_SRC });
-    const where = device.createBuffer({ size: 16, usage: BufferUsage.UNIFORM | BufferUsage.COPY_DST });
+    const history = device.createBuffer({
+      size: steps * v.length * 4,
+      usage: BufferUsage.STORAGE | BufferUsage.COPY_SRC,
+    });
+    const stepLog = device.createBuffer({
+      size: steps * 4,
+      usage: BufferUsage.STORAGE | BufferUsage.COPY_SRC,
+    });
+    const where = device.createBuffer({
+      size: 16,
+      usage: BufferUsage.UNIFORM | BufferUsage.COPY_DST,
+    });
     device.queue.writeBuffer(where, 0, new Uint32Array([v.offset, v.length, 0, 0]));
-    const pipeline = device.createComputePipeline({ layout: "auto", compute: { module: device.createShaderModule({ code: RECORD_WGSL }), entryPoint: "main" } });
+    const pipeline = device.createComputePipeline({
+      layout: "auto",
+      compute: { module: device.createShaderModule({ code: RECORD_WGSL }), entryPoint: "main" },
+    });
     const bindGroup = device.createBindGroup({
       layout: pipeline.getBindGroupLayout(0),
       entries: [
@@ -96,12 +129,18 @@ describe.skipIf(gpu.skipReason !== null)("WebGpuRuntime device access", () => {
       expected.push(...(await reference.readVar("n", "V")));
     }
     await runtime.step(steps);
-    expect(Array.from(new Uint32Array(await read(device, stepLog, steps * 4)))).toEqual([1, 2, 3, 4, 5, 6, 7]);
-    expect(Array.from(new Float32Array(await read(device, history, steps * v.length * 4)))).toEqual(expected);
+    expect(Array.from(new Uint32Array(await read(device, stepLog, steps * 4)))).toEqual([
+      1, 2, 3, 4, 5, 6, 7,
+    ]);
+    expect(Array.from(new Float32Array(await read(device, history, steps * v.length * 4)))).toEqual(
+      expected,
+    );
     // Removed: later steps leave the history alone.
     remove();
     await runtime.step(2);
-    expect(Array.from(new Uint32Array(await read(device, stepLog, steps * 4)))).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    expect(Array.from(new Uint32Array(await read(device, stepLog, steps * 4)))).toEqual([
+      1, 2, 3, 4, 5, 6, 7,
+    ]);
     expect(() => runtime.varStorage("n", "Nope")).toThrow(/'n' has no variable 'Nope'/);
     expect(() => runtime.spikeEventStorage("n")).toThrow(RuntimeUsageError);
     runtime.dispose();

@@ -20,10 +20,26 @@ import {
   type SpikeRecording,
   type VarArray,
 } from "@snn/core";
-import { type GeneratedKernels, generateKernels, plannedVariables, sparseKey, sparseTables } from "../codegen/generate";
-import { type BindingRef, type KernelInstance, type Shader, WORKGROUP_SIZE } from "../codegen/kernel-builder";
+import {
+  type GeneratedKernels,
+  generateKernels,
+  plannedVariables,
+  sparseKey,
+  sparseTables,
+} from "../codegen/generate";
+import {
+  type BindingRef,
+  type KernelInstance,
+  type Shader,
+  WORKGROUP_SIZE,
+} from "../codegen/kernel-builder";
 import type { Allocation } from "../codegen/layout";
-import { BufferLimitError, DeviceLostError, type WgslDiagnostic, WgslCompileError } from "../errors";
+import {
+  BufferLimitError,
+  DeviceLostError,
+  type WgslDiagnostic,
+  WgslCompileError,
+} from "../errors";
 import { BufferUsage, describeDevice, MapMode, ShaderStage } from "./gpu";
 
 /** Options of the WebGPU runtime beyond core's CompileOptions. */
@@ -154,10 +170,15 @@ export class WebGpuRuntime implements Runtime {
       this.lost ??= new DeviceLostError(info.reason, info.message);
     });
     const storageUsage = BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST;
-    const create = (label: string, size: number, usage: number): GPUBuffer => device.createBuffer({ label, size: Math.max(16, align4(size)), usage });
+    const create = (label: string, size: number, usage: number): GPUBuffer =>
+      device.createBuffer({ label, size: Math.max(16, align4(size)), usage });
     this.arenas = {
-      f32: kernels.layout.chunks.f32.map((bytes, i) => create(`f32 state ${i}`, bytes, storageUsage)),
-      u32: kernels.layout.chunks.u32.map((bytes, i) => create(`u32 state ${i}`, bytes, storageUsage)),
+      f32: kernels.layout.chunks.f32.map((bytes, i) =>
+        create(`f32 state ${i}`, bytes, storageUsage),
+      ),
+      u32: kernels.layout.chunks.u32.map((bytes, i) =>
+        create(`u32 state ${i}`, bytes, storageUsage),
+      ),
     };
     this.clock = create("clock", 16, storageUsage);
     const B = plan.batchSize;
@@ -166,16 +187,34 @@ export class WebGpuRuntime implements Runtime {
       const words = kernels.spikeWords[i]!;
       const maxCapacity = Math.floor(init.maxBinding / (B * words * 4));
       const capacity = Math.max(1, Math.min(init.recordingSteps, maxCapacity));
-      return { buffer: create(`spike recording ${p.name}`, capacity * B * words * 4, storageUsage), capacity, words, maxCapacity };
+      return {
+        buffer: create(`spike recording ${p.name}`, capacity * B * words * 4, storageUsage),
+        capacity,
+        words,
+        maxCapacity,
+      };
     });
-    this.events = plan.populations.map((p) => (p.spikeSource ? { buffer: create(`spike events ${p.name}`, 16, storageUsage), steps: 0 } : null));
+    this.events = plan.populations.map((p) =>
+      p.spikeSource
+        ? { buffer: create(`spike events ${p.name}`, 16, storageUsage), steps: 0 }
+        : null,
+    );
 
     const maxPerDimension = device.limits.maxComputeWorkgroupsPerDimension;
     this.states = kernels.instances.map((instance) => {
       const data = packUniforms(instance);
-      const uniform = device.createBuffer({ label: `uniforms ${instance.label}`, size: data.byteLength, usage: BufferUsage.UNIFORM | BufferUsage.COPY_DST });
+      const uniform = device.createBuffer({
+        label: `uniforms ${instance.label}`,
+        size: data.byteLength,
+        usage: BufferUsage.UNIFORM | BufferUsage.COPY_DST,
+      });
       device.queue.writeBuffer(uniform, 0, data);
-      return { instance, uniform, bindGroup: null, workgroups: workgroupCounts(instance, maxPerDimension, plan.batchSize) };
+      return {
+        instance,
+        uniform,
+        bindGroup: null,
+        workgroups: workgroupCounts(instance, maxPerDimension, plan.batchSize),
+      };
     });
 
     // Initialisation: constants by a fill kernel, arrays uploaded.
@@ -185,7 +224,11 @@ export class WebGpuRuntime implements Runtime {
       const allocation = this.allocation(key);
       const count = storedLength(variable, B);
       const value = wordOf(variable.type, variable.initial);
-      const uniform = device.createBuffer({ label: `fill ${key}`, size: 16, usage: BufferUsage.UNIFORM | BufferUsage.COPY_DST });
+      const uniform = device.createBuffer({
+        label: `fill ${key}`,
+        size: 16,
+        usage: BufferUsage.UNIFORM | BufferUsage.COPY_DST,
+      });
       device.queue.writeBuffer(uniform, 0, new Uint32Array([allocation.offset, count, value, 0]));
       const bindGroup = device.createBindGroup({
         layout: fillLayout,
@@ -194,7 +237,14 @@ export class WebGpuRuntime implements Runtime {
           { binding: 1, resource: { buffer: this.arenas[allocation.arena][allocation.chunk]! } },
         ],
       });
-      return { variable, key, op: { bindGroup, workgroups: gridFor(Math.ceil(count / WORKGROUP_SIZE), maxPerDimension, 1) } };
+      return {
+        variable,
+        key,
+        op: {
+          bindGroup,
+          workgroups: gridFor(Math.ceil(count / WORKGROUP_SIZE), maxPerDimension, 1),
+        },
+      };
     });
     this.fillPipeline = init.fillPipeline;
     this.runCounts = plan.customUpdates.map(() => 0);
@@ -203,10 +253,19 @@ export class WebGpuRuntime implements Runtime {
     plan.projections.forEach((p) => {
       const tables = sparseTables(p, plan.populations[p.post]!.size);
       if (!tables) return;
-      const write = (part: "rowStart" | "colStart" | "colSynapse" | "colPre", data: Uint32Array): void => {
+      const write = (
+        part: "rowStart" | "colStart" | "colSynapse" | "colPre",
+        data: Uint32Array,
+      ): void => {
         if (data.length === 0) return;
         const a = this.allocation(sparseKey(p.index, part));
-        device.queue.writeBuffer(this.arenas.u32[a.chunk]!, a.offset * 4, data.buffer as ArrayBuffer, data.byteOffset, data.byteLength);
+        device.queue.writeBuffer(
+          this.arenas.u32[a.chunk]!,
+          a.offset * 4,
+          data.buffer as ArrayBuffer,
+          data.byteOffset,
+          data.byteLength,
+        );
       };
       write("rowStart", tables.rowStart);
       write("colStart", tables.colStart);
@@ -250,19 +309,36 @@ export class WebGpuRuntime implements Runtime {
    * when a buffer cannot fit the device's binding size, {@link WgslCompileError} when a shader
    * does not compile.
    */
-  static async create(plan: KernelPlan, device: GPUDevice, compileOptions: CompileOptions = {}, options: WebGpuRuntimeOptions = {}): Promise<WebGpuRuntime> {
-    const deviceLimit = Math.min(device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize);
+  static async create(
+    plan: KernelPlan,
+    device: GPUDevice,
+    compileOptions: CompileOptions = {},
+    options: WebGpuRuntimeOptions = {},
+  ): Promise<WebGpuRuntime> {
+    const deviceLimit = Math.min(
+      device.limits.maxStorageBufferBindingSize,
+      device.limits.maxBufferSize,
+    );
     const maxBinding = Math.min(options.maxBufferBindingBytes ?? deviceLimit, deviceLimit);
     if (!(maxBinding >= 16)) {
-      throw new RuntimeUsageError(`maxBufferBindingBytes must be at least 16 bytes, got ${String(options.maxBufferBindingBytes)}.`);
+      throw new RuntimeUsageError(
+        `maxBufferBindingBytes must be at least 16 bytes, got ${String(options.maxBufferBindingBytes)}.`,
+      );
     }
     const perCommandBuffer = options.stepsPerCommandBuffer;
-    if (perCommandBuffer !== undefined && (!Number.isInteger(perCommandBuffer) || perCommandBuffer < 1)) {
-      throw new RuntimeUsageError(`stepsPerCommandBuffer must be a positive integer number of steps, got ${String(perCommandBuffer)}.`);
+    if (
+      perCommandBuffer !== undefined &&
+      (!Number.isInteger(perCommandBuffer) || perCommandBuffer < 1)
+    ) {
+      throw new RuntimeUsageError(
+        `stepsPerCommandBuffer must be a positive integer number of steps, got ${String(perCommandBuffer)}.`,
+      );
     }
     const recordingSteps = compileOptions.recordingSteps ?? 1000;
     if (!Number.isInteger(recordingSteps) || recordingSteps < 0) {
-      throw new RuntimeUsageError(`recordingSteps must be a non-negative integer number of steps, got ${String(compileOptions.recordingSteps)}.`);
+      throw new RuntimeUsageError(
+        `recordingSteps must be a non-negative integer number of steps, got ${String(compileOptions.recordingSteps)}.`,
+      );
     }
     const kernels = generateKernels(plan, { maxBindingBytes: maxBinding });
     printShaders(kernels.shaders, compileOptions.printCode);
@@ -276,18 +352,44 @@ export class WebGpuRuntime implements Runtime {
         );
       }
     }
-    const recordingLimitError = plan.populations.find((p, i) => p.recordSpikes && plan.batchSize * kernels.spikeWords[i]! * 4 > maxBinding);
+    const recordingLimitError = plan.populations.find(
+      (p, i) => p.recordSpikes && plan.batchSize * kernels.spikeWords[i]! * 4 > maxBinding,
+    );
     if (recordingLimitError) {
       const bytes = plan.batchSize * kernels.spikeWords[recordingLimitError.index]! * 4;
-      throw new BufferLimitError(`The spike recording of population '${recordingLimitError.name}' (one step: batch ${plan.batchSize} x ${recordingLimitError.size} neurons as bits)`, bytes, maxBinding, "Use a smaller batch size or do not record this population.");
+      throw new BufferLimitError(
+        `The spike recording of population '${recordingLimitError.name}' (one step: batch ${plan.batchSize} x ${recordingLimitError.size} neurons as bits)`,
+        bytes,
+        maxBinding,
+        "Use a smaller batch size or do not record this population.",
+      );
     }
 
     const layouts = kernels.shaders.map((shader) => bindGroupLayout(device, shader));
-    const modules = await Promise.all(kernels.shaders.map((shader) => compileModule(device, shader.label, shader.code, shader.origins)));
-    const pipelines = await Promise.all(kernels.shaders.map((shader, i) => createPipeline(device, shader, modules[i]!, layouts[i]!)));
+    const modules = await Promise.all(
+      kernels.shaders.map((shader) =>
+        compileModule(device, shader.label, shader.code, shader.origins),
+      ),
+    );
+    const pipelines = await Promise.all(
+      kernels.shaders.map((shader, i) => createPipeline(device, shader, modules[i]!, layouts[i]!)),
+    );
     const fillModule = await compileModule(device, "initialisation", FILL_WGSL, []);
-    const fillPipeline = await createPipeline(device, { label: "initialisation", code: FILL_WGSL, origins: [] }, fillModule, "auto");
-    return new WebGpuRuntime(plan, device, { kernels, pipelines, layouts, fillPipeline, recordingSteps, maxBinding, options });
+    const fillPipeline = await createPipeline(
+      device,
+      { label: "initialisation", code: FILL_WGSL, origins: [] },
+      fillModule,
+      "auto",
+    );
+    return new WebGpuRuntime(plan, device, {
+      kernels,
+      pipelines,
+      layouts,
+      fillPipeline,
+      recordingSteps,
+      maxBinding,
+      options,
+    });
   }
 
   get trialStep(): number {
@@ -297,10 +399,15 @@ export class WebGpuRuntime implements Runtime {
   // ------------------------------------------------------------------------- checks
 
   private check(call: string): void {
-    if (this.disposed) throw new RuntimeUsageError(`${call}: this runtime was disposed; compile the network again to keep simulating.`);
+    if (this.disposed)
+      throw new RuntimeUsageError(
+        `${call}: this runtime was disposed; compile the network again to keep simulating.`,
+      );
     if (this.lost) throw this.lost;
     if (this.failure !== null) {
-      throw new SnnError(`${call}: an earlier WebGPU command failed: ${this.failure}. This is a bug in @snn/backend-wgsl; please report it with the network.`);
+      throw new SnnError(
+        `${call}: an earlier WebGPU command failed: ${this.failure}. This is a bug in @snn/backend-wgsl; please report it with the network.`,
+      );
     }
   }
 
@@ -315,8 +422,14 @@ export class WebGpuRuntime implements Runtime {
   private bindGroup(state: InstanceState, shaderIndex: number): GPUBindGroup {
     if (state.bindGroup) return state.bindGroup;
     const entries: GPUBindGroupEntry[] = [{ binding: 0, resource: { buffer: state.uniform } }];
-    state.instance.bindings.forEach((ref, i) => entries.push({ binding: i + 1, resource: { buffer: this.bufferOf(ref) } }));
-    state.bindGroup = this.device.createBindGroup({ label: state.instance.label, layout: this.layouts[shaderIndex]!, entries });
+    state.instance.bindings.forEach((ref, i) =>
+      entries.push({ binding: i + 1, resource: { buffer: this.bufferOf(ref) } }),
+    );
+    state.bindGroup = this.device.createBindGroup({
+      label: state.instance.label,
+      layout: this.layouts[shaderIndex]!,
+      entries,
+    });
     return state.bindGroup;
   }
 
@@ -333,7 +446,11 @@ export class WebGpuRuntime implements Runtime {
     }
   }
 
-  private dispatch(pass: GPUComputePassEncoder, index: number, current: { pipeline: number }): void {
+  private dispatch(
+    pass: GPUComputePassEncoder,
+    index: number,
+    current: { pipeline: number },
+  ): void {
     const state = this.states[index]!;
     const shader = state.instance.shader;
     if (current.pipeline !== shader) {
@@ -346,7 +463,11 @@ export class WebGpuRuntime implements Runtime {
   }
 
   private writeClock(): void {
-    this.device.queue.writeBuffer(this.clock, 0, new Uint32Array([this.trialStep_ >>> 0, this.globalStep >>> 0, 0, 0]));
+    this.device.queue.writeBuffer(
+      this.clock,
+      0,
+      new Uint32Array([this.trialStep_ >>> 0, this.globalStep >>> 0, 0, 0]),
+    );
   }
 
   // ------------------------------------------------------------------------- Runtime
@@ -354,15 +475,19 @@ export class WebGpuRuntime implements Runtime {
   async step(count = 1): Promise<void> {
     this.check("step");
     if (!Number.isInteger(count) || count < 0) {
-      throw new RuntimeUsageError(`step(count): count must be a non-negative integer number of timesteps, got ${String(count)}.`);
+      throw new RuntimeUsageError(
+        `step(count): count must be a non-negative integer number of timesteps, got ${String(count)}.`,
+      );
     }
     if (count === 0) return;
     this.ensureRecordingCapacity(this.trialStep_ + count);
     this.writeClock();
     const sequence = this.kernels.stepSequence;
-    for (let done = 0; done < count; ) {
+    for (let done = 0; done < count;) {
       const steps = Math.min(this.stepsPerCommandBuffer, count - done);
-      const encoder = this.device.createCommandEncoder({ label: `steps ${this.trialStep_ + done}..${this.trialStep_ + done + steps - 1}` });
+      const encoder = this.device.createCommandEncoder({
+        label: `steps ${this.trialStep_ + done}..${this.trialStep_ + done + steps - 1}`,
+      });
       const pass = encoder.beginComputePass();
       const current = { pipeline: -1 };
       for (let s = 0; s < steps; s++) {
@@ -396,7 +521,8 @@ export class WebGpuRuntime implements Runtime {
 
   private clearRegion(encoder: GPUCommandEncoder, key: string): void {
     const a = this.allocation(key);
-    if (a.length > 0) encoder.clearBuffer(this.arenas[a.arena][a.chunk]!, a.offset * 4, a.length * 4);
+    if (a.length > 0)
+      encoder.clearBuffer(this.arenas[a.arena][a.chunk]!, a.offset * 4, a.length * 4);
   }
 
   async resetState(): Promise<void> {
@@ -417,7 +543,8 @@ export class WebGpuRuntime implements Runtime {
     }
     pass.end();
     for (const key of this.kernels.layout.allocations.keys()) {
-      if (key.startsWith("insyn:") || key.startsWith("addin:") || key.startsWith("prescratch:")) this.clearRegion(encoder, key);
+      if (key.startsWith("insyn:") || key.startsWith("addin:") || key.startsWith("prescratch:"))
+        this.clearRegion(encoder, key);
     }
     this.clearSpikeFlags(encoder);
     for (const { variable, key, op } of this.fillOps) {
@@ -432,7 +559,13 @@ export class WebGpuRuntime implements Runtime {
   private upload(key: string, data: VarArray): void {
     if (data.length === 0) return;
     const a = this.allocation(key);
-    this.device.queue.writeBuffer(this.arenas[a.arena][a.chunk]!, a.offset * 4, data.buffer as ArrayBuffer, data.byteOffset, data.byteLength);
+    this.device.queue.writeBuffer(
+      this.arenas[a.arena][a.chunk]!,
+      a.offset * 4,
+      data.buffer as ArrayBuffer,
+      data.byteOffset,
+      data.byteLength,
+    );
   }
 
   setSpikeEvents(population: string, events: readonly SpikeEvents[]): void {
@@ -449,7 +582,8 @@ export class WebGpuRuntime implements Runtime {
     const B = this.plan.batchSize;
     validateSpikeEvents(population, planned.size, B, events);
     let steps = 0;
-    for (const e of events) if (e.steps.length > 0) steps = Math.max(steps, e.steps[e.steps.length - 1]! + 1);
+    for (const e of events)
+      if (e.steps.length > 0) steps = Math.max(steps, e.steps[e.steps.length - 1]! + 1);
     const words = this.kernels.spikeWords[index]!;
     const bytes = steps * B * words * 4;
     if (bytes > this.capabilities.maxBufferBytes) {
@@ -481,14 +615,16 @@ export class WebGpuRuntime implements Runtime {
     holder.steps = steps;
     // Tell the neuron kernel how many steps of events there are.
     this.states.forEach((state) => {
-      if (!state.instance.bindings.some((r) => r.kind === "spikeEvents" && r.population === index)) return;
+      if (!state.instance.bindings.some((r) => r.kind === "spikeEvents" && r.population === index))
+        return;
       const field = state.instance.uniforms.findIndex((f) => f.name === "event_steps");
       this.device.queue.writeBuffer(state.uniform, field * 4, new Uint32Array([steps]));
     });
   }
 
   private invalidateBindGroups(matches: (ref: BindingRef) => boolean): void {
-    for (const state of this.states) if (state.instance.bindings.some(matches)) state.bindGroup = null;
+    for (const state of this.states)
+      if (state.instance.bindings.some(matches)) state.bindGroup = null;
   }
 
   private ensureRecordingCapacity(steps: number): void {
@@ -526,30 +662,48 @@ export class WebGpuRuntime implements Runtime {
   private populationIndex(name: string, call: string): number {
     const index = this.plan.populations.findIndex((p) => p.name === name);
     if (index < 0) {
-      throw new RuntimeUsageError(`${call}(${name}): there is no population '${name}'. Populations: ${this.plan.populations.map((p) => p.name).join(", ")}.`);
+      throw new RuntimeUsageError(
+        `${call}(${name}): there is no population '${name}'. Populations: ${this.plan.populations.map((p) => p.name).join(", ")}.`,
+      );
     }
     return index;
   }
 
-  private findVar(owner: string, name: string, call: string): { variable: PlannedVar; key: string } {
+  private findVar(
+    owner: string,
+    name: string,
+    call: string,
+  ): { variable: PlannedVar; key: string } {
     const all = plannedVariables(this.plan);
     const ownerKeys: string[] = [];
     const population = this.plan.populations.findIndex((p) => p.name === owner);
     if (population >= 0) ownerKeys.push(`var:population:${population}:neuron:`);
     const projection = this.plan.projections.findIndex((p) => p.name === owner);
-    if (projection >= 0) for (const role of ["synapse", "pre", "post", "postsynaptic"]) ownerKeys.push(`var:projection:${projection}:${role}:`);
+    if (projection >= 0)
+      for (const role of ["synapse", "pre", "post", "postsynaptic"])
+        ownerKeys.push(`var:projection:${projection}:${role}:`);
     const update = this.plan.customUpdates.findIndex((c) => c.name === owner);
     if (update >= 0) ownerKeys.push(`var:customUpdate:${update}:customUpdate:`);
     if (ownerKeys.length === 0) {
-      const owners = [...this.plan.populations, ...this.plan.projections, ...this.plan.customUpdates].map((g) => g.name);
-      throw new RuntimeUsageError(`${call}(${owner}, ${name}): there is no population, projection or custom update '${owner}'. Owners: ${owners.join(", ")}.`);
+      const owners = [
+        ...this.plan.populations,
+        ...this.plan.projections,
+        ...this.plan.customUpdates,
+      ].map((g) => g.name);
+      throw new RuntimeUsageError(
+        `${call}(${owner}, ${name}): there is no population, projection or custom update '${owner}'. Owners: ${owners.join(", ")}.`,
+      );
     }
     for (const prefix of ownerKeys) {
       const found = all.find((v) => v.key === prefix + name);
       if (found) return found;
     }
-    const names = all.filter((v) => ownerKeys.some((prefix) => v.key.startsWith(prefix))).map((v) => v.variable.name);
-    throw new RuntimeUsageError(`${call}(${owner}, ${name}): '${owner}' has no variable '${name}'. Its variables: ${names.length > 0 ? names.join(", ") : "(none)"}.`);
+    const names = all
+      .filter((v) => ownerKeys.some((prefix) => v.key.startsWith(prefix)))
+      .map((v) => v.variable.name);
+    throw new RuntimeUsageError(
+      `${call}(${owner}, ${name}): '${owner}' has no variable '${name}'. Its variables: ${names.length > 0 ? names.join(", ") : "(none)"}.`,
+    );
   }
 
   async readVar(owner: string, name: string): Promise<VarArray> {
@@ -557,7 +711,12 @@ export class WebGpuRuntime implements Runtime {
     const { variable, key } = this.findVar(owner, name, "readVar");
     const a = this.allocation(key);
     const length = storedLength(variable, this.plan.batchSize);
-    const bytes = await this.readBuffer(this.arenas[a.arena][a.chunk]!, a.offset * 4, length * 4, `readVar(${owner}, ${name})`);
+    const bytes = await this.readBuffer(
+      this.arenas[a.arena][a.chunk]!,
+      a.offset * 4,
+      length * 4,
+      `readVar(${owner}, ${name})`,
+    );
     const out = allocateVarArray(variable.type, length);
     new Uint8Array(out.buffer).set(new Uint8Array(bytes));
     return out;
@@ -577,7 +736,13 @@ export class WebGpuRuntime implements Runtime {
     const { plan } = this;
     const group = findGroup(plan, owner, `setParam(${owner}, ${name})`);
     // Validates (unknown or fixed param, bad value) and computes the derived params again.
-    const changed = changeDynamicParam(group, this.changedParams.get(owner) ?? group.params, name, value, plan.dt);
+    const changed = changeDynamicParam(
+      group,
+      this.changedParams.get(owner) ?? group.params,
+      name,
+      value,
+      plan.dt,
+    );
     this.changedParams.set(owner, changed.params);
     // Every kernel instance holding one of the group's params in its uniform block: rewrite the field.
     for (const state of this.states) {
@@ -594,13 +759,24 @@ export class WebGpuRuntime implements Runtime {
     this.check("readSpikes");
     const index = this.populationIndex(population, "readSpikes");
     const r = this.recordings[index];
-    if (!r) throw new RuntimeUsageError(`readSpikes(${population}): population '${population}' does not record spikes; add it with recordSpikes: true.`);
+    if (!r)
+      throw new RuntimeUsageError(
+        `readSpikes(${population}): population '${population}' does not record spikes; add it with recordSpikes: true.`,
+      );
     const B = this.plan.batchSize;
     const size = this.plan.populations[index]!.size;
     const numSteps = this.trialStep_;
     const words = r.words;
-    if (numSteps === 0) return { steps: new Int32Array(0), neurons: new Int32Array(0), batches: new Int32Array(0), numSteps };
-    const bits = new Uint32Array(await this.readBuffer(r.buffer, 0, numSteps * B * words * 4, `readSpikes(${population})`));
+    if (numSteps === 0)
+      return {
+        steps: new Int32Array(0),
+        neurons: new Int32Array(0),
+        batches: new Int32Array(0),
+        numSteps,
+      };
+    const bits = new Uint32Array(
+      await this.readBuffer(r.buffer, 0, numSteps * B * words * 4, `readSpikes(${population})`),
+    );
     let count = 0;
     for (let i = 0; i < bits.length; i++) count += popcount(bits[i]!);
     const steps = new Int32Array(count);
@@ -625,7 +801,12 @@ export class WebGpuRuntime implements Runtime {
         }
       }
     }
-    return { steps: steps.subarray(0, k), neurons: neurons.subarray(0, k), batches: batches.subarray(0, k), numSteps };
+    return {
+      steps: steps.subarray(0, k),
+      neurons: neurons.subarray(0, k),
+      batches: batches.subarray(0, k),
+      numSteps,
+    };
   }
 
   // ------------------------------------------------------------------------- device access
@@ -670,8 +851,15 @@ export class WebGpuRuntime implements Runtime {
     this.check("spikeEventStorage");
     const index = this.populationIndex(population, "spikeEventStorage");
     const holder = this.events[index];
-    if (!holder) throw new RuntimeUsageError(`spikeEventStorage(${population}): '${population}' is not a spike source array.`);
-    return { buffer: holder.buffer, wordsPerRow: this.kernels.spikeWords[index]!, steps: holder.steps };
+    if (!holder)
+      throw new RuntimeUsageError(
+        `spikeEventStorage(${population}): '${population}' is not a spike source array.`,
+      );
+    return {
+      buffer: holder.buffer,
+      wordsPerRow: this.kernels.spikeWords[index]!,
+      steps: holder.steps,
+    };
   }
 
   /**
@@ -690,10 +878,14 @@ export class WebGpuRuntime implements Runtime {
 
   async runCustomUpdate(group: string): Promise<void> {
     this.check("runCustomUpdate");
-    const sequence = Object.hasOwn(this.kernels.customUpdates, group) ? this.kernels.customUpdates[group] : undefined;
+    const sequence = Object.hasOwn(this.kernels.customUpdates, group)
+      ? this.kernels.customUpdates[group]
+      : undefined;
     if (!sequence) {
       const groups = Object.keys(this.kernels.customUpdates);
-      throw new RuntimeUsageError(`runCustomUpdate(${group}): there is no custom update group '${group}'. Groups: ${groups.length > 0 ? groups.join(", ") : "(none)"}.`);
+      throw new RuntimeUsageError(
+        `runCustomUpdate(${group}): there is no custom update group '${group}'. Groups: ${groups.length > 0 ? groups.join(", ") : "(none)"}.`,
+      );
     }
     this.writeClock();
     const encoder = this.device.createCommandEncoder({ label: `custom update group ${group}` });
@@ -702,7 +894,11 @@ export class WebGpuRuntime implements Runtime {
     for (const update of sequence) {
       if (update.runCount) {
         const state = this.states[update.runCount.instance]!;
-        this.device.queue.writeBuffer(state.uniform, update.runCount.byteOffset, new Uint32Array([this.runCounts[update.update]! >>> 0]));
+        this.device.queue.writeBuffer(
+          state.uniform,
+          update.runCount.byteOffset,
+          new Uint32Array([this.runCounts[update.update]! >>> 0]),
+        );
       }
       for (const instance of update.instances) this.dispatch(pass, instance, current);
       this.runCounts[update.update] = (this.runCounts[update.update]! + 1) % 4294967296;
@@ -723,17 +919,27 @@ export class WebGpuRuntime implements Runtime {
     this.disposed = true;
     this.removeErrorListener();
     if (this.lost) return;
-    for (const buffer of [...this.arenas.f32, ...this.arenas.u32, this.clock, ...this.retired]) buffer.destroy();
+    for (const buffer of [...this.arenas.f32, ...this.arenas.u32, this.clock, ...this.retired])
+      buffer.destroy();
     for (const r of this.recordings) r?.buffer.destroy();
     for (const e of this.events) e?.buffer.destroy();
     for (const s of this.states) s.uniform.destroy();
   }
 
   /** Copies a region of a buffer to the host. */
-  private async readBuffer(source: GPUBuffer, offset: number, size: number, call: string): Promise<ArrayBuffer> {
+  private async readBuffer(
+    source: GPUBuffer,
+    offset: number,
+    size: number,
+    call: string,
+  ): Promise<ArrayBuffer> {
     const bytes = align4(size);
     if (bytes === 0) return new ArrayBuffer(0);
-    const staging = this.device.createBuffer({ label: `read ${call}`, size: bytes, usage: BufferUsage.MAP_READ | BufferUsage.COPY_DST });
+    const staging = this.device.createBuffer({
+      label: `read ${call}`,
+      size: bytes,
+      usage: BufferUsage.MAP_READ | BufferUsage.COPY_DST,
+    });
     const encoder = this.device.createCommandEncoder({ label: call });
     encoder.copyBufferToBuffer(source, offset, staging, 0, bytes);
     this.device.queue.submit([encoder.finish()]);
@@ -755,7 +961,9 @@ export class WebGpuRuntime implements Runtime {
       // The lost promise may settle just after the failing operation.
       await Promise.race([this.device.lost, new Promise((resolve) => setTimeout(resolve, 50))]);
       if (this.lost) throw this.lost;
-      throw new SnnError(`${call}: WebGPU failed: ${error instanceof Error ? error.message : String(error)}`);
+      throw new SnnError(
+        `${call}: WebGPU failed: ${error instanceof Error ? error.message : String(error)}`,
+      );
     }
   }
 }
@@ -801,14 +1009,24 @@ function gridFor(groups: number, maxPerDimension: number, z: number): [number, n
   if (groups === 0) return [0, 0, 0];
   const x = Math.min(groups, maxPerDimension);
   const y = Math.ceil(groups / x);
-  if (y > maxPerDimension) throw new RuntimeUsageError(`A kernel needs ${groups} workgroups, more than this device can dispatch (${maxPerDimension}^2).`);
+  if (y > maxPerDimension)
+    throw new RuntimeUsageError(
+      `A kernel needs ${groups} workgroups, more than this device can dispatch (${maxPerDimension}^2).`,
+    );
   return [x, y, z];
 }
 
-function workgroupCounts(instance: KernelInstance, maxPerDimension: number, batchSize: number): [number, number, number] {
+function workgroupCounts(
+  instance: KernelInstance,
+  maxPerDimension: number,
+  batchSize: number,
+): [number, number, number] {
   const d = instance.dispatch;
   if (d.kind === "workgroupPerBatch") return [1, 1, d.batches];
-  if (d.batches > maxPerDimension) throw new RuntimeUsageError(`Batch size ${batchSize} is more than this device can dispatch (${maxPerDimension}); use a smaller batch.`);
+  if (d.batches > maxPerDimension)
+    throw new RuntimeUsageError(
+      `Batch size ${batchSize} is more than this device can dispatch (${maxPerDimension}); use a smaller batch.`,
+    );
   if (instance.label === "clock") return [1, 1, 1];
   return gridFor(Math.ceil(d.elements / WORKGROUP_SIZE), maxPerDimension, d.batches);
 }
@@ -841,7 +1059,11 @@ function bindGroupLayout(device: GPUDevice, shader: Shader): GPUBindGroupLayout 
     label: shader.label,
     entries: [
       { binding: 0, visibility: ShaderStage.COMPUTE, buffer: { type: "uniform" } },
-      ...shader.access.map((type, i) => ({ binding: i + 1, visibility: ShaderStage.COMPUTE, buffer: { type } })),
+      ...shader.access.map((type, i) => ({
+        binding: i + 1,
+        visibility: ShaderStage.COMPUTE,
+        buffer: { type },
+      })),
     ],
   });
 }
@@ -851,7 +1073,7 @@ export async function compileModule(
   device: GPUDevice,
   label: string,
   code: string,
-  origins: readonly (WgslDiagnostic["origin"])[],
+  origins: readonly WgslDiagnostic["origin"][],
 ): Promise<GPUShaderModule> {
   // Push, create and pop without awaiting in between: error scopes are a stack shared by concurrent compilations.
   device.pushErrorScope("validation");
@@ -870,7 +1092,14 @@ export async function compileModule(
       origin: origins[m.lineNum - 1] ?? null,
     }));
     if (diagnostics.length === 0) {
-      diagnostics.push({ type: "error", message: scopeError!.message, line: 0, column: 0, generatedLine: "", origin: null });
+      diagnostics.push({
+        type: "error",
+        message: scopeError!.message,
+        line: 0,
+        column: 0,
+        generatedLine: "",
+        origin: null,
+      });
     }
     throw new WgslCompileError(label, diagnostics, code);
   }
@@ -886,13 +1115,26 @@ async function createPipeline(
   device.pushErrorScope("validation");
   const pipeline = device.createComputePipeline({
     label: shader.label,
-    layout: layout === "auto" ? "auto" : device.createPipelineLayout({ bindGroupLayouts: [layout] }),
+    layout:
+      layout === "auto" ? "auto" : device.createPipelineLayout({ bindGroupLayouts: [layout] }),
     compute: { module, entryPoint: "main" },
   });
   const error = await device.popErrorScope(); // pushed and popped with no await in between
   if (error) {
-    throw new WgslCompileError(shader.label, [{ type: "error", message: error.message, line: 0, column: 0, generatedLine: "", origin: null }], shader.code);
+    throw new WgslCompileError(
+      shader.label,
+      [
+        {
+          type: "error",
+          message: error.message,
+          line: 0,
+          column: 0,
+          generatedLine: "",
+          origin: null,
+        },
+      ],
+      shader.code,
+    );
   }
   return pipeline;
 }
-

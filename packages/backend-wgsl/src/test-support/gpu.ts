@@ -12,7 +12,9 @@ export interface TestGpu {
   readonly skipReason: string | null;
 }
 
-export async function testGpu(options: Omit<WebGpuBackendOptions, "device"> = {}): Promise<TestGpu> {
+export async function testGpu(
+  options: Omit<WebGpuBackendOptions, "device"> = {},
+): Promise<TestGpu> {
   try {
     const created = await createNodeDevice();
     return {
@@ -21,7 +23,8 @@ export async function testGpu(options: Omit<WebGpuBackendOptions, "device"> = {}
     };
   } catch (error) {
     const reason = `no WebGPU adapter: ${error instanceof Error ? error.message : String(error)}`;
-    if (process.env.SNN_REQUIRE_WEBGPU) throw new Error(`SNN_REQUIRE_WEBGPU is set but ${reason}`);
+    if (process.env.SNN_REQUIRE_WEBGPU)
+      throw new Error(`SNN_REQUIRE_WEBGPU is set but ${reason}`, { cause: error });
     console.warn(`Skipping WebGPU tests: ${reason}`);
     return { backend: webgpuBackend(options), skipReason: reason };
   }

@@ -1,4 +1,11 @@
-import { mulHi32, normalFromBlock, philox4x32, RNG_KEY_HI, seededRandom, uniformFromBlock } from "@snn/core";
+import {
+  mulHi32,
+  normalFromBlock,
+  philox4x32,
+  RNG_KEY_HI,
+  seededRandom,
+  uniformFromBlock,
+} from "@snn/core";
 import { describe, expect, it } from "vitest";
 import { compileModule } from "../runtime/runtime";
 import { BufferUsage, MapMode } from "../runtime/gpu";
@@ -49,7 +56,10 @@ function makeItems(count: number): Uint32Array<ArrayBuffer> {
   const words = new Uint32Array(count * 8);
   for (let i = 0; i < count; i++) {
     for (let w = 0; w < 6; w++) {
-      words[i * 8 + w] = i < 6 * 6 ? edges[(i + w * Math.floor(i / 6)) % edges.length]! : Math.floor(random.uniform() * 4294967296) >>> 0;
+      words[i * 8 + w] =
+        i < 6 * 6
+          ? edges[(i + w * Math.floor(i / 6)) % edges.length]!
+          : Math.floor(random.uniform() * 4294967296) >>> 0;
     }
     words[i * 8 + 6] = i % 8; // field
     words[i * 8 + 7] = i % 40; // calls so far (wraps at 32 like the CPU backend)
@@ -57,15 +67,33 @@ function makeItems(count: number): Uint32Array<ArrayBuffer> {
   return words;
 }
 
-async function run(device: GPUDevice, items: Uint32Array<ArrayBuffer>): Promise<{ blocks: Uint32Array; products: Uint32Array; uniforms: Float32Array; normals: Float32Array }> {
+async function run(
+  device: GPUDevice,
+  items: Uint32Array<ArrayBuffer>,
+): Promise<{
+  blocks: Uint32Array;
+  products: Uint32Array;
+  uniforms: Float32Array;
+  normals: Float32Array;
+}> {
   const count = items.length / 8;
   const module = await compileModule(device, "philox test", KERNEL, []);
-  const pipeline = device.createComputePipeline({ layout: "auto", compute: { module, entryPoint: "main" } });
-  const input = device.createBuffer({ size: items.byteLength, usage: BufferUsage.STORAGE | BufferUsage.COPY_DST });
+  const pipeline = device.createComputePipeline({
+    layout: "auto",
+    compute: { module, entryPoint: "main" },
+  });
+  const input = device.createBuffer({
+    size: items.byteLength,
+    usage: BufferUsage.STORAGE | BufferUsage.COPY_DST,
+  });
   device.queue.writeBuffer(input, 0, items);
   const sizes = [count * 16, count * 4, count * 4, count * 4];
-  const outputs = sizes.map((size) => device.createBuffer({ size, usage: BufferUsage.STORAGE | BufferUsage.COPY_SRC }));
-  const staging = sizes.map((size) => device.createBuffer({ size, usage: BufferUsage.MAP_READ | BufferUsage.COPY_DST }));
+  const outputs = sizes.map((size) =>
+    device.createBuffer({ size, usage: BufferUsage.STORAGE | BufferUsage.COPY_SRC }),
+  );
+  const staging = sizes.map((size) =>
+    device.createBuffer({ size, usage: BufferUsage.MAP_READ | BufferUsage.COPY_DST }),
+  );
   const bindGroup = device.createBindGroup({
     layout: pipeline.getBindGroupLayout(0),
     entries: [input, ...outputs].map((buffer, binding) => ({ binding, resource: { buffer } })),
@@ -86,13 +114,19 @@ async function run(device: GPUDevice, items: Uint32Array<ArrayBuffer>): Promise<
       return copy;
     }),
   );
-  return { blocks: new Uint32Array(data[0]!), products: new Uint32Array(data[1]!), uniforms: new Float32Array(data[2]!), normals: new Float32Array(data[3]!) };
+  return {
+    blocks: new Uint32Array(data[0]!),
+    products: new Uint32Array(data[1]!),
+    uniforms: new Float32Array(data[2]!),
+    normals: new Float32Array(data[3]!),
+  };
 }
 
 describe.skipIf(gpu.skipReason !== null)("Philox4x32-10 in WGSL", () => {
   const count = 4096;
   const items = makeItems(count);
-  const results = gpu.skipReason === null ? gpu.backend.device().then((device) => run(device, items)) : null;
+  const results =
+    gpu.skipReason === null ? gpu.backend.device().then((device) => run(device, items)) : null;
 
   it("gives the same 128-bit blocks as @snn/core's philox4x32 for every counter and key", async () => {
     const { blocks } = (await results)!;

@@ -78,7 +78,6 @@ fn snn_tanh(x: f32) -> f32 {
   return tanh(clamp(x, -15.0f, 15.0f));
 }`;
 
-
 /**
  * Infinities and NaN: WGSL constant expressions must be finite, so these are made at run time
  * (from a variable) where model code or a reduction needs them.

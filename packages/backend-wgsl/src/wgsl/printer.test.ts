@@ -1,4 +1,10 @@
-import { checkSnippet, type Binding, type CheckedSnippet, type ScalarType, type SymbolInfo } from "@snn/core";
+import {
+  checkSnippet,
+  type Binding,
+  type CheckedSnippet,
+  type ScalarType,
+  type SymbolInfo,
+} from "@snn/core";
 import { describe, expect, it } from "vitest";
 import { CodeWriter } from "./code-writer";
 import { snippetUse, wgslFloat, wgslLiteral, WgslPrinter, type PrintScope } from "./printer";
@@ -13,7 +19,12 @@ const symbols: Record<string, [ScalarType, Binding, boolean]> = {
   dt: ["float", { kind: "builtin", name: "dt" }, false],
   id: ["uint", { kind: "builtin", name: "id" }, false],
 };
-const environment = new Map<string, SymbolInfo>(Object.entries(symbols).map(([name, [type, binding, writable]]) => [name, { type, binding, writable }]));
+const environment = new Map<string, SymbolInfo>(
+  Object.entries(symbols).map(([name, [type, binding, writable]]) => [
+    name,
+    { type, binding, writable },
+  ]),
+);
 
 function check(source: string, mode: "statements" | "expression" = "statements"): CheckedSnippet {
   return checkSnippet(source, {
@@ -31,8 +42,20 @@ function scope(snippet: CheckedSnippet): PrintScope {
     field: "sim",
     source: snippet.source,
     rng: "rng",
-    name: (b) => (b.kind === "local" ? `l_${b.name}` : b.kind === "param" ? `u.p_${b.name}` : b.kind === "builtin" ? (b.name === "dt" ? "DT" : b.name) : b.kind === "input" ? "Isyn" : `n_${b.name}`),
-    effect: (callee, argument) => `${callee === "addToPost" ? "add_post" : "add_pre"} += ${argument};`,
+    name: (b) =>
+      b.kind === "local"
+        ? `l_${b.name}`
+        : b.kind === "param"
+          ? `u.p_${b.name}`
+          : b.kind === "builtin"
+            ? b.name === "dt"
+              ? "DT"
+              : b.name
+            : b.kind === "input"
+              ? "Isyn"
+              : `n_${b.name}`,
+    effect: (callee, argument) =>
+      `${callee === "addToPost" ? "add_post" : "add_pre"} += ${argument};`,
   };
 }
 
@@ -69,12 +92,18 @@ describe("WGSL literals", () => {
 
 describe("WgslPrinter", () => {
   it("prints lets, assignments and compound assignments with the scope's names", () => {
-    expect(print("let x = V * Tau + 1.0;\nV += x / dt;")).toEqual(["var l_x: f32 = (n_V * u.p_Tau) + 1.0f;", "n_V += l_x / DT;"]);
+    expect(print("let x = V * Tau + 1.0;\nV += x / dt;")).toEqual([
+      "var l_x: f32 = (n_V * u.p_Tau) + 1.0f;",
+      "n_V += l_x / DT;",
+    ]);
   });
 
   it("makes the checker's implicit conversions explicit WGSL conversions", () => {
     expect(print("V = count + V * n;")).toEqual(["n_V = f32(n_count) + (n_V * f32(n_n));"]);
-    expect(print("count = int(V) % 3;\nn = n + 1;")).toEqual(["n_count = i32(n_V) % 3i;", "n_n = n_n + 1u;"]);
+    expect(print("count = int(V) % 3;\nn = n + 1;")).toEqual([
+      "n_count = i32(n_V) % 3i;",
+      "n_n = n_n + 1u;",
+    ]);
   });
 
   it("prints if/else and nested blocks", () => {
@@ -92,7 +121,9 @@ describe("WgslPrinter", () => {
   });
 
   it("maps pow and tanh to helpers with JavaScript's semantics, others to WGSL builtins", () => {
-    expect(print("V = pow(V, 2.0) + tanh(V) + exp(-V) + clamp(V, 0.0, 1.0) + max(V, Tau);")).toEqual([
+    expect(
+      print("V = pow(V, 2.0) + tanh(V) + exp(-V) + clamp(V, 0.0, 1.0) + max(V, Tau);"),
+    ).toEqual([
       "n_V = (((snn_pow(n_V, 2.0f) + snn_tanh(n_V)) + exp(-n_V)) + clamp(n_V, 0.0f, 1.0f)) + max(n_V, u.p_Tau);",
     ]);
   });
@@ -152,7 +183,12 @@ describe("WgslPrinter", () => {
     new WgslPrinter(out, scope(snippet)).statements(snippet);
     const origins = out.lineOrigins;
     expect(origins[0]).toBeNull();
-    expect(origins[1]).toMatchObject({ model: "Test", field: "sim", line: 1, sourceLine: "let x = 1.0;" });
+    expect(origins[1]).toMatchObject({
+      model: "Test",
+      field: "sim",
+      line: 1,
+      sourceLine: "let x = 1.0;",
+    });
     expect(origins[2]).toMatchObject({ line: 2, sourceLine: "if (V > x) {" });
     // The hoisted draw and the assignment both come from line 3.
     expect(out.code.split("\n")[3]).toContain("rng_uniform");
@@ -165,7 +201,9 @@ describe("snippetUse", () => {
   it("lists the names a snippet reads and writes, its random draws and effects", () => {
     const use = snippetUse(check("let x = Tau;\nV += x;\nif (uniform() < 0.5) { count = 1; }"));
     expect(use.written.map((b) => ("name" in b ? b.name : ""))).toEqual(["V", "count"]);
-    expect(use.read.map((b) => ("name" in b ? b.name : ""))).toEqual(expect.arrayContaining(["Tau", "V", "x"]));
+    expect(use.read.map((b) => ("name" in b ? b.name : ""))).toEqual(
+      expect.arrayContaining(["Tau", "V", "x"]),
+    );
     expect(use.drawsRandom).toBe(true);
     expect(use.effects.size).toBe(0);
     expect(snippetUse(null).drawsRandom).toBe(false);

@@ -83,30 +83,42 @@ export class WgslPrinter {
 
   /** Prints a statement snippet (its statements, without an enclosing block). */
   statements(snippet: CheckedSnippet): void {
-    if (snippet.kind !== "statements") throw new Error(`internal: expected a statement snippet for ${this.scope.field}`);
+    if (snippet.kind !== "statements")
+      throw new Error(`internal: expected a statement snippet for ${this.scope.field}`);
     for (const statement of snippet.body.statements) this.statement(statement);
   }
 
   /** Prints the expression of an expression snippet; random calls it makes are written before, as lets. */
   expression(snippet: CheckedSnippet): string {
-    if (snippet.kind !== "expression") throw new Error(`internal: expected an expression snippet for ${this.scope.field}`);
+    if (snippet.kind !== "expression")
+      throw new Error(`internal: expected an expression snippet for ${this.scope.field}`);
     return this.out.withOrigin(this.origin(snippet.body.position), () => this.expr(snippet.body));
   }
 
   private origin(position: SourcePosition): SnippetOrigin {
     const sourceLine = this.scope.source.split("\n")[position.line - 1] ?? "";
-    return { model: this.scope.model, field: this.scope.field, line: position.line, column: position.column, sourceLine };
+    return {
+      model: this.scope.model,
+      field: this.scope.field,
+      line: position.line,
+      column: position.column,
+      sourceLine,
+    };
   }
 
   private statement(statement: Statement): void {
     this.out.withOrigin(this.origin(statement.position), () => {
       switch (statement.kind) {
         case "let":
-          this.out.line(`var ${this.scope.name(statement.binding)}: ${wgslType(statement.type)} = ${stripParens(this.expr(statement.init))};`);
+          this.out.line(
+            `var ${this.scope.name(statement.binding)}: ${wgslType(statement.type)} = ${stripParens(this.expr(statement.init))};`,
+          );
           return;
         case "assign": {
           const value = this.expr(statement.value);
-          this.out.line(`${this.scope.name(statement.target.binding)} ${statement.operator} ${stripParens(value)};`);
+          this.out.line(
+            `${this.scope.name(statement.target.binding)} ${statement.operator} ${stripParens(value)};`,
+          );
           return;
         }
         case "if": {
@@ -138,7 +150,8 @@ export class WgslPrinter {
 
   private callStatement(call: CallExpression): void {
     if (call.callee === "addToPost" || call.callee === "addToPre") {
-      if (!this.scope.effect) throw new Error(`internal: ${call.callee} is not available in ${this.scope.field}`);
+      if (!this.scope.effect)
+        throw new Error(`internal: ${call.callee} is not available in ${this.scope.field}`);
       const argument = this.expr(call.args[0]!);
       this.out.line(this.scope.effect(call.callee, stripParens(argument)));
       return;
@@ -204,7 +217,8 @@ export class WgslPrinter {
     switch (e.callee) {
       case "uniform":
       case "normal": {
-        if (!this.scope.rng) throw new Error(`internal: random numbers are not available in ${this.scope.field}`);
+        if (!this.scope.rng)
+          throw new Error(`internal: random numbers are not available in ${this.scope.field}`);
         const name = this.out.temporary("rnd");
         this.out.line(`let ${name} = rng_${e.callee}(&${this.scope.rng});`);
         return name;
@@ -221,9 +235,10 @@ export class WgslPrinter {
   }
 }
 
-
 function wrap(text: string): string {
-  return /^[\w.]+$/.test(text) || (text.startsWith("(") && matchingClose(text) === text.length - 1) ? text : `(${text})`;
+  return /^[\w.]+$/.test(text) || (text.startsWith("(") && matchingClose(text) === text.length - 1)
+    ? text
+    : `(${text})`;
 }
 
 /** Removes one pair of enclosing parentheses when they enclose the whole text. */

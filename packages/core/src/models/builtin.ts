@@ -153,7 +153,10 @@ export const Poisson: NeuronModel = {
   name: "Poisson",
   params: { Rate: { doc: "firing rate, Hz" } },
   derivedParams: {
-    SpikeProbability: { compute: (p, dt) => (p.Rate! * dt) / 1000, doc: "probability of a spike per step" },
+    SpikeProbability: {
+      compute: (p, dt) => (p.Rate! * dt) / 1000,
+      doc: "probability of a spike per step",
+    },
   },
   threshold: "uniform() < SpikeProbability",
 };

@@ -17,11 +17,7 @@ export type VarAccess = "readWrite" | "readOnlyDuplicate" | "readOnly";
  * (0 for sum, -Infinity for max); the value it holds at the end of the iteration is reduced.
  */
 export type CustomUpdateAccess =
-  | VarAccess
-  | "reduceBatchSum"
-  | "reduceBatchMax"
-  | "reduceNeuronSum"
-  | "reduceNeuronMax";
+  VarAccess | "reduceBatchSum" | "reduceBatchMax" | "reduceNeuronSum" | "reduceNeuronMax";
 
 /** A parameter: a number fixed when the network is built, or, if `dynamic`, changeable afterwards. */
 export interface ParamSpec {

@@ -15,7 +15,10 @@ describe("analyseSnippet", () => {
         "  g = g * 0.5 + float(n) + abs(V_post);",
         "}",
       ].join("\n"),
-      statementOptions({ extraFunctions: ["addToPost"], context: { model: "STDP", field: "preSpike" } }),
+      statementOptions({
+        extraFunctions: ["addToPost"],
+        context: { model: "STDP", field: "preSpike" },
+      }),
     );
     const analysis = analyseSnippet(checked);
     expect(analysis.reads).toEqual([
@@ -49,7 +52,9 @@ describe("analyseSnippet", () => {
   });
 
   it("keeps locals of the same name in different blocks apart", () => {
-    const analysis = analyseSnippet(checkSnippet("{ let a = 1.0; V = a; } { let a = 2.0; V = a; }", statementOptions()));
+    const analysis = analyseSnippet(
+      checkSnippet("{ let a = 1.0; V = a; } { let a = 2.0; V = a; }", statementOptions()),
+    );
     expect(analysis.writes).toEqual([
       { kind: "local", name: "a", id: 0 },
       { kind: "var", name: "V" },
@@ -62,7 +67,9 @@ describe("analyseSnippet", () => {
   });
 
   it("analyses expression snippets", () => {
-    const analysis = analyseSnippet(checkSnippet("V >= tau && normal() > 0.0 || spiked", expressionOptions()));
+    const analysis = analyseSnippet(
+      checkSnippet("V >= tau && normal() > 0.0 || spiked", expressionOptions()),
+    );
     expect(analysis.reads).toEqual([
       { kind: "var", name: "V" },
       { kind: "param", name: "tau" },

@@ -77,19 +77,7 @@ export type BuiltinFunction =
   | "addToPre"; // weight-update code: add to the presynaptic neuron's input
 
 export type BinaryOperator =
-  | "+"
-  | "-"
-  | "*"
-  | "/"
-  | "%"
-  | "=="
-  | "!="
-  | "<"
-  | "<="
-  | ">"
-  | ">="
-  | "&&"
-  | "||";
+  "+" | "-" | "*" | "/" | "%" | "==" | "!=" | "<" | "<=" | ">" | ">=" | "&&" | "||";
 
 export type UnaryOperator = "-" | "!";
 

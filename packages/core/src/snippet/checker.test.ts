@@ -82,9 +82,19 @@ describe("checkSnippet: typed trees", () => {
   it("resolves environment names to their bindings and types", () => {
     expect(show(expression("V_post"))).toBe("V_post@post:float");
     const identifier = expression("alpha");
-    expect(identifier).toMatchObject({ kind: "identifier", type: "float", binding: { kind: "derivedParam", name: "alpha" } });
-    expect(expression("Isyn")).toMatchObject({ type: "float", binding: { kind: "input", name: "Isyn" } });
-    expect(expression("step")).toMatchObject({ type: "uint", binding: { kind: "builtin", name: "step" } });
+    expect(identifier).toMatchObject({
+      kind: "identifier",
+      type: "float",
+      binding: { kind: "derivedParam", name: "alpha" },
+    });
+    expect(expression("Isyn")).toMatchObject({
+      type: "float",
+      binding: { kind: "input", name: "Isyn" },
+    });
+    expect(expression("step")).toMatchObject({
+      type: "uint",
+      binding: { kind: "builtin", name: "step" },
+    });
   });
 
   it("adapts integer literals to float and uint operands", () => {
@@ -102,7 +112,9 @@ describe("checkSnippet: typed trees", () => {
     expect(show(expression("V + n"))).toBe("(+:float V:float (convert!:float n:int))");
     expect(show(expression("count * dt"))).toBe("(*:float (convert!:float count:uint) dt:float)");
     // A composite integer expression is not a literal: it is converted as a whole.
-    expect(show(expression("V * (1 + 2)"))).toBe("(*:float V:float (convert!:float (+:int 1:int 2:int)))");
+    expect(show(expression("V * (1 + 2)"))).toBe(
+      "(*:float V:float (convert!:float (+:int 1:int 2:int)))",
+    );
     expect(show(expression("V < n"))).toBe("(<:bool V:float (convert!:float n:int))");
   });
 
@@ -113,19 +125,25 @@ describe("checkSnippet: typed trees", () => {
     expect(show(expression("8 / 4 / 2"))).toBe("(/:int (/:int 8:int 4:int) 2:int)");
     expect(show(expression("7 % 3 * 2"))).toBe("(*:int (%:int 7:int 3:int) 2:int)");
     expect(show(expression("-V * 2.0"))).toBe("(*:float (-:float V:float) 2:float)");
-    expect(show(expression("V < 1.0 == spiked"))).toBe("(==:bool (<:bool V:float 1:float) spiked:bool)");
+    expect(show(expression("V < 1.0 == spiked"))).toBe(
+      "(==:bool (<:bool V:float 1:float) spiked:bool)",
+    );
     expect(show(expression("spiked || V > 1.0 && !spiked"))).toBe(
       "(||:bool spiked:bool (&&:bool (>:bool V:float 1:float) (!:bool spiked:bool)))",
     );
     expect(show(expression("spiked ? 1.0 : spiked ? 2.0 : 3.0"))).toBe(
       "(?:float spiked:bool 1:float (?:float spiked:bool 2:float 3:float))",
     );
-    expect(show(expression("V > 0.0 ? V : -V"))).toBe("(?:float (>:bool V:float 0:float) V:float (-:float V:float))");
+    expect(show(expression("V > 0.0 ? V : -V"))).toBe(
+      "(?:float (>:bool V:float 0:float) V:float (-:float V:float))",
+    );
   });
 
   it("types comparisons, logic, equality of bools and remainder of floats", () => {
     expect(show(expression("spiked == false"))).toBe("(==:bool spiked:bool 0:bool)");
-    expect(show(expression("spiked != (V > 1.0)"))).toBe("(!=:bool spiked:bool (>:bool V:float 1:float))");
+    expect(show(expression("spiked != (V > 1.0)"))).toBe(
+      "(!=:bool spiked:bool (>:bool V:float 1:float))",
+    );
     expect(show(expression("V % 2.5"))).toBe("(%:float V:float 2.5:float)");
     expect(show(expression("count % 2"))).toBe("(%:uint count:uint 2:uint)");
     expect(show(expression("id >= 3u"))).toBe("(>=:bool id:uint 3:uint)");
@@ -133,13 +151,19 @@ describe("checkSnippet: typed trees", () => {
 
   it("unifies the branches of a ternary", () => {
     expect(show(expression("spiked ? 1 : V"))).toBe("(?:float spiked:bool 1:float V:float)");
-    expect(show(expression("spiked ? n : V"))).toBe("(?:float spiked:bool (convert!:float n:int) V:float)");
+    expect(show(expression("spiked ? n : V"))).toBe(
+      "(?:float spiked:bool (convert!:float n:int) V:float)",
+    );
     expect(show(expression("spiked ? count : 0"))).toBe("(?:uint spiked:bool count:uint 0:uint)");
-    expect(show(expression("V > 1.0 ? true : spiked"))).toBe("(?:bool (>:bool V:float 1:float) 1:bool spiked:bool)");
+    expect(show(expression("V > 1.0 ? true : spiked"))).toBe(
+      "(?:bool (>:bool V:float 1:float) 1:bool spiked:bool)",
+    );
   });
 
   it("types math library calls", () => {
-    expect(show(expression("exp(-dt / tau)"))).toBe("(exp:float (/:float (-:float dt:float) tau:float))");
+    expect(show(expression("exp(-dt / tau)"))).toBe(
+      "(exp:float (/:float (-:float dt:float) tau:float))",
+    );
     expect(show(expression("exp(1)"))).toBe("(exp:float 1:float)");
     expect(show(expression("sqrt(n)"))).toBe("(sqrt:float (convert!:float n:int))");
     expect(show(expression("pow(V, 2)"))).toBe("(pow:float V:float 2:float)");
@@ -163,7 +187,9 @@ describe("checkSnippet: typed trees", () => {
     expect(show(expression("int(V)"))).toBe("(convert:int V:float)");
     expect(show(expression("uint(n) + count"))).toBe("(+:uint (convert:uint n:int) count:uint)");
     expect(show(expression("bool(n)"))).toBe("(convert:bool n:int)");
-    expect(show(expression("float(spiked) * V"))).toBe("(*:float (convert:float spiked:bool) V:float)");
+    expect(show(expression("float(spiked) * V"))).toBe(
+      "(*:float (convert:float spiked:bool) V:float)",
+    );
     expect(show(expression("float(V)"))).toBe("(convert:float V:float)");
   });
 
@@ -252,13 +278,24 @@ describe("checkSnippet: typed trees", () => {
     const inner = outer.otherwise?.statements[0] as IfStatement;
     expect(inner.kind).toBe("if");
     expect(inner.otherwise?.statements).toHaveLength(1);
-    expect(statements("if (spiked) {}").statements[0]).toMatchObject({ kind: "if", otherwise: null, then: { statements: [] } });
+    expect(statements("if (spiked) {}").statements[0]).toMatchObject({
+      kind: "if",
+      otherwise: null,
+      then: { statements: [] },
+    });
   });
 
   it("accepts addToPost/addToPre as statements where allowed", () => {
-    const body = statements("addToPost(g); addToPre(1);", { extraFunctions: ["addToPost", "addToPre"] });
-    expect(showStatements(body)).toBe(["(addToPost:void g:float)", "(addToPre:void 1:float)"].join("\n"));
-    expect(body.statements[0]).toMatchObject({ kind: "expression", expression: { kind: "call", callee: "addToPost", type: "void" } });
+    const body = statements("addToPost(g); addToPre(1);", {
+      extraFunctions: ["addToPost", "addToPre"],
+    });
+    expect(showStatements(body)).toBe(
+      ["(addToPost:void g:float)", "(addToPre:void 1:float)"].join("\n"),
+    );
+    expect(body.statements[0]).toMatchObject({
+      kind: "expression",
+      expression: { kind: "call", callee: "addToPost", type: "void" },
+    });
   });
 
   it("handles multi-line code with comments, empty statements and nested blocks", () => {
@@ -285,7 +322,9 @@ describe("checkSnippet: typed trees", () => {
   });
 
   it("accepts an expression snippet with a trailing semicolon and converts to the expected type", () => {
-    expect(show(expression("V >= 1.0;", { expectedType: "bool" }))).toBe("(>=:bool V:float 1:float)");
+    expect(show(expression("V >= 1.0;", { expectedType: "bool" }))).toBe(
+      "(>=:bool V:float 1:float)",
+    );
     expect(show(expression("1", { expectedType: "float" }))).toBe("1:float");
     expect(show(expression("n", { expectedType: "float" }))).toBe("(convert!:float n:int)");
     expect(show(expression("count", { expectedType: "uint" }))).toBe("count:uint");

@@ -85,8 +85,10 @@ const SIGNATURES: Readonly<Record<BuiltinFunction, Signature>> = {
 
 const FUNCTION_NAMES = Object.keys(SIGNATURES) as BuiltinFunction[];
 
-const isBuiltinFunction = (name: string): name is BuiltinFunction => Object.hasOwn(SIGNATURES, name);
-const isScalarType = (name: string): name is ScalarType => (SCALAR_TYPES as readonly string[]).includes(name);
+const isBuiltinFunction = (name: string): name is BuiltinFunction =>
+  Object.hasOwn(SIGNATURES, name);
+const isScalarType = (name: string): name is ScalarType =>
+  (SCALAR_TYPES as readonly string[]).includes(name);
 const isNumber = (type: ScalarType | "void"): type is "float" | "int" | "uint" =>
   type === "float" || type === "int" || type === "uint";
 
@@ -175,7 +177,8 @@ class Checker {
       case "if": {
         const condition = this.checkCondition(statement.condition, "'if'");
         const then = this.checkBlock(statement.then);
-        const otherwise = statement.otherwise === null ? null : this.checkBlock(statement.otherwise);
+        const otherwise =
+          statement.otherwise === null ? null : this.checkBlock(statement.otherwise);
         return { kind: "if", position: statement.position, condition, then, otherwise };
       }
       case "expression": {
@@ -245,7 +248,11 @@ class Checker {
   private checkAssign(statement: Extract<SyntaxStatement, { kind: "assign" }>): AssignStatement {
     const target = this.checkName(statement.target.name, statement.target.position);
     const symbol = this.lookup(target.name);
-    if (symbol !== undefined && symbol.binding.kind !== "local" && !(symbol as SymbolInfo).writable) {
+    if (
+      symbol !== undefined &&
+      symbol.binding.kind !== "local" &&
+      !(symbol as SymbolInfo).writable
+    ) {
       this.fail(
         "assign-to-readonly",
         symbol.binding.kind === "var" || symbol.binding.kind === "varRef"
@@ -266,7 +273,13 @@ class Checker {
       target.type,
       `'${target.name}'`,
     );
-    return { kind: "assign", position: statement.position, target, operator: statement.operator, value };
+    return {
+      kind: "assign",
+      position: statement.position,
+      target,
+      operator: statement.operator,
+      value,
+    };
   }
 
   /** Converts an assigned value to the target type, or fails saying how to convert it. */
@@ -288,16 +301,30 @@ class Checker {
   private checkExpression(syntax: SyntaxExpression): Expression {
     switch (syntax.kind) {
       case "number":
-        return { kind: "literal", position: syntax.position, type: syntax.literalType, value: syntax.value };
+        return {
+          kind: "literal",
+          position: syntax.position,
+          type: syntax.literalType,
+          value: syntax.value,
+        };
       case "bool":
-        return { kind: "literal", position: syntax.position, type: "bool", value: syntax.value ? 1 : 0 };
+        return {
+          kind: "literal",
+          position: syntax.position,
+          type: "bool",
+          value: syntax.value ? 1 : 0,
+        };
       case "name":
         return this.checkName(syntax.name, syntax.position);
       case "unary": {
         const operand = this.checkExpression(syntax.operand);
         if (syntax.operator === "!") {
           if (operand.type !== "bool") {
-            this.fail("type-mismatch", `'!' needs a bool, but its operand is ${operand.type}`, syntax.position);
+            this.fail(
+              "type-mismatch",
+              `'!' needs a bool, but its operand is ${operand.type}`,
+              syntax.position,
+            );
           }
           return { kind: "unary", position: syntax.position, type: "bool", operator: "!", operand };
         }
@@ -310,7 +337,13 @@ class Checker {
             syntax.position,
           );
         }
-        return { kind: "unary", position: syntax.position, type: operand.type, operator: "-", operand };
+        return {
+          kind: "unary",
+          position: syntax.position,
+          type: operand.type,
+          operator: "-",
+          operand,
+        };
       }
       case "binary":
         return this.checkBinary(syntax);
@@ -365,8 +398,16 @@ class Checker {
     }
     const isEquality = operator === "==" || operator === "!=";
     const [l, r] = this.unifyPair(left, right, `'${operator}'`, operatorPosition, isEquality);
-    const isComparison = isEquality || operator === "<" || operator === "<=" || operator === ">" || operator === ">=";
-    return { kind: "binary", position, type: isComparison ? "bool" : scalarTypeOf(l), operator, left: l, right: r };
+    const isComparison =
+      isEquality || operator === "<" || operator === "<=" || operator === ">" || operator === ">=";
+    return {
+      kind: "binary",
+      position,
+      type: isComparison ? "bool" : scalarTypeOf(l),
+      operator,
+      left: l,
+      right: r,
+    };
   }
 
   private checkCondition(syntax: SyntaxExpression, of: string): Expression {
@@ -402,7 +443,10 @@ class Checker {
   }
 
   /** `float(x)`, `int(x)`, `uint(x)`, `bool(x)`: an explicit conversion of any scalar. */
-  private checkCast(syntax: Extract<SyntaxExpression, { kind: "call" }>, type: ScalarType): Expression {
+  private checkCast(
+    syntax: Extract<SyntaxExpression, { kind: "call" }>,
+    type: ScalarType,
+  ): Expression {
     if (syntax.args.length !== 1) {
       this.fail(
         "wrong-argument-count",
@@ -415,7 +459,10 @@ class Checker {
   }
 
   /** A call of a builtin function; effect functions only when `asStatement`. */
-  private checkCall(syntax: Extract<SyntaxExpression, { kind: "call" }>, asStatement: boolean): CallExpression {
+  private checkCall(
+    syntax: Extract<SyntaxExpression, { kind: "call" }>,
+    asStatement: boolean,
+  ): CallExpression {
     const { callee: name, position } = syntax;
     if (!isBuiltinFunction(name)) {
       if (this.lookup(name) !== undefined) {
@@ -438,7 +485,11 @@ class Checker {
         );
       }
       if (!asStatement) {
-        this.fail("not-allowed-here", `${name}() has no value; call it as a statement: '${name}(x);'`, position);
+        this.fail(
+          "not-allowed-here",
+          `${name}() has no value; call it as a statement: '${name}(x);'`,
+          position,
+        );
       }
     }
     if (signature.kind === "random" && this.options.allowRandom === false) {
@@ -448,7 +499,8 @@ class Checker {
         position,
       );
     }
-    const arity = signature.kind === "random" ? 0 : signature.kind === "effect" ? 1 : signature.arity;
+    const arity =
+      signature.kind === "random" ? 0 : signature.kind === "effect" ? 1 : signature.arity;
     if (syntax.args.length !== arity) {
       this.fail(
         "wrong-argument-count",
@@ -473,7 +525,13 @@ class Checker {
           }
           return result;
         });
-        return { kind: "call", position, type: signature.kind === "effect" ? "void" : "float", callee: name, args: converted };
+        return {
+          kind: "call",
+          position,
+          type: signature.kind === "effect" ? "void" : "float",
+          callee: name,
+          args: converted,
+        };
       }
       case "numeric": {
         const unified = this.unify(args, `${name}()`, position, false);
@@ -501,13 +559,23 @@ class Checker {
    * Brings operands to one type: numbers per the promotion rules (see the module comment);
    * two bools only when `allowBool`. Fails at `position` naming `what` otherwise.
    */
-  private unify(operands: Expression[], what: string, position: SourcePosition, allowBool: boolean): Expression[] {
+  private unify(
+    operands: Expression[],
+    what: string,
+    position: SourcePosition,
+    allowBool: boolean,
+  ): Expression[] {
     const types = new Set(operands.map((operand) => operand.type));
     if (types.size === 1 && (allowBool || !types.has("bool"))) return operands;
     const bad = operands.findIndex((operand) => !isNumber(operand.type));
     if (bad >= 0) {
       const operand = operands[bad] as Expression;
-      const index = operands.length === 2 ? (bad === 0 ? "the left operand" : "the right operand") : `argument ${bad + 1}`;
+      const index =
+        operands.length === 2
+          ? bad === 0
+            ? "the left operand"
+            : "the right operand"
+          : `argument ${bad + 1}`;
       this.fail(
         "type-mismatch",
         allowBool && types.has("bool")
@@ -534,7 +602,11 @@ class Checker {
     return operands.map((operand) => {
       const converted = this.convertImplicitly(operand, target);
       if (converted === null) {
-        this.fail("type-mismatch", `${what}: the negative literal cannot be a uint`, operand.position);
+        this.fail(
+          "type-mismatch",
+          `${what}: the negative literal cannot be a uint`,
+          operand.position,
+        );
       }
       return converted;
     });
@@ -549,11 +621,18 @@ class Checker {
     if (expression.type === type) return expression;
     if (isIntegerLiteral(expression)) {
       if (type === "float") return retypeLiteral(expression, "float");
-      if (type === "uint" && !isNegativeIntegerLiteral(expression)) return retypeLiteral(expression, "uint");
+      if (type === "uint" && !isNegativeIntegerLiteral(expression))
+        return retypeLiteral(expression, "uint");
       return null;
     }
     if (type === "float" && (expression.type === "int" || expression.type === "uint")) {
-      return { kind: "convert", position: expression.position, type: "float", operand: expression, implicit: true };
+      return {
+        kind: "convert",
+        position: expression.position,
+        type: "float",
+        operand: expression,
+        implicit: true,
+      };
     }
     return null;
   }
@@ -599,7 +678,11 @@ function scalarTypeOf(expression: Expression): ScalarType {
 /** An unsuffixed integer literal, possibly negated: it adapts to the type it meets. */
 function isIntegerLiteral(expression: Expression): boolean {
   if (expression.kind === "literal") return expression.type === "int";
-  return expression.kind === "unary" && expression.operator === "-" && isIntegerLiteral(expression.operand);
+  return (
+    expression.kind === "unary" &&
+    expression.operator === "-" &&
+    isIntegerLiteral(expression.operand)
+  );
 }
 
 function isNegativeIntegerLiteral(expression: Expression): boolean {
@@ -609,7 +692,12 @@ function isNegativeIntegerLiteral(expression: Expression): boolean {
     negations++;
     current = current.operand;
   }
-  return current.kind === "literal" && current.type === "int" && negations % 2 === 1 && current.value !== 0;
+  return (
+    current.kind === "literal" &&
+    current.type === "int" &&
+    negations % 2 === 1 &&
+    current.value !== 0
+  );
 }
 
 /** Rebuilds an integer literal (under its unary minuses) with another number type. */
@@ -647,4 +735,3 @@ function describeBinding(binding: Binding): string {
       return "a local";
   }
 }
-

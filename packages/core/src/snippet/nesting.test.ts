@@ -12,16 +12,24 @@ describe("nesting depth limit", () => {
     // The statement is level 1 and the assigned expression level 2, so the expression inside the
     // 99th '(' would be level 101: the error points at what follows that '(' (the 100th '(').
     expect(error.column).toBe(5 + MAX_SNIPPET_NESTING - 1);
-    expect(error.message).toMatch(/^LIF\.sim, line 1, column \d+: the code is nested more than 100 levels deep/);
+    expect(error.message).toMatch(
+      /^LIF\.sim, line 1, column \d+: the code is nested more than 100 levels deep/,
+    );
   });
 
   it("deeply nested blocks, if chains and unary operators are refused the same way", () => {
     const blocks = `${"{".repeat(3000)}V = 1.0;${"}".repeat(3000)}`;
-    expect(snippetError(() => checkSnippet(blocks, statementOptions())).code).toBe("too-deeply-nested");
+    expect(snippetError(() => checkSnippet(blocks, statementOptions())).code).toBe(
+      "too-deeply-nested",
+    );
     const ifs = `${"if (V > 0.0) ".repeat(3000)}V = 1.0;`;
-    expect(snippetError(() => checkSnippet(ifs, statementOptions())).code).toBe("too-deeply-nested");
+    expect(snippetError(() => checkSnippet(ifs, statementOptions())).code).toBe(
+      "too-deeply-nested",
+    );
     const minus = `${"- ".repeat(20000)}V`;
-    expect(snippetError(() => checkSnippet(minus, expressionOptions())).code).toBe("too-deeply-nested");
+    expect(snippetError(() => checkSnippet(minus, expressionOptions())).code).toBe(
+      "too-deeply-nested",
+    );
   });
 
   it("a very long operator chain is refused before the checker recurses through it", () => {

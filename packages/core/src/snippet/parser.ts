@@ -97,7 +97,11 @@ export type SyntaxStatement =
       readonly then: SyntaxBlock;
       readonly otherwise: SyntaxBlock | null;
     }
-  | { readonly kind: "expression"; readonly position: SourcePosition; readonly expression: SyntaxExpression }
+  | {
+      readonly kind: "expression";
+      readonly position: SourcePosition;
+      readonly expression: SyntaxExpression;
+    }
   | SyntaxBlock;
 
 export interface SyntaxBlock {
@@ -128,7 +132,15 @@ const UNSUPPORTED_WORDS: ReadonlyMap<string, string> = new Map([
 ]);
 
 /** Words of {@link UNSUPPORTED_WORDS} that are only an error when a name follows (`float x`). */
-const DECLARATION_WORDS: ReadonlySet<string> = new Set(["const", "var", "float", "int", "uint", "bool", "scalar"]);
+const DECLARATION_WORDS: ReadonlySet<string> = new Set([
+  "const",
+  "var",
+  "float",
+  "int",
+  "uint",
+  "bool",
+  "scalar",
+]);
 
 /**
  * Deepest nesting of statements, parentheses, conditionals and unary operators the parser
@@ -199,7 +211,11 @@ export class Parser {
   }
 
   /** Records the depth of a new expression node from its children; refuses trees deeper than the limit. */
-  private deep<T extends SyntaxExpression>(node: T, position: SourcePosition, ...children: SyntaxExpression[]): T {
+  private deep<T extends SyntaxExpression>(
+    node: T,
+    position: SourcePosition,
+    ...children: SyntaxExpression[]
+  ): T {
     let depth = 1;
     for (const child of children) depth = Math.max(depth, 1 + (this.depths.get(child) ?? 1));
     if (depth > MAX_SNIPPET_EXPRESSION_DEPTH) {
@@ -235,8 +251,16 @@ export class Parser {
       const next = this.peekAt(1);
       const hint = UNSUPPORTED_WORDS.get(token.text);
       const isAssignment = next.kind === "punctuator" && ASSIGNMENT_OPERATORS.includes(next.text);
-      if (hint !== undefined && !isAssignment && (next.kind === "identifier" || !DECLARATION_WORDS.has(token.text))) {
-        this.fail("unexpected-token", `'${token.text}' is not part of the snippet language; ${hint}`, token.position);
+      if (
+        hint !== undefined &&
+        !isAssignment &&
+        (next.kind === "identifier" || !DECLARATION_WORDS.has(token.text))
+      ) {
+        this.fail(
+          "unexpected-token",
+          `'${token.text}' is not part of the snippet language; ${hint}`,
+          token.position,
+        );
       }
       if (next.kind === "punctuator" && ASSIGNMENT_OPERATORS.includes(next.text)) {
         this.index += 2;
@@ -271,7 +295,11 @@ export class Parser {
         return { kind: "block", position: open.position, statements };
       }
       if (token.kind === "end") {
-        this.fail("unexpected-token", `expected '}' to close the block opened at line ${open.position.line}, column ${open.position.column}`, token.position);
+        this.fail(
+          "unexpected-token",
+          `expected '}' to close the block opened at line ${open.position.line}, column ${open.position.column}`,
+          token.position,
+        );
       }
       const statement = this.parseStatement();
       if (statement !== null) statements.push(statement);
@@ -282,20 +310,32 @@ export class Parser {
     const letToken = this.next();
     const nameToken = this.next();
     if (nameToken.kind !== "identifier") {
-      this.fail("unexpected-token", `expected a name after 'let' but found ${describe(nameToken)}`, nameToken.position);
+      this.fail(
+        "unexpected-token",
+        `expected a name after 'let' but found ${describe(nameToken)}`,
+        nameToken.position,
+      );
     }
     let declaredType: { name: string; position: SourcePosition } | null = null;
     if (this.isPunctuator(":")) {
       this.index++;
       const typeToken = this.next();
       if (typeToken.kind !== "identifier") {
-        this.fail("unexpected-token", `expected a type (float, int, uint or bool) but found ${describe(typeToken)}`, typeToken.position);
+        this.fail(
+          "unexpected-token",
+          `expected a type (float, int, uint or bool) but found ${describe(typeToken)}`,
+          typeToken.position,
+        );
       }
       declaredType = { name: typeToken.text, position: typeToken.position };
     }
     const equals = this.peek();
     if (!(equals.kind === "punctuator" && equals.text === "=")) {
-      this.fail("unexpected-token", `expected '=' and an initial value for '${nameToken.text}' but found ${describe(equals)}`, equals.position);
+      this.fail(
+        "unexpected-token",
+        `expected '=' and an initial value for '${nameToken.text}' but found ${describe(equals)}`,
+        equals.position,
+      );
     }
     this.index++;
     const init = this.parseExpression();
@@ -334,10 +374,18 @@ export class Parser {
       (token.kind === "punctuator" && token.text === "}") ||
       (token.kind === "keyword" && token.text === "else")
     ) {
-      this.fail("unexpected-token", `expected a statement or '{' after '${after}' but found ${describe(token)}`, token.position);
+      this.fail(
+        "unexpected-token",
+        `expected a statement or '{' after '${after}' but found ${describe(token)}`,
+        token.position,
+      );
     }
     const statement = this.parseStatement();
-    return { kind: "block", position: token.position, statements: statement === null ? [] : [statement] };
+    return {
+      kind: "block",
+      position: token.position,
+      statements: statement === null ? [] : [statement],
+    };
   }
 
   /** expression = or [ "?" expression ":" expression ] */
@@ -380,7 +428,8 @@ export class Parser {
     let left = this.parseBinary(level + 1);
     for (;;) {
       const token = this.peek();
-      if (!(token.kind === "punctuator" && (operators as readonly string[]).includes(token.text))) return left;
+      if (!(token.kind === "punctuator" && (operators as readonly string[]).includes(token.text)))
+        return left;
       this.index++;
       const right = this.parseBinary(level + 1);
       const node: SyntaxExpression = {
@@ -400,7 +449,11 @@ export class Parser {
     if (token.kind === "punctuator" && (token.text === "-" || token.text === "!")) {
       this.index++;
       const operand = this.nested(() => this.parseUnary());
-      return this.deep({ kind: "unary", position: token.position, operator: token.text, operand }, token.position, operand);
+      return this.deep(
+        { kind: "unary", position: token.position, operator: token.text, operand },
+        token.position,
+        operand,
+      );
     }
     return this.parsePrimary();
   }
@@ -422,7 +475,8 @@ export class Parser {
         }
         break;
       case "identifier": {
-        if (!this.isPunctuator("(")) return { kind: "name", position: token.position, name: token.text };
+        if (!this.isPunctuator("("))
+          return { kind: "name", position: token.position, name: token.text };
         this.index++;
         const args: SyntaxExpression[] = [];
         if (!this.isPunctuator(")")) {
@@ -433,7 +487,11 @@ export class Parser {
           }
         }
         this.expectPunctuator(")", `to close the arguments of '${token.text}('`);
-        return this.deep({ kind: "call", position: token.position, callee: token.text, args }, token.position, ...args);
+        return this.deep(
+          { kind: "call", position: token.position, callee: token.text, args },
+          token.position,
+          ...args,
+        );
       }
       case "punctuator":
         if (token.text === "(") {
@@ -448,7 +506,11 @@ export class Parser {
       case "end":
         break;
     }
-    this.fail("unexpected-token", `expected an expression but found ${describe(token)}`, token.position);
+    this.fail(
+      "unexpected-token",
+      `expected an expression but found ${describe(token)}`,
+      token.position,
+    );
   }
 
   private expectSemicolon(what: string): void {
@@ -472,7 +534,11 @@ export class Parser {
       this.index++;
       return token;
     }
-    this.fail("unexpected-token", `expected '${text}' ${why} but found ${describe(token)}`, token.position);
+    this.fail(
+      "unexpected-token",
+      `expected '${text}' ${why} but found ${describe(token)}`,
+      token.position,
+    );
   }
 
   private isPunctuator(text: Punctuator): boolean {

@@ -36,8 +36,12 @@ describe("scan", () => {
       "punctuator:;",
       "end:",
     ]);
-    expect(texts("+ - * / % == != < <= > >= && || ! = += -= *= /= ? : ( ) { } ; ,").slice(0, -1)).toEqual(
-      "+ - * / % == != < <= > >= && || ! = += -= *= /= ? : ( ) { } ; ,".split(" ").map((p) => `punctuator:${p}`),
+    expect(
+      texts("+ - * / % == != < <= > >= && || ! = += -= *= /= ? : ( ) { } ; ,").slice(0, -1),
+    ).toEqual(
+      "+ - * / % == != < <= > >= && || ! = += -= *= /= ? : ( ) { } ; ,"
+        .split(" ")
+        .map((p) => `punctuator:${p}`),
     );
     expect(texts("if else true false iff _x")).toEqual([
       "keyword:if",
@@ -52,15 +56,29 @@ describe("scan", () => {
 
   it("takes the longest operator: a<=b, a==-b, x>=1", () => {
     expect(texts("a<=b")).toEqual(["identifier:a", "punctuator:<=", "identifier:b", "end:"]);
-    expect(texts("a==-b")).toEqual(["identifier:a", "punctuator:==", "punctuator:-", "identifier:b", "end:"]);
-    expect(texts("!x!=y")).toEqual(["punctuator:!", "identifier:x", "punctuator:!=", "identifier:y", "end:"]);
+    expect(texts("a==-b")).toEqual([
+      "identifier:a",
+      "punctuator:==",
+      "punctuator:-",
+      "identifier:b",
+      "end:",
+    ]);
+    expect(texts("!x!=y")).toEqual([
+      "punctuator:!",
+      "identifier:x",
+      "punctuator:!=",
+      "identifier:y",
+      "end:",
+    ]);
   });
 
   it("reads numbers with their literal type and value", () => {
     const numbers = tokens("1 1u 1.0 .5 1e-3 1.5f 2f 2.5E+2 0 0u 1. 4294967295u 2147483647").filter(
       (t) => t.kind === "number",
     );
-    expect(numbers.map((t) => (t.kind === "number" ? [t.text, t.literalType, t.value] : null))).toEqual([
+    expect(
+      numbers.map((t) => (t.kind === "number" ? [t.text, t.literalType, t.value] : null)),
+    ).toEqual([
       ["1", "int", 1],
       ["1u", "uint", 1],
       ["1.0", "float", 1],
@@ -79,7 +97,12 @@ describe("scan", () => {
 
   it("tracks line, column and offset across lines and comments", () => {
     const source = "a // one\n  /* two\n three */ b\r\n\tc";
-    const positions = tokens(source).map((t) => [t.text, t.position.line, t.position.column, t.position.offset]);
+    const positions = tokens(source).map((t) => [
+      t.text,
+      t.position.line,
+      t.position.column,
+      t.position.offset,
+    ]);
     expect(positions).toEqual([
       ["a", 1, 1, 0],
       ["b", 3, 11, 28],
@@ -103,7 +126,12 @@ describe("scan", () => {
 
   it("rejects characters outside the language with their position", () => {
     const error = scanError("x = 1;\ny = a # b;");
-    expect([error.code, error.line, error.column, error.offset]).toEqual(["unexpected-character", 2, 7, 13]);
+    expect([error.code, error.line, error.column, error.offset]).toEqual([
+      "unexpected-character",
+      2,
+      7,
+      13,
+    ]);
     expect(error.reason).toBe("unexpected character '#'");
     expect(scanError("a & b").reason).toContain("did you mean '&&'?");
     expect(scanError("a | b").reason).toContain("did you mean '||'?");

@@ -2,7 +2,11 @@ import type { SourcePosition } from "./ast";
 import type { SnippetErrorCode } from "./snippet-error";
 
 /** Reports an error at a position and does not return (throws a `SnippetError`). */
-export type FailFunction = (code: SnippetErrorCode, reason: string, position: SourcePosition) => never;
+export type FailFunction = (
+  code: SnippetErrorCode,
+  reason: string,
+  position: SourcePosition,
+) => never;
 
 /** Keywords of the snippet language. Type names (`float`, ...) are ordinary identifiers. */
 export const KEYWORDS = ["let", "if", "else", "true", "false"] as const;
@@ -196,7 +200,11 @@ function scanNumber(
   const suffix = source[end];
   if (suffix === "f" || suffix === "u") {
     if (suffix === "u" && isFloat) {
-      fail("invalid-literal", `'${digits}u' is not a valid number: only whole numbers can be uint`, start);
+      fail(
+        "invalid-literal",
+        `'${digits}u' is not a valid number: only whole numbers can be uint`,
+        start,
+      );
     }
     literalType = suffix === "f" ? "float" : "uint";
     end++;
@@ -256,7 +264,8 @@ function describeBadCharacter(c: string): string {
       return `unexpected character '${c}': strings are not supported`;
     default: {
       const code = c.codePointAt(0) ?? 0;
-      const shown = code < 0x20 || code > 0x7e ? `U+${code.toString(16).toUpperCase().padStart(4, "0")}` : c;
+      const shown =
+        code < 0x20 || code > 0x7e ? `U+${code.toString(16).toUpperCase().padStart(4, "0")}` : c;
       return `unexpected character '${shown}'`;
     }
   }

@@ -7,7 +7,11 @@ import { checkSnippet } from "./checker";
 import type { SnippetOptions, SymbolInfo } from "./environment";
 import { SnippetError } from "./snippet-error";
 
-const symbol = (type: ScalarType, binding: Binding, writable: boolean): SymbolInfo => ({ type, binding, writable });
+const symbol = (type: ScalarType, binding: Binding, writable: boolean): SymbolInfo => ({
+  type,
+  binding,
+  writable,
+});
 
 /** A neuron-like environment with names of every type and several binding kinds. */
 export const testEnvironment: ReadonlyMap<string, SymbolInfo> = new Map<string, SymbolInfo>([
@@ -92,7 +96,8 @@ export function show(expression: Expression): string {
       return `${expression.value}:${expression.type}`;
     case "identifier": {
       const b = expression.binding;
-      const suffix = b.kind === "local" ? `#${b.id}` : b.kind === "neuronVarRef" ? `@${b.side}` : "";
+      const suffix =
+        b.kind === "local" ? `#${b.id}` : b.kind === "neuronVarRef" ? `@${b.side}` : "";
       return `${expression.name}${suffix}:${expression.type}`;
     }
     case "unary":
@@ -127,7 +132,9 @@ function showStatement(statement: Statement, indent: string): string {
       return [
         `${indent}if ${show(statement.condition)}`,
         showStatements(statement.then, `${indent}  `),
-        ...(statement.otherwise === null ? [] : [`${indent}else`, showStatements(statement.otherwise, `${indent}  `)]),
+        ...(statement.otherwise === null
+          ? []
+          : [`${indent}else`, showStatements(statement.otherwise, `${indent}  `)]),
       ].join("\n");
   }
 }

@@ -1,5 +1,14 @@
 import { createHash } from "node:crypto";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, mkdirSync } from "node:fs";
+import {
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  mkdirSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -25,7 +34,9 @@ const md5 = (data: Buffer): string => createHash("md5").update(data).digest("hex
 let server: TestFileServer;
 let dir: string;
 
-function serveShd(list = `${md5(TRAIN_GZ)}  shd_train.h5.gz\n${md5(TEST_GZ)}  shd_test.h5.gz\n`): void {
+function serveShd(
+  list = `${md5(TRAIN_GZ)}  shd_train.h5.gz\n${md5(TEST_GZ)}  shd_test.h5.gz\n`,
+): void {
   server.files.set("shd_train.h5.gz", TRAIN_GZ);
   server.files.set("shd_test.h5.gz", TEST_GZ);
   server.files.set("md5sums.txt", Buffer.from(list));
@@ -60,7 +71,11 @@ describe("fetchDataset from a local HTTP server", () => {
   it("downloads, checks against the server's md5sums.txt, unpacks, and keeps what is there", async () => {
     serveShd();
     const progress: FetchProgress[] = [];
-    const result = await fetchDataset("shd", { dir, baseUrl: server.url, onProgress: (p) => progress.push(p) });
+    const result = await fetchDataset("shd", {
+      dir,
+      baseUrl: server.url,
+      onProgress: (p) => progress.push(p),
+    });
     const shd = join(dir, "shd");
     expect(result.directory).toBe(shd);
     expect(result.files.map((f) => [f.name, f.downloaded, f.resumedFrom])).toEqual([
@@ -71,12 +86,24 @@ describe("fetchDataset from a local HTTP server", () => {
     expect(readFileSync(join(shd, "shd_test.h5")).equals(TEST_H5)).toBe(true);
     expect(result.files[0]!.sha256).toBe(createHash("sha256").update(TRAIN_H5).digest("hex"));
     expect(readdirSync(shd).sort()).toEqual(["shd_test.h5", "shd_train.h5", MANIFEST_FILE]); // no .part or temporary files
-    const manifest = JSON.parse(readFileSync(join(shd, MANIFEST_FILE), "utf8")) as { files: Record<string, { md5: string; bytes: number }> };
-    expect(manifest.files["shd_train.h5"]).toMatchObject({ md5: md5(TRAIN_GZ), bytes: TRAIN_H5.length });
+    const manifest = JSON.parse(readFileSync(join(shd, MANIFEST_FILE), "utf8")) as {
+      files: Record<string, { md5: string; bytes: number }>;
+    };
+    expect(manifest.files["shd_train.h5"]).toMatchObject({
+      md5: md5(TRAIN_GZ),
+      bytes: TRAIN_H5.length,
+    });
     // progress: bytes of each download up to its size, then verify, unpack, done
     const downloads = progress.filter((p) => p.file === "shd_train.h5" && p.phase === "download");
-    expect(downloads.at(-1)).toMatchObject({ bytes: TRAIN_GZ.length, totalBytes: TRAIN_GZ.length, index: 1, count: 2 });
-    expect([...new Set(progress.filter((p) => p.file === "shd_train.h5").map((p) => p.phase))]).toEqual(["download", "verify", "unpack", "done"]);
+    expect(downloads.at(-1)).toMatchObject({
+      bytes: TRAIN_GZ.length,
+      totalBytes: TRAIN_GZ.length,
+      index: 1,
+      count: 2,
+    });
+    expect([
+      ...new Set(progress.filter((p) => p.file === "shd_train.h5").map((p) => p.phase)),
+    ]).toEqual(["download", "verify", "unpack", "done"]);
     // the files are real SHD files
     const train = await openShd(join(shd, "shd_train.h5"));
     expect(train.numSamples).toBe(8);
@@ -105,7 +132,11 @@ describe("fetchDataset from a local HTTP server", () => {
     server.requests.length = 0;
     const result = await fetchDataset("shd", { dir, baseUrl: server.url });
     expect(server.requests.find((r) => r.path === "shd_train.h5.gz")?.range).toBe(`bytes=${kept}-`);
-    expect(result.files[0]).toMatchObject({ name: "shd_train.h5", downloaded: true, resumedFrom: kept });
+    expect(result.files[0]).toMatchObject({
+      name: "shd_train.h5",
+      downloaded: true,
+      resumedFrom: kept,
+    });
     expect(readFileSync(join(dir, "shd", "shd_train.h5")).equals(TRAIN_H5)).toBe(true);
     expect(existsSync(part)).toBe(false);
   });
@@ -125,7 +156,9 @@ describe("fetchDataset from a local HTTP server", () => {
     mkdirSync(join(dir, "shd"));
     writeFileSync(join(dir, "shd", "shd_train.h5.gz.part"), TRAIN_GZ);
     const result = await fetchDataset("shd", { dir, baseUrl: server.url });
-    expect(server.requests.find((r) => r.path === "shd_train.h5.gz")?.range).toBe(`bytes=${TRAIN_GZ.length}-`);
+    expect(server.requests.find((r) => r.path === "shd_train.h5.gz")?.range).toBe(
+      `bytes=${TRAIN_GZ.length}-`,
+    );
     expect(result.files[0]).toMatchObject({ downloaded: true, resumedFrom: TRAIN_GZ.length });
     expect(readFileSync(join(dir, "shd", "shd_train.h5")).equals(TRAIN_H5)).toBe(true);
   });
@@ -134,7 +167,9 @@ describe("fetchDataset from a local HTTP server", () => {
     serveShd(`${"0".repeat(32)}  shd_train.h5.gz\n${md5(TEST_GZ)}  shd_test.h5.gz\n`);
     const refused = await failure(fetchDataset("shd", { dir, baseUrl: server.url }));
     expect(refused.reason).toBe("checksum");
-    expect(refused.message).toMatch(/shd_train\.h5\.gz .* failed its checksum \(MD5 [0-9a-f]{32}, published 0{32}\); the damaged download was deleted/);
+    expect(refused.message).toMatch(
+      /shd_train\.h5\.gz .* failed its checksum \(MD5 [0-9a-f]{32}, published 0{32}\); the damaged download was deleted/,
+    );
     expect(readdirSync(join(dir, "shd"))).toEqual([]); // neither the file, nor the download, nor a manifest entry
     expect(locateCachedDataset("shd", { dir })).toBeUndefined();
   });
@@ -156,7 +191,9 @@ describe("fetchDataset from a local HTTP server", () => {
 
   it("says clearly when the server cannot be reached, and changes nothing", async () => {
     const port = await closedPort();
-    const offline = await failure(fetchDataset("shd", { dir, baseUrl: `http://127.0.0.1:${port}/` }));
+    const offline = await failure(
+      fetchDataset("shd", { dir, baseUrl: `http://127.0.0.1:${port}/` }),
+    );
     expect(offline.reason).toBe("offline");
     expect(offline.message).toBe(
       `Cannot reach 127.0.0.1:${port} to download http://127.0.0.1:${port}/md5sums.txt (the connection was refused). Check the internet connection (or a proxy or firewall), then run again; partial downloads are kept and resume.`,
@@ -165,20 +202,29 @@ describe("fetchDataset from a local HTTP server", () => {
   });
 
   it("reports a missing file, a silent connection and an abort", async () => {
-    server.files.set("md5sums.txt", Buffer.from(`${md5(TRAIN_GZ)}  shd_train.h5.gz\n${md5(TEST_GZ)}  shd_test.h5.gz\n`));
+    server.files.set(
+      "md5sums.txt",
+      Buffer.from(`${md5(TRAIN_GZ)}  shd_train.h5.gz\n${md5(TEST_GZ)}  shd_test.h5.gz\n`),
+    );
     const missing = await failure(fetchDataset("shd", { dir, baseUrl: server.url }));
     expect(missing.reason).toBe("http");
-    expect(missing.message).toMatch(/answered 404 Not Found for http:.*shd_train\.h5\.gz; the file is not there/);
+    expect(missing.message).toMatch(
+      /answered 404 Not Found for http:.*shd_train\.h5\.gz; the file is not there/,
+    );
 
     serveShd();
     server.misbehave.set("shd_train.h5.gz", { stallAfter: 500 });
-    const stalled = await failure(fetchDataset("shd", { dir, baseUrl: server.url, stallTimeoutMs: 300 }));
+    const stalled = await failure(
+      fetchDataset("shd", { dir, baseUrl: server.url, stallTimeoutMs: 300 }),
+    );
     expect(stalled.reason).toBe("interrupted");
     expect(statSync(join(dir, "shd", "shd_train.h5.gz.part")).size).toBe(500);
 
     const controller = new AbortController();
     controller.abort();
-    const aborted = await failure(fetchDataset("shd", { dir, baseUrl: server.url, signal: controller.signal }));
+    const aborted = await failure(
+      fetchDataset("shd", { dir, baseUrl: server.url, signal: controller.signal }),
+    );
     expect(aborted.reason).toBe("aborted");
     expect(statSync(join(dir, "shd", "shd_train.h5.gz.part")).size).toBe(500); // still there to resume
   });
@@ -186,17 +232,40 @@ describe("fetchDataset from a local HTTP server", () => {
 
 describe("the data cache directory", () => {
   it("is $SNN_DATA_DIR, else $XDG_CACHE_HOME/snn, else %LOCALAPPDATA%/snn on Windows, else ~/.cache/snn", () => {
-    expect(defaultDataDirectory({ env: { SNN_DATA_DIR: "/data/snn", XDG_CACHE_HOME: "/xdg" }, home: "/home/u" })).toBe("/data/snn");
-    expect(defaultDataDirectory({ env: { XDG_CACHE_HOME: "/xdg" }, home: "/home/u" })).toBe("/xdg/snn");
-    expect(defaultDataDirectory({ env: { XDG_CACHE_HOME: "relative" }, home: "/home/u", platform: "linux" })).toBe("/home/u/.cache/snn");
-    expect(defaultDataDirectory({ env: { SNN_DATA_DIR: "" }, home: "/home/u", platform: "linux" })).toBe("/home/u/.cache/snn");
-    expect(defaultDataDirectory({ env: { LOCALAPPDATA: "/appdata" }, home: "/home/u", platform: "win32" })).toBe(join("/appdata", "snn"));
+    expect(
+      defaultDataDirectory({
+        env: { SNN_DATA_DIR: "/data/snn", XDG_CACHE_HOME: "/xdg" },
+        home: "/home/u",
+      }),
+    ).toBe("/data/snn");
+    expect(defaultDataDirectory({ env: { XDG_CACHE_HOME: "/xdg" }, home: "/home/u" })).toBe(
+      "/xdg/snn",
+    );
+    expect(
+      defaultDataDirectory({
+        env: { XDG_CACHE_HOME: "relative" },
+        home: "/home/u",
+        platform: "linux",
+      }),
+    ).toBe("/home/u/.cache/snn");
+    expect(
+      defaultDataDirectory({ env: { SNN_DATA_DIR: "" }, home: "/home/u", platform: "linux" }),
+    ).toBe("/home/u/.cache/snn");
+    expect(
+      defaultDataDirectory({
+        env: { LOCALAPPDATA: "/appdata" },
+        home: "/home/u",
+        platform: "win32",
+      }),
+    ).toBe(join("/appdata", "snn"));
   });
 });
 
 describe("parseChecksumList", () => {
   it("reads md5sum lines and skips the rest", () => {
-    const list = parseChecksumList(`d47c9825dee33347913e8ce0f2be08b0  shd_train.h5.gz\r\nD47C9825DEE33347913E8CE0F2BE08B1 *./shd_test.h5.gz\n# comment\n\nnot a line\n`);
+    const list = parseChecksumList(
+      `d47c9825dee33347913e8ce0f2be08b0  shd_train.h5.gz\r\nD47C9825DEE33347913E8CE0F2BE08B1 *./shd_test.h5.gz\n# comment\n\nnot a line\n`,
+    );
     expect([...list]).toEqual([
       ["shd_train.h5.gz", "d47c9825dee33347913e8ce0f2be08b0"],
       ["shd_test.h5.gz", "d47c9825dee33347913e8ce0f2be08b1"],

@@ -7,7 +7,12 @@ import { mkdir, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { DatasetOptionsError } from "../errors";
 import { defaultDataDirectory, type CacheDirectoryOptions } from "./cache-directory";
-import { DATASET_SOURCES, DOWNLOADABLE_DATASETS, type DatasetFileSource, type DownloadableDataset } from "./catalog";
+import {
+  DATASET_SOURCES,
+  DOWNLOADABLE_DATASETS,
+  type DatasetFileSource,
+  type DownloadableDataset,
+} from "./catalog";
 import { hashFile, parseChecksumList } from "./checksums";
 import { DatasetDownloadError } from "./errors";
 import { downloadResumable, fetchText } from "./http";
@@ -68,12 +73,18 @@ export interface FetchResult {
 }
 
 function sourceOf(name: string): DownloadableDataset {
-  if ((DOWNLOADABLE_DATASETS as readonly string[]).includes(name)) return name as DownloadableDataset;
-  throw new DatasetOptionsError(`Unknown dataset "${name}" to download; choose one of ${DOWNLOADABLE_DATASETS.join(", ")}.`);
+  if ((DOWNLOADABLE_DATASETS as readonly string[]).includes(name))
+    return name as DownloadableDataset;
+  throw new DatasetOptionsError(
+    `Unknown dataset "${name}" to download; choose one of ${DOWNLOADABLE_DATASETS.join(", ")}.`,
+  );
 }
 
 /** The folder a dataset is (or would be) cached in: `<dir>/<name>`. */
-export function datasetCacheDirectory(name: DownloadableDataset, options: Pick<FetchDatasetOptions, "dir" | "env" | "platform" | "home"> = {}): string {
+export function datasetCacheDirectory(
+  name: DownloadableDataset,
+  options: Pick<FetchDatasetOptions, "dir" | "env" | "platform" | "home"> = {},
+): string {
   return join(options.dir ?? defaultDataDirectory(options), sourceOf(name));
 }
 
@@ -81,9 +92,14 @@ export function datasetCacheDirectory(name: DownloadableDataset, options: Pick<F
  * The dataset's cache folder when every file `fetchDataset` puts there is present, else
  * undefined. (Files appear only after their checksum passed: they are renamed into place.)
  */
-export function locateCachedDataset(name: DownloadableDataset, options: Pick<FetchDatasetOptions, "dir" | "env" | "platform" | "home"> = {}): string | undefined {
+export function locateCachedDataset(
+  name: DownloadableDataset,
+  options: Pick<FetchDatasetOptions, "dir" | "env" | "platform" | "home"> = {},
+): string | undefined {
   const directory = datasetCacheDirectory(name, options);
-  return DATASET_SOURCES[name].files.every((f) => existsSync(join(directory, f.local))) ? directory : undefined;
+  return DATASET_SOURCES[name].files.every((f) => existsSync(join(directory, f.local)))
+    ? directory
+    : undefined;
 }
 
 function joinUrl(base: string, file: string): string {
@@ -91,7 +107,13 @@ function joinUrl(base: string, file: string): string {
 }
 
 /** Whether `file` is already in the cache, checked (returns its manifest entry), else undefined. */
-async function cachedEntry(file: DatasetFileSource, path: string, manifest: Manifest, verify: boolean, url: string): Promise<ManifestEntry | undefined> {
+async function cachedEntry(
+  file: DatasetFileSource,
+  path: string,
+  manifest: Manifest,
+  verify: boolean,
+  url: string,
+): Promise<ManifestEntry | undefined> {
   let size: number;
   try {
     size = (await stat(path)).size;
@@ -99,20 +121,38 @@ async function cachedEntry(file: DatasetFileSource, path: string, manifest: Mani
     return undefined;
   }
   const entry = manifest.files[file.local];
-  if (entry !== undefined && entry.bytes === size && (file.sha256 === undefined || entry.sha256 === file.sha256)) {
+  if (
+    entry !== undefined &&
+    entry.bytes === size &&
+    (file.sha256 === undefined || entry.sha256 === file.sha256)
+  ) {
     if (!verify) return entry;
     return (await hashFile(path, "sha256")) === entry.sha256 ? entry : undefined;
   }
   // Not recorded (e.g. copied in by hand): usable only when it matches a built-in checksum.
-  if (file.sha256 !== undefined && file.bytes === size && (await hashFile(path, "sha256")) === file.sha256) {
-    return { from: file.remote, md5: file.md5 ?? "", bytes: size, sha256: file.sha256, url, fetchedAt: new Date().toISOString() };
+  if (
+    file.sha256 !== undefined &&
+    file.bytes === size &&
+    (await hashFile(path, "sha256")) === file.sha256
+  ) {
+    return {
+      from: file.remote,
+      md5: file.md5 ?? "",
+      bytes: size,
+      sha256: file.sha256,
+      url,
+      fetchedAt: new Date().toISOString(),
+    };
   }
   return undefined;
 }
 
 function filesystemError(error: unknown, what: string): DatasetDownloadError {
   const code = (error as { code?: string }).code;
-  return new DatasetDownloadError(`Cannot ${what} (${code ?? (error instanceof Error ? error.message : String(error))}); choose a writable data directory with SNN_DATA_DIR (or the dir option).`, "filesystem");
+  return new DatasetDownloadError(
+    `Cannot ${what} (${code ?? (error instanceof Error ? error.message : String(error))}); choose a writable data directory with SNN_DATA_DIR (or the dir option).`,
+    "filesystem",
+  );
 }
 
 /**
@@ -129,7 +169,10 @@ function filesystemError(error: unknown, what: string): DatasetDownloadError {
  * const train = await openShd(join(directory, "shd_train.h5"));
  * ```
  */
-export async function fetchDataset(name: DownloadableDataset, options: FetchDatasetOptions = {}): Promise<FetchResult> {
+export async function fetchDataset(
+  name: DownloadableDataset,
+  options: FetchDatasetOptions = {},
+): Promise<FetchResult> {
   const dataset = sourceOf(name);
   const source = DATASET_SOURCES[dataset];
   const baseUrl = options.baseUrl ?? source.baseUrl;
@@ -141,7 +184,8 @@ export async function fetchDataset(name: DownloadableDataset, options: FetchData
   }
   const transfer = { signal: options.signal, stallTimeoutMs: options.stallTimeoutMs };
   const count = source.files.length;
-  const emit = (p: Omit<FetchProgress, "dataset" | "count">): void => options.onProgress?.({ dataset, count, ...p });
+  const emit = (p: Omit<FetchProgress, "dataset" | "count">): void =>
+    options.onProgress?.({ dataset, count, ...p });
   const manifest = await readManifest(directory, dataset);
   const files = { ...manifest.files };
   const results: FetchedFile[] = [];
@@ -149,12 +193,20 @@ export async function fetchDataset(name: DownloadableDataset, options: FetchData
   let published: Map<string, string> | undefined;
   const expectedMd5 = async (file: DatasetFileSource): Promise<string> => {
     if (file.md5 !== undefined) return file.md5;
-    if (source.checksumList === undefined) throw new DatasetDownloadError(`No checksum is known for ${file.remote}; refusing to download it unchecked.`, "unverifiable");
+    if (source.checksumList === undefined)
+      throw new DatasetDownloadError(
+        `No checksum is known for ${file.remote}; refusing to download it unchecked.`,
+        "unverifiable",
+      );
     const listUrl = joinUrl(baseUrl, source.checksumList);
     published ??= parseChecksumList(await fetchText(listUrl, transfer));
     const md5 = published.get(file.remote);
     if (md5 === undefined) {
-      throw new DatasetDownloadError(`The server's checksum list ${listUrl} does not list ${file.remote}, so the download cannot be checked; refusing it. Check the dataset's homepage (${source.homepage}).`, "unverifiable", { url: listUrl });
+      throw new DatasetDownloadError(
+        `The server's checksum list ${listUrl} does not list ${file.remote}, so the download cannot be checked; refusing it. Check the dataset's homepage (${source.homepage}).`,
+        "unverifiable",
+        { url: listUrl },
+      );
     }
     return md5;
   };
@@ -169,15 +221,37 @@ export async function fetchDataset(name: DownloadableDataset, options: FetchData
         files[file.local] = cached;
         await writeManifest(directory, { dataset, files });
       }
-      results.push({ name: file.local, path, bytes: cached.bytes, sha256: cached.sha256, downloaded: false, resumedFrom: 0 });
-      emit({ file: file.local, index, phase: "done", bytes: cached.bytes, totalBytes: cached.bytes, cached: true });
+      results.push({
+        name: file.local,
+        path,
+        bytes: cached.bytes,
+        sha256: cached.sha256,
+        downloaded: false,
+        resumedFrom: 0,
+      });
+      emit({
+        file: file.local,
+        index,
+        phase: "done",
+        bytes: cached.bytes,
+        totalBytes: cached.bytes,
+        cached: true,
+      });
       continue;
     }
     const md5 = await expectedMd5(file);
     const part = join(directory, `${file.remote}.part`);
     const { bytes: downloaded, resumedFrom } = await downloadResumable(url, part, {
       ...transfer,
-      onProgress: (p) => emit({ file: file.local, index, phase: "download", bytes: p.bytes, totalBytes: p.totalBytes, resumedFrom: p.resumedFrom }),
+      onProgress: (p) =>
+        emit({
+          file: file.local,
+          index,
+          phase: "download",
+          bytes: p.bytes,
+          totalBytes: p.totalBytes,
+          resumedFrom: p.resumedFrom,
+        }),
     });
     emit({ file: file.local, index, phase: "verify", bytes: downloaded, totalBytes: downloaded });
     const actual = await hashFile(part, "md5");
@@ -194,18 +268,31 @@ export async function fetchDataset(name: DownloadableDataset, options: FetchData
       unpacked = await unpackAtomically(part, path, {
         gzip: file.remote.endsWith(".gz"),
         signal: options.signal,
-        onBytes: (read) => emit({ file: file.local, index, phase: "unpack", bytes: read, totalBytes: downloaded }),
+        onBytes: (read) =>
+          emit({ file: file.local, index, phase: "unpack", bytes: read, totalBytes: downloaded }),
       });
     } catch (error) {
-      if (options.signal?.aborted) throw new DatasetDownloadError(`Unpacking ${file.remote} was stopped; run again to finish (the download is kept).`, "aborted", { file: part });
+      if (options.signal?.aborted)
+        throw new DatasetDownloadError(
+          `Unpacking ${file.remote} was stopped; run again to finish (the download is kept).`,
+          "aborted",
+          { file: part },
+        );
       const code = (error as { code?: string }).code;
       if (typeof code === "string" && code.startsWith("Z_")) {
         await rm(part, { force: true });
-        throw new DatasetDownloadError(`${file.remote} from ${url} passed its checksum but is not a valid gzip file (${code}); it was deleted. Run again; if it fails again, report it.`, "format", { url });
+        throw new DatasetDownloadError(
+          `${file.remote} from ${url} passed its checksum but is not a valid gzip file (${code}); it was deleted. Run again; if it fails again, report it.`,
+          "format",
+          { url },
+        );
       }
       throw filesystemError(error, `write ${path}`);
     }
-    if (file.sha256 !== undefined && (unpacked.sha256 !== file.sha256 || unpacked.bytes !== file.bytes)) {
+    if (
+      file.sha256 !== undefined &&
+      (unpacked.sha256 !== file.sha256 || unpacked.bytes !== file.bytes)
+    ) {
       await rm(path, { force: true });
       await rm(part, { force: true });
       throw new DatasetDownloadError(
@@ -214,11 +301,32 @@ export async function fetchDataset(name: DownloadableDataset, options: FetchData
         { url, file: path },
       );
     }
-    files[file.local] = { from: file.remote, md5, bytes: unpacked.bytes, sha256: unpacked.sha256, url, fetchedAt: new Date().toISOString() };
+    files[file.local] = {
+      from: file.remote,
+      md5,
+      bytes: unpacked.bytes,
+      sha256: unpacked.sha256,
+      url,
+      fetchedAt: new Date().toISOString(),
+    };
     await writeManifest(directory, { dataset, files });
     await rm(part, { force: true });
-    results.push({ name: file.local, path, bytes: unpacked.bytes, sha256: unpacked.sha256, downloaded: true, resumedFrom });
-    emit({ file: file.local, index, phase: "done", bytes: unpacked.bytes, totalBytes: unpacked.bytes, cached: false });
+    results.push({
+      name: file.local,
+      path,
+      bytes: unpacked.bytes,
+      sha256: unpacked.sha256,
+      downloaded: true,
+      resumedFrom,
+    });
+    emit({
+      file: file.local,
+      index,
+      phase: "done",
+      bytes: unpacked.bytes,
+      totalBytes: unpacked.bytes,
+      cached: false,
+    });
   }
   return { dataset, directory, files: results };
 }

@@ -20,7 +20,11 @@ export interface UnpackedFile {
 export async function unpackAtomically(
   source: string,
   target: string,
-  options: { readonly gzip: boolean; readonly onBytes?: (bytesRead: number) => void; readonly signal?: AbortSignal | undefined },
+  options: {
+    readonly gzip: boolean;
+    readonly onBytes?: (bytesRead: number) => void;
+    readonly signal?: AbortSignal | undefined;
+  },
 ): Promise<UnpackedFile> {
   const temp = `${target}.${process.pid}.tmp`;
   const hash = createHash("sha256");
@@ -40,7 +44,10 @@ export async function unpackAtomically(
   });
   try {
     const stages: NodeJS.ReadWriteStream[] = options.gzip ? [createGunzip(), measure] : [measure];
-    await pipeline([input, ...stages, createWriteStream(temp)], options.signal ? { signal: options.signal } : {});
+    await pipeline(
+      [input, ...stages, createWriteStream(temp)],
+      options.signal ? { signal: options.signal } : {},
+    );
     const handle = await open(temp, "r+");
     try {
       await handle.sync();

@@ -35,7 +35,15 @@ const NETWORK_CODES: Readonly<Record<string, string>> = {
   UND_ERR_SOCKET: "the connection closed",
 };
 
-const FILESYSTEM_CODES = new Set(["EACCES", "EPERM", "ENOSPC", "EROFS", "EISDIR", "ENOTDIR", "EDQUOT"]);
+const FILESYSTEM_CODES = new Set([
+  "EACCES",
+  "EPERM",
+  "ENOSPC",
+  "EROFS",
+  "EISDIR",
+  "ENOTDIR",
+  "EDQUOT",
+]);
 
 /** The innermost `code` of an error chain (fetch wraps socket errors in `cause`). */
 function errorCode(error: unknown): string | undefined {
@@ -92,29 +100,61 @@ function hostOf(url: string): string {
 }
 
 /** The error for a request that failed before or while receiving, given how much arrived. */
-function transferError(error: unknown, url: string, watchdog: Watchdog, received: number | undefined, file: string | undefined): DatasetDownloadError {
+function transferError(
+  error: unknown,
+  url: string,
+  watchdog: Watchdog,
+  received: number | undefined,
+  file: string | undefined,
+): DatasetDownloadError {
   const where = { url, file };
-  const kept = received !== undefined && received > 0 ? ` The ${received} bytes received are kept in ${file}; run again to resume.` : "";
-  if (watchdog.aborted) return new DatasetDownloadError(`The download of ${url} was stopped.${kept}`, "aborted", where);
+  const kept =
+    received !== undefined && received > 0
+      ? ` The ${received} bytes received are kept in ${file}; run again to resume.`
+      : "";
+  if (watchdog.aborted)
+    return new DatasetDownloadError(`The download of ${url} was stopped.${kept}`, "aborted", where);
   if (watchdog.stalled) {
-    return new DatasetDownloadError(`${hostOf(url)} sent nothing for ${Math.round(watchdog.stallMs / 1000)} s while downloading ${url}; the connection was given up.${kept || " Run again to retry."}`, "interrupted", where);
+    return new DatasetDownloadError(
+      `${hostOf(url)} sent nothing for ${Math.round(watchdog.stallMs / 1000)} s while downloading ${url}; the connection was given up.${kept || " Run again to retry."}`,
+      "interrupted",
+      where,
+    );
   }
   const code = errorCode(error);
   if (code !== undefined && FILESYSTEM_CODES.has(code)) {
-    return new DatasetDownloadError(`Cannot write ${file ?? "the download"} (${code}: ${error instanceof Error ? error.message : String(error)}); free some space or choose another directory (SNN_DATA_DIR).`, "filesystem", where);
+    return new DatasetDownloadError(
+      `Cannot write ${file ?? "the download"} (${code}: ${error instanceof Error ? error.message : String(error)}); free some space or choose another directory (SNN_DATA_DIR).`,
+      "filesystem",
+      where,
+    );
   }
   if (received === undefined) {
-    const why = code !== undefined ? (NETWORK_CODES[code] ?? code) : error instanceof Error ? error.message : String(error);
+    const why =
+      code !== undefined
+        ? (NETWORK_CODES[code] ?? code)
+        : error instanceof Error
+          ? error.message
+          : String(error);
     return new DatasetDownloadError(
       `Cannot reach ${hostOf(url)} to download ${url} (${why}). Check the internet connection (or a proxy or firewall), then run again; partial downloads are kept and resume.`,
       "offline",
       where,
     );
   }
-  return new DatasetDownloadError(`The connection broke while downloading ${url} (${code !== undefined ? (NETWORK_CODES[code] ?? code) : "connection closed"}).${kept || " Run again to retry."}`, "interrupted", where);
+  return new DatasetDownloadError(
+    `The connection broke while downloading ${url} (${code !== undefined ? (NETWORK_CODES[code] ?? code) : "connection closed"}).${kept || " Run again to retry."}`,
+    "interrupted",
+    where,
+  );
 }
 
-async function request(url: string, headers: Record<string, string>, watchdog: Watchdog, file?: string): Promise<Response> {
+async function request(
+  url: string,
+  headers: Record<string, string>,
+  watchdog: Watchdog,
+  file?: string,
+): Promise<Response> {
   try {
     return await fetch(url, { headers, signal: watchdog.controller.signal, redirect: "follow" });
   } catch (error) {
@@ -126,7 +166,9 @@ async function request(url: string, headers: Record<string, string>, watchdog: W
 function httpError(response: Response, url: string, file?: string): DatasetDownloadError {
   return new DatasetDownloadError(
     `${hostOf(url)} answered ${response.status} ${response.statusText || ""} for ${url}`.trimEnd() +
-      (response.status === 404 ? "; the file is not there (has the dataset moved? see its homepage)." : "; try again later."),
+      (response.status === 404
+        ? "; the file is not there (has the dataset moved? see its homepage)."
+        : "; try again later."),
     "http",
     { url, file },
   );
@@ -171,10 +213,19 @@ function parseContentRange(value: string | null): { start?: number; total?: numb
  * Resolves with the file's size when the server's whole file is on disk. On any failure the part
  * received stays on disk for the next call.
  */
-export async function downloadResumable(url: string, partFile: string, options: TransferOptions = {}): Promise<{ bytes: number; resumedFrom: number }> {
+export async function downloadResumable(
+  url: string,
+  partFile: string,
+  options: TransferOptions = {},
+): Promise<{ bytes: number; resumedFrom: number }> {
   let start = await sizeOf(partFile);
   const watchdog = new Watchdog(options.stallTimeoutMs ?? 60_000, options.signal);
-  let response = await request(url, start > 0 ? { Range: `bytes=${start}-` } : {}, watchdog, partFile);
+  let response = await request(
+    url,
+    start > 0 ? { Range: `bytes=${start}-` } : {},
+    watchdog,
+    partFile,
+  );
   if (response.status === 416 && start > 0) {
     // Nothing left to send: the part is complete if it is as long as the file, else start over.
     const { total } = parseContentRange(response.headers.get("content-range"));
@@ -188,11 +239,16 @@ export async function downloadResumable(url: string, partFile: string, options: 
     response = await request(url, {}, watchdog, partFile);
   }
   let received = 0;
-  let resumedFrom = 0;
+  let resumedFrom: number;
   try {
     if (response.status === 206) {
       const range = parseContentRange(response.headers.get("content-range"));
-      if (range.start !== start) throw new DatasetDownloadError(`${hostOf(url)} answered a resumed download of ${url} with the wrong range (${response.headers.get("content-range") ?? "none"}); delete ${partFile} and run again.`, "http", { url, file: partFile });
+      if (range.start !== start)
+        throw new DatasetDownloadError(
+          `${hostOf(url)} answered a resumed download of ${url} with the wrong range (${response.headers.get("content-range") ?? "none"}); delete ${partFile} and run again.`,
+          "http",
+          { url, file: partFile },
+        );
       resumedFrom = start;
     } else if (response.ok) {
       resumedFrom = 0; // the whole file: replaces what was there
@@ -200,7 +256,12 @@ export async function downloadResumable(url: string, partFile: string, options: 
       throw httpError(response, url, partFile);
     }
     const length = Number(response.headers.get("content-length") ?? Number.NaN);
-    const totalBytes = response.status === 206 ? parseContentRange(response.headers.get("content-range")).total : Number.isFinite(length) ? length : undefined;
+    const totalBytes =
+      response.status === 206
+        ? parseContentRange(response.headers.get("content-range")).total
+        : Number.isFinite(length)
+          ? length
+          : undefined;
     received = resumedFrom;
     const out = createWriteStream(partFile, { flags: resumedFrom > 0 ? "a" : "w" });
     // Settles (with the stream's error, if any) once the file is closed; never rejects.
@@ -218,13 +279,21 @@ export async function downloadResumable(url: string, partFile: string, options: 
           options.onProgress?.({ bytes: received, totalBytes, resumedFrom });
         }
       }
-    } finally {
+    } catch (error) {
+      // The transfer's own error is the one to report; the file is closed first either way.
       out.end();
-      const writeError = await closed;
-      if (writeError !== undefined) throw writeError;
+      await closed;
+      throw error;
     }
+    out.end();
+    const writeError = await closed;
+    if (writeError !== undefined) throw writeError;
     if (totalBytes !== undefined && received !== totalBytes) {
-      throw new DatasetDownloadError(`The download of ${url} ended after ${received} of ${totalBytes} bytes. The part received is kept in ${partFile}; run again to resume.`, "interrupted", { url, file: partFile });
+      throw new DatasetDownloadError(
+        `The download of ${url} ended after ${received} of ${totalBytes} bytes. The part received is kept in ${partFile}; run again to resume.`,
+        "interrupted",
+        { url, file: partFile },
+      );
     }
     return { bytes: received, resumedFrom };
   } catch (error) {

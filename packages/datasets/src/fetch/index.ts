@@ -1,6 +1,12 @@
 /** Downloading datasets into the data cache (`fetchDataset`) and finding them there. */
 export { defaultDataDirectory, type CacheDirectoryOptions } from "./cache-directory";
-export { DATASET_SOURCES, DOWNLOADABLE_DATASETS, type DatasetFileSource, type DatasetSource, type DownloadableDataset } from "./catalog";
+export {
+  DATASET_SOURCES,
+  DOWNLOADABLE_DATASETS,
+  type DatasetFileSource,
+  type DatasetSource,
+  type DownloadableDataset,
+} from "./catalog";
 export { DatasetDownloadError, type DownloadFailure } from "./errors";
 export {
   datasetCacheDirectory,

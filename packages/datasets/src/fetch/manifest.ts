@@ -28,8 +28,11 @@ export interface Manifest {
 /** The manifest in `directory`, or an empty one when it is missing or unreadable. */
 export async function readManifest(directory: string, dataset: string): Promise<Manifest> {
   try {
-    const parsed = JSON.parse(await readFile(join(directory, MANIFEST_FILE), "utf8")) as Partial<Manifest>;
-    if (parsed && typeof parsed === "object" && parsed.files && typeof parsed.files === "object") return { dataset, files: parsed.files };
+    const parsed = JSON.parse(
+      await readFile(join(directory, MANIFEST_FILE), "utf8"),
+    ) as Partial<Manifest>;
+    if (parsed && typeof parsed === "object" && parsed.files && typeof parsed.files === "object")
+      return { dataset, files: parsed.files };
   } catch {
     // missing or damaged: the files it described are checked again
   }

@@ -35,11 +35,17 @@ export async function inspectFile(file: string): Promise<FileKind> {
   let size: number;
   try {
     const info = await stat(file);
-    if (!info.isFile()) throw new DatasetFormatError(`${file} is not a regular file; pass the path of an .h5 file.`, { file });
+    if (!info.isFile())
+      throw new DatasetFormatError(`${file} is not a regular file; pass the path of an .h5 file.`, {
+        file,
+      });
     size = info.size;
   } catch (e) {
     if (e instanceof DatasetFormatError) throw e;
-    throw new DatasetFormatError(`Cannot open ${file}: ${(e as Error).message}. Check the path (download SHD/SSC from https://zenkelab.org/datasets/).`, { file });
+    throw new DatasetFormatError(
+      `Cannot open ${file}: ${(e as Error).message}. Check the path (download SHD/SSC from https://zenkelab.org/datasets/).`,
+      { file },
+    );
   }
   const handle = await open(file, "r");
   try {
@@ -58,7 +64,9 @@ export async function inspectFile(file: string): Promise<FileKind> {
     }
     if (sig < 0) {
       throw new DatasetFormatError(
-        size === 0 ? `${file} is empty; download it again.` : `${file} is not an HDF5 file (no HDF5 signature found). Pass an SHD/SSC .h5 file.`,
+        size === 0
+          ? `${file} is empty; download it again.`
+          : `${file} is not an HDF5 file (no HDF5 signature found). Pass an SHD/SSC .h5 file.`,
         { file },
       );
     }
@@ -76,7 +84,10 @@ export async function inspectFile(file: string): Promise<FileKind> {
       eof = readAddress(view, 12 + 2 * o, o);
     }
     if (sb.length < 48) {
-      throw new DatasetFormatError(`${file} is truncated: it ends inside the HDF5 superblock (${size} bytes). Download it again.`, { file });
+      throw new DatasetFormatError(
+        `${file} is truncated: it ends inside the HDF5 superblock (${size} bytes). Download it again.`,
+        { file },
+      );
     }
     if (eof !== undefined) {
       // The end-of-file address counts from the start of the file, user block included (files

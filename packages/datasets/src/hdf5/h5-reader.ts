@@ -15,7 +15,8 @@ import { DatasetFormatError, DatasetOptionsError } from "../errors";
 export type Hdf5Metadata = H5.Metadata;
 
 /** What is at a path: a dataset with its metadata, something else (a group), or nothing (`null`). */
-export type Hdf5Entity = { readonly kind: "dataset"; readonly metadata: Hdf5Metadata } | { readonly kind: "other" } | null;
+export type Hdf5Entity =
+  { readonly kind: "dataset"; readonly metadata: Hdf5Metadata } | { readonly kind: "other" } | null;
 
 /** Default time limit of one HDF5 call, ms (`SNN_HDF5_TIMEOUT_MS` overrides it). */
 export const DEFAULT_HDF5_TIMEOUT_MS = 10_000;
@@ -26,14 +27,17 @@ const STARTUP_TIMEOUT_MS = 60_000;
 /** The time limit of one HDF5 call: `requested`, else `SNN_HDF5_TIMEOUT_MS`, else the default. */
 export function resolveHdf5Timeout(requested: number | undefined): number {
   if (requested !== undefined) {
-    if (!(Number.isFinite(requested) && requested > 0)) throw new DatasetOptionsError(`timeoutMs must be a positive number of ms, got ${requested}.`);
+    if (!(Number.isFinite(requested) && requested > 0))
+      throw new DatasetOptionsError(`timeoutMs must be a positive number of ms, got ${requested}.`);
     return requested;
   }
   const env = process.env["SNN_HDF5_TIMEOUT_MS"];
   if (env === undefined || env === "") return DEFAULT_HDF5_TIMEOUT_MS;
   const value = Number(env);
   if (!(Number.isFinite(value) && value > 0)) {
-    throw new DatasetOptionsError(`SNN_HDF5_TIMEOUT_MS must be a positive number of milliseconds, got ${JSON.stringify(env)}.`);
+    throw new DatasetOptionsError(
+      `SNN_HDF5_TIMEOUT_MS must be a positive number of milliseconds, got ${JSON.stringify(env)}.`,
+    );
   }
   return value;
 }
@@ -41,7 +45,10 @@ export function resolveHdf5Timeout(requested: number | undefined): number {
 function workerUrl(): URL {
   // Beside this module: src/hdf5/ when run from the sources, dist/ (copied by the build) when bundled.
   const url = new URL("./h5-worker.mjs", import.meta.url);
-  if (!existsSync(fileURLToPath(url))) throw new Error(`@snn/datasets is incomplete: ${fileURLToPath(url)} is missing; reinstall the package.`);
+  if (!existsSync(fileURLToPath(url)))
+    throw new Error(
+      `@snn/datasets is incomplete: ${fileURLToPath(url)} is missing; reinstall the package.`,
+    );
   return url;
 }
 
@@ -88,7 +95,12 @@ async function startWorker(displayPath: string): Promise<Worker> {
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => {
       void worker.terminate();
-      reject(new DatasetFormatError(`Could not start the HDF5 reader within ${STARTUP_TIMEOUT_MS / 1000} s (the machine is overloaded?); try again.`, { file: displayPath }));
+      reject(
+        new DatasetFormatError(
+          `Could not start the HDF5 reader within ${STARTUP_TIMEOUT_MS / 1000} s (the machine is overloaded?); try again.`,
+          { file: displayPath },
+        ),
+      );
     }, STARTUP_TIMEOUT_MS);
     const onMessage = (message: { type?: string; message?: string }): void => {
       if (message.type !== "ready" && message.type !== "failed") return;
@@ -121,7 +133,12 @@ export class Hdf5Reader {
   private readonly pending = new Map<number, Pending>();
   private failure: Error | undefined;
   private ended = false;
-  private readonly onMessage: (message: { id?: number; ok?: boolean; value?: unknown; error?: WorkerError }) => void;
+  private readonly onMessage: (message: {
+    id?: number;
+    ok?: boolean;
+    value?: unknown;
+    error?: WorkerError;
+  }) => void;
   private readonly onError: (error: Error) => void;
   private readonly onExit: () => void;
 
@@ -139,14 +156,34 @@ export class Hdf5Reader {
       clearTimeout(p.timer);
       if (message.ok) p.resolve(message.value);
       else {
-        const error = new Hdf5CallError(message.error!.kind, message.error!.message, message.error!.index);
+        const error = new Hdf5CallError(
+          message.error!.kind,
+          message.error!.message,
+          message.error!.index,
+        );
         // After an abort the worker's h5wasm is unusable: it is not reused.
-        if (error.kind === "abort") this.failure ??= new DatasetFormatError(`${displayPath}: HDF5 stopped on damaged internal structures. The file is damaged; download it again.`, { file: displayPath });
+        if (error.kind === "abort")
+          this.failure ??= new DatasetFormatError(
+            `${displayPath}: HDF5 stopped on damaged internal structures. The file is damaged; download it again.`,
+            { file: displayPath },
+          );
         p.reject(error);
       }
     };
-    this.onError = (error) => this.fail(new DatasetFormatError(`${displayPath}: the HDF5 reader stopped (${error.message}). The file is damaged; download it again.`, { file: displayPath }));
-    this.onExit = () => this.fail(new DatasetFormatError(`${displayPath}: the HDF5 reader stopped. The file is damaged; download it again.`, { file: displayPath }));
+    this.onError = (error) =>
+      this.fail(
+        new DatasetFormatError(
+          `${displayPath}: the HDF5 reader stopped (${error.message}). The file is damaged; download it again.`,
+          { file: displayPath },
+        ),
+      );
+    this.onExit = () =>
+      this.fail(
+        new DatasetFormatError(
+          `${displayPath}: the HDF5 reader stopped. The file is damaged; download it again.`,
+          { file: displayPath },
+        ),
+      );
     worker.on("message", this.onMessage);
     worker.on("error", this.onError);
     worker.on("exit", this.onExit);
@@ -182,7 +219,13 @@ export class Hdf5Reader {
    */
   call<T>(what: string, request: Record<string, unknown>): Promise<T> {
     if (this.failure) return Promise.reject(this.failure);
-    if (this.ended) return Promise.reject(new DatasetOptionsError(`${this.displayPath} has been closed; open it again to read samples.`, { file: this.displayPath }));
+    if (this.ended)
+      return Promise.reject(
+        new DatasetOptionsError(
+          `${this.displayPath} has been closed; open it again to read samples.`,
+          { file: this.displayPath },
+        ),
+      );
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => {

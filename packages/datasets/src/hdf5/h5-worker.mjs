@@ -35,11 +35,19 @@ function readVlen({ path, start, count, elementSize }) {
   const M = h5.Module;
   const table = count * 8; // hvl_t on wasm32: 4-byte length, 4-byte pointer
   const ptr = M._malloc(table);
-  if (ptr === 0) return { error: { kind: "memory", message: `out of WebAssembly memory for ${count} entries` } };
+  if (ptr === 0)
+    return { error: { kind: "memory", message: `out of WebAssembly memory for ${count} entries` } };
   M.HEAPU8.fill(0, ptr, ptr + table);
   let reply;
   try {
-    const status = M.get_dataset_data(file.file_id, `/${path}`, [BigInt(count)], [BigInt(start)], [1n], BigInt(ptr));
+    const status = M.get_dataset_data(
+      file.file_id,
+      `/${path}`,
+      [BigInt(count)],
+      [BigInt(start)],
+      [1n],
+      BigInt(ptr),
+    );
     if (status < 0) return { error: { kind: "hdf5", message: `HDF5 returned status ${status}` } };
     const view = new DataView(M.HEAPU8.buffer);
     const lengths = new Uint32Array(count);
@@ -91,7 +99,8 @@ function handle(request) {
     }
     case "value": {
       const entity = file.get(request.path);
-      if (!(entity instanceof h5.Dataset)) return { error: { kind: "hdf5", message: `/${request.path} is not a dataset` } };
+      if (!(entity instanceof h5.Dataset))
+        return { error: { kind: "hdf5", message: `/${request.path} is not a dataset` } };
       return { value: entity.value };
     }
     case "readVlen":
@@ -116,7 +125,8 @@ port.on("message", (request) => {
       reply = { error: errorOf(e) };
     }
   }
-  if (reply.error !== undefined) port.postMessage({ id: request.id, ok: false, error: reply.error });
+  if (reply.error !== undefined)
+    port.postMessage({ id: request.id, ok: false, error: reply.error });
   else port.postMessage({ id: request.id, ok: true, value: reply.value }, reply.transfer ?? []);
 });
 

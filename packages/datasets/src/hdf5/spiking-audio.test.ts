@@ -38,7 +38,11 @@ describe("reading SHD-layout files", () => {
   for (const [file, key, types] of [
     ["shd-float32.h5", "float32", { times: "float32", units: "uint16", labels: "uint8" }],
     ["shd-float16.h5", "float16", { times: "float16", units: "uint16", labels: "uint8" }],
-    ["shd-float64-big-endian.h5", "float64", { times: "float64 big-endian", units: "uint32 big-endian", labels: "int32 big-endian" }],
+    [
+      "shd-float64-big-endian.h5",
+      "float64",
+      { times: "float64 big-endian", units: "uint32 big-endian", labels: "int32 big-endian" },
+    ],
     ["shd-float32.h5.gz", "float32", { times: "float32", units: "uint16", labels: "uint8" }],
     ["shd-libver-latest.h5", "float16", { times: "float16", units: "uint16", labels: "uint8" }],
   ] as const) {
@@ -69,7 +73,9 @@ describe("reading SHD-layout files", () => {
   it("getMany returns samples in the order asked, also with repeats and gaps", async () => {
     const ds = await openShd(data("shd-float32.h5"));
     const many = await ds.getMany([7, 0, 3, 3, 1]);
-    expect(many.map((s) => s.units.length)).toEqual([7, 0, 3, 3, 1].map((i) => expected.units[i]!.length));
+    expect(many.map((s) => s.units.length)).toEqual(
+      [7, 0, 3, 3, 1].map((i) => expected.units[i]!.length),
+    );
     expect(Array.from(many[0]!.units)).toEqual(expected.units[7]);
     expect(Array.from((await ds.get(6)).units)).toEqual(expected.units[6]);
     await expect(ds.get(8)).rejects.toThrow(/Sample index 8 is out of range.*8 samples/);
@@ -122,19 +128,29 @@ describe("reading SHD-layout files", () => {
     expect(ds.numClasses).toBe(35);
     expect(ds.name).toMatch(/^SSC /);
     await ds.close();
-    await expect(openShd(data("shd-float32.h5"), { numChannels: 0 })).rejects.toThrow(DatasetOptionsError);
+    await expect(openShd(data("shd-float32.h5"), { numChannels: 0 })).rejects.toThrow(
+      DatasetOptionsError,
+    );
     for (const numClasses of [0, 2.5, -3]) {
-      await expect(openShd(data("shd-float32.h5"), { numClasses })).rejects.toThrow(/numClasses must be a positive integer/);
+      await expect(openShd(data("shd-float32.h5"), { numClasses })).rejects.toThrow(
+        /numClasses must be a positive integer/,
+      );
     }
-    await expect(openSpikingAudioDataset(data("shd-float32.h5"), { kind: "foo" as never })).rejects.toThrow(/kind must be 'shd' or 'ssc', got "foo"/);
+    await expect(
+      openSpikingAudioDataset(data("shd-float32.h5"), { kind: "foo" as never }),
+    ).rejects.toThrow(/kind must be 'shd' or 'ssc', got "foo"/);
   });
 
   it("says decompressTo must be a directory when it names a file", async () => {
     const dir = mkdtempSync(join(tmpdir(), "snn-shd-"));
     const file = join(dir, "a-file");
     writeFileSync(file, "x");
-    await expect(openShd(data("shd-float32.h5.gz"), { decompressTo: file })).rejects.toThrow(DatasetOptionsError);
-    await expect(openShd(data("shd-float32.h5.gz"), { decompressTo: file })).rejects.toThrow(/decompressTo must be a directory/);
+    await expect(openShd(data("shd-float32.h5.gz"), { decompressTo: file })).rejects.toThrow(
+      DatasetOptionsError,
+    );
+    await expect(openShd(data("shd-float32.h5.gz"), { decompressTo: file })).rejects.toThrow(
+      /decompressTo must be a directory/,
+    );
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -159,19 +175,74 @@ describe("reading SHD-layout files", () => {
 
 describe("errors name the file and the sample", () => {
   const cases: Array<[string, RegExp, number | undefined, "open" | "read"]> = [
-    ["bad-missing-units.h5", /bad-missing-units\.h5: the dataset \/spikes\/units .* is missing/, undefined, "open"],
-    ["bad-missing-labels.h5", /bad-missing-labels\.h5: the dataset \/labels .* is missing/, undefined, "open"],
-    ["bad-count-mismatch.h5", /sample counts disagree: \/spikes\/times has 8, \/spikes\/units 7, \/labels 8/, undefined, "open"],
-    ["bad-label-out-of-range.h5", /bad-label-out-of-range\.h5, sample 7: label 4 is outside the class range 0\.\.3/, 7, "open"],
-    ["bad-float-units.h5", /\/spikes\/units must hold integer channel ids but holds float32/, undefined, "open"],
-    ["bad-length-mismatch.h5", /bad-length-mismatch\.h5, sample 2: it has 39 spike times but 40 unit ids/, 2, "read"],
-    ["bad-unit-out-of-range.h5", /bad-unit-out-of-range\.h5, sample 3: spike 0 has unit id 700, outside 0\.\.699/, 3, "read"],
-    ["bad-negative-time.h5", /bad-negative-time\.h5, sample 4: spike 1 has time -0\.002/, 4, "read"],
+    [
+      "bad-missing-units.h5",
+      /bad-missing-units\.h5: the dataset \/spikes\/units .* is missing/,
+      undefined,
+      "open",
+    ],
+    [
+      "bad-missing-labels.h5",
+      /bad-missing-labels\.h5: the dataset \/labels .* is missing/,
+      undefined,
+      "open",
+    ],
+    [
+      "bad-count-mismatch.h5",
+      /sample counts disagree: \/spikes\/times has 8, \/spikes\/units 7, \/labels 8/,
+      undefined,
+      "open",
+    ],
+    [
+      "bad-label-out-of-range.h5",
+      /bad-label-out-of-range\.h5, sample 7: label 4 is outside the class range 0\.\.3/,
+      7,
+      "open",
+    ],
+    [
+      "bad-float-units.h5",
+      /\/spikes\/units must hold integer channel ids but holds float32/,
+      undefined,
+      "open",
+    ],
+    [
+      "bad-length-mismatch.h5",
+      /bad-length-mismatch\.h5, sample 2: it has 39 spike times but 40 unit ids/,
+      2,
+      "read",
+    ],
+    [
+      "bad-unit-out-of-range.h5",
+      /bad-unit-out-of-range\.h5, sample 3: spike 0 has unit id 700, outside 0\.\.699/,
+      3,
+      "read",
+    ],
+    [
+      "bad-negative-time.h5",
+      /bad-negative-time\.h5, sample 4: spike 1 has time -0\.002/,
+      4,
+      "read",
+    ],
     ["bad-nan-time.h5", /bad-nan-time\.h5, sample 6: spike 0 has time NaN/, 6, "read"],
-    ["bad-corrupt-heap.h5", /bad-corrupt-heap\.h5, sample 0: HDF5 could not read samples 0\.\.7 of \/spikes\/times: bad global heap/, 0, "read"],
-    ["bad-truncated.h5", /bad-truncated\.h5 is truncated: the HDF5 superblock says the file is 12440 bytes long but it has 7464/, undefined, "open"],
+    [
+      "bad-corrupt-heap.h5",
+      /bad-corrupt-heap\.h5, sample 0: HDF5 could not read samples 0\.\.7 of \/spikes\/times: bad global heap/,
+      0,
+      "read",
+    ],
+    [
+      "bad-truncated.h5",
+      /bad-truncated\.h5 is truncated: the HDF5 superblock says the file is 12440 bytes long but it has 7464/,
+      undefined,
+      "open",
+    ],
     ["bad-not-hdf5.h5", /bad-not-hdf5\.h5 is not an HDF5 file/, undefined, "open"],
-    ["bad-empty.h5", /bad-empty\.h5 holds no samples .*nothing to train or test on/, undefined, "open"],
+    [
+      "bad-empty.h5",
+      /bad-empty\.h5 holds no samples .*nothing to train or test on/,
+      undefined,
+      "open",
+    ],
   ];
   for (const [file, message, sample, when] of cases) {
     it(file, async () => {
@@ -204,7 +275,9 @@ describe("errors name the file and the sample", () => {
   });
 
   it("h5wasm keeps working after a damaged file", async () => {
-    await expect(openShd(data("bad-corrupt-heap.h5")).then((d) => d.get(1))).rejects.toThrow(DatasetFormatError);
+    await expect(openShd(data("bad-corrupt-heap.h5")).then((d) => d.get(1))).rejects.toThrow(
+      DatasetFormatError,
+    );
     const ds = await openShd(data("shd-float16.h5"));
     expect(Array.from((await ds.get(1)).units)).toEqual(expected.units[1]);
     await ds.close();
@@ -212,20 +285,28 @@ describe("errors name the file and the sample", () => {
 
   it("missing files, directories, empty files, zip archives, broken gzip", async () => {
     const dir = mkdtempSync(join(tmpdir(), "snn-bad-"));
-    await expect(openShd(join(dir, "shd_train.h5"))).rejects.toThrow(/Cannot open .*shd_train\.h5.*Check the path/);
+    await expect(openShd(join(dir, "shd_train.h5"))).rejects.toThrow(
+      /Cannot open .*shd_train\.h5.*Check the path/,
+    );
     await expect(openShd(dir)).rejects.toThrow(/is not a regular file/);
     writeFileSync(join(dir, "empty.h5"), "");
     await expect(openShd(join(dir, "empty.h5"))).rejects.toThrow(/empty\.h5 is empty/);
     writeFileSync(join(dir, "shd_train.h5.zip"), Buffer.from([0x50, 0x4b, 0x03, 0x04, 0, 0, 0, 0]));
-    await expect(openShd(join(dir, "shd_train.h5.zip"))).rejects.toThrow(/is a zip archive\. Unzip it first/);
+    await expect(openShd(join(dir, "shd_train.h5.zip"))).rejects.toThrow(
+      /is a zip archive\. Unzip it first/,
+    );
     const gz = readFileSync(data("shd-float32.h5.gz"));
     writeFileSync(join(dir, "cut.h5.gz"), gz.subarray(0, gz.length >> 1));
-    await expect(openShd(join(dir, "cut.h5.gz"))).rejects.toThrow(/Cannot decompress .*cut\.h5\.gz/);
+    await expect(openShd(join(dir, "cut.h5.gz"))).rejects.toThrow(
+      /Cannot decompress .*cut\.h5\.gz/,
+    );
     await expect(openSpikingAudioDataset("")).rejects.toThrow(DatasetOptionsError);
   });
 
   it("finds the HDF5 signature after a user block, and detects a truncated one", async () => {
-    expect(readFileSync(data("shd-userblock.h5")).subarray(1024, 1028).toString("latin1")).toBe("\x89HDF");
+    expect(readFileSync(data("shd-userblock.h5")).subarray(1024, 1028).toString("latin1")).toBe(
+      "\x89HDF",
+    );
     expect(await inspectFile(data("shd-userblock.h5"))).toBe("hdf5");
     expect(await inspectFile(data("shd-float32.h5.gz"))).toBe("gzip");
     const ds = await openShd(data("shd-userblock.h5"));
@@ -238,6 +319,8 @@ describe("errors name the file and the sample", () => {
     const latest = readFileSync(data("shd-libver-latest.h5"));
     expect(latest[8]).toBe(3); // superblock version 3
     writeFileSync(join(dir, "cut3.h5"), latest.subarray(0, latest.length - 10));
-    await expect(openShd(join(dir, "cut3.h5"))).rejects.toThrow(/cut3\.h5 is truncated: the HDF5 superblock says the file is \d+ bytes long/);
+    await expect(openShd(join(dir, "cut3.h5"))).rejects.toThrow(
+      /cut3\.h5 is truncated: the HDF5 superblock says the file is \d+ bytes long/,
+    );
   });
 });

@@ -58,8 +58,14 @@ export interface SpikingAudioDataset extends SpikeDataset {
 
 function typeName(m: Metadata): string {
   if (m.type === 1) return `float${m.size * 8}${m.littleEndian ? "" : " big-endian"}`;
-  if (m.type === 0) return `${m.signed ? "int" : "uint"}${m.size * 8}${m.littleEndian || m.size === 1 ? "" : " big-endian"}`;
-  const names: Record<number, string> = { 3: "string", 6: "compound", 9: "variable-length", 10: "array" };
+  if (m.type === 0)
+    return `${m.signed ? "int" : "uint"}${m.size * 8}${m.littleEndian || m.size === 1 ? "" : " big-endian"}`;
+  const names: Record<number, string> = {
+    3: "string",
+    6: "compound",
+    9: "variable-length",
+    10: "array",
+  };
   return names[m.type] ?? `HDF5 type class ${m.type}`;
 }
 
@@ -76,24 +82,66 @@ function hdf5Reason(e: unknown): string {
  * little-endian order whatever the file stores (it sets the memory type's byte order, which for
  * variable-length types applies to the base type), so decoding is always little-endian.
  */
-function makeDecoder(m: Metadata, file: string, what: string): (view: DataView, byteOffset: number, out: Float64Array) => void {
+function makeDecoder(
+  m: Metadata,
+  file: string,
+  what: string,
+): (view: DataView, byteOffset: number, out: Float64Array) => void {
   const le = true;
   if (m.type === 1) {
     if (m.size === 2) {
       const table = halfTable();
       return (view, byteOffset, out) => {
-        for (let i = 0; i < out.length; i++) out[i] = table[view.getUint16(byteOffset + 2 * i, le)]!;
+        for (let i = 0; i < out.length; i++)
+          out[i] = table[view.getUint16(byteOffset + 2 * i, le)]!;
       };
     }
-    if (m.size === 4) return (view, o, out) => { for (let i = 0; i < out.length; i++) out[i] = view.getFloat32(o + 4 * i, le); };
-    if (m.size === 8) return (view, o, out) => { for (let i = 0; i < out.length; i++) out[i] = view.getFloat64(o + 8 * i, le); };
+    if (m.size === 4)
+      return (view, o, out) => {
+        for (let i = 0; i < out.length; i++) out[i] = view.getFloat32(o + 4 * i, le);
+      };
+    if (m.size === 8)
+      return (view, o, out) => {
+        for (let i = 0; i < out.length; i++) out[i] = view.getFloat64(o + 8 * i, le);
+      };
   } else if (m.type === 0) {
-    if (m.size === 1) return m.signed ? (v, o, out) => { for (let i = 0; i < out.length; i++) out[i] = v.getInt8(o + i); } : (v, o, out) => { for (let i = 0; i < out.length; i++) out[i] = v.getUint8(o + i); };
-    if (m.size === 2) return m.signed ? (v, o, out) => { for (let i = 0; i < out.length; i++) out[i] = v.getInt16(o + 2 * i, le); } : (v, o, out) => { for (let i = 0; i < out.length; i++) out[i] = v.getUint16(o + 2 * i, le); };
-    if (m.size === 4) return m.signed ? (v, o, out) => { for (let i = 0; i < out.length; i++) out[i] = v.getInt32(o + 4 * i, le); } : (v, o, out) => { for (let i = 0; i < out.length; i++) out[i] = v.getUint32(o + 4 * i, le); };
-    if (m.size === 8) return m.signed ? (v, o, out) => { for (let i = 0; i < out.length; i++) out[i] = Number(v.getBigInt64(o + 8 * i, le)); } : (v, o, out) => { for (let i = 0; i < out.length; i++) out[i] = Number(v.getBigUint64(o + 8 * i, le)); };
+    if (m.size === 1)
+      return m.signed
+        ? (v, o, out) => {
+            for (let i = 0; i < out.length; i++) out[i] = v.getInt8(o + i);
+          }
+        : (v, o, out) => {
+            for (let i = 0; i < out.length; i++) out[i] = v.getUint8(o + i);
+          };
+    if (m.size === 2)
+      return m.signed
+        ? (v, o, out) => {
+            for (let i = 0; i < out.length; i++) out[i] = v.getInt16(o + 2 * i, le);
+          }
+        : (v, o, out) => {
+            for (let i = 0; i < out.length; i++) out[i] = v.getUint16(o + 2 * i, le);
+          };
+    if (m.size === 4)
+      return m.signed
+        ? (v, o, out) => {
+            for (let i = 0; i < out.length; i++) out[i] = v.getInt32(o + 4 * i, le);
+          }
+        : (v, o, out) => {
+            for (let i = 0; i < out.length; i++) out[i] = v.getUint32(o + 4 * i, le);
+          };
+    if (m.size === 8)
+      return m.signed
+        ? (v, o, out) => {
+            for (let i = 0; i < out.length; i++) out[i] = Number(v.getBigInt64(o + 8 * i, le));
+          }
+        : (v, o, out) => {
+            for (let i = 0; i < out.length; i++) out[i] = Number(v.getBigUint64(o + 8 * i, le));
+          };
   }
-  throw new DatasetFormatError(`${file}: ${what} has element type ${typeName(m)}, which this reader cannot decode.`, { file });
+  throw new DatasetFormatError(
+    `${file}: ${what} has element type ${typeName(m)}, which this reader cannot decode.`,
+    { file },
+  );
 }
 
 async function gunzipToFile(source: string, target: string): Promise<void> {
@@ -102,7 +150,10 @@ async function gunzipToFile(source: string, target: string): Promise<void> {
     await pipeline(createReadStream(source), createGunzip(), createWriteStream(partial));
   } catch (e) {
     await rm(partial, { force: true });
-    throw new DatasetFormatError(`Cannot decompress ${source}: ${(e as Error).message}. The download is probably incomplete; download it again.`, { file: source });
+    throw new DatasetFormatError(
+      `Cannot decompress ${source}: ${(e as Error).message}. The download is probably incomplete; download it again.`,
+      { file: source },
+    );
   }
   await rename(partial, target);
 }
@@ -118,26 +169,53 @@ interface OpenedLayout {
   readonly speakers: Int32Array | undefined;
 }
 
-function layoutError(displayName: string, file: string, what: string, sample?: number): DatasetFormatError {
+function layoutError(
+  displayName: string,
+  file: string,
+  what: string,
+  sample?: number,
+): DatasetFormatError {
   const where = sample === undefined ? displayName : `${displayName}, sample ${sample}`;
-  return new DatasetFormatError(`${where}: ${what}. The file is damaged or not in the SHD/SSC layout.`, { file, sample });
+  return new DatasetFormatError(
+    `${where}: ${what}. The file is damaged or not in the SHD/SSC layout.`,
+    { file, sample },
+  );
 }
 
 /**
  * Runs one reader call, turning an HDF5 failure into a `DatasetFormatError` that says what
  * could not be done (time-outs already are one).
  */
-async function guarded<T>(reader: Hdf5Reader, displayName: string, file: string, what: string, request: Record<string, unknown>, sample?: number): Promise<T> {
+async function guarded<T>(
+  reader: Hdf5Reader,
+  displayName: string,
+  file: string,
+  what: string,
+  request: Record<string, unknown>,
+  sample?: number,
+): Promise<T> {
   try {
     return await reader.call<T>(what, request);
   } catch (e) {
     if (e instanceof DatasetError) throw e;
-    if (e instanceof Hdf5CallError && e.kind === "damaged-entry") throw layoutError(displayName, file, `/${String(request["path"])} has a damaged entry`, (sample ?? 0) + (e.index ?? 0));
+    if (e instanceof Hdf5CallError && e.kind === "damaged-entry")
+      throw layoutError(
+        displayName,
+        file,
+        `/${String(request["path"])} has a damaged entry`,
+        (sample ?? 0) + (e.index ?? 0),
+      );
     throw layoutError(displayName, file, `HDF5 could not ${what}: ${hdf5Reason(e)}`, sample);
   }
 }
 
-function integersOf(value: unknown, count: number, m: Metadata, path: string, fail: (what: string, sample?: number) => DatasetFormatError): Int32Array {
+function integersOf(
+  value: unknown,
+  count: number,
+  m: Metadata,
+  path: string,
+  fail: (what: string, sample?: number) => DatasetFormatError,
+): Int32Array {
   const out = new Int32Array(count);
   const arr = value as ArrayLike<number | bigint> | null;
   if (arr === null || typeof arr !== "object" || arr.length !== count) {
@@ -145,16 +223,24 @@ function integersOf(value: unknown, count: number, m: Metadata, path: string, fa
   }
   for (let i = 0; i < out.length; i++) {
     const v = Number(arr[i]!);
-    if (!Number.isInteger(v) || Math.abs(v) > 2 ** 31 - 1) throw fail(`${path} holds ${v}, which is not an integer`, i);
+    if (!Number.isInteger(v) || Math.abs(v) > 2 ** 31 - 1)
+      throw fail(`${path} holds ${v}, which is not an integer`, i);
     out[i] = v;
   }
   return out;
 }
 
 /** Reads and checks the layout (datasets, types, counts, class names, labels, speakers). */
-async function readLayout(reader: Hdf5Reader, displayName: string, file: string, numClassesFor: (keys: string[] | undefined) => number): Promise<OpenedLayout & { numClasses: number }> {
-  const fail = (what: string, sample?: number): DatasetFormatError => layoutError(displayName, file, what, sample);
-  const entity = (path: string): Promise<Hdf5Entity> => guarded<Hdf5Entity>(reader, displayName, file, `look up /${path}`, { op: "entity", path });
+async function readLayout(
+  reader: Hdf5Reader,
+  displayName: string,
+  file: string,
+  numClassesFor: (keys: string[] | undefined) => number,
+): Promise<OpenedLayout & { numClasses: number }> {
+  const fail = (what: string, sample?: number): DatasetFormatError =>
+    layoutError(displayName, file, what, sample);
+  const entity = (path: string): Promise<Hdf5Entity> =>
+    guarded<Hdf5Entity>(reader, displayName, file, `look up /${path}`, { op: "entity", path });
   const optionalDataset = async (path: string): Promise<Metadata | undefined> => {
     const found = await entity(path);
     if (found === null) return undefined;
@@ -171,7 +257,9 @@ async function readLayout(reader: Hdf5Reader, displayName: string, file: string,
   const lm = await requireDataset("labels", "the class of each sample");
   const count = (m: Metadata, path: string): number => {
     if (!m.shape || m.shape.length !== 1) {
-      throw fail(`/${path} must be one-dimensional (one entry per sample) but has shape [${m.shape?.join(", ") ?? ""}]`);
+      throw fail(
+        `/${path} must be one-dimensional (one entry per sample) but has shape [${m.shape?.join(", ") ?? ""}]`,
+      );
     }
     return m.shape[0]!;
   };
@@ -179,38 +267,82 @@ async function readLayout(reader: Hdf5Reader, displayName: string, file: string,
   const nUnits = count(um, "spikes/units");
   const nLabels = count(lm, "labels");
   if (nTimes !== nUnits || nTimes !== nLabels) {
-    throw fail(`the sample counts disagree: /spikes/times has ${nTimes}, /spikes/units ${nUnits}, /labels ${nLabels}`);
+    throw fail(
+      `the sample counts disagree: /spikes/times has ${nTimes}, /spikes/units ${nUnits}, /labels ${nLabels}`,
+    );
   }
   if (nTimes === 0) {
-    throw new DatasetFormatError(`${displayName} holds no samples (/spikes/times, /spikes/units and /labels are empty); there is nothing to train or test on. Download the file again.`, { file });
+    throw new DatasetFormatError(
+      `${displayName} holds no samples (/spikes/times, /spikes/units and /labels are empty); there is nothing to train or test on. Download the file again.`,
+      { file },
+    );
   }
-  if (tm.type !== 9 || !tm.vlen_type) throw fail(`/spikes/times must hold variable-length arrays but holds ${typeName(tm)}`);
-  if (um.type !== 9 || !um.vlen_type) throw fail(`/spikes/units must hold variable-length arrays but holds ${typeName(um)}`);
-  if (tm.vlen_type.type !== 1) throw fail(`/spikes/times must hold floating-point times but holds ${typeName(tm.vlen_type)}`);
-  if (um.vlen_type.type !== 0) throw fail(`/spikes/units must hold integer channel ids but holds ${typeName(um.vlen_type)}`);
-  if (lm.type !== 0 && lm.type !== 1) throw fail(`/labels must hold numbers but holds ${typeName(lm)}`);
+  if (tm.type !== 9 || !tm.vlen_type)
+    throw fail(`/spikes/times must hold variable-length arrays but holds ${typeName(tm)}`);
+  if (um.type !== 9 || !um.vlen_type)
+    throw fail(`/spikes/units must hold variable-length arrays but holds ${typeName(um)}`);
+  if (tm.vlen_type.type !== 1)
+    throw fail(`/spikes/times must hold floating-point times but holds ${typeName(tm.vlen_type)}`);
+  if (um.vlen_type.type !== 0)
+    throw fail(`/spikes/units must hold integer channel ids but holds ${typeName(um.vlen_type)}`);
+  if (lm.type !== 0 && lm.type !== 1)
+    throw fail(`/labels must hold numbers but holds ${typeName(lm)}`);
 
   let keys: string[] | undefined;
   if ((await optionalDataset("extra/keys")) !== undefined) {
-    const value = await guarded<unknown>(reader, displayName, file, "read /extra/keys", { op: "value", path: "extra/keys" });
-    if (!Array.isArray(value) || !value.every((k) => typeof k === "string")) throw fail(`/extra/keys must hold class names (strings)`);
+    const value = await guarded<unknown>(reader, displayName, file, "read /extra/keys", {
+      op: "value",
+      path: "extra/keys",
+    });
+    if (!Array.isArray(value) || !value.every((k) => typeof k === "string"))
+      throw fail(`/extra/keys must hold class names (strings)`);
     keys = value as string[];
   }
   const numClasses = numClassesFor(keys);
-  const labels = integersOf(await guarded<unknown>(reader, displayName, file, "read /labels", { op: "value", path: "labels" }), nTimes, lm, "/labels", fail);
+  const labels = integersOf(
+    await guarded<unknown>(reader, displayName, file, "read /labels", {
+      op: "value",
+      path: "labels",
+    }),
+    nTimes,
+    lm,
+    "/labels",
+    fail,
+  );
   for (let i = 0; i < labels.length; i++) {
     const label = labels[i]!;
-    if (label < 0 || label >= numClasses) throw fail(`label ${label} is outside the class range 0..${numClasses - 1}`, i);
+    if (label < 0 || label >= numClasses)
+      throw fail(`label ${label} is outside the class range 0..${numClasses - 1}`, i);
   }
   let speakers: Int32Array | undefined;
   const sm = await optionalDataset("extra/speaker");
   if (sm !== undefined) {
     if (!(sm.shape?.length === 1 && sm.shape[0] === nTimes && (sm.type === 0 || sm.type === 1))) {
-      throw fail(`/extra/speaker must hold one number per sample (${nTimes}) but has shape [${sm.shape?.join(", ") ?? ""}] of ${typeName(sm)}`);
+      throw fail(
+        `/extra/speaker must hold one number per sample (${nTimes}) but has shape [${sm.shape?.join(", ") ?? ""}] of ${typeName(sm)}`,
+      );
     }
-    speakers = integersOf(await guarded<unknown>(reader, displayName, file, "read /extra/speaker", { op: "value", path: "extra/speaker" }), nTimes, sm, "/extra/speaker", fail);
+    speakers = integersOf(
+      await guarded<unknown>(reader, displayName, file, "read /extra/speaker", {
+        op: "value",
+        path: "extra/speaker",
+      }),
+      nTimes,
+      sm,
+      "/extra/speaker",
+      fail,
+    );
   }
-  return { numSamples: nTimes, timesMeta: tm, unitsMeta: um, labelsMeta: lm, classNames: keys, labels, speakers, numClasses };
+  return {
+    numSamples: nTimes,
+    timesMeta: tm,
+    unitsMeta: um,
+    labelsMeta: lm,
+    classNames: keys,
+    labels,
+    speakers,
+    numClasses,
+  };
 }
 
 /** The options of `openSpikingAudioDataset` checked, with defaults applied. */
@@ -233,13 +365,30 @@ function checkOptions(options: SpikingAudioOptions): CheckedOptions {
   if (!(Number.isFinite(timeScaleMs) && timeScaleMs > 0)) {
     throw new DatasetOptionsError(`timeScaleMs must be a positive number, got ${timeScaleMs}.`);
   }
-  if (options.trialDurationMs !== undefined && !(Number.isFinite(options.trialDurationMs) && options.trialDurationMs > 0)) {
-    throw new DatasetOptionsError(`trialDurationMs must be a positive number of ms, got ${options.trialDurationMs}.`);
+  if (
+    options.trialDurationMs !== undefined &&
+    !(Number.isFinite(options.trialDurationMs) && options.trialDurationMs > 0)
+  ) {
+    throw new DatasetOptionsError(
+      `trialDurationMs must be a positive number of ms, got ${options.trialDurationMs}.`,
+    );
   }
-  if (options.numClasses !== undefined && !(Number.isSafeInteger(options.numClasses) && options.numClasses > 0)) {
-    throw new DatasetOptionsError(`numClasses must be a positive integer, got ${options.numClasses}.`);
+  if (
+    options.numClasses !== undefined &&
+    !(Number.isSafeInteger(options.numClasses) && options.numClasses > 0)
+  ) {
+    throw new DatasetOptionsError(
+      `numClasses must be a positive integer, got ${options.numClasses}.`,
+    );
   }
-  return { kind, numChannels, timeScaleMs, trialDurationMs: options.trialDurationMs, numClasses: options.numClasses, timeoutMs: resolveHdf5Timeout(options.timeoutMs) };
+  return {
+    kind,
+    numChannels,
+    timeScaleMs,
+    trialDurationMs: options.trialDurationMs,
+    numClasses: options.numClasses,
+    timeoutMs: resolveHdf5Timeout(options.timeoutMs),
+  };
 }
 
 class Hdf5SpikingAudioDataset implements SpikingAudioDataset {
@@ -278,7 +427,11 @@ class Hdf5SpikingAudioDataset implements SpikingAudioDataset {
     this.decodeUnit = makeDecoder(um.vlen_type!, file, "/spikes/units");
     this.timeSize = tm.vlen_type!.size;
     this.unitSize = um.vlen_type!.size;
-    this.storedTypes = { times: typeName(tm.vlen_type!), units: typeName(um.vlen_type!), labels: typeName(layout.labelsMeta) };
+    this.storedTypes = {
+      times: typeName(tm.vlen_type!),
+      units: typeName(um.vlen_type!),
+      labels: typeName(layout.labelsMeta),
+    };
     if (layout.classNames) this.classNames = layout.classNames;
     this.numClasses = layout.numClasses;
     this.labels = layout.labels;
@@ -290,11 +443,21 @@ class Hdf5SpikingAudioDataset implements SpikingAudioDataset {
   }
 
   private checkOpen(): void {
-    if (this.closed) throw new DatasetOptionsError(`${this.displayName} has been closed; open it again to read samples.`, { file: this.file });
+    if (this.closed)
+      throw new DatasetOptionsError(
+        `${this.displayName} has been closed; open it again to read samples.`,
+        { file: this.file },
+      );
   }
 
   /** Reads `count` variable-length entries of `path` from `start` and decodes each to Float64Array. */
-  private async readVlen(path: string, start: number, count: number, elementSize: number, decode: ReturnType<typeof makeDecoder>): Promise<Float64Array[]> {
+  private async readVlen(
+    path: string,
+    start: number,
+    count: number,
+    elementSize: number,
+    decode: ReturnType<typeof makeDecoder>,
+  ): Promise<Float64Array[]> {
     const { lengths, data } = await guarded<{ lengths: Uint32Array; data: Uint8Array }>(
       this.reader,
       this.displayName,
@@ -325,18 +488,27 @@ class Hdf5SpikingAudioDataset implements SpikingAudioDataset {
       const t = times[j]!;
       const u = units[j]!;
       if (t.length !== u.length) {
-        throw this.formatError(`it has ${t.length} spike times but ${u.length} unit ids; /spikes/times and /spikes/units must have equal lengths`, index);
+        throw this.formatError(
+          `it has ${t.length} spike times but ${u.length} unit ids; /spikes/times and /spikes/units must have equal lengths`,
+          index,
+        );
       }
       const unitIds = new Int32Array(u.length);
       for (let k = 0; k < u.length; k++) {
         const id = u[k]!;
         if (!(id >= 0 && id < this.numChannels)) {
-          throw this.formatError(`spike ${k} has unit id ${id}, outside 0..${this.numChannels - 1} (numChannels = ${this.numChannels}); pass the right numChannels`, index);
+          throw this.formatError(
+            `spike ${k} has unit id ${id}, outside 0..${this.numChannels - 1} (numChannels = ${this.numChannels}); pass the right numChannels`,
+            index,
+          );
         }
         unitIds[k] = id;
         const stored = t[k]!;
         if (!(stored >= 0 && stored !== Infinity)) {
-          throw this.formatError(`spike ${k} has time ${stored}; spike times must be finite and >= 0 (NaN and negative times are invalid)`, index);
+          throw this.formatError(
+            `spike ${k} has time ${stored}; spike times must be finite and >= 0 (NaN and negative times are invalid)`,
+            index,
+          );
         }
         t[k] = stored * this.timeScaleMs;
       }
@@ -350,10 +522,13 @@ class Hdf5SpikingAudioDataset implements SpikingAudioDataset {
 
   private checkIndex(index: number): void {
     if (!(Number.isSafeInteger(index) && index >= 0 && index < this.numSamples)) {
-      throw new DatasetOptionsError(`Sample index ${index} is out of range: ${this.displayName} has ${this.numSamples} samples.`, {
-        file: this.file,
-        sample: index,
-      });
+      throw new DatasetOptionsError(
+        `Sample index ${index} is out of range: ${this.displayName} has ${this.numSamples} samples.`,
+        {
+          file: this.file,
+          sample: index,
+        },
+      );
     }
   }
 
@@ -412,22 +587,32 @@ class Hdf5SpikingAudioDataset implements SpikingAudioDataset {
  * Every problem is a `DatasetFormatError` naming the file and the sample. `.zip` archives are
  * rejected with a message to unzip them first. Call `close()` when done.
  */
-export async function openSpikingAudioDataset(path: string, options: SpikingAudioOptions = {}): Promise<SpikingAudioDataset> {
+export async function openSpikingAudioDataset(
+  path: string,
+  options: SpikingAudioOptions = {},
+): Promise<SpikingAudioDataset> {
   if (typeof path !== "string" || path.length === 0) {
     throw new DatasetOptionsError("openSpikingAudioDataset needs the path of an SHD/SSC .h5 file.");
   }
   if (options.kind !== undefined && options.kind !== "shd" && options.kind !== "ssc") {
-    throw new DatasetOptionsError(`kind must be 'shd' or 'ssc', got ${JSON.stringify(options.kind)}.`);
+    throw new DatasetOptionsError(
+      `kind must be 'shd' or 'ssc', got ${JSON.stringify(options.kind)}.`,
+    );
   }
   const checked = checkOptions(options);
   const kind = await inspectFile(path);
   if (kind === "zip") {
-    throw new DatasetFormatError(`${path} is a zip archive. Unzip it first (e.g. \`unzip ${basename(path)}\`) and open the .h5 file inside.`, { file: path });
+    throw new DatasetFormatError(
+      `${path} is a zip archive. Unzip it first (e.g. \`unzip ${basename(path)}\`) and open the .h5 file inside.`,
+      { file: path },
+    );
   }
   let file = path;
   let tempDir: string | undefined;
   if (kind === "gzip") {
-    const name = basename(path).replace(/\.gz$/i, "").replace(/(\.h5)?$/i, ".h5");
+    const name = basename(path)
+      .replace(/\.gz$/i, "")
+      .replace(/(\.h5)?$/i, ".h5");
     if (options.decompressTo !== undefined) {
       try {
         await mkdir(options.decompressTo, { recursive: true });
@@ -449,10 +634,14 @@ export async function openSpikingAudioDataset(path: string, options: SpikingAudi
       }
     }
     try {
-      if ((await inspectFile(file)) !== "hdf5") throw new DatasetFormatError(`${path} does not decompress to an HDF5 file.`, { file: path });
+      if ((await inspectFile(file)) !== "hdf5")
+        throw new DatasetFormatError(`${path} does not decompress to an HDF5 file.`, {
+          file: path,
+        });
     } catch (e) {
       if (tempDir !== undefined) await rm(tempDir, { recursive: true, force: true });
-      if (e instanceof DatasetFormatError) throw new DatasetFormatError(`${path} (decompressed): ${e.message}`, { file: path });
+      if (e instanceof DatasetFormatError)
+        throw new DatasetFormatError(`${path} (decompressed): ${e.message}`, { file: path });
       throw e;
     }
   }
@@ -465,7 +654,10 @@ export async function openSpikingAudioDataset(path: string, options: SpikingAudi
   } catch (e) {
     await removeTemp();
     if (e instanceof DatasetError) throw e;
-    throw new DatasetFormatError(`${path}: HDF5 cannot open it: ${hdf5Reason(e)}. The file is damaged; download it again.`, { file: path });
+    throw new DatasetFormatError(
+      `${path}: HDF5 cannot open it: ${hdf5Reason(e)}. The file is damaged; download it again.`,
+      { file: path },
+    );
   }
   try {
     const displayName = basename(path);
@@ -483,11 +675,17 @@ export async function openSpikingAudioDataset(path: string, options: SpikingAudi
 }
 
 /** `openSpikingAudioDataset` with `kind: "shd"` (Spiking Heidelberg Digits: 700 channels, 20 classes). */
-export function openShd(path: string, options: Omit<SpikingAudioOptions, "kind"> = {}): Promise<SpikingAudioDataset> {
+export function openShd(
+  path: string,
+  options: Omit<SpikingAudioOptions, "kind"> = {},
+): Promise<SpikingAudioDataset> {
   return openSpikingAudioDataset(path, { ...options, kind: "shd" });
 }
 
 /** `openSpikingAudioDataset` with `kind: "ssc"` (Spiking Speech Commands: 700 channels, 35 classes). */
-export function openSsc(path: string, options: Omit<SpikingAudioOptions, "kind"> = {}): Promise<SpikingAudioDataset> {
+export function openSsc(
+  path: string,
+  options: Omit<SpikingAudioOptions, "kind"> = {},
+): Promise<SpikingAudioDataset> {
   return openSpikingAudioDataset(path, { ...options, kind: "ssc" });
 }

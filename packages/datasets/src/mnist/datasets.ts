@@ -3,13 +3,19 @@ import { iterateBatches } from "../transforms";
 import type { BatchOptions, SpikeBatch, SpikeDataset, SpikeEvents, SpikeSample } from "../types";
 import { imagePixels, type MnistImages } from "./images";
 import { encodeLatency, latencyLayout, type LatencyCodeOptions } from "./latency";
-import { encodeSequentialMnist, sequentialMnistLayout, type SequentialMnistEncoding } from "./sequential";
+import {
+  encodeSequentialMnist,
+  sequentialMnistLayout,
+  type SequentialMnistEncoding,
+} from "./sequential";
 
 const DIGIT_NAMES = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"] as const;
 
 function checkStepMs(stepMs: number): void {
   if (!(Number.isFinite(stepMs) && stepMs > 0)) {
-    throw new DatasetOptionsError(`stepMs must be a positive number of milliseconds, got ${stepMs}.`);
+    throw new DatasetOptionsError(
+      `stepMs must be a positive number of milliseconds, got ${stepMs}.`,
+    );
   }
 }
 
@@ -35,7 +41,10 @@ class EncodedImageDataset implements SpikeDataset {
     for (let i = 0; i < this.labels.length; i++) {
       const label = this.labels[i]!;
       if (label > 9) {
-        throw new DatasetOptionsError(`${images.source}: sample ${i} has label ${label}, outside 0..9.`, { sample: i });
+        throw new DatasetOptionsError(
+          `${images.source}: sample ${i} has label ${label}, outside 0..9.`,
+          { sample: i },
+        );
       }
     }
     if (lossWindowMs !== undefined) this.lossWindowMs = lossWindowMs;
@@ -74,7 +83,9 @@ export function createSequentialMnistDataset(
   options: { encoding: SequentialMnistEncoding; stepMs?: number },
 ): SpikeDataset {
   if (typeof options !== "object" || options === null) {
-    throw new DatasetOptionsError('createSequentialMnistDataset(images, options) needs options: { encoding: "79" or "80", stepMs? }.');
+    throw new DatasetOptionsError(
+      'createSequentialMnistDataset(images, options) needs options: { encoding: "79" or "80", stepMs? }.',
+    );
   }
   const stepMs = options.stepMs ?? 1;
   checkStepMs(stepMs);
@@ -96,7 +107,10 @@ export function createSequentialMnistDataset(
  * pixel within `numSteps` steps (default 20) of `stepMs` ms (default 1). `downsample: 2` gives
  * 196 channels, `4` gives 49.
  */
-export function createLatencyMnistDataset(images: MnistImages, options: LatencyCodeOptions & { stepMs?: number } = {}): SpikeDataset {
+export function createLatencyMnistDataset(
+  images: MnistImages,
+  options: LatencyCodeOptions & { stepMs?: number } = {},
+): SpikeDataset {
   const stepMs = options.stepMs ?? 1;
   checkStepMs(stepMs);
   const { stepMs: _ignored, ...code } = options;

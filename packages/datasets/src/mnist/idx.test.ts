@@ -43,20 +43,38 @@ describe("readMnistIdx", () => {
     };
     const images = join(dir, "train-images-idx3-ubyte");
     const lab = join(dir, "train-labels-idx1-ubyte");
-    await expect(readMnistIdx({ imagesFile: lab, labelsFile: images })).rejects.toThrow(/is not an idx3 image file.*swapped/);
-    await expect(readMnistIdx({ imagesFile: f("short.idx", idx([3, 2, 2], pixels.subarray(0, 5))), labelsFile: lab })).rejects.toThrow(
-      /short\.idx is truncated/,
+    await expect(readMnistIdx({ imagesFile: lab, labelsFile: images })).rejects.toThrow(
+      /is not an idx3 image file.*swapped/,
     );
-    await expect(readMnistIdx({ imagesFile: images, labelsFile: f("two.idx", idx([2], labels.subarray(0, 2))) })).rejects.toThrow(
-      /3 images but .*two\.idx has 2 labels/,
+    await expect(
+      readMnistIdx({
+        imagesFile: f("short.idx", idx([3, 2, 2], pixels.subarray(0, 5))),
+        labelsFile: lab,
+      }),
+    ).rejects.toThrow(/short\.idx is truncated/);
+    await expect(
+      readMnistIdx({
+        imagesFile: images,
+        labelsFile: f("two.idx", idx([2], labels.subarray(0, 2))),
+      }),
+    ).rejects.toThrow(/3 images but .*two\.idx has 2 labels/);
+    await expect(
+      readMnistIdx({
+        imagesFile: images,
+        labelsFile: f("ten.idx", idx([3], Uint8Array.from([1, 10, 2]))),
+      }),
+    ).rejects.toThrow(/sample 1 has label 10/);
+    await expect(
+      readMnistIdx({
+        imagesFile: f("bad.gz", Uint8Array.from([0x1f, 0x8b, 1, 2, 3])),
+        labelsFile: lab,
+      }),
+    ).rejects.toThrow(/does not decompress/);
+    await expect(readMnistIdx({ imagesFile: join(dir, "nope"), labelsFile: lab })).rejects.toThrow(
+      DatasetFormatError,
     );
-    await expect(readMnistIdx({ imagesFile: images, labelsFile: f("ten.idx", idx([3], Uint8Array.from([1, 10, 2]))) })).rejects.toThrow(
-      /sample 1 has label 10/,
+    await expect(readMnistIdxDirectory(join(dir, "empty"), "train")).rejects.toThrow(
+      /No train-images-idx3-ubyte/,
     );
-    await expect(readMnistIdx({ imagesFile: f("bad.gz", Uint8Array.from([0x1f, 0x8b, 1, 2, 3])), labelsFile: lab })).rejects.toThrow(
-      /does not decompress/,
-    );
-    await expect(readMnistIdx({ imagesFile: join(dir, "nope"), labelsFile: lab })).rejects.toThrow(DatasetFormatError);
-    await expect(readMnistIdxDirectory(join(dir, "empty"), "train")).rejects.toThrow(/No train-images-idx3-ubyte/);
   });
 });

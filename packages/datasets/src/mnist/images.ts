@@ -19,9 +19,12 @@ export interface MnistImages {
 /** The pixels of image `index` (a view, not a copy). */
 export function imagePixels(images: MnistImages, index: number): Uint8Array {
   if (!(Number.isInteger(index) && index >= 0 && index < images.count)) {
-    throw new DatasetOptionsError(`Image index ${index} is out of range: ${images.source} has ${images.count} images.`, {
-      sample: index,
-    });
+    throw new DatasetOptionsError(
+      `Image index ${index} is out of range: ${images.source} has ${images.count} images.`,
+      {
+        sample: index,
+      },
+    );
   }
   const size = images.rows * images.cols;
   return images.pixels.subarray(index * size, (index + 1) * size);

@@ -12,20 +12,36 @@ export interface LatencyCodeOptions {
 }
 
 /** Resolved latency-code settings and the channel count they give for a `rows x cols` image. */
-export function latencyLayout(rows: number, cols: number, options: LatencyCodeOptions = {}): { numSteps: number; downsample: number; minIntensity: number; numChannels: number } {
+export function latencyLayout(
+  rows: number,
+  cols: number,
+  options: LatencyCodeOptions = {},
+): { numSteps: number; downsample: number; minIntensity: number; numChannels: number } {
   const numSteps = options.numSteps ?? 20;
   const downsample = options.downsample ?? 1;
   const minIntensity = options.minIntensity ?? 1;
   if (!(Number.isSafeInteger(numSteps) && numSteps > 0)) {
     throw new DatasetOptionsError(`numSteps must be a positive integer, got ${numSteps}.`);
   }
-  if (!(Number.isSafeInteger(downsample) && downsample > 0 && rows % downsample === 0 && cols % downsample === 0)) {
-    throw new DatasetOptionsError(`downsample must be a positive integer dividing the image size ${rows}x${cols} (e.g. 1, 2, 4, 7 for 28x28), got ${downsample}.`);
+  if (!(
+    Number.isSafeInteger(downsample) &&
+    downsample > 0 &&
+    rows % downsample === 0 &&
+    cols % downsample === 0
+  )) {
+    throw new DatasetOptionsError(
+      `downsample must be a positive integer dividing the image size ${rows}x${cols} (e.g. 1, 2, 4, 7 for 28x28), got ${downsample}.`,
+    );
   }
   if (!(minIntensity > 0 && minIntensity <= 255)) {
     throw new DatasetOptionsError(`minIntensity must be in (0, 255], got ${minIntensity}.`);
   }
-  return { numSteps, downsample, minIntensity, numChannels: (rows / downsample) * (cols / downsample) };
+  return {
+    numSteps,
+    downsample,
+    minIntensity,
+    numChannels: (rows / downsample) * (cols / downsample),
+  };
 }
 
 /**
@@ -34,13 +50,21 @@ export function latencyLayout(rows: number, cols: number, options: LatencyCodeOp
  * intensity at step 0, the faintest near the end of the window. Channel = pooled pixel index
  * (row-major). Events are sorted by step, then unit.
  */
-export function encodeLatency(pixels: ArrayLike<number>, rows: number, cols: number, options: LatencyCodeOptions = {}): SpikeEvents {
+export function encodeLatency(
+  pixels: ArrayLike<number>,
+  rows: number,
+  cols: number,
+  options: LatencyCodeOptions = {},
+): SpikeEvents {
   if (pixels.length !== rows * cols) {
-    throw new DatasetOptionsError(`The image has ${pixels.length} pixels, expected ${rows}x${cols} = ${rows * cols}.`);
+    throw new DatasetOptionsError(
+      `The image has ${pixels.length} pixels, expected ${rows}x${cols} = ${rows * cols}.`,
+    );
   }
   for (let p = 0; p < pixels.length; p++) {
     const v = pixels[p]!;
-    if (!(v >= 0 && v <= 255)) throw new DatasetOptionsError(`Pixel ${p} has grey value ${v}; expected 0..255.`);
+    if (!(v >= 0 && v <= 255))
+      throw new DatasetOptionsError(`Pixel ${p} has grey value ${v}; expected 0..255.`);
   }
   const { numSteps, downsample: f, minIntensity } = latencyLayout(rows, cols, options);
   const outRows = rows / f;
@@ -49,9 +73,12 @@ export function encodeLatency(pixels: ArrayLike<number>, rows: number, cols: num
   for (let r = 0; r < outRows; r++) {
     for (let c = 0; c < outCols; c++) {
       let sum = 0;
-      for (let dr = 0; dr < f; dr++) for (let dc = 0; dc < f; dc++) sum += pixels[(r * f + dr) * cols + c * f + dc]!;
+      for (let dr = 0; dr < f; dr++)
+        for (let dc = 0; dc < f; dc++) sum += pixels[(r * f + dr) * cols + c * f + dc]!;
       const v = sum / (f * f);
-      stepOf.push(v >= minIntensity ? Math.min(numSteps - 1, Math.floor((1 - v / 255) * numSteps)) : -1);
+      stepOf.push(
+        v >= minIntensity ? Math.min(numSteps - 1, Math.floor((1 - v / 255) * numSteps)) : -1,
+      );
     }
   }
   const steps: number[] = [];

@@ -1,6 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { DatasetOptionsError } from "../errors";
-import { encodeSequentialMnist, sequentialMnistLayout, sequentialMnistThresholds } from "./sequential";
+import {
+  encodeSequentialMnist,
+  sequentialMnistLayout,
+  sequentialMnistThresholds,
+} from "./sequential";
 
 function pairs(e: { steps: Int32Array; units: Int32Array }): Array<[number, number]> {
   return Array.from(e.steps, (s, i) => [s, e.units[i]!]);
@@ -17,8 +21,17 @@ describe("sequential MNIST thresholds and layout", () => {
   });
 
   it("has the published shapes", () => {
-    expect(sequentialMnistLayout("79-channel")).toEqual({ numChannels: 79, stepsPerPixel: 1, numSteps: 784 });
-    expect(sequentialMnistLayout("80-channel-cue")).toEqual({ numChannels: 80, stepsPerPixel: 2, numSteps: 1588, lossWindowSteps: [1568, 1588] });
+    expect(sequentialMnistLayout("79-channel")).toEqual({
+      numChannels: 79,
+      stepsPerPixel: 1,
+      numSteps: 784,
+    });
+    expect(sequentialMnistLayout("80-channel-cue")).toEqual({
+      numChannels: 80,
+      stepsPerPixel: 2,
+      numSteps: 1588,
+      lossWindowSteps: [1568, 1588],
+    });
     expect(() => sequentialMnistLayout("81" as never)).toThrow(DatasetOptionsError);
   });
 });
@@ -46,14 +59,21 @@ describe("encodeSequentialMnist (79 channels)", () => {
   });
 
   it("treats reaching a threshold exactly as crossing it, and leaving it downwards only below it", () => {
-    expect(pairs(encodeSequentialMnist([254], "79-channel"))).toEqual(range(1, 39).map((k) => [0, k]));
+    expect(pairs(encodeSequentialMnist([254], "79-channel"))).toEqual(
+      range(1, 39).map((k) => [0, k]),
+    );
     // 255 -> 254 stays at or above threshold 254: no offset
-    expect(pairs(encodeSequentialMnist([255, 254], "79-channel"))).toEqual([...range(1, 39).map((k) => [0, k]), [0, 78]]);
+    expect(pairs(encodeSequentialMnist([255, 254], "79-channel"))).toEqual([
+      ...range(1, 39).map((k) => [0, k]),
+      [0, 78],
+    ]);
     expect(pairs(encodeSequentialMnist([0, 0, 0], "79-channel"))).toEqual([]);
   });
 
   it("rejects grey values outside 0..255", () => {
-    expect(() => encodeSequentialMnist([0, 256], "79-channel")).toThrow(/Pixel 1 has grey value 256/);
+    expect(() => encodeSequentialMnist([0, 256], "79-channel")).toThrow(
+      /Pixel 1 has grey value 256/,
+    );
     expect(() => encodeSequentialMnist([Number.NaN], "79-channel")).toThrow(DatasetOptionsError);
   });
 });
@@ -61,14 +81,22 @@ describe("encodeSequentialMnist (79 channels)", () => {
 describe("encodeSequentialMnist (80 channels with cue)", () => {
   it("uses two steps per pixel and a 20-step cue after the image", () => {
     const e = encodeSequentialMnist([10, 20, 5], "80-channel-cue");
-    expect(pairs(e)).toEqual([[0, 1], [2, 2], [4, 40], [4, 41], ...range(6, 26).map((s) => [s, 79])]);
+    expect(pairs(e)).toEqual([
+      [0, 1],
+      [2, 2],
+      [4, 40],
+      [4, 41],
+      ...range(6, 26).map((s) => [s, 79]),
+    ]);
   });
 
   it("on a 784-pixel image: 1588 steps, cue on steps 1568..1587 only", () => {
     const img = new Uint8Array(784);
     img[100] = 255;
     const e = encodeSequentialMnist(img, "80-channel-cue");
-    const cue = pairs(e).filter(([, u]) => u === 79).map(([s]) => s);
+    const cue = pairs(e)
+      .filter(([, u]) => u === 79)
+      .map(([s]) => s);
     expect(cue).toEqual(range(1568, 1588));
     expect(Math.max(...e.steps)).toBe(1587);
     expect(pairs(e).filter(([, u]) => u === 78)).toEqual([[200, 78]]);

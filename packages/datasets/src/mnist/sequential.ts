@@ -31,7 +31,12 @@ export function sequentialMnistThresholds(): Float64Array {
 export function sequentialMnistLayout(
   encoding: SequentialMnistEncoding,
   pixelCount = 784,
-): { numChannels: number; stepsPerPixel: number; numSteps: number; lossWindowSteps?: readonly [number, number] } {
+): {
+  numChannels: number;
+  stepsPerPixel: number;
+  numSteps: number;
+  lossWindowSteps?: readonly [number, number];
+} {
   if (encoding === "79-channel") return { numChannels: 79, stepsPerPixel: 1, numSteps: pixelCount };
   if (encoding === "80-channel-cue") {
     const imageSteps = 2 * pixelCount;
@@ -42,7 +47,9 @@ export function sequentialMnistLayout(
       lossWindowSteps: [imageSteps, imageSteps + SEQUENTIAL_MNIST_CUE_STEPS],
     };
   }
-  throw new DatasetOptionsError(`Unknown sequential MNIST encoding ${JSON.stringify(encoding)}; use "79-channel" or "80-channel-cue".`);
+  throw new DatasetOptionsError(
+    `Unknown sequential MNIST encoding ${JSON.stringify(encoding)}; use "79-channel" or "80-channel-cue".`,
+  );
 }
 
 /**
@@ -55,7 +62,10 @@ export function sequentialMnistLayout(
  * The spike falls on the step of pixel p (the pixel where the new value is reached).
  * Events are sorted by step, then unit.
  */
-export function encodeSequentialMnist(pixels: ArrayLike<number>, encoding: SequentialMnistEncoding): SpikeEvents {
+export function encodeSequentialMnist(
+  pixels: ArrayLike<number>,
+  encoding: SequentialMnistEncoding,
+): SpikeEvents {
   const layout = sequentialMnistLayout(encoding, pixels.length);
   const thresholds = sequentialMnistThresholds();
   const n = SEQUENTIAL_MNIST_THRESHOLD_COUNT;

@@ -43,14 +43,22 @@ export interface DeviceRuntime extends Runtime {
   readonly gpuDevice: GPUDevice;
   readonly clockBuffer: GPUBuffer;
   varStorage(owner: string, name: string): DeviceVar;
-  spikeEventStorage(population: string): { readonly buffer: GPUBuffer; readonly wordsPerRow: number; readonly steps: number };
+  spikeEventStorage(population: string): {
+    readonly buffer: GPUBuffer;
+    readonly wordsPerRow: number;
+    readonly steps: number;
+  };
   addStepHook(hook: (pass: GPUComputePassEncoder) => void): () => void;
 }
 
 /** Whether chunked e-prop can run on this runtime's device (the WebGPU backend). */
 export function hasDeviceAccess(runtime: Runtime): runtime is DeviceRuntime {
   const candidate = runtime as Partial<DeviceRuntime>;
-  return typeof candidate.addStepHook === "function" && typeof candidate.varStorage === "function" && typeof candidate.spikeEventStorage === "function";
+  return (
+    typeof candidate.addStepHook === "function" &&
+    typeof candidate.varStorage === "function" &&
+    typeof candidate.spikeEventStorage === "function"
+  );
 }
 
 const STORAGE = 0x0080;
@@ -84,7 +92,12 @@ interface LayerBuffers {
 
 /** The kernels' shapes for one network, and where the network variables they read and write live. */
 interface Shapes {
-  readonly readout: { readonly batchSize: number; readonly nOut: number; readonly K: number; readonly kappa: number };
+  readonly readout: {
+    readonly batchSize: number;
+    readonly nOut: number;
+    readonly K: number;
+    readonly kappa: number;
+  };
   readonly layers: readonly {
     readonly name: string;
     readonly size: number;
@@ -93,15 +106,27 @@ interface Shapes {
     readonly feedback: DeviceVar | null;
     /** The readout projection's `GradSum` `[n][nOut]`, when the layer feeds the readout. */
     readonly readoutGradient: DeviceVar | null;
-    readonly projections: readonly { readonly name: string; readonly shape: ProjectionShape; readonly preLayer: string | null; readonly gradient: DeviceVar }[];
+    readonly projections: readonly {
+      readonly name: string;
+      readonly shape: ProjectionShape;
+      readonly preLayer: string | null;
+      readonly gradient: DeviceVar;
+    }[];
   }[];
 }
 
 /** Bind group layout entries from a WGSL module's `@binding(n) var<uniform|storage, ...>` declarations. */
 function layoutEntries(code: string): GPUBindGroupLayoutEntry[] {
   const entries: GPUBindGroupLayoutEntry[] = [];
-  for (const match of code.matchAll(/@binding\((\d+)\)\s+var<(uniform|storage, read_write|storage, read)>/g)) {
-    const type: GPUBufferBindingType = match[2] === "uniform" ? "uniform" : match[2] === "storage, read" ? "read-only-storage" : "storage";
+  for (const match of code.matchAll(
+    /@binding\((\d+)\)\s+var<(uniform|storage, read_write|storage, read)>/g,
+  )) {
+    const type: GPUBufferBindingType =
+      match[2] === "uniform"
+        ? "uniform"
+        : match[2] === "storage, read"
+          ? "read-only-storage"
+          : "storage";
     entries.push({ binding: Number(match[1]), visibility: COMPUTE, buffer: { type } });
   }
   return entries;
@@ -124,11 +149,18 @@ export class DeviceChunkedEligibility {
   /** The readout dispatch (its bind group holds the mask, which may grow). */
   private readonly readout: Dispatch;
   /** Dispatches reading the input's spike events (rebound when the runtime replaces that buffer). */
-  private readonly inputDispatches: { dispatch: Dispatch; rebind: (events: GPUBuffer) => GPUBindGroup }[] = [];
+  private readonly inputDispatches: {
+    dispatch: Dispatch;
+    rebind: (events: GPUBuffer) => GPUBindGroup;
+  }[] = [];
   private readonly rebindReadout: (mask: GPUBuffer) => GPUBindGroup;
   private inputEvents: GPUBuffer | null = null;
   /** Each projection's spike lists (their first `rows` words: the rows' counts and dense flags). */
-  private readonly spikeLists: { readonly name: string; readonly buffer: GPUBuffer; readonly rows: number }[] = [];
+  private readonly spikeLists: {
+    readonly name: string;
+    readonly buffer: GPUBuffer;
+    readonly rows: number;
+  }[] = [];
   /** Gradient variables zeroed at the start of a trial. */
   private readonly gradientVars: DeviceVar[] = [];
   private readonly removeHook: () => void;
@@ -176,7 +208,11 @@ export class DeviceChunkedEligibility {
       this.sums = this.buffer("readout sums", 4 * B * nOut * 4, STORAGE | COPY_SRC | COPY_DST);
 
       const bind = (k: Kernel, label: string, resources: readonly GPUBuffer[]): GPUBindGroup =>
-        device.createBindGroup({ label, layout: k.layout, entries: resources.map((buffer, binding) => ({ binding, resource: { buffer } })) });
+        device.createBindGroup({
+          label,
+          layout: k.layout,
+          entries: resources.map((buffer, binding) => ({ binding, resource: { buffer } })),
+        });
       const groupsFor = (threads: number): [number, number] => {
         const groups = Math.ceil(threads / WORKGROUP);
         const x = Math.min(groups, device.limits.maxComputeWorkgroupsPerDimension);
@@ -184,17 +220,48 @@ export class DeviceChunkedEligibility {
       };
 
       // Step hook: record PsiSpike of every hidden layer and Y into the histories.
-      const records: { kernel: Kernel; bindGroup: GPUBindGroup; workgroups: [number, number] }[] = [];
+      const records: { kernel: Kernel; bindGroup: GPUBindGroup; workgroups: [number, number] }[] =
+        [];
       const recordKernel = kernel(recordShader());
-      const addRecord = (variable: DeviceVar, history: GPUBuffer, rowBase: number, label: string): void => {
+      const addRecord = (
+        variable: DeviceVar,
+        history: GPUBuffer,
+        rowBase: number,
+        label: string,
+      ): void => {
         const uniform = this.buffer(`record ${label}`, 16, UNIFORM | COPY_DST);
-        device.queue.writeBuffer(uniform, 0, new Uint32Array([variable.offset, variable.length, rowBase, K]));
-        records.push({ kernel: recordKernel, bindGroup: bind(recordKernel, `record ${label}`, [uniform, runtime.clockBuffer, variable.buffer, history]), workgroups: groupsFor(variable.length) });
+        device.queue.writeBuffer(
+          uniform,
+          0,
+          new Uint32Array([variable.offset, variable.length, rowBase, K]),
+        );
+        records.push({
+          kernel: recordKernel,
+          bindGroup: bind(recordKernel, `record ${label}`, [
+            uniform,
+            runtime.clockBuffer,
+            variable.buffer,
+            history,
+          ]),
+          workgroups: groupsFor(variable.length),
+        });
       };
 
       const readoutKernel = kernel(readoutShader(shapes.readout));
-      this.rebindReadout = (maskBuffer) => bind(readoutKernel, "readout", [this.chunkUniform, this.yHistory, maskBuffer, this.targets, this.errors, this.sums]);
-      this.readout = { kernel: readoutKernel, bindGroup: this.rebindReadout(this.mask), workgroups: groupsFor(B) };
+      this.rebindReadout = (maskBuffer) =>
+        bind(readoutKernel, "readout", [
+          this.chunkUniform,
+          this.yHistory,
+          maskBuffer,
+          this.targets,
+          this.errors,
+          this.sums,
+        ]);
+      this.readout = {
+        kernel: readoutKernel,
+        bindGroup: this.rebindReadout(this.mask),
+        workgroups: groupsFor(B),
+      };
       this.chunkDispatches.push(this.readout);
       addRecord(runtime.varStorage(readout.name, "Y"), this.yHistory, 0, readout.name);
 
@@ -212,7 +279,11 @@ export class DeviceChunkedEligibility {
         this.layers.push(buffers);
         const hidden = description.hidden.find((h) => h.name === layer.name)!;
         device.queue.writeBuffer(buffers.neurons, B * n * 4, Float32Array.from(hidden.beta));
-        device.queue.writeBuffer(buffers.alphaPowers, 0, Float32Array.from({ length: K + 1 }, (_, u) => layer.shape.alpha ** u));
+        device.queue.writeBuffer(
+          buffers.alphaPowers,
+          0,
+          Float32Array.from({ length: K + 1 }, (_, u) => layer.shape.alpha ** u),
+        );
         addRecord(runtime.varStorage(layer.name, "PsiSpike"), buffers.psiHistory, 1, layer.name);
       }
       const advances: Dispatch[] = [];
@@ -220,53 +291,144 @@ export class DeviceChunkedEligibility {
         const n = layer.size;
         const outputs = outputsOf(layer.shape.adaptive);
         const buffers = this.layers[index]!;
-        const signals = this.buffer(`${layer.name} learning signal and regulariser`, 2 * K * B * n * 4);
-        const coefficients = this.buffer(`${layer.name} spike coefficients`, B * K * outputs * n * 4);
+        const signals = this.buffer(
+          `${layer.name} learning signal and regulariser`,
+          2 * K * B * n * 4,
+        );
+        const coefficients = this.buffer(
+          `${layer.name} spike coefficients`,
+          B * K * outputs * n * 4,
+        );
         const totals = this.buffer(`${layer.name} coefficient totals`, B * outputs * n * 4);
         const carried = this.buffer(`${layer.name} carried-in coefficients`, B * 8 * n * 4);
         if (layer.readoutGradient) {
-          const k = kernel(readoutWeightsShader({ ...layer.shape, offset: layer.readoutGradient.offset }));
-          this.chunkDispatches.push({ kernel: k, bindGroup: bind(k, `${layer.name} readout gradient`, [this.chunkUniform, buffers.psiHistory, this.errors, buffers.zbar, layer.readoutGradient.buffer]), workgroups: groupsFor(n * nOut) });
+          const k = kernel(
+            readoutWeightsShader({ ...layer.shape, offset: layer.readoutGradient.offset }),
+          );
+          this.chunkDispatches.push({
+            kernel: k,
+            bindGroup: bind(k, `${layer.name} readout gradient`, [
+              this.chunkUniform,
+              buffers.psiHistory,
+              this.errors,
+              buffers.zbar,
+              layer.readoutGradient.buffer,
+            ]),
+            workgroups: groupsFor(n * nOut),
+          });
           this.gradientVars.push(layer.readoutGradient);
         }
-        const backward = kernel(backwardShader({ ...layer.shape, feedbackOffset: layer.feedback?.offset ?? null }));
+        const backward = kernel(
+          backwardShader({ ...layer.shape, feedbackOffset: layer.feedback?.offset ?? null }),
+        );
         this.chunkDispatches.push({
           kernel: backward,
-          bindGroup: bind(backward, `${layer.name} backward`, [this.chunkUniform, buffers.psiHistory, this.errors, layer.feedback?.buffer ?? this.errors, signals, buffers.neurons, coefficients, carried]),
+          bindGroup: bind(backward, `${layer.name} backward`, [
+            this.chunkUniform,
+            buffers.psiHistory,
+            this.errors,
+            layer.feedback?.buffer ?? this.errors,
+            signals,
+            buffers.neurons,
+            coefficients,
+            carried,
+          ]),
           workgroups: groupsFor(B * n),
         });
-        const totalsKernel = kernel(totalsShader({ batchSize: B, n, K, adaptive: layer.shape.adaptive }));
-        this.chunkDispatches.push({ kernel: totalsKernel, bindGroup: bind(totalsKernel, `${layer.name} coefficient totals`, [this.chunkUniform, coefficients, totals]), workgroups: groupsFor(B * n) });
+        const totalsKernel = kernel(
+          totalsShader({ batchSize: B, n, K, adaptive: layer.shape.adaptive }),
+        );
+        this.chunkDispatches.push({
+          kernel: totalsKernel,
+          bindGroup: bind(totalsKernel, `${layer.name} coefficient totals`, [
+            this.chunkUniform,
+            coefficients,
+            totals,
+          ]),
+          workgroups: groupsFor(B * n),
+        });
         for (const projection of layer.projections) {
           const numPre = projection.shape.numPre;
           // COPY_SRC: denseRows reads the rows' counts back.
-          const lists = this.buffer(`${projection.name} spike lists`, B * numPre * (K + 1) * 4, STORAGE | COPY_SRC | COPY_DST);
+          const lists = this.buffer(
+            `${projection.name} spike lists`,
+            B * numPre * (K + 1) * 4,
+            STORAGE | COPY_SRC | COPY_DST,
+          );
           this.spikeLists.push({ name: projection.name, buffer: lists, rows: B * numPre });
           const traces = this.buffer(`${projection.name} presynaptic traces`, 2 * B * numPre * 4);
-          const state = this.buffer(`${projection.name} carried state`, (layer.shape.adaptive ? 2 : 1) * B * numPre * n * 4);
+          const state = this.buffer(
+            `${projection.name} carried state`,
+            (layer.shape.adaptive ? 2 : 1) * B * numPre * n * 4,
+          );
           const compact = kernel(compactShader(projection.shape));
-          const source = projection.preLayer === null ? null : this.layers.find((l) => l.name === projection.preLayer)!;
-          const compactGroup = (spikes: GPUBuffer): GPUBindGroup => bind(compact, `${projection.name} compact`, [this.chunkUniform, spikes, buffers.alphaPowers, lists, traces]);
-          const compactDispatch: Dispatch = { kernel: compact, bindGroup: compactGroup(source?.psiHistory ?? this.errors), workgroups: groupsFor(B * numPre) };
-          if (source === null) this.inputDispatches.push({ dispatch: compactDispatch, rebind: compactGroup });
+          const source =
+            projection.preLayer === null
+              ? null
+              : this.layers.find((l) => l.name === projection.preLayer)!;
+          const compactGroup = (spikes: GPUBuffer): GPUBindGroup =>
+            bind(compact, `${projection.name} compact`, [
+              this.chunkUniform,
+              spikes,
+              buffers.alphaPowers,
+              lists,
+              traces,
+            ]);
+          const compactDispatch: Dispatch = {
+            kernel: compact,
+            bindGroup: compactGroup(source?.psiHistory ?? this.errors),
+            workgroups: groupsFor(B * numPre),
+          };
+          if (source === null)
+            this.inputDispatches.push({ dispatch: compactDispatch, rebind: compactGroup });
           this.chunkDispatches.push(compactDispatch);
-          const apply = kernel(applyShader({ ...projection.shape, offset: projection.gradient.offset }));
+          const apply = kernel(
+            applyShader({ ...projection.shape, offset: projection.gradient.offset }),
+          );
           this.chunkDispatches.push({
             kernel: apply,
-            bindGroup: bind(apply, `${projection.name} apply`, [this.chunkUniform, lists, coefficients, carried, traces, state, projection.gradient.buffer, totals]),
+            bindGroup: bind(apply, `${projection.name} apply`, [
+              this.chunkUniform,
+              lists,
+              coefficients,
+              carried,
+              traces,
+              state,
+              projection.gradient.buffer,
+              totals,
+            ]),
             workgroups: [Math.ceil(n / WORKGROUP), numPre],
           });
           this.gradientVars.push(projection.gradient);
         }
-        const advance = kernel(advanceShader({ batchSize: B, n, kappa: this.kappa, readout: layer.readoutGradient !== null }));
-        advances.push({ kernel: advance, bindGroup: bind(advance, `${layer.name} advance`, [this.chunkUniform, buffers.psiHistory, buffers.zbar]), workgroups: groupsFor(B * n) });
+        const advance = kernel(
+          advanceShader({
+            batchSize: B,
+            n,
+            kappa: this.kappa,
+            readout: layer.readoutGradient !== null,
+          }),
+        );
+        advances.push({
+          kernel: advance,
+          bindGroup: bind(advance, `${layer.name} advance`, [
+            this.chunkUniform,
+            buffers.psiHistory,
+            buffers.zbar,
+          ]),
+          workgroups: groupsFor(B * n),
+        });
       });
       // Last: every compaction has read row 0 of its source before a layer moves its last row there.
       this.chunkDispatches.push(...advances);
       const biasVar = runtime.varStorage(readout.name, "BiasGradSum");
       this.gradientVars.push(biasVar);
       const biasKernel = kernel(biasShader({ batchSize: B, nOut, offset: biasVar.offset }));
-      this.bias = { kernel: biasKernel, bindGroup: bind(biasKernel, "bias gradient", [this.sums, biasVar.buffer]), workgroups: [1, 1] };
+      this.bias = {
+        kernel: biasKernel,
+        bindGroup: bind(biasKernel, "bias gradient", [this.sums, biasVar.buffer]),
+        workgroups: [1, 1],
+      };
 
       this.removeHook = runtime.addStepHook((pass) => {
         for (const r of records) {
@@ -282,18 +444,35 @@ export class DeviceChunkedEligibility {
   }
 
   /** The shapes of every kernel, and where the network's variables they use live. */
-  private static shapes(description: EpropNetworkDescription, projections: readonly ProjectionInfo[], B: number, K: number, runtime: DeviceRuntime): Shapes {
+  private static shapes(
+    description: EpropNetworkDescription,
+    projections: readonly ProjectionInfo[],
+    B: number,
+    K: number,
+    runtime: DeviceRuntime,
+  ): Shapes {
     const dt = description.dt;
     const readout = description.readout;
     const nOut = readout.size;
     const kappa = Math.exp(-dt / readout.tauOutMs);
     const reg = description.regularisation;
-    const regularisation = reg ? { alpha: Math.exp(-dt / reg.tauMs), strength: reg.strength, targetPerStep: (reg.targetRateHz * dt) / 1000 } : null;
+    const regularisation = reg
+      ? {
+          alpha: Math.exp(-dt / reg.tauMs),
+          strength: reg.strength,
+          targetPerStep: (reg.targetRateHz * dt) / 1000,
+        }
+      : null;
     const eventWords = Math.ceil(description.input.size / 32);
     const layers = description.hidden.map((hidden) => {
-      const readoutProjection = projections.find((p) => p.kind === "readout" && p.pre === hidden.name) ?? null;
+      const readoutProjection =
+        projections.find((p) => p.kind === "readout" && p.pre === hidden.name) ?? null;
       let feedback: DeviceVar | null = null;
-      if (description.feedback === "random") feedback = runtime.varStorage(readoutProjection?.coreName ?? `${hidden.name}__${readout.name}__feedback`, "B");
+      if (description.feedback === "random")
+        feedback = runtime.varStorage(
+          readoutProjection?.coreName ?? `${hidden.name}__${readout.name}__feedback`,
+          "B",
+        );
       else if (readoutProjection) feedback = runtime.varStorage(readoutProjection.coreName, "g");
       const shape: LayerShape = {
         batchSize: B,
@@ -311,7 +490,9 @@ export class DeviceChunkedEligibility {
         size: hidden.size,
         shape,
         feedback,
-        readoutGradient: readoutProjection ? runtime.varStorage(readoutProjection.coreName, "GradSum") : null,
+        readoutGradient: readoutProjection
+          ? runtime.varStorage(readoutProjection.coreName, "GradSum")
+          : null,
         projections: projections
           .filter((p) => p.kind !== "readout" && p.post === hidden.name)
           .map((p) => {
@@ -322,10 +503,17 @@ export class DeviceChunkedEligibility {
               n: hidden.size,
               K,
               adaptive: shape.adaptive,
-              source: fromInput ? { kind: "events", words: eventWords } : { kind: "history", row: p.kind === "recurrent" ? 0 : 1 },
+              source: fromInput
+                ? { kind: "events", words: eventWords }
+                : { kind: "history", row: p.kind === "recurrent" ? 0 : 1 },
               noSelf: p.kind === "recurrent",
             };
-            return { name: p.name, shape: projectionShape, preLayer: fromInput ? null : p.pre, gradient: runtime.varStorage(p.coreName, "GradSum") };
+            return {
+              name: p.name,
+              shape: projectionShape,
+              preLayer: fromInput ? null : p.pre,
+              gradient: runtime.varStorage(p.coreName, "GradSum"),
+            };
           }),
       };
     });
@@ -343,45 +531,95 @@ export class DeviceChunkedEligibility {
     chunkSteps: number,
     runtime: DeviceRuntime,
   ): Promise<DeviceChunkedEligibility> {
-    if (!Number.isInteger(chunkSteps) || chunkSteps < 1) throw new EpropConfigError(`chunkSteps must be a positive integer, got ${String(chunkSteps)}.`);
+    if (!Number.isInteger(chunkSteps) || chunkSteps < 1)
+      throw new EpropConfigError(
+        `chunkSteps must be a positive integer, got ${String(chunkSteps)}.`,
+      );
     const device = runtime.gpuDevice;
-    const maxPre = Math.max(0, ...projections.filter((p) => p.kind !== "readout").map((p) => p.nPre));
+    const maxPre = Math.max(
+      0,
+      ...projections.filter((p) => p.kind !== "readout").map((p) => p.nPre),
+    );
     if (maxPre > device.limits.maxComputeWorkgroupsPerDimension) {
       throw new EpropConfigError(
         `Chunked e-prop on the device: a projection has ${maxPre} presynaptic neurons, more than this device dispatches in one dimension (${device.limits.maxComputeWorkgroupsPerDimension}). Use chunkedTraces: 'host'.`,
       );
     }
-    const shapes = DeviceChunkedEligibility.shapes(description, projections, batchSize, chunkSteps, runtime);
-    const codes = [recordShader(), readoutShader(shapes.readout), biasShader({ batchSize, nOut: description.readout.size, offset: runtime.varStorage(description.readout.name, "BiasGradSum").offset })];
+    const shapes = DeviceChunkedEligibility.shapes(
+      description,
+      projections,
+      batchSize,
+      chunkSteps,
+      runtime,
+    );
+    const codes = [
+      recordShader(),
+      readoutShader(shapes.readout),
+      biasShader({
+        batchSize,
+        nOut: description.readout.size,
+        offset: runtime.varStorage(description.readout.name, "BiasGradSum").offset,
+      }),
+    ];
     for (const layer of shapes.layers) {
-      if (layer.readoutGradient) codes.push(readoutWeightsShader({ ...layer.shape, offset: layer.readoutGradient.offset }));
-      codes.push(backwardShader({ ...layer.shape, feedbackOffset: layer.feedback?.offset ?? null }));
-      codes.push(totalsShader({ batchSize, n: layer.size, K: chunkSteps, adaptive: layer.shape.adaptive }));
-      codes.push(advanceShader({ batchSize, n: layer.size, kappa: layer.shape.kappa, readout: layer.readoutGradient !== null }));
+      if (layer.readoutGradient)
+        codes.push(readoutWeightsShader({ ...layer.shape, offset: layer.readoutGradient.offset }));
+      codes.push(
+        backwardShader({ ...layer.shape, feedbackOffset: layer.feedback?.offset ?? null }),
+      );
+      codes.push(
+        totalsShader({ batchSize, n: layer.size, K: chunkSteps, adaptive: layer.shape.adaptive }),
+      );
+      codes.push(
+        advanceShader({
+          batchSize,
+          n: layer.size,
+          kappa: layer.shape.kappa,
+          readout: layer.readoutGradient !== null,
+        }),
+      );
       for (const projection of layer.projections) {
-        codes.push(compactShader(projection.shape), applyShader({ ...projection.shape, offset: projection.gradient.offset }));
+        codes.push(
+          compactShader(projection.shape),
+          applyShader({ ...projection.shape, offset: projection.gradient.offset }),
+        );
       }
     }
     const kernels = new Map<string, Kernel>();
     for (const code of new Set(codes)) {
       const module = device.createShaderModule({ label: "chunked e-prop", code });
-      const problems = (await module.getCompilationInfo()).messages.filter((m) => m.type === "error");
+      const problems = (await module.getCompilationInfo()).messages.filter(
+        (m) => m.type === "error",
+      );
       if (problems.length > 0) {
         const messages = problems.map((m) => `${m.lineNum}:${m.linePos} ${m.message}`).join("\n");
-        throw new Error(`internal: a chunked e-prop kernel does not compile:\n${messages}\n${code}`);
+        throw new Error(
+          `internal: a chunked e-prop kernel does not compile:\n${messages}\n${code}`,
+        );
       }
       device.pushErrorScope("validation");
-      const layout = device.createBindGroupLayout({ label: "chunked e-prop", entries: layoutEntries(code) });
+      const layout = device.createBindGroupLayout({
+        label: "chunked e-prop",
+        entries: layoutEntries(code),
+      });
       const pipeline = await device.createComputePipelineAsync({
         label: "chunked e-prop",
         layout: device.createPipelineLayout({ bindGroupLayouts: [layout] }),
         compute: { module, entryPoint: "main" },
       });
       const error = await device.popErrorScope();
-      if (error) throw new Error(`internal: a chunked e-prop kernel is invalid: ${error.message}\n${code}`);
+      if (error)
+        throw new Error(`internal: a chunked e-prop kernel is invalid: ${error.message}\n${code}`);
       kernels.set(code, { pipeline, layout });
     }
-    return new DeviceChunkedEligibility(runtime, description, batchSize, chunkSteps, kernels, shapes);
+    return new DeviceChunkedEligibility(
+      runtime,
+      description,
+      batchSize,
+      chunkSteps,
+      kernels,
+      shapes,
+    );
   }
 
   /**
@@ -396,7 +634,11 @@ export class DeviceChunkedEligibility {
         `Chunked e-prop on the device: its buffer '${label}' needs ${bytes} bytes, more than this device binds (${limit}). Use a smaller batch size (or keep it and train in micro-batches: Trainer's microBatchSize, snn train --micro-batch) or chunkSteps, or chunkedTraces: 'host'.`,
       );
     }
-    const buffer = this.device.createBuffer({ label: `chunked e-prop: ${label}`, size: Math.max(16, Math.ceil(bytes / 4) * 4), usage });
+    const buffer = this.device.createBuffer({
+      label: `chunked e-prop: ${label}`,
+      size: Math.max(16, Math.ceil(bytes / 4) * 4),
+      usage,
+    });
     this.buffers.push(buffer);
     return buffer;
   }
@@ -437,7 +679,8 @@ export class DeviceChunkedEligibility {
     this.eventSteps = events.steps;
     if (events.buffer !== this.inputEvents) {
       this.inputEvents = events.buffer;
-      for (const input of this.inputDispatches) input.dispatch.bindGroup = input.rebind(events.buffer);
+      for (const input of this.inputDispatches)
+        input.dispatch.bindGroup = input.rebind(events.buffer);
     }
     const encoder = device.createCommandEncoder({ label: "chunked e-prop: start trial" });
     encoder.clearBuffer(this.sums);
@@ -447,7 +690,8 @@ export class DeviceChunkedEligibility {
       encoder.clearBuffer(layer.psiHistory, 0, B * layer.size * 4);
       encoder.clearBuffer(layer.zbar);
     }
-    for (const gradient of this.gradientVars) encoder.clearBuffer(gradient.buffer, gradient.offset * 4, gradient.length * 4);
+    for (const gradient of this.gradientVars)
+      encoder.clearBuffer(gradient.buffer, gradient.offset * 4, gradient.length * 4);
     device.queue.submit([encoder.finish()]);
   }
 
@@ -473,10 +717,20 @@ export class DeviceChunkedEligibility {
     const first = this.chunkStart === 0;
     const last = this.chunkStart + steps === this.numSteps;
     const header = new ArrayBuffer(32);
-    new Uint32Array(header, 0, 7).set([this.chunkStart, steps, first ? 1 : 0, last ? 1 : 0, this.numSteps, this.eventSteps, this.parity]);
+    new Uint32Array(header, 0, 7).set([
+      this.chunkStart,
+      steps,
+      first ? 1 : 0,
+      last ? 1 : 0,
+      this.numSteps,
+      this.eventSteps,
+      this.parity,
+    ]);
     new Float32Array(header, 28, 1)[0] = this.biasTrace;
     device.queue.writeBuffer(this.chunkUniform, 0, header);
-    const encoder = device.createCommandEncoder({ label: `chunked e-prop: steps ${this.chunkStart}..${this.chunkStart + steps - 1}` });
+    const encoder = device.createCommandEncoder({
+      label: `chunked e-prop: steps ${this.chunkStart}..${this.chunkStart + steps - 1}`,
+    });
     const pass = encoder.beginComputePass();
     const dispatch = (d: Dispatch): void => {
       pass.setPipeline(d.kernel.pipeline);
@@ -514,14 +768,19 @@ export class DeviceChunkedEligibility {
   async readoutSums(): Promise<ReadoutSums> {
     const { device, batchSize: B, nOut } = this;
     const bytes = 3 * B * nOut * 4;
-    const staging = device.createBuffer({ label: "chunked e-prop: read sums", size: bytes, usage: MAP_READ | COPY_DST });
+    const staging = device.createBuffer({
+      label: "chunked e-prop: read sums",
+      size: bytes,
+      usage: MAP_READ | COPY_DST,
+    });
     const encoder = device.createCommandEncoder();
     encoder.copyBufferToBuffer(this.sums, 0, staging, 0, bytes);
     device.queue.submit([encoder.finish()]);
     try {
       await staging.mapAsync(0x0001);
       const values = new Float32Array(staging.getMappedRange().slice(0));
-      const part = (i: number): Float64Array => Float64Array.from(values.subarray(i * B * nOut, (i + 1) * B * nOut));
+      const part = (i: number): Float64Array =>
+        Float64Array.from(values.subarray(i * B * nOut, (i + 1) * B * nOut));
       return { loss: part(0), pi: part(1), y: part(2) };
     } finally {
       if (staging.mapState === "mapped") staging.unmap();
@@ -538,7 +797,11 @@ export class DeviceChunkedEligibility {
     const out: Record<string, number> = {};
     for (const { name, buffer, rows } of this.spikeLists) {
       const bytes = rows * 4;
-      const staging = this.device.createBuffer({ label: "chunked e-prop: read spike list counts", size: bytes, usage: MAP_READ | COPY_DST });
+      const staging = this.device.createBuffer({
+        label: "chunked e-prop: read spike list counts",
+        size: bytes,
+        usage: MAP_READ | COPY_DST,
+      });
       const encoder = this.device.createCommandEncoder();
       encoder.copyBufferToBuffer(buffer, 0, staging, 0, bytes);
       this.device.queue.submit([encoder.finish()]);

@@ -14,7 +14,15 @@ import type { Runtime, SpikeEvents } from "@snn/core";
 import type { EpropNetworkDescription, ProjectionInfo } from "../description";
 import { EpropConfigError } from "../errors";
 import type { PreparedTrial } from "../trial";
-import { WasmFeedback, WasmTraceEngine, WasmTraceLayer, WasmTraceProjection, type ChunkSpikes, type HostRegularisation, type TraceEngineOptions } from "./trace-engine";
+import {
+  WasmFeedback,
+  WasmTraceEngine,
+  WasmTraceLayer,
+  WasmTraceProjection,
+  type ChunkSpikes,
+  type HostRegularisation,
+  type TraceEngineOptions,
+} from "./trace-engine";
 import { wasm } from "@snn/core";
 import { HostReadoutErrors, HostReadoutGradient, readoutRow } from "./host-readout-gradient";
 
@@ -65,12 +73,20 @@ interface LayerState {
   readonly size: number;
   readonly trace: WasmTraceLayer;
   /** Incoming projections; `source` null: from the input, whose spikes are the trial's events. */
-  readonly projections: { readonly info: ProjectionInfo; readonly trace: WasmTraceProjection; readonly source: SpikeSource | null }[];
+  readonly projections: {
+    readonly info: ProjectionInfo;
+    readonly trace: WasmTraceProjection;
+    readonly source: SpikeSource | null;
+  }[];
   /** Feedback B_jk (read at the start of each trial), or null: no learning signal. */
   readonly feedback: WasmFeedback | null;
   readonly feedbackOwner: { readonly owner: string; readonly variable: string } | null;
   /** The readout projection from this layer, if any: its gradient and carried zbar (host-readout-gradient.ts), and the chunk's spikes z(u). */
-  readonly readout: { readonly info: ProjectionInfo; readonly gradient: HostReadoutGradient; readonly spikes: SpikeList[] } | null;
+  readonly readout: {
+    readonly info: ProjectionInfo;
+    readonly gradient: HostReadoutGradient;
+    readonly spikes: SpikeList[];
+  } | null;
 }
 
 /** Per-trial sums of the readout over the masked steps, `[batch][nOut]` each (what the per-step readout keeps in `LossAcc`, `PiAcc`, `YAcc`). */
@@ -140,7 +156,9 @@ export class ChunkedEligibility {
     }
     this.engine = new WasmTraceEngine(options);
     if (!Number.isInteger(chunkSteps) || chunkSteps < 1) {
-      throw new EpropConfigError(`chunkSteps must be a positive integer, got ${String(chunkSteps)}.`);
+      throw new EpropConfigError(
+        `chunkSteps must be a positive integer, got ${String(chunkSteps)}.`,
+      );
     }
     const dt = description.dt;
     const readout = description.readout;
@@ -149,28 +167,59 @@ export class ChunkedEligibility {
     this.kappa = Math.exp(-dt / readout.tauOutMs);
     this.kappaPowers = Float64Array.from({ length: chunkSteps + 1 }, (_, i) => this.kappa ** i);
     const reg = description.regularisation;
-    this.regularisation = reg ? { alpha: Math.exp(-dt / reg.tauMs), strength: reg.strength, targetPerStep: (reg.targetRateHz * dt) / 1000 } : null;
+    this.regularisation = reg
+      ? {
+          alpha: Math.exp(-dt / reg.tauMs),
+          strength: reg.strength,
+          targetPerStep: (reg.targetRateHz * dt) / 1000,
+        }
+      : null;
     this.errorRow = readoutRow(nOut);
     this.errors = new Float64Array(batchSize * chunkSteps * this.errorRow);
-    this.readoutErrors = new HostReadoutErrors(this.engine, batchSize, nOut, chunkSteps, this.kappaPowers);
+    this.readoutErrors = new HostReadoutErrors(
+      this.engine,
+      batchSize,
+      nOut,
+      chunkSteps,
+      this.kappaPowers,
+    );
     this.biasGradient = new Float64Array(nOut);
     this.stepErrors = new Float32Array(batchSize * nOut);
     this.yBuffer = new Float32Array(batchSize * nOut);
     this.exps = new Float64Array(nOut);
     this.pi = new Float32Array(batchSize * nOut);
     this.previousPi = new Float32Array(batchSize * nOut);
-    this.sums = { loss: new Float64Array(batchSize * nOut), pi: new Float64Array(batchSize * nOut), y: new Float64Array(batchSize * nOut) };
+    this.sums = {
+      loss: new Float64Array(batchSize * nOut),
+      pi: new Float64Array(batchSize * nOut),
+      y: new Float64Array(batchSize * nOut),
+    };
     for (const layer of description.hidden) {
-      const trace = new WasmTraceLayer(this.engine, batchSize, layer.size, chunkSteps, layer.beta, Math.exp(-dt / layer.tauMemMs), Math.exp(-dt / layer.tauAdaptMs), this.kappa);
+      const trace = new WasmTraceLayer(
+        this.engine,
+        batchSize,
+        layer.size,
+        chunkSteps,
+        layer.beta,
+        Math.exp(-dt / layer.tauMemMs),
+        Math.exp(-dt / layer.tauAdaptMs),
+        this.kappa,
+      );
       const incoming = projections.filter((p) => p.kind !== "readout" && p.post === layer.name);
-      const readoutProjection = projections.find((p) => p.kind === "readout" && p.pre === layer.name) ?? null;
+      const readoutProjection =
+        projections.find((p) => p.kind === "readout" && p.pre === layer.name) ?? null;
       let feedbackOwner: LayerState["feedbackOwner"] = null;
       if (description.feedback === "random") {
-        feedbackOwner = { owner: readoutProjection?.coreName ?? `${layer.name}__${readout.name}__feedback`, variable: "B" };
+        feedbackOwner = {
+          owner: readoutProjection?.coreName ?? `${layer.name}__${readout.name}__feedback`,
+          variable: "B",
+        };
       } else if (readoutProjection) {
         feedbackOwner = { owner: readoutProjection.coreName, variable: "g" };
       }
-      const feedback = feedbackOwner ? new WasmFeedback(this.engine, batchSize, layer.size, nOut) : null;
+      const feedback = feedbackOwner
+        ? new WasmFeedback(this.engine, batchSize, layer.size, nOut)
+        : null;
       if (feedback) trace.attachFeedback(feedback);
       this.layers.push({
         name: layer.name,
@@ -179,7 +228,10 @@ export class ChunkedEligibility {
         projections: incoming.map((info) => ({
           info,
           trace: new WasmTraceProjection(trace, info.nPre),
-          source: info.pre === description.input.name ? null : this.sourceFor(info.pre, info.kind === "recurrent" ? 1 : 0),
+          source:
+            info.pre === description.input.name
+              ? null
+              : this.sourceFor(info.pre, info.kind === "recurrent" ? 1 : 0),
         })),
         feedback,
         feedbackOwner,
@@ -216,7 +268,11 @@ export class ChunkedEligibility {
    * e-prop). With `observed`, pi(s-1) is written into the readout's `Pi` after every step s
    * (as the per-step readout does), for callers that read the network step by step.
    */
-  async startTrial(trial: PreparedTrial, runtime: Runtime, options: { readonly observed?: boolean } = {}): Promise<void> {
+  async startTrial(
+    trial: PreparedTrial,
+    runtime: Runtime,
+    options: { readonly observed?: boolean } = {},
+  ): Promise<void> {
     const batchSize = this.batchSize;
     const T = trial.numSteps;
     this.inputs = trial.inputs;
@@ -246,7 +302,10 @@ export class ChunkedEligibility {
         projection.trace.startEvents();
       }
       layer.readout?.gradient.reset();
-      if (layer.feedback && layer.feedbackOwner) layer.feedback.setWeights(await runtime.readVar(layer.feedbackOwner.owner, layer.feedbackOwner.variable));
+      if (layer.feedback && layer.feedbackOwner)
+        layer.feedback.setWeights(
+          await runtime.readVar(layer.feedbackOwner.owner, layer.feedbackOwner.variable),
+        );
     }
     for (const source of this.sources) for (const list of source.lists) list.count = 0;
     for (const layer of this.layers) for (const list of layer.readout?.spikes ?? []) list.count = 0;
@@ -270,7 +329,8 @@ export class ChunkedEligibility {
     const local = s - this.chunkStart;
     this.collectSpikes(local);
     const last = s === this.numSteps - 1;
-    if (local + 1 === this.chunkLength || last) this.endChunk(local + 1, { first: this.chunkStart === 0, last });
+    if (local + 1 === this.chunkLength || last)
+      this.endChunk(local + 1, { first: this.chunkStart === 0, last });
   }
 
   /**
@@ -279,7 +339,18 @@ export class ChunkedEligibility {
    * has m(u) = 1 (otherwise every error of the step is 0).
    */
   private readoutStep(u: number, y: Float32Array): boolean {
-    const { batchSize, nOut, kappa, errors, stepErrors, exps, targets, biasGradient, observed, mask } = this;
+    const {
+      batchSize,
+      nOut,
+      kappa,
+      errors,
+      stepErrors,
+      exps,
+      targets,
+      biasGradient,
+      observed,
+      mask,
+    } = this;
     const { loss, pi: piSum, y: ySum } = this.sums;
     const pi = this.previousPi;
     this.previousPi = this.pi;
@@ -341,7 +412,8 @@ export class ChunkedEligibility {
       const { units, counts } = layer.trace.hostSpikes(0);
       const local = u - this.chunkStart;
       const n = layer.size;
-      for (let b = 0; b < this.batchSize; b++) readout.spikes[b]!.pushStep(local, units, b * n, counts[b]!);
+      for (let b = 0; b < this.batchSize; b++)
+        readout.spikes[b]!.pushStep(local, units, b * n, counts[b]!);
     }
   }
 
@@ -354,7 +426,8 @@ export class ChunkedEligibility {
       // z(u) for delay 0; z(u-1) for the recurrent delay of 1 (no spikes before the trial).
       const spikes = layer.trace.hostSpikes(this.sources[s]!.delay);
       const n = layer.size;
-      for (let b = 0; b < batchSize; b++) lists[b]!.pushStep(local, spikes.units, b * n, spikes.counts[b]!);
+      for (let b = 0; b < batchSize; b++)
+        lists[b]!.pushStep(local, spikes.units, b * n, spikes.counts[b]!);
     }
   }
 
@@ -364,7 +437,8 @@ export class ChunkedEligibility {
       layer.trace.computeCoefficients({ last: position.last });
       for (const projection of layer.projections) {
         // Input spikes come from the trial's events (collected in WebAssembly), hidden ones from the lists of the steps.
-        if (projection.source === null) projection.trace.applyEvents(this.inputs, this.chunkStart, this.numSteps, position);
+        if (projection.source === null)
+          projection.trace.applyEvents(this.inputs, this.chunkStart, this.numSteps, position);
         else projection.trace.apply(projection.source.lists, position);
       }
       layer.trace.endChunk();
@@ -426,9 +500,18 @@ export class ChunkedEligibility {
         }
         out.push({ owner: projection.info.coreName, variable: "GradSum", values: gradient });
       }
-      if (layer.readout) out.push({ owner: layer.readout.info.coreName, variable: "GradSum", values: layer.readout.gradient.read() });
+      if (layer.readout)
+        out.push({
+          owner: layer.readout.info.coreName,
+          variable: "GradSum",
+          values: layer.readout.gradient.read(),
+        });
     }
-    out.push({ owner: this.description.readout.name, variable: "BiasGradSum", values: Float32Array.from(this.biasGradient) });
+    out.push({
+      owner: this.description.readout.name,
+      variable: "BiasGradSum",
+      values: Float32Array.from(this.biasGradient),
+    });
     return out;
   }
 }

@@ -123,7 +123,8 @@ export class HostReadoutGradient {
     const { engine, nOut, row } = this.shared;
     const values = engine.doubles(this.gradient, this.numNeurons * row);
     const out = new Float32Array(this.numNeurons * nOut);
-    for (let j = 0; j < this.numNeurons; j++) for (let k = 0; k < nOut; k++) out[j * nOut + k] = values[j * row + k]!;
+    for (let j = 0; j < this.numNeurons; j++)
+      for (let k = 0; k < nOut; k++) out[j * nOut + k] = values[j * row + k]!;
     return out;
   }
 }

@@ -4,7 +4,14 @@ import { planNetwork, type SpikeEvents } from "@snn/core";
 import { compileEpropNetwork } from "../compile";
 import { EpropRuntime, type TrialOutputs } from "../eprop-runtime";
 import { defineEpropNetwork, type EpropNetworkDescription, type ParameterSet } from "../index";
-import { deepNetwork, maskedTrialData, randomInputs, relativeError, scaledParameters, toEvents } from "../test-support/networks";
+import {
+  deepNetwork,
+  maskedTrialData,
+  randomInputs,
+  relativeError,
+  scaledParameters,
+  toEvents,
+} from "../test-support/networks";
 import { referenceEprop } from "../test-support/reference-eprop";
 import { PSI_SPIKE_FLOOR } from "../models";
 import { ChunkedEligibility } from "./eligibility";
@@ -31,7 +38,13 @@ async function run(
   eligibility: "perStep" | "chunked",
   observe: boolean,
 ): Promise<Observed> {
-  const session = await EpropRuntime.create(description, { backend: cpuBackend(), batchSize: trial.inputs.length, parameters, eligibility, chunkSteps: 7 });
+  const session = await EpropRuntime.create(description, {
+    backend: cpuBackend(),
+    batchSize: trial.inputs.length,
+    parameters,
+    eligibility,
+    chunkSteps: 7,
+  });
   const y: Float32Array[] = [];
   const pi: Float32Array[] = [];
   const rt = session.runtime;
@@ -52,10 +65,20 @@ function maxAbsDifference(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return max;
 }
 
-function deepTrial(description: EpropNetworkDescription): { trial: PreparedTrial; inputs: number[][][]; masks: number[][]; labels: number[] } {
+function deepTrial(description: EpropNetworkDescription): {
+  trial: PreparedTrial;
+  inputs: number[][][];
+  masks: number[][];
+  labels: number[];
+} {
   const { T, inputs, masks, labels } = maskedTrialData();
   const trial = prepareTrial(
-    { inputs: inputs.map(toEvents), labels: Int32Array.from(labels), numSteps: T, lossMask: Float32Array.from(masks.flat()) },
+    {
+      inputs: inputs.map(toEvents),
+      labels: Int32Array.from(labels),
+      numSteps: T,
+      lossMask: Float32Array.from(masks.flat()),
+    },
     description,
     4,
   );
@@ -72,20 +95,32 @@ describe("the host readout of chunked training", () => {
       const chunked = await run(description, parameters, trial, "chunked", true);
       expect(chunked.outputs.spikeCounts).toEqual(perStep.outputs.spikeCounts);
       // The masks (all steps, the last 10, steps 10..24) make the loss sensitive to which steps count.
-      for (let b = 0; b < 3; b++) expect(chunked.outputs.loss[b]! / perStep.outputs.loss[b]!, `loss ${b}`).toBeCloseTo(1, 6);
-      expect(Array.from(chunked.outputs.predictions)).toEqual(Array.from(perStep.outputs.predictions));
-      expect(Array.from(chunked.outputs.readoutSumPredictions)).toEqual(Array.from(perStep.outputs.readoutSumPredictions));
+      for (let b = 0; b < 3; b++)
+        expect(chunked.outputs.loss[b]! / perStep.outputs.loss[b]!, `loss ${b}`).toBeCloseTo(1, 6);
+      expect(Array.from(chunked.outputs.predictions)).toEqual(
+        Array.from(perStep.outputs.predictions),
+      );
+      expect(Array.from(chunked.outputs.readoutSumPredictions)).toEqual(
+        Array.from(perStep.outputs.readoutSumPredictions),
+      );
       const reference = referenceEprop(description, parameters, inputs, masks, labels);
-      for (let b = 0; b < 3; b++) expect(chunked.outputs.loss[b]! / reference.loss[b]!, `loss ${b} / reference`).toBeCloseTo(1, 6);
+      for (let b = 0; b < 3; b++)
+        expect(chunked.outputs.loss[b]! / reference.loss[b]!, `loss ${b} / reference`).toBeCloseTo(
+          1,
+          6,
+        );
       expect(chunked.outputs.loss[3]).toBe(0);
       // Observers see the same y(s) and pi(s-1) after step s as in the per-step form.
       expect(chunked.y).toHaveLength(trial.numSteps);
-      for (let s = 0; s < trial.numSteps; s++) expect(maxAbsDifference(chunked.y[s]!, perStep.y[s]!), `y(${s})`).toBe(0);
-      for (let s = 1; s < trial.numSteps; s++) expect(maxAbsDifference(chunked.pi[s]!, perStep.pi[s]!), `pi(${s - 1})`).toBeLessThan(1e-6);
+      for (let s = 0; s < trial.numSteps; s++)
+        expect(maxAbsDifference(chunked.y[s]!, perStep.y[s]!), `y(${s})`).toBe(0);
+      for (let s = 1; s < trial.numSteps; s++)
+        expect(maxAbsDifference(chunked.pi[s]!, perStep.pi[s]!), `pi(${s - 1})`).toBeLessThan(1e-6);
       // Observing does not change anything.
       const unobserved = await run(description, parameters, trial, "chunked", false);
       expect(Array.from(unobserved.outputs.loss)).toEqual(Array.from(chunked.outputs.loss));
-      for (const [name, values] of Object.entries(chunked.gradients)) expect(Array.from(unobserved.gradients[name]!), name).toEqual(Array.from(values));
+      for (const [name, values] of Object.entries(chunked.gradients))
+        expect(Array.from(unobserved.gradients[name]!), name).toEqual(Array.from(values));
     });
   }
 
@@ -104,8 +139,11 @@ describe("the host readout of chunked training", () => {
       expect(Number.isFinite(chunked.outputs.loss[b])).toBe(true);
       expect(chunked.outputs.loss[b]! / perStep.outputs.loss[b]!, `loss ${b}`).toBeCloseTo(1, 5);
     }
-    expect(Array.from(chunked.outputs.predictions)).toEqual(Array.from(perStep.outputs.predictions));
-    for (let s = 1; s < trial.numSteps; s++) expect(maxAbsDifference(chunked.pi[s]!, perStep.pi[s]!), `pi(${s - 1})`).toBeLessThan(1e-5);
+    expect(Array.from(chunked.outputs.predictions)).toEqual(
+      Array.from(perStep.outputs.predictions),
+    );
+    for (let s = 1; s < trial.numSteps; s++)
+      expect(maxAbsDifference(chunked.pi[s]!, perStep.pi[s]!), `pi(${s - 1})`).toBeLessThan(1e-5);
     for (const [name, expected] of Object.entries(perStep.gradients)) {
       const actual = chunked.gradients[name]!;
       expect(actual.every(Number.isFinite), name).toBe(true);
@@ -120,10 +158,17 @@ describe("the host readout of chunked training", () => {
     const backend = cpuBackend();
     const perStep = await EpropRuntime.create(description, { backend, batchSize: 4, parameters });
     await perStep.runTrial(trial);
-    const expected = await Promise.all(["LossAcc", "PiAcc", "YAcc"].map((v) => perStep.runtime.readVar("output", v)));
+    const expected = await Promise.all(
+      ["LossAcc", "PiAcc", "YAcc"].map((v) => perStep.runtime.readVar("output", v)),
+    );
     perStep.dispose();
     // Drive the chunked evaluation by hand, as EpropRuntime.runTrial does, to read its sums.
-    const { network, layout } = compileEpropNetwork(description, { batchSize: 4, mode: "train", eligibility: "chunked", parameters });
+    const { network, layout } = compileEpropNetwork(description, {
+      batchSize: 4,
+      mode: "train",
+      eligibility: "chunked",
+      parameters,
+    });
     const runtime = await backend.compile(planNetwork(network));
     const evaluation = new ChunkedEligibility(description, layout.projections, 4, 9);
     await runtime.runCustomUpdate(layout.groups.reset);
@@ -138,7 +183,10 @@ describe("the host readout of chunked training", () => {
     const actual = [sums.loss, sums.pi, sums.y];
     ["loss", "pi", "y"].forEach((name, i) => {
       const reference = expected[i]!;
-      expect(reference.some((v) => v !== 0), name).toBe(true);
+      expect(
+        reference.some((v) => v !== 0),
+        name,
+      ).toBe(true);
       expect(relativeError(actual[i]!, reference), name).toBeLessThan(1e-6);
     });
     runtime.dispose();
@@ -146,19 +194,37 @@ describe("the host readout of chunked training", () => {
 
   it("compiles the readout to the leaky integrator alone: no softmax projection, no mask source, T steps", () => {
     const description = deepNetwork("random");
-    const chunked = compileEpropNetwork(description, { batchSize: 2, mode: "train", eligibility: "chunked" });
+    const chunked = compileEpropNetwork(description, {
+      batchSize: 2,
+      mode: "train",
+      eligibility: "chunked",
+    });
     const plan = planNetwork(chunked.network);
     expect(plan.populations.map((p) => p.name)).toEqual(["input", "first", "second", "output"]);
-    expect(plan.projections.map((p) => p.name).filter((name) => name.includes("softmax") || name.includes("mask"))).toEqual([]);
+    expect(
+      plan.projections
+        .map((p) => p.name)
+        .filter((name) => name.includes("softmax") || name.includes("mask")),
+    ).toEqual([]);
     const readout = plan.populations.find((p) => p.name === "output")!;
     expect(Object.keys(readout.model.additionalInputs ?? {})).toEqual([]);
-    expect(Object.keys(readout.model.vars ?? {}).sort()).toEqual(["Bias", "BiasGradSum", "Pi", "Y"]);
+    expect(Object.keys(readout.model.vars ?? {}).sort()).toEqual([
+      "Bias",
+      "BiasGradSum",
+      "Pi",
+      "Y",
+    ]);
     expect(chunked.layout.maskPopulation).toBeNull();
     expect(chunked.layout.extraSteps).toBe(0);
     // The per-step form and inference keep the network's softmax and mask.
-    for (const options of [{ mode: "train", eligibility: "perStep" }, { mode: "inference", eligibility: "chunked" }] as const) {
+    for (const options of [
+      { mode: "train", eligibility: "perStep" },
+      { mode: "inference", eligibility: "chunked" },
+    ] as const) {
       const other = compileEpropNetwork(description, { batchSize: 2, ...options });
-      expect(planNetwork(other.network).projections.map((p) => p.name)).toEqual(expect.arrayContaining(["output__softmax", "eprop_mask__output"]));
+      expect(planNetwork(other.network).projections.map((p) => p.name)).toEqual(
+        expect.arrayContaining(["output__softmax", "eprop_mask__output"]),
+      );
       expect(other.layout.maskPopulation).toBe("eprop_mask");
     }
   });
@@ -169,13 +235,29 @@ describe("Trainer metrics with chunked eligibility", () => {
     const task = { numChannels: 20, numClasses: 3, numSteps: 40, patternSteps: 20 };
     const trainSet = patternTask({ ...task, examples: 32, seed: 1 });
     const testSet = patternTask({ ...task, examples: 24, seed: 1 });
-    const network = { input: { size: 20 }, hidden: [{ name: "hidden", size: 24, neuron: "ALIF" as const }], readout: { size: 3 }, seed: 3 };
+    const network = {
+      input: { size: 20 },
+      hidden: [{ name: "hidden", size: 24, neuron: "ALIF" as const }],
+      readout: { size: 3 },
+      seed: 3,
+    };
     const results = [];
     for (const eligibility of ["perStep", "chunked"] as const) {
-      const trainer = new Trainer({ network, backend: cpuBackend(), optimizer: { learningRate: 0.01 }, lossMask: { lastSteps: 10 }, eligibility });
+      const trainer = new Trainer({
+        network,
+        backend: cpuBackend(),
+        optimizer: { learningRate: 0.01 },
+        lossMask: { lastSteps: 10 },
+        eligibility,
+      });
       expect(trainer.eligibility).toBe(eligibility);
       const batches: { loss: number; accuracy: number }[] = [];
-      await trainer.train(trainSet, { epochs: 1, batchSize: 8, shuffleSeed: 2, callbacks: { onBatchEnd: (m) => void batches.push({ loss: m.loss, accuracy: m.accuracy }) } });
+      await trainer.train(trainSet, {
+        epochs: 1,
+        batchSize: 8,
+        shuffleSeed: 2,
+        callbacks: { onBatchEnd: (m) => void batches.push({ loss: m.loss, accuracy: m.accuracy }) },
+      });
       const evaluation = await trainer.evaluate(testSet, { batchSize: 12 });
       results.push({ batches, evaluation });
       trainer.dispose();
@@ -196,18 +278,30 @@ describe("the chunked hidden neuron", () => {
     const description = deepNetwork("symmetric");
     const parameters = scaledParameters(description, 2.5);
     const { trial } = deepTrial(description);
-    const session = await EpropRuntime.create(description, { backend: cpuBackend(), batchSize: 4, parameters, eligibility: "chunked", chunkSteps: 8 });
+    const session = await EpropRuntime.create(description, {
+      backend: cpuBackend(),
+      batchSize: 4,
+      parameters,
+      eligibility: "chunked",
+      chunkSteps: 8,
+    });
     const rt = session.runtime;
     let spikes = 0;
     let spikesWithoutPsi = 0;
     await session.runTrial(trial, {
       afterStep: async (s) => {
         for (const layer of ["first", "second"]) {
-          const [z, psi, code] = await Promise.all([rt.readVar(layer, "Z"), rt.readVar(layer, "Psi0"), rt.readVar(layer, "PsiSpike")]);
+          const [z, psi, code] = await Promise.all([
+            rt.readVar(layer, "Z"),
+            rt.readVar(layer, "Psi0"),
+            rt.readVar(layer, "PsiSpike"),
+          ]);
           for (let i = 0; i < z.length; i++) {
             const x = code[i]!;
             expect(x < 0 ? 1 : 0, `${layer} z(${s})[${i}]`).toBe(z[i]);
-            expect(x < 0 ? (x === -PSI_SPIKE_FLOOR ? 0 : -x) : x, `${layer} psi(${s})[${i}]`).toBe(psi[i]);
+            expect(x < 0 ? (x === -PSI_SPIKE_FLOOR ? 0 : -x) : x, `${layer} psi(${s})[${i}]`).toBe(
+              psi[i],
+            );
             spikes += z[i]!;
             if (z[i] === 1 && psi[i] === 0) spikesWithoutPsi++;
           }
@@ -239,11 +333,27 @@ describe("input events of chunked training", () => {
       return { steps: Int32Array.from(steps), units: Int32Array.from(units) };
     });
     const trialOf = (events: SpikeEvents[]) =>
-      prepareTrial({ inputs: events, labels: Int32Array.from(labels), numSteps: T, lossMask: Float32Array.from(masks.flat()) }, description, 4);
-    const once = await run(description, parameters, trialOf(inputs.map(toEvents)), "chunked", false);
+      prepareTrial(
+        {
+          inputs: events,
+          labels: Int32Array.from(labels),
+          numSteps: T,
+          lossMask: Float32Array.from(masks.flat()),
+        },
+        description,
+        4,
+      );
+    const once = await run(
+      description,
+      parameters,
+      trialOf(inputs.map(toEvents)),
+      "chunked",
+      false,
+    );
     const twice = await run(description, parameters, trialOf(repeated), "chunked", false);
     expect(twice.outputs.spikeCounts).toEqual(once.outputs.spikeCounts);
-    for (const [name, values] of Object.entries(once.gradients)) expect(Array.from(twice.gradients[name]!), name).toEqual(Array.from(values));
+    for (const [name, values] of Object.entries(once.gradients))
+      expect(Array.from(twice.gradients[name]!), name).toEqual(Array.from(values));
   });
 });
 
@@ -258,15 +368,26 @@ describe("busy chunks", () => {
     const parameters = scaledParameters(description, 3);
     const T = 120;
     const inputs = randomInputs(2, T, 30, 0.6, 11);
-    const trial = prepareTrial({ inputs: inputs.map(toEvents), labels: Int32Array.of(0, 2), numSteps: T }, description, 2);
+    const trial = prepareTrial(
+      { inputs: inputs.map(toEvents), labels: Int32Array.of(0, 2), numSteps: T },
+      description,
+      2,
+    );
     const perStep = await run(description, parameters, trial, "perStep", false);
-    const session = await EpropRuntime.create(description, { backend: cpuBackend(), batchSize: 2, parameters, eligibility: "chunked", chunkSteps: 100 });
+    const session = await EpropRuntime.create(description, {
+      backend: cpuBackend(),
+      batchSize: 2,
+      parameters,
+      eligibility: "chunked",
+      chunkSteps: 100,
+    });
     const outputs = await session.runTrial(trial);
     const gradients = await session.readGradients();
     session.dispose();
     // Per chunk and batch element: ~1800 input events and well over 256 hidden spikes.
     expect(outputs.spikeCounts.hidden![0]! * (100 / T)).toBeGreaterThan(600);
     expect(outputs.spikeCounts).toEqual(perStep.outputs.spikeCounts);
-    for (const [name, expected] of Object.entries(perStep.gradients)) expect(relativeError(gradients[name]!, expected), name).toBeLessThan(1e-4);
+    for (const [name, expected] of Object.entries(perStep.gradients))
+      expect(relativeError(gradients[name]!, expected), name).toBeLessThan(1e-4);
   });
 });

@@ -7,7 +7,13 @@ import { describe, expect, it } from "vitest";
 import { wasm } from "@snn/core";
 import { PSI_SPIKE_FLOOR } from "../models";
 import { HostReadoutErrors, HostReadoutGradient, readoutRow } from "./host-readout-gradient";
-import { WasmFeedback, WasmTraceEngine, WasmTraceLayer, type ChunkSpikes, type HostRegularisation } from "./trace-engine";
+import {
+  WasmFeedback,
+  WasmTraceEngine,
+  WasmTraceLayer,
+  type ChunkSpikes,
+  type HostRegularisation,
+} from "./trace-engine";
 
 function generator(seed: number): () => number {
   let state = seed >>> 0;
@@ -27,7 +33,11 @@ function psiSpikeStep(random: () => number, size: number): Float32Array {
 }
 
 /** The per-step host arithmetic the host step replaced (float64 rate, float32 stores). */
-function hostStepReference(psiSpike: Float32Array, rate: Float32Array, regularisation: HostRegularisation | null) {
+function hostStepReference(
+  psiSpike: Float32Array,
+  rate: Float32Array,
+  regularisation: HostRegularisation | null,
+) {
   const psi = new Float32Array(psiSpike.length);
   const r = new Float32Array(psiSpike.length);
   const spikes: number[] = [];
@@ -46,15 +56,31 @@ function hostStepReference(psiSpike: Float32Array, rate: Float32Array, regularis
   return { psi, r, spikes };
 }
 
-const bits = (values: ArrayLike<number>) => Array.from(new Uint32Array(Float32Array.from(values).buffer));
+const bits = (values: ArrayLike<number>) =>
+  Array.from(new Uint32Array(Float32Array.from(values).buffer));
 
 describe.runIf(wasm.wasmSimdSupported())("the host step in WebAssembly", () => {
-  for (const [numNeurons, batchSize, regularise] of [[37, 3, true], [32, 2, true], [5, 2, false]] as const) {
+  for (const [numNeurons, batchSize, regularise] of [
+    [37, 3, true],
+    [32, 2, true],
+    [5, 2, false],
+  ] as const) {
     it(`gives the per-step arithmetic's psi, spikes and r to the bit (${numNeurons} neurons, batch ${batchSize}, ${regularise ? "with" : "without"} the regulariser)`, () => {
       const engine = new WasmTraceEngine({ thread: false });
       const steps = 12;
-      const layer = new WasmTraceLayer(engine, batchSize, numNeurons, steps, new Float32Array(numNeurons), 0.9, 0.99, 0.9);
-      const regularisation = regularise ? { alpha: Math.exp(-1 / 30), strength: 0.7, targetPerStep: 0.01 } : null;
+      const layer = new WasmTraceLayer(
+        engine,
+        batchSize,
+        numNeurons,
+        steps,
+        new Float32Array(numNeurons),
+        0.9,
+        0.99,
+        0.9,
+      );
+      const regularisation = regularise
+        ? { alpha: Math.exp(-1 / 30), strength: 0.7, targetPerStep: 0.01 }
+        : null;
       const random = generator(numNeurons * 7 + batchSize);
       const rate = new Float32Array(batchSize * numNeurons);
       let previous: number[][] = Array.from({ length: batchSize }, () => []);
@@ -64,21 +90,34 @@ describe.runIf(wasm.wasmSimdSupported())("the host step in WebAssembly", () => {
         layer.psiSpikeInput().set(psiSpike);
         layer.recordHostStep(regularisation, null);
         const expected = hostStepReference(psiSpike, rate, regularisation);
-        const at = (address: number) => engine.floats(address + u * layer.historyStepBytes, batchSize * layer.row);
+        const at = (address: number) =>
+          engine.floats(address + u * layer.historyStepBytes, batchSize * layer.row);
         const psi = at(layer.psi);
         const r = at(layer.regulariser);
         const current = layer.hostSpikes(0);
         const before = layer.hostSpikes(1);
         for (let b = 0; b < batchSize; b++) {
-          const row = (values: Float32Array) => values.subarray(b * layer.row, b * layer.row + numNeurons);
-          const slice = (values: Float32Array) => values.subarray(b * numNeurons, (b + 1) * numNeurons);
+          const row = (values: Float32Array) =>
+            values.subarray(b * layer.row, b * layer.row + numNeurons);
+          const slice = (values: Float32Array) =>
+            values.subarray(b * numNeurons, (b + 1) * numNeurons);
           expect(bits(row(psi)), `psi, step ${u}, element ${b}`).toEqual(bits(slice(expected.psi)));
-          expect(bits(row(r)), `r, step ${u}, element ${b}`).toEqual(bits(regularise ? slice(expected.r) : new Float32Array(numNeurons)));
-          const spikes = expected.spikes.filter((i) => Math.floor(i / numNeurons) === b).map((i) => i % numNeurons);
-          expect(Array.from(current.units.subarray(b * numNeurons, b * numNeurons + current.counts[b]!))).toEqual(spikes);
-          expect(Array.from(before.units.subarray(b * numNeurons, b * numNeurons + before.counts[b]!))).toEqual(previous[b]);
+          expect(bits(row(r)), `r, step ${u}, element ${b}`).toEqual(
+            bits(regularise ? slice(expected.r) : new Float32Array(numNeurons)),
+          );
+          const spikes = expected.spikes
+            .filter((i) => Math.floor(i / numNeurons) === b)
+            .map((i) => i % numNeurons);
+          expect(
+            Array.from(current.units.subarray(b * numNeurons, b * numNeurons + current.counts[b]!)),
+          ).toEqual(spikes);
+          expect(
+            Array.from(before.units.subarray(b * numNeurons, b * numNeurons + before.counts[b]!)),
+          ).toEqual(previous[b]);
         }
-        previous = Array.from({ length: batchSize }, (_, b) => Array.from(current.units.subarray(b * numNeurons, b * numNeurons + current.counts[b]!)));
+        previous = Array.from({ length: batchSize }, (_, b) =>
+          Array.from(current.units.subarray(b * numNeurons, b * numNeurons + current.counts[b]!)),
+        );
       }
       engine.dispose();
     });
@@ -87,7 +126,16 @@ describe.runIf(wasm.wasmSimdSupported())("the host step in WebAssembly", () => {
   it("forms the learning signal of a chunk in its job as the per-step product does, and 0 where no element is masked", () => {
     const [numNeurons, batchSize, nOut, steps] = [37, 3, 5, 9];
     const engine = new WasmTraceEngine({ thread: false });
-    const layer = new WasmTraceLayer(engine, batchSize, numNeurons, steps, new Float32Array(numNeurons), 0.9, 0.99, 0.9);
+    const layer = new WasmTraceLayer(
+      engine,
+      batchSize,
+      numNeurons,
+      steps,
+      new Float32Array(numNeurons),
+      0.9,
+      0.99,
+      0.9,
+    );
     const feedback = new WasmFeedback(engine, batchSize, numNeurons, nOut);
     layer.attachFeedback(feedback);
     const random = generator(3);
@@ -106,9 +154,15 @@ describe.runIf(wasm.wasmSimdSupported())("the host step in WebAssembly", () => {
     layer.computeCoefficients();
     engine.wait();
     for (let u = 0; u < steps; u++) {
-      const L = engine.floats(layer.learningSignal + u * layer.historyStepBytes, batchSize * layer.row);
+      const L = engine.floats(
+        layer.learningSignal + u * layer.historyStepBytes,
+        batchSize * layer.row,
+      );
       for (let b = 0; b < batchSize; b++) {
-        expect(bits(L.subarray(b * layer.row, b * layer.row + numNeurons)), `step ${u}, element ${b}`).toEqual(bits(expected[u]!.subarray(b * numNeurons, (b + 1) * numNeurons)));
+        expect(
+          bits(L.subarray(b * layer.row, b * layer.row + numNeurons)),
+          `step ${u}, element ${b}`,
+        ).toEqual(bits(expected[u]!.subarray(b * numNeurons, (b + 1) * numNeurons)));
       }
     }
     engine.dispose();
@@ -134,11 +188,22 @@ describe.runIf(wasm.wasmSimdSupported())("the readout gradient in WebAssembly", 
       const errors = new Float64Array(K * batchSize * row); // [step][batch][row]
       const spikes: ChunkSpikes[] = [];
       for (let b = 0; b < batchSize; b++) {
-        for (let u = 0; u < steps; u++) for (let k = 0; k < nOut; k++) errors[(u * batchSize + b) * row + k] = random() < 0.2 ? 0 : random() - 0.5;
+        for (let u = 0; u < steps; u++)
+          for (let k = 0; k < nOut; k++)
+            errors[(u * batchSize + b) * row + k] = random() < 0.2 ? 0 : random() - 0.5;
         const stepList: number[] = [];
         const units: number[] = [];
-        for (let u = 0; u < steps; u++) for (let j = 0; j < numNeurons; j++) if (random() < 0.3) (stepList.push(u), units.push(j));
-        spikes.push({ steps: Int32Array.from(stepList), units: Int32Array.from(units), count: units.length });
+        for (let u = 0; u < steps; u++)
+          for (let j = 0; j < numNeurons; j++)
+            if (random() < 0.3) {
+              stepList.push(u);
+              units.push(j);
+            }
+        spikes.push({
+          steps: Int32Array.from(stepList),
+          units: Int32Array.from(units),
+          count: units.length,
+        });
       }
       shared.load(errors, steps);
       readout.addChunk(spikes, steps, kappa);
@@ -146,7 +211,9 @@ describe.runIf(wasm.wasmSimdSupported())("the readout gradient in WebAssembly", 
       for (let b = 0; b < batchSize; b++) {
         const at = (u: number, k: number) => errors[(u * batchSize + b) * row + k]!;
         for (let k = 0; k < nOut; k++) filtered[(steps - 1) * nOut + k] = at(steps - 1, k);
-        for (let u = steps - 2; u >= 0; u--) for (let k = 0; k < nOut; k++) filtered[u * nOut + k] = at(u, k) + kappa * filtered[(u + 1) * nOut + k]!;
+        for (let u = steps - 2; u >= 0; u--)
+          for (let k = 0; k < nOut; k++)
+            filtered[u * nOut + k] = at(u, k) + kappa * filtered[(u + 1) * nOut + k]!;
         for (let j = 0; j < numNeurons; j++) {
           const carried = zbar[b * numNeurons + j]!;
           if (carried !== 0) {

@@ -25,23 +25,55 @@ export interface Problem {
 
 export function makeProblem(
   seed: number,
-  options: { adaptive: boolean; regularise: boolean; T: number; batchSize: number; rate: number; numPre?: number },
+  options: {
+    adaptive: boolean;
+    regularise: boolean;
+    T: number;
+    batchSize: number;
+    rate: number;
+    numPre?: number;
+  },
 ): Problem {
   const random = lcg(seed);
   const batchSize = options.batchSize;
   const numPre = options.numPre ?? 5;
   const numPost = 4;
   const T = options.T;
-  const psi = new Float64Array(batchSize * T * numPost).map(() => (random() < 0.3 ? 0 : 0.5 * random()));
+  const psi = new Float64Array(batchSize * T * numPost).map(() =>
+    random() < 0.3 ? 0 : 0.5 * random(),
+  );
   const L = new Float64Array(batchSize * T * numPost).map(() => random() - 0.5);
-  const r = options.regularise ? new Float64Array(batchSize * T * numPost).map(() => 0.01 * (random() - 0.5)) : null;
-  const beta = new Float64Array(numPost).map((_, j) => (options.adaptive && j % 2 === 0 ? 0.3 + random() : 0));
-  const spikes = new Uint8Array(batchSize * T * numPre).map(() => (random() < options.rate ? 1 : 0));
-  return { batchSize, numPre, numPost, T, psi, L, r, beta, spikes, alpha: 0.95, rho: 0.99, kappa: 0.9 };
+  const r = options.regularise
+    ? new Float64Array(batchSize * T * numPost).map(() => 0.01 * (random() - 0.5))
+    : null;
+  const beta = new Float64Array(numPost).map((_, j) =>
+    options.adaptive && j % 2 === 0 ? 0.3 + random() : 0,
+  );
+  const spikes = new Uint8Array(batchSize * T * numPre).map(() =>
+    random() < options.rate ? 1 : 0,
+  );
+  return {
+    batchSize,
+    numPre,
+    numPost,
+    T,
+    psi,
+    L,
+    r,
+    beta,
+    spikes,
+    alpha: 0.95,
+    rho: 0.99,
+    kappa: 0.9,
+  };
 }
 
 /** The per-step recursion of spec section 6, in float64, synapse by synapse. */
-export function perStepReference(problem: Problem): { gradient: Float64Array; a: Float64Array; b: Float64Array } {
+export function perStepReference(problem: Problem): {
+  gradient: Float64Array;
+  a: Float64Array;
+  b: Float64Array;
+} {
   const { batchSize, numPre, numPost, T, psi, L, r, beta, spikes, alpha, rho, kappa } = problem;
   const gradient = new Float64Array(numPre * numPost);
   const aOut = new Float64Array(batchSize * numPre * numPost);
@@ -72,7 +104,6 @@ export function perStepReference(problem: Problem): { gradient: Float64Array; a:
   return { gradient, a: aOut, b: bOut };
 }
 
-
 export function maxRelativeError(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
   let scale = 0;
   let error = 0;
@@ -82,4 +113,3 @@ export function maxRelativeError(actual: ArrayLike<number>, expected: ArrayLike<
   }
   return error / scale;
 }
-

@@ -12,7 +12,14 @@
  * Environment: K (steps per chunk), REPEATS, LIF=1 (non-adaptive layer), RATE_IN, RATE_REC
  * (spike probabilities per step), COLD=1 (evict the caches before each timed call).
  */
-import { WasmFeedback, WasmTraceEngine, WasmTraceLayer, WasmTraceProjection, type ChunkSpikes, type ChunkPosition } from "./trace-engine";
+import {
+  WasmFeedback,
+  WasmTraceEngine,
+  WasmTraceLayer,
+  WasmTraceProjection,
+  type ChunkSpikes,
+  type ChunkPosition,
+} from "./trace-engine";
 
 function lcg(seed: number): () => number {
   let state = seed >>> 0;
@@ -22,7 +29,13 @@ function lcg(seed: number): () => number {
   };
 }
 
-function randomSpikes(random: () => number, batchSize: number, K: number, numPre: number, rate: number): ChunkSpikes[] {
+function randomSpikes(
+  random: () => number,
+  batchSize: number,
+  K: number,
+  numPre: number,
+  rate: number,
+): ChunkSpikes[] {
   const out: ChunkSpikes[] = [];
   for (let b = 0; b < batchSize; b++) {
     const steps: number[] = [];
@@ -55,16 +68,35 @@ function runBenchmark(): void {
   // One thread: each kernel is timed on its own (the queued calls run at engine.wait()).
   const engine = new WasmTraceEngine({ thread: false });
   const beta = Array.from({ length: numPost }, () => (adaptive ? 0.5 + random() : 0));
-  const layer = new WasmTraceLayer(engine, batchSize, numPost, K, beta, Math.exp(-1 / 20), Math.exp(-1 / 2000), Math.exp(-1 / 20));
+  const layer = new WasmTraceLayer(
+    engine,
+    batchSize,
+    numPost,
+    K,
+    beta,
+    Math.exp(-1 / 20),
+    Math.exp(-1 / 2000),
+    Math.exp(-1 / 20),
+  );
   const rateIn = Number(process.env["RATE_IN"] ?? 0.05);
   const rateRecurrent = Number(process.env["RATE_REC"] ?? 0.03);
   const projections = [
-    { name: `input 700 (${100 * rateIn} %)`, projection: new WasmTraceProjection(layer, 700), spikes: randomSpikes(random, batchSize, K, 700, rateIn) },
-    { name: `recurrent 256 (${100 * rateRecurrent} %)`, projection: new WasmTraceProjection(layer, 256), spikes: randomSpikes(random, batchSize, K, 256, rateRecurrent) },
+    {
+      name: `input 700 (${100 * rateIn} %)`,
+      projection: new WasmTraceProjection(layer, 700),
+      spikes: randomSpikes(random, batchSize, K, 700, rateIn),
+    },
+    {
+      name: `recurrent 256 (${100 * rateRecurrent} %)`,
+      projection: new WasmTraceProjection(layer, 256),
+      spikes: randomSpikes(random, batchSize, K, 256, rateRecurrent),
+    },
   ];
   // K steps of psi, L and r, [batch][numPost] each
   const stepValues = Array.from({ length: K }, () => {
-    const psi = new Float32Array(batchSize * numPost).map(() => (random() < 0.3 ? 0 : 0.5 * random()));
+    const psi = new Float32Array(batchSize * numPost).map(() =>
+      random() < 0.3 ? 0 : 0.5 * random(),
+    );
     const L = new Float32Array(batchSize * numPost).map(() => random() - 0.5);
     const r = new Float32Array(batchSize * numPost).map(() => 0.01 * (random() - 0.5));
     return { psi, L, r };
@@ -114,23 +146,33 @@ function runBenchmark(): void {
         const key = `apply ${name}, ${where} chunk`;
         applied.set(key, [...(applied.get(key) ?? []), performance.now() - t1]);
         const spikeCount = spikes.reduce((sum, list) => sum + list.count, 0);
-        work.set(key, { spikeBlocks: spikeCount * layer.numBlocks, denseRows: projection.denseRows().lastChunk });
+        work.set(key, {
+          spikeBlocks: spikeCount * layer.numBlocks,
+          denseRows: projection.denseRows().lastChunk,
+        });
       }
     }
   }
-  console.log(`batch ${batchSize}, post ${numPost}, K ${K}, ${adaptive ? "ALIF" : "LIF"}, ${scratch ? "cold" : "warm"} caches; best of ${repeats} (ms per chunk, all batch elements)`);
-  console.log(`feedback (learning signal, ${nOut} outputs) x ${K}: ${best(feedbackTimes).toFixed(2)} ms`);
+  console.log(
+    `batch ${batchSize}, post ${numPost}, K ${K}, ${adaptive ? "ALIF" : "LIF"}, ${scratch ? "cold" : "warm"} caches; best of ${repeats} (ms per chunk, all batch elements)`,
+  );
+  console.log(
+    `feedback (learning signal, ${nOut} outputs) x ${K}: ${best(feedbackTimes).toFixed(2)} ms`,
+  );
   console.log(`setStep x ${K} (record the chunk): ${best(record).toFixed(2)} ms`);
   console.log(`backward (coefficients): ${best(backward).toFixed(2)} ms`);
   let middle = 0;
   for (const [key, times] of applied) {
     const { spikeBlocks, denseRows } = work.get(key)!;
-    console.log(`${key}: ${best(times).toFixed(2)} ms, ${((best(times) * 1e6) / Math.max(spikeBlocks, 1)).toFixed(2)} ns per spike and block, ${denseRows} dense rows`);
+    console.log(
+      `${key}: ${best(times).toFixed(2)} ms, ${((best(times) * 1e6) / Math.max(spikeBlocks, 1)).toFixed(2)} ns per spike and block, ${denseRows} dense rows`,
+    );
     if (key.includes("middle")) middle += best(times);
   }
   const T = 1000;
   const chunks = T / K;
-  let perTrial = chunks * (best(feedbackTimes) + best(record) + best(backward)) + (chunks - 2) * middle;
+  let perTrial =
+    chunks * (best(feedbackTimes) + best(record) + best(backward)) + (chunks - 2) * middle;
   for (const [key, times] of applied) if (!key.includes("middle")) perTrial += best(times);
   console.log(`estimated kernels per T = ${T} training batch: ${(perTrial / 1000).toFixed(3)} s`);
 }

@@ -13,7 +13,16 @@
 import { PSI_SPIKE_FLOOR } from "../models";
 import { EpropConfigError } from "../errors";
 import { KernelQueue, sharedMemory } from "./trace-thread";
-import { BLOCK_BYTES, BLOCK_FLOATS, CARRIED_COEFFICIENTS, chunkKernelModule, denseThreshold, SHARED_MAXIMUM_PAGES, spikeOutputs, stateQuantities } from "./wasm-kernels";
+import {
+  BLOCK_BYTES,
+  BLOCK_FLOATS,
+  CARRIED_COEFFICIENTS,
+  chunkKernelModule,
+  denseThreshold,
+  SHARED_MAXIMUM_PAGES,
+  spikeOutputs,
+  stateQuantities,
+} from "./wasm-kernels";
 
 /**
  * Presynaptic spikes of one chunk for one batch element: parallel arrays sorted by step,
@@ -183,17 +192,27 @@ export class WasmFeedback {
   /** Sets B from `[numNeurons][nOut]` values. */
   setWeights(feedback: ArrayLike<number>): void {
     const target = this.engine.floats(this.feedbackT, this.nOut * this.row);
-    for (let j = 0; j < this.numNeurons; j++) for (let k = 0; k < this.nOut; k++) target[k * this.row + j] = feedback[j * this.nOut + k]!;
+    for (let j = 0; j < this.numNeurons; j++)
+      for (let k = 0; k < this.nOut; k++) target[k * this.row + j] = feedback[j * this.nOut + k]!;
   }
 
   /** L `[batch][numNeurons]` (written into `out`) from errors `[batch][nOut]`. */
   compute(errors: ArrayLike<number>, out: Float32Array): void {
     const { engine, batchSize, nOut, numNeurons, row } = this;
     engine.floats(this.errors, batchSize * nOut).set(errors);
-    engine.kernels.feedback(this.errors, this.feedbackT, this.out, batchSize, nOut, row * FLOAT_BYTES);
+    engine.kernels.feedback(
+      this.errors,
+      this.feedbackT,
+      this.out,
+      batchSize,
+      nOut,
+      row * FLOAT_BYTES,
+    );
     const result = engine.floats(this.out, batchSize * row);
     if (row === numNeurons) out.set(result);
-    else for (let b = 0; b < batchSize; b++) out.set(result.subarray(b * row, b * row + numNeurons), b * numNeurons);
+    else
+      for (let b = 0; b < batchSize; b++)
+        out.set(result.subarray(b * row, b * row + numNeurons), b * numNeurons);
   }
 }
 
@@ -207,7 +226,13 @@ export class WasmTraceLayer {
    * Histories `[step][batch][row]` (step stride {@link historyStepBytes}), two sets: `setStep`
    * fills the front one while a worker thread may still read the other (the last chunk's).
    */
-  private readonly histories: readonly { readonly psi: number; readonly learningSignal: number; readonly regulariser: number; errors: number; masked: number }[];
+  private readonly histories: readonly {
+    readonly psi: number;
+    readonly learningSignal: number;
+    readonly regulariser: number;
+    errors: number;
+    masked: number;
+  }[];
   private front = 0;
   /** Per history: the job that reads it (it may be written again once that job has finished). */
   private readonly historyJob = [0, 0];
@@ -259,13 +284,21 @@ export class WasmTraceLayer {
     // One cache line of padding per step, so that a neuron's steps do not share L1 cache sets.
     this.historyStepBytes = batchSize * this.rowBytes + BLOCK_BYTES;
     const history = () => engine.allocate(maxSteps * this.historyStepBytes);
-    this.histories = [0, 1].map(() => ({ psi: history(), learningSignal: history(), regulariser: history(), errors: 0, masked: 0 }));
+    this.histories = [0, 1].map(() => ({
+      psi: history(),
+      learningSignal: history(),
+      regulariser: history(),
+      errors: 0,
+      masked: 0,
+    }));
     this.stepBytes = spikeOutputs(this.adaptive) * BLOCK_BYTES;
     this.historyBlockBytes = maxSteps * this.stepBytes;
     this.historyBatchBytes = this.numBlocks * this.historyBlockBytes;
     this.spikeCoefficients = engine.allocate(batchSize * this.historyBatchBytes);
     this.psiBefore = engine.allocate(batchSize * this.rowBytes);
-    this.carriedCoefficients = engine.allocate(batchSize * this.numBlocks * CARRIED_COEFFICIENTS * BLOCK_BYTES);
+    this.carriedCoefficients = engine.allocate(
+      batchSize * this.numBlocks * CARRIED_COEFFICIENTS * BLOCK_BYTES,
+    );
     this.powerTable = engine.allocate((maxSteps + 1) * 8);
     this.beta = engine.allocate(this.rowBytes);
     engine.floats(this.beta, numNeurons).set(Array.from(beta));
@@ -283,8 +316,13 @@ export class WasmTraceLayer {
    * the `feedback` kernel's arithmetic). Call once, before the first step.
    */
   attachFeedback(feedback: WasmFeedback): void {
-    if (this.feedback !== null) throw new Error("WasmTraceLayer: the feedback is already attached.");
-    if (feedback.engine !== this.engine || feedback.batchSize !== this.batchSize || feedback.numNeurons !== this.numNeurons) {
+    if (this.feedback !== null)
+      throw new Error("WasmTraceLayer: the feedback is already attached.");
+    if (
+      feedback.engine !== this.engine ||
+      feedback.batchSize !== this.batchSize ||
+      feedback.numNeurons !== this.numNeurons
+    ) {
       throw new Error("WasmTraceLayer: the feedback belongs to another engine or layer shape.");
     }
     this.feedback = feedback;
@@ -311,14 +349,21 @@ export class WasmTraceLayer {
    * L(u) = B Err(u) with the attached feedback (null, or no feedback: L = 0). Exactly the
    * per-step host arithmetic (float64 rate).
    */
-  recordHostStep(regularisation: HostRegularisation | null, errors: ArrayLike<number> | null): void {
+  recordHostStep(
+    regularisation: HostRegularisation | null,
+    errors: ArrayLike<number> | null,
+  ): void {
     const { batchSize, numNeurons: n, row, maxSteps, engine } = this;
     const u = this.steps;
-    if (u >= maxSteps) throw new Error(`WasmTraceLayer: the chunk already holds ${maxSteps} steps; compute its coefficients first.`);
+    if (u >= maxSteps)
+      throw new Error(
+        `WasmTraceLayer: the chunk already holds ${maxSteps} steps; compute its coefficients first.`,
+      );
     if (u === 0) {
       engine.queue.waitFor(this.historyJob[this.front]!);
       this.signalFromErrors = this.feedback !== null;
-    } else if (this.signalFromErrors !== (this.feedback !== null)) throw new Error("WasmTraceLayer: a chunk mixes setStep and recordHostStep.");
+    } else if (this.signalFromErrors !== (this.feedback !== null))
+      throw new Error("WasmTraceLayer: a chunk mixes setStep and recordHostStep.");
     this.spikeFront = this.spikeFront === 0 ? 1 : 0;
     const step = u * this.historyStepBytes;
     const alpha = regularisation ? regularisation.alpha : 0;
@@ -343,7 +388,10 @@ export class WasmTraceLayer {
     if (this.feedback) {
       // L(u) itself is formed in the chunk's job (computeCoefficients).
       engine.ints(history.masked + u * 4, 1)[0] = errors ? 1 : 0;
-      if (errors) engine.floats(history.errors + u * this.errorStepBytes, batchSize * this.feedback.nOut).set(errors);
+      if (errors)
+        engine
+          .floats(history.errors + u * this.errorStepBytes, batchSize * this.feedback.nOut)
+          .set(errors);
     } else {
       const start = (this.learningSignal + step) / FLOAT_BYTES;
       engine.heapFloats.fill(0, start, start + batchSize * row);
@@ -358,7 +406,10 @@ export class WasmTraceLayer {
    */
   hostSpikes(delay: 0 | 1): { readonly units: Int32Array; readonly counts: Int32Array } {
     const which = delay === 0 ? this.spikeFront : this.spikeFront === 0 ? 1 : 0;
-    return { units: this.engine.ints(this.spikeUnits[which], this.batchSize * this.numNeurons), counts: this.engine.ints(this.spikeCounts[which], this.batchSize) };
+    return {
+      units: this.engine.ints(this.spikeUnits[which], this.batchSize * this.numNeurons),
+      counts: this.engine.ints(this.spikeCounts[which], this.batchSize),
+    };
   }
 
   private powers = new Float64Array(0);
@@ -371,7 +422,10 @@ export class WasmTraceLayer {
    * chunk length (alpha^u does not depend on K), written once: no queued job ever sees it change.
    */
   alphaPowerTable(K: number): number {
-    if (K > this.maxSteps) throw new Error(`WasmTraceLayer: a chunk of ${K} steps is longer than the ${this.maxSteps} the layer holds.`);
+    if (K > this.maxSteps)
+      throw new Error(
+        `WasmTraceLayer: a chunk of ${K} steps is longer than the ${this.maxSteps} the layer holds.`,
+      );
     if (!this.powerTableWritten) {
       this.engine.doubles(this.powerTable, this.maxSteps + 1).set(this.alphaPowers(this.maxSteps));
       this.powerTableWritten = true;
@@ -412,21 +466,32 @@ export class WasmTraceLayer {
    * Records step `this.steps` of the current chunk: psi, L and r (`[batch][n]` each; r may be
    * null for no regulariser).
    */
-  setStep(psi: ArrayLike<number>, learningSignal: ArrayLike<number>, regulariser: ArrayLike<number> | null): void {
+  setStep(
+    psi: ArrayLike<number>,
+    learningSignal: ArrayLike<number>,
+    regulariser: ArrayLike<number> | null,
+  ): void {
     const { batchSize, numNeurons: n, row, maxSteps } = this;
     const u = this.steps;
-    if (u >= maxSteps) throw new Error(`WasmTraceLayer: the chunk already holds ${maxSteps} steps; compute its coefficients first.`);
+    if (u >= maxSteps)
+      throw new Error(
+        `WasmTraceLayer: the chunk already holds ${maxSteps} steps; compute its coefficients first.`,
+      );
     if (u === 0) {
       this.engine.queue.waitFor(this.historyJob[this.front]!);
       this.signalFromErrors = false;
-    } else if (this.signalFromErrors) throw new Error("WasmTraceLayer: a chunk mixes setStep and recordHostStep.");
+    } else if (this.signalFromErrors)
+      throw new Error("WasmTraceLayer: a chunk mixes setStep and recordHostStep.");
     const heap = this.engine.heapFloats;
     const size = batchSize * n;
     const record = (address: number, values: ArrayLike<number> | null) => {
       const start = (address + u * this.historyStepBytes) / FLOAT_BYTES;
       if (values === null) heap.fill(0, start, start + batchSize * row);
-      else if (row === n && (values instanceof Float32Array || values instanceof Float64Array)) heap.set(values.length === size ? values : values.subarray(0, size), start);
-      else for (let b = 0; b < batchSize; b++) for (let j = 0; j < n; j++) heap[start + b * row + j] = values[b * n + j]!;
+      else if (row === n && (values instanceof Float32Array || values instanceof Float64Array))
+        heap.set(values.length === size ? values : values.subarray(0, size), start);
+      else
+        for (let b = 0; b < batchSize; b++)
+          for (let j = 0; j < n; j++) heap[start + b * row + j] = values[b * n + j]!;
     };
     record(this.psi, psi);
     record(this.learningSignal, learningSignal);
@@ -493,7 +558,11 @@ export class WasmTraceLayer {
   endChunk(): void {
     const { batchSize, rowBytes, steps: K } = this;
     if (K === 0) return;
-    this.engine.queue.copy(this.psiBefore, this.psi + (K - 1) * this.historyStepBytes, batchSize * rowBytes);
+    this.engine.queue.copy(
+      this.psiBefore,
+      this.psi + (K - 1) * this.historyStepBytes,
+      batchSize * rowBytes,
+    );
     this.historyJob[this.front] = this.engine.queue.pendingJob;
     this.front = 1 - this.front;
     this.steps = 0;
@@ -582,7 +651,10 @@ export class WasmTraceProjection {
     const layer = this.layer;
     const { engine, batchSize, steps: K } = layer;
     this.checkPosition(position);
-    if (spikes.length !== batchSize) throw new Error(`WasmTraceProjection: expected spikes of ${batchSize} batch elements, got ${spikes.length}.`);
+    if (spikes.length !== batchSize)
+      throw new Error(
+        `WasmTraceProjection: expected spikes of ${batchSize} batch elements, got ${spikes.length}.`,
+      );
     let total = 0;
     for (const events of spikes) total += events.count;
     // The spike scratch below is read by this projection's calls of the last chunk: wait for them.
@@ -627,11 +699,19 @@ export class WasmTraceProjection {
    * t0 .. t0 + K - 1, taken in order since {@link startEvents}. A presynaptic neuron counts once
    * per step, however often an event repeats (as a spike source does). `numSteps` is the trial length.
    */
-  applyEvents(events: readonly { readonly steps: Int32Array; readonly units: Int32Array }[], t0: number, numSteps: number, position: ChunkPosition): void {
+  applyEvents(
+    events: readonly { readonly steps: Int32Array; readonly units: Int32Array }[],
+    t0: number,
+    numSteps: number,
+    position: ChunkPosition,
+  ): void {
     const layer = this.layer;
     const { engine, batchSize, steps: K } = layer;
     this.checkPosition(position);
-    if (events.length !== batchSize) throw new Error(`WasmTraceProjection: expected events of ${batchSize} batch elements, got ${events.length}.`);
+    if (events.length !== batchSize)
+      throw new Error(
+        `WasmTraceProjection: expected events of ${batchSize} batch elements, got ${events.length}.`,
+      );
     const end = t0 + K;
     const cursor = this.eventCursor;
     const ends = this.eventEnds;
@@ -673,13 +753,27 @@ export class WasmTraceProjection {
       cursor[b] = to;
     }
     starts[batchSize] = at;
-    engine.kernels.collectEvents(this.eventSteps, this.eventUnits, this.eventStarts, batchSize, this.seen, 1, numSteps, t0, this.units, this.steps, this.batchEnds);
+    engine.kernels.collectEvents(
+      this.eventSteps,
+      this.eventUnits,
+      this.eventStarts,
+      batchSize,
+      this.seen,
+      1,
+      numSteps,
+      t0,
+      this.units,
+      this.steps,
+      this.batchEnds,
+    );
     this.queueChunk(position, alphaPowers);
   }
 
   private checkPosition(position: ChunkPosition): void {
     if (this.layer.gradientOnly && !position.last) {
-      throw new Error("WasmTraceProjection: the layer's coefficients are the gradient's only (computeCoefficients({ last: true })); this chunk carries state out.");
+      throw new Error(
+        "WasmTraceProjection: the layer's coefficients are the gradient's only (computeCoefficients({ last: true })); this chunk carries state out.",
+      );
     }
   }
 
@@ -691,8 +785,19 @@ export class WasmTraceProjection {
     const { queue } = engine;
     this.lastJob = queue.pendingJob;
     const spikeArgs = [batchSize, numPre, this.units, this.steps, this.batchEnds] as const;
-    queue.call("sortSpikes", ...spikeArgs, this.rowStart, this.cursor, this.offsets, layer.stepBytes, K, this.seenSteps, this.denseEnd, this.denseRowCounts,
-      denseThreshold(K, layer.numBlocks * (position.last ? 1 : spikeOutputs(layer.adaptive))));
+    queue.call(
+      "sortSpikes",
+      ...spikeArgs,
+      this.rowStart,
+      this.cursor,
+      this.offsets,
+      layer.stepBytes,
+      K,
+      this.seenSteps,
+      this.denseEnd,
+      this.denseRowCounts,
+      denseThreshold(K, layer.numBlocks * (position.last ? 1 : spikeOutputs(layer.adaptive))),
+    );
     // One task per block of post neurons: the worker thread and this one (while it waits) share them.
     queue.callShared(
       "apply",
@@ -718,11 +823,18 @@ export class WasmTraceProjection {
       this.totals,
     );
     // p(t1) = alpha^K p(t0) + sum over spikes alpha^(K - 1 - step)
-    if (!position.last) queue.call("advanceTraces", ...spikeArgs, this.p, alphaPowers, K, position.first ? 1 : 0);
+    if (!position.last)
+      queue.call("advanceTraces", ...spikeArgs, this.p, alphaPowers, K, position.first ? 1 : 0);
   }
 
   /** Copies `[block][pre][16]`-blocked values of one batch element into `[pre][numNeurons]`. */
-  private unblock(address: number, quantity: number, quantities: number, out: Float32Array, outOffset: number): void {
+  private unblock(
+    address: number,
+    quantity: number,
+    quantities: number,
+    out: Float32Array,
+    outOffset: number,
+  ): void {
     const { engine, numNeurons, numBlocks } = this.layer;
     const numPre = this.numPre;
     const view = engine.floats(address, numBlocks * numPre * quantities * BLOCK_FLOATS);
@@ -748,7 +860,14 @@ export class WasmTraceProjection {
   gradientView(): Float32Array {
     const { engine, numBlocks, numNeurons } = this.layer;
     engine.wait();
-    engine.kernels.unblock(this.gradient, this.numPre, numBlocks, BLOCK_BYTES, this.gradientOut, numNeurons);
+    engine.kernels.unblock(
+      this.gradient,
+      this.numPre,
+      numBlocks,
+      BLOCK_BYTES,
+      this.gradientOut,
+      numNeurons,
+    );
     return engine.floats(this.gradientOut, this.numPre * numNeurons);
   }
 
@@ -766,7 +885,8 @@ export class WasmTraceProjection {
     const batchBytes = numBlocks * this.numPre * this.stateRowBytes;
     for (let batch = 0; batch < batchSize; batch++) {
       this.unblock(this.state + batch * batchBytes, 0, quantities, b, batch * perBatch);
-      if (adaptive) this.unblock(this.state + batch * batchBytes, 1, quantities, a, batch * perBatch);
+      if (adaptive)
+        this.unblock(this.state + batch * batchBytes, 1, quantities, a, batch * perBatch);
     }
     return { b, a };
   }
@@ -781,11 +901,16 @@ export class WasmTraceProjection {
     const { engine, batchSize } = this.layer;
     engine.wait();
     const counts = engine.ints(this.denseRowCounts, batchSize + 1);
-    return { lastChunk: counts.subarray(0, batchSize).reduce((sum, count) => sum + count, 0), total: counts[batchSize]! };
+    return {
+      lastChunk: counts.subarray(0, batchSize).reduce((sum, count) => sum + count, 0),
+      total: counts[batchSize]!,
+    };
   }
 
   zeroGradient(): void {
     this.layer.engine.wait();
-    this.layer.engine.floats(this.gradient, this.layer.numBlocks * this.numPre * BLOCK_FLOATS).fill(0);
+    this.layer.engine
+      .floats(this.gradient, this.layer.numBlocks * this.numPre * BLOCK_FLOATS)
+      .fill(0);
   }
 }

@@ -19,12 +19,20 @@ function spin(counter: number, iterations: number): wasm.Code {
  */
 function testModule(shared: boolean): WebAssembly.Module {
   const sumFrame = new Frame(3);
-  const k = sumFrame.local("i32"), sum = sumFrame.local("i32");
+  const k = sumFrame.local("i32"),
+    sum = sumFrame.local("i32");
   const taskFrame = new Frame(3);
-  const t = taskFrame.local("i32"), spinCounter = taskFrame.local("i32"), slot = taskFrame.local("i32");
+  const t = taskFrame.local("i32"),
+    spinCounter = taskFrame.local("i32"),
+    slot = taskFrame.local("i32");
   const definitions: wasm.FunctionDefinition[] = [
     { name: "backward", params: ["i32", "i32"], locals: [], body: [get(0), get(1), i32.store()] },
-    { name: "apply", params: ["i32"], locals: [], body: [get(0), get(0), i32.load(), i32.const(1), i32.add, i32.store()] },
+    {
+      name: "apply",
+      params: ["i32"],
+      locals: [],
+      body: [get(0), get(0), i32.load(), i32.const(1), i32.add, i32.store()],
+    },
     { name: "sortSpikes", params: [], locals: [], body: [0x00 /* unreachable */] },
     {
       name: "advanceTraces",
@@ -32,7 +40,17 @@ function testModule(shared: boolean): WebAssembly.Module {
       locals: sumFrame.declared,
       body: [
         [i32.const(0), set(sum)],
-        forLoop(k, i32.const(0), get(1), 1, [get(sum), get(0), get(k), i32.const(2), i32.shl, i32.add, i32.load(), i32.add, set(sum)]),
+        forLoop(k, i32.const(0), get(1), 1, [
+          get(sum),
+          get(0),
+          get(k),
+          i32.const(2),
+          i32.shl,
+          i32.add,
+          i32.load(),
+          i32.add,
+          set(sum),
+        ]),
         [get(2), get(sum), i32.store()],
       ],
     },
@@ -40,22 +58,35 @@ function testModule(shared: boolean): WebAssembly.Module {
       name: "learningSignal",
       params: ["i32", "i32", "i32"],
       locals: taskFrame.declared,
-      body: forLoop(t, get(1), get(2), 1,
+      body: forLoop(
+        t,
+        get(1),
+        get(2),
+        1,
         spin(spinCounter, 200_000),
         [get(0), get(t), i32.const(2), i32.shl, i32.add, set(slot)],
         [get(slot), get(slot), i32.load(), get(t), i32.const(1), i32.add, i32.add, i32.store()],
       ),
     },
   ];
-  return new WebAssembly.Module(wasm.assembleModule(definitions, { importMemory: shared ? { shared: true, maximumPages: 16 } : true }));
+  return new WebAssembly.Module(
+    wasm.assembleModule(definitions, {
+      importMemory: shared ? { shared: true, maximumPages: 16 } : true,
+    }),
+  );
 }
 
 function queue(threaded: boolean): { queue: KernelQueue; ints: () => Int32Array } {
   const memory = threaded ? sharedMemory(16)! : new WebAssembly.Memory({ initial: 1 });
   const module = testModule(threaded);
   const instance = new WebAssembly.Instance(module, { env: { memory } });
-  const kernels = Object.fromEntries(JOB_KERNELS.map((name) => [name, instance.exports[name]])) as never;
-  return { queue: new KernelQueue(memory, module, kernels, threaded), ints: () => new Int32Array(memory.buffer) };
+  const kernels = Object.fromEntries(
+    JOB_KERNELS.map((name) => [name, instance.exports[name]]),
+  ) as never;
+  return {
+    queue: new KernelQueue(memory, module, kernels, threaded),
+    ints: () => new Int32Array(memory.buffer),
+  };
 }
 
 const threadsAvailable = sharedMemory(16) !== null;
@@ -89,7 +120,9 @@ describe("the trace job queue", () => {
         q.wait();
         const counts = ints().subarray(base / 4, base / 4 + tasks);
         // Every task ran exactly once per job: task t has added t + 1 on each of the job + 1 runs.
-        expect(Array.from(counts)).toEqual(Array.from({ length: tasks }, (_, t) => (t + 1) * (job + 1)));
+        expect(Array.from(counts)).toEqual(
+          Array.from({ length: tasks }, (_, t) => (t + 1) * (job + 1)),
+        );
         // The call after the shared one saw all its tasks done.
         expect(ints()[16]).toBe(((tasks * (tasks + 1)) / 2) * (job + 1));
       }

@@ -12,7 +12,13 @@
  */
 
 /** The kernel names a job may call, by index. */
-export const JOB_KERNELS = ["backward", "apply", "sortSpikes", "advanceTraces", "learningSignal"] as const;
+export const JOB_KERNELS = [
+  "backward",
+  "apply",
+  "sortSpikes",
+  "advanceTraces",
+  "learningSignal",
+] as const;
 export type JobKernel = (typeof JOB_KERNELS)[number];
 
 const IDLE = 0;
@@ -173,11 +179,15 @@ interface ThreadHost {
 }
 
 interface NodeWorkerThreads {
-  Worker: new (source: string, options: { eval: true; workerData: unknown }) => { unref(): void; terminate(): Promise<number> };
+  Worker: new (
+    source: string,
+    options: { eval: true; workerData: unknown },
+  ) => { unref(): void; terminate(): Promise<number> };
 }
 
 function nodeHost(): ThreadHost | null {
-  const process = (globalThis as { process?: { getBuiltinModule?: (name: string) => unknown } }).process;
+  const process = (globalThis as { process?: { getBuiltinModule?: (name: string) => unknown } })
+    .process;
   if (typeof process?.getBuiltinModule !== "function") return null;
   let api: NodeWorkerThreads | undefined;
   try {
@@ -191,7 +201,10 @@ function nodeHost(): ThreadHost | null {
     kind: "node",
     startsReliably: true,
     start(data) {
-      const worker = new Worker(`const { workerData } = require("node:worker_threads");\n${WORKER_BODY}\nstart(workerData);`, { eval: true, workerData: data });
+      const worker = new Worker(
+        `const { workerData } = require("node:worker_threads");\n${WORKER_BODY}\nstart(workerData);`,
+        { eval: true, workerData: data },
+      );
       worker.unref();
       return { terminate: () => void worker.terminate() };
     },
@@ -215,15 +228,29 @@ interface BrowserWorkerApi {
 }
 
 function browserHost(): ThreadHost | null {
-  const scope = globalThis as unknown as Partial<BrowserWorkerApi> & { crossOriginIsolated?: boolean };
-  if (typeof scope.Worker !== "function" || typeof scope.Blob !== "function" || typeof scope.URL?.createObjectURL !== "function") return null;
+  const scope = globalThis as unknown as Partial<BrowserWorkerApi> & {
+    crossOriginIsolated?: boolean;
+  };
+  if (
+    typeof scope.Worker !== "function" ||
+    typeof scope.Blob !== "function" ||
+    typeof scope.URL?.createObjectURL !== "function"
+  )
+    return null;
   if (scope.crossOriginIsolated !== true || !mayBlock()) return null;
   const api = scope as BrowserWorkerApi;
   return {
     kind: "browser",
     startsReliably: false,
     start(data) {
-      const url = api.URL.createObjectURL(new api.Blob([`${WORKER_BODY}\nself.onmessage = (event) => { self.onmessage = null; start(event.data); };`], { type: "text/javascript" }));
+      const url = api.URL.createObjectURL(
+        new api.Blob(
+          [
+            `${WORKER_BODY}\nself.onmessage = (event) => { self.onmessage = null; start(event.data); };`,
+          ],
+          { type: "text/javascript" },
+        ),
+      );
       const worker = new api.Worker(url);
       worker.postMessage(data);
       return {
@@ -261,7 +288,11 @@ export class TraceThreadError extends Error {}
 export class KernelQueue {
   private readonly job: Float64Array;
   private readonly state: Int32Array;
-  private readonly thread: { readonly worker: { terminate(): void }; readonly host: ThreadHost; readonly failure: Uint8Array } | null;
+  private readonly thread: {
+    readonly worker: { terminate(): void };
+    readonly host: ThreadHost;
+    readonly failure: Uint8Array;
+  } | null;
   private at = 0;
   private count = 0;
   /** Jobs started and jobs known to have finished (numbered from 1). */
@@ -275,8 +306,18 @@ export class KernelQueue {
     threaded: boolean,
   ) {
     // (SharedArrayBuffer exists only where threadHost() found one: not in a page that is not cross-origin isolated.)
-    const host = threaded && typeof SharedArrayBuffer === "function" && memory.buffer instanceof SharedArrayBuffer ? threadHost() : null;
-    let thread: { control: SharedArrayBuffer; calls: SharedArrayBuffer; worker: { terminate(): void }; failure: Uint8Array } | null = null;
+    const host =
+      threaded &&
+      typeof SharedArrayBuffer === "function" &&
+      memory.buffer instanceof SharedArrayBuffer
+        ? threadHost()
+        : null;
+    let thread: {
+      control: SharedArrayBuffer;
+      calls: SharedArrayBuffer;
+      worker: { terminate(): void };
+      failure: Uint8Array;
+    } | null = null;
     if (host !== null) {
       const control = new SharedArrayBuffer(CONTROL_WORDS * 4);
       const calls = new SharedArrayBuffer(JOB_CAPACITY * 8);
@@ -310,7 +351,10 @@ export class KernelQueue {
 
   /** Whether jobs go to the worker now: it runs (Node's start reliably), or it has said it is ready. */
   private workerReady(): boolean {
-    return this.thread !== null && (this.thread.host.startsReliably || Atomics.load(this.state, Control.ready) === 1);
+    return (
+      this.thread !== null &&
+      (this.thread.host.startsReliably || Atomics.load(this.state, Control.ready) === 1)
+    );
   }
 
   /**
@@ -337,7 +381,8 @@ export class KernelQueue {
 
   private push(kernel: number, tasks: number, args: readonly number[]): void {
     this.waitRunning();
-    if (this.at + CALL_HEADER + args.length > this.job.length) throw new Error("internal error: KernelQueue job buffer is full");
+    if (this.at + CALL_HEADER + args.length > this.job.length)
+      throw new Error("internal error: KernelQueue job buffer is full");
     this.job[this.at++] = kernel;
     this.job[this.at++] = args.length;
     this.job[this.at++] = tasks;
@@ -358,7 +403,8 @@ export class KernelQueue {
    * must compute the same values whichever thread runs it and in whatever order the tasks run.
    */
   callShared(kernel: JobKernel, tasks: number, ...args: number[]): void {
-    if (!Number.isInteger(tasks) || tasks < 1) throw new Error(`internal error: a shared call needs at least one task, got ${tasks}`);
+    if (!Number.isInteger(tasks) || tasks < 1)
+      throw new Error(`internal error: a shared call needs at least one task, got ${tasks}`);
     this.push(JOB_KERNELS.indexOf(kernel), tasks, args);
   }
 
@@ -399,8 +445,15 @@ export class KernelQueue {
       const argc = job[at + 1]!;
       const tasks = job[at + 2]!;
       at += CALL_HEADER;
-      if (kernel === COPY) new Uint8Array(this.memory.buffer).copyWithin(job[at]!, job[at + 1]!, job[at + 1]! + job[at + 2]!);
-      else if (tasks > 0) for (let t = 0; t < tasks; t++) this.kernels[JOB_KERNELS[kernel]!](...job.subarray(at, at + argc), t, t + 1);
+      if (kernel === COPY)
+        new Uint8Array(this.memory.buffer).copyWithin(
+          job[at]!,
+          job[at + 1]!,
+          job[at + 1]! + job[at + 2]!,
+        );
+      else if (tasks > 0)
+        for (let t = 0; t < tasks; t++)
+          this.kernels[JOB_KERNELS[kernel]!](...job.subarray(at, at + argc), t, t + 1);
       else this.kernels[JOB_KERNELS[kernel]!](...job.subarray(at, at + argc));
       at += argc;
     }
@@ -430,7 +483,8 @@ export class KernelQueue {
       this.helpFailure ??= error;
     } finally {
       // The worker waits for every task of the call, also one that failed here.
-      if (Atomics.add(state, Control.done, 1) + 1 === job[at + 2]!) Atomics.notify(state, Control.done);
+      if (Atomics.add(state, Control.done, 1) + 1 === job[at + 2]!)
+        Atomics.notify(state, Control.done);
     }
     this.tasksHelped++;
     return true;
@@ -480,11 +534,18 @@ export class KernelQueue {
       if (value === FAILED) {
         const message = this.failureMessage();
         Atomics.store(state, Control.state, IDLE);
-        throw new TraceThreadError(`The chunked e-prop trace thread failed: ${String(message ?? helpFailure ?? "unknown error")}`);
+        throw new TraceThreadError(
+          `The chunked e-prop trace thread failed: ${String(message ?? helpFailure ?? "unknown error")}`,
+        );
       }
       if (helpFailure !== undefined) {
-        const text = helpFailure instanceof Error ? (helpFailure.stack ?? helpFailure.message) : String(helpFailure);
-        throw new TraceThreadError(`The chunked e-prop trace job failed in a task run while waiting for it: ${text}`);
+        const text =
+          helpFailure instanceof Error
+            ? (helpFailure.stack ?? helpFailure.message)
+            : String(helpFailure);
+        throw new TraceThreadError(
+          `The chunked e-prop trace job failed in a task run while waiting for it: ${text}`,
+        );
       }
       return;
     }

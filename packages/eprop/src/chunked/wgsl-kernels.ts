@@ -158,7 +158,11 @@ ${entry(
  * Thread per readout unit: the bias gradient summed over the batch (after the trial's last chunk).
  * Bindings: 1 sums, 2 the readout's arena (read-write) holding `BiasGradSum` at `OFFSET`.
  */
-export function biasShader(shape: { readonly batchSize: number; readonly nOut: number; readonly offset: number }): string {
+export function biasShader(shape: {
+  readonly batchSize: number;
+  readonly nOut: number;
+  readonly offset: number;
+}): string {
   const { batchSize: B, nOut } = shape;
   return `@group(0) @binding(0) var<storage, read> sums: array<f32>;
 @group(0) @binding(1) var<storage, read_write> arena: array<f32>;
@@ -185,7 +189,11 @@ export interface LayerShape {
   readonly kappa: number;
   readonly adaptive: boolean;
   /** Firing-rate regulariser, or null. */
-  readonly regularisation: { readonly alpha: number; readonly strength: number; readonly targetPerStep: number } | null;
+  readonly regularisation: {
+    readonly alpha: number;
+    readonly strength: number;
+    readonly targetPerStep: number;
+  } | null;
 }
 
 /** Spike coefficient outputs per step: g, b, and a for adaptive layers. */
@@ -235,7 +243,9 @@ ${entry(
  * (scratch), 5 neuron state `[rate: batch x n][beta: n]`, 6 coefficients `[batch][K][outputs][n]`,
  * 7 carried `[batch][8][n]`.
  */
-export function backwardShader(shape: LayerShape & { readonly feedbackOffset: number | null }): string {
+export function backwardShader(
+  shape: LayerShape & { readonly feedbackOffset: number | null },
+): string {
   const { batchSize: B, n, nOut, K, adaptive, regularisation: reg } = shape;
   const outputs = outputsOf(adaptive);
   const feedback = shape.feedbackOffset;
@@ -342,7 +352,9 @@ export interface ProjectionShape {
    * Where the presynaptic spikes come from: the input's spike event bits (`words` per row), or
    * a hidden layer's PsiSpike history (`row` 0: z(t-1), the recurrent delay; 1: z(t)).
    */
-  readonly source: { readonly kind: "events"; readonly words: number } | { readonly kind: "history"; readonly row: 0 | 1 };
+  readonly source:
+    | { readonly kind: "events"; readonly words: number }
+    | { readonly kind: "history"; readonly row: 0 | 1 };
   /** Synapses j -> j are absent (recurrent): their gradient stays 0. */
   readonly noSelf: boolean;
 }
@@ -500,7 +512,12 @@ fn main(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_index
  * spike coefficient, `[batch][outputs][n]`, which `apply` uses for dense rows. Bindings:
  * 1 coefficients `[batch][K][outputs][n]` (read), 2 totals.
  */
-export function totalsShader(shape: { readonly batchSize: number; readonly n: number; readonly K: number; readonly adaptive: boolean }): string {
+export function totalsShader(shape: {
+  readonly batchSize: number;
+  readonly n: number;
+  readonly K: number;
+  readonly adaptive: boolean;
+}): string {
   const { batchSize: B, n, K } = shape;
   const outputs = outputsOf(shape.adaptive);
   return `${CHUNK_STRUCT}
@@ -528,7 +545,12 @@ ${entry(
  * zbar(t1) (when the layer feeds the readout) and the history's last recorded row moved to
  * row 0. Bindings: 1 psiHistory (read-write), 2 zbar.
  */
-export function advanceShader(shape: { readonly batchSize: number; readonly n: number; readonly kappa: number; readonly readout: boolean }): string {
+export function advanceShader(shape: {
+  readonly batchSize: number;
+  readonly n: number;
+  readonly kappa: number;
+  readonly readout: boolean;
+}): string {
   const { batchSize: B, n } = shape;
   return `${CHUNK_STRUCT}
 @group(0) @binding(1) var<storage, read_write> psiHistory: array<f32>;

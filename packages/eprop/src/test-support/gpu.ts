@@ -5,13 +5,17 @@
  */
 import { createNodeDevice, webgpuBackend, type WebGpuBackend } from "@snn/backend-wgsl";
 
-export async function testGpu(): Promise<{ backend: WebGpuBackend | null; skipReason: string | null }> {
+export async function testGpu(): Promise<{
+  backend: WebGpuBackend | null;
+  skipReason: string | null;
+}> {
   try {
     const { device } = await createNodeDevice();
     return { backend: webgpuBackend({ device }), skipReason: null };
   } catch (error) {
     const reason = `no WebGPU adapter: ${error instanceof Error ? error.message : String(error)}`;
-    if (process.env.SNN_REQUIRE_WEBGPU) throw new Error(`SNN_REQUIRE_WEBGPU is set but ${reason}`);
+    if (process.env.SNN_REQUIRE_WEBGPU)
+      throw new Error(`SNN_REQUIRE_WEBGPU is set but ${reason}`, { cause: error });
     return { backend: null, skipReason: reason };
   }
 }

@@ -36,9 +36,20 @@ export function referenceEprop(
   for (const p of projections) gradients[p.name] = new Float64Array(p.nPre * p.nPost);
   gradients[`${readout.name}.bias`] = new Float64Array(nOut);
   const loss: number[] = [];
-  const spikeCounts: Record<string, number[]> = Object.fromEntries(description.hidden.map((h) => [h.name, []]));
-  const forward: ReferenceResult["forward"] = { v: [], a: [], A: [], z: [], psi: [], y: [], pi: [] };
-  const W = (name: string, post: number, pre: number, nPre: number): number => parameters[name]![post * nPre + pre]!;
+  const spikeCounts: Record<string, number[]> = Object.fromEntries(
+    description.hidden.map((h) => [h.name, []]),
+  );
+  const forward: ReferenceResult["forward"] = {
+    v: [],
+    a: [],
+    A: [],
+    z: [],
+    psi: [],
+    y: [],
+    pi: [],
+  };
+  const W = (name: string, post: number, pre: number, nPre: number): number =>
+    parameters[name]![post * nPre + pre]!;
 
   for (let b = 0; b < inputs.length; b++) {
     const T = inputs[b]!.length;
@@ -86,7 +97,8 @@ export function referenceEprop(
         const current = new Float64Array(h.size);
         for (const p of projections.filter((q) => q.post === h.name)) {
           const pre = p.kind === "recurrent" ? s.zPrev : spikesOf(p.pre);
-          for (let j = 0; j < h.size; j++) for (let i = 0; i < p.nPre; i++) current[j]! += W(p.name, j, i, p.nPre) * pre[i]!;
+          for (let j = 0; j < h.size; j++)
+            for (let i = 0; i < p.nPre; i++) current[j]! += W(p.name, j, i, p.nPre) * pre[i]!;
         }
         for (let j = 0; j < h.size; j++) {
           s.a[j] = rho * s.a[j]! + s.zPrev[j]!;
@@ -100,7 +112,9 @@ export function referenceEprop(
             s.refLeft[j] = Math.max(h.refractorySteps - 1, 0);
             s.count++;
           }
-          s.psi[j] = refractory ? 0 : (h.gamma / h.vThresh) * Math.max(0, 1 - Math.abs(s.v[j]! - A) / h.vThresh);
+          s.psi[j] = refractory
+            ? 0
+            : (h.gamma / h.vThresh) * Math.max(0, 1 - Math.abs(s.v[j]! - A) / h.vThresh);
           if (reg) {
             const alphaF = Math.exp(-dt / reg.tauMs);
             s.f[j] = alphaF * s.f[j]! + (1 - alphaF) * z;
@@ -156,7 +170,8 @@ export function referenceEprop(
           const z = layer.get(p.pre)!.z;
           for (let j = 0; j < p.nPre; j++) {
             st.zk[j] = kappa * st.zk[j]! + z[j]!;
-            for (let k = 0; k < nOut; k++) gradients[p.name]![k * p.nPre + j]! += err[k]! * st.zk[j]!;
+            for (let k = 0; k < nOut; k++)
+              gradients[p.name]![k * p.nPre + j]! += err[k]! * st.zk[j]!;
           }
           continue;
         }
@@ -173,7 +188,8 @@ export function referenceEprop(
           for (let i = 0; i < p.nPre; i++) {
             if (p.kind === "recurrent" && i === j) continue;
             const index = j * p.nPre + i;
-            st.epsA[index] = s.psiPrev[j]! * st.tracePrev[i]! + (rho - s.psiPrev[j]! * beta) * st.epsA[index]!;
+            st.epsA[index] =
+              s.psiPrev[j]! * st.tracePrev[i]! + (rho - s.psiPrev[j]! * beta) * st.epsA[index]!;
             const e = s.psi[j]! * (st.trace[i]! - beta * st.epsA[index]!);
             st.ebar[index] = kappa * st.ebar[index]! + e;
             gradients[p.name]![index]! += s.L[j]! * st.ebar[index]! + r * e;

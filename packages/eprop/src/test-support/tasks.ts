@@ -28,7 +28,11 @@ export function patternTask(options: {
   const random = seededRandom(seed);
   const templates: boolean[][][] = [];
   for (let c = 0; c < numClasses; c++) {
-    templates.push(Array.from({ length: numSteps }, () => Array.from({ length: numChannels }, () => random.uniform() < rate)));
+    templates.push(
+      Array.from({ length: numSteps }, () =>
+        Array.from({ length: numChannels }, () => random.uniform() < rate),
+      ),
+    );
   }
   const list: InMemoryExample[] = [];
   for (let e = 0; e < examples; e++) {
@@ -37,7 +41,9 @@ export function patternTask(options: {
     const units: number[] = [];
     for (let s = 0; s < patternSteps; s++) {
       for (let i = 0; i < numChannels; i++) {
-        const spike = templates[label]![s]![i] ? random.uniform() >= drop : random.uniform() < noise;
+        const spike = templates[label]![s]![i]
+          ? random.uniform() >= drop
+          : random.uniform() < noise;
         if (spike) {
           steps.push(s);
           units.push(i);
