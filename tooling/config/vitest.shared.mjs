@@ -17,11 +17,12 @@ function workspaceSourceAliases() {
       const pkgFile = join(dir, name, "package.json");
       if (!existsSync(pkgFile)) continue;
       const pkg = JSON.parse(readFileSync(pkgFile, "utf8"));
-      for (const [sub, source] of [
-        [".", "src/index.ts"],
-        ["./testing", "src/testing.ts"],
-      ]) {
-        const file = join(dir, name, source);
+      // "." is src/index.ts; a subpath export "./x" of the manifest is src/x.ts.
+      const subpaths = Object.keys(pkg.exports ?? {}).filter(
+        (sub) => sub.startsWith("./") && !sub.includes("*") && sub !== "./package.json",
+      );
+      for (const sub of [".", ...subpaths]) {
+        const file = join(dir, name, sub === "." ? "src/index.ts" : `src/${sub.slice(2)}.ts`);
         if (!existsSync(file)) continue;
         const specifier = sub === "." ? pkg.name : `${pkg.name}/${sub.slice(2)}`;
         aliases.push({ find: new RegExp(`^${specifier.replace("/", "\\/")}$`), replacement: file });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { parseCommand } from "./args";
 import {
   CONFIG_KEYS,
   configFromOptions,
@@ -145,5 +146,29 @@ describe("config files", () => {
       expect(k.option.description.length).toBeGreaterThan(5);
     }
     expect(configFromOptions({ "batch-size": 4, unrelated: 1 })).toEqual({ batchSize: 4 });
+  });
+});
+
+describe("--threads", () => {
+  const spec = { name: "train", summary: "", options: CONFIG_KEYS.map((k) => k.option) };
+  it("parses N threads from the command line and config files, and may change on resume", () => {
+    const values = parseCommand(spec, ["--threads", "2"]).values;
+    expect(values["threads"]).toBe(2);
+    expect(configFromOptions(values).threads).toBe(2);
+    expect(resolveTrainConfig({ cli: configFromOptions(values) }).threads).toBe(2);
+    // absent by default: one thread
+    expect(resolveTrainConfig({ cli: {} }).threads).toBeUndefined();
+    expect(parseConfigObject({ threads: 3 }, "c.json")).toEqual({ threads: 3 });
+    const stored = resolveTrainConfig({ cli: {} });
+    expect(resumeConfig(stored, { threads: 2 }, {}).threads).toBe(2);
+  });
+
+  it("rejects a thread count that is not a positive integer", () => {
+    for (const bad of ["0", "-1", "1.5", "two"])
+      expect(() => parseCommand(spec, ["--threads", bad])).toThrow(UsageError);
+    expect(() => parseCommand(spec, ["--threads", "0"])).toThrow(/--threads/);
+    expect(() => parseConfigObject({ threads: 0 }, "c.json")).toThrow(
+      /c.json: "threads" must be greater than 0/,
+    );
   });
 });

@@ -73,6 +73,8 @@ export interface TrainConfig {
   batchSize: number;
   /** Run each batch as trials of at most N samples, one Adam step per batch (absent: whole batches). */
   microBatch?: number;
+  /** Data-parallel training in N threads, one Adam step per batch (absent: 1, the main thread only). */
+  threads?: number;
   dt: number;
   lr: number;
   /** Learning rate multiplied by this after every epoch (1: constant); used by the exponential schedule. */
@@ -80,6 +82,8 @@ export interface TrainConfig {
   /** How the learning rate changes from epoch to epoch (absent: exponential, by `lrDecay`). */
   lrSchedule?: LrSchedule;
   seed: number;
+  /** Checkpoint (or run folder, for its best.safetensors) whose parameters start training instead of random ones; a new run stores it as an absolute path. */
+  initFrom?: string;
   backend: BackendChoice;
   /** How eligibility traces are evaluated (absent: `auto`, i.e. chunked). */
   eligibility?: EligibilityChoice;
@@ -325,6 +329,15 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     description:
       "Run each batch as trials of at most N samples and take one Adam step on their summed gradients: the same training in the memory of batch N (e.g. --batch-size 512 --micro-batch 128).",
   }),
+  key("threads", {
+    name: "threads",
+    kind: "integer",
+    positive: true,
+    valueName: "N",
+    description:
+      "Train in N threads (CPU backend): each batch runs as micro-batches (--micro-batch, default batch / N) shared out over N copies of the network, with one Adam step on their summed gradients; the same training as one thread with those micro-batches, to the bit.",
+    defaultText: "1",
+  }),
   key("dt", {
     name: "dt",
     kind: "number",
@@ -365,6 +378,13 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     valueName: "N",
     description: "Seed of weights, shuffling and random feedback.",
     defaultText: "1",
+  }),
+  key("initFrom", {
+    name: "init-from",
+    kind: "string",
+    valueName: "CHECKPOINT",
+    description:
+      "Start from the weights of a checkpoint (or of a run folder's best.safetensors) instead of random ones, with a fresh optimiser and learning-rate schedule: fine-tuning, or a warm restart of a finished run. The network options must give the same layer sizes.",
   }),
   key("backend", {
     name: "backend",

@@ -17,9 +17,9 @@ import {
   type TrainerOptions,
 } from "@snn/eprop";
 import type { Backend } from "@snn/core";
+import type { RasterPanel } from "@snn/plot";
 import { checkDataTrialLength, checkNetworkMemory, checkRequestedSteps } from "./budget";
 import type { TrainConfig } from "./config";
-import type { RasterPanel } from "./svg";
 import { escapeControlCharacters } from "./terminal-text";
 
 /** Name of the hidden layer of the networks `snn train` builds. */

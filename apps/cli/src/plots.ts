@@ -1,11 +1,18 @@
 /**
  * The plots of a run directory, drawn from its metrics: accuracy and loss curves (per batch
- * and per epoch, train and test), firing rates per epoch, and a spike raster of test samples.
+ * and per epoch, train and test), firing rates per epoch, and a spike raster of test samples;
+ * and the confusion matrix of `snn evaluate --plot`.
  */
 import { join } from "node:path";
 import type { EpochRecord, MetricsRecord } from "./run-dir";
 import { writeFileAtomic } from "./run-dir";
-import { lineChart, spikeRaster, type LineSeries, type RasterPanel } from "@snn/plot";
+import {
+  confusionMatrix,
+  lineChart,
+  spikeRaster,
+  type LineSeries,
+  type RasterPanel,
+} from "@snn/plot";
 
 /** Names of the series each plot has (tests check these). */
 export const PLOT_SERIES = {
@@ -126,4 +133,20 @@ export async function writeRasterPlot(
     }),
   );
   return file;
+}
+
+/**
+ * The confusion matrix of `snn evaluate --plot` (`confusion[true][predicted]`): counts in the
+ * cells, each shaded by its share of the true class. Class names default to 0, 1, 2, ….
+ */
+export function confusionChart(
+  confusion: readonly (readonly number[])[],
+  classNames: readonly string[] | undefined,
+  title: string,
+): string {
+  return confusionMatrix({
+    counts: confusion,
+    classNames: confusion.map((_, k) => classNames?.[k] ?? String(k)),
+    title,
+  });
 }

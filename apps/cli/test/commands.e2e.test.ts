@@ -1,9 +1,13 @@
-/** End-to-end: gradcheck, data info (and where MNIST comes from) and codegen through the built CLI. */
+/**
+ * End-to-end: gradcheck, data info (and where MNIST comes from), codegen and evaluate's
+ * confusion-matrix plot through the built CLI.
+ */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { APP_DIR, ensureBuilt, runCli } from "./cli";
+import { allElements, parseXml } from "./xml";
 
 const FIXTURE = join(APP_DIR, "test", "fixtures", "eprop-gradient.json");
 const PERTURBED = join(APP_DIR, "test", "fixtures", "eprop-gradient-perturbed.json");
@@ -253,6 +257,101 @@ describe("snn train: the MNIST source", () => {
     expect(evaluate.stdout).toContain(
       "data: sequential MNIST (79-channel), embedded MNIST (test), test split, 4 samples",
     );
+  });
+});
+
+describe("snn evaluate --plot", () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), "snn-cli-evaluate-plot-"));
+    const train = await runCli(
+      [
+        "train",
+        "--dataset",
+        "latency-mnist",
+        "--hidden",
+        "8",
+        "--epochs",
+        "1",
+        "--train-samples",
+        "32",
+        "--test-samples",
+        "16",
+        "--out",
+        "r",
+      ],
+      { cwd: dir },
+    );
+    expect(train.code, train.stderr).toBe(0);
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("draws the confusion matrix it prints: a cell per (true, predicted) pair with its count, class names on both axes", async () => {
+    const file = join(dir, "figures", "confusion.svg"); // the folder does not exist yet
+    const result = await runCli(["evaluate", "r", "--json", "--plot", "figures/confusion.svg"], {
+      cwd: dir,
+    });
+    expect(result.code, result.stderr).toBe(0);
+    const json = JSON.parse(result.stdout) as {
+      examples: number;
+      accuracy: number;
+      confusion: number[][];
+      plot: string;
+    };
+    expect(json.plot).toBe(file);
+    expect(json.examples).toBe(16);
+
+    const root = parseXml(readFileSync(file, "utf8")); // throws unless well-formed
+    expect(root.name).toBe("svg");
+    const elements = allElements(root);
+    const hasClass = (name: string) => (e: (typeof elements)[number]) =>
+      (e.attributes["class"] ?? "").split(/\s+/).includes(name);
+    const cells = elements.filter(hasClass("cell"));
+    expect(cells).toHaveLength(100);
+    const pairs = new Set<string>();
+    for (const cell of cells) {
+      const [i, j] = [
+        Number(cell.attributes["data-true"]),
+        Number(cell.attributes["data-predicted"]),
+      ];
+      pairs.add(`${i},${j}`);
+      const count = json.confusion[i]![j]!;
+      expect(Number(cell.attributes["data-count"])).toBe(count);
+      expect(cell.children.find((c) => c.name === "text")!.text).toBe(String(count));
+    }
+    expect(pairs.size).toBe(100);
+    const correct = Math.round(json.accuracy * 16);
+    expect(
+      elements.filter(hasClass("correct")).map((c) => Number(c.attributes["data-count"])),
+    ).toEqual(json.confusion.map((row, k) => row[k]));
+    const ticks = elements.filter(hasClass("tick")).map((t) => t.text);
+    for (let digit = 0; digit < 10; digit++)
+      expect(ticks.filter((t) => t === String(digit))).toHaveLength(2);
+    expect(elements.filter(hasClass("axis-label")).map((t) => t.text)).toEqual([
+      "true class",
+      "predicted class",
+    ]);
+    expect(elements.find((e) => e.name === "title")!.text).toBe(
+      `r, test split: accuracy ${(json.accuracy * 100).toFixed(2)}% (${correct}/16)`,
+    );
+
+    // The text report names the file after the matrix; an existing plot is replaced.
+    const text = await runCli(["evaluate", "r", "--plot", "figures/confusion.svg"], { cwd: dir });
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toMatch(
+      /confusion matrix \(rows: true class, columns: predicted\):\n[^]*\nconfusion matrix plot: .*confusion\.svg\n$/,
+    );
+    expect(text.stdout).toContain(`confusion matrix plot: ${file}\n`);
+  });
+
+  it("refuses a folder as --plot before evaluating, with exit status 2", async () => {
+    mkdirSync(join(dir, "a-folder"), { recursive: true });
+    const result = await runCli(["evaluate", "r", "--plot", "a-folder"], { cwd: dir });
+    expect(result.code).toBe(2);
+    expect(result.stderr.split("\n")[0]).toBe(
+      "snn evaluate: error: --plot a-folder is a folder; give the name of the SVG file to write, e.g. --plot a-folder/confusion.svg.",
+    );
+    expect(result.stdout).toBe("");
   });
 });
 

@@ -196,6 +196,66 @@ describe("sweep files and connections that are wrong", () => {
   });
 });
 
+describe("the time budget per run", () => {
+  it('a run over "maxMinutesPerRun" is stopped with a checkpoint and reported as over budget', async () => {
+    const runs = join(dir, "budget-runs");
+    // 512 batches per epoch for 5 epochs: far longer than 0.02 minutes (1.2 s).
+    const sweep = writeJson("budget.json", {
+      name: "budget",
+      base: { ...TINY, "train-samples": 4096, epochs: 5 },
+      seeds: [1],
+      budget: { maxMinutesPerRun: 0.02 },
+    });
+    const run = await runCli(["sweep", "run", sweep, "--runs", runs], {
+      cwd: dir,
+      timeoutMs: 120_000,
+    });
+    const message =
+      'the run trained longer than its budget of 0.02 minutes ("budget"."maxMinutesPerRun"); it was stopped with a checkpoint.';
+    expect(run.code, run.stderr).toBe(1);
+    // Reported once, and not tried again.
+    expect(run.stderr).toContain(`base-seed1: failed: ${message}\n`);
+    expect(run.stderr).not.toMatch(/trying again|attempt 2/);
+    expect(run.stderr).toContain(
+      `snn sweep run: error: 1 run failed (first: base-seed1: ${message}).`,
+    );
+    expect(run.stderr).not.toMatch(/at .*\.js:\d+/); // no stack trace
+    expect(run.stdout).toContain("Sweep budget: 0 of 1 runs finished, 1 failed.");
+
+    const runDir = join(runs, "budget", "base-seed1");
+    const state = JSON.parse(readFileSync(join(runDir, "run.json"), "utf8")) as {
+      status: string;
+      epochsCompleted: number;
+      latestCheckpoint?: string;
+    };
+    expect(state.status).toBe("interrupted");
+    expect(state.epochsCompleted).toBeLessThan(5);
+    expect(state.latestCheckpoint).toMatch(/^checkpoints\/.*\.safetensors$/);
+    expect(existsSync(join(runDir, state.latestCheckpoint!))).toBe(true);
+
+    const status = await runCli(["sweep", "status", "budget", "--runs", runs], { cwd: dir });
+    expect(status.code, status.stderr).toBe(0);
+    expect(status.stdout).toContain(
+      "sweep budget: 1 runs: 0 queued, 0 running, 1 stopped, 0 done, 0 failed",
+    );
+    expect(status.stdout).toMatch(/base-seed1 +stopped +\d+ epochs? done, checkpoint kept/);
+    const results = await runCli(
+      ["sweep", "results", "budget", "--runs", runs, "--format", "json"],
+      { cwd: dir },
+    );
+    expect(results.code, results.stderr).toBe(0);
+    const config = (
+      JSON.parse(results.stdout) as {
+        configs: { finished: number; seeds: { runId: string; status: string }[] }[];
+      }
+    ).configs[0]!;
+    expect(config.finished).toBe(0);
+    expect(config.seeds).toEqual([
+      expect.objectContaining({ runId: "base-seed1", status: "interrupted" }),
+    ]);
+  }, 150_000);
+});
+
 describe("sweeps on a real Redis", () => {
   let redis: TestRedis;
   const workers: WorkerProcess[] = [];

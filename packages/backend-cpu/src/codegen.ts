@@ -19,7 +19,7 @@ import type {
   ScalarType,
   VarArray,
 } from "@snn/core";
-import { wasm } from "@snn/core";
+import { RANDOM_FIELD, randomCounterBase, wasm } from "@snn/core";
 import {
   collectUsage,
   emptyUsage,
@@ -38,7 +38,7 @@ import { customUpdateWasm } from "./wasm-custom-updates";
 import type { ElementKernelDefinition } from "./wasm-vector-snippet";
 import { neuronKernelWasm } from "./wasm-neurons";
 import { synapseKernelWasm } from "./wasm-synapses";
-import { philoxFunction, RANDOM_FIELD } from "./wasm-random";
+import { philoxFunction } from "./wasm-random";
 import { MATH_IMPORTS } from "./wasm-snippet";
 
 /** A generated function with its label and source text. */
@@ -47,9 +47,6 @@ export interface GeneratedKernel {
   readonly source: string;
   readonly run: () => void;
 }
-
-/** Random-number call fields (the `field` of `callIndex = field << 5 | k`), shared with the WebAssembly kernels. */
-const FIELD = RANDOM_FIELD;
 
 /** Collects the arrays and objects a generated function uses and names them. */
 class ModuleBuilder {
@@ -196,7 +193,7 @@ class CodeSite {
   readonly scope: PrintScope = {
     name: (binding, type) => this.access(binding, type).name,
     random: (kind) => {
-      const base = ((this.rng.stream << 8) | (this.rng.field << 5)) >>> 0;
+      const base = randomCounterBase(this.rng.stream, this.rng.field);
       const fn = kind === "uniform" ? "rngUniform" : "rngNormal";
       return `${fn}(${this.rng.element}, ${this.rng.batch}, ${this.rng.step}, ${base} + (rk++ & 31))`;
     },
@@ -497,7 +494,7 @@ export class CodeGenerator {
           batch: "b",
           step: "gstep",
           stream: projection.rngStream,
-          field: FIELD.apply,
+          field: RANDOM_FIELD.apply,
         },
       ).use(ps.apply);
       usesRandom ||= site.usage.random;
@@ -550,7 +547,7 @@ export class CodeGenerator {
           batch: "b",
           step: "gstep",
           stream: population.rngStream,
-          field: FIELD.neuron,
+          field: RANDOM_FIELD.neuron,
         },
       ).use(code.sim, code.threshold, code.reset);
       usesRandom ||= site.usage.random;
@@ -632,19 +629,19 @@ export class CodeGenerator {
             batch: "b",
             step: "gstep",
             stream: projection.rngStream,
-            field: side === "pre" ? FIELD.preSpikeCode : FIELD.postSpikeCode,
+            field: side === "pre" ? RANDOM_FIELD.preSpikeCode : RANDOM_FIELD.postSpikeCode,
           },
         ).use(spikeCode, dynamics);
         usesRandom ||= site.usage.random;
         let code = site.prologue("          ");
         if (spikeCode) {
-          site.setField(side === "pre" ? FIELD.preSpikeCode : FIELD.postSpikeCode);
+          site.setField(side === "pre" ? RANDOM_FIELD.preSpikeCode : RANDOM_FIELD.postSpikeCode);
           code += `          if (spiked) {\n${printSnippet(spikeCode, site.scope, "            ")}          }\n`;
         }
         if (dynamics) {
           code += site.resetRandom(
             "          ",
-            side === "pre" ? FIELD.preDynamics : FIELD.postDynamics,
+            side === "pre" ? RANDOM_FIELD.preDynamics : RANDOM_FIELD.postDynamics,
           );
           code += printSnippet(dynamics, site.scope, "          ");
         }
@@ -910,14 +907,18 @@ export class CodeGenerator {
       const source = projection.delaySteps === 0 ? preStorage.spikes : preStorage.previousSpikes;
       const count =
         projection.delaySteps === 0 ? preStorage.spikeCount : preStorage.previousSpikeCount;
-      const { text, random } = siteBody(projection.code.preSpike, FIELD.preSpike, "        ");
+      const { text, random } = siteBody(
+        projection.code.preSpike,
+        RANDOM_FIELD.preSpike,
+        "        ",
+      );
       usesRandom ||= random;
       body += `    const spikeCount = ${m.ref(count)}[b];\n    for (let k = 0; k < spikeCount; k++) {\n      const i = ${m.ref(source)}[pb + k];\n${overRow(text, "      ")}    }\n`;
     }
     if (projection.code.synapseDynamics) {
       const { text, random } = siteBody(
         projection.code.synapseDynamics,
-        FIELD.synapseDynamics,
+        RANDOM_FIELD.synapseDynamics,
         "        ",
       );
       usesRandom ||= random;
@@ -1139,7 +1140,7 @@ export class CodeGenerator {
         batch: "b",
         step: "gstep",
         stream: update.rngStream,
-        field: FIELD.customUpdate,
+        field: RANDOM_FIELD.customUpdate,
       },
     ).use(update.update);
     // Reduction targets must exist even when the code never reads them (they are written).

@@ -45,6 +45,12 @@ export function cpuBackend(engine: CpuEngineOptions = {}): Backend {
     isAvailable: async () => true,
     compile: async (plan: KernelPlan, options: CompileOptions = {}): Promise<Runtime> =>
       compileCpu(plan, options, engine),
+    // The same backend in a worker thread: this module's cpuBackend with the same engine options.
+    worker: {
+      module: import.meta.url,
+      factory: "cpuBackend",
+      options: { ...(engine.webAssembly !== undefined ? { webAssembly: engine.webAssembly } : {}) },
+    },
   };
 }
 

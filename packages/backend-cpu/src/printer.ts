@@ -14,15 +14,16 @@
  * Names are resolved through {@link PrintScope}: the code generator decides what each
  * binding (variable, param, built-in, ...) is in the surrounding generated function.
  */
-import type {
-  AssignStatement,
-  Binding,
-  Block,
-  CallExpression,
-  CheckedSnippet,
-  Expression,
-  ScalarType,
-  Statement,
+import {
+  analyseSnippet,
+  type AssignStatement,
+  type Binding,
+  type Block,
+  type CallExpression,
+  type CheckedSnippet,
+  type Expression,
+  type ScalarType,
+  type Statement,
 } from "@snn/core";
 
 /** How the code generator maps bindings and side-effect calls to JavaScript. */
@@ -65,75 +66,27 @@ export function emptyUsage(): SnippetUsage {
   return { reads: new Map(), writes: new Map(), random: false, addToPost: false, addToPre: false };
 }
 
-/** Adds the names used by a snippet (null: no code) to `usage`. */
+/**
+ * Adds the names used by a snippet (null: no code) to `usage`, from core's `analyseSnippet`:
+ * every storage-backed binding it names is loaded (an assignment's target too, since an
+ * assignment in a branch keeps the old value otherwise), and the ones it assigns are written back.
+ */
 export function collectUsage(
   snippet: CheckedSnippet | null,
   usage: SnippetUsage = emptyUsage(),
 ): SnippetUsage {
-  if (snippet === null) return usage;
-  const expression = (e: Expression): void => {
-    switch (e.kind) {
-      case "literal":
-        return;
-      case "identifier":
-        if (e.binding.kind !== "local")
-          usage.reads.set(bindingKey(e.binding), { binding: e.binding, type: e.type });
-        return;
-      case "unary":
-        expression(e.operand);
-        return;
-      case "binary":
-        expression(e.left);
-        expression(e.right);
-        return;
-      case "conditional":
-        expression(e.condition);
-        expression(e.whenTrue);
-        expression(e.whenFalse);
-        return;
-      case "convert":
-        expression(e.operand);
-        return;
-      case "call":
-        call(e);
-        return;
-    }
-  };
-  const call = (c: CallExpression): void => {
-    if (c.callee === "uniform" || c.callee === "normal") usage.random = true;
-    if (c.callee === "addToPost") usage.addToPost = true;
-    if (c.callee === "addToPre") usage.addToPre = true;
-    c.args.forEach(expression);
-  };
-  const statement = (s: Statement): void => {
-    switch (s.kind) {
-      case "block":
-        s.statements.forEach(statement);
-        return;
-      case "let":
-        expression(s.init);
-        return;
-      case "assign":
-        if (s.target.binding.kind !== "local") {
-          const entry = { binding: s.target.binding, type: s.target.type };
-          usage.writes.set(bindingKey(s.target.binding), entry);
-          // Compound assignment reads the target; plain assignment in a branch keeps the old value otherwise.
-          usage.reads.set(bindingKey(s.target.binding), entry);
-        }
-        expression(s.value);
-        return;
-      case "if":
-        expression(s.condition);
-        statement(s.then);
-        if (s.otherwise) statement(s.otherwise);
-        return;
-      case "expression":
-        call(s.expression);
-        return;
-    }
-  };
-  if (snippet.kind === "statements") statement(snippet.body);
-  else expression(snippet.body);
+  const analysis = analyseSnippet(snippet);
+  for (const entry of analysis.bindings) {
+    if (entry.binding.kind !== "local") usage.reads.set(bindingKey(entry.binding), entry);
+  }
+  for (const binding of analysis.writes) {
+    if (binding.kind === "local") continue;
+    const key = bindingKey(binding);
+    usage.writes.set(key, usage.reads.get(key)!);
+  }
+  if (analysis.random) usage.random = true;
+  if (analysis.calls.includes("addToPost")) usage.addToPost = true;
+  if (analysis.calls.includes("addToPre")) usage.addToPre = true;
   return usage;
 }
 

@@ -4,12 +4,7 @@
  * high products are computed with exact double arithmetic, so a random number costs no
  * allocation and no call into core.
  */
-import { RNG_KEY_HI } from "@snn/core";
-
-const M0 = 0xd2511f53;
-const M1 = 0xcd9e8d57;
-const W0 = 0x9e3779b9;
-const W1 = 0xbb67ae85;
+import { PHILOX_M0, PHILOX_M1, PHILOX_W0, PHILOX_W1, RNG_KEY_HI } from "@snn/core";
 
 /** High 32 bits of `x * m` for a u32 variable `x` and a u32 constant `m`, as exact double arithmetic. */
 function mulHiSource(x: string, m: number): string {
@@ -28,11 +23,11 @@ export function philoxSource(seed: number): string {
   let key0 = seed >>> 0;
   let key1 = RNG_KEY_HI >>> 0;
   for (let round = 0; round < 10; round++) {
-    rounds += `  h0 = ${mulHiSource("x0", M0)}; l0 = Math.imul(x0, ${M0 | 0}) >>> 0;\n`;
-    rounds += `  h1 = ${mulHiSource("x2", M1)}; l1 = Math.imul(x2, ${M1 | 0}) >>> 0;\n`;
+    rounds += `  h0 = ${mulHiSource("x0", PHILOX_M0)}; l0 = Math.imul(x0, ${PHILOX_M0 | 0}) >>> 0;\n`;
+    rounds += `  h1 = ${mulHiSource("x2", PHILOX_M1)}; l1 = Math.imul(x2, ${PHILOX_M1 | 0}) >>> 0;\n`;
     rounds += `  x0 = (h1 ^ x1 ^ ${key0 | 0}) >>> 0; x1 = l1; x2 = (h0 ^ x3 ^ ${key1 | 0}) >>> 0; x3 = l0;\n`;
-    key0 = (key0 + W0) >>> 0;
-    key1 = (key1 + W1) >>> 0;
+    key0 = (key0 + PHILOX_W0) >>> 0;
+    key1 = (key1 + PHILOX_W1) >>> 0;
   }
   return `let rngW1 = 0;
 function philox(c0, c1, c2, c3) {

@@ -6,6 +6,7 @@
  * compile bit-identically. Random numbers count the update's runs where kernels count steps.
  */
 import {
+  RANDOM_FIELD,
   wasm,
   type Binding,
   type KernelPlan,
@@ -26,7 +27,7 @@ import {
   type ElementKernelDefinition,
   VectorSnippetCompiler,
 } from "./wasm-vector-snippet";
-import { RANDOM_FIELD, RandomSite, type RandomCounter } from "./wasm-random";
+import { RandomSite, type RandomCounter } from "./wasm-random";
 import { StorageLocals } from "./wasm-neurons";
 
 const { op, forLoop } = wasm;

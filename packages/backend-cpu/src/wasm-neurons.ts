@@ -10,6 +10,7 @@
  * random numbers or uses something wasm-snippet.ts does not compile bit-identically.
  */
 import {
+  RANDOM_FIELD,
   wasm,
   type Binding,
   type KernelPlan,
@@ -34,7 +35,7 @@ import {
   splatFloat,
   VectorSnippetCompiler,
 } from "./wasm-vector-snippet";
-import { RANDOM_FIELD, RandomSite, type RandomCounter } from "./wasm-random";
+import { RandomSite, type RandomCounter } from "./wasm-random";
 
 const { op, forLoop } = wasm;
 const { get, set, i32, f32 } = op;

@@ -10,31 +10,22 @@
  * in that code site (`rk` of the JavaScript): {@link RandomSite} keeps it, per lane in SIMD code
  * (a lane counts only the calls made where its mask is on).
  */
-import { RNG_KEY_HI, wasm } from "@snn/core";
+import {
+  PHILOX_M0,
+  PHILOX_M1,
+  PHILOX_W0,
+  PHILOX_W1,
+  randomCounterBase,
+  RNG_KEY_HI,
+  UNIT_24,
+  wasm,
+} from "@snn/core";
 import { MATH_IMPORTS } from "./wasm-snippet";
 
 const { op } = wasm;
 const { get, set, i32, i64, f32, f64, v128, i32x4, f32x4 } = op;
 type Code = wasm.Code;
 
-/** The counter field of each code site's random numbers (`callIndex = field << 5 | k`), as the generated JavaScript numbers them. */
-export const RANDOM_FIELD = {
-  neuron: 0,
-  apply: 1,
-  preSpike: 2,
-  synapseDynamics: 3,
-  preSpikeCode: 4,
-  postSpikeCode: 5,
-  preDynamics: 6,
-  postDynamics: 7,
-  customUpdate: 0,
-} as const;
-
-const M0 = 0xd2511f53;
-const M1 = 0xcd9e8d57;
-const W0 = 0x9e3779b9;
-const W1 = 0xbb67ae85;
-const UNIT_24 = 5.9604644775390625e-8;
 const LOG = MATH_IMPORTS.indexOf("log");
 const COS = MATH_IMPORTS.indexOf("cos");
 
@@ -59,8 +50,8 @@ export function philoxFunction(seed: number, name: string): wasm.FunctionDefinit
   for (let round = 0; round < 10; round++) {
     // (x0, x1, x2, x3) = (hi1 ^ x1 ^ key0, lo1, hi0 ^ x3 ^ key1, lo0)
     body.push(
-      product(c0, M0, p0),
-      product(c2, M1, p1),
+      product(c0, PHILOX_M0, p0),
+      product(c2, PHILOX_M1, p1),
       hi(p1),
       get(c1),
       i32.xor,
@@ -78,8 +69,8 @@ export function philoxFunction(seed: number, name: string): wasm.FunctionDefinit
       lo(p0),
       set(c3),
     );
-    key0 = (key0 + W0) >>> 0;
-    key1 = (key1 + W1) >>> 0;
+    key0 = (key0 + PHILOX_W0) >>> 0;
+    key1 = (key1 + PHILOX_W1) >>> 0;
   }
   body.push(get(c1), i64.extendI32U, i64.const(32n), i64.shl, get(c0), i64.extendI32U, i64.or);
   return {
@@ -165,12 +156,12 @@ export class RandomSite {
     this.rk = frame.local(vector ? "v128" : "i32");
     this.block = frame.local("i64");
     this.value = frame.local(vector ? "v128" : "f32");
-    this.base = ((stream << 8) | (field << 5)) >>> 0;
+    this.base = randomCounterBase(stream, field);
   }
 
   /** Starts the site's calls anew (the JavaScript's `rk = 0`) with the counter field `field`. */
   reset(field: number): Code {
-    this.base = ((this.stream << 8) | (field << 5)) >>> 0;
+    this.base = randomCounterBase(this.stream, field);
     return [this.vector ? [i32.const(0), i32x4.splat] : i32.const(0), set(this.rk)];
   }
 

@@ -14,6 +14,7 @@
  * snippet compilers do not compile bit-identically.
  */
 import {
+  RANDOM_FIELD,
   wasm,
   type Binding,
   type CheckedSnippet,
@@ -37,7 +38,7 @@ import {
   VectorSnippetCompiler,
   type ElementKernelDefinition,
 } from "./wasm-vector-snippet";
-import { RANDOM_FIELD, RandomSite, type RandomCounter } from "./wasm-random";
+import { RandomSite, type RandomCounter } from "./wasm-random";
 
 const { op, forLoop } = wasm;
 const { get, set, i32, f32, v128, f32x4, i32x4 } = op;

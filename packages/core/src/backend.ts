@@ -89,6 +89,17 @@ export interface Runtime {
   dispose(): void;
 }
 
+/**
+ * How to make an equal backend in another thread (a worker): import `module` (a URL or a
+ * specifier that resolves from the worker) and call its export `factory` with `options`
+ * (structured-cloneable). E.g. `{ module: import.meta.url, factory: "cpuBackend", options: {} }`.
+ */
+export interface BackendWorkerSource {
+  readonly module: string;
+  readonly factory: string;
+  readonly options?: unknown;
+}
+
 /** A backend compiles kernel plans into runtimes. */
 export interface Backend {
   readonly name: string;
@@ -96,6 +107,11 @@ export interface Backend {
   /** Whether this backend can run here (e.g. a WebGPU adapter exists). */
   isAvailable(): Promise<boolean>;
   compile(plan: KernelPlan, options?: CompileOptions): Promise<Runtime>;
+  /**
+   * Where the backend can be created again in a worker thread (e.g. by data-parallel e-prop
+   * training with several threads); absent when it cannot (a GPU device is not shared).
+   */
+  readonly worker?: BackendWorkerSource;
 }
 
 /**

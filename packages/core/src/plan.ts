@@ -641,10 +641,7 @@ export function planNetwork(network: Network): KernelPlan {
       preDynamics: check(model.preDynamics, "statements", preEnv, model.name, "preDynamics"),
       postDynamics: check(model.postDynamics, "statements", postEnv, model.name, "postDynamics"),
     };
-    if (
-      code.postSpike &&
-      analyseSnippet(code.postSpike).calls.some((f) => f === "uniform" || f === "normal")
-    ) {
+    if (analyseSnippet(code.postSpike).random) {
       throw new NetworkValidationError(
         `${where}: model '${model.name}': postSpike code cannot draw random numbers (uniform(), normal()); draw them in synapseDynamics or the neuron models.`,
       );

@@ -2,7 +2,10 @@ import { describe, expect, it } from "vitest";
 import {
   mulHi32,
   normalFromBlock,
+  PHILOX_M0,
   philox4x32,
+  RANDOM_FIELD,
+  randomCounterBase,
   seededRandom,
   streamWord,
   uniformFromBlock,
@@ -28,7 +31,7 @@ describe("Philox4x32-10", () => {
   it("computes the high word of 32x32-bit products exactly", () => {
     const pairs: [number, number][] = [
       [0xffffffff, 0xffffffff],
-      [0xd2511f53, 0x12345678],
+      [PHILOX_M0, 0x12345678],
       [1, 0xffffffff],
       [0x80000000, 2],
     ];
@@ -42,6 +45,14 @@ describe("Philox4x32-10", () => {
     expect(uniformFromBlock(0xffffffff)).toBe(1 - 2 ** -24);
     expect(normalFromBlock(0xffffffff, 0)).toBeCloseTo(0, 12); // u1 = 1 -> radius 0
     expect(streamWord(3, 0x25)).toBe((3 << 8) | 0x25);
+  });
+
+  it("numbers each code site's calls in its own field of the call index", () => {
+    // callIndex = field << 5 | (k & 31): call 5 of a projection's preSpike code in stream 3
+    expect(randomCounterBase(3, RANDOM_FIELD.preSpike) + 5).toBe(streamWord(3, (2 << 5) | 5));
+    const fields = Object.values(RANDOM_FIELD);
+    expect(fields.every((f) => Number.isInteger(f) && f >= 0 && f < 8)).toBe(true);
+    expect(RANDOM_FIELD.customUpdate).toBe(RANDOM_FIELD.neuron);
   });
 });
 

@@ -4,25 +4,56 @@
  * A random number is a pure function of a key and a counter, so a backend computes the k-th
  * number of any neuron in any step without state, and two backends produce the same stream:
  *
- *   key     = [seed, 0x9e3779b9]
+ *   key     = [seed, RNG_KEY_HI]
  *   counter = [element id, batch element, step, (rngStream << 8) | callIndex]
+ *   callIndex = (field << 5) | (k & 31)
  *
  * `step` counts timesteps since the runtime was created (not since the trial started), so
  * trials differ; custom updates use the number of times their group has run instead.
- * `callIndex` numbers the `uniform()`/`normal()` calls of one snippet execution (0..255).
+ * `field` is the code site's entry in {@link RANDOM_FIELD}, and `k` counts the
+ * `uniform()`/`normal()` calls one element's code has made so far in that site (docs/decisions/0001).
  * Each call takes one Philox block: `uniform()` = (w0 >>> 8) * 2^-24, in [0, 1), exact in f32;
  * `normal()` = Box-Muller of u1 = ((w0 >>> 8) + 1) * 2^-24 and u2 = (w1 >>> 8) * 2^-24:
  * sqrt(-2 ln u1) cos(2 pi u2). Uniform streams agree bit for bit across backends; normal streams
  * agree to the precision of the targets' `log`/`cos`.
  */
 
-const M0 = 0xd2511f53;
-const M1 = 0xcd9e8d57;
-const W0 = 0x9e3779b9;
-const W1 = 0xbb67ae85;
+/** The Philox4x32 round multipliers (Salmon et al. 2011); generated code interpolates these. */
+export const PHILOX_M0 = 0xd2511f53;
+export const PHILOX_M1 = 0xcd9e8d57;
+/** The Philox4x32 key increments (Weyl sequence: the golden ratio and sqrt(3) - 1, times 2^32). */
+export const PHILOX_W0 = 0x9e3779b9;
+export const PHILOX_W1 = 0xbb67ae85;
 
-/** The second key word of every snippet stream. */
-export const RNG_KEY_HI = 0x9e3779b9;
+/** The second key word of every snippet stream: the golden-ratio constant, {@link PHILOX_W0}. */
+export const RNG_KEY_HI = PHILOX_W0;
+
+/**
+ * The counter field of each code site's random numbers (`callIndex = field << 5 | k`), the one
+ * table every backend numbers its sites by: a neuron's sim/threshold/reset (one execution),
+ * postsynaptic `apply` (element = post neuron), `preSpike` and `synapseDynamics` (element =
+ * synapse index), the four pre/post neuron-side codes of a weight update model, and custom
+ * updates (whose step word is the number of times the update has run).
+ */
+export const RANDOM_FIELD = {
+  neuron: 0,
+  apply: 1,
+  preSpike: 2,
+  synapseDynamics: 3,
+  preSpikeCode: 4,
+  postSpikeCode: 5,
+  preDynamics: 6,
+  postDynamics: 7,
+  customUpdate: 0,
+} as const;
+
+/** A code site of {@link RANDOM_FIELD}. */
+export type RandomFieldSite = keyof typeof RANDOM_FIELD;
+
+/** The fourth counter word of a code site's call 0, `(rngStream << 8) | (field << 5)`; call k adds `k & 31`. */
+export function randomCounterBase(rngStream: number, field: number): number {
+  return ((rngStream << 8) | (field << 5)) >>> 0;
+}
 
 /** High 32 bits of the 64-bit product of two u32 values. */
 export function mulHi32(a: number, b: number): number {
@@ -56,16 +87,16 @@ export function philox4x32(
   let key0 = k0 >>> 0;
   let key1 = k1 >>> 0;
   for (let round = 0; round < 10; round++) {
-    const hi0 = mulHi32(M0, x0);
-    const lo0 = Math.imul(M0, x0) >>> 0;
-    const hi1 = mulHi32(M1, x2);
-    const lo1 = Math.imul(M1, x2) >>> 0;
+    const hi0 = mulHi32(PHILOX_M0, x0);
+    const lo0 = Math.imul(PHILOX_M0, x0) >>> 0;
+    const hi1 = mulHi32(PHILOX_M1, x2);
+    const lo1 = Math.imul(PHILOX_M1, x2) >>> 0;
     x0 = (hi1 ^ x1 ^ key0) >>> 0;
     x1 = lo1;
     x2 = (hi0 ^ x3 ^ key1) >>> 0;
     x3 = lo0;
-    key0 = (key0 + W0) >>> 0;
-    key1 = (key1 + W1) >>> 0;
+    key0 = (key0 + PHILOX_W0) >>> 0;
+    key1 = (key1 + PHILOX_W1) >>> 0;
   }
   out[0] = x0;
   out[1] = x1;

@@ -364,14 +364,51 @@ export class EpropRuntime {
    */
   async accumulateGradients(): Promise<void> {
     this.requireTrain("accumulateGradients");
+    this.addGradients(await this.readTrialGradients());
+  }
+
+  /**
+   * The last trial's gradients summed over its batch, in the core layout, one array per trained
+   * parameter in layout order: what {@link accumulateGradients} adds, for {@link addGradients}
+   * of another runtime of the same network (data-parallel training: trials in other threads).
+   */
+  async readTrialGradients(): Promise<Float32Array[]> {
+    this.requireTrain("readTrialGradients");
     await this.runGroup(this.layout.groups.reduce);
-    const sums = this.gradientSums ?? this.gradients.map(() => null);
-    for (const [k, gradient] of this.gradients.entries()) {
-      const values = await this.runtime.readVar(gradient.owner, gradient.variable);
+    const out: Float32Array[] = [];
+    for (const gradient of this.gradients)
+      out.push(Float32Array.from(await this.runtime.readVar(gradient.owner, gradient.variable)));
+    return out;
+  }
+
+  /**
+   * Adds gradients from {@link readTrialGradients} (of this or another runtime of the same
+   * network) to the running sum of {@link accumulateGradients}, exactly as that adds a trial:
+   * micro-batches added in the same order give the same sum, to the bit.
+   */
+  addGradients(gradients: readonly ArrayLike<number>[]): void {
+    this.requireTrain("addGradients");
+    const locations = this.gradients;
+    if (!Array.isArray(gradients) || gradients.length !== locations.length) {
+      throw new EpropConfigError(
+        `addGradients: expected ${locations.length} gradient arrays (one per trained parameter), got ${Array.isArray(gradients) ? gradients.length : String(gradients)}.`,
+      );
+    }
+    const sums = this.gradientSums ?? locations.map(() => null);
+    for (const [k, values] of gradients.entries()) {
       const sum = (sums[k] ??= new Float64Array(values.length));
+      if (values.length !== sum.length)
+        throw new EpropConfigError(
+          `addGradients: gradient ${k} has ${values.length} values, expected ${sum.length}.`,
+        );
       for (let i = 0; i < values.length; i++) sum[i] = sum[i]! + values[i]!;
     }
     this.gradientSums = sums;
+  }
+
+  /** Forgets the gradients accumulated since the last Adam step (e.g. after a failed batch). */
+  discardAccumulatedGradients(): void {
+    this.gradientSums = null;
   }
 
   /** Micro-batches accumulated since the last Adam step (see {@link accumulateGradients}). */
@@ -387,13 +424,28 @@ export class EpropRuntime {
     this.requireTrain("applyOptimizer");
     if (this.gradientSums !== null) {
       await this.accumulateGradients();
-      const sums = this.gradientSums;
-      this.gradientSums = null;
-      for (const [k, gradient] of this.gradients.entries()) {
-        await this.runtime.writeVar(gradient.owner, gradient.variable, Float32Array.from(sums[k]!));
-      }
+      await this.applyAccumulatedGradients();
     } else {
       await this.runGroup(this.layout.groups.reduce);
+      await this.runGroup(this.layout.groups.adam);
+    }
+  }
+
+  /**
+   * Takes one Adam step on the gradients accumulated so far ({@link accumulateGradients},
+   * {@link addGradients}) alone, without the last trial's: for a batch whose last trial ran
+   * elsewhere.
+   */
+  async applyAccumulatedGradients(): Promise<void> {
+    this.requireTrain("applyAccumulatedGradients");
+    const sums = this.gradientSums;
+    if (sums === null)
+      throw new EpropConfigError(
+        "applyAccumulatedGradients: no gradients were accumulated since the last Adam step.",
+      );
+    this.gradientSums = null;
+    for (const [k, gradient] of this.gradients.entries()) {
+      await this.runtime.writeVar(gradient.owner, gradient.variable, Float32Array.from(sums[k]!));
     }
     await this.runGroup(this.layout.groups.adam);
   }

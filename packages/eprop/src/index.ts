@@ -73,6 +73,7 @@ export {
   type TrainingProgress,
 } from "./checkpoint";
 export {
+  MAX_TRAIN_THREADS,
   Trainer,
   type BatchMetrics,
   type DatasetBatchOptions,

@@ -46,4 +46,42 @@ describe("evaluation loss with a softmax that overflows outside the loss window"
       trainer.dispose();
     }
   });
+
+  it("is finite where a wrong output leads by more than float32's exp can hold, inside the window", async () => {
+    // Regression: a trained sMNIST network, very sure of a wrong digit, made exp(y_0 - y_1) = Infinity
+    // in the window, the test loss Infinity, and `snn train` stop a healthy run as diverged.
+    // A bias of 10 drives y_0 towards 10 / (1 - kappa), about 200, against y_1 = 0.
+    const dataset = inMemoryDataset({
+      numChannels: 1,
+      numClasses: 2,
+      numSteps: 300,
+      examples: [{ input: { steps: new Int32Array(0), units: new Int32Array(0) }, label: 1 }],
+    });
+    const trainer = new Trainer({
+      network: {
+        dt: 1,
+        input: { size: 1 },
+        hidden: [{ name: "hidden", size: 1, neuron: "LIF", recurrent: false }],
+        readout: { name: "output", size: 2 },
+        regularisation: false,
+      },
+      backend: cpuBackend(),
+      lossMask: { lastSteps: 10 },
+      parameters: {
+        "input->hidden": Float32Array.of(0),
+        "hidden->output": Float32Array.of(0, 0),
+        "output.bias": Float32Array.of(10, 0),
+      },
+    });
+    try {
+      const metrics = await trainer.evaluate(dataset, { batchSize: 1 });
+      expect(metrics.accuracy).toBe(0);
+      expect(Number.isFinite(metrics.loss)).toBe(true);
+      // Each of the 10 window steps counts log(1 + exp(80)), about 80 (the cap), not the margin of ~200.
+      expect(metrics.loss).toBeGreaterThan(10 * 79.9);
+      expect(metrics.loss).toBeLessThan(10 * 80.1);
+    } finally {
+      trainer.dispose();
+    }
+  });
 });

@@ -426,12 +426,19 @@ export const feedbackStoreModel: WeightUpdateModel = {
   vars: { B: { ...shared, doc: "fixed random feedback B_jk" } },
 };
 
-/** The readout's own softmax projection (one step delay): adds exp(y_pre - y_post) of the previous step. */
+/**
+ * The readout's own softmax projection (one step delay): adds exp(y_pre - y_post) of the
+ * previous step. The exponent is capped at {@link SOFTMAX_EXPONENT_CAP}: where another output
+ * leads by more (pi_post < 2e-35 either way), float32's exp would overflow to Infinity and the
+ * loss log(sum) with it, though the network is fine. The cap keeps the sum finite for up to
+ * 6,000 outputs; the loss of such a step is then counted as about 80 instead of the margin.
+ */
+export const SOFTMAX_EXPONENT_CAP = 80;
 export const softmaxModel: WeightUpdateModel = {
   kind: "weightUpdate",
   name: "EpropSoftmaxSum",
-  doc: "Sum over k of exp(y_k(s-1) - y_j(s-1)), so that pi_j(s-1) = 1 / sum: stable for any y.",
-  synapseDynamics: "addToPost(exp(Y_pre - Y_post));",
+  doc: `Sum over k of exp(min(y_k(s-1) - y_j(s-1), ${SOFTMAX_EXPONENT_CAP})), so that pi_j(s-1) = 1 / sum: finite for any finite y.`,
+  synapseDynamics: `addToPost(exp(min(Y_pre - Y_post, ${SOFTMAX_EXPONENT_CAP}.0)));`,
 };
 
 /** Loss-mask pulses (one step delay): the readout sees m(s-1) in step s. */

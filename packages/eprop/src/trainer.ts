@@ -30,7 +30,20 @@ import {
   sliceBatch,
   type EpropBatch,
   type LossMaskOption,
+  type PreparedTrial,
 } from "./trial";
+import type { WorkerInit } from "./parallel/protocol";
+import { TrialWorkerPool } from "./parallel/worker-pool";
+
+/** Most worker threads `threads` may ask for. */
+export const MAX_TRAIN_THREADS = 64;
+
+/**
+ * Whether the chunked eligibility traces of each runtime get a thread of their own when training
+ * runs in several threads (`threads > 1`) and `traceThread` is not given. Measured on 2 cores
+ * (packages/eprop/README.md, "Threads").
+ */
+const PARALLEL_TRACE_THREAD = false;
 
 /** Options a dataset's `batches` receives. */
 export interface DatasetBatchOptions {
@@ -110,9 +123,21 @@ export interface TrainOptions {
    * Runs each batch as trials of at most this many examples and takes one Adam step on their
    * summed gradients: the same training as whole batches (up to float rounding), with the
    * memory of the smaller size, e.g. batch 512 as 4 x 128 where 512 does not fit. Default
-   * `batchSize`. It may change between runs and on resume.
+   * `batchSize`, or `ceil(batchSize / threads)` with `threads > 1`. It may change between runs
+   * and on resume.
    */
   readonly microBatchSize?: number;
+  /**
+   * Data-parallel training in this many threads (default 1: the calling thread only). Each batch
+   * runs as micro-batches (of `microBatchSize`, default `ceil(batchSize / threads)`) shared out
+   * in contiguous runs: the first run on the calling thread, the others in worker threads, each
+   * with its own runtime of the network. Their gradients are summed in micro-batch order and one
+   * Adam step is taken here: the same parameters, to the bit, and the same metrics as
+   * `threads: 1` with the same `microBatchSize`. Node only; needs a backend that can be made
+   * in a worker (`backend.worker`, e.g. the CPU backend). Evaluation stays on the calling
+   * thread. It may change between runs and on resume.
+   */
+  readonly threads?: number;
   readonly callbacks?: TrainCallbacks;
 }
 
@@ -140,6 +165,13 @@ export interface TrainerOptions {
   readonly chunkSteps?: number;
   /** Where chunked eligibility runs: `host` or `device` (default: the device on WebGPU, else the host); see `EpropRuntimeOptions.chunkedTraces`. */
   readonly chunkedTraces?: ChunkedTraces;
+  /**
+   * Whether each training runtime evaluates host chunked traces in a worker thread of its own
+   * (see `EpropRuntimeOptions.traceThread`; the same gradients either way). Default: yes when
+   * training in one thread, no with `threads > 1` (where the training threads already fill
+   * the cores; measured in the README's "Threads" section).
+   */
+  readonly traceThread?: boolean;
 }
 
 function isDescription(
@@ -222,9 +254,14 @@ export class Trainer {
   readonly eligibility: EligibilityMode;
   private readonly chunkSteps: number | undefined;
   private readonly chunkedTraces: ChunkedTraces | undefined;
+  private readonly traceThreadOption: boolean | undefined;
   private config: TrainingConfig;
   private progress_: TrainingProgress = { epoch: 0, batchInEpoch: 0, optimizerSteps: 0 };
   private trainRuntime: EpropRuntime | null = null;
+  /** The trace-thread setting the training runtime was made with. */
+  private trainTraceThread: boolean | undefined = undefined;
+  /** Worker threads of data-parallel training (`threads > 1`). */
+  private pool: TrialWorkerPool | null = null;
   private inferenceRuntime: EpropRuntime | null = null;
   /** Parameters and optimiser state while no training runtime holds them. */
   private hostParameters: ParameterSet;
@@ -260,6 +297,12 @@ export class Trainer {
         : eligibility;
     this.chunkSteps = options.chunkSteps;
     this.chunkedTraces = options.chunkedTraces;
+    if (options.traceThread !== undefined && typeof options.traceThread !== "boolean") {
+      throw new EpropConfigError(
+        `traceThread must be true or false, got ${String(options.traceThread)}.`,
+      );
+    }
+    this.traceThreadOption = options.traceThread;
     checkLossMaskOption(options.lossMask);
     if (
       options.numSteps !== undefined &&
@@ -331,8 +374,16 @@ export class Trainer {
     this.stopRequested = true;
   }
 
-  private async ensureTrainRuntime(batchSize: number): Promise<EpropRuntime> {
-    if (this.trainRuntime && this.trainRuntime.batchSize === batchSize) return this.trainRuntime;
+  private async ensureTrainRuntime(
+    batchSize: number,
+    traceThread: boolean | undefined,
+  ): Promise<EpropRuntime> {
+    if (
+      this.trainRuntime &&
+      this.trainRuntime.batchSize === batchSize &&
+      this.trainTraceThread === traceThread
+    )
+      return this.trainRuntime;
     if (this.trainRuntime) await this.releaseTrainRuntime();
     const runtime = await EpropRuntime.create(this.description, {
       backend: this.backend,
@@ -343,10 +394,94 @@ export class Trainer {
       eligibility: this.eligibility,
       ...(this.chunkSteps !== undefined ? { chunkSteps: this.chunkSteps } : {}),
       ...(this.chunkedTraces !== undefined ? { chunkedTraces: this.chunkedTraces } : {}),
+      ...(traceThread !== undefined ? { traceThread } : {}),
     });
     await runtime.setOptimizerState(this.hostOptimizer);
     this.trainRuntime = runtime;
+    this.trainTraceThread = traceThread;
     return runtime;
+  }
+
+  /** The worker threads for `threads` (none for 1), made or reused. */
+  private async ensurePool(
+    threads: number,
+    batchSize: number,
+    traceThread: boolean | undefined,
+  ): Promise<TrialWorkerPool | null> {
+    if (threads === 1) {
+      this.disposePool();
+      return null;
+    }
+    const source = this.backend.worker;
+    if (source === undefined) {
+      throw new EpropConfigError(
+        `threads: ${threads} needs a backend that can be made again in a worker thread (one with a 'worker' source, such as the CPU backend); the ${this.backend.name} backend cannot. Use threads: 1.`,
+      );
+    }
+    const init: WorkerInit = {
+      description: this.description,
+      backend: source,
+      batchSize,
+      optimizer: this.config.optimizer,
+      eligibility: this.eligibility,
+      ...(this.chunkSteps !== undefined ? { chunkSteps: this.chunkSteps } : {}),
+      ...(this.chunkedTraces !== undefined ? { chunkedTraces: this.chunkedTraces } : {}),
+      ...(traceThread !== undefined ? { traceThread } : {}),
+    };
+    const key = TrialWorkerPool.keyOf(threads - 1, init);
+    if (this.pool !== null && this.pool.key === key && !this.pool.broken) return this.pool;
+    this.disposePool();
+    this.pool = await TrialWorkerPool.start(threads - 1, init);
+    return this.pool;
+  }
+
+  private disposePool(): void {
+    this.pool?.dispose();
+    this.pool = null;
+  }
+
+  /**
+   * One batch's trials over the threads (see `TrainOptions.threads`): the first contiguous run
+   * of micro-batches here, the others in the workers, all with the current parameters; the
+   * gradients summed in micro-batch order, then one Adam step. Returns the outputs in order.
+   */
+  private async runParallelBatch(
+    session: EpropRuntime,
+    pool: TrialWorkerPool,
+    parts: readonly { trial: PreparedTrial; where: string }[],
+  ): Promise<TrialOutputs[]> {
+    const count = parts.length;
+    const threads = Math.min(pool.size + 1, count);
+    const first = (t: number): number => Math.floor((t * count) / threads);
+    const parameters = await session.getParameters();
+    const jobs: Promise<{ outputs: TrialOutputs; gradients: Float32Array[] }[]>[] = [];
+    for (let t = 1; t < threads; t++)
+      jobs.push(pool.run(t - 1, parameters, parts.slice(first(t), first(t + 1))));
+    // Every job is waited for before this returns or throws: the workers are idle after.
+    const settled = Promise.allSettled(jobs);
+    const outputs: TrialOutputs[] = [];
+    try {
+      for (let k = 0; k < first(1); k++) {
+        const { trial, where } = parts[k]!;
+        const result = await session.runTrial(trial);
+        await checkFiniteTrial(session, trial, result, where);
+        await session.accumulateGradients();
+        outputs.push(result);
+      }
+      for (const job of await settled) {
+        if (job.status === "rejected") throw job.reason;
+        for (const { outputs: result, gradients } of job.value) {
+          session.addGradients(gradients);
+          outputs.push(result);
+        }
+      }
+    } catch (error) {
+      await settled;
+      session.discardAccumulatedGradients();
+      throw error;
+    }
+    await session.applyAccumulatedGradients();
+    return outputs;
   }
 
   private async releaseTrainRuntime(): Promise<void> {
@@ -415,7 +550,18 @@ export class Trainer {
       throw new EpropConfigError(
         `shuffleSeed must be a non-negative integer, got ${String(shuffleSeed)}.`,
       );
-    const microBatchSize = options.microBatchSize ?? batchSize;
+    const threads = options.threads ?? 1;
+    if (!Number.isInteger(threads) || threads < 1 || threads > MAX_TRAIN_THREADS) {
+      throw new EpropConfigError(
+        `threads must be an integer from 1 to ${MAX_TRAIN_THREADS} (1: no worker threads), got ${String(options.threads)}.`,
+      );
+    }
+    if (threads > 1 && this.backend.worker === undefined) {
+      throw new EpropConfigError(
+        `threads: ${threads} needs a backend that can be made again in a worker thread (one with a 'worker' source, such as the CPU backend); the ${this.backend.name} backend cannot. Use threads: 1.`,
+      );
+    }
+    const microBatchSize = options.microBatchSize ?? Math.ceil(batchSize / threads);
     if (!Number.isInteger(microBatchSize) || microBatchSize < 1 || microBatchSize > batchSize) {
       throw new EpropConfigError(
         `microBatchSize must be an integer from 1 to batchSize (${batchSize}), got ${String(options.microBatchSize)}.`,
@@ -433,7 +579,10 @@ export class Trainer {
     this.stopRequested = false;
     try {
       this.config = { ...this.config, batchSize, shuffleSeed };
-      const session = await this.ensureTrainRuntime(microBatchSize);
+      const traceThread =
+        this.traceThreadOption ?? (threads > 1 ? PARALLEL_TRACE_THREAD : undefined);
+      const session = await this.ensureTrainRuntime(microBatchSize, traceThread);
+      const pool = await this.ensurePool(threads, microBatchSize, traceThread);
       const history: EpochMetrics[] = [];
       while (this.progress_.epoch < epochs && !this.stopRequested) {
         const epoch = this.progress_.epoch;
@@ -453,31 +602,54 @@ export class Trainer {
           const count = Array.isArray(batch?.inputs) ? batch.inputs.length : 0;
           let numSteps = 0;
           if (count > batchSize) prepareTrial(batch, this.description, batchSize); // says the batch is too large
-          // one trial per micro-batch (one for the whole batch by default), one Adam step
-          for (let first = 0; first === 0 || first < count; first += microBatchSize) {
-            const part =
-              count > microBatchSize
-                ? sliceBatch(batch, first, Math.min(count, first + microBatchSize))
-                : batch;
-            const trial = prepareTrial(
-              part,
-              this.description,
-              microBatchSize,
-              this.config.lossMask ?? undefined,
-            );
-            const outputs = await session.runTrial(trial);
-            // Before the gradient is used: NaN or infinite state stops training with its location.
-            await checkFiniteTrial(
-              session,
-              trial,
-              outputs,
-              `epoch ${epoch}, batch ${index}${count > microBatchSize ? ` (samples ${first}..${Math.min(count, first + microBatchSize) - 1})` : ""}`,
-            );
-            if (first + microBatchSize < count) await session.accumulateGradients();
-            else await session.applyOptimizer();
-            metrics.add(outputs, trial.labels);
-            totals.add(outputs, trial.labels);
-            numSteps = trial.numSteps;
+          if (pool !== null && count > microBatchSize) {
+            // data-parallel: the micro-batches over the threads, one Adam step here
+            const parts: { trial: PreparedTrial; where: string }[] = [];
+            for (let first = 0; first < count; first += microBatchSize) {
+              const last = Math.min(count, first + microBatchSize);
+              parts.push({
+                trial: prepareTrial(
+                  sliceBatch(batch, first, last),
+                  this.description,
+                  microBatchSize,
+                  this.config.lossMask ?? undefined,
+                ),
+                where: `epoch ${epoch}, batch ${index} (samples ${first}..${last - 1})`,
+              });
+            }
+            const outputs = await this.runParallelBatch(session, pool, parts);
+            for (const [k, result] of outputs.entries()) {
+              metrics.add(result, parts[k]!.trial.labels);
+              totals.add(result, parts[k]!.trial.labels);
+              numSteps = parts[k]!.trial.numSteps;
+            }
+          } else {
+            // one trial per micro-batch (one for the whole batch by default), one Adam step
+            for (let first = 0; first === 0 || first < count; first += microBatchSize) {
+              const part =
+                count > microBatchSize
+                  ? sliceBatch(batch, first, Math.min(count, first + microBatchSize))
+                  : batch;
+              const trial = prepareTrial(
+                part,
+                this.description,
+                microBatchSize,
+                this.config.lossMask ?? undefined,
+              );
+              const outputs = await session.runTrial(trial);
+              // Before the gradient is used: NaN or infinite state stops training with its location.
+              await checkFiniteTrial(
+                session,
+                trial,
+                outputs,
+                `epoch ${epoch}, batch ${index}${count > microBatchSize ? ` (samples ${first}..${Math.min(count, first + microBatchSize) - 1})` : ""}`,
+              );
+              if (first + microBatchSize < count) await session.accumulateGradients();
+              else await session.applyOptimizer();
+              metrics.add(outputs, trial.labels);
+              totals.add(outputs, trial.labels);
+              numSteps = trial.numSteps;
+            }
           }
           index++;
           this.progress_ = {
@@ -678,7 +850,7 @@ export class Trainer {
     source: string | Uint8Array | CheckpointData,
     options: { readonly backend: Backend } & Pick<
       TrainerOptions,
-      "eligibility" | "chunkSteps" | "chunkedTraces"
+      "eligibility" | "chunkSteps" | "chunkedTraces" | "traceThread"
     >,
   ): Promise<Trainer> {
     if (typeof options?.backend?.compile !== "function") {
@@ -693,6 +865,7 @@ export class Trainer {
       ...(options.eligibility !== undefined ? { eligibility: options.eligibility } : {}),
       ...(options.chunkSteps !== undefined ? { chunkSteps: options.chunkSteps } : {}),
       ...(options.chunkedTraces !== undefined ? { chunkedTraces: options.chunkedTraces } : {}),
+      ...(options.traceThread !== undefined ? { traceThread: options.traceThread } : {}),
       optimizer: data.training.optimizer,
       ...(data.training.lossMask !== null ? { lossMask: data.training.lossMask } : {}),
       ...(data.training.numSteps !== null ? { numSteps: data.training.numSteps } : {}),
@@ -702,8 +875,9 @@ export class Trainer {
     return trainer;
   }
 
-  /** Frees the backend runtimes. */
+  /** Frees the backend runtimes (and the worker threads of `threads > 1`). */
   dispose(): void {
+    this.disposePool();
     this.trainRuntime?.dispose();
     this.trainRuntime = null;
     this.inferenceRuntime?.dispose();

@@ -20,12 +20,26 @@ export const FONT = `font-family="Helvetica, Arial, sans-serif"`;
 /** Font sizes in pixels. */
 export const FONT_SIZE = { title: 15, label: 12, tick: 11 } as const;
 
-/** Escapes text for XML content and attribute values. */
+/**
+ * Characters XML 1.0 does not allow even escaped: controls other than tab, newline and carriage
+ * return, unpaired surrogates, U+FFFE and U+FFFF.
+ */
+const NOT_XML =
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what it looks for
+  /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/**
+ * Escapes text for XML content and attribute values. Characters XML cannot hold at all (control
+ * characters such as U+0001, lone surrogates) become U+FFFD, so that any label (a class name
+ * read from a data file, say) gives a well-formed document.
+ */
 export function escapeXml(text: string): string {
-  return text.replace(
-    /[&<>"']/g,
-    (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&apos;" })[c]!,
-  );
+  return text
+    .replace(NOT_XML, "\uFFFD")
+    .replace(
+      /[&<>"']/g,
+      (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&apos;" })[c]!,
+    );
 }
 
 /** A number written briefly for SVG coordinates (at most 2 decimals). */

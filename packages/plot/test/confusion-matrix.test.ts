@@ -61,6 +61,23 @@ describe("confusionMatrix", () => {
     expect(clippedTexts(root)).toEqual([]);
   });
 
+  it("writes no character XML cannot hold, whatever the class names (read from a data file, say)", () => {
+    const svg = confusionMatrix({
+      counts: [
+        [1, 0],
+        [0, 1],
+      ],
+      classNames: ["a\u0001b", "c\uD800"],
+      title: "bell \u0007",
+    });
+    // XML 1.0 forbids these even as character references; strict parsers (browsers) reject them.
+    // eslint-disable-next-line no-control-regex -- control characters are what must not appear
+    expect(svg).not.toMatch(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uD800-\uDFFF]/);
+    expect(svg).toContain(">a\uFFFDb</text>");
+    expect(svg).toContain(">c\uFFFD</text>");
+    expect(svg).toContain("<title>bell \uFFFD</title>");
+  });
+
   it("shows row percentages when asked", () => {
     const percent = parseSvg(confusionMatrix({ counts, show: "percent" }));
     const cell = withClass(percent, "cell").find(

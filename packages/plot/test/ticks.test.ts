@@ -23,4 +23,10 @@ describe("escapeXml", () => {
   it("escapes the five special characters", () => {
     expect(escapeXml(`a<b>&"c'`)).toBe("a&lt;b&gt;&amp;&quot;c&apos;");
   });
+
+  it("replaces characters XML cannot hold (controls, lone surrogates) and keeps the rest", () => {
+    expect(escapeXml("a\u0001b\u001Fc\uFFFF")).toBe("a\uFFFDb\uFFFDc\uFFFD");
+    expect(escapeXml("x\uD800y\uDC00")).toBe("x\uFFFDy\uFFFD");
+    expect(escapeXml("tab\tnewline\nreturn\r, é, 😀")).toBe("tab\tnewline\nreturn\r, é, 😀");
+  });
 });

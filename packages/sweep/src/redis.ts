@@ -63,6 +63,15 @@ export function connectionOptions(
   };
 }
 
+/** Node's codes for a TLS certificate that does not chain to a trusted CA. */
+const UNTRUSTED_CERTIFICATE = new Set([
+  "DEPTH_ZERO_SELF_SIGNED_CERT",
+  "SELF_SIGNED_CERT_IN_CHAIN",
+  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+  "UNABLE_TO_GET_ISSUER_CERT",
+  "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
+]);
+
 /** One line for a connection error of `target`, and whether retrying may help. */
 export function describeRedisError(target: RedisTarget, error: unknown): RedisConnectionError {
   if (error instanceof RedisConnectionError) return error;
@@ -96,12 +105,27 @@ export function describeRedisError(target: RedisTarget, error: unknown): RedisCo
       `cannot reach ${where}: the connection timed out; check the host, the port and the firewall${target.url.startsWith("rediss:") ? ", and that the port speaks TLS (rediss://)" : ""}.`,
       false,
     );
+  if (code === "ERR_TLS_CERT_ALTNAME_INVALID")
+    return new RedisConnectionError(
+      `TLS with ${where} failed: the server's certificate is not for that host (${message}); connect to a host name or IP address that its subjectAltName lists.`,
+      true,
+    );
+  if (code !== undefined && UNTRUSTED_CERTIFICATE.has(code))
+    return new RedisConnectionError(
+      `TLS with ${where} failed: the server's certificate is not trusted (${message}); trust a self-signed certificate, or its CA, by starting snn with NODE_EXTRA_CA_CERTS=ca.pem (the PEM file).`,
+      true,
+    );
   if (/certificate|SSL|TLS|wrong version number|self.signed/i.test(message)) {
     return new RedisConnectionError(
       `TLS with ${where} failed (${message}); use rediss:// only for a TLS port, and trust a self-signed certificate with NODE_EXTRA_CA_CERTS=ca.pem.`,
       true,
     );
   }
+  if (code === "ECONNRESET" || code === "EPIPE" || /Connection is closed/i.test(message))
+    return new RedisConnectionError(
+      `cannot use ${where}: the server closed the connection (${code ?? message.replace(/\.$/, "")})${target.url.startsWith("redis:") ? "; if that port serves TLS, write rediss:// instead of redis://" : ""}.`,
+      false,
+    );
   return new RedisConnectionError(
     `cannot use ${where}: ${message}${code ? ` (${code})` : ""}.`,
     false,

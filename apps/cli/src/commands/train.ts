@@ -2,7 +2,13 @@ import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from "nod
 import { readdir, rm } from "node:fs/promises";
 import { join, relative, resolve } from "node:path";
 import type { SpikeDataset } from "@snn/datasets";
-import { DEFAULT_CHUNK_STEPS, Trainer, type BatchMetrics } from "@snn/eprop";
+import {
+  DEFAULT_CHUNK_STEPS,
+  MAX_TRAIN_THREADS,
+  NonFiniteStateError,
+  Trainer,
+  type BatchMetrics,
+} from "@snn/eprop";
 import type { OptionSpec, OptionValues } from "../args";
 import { selectBackend, type SelectedBackend } from "../backends";
 import { checkDatasetTrialLengths, checkRequestedSteps } from "../budget";
@@ -45,6 +51,7 @@ import {
   type EpochRecord,
   type RunState,
 } from "../run-dir";
+import { initialParametersFrom, resolveInitCheckpoint } from "../init-from";
 import { describeRecovered, type RunLock } from "../run-lock";
 import { DivergedError, checkFiniteParameters } from "./train-divergence";
 
@@ -111,6 +118,7 @@ const RESUME_OPTIONS = new Set([
   "epochs",
   "backend",
   "micro-batch",
+  "threads",
   "max-batches",
   "log-format",
   "quiet",
@@ -206,7 +214,7 @@ function describeRun(
   return [
     `e-prop LSNN: ${train.numChannels} inputs -> ${neuron} (${config.feedforward ? "feedforward" : "recurrent"}) -> ${train.numClasses} readouts, ${config.feedback} feedback`,
     `data: ${train.name} (${train.numSamples} train, ${test.numSamples} test), ${numSteps !== undefined ? `${numSteps} steps` : "trials as long as their last spike, in steps"} of ${config.dt} ms${config.lossSteps > 0 ? `, loss on the last ${config.lossSteps} steps` : ""}`,
-    `training: ${config.epochs} epoch${config.epochs === 1 ? "" : "s"}, batch ${config.batchSize}${config.microBatch !== undefined && config.microBatch < config.batchSize ? ` (in micro-batches of ${config.microBatch})` : ""}, Adam lr ${config.lr}${config.lrSchedule === "cosine" ? ` (cosine schedule over ${config.epochs} epochs)` : config.lrDecay !== 1 ? ` (x${config.lrDecay} per epoch)` : ""}, seed ${config.seed}${config.maxBatches !== undefined ? `, at most ${config.maxBatches} batches per epoch` : ""}`,
+    `training: ${config.epochs} epoch${config.epochs === 1 ? "" : "s"}, batch ${config.batchSize}${config.microBatch !== undefined && config.microBatch < config.batchSize ? ` (in micro-batches of ${config.microBatch})` : ""}${config.threads !== undefined && config.threads > 1 ? ` in ${config.threads} threads` : ""}, Adam lr ${config.lr}${config.lrSchedule === "cosine" ? ` (cosine schedule over ${config.epochs} epochs)` : config.lrDecay !== 1 ? ` (x${config.lrDecay} per epoch)` : ""}, seed ${config.seed}${config.maxBatches !== undefined ? `, at most ${config.maxBatches} batches per epoch` : ""}`,
     `backend: ${backend.name} (${backend.device})`,
     `e-prop: ${describeEligibility(config, backend)}`,
   ].join("\n");
@@ -329,7 +337,7 @@ async function train(parsed: { values: OptionValues }, io: CliIO): Promise<numbe
     );
     if (extra.length > 0) {
       throw new UsageError(
-        `--resume continues a run with its own configuration; drop --${extra[0]} (only --epochs, --backend, --micro-batch, --max-batches and output options may change).`,
+        `--resume continues a run with its own configuration; drop --${extra[0]} (only --epochs, --backend, --micro-batch, --threads, --max-batches and output options may change).`,
         "train",
       );
     }
@@ -341,6 +349,9 @@ async function train(parsed: { values: OptionValues }, io: CliIO): Promise<numbe
     config = resumeConfig(opened.config, configFromOptions(v), io.env);
   } else {
     config = pinMnistSource(configForOptions(v, io), io.cwd);
+    // The starting checkpoint is stored absolutely, so the run's config.json says what it was.
+    if (config.initFrom !== undefined)
+      config = { ...config, initFrom: resolveInitCheckpoint(config.initFrom, io.cwd) };
     run = new RunDirectory(
       v["out"] !== undefined
         ? resolve(io.cwd, v["out"] as string)
@@ -367,6 +378,22 @@ async function train(parsed: { values: OptionValues }, io: CliIO): Promise<numbe
       if (config.microBatch !== undefined && config.microBatch > config.batchSize) {
         throw new UsageError(
           `--micro-batch ${config.microBatch} is larger than the batch (--batch-size ${config.batchSize}); give at most the batch size.`,
+          "train",
+        );
+      }
+      if (config.threads !== undefined && config.threads > MAX_TRAIN_THREADS) {
+        throw new UsageError(
+          `--threads ${config.threads} is more than ${MAX_TRAIN_THREADS}; give at most ${MAX_TRAIN_THREADS}.`,
+          "train",
+        );
+      }
+      if (
+        config.threads !== undefined &&
+        config.threads > 1 &&
+        backend.backend.worker === undefined
+      ) {
+        throw new UsageError(
+          `--threads ${config.threads} needs --backend cpu (the ${backend.name} backend runs in one thread); drop --threads or use --backend cpu.`,
           "train",
         );
       }
@@ -403,7 +430,15 @@ async function train(parsed: { values: OptionValues }, io: CliIO): Promise<numbe
         });
       } else {
         const network = networkFor(config, trainSet.numChannels, trainSet.numClasses);
-        trainer = new Trainer({ ...trainerOptionsFor(config, network), backend: backend.backend });
+        const parameters =
+          config.initFrom !== undefined
+            ? await initialParametersFrom(config.initFrom, network)
+            : undefined;
+        trainer = new Trainer({
+          ...trainerOptionsFor(config, network),
+          backend: backend.backend,
+          ...(parameters !== undefined ? { parameters } : {}),
+        });
         try {
           ({ state, lock } = await run.create(config, "snn train", shownPath(io.cwd, run.root)));
         } catch (error) {
@@ -617,6 +652,7 @@ async function trainLoop(ctx: LoopContext): Promise<number> {
           epochs: epoch,
           batchSize: config.batchSize,
           ...(config.microBatch !== undefined ? { microBatchSize: config.microBatch } : {}),
+          ...(config.threads !== undefined ? { threads: config.threads } : {}),
           shuffleSeed: config.seed,
           callbacks: { onBatchEnd },
         });
@@ -743,7 +779,8 @@ async function failRun(
   error: unknown,
   names: { shown: string; resumeCommand: string },
 ): Promise<CommandError> {
-  const diverged = error instanceof DivergedError;
+  // Non-finite state inside a trial is divergence too: resuming would repeat it.
+  const diverged = error instanceof DivergedError || error instanceof NonFiniteStateError;
   const reason = oneLine(
     fileSystemError(error)?.message ?? (error instanceof Error ? error.message : String(error)),
   ).replace(/\.$/, "");

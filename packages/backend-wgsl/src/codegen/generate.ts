@@ -8,8 +8,9 @@ import type {
   PlannedVar,
   PlannedVarRef,
 } from "@snn/core";
+import { analyseSnippet, RANDOM_FIELD } from "@snn/core";
 import { MATH_WGSL, PHILOX_WGSL, RNG_WGSL, SPECIAL_FLOATS_WGSL } from "../wgsl/philox";
-import { type PrintScope, snippetUse, WgslPrinter, wgslType } from "../wgsl/printer";
+import { type PrintScope, WgslPrinter, wgslType } from "../wgsl/printer";
 import type { CodeWriter } from "../wgsl/code-writer";
 import {
   type BindingRef,
@@ -191,7 +192,7 @@ function storageRequests(plan: KernelPlan): StorageRequest[] {
         batchCopies: B,
       });
     }
-    if (snippetUse(p.code.synapseDynamics).effects.has("addToPre")) {
+    if (analyseSnippet(p.code.synapseDynamics).calls.includes("addToPre")) {
       requests.push({
         key: preScratchKey(p.index),
         label: `The addToPre values of projection '${p.name}' (batch ${B} x ${p.numSynapses} synapses)`,
@@ -306,7 +307,8 @@ function namesUsed(
 ): string[] {
   const names: string[] = [];
   for (const s of snippets) {
-    for (const b of snippetUse(s).read.concat(snippetUse(s).written)) {
+    const { reads, writes } = analyseSnippet(s);
+    for (const b of reads.concat(writes)) {
       if (b.kind === kind && (side === undefined || (b.kind === "neuronVarRef" && b.side === side)))
         names.push(b.name);
     }
@@ -320,29 +322,17 @@ function namesWritten(
 ): Set<string> {
   return new Set(
     snippets.flatMap((s) =>
-      snippetUse(s)
-        .written.filter((b) => b.kind === kind)
+      analyseSnippet(s)
+        .writes.filter((b) => b.kind === kind)
         .map((b) => (b as { name: string }).name),
     ),
   );
 }
 
 const drawsRandom = (snippets: readonly (CheckedSnippet | null)[]): boolean =>
-  snippets.some((s) => snippetUse(s).drawsRandom);
+  snippets.some((s) => analyseSnippet(s).random);
 
 // The generator --------------------------------------------------------------------------
-
-/** Random-number fields of the counter's fourth word (see docs/decisions/0001). */
-const RNG_FIELD = {
-  neuron: 0,
-  apply: 1,
-  preSpike: 2,
-  synapseDynamics: 3,
-  preSpikeCode: 4,
-  postSpikeCode: 5,
-  preDynamics: 6,
-  postDynamics: 7,
-} as const;
 
 class Generator {
   readonly shaders: Shader[] = [];
@@ -590,7 +580,7 @@ class Generator {
             "id",
             `${prefix}rng`,
             proj.rngStream,
-            RNG_FIELD.apply,
+            RANDOM_FIELD.apply,
           );
           new WgslPrinter(
             out,
@@ -644,7 +634,7 @@ class Generator {
         out.line("}");
       } else if (pop.code.sim || pop.code.threshold) {
         out.block("", () => {
-          const rng = this.rngInit(k, code, "id", "rng", pop.rngStream, RNG_FIELD.neuron);
+          const rng = this.rngInit(k, code, "id", "rng", pop.rngStream, RANDOM_FIELD.neuron);
           if (pop.code.sim) {
             out.line("// sim");
             out.block("", () =>
@@ -747,7 +737,7 @@ class Generator {
             "id",
             `${prefix}rng`,
             proj.rngStream,
-            RNG_FIELD[field],
+            RANDOM_FIELD[field],
           );
           new WgslPrinter(out, scope(snippet, proj.model.name, field, names, rng)).statements(
             snippet,
@@ -804,9 +794,9 @@ class Generator {
     const kind = proj.connectivity.kind;
     const owner = { kind: "projection" as const, index: p };
     const usesPost = [preSpike, synapseDynamics].some((s) =>
-      snippetUse(s).effects.has("addToPost"),
+      analyseSnippet(s).calls.includes("addToPost"),
     );
-    const usesPre = snippetUse(synapseDynamics).effects.has("addToPre");
+    const usesPre = analyseSnippet(synapseDynamics).calls.includes("addToPre");
 
     entry(out);
     out.indent(() => {
@@ -934,7 +924,7 @@ class Generator {
         const rng =
           field === "postSpike"
             ? {}
-            : this.rngInit(k, [snippet], "syn", "rng", proj.rngStream, RNG_FIELD[field]);
+            : this.rngInit(k, [snippet], "syn", "rng", proj.rngStream, RANDOM_FIELD[field]);
         const names: Names = {
           builtin: (name) => builtinName(name, "syn"),
           param,
@@ -1036,7 +1026,7 @@ class Generator {
   preReduceKernel(p: number): number | null {
     const plan = this.plan;
     const proj = plan.projections[p]!;
-    if (!snippetUse(proj.code.synapseDynamics).effects.has("addToPre")) return null;
+    if (!analyseSnippet(proj.code.synapseDynamics).calls.includes("addToPre")) return null;
     const pre = plan.populations[proj.pre]!;
     const post = plan.populations[proj.post]!;
     const k = this.builder("addToPre");
@@ -1184,7 +1174,9 @@ class Generator {
         runCountField = "run_count";
         const count = k.field(runCountField, "u32", 0);
         const stream = k.field("rng", "u32", cu.rngStream);
-        out.line(`var rng = Rng(id, batch, ${count}, ${stream}, 0u, 0u);`);
+        out.line(
+          `var rng = Rng(id, batch, ${count}, ${stream}, ${RANDOM_FIELD.customUpdate}u, 0u);`,
+        );
         rng = { rng: "rng" };
       }
       out.line(`// update (model ${cu.model.name})`);

@@ -1,3 +1,8 @@
+import { PHILOX_M0, PHILOX_M1, PHILOX_W0, PHILOX_W1, RNG_KEY_HI } from "@snn/core";
+
+/** A u32 constant of core's generator as a WGSL literal: lower-case hexadecimal with the `u` suffix. */
+const u32 = (value: number): string => `0x${(value >>> 0).toString(16)}u`;
+
 /**
  * WGSL source of the counter-based generator of `@snn/core` (`rng.ts`): Philox4x32-10 with
  * the 32x32->64 multiplication done in 16-bit halves (WGSL has no 64-bit integers), so the
@@ -19,12 +24,12 @@ fn philox4x32(counter: vec4<u32>, key: vec2<u32>) -> vec4<u32> {
   var x = counter;
   var k = key;
   for (var round = 0u; round < 10u; round++) {
-    let hi0 = mulhi32(0xd2511f53u, x.x);
-    let lo0 = 0xd2511f53u * x.x;
-    let hi1 = mulhi32(0xcd9e8d57u, x.z);
-    let lo1 = 0xcd9e8d57u * x.z;
+    let hi0 = mulhi32(${u32(PHILOX_M0)}, x.x);
+    let lo0 = ${u32(PHILOX_M0)} * x.x;
+    let hi1 = mulhi32(${u32(PHILOX_M1)}, x.z);
+    let lo1 = ${u32(PHILOX_M1)} * x.z;
     x = vec4<u32>(hi1 ^ x.y ^ k.x, lo1, hi0 ^ x.w ^ k.y, lo0);
-    k = k + vec2<u32>(0x9e3779b9u, 0xbb67ae85u);
+    k = k + vec2<u32>(${u32(PHILOX_W0)}, ${u32(PHILOX_W1)});
   }
   return x;
 }`;
@@ -47,7 +52,7 @@ struct Rng {
 fn rng_block(rng: ptr<function, Rng>) -> vec4<u32> {
   let word = ((*rng).stream << 8u) | ((*rng).field << 5u) | ((*rng).calls & 31u);
   (*rng).calls += 1u;
-  return philox4x32(vec4<u32>((*rng).element, (*rng).batch, (*rng).step, word), vec2<u32>(RNG_SEED, 0x9e3779b9u));
+  return philox4x32(vec4<u32>((*rng).element, (*rng).batch, (*rng).step, word), vec2<u32>(RNG_SEED, ${u32(RNG_KEY_HI)}));
 }
 
 fn rng_uniform(rng: ptr<function, Rng>) -> f32 {

@@ -7,7 +7,7 @@ import {
 } from "@snn/core";
 import { describe, expect, it } from "vitest";
 import { CodeWriter } from "./code-writer";
-import { snippetUse, wgslFloat, wgslLiteral, WgslPrinter, type PrintScope } from "./printer";
+import { wgslFloat, wgslLiteral, WgslPrinter, type PrintScope } from "./printer";
 
 const symbols: Record<string, [ScalarType, Binding, boolean]> = {
   V: ["float", { kind: "var", name: "V" }, true],
@@ -194,18 +194,5 @@ describe("WgslPrinter", () => {
     expect(out.code.split("\n")[3]).toContain("rng_uniform");
     expect(origins[3]).toMatchObject({ line: 3, sourceLine: "  V = uniform();" });
     expect(origins[4]).toMatchObject({ line: 3 });
-  });
-});
-
-describe("snippetUse", () => {
-  it("lists the names a snippet reads and writes, its random draws and effects", () => {
-    const use = snippetUse(check("let x = Tau;\nV += x;\nif (uniform() < 0.5) { count = 1; }"));
-    expect(use.written.map((b) => ("name" in b ? b.name : ""))).toEqual(["V", "count"]);
-    expect(use.read.map((b) => ("name" in b ? b.name : ""))).toEqual(
-      expect.arrayContaining(["Tau", "V", "x"]),
-    );
-    expect(use.drawsRandom).toBe(true);
-    expect(use.effects.size).toBe(0);
-    expect(snippetUse(null).drawsRandom).toBe(false);
   });
 });

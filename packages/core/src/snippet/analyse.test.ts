@@ -35,6 +35,17 @@ describe("analyseSnippet", () => {
       { kind: "var", name: "g" },
     ]);
     expect(analysis.calls).toEqual(["addToPost", "uniform", "exp", "abs"]);
+    expect(analysis.random).toBe(true);
+    expect(
+      analysis.bindings.map(({ binding, type }) => [binding.kind, binding.name, type]),
+    ).toEqual([
+      ["var", "g", "float"],
+      ["neuronVarRef", "V", "float"],
+      ["neuronVarRef", "V", "float"],
+      ["local", "d", "float"],
+      ["preVar", "trace", "float"],
+      ["var", "n", "int"],
+    ]);
   });
 
   it("counts a plain assignment target as written but not read", () => {
@@ -49,6 +60,24 @@ describe("analyseSnippet", () => {
       { kind: "var", name: "RefracTime" },
     ]);
     expect(analysis.calls).toEqual([]);
+    expect(analysis.random).toBe(false);
+    // an assignment's target is named before its value
+    expect(analysis.bindings).toEqual([
+      { binding: { kind: "var", name: "V" }, type: "float" },
+      { binding: { kind: "param", name: "tau" }, type: "float" },
+      { binding: { kind: "var", name: "RefracTime" }, type: "float" },
+      { binding: { kind: "builtin", name: "dt" }, type: "float" },
+    ]);
+  });
+
+  it("finds nothing in no code", () => {
+    expect(analyseSnippet(null)).toEqual({
+      reads: [],
+      writes: [],
+      calls: [],
+      bindings: [],
+      random: false,
+    });
   });
 
   it("keeps locals of the same name in different blocks apart", () => {

@@ -8,4 +8,4 @@ export { checkSnippet } from "./checker";
 export { SnippetError } from "./snippet-error";
 export type { SnippetErrorCode, SnippetErrorDetails } from "./snippet-error";
 export { analyseSnippet, drawsRandom } from "./analyse";
-export type { SnippetAnalysis } from "./analyse";
+export type { SnippetAnalysis, TypedBinding } from "./analyse";
