@@ -19,7 +19,7 @@ import type {
   ScalarType,
   VarArray,
 } from "@snn/core";
-import { RANDOM_FIELD, randomCounterBase, wasm } from "@snn/core";
+import { RANDOM_FIELD, randomCounterBase, wasm } from "@snn/core/internal";
 import {
   collectUsage,
   emptyUsage,

@@ -14,17 +14,17 @@
  * Names are resolved through {@link PrintScope}: the code generator decides what each
  * binding (variable, param, built-in, ...) is in the surrounding generated function.
  */
-import {
-  analyseSnippet,
-  type AssignStatement,
-  type Binding,
-  type Block,
-  type CallExpression,
-  type CheckedSnippet,
-  type Expression,
-  type ScalarType,
-  type Statement,
+import type {
+  AssignStatement,
+  Binding,
+  Block,
+  CallExpression,
+  CheckedSnippet,
+  Expression,
+  ScalarType,
+  Statement,
 } from "@snn/core";
+import { analyseSnippet } from "@snn/core/internal";
 
 /** How the code generator maps bindings and side-effect calls to JavaScript. */
 export interface PrintScope {

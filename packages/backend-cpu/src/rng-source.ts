@@ -4,7 +4,8 @@
  * high products are computed with exact double arithmetic, so a random number costs no
  * allocation and no call into core.
  */
-import { PHILOX_M0, PHILOX_M1, PHILOX_W0, PHILOX_W1, RNG_KEY_HI } from "@snn/core";
+import { RNG_KEY_HI } from "@snn/core";
+import { PHILOX_M0, PHILOX_M1, PHILOX_W0, PHILOX_W1 } from "@snn/core/internal";
 
 /** High 32 bits of `x * m` for a u32 variable `x` and a u32 constant `m`, as exact double arithmetic. */
 function mulHiSource(x: string, m: number): string {

@@ -1,10 +1,6 @@
 import {
   BACKEND_INTERFACE_VERSION,
-  changeDynamicParam,
-  expandVarValues,
-  findGroup,
   RuntimeUsageError,
-  validateSpikeEvents,
   type CompileOptions,
   type KernelPlan,
   type Runtime,
@@ -13,6 +9,12 @@ import {
   type SpikeRecording,
   type VarArray,
 } from "@snn/core";
+import {
+  changeDynamicParam,
+  expandVarValues,
+  findGroup,
+  validateSpikeEvents,
+} from "@snn/core/internal";
 import { CodeGenerator, type GeneratedKernel } from "./codegen";
 import { SpikeRecorder } from "./recording";
 import { MAX_BUFFER_BYTES, NetworkStorage, type StoredVar } from "./storage";

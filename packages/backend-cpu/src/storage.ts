@@ -10,13 +10,13 @@
  * generated JavaScript; the memory is sized once and never grows (growing would detach the
  * views). Without WebAssembly, or when the memory cannot be had, each array is its own.
  */
+import { UnsupportedFeatureError } from "@snn/core";
 import {
   allocateVarArray,
   dynamicParamNames,
   fillInitialValues,
   storedLength,
-  UnsupportedFeatureError,
-} from "@snn/core";
+} from "@snn/core/internal";
 import type { KernelPlan, ParamSpec, PlannedVar, ScalarType, VarArray } from "@snn/core";
 
 /** Where the arrays of a network's state come from. */

@@ -1,4 +1,5 @@
-import { LIF, Network, planNetwork, StaticPulse, wasm, type CustomUpdateModel } from "@snn/core";
+import { LIF, Network, planNetwork, StaticPulse, type CustomUpdateModel } from "@snn/core";
+import { wasm } from "@snn/core/internal";
 import { describe, expect, it } from "vitest";
 import { compileCpu } from "./index";
 

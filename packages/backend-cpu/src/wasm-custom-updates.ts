@@ -5,14 +5,8 @@
  * Returns null (the update stays in JavaScript) for reductions and code wasm-snippet.ts does not
  * compile bit-identically. Random numbers count the update's runs where kernels count steps.
  */
-import {
-  RANDOM_FIELD,
-  wasm,
-  type Binding,
-  type KernelPlan,
-  type PlannedCustomUpdate,
-  type ScalarType,
-} from "@snn/core";
+import type { Binding, KernelPlan, PlannedCustomUpdate, ScalarType } from "@snn/core";
+import { RANDOM_FIELD, wasm } from "@snn/core/internal";
 import { collectUsage } from "./printer";
 import type { DynamicParams, StoredVar } from "./storage";
 import {

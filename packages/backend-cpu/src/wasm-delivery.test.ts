@@ -4,10 +4,10 @@ import {
   planNetwork,
   Poisson,
   StaticPulse,
-  wasm,
   type SpikeRecording,
   type WeightUpdateModel,
 } from "@snn/core";
+import { wasm } from "@snn/core/internal";
 import { describe, expect, it } from "vitest";
 import { compileCpu } from "./index";
 import { accumulatedWeight } from "./wasm-delivery";

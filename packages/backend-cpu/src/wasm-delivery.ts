@@ -8,7 +8,8 @@
  * The results are bit-identical to the JavaScript kernel: every postsynaptic element receives
  * the same float32 additions in the same (spike) order.
  */
-import { wasm, type CheckedSnippet } from "@snn/core";
+import type { CheckedSnippet } from "@snn/core";
+import { wasm } from "@snn/core/internal";
 
 const { op, forLoop, numbered } = wasm;
 const { get, set, i32, f32, v128, f32x4 } = op;

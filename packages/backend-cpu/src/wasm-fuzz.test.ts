@@ -9,9 +9,9 @@ import {
   seededRandom,
   StaticPulse,
   Poisson,
-  wasm,
   type NeuronModel,
 } from "@snn/core";
+import { wasm } from "@snn/core/internal";
 import { describe, expect, it } from "vitest";
 import { compileCpu } from "./index";
 

@@ -2,7 +2,7 @@
  * The WebAssembly module of a compiled network: its kernels (delivery, neuron updates) over the
  * network's state memory, with the `Math` functions they call imported from the engine.
  */
-import { wasm } from "@snn/core";
+import { wasm } from "@snn/core/internal";
 import { mathImports, MATH_IMPORTS } from "./wasm-snippet";
 
 export type KernelExports = Record<string, (...args: number[]) => void>;

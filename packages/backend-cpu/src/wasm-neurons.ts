@@ -9,14 +9,8 @@
  * Returns null (the kernel stays in JavaScript) for spike source arrays and for code that draws
  * random numbers or uses something wasm-snippet.ts does not compile bit-identically.
  */
-import {
-  RANDOM_FIELD,
-  wasm,
-  type Binding,
-  type KernelPlan,
-  type PlannedPopulation,
-  type ScalarType,
-} from "@snn/core";
+import type { Binding, KernelPlan, PlannedPopulation, ScalarType } from "@snn/core";
+import { RANDOM_FIELD, wasm } from "@snn/core/internal";
 import { collectUsage } from "./printer";
 import type { DynamicParams, NetworkStorage, StoredVar } from "./storage";
 import {

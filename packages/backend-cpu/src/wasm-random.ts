@@ -10,16 +10,16 @@
  * in that code site (`rk` of the JavaScript): {@link RandomSite} keeps it, per lane in SIMD code
  * (a lane counts only the calls made where its mask is on).
  */
+import { RNG_KEY_HI } from "@snn/core";
 import {
   PHILOX_M0,
   PHILOX_M1,
   PHILOX_W0,
   PHILOX_W1,
   randomCounterBase,
-  RNG_KEY_HI,
   UNIT_24,
   wasm,
-} from "@snn/core";
+} from "@snn/core/internal";
 import { MATH_IMPORTS } from "./wasm-snippet";
 
 const { op } = wasm;

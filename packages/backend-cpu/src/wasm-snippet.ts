@@ -12,17 +12,16 @@
  * Code the compiler cannot express bit-identically (random numbers, float `%`) raises
  * {@link NotCompilable}, and the kernel stays in JavaScript.
  */
-import {
-  drawsRandom,
-  wasm,
-  type Binding,
-  type Block,
-  type CallExpression,
-  type CheckedSnippet,
-  type Expression,
-  type ScalarType,
-  type Statement,
+import type {
+  Binding,
+  Block,
+  CallExpression,
+  CheckedSnippet,
+  Expression,
+  ScalarType,
+  Statement,
 } from "@snn/core";
+import { drawsRandom, wasm } from "@snn/core/internal";
 
 import type { DynamicParams } from "./storage";
 

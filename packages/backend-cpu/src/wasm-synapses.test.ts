@@ -3,10 +3,10 @@ import {
   planNetwork,
   Poisson,
   StaticPulse,
-  wasm,
   type NeuronModel,
   type WeightUpdateModel,
 } from "@snn/core";
+import { wasm } from "@snn/core/internal";
 import { describe, expect, it } from "vitest";
 import { compileCpu } from "./index";
 

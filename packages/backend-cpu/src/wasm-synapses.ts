@@ -13,15 +13,8 @@
  * in JavaScript) for code that writes a presynaptic variable along a dense row, and code the
  * snippet compilers do not compile bit-identically.
  */
-import {
-  RANDOM_FIELD,
-  wasm,
-  type Binding,
-  type CheckedSnippet,
-  type KernelPlan,
-  type PlannedProjection,
-  type ScalarType,
-} from "@snn/core";
+import type { Binding, CheckedSnippet, KernelPlan, PlannedProjection, ScalarType } from "@snn/core";
+import { RANDOM_FIELD, wasm } from "@snn/core/internal";
 import { collectUsage } from "./printer";
 import type { NetworkStorage, StoredVar } from "./storage";
 import { StorageLocals } from "./wasm-neurons";

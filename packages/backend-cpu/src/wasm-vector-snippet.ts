@@ -13,15 +13,15 @@
  * The float operations are the same IEEE single-precision instructions as the scalar ones, and
  * f32x4 `min`/`max` have Math.min/max's NaN and signed-zero results.
  */
-import {
-  wasm,
-  type Block,
-  type CallExpression,
-  type CheckedSnippet,
-  type Expression,
-  type ScalarType,
-  type Statement,
+import type {
+  Block,
+  CallExpression,
+  CheckedSnippet,
+  Expression,
+  ScalarType,
+  Statement,
 } from "@snn/core";
+import { wasm } from "@snn/core/internal";
 import {
   integerDivision,
   MATH_IMPORTS,

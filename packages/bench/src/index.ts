@@ -18,14 +18,9 @@ import type { InferenceBenchmarkOptions } from "./inference-latency";
 import type { WgslLifOptions } from "./wgsl-lif";
 import { machineInfo, type BenchReport, type BenchResult } from "./report";
 
-export {
-  cpuLifNetwork,
-  handWrittenLif,
-  measureCpuLifCase,
-  runCpuLifBenchmark,
-  type CpuLifCaseSettings,
-  type CpuLifOptions,
-} from "./cpu-lif";
+// The cpu-lif suite's network, hand-written loop and per-case measurement stay in ./cpu-lif:
+// the tests and the suite's worker (cpu-lif-worker.ts) import them from there.
+export { runCpuLifBenchmark, type CpuLifOptions } from "./cpu-lif";
 export type { AccuracyBenchmarkOptions, AccuracyMethod } from "./accuracy";
 export { MnistMissingError } from "./mnist-source";
 export type { AlignmentBenchmarkOptions, GradientComparison } from "./gradient-alignment";

@@ -12,7 +12,8 @@ import type { Connectivity, InitialValue, Network } from "./network";
 import { seededRandom } from "./rng";
 import type { Binding, BuiltinFunction, CheckedSnippet, ScalarType } from "./snippet/ast";
 import type { SymbolInfo } from "./snippet/environment";
-import { analyseSnippet, checkSnippet } from "./snippet/index";
+import { analyseSnippet } from "./snippet/analyse";
+import { checkSnippet } from "./snippet/index";
 import {
   PLAN_VERSION,
   type KernelPlan,

@@ -1,5 +1,6 @@
 import { checkFiniteTrial } from "./non-finite";
-import { wasm, type Backend } from "@snn/core";
+import type { Backend } from "@snn/core";
+import { wasm } from "@snn/core/internal";
 import {
   decodeCheckpoint,
   encodeCheckpoint,

@@ -69,6 +69,38 @@ describe("a CPU-only library install (@snn/core, @snn/backend-cpu, @snn/eprop)",
     );
   });
 
+  it("loads @snn/core/internal with import and require(), sharing the main entry's modules", () => {
+    writeFileSync(
+      join(app, "internal.mjs"),
+      [
+        'import { createRequire } from "node:module";',
+        'import * as core from "@snn/core";',
+        'import { expandVarValues, wasm } from "@snn/core/internal";',
+        'const required = createRequire(import.meta.url)("@snn/core/internal");',
+        "let sharedErrors = false;",
+        "try {",
+        '  expandVarValues({ name: "V", size: 2, batched: true, type: "float" }, 1, [1, 2, 3], "p");',
+        "} catch (error) {",
+        "  sharedErrors = error instanceof core.RuntimeUsageError;",
+        "}",
+        "console.log(JSON.stringify({",
+        "  assembler: typeof wasm.assembleModule,",
+        "  sameAssembler: required.wasm === wasm,",
+        "  sharedErrors,",
+        '  mainHasWasm: "wasm" in core,',
+        "}));",
+        "",
+      ].join("\n"),
+    );
+    const ran = runOk("node", ["internal.mjs"], { cwd: app });
+    expect(JSON.parse(ran.stdout)).toEqual({
+      assembler: "function",
+      sameAssembler: true,
+      sharedErrors: true,
+      mainHasWasm: false,
+    });
+  });
+
   it("runs the same script on WebGPU once @snn/backend-wgsl is added", () => {
     npmInstall(app, fromTarballs(tarballs, [...CPU_LIBRARY, "@snn/backend-wgsl"]), tarballs);
     const installed = [...installedPackages(join(app, "node_modules"))].filter((n) =>

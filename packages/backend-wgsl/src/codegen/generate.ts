@@ -8,7 +8,7 @@ import type {
   PlannedVar,
   PlannedVarRef,
 } from "@snn/core";
-import { analyseSnippet, RANDOM_FIELD } from "@snn/core";
+import { analyseSnippet, RANDOM_FIELD } from "@snn/core/internal";
 import { MATH_WGSL, PHILOX_WGSL, RNG_WGSL, SPECIAL_FLOATS_WGSL } from "../wgsl/philox";
 import { type PrintScope, WgslPrinter, wgslType } from "../wgsl/printer";
 import type { CodeWriter } from "../wgsl/code-writer";

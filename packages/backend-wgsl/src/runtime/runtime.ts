@@ -1,16 +1,9 @@
 /// <reference types="webgpu" />
 import {
-  allocateVarArray,
   BACKEND_INTERFACE_VERSION,
-  changeDynamicParam,
-  expandVarValues,
-  fillInitialValues,
-  findGroup,
   RuntimeUsageError,
   SnnError,
-  storedLength,
   UnsupportedFeatureError,
-  validateSpikeEvents,
   type CompileOptions,
   type KernelPlan,
   type PlannedVar,
@@ -20,6 +13,15 @@ import {
   type SpikeRecording,
   type VarArray,
 } from "@snn/core";
+import {
+  allocateVarArray,
+  changeDynamicParam,
+  expandVarValues,
+  fillInitialValues,
+  findGroup,
+  storedLength,
+  validateSpikeEvents,
+} from "@snn/core/internal";
 import {
   type GeneratedKernels,
   generateKernels,

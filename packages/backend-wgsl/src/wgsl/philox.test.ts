@@ -1,11 +1,5 @@
-import {
-  mulHi32,
-  normalFromBlock,
-  philox4x32,
-  RNG_KEY_HI,
-  seededRandom,
-  uniformFromBlock,
-} from "@snn/core";
+import { normalFromBlock, philox4x32, RNG_KEY_HI, seededRandom, uniformFromBlock } from "@snn/core";
+import { mulHi32 } from "@snn/core/internal";
 import { describe, expect, it } from "vitest";
 import { compileModule } from "../runtime/runtime";
 import { BufferUsage, MapMode } from "../runtime/gpu";

@@ -1,4 +1,5 @@
-import { PHILOX_M0, PHILOX_M1, PHILOX_W0, PHILOX_W1, RNG_KEY_HI } from "@snn/core";
+import { RNG_KEY_HI } from "@snn/core";
+import { PHILOX_M0, PHILOX_M1, PHILOX_W0, PHILOX_W1 } from "@snn/core/internal";
 
 /** A u32 constant of core's generator as a WGSL literal: lower-case hexadecimal with the `u` suffix. */
 const u32 = (value: number): string => `0x${(value >>> 0).toString(16)}u`;

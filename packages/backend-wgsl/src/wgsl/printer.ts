@@ -1,4 +1,4 @@
-import { drawsRandom } from "@snn/core";
+import { drawsRandom } from "@snn/core/internal";
 import type {
   Binding,
   Block,

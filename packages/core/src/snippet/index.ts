@@ -7,5 +7,3 @@ export type { SnippetContext, SnippetOptions, SymbolInfo } from "./environment";
 export { checkSnippet } from "./checker";
 export { SnippetError } from "./snippet-error";
 export type { SnippetErrorCode, SnippetErrorDetails } from "./snippet-error";
-export { analyseSnippet, drawsRandom } from "./analyse";
-export type { SnippetAnalysis, TypedBinding } from "./analyse";

@@ -23,7 +23,7 @@ import {
   type HostRegularisation,
   type TraceEngineOptions,
 } from "./trace-engine";
-import { wasm } from "@snn/core";
+import { wasm } from "@snn/core/internal";
 import { HostReadoutErrors, HostReadoutGradient, readoutRow } from "./host-readout-gradient";
 
 /** Growable spike list of one batch element within a chunk. */

@@ -4,7 +4,7 @@
  * rate and regulariser), the learning signal formed in the chunk's job, and the readout gradient.
  */
 import { describe, expect, it } from "vitest";
-import { wasm } from "@snn/core";
+import { wasm } from "@snn/core/internal";
 import { PSI_SPIKE_FLOOR } from "../models";
 import { HostReadoutErrors, HostReadoutGradient, readoutRow } from "./host-readout-gradient";
 import {

@@ -8,7 +8,8 @@
  *
  * Run from packages/eprop (esbuild is not a dependency of this package; pnpm keeps one here):
  *   ../../node_modules/.pnpm/node_modules/.bin/esbuild src/chunked/trace-benchmark.ts --bundle --platform=node --format=esm \
- *     --alias:@snn/core=../core/src/index.ts --outfile=/tmp/trace-benchmark.mjs && node /tmp/trace-benchmark.mjs
+ *     --alias:@snn/core=../core/src/index.ts --alias:@snn/core/internal=../core/src/internal.ts \
+ *     --outfile=/tmp/trace-benchmark.mjs && node /tmp/trace-benchmark.mjs
  * Environment: K (steps per chunk), REPEATS, LIF=1 (non-adaptive layer), RATE_IN, RATE_REC
  * (spike probabilities per step), COLD=1 (evict the caches before each timed call).
  */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { wasm } from "@snn/core";
+import { wasm } from "@snn/core/internal";
 import { EpropConfigError } from "../errors";
 import {
   WasmFeedback,

@@ -1,4 +1,4 @@
-import { wasm } from "@snn/core";
+import { wasm } from "@snn/core/internal";
 import { describe, expect, it } from "vitest";
 import { JOB_KERNELS, KernelQueue, sharedMemory, TraceThreadError } from "./trace-thread";
 

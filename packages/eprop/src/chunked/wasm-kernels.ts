@@ -10,7 +10,7 @@
  * - per-synapse state: `[batch][block][pre][b, a][16]` (no a for non-adaptive layers);
  * - gradient: `[block][pre][16]`.
  */
-import { wasm } from "@snn/core";
+import { wasm } from "@snn/core/internal";
 
 type Code = wasm.Code;
 type FunctionDefinition = wasm.FunctionDefinition;
