@@ -53,7 +53,7 @@ import {
 } from "../run-dir";
 import { initialParametersFrom, resolveInitCheckpoint } from "../init-from";
 import { describeRecovered, type RunLock } from "../run-lock";
-import { DivergedError, checkFiniteParameters } from "./train-divergence";
+import { DivergedError, checkDivergedParameters } from "./train-divergence";
 
 /** Options of `snn train` that are not configuration keys. */
 const RUN_OPTIONS: readonly OptionSpec[] = [
@@ -571,9 +571,9 @@ async function trainLoop(ctx: LoopContext): Promise<number> {
     io.exit(130);
   });
 
-  /** Writes a checkpoint of the trainer's state, refusing non-finite weights. */
+  /** Writes a checkpoint of the trainer's state, refusing non-finite or exploded weights. */
   const saveCheckpoint = async (name: string, where: string): Promise<void> => {
-    checkFiniteParameters(await trainer.getParameters(), where);
+    checkDivergedParameters(await trainer.getParameters(), where);
     await run.writeCheckpoint(name, await trainer.encodeCheckpoint());
   };
 
@@ -661,7 +661,7 @@ async function trainLoop(ctx: LoopContext): Promise<number> {
         reporter.evaluating(epoch, testBatches);
         const test = await trainer.evaluate(testData, { batchSize: config.batchSize });
         if (!Number.isFinite(test.loss)) {
-          checkFiniteParameters(await trainer.getParameters(), `after epoch ${epoch}`);
+          checkDivergedParameters(await trainer.getParameters(), `after epoch ${epoch}`);
           throw new DivergedError(`the test loss after epoch ${epoch} is ${test.loss}`);
         }
         const batches = batchesByEpoch.get(epoch) ?? [];
