@@ -14,8 +14,8 @@ import { fileURLToPath } from "node:url";
 import { lineChart } from "@snn/plot";
 
 const PUBLISHED = [
-  { accuracy: 0.899, label: "published e-prop, 256 ALIF (89.9 %)" },
-  { accuracy: 0.923, label: "published e-prop, 512 ALIF (92.3 %)" },
+  { accuracy: 0.899, label: "published e-prop, 256 ALIF (89.9 %)", color: "#444444" },
+  { accuracy: 0.923, label: "published e-prop, 512 ALIF (92.3 %)", color: "#999999" },
 ];
 
 function fail(message) {
@@ -97,6 +97,7 @@ for (const p of PUBLISHED)
     y: [100 * p.accuracy, 100 * p.accuracy],
     dashed: true,
     lineWidth: 1,
+    color: p.color,
   });
 
 process.stdout.write(
