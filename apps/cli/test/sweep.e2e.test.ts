@@ -345,7 +345,9 @@ describe("sweeps on a real Redis", () => {
     "a SIGKILLed worker's run is taken over and ends byte-identical to an uninterrupted run",
     async () => {
       const runs = join(dir, "failover-runs");
-      const config = { ...TINY, "train-samples": 64, epochs: 3 };
+      // Long enough (64 batches per epoch) that the killed worker's trainer, which ends itself
+      // within 250 ms of losing its parent, cannot finish the run first on an idle machine.
+      const config = { ...TINY, "train-samples": 512, epochs: 3 };
       const sweep = writeJson("failover.json", { name: "failover", base: config, seeds: [4] });
       const first = startWorkerProcess(redis.url);
       workers.push(first);
