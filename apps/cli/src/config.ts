@@ -28,18 +28,75 @@ export type NeuronType = (typeof NEURON_TYPES)[number];
 export const LR_SCHEDULES = ["exponential", "cosine"] as const;
 export type LrSchedule = (typeof LR_SCHEDULES)[number];
 
+/** One wave of `--lr-waves`: half a cosine from `lr` towards 0 over `epochs` epochs. */
+export interface LrWave {
+  readonly epochs: number;
+  readonly lr: number;
+}
+
+/**
+ * The waves of an `--lr-waves` value, `EPOCHS@LR,...` (e.g. `30@0.002,20@0.001`); `where`
+ * names the source in errors.
+ */
+export function parseLrWaves(text: string, where = "--lr-waves"): LrWave[] {
+  const waves = text.split(",").map((part) => {
+    const match = /^\s*(\d+)\s*@\s*([0-9.eE+-]+)\s*$/.exec(part);
+    const epochs = match ? Number(match[1]) : NaN;
+    const lr = match ? Number(match[2]) : NaN;
+    if (!(Number.isInteger(epochs) && epochs > 0 && Number.isFinite(lr) && lr > 0)) {
+      throw new UsageError(
+        `${where}: "${part.trim()}" is not a wave; give EPOCHS@LR for each wave, separated by commas, e.g. 30@0.002,20@0.001 (a positive whole number of epochs and a positive learning rate).`,
+        "train",
+      );
+    }
+    return { epochs, lr };
+  });
+  return waves;
+}
+
+/** The wave that a 1-based epoch falls in, and the epoch's place in it (0 for its first epoch). */
+function waveOfEpoch(
+  waves: readonly LrWave[],
+  epoch: number,
+): { wave: LrWave; index: number; done: number } {
+  let first = 1;
+  for (const [index, wave] of waves.entries()) {
+    if (epoch < first + wave.epochs || index === waves.length - 1)
+      return { wave, index, done: Math.max(0, epoch - first) };
+    first += wave.epochs;
+  }
+  throw new Error("waveOfEpoch: no waves");
+}
+
+const halfCosine = (lr: number, done: number, epochs: number): number =>
+  (lr * (1 + Math.cos((Math.PI * done) / epochs))) / 2;
+
 /**
  * The Adam learning rate of a 1-based epoch. Exponential: lr x lr-decay^(epoch - 1). Cosine:
  * lr x (1 + cos(pi (epoch - 1) / epochs)) / 2, from lr at the first epoch towards 0 after the last.
+ * Waves (`--lr-waves`): the same half cosine within each wave, from the wave's own rate.
  */
 export function epochLearningRate(
-  config: Pick<TrainConfig, "lr" | "lrDecay" | "lrSchedule" | "epochs">,
+  config: Pick<TrainConfig, "lr" | "lrDecay" | "lrSchedule" | "lrWaves" | "epochs">,
   epoch: number,
 ): number {
+  if (config.lrWaves !== undefined) {
+    const { wave, done } = waveOfEpoch(parseLrWaves(config.lrWaves), epoch);
+    return halfCosine(wave.lr, done, wave.epochs);
+  }
   const done = Math.max(0, epoch - 1);
-  if (config.lrSchedule === "cosine")
-    return (config.lr * (1 + Math.cos((Math.PI * done) / config.epochs))) / 2;
+  if (config.lrSchedule === "cosine") return halfCosine(config.lr, done, config.epochs);
   return done === 0 ? config.lr : config.lr * config.lrDecay ** done;
+}
+
+/**
+ * Whether a 1-based epoch begins a warm restart: the first epoch of any `--lr-waves` wave but
+ * the first, where Adam starts afresh from the weights the previous wave ended with.
+ */
+export function restartsAtEpoch(config: Pick<TrainConfig, "lrWaves">, epoch: number): boolean {
+  if (config.lrWaves === undefined) return false;
+  const { index, done } = waveOfEpoch(parseLrWaves(config.lrWaves), epoch);
+  return index > 0 && done === 0;
 }
 
 /** Everything a training run needs; the run directory stores it as `config.json`. */
@@ -81,6 +138,8 @@ export interface TrainConfig {
   lrDecay: number;
   /** How the learning rate changes from epoch to epoch (absent: exponential, by `lrDecay`). */
   lrSchedule?: LrSchedule;
+  /** Cosine waves with warm restarts, `EPOCHS@LR,...` (absent: one schedule by `lrSchedule`); see {@link parseLrWaves}. */
+  lrWaves?: string;
   seed: number;
   /** Checkpoint (or run folder, for its best.safetensors) whose parameters start training instead of random ones; a new run stores it as an absolute path. */
   initFrom?: string;
@@ -371,6 +430,13 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
       "Learning-rate schedule over the epochs: exponential (x --lr-decay after every epoch) or cosine (half a cosine wave from --lr at epoch 1 towards 0 after the last of --epochs; ignores --lr-decay).",
     defaultText: "exponential",
   }),
+  key("lrWaves", {
+    name: "lr-waves",
+    kind: "string",
+    valueName: "WAVES",
+    description:
+      "Cosine waves with warm restarts (SGDR), as EPOCHS@LR,... e.g. 30@0.002,20@0.001: each wave is half a cosine from its LR towards 0 over its EPOCHS, and each wave after the first restarts Adam afresh from the weights the one before ended with. --epochs is their sum; replaces --lr, --lr-decay and --lr-schedule.",
+  }),
   key("seed", {
     name: "seed",
     kind: "integer",
@@ -562,6 +628,29 @@ export function resolveTrainConfig(layers: ConfigLayers): TrainConfig {
     const option = CONFIG_KEYS.find((k) => k.field === "maxBatches")!.option;
     config.maxBatches = convertOptionValue(option, envBatches, "$SNN_MAX_BATCHES") as number;
   }
+  if (config.lrWaves !== undefined) {
+    const clash = (["lr", "lrDecay", "lrSchedule"] as const).find(
+      (field) => layers.cli[field] !== undefined,
+    );
+    if (clash === undefined && layers.file?.lrSchedule !== undefined) {
+      throw new UsageError(
+        `The configuration file sets "lr-schedule" and --lr-waves is given; the waves are the schedule, so leave "lr-schedule" out.`,
+        "train",
+      );
+    }
+    if (clash !== undefined) {
+      const name = CONFIG_KEYS.find((k) => k.field === clash)!.option.name;
+      throw new UsageError(
+        `--${name} and --lr-waves both set the learning rate; --lr-waves gives each wave its own rate (EPOCHS@LR), so leave --${name} out.`,
+        "train",
+      );
+    }
+    const waves = parseLrWaves(config.lrWaves);
+    config.lr = waves[0]!.lr;
+    delete config.lrSchedule;
+    if (layers.cli.epochs === undefined && layers.file?.epochs === undefined)
+      config.epochs = waves.reduce((sum, wave) => sum + wave.epochs, 0);
+  }
   checkTrainConfig(config);
   return config;
 }
@@ -581,6 +670,15 @@ export function checkTrainConfig(config: TrainConfig): void {
       `--neuron mixed needs at least 2 hidden neurons (half LIF, half ALIF), got --hidden ${config.hidden}.`,
       "train",
     );
+  }
+  if (config.lrWaves !== undefined) {
+    const total = parseLrWaves(config.lrWaves).reduce((sum, wave) => sum + wave.epochs, 0);
+    if (config.epochs !== total) {
+      throw new UsageError(
+        `--epochs ${config.epochs} does not match --lr-waves ${config.lrWaves}, whose waves add up to ${total} epochs; leave --epochs out (or change the waves).`,
+        "train",
+      );
+    }
   }
   if (config.lrDecay > 1) {
     throw new UsageError(`--lr-decay must be at most 1 (a decay), got ${config.lrDecay}.`, "train");

@@ -218,4 +218,42 @@ describe("checkpoints", () => {
     await expect(decayed.setLearningRate(-1)).rejects.toThrow(/positive number, got -1/);
     for (const trainer of [decayed, restored, undecayed]) trainer.dispose();
   });
+
+  it("resets Adam for a warm restart: training goes on as from the same weights with fresh moments", async () => {
+    const restarted = makeTrainer();
+    await restarted.train(dataset, { epochs: 1, batchSize: 4, shuffleSeed: 3 });
+    const data = await restarted.checkpoint();
+    expect(data.optimizer.step).toBeGreaterThan(0);
+    await restarted.resetOptimizer();
+    const reset = await restarted.checkpoint();
+    expect(reset.optimizer.step).toBe(0);
+    for (const name of Object.keys(data.optimizer.m)) {
+      expect(reset.optimizer.m[name]!.every((x) => x === 0)).toBe(true);
+      expect(reset.optimizer.v[name]!.every((x) => x === 0)).toBe(true);
+    }
+    expectSameParameters(data.parameters, reset.parameters);
+    expect(reset.progress).toEqual(data.progress);
+    await restarted.train(dataset, { epochs: 2, batchSize: 4, shuffleSeed: 3 });
+
+    // the expectation, built by hand: the checkpoint with zero moments and step 0
+    const zeros = (set: ParameterSet): ParameterSet =>
+      Object.fromEntries(Object.entries(set).map(([k, v]) => [k, new Float32Array(v.length)]));
+    const fresh = await Trainer.fromCheckpoint(
+      { ...data, optimizer: { step: 0, m: zeros(data.optimizer.m), v: zeros(data.optimizer.v) } },
+      { backend: cpuBackend() },
+    );
+    await fresh.train(dataset, { epochs: 2, batchSize: 4, shuffleSeed: 3 });
+    expectSameParameters(await fresh.getParameters(), await restarted.getParameters());
+    // and the reset mattered: going on with the old moments ends elsewhere
+    const continued = await Trainer.fromCheckpoint(data, { backend: cpuBackend() });
+    await continued.train(dataset, { epochs: 2, batchSize: 4, shuffleSeed: 3 });
+    const flat = (set: ParameterSet): number[] =>
+      Object.keys(set)
+        .sort()
+        .flatMap((name) => Array.from(set[name]!));
+    expect(flat(await continued.getParameters())).not.toEqual(
+      flat(await restarted.getParameters()),
+    );
+    for (const trainer of [restarted, fresh, continued]) trainer.dispose();
+  });
 });

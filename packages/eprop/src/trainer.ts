@@ -361,6 +361,22 @@ export class Trainer {
   }
 
   /**
+   * Starts Adam afresh: its moments and step count go to zero, while parameters, settings and
+   * progress stay. With a new learning-rate wave this is a warm restart (SGDR): training goes on
+   * from the current weights exactly as a new trainer initialised with them would.
+   */
+  async resetOptimizer(): Promise<void> {
+    this.enter("resetOptimizer");
+    try {
+      const fresh = zeroMoments(this.description);
+      if (this.trainRuntime) await this.trainRuntime.setOptimizerState(fresh);
+      else this.hostOptimizer = fresh;
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  /**
    * How the current training runtime evaluates e-prop's eligibility traces: null before the
    * first training batch and for per-step e-prop; else where chunked traces run (`host` or
    * `device`) and, on the host, whether in a worker thread (see `EpropRuntime.traceThread`).

@@ -17,7 +17,9 @@ import {
   CONFIG_KEYS,
   PRESETS,
   configFromOptions,
+  checkTrainConfig,
   epochLearningRate,
+  restartsAtEpoch,
   parseConfigObject,
   resolveTrainConfig,
   type ConfigOverlay,
@@ -190,6 +192,7 @@ export function resumeConfig(
       env: { SNN_MAX_BATCHES: envBatches },
     }).maxBatches!;
   }
+  checkTrainConfig(config);
   return config;
 }
 
@@ -214,7 +217,7 @@ function describeRun(
   return [
     `e-prop LSNN: ${train.numChannels} inputs -> ${neuron} (${config.feedforward ? "feedforward" : "recurrent"}) -> ${train.numClasses} readouts, ${config.feedback} feedback`,
     `data: ${train.name} (${train.numSamples} train, ${test.numSamples} test), ${numSteps !== undefined ? `${numSteps} steps` : "trials as long as their last spike, in steps"} of ${config.dt} ms${config.lossSteps > 0 ? `, loss on the last ${config.lossSteps} steps` : ""}`,
-    `training: ${config.epochs} epoch${config.epochs === 1 ? "" : "s"}, batch ${config.batchSize}${config.microBatch !== undefined && config.microBatch < config.batchSize ? ` (in micro-batches of ${config.microBatch})` : ""}${config.threads !== undefined && config.threads > 1 ? ` in ${config.threads} threads` : ""}, Adam lr ${config.lr}${config.lrSchedule === "cosine" ? ` (cosine schedule over ${config.epochs} epochs)` : config.lrDecay !== 1 ? ` (x${config.lrDecay} per epoch)` : ""}, seed ${config.seed}${config.maxBatches !== undefined ? `, at most ${config.maxBatches} batches per epoch` : ""}`,
+    `training: ${config.epochs} epoch${config.epochs === 1 ? "" : "s"}, batch ${config.batchSize}${config.microBatch !== undefined && config.microBatch < config.batchSize ? ` (in micro-batches of ${config.microBatch})` : ""}${config.threads !== undefined && config.threads > 1 ? ` in ${config.threads} threads` : ""}, Adam ${config.lrWaves !== undefined ? `lr in cosine waves ${config.lrWaves} (EPOCHS@LR), each later wave a warm restart with fresh Adam moments` : `lr ${config.lr}`}${config.lrWaves !== undefined ? "" : config.lrSchedule === "cosine" ? ` (cosine schedule over ${config.epochs} epochs)` : config.lrDecay !== 1 ? ` (x${config.lrDecay} per epoch)` : ""}, seed ${config.seed}${config.maxBatches !== undefined ? `, at most ${config.maxBatches} batches per epoch` : ""}`,
     `backend: ${backend.name} (${backend.device})`,
     `e-prop: ${describeEligibility(config, backend)}`,
   ].join("\n");
@@ -645,6 +648,10 @@ async function trainLoop(ctx: LoopContext): Promise<number> {
       // eslint-disable-next-line no-unmodified-loop-condition -- the SIGINT handler above sets it
       while (trainer.progress.epoch < config.epochs && !interrupted) {
         const epoch = trainer.progress.epoch + 1;
+        // A warm restart begins a wave (--lr-waves): Adam afresh, unless this epoch was begun
+        // before an interruption (then the checkpoint already holds the restarted moments).
+        if (restartsAtEpoch(config, epoch) && trainer.progress.batchInEpoch === 0)
+          await trainer.resetOptimizer();
         // Learning-rate decay per epoch: continue from the exact state with the epoch's rate.
         await trainer.setLearningRate(epochLearningRate(config, epoch));
         const epochWallStart = performance.now();
