@@ -91,6 +91,14 @@ export const EMBEDDED_DATA = "embedded";
  */
 export const FULL_DATA = "full";
 
+/**
+ * `--data` as a new run stores it: a path made absolute against `cwd` (so that the run reads
+ * the same files from any folder); the MNIST sources `full` and `embedded` as they are.
+ */
+export function absoluteDataPath(data: string, cwd: string): string {
+  return data === FULL_DATA || data === EMBEDDED_DATA ? data : resolve(cwd, data);
+}
+
 /** Where the MNIST images of a selection come from. */
 export type MnistSource =
   | ({ readonly kind: "full" } & FullMnistLocation)

@@ -49,6 +49,21 @@ function fullDiskAfter(bytes: number): FileOps {
   };
 }
 
+/**
+ * Runs `work` with permissions that apply: as root (whom a read-only folder does not stop), with
+ * the effective user of the process switched to `nobody` meanwhile and back afterwards.
+ */
+async function withoutRootPrivileges<T>(work: () => Promise<T>): Promise<T> {
+  if (process.geteuid?.() !== 0) return work();
+  const NOBODY = 65534;
+  process.seteuid!(NOBODY);
+  try {
+    return await work();
+  } finally {
+    process.seteuid!(0);
+  }
+}
+
 describe("writeFileAtomic", () => {
   it("on a full disk keeps the old file and leaves no temporary file", async () => {
     const dir = tempDir();
@@ -82,11 +97,12 @@ describe("writeFileAtomic", () => {
     expect(named!.exitCode).toBe(1);
   });
 
-  it("into a read-only folder fails with EACCES and leaves nothing (skipped as root, whom permissions do not stop)", async () => {
-    if (process.getuid?.() === 0) return;
+  it("into a read-only folder fails with EACCES and leaves nothing (as root too: the write runs as an unprivileged user)", async () => {
     const dir = tempDir();
     chmodSync(dir, 0o555);
-    const error = await writeFileAtomic(join(dir, "run.json"), "{}").catch((e: unknown) => e);
+    const error = await withoutRootPrivileges(() =>
+      writeFileAtomic(join(dir, "run.json"), "{}").catch((e: unknown) => e),
+    );
     expect(fileSystemError(error)?.message).toMatch(
       new RegExp(`^cannot open ${dir}/\\.run\\.json\\..*\\.tmp: permission denied \\(EACCES\\)`),
     );

@@ -56,8 +56,45 @@ describe("RunDirectory", () => {
     const reopened = await run.open();
     expect(reopened.config).toEqual(config);
     expect(reopened.state.epochsCompleted).toBe(0);
-    await expect(run.create(config)).rejects.toThrow(/--resume/);
+    await expect(run.create(config)).rejects.toThrow(/holds a run that stopped/);
     expect(existsSync(run.plotsDir)).toBe(true);
+  });
+
+  it("sends a stopped run to --resume only when it has a checkpoint to resume from", async () => {
+    const run = new RunDirectory(join(tempDir(), "r"));
+    const { state, lock } = await run.create(resolveTrainConfig({ cli: {} }));
+    lock.release();
+    // "running" with no lock: its process stopped (killed, or run.json could not be written).
+    expect(() => run.checkNewRun("r")).toThrow(
+      "--out r holds a run that stopped before its first checkpoint (its process stopped without saying why, e.g. it was killed), so there is nothing to resume: delete r to start over, or choose another --out.",
+    );
+    await run.saveState({ ...state, status: "interrupted" });
+    expect(() => run.checkNewRun("r")).toThrow(
+      "--out r holds a run that stopped before its first checkpoint (interrupted), so there is nothing to resume: delete r to start over, or choose another --out.",
+    );
+    writeFileSync(run.checkpointDir("epoch-0001.safetensors"), "");
+    await run.saveState({
+      ...state,
+      status: "running",
+      latestCheckpoint: "checkpoints/epoch-0001.safetensors",
+    });
+    expect(() => run.checkNewRun("r")).toThrow(
+      "--out r holds an unfinished run (its process stopped without saying why, e.g. it was killed); continue it with: snn train --resume r; or delete r to start over; or choose another --out.",
+    );
+  });
+
+  it("remembers the state it last wrote, which a failed write leaves on disk", async () => {
+    const run = new RunDirectory(join(tempDir(), "r"));
+    const { state, lock } = await run.create(resolveTrainConfig({ cli: {} }));
+    lock.release();
+    expect(run.lastWrittenState).toEqual(run.readState());
+    const written = run.lastWrittenState;
+    // run.json turned into a folder: the write fails for real (EISDIR), also as root.
+    rmSync(run.stateFile);
+    mkdirSync(run.stateFile);
+    await expect(run.markFailed({ ...state, epochsCompleted: 1 }, "x", true)).resolves.toBe(false);
+    expect(run.lastWrittenState).toEqual(written);
+    expect(run.lastWrittenState?.status).toBe("running");
   });
 
   it("appends metrics, ignores a torn last line, and truncates to a step", async () => {

@@ -66,6 +66,8 @@ export type MetricsRecord = BatchRecord | EpochRecord;
 /** Files of a run directory. */
 export class RunDirectory {
   readonly root: string;
+  /** What this process last wrote to run.json (a copy); see {@link lastWrittenState}. */
+  private written: RunState | undefined;
 
   constructor(
     root: string,
@@ -174,13 +176,26 @@ export class RunDirectory {
 
   async saveState(state: RunState): Promise<void> {
     state.updatedAt = new Date().toISOString();
-    await writeFileAtomic(this.stateFile, `${JSON.stringify(state, null, 2)}\n`, this.files);
+    const text = `${JSON.stringify(state, null, 2)}\n`;
+    await writeFileAtomic(this.stateFile, text, this.files);
+    this.written = JSON.parse(text) as RunState;
+  }
+
+  /**
+   * What run.json says as far as this process knows: the state it last wrote successfully,
+   * which stays on disk while it holds the lock, even when a later write failed (the state in
+   * memory may then name a checkpoint run.json does not). Undefined before its first write.
+   */
+  get lastWrittenState(): RunState | undefined {
+    return this.written;
   }
 
   /**
    * Marks the run failed with `reason` (resumable: whether --resume may continue it from its
-   * latest checkpoint). Best effort: when even run.json cannot be written (a full disk) the
-   * run stays "running" without a lock, which reads as stopped and can be resumed.
+   * latest checkpoint). Best effort: when even run.json cannot be written (a read-only folder, a
+   * full disk) it keeps its last written state, "running", and the lock is released (or left to a
+   * dead process), which every command reads as a run that stopped, like a killed one:
+   * `--resume` continues from the checkpoint that run.json names.
    */
   async markFailed(state: RunState, reason: string, resumable: boolean): Promise<boolean> {
     state.status = "failed";
@@ -262,6 +277,13 @@ function newRunProblem(root: string, shown: string): string | undefined {
   const resume = `snn train --resume ${shown}`;
   const heldBy = RunLock.check(root);
   if (heldBy !== undefined) return heldBy;
+  if (
+    (state.status === "running" || state.status === "interrupted") &&
+    state.latestCheckpoint === undefined
+  ) {
+    // --resume would refuse it (nothing to resume from): do not send the user there.
+    return `--out ${shown} holds a run that stopped before its first checkpoint (${state.status === "running" ? "its process stopped without saying why, e.g. it was killed" : "interrupted"}), so there is nothing to resume: delete ${shown} to start over, or choose another --out.`;
+  }
   switch (state.status) {
     case "failed":
       if (state.resumable === true && state.latestCheckpoint !== undefined) {

@@ -1,4 +1,12 @@
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import {
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -53,10 +61,14 @@ describe("snn train when a write fails or training diverges (in this process, wi
     "-q",
   ];
 
-  function io(cwd: string, files?: FileOps): CliIO & { err: string } {
+  function io(
+    cwd: string,
+    files?: FileOps,
+    onStdout?: (text: string) => void,
+  ): CliIO & { err: string } {
     const state = {
       err: "",
-      stdout: { write: () => true },
+      stdout: { write: (t: string) => (onStdout?.(t), true) },
       stderr: { write: (t: string) => (state.err += t) },
       env: {},
       cwd,
@@ -134,7 +146,64 @@ describe("snn train when a write fails or training diverges (in this process, wi
     expect(
       Buffer.compare(readFileSync(join(run, last)), readFileSync(join(cwd, "reference", last))),
     ).toBe(0);
-  }, 60_000);
+  }, 120_000);
+
+  it('when run.json cannot be written either, the run stays "running" with no lock (read as stopped), the message names the checkpoint run.json names, and --resume continues exactly', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), "snn-cli-state-unwritable-"));
+    dirs.push(cwd);
+    const run = join(cwd, "r");
+    const stateFile = join(run, "run.json");
+    const saved = join(cwd, "run.json.saved");
+    // While epoch 2 trains, run.json becomes a folder: every later write of the state fails for
+    // real (renaming a file over a folder is EISDIR, also as root), like a folder turned
+    // read-only. The next write is after epoch 2's checkpoint, which then is on disk but not in run.json.
+    let blocked = false;
+    const block = (text: string): void => {
+      if (blocked || !text.includes('"event":"batch"') || !text.includes('"epoch":2,')) return;
+      blocked = true;
+      renameSync(stateFile, saved);
+      mkdirSync(stateFile);
+    };
+    const args = [...TINY.filter((a) => a !== "-q"), "--log-format", "json"];
+    const failing = io(cwd, undefined, block);
+    expect(await main(["train", ...args, "--out", "r"], failing)).toBe(1);
+    expect(blocked).toBe(true);
+    expect(failing.err).toMatch(
+      /^snn train: error: training failed: cannot rename .*run\.json\..*\.tmp to .*\/r\/run\.json: it is a folder, not a file \(EISDIR\).* run\.json could not be written either, so it still says "running" as last saved \(naming checkpoints\/epoch-0001\.safetensors\), which snn reads as a run that stopped; fix the cause, then resume from the last good checkpoint \(checkpoints\/epoch-0001\.safetensors\) with: snn train --resume r; or delete r to start over\.$/m,
+    );
+    const files = allFiles(run);
+    expect(files.filter((f) => f.endsWith(".tmp") || f.includes("run.lock"))).toEqual([]);
+    expect(files).toContain(join("checkpoints", "epoch-0002.safetensors"));
+
+    // The user fixes the folder: run.json is as it was last written.
+    rmSync(stateFile, { recursive: true });
+    renameSync(saved, stateFile);
+    expect(JSON.parse(readFileSync(stateFile, "utf8"))).toMatchObject({
+      status: "running",
+      epochsCompleted: 1,
+      latestCheckpoint: "checkpoints/epoch-0001.safetensors",
+    });
+    const reuse = io(cwd);
+    expect(await main(["train", ...TINY, "--out", "r"], reuse)).toBe(1);
+    expect(reuse.err).toMatch(
+      /holds an unfinished run \(its process stopped without saying why, e\.g\. it was killed\); continue it with: snn train --resume r;/,
+    );
+    const resume = io(cwd);
+    expect(await main(["train", "--resume", "r", "-q"], resume), resume.err).toBe(0);
+    expect(resume.err).toContain(
+      "snn train: the run had stopped without recording why (it was killed, or run.json could not be written); continuing from the checkpoint run.json names",
+    );
+    expect(JSON.parse(readFileSync(stateFile, "utf8"))).toMatchObject({
+      status: "finished",
+      epochsCompleted: 2,
+    });
+    const reference = io(cwd);
+    expect(await main(["train", ...TINY, "--out", "reference"], reference), reference.err).toBe(0);
+    const last = join("checkpoints", "epoch-0002.safetensors");
+    expect(
+      Buffer.compare(readFileSync(join(run, last)), readFileSync(join(cwd, "reference", last))),
+    ).toBe(0);
+  }, 120_000);
 
   it("divergence (--lr 1e30) stops with exit 1 naming what went non-finite, marks the run failed (not resumable) and checkpoints nothing non-finite", async () => {
     const cwd = mkdtempSync(join(tmpdir(), "snn-cli-diverge-"));

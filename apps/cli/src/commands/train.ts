@@ -29,6 +29,7 @@ import {
 import {
   EMBEDDED_DATA,
   FULL_DATA,
+  absoluteDataPath,
   openDataset,
   resolveMnistSource,
   type MnistLookup,
@@ -334,6 +335,8 @@ async function train(parsed: { values: OptionValues }, io: CliIO): Promise<numbe
   let run: RunDirectory;
   let state: RunState | undefined;
   let lock: RunLock | undefined;
+  /** Lines to report once training starts. */
+  const notes: string[] = [];
   if (resumeDir !== undefined) {
     const extra = Object.keys(v).filter(
       (name) => v[name] !== undefined && !RESUME_OPTIONS.has(name),
@@ -348,10 +351,20 @@ async function train(parsed: { values: OptionValues }, io: CliIO): Promise<numbe
     const opened = await openForResume(run, shownPath(io.cwd, run.root));
     state = opened.state;
     lock = opened.lock;
+    if (state.status === "running") {
+      // "running" with no live holder of the lock (openForResume took it).
+      notes.push(
+        "the run had stopped without recording why (it was killed, or run.json could not be written); continuing from the checkpoint run.json names",
+      );
+    }
     // The run's own configuration; only what does not change the computation may be overridden.
     config = resumeConfig(opened.config, configFromOptions(v), io.env);
   } else {
     config = pinMnistSource(configForOptions(v, io), io.cwd);
+    // A data path is stored absolutely, so that evaluating the run from another folder reads
+    // the same files (not whatever that folder's relative path leads to).
+    if (config.data !== undefined)
+      config = { ...config, data: absoluteDataPath(config.data, io.cwd) };
     // The starting checkpoint is stored absolutely, so the run's config.json says what it was.
     if (config.initFrom !== undefined)
       config = { ...config, initFrom: resolveInitCheckpoint(config.initFrom, io.cwd) };
@@ -449,7 +462,7 @@ async function train(parsed: { values: OptionValues }, io: CliIO): Promise<numbe
           throw error;
         }
       }
-      const notes = lock?.recovered ? [describeRecovered(lock.recovered)] : [];
+      if (lock?.recovered) notes.unshift(describeRecovered(lock.recovered));
       const holder = { trainer };
       try {
         return await trainLoop({
@@ -792,17 +805,22 @@ async function failRun(
     fileSystemError(error)?.message ?? (error instanceof Error ? error.message : String(error)),
   ).replace(/\.$/, "");
   const marked = await run.markFailed(state, reason, !diverged);
-  const recorded = marked
-    ? "marked failed in run.json"
-    : "left as it was (run.json could not be written)";
+  // What run.json says now decides what --resume does: when it could not be written, that is
+  // its last written state ("running", read as a stopped run), not the state in memory, which
+  // may name a checkpoint run.json never recorded.
+  const recorded = marked ? state : run.lastWrittenState;
+  const checkpoint = recorded?.latestCheckpoint;
+  const status = marked
+    ? "The run is marked failed in run.json"
+    : `run.json could not be written either, so it still says "${recorded?.status ?? "running"}" as last saved${checkpoint !== undefined ? ` (naming ${checkpoint})` : ""}, which snn reads as a run that stopped`;
   let next: string;
   if (diverged)
     next = `start a new run with a smaller --lr (another --out, or delete ${names.shown} first)`;
-  else if (state.latestCheckpoint !== undefined)
-    next = `fix the cause, then resume from the last good checkpoint (${state.latestCheckpoint}) with: ${names.resumeCommand}; or delete ${names.shown} to start over`;
+  else if (checkpoint !== undefined)
+    next = `fix the cause, then resume from the last good checkpoint (${checkpoint}) with: ${names.resumeCommand}; or delete ${names.shown} to start over`;
   else
     next = `it failed before its first checkpoint: fix the cause and delete ${names.shown} (or choose another --out) to start over`;
-  const message = `training failed: ${reason}. The run is ${recorded}; ${next}.`;
+  const message = `training failed: ${reason}. ${status}; ${next}.`;
   return new CommandError(message);
 }
 

@@ -1,0 +1,134 @@
+/**
+ * `snn evaluate` and `snn infer` score a run only on data that fits its network, and read the
+ * data the run was trained on from any folder (in this process, on real runs).
+ */
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { CliIO } from "../io";
+import { main } from "../main";
+
+const SHD_FIXTURE = join(import.meta.dirname, "..", "..", "test", "fixtures", "shd");
+
+let dir: string;
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), "snn-cli-evaluate-"));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function io(cwd: string): CliIO & { out: string; err: string } {
+  const state = {
+    out: "",
+    err: "",
+    stdout: { write: (t: string) => ((state.out += t), true) },
+    stderr: { write: (t: string) => ((state.err += t), true) },
+    env: {},
+    cwd,
+    onInterrupt: () => () => {},
+    exit: () => {},
+  };
+  return state;
+}
+
+async function cli(
+  cwd: string,
+  args: readonly string[],
+): Promise<{ code: number; out: string; err: string }> {
+  const streams = io(cwd);
+  const code = await main([...args], streams);
+  return { code, out: streams.out, err: streams.err };
+}
+
+describe("data that does not fit the run's network is refused", () => {
+  /** A latency-MNIST run: 196 input channels. */
+  const RUN = "latency";
+  beforeAll(async () => {
+    const trained = await cli(dir, [
+      "train",
+      "--dataset",
+      "latency-mnist",
+      "--hidden",
+      "8",
+      "--epochs",
+      "1",
+      "--train-samples",
+      "16",
+      "--test-samples",
+      "8",
+      "--batch-size",
+      "8",
+      "--out",
+      RUN,
+      "-q",
+    ]);
+    expect(trained.code, trained.err).toBe(0);
+  }, 60_000);
+
+  const REFUSAL =
+    /^snn (evaluate|infer): error: sequential MNIST \(79-channel\), .* has 79 input channels but the network reads 196; choose data that fits it\.$/m;
+
+  it("--dataset smnist on a latency-MNIST run: exit 2, no accuracy printed", async () => {
+    for (const command of ["evaluate", "infer"]) {
+      const result = await cli(dir, [command, RUN, "--dataset", "smnist", "--test-samples", "8"]);
+      expect(result.code, result.err).toBe(2);
+      expect(result.err).toMatch(REFUSAL);
+      expect(result.out).toBe("");
+    }
+  }, 60_000);
+
+  it("an edited config.json that names another dataset: exit 2", async () => {
+    const file = join(dir, RUN, "config.json");
+    const original = readFileSync(file, "utf8");
+    try {
+      const config = JSON.parse(original) as Record<string, unknown>;
+      writeFileSync(file, JSON.stringify({ ...config, dataset: "smnist" }));
+      const result = await cli(dir, ["evaluate", RUN]);
+      expect(result.code, result.err).toBe(2);
+      expect(result.err).toMatch(REFUSAL);
+      expect(result.out).toBe("");
+    } finally {
+      writeFileSync(file, original);
+    }
+  }, 60_000);
+});
+
+describe("a run trained with a relative --data", () => {
+  it("stores it absolutely, so evaluating from another folder reads the same files", async () => {
+    const project = join(dir, "project");
+    mkdirSync(project);
+    cpSync(SHD_FIXTURE, join(project, "data"), { recursive: true });
+    const args = [
+      "--dataset",
+      "shd",
+      "--hidden",
+      "8",
+      "--epochs",
+      "1",
+      "--batch-size",
+      "4",
+      "--max-batches",
+      "1",
+    ];
+    const trained = await cli(project, ["train", ...args, "--data", "data", "--out", "run", "-q"]);
+    expect(trained.code, trained.err).toBe(0);
+    const config = JSON.parse(readFileSync(join(project, "run", "config.json"), "utf8")) as Record<
+      string,
+      unknown
+    >;
+    expect(config["data"]).toBe(join(project, "data"));
+
+    // Elsewhere, "data" is another folder: the run's data is still the one it was trained on.
+    const elsewhere = join(dir, "elsewhere");
+    mkdirSync(join(elsewhere, "data"), { recursive: true });
+    const here = await cli(project, ["evaluate", "run", "--json"]);
+    const there = await cli(elsewhere, ["evaluate", join(project, "run"), "--json"]);
+    expect(here.code, here.err).toBe(0);
+    expect(there.code, there.err).toBe(0);
+    const pick = (text: string): unknown => {
+      const report = JSON.parse(text) as Record<string, unknown>;
+      return [report["dataset"], report["examples"], report["accuracy"], report["confusion"]];
+    };
+    expect(pick(there.out)).toEqual(pick(here.out));
+  }, 120_000);
+});
