@@ -109,6 +109,8 @@ const TINY = [
 describe("snn train --lr-waves", () => {
   const cwd = mkdtempSync(join(tmpdir(), "snn-cli-lr-waves-"));
   afterAll(() => rmSync(cwd, { recursive: true, force: true }));
+  const epoch = async (run: string, n: number) =>
+    readCheckpointFile(join(cwd, run, "checkpoints", `epoch-000${n}.safetensors`));
 
   it("restarts Adam at each later wave, and a run interrupted in a restart epoch resumes to the same weights", async () => {
     const whole = io(cwd);
@@ -119,8 +121,6 @@ describe("snn train --lr-waves", () => {
     >;
     expect(config).toMatchObject({ "lr-waves": "1@0.01,2@0.005", epochs: 3, lr: 0.01 });
     // two batches per epoch: Adam's step count starts again with the second wave
-    const epoch = async (run: string, n: number) =>
-      readCheckpointFile(join(cwd, run, "checkpoints", `epoch-000${n}.safetensors`));
     const [first, second, third] = [
       await epoch("whole", 1),
       await epoch("whole", 2),
@@ -145,6 +145,58 @@ describe("snn train --lr-waves", () => {
     expect(end.optimizer.step).toBe(4);
     for (const name of Object.keys(third.parameters))
       expect(Array.from(end.parameters[name]!), name).toEqual(Array.from(third.parameters[name]!));
+  }, 60_000);
+
+  it("averages the weights at the ends of the waves after the first (SWA), keeping those checkpoints", async () => {
+    const run = io(cwd);
+    expect(
+      await main(
+        [
+          "train",
+          ...TINY.map((a) => (a === "1@0.01,2@0.005" ? "1@0.01,1@0.005,1@0.003" : a)),
+          "--keep-checkpoints",
+          "1",
+          "--out",
+          "swa",
+        ],
+        run,
+      ),
+      run.err,
+    ).toBe(0);
+    const state = JSON.parse(readFileSync(join(cwd, "swa", "run.json"), "utf8")) as {
+      swa: { epochs: number[]; accuracy: number; checkpoint: string };
+    };
+    expect(state.swa).toMatchObject({ epochs: [2, 3], checkpoint: "swa.safetensors" });
+    const ends = [
+      await epoch("swa", 2), // wave ends are kept despite --keep-checkpoints 1
+      await epoch("swa", 3),
+    ];
+    const average = await readCheckpointFile(join(cwd, "swa", "swa.safetensors"));
+    for (const name of Object.keys(average.parameters)) {
+      const expected = ends[0]!.parameters[name]!.map((a, i) =>
+        Math.fround((a + ends[1]!.parameters[name]![i]!) / 2),
+      );
+      expect(Array.from(average.parameters[name]!), name).toEqual(Array.from(expected));
+    }
+    // and the score recorded is the average's own: evaluating the file gives the same accuracy
+    const evaluated = io(cwd);
+    let printed = "";
+    evaluated.stdout = { write: (t: string) => ((printed += t), true) };
+    expect(
+      await main(
+        [
+          "evaluate",
+          join("swa", "swa.safetensors"),
+          "--dataset",
+          "latency-mnist",
+          "--test-samples",
+          "16",
+        ],
+        evaluated,
+      ),
+      evaluated.err,
+    ).toBe(0);
+    expect(printed).toContain(`accuracy: ${(state.swa.accuracy * 100).toFixed(2)}%`);
   }, 60_000);
 
   it("refuses to resume a waves run with other --epochs", async () => {

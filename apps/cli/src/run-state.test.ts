@@ -65,6 +65,15 @@ describe("parseRunState", () => {
       { ...good, best: { ...good.best, checkpoint: "../x.safetensors" } },
       /"best\.checkpoint" .* points outside the run folder/,
     ],
+    [{ ...good, swa: [] }, /"swa" must be an object/],
+    [
+      { ...good, swa: { epochs: [0], accuracy: 0.5, checkpoint: "swa.safetensors" } },
+      /"swa\.epochs" must be a list of whole numbers of at least 1/,
+    ],
+    [
+      { ...good, swa: { epochs: [2], accuracy: 0.5, checkpoint: "../swa.safetensors" } },
+      /"swa\.checkpoint" .* points outside the run folder/,
+    ],
   ])("refuses %j with a message naming the field", (value, message) => {
     const root = tempDir();
     let thrown: unknown;

@@ -29,10 +29,20 @@ export interface RunState {
   /** Checkpoint to resume from (relative to the run directory, inside it). */
   latestCheckpoint?: string;
   best?: { epoch: number; accuracy: number; checkpoint: string };
+  /** The average of the weights at the ends of the `--lr-waves` waves after the first (SWA). */
+  swa?: SwaState;
   backend?: string;
   device?: string;
   createdAt: string;
   updatedAt: string;
+}
+
+/** run.json's record of the SWA network: the epochs averaged, its test score and its file. */
+export interface SwaState {
+  epochs: number[];
+  accuracy: number;
+  loss?: number;
+  checkpoint: string;
 }
 
 const STATUSES: readonly RunStatus[] = ["running", "interrupted", "finished", "failed"];
@@ -88,6 +98,24 @@ export function parseRunState(value: unknown, file: string, root: string): RunSt
     if (typeof accuracy !== "number" || !(accuracy >= 0 && accuracy <= 1))
       fail(`"best.accuracy" must be a number from 0 to 1`);
     checkInside(best!["checkpoint"], "best.checkpoint", root, fail);
+  }
+  if (s["swa"] !== undefined) {
+    const swa = s["swa"] as Record<string, unknown> | null;
+    if (swa === null || typeof swa !== "object" || Array.isArray(swa))
+      fail(`"swa" must be an object`);
+    const epochs = swa!["epochs"];
+    if (
+      !Array.isArray(epochs) ||
+      epochs.length === 0 ||
+      !epochs.every((e) => typeof e === "number" && Number.isInteger(e) && e >= 1)
+    )
+      fail(`"swa.epochs" must be a list of whole numbers of at least 1`);
+    const accuracy = swa!["accuracy"];
+    if (typeof accuracy !== "number" || !(accuracy >= 0 && accuracy <= 1))
+      fail(`"swa.accuracy" must be a number from 0 to 1`);
+    if (swa!["loss"] !== undefined && typeof swa!["loss"] !== "number")
+      fail(`"swa.loss" must be a number`);
+    checkInside(swa!["checkpoint"], "swa.checkpoint", root, fail);
   }
   return s as unknown as RunState;
 }

@@ -55,6 +55,7 @@ import {
   type RunState,
 } from "../run-dir";
 import { initialParametersFrom, resolveInitCheckpoint } from "../init-from";
+import { swaEpochs, waveEndEpochs, writeSwa } from "../swa";
 import { describeRecovered, type RunLock } from "../run-lock";
 import { DivergedError, checkDivergedParameters } from "./train-divergence";
 
@@ -657,6 +658,28 @@ async function trainLoop(ctx: LoopContext): Promise<number> {
       });
     };
 
+    /** Averages the wave ends `swa` into swa.safetensors, scores it and records it in run.json. */
+    const updateSwa = async (swa: number[]): Promise<void> => {
+      state.swa = await writeSwa(
+        run,
+        swa,
+        swa.map((e) => join("checkpoints", epochName(e))),
+        async (data) => {
+          const averaged = await Trainer.fromCheckpoint(data, { backend: backend.backend });
+          try {
+            return await averaged.evaluate(testData, { batchSize: config.batchSize });
+          } finally {
+            averaged.dispose();
+          }
+        },
+      );
+      await run.saveState(state);
+      reporter.note(
+        `SWA: the mean of the weights after epochs ${swa.join(", ")} (the ends of waves 2-${swa.length + 1}): test accuracy ${(state.swa.accuracy * 100).toFixed(2)}%, in ${join(run.root, state.swa.checkpoint)}`,
+        { swa: state.swa },
+      );
+    };
+
     try {
       // eslint-disable-next-line no-unmodified-loop-condition -- the SIGINT handler above sets it
       while (trainer.progress.epoch < config.epochs && !interrupted) {
@@ -712,7 +735,12 @@ async function trainLoop(ctx: LoopContext): Promise<number> {
           state.best = { epoch, accuracy: test.accuracy, checkpoint: "best.safetensors" };
           await run.saveState(state);
         }
-        await pruneCheckpoints(run, keep, new Set([join(run.root, checkpoint)]));
+        // The ends of the waves stay: the average is made of them.
+        const kept = [
+          checkpoint,
+          ...waveEndEpochs(config).map((e) => join("checkpoints", epochName(e))),
+        ];
+        await pruneCheckpoints(run, keep, new Set(kept.map((name) => join(run.root, name))));
         // A checkpoint of an earlier interruption is superseded by this epoch's.
         await rm(join(run.root, "checkpoints", "interrupted.safetensors"), { force: true });
         await writeCurvePlots(run.plotsDir, history, title);
@@ -735,6 +763,8 @@ async function trainLoop(ctx: LoopContext): Promise<number> {
           testLoss: test.loss,
           testAccuracy: test.accuracy,
         });
+        const swa = swaEpochs(config, epoch);
+        if (swa.at(-1) === epoch) await updateSwa(swa);
       }
 
       if (interrupted && trainer.progress.epoch < config.epochs) {
@@ -763,6 +793,9 @@ async function trainLoop(ctx: LoopContext): Promise<number> {
         return 130;
       }
 
+      // A run stopped between its last checkpoint and its average finishes the average here.
+      const swa = swaEpochs(config, config.epochs);
+      if (swa.length > 0 && state.swa?.epochs.join() !== swa.join()) await updateSwa(swa);
       state.status = "finished";
       await run.saveState(state);
       await writeCurvePlots(run.plotsDir, history, title);
@@ -775,7 +808,8 @@ async function trainLoop(ctx: LoopContext): Promise<number> {
       .reduce((a, r) => a + r.durationMs, 0);
     const message =
       `Finished ${config.epochs} epoch${config.epochs === 1 ? "" : "s"} in ${formatDuration(totalMs)}: test accuracy ${lastEpoch?.testAccuracy !== undefined ? `${(lastEpoch.testAccuracy * 100).toFixed(1)}%` : "-"}` +
-      `${state.best ? ` (best ${(state.best.accuracy * 100).toFixed(1)}% at epoch ${state.best.epoch})` : ""}. Run saved in ${run.root}; evaluate with: snn evaluate ${shown}`;
+      `${state.best ? ` (best ${(state.best.accuracy * 100).toFixed(1)}% at epoch ${state.best.epoch})` : ""}` +
+      `${state.swa ? `; the average of the wave ends (swa.safetensors): ${(state.swa.accuracy * 100).toFixed(1)}%` : ""}. Run saved in ${run.root}; evaluate with: snn evaluate ${shown}`;
     reporter.end({
       message,
       status: "finished",
