@@ -362,10 +362,6 @@ async function train(parsed: { values: OptionValues }, io: CliIO): Promise<numbe
     config = resumeConfig(opened.config, configFromOptions(v), io.env);
   } else {
     config = pinMnistSource(configForOptions(v, io), io.cwd);
-    // A data path is stored absolutely, so that evaluating the run from another folder reads
-    // the same files (not whatever that folder's relative path leads to).
-    if (config.data !== undefined)
-      config = { ...config, data: absoluteDataPath(config.data, io.cwd) };
     // The starting checkpoint is stored absolutely, so the run's config.json says what it was.
     if (config.initFrom !== undefined)
       config = { ...config, initFrom: resolveInitCheckpoint(config.initFrom, io.cwd) };
@@ -456,6 +452,11 @@ async function train(parsed: { values: OptionValues }, io: CliIO): Promise<numbe
           backend: backend.backend,
           ...(parameters !== undefined ? { parameters } : {}),
         });
+        // A data path is stored absolutely, so that evaluating the run from another folder
+        // reads the same files (not whatever that folder's relative path leads to). It is made
+        // absolute only here, after the data was opened, so errors name it as the user gave it.
+        if (config.data !== undefined)
+          config = { ...config, data: absoluteDataPath(config.data, io.cwd) };
         try {
           ({ state, lock } = await run.create(config, "snn train", shownPath(io.cwd, run.root)));
         } catch (error) {
