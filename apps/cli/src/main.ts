@@ -1,7 +1,7 @@
 /**
  * `snn` entry point: finds the subcommand, parses its options, runs it, and turns every error
- * into one line on stderr with an exit status (2 for usage errors, 1 otherwise). A stack
- * trace is printed only with SNN_DEBUG=1.
+ * into one line on stderr with an exit status (2 for usage errors, 1 for bad data or state and
+ * everything else). A stack trace is printed only with SNN_DEBUG=1.
  */
 import { helpText, parseCommand, usageLine } from "./args";
 import type { Command } from "./command";
@@ -76,13 +76,6 @@ export function findCommand(
   return undefined;
 }
 
-/** Errors about input files (data sets, checkpoints): reported like usage errors, exit status 2. */
-const INPUT_ERROR_NAMES = new Set([
-  "DatasetError",
-  "DatasetFormatError",
-  "DatasetOptionsError",
-  "CheckpointError",
-]);
 const BUILTIN_ERROR_NAMES = new Set([
   "Error",
   "TypeError",
@@ -163,11 +156,10 @@ export function reportError(io: CliIO, error: unknown, command?: Command): numbe
     io.stderr.write(`${name}: error: ${oneLine(error.message)}\n`);
     return error.exitCode;
   }
-  if (error instanceof Error && INPUT_ERROR_NAMES.has(error.name)) {
-    return reportUsageError(io, new UsageError(error.message, command?.spec.name), command);
-  }
   if (error instanceof Error && !BUILTIN_ERROR_NAMES.has(error.name)) {
-    // A documented error of an @snn package: its message says what to do.
+    // A documented error of an @snn package: its message says what to do. A damaged or
+    // unfitting data file (DatasetError, DatasetFormatError, ...) or checkpoint (CheckpointError)
+    // is bad data, not bad usage: exit status 1, without the usage.
     io.stderr.write(`${name}: error: ${oneLine(error.message)}\n`);
     return 1;
   }

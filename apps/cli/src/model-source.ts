@@ -20,7 +20,7 @@ import type { OptionSpec, OptionValues, PositionalSpec } from "./args";
 import { selectBackend, type SelectedBackend } from "./backends";
 import { CONFIG_KEYS, configFromOptions, resolveTrainConfig, type TrainConfig } from "./config";
 import { openDataset, type Split } from "./data";
-import { UsageError } from "./errors";
+import { DataError, UsageError } from "./errors";
 import { RunDirectory } from "./run-dir";
 
 /** The RUN argument of evaluate and infer (optional: `--pretrained NAME` replaces it). */
@@ -121,9 +121,8 @@ export async function loadModel(
     else if (state.latestCheckpoint !== undefined)
       checkpoint = join(run.root, state.latestCheckpoint);
     else
-      throw new UsageError(
+      throw new DataError(
         `${target} has no checkpoint yet (its training stopped before the first one); train a run until it saves one (snn train writes one every epoch), then use that run.`,
-        command,
       );
   } else {
     checkpoint = path;
@@ -178,9 +177,9 @@ async function loadPretrainedModel(
   try {
     model = await loadPretrained(name);
   } catch (error) {
-    throw new UsageError(
+    // The shipped model file is damaged or missing: bad data, not bad usage.
+    throw new DataError(
       `--pretrained ${name}: ${error instanceof Error ? error.message : String(error)}`,
-      command,
     );
   }
   const input = model.input;
@@ -225,13 +224,13 @@ async function loadPretrainedModel(
 /**
  * Opens a split of the model's data (its run's dataset, or the options' overrides) and checks
  * that it fits the network: the same input channels, no more classes than readouts, and, for a
- * pretrained model, the trial length it was trained with.
+ * pretrained model, the trial length it was trained with. Data that does not fit is a
+ * `DataError` (exit status 1).
  */
 export async function openModelData(
   model: LoadedModel,
   split: Split,
   cwd: string,
-  command: string,
 ): Promise<SpikeDataset> {
   const dataset = await openDataset(model.config, split, cwd);
   const network = model.trainer.description;
@@ -249,7 +248,7 @@ export async function openModelData(
   }
   if (problem !== undefined) {
     await dataset.close();
-    throw new UsageError(`${problem}; choose data that fits it.`, command);
+    throw new DataError(`${problem}; choose data that fits it.`);
   }
   return dataset;
 }

@@ -162,10 +162,17 @@ export class RunDirectory {
         `${this.root} is not a run directory of 'snn train' (no run.json and config.json).`,
       );
     }
-    const config = resolveTrainConfig({
-      cli: {},
-      file: parseConfigObject(readJson(this.configFile), this.configFile),
-    });
+    const json = readJson(this.configFile);
+    let config: TrainConfig;
+    try {
+      config = resolveTrainConfig({ cli: {}, file: parseConfigObject(json, this.configFile) });
+    } catch (error) {
+      // A config.json that is not a configuration is damaged run state (1), not bad usage (2).
+      if (!(error instanceof UsageError)) throw error;
+      throw new RunStateError(
+        `${this.configFile} is damaged: ${error.message.replace(`${this.configFile}: `, "")} Restore it from a backup, or delete the run folder and train again.`,
+      );
+    }
     return { config, state: this.readState() };
   }
 

@@ -55,8 +55,6 @@ describe("argument errors exit with status 2 and one line", () => {
     [["evaluate"], /missing RUN/],
     [["evaluate", "nowhere"], /nowhere: no such run directory or checkpoint/],
     [["infer", "nowhere"], /nowhere: no such run directory or checkpoint/],
-    [["evaluate", "corrupt.safetensors"], /checkpoint/i],
-    [["infer", "corrupt.safetensors", "--samples", "0"], /checkpoint/i],
     [
       ["infer", "nowhere", "--events", "e.json", "--count", "2"],
       /either --events or --samples\/--count/,
@@ -79,6 +77,23 @@ describe("argument errors exit with status 2 and one line", () => {
     [["data", "info", "--dataset", "ssc"], /needs --data PATH/],
   ])("snn %j", async (args, message) => {
     await expectUsageError(args, message);
+  });
+});
+
+describe("bad data exits with status 1 and one line, without the usage", () => {
+  it.each([
+    [["evaluate", "corrupt.safetensors"], /checkpoint/i],
+    [["infer", "corrupt.safetensors", "--samples", "0"], /checkpoint/i],
+    [["codegen", "corrupt.safetensors", "--list"], /checkpoint/i],
+    [["gradcheck", "bad.json"], /bad\.json is not valid JSON/],
+  ])("snn %j", async (args, message) => {
+    const result = await runCli(args, { cwd: dir });
+    expect(result.code, result.stderr).toBe(1);
+    const lines = result.stderr.trimEnd().split("\n");
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^snn [a-z ]+: error: /);
+    expect(lines[0]).toMatch(message);
+    expect(result.stdout).toBe("");
   });
 });
 

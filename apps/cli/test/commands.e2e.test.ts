@@ -70,9 +70,10 @@ describe("snn gradcheck", () => {
       for (const g of c.gradients) expect(g.relativeError).toBeLessThan(1e-4);
   });
 
-  it("rejects a file that is not a fixture with exit status 2", async () => {
+  it("rejects a file that is not a fixture with exit status 1 (bad data), without the usage", async () => {
     const result = await runCli(["gradcheck", join(APP_DIR, "package.json")]);
-    expect(result.code).toBe(2);
+    expect(result.code).toBe(1);
+    expect(result.stderr).not.toMatch(/^Usage: /m);
     expect(result.stderr.split("\n")[0]).toMatch(/^snn gradcheck: error: .*package\.json/);
   });
 });
@@ -151,7 +152,7 @@ describe("snn data info", () => {
     expect(text.stderr).toBe("");
   });
 
-  it("names an idx directory as the source; a missing or damaged one is one line and exit status 2", async () => {
+  it("names an idx directory as the source; a missing file is one line and exit status 2, a damaged one exit status 1", async () => {
     const dir = mkdtempSync(join(tmpdir(), "snn-cli-idx-"));
     try {
       const idx = (dims: number[], data: Buffer) => {
@@ -195,7 +196,8 @@ describe("snn data info", () => {
         ["data", "info", "--data", "damaged", "--split", "test", "--json"],
         { cwd: dir },
       );
-      expect(damaged.code).toBe(2);
+      expect(damaged.code).toBe(1);
+      expect(damaged.stderr).not.toMatch(/^Usage: /m);
       expect(damaged.stdout).toBe("");
       expect(damaged.stderr.split("\n")[0]).toMatch(
         /^snn data info: error: --data damaged: .*t10k-images-idx3-ubyte is truncated: its header announces 10000x28x28 values but only 1000 bytes follow\.$/,
@@ -463,7 +465,7 @@ describe("SHD files (a tiny file in the SHD layout: 8 samples, 700 channels, 4 c
     ]);
   });
 
-  it("a damaged file is one line and exit status 2", async () => {
+  it("a damaged file is one line and exit status 1", async () => {
     const result = await runCli([
       "data",
       "info",
@@ -472,10 +474,11 @@ describe("SHD files (a tiny file in the SHD layout: 8 samples, 700 channels, 4 c
       "--data",
       join(APP_DIR, "test", "fixtures", "shd-damaged"),
     ]);
-    expect(result.code).toBe(2);
+    expect(result.code).toBe(1);
     expect(result.stderr.split("\n")[0]).toMatch(
       /^snn data info: error: .*shd_train\.h5 is truncated/,
     );
+    expect(result.stderr.trimEnd().split("\n")).toHaveLength(1);
     expect(result.stderr).not.toMatch(/^\s+at /m);
   });
 });

@@ -18,7 +18,7 @@ const NAME = /^[A-Za-z_:][A-Za-z0-9_.:-]*/;
 
 function decode(raw: string, where: number): string {
   if (raw.includes("<")) throw new XmlError(`'<' in text or attribute value near offset ${where}`);
-  return raw.replace(/&([^;]*);|&/g, (match, entity: string | undefined) => {
+  return raw.replace(/&([^;]*);|&/g, (_match, entity: string | undefined) => {
     if (entity === undefined) throw new XmlError(`bare '&' near offset ${where}`);
     const named: Record<string, string> = { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'" };
     if (entity in named) return named[entity]!;

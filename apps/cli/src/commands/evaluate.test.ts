@@ -68,28 +68,68 @@ describe("data that does not fit the run's network is refused", () => {
   const REFUSAL =
     /^snn (evaluate|infer): error: sequential MNIST \(79-channel\), .* has 79 input channels but the network reads 196; choose data that fits it\.$/m;
 
-  it("--dataset smnist on a latency-MNIST run: exit 2, no accuracy printed", async () => {
+  it("--dataset smnist on a latency-MNIST run: exit 1 (data that does not fit), no usage, no accuracy printed", async () => {
     for (const command of ["evaluate", "infer"]) {
       const result = await cli(dir, [command, RUN, "--dataset", "smnist", "--test-samples", "8"]);
-      expect(result.code, result.err).toBe(2);
+      expect(result.code, result.err).toBe(1);
       expect(result.err).toMatch(REFUSAL);
+      expect(result.err).not.toMatch(/^Usage: /m);
       expect(result.out).toBe("");
     }
   }, 60_000);
 
-  it("an edited config.json that names another dataset: exit 2", async () => {
+  it("an edited config.json that names another dataset: exit 1", async () => {
     const file = join(dir, RUN, "config.json");
     const original = readFileSync(file, "utf8");
     try {
       const config = JSON.parse(original) as Record<string, unknown>;
       writeFileSync(file, JSON.stringify({ ...config, dataset: "smnist" }));
       const result = await cli(dir, ["evaluate", RUN]);
-      expect(result.code, result.err).toBe(2);
+      expect(result.code, result.err).toBe(1);
       expect(result.err).toMatch(REFUSAL);
+      expect(result.err).not.toMatch(/^Usage: /m);
       expect(result.out).toBe("");
     } finally {
       writeFileSync(file, original);
     }
+  }, 60_000);
+
+  it("a damaged checkpoint, a damaged config.json and a run without a checkpoint: exit 1, no usage", async () => {
+    const expectBadData = async (args: string[], message: RegExp): Promise<void> => {
+      const result = await cli(dir, args);
+      expect(result.code, result.err).toBe(1);
+      expect(result.err.split("\n")[0]).toMatch(message);
+      expect(result.err).not.toMatch(/^Usage: /m);
+      expect(result.out).toBe("");
+    };
+    const checkpoint = readFileSync(join(dir, RUN, "best.safetensors"));
+    writeFileSync(join(dir, "cut.safetensors"), checkpoint.subarray(0, checkpoint.length - 9));
+    await expectBadData(
+      ["evaluate", "cut.safetensors"],
+      /^snn evaluate: error: .*the checkpoint is truncated or corrupt/,
+    );
+
+    const copy = join(dir, "copy");
+    cpSync(join(dir, RUN), copy, { recursive: true });
+    const configFile = join(copy, "config.json");
+    const config = JSON.parse(readFileSync(configFile, "utf8")) as Record<string, unknown>;
+    writeFileSync(configFile, JSON.stringify({ ...config, colour: "red" }));
+    await expectBadData(
+      ["evaluate", "copy"],
+      /^snn evaluate: error: .*config\.json is damaged: unknown key "colour"/,
+    );
+    writeFileSync(configFile, JSON.stringify(config));
+
+    const stateFile = join(copy, "run.json");
+    const state = JSON.parse(readFileSync(stateFile, "utf8")) as Record<string, unknown>;
+    delete state["latestCheckpoint"];
+    delete state["best"];
+    writeFileSync(stateFile, JSON.stringify(state));
+    rmSync(join(copy, "best.safetensors"));
+    await expectBadData(
+      ["infer", "copy", "--count", "1"],
+      /^snn infer: error: copy has no checkpoint yet/,
+    );
   }, 60_000);
 });
 

@@ -105,12 +105,10 @@ export const evaluateCommand: Command = {
     const plot = plotFile !== undefined ? plotPath(plotFile, io.cwd) : undefined;
     const model = await loadModel(parsed.positionals[0], v, io.cwd, "evaluate");
     const split = ((v["split"] as string | undefined) ?? "test") as Split;
-    const dataset = await openModelData(model, split, io.cwd, "evaluate").catch(
-      (error: unknown) => {
-        model.trainer.dispose();
-        throw error;
-      },
-    );
+    const dataset = await openModelData(model, split, io.cwd).catch((error: unknown) => {
+      model.trainer.dispose();
+      throw error;
+    });
     try {
       const batchSize = (v["batch-size"] as number | undefined) ?? model.config.batchSize;
       const maxBatches = v["max-batches"] as number | undefined;

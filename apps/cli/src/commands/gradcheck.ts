@@ -9,7 +9,7 @@ import {
 } from "@snn/eprop";
 import { selectBackend } from "../backends";
 import type { Command } from "../command";
-import { UsageError } from "../errors";
+import { DataError, UsageError } from "../errors";
 import { shippedGradientFixture } from "../shipped-fixture";
 
 /**
@@ -92,9 +92,8 @@ export const gradcheckCommand: Command = {
     try {
       fixture = JSON.parse(readFileSync(path, "utf8"));
     } catch (error) {
-      throw new UsageError(
+      throw new DataError(
         `${file} is not valid JSON: ${error instanceof Error ? error.message : String(error)}.`,
-        "gradcheck",
       );
     }
     const eligibility =
@@ -120,8 +119,8 @@ export const gradcheckCommand: Command = {
         ...(chunkedTraces !== undefined ? { chunkedTraces } : {}),
       });
     } catch (error) {
-      if (error instanceof GradcheckFixtureError)
-        throw new UsageError(`${file}: ${error.message}`, "gradcheck");
+      // A damaged fixture is bad data (1); options the backend cannot run are bad usage (2).
+      if (error instanceof GradcheckFixtureError) throw new DataError(`${file}: ${error.message}`);
       if (error instanceof EpropConfigError) throw new UsageError(error.message, "gradcheck");
       throw error;
     }

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { UsageError } from "../errors";
+import { DataError, UsageError } from "../errors";
 import { readEventsFile } from "./infer";
 
 const dir = mkdtempSync(join(tmpdir(), "snn-infer-events-"));
@@ -17,11 +17,30 @@ describe("snn infer --events FILE", () => {
   it("says what the file must hold when it is not an object (null, a list)", () => {
     for (const content of ["null", "[1, 2]", "{}", '{"inputs": []}']) {
       const name = file("bad.json", content);
-      expect(() => readEventsFile(name, dir, 4)).toThrow(UsageError);
+      expect(() => readEventsFile(name, dir, 4)).toThrow(DataError);
       expect(() => readEventsFile(name, dir, 4)).toThrow(
         /must hold \{ "numSteps": T, "inputs": \[/,
       );
     }
+  });
+
+  it("a missing file is a usage error (2); a file that is not JSON or names a channel the network lacks is bad data (1)", () => {
+    expect(() => readEventsFile("nothere.json", dir, 4)).toThrow(UsageError);
+    const notJson = file("not-json.json", "{ inputs");
+    expect(() => readEventsFile(notJson, dir, 4)).toThrow(DataError);
+    const wide = file("wide.json", JSON.stringify({ inputs: [{ steps: [0], units: [4] }] }));
+    let thrown: unknown;
+    try {
+      readEventsFile(wide, dir, 4);
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(DataError);
+    expect(thrown).not.toBeInstanceOf(UsageError);
+    expect((thrown as DataError).exitCode).toBe(1);
+    expect((thrown as Error).message).toMatch(
+      /inputs\[0\]\.units\[0\] must be a channel in 0\.\.3/,
+    );
   });
 
   it("runs the model's trial length when the file gives none, or up to the last event when that is longer", () => {

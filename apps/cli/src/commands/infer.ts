@@ -4,7 +4,7 @@ import { collateBatch, stepsForDuration, type SpikeDataset } from "@snn/datasets
 import type { EpropBatch } from "@snn/eprop";
 import type { Command } from "../command";
 import type { Split } from "../data";
-import { UsageError } from "../errors";
+import { DataError, UsageError } from "../errors";
 import {
   MODEL_OPTIONS,
   RUN_POSITIONAL,
@@ -57,7 +57,8 @@ export function parseSampleList(text: string, numSamples: number): number[] {
 /**
  * Reads `--events FILE.json`: `{ "numSteps": T, "inputs": [{ "steps": [...], "units": [...] }, ...] }`.
  * Without `numSteps` the trial is the model's length (`defaultSteps`) or, when longer, up to the last
- * event; `minSteps` is what the model's loss mask needs.
+ * event; `minSteps` is what the model's loss mask needs. A missing file is a `UsageError`; a file
+ * that is damaged or does not fit the network (a channel it lacks, too few steps) is a `DataError`.
  */
 export function readEventsFile(
   file: string,
@@ -71,23 +72,21 @@ export function readEventsFile(
   try {
     json = JSON.parse(readFileSync(path, "utf8"));
   } catch (error) {
-    throw new UsageError(
+    throw new DataError(
       `${file} is not valid JSON: ${error instanceof Error ? error.message : String(error)}.`,
-      "infer",
     );
   }
   const shapeHelp = `${file} must hold { "numSteps": T, "inputs": [{ "steps": [...], "units": [...] }, ...] }`;
-  if (typeof json !== "object" || json === null) throw new UsageError(`${shapeHelp}.`, "infer");
+  if (typeof json !== "object" || json === null) throw new DataError(`${shapeHelp}.`);
   const list = (json as { inputs?: unknown }).inputs;
-  if (!Array.isArray(list) || list.length === 0) throw new UsageError(`${shapeHelp}.`, "infer");
+  if (!Array.isArray(list) || list.length === 0) throw new DataError(`${shapeHelp}.`);
   const maxSteps = maxTrialSteps();
   let latest = 0;
   const inputs = list.map((entry: unknown, i) => {
     const e = entry as { steps?: unknown; units?: unknown };
     if (!Array.isArray(e?.steps) || !Array.isArray(e.units) || e.steps.length !== e.units.length) {
-      throw new UsageError(
+      throw new DataError(
         `${file}: inputs[${i}] needs "steps" and "units" arrays of equal length.`,
-        "infer",
       );
     }
     // Checked as JSON numbers before they go into Int32Arrays, where 2^32 would wrap to 0.
@@ -100,22 +99,19 @@ export function readEventsFile(
         (step as number) < 0 ||
         (k > 0 && (step as number) < (rawSteps[k - 1] as number))
       ) {
-        throw new UsageError(
+        throw new DataError(
           `${file}: inputs[${i}].steps must be non-negative integers in ascending order (entry ${k}).`,
-          "infer",
         );
       }
       if ((step as number) >= maxSteps) {
-        throw new UsageError(
+        throw new DataError(
           `${file}: inputs[${i}].steps[${k}] is ${String(step)}, beyond the limit of ${maxSteps} steps per trial (SNN_MAX_TRIAL_STEPS changes it); steps count from 0 in units of the network's dt.`,
-          "infer",
         );
       }
       const unit = rawUnits[k];
       if (!Number.isInteger(unit) || (unit as number) < 0 || (unit as number) >= numChannels) {
-        throw new UsageError(
+        throw new DataError(
           `${file}: inputs[${i}].units[${k}] must be a channel in 0..${numChannels - 1}.`,
-          "infer",
         );
       }
     }
@@ -134,16 +130,14 @@ export function readEventsFile(
       (given as number) < 1 ||
       (given as number) > maxSteps)
   ) {
-    throw new UsageError(
+    throw new DataError(
       `${file}: numSteps must be a positive integer covering every event (at least ${latest}) and at most the limit of ${maxSteps} steps (SNN_MAX_TRIAL_STEPS changes it).`,
-      "infer",
     );
   }
   const numSteps = (given as number | undefined) ?? Math.max(1, latest, options.defaultSteps ?? 0);
   if (options.minSteps !== undefined && numSteps < options.minSteps) {
-    throw new UsageError(
+    throw new DataError(
       `${file}: its trials are ${numSteps} steps, but the network's loss covers the last ${options.minSteps}; give "numSteps": ${options.minSteps} or more.`,
-      "infer",
     );
   }
   return { inputs, numSteps };
@@ -255,7 +249,7 @@ export const inferCommand: Command = {
         }
       } else {
         const split = ((v["split"] as string | undefined) ?? "test") as Split;
-        dataset = await openModelData(model, split, io.cwd, "infer");
+        dataset = await openModelData(model, split, io.cwd);
         classNames = dataset.classNames;
         source = `${dataset.name}, ${split} split`;
         const indices =
