@@ -2,7 +2,9 @@
 // and images that point into the repository are pointed at the site's own pages: a package's
 // README at its section of packages.html, another document at doc.html?path=…, an image at
 // its asset. Other repository files (sources, data) are named as code, since the site does
-// not carry them.
+// not carry them. A code span that names a document by its repository path
+// (`docs/decisions/0008-….md`) links to its page: the published READMEs name documents that
+// are not in their tarball that way, since there is no public repository to link to.
 import { marked } from "marked";
 import { documents, images, readmes } from "./repository";
 
@@ -32,6 +34,17 @@ export function pageOf(path: string, fragment: string): string | null {
   if (documents.has(path))
     return `./doc.html?path=${encodeURIComponent(path)}${fragment === "" ? "" : `#${fragment}`}`;
   return null;
+}
+
+/**
+ * The page of the site for a code span whose whole text is a repository path (from the
+ * repository's root, optionally with `#fragment`) of a README or document the site shows; null
+ * for any other code.
+ */
+export function pageOfCode(text: string): string | null {
+  const match = /^((?:docs|packages|apps)\/[\w./-]+?)(?:#([\w-]+))?$/.exec(text.trim());
+  if (!match || match[1]!.split("/").includes("..")) return null;
+  return pageOf(match[1]!, match[2] ?? "");
 }
 
 export interface RenderOptions {
@@ -85,5 +98,13 @@ export function renderMarkdown(container: HTMLElement, text: string, options: Re
           title: "a file of the repository",
         }),
       );
+  }
+  for (const code of container.querySelectorAll<HTMLElement>("code")) {
+    if (code.closest("a, pre")) continue;
+    const page = pageOfCode(code.textContent ?? "");
+    if (page === null) continue;
+    const link = Object.assign(document.createElement("a"), { href: page });
+    code.replaceWith(link);
+    link.append(code);
   }
 }

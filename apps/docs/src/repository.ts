@@ -9,6 +9,7 @@ import datasets from "../../../packages/datasets/README.md?raw";
 import eprop from "../../../packages/eprop/README.md?raw";
 import plot from "../../../packages/plot/README.md?raw";
 import pretrained from "../../../packages/pretrained/README.md?raw";
+import sweep from "../../../packages/sweep/README.md?raw";
 import cli from "../../cli/README.md?raw";
 
 /** A published package's README: its anchor on packages.html, its folder, its text, its API page. */
@@ -52,6 +53,7 @@ export const readmes: readonly Readme[] = [
   },
   { id: "plot", folder: "packages/plot", text: plot, api: apiPage("@snn/plot") },
   { id: "bench", folder: "packages/bench", text: bench, api: apiPage("@snn/bench") },
+  { id: "sweep", folder: "packages/sweep", text: sweep, api: apiPage("@snn/sweep") },
   { id: "cli", folder: "apps/cli", text: cli },
 ];
 

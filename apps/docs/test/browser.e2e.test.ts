@@ -474,11 +474,20 @@ describe("the docs site in chromium", () => {
       "datasets",
       "pretrained",
       "bench",
+      "sweep",
       "cli",
     ]) {
       expect(await page.isVisible(`section#${id} h1`), id).toBe(true);
     }
     expect(await page.textContent("#core h1")).toBe("@snn/core");
+    // A document a README names by its repository path (there is no public repository to link
+    // to) links to its page here.
+    expect(
+      await page.getAttribute(
+        "#cli a:has(> code:text-is('docs/decisions/0008-publishing-esm-require-and-optional-parts.md'))",
+        "href",
+      ),
+    ).toBe("./doc.html?path=docs%2Fdecisions%2F0008-publishing-esm-require-and-optional-parts.md");
     expect(problems).toEqual([]);
     await page.close();
   }, 30_000);
@@ -591,7 +600,7 @@ describe("the docs site in chromium", () => {
       );
       expect(
         [...found.keys()].filter((u) => u.includes("/api/modules/")).length,
-      ).toBeGreaterThanOrEqual(8);
+      ).toBeGreaterThanOrEqual(9);
       await page.close();
     } finally {
       await new Promise((done) => plain.server.close(done));
