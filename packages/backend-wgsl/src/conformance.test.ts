@@ -1,7 +1,7 @@
 import { cpuBackend } from "@snn/backend-cpu";
 import { registerConformanceSuite } from "@snn/conformance";
 import { describe } from "vitest";
-import { testGpu } from "./test-support/gpu";
+import { testGpu } from "../test-support/gpu";
 
 // The whole conformance suite on WebGPU (Dawn; llvmpipe on machines without a GPU), against the CPU backend.
 const gpu = await testGpu();

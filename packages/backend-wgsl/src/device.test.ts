@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { webgpuBackend } from "./backend";
 import { createNodeDevice } from "./device";
 import { DeviceLostError, WebGpuUnavailableError, WgslCompileError } from "./errors";
-import { testGpu } from "./test-support/gpu";
+import { testGpu } from "../test-support/gpu";
 
 const gpu = await testGpu();
 /** A Dawn backend that never has an adapter on this platform. */

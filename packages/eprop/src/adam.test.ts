@@ -6,7 +6,7 @@ import { cpuBackend } from "@snn/backend-cpu";
 import type { Backend } from "@snn/core";
 import { EpropRuntime, type ParameterSet } from "./index";
 import { adamBetaPower } from "./models";
-import { testGpu } from "./test-support/gpu";
+import { testGpu } from "../../backend-wgsl/test-support/gpu";
 import {
   deepNetwork,
   maskedTrialData,
@@ -16,11 +16,11 @@ import {
 } from "./test-support/networks";
 import { prepareTrial, type PreparedTrial } from "./trial";
 
-const { backend: gpu } = await testGpu();
+const gpu = await testGpu();
 const backends: { name: string; make: () => Backend }[] = [
   { name: "CPU, WebAssembly", make: () => cpuBackend() },
   { name: "CPU, JavaScript", make: () => cpuBackend({ webAssembly: false }) },
-  ...(gpu ? [{ name: "WebGPU", make: () => gpu }] : []),
+  ...(gpu.skipReason === null ? [{ name: "WebGPU", make: () => gpu.backend }] : []),
 ];
 
 const description = deepNetwork("symmetric");

@@ -15,9 +15,9 @@ import {
 import { EpropConfigError } from "./errors";
 import {
   adamModel,
-  CHUNKED_TRAIN_EXTRA_STEPS,
   feedbackOnlyModel,
   feedbackStoreModel,
+  HOST_SOFTMAX_EXTRA_STEPS,
   hiddenNeuronModel,
   hiddenSynapseModel,
   INFERENCE_EXTRA_STEPS,
@@ -89,10 +89,22 @@ export interface EpropCompileOptions {
    * histories; docs/chunked-eprop.md). Default `perStep`.
    */
   readonly eligibility?: EligibilityMode;
+  /**
+   * Inference only: where the readout's softmax (and the loss, pi and y sums) is computed. `host`
+   * (default): the network's readout is the leaky integrator y alone, and the host computes the
+   * max-subtracted softmax from y after every step (readout-softmax.ts), as chunked training
+   * does; `network`: in the network, by the readout's own softmax projection and a loss-mask
+   * spike source (no per-step reads: what `EpropRuntime` compiles on WebGPU). Training fixes it:
+   * `host` in chunked training, `network` per step.
+   */
+  readonly readoutSoftmax?: ReadoutSoftmaxPlace;
 }
 
 /** How hidden-layer eligibility traces are evaluated in training. */
 export type EligibilityMode = "perStep" | "chunked";
+
+/** Where the readout's softmax is computed (see {@link EpropCompileOptions.readoutSoftmax}). */
+export type ReadoutSoftmaxPlace = "host" | "network";
 
 /** Where a parameter lives in the compiled network. */
 export interface ParameterLocation {
@@ -115,11 +127,13 @@ export interface EpropLayout {
   readonly description: EpropNetworkDescription;
   readonly mode: "train" | "inference";
   readonly eligibility: EligibilityMode;
+  /** Where the readout's softmax is computed: `host` in chunked training and (by default) inference. */
+  readonly readoutSoftmax: ReadoutSoftmaxPlace;
   readonly batchSize: number;
   readonly inputPopulation: string;
   /**
-   * The one-neuron spike source of the loss mask, or null in chunked training, where the host
-   * applies the mask (and the softmax, the error and the loss) itself.
+   * The one-neuron spike source of the loss mask, or null where the softmax is on the host
+   * (`readoutSoftmax: 'host'`), which applies the mask (and the softmax and the loss) itself.
    */
   readonly maskPopulation: string | null;
   readonly readoutPopulation: string;
@@ -141,7 +155,8 @@ const GROUPS = { reset: "eprop_reset", reduce: "eprop_reduce", adam: "eprop_adam
  * spike source for the loss mask, and custom update groups `eprop_reset` (zero per-trial
  * state), `eprop_reduce` (sum gradients over the batch) and `eprop_adam` (one Adam step).
  * Chunked training has neither the mask source nor the readout's softmax projection (the host
- * computes the softmax, error and loss from y; docs/chunked-eprop.md) and no `eprop_reduce`.
+ * computes the softmax, error and loss from y; docs/chunked-eprop.md) and no `eprop_reduce`;
+ * nor has inference with `readoutSoftmax: 'host'` (the default).
  */
 export function compileEpropNetwork(
   description: EpropNetworkDescription,
@@ -161,6 +176,16 @@ export function compileEpropNetwork(
     );
   }
   const chunked = train && eligibility === "chunked";
+  const place = options.readoutSoftmax;
+  if (place !== undefined && place !== "host" && place !== "network") {
+    throw new EpropConfigError(`readoutSoftmax must be 'host' or 'network', got ${String(place)}.`);
+  }
+  if (place !== undefined && train) {
+    throw new EpropConfigError(
+      "readoutSoftmax is for inference: training puts the softmax on the host with chunked eligibility and in the network per step.",
+    );
+  }
+  const hostSoftmax = chunked || (!train && place !== "network");
   const optimizer = resolveAdamOptions(options.optimizer);
   const dt = description.dt;
   const given = options.parameters ?? {};
@@ -208,7 +233,7 @@ export function compileEpropNetwork(
       vars: Object.keys(model.vars ?? {}).filter((v) => v !== "Beta"),
     });
   }
-  const readoutNeuron = readoutModel(train, chunked);
+  const readoutNeuron = readoutModel(train, hostSoftmax);
   network.addPopulation(readout.name, {
     model: readoutNeuron,
     size: readout.size,
@@ -222,7 +247,7 @@ export function compileEpropNetwork(
       (v) => v !== "Bias" && v !== "Target" && v !== "BiasGradSum",
     ),
   });
-  if (!chunked) network.addPopulation(MASK_POPULATION, { model: SpikeSourceArray, size: 1 });
+  if (!hostSoftmax) network.addPopulation(MASK_POPULATION, { model: SpikeSourceArray, size: 1 });
 
   const projections = projectionsOf(description);
   const synapseModels = new Map<string, WeightUpdateModel>();
@@ -318,7 +343,7 @@ export function compileEpropNetwork(
       });
     }
   }
-  if (!chunked) {
+  if (!hostSoftmax) {
     network.addProjection(`${readout.name}__softmax`, {
       pre: readout.name,
       post: readout.name,
@@ -421,13 +446,14 @@ export function compileEpropNetwork(
       description,
       mode,
       eligibility: chunked ? "chunked" : "perStep",
+      readoutSoftmax: hostSoftmax ? "host" : "network",
       batchSize,
       inputPopulation: description.input.name,
-      maskPopulation: chunked ? null : MASK_POPULATION,
+      maskPopulation: hostSoftmax ? null : MASK_POPULATION,
       readoutPopulation: readout.name,
       hiddenPopulations: description.hidden.map((h) => h.name),
-      extraSteps: chunked
-        ? CHUNKED_TRAIN_EXTRA_STEPS
+      extraSteps: hostSoftmax
+        ? HOST_SOFTMAX_EXTRA_STEPS
         : train
           ? TRAIN_EXTRA_STEPS
           : INFERENCE_EXTRA_STEPS,

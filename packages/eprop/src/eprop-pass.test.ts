@@ -81,12 +81,16 @@ describe("inference networks", () => {
     const T = 30;
     const inputs = randomInputs(2, T, 10, 0.15, 5);
     const batch = { inputs: inputs.map(toEvents), labels: Int32Array.of(1, 2), numSteps: T };
-    const run = async (mode: "train" | "inference") => {
+    const run = async (
+      mode: "train" | "inference",
+      options: { eligibility?: "perStep" | "chunked"; readoutSoftmax?: "host" | "network" } = {},
+    ) => {
       const session = await EpropRuntime.create(description, {
         backend: cpuBackend(),
         batchSize: 2,
         mode,
         parameters,
+        ...options,
       });
       const outputs = await session.runTrial(
         prepareTrial(batch, description, 2, { lastSteps: 12 }),
@@ -96,16 +100,25 @@ describe("inference networks", () => {
       return { outputs, bytes };
     };
     const train = await run("train");
+    const chunked = await run("train", { eligibility: "chunked" });
+    // The CPU default: the softmax on the host (readout-softmax.ts), the rule of chunked training.
     const inference = await run("inference");
-    expect(Array.from(inference.outputs.loss)).toEqual(Array.from(train.outputs.loss));
-    expect(Array.from(inference.outputs.predictions)).toEqual(
-      Array.from(train.outputs.predictions),
-    );
-    expect(Array.from(inference.outputs.readoutSumPredictions)).toEqual(
-      Array.from(train.outputs.readoutSumPredictions),
-    );
-    expect(inference.outputs.spikeCounts).toEqual(train.outputs.spikeCounts);
+    // The softmax in the network, as per-step training (and inference on WebGPU) computes it.
+    const inNetwork = await run("inference", { readoutSoftmax: "network" });
+    expect(Array.from(inference.outputs.loss)).toEqual(Array.from(chunked.outputs.loss));
+    expect(Array.from(inNetwork.outputs.loss)).toEqual(Array.from(train.outputs.loss));
+    // The two forms agree to float rounding (max-subtracted in float64 against pairwise in float32).
+    for (let b = 0; b < 2; b++)
+      expect(inference.outputs.loss[b]! / train.outputs.loss[b]!, `loss ${b}`).toBeCloseTo(1, 6);
+    for (const other of [inference, inNetwork, chunked]) {
+      expect(Array.from(other.outputs.predictions)).toEqual(Array.from(train.outputs.predictions));
+      expect(Array.from(other.outputs.readoutSumPredictions)).toEqual(
+        Array.from(train.outputs.readoutSumPredictions),
+      );
+      expect(other.outputs.spikeCounts).toEqual(train.outputs.spikeCounts);
+    }
     expect(inference.bytes).toBeLessThan(train.bytes / 3);
+    expect(inference.bytes).toBeLessThan(inNetwork.bytes);
   });
 });
 

@@ -6,9 +6,11 @@ import {
   type AdamOptions,
   type EligibilityMode,
   type EpropLayout,
+  type ReadoutSoftmaxPlace,
 } from "./compile";
 import type { EpropNetworkDescription } from "./description";
 import { EpropConfigError } from "./errors";
+import { HostReadout } from "./host-readout";
 import { adamBetaPower } from "./models";
 import { checkParameters, transpose, type ParameterSet } from "./parameters";
 import { argmax, type PreparedTrial } from "./trial";
@@ -66,6 +68,16 @@ export interface EpropRuntimeOptions {
    * offers it (the WebGPU backend), else `host`.
    */
   readonly chunkedTraces?: ChunkedTraces;
+  /**
+   * Inference: where the readout's softmax, loss and output sums are computed. `host`: from y,
+   * read after every step, with the max-subtracted softmax of chunked training
+   * (readout-softmax.ts; 10 exp per step and batch element for 10 outputs), the network holding
+   * only the leaky-integrator readout; `network`: by the readout's own softmax projection in the
+   * network (an exp per output pair), with no per-step reads. Default: `network` on the WebGPU
+   * backend (a read per step would cost a device round trip), else `host`. Training fixes it
+   * (host with chunked eligibility, network per step): give it only in inference.
+   */
+  readonly readoutSoftmax?: ReadoutSoftmaxPlace;
 }
 
 /** Where chunked eligibility is evaluated (see {@link EpropRuntimeOptions.chunkedTraces}). */
@@ -101,6 +113,8 @@ export class EpropRuntime {
     private readonly chunked: ChunkedEligibility | null,
     /** The chunked evaluation on the backend's device (`chunkedTraces: 'device'`). */
     private readonly deviceChunked: DeviceChunkedEligibility | null,
+    /** The readout's softmax and sums on the host in inference (`readoutSoftmax: 'host'`). */
+    private readonly hostReadout: HostReadout | null,
   ) {}
 
   /** Gradient sums of the micro-batches since the last Adam step, per trained parameter (core layout). */
@@ -122,9 +136,14 @@ export class EpropRuntime {
         "EpropRuntime.create: give a backend, e.g. { backend: cpuBackend() } from @snn/backend-cpu.",
       );
     }
+    const mode = options.mode ?? "train";
+    const readoutSoftmax =
+      options.readoutSoftmax ??
+      (mode === "inference" ? (options.backend.name === "webgpu" ? "network" : "host") : undefined);
     const { network, layout } = compileEpropNetwork(description, {
       batchSize: options.batchSize,
-      mode: options.mode ?? "train",
+      mode,
+      ...(readoutSoftmax ? { readoutSoftmax } : {}),
       ...(options.optimizer ? { optimizer: options.optimizer } : {}),
       ...(options.parameters ? { parameters: options.parameters } : {}),
       ...(options.eligibility ? { eligibility: options.eligibility } : {}),
@@ -172,7 +191,11 @@ export class EpropRuntime {
       runtime.dispose();
       throw error;
     }
-    return new EpropRuntime(description, layout, runtime, chunked, deviceChunked);
+    const hostReadout =
+      layout.mode === "inference" && layout.readoutSoftmax === "host"
+        ? new HostReadout(layout.readoutPopulation, options.batchSize, description.readout.size)
+        : null;
+    return new EpropRuntime(description, layout, runtime, chunked, deviceChunked, hostReadout);
   }
 
   /** Where chunked eligibility is evaluated, or null when it is not chunked. */
@@ -211,9 +234,10 @@ export class EpropRuntime {
    * steps T + extra steps. Training runtimes leave the batch's gradients in the per-element
    * accumulators (read with {@link readGradients}, applied with {@link applyOptimizer}).
    * `afterStep(s)` is called after every step s (0-based), e.g. to read state. In chunked
-   * training the trial runs T steps (extra steps 0) and the readout's softmax is computed on
-   * the host; while `afterStep` is given, the readout's `Pi` still holds pi(s-1) after step s,
-   * as in the per-step form.
+   * training, and in inference with the softmax on the host (`readoutSoftmax: 'host'`, the
+   * default but on WebGPU), the trial runs T steps (extra steps 0) and the readout's softmax is
+   * computed on the host; while `afterStep` is given, the readout's `Pi` still holds pi(s-1)
+   * after step s, as in the per-step form.
    */
   async runTrial(
     trial: PreparedTrial,
@@ -231,16 +255,18 @@ export class EpropRuntime {
     runtime.setSpikeEvents(layout.inputPopulation, trial.inputs);
     const chunked = this.chunked;
     const deviceChunked = this.deviceChunked;
-    // Chunked training applies the mask and targets itself (no mask source, no Target).
-    if (layout.maskPopulation !== null)
-      runtime.setSpikeEvents(layout.maskPopulation, trial.maskEvents);
-    if (!chunked && !deviceChunked)
+    const hostReadout = this.hostReadout;
+    // With the softmax on the host, the host applies the mask and targets (no mask source, no Target).
+    if (layout.readoutSoftmax === "network") {
+      runtime.setSpikeEvents(layout.maskPopulation!, trial.maskEvents);
       await runtime.writeVar(layout.readoutPopulation, "Target", trial.targets);
+    }
     const total = numSteps + layout.extraSteps;
     const spikeCounts: Record<string, Float64Array> = {};
     const afterStep = options.afterStep;
     await chunked?.startTrial(trial, runtime, { observed: afterStep !== undefined });
     deviceChunked?.startTrial(trial, { observed: afterStep !== undefined });
+    hostReadout?.startTrial(trial, { observed: afterStep !== undefined });
     if (deviceChunked && !afterStep) {
       // A chunk at a time: its steps in one command buffer, then its trace kernels.
       for (let s = 0; s < numSteps;) {
@@ -250,12 +276,16 @@ export class EpropRuntime {
         await deviceChunked.afterStep(s - 1);
       }
       await this.readSpikeCounts(spikeCounts);
-    } else if (afterStep || chunked || deviceChunked) {
+    } else if (afterStep || chunked || deviceChunked || hostReadout) {
       for (let s = 0; s < total; s++) {
         await runtime.step(1);
         if (s === numSteps - 1) await this.readSpikeCounts(spikeCounts);
         if (chunked) await chunked.afterStep(s, runtime);
         if (deviceChunked) await deviceChunked.afterStep(s);
+        if (hostReadout) {
+          const reading = hostReadout.afterStep(s, runtime);
+          if (reading) await reading;
+        }
         if (afterStep) await afterStep(s);
       }
       if (chunked) {
@@ -271,9 +301,13 @@ export class EpropRuntime {
     let lossAcc: ArrayLike<number>;
     let piAcc: ArrayLike<number>;
     let yAcc: ArrayLike<number>;
-    if (chunked || deviceChunked) {
-      // The chunked evaluation computed the softmax, loss and sums from y (chunked/).
-      const sums = chunked ? chunked.readoutSums() : await deviceChunked!.readoutSums();
+    if (chunked || deviceChunked || hostReadout) {
+      // The host (readout-softmax.ts) or the device evaluation computed the softmax, loss and sums from y.
+      const sums = chunked
+        ? chunked.readoutSums()
+        : hostReadout
+          ? hostReadout.readoutSums()
+          : await deviceChunked!.readoutSums();
       [lossAcc, piAcc, yAcc] = [sums.loss, sums.pi, sums.y];
     } else {
       [lossAcc, piAcc, yAcc] = await Promise.all([

@@ -33,6 +33,7 @@ export {
   type EpropCompileOptions,
   type EpropLayout,
   type ParameterLocation,
+  type ReadoutSoftmaxPlace,
   type ResolvedAdamOptions,
 } from "./compile";
 export { initialParameters, type ParameterSet } from "./parameters";

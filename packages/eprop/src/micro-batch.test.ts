@@ -13,7 +13,7 @@ import {
   type ParameterSet,
 } from "./index";
 import { patternTask } from "./test-support/tasks";
-import { testGpu } from "./test-support/gpu";
+import { testGpu } from "../../backend-wgsl/test-support/gpu";
 
 // Micro-batches: a batch run as several smaller trials with one Adam step on their summed
 // gradients must take the step of the whole batch.
@@ -105,13 +105,13 @@ const setups: {
   },
   {
     name: "WebGPU, per-step e-prop",
-    backend: () => gpu.backend!,
+    backend: () => gpu.backend,
     eligibility: "perStep",
     skip: gpu.skipReason,
   },
   {
     name: "WebGPU, chunked e-prop (traces on the device)",
-    backend: () => gpu.backend!,
+    backend: () => gpu.backend,
     eligibility: "chunked",
     skip: gpu.skipReason,
   },

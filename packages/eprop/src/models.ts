@@ -15,19 +15,24 @@
  *
  * Chunked training (docs/chunked-eprop.md) emits only the forward pass (hidden neurons with
  * psi, the readout's leaky integrator) and runs T steps: the host reads z(u), psi(u) and y(u)
- * after step u and does the rest.
+ * after step u and does the rest. Inference with the softmax on the host (the default but on
+ * WebGPU) emits the readout's leaky integrator alone too, and the host reads y(u).
  */
 import type { CustomUpdateModel, NeuronModel, VarSpec, WeightUpdateModel } from "@snn/core";
+import { SOFTMAX_EXPONENT_CAP } from "./readout-softmax";
 
 /**
  * Extra steps a training trial runs after the T steps of the input: the lag between a hidden
  * neuron's state at time u and the synapse update that uses it.
  */
 export const TRAIN_EXTRA_STEPS = 4;
-/** Extra steps an inference trial runs (pi(T-1) is computed in step T). */
+/** Extra steps an inference trial with the softmax in the network runs (pi(T-1) is computed in step T). */
 export const INFERENCE_EXTRA_STEPS = 1;
-/** Extra steps a chunked training trial runs: none (the host computes pi(T-1) from y(T-1)). */
-export const CHUNKED_TRAIN_EXTRA_STEPS = 0;
+/**
+ * Extra steps a trial runs where the host computes the softmax from y (chunked training, and
+ * inference with `readoutSoftmax: 'host'`): none (the host computes pi(T-1) from y(T-1)).
+ */
+export const HOST_SOFTMAX_EXTRA_STEPS = 0;
 
 /**
  * Chunked training: a hidden neuron's `PsiSpike` holds psi(s) (>= 0) when it did not spike in
@@ -185,18 +190,20 @@ SpikeCount += 1.0;${resetExtra}`,
  * it first handles time s-1 (SumExp = sum_j exp(y_j(s-1) - y_k(s-1)), MaskIn = m(s-1)), then
  * advances y. Params: Kappa = exp(-dt/tau_out).
  *
- * In chunked training (`chunked`) the readout is only the leaky integrator y: the host reads
- * y(u) after every step u and computes the softmax, the error, the bias gradient and the loss,
- * pi and y sums itself (chunked/eligibility.ts), so the network has no softmax projection and
- * no loss-mask source. `Pi` then holds pi(s-1) after step s only while a trial is observed step
- * by step (`runTrial` with `afterStep`), written by the host.
+ * With the softmax on the host (`hostSoftmax`: chunked training, and inference with
+ * `readoutSoftmax: 'host'`) the readout is only the leaky integrator y: the host reads y(u)
+ * after every step u and computes the softmax and the loss, pi and y sums itself
+ * (readout-softmax.ts), in training also the error and the bias gradient
+ * (chunked/eligibility.ts), so the network has no softmax projection and no loss-mask source.
+ * `Pi` then holds pi(s-1) after step s only while a trial is observed step by step (`runTrial`
+ * with `afterStep`), written by the host.
  */
-export function readoutModel(train: boolean, chunked = false): NeuronModel {
-  if (train && chunked) {
+export function readoutModel(train: boolean, hostSoftmax = false): NeuronModel {
+  if (hostSoftmax) {
     return {
       kind: "neuron",
-      name: "EpropReadoutChunked",
-      doc: "Leaky-integrator readout y(t) = kappa y(t-1) + sum_j W_kj z_j(t) + b_k; softmax, loss and gradients on the host (chunked e-prop).",
+      name: train ? "EpropReadoutChunked" : "EpropReadoutInferHost",
+      doc: `Leaky-integrator readout y(t) = kappa y(t-1) + sum_j W_kj z_j(t) + b_k; softmax${train ? ", loss and gradients on the host (chunked e-prop)" : " and loss on the host"}.`,
       params: { Kappa: { doc: "exp(-dt / tau_out)" } },
       vars: {
         Y: { ...batched, doc: "readout y_k" },
@@ -205,10 +212,14 @@ export function readoutModel(train: boolean, chunked = false): NeuronModel {
           doc: "softmax pi_k(s-1) after step s, written by the host while a trial is observed step by step",
         },
         Bias: { ...shared, doc: "bias b_k" },
-        BiasGradSum: {
-          ...shared,
-          doc: "bias gradient summed over batch and time, written by the chunked evaluation",
-        },
+        ...(train
+          ? {
+              BiasGradSum: {
+                ...shared,
+                doc: "bias gradient summed over batch and time, written by the chunked evaluation",
+              },
+            }
+          : {}),
       },
       sim: "Y = Kappa * Y + Isyn + Bias;",
     };
@@ -427,13 +438,14 @@ export const feedbackStoreModel: WeightUpdateModel = {
 };
 
 /**
- * The readout's own softmax projection (one step delay): adds exp(y_pre - y_post) of the
- * previous step. The exponent is capped at {@link SOFTMAX_EXPONENT_CAP}: where another output
- * leads by more (pi_post < 2e-35 either way), float32's exp would overflow to Infinity and the
- * loss log(sum) with it, though the network is fine. The cap keeps the sum finite for up to
- * 6,000 outputs; the loss of such a step is then counted as about 80 instead of the margin.
+ * The readout's own softmax projection (one step delay) of per-step training and of inference
+ * with the softmax in the network (WebGPU): adds exp(y_pre - y_post) of the previous step, an
+ * exp per output pair, step and batch element. The exponent is capped at
+ * {@link SOFTMAX_EXPONENT_CAP} (readout-softmax.ts): where another output leads by more
+ * (pi_post < 2e-35 either way), float32's exp would overflow to Infinity and the loss log(sum)
+ * with it, though the network is fine. The cap keeps the sum finite for up to 6,000 outputs;
+ * the loss of such a step is then counted as about 80 instead of the margin, as on the host.
  */
-export const SOFTMAX_EXPONENT_CAP = 80;
 export const softmaxModel: WeightUpdateModel = {
   kind: "weightUpdate",
   name: "EpropSoftmaxSum",

@@ -282,6 +282,17 @@ export function sliceBatch(batch: EpropBatch, start: number, end: number): Eprop
   };
 }
 
+/** The trial's loss mask as `[numSteps][batch]` 0/1 bytes, for code that applies it step by step on the host. */
+export function lossMaskByStep(trial: PreparedTrial): Uint8Array<ArrayBuffer> {
+  const batchSize = trial.maskEvents.length;
+  const T = trial.numSteps;
+  const mask = new Uint8Array(batchSize * T);
+  trial.maskEvents.forEach((events, b) => {
+    for (const step of events.steps) if (step < T) mask[step * batchSize + b] = 1;
+  });
+  return mask;
+}
+
 /** Index of the largest value in `values[offset .. offset+n)` (the first on ties). */
 export function argmax(values: ArrayLike<number>, offset: number, n: number): number {
   let best = 0;

@@ -8,18 +8,18 @@ import { cpuBackend } from "@snn/backend-cpu";
 import type { Backend } from "@snn/core";
 import { runGradcheck, Trainer } from "./index";
 import { patternTask } from "./test-support/tasks";
-import { testGpu } from "./test-support/gpu";
+import { testGpu } from "../../backend-wgsl/test-support/gpu";
 
 const { backend, skipReason } = await testGpu();
 const fixture = JSON.parse(
   readFileSync(new URL("../test-data/eprop-gradient.json", import.meta.url), "utf8"),
 );
 
-describe.skipIf(backend === null)(
+describe.skipIf(skipReason !== null)(
   `e-prop on the WebGPU backend${skipReason ? ` (skipped: ${skipReason})` : ""}`,
   () => {
     it("matches the gradient fixture's six cases", async () => {
-      const report = await runGradcheck(fixture, { backend: backend! });
+      const report = await runGradcheck(fixture, { backend: backend });
       expect(report.backend).toBe("webgpu");
       for (const c of report.cases) {
         expect(c.spikesMatch, c.name).toBe(true);
@@ -36,7 +36,7 @@ describe.skipIf(backend === null)(
           : "the traces on the host (state read back every step)";
       it(`matches the gradient fixture with chunked eligibility (the forward pass on WebGPU, ${where})`, async () => {
         const report = await runGradcheck(fixture, {
-          backend: backend!,
+          backend: backend,
           eligibility: "chunked",
           chunkSteps: 16,
           chunkedTraces,
@@ -81,7 +81,7 @@ describe.skipIf(backend === null)(
         trainer.dispose();
         return out;
       };
-      const [cpu, webgpu] = [await losses(cpuBackend()), await losses(backend!)];
+      const [cpu, webgpu] = [await losses(cpuBackend()), await losses(backend)];
       expect(webgpu).toHaveLength(2);
       for (let i = 0; i < cpu.length; i++)
         expect(Math.abs(webgpu[i]! - cpu[i]!) / cpu[i]!).toBeLessThan(1e-4);

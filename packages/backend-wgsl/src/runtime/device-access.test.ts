@@ -8,7 +8,7 @@ import {
   StaticPulse,
 } from "@snn/core";
 import { describe, expect, it } from "vitest";
-import { testGpu } from "../test-support/gpu";
+import { testGpu } from "../../test-support/gpu";
 import { BufferUsage, MapMode } from "./gpu";
 import type { WebGpuRuntime } from "./runtime";
 

@@ -18,7 +18,7 @@ import {
 import { describe, expect, it } from "vitest";
 import { generateKernels } from "../codegen/generate";
 import { BufferLimitError } from "../errors";
-import { testGpu } from "../test-support/gpu";
+import { testGpu } from "../../test-support/gpu";
 
 const gpu = await testGpu();
 /** A small binding limit so that the kitchen-sink network's state is split over several buffers. */

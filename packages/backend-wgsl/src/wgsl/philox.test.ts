@@ -3,7 +3,7 @@ import { mulHi32 } from "@snn/core/internal";
 import { describe, expect, it } from "vitest";
 import { compileModule } from "../runtime/runtime";
 import { BufferUsage, MapMode } from "../runtime/gpu";
-import { testGpu } from "../test-support/gpu";
+import { testGpu } from "../../test-support/gpu";
 import { PHILOX_WGSL, RNG_WGSL } from "./philox";
 
 const gpu = await testGpu();

@@ -21,7 +21,7 @@ import {
 import { prepareTrial, type PreparedTrial } from "../trial";
 import { EpropConfigError } from "../errors";
 import type { Backend } from "@snn/core";
-import { testGpu } from "../test-support/gpu";
+import { testGpu } from "../../../backend-wgsl/test-support/gpu";
 
 const { backend, skipReason } = await testGpu();
 
@@ -37,7 +37,7 @@ async function run(
   trials: readonly PreparedTrial[],
   chunkedTraces: "host" | "device",
   chunkSteps: number,
-  on: Backend = backend!,
+  on: Backend = backend,
 ): Promise<Run> {
   const session = await EpropRuntime.create(description, {
     backend: on,
@@ -109,7 +109,7 @@ function deepTrials(description: EpropNetworkDescription): PreparedTrial[] {
   return [first, second];
 }
 
-describe.skipIf(backend === null)(
+describe.skipIf(skipReason !== null)(
   `chunked e-prop on the device${skipReason ? ` (skipped: ${skipReason})` : ""}`,
   () => {
     for (const feedback of ["symmetric", "random"] as const) {
@@ -164,7 +164,7 @@ describe.skipIf(backend === null)(
       type WithDevice = { deviceChunked: { denseRows(): Promise<Record<string, number>> } };
       const denseRows = async (inputRate: number): Promise<Record<string, number>> => {
         const session = await EpropRuntime.create(description, {
-          backend: backend!,
+          backend: backend,
           batchSize: 3,
           parameters,
           eligibility: "chunked",
@@ -251,7 +251,7 @@ describe.skipIf(backend === null)(
     it("is the default for chunked eligibility on WebGPU; the host evaluation is the default elsewhere, and asking for the device there is a clear error", async () => {
       const description = deepNetwork("symmetric");
       const onGpu = await EpropRuntime.create(description, {
-        backend: backend!,
+        backend: backend,
         batchSize: 2,
         eligibility: "chunked",
       });

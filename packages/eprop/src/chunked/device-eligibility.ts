@@ -13,7 +13,7 @@ import type { Runtime } from "@snn/core";
 import type { EpropNetworkDescription, ProjectionInfo } from "../description";
 import { EpropConfigError } from "../errors";
 import type { PreparedTrial } from "../trial";
-import type { ReadoutSums } from "./eligibility";
+import type { ReadoutSums } from "../readout-softmax";
 import {
   advanceShader,
   applyShader,

@@ -13,7 +13,8 @@
 import type { Runtime, SpikeEvents } from "@snn/core";
 import type { EpropNetworkDescription, ProjectionInfo } from "../description";
 import { EpropConfigError } from "../errors";
-import type { PreparedTrial } from "../trial";
+import { lossMaskByStep, type PreparedTrial } from "../trial";
+import { emptyReadoutSums, ReadoutSoftmax, type ReadoutSums } from "../readout-softmax";
 import {
   WasmFeedback,
   WasmTraceEngine,
@@ -89,16 +90,6 @@ interface LayerState {
   } | null;
 }
 
-/** Per-trial sums of the readout over the masked steps, `[batch][nOut]` each (what the per-step readout keeps in `LossAcc`, `PiAcc`, `YAcc`). */
-export interface ReadoutSums {
-  /** sum_t m(t) (-pistar_k log pi_k(t)). */
-  readonly loss: Float64Array;
-  /** sum_t m(t) pi_k(t). */
-  readonly pi: Float64Array;
-  /** sum_t m(t) y_k(t). */
-  readonly y: Float64Array;
-}
-
 /** Per-trial chunked evaluation of an e-prop network's gradients on the host. */
 export class ChunkedEligibility {
   private readonly engine: WasmTraceEngine;
@@ -131,8 +122,8 @@ export class ChunkedEligibility {
   private readonly stepErrors: Float32Array;
   /** The readout's y of this step as read from the runtime, `[batch][nOut]`. */
   private readonly yBuffer: Float32Array;
-  /** exp(y_k - max_j y_j) of one batch element (scratch). */
-  private readonly exps: Float64Array;
+  /** The softmax and loss rule (readout-softmax.ts), one batch element at a time. */
+  private readonly softmax: ReadoutSoftmax;
   /** pi(u) of this step and pi(u-1), `[batch][nOut]` (kept only while observed). */
   private pi: Float32Array;
   private previousPi: Float32Array;
@@ -186,14 +177,10 @@ export class ChunkedEligibility {
     this.biasGradient = new Float64Array(nOut);
     this.stepErrors = new Float32Array(batchSize * nOut);
     this.yBuffer = new Float32Array(batchSize * nOut);
-    this.exps = new Float64Array(nOut);
+    this.softmax = new ReadoutSoftmax(nOut);
     this.pi = new Float32Array(batchSize * nOut);
     this.previousPi = new Float32Array(batchSize * nOut);
-    this.sums = {
-      loss: new Float64Array(batchSize * nOut),
-      pi: new Float64Array(batchSize * nOut),
-      y: new Float64Array(batchSize * nOut),
-    };
+    this.sums = emptyReadoutSums(batchSize, nOut);
     for (const layer of description.hidden) {
       const trace = new WasmTraceLayer(
         this.engine,
@@ -273,7 +260,6 @@ export class ChunkedEligibility {
     runtime: Runtime,
     options: { readonly observed?: boolean } = {},
   ): Promise<void> {
-    const batchSize = this.batchSize;
     const T = trial.numSteps;
     this.inputs = trial.inputs;
     this.numSteps = T;
@@ -283,10 +269,7 @@ export class ChunkedEligibility {
     // pass, so the long middle jobs get whole chunks to hide behind, and the last job (the
     // gradient only, which the end of the trial waits for) is a whole chunk's cheap one.
     this.chunkLength = T % this.chunkSteps || this.chunkSteps;
-    this.mask = new Uint8Array(batchSize * T);
-    trial.maskEvents.forEach((events, b) => {
-      for (const step of events.steps) if (step < T) this.mask[step * batchSize + b] = 1;
-    });
+    this.mask = lossMaskByStep(trial);
     this.targets = trial.targets;
     this.biasGradient.fill(0);
     this.biasTrace = 0;
@@ -335,8 +318,8 @@ export class ChunkedEligibility {
 
   /**
    * pi(u) = softmax(y(u)) (max-subtracted), Err(u) = m(u) (pi(u) - pi*), the bias gradient
-   * sum_t Err(t) c(t) and the trial's loss, pi and y sums. Returns whether any batch element
-   * has m(u) = 1 (otherwise every error of the step is 0).
+   * sum_t Err(t) c(t) and the trial's loss, pi and y sums (readout-softmax.ts). Returns whether
+   * any batch element has m(u) = 1 (otherwise every error of the step is 0).
    */
   private readoutStep(u: number, y: Float32Array): boolean {
     const {
@@ -345,13 +328,14 @@ export class ChunkedEligibility {
       kappa,
       errors,
       stepErrors,
-      exps,
+      softmax,
       targets,
       biasGradient,
       observed,
       mask,
+      sums,
     } = this;
-    const { loss, pi: piSum, y: ySum } = this.sums;
+    const p = softmax.pi;
     const pi = this.previousPi;
     this.previousPi = this.pi;
     this.pi = pi;
@@ -370,31 +354,17 @@ export class ChunkedEligibility {
         }
         if (!observed) continue;
       }
-      let max = -Infinity;
-      for (let k = 0; k < nOut; k++) max = Math.max(max, y[out + k]!);
-      let sum = 0;
-      for (let k = 0; k < nOut; k++) {
-        const e = Math.exp(y[out + k]! - max);
-        exps[k] = e;
-        sum += e;
-      }
-      if (observed) for (let k = 0; k < nOut; k++) pi[out + k] = exps[k]! / sum;
+      softmax.compute(y, out);
+      if (observed) for (let k = 0; k < nOut; k++) pi[out + k] = p[k]!;
       if (m === 0) continue;
       anyMasked = true;
-      const logSum = Math.log(sum);
       for (let k = 0; k < nOut; k++) {
-        const p = exps[k]! / sum;
-        const target = targets[out + k]!;
-        const yk = y[out + k]!;
-        const error = p - target;
+        const error = p[k]! - targets[out + k]!;
         errors[row + k] = error;
         stepErrors[out + k] = error;
         biasGradient[k]! += error * c;
-        // -log pi_k = log sum_j exp(y_j - max) - (y_k - max)
-        if (target > 0) loss[out + k]! += target * (logSum - (yk - max));
-        piSum[out + k]! += p;
-        ySum[out + k]! += yk;
       }
+      softmax.accumulate(y, targets, out, sums);
     }
     return anyMasked;
   }

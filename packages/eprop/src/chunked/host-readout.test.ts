@@ -216,17 +216,44 @@ describe("the host readout of chunked training", () => {
     ]);
     expect(chunked.layout.maskPopulation).toBeNull();
     expect(chunked.layout.extraSteps).toBe(0);
-    // The per-step form and inference keep the network's softmax and mask.
+    expect(chunked.layout.readoutSoftmax).toBe("host");
+    // So does inference by default (the softmax on the host too), without the bias gradient.
+    const inference = compileEpropNetwork(description, { batchSize: 2, mode: "inference" });
+    const inferencePlan = planNetwork(inference.network);
+    expect(inferencePlan.populations.map((p) => p.name)).toEqual([
+      "input",
+      "first",
+      "second",
+      "output",
+    ]);
+    expect(
+      inferencePlan.projections
+        .map((p) => p.name)
+        .filter((name) => name.includes("softmax") || name.includes("mask")),
+    ).toEqual([]);
+    const inferenceReadout = inferencePlan.populations.find((p) => p.name === "output")!;
+    expect(Object.keys(inferenceReadout.model.additionalInputs ?? {})).toEqual([]);
+    expect(Object.keys(inferenceReadout.model.vars ?? {}).sort()).toEqual(["Bias", "Pi", "Y"]);
+    expect(inference.layout).toMatchObject({
+      maskPopulation: null,
+      extraSteps: 0,
+      readoutSoftmax: "host",
+    });
+    // The per-step form and inference with readoutSoftmax: 'network' keep the network's softmax and mask.
     for (const options of [
       { mode: "train", eligibility: "perStep" },
-      { mode: "inference", eligibility: "chunked" },
+      { mode: "inference", readoutSoftmax: "network" },
     ] as const) {
       const other = compileEpropNetwork(description, { batchSize: 2, ...options });
       expect(planNetwork(other.network).projections.map((p) => p.name)).toEqual(
         expect.arrayContaining(["output__softmax", "eprop_mask__output"]),
       );
       expect(other.layout.maskPopulation).toBe("eprop_mask");
+      expect(other.layout.readoutSoftmax).toBe("network");
     }
+    expect(() =>
+      compileEpropNetwork(description, { batchSize: 2, mode: "train", readoutSoftmax: "host" }),
+    ).toThrow(/readoutSoftmax is for inference/);
   });
 });
 

@@ -24,6 +24,7 @@
  * - `advance` (thread per batch element and neuron): the readout trace zbar, and the history's
  *   last row moved to row 0.
  */
+import { SOFTMAX_EXPONENT_CAP } from "../readout-softmax";
 
 /** Threads per workgroup of every kernel. */
 export const WORKGROUP = 64;
@@ -117,6 +118,7 @@ const B = ${B}u;
 const NOUT = ${nOut}u;
 const K = ${K}u;
 const KAPPA = ${f32Literal(shape.kappa)};
+const CAP = ${f32Literal(SOFTMAX_EXPONENT_CAP)};
 ${entry(
   "main",
   `  let b = id;
@@ -146,7 +148,16 @@ ${entry(
       let error = p - wanted;
       errors[out + k] = error;
       sums[bias + k] += error * c;
-      if (wanted > 0.0) { sums[loss + k] += wanted * (logTotal - (y - top)); }
+      if (wanted > 0.0) {
+        // -log pi_k with the exponent cap of the host's rule (readout-softmax.ts).
+        var crossEntropy = logTotal + (top - y);
+        if (top - y > CAP) {
+          var capped = 0.0;
+          for (var j = 0u; j < NOUT; j++) { capped += exp(min(yHistory[row + j] - y - CAP, 0.0)); }
+          crossEntropy = CAP + log(capped);
+        }
+        sums[loss + k] += wanted * crossEntropy;
+      }
       sums[pi + k] += p;
       sums[ySum + k] += y;
     }
