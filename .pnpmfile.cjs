@@ -4,8 +4,7 @@
 //  - private packages (@snn/conformance, @snn/docs, @snn/tooling, ...) are never packed;
 //  - `scripts` and `devDependencies` (workspace-only tooling) are dropped;
 //  - `repository` (with the package's folder), `homepage` and `bugs` come from the root
-//    package.json, the one place that names the repository (a placeholder while there is no
-//    public repository: see docs/decisions/0008);
+//    package.json, the one place that names the repository;
 //  - a package without its LICENSE file beside package.json is refused.
 // `workspace:` ranges are rewritten by pnpm itself.
 "use strict";
