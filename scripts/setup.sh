@@ -31,10 +31,15 @@ if ! command -v pnpm >/dev/null 2>&1 || [ "$(pnpm --version 2>/dev/null)" != "$P
 fi
 
 export TURBO_TELEMETRY_DISABLED=1
-if [ "${CI:-}" = "true" ]; then
-  pnpm install --frozen-lockfile --reporter=silent
-else
-  pnpm install --reporter=silent
+# Quiet when it works; on failure pnpm's own message (e.g. a lockfile out of date) is shown.
+install_args=()
+[ "${CI:-}" = "true" ] && install_args+=(--frozen-lockfile)
+install_log="$(mktemp)"
+if ! pnpm install "${install_args[@]}" --reporter=append-only >"$install_log" 2>&1; then
+  cat "$install_log" >&2
+  rm -f "$install_log"
+  exit 1
 fi
+rm -f "$install_log"
 log "building packages"
 pnpm exec turbo run build --output-logs=errors-only >&2
