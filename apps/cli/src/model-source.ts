@@ -71,6 +71,11 @@ export interface LoadedModel {
   readonly runDir?: string;
   /** Trial length the network was trained with (absent: the dataset's own). */
   readonly numSteps?: number;
+  /**
+   * The trial length the checkpoint was trained with when it was its dataset's own (no `--steps`
+   * in training or now): data of another length does not fit the network.
+   */
+  readonly datasetTrialSteps?: number;
   /** The @snn/pretrained model, with `--pretrained`. */
   readonly pretrained?: PretrainedModel;
 }
@@ -140,6 +145,8 @@ export async function loadModel(
   const backend = await selectBackend((values["backend"] as string | undefined) ?? "cpu", command);
   const trainer = await Trainer.fromCheckpoint(checkpoint, { backend: backend.backend });
   const numSteps = config.steps ?? trainer.trainingConfig.numSteps ?? undefined;
+  const datasetTrialSteps =
+    config.steps === undefined ? (trainer.trainingConfig.numSteps ?? undefined) : undefined;
   return {
     trainer,
     backend,
@@ -147,6 +154,7 @@ export async function loadModel(
     checkpoint,
     ...(run ? { runDir: run.root } : {}),
     ...(numSteps !== undefined ? { numSteps } : {}),
+    ...(datasetTrialSteps !== undefined ? { datasetTrialSteps } : {}),
   };
 }
 
@@ -223,8 +231,9 @@ async function loadPretrainedModel(
 
 /**
  * Opens a split of the model's data (its run's dataset, or the options' overrides) and checks
- * that it fits the network: the same input channels, no more classes than readouts, and, for a
- * pretrained model, the trial length it was trained with. Data that does not fit is a
+ * that it fits the network: the same input channels, no more classes than readouts, and the
+ * trial length it was trained with (a pretrained model's, or a checkpoint's when that was its
+ * dataset's own length). Data that does not fit is a
  * `DataError` (exit status 1).
  */
 export async function openModelData(
@@ -244,6 +253,11 @@ export async function openModelData(
     const steps = datasetSteps(model, dataset);
     if (steps !== model.pretrained.input.numSteps) {
       problem = `${dataset.name} gives trials of ${steps ?? "varying"} steps of ${model.config.dt} ms but ${what} was trained on ${model.pretrained.input.numSteps}`;
+    }
+  } else if (model.datasetTrialSteps !== undefined) {
+    const steps = datasetSteps(model, dataset);
+    if (steps !== undefined && steps !== model.datasetTrialSteps) {
+      problem = `${dataset.name} gives trials of ${steps} steps of ${model.config.dt} ms but ${what} was trained on trials of ${model.datasetTrialSteps} (give --steps ${model.datasetTrialSteps} to cut or pad the data to that length)`;
     }
   }
   if (problem !== undefined) {

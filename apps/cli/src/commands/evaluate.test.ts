@@ -133,6 +133,49 @@ describe("data that does not fit the run's network is refused", () => {
   }, 60_000);
 });
 
+describe("a checkpoint trained on its dataset's own trial length", () => {
+  it("is refused data of another length (exit 1, naming both), and takes it with --steps", async () => {
+    const run = "short";
+    const trained = await cli(dir, [
+      "train",
+      "--dataset",
+      "latency-mnist",
+      "--hidden",
+      "8",
+      "--steps",
+      "40",
+      "--epochs",
+      "1",
+      "--train-samples",
+      "8",
+      "--test-samples",
+      "8",
+      "--batch-size",
+      "8",
+      "--out",
+      run,
+      "-q",
+    ]);
+    expect(trained.code, trained.err).toBe(0);
+    // config.json edited so that it no longer says the run cut its trials to 40 steps: the
+    // checkpoint's 40 steps are then its dataset's own length, which the data now is not.
+    const file = join(dir, run, "config.json");
+    const config = JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>;
+    expect(config["steps"]).toBe(40);
+    delete config["steps"];
+    writeFileSync(file, JSON.stringify(config));
+    const refused = await cli(dir, ["evaluate", run]);
+    expect(refused.code, refused.err).toBe(1);
+    expect(refused.err).toMatch(
+      /^snn evaluate: error: .* gives trials of \d+ steps of 1 ms but the network was trained on trials of 40 \(give --steps 40 .*\); choose data that fits it\.$/m,
+    );
+    expect(refused.out).toBe("");
+    const given = await cli(dir, ["evaluate", run, "--steps", "40"]);
+    expect(given.code, given.err).toBe(0);
+    expect(given.out).toMatch(/accuracy: /);
+  }, 60_000);
+});
+
 describe("a run trained with a relative --data", () => {
   it("stores it absolutely, so evaluating from another folder reads the same files", async () => {
     const project = join(dir, "project");
