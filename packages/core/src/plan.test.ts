@@ -77,6 +77,21 @@ describe("planNetwork", () => {
     expect(plan.populations[0]!.derivedParams).toEqual({ ExpTC: Math.exp(-0.05), Rmembrane: 5 });
   });
 
+  it("refuses params and derived params that float32, the kernels' precision, cannot hold", () => {
+    // C = 1e-45 nF is finite in float64, but Rmembrane = TauM / C = 2e46 is infinite in float32,
+    // where V would become NaN at the first step without input (0 * Infinity).
+    const tiny = new Network({ dt: 1 });
+    tiny.addPopulation("p", { model: LIF, size: 1, params: { C: 1e-45 } });
+    expect(() => planNetwork(tiny)).toThrow(
+      /Population 'p': derived param 'Rmembrane' of model 'LIF' computed to 2e\+46, beyond float32's range .*C: 1e-45/,
+    );
+    const huge = new Network({ dt: 1 });
+    huge.addPopulation("p", { model: LIF, size: 1, params: { Ioffset: 1e39 } });
+    expect(() => planNetwork(huge)).toThrow(
+      /param 'Ioffset' must be a finite number within float32's range .*got 1e\+39/,
+    );
+  });
+
   it("lays out storage by access mode: per batch element or shared", () => {
     const plan = planNetwork(smallNetwork(4));
     const hidden = plan.populations[1]!;

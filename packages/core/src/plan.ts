@@ -74,9 +74,9 @@ function resolveParams(
         `${where}: param '${name}' of model '${model.name}' has no value and no default; give it in params${spec.doc ? ` (${spec.doc})` : ""}.`,
       );
     }
-    if (typeof value !== "number" || !Number.isFinite(value)) {
+    if (typeof value !== "number" || !Number.isFinite(Math.fround(value))) {
       throw new NetworkValidationError(
-        `${where}: param '${name}' must be a finite number, got ${String(value)}.`,
+        `${where}: param '${name}' must be a finite number within float32's range (about ±3.4e38), in which the kernels compute, got ${String(value)}.`,
       );
     }
     params[name] = value;
@@ -92,6 +92,16 @@ function resolveParams(
     if (typeof value !== "number" || !Number.isFinite(value)) {
       throw new NetworkValidationError(
         `${where}: derived param '${name}' of model '${model.name}' computed to ${String(value)}; check the params it depends on.`,
+      );
+    }
+    // Computed here in float64, used by the kernels in float32, where it would be infinite.
+    if (!Number.isFinite(Math.fround(value))) {
+      throw new NetworkValidationError(
+        `${where}: derived param '${name}' of model '${model.name}' computed to ${String(value)}, beyond float32's range (about ±3.4e38), in which the kernels compute; check the params it depends on (${Object.entries(
+          params,
+        )
+          .map(([n, v]) => `${n}: ${v}`)
+          .join(", ")}).`,
       );
     }
     derivedParams[name] = value;
