@@ -3,7 +3,7 @@
 //
 //   node apps/cli/scripts/learning-curve.mjs [RUNS.json ...] [RUN_DIR[=LABEL] ...] > curve.svg
 //
-// A JSON file holds measured runs ({ runs: [{ name, label, epochs: [{ epoch, digits, testAccuracy }] }] },
+// A JSON file holds measured runs ({ runs: [{ name, label, color?, epochs: [{ epoch, digits, testAccuracy }] }] },
 // as apps/cli/docs/smnist-runs.json); a run directory of `snn train` is read from its
 // metrics.jsonl (digits seen = the training samples of the epochs done). Without arguments it
 // draws apps/cli/docs/smnist-runs.json: `... > apps/cli/docs/smnist-learning-curve.svg` is how
@@ -31,7 +31,11 @@ function runsFromJson(path) {
     fail(`cannot read ${path}: ${error.message}`);
   }
   if (!Array.isArray(json?.runs)) fail(`${path} has no "runs" array`);
-  return json.runs.map((run) => ({ label: `${run.name}: ${run.label}`, epochs: run.epochs }));
+  return json.runs.map((run) => ({
+    label: `${run.name}: ${run.label}`,
+    epochs: run.epochs,
+    ...(typeof run.color === "string" ? { color: run.color } : {}),
+  }));
 }
 
 function runFromDirectory(dir, label) {
@@ -89,6 +93,7 @@ const series = runs.map((run) => ({
   name: run.label,
   x: run.epochs.map((e) => e.digits / 1e6),
   y: run.epochs.map((e) => 100 * e.testAccuracy),
+  ...(run.color !== undefined ? { color: run.color } : {}),
 }));
 for (const p of PUBLISHED)
   series.push({
