@@ -5,7 +5,7 @@
  * (`--pretrained smnist`); and opens the data for it, checked against the network.
  */
 import { existsSync, statSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { dirname, isAbsolute, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { stepsForDuration, type SpikeDataset } from "@snn/datasets";
 import { Trainer } from "@snn/eprop";
@@ -19,7 +19,7 @@ import {
 import type { OptionSpec, OptionValues, PositionalSpec } from "./args";
 import { selectBackend, type SelectedBackend } from "./backends";
 import { CONFIG_KEYS, configFromOptions, resolveTrainConfig, type TrainConfig } from "./config";
-import { openDataset, type Split } from "./data";
+import { EMBEDDED_DATA, FULL_DATA, openDataset, type Split } from "./data";
 import { DataError, UsageError } from "./errors";
 import { RunDirectory } from "./run-dir";
 
@@ -136,6 +136,7 @@ export async function loadModel(
   const stored = run ? (await run.open()).config : undefined;
   const overrides = configFromOptions(values);
   delete overrides.backend;
+  if (run && stored && overrides.data === undefined) checkStoredDataPath(stored, run, cwd);
   const config = stored
     ? {
         ...stored,
@@ -156,6 +157,22 @@ export async function loadModel(
     ...(numSteps !== undefined ? { numSteps } : {}),
     ...(datasetTrialSteps !== undefined ? { datasetTrialSteps } : {}),
   };
+}
+
+/**
+ * Runs made before `snn train` stored `--data` absolutely keep the path as it was typed, relative
+ * to the folder they were trained in. Read from another folder, such a path names other files or
+ * none: when it names none, say where it came from and what to do, rather than blaming a `--data`
+ * the user did not give.
+ */
+function checkStoredDataPath(config: TrainConfig, run: RunDirectory, cwd: string): void {
+  const data = config.data;
+  if (data === undefined || data === FULL_DATA || data === EMBEDDED_DATA || isAbsolute(data))
+    return;
+  if (existsSync(resolve(cwd, data))) return;
+  throw new DataError(
+    `${run.configFile} stores the data path "${data}" relative to the folder the run was trained in (runs made before data paths were stored absolutely), and it does not exist from ${cwd}; run the command from that folder, give --data, or write the absolute path into config.json.`,
+  );
 }
 
 /** The trial length of a dataset's own samples at the model's dt (undefined for recordings of varying length). */

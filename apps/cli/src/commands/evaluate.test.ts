@@ -213,5 +213,19 @@ describe("a run trained with a relative --data", () => {
       return [report["dataset"], report["examples"], report["accuracy"], report["confusion"]];
     };
     expect(pick(there.out)).toEqual(pick(here.out));
+
+    // A run made before paths were stored absolutely keeps "data" as typed: from its own folder
+    // it still reads the files; from a folder without them the error says where the path came from.
+    const configFile = join(project, "run", "config.json");
+    writeFileSync(configFile, JSON.stringify({ ...config, data: "data" }));
+    const old = await cli(project, ["evaluate", "run", "--json"]);
+    expect(old.code, old.err).toBe(0);
+    expect(pick(old.out)).toEqual(pick(here.out));
+    const lost = await cli(join(dir), ["evaluate", join(project, "run")]);
+    expect(lost.code, lost.err).toBe(1);
+    expect(lost.err).toMatch(
+      /^snn evaluate: error: .*config\.json stores the data path "data" relative to the folder the run was trained in .*does not exist from .*; run the command from that folder, give --data, or write the absolute path into config\.json\.$/m,
+    );
+    expect(lost.err).not.toMatch(/^Usage: /m);
   }, 120_000);
 });
