@@ -57,6 +57,11 @@ export interface Runtime {
   readonly trialStep: number;
   /** Advances `count` timesteps (default 1). */
   step(count?: number): Promise<void>;
+  /**
+   * Optional, for runtimes that simulate on the host (the CPU backend): what `step` does,
+   * synchronously, for code that steps one at a time and reads state in between.
+   */
+  stepSync?(count?: number): void;
   /** Starts a new trial: the trial step and spike recordings restart at 0; state is kept (reset it with custom updates or `resetState`). */
   startTrial(): void;
   /** Sets every variable of the network back to its initial value. */

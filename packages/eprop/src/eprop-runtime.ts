@@ -276,9 +276,28 @@ export class EpropRuntime {
         await deviceChunked.afterStep(s - 1);
       }
       await this.readSpikeCounts(spikeCounts);
+    } else if (hostReadout && !afterStep && !chunked && !deviceChunked) {
+      // Inference with the softmax on the host: the steps whose y no loss needs run in one call,
+      // each step the mask covers on its own, followed by the host's readout.
+      const stepSync = runtime.stepSync?.bind(runtime);
+      for (let s = 0; s < numSteps;) {
+        const next = hostReadout.nextStepToRead(s);
+        const count = next > s ? next - s : 1;
+        if (stepSync) stepSync(count);
+        else await runtime.step(count);
+        s += count;
+        if (next === s - 1) {
+          const reading = hostReadout.afterStep(next, runtime);
+          if (reading) await reading;
+        }
+      }
+      await this.readSpikeCounts(spikeCounts);
     } else if (afterStep || chunked || deviceChunked || hostReadout) {
+      // A host runtime steps synchronously: no promise per step (a tenth of batch-1 inference).
+      const stepSync = runtime.stepSync?.bind(runtime);
       for (let s = 0; s < total; s++) {
-        await runtime.step(1);
+        if (stepSync) stepSync(1);
+        else await runtime.step(1);
         if (s === numSteps - 1) await this.readSpikeCounts(spikeCounts);
         if (chunked) await chunked.afterStep(s, runtime);
         if (deviceChunked) await deviceChunked.afterStep(s);

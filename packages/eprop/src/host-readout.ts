@@ -20,6 +20,8 @@ export class HostReadout {
   private previousPi: Float32Array;
   /** `[T][batch]` 0/1 loss mask and `[batch][nOut]` targets of the trial. */
   private mask = new Uint8Array(0);
+  /** `[T + 1]`: the first step at or after u that the mask covers for some element (T: none). */
+  private nextMasked = new Int32Array(0);
   private targets: Float32Array = new Float32Array(0);
   private numSteps = 0;
   /** Write pi(s-1) into the readout's `Pi` after step s (someone observes the trial step by step). */
@@ -45,6 +47,15 @@ export class HostReadout {
   startTrial(trial: PreparedTrial, options: { readonly observed?: boolean } = {}): void {
     this.numSteps = trial.numSteps;
     this.mask = lossMaskByStep(trial);
+    const T = trial.numSteps;
+    const batchSize = this.batchSize;
+    this.nextMasked = new Int32Array(T + 1);
+    this.nextMasked[T] = T;
+    for (let u = T - 1; u >= 0; u--) {
+      let any = false;
+      for (let b = 0; b < batchSize && !any; b++) any = this.mask[u * batchSize + b] !== 0;
+      this.nextMasked[u] = any ? u : this.nextMasked[u + 1]!;
+    }
     this.targets = trial.targets;
     this.observed = options.observed === true;
     this.sums.loss.fill(0);
@@ -52,6 +63,16 @@ export class HostReadout {
     this.sums.y.fill(0);
     this.pi.fill(0);
     this.previousPi.fill(0);
+  }
+
+  /**
+   * The first step at or after `s` whose y the sums need (one the loss mask covers for some batch
+   * element), or the trial's length when there is none. Steps before it need no `afterStep`
+   * unless the trial is observed, so a caller may simulate them in one call.
+   */
+  nextStepToRead(s: number): number {
+    if (this.observed) return s;
+    return this.nextMasked[Math.min(s, this.numSteps)] ?? this.numSteps;
   }
 
   /**
