@@ -192,7 +192,7 @@ export const BENCHMARK_SUITES: readonly BenchSuite[] = [
   {
     name: "inference",
     description:
-      "LSNN inference on spiking sequential MNIST (784 steps, 128/256 ALIF, batch 1 and 32, CPU) vs a PyTorch LSTM of the same width",
+      "LSNN inference on spiking sequential MNIST (784 steps, 128/256 ALIF, and the trained @snn/pretrained network; batch 1, 32 and 128; CPU) vs a PyTorch LSTM of the same width",
     run: async (options) => {
       const [{ runInferenceBenchmark }, { cpuBackend }] = await Promise.all([
         import("./inference-latency"),

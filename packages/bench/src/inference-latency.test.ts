@@ -12,6 +12,7 @@ describe("inference benchmark", () => {
       repeats: 2,
       digits: 4,
       pytorchReference: false,
+      trained: false,
       log: (line) => lines.push(line),
     });
     expect(results.map((r) => r.case)).toEqual([
@@ -29,5 +30,30 @@ describe("inference benchmark", () => {
       expect(result.hiddenRateHz as number).toBeGreaterThan(0.5);
     }
     expect(lines.join("\n")).toMatch(/lsnn 16 ALIF, batch 2: .* ms\/sample/);
+  });
+
+  it("times the trained network of @snn/pretrained too, in its own encoding and trial length", async () => {
+    const lines: string[] = [];
+    const results = await runInferenceBenchmark({
+      backend: cpuBackend(),
+      hiddenSizes: [],
+      batchSizes: [2],
+      repeats: 1,
+      digits: 2,
+      pytorchReference: false,
+      log: (line) => lines.push(line),
+    });
+    expect(results.map((r) => r.case)).toEqual([
+      "lsnn inference pretrained smnist 80-256ALIF-10 batch 2 T=794",
+    ]);
+    const [trained] = results;
+    expect(trained).toMatchObject({ model: "lsnn-trained", hidden: 256, batchSize: 2 });
+    expect(trained!.msPerSample as number).toBeGreaterThan(0);
+    // a trained network's hidden layer fires at around the regulariser's 10 Hz target
+    expect(trained!.hiddenRateHz as number).toBeGreaterThan(2);
+    expect(trained!.hiddenRateHz as number).toBeLessThan(40);
+    expect(lines.join("\n")).toMatch(
+      /trained lsnn \(pretrained smnist, 256 ALIF, 794 steps of 2 ms\), batch 2/,
+    );
   });
 });

@@ -8,7 +8,8 @@
  * input and classifies from its last hidden state (`reference/lstm_infer.py`). Reports
  * milliseconds per batch and per sample at each batch size, and the LSNN's speed-up.
  * The LSNN's weights are its seeded initial ones: its cost depends on its spikes, so the
- * report gives the hidden firing rate with each figure.
+ * report gives the hidden firing rate with each figure. With `trained` (the default) the trained
+ * network of @snn/pretrained (`smnist`) is timed too, on the same digits in its own encoding.
  */
 import type { Backend } from "@snn/core";
 import {
@@ -18,6 +19,7 @@ import {
   type MnistImages,
 } from "@snn/datasets";
 import { defineEpropNetwork, EpropRuntime, prepareTrial, type PreparedTrial } from "@snn/eprop";
+import { loadPretrained } from "@snn/pretrained";
 import { judgePeer, peerBlasOf, peerFields } from "./fair-peer";
 import { runPytorchScript } from "./pytorch";
 import type { BenchResult } from "./report";
@@ -26,7 +28,7 @@ export interface InferenceBenchmarkOptions {
   readonly backend: Backend;
   /** Hidden-layer sizes (default [128, 256]). */
   readonly hiddenSizes?: readonly number[];
-  /** Batch sizes (default [1, 32]). */
+  /** Batch sizes (default [1, 32, 128]). */
   readonly batchSizes?: readonly number[];
   /** Timed batches per case after 3 untimed ones (default 20); the report gives their median and minimum. */
   readonly repeats?: number;
@@ -34,6 +36,12 @@ export interface InferenceBenchmarkOptions {
   readonly digits?: number;
   /** Also time the PyTorch LSTM (default true; skipped with a note where python3 has no torch). */
   readonly pytorchReference?: boolean;
+  /**
+   * Also time the trained sMNIST network of @snn/pretrained (`smnist`: 80-channel cue encoding,
+   * 256 ALIF, its own trial length and loss window) at each batch size (default true): the cost
+   * of a network whose spikes are a trained one's, not seeded weights'.
+   */
+  readonly trained?: boolean;
   readonly log?: (line: string) => void;
 }
 
@@ -64,12 +72,59 @@ function digitTrials(
   return trials;
 }
 
+/**
+ * Times `repeats` trials of a session after 3 untimed ones, cycling through `trials`: the median
+ * and minimum per batch, per sample, and the first hidden layer's firing rate.
+ */
+async function timeTrials(
+  session: EpropRuntime,
+  trials: readonly PreparedTrial[],
+  what: {
+    readonly case: string;
+    readonly model: string;
+    readonly hidden: number;
+    readonly numSteps: number;
+    readonly repeats: number;
+    readonly backend: string;
+  },
+): Promise<BenchResult> {
+  const batchSize = session.batchSize;
+  const layer = session.description.hidden[0]!;
+  const times: number[] = [];
+  let spikes = 0;
+  let samples = 0;
+  for (let k = 0; k < 3 + what.repeats; k++) {
+    const trial = trials[k % trials.length]!;
+    const start = performance.now();
+    const outputs = await session.runTrial(trial);
+    const elapsed = performance.now() - start;
+    if (k < 3) continue;
+    times.push(elapsed);
+    spikes += Array.from(outputs.spikeCounts[layer.name]!).reduce((a, b) => a + b, 0);
+    samples += batchSize;
+  }
+  const msPerBatch = median(times);
+  return {
+    case: what.case,
+    model: what.model,
+    backend: what.backend,
+    hidden: what.hidden,
+    batchSize,
+    numSteps: what.numSteps,
+    msPerBatch,
+    minMsPerBatch: Math.min(...times),
+    msPerSample: msPerBatch / batchSize,
+    timedBatches: times.length,
+    hiddenRateHz: spikes / (samples * layer.size * what.numSteps * session.description.dt * 1e-3),
+  };
+}
+
 export async function runInferenceBenchmark(
   options: InferenceBenchmarkOptions,
 ): Promise<BenchResult[]> {
   const log = options.log ?? (() => {});
   const hiddenSizes = options.hiddenSizes ?? [128, 256];
-  const batchSizes = options.batchSizes ?? [1, 32];
+  const batchSizes = options.batchSizes ?? [1, 32, 128];
   const repeats = options.repeats ?? 20;
   const digits = Math.max(options.digits ?? 64, ...batchSizes);
   const images = await loadEmbeddedMnist("test", { limit: digits });
@@ -87,37 +142,51 @@ export async function runInferenceBenchmark(
         batchSize,
         mode: "inference",
       });
-      const trials = digitTrials(images, description, batchSize);
-      const times: number[] = [];
-      let spikes = 0;
-      let samples = 0;
-      for (let k = 0; k < 3 + repeats; k++) {
-        const trial = trials[k % trials.length]!;
-        const start = performance.now();
-        const outputs = await session.runTrial(trial);
-        const elapsed = performance.now() - start;
-        if (k < 3) continue;
-        times.push(elapsed);
-        spikes += Array.from(outputs.spikeCounts.hidden!).reduce((a, b) => a + b, 0);
-        samples += batchSize;
-      }
-      session.dispose();
-      const msPerBatch = median(times);
-      const result: BenchResult = {
+      const result = await timeTrials(session, digitTrials(images, description, batchSize), {
         case: `lsnn inference ${NUM_CHANNELS}-${hidden}ALIF-${NUM_CLASSES} batch ${batchSize} T=${NUM_STEPS}`,
         model: "lsnn",
-        backend: options.backend.name,
         hidden,
-        batchSize,
         numSteps: NUM_STEPS,
-        msPerBatch,
-        minMsPerBatch: Math.min(...times),
-        msPerSample: msPerBatch / batchSize,
-        timedBatches: times.length,
-        hiddenRateHz: spikes / (samples * hidden * NUM_STEPS * 1e-3),
-      };
+        repeats,
+        backend: options.backend.name,
+      });
+      session.dispose();
       log(
-        `  lsnn ${hidden} ALIF, batch ${batchSize}: ${msPerBatch.toFixed(2)} ms/batch (median of ${times.length}), ${(result.msPerSample as number).toFixed(3)} ms/sample, hidden ${(result.hiddenRateHz as number).toFixed(1)} Hz`,
+        `  lsnn ${hidden} ALIF, batch ${batchSize}: ${(result.msPerBatch as number).toFixed(2)} ms/batch (median of ${repeats}), ${(result.msPerSample as number).toFixed(3)} ms/sample, hidden ${(result.hiddenRateHz as number).toFixed(1)} Hz`,
+      );
+      results.push(result);
+    }
+  }
+  if (options.trained !== false) {
+    const model = await loadPretrained("smnist");
+    const { numSteps, lossMask } = model.input;
+    const hidden = model.network.hidden[0]!.size;
+    for (const batchSize of batchSizes) {
+      const session = await model.createRuntime(options.backend, { batchSize });
+      const trials: PreparedTrial[] = [];
+      for (let first = 0; first + batchSize <= images.count; first += batchSize) {
+        const pixels = Array.from({ length: batchSize }, (_, b) => imagePixels(images, first + b));
+        const labels = Array.from({ length: batchSize }, (_, b) => images.labels[first + b]!);
+        trials.push(
+          prepareTrial(
+            model.batch(pixels, labels),
+            model.network,
+            batchSize,
+            lossMask ?? undefined,
+          ),
+        );
+      }
+      const result = await timeTrials(session, trials, {
+        case: `lsnn inference pretrained smnist ${model.network.input.size}-${hidden}ALIF-${NUM_CLASSES} batch ${batchSize} T=${numSteps}`,
+        model: "lsnn-trained",
+        hidden,
+        numSteps,
+        repeats,
+        backend: options.backend.name,
+      });
+      session.dispose();
+      log(
+        `  trained lsnn (pretrained smnist, ${hidden} ALIF, ${numSteps} steps of ${model.network.dt} ms), batch ${batchSize}: ${(result.msPerBatch as number).toFixed(2)} ms/batch, ${(result.msPerSample as number).toFixed(3)} ms/sample, hidden ${(result.hiddenRateHz as number).toFixed(1)} Hz`,
       );
       results.push(result);
     }
@@ -177,13 +246,15 @@ export async function runInferenceBenchmark(
       blasLibraries: peer.blasLibraries,
     };
     results.push(lstm);
-    const lsnn = results.find(
-      (x) => x.model === "lsnn" && x.hidden === r.hidden && x.batchSize === r.batch,
-    );
-    if (!lsnn) continue;
-    const speedUp = speedUpOverLstm(lsnn, lstm, warned ? () => {} : log);
-    warned ||= speedUp.speedUpOverLstm === null;
-    results.push(speedUp);
+    for (const kind of ["lsnn", "lsnn-trained"]) {
+      const lsnn = results.find(
+        (x) => x.model === kind && x.hidden === r.hidden && x.batchSize === r.batch,
+      );
+      if (!lsnn) continue;
+      const speedUp = speedUpOverLstm(lsnn, lstm, warned ? () => {} : log);
+      warned ||= speedUp.speedUpOverLstm === null;
+      results.push(speedUp);
+    }
   }
   return results;
 }
