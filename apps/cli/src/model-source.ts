@@ -19,6 +19,7 @@ import {
 import type { OptionSpec, OptionValues, PositionalSpec } from "./args";
 import { selectBackend, type SelectedBackend } from "./backends";
 import { CONFIG_KEYS, configFromOptions, resolveTrainConfig, type TrainConfig } from "./config";
+import { checkRequestedSteps } from "./budget";
 import { EMBEDDED_DATA, FULL_DATA, openDataset, type Split } from "./data";
 import { DataError, UsageError } from "./errors";
 import { RunDirectory } from "./run-dir";
@@ -272,6 +273,17 @@ export async function openModelData(
       problem = `${dataset.name} gives trials of ${steps ?? "varying"} steps of ${model.config.dt} ms but ${what} was trained on ${model.pretrained.input.numSteps}`;
     }
   } else if (model.datasetTrialSteps !== undefined) {
+    // Beyond the step limit, that is the problem to report (not the data's other length).
+    try {
+      checkRequestedSteps(
+        model.datasetTrialSteps,
+        "the trial length stored in the checkpoint",
+        "file",
+      );
+    } catch (error) {
+      await dataset.close();
+      throw error;
+    }
     const steps = datasetSteps(model, dataset);
     if (steps !== undefined && steps !== model.datasetTrialSteps) {
       problem = `${dataset.name} gives trials of ${steps} steps of ${model.config.dt} ms but ${what} was trained on trials of ${model.datasetTrialSteps} (give --steps ${model.datasetTrialSteps} to cut or pad the data to that length)`;
