@@ -26,4 +26,4 @@ export {
 export { analyseSnippet, drawsRandom } from "./snippet/analyse";
 export type { SnippetAnalysis, TypedBinding } from "./snippet/analyse";
 /** A small WebAssembly assembler (SIMD numeric kernels without a toolchain), for backends and e-prop. */
-export * as wasm from "./wasm-assembler";
+export * as wasm from "./wasm";

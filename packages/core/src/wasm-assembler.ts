@@ -18,7 +18,8 @@ export const VALUE_TYPE: Record<ValueType, number> = {
 /** Encoded instructions: nested arrays are flattened. */
 export type Code = number | readonly Code[];
 
-function flatten(code: Code, out: number[] = []): number[] {
+/** The bytes of encoded instructions, in order. */
+export function flatten(code: Code, out: number[] = []): number[] {
   if (typeof code === "number") out.push(code);
   else for (const part of code) flatten(part, out);
   return out;
