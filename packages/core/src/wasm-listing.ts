@@ -64,7 +64,8 @@ const NAMES: Readonly<Record<string, string>> = {
 };
 
 /** Sample encodings of each immediate kind: the arguments to encode it and the bytes it takes. */
-const SAMPLES: Readonly<Record<Exclude<Immediate, "none" | "block">, [unknown[], number]>> = {
+const SAMPLES: Readonly<Record<Exclude<Immediate, "block">, [unknown[], number]>> = {
+  none: [[], 0],
   label: [[0], 1],
   local: [[0], 1],
   function: [[0], 1],
