@@ -18,6 +18,8 @@ export default tseslint.config(
       ".gpu-check/**",
       ".packs/**",
       "apps/docs/docs/**",
+      // Golden files of generated code: their bytes are the test (as in .prettierignore).
+      "**/golden/**",
     ],
   },
   js.configs.recommended,

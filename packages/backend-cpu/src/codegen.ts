@@ -261,6 +261,8 @@ export class CodeGenerator {
   private wasmKernels: KernelExports | null = null;
   /** Names of the WebAssembly element kernels that update four elements at a time (SIMD). */
   private readonly simdKernels = new Set<string>();
+  /** The functions of the WebAssembly module, in module order (empty until compiled). */
+  private wasmDefinitions: readonly wasm.FunctionDefinition[] = [];
 
   constructor(
     private readonly plan: KernelPlan,
@@ -357,7 +359,17 @@ export class CodeGenerator {
         ),
       );
     }
+    this.wasmDefinitions = definitions;
     this.wasmKernels = instantiateKernels(definitions, memory);
+  }
+
+  /**
+   * The functions of the WebAssembly module the kernels run in, in module order after the
+   * `Math` imports; empty where the kernels are not compiled to WebAssembly (no state memory or
+   * no SIMD) or before `scheduleKernels`/`customUpdateKernels`.
+   */
+  get wasmFunctions(): readonly wasm.FunctionDefinition[] {
+    return this.wasmDefinitions;
   }
 
   /**
