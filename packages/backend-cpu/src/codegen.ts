@@ -19,16 +19,20 @@ import type {
   ScalarType,
   VarArray,
 } from "@snn/core";
-import { RANDOM_FIELD, randomCounterBase, wasm } from "@snn/core/internal";
 import {
-  collectUsage,
-  emptyUsage,
+  analyseStorage,
+  bindingKey,
+  RANDOM_FIELD,
+  randomCounterBase,
+  wasm,
+  type StorageUse,
+} from "@snn/core/internal";
+import {
   floatLiteral,
   PRINTER_HELPERS,
   printCondition,
   printSnippet,
   type PrintScope,
-  type SnippetUsage,
 } from "./printer";
 import { philoxSource } from "./rng-source";
 import type { DynamicParams, NetworkStorage, StoredVar } from "./storage";
@@ -122,7 +126,8 @@ function functionName(prefix: string, name: string): string {
 
 /** Prints code that runs in one execution context (shared locals, one random-number counter). */
 class CodeSite {
-  readonly usage: SnippetUsage = emptyUsage();
+  /** What the site's code does with storage (set by `use`). */
+  usage: StorageUse = analyseStorage([]);
   private readonly accesses = new Map<string, Access>();
 
   constructor(
@@ -141,16 +146,14 @@ class CodeSite {
     } = {},
   ) {}
 
+  /** The snippets that run here (all of them, in order). */
   use(...snippets: (CheckedSnippet | null)[]): this {
-    for (const snippet of snippets) collectUsage(snippet, this.usage);
+    this.usage = analyseStorage(snippets);
     return this;
   }
 
   private access(binding: Binding, type: ScalarType): Access {
-    const key =
-      binding.kind === "neuronVarRef"
-        ? `neuronVarRef:${binding.side}:${binding.name}`
-        : `${binding.kind}:${"name" in binding ? binding.name : ""}`;
+    const key = bindingKey(binding);
     let access = this.accesses.get(key);
     if (access === undefined) {
       access = this.resolver(binding, type);
@@ -162,7 +165,7 @@ class CodeSite {
   /** Local declarations for every storage-backed name the code uses. */
   prologue(indent: string): string {
     let out = "";
-    for (const { binding, type } of this.usage.reads.values()) {
+    for (const { binding, type } of this.usage.loads) {
       const access = this.access(binding, type);
       if (access.declare) out += `${indent}${access.declare}\n`;
     }
@@ -173,7 +176,7 @@ class CodeSite {
   /** Write-backs of every written storage-backed name. */
   epilogue(indent: string): string {
     let out = "";
-    for (const { binding, type } of this.usage.writes.values()) {
+    for (const { binding, type } of this.usage.stores) {
       const access = this.access(binding, type);
       if (access.writeBack) out += `${indent}${access.writeBack}\n`;
     }
@@ -490,7 +493,7 @@ export class CodeGenerator {
                 m.ref(stored.array),
                 this.varIndex(stored, "ni", "j"),
                 type,
-                site.usage.writes.has(`var:${binding.name}`),
+                site.usage.stored.has(bindingKey(binding)),
               );
             }
             case "input":
@@ -536,7 +539,7 @@ export class CodeGenerator {
                 `v_${binding.name}`,
                 "nb",
                 "j",
-                site.usage.writes.has(`var:${binding.name}`),
+                site.usage.stored.has(bindingKey(binding)),
               );
             case "additionalInput": {
               const input = storage.additionalInputs.get(binding.name);
@@ -617,7 +620,7 @@ export class CodeGenerator {
                   m.ref(stored.array),
                   this.varIndex(stored, "ni", "j"),
                   type,
-                  site.usage.writes.has(`${kind}:${binding.name}`),
+                  site.usage.stored.has(bindingKey(binding)),
                 );
               }
               case "neuronVarRef":
@@ -802,9 +805,7 @@ export class CodeGenerator {
           this.dynamicRef(m, storage.params),
         );
         if (param !== null) return { name: param };
-        const written = site.usage.writes.has(
-          `${binding.kind}:${"name" in binding ? binding.name : ""}`,
-        );
+        const written = site.usage.stored.has(bindingKey(binding));
         switch (binding.kind) {
           case "var": {
             const stored = this.lookupVar(
@@ -1132,7 +1133,7 @@ export class CodeGenerator {
               : stored.planned.access;
             const local = `${isRef ? "r" : "v"}_${binding.name}`;
             if (access.startsWith("reduce")) return reductionAccess(local, stored, access, type);
-            const written = site.usage.writes.has(`${binding.kind}:${binding.name}`);
+            const written = site.usage.stored.has(bindingKey(binding));
             return storageAccess(
               local,
               m.ref(stored.array),

@@ -24,7 +24,6 @@ import type {
   ScalarType,
   Statement,
 } from "@snn/core";
-import { analyseSnippet } from "@snn/core/internal";
 
 /** How the code generator maps bindings and side-effect calls to JavaScript. */
 export interface PrintScope {
@@ -36,58 +35,9 @@ export interface PrintScope {
   effect(kind: "addToPost" | "addToPre", value: string): string;
 }
 
-/** Unique key of a binding, for sets of used names. */
-export function bindingKey(binding: Binding): string {
-  switch (binding.kind) {
-    case "neuronVarRef":
-      return `neuronVarRef:${binding.side}:${binding.name}`;
-    case "local":
-      return `local:${binding.id}`;
-    default:
-      return `${binding.kind}:${binding.name}`;
-  }
-}
-
 /** JS local name of a snippet `let` local. */
 export function localName(binding: Extract<Binding, { kind: "local" }>): string {
   return `l${binding.id}_${binding.name}`;
-}
-
-/** Which bindings a set of snippets reads and writes, and whether they draw random numbers. */
-export interface SnippetUsage {
-  readonly reads: Map<string, { binding: Binding; type: ScalarType }>;
-  readonly writes: Map<string, { binding: Binding; type: ScalarType }>;
-  random: boolean;
-  addToPost: boolean;
-  addToPre: boolean;
-}
-
-export function emptyUsage(): SnippetUsage {
-  return { reads: new Map(), writes: new Map(), random: false, addToPost: false, addToPre: false };
-}
-
-/**
- * Adds the names used by a snippet (null: no code) to `usage`, from core's `analyseSnippet`:
- * every storage-backed binding it names is loaded (an assignment's target too, since an
- * assignment in a branch keeps the old value otherwise), and the ones it assigns are written back.
- */
-export function collectUsage(
-  snippet: CheckedSnippet | null,
-  usage: SnippetUsage = emptyUsage(),
-): SnippetUsage {
-  const analysis = analyseSnippet(snippet);
-  for (const entry of analysis.bindings) {
-    if (entry.binding.kind !== "local") usage.reads.set(bindingKey(entry.binding), entry);
-  }
-  for (const binding of analysis.writes) {
-    if (binding.kind === "local") continue;
-    const key = bindingKey(binding);
-    usage.writes.set(key, usage.reads.get(key)!);
-  }
-  if (analysis.random) usage.random = true;
-  if (analysis.calls.includes("addToPost")) usage.addToPost = true;
-  if (analysis.calls.includes("addToPre")) usage.addToPre = true;
-  return usage;
 }
 
 /** A float value as a JS literal, rounded to float32. */

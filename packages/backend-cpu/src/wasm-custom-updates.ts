@@ -6,8 +6,7 @@
  * compile bit-identically. Random numbers count the update's runs where kernels count steps.
  */
 import type { Binding, KernelPlan, PlannedCustomUpdate, ScalarType } from "@snn/core";
-import { RANDOM_FIELD, wasm } from "@snn/core/internal";
-import { collectUsage } from "./printer";
+import { analyseStorage, bindingKey, RANDOM_FIELD, wasm } from "@snn/core/internal";
 import type { DynamicParams, StoredVar } from "./storage";
 import {
   ElementKernel,
@@ -58,7 +57,7 @@ function compileCustomUpdate(
   name: string,
   dynamic: DynamicParams | null,
 ): ElementKernelDefinition {
-  const usage = collectUsage(update.update);
+  const usage = analyseStorage([update.update]);
   const kernel = new ElementKernel(plan.dt);
   const { locals, batch: b, element: e } = kernel;
   const be = locals.local("i32"); // b * size + e
@@ -82,12 +81,12 @@ function compileCustomUpdate(
           if (access.startsWith("reduce")) throw new NotCompilable("reductions");
           const stored = target(binding);
           const index = stored.planned.batched ? be : e;
-          const key = `${binding.kind}:${binding.name}`;
+          const key = bindingKey(binding);
           return site.bind(
             key,
             type,
             () => [get(index), i32.const(2), i32.shl, i32.const(stored.array.byteOffset), i32.add],
-            usage.writes.has(key),
+            usage.stored.has(key),
           );
         }
         case "builtin":

@@ -9,9 +9,8 @@
  * Returns null (the kernel stays in JavaScript) for spike source arrays and for code that draws
  * random numbers or uses something wasm-snippet.ts does not compile bit-identically.
  */
-import type { Binding, KernelPlan, PlannedPopulation, ScalarType } from "@snn/core";
-import { RANDOM_FIELD, wasm } from "@snn/core/internal";
-import { collectUsage } from "./printer";
+import type { Binding, CheckedSnippet, KernelPlan, PlannedPopulation, ScalarType } from "@snn/core";
+import { analyseStorage, bindingKey, RANDOM_FIELD, wasm } from "@snn/core/internal";
 import type { DynamicParams, NetworkStorage, StoredVar } from "./storage";
 import {
   ElementKernel,
@@ -112,12 +111,6 @@ export class StorageLocals {
   }
 }
 
-function bindingKey(binding: Binding): string {
-  return binding.kind === "neuronVarRef"
-    ? `neuronVarRef:${binding.side}:${binding.name}`
-    : `${binding.kind}:${"name" in binding ? binding.name : ""}`;
-}
-
 /** The WebAssembly version of a population's neuron kernel: `name(trialStep: i32)`, or null. */
 export function neuronKernelWasm(
   plan: KernelPlan,
@@ -166,12 +159,11 @@ function compileNeuronKernel(
   };
   /** What the snippets write, and whether they draw random numbers. */
   const usageOf = (
-    ...snippets: Parameters<typeof collectUsage>[0][]
-  ): { writes: Set<string>; random: boolean } => {
-    const usage = collectUsage(null);
-    for (const snippet of snippets) collectUsage(snippet, usage);
+    ...snippets: (CheckedSnippet | null)[]
+  ): { writes: ReadonlySet<string>; random: boolean } => {
+    const usage = analyseStorage(snippets);
     if (usage.random && random === null) throw new NotCompilable("random numbers");
-    return { writes: new Set(usage.writes.keys()), random: usage.random };
+    return { writes: usage.stored, random: usage.random };
   };
   const code = population.code;
   const neuronUsage = usageOf(code.sim, code.threshold, code.reset);

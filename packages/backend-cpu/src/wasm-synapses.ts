@@ -14,8 +14,7 @@
  * snippet compilers do not compile bit-identically.
  */
 import type { Binding, CheckedSnippet, KernelPlan, PlannedProjection, ScalarType } from "@snn/core";
-import { RANDOM_FIELD, wasm } from "@snn/core/internal";
-import { collectUsage } from "./printer";
+import { analyseStorage, bindingKey, RANDOM_FIELD, wasm } from "@snn/core/internal";
 import type { NetworkStorage, StoredVar } from "./storage";
 import { StorageLocals } from "./wasm-neurons";
 import {
@@ -113,7 +112,7 @@ function compileSynapseKernel(
   /** The code of one synapse (lanes 1) or of the four synapses j .. j+3 of row i (lanes 4); `field`: its random numbers' counter field. */
   const synapseCode = (code: CheckedSnippet, lanes: 1 | 4, field: number): Code => {
     const vector = lanes === LANES;
-    const usage = collectUsage(code);
+    const usage = analyseStorage([code]);
     // Random numbers: counter (synapse, batch element, global step, ...), the call count per synapse.
     const counter: RandomCounter = {
       element: (lane) => (lane === 0 ? get(syn) : [get(syn), i32.const(lane), i32.add]),
@@ -127,7 +126,7 @@ function compileSynapseKernel(
     const draw = randomSite
       ? (kind: "uniform" | "normal", mask: number | null) => randomSite.call(kind, mask)
       : null;
-    const writes = new Set(usage.writes.keys());
+    const writes = usage.stored;
     const site = new StorageLocals(locals, lanes);
     const resolve = (binding: Binding, type: ScalarType): ResolvedBinding => {
       const dynamic = projectionStorage.params;
@@ -135,10 +134,7 @@ function compileSynapseKernel(
         ? kernel.vectorParam(binding, type, projection.params, projection.derivedParams, dynamic)
         : kernel.param(binding, type, projection.params, projection.derivedParams, dynamic);
       if (param) return param;
-      const key =
-        binding.kind === "neuronVarRef"
-          ? `neuronVarRef:${binding.side}:${binding.name}`
-          : `${binding.kind}:${"name" in binding ? binding.name : ""}`;
+      const key = bindingKey(binding);
       switch (binding.kind) {
         case "var": {
           const stored = lookup(projectionStorage.vars, binding.name);

@@ -22,6 +22,8 @@ const INTERNAL_ONLY = [
   "mulHi32",
   "randomCounterBase",
   "analyseSnippet",
+  "analyseStorage",
+  "bindingKey",
   "drawsRandom",
   "wasm",
 ];

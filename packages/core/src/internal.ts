@@ -23,7 +23,7 @@ export {
   randomCounterBase,
   type RandomFieldSite,
 } from "./rng";
-export { analyseSnippet, drawsRandom } from "./snippet/analyse";
-export type { SnippetAnalysis, TypedBinding } from "./snippet/analyse";
+export { analyseSnippet, analyseStorage, bindingKey, drawsRandom } from "./snippet/analyse";
+export type { SnippetAnalysis, StorageUse, TypedBinding } from "./snippet/analyse";
 /** A small WebAssembly assembler (SIMD numeric kernels without a toolchain), for backends and e-prop. */
 export * as wasm from "./wasm";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { analyseSnippet, drawsRandom } from "./analyse";
+import { analyseSnippet, analyseStorage, bindingKey, drawsRandom } from "./analyse";
 import { checkSnippet } from "./checker";
 import { expressionOptions, statementOptions } from "./test-helpers";
 
@@ -120,5 +120,57 @@ describe("drawsRandom", () => {
     expect(drawsRandom(expression("(V > 0.5 ? normal() : 0.0) > 1.0"))).toBe(true);
     expect(drawsRandom(expression("-exp(float(int(uniform() * 3.0))) < V"))).toBe(true);
     expect(drawsRandom(expression("V > 0.5 && exp(V) < tau"))).toBe(false);
+  });
+});
+
+describe("bindingKey", () => {
+  it("is equal for the same name and different for different ones", () => {
+    expect(bindingKey({ kind: "var", name: "V" })).toBe("var:V");
+    expect(bindingKey({ kind: "neuronVarRef", side: "post", name: "V" })).toBe(
+      "neuronVarRef:post:V",
+    );
+    expect(bindingKey({ kind: "local", name: "a", id: 1 })).toBe("local:1:a");
+    const keys = [
+      bindingKey({ kind: "var", name: "V" }),
+      bindingKey({ kind: "preVar", name: "V" }),
+      bindingKey({ kind: "neuronVarRef", side: "pre", name: "V" }),
+      bindingKey({ kind: "neuronVarRef", side: "post", name: "V" }),
+      bindingKey({ kind: "local", name: "V", id: 0 }),
+      bindingKey({ kind: "local", name: "V", id: 1 }),
+    ];
+    expect(new Set(keys).size).toBe(keys.length);
+  });
+});
+
+describe("analyseStorage", () => {
+  const options = statementOptions();
+  const entries = (list: readonly { binding: { kind: string; name: string }; type: string }[]) =>
+    list.map(({ binding, type }) => `${binding.kind} ${binding.name} ${type}`);
+
+  it("merges the snippets of one site: loads by first appearance, stores by first assignment, no locals", () => {
+    const use = analyseStorage([
+      checkSnippet("let a = V * tau; if (a > 0.0) { RefracTime = a; }", options),
+      null,
+      checkSnippet("V = RefracTime + dt; spiked = uniform() < 0.5;", options),
+    ]);
+    expect(entries(use.loads)).toEqual([
+      "var V float",
+      "param tau float",
+      "var RefracTime float",
+      "builtin dt float",
+      "var spiked bool",
+    ]);
+    expect(entries(use.stores)).toEqual(["var RefracTime float", "var V float", "var spiked bool"]);
+    expect([...use.stored]).toEqual(["var:RefracTime", "var:V", "var:spiked"]);
+    expect(use.calls).toEqual(["uniform"]);
+    expect(use.random).toBe(true);
+  });
+
+  it("finds nothing in no code", () => {
+    const use = analyseStorage([null]);
+    expect(use.loads).toEqual([]);
+    expect(use.stores).toEqual([]);
+    expect(use.stored.size).toBe(0);
+    expect(use.random).toBe(false);
   });
 });

@@ -126,23 +126,86 @@ export function analyseSnippet(snippet: CheckedSnippet | null): SnippetAnalysis 
   };
 }
 
-/** Entries deduplicated by the binding they are about (kind, side, name, local id); the first is kept. */
+/**
+ * The key of a binding: equal for two bindings exactly when they name the same thing (kind,
+ * side of a neuron variable reference, name, local id), e.g. `var:V`, `neuronVarRef:post:V`,
+ * `local:0:d`. A code generator keys its maps of loaded names with it.
+ */
+export function bindingKey(binding: Binding): string {
+  switch (binding.kind) {
+    case "neuronVarRef":
+      return `neuronVarRef:${binding.side}:${binding.name}`;
+    case "local":
+      return `local:${binding.id}:${binding.name}`;
+    default:
+      return `${binding.kind}:${binding.name}`;
+  }
+}
+
+/** Entries deduplicated by the binding they are about ({@link bindingKey}); the first is kept. */
 class BindingSet<T> {
   private readonly byKey = new Map<string, T>();
 
   add(binding: Binding, entry: T): void {
-    const key = [
-      binding.kind,
-      binding.kind === "neuronVarRef" ? binding.side : "",
-      binding.kind === "local" ? String(binding.id) : "",
-      binding.name,
-    ].join("\u0000");
+    const key = bindingKey(binding);
     if (!this.byKey.has(key)) this.byKey.set(key, entry);
+  }
+
+  get(binding: Binding): T | undefined {
+    return this.byKey.get(bindingKey(binding));
   }
 
   values(): T[] {
     return [...this.byKey.values()];
   }
+}
+
+/**
+ * What snippets that run in one place (one code site, sharing what they load) do with the
+ * storage of their model: every name but their locals, which belong to one snippet each.
+ */
+export interface StorageUse {
+  /**
+   * Every binding other than a local that the snippets name, with its type, in order of first
+   * appearance (snippet by snippet, as in {@link SnippetAnalysis.bindings}): what a code
+   * generator loads before the code. The assigned ones are among them, since an assignment in a
+   * branch keeps the old value otherwise.
+   */
+  readonly loads: readonly TypedBinding[];
+  /** The loaded bindings the snippets assign, in order of first assignment: what it stores after the code. */
+  readonly stores: readonly TypedBinding[];
+  /** The {@link bindingKey}s of `stores`, for the question "is this binding written here?". */
+  readonly stored: ReadonlySet<string>;
+  /** Builtin functions called, deduplicated in order of first call. */
+  readonly calls: readonly BuiltinFunction[];
+  /** Whether any of them draws random numbers. */
+  readonly random: boolean;
+}
+
+/** The storage use of snippets that run in one place (null: no code), from their analyses. */
+export function analyseStorage(snippets: readonly (CheckedSnippet | null)[]): StorageUse {
+  const loads = new BindingSet<TypedBinding>();
+  const stores = new BindingSet<TypedBinding>();
+  const calls = new Set<BuiltinFunction>();
+  let random = false;
+  for (const snippet of snippets) {
+    const analysis = analyseSnippet(snippet);
+    for (const entry of analysis.bindings)
+      if (entry.binding.kind !== "local") loads.add(entry.binding, entry);
+    // An assigned binding is named, so loaded: its entry gives the type.
+    for (const binding of analysis.writes)
+      if (binding.kind !== "local") stores.add(binding, loads.get(binding)!);
+    analysis.calls.forEach((call) => calls.add(call));
+    random ||= analysis.random;
+  }
+  const stored = stores.values();
+  return {
+    loads: loads.values(),
+    stores: stored,
+    stored: new Set(stored.map((entry) => bindingKey(entry.binding))),
+    calls: [...calls],
+    random,
+  };
 }
 
 /**
