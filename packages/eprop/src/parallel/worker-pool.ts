@@ -50,9 +50,11 @@ export function setTrainWorkerEntry(url: URL | null): void {
  */
 function workerEntry(): URL {
   if (entryOverride !== null) return entryOverride;
-  return import.meta.url.endsWith(".ts")
-    ? new URL("../test-support/train-worker-bootstrap.mjs", import.meta.url)
-    : new URL("./train-worker.js", import.meta.url);
+  if (!import.meta.url.endsWith(".ts")) return new URL("./train-worker.js", import.meta.url);
+  // A variable, not a literal: bundlers that resolve `new URL("...", import.meta.url)` at build
+  // time must not look for a file that only the sources have.
+  const bootstrap = "../test-support/train-worker-bootstrap.mjs";
+  return new URL(bootstrap, import.meta.url);
 }
 
 function workerThreads(): NodeWorkerThreads | null {
