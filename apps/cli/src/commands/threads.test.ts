@@ -16,7 +16,7 @@ let dir: string;
 const RUN = "tiny";
 
 async function cli(args: readonly string[]): Promise<{ code: number; out: string; err: string }> {
-  const state = {
+  const state: CliIO & { out: string; err: string } = {
     out: "",
     err: "",
     stdout: { write: (t: string) => ((state.out += t), true) },
@@ -25,7 +25,7 @@ async function cli(args: readonly string[]): Promise<{ code: number; out: string
     cwd: dir,
     onInterrupt: () => () => {},
     exit: () => {},
-  } satisfies CliIO & { out: string; err: string };
+  };
   const code = await main([...args], state);
   return { code, out: state.out, err: state.err };
 }
