@@ -60,7 +60,7 @@ export interface InferenceBenchmarkOptions {
   readonly throughputThreads?: readonly number[];
   /** Batch size of the throughput figures (default: the largest of `batchSizes`). */
   readonly throughputBatchSize?: number;
-  /** Batches per timed throughput call, cycling through the digits (default 8). */
+  /** Batches per timed throughput call, cycling through the digits (default 16: 8 per thread at 2 threads, so that the last batch of one thread is a small part of the time). */
   readonly throughputBatches?: number;
   /** Timed throughput calls per thread count, after an untimed one (default 3; the report gives the median). */
   readonly throughputRuns?: number;
@@ -312,7 +312,7 @@ async function runThroughput(
     );
   if (threads.length === 0) return [];
   const batchSize = options.throughputBatchSize ?? Math.max(...batchSizes);
-  const count = options.throughputBatches ?? 8;
+  const count = options.throughputBatches ?? 16;
   const backend = options.backend;
   const cases: ThroughputCase[] = hiddenSizes.map((hidden) => {
     const description = defineEpropNetwork({
