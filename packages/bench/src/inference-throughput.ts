@@ -1,7 +1,8 @@
 /**
  * The `inference` suite's throughput figures: digits per second of batched inference through
- * @snn/eprop's `Trainer.predictBatches` in 1, 2, ... threads (each thread a worker with its own
- * copy of the network, the batches shared out as they come), and the scaling over one thread.
+ * @snn/eprop's `Trainer.predictBatches` in 1, 2, ... threads (1: the calling thread; more: worker
+ * threads, each with its own copy of the network, the batches shared out as they come), and the
+ * scaling over one thread.
  * The time is the wall time of a whole `predictBatches` call after an untimed one (which starts
  * the workers and compiles the network): reading and preparing the batches included.
  */
