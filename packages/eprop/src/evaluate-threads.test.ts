@@ -2,6 +2,7 @@ import { cpuBackend } from "@snn/backend-cpu";
 import type { Backend } from "@snn/core";
 import { describe, expect, it } from "vitest";
 import { EpropConfigError, Trainer, type BatchPrediction, type EpropBatch } from "./index";
+import { setTrainWorkerEntry } from "./parallel/worker-pool";
 import { patternTask } from "./test-support/tasks";
 
 // Evaluation in several threads (`threads > 1`: the batches over inference workers) must give
@@ -147,6 +148,25 @@ describe("Trainer.evaluate and predictBatches in threads", () => {
       expect((await single.evaluate(dataset, { batchSize: 4 })).examples).toBe(10);
     } finally {
       single.dispose();
+    }
+  });
+
+  it("runs in the calling thread by default where workers cannot start, and says so when threads were asked for", async () => {
+    const reference = trainer();
+    const expected = await reference.evaluate(dataset, { batchSize: 4, threads: 1 });
+    reference.dispose();
+    setTrainWorkerEntry(new URL("./test-support/no-such-worker.mjs", import.meta.url));
+    const t = trainer();
+    try {
+      await expect(t.evaluate(dataset, { batchSize: 4, threads: 2 })).rejects.toThrow(
+        /inference worker thread \d failed: Error: Cannot find module .*no-such-worker\.mjs/,
+      );
+      expect(await t.evaluate(dataset, { batchSize: 4 })).toEqual(expected);
+      const predictions = await t.predictBatches(await batchesOf(4));
+      expect(predictions.map((p) => p.thread)).toEqual([0, 0, 0]);
+    } finally {
+      setTrainWorkerEntry(null);
+      t.dispose();
     }
   });
 });

@@ -137,8 +137,9 @@ export interface EvaluateOptions {
    * gathers the results in batch order): the same results as 1, to the bit. Default: the
    * cores available (`os.availableParallelism()`) where the backend can be made in a worker
    * thread (`backend.worker`, e.g. the CPU backend) and there are worker threads (Node);
-   * else 1. Workers start only when there is more than one batch, and stay for later calls
-   * with the same threads and batch size (until `dispose`).
+   * else 1 (and 1 where such workers fail to start). Workers start only when there is more
+   * than one batch, and stay for later calls with the same threads and batch size (until
+   * `dispose`).
    */
   readonly threads?: number;
 }
@@ -327,6 +328,8 @@ export class Trainer {
   private inferenceRuntime: EpropRuntime | null = null;
   /** Inference worker threads of evaluation (`threads > 1`). */
   private inferencePool: TrialWorkerPool | null = null;
+  /** Whether inference workers failed to start where `threads` was the default (then 1 thread). */
+  private inferenceWorkersFailed = false;
   /** Parameters and optimiser state while no training runtime holds them. */
   private hostParameters: ParameterSet;
   private hostOptimizer: OptimizerState;
@@ -846,7 +849,13 @@ export class Trainer {
    */
   private async forward(
     batches: AsyncIterable<EpropBatch> | Iterable<EpropBatch>,
-    options: { batchSize?: number; lossMask: LossMaskOption | undefined; threads: number },
+    options: {
+      batchSize?: number;
+      lossMask: LossMaskOption | undefined;
+      threads: number;
+      /** Whether `threads` is the default (not given). */
+      byDefault: boolean;
+    },
     deliver: (trial: PreparedTrial, result: ForwardResult, index: number) => void | Promise<void>,
   ): Promise<void> {
     const description = this.description;
@@ -876,7 +885,18 @@ export class Trainer {
         yield* trials;
       }
       const size = head[0]!.inputs.length;
-      if (head.length < 2) {
+      let pool: TrialWorkerPool | null = null;
+      if (head.length >= 2 && !(options.byDefault && this.inferenceWorkersFailed)) {
+        try {
+          pool = await this.ensureInferencePool(options.threads, size);
+        } catch (error) {
+          // By default (no threads given), workers that cannot start (say, a bundle without
+          // train-worker.js) leave the batches to the calling thread, from then on.
+          if (!options.byDefault) throw error;
+          this.inferenceWorkersFailed = true;
+        }
+      }
+      if (pool === null) {
         const session = await this.inference(size);
         let index = 0;
         for await (const trial of all()) {
@@ -886,7 +906,6 @@ export class Trainer {
         }
         return;
       }
-      const pool = await this.ensureInferencePool(options.threads, size);
       await inferInOrder(pool, await this.getParameters(), all(), deliver);
     } finally {
       await trials.return(undefined);
@@ -912,7 +931,7 @@ export class Trainer {
       const totals = new Accumulator(this.description);
       await this.forward(
         dataset.batches(this.batchOptions(batchSize, {})),
-        { batchSize, lossMask, threads },
+        { batchSize, lossMask, threads, byDefault: options.threads === undefined },
         (trial, { outputs }) => totals.add(outputs, trial.labels),
       );
       return {
@@ -964,6 +983,7 @@ export class Trainer {
           ...(options.batchSize !== undefined ? { batchSize: options.batchSize } : {}),
           lossMask,
           threads,
+          byDefault: options.threads === undefined,
         },
         async (trial, { outputs, ms, thread }, batch) => {
           const count = trial.count;
