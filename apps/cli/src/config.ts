@@ -394,7 +394,7 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     positive: true,
     valueName: "N",
     description:
-      "Train in N threads (CPU backend): each batch runs as micro-batches (--micro-batch, default batch / N) shared out over N copies of the network, with one Adam step on their summed gradients; the same training as one thread with those micro-batches, to the bit.",
+      "Train in N threads (CPU backend): each batch runs as micro-batches (--micro-batch, default batch / N) shared out over N copies of the network, with one Adam step on their summed gradients; the same training as one thread with those micro-batches, to the bit. The test set after each epoch is evaluated in N threads too.",
     defaultText: "1",
   }),
   key("dt", {

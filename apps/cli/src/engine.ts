@@ -197,11 +197,14 @@ export interface Evaluation {
   readonly accuracy: number;
   readonly loss: number;
   readonly confusion: number[][];
-  /** Wall time of each batch's prediction, ms. */
+  /** Time of each batch's trial in the thread that ran it, ms. */
   readonly batchMs: number[];
 }
 
-/** Predicts every batch (dataset order) and tallies a confusion matrix. */
+/**
+ * Predicts every batch (dataset order) in `threads` threads (see @snn/eprop's
+ * `Trainer.predictBatches`; absent: its default) and tallies a confusion matrix.
+ */
 export async function evaluateWithConfusion(
   trainer: Trainer,
   dataset: SpikeDataset,
@@ -210,6 +213,7 @@ export async function evaluateWithConfusion(
     dt: number;
     numSteps?: number;
     maxBatches?: number;
+    threads?: number;
     onBatch?: (done: number) => void;
   },
 ): Promise<Evaluation> {
@@ -220,24 +224,29 @@ export async function evaluateWithConfusion(
   let loss = 0;
   const batchMs: number[] = [];
   const limited = limitBatches(dataset, options.maxBatches);
-  for await (const batch of limited.batches({
-    batchSize: options.batchSize,
-    dt: options.dt,
-    ...(options.numSteps !== undefined ? { numSteps: options.numSteps } : {}),
-  })) {
-    const start = performance.now();
-    const predicted = await trainer.predict(batch);
-    batchMs.push(performance.now() - start);
-    for (let b = 0; b < batch.inputs.length; b++) {
-      const label = batch.labels[b]!;
-      const p = predicted.classes[b]!;
-      confusion[label]![p]! += 1;
-      if (label === p) correct++;
-      loss += predicted.loss[b]!;
-      examples++;
-    }
-    options.onBatch?.(batchMs.length);
-  }
+  await trainer.predictBatches(
+    limited.batches({
+      batchSize: options.batchSize,
+      dt: options.dt,
+      ...(options.numSteps !== undefined ? { numSteps: options.numSteps } : {}),
+    }),
+    {
+      batchSize: options.batchSize,
+      ...(options.threads !== undefined ? { threads: options.threads } : {}),
+      onBatch: (predicted) => {
+        batchMs.push(predicted.ms);
+        for (let b = 0; b < predicted.labels.length; b++) {
+          const label = predicted.labels[b]!;
+          const p = predicted.classes[b]!;
+          confusion[label]![p]! += 1;
+          if (label === p) correct++;
+          loss += predicted.loss[b]!;
+          examples++;
+        }
+        options.onBatch?.(batchMs.length);
+      },
+    },
+  );
   return {
     examples,
     accuracy: examples > 0 ? correct / examples : Number.NaN,

@@ -99,6 +99,41 @@ describe("--pretrained smnist", () => {
     );
   }, 90_000);
 
+  it("evaluates and classifies test digits the same in 1 and 2 threads", async () => {
+    const evaluate = async (threads: string) => {
+      const args = ["evaluate", "--pretrained", "smnist", "--data", "full"];
+      const result = await runCli(
+        [...args, "--test-samples", "12", "--batch-size", "4", "--threads", threads, "--json"],
+        { cwd: dir },
+      );
+      expect(result.code, result.stderr).toBe(0);
+      return JSON.parse(result.stdout) as Record<string, unknown>;
+    };
+    const one = await evaluate("1");
+    const two = await evaluate("2");
+    expect([one["threads"], two["threads"]]).toEqual([1, 2]);
+    expect(one["examples"]).toBe(12);
+    expect({ ...two, threads: 1 }).toEqual(one);
+    const infer = async (threads: string) => {
+      const args = ["infer", "--pretrained", "smnist", "--data", "full", "--samples", "0-9"];
+      const result = await runCli([...args, "--batch-size", "3", "--threads", threads, "--json"], {
+        cwd: dir,
+      });
+      expect(result.code, result.stderr).toBe(0);
+      return JSON.parse(result.stdout) as {
+        predictions: { predicted: number }[];
+        latencies: { thread: number }[];
+      };
+    };
+    const single = await infer("1");
+    const parallel = await infer("2");
+    expect(parallel.predictions).toEqual(single.predictions);
+    expect(parallel.predictions.map((p) => p.predicted).join("")).toBe(
+      model.metadata.evaluation.subset.predictions.slice(0, 10),
+    );
+    expect(new Set(parallel.latencies.map((l) => l.thread))).toEqual(new Set([0, 1]));
+  }, 120_000);
+
   it("reads spike trains from a file with the model's trial length", async () => {
     const events = {
       inputs: [

@@ -50,7 +50,7 @@ export const QUICK_BENCH_OPTIONS: BenchOptions = {
   eprop: { steps: [100], batchSize: 8 },
   epropWebgpu: { steps: [100], batchSize: 4, nIn: 100, nHidden: 64, nOut: 4 },
   epropPaper: { steps: [100], batchSize: 16, batchesPerLength: 1 },
-  inference: { hiddenSizes: [64], batchSizes: [1], repeats: 3 },
+  inference: { hiddenSizes: [64], batchSizes: [1], repeats: 3, throughputBatches: 4 },
   inferenceWebgpu: { hiddenSizes: [64], batchSizes: [1], repeats: 3 },
   accuracy: { hiddenSizes: [16], trainSamples: 64, testSamples: 32, epochs: 1 },
   alignment: { samples: 4 },
@@ -192,7 +192,7 @@ export const BENCHMARK_SUITES: readonly BenchSuite[] = [
   {
     name: "inference",
     description:
-      "LSNN inference on spiking sequential MNIST (784 steps, 128/256 ALIF, and the trained @snn/pretrained network; batch 1, 32 and 128; CPU) vs a PyTorch LSTM of the same width",
+      "LSNN inference on spiking sequential MNIST (784 steps, 128/256 ALIF, and the trained @snn/pretrained network; batch 1, 32 and 128; CPU) vs a PyTorch LSTM of the same width, and the batched throughput in digits/s in 1 and 2 threads",
     run: async (options) => {
       const [{ runInferenceBenchmark }, { cpuBackend }] = await Promise.all([
         import("./inference-latency"),

@@ -1,4 +1,5 @@
 import { cpuBackend } from "@snn/backend-cpu";
+import type { Backend } from "@snn/core";
 import { describe, expect, it } from "vitest";
 import { runInferenceBenchmark } from "./inference-latency";
 
@@ -13,6 +14,7 @@ describe("inference benchmark", () => {
       digits: 4,
       pytorchReference: false,
       trained: false,
+      throughputThreads: [],
       log: (line) => lines.push(line),
     });
     expect(results.map((r) => r.case)).toEqual([
@@ -41,6 +43,7 @@ describe("inference benchmark", () => {
       repeats: 1,
       digits: 2,
       pytorchReference: false,
+      throughputThreads: [],
       log: (line) => lines.push(line),
     });
     expect(results.map((r) => r.case)).toEqual([
@@ -54,6 +57,63 @@ describe("inference benchmark", () => {
     expect(trained!.hiddenRateHz as number).toBeLessThan(40);
     expect(lines.join("\n")).toMatch(
       /trained lsnn \(pretrained smnist, 256 ALIF, 794 steps of 2 ms\), batch 2/,
+    );
+  });
+
+  it("measures the batched throughput in 1 and 2 threads, for the seeded and the trained network", async () => {
+    const lines: string[] = [];
+    const results = await runInferenceBenchmark({
+      backend: cpuBackend(),
+      hiddenSizes: [16],
+      batchSizes: [2],
+      repeats: 1,
+      digits: 4,
+      pytorchReference: false,
+      throughputBatches: 3,
+      throughputRuns: 1,
+      log: (line) => lines.push(line),
+    });
+    const throughput = results.filter((r) => String(r.case).startsWith("lsnn throughput"));
+    expect(throughput.map((r) => r.case)).toEqual([
+      "lsnn throughput 79-16ALIF-10 batch 2 threads 1 T=784",
+      "lsnn throughput 79-16ALIF-10 batch 2 threads 2 T=784",
+      "lsnn throughput pretrained smnist 80-256ALIF-10 batch 2 threads 1 T=794",
+      "lsnn throughput pretrained smnist 80-256ALIF-10 batch 2 threads 2 T=794",
+    ]);
+    for (const [k, result] of throughput.entries()) {
+      expect(result).toMatchObject({ batchSize: 2, digits: 6, timedRuns: 1, threads: 1 + (k % 2) });
+      expect(result.digitsPerSecond as number).toBeGreaterThan(0);
+      expect(result.msPerSample).toBeCloseTo(1000 / (result.digitsPerSecond as number), 10);
+      const one = throughput[k - (k % 2)]!;
+      expect(result.scalingOverOneThread).toBeCloseTo(
+        (result.digitsPerSecond as number) / (one.digitsPerSecond as number),
+        10,
+      );
+    }
+    expect(throughput[0]!.scalingOverOneThread).toBe(1);
+    expect(lines.join("\n")).toMatch(
+      /trained lsnn pretrained smnist 80-256ALIF-10, batch 2 in 2 threads: \d+ digits\/s \(median of 1 runs of 6 digits\), [\d.]+x one thread/,
+    );
+  });
+
+  it("times 1 thread only on a backend that cannot run in worker threads", async () => {
+    const { worker: _, ...oneThread } = cpuBackend();
+    const lines: string[] = [];
+    const results = await runInferenceBenchmark({
+      backend: { ...oneThread, name: "one-thread" } as Backend,
+      hiddenSizes: [16],
+      batchSizes: [1],
+      repeats: 1,
+      digits: 2,
+      pytorchReference: false,
+      trained: false,
+      throughputBatches: 2,
+      throughputRuns: 1,
+      log: (line) => lines.push(line),
+    });
+    expect(results.filter((r) => r.threads !== undefined).map((r) => r.threads)).toEqual([1]);
+    expect(lines.join("\n")).toMatch(
+      /the one-thread backend runs in one thread; timing 1 thread only/,
     );
   });
 });

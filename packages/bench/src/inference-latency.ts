@@ -10,6 +10,8 @@
  * The LSNN's weights are its seeded initial ones: its cost depends on its spikes, so the
  * report gives the hidden firing rate with each figure. With `trained` (the default) the trained
  * network of @snn/pretrained (`smnist`) is timed too, on the same digits in its own encoding.
+ * Then the throughput of the batched case, digits per second in 1 and 2 threads (see
+ * ./inference-throughput), for each network.
  */
 import type { Backend } from "@snn/core";
 import {
@@ -18,9 +20,17 @@ import {
   loadEmbeddedMnist,
   type MnistImages,
 } from "@snn/datasets";
-import { defineEpropNetwork, EpropRuntime, prepareTrial, type PreparedTrial } from "@snn/eprop";
+import {
+  defineEpropNetwork,
+  EpropRuntime,
+  prepareTrial,
+  Trainer,
+  type EpropBatch,
+  type PreparedTrial,
+} from "@snn/eprop";
 import { loadPretrained } from "@snn/pretrained";
 import { judgePeer, peerBlasOf, peerFields } from "./fair-peer";
+import { timeThroughput, type ThroughputCase } from "./inference-throughput";
 import { runPytorchScript } from "./pytorch";
 import type { BenchResult } from "./report";
 
@@ -42,6 +52,18 @@ export interface InferenceBenchmarkOptions {
    * of a network whose spikes are a trained one's, not seeded weights'.
    */
   readonly trained?: boolean;
+  /**
+   * Thread counts of the throughput figures (default [1, 2]; [] for none): digits per second of
+   * the batched case through `Trainer.predictBatches` for each network, and the scaling over
+   * one thread. Above 1 only on a backend that runs in worker threads (the CPU backend).
+   */
+  readonly throughputThreads?: readonly number[];
+  /** Batch size of the throughput figures (default: the largest of `batchSizes`). */
+  readonly throughputBatchSize?: number;
+  /** Batches per timed throughput call, cycling through the digits (default 16: 8 per thread at 2 threads, so that the last batch of one thread is a small part of the time). */
+  readonly throughputBatches?: number;
+  /** Timed throughput calls per thread count, after an untimed one (default 3; the report gives the median). */
+  readonly throughputRuns?: number;
   readonly log?: (line: string) => void;
 }
 
@@ -53,6 +75,18 @@ const NUM_CLASSES = 10;
 function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor((sorted.length - 1) / 2)]!;
+}
+
+/** `count` batches of `batchSize` digits each, cycling through the digits. */
+function cycledBatches(
+  images: MnistImages,
+  count: number,
+  batchSize: number,
+  batch: (indices: readonly number[]) => EpropBatch,
+): EpropBatch[] {
+  return Array.from({ length: count }, (_, k) =>
+    batch(Array.from({ length: batchSize }, (_, b) => (k * batchSize + b) % images.count)),
+  );
 }
 
 /** The digits as prepared trials of `batchSize`, in order, whole batches only. */
@@ -191,6 +225,7 @@ export async function runInferenceBenchmark(
       results.push(result);
     }
   }
+  results.push(...(await runThroughput(options, images, hiddenSizes, batchSizes, log)));
   if (options.pytorchReference === false) return results;
   // The LSTM's input: 0/1 at the digits' mean rate per channel and step (its cost does not depend on the values).
   const rate = meanInputRate(images, Math.min(images.count, 64));
@@ -256,6 +291,75 @@ export async function runInferenceBenchmark(
       results.push(speedUp);
     }
   }
+  return results;
+}
+
+/** The throughput figures of every network of the run (see `throughputThreads`). */
+async function runThroughput(
+  options: InferenceBenchmarkOptions,
+  images: MnistImages,
+  hiddenSizes: readonly number[],
+  batchSizes: readonly number[],
+  log: (line: string) => void,
+): Promise<BenchResult[]> {
+  const requested = options.throughputThreads ?? [1, 2];
+  if (requested.length === 0) return [];
+  const threads =
+    options.backend.worker !== undefined ? requested : requested.filter((t) => t === 1);
+  if (threads.length < requested.length)
+    log(
+      `  throughput: the ${options.backend.name} backend runs in one thread; timing 1 thread only`,
+    );
+  if (threads.length === 0) return [];
+  const batchSize = options.throughputBatchSize ?? Math.max(...batchSizes);
+  const count = options.throughputBatches ?? 16;
+  const backend = options.backend;
+  const cases: ThroughputCase[] = hiddenSizes.map((hidden) => {
+    const description = defineEpropNetwork({
+      input: { size: NUM_CHANNELS },
+      hidden: [{ name: "hidden", size: hidden, neuron: "ALIF", recurrent: true }],
+      readout: { size: NUM_CLASSES },
+      seed: 1,
+    });
+    return {
+      name: `${NUM_CHANNELS}-${hidden}ALIF-${NUM_CLASSES}`,
+      model: "lsnn",
+      hidden,
+      numSteps: NUM_STEPS,
+      backend: backend.name,
+      trainer: () => new Trainer({ network: description, backend }),
+      batchSize,
+      batches: cycledBatches(images, count, batchSize, (indices) => ({
+        inputs: indices.map((i) => encodeSequentialMnist(imagePixels(images, i), ENCODING)),
+        labels: Int32Array.from(indices, (i) => images.labels[i]!),
+        numSteps: NUM_STEPS,
+      })),
+    };
+  });
+  if (options.trained !== false) {
+    const model = await loadPretrained("smnist");
+    const hidden = model.network.hidden[0]!.size;
+    cases.push({
+      name: `pretrained smnist ${model.network.input.size}-${hidden}ALIF-${NUM_CLASSES}`,
+      model: "lsnn-trained",
+      hidden,
+      numSteps: model.input.numSteps,
+      backend: backend.name,
+      trainer: () => model.createTrainer(backend),
+      batchSize,
+      batches: cycledBatches(images, count, batchSize, (indices) =>
+        model.batch(
+          indices.map((i) => imagePixels(images, i)),
+          indices.map((i) => images.labels[i]!),
+        ),
+      ),
+    });
+  }
+  const results: BenchResult[] = [];
+  for (const item of cases)
+    results.push(
+      ...(await timeThroughput(item, { threads, runs: options.throughputRuns ?? 3, log })),
+    );
   return results;
 }
 

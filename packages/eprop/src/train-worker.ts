@@ -1,10 +1,12 @@
 /**
- * A trial worker of data-parallel training (`Trainer.train` with `threads > 1`; see
+ * A trial worker of data-parallel training (`Trainer.train` with `threads > 1`) and of threaded
+ * evaluation (`Trainer.evaluate`/`predictBatches` with `threads > 1`; see
  * parallel/worker-pool.ts): a Node worker thread with its own `EpropRuntime` on a backend made
- * from the trainer's `backend.worker`. Each job sets the parameters, runs its trials in order
- * (with the same non-finite check as the trainer) and sends back each trial's outputs and
- * batch-summed gradients; the trainer sums them in a fixed order and takes the Adam step.
- * Built as dist/train-worker.js beside dist/index.js.
+ * from the trainer's `backend.worker`. A training job sets the parameters, runs its trials in
+ * order (with the same non-finite check as the trainer) and sends back each trial's outputs and
+ * batch-summed gradients; the trainer sums them in a fixed order and takes the Adam step. An
+ * inference job (an inference runtime) sets the parameters when it carries them and runs one
+ * trial forward. Built as dist/train-worker.js beside dist/index.js.
  */
 import { parentPort } from "node:worker_threads";
 import type { Backend } from "@snn/core";
@@ -32,6 +34,12 @@ async function create(init: WorkerInit): Promise<EpropRuntime> {
     );
   }
   const backend = (factory as (options: unknown) => Backend)(init.backend.options);
+  if (init.mode === "inference")
+    return EpropRuntime.create(init.description, {
+      backend,
+      batchSize: init.batchSize,
+      mode: "inference",
+    });
   return EpropRuntime.create(init.description, {
     backend,
     batchSize: init.batchSize,
@@ -52,6 +60,21 @@ async function handle(message: ToWorker): Promise<FromWorker> {
       return { kind: "ready" };
     } catch (error) {
       return { kind: "initFailed", failure: toFailure(error) };
+    }
+  }
+  if (message.kind === "infer") {
+    try {
+      if (runtime === null) throw new Error("the worker has no runtime (init failed)");
+      if (message.parameters !== undefined) await runtime.setParameters(message.parameters);
+      const start = performance.now();
+      const outputs = await runtime.runTrial(message.trial);
+      return {
+        kind: "inferred",
+        id: message.id,
+        result: { outputs, ms: performance.now() - start },
+      };
+    } catch (error) {
+      return { kind: "failed", id: message.id, failure: toFailure(error) };
     }
   }
   try {

@@ -33,11 +33,27 @@ import {
   type LossMaskOption,
   type PreparedTrial,
 } from "./trial";
-import type { WorkerInit } from "./parallel/protocol";
-import { TrialWorkerPool } from "./parallel/worker-pool";
+import type { InferenceWorkerInit, WorkerInit } from "./parallel/protocol";
+import { inferInOrder, type ForwardResult } from "./parallel/ordered-inference";
+import { availableThreads, TrialWorkerPool } from "./parallel/worker-pool";
 
-/** Most worker threads `threads` may ask for. */
+/** Most worker threads `threads` may ask for (training and evaluation). */
 export const MAX_TRAIN_THREADS = 64;
+
+/** Checks a `threads` option: an integer from 1 to {@link MAX_TRAIN_THREADS}. */
+function checkThreads(threads: unknown): number {
+  if (
+    typeof threads !== "number" ||
+    !Number.isInteger(threads) ||
+    threads < 1 ||
+    threads > MAX_TRAIN_THREADS
+  ) {
+    throw new EpropConfigError(
+      `threads must be an integer from 1 to ${MAX_TRAIN_THREADS} (1: no worker threads), got ${String(threads)}.`,
+    );
+  }
+  return threads;
+}
 
 /**
  * Whether the chunked eligibility traces of each runtime get a thread of their own when training
@@ -108,6 +124,52 @@ export interface EvaluationMetrics {
   readonly firingRatesHz: Readonly<Record<string, number>>;
 }
 
+/** Options of `Trainer.evaluate`. */
+export interface EvaluateOptions {
+  /** Examples per trial; default the training batch size, else 32. */
+  readonly batchSize?: number;
+  /** Loss mask; default the trainer's. */
+  readonly lossMask?: LossMaskOption;
+  /**
+   * Threads to run the batches in. 1: the calling thread, one batch after another. More: the
+   * batches are shared out as they come over that many worker threads, each with its own
+   * inference runtime and copy of the parameters (the calling thread reads the data and
+   * gathers the results in batch order): the same results as 1, to the bit. Default: the
+   * cores available (`os.availableParallelism()`) where the backend can be made in a worker
+   * thread (`backend.worker`, e.g. the CPU backend) and there are worker threads (Node);
+   * else 1 (and 1 where such workers fail to start). Workers start only when there is more
+   * than one batch, and stay for later calls with the same threads and batch size (until
+   * `dispose`).
+   */
+  readonly threads?: number;
+}
+
+/** Options of `Trainer.predictBatches`. */
+export interface PredictBatchesOptions extends EvaluateOptions {
+  /** Called with each batch's predictions, in batch order, as they are ready (awaited). */
+  readonly onBatch?: (prediction: BatchPrediction) => void | Promise<void>;
+}
+
+/** The predictions of one batch of `Trainer.predictBatches`. */
+export interface BatchPrediction {
+  /** 0-based place of the batch among those given. */
+  readonly batch: number;
+  /** The batch's labels (zeros where it has none). */
+  readonly labels: Int32Array;
+  /** Argmax of the masked sum of softmax outputs, per example. */
+  readonly classes: Int32Array;
+  /** Argmax of the masked sum of readout values, per example. */
+  readonly readoutSumClasses: Int32Array;
+  /** Cross-entropy summed over the masked steps, per example. */
+  readonly loss: Float64Array;
+  /** Spikes of each hidden layer in the trial, per example (summed over neurons). */
+  readonly spikeCounts: Readonly<Record<string, Float64Array>>;
+  /** Milliseconds the batch's trial took in the thread that ran it (no waiting, no compiling). */
+  readonly ms: number;
+  /** That thread: 0 with `threads: 1` (the calling thread), else the worker thread (0-based). */
+  readonly thread: number;
+}
+
 /** Called after every batch and epoch; may be async (training waits), e.g. to save a checkpoint. */
 export interface TrainCallbacks {
   onBatchEnd?(metrics: BatchMetrics, trainer: Trainer): void | Promise<void>;
@@ -135,8 +197,8 @@ export interface TrainOptions {
    * with its own runtime of the network. Their gradients are summed in micro-batch order and one
    * Adam step is taken here: the same parameters, to the bit, and the same metrics as
    * `threads: 1` with the same `microBatchSize`. Node only; needs a backend that can be made
-   * in a worker (`backend.worker`, e.g. the CPU backend). Evaluation stays on the calling
-   * thread. It may change between runs and on resume.
+   * in a worker (`backend.worker`, e.g. the CPU backend). Evaluation has a `threads` option of
+   * its own (`EvaluateOptions.threads`). It may change between runs and on resume.
    */
   readonly threads?: number;
   readonly callbacks?: TrainCallbacks;
@@ -264,6 +326,10 @@ export class Trainer {
   /** Worker threads of data-parallel training (`threads > 1`). */
   private pool: TrialWorkerPool | null = null;
   private inferenceRuntime: EpropRuntime | null = null;
+  /** Inference worker threads of evaluation (`threads > 1`). */
+  private inferencePool: TrialWorkerPool | null = null;
+  /** Whether inference workers failed to start where `threads` was the default (then 1 thread). */
+  private inferenceWorkersFailed = false;
   /** Parameters and optimiser state while no training runtime holds them. */
   private hostParameters: ParameterSet;
   private hostOptimizer: OptimizerState;
@@ -436,6 +502,7 @@ export class Trainer {
       );
     }
     const init: WorkerInit = {
+      mode: "train",
       description: this.description,
       backend: source,
       batchSize,
@@ -567,12 +634,7 @@ export class Trainer {
       throw new EpropConfigError(
         `shuffleSeed must be a non-negative integer, got ${String(shuffleSeed)}.`,
       );
-    const threads = options.threads ?? 1;
-    if (!Number.isInteger(threads) || threads < 1 || threads > MAX_TRAIN_THREADS) {
-      throw new EpropConfigError(
-        `threads must be an integer from 1 to ${MAX_TRAIN_THREADS} (1: no worker threads), got ${String(options.threads)}.`,
-      );
-    }
+    const threads = checkThreads(options.threads ?? 1);
     if (threads > 1 && this.backend.worker === undefined) {
       throw new EpropConfigError(
         `threads: ${threads} needs a backend that can be made again in a worker thread (one with a 'worker' source, such as the CPU backend); the ${this.backend.name} backend cannot. Use threads: 1.`,
@@ -747,29 +809,131 @@ export class Trainer {
     return this.inferenceRuntime;
   }
 
+  /** The threads of an evaluation: the option checked, or the default (see `EvaluateOptions.threads`). */
+  private evaluationThreads(threads: number | undefined): number {
+    if (threads === undefined)
+      return this.backend.worker !== undefined
+        ? Math.min(availableThreads(), MAX_TRAIN_THREADS)
+        : 1;
+    checkThreads(threads);
+    if (threads > 1 && this.backend.worker === undefined) {
+      throw new EpropConfigError(
+        `threads: ${threads} needs a backend that can be made again in a worker thread (one with a 'worker' source, such as the CPU backend); the ${this.backend.name} backend cannot. Use threads: 1.`,
+      );
+    }
+    return threads;
+  }
+
+  /** The inference worker threads of evaluation, made or reused. */
+  private async ensureInferencePool(threads: number, batchSize: number): Promise<TrialWorkerPool> {
+    const init: InferenceWorkerInit = {
+      mode: "inference",
+      description: this.description,
+      backend: this.backend.worker!,
+      batchSize,
+    };
+    const key = TrialWorkerPool.keyOf(threads, init);
+    const pool = this.inferencePool;
+    if (pool !== null && pool.key === key && !pool.broken) return pool;
+    this.inferencePool?.dispose();
+    this.inferencePool = null;
+    this.inferencePool = await TrialWorkerPool.start(threads, init);
+    return this.inferencePool;
+  }
+
+  /**
+   * Runs batches forward with the current parameters and hands each trial's result on in batch
+   * order: in the calling thread with `threads: 1` (or a single batch), else over `threads`
+   * inference workers (see `EvaluateOptions.threads`). Each batch is padded to `batchSize`
+   * (default: the first batch's size); without labels, its labels are zeros.
+   */
+  private async forward(
+    batches: AsyncIterable<EpropBatch> | Iterable<EpropBatch>,
+    options: {
+      batchSize?: number;
+      lossMask: LossMaskOption | undefined;
+      threads: number;
+      /** Whether `threads` is the default (not given). */
+      byDefault: boolean;
+    },
+    deliver: (trial: PreparedTrial, result: ForwardResult, index: number) => void | Promise<void>,
+  ): Promise<void> {
+    const description = this.description;
+    let batchSize = options.batchSize;
+    async function* prepared(): AsyncGenerator<PreparedTrial> {
+      for await (const batch of batches) {
+        const count = Array.isArray(batch?.inputs) ? batch.inputs.length : 0;
+        if (count === 0) throw new EpropBatchError("The batch has no inputs.");
+        batchSize ??= count;
+        const withLabels =
+          batch.labels?.length === count ? batch : { ...batch, labels: new Int32Array(count) };
+        yield prepareTrial(withLabels, description, batchSize, options.lossMask);
+      }
+    }
+    const trials = prepared();
+    try {
+      // The first two trials decide: workers only for more than one.
+      const head: PreparedTrial[] = [];
+      for (let k = 0; k < (options.threads > 1 ? 2 : 1); k++) {
+        const next = await trials.next();
+        if (next.done === true) break;
+        head.push(next.value);
+      }
+      if (head.length === 0) return;
+      async function* all(): AsyncGenerator<PreparedTrial> {
+        yield* head;
+        yield* trials;
+      }
+      const size = head[0]!.inputs.length;
+      let pool: TrialWorkerPool | null = null;
+      if (head.length >= 2 && !(options.byDefault && this.inferenceWorkersFailed)) {
+        try {
+          pool = await this.ensureInferencePool(options.threads, size);
+        } catch (error) {
+          // By default (no threads given), workers that cannot start (say, a bundle without
+          // train-worker.js) leave the batches to the calling thread, from then on.
+          if (!options.byDefault) throw error;
+          this.inferenceWorkersFailed = true;
+        }
+      }
+      if (pool === null) {
+        const session = await this.inference(size);
+        let index = 0;
+        for await (const trial of all()) {
+          const start = performance.now();
+          const outputs = await session.runTrial(trial);
+          await deliver(trial, { outputs, ms: performance.now() - start, thread: 0 }, index++);
+        }
+        return;
+      }
+      await inferInOrder(pool, await this.getParameters(), all(), deliver);
+    } finally {
+      await trials.return(undefined);
+    }
+  }
+
   /**
    * Evaluates the current parameters on every batch of a dataset (dataset order) with a
-   * forward-only network. Default batch size: the training batch size, else 32; default loss
-   * mask: the trainer's.
+   * forward-only network, in one thread or several (`options.threads`, default the cores
+   * available; the same metrics either way). Default batch size: the training batch size, else
+   * 32; default loss mask: the trainer's.
    */
-  async evaluate(
-    dataset: EpropDataset,
-    options: { readonly batchSize?: number; readonly lossMask?: LossMaskOption } = {},
-  ): Promise<EvaluationMetrics> {
+  async evaluate(dataset: EpropDataset, options: EvaluateOptions = {}): Promise<EvaluationMetrics> {
     this.checkDataset(dataset);
     checkLossMaskOption(options.lossMask);
     const lossMask = options.lossMask ?? this.config.lossMask ?? undefined;
     const batchSize = options.batchSize ?? this.config.batchSize ?? 32;
     if (!Number.isInteger(batchSize) || batchSize < 1)
       throw new EpropConfigError(`batchSize must be a positive integer, got ${String(batchSize)}.`);
+    const threads = this.evaluationThreads(options.threads);
     this.enter("evaluate");
     try {
-      const session = await this.inference(batchSize);
       const totals = new Accumulator(this.description);
-      for await (const batch of dataset.batches(this.batchOptions(batchSize, {}))) {
-        const trial = prepareTrial(batch, this.description, batchSize, lossMask);
-        totals.add(await session.runTrial(trial), trial.labels);
-      }
+      await this.forward(
+        dataset.batches(this.batchOptions(batchSize, {})),
+        { batchSize, lossMask, threads, byDefault: options.threads === undefined },
+        (trial, { outputs }) => totals.add(outputs, trial.labels),
+      );
       return {
         examples: totals.examples,
         loss: totals.mean(totals.loss),
@@ -777,6 +941,69 @@ export class Trainer {
         readoutSumAccuracy: totals.mean(totals.readoutSumCorrect),
         firingRatesHz: totals.rates(),
       };
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  /**
+   * Predictions of every batch given (an array, a dataset's `batches(...)`, any iterable), in
+   * order, with the current parameters: in one thread or several (`options.threads`, default the
+   * cores available; the same predictions either way, see `EvaluateOptions.threads`). Each batch
+   * runs as one trial of `options.batchSize` examples (default: the first batch's size; smaller
+   * batches are padded); default loss mask: the trainer's.
+   */
+  async predictBatches(
+    batches: AsyncIterable<EpropBatch> | Iterable<EpropBatch>,
+    options: PredictBatchesOptions = {},
+  ): Promise<BatchPrediction[]> {
+    const iterable =
+      typeof batches === "object" &&
+      batches !== null &&
+      (Symbol.asyncIterator in batches || Symbol.iterator in batches);
+    if (!iterable)
+      throw new EpropBatchError("predictBatches: give the batches as an array or an iterable.");
+    checkLossMaskOption(options.lossMask);
+    const lossMask = options.lossMask ?? this.config.lossMask ?? undefined;
+    if (
+      options.batchSize !== undefined &&
+      (!Number.isInteger(options.batchSize) || options.batchSize < 1)
+    ) {
+      throw new EpropConfigError(
+        `batchSize must be a positive integer, got ${String(options.batchSize)}.`,
+      );
+    }
+    const threads = this.evaluationThreads(options.threads);
+    this.enter("predictBatches");
+    try {
+      const predictions: BatchPrediction[] = [];
+      await this.forward(
+        batches,
+        {
+          ...(options.batchSize !== undefined ? { batchSize: options.batchSize } : {}),
+          lossMask,
+          threads,
+          byDefault: options.threads === undefined,
+        },
+        async (trial, { outputs, ms, thread }, batch) => {
+          const count = trial.count;
+          const prediction: BatchPrediction = {
+            batch,
+            labels: trial.labels.slice(0, count),
+            classes: outputs.predictions.slice(0, count),
+            readoutSumClasses: outputs.readoutSumPredictions.slice(0, count),
+            loss: outputs.loss.slice(0, count),
+            spikeCounts: Object.fromEntries(
+              Object.entries(outputs.spikeCounts).map(([k, v]) => [k, v.slice(0, count)]),
+            ),
+            ms,
+            thread,
+          };
+          predictions.push(prediction);
+          await options.onBatch?.(prediction);
+        },
+      );
+      return predictions;
     } finally {
       this.busy = false;
     }
@@ -892,9 +1119,11 @@ export class Trainer {
     return trainer;
   }
 
-  /** Frees the backend runtimes (and the worker threads of `threads > 1`). */
+  /** Frees the backend runtimes (and the worker threads of training and evaluation). */
   dispose(): void {
     this.disposePool();
+    this.inferencePool?.dispose();
+    this.inferencePool = null;
     this.trainRuntime?.dispose();
     this.trainRuntime = null;
     this.inferenceRuntime?.dispose();

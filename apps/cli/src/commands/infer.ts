@@ -13,6 +13,7 @@ import {
   openModelData,
 } from "../model-source";
 import { checkDataTrialLength, checkRequestedSteps, maxTrialSteps } from "../budget";
+import { inferenceThreads, requestedThreads, THREADS_OPTION } from "../inference-threads";
 import { jsonReplacer } from "../progress";
 import { escapeControlCharacters } from "../terminal-text";
 
@@ -151,9 +152,11 @@ export const inferCommand: Command = {
     description: [
       "Classifies samples of the run's dataset (--samples, or the first --count of a split) or spike",
       "trains from a JSON file (--events), and prints each prediction (argmax of the masked sum of",
-      "softmax outputs, and the sum-of-readout prediction) and the wall time of every batch.",
-      "The first batch includes compiling the network for the backend. With --pretrained smnist instead",
-      "of RUN it runs the LSNN shipped with @snn/pretrained on MNIST in the encoding it was trained with.",
+      "softmax outputs, and the sum-of-readout prediction), the time of every batch in the thread that ran",
+      "it, and the wall time of all (with compiling the network and starting the threads). The batches",
+      "run in --threads N threads (default: the cores available), with the same predictions as one thread.",
+      "With --pretrained smnist instead of RUN it runs the LSNN shipped with @snn/pretrained on MNIST in",
+      "the encoding it was trained with.",
     ].join("\n"),
     positionals: [RUN_POSITIONAL],
     options: [
@@ -194,6 +197,7 @@ export const inferCommand: Command = {
         description: "Samples per batch.",
         defaultText: "8",
       },
+      THREADS_OPTION,
       { name: "json", kind: "boolean", description: "Print predictions and latencies as JSON." },
     ],
     examples: [
@@ -210,6 +214,10 @@ export const inferCommand: Command = {
         comment: "The pretrained sequential-MNIST LSNN on test digits 0-9",
         command: "snn infer --pretrained smnist --samples 0-9",
       },
+      {
+        comment: "Latency of one digit at a time, in the main thread only",
+        command: "snn infer --pretrained smnist --count 16 --batch-size 1 --threads 1",
+      },
     ],
   },
   async run(parsed, io) {
@@ -219,10 +227,12 @@ export const inferCommand: Command = {
     }
     if (v["samples"] !== undefined && v["count"] !== undefined)
       throw new UsageError("give either --samples or --count, not both.", "infer");
+    const requested = requestedThreads(v["threads"], "infer");
     const model = await loadModel(parsed.positionals[0], v, io.cwd, "infer");
     const batchSize = (v["batch-size"] as number | undefined) ?? 8;
     let dataset: SpikeDataset | undefined;
     try {
+      const threads = inferenceThreads(requested, model.backend, "infer");
       const batches: { batch: EpropBatch; ids: (number | string)[] }[] = [];
       let classNames: readonly string[] | undefined;
       let source: string;
@@ -285,12 +295,18 @@ export const inferCommand: Command = {
         }
       }
       const predictions: Prediction[] = [];
-      const latencies: { batch: number; samples: number; ms: number }[] = [];
+      const latencies: { batch: number; samples: number; ms: number; thread: number }[] = [];
+      const start = performance.now();
+      const results = await model.trainer.predictBatches(
+        batches.map((b) => b.batch),
+        { batchSize, threads },
+      );
+      const wallMs = performance.now() - start;
+      // Threads that ran batches: a single batch runs in the main thread.
+      const ran = batches.length > 1 ? threads : 1;
       for (const [b, { batch, ids }] of batches.entries()) {
-        const start = performance.now();
-        const result = await model.trainer.predict(batch);
-        const ms = performance.now() - start;
-        latencies.push({ batch: b + 1, samples: ids.length, ms });
+        const result = results[b]!;
+        latencies.push({ batch: b + 1, samples: ids.length, ms: result.ms, thread: result.thread });
         ids.forEach((id, i) => {
           const label = batch.labels.length === ids.length ? batch.labels[i] : undefined;
           predictions.push({
@@ -305,10 +321,13 @@ export const inferCommand: Command = {
       const name = (k: number): string => escapeControlCharacters(classNames?.[k] ?? String(k));
       if (v["json"] === true) {
         io.stdout.write(
-          `${JSON.stringify({ checkpoint: model.checkpoint, ...(model.pretrained ? { pretrained: model.pretrained.name } : {}), source, backend: model.backend.name, predictions, latencies }, jsonReplacer, 2)}\n`,
+          `${JSON.stringify({ checkpoint: model.checkpoint, ...(model.pretrained ? { pretrained: model.pretrained.name } : {}), source, backend: model.backend.name, threads: ran, predictions, latencies, wallMs }, jsonReplacer, 2)}\n`,
         );
       } else {
-        const lines = [describeModel(model), `data: ${source} (backend ${model.backend.name})`];
+        const lines = [
+          describeModel(model),
+          `data: ${source} (backend ${model.backend.name}, ${ran} thread${ran === 1 ? "" : "s"})`,
+        ];
         for (const p of predictions) {
           const verdict =
             p.label === undefined
@@ -322,9 +341,12 @@ export const inferCommand: Command = {
         }
         for (const l of latencies) {
           lines.push(
-            `batch ${l.batch}: ${l.samples} sample${l.samples === 1 ? "" : "s"} in ${l.ms.toFixed(1)} ms (${(l.ms / l.samples).toFixed(2)} ms per sample)${l.batch === 1 ? ", including compilation" : ""}`,
+            `batch ${l.batch}: ${l.samples} sample${l.samples === 1 ? "" : "s"} in ${l.ms.toFixed(1)} ms (${(l.ms / l.samples).toFixed(2)} ms per sample)${ran > 1 ? `, thread ${l.thread + 1}` : ""}`,
           );
         }
+        lines.push(
+          `all ${predictions.length} sample${predictions.length === 1 ? "" : "s"} in ${wallMs.toFixed(1)} ms in ${ran} thread${ran === 1 ? "" : "s"} (${((predictions.length * 1000) / wallMs).toFixed(1)} samples/s), including compiling the network${ran > 1 ? " and starting the threads" : ""}`,
+        );
         io.stdout.write(`${lines.join("\n")}\n`);
       }
       return 0;

@@ -668,7 +668,10 @@ async function trainLoop(ctx: LoopContext): Promise<number> {
         async (data) => {
           const averaged = await Trainer.fromCheckpoint(data, { backend: backend.backend });
           try {
-            return await averaged.evaluate(testData, { batchSize: config.batchSize });
+            return await averaged.evaluate(testData, {
+              batchSize: config.batchSize,
+              threads: config.threads ?? 1,
+            });
           } finally {
             averaged.dispose();
           }
@@ -703,7 +706,11 @@ async function trainLoop(ctx: LoopContext): Promise<number> {
         if (diverged !== undefined) throw diverged;
         if (trainer.progress.epoch < epoch) break; // stopped by Ctrl-C in the middle of the epoch
         reporter.evaluating(epoch, testBatches);
-        const test = await trainer.evaluate(testData, { batchSize: config.batchSize });
+        // The test set runs in the training's threads (--threads, default 1).
+        const test = await trainer.evaluate(testData, {
+          batchSize: config.batchSize,
+          threads: config.threads ?? 1,
+        });
         if (!Number.isFinite(test.loss)) {
           checkDivergedParameters(await trainer.getParameters(), `after epoch ${epoch}`);
           throw new DivergedError(`the test loss after epoch ${epoch} is ${test.loss}`);

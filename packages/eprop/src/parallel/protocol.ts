@@ -1,6 +1,7 @@
 /**
- * Messages between a trainer and its trial workers (data-parallel training, `threads > 1`):
- * everything in them is structured-cloneable (typed arrays, plain objects).
+ * Messages between a trainer and its trial workers (data-parallel training and threaded
+ * evaluation, `threads > 1`): everything in them is structured-cloneable (typed arrays, plain
+ * objects).
  */
 import type { BackendWorkerSource } from "@snn/core";
 import type { EpropNetworkDescription } from "../description";
@@ -11,8 +12,12 @@ import { NonFiniteStateError, type NonFiniteLocation } from "../non-finite";
 import type { ParameterSet } from "../parameters";
 import type { PreparedTrial } from "../trial";
 
-/** What a worker builds its runtime from. */
-export interface WorkerInit {
+/** What a worker builds its runtime from: a training runtime, or an inference one. */
+export type WorkerInit = TrainWorkerInit | InferenceWorkerInit;
+
+/** A training runtime (`mode: "train"`), as the trainer's own. */
+export interface TrainWorkerInit {
+  readonly mode: "train";
   readonly description: EpropNetworkDescription;
   readonly backend: BackendWorkerSource;
   readonly batchSize: number;
@@ -21,6 +26,14 @@ export interface WorkerInit {
   readonly chunkSteps?: number;
   readonly chunkedTraces?: ChunkedTraces;
   readonly traceThread?: boolean;
+}
+
+/** A forward-only runtime (`mode: "inference"`) of `batchSize` trials. */
+export interface InferenceWorkerInit {
+  readonly mode: "inference";
+  readonly description: EpropNetworkDescription;
+  readonly backend: BackendWorkerSource;
+  readonly batchSize: number;
 }
 
 /** One trial of a job, and where it is in training (for error messages). */
@@ -38,12 +51,28 @@ export type ToWorker =
       readonly id: number;
       readonly parameters: ParameterSet;
       readonly trials: readonly WorkerTrial[];
+    }
+  /**
+   * Runs one trial forward (an inference runtime), with these parameters when given (they stay
+   * for the jobs after it).
+   */
+  | {
+      readonly kind: "infer";
+      readonly id: number;
+      readonly parameters?: ParameterSet;
+      readonly trial: PreparedTrial;
     };
 
 /** A trial's outputs and its batch-summed gradients (core layout, see `EpropRuntime.readTrialGradients`). */
 export interface WorkerTrialResult {
   readonly outputs: TrialOutputs;
   readonly gradients: Float32Array[];
+}
+
+/** A trial's outputs from an inference job, and the milliseconds the trial took in the worker. */
+export interface WorkerInferenceResult {
+  readonly outputs: TrialOutputs;
+  readonly ms: number;
 }
 
 /** An error as it crosses threads. */
@@ -58,6 +87,7 @@ export type FromWorker =
   | { readonly kind: "ready" }
   | { readonly kind: "initFailed"; readonly failure: WorkerFailure }
   | { readonly kind: "done"; readonly id: number; readonly results: WorkerTrialResult[] }
+  | { readonly kind: "inferred"; readonly id: number; readonly result: WorkerInferenceResult }
   | { readonly kind: "failed"; readonly id: number; readonly failure: WorkerFailure };
 
 export function toFailure(error: unknown): WorkerFailure {
