@@ -22,13 +22,7 @@ import {
   storedLength,
   validateSpikeEvents,
 } from "@snn/core/internal";
-import {
-  type GeneratedKernels,
-  generateKernels,
-  plannedVariables,
-  sparseKey,
-  sparseTables,
-} from "../codegen/generate";
+import { type GeneratedKernels, generateKernels, sparseTables } from "../codegen/generate";
 import {
   type BindingRef,
   type KernelInstance,
@@ -36,6 +30,14 @@ import {
   WORKGROUP_SIZE,
 } from "../codegen/kernel-builder";
 import type { Allocation } from "../codegen/layout";
+import {
+  holdsInputInFlight,
+  type PlannedVarStorage,
+  plannedVariables,
+  type StorageRef,
+  storageKey,
+  storageOwner,
+} from "../codegen/storage";
 import {
   BufferLimitError,
   DeviceLostError,
@@ -139,7 +141,7 @@ export class WebGpuRuntime implements Runtime {
   private readonly states: InstanceState[];
   private readonly pipelines: GPUComputePipeline[];
   private readonly layouts: GPUBindGroupLayout[];
-  private readonly fillOps: { variable: PlannedVar; key: string; op: FillOp | null }[];
+  private readonly fillOps: (PlannedVarStorage & { op: FillOp | null })[];
   private readonly runCounts: number[];
   private readonly retired: GPUBuffer[] = [];
   private readonly stepHooks: StepHook[] = [];
@@ -221,13 +223,13 @@ export class WebGpuRuntime implements Runtime {
 
     // Initialisation: constants by a fill kernel, arrays uploaded.
     const fillLayout = init.fillPipeline.getBindGroupLayout(0);
-    this.fillOps = plannedVariables(plan).map(({ variable, key }) => {
-      if (typeof variable.initial !== "number") return { variable, key, op: null };
-      const allocation = this.allocation(key);
+    this.fillOps = plannedVariables(plan).map(({ variable, ref }) => {
+      if (typeof variable.initial !== "number") return { variable, ref, op: null };
+      const allocation = this.allocation(ref);
       const count = storedLength(variable, B);
       const value = wordOf(variable.type, variable.initial);
       const uniform = device.createBuffer({
-        label: `fill ${key}`,
+        label: `fill ${storageKey(ref)}`,
         size: 16,
         usage: BufferUsage.UNIFORM | BufferUsage.COPY_DST,
       });
@@ -241,7 +243,7 @@ export class WebGpuRuntime implements Runtime {
       });
       return {
         variable,
-        key,
+        ref,
         op: {
           bindGroup,
           workgroups: gridFor(Math.ceil(count / WORKGROUP_SIZE), maxPerDimension, 1),
@@ -260,7 +262,7 @@ export class WebGpuRuntime implements Runtime {
         data: Uint32Array,
       ): void => {
         if (data.length === 0) return;
-        const a = this.allocation(sparseKey(p.index, part));
+        const a = this.allocation({ kind: "sparse", projection: p.index, part });
         device.queue.writeBuffer(
           this.arenas.u32[a.chunk]!,
           a.offset * 4,
@@ -277,8 +279,8 @@ export class WebGpuRuntime implements Runtime {
     this.initialiseVariables();
 
     const byOwner: Record<string, number> = {};
-    for (const a of kernels.layout.allocations.values()) {
-      const owner = ownerName(plan, a.key);
+    for (const a of kernels.layout.allocations) {
+      const owner = storageOwner(plan, a.ref);
       byOwner[owner] = (byOwner[owner] ?? 0) + a.length * 4;
     }
     this.recordings.forEach((r, i) => {
@@ -413,10 +415,8 @@ export class WebGpuRuntime implements Runtime {
     }
   }
 
-  private allocation(key: string): Allocation {
-    const a = this.kernels.layout.allocations.get(key);
-    if (!a) throw new Error(`internal: no storage '${key}'`);
-    return a;
+  private allocation(ref: StorageRef): Allocation {
+    return this.kernels.layout.allocation(ref);
   }
 
   // ------------------------------------------------------------------------- encoding
@@ -518,11 +518,12 @@ export class WebGpuRuntime implements Runtime {
   }
 
   private clearSpikeFlags(encoder: GPUCommandEncoder): void {
-    this.plan.populations.forEach((p) => this.clearRegion(encoder, `spikes:${p.index}`));
+    this.plan.populations.forEach((p) =>
+      this.clearRegion(encoder, this.allocation({ kind: "spikes", population: p.index })),
+    );
   }
 
-  private clearRegion(encoder: GPUCommandEncoder, key: string): void {
-    const a = this.allocation(key);
+  private clearRegion(encoder: GPUCommandEncoder, a: Allocation): void {
     if (a.length > 0)
       encoder.clearBuffer(this.arenas[a.arena][a.chunk]!, a.offset * 4, a.length * 4);
   }
@@ -544,23 +545,21 @@ export class WebGpuRuntime implements Runtime {
       pass.dispatchWorkgroups(...op.workgroups);
     }
     pass.end();
-    for (const key of this.kernels.layout.allocations.keys()) {
-      if (key.startsWith("insyn:") || key.startsWith("addin:") || key.startsWith("prescratch:"))
-        this.clearRegion(encoder, key);
-    }
+    for (const a of this.kernels.layout.allocations)
+      if (holdsInputInFlight(a.ref)) this.clearRegion(encoder, a);
     this.clearSpikeFlags(encoder);
-    for (const { variable, key, op } of this.fillOps) {
+    for (const { variable, ref, op } of this.fillOps) {
       if (op) continue;
       const data = allocateVarArray(variable.type, storedLength(variable, B));
       fillInitialValues(data, variable, B);
-      this.upload(key, data);
+      this.upload(ref, data);
     }
     this.device.queue.submit([encoder.finish()]);
   }
 
-  private upload(key: string, data: VarArray): void {
+  private upload(ref: StorageRef, data: VarArray): void {
     if (data.length === 0) return;
-    const a = this.allocation(key);
+    const a = this.allocation(ref);
     this.device.queue.writeBuffer(
       this.arenas[a.arena][a.chunk]!,
       a.offset * 4,
@@ -671,38 +670,29 @@ export class WebGpuRuntime implements Runtime {
     return index;
   }
 
-  private findVar(
-    owner: string,
-    name: string,
-    call: string,
-  ): { variable: PlannedVar; key: string } {
-    const all = plannedVariables(this.plan);
-    const ownerKeys: string[] = [];
-    const population = this.plan.populations.findIndex((p) => p.name === owner);
-    if (population >= 0) ownerKeys.push(`var:population:${population}:neuron:`);
-    const projection = this.plan.projections.findIndex((p) => p.name === owner);
-    if (projection >= 0)
-      for (const role of ["synapse", "pre", "post", "postsynaptic"])
-        ownerKeys.push(`var:projection:${projection}:${role}:`);
-    const update = this.plan.customUpdates.findIndex((c) => c.name === owner);
-    if (update >= 0) ownerKeys.push(`var:customUpdate:${update}:customUpdate:`);
-    if (ownerKeys.length === 0) {
-      const owners = [
-        ...this.plan.populations,
-        ...this.plan.projections,
-        ...this.plan.customUpdates,
-      ].map((g) => g.name);
+  /**
+   * The variable `name` of group `owner`: a population's, a projection's (synapse, pre, post,
+   * postsynaptic model, in that order) or a custom update's.
+   */
+  private findVar(owner: string, name: string, call: string): PlannedVarStorage {
+    const { populations, projections, customUpdates } = this.plan;
+    const owners = [
+      { kind: "population", index: populations.findIndex((p) => p.name === owner) },
+      { kind: "projection", index: projections.findIndex((p) => p.name === owner) },
+      { kind: "customUpdate", index: customUpdates.findIndex((c) => c.name === owner) },
+    ].filter((o) => o.index >= 0);
+    if (owners.length === 0) {
+      const names = [...populations, ...projections, ...customUpdates].map((g) => g.name);
       throw new RuntimeUsageError(
-        `${call}(${owner}, ${name}): there is no population, projection or custom update '${owner}'. Owners: ${owners.join(", ")}.`,
+        `${call}(${owner}, ${name}): there is no population, projection or custom update '${owner}'. Owners: ${names.join(", ")}.`,
       );
     }
-    for (const prefix of ownerKeys) {
-      const found = all.find((v) => v.key === prefix + name);
-      if (found) return found;
-    }
-    const names = all
-      .filter((v) => ownerKeys.some((prefix) => v.key.startsWith(prefix)))
-      .map((v) => v.variable.name);
+    const owned = plannedVariables(this.plan).filter(({ ref }) =>
+      owners.some((o) => o.kind === ref.owner.kind && o.index === ref.owner.index),
+    );
+    const found = owned.find((v) => v.ref.name === name);
+    if (found) return found;
+    const names = owned.map((v) => v.variable.name);
     throw new RuntimeUsageError(
       `${call}(${owner}, ${name}): '${owner}' has no variable '${name}'. Its variables: ${names.length > 0 ? names.join(", ") : "(none)"}.`,
     );
@@ -710,8 +700,8 @@ export class WebGpuRuntime implements Runtime {
 
   async readVar(owner: string, name: string): Promise<VarArray> {
     this.check("readVar");
-    const { variable, key } = this.findVar(owner, name, "readVar");
-    const a = this.allocation(key);
+    const { variable, ref } = this.findVar(owner, name, "readVar");
+    const a = this.allocation(ref);
     const length = storedLength(variable, this.plan.batchSize);
     const bytes = await this.readBuffer(
       this.arenas[a.arena][a.chunk]!,
@@ -726,8 +716,8 @@ export class WebGpuRuntime implements Runtime {
 
   async writeVar(owner: string, name: string, values: ArrayLike<number>): Promise<void> {
     this.check("writeVar");
-    const { variable, key } = this.findVar(owner, name, "writeVar");
-    this.upload(key, expandVarValues(variable, this.plan.batchSize, values, owner));
+    const { variable, ref } = this.findVar(owner, name, "writeVar");
+    this.upload(ref, expandVarValues(variable, this.plan.batchSize, values, owner));
   }
 
   /** Current params of groups whose dynamic params have changed (by group name). */
@@ -834,8 +824,8 @@ export class WebGpuRuntime implements Runtime {
   /** Where variable `name` of `owner` (population, projection or custom update) lives on the device. */
   varStorage(owner: string, name: string): VarStorage {
     this.check("varStorage");
-    const { variable, key } = this.findVar(owner, name, "varStorage");
-    const a = this.allocation(key);
+    const { variable, ref } = this.findVar(owner, name, "varStorage");
+    const a = this.allocation(ref);
     return {
       buffer: this.arenas[a.arena][a.chunk]!,
       offset: a.offset,
@@ -1029,23 +1019,7 @@ function workgroupCounts(
     throw new RuntimeUsageError(
       `Batch size ${batchSize} is more than this device can dispatch (${maxPerDimension}); use a smaller batch.`,
     );
-  if (instance.label === "clock") return [1, 1, 1];
   return gridFor(Math.ceil(d.elements / WORKGROUP_SIZE), maxPerDimension, d.batches);
-}
-
-function ownerName(plan: KernelPlan, key: string): string {
-  const parts = key.split(":");
-  const [kind] = parts;
-  if (kind === "var") {
-    const index = Number(parts[2]);
-    if (parts[1] === "population") return plan.populations[index]!.name;
-    if (parts[1] === "projection") return plan.projections[index]!.name;
-    return plan.customUpdates[index]!.name;
-  }
-  const index = Number(parts[1]);
-  if (kind === "spikes" || kind === "addin") return plan.populations[index]!.name;
-  if (kind === "reduce") return plan.customUpdates[index]!.name;
-  return plan.projections[index]!.name;
 }
 
 function printShaders(shaders: readonly Shader[], print: CompileOptions["printCode"]): void {
