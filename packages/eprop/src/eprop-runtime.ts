@@ -1,5 +1,5 @@
 import { planNetwork, type Backend, type CompileOptions, type Runtime } from "@snn/core";
-import { DeviceChunkedEligibility, hasDeviceAccess } from "./chunked/device-eligibility";
+import { DeviceChunkedEligibility } from "./chunked/device-eligibility";
 import { ChunkedEligibility } from "./chunked/eligibility";
 import {
   compileEpropNetwork,
@@ -161,18 +161,20 @@ export class EpropRuntime {
     let deviceChunked: DeviceChunkedEligibility | null = null;
     try {
       if (layout.eligibility === "chunked") {
-        if (where === "device" && !hasDeviceAccess(runtime)) {
+        const deviceAccess = runtime.deviceAccess;
+        if (where === "device" && !deviceAccess) {
           throw new EpropConfigError(
             `chunkedTraces: 'device' needs a backend whose kernels can be extended on its device (the WebGPU backend); the ${runtime.capabilities.backend} backend cannot. Use chunkedTraces: 'host'.`,
           );
         }
-        if (where !== "host" && hasDeviceAccess(runtime)) {
+        if (where !== "host" && deviceAccess) {
           deviceChunked = await DeviceChunkedEligibility.create(
             description,
             layout.projections,
             options.batchSize,
             chunkSteps,
             runtime,
+            deviceAccess,
           );
         } else {
           chunked = new ChunkedEligibility(

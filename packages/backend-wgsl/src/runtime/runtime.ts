@@ -5,6 +5,9 @@ import {
   SnnError,
   UnsupportedFeatureError,
   type CompileOptions,
+  type DeviceKernel,
+  type DeviceSpikeEvents,
+  type DeviceVarStorage,
   type KernelPlan,
   type PlannedVar,
   type Runtime,
@@ -23,12 +26,7 @@ import {
   validateSpikeEvents,
 } from "@snn/core/internal";
 import { type GeneratedKernels, generateKernels, sparseTables } from "../codegen/generate";
-import {
-  type BindingRef,
-  type KernelInstance,
-  type Shader,
-  WORKGROUP_SIZE,
-} from "../codegen/kernel-builder";
+import { type BindingRef, type KernelInstance, WORKGROUP_SIZE } from "../codegen/kernel-builder";
 import type { Allocation } from "../codegen/layout";
 import {
   holdsInputInFlight,
@@ -38,13 +36,11 @@ import {
   storageKey,
   storageOwner,
 } from "../codegen/storage";
-import {
-  BufferLimitError,
-  DeviceLostError,
-  type WgslDiagnostic,
-  WgslCompileError,
-} from "../errors";
-import { BufferUsage, describeDevice, MapMode, ShaderStage } from "./gpu";
+import { BufferLimitError, DeviceLostError } from "../errors";
+import { WebGpuDeviceAccess } from "./device-access";
+import { BufferUsage, describeDevice, MapMode } from "./gpu";
+import { compileFill, compileShaders, printShaders } from "./shaders";
+import { decodeSpikeBits, spikeEventBits } from "./spike-bits";
 
 /** Options of the WebGPU runtime beyond core's CompileOptions. */
 export interface WebGpuRuntimeOptions {
@@ -55,25 +51,6 @@ export interface WebGpuRuntimeOptions {
   /** Description of the device for `capabilities.device` (default: from the device's adapter info). */
   readonly deviceDescription?: string;
 }
-
-const FILL_WGSL = `// Initialisation: sets count 32-bit words from offset to value.
-struct Fill {
-  offset: u32,
-  count: u32,
-  value: u32,
-}
-
-@group(0) @binding(0) var<uniform> fill: Fill;
-@group(0) @binding(1) var<storage, read_write> data: array<u32>;
-
-@compute @workgroup_size(${WORKGROUP_SIZE})
-fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>, @builtin(local_invocation_index) lane: u32) {
-  let i = (wg.y * groups.x + wg.x) * ${WORKGROUP_SIZE}u + lane;
-  if (i < fill.count) {
-    data[fill.offset + i] = fill.value;
-  }
-}
-`;
 
 interface InstanceState {
   readonly instance: KernelInstance;
@@ -87,40 +64,6 @@ interface FillOp {
   readonly workgroups: [number, number, number];
 }
 
-/**
- * Where a variable of a compiled network lives on the device, for code that adds its own WGSL
- * kernels (see {@link WebGpuRuntime.varStorage}): bind the whole `buffer` and index it from
- * element `offset`; 32-bit elements (`f32` for float variables, `u32`/`i32` bits otherwise),
- * batched variables `[batch][size]`.
- */
-export interface VarStorage {
-  readonly buffer: GPUBuffer;
-  /** First element (32-bit words) of the variable in `buffer`. */
-  readonly offset: number;
-  /** Elements (32-bit words) it holds: size, times the batch size for batched variables. */
-  readonly length: number;
-  readonly type: PlannedVar["type"];
-  readonly batched: boolean;
-}
-
-/**
- * The spike events of a spike source array as the device holds them: bit `unit & 31` of word
- * `(step * batchSize + batch) * wordsPerRow + (unit >>> 5)` is set when `unit` spikes in `step`
- * for batch element `batch`, for `step < steps` (see {@link WebGpuRuntime.spikeEventStorage}).
- */
-export interface SpikeEventStorage {
-  readonly buffer: GPUBuffer;
-  readonly wordsPerRow: number;
-  readonly steps: number;
-}
-
-/**
- * Work added to every timestep of a compiled network (see {@link WebGpuRuntime.addStepHook}):
- * called while a step is encoded, after that step's kernels, the clock's among them, inside the
- * same compute pass, so the clock's `trial_step` then counts the steps done in the trial.
- */
-export type StepHook = (pass: GPUComputePassEncoder) => void;
-
 interface Recording {
   buffer: GPUBuffer;
   /** Steps the buffer holds. */
@@ -133,18 +76,19 @@ interface Recording {
 /** A network compiled for WebGPU. Create it with `webgpuBackend().compile(plan)`. */
 export class WebGpuRuntime implements Runtime {
   readonly capabilities: RuntimeCapabilities;
+  /** The device, the network's buffers and a hook into every step, for kernels added from outside. */
+  readonly deviceAccess: WebGpuDeviceAccess;
   private readonly kernels: GeneratedKernels;
   private readonly arenas: { f32: GPUBuffer[]; u32: GPUBuffer[] };
   private readonly clock: GPUBuffer;
   private readonly recordings: (Recording | null)[];
   private readonly events: ({ buffer: GPUBuffer; steps: number } | null)[];
   private readonly states: InstanceState[];
-  private readonly pipelines: GPUComputePipeline[];
-  private readonly layouts: GPUBindGroupLayout[];
+  /** Pipeline and bind group layout of each shader. */
+  private readonly compiled: readonly DeviceKernel[];
   private readonly fillOps: (PlannedVarStorage & { op: FillOp | null })[];
   private readonly runCounts: number[];
   private readonly retired: GPUBuffer[] = [];
-  private readonly stepHooks: StepHook[] = [];
   private readonly stepsPerCommandBuffer: number;
   private trialStep_ = 0;
   private globalStep = 0;
@@ -157,8 +101,7 @@ export class WebGpuRuntime implements Runtime {
     private readonly device: GPUDevice,
     init: {
       kernels: GeneratedKernels;
-      pipelines: GPUComputePipeline[];
-      layouts: GPUBindGroupLayout[];
+      compiled: readonly DeviceKernel[];
       fillPipeline: GPUComputePipeline;
       recordingSteps: number;
       maxBinding: number;
@@ -167,8 +110,7 @@ export class WebGpuRuntime implements Runtime {
   ) {
     const { kernels } = init;
     this.kernels = kernels;
-    this.pipelines = init.pipelines;
-    this.layouts = init.layouts;
+    this.compiled = init.compiled;
     this.stepsPerCommandBuffer = init.options.stepsPerCommandBuffer ?? 512;
     device.lost.then((info) => {
       this.lost ??= new DeviceLostError(info.reason, info.message);
@@ -185,6 +127,14 @@ export class WebGpuRuntime implements Runtime {
       ),
     };
     this.clock = create("clock", 16, storageUsage);
+    this.deviceAccess = new WebGpuDeviceAccess({
+      device,
+      clock: this.clock,
+      check: (call) => this.check(call),
+      varStorage: (owner, name, call) => this.varStorage(owner, name, call),
+      spikeEventStorage: (population, call) => this.spikeEventStorage(population, call),
+      readBuffer: (buffer, offset, bytes, call) => this.readBuffer(buffer, offset, bytes, call),
+    });
     const B = plan.batchSize;
     this.recordings = plan.populations.map((p, i) => {
       if (!p.recordSpikes) return null;
@@ -369,26 +319,11 @@ export class WebGpuRuntime implements Runtime {
       );
     }
 
-    const layouts = kernels.shaders.map((shader) => bindGroupLayout(device, shader));
-    const modules = await Promise.all(
-      kernels.shaders.map((shader) =>
-        compileModule(device, shader.label, shader.code, shader.origins),
-      ),
-    );
-    const pipelines = await Promise.all(
-      kernels.shaders.map((shader, i) => createPipeline(device, shader, modules[i]!, layouts[i]!)),
-    );
-    const fillModule = await compileModule(device, "initialisation", FILL_WGSL, []);
-    const fillPipeline = await createPipeline(
-      device,
-      { label: "initialisation", code: FILL_WGSL, origins: [] },
-      fillModule,
-      "auto",
-    );
+    const compiled = await compileShaders(device, kernels.shaders);
+    const fillPipeline = await compileFill(device);
     return new WebGpuRuntime(plan, device, {
       kernels,
-      pipelines,
-      layouts,
+      compiled,
       fillPipeline,
       recordingSteps,
       maxBinding,
@@ -429,7 +364,7 @@ export class WebGpuRuntime implements Runtime {
     );
     state.bindGroup = this.device.createBindGroup({
       label: state.instance.label,
-      layout: this.layouts[shaderIndex]!,
+      layout: this.compiled[shaderIndex]!.layout,
       entries,
     });
     return state.bindGroup;
@@ -456,7 +391,7 @@ export class WebGpuRuntime implements Runtime {
     const state = this.states[index]!;
     const shader = state.instance.shader;
     if (current.pipeline !== shader) {
-      pass.setPipeline(this.pipelines[shader]!);
+      pass.setPipeline(this.compiled[shader]!.pipeline);
       current.pipeline = shader;
     }
     pass.setBindGroup(0, this.bindGroup(state, shader));
@@ -494,10 +429,7 @@ export class WebGpuRuntime implements Runtime {
       const current = { pipeline: -1 };
       for (let s = 0; s < steps; s++) {
         for (let k = 0; k < sequence.length; k++) this.dispatch(pass, sequence[k]!, current);
-        if (this.stepHooks.length > 0) {
-          for (const hook of this.stepHooks) hook(pass);
-          current.pipeline = -1;
-        }
+        if (this.deviceAccess.encodeStepHooks(pass)) current.pipeline = -1;
       }
       pass.end();
       // Submitted as encoded: the GPU starts while later steps are encoded, and memory stays bounded.
@@ -595,14 +527,7 @@ export class WebGpuRuntime implements Runtime {
         `Use shorter trials (at most ${Math.floor(this.capabilities.maxBufferBytes / (B * words * 4))} steps at this batch size) or a smaller batch.`,
       );
     }
-    const bits = new Uint32Array(Math.max(steps * B * words, 4));
-    events.forEach((e, b) => {
-      for (let k = 0; k < e.steps.length; k++) {
-        const unit = e.units[k]!;
-        const word = (e.steps[k]! * B + b) * words + (unit >>> 5);
-        bits[word] = (bits[word]! | (1 << (unit & 31))) >>> 0;
-      }
-    });
+    const bits = spikeEventBits(events, steps, words);
     if (bits.byteLength > holder.buffer.size) {
       this.retired.push(holder.buffer);
       holder.buffer = this.device.createBuffer({
@@ -760,71 +685,18 @@ export class WebGpuRuntime implements Runtime {
     const numSteps = this.trialStep_;
     const words = r.words;
     if (numSteps === 0)
-      return {
-        steps: new Int32Array(0),
-        neurons: new Int32Array(0),
-        batches: new Int32Array(0),
-        numSteps,
-      };
+      return { ...decodeSpikeBits(new Uint32Array(0), 0, B, words, size), numSteps };
     const bits = new Uint32Array(
       await this.readBuffer(r.buffer, 0, numSteps * B * words * 4, `readSpikes(${population})`),
     );
-    let count = 0;
-    for (let i = 0; i < bits.length; i++) count += popcount(bits[i]!);
-    const steps = new Int32Array(count);
-    const neurons = new Int32Array(count);
-    const batches = new Int32Array(count);
-    let k = 0;
-    for (let s = 0; s < numSteps; s++) {
-      for (let b = 0; b < B; b++) {
-        const base = (s * B + b) * words;
-        for (let w = 0; w < words; w++) {
-          let word = bits[base + w]!;
-          while (word !== 0) {
-            const bit = 31 - Math.clz32(word & -word);
-            word = (word & (word - 1)) >>> 0;
-            const neuron = w * 32 + bit;
-            if (neuron >= size) continue;
-            steps[k] = s;
-            neurons[k] = neuron;
-            batches[k] = b;
-            k++;
-          }
-        }
-      }
-    }
-    return {
-      steps: steps.subarray(0, k),
-      neurons: neurons.subarray(0, k),
-      batches: batches.subarray(0, k),
-      numSteps,
-    };
+    return { ...decodeSpikeBits(bits, numSteps, B, words, size), numSteps };
   }
 
   // ------------------------------------------------------------------------- device access
 
-  /**
-   * The device the network runs on, for code that adds its own kernels to it (their commands
-   * are ordered with the runtime's, on the device's queue).
-   */
-  get gpuDevice(): GPUDevice {
-    this.check("gpuDevice");
-    return this.device;
-  }
-
-  /**
-   * The clock buffer the kernels read: u32 `trial_step` (steps done in this trial before the
-   * step running now) and u32 `global_step`, then two unused words.
-   */
-  get clockBuffer(): GPUBuffer {
-    this.check("clockBuffer");
-    return this.clock;
-  }
-
-  /** Where variable `name` of `owner` (population, projection or custom update) lives on the device. */
-  varStorage(owner: string, name: string): VarStorage {
-    this.check("varStorage");
-    const { variable, ref } = this.findVar(owner, name, "varStorage");
+  /** Where a variable lives on the device ({@link DeviceAccess.varStorage}). */
+  private varStorage(owner: string, name: string, call: string): DeviceVarStorage {
+    const { variable, ref } = this.findVar(owner, name, call);
     const a = this.allocation(ref);
     return {
       buffer: this.arenas[a.arena][a.chunk]!,
@@ -835,36 +707,18 @@ export class WebGpuRuntime implements Runtime {
     };
   }
 
-  /**
-   * The spike events last set for spike source array `population`: the buffer is replaced
-   * when larger events are set, so ask again after {@link setSpikeEvents}.
-   */
-  spikeEventStorage(population: string): SpikeEventStorage {
-    this.check("spikeEventStorage");
-    const index = this.populationIndex(population, "spikeEventStorage");
+  /** The spike events of a spike source array on the device ({@link DeviceAccess.spikeEventStorage}). */
+  private spikeEventStorage(population: string, call: string): DeviceSpikeEvents {
+    const index = this.populationIndex(population, call);
     const holder = this.events[index];
     if (!holder)
       throw new RuntimeUsageError(
-        `spikeEventStorage(${population}): '${population}' is not a spike source array.`,
+        `${call}(${population}): '${population}' is not a spike source array.`,
       );
     return {
       buffer: holder.buffer,
       wordsPerRow: this.kernels.spikeWords[index]!,
       steps: holder.steps,
-    };
-  }
-
-  /**
-   * Adds work to every timestep from now on ({@link StepHook}); returns a function that removes
-   * it. The hook must only dispatch (set its own pipeline and bind groups): it runs inside the
-   * runtime's compute pass.
-   */
-  addStepHook(hook: StepHook): () => void {
-    this.check("addStepHook");
-    this.stepHooks.push(hook);
-    return () => {
-      const at = this.stepHooks.indexOf(hook);
-      if (at >= 0) this.stepHooks.splice(at, 1);
     };
   }
 
@@ -966,12 +820,6 @@ function align4(bytes: number): number {
   return Math.ceil(bytes / 4) * 4;
 }
 
-function popcount(x: number): number {
-  x -= (x >>> 1) & 0x55555555;
-  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
-  return (((x + (x >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
-}
-
 /** The 32-bit word that stores a value of a scalar type. */
 function wordOf(type: PlannedVar["type"], value: number): number {
   switch (type) {
@@ -1020,97 +868,4 @@ function workgroupCounts(
       `Batch size ${batchSize} is more than this device can dispatch (${maxPerDimension}); use a smaller batch.`,
     );
   return gridFor(Math.ceil(d.elements / WORKGROUP_SIZE), maxPerDimension, d.batches);
-}
-
-function printShaders(shaders: readonly Shader[], print: CompileOptions["printCode"]): void {
-  if (!print) return;
-  for (const shader of shaders) {
-    if (typeof print === "function") print(shader.label, shader.code);
-    else console.log(`// ---- ${shader.label}\n${shader.code}`);
-  }
-}
-
-function bindGroupLayout(device: GPUDevice, shader: Shader): GPUBindGroupLayout {
-  return device.createBindGroupLayout({
-    label: shader.label,
-    entries: [
-      { binding: 0, visibility: ShaderStage.COMPUTE, buffer: { type: "uniform" } },
-      ...shader.access.map((type, i) => ({
-        binding: i + 1,
-        visibility: ShaderStage.COMPUTE,
-        buffer: { type },
-      })),
-    ],
-  });
-}
-
-/** Compiles WGSL, turning compiler messages into a {@link WgslCompileError} that points at the generated line and the model code. */
-export async function compileModule(
-  device: GPUDevice,
-  label: string,
-  code: string,
-  origins: readonly WgslDiagnostic["origin"][],
-): Promise<GPUShaderModule> {
-  // Push, create and pop without awaiting in between: error scopes are a stack shared by concurrent compilations.
-  device.pushErrorScope("validation");
-  const module = device.createShaderModule({ label, code });
-  const popped = device.popErrorScope();
-  const [info, scopeError] = await Promise.all([module.getCompilationInfo(), popped]);
-  const errors = info.messages.filter((m) => m.type === "error");
-  if (errors.length > 0 || scopeError) {
-    const lines = code.split("\n");
-    const diagnostics: WgslDiagnostic[] = errors.map((m) => ({
-      type: "error",
-      message: m.message,
-      line: m.lineNum,
-      column: m.linePos,
-      generatedLine: lines[m.lineNum - 1] ?? "",
-      origin: origins[m.lineNum - 1] ?? null,
-    }));
-    if (diagnostics.length === 0) {
-      diagnostics.push({
-        type: "error",
-        message: scopeError!.message,
-        line: 0,
-        column: 0,
-        generatedLine: "",
-        origin: null,
-      });
-    }
-    throw new WgslCompileError(label, diagnostics, code);
-  }
-  return module;
-}
-
-async function createPipeline(
-  device: GPUDevice,
-  shader: Pick<Shader, "label" | "code" | "origins">,
-  module: GPUShaderModule,
-  layout: GPUBindGroupLayout | "auto",
-): Promise<GPUComputePipeline> {
-  device.pushErrorScope("validation");
-  const pipeline = device.createComputePipeline({
-    label: shader.label,
-    layout:
-      layout === "auto" ? "auto" : device.createPipelineLayout({ bindGroupLayouts: [layout] }),
-    compute: { module, entryPoint: "main" },
-  });
-  const error = await device.popErrorScope(); // pushed and popped with no await in between
-  if (error) {
-    throw new WgslCompileError(
-      shader.label,
-      [
-        {
-          type: "error",
-          message: error.message,
-          line: 0,
-          column: 0,
-          generatedLine: "",
-          origin: null,
-        },
-      ],
-      shader.code,
-    );
-  }
-  return pipeline;
 }
