@@ -40,6 +40,7 @@ import { BufferLimitError, DeviceLostError } from "../errors";
 import { WebGpuDeviceAccess } from "./device-access";
 import { BufferUsage, describeDevice, MapMode } from "./gpu";
 import { compileFill, compileShaders, printShaders } from "./shaders";
+import { gridFor, packUniforms, workgroupCounts } from "./instances";
 import { decodeSpikeBits, spikeEventBits } from "./spike-bits";
 
 /** Options of the WebGPU runtime beyond core's CompileOptions. */
@@ -832,40 +833,4 @@ function wordOf(type: PlannedVar["type"], value: number): number {
     case "bool":
       return value !== 0 ? 1 : 0;
   }
-}
-
-function packUniforms(instance: KernelInstance): ArrayBuffer {
-  const bytes = Math.max(16, Math.ceil((instance.uniforms.length * 4) / 16) * 16);
-  const data = new ArrayBuffer(bytes);
-  const view = new DataView(data);
-  instance.uniforms.forEach((f, i) => {
-    if (f.type === "u32") view.setUint32(i * 4, f.value, true);
-    else view.setFloat32(i * 4, f.value, true);
-  });
-  return data;
-}
-
-function gridFor(groups: number, maxPerDimension: number, z: number): [number, number, number] {
-  if (groups === 0) return [0, 0, 0];
-  const x = Math.min(groups, maxPerDimension);
-  const y = Math.ceil(groups / x);
-  if (y > maxPerDimension)
-    throw new RuntimeUsageError(
-      `A kernel needs ${groups} workgroups, more than this device can dispatch (${maxPerDimension}^2).`,
-    );
-  return [x, y, z];
-}
-
-function workgroupCounts(
-  instance: KernelInstance,
-  maxPerDimension: number,
-  batchSize: number,
-): [number, number, number] {
-  const d = instance.dispatch;
-  if (d.kind === "workgroupPerBatch") return [1, 1, d.batches];
-  if (d.batches > maxPerDimension)
-    throw new RuntimeUsageError(
-      `Batch size ${batchSize} is more than this device can dispatch (${maxPerDimension}); use a smaller batch.`,
-    );
-  return gridFor(Math.ceil(d.elements / WORKGROUP_SIZE), maxPerDimension, d.batches);
 }
