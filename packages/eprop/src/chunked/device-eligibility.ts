@@ -36,6 +36,7 @@ import {
   type LayerShape,
   type ProjectionShape,
 } from "./wgsl-kernels";
+import type { ChunkedTraceEvaluator } from "./trace-evaluator";
 
 /** A dispatch of a kernel over a bind group. */
 interface Dispatch {
@@ -103,7 +104,9 @@ function bindingTypes(code: string): GPUBufferBindingType[] {
 }
 
 /** Per-trial chunked evaluation of an e-prop network's gradients on the network's own device. */
-export class DeviceChunkedEligibility {
+export class DeviceChunkedEligibility implements ChunkedTraceEvaluator {
+  readonly where = "device";
+  readonly threaded = false;
   private readonly device: GPUDevice;
   private readonly buffers: GPUBuffer[] = [];
   private readonly chunkUniform: GPUBuffer;
@@ -601,7 +604,11 @@ export class DeviceChunkedEligibility {
    * mask and targets, zeroes the per-trial state and the gradient variables. With `observed`,
    * {@link observe} writes pi(s-1) into the readout's `Pi` after each step s.
    */
-  startTrial(trial: PreparedTrial, options: { readonly observed?: boolean } = {}): void {
+  async startTrial(
+    trial: PreparedTrial,
+    _runtime: Runtime,
+    options: { readonly observed?: boolean } = {},
+  ): Promise<void> {
     const { device, batchSize: B } = this;
     const T = trial.numSteps;
     this.numSteps = T;
@@ -655,10 +662,13 @@ export class DeviceChunkedEligibility {
     if (steps === this.chunkSteps || s === this.numSteps - 1) this.endChunk(steps);
   }
 
-  /** Steps to run before the next chunk ends (a chunk at a time). */
-  get stepsToChunkEnd(): number {
-    return Math.min(this.chunkSteps, this.numSteps - this.chunkStart);
+  /** Steps to run before the next call of {@link afterStep}: to the end of the chunk, or one in observed trials. */
+  get stepsPerCall(): number {
+    return this.observed ? 1 : Math.min(this.chunkSteps, this.numSteps - this.chunkStart);
   }
+
+  /** The gradients are in the network's variables already. */
+  async finishTrial(): Promise<void> {}
 
   private endChunk(steps: number): void {
     const { device } = this;
