@@ -33,7 +33,6 @@ import {
   type PlannedVarStorage,
   plannedVariables,
   type StorageRef,
-  storageKey,
   storageOwner,
 } from "../codegen/storage";
 import { BufferLimitError, DeviceLostError } from "../errors";
@@ -180,7 +179,7 @@ export class WebGpuRuntime implements Runtime {
       const count = storedLength(variable, B);
       const value = wordOf(variable.type, variable.initial);
       const uniform = device.createBuffer({
-        label: `fill ${storageKey(ref)}`,
+        label: `fill: ${allocation.label}`,
         size: 16,
         usage: BufferUsage.UNIFORM | BufferUsage.COPY_DST,
       });
