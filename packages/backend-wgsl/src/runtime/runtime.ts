@@ -2,7 +2,6 @@
 import {
   BACKEND_INTERFACE_VERSION,
   RuntimeUsageError,
-  SnnError,
   UnsupportedFeatureError,
   type CompileOptions,
   type DeviceKernel,
@@ -35,9 +34,10 @@ import {
   type StorageRef,
   storageOwner,
 } from "../codegen/storage";
-import { BufferLimitError, DeviceLostError } from "../errors";
+import { BufferLimitError } from "../errors";
 import { WebGpuDeviceAccess } from "./device-access";
-import { BufferUsage, describeDevice, MapMode } from "./gpu";
+import { DeviceSession } from "./device-session";
+import { BufferUsage, describeDevice } from "./gpu";
 import { compileFill, compileShaders, printShaders } from "./shaders";
 import { gridFor, packUniforms, workgroupCounts } from "./instances";
 import { decodeSpikeBits, spikeEventBits } from "./spike-bits";
@@ -92,9 +92,7 @@ export class WebGpuRuntime implements Runtime {
   private readonly stepsPerCommandBuffer: number;
   private trialStep_ = 0;
   private globalStep = 0;
-  private disposed = false;
-  private lost: DeviceLostError | null = null;
-  private failure: string | null = null;
+  private readonly session: DeviceSession;
 
   private constructor(
     readonly plan: KernelPlan,
@@ -112,9 +110,7 @@ export class WebGpuRuntime implements Runtime {
     this.kernels = kernels;
     this.compiled = init.compiled;
     this.stepsPerCommandBuffer = init.options.stepsPerCommandBuffer ?? 512;
-    device.lost.then((info) => {
-      this.lost ??= new DeviceLostError(info.reason, info.message);
-    });
+    this.session = new DeviceSession(device);
     const storageUsage = BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST;
     const create = (label: string, size: number, usage: number): GPUBuffer =>
       device.createBuffer({ label, size: Math.max(16, align4(size)), usage });
@@ -130,10 +126,11 @@ export class WebGpuRuntime implements Runtime {
     this.deviceAccess = new WebGpuDeviceAccess({
       device,
       clock: this.clock,
-      check: (call) => this.check(call),
+      check: (call) => this.session.check(call),
       varStorage: (owner, name, call) => this.varStorage(owner, name, call),
       spikeEventStorage: (population, call) => this.spikeEventStorage(population, call),
-      readBuffer: (buffer, offset, bytes, call) => this.readBuffer(buffer, offset, bytes, call),
+      readBuffer: (buffer, offset, bytes, call) =>
+        this.session.readBuffer(buffer, offset, bytes, call),
     });
     const B = plan.batchSize;
     this.recordings = plan.populations.map((p, i) => {
@@ -247,16 +244,9 @@ export class WebGpuRuntime implements Runtime {
       bufferBytes: { total, byOwner },
       maxBufferBytes: init.maxBinding,
     };
-    const onError = (event: Event): void => {
-      const error = (event as GPUUncapturedErrorEvent).error;
-      this.failure ??= error?.message ?? String(error);
-    };
-    device.addEventListener?.("uncapturederror", onError);
-    this.removeErrorListener = () => device.removeEventListener?.("uncapturederror", onError);
   }
 
   private readonly fillPipeline: GPUComputePipeline;
-  private readonly removeErrorListener: () => void;
 
   /**
    * Generates and compiles the kernels of a plan on a device. Throws {@link BufferLimitError}
@@ -335,21 +325,6 @@ export class WebGpuRuntime implements Runtime {
     return this.trialStep_;
   }
 
-  // ------------------------------------------------------------------------- checks
-
-  private check(call: string): void {
-    if (this.disposed)
-      throw new RuntimeUsageError(
-        `${call}: this runtime was disposed; compile the network again to keep simulating.`,
-      );
-    if (this.lost) throw this.lost;
-    if (this.failure !== null) {
-      throw new SnnError(
-        `${call}: an earlier WebGPU command failed: ${this.failure}. This is a bug in @snn/backend-wgsl; please report it with the network.`,
-      );
-    }
-  }
-
   private allocation(ref: StorageRef): Allocation {
     return this.kernels.layout.allocation(ref);
   }
@@ -410,7 +385,7 @@ export class WebGpuRuntime implements Runtime {
   // ------------------------------------------------------------------------- Runtime
 
   async step(count = 1): Promise<void> {
-    this.check("step");
+    this.session.check("step");
     if (!Number.isInteger(count) || count < 0) {
       throw new RuntimeUsageError(
         `step(count): count must be a non-negative integer number of timesteps, got ${String(count)}.`,
@@ -441,7 +416,7 @@ export class WebGpuRuntime implements Runtime {
   }
 
   startTrial(): void {
-    this.check("startTrial");
+    this.session.check("startTrial");
     const encoder = this.device.createCommandEncoder({ label: "start trial" });
     // Recordings need no clearing: every step writes all words of its row.
     this.clearSpikeFlags(encoder);
@@ -461,7 +436,7 @@ export class WebGpuRuntime implements Runtime {
   }
 
   async resetState(): Promise<void> {
-    this.check("resetState");
+    this.session.check("resetState");
     this.initialiseVariables();
   }
 
@@ -502,7 +477,7 @@ export class WebGpuRuntime implements Runtime {
   }
 
   setSpikeEvents(population: string, events: readonly SpikeEvents[]): void {
-    this.check("setSpikeEvents");
+    this.session.check("setSpikeEvents");
     const index = this.populationIndex(population, "setSpikeEvents");
     const planned = this.plan.populations[index]!;
     const holder = this.events[index];
@@ -624,11 +599,11 @@ export class WebGpuRuntime implements Runtime {
   }
 
   async readVar(owner: string, name: string): Promise<VarArray> {
-    this.check("readVar");
+    this.session.check("readVar");
     const { variable, ref } = this.findVar(owner, name, "readVar");
     const a = this.allocation(ref);
     const length = storedLength(variable, this.plan.batchSize);
-    const bytes = await this.readBuffer(
+    const bytes = await this.session.readBuffer(
       this.arenas[a.arena][a.chunk]!,
       a.offset * 4,
       length * 4,
@@ -640,7 +615,7 @@ export class WebGpuRuntime implements Runtime {
   }
 
   async writeVar(owner: string, name: string, values: ArrayLike<number>): Promise<void> {
-    this.check("writeVar");
+    this.session.check("writeVar");
     const { variable, ref } = this.findVar(owner, name, "writeVar");
     this.upload(ref, expandVarValues(variable, this.plan.batchSize, values, owner));
   }
@@ -649,7 +624,7 @@ export class WebGpuRuntime implements Runtime {
   private readonly changedParams = new Map<string, Record<string, number>>();
 
   setParam(owner: string, name: string, value: number): void {
-    this.check("setParam");
+    this.session.check("setParam");
     const { plan } = this;
     const group = findGroup(plan, owner, `setParam(${owner}, ${name})`);
     // Validates (unknown or fixed param, bad value) and computes the derived params again.
@@ -673,7 +648,7 @@ export class WebGpuRuntime implements Runtime {
   }
 
   async readSpikes(population: string): Promise<SpikeRecording> {
-    this.check("readSpikes");
+    this.session.check("readSpikes");
     const index = this.populationIndex(population, "readSpikes");
     const r = this.recordings[index];
     if (!r)
@@ -687,7 +662,12 @@ export class WebGpuRuntime implements Runtime {
     if (numSteps === 0)
       return { ...decodeSpikeBits(new Uint32Array(0), 0, B, words, size), numSteps };
     const bits = new Uint32Array(
-      await this.readBuffer(r.buffer, 0, numSteps * B * words * 4, `readSpikes(${population})`),
+      await this.session.readBuffer(
+        r.buffer,
+        0,
+        numSteps * B * words * 4,
+        `readSpikes(${population})`,
+      ),
     );
     return { ...decodeSpikeBits(bits, numSteps, B, words, size), numSteps };
   }
@@ -723,7 +703,7 @@ export class WebGpuRuntime implements Runtime {
   }
 
   async runCustomUpdate(group: string): Promise<void> {
-    this.check("runCustomUpdate");
+    this.session.check("runCustomUpdate");
     const sequence = Object.hasOwn(this.kernels.customUpdates, group)
       ? this.kernels.customUpdates[group]
       : undefined;
@@ -754,63 +734,19 @@ export class WebGpuRuntime implements Runtime {
   }
 
   async finish(): Promise<void> {
-    this.check("finish");
-    await this.guard("finish", () => this.device.queue.onSubmittedWorkDone());
-    this.check("finish");
+    this.session.check("finish");
+    await this.session.guard("finish", () => this.device.queue.onSubmittedWorkDone());
+    this.session.check("finish");
     for (const buffer of this.retired.splice(0)) buffer.destroy();
   }
 
   dispose(): void {
-    if (this.disposed) return;
-    this.disposed = true;
-    this.removeErrorListener();
-    if (this.lost) return;
+    if (!this.session.end()) return;
     for (const buffer of [...this.arenas.f32, ...this.arenas.u32, this.clock, ...this.retired])
       buffer.destroy();
     for (const r of this.recordings) r?.buffer.destroy();
     for (const e of this.events) e?.buffer.destroy();
     for (const s of this.states) s.uniform.destroy();
-  }
-
-  /** Copies a region of a buffer to the host. */
-  private async readBuffer(
-    source: GPUBuffer,
-    offset: number,
-    size: number,
-    call: string,
-  ): Promise<ArrayBuffer> {
-    const bytes = align4(size);
-    if (bytes === 0) return new ArrayBuffer(0);
-    const staging = this.device.createBuffer({
-      label: `read ${call}`,
-      size: bytes,
-      usage: BufferUsage.MAP_READ | BufferUsage.COPY_DST,
-    });
-    const encoder = this.device.createCommandEncoder({ label: call });
-    encoder.copyBufferToBuffer(source, offset, staging, 0, bytes);
-    this.device.queue.submit([encoder.finish()]);
-    try {
-      await this.guard(call, () => staging.mapAsync(MapMode.READ));
-      this.check(call);
-      return staging.getMappedRange().slice(0, size);
-    } finally {
-      if (staging.mapState === "mapped") staging.unmap();
-      staging.destroy();
-    }
-  }
-
-  /** Runs a device operation; if it fails because the device was lost, reports that instead. */
-  private async guard<T>(call: string, operation: () => Promise<T>): Promise<T> {
-    try {
-      return await operation();
-    } catch (error) {
-      // The lost promise may settle just after the failing operation.
-      await Promise.race([this.device.lost, new Promise((resolve) => setTimeout(resolve, 50))]);
-      if (this.lost) throw this.lost;
-      throw new SnnError(
-        `${call}: WebGPU failed: ${error instanceof Error ? error.message : String(error)}`,
-      );
-    }
   }
 }
 
