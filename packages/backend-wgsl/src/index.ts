@@ -7,12 +7,8 @@ export type { WebGpuBackend, WebGpuBackendOptions } from "./backend";
 export { createNodeDevice, createBrowserDevice, requestDeviceWithAdapterLimits } from "./device";
 export type { NodeDevice, NodeDeviceOptions } from "./device";
 export { WebGpuRuntime } from "./runtime/runtime";
-export type {
-  SpikeEventStorage,
-  StepHook,
-  VarStorage,
-  WebGpuRuntimeOptions,
-} from "./runtime/runtime";
+export type { WebGpuRuntimeOptions } from "./runtime/runtime";
+export type { WebGpuDeviceAccess } from "./runtime/device-access";
 export { generateWgsl } from "./generate-wgsl";
 export type { GeneratedShader } from "./generate-wgsl";
 export {

@@ -1,3 +1,4 @@
+import type { DeviceAccess } from "./device-access";
 import { RuntimeUsageError, SnnError } from "./errors";
 import type { KernelPlan, PlannedVar, VarArray } from "./plan-types";
 import type { ScalarType } from "./snippet/ast";
@@ -76,6 +77,11 @@ export interface Runtime {
    * allocating, for code that reads state after every step.
    */
   readVarInto?(owner: string, name: string, out: VarArray): void;
+  /**
+   * Optional, for runtimes on a WebGPU device (the WebGPU backend): the device, the network's
+   * buffers and a hook into every step, for code that adds its own kernels to the network.
+   */
+  readonly deviceAccess?: DeviceAccess;
   /** Overwrites a variable, in the layout `readVar` returns (or `[size]`, broadcast over the batch). */
   writeVar(owner: string, name: string, values: ArrayLike<number>): Promise<void>;
   /**

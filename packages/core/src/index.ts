@@ -21,6 +21,14 @@ export {
   type SpikeEvents,
   type SpikeRecording,
 } from "./backend";
+export type {
+  DeviceAccess,
+  DeviceBufferUse,
+  DeviceKernel,
+  DeviceSpikeEvents,
+  DeviceStepHook,
+  DeviceVarStorage,
+} from "./device-access";
 export {
   RNG_KEY_HI,
   normalFromBlock,

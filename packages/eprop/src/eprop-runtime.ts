@@ -1,6 +1,7 @@
 import { planNetwork, type Backend, type CompileOptions, type Runtime } from "@snn/core";
-import { DeviceChunkedEligibility, hasDeviceAccess } from "./chunked/device-eligibility";
+import { DeviceChunkedEligibility } from "./chunked/device-eligibility";
 import { ChunkedEligibility } from "./chunked/eligibility";
+import type { ChunkedTraceEvaluator } from "./chunked/trace-evaluator";
 import {
   compileEpropNetwork,
   type AdamOptions,
@@ -109,10 +110,8 @@ export class EpropRuntime {
     readonly layout: EpropLayout,
     /** The compiled core runtime (populations, projections and custom updates of the pass). */
     readonly runtime: Runtime,
-    /** The chunked evaluation of hidden-layer eligibility on the host, when `eligibility` is `chunked`. */
-    private readonly chunked: ChunkedEligibility | null,
-    /** The chunked evaluation on the backend's device (`chunkedTraces: 'device'`). */
-    private readonly deviceChunked: DeviceChunkedEligibility | null,
+    /** The chunked evaluation of hidden-layer eligibility (on the host or the device), when `eligibility` is `chunked`. */
+    private readonly traces: ChunkedTraceEvaluator | null,
     /** The readout's softmax and sums on the host in inference (`readoutSoftmax: 'host'`). */
     private readonly hostReadout: HostReadout | null,
   ) {}
@@ -157,25 +156,26 @@ export class EpropRuntime {
       options.compileOptions ?? {},
     );
     const chunkSteps = options.chunkSteps ?? DEFAULT_CHUNK_STEPS;
-    let chunked: ChunkedEligibility | null = null;
-    let deviceChunked: DeviceChunkedEligibility | null = null;
+    let traces: ChunkedTraceEvaluator | null = null;
     try {
       if (layout.eligibility === "chunked") {
-        if (where === "device" && !hasDeviceAccess(runtime)) {
+        const deviceAccess = runtime.deviceAccess;
+        if (where === "device" && !deviceAccess) {
           throw new EpropConfigError(
             `chunkedTraces: 'device' needs a backend whose kernels can be extended on its device (the WebGPU backend); the ${runtime.capabilities.backend} backend cannot. Use chunkedTraces: 'host'.`,
           );
         }
-        if (where !== "host" && hasDeviceAccess(runtime)) {
-          deviceChunked = await DeviceChunkedEligibility.create(
+        if (where !== "host" && deviceAccess) {
+          traces = await DeviceChunkedEligibility.create(
             description,
             layout.projections,
             options.batchSize,
             chunkSteps,
             runtime,
+            deviceAccess,
           );
         } else {
-          chunked = new ChunkedEligibility(
+          const chunked = new ChunkedEligibility(
             description,
             layout.projections,
             options.batchSize,
@@ -184,6 +184,7 @@ export class EpropRuntime {
               ...(options.traceThread !== undefined ? { thread: options.traceThread } : {}),
             },
           );
+          traces = chunked;
           await chunked.threadStarted();
         }
       }
@@ -195,12 +196,12 @@ export class EpropRuntime {
       layout.mode === "inference" && layout.readoutSoftmax === "host"
         ? new HostReadout(layout.readoutPopulation, options.batchSize, description.readout.size)
         : null;
-    return new EpropRuntime(description, layout, runtime, chunked, deviceChunked, hostReadout);
+    return new EpropRuntime(description, layout, runtime, traces, hostReadout);
   }
 
   /** Where chunked eligibility is evaluated, or null when it is not chunked. */
   get chunkedTraces(): ChunkedTraces | null {
-    return this.deviceChunked ? "device" : this.chunked ? "host" : null;
+    return this.traces?.where ?? null;
   }
 
   /**
@@ -209,7 +210,7 @@ export class EpropRuntime {
    * Worker (a page's main thread may not block). False when inline, on the device, or per step.
    */
   get traceThread(): boolean {
-    return this.chunked?.threaded ?? false;
+    return this.traces?.threaded ?? false;
   }
 
   get batchSize(): number {
@@ -222,11 +223,7 @@ export class EpropRuntime {
 
   /** Bytes of state held by the backend and by the chunked evaluation: independent of the trial length. */
   get stateBytes(): number {
-    return (
-      this.runtime.capabilities.bufferBytes.total +
-      (this.chunked?.stateBytes ?? 0) +
-      (this.deviceChunked?.stateBytes ?? 0)
-    );
+    return this.runtime.capabilities.bufferBytes.total + (this.traces?.stateBytes ?? 0);
   }
 
   /**
@@ -253,8 +250,7 @@ export class EpropRuntime {
     await runtime.runCustomUpdate(layout.groups.reset);
     runtime.startTrial();
     runtime.setSpikeEvents(layout.inputPopulation, trial.inputs);
-    const chunked = this.chunked;
-    const deviceChunked = this.deviceChunked;
+    const traces = this.traces;
     const hostReadout = this.hostReadout;
     // With the softmax on the host, the host applies the mask and targets (no mask source, no Target).
     if (layout.readoutSoftmax === "network") {
@@ -264,19 +260,22 @@ export class EpropRuntime {
     const total = numSteps + layout.extraSteps;
     const spikeCounts: Record<string, Float64Array> = {};
     const afterStep = options.afterStep;
-    await chunked?.startTrial(trial, runtime, { observed: afterStep !== undefined });
-    deviceChunked?.startTrial(trial, { observed: afterStep !== undefined });
+    await traces?.startTrial(trial, runtime, { observed: afterStep !== undefined });
     hostReadout?.startTrial(trial, { observed: afterStep !== undefined });
-    if (deviceChunked && !afterStep) {
-      // A chunk at a time: its steps in one command buffer, then its trace kernels.
+    if (traces && !afterStep) {
+      // As many steps at a time as the evaluation allows (on the device a chunk: its steps in
+      // one command buffer, then its trace kernels; on the host one), then the evaluation.
+      const stepSync = runtime.stepSync?.bind(runtime);
       for (let s = 0; s < numSteps;) {
-        const steps = deviceChunked.stepsToChunkEnd;
-        await runtime.step(steps);
+        const steps = traces.stepsPerCall;
+        if (stepSync) stepSync(steps);
+        else await runtime.step(steps);
         s += steps;
-        await deviceChunked.afterStep(s - 1);
+        await traces.afterStep(s - 1, runtime);
       }
       await this.readSpikeCounts(spikeCounts);
-    } else if (hostReadout && !afterStep && !chunked && !deviceChunked) {
+      await traces.finishTrial(runtime);
+    } else if (hostReadout && !afterStep && !traces) {
       // Inference with the softmax on the host: the steps whose y no loss needs run in one call,
       // each step the mask covers on its own, followed by the host's readout.
       const stepSync = runtime.stepSync?.bind(runtime);
@@ -292,25 +291,21 @@ export class EpropRuntime {
         }
       }
       await this.readSpikeCounts(spikeCounts);
-    } else if (afterStep || chunked || deviceChunked || hostReadout) {
+    } else if (afterStep || traces || hostReadout) {
       // A host runtime steps synchronously: no promise per step (a tenth of batch-1 inference).
       const stepSync = runtime.stepSync?.bind(runtime);
       for (let s = 0; s < total; s++) {
         if (stepSync) stepSync(1);
         else await runtime.step(1);
         if (s === numSteps - 1) await this.readSpikeCounts(spikeCounts);
-        if (chunked) await chunked.afterStep(s, runtime);
-        if (deviceChunked) await deviceChunked.afterStep(s);
+        if (traces) await traces.afterStep(s, runtime);
         if (hostReadout) {
           const reading = hostReadout.afterStep(s, runtime);
           if (reading) await reading;
         }
         if (afterStep) await afterStep(s);
       }
-      if (chunked) {
-        for (const { owner, variable, values } of chunked.gradients())
-          await runtime.writeVar(owner, variable, values);
-      }
+      if (traces) await traces.finishTrial(runtime);
     } else {
       await runtime.step(numSteps);
       await this.readSpikeCounts(spikeCounts);
@@ -320,13 +315,9 @@ export class EpropRuntime {
     let lossAcc: ArrayLike<number>;
     let piAcc: ArrayLike<number>;
     let yAcc: ArrayLike<number>;
-    if (chunked || deviceChunked || hostReadout) {
+    if (traces || hostReadout) {
       // The host (readout-softmax.ts) or the device evaluation computed the softmax, loss and sums from y.
-      const sums = chunked
-        ? chunked.readoutSums()
-        : hostReadout
-          ? hostReadout.readoutSums()
-          : await deviceChunked!.readoutSums();
+      const sums = traces ? await traces.readoutSums() : hostReadout!.readoutSums();
       [lossAcc, piAcc, yAcc] = [sums.loss, sums.pi, sums.y];
     } else {
       [lossAcc, piAcc, yAcc] = await Promise.all([
@@ -610,8 +601,7 @@ export class EpropRuntime {
 
   /** Frees the backend runtime (and the trace thread of chunked eligibility). */
   dispose(): void {
-    this.deviceChunked?.dispose();
+    this.traces?.dispose();
     this.runtime.dispose();
-    this.chunked?.dispose();
   }
 }

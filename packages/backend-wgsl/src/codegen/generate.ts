@@ -27,6 +27,7 @@ import {
   type StorageLayout,
   type StorageRequest,
 } from "./layout";
+import { plannedVariables, StorageRef, type VarStorageRef } from "./storage";
 
 /** Everything a runtime needs: storage layout, shaders, kernel instances and the order to run them. */
 export interface GeneratedKernels {
@@ -51,61 +52,6 @@ export interface CustomUpdateSequence {
 export interface GenerateOptions {
   /** Largest storage buffer binding, bytes (the device's maxStorageBufferBindingSize). */
   readonly maxBindingBytes: number;
-}
-
-// Storage keys -------------------------------------------------------------------------------
-
-/** Key of a planned variable's storage. */
-export function varKey(
-  owner: PlannedVarRef["owner"],
-  role: PlannedVarRef["role"],
-  name: string,
-): string {
-  return `var:${owner.kind}:${owner.index}:${role}:${name}`;
-}
-const inSynKey = (projection: number): string => `insyn:${projection}`;
-const additionalInputKey = (population: number, name: string): string =>
-  `addin:${population}:${name}`;
-const spikesKey = (population: number): string => `spikes:${population}`;
-const preScratchKey = (projection: number): string => `prescratch:${projection}`;
-const sparseKey = (
-  projection: number,
-  part: "rowStart" | "colStart" | "colSynapse" | "colPre",
-): string => `sparse:${projection}:${part}`;
-const reductionKey = (update: number, target: string): string => `reduce:${update}:${target}`;
-
-/** Storage a variable lives in, with its planned description. */
-export interface VarStorage {
-  readonly variable: PlannedVar;
-  readonly key: string;
-}
-
-/** Every variable of the plan with its storage key, in plan order. */
-export function plannedVariables(plan: KernelPlan): VarStorage[] {
-  const out: VarStorage[] = [];
-  plan.populations.forEach((p) => {
-    for (const v of p.vars)
-      out.push({
-        variable: v,
-        key: varKey({ kind: "population", index: p.index }, "neuron", v.name),
-      });
-  });
-  plan.projections.forEach((p) => {
-    const owner = { kind: "projection" as const, index: p.index };
-    for (const v of p.vars) out.push({ variable: v, key: varKey(owner, "synapse", v.name) });
-    for (const v of p.preVars) out.push({ variable: v, key: varKey(owner, "pre", v.name) });
-    for (const v of p.postVars) out.push({ variable: v, key: varKey(owner, "post", v.name) });
-    for (const v of p.postsynaptic?.vars ?? [])
-      out.push({ variable: v, key: varKey(owner, "postsynaptic", v.name) });
-  });
-  plan.customUpdates.forEach((c) => {
-    for (const v of c.vars)
-      out.push({
-        variable: v,
-        key: varKey({ kind: "customUpdate", index: c.index }, "customUpdate", v.name),
-      });
-  });
-  return out;
 }
 
 /** The arena a scalar type is stored in. */
@@ -139,11 +85,10 @@ export function sparseTables(projection: PlannedProjection, nPost: number): Spar
 function storageRequests(plan: KernelPlan): StorageRequest[] {
   const B = plan.batchSize;
   const requests: StorageRequest[] = [];
-  const describeOwner = (key: string): string => {
-    const [, kind, index, role] = key.split(":");
-    const i = Number(index);
-    if (kind === "population") return `population '${plan.populations[i]!.name}'`;
-    if (kind === "customUpdate") return `custom update '${plan.customUpdates[i]!.name}'`;
+  const describeOwner = ({ owner, role }: VarStorageRef): string => {
+    const i = owner.index;
+    if (owner.kind === "population") return `population '${plan.populations[i]!.name}'`;
+    if (owner.kind === "customUpdate") return `custom update '${plan.customUpdates[i]!.name}'`;
     const what =
       role === "synapse"
         ? ""
@@ -152,11 +97,11 @@ function storageRequests(plan: KernelPlan): StorageRequest[] {
           : `${role}synaptic variables of `;
     return `${what}projection '${plan.projections[i]!.name}'`;
   };
-  for (const { variable, key } of plannedVariables(plan)) {
+  for (const { variable, ref } of plannedVariables(plan)) {
     const copies = variable.batched ? B : 1;
     requests.push({
-      key,
-      label: `Variable '${variable.name}' of ${describeOwner(key)} (${copies > 1 ? `batch ${copies} x ` : ""}${variable.size} elements)`,
+      ref,
+      label: `Variable '${variable.name}' of ${describeOwner(ref)} (${copies > 1 ? `batch ${copies} x ` : ""}${variable.size} elements)`,
       arena: arenaOf(variable.type),
       length: variable.size * copies,
       batchCopies: copies,
@@ -164,7 +109,7 @@ function storageRequests(plan: KernelPlan): StorageRequest[] {
   }
   plan.populations.forEach((p) => {
     requests.push({
-      key: spikesKey(p.index),
+      ref: StorageRef.spikes(p.index),
       label: `The spike bits of population '${p.name}' (2 steps x batch ${B} x ${p.size} neurons)`,
       arena: "u32",
       length: 2 * B * Math.ceil(p.size / 32),
@@ -172,7 +117,7 @@ function storageRequests(plan: KernelPlan): StorageRequest[] {
     });
     for (const name of p.additionalInputs) {
       requests.push({
-        key: additionalInputKey(p.index, name),
+        ref: StorageRef.additionalInput(p.index, name),
         label: `Additional input '${name}' of population '${p.name}' (batch ${B} x ${p.size})`,
         arena: "f32",
         length: B * p.size,
@@ -185,7 +130,7 @@ function storageRequests(plan: KernelPlan): StorageRequest[] {
     const nPost = plan.populations[p.post]!.size;
     if (p.postsynaptic) {
       requests.push({
-        key: inSynKey(p.index),
+        ref: StorageRef.inSyn(p.index),
         label: `The input (inSyn) of projection '${p.name}' (batch ${B} x ${nPost})`,
         arena: "f32",
         length: B * nPost,
@@ -194,7 +139,7 @@ function storageRequests(plan: KernelPlan): StorageRequest[] {
     }
     if (analyseSnippet(p.code.synapseDynamics).calls.includes("addToPre")) {
       requests.push({
-        key: preScratchKey(p.index),
+        ref: StorageRef.preScratch(p.index),
         label: `The addToPre values of projection '${p.name}' (batch ${B} x ${p.numSynapses} synapses)`,
         arena: "f32",
         length: B * p.numSynapses,
@@ -205,28 +150,28 @@ function storageRequests(plan: KernelPlan): StorageRequest[] {
       const n = p.numSynapses;
       requests.push(
         {
-          key: sparseKey(p.index, "rowStart"),
+          ref: StorageRef.sparse(p.index, "rowStart"),
           label: `Row starts of projection '${p.name}'`,
           arena: "u32",
           length: nPre + 1,
           batchCopies: 1,
         },
         {
-          key: sparseKey(p.index, "colStart"),
+          ref: StorageRef.sparse(p.index, "colStart"),
           label: `Column starts of projection '${p.name}'`,
           arena: "u32",
           length: nPost + 1,
           batchCopies: 1,
         },
         {
-          key: sparseKey(p.index, "colSynapse"),
+          ref: StorageRef.sparse(p.index, "colSynapse"),
           label: `Synapses by post of projection '${p.name}' (${n} synapses)`,
           arena: "u32",
           length: n,
           batchCopies: 1,
         },
         {
-          key: sparseKey(p.index, "colPre"),
+          ref: StorageRef.sparse(p.index, "colPre"),
           label: `Pre indices by post of projection '${p.name}' (${n} synapses)`,
           arena: "u32",
           length: n,
@@ -240,7 +185,7 @@ function storageRequests(plan: KernelPlan): StorageRequest[] {
     for (const target of reductionTargets(plan, c)) {
       if (target.reduction === "batch" && !c.batched) continue;
       requests.push({
-        key: reductionKey(c.index, target.name),
+        ref: StorageRef.reduction(c.index, target.name),
         label: `Partial results of the ${target.reduction} reduction into '${target.name}' of custom update '${c.name}' (batch ${copies} x ${c.size})`,
         arena: arenaOf(target.type),
         length: copies * c.size,
@@ -344,10 +289,8 @@ class Generator {
     readonly layout: StorageLayout,
   ) {}
 
-  alloc(key: string): Allocation {
-    const a = this.layout.allocations.get(key);
-    if (!a) throw new Error(`internal: no storage for '${key}'`);
-    return a;
+  alloc(ref: StorageRef): Allocation {
+    return this.layout.allocation(ref);
   }
 
   builder(kind: string): KernelBuilder {
@@ -408,14 +351,14 @@ class Generator {
     written: ReadonlySet<string>,
     local: (name: string) => string,
     field: (name: string) => string,
-    keyOf: (name: string) => string,
+    refOf: (name: string) => StorageRef,
     element: string,
     size: string,
   ): void {
     for (const name of names) {
       const v = vars.find((x) => x.name === name);
       if (!v) throw new Error(`internal: unknown variable ${name}`);
-      const a = this.alloc(keyOf(name));
+      const a = this.alloc(refOf(name));
       const lvalue = k.element(a, k.offset(field(name), a), index(v.batched, size, element));
       k.body.line(
         `${written.has(name) ? "var" : "let"} ${local(name)}: ${wgslType(v.type)} = ${k.load(v.type, lvalue)};`,
@@ -429,13 +372,13 @@ class Generator {
     written: ReadonlySet<string>,
     local: (name: string) => string,
     field: (name: string) => string,
-    keyOf: (name: string) => string,
+    refOf: (name: string) => StorageRef,
     element: string,
     size: string,
   ): void {
     for (const v of vars) {
       if (!written.has(v.name)) continue;
-      const a = this.alloc(keyOf(v.name));
+      const a = this.alloc(refOf(v.name));
       k.body.line(
         k.store(
           v.type,
@@ -499,7 +442,7 @@ class Generator {
       out.line("let word = id / 32u;");
       out.block(`if (lane % 32u == 0u && word < ${words})`, () => {
         out.line("let bits = atomicLoad(&spike_words[lane / 32u]);");
-        const spikes = this.alloc(spikesKey(q));
+        const spikes = this.alloc(StorageRef.spikes(q));
         out.line(
           `${k.element(spikes, k.offset("spikes", spikes), `((global_step & 1u) * BATCH + batch) * ${words} + word`)} = bits;`,
         );
@@ -525,7 +468,7 @@ class Generator {
     const model = pop.model;
     const out = k.body;
     const popOwner = { kind: "population" as const, index: q };
-    const neuronKeyOf = (name: string): string => varKey(popOwner, "neuron", name);
+    const neuronRefOf = (name: string): StorageRef => StorageRef.variable(popOwner, "neuron", name);
     const code = [pop.code.sim, pop.code.threshold, pop.code.reset];
     const neuronWritten = namesWritten(code, "var");
     {
@@ -537,7 +480,7 @@ class Generator {
         neuronWritten,
         (x) => `n_${x}`,
         (x) => `o_${x}`,
-        neuronKeyOf,
+        neuronRefOf,
         "id",
         n,
       );
@@ -553,7 +496,7 @@ class Generator {
         const owner = { kind: "projection" as const, index: p };
         out.line(`// Input from an incoming projection (postsynaptic model ${ps.model.name})`);
         out.block("", () => {
-          const inSyn = this.alloc(inSynKey(p));
+          const inSyn = this.alloc(StorageRef.inSyn(p));
           const inSynElement = k.element(
             inSyn,
             k.offset(`${prefix}insyn`, inSyn),
@@ -561,7 +504,8 @@ class Generator {
           );
           out.line(`let inSyn = ${inSynElement};`);
           const written = namesWritten([ps.apply], "var");
-          const keyOf = (name: string): string => varKey(owner, "postsynaptic", name);
+          const refOf = (name: string): StorageRef =>
+            StorageRef.variable(owner, "postsynaptic", name);
           this.loadVars(
             k,
             ps.vars,
@@ -569,7 +513,7 @@ class Generator {
             written,
             (x) => `ps_${x}`,
             (x) => `${prefix}ps_o_${x}`,
-            keyOf,
+            refOf,
             "id",
             n,
           );
@@ -598,7 +542,7 @@ class Generator {
             written,
             (x) => `ps_${x}`,
             (x) => `${prefix}ps_o_${x}`,
-            keyOf,
+            refOf,
             "id",
             n,
           );
@@ -607,7 +551,7 @@ class Generator {
       });
       // Additional inputs.
       const additional = (name: string): string => {
-        const a = this.alloc(additionalInputKey(q, name));
+        const a = this.alloc(StorageRef.additionalInput(q, name));
         return k.element(a, k.offset(`a_${name}`, a), `batch * ${n} + id`);
       };
       for (const name of pop.additionalInputs) out.line(`let a_${name} = ${additional(name)};`);
@@ -669,7 +613,7 @@ class Generator {
         neuronWritten,
         (x) => `n_${x}`,
         (x) => `o_${x}`,
-        neuronKeyOf,
+        neuronRefOf,
         "id",
         n,
       );
@@ -699,7 +643,7 @@ class Generator {
     const vars = side === "pre" ? proj.preVars : proj.postVars;
     const kind = side === "pre" ? "preVar" : "postVar";
     const owner = { kind: "projection" as const, index: p };
-    const keyOf = (name: string): string => varKey(owner, side, name);
+    const refOf = (name: string): StorageRef => StorageRef.variable(owner, side, name);
     const written = namesWritten([spikeCode, dynamics], kind);
     const local = (x: string): string => `${side}_${x}`;
     const field = (x: string): string => `${prefix}o_${side}_${x}`;
@@ -714,7 +658,7 @@ class Generator {
         written,
         local,
         field,
-        keyOf,
+        refOf,
         "id",
         n,
       );
@@ -749,7 +693,7 @@ class Generator {
           run(spikeCode, side === "pre" ? "preSpikeCode" : "postSpikeCode"),
         );
       if (dynamics) run(dynamics, side === "pre" ? "preDynamics" : "postDynamics");
-      this.storeVars(k, vars, written, local, field, keyOf, "id", n);
+      this.storeVars(k, vars, written, local, field, refOf, "id", n);
     });
   }
 
@@ -840,9 +784,9 @@ class Generator {
             else body();
           });
         } else {
-          const colStart = this.alloc(sparseKey(p, "colStart"));
-          const colSynapse = this.alloc(sparseKey(p, "colSynapse"));
-          const colPre = this.alloc(sparseKey(p, "colPre"));
+          const colStart = this.alloc(StorageRef.sparse(p, "colStart"));
+          const colSynapse = this.alloc(StorageRef.sparse(p, "colSynapse"));
+          const colPre = this.alloc(StorageRef.sparse(p, "colPre"));
           const cs = k.offset("col_start", colStart);
           out.block("", () => {
             out.line(`let col_end = ${k.element(colStart, cs, "id_post + 1u")};`);
@@ -870,7 +814,7 @@ class Generator {
         field: "preSpike" | "synapseDynamics" | "postSpike",
       ): void => {
         const written = namesWritten([snippet], "var");
-        const keyOf = (name: string): string => varKey(owner, "synapse", name);
+        const refOf = (name: string): StorageRef => StorageRef.variable(owner, "synapse", name);
         this.loadVars(
           k,
           proj.vars,
@@ -878,7 +822,7 @@ class Generator {
           written,
           (x) => `s_${x}`,
           (x) => `o_s_${x}`,
-          keyOf,
+          refOf,
           "syn",
           nSyn,
         );
@@ -889,7 +833,7 @@ class Generator {
           new Set(),
           (x) => `pre_${x}`,
           (x) => `o_pre_${x}`,
-          (x) => varKey(owner, "pre", x),
+          (x) => StorageRef.variable(owner, "pre", x),
           "id_pre",
           nPre,
         );
@@ -900,7 +844,7 @@ class Generator {
           new Set(),
           (x) => `post_${x}`,
           (x) => `o_post_${x}`,
-          (x) => varKey(owner, "post", x),
+          (x) => StorageRef.variable(owner, "post", x),
           "id_post",
           nPost,
         );
@@ -914,7 +858,8 @@ class Generator {
             new Set(),
             (x) => `n${side}_${x}`,
             (x) => `o_n${side}_${x}`,
-            (x) => varKey({ kind: "population", index: population.index }, "neuron", x),
+            (x) =>
+              StorageRef.variable({ kind: "population", index: population.index }, "neuron", x),
             `id_${side}`,
             side === "pre" ? nPre : nPost,
           );
@@ -948,19 +893,19 @@ class Generator {
           written,
           (x) => `s_${x}`,
           (x) => `o_s_${x}`,
-          keyOf,
+          refOf,
           "syn",
           nSyn,
         );
         if (field === "synapseDynamics" && usesPre) {
-          const scratch = this.alloc(preScratchKey(p));
+          const scratch = this.alloc(StorageRef.preScratch(p));
           out.line(
             `${k.element(scratch, k.offset("pre_scratch", scratch), `batch * ${nSyn} + syn`)} = add_pre;`,
           );
         }
       };
       if (preSpike) {
-        const spikes = this.alloc(spikesKey(proj.pre));
+        const spikes = this.alloc(StorageRef.spikes(proj.pre));
         const slot = proj.delaySteps === 1 ? "((global_step + 1u) & 1u)" : "(global_step & 1u)";
         out.line(
           `// Spikes of the presynaptic population, ${proj.delaySteps === 1 ? "of the previous step (delay 1)" : "of this step (delay 0)"}`,
@@ -979,7 +924,7 @@ class Generator {
         loop(() => out.block("", () => synapseBlock(synapseDynamics, "synapseDynamics")), null);
       }
       if (postSpike) {
-        const spikes = this.alloc(spikesKey(proj.post));
+        const spikes = this.alloc(StorageRef.spikes(proj.post));
         const postWords = k.field("post_words", "u32", Math.ceil(post.size / 32));
         out.line("// Spikes of the postsynaptic population in this step (its update has run)");
         out.line(
@@ -995,8 +940,8 @@ class Generator {
       }
       if (usesPost) {
         const target = proj.postsynaptic
-          ? this.alloc(inSynKey(p))
-          : this.alloc(additionalInputKey(proj.post, proj.postTarget!));
+          ? this.alloc(StorageRef.inSyn(p))
+          : this.alloc(StorageRef.additionalInput(proj.post, proj.postTarget!));
         out.line(
           `${k.element(target, k.offset("dest", target), `batch * ${nPost} + id_post`)} += add_post;`,
         );
@@ -1034,9 +979,9 @@ class Generator {
     const nPre = k.field("n_pre", "u32", pre.size);
     const nPost = k.field("n_post", "u32", post.size);
     const nSyn = k.field("n_syn", "u32", proj.numSynapses);
-    const scratch = this.alloc(preScratchKey(p));
+    const scratch = this.alloc(StorageRef.preScratch(p));
     const so = k.offset("pre_scratch", scratch);
-    const target = this.alloc(additionalInputKey(proj.pre, proj.preTarget!));
+    const target = this.alloc(StorageRef.additionalInput(proj.pre, proj.preTarget!));
     entry(out);
     out.indent(() => {
       out.line("let id_pre = thread_id(wg, groups, lane);");
@@ -1055,7 +1000,7 @@ class Generator {
       } else if (kind === "oneToOne") {
         out.line(`sum = ${k.element(scratch, so, `batch * ${nSyn} + id_pre`)};`);
       } else {
-        const rowStart = this.alloc(sparseKey(p, "rowStart"));
+        const rowStart = this.alloc(StorageRef.sparse(p, "rowStart"));
         const rs = k.offset("row_start", rowStart);
         out.block(
           `for (var syn = ${k.element(rowStart, rs, "id_pre")}; syn < ${k.element(rowStart, rs, "id_pre + 1u")}; syn++)`,
@@ -1132,7 +1077,7 @@ class Generator {
           type: v.type,
           access: v.access,
           target: v,
-          key: varKey(owner, "customUpdate", v.name),
+          ref: StorageRef.variable(owner, "customUpdate", v.name),
           written: written.has(v.name),
         })),
         ...cu.varRefs.map((r) => {
@@ -1144,7 +1089,7 @@ class Generator {
             type: r.type,
             access: r.access,
             target,
-            key: varKey(r.owner, r.role, r.var),
+            ref: StorageRef.variable(r.owner, r.role, r.var),
             written: refsWritten.has(r.name),
           };
         }),
@@ -1158,7 +1103,7 @@ class Generator {
           continue;
         }
         if (!used.has(slot.name)) continue;
-        const a = this.alloc(slot.key);
+        const a = this.alloc(slot.ref);
         const lvalue = k.element(
           a,
           k.offset(`o_${slot.local}`, a),
@@ -1203,12 +1148,12 @@ class Generator {
         const reduction = targets.find((t) => t.local === slot.local);
         if (reduction) {
           if (reduction.reduction === "batch" && !cu.batched) {
-            const a = this.alloc(slot.key);
+            const a = this.alloc(slot.ref);
             out.line(
               k.store(slot.type, k.element(a, k.offset(`o_${slot.local}`, a), "id"), slot.local),
             );
           } else {
-            const a = this.alloc(reductionKey(c, reduction.name));
+            const a = this.alloc(StorageRef.reduction(c, reduction.name));
             out.line(
               k.store(
                 slot.type,
@@ -1220,7 +1165,7 @@ class Generator {
           continue;
         }
         if (!slot.written) continue;
-        const a = this.alloc(slot.key);
+        const a = this.alloc(slot.ref);
         const store = k.store(
           slot.type,
           k.element(a, k.offset(`o_${slot.local}`, a), index(slot.target.batched, size, "id")),
@@ -1267,8 +1212,8 @@ class Generator {
     const k = this.builder("batchReduction");
     const out = k.body;
     const size = k.field("size", "u32", cu.size);
-    const partial = this.alloc(reductionKey(cu.index, target.name));
-    const dest = this.alloc(target.key);
+    const partial = this.alloc(StorageRef.reduction(cu.index, target.name));
+    const dest = this.alloc(target.ref);
     const po = k.offset("partial", partial);
     entry(out);
     out.indent(() => {
@@ -1304,8 +1249,8 @@ class Generator {
     const k = this.builder("neuronReduction");
     const out = k.body;
     const size = k.field("size", "u32", cu.size);
-    const partial = this.alloc(reductionKey(cu.index, target.name));
-    const dest = this.alloc(target.key);
+    const partial = this.alloc(StorageRef.reduction(cu.index, target.name));
+    const dest = this.alloc(target.ref);
     const po = k.offset("partial", partial);
     const type = wgslType(target.type);
     const combine = (a: string, b: string): string =>
@@ -1372,7 +1317,7 @@ interface ReductionTarget {
   readonly op: "sum" | "max";
   readonly type: PlannedVar["type"];
   /** Storage of the reduced result. */
-  readonly key: string;
+  readonly ref: StorageRef;
   readonly batched: boolean;
 }
 
@@ -1402,7 +1347,7 @@ function reductionTargets(plan: KernelPlan, cu: PlannedCustomUpdate): ReductionT
         local: `c_${v.name}`,
         ...r,
         type: v.type,
-        key: varKey({ kind: "customUpdate", index: cu.index }, "customUpdate", v.name),
+        ref: StorageRef.variable({ kind: "customUpdate", index: cu.index }, "customUpdate", v.name),
         batched: v.batched,
       });
   }
@@ -1414,7 +1359,7 @@ function reductionTargets(plan: KernelPlan, cu: PlannedCustomUpdate): ReductionT
         local: `r_${ref.name}`,
         ...r,
         type: ref.type,
-        key: varKey(ref.owner, ref.role, ref.var),
+        ref: StorageRef.variable(ref.owner, ref.role, ref.var),
         batched: lookupVar(plan, ref).batched,
       });
   }
@@ -1506,5 +1451,3 @@ export function generateKernels(plan: KernelPlan, options: GenerateOptions): Gen
     spikeWords: plan.populations.map((p) => Math.ceil(p.size / 32)),
   };
 }
-
-export { sparseKey };

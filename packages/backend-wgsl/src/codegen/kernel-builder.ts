@@ -15,6 +15,20 @@ export type BindingRef =
 
 export type BindingAccess = "read-only-storage" | "storage";
 
+/** The map key of a binding: equal for equal references (the one place a binding becomes a string). */
+function bindingKey(ref: BindingRef): string {
+  switch (ref.kind) {
+    case "arena":
+      return `arena:${ref.arena}:${ref.chunk}`;
+    case "clock":
+      return "clock";
+    case "recording":
+      return `recording:${ref.population}`;
+    case "spikeEvents":
+      return `events:${ref.population}`;
+  }
+}
+
 /** A field of a kernel's uniform block. */
 export interface UniformField {
   readonly name: string;
@@ -107,45 +121,37 @@ export class KernelBuilder {
   /** The WGSL name of an arena buffer, binding it on first use. */
   arena(arena: Arena, chunk: number): string {
     return this.bind(
-      `arena:${arena}:${chunk}`,
+      { kind: "arena", arena, chunk },
       `${arena === "f32" ? "fbuf" : "ubuf"}${chunk}`,
       `array<${arena}>`,
       "storage",
-      {
-        kind: "arena",
-        arena,
-        chunk,
-      },
     );
   }
 
   clock(writable = false): string {
-    return this.bind("clock", "clock", "Clock", writable ? "storage" : "read-only-storage", {
-      kind: "clock",
-    });
+    return this.bind(
+      { kind: "clock" },
+      "clock",
+      "Clock",
+      writable ? "storage" : "read-only-storage",
+    );
   }
 
   recording(population: number): string {
-    return this.bind(`recording:${population}`, "recording", "array<u32>", "storage", {
-      kind: "recording",
-      population,
-    });
+    return this.bind({ kind: "recording", population }, "recording", "array<u32>", "storage");
   }
 
   spikeEvents(population: number): string {
-    return this.bind(`events:${population}`, "spike_events", "array<u32>", "read-only-storage", {
-      kind: "spikeEvents",
-      population,
-    });
+    return this.bind(
+      { kind: "spikeEvents", population },
+      "spike_events",
+      "array<u32>",
+      "read-only-storage",
+    );
   }
 
-  private bind(
-    key: string,
-    name: string,
-    type: string,
-    access: BindingAccess,
-    ref: BindingRef,
-  ): string {
+  private bind(ref: BindingRef, name: string, type: string, access: BindingAccess): string {
+    const key = bindingKey(ref);
     const known = this.bindingByKey.get(key);
     if (known) return known;
     const binding = this.bindingRefs.length + 1;
@@ -212,7 +218,7 @@ export class KernelBuilder {
       if (this.fields.length === 0) out.line("unused: u32,");
     });
     out.line("}");
-    if (this.bindingByKey.has("clock")) {
+    if (this.bindingRefs.some((ref) => ref.kind === "clock")) {
       out.line("");
       out.line("struct Clock {");
       out.indent(() => {

@@ -3,15 +3,20 @@ import { describe, expect, it } from "vitest";
 import { BufferLimitError } from "../errors";
 import { generateWgsl } from "../generate-wgsl";
 import { planStorage, type StorageRequest } from "./layout";
+import { StorageRef } from "./storage";
+
+/** Variable `name` of population 0. */
+const ref = (name: string): StorageRef =>
+  StorageRef.variable({ kind: "population", index: 0 }, "neuron", name);
 
 const request = (
-  key: string,
+  name: string,
   arena: "f32" | "u32",
   length: number,
   batchCopies = 1,
 ): StorageRequest => ({
-  key,
-  label: `Variable '${key}'`,
+  ref: ref(name),
+  label: `Variable '${name}'`,
   arena,
   length,
   batchCopies,
@@ -25,9 +30,9 @@ describe("planStorage", () => {
     );
     expect(layout.chunks.f32).toEqual([48]);
     expect(layout.chunks.u32).toEqual([16]);
-    expect(layout.allocations.get("a")).toMatchObject({ chunk: 0, offset: 0 });
-    expect(layout.allocations.get("b")).toMatchObject({ chunk: 0, offset: 8 });
-    expect(layout.allocations.get("c")).toMatchObject({ chunk: 0, offset: 0, arena: "u32" });
+    expect(layout.allocation(ref("a"))).toMatchObject({ chunk: 0, offset: 0 });
+    expect(layout.allocation(ref("b"))).toMatchObject({ chunk: 0, offset: 8 });
+    expect(layout.allocation(ref("c"))).toMatchObject({ chunk: 0, offset: 0, arena: "u32" });
   });
 
   it("splits an arena into several buffers when it would exceed the binding limit", () => {
@@ -42,10 +47,10 @@ describe("planStorage", () => {
       64,
     );
     expect(layout.chunks.f32.length).toBe(3);
-    expect(layout.allocations.get("a")).toMatchObject({ chunk: 0, offset: 0 });
-    expect(layout.allocations.get("b")).toMatchObject({ chunk: 1, offset: 0 });
-    expect(layout.allocations.get("c")).toMatchObject({ chunk: 1, offset: 12 });
-    expect(layout.allocations.get("d")).toMatchObject({ chunk: 2, offset: 0 });
+    expect(layout.allocation(ref("a"))).toMatchObject({ chunk: 0, offset: 0 });
+    expect(layout.allocation(ref("b"))).toMatchObject({ chunk: 1, offset: 0 });
+    expect(layout.allocation(ref("c"))).toMatchObject({ chunk: 1, offset: 12 });
+    expect(layout.allocation(ref("d"))).toMatchObject({ chunk: 2, offset: 0 });
     for (const bytes of layout.chunks.f32) expect(bytes).toBeLessThanOrEqual(64);
   });
 
@@ -92,5 +97,56 @@ describe("buffer limits of a network", () => {
     expect(() => generateWgsl(planNetwork(net))).toThrow(
       /Variable 'V' of population 'big' \(batch 64 x 1000000 elements\).*Use a batch size of at most 33 \(now 64\)/,
     );
+  });
+});
+
+describe("storage references", () => {
+  it("finds a region by an equal reference built anew, and tells references apart by every field", () => {
+    const owner = { kind: "projection" as const, index: 1 };
+    const layout = planStorage(
+      [
+        {
+          ref: StorageRef.variable(owner, "pre", "x"),
+          label: "a",
+          arena: "f32",
+          length: 3,
+          batchCopies: 1,
+        },
+        {
+          ref: StorageRef.variable(owner, "post", "x"),
+          label: "b",
+          arena: "f32",
+          length: 2,
+          batchCopies: 1,
+        },
+        {
+          ref: StorageRef.sparse(1, "colPre"),
+          label: "c",
+          arena: "u32",
+          length: 2,
+          batchCopies: 1,
+        },
+      ],
+      1024,
+    );
+    expect(
+      layout.allocation({
+        kind: "var",
+        owner: { kind: "projection", index: 1 },
+        role: "post",
+        name: "x",
+      }),
+    ).toMatchObject({ label: "b", offset: 4 });
+    expect(layout.allocation(StorageRef.sparse(1, "colPre"))).toMatchObject({ label: "c" });
+    expect(() => layout.allocation(StorageRef.sparse(1, "colStart"))).toThrow(/no storage/);
+    expect(() =>
+      planStorage(
+        [
+          { ref: StorageRef.inSyn(0), label: "a", arena: "f32", length: 1, batchCopies: 1 },
+          { ref: StorageRef.inSyn(0), label: "b", arena: "f32", length: 1, batchCopies: 1 },
+        ],
+        1024,
+      ),
+    ).toThrow(/requested twice/);
   });
 });

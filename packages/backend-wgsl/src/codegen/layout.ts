@@ -1,11 +1,12 @@
 import { BufferLimitError } from "../errors";
+import { type StorageRef, storageKey } from "./storage";
 
 /** Storage arenas: one for f32 data, one for 32-bit integer data (int, uint, bool, indices, spike flags). */
 export type Arena = "f32" | "u32";
 
-/** One request for storage: a named region of `length` 32-bit elements. */
+/** One request for storage: a region of `length` 32-bit elements. */
 export interface StorageRequest {
-  readonly key: string;
+  readonly ref: StorageRef;
   /** What it is, for error messages, e.g. "Variable 'g' of projection 'in_hid'". */
   readonly label: string;
   readonly arena: Arena;
@@ -21,7 +22,10 @@ export interface Allocation extends StorageRequest {
 }
 
 export interface StorageLayout {
-  readonly allocations: ReadonlyMap<string, Allocation>;
+  /** Every region, in the order requested. */
+  readonly allocations: readonly Allocation[];
+  /** Where a region lives; throws when it was not requested (an internal error). */
+  allocation(ref: StorageRef): Allocation;
   /** Bytes of each buffer of each arena. */
   readonly chunks: { readonly f32: readonly number[]; readonly u32: readonly number[] };
   readonly maxBindingBytes: number;
@@ -45,8 +49,8 @@ export function planStorage(
   const allocations = new Map<string, Allocation>();
   const used: Record<Arena, number[]> = { f32: [], u32: [] };
   for (const request of requests) {
-    if (allocations.has(request.key))
-      throw new Error(`internal: storage region '${request.key}' requested twice`);
+    const key = storageKey(request.ref);
+    if (allocations.has(key)) throw new Error(`internal: storage region '${key}' requested twice`);
     const length = Math.max(request.length, 1);
     if (length > maxElements) {
       throw new BufferLimitError(
@@ -65,11 +69,20 @@ export function planStorage(
       offset = 0;
     }
     chunks[chunk] = offset + length;
-    allocations.set(request.key, { ...request, chunk, offset });
+    allocations.set(key, { ...request, chunk, offset });
   }
   const bytes = (elements: number[]): number[] =>
     elements.map((n) => alignUp(Math.max(n, ALIGN_ELEMENTS), ALIGN_ELEMENTS) * 4);
-  return { allocations, chunks: { f32: bytes(used.f32), u32: bytes(used.u32) }, maxBindingBytes };
+  return {
+    allocations: [...allocations.values()],
+    allocation: (ref) => {
+      const found = allocations.get(storageKey(ref));
+      if (!found) throw new Error(`internal: no storage for '${storageKey(ref)}'`);
+      return found;
+    },
+    chunks: { f32: bytes(used.f32), u32: bytes(used.u32) },
+    maxBindingBytes,
+  };
 }
 
 function adviceFor(request: StorageRequest, maxElements: number): string {

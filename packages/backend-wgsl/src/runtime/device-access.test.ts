@@ -7,9 +7,10 @@ import {
   SpikeSourceArray,
   StaticPulse,
 } from "@snn/core";
+import { cpuBackend } from "@snn/backend-cpu";
 import { describe, expect, it } from "vitest";
 import { testGpu } from "../../test-support/gpu";
-import { BufferUsage, MapMode } from "./gpu";
+import { WgslCompileError } from "../errors";
 import type { WebGpuRuntime } from "./runtime";
 
 const gpu = await testGpu();
@@ -53,56 +54,49 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>) {
   }
 }`;
 
-async function read(device: GPUDevice, buffer: GPUBuffer, bytes: number): Promise<ArrayBuffer> {
-  const staging = device.createBuffer({
-    size: bytes,
-    usage: BufferUsage.MAP_READ | BufferUsage.COPY_DST,
-  });
-  const encoder = device.createCommandEncoder();
-  encoder.copyBufferToBuffer(buffer, 0, staging, 0, bytes);
-  device.queue.submit([encoder.finish()]);
-  await staging.mapAsync(MapMode.READ);
-  const data = staging.getMappedRange().slice(0);
-  staging.destroy();
-  return data;
-}
-
 describe.skipIf(gpu.skipReason !== null)("WebGpuRuntime device access", () => {
+  it("is offered by the WebGPU runtime and not by the CPU one", async () => {
+    const runtime = await gpu.backend.compile(planNetwork(network()), {});
+    expect(runtime.deviceAccess).toBeDefined();
+    const cpu = await cpuBackend().compile(planNetwork(network()), {});
+    expect(cpu.deviceAccess).toBeUndefined();
+    runtime.dispose();
+    cpu.dispose();
+  });
+
   it("a step hook runs after every step's kernels, in steps encoded together, and reads variables in place", async () => {
     const runtime = (await gpu.backend.compile(planNetwork(network()), {})) as WebGpuRuntime;
-    const device = runtime.gpuDevice;
-    const v = runtime.varStorage("n", "V");
+    const access = runtime.deviceAccess;
+    const device = access.device;
+    const read = (buffer: GPUBuffer, bytes: number): Promise<ArrayBuffer> =>
+      access.readBuffer(buffer, 0, bytes);
+    const v = access.varStorage("n", "V");
     expect(v).toMatchObject({ length: 10, type: "float", batched: true });
     const steps = 7;
-    const history = device.createBuffer({
-      size: steps * v.length * 4,
-      usage: BufferUsage.STORAGE | BufferUsage.COPY_SRC,
-    });
-    const stepLog = device.createBuffer({
-      size: steps * 4,
-      usage: BufferUsage.STORAGE | BufferUsage.COPY_SRC,
-    });
-    const where = device.createBuffer({
-      size: 16,
-      usage: BufferUsage.UNIFORM | BufferUsage.COPY_DST,
-    });
+    const history = access.createBuffer("history", steps * v.length * 4, "storage");
+    const stepLog = access.createBuffer("steps", steps * 4, "storage");
+    const where = access.createBuffer("where", 12, "uniform");
+    expect(where.size).toBe(16);
     device.queue.writeBuffer(where, 0, new Uint32Array([v.offset, v.length, 0, 0]));
-    const pipeline = device.createComputePipeline({
-      layout: "auto",
-      compute: { module: device.createShaderModule({ code: RECORD_WGSL }), entryPoint: "main" },
-    });
+    const kernel = await access.compileKernel("record V", RECORD_WGSL, [
+      "uniform",
+      "read-only-storage",
+      "read-only-storage",
+      "storage",
+      "storage",
+    ]);
     const bindGroup = device.createBindGroup({
-      layout: pipeline.getBindGroupLayout(0),
+      layout: kernel.layout,
       entries: [
         { binding: 0, resource: { buffer: where } },
-        { binding: 1, resource: { buffer: runtime.clockBuffer } },
+        { binding: 1, resource: { buffer: access.clock } },
         { binding: 2, resource: { buffer: v.buffer } },
         { binding: 3, resource: { buffer: history } },
         { binding: 4, resource: { buffer: stepLog } },
       ],
     });
-    const remove = runtime.addStepHook((pass) => {
-      pass.setPipeline(pipeline);
+    const remove = access.addStepHook((pass) => {
+      pass.setPipeline(kernel.pipeline);
       pass.setBindGroup(0, bindGroup);
       pass.dispatchWorkgroups(1);
     });
@@ -110,9 +104,9 @@ describe.skipIf(gpu.skipReason !== null)("WebGpuRuntime device access", () => {
       { steps: Int32Array.from([1, 2]), units: Int32Array.from([3, 39]) },
       { steps: Int32Array.from([4]), units: Int32Array.from([0]) },
     ]);
-    const events = runtime.spikeEventStorage("in");
+    const events = access.spikeEventStorage("in");
     expect(events).toMatchObject({ wordsPerRow: 2, steps: 5 });
-    const bits = new Uint32Array(await read(device, events.buffer, 5 * 2 * 2 * 4));
+    const bits = new Uint32Array(await read(events.buffer, 5 * 2 * 2 * 4));
     expect(bits[(1 * 2 + 0) * 2 + 0]).toBe(1 << 3);
     expect(bits[(2 * 2 + 0) * 2 + 1]).toBe(1 << 7);
     expect(bits[(4 * 2 + 1) * 2 + 0]).toBe(1);
@@ -129,22 +123,29 @@ describe.skipIf(gpu.skipReason !== null)("WebGpuRuntime device access", () => {
       expected.push(...(await reference.readVar("n", "V")));
     }
     await runtime.step(steps);
-    expect(Array.from(new Uint32Array(await read(device, stepLog, steps * 4)))).toEqual([
+    expect(Array.from(new Uint32Array(await read(stepLog, steps * 4)))).toEqual([
       1, 2, 3, 4, 5, 6, 7,
     ]);
-    expect(Array.from(new Float32Array(await read(device, history, steps * v.length * 4)))).toEqual(
+    expect(Array.from(new Float32Array(await read(history, steps * v.length * 4)))).toEqual(
       expected,
     );
     // Removed: later steps leave the history alone.
     remove();
     await runtime.step(2);
-    expect(Array.from(new Uint32Array(await read(device, stepLog, steps * 4)))).toEqual([
+    expect(Array.from(new Uint32Array(await read(stepLog, steps * 4)))).toEqual([
       1, 2, 3, 4, 5, 6, 7,
     ]);
-    expect(() => runtime.varStorage("n", "Nope")).toThrow(/'n' has no variable 'Nope'/);
-    expect(() => runtime.spikeEventStorage("n")).toThrow(RuntimeUsageError);
+    expect(() => access.varStorage("n", "Nope")).toThrow(/'n' has no variable 'Nope'/);
+    expect(() => access.spikeEventStorage("n")).toThrow(RuntimeUsageError);
+    await expect(access.compileKernel("broken", "fn main( {", [])).rejects.toThrow(
+      WgslCompileError,
+    );
+    history.destroy();
+    stepLog.destroy();
+    where.destroy();
     runtime.dispose();
     reference.dispose();
-    expect(() => runtime.varStorage("n", "V")).toThrow(/disposed/);
+    expect(() => access.varStorage("n", "V")).toThrow(/disposed/);
+    expect(() => access.device).toThrow(/disposed/);
   });
 });

@@ -2,9 +2,11 @@
 import {
   BACKEND_INTERFACE_VERSION,
   RuntimeUsageError,
-  SnnError,
   UnsupportedFeatureError,
   type CompileOptions,
+  type DeviceKernel,
+  type DeviceSpikeEvents,
+  type DeviceVarStorage,
   type KernelPlan,
   type PlannedVar,
   type Runtime,
@@ -22,27 +24,23 @@ import {
   storedLength,
   validateSpikeEvents,
 } from "@snn/core/internal";
-import {
-  type GeneratedKernels,
-  generateKernels,
-  plannedVariables,
-  sparseKey,
-  sparseTables,
-} from "../codegen/generate";
-import {
-  type BindingRef,
-  type KernelInstance,
-  type Shader,
-  WORKGROUP_SIZE,
-} from "../codegen/kernel-builder";
+import { type GeneratedKernels, generateKernels, sparseTables } from "../codegen/generate";
+import { type BindingRef, type KernelInstance, WORKGROUP_SIZE } from "../codegen/kernel-builder";
 import type { Allocation } from "../codegen/layout";
 import {
-  BufferLimitError,
-  DeviceLostError,
-  type WgslDiagnostic,
-  WgslCompileError,
-} from "../errors";
-import { BufferUsage, describeDevice, MapMode, ShaderStage } from "./gpu";
+  holdsInputInFlight,
+  type PlannedVarStorage,
+  plannedVariables,
+  type StorageRef,
+  storageOwner,
+} from "../codegen/storage";
+import { BufferLimitError } from "../errors";
+import { WebGpuDeviceAccess } from "./device-access";
+import { DeviceSession } from "./device-session";
+import { BufferUsage, describeDevice } from "./gpu";
+import { compileFill, compileShaders, printShaders } from "./shaders";
+import { gridFor, packUniforms, workgroupCounts } from "./instances";
+import { decodeSpikeBits, spikeEventBits } from "./spike-bits";
 
 /** Options of the WebGPU runtime beyond core's CompileOptions. */
 export interface WebGpuRuntimeOptions {
@@ -53,25 +51,6 @@ export interface WebGpuRuntimeOptions {
   /** Description of the device for `capabilities.device` (default: from the device's adapter info). */
   readonly deviceDescription?: string;
 }
-
-const FILL_WGSL = `// Initialisation: sets count 32-bit words from offset to value.
-struct Fill {
-  offset: u32,
-  count: u32,
-  value: u32,
-}
-
-@group(0) @binding(0) var<uniform> fill: Fill;
-@group(0) @binding(1) var<storage, read_write> data: array<u32>;
-
-@compute @workgroup_size(${WORKGROUP_SIZE})
-fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>, @builtin(local_invocation_index) lane: u32) {
-  let i = (wg.y * groups.x + wg.x) * ${WORKGROUP_SIZE}u + lane;
-  if (i < fill.count) {
-    data[fill.offset + i] = fill.value;
-  }
-}
-`;
 
 interface InstanceState {
   readonly instance: KernelInstance;
@@ -85,40 +64,6 @@ interface FillOp {
   readonly workgroups: [number, number, number];
 }
 
-/**
- * Where a variable of a compiled network lives on the device, for code that adds its own WGSL
- * kernels (see {@link WebGpuRuntime.varStorage}): bind the whole `buffer` and index it from
- * element `offset`; 32-bit elements (`f32` for float variables, `u32`/`i32` bits otherwise),
- * batched variables `[batch][size]`.
- */
-export interface VarStorage {
-  readonly buffer: GPUBuffer;
-  /** First element (32-bit words) of the variable in `buffer`. */
-  readonly offset: number;
-  /** Elements (32-bit words) it holds: size, times the batch size for batched variables. */
-  readonly length: number;
-  readonly type: PlannedVar["type"];
-  readonly batched: boolean;
-}
-
-/**
- * The spike events of a spike source array as the device holds them: bit `unit & 31` of word
- * `(step * batchSize + batch) * wordsPerRow + (unit >>> 5)` is set when `unit` spikes in `step`
- * for batch element `batch`, for `step < steps` (see {@link WebGpuRuntime.spikeEventStorage}).
- */
-export interface SpikeEventStorage {
-  readonly buffer: GPUBuffer;
-  readonly wordsPerRow: number;
-  readonly steps: number;
-}
-
-/**
- * Work added to every timestep of a compiled network (see {@link WebGpuRuntime.addStepHook}):
- * called while a step is encoded, after that step's kernels, the clock's among them, inside the
- * same compute pass, so the clock's `trial_step` then counts the steps done in the trial.
- */
-export type StepHook = (pass: GPUComputePassEncoder) => void;
-
 interface Recording {
   buffer: GPUBuffer;
   /** Steps the buffer holds. */
@@ -131,32 +76,30 @@ interface Recording {
 /** A network compiled for WebGPU. Create it with `webgpuBackend().compile(plan)`. */
 export class WebGpuRuntime implements Runtime {
   readonly capabilities: RuntimeCapabilities;
+  /** The device, the network's buffers and a hook into every step, for kernels added from outside. */
+  readonly deviceAccess: WebGpuDeviceAccess;
   private readonly kernels: GeneratedKernels;
   private readonly arenas: { f32: GPUBuffer[]; u32: GPUBuffer[] };
   private readonly clock: GPUBuffer;
   private readonly recordings: (Recording | null)[];
   private readonly events: ({ buffer: GPUBuffer; steps: number } | null)[];
   private readonly states: InstanceState[];
-  private readonly pipelines: GPUComputePipeline[];
-  private readonly layouts: GPUBindGroupLayout[];
-  private readonly fillOps: { variable: PlannedVar; key: string; op: FillOp | null }[];
+  /** Pipeline and bind group layout of each shader. */
+  private readonly compiled: readonly DeviceKernel[];
+  private readonly fillOps: (PlannedVarStorage & { op: FillOp | null })[];
   private readonly runCounts: number[];
   private readonly retired: GPUBuffer[] = [];
-  private readonly stepHooks: StepHook[] = [];
   private readonly stepsPerCommandBuffer: number;
   private trialStep_ = 0;
   private globalStep = 0;
-  private disposed = false;
-  private lost: DeviceLostError | null = null;
-  private failure: string | null = null;
+  private readonly session: DeviceSession;
 
   private constructor(
     readonly plan: KernelPlan,
     private readonly device: GPUDevice,
     init: {
       kernels: GeneratedKernels;
-      pipelines: GPUComputePipeline[];
-      layouts: GPUBindGroupLayout[];
+      compiled: readonly DeviceKernel[];
       fillPipeline: GPUComputePipeline;
       recordingSteps: number;
       maxBinding: number;
@@ -165,12 +108,9 @@ export class WebGpuRuntime implements Runtime {
   ) {
     const { kernels } = init;
     this.kernels = kernels;
-    this.pipelines = init.pipelines;
-    this.layouts = init.layouts;
+    this.compiled = init.compiled;
     this.stepsPerCommandBuffer = init.options.stepsPerCommandBuffer ?? 512;
-    device.lost.then((info) => {
-      this.lost ??= new DeviceLostError(info.reason, info.message);
-    });
+    this.session = new DeviceSession(device);
     const storageUsage = BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST;
     const create = (label: string, size: number, usage: number): GPUBuffer =>
       device.createBuffer({ label, size: Math.max(16, align4(size)), usage });
@@ -183,6 +123,15 @@ export class WebGpuRuntime implements Runtime {
       ),
     };
     this.clock = create("clock", 16, storageUsage);
+    this.deviceAccess = new WebGpuDeviceAccess({
+      device,
+      clock: this.clock,
+      check: (call) => this.session.check(call),
+      varStorage: (owner, name, call) => this.varStorage(owner, name, call),
+      spikeEventStorage: (population, call) => this.spikeEventStorage(population, call),
+      readBuffer: (buffer, offset, bytes, call) =>
+        this.session.readBuffer(buffer, offset, bytes, call),
+    });
     const B = plan.batchSize;
     this.recordings = plan.populations.map((p, i) => {
       if (!p.recordSpikes) return null;
@@ -221,13 +170,13 @@ export class WebGpuRuntime implements Runtime {
 
     // Initialisation: constants by a fill kernel, arrays uploaded.
     const fillLayout = init.fillPipeline.getBindGroupLayout(0);
-    this.fillOps = plannedVariables(plan).map(({ variable, key }) => {
-      if (typeof variable.initial !== "number") return { variable, key, op: null };
-      const allocation = this.allocation(key);
+    this.fillOps = plannedVariables(plan).map(({ variable, ref }) => {
+      if (typeof variable.initial !== "number") return { variable, ref, op: null };
+      const allocation = this.allocation(ref);
       const count = storedLength(variable, B);
       const value = wordOf(variable.type, variable.initial);
       const uniform = device.createBuffer({
-        label: `fill ${key}`,
+        label: `fill: ${allocation.label}`,
         size: 16,
         usage: BufferUsage.UNIFORM | BufferUsage.COPY_DST,
       });
@@ -241,7 +190,7 @@ export class WebGpuRuntime implements Runtime {
       });
       return {
         variable,
-        key,
+        ref,
         op: {
           bindGroup,
           workgroups: gridFor(Math.ceil(count / WORKGROUP_SIZE), maxPerDimension, 1),
@@ -260,7 +209,7 @@ export class WebGpuRuntime implements Runtime {
         data: Uint32Array,
       ): void => {
         if (data.length === 0) return;
-        const a = this.allocation(sparseKey(p.index, part));
+        const a = this.allocation({ kind: "sparse", projection: p.index, part });
         device.queue.writeBuffer(
           this.arenas.u32[a.chunk]!,
           a.offset * 4,
@@ -277,8 +226,8 @@ export class WebGpuRuntime implements Runtime {
     this.initialiseVariables();
 
     const byOwner: Record<string, number> = {};
-    for (const a of kernels.layout.allocations.values()) {
-      const owner = ownerName(plan, a.key);
+    for (const a of kernels.layout.allocations) {
+      const owner = storageOwner(plan, a.ref);
       byOwner[owner] = (byOwner[owner] ?? 0) + a.length * 4;
     }
     this.recordings.forEach((r, i) => {
@@ -295,16 +244,9 @@ export class WebGpuRuntime implements Runtime {
       bufferBytes: { total, byOwner },
       maxBufferBytes: init.maxBinding,
     };
-    const onError = (event: Event): void => {
-      const error = (event as GPUUncapturedErrorEvent).error;
-      this.failure ??= error?.message ?? String(error);
-    };
-    device.addEventListener?.("uncapturederror", onError);
-    this.removeErrorListener = () => device.removeEventListener?.("uncapturederror", onError);
   }
 
   private readonly fillPipeline: GPUComputePipeline;
-  private readonly removeErrorListener: () => void;
 
   /**
    * Generates and compiles the kernels of a plan on a device. Throws {@link BufferLimitError}
@@ -367,26 +309,11 @@ export class WebGpuRuntime implements Runtime {
       );
     }
 
-    const layouts = kernels.shaders.map((shader) => bindGroupLayout(device, shader));
-    const modules = await Promise.all(
-      kernels.shaders.map((shader) =>
-        compileModule(device, shader.label, shader.code, shader.origins),
-      ),
-    );
-    const pipelines = await Promise.all(
-      kernels.shaders.map((shader, i) => createPipeline(device, shader, modules[i]!, layouts[i]!)),
-    );
-    const fillModule = await compileModule(device, "initialisation", FILL_WGSL, []);
-    const fillPipeline = await createPipeline(
-      device,
-      { label: "initialisation", code: FILL_WGSL, origins: [] },
-      fillModule,
-      "auto",
-    );
+    const compiled = await compileShaders(device, kernels.shaders);
+    const fillPipeline = await compileFill(device);
     return new WebGpuRuntime(plan, device, {
       kernels,
-      pipelines,
-      layouts,
+      compiled,
       fillPipeline,
       recordingSteps,
       maxBinding,
@@ -398,25 +325,8 @@ export class WebGpuRuntime implements Runtime {
     return this.trialStep_;
   }
 
-  // ------------------------------------------------------------------------- checks
-
-  private check(call: string): void {
-    if (this.disposed)
-      throw new RuntimeUsageError(
-        `${call}: this runtime was disposed; compile the network again to keep simulating.`,
-      );
-    if (this.lost) throw this.lost;
-    if (this.failure !== null) {
-      throw new SnnError(
-        `${call}: an earlier WebGPU command failed: ${this.failure}. This is a bug in @snn/backend-wgsl; please report it with the network.`,
-      );
-    }
-  }
-
-  private allocation(key: string): Allocation {
-    const a = this.kernels.layout.allocations.get(key);
-    if (!a) throw new Error(`internal: no storage '${key}'`);
-    return a;
+  private allocation(ref: StorageRef): Allocation {
+    return this.kernels.layout.allocation(ref);
   }
 
   // ------------------------------------------------------------------------- encoding
@@ -429,7 +339,7 @@ export class WebGpuRuntime implements Runtime {
     );
     state.bindGroup = this.device.createBindGroup({
       label: state.instance.label,
-      layout: this.layouts[shaderIndex]!,
+      layout: this.compiled[shaderIndex]!.layout,
       entries,
     });
     return state.bindGroup;
@@ -456,7 +366,7 @@ export class WebGpuRuntime implements Runtime {
     const state = this.states[index]!;
     const shader = state.instance.shader;
     if (current.pipeline !== shader) {
-      pass.setPipeline(this.pipelines[shader]!);
+      pass.setPipeline(this.compiled[shader]!.pipeline);
       current.pipeline = shader;
     }
     pass.setBindGroup(0, this.bindGroup(state, shader));
@@ -475,7 +385,7 @@ export class WebGpuRuntime implements Runtime {
   // ------------------------------------------------------------------------- Runtime
 
   async step(count = 1): Promise<void> {
-    this.check("step");
+    this.session.check("step");
     if (!Number.isInteger(count) || count < 0) {
       throw new RuntimeUsageError(
         `step(count): count must be a non-negative integer number of timesteps, got ${String(count)}.`,
@@ -494,10 +404,7 @@ export class WebGpuRuntime implements Runtime {
       const current = { pipeline: -1 };
       for (let s = 0; s < steps; s++) {
         for (let k = 0; k < sequence.length; k++) this.dispatch(pass, sequence[k]!, current);
-        if (this.stepHooks.length > 0) {
-          for (const hook of this.stepHooks) hook(pass);
-          current.pipeline = -1;
-        }
+        if (this.deviceAccess.encodeStepHooks(pass)) current.pipeline = -1;
       }
       pass.end();
       // Submitted as encoded: the GPU starts while later steps are encoded, and memory stays bounded.
@@ -509,7 +416,7 @@ export class WebGpuRuntime implements Runtime {
   }
 
   startTrial(): void {
-    this.check("startTrial");
+    this.session.check("startTrial");
     const encoder = this.device.createCommandEncoder({ label: "start trial" });
     // Recordings need no clearing: every step writes all words of its row.
     this.clearSpikeFlags(encoder);
@@ -518,17 +425,18 @@ export class WebGpuRuntime implements Runtime {
   }
 
   private clearSpikeFlags(encoder: GPUCommandEncoder): void {
-    this.plan.populations.forEach((p) => this.clearRegion(encoder, `spikes:${p.index}`));
+    this.plan.populations.forEach((p) =>
+      this.clearRegion(encoder, this.allocation({ kind: "spikes", population: p.index })),
+    );
   }
 
-  private clearRegion(encoder: GPUCommandEncoder, key: string): void {
-    const a = this.allocation(key);
+  private clearRegion(encoder: GPUCommandEncoder, a: Allocation): void {
     if (a.length > 0)
       encoder.clearBuffer(this.arenas[a.arena][a.chunk]!, a.offset * 4, a.length * 4);
   }
 
   async resetState(): Promise<void> {
-    this.check("resetState");
+    this.session.check("resetState");
     this.initialiseVariables();
   }
 
@@ -544,23 +452,21 @@ export class WebGpuRuntime implements Runtime {
       pass.dispatchWorkgroups(...op.workgroups);
     }
     pass.end();
-    for (const key of this.kernels.layout.allocations.keys()) {
-      if (key.startsWith("insyn:") || key.startsWith("addin:") || key.startsWith("prescratch:"))
-        this.clearRegion(encoder, key);
-    }
+    for (const a of this.kernels.layout.allocations)
+      if (holdsInputInFlight(a.ref)) this.clearRegion(encoder, a);
     this.clearSpikeFlags(encoder);
-    for (const { variable, key, op } of this.fillOps) {
+    for (const { variable, ref, op } of this.fillOps) {
       if (op) continue;
       const data = allocateVarArray(variable.type, storedLength(variable, B));
       fillInitialValues(data, variable, B);
-      this.upload(key, data);
+      this.upload(ref, data);
     }
     this.device.queue.submit([encoder.finish()]);
   }
 
-  private upload(key: string, data: VarArray): void {
+  private upload(ref: StorageRef, data: VarArray): void {
     if (data.length === 0) return;
-    const a = this.allocation(key);
+    const a = this.allocation(ref);
     this.device.queue.writeBuffer(
       this.arenas[a.arena][a.chunk]!,
       a.offset * 4,
@@ -571,7 +477,7 @@ export class WebGpuRuntime implements Runtime {
   }
 
   setSpikeEvents(population: string, events: readonly SpikeEvents[]): void {
-    this.check("setSpikeEvents");
+    this.session.check("setSpikeEvents");
     const index = this.populationIndex(population, "setSpikeEvents");
     const planned = this.plan.populations[index]!;
     const holder = this.events[index];
@@ -596,14 +502,7 @@ export class WebGpuRuntime implements Runtime {
         `Use shorter trials (at most ${Math.floor(this.capabilities.maxBufferBytes / (B * words * 4))} steps at this batch size) or a smaller batch.`,
       );
     }
-    const bits = new Uint32Array(Math.max(steps * B * words, 4));
-    events.forEach((e, b) => {
-      for (let k = 0; k < e.steps.length; k++) {
-        const unit = e.units[k]!;
-        const word = (e.steps[k]! * B + b) * words + (unit >>> 5);
-        bits[word] = (bits[word]! | (1 << (unit & 31))) >>> 0;
-      }
-    });
+    const bits = spikeEventBits(events, steps, words);
     if (bits.byteLength > holder.buffer.size) {
       this.retired.push(holder.buffer);
       holder.buffer = this.device.createBuffer({
@@ -671,49 +570,40 @@ export class WebGpuRuntime implements Runtime {
     return index;
   }
 
-  private findVar(
-    owner: string,
-    name: string,
-    call: string,
-  ): { variable: PlannedVar; key: string } {
-    const all = plannedVariables(this.plan);
-    const ownerKeys: string[] = [];
-    const population = this.plan.populations.findIndex((p) => p.name === owner);
-    if (population >= 0) ownerKeys.push(`var:population:${population}:neuron:`);
-    const projection = this.plan.projections.findIndex((p) => p.name === owner);
-    if (projection >= 0)
-      for (const role of ["synapse", "pre", "post", "postsynaptic"])
-        ownerKeys.push(`var:projection:${projection}:${role}:`);
-    const update = this.plan.customUpdates.findIndex((c) => c.name === owner);
-    if (update >= 0) ownerKeys.push(`var:customUpdate:${update}:customUpdate:`);
-    if (ownerKeys.length === 0) {
-      const owners = [
-        ...this.plan.populations,
-        ...this.plan.projections,
-        ...this.plan.customUpdates,
-      ].map((g) => g.name);
+  /**
+   * The variable `name` of group `owner`: a population's, a projection's (synapse, pre, post,
+   * postsynaptic model, in that order) or a custom update's.
+   */
+  private findVar(owner: string, name: string, call: string): PlannedVarStorage {
+    const { populations, projections, customUpdates } = this.plan;
+    const owners = [
+      { kind: "population", index: populations.findIndex((p) => p.name === owner) },
+      { kind: "projection", index: projections.findIndex((p) => p.name === owner) },
+      { kind: "customUpdate", index: customUpdates.findIndex((c) => c.name === owner) },
+    ].filter((o) => o.index >= 0);
+    if (owners.length === 0) {
+      const names = [...populations, ...projections, ...customUpdates].map((g) => g.name);
       throw new RuntimeUsageError(
-        `${call}(${owner}, ${name}): there is no population, projection or custom update '${owner}'. Owners: ${owners.join(", ")}.`,
+        `${call}(${owner}, ${name}): there is no population, projection or custom update '${owner}'. Owners: ${names.join(", ")}.`,
       );
     }
-    for (const prefix of ownerKeys) {
-      const found = all.find((v) => v.key === prefix + name);
-      if (found) return found;
-    }
-    const names = all
-      .filter((v) => ownerKeys.some((prefix) => v.key.startsWith(prefix)))
-      .map((v) => v.variable.name);
+    const owned = plannedVariables(this.plan).filter(({ ref }) =>
+      owners.some((o) => o.kind === ref.owner.kind && o.index === ref.owner.index),
+    );
+    const found = owned.find((v) => v.ref.name === name);
+    if (found) return found;
+    const names = owned.map((v) => v.variable.name);
     throw new RuntimeUsageError(
       `${call}(${owner}, ${name}): '${owner}' has no variable '${name}'. Its variables: ${names.length > 0 ? names.join(", ") : "(none)"}.`,
     );
   }
 
   async readVar(owner: string, name: string): Promise<VarArray> {
-    this.check("readVar");
-    const { variable, key } = this.findVar(owner, name, "readVar");
-    const a = this.allocation(key);
+    this.session.check("readVar");
+    const { variable, ref } = this.findVar(owner, name, "readVar");
+    const a = this.allocation(ref);
     const length = storedLength(variable, this.plan.batchSize);
-    const bytes = await this.readBuffer(
+    const bytes = await this.session.readBuffer(
       this.arenas[a.arena][a.chunk]!,
       a.offset * 4,
       length * 4,
@@ -725,16 +615,16 @@ export class WebGpuRuntime implements Runtime {
   }
 
   async writeVar(owner: string, name: string, values: ArrayLike<number>): Promise<void> {
-    this.check("writeVar");
-    const { variable, key } = this.findVar(owner, name, "writeVar");
-    this.upload(key, expandVarValues(variable, this.plan.batchSize, values, owner));
+    this.session.check("writeVar");
+    const { variable, ref } = this.findVar(owner, name, "writeVar");
+    this.upload(ref, expandVarValues(variable, this.plan.batchSize, values, owner));
   }
 
   /** Current params of groups whose dynamic params have changed (by group name). */
   private readonly changedParams = new Map<string, Record<string, number>>();
 
   setParam(owner: string, name: string, value: number): void {
-    this.check("setParam");
+    this.session.check("setParam");
     const { plan } = this;
     const group = findGroup(plan, owner, `setParam(${owner}, ${name})`);
     // Validates (unknown or fixed param, bad value) and computes the derived params again.
@@ -758,7 +648,7 @@ export class WebGpuRuntime implements Runtime {
   }
 
   async readSpikes(population: string): Promise<SpikeRecording> {
-    this.check("readSpikes");
+    this.session.check("readSpikes");
     const index = this.populationIndex(population, "readSpikes");
     const r = this.recordings[index];
     if (!r)
@@ -770,72 +660,24 @@ export class WebGpuRuntime implements Runtime {
     const numSteps = this.trialStep_;
     const words = r.words;
     if (numSteps === 0)
-      return {
-        steps: new Int32Array(0),
-        neurons: new Int32Array(0),
-        batches: new Int32Array(0),
-        numSteps,
-      };
+      return { ...decodeSpikeBits(new Uint32Array(0), 0, B, words, size), numSteps };
     const bits = new Uint32Array(
-      await this.readBuffer(r.buffer, 0, numSteps * B * words * 4, `readSpikes(${population})`),
+      await this.session.readBuffer(
+        r.buffer,
+        0,
+        numSteps * B * words * 4,
+        `readSpikes(${population})`,
+      ),
     );
-    let count = 0;
-    for (let i = 0; i < bits.length; i++) count += popcount(bits[i]!);
-    const steps = new Int32Array(count);
-    const neurons = new Int32Array(count);
-    const batches = new Int32Array(count);
-    let k = 0;
-    for (let s = 0; s < numSteps; s++) {
-      for (let b = 0; b < B; b++) {
-        const base = (s * B + b) * words;
-        for (let w = 0; w < words; w++) {
-          let word = bits[base + w]!;
-          while (word !== 0) {
-            const bit = 31 - Math.clz32(word & -word);
-            word = (word & (word - 1)) >>> 0;
-            const neuron = w * 32 + bit;
-            if (neuron >= size) continue;
-            steps[k] = s;
-            neurons[k] = neuron;
-            batches[k] = b;
-            k++;
-          }
-        }
-      }
-    }
-    return {
-      steps: steps.subarray(0, k),
-      neurons: neurons.subarray(0, k),
-      batches: batches.subarray(0, k),
-      numSteps,
-    };
+    return { ...decodeSpikeBits(bits, numSteps, B, words, size), numSteps };
   }
 
   // ------------------------------------------------------------------------- device access
 
-  /**
-   * The device the network runs on, for code that adds its own kernels to it (their commands
-   * are ordered with the runtime's, on the device's queue).
-   */
-  get gpuDevice(): GPUDevice {
-    this.check("gpuDevice");
-    return this.device;
-  }
-
-  /**
-   * The clock buffer the kernels read: u32 `trial_step` (steps done in this trial before the
-   * step running now) and u32 `global_step`, then two unused words.
-   */
-  get clockBuffer(): GPUBuffer {
-    this.check("clockBuffer");
-    return this.clock;
-  }
-
-  /** Where variable `name` of `owner` (population, projection or custom update) lives on the device. */
-  varStorage(owner: string, name: string): VarStorage {
-    this.check("varStorage");
-    const { variable, key } = this.findVar(owner, name, "varStorage");
-    const a = this.allocation(key);
+  /** Where a variable lives on the device ({@link DeviceAccess.varStorage}). */
+  private varStorage(owner: string, name: string, call: string): DeviceVarStorage {
+    const { variable, ref } = this.findVar(owner, name, call);
+    const a = this.allocation(ref);
     return {
       buffer: this.arenas[a.arena][a.chunk]!,
       offset: a.offset,
@@ -845,17 +687,13 @@ export class WebGpuRuntime implements Runtime {
     };
   }
 
-  /**
-   * The spike events last set for spike source array `population`: the buffer is replaced
-   * when larger events are set, so ask again after {@link setSpikeEvents}.
-   */
-  spikeEventStorage(population: string): SpikeEventStorage {
-    this.check("spikeEventStorage");
-    const index = this.populationIndex(population, "spikeEventStorage");
+  /** The spike events of a spike source array on the device ({@link DeviceAccess.spikeEventStorage}). */
+  private spikeEventStorage(population: string, call: string): DeviceSpikeEvents {
+    const index = this.populationIndex(population, call);
     const holder = this.events[index];
     if (!holder)
       throw new RuntimeUsageError(
-        `spikeEventStorage(${population}): '${population}' is not a spike source array.`,
+        `${call}(${population}): '${population}' is not a spike source array.`,
       );
     return {
       buffer: holder.buffer,
@@ -864,22 +702,8 @@ export class WebGpuRuntime implements Runtime {
     };
   }
 
-  /**
-   * Adds work to every timestep from now on ({@link StepHook}); returns a function that removes
-   * it. The hook must only dispatch (set its own pipeline and bind groups): it runs inside the
-   * runtime's compute pass.
-   */
-  addStepHook(hook: StepHook): () => void {
-    this.check("addStepHook");
-    this.stepHooks.push(hook);
-    return () => {
-      const at = this.stepHooks.indexOf(hook);
-      if (at >= 0) this.stepHooks.splice(at, 1);
-    };
-  }
-
   async runCustomUpdate(group: string): Promise<void> {
-    this.check("runCustomUpdate");
+    this.session.check("runCustomUpdate");
     const sequence = Object.hasOwn(this.kernels.customUpdates, group)
       ? this.kernels.customUpdates[group]
       : undefined;
@@ -910,63 +734,19 @@ export class WebGpuRuntime implements Runtime {
   }
 
   async finish(): Promise<void> {
-    this.check("finish");
-    await this.guard("finish", () => this.device.queue.onSubmittedWorkDone());
-    this.check("finish");
+    this.session.check("finish");
+    await this.session.guard("finish", () => this.device.queue.onSubmittedWorkDone());
+    this.session.check("finish");
     for (const buffer of this.retired.splice(0)) buffer.destroy();
   }
 
   dispose(): void {
-    if (this.disposed) return;
-    this.disposed = true;
-    this.removeErrorListener();
-    if (this.lost) return;
+    if (!this.session.end()) return;
     for (const buffer of [...this.arenas.f32, ...this.arenas.u32, this.clock, ...this.retired])
       buffer.destroy();
     for (const r of this.recordings) r?.buffer.destroy();
     for (const e of this.events) e?.buffer.destroy();
     for (const s of this.states) s.uniform.destroy();
-  }
-
-  /** Copies a region of a buffer to the host. */
-  private async readBuffer(
-    source: GPUBuffer,
-    offset: number,
-    size: number,
-    call: string,
-  ): Promise<ArrayBuffer> {
-    const bytes = align4(size);
-    if (bytes === 0) return new ArrayBuffer(0);
-    const staging = this.device.createBuffer({
-      label: `read ${call}`,
-      size: bytes,
-      usage: BufferUsage.MAP_READ | BufferUsage.COPY_DST,
-    });
-    const encoder = this.device.createCommandEncoder({ label: call });
-    encoder.copyBufferToBuffer(source, offset, staging, 0, bytes);
-    this.device.queue.submit([encoder.finish()]);
-    try {
-      await this.guard(call, () => staging.mapAsync(MapMode.READ));
-      this.check(call);
-      return staging.getMappedRange().slice(0, size);
-    } finally {
-      if (staging.mapState === "mapped") staging.unmap();
-      staging.destroy();
-    }
-  }
-
-  /** Runs a device operation; if it fails because the device was lost, reports that instead. */
-  private async guard<T>(call: string, operation: () => Promise<T>): Promise<T> {
-    try {
-      return await operation();
-    } catch (error) {
-      // The lost promise may settle just after the failing operation.
-      await Promise.race([this.device.lost, new Promise((resolve) => setTimeout(resolve, 50))]);
-      if (this.lost) throw this.lost;
-      throw new SnnError(
-        `${call}: WebGPU failed: ${error instanceof Error ? error.message : String(error)}`,
-      );
-    }
   }
 }
 
@@ -974,12 +754,6 @@ export class WebGpuRuntime implements Runtime {
 
 function align4(bytes: number): number {
   return Math.ceil(bytes / 4) * 4;
-}
-
-function popcount(x: number): number {
-  x -= (x >>> 1) & 0x55555555;
-  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
-  return (((x + (x >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
 }
 
 /** The 32-bit word that stores a value of a scalar type. */
@@ -994,149 +768,4 @@ function wordOf(type: PlannedVar["type"], value: number): number {
     case "bool":
       return value !== 0 ? 1 : 0;
   }
-}
-
-function packUniforms(instance: KernelInstance): ArrayBuffer {
-  const bytes = Math.max(16, Math.ceil((instance.uniforms.length * 4) / 16) * 16);
-  const data = new ArrayBuffer(bytes);
-  const view = new DataView(data);
-  instance.uniforms.forEach((f, i) => {
-    if (f.type === "u32") view.setUint32(i * 4, f.value, true);
-    else view.setFloat32(i * 4, f.value, true);
-  });
-  return data;
-}
-
-function gridFor(groups: number, maxPerDimension: number, z: number): [number, number, number] {
-  if (groups === 0) return [0, 0, 0];
-  const x = Math.min(groups, maxPerDimension);
-  const y = Math.ceil(groups / x);
-  if (y > maxPerDimension)
-    throw new RuntimeUsageError(
-      `A kernel needs ${groups} workgroups, more than this device can dispatch (${maxPerDimension}^2).`,
-    );
-  return [x, y, z];
-}
-
-function workgroupCounts(
-  instance: KernelInstance,
-  maxPerDimension: number,
-  batchSize: number,
-): [number, number, number] {
-  const d = instance.dispatch;
-  if (d.kind === "workgroupPerBatch") return [1, 1, d.batches];
-  if (d.batches > maxPerDimension)
-    throw new RuntimeUsageError(
-      `Batch size ${batchSize} is more than this device can dispatch (${maxPerDimension}); use a smaller batch.`,
-    );
-  if (instance.label === "clock") return [1, 1, 1];
-  return gridFor(Math.ceil(d.elements / WORKGROUP_SIZE), maxPerDimension, d.batches);
-}
-
-function ownerName(plan: KernelPlan, key: string): string {
-  const parts = key.split(":");
-  const [kind] = parts;
-  if (kind === "var") {
-    const index = Number(parts[2]);
-    if (parts[1] === "population") return plan.populations[index]!.name;
-    if (parts[1] === "projection") return plan.projections[index]!.name;
-    return plan.customUpdates[index]!.name;
-  }
-  const index = Number(parts[1]);
-  if (kind === "spikes" || kind === "addin") return plan.populations[index]!.name;
-  if (kind === "reduce") return plan.customUpdates[index]!.name;
-  return plan.projections[index]!.name;
-}
-
-function printShaders(shaders: readonly Shader[], print: CompileOptions["printCode"]): void {
-  if (!print) return;
-  for (const shader of shaders) {
-    if (typeof print === "function") print(shader.label, shader.code);
-    else console.log(`// ---- ${shader.label}\n${shader.code}`);
-  }
-}
-
-function bindGroupLayout(device: GPUDevice, shader: Shader): GPUBindGroupLayout {
-  return device.createBindGroupLayout({
-    label: shader.label,
-    entries: [
-      { binding: 0, visibility: ShaderStage.COMPUTE, buffer: { type: "uniform" } },
-      ...shader.access.map((type, i) => ({
-        binding: i + 1,
-        visibility: ShaderStage.COMPUTE,
-        buffer: { type },
-      })),
-    ],
-  });
-}
-
-/** Compiles WGSL, turning compiler messages into a {@link WgslCompileError} that points at the generated line and the model code. */
-export async function compileModule(
-  device: GPUDevice,
-  label: string,
-  code: string,
-  origins: readonly WgslDiagnostic["origin"][],
-): Promise<GPUShaderModule> {
-  // Push, create and pop without awaiting in between: error scopes are a stack shared by concurrent compilations.
-  device.pushErrorScope("validation");
-  const module = device.createShaderModule({ label, code });
-  const popped = device.popErrorScope();
-  const [info, scopeError] = await Promise.all([module.getCompilationInfo(), popped]);
-  const errors = info.messages.filter((m) => m.type === "error");
-  if (errors.length > 0 || scopeError) {
-    const lines = code.split("\n");
-    const diagnostics: WgslDiagnostic[] = errors.map((m) => ({
-      type: "error",
-      message: m.message,
-      line: m.lineNum,
-      column: m.linePos,
-      generatedLine: lines[m.lineNum - 1] ?? "",
-      origin: origins[m.lineNum - 1] ?? null,
-    }));
-    if (diagnostics.length === 0) {
-      diagnostics.push({
-        type: "error",
-        message: scopeError!.message,
-        line: 0,
-        column: 0,
-        generatedLine: "",
-        origin: null,
-      });
-    }
-    throw new WgslCompileError(label, diagnostics, code);
-  }
-  return module;
-}
-
-async function createPipeline(
-  device: GPUDevice,
-  shader: Pick<Shader, "label" | "code" | "origins">,
-  module: GPUShaderModule,
-  layout: GPUBindGroupLayout | "auto",
-): Promise<GPUComputePipeline> {
-  device.pushErrorScope("validation");
-  const pipeline = device.createComputePipeline({
-    label: shader.label,
-    layout:
-      layout === "auto" ? "auto" : device.createPipelineLayout({ bindGroupLayouts: [layout] }),
-    compute: { module, entryPoint: "main" },
-  });
-  const error = await device.popErrorScope(); // pushed and popped with no await in between
-  if (error) {
-    throw new WgslCompileError(
-      shader.label,
-      [
-        {
-          type: "error",
-          message: error.message,
-          line: 0,
-          column: 0,
-          generatedLine: "",
-          origin: null,
-        },
-      ],
-      shader.code,
-    );
-  }
-  return pipeline;
 }

@@ -1,7 +1,7 @@
 import { normalFromBlock, philox4x32, RNG_KEY_HI, seededRandom, uniformFromBlock } from "@snn/core";
 import { mulHi32 } from "@snn/core/internal";
 import { describe, expect, it } from "vitest";
-import { compileModule } from "../runtime/runtime";
+import { compileModule } from "../runtime/shaders";
 import { BufferUsage, MapMode } from "../runtime/gpu";
 import { testGpu } from "../../test-support/gpu";
 import { PHILOX_WGSL, RNG_WGSL } from "./philox";

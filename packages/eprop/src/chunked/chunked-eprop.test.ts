@@ -119,7 +119,7 @@ function wideNetwork(): EpropNetworkDescription {
 
 describe("chunked eligibility with dense spikes (the complement path)", () => {
   type DenseCounts = {
-    chunked: {
+    traces: {
       layers: {
         projections: { info: { name: string }; trace: { denseRows(): { total: number } } }[];
       }[];
@@ -127,7 +127,7 @@ describe("chunked eligibility with dense spikes (the complement path)", () => {
   };
   const denseTotals = (session: EpropRuntime): Record<string, number> =>
     Object.fromEntries(
-      (session as unknown as DenseCounts).chunked.layers.flatMap((layer) =>
+      (session as unknown as DenseCounts).traces.layers.flatMap((layer) =>
         layer.projections.map((p) => [p.info.name, p.trace.denseRows().total]),
       ),
     );
@@ -243,7 +243,7 @@ describe("chunked traces in a worker thread", () => {
           chunkSteps: 16,
           traceThread,
         });
-        threaded.push((session as unknown as { chunked: { threaded: boolean } }).chunked.threaded);
+        threaded.push(session.traceThread);
         for (const [T, seed] of [
           [70, 1],
           [37, 2],

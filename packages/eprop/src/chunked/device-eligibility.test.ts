@@ -161,7 +161,7 @@ describe.skipIf(skipReason !== null)(
       const host = await run(description, parameters, [trial], "host", 16);
       const device = await run(description, parameters, [trial], "device", 16);
       expectAgreement(device, host);
-      type WithDevice = { deviceChunked: { denseRows(): Promise<Record<string, number>> } };
+      type WithDevice = { traces: { denseRows(): Promise<Record<string, number>> } };
       const denseRows = async (inputRate: number): Promise<Record<string, number>> => {
         const session = await EpropRuntime.create(description, {
           backend: backend,
@@ -178,7 +178,7 @@ describe.skipIf(skipReason !== null)(
             3,
           ),
         );
-        const rows = await (session as unknown as WithDevice).deviceChunked.denseRows();
+        const rows = await (session as unknown as WithDevice).traces.denseRows();
         session.dispose();
         return rows;
       };

@@ -9,7 +9,13 @@
  * gradients land in the network's own `GradSum` and `BiasGradSum` variables, where Adam reads
  * them; the readout's loss, pi and y sums are read once per trial.
  */
-import type { Runtime } from "@snn/core";
+import type {
+  DeviceAccess,
+  DeviceBufferUse,
+  DeviceKernel,
+  DeviceVarStorage,
+  Runtime,
+} from "@snn/core";
 import type { EpropNetworkDescription, ProjectionInfo } from "../description";
 import { EpropConfigError } from "../errors";
 import type { PreparedTrial } from "../trial";
@@ -30,53 +36,11 @@ import {
   type LayerShape,
   type ProjectionShape,
 } from "./wgsl-kernels";
-
-/** Where a variable of the compiled network lives on the device (`@snn/backend-wgsl`'s `VarStorage`). */
-interface DeviceVar {
-  readonly buffer: GPUBuffer;
-  readonly offset: number;
-  readonly length: number;
-}
-
-/** What a runtime offers for kernels added from outside (`@snn/backend-wgsl`'s `WebGpuRuntime`). */
-export interface DeviceRuntime extends Runtime {
-  readonly gpuDevice: GPUDevice;
-  readonly clockBuffer: GPUBuffer;
-  varStorage(owner: string, name: string): DeviceVar;
-  spikeEventStorage(population: string): {
-    readonly buffer: GPUBuffer;
-    readonly wordsPerRow: number;
-    readonly steps: number;
-  };
-  addStepHook(hook: (pass: GPUComputePassEncoder) => void): () => void;
-}
-
-/** Whether chunked e-prop can run on this runtime's device (the WebGPU backend). */
-export function hasDeviceAccess(runtime: Runtime): runtime is DeviceRuntime {
-  const candidate = runtime as Partial<DeviceRuntime>;
-  return (
-    typeof candidate.addStepHook === "function" &&
-    typeof candidate.varStorage === "function" &&
-    typeof candidate.spikeEventStorage === "function"
-  );
-}
-
-const STORAGE = 0x0080;
-const COPY_SRC = 0x0004;
-const COPY_DST = 0x0008;
-const UNIFORM = 0x0040;
-const MAP_READ = 0x0001;
-const COMPUTE = 0x4;
-
-/** A compiled kernel: pipeline and its bind group layout (from the shader's declarations). */
-interface Kernel {
-  readonly pipeline: GPUComputePipeline;
-  readonly layout: GPUBindGroupLayout;
-}
+import type { ChunkedTraceEvaluator } from "./trace-evaluator";
 
 /** A dispatch of a kernel over a bind group. */
 interface Dispatch {
-  readonly kernel: Kernel;
+  readonly kernel: DeviceKernel;
   bindGroup: GPUBindGroup;
   readonly workgroups: readonly [number, number];
 }
@@ -103,37 +67,46 @@ interface Shapes {
     readonly size: number;
     readonly shape: LayerShape;
     /** The feedback B `[n][nOut]` (readout weights, or fixed random feedback), or null: no learning signal. */
-    readonly feedback: DeviceVar | null;
+    readonly feedback: DeviceVarStorage | null;
     /** The readout projection's `GradSum` `[n][nOut]`, when the layer feeds the readout. */
-    readonly readoutGradient: DeviceVar | null;
+    readonly readoutGradient: DeviceVarStorage | null;
     readonly projections: readonly {
       readonly name: string;
       readonly shape: ProjectionShape;
       readonly preLayer: string | null;
-      readonly gradient: DeviceVar;
+      readonly gradient: DeviceVarStorage;
     }[];
   }[];
 }
 
-/** Bind group layout entries from a WGSL module's `@binding(n) var<uniform|storage, ...>` declarations. */
-function layoutEntries(code: string): GPUBindGroupLayoutEntry[] {
-  const entries: GPUBindGroupLayoutEntry[] = [];
+/**
+ * The buffer types of bindings 0..n-1 of one of the kernels (wgsl-kernels.ts), from its
+ * `@binding(n) var<uniform|storage, ...>` declarations.
+ */
+function bindingTypes(code: string): GPUBufferBindingType[] {
+  const types: GPUBufferBindingType[] = [];
   for (const match of code.matchAll(
     /@binding\((\d+)\)\s+var<(uniform|storage, read_write|storage, read)>/g,
   )) {
-    const type: GPUBufferBindingType =
+    if (Number(match[1]) !== types.length)
+      throw new Error(
+        `internal: a chunked e-prop kernel's bindings are not numbered 0..n-1\n${code}`,
+      );
+    types.push(
       match[2] === "uniform"
         ? "uniform"
         : match[2] === "storage, read"
           ? "read-only-storage"
-          : "storage";
-    entries.push({ binding: Number(match[1]), visibility: COMPUTE, buffer: { type } });
+          : "storage",
+    );
   }
-  return entries;
+  return types;
 }
 
 /** Per-trial chunked evaluation of an e-prop network's gradients on the network's own device. */
-export class DeviceChunkedEligibility {
+export class DeviceChunkedEligibility implements ChunkedTraceEvaluator {
+  readonly where = "device";
+  readonly threaded = false;
   private readonly device: GPUDevice;
   private readonly buffers: GPUBuffer[] = [];
   private readonly chunkUniform: GPUBuffer;
@@ -162,7 +135,7 @@ export class DeviceChunkedEligibility {
     readonly rows: number;
   }[] = [];
   /** Gradient variables zeroed at the start of a trial. */
-  private readonly gradientVars: DeviceVar[] = [];
+  private readonly gradientVars: DeviceVarStorage[] = [];
   private readonly removeHook: () => void;
   private readonly nOut: number;
   private readonly kappa: number;
@@ -178,15 +151,16 @@ export class DeviceChunkedEligibility {
   private observed = false;
 
   private constructor(
-    private readonly runtime: DeviceRuntime,
+    private readonly runtime: Runtime,
+    private readonly access: DeviceAccess,
     private readonly description: EpropNetworkDescription,
     private readonly batchSize: number,
     /** Steps per chunk (K). */
     readonly chunkSteps: number,
-    kernels: Map<string, Kernel>,
+    kernels: Map<string, DeviceKernel>,
     shapes: Shapes,
   ) {
-    const device = runtime.gpuDevice;
+    const device = access.device;
     this.device = device;
     try {
       const B = batchSize;
@@ -198,16 +172,20 @@ export class DeviceChunkedEligibility {
       this.kappa = Math.exp(-dt / readout.tauOutMs);
       this.pi = new Float32Array(B * nOut);
       this.previousPi = new Float32Array(B * nOut);
-      const kernel = (code: string): Kernel => kernels.get(code)!;
+      const kernel = (code: string): DeviceKernel => kernels.get(code)!;
 
-      this.chunkUniform = this.buffer("chunk", 32, UNIFORM | COPY_DST);
+      this.chunkUniform = this.buffer("chunk", 32, "uniform");
       this.yHistory = this.buffer("readout history", K * B * nOut * 4);
       this.mask = this.buffer("loss mask", 16);
       this.targets = this.buffer("targets", B * nOut * 4);
       this.errors = this.buffer("errors", B * K * nOut * 4);
-      this.sums = this.buffer("readout sums", 4 * B * nOut * 4, STORAGE | COPY_SRC | COPY_DST);
+      this.sums = this.buffer("readout sums", 4 * B * nOut * 4);
 
-      const bind = (k: Kernel, label: string, resources: readonly GPUBuffer[]): GPUBindGroup =>
+      const bind = (
+        k: DeviceKernel,
+        label: string,
+        resources: readonly GPUBuffer[],
+      ): GPUBindGroup =>
         device.createBindGroup({
           label,
           layout: k.layout,
@@ -220,16 +198,19 @@ export class DeviceChunkedEligibility {
       };
 
       // Step hook: record PsiSpike of every hidden layer and Y into the histories.
-      const records: { kernel: Kernel; bindGroup: GPUBindGroup; workgroups: [number, number] }[] =
-        [];
+      const records: {
+        kernel: DeviceKernel;
+        bindGroup: GPUBindGroup;
+        workgroups: [number, number];
+      }[] = [];
       const recordKernel = kernel(recordShader());
       const addRecord = (
-        variable: DeviceVar,
+        variable: DeviceVarStorage,
         history: GPUBuffer,
         rowBase: number,
         label: string,
       ): void => {
-        const uniform = this.buffer(`record ${label}`, 16, UNIFORM | COPY_DST);
+        const uniform = this.buffer(`record ${label}`, 16, "uniform");
         device.queue.writeBuffer(
           uniform,
           0,
@@ -239,7 +220,7 @@ export class DeviceChunkedEligibility {
           kernel: recordKernel,
           bindGroup: bind(recordKernel, `record ${label}`, [
             uniform,
-            runtime.clockBuffer,
+            access.clock,
             variable.buffer,
             history,
           ]),
@@ -263,7 +244,7 @@ export class DeviceChunkedEligibility {
         workgroups: groupsFor(B),
       };
       this.chunkDispatches.push(this.readout);
-      addRecord(runtime.varStorage(readout.name, "Y"), this.yHistory, 0, readout.name);
+      addRecord(access.varStorage(readout.name, "Y"), this.yHistory, 0, readout.name);
 
       // Every layer's buffers first: projections between hidden layers read the pre layer's history.
       for (const layer of shapes.layers) {
@@ -284,7 +265,7 @@ export class DeviceChunkedEligibility {
           0,
           Float32Array.from({ length: K + 1 }, (_, u) => layer.shape.alpha ** u),
         );
-        addRecord(runtime.varStorage(layer.name, "PsiSpike"), buffers.psiHistory, 1, layer.name);
+        addRecord(access.varStorage(layer.name, "PsiSpike"), buffers.psiHistory, 1, layer.name);
       }
       const advances: Dispatch[] = [];
       shapes.layers.forEach((layer, index) => {
@@ -349,12 +330,8 @@ export class DeviceChunkedEligibility {
         });
         for (const projection of layer.projections) {
           const numPre = projection.shape.numPre;
-          // COPY_SRC: denseRows reads the rows' counts back.
-          const lists = this.buffer(
-            `${projection.name} spike lists`,
-            B * numPre * (K + 1) * 4,
-            STORAGE | COPY_SRC | COPY_DST,
-          );
+          // denseRows reads the rows' counts back.
+          const lists = this.buffer(`${projection.name} spike lists`, B * numPre * (K + 1) * 4);
           this.spikeLists.push({ name: projection.name, buffer: lists, rows: B * numPre });
           const traces = this.buffer(`${projection.name} presynaptic traces`, 2 * B * numPre * 4);
           const state = this.buffer(
@@ -421,7 +398,7 @@ export class DeviceChunkedEligibility {
       });
       // Last: every compaction has read row 0 of its source before a layer moves its last row there.
       this.chunkDispatches.push(...advances);
-      const biasVar = runtime.varStorage(readout.name, "BiasGradSum");
+      const biasVar = access.varStorage(readout.name, "BiasGradSum");
       this.gradientVars.push(biasVar);
       const biasKernel = kernel(biasShader({ batchSize: B, nOut, offset: biasVar.offset }));
       this.bias = {
@@ -430,7 +407,7 @@ export class DeviceChunkedEligibility {
         workgroups: [1, 1],
       };
 
-      this.removeHook = runtime.addStepHook((pass) => {
+      this.removeHook = access.addStepHook((pass) => {
         for (const r of records) {
           pass.setPipeline(r.kernel.pipeline);
           pass.setBindGroup(0, r.bindGroup);
@@ -449,7 +426,7 @@ export class DeviceChunkedEligibility {
     projections: readonly ProjectionInfo[],
     B: number,
     K: number,
-    runtime: DeviceRuntime,
+    access: DeviceAccess,
   ): Shapes {
     const dt = description.dt;
     const readout = description.readout;
@@ -467,13 +444,13 @@ export class DeviceChunkedEligibility {
     const layers = description.hidden.map((hidden) => {
       const readoutProjection =
         projections.find((p) => p.kind === "readout" && p.pre === hidden.name) ?? null;
-      let feedback: DeviceVar | null = null;
+      let feedback: DeviceVarStorage | null = null;
       if (description.feedback === "random")
-        feedback = runtime.varStorage(
+        feedback = access.varStorage(
           readoutProjection?.coreName ?? `${hidden.name}__${readout.name}__feedback`,
           "B",
         );
-      else if (readoutProjection) feedback = runtime.varStorage(readoutProjection.coreName, "g");
+      else if (readoutProjection) feedback = access.varStorage(readoutProjection.coreName, "g");
       const shape: LayerShape = {
         batchSize: B,
         n: hidden.size,
@@ -491,7 +468,7 @@ export class DeviceChunkedEligibility {
         shape,
         feedback,
         readoutGradient: readoutProjection
-          ? runtime.varStorage(readoutProjection.coreName, "GradSum")
+          ? access.varStorage(readoutProjection.coreName, "GradSum")
           : null,
         projections: projections
           .filter((p) => p.kind !== "readout" && p.post === hidden.name)
@@ -512,7 +489,7 @@ export class DeviceChunkedEligibility {
               name: p.name,
               shape: projectionShape,
               preLayer: fromInput ? null : p.pre,
-              gradient: runtime.varStorage(p.coreName, "GradSum"),
+              gradient: access.varStorage(p.coreName, "GradSum"),
             };
           }),
       };
@@ -529,13 +506,14 @@ export class DeviceChunkedEligibility {
     projections: readonly ProjectionInfo[],
     batchSize: number,
     chunkSteps: number,
-    runtime: DeviceRuntime,
+    runtime: Runtime,
+    access: DeviceAccess,
   ): Promise<DeviceChunkedEligibility> {
     if (!Number.isInteger(chunkSteps) || chunkSteps < 1)
       throw new EpropConfigError(
         `chunkSteps must be a positive integer, got ${String(chunkSteps)}.`,
       );
-    const device = runtime.gpuDevice;
+    const device = access.device;
     const maxPre = Math.max(
       0,
       ...projections.filter((p) => p.kind !== "readout").map((p) => p.nPre),
@@ -550,7 +528,7 @@ export class DeviceChunkedEligibility {
       projections,
       batchSize,
       chunkSteps,
-      runtime,
+      access,
     );
     const codes = [
       recordShader(),
@@ -558,7 +536,7 @@ export class DeviceChunkedEligibility {
       biasShader({
         batchSize,
         nOut: description.readout.size,
-        offset: runtime.varStorage(description.readout.name, "BiasGradSum").offset,
+        offset: access.varStorage(description.readout.name, "BiasGradSum").offset,
       }),
     ];
     for (const layer of shapes.layers) {
@@ -585,35 +563,12 @@ export class DeviceChunkedEligibility {
         );
       }
     }
-    const kernels = new Map<string, Kernel>();
-    for (const code of new Set(codes)) {
-      const module = device.createShaderModule({ label: "chunked e-prop", code });
-      const problems = (await module.getCompilationInfo()).messages.filter(
-        (m) => m.type === "error",
-      );
-      if (problems.length > 0) {
-        const messages = problems.map((m) => `${m.lineNum}:${m.linePos} ${m.message}`).join("\n");
-        throw new Error(
-          `internal: a chunked e-prop kernel does not compile:\n${messages}\n${code}`,
-        );
-      }
-      device.pushErrorScope("validation");
-      const layout = device.createBindGroupLayout({
-        label: "chunked e-prop",
-        entries: layoutEntries(code),
-      });
-      const pipeline = await device.createComputePipelineAsync({
-        label: "chunked e-prop",
-        layout: device.createPipelineLayout({ bindGroupLayouts: [layout] }),
-        compute: { module, entryPoint: "main" },
-      });
-      const error = await device.popErrorScope();
-      if (error)
-        throw new Error(`internal: a chunked e-prop kernel is invalid: ${error.message}\n${code}`);
-      kernels.set(code, { pipeline, layout });
-    }
+    const kernels = new Map<string, DeviceKernel>();
+    for (const code of new Set(codes))
+      kernels.set(code, await access.compileKernel("chunked e-prop", code, bindingTypes(code)));
     return new DeviceChunkedEligibility(
       runtime,
+      access,
       description,
       batchSize,
       chunkSteps,
@@ -626,7 +581,7 @@ export class DeviceChunkedEligibility {
    * A buffer of the evaluation. Throws {@link EpropConfigError} when it is larger than the device
    * binds (the constructor then frees the buffers made so far).
    */
-  private buffer(label: string, bytes: number, usage = STORAGE | COPY_DST): GPUBuffer {
+  private buffer(label: string, bytes: number, use: DeviceBufferUse = "storage"): GPUBuffer {
     // The runtime's binding limit: the device's, or lower where the backend was asked for less.
     const limit = this.runtime.capabilities.maxBufferBytes;
     if (bytes > limit) {
@@ -634,11 +589,7 @@ export class DeviceChunkedEligibility {
         `Chunked e-prop on the device: its buffer '${label}' needs ${bytes} bytes, more than this device binds (${limit}). Use a smaller batch size (or keep it and train in micro-batches: Trainer's microBatchSize, snn train --micro-batch) or chunkSteps, or chunkedTraces: 'host'.`,
       );
     }
-    const buffer = this.device.createBuffer({
-      label: `chunked e-prop: ${label}`,
-      size: Math.max(16, Math.ceil(bytes / 4) * 4),
-      usage,
-    });
+    const buffer = this.access.createBuffer(`chunked e-prop: ${label}`, bytes, use);
     this.buffers.push(buffer);
     return buffer;
   }
@@ -653,7 +604,11 @@ export class DeviceChunkedEligibility {
    * mask and targets, zeroes the per-trial state and the gradient variables. With `observed`,
    * {@link observe} writes pi(s-1) into the readout's `Pi` after each step s.
    */
-  startTrial(trial: PreparedTrial, options: { readonly observed?: boolean } = {}): void {
+  async startTrial(
+    trial: PreparedTrial,
+    _runtime: Runtime,
+    options: { readonly observed?: boolean } = {},
+  ): Promise<void> {
     const { device, batchSize: B } = this;
     const T = trial.numSteps;
     this.numSteps = T;
@@ -675,7 +630,7 @@ export class DeviceChunkedEligibility {
     }
     device.queue.writeBuffer(this.mask, 0, mask);
     device.queue.writeBuffer(this.targets, 0, Float32Array.from(trial.targets));
-    const events = this.runtime.spikeEventStorage(this.description.input.name);
+    const events = this.access.spikeEventStorage(this.description.input.name);
     this.eventSteps = events.steps;
     if (events.buffer !== this.inputEvents) {
       this.inputEvents = events.buffer;
@@ -707,10 +662,13 @@ export class DeviceChunkedEligibility {
     if (steps === this.chunkSteps || s === this.numSteps - 1) this.endChunk(steps);
   }
 
-  /** Steps to run before the next chunk ends (a chunk at a time). */
-  get stepsToChunkEnd(): number {
-    return Math.min(this.chunkSteps, this.numSteps - this.chunkStart);
+  /** Steps to run before the next call of {@link afterStep}: to the end of the chunk, or one in observed trials. */
+  get stepsPerCall(): number {
+    return this.observed ? 1 : Math.min(this.chunkSteps, this.numSteps - this.chunkStart);
   }
+
+  /** The gradients are in the network's variables already. */
+  async finishTrial(): Promise<void> {}
 
   private endChunk(steps: number): void {
     const { device } = this;
@@ -766,26 +724,11 @@ export class DeviceChunkedEligibility {
 
   /** The readout's loss, pi and y summed over the masked steps of the last trial, `[batch][nOut]` each (read from the device). */
   async readoutSums(): Promise<ReadoutSums> {
-    const { device, batchSize: B, nOut } = this;
-    const bytes = 3 * B * nOut * 4;
-    const staging = device.createBuffer({
-      label: "chunked e-prop: read sums",
-      size: bytes,
-      usage: MAP_READ | COPY_DST,
-    });
-    const encoder = device.createCommandEncoder();
-    encoder.copyBufferToBuffer(this.sums, 0, staging, 0, bytes);
-    device.queue.submit([encoder.finish()]);
-    try {
-      await staging.mapAsync(0x0001);
-      const values = new Float32Array(staging.getMappedRange().slice(0));
-      const part = (i: number): Float64Array =>
-        Float64Array.from(values.subarray(i * B * nOut, (i + 1) * B * nOut));
-      return { loss: part(0), pi: part(1), y: part(2) };
-    } finally {
-      if (staging.mapState === "mapped") staging.unmap();
-      staging.destroy();
-    }
+    const { batchSize: B, nOut } = this;
+    const values = new Float32Array(await this.access.readBuffer(this.sums, 0, 3 * B * nOut * 4));
+    const part = (i: number): Float64Array =>
+      Float64Array.from(values.subarray(i * B * nOut, (i + 1) * B * nOut));
+    return { loss: part(0), pi: part(1), y: part(2) };
   }
 
   /**
@@ -796,23 +739,8 @@ export class DeviceChunkedEligibility {
   async denseRows(): Promise<Record<string, number>> {
     const out: Record<string, number> = {};
     for (const { name, buffer, rows } of this.spikeLists) {
-      const bytes = rows * 4;
-      const staging = this.device.createBuffer({
-        label: "chunked e-prop: read spike list counts",
-        size: bytes,
-        usage: MAP_READ | COPY_DST,
-      });
-      const encoder = this.device.createCommandEncoder();
-      encoder.copyBufferToBuffer(buffer, 0, staging, 0, bytes);
-      this.device.queue.submit([encoder.finish()]);
-      try {
-        await staging.mapAsync(0x0001);
-        const counts = new Uint32Array(staging.getMappedRange());
-        out[name] = counts.reduce((dense, count) => dense + ((count & DENSE_ROW) !== 0 ? 1 : 0), 0);
-      } finally {
-        if (staging.mapState === "mapped") staging.unmap();
-        staging.destroy();
-      }
+      const counts = new Uint32Array(await this.access.readBuffer(buffer, 0, rows * 4));
+      out[name] = counts.reduce((dense, count) => dense + ((count & DENSE_ROW) !== 0 ? 1 : 0), 0);
     }
     return out;
   }

@@ -26,6 +26,7 @@ import {
 } from "./trace-engine";
 import { wasm } from "@snn/core/internal";
 import { HostReadoutErrors, HostReadoutGradient, readoutRow } from "./host-readout-gradient";
+import type { ChunkedTraceEvaluator } from "./trace-evaluator";
 
 /** Growable spike list of one batch element within a chunk. */
 class SpikeList implements ChunkSpikes {
@@ -91,7 +92,10 @@ interface LayerState {
 }
 
 /** Per-trial chunked evaluation of an e-prop network's gradients on the host. */
-export class ChunkedEligibility {
+export class ChunkedEligibility implements ChunkedTraceEvaluator {
+  readonly where = "host";
+  /** Every step's state is read back. */
+  readonly stepsPerCall = 1;
   private readonly engine: WasmTraceEngine;
   private readonly layers: LayerState[] = [];
   private readonly sources: SpikeSource[] = [];
@@ -452,6 +456,12 @@ export class ChunkedEligibility {
   /** The readout's loss, pi and y summed over the masked steps of the last trial, `[batch][nOut]` each (live buffers). */
   readoutSums(): ReadoutSums {
     return this.sums;
+  }
+
+  /** Writes the last trial's gradients ({@link gradients}) into the network's gradient variables. */
+  async finishTrial(runtime: Runtime): Promise<void> {
+    for (const { owner, variable, values } of this.gradients())
+      await runtime.writeVar(owner, variable, values);
   }
 
   /**
