@@ -176,6 +176,22 @@ export class RunDirectory {
     return { config, state: this.readState() };
   }
 
+  /**
+   * Replaces the data path in config.json by `data` (absolute), atomically, leaving every
+   * other key as it is (a resume records the path of a run that stored it relative). Call it
+   * while holding the lock.
+   */
+  async recordDataPath(data: string): Promise<void> {
+    const json = readJson(this.configFile);
+    if (typeof json !== "object" || json === null || Array.isArray(json))
+      throw new RunStateError(`${this.configFile} is damaged: it is not a JSON object.`);
+    await writeFileAtomic(
+      this.configFile,
+      `${JSON.stringify({ ...(json as Record<string, unknown>), data }, null, 2)}\n`,
+      this.files,
+    );
+  }
+
   /** run.json, checked (a damaged one throws naming the field). */
   readState(): RunState {
     return parseRunState(readJson(this.stateFile), this.stateFile, this.root);
