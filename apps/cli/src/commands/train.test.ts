@@ -102,6 +102,43 @@ describe("snn train when a write fails or training diverges (in this process, wi
     };
   }
 
+  it("a full disk while the run folder is being made leaves it missing (or empty, as it was), so the same --out works once there is room", async () => {
+    const cwd = mkdtempSync(join(tmpdir(), "snn-cli-enospc-create-"));
+    dirs.push(cwd);
+    mkdirSync(join(cwd, "empty"));
+    for (const [name, out] of [
+      ["config.json", "new"],
+      ["metrics.jsonl", "empty"],
+      ["run.json", "new"],
+      ["run.json", "empty"],
+    ] as const) {
+      const failing = io(cwd, fullDiskFor(name));
+      expect(await main(["train", ...TINY, "--out", out], failing)).toBe(1);
+      expect(failing.err).toMatch(
+        new RegExp(
+          `^snn train: error: cannot write .*${name.replace(".", "\\.")}\\..*\\.tmp: no space left on the device \\(ENOSPC\\); free some space\\.$`,
+          "m",
+        ),
+      );
+      if (out === "new") expect(readdirSync(cwd)).not.toContain("new");
+      else expect(readdirSync(join(cwd, "empty"))).toEqual([]);
+    }
+    const retry = io(cwd);
+    expect(await main(["train", ...TINY, "--out", "new"], retry), retry.err).toBe(0);
+  }, 120_000);
+
+  it("a run that failed before its first checkpoint, not by diverging: --resume says to start over, without suggesting a smaller --lr", async () => {
+    const cwd = mkdtempSync(join(tmpdir(), "snn-cli-enospc-first-"));
+    dirs.push(cwd);
+    const failing = io(cwd, fullDiskFor("epoch-0001"));
+    expect(await main(["train", ...TINY, "--out", "r"], failing)).toBe(1);
+    const resume = io(cwd);
+    expect(await main(["train", "--resume", "r", "-q"], resume)).toBe(1);
+    expect(resume.err).toMatch(
+      /^snn train: error: r failed \(cannot write .*ENOSPC.*\) before its first checkpoint, so it cannot be resumed; start a new run in another folder, or delete r first\.$/m,
+    );
+  }, 120_000);
+
   it("a full disk marks the run failed, names the last checkpoint written, leaves no temporary file, and the run resumes exactly", async () => {
     const cwd = mkdtempSync(join(tmpdir(), "snn-cli-enospc-"));
     dirs.push(cwd);

@@ -303,8 +303,10 @@ async function openForResume(
       state.status === "failed" &&
       (state.resumable === false || state.latestCheckpoint === undefined)
     ) {
+      // A smaller --lr is the cure for divergence only, not for e.g. a full disk.
+      const diverged = state.latestCheckpoint !== undefined || /diverged/i.test(state.reason ?? "");
       throw new CommandError(
-        `${shown} failed (${state.reason ?? "no reason recorded"}) ${state.latestCheckpoint === undefined ? "before its first checkpoint" : "in a way that resuming would repeat"}, so it cannot be resumed; start a new run in another folder${state.resumable === false ? " (e.g. with a smaller --lr)" : ""}, or delete ${shown} first.`,
+        `${shown} failed (${state.reason ?? "no reason recorded"}) ${state.latestCheckpoint === undefined ? "before its first checkpoint" : "in a way that resuming would repeat"}, so it cannot be resumed; start a new run in another folder${diverged ? " (e.g. with a smaller --lr)" : ""}, or delete ${shown} first.`,
       );
     }
     if (state.latestCheckpoint === undefined) {
