@@ -7,6 +7,7 @@ import {
   checkRequestedSteps,
   DEFAULT_MAX_TRIAL_STEPS,
   estimateTrainingBytes,
+  maxTrialSteps,
   setUsualTrialLength,
 } from "./budget";
 import { CommandError, UsageError } from "./errors";
@@ -31,6 +32,12 @@ describe("trial length bounds", () => {
     expect(() => checkDataTrialLength(other, DEFAULT_MAX_TRIAL_STEPS + 1, 1)).toThrow(
       /limit of 1000000 steps.*--steps N/,
     );
+  });
+
+  it("SNN_MAX_TRIAL_STEPS may raise the limit up to 2^31 - 1 (steps are Int32), not beyond", () => {
+    expect(maxTrialSteps({ SNN_MAX_TRIAL_STEPS: "2147483647" })).toBe(2 ** 31 - 1);
+    for (const text of ["2147483648", "4294967296", "0", "1.5", "x"])
+      expect(() => maxTrialSteps({ SNN_MAX_TRIAL_STEPS: text })).toThrow(UsageError);
   });
 
   it("a checkpoint's numSteps of 1e9 is refused (exit 1); --steps 5000000 is a usage error (exit 2)", () => {

@@ -21,14 +21,20 @@ export const USUAL_LENGTH_FACTOR = 4;
 /** Memory a network may need, as a share of the machine's memory (`SNN_MAX_MEMORY_GB` sets it in GB). */
 export const MEMORY_SHARE = 0.75;
 
+/**
+ * The highest step limit there can be: steps and trial lengths are 32-bit integers (Int32Array)
+ * in the data and the engine, so a larger one would let step 2^32 wrap to step 0.
+ */
+export const HIGHEST_TRIAL_STEPS = 2 ** 31 - 1;
+
 /** The step limit: `SNN_MAX_TRIAL_STEPS` when set, else {@link DEFAULT_MAX_TRIAL_STEPS}. */
 export function maxTrialSteps(env: NodeJS.ProcessEnv = process.env): number {
   const text = env["SNN_MAX_TRIAL_STEPS"];
   if (text === undefined || text === "") return DEFAULT_MAX_TRIAL_STEPS;
   const value = Number(text);
-  if (!(Number.isSafeInteger(value) && value > 0))
+  if (!(Number.isSafeInteger(value) && value > 0 && value <= HIGHEST_TRIAL_STEPS))
     throw new UsageError(
-      `SNN_MAX_TRIAL_STEPS must be a positive integer, got ${JSON.stringify(text)}.`,
+      `SNN_MAX_TRIAL_STEPS must be a positive integer of at most ${HIGHEST_TRIAL_STEPS} (steps are 32-bit integers), got ${JSON.stringify(text)}.`,
     );
   return value;
 }
