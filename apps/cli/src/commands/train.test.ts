@@ -265,3 +265,30 @@ describe("snn train when a write fails or training diverges (in this process, wi
     );
   }, 30_000);
 });
+
+describe("a --loss-steps window longer than the shortest SHD trial", () => {
+  it("is refused before the run folder exists (exit 2, naming the sample and --steps), instead of failing mid-epoch", async () => {
+    const cwd = mkdtempSync(join(tmpdir(), "snn-cli-loss-window-"));
+    try {
+      const shd = join(import.meta.dirname, "..", "..", "test", "fixtures", "shd");
+      const state = { err: "" };
+      const io: CliIO = {
+        stdout: { write: () => true },
+        stderr: { write: (t: string) => ((state.err += t), true) },
+        env: {},
+        cwd,
+        onInterrupt: () => () => {},
+        exit: () => {},
+      };
+      const args = ["train", "--dataset", "shd", "--data", shd, "--hidden", "8", "--epochs", "1"];
+      const code = await main([...args, "--loss-steps", "100000", "--out", "r", "-q"], io);
+      expect(code, state.err).toBe(2);
+      expect(state.err).toMatch(
+        /^snn train: error: --loss-steps 100000 is longer than the shortest trial of SHD shd_train\.h5: sample \d+ is \d+ steps? of 2 ms .*or a fixed trial length with --steps N \(e\.g\. --steps 700\)\.$/m,
+      );
+      expect(readdirSync(cwd)).toEqual([]);
+    } finally {
+      rmSync(cwd, { recursive: true, force: true });
+    }
+  }, 60_000);
+});

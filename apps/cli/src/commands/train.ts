@@ -11,7 +11,7 @@ import {
 } from "@snn/eprop";
 import type { OptionSpec, OptionValues } from "../args";
 import { selectBackend, type SelectedBackend } from "../backends";
-import { checkDatasetTrialLengths, checkRequestedSteps } from "../budget";
+import { checkDatasetTrialLengths, checkLossWindowForData, checkRequestedSteps } from "../budget";
 import type { Command } from "../command";
 import {
   CONFIG_KEYS,
@@ -479,8 +479,15 @@ async function train(parsed: { values: OptionValues }, io: CliIO): Promise<numbe
           resumeDir === undefined ? "option" : "file",
         );
       }
-      await checkDatasetTrialLengths(trainSet, config.dt, trialSteps(config, trainSet));
-      await checkDatasetTrialLengths(testSet, config.dt, trialSteps(config, testSet));
+      for (const dataset of [trainSet, testSet]) {
+        const shortest = await checkDatasetTrialLengths(
+          dataset,
+          config.dt,
+          trialSteps(config, dataset),
+        );
+        // Trials as long as their samples: the loss window must fit the shortest of them.
+        checkLossWindowForData(config.lossSteps, dataset, shortest, config.dt);
+      }
       let trainer: Trainer;
       if (state !== undefined) {
         const { eligibility, chunkSteps, chunkedTraces } = trainerOptionsFor(
