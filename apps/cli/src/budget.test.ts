@@ -3,10 +3,12 @@ import type { SpikeDataset, SpikeSample } from "@snn/datasets";
 import {
   checkDatasetTrialLengths,
   checkDataTrialLength,
+  checkLossWindowForData,
   checkNetworkMemory,
   checkRequestedSteps,
   DEFAULT_MAX_TRIAL_STEPS,
   estimateTrainingBytes,
+  maxTrialSteps,
   setUsualTrialLength,
 } from "./budget";
 import { CommandError, UsageError } from "./errors";
@@ -31,6 +33,12 @@ describe("trial length bounds", () => {
     expect(() => checkDataTrialLength(other, DEFAULT_MAX_TRIAL_STEPS + 1, 1)).toThrow(
       /limit of 1000000 steps.*--steps N/,
     );
+  });
+
+  it("SNN_MAX_TRIAL_STEPS may raise the limit up to 2^31 - 1 (steps are Int32), not beyond", () => {
+    expect(maxTrialSteps({ SNN_MAX_TRIAL_STEPS: "2147483647" })).toBe(2 ** 31 - 1);
+    for (const text of ["2147483648", "4294967296", "0", "1.5", "x"])
+      expect(() => maxTrialSteps({ SNN_MAX_TRIAL_STEPS: text })).toThrow(UsageError);
   });
 
   it("a checkpoint's numSteps of 1e9 is refused (exit 1); --steps 5000000 is a usage error (exit 2)", () => {
@@ -89,7 +97,11 @@ describe("trial lengths of a whole dataset, before work starts", () => {
   it("passes a dataset within 4x its usual length, reading each sample once", async () => {
     const dataset = recordings(Array.from({ length: 300 }, (_, i) => (i === 3 ? 5599 : i)));
     setUsualTrialLength(dataset, 1400, "SHD");
-    await expect(checkDatasetTrialLengths(dataset, 2, undefined)).resolves.toBeUndefined();
+    // It returns the shortest trial, for the loss window: sample 0's last spike at 1 ms, step 0.
+    await expect(checkDatasetTrialLengths(dataset, 2, undefined)).resolves.toEqual({
+      steps: 1,
+      sample: 0,
+    });
     expect(dataset.reads).toBe(300);
     const longer = recordings([5600]);
     setUsualTrialLength(longer, 1400, "SHD");
@@ -103,6 +115,28 @@ describe("trial lengths of a whole dataset, before work starts", () => {
     const unknown = recordings([30_000_000]);
     await checkDatasetTrialLengths(unknown, 2, undefined);
     expect(dataset.reads + unknown.reads).toBe(0);
+  });
+});
+
+describe("a loss window on data whose trials end at their last spike", () => {
+  it("must fit the shortest trial (a sample without spikes is one step), else a usage error naming it and --steps", async () => {
+    const dataset = recordings([99, 41, -1, 300].map((t) => (t < 0 ? 500 : t)));
+    setUsualTrialLength(dataset, 1400, "SHD");
+    const shortest = await checkDatasetTrialLengths(dataset, 2, undefined);
+    expect(shortest).toEqual({ steps: 21, sample: 1 });
+    expect(() => checkLossWindowForData(21, dataset, shortest, 2)).not.toThrow();
+    expect(() => checkLossWindowForData(22, dataset, shortest, 2)).toThrow(UsageError);
+    expect(() => checkLossWindowForData(22, dataset, shortest, 2)).toThrow(
+      /^--loss-steps 22 is longer than the shortest trial of SHD shd_test\.h5: sample 1 is 21 steps of 2 ms .*give --loss-steps 21 or less, or a fixed trial length with --steps N \(e\.g\. --steps 700\)\.$/,
+    );
+    // A fixed trial length (--steps) crops every trial alike: nothing to check here.
+    expect(() => checkLossWindowForData(22, dataset, undefined, 2)).not.toThrow();
+    const withEmpty = recordings([99, -1]);
+    setUsualTrialLength(withEmpty, 1400, "SHD");
+    expect(await checkDatasetTrialLengths(withEmpty, 2, undefined)).toEqual({
+      steps: 1,
+      sample: 1,
+    });
   });
 });
 

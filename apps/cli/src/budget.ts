@@ -21,14 +21,20 @@ export const USUAL_LENGTH_FACTOR = 4;
 /** Memory a network may need, as a share of the machine's memory (`SNN_MAX_MEMORY_GB` sets it in GB). */
 export const MEMORY_SHARE = 0.75;
 
+/**
+ * The highest step limit there can be: steps and trial lengths are 32-bit integers (Int32Array)
+ * in the data and the engine, so a larger one would let step 2^32 wrap to step 0.
+ */
+export const HIGHEST_TRIAL_STEPS = 2 ** 31 - 1;
+
 /** The step limit: `SNN_MAX_TRIAL_STEPS` when set, else {@link DEFAULT_MAX_TRIAL_STEPS}. */
 export function maxTrialSteps(env: NodeJS.ProcessEnv = process.env): number {
   const text = env["SNN_MAX_TRIAL_STEPS"];
   if (text === undefined || text === "") return DEFAULT_MAX_TRIAL_STEPS;
   const value = Number(text);
-  if (!(Number.isSafeInteger(value) && value > 0))
+  if (!(Number.isSafeInteger(value) && value > 0 && value <= HIGHEST_TRIAL_STEPS))
     throw new UsageError(
-      `SNN_MAX_TRIAL_STEPS must be a positive integer, got ${JSON.stringify(text)}.`,
+      `SNN_MAX_TRIAL_STEPS must be a positive integer of at most ${HIGHEST_TRIAL_STEPS} (steps are 32-bit integers), got ${JSON.stringify(text)}.`,
     );
   return value;
 }
@@ -119,9 +125,10 @@ export async function checkDatasetTrialLengths(
   dataset: SpikeDataset,
   dt: number,
   numSteps: number | undefined,
-): Promise<void> {
-  if (numSteps !== undefined || dataset.trialDurationMs !== undefined) return;
-  if (!usualLengths.has(dataset)) return;
+): Promise<ShortestTrial | undefined> {
+  if (numSteps !== undefined || dataset.trialDurationMs !== undefined) return undefined;
+  if (!usualLengths.has(dataset)) return undefined;
+  let shortest: ShortestTrial | undefined;
   for (let start = 0; start < dataset.numSamples; start += SCAN_CHUNK) {
     const indices = Array.from(
       { length: Math.min(SCAN_CHUNK, dataset.numSamples - start) },
@@ -131,12 +138,42 @@ export async function checkDatasetTrialLengths(
     samples.forEach((sample, k) => {
       let lastMs = -1;
       for (const t of sample.timesMs) if (t > lastMs) lastMs = t;
-      // As `collateBatch` counts them: the latest spike's step, plus one.
-      if (lastMs >= 0 && Number.isFinite(lastMs)) {
-        refuseLongTrial(dataset, stepOfTime(lastMs, dt) + 1, dt, start + k);
-      }
+      // As `collateBatch` counts them: the latest spike's step, plus one (one step without spikes).
+      const steps = lastMs >= 0 && Number.isFinite(lastMs) ? stepOfTime(lastMs, dt) + 1 : 1;
+      refuseLongTrial(dataset, steps, dt, start + k);
+      if (shortest === undefined || steps < shortest.steps) shortest = { steps, sample: start + k };
     });
   }
+  return shortest;
+}
+
+/** The shortest trial among a dataset's samples (whose trials are as long as the samples). */
+export interface ShortestTrial {
+  /** Its length in steps (the last spike's step plus one; 1 for a sample without spikes). */
+  readonly steps: number;
+  /** The sample's index. */
+  readonly sample: number;
+}
+
+/**
+ * Refuses a loss window (`--loss-steps`) longer than the shortest trial of data whose trials
+ * are as long as their samples (from {@link checkDatasetTrialLengths}): a batch made of such
+ * samples would be that short, and the run would fail in the middle of an epoch. Checked before
+ * the run folder exists. A usage error (exit status 2).
+ */
+export function checkLossWindowForData(
+  lossSteps: number,
+  dataset: SpikeDataset,
+  shortest: ShortestTrial | undefined,
+  dt: number,
+): void {
+  if (shortest === undefined || lossSteps <= shortest.steps) return;
+  const usual = usualLengths.get(dataset);
+  const example = usual !== undefined ? ` (e.g. --steps ${Math.ceil(usual.ms / dt - 1e-9)})` : "";
+  throw new UsageError(
+    `--loss-steps ${lossSteps} is longer than the shortest trial of ${dataset.name}: sample ${shortest.sample} is ${shortest.steps} step${shortest.steps === 1 ? "" : "s"} of ${dt} ms (its trials end at their last spike), and a batch of such samples would fail in the middle of training; give --loss-steps ${shortest.steps} or less, or a fixed trial length with --steps N${example}.`,
+    "train",
+  );
 }
 
 /** Rough bytes a training run of `config` needs for its network (weights, Adam state, traces). */

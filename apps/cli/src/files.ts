@@ -71,9 +71,10 @@ export async function writeFileAtomic(
 
 /**
  * Creates `dir` and its missing parents, one level at a time (Node's recursive mkdir can loop
- * forever under /proc). An existing file on the way fails with ENOTDIR naming it.
+ * forever under /proc). An existing file on the way fails with ENOTDIR naming it. Returns the
+ * folders this call created, outermost first (not those another process made meanwhile).
  */
-export async function makeDirectories(dir: string): Promise<void> {
+export async function makeDirectories(dir: string): Promise<string[]> {
   const missing: string[] = [];
   let at = dir;
   for (;;) {
@@ -97,13 +98,16 @@ export async function makeDirectories(dir: string): Promise<void> {
     if (parent === at) break;
     at = parent;
   }
+  const made: string[] = [];
   for (const path of missing.reverse()) {
     try {
       await mkdir(path);
+      made.push(path);
     } catch (error) {
       // Made meanwhile by another process: fine.
       if ((error as NodeJS.ErrnoException).code !== "EEXIST" || !statSync(path).isDirectory())
         throw error;
     }
   }
+  return made;
 }

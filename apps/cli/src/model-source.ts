@@ -5,7 +5,7 @@
  * (`--pretrained smnist`); and opens the data for it, checked against the network.
  */
 import { existsSync, statSync } from "node:fs";
-import { dirname, isAbsolute, join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { stepsForDuration, type SpikeDataset } from "@snn/datasets";
 import { Trainer } from "@snn/eprop";
@@ -20,9 +20,10 @@ import type { OptionSpec, OptionValues, PositionalSpec } from "./args";
 import { selectBackend, type SelectedBackend } from "./backends";
 import { CONFIG_KEYS, configFromOptions, resolveTrainConfig, type TrainConfig } from "./config";
 import { checkRequestedSteps } from "./budget";
-import { EMBEDDED_DATA, FULL_DATA, openDataset, type Split } from "./data";
+import { openDataset, type Split } from "./data";
 import { DataError, UsageError } from "./errors";
 import { RunDirectory } from "./run-dir";
+import { resolveStoredDataPath } from "./stored-data";
 
 /** The RUN argument of evaluate and infer (optional: `--pretrained NAME` replaces it). */
 export const RUN_POSITIONAL: PositionalSpec = {
@@ -134,10 +135,13 @@ export async function loadModel(
     checkpoint = path;
     run = findRunOf(path);
   }
-  const stored = run ? (await run.open()).config : undefined;
+  let stored = run ? (await run.open()).config : undefined;
   const overrides = configFromOptions(values);
   delete overrides.backend;
-  if (run && stored && overrides.data === undefined) checkStoredDataPath(stored, run, cwd);
+  // A relative data path of an older run is resolved by where the run is, not by where the
+  // command runs (see stored-data.ts); --data replaces it.
+  if (run && stored && overrides.data === undefined && stored.data !== undefined)
+    stored = { ...stored, data: resolveStoredDataPath(stored.data, run.root, cwd, run.configFile) };
   const config = stored
     ? {
         ...stored,
@@ -158,22 +162,6 @@ export async function loadModel(
     ...(numSteps !== undefined ? { numSteps } : {}),
     ...(datasetTrialSteps !== undefined ? { datasetTrialSteps } : {}),
   };
-}
-
-/**
- * Runs made before `snn train` stored `--data` absolutely keep the path as it was typed, relative
- * to the folder they were trained in. Read from another folder, such a path names other files or
- * none: when it names none, say where it came from and what to do, rather than blaming a `--data`
- * the user did not give.
- */
-function checkStoredDataPath(config: TrainConfig, run: RunDirectory, cwd: string): void {
-  const data = config.data;
-  if (data === undefined || data === FULL_DATA || data === EMBEDDED_DATA || isAbsolute(data))
-    return;
-  if (existsSync(resolve(cwd, data))) return;
-  throw new DataError(
-    `${run.configFile} stores the data path "${data}" relative to the folder the run was trained in (runs made before data paths were stored absolutely), and it does not exist from ${cwd}; run the command from that folder, give --data, or write the absolute path into config.json.`,
-  );
 }
 
 /** The trial length of a dataset's own samples at the model's dt (undefined for recordings of varying length). */

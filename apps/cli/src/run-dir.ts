@@ -16,7 +16,7 @@
  * written only into a missing or empty folder; nothing else in a folder is ever overwritten.
  * Readers (evaluate, infer) use {@link RunDirectory.open} without the lock.
  */
-import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync, rmSync, rmdirSync, statSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { configToJson, parseConfigObject, resolveTrainConfig, type TrainConfig } from "./config";
@@ -112,7 +112,9 @@ export class RunDirectory {
   /**
    * Creates a fresh run in a missing or empty folder and takes its lock (held by `command`):
    * config.json, an empty metrics.jsonl and run.json with status "running". Release the
-   * returned lock when the run ends.
+   * returned lock when the run ends. When that fails (a full disk, a read-only folder) it
+   * removes what it made, so the folder is again missing or empty and the same `--out` works
+   * once the cause is fixed, rather than holding half a run that is "not a run".
    */
   async create(
     config: TrainConfig,
@@ -120,19 +122,27 @@ export class RunDirectory {
     shown: string = this.root,
   ): Promise<{ state: RunState; lock: RunLock }> {
     this.checkNewRun(shown);
-    await makeDirectories(this.root);
-    const lock = RunLock.acquire(this.root, command);
+    const madeFolders = await makeDirectories(this.root);
+    /** Files and folders this call made inside the run folder, in order. */
+    const made: string[] = [];
+    let lock: RunLock | undefined;
     try {
+      lock = RunLock.acquire(this.root, command);
       // Checked again under the lock: another process may have written here meanwhile.
       this.checkNewRun(shown);
-      await makeDirectories(join(this.root, "checkpoints"));
-      await makeDirectories(this.plotsDir);
+      made.push(...(await makeDirectories(join(this.root, "checkpoints"))));
+      made.push(...(await makeDirectories(this.plotsDir)));
+      // Named before each write: an atomic write that fails leaves no file, and the folder
+      // was empty (checked under the lock), so removing the name removes only what we made.
+      made.push(this.configFile);
       await writeFileAtomic(
         this.configFile,
         `${JSON.stringify(configToJson(config), null, 2)}\n`,
         this.files,
       );
+      made.push(this.metricsFile);
       await writeFileAtomic(this.metricsFile, "", this.files);
+      made.push(this.stateFile);
       const now = new Date().toISOString();
       const state: RunState = {
         version: 1,
@@ -145,7 +155,9 @@ export class RunDirectory {
       await this.saveState(state);
       return { state, lock };
     } catch (error) {
-      lock.release();
+      for (const path of made.reverse()) removeQuietly(path);
+      lock?.release();
+      for (const folder of madeFolders.reverse()) removeQuietly(folder);
       throw error;
     }
   }
@@ -174,6 +186,22 @@ export class RunDirectory {
       );
     }
     return { config, state: this.readState() };
+  }
+
+  /**
+   * Replaces the data path in config.json by `data` (absolute), atomically, leaving every
+   * other key as it is (a resume records the path of a run that stored it relative). Call it
+   * while holding the lock.
+   */
+  async recordDataPath(data: string): Promise<void> {
+    const json = readJson(this.configFile);
+    if (typeof json !== "object" || json === null || Array.isArray(json))
+      throw new RunStateError(`${this.configFile} is damaged: it is not a JSON object.`);
+    await writeFileAtomic(
+      this.configFile,
+      `${JSON.stringify({ ...(json as Record<string, unknown>), data }, null, 2)}\n`,
+      this.files,
+    );
   }
 
   /** run.json, checked (a damaged one throws naming the field). */
@@ -243,6 +271,16 @@ export class RunDirectory {
       kept.map((r) => `${JSON.stringify(r, jsonReplacer)}\n`).join(""),
       this.files,
     );
+  }
+}
+
+/** Removes a file, or a folder if it is empty; errors (already gone, not empty) are ignored. */
+function removeQuietly(path: string): void {
+  try {
+    if (statSync(path).isDirectory()) rmdirSync(path);
+    else rmSync(path, { force: true });
+  } catch {
+    // Gone, or a folder another process has written into meanwhile: leave it.
   }
 }
 

@@ -127,8 +127,16 @@ function describeHeld(dir: string, file: string, holder: LockHolder): string {
 /** Creates `file` with the holder's record only if it does not exist; false if it does. */
 function createExclusive(file: string, holder: LockHolder): boolean {
   const temp = `${file}.${holder.pid}.${holder.token}.tmp`;
-  writeFileSync(temp, `${JSON.stringify(holder, null, 2)}\n`);
   try {
+    // Inside the try: a write that fails (a full disk) must not leave the temporary file.
+    try {
+      writeFileSync(temp, `${JSON.stringify(holder, null, 2)}\n`);
+    } catch (error) {
+      // Node names no path when the write itself (not the open) fails, e.g. with ENOSPC.
+      if (error instanceof Error && (error as NodeJS.ErrnoException).path === undefined)
+        Object.assign(error, { path: temp, syscall: "write" });
+      throw error;
+    }
     linkSync(temp, file);
     return true;
   } catch (error) {

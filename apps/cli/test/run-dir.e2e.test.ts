@@ -224,45 +224,56 @@ describe("one writer per run folder (concurrent processes of the built CLI)", ()
 });
 
 describe("failed runs and damaged run.json", () => {
-  it("a run that fails after its folder exists is marked failed with the reason; reusing --out says what to do", async () => {
-    // SHD trials vary in length, so a loss window longer than a sample fails at its first batch.
+  it("a loss window longer than an SHD sample is refused before the folder exists; a run that fails after (divergence) is marked failed with the reason, and reusing --out says what to do", async () => {
+    // SHD trials vary in length: the window must fit the shortest sample, checked up front.
     const data = join(import.meta.dirname, "fixtures", "shd");
-    const args = [
-      "train",
-      "--dataset",
-      "shd",
-      "--data",
-      data,
-      "--epochs",
-      "1",
-      "--hidden",
-      "8",
-      "--batch-size",
-      "4",
-      "--dt",
-      "1",
-      "--loss-steps",
-      "100000",
-      "--out",
-      "shd-failed",
-    ];
+    const window = await runCli(
+      [
+        "train",
+        "--dataset",
+        "shd",
+        "--data",
+        data,
+        "--epochs",
+        "1",
+        "--hidden",
+        "8",
+        "--batch-size",
+        "4",
+        "--dt",
+        "1",
+        "--loss-steps",
+        "100000",
+        "--out",
+        "shd-window",
+      ],
+      { cwd: dir },
+    );
+    expect(window.code).toBe(2);
+    expect(window.stderr.split("\n")[0]).toMatch(
+      /^snn train: error: --loss-steps 100000 is longer than the shortest trial of SHD shd_train\.h5: sample \d+ is \d+ steps? of 1 ms/,
+    );
+    noStack(window);
+    expect(existsSync(join(dir, "shd-window"))).toBe(false);
+
+    const args = ["train", ...TINY, "--epochs", "1", "--lr", "1e30", "--out", "diverged", "-q"];
     const failed = await runCli(args, { cwd: dir });
     expect(failed.code).toBe(1);
     expect(failed.stderr.split("\n")[0]).toMatch(
-      /^snn train: error: training failed: .*100000 steps.*The run is marked failed in run\.json; it failed before its first checkpoint/,
+      /^snn train: error: training failed: training diverged: .*The run is marked failed in run\.json; start a new run with a smaller --lr/,
     );
     noStack(failed);
-    const state = JSON.parse(readFileSync(join(dir, "shd-failed", "run.json"), "utf8")) as Record<
+    const state = JSON.parse(readFileSync(join(dir, "diverged", "run.json"), "utf8")) as Record<
       string,
       unknown
     >;
     expect(state).toMatchObject({ status: "failed", resumable: false });
-    expect(state["reason"]).toMatch(/100000/);
-    expect(existsSync(join(dir, "shd-failed", "run.lock"))).toBe(false);
+    expect(state["reason"]).toMatch(/diverged/);
+    expect(existsSync(join(dir, "diverged", "run.lock"))).toBe(false);
     const reuse = await runCli(args, { cwd: dir });
     expect(reuse.code).toBe(1);
     expect(reuse.stderr.split("\n")[0]).toMatch(
-      /holds a run that failed \(.*\) before its first checkpoint, so it cannot be resumed: delete shd-failed to start over, or choose another --out\.$/,
+      /holds a run that failed \(.*\) before its first checkpoint, so it cannot be resumed: delete diverged to start over, or choose another --out\.$/,
     );
   }, 60_000);
 

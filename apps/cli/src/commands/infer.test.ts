@@ -63,4 +63,20 @@ describe("snn infer --events FILE", () => {
       /its trials are 10 steps, but the network's loss covers the last 28; give "numSteps": 28 or more/,
     );
   });
+
+  it("a step of 2^32 never wraps to 0 in the Int32Array, even with SNN_MAX_TRIAL_STEPS raised: the limit itself cannot pass 2^31 - 1", () => {
+    const far = file("far.json", JSON.stringify({ inputs: [{ steps: [2 ** 32], units: [3] }] }));
+    expect(() => readEventsFile(far, dir, 4)).toThrow(/beyond the limit of 1000000 steps/);
+    const saved = process.env["SNN_MAX_TRIAL_STEPS"];
+    process.env["SNN_MAX_TRIAL_STEPS"] = "5000000000";
+    try {
+      expect(() => readEventsFile(far, dir, 4)).toThrow(UsageError);
+      expect(() => readEventsFile(far, dir, 4)).toThrow(
+        /^SNN_MAX_TRIAL_STEPS must be a positive integer of at most 2147483647 \(steps are 32-bit integers\), got "5000000000"\.$/,
+      );
+    } finally {
+      if (saved === undefined) delete process.env["SNN_MAX_TRIAL_STEPS"];
+      else process.env["SNN_MAX_TRIAL_STEPS"] = saved;
+    }
+  });
 });

@@ -102,6 +102,43 @@ describe("snn train when a write fails or training diverges (in this process, wi
     };
   }
 
+  it("a full disk while the run folder is being made leaves it missing (or empty, as it was), so the same --out works once there is room", async () => {
+    const cwd = mkdtempSync(join(tmpdir(), "snn-cli-enospc-create-"));
+    dirs.push(cwd);
+    mkdirSync(join(cwd, "empty"));
+    for (const [name, out] of [
+      ["config.json", "new"],
+      ["metrics.jsonl", "empty"],
+      ["run.json", "new"],
+      ["run.json", "empty"],
+    ] as const) {
+      const failing = io(cwd, fullDiskFor(name));
+      expect(await main(["train", ...TINY, "--out", out], failing)).toBe(1);
+      expect(failing.err).toMatch(
+        new RegExp(
+          `^snn train: error: cannot write .*${name.replace(".", "\\.")}\\..*\\.tmp: no space left on the device \\(ENOSPC\\); free some space\\.$`,
+          "m",
+        ),
+      );
+      if (out === "new") expect(readdirSync(cwd)).not.toContain("new");
+      else expect(readdirSync(join(cwd, "empty"))).toEqual([]);
+    }
+    const retry = io(cwd);
+    expect(await main(["train", ...TINY, "--out", "new"], retry), retry.err).toBe(0);
+  }, 120_000);
+
+  it("a run that failed before its first checkpoint, not by diverging: --resume says to start over, without suggesting a smaller --lr", async () => {
+    const cwd = mkdtempSync(join(tmpdir(), "snn-cli-enospc-first-"));
+    dirs.push(cwd);
+    const failing = io(cwd, fullDiskFor("epoch-0001"));
+    expect(await main(["train", ...TINY, "--out", "r"], failing)).toBe(1);
+    const resume = io(cwd);
+    expect(await main(["train", "--resume", "r", "-q"], resume)).toBe(1);
+    expect(resume.err).toMatch(
+      /^snn train: error: r failed \(cannot write .*ENOSPC.*\) before its first checkpoint, so it cannot be resumed; start a new run in another folder, or delete r first\.$/m,
+    );
+  }, 120_000);
+
   it("a full disk marks the run failed, names the last checkpoint written, leaves no temporary file, and the run resumes exactly", async () => {
     const cwd = mkdtempSync(join(tmpdir(), "snn-cli-enospc-"));
     dirs.push(cwd);
@@ -227,4 +264,31 @@ describe("snn train when a write fails or training diverges (in this process, wi
       /cannot be resumed; start a new run in another folder \(e\.g\. with a smaller --lr\), or delete d first/,
     );
   }, 30_000);
+});
+
+describe("a --loss-steps window longer than the shortest SHD trial", () => {
+  it("is refused before the run folder exists (exit 2, naming the sample and --steps), instead of failing mid-epoch", async () => {
+    const cwd = mkdtempSync(join(tmpdir(), "snn-cli-loss-window-"));
+    try {
+      const shd = join(import.meta.dirname, "..", "..", "test", "fixtures", "shd");
+      const state = { err: "" };
+      const io: CliIO = {
+        stdout: { write: () => true },
+        stderr: { write: (t: string) => ((state.err += t), true) },
+        env: {},
+        cwd,
+        onInterrupt: () => () => {},
+        exit: () => {},
+      };
+      const args = ["train", "--dataset", "shd", "--data", shd, "--hidden", "8", "--epochs", "1"];
+      const code = await main([...args, "--loss-steps", "100000", "--out", "r", "-q"], io);
+      expect(code, state.err).toBe(2);
+      expect(state.err).toMatch(
+        /^snn train: error: --loss-steps 100000 is longer than the shortest trial of SHD shd_train\.h5: sample \d+ is \d+ steps? of 2 ms .*or a fixed trial length with --steps N \(e\.g\. --steps 700\)\.$/m,
+      );
+      expect(readdirSync(cwd)).toEqual([]);
+    } finally {
+      rmSync(cwd, { recursive: true, force: true });
+    }
+  }, 60_000);
 });

@@ -11,7 +11,7 @@ import {
 } from "@snn/eprop";
 import type { OptionSpec, OptionValues } from "../args";
 import { selectBackend, type SelectedBackend } from "../backends";
-import { checkDatasetTrialLengths, checkRequestedSteps } from "../budget";
+import { checkDatasetTrialLengths, checkLossWindowForData, checkRequestedSteps } from "../budget";
 import type { Command } from "../command";
 import {
   CONFIG_KEYS,
@@ -57,6 +57,7 @@ import {
 import { initialParametersFrom, resolveInitCheckpoint } from "../init-from";
 import { swaEpochs, waveEndEpochs, writeSwa } from "../swa";
 import { describeRecovered, type RunLock } from "../run-lock";
+import { isLegacyRelativeDataPath, resolveStoredDataPath } from "../stored-data";
 import { DivergedError, checkDivergedParameters } from "./train-divergence";
 
 /** Options of `snn train` that are not configuration keys. */
@@ -302,8 +303,10 @@ async function openForResume(
       state.status === "failed" &&
       (state.resumable === false || state.latestCheckpoint === undefined)
     ) {
+      // A smaller --lr is the cure for divergence only, not for e.g. a full disk.
+      const diverged = state.latestCheckpoint !== undefined || /diverged/i.test(state.reason ?? "");
       throw new CommandError(
-        `${shown} failed (${state.reason ?? "no reason recorded"}) ${state.latestCheckpoint === undefined ? "before its first checkpoint" : "in a way that resuming would repeat"}, so it cannot be resumed; start a new run in another folder${state.resumable === false ? " (e.g. with a smaller --lr)" : ""}, or delete ${shown} first.`,
+        `${shown} failed (${state.reason ?? "no reason recorded"}) ${state.latestCheckpoint === undefined ? "before its first checkpoint" : "in a way that resuming would repeat"}, so it cannot be resumed; start a new run in another folder${diverged ? " (e.g. with a smaller --lr)" : ""}, or delete ${shown} first.`,
       );
     }
     if (state.latestCheckpoint === undefined) {
@@ -316,6 +319,33 @@ async function openForResume(
     lock.release();
     throw error;
   }
+}
+
+/**
+ * The data of a resumed run. A run made before data paths were stored absolutely keeps a path
+ * relative to the folder it was trained in: it is resolved by the rule of stored-data.ts, or
+ * taken from `--data` (which is accepted with --resume only for such a run), and returned to
+ * be recorded absolutely in config.json (`record`). Any other run's data cannot change.
+ */
+function resumedDataPath(
+  stored: TrainConfig,
+  given: string | undefined,
+  run: RunDirectory,
+  cwd: string,
+): { config: TrainConfig; record?: string } {
+  if (!isLegacyRelativeDataPath(stored.data)) {
+    if (given !== undefined)
+      throw new UsageError(
+        `--resume continues a run with its own data (${stored.data ?? "the dataset's default"}); drop --data.`,
+        "train",
+      );
+    return { config: stored };
+  }
+  const record =
+    given !== undefined
+      ? absoluteDataPath(given, cwd)
+      : resolveStoredDataPath(stored.data, run.root, cwd, run.configFile, "--data PATH");
+  return { config: { ...stored, data: record }, record };
 }
 
 /** Refuses a --loss-steps window longer than the data's trials, before any folder is made. */
@@ -336,11 +366,14 @@ async function train(parsed: { values: OptionValues }, io: CliIO): Promise<numbe
   let run: RunDirectory;
   let state: RunState | undefined;
   let lock: RunLock | undefined;
+  /** The absolute data path a resumed run records in config.json, for one that stored it relative. */
+  let dataToRecord: string | undefined;
   /** Lines to report once training starts. */
   const notes: string[] = [];
   if (resumeDir !== undefined) {
+    // --data is checked below: it may name the data of a run that stores a relative path.
     const extra = Object.keys(v).filter(
-      (name) => v[name] !== undefined && !RESUME_OPTIONS.has(name),
+      (name) => v[name] !== undefined && !RESUME_OPTIONS.has(name) && name !== "data",
     );
     if (extra.length > 0) {
       throw new UsageError(
@@ -352,6 +385,18 @@ async function train(parsed: { values: OptionValues }, io: CliIO): Promise<numbe
     const opened = await openForResume(run, shownPath(io.cwd, run.root));
     state = opened.state;
     lock = opened.lock;
+    let stored: TrainConfig;
+    try {
+      ({ config: stored, record: dataToRecord } = resumedDataPath(
+        opened.config,
+        v["data"] as string | undefined,
+        run,
+        io.cwd,
+      ));
+    } catch (error) {
+      lock.release();
+      throw error;
+    }
     if (state.status === "running") {
       // "running" with no live holder of the lock (openForResume took it).
       notes.push(
@@ -359,7 +404,9 @@ async function train(parsed: { values: OptionValues }, io: CliIO): Promise<numbe
       );
     }
     // The run's own configuration; only what does not change the computation may be overridden.
-    config = resumeConfig(opened.config, configFromOptions(v), io.env);
+    const overrides = configFromOptions(v);
+    delete overrides.data;
+    config = resumeConfig(stored, overrides, io.env);
   } else {
     config = pinMnistSource(configForOptions(v, io), io.cwd);
     // The starting checkpoint is stored absolutely, so the run's config.json says what it was.
@@ -378,6 +425,11 @@ async function train(parsed: { values: OptionValues }, io: CliIO): Promise<numbe
     const trainSet = await openDataset(config, "train", io.cwd);
     const testSet = await openDataset(config, "test", io.cwd);
     try {
+      if (dataToRecord !== undefined) {
+        // The data opened: config.json says from now on which files they are, from any folder.
+        await run.recordDataPath(dataToRecord);
+        notes.push(`config.json now stores the run's data path absolutely: ${dataToRecord}`);
+      }
       const backend = await selectBackend(config.backend, "train");
       if (
         config.eligibility === "perStep" &&
@@ -427,8 +479,15 @@ async function train(parsed: { values: OptionValues }, io: CliIO): Promise<numbe
           resumeDir === undefined ? "option" : "file",
         );
       }
-      await checkDatasetTrialLengths(trainSet, config.dt, trialSteps(config, trainSet));
-      await checkDatasetTrialLengths(testSet, config.dt, trialSteps(config, testSet));
+      for (const dataset of [trainSet, testSet]) {
+        const shortest = await checkDatasetTrialLengths(
+          dataset,
+          config.dt,
+          trialSteps(config, dataset),
+        );
+        // Trials as long as their samples: the loss window must fit the shortest of them.
+        checkLossWindowForData(config.lossSteps, dataset, shortest, config.dt);
+      }
       let trainer: Trainer;
       if (state !== undefined) {
         const { eligibility, chunkSteps, chunkedTraces } = trainerOptionsFor(
