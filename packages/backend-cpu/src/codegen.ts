@@ -8,21 +8,13 @@
  * function touches no objects other than its typed arrays and allocates nothing.
  * See docs/decisions/0001-timestep-semantics.md of the project for what each function does.
  */
-import type {
-  CheckedSnippet,
-  KernelPlan,
-  PlannedCustomUpdate,
-  PlannedPopulation,
-  PlannedProjection,
-  PlannedVar,
-  ScalarType,
-  VarArray,
-} from "@snn/core";
+import type { CheckedSnippet, KernelPlan, PlannedPopulation, PlannedProjection } from "@snn/core";
 import { bindingKey, RANDOM_FIELD, type wasm } from "@snn/core/internal";
 import { ModuleBuilder, type GeneratedKernel } from "./js-module";
 import {
   builtinValue,
   CodeSite,
+  dynamicRef,
   functionName,
   paramValue,
   storageAccess,
@@ -30,8 +22,9 @@ import {
   type Access,
 } from "./js-site";
 import { floatLiteral, printCondition, printSnippet } from "./printer";
-import type { DynamicParams, NetworkStorage, StoredVar } from "./storage";
-import { lookupVar, refTarget, varIndex } from "./stored-vars";
+import type { NetworkStorage } from "./storage";
+import { lookupVar, varIndex } from "./stored-vars";
+import { customUpdateKernel } from "./js-custom-updates";
 import { customUpdateKernelName, neuronKernelName, WasmKernels } from "./wasm-kernels";
 
 /** The synapses of each postsynaptic neuron, in synapse order: `colSynapse[colStart[j] .. colStart[j + 1])`. */
@@ -102,21 +95,13 @@ export class CodeGenerator {
     return this.webAssembly.functions;
   }
 
-  /** A group's dynamic params as `paramValue` reads them in a module, or null. */
-  private dynamicRef(
-    m: ModuleBuilder,
-    params: DynamicParams | null,
-  ): { readonly params: DynamicParams; readonly ref: string } | null {
-    return params ? { params, ref: m.ref(params.values) } : null;
-  }
-
   /** One kernel per custom update, by index (their random numbers count the group's runs, not steps). */
   customUpdateKernels(): GeneratedKernel[] {
     this.webAssembly.compile();
     const runs = this.storage.customUpdateRuns;
     return this.plan.customUpdates.map((update) =>
       this.webAssembly.run(
-        this.customUpdateKernel(update),
+        customUpdateKernel(this.plan, this.storage, update),
         customUpdateKernelName(update.index),
         () => runs[update.index]!,
       ),
@@ -217,7 +202,7 @@ export class CodeGenerator {
             binding,
             population.params,
             population.derivedParams,
-            this.dynamicRef(m, storage.params),
+            dynamicRef(m, storage.params),
           );
           if (param !== null) return { name: param };
           switch (binding.kind) {
@@ -292,7 +277,7 @@ export class CodeGenerator {
               binding,
               projection.params,
               projection.derivedParams,
-              this.dynamicRef(m, this.storage.projections[projectionIndex]!.params),
+              dynamicRef(m, this.storage.projections[projectionIndex]!.params),
             );
             if (param !== null) return { name: param };
             switch (binding.kind) {
@@ -488,7 +473,7 @@ export class CodeGenerator {
           binding,
           projection.params,
           projection.derivedParams,
-          this.dynamicRef(m, storage.params),
+          dynamicRef(m, storage.params),
         );
         if (param !== null) return { name: param };
         const written = site.usage.stored.has(bindingKey(binding));
@@ -627,129 +612,4 @@ export class CodeGenerator {
       usesRandom,
     );
   }
-
-  // ------------------------------------------------------------------ custom updates
-
-  private customUpdateKernel(update: PlannedCustomUpdate): GeneratedKernel {
-    const m = new ModuleBuilder(this.plan.seed);
-    const size = update.size;
-    const batches = update.batched ? this.batchSize : 1;
-    const storage = this.storage.customUpdates[update.index]!;
-    const builtins = { dt: this.dt, t: "t", step: "s", batch: "b", id: "e" };
-    let before = "";
-    let perBatchStart = "";
-    let perBatchEnd = "";
-    let after = "";
-    const reductions: string[] = [];
-
-    const identity = (access: string, type: ScalarType): string => {
-      const max = access.endsWith("Max");
-      if (!max) return "0";
-      return type === "float" ? "-Infinity" : type === "int" ? "-2147483648" : "0";
-    };
-    const combine = (
-      accumulator: string,
-      value: string,
-      access: string,
-      type: ScalarType,
-    ): string => {
-      if (access.endsWith("Max")) return `Math.max(${accumulator}, ${value})`;
-      if (type === "float") return `Math.fround(${accumulator} + ${value})`;
-      return type === "int"
-        ? `((${accumulator} + ${value}) | 0)`
-        : `((${accumulator} + ${value}) >>> 0)`;
-    };
-
-    const reductionAccess = (
-      local: string,
-      stored: StoredVar,
-      access: string,
-      type: ScalarType,
-    ): Access => {
-      if (type === "bool") throw new Error(`internal error: reduction into a bool variable`);
-      const target = m.ref(stored.array);
-      if (access === "reduceBatchSum" || access === "reduceBatchMax") {
-        // Accumulated over batch elements in a scratch array, stored into the shared target at the end.
-        const scratch = m.ref(
-          type === "float"
-            ? new Float32Array(size)
-            : type === "int"
-              ? new Int32Array(size)
-              : new Uint32Array(size),
-        );
-        before += `  ${scratch}.fill(${identity(access, type)});\n`;
-        after += `  ${target}.set(${scratch});\n`;
-        reductions.push(`${scratch}[e] = ${combine(`${scratch}[e]`, local, access, type)};`);
-      } else {
-        const accumulator = `acc_${local}`;
-        perBatchStart += `    let ${accumulator} = ${identity(access, type)};\n`;
-        perBatchEnd += `    ${target}[${stored.planned.batched ? "b" : "0"}] = ${accumulator};\n`;
-        reductions.push(`${accumulator} = ${combine(accumulator, local, access, type)};`);
-      }
-      return { name: local, declare: `let ${local} = ${identity(access, type)};` };
-    };
-
-    const site: CodeSite = new CodeSite(
-      (binding, type): Access => {
-        const param = paramValue(
-          binding,
-          update.params,
-          update.derivedParams,
-          this.dynamicRef(m, this.storage.customUpdates[update.index]!.params),
-        );
-        if (param !== null) return { name: param };
-        switch (binding.kind) {
-          case "var":
-          case "varRef": {
-            const isRef = binding.kind === "varRef";
-            const stored = isRef
-              ? refTarget(this.storage, update, binding.name)
-              : lookupVar(storage.vars, binding.name, `custom update '${update.name}'`);
-            const access = isRef
-              ? update.varRefs.find((r) => r.name === binding.name)!.access
-              : stored.planned.access;
-            const local = `${isRef ? "r" : "v"}_${binding.name}`;
-            if (access.startsWith("reduce")) return reductionAccess(local, stored, access, type);
-            const written = site.usage.stored.has(bindingKey(binding));
-            return storageAccess(
-              local,
-              m.ref(stored.array),
-              varIndex(stored, "eb + e", "e"),
-              type,
-              written,
-            );
-          }
-          case "builtin":
-            return { name: builtinValue(binding.name, builtins) };
-          default:
-            return unknownBinding(binding, `custom update model '${update.model.name}'`);
-        }
-      },
-      {
-        element: "e",
-        batch: "b",
-        step: "gstep",
-        stream: update.rngStream,
-        field: RANDOM_FIELD.customUpdate,
-      },
-    ).use(update.update);
-    // Reduction targets must exist even when the code never reads them (they are written).
-    const prologue = site.prologue("      ");
-    const code = printSnippet(update.update, site.scope, "      ");
-    const epilogue = site.epilogue("      ");
-    const clock = m.ref(this.storage.clock);
-    const runs = m.ref(this.storage.customUpdateRuns);
-    let body = `  const s = ${clock}[0], gstep = ${runs}[${update.index}];\n  const t = Math.fround(s * ${this.dt});\n${before}`;
-    body += `  for (let b = 0; b < ${batches}; b++) {\n    const eb = b * ${size};\n${perBatchStart}`;
-    body += `    for (let e = 0; e < ${size}; e++) {\n${prologue}${code}${epilogue}${reductions.map((r) => `      ${r}\n`).join("")}    }\n`;
-    body += `${perBatchEnd}  }\n${after}`;
-    return m.build(
-      `custom update ${update.name} (group ${update.group})`,
-      functionName("customUpdate", update.name),
-      body,
-      site.usage.random,
-    );
-  }
 }
-
-export type { PlannedVar, VarArray };

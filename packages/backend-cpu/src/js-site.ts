@@ -5,6 +5,7 @@
 import type { Binding, CheckedSnippet, ScalarType } from "@snn/core";
 import { analyseStorage, bindingKey, randomCounterBase, type StorageUse } from "@snn/core/internal";
 import { floatLiteral, type PrintScope } from "./printer";
+import type { ModuleBuilder } from "./js-module";
 import type { DynamicParams } from "./storage";
 
 /** How a binding appears in a piece of generated code. */
@@ -155,4 +156,12 @@ export function unknownBinding(binding: Binding, where: string): never {
   throw new Error(
     `internal error: ${where} cannot refer to ${binding.kind} '${"name" in binding ? binding.name : "?"}'`,
   );
+}
+
+/** A group's dynamic params as `paramValue` reads them in a module, or null. */
+export function dynamicRef(
+  m: ModuleBuilder,
+  params: DynamicParams | null,
+): { readonly params: DynamicParams; readonly ref: string } | null {
+  return params ? { params, ref: m.ref(params.values) } : null;
 }
