@@ -8,229 +8,24 @@
  * function touches no objects other than its typed arrays and allocates nothing.
  * See docs/decisions/0001-timestep-semantics.md of the project for what each function does.
  */
-import type {
-  Binding,
-  CheckedSnippet,
-  KernelPlan,
-  PlannedCustomUpdate,
-  PlannedPopulation,
-  PlannedProjection,
-  PlannedVar,
-  ScalarType,
-  VarArray,
-} from "@snn/core";
+import type { CheckedSnippet, KernelPlan, PlannedPopulation, PlannedProjection } from "@snn/core";
+import { bindingKey, RANDOM_FIELD, type wasm } from "@snn/core/internal";
+import { ModuleBuilder, type GeneratedKernel } from "./js-module";
 import {
-  analyseStorage,
-  bindingKey,
-  RANDOM_FIELD,
-  randomCounterBase,
-  wasm,
-  type StorageUse,
-} from "@snn/core/internal";
-import {
-  floatLiteral,
-  PRINTER_HELPERS,
-  printCondition,
-  printSnippet,
-  type PrintScope,
-} from "./printer";
-import { philoxSource } from "./rng-source";
-import type { DynamicParams, NetworkStorage, StoredVar } from "./storage";
-import { accumulateDenseKernel, accumulatedWeight, accumulateSparseKernel } from "./wasm-delivery";
-import { instantiateKernels, type KernelExports } from "./wasm-module";
-import { customUpdateWasm } from "./wasm-custom-updates";
-import type { ElementKernelDefinition } from "./wasm-vector-snippet";
-import { neuronKernelWasm } from "./wasm-neurons";
-import { synapseKernelWasm } from "./wasm-synapses";
-import { philoxFunction } from "./wasm-random";
-import { MATH_IMPORTS } from "./wasm-snippet";
-
-/** A generated function with its label and source text. */
-export interface GeneratedKernel {
-  readonly label: string;
-  readonly source: string;
-  readonly run: () => void;
-}
-
-/** Collects the arrays and objects a generated function uses and names them. */
-class ModuleBuilder {
-  private readonly values: unknown[] = [];
-  private readonly names = new Map<unknown, string>();
-
-  constructor(private readonly seed: number) {}
-
-  /** A constant name in the generated module for `value` (a typed array or holder object). */
-  ref(value: unknown): string {
-    let name = this.names.get(value);
-    if (name === undefined) {
-      name = `a${this.values.length}`;
-      this.values.push(value);
-      this.names.set(value, name);
-    }
-    return name;
-  }
-
-  build(label: string, functionName: string, body: string, usesRandom: boolean): GeneratedKernel {
-    // The references are copied into the step function's own constants: V8 then keeps them in
-    // registers instead of reloading them from the closure context at every access (~1.5x faster).
-    const header = this.values.map((_, i) => `const r${i} = refs[${i}];\n`).join("");
-    const locals =
-      this.values.length > 0
-        ? `  const ${this.values.map((_, i) => `a${i} = r${i}`).join(", ")};\n`
-        : "";
-    const source = `${header}${PRINTER_HELPERS}${usesRandom ? philoxSource(this.seed) : ""}return function ${functionName}() {\n${locals}${body}};\n`;
-    // eslint-disable-next-line no-new-func -- code generation is the point
-    const factory = new Function("refs", `"use strict";\n${source}`) as (
-      refs: unknown[],
-    ) => () => void;
-    return { label, source, run: factory(this.values) };
-  }
-}
-
-/** How a binding appears in a piece of generated code. */
-interface Access {
-  /** JS expression or local name. */
-  readonly name: string;
-  /** Statement declaring the local before the code runs (storage-backed bindings). */
-  readonly declare?: string;
-  /** Statement writing the local back after the code ran (when the code writes it). */
-  readonly writeBack?: string;
-}
-
-type Resolver = (binding: Binding, type: ScalarType) => Access;
-
-/** A local loaded from `array[index]` and written back when assigned. */
-function storageAccess(
-  name: string,
-  array: string,
-  index: string,
-  type: ScalarType,
-  written: boolean,
-): Access {
-  const load = type === "bool" ? `${array}[${index}] !== 0` : `${array}[${index}]`;
-  return {
-    name,
-    declare: `${written ? "let" : "const"} ${name} = ${load};`,
-    writeBack:
-      type === "bool" ? `${array}[${index}] = ${name} ? 1 : 0;` : `${array}[${index}] = ${name};`,
-  };
-}
-
-function safeIdentifier(name: string): string {
-  return name.replace(/[^A-Za-z0-9_]/g, "_");
-}
-
-function functionName(prefix: string, name: string): string {
-  return `${prefix}_${safeIdentifier(name)}`;
-}
-
-/** Prints code that runs in one execution context (shared locals, one random-number counter). */
-class CodeSite {
-  /** What the site's code does with storage (set by `use`). */
-  usage: StorageUse = analyseStorage([]);
-  private readonly accesses = new Map<string, Access>();
-
-  constructor(
-    private readonly resolver: Resolver,
-    /** `c0, c1, c2, c3-base` of random calls: element, batch, step expressions and the stream base. */
-    private readonly rng: {
-      element: string;
-      batch: string;
-      step: string;
-      stream: number;
-      field: number;
-    },
-    private readonly effects: {
-      addToPost?: (value: string) => string;
-      addToPre?: (value: string) => string;
-    } = {},
-  ) {}
-
-  /** The snippets that run here (all of them, in order). */
-  use(...snippets: (CheckedSnippet | null)[]): this {
-    this.usage = analyseStorage(snippets);
-    return this;
-  }
-
-  private access(binding: Binding, type: ScalarType): Access {
-    const key = bindingKey(binding);
-    let access = this.accesses.get(key);
-    if (access === undefined) {
-      access = this.resolver(binding, type);
-      this.accesses.set(key, access);
-    }
-    return access;
-  }
-
-  /** Local declarations for every storage-backed name the code uses. */
-  prologue(indent: string): string {
-    let out = "";
-    for (const { binding, type } of this.usage.loads) {
-      const access = this.access(binding, type);
-      if (access.declare) out += `${indent}${access.declare}\n`;
-    }
-    if (this.usage.random) out += `${indent}let rk = 0;\n`;
-    return out;
-  }
-
-  /** Write-backs of every written storage-backed name. */
-  epilogue(indent: string): string {
-    let out = "";
-    for (const { binding, type } of this.usage.stores) {
-      const access = this.access(binding, type);
-      if (access.writeBack) out += `${indent}${access.writeBack}\n`;
-    }
-    return out;
-  }
-
-  /** Resets the random-number counter between executions sharing the locals. */
-  resetRandom(indent: string, field: number): string {
-    this.rng.field = field;
-    return this.usage.random ? `${indent}rk = 0;\n` : "";
-  }
-
-  setField(field: number): void {
-    this.rng.field = field;
-  }
-
-  readonly scope: PrintScope = {
-    name: (binding, type) => this.access(binding, type).name,
-    random: (kind) => {
-      const base = randomCounterBase(this.rng.stream, this.rng.field);
-      const fn = kind === "uniform" ? "rngUniform" : "rngNormal";
-      return `${fn}(${this.rng.element}, ${this.rng.batch}, ${this.rng.step}, ${base} + (rk++ & 31))`;
-    },
-    effect: (kind, value) => {
-      const effect = this.effects[kind];
-      if (!effect) throw new Error(`internal error: ${kind}() has no target here`);
-      return effect(value);
-    },
-  };
-}
-
-function builtinValue(name: string, values: Readonly<Record<string, string>>): string {
-  const value = values[name];
-  if (value === undefined)
-    throw new Error(`internal error: built-in '${name}' is not available here`);
-  return value;
-}
-
-/** Resolves params and derived params to float32 literals. */
-/**
- * A param or derived param: a constant, or where the group has dynamic params (`dynamic`, with
- * the module's reference to their array) a read of its slot. Null for other bindings.
- */
-function paramValue(
-  binding: Binding,
-  params: Readonly<Record<string, number>>,
-  derived: Readonly<Record<string, number>>,
-  dynamic: { readonly params: DynamicParams; readonly ref: string } | null = null,
-): string | null {
-  if (binding.kind !== "param" && binding.kind !== "derivedParam") return null;
-  const slot = dynamic?.params.slots.get(binding.name);
-  if (slot !== undefined) return `${dynamic!.ref}[${slot}]`;
-  return floatLiteral(binding.kind === "param" ? params[binding.name]! : derived[binding.name]!);
-}
+  builtinValue,
+  CodeSite,
+  dynamicRef,
+  functionName,
+  paramValue,
+  storageAccess,
+  unknownBinding,
+  type Access,
+} from "./js-site";
+import { floatLiteral, printCondition, printSnippet } from "./printer";
+import type { NetworkStorage } from "./storage";
+import { lookupVar, varIndex } from "./stored-vars";
+import { customUpdateKernel } from "./js-custom-updates";
+import { customUpdateKernelName, neuronKernelName, WasmKernels } from "./wasm-kernels";
 
 /** The synapses of each postsynaptic neuron, in synapse order: `colSynapse[colStart[j] .. colStart[j + 1])`. */
 function columnsOf(
@@ -246,26 +41,12 @@ function columnsOf(
   return { colStart, colSynapse };
 }
 
-function unknownBinding(binding: Binding, where: string): never {
-  throw new Error(
-    `internal error: ${where} cannot refer to ${binding.kind} '${"name" in binding ? binding.name : "?"}'`,
-  );
-}
-
-const wasmNeuronKernelName = (population: number): string => `neurons${population}`;
-const wasmSynapseKernelName = (projection: number): string => `synapses${projection}`;
-const wasmCustomUpdateName = (update: number): string => `customUpdate${update}`;
-
 /** Generates every kernel of a plan over the given storage. */
 export class CodeGenerator {
   private readonly batchSize: number;
   private readonly dt: string;
-  /** WebAssembly kernels over the state memory, when the state lives in one (set by `scheduleKernels`). */
-  private wasmKernels: KernelExports | null = null;
-  /** Names of the WebAssembly element kernels that update four elements at a time (SIMD). */
-  private readonly simdKernels = new Set<string>();
-  /** The functions of the WebAssembly module, in module order (empty until compiled). */
-  private wasmDefinitions: readonly wasm.FunctionDefinition[] = [];
+  /** What runs as WebAssembly, and the module it runs in. */
+  private readonly webAssembly: WasmKernels;
 
   constructor(
     private readonly plan: KernelPlan,
@@ -273,6 +54,7 @@ export class CodeGenerator {
   ) {
     this.batchSize = plan.batchSize;
     this.dt = floatLiteral(plan.dt);
+    this.webAssembly = new WasmKernels(plan, storage);
   }
 
   /**
@@ -282,17 +64,17 @@ export class CodeGenerator {
    * the rest as generated JavaScript.
    */
   scheduleKernels(): GeneratedKernel[] {
-    this.compileWasm();
+    this.webAssembly.compile();
     return this.plan.schedule.map((entry) => {
       if (entry.op === "synapses")
-        return this.synapsesAsWasm(
+        return this.webAssembly.synapses(
           this.synapseKernel(this.plan.projections[entry.projection]!),
           this.plan.projections[entry.projection]!,
         );
       const population = this.plan.populations[entry.population]!;
-      const neurons = this.runAsWasm(
+      const neurons = this.webAssembly.run(
         this.neuronKernel(population),
-        wasmNeuronKernelName(population.index),
+        neuronKernelName(population.index),
       );
       const learning = this.postSpikeKernel(population);
       if (learning === null) return neurons;
@@ -304,133 +86,26 @@ export class CodeGenerator {
     });
   }
 
-  /** The WebAssembly module of every kernel that compiles to it, instantiated once. */
-  private compileWasm(): void {
-    const memory = this.storage.memory;
-    if (this.wasmKernels !== null || memory === null || !wasm.wasmSimdSupported()) return;
-    const definitions: wasm.FunctionDefinition[] = [
-      accumulateDenseKernel(),
-      accumulateSparseKernel(),
-      philoxFunction(this.plan.seed, "philox"),
-    ];
-    /** The function index of `philox` (after the imports). */
-    const philox = MATH_IMPORTS.length + 2;
-    const add = (definition: ElementKernelDefinition | null): void => {
-      if (!definition) return;
-      definitions.push(definition);
-      if (definition.simd) this.simdKernels.add(definition.name);
-    };
-    for (const population of this.plan.populations) {
-      add(
-        neuronKernelWasm(
-          this.plan,
-          this.storage,
-          population,
-          wasmNeuronKernelName(population.index),
-          philox,
-        ),
-      );
-    }
-    for (const projection of this.plan.projections) {
-      add(
-        synapseKernelWasm(
-          this.plan,
-          this.storage,
-          projection,
-          wasmSynapseKernelName(projection.index),
-          this.wasmDelivery(projection) !== null,
-          philox,
-        ),
-      );
-    }
-    for (const update of this.plan.customUpdates) {
-      add(
-        customUpdateWasm(
-          this.plan,
-          philox,
-          update,
-          (binding) =>
-            binding.kind === "varRef"
-              ? this.refTarget(update, binding.name)
-              : this.lookupVar(
-                  this.storage.customUpdates[update.index]!.vars,
-                  binding.name,
-                  `custom update '${update.name}'`,
-                ),
-          wasmCustomUpdateName(update.index),
-          this.storage.customUpdates[update.index]!.params,
-        ),
-      );
-    }
-    this.wasmDefinitions = definitions;
-    this.wasmKernels = instantiateKernels(definitions, memory);
-  }
-
   /**
    * The functions of the WebAssembly module the kernels run in, in module order after the
    * `Math` imports; empty where the kernels are not compiled to WebAssembly (no state memory or
    * no SIMD) or before `scheduleKernels`/`customUpdateKernels`.
    */
   get wasmFunctions(): readonly wasm.FunctionDefinition[] {
-    return this.wasmDefinitions;
-  }
-
-  /**
-   * The kernel, run as its WebAssembly version `name` when there is one: called with the trial
-   * step and the step word of random numbers' counters (`randomStep`: the global step by default).
-   */
-  private runAsWasm(
-    kernel: GeneratedKernel,
-    name: string,
-    randomStep?: () => number,
-  ): GeneratedKernel {
-    const compiled = this.wasmKernels?.[name];
-    if (compiled === undefined) return kernel;
-    const clock = this.storage.clock;
-    return {
-      label: kernel.label,
-      source: this.wasmNote(name, kernel.source),
-      run: randomStep
-        ? () => compiled(clock[0]!, randomStep())
-        : () => compiled(clock[0]!, clock[1]!),
-    };
-  }
-
-  /** A group's dynamic params as `paramValue` reads them in a module, or null. */
-  private dynamicRef(
-    m: ModuleBuilder,
-    params: DynamicParams | null,
-  ): { readonly params: DynamicParams; readonly ref: string } | null {
-    return params ? { params, ref: m.ref(params.values) } : null;
-  }
-
-  /** The JavaScript source of a kernel that runs as the WebAssembly function `name`, with a note saying so. */
-  private wasmNote(name: string, source: string): string {
-    const simd = this.simdKernels.has(name) ? " (SIMD, four elements at a time)" : "";
-    return `// Runs as WebAssembly${simd} compiled from the same snippets, bit-identical to this JavaScript (which runs with cpuBackend({ webAssembly: false })).\n${source}`;
+    return this.webAssembly.functions;
   }
 
   /** One kernel per custom update, by index (their random numbers count the group's runs, not steps). */
   customUpdateKernels(): GeneratedKernel[] {
-    this.compileWasm();
+    this.webAssembly.compile();
     const runs = this.storage.customUpdateRuns;
     return this.plan.customUpdates.map((update) =>
-      this.runAsWasm(
-        this.customUpdateKernel(update),
-        wasmCustomUpdateName(update.index),
+      this.webAssembly.run(
+        customUpdateKernel(this.plan, this.storage, update),
+        customUpdateKernelName(update.index),
         () => runs[update.index]!,
       ),
     );
-  }
-
-  private varIndex(stored: StoredVar, batchedIndex: string, sharedIndex: string): string {
-    return stored.planned.batched ? batchedIndex : sharedIndex;
-  }
-
-  private lookupVar(map: Map<string, StoredVar>, name: string, where: string): StoredVar {
-    const stored = map.get(name);
-    if (!stored) throw new Error(`internal error: ${where} has no variable '${name}'`);
-    return stored;
   }
 
   /** Access to a neuron variable of population `population` for neuron `index` in batch offset `offset`. */
@@ -443,7 +118,7 @@ export class CodeGenerator {
     index: string,
     written: boolean,
   ): Access {
-    const stored = this.lookupVar(
+    const stored = lookupVar(
       this.storage.populations[population.index]!.vars,
       name,
       `population '${population.name}'`,
@@ -451,7 +126,7 @@ export class CodeGenerator {
     return storageAccess(
       local,
       m.ref(stored.array),
-      this.varIndex(stored, `${offset} + ${index}`, index),
+      varIndex(stored, `${offset} + ${index}`, index),
       stored.planned.type,
       written,
     );
@@ -483,7 +158,7 @@ export class CodeGenerator {
           if (param !== null) return { name: param };
           switch (binding.kind) {
             case "var": {
-              const stored = this.lookupVar(
+              const stored = lookupVar(
                 psStorage.postsynapticVars,
                 binding.name,
                 `projection '${projection.name}'`,
@@ -491,7 +166,7 @@ export class CodeGenerator {
               return storageAccess(
                 `v_${binding.name}`,
                 m.ref(stored.array),
-                this.varIndex(stored, "ni", "j"),
+                varIndex(stored, "ni", "j"),
                 type,
                 site.usage.stored.has(bindingKey(binding)),
               );
@@ -527,7 +202,7 @@ export class CodeGenerator {
             binding,
             population.params,
             population.derivedParams,
-            this.dynamicRef(m, storage.params),
+            dynamicRef(m, storage.params),
           );
           if (param !== null) return { name: param };
           switch (binding.kind) {
@@ -602,7 +277,7 @@ export class CodeGenerator {
               binding,
               projection.params,
               projection.derivedParams,
-              this.dynamicRef(m, this.storage.projections[projectionIndex]!.params),
+              dynamicRef(m, this.storage.projections[projectionIndex]!.params),
             );
             if (param !== null) return { name: param };
             switch (binding.kind) {
@@ -610,15 +285,11 @@ export class CodeGenerator {
               case "postVar": {
                 if (binding.kind !== kind)
                   return unknownBinding(binding, `${side} code of '${projection.name}'`);
-                const stored = this.lookupVar(
-                  vars,
-                  binding.name,
-                  `projection '${projection.name}'`,
-                );
+                const stored = lookupVar(vars, binding.name, `projection '${projection.name}'`);
                 return storageAccess(
                   `pv_${binding.name}`,
                   m.ref(stored.array),
-                  this.varIndex(stored, "ni", "j"),
+                  varIndex(stored, "ni", "j"),
                   type,
                   site.usage.stored.has(bindingKey(binding)),
                 );
@@ -802,27 +473,23 @@ export class CodeGenerator {
           binding,
           projection.params,
           projection.derivedParams,
-          this.dynamicRef(m, storage.params),
+          dynamicRef(m, storage.params),
         );
         if (param !== null) return { name: param };
         const written = site.usage.stored.has(bindingKey(binding));
         switch (binding.kind) {
           case "var": {
-            const stored = this.lookupVar(
-              storage.vars,
-              binding.name,
-              `projection '${projection.name}'`,
-            );
+            const stored = lookupVar(storage.vars, binding.name, `projection '${projection.name}'`);
             return storageAccess(
               `v_${binding.name}`,
               m.ref(stored.array),
-              this.varIndex(stored, "sb + syn", "syn"),
+              varIndex(stored, "sb + syn", "syn"),
               type,
               written,
             );
           }
           case "preVar": {
-            const stored = this.lookupVar(
+            const stored = lookupVar(
               storage.preVars,
               binding.name,
               `projection '${projection.name}'`,
@@ -830,13 +497,13 @@ export class CodeGenerator {
             return storageAccess(
               `pv_${binding.name}`,
               m.ref(stored.array),
-              this.varIndex(stored, "pb + i", "i"),
+              varIndex(stored, "pb + i", "i"),
               type,
               written,
             );
           }
           case "postVar": {
-            const stored = this.lookupVar(
+            const stored = lookupVar(
               storage.postVars,
               binding.name,
               `projection '${projection.name}'`,
@@ -844,7 +511,7 @@ export class CodeGenerator {
             return storageAccess(
               `qv_${binding.name}`,
               m.ref(stored.array),
-              this.varIndex(stored, "qb + j", "j"),
+              varIndex(stored, "qb + j", "j"),
               type,
               written,
             );
@@ -898,7 +565,7 @@ export class CodeGenerator {
     };
 
     let usesRandom = false;
-    const wasmDelivery = this.wasmDeliveryCall(m, projection);
+    const wasmDelivery = this.webAssembly.deliveryCall(m, projection);
     let body = `  const s = ${m.ref(this.storage.clock)}[0], gstep = ${m.ref(this.storage.clock)}[1];\n  const t = Math.fround(s * ${this.dt});\n`;
     if (wasmDelivery !== null) body += `  ${wasmDelivery}\n`;
     body += `  for (let b = 0; b < ${this.batchSize}; b++) {\n    const sb = b * ${numSynapses}, pb = b * ${nPre}, qb = b * ${nPost};\n`;
@@ -945,234 +612,4 @@ export class CodeGenerator {
       usesRandom,
     );
   }
-
-  /**
-   * The WebAssembly kernel that does this projection's spike delivery (`addToPost(g)` over dense
-   * or sparse rows, see wasm-delivery.ts) and its arguments, or null when other code does it.
-   * Meaningful where the WebAssembly kernels are compiled (a state memory and SIMD).
-   */
-  private wasmDelivery(projection: PlannedProjection): {
-    readonly kernel: "accumulateDense" | "accumulateSparse";
-    readonly args: readonly number[];
-    readonly weight: string;
-  } | null {
-    const weight = accumulatedWeight(projection.code.preSpike);
-    const storage = this.storage.projections[projection.index]!;
-    const kind = projection.connectivity.kind;
-    if (
-      weight === null ||
-      this.storage.memory === null ||
-      !(kind === "dense" || (kind === "sparse" && storage.rows))
-    )
-      return null;
-    const preStorage = this.storage.populations[projection.pre]!;
-    const target =
-      storage.inSyn ??
-      (projection.postTarget !== null
-        ? this.storage.populations[projection.post]!.additionalInputs.get(projection.postTarget)
-        : undefined);
-    const stored = storage.vars.get(weight);
-    if (!target || !stored) return null;
-    const spikes = projection.delaySteps === 0 ? preStorage.spikes : preStorage.previousSpikes;
-    const counts =
-      projection.delaySteps === 0 ? preStorage.spikeCount : preStorage.previousSpikeCount;
-    const nPost = this.plan.populations[projection.post]!.size;
-    const nPre = this.plan.populations[projection.pre]!.size;
-    const weightBatchBytes = stored.planned.batched ? projection.numSynapses * 4 : 0;
-    const args = [
-      spikes.byteOffset,
-      counts.byteOffset,
-      stored.array.byteOffset,
-      weightBatchBytes,
-      target.byteOffset,
-      this.batchSize,
-      nPre * 4,
-      nPost * 4,
-    ];
-    if (kind === "sparse")
-      args.push(storage.rows!.rowStart.byteOffset, storage.rows!.postIndex.byteOffset);
-    return { kernel: kind === "dense" ? "accumulateDense" : "accumulateSparse", args, weight };
-  }
-
-  /** The generated JavaScript's call of the delivery kernel, or null when the JavaScript delivers. */
-  private wasmDeliveryCall(m: ModuleBuilder, projection: PlannedProjection): string | null {
-    const delivery = this.wasmDelivery(projection);
-    const kernel = delivery ? this.wasmKernels?.[delivery.kernel] : undefined;
-    if (!delivery || kernel === undefined) return null;
-    const kind = projection.connectivity.kind;
-    return `${m.ref(kernel)}(${delivery.args.join(", ")}); // WebAssembly${kind === "dense" ? " SIMD" : ""}: += ${delivery.weight} ${kind} rows of this step's spikes`;
-  }
-
-  /**
-   * The synapse kernel, run as its WebAssembly version (after the delivery kernel, if any) when
-   * its weight-update code compiled (wasm-synapses.ts).
-   */
-  private synapsesAsWasm(kernel: GeneratedKernel, projection: PlannedProjection): GeneratedKernel {
-    const name = wasmSynapseKernelName(projection.index);
-    const compiled = this.wasmKernels?.[name];
-    if (compiled === undefined) return kernel;
-    const delivery = this.wasmDelivery(projection);
-    const deliver = delivery ? this.wasmKernels![delivery.kernel]! : null;
-    const args = delivery?.args ?? [];
-    const clock = this.storage.clock;
-    return {
-      label: kernel.label,
-      source: this.wasmNote(name, kernel.source),
-      run: deliver
-        ? () => {
-            deliver(...args);
-            compiled(clock[0]!, clock[1]!);
-          }
-        : () => compiled(clock[0]!, clock[1]!),
-    };
-  }
-
-  // ------------------------------------------------------------------ custom updates
-
-  private refTarget(update: PlannedCustomUpdate, refName: string): StoredVar {
-    const ref = update.varRefs.find((r) => r.name === refName);
-    if (!ref)
-      throw new Error(
-        `internal error: custom update '${update.name}' has no reference '${refName}'`,
-      );
-    const { owner, role } = ref;
-    let map: Map<string, StoredVar>;
-    if (owner.kind === "population") map = this.storage.populations[owner.index]!.vars;
-    else if (owner.kind === "customUpdate") map = this.storage.customUpdates[owner.index]!.vars;
-    else {
-      const projection = this.storage.projections[owner.index]!;
-      map =
-        role === "pre"
-          ? projection.preVars
-          : role === "post"
-            ? projection.postVars
-            : role === "postsynaptic"
-              ? projection.postsynapticVars
-              : projection.vars;
-    }
-    return this.lookupVar(map, ref.var, `reference '${refName}' of '${update.name}'`);
-  }
-
-  private customUpdateKernel(update: PlannedCustomUpdate): GeneratedKernel {
-    const m = new ModuleBuilder(this.plan.seed);
-    const size = update.size;
-    const batches = update.batched ? this.batchSize : 1;
-    const storage = this.storage.customUpdates[update.index]!;
-    const builtins = { dt: this.dt, t: "t", step: "s", batch: "b", id: "e" };
-    let before = "";
-    let perBatchStart = "";
-    let perBatchEnd = "";
-    let after = "";
-    const reductions: string[] = [];
-
-    const identity = (access: string, type: ScalarType): string => {
-      const max = access.endsWith("Max");
-      if (!max) return "0";
-      return type === "float" ? "-Infinity" : type === "int" ? "-2147483648" : "0";
-    };
-    const combine = (
-      accumulator: string,
-      value: string,
-      access: string,
-      type: ScalarType,
-    ): string => {
-      if (access.endsWith("Max")) return `Math.max(${accumulator}, ${value})`;
-      if (type === "float") return `Math.fround(${accumulator} + ${value})`;
-      return type === "int"
-        ? `((${accumulator} + ${value}) | 0)`
-        : `((${accumulator} + ${value}) >>> 0)`;
-    };
-
-    const reductionAccess = (
-      local: string,
-      stored: StoredVar,
-      access: string,
-      type: ScalarType,
-    ): Access => {
-      if (type === "bool") throw new Error(`internal error: reduction into a bool variable`);
-      const target = m.ref(stored.array);
-      if (access === "reduceBatchSum" || access === "reduceBatchMax") {
-        // Accumulated over batch elements in a scratch array, stored into the shared target at the end.
-        const scratch = m.ref(
-          type === "float"
-            ? new Float32Array(size)
-            : type === "int"
-              ? new Int32Array(size)
-              : new Uint32Array(size),
-        );
-        before += `  ${scratch}.fill(${identity(access, type)});\n`;
-        after += `  ${target}.set(${scratch});\n`;
-        reductions.push(`${scratch}[e] = ${combine(`${scratch}[e]`, local, access, type)};`);
-      } else {
-        const accumulator = `acc_${local}`;
-        perBatchStart += `    let ${accumulator} = ${identity(access, type)};\n`;
-        perBatchEnd += `    ${target}[${stored.planned.batched ? "b" : "0"}] = ${accumulator};\n`;
-        reductions.push(`${accumulator} = ${combine(accumulator, local, access, type)};`);
-      }
-      return { name: local, declare: `let ${local} = ${identity(access, type)};` };
-    };
-
-    const site: CodeSite = new CodeSite(
-      (binding, type): Access => {
-        const param = paramValue(
-          binding,
-          update.params,
-          update.derivedParams,
-          this.dynamicRef(m, this.storage.customUpdates[update.index]!.params),
-        );
-        if (param !== null) return { name: param };
-        switch (binding.kind) {
-          case "var":
-          case "varRef": {
-            const isRef = binding.kind === "varRef";
-            const stored = isRef
-              ? this.refTarget(update, binding.name)
-              : this.lookupVar(storage.vars, binding.name, `custom update '${update.name}'`);
-            const access = isRef
-              ? update.varRefs.find((r) => r.name === binding.name)!.access
-              : stored.planned.access;
-            const local = `${isRef ? "r" : "v"}_${binding.name}`;
-            if (access.startsWith("reduce")) return reductionAccess(local, stored, access, type);
-            const written = site.usage.stored.has(bindingKey(binding));
-            return storageAccess(
-              local,
-              m.ref(stored.array),
-              this.varIndex(stored, "eb + e", "e"),
-              type,
-              written,
-            );
-          }
-          case "builtin":
-            return { name: builtinValue(binding.name, builtins) };
-          default:
-            return unknownBinding(binding, `custom update model '${update.model.name}'`);
-        }
-      },
-      {
-        element: "e",
-        batch: "b",
-        step: "gstep",
-        stream: update.rngStream,
-        field: RANDOM_FIELD.customUpdate,
-      },
-    ).use(update.update);
-    // Reduction targets must exist even when the code never reads them (they are written).
-    const prologue = site.prologue("      ");
-    const code = printSnippet(update.update, site.scope, "      ");
-    const epilogue = site.epilogue("      ");
-    const clock = m.ref(this.storage.clock);
-    const runs = m.ref(this.storage.customUpdateRuns);
-    let body = `  const s = ${clock}[0], gstep = ${runs}[${update.index}];\n  const t = Math.fround(s * ${this.dt});\n${before}`;
-    body += `  for (let b = 0; b < ${batches}; b++) {\n    const eb = b * ${size};\n${perBatchStart}`;
-    body += `    for (let e = 0; e < ${size}; e++) {\n${prologue}${code}${epilogue}${reductions.map((r) => `      ${r}\n`).join("")}    }\n`;
-    body += `${perBatchEnd}  }\n${after}`;
-    return m.build(
-      `custom update ${update.name} (group ${update.group})`,
-      functionName("customUpdate", update.name),
-      body,
-      site.usage.random,
-    );
-  }
 }
-
-export type { PlannedVar, VarArray };

@@ -15,7 +15,8 @@ import {
   findGroup,
   validateSpikeEvents,
 } from "@snn/core/internal";
-import { CodeGenerator, type GeneratedKernel } from "./codegen";
+import { CodeGenerator } from "./codegen";
+import type { GeneratedKernel } from "./js-module";
 import { SpikeRecorder } from "./recording";
 import { MAX_BUFFER_BYTES, NetworkStorage, type StoredVar } from "./storage";
 

@@ -11,7 +11,8 @@ export {
   storedLength,
   validateSpikeEvents,
 } from "./backend";
-export { changeDynamicParam, dynamicParamNames, findGroup } from "./plan";
+export { findGroup } from "./plan";
+export { changeDynamicParam, dynamicParamNames } from "./plan-params";
 export {
   PHILOX_M0,
   PHILOX_M1,

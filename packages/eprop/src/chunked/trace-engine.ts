@@ -17,12 +17,11 @@ import {
   BLOCK_BYTES,
   BLOCK_FLOATS,
   CARRIED_COEFFICIENTS,
-  chunkKernelModule,
-  denseThreshold,
-  SHARED_MAXIMUM_PAGES,
   spikeOutputs,
   stateQuantities,
-} from "./wasm-kernels";
+} from "./wasm-common";
+import { chunkKernelModule, SHARED_MAXIMUM_PAGES } from "./wasm-kernels";
+import { denseThreshold } from "./wasm-spikes";
 
 /**
  * Presynaptic spikes of one chunk for one batch element: parallel arrays sorted by step,
@@ -247,7 +246,7 @@ export class WasmTraceLayer {
   readonly stepBytes: number;
   readonly historyBlockBytes: number;
   readonly historyBatchBytes: number;
-  /** Carried-in coefficients `[batch][block][8][16]` (wasm-kernels.ts `CarriedCoefficient`). */
+  /** Carried-in coefficients `[batch][block][8][16]` (wasm-common.ts `CarriedCoefficient`). */
   readonly carriedCoefficients: number;
   readonly adaptive: boolean;
   steps = 0;
@@ -588,7 +587,7 @@ export class WasmTraceProjection {
   /** End of each batch element's spikes in `units` and `steps`, `[batch]`. */
   private readonly batchEnds: number;
   /**
-   * Dense rows (sortSpikes in wasm-kernels.ts): per (batch element, presynaptic neuron) the end
+   * Dense rows (sortSpikes in wasm-spikes.ts): per (batch element, presynaptic neuron) the end
    * of its silent steps in the offsets, or 0 on the event path `[batch * numPre]`; per batch
    * element the number of dense rows of the chunk, and those of all chunks so far `[batch + 1]`; the sort's step marks `[maxSteps x outputs]`; the
    * application's per-block totals `[block][3][16]`.
@@ -893,7 +892,7 @@ export class WasmTraceProjection {
 
   /**
    * How many (batch element, presynaptic neuron) rows took the dense path (their sum formed as
-   * the chunk's total less the silent steps; wasm-kernels.ts `sortSpikes`): in the last applied
+   * the chunk's total less the silent steps; wasm-spikes.ts `sortSpikes`): in the last applied
    * chunk, and in all chunks since the projection was made. Waits for the queued jobs. For tests
    * and benchmarks.
    */
