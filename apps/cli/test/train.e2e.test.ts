@@ -323,11 +323,16 @@ describe("snn train on the embedded digits", () => {
     const json = await runCli(["infer", runDir(), "--count", "8", "--json"], { cwd: dir });
     const inferred = JSON.parse(json.stdout) as {
       predictions: { label: number; predicted: number }[];
-      latencies: { samples: number; ms: number }[];
+      latencies: { samples: number; ms: number; thread: number }[];
     };
     expect(inferred.predictions).toHaveLength(8);
     expect(inferred.latencies).toEqual([
-      { batch: 1, samples: 8, ms: expect.any(Number) as number },
+      {
+        batch: 1,
+        samples: 8,
+        ms: expect.any(Number) as number,
+        thread: expect.any(Number) as number,
+      },
     ]);
     const evaluated = JSON.parse(
       (await runCli(["evaluate", runDir(), "--json"], { cwd: dir })).stdout,
