@@ -8,7 +8,7 @@ export { createNodeDevice, createBrowserDevice, requestDeviceWithAdapterLimits }
 export type { NodeDevice, NodeDeviceOptions } from "./device";
 export { WebGpuRuntime } from "./runtime/runtime";
 export type { WebGpuRuntimeOptions } from "./runtime/runtime";
-export type { WebGpuDeviceAccess } from "./runtime/device-access";
+export type { WebGpuDeviceAccess, WebGpuTypes } from "./runtime/device-access";
 export { generateWgsl } from "./generate-wgsl";
 export type { GeneratedShader } from "./generate-wgsl";
 export {

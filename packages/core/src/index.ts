@@ -27,6 +27,7 @@ export type {
   DeviceKernel,
   DeviceSpikeEvents,
   DeviceStepHook,
+  DeviceTypes,
   DeviceVarStorage,
 } from "./device-access";
 export {

@@ -5,10 +5,21 @@ import type {
   DeviceKernel,
   DeviceSpikeEvents,
   DeviceStepHook,
+  DeviceTypes,
   DeviceVarStorage,
 } from "@snn/core";
 import { BufferUsage } from "./gpu";
 import { compileKernel } from "./shaders";
+
+/** Core's {@link DeviceTypes} filled with WebGPU's own types: what a WebGPU runtime's device access hands out. */
+export interface WebGpuTypes extends DeviceTypes {
+  readonly device: GPUDevice;
+  readonly buffer: GPUBuffer;
+  readonly computePass: GPUComputePassEncoder;
+  readonly computePipeline: GPUComputePipeline;
+  readonly bindGroupLayout: GPUBindGroupLayout;
+  readonly bufferBindingType: GPUBufferBindingType;
+}
 
 /** What a runtime lends its {@link WebGpuDeviceAccess}. */
 export interface DeviceAccessHost {
@@ -16,8 +27,8 @@ export interface DeviceAccessHost {
   readonly clock: GPUBuffer;
   /** Throws when the runtime cannot be used any more (disposed, device lost, a command failed). */
   check(call: string): void;
-  varStorage(owner: string, name: string, call: string): DeviceVarStorage;
-  spikeEventStorage(population: string, call: string): DeviceSpikeEvents;
+  varStorage(owner: string, name: string, call: string): DeviceVarStorage<WebGpuTypes>;
+  spikeEventStorage(population: string, call: string): DeviceSpikeEvents<WebGpuTypes>;
   readBuffer(buffer: GPUBuffer, offset: number, bytes: number, call: string): Promise<ArrayBuffer>;
 }
 
@@ -27,8 +38,8 @@ const USAGE: Record<DeviceBufferUse, number> = {
 };
 
 /** The WebGPU runtime's {@link DeviceAccess}: its device, buffers and step hooks. */
-export class WebGpuDeviceAccess implements DeviceAccess {
-  private readonly hooks: DeviceStepHook[] = [];
+export class WebGpuDeviceAccess implements DeviceAccess<WebGpuTypes> {
+  private readonly hooks: DeviceStepHook<WebGpuTypes>[] = [];
 
   constructor(private readonly host: DeviceAccessHost) {}
 
@@ -42,17 +53,17 @@ export class WebGpuDeviceAccess implements DeviceAccess {
     return this.host.clock;
   }
 
-  varStorage(owner: string, name: string): DeviceVarStorage {
+  varStorage(owner: string, name: string): DeviceVarStorage<WebGpuTypes> {
     this.host.check("varStorage");
     return this.host.varStorage(owner, name, "varStorage");
   }
 
-  spikeEventStorage(population: string): DeviceSpikeEvents {
+  spikeEventStorage(population: string): DeviceSpikeEvents<WebGpuTypes> {
     this.host.check("spikeEventStorage");
     return this.host.spikeEventStorage(population, "spikeEventStorage");
   }
 
-  addStepHook(hook: DeviceStepHook): () => void {
+  addStepHook(hook: DeviceStepHook<WebGpuTypes>): () => void {
     this.host.check("addStepHook");
     this.hooks.push(hook);
     return () => {
@@ -85,7 +96,7 @@ export class WebGpuDeviceAccess implements DeviceAccess {
     label: string,
     code: string,
     bindings: readonly GPUBufferBindingType[],
-  ): Promise<DeviceKernel> {
+  ): Promise<DeviceKernel<WebGpuTypes>> {
     this.host.check("compileKernel");
     return compileKernel(this.host.device, { label, code, origins: [] }, bindings);
   }

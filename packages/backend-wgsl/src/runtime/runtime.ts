@@ -35,7 +35,7 @@ import {
   storageOwner,
 } from "../codegen/storage";
 import { BufferLimitError } from "../errors";
-import { WebGpuDeviceAccess } from "./device-access";
+import { WebGpuDeviceAccess, type WebGpuTypes } from "./device-access";
 import { DeviceSession } from "./device-session";
 import { BufferUsage, describeDevice } from "./gpu";
 import { compileFill, compileShaders, printShaders } from "./shaders";
@@ -85,7 +85,7 @@ export class WebGpuRuntime implements Runtime {
   private readonly events: ({ buffer: GPUBuffer; steps: number } | null)[];
   private readonly states: InstanceState[];
   /** Pipeline and bind group layout of each shader. */
-  private readonly compiled: readonly DeviceKernel[];
+  private readonly compiled: readonly DeviceKernel<WebGpuTypes>[];
   private readonly fillOps: (PlannedVarStorage & { op: FillOp | null })[];
   private readonly runCounts: number[];
   private readonly retired: GPUBuffer[] = [];
@@ -99,7 +99,7 @@ export class WebGpuRuntime implements Runtime {
     private readonly device: GPUDevice,
     init: {
       kernels: GeneratedKernels;
-      compiled: readonly DeviceKernel[];
+      compiled: readonly DeviceKernel<WebGpuTypes>[];
       fillPipeline: GPUComputePipeline;
       recordingSteps: number;
       maxBinding: number;
@@ -675,7 +675,7 @@ export class WebGpuRuntime implements Runtime {
   // ------------------------------------------------------------------------- device access
 
   /** Where a variable lives on the device ({@link DeviceAccess.varStorage}). */
-  private varStorage(owner: string, name: string, call: string): DeviceVarStorage {
+  private varStorage(owner: string, name: string, call: string): DeviceVarStorage<WebGpuTypes> {
     const { variable, ref } = this.findVar(owner, name, call);
     const a = this.allocation(ref);
     return {
@@ -688,7 +688,7 @@ export class WebGpuRuntime implements Runtime {
   }
 
   /** The spike events of a spike source array on the device ({@link DeviceAccess.spikeEventStorage}). */
-  private spikeEventStorage(population: string, call: string): DeviceSpikeEvents {
+  private spikeEventStorage(population: string, call: string): DeviceSpikeEvents<WebGpuTypes> {
     const index = this.populationIndex(population, call);
     const holder = this.events[index];
     if (!holder)

@@ -2,6 +2,7 @@
 import type { CompileOptions, DeviceKernel } from "@snn/core";
 import { type Shader, WORKGROUP_SIZE } from "../codegen/kernel-builder";
 import { type WgslDiagnostic, WgslCompileError } from "../errors";
+import type { WebGpuTypes } from "./device-access";
 import { ShaderStage } from "./gpu";
 
 /** Shader compilation for the runtime's kernels and for kernels added through `DeviceAccess`. */
@@ -58,7 +59,7 @@ export async function compileKernel(
   device: GPUDevice,
   shader: Pick<Shader, "label" | "code" | "origins">,
   bindings: readonly GPUBufferBindingType[],
-): Promise<DeviceKernel> {
+): Promise<DeviceKernel<WebGpuTypes>> {
   const layout = bindGroupLayout(device, shader.label, bindings);
   const module = await compileModule(device, shader.label, shader.code, shader.origins);
   const pipeline = await createPipeline(device, shader, module, layout);
@@ -69,7 +70,7 @@ export async function compileKernel(
 export function compileShaders(
   device: GPUDevice,
   shaders: readonly Shader[],
-): Promise<DeviceKernel[]> {
+): Promise<DeviceKernel<WebGpuTypes>[]> {
   return Promise.all(
     shaders.map((shader) => compileKernel(device, shader, ["uniform", ...shader.access])),
   );

@@ -13,6 +13,7 @@ import type {
   DeviceAccess,
   DeviceBufferUse,
   DeviceKernel,
+  DeviceTypes,
   DeviceVarStorage,
   Runtime,
 } from "@snn/core";
@@ -38,9 +39,19 @@ import {
 } from "./wgsl-kernels";
 import type { ChunkedTraceEvaluator } from "./trace-evaluator";
 
+/** Core's {@link DeviceTypes} filled with WebGPU's own types (from `@webgpu/types`). */
+interface WebGpuTypes extends DeviceTypes {
+  readonly device: GPUDevice;
+  readonly buffer: GPUBuffer;
+  readonly computePass: GPUComputePassEncoder;
+  readonly computePipeline: GPUComputePipeline;
+  readonly bindGroupLayout: GPUBindGroupLayout;
+  readonly bufferBindingType: GPUBufferBindingType;
+}
+
 /** A dispatch of a kernel over a bind group. */
 interface Dispatch {
-  readonly kernel: DeviceKernel;
+  readonly kernel: DeviceKernel<WebGpuTypes>;
   bindGroup: GPUBindGroup;
   readonly workgroups: readonly [number, number];
 }
@@ -67,14 +78,14 @@ interface Shapes {
     readonly size: number;
     readonly shape: LayerShape;
     /** The feedback B `[n][nOut]` (readout weights, or fixed random feedback), or null: no learning signal. */
-    readonly feedback: DeviceVarStorage | null;
+    readonly feedback: DeviceVarStorage<WebGpuTypes> | null;
     /** The readout projection's `GradSum` `[n][nOut]`, when the layer feeds the readout. */
-    readonly readoutGradient: DeviceVarStorage | null;
+    readonly readoutGradient: DeviceVarStorage<WebGpuTypes> | null;
     readonly projections: readonly {
       readonly name: string;
       readonly shape: ProjectionShape;
       readonly preLayer: string | null;
-      readonly gradient: DeviceVarStorage;
+      readonly gradient: DeviceVarStorage<WebGpuTypes>;
     }[];
   }[];
 }
@@ -135,7 +146,7 @@ export class DeviceChunkedEligibility implements ChunkedTraceEvaluator {
     readonly rows: number;
   }[] = [];
   /** Gradient variables zeroed at the start of a trial. */
-  private readonly gradientVars: DeviceVarStorage[] = [];
+  private readonly gradientVars: DeviceVarStorage<WebGpuTypes>[] = [];
   private readonly removeHook: () => void;
   private readonly nOut: number;
   private readonly kappa: number;
@@ -152,12 +163,12 @@ export class DeviceChunkedEligibility implements ChunkedTraceEvaluator {
 
   private constructor(
     private readonly runtime: Runtime,
-    private readonly access: DeviceAccess,
+    private readonly access: DeviceAccess<WebGpuTypes>,
     private readonly description: EpropNetworkDescription,
     private readonly batchSize: number,
     /** Steps per chunk (K). */
     readonly chunkSteps: number,
-    kernels: Map<string, DeviceKernel>,
+    kernels: Map<string, DeviceKernel<WebGpuTypes>>,
     shapes: Shapes,
   ) {
     const device = access.device;
@@ -172,7 +183,7 @@ export class DeviceChunkedEligibility implements ChunkedTraceEvaluator {
       this.kappa = Math.exp(-dt / readout.tauOutMs);
       this.pi = new Float32Array(B * nOut);
       this.previousPi = new Float32Array(B * nOut);
-      const kernel = (code: string): DeviceKernel => kernels.get(code)!;
+      const kernel = (code: string): DeviceKernel<WebGpuTypes> => kernels.get(code)!;
 
       this.chunkUniform = this.buffer("chunk", 32, "uniform");
       this.yHistory = this.buffer("readout history", K * B * nOut * 4);
@@ -182,7 +193,7 @@ export class DeviceChunkedEligibility implements ChunkedTraceEvaluator {
       this.sums = this.buffer("readout sums", 4 * B * nOut * 4);
 
       const bind = (
-        k: DeviceKernel,
+        k: DeviceKernel<WebGpuTypes>,
         label: string,
         resources: readonly GPUBuffer[],
       ): GPUBindGroup =>
@@ -199,13 +210,13 @@ export class DeviceChunkedEligibility implements ChunkedTraceEvaluator {
 
       // Step hook: record PsiSpike of every hidden layer and Y into the histories.
       const records: {
-        kernel: DeviceKernel;
+        kernel: DeviceKernel<WebGpuTypes>;
         bindGroup: GPUBindGroup;
         workgroups: [number, number];
       }[] = [];
       const recordKernel = kernel(recordShader());
       const addRecord = (
-        variable: DeviceVarStorage,
+        variable: DeviceVarStorage<WebGpuTypes>,
         history: GPUBuffer,
         rowBase: number,
         label: string,
@@ -426,7 +437,7 @@ export class DeviceChunkedEligibility implements ChunkedTraceEvaluator {
     projections: readonly ProjectionInfo[],
     B: number,
     K: number,
-    access: DeviceAccess,
+    access: DeviceAccess<WebGpuTypes>,
   ): Shapes {
     const dt = description.dt;
     const readout = description.readout;
@@ -444,7 +455,7 @@ export class DeviceChunkedEligibility implements ChunkedTraceEvaluator {
     const layers = description.hidden.map((hidden) => {
       const readoutProjection =
         projections.find((p) => p.kind === "readout" && p.pre === hidden.name) ?? null;
-      let feedback: DeviceVarStorage | null = null;
+      let feedback: DeviceVarStorage<WebGpuTypes> | null = null;
       if (description.feedback === "random")
         feedback = access.varStorage(
           readoutProjection?.coreName ?? `${hidden.name}__${readout.name}__feedback`,
@@ -507,8 +518,10 @@ export class DeviceChunkedEligibility implements ChunkedTraceEvaluator {
     batchSize: number,
     chunkSteps: number,
     runtime: Runtime,
-    access: DeviceAccess,
+    deviceAccess: DeviceAccess,
   ): Promise<DeviceChunkedEligibility> {
+    // Core's DeviceAccess leaves the WebGPU types open; a runtime that offers one runs on WebGPU.
+    const access = deviceAccess as DeviceAccess<WebGpuTypes>;
     if (!Number.isInteger(chunkSteps) || chunkSteps < 1)
       throw new EpropConfigError(
         `chunkSteps must be a positive integer, got ${String(chunkSteps)}.`,
@@ -563,7 +576,7 @@ export class DeviceChunkedEligibility implements ChunkedTraceEvaluator {
         );
       }
     }
-    const kernels = new Map<string, DeviceKernel>();
+    const kernels = new Map<string, DeviceKernel<WebGpuTypes>>();
     for (const code of new Set(codes))
       kernels.set(code, await access.compileKernel("chunked e-prop", code, bindingTypes(code)));
     return new DeviceChunkedEligibility(
