@@ -109,6 +109,8 @@ export interface TrainConfig {
   /** Training and test samples to use (the first ones of each split); absent: all. */
   trainSamples?: number;
   testSamples?: number;
+  /** Training samples held out (a fixed seeded choice) to pick the best epoch by; absent: none, the best epoch is picked by test accuracy. */
+  validation?: number;
   /** Trial length in steps (crop or pad); absent: the dataset's length. */
   steps?: number;
   /** Loss on the last N steps of each trial; 0: the dataset's window (or every step). */
@@ -269,6 +271,14 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     positive: true,
     valueName: "N",
     description: "Use only the first N test samples.",
+  }),
+  key("validation", {
+    name: "validation",
+    kind: "integer",
+    positive: true,
+    valueName: "N",
+    description:
+      "Hold N training samples out for validation (the same seeded choice in every run of the data): they are not trained on, they are scored after every epoch, and best.safetensors is the epoch with the best validation accuracy instead of the best test accuracy, so that no choice is made on the test set.",
   }),
   key("steps", {
     name: "steps",

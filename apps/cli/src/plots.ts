@@ -16,9 +16,20 @@ import {
 
 /** Names of the series each plot has (tests check these). */
 export const PLOT_SERIES = {
-  accuracy: ["train (per batch)", "train", "test"],
-  loss: ["train (per batch)", "train", "test"],
+  accuracy: ["train (per batch)", "train", "test", "validation"],
+  loss: ["train (per batch)", "train", "test", "validation"],
 } as const;
+
+/** The validation curve, only for runs that hold samples out (`--validation`). */
+function validationSeries(
+  epochs: readonly EpochRecord[],
+  name: string,
+  pick: (r: EpochRecord) => number | undefined,
+): LineSeries[] {
+  return epochs.some((r) => pick(r) !== undefined)
+    ? [epochSeries(epochs, name, pick, "#009E73")]
+    : [];
+}
 
 function batchX(r: { epoch: number; batch: number; batches: number }): number {
   return r.epoch - 1 + r.batch / r.batches;
@@ -57,6 +68,7 @@ export function accuracyChart(records: readonly MetricsRecord[], title: string):
       },
       epochSeries(epochs, PLOT_SERIES.accuracy[1], (r) => r.trainAccuracy, "#0072B2"),
       epochSeries(epochs, PLOT_SERIES.accuracy[2], (r) => r.testAccuracy, "#D55E00"),
+      ...validationSeries(epochs, PLOT_SERIES.accuracy[3], (r) => r.validationAccuracy),
     ],
   });
 }
@@ -79,6 +91,7 @@ export function lossChart(records: readonly MetricsRecord[], title: string): str
       },
       epochSeries(epochs, PLOT_SERIES.loss[1], (r) => r.trainLoss, "#0072B2"),
       epochSeries(epochs, PLOT_SERIES.loss[2], (r) => r.testLoss, "#D55E00"),
+      ...validationSeries(epochs, PLOT_SERIES.loss[3], (r) => r.validationLoss),
     ],
   });
 }

@@ -34,9 +34,12 @@ export interface EpochSummary {
   /** Absent when the epoch had no test evaluation. */
   readonly testLoss?: number;
   readonly testAccuracy?: number;
+  /** Absent when the run holds no samples out for validation. */
+  readonly validationLoss?: number;
+  readonly validationAccuracy?: number;
   readonly firingRatesHz: FiringRates;
   readonly durationMs: number;
-  /** This epoch gave the best test (or train) accuracy so far. */
+  /** This epoch gave the best validation accuracy so far (without validation: test accuracy). */
   readonly best: boolean;
   readonly checkpoint: string;
 }
@@ -126,9 +129,13 @@ function epochLine(s: EpochSummary): string {
     s.testAccuracy === undefined
       ? ""
       : ` | test loss ${num(s.testLoss ?? Number.NaN)} acc ${percent(s.testAccuracy)}`;
+  const validation =
+    s.validationAccuracy === undefined
+      ? ""
+      : ` | validation loss ${num(s.validationLoss ?? Number.NaN)} acc ${percent(s.validationAccuracy)}`;
   const rateText = rates(s.firingRatesHz);
   return (
-    `epoch ${s.epoch}/${s.epochs} done in ${formatDuration(s.durationMs)}: train loss ${num(s.trainLoss)} acc ${percent(s.trainAccuracy)}${test}` +
+    `epoch ${s.epoch}/${s.epochs} done in ${formatDuration(s.durationMs)}: train loss ${num(s.trainLoss)} acc ${percent(s.trainAccuracy)}${validation}${test}` +
     `${rateText ? ` | ${rateText}` : ""}${s.best ? " (best)" : ""}`
   );
 }

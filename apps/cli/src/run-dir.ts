@@ -57,6 +57,9 @@ export interface EpochRecord {
   readonly trainAccuracy: number;
   readonly testLoss?: number;
   readonly testAccuracy?: number;
+  /** On the training samples held out by `--validation` (absent without it). */
+  readonly validationLoss?: number;
+  readonly validationAccuracy?: number;
   readonly firingRatesHz: Readonly<Record<string, number>>;
   readonly durationMs: number;
 }

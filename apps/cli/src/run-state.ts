@@ -28,7 +28,11 @@ export interface RunState {
   step: number;
   /** Checkpoint to resume from (relative to the run directory, inside it). */
   latestCheckpoint?: string;
-  best?: { epoch: number; accuracy: number; checkpoint: string };
+  /**
+   * The best epoch so far: by validation accuracy when the run holds samples out for validation
+   * (`validationAccuracy` is then set), else by test accuracy. `accuracy` is its test accuracy.
+   */
+  best?: { epoch: number; accuracy: number; validationAccuracy?: number; checkpoint: string };
   /** The average of the weights at the ends of the `--lr-waves` waves after the first (SWA). */
   swa?: SwaState;
   backend?: string;
@@ -97,6 +101,12 @@ export function parseRunState(value: unknown, file: string, root: string): RunSt
     const accuracy = best!["accuracy"];
     if (typeof accuracy !== "number" || !(accuracy >= 0 && accuracy <= 1))
       fail(`"best.accuracy" must be a number from 0 to 1`);
+    const validation = best!["validationAccuracy"];
+    if (
+      validation !== undefined &&
+      !(typeof validation === "number" && validation >= 0 && validation <= 1)
+    )
+      fail(`"best.validationAccuracy" must be a number from 0 to 1`);
     checkInside(best!["checkpoint"], "best.checkpoint", root, fail);
   }
   if (s["swa"] !== undefined) {

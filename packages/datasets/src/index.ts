@@ -21,6 +21,7 @@ export {
   stepsForDuration,
   type BinOptions,
 } from "./transforms";
+export { splitDataset, type DatasetSplit } from "./split";
 export { computeDatasetStatistics, type DatasetStatistics } from "./statistics";
 export { imagePixels, limitImages, type MnistImages } from "./mnist/images";
 export { EMBEDDED_MNIST_SPLIT, loadEmbeddedMnist, type EmbeddedMnistSplit } from "./mnist/embedded";

@@ -56,6 +56,7 @@ import {
 } from "../run-dir";
 import { initialParametersFrom, resolveInitCheckpoint } from "../init-from";
 import { swaEpochs, waveEndEpochs, writeSwa } from "../swa";
+import { holdOutValidation } from "../validation";
 import { describeRecovered, type RunLock } from "../run-lock";
 import { isLegacyRelativeDataPath, resolveStoredDataPath } from "../stored-data";
 import { DivergedError, checkDivergedParameters } from "./train-divergence";
@@ -488,6 +489,11 @@ async function train(parsed: { values: OptionValues }, io: CliIO): Promise<numbe
         // Trials as long as their samples: the loss window must fit the shortest of them.
         checkLossWindowForData(config.lossSteps, dataset, shortest, config.dt);
       }
+      // --validation: the held-out samples are the same in every epoch and every resume.
+      const split =
+        config.validation !== undefined
+          ? holdOutValidation(trainSet, config.validation)
+          : undefined;
       let trainer: Trainer;
       if (state !== undefined) {
         const { eligibility, chunkSteps, chunkedTraces } = trainerOptionsFor(
@@ -532,7 +538,8 @@ async function train(parsed: { values: OptionValues }, io: CliIO): Promise<numbe
           state,
           holder,
           backend,
-          trainSet,
+          trainSet: split?.train ?? trainSet,
+          ...(split !== undefined ? { validationSet: split.validation } : {}),
           testSet,
           io,
           values: v,
@@ -550,6 +557,14 @@ async function train(parsed: { values: OptionValues }, io: CliIO): Promise<numbe
   }
 }
 
+/** The best epoch in the final message: chosen by validation accuracy, or by test accuracy. */
+function describeBest(best: NonNullable<RunState["best"]>): string {
+  const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+  return best.validationAccuracy !== undefined
+    ? `best by validation: epoch ${best.epoch}, validation ${pct(best.validationAccuracy)}, test ${pct(best.accuracy)}`
+    : `best ${pct(best.accuracy)} at epoch ${best.epoch}`;
+}
+
 interface LoopContext {
   readonly config: TrainConfig;
   readonly run: RunDirectory;
@@ -558,6 +573,8 @@ interface LoopContext {
   readonly holder: { trainer: Trainer };
   readonly backend: SelectedBackend;
   readonly trainSet: SpikeDataset;
+  /** The training samples held out by `--validation`, scored after every epoch. */
+  readonly validationSet?: SpikeDataset;
   readonly testSet: SpikeDataset;
   readonly io: CliIO;
   readonly values: OptionValues;
@@ -566,7 +583,7 @@ interface LoopContext {
 }
 
 async function trainLoop(ctx: LoopContext): Promise<number> {
-  const { config, run, state, holder, backend, trainSet, testSet, io, values } = ctx;
+  const { config, run, state, holder, backend, trainSet, validationSet, testSet, io, values } = ctx;
   const trainer = holder.trainer;
   const quiet = values["quiet"] === true;
   const reporter: Reporter = createReporter({
@@ -579,8 +596,15 @@ async function trainLoop(ctx: LoopContext): Promise<number> {
   const numSteps = trialSteps(config, trainSet);
   const trainBatches = batchesPerPass(trainSet.numSamples, config.batchSize, config.maxBatches);
   const testBatches = batchesPerPass(testSet.numSamples, config.batchSize, config.maxBatches);
+  const validationBatches = batchesPerPass(
+    validationSet?.numSamples ?? 0,
+    config.batchSize,
+    config.maxBatches,
+  );
   const trainData = limitBatches(trainSet, config.maxBatches);
   const testData = limitBatches(testSet, config.maxBatches);
+  const validationData =
+    validationSet !== undefined ? limitBatches(validationSet, config.maxBatches) : undefined;
   const shown = shownPath(io.cwd, run.root);
   const resumeCommand = `snn train --resume ${shown}`;
   const title = `${config.dataset} e-prop LSNN`;
@@ -764,15 +788,23 @@ async function trainLoop(ctx: LoopContext): Promise<number> {
         });
         if (diverged !== undefined) throw diverged;
         if (trainer.progress.epoch < epoch) break; // stopped by Ctrl-C in the middle of the epoch
+        // The held-out and test sets run in the training's threads (--threads, default 1).
+        const evaluation = { batchSize: config.batchSize, threads: config.threads ?? 1 };
+        let validation: { loss: number; accuracy: number } | undefined;
+        if (validationData !== undefined) {
+          reporter.evaluating(epoch, validationBatches);
+          validation = await trainer.evaluate(validationData, evaluation);
+        }
         reporter.evaluating(epoch, testBatches);
-        // The test set runs in the training's threads (--threads, default 1).
-        const test = await trainer.evaluate(testData, {
-          batchSize: config.batchSize,
-          threads: config.threads ?? 1,
-        });
-        if (!Number.isFinite(test.loss)) {
-          checkDivergedParameters(await trainer.getParameters(), `after epoch ${epoch}`);
-          throw new DivergedError(`the test loss after epoch ${epoch} is ${test.loss}`);
+        const test = await trainer.evaluate(testData, evaluation);
+        for (const [name, loss] of [
+          ["test", test.loss],
+          ["validation", validation?.loss ?? 0],
+        ] as const) {
+          if (!Number.isFinite(loss)) {
+            checkDivergedParameters(await trainer.getParameters(), `after epoch ${epoch}`);
+            throw new DivergedError(`the ${name} loss after epoch ${epoch} is ${loss}`);
+          }
         }
         const batches = batchesByEpoch.get(epoch) ?? [];
         const record: EpochRecord = {
@@ -783,6 +815,9 @@ async function trainLoop(ctx: LoopContext): Promise<number> {
           trainAccuracy: weightedMean(batches, (r) => r.accuracy),
           testLoss: test.loss,
           testAccuracy: test.accuracy,
+          ...(validation !== undefined
+            ? { validationLoss: validation.loss, validationAccuracy: validation.accuracy }
+            : {}),
           firingRatesHz: meanRates(batches),
           durationMs: performance.now() - epochWallStart,
         };
@@ -796,10 +831,20 @@ async function trainLoop(ctx: LoopContext): Promise<number> {
         state.step = record.step;
         state.latestCheckpoint = checkpoint;
         await run.saveState(state);
-        const best = state.best === undefined || test.accuracy > state.best.accuracy;
+        // The best epoch: by validation accuracy when samples are held out, else by test accuracy.
+        const best =
+          state.best === undefined ||
+          (validation !== undefined
+            ? validation.accuracy > (state.best.validationAccuracy ?? -1)
+            : test.accuracy > state.best.accuracy);
         if (best) {
           await run.writeCheckpoint("best.safetensors", await trainer.encodeCheckpoint());
-          state.best = { epoch, accuracy: test.accuracy, checkpoint: "best.safetensors" };
+          state.best = {
+            epoch,
+            accuracy: test.accuracy,
+            ...(validation !== undefined ? { validationAccuracy: validation.accuracy } : {}),
+            checkpoint: "best.safetensors",
+          };
           await run.saveState(state);
         }
         // The ends of the waves stay: the average is made of them.
@@ -875,7 +920,7 @@ async function trainLoop(ctx: LoopContext): Promise<number> {
       .reduce((a, r) => a + r.durationMs, 0);
     const message =
       `Finished ${config.epochs} epoch${config.epochs === 1 ? "" : "s"} in ${formatDuration(totalMs)}: test accuracy ${lastEpoch?.testAccuracy !== undefined ? `${(lastEpoch.testAccuracy * 100).toFixed(1)}%` : "-"}` +
-      `${state.best ? ` (best ${(state.best.accuracy * 100).toFixed(1)}% at epoch ${state.best.epoch})` : ""}` +
+      `${state.best ? ` (${describeBest(state.best)})` : ""}` +
       `${state.swa ? `; the average of the wave ends (swa.safetensors): ${(state.swa.accuracy * 100).toFixed(1)}%` : ""}. Run saved in ${run.root}; evaluate with: snn evaluate ${shown}`;
     reporter.end({
       message,
