@@ -151,7 +151,9 @@ async function main() {
   if (positionals.length !== 1) fail(`give one run directory.\n\n${HELP}`);
   const runDir = resolve(positionals[0]);
   const name = values.name;
-  if (name !== "smnist") fail(`--name ${name}: this package ships the model 'smnist' only.`);
+  const MODELS = ["smnist", "smnist-512"];
+  if (!MODELS.includes(name))
+    fail(`--name ${name}: this package ships the models ${MODELS.join(", ")} only.`);
   const out = resolve(values.out ?? join(PACKAGE, "models", `${name}.safetensors`));
   const subsetSize = positiveInteger(values.subset, "--subset");
   const batchSize = positiveInteger(values["batch-size"], "--batch-size");

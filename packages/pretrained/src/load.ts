@@ -8,7 +8,7 @@ import { decodePretrained } from "./format";
 import { PretrainedModel } from "./model";
 
 /** The models this package ships. */
-export const PRETRAINED_MODELS = ["smnist"] as const;
+export const PRETRAINED_MODELS = ["smnist", "smnist-512"] as const;
 export type PretrainedModelName = (typeof PRETRAINED_MODELS)[number];
 
 function checkName(name: string): asserts name is PretrainedModelName {
@@ -29,6 +29,8 @@ export function pretrainedModelUrl(name: PretrainedModelName): URL {
   switch (name) {
     case "smnist":
       return new URL("../models/smnist.safetensors", import.meta.url);
+    case "smnist-512":
+      return new URL("../models/smnist-512.safetensors", import.meta.url);
   }
 }
 

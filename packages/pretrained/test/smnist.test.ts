@@ -1,5 +1,5 @@
 /**
- * The shipped model, models/smnist.safetensors: it loads, describes itself, and reproduces the
+ * The shipped models, models/<name>.safetensors: each loads, describes itself, and reproduces the
  * accuracy its metadata reports on its fixed subset of real MNIST test digits (the first N of
  * the MNIST test set, checked by their SHA-256), digit by digit: inference on the CPU backend is
  * deterministic.
@@ -13,10 +13,12 @@ import * as datasets from "@snn/datasets";
 import { prepareTrial } from "@snn/eprop";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
+  PRETRAINED_MODELS,
   imagesSha256,
   loadPretrained,
   pretrainedModelUrl,
   type PretrainedModel,
+  type PretrainedModelName,
   type PretrainedSubsetDefinition,
 } from "../src/index";
 
@@ -40,14 +42,14 @@ function imagesOf(images: datasets.MnistImages, from: number, to: number): Uint8
   return Array.from({ length: to - from }, (_, k) => datasets.imagePixels(images, from + k));
 }
 
-let model: PretrainedModel;
-let subset: datasets.MnistImages;
-beforeAll(async () => {
-  model = await loadPretrained("smnist");
-  subset = await subsetImages(model.metadata.evaluation.subset.definition);
-});
+describe.each(PRETRAINED_MODELS)("the shipped %s model", (name: PretrainedModelName) => {
+  let model: PretrainedModel;
+  let subset: datasets.MnistImages;
+  beforeAll(async () => {
+    model = await loadPretrained(name);
+    subset = await subsetImages(model.metadata.evaluation.subset.definition);
+  });
 
-describe("the shipped smnist model", () => {
   it("describes its network, data, training and evaluation", () => {
     const { metadata, network } = model;
     expect(network.input.size).toBe(metadata.input.numChannels);
@@ -69,7 +71,8 @@ describe("the shipped smnist model", () => {
       (sum, values) => sum + values.length,
       0,
     );
-    expect(statSync(fileURLToPath(pretrainedModelUrl("smnist"))).size).toBeLessThan(
+    expect(model.name).toBe(name);
+    expect(statSync(fileURLToPath(pretrainedModelUrl(name))).size).toBeLessThan(
       parameters * 4 + 64 * 1024,
     );
   });
