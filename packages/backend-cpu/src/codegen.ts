@@ -9,7 +9,7 @@
  * See docs/decisions/0001-timestep-semantics.md of the project for what each function does.
  */
 import type { KernelPlan } from "@snn/core";
-import { compileStepProgram, type wasm } from "@snn/core/internal";
+import { compileStepProgram, type StepProgram, type wasm } from "@snn/core/internal";
 import { customUpdateKernel } from "./js-custom-updates";
 import type { GeneratedKernel } from "./js-module";
 import { neuronKernel, postSpikeKernel } from "./js-neurons";
@@ -21,12 +21,15 @@ import { customUpdateKernelName, neuronKernelName, WasmKernels } from "./wasm-ke
 export class CodeGenerator {
   /** What runs as WebAssembly, and the module it runs in. */
   private readonly webAssembly: WasmKernels;
+  /** What each schedule entry runs (core's step-program.ts). */
+  private readonly program: StepProgram;
 
   constructor(
     private readonly plan: KernelPlan,
     private readonly storage: NetworkStorage,
   ) {
-    this.webAssembly = new WasmKernels(plan, storage);
+    this.program = compileStepProgram(plan);
+    this.webAssembly = new WasmKernels(plan, storage, this.program);
   }
 
   /**
@@ -38,7 +41,7 @@ export class CodeGenerator {
   scheduleKernels(): GeneratedKernel[] {
     this.webAssembly.compile();
     const { plan, storage } = this;
-    return compileStepProgram(plan).entries.map((step) => {
+    return this.program.entries.map((step) => {
       if (step.op === "synapses")
         return this.webAssembly.synapses(
           synapseKernel(plan, storage, this.webAssembly, step),

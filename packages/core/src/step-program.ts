@@ -186,16 +186,22 @@ export type StepEntry = NeuronStep | SynapseStep;
 /** The step program of a plan: one entry per schedule entry, in schedule order. */
 export interface StepProgram {
   readonly entries: readonly StepEntry[];
+  /** The entries by group: the neuron step of each population, by population index. */
+  readonly neurons: readonly NeuronStep[];
+  /** The synapse step of each projection, by projection index. */
+  readonly synapses: readonly SynapseStep[];
 }
 
 /** Compiles the plan's schedule into its step program. */
 export function compileStepProgram(plan: KernelPlan): StepProgram {
+  const neurons = plan.populations.map((population) => neuronStep(plan, population.index));
+  const synapses = plan.projections.map((projection) => synapseStep(plan, projection.index));
   return {
     entries: plan.schedule.map((entry) =>
-      entry.op === "neurons"
-        ? neuronStep(plan, entry.population)
-        : synapseStep(plan, entry.projection),
+      entry.op === "neurons" ? neurons[entry.population]! : synapses[entry.projection]!,
     ),
+    neurons,
+    synapses,
   };
 }
 
