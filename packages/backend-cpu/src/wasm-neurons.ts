@@ -422,7 +422,8 @@ function compileNeuronKernel(
           ]);
         case "neuronSide":
           return neuronSide(site);
-        case "spikeSource":
+        default:
+          // spikeSource: a spike source array keeps its JavaScript kernel (neuronKernelWasm)
           throw new Error("internal error: a spike source array has no WebAssembly kernel");
       }
     });
