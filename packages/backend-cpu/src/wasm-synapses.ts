@@ -14,7 +14,13 @@
  * snippet compilers do not compile bit-identically.
  */
 import type { Binding, KernelPlan, PlannedProjection, ScalarType } from "@snn/core";
-import { bindingKey, wasm, type SynapseSite, type SynapseStep } from "@snn/core/internal";
+import {
+  bindingKey,
+  wasm,
+  type PreSpikeSite,
+  type SynapseSite,
+  type SynapseStep,
+} from "@snn/core/internal";
 import type { NetworkStorage } from "./storage";
 import { siteVar } from "./stored-vars";
 import { StorageLocals } from "./wasm-neurons";
@@ -69,7 +75,7 @@ function compileSynapseKernel(
   storage: NetworkStorage,
   projection: PlannedProjection,
   name: string,
-  preSpike: (SynapseSite & { readonly delayed: boolean }) | null,
+  preSpike: PreSpikeSite | null,
   dynamics: SynapseSite | null,
   philox: number,
 ): ElementKernelDefinition {

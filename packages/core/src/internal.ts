@@ -38,6 +38,7 @@ export type {
   NeuronStep,
   NeuronStepSite,
   PostSpikeSite,
+  PreSpikeSite,
   SiteSnippet,
   SiteStorage,
   SiteStorageRef,

@@ -160,6 +160,12 @@ export interface SynapseSite extends CodeSiteBase {
 /** The postSpike code of an incoming projection, on the synapses onto each neuron that spiked. */
 export type PostSpikeSite = SynapseSite;
 
+/** The preSpike code of a projection, on the synapses of each presynaptic neuron that spiked. */
+export interface PreSpikeSite extends SynapseSite {
+  /** Whether the spikes are the previous step's (delay 1) rather than this step's. */
+  readonly delayed: boolean;
+}
+
 /** A population's update. */
 export interface NeuronStep {
   readonly op: "neurons";
@@ -175,7 +181,7 @@ export interface SynapseStep {
   readonly op: "synapses";
   readonly projection: number;
   /** Delivery of the presynaptic spikes, or null when the model has no `preSpike` code. */
-  readonly preSpike: (SynapseSite & { readonly delayed: boolean }) | null;
+  readonly preSpike: PreSpikeSite | null;
   /** Dynamics of every synapse, or null. */
   readonly synapseDynamics: SynapseSite | null;
 }

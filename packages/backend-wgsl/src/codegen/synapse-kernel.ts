@@ -6,7 +6,7 @@
  * the post-parallel skeleton, the locals and how storage is addressed in the arenas.
  */
 import type { PlannedPopulation } from "@snn/core";
-import type { SynapseSite, SynapseStep } from "@snn/core/internal";
+import type { PreSpikeSite, SynapseSite, SynapseStep } from "@snn/core/internal";
 import { WgslPrinter } from "../wgsl/printer";
 import { entry, type Generator, threadIdFunction } from "./generator";
 import { StorageRef } from "./storage";
@@ -15,7 +15,7 @@ import { builtinName, type Names, namesUsed, namesWritten, scope } from "./wgsl-
 /** The sites one synapse kernel runs: a synapse step's `preSpike` and `synapseDynamics`, or one `postSpike` site. */
 export type SynapseKernelSites =
   | {
-      readonly preSpike: (SynapseSite & { readonly delayed: boolean }) | null;
+      readonly preSpike: PreSpikeSite | null;
       readonly synapseDynamics: SynapseSite | null;
       readonly postSpike?: undefined;
     }
@@ -26,9 +26,10 @@ export type SynapseKernelSites =
     };
 
 /**
- * Delivers spikes (preSpike) and runs synapseDynamics, one thread per postsynaptic neuron and
- * batch element; or (`mode` "postSpike", after the postsynaptic population's update) runs the
- * postSpike code on the synapses of each postsynaptic neuron that spiked in this step.
+ * Delivers spikes (a synapse step's `preSpike`) and runs its `synapseDynamics`, one thread per
+ * postsynaptic neuron and batch element; or, for a `postSpike` site (after the postsynaptic
+ * population's update), runs the postSpike code on the synapses of each postsynaptic neuron
+ * that spiked in this step. Null when there is no code to run.
  */
 export function synapseKernel(g: Generator, sites: SynapseKernelSites): number | null {
   const preSpike = sites.preSpike ?? null;
