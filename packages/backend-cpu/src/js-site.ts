@@ -73,6 +73,12 @@ export class CodeSite {
     return this;
   }
 
+  /** The step-program site whose code runs here (core's step-program.ts): its storage use. */
+  of(site: { readonly usage: StorageUse }): this {
+    this.usage = site.usage;
+    return this;
+  }
+
   private access(binding: Binding, type: ScalarType): Access {
     const key = bindingKey(binding);
     let access = this.accesses.get(key);

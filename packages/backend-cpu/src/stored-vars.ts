@@ -1,5 +1,6 @@
 /** Lookups of the stored variables that generated code reads and writes. */
-import type { PlannedCustomUpdate } from "@snn/core";
+import type { Binding, PlannedCustomUpdate, PlannedVarRef } from "@snn/core";
+import { bindingKey, type SiteStorage } from "@snn/core/internal";
 import type { NetworkStorage, StoredVar } from "./storage";
 
 /** The index of a variable's element: `batchedIndex` where it has one copy per batch element, else `sharedIndex`. */
@@ -23,20 +24,46 @@ export function refTarget(
   const ref = update.varRefs.find((r) => r.name === refName);
   if (!ref)
     throw new Error(`internal error: custom update '${update.name}' has no reference '${refName}'`);
-  const { owner, role } = ref;
-  let map: Map<string, StoredVar>;
-  if (owner.kind === "population") map = storage.populations[owner.index]!.vars;
-  else if (owner.kind === "customUpdate") map = storage.customUpdates[owner.index]!.vars;
-  else {
-    const projection = storage.projections[owner.index]!;
-    map =
-      role === "pre"
-        ? projection.preVars
-        : role === "post"
-          ? projection.postVars
-          : role === "postsynaptic"
-            ? projection.postsynapticVars
-            : projection.vars;
-  }
-  return lookupVar(map, ref.var, `reference '${refName}' of '${update.name}'`);
+  return lookupVar(
+    varsOf(storage, ref.owner, ref.role),
+    ref.var,
+    `reference '${refName}' of '${update.name}'`,
+  );
+}
+
+/** The stored variables of one part (`role`) of a group's model. */
+function varsOf(
+  storage: NetworkStorage,
+  owner: PlannedVarRef["owner"],
+  role: PlannedVarRef["role"],
+): Map<string, StoredVar> {
+  if (owner.kind === "population") return storage.populations[owner.index]!.vars;
+  if (owner.kind === "customUpdate") return storage.customUpdates[owner.index]!.vars;
+  const projection = storage.projections[owner.index]!;
+  return role === "pre"
+    ? projection.preVars
+    : role === "post"
+      ? projection.postVars
+      : role === "postsynaptic"
+        ? projection.postsynapticVars
+        : projection.vars;
+}
+
+/**
+ * The storage a step-program site gives `binding` (core's step-program.ts), and the stored
+ * variable behind it; an internal error where the site does not store it in a variable.
+ */
+export function siteVar(
+  storage: NetworkStorage,
+  sites: ReadonlyMap<string, SiteStorage>,
+  binding: Binding,
+): { readonly stored: StoredVar; readonly written: boolean } {
+  const entry = sites.get(bindingKey(binding));
+  if (entry === undefined || entry.ref.kind !== "var")
+    throw new Error(`internal error: no variable for ${bindingKey(binding)} at this code site`);
+  const { owner, role, name } = entry.ref;
+  return {
+    stored: lookupVar(varsOf(storage, owner, role), name, `${owner.kind} ${owner.index}`),
+    written: entry.written,
+  };
 }

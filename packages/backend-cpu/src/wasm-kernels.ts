@@ -5,7 +5,7 @@
  * functions replace.
  */
 import type { KernelPlan, PlannedProjection } from "@snn/core";
-import { wasm } from "@snn/core/internal";
+import { wasm, type StepProgram } from "@snn/core/internal";
 import type { GeneratedKernel, ModuleBuilder } from "./js-module";
 import type { NetworkStorage } from "./storage";
 import { lookupVar, refTarget } from "./stored-vars";
@@ -34,6 +34,8 @@ export class WasmKernels {
   constructor(
     private readonly plan: KernelPlan,
     private readonly storage: NetworkStorage,
+    /** The plan's step program (core's step-program.ts). */
+    private readonly program: StepProgram,
   ) {}
 
   /** The WebAssembly module of every kernel that compiles to it, instantiated once. */
@@ -52,25 +54,19 @@ export class WasmKernels {
       definitions.push(definition);
       if (definition.simd) this.simdKernels.add(definition.name);
     };
-    for (const population of this.plan.populations) {
+    for (const step of this.program.neurons) {
       add(
-        neuronKernelWasm(
-          this.plan,
-          this.storage,
-          population,
-          neuronKernelName(population.index),
-          philox,
-        ),
+        neuronKernelWasm(this.plan, this.storage, step, neuronKernelName(step.population), philox),
       );
     }
-    for (const projection of this.plan.projections) {
+    for (const step of this.program.synapses) {
       add(
         synapseKernelWasm(
           this.plan,
           this.storage,
-          projection,
-          synapseKernelName(projection.index),
-          this.delivery(projection) !== null,
+          step,
+          synapseKernelName(step.projection),
+          this.delivery(this.plan.projections[step.projection]!) !== null,
           philox,
         ),
       );

@@ -1,17 +1,27 @@
 /**
- * A population's neuron update compiled to a WebAssembly function: the same loops and order
- * as the generated JavaScript of codegen.ts (postsynaptic models, neuron sim/threshold/reset,
- * the spike list, zeroing additional inputs, then the pre- and postsynaptic spike code and
- * dynamics of connected projections), over the state memory, with snippets compiled by
+ * A population's neuron update compiled to a WebAssembly function: the sites of its neuron step
+ * (core's step-program.ts: postsynaptic models, neuron sim/threshold/reset, the spike list,
+ * zeroing additional inputs, then the pre- and postsynaptic spike code and dynamics of connected
+ * projections) in the step's order, as the generated JavaScript of js-neurons.ts prints them,
+ * over the state memory, with snippets compiled by
  * wasm-snippet.ts. Float32 arithmetic is native here, which is what makes it faster than the
  * JavaScript, whose every operation needs `Math.fround`.
  *
  * Returns null (the kernel stays in JavaScript) for spike source arrays and for code that draws
  * random numbers or uses something wasm-snippet.ts does not compile bit-identically.
  */
-import type { Binding, CheckedSnippet, KernelPlan, PlannedPopulation, ScalarType } from "@snn/core";
-import { analyseStorage, bindingKey, RANDOM_FIELD, wasm } from "@snn/core/internal";
+import type { Binding, KernelPlan, ScalarType } from "@snn/core";
+import {
+  bindingKey,
+  wasm,
+  type ApplySite,
+  type NeuronModelSite,
+  type NeuronSideSite,
+  type NeuronStep,
+  type NeuronStepSite,
+} from "@snn/core/internal";
 import type { DynamicParams, NetworkStorage, StoredVar } from "./storage";
+import { siteVar } from "./stored-vars";
 import {
   ElementKernel,
   NotCompilable,
@@ -111,17 +121,18 @@ export class StorageLocals {
   }
 }
 
-/** The WebAssembly version of a population's neuron kernel: `name(trialStep: i32)`, or null. */
+/** The WebAssembly version of a population's neuron kernel (its step, core's step-program.ts): `name(trialStep: i32)`, or null. */
 export function neuronKernelWasm(
   plan: KernelPlan,
   storage: NetworkStorage,
-  population: PlannedPopulation,
+  step: NeuronStep,
   name: string,
   random: number | null,
 ): ElementKernelDefinition | null {
+  const population = plan.populations[step.population]!;
   if (population.spikeSource || storage.memory === null) return null;
   try {
-    return compileNeuronKernel(plan, storage, population, name, random);
+    return compileNeuronKernel(plan, storage, step, name, random);
   } catch (error) {
     if (error instanceof NotCompilable) return null;
     throw error;
@@ -132,10 +143,11 @@ export function neuronKernelWasm(
 function compileNeuronKernel(
   plan: KernelPlan,
   storage: NetworkStorage,
-  population: PlannedPopulation,
+  step: NeuronStep,
   name: string,
   random: number | null,
 ): ElementKernelDefinition {
+  const population = plan.populations[step.population]!;
   const kernel = new ElementKernel(plan.dt);
   const { locals, batch: b, element: j } = kernel;
   const ni = locals.local("i32"); // b * size + j
@@ -152,22 +164,20 @@ function compileNeuronKernel(
     i32.add,
   ];
   const varAddress = (stored: StoredVar) => element(stored.array, stored.planned.batched ? ni : j);
-  const lookup = (map: Map<string, StoredVar>, varName: string): StoredVar => {
-    const stored = map.get(varName);
-    if (!stored) throw new Error(`internal error: no variable '${varName}'`);
-    return stored;
+  /** The address of the variable a site stores `binding` in, and whether the site writes it. */
+  const variable = (
+    site: CodeSiteOf<NeuronStepSite>,
+    binding: Binding,
+  ): { address: () => Code; written: boolean } => {
+    const { stored, written } = siteVar(storage, site.storage, binding);
+    return { address: varAddress(stored), written };
   };
-  /** What the snippets write, and whether they draw random numbers. */
-  const usageOf = (
-    ...snippets: (CheckedSnippet | null)[]
-  ): { writes: ReadonlySet<string>; random: boolean } => {
-    const usage = analyseStorage(snippets);
-    if (usage.random && random === null) throw new NotCompilable("random numbers");
-    return { writes: usage.stored, random: usage.random };
+  /** Whether a site draws random numbers (refused without the module's `philox`). */
+  const drawsRandom = (site: CodeSiteOf<NeuronStepSite>): boolean => {
+    if (site.usage.random && random === null) throw new NotCompilable("random numbers");
+    return site.usage.random;
   };
-  const code = population.code;
-  const neuronUsage = usageOf(code.sim, code.threshold, code.reset);
-  const neuronWrites = neuronUsage.writes;
+  for (const site of step.sites) if ("usage" in site) drawsRandom(site);
 
   /**
    * The update of one element j (`lanes` 1) or of the four elements j .. j+3 (`lanes` 4, SIMD):
@@ -219,44 +229,36 @@ function compileNeuronKernel(
       };
     };
     /** The random-number calls of one code site (the JavaScript's CodeSite), or null where it draws none. */
-    const randomSiteFor = (uses: boolean, stream: number, field: number): RandomSite | null => {
-      if (!uses) return null;
+    const randomSiteFor = (site: CodeSiteOf<NeuronStepSite>, field: number): RandomSite | null => {
+      if (!drawsRandom(site)) return null;
       const counter: RandomCounter = {
         element: (lane) => (lane === 0 ? get(j) : [get(j), i32.const(lane), i32.add]),
         batch: get(b),
         step: get(kernel.globalStep),
         philox: random!,
       };
-      return new RandomSite(locals, counter, stream, field, vector);
+      return new RandomSite(locals, counter, site.rngStream, field, vector);
     };
     const zero: Code = vector ? splatFloat(0) : f32.const(0);
     const load: Code = vector ? op.v128.load() : f32.load();
     const store: Code = vector ? op.v128.store() : f32.store();
 
-    // Postsynaptic models of incoming projections: Isyn += their output.
-    const apply: Code[] = [];
-    for (const projectionIndex of population.incoming) {
-      const projection = plan.projections[projectionIndex]!;
-      const ps = projection.postsynaptic;
-      if (!ps) continue;
-      const psStorage = storage.projections[projectionIndex]!;
-      const { writes, random: applyRandom } = usageOf(ps.apply);
+    /** A postsynaptic model of an incoming projection: Isyn += its output. */
+    const apply = (s: ApplySite): Code => {
+      const projection = plan.projections[s.projection]!;
+      const ps = projection.postsynaptic!;
+      const psStorage = storage.projections[s.projection]!;
       const inSyn = locals.local(vector ? "v128" : "f32");
       const site = new StorageLocals(locals, lanes);
-      const applySite = randomSiteFor(applyRandom, projection.rngStream, RANDOM_FIELD.apply);
+      const applySite = randomSiteFor(s, s.apply.field);
       const compiler = compilerFor(
         ps.params,
         ps.derivedParams,
         (binding, type) => {
           switch (binding.kind) {
             case "var": {
-              const stored = lookup(psStorage.postsynapticVars, binding.name);
-              return site.bind(
-                bindingKey(binding),
-                type,
-                varAddress(stored),
-                writes.has(bindingKey(binding)),
-              );
+              const { address, written } = variable(s, binding);
+              return site.bind(bindingKey(binding), type, address, written);
             }
             case "input":
               return { local: binding.name === "Isyn" ? isyn : inSyn };
@@ -267,183 +269,165 @@ function compileNeuronKernel(
         applySite,
       );
       const address = element(psStorage.inSyn!, ni);
-      apply.push([
+      return [
         address(),
         load,
         set(inSyn),
         address(),
         zero,
         store,
-        applySite?.reset(RANDOM_FIELD.apply) ?? [],
-        site.wrap(compiler.statements(ps.apply)),
-      ]);
-    }
+        applySite?.reset(s.apply.field) ?? [],
+        site.wrap(compiler.statements(s.apply.snippet)),
+      ];
+    };
 
-    // The neuron model.
-    const site = new StorageLocals(locals, lanes);
-    const neuronSite = randomSiteFor(neuronUsage.random, population.rngStream, RANDOM_FIELD.neuron);
-    const compiler = compilerFor(
-      population.params,
-      population.derivedParams,
-      (binding, type) => {
-        switch (binding.kind) {
-          case "var":
-            return site.bind(
-              bindingKey(binding),
-              type,
-              varAddress(lookup(popStorage.vars, binding.name)),
-              neuronWrites.has(bindingKey(binding)),
-            );
-          case "additionalInput": {
-            const input = popStorage.additionalInputs.get(binding.name);
-            if (!input) throw new Error(`internal error: no additional input '${binding.name}'`);
-            return site.bind(bindingKey(binding), "float", element(input, ni), false);
+    /** The neuron model, and the spike it emits. */
+    const neuron = (s: NeuronModelSite): Code => {
+      const site = new StorageLocals(locals, lanes);
+      const field = s.snippets[0]?.field ?? 0;
+      const neuronSite = randomSiteFor(s, field);
+      const compiler = compilerFor(
+        population.params,
+        population.derivedParams,
+        (binding, type) => {
+          switch (binding.kind) {
+            case "var": {
+              const { address, written } = variable(s, binding);
+              return site.bind(bindingKey(binding), type, address, written);
+            }
+            case "additionalInput": {
+              const input = popStorage.additionalInputs.get(binding.name);
+              if (!input) throw new Error(`internal error: no additional input '${binding.name}'`);
+              return site.bind(bindingKey(binding), "float", element(input, ni), false);
+            }
+            case "input":
+              return { local: isyn };
+            default:
+              throw new Error(`internal error: neuron code cannot refer to ${binding.kind}`);
           }
-          case "input":
-            return { local: isyn };
-          default:
-            throw new Error(`internal error: neuron code cannot refer to ${binding.kind}`);
-        }
-      },
-      neuronSite,
-      popStorage.params,
-    );
-    const sim = compiler.statements(code.sim);
-    const threshold = code.threshold
-      ? compiler.condition(code.threshold)
-      : vector
-        ? splatFloat(0)
-        : i32.const(0);
-    const spikeAddress: Code = [
-      get(b),
-      i32.const(size),
-      i32.mul,
-      get(count),
-      i32.add,
-      i32.const(2),
-      i32.shl,
-      i32.const(popStorage.spikes.byteOffset),
-      i32.add,
-    ];
-    let spikeList: Code;
-    if (vector) {
-      // lanes that spiked, in ascending order: lowest set bit first
-      const bits = locals.local("i32");
-      const lane = locals.local("i32");
-      spikeList = [
-        get(spiked),
-        op.i32x4.bitmask,
-        set(bits),
-        op.block(
-          op.loop(
-            get(bits),
-            i32.eqz,
-            op.brIf(1),
-            get(bits),
-            op.i32.ctz,
-            set(lane),
-            spikeAddress,
-            get(j),
-            get(lane),
-            i32.add,
-            i32.store(),
-            get(count),
-            i32.const(1),
-            i32.add,
-            set(count),
-            get(bits),
-            get(bits),
-            i32.const(1),
-            i32.sub,
-            i32.and,
-            set(bits),
-            op.br(0),
+        },
+        neuronSite,
+        popStorage.params,
+      );
+      const sim = compiler.statements(s.sim?.snippet ?? null);
+      const threshold = s.threshold
+        ? compiler.condition(s.threshold.snippet)
+        : vector
+          ? splatFloat(0)
+          : i32.const(0);
+      const spikeAddress: Code = [
+        get(b),
+        i32.const(size),
+        i32.mul,
+        get(count),
+        i32.add,
+        i32.const(2),
+        i32.shl,
+        i32.const(popStorage.spikes.byteOffset),
+        i32.add,
+      ];
+      let spikeList: Code;
+      if (vector) {
+        // lanes that spiked, in ascending order: lowest set bit first
+        const bits = locals.local("i32");
+        const lane = locals.local("i32");
+        spikeList = [
+          get(spiked),
+          op.i32x4.bitmask,
+          set(bits),
+          op.block(
+            op.loop(
+              get(bits),
+              i32.eqz,
+              op.brIf(1),
+              get(bits),
+              op.i32.ctz,
+              set(lane),
+              spikeAddress,
+              get(j),
+              get(lane),
+              i32.add,
+              i32.store(),
+              get(count),
+              i32.const(1),
+              i32.add,
+              set(count),
+              get(bits),
+              get(bits),
+              i32.const(1),
+              i32.sub,
+              i32.and,
+              set(bits),
+              op.br(0),
+            ),
           ),
-        ),
-      ];
-    } else {
-      spikeList = [
-        get(spiked),
-        op.if([spikeAddress, get(j), i32.store(), get(count), i32.const(1), i32.add, set(count)]),
-      ];
-    }
-    const neuron: Code = site.wrap([
-      neuronSite?.reset(RANDOM_FIELD.neuron) ?? [],
-      sim,
-      threshold,
-      set(spiked),
-      compiler.onSpike(code.reset),
-      spikeList,
-    ]);
-    const zeroInputs: Code = [...popStorage.additionalInputs.values()].map((input) => [
-      element(input, ni)(),
-      zero,
-      store,
-    ]);
-
-    // Pre- and postsynaptic spike code and dynamics of connected projections.
-    const sides: Code[] = [];
-    for (const [projections, side] of [
-      [population.outgoing, "pre"],
-      [population.incoming, "post"],
-    ] as const) {
-      for (const projectionIndex of projections) {
-        const projection = plan.projections[projectionIndex]!;
-        const spikeCode =
-          side === "pre" ? projection.code.preSpikeCode : projection.code.postSpikeCode;
-        const dynamics =
-          side === "pre" ? projection.code.preDynamics : projection.code.postDynamics;
-        if (!spikeCode && !dynamics) continue;
-        const projectionStorage = storage.projections[projectionIndex]!;
-        const vars = side === "pre" ? projectionStorage.preVars : projectionStorage.postVars;
-        const kind = side === "pre" ? "preVar" : "postVar";
-        const { writes: sideWrites, random: sideRandom } = usageOf(spikeCode, dynamics);
-        const sideSite = new StorageLocals(locals, lanes);
-        const spikeField = side === "pre" ? RANDOM_FIELD.preSpikeCode : RANDOM_FIELD.postSpikeCode;
-        const dynamicsField = side === "pre" ? RANDOM_FIELD.preDynamics : RANDOM_FIELD.postDynamics;
-        const sideRandomSite = randomSiteFor(sideRandom, projection.rngStream, spikeField);
-        const sideCompiler = compilerFor(
-          projection.params,
-          projection.derivedParams,
-          (binding, type) => {
-            if (binding.kind === kind)
-              return sideSite.bind(
-                bindingKey(binding),
-                type,
-                varAddress(lookup(vars, binding.name)),
-                sideWrites.has(bindingKey(binding)),
-              );
-            if (binding.kind === "neuronVarRef")
-              return sideSite.bind(
-                bindingKey(binding),
-                type,
-                varAddress(lookup(popStorage.vars, binding.name)),
-                false,
-              );
-            throw new Error(`internal error: ${side} code cannot refer to ${binding.kind}`);
-          },
-          sideRandomSite,
-          projectionStorage.params,
-        );
-        // In this order (the calls' counter field follows the resets), as the JavaScript's site does.
-        const body: Code = [
-          sideRandomSite?.reset(spikeField) ?? [],
-          spikeCode ? sideCompiler.onSpike(spikeCode) : [],
-          dynamics ? (sideRandomSite?.reset(dynamicsField) ?? []) : [],
-          sideCompiler.statements(dynamics),
         ];
-        sides.push(sideSite.wrap(body));
+      } else {
+        spikeList = [
+          get(spiked),
+          op.if([spikeAddress, get(j), i32.store(), get(count), i32.const(1), i32.add, set(count)]),
+        ];
       }
-    }
-    return [
-      [get(b), i32.const(size), i32.mul, get(j), i32.add, set(ni)],
-      zero,
-      set(isyn),
-      apply,
-      neuron,
-      zeroInputs,
-      sides,
-    ];
+      return site.wrap([
+        neuronSite?.reset(field) ?? [],
+        sim,
+        threshold,
+        set(spiked),
+        compiler.onSpike(s.reset?.snippet ?? null),
+        spikeList,
+      ]);
+    };
+
+    /** A projection's spike code and dynamics at this neuron. */
+    const neuronSide = (s: NeuronSideSite): Code => {
+      const projection = plan.projections[s.projection]!;
+      const kind = s.side === "pre" ? "preVar" : "postVar";
+      const sideSite = new StorageLocals(locals, lanes);
+      const sideRandomSite = randomSiteFor(s, s.snippets[0]!.field);
+      const sideCompiler = compilerFor(
+        projection.params,
+        projection.derivedParams,
+        (binding, type) => {
+          if (binding.kind === kind) {
+            const { address, written } = variable(s, binding);
+            return sideSite.bind(bindingKey(binding), type, address, written);
+          }
+          if (binding.kind === "neuronVarRef")
+            return sideSite.bind(bindingKey(binding), type, variable(s, binding).address, false);
+          throw new Error(`internal error: ${s.side} code cannot refer to ${binding.kind}`);
+        },
+        sideRandomSite,
+        storage.projections[s.projection]!.params,
+      );
+      // In this order (the calls' counter field follows the resets), as the JavaScript's site does.
+      return sideSite.wrap([
+        sideRandomSite?.reset(s.spikeCode?.field ?? s.snippets[0]!.field) ?? [],
+        s.spikeCode ? sideCompiler.onSpike(s.spikeCode.snippet) : [],
+        s.dynamics ? (sideRandomSite?.reset(s.dynamics.field) ?? []) : [],
+        sideCompiler.statements(s.dynamics?.snippet ?? null),
+      ]);
+    };
+
+    const sites = step.sites.map((site): Code => {
+      switch (site.kind) {
+        case "apply":
+          return apply(site);
+        case "neuron":
+          return neuron(site);
+        case "zeroInputs":
+          return site.inputs.map((input) => [
+            element(popStorage.additionalInputs.get(input.name)!, ni)(),
+            zero,
+            store,
+          ]);
+        case "neuronSide":
+          return neuronSide(site);
+        default:
+          // spikeSource: a spike source array keeps its JavaScript kernel (neuronKernelWasm)
+          throw new Error("internal error: a spike source array has no WebAssembly kernel");
+      }
+    });
+    return [[get(b), i32.const(size), i32.mul, get(j), i32.add, set(ni)], zero, set(isyn), sites];
   };
 
   const { loops, simd } = elementLoops(j, size, elementCode);
@@ -462,3 +446,6 @@ function compileNeuronKernel(
   ];
   return { ...kernel.definition(name, body), simd };
 }
+
+/** The sites of a step that have code (and so storage use). */
+type CodeSiteOf<T> = Extract<T, { readonly usage: unknown }>;

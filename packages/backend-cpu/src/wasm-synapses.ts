@@ -1,6 +1,6 @@
 /**
- * A projection's weight-update code compiled to a WebAssembly function with the loops
- * and order of the generated JavaScript (codegen.ts `synapseKernel`): per batch element, the
+ * A projection's synapse step (core's step-program.ts) compiled to a WebAssembly function with
+ * the loops and order of the generated JavaScript (js-synapses.ts): per batch element, the
  * `preSpike` code for each synapse of each presynaptic neuron that spikes (unless the
  * `addToPost(g)` delivery kernel of wasm-delivery.ts does it), then the `synapseDynamics` code
  * for every synapse, each synapse's variables loaded before its code and stored after it.
@@ -13,9 +13,16 @@
  * in JavaScript) for code that writes a presynaptic variable along a dense row, and code the
  * snippet compilers do not compile bit-identically.
  */
-import type { Binding, CheckedSnippet, KernelPlan, PlannedProjection, ScalarType } from "@snn/core";
-import { analyseStorage, bindingKey, RANDOM_FIELD, wasm } from "@snn/core/internal";
-import type { NetworkStorage, StoredVar } from "./storage";
+import type { Binding, KernelPlan, PlannedProjection, ScalarType } from "@snn/core";
+import {
+  bindingKey,
+  wasm,
+  type PreSpikeSite,
+  type SynapseSite,
+  type SynapseStep,
+} from "@snn/core/internal";
+import type { NetworkStorage } from "./storage";
+import { siteVar } from "./stored-vars";
 import { StorageLocals } from "./wasm-neurons";
 import {
   ElementKernel,
@@ -40,19 +47,20 @@ type Code = wasm.Code;
 export function synapseKernelWasm(
   plan: KernelPlan,
   storage: NetworkStorage,
-  projection: PlannedProjection,
+  step: SynapseStep,
   name: string,
   preSpikeDelivered: boolean,
   philox: number,
 ): ElementKernelDefinition | null {
   if (storage.memory === null) return null;
+  const projection = plan.projections[step.projection]!;
   if (
     projection.connectivity.kind === "sparse" &&
     storage.projections[projection.index]!.rows === null
   )
     return null;
-  const preSpike = preSpikeDelivered ? null : projection.code.preSpike;
-  const dynamics = projection.code.synapseDynamics;
+  const preSpike = preSpikeDelivered ? null : step.preSpike;
+  const dynamics = step.synapseDynamics;
   if (!preSpike && !dynamics) return null;
   try {
     return compileSynapseKernel(plan, storage, projection, name, preSpike, dynamics, philox);
@@ -67,8 +75,8 @@ function compileSynapseKernel(
   storage: NetworkStorage,
   projection: PlannedProjection,
   name: string,
-  preSpike: CheckedSnippet | null,
-  dynamics: CheckedSnippet | null,
+  preSpike: PreSpikeSite | null,
+  dynamics: SynapseSite | null,
   philox: number,
 ): ElementKernelDefinition {
   const kernel = new ElementKernel(plan.dt);
@@ -103,16 +111,12 @@ function compileSynapseKernel(
     i32.const(array.byteOffset),
     i32.add,
   ];
-  const lookup = (map: Map<string, StoredVar>, varName: string): StoredVar => {
-    const stored = map.get(varName);
-    if (!stored) throw new Error(`internal error: no variable '${varName}'`);
-    return stored;
-  };
-
-  /** The code of one synapse (lanes 1) or of the four synapses j .. j+3 of row i (lanes 4); `field`: its random numbers' counter field. */
-  const synapseCode = (code: CheckedSnippet, lanes: 1 | 4, field: number): Code => {
+  /** The code of one synapse (lanes 1) or of the four synapses j .. j+3 of row i (lanes 4). */
+  const synapseCode = (s: SynapseSite, lanes: 1 | 4): Code => {
     const vector = lanes === LANES;
-    const usage = analyseStorage([code]);
+    const { usage } = s;
+    const field = s.code.field;
+    const lookup = (binding: Binding) => siteVar(storage, s.storage, binding).stored;
     // Random numbers: counter (synapse, batch element, global step, ...), the call count per synapse.
     const counter: RandomCounter = {
       element: (lane) => (lane === 0 ? get(syn) : [get(syn), i32.const(lane), i32.add]),
@@ -121,7 +125,7 @@ function compileSynapseKernel(
       philox,
     };
     const randomSite = usage.random
-      ? new RandomSite(locals, counter, projection.rngStream, field, vector)
+      ? new RandomSite(locals, counter, s.rngStream, field, vector)
       : null;
     const draw = randomSite
       ? (kind: "uniform" | "normal", mask: number | null) => randomSite.call(kind, mask)
@@ -137,7 +141,7 @@ function compileSynapseKernel(
       const key = bindingKey(binding);
       switch (binding.kind) {
         case "var": {
-          const stored = lookup(projectionStorage.vars, binding.name);
+          const stored = lookup(binding);
           return site.bind(
             key,
             type,
@@ -146,7 +150,7 @@ function compileSynapseKernel(
           );
         }
         case "postVar": {
-          const stored = lookup(projectionStorage.postVars, binding.name);
+          const stored = lookup(binding);
           return site.bind(
             key,
             type,
@@ -155,7 +159,7 @@ function compileSynapseKernel(
           );
         }
         case "preVar": {
-          const stored = lookup(projectionStorage.preVars, binding.name);
+          const stored = lookup(binding);
           const at = address(stored.array, stored.planned.batched ? preIndex : i);
           if (!writes.has(key)) return site.bindUniform(key, type, at);
           // Written by every synapse of the row in turn: only one synapse at a time does that.
@@ -164,8 +168,7 @@ function compileSynapseKernel(
         }
         case "neuronVarRef": {
           // Read-only, as in the generated JavaScript.
-          const population = binding.side === "pre" ? preStorage : postStorage;
-          const stored = lookup(population.vars, binding.name);
+          const stored = lookup(binding);
           if (binding.side === "pre")
             return site.bindUniform(
               key,
@@ -192,8 +195,8 @@ function compileSynapseKernel(
           effects(vector),
           (lanes) => kernel.vectorConstant(lanes),
           draw,
-        ).statements(code)
-      : new SnippetCompiler(locals, resolve, effects(vector), draw).statements(code);
+        ).statements(s.code.snippet)
+      : new SnippetCompiler(locals, resolve, effects(vector), draw).statements(s.code.snippet);
     return [
       // dense: the synapse from (i, j); sparse and one-to-one loops set syn and j themselves
       projection.connectivity.kind === "dense"
@@ -261,13 +264,13 @@ function compileSynapseKernel(
     };
 
   /** The code over the synapses of row i: four at a time along a dense row, else one by one (sparse: the row's synapses in order; one-to-one: synapse i onto neuron i). */
-  const overRow = (code: CheckedSnippet, field: number): { loops: Code; simd: boolean } => {
+  const overRow = (code: SynapseSite): { loops: Code; simd: boolean } => {
     const connectivity = projection.connectivity.kind;
     if (connectivity === "dense")
-      return elementLoops(j, nPost, (lanes) => synapseCode(code, lanes, field));
+      return elementLoops(j, nPost, (lanes) => synapseCode(code, lanes));
     if (connectivity === "oneToOne")
       return {
-        loops: [get(i), set(j), get(i), set(syn), synapseCode(code, 1, field)],
+        loops: [get(i), set(j), get(i), set(syn), synapseCode(code, 1)],
         simd: false,
       };
     const rows = projectionStorage.rows!;
@@ -291,7 +294,7 @@ function compileSynapseKernel(
           1,
           word(rows.postIndex, get(syn)),
           set(j),
-          synapseCode(code, 1, field),
+          synapseCode(code, 1),
         ),
       ],
       simd: false,
@@ -301,11 +304,10 @@ function compileSynapseKernel(
   const parts: Code[] = [];
   let simd = true;
   if (preSpike) {
-    const source = projection.delaySteps === 0 ? preStorage.spikes : preStorage.previousSpikes;
-    const counts =
-      projection.delaySteps === 0 ? preStorage.spikeCount : preStorage.previousSpikeCount;
+    const source = preSpike.delayed ? preStorage.previousSpikes : preStorage.spikes;
+    const counts = preSpike.delayed ? preStorage.previousSpikeCount : preStorage.spikeCount;
     const count = locals.local("i32");
-    const { loops, simd: vectorised } = overRow(preSpike, RANDOM_FIELD.preSpike);
+    const { loops, simd: vectorised } = overRow(preSpike);
     simd &&= vectorised;
     parts.push([
       [
@@ -341,7 +343,7 @@ function compileSynapseKernel(
     ]);
   }
   if (dynamics) {
-    const { loops, simd: vectorised } = overRow(dynamics, RANDOM_FIELD.synapseDynamics);
+    const { loops, simd: vectorised } = overRow(dynamics);
     simd &&= vectorised;
     parts.push(forLoop(i, i32.const(0), i32.const(nPre), 1, rowStart, loops));
   }

@@ -24,6 +24,7 @@ const INTERNAL_ONLY = [
   "analyseSnippet",
   "analyseStorage",
   "bindingKey",
+  "compileStepProgram",
   "drawsRandom",
   "wasm",
 ];

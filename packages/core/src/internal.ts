@@ -28,3 +28,26 @@ export { analyseSnippet, analyseStorage, bindingKey, drawsRandom } from "./snipp
 export type { SnippetAnalysis, StorageUse, TypedBinding } from "./snippet/analyse";
 /** A small WebAssembly assembler (SIMD numeric kernels without a toolchain), for backends and e-prop. */
 export * as wasm from "./wasm";
+export { compileStepProgram } from "./step-program";
+export type {
+  AdditionalInputRef,
+  ApplySite,
+  Hook,
+  NeuronModelSite,
+  NeuronSideSite,
+  NeuronStep,
+  NeuronStepSite,
+  PostSpikeSite,
+  PreSpikeSite,
+  SiteSnippet,
+  SiteStorage,
+  SiteStorageRef,
+  SpikeSourceSite,
+  StepEntry,
+  StepProgram,
+  StorageOwner,
+  SynapseSite,
+  SynapseStep,
+  VarStorageRef,
+  ZeroInputsSite,
+} from "./step-program";
