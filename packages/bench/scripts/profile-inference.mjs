@@ -1,9 +1,9 @@
 // Profiling aid for issue 16: runs the pretrained smnist network's inference at one batch size
 // for a number of trials, and with a file name profiles only those trials (CPU profile). Usage:
-//   node packages/bench/scripts/profile-inference.mjs [batchSize] [trials] [out.cpuprofile]
+//   node packages/bench/scripts/profile-inference.mjs [batchSize] [trials] [out.cpuprofile] [fused|stepped]
 import { cpuBackend } from "@snn/backend-cpu";
 import { imagePixels, loadEmbeddedMnist } from "@snn/datasets";
-import { prepareTrial } from "@snn/eprop";
+import { EpropRuntime, prepareTrial } from "@snn/eprop";
 import { loadPretrained } from "@snn/pretrained";
 import { Session } from "node:inspector/promises";
 import { writeFileSync } from "node:fs";
@@ -12,7 +12,14 @@ const batchSize = Number(process.argv[2] ?? 1);
 const count = Number(process.argv[3] ?? 200);
 const images = await loadEmbeddedMnist("test", { limit: Math.max(64, batchSize) });
 const model = await loadPretrained("smnist");
-const session = await model.createRuntime(cpuBackend(), { batchSize });
+const fusedInference = process.argv[5] !== "stepped";
+const session = await EpropRuntime.create(model.network, {
+  backend: cpuBackend(),
+  batchSize,
+  mode: "inference",
+  parameters: model.parameters,
+  fusedInference,
+});
 const trials = [];
 for (let first = 0; first + batchSize <= images.count; first += batchSize) {
   const pixels = Array.from({ length: batchSize }, (_, b) => imagePixels(images, first + b));

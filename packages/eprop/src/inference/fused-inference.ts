@@ -195,8 +195,27 @@ export class FusedInference {
     return new FusedInference(plan, layout.batchSize, plan.input.size);
   }
 
+  private viewed: ArrayBuffer | null = null;
+  private floatView = new Float32Array(0);
+  private intView = new Int32Array(0);
+
+  /** Views of the memory (made again after it grows, which detaches the old buffer). */
   private get floats(): Float32Array {
-    return new Float32Array(this.memory.buffer);
+    this.refreshViews();
+    return this.floatView;
+  }
+
+  private get ints(): Int32Array {
+    this.refreshViews();
+    return this.intView;
+  }
+
+  private refreshViews(): void {
+    const buffer = this.memory.buffer;
+    if (this.viewed === buffer) return;
+    this.viewed = buffer;
+    this.floatView = new Float32Array(buffer);
+    this.intView = new Int32Array(buffer);
   }
 
   /** Copies the weights, adaptation strengths and readout bias from the compiled network. */
@@ -256,31 +275,34 @@ export class FusedInference {
     for (const events of trial.inputs) total += events.steps.length;
     this.reserveEvents(T, total);
     const l = this.layout;
-    const stride = l.inStartStride;
-    const memory = this.memory.buffer;
-    new Uint8Array(memory, l.state, l.elementBytes * batchSize).fill(0);
-    const units = new Int32Array(memory, l.inUnits, this.maxEvents);
-    let at = 0;
+    const ints = this.ints;
+    ints.fill(0, l.state / 4, (l.state + l.elementBytes * batchSize) / 4);
+    const unitsAt = l.inUnits / 4;
+    let at = unitsAt;
     for (let b = 0; b < batchSize; b++) {
-      const starts = new Int32Array(memory, l.inStart + b * stride, T + 1);
+      const startsAt = (l.inStart + b * l.inStartStride) / 4;
       const { steps, units: from } = trial.inputs[b]!;
       let k = 0;
       for (let s = 0; s < T; s++) {
-        starts[s] = at;
+        ints[startsAt + s] = at - unitsAt;
         const first = at;
         while (k < steps.length && steps[k]! < s) k++;
         for (; k < steps.length && steps[k] === s; k++) {
-          // insert in ascending order, dropping duplicates
           const unit = from[k]!;
+          if (at === first || ints[at - 1]! < unit) {
+            ints[at++] = unit;
+            continue;
+          }
+          // insert in ascending order, dropping duplicates
           let q = at;
-          while (q > first && units[q - 1]! > unit) q--;
-          if (q > first && units[q - 1] === unit) continue;
-          units.copyWithin(q + 1, q, at);
-          units[q] = unit;
+          while (q > first && ints[q - 1]! > unit) q--;
+          if (q > first && ints[q - 1] === unit) continue;
+          for (let r = at; r > q; r--) ints[r] = ints[r - 1]!;
+          ints[q] = unit;
           at++;
         }
       }
-      starts[T] = at;
+      ints[startsAt + T] = at - unitsAt;
     }
   }
 
@@ -295,16 +317,17 @@ export class FusedInference {
   readY(out: Float32Array): void {
     const { layout: l } = this;
     const floats = this.floats;
-    for (let b = 0; b < this.batchSize; b++) {
+    const nOut = l.outputs;
+    for (let b = 0, k = 0; b < this.batchSize; b++) {
       const at = (l.state + b * l.elementBytes + l.offsets.y) / 4;
-      out.set(floats.subarray(at, at + l.outputs), b * l.outputs);
+      for (let i = 0; i < nOut; i++) out[k++] = floats[at + i]!;
     }
   }
 
   /** Hidden spikes of each batch element in the trial so far. */
   spikeCounts(): Float64Array {
     const { layout: l } = this;
-    const ints = new Int32Array(this.memory.buffer);
+    const ints = this.ints;
     return Float64Array.from(
       { length: this.batchSize },
       (_, b) => ints[(l.state + b * l.elementBytes + l.offsets.header + 8) / 4]!,
