@@ -147,6 +147,7 @@ export class FusedInference {
     };
     const elementBytes = offsets.header + 16;
     const state = take(elementBytes * batchSize);
+    const scratch = take((inputSize + n) * 4);
     const param = (name: string): number => {
       const value = hidden.params[name] ?? hidden.derivedParams[name];
       if (typeof value !== "number")
@@ -168,6 +169,7 @@ export class FusedInference {
       state,
       elementBytes,
       offsets,
+      scratch,
       // The input events follow (placed by `reserveEvents`).
       inStart: at,
       inStartStride: 0,

@@ -65,6 +65,8 @@ export interface FusedLayout {
   readonly inStartStride: number;
   /** i32 input units, ascending and without duplicates within a step. */
   readonly inUnits: number;
+  /** `[inputs + hidden]` i32 scratch: one step's row addresses. */
+  readonly scratch: number;
   /** The neuron parameters (float32 as the network holds them). */
   readonly alpha: number;
   readonly rho: number;
@@ -94,6 +96,7 @@ export function fusedInferenceKernel(l: FusedLayout): wasm.FunctionDefinition {
     int(),
   ];
   const [inBeg, inEnd, blk, e, row, bits, j] = [int(), int(), int(), int(), int(), int(), int()];
+  const [rowsEnd, inRowsEnd] = [int(), int()];
   const acc = frame.locals("v128", 4);
   const rec = frame.locals("v128", 4);
   const outVectors = l.outputsPadded / 4;
@@ -131,6 +134,44 @@ export function fusedInferenceKernel(l: FusedLayout): wasm.FunctionDefinition {
       i32.mul,
       i32.const(weights),
       i32.add,
+      offset,
+      i32.add,
+      set(row),
+      registers.map((r, k) => [get(r), get(row), v128.load(16 * k), f32x4.add, set(r)]),
+    ]),
+  ];
+
+  /**
+   * The row addresses `weights + unit * stride` of the units listed at `units[begin .. end)`,
+   * written from `rowsEnd` on (which ends past them).
+   */
+  const rowAddresses = (
+    weights: number,
+    stride: number,
+    units: Code,
+    begin: Code,
+    end: Code,
+  ): Code =>
+    wasm.forLoop(e, begin, end, 1, [
+      get(rowsEnd),
+      [units, get(e), i32.const(2), i32.shl, i32.add, i32.load()],
+      i32.const(stride),
+      i32.mul,
+      i32.const(weights),
+      i32.add,
+      i32.store(),
+      get(rowsEnd),
+      i32.const(4),
+      i32.add,
+      set(rowsEnd),
+    ]);
+
+  /** `registers[k] = sum of row[offset + 16k]` over the row addresses at `from .. to` (bytes), in order. */
+  const sumRowsAt = (registers: readonly number[], from: Code, to: Code, offset: Code): Code => [
+    registers.map((r) => [f32.const(0), f32x4.splat, set(r)]),
+    wasm.forLoop(e, from, to, 4, [
+      get(e),
+      i32.load(),
       offset,
       i32.add,
       set(row),
@@ -308,27 +349,18 @@ export function fusedInferenceKernel(l: FusedLayout): wasm.FunctionDefinition {
     get(e),
     i32.load(4),
     set(inEnd),
+    // the rows of this step's input spikes and of the last step's hidden spikes, once per step
+    i32.const(l.scratch),
+    set(rowsEnd),
+    rowAddresses(l.inputWeights, rowBytes, i32.const(l.inUnits), get(inBeg), get(inEnd)),
+    get(rowsEnd),
+    set(inRowsEnd),
+    recurrent
+      ? rowAddresses(l.recurrentWeights, rowBytes, get(prevList), i32.const(0), get(prevCount))
+      : [],
     wasm.forLoop(blk, i32.const(0), i32.const(rowBytes), BLOCK_NEURONS * 4, [
-      sumRows(
-        acc,
-        l.inputWeights,
-        rowBytes,
-        i32.const(l.inUnits),
-        get(inBeg),
-        get(inEnd),
-        get(blk),
-      ),
-      recurrent
-        ? sumRows(
-            rec,
-            l.recurrentWeights,
-            rowBytes,
-            get(prevList),
-            i32.const(0),
-            get(prevCount),
-            get(blk),
-          )
-        : [],
+      sumRowsAt(acc, i32.const(l.scratch), get(inRowsEnd), get(blk)),
+      recurrent ? sumRowsAt(rec, get(inRowsEnd), get(rowsEnd), get(blk)) : [],
       [0, 1, 2, 3].map(neuronVector),
     ]),
     header([get(s), i32.const(1), i32.and]),
