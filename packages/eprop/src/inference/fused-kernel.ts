@@ -96,7 +96,7 @@ export function fusedInferenceKernel(l: FusedLayout): wasm.FunctionDefinition {
     int(),
   ];
   const [inBeg, inEnd, blk, e, row, bits, j] = [int(), int(), int(), int(), int(), int(), int()];
-  const [rowsEnd, inRowsEnd] = [int(), int()];
+  const [rowsEnd, inRowsEnd, base] = [int(), int(), int()];
   const acc = frame.locals("v128", 4);
   const rec = frame.locals("v128", 4);
   const outVectors = l.outputsPadded / 4;
@@ -182,7 +182,7 @@ export function fusedInferenceKernel(l: FusedLayout): wasm.FunctionDefinition {
   /** The ALIF update of vector `k` of the block at byte `blk` of element state `st`. */
   const neuronVector = (k: number): Code => {
     /** The block's address in the element's state (the field's offset is the access's immediate). */
-    const at: Code = [get(st), get(blk), i32.add];
+    const at: Code = get(base);
     const off = (offset: number): number => offset + 16 * k;
     return [
       // A = rho A + Z (Z of the last step)
@@ -228,10 +228,8 @@ export function fusedInferenceKernel(l: FusedLayout): wasm.FunctionDefinition {
       // spike: not refractory and V > Thr, Thr = vth + beta A
       get(v),
       get(vth),
-      i32.const(l.beta),
       get(blk),
-      i32.add,
-      v128.load(16 * k),
+      v128.load(l.beta + 16 * k),
       get(a),
       f32x4.mul,
       f32x4.add,
@@ -361,6 +359,10 @@ export function fusedInferenceKernel(l: FusedLayout): wasm.FunctionDefinition {
     wasm.forLoop(blk, i32.const(0), i32.const(rowBytes), BLOCK_NEURONS * 4, [
       sumRowsAt(acc, i32.const(l.scratch), get(inRowsEnd), get(blk)),
       recurrent ? sumRowsAt(rec, get(inRowsEnd), get(rowsEnd), get(blk)) : [],
+      get(st),
+      get(blk),
+      i32.add,
+      set(base),
       [0, 1, 2, 3].map(neuronVector),
     ]),
     header([get(s), i32.const(1), i32.and]),
