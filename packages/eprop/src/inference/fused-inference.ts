@@ -244,18 +244,22 @@ export class FusedInference {
   }
 
   /**
-   * Makes room for a trial of `numSteps` steps and `events` input events: grows the memory and
-   * compiles the kernel again for the new strides of the input event area when they change.
+   * Makes room for a trial of `numSteps` steps and `events` input events: grows the memory, and
+   * compiles the kernel again when the input event area's strides (compiled in) change, that is
+   * for a trial longer than any before.
    */
   private reserveEvents(numSteps: number, events: number): void {
-    if (this.kernel !== null && numSteps <= this.maxSteps && events <= this.maxEvents) return;
-    this.maxSteps = Math.max(numSteps, this.maxSteps);
-    this.maxEvents = Math.max(events, this.maxEvents);
+    const longer = this.kernel === null || numSteps > this.maxSteps;
+    if (!longer && events <= this.maxEvents) return;
+    if (longer) this.maxSteps = Math.max(numSteps, this.maxSteps);
+    // Room for half as many events again: trials of a dataset vary in their number of events.
+    if (events > this.maxEvents) this.maxEvents = Math.ceil(events * 1.5);
     const stride = (this.maxSteps + 1) * 4;
     const inUnits = this.layout.inStart + this.batchSize * stride;
     const end = inUnits + this.maxEvents * 4;
     const pages = Math.ceil(end / PAGE) - this.memory.buffer.byteLength / PAGE;
     if (pages > 0) this.memory.grow(pages);
+    if (!longer) return;
     this.layout = { ...this.layout, inStartStride: stride, inUnits };
     const bytes = wasm.assembleModule([fusedInferenceKernel(this.layout)], { importMemory: true });
     const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), {
@@ -330,10 +334,10 @@ export class FusedInference {
   spikeCounts(): Float64Array {
     const { layout: l } = this;
     const ints = this.ints;
-    return Float64Array.from(
-      { length: this.batchSize },
-      (_, b) => ints[(l.state + b * l.elementBytes + l.offsets.header + 8) / 4]!,
-    );
+    const counts = new Float64Array(this.batchSize);
+    for (let b = 0; b < this.batchSize; b++)
+      counts[b] = ints[(l.state + b * l.elementBytes + l.offsets.header + 8) / 4]!;
+    return counts;
   }
 
   /** The hidden layer's name (the key of its spike counts). */
