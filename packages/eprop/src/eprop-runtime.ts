@@ -257,7 +257,9 @@ export class EpropRuntime {
    * training, and in inference with the softmax on the host (`readoutSoftmax: 'host'`, the
    * default but on WebGPU), the trial runs T steps (extra steps 0) and the readout's softmax is
    * computed on the host; while `afterStep` is given, the readout's `Pi` still holds pi(s-1)
-   * after step s, as in the per-step form.
+   * after step s, as in the per-step form. With fused inference ({@link fusedInference}) a trial
+   * without `afterStep` runs in the fused kernel, with the same outputs, and leaves the compiled
+   * network's state as it was.
    */
   async runTrial(
     trial: PreparedTrial,
