@@ -30,6 +30,8 @@ describe("inference benchmark", () => {
       );
       // real digits drive the hidden layer
       expect(result.hiddenRateHz as number).toBeGreaterThan(0.5);
+      // one hidden ALIF layer on the CPU backend: @snn/eprop's fused inference
+      expect(result.fusedInference).toBe(true);
     }
     expect(lines.join("\n")).toMatch(/lsnn 16 ALIF, batch 2: .* ms\/sample/);
   });

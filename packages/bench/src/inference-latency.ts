@@ -149,6 +149,8 @@ async function timeTrials(
     minMsPerBatch: Math.min(...times),
     msPerSample: msPerBatch / batchSize,
     timedBatches: times.length,
+    // One WebAssembly call per run of steps (@snn/eprop's fused inference) or the network stepped.
+    fusedInference: session.fusedInference,
     hiddenRateHz: spikes / (samples * layer.size * what.numSteps * session.description.dt * 1e-3),
   };
 }

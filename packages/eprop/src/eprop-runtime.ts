@@ -12,6 +12,7 @@ import {
 import type { EpropNetworkDescription } from "./description";
 import { EpropConfigError } from "./errors";
 import { HostReadout } from "./host-readout";
+import { FusedInference } from "./inference/fused-inference";
 import { adamBetaPower } from "./models";
 import { checkParameters, transpose, type ParameterSet } from "./parameters";
 import { argmax, type PreparedTrial } from "./trial";
@@ -79,6 +80,13 @@ export interface EpropRuntimeOptions {
    * (host with chunked eligibility, network per step): give it only in inference.
    */
   readonly readoutSoftmax?: ReadoutSoftmaxPlace;
+  /**
+   * Inference: run trials (those without `afterStep`) as fused inference where it reproduces
+   * the compiled network, one WebAssembly call per run of steps instead of the network's kernels
+   * step by step (inference/fused-inference.ts; the CPU backend, one hidden layer, the softmax on
+   * the host), with the same results to the bit. Default true; false always steps the network.
+   */
+  readonly fusedInference?: boolean;
 }
 
 /** Where chunked eligibility is evaluated (see {@link EpropRuntimeOptions.chunkedTraces}). */
@@ -114,6 +122,8 @@ export class EpropRuntime {
     private readonly traces: ChunkedTraceEvaluator | null,
     /** The readout's softmax and sums on the host in inference (`readoutSoftmax: 'host'`). */
     private readonly hostReadout: HostReadout | null,
+    /** The forward pass as one WebAssembly kernel, where it reproduces the network (inference). */
+    private readonly fused: FusedInference | null,
   ) {}
 
   /** Gradient sums of the micro-batches since the last Adam step, per trained parameter (core layout). */
@@ -196,7 +206,20 @@ export class EpropRuntime {
       layout.mode === "inference" && layout.readoutSoftmax === "host"
         ? new HostReadout(layout.readoutPopulation, options.batchSize, description.readout.size)
         : null;
-    return new EpropRuntime(description, layout, runtime, traces, hostReadout);
+    let fused: FusedInference | null = null;
+    if (hostReadout !== null && options.fusedInference !== false) {
+      fused = FusedInference.create(description, layout, runtime);
+      await fused?.loadParameters(runtime);
+    }
+    return new EpropRuntime(description, layout, runtime, traces, hostReadout, fused);
+  }
+
+  /**
+   * Whether trials without `afterStep` run as fused inference (see
+   * {@link EpropRuntimeOptions.fusedInference}); false where the network is stepped.
+   */
+  get fusedInference(): boolean {
+    return this.fused !== null;
   }
 
   /** Where chunked eligibility is evaluated, or null when it is not chunked. */
@@ -234,7 +257,9 @@ export class EpropRuntime {
    * training, and in inference with the softmax on the host (`readoutSoftmax: 'host'`, the
    * default but on WebGPU), the trial runs T steps (extra steps 0) and the readout's softmax is
    * computed on the host; while `afterStep` is given, the readout's `Pi` still holds pi(s-1)
-   * after step s, as in the per-step form.
+   * after step s, as in the per-step form. With fused inference ({@link fusedInference}) a trial
+   * without `afterStep` runs in the fused kernel, with the same outputs, and leaves the compiled
+   * network's state as it was.
    */
   async runTrial(
     trial: PreparedTrial,
@@ -247,6 +272,7 @@ export class EpropRuntime {
         `runTrial: the trial was prepared for batch size ${trial.inputs.length}, this runtime has ${layout.batchSize}.`,
       );
     }
+    if (this.fused !== null && options.afterStep === undefined) return this.runFusedTrial(trial);
     await runtime.runCustomUpdate(layout.groups.reset);
     runtime.startTrial();
     runtime.setSpikeEvents(layout.inputPopulation, trial.inputs);
@@ -311,7 +337,6 @@ export class EpropRuntime {
       await this.readSpikeCounts(spikeCounts);
       await runtime.step(layout.extraSteps);
     }
-    const nOut = this.description.readout.size;
     let lossAcc: ArrayLike<number>;
     let piAcc: ArrayLike<number>;
     let yAcc: ArrayLike<number>;
@@ -326,7 +351,45 @@ export class EpropRuntime {
         runtime.readVar(layout.readoutPopulation, "YAcc"),
       ]);
     }
-    const batchSize = layout.batchSize;
+    return this.outputsOf(trial, lossAcc, piAcc, yAcc, spikeCounts);
+  }
+
+  /**
+   * A trial as fused inference: the steps whose y no loss needs in one kernel call, each step
+   * the mask covers on its own, followed by the host's readout (as the stepped form with the
+   * softmax on the host).
+   */
+  private runFusedTrial(trial: PreparedTrial): TrialOutputs {
+    const fused = this.fused!;
+    const hostReadout = this.hostReadout!;
+    const { numSteps } = trial;
+    fused.startTrial(trial);
+    hostReadout.startTrial(trial);
+    const readY = (into: Float32Array): void => fused.readY(into);
+    for (let s = 0; s < numSteps;) {
+      const next = hostReadout.nextStepToRead(s);
+      const count = next > s ? next - s : 1;
+      fused.run(s, count);
+      s += count;
+      if (next === s - 1) hostReadout.afterStepFrom(next, readY);
+    }
+    const sums = hostReadout.readoutSums();
+    return this.outputsOf(trial, sums.loss, sums.pi, sums.y, {
+      [fused.hiddenName]: fused.spikeCounts(),
+    });
+  }
+
+  /** A trial's outputs from the readout's loss, pi and y sums and the spike counts. */
+  private outputsOf(
+    trial: PreparedTrial,
+    lossAcc: ArrayLike<number>,
+    piAcc: ArrayLike<number>,
+    yAcc: ArrayLike<number>,
+    spikeCounts: Record<string, Float64Array>,
+  ): TrialOutputs {
+    const nOut = this.description.readout.size;
+    const { numSteps } = trial;
+    const batchSize = this.layout.batchSize;
     const loss = new Float64Array(batchSize);
     const predictions = new Int32Array(batchSize);
     const readoutSumPredictions = new Int32Array(batchSize);
@@ -532,6 +595,7 @@ export class EpropRuntime {
       if (given === undefined) continue;
       await this.runtime.writeVar(location.owner, location.variable, this.toCore(location, given));
     }
+    await this.fused?.loadParameters(this.runtime);
   }
 
   /** Adam's step count and moments. */

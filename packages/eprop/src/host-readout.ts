@@ -86,6 +86,16 @@ export class HostReadout {
     this.add(s);
   }
 
+  /**
+   * As {@link afterStep} for an unobserved trial, with time s's y (`[batch][nOut]`) written into
+   * the buffer given to `read` by the caller (fused inference, whose y is not the runtime's).
+   */
+  afterStepFrom(s: number, read: (into: Float32Array) => void): void {
+    if (s >= this.numSteps) return;
+    read(this.y);
+    this.add(s);
+  }
+
   private async readAndAdd(s: number, runtime: Runtime): Promise<void> {
     if (runtime.readVarInto !== undefined) runtime.readVarInto(this.readout, "Y", this.y);
     else this.y.set(await runtime.readVar(this.readout, "Y"));

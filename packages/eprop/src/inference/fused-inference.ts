@@ -1,0 +1,347 @@
+/**
+ * Fused inference: the forward pass of an inference runtime in one WebAssembly call per run of
+ * steps (fused-kernel.ts), instead of the compiled network's six kernels per step called from
+ * JavaScript. It serves the networks whose compiled plan is exactly the one it reproduces (one
+ * hidden LIF/ALIF layer, dense input, optional recurrent and readout projections with
+ * `addToPost(g)`, the host-softmax readout) on the CPU backend where WebAssembly SIMD runs; its
+ * results (readout y per step, spike counts) are the network's to the bit. The weights, the
+ * adaptation strengths and the readout bias are read from the compiled network
+ * ({@link FusedInference.loadParameters}), so that both hold the same values.
+ *
+ * The compiled network's own state is not advanced by a fused trial: a caller who reads the
+ * network step by step runs `runTrial` with `afterStep`, which takes the per-step path.
+ */
+import type { KernelPlan, PlannedPopulation, PlannedProjection, Runtime } from "@snn/core";
+import { validateSpikeEvents, wasm } from "@snn/core/internal";
+import type { EpropLayout } from "../compile";
+import type { EpropNetworkDescription } from "../description";
+import type { PreparedTrial } from "../trial";
+import { BLOCK_NEURONS, fusedInferenceKernel, type FusedLayout } from "./fused-kernel";
+
+const PAGE = 65536;
+/** The largest readout the kernel keeps in registers (its sums, four units per vector). */
+const MAX_OUTPUTS = 64;
+
+const roundUp = (value: number, to: number): number => Math.ceil(value / to) * to;
+
+/** The projection of the plan from `pre` to `post`, or null. */
+function projectionBetween(
+  plan: KernelPlan,
+  pre: PlannedPopulation,
+  post: PlannedPopulation,
+): PlannedProjection | null {
+  return plan.projections.find((p) => p.pre === pre.index && p.post === post.index) ?? null;
+}
+
+/** Whether a projection is one this kernel reproduces: dense `addToPost(g)` into a DeltaCurr input. */
+function deliversWeights(projection: PlannedProjection, delaySteps: number): boolean {
+  return (
+    projection.connectivity.kind === "dense" &&
+    projection.delaySteps === delaySteps &&
+    projection.postsynaptic?.model.name === "DeltaCurr" &&
+    projection.postTarget === null &&
+    projection.preTarget === null &&
+    /^Eprop(Readout)?Synapse\w*Infer$/.test(projection.model.name)
+  );
+}
+
+/** The plan's populations when fused inference reproduces it, else null (see the file's comment). */
+function fusablePlan(
+  description: EpropNetworkDescription,
+  layout: EpropLayout,
+  runtime: Runtime,
+): {
+  input: PlannedPopulation;
+  hidden: PlannedPopulation;
+  readout: PlannedPopulation;
+  inputProjection: PlannedProjection;
+  recurrent: PlannedProjection | null;
+  readoutProjection: PlannedProjection;
+} | null {
+  const plan = runtime.plan;
+  if (
+    runtime.capabilities.backend !== "cpu" ||
+    runtime.readVarInto === undefined ||
+    !wasm.wasmSimdSupported() ||
+    layout.mode !== "inference" ||
+    layout.readoutSoftmax !== "host" ||
+    description.hidden.length !== 1 ||
+    plan.populations.length !== 3 ||
+    description.readout.size > MAX_OUTPUTS
+  )
+    return null;
+  const byName = (name: string): PlannedPopulation | undefined =>
+    plan.populations.find((p) => p.name === name);
+  const input = byName(layout.inputPopulation);
+  const hidden = byName(description.hidden[0]!.name);
+  const readout = byName(layout.readoutPopulation);
+  if (!input?.spikeSource || !hidden || !readout) return null;
+  if (!/^EpropHidden(ALIF|LIF)Infer$/.test(hidden.model.name)) return null;
+  if (readout.model.name !== "EpropReadoutInferHost") return null;
+  const inputProjection = projectionBetween(plan, input, hidden);
+  const recurrent = projectionBetween(plan, hidden, hidden);
+  const readoutProjection = projectionBetween(plan, hidden, readout);
+  if (!inputProjection || !readoutProjection) return null;
+  if (plan.projections.length !== (recurrent ? 3 : 2)) return null;
+  if (
+    !deliversWeights(inputProjection, 0) ||
+    (recurrent && !deliversWeights(recurrent, 1)) ||
+    !deliversWeights(readoutProjection, 0)
+  )
+    return null;
+  // The schedule the kernel follows within a step.
+  const expected = [
+    `neurons ${input.index}`,
+    `synapses ${inputProjection.index}`,
+    ...(recurrent ? [`synapses ${recurrent.index}`] : []),
+    `neurons ${hidden.index}`,
+    `synapses ${readoutProjection.index}`,
+    `neurons ${readout.index}`,
+  ];
+  const schedule = plan.schedule.map((entry) =>
+    entry.op === "neurons" ? `neurons ${entry.population}` : `synapses ${entry.projection}`,
+  );
+  if (schedule.join() !== expected.join()) return null;
+  return { input, hidden, readout, inputProjection, recurrent, readoutProjection };
+}
+
+/** The forward pass of an inference runtime as one WebAssembly kernel (see the file's comment). */
+export class FusedInference {
+  private readonly memory: WebAssembly.Memory;
+  /** The kernel, compiled for the input event area's current strides (null before the first trial). */
+  private kernel: ((first: number, count: number, batchSize: number) => void) | null = null;
+  private layout: FusedLayout;
+  /** The largest trial the input event area holds now (grown on demand). */
+  private maxSteps = 0;
+  private maxEvents = 0;
+
+  private constructor(
+    private readonly plan: NonNullable<ReturnType<typeof fusablePlan>>,
+    private readonly batchSize: number,
+    private readonly inputSize: number,
+  ) {
+    const { hidden, readout, recurrent } = plan;
+    const n = hidden.size;
+    const nPad = roundUp(n, BLOCK_NEURONS);
+    const nOut = readout.size;
+    const oPad = roundUp(nOut, 4);
+    let at = 0;
+    const take = (bytes: number): number => {
+      const start = at;
+      at = roundUp(at + bytes, 16);
+      return start;
+    };
+    const inputWeights = take(inputSize * nPad * 4);
+    const recurrentWeights = recurrent ? take(n * nPad * 4) : -1;
+    const readoutWeights = take(n * oPad * 4);
+    const beta = take(nPad * 4);
+    const bias = take(oPad * 4);
+    const offsets = {
+      v: 0,
+      a: nPad * 4,
+      z: 2 * nPad * 4,
+      refLeft: 3 * nPad * 4,
+      y: 4 * nPad * 4,
+      lists: 4 * nPad * 4 + oPad * 4,
+      header: 6 * nPad * 4 + oPad * 4,
+    };
+    const elementBytes = offsets.header + 16;
+    const state = take(elementBytes * batchSize);
+    const scratch = take((inputSize + n) * 4);
+    const param = (name: string): number => {
+      const value = hidden.params[name] ?? hidden.derivedParams[name];
+      if (typeof value !== "number")
+        throw new Error(`internal error: the hidden layer has no parameter ${name}`);
+      return Math.fround(value);
+    };
+    const kappa = readout.params.Kappa ?? readout.derivedParams.Kappa;
+    if (typeof kappa !== "number") throw new Error("internal error: the readout has no Kappa");
+    this.layout = {
+      hidden: n,
+      hiddenPadded: nPad,
+      outputs: nOut,
+      outputsPadded: oPad,
+      inputWeights,
+      recurrentWeights,
+      readoutWeights,
+      beta,
+      bias,
+      state,
+      elementBytes,
+      offsets,
+      scratch,
+      // The input events follow (placed by `reserveEvents`).
+      inStart: at,
+      inStartStride: 0,
+      inUnits: at,
+      alpha: param("Alpha"),
+      rho: param("Rho"),
+      vThresh: param("Vthresh"),
+      refracHold: param("RefracHold"),
+      kappa: Math.fround(kappa),
+    };
+    this.memory = new WebAssembly.Memory({ initial: Math.ceil(at / PAGE) + 1 });
+  }
+
+  /**
+   * Fused inference for an inference runtime, or null where it does not reproduce the compiled
+   * network (then the runtime steps the network): see the file's comment.
+   */
+  static create(
+    description: EpropNetworkDescription,
+    layout: EpropLayout,
+    runtime: Runtime,
+  ): FusedInference | null {
+    const plan = fusablePlan(description, layout, runtime);
+    if (plan === null) return null;
+    return new FusedInference(plan, layout.batchSize, plan.input.size);
+  }
+
+  private viewed: ArrayBuffer | null = null;
+  private floatView = new Float32Array(0);
+  private intView = new Int32Array(0);
+
+  /** Views of the memory (made again after it grows, which detaches the old buffer). */
+  private get floats(): Float32Array {
+    this.refreshViews();
+    return this.floatView;
+  }
+
+  private get ints(): Int32Array {
+    this.refreshViews();
+    return this.intView;
+  }
+
+  private refreshViews(): void {
+    const buffer = this.memory.buffer;
+    if (this.viewed === buffer) return;
+    this.viewed = buffer;
+    this.floatView = new Float32Array(buffer);
+    this.intView = new Int32Array(buffer);
+  }
+
+  /** Copies the weights, adaptation strengths and readout bias from the compiled network. */
+  async loadParameters(runtime: Runtime): Promise<void> {
+    const { plan, layout: l } = this;
+    const rows = async (
+      projection: PlannedProjection,
+      pre: number,
+      post: number,
+      stride: number,
+      at: number,
+    ): Promise<void> => {
+      const weights = await runtime.readVar(projection.name, "g");
+      const floats = this.floats;
+      for (let i = 0; i < pre; i++)
+        floats.set(weights.subarray(i * post, (i + 1) * post), at / 4 + i * stride);
+    };
+    const n = l.hidden;
+    await rows(plan.inputProjection, this.inputSize, n, l.hiddenPadded, l.inputWeights);
+    if (plan.recurrent) await rows(plan.recurrent, n, n, l.hiddenPadded, l.recurrentWeights);
+    await rows(plan.readoutProjection, n, l.outputs, l.outputsPadded, l.readoutWeights);
+    this.floats.set(await runtime.readVar(plan.hidden.name, "Beta"), l.beta / 4);
+    this.floats.set(await runtime.readVar(plan.readout.name, "Bias"), l.bias / 4);
+  }
+
+  /**
+   * Makes room for a trial of `numSteps` steps and `events` input events: grows the memory, and
+   * compiles the kernel again when the input event area's strides (compiled in) change, that is
+   * for a trial longer than any before.
+   */
+  private reserveEvents(numSteps: number, events: number): void {
+    const longer = this.kernel === null || numSteps > this.maxSteps;
+    if (!longer && events <= this.maxEvents) return;
+    if (longer) this.maxSteps = Math.max(numSteps, this.maxSteps);
+    // Room for half as many events again: trials of a dataset vary in their number of events.
+    if (events > this.maxEvents) this.maxEvents = Math.ceil(events * 1.5);
+    const stride = (this.maxSteps + 1) * 4;
+    const inUnits = this.layout.inStart + this.batchSize * stride;
+    const end = inUnits + this.maxEvents * 4;
+    const pages = Math.ceil(end / PAGE) - this.memory.buffer.byteLength / PAGE;
+    if (pages > 0) this.memory.grow(pages);
+    if (!longer) return;
+    this.layout = { ...this.layout, inStartStride: stride, inUnits };
+    const bytes = wasm.assembleModule([fusedInferenceKernel(this.layout)], { importMemory: true });
+    const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), {
+      env: { memory: this.memory },
+    });
+    this.kernel = instance.exports.run as (first: number, count: number, batchSize: number) => void;
+  }
+
+  /**
+   * Starts a trial: zero state and no spikes (the network's reset), and the trial's input events
+   * per element and step, ascending and without duplicates within a step (the spike source
+   * array's order), steps at or past the trial's end left out.
+   */
+  startTrial(trial: PreparedTrial): void {
+    const batchSize = this.batchSize;
+    validateSpikeEvents(this.plan.input.name, this.inputSize, batchSize, trial.inputs);
+    const T = trial.numSteps;
+    let total = 0;
+    for (const events of trial.inputs) total += events.steps.length;
+    this.reserveEvents(T, total);
+    const l = this.layout;
+    const ints = this.ints;
+    ints.fill(0, l.state / 4, (l.state + l.elementBytes * batchSize) / 4);
+    const unitsAt = l.inUnits / 4;
+    let at = unitsAt;
+    for (let b = 0; b < batchSize; b++) {
+      const startsAt = (l.inStart + b * l.inStartStride) / 4;
+      const { steps, units: from } = trial.inputs[b]!;
+      let k = 0;
+      for (let s = 0; s < T; s++) {
+        ints[startsAt + s] = at - unitsAt;
+        const first = at;
+        while (k < steps.length && steps[k]! < s) k++;
+        for (; k < steps.length && steps[k] === s; k++) {
+          const unit = from[k]!;
+          if (at === first || ints[at - 1]! < unit) {
+            ints[at++] = unit;
+            continue;
+          }
+          // insert in ascending order, dropping duplicates
+          let q = at;
+          while (q > first && ints[q - 1]! > unit) q--;
+          if (q > first && ints[q - 1] === unit) continue;
+          for (let r = at; r > q; r--) ints[r] = ints[r - 1]!;
+          ints[q] = unit;
+          at++;
+        }
+      }
+      ints[startsAt + T] = at - unitsAt;
+    }
+  }
+
+  /** Runs steps `first .. first + count - 1` of the trial (started) for every batch element. */
+  run(first: number, count: number): void {
+    if (this.kernel === null)
+      throw new Error("internal error: FusedInference.run before startTrial");
+    this.kernel(first, count, this.batchSize);
+  }
+
+  /** The readout's y after the last step run, `[batch][nOut]`, into `out`. */
+  readY(out: Float32Array): void {
+    const { layout: l } = this;
+    const floats = this.floats;
+    const nOut = l.outputs;
+    for (let b = 0, k = 0; b < this.batchSize; b++) {
+      const at = (l.state + b * l.elementBytes + l.offsets.y) / 4;
+      for (let i = 0; i < nOut; i++) out[k++] = floats[at + i]!;
+    }
+  }
+
+  /** Hidden spikes of each batch element in the trial so far. */
+  spikeCounts(): Float64Array {
+    const { layout: l } = this;
+    const ints = this.ints;
+    const counts = new Float64Array(this.batchSize);
+    for (let b = 0; b < this.batchSize; b++)
+      counts[b] = ints[(l.state + b * l.elementBytes + l.offsets.header + 8) / 4]!;
+    return counts;
+  }
+
+  /** The hidden layer's name (the key of its spike counts). */
+  get hiddenName(): string {
+    return this.plan.hidden.name;
+  }
+}
