@@ -192,6 +192,14 @@ export function estimateTrainingBytes(
   return 4 * (synapses * perSynapse + (h + numClasses) * perNeuron);
 }
 
+/** The memory limit as a message names it: where it comes from and how to change it. */
+function describeMemoryLimit(limit: number): string {
+  const text = process.env["SNN_MAX_MEMORY_GB"];
+  return text === undefined || text === ""
+    ? `the limit of ${gigabytes(limit)} (${Math.round(MEMORY_SHARE * 100)}% of this machine's memory; SNN_MAX_MEMORY_GB changes it)`
+    : `the limit of ${gigabytes(limit)} (SNN_MAX_MEMORY_GB=${text})`;
+}
+
 function gigabytes(bytes: number): string {
   return `${(bytes / 2 ** 30).toFixed(bytes < 2 ** 30 ? 2 : 1)} GB`;
 }
@@ -206,7 +214,7 @@ export function checkNetworkMemory(
   const limit = maxMemoryBytes();
   if (needed > limit) {
     throw new UsageError(
-      `--hidden ${config.hidden} (with ${numChannels} inputs, ${numClasses} classes, --batch-size ${config.batchSize}) needs about ${gigabytes(needed)} of memory, more than the limit of ${gigabytes(limit)} (${Math.round(MEMORY_SHARE * 100)}% of this machine's memory; SNN_MAX_MEMORY_GB changes it); use a smaller --hidden or --batch-size.`,
+      `--hidden ${config.hidden} (with ${numChannels} inputs, ${numClasses} classes, --batch-size ${config.batchSize}) needs about ${gigabytes(needed)} of memory, more than ${describeMemoryLimit(limit)}; use a smaller --hidden or --batch-size.`,
     );
   }
 }
@@ -257,7 +265,7 @@ export function checkTrialMemory(numSteps: number, batchSize: number, request: T
   const change = `give ${request.shorter} or a smaller ${request.batchOption}`;
   let message: string | undefined;
   if (needed > limit) {
-    message = `${asked}, which needs about ${gigabytes(needed)} of memory (${TRIAL_BYTES_PER_STEP_AND_ELEMENT} bytes per step and trial for the loss masks), more than the limit of ${gigabytes(limit)} (${Math.round(MEMORY_SHARE * 100)}% of this machine's memory; SNN_MAX_MEMORY_GB changes it); ${change}.`;
+    message = `${asked}, which needs about ${gigabytes(needed)} of memory (${TRIAL_BYTES_PER_STEP_AND_ELEMENT} bytes per step and trial for the loss masks), more than ${describeMemoryLimit(limit)}; ${change}.`;
   } else if (numSteps * batchSize > LARGEST_ARRAY_BYTES) {
     message = `${asked}: its loss mask of ${numSteps} x ${batchSize} bytes is larger than the largest array JavaScript can allocate (4 GB); ${change}.`;
   }

@@ -272,7 +272,7 @@ describe("SIGTERM and SIGHUP stop a run like Ctrl-C", () => {
       expect(resumed.stdout).not.toContain("stopped without recording why");
       expect(readState(out)).toMatchObject({ status: "finished", epochsCompleted: 2 });
       expect(existsSync(join(dir, out, "run.lock"))).toBe(false);
-    }, 60_000);
+    }, 120_000);
   }
 
   it("a second SIGTERM abandons the batch: exit 143, the run interrupted, its lock released", async () => {
@@ -319,7 +319,7 @@ describe("SIGTERM and SIGHUP stop a run like Ctrl-C", () => {
     noStack(result);
     expect(readState(out)).toMatchObject({ status: "interrupted", epochsCompleted: 0 });
     expect(existsSync(join(dir, out, "run.lock"))).toBe(false);
-  }, 60_000);
+  }, 120_000);
 });
 
 describe("failed runs and damaged run.json", () => {
