@@ -6,6 +6,7 @@
  * damaged run.json files and file-system failures are one line with exit status 1.
  */
 import {
+  cpSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
@@ -319,6 +320,46 @@ describe("SIGTERM and SIGHUP stop a run like Ctrl-C", () => {
     noStack(result);
     expect(readState(out)).toMatchObject({ status: "interrupted", epochsCompleted: 0 });
     expect(existsSync(join(dir, out, "run.lock"))).toBe(false);
+  }, 120_000);
+});
+
+describe("--config FILE with a relative data path", () => {
+  it("reads it from the config file's folder, not the current one, and stores it absolutely in the run", async () => {
+    const project = join(dir, "config-project");
+    cpSync(join(import.meta.dirname, "fixtures", "shd"), join(project, "data", "shd"), {
+      recursive: true,
+    });
+    mkdirSync(join(project, "configs"));
+    // From here "../data/shd" would be elsewhere/data/shd, which does not exist.
+    const elsewhere = join(project, "elsewhere", "deeper");
+    mkdirSync(elsewhere, { recursive: true });
+    const settings = { dataset: "shd", data: "../data/shd", epochs: 1, hidden: 8, batchSize: 4 };
+    writeFileSync(join(project, "configs", "shd.json"), JSON.stringify(settings));
+    const trained = await runCli(
+      ["train", "--config", "../../configs/shd.json", "--dt", "2", "--out", "run", "-q"],
+      { cwd: elsewhere },
+    );
+    expect(trained.code, trained.stderr).toBe(0);
+    const stored = JSON.parse(readFileSync(join(elsewhere, "run", "config.json"), "utf8")) as {
+      data: string;
+    };
+    expect(stored.data).toBe(join(project, "data", "shd"));
+
+    // The same file run from the project folder, where "../data/shd" is not the data: the file's
+    // folder still decides. And a path that only the current folder has is refused, not read.
+    writeFileSync(
+      join(project, "configs", "cwd.json"),
+      JSON.stringify({ ...settings, data: "data/shd" }),
+    );
+    const refused = await runCli(["train", "--config", "configs/cwd.json", "--out", "run2"], {
+      cwd: project,
+    });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr.split("\n")[0]).toMatch(
+      /configs\/cwd\.json names the data "data\/shd", a path relative to the config file's folder: .*configs\/data\/shd does not exist/,
+    );
+    noStack(refused);
+    expect(existsSync(join(project, "run2"))).toBe(false);
   }, 120_000);
 });
 

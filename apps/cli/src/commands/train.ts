@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { readdir, rm } from "node:fs/promises";
-import { join, relative, resolve } from "node:path";
+import { dirname, join, relative, resolve } from "node:path";
 import type { SpikeDataset } from "@snn/datasets";
 import {
   DEFAULT_CHUNK_STEPS,
@@ -68,7 +68,11 @@ import {
   signalName,
   type InterruptSignal,
 } from "../interrupt";
-import { isLegacyRelativeDataPath, resolveStoredDataPath } from "../stored-data";
+import {
+  isLegacyRelativeDataPath,
+  resolveConfigFileDataPath,
+  resolveStoredDataPath,
+} from "../stored-data";
 import { DivergedError, checkDivergedParameters } from "./train-divergence";
 
 /** Options of `snn train` that are not configuration keys. */
@@ -143,7 +147,11 @@ const RESUME_OPTIONS = new Set([
 
 const TRAIN_OPTIONS: readonly OptionSpec[] = [...CONFIG_KEYS.map((k) => k.option), ...RUN_OPTIONS];
 
-function readConfigFile(file: string, cwd: string): ConfigOverlay {
+/**
+ * Reads `--config FILE`. Paths in it (`data`, `initFrom`) are relative to the file's folder,
+ * unless the command line gives them (which are relative to the current folder).
+ */
+function readConfigFile(file: string, cwd: string, cli: ConfigOverlay): ConfigOverlay {
   const path = resolve(cwd, file);
   if (!existsSync(path)) throw new UsageError(`--config ${file}: no such file.`, "train");
   let json: unknown;
@@ -155,16 +163,24 @@ function readConfigFile(file: string, cwd: string): ConfigOverlay {
       "train",
     );
   }
-  return parseConfigObject(json, file);
+  const overlay = parseConfigObject(json, file);
+  if (overlay.data !== undefined && cli.data === undefined)
+    overlay.data = resolveConfigFileDataPath(overlay.data, path, cwd);
+  if (overlay.initFrom !== undefined && cli.initFrom === undefined)
+    overlay.initFrom = resolve(dirname(path), overlay.initFrom);
+  return overlay;
 }
 
 /** The configuration `snn train` will use for these options (exported for `snn codegen`). */
 export function configForOptions(values: OptionValues, io: CliIO): TrainConfig {
+  const cli = configFromOptions(values);
   const file =
-    values["config"] === undefined ? undefined : readConfigFile(values["config"] as string, io.cwd);
+    values["config"] === undefined
+      ? undefined
+      : readConfigFile(values["config"] as string, io.cwd, cli);
   return resolveTrainConfig({
     ...(file ? { file } : {}),
-    cli: configFromOptions(values),
+    cli,
     ...(values["preset"] !== undefined ? { preset: values["preset"] as PresetName } : {}),
     env: io.env,
   });
