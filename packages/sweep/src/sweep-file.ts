@@ -106,8 +106,8 @@ export function configName(overrides: ConfigObject): string {
  * a grid is expanded, so that a grid of many options is refused at once instead of filling the
  * memory with its product.
  */
-export const DEFAULT_MAX_RUNS = 10_000;
-export const HIGHEST_MAX_RUNS = 1_000_000;
+const DEFAULT_MAX_RUNS = 10_000;
+const HIGHEST_MAX_RUNS = 1_000_000;
 
 /** Refuses `runs` runs (`what` says how they come about) above the budget or the limits. */
 function checkRunCount(runs: number, what: string, budget: SweepBudget, source: string): void {
