@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import type { SpikeDataset, SpikeSample } from "@snn/datasets";
 import {
   checkDatasetTrialLengths,
@@ -6,8 +6,10 @@ import {
   checkLossWindowForData,
   checkNetworkMemory,
   checkRequestedSteps,
+  checkTrialMemory,
   DEFAULT_MAX_TRIAL_STEPS,
   estimateTrainingBytes,
+  estimateTrialBytes,
   maxTrialSteps,
   setUsualTrialLength,
 } from "./budget";
@@ -158,6 +160,54 @@ describe("network memory bound", () => {
     expect(() => checkNetworkMemory(config, 700, 20)).not.toThrow();
     expect(() => checkNetworkMemory({ ...config, batchSize: 512 }, 80, 10)).not.toThrow();
     expect(estimateTrainingBytes({ ...config, batchSize: 512 }, 80, 10)).toBeLessThan(2 ** 30);
+  });
+});
+
+describe("trial memory bound (long trials with the step limit raised)", () => {
+  afterEach(() => vi.unstubAllEnvs());
+  const events = {
+    source: "--events long.json",
+    shorter: 'a smaller "numSteps" in long.json',
+    batchOption: "--batch-size",
+    from: "file",
+  } as const;
+
+  it("grows with the trial's steps and the batch", () => {
+    expect(estimateTrialBytes(1000, 8)).toBe(1000 * (8 * 16 + 8));
+    expect(estimateTrialBytes(2000, 8)).toBe(2 * estimateTrialBytes(1000, 8));
+  });
+
+  it("refuses before anything is allocated, saying what was asked, what it needs, the limit and what to change", () => {
+    vi.stubEnv("SNN_MAX_MEMORY_GB", "1");
+    const started = performance.now();
+    expect(() => checkTrialMemory(100_000_000, 8, events)).toThrow(CommandError);
+    expect(() => checkTrialMemory(100_000_000, 8, events)).toThrow(
+      /^--events long\.json asks for trials of 100000000 steps in batches of 8, which needs about 12\.7 GB of memory \(16 bytes per step and trial for the loss masks\), more than the limit of 1\.0 GB \(SNN_MAX_MEMORY_GB=1\); give a smaller "numSteps" in long\.json or a smaller --batch-size\.$/,
+    );
+    expect(performance.now() - started).toBeLessThan(100);
+    // An option asks for it: a usage error (exit 2).
+    const steps = { ...events, source: "--steps 100000000", from: "option" } as const;
+    expect(() => checkTrialMemory(100_000_000, 8, steps)).toThrow(UsageError);
+  });
+
+  it("without SNN_MAX_MEMORY_GB names the machine's share and the variable", () => {
+    vi.stubEnv("SNN_MAX_MEMORY_GB", "");
+    expect(() => checkTrialMemory(2 ** 31 - 1, 512, events)).toThrow(
+      /more than the limit of [\d.]+ GB \(75% of this machine's memory; SNN_MAX_MEMORY_GB changes it\)/,
+    );
+  });
+
+  it("refuses a loss mask larger than one JavaScript array even when the limit allows it", () => {
+    vi.stubEnv("SNN_MAX_MEMORY_GB", "100000");
+    expect(() => checkTrialMemory(2 ** 31 - 1, 4, events)).toThrow(
+      /its loss mask of 2147483647 x 4 bytes is larger than the largest array JavaScript can allocate \(4 GB\)/,
+    );
+  });
+
+  it("passes the trials the datasets have, and the step limit's default in a batch of 32", () => {
+    vi.stubEnv("SNN_MAX_MEMORY_GB", "1");
+    expect(() => checkTrialMemory(1400, 512, events)).not.toThrow(); // SHD at 1 ms
+    expect(() => checkTrialMemory(DEFAULT_MAX_TRIAL_STEPS, 32, events)).not.toThrow();
   });
 });
 

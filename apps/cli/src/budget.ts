@@ -192,6 +192,14 @@ export function estimateTrainingBytes(
   return 4 * (synapses * perSynapse + (h + numClasses) * perNeuron);
 }
 
+/** The memory limit as a message names it: where it comes from and how to change it. */
+function describeMemoryLimit(limit: number): string {
+  const text = process.env["SNN_MAX_MEMORY_GB"];
+  return text === undefined || text === ""
+    ? `the limit of ${gigabytes(limit)} (${Math.round(MEMORY_SHARE * 100)}% of this machine's memory; SNN_MAX_MEMORY_GB changes it)`
+    : `the limit of ${gigabytes(limit)} (SNN_MAX_MEMORY_GB=${text})`;
+}
+
 function gigabytes(bytes: number): string {
   return `${(bytes / 2 ** 30).toFixed(bytes < 2 ** 30 ? 2 : 1)} GB`;
 }
@@ -206,7 +214,63 @@ export function checkNetworkMemory(
   const limit = maxMemoryBytes();
   if (needed > limit) {
     throw new UsageError(
-      `--hidden ${config.hidden} (with ${numChannels} inputs, ${numClasses} classes, --batch-size ${config.batchSize}) needs about ${gigabytes(needed)} of memory, more than the limit of ${gigabytes(limit)} (${Math.round(MEMORY_SHARE * 100)}% of this machine's memory; SNN_MAX_MEMORY_GB changes it); use a smaller --hidden or --batch-size.`,
+      `--hidden ${config.hidden} (with ${numChannels} inputs, ${numClasses} classes, --batch-size ${config.batchSize}) needs about ${gigabytes(needed)} of memory, more than ${describeMemoryLimit(limit)}; use a smaller --hidden or --batch-size.`,
     );
   }
+}
+
+/**
+ * Bytes a trial needs per step and batch element, whatever the network: the loss mask of the
+ * element, the mask by step and element that the host readout reads, and the spike schedule
+ * of the masked steps (a step and a unit, 8 bytes) that the network's softmax reads; rounded up.
+ */
+export const TRIAL_BYTES_PER_STEP_AND_ELEMENT = 16;
+/** Bytes a trial needs per step for the whole batch (the host readout's index of masked steps). */
+export const TRIAL_BYTES_PER_STEP = 8;
+/** The largest single array JavaScript can allocate (2^32 elements of a byte). */
+const LARGEST_ARRAY_BYTES = 2 ** 32;
+
+/**
+ * Rough bytes of the arrays a trial of `numSteps` allocates in batches of `batchSize`, which
+ * grow with its length (its spikes and the network's state do not).
+ */
+export function estimateTrialBytes(numSteps: number, batchSize: number): number {
+  return numSteps * (batchSize * TRIAL_BYTES_PER_STEP_AND_ELEMENT + TRIAL_BYTES_PER_STEP);
+}
+
+/** What asked for a trial length and how to ask for less, for {@link checkTrialMemory}'s message. */
+export interface TrialRequest {
+  /** E.g. "--events spikes.json" or "--steps 5000000". */
+  readonly source: string;
+  /** E.g. "a smaller \"numSteps\" in the file (or earlier events)". */
+  readonly shorter: string;
+  /** The option that sets the batch size, e.g. "--batch-size". */
+  readonly batchOption: string;
+  /** Whether the request is a usage error (an option: exit 2) or comes from a file (exit 1). */
+  readonly from: "option" | "file";
+  /** The command whose usage a usage error prints. */
+  readonly command?: string;
+}
+
+/**
+ * Refuses trials of `numSteps` in batches of `batchSize` whose per-step arrays would need more
+ * memory than the limit (see {@link maxMemoryBytes}), or one array larger than JavaScript can
+ * make, before anything is allocated. Long trials are possible with the step limit raised by
+ * `SNN_MAX_TRIAL_STEPS`; this bounds what they cost.
+ */
+export function checkTrialMemory(numSteps: number, batchSize: number, request: TrialRequest): void {
+  const needed = estimateTrialBytes(numSteps, batchSize);
+  const limit = maxMemoryBytes();
+  const asked = `${request.source} asks for trials of ${numSteps} steps in batches of ${batchSize}`;
+  const change = `give ${request.shorter} or a smaller ${request.batchOption}`;
+  let message: string | undefined;
+  if (needed > limit) {
+    message = `${asked}, which needs about ${gigabytes(needed)} of memory (${TRIAL_BYTES_PER_STEP_AND_ELEMENT} bytes per step and trial for the loss masks), more than ${describeMemoryLimit(limit)}; ${change}.`;
+  } else if (numSteps * batchSize > LARGEST_ARRAY_BYTES) {
+    message = `${asked}: its loss mask of ${numSteps} x ${batchSize} bytes is larger than the largest array JavaScript can allocate (4 GB); ${change}.`;
+  }
+  if (message !== undefined)
+    throw request.from === "option"
+      ? new UsageError(message, request.command)
+      : new CommandError(message);
 }

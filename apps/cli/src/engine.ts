@@ -18,7 +18,12 @@ import {
 } from "@snn/eprop";
 import type { Backend } from "@snn/core";
 import type { RasterPanel } from "@snn/plot";
-import { checkDataTrialLength, checkNetworkMemory, checkRequestedSteps } from "./budget";
+import {
+  checkDataTrialLength,
+  checkNetworkMemory,
+  checkRequestedSteps,
+  checkTrialMemory,
+} from "./budget";
 import type { TrainConfig } from "./config";
 import { escapeControlCharacters } from "./terminal-text";
 
@@ -91,16 +96,49 @@ export function limitBatches(dataset: SpikeDataset, maxBatches: number | undefin
     async *batches(options) {
       let count = 0;
       if (maxBatches !== undefined && maxBatches <= 0) return;
-      if (options.numSteps !== undefined)
-        checkRequestedSteps(options.numSteps, FIXED_LENGTH_SOURCE, "file");
+      if (options.numSteps !== undefined) checkFixedTrial(options.numSteps, options.batchSize);
       for await (const batch of dataset.batches(options)) {
         if (options.numSteps === undefined)
-          checkDataTrialLength(dataset, batch.numSteps, options.dt);
+          checkDataTrial(dataset, batch.numSteps, batch.inputs.length, options.dt);
         yield batch;
         if (maxBatches !== undefined && ++count >= maxBatches) return;
       }
     },
   };
+}
+
+/**
+ * Refuses a fixed trial length (from `--steps` or a checkpoint) above the step limit, or whose
+ * trials in batches of `batchSize` would need more memory than the limit (budget.ts).
+ */
+export function checkFixedTrial(numSteps: number, batchSize: number): void {
+  checkRequestedSteps(numSteps, FIXED_LENGTH_SOURCE, "file");
+  checkTrialMemory(numSteps, batchSize, {
+    source: FIXED_LENGTH_SOURCE,
+    shorter: "a smaller --steps",
+    batchOption: "--batch-size",
+    from: "file",
+  });
+}
+
+/**
+ * Refuses a batch whose trial length came from its data (its last spike) when it is far longer
+ * than the dataset's usual length, above the step limit, or would need more memory than the
+ * limit; checked after the batch's spikes are read, before its per-step arrays exist.
+ */
+export function checkDataTrial(
+  dataset: SpikeDataset,
+  numSteps: number,
+  batchSize: number,
+  dt: number,
+): void {
+  checkDataTrialLength(dataset, numSteps, dt);
+  checkTrialMemory(numSteps, batchSize, {
+    source: `a batch of ${dataset.name}`,
+    shorter: "a trial length with --steps N (later spikes are cropped)",
+    batchOption: "--batch-size",
+    from: "file",
+  });
 }
 
 /** Batches in one pass over a dataset with `maxBatches`. */

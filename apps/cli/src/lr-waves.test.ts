@@ -83,8 +83,8 @@ function io(
     stderr: { write: (t: string) => (state.err += t) },
     env: {},
     cwd,
-    onInterrupt: (handler: () => void) => {
-      interrupt = handler;
+    onInterrupt: (handler: (signal: "SIGINT") => void) => {
+      interrupt = () => handler("SIGINT");
       return () => {};
     },
     exit: () => {},

@@ -21,9 +21,13 @@
  *
  * The current folder is thus never what makes a relative path be read: it can only make one be
  * refused. The result depends on where the run folder is, not on where the command is run.
+ *
+ * `snn train --config FILE` reads `data` from a file too: a relative path there is relative to
+ * the file's folder, as in any configuration file (a run's config.json, with run.json beside it,
+ * follows the rule above). See {@link resolveConfigFileDataPath}.
  */
 import { existsSync, realpathSync } from "node:fs";
-import { dirname, isAbsolute, resolve } from "node:path";
+import { dirname, isAbsolute, join, resolve } from "node:path";
 import { EMBEDDED_DATA, FULL_DATA } from "./data";
 import { DataError } from "./errors";
 
@@ -94,4 +98,27 @@ export function resolveStoredDataPath(
   throw new DataError(
     `${stored}, and it names different data from different folders (${candidates.join(", ")}), so it is ambiguous; ${fix}.`,
   );
+}
+
+/**
+ * The absolute data path a `--config FILE` names in `data` (`configFile` absolute): `data`
+ * itself when it is absolute, `full` or `embedded`; for a run's config.json (run.json beside it)
+ * the rule of {@link resolveStoredDataPath}; else the path relative to the file's folder. A path
+ * that does not exist there but does from the current folder `cwd` is refused (a
+ * {@link DataError} naming both), not read from the current folder: which folder a command runs
+ * in must not change what a configuration file trains on.
+ */
+export function resolveConfigFileDataPath(data: string, configFile: string, cwd: string): string {
+  if (!isLegacyRelativeDataPath(data)) return data;
+  const folder = dirname(configFile);
+  if (existsSync(join(folder, "run.json")))
+    return resolveStoredDataPath(data, folder, cwd, configFile, "--data PATH");
+  const path = resolve(folder, data);
+  const fromCwd = resolve(cwd, data);
+  if (!existsSync(path) && fromCwd !== path && existsSync(fromCwd)) {
+    throw new DataError(
+      `${configFile} names the data "${data}", a path relative to the config file's folder: ${path} does not exist (${fromCwd}, from the current folder, does, but is not read). Write the path relative to ${folder} or absolutely into the config file ("data"), or give --data PATH.`,
+    );
+  }
+  return path;
 }

@@ -160,6 +160,22 @@ describe("bounds before work", () => {
       /inputs\[0\]\.steps\[0\] is 4294967296, beyond the limit of 1000000 steps per trial/,
     );
   });
+
+  it("a long --events trial (the step limit raised) whose memory exceeds the limit is refused before it runs", async () => {
+    const events = join(dir, "long-events.json");
+    const inputs = [0, 1, 2].map((k) => ({ steps: [5, 100_000_000 + k], units: [3, 4] }));
+    writeFileSync(events, JSON.stringify({ numSteps: 300_000_000, inputs }));
+    const started = Date.now();
+    const result = await runCli(
+      ["infer", "--pretrained", "smnist", "--events", events, "--batch-size", "2"],
+      { env: { SNN_MAX_TRIAL_STEPS: String(2 ** 31 - 1), SNN_MAX_MEMORY_GB: "2" } },
+    );
+    expect(Date.now() - started).toBeLessThan(30_000);
+    expect(result.code, result.stderr).toBe(1);
+    expect(result.stderr.split("\n")[0]).toBe(
+      `snn infer: error: --events ${events} asks for trials of 300000000 steps in batches of 2, which needs about 11.2 GB of memory (16 bytes per step and trial for the loss masks), more than the limit of 2.0 GB (SNN_MAX_MEMORY_GB=2); give a smaller "numSteps" in ${events} (and no later events) or a smaller --batch-size.`,
+    );
+  });
 });
 
 /**

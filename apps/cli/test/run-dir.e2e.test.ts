@@ -1,10 +1,12 @@
 /**
  * End-to-end: the built `snn` owns its run folders. A folder that is not an empty or missing
  * one is never written into; one process at a time writes a run (real concurrent processes);
- * a lock left by a killed run is taken over; damaged run.json files and file-system failures
- * are one line with exit status 1.
+ * a lock left by a killed run is taken over; SIGTERM and SIGHUP stop a run like Ctrl-C (a
+ * checkpoint, run.json "interrupted", the lock released, exit 128 + the signal's number);
+ * damaged run.json files and file-system failures are one line with exit status 1.
  */
 import {
+  cpSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
@@ -221,6 +223,144 @@ describe("one writer per run folder (concurrent processes of the built CLI)", ()
     });
     expect(existsSync(join(dir, out, "run.lock"))).toBe(false);
   }, 60_000);
+});
+
+describe("SIGTERM and SIGHUP stop a run like Ctrl-C", () => {
+  const readState = (out: string) =>
+    JSON.parse(readFileSync(join(dir, out, "run.json"), "utf8")) as Record<string, unknown>;
+
+  for (const [signal, code] of [
+    ["SIGTERM", 143],
+    ["SIGHUP", 129],
+  ] as const) {
+    it(`${signal} finishes the batch, checkpoints, releases the lock and exits ${code}; --resume then finishes the run`, async () => {
+      const out = `stopped-by-${signal}`;
+      let sent = false;
+      const stopped = await runCli(
+        ["train", ...TINY, "--epochs", "2", "--out", out, "--log-format", "json"],
+        {
+          cwd: dir,
+          onStdout: (child, stdout) => {
+            if (!sent && stdout.includes('"event":"batch"')) {
+              sent = true;
+              child.kill(signal);
+            }
+          },
+        },
+      );
+      expect(sent).toBe(true);
+      expect(stopped.signal, stopped.stderr).toBeNull(); // handled, not killed by the signal
+      expect(stopped.code, stopped.stderr).toBe(code);
+      noStack(stopped);
+      expect(stopped.stderr).toContain(
+        `Interrupted by ${signal}: finishing the current batch, then saving a checkpoint (${signal} again to abandon the batch).`,
+      );
+      expect(stopped.stderr).toMatch(new RegExp(`Resume with: snn train --resume ${out}$`, "m"));
+      const state = readState(out);
+      expect(state).toMatchObject({
+        status: "interrupted",
+        latestCheckpoint: "checkpoints/interrupted.safetensors",
+      });
+      expect(state["step"]).toBeLessThan(32);
+      expect(existsSync(join(dir, out, "checkpoints", "interrupted.safetensors"))).toBe(true);
+      expect(existsSync(join(dir, out, "run.lock"))).toBe(false);
+
+      const resumed = await runCli(["train", "--resume", out, "--log-format", "json"], {
+        cwd: dir,
+      });
+      expect(resumed.code, resumed.stderr).toBe(0);
+      expect(resumed.stdout).not.toContain("took over the lock"); // it was released, not left stale
+      expect(resumed.stdout).not.toContain("stopped without recording why");
+      expect(readState(out)).toMatchObject({ status: "finished", epochsCompleted: 2 });
+      expect(existsSync(join(dir, out, "run.lock"))).toBe(false);
+    }, 120_000);
+  }
+
+  it("a second SIGTERM abandons the batch: exit 143, the run interrupted, its lock released", async () => {
+    const out = "sigterm-twice";
+    let first = false;
+    let second = false;
+    // Larger batches than TINY's (784 steps, 48 neurons) leave time for the second signal.
+    const slow = [
+      "--data",
+      "embedded",
+      "--hidden",
+      "48",
+      "--batch-size",
+      "8",
+      "--train-samples",
+      "64",
+      "--test-samples",
+      "8",
+      "--epochs",
+      "1",
+      "--seed",
+      "3",
+    ];
+    const result = await runCli(["train", ...slow, "--out", out, "--log-format", "json"], {
+      cwd: dir,
+      onStdout: (child, stdout) => {
+        if (!first && stdout.includes('"event":"batch"')) {
+          first = true;
+          child.kill("SIGTERM");
+        }
+      },
+      onStderr: (child, stderr) => {
+        if (first && !second && stderr.includes("Interrupted by SIGTERM")) {
+          second = true;
+          child.kill("SIGTERM");
+        }
+      },
+    });
+    expect(second).toBe(true);
+    expect(result.code, result.stderr).toBe(143);
+    expect(result.stderr).toMatch(
+      /Abandoned the current batch\. The last checkpoint \(none\) is kept\./,
+    );
+    noStack(result);
+    expect(readState(out)).toMatchObject({ status: "interrupted", epochsCompleted: 0 });
+    expect(existsSync(join(dir, out, "run.lock"))).toBe(false);
+  }, 120_000);
+});
+
+describe("--config FILE with a relative data path", () => {
+  it("reads it from the config file's folder, not the current one, and stores it absolutely in the run", async () => {
+    const project = join(dir, "config-project");
+    cpSync(join(import.meta.dirname, "fixtures", "shd"), join(project, "data", "shd"), {
+      recursive: true,
+    });
+    mkdirSync(join(project, "configs"));
+    // From here "../data/shd" would be elsewhere/data/shd, which does not exist.
+    const elsewhere = join(project, "elsewhere", "deeper");
+    mkdirSync(elsewhere, { recursive: true });
+    const settings = { dataset: "shd", data: "../data/shd", epochs: 1, hidden: 8, batchSize: 4 };
+    writeFileSync(join(project, "configs", "shd.json"), JSON.stringify(settings));
+    const trained = await runCli(
+      ["train", "--config", "../../configs/shd.json", "--dt", "2", "--out", "run", "-q"],
+      { cwd: elsewhere },
+    );
+    expect(trained.code, trained.stderr).toBe(0);
+    const stored = JSON.parse(readFileSync(join(elsewhere, "run", "config.json"), "utf8")) as {
+      data: string;
+    };
+    expect(stored.data).toBe(join(project, "data", "shd"));
+
+    // The same file run from the project folder, where "../data/shd" is not the data: the file's
+    // folder still decides. And a path that only the current folder has is refused, not read.
+    writeFileSync(
+      join(project, "configs", "cwd.json"),
+      JSON.stringify({ ...settings, data: "data/shd" }),
+    );
+    const refused = await runCli(["train", "--config", "configs/cwd.json", "--out", "run2"], {
+      cwd: project,
+    });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr.split("\n")[0]).toMatch(
+      /configs\/cwd\.json names the data "data\/shd", a path relative to the config file's folder: .*configs\/data\/shd does not exist/,
+    );
+    noStack(refused);
+    expect(existsSync(join(project, "run2"))).toBe(false);
+  }, 120_000);
 });
 
 describe("failed runs and damaged run.json", () => {

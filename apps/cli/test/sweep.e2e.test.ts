@@ -4,7 +4,7 @@
  * run is taken over and ends byte-identical to an uninterrupted run; a sweep survives a Redis
  * restart; bad sweep files, wrong passwords and unreachable Redis give clear errors.
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -265,6 +265,29 @@ describe("sweeps on a real Redis", () => {
   afterAll(async () => {
     for (const w of workers) w.child.kill("SIGKILL");
     await redis.dispose();
+  });
+
+  it("a damaged registry entry in Redis is one line naming the key and the fix, for status and submit", async () => {
+    const set = spawnSync(
+      "redis-cli",
+      ["-p", String(redis.port), "HSET", "snn:sweeps", "damaged", '{"fingerprint": 7'],
+      { encoding: "utf8" },
+    );
+    expect(set.status, set.stderr).toBe(0);
+    const message =
+      /^snn sweep (status|submit): error: the entry of sweep "damaged" in .* \(hash snn:sweeps\) is damaged: .*; remove it with 'redis-cli HDEL snn:sweeps damaged' and submit the sweep again/;
+    const shown = await runCli(["sweep", "status", "damaged", "--redis", redis.url], { cwd: dir });
+    expect(shown.code).toBe(1);
+    expect(shown.stderr.split("\n")[0]).toMatch(message);
+    expect(shown.stderr).not.toMatch(/internal error|^\s+at /m);
+    const sweep = writeJson("damaged.json", { name: "damaged", base: TINY });
+    const submitted = await runCli(
+      ["sweep", "submit", sweep, "--redis", redis.url, "--runs", join(dir, "damaged-runs")],
+      { cwd: dir },
+    );
+    expect(submitted.code).toBe(1);
+    expect(submitted.stderr.split("\n")[0]).toMatch(message);
+    expect(existsSync(join(dir, "damaged-runs"))).toBe(false);
   });
 
   it(

@@ -14,6 +14,7 @@ import {
   type ParameterSet,
 } from "./index";
 import { patternTask } from "./test-support/tasks";
+import { crc32Hex } from "./crc32";
 
 const directory = mkdtempSync(join(tmpdir(), "eprop-checkpoint-"));
 afterAll(() => rmSync(directory, { recursive: true, force: true }));
@@ -54,7 +55,14 @@ describe("safetensors", () => {
     expect(view.getUint32(4, true)).toBe(0);
     expect((8 + headerLength) % 8).toBe(0);
     const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + headerLength)));
-    expect(header.__metadata__).toEqual({ note: "hello" });
+    // The metadata given, and the per-tensor CRC-32s (of the little-endian bytes in the file).
+    expect(header.__metadata__).toEqual({
+      note: "hello",
+      "snn.crc32": JSON.stringify({
+        a: crc32Hex(bytes.subarray(8 + headerLength, 8 + headerLength + 16)),
+        b: crc32Hex(bytes.subarray(8 + headerLength + 16, 8 + headerLength + 28)),
+      }),
+    });
     expect(header.a).toEqual({ dtype: "F32", shape: [2, 2], data_offsets: [0, 16] });
     expect(header.b).toEqual({ dtype: "F32", shape: [3], data_offsets: [16, 28] });
     expect(bytes.length).toBe(8 + headerLength + 28);

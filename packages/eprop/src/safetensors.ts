@@ -4,8 +4,20 @@
  * `{ name: { dtype, shape, data_offsets: [begin, end] }, "__metadata__": { string: string } }`
  * (padded with spaces to a multiple of 8), then the raw little-endian tensor bytes. Only
  * `F32` tensors are used by @snn/eprop.
+ *
+ * Integrity: files written here carry the CRC-32 of each tensor's bytes in the metadata key
+ * {@link CHECKSUM_KEY} (a JSON object of tensor name to 8 hex digits; still a plain string
+ * value, so other safetensors readers load the file as before). On reading, a file that has
+ * the key must match it tensor by tensor: damaged bytes, or offsets that point two tensors of
+ * one size at each other's data (which the offset table alone cannot reveal), are refused
+ * naming the tensor. Files without the key (written before it existed, or by other tools)
+ * load as before, checked by their offset table only.
  */
+import { crc32Hex } from "./crc32";
 import { CheckpointError } from "./errors";
+
+/** The metadata key of the per-tensor CRC-32 checksums (reserved: not for callers' metadata). */
+export const CHECKSUM_KEY = "snn.crc32";
 
 /** A float32 tensor: row-major data and its shape. */
 export interface Float32Tensor {
@@ -26,8 +38,8 @@ export function encodeSafetensors(
   metadata: Readonly<Record<string, string>> = {},
 ): Uint8Array {
   const names = Object.keys(tensors).sort();
-  const header: Record<string, unknown> = {};
-  if (Object.keys(metadata).length > 0) header.__metadata__ = { ...metadata };
+  // __metadata__ first in the header (it is filled in below, once the checksums are known).
+  const header: Record<string, unknown> = { __metadata__: undefined };
   let offset = 0;
   for (const name of names) {
     if (name === "__metadata__")
@@ -46,6 +58,23 @@ export function encodeSafetensors(
     };
     offset += bytes;
   }
+  // The data first: the checksums in the header are of the bytes as written (little-endian).
+  const data = new Uint8Array(offset);
+  const dataView = new DataView(data.buffer);
+  let position = 0;
+  for (const name of names) {
+    const values = tensors[name]!.data;
+    for (let i = 0; i < values.length; i++, position += 4)
+      dataView.setFloat32(position, values[i]!, true);
+  }
+  if (CHECKSUM_KEY in metadata)
+    throw new CheckpointError(`The metadata key '${CHECKSUM_KEY}' is reserved for the checksums.`);
+  const checksums: Record<string, string> = {};
+  for (const name of names) {
+    const [begin, end] = (header[name] as { data_offsets: [number, number] }).data_offsets;
+    checksums[name] = crc32Hex(data.subarray(begin, end));
+  }
+  header.__metadata__ = { ...metadata, [CHECKSUM_KEY]: JSON.stringify(checksums) };
   let json = JSON.stringify(header);
   const encoder = new TextEncoder();
   let headerBytes = encoder.encode(json);
@@ -59,12 +88,53 @@ export function encodeSafetensors(
   view.setUint32(0, headerBytes.length, true);
   view.setUint32(4, 0, true);
   out.set(headerBytes, 8);
-  let position = 8 + headerBytes.length;
-  for (const name of names) {
-    const data = tensors[name]!.data;
-    for (let i = 0; i < data.length; i++, position += 4) view.setFloat32(position, data[i]!, true);
-  }
+  out.set(data, 8 + headerBytes.length);
   return out;
+}
+
+/**
+ * Checks each tensor's bytes against the stored CRC-32 table `text` (the value of
+ * {@link CHECKSUM_KEY}); the table must name exactly the file's tensors.
+ */
+function checkChecksums(text: string, placed: readonly PlacedTensor[], data: Uint8Array): void {
+  let table: unknown;
+  try {
+    table = JSON.parse(text);
+  } catch {
+    table = undefined;
+  }
+  if (
+    typeof table !== "object" ||
+    table === null ||
+    Array.isArray(table) ||
+    Object.values(table).some((v) => typeof v !== "string" || !/^[0-9a-f]{8}$/.test(v))
+  ) {
+    throw new CheckpointError(
+      `The safetensors checksum table (__metadata__ '${CHECKSUM_KEY}') is not a map of tensor names to 8 hex digits; the checkpoint is corrupt.`,
+    );
+  }
+  const stored = table as Record<string, string>;
+  const names = new Set(placed.map((t) => t.name));
+  const unknown = Object.keys(stored).find((name) => !names.has(name));
+  if (unknown !== undefined) {
+    throw new CheckpointError(
+      `The safetensors checksum table names a tensor '${unknown}' that the file does not hold; the checkpoint is corrupt (a tensor was removed or renamed).`,
+    );
+  }
+  for (const tensor of placed) {
+    const expected = stored[tensor.name];
+    if (expected === undefined) {
+      throw new CheckpointError(
+        `Tensor '${tensor.name}' has no checksum in the safetensors checksum table; the checkpoint is corrupt (a tensor was added or renamed).`,
+      );
+    }
+    const actual = crc32Hex(data.subarray(tensor.begin, tensor.end));
+    if (actual !== expected) {
+      throw new CheckpointError(
+        `Tensor '${tensor.name}' does not match its checksum (CRC-32 ${actual}, stored ${expected}): its bytes are damaged or belong to another tensor (e.g. swapped data_offsets); the checkpoint is corrupt. Use an earlier checkpoint or a copy.`,
+      );
+    }
+  }
 }
 
 interface PlacedTensor {
@@ -199,6 +269,11 @@ export function decodeSafetensors(bytes: Uint8Array): {
     placed.push({ name, begin, end, shape: shape as number[] });
   }
   checkLayout(placed, dataLength);
+  const checksums = metadata[CHECKSUM_KEY];
+  if (checksums !== undefined) {
+    checkChecksums(checksums, placed, bytes.subarray(dataStart));
+    delete metadata[CHECKSUM_KEY];
+  }
   for (const { name, begin, end, shape } of placed) {
     const n = (end - begin) / 4;
     const data = new Float32Array(n);

@@ -4,7 +4,7 @@
  * the MNIST test set, checked by their SHA-256), digit by digit: inference on the CPU backend is
  * deterministic.
  */
-import { statSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -48,6 +48,16 @@ describe.each(PRETRAINED_MODELS)("the shipped %s model", (name: PretrainedModelN
   beforeAll(async () => {
     model = await loadPretrained(name);
     subset = await subsetImages(model.metadata.evaluation.subset.definition);
+  });
+
+  it("was written before safetensors checksums and loads (a file without them is read by its offset table alone)", () => {
+    const bytes = readFileSync(fileURLToPath(pretrainedModelUrl(name)));
+    const length = Number(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(0, true));
+    const header = JSON.parse(bytes.subarray(8, 8 + length).toString("utf8")) as {
+      __metadata__: Record<string, string>;
+    };
+    expect(Object.keys(header.__metadata__)).not.toContain("snn.crc32");
+    expect(model.network.readout.size).toBe(10); // loaded in beforeAll
   });
 
   it("describes its network, data, training and evaluation", () => {

@@ -43,6 +43,34 @@ interface RegistryEntry {
   readonly runs: readonly string[];
 }
 
+/**
+ * A registry entry as read from Redis, checked: a damaged one (edited by hand, written by
+ * another program) is a {@link SweepError} naming the key and how to remove it, not a crash.
+ */
+function parseRegistryEntry(raw: string, name: string, target: RedisTarget): RegistryEntry {
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    value = undefined;
+  }
+  const e = value as Partial<RegistryEntry> | undefined;
+  if (
+    typeof e !== "object" ||
+    e === null ||
+    typeof e.fingerprint !== "string" ||
+    typeof e.runsRoot !== "string" ||
+    typeof e.submittedAt !== "string" ||
+    !Array.isArray(e.runs) ||
+    !e.runs.every((r) => typeof r === "string")
+  ) {
+    throw new SweepError(
+      `the entry of sweep "${name}" in ${target.display} (hash ${REGISTRY_KEY}) is damaged: ${JSON.stringify(raw.slice(0, 80))}; remove it with 'redis-cli HDEL ${REGISTRY_KEY} ${name}' and submit the sweep again (its finished runs are kept in their folders).`,
+    );
+  }
+  return e as RegistryEntry;
+}
+
 /** The job id of a run: `<sweep>.<run id>` (BullMQ ids may not contain ':'). */
 export function jobId(sweep: string, runId: string): string {
   return `${sweep}.${runId}`;
@@ -98,12 +126,15 @@ export async function submitSweep(
   const resubmitted = await withRegistry(target, async (client) => {
     const created = await client.hsetnx(REGISTRY_KEY, spec.name, JSON.stringify(entry));
     if (created === 1) return false;
-    const existing = JSON.parse(
-      (await client.hget(REGISTRY_KEY, spec.name)) ?? "{}",
-    ) as Partial<RegistryEntry>;
+    const raw = await client.hget(REGISTRY_KEY, spec.name);
+    if (raw === null)
+      throw new SweepError(
+        `the sweep "${spec.name}" was removed from ${target.display} while it was submitted; submit it again.`,
+      );
+    const existing = parseRegistryEntry(raw, spec.name, target);
     if (existing.fingerprint !== fingerprint || existing.runsRoot !== runsRoot) {
       throw new SweepError(
-        `a different sweep named "${spec.name}" was already submitted to ${target.display} (${existing.submittedAt ?? "earlier"}, runs in ${existing.runsRoot ?? "?"}); give this sweep another "name".`,
+        `a different sweep named "${spec.name}" was already submitted to ${target.display} (${existing.submittedAt}, runs in ${existing.runsRoot}); give this sweep another "name".`,
       );
     }
     return true;
@@ -175,7 +206,7 @@ export async function sweepStatus(
         `no sweep named "${name}" was submitted to ${target.display}${names.length > 0 ? `; submitted sweeps: ${names.sort().join(", ")}` : ""}.`,
       );
     }
-    return JSON.parse(raw) as RegistryEntry;
+    return parseRegistryEntry(raw, name, target);
   });
   const queue = openQueue(target);
   try {

@@ -3,7 +3,7 @@
  * deviation over seeds of the final test accuracy and of the training time.
  */
 import { manifestFile, readManifest } from "./manifest";
-import { readRunResult, readRunState } from "./run-result";
+import { inspectRun, readRunState } from "./run-result";
 import { runDirectory } from "./runs";
 import type { ConfigObject } from "./sweep-file";
 
@@ -59,12 +59,18 @@ export function collectResults(runsRoot: string, name: string): SweepResults {
       .filter((r) => r.config === c.name)
       .map((r): RunRow => {
         const dir = runDirectory(runsRoot, name, r.id);
-        const result = readRunResult(dir);
+        const { result, problem } = inspectRun(dir);
         const status = readRunState(dir).status;
         return {
           runId: r.id,
           seed: r.seed,
-          status: status === "missing" ? "not started" : status,
+          // A run that says it finished but whose results cannot be trusted is left out, saying why.
+          status:
+            status === "missing"
+              ? "not started"
+              : problem !== undefined
+                ? `${status}, but left out: ${problem}`
+                : status,
           ...(result
             ? { testAccuracy: result.testAccuracy, trainSeconds: result.trainSeconds }
             : {}),

@@ -50,34 +50,56 @@ export function readRunState(runDir: string): RunDirState {
   };
 }
 
-/** The result of a finished run, or undefined when the run has not finished. */
+/** The result of a finished run, or undefined when the run has not finished (or its metrics are damaged). */
 export function readRunResult(runDir: string): RunResult | undefined {
-  if (readRunState(runDir).status !== "finished") return undefined;
+  return inspectRun(runDir).result;
+}
+
+/**
+ * A finished run's result, or why a run that says it finished has none: its metrics.jsonl must
+ * hold one epoch line for each of the `epochsCompleted` of run.json, the last being that epoch.
+ * A torn or missing last line would otherwise report an earlier epoch's accuracy as the final.
+ */
+export function inspectRun(runDir: string): { result?: RunResult; problem?: string } {
+  const state = readRunState(runDir);
+  if (state.status !== "finished") return {};
   const file = join(runDir, "metrics.jsonl");
-  if (!existsSync(file)) return undefined;
-  const epochs: { testAccuracy?: number; durationMs?: number }[] = [];
+  if (!existsSync(file)) return { problem: `${file} is missing` };
+  const epochs: { epoch?: number; testAccuracy?: number; durationMs?: number }[] = [];
+  let torn = 0;
   for (const line of readFileSync(file, "utf8").split("\n")) {
     if (line.trim() === "") continue;
     try {
       const record = JSON.parse(line) as {
         kind?: string;
+        epoch?: number;
         testAccuracy?: number;
         durationMs?: number;
       };
       if (record.kind === "epoch") epochs.push(record);
     } catch {
-      // a torn line: skip it
+      torn++;
     }
   }
+  const expected = state.epochsCompleted;
   const last = epochs[epochs.length - 1];
-  if (last === undefined || typeof last.testAccuracy !== "number") return undefined;
+  const damaged = torn > 0 ? ` (${torn} unreadable line${torn === 1 ? "" : "s"})` : "";
+  if (last === undefined || epochs.length !== expected || last.epoch !== expected) {
+    return {
+      problem: `${file} holds ${epochs.length} epoch result${epochs.length === 1 ? "" : "s"}${last?.epoch !== undefined ? ` (the last of epoch ${last.epoch})` : ""} but run.json says ${expected} epoch${expected === 1 ? "" : "s"} finished${damaged}`,
+    };
+  }
+  if (typeof last.testAccuracy !== "number" || !Number.isFinite(last.testAccuracy))
+    return { problem: `${file}: epoch ${expected} has no test accuracy${damaged}` };
   const accuracies = epochs
     .map((e) => e.testAccuracy)
     .filter((a): a is number => typeof a === "number");
   return {
-    epochs: epochs.length,
-    testAccuracy: last.testAccuracy,
-    bestAccuracy: Math.max(...accuracies),
-    trainSeconds: epochs.reduce((sum, e) => sum + (e.durationMs ?? 0), 0) / 1000,
+    result: {
+      epochs: epochs.length,
+      testAccuracy: last.testAccuracy,
+      bestAccuracy: Math.max(...accuracies),
+      trainSeconds: epochs.reduce((sum, e) => sum + (e.durationMs ?? 0), 0) / 1000,
+    },
   };
 }

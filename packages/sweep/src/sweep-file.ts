@@ -101,11 +101,50 @@ export function configName(overrides: ConfigObject): string {
   return parts.length === 0 ? "base" : parts.join("_");
 }
 
-function expandGrid(grid: unknown, source: string): SweepConfigEntry[] {
+/**
+ * Most runs a sweep may have without `"budget"."maxRuns"`, and at most with it: checked before
+ * a grid is expanded, so that a grid of many options is refused at once instead of filling the
+ * memory with its product.
+ */
+const DEFAULT_MAX_RUNS = 10_000;
+const HIGHEST_MAX_RUNS = 1_000_000;
+
+/** Refuses `runs` runs (`what` says how they come about) above the budget or the limits. */
+function checkRunCount(runs: number, what: string, budget: SweepBudget, source: string): void {
+  if (budget.maxRuns !== undefined && runs > budget.maxRuns) {
+    throw new SweepFileError(
+      `${source}: the sweep has ${what} = ${runs} runs, over its budget of ${budget.maxRuns} ("budget"."maxRuns"); shrink the grid or raise the budget.`,
+    );
+  }
+  const limit = Math.min(budget.maxRuns ?? DEFAULT_MAX_RUNS, HIGHEST_MAX_RUNS);
+  if (runs > limit) {
+    throw new SweepFileError(
+      budget.maxRuns === undefined
+        ? `${source}: the sweep has ${what} = ${runs} runs, more than ${DEFAULT_MAX_RUNS} without a budget; shrink the grid, or allow more with "budget": {"maxRuns": N} (at most ${HIGHEST_MAX_RUNS}).`
+        : `${source}: the sweep has ${what} = ${runs} runs, more than a sweep may have (${HIGHEST_MAX_RUNS}); shrink the grid.`,
+    );
+  }
+}
+
+function expandGrid(
+  grid: unknown,
+  source: string,
+  seeds: number,
+  budget: SweepBudget,
+): SweepConfigEntry[] {
   if (!isObject(grid))
     throw new SweepFileError(
       `${source}: "grid" must be an object of option: [values] (e.g. {"hidden": [64, 128]}).`,
     );
+  // The size first: the product of the lists, times the seeds, before anything is expanded.
+  const sizes = Object.values(grid).map((values) => (Array.isArray(values) ? values.length : 1));
+  const configs = sizes.reduce((a, b) => a * b, 1);
+  checkRunCount(
+    configs * seeds,
+    `${sizes.join(" x ")} configurations x ${seeds} seeds`,
+    budget,
+    source,
+  );
   let combos: Record<string, ConfigValue>[] = [{}];
   for (const [key, values] of Object.entries(grid)) {
     if (RESERVED_KEYS.has(key))
@@ -223,9 +262,11 @@ export function parseSweep(json: unknown, source: string, check?: ConfigCheck): 
   const base = configObject(json["base"] ?? {}, `${source}: "base"`);
   if (json["grid"] !== undefined && json["configs"] !== undefined)
     throw new SweepFileError(`${source}: give either "grid" or "configs", not both.`);
+  const seeds = parseSeeds(json["seeds"], source);
+  const budget = parseBudget(json["budget"], source);
   const configs =
     json["grid"] !== undefined
-      ? expandGrid(json["grid"], source)
+      ? expandGrid(json["grid"], source, seeds.length, budget)
       : json["configs"] !== undefined
         ? listConfigs(json["configs"], source)
         : [{ name: "base", overrides: {} }];
@@ -238,14 +279,12 @@ export function parseSweep(json: unknown, source: string, check?: ConfigCheck): 
       );
     seen.set(c.name, i);
   });
-  const seeds = parseSeeds(json["seeds"], source);
-  const budget = parseBudget(json["budget"], source);
-  const runs = configs.length * seeds.length;
-  if (budget.maxRuns !== undefined && runs > budget.maxRuns) {
-    throw new SweepFileError(
-      `${source}: the sweep has ${configs.length} configurations x ${seeds.length} seeds = ${runs} runs, over its budget of ${budget.maxRuns} ("budget"."maxRuns"); shrink the grid or raise the budget.`,
-    );
-  }
+  checkRunCount(
+    configs.length * seeds.length,
+    `${configs.length} configurations x ${seeds.length} seeds`,
+    budget,
+    source,
+  );
   if (check) {
     for (const c of configs)
       check({ ...base, ...c.overrides, seed: seeds[0]! }, `${source}: configuration "${c.name}"`);

@@ -9,7 +9,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { hostname, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { readRunResult, readRunState, type RunResult } from "./run-result";
+import { inspectRun, readRunState, type RunResult } from "./run-result";
 import type { ConfigObject } from "./sweep-file";
 
 /** How to start `snn`: the executable and the arguments before the subcommand. */
@@ -112,11 +112,11 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainOutcome> 
   const { runDir } = options;
   const state = readRunState(runDir);
   if (state.status === "finished") {
-    const result = readRunResult(runDir);
+    const { result, problem } = inspectRun(runDir);
     if (result) return { kind: "finished", result };
     return {
       kind: "failed",
-      message: `${runDir} says it finished but has no epoch results in metrics.jsonl; delete the folder to train the run again.`,
+      message: `${runDir} says it finished but its results cannot be read (${problem ?? "no epoch results"}); delete the folder to train the run again.`,
       retry: false,
     };
   }
@@ -142,6 +142,9 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainOutcome> 
     if (configDir !== undefined) rmSync(configDir, { recursive: true, force: true });
   }
 }
+
+/** Longest partial stdout line kept while waiting for its newline (characters). */
+const MAX_PENDING_LINE = 1 << 20;
 
 function runTrainer(options: TrainRunOptions, args: readonly string[]): Promise<TrainOutcome> {
   const env: Record<string, string | undefined> = { ...(options.env ?? process.env) };
@@ -188,6 +191,8 @@ function runTrainer(options: TrainRunOptions, args: readonly string[]): Promise<
       pending += chunk;
       const lines = pending.split("\n");
       pending = lines.pop() ?? "";
+      // Progress lines are short: an endless line without a newline is not kept in memory.
+      if (pending.length > MAX_PENDING_LINE) pending = "";
       for (const line of lines) {
         if (!line.startsWith("{")) continue;
         try {
@@ -228,13 +233,13 @@ function runTrainer(options: TrainRunOptions, args: readonly string[]): Promise<
     );
     child.on("close", (code, signal) => {
       if (code === 0) {
-        const result = readRunResult(options.runDir);
+        const { result, problem } = inspectRun(options.runDir);
         finish(
           result
             ? { kind: "finished", result }
             : {
                 kind: "failed",
-                message: `snn train ended without epoch results in ${options.runDir}/metrics.jsonl.`,
+                message: `snn train ended without readable results in ${options.runDir} (${problem ?? "run.json does not say it finished"}).`,
                 retry: true,
               },
         );

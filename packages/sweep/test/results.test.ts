@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -44,6 +44,30 @@ describe("meanSd", () => {
 });
 
 describe("collectResults", () => {
+  it("leaves out a finished run whose last epoch line is torn or missing, saying why, instead of reporting an earlier epoch", () => {
+    const spec = parseSweep({ name: "torn", seeds: [1, 2, 3] }, "torn.json");
+    claimSweepDirectory(dir, spec);
+    writeFinishedRun(join(dir, "torn", "base-seed1"), [0.1, 0.8], 1000);
+    writeFinishedRun(join(dir, "torn", "base-seed2"), [0.2, 0.9], 1000);
+    writeFinishedRun(join(dir, "torn", "base-seed3"), [0.3, 0.7], 1000);
+    const metrics = join(dir, "torn", "base-seed2", "metrics.jsonl");
+    // The last epoch line cut in the middle (a full disk, a copy interrupted).
+    const text = readFileSync(metrics, "utf8");
+    writeFileSync(metrics, text.slice(0, text.lastIndexOf('"testAccuracy"')));
+    // And one whose last epoch line is gone altogether.
+    const gone = join(dir, "torn", "base-seed3", "metrics.jsonl");
+    const lines = readFileSync(gone, "utf8").trimEnd().split("\n");
+    writeFileSync(gone, `${lines.slice(0, -1).join("\n")}\n`);
+    const [base] = collectResults(dir, "torn").configs;
+    expect(base!.finished).toBe(1);
+    expect(base!.testAccuracy.mean).toBe(0.8);
+    const status = (seed: number) => base!.seeds.find((s) => s.seed === seed)!.status;
+    expect(status(2)).toMatch(
+      /^finished, but left out: .*metrics\.jsonl holds 1 epoch result \(the last of epoch 1\) but run\.json says 2 epochs finished \(1 unreadable line\)$/,
+    );
+    expect(status(3)).toMatch(/holds 1 epoch result \(the last of epoch 1\) but run\.json says 2/);
+  });
+
   it("aggregates finished runs per configuration and counts the rest", () => {
     const spec = parseSweep({ name: "agg", grid: { hidden: [8, 16] }, seeds: [1, 2] }, "agg.json");
     claimSweepDirectory(dir, spec);

@@ -2,6 +2,30 @@ import { describe, expect, it } from "vitest";
 import { SweepFileError, expandRuns, parseSweep, sweepFingerprint } from "../src/index";
 
 describe("parseSweep", () => {
+  it("refuses a grid whose product is too large before expanding it (no memory filled, at once)", () => {
+    const grid = Object.fromEntries(
+      Array.from({ length: 10 }, (_, k) => [`option${k}`, Array.from({ length: 10 }, (_, v) => v)]),
+    );
+    const started = performance.now();
+    expect(() => parseSweep({ name: "huge", grid }, "huge.json")).toThrow(SweepFileError);
+    expect(() => parseSweep({ name: "huge", grid }, "huge.json")).toThrow(
+      /^huge\.json: the sweep has 10 x 10 x 10 x 10 x 10 x 10 x 10 x 10 x 10 x 10 configurations x 1 seeds = 10000000000 runs, more than 10000 without a budget; shrink the grid, or allow more with "budget": \{"maxRuns": N\} \(at most 1000000\)\.$/,
+    );
+    expect(() =>
+      parseSweep({ name: "huge", grid, budget: { maxRuns: 1e12 } }, "huge.json"),
+    ).toThrow(/more than a sweep may have \(1000000\)/);
+    expect(performance.now() - started).toBeLessThan(200);
+  });
+
+  it("allows more than 10000 runs with a budget that says so", () => {
+    const grid = { hidden: Array.from({ length: 200 }, (_, k) => k + 1) };
+    expect(() => parseSweep({ name: "big", grid, seeds: 60 }, "big.json")).toThrow(
+      /12000 runs, more than 10000 without a budget/,
+    );
+    const spec = parseSweep({ name: "big", grid, seeds: 60, budget: { maxRuns: 12000 } }, "b");
+    expect(expandRuns(spec)).toHaveLength(12000);
+  });
+
   it("expands a grid into every combination, named by its overrides", () => {
     const spec = parseSweep(
       {

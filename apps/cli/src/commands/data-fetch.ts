@@ -16,6 +16,7 @@ import type { OptionSpec } from "../args";
 import type { Command } from "../command";
 import { UsageError } from "../errors";
 import type { CliIO } from "../io";
+import { interruptExitCode, type InterruptSignal } from "../interrupt";
 import { formatDuration, progressBar, type TextSink } from "../progress";
 import { didYouMean } from "../suggest";
 
@@ -157,7 +158,11 @@ async function run(
   const baseUrl = mirrorOption(v["mirror"] as string | undefined);
   const controller = new AbortController();
   const view = new FetchProgressView(io.stderr);
-  const removeInterrupt = io.onInterrupt(() => controller.abort());
+  let interrupted: InterruptSignal = "SIGINT";
+  const removeInterrupt = io.onInterrupt((signal) => {
+    if (!controller.signal.aborted) interrupted = signal;
+    controller.abort();
+  });
   try {
     const result = await fetchDataset(dataset, {
       dir,
@@ -179,7 +184,7 @@ async function run(
       io.stderr.write(
         `Interrupted; what was downloaded is kept. Run 'snn data fetch ${dataset}' again to resume.\n`,
       );
-      return 130;
+      return interruptExitCode(interrupted);
     }
     throw error;
   } finally {

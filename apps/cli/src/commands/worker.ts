@@ -1,6 +1,7 @@
 import { startWorker, type WorkerEvent } from "@snn/sweep";
 import type { Command } from "../command";
 import type { CliIO } from "../io";
+import { interruptExitCode, type InterruptSignal } from "../interrupt";
 import { REDIS_OPTION, redisFromOptions, snnCommand } from "./sweep-common";
 
 function describe(e: WorkerEvent): string {
@@ -35,7 +36,7 @@ export const workerCommand: Command = {
     description: [
       "Takes jobs of 'snn sweep submit' from Redis and trains each with 'snn train' into its run directory. A worker",
       "that dies (SIGKILL, a lost machine) stops renewing its jobs' locks; after --stall-timeout another worker takes",
-      "the job over and resumes it from the run's last checkpoint, ending with the same weights. Ctrl-C (or SIGTERM)",
+      "the job over and resumes it from the run's last checkpoint, ending with the same weights. Ctrl-C (or SIGTERM, SIGHUP)",
       "stops the trainers with a checkpoint and hands their jobs back at once. While Redis is unreachable the worker",
       "waits and reconnects with backoff; the trainers go on.",
     ].join("\n"),
@@ -76,15 +77,14 @@ export const workerCommand: Command = {
     const stopped = new Promise<void>((resolve) => {
       stop = resolve;
     });
-    let interrupted = false;
-    const onStop = (): void => {
-      if (!interrupted)
+    let interrupted: InterruptSignal | undefined;
+    const onStop = (signal: InterruptSignal): void => {
+      if (interrupted === undefined)
         log(io, "stopping: handing running jobs back to the queue (with checkpoints)...");
-      interrupted = true;
+      interrupted ??= signal;
       stop?.();
     };
-    const removeInterrupt = io.onInterrupt(onStop);
-    process.on("SIGTERM", onStop);
+    const removeInterrupt = io.onInterrupt(onStop); // Ctrl-C, SIGTERM and SIGHUP
     try {
       log(io, `worker ${process.pid} connecting to ${target.display}`);
       const startup = startWorker({
@@ -97,15 +97,14 @@ export const workerCommand: Command = {
       const worker = await Promise.race([startup, stopped.then(() => undefined)]);
       if (worker === undefined) {
         startup.then((w) => w.close()).catch(() => {});
-        return 130;
+        return interruptExitCode(interrupted ?? "SIGINT");
       }
       await stopped;
       await worker.close();
       log(io, "stopped.");
-      return 130;
+      return interruptExitCode(interrupted ?? "SIGINT");
     } finally {
       removeInterrupt();
-      process.off("SIGTERM", onStop);
     }
   },
 };
