@@ -37,6 +37,7 @@ import {
   type LayerShape,
   type ProjectionShape,
 } from "./wgsl-kernels";
+import type { WgslKernel } from "./wgsl-bindings";
 import type { ChunkedTraceEvaluator } from "./trace-evaluator";
 
 /** Core's {@link DeviceTypes} filled with WebGPU's own types (from `@webgpu/types`). */
@@ -88,30 +89,6 @@ interface Shapes {
       readonly gradient: DeviceVarStorage<WebGpuTypes>;
     }[];
   }[];
-}
-
-/**
- * The buffer types of bindings 0..n-1 of one of the kernels (wgsl-kernels.ts), from its
- * `@binding(n) var<uniform|storage, ...>` declarations.
- */
-function bindingTypes(code: string): GPUBufferBindingType[] {
-  const types: GPUBufferBindingType[] = [];
-  for (const match of code.matchAll(
-    /@binding\((\d+)\)\s+var<(uniform|storage, read_write|storage, read)>/g,
-  )) {
-    if (Number(match[1]) !== types.length)
-      throw new Error(
-        `internal: a chunked e-prop kernel's bindings are not numbered 0..n-1\n${code}`,
-      );
-    types.push(
-      match[2] === "uniform"
-        ? "uniform"
-        : match[2] === "storage, read"
-          ? "read-only-storage"
-          : "storage",
-    );
-  }
-  return types;
 }
 
 /** Per-trial chunked evaluation of an e-prop network's gradients on the network's own device. */
@@ -183,7 +160,7 @@ export class DeviceChunkedEligibility implements ChunkedTraceEvaluator {
       this.kappa = Math.exp(-dt / readout.tauOutMs);
       this.pi = new Float32Array(B * nOut);
       this.previousPi = new Float32Array(B * nOut);
-      const kernel = (code: string): DeviceKernel<WebGpuTypes> => kernels.get(code)!;
+      const kernel = (shader: WgslKernel): DeviceKernel<WebGpuTypes> => kernels.get(shader.code)!;
 
       this.chunkUniform = this.buffer("chunk", 32, "uniform");
       this.yHistory = this.buffer("readout history", K * B * nOut * 4);
@@ -543,7 +520,7 @@ export class DeviceChunkedEligibility implements ChunkedTraceEvaluator {
       chunkSteps,
       access,
     );
-    const codes = [
+    const shaders: WgslKernel[] = [
       recordShader(),
       readoutShader(shapes.readout),
       biasShader({
@@ -554,14 +531,16 @@ export class DeviceChunkedEligibility implements ChunkedTraceEvaluator {
     ];
     for (const layer of shapes.layers) {
       if (layer.readoutGradient)
-        codes.push(readoutWeightsShader({ ...layer.shape, offset: layer.readoutGradient.offset }));
-      codes.push(
+        shaders.push(
+          readoutWeightsShader({ ...layer.shape, offset: layer.readoutGradient.offset }),
+        );
+      shaders.push(
         backwardShader({ ...layer.shape, feedbackOffset: layer.feedback?.offset ?? null }),
       );
-      codes.push(
+      shaders.push(
         totalsShader({ batchSize, n: layer.size, K: chunkSteps, adaptive: layer.shape.adaptive }),
       );
-      codes.push(
+      shaders.push(
         advanceShader({
           batchSize,
           n: layer.size,
@@ -570,15 +549,19 @@ export class DeviceChunkedEligibility implements ChunkedTraceEvaluator {
         }),
       );
       for (const projection of layer.projections) {
-        codes.push(
+        shaders.push(
           compactShader(projection.shape),
           applyShader({ ...projection.shape, offset: projection.gradient.offset }),
         );
       }
     }
     const kernels = new Map<string, DeviceKernel<WebGpuTypes>>();
-    for (const code of new Set(codes))
-      kernels.set(code, await access.compileKernel("chunked e-prop", code, bindingTypes(code)));
+    for (const shader of shaders)
+      if (!kernels.has(shader.code))
+        kernels.set(
+          shader.code,
+          await access.compileKernel("chunked e-prop", shader.code, shader.bindings),
+        );
     return new DeviceChunkedEligibility(
       runtime,
       access,
