@@ -37,7 +37,7 @@ const CARRIED = 8;
 export const DENSE_ROW = 0x80000000;
 
 /** A float constant as a WGSL f32 literal of exactly that float32 value. */
-export function f32Literal(x: number): string {
+function f32Literal(x: number): string {
   const value = Math.fround(x);
   if (!Number.isFinite(value)) throw new Error(`internal: ${x} is not a finite float32`);
   const text = String(value);

@@ -41,7 +41,7 @@ function fromSources(): boolean {
 }
 
 /** The module a worker thread starts from (see this file's comment). */
-export function workerEntry(): URL {
+function workerEntry(): URL {
   if (entryOverride !== null) return entryOverride;
   if (!fromSources()) return new URL("./train-worker.js", import.meta.url);
   // A variable, not a literal: bundlers that resolve `new URL("...", import.meta.url)` at build
