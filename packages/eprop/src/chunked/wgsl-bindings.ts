@@ -2,6 +2,11 @@
  * The buffers a chunked e-prop kernel binds, as data: one list per kernel from which both its
  * WGSL declarations (`@group(0) @binding(n) var<...> name: type;`) and its bind-group layout
  * (the buffer binding type of each binding) are made, so the two cannot disagree.
+ *
+ * It is not backend-wgsl's `CodeWriter`: @snn/eprop may not depend on @snn/backend-wgsl at run
+ * time (a CPU-only install would pull in WebGPU's Dawn; decision 0008), and it reaches the
+ * device only through core's `DeviceAccess` (decision 0011), which takes WGSL text and the
+ * binding types, which this module makes.
  */
 
 /** How a kernel reaches one buffer: a uniform block, or storage it only reads or also writes. */
