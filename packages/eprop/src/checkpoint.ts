@@ -241,3 +241,32 @@ export async function readCheckpointFile(path: string): Promise<CheckpointData> 
   }
   return decodeCheckpoint(bytes);
 }
+
+/** A checkpoint from a file path, safetensors bytes or already decoded data. */
+export async function loadCheckpointData(
+  source: string | Uint8Array | CheckpointData,
+): Promise<CheckpointData> {
+  if (typeof source === "string") return readCheckpointFile(source);
+  if (source instanceof Uint8Array) return decodeCheckpoint(source);
+  if (typeof source === "object" && source !== null && "network" in source) return source;
+  throw new CheckpointError(
+    "A checkpoint must be a file path, safetensors bytes or decoded checkpoint data.",
+  );
+}
+
+/** How two networks differ, in words (for the error of restoring a checkpoint of another network). */
+export function describeNetworkDifference(
+  a: EpropNetworkDescription,
+  b: EpropNetworkDescription,
+): string {
+  const layers = (d: EpropNetworkDescription): string =>
+    [
+      `${d.input.name}(${d.input.size})`,
+      ...d.hidden.map((h) => `${h.name}(${h.size} ${h.neuron})`),
+      `${d.readout.name}(${d.readout.size})`,
+    ].join(" -> ");
+  const la = layers(a);
+  const lb = layers(b);
+  if (la !== lb) return `this trainer: ${la}; checkpoint: ${lb}`;
+  return "same layers, but different settings (time constants, feedback, regularisation, dt or seed)";
+}

@@ -2,13 +2,13 @@ import { cpuBackend } from "@snn/backend-cpu";
 import type { Backend } from "@snn/core";
 import { describe, expect, it } from "vitest";
 import { EpropConfigError, Trainer, type BatchPrediction, type EpropBatch } from "./index";
-import { setTrainWorkerEntry } from "./parallel/worker-pool";
+import { setTrainWorkerEntry } from "./parallel/worker-threads";
 import { patternTask } from "./test-support/tasks";
 
 // Evaluation in several threads (`threads > 1`: the batches over inference workers) must give
 // what one thread gives: the same metrics and per-batch predictions, to the bit, in batch order.
-// The workers run the TypeScript sources through the bootstrap of test-support (worker-pool.ts
-// picks it where it runs from its source).
+// The workers run the TypeScript sources through parallel/from-sources/train-worker.mjs (the
+// entry parallel/worker-threads.ts picks where it runs from its source).
 
 const network = {
   input: { size: 12 },

@@ -1,6 +1,6 @@
 import { seededRandom, type SpikeEvents } from "@snn/core";
 import { EpropBatchError } from "./errors";
-import type { DatasetBatchOptions, EpropDataset } from "./trainer";
+import type { DatasetBatchOptions, EpropDataset } from "./dataset";
 import type { EpropBatch } from "./trial";
 
 /** One example of an in-memory dataset: input spikes (steps ascending) and its class. */

@@ -73,21 +73,13 @@ export {
   type TrainingConfig,
   type TrainingProgress,
 } from "./checkpoint";
-export {
-  MAX_TRAIN_THREADS,
-  Trainer,
-  type BatchMetrics,
-  type BatchPrediction,
-  type DatasetBatchOptions,
-  type EpochMetrics,
-  type EpropDataset,
-  type EvaluateOptions,
-  type EvaluationMetrics,
-  type PredictBatchesOptions,
-  type TrainCallbacks,
-  type TrainerOptions,
-  type TrainOptions,
-} from "./trainer";
+export { Trainer } from "./trainer";
+export type { TrainCallbacks, TrainerOptions, TrainOptions } from "./trainer-options";
+export { MAX_TRAIN_THREADS } from "./parallel/threads";
+export type { DatasetBatchOptions, EpropDataset } from "./dataset";
+export type { BatchMetrics, EpochMetrics, EvaluationMetrics } from "./metrics";
+export type { EvaluateOptions } from "./inference";
+export type { BatchPrediction, PredictBatchesOptions } from "./predict-batches";
 export {
   inMemoryDataset,
   type InMemoryDatasetOptions,

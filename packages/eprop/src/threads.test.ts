@@ -1,6 +1,6 @@
 import { cpuBackend } from "@snn/backend-cpu";
 import type { Backend } from "@snn/core";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   EpropBatchError,
   EpropConfigError,
@@ -12,15 +12,13 @@ import {
   type TrainerOptions,
 } from "./index";
 import { fromFailure, toFailure } from "./parallel/protocol";
-import { setTrainWorkerEntry } from "./parallel/worker-pool";
 import { patternTask } from "./test-support/tasks";
 
 // Data-parallel training (threads > 1) must train exactly as one thread with the same
 // micro-batches: the same parameters and Adam state to the bit, the same metrics.
 
-// The workers run the TypeScript sources through a loader, as this test does through vitest.
-setTrainWorkerEntry(new URL("./test-support/train-worker-bootstrap.mjs", import.meta.url));
-afterAll(() => setTrainWorkerEntry(null));
+// The workers run the TypeScript sources through the entry that parallel/worker-threads.ts
+// picks where it runs from its source (parallel/from-sources/train-worker.mjs).
 
 const network = {
   input: { size: 12 },

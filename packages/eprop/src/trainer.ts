@@ -1,59 +1,40 @@
-import { checkFiniteTrial } from "./non-finite";
 import type { Backend } from "@snn/core";
 import { wasm } from "@snn/core/internal";
 import {
-  decodeCheckpoint,
+  describeNetworkDifference,
   encodeCheckpoint,
-  readCheckpointFile,
+  loadCheckpointData,
   writeCheckpointFile,
   type CheckpointData,
   type TrainingConfig,
   type TrainingProgress,
 } from "./checkpoint";
-import { resolveAdamOptions, type AdamOptions, type EligibilityMode } from "./compile";
+import { resolveAdamOptions, type EligibilityMode } from "./compile";
+import type { DatasetBatchOptions, EpropDataset } from "./dataset";
 import {
   defineEpropNetwork,
   parametersOf,
   type EpropNetworkDescription,
   type EpropNetworkOptions,
 } from "./description";
-import {
-  EpropRuntime,
-  type ChunkedTraces,
-  type OptimizerState,
-  type TrialOutputs,
-} from "./eprop-runtime";
+import { EpropRuntime, type ChunkedTraces, type OptimizerState } from "./eprop-runtime";
 import { CheckpointError, EpropBatchError, EpropConfigError } from "./errors";
+import { Inference, type EvaluateOptions } from "./inference";
+import { Accumulator, type EpochMetrics, type EvaluationMetrics } from "./metrics";
+import { checkFiniteTrial } from "./non-finite";
 import { checkParameters, initialParameters, type ParameterSet } from "./parameters";
+import type { TrainWorkerInit, WorkerTrial } from "./parallel/protocol";
+import { checkThreads, checkWorkerBackend, evaluationThreads } from "./parallel/threads";
+import { TrainingThreads } from "./parallel/training-threads";
+import type { TrialWorkerPool } from "./parallel/worker-pool";
+import type { TrainerOptions, TrainOptions } from "./trainer-options";
 import {
-  checkLossMaskOption,
-  prepareTrial,
-  sliceBatch,
-  type EpropBatch,
-  type LossMaskOption,
-  type PreparedTrial,
-} from "./trial";
-import type { InferenceWorkerInit, WorkerInit } from "./parallel/protocol";
-import { inferInOrder, type ForwardResult } from "./parallel/ordered-inference";
-import { availableThreads, TrialWorkerPool } from "./parallel/worker-pool";
-
-/** Most worker threads `threads` may ask for (training and evaluation). */
-export const MAX_TRAIN_THREADS = 64;
-
-/** Checks a `threads` option: an integer from 1 to {@link MAX_TRAIN_THREADS}. */
-function checkThreads(threads: unknown): number {
-  if (
-    typeof threads !== "number" ||
-    !Number.isInteger(threads) ||
-    threads < 1 ||
-    threads > MAX_TRAIN_THREADS
-  ) {
-    throw new EpropConfigError(
-      `threads must be an integer from 1 to ${MAX_TRAIN_THREADS} (1: no worker threads), got ${String(threads)}.`,
-    );
-  }
-  return threads;
-}
+  checkPredictBatches,
+  predictBatches,
+  type BatchPrediction,
+  type PredictBatchesOptions,
+} from "./predict-batches";
+import { checkLossMaskOption, prepareTrial, sliceBatch, type EpropBatch } from "./trial";
 
 /**
  * Whether the chunked eligibility traces of each runtime get a thread of their own when training
@@ -61,181 +42,6 @@ function checkThreads(threads: unknown): number {
  * (packages/eprop/README.md, "Threads").
  */
 const PARALLEL_TRACE_THREAD = false;
-
-/** Options a dataset's `batches` receives. */
-export interface DatasetBatchOptions {
-  readonly batchSize: number;
-  /** Step length in ms. */
-  readonly dt: number;
-  /** Shuffle seed; absent keeps dataset order (evaluation). */
-  readonly shuffleSeed?: number;
-  readonly epoch?: number;
-  /** Trial length in steps, when the trainer was given one. */
-  readonly numSteps?: number;
-}
-
-/**
- * What the trainer needs from a dataset (the `SpikeDataset` of @snn/datasets has this shape):
- * sizes, and reproducible batches for a seed and epoch.
- */
-export interface EpropDataset {
-  readonly numChannels: number;
-  readonly numClasses: number;
-  batches(options: DatasetBatchOptions): AsyncIterable<EpropBatch>;
-}
-
-/** Metrics of one training batch. Loss is cross-entropy summed over masked steps, averaged over examples. */
-export interface BatchMetrics {
-  /** 0-based epoch and batch within it. */
-  readonly epoch: number;
-  readonly batch: number;
-  readonly examples: number;
-  readonly numSteps: number;
-  readonly loss: number;
-  /** Fraction correct (argmax of the masked sum of softmax outputs). */
-  readonly accuracy: number;
-  /** Mean firing rate per hidden layer, Hz. */
-  readonly firingRatesHz: Readonly<Record<string, number>>;
-  /** Adam steps taken so far (including this batch's). */
-  readonly optimizerSteps: number;
-  /** Wall time of the batch, s. */
-  readonly seconds: number;
-}
-
-/** Metrics of one epoch (averages over its examples). */
-export interface EpochMetrics {
-  readonly epoch: number;
-  readonly batches: number;
-  readonly examples: number;
-  readonly loss: number;
-  readonly accuracy: number;
-  readonly firingRatesHz: Readonly<Record<string, number>>;
-  readonly seconds: number;
-}
-
-/** Metrics of an evaluation. */
-export interface EvaluationMetrics {
-  readonly examples: number;
-  readonly loss: number;
-  /** argmax of the masked sum of softmax outputs. */
-  readonly accuracy: number;
-  /** argmax of the masked sum of readout values (the per-timestep "sum of readout" prediction). */
-  readonly readoutSumAccuracy: number;
-  readonly firingRatesHz: Readonly<Record<string, number>>;
-}
-
-/** Options of `Trainer.evaluate`. */
-export interface EvaluateOptions {
-  /** Examples per trial; default the training batch size, else 32. */
-  readonly batchSize?: number;
-  /** Loss mask; default the trainer's. */
-  readonly lossMask?: LossMaskOption;
-  /**
-   * Threads to run the batches in. 1: the calling thread, one batch after another. More: the
-   * batches are shared out as they come over that many worker threads, each with its own
-   * inference runtime and copy of the parameters (the calling thread reads the data and
-   * gathers the results in batch order): the same results as 1, to the bit. Default: the
-   * cores available (`os.availableParallelism()`) where the backend can be made in a worker
-   * thread (`backend.worker`, e.g. the CPU backend) and there are worker threads (Node);
-   * else 1 (and 1 where such workers fail to start). Workers start only when there is more
-   * than one batch, and stay for later calls with the same threads and batch size (until
-   * `dispose`).
-   */
-  readonly threads?: number;
-}
-
-/** Options of `Trainer.predictBatches`. */
-export interface PredictBatchesOptions extends EvaluateOptions {
-  /** Called with each batch's predictions, in batch order, as they are ready (awaited). */
-  readonly onBatch?: (prediction: BatchPrediction) => void | Promise<void>;
-}
-
-/** The predictions of one batch of `Trainer.predictBatches`. */
-export interface BatchPrediction {
-  /** 0-based place of the batch among those given. */
-  readonly batch: number;
-  /** The batch's labels (zeros where it has none). */
-  readonly labels: Int32Array;
-  /** Argmax of the masked sum of softmax outputs, per example. */
-  readonly classes: Int32Array;
-  /** Argmax of the masked sum of readout values, per example. */
-  readonly readoutSumClasses: Int32Array;
-  /** Cross-entropy summed over the masked steps, per example. */
-  readonly loss: Float64Array;
-  /** Spikes of each hidden layer in the trial, per example (summed over neurons). */
-  readonly spikeCounts: Readonly<Record<string, Float64Array>>;
-  /** Milliseconds the batch's trial took in the thread that ran it (no waiting, no compiling). */
-  readonly ms: number;
-  /** That thread: 0 with `threads: 1` (the calling thread), else the worker thread (0-based). */
-  readonly thread: number;
-}
-
-/** Called after every batch and epoch; may be async (training waits), e.g. to save a checkpoint. */
-export interface TrainCallbacks {
-  onBatchEnd?(metrics: BatchMetrics, trainer: Trainer): void | Promise<void>;
-  onEpochEnd?(metrics: EpochMetrics, trainer: Trainer): void | Promise<void>;
-}
-
-export interface TrainOptions {
-  /** Train until this many epochs are complete (a resumed trainer continues where it stopped). */
-  readonly epochs: number;
-  readonly batchSize: number;
-  /** Seed of the per-epoch shuffle. Default 0. */
-  readonly shuffleSeed?: number;
-  /**
-   * Runs each batch as trials of at most this many examples and takes one Adam step on their
-   * summed gradients: the same training as whole batches (up to float rounding), with the
-   * memory of the smaller size, e.g. batch 512 as 4 x 128 where 512 does not fit. Default
-   * `batchSize`, or `ceil(batchSize / threads)` with `threads > 1`. It may change between runs
-   * and on resume.
-   */
-  readonly microBatchSize?: number;
-  /**
-   * Data-parallel training in this many threads (default 1: the calling thread only). Each batch
-   * runs as micro-batches (of `microBatchSize`, default `ceil(batchSize / threads)`) shared out
-   * in contiguous runs: the first run on the calling thread, the others in worker threads, each
-   * with its own runtime of the network. Their gradients are summed in micro-batch order and one
-   * Adam step is taken here: the same parameters, to the bit, and the same metrics as
-   * `threads: 1` with the same `microBatchSize`. Node only; needs a backend that can be made
-   * in a worker (`backend.worker`, e.g. the CPU backend). Evaluation has a `threads` option of
-   * its own (`EvaluateOptions.threads`). It may change between runs and on resume.
-   */
-  readonly threads?: number;
-  readonly callbacks?: TrainCallbacks;
-}
-
-export interface TrainerOptions {
-  /** The network: a description from `defineEpropNetwork`, or its options. */
-  readonly network: EpropNetworkDescription | EpropNetworkOptions;
-  readonly backend: Backend;
-  /** Adam settings; default lr 0.001, beta1 0.9, beta2 0.999, eps 1e-8. */
-  readonly optimizer?: AdamOptions;
-  /** Loss mask; default the batch's mask when it has one, else every step. */
-  readonly lossMask?: LossMaskOption;
-  /** Trial length to ask datasets for, in steps; default the dataset's. */
-  readonly numSteps?: number;
-  /** Initial parameters (spec layout `[post][pre]`), all or some; the rest are drawn from the network's seed. */
-  readonly parameters?: Readonly<Record<string, ArrayLike<number>>>;
-  /**
-   * How hidden-layer eligibility traces are evaluated (both exact): `chunked` per chunk of
-   * steps, from per-neuron histories (on the host in WebAssembly, or on the WebGPU backend's
-   * device in WGSL), or `perStep` inside the compiled network, every synapse every step.
-   * Default `auto`: `chunked` (it does far less work; docs/chunked-eprop.md), except on an
-   * engine without WebAssembly SIMD with a backend other than WebGPU, where `perStep`.
-   */
-  readonly eligibility?: EligibilityMode | "auto";
-  /** Steps per chunk for chunked eligibility (default `DEFAULT_CHUNK_STEPS`, 250). */
-  readonly chunkSteps?: number;
-  /** Where chunked eligibility runs: `host` or `device` (default: the device on WebGPU, else the host); see `EpropRuntimeOptions.chunkedTraces`. */
-  readonly chunkedTraces?: ChunkedTraces;
-  /**
-   * Whether each training runtime evaluates host chunked traces in a worker thread of its own
-   * (see `EpropRuntimeOptions.traceThread`; the same gradients either way). Default: yes when
-   * training in one thread, no with `threads > 1` (where the training threads already fill
-   * the cores; measured in the README's "Threads" section).
-   */
-  readonly traceThread?: boolean;
-}
 
 function isDescription(
   value: EpropNetworkDescription | EpropNetworkOptions,
@@ -253,50 +59,6 @@ function zeroMoments(description: EpropNetworkDescription): OptimizerState {
     v[info.name] = new Float32Array(n);
   }
   return { step: 0, m, v };
-}
-
-class Accumulator {
-  examples = 0;
-  loss = 0;
-  correct = 0;
-  readoutSumCorrect = 0;
-  private readonly spikes = new Map<string, number>();
-  private readonly neuronSeconds = new Map<string, number>();
-
-  constructor(private readonly description: EpropNetworkDescription) {}
-
-  add(outputs: TrialOutputs, labels: Int32Array): void {
-    const dtSeconds = this.description.dt / 1000;
-    for (let b = 0; b < outputs.count; b++) {
-      this.examples++;
-      this.loss += outputs.loss[b]!;
-      if (outputs.predictions[b] === labels[b]) this.correct++;
-      if (outputs.readoutSumPredictions[b] === labels[b]) this.readoutSumCorrect++;
-      for (const layer of this.description.hidden) {
-        this.spikes.set(
-          layer.name,
-          (this.spikes.get(layer.name) ?? 0) + outputs.spikeCounts[layer.name]![b]!,
-        );
-        this.neuronSeconds.set(
-          layer.name,
-          (this.neuronSeconds.get(layer.name) ?? 0) + layer.size * outputs.numSteps * dtSeconds,
-        );
-      }
-    }
-  }
-
-  rates(): Record<string, number> {
-    const out: Record<string, number> = {};
-    for (const layer of this.description.hidden) {
-      const time = this.neuronSeconds.get(layer.name) ?? 0;
-      out[layer.name] = time > 0 ? (this.spikes.get(layer.name) ?? 0) / time : 0;
-    }
-    return out;
-  }
-
-  mean(value: number): number {
-    return this.examples > 0 ? value / this.examples : 0;
-  }
 }
 
 /**
@@ -324,12 +86,9 @@ export class Trainer {
   /** The trace-thread setting the training runtime was made with. */
   private trainTraceThread: boolean | undefined = undefined;
   /** Worker threads of data-parallel training (`threads > 1`). */
-  private pool: TrialWorkerPool | null = null;
-  private inferenceRuntime: EpropRuntime | null = null;
-  /** Inference worker threads of evaluation (`threads > 1`). */
-  private inferencePool: TrialWorkerPool | null = null;
-  /** Whether inference workers failed to start where `threads` was the default (then 1 thread). */
-  private inferenceWorkersFailed = false;
+  private readonly trainingThreads = new TrainingThreads();
+  /** Forward-only runs: evaluation and prediction. */
+  private readonly inference: Inference;
   /** Parameters and optimiser state while no training runtime holds them. */
   private hostParameters: ParameterSet;
   private hostOptimizer: OptimizerState;
@@ -393,6 +152,7 @@ export class Trainer {
         this.hostParameters[name] = Float32Array.from(values);
     }
     this.hostOptimizer = zeroMoments(this.description);
+    this.inference = new Inference(this.description, this.backend, () => this.getParameters());
   }
 
   /** Where training stands (next epoch and batch, Adam steps taken). */
@@ -485,26 +245,21 @@ export class Trainer {
     return runtime;
   }
 
-  /** The worker threads for `threads` (none for 1), made or reused. */
+  /** The training worker threads for `threads` (none for 1), made or reused. */
   private async ensurePool(
     threads: number,
     batchSize: number,
     traceThread: boolean | undefined,
   ): Promise<TrialWorkerPool | null> {
     if (threads === 1) {
-      this.disposePool();
+      this.trainingThreads.dispose();
       return null;
     }
-    const source = this.backend.worker;
-    if (source === undefined) {
-      throw new EpropConfigError(
-        `threads: ${threads} needs a backend that can be made again in a worker thread (one with a 'worker' source, such as the CPU backend); the ${this.backend.name} backend cannot. Use threads: 1.`,
-      );
-    }
-    const init: WorkerInit = {
+    checkWorkerBackend(threads, this.backend);
+    const init: TrainWorkerInit = {
       mode: "train",
       description: this.description,
-      backend: source,
+      backend: this.backend.worker!,
       batchSize,
       optimizer: this.config.optimizer,
       eligibility: this.eligibility,
@@ -512,60 +267,7 @@ export class Trainer {
       ...(this.chunkedTraces !== undefined ? { chunkedTraces: this.chunkedTraces } : {}),
       ...(traceThread !== undefined ? { traceThread } : {}),
     };
-    const key = TrialWorkerPool.keyOf(threads - 1, init);
-    if (this.pool !== null && this.pool.key === key && !this.pool.broken) return this.pool;
-    this.disposePool();
-    this.pool = await TrialWorkerPool.start(threads - 1, init);
-    return this.pool;
-  }
-
-  private disposePool(): void {
-    this.pool?.dispose();
-    this.pool = null;
-  }
-
-  /**
-   * One batch's trials over the threads (see `TrainOptions.threads`): the first contiguous run
-   * of micro-batches here, the others in the workers, all with the current parameters; the
-   * gradients summed in micro-batch order, then one Adam step. Returns the outputs in order.
-   */
-  private async runParallelBatch(
-    session: EpropRuntime,
-    pool: TrialWorkerPool,
-    parts: readonly { trial: PreparedTrial; where: string }[],
-  ): Promise<TrialOutputs[]> {
-    const count = parts.length;
-    const threads = Math.min(pool.size + 1, count);
-    const first = (t: number): number => Math.floor((t * count) / threads);
-    const parameters = await session.getParameters();
-    const jobs: Promise<{ outputs: TrialOutputs; gradients: Float32Array[] }[]>[] = [];
-    for (let t = 1; t < threads; t++)
-      jobs.push(pool.run(t - 1, parameters, parts.slice(first(t), first(t + 1))));
-    // Every job is waited for before this returns or throws: the workers are idle after.
-    const settled = Promise.allSettled(jobs);
-    const outputs: TrialOutputs[] = [];
-    try {
-      for (let k = 0; k < first(1); k++) {
-        const { trial, where } = parts[k]!;
-        const result = await session.runTrial(trial);
-        await checkFiniteTrial(session, trial, result, where);
-        await session.accumulateGradients();
-        outputs.push(result);
-      }
-      for (const job of await settled) {
-        if (job.status === "rejected") throw job.reason;
-        for (const { outputs: result, gradients } of job.value) {
-          session.addGradients(gradients);
-          outputs.push(result);
-        }
-      }
-    } catch (error) {
-      await settled;
-      session.discardAccumulatedGradients();
-      throw error;
-    }
-    await session.applyAccumulatedGradients();
-    return outputs;
+    return this.trainingThreads.ensure(threads, init);
   }
 
   private async releaseTrainRuntime(): Promise<void> {
@@ -635,11 +337,7 @@ export class Trainer {
         `shuffleSeed must be a non-negative integer, got ${String(shuffleSeed)}.`,
       );
     const threads = checkThreads(options.threads ?? 1);
-    if (threads > 1 && this.backend.worker === undefined) {
-      throw new EpropConfigError(
-        `threads: ${threads} needs a backend that can be made again in a worker thread (one with a 'worker' source, such as the CPU backend); the ${this.backend.name} backend cannot. Use threads: 1.`,
-      );
-    }
+    checkWorkerBackend(threads, this.backend);
     const microBatchSize = options.microBatchSize ?? Math.ceil(batchSize / threads);
     if (!Number.isInteger(microBatchSize) || microBatchSize < 1 || microBatchSize > batchSize) {
       throw new EpropConfigError(
@@ -683,7 +381,7 @@ export class Trainer {
           if (count > batchSize) prepareTrial(batch, this.description, batchSize); // says the batch is too large
           if (pool !== null && count > microBatchSize) {
             // data-parallel: the micro-batches over the threads, one Adam step here
-            const parts: { trial: PreparedTrial; where: string }[] = [];
+            const parts: WorkerTrial[] = [];
             for (let first = 0; first < count; first += microBatchSize) {
               const last = Math.min(count, first + microBatchSize);
               parts.push({
@@ -696,7 +394,7 @@ export class Trainer {
                 where: `epoch ${epoch}, batch ${index} (samples ${first}..${last - 1})`,
               });
             }
-            const outputs = await this.runParallelBatch(session, pool, parts);
+            const outputs = await TrainingThreads.runBatch(session, pool, parts);
             for (const [k, result] of outputs.entries()) {
               metrics.add(result, parts[k]!.trial.labels);
               totals.add(result, parts[k]!.trial.labels);
@@ -794,124 +492,6 @@ export class Trainer {
     }
   }
 
-  private async inference(batchSize: number): Promise<EpropRuntime> {
-    if (!this.inferenceRuntime || this.inferenceRuntime.batchSize !== batchSize) {
-      this.inferenceRuntime?.dispose();
-      this.inferenceRuntime = await EpropRuntime.create(this.description, {
-        backend: this.backend,
-        batchSize,
-        mode: "inference",
-        parameters: await this.getParameters(),
-      });
-    } else {
-      await this.inferenceRuntime.setParameters(await this.getParameters());
-    }
-    return this.inferenceRuntime;
-  }
-
-  /** The threads of an evaluation: the option checked, or the default (see `EvaluateOptions.threads`). */
-  private evaluationThreads(threads: number | undefined): number {
-    if (threads === undefined)
-      return this.backend.worker !== undefined
-        ? Math.min(availableThreads(), MAX_TRAIN_THREADS)
-        : 1;
-    checkThreads(threads);
-    if (threads > 1 && this.backend.worker === undefined) {
-      throw new EpropConfigError(
-        `threads: ${threads} needs a backend that can be made again in a worker thread (one with a 'worker' source, such as the CPU backend); the ${this.backend.name} backend cannot. Use threads: 1.`,
-      );
-    }
-    return threads;
-  }
-
-  /** The inference worker threads of evaluation, made or reused. */
-  private async ensureInferencePool(threads: number, batchSize: number): Promise<TrialWorkerPool> {
-    const init: InferenceWorkerInit = {
-      mode: "inference",
-      description: this.description,
-      backend: this.backend.worker!,
-      batchSize,
-    };
-    const key = TrialWorkerPool.keyOf(threads, init);
-    const pool = this.inferencePool;
-    if (pool !== null && pool.key === key && !pool.broken) return pool;
-    this.inferencePool?.dispose();
-    this.inferencePool = null;
-    this.inferencePool = await TrialWorkerPool.start(threads, init);
-    return this.inferencePool;
-  }
-
-  /**
-   * Runs batches forward with the current parameters and hands each trial's result on in batch
-   * order: in the calling thread with `threads: 1` (or a single batch), else over `threads`
-   * inference workers (see `EvaluateOptions.threads`). Each batch is padded to `batchSize`
-   * (default: the first batch's size); without labels, its labels are zeros.
-   */
-  private async forward(
-    batches: AsyncIterable<EpropBatch> | Iterable<EpropBatch>,
-    options: {
-      batchSize?: number;
-      lossMask: LossMaskOption | undefined;
-      threads: number;
-      /** Whether `threads` is the default (not given). */
-      byDefault: boolean;
-    },
-    deliver: (trial: PreparedTrial, result: ForwardResult, index: number) => void | Promise<void>,
-  ): Promise<void> {
-    const description = this.description;
-    let batchSize = options.batchSize;
-    async function* prepared(): AsyncGenerator<PreparedTrial> {
-      for await (const batch of batches) {
-        const count = Array.isArray(batch?.inputs) ? batch.inputs.length : 0;
-        if (count === 0) throw new EpropBatchError("The batch has no inputs.");
-        batchSize ??= count;
-        const withLabels =
-          batch.labels?.length === count ? batch : { ...batch, labels: new Int32Array(count) };
-        yield prepareTrial(withLabels, description, batchSize, options.lossMask);
-      }
-    }
-    const trials = prepared();
-    try {
-      // The first two trials decide: workers only for more than one.
-      const head: PreparedTrial[] = [];
-      for (let k = 0; k < (options.threads > 1 ? 2 : 1); k++) {
-        const next = await trials.next();
-        if (next.done === true) break;
-        head.push(next.value);
-      }
-      if (head.length === 0) return;
-      async function* all(): AsyncGenerator<PreparedTrial> {
-        yield* head;
-        yield* trials;
-      }
-      const size = head[0]!.inputs.length;
-      let pool: TrialWorkerPool | null = null;
-      if (head.length >= 2 && !(options.byDefault && this.inferenceWorkersFailed)) {
-        try {
-          pool = await this.ensureInferencePool(options.threads, size);
-        } catch (error) {
-          // By default (no threads given), workers that cannot start (say, a bundle without
-          // train-worker.js) leave the batches to the calling thread, from then on.
-          if (!options.byDefault) throw error;
-          this.inferenceWorkersFailed = true;
-        }
-      }
-      if (pool === null) {
-        const session = await this.inference(size);
-        let index = 0;
-        for await (const trial of all()) {
-          const start = performance.now();
-          const outputs = await session.runTrial(trial);
-          await deliver(trial, { outputs, ms: performance.now() - start, thread: 0 }, index++);
-        }
-        return;
-      }
-      await inferInOrder(pool, await this.getParameters(), all(), deliver);
-    } finally {
-      await trials.return(undefined);
-    }
-  }
-
   /**
    * Evaluates the current parameters on every batch of a dataset (dataset order) with a
    * forward-only network, in one thread or several (`options.threads`, default the cores
@@ -925,11 +505,11 @@ export class Trainer {
     const batchSize = options.batchSize ?? this.config.batchSize ?? 32;
     if (!Number.isInteger(batchSize) || batchSize < 1)
       throw new EpropConfigError(`batchSize must be a positive integer, got ${String(batchSize)}.`);
-    const threads = this.evaluationThreads(options.threads);
+    const threads = evaluationThreads(options.threads, this.backend);
     this.enter("evaluate");
     try {
       const totals = new Accumulator(this.description);
-      await this.forward(
+      await this.inference.forward(
         dataset.batches(this.batchOptions(batchSize, {})),
         { batchSize, lossMask, threads, byDefault: options.threads === undefined },
         (trial, { outputs }) => totals.add(outputs, trial.labels),
@@ -957,53 +537,11 @@ export class Trainer {
     batches: AsyncIterable<EpropBatch> | Iterable<EpropBatch>,
     options: PredictBatchesOptions = {},
   ): Promise<BatchPrediction[]> {
-    const iterable =
-      typeof batches === "object" &&
-      batches !== null &&
-      (Symbol.asyncIterator in batches || Symbol.iterator in batches);
-    if (!iterable)
-      throw new EpropBatchError("predictBatches: give the batches as an array or an iterable.");
-    checkLossMaskOption(options.lossMask);
-    const lossMask = options.lossMask ?? this.config.lossMask ?? undefined;
-    if (
-      options.batchSize !== undefined &&
-      (!Number.isInteger(options.batchSize) || options.batchSize < 1)
-    ) {
-      throw new EpropConfigError(
-        `batchSize must be a positive integer, got ${String(options.batchSize)}.`,
-      );
-    }
-    const threads = this.evaluationThreads(options.threads);
+    const lossMask = checkPredictBatches(batches, options, this.config.lossMask ?? undefined);
+    const threads = evaluationThreads(options.threads, this.backend);
     this.enter("predictBatches");
     try {
-      const predictions: BatchPrediction[] = [];
-      await this.forward(
-        batches,
-        {
-          ...(options.batchSize !== undefined ? { batchSize: options.batchSize } : {}),
-          lossMask,
-          threads,
-          byDefault: options.threads === undefined,
-        },
-        async (trial, { outputs, ms, thread }, batch) => {
-          const count = trial.count;
-          const prediction: BatchPrediction = {
-            batch,
-            labels: trial.labels.slice(0, count),
-            classes: outputs.predictions.slice(0, count),
-            readoutSumClasses: outputs.readoutSumPredictions.slice(0, count),
-            loss: outputs.loss.slice(0, count),
-            spikeCounts: Object.fromEntries(
-              Object.entries(outputs.spikeCounts).map(([k, v]) => [k, v.slice(0, count)]),
-            ),
-            ms,
-            thread,
-          };
-          predictions.push(prediction);
-          await options.onBatch?.(prediction);
-        },
-      );
-      return predictions;
+      return await predictBatches(this.inference, batches, options, lossMask, threads);
     } finally {
       this.busy = false;
     }
@@ -1017,7 +555,7 @@ export class Trainer {
     if (count === 0) throw new EpropBatchError("predict: the batch has no inputs.");
     this.enter("predict");
     try {
-      const session = await this.inference(count);
+      const session = await this.inference.runtime(count);
       const withLabels =
         batch.labels?.length === count ? batch : { ...batch, labels: new Int32Array(count) };
       const outputs = await session.runTrial(
@@ -1069,15 +607,14 @@ export class Trainer {
     const theirs = JSON.stringify(data.network);
     if (mine !== theirs) {
       throw new CheckpointError(
-        `The checkpoint is for a different network (${describeDifference(this.description, data.network)}); create the trainer with Trainer.fromCheckpoint instead.`,
+        `The checkpoint is for a different network (${describeNetworkDifference(this.description, data.network)}); create the trainer with Trainer.fromCheckpoint instead.`,
       );
     }
     this.enter("restoreCheckpoint");
     try {
       this.trainRuntime?.dispose();
       this.trainRuntime = null;
-      this.inferenceRuntime?.dispose();
-      this.inferenceRuntime = null;
+      this.inference.releaseRuntime();
       this.hostParameters = Object.fromEntries(
         Object.entries(data.parameters).map(([k, v]) => [k, v.slice()]),
       );
@@ -1121,36 +658,9 @@ export class Trainer {
 
   /** Frees the backend runtimes (and the worker threads of training and evaluation). */
   dispose(): void {
-    this.disposePool();
-    this.inferencePool?.dispose();
-    this.inferencePool = null;
+    this.trainingThreads.dispose();
+    this.inference.dispose();
     this.trainRuntime?.dispose();
     this.trainRuntime = null;
-    this.inferenceRuntime?.dispose();
-    this.inferenceRuntime = null;
   }
-}
-
-async function loadCheckpointData(
-  source: string | Uint8Array | CheckpointData,
-): Promise<CheckpointData> {
-  if (typeof source === "string") return readCheckpointFile(source);
-  if (source instanceof Uint8Array) return decodeCheckpoint(source);
-  if (typeof source === "object" && source !== null && "network" in source) return source;
-  throw new CheckpointError(
-    "A checkpoint must be a file path, safetensors bytes or decoded checkpoint data.",
-  );
-}
-
-function describeDifference(a: EpropNetworkDescription, b: EpropNetworkDescription): string {
-  const layers = (d: EpropNetworkDescription): string =>
-    [
-      `${d.input.name}(${d.input.size})`,
-      ...d.hidden.map((h) => `${h.name}(${h.size} ${h.neuron})`),
-      `${d.readout.name}(${d.readout.size})`,
-    ].join(" -> ");
-  const la = layers(a);
-  const lb = layers(b);
-  if (la !== lb) return `this trainer: ${la}; checkpoint: ${lb}`;
-  return "same layers, but different settings (time constants, feedback, regularisation, dt or seed)";
 }

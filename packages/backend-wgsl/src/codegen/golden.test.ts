@@ -3,97 +3,17 @@
  * reductions). The files under `golden/` are reviewed by a person: when generated code
  * changes, read the diff before updating them with `vitest run -u`. A missing file fails the
  * test (vitest would otherwise write it and pass); write a new kernel's file with
- * `SNN_WRITE_GOLDEN=1 vitest run -u`, then review it.
+ * `SNN_WRITE_GOLDEN=1 vitest run -u`, then review it. The networks are shared with backend-cpu's
+ * golden files, in the private test-support package `@snn/golden-networks` (tooling/golden-networks).
  */
-import {
-  ALIF,
-  ExpCurr,
-  LeakyIntegrator,
-  LIF,
-  Network,
-  planNetwork,
-  Poisson,
-  SpikeSourceArray,
-  StaticPulse,
-  type CustomUpdateModel,
-} from "@snn/core";
+import { ExpCurr, LIF, Network, planNetwork, SpikeSourceArray, StaticPulse } from "@snn/core";
+import { builtinNetwork, reductionNetwork } from "@snn/golden-networks";
 import { existsSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { generateWgsl } from "../generate-wgsl";
 
 const goldenPath = (label: string): string =>
   new URL(`golden/${fileName(label)}.wgsl`, import.meta.url).pathname;
-
-function builtinNetwork(): Network {
-  const net = new Network({ dt: 1, batchSize: 4, seed: 1234, name: "builtins" });
-  net.addPopulation("input", { model: SpikeSourceArray, size: 8 });
-  net.addPopulation("noise", { model: Poisson, size: 8, params: { Rate: 20 } });
-  net.addPopulation("lif", { model: LIF, size: 16, recordSpikes: true });
-  net.addPopulation("alif", { model: ALIF, size: 16, recordSpikes: true });
-  net.addPopulation("readout", { model: LeakyIntegrator, size: 4 });
-  net.addProjection("input_lif", {
-    pre: "input",
-    post: "lif",
-    model: StaticPulse,
-    connectivity: { kind: "dense" },
-    init: { g: 0.5 },
-    postsynaptic: ExpCurr,
-    delaySteps: 0,
-  });
-  net.addProjection("noise_alif", {
-    pre: "noise",
-    post: "alif",
-    model: StaticPulse,
-    connectivity: { kind: "fixedProbability", probability: 0.5, seed: 1 },
-    init: { g: 0.2 },
-    delaySteps: 0,
-  });
-  net.addProjection("lif_alif", {
-    pre: "lif",
-    post: "alif",
-    model: StaticPulse,
-    connectivity: { kind: "oneToOne" },
-    init: { g: 0.3 },
-  });
-  net.addProjection("alif_alif", {
-    pre: "alif",
-    post: "alif",
-    model: StaticPulse,
-    connectivity: { kind: "fixedProbability", probability: 0.25, seed: 2 },
-    init: { g: -0.1 },
-  });
-  net.addProjection("alif_readout", {
-    pre: "alif",
-    post: "readout",
-    model: StaticPulse,
-    connectivity: { kind: "dense" },
-    init: { g: 0.1 },
-  });
-  return net;
-}
-
-const Reduce: CustomUpdateModel = {
-  kind: "customUpdate",
-  name: "Reduce",
-  vars: { maxV: { access: "reduceNeuronMax" } },
-  varRefs: { V: { access: "readOnly" }, sumV: { access: "reduceBatchSum" } },
-  update: "maxV = V;\nsumV = V;",
-};
-
-function reductionNetwork(): Network {
-  const net = new Network({ batchSize: 4, name: "reductions" });
-  net.addPopulation("lif", { model: LIF, size: 16 });
-  net.addPopulation("shared", {
-    model: { kind: "neuron", name: "SharedHolder", vars: { V: { access: "readOnly" } } },
-    size: 16,
-  });
-  net.addCustomUpdate("reduce", {
-    group: "reduce",
-    model: Reduce,
-    varRefs: { V: { owner: "lif", var: "V" }, sumV: { owner: "shared", var: "V" } },
-  });
-  return net;
-}
 
 function fileName(label: string): string {
   return label

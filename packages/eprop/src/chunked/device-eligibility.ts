@@ -7,13 +7,13 @@
  * after every chunk of K steps one command buffer computes the readout's error and sums, the
  * learning signals, the coefficients and every projection's gradient and carried state. The
  * gradients land in the network's own `GradSum` and `BiasGradSum` variables, where Adam reads
- * them; the readout's loss, pi and y sums are read once per trial.
+ * them; the readout's loss, pi and y sums are read once per trial. The kernels' shapes and the
+ * list of kernels to compile come from device-shapes.ts.
  */
 import type {
   DeviceAccess,
   DeviceBufferUse,
   DeviceKernel,
-  DeviceTypes,
   DeviceVarStorage,
   Runtime,
 } from "@snn/core";
@@ -34,20 +34,10 @@ import {
   recordShader,
   totalsShader,
   WORKGROUP,
-  type LayerShape,
-  type ProjectionShape,
 } from "./wgsl-kernels";
+import type { WgslKernel } from "./wgsl-bindings";
 import type { ChunkedTraceEvaluator } from "./trace-evaluator";
-
-/** Core's {@link DeviceTypes} filled with WebGPU's own types (from `@webgpu/types`). */
-interface WebGpuTypes extends DeviceTypes {
-  readonly device: GPUDevice;
-  readonly buffer: GPUBuffer;
-  readonly computePass: GPUComputePassEncoder;
-  readonly computePipeline: GPUComputePipeline;
-  readonly bindGroupLayout: GPUBindGroupLayout;
-  readonly bufferBindingType: GPUBufferBindingType;
-}
+import { chunkKernels, deviceShapes, type Shapes, type WebGpuTypes } from "./device-shapes";
 
 /** A dispatch of a kernel over a bind group. */
 interface Dispatch {
@@ -63,55 +53,6 @@ interface LayerBuffers {
   readonly neurons: GPUBuffer;
   readonly zbar: GPUBuffer;
   readonly alphaPowers: GPUBuffer;
-}
-
-/** The kernels' shapes for one network, and where the network variables they read and write live. */
-interface Shapes {
-  readonly readout: {
-    readonly batchSize: number;
-    readonly nOut: number;
-    readonly K: number;
-    readonly kappa: number;
-  };
-  readonly layers: readonly {
-    readonly name: string;
-    readonly size: number;
-    readonly shape: LayerShape;
-    /** The feedback B `[n][nOut]` (readout weights, or fixed random feedback), or null: no learning signal. */
-    readonly feedback: DeviceVarStorage<WebGpuTypes> | null;
-    /** The readout projection's `GradSum` `[n][nOut]`, when the layer feeds the readout. */
-    readonly readoutGradient: DeviceVarStorage<WebGpuTypes> | null;
-    readonly projections: readonly {
-      readonly name: string;
-      readonly shape: ProjectionShape;
-      readonly preLayer: string | null;
-      readonly gradient: DeviceVarStorage<WebGpuTypes>;
-    }[];
-  }[];
-}
-
-/**
- * The buffer types of bindings 0..n-1 of one of the kernels (wgsl-kernels.ts), from its
- * `@binding(n) var<uniform|storage, ...>` declarations.
- */
-function bindingTypes(code: string): GPUBufferBindingType[] {
-  const types: GPUBufferBindingType[] = [];
-  for (const match of code.matchAll(
-    /@binding\((\d+)\)\s+var<(uniform|storage, read_write|storage, read)>/g,
-  )) {
-    if (Number(match[1]) !== types.length)
-      throw new Error(
-        `internal: a chunked e-prop kernel's bindings are not numbered 0..n-1\n${code}`,
-      );
-    types.push(
-      match[2] === "uniform"
-        ? "uniform"
-        : match[2] === "storage, read"
-          ? "read-only-storage"
-          : "storage",
-    );
-  }
-  return types;
 }
 
 /** Per-trial chunked evaluation of an e-prop network's gradients on the network's own device. */
@@ -183,7 +124,7 @@ export class DeviceChunkedEligibility implements ChunkedTraceEvaluator {
       this.kappa = Math.exp(-dt / readout.tauOutMs);
       this.pi = new Float32Array(B * nOut);
       this.previousPi = new Float32Array(B * nOut);
-      const kernel = (code: string): DeviceKernel<WebGpuTypes> => kernels.get(code)!;
+      const kernel = (shader: WgslKernel): DeviceKernel<WebGpuTypes> => kernels.get(shader.code)!;
 
       this.chunkUniform = this.buffer("chunk", 32, "uniform");
       this.yHistory = this.buffer("readout history", K * B * nOut * 4);
@@ -431,83 +372,6 @@ export class DeviceChunkedEligibility implements ChunkedTraceEvaluator {
     }
   }
 
-  /** The shapes of every kernel, and where the network's variables they use live. */
-  private static shapes(
-    description: EpropNetworkDescription,
-    projections: readonly ProjectionInfo[],
-    B: number,
-    K: number,
-    access: DeviceAccess<WebGpuTypes>,
-  ): Shapes {
-    const dt = description.dt;
-    const readout = description.readout;
-    const nOut = readout.size;
-    const kappa = Math.exp(-dt / readout.tauOutMs);
-    const reg = description.regularisation;
-    const regularisation = reg
-      ? {
-          alpha: Math.exp(-dt / reg.tauMs),
-          strength: reg.strength,
-          targetPerStep: (reg.targetRateHz * dt) / 1000,
-        }
-      : null;
-    const eventWords = Math.ceil(description.input.size / 32);
-    const layers = description.hidden.map((hidden) => {
-      const readoutProjection =
-        projections.find((p) => p.kind === "readout" && p.pre === hidden.name) ?? null;
-      let feedback: DeviceVarStorage<WebGpuTypes> | null = null;
-      if (description.feedback === "random")
-        feedback = access.varStorage(
-          readoutProjection?.coreName ?? `${hidden.name}__${readout.name}__feedback`,
-          "B",
-        );
-      else if (readoutProjection) feedback = access.varStorage(readoutProjection.coreName, "g");
-      const shape: LayerShape = {
-        batchSize: B,
-        n: hidden.size,
-        nOut,
-        K,
-        alpha: Math.exp(-dt / hidden.tauMemMs),
-        rho: Math.exp(-dt / hidden.tauAdaptMs),
-        kappa,
-        adaptive: Array.from(hidden.beta).some((b) => b !== 0),
-        regularisation,
-      };
-      return {
-        name: hidden.name,
-        size: hidden.size,
-        shape,
-        feedback,
-        readoutGradient: readoutProjection
-          ? access.varStorage(readoutProjection.coreName, "GradSum")
-          : null,
-        projections: projections
-          .filter((p) => p.kind !== "readout" && p.post === hidden.name)
-          .map((p) => {
-            const fromInput = p.pre === description.input.name;
-            const projectionShape: ProjectionShape = {
-              batchSize: B,
-              numPre: p.nPre,
-              n: hidden.size,
-              K,
-              adaptive: shape.adaptive,
-              source: fromInput
-                ? { kind: "events", words: eventWords }
-                : { kind: "history", row: p.kind === "recurrent" ? 0 : 1 },
-              noSelf: p.kind === "recurrent",
-            };
-            return {
-              name: p.name,
-              shape: projectionShape,
-              preLayer: fromInput ? null : p.pre,
-              gradient: access.varStorage(p.coreName, "GradSum"),
-            };
-          }),
-      };
-    });
-    return { readout: { batchSize: B, nOut, K, kappa }, layers };
-  }
-
   /**
    * Compiles the kernels for a compiled e-prop network on a device runtime. Throws
    * {@link EpropConfigError} when a buffer of the evaluation exceeds the device's limits.
@@ -536,49 +400,18 @@ export class DeviceChunkedEligibility implements ChunkedTraceEvaluator {
         `Chunked e-prop on the device: a projection has ${maxPre} presynaptic neurons, more than this device dispatches in one dimension (${device.limits.maxComputeWorkgroupsPerDimension}). Use chunkedTraces: 'host'.`,
       );
     }
-    const shapes = DeviceChunkedEligibility.shapes(
-      description,
-      projections,
-      batchSize,
-      chunkSteps,
-      access,
+    const shapes = deviceShapes(description, projections, batchSize, chunkSteps, access);
+    const shaders = chunkKernels(
+      shapes,
+      access.varStorage(description.readout.name, "BiasGradSum").offset,
     );
-    const codes = [
-      recordShader(),
-      readoutShader(shapes.readout),
-      biasShader({
-        batchSize,
-        nOut: description.readout.size,
-        offset: access.varStorage(description.readout.name, "BiasGradSum").offset,
-      }),
-    ];
-    for (const layer of shapes.layers) {
-      if (layer.readoutGradient)
-        codes.push(readoutWeightsShader({ ...layer.shape, offset: layer.readoutGradient.offset }));
-      codes.push(
-        backwardShader({ ...layer.shape, feedbackOffset: layer.feedback?.offset ?? null }),
-      );
-      codes.push(
-        totalsShader({ batchSize, n: layer.size, K: chunkSteps, adaptive: layer.shape.adaptive }),
-      );
-      codes.push(
-        advanceShader({
-          batchSize,
-          n: layer.size,
-          kappa: layer.shape.kappa,
-          readout: layer.readoutGradient !== null,
-        }),
-      );
-      for (const projection of layer.projections) {
-        codes.push(
-          compactShader(projection.shape),
-          applyShader({ ...projection.shape, offset: projection.gradient.offset }),
-        );
-      }
-    }
     const kernels = new Map<string, DeviceKernel<WebGpuTypes>>();
-    for (const code of new Set(codes))
-      kernels.set(code, await access.compileKernel("chunked e-prop", code, bindingTypes(code)));
+    for (const shader of shaders)
+      if (!kernels.has(shader.code))
+        kernels.set(
+          shader.code,
+          await access.compileKernel("chunked e-prop", shader.code, shader.bindings),
+        );
     return new DeviceChunkedEligibility(
       runtime,
       access,

@@ -15,15 +15,10 @@ import type { EpropNetworkDescription, ProjectionInfo } from "../description";
 import { EpropConfigError } from "../errors";
 import { lossMaskByStep, type PreparedTrial } from "../trial";
 import { emptyReadoutSums, ReadoutSoftmax, type ReadoutSums } from "../readout-softmax";
-import {
-  WasmFeedback,
-  WasmTraceEngine,
-  WasmTraceLayer,
-  WasmTraceProjection,
-  type ChunkSpikes,
-  type HostRegularisation,
-  type TraceEngineOptions,
-} from "./trace-engine";
+import { WasmTraceEngine, type ChunkSpikes, type TraceEngineOptions } from "./trace-engine";
+import { WasmFeedback } from "./trace-feedback";
+import { WasmTraceLayer, type HostRegularisation } from "./trace-layer";
+import { WasmTraceProjection } from "./trace-projection";
 import { wasm } from "@snn/core/internal";
 import { HostReadoutErrors, HostReadoutGradient, readoutRow } from "./host-readout-gradient";
 import type { ChunkedTraceEvaluator } from "./trace-evaluator";

@@ -7,13 +7,9 @@ import { describe, expect, it } from "vitest";
 import { wasm } from "@snn/core/internal";
 import { PSI_SPIKE_FLOOR } from "../models";
 import { HostReadoutErrors, HostReadoutGradient, readoutRow } from "./host-readout-gradient";
-import {
-  WasmFeedback,
-  WasmTraceEngine,
-  WasmTraceLayer,
-  type ChunkSpikes,
-  type HostRegularisation,
-} from "./trace-engine";
+import { WasmTraceEngine, type ChunkSpikes } from "./trace-engine";
+import { WasmFeedback } from "./trace-feedback";
+import { WasmTraceLayer, type HostRegularisation } from "./trace-layer";
 
 function generator(seed: number): () => number {
   let state = seed >>> 0;

@@ -1,13 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { wasm } from "@snn/core/internal";
 import { EpropConfigError } from "../errors";
-import {
-  WasmFeedback,
-  WasmTraceEngine,
-  WasmTraceLayer,
-  WasmTraceProjection,
-  type ChunkSpikes,
-} from "./trace-engine";
+import { WasmTraceEngine, type ChunkSpikes } from "./trace-engine";
+import { WasmFeedback } from "./trace-feedback";
+import { WasmTraceLayer } from "./trace-layer";
+import { WasmTraceProjection } from "./trace-projection";
 import { makeProblem, maxRelativeError, perStepReference, type Problem } from "./test-problem";
 
 /**

@@ -25,6 +25,7 @@
  *   last row moved to row 0.
  */
 import { SOFTMAX_EXPONENT_CAP } from "../readout-softmax";
+import { read, readWrite, uniform, wgslKernel, type WgslKernel } from "./wgsl-bindings";
 
 /** Threads per workgroup of every kernel. */
 export const WORKGROUP = 64;
@@ -36,15 +37,15 @@ const CARRIED = 8;
 export const DENSE_ROW = 0x80000000;
 
 /** A float constant as a WGSL f32 literal of exactly that float32 value. */
-export function f32Literal(x: number): string {
+function f32Literal(x: number): string {
   const value = Math.fround(x);
   if (!Number.isFinite(value)) throw new Error(`internal: ${x} is not a finite float32`);
   const text = String(value);
   return /[.e]/.test(text) ? `${text}f` : `${text}.0f`;
 }
 
-/** The per-chunk uniform every chunk kernel reads. */
-export const CHUNK_STRUCT = `struct Chunk {
+/** The per-chunk uniform every chunk kernel reads (binding 0, {@link CHUNK}). */
+const CHUNK_STRUCT = `struct Chunk {
   t0: u32,         // the chunk's first step in the trial
   steps: u32,      // steps in this chunk (K, or fewer for the last)
   first: u32,      // 1: the first chunk of the trial (zero carried-in state)
@@ -53,8 +54,9 @@ export const CHUNK_STRUCT = `struct Chunk {
   eventSteps: u32, // steps of input spike events on the device
   parity: u32,     // which half of the presynaptic traces holds p(t0)
   c0: f32,         // the bias eligibility c(t0 - 1)
-}
-@group(0) @binding(0) var<uniform> chunk: Chunk;`;
+}`;
+/** Binding 0 of every chunk kernel. */
+const CHUNK = uniform("chunk", "Chunk");
 
 const PSI_OF = `// psi from a PsiSpike value (models.ts): -max(psi, 2^-126) marks a spike.
 fn psiOf(x: f32) -> f32 {
@@ -75,24 +77,28 @@ ${body}
 }
 
 /** Step hook: copies `length` floats from `source[offset..]` into row `rowBase + u` of a history of `K` rows. */
-export function recordShader(): string {
-  return `struct Record {
+export function recordShader(): WgslKernel {
+  return wgslKernel({
+    preamble: `struct Record {
   offset: u32,   // first element of the variable in its buffer
   length: u32,   // elements per step (batch x size)
   rowBase: u32,  // 1 for hidden layers (row 0 is the previous chunk's last step), 0 for the readout
   K: u32,
 }
-struct Clock { trial_step: u32, global_step: u32, unused0: u32, unused1: u32 }
-@group(0) @binding(0) var<uniform> record: Record;
-@group(0) @binding(1) var<storage, read> clock: Clock;
-@group(0) @binding(2) var<storage, read> source: array<f32>;
-@group(0) @binding(3) var<storage, read_write> history: array<f32>;
-${entry(
-  "main",
-  `  if (id >= record.length) { return; }
+struct Clock { trial_step: u32, global_step: u32, unused0: u32, unused1: u32 }`,
+    bindings: [
+      uniform("record", "Record"),
+      read("clock", "Clock"),
+      read("source"),
+      readWrite("history"),
+    ],
+    body: `${entry(
+      "main",
+      `  if (id >= record.length) { return; }
   let u = (clock.trial_step - 1u) % record.K;
   history[(record.rowBase + u) * record.length + id] = source[record.offset + id];`,
-)}`;
+    )}`,
+  });
 }
 
 export interface ReadoutShape {
@@ -106,15 +112,19 @@ export interface ReadoutShape {
  * Thread per batch element. Bindings: 1 yHistory `[K][batch][nOut]`, 2 mask `[batch][T]` (u32),
  * 3 targets `[batch][nOut]`, 4 errors `[batch][K][nOut]`, 5 sums `[loss, pi, y, bias][batch][nOut]`.
  */
-export function readoutShader(shape: ReadoutShape): string {
+export function readoutShader(shape: ReadoutShape): WgslKernel {
   const { batchSize: B, nOut, K } = shape;
-  return `${CHUNK_STRUCT}
-@group(0) @binding(1) var<storage, read> yHistory: array<f32>;
-@group(0) @binding(2) var<storage, read> mask: array<u32>;
-@group(0) @binding(3) var<storage, read> targets: array<f32>;
-@group(0) @binding(4) var<storage, read_write> errors: array<f32>;
-@group(0) @binding(5) var<storage, read_write> sums: array<f32>;
-const B = ${B}u;
+  return wgslKernel({
+    preamble: CHUNK_STRUCT,
+    bindings: [
+      CHUNK,
+      read("yHistory"),
+      read("mask", "array<u32>"),
+      read("targets"),
+      readWrite("errors"),
+      readWrite("sums"),
+    ],
+    body: `const B = ${B}u;
 const NOUT = ${nOut}u;
 const K = ${K}u;
 const KAPPA = ${f32Literal(shape.kappa)};
@@ -162,7 +172,8 @@ ${entry(
       sums[ySum + k] += y;
     }
   }`,
-)}`;
+)}`,
+  });
 }
 
 /**
@@ -173,11 +184,11 @@ export function biasShader(shape: {
   readonly batchSize: number;
   readonly nOut: number;
   readonly offset: number;
-}): string {
+}): WgslKernel {
   const { batchSize: B, nOut } = shape;
-  return `@group(0) @binding(0) var<storage, read> sums: array<f32>;
-@group(0) @binding(1) var<storage, read_write> arena: array<f32>;
-const B = ${B}u;
+  return wgslKernel({
+    bindings: [read("sums"), readWrite("arena")],
+    body: `const B = ${B}u;
 const NOUT = ${nOut}u;
 const OFFSET = ${shape.offset}u;
 ${entry(
@@ -187,7 +198,8 @@ ${entry(
   var total = 0.0;
   for (var b = 0u; b < B; b++) { total += sums[(3u * B + b) * NOUT + k]; }
   arena[OFFSET + k] = total;`,
-)}`;
+)}`,
+  });
 }
 
 export interface LayerShape {
@@ -217,14 +229,12 @@ export function outputsOf(adaptive: boolean): number {
  * Bindings: 1 psiHistory, 2 errors, 3 zbar `[batch][n]` (read), 4 arena (read-write) with the
  * readout projection's `GradSum` `[n][nOut]` at `OFFSET`.
  */
-export function readoutWeightsShader(shape: LayerShape & { readonly offset: number }): string {
+export function readoutWeightsShader(shape: LayerShape & { readonly offset: number }): WgslKernel {
   const { batchSize: B, n, nOut, K } = shape;
-  return `${CHUNK_STRUCT}
-@group(0) @binding(1) var<storage, read> psiHistory: array<f32>;
-@group(0) @binding(2) var<storage, read> errors: array<f32>;
-@group(0) @binding(3) var<storage, read> zbar: array<f32>;
-@group(0) @binding(4) var<storage, read_write> arena: array<f32>;
-const B = ${B}u;
+  return wgslKernel({
+    preamble: CHUNK_STRUCT,
+    bindings: [CHUNK, read("psiHistory"), read("errors"), read("zbar"), readWrite("arena")],
+    body: `const B = ${B}u;
 const N = ${n}u;
 const NOUT = ${nOut}u;
 const K = ${K}u;
@@ -245,7 +255,8 @@ ${entry(
     }
   }
   arena[OFFSET + id] += gradient;`,
-)}`;
+)}`,
+  });
 }
 
 /**
@@ -256,19 +267,23 @@ ${entry(
  */
 export function backwardShader(
   shape: LayerShape & { readonly feedbackOffset: number | null },
-): string {
+): WgslKernel {
   const { batchSize: B, n, nOut, K, adaptive, regularisation: reg } = shape;
   const outputs = outputsOf(adaptive);
   const feedback = shape.feedbackOffset;
-  return `${CHUNK_STRUCT}
-@group(0) @binding(1) var<storage, read> psiHistory: array<f32>;
-@group(0) @binding(2) var<storage, read> errors: array<f32>;
-@group(0) @binding(3) var<storage, read> feedbackArena: array<f32>;
-@group(0) @binding(4) var<storage, read_write> signals: array<f32>;
-@group(0) @binding(5) var<storage, read_write> neurons: array<f32>;
-@group(0) @binding(6) var<storage, read_write> coefficients: array<f32>;
-@group(0) @binding(7) var<storage, read_write> carried: array<f32>;
-const B = ${B}u;
+  return wgslKernel({
+    preamble: CHUNK_STRUCT,
+    bindings: [
+      CHUNK,
+      read("psiHistory"),
+      read("errors"),
+      read("feedbackArena"),
+      readWrite("signals"),
+      readWrite("neurons"),
+      readWrite("coefficients"),
+      readWrite("carried"),
+    ],
+    body: `const B = ${B}u;
 const N = ${n}u;
 const NOUT = ${nOut}u;
 const K = ${K}u;
@@ -349,7 +364,8 @@ ${entry(
   carried[c + 5u * N] = KAPPA * lbB;
   carried[c + 6u * N] = ALPHA * lpA + before * laA;
   carried[c + 7u * N] = decay0 * laA;`,
-)}`;
+)}`,
+  });
 }
 
 export interface ProjectionShape {
@@ -375,18 +391,22 @@ export interface ProjectionShape {
  * as u32, or the pre layer's PsiSpike history as f32), 2 alpha powers alpha^0..alpha^K,
  * 3 lists `[counts: batch x numPre][steps: batch x numPre x K]` (u32), 4 traces `[2][batch][numPre]`.
  */
-export function compactShader(shape: ProjectionShape): string {
+export function compactShader(shape: ProjectionShape): WgslKernel {
   const { batchSize: B, numPre, K, source } = shape;
   const spikeAt =
     source.kind === "events"
       ? `(t < chunk.eventSteps) && (((spikes[(t * B + b) * ${source.words}u + (i >> 5u)] >> (i & 31u)) & 1u) != 0u)`
       : `spikes[((s + ${source.row}u) * B + b) * NPRE + i] < 0.0`;
-  return `${CHUNK_STRUCT}
-@group(0) @binding(1) var<storage, read> spikes: array<${source.kind === "events" ? "u32" : "f32"}>;
-@group(0) @binding(2) var<storage, read> alphaPowers: array<f32>;
-@group(0) @binding(3) var<storage, read_write> lists: array<u32>;
-@group(0) @binding(4) var<storage, read_write> traces: array<f32>;
-const B = ${B}u;
+  return wgslKernel({
+    preamble: CHUNK_STRUCT,
+    bindings: [
+      CHUNK,
+      read("spikes", `array<${source.kind === "events" ? "u32" : "f32"}>`),
+      read("alphaPowers"),
+      readWrite("lists", "array<u32>"),
+      readWrite("traces"),
+    ],
+    body: `const B = ${B}u;
 const NPRE = ${numPre}u;
 const K = ${K}u;
 ${entry(
@@ -420,7 +440,8 @@ ${entry(
     let before = select(traces[chunk.parity * B * NPRE + id], 0.0, chunk.first != 0u);
     traces[(1u - chunk.parity) * B * NPRE + id] = alphaPowers[chunk.steps] * before + added;
   }`,
-)}`;
+)}`,
+  });
 }
 
 /**
@@ -429,7 +450,7 @@ ${entry(
  * 4 traces, 5 state `[b, a][batch][numPre][n]`, 6 the arena with the projection's `GradSum`
  * `[numPre][n]` at `OFFSET`, 7 the layer's coefficient totals `[batch][outputs][n]`.
  */
-export function applyShader(shape: ProjectionShape & { readonly offset: number }): string {
+export function applyShader(shape: ProjectionShape & { readonly offset: number }): WgslKernel {
   const { batchSize: B, numPre, n, K, adaptive } = shape;
   const outputs = outputsOf(adaptive);
   const carriedTerms = (name: string, coefficients: readonly number[]): string => {
@@ -439,15 +460,19 @@ export function applyShader(shape: ProjectionShape & { readonly offset: number }
     if (Bc !== undefined) terms.push(`carried[c + ${Bc}u * N] * b0`);
     return `${name} + ${terms.join(" + ")}`;
   };
-  return `${CHUNK_STRUCT}
-@group(0) @binding(1) var<storage, read> lists: array<u32>;
-@group(0) @binding(2) var<storage, read> coefficients: array<f32>;
-@group(0) @binding(3) var<storage, read> carried: array<f32>;
-@group(0) @binding(4) var<storage, read> traces: array<f32>;
-@group(0) @binding(5) var<storage, read_write> state: array<f32>;
-@group(0) @binding(6) var<storage, read_write> arena: array<f32>;
-@group(0) @binding(7) var<storage, read> totals: array<f32>;
-const B = ${B}u;
+  return wgslKernel({
+    preamble: CHUNK_STRUCT,
+    bindings: [
+      CHUNK,
+      read("lists", "array<u32>"),
+      read("coefficients"),
+      read("carried"),
+      read("traces"),
+      readWrite("state"),
+      readWrite("arena"),
+      read("totals"),
+    ],
+    body: `const B = ${B}u;
 const NPRE = ${numPre}u;
 const N = ${n}u;
 const K = ${K}u;
@@ -515,7 +540,8 @@ fn main(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_index
   if (inRange${shape.noSelf ? " && i != j" : ""}) {
     arena[OFFSET + i * N + j] += gradient;
   }
-}`;
+}`,
+  });
 }
 
 /**
@@ -528,13 +554,13 @@ export function totalsShader(shape: {
   readonly n: number;
   readonly K: number;
   readonly adaptive: boolean;
-}): string {
+}): WgslKernel {
   const { batchSize: B, n, K } = shape;
   const outputs = outputsOf(shape.adaptive);
-  return `${CHUNK_STRUCT}
-@group(0) @binding(1) var<storage, read> coefficients: array<f32>;
-@group(0) @binding(2) var<storage, read_write> totals: array<f32>;
-const B = ${B}u;
+  return wgslKernel({
+    preamble: CHUNK_STRUCT,
+    bindings: [CHUNK, read("coefficients"), readWrite("totals")],
+    body: `const B = ${B}u;
 const N = ${n}u;
 const K = ${K}u;
 const OUTPUTS = ${outputs}u;
@@ -548,7 +574,8 @@ ${entry(
     for (var s = 0u; s < chunk.steps; s++) { total += coefficients[((b * K + s) * OUTPUTS + o) * N + j]; }
     totals[(b * OUTPUTS + o) * N + j] = total;
   }`,
-)}`;
+)}`,
+  });
 }
 
 /**
@@ -561,12 +588,12 @@ export function advanceShader(shape: {
   readonly n: number;
   readonly kappa: number;
   readonly readout: boolean;
-}): string {
+}): WgslKernel {
   const { batchSize: B, n } = shape;
-  return `${CHUNK_STRUCT}
-@group(0) @binding(1) var<storage, read_write> psiHistory: array<f32>;
-@group(0) @binding(2) var<storage, read_write> zbar: array<f32>;
-const B = ${B}u;
+  return wgslKernel({
+    preamble: CHUNK_STRUCT,
+    bindings: [CHUNK, readWrite("psiHistory"), readWrite("zbar")],
+    body: `const B = ${B}u;
 const N = ${n}u;
 const KAPPA = ${f32Literal(shape.kappa)};
 ${PSI_OF}
@@ -581,5 +608,6 @@ ${entry(
       : ""
   }
   psiHistory[id] = psiHistory[chunk.steps * B * N + id];`,
-)}`;
+)}`,
+  });
 }

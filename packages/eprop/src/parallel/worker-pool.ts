@@ -4,7 +4,8 @@
  * `EpropRuntime` of the trainer's network (a training runtime of the micro-batch size, or an
  * inference runtime of the evaluation's batch size), runs the trials it is sent with the
  * parameters it is sent, and returns their outputs (and, in training, gradients; see
- * train-worker.ts). Node only (worker threads of `node:worker_threads`).
+ * train-worker.ts). Node only (worker threads of `node:worker_threads`, started from the entry
+ * that worker-threads.ts finds).
  */
 import { EpropConfigError } from "../errors";
 import type { ParameterSet } from "../parameters";
@@ -18,73 +19,7 @@ import {
   type WorkerTrialResult,
 } from "./protocol";
 import type { PreparedTrial } from "../trial";
-
-interface NodeWorker {
-  postMessage(message: unknown): void;
-  on(event: "message", listener: (message: FromWorker) => void): void;
-  on(event: "error", listener: (error: Error) => void): void;
-  on(event: "exit", listener: (code: number) => void): void;
-  ref(): void;
-  unref(): void;
-  terminate(): Promise<number>;
-}
-
-interface NodeWorkerThreads {
-  Worker: new (url: URL | string, options?: { workerData?: unknown }) => NodeWorker;
-}
-
-let entryOverride: URL | null = null;
-
-/**
- * Replaces the worker's entry module (default: train-worker.js beside the built index.js; from
- * the TypeScript sources, as in the workspace's tests, a bootstrap that loads them).
- */
-export function setTrainWorkerEntry(url: URL | null): void {
-  entryOverride = url;
-}
-
-/**
- * The worker's entry: train-worker.js beside the built index.js, or, where this module runs
- * from its TypeScript source (the workspace's tests resolve packages to their sources), the
- * bootstrap that loads the sources (src/test-support/train-worker-bootstrap.mjs).
- */
-function workerEntry(): URL {
-  if (entryOverride !== null) return entryOverride;
-  if (!import.meta.url.endsWith(".ts")) return new URL("./train-worker.js", import.meta.url);
-  // A variable, not a literal: bundlers that resolve `new URL("...", import.meta.url)` at build
-  // time must not look for a file that only the sources have.
-  const bootstrap = "../test-support/train-worker-bootstrap.mjs";
-  return new URL(bootstrap, import.meta.url);
-}
-
-function workerThreads(): NodeWorkerThreads | null {
-  const process = (globalThis as { process?: { getBuiltinModule?: (name: string) => unknown } })
-    .process;
-  if (typeof process?.getBuiltinModule !== "function") return null;
-  try {
-    return (process.getBuiltinModule("node:worker_threads") as NodeWorkerThreads) ?? null;
-  } catch {
-    return null;
-  }
-}
-
-/**
- * The threads this process may run at once (Node's `os.availableParallelism()`), or 1 where
- * there are no worker threads (a browser, an older Node).
- */
-export function availableThreads(): number {
-  if (workerThreads() === null) return 1;
-  const process = (globalThis as { process?: { getBuiltinModule?: (name: string) => unknown } })
-    .process;
-  try {
-    const os = process?.getBuiltinModule?.("node:os") as
-      { availableParallelism?(): number; cpus(): readonly unknown[] } | undefined;
-    const count = os?.availableParallelism?.() ?? os?.cpus().length ?? 1;
-    return Number.isInteger(count) && count >= 1 ? count : 1;
-  } catch {
-    return 1;
-  }
-}
+import { hasWorkerThreads, startWorker, type NodeWorker } from "./worker-threads";
 
 /** One worker thread and its jobs in flight (answered in order). */
 class TrialWorker {
@@ -105,7 +40,7 @@ class TrialWorker {
     /** "training" or "inference", for error messages. */
     private readonly role: string,
   ) {
-    worker.on("message", (message) => this.receive(message));
+    worker.on("message", (message: FromWorker) => this.receive(message));
     worker.on("error", (error) => this.fail(error));
     worker.on("exit", (code) =>
       this.fail(new Error(`${role} worker thread ${index + 1} exited with code ${code}`)),
@@ -210,17 +145,15 @@ export class TrialWorkerPool {
   ) {}
 
   static async start(count: number, init: WorkerInit): Promise<TrialWorkerPool> {
-    const api = workerThreads();
-    if (api === null) {
+    if (!hasWorkerThreads()) {
       throw new EpropConfigError(
         "threads > 1 needs worker threads (Node 20.16+, node:worker_threads); use threads: 1 here.",
       );
     }
-    const url = workerEntry();
     const role = init.mode === "inference" ? "inference" : "training";
     const workers: TrialWorker[] = [];
     try {
-      for (let i = 0; i < count; i++) workers.push(new TrialWorker(new api.Worker(url), i, role));
+      for (let i = 0; i < count; i++) workers.push(new TrialWorker(startWorker(), i, role));
       await Promise.all(workers.map((w) => w.start(init)));
     } catch (error) {
       for (const worker of workers) worker.dispose();

@@ -1,7 +1,7 @@
 // Module hooks that let a worker thread of a test import the TypeScript sources, as vitest does
 // for the tests themselves: `@snn/<package>` resolves to the package's src/index.ts, extensionless
 // relative imports to their .ts files, and .ts files are transpiled with TypeScript (types
-// dropped, nothing checked). Registered by train-worker-bootstrap.mjs. Transpiled files are
+// dropped, nothing checked). Registered by train-worker.mjs beside it. Transpiled files are
 // cached in the system's temporary folder (by path, size and time of change), so that only
 // the first worker of a test run pays for TypeScript.
 import { createHash } from "node:crypto";
@@ -19,7 +19,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve as resolvePath } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
-const root = resolvePath(dirname(fileURLToPath(import.meta.url)), "../../../..");
+const root = resolvePath(dirname(fileURLToPath(import.meta.url)), "../../../../..");
 const cache = join(tmpdir(), "snn-eprop-test-worker-cache");
 let ts;
 
