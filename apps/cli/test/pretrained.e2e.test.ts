@@ -172,7 +172,7 @@ describe("--pretrained smnist", () => {
     ],
     [
       ["evaluate", "--pretrained", "cifar"],
-      /^snn evaluate: error: --pretrained must be one of smnist; got "cifar"\.$/,
+      /^snn evaluate: error: --pretrained must be one of smnist, smnist-512; got "cifar"\.$/,
     ],
     [
       ["evaluate", "--pretrained", "smnist", "--checkpoint", "latest"],
