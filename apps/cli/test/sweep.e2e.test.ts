@@ -2,7 +2,8 @@
  * End-to-end: sweeps through the built `snn` with real redis-server processes (no mocks):
  * two workers share a sweep whose results equal `snn train` run by hand; a SIGKILLed worker's
  * run is taken over and ends byte-identical to an uninterrupted run; a sweep survives a Redis
- * restart; bad sweep files, wrong passwords and unreachable Redis give clear errors.
+ * restart; bad sweep files, wrong passwords, unreachable Redis, job data edited in Redis and a
+ * changed sweep under an old name give clear errors.
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
