@@ -2,14 +2,15 @@
  * End-to-end: sweeps through the built `snn` with real redis-server processes (no mocks):
  * two workers share a sweep whose results equal `snn train` run by hand; a SIGKILLed worker's
  * run is taken over and ends byte-identical to an uninterrupted run; a sweep survives a Redis
- * restart; bad sweep files, wrong passwords and unreachable Redis give clear errors.
+ * restart; bad sweep files, wrong passwords, unreachable Redis, job data edited in Redis and a
+ * changed sweep under an old name give clear errors.
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { formatAccuracy, meanSd } from "@snn/sweep";
+import { formatAccuracy, meanSd, parseSweep, redisTarget, submitSweep } from "@snn/sweep";
 import { BIN, ensureBuilt, runCli } from "./cli";
 import { TestRedis, freePort } from "./redis-server";
 
@@ -447,4 +448,108 @@ describe("sweeps on a real Redis", () => {
     },
     LONG * 2,
   );
+});
+
+describe("damaged jobs and changed sweeps on a real Redis", () => {
+  let redis: TestRedis;
+  beforeAll(async () => {
+    redis = await TestRedis.start();
+  });
+  afterAll(async () => {
+    await redis.dispose();
+  });
+
+  /** Replaces the data of job `id` in Redis, as a hand edit would. */
+  function setJobData(id: string, data: string): void {
+    const set = spawnSync(
+      "redis-cli",
+      ["-p", String(redis.port), "HSET", `snn:snn-sweep:${id}`, "data", data],
+      { encoding: "utf8" },
+    );
+    expect(set.status, set.stderr).toBe(0);
+  }
+
+  it(
+    "a job whose data was edited to a wrong shape fails naming the job and field; the worker trains the rest",
+    async () => {
+      const runs = join(dir, "damaged-job-runs");
+      const sweep = writeJson("edited.json", { name: "edited", base: TINY, seeds: [1, 2, 3] });
+      const submit = await runCli(
+        ["sweep", "submit", sweep, "--redis", redis.url, "--runs", runs],
+        { cwd: dir },
+      );
+      expect(submit.code, submit.stderr).toBe(0);
+      const runDir = join(runs, "edited", "base-seed1");
+      // No runId; a config that is not an object.
+      setJobData(
+        "edited.base-seed1",
+        JSON.stringify({ sweep: "edited", runDir, train: { ...TINY, seed: 1 } }),
+      );
+      setJobData(
+        "edited.base-seed2",
+        JSON.stringify({ sweep: "edited", runId: "base-seed2", runDir, train: "hidden=8" }),
+      );
+      const worker = startWorkerProcess(redis.url);
+      try {
+        await waitFor("the sweep to end", async () =>
+          (await status(redis.url, "edited")).runs.every(
+            (r) => r.state === "done" || r.state === "failed",
+          ),
+        );
+        const runsNow = (await status(redis.url, "edited")).runs;
+        expect(runsNow.map((r) => r.state)).toEqual(["failed", "failed", "done"]);
+        const tail =
+          ": it is not what 'snn sweep submit' wrote, so it is marked failed without training; to train that run, submit the sweep again under another \"name\".";
+        expect(runsNow[0]!.error).toBe(
+          `job edited.base-seed1 in the queue is damaged ("runId" must be a non-empty string, got nothing)${tail}`,
+        );
+        expect(runsNow[1]!.error).toBe(
+          `job edited.base-seed2 in the queue is damaged ("train" must be an object of 'snn train' options, got "hidden=8")${tail}`,
+        );
+        expect(worker.log).toMatch(
+          /^\S+ job edited\.base-seed1 in the queue is damaged \("runId"/m,
+        );
+        expect(worker.log).toMatch(/edited\/base-seed3: finished/);
+        expect(worker.log).not.toMatch(/TypeError|internal error|^\s+at /m);
+        expect(existsSync(runDir)).toBe(false); // nothing was trained for the damaged jobs
+        expect(worker.child.exitCode).toBeNull(); // still running
+      } finally {
+        worker.child.kill("SIGINT");
+      }
+      expect(await worker.exited).toBe(130);
+    },
+    LONG,
+  );
+
+  it("a sweep submitted with relative paths by an older snn is refused naming what changed", async () => {
+    const runs = join(dir, "relative-runs");
+    // What an older snn submitted: the sweep file's initFrom as written, relative.
+    const old = parseSweep(
+      { name: "relative", base: { ...TINY, initFrom: "start.safetensors" } },
+      "relative.json",
+    );
+    await submitSweep({ target: redisTarget(redis.url), spec: old, runsRoot: runs, attempts: 1 });
+    const sweep = writeJson("relative.json", {
+      name: "relative",
+      base: { ...TINY, initFrom: "start.safetensors" },
+    });
+    const again = await runCli(["sweep", "submit", sweep, "--redis", redis.url, "--runs", runs], {
+      cwd: dir,
+    });
+    expect(again.code).toBe(1);
+    const line = again.stderr.split("\n")[0]!;
+    expect(line).toContain(
+      `a different sweep named "relative" was already submitted to ${redis.url} (`,
+    );
+    expect(line).toContain(
+      `: "initFrom" was "start.safetensors", now ${JSON.stringify(join(dir, "start.safetensors"))} (in 1 of 1 runs); relative paths in a sweep file ("data", "initFrom") are now made absolute from the sweep file's folder`,
+    );
+    expect(line).toMatch(/; give this sweep another "name"\.$/);
+    // The same from the runs folder alone (snn sweep run, no Redis).
+    const local = await runCli(["sweep", "run", sweep, "--runs", runs], { cwd: dir });
+    expect(local.code).toBe(1);
+    expect(local.stderr).toMatch(
+      /^snn sweep run: error: a different sweep named "relative" already exists in .*: "initFrom" was "start\.safetensors", now .*relative paths in a sweep file.*; give this sweep another "name", or use another runs folder\.$/m,
+    );
+  });
 });

@@ -7,6 +7,7 @@ import { existsSync, linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } 
 import { join } from "node:path";
 import { SweepError, SweepFileError } from "./errors";
 import { expandRuns, sweepDirectory, sweepFingerprint, type SweepRun } from "./runs";
+import { describeSweepDifference } from "./sweep-diff";
 import type { SweepSpec } from "./sweep-file";
 
 /** Contents of `<runs>/<name>/sweep.json`. */
@@ -61,10 +62,23 @@ function checkSame(file: string, spec: SweepSpec, fingerprint: string): SweepMan
   const existing = readManifestFile(file);
   if (existing.fingerprint !== fingerprint) {
     throw new SweepError(
-      `a different sweep named "${spec.name}" already exists in ${file} (created ${existing.createdAt}); give this sweep another "name", or use another runs folder.`,
+      `a different sweep named "${spec.name}" already exists in ${file} (created ${existing.createdAt})${differenceClause(existing, spec)}; give this sweep another "name", or use another runs folder.`,
     );
   }
   return existing;
+}
+
+/**
+ * `: <what differs>` between a manifest's sweep and `spec`, or nothing when the manifest's
+ * sweep cannot be compared (an older or damaged manifest).
+ */
+export function differenceClause(manifest: SweepManifest, spec: SweepSpec): string {
+  try {
+    const difference = describeSweepDifference(manifest.spec, spec);
+    return difference === "" ? "" : `: ${difference}`;
+  } catch {
+    return "";
+  }
 }
 
 function readManifestFile(file: string): SweepManifest {

@@ -7,7 +7,7 @@
 import { Queue, type Job } from "bullmq";
 import { Redis } from "ioredis";
 import { SweepError } from "./errors";
-import { claimSweepDirectory } from "./manifest";
+import { claimSweepDirectory, differenceClause, readManifest } from "./manifest";
 import { connectionOptions, describeRedisError, checkRedis, type RedisTarget } from "./redis";
 import { runDirectory, sweepFingerprint, expandRuns } from "./runs";
 import type { RunResult } from "./run-result";
@@ -69,6 +69,23 @@ function parseRegistryEntry(raw: string, name: string, target: RedisTarget): Reg
     );
   }
   return e as RegistryEntry;
+}
+
+/**
+ * `: <what differs>` between the registered sweep and `spec`: the runs folder, and the runs
+ * and options as the registered sweep's manifest (in its runs folder, when this machine sees
+ * it) records them.
+ */
+function registeredDifference(existing: RegistryEntry, spec: SweepSpec, runsRoot: string): string {
+  if (existing.runsRoot !== runsRoot)
+    return `: its runs folder was ${existing.runsRoot}, now ${runsRoot}`;
+  let manifest;
+  try {
+    manifest = readManifest(existing.runsRoot, spec.name);
+  } catch {
+    return ""; // not visible from here: the message says no more than that it differs
+  }
+  return differenceClause(manifest, spec);
 }
 
 /** The job id of a run: `<sweep>.<run id>` (BullMQ ids may not contain ':'). */
@@ -134,7 +151,7 @@ export async function submitSweep(
     const existing = parseRegistryEntry(raw, spec.name, target);
     if (existing.fingerprint !== fingerprint || existing.runsRoot !== runsRoot) {
       throw new SweepError(
-        `a different sweep named "${spec.name}" was already submitted to ${target.display} (${existing.submittedAt}, runs in ${existing.runsRoot}); give this sweep another "name".`,
+        `a different sweep named "${spec.name}" was already submitted to ${target.display} (${existing.submittedAt}, runs in ${existing.runsRoot})${registeredDifference(existing, spec, runsRoot)}; give this sweep another "name".`,
       );
     }
     return true;

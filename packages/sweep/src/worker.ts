@@ -10,10 +10,13 @@
  *   queue at once;
  * - a worker that cannot renew a lock (Redis gone too long) stops that trainer, so two
  *   machines never write one run;
- * - a failing run is retried up to the job's attempts, then ends failed with its error.
+ * - a failing run is retried up to the job's attempts, then ends failed with its error;
+ * - a job whose data is damaged (see job-data.ts) fails at once, naming the field.
  */
 import { UnrecoverableError, WaitingError, Worker, type Job } from "bullmq";
 import { connectionOptions, waitForRedis, type RedisTarget } from "./redis";
+import { SweepError } from "./errors";
+import { checkRunJobData } from "./job-data";
 import { KEY_PREFIX, QUEUE_NAME, type RunJobData } from "./queue";
 import type { RunResult } from "./run-result";
 import { trainRun, type RunProgress, type SnnCommand } from "./train-process";
@@ -43,6 +46,12 @@ export type WorkerEvent =
       readonly sweep: string;
       readonly message: string;
       readonly final: boolean;
+    }
+  | {
+      /** A job whose data has the wrong shape: failed without training, not retried. */
+      readonly kind: "damaged-job";
+      readonly jobId: string;
+      readonly message: string;
     };
 
 export interface WorkerOptions {
@@ -80,7 +89,14 @@ export async function startWorker(options: WorkerOptions): Promise<SweepWorker> 
   let lastErrorAt = 0;
 
   const processor = async (job: Job<RunJobData, RunResult>, token?: string): Promise<RunResult> => {
-    const data = job.data;
+    let data: RunJobData;
+    try {
+      data = checkRunJobData(job.data, job.id ?? "(without an id)");
+    } catch (error) {
+      if (!(error instanceof SweepError)) throw error;
+      onEvent({ kind: "damaged-job", jobId: job.id ?? "", message: error.message });
+      throw new UnrecoverableError(error.message);
+    }
     const abort = new AbortController();
     active.set(job.id!, abort);
     if (stopping.signal.aborted) abort.abort();

@@ -20,6 +20,8 @@ function describe(e: WorkerEvent): string {
       return `${e.sweep}/${e.runId}: stopped with a checkpoint and handed back to the queue`;
     case "failed":
       return `${e.sweep}/${e.runId}: attempt failed${e.final ? " (no attempts left: the run is marked failed)" : ", it will be tried again"}: ${e.message}`;
+    case "damaged-job":
+      return e.message;
   }
 }
 

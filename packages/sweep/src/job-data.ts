@@ -1,0 +1,77 @@
+/**
+ * Checks the data of a queued job before a worker trains it. Job data lives in Redis, where a
+ * person or another program may have changed it; a job of the wrong shape must fail with a
+ * reason that names the job and the field, not with a `TypeError` from deep inside the worker.
+ */
+import { isAbsolute } from "node:path";
+import { SweepError } from "./errors";
+import type { RunJobData } from "./queue";
+import type { ConfigValue } from "./sweep-file";
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function isConfigValue(value: unknown): value is ConfigValue {
+  return (
+    value === null ||
+    typeof value === "string" ||
+    typeof value === "boolean" ||
+    (typeof value === "number" && Number.isFinite(value))
+  );
+}
+
+/** A short JSON rendering of a wrong value for a message. */
+function shown(value: unknown): string {
+  const text = value === undefined ? "nothing" : JSON.stringify(value);
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+/** What is wrong with `data` as {@link RunJobData}, or undefined when nothing is. */
+function problem(data: unknown): string | undefined {
+  if (!isObject(data)) return `its data is ${shown(data)}, not an object`;
+  for (const key of ["sweep", "runId"] as const) {
+    const value = data[key];
+    if (typeof value !== "string" || value === "")
+      return `"${key}" must be a non-empty string, got ${shown(value)}`;
+  }
+  const runDir = data["runDir"];
+  if (typeof runDir !== "string" || !isAbsolute(runDir))
+    return `"runDir" must be an absolute path, got ${shown(runDir)}`;
+  const train = data["train"];
+  if (!isObject(train))
+    return `"train" must be an object of 'snn train' options, got ${shown(train)}`;
+  for (const [key, value] of Object.entries(train)) {
+    if (!isConfigValue(value))
+      return `"train"."${key}" must be a string, number, boolean or null, got ${shown(value)}`;
+  }
+  const timeLimitMs = data["timeLimitMs"];
+  if (
+    timeLimitMs !== undefined &&
+    (typeof timeLimitMs !== "number" || !Number.isFinite(timeLimitMs) || timeLimitMs <= 0)
+  )
+    return `"timeLimitMs" must be a number of milliseconds greater than 0, got ${shown(timeLimitMs)}`;
+  const trainer = data["trainer"];
+  if (
+    trainer !== undefined &&
+    (!isObject(trainer) ||
+      typeof trainer["hostname"] !== "string" ||
+      typeof trainer["pid"] !== "number" ||
+      !Number.isInteger(trainer["pid"]))
+  )
+    return `"trainer" must be {"hostname": string, "pid": whole number}, got ${shown(trainer)}`;
+  return undefined;
+}
+
+/**
+ * `data` of the job `jobId` as {@link RunJobData}; a {@link SweepError} naming the job, the
+ * wrong field and what to do when it has another shape.
+ */
+export function checkRunJobData(data: unknown, jobId: string): RunJobData {
+  const wrong = problem(data);
+  if (wrong !== undefined)
+    throw new SweepError(
+      `job ${jobId} in the queue is damaged (${wrong}): it is not what 'snn sweep submit' wrote, so it is marked failed without training; to train that run, submit the sweep again under another "name".`,
+    );
+  return data as unknown as RunJobData;
+}
