@@ -8,12 +8,8 @@
 import type { Binding, KernelPlan, PlannedCustomUpdate, ScalarType } from "@snn/core";
 import { analyseStorage, bindingKey, RANDOM_FIELD, wasm } from "@snn/core/internal";
 import type { DynamicParams, StoredVar } from "./storage";
-import {
-  ElementKernel,
-  NotCompilable,
-  SnippetCompiler,
-  type ResolvedBinding,
-} from "./wasm-snippet";
+import { ElementKernel } from "./wasm-element-kernel";
+import { NotCompilable, SnippetCompiler, type ResolvedBinding } from "./wasm-snippet";
 import {
   elementLoops,
   LANES,

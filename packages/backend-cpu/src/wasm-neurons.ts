@@ -22,13 +22,8 @@ import {
 } from "@snn/core/internal";
 import type { DynamicParams, NetworkStorage, StoredVar } from "./storage";
 import { siteVar } from "./stored-vars";
-import {
-  ElementKernel,
-  NotCompilable,
-  SnippetCompiler,
-  valueType,
-  type ResolvedBinding,
-} from "./wasm-snippet";
+import { ElementKernel } from "./wasm-element-kernel";
+import { NotCompilable, SnippetCompiler, valueType, type ResolvedBinding } from "./wasm-snippet";
 import {
   elementLoops,
   LANES,

@@ -24,8 +24,8 @@ import {
 import type { NetworkStorage } from "./storage";
 import { siteVar } from "./stored-vars";
 import { StorageLocals } from "./wasm-neurons";
+import { ElementKernel } from "./wasm-element-kernel";
 import {
-  ElementKernel,
   NotCompilable,
   SnippetCompiler,
   type EffectCompiler,

@@ -1,106 +1,31 @@
-import { planNetwork, type Backend, type CompileOptions, type Runtime } from "@snn/core";
+import { planNetwork, type Runtime } from "@snn/core";
 import { DeviceChunkedEligibility } from "./chunked/device-eligibility";
 import { ChunkedEligibility } from "./chunked/eligibility";
 import type { ChunkedTraceEvaluator } from "./chunked/trace-evaluator";
-import {
-  compileEpropNetwork,
-  type AdamOptions,
-  type EligibilityMode,
-  type EpropLayout,
-  type ReadoutSoftmaxPlace,
-} from "./compile";
+import { compileEpropNetwork, type EpropLayout } from "./compile";
 import type { EpropNetworkDescription } from "./description";
 import { EpropConfigError } from "./errors";
 import { HostReadout } from "./host-readout";
 import { FusedInference } from "./inference/fused-inference";
 import { adamBetaPower } from "./models";
 import { checkParameters, transpose, type ParameterSet } from "./parameters";
-import { argmax, type PreparedTrial } from "./trial";
+import { runFusedTrial, runSteppedTrial, type TrialParts } from "./run-trial";
+import type { PreparedTrial } from "./trial";
+import {
+  DEFAULT_CHUNK_STEPS,
+  type ChunkedTraces,
+  type EpropRuntimeOptions,
+  type OptimizerState,
+  type TrialOutputs,
+} from "./eprop-runtime-options";
 
-/** What one trial produced, per batch element (padding elements included, with zeros). */
-export interface TrialOutputs {
-  readonly numSteps: number;
-  /** Batch elements with data. */
-  readonly count: number;
-  /** Cross-entropy summed over the masked steps, per element. */
-  readonly loss: Float64Array;
-  /** argmax_k sum_t m(t) pi_k(t), per element. */
-  readonly predictions: Int32Array;
-  /** argmax_k sum_t m(t) y_k(t) (sum-of-readout prediction), per element. */
-  readonly readoutSumPredictions: Int32Array;
-  /** Spikes in the trial's T steps per hidden layer and element (summed over neurons). */
-  readonly spikeCounts: Readonly<Record<string, Float64Array>>;
-}
-
-/** Adam state in the spec layout: the step count and both moments of every trainable parameter. */
-export interface OptimizerState {
-  readonly step: number;
-  readonly m: ParameterSet;
-  readonly v: ParameterSet;
-}
-
-export interface EpropRuntimeOptions {
-  readonly backend: Backend;
-  readonly batchSize: number;
-  /** Default `train`. */
-  readonly mode?: "train" | "inference";
-  readonly optimizer?: AdamOptions;
-  /** Initial parameters in the spec layout, all or some; the rest are drawn from the description's seed. */
-  readonly parameters?: Readonly<Record<string, ArrayLike<number>>>;
-  readonly compileOptions?: CompileOptions;
-  /**
-   * Training: evaluate hidden-layer eligibility traces every step in the compiled network
-   * (`perStep`), or per chunk of `chunkSteps` steps on the host with WebAssembly SIMD
-   * (`chunked`, docs/chunked-eprop.md; the forward pass still runs on the backend, whose
-   * per-step state is read back). Default `perStep`.
-   */
-  readonly eligibility?: EligibilityMode;
-  /** Steps per chunk for `chunked` eligibility. Default {@link DEFAULT_CHUNK_STEPS}. */
-  readonly chunkSteps?: number;
-  /**
-   * `chunked` eligibility: evaluate each chunk's traces in a worker thread while the next
-   * chunk's forward pass runs (default true; used where the engine has shared WebAssembly
-   * memory and worker threads, i.e. Node 20.16+). The gradients are the same to the bit.
-   */
-  readonly traceThread?: boolean;
-  /**
-   * Where `chunked` eligibility is evaluated: on the host in WebAssembly (`host`; the backend's
-   * per-step state is read back every step), or on the backend's own device in WGSL (`device`,
-   * WebGPU only: nothing is read back inside a trial). Default: `device` where the backend
-   * offers it (the WebGPU backend), else `host`.
-   */
-  readonly chunkedTraces?: ChunkedTraces;
-  /**
-   * Inference: where the readout's softmax, loss and output sums are computed. `host`: from y,
-   * read after every step, with the max-subtracted softmax of chunked training
-   * (readout-softmax.ts; 10 exp per step and batch element for 10 outputs), the network holding
-   * only the leaky-integrator readout; `network`: by the readout's own softmax projection in the
-   * network (an exp per output pair), with no per-step reads. Default: `network` on the WebGPU
-   * backend (a read per step would cost a device round trip), else `host`. Training fixes it
-   * (host with chunked eligibility, network per step): give it only in inference.
-   */
-  readonly readoutSoftmax?: ReadoutSoftmaxPlace;
-  /**
-   * Inference: run trials (those without `afterStep`) as fused inference where it reproduces
-   * the compiled network, one WebAssembly call per run of steps instead of the network's kernels
-   * step by step (inference/fused-inference.ts; the CPU backend, one hidden layer, the softmax on
-   * the host), with the same results to the bit. Default true; false always steps the network.
-   */
-  readonly fusedInference?: boolean;
-}
-
-/** Where chunked eligibility is evaluated (see {@link EpropRuntimeOptions.chunkedTraces}). */
-export type ChunkedTraces = "host" | "device";
-
-/**
- * Default chunk length (steps) of chunked eligibility, chosen from the `eprop` benchmark: on
- * two cores 250 steps beat 100, 125, 200 and 300 at T = 250 (one chunk: no per-synapse state
- * crosses a boundary) and 100 and 200 at T = 500 to 2000, where each boundary streams the
- * per-synapse state (62 MB at the benchmark size) through memory; 500 was no faster.
- * The histories grow with K, O(neurons x batch x K): the state is 144 MiB at the benchmark size
- * with K = 250, against 99.6 MiB with K = 100 (59 MiB of it the per-synapse state).
- */
-export const DEFAULT_CHUNK_STEPS = 250;
+export {
+  DEFAULT_CHUNK_STEPS,
+  type ChunkedTraces,
+  type EpropRuntimeOptions,
+  type OptimizerState,
+  type TrialOutputs,
+} from "./eprop-runtime-options";
 
 /**
  * An e-prop network compiled on a backend: runs trials, reads gradients, applies Adam, and
@@ -266,155 +191,21 @@ export class EpropRuntime {
     options: { afterStep?: (step: number) => void | Promise<void> } = {},
   ): Promise<TrialOutputs> {
     const { runtime, layout } = this;
-    const { numSteps } = trial;
     if (trial.inputs.length !== layout.batchSize) {
       throw new EpropConfigError(
         `runTrial: the trial was prepared for batch size ${trial.inputs.length}, this runtime has ${layout.batchSize}.`,
       );
     }
-    if (this.fused !== null && options.afterStep === undefined) return this.runFusedTrial(trial);
-    await runtime.runCustomUpdate(layout.groups.reset);
-    runtime.startTrial();
-    runtime.setSpikeEvents(layout.inputPopulation, trial.inputs);
-    const traces = this.traces;
-    const hostReadout = this.hostReadout;
-    // With the softmax on the host, the host applies the mask and targets (no mask source, no Target).
-    if (layout.readoutSoftmax === "network") {
-      runtime.setSpikeEvents(layout.maskPopulation!, trial.maskEvents);
-      await runtime.writeVar(layout.readoutPopulation, "Target", trial.targets);
-    }
-    const total = numSteps + layout.extraSteps;
-    const spikeCounts: Record<string, Float64Array> = {};
-    const afterStep = options.afterStep;
-    await traces?.startTrial(trial, runtime, { observed: afterStep !== undefined });
-    hostReadout?.startTrial(trial, { observed: afterStep !== undefined });
-    if (traces && !afterStep) {
-      // As many steps at a time as the evaluation allows (on the device a chunk: its steps in
-      // one command buffer, then its trace kernels; on the host one), then the evaluation.
-      const stepSync = runtime.stepSync?.bind(runtime);
-      for (let s = 0; s < numSteps;) {
-        const steps = traces.stepsPerCall;
-        if (stepSync) stepSync(steps);
-        else await runtime.step(steps);
-        s += steps;
-        await traces.afterStep(s - 1, runtime);
-      }
-      await this.readSpikeCounts(spikeCounts);
-      await traces.finishTrial(runtime);
-    } else if (hostReadout && !afterStep && !traces) {
-      // Inference with the softmax on the host: the steps whose y no loss needs run in one call,
-      // each step the mask covers on its own, followed by the host's readout.
-      const stepSync = runtime.stepSync?.bind(runtime);
-      for (let s = 0; s < numSteps;) {
-        const next = hostReadout.nextStepToRead(s);
-        const count = next > s ? next - s : 1;
-        if (stepSync) stepSync(count);
-        else await runtime.step(count);
-        s += count;
-        if (next === s - 1) {
-          const reading = hostReadout.afterStep(next, runtime);
-          if (reading) await reading;
-        }
-      }
-      await this.readSpikeCounts(spikeCounts);
-    } else if (afterStep || traces || hostReadout) {
-      // A host runtime steps synchronously: no promise per step (a tenth of batch-1 inference).
-      const stepSync = runtime.stepSync?.bind(runtime);
-      for (let s = 0; s < total; s++) {
-        if (stepSync) stepSync(1);
-        else await runtime.step(1);
-        if (s === numSteps - 1) await this.readSpikeCounts(spikeCounts);
-        if (traces) await traces.afterStep(s, runtime);
-        if (hostReadout) {
-          const reading = hostReadout.afterStep(s, runtime);
-          if (reading) await reading;
-        }
-        if (afterStep) await afterStep(s);
-      }
-      if (traces) await traces.finishTrial(runtime);
-    } else {
-      await runtime.step(numSteps);
-      await this.readSpikeCounts(spikeCounts);
-      await runtime.step(layout.extraSteps);
-    }
-    let lossAcc: ArrayLike<number>;
-    let piAcc: ArrayLike<number>;
-    let yAcc: ArrayLike<number>;
-    if (traces || hostReadout) {
-      // The host (readout-softmax.ts) or the device evaluation computed the softmax, loss and sums from y.
-      const sums = traces ? await traces.readoutSums() : hostReadout!.readoutSums();
-      [lossAcc, piAcc, yAcc] = [sums.loss, sums.pi, sums.y];
-    } else {
-      [lossAcc, piAcc, yAcc] = await Promise.all([
-        runtime.readVar(layout.readoutPopulation, "LossAcc"),
-        runtime.readVar(layout.readoutPopulation, "PiAcc"),
-        runtime.readVar(layout.readoutPopulation, "YAcc"),
-      ]);
-    }
-    return this.outputsOf(trial, lossAcc, piAcc, yAcc, spikeCounts);
-  }
-
-  /**
-   * A trial as fused inference: the steps whose y no loss needs in one kernel call, each step
-   * the mask covers on its own, followed by the host's readout (as the stepped form with the
-   * softmax on the host).
-   */
-  private runFusedTrial(trial: PreparedTrial): TrialOutputs {
-    const fused = this.fused!;
-    const hostReadout = this.hostReadout!;
-    const { numSteps } = trial;
-    fused.startTrial(trial);
-    hostReadout.startTrial(trial);
-    const readY = (into: Float32Array): void => fused.readY(into);
-    for (let s = 0; s < numSteps;) {
-      const next = hostReadout.nextStepToRead(s);
-      const count = next > s ? next - s : 1;
-      fused.run(s, count);
-      s += count;
-      if (next === s - 1) hostReadout.afterStepFrom(next, readY);
-    }
-    const sums = hostReadout.readoutSums();
-    return this.outputsOf(trial, sums.loss, sums.pi, sums.y, {
-      [fused.hiddenName]: fused.spikeCounts(),
-    });
-  }
-
-  /** A trial's outputs from the readout's loss, pi and y sums and the spike counts. */
-  private outputsOf(
-    trial: PreparedTrial,
-    lossAcc: ArrayLike<number>,
-    piAcc: ArrayLike<number>,
-    yAcc: ArrayLike<number>,
-    spikeCounts: Record<string, Float64Array>,
-  ): TrialOutputs {
-    const nOut = this.description.readout.size;
-    const { numSteps } = trial;
-    const batchSize = this.layout.batchSize;
-    const loss = new Float64Array(batchSize);
-    const predictions = new Int32Array(batchSize);
-    const readoutSumPredictions = new Int32Array(batchSize);
-    for (let b = 0; b < batchSize; b++) {
-      let sum = 0;
-      for (let k = 0; k < nOut; k++) sum += lossAcc[b * nOut + k]!;
-      loss[b] = sum;
-      predictions[b] = argmax(piAcc, b * nOut, nOut);
-      readoutSumPredictions[b] = argmax(yAcc, b * nOut, nOut);
-    }
-    return { numSteps, count: trial.count, loss, predictions, readoutSumPredictions, spikeCounts };
-  }
-
-  private async readSpikeCounts(into: Record<string, Float64Array>): Promise<void> {
-    const batchSize = this.layout.batchSize;
-    for (const layer of this.description.hidden) {
-      const counts = await this.runtime.readVar(layer.name, "SpikeCount");
-      const perElement = new Float64Array(batchSize);
-      for (let b = 0; b < batchSize; b++) {
-        let sum = 0;
-        for (let j = 0; j < layer.size; j++) sum += counts[b * layer.size + j]!;
-        perElement[b] = sum;
-      }
-      into[layer.name] = perElement;
-    }
+    const parts: TrialParts = {
+      description: this.description,
+      layout,
+      runtime,
+      traces: this.traces,
+      hostReadout: this.hostReadout,
+      fused: this.fused,
+    };
+    if (this.fused !== null && options.afterStep === undefined) return runFusedTrial(parts, trial);
+    return runSteppedTrial(parts, trial, options.afterStep);
   }
 
   /** Runs a custom update group if the network has one (chunked training has no batch reductions). */

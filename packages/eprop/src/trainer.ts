@@ -1,5 +1,4 @@
 import type { Backend } from "@snn/core";
-import { wasm } from "@snn/core/internal";
 import {
   describeNetworkDifference,
   encodeCheckpoint,
@@ -9,32 +8,28 @@ import {
   type TrainingConfig,
   type TrainingProgress,
 } from "./checkpoint";
-import { resolveAdamOptions, type EligibilityMode } from "./compile";
+import type { EligibilityMode } from "./compile";
 import type { DatasetBatchOptions, EpropDataset } from "./dataset";
-import {
-  defineEpropNetwork,
-  parametersOf,
-  type EpropNetworkDescription,
-  type EpropNetworkOptions,
-} from "./description";
+import type { EpropNetworkDescription } from "./description";
 import { EpropRuntime, type ChunkedTraces, type OptimizerState } from "./eprop-runtime";
 import { CheckpointError, EpropBatchError, EpropConfigError } from "./errors";
 import { Inference, type EvaluateOptions } from "./inference";
 import { Accumulator, type EpochMetrics, type EvaluationMetrics } from "./metrics";
-import { checkFiniteTrial } from "./non-finite";
-import { checkParameters, initialParameters, type ParameterSet } from "./parameters";
-import type { TrainWorkerInit, WorkerTrial } from "./parallel/protocol";
-import { checkThreads, checkWorkerBackend, evaluationThreads } from "./parallel/threads";
+import { checkParameters, type ParameterSet } from "./parameters";
+import type { TrainWorkerInit } from "./parallel/protocol";
+import { checkWorkerBackend, evaluationThreads } from "./parallel/threads";
 import { TrainingThreads } from "./parallel/training-threads";
 import type { TrialWorkerPool } from "./parallel/worker-pool";
 import type { TrainerOptions, TrainOptions } from "./trainer-options";
+import { checkDataset, resolveTrainerOptions, zeroMoments } from "./trainer-setup";
 import {
   checkPredictBatches,
   predictBatches,
   type BatchPrediction,
   type PredictBatchesOptions,
 } from "./predict-batches";
-import { checkLossMaskOption, prepareTrial, sliceBatch, type EpropBatch } from "./trial";
+import { checkTrainOptions, trainEpoch, type BatchRunner } from "./train-loop";
+import { checkLossMaskOption, prepareTrial, type EpropBatch } from "./trial";
 
 /**
  * Whether the chunked eligibility traces of each runtime get a thread of their own when training
@@ -42,24 +37,6 @@ import { checkLossMaskOption, prepareTrial, sliceBatch, type EpropBatch } from "
  * (packages/eprop/README.md, "Threads").
  */
 const PARALLEL_TRACE_THREAD = false;
-
-function isDescription(
-  value: EpropNetworkDescription | EpropNetworkOptions,
-): value is EpropNetworkDescription {
-  return (value as EpropNetworkDescription).format === "snn-eprop-network";
-}
-
-function zeroMoments(description: EpropNetworkDescription): OptimizerState {
-  const m: ParameterSet = {};
-  const v: ParameterSet = {};
-  for (const info of parametersOf(description)) {
-    if (!info.trainable) continue;
-    const n = info.shape.reduce((a, b) => a * b, 1);
-    m[info.name] = new Float32Array(n);
-    v[info.name] = new Float32Array(n);
-  }
-  return { step: 0, m, v };
-}
 
 /**
  * Trains an e-prop network on a backend: epochs of shuffled batches, one Adam step per batch
@@ -96,61 +73,15 @@ export class Trainer {
   private busy = false;
 
   constructor(options: TrainerOptions) {
-    if (typeof options !== "object" || options === null)
-      throw new EpropConfigError("new Trainer(options): give { network, backend }.");
-    if (typeof options.backend?.compile !== "function") {
-      throw new EpropConfigError(
-        "new Trainer: give a backend, e.g. { backend: cpuBackend() } from @snn/backend-cpu.",
-      );
-    }
-    if (options.network === undefined)
-      throw new EpropConfigError("new Trainer: give the network (a description or its options).");
-    this.description = isDescription(options.network)
-      ? options.network
-      : defineEpropNetwork(options.network);
+    const setup = resolveTrainerOptions(options);
+    this.description = setup.description;
     this.backend = options.backend;
-    const eligibility = options.eligibility ?? "auto";
-    if (eligibility !== "auto" && eligibility !== "chunked" && eligibility !== "perStep") {
-      throw new EpropConfigError(
-        `eligibility must be 'auto', 'chunked' or 'perStep', got ${String(eligibility)}.`,
-      );
-    }
-    this.eligibility =
-      eligibility === "auto"
-        ? options.backend.name === "webgpu" || wasm.wasmSimdSupported()
-          ? "chunked"
-          : "perStep"
-        : eligibility;
-    this.chunkSteps = options.chunkSteps;
-    this.chunkedTraces = options.chunkedTraces;
-    if (options.traceThread !== undefined && typeof options.traceThread !== "boolean") {
-      throw new EpropConfigError(
-        `traceThread must be true or false, got ${String(options.traceThread)}.`,
-      );
-    }
-    this.traceThreadOption = options.traceThread;
-    checkLossMaskOption(options.lossMask);
-    if (
-      options.numSteps !== undefined &&
-      (!Number.isInteger(options.numSteps) || options.numSteps < 1)
-    ) {
-      throw new EpropConfigError(
-        `numSteps must be a positive integer, got ${String(options.numSteps)}.`,
-      );
-    }
-    this.config = {
-      optimizer: resolveAdamOptions(options.optimizer),
-      lossMask: options.lossMask ?? null,
-      numSteps: options.numSteps ?? null,
-      batchSize: null,
-      shuffleSeed: null,
-    };
-    this.hostParameters = initialParameters(this.description);
-    if (options.parameters) {
-      checkParameters(this.description, options.parameters, true);
-      for (const [name, values] of Object.entries(options.parameters))
-        this.hostParameters[name] = Float32Array.from(values);
-    }
+    this.eligibility = setup.eligibility;
+    this.chunkSteps = setup.chunkSteps;
+    this.chunkedTraces = setup.chunkedTraces;
+    this.traceThreadOption = setup.traceThread;
+    this.config = setup.config;
+    this.hostParameters = setup.parameters;
     this.hostOptimizer = zeroMoments(this.description);
     this.inference = new Inference(this.description, this.backend, () => this.getParameters());
   }
@@ -278,24 +209,6 @@ export class Trainer {
     this.trainRuntime = null;
   }
 
-  private checkDataset(dataset: EpropDataset): void {
-    if (typeof dataset !== "object" || dataset === null || typeof dataset.batches !== "function") {
-      throw new EpropBatchError(
-        "The dataset must have numChannels, numClasses and batches({ batchSize, dt, shuffleSeed, epoch }).",
-      );
-    }
-    if (dataset.numChannels !== this.description.input.size) {
-      throw new EpropBatchError(
-        `The dataset has ${String(dataset.numChannels)} input channels but the network's input layer has ${this.description.input.size}; make them equal.`,
-      );
-    }
-    if (dataset.numClasses !== this.description.readout.size) {
-      throw new EpropBatchError(
-        `The dataset has ${String(dataset.numClasses)} classes but the readout has ${this.description.readout.size} neurons; make them equal.`,
-      );
-    }
-  }
-
   private batchOptions(
     batchSize: number,
     extra: { shuffleSeed?: number; epoch?: number },
@@ -320,30 +233,11 @@ export class Trainer {
    * metrics of the epochs completed in this call.
    */
   async train(dataset: EpropDataset, options: TrainOptions): Promise<EpochMetrics[]> {
-    this.checkDataset(dataset);
-    if (typeof options !== "object" || options === null) {
-      throw new EpropConfigError(
-        "train(dataset, options) needs its options: { epochs, batchSize } at least, e.g. train(dataset, { epochs: 10, batchSize: 32 }).",
-      );
-    }
-    const { epochs, batchSize } = options;
-    const shuffleSeed = options.shuffleSeed ?? 0;
-    if (!Number.isInteger(epochs) || epochs < 0)
-      throw new EpropConfigError(`epochs must be a non-negative integer, got ${String(epochs)}.`);
-    if (!Number.isInteger(batchSize) || batchSize < 1)
-      throw new EpropConfigError(`batchSize must be a positive integer, got ${String(batchSize)}.`);
-    if (!Number.isInteger(shuffleSeed) || shuffleSeed < 0)
-      throw new EpropConfigError(
-        `shuffleSeed must be a non-negative integer, got ${String(shuffleSeed)}.`,
-      );
-    const threads = checkThreads(options.threads ?? 1);
-    checkWorkerBackend(threads, this.backend);
-    const microBatchSize = options.microBatchSize ?? Math.ceil(batchSize / threads);
-    if (!Number.isInteger(microBatchSize) || microBatchSize < 1 || microBatchSize > batchSize) {
-      throw new EpropConfigError(
-        `microBatchSize must be an integer from 1 to batchSize (${batchSize}), got ${String(options.microBatchSize)}.`,
-      );
-    }
+    checkDataset(dataset, this.description);
+    const { epochs, batchSize, shuffleSeed, threads, microBatchSize } = checkTrainOptions(
+      options,
+      this.backend,
+    );
     if (
       this.progress_.batchInEpoch > 0 &&
       (this.config.batchSize !== batchSize || this.config.shuffleSeed !== shuffleSeed)
@@ -360,96 +254,36 @@ export class Trainer {
         this.traceThreadOption ?? (threads > 1 ? PARALLEL_TRACE_THREAD : undefined);
       const session = await this.ensureTrainRuntime(microBatchSize, traceThread);
       const pool = await this.ensurePool(threads, microBatchSize, traceThread);
+      const runner: BatchRunner = {
+        description: this.description,
+        session,
+        pool,
+        batchSize,
+        microBatchSize,
+        lossMask: this.config.lossMask ?? undefined,
+      };
       const history: EpochMetrics[] = [];
       while (this.progress_.epoch < epochs && !this.stopRequested) {
         const epoch = this.progress_.epoch;
-        const skip = this.progress_.batchInEpoch;
         const epochStart = performance.now();
-        const totals = new Accumulator(this.description);
-        let index = 0;
-        for await (const batch of dataset.batches(
-          this.batchOptions(batchSize, { shuffleSeed, epoch }),
-        )) {
-          if (index < skip) {
-            index++;
-            continue;
-          }
-          const start = performance.now();
-          const metrics = new Accumulator(this.description);
-          const count = Array.isArray(batch?.inputs) ? batch.inputs.length : 0;
-          let numSteps = 0;
-          if (count > batchSize) prepareTrial(batch, this.description, batchSize); // says the batch is too large
-          if (pool !== null && count > microBatchSize) {
-            // data-parallel: the micro-batches over the threads, one Adam step here
-            const parts: WorkerTrial[] = [];
-            for (let first = 0; first < count; first += microBatchSize) {
-              const last = Math.min(count, first + microBatchSize);
-              parts.push({
-                trial: prepareTrial(
-                  sliceBatch(batch, first, last),
-                  this.description,
-                  microBatchSize,
-                  this.config.lossMask ?? undefined,
-                ),
-                where: `epoch ${epoch}, batch ${index} (samples ${first}..${last - 1})`,
-              });
-            }
-            const outputs = await TrainingThreads.runBatch(session, pool, parts);
-            for (const [k, result] of outputs.entries()) {
-              metrics.add(result, parts[k]!.trial.labels);
-              totals.add(result, parts[k]!.trial.labels);
-              numSteps = parts[k]!.trial.numSteps;
-            }
-          } else {
-            // one trial per micro-batch (one for the whole batch by default), one Adam step
-            for (let first = 0; first === 0 || first < count; first += microBatchSize) {
-              const part =
-                count > microBatchSize
-                  ? sliceBatch(batch, first, Math.min(count, first + microBatchSize))
-                  : batch;
-              const trial = prepareTrial(
-                part,
-                this.description,
-                microBatchSize,
-                this.config.lossMask ?? undefined,
-              );
-              const outputs = await session.runTrial(trial);
-              // Before the gradient is used: NaN or infinite state stops training with its location.
-              await checkFiniteTrial(
-                session,
-                trial,
-                outputs,
-                `epoch ${epoch}, batch ${index}${count > microBatchSize ? ` (samples ${first}..${Math.min(count, first + microBatchSize) - 1})` : ""}`,
-              );
-              if (first + microBatchSize < count) await session.accumulateGradients();
-              else await session.applyOptimizer();
-              metrics.add(outputs, trial.labels);
-              totals.add(outputs, trial.labels);
-              numSteps = trial.numSteps;
-            }
-          }
-          index++;
-          this.progress_ = {
-            epoch,
-            batchInEpoch: index,
-            optimizerSteps: this.progress_.optimizerSteps + 1,
-          };
-          await options.callbacks?.onBatchEnd?.(
-            {
+        const { totals, batches } = await trainEpoch({
+          runner,
+          epoch,
+          batches: dataset.batches(this.batchOptions(batchSize, { shuffleSeed, epoch })),
+          skip: this.progress_.batchInEpoch,
+          batchDone: async (batchInEpoch, { seconds, ...metrics }) => {
+            this.progress_ = {
               epoch,
-              batch: index - 1,
-              examples: metrics.examples,
-              numSteps,
-              loss: metrics.mean(metrics.loss),
-              accuracy: metrics.mean(metrics.correct),
-              firingRatesHz: metrics.rates(),
-              optimizerSteps: this.progress_.optimizerSteps,
-              seconds: (performance.now() - start) / 1000,
-            },
-            this,
-          );
-          if (this.stopRequested) break;
-        }
+              batchInEpoch,
+              optimizerSteps: this.progress_.optimizerSteps + 1,
+            };
+            await options.callbacks?.onBatchEnd?.(
+              { ...metrics, optimizerSteps: this.progress_.optimizerSteps, seconds },
+              this,
+            );
+            return this.stopRequested;
+          },
+        });
         if (this.stopRequested) break;
         this.progress_ = {
           epoch: epoch + 1,
@@ -458,7 +292,7 @@ export class Trainer {
         };
         const epochMetrics: EpochMetrics = {
           epoch,
-          batches: index - skip,
+          batches,
           examples: totals.examples,
           loss: totals.mean(totals.loss),
           accuracy: totals.mean(totals.correct),
@@ -499,7 +333,7 @@ export class Trainer {
    * 32; default loss mask: the trainer's.
    */
   async evaluate(dataset: EpropDataset, options: EvaluateOptions = {}): Promise<EvaluationMetrics> {
-    this.checkDataset(dataset);
+    checkDataset(dataset, this.description);
     checkLossMaskOption(options.lossMask);
     const lossMask = options.lossMask ?? this.config.lossMask ?? undefined;
     const batchSize = options.batchSize ?? this.config.batchSize ?? 32;

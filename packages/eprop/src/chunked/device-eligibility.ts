@@ -21,39 +21,15 @@ import type { EpropNetworkDescription, ProjectionInfo } from "../description";
 import { EpropConfigError } from "../errors";
 import type { PreparedTrial } from "../trial";
 import type { ReadoutSums } from "../readout-softmax";
+import { DENSE_ROW } from "./wgsl-kernels";
 import {
-  advanceShader,
-  applyShader,
-  backwardShader,
-  biasShader,
-  compactShader,
-  DENSE_ROW,
-  outputsOf,
-  readoutShader,
-  readoutWeightsShader,
-  recordShader,
-  totalsShader,
-  WORKGROUP,
-} from "./wgsl-kernels";
-import type { WgslKernel } from "./wgsl-bindings";
+  chunkResources,
+  type ChunkResources,
+  type Dispatch,
+  type LayerBuffers,
+} from "./device-chunk-resources";
 import type { ChunkedTraceEvaluator } from "./trace-evaluator";
 import { chunkKernels, deviceShapes, type Shapes, type WebGpuTypes } from "./device-shapes";
-
-/** A dispatch of a kernel over a bind group. */
-interface Dispatch {
-  readonly kernel: DeviceKernel<WebGpuTypes>;
-  bindGroup: GPUBindGroup;
-  readonly workgroups: readonly [number, number];
-}
-
-interface LayerBuffers {
-  readonly name: string;
-  readonly size: number;
-  readonly psiHistory: GPUBuffer;
-  readonly neurons: GPUBuffer;
-  readonly zbar: GPUBuffer;
-  readonly alphaPowers: GPUBuffer;
-}
 
 /** Per-trial chunked evaluation of an e-prop network's gradients on the network's own device. */
 export class DeviceChunkedEligibility implements ChunkedTraceEvaluator {
@@ -62,32 +38,23 @@ export class DeviceChunkedEligibility implements ChunkedTraceEvaluator {
   private readonly device: GPUDevice;
   private readonly buffers: GPUBuffer[] = [];
   private readonly chunkUniform: GPUBuffer;
-  private readonly yHistory: GPUBuffer;
   private mask: GPUBuffer;
   private readonly targets: GPUBuffer;
-  private readonly errors: GPUBuffer;
   private readonly sums: GPUBuffer;
-  private readonly layers: LayerBuffers[] = [];
+  private readonly layers: LayerBuffers[];
   /** Dispatches of a chunk, in order; `bias` after the last chunk. */
-  private readonly chunkDispatches: Dispatch[] = [];
+  private readonly chunkDispatches: Dispatch[];
   private readonly bias: Dispatch;
   /** The readout dispatch (its bind group holds the mask, which may grow). */
   private readonly readout: Dispatch;
   /** Dispatches reading the input's spike events (rebound when the runtime replaces that buffer). */
-  private readonly inputDispatches: {
-    dispatch: Dispatch;
-    rebind: (events: GPUBuffer) => GPUBindGroup;
-  }[] = [];
+  private readonly inputDispatches: ChunkResources["inputDispatches"];
   private readonly rebindReadout: (mask: GPUBuffer) => GPUBindGroup;
   private inputEvents: GPUBuffer | null = null;
   /** Each projection's spike lists (their first `rows` words: the rows' counts and dense flags). */
-  private readonly spikeLists: {
-    readonly name: string;
-    readonly buffer: GPUBuffer;
-    readonly rows: number;
-  }[] = [];
+  private readonly spikeLists: ChunkResources["spikeLists"];
   /** Gradient variables zeroed at the start of a trial. */
-  private readonly gradientVars: DeviceVarStorage<WebGpuTypes>[] = [];
+  private readonly gradientVars: DeviceVarStorage<WebGpuTypes>[];
   private readonly removeHook: () => void;
   private readonly nOut: number;
   private readonly kappa: number;
@@ -116,7 +83,6 @@ export class DeviceChunkedEligibility implements ChunkedTraceEvaluator {
     this.device = device;
     try {
       const B = batchSize;
-      const K = chunkSteps;
       const readout = description.readout;
       const nOut = readout.size;
       this.nOut = nOut;
@@ -124,240 +90,29 @@ export class DeviceChunkedEligibility implements ChunkedTraceEvaluator {
       this.kappa = Math.exp(-dt / readout.tauOutMs);
       this.pi = new Float32Array(B * nOut);
       this.previousPi = new Float32Array(B * nOut);
-      const kernel = (shader: WgslKernel): DeviceKernel<WebGpuTypes> => kernels.get(shader.code)!;
-
-      this.chunkUniform = this.buffer("chunk", 32, "uniform");
-      this.yHistory = this.buffer("readout history", K * B * nOut * 4);
-      this.mask = this.buffer("loss mask", 16);
-      this.targets = this.buffer("targets", B * nOut * 4);
-      this.errors = this.buffer("errors", B * K * nOut * 4);
-      this.sums = this.buffer("readout sums", 4 * B * nOut * 4);
-
-      const bind = (
-        k: DeviceKernel<WebGpuTypes>,
-        label: string,
-        resources: readonly GPUBuffer[],
-      ): GPUBindGroup =>
-        device.createBindGroup({
-          label,
-          layout: k.layout,
-          entries: resources.map((buffer, binding) => ({ binding, resource: { buffer } })),
-        });
-      const groupsFor = (threads: number): [number, number] => {
-        const groups = Math.ceil(threads / WORKGROUP);
-        const x = Math.min(groups, device.limits.maxComputeWorkgroupsPerDimension);
-        return [x, Math.ceil(groups / x)];
-      };
-
-      // Step hook: record PsiSpike of every hidden layer and Y into the histories.
-      const records: {
-        kernel: DeviceKernel<WebGpuTypes>;
-        bindGroup: GPUBindGroup;
-        workgroups: [number, number];
-      }[] = [];
-      const recordKernel = kernel(recordShader());
-      const addRecord = (
-        variable: DeviceVarStorage<WebGpuTypes>,
-        history: GPUBuffer,
-        rowBase: number,
-        label: string,
-      ): void => {
-        const uniform = this.buffer(`record ${label}`, 16, "uniform");
-        device.queue.writeBuffer(
-          uniform,
-          0,
-          new Uint32Array([variable.offset, variable.length, rowBase, K]),
-        );
-        records.push({
-          kernel: recordKernel,
-          bindGroup: bind(recordKernel, `record ${label}`, [
-            uniform,
-            access.clock,
-            variable.buffer,
-            history,
-          ]),
-          workgroups: groupsFor(variable.length),
-        });
-      };
-
-      const readoutKernel = kernel(readoutShader(shapes.readout));
-      this.rebindReadout = (maskBuffer) =>
-        bind(readoutKernel, "readout", [
-          this.chunkUniform,
-          this.yHistory,
-          maskBuffer,
-          this.targets,
-          this.errors,
-          this.sums,
-        ]);
-      this.readout = {
-        kernel: readoutKernel,
-        bindGroup: this.rebindReadout(this.mask),
-        workgroups: groupsFor(B),
-      };
-      this.chunkDispatches.push(this.readout);
-      addRecord(access.varStorage(readout.name, "Y"), this.yHistory, 0, readout.name);
-
-      // Every layer's buffers first: projections between hidden layers read the pre layer's history.
-      for (const layer of shapes.layers) {
-        const n = layer.size;
-        const buffers: LayerBuffers = {
-          name: layer.name,
-          size: n,
-          psiHistory: this.buffer(`${layer.name} PsiSpike history`, (K + 1) * B * n * 4),
-          neurons: this.buffer(`${layer.name} rate and beta`, (B * n + n) * 4),
-          zbar: this.buffer(`${layer.name} readout trace`, B * n * 4),
-          alphaPowers: this.buffer(`${layer.name} alpha powers`, (K + 1) * 4),
-        };
-        this.layers.push(buffers);
-        const hidden = description.hidden.find((h) => h.name === layer.name)!;
-        device.queue.writeBuffer(buffers.neurons, B * n * 4, Float32Array.from(hidden.beta));
-        device.queue.writeBuffer(
-          buffers.alphaPowers,
-          0,
-          Float32Array.from({ length: K + 1 }, (_, u) => layer.shape.alpha ** u),
-        );
-        addRecord(access.varStorage(layer.name, "PsiSpike"), buffers.psiHistory, 1, layer.name);
-      }
-      const advances: Dispatch[] = [];
-      shapes.layers.forEach((layer, index) => {
-        const n = layer.size;
-        const outputs = outputsOf(layer.shape.adaptive);
-        const buffers = this.layers[index]!;
-        const signals = this.buffer(
-          `${layer.name} learning signal and regulariser`,
-          2 * K * B * n * 4,
-        );
-        const coefficients = this.buffer(
-          `${layer.name} spike coefficients`,
-          B * K * outputs * n * 4,
-        );
-        const totals = this.buffer(`${layer.name} coefficient totals`, B * outputs * n * 4);
-        const carried = this.buffer(`${layer.name} carried-in coefficients`, B * 8 * n * 4);
-        if (layer.readoutGradient) {
-          const k = kernel(
-            readoutWeightsShader({ ...layer.shape, offset: layer.readoutGradient.offset }),
-          );
-          this.chunkDispatches.push({
-            kernel: k,
-            bindGroup: bind(k, `${layer.name} readout gradient`, [
-              this.chunkUniform,
-              buffers.psiHistory,
-              this.errors,
-              buffers.zbar,
-              layer.readoutGradient.buffer,
-            ]),
-            workgroups: groupsFor(n * nOut),
-          });
-          this.gradientVars.push(layer.readoutGradient);
-        }
-        const backward = kernel(
-          backwardShader({ ...layer.shape, feedbackOffset: layer.feedback?.offset ?? null }),
-        );
-        this.chunkDispatches.push({
-          kernel: backward,
-          bindGroup: bind(backward, `${layer.name} backward`, [
-            this.chunkUniform,
-            buffers.psiHistory,
-            this.errors,
-            layer.feedback?.buffer ?? this.errors,
-            signals,
-            buffers.neurons,
-            coefficients,
-            carried,
-          ]),
-          workgroups: groupsFor(B * n),
-        });
-        const totalsKernel = kernel(
-          totalsShader({ batchSize: B, n, K, adaptive: layer.shape.adaptive }),
-        );
-        this.chunkDispatches.push({
-          kernel: totalsKernel,
-          bindGroup: bind(totalsKernel, `${layer.name} coefficient totals`, [
-            this.chunkUniform,
-            coefficients,
-            totals,
-          ]),
-          workgroups: groupsFor(B * n),
-        });
-        for (const projection of layer.projections) {
-          const numPre = projection.shape.numPre;
-          // denseRows reads the rows' counts back.
-          const lists = this.buffer(`${projection.name} spike lists`, B * numPre * (K + 1) * 4);
-          this.spikeLists.push({ name: projection.name, buffer: lists, rows: B * numPre });
-          const traces = this.buffer(`${projection.name} presynaptic traces`, 2 * B * numPre * 4);
-          const state = this.buffer(
-            `${projection.name} carried state`,
-            (layer.shape.adaptive ? 2 : 1) * B * numPre * n * 4,
-          );
-          const compact = kernel(compactShader(projection.shape));
-          const source =
-            projection.preLayer === null
-              ? null
-              : this.layers.find((l) => l.name === projection.preLayer)!;
-          const compactGroup = (spikes: GPUBuffer): GPUBindGroup =>
-            bind(compact, `${projection.name} compact`, [
-              this.chunkUniform,
-              spikes,
-              buffers.alphaPowers,
-              lists,
-              traces,
-            ]);
-          const compactDispatch: Dispatch = {
-            kernel: compact,
-            bindGroup: compactGroup(source?.psiHistory ?? this.errors),
-            workgroups: groupsFor(B * numPre),
-          };
-          if (source === null)
-            this.inputDispatches.push({ dispatch: compactDispatch, rebind: compactGroup });
-          this.chunkDispatches.push(compactDispatch);
-          const apply = kernel(
-            applyShader({ ...projection.shape, offset: projection.gradient.offset }),
-          );
-          this.chunkDispatches.push({
-            kernel: apply,
-            bindGroup: bind(apply, `${projection.name} apply`, [
-              this.chunkUniform,
-              lists,
-              coefficients,
-              carried,
-              traces,
-              state,
-              projection.gradient.buffer,
-              totals,
-            ]),
-            workgroups: [Math.ceil(n / WORKGROUP), numPre],
-          });
-          this.gradientVars.push(projection.gradient);
-        }
-        const advance = kernel(
-          advanceShader({
-            batchSize: B,
-            n,
-            kappa: this.kappa,
-            readout: layer.readoutGradient !== null,
-          }),
-        );
-        advances.push({
-          kernel: advance,
-          bindGroup: bind(advance, `${layer.name} advance`, [
-            this.chunkUniform,
-            buffers.psiHistory,
-            buffers.zbar,
-          ]),
-          workgroups: groupsFor(B * n),
-        });
-      });
-      // Last: every compaction has read row 0 of its source before a layer moves its last row there.
-      this.chunkDispatches.push(...advances);
-      const biasVar = access.varStorage(readout.name, "BiasGradSum");
-      this.gradientVars.push(biasVar);
-      const biasKernel = kernel(biasShader({ batchSize: B, nOut, offset: biasVar.offset }));
-      this.bias = {
-        kernel: biasKernel,
-        bindGroup: bind(biasKernel, "bias gradient", [this.sums, biasVar.buffer]),
-        workgroups: [1, 1],
-      };
+      const resources = chunkResources(
+        access,
+        description,
+        batchSize,
+        chunkSteps,
+        this.kappa,
+        kernels,
+        shapes,
+        (label, bytes, use) => this.buffer(label, bytes, use),
+      );
+      this.chunkUniform = resources.chunkUniform;
+      this.mask = resources.mask;
+      this.targets = resources.targets;
+      this.sums = resources.sums;
+      this.layers = resources.layers;
+      this.chunkDispatches = resources.chunkDispatches;
+      this.bias = resources.bias;
+      this.readout = resources.readout;
+      this.rebindReadout = resources.rebindReadout;
+      this.inputDispatches = resources.inputDispatches;
+      this.spikeLists = resources.spikeLists;
+      this.gradientVars = resources.gradientVars;
+      const records = resources.records;
 
       this.removeHook = access.addStepHook((pass) => {
         for (const r of records) {
