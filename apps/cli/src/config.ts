@@ -106,6 +106,8 @@ export interface TrainConfig {
   data?: string;
   /** Sequential MNIST encoding: 79 channels (784 steps) or 80 with an answer cue (1588 steps). */
   encoding: "79" | "80";
+  /** Answer period of the 80-channel encoding in ms (steps of 1 ms before --dt); absent: the spec's 20. */
+  cueMs?: number;
   /** Training and test samples to use (the first ones of each split); absent: all. */
   trainSamples?: number;
   testSamples?: number;
@@ -257,6 +259,14 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     description:
       "Sequential MNIST encoding: 79 channels, 1 step per pixel; or 80 channels, 2 steps per pixel and a 20-step answer cue.",
     defaultText: "79",
+  }),
+  key("cueMs", {
+    name: "cue-ms",
+    kind: "integer",
+    positive: true,
+    valueName: "MS",
+    description:
+      "Length of the answer period of --encoding 80 in ms: its cue channel fires through it and the loss covers it (the LSNN authors' tutorial used 56). Default: 20 (the spec's).",
   }),
   key("trainSamples", {
     name: "train-samples",
@@ -674,6 +684,12 @@ export function checkTrainConfig(config: TrainConfig): void {
         "train",
       );
     }
+  }
+  if (config.cueMs !== undefined && (config.dataset !== "smnist" || config.encoding !== "80")) {
+    throw new UsageError(
+      `--cue-ms sets the answer period of the 80-channel sequential MNIST encoding; add --dataset smnist --encoding 80, or leave --cue-ms out.`,
+      "train",
+    );
   }
   if (config.neuron === "mixed" && config.hidden < 2) {
     throw new UsageError(

@@ -39,6 +39,8 @@ export interface DataSelection {
   readonly dataset: DatasetName;
   readonly data?: string;
   readonly encoding?: "79" | "80";
+  /** Answer period of the 80-channel encoding, ms (1 ms encoder steps); absent: 20. */
+  readonly cueMs?: number;
   readonly trainSamples?: number;
   readonly testSamples?: number;
 }
@@ -282,6 +284,7 @@ export async function openDataset(
         return createLatencyMnistDataset(images, { downsample: 2, numSteps: 20 });
       return createSequentialMnistDataset(images, {
         encoding: selection.encoding === "80" ? "80-channel-cue" : "79-channel",
+        ...(selection.cueMs !== undefined ? { cueSteps: selection.cueMs } : {}),
       });
     }
     case "shd":

@@ -5,6 +5,7 @@ import { imagePixels, type MnistImages } from "./images";
 import { encodeLatency, latencyLayout, type LatencyCodeOptions } from "./latency";
 import {
   encodeSequentialMnist,
+  SEQUENTIAL_MNIST_CUE_STEPS,
   sequentialMnistLayout,
   type SequentialMnistEncoding,
 } from "./sequential";
@@ -76,11 +77,12 @@ class EncodedImageDataset implements SpikeDataset {
  * Spiking sequential MNIST (see `encodeSequentialMnist`): one sample per image, encoded on the
  * fly. Spikes of encoder step s are at s * stepMs ms (stepMs default 1), so batching with
  * `dt = stepMs` gives the encoder's steps exactly: 784 steps for `"79-channel"`, 1588 for
- * `"80-channel-cue"` (whose `lossWindowMs` covers the 20 answer steps).
+ * `"80-channel-cue"` (whose `lossWindowMs` covers the 20 answer steps; `cueSteps` sets another
+ * length of the answer period).
  */
 export function createSequentialMnistDataset(
   images: MnistImages,
-  options: { encoding: SequentialMnistEncoding; stepMs?: number },
+  options: { encoding: SequentialMnistEncoding; stepMs?: number; cueSteps?: number },
 ): SpikeDataset {
   if (typeof options !== "object" || options === null) {
     throw new DatasetOptionsError(
@@ -89,12 +91,17 @@ export function createSequentialMnistDataset(
   }
   const stepMs = options.stepMs ?? 1;
   checkStepMs(stepMs);
-  const layout = sequentialMnistLayout(options.encoding, images.rows * images.cols);
+  const cueSteps = options.cueSteps ?? SEQUENTIAL_MNIST_CUE_STEPS;
+  const layout = sequentialMnistLayout(options.encoding, images.rows * images.cols, cueSteps);
   const window = layout.lossWindowSteps;
+  const cueNote =
+    options.encoding === "80-channel-cue" && cueSteps !== SEQUENTIAL_MNIST_CUE_STEPS
+      ? `, ${cueSteps}-step cue`
+      : "";
   return new EncodedImageDataset(
-    `sequential MNIST (${options.encoding}), ${images.source}`,
+    `sequential MNIST (${options.encoding}${cueNote}), ${images.source}`,
     images,
-    (pixels) => encodeSequentialMnist(pixels, options.encoding),
+    (pixels) => encodeSequentialMnist(pixels, options.encoding, cueSteps),
     layout.numChannels,
     layout.numSteps * stepMs,
     stepMs,

@@ -5,15 +5,25 @@ import type { SpikeEvents } from "../types";
  * The two spiking sequential-MNIST encodings (eprop spec section 4):
  * - `"79-channel"`: 1 step per pixel; channels 0..38 onset, 39..77 offset, 78 full intensity.
  * - `"80-channel-cue"`: 2 steps per pixel (a pixel's spikes fall on the first of its two
- *   steps), then a 20-step answer period; channels as above plus 79, the cue, silent during the
- *   image and firing every step of the answer period. The loss applies to the answer period only.
+ *   steps), then an answer period (20 steps unless `cueSteps` says otherwise); channels as above
+ *   plus 79, the cue, silent during the image and firing every step of the answer period. The
+ *   loss applies to the answer period only.
  */
 export type SequentialMnistEncoding = "79-channel" | "80-channel-cue";
 
 /** Number of grey-value thresholds per direction (onset/offset). */
 export const SEQUENTIAL_MNIST_THRESHOLD_COUNT = 39;
-/** Steps of the answer period of the `"80-channel-cue"` encoding. */
+/** Steps of the answer period of the `"80-channel-cue"` encoding (the spec's). */
 export const SEQUENTIAL_MNIST_CUE_STEPS = 20;
+
+/** Checks an answer-period length: a whole number of encoder steps, at least 1. */
+function checkCueSteps(cueSteps: number): void {
+  if (!Number.isInteger(cueSteps) || cueSteps < 1) {
+    throw new DatasetOptionsError(
+      `cueSteps must be a whole number of steps, at least 1 (the answer period of the "80-channel-cue" encoding; the spec's is ${SEQUENTIAL_MNIST_CUE_STEPS}), got ${cueSteps}.`,
+    );
+  }
+}
 
 /**
  * The 39 thresholds, evenly spaced on 0..254 (0, 254/38, ..., 254). Threshold 0 can never be
@@ -27,10 +37,14 @@ export function sequentialMnistThresholds(): Float64Array {
   return out;
 }
 
-/** Shape of an encoding for images of `pixelCount` pixels (784 for MNIST). */
+/**
+ * Shape of an encoding for images of `pixelCount` pixels (784 for MNIST); `cueSteps` is the
+ * length of the `"80-channel-cue"` answer period (ignored by `"79-channel"`).
+ */
 export function sequentialMnistLayout(
   encoding: SequentialMnistEncoding,
   pixelCount = 784,
+  cueSteps = SEQUENTIAL_MNIST_CUE_STEPS,
 ): {
   numChannels: number;
   stepsPerPixel: number;
@@ -39,12 +53,13 @@ export function sequentialMnistLayout(
 } {
   if (encoding === "79-channel") return { numChannels: 79, stepsPerPixel: 1, numSteps: pixelCount };
   if (encoding === "80-channel-cue") {
+    checkCueSteps(cueSteps);
     const imageSteps = 2 * pixelCount;
     return {
       numChannels: 80,
       stepsPerPixel: 2,
-      numSteps: imageSteps + SEQUENTIAL_MNIST_CUE_STEPS,
-      lossWindowSteps: [imageSteps, imageSteps + SEQUENTIAL_MNIST_CUE_STEPS],
+      numSteps: imageSteps + cueSteps,
+      lossWindowSteps: [imageSteps, imageSteps + cueSteps],
     };
   }
   throw new DatasetOptionsError(
@@ -58,15 +73,17 @@ export function sequentialMnistLayout(
  * - onset channel k (0..38) fires when v[p-1] < threshold_k <= v[p] (the value rises to or above it);
  * - offset channel 39+k fires when v[p-1] >= threshold_k > v[p] (it falls below it);
  * - channel 78 fires at every pixel with v[p] = 255;
- * - with `"80-channel-cue"`, channel 79 fires at every step of the final 20-step answer period.
+ * - with `"80-channel-cue"`, channel 79 fires at every step of the final answer period of
+ *   `cueSteps` steps (default 20).
  * The spike falls on the step of pixel p (the pixel where the new value is reached).
  * Events are sorted by step, then unit.
  */
 export function encodeSequentialMnist(
   pixels: ArrayLike<number>,
   encoding: SequentialMnistEncoding,
+  cueSteps = SEQUENTIAL_MNIST_CUE_STEPS,
 ): SpikeEvents {
-  const layout = sequentialMnistLayout(encoding, pixels.length);
+  const layout = sequentialMnistLayout(encoding, pixels.length, cueSteps);
   const thresholds = sequentialMnistThresholds();
   const n = SEQUENTIAL_MNIST_THRESHOLD_COUNT;
   const steps: number[] = [];
