@@ -86,6 +86,17 @@ describe("resolveTrainConfig", () => {
       resolveTrainConfig({ cli: { dataset: "latency-mnist" }, preset: "paper" }),
     ).toThrow(UsageError);
   });
+
+  it("takes --cue-ms with the 80-channel encoding only", () => {
+    expect(resolveTrainConfig({ cli: { encoding: "80", cueMs: 56 } }).cueMs).toBe(56);
+    expect(resolveTrainConfig({ cli: { encoding: "80" } }).cueMs).toBeUndefined();
+    expect(() => resolveTrainConfig({ cli: { cueMs: 56 } })).toThrow(
+      /--cue-ms sets the answer period of the 80-channel sequential MNIST encoding; add --dataset smnist --encoding 80/,
+    );
+    expect(() =>
+      resolveTrainConfig({ cli: { dataset: "latency-mnist", encoding: "80", cueMs: 56 } }),
+    ).toThrow(UsageError);
+  });
 });
 
 describe("resumeConfig", () => {

