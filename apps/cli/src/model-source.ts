@@ -200,6 +200,7 @@ async function loadPretrainedModel(
   const encoding = input.encoding === "80-channel-cue" ? "80" : "79";
   const overrides = configFromOptions(values);
   delete overrides.backend;
+  const cueMs = model.cueSteps === undefined ? undefined : model.cueSteps * input.stepMs;
   const fixed: [string, unknown, unknown][] = [
     ["dataset", overrides.dataset, "smnist"],
     ["encoding", overrides.encoding, encoding],
@@ -221,7 +222,15 @@ async function loadPretrainedModel(
       ? training["batch-size"]
       : 32;
   const config = resolveTrainConfig({
-    file: { dataset: "smnist", encoding, dt: input.dt, steps: input.numSteps, batchSize },
+    file: {
+      dataset: "smnist",
+      encoding,
+      // the spec's 20-ms answer period is the default, so older runs' configs stay as they were
+      ...(cueMs !== undefined && cueMs !== 20 ? { cueMs } : {}),
+      dt: input.dt,
+      steps: input.numSteps,
+      batchSize,
+    },
     cli: Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)),
   });
   const backend = await selectBackend((values["backend"] as string | undefined) ?? "cpu", command);

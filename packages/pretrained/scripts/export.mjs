@@ -179,7 +179,8 @@ async function main() {
 
   // How the run's data reached the network (apps/cli/src/data.ts: createSequentialMnistDataset at 1 ms per encoder step, binned to dt).
   const encoding = config.encoding === "80" ? "80-channel-cue" : "79-channel";
-  const layout = datasets.sequentialMnistLayout(encoding, 784);
+  const cueMs = typeof config["cue-ms"] === "number" ? config["cue-ms"] : undefined;
+  const layout = datasets.sequentialMnistLayout(encoding, 784, cueMs);
   const stepMs = 1;
   const dt = network.dt;
   if (typeof config.dt === "number" && config.dt !== dt)

@@ -230,6 +230,50 @@ describe("PretrainedModel", () => {
     expect(() => model.batch([])).toThrow(/at least one image/);
   });
 
+  it("encodes the 80-channel cue encoding with the answer period its window gives", async () => {
+    const cueData = (cueSteps: number): PretrainedData => {
+      const network = defineEpropNetwork({
+        dt: 1,
+        input: { size: 80 },
+        hidden: [{ name: "hidden", size: 8, neuron: "ALIF" }],
+        readout: { size: 10 },
+        seed: 3,
+      });
+      const metadata = metadataFor(network, 1568 + cueSteps);
+      return {
+        network,
+        parameters: initialParameters(network),
+        metadata: {
+          ...metadata,
+          input: {
+            ...metadata.input,
+            encoding: "80-channel-cue",
+            numChannels: 80,
+            lossWindowMs: [1568, 1568 + cueSteps],
+            lossMask: null,
+          },
+        },
+      };
+    };
+    for (const cueSteps of [20, 56]) {
+      const model = await loadPretrained("smnist", { source: encodePretrained(cueData(cueSteps)) });
+      expect(model.cueSteps).toBe(cueSteps);
+      expect(model.encodeImage(image)).toEqual(
+        encodeSequentialMnist(image, "80-channel-cue", cueSteps),
+      );
+    }
+    const plain = await loadPretrained("smnist", { source: encodePretrained(tinyData()) });
+    expect(plain.cueSteps).toBeUndefined();
+    // a window that is not right after the image is refused
+    const bad = cueData(20);
+    expect(() =>
+      encodePretrained({
+        ...bad,
+        metadata: { ...bad.metadata, input: { ...bad.metadata.input, lossWindowMs: [1500, 1588] } },
+      }),
+    ).toThrow(/answer window \[1500,1588\] does not fit the 80-channel cue encoding/);
+  });
+
   it("hashes image sets as SHA-256 of pixels then labels", async () => {
     // sha256 of the bytes 01 02 03.
     expect(await imagesSha256(Uint8Array.from([1, 2]), Uint8Array.from([3]))).toBe(

@@ -42,7 +42,11 @@ export interface PretrainedInput {
   readonly numChannels: number;
   /** Trial length in network steps. */
   readonly numSteps: number;
-  /** The encoding's answer window `[start, end)` in ms (80-channel cue encoding), else null. */
+  /**
+   * The encoding's answer window `[start, end)` in ms (80-channel cue encoding), else null. It
+   * also gives the answer period's length, `(end - start) / stepMs` encoder steps, through which
+   * the cue channel fires (20 in the spec's encoding; `snn train --cue-ms` sets others).
+   */
   readonly lossWindowMs: readonly [number, number] | null;
   /**
    * The loss mask training used, which is also where predictions read the readout (argmax of
@@ -250,6 +254,28 @@ function checkConsistency(network: EpropNetworkDescription, metadata: Pretrained
     throw new PretrainedModelError(
       `The input's stepMs is ${JSON.stringify(input.stepMs)}; expected a positive number.`,
     );
+  if (input.encoding === "80-channel-cue") answerPeriodSteps(input);
+}
+
+/**
+ * Encoder steps of the answer period of the 80-channel cue encoding (where its cue channel
+ * fires), from the input's answer window; undefined for the 79-channel encoding. Throws when the
+ * window does not start right after the image or is not a whole number of steps long.
+ */
+export function answerPeriodSteps(input: PretrainedInput): number | undefined {
+  if (input.encoding !== "80-channel-cue") return undefined;
+  const window = input.lossWindowMs;
+  const imageMs = 2 * input.imageRows * input.imageCols * input.stepMs;
+  const steps =
+    Array.isArray(window) && window.length === 2 && window[0] === imageMs
+      ? (window[1]! - window[0]!) / input.stepMs
+      : Number.NaN;
+  if (!(Number.isInteger(steps) && steps >= 1)) {
+    throw new PretrainedModelError(
+      `The input's answer window ${JSON.stringify(window)} does not fit the 80-channel cue encoding, whose answer period starts after the image at ${imageMs} ms and lasts a whole number of ${input.stepMs} ms steps; the file is inconsistent.`,
+    );
+  }
+  return steps;
 }
 
 /**

@@ -21,7 +21,12 @@ import {
   type TrainerOptions,
 } from "@snn/eprop";
 import { PretrainedModelError } from "./errors";
-import type { PretrainedData, PretrainedInput, PretrainedMetadata } from "./format";
+import {
+  answerPeriodSteps,
+  type PretrainedData,
+  type PretrainedInput,
+  type PretrainedMetadata,
+} from "./format";
 
 /** An image of `imageRows * imageCols` grey values 0..255, row-major. */
 export type GreyImage = ArrayLike<number>;
@@ -46,6 +51,14 @@ export class PretrainedModel {
     return this.metadata.input;
   }
 
+  /**
+   * Encoder steps of the 80-channel cue encoding's answer period (20 for the spec's encoding,
+   * `--cue-ms` of the run that trained it); undefined for the 79-channel encoding.
+   */
+  get cueSteps(): number | undefined {
+    return answerPeriodSteps(this.input);
+  }
+
   private checkImage(pixels: GreyImage, what: string): void {
     const { imageRows, imageCols } = this.input;
     if (pixels === null || typeof pixels !== "object" || typeof pixels.length !== "number") {
@@ -62,7 +75,7 @@ export class PretrainedModel {
 
   /** The spike sample of one image: encoder spikes at `s * stepMs` ms (before binning). */
   private sample(pixels: GreyImage, label: number): SpikeSample {
-    const events = encodeSequentialMnist(pixels, this.input.encoding);
+    const events = encodeSequentialMnist(pixels, this.input.encoding, this.cueSteps);
     const timesMs = new Float64Array(events.steps.length);
     for (let i = 0; i < timesMs.length; i++) timesMs[i] = events.steps[i]! * this.input.stepMs;
     return { timesMs, units: events.units, label };
