@@ -16,7 +16,13 @@ import { validateSpikeEvents, wasm } from "@snn/core/internal";
 import type { EpropLayout } from "../compile";
 import type { EpropNetworkDescription } from "../description";
 import type { PreparedTrial } from "../trial";
-import { BLOCK_NEURONS, fusedInferenceKernel, type FusedLayout } from "./fused-kernel";
+import {
+  BLOCK_NEURONS,
+  CONSTANTS,
+  constantValues,
+  fusedInferenceKernel,
+  type FusedLayout,
+} from "./fused-kernel";
 
 const PAGE = 65536;
 /** The largest readout the kernel keeps in registers (its sums, four units per vector). */
@@ -148,6 +154,7 @@ export class FusedInference {
     const elementBytes = offsets.header + 16;
     const state = take(elementBytes * batchSize);
     const scratch = take((inputSize + n) * 4);
+    const constants = take(CONSTANTS.length * 16);
     const param = (name: string): number => {
       const value = hidden.params[name] ?? hidden.derivedParams[name];
       if (typeof value !== "number")
@@ -174,6 +181,7 @@ export class FusedInference {
       inStart: at,
       inStartStride: 0,
       inUnits: at,
+      constants,
       alpha: param("Alpha"),
       rho: param("Rho"),
       vThresh: param("Vthresh"),
@@ -181,6 +189,10 @@ export class FusedInference {
       kappa: Math.fround(kappa),
     };
     this.memory = new WebAssembly.Memory({ initial: Math.ceil(at / PAGE) + 1 });
+    const floats = this.floats;
+    constantValues(this.layout).forEach((value, k) =>
+      floats.fill(value, constants / 4 + 4 * k, constants / 4 + 4 * k + 4),
+    );
   }
 
   /**
