@@ -300,27 +300,32 @@ export class FusedInference {
     for (let b = 0; b < batchSize; b++) {
       const startsAt = (l.inStart + b * l.inStartStride) / 4;
       const { steps, units: from } = trial.inputs[b]!;
-      let k = 0;
-      for (let s = 0; s < T; s++) {
-        ints[startsAt + s] = at - unitsAt;
-        const first = at;
-        while (k < steps.length && steps[k]! < s) k++;
-        for (; k < steps.length && steps[k] === s; k++) {
-          const unit = from[k]!;
-          if (at === first || ints[at - 1]! < unit) {
-            ints[at++] = unit;
-            continue;
-          }
-          // insert in ascending order, dropping duplicates
-          let q = at;
-          while (q > first && ints[q - 1]! > unit) q--;
-          if (q > first && ints[q - 1] === unit) continue;
-          for (let r = at; r > q; r--) ints[r] = ints[r - 1]!;
-          ints[q] = unit;
-          at++;
+      // Steps are non-negative and ascending (validated): one pass over the events, each step's
+      // start written on reaching it.
+      let s = 0;
+      for (let k = 0; k < steps.length; k++) {
+        const step = steps[k]!;
+        if (step >= T) break;
+        if (step >= s) {
+          for (; s <= step; s++) ints[startsAt + s] = at - unitsAt;
+          ints[at++] = from[k]!;
+          continue;
         }
+        // another event of step s - 1: in ascending order, duplicates dropped
+        const first = unitsAt + ints[startsAt + s - 1]!;
+        const unit = from[k]!;
+        if (ints[at - 1]! < unit) {
+          ints[at++] = unit;
+          continue;
+        }
+        let q = at;
+        while (q > first && ints[q - 1]! > unit) q--;
+        if (q > first && ints[q - 1] === unit) continue;
+        for (let r = at; r > q; r--) ints[r] = ints[r - 1]!;
+        ints[q] = unit;
+        at++;
       }
-      ints[startsAt + T] = at - unitsAt;
+      for (; s <= T; s++) ints[startsAt + s] = at - unitsAt;
     }
   }
 
