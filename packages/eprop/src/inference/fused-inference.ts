@@ -83,6 +83,10 @@ function fusablePlan(
   const readout = byName(layout.readoutPopulation);
   if (!input?.spikeSource || !hidden || !readout) return null;
   if (!/^EpropHidden(ALIF|LIF)Infer$/.test(hidden.model.name)) return null;
+  // The kernel counts the refractory period in whole steps (RefracHold = max(n_ref - 1, 0)).
+  const hold = hidden.params.RefracHold ?? hidden.derivedParams.RefracHold;
+  if (typeof hold !== "number" || !Number.isInteger(hold) || hold < 0 || hold > 2 ** 24)
+    return null;
   if (readout.model.name !== "EpropReadoutInferHost") return null;
   const inputProjection = projectionBetween(plan, input, hidden);
   const recurrent = projectionBetween(plan, hidden, hidden);
@@ -190,8 +194,13 @@ export class FusedInference {
     };
     this.memory = new WebAssembly.Memory({ initial: Math.ceil(at / PAGE) + 1 });
     const floats = this.floats;
+    const ints = this.ints;
     constantValues(this.layout).forEach((value, k) =>
-      floats.fill(value, constants / 4 + 4 * k, constants / 4 + 4 * k + 4),
+      (CONSTANTS[k] === "refracHold" ? ints : floats).fill(
+        value,
+        constants / 4 + 4 * k,
+        constants / 4 + 4 * k + 4,
+      ),
     );
   }
 

@@ -50,7 +50,7 @@ export interface FusedLayout {
   /** First element's state, and the bytes per element. */
   readonly state: number;
   readonly elementBytes: number;
-  /** Offsets within an element: `[hiddenPadded]` V, A, Z, RefLeft; `[outputsPadded]` Y; two `[hiddenPadded]` i32 spike lists; the 16-byte header. */
+  /** Offsets within an element: `[hiddenPadded]` V, A, Z, RefLeft (an i32 count, see the ALIF update); `[outputsPadded]` Y; two `[hiddenPadded]` i32 spike lists; the 16-byte header. */
   readonly offsets: {
     readonly v: number;
     readonly a: number;
@@ -67,15 +67,13 @@ export interface FusedLayout {
   readonly inUnits: number;
   /** `[inputs + hidden]` i32 scratch: one step's row addresses. */
   readonly scratch: number;
-  /**
-   * 16-byte splats of the constants, in {@link CONSTANTS} order, loaded where used (a load is one
-   * instruction; a constant splat kept in a local is rebuilt in every block where registers run short).
-   */
+  /** 16-byte splats of the constants, in {@link CONSTANTS} order (loaded into locals by the kernel). */
   readonly constants: number;
   /** The neuron parameters (float32 as the network holds them). */
   readonly alpha: number;
   readonly rho: number;
   readonly vThresh: number;
+  /** A whole number of steps (checked by `fusablePlan`). */
   readonly refracHold: number;
   readonly kappa: number;
 }
@@ -83,11 +81,11 @@ export interface FusedLayout {
 const PARAMS = ["first", "count", "batchSize"] as const;
 
 /** The constants' splats in memory at {@link FusedLayout.constants}, in this order. */
-export const CONSTANTS = ["alpha", "rho", "vThresh", "refracHold", "half", "one", "kappa"] as const;
+export const CONSTANTS = ["alpha", "rho", "vThresh", "one", "kappa", "refracHold"] as const;
 
-/** The constants' values in {@link CONSTANTS} order. */
+/** The constants' values in {@link CONSTANTS} order: float32 but for `refracHold`, an i32. */
 export function constantValues(l: FusedLayout): number[] {
-  return [l.alpha, l.rho, l.vThresh, l.refracHold, 0.5, 1, l.kappa];
+  return [l.alpha, l.rho, l.vThresh, 1, l.kappa, l.refracHold];
 }
 
 /** `run(first, count, batchSize)`: steps first .. first + count - 1 of every batch element. */
@@ -113,13 +111,15 @@ export function fusedInferenceKernel(l: FusedLayout): wasm.FunctionDefinition {
   const outVectors = l.outputsPadded / 4;
   const out = frame.locals("v128", outVectors);
   const [z, a, v, refr, spk, rl] = [vec(), vec(), vec(), vec(), vec(), vec()];
-  /** A constant's splat (see {@link FusedLayout.constants}). */
-  const constant = (name: (typeof CONSTANTS)[number]): Code => [
-    i32.const(0),
-    v128.load(l.constants + 16 * CONSTANTS.indexOf(name)),
-  ];
-  const [alpha, rho, vth, hold, half, one, kappa] = CONSTANTS.map(constant) as [
-    Code,
+  /**
+   * The constants' splats, loaded into locals once from memory (see {@link FusedLayout.constants}):
+   * splats of `f32.const` would be rebuilt inside the loops (three instructions each use) where
+   * registers run short; loaded values are kept or spilled (one load).
+   */
+  const constLocals = CONSTANTS.map(() => vec());
+  const constant = (name: (typeof CONSTANTS)[number]): Code =>
+    get(constLocals[CONSTANTS.indexOf(name)]!);
+  const [alpha, rho, vth, one, kappa, hold] = CONSTANTS.map(constant) as [
     Code,
     Code,
     Code,
@@ -219,33 +219,29 @@ export function fusedInferenceKernel(l: FusedLayout): wasm.FunctionDefinition {
       f32x4.add,
       tee(a),
       v128.store(off(o.a)),
-      // V = (alpha V + Isyn) - vth Z, with Isyn = inSyn(input) + inSyn(recurrent)
+      // V = (alpha V + Isyn) - vth Z
       alpha,
       at,
       v128.load(off(o.v)),
       f32x4.mul,
       get(acc[k]!),
-      recurrent ? [get(rec[k]!), f32x4.add] : [],
       f32x4.add,
       vth,
       get(z),
       f32x4.mul,
       f32x4.sub,
       set(v),
-      // refractory: RefLeft > 0.5, then RefLeft -= 1; as RefLeft - (refractory ? 1 : +0), which
-      // is the same float (x - +0 is x, also for -0)
+      // refractory: RefLeft > 0.5, then RefLeft -= 1. RefracHold is a whole number of steps, so
+      // RefLeft is one too (0 .. RefracHold): kept as an i32, refractory is RefLeft > 0, and the
+      // lane mask (-1) added to it counts it down.
       at,
       v128.load(off(o.refLeft)),
       tee(rl),
-      half,
-      f32x4.gt,
+      v128.constI32([0, 0, 0, 0]),
+      i32x4.gtS,
       tee(refr),
-      one,
-      v128.and,
-      set(spk),
       get(rl),
-      get(spk),
-      f32x4.sub,
+      i32x4.add,
       set(rl),
       // spike: not refractory and V > Thr, Thr = vth + beta A
       get(v),
@@ -267,11 +263,13 @@ export function fusedInferenceKernel(l: FusedLayout): wasm.FunctionDefinition {
       one,
       v128.and,
       v128.store(off(o.z)),
+      // RefLeft = RefracHold on a spike (where RefLeft is 0: no spike while refractory)
       at,
       hold,
-      get(rl),
       get(spk),
-      v128.bitselect,
+      v128.and,
+      get(rl),
+      v128.or,
       v128.store(off(o.refLeft)),
       get(spk),
       i32x4.bitmask,
@@ -385,7 +383,13 @@ export function fusedInferenceKernel(l: FusedLayout): wasm.FunctionDefinition {
       : [],
     wasm.forLoop(blk, i32.const(0), i32.const(rowBytes), BLOCK_NEURONS * 4, [
       sumRowsAt(acc, i32.const(l.scratch), get(inRowsEnd), get(blk)),
-      recurrent ? sumRowsAt(rec, get(inRowsEnd), get(rowsEnd), get(blk)) : [],
+      // Isyn = inSyn(input) + inSyn(recurrent), into acc
+      recurrent
+        ? [
+            sumRowsAt(rec, get(inRowsEnd), get(rowsEnd), get(blk)),
+            acc.map((r, k) => [get(r), get(rec[k]!), f32x4.add, set(r)]),
+          ]
+        : [],
       get(st),
       get(blk),
       i32.add,
@@ -420,6 +424,7 @@ export function fusedInferenceKernel(l: FusedLayout): wasm.FunctionDefinition {
   ];
 
   const body: Code = [
+    constLocals.map((r, k) => [i32.const(0), v128.load(l.constants + 16 * k), set(r)]),
     wasm.forLoop(b, i32.const(0), get(p.batchSize), 1, [
       i32.const(l.state),
       get(b),
