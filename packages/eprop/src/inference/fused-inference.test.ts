@@ -141,7 +141,7 @@ describe("fused inference", () => {
             size: c.hidden,
             neuron: c.neuron,
             recurrent: c.recurrent,
-            refractorySteps: k % 3,
+            refractorySteps: [0, 1, 4, 2, 3][k]!, // RefracHold 0 .. 3
             ...(c.neuron === "ALIF"
               ? { beta: Array.from({ length: c.hidden }, (_, j) => (j % 4) * 0.2) }
               : {}),
