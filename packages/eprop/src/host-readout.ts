@@ -20,7 +20,7 @@ export class HostReadout {
   private previousPi: Float32Array;
   /** `[T][batch]` 0/1 loss mask and `[batch][nOut]` targets of the trial. */
   private mask = new Uint8Array(0);
-  /** `[T + 1]`: the first step at or after u that the mask covers for some element (T: none). */
+  /** `[T + 1]` (or longer): the first step at or after u that the mask covers for some element (T: none). */
   private nextMasked = new Int32Array(0);
   private targets: Float32Array = new Float32Array(0);
   private numSteps = 0;
@@ -46,10 +46,11 @@ export class HostReadout {
    */
   startTrial(trial: PreparedTrial, options: { readonly observed?: boolean } = {}): void {
     this.numSteps = trial.numSteps;
-    this.mask = lossMaskByStep(trial);
+    // The buffers of the last trial are reused (a trial of batch 1 is a fraction of a millisecond).
+    this.mask = lossMaskByStep(trial, this.mask);
     const T = trial.numSteps;
     const batchSize = this.batchSize;
-    this.nextMasked = new Int32Array(T + 1);
+    if (this.nextMasked.length < T + 1) this.nextMasked = new Int32Array(T + 1);
     this.nextMasked[T] = T;
     for (let u = T - 1; u >= 0; u--) {
       let any = false;

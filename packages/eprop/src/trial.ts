@@ -282,11 +282,21 @@ export function sliceBatch(batch: EpropBatch, start: number, end: number): Eprop
   };
 }
 
-/** The trial's loss mask as `[numSteps][batch]` 0/1 bytes, for code that applies it step by step on the host. */
-export function lossMaskByStep(trial: PreparedTrial): Uint8Array<ArrayBuffer> {
+/**
+ * The trial's loss mask as `[numSteps][batch]` 0/1 bytes, for code that applies it step by step on
+ * the host: in `reuse` (the start of its buffer) where that buffer is large enough, else new.
+ */
+export function lossMaskByStep(
+  trial: PreparedTrial,
+  reuse?: Uint8Array<ArrayBuffer>,
+): Uint8Array<ArrayBuffer> {
   const batchSize = trial.maskEvents.length;
   const T = trial.numSteps;
-  const mask = new Uint8Array(batchSize * T);
+  const length = batchSize * T;
+  const mask =
+    reuse !== undefined && reuse.buffer.byteLength >= length
+      ? new Uint8Array(reuse.buffer, 0, length).fill(0)
+      : new Uint8Array(length);
   trial.maskEvents.forEach((events, b) => {
     for (const step of events.steps) if (step < T) mask[step * batchSize + b] = 1;
   });

@@ -12,18 +12,30 @@ import { prepareTrial, type PreparedTrial } from "../trial";
 // trial lengths (a shorter trial after a longer one) and inputs with unsorted and repeated units
 // within a step.
 
-/** Random input events of one element: per step each channel at `rate`, units shuffled, some repeated. */
+/**
+ * Random input events of one element: per step each channel at `rate`, units shuffled, some
+ * repeated; or with `sorted`, each step's units ascending and once (what binned spike times give:
+ * the WebAssembly layout's case, fused-events.ts).
+ */
 function randomEvents(
   random: ReturnType<typeof seededRandom>,
   T: number,
   channels: number,
   rate: number,
+  sorted = false,
 ): SpikeEvents {
   const steps: number[] = [];
   const units: number[] = [];
   for (let s = 0; s < T; s++) {
     const here: number[] = [];
     for (let i = 0; i < channels; i++) if (random.uniform() < rate) here.push(i);
+    if (sorted) {
+      for (const unit of here) {
+        steps.push(s);
+        units.push(unit);
+      }
+      continue;
+    }
     if (here.length > 0 && random.uniform() < 0.3) here.push(here[0]!); // a repeat
     for (let k = here.length - 1; k > 0; k--) {
       const swap = Math.floor(random.uniform() * (k + 1));
@@ -43,10 +55,14 @@ function randomTrial(
   count: number,
   T: number,
   seed: number,
+  sorted = false,
 ): PreparedTrial {
   const random = seededRandom(seed);
   const channels = description.input.size;
-  const inputs = Array.from({ length: count }, () => randomEvents(random, T, channels, 0.15));
+  // With `sorted`, element 1 alone is shuffled: both layouts in one trial.
+  const inputs = Array.from({ length: count }, (_, b) =>
+    randomEvents(random, T, channels, 0.15, sorted && b !== 1),
+  );
   const labels = Int32Array.from({ length: count }, () =>
     Math.floor(random.uniform() * description.readout.size),
   );
@@ -125,7 +141,7 @@ describe("fused inference", () => {
             size: c.hidden,
             neuron: c.neuron,
             recurrent: c.recurrent,
-            refractorySteps: k % 3,
+            refractorySteps: [0, 1, 4, 2, 3][k]!, // RefracHold 0 .. 3
             ...(c.neuron === "ALIF"
               ? { beta: Array.from({ length: c.hidden }, (_, j) => (j % 4) * 0.2) }
               : {}),
@@ -135,8 +151,10 @@ describe("fused inference", () => {
         seed: 10 + k,
       });
       const parameters = scaledParameters(description, 3);
+      // The second trial's units ascending within each step (but element 1's), as binned
+      // spike times give them.
       const trials = [0, 1, 2].map((t) =>
-        randomTrial(description, c.batch, c.count, [40, 54, 33][t]!, 100 * k + t),
+        randomTrial(description, c.batch, c.count, [40, 54, 33][t]!, 100 * k + t, t === 1),
       );
       const { fused, stepped, runtime } = await runBoth(description, parameters, trials);
       let spikes = 0;

@@ -13,16 +13,33 @@
  */
 import type { KernelPlan, PlannedPopulation, PlannedProjection, Runtime } from "@snn/core";
 import { validateSpikeEvents, wasm } from "@snn/core/internal";
+import { layoutEventsFunction } from "./fused-events";
 import type { EpropLayout } from "../compile";
 import type { EpropNetworkDescription } from "../description";
 import type { PreparedTrial } from "../trial";
-import { BLOCK_NEURONS, fusedInferenceKernel, type FusedLayout } from "./fused-kernel";
+import {
+  BLOCK_NEURONS,
+  CONSTANTS,
+  constantValues,
+  fusedInferenceKernel,
+  type FusedLayout,
+} from "./fused-kernel";
 
 const PAGE = 65536;
 /** The largest readout the kernel keeps in registers (its sums, four units per vector). */
 const MAX_OUTPUTS = 64;
 
 const roundUp = (value: number, to: number): number => Math.ceil(value / to) * to;
+
+type LayoutEvents = (
+  starts: number,
+  steps: number,
+  units: number,
+  count: number,
+  numSteps: number,
+  out: number,
+  at: number,
+) => number;
 
 /** The projection of the plan from `pre` to `post`, or null. */
 function projectionBetween(
@@ -77,6 +94,10 @@ function fusablePlan(
   const readout = byName(layout.readoutPopulation);
   if (!input?.spikeSource || !hidden || !readout) return null;
   if (!/^EpropHidden(ALIF|LIF)Infer$/.test(hidden.model.name)) return null;
+  // The kernel counts the refractory period in whole steps (RefracHold = max(n_ref - 1, 0)).
+  const hold = hidden.params.RefracHold ?? hidden.derivedParams.RefracHold;
+  if (typeof hold !== "number" || !Number.isInteger(hold) || hold < 0 || hold > 2 ** 24)
+    return null;
   if (readout.model.name !== "EpropReadoutInferHost") return null;
   const inputProjection = projectionBetween(plan, input, hidden);
   const recurrent = projectionBetween(plan, hidden, hidden);
@@ -110,6 +131,11 @@ export class FusedInference {
   private readonly memory: WebAssembly.Memory;
   /** The kernel, compiled for the input event area's current strides (null before the first trial). */
   private kernel: ((first: number, count: number, batchSize: number) => void) | null = null;
+  /** The events' layout (fused-events.ts), from the same module. */
+  private layoutEvents: LayoutEvents | null = null;
+  /** Byte addresses where one element's event steps and units are copied for `layoutEvents`. */
+  private rawSteps = 0;
+  private rawUnits = 0;
   private layout: FusedLayout;
   /** The largest trial the input event area holds now (grown on demand). */
   private maxSteps = 0;
@@ -148,6 +174,7 @@ export class FusedInference {
     const elementBytes = offsets.header + 16;
     const state = take(elementBytes * batchSize);
     const scratch = take((inputSize + n) * 4);
+    const constants = take(CONSTANTS.length * 16);
     const param = (name: string): number => {
       const value = hidden.params[name] ?? hidden.derivedParams[name];
       if (typeof value !== "number")
@@ -174,6 +201,7 @@ export class FusedInference {
       inStart: at,
       inStartStride: 0,
       inUnits: at,
+      constants,
       alpha: param("Alpha"),
       rho: param("Rho"),
       vThresh: param("Vthresh"),
@@ -181,6 +209,15 @@ export class FusedInference {
       kappa: Math.fround(kappa),
     };
     this.memory = new WebAssembly.Memory({ initial: Math.ceil(at / PAGE) + 1 });
+    const floats = this.floats;
+    const ints = this.ints;
+    constantValues(this.layout).forEach((value, k) =>
+      (CONSTANTS[k] === "refracHold" ? ints : floats).fill(
+        value,
+        constants / 4 + 4 * k,
+        constants / 4 + 4 * k + 4,
+      ),
+    );
   }
 
   /**
@@ -256,16 +293,22 @@ export class FusedInference {
     if (events > this.maxEvents) this.maxEvents = Math.ceil(events * 1.5);
     const stride = (this.maxSteps + 1) * 4;
     const inUnits = this.layout.inStart + this.batchSize * stride;
-    const end = inUnits + this.maxEvents * 4;
+    // then room for one element's raw events (no more than the trial's)
+    this.rawSteps = inUnits + this.maxEvents * 4;
+    this.rawUnits = this.rawSteps + this.maxEvents * 4;
+    const end = this.rawUnits + this.maxEvents * 4;
     const pages = Math.ceil(end / PAGE) - this.memory.buffer.byteLength / PAGE;
     if (pages > 0) this.memory.grow(pages);
     if (!longer) return;
     this.layout = { ...this.layout, inStartStride: stride, inUnits };
-    const bytes = wasm.assembleModule([fusedInferenceKernel(this.layout)], { importMemory: true });
+    const bytes = wasm.assembleModule([fusedInferenceKernel(this.layout), layoutEventsFunction()], {
+      importMemory: true,
+    });
     const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), {
       env: { memory: this.memory },
     });
     this.kernel = instance.exports.run as (first: number, count: number, batchSize: number) => void;
+    this.layoutEvents = instance.exports.layoutEvents as LayoutEvents;
   }
 
   /**
@@ -283,33 +326,68 @@ export class FusedInference {
     const l = this.layout;
     const ints = this.ints;
     ints.fill(0, l.state / 4, (l.state + l.elementBytes * batchSize) / 4);
-    const unitsAt = l.inUnits / 4;
-    let at = unitsAt;
+    const layoutEvents = this.layoutEvents!;
+    let at = 0;
     for (let b = 0; b < batchSize; b++) {
-      const startsAt = (l.inStart + b * l.inStartStride) / 4;
-      const { steps, units: from } = trial.inputs[b]!;
-      let k = 0;
-      for (let s = 0; s < T; s++) {
-        ints[startsAt + s] = at - unitsAt;
-        const first = at;
-        while (k < steps.length && steps[k]! < s) k++;
-        for (; k < steps.length && steps[k] === s; k++) {
-          const unit = from[k]!;
-          if (at === first || ints[at - 1]! < unit) {
-            ints[at++] = unit;
-            continue;
-          }
-          // insert in ascending order, dropping duplicates
-          let q = at;
-          while (q > first && ints[q - 1]! > unit) q--;
-          if (q > first && ints[q - 1] === unit) continue;
-          for (let r = at; r > q; r--) ints[r] = ints[r - 1]!;
-          ints[q] = unit;
-          at++;
-        }
-      }
-      ints[startsAt + T] = at - unitsAt;
+      const starts = l.inStart + b * l.inStartStride;
+      const { steps, units } = trial.inputs[b]!;
+      ints.set(steps, this.rawSteps / 4);
+      ints.set(units, this.rawUnits / 4);
+      const end = layoutEvents(
+        starts,
+        this.rawSteps,
+        this.rawUnits,
+        steps.length,
+        T,
+        l.inUnits,
+        at,
+      );
+      at = end >= 0 ? end : this.layoutUnsorted(starts / 4, trial.inputs[b]!, T, at);
     }
+  }
+
+  /**
+   * One element's events set out as {@link startTrial} does where some step's units are not
+   * ascending (the WebAssembly layout's common case): sorted within each step, duplicates
+   * dropped. `at` indexes the input event area's units; returns the index after the element's.
+   */
+  private layoutUnsorted(
+    startsAt: number,
+    events: PreparedTrial["inputs"][number],
+    T: number,
+    at: number,
+  ): number {
+    const ints = this.ints;
+    const unitsAt = this.layout.inUnits / 4;
+    const { steps, units: from } = events;
+    at += unitsAt;
+    // Steps are non-negative and ascending (validated): one pass over the events, each step's
+    // start written on reaching it.
+    let s = 0;
+    for (let k = 0; k < steps.length; k++) {
+      const step = steps[k]!;
+      if (step >= T) break;
+      if (step >= s) {
+        for (; s <= step; s++) ints[startsAt + s] = at - unitsAt;
+        ints[at++] = from[k]!;
+        continue;
+      }
+      // another event of step s - 1: in ascending order, duplicates dropped
+      const first = unitsAt + ints[startsAt + s - 1]!;
+      const unit = from[k]!;
+      if (ints[at - 1]! < unit) {
+        ints[at++] = unit;
+        continue;
+      }
+      let q = at;
+      while (q > first && ints[q - 1]! > unit) q--;
+      if (q > first && ints[q - 1] === unit) continue;
+      for (let r = at; r > q; r--) ints[r] = ints[r - 1]!;
+      ints[q] = unit;
+      at++;
+    }
+    for (; s <= T; s++) ints[startsAt + s] = at - unitsAt;
+    return at - unitsAt;
   }
 
   /** Runs steps `first .. first + count - 1` of the trial (started) for every batch element. */

@@ -50,7 +50,7 @@ export interface FusedLayout {
   /** First element's state, and the bytes per element. */
   readonly state: number;
   readonly elementBytes: number;
-  /** Offsets within an element: `[hiddenPadded]` V, A, Z, RefLeft; `[outputsPadded]` Y; two `[hiddenPadded]` i32 spike lists; the 16-byte header. */
+  /** Offsets within an element: `[hiddenPadded]` V, A, Z, RefLeft (an i32 count, see the ALIF update); `[outputsPadded]` Y; two `[hiddenPadded]` i32 spike lists; the 16-byte header. */
   readonly offsets: {
     readonly v: number;
     readonly a: number;
@@ -67,17 +67,26 @@ export interface FusedLayout {
   readonly inUnits: number;
   /** `[inputs + hidden]` i32 scratch: one step's row addresses. */
   readonly scratch: number;
+  /** 16-byte splats of the constants, in {@link CONSTANTS} order (loaded into locals by the kernel). */
+  readonly constants: number;
   /** The neuron parameters (float32 as the network holds them). */
   readonly alpha: number;
   readonly rho: number;
   readonly vThresh: number;
+  /** A whole number of steps (checked by `fusablePlan`). */
   readonly refracHold: number;
   readonly kappa: number;
 }
 
 const PARAMS = ["first", "count", "batchSize"] as const;
 
-const splat = (value: number): Code => [f32.const(value), f32x4.splat];
+/** The constants' splats in memory at {@link FusedLayout.constants}, in this order. */
+export const CONSTANTS = ["alpha", "rho", "vThresh", "one", "kappa", "refracHold"] as const;
+
+/** The constants' values in {@link CONSTANTS} order: float32 but for `refracHold`, an i32. */
+export function constantValues(l: FusedLayout): number[] {
+  return [l.alpha, l.rho, l.vThresh, 1, l.kappa, l.refracHold];
+}
 
 /** `run(first, count, batchSize)`: steps first .. first + count - 1 of every batch element. */
 export function fusedInferenceKernel(l: FusedLayout): wasm.FunctionDefinition {
@@ -95,22 +104,31 @@ export function fusedInferenceKernel(l: FusedLayout): wasm.FunctionDefinition {
     int(),
     int(),
   ];
-  const [inBeg, inEnd, blk, e, row, bits, j] = [int(), int(), int(), int(), int(), int(), int()];
+  const [inBeg, inEnd, blk, e, row, bits] = [int(), int(), int(), int(), int(), int()];
   const [rowsEnd, inRowsEnd, base] = [int(), int(), int()];
   const acc = frame.locals("v128", 4);
   const rec = frame.locals("v128", 4);
   const outVectors = l.outputsPadded / 4;
   const out = frame.locals("v128", outVectors);
   const [z, a, v, refr, spk, rl] = [vec(), vec(), vec(), vec(), vec(), vec()];
-  const [alpha, rho, vth, hold, half, one, kappa] = [
-    vec(),
-    vec(),
-    vec(),
-    vec(),
-    vec(),
-    vec(),
-    vec(),
+  /**
+   * The constants' splats, loaded into locals once from memory (see {@link FusedLayout.constants}):
+   * splats of `f32.const` would be rebuilt inside the loops (three instructions each use) where
+   * registers run short; loaded values are kept or spilled (one load).
+   */
+  const constLocals = CONSTANTS.map(() => vec());
+  const constant = (name: (typeof CONSTANTS)[number]): Code =>
+    get(constLocals[CONSTANTS.indexOf(name)]!);
+  const [alpha, rho, vth, one, kappa, hold] = CONSTANTS.map(constant) as [
+    Code,
+    Code,
+    Code,
+    Code,
+    Code,
+    Code,
   ];
+  /** Whether the last block has padding neurons (which never join a spike list). */
+  const padded = l.hiddenPadded !== l.hidden;
   const rowBytes = l.hiddenPadded * 4;
   const outRowBytes = l.outputsPadded * 4;
   const listBytes = l.hiddenPadded * 4;
@@ -179,7 +197,10 @@ export function fusedInferenceKernel(l: FusedLayout): wasm.FunctionDefinition {
     ]),
   ];
 
-  /** The ALIF update of vector `k` of the block at byte `blk` of element state `st`. */
+  /**
+   * The ALIF update of vector `k` of the block at byte `blk` of element state `st`; its spike
+   * lanes join the block's 16-bit mask `bits` (bit 4k + lane).
+   */
   const neuronVector = (k: number): Code => {
     /** The block's address in the element's state (the field's offset is the access's immediate). */
     const at: Code = get(base);
@@ -190,7 +211,7 @@ export function fusedInferenceKernel(l: FusedLayout): wasm.FunctionDefinition {
       v128.load(off(o.z)),
       set(z),
       at,
-      get(rho),
+      rho,
       at,
       v128.load(off(o.a)),
       f32x4.mul,
@@ -198,36 +219,33 @@ export function fusedInferenceKernel(l: FusedLayout): wasm.FunctionDefinition {
       f32x4.add,
       tee(a),
       v128.store(off(o.a)),
-      // V = (alpha V + Isyn) - vth Z, with Isyn = inSyn(input) + inSyn(recurrent)
-      get(alpha),
+      // V = (alpha V + Isyn) - vth Z
+      alpha,
       at,
       v128.load(off(o.v)),
       f32x4.mul,
       get(acc[k]!),
-      recurrent ? [get(rec[k]!), f32x4.add] : [],
       f32x4.add,
-      get(vth),
+      vth,
       get(z),
       f32x4.mul,
       f32x4.sub,
       set(v),
-      // refractory: RefLeft > 0.5, then RefLeft -= 1
+      // refractory: RefLeft > 0.5, then RefLeft -= 1. RefracHold is a whole number of steps, so
+      // RefLeft is one too (0 .. RefracHold): kept as an i32, refractory is RefLeft > 0, and the
+      // lane mask (-1) added to it counts it down.
       at,
       v128.load(off(o.refLeft)),
       tee(rl),
-      get(half),
-      f32x4.gt,
-      set(refr),
+      v128.constI32([0, 0, 0, 0]),
+      i32x4.gtS,
+      tee(refr),
       get(rl),
-      get(one),
-      f32x4.sub,
-      get(rl),
-      get(refr),
-      v128.bitselect,
+      i32x4.add,
       set(rl),
       // spike: not refractory and V > Thr, Thr = vth + beta A
       get(v),
-      get(vth),
+      vth,
       get(blk),
       v128.load(l.beta + 16 * k),
       get(a),
@@ -242,63 +260,70 @@ export function fusedInferenceKernel(l: FusedLayout): wasm.FunctionDefinition {
       v128.store(off(o.v)),
       at,
       get(spk),
-      get(one),
+      one,
       v128.and,
       v128.store(off(o.z)),
+      // RefLeft = RefracHold on a spike (where RefLeft is 0: no spike while refractory)
       at,
-      get(hold),
+      hold,
+      get(spk),
+      v128.and,
       get(rl),
-      get(spk),
-      v128.bitselect,
+      v128.or,
       v128.store(off(o.refLeft)),
-      // the spiking neurons of these four lanes onto this step's list, ascending
       get(spk),
-      v128.anyTrue,
-      op.if([
-        get(spk),
-        i32x4.bitmask,
-        set(bits),
-        op.block(
-          op.loop(
-            get(bits),
-            i32.eqz,
-            op.brIf(1),
-            get(blk),
-            i32.const(2),
-            i32.shrU,
-            i32.const(4 * k),
-            i32.add,
-            get(bits),
-            i32.ctz,
-            i32.add,
-            tee(j),
-            i32.const(l.hidden),
-            i32.ltU,
-            op.if([
-              get(curList),
-              get(cur),
-              i32.const(2),
-              i32.shl,
-              i32.add,
-              get(j),
-              i32.store(),
-              get(cur),
-              i32.const(1),
-              i32.add,
-              set(cur),
-            ]),
-            get(bits),
-            get(bits),
-            i32.const(1),
-            i32.sub,
-            i32.and,
-            set(bits),
-            op.br(0),
-          ),
-        ),
-      ]),
+      i32x4.bitmask,
+      k === 0 ? [] : [i32.const(4 * k), i32.shl, get(bits), i32.or],
+      set(bits),
     ];
   };
+
+  /** Neuron `e` onto this step's list. */
+  const append: Code = [
+    get(curList),
+    get(cur),
+    i32.const(2),
+    i32.shl,
+    i32.add,
+    get(e),
+    i32.store(),
+    get(cur),
+    i32.const(1),
+    i32.add,
+    set(cur),
+  ];
+
+  /** The block's spiking neurons (mask `bits`) onto this step's list, ascending. */
+  const listSpikes: Code = [
+    get(bits),
+    op.if([
+      get(blk),
+      i32.const(2),
+      i32.shrU,
+      set(row),
+      op.block(
+        op.loop(
+          get(bits),
+          i32.eqz,
+          op.brIf(1),
+          get(row),
+          get(bits),
+          i32.ctz,
+          i32.add,
+          set(e),
+          // padding neurons (spiking only where vth <= 0) are never listed
+          padded ? [get(e), i32.const(l.hidden), i32.ltU, op.if(append)] : append,
+          get(bits),
+          get(bits),
+          i32.const(1),
+          i32.sub,
+          i32.and,
+          set(bits),
+          op.br(0),
+        ),
+      ),
+    ]),
+  ];
 
   const header = (slot: Code): Code => [get(st), slot, i32.const(2), i32.shl, i32.add];
 
@@ -358,12 +383,19 @@ export function fusedInferenceKernel(l: FusedLayout): wasm.FunctionDefinition {
       : [],
     wasm.forLoop(blk, i32.const(0), i32.const(rowBytes), BLOCK_NEURONS * 4, [
       sumRowsAt(acc, i32.const(l.scratch), get(inRowsEnd), get(blk)),
-      recurrent ? sumRowsAt(rec, get(inRowsEnd), get(rowsEnd), get(blk)) : [],
+      // Isyn = inSyn(input) + inSyn(recurrent), into acc
+      recurrent
+        ? [
+            sumRowsAt(rec, get(inRowsEnd), get(rowsEnd), get(blk)),
+            acc.map((r, k) => [get(r), get(rec[k]!), f32x4.add, set(r)]),
+          ]
+        : [],
       get(st),
       get(blk),
       i32.add,
       set(base),
       [0, 1, 2, 3].map(neuronVector),
+      listSpikes,
     ]),
     header([get(s), i32.const(1), i32.and]),
     get(cur),
@@ -378,7 +410,7 @@ export function fusedInferenceKernel(l: FusedLayout): wasm.FunctionDefinition {
     sumRows(out, l.readoutWeights, outRowBytes, get(curList), i32.const(0), get(cur), i32.const(0)),
     out.map((r, k) => [
       get(st),
-      get(kappa),
+      kappa,
       get(st),
       v128.load(o.y + 16 * k),
       f32x4.mul,
@@ -392,20 +424,7 @@ export function fusedInferenceKernel(l: FusedLayout): wasm.FunctionDefinition {
   ];
 
   const body: Code = [
-    splat(l.alpha),
-    set(alpha),
-    splat(l.rho),
-    set(rho),
-    splat(l.vThresh),
-    set(vth),
-    splat(l.refracHold),
-    set(hold),
-    splat(0.5),
-    set(half),
-    splat(1),
-    set(one),
-    splat(l.kappa),
-    set(kappa),
+    constLocals.map((r, k) => [i32.const(0), v128.load(l.constants + 16 * k), set(r)]),
     wasm.forLoop(b, i32.const(0), get(p.batchSize), 1, [
       i32.const(l.state),
       get(b),
