@@ -278,6 +278,8 @@ describe.runIf(threadsAvailable)("the watch over the trace worker", () => {
     const begin = performance.now();
     expect(() => q.wait()).toThrow(TraceThreadError);
     expect(performance.now() - begin).toBeLessThan(10_000);
+    // (Its name tells the CLI it is an error with a message for users, not an internal one.)
+    expect(new TraceThreadError("x").name).toBe("TraceThreadError");
     // It stays failed (the job's work is lost), with the same clear message.
     expect(() => q.call("apply")).toThrow(/trace thread has stopped \(exit code \d+\).*lost/);
     expect(ints()[HELD / 4 + 1]).toBe(0);

@@ -24,6 +24,7 @@
  * awake without progress, each slice counting for at most twice its length, so that the jump
  * of the clock across a suspension adds one slice, not the suspension.
  */
+import { SnnError } from "@snn/core";
 
 /** The kernel names a job may call, by index. */
 export const JOB_KERNELS = [
@@ -362,7 +363,7 @@ export function sharedMemory(maximumPages: number): WebAssembly.Memory | null {
 type KernelFunction = (...args: number[]) => void;
 
 /** Raised when a job failed in the worker thread, or the worker stopped or stalled. */
-export class TraceThreadError extends Error {}
+export class TraceThreadError extends SnnError {}
 
 /** How a {@link KernelQueue} watches its worker (the defaults serve; tests shorten them). */
 export interface WatchOptions {
