@@ -247,7 +247,7 @@ describe.runIf(threadsAvailable)("the watch over the trace worker", () => {
       if (reads === 7) release(ints());
       return performance.now() + offset;
     };
-    const made = queue(true, { hold: true, watch: { stallLimitMs: 1000, sliceMs: 20, now } });
+    const made = queue(true, { hold: true, watch: { stallLimitMs: 5000, sliceMs: 20, now } });
     ints = made.ints;
     const q = made.queue;
     start(q, made.ints());
@@ -287,8 +287,8 @@ describe.runIf(threadsAvailable)("the watch over the trace worker", () => {
   });
 
   it("survives a real suspension (SIGSTOP, then SIGCONT) longer than its stall limit", () => {
-    // This test process is stopped for 6 s while it waits (a shell sends the signals), with a
-    // stall limit of 3 s: a limit on wall time would fire on resuming. The job is let finish
+    // This test process is stopped for 7 s while it waits (a shell sends the signals), with a
+    // stall limit of 4.5 s: a limit on wall time would fire on resuming. The job is let finish
     // once the clock shows the jump of the suspension.
     let ints: () => Int32Array = () => new Int32Array(0);
     let signaller: ReturnType<typeof spawn> | null = null;
@@ -300,18 +300,18 @@ describe.runIf(threadsAvailable)("the watch over the trace worker", () => {
         // Started from inside the wait, so that the stop comes while this thread waits.
         signaller = spawn(
           "sh",
-          ["-c", `sleep 0.2; kill -STOP ${process.pid}; sleep 6; kill -CONT ${process.pid}`],
+          ["-c", `sleep 0.2; kill -STOP ${process.pid}; sleep 7; kill -CONT ${process.pid}`],
           { stdio: "ignore", detached: true },
         );
         signaller.unref();
-      } else if (time - last > 4000) {
+      } else if (time - last > 5000) {
         resumed = true;
         release(ints());
       }
       last = time;
       return time;
     };
-    const made = queue(true, { hold: true, watch: { stallLimitMs: 3000, sliceMs: 50, now } });
+    const made = queue(true, { hold: true, watch: { stallLimitMs: 4500, sliceMs: 50, now } });
     ints = made.ints;
     const q = made.queue;
     start(q, made.ints());
