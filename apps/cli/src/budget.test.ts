@@ -110,6 +110,29 @@ describe("trial lengths of a whole dataset, before work starts", () => {
     await expect(checkDatasetTrialLengths(longer, 2, undefined)).rejects.toThrow(/2801 steps/);
   });
 
+  it("with a batch size, refuses the longest trial when a batch of it would exceed the memory limit, naming the sample", async () => {
+    // At 0.001 ms steps SHD's usual 1.4 s is 1.4 million steps; with the step limit raised,
+    // a trial of 1 s is allowed in length, but 1,000,001 steps x 512 trials is about 8 GB.
+    vi.stubEnv("SNN_MAX_TRIAL_STEPS", String(2 ** 31 - 1));
+    vi.stubEnv("SNN_MAX_MEMORY_GB", "1");
+    const dataset = recordings(Array.from({ length: 600 }, (_, i) => (i === 42 ? 1000 : 200)));
+    setUsualTrialLength(dataset, 1400, "SHD");
+    await expect(checkDatasetTrialLengths(dataset, 0.001, undefined, 512)).rejects.toThrow(
+      CommandError,
+    );
+    await expect(checkDatasetTrialLengths(dataset, 0.001, undefined, 512)).rejects.toThrow(
+      /^sample 42 of SHD shd_test\.h5 \(the longest trial, 0\.001 ms steps\) asks for trials of 1000001 steps in batches of 512, which needs about 7\.6 GB of memory .*more than the limit of 1\.0 GB \(SNN_MAX_MEMORY_GB=1\); give a trial length with --steps N \(later spikes are cropped\) or a smaller --batch-size\.$/,
+    );
+    // A batch is never larger than the dataset; in batches of 8 it fits.
+    await expect(checkDatasetTrialLengths(dataset, 0.001, undefined, 8)).resolves.toEqual({
+      steps: 200_001,
+      sample: 0,
+    });
+    // Without a batch size, only the lengths are checked.
+    await expect(checkDatasetTrialLengths(dataset, 0.001, undefined)).resolves.toBeDefined();
+    vi.unstubAllEnvs();
+  });
+
   it("reads nothing with a fixed trial length (--steps crops) or without a usual length", async () => {
     const dataset = recordings([30_000_000]);
     setUsualTrialLength(dataset, 1400, "SHD");

@@ -120,15 +120,20 @@ const SCAN_CHUNK = 256;
  * trial length (`numSteps`, e.g. from `--steps`, or an encoder's duration) nothing is read,
  * since later spikes are cropped. Reads the samples in chunks (about one pass over the file,
  * without simulating) and refuses the first one whose trial would be too long, naming it.
+ * With `batchSize`, it then refuses the longest trial when a batch holding it would need more
+ * memory than the limit ({@link checkTrialMemory}, which each batch would meet later, after
+ * the run folder exists).
  */
 export async function checkDatasetTrialLengths(
   dataset: SpikeDataset,
   dt: number,
   numSteps: number | undefined,
+  batchSize?: number,
 ): Promise<ShortestTrial | undefined> {
   if (numSteps !== undefined || dataset.trialDurationMs !== undefined) return undefined;
   if (!usualLengths.has(dataset)) return undefined;
   let shortest: ShortestTrial | undefined;
+  let longest: ShortestTrial | undefined;
   for (let start = 0; start < dataset.numSamples; start += SCAN_CHUNK) {
     const indices = Array.from(
       { length: Math.min(SCAN_CHUNK, dataset.numSamples - start) },
@@ -142,6 +147,15 @@ export async function checkDatasetTrialLengths(
       const steps = lastMs >= 0 && Number.isFinite(lastMs) ? stepOfTime(lastMs, dt) + 1 : 1;
       refuseLongTrial(dataset, steps, dt, start + k);
       if (shortest === undefined || steps < shortest.steps) shortest = { steps, sample: start + k };
+      if (longest === undefined || steps > longest.steps) longest = { steps, sample: start + k };
+    });
+  }
+  if (longest !== undefined && batchSize !== undefined) {
+    checkTrialMemory(longest.steps, Math.min(batchSize, dataset.numSamples), {
+      source: `sample ${longest.sample} of ${dataset.name} (the longest trial, ${dt} ms steps)`,
+      shorter: "a trial length with --steps N (later spikes are cropped)",
+      batchOption: "--batch-size",
+      from: "file",
     });
   }
   return shortest;

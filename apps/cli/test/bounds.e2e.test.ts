@@ -125,6 +125,42 @@ describe("bounds before work", () => {
     expect(existsSync(join(dir, "late-run"))).toBe(false);
   });
 
+  it("trials whose length comes from the data and would exceed the memory limit are refused before the run folder is made", async () => {
+    // The test file's last spike is at 50 ms: at 0.0001 ms steps about 500,000 steps, so a
+    // batch of 8 trials needs about 0.06 GB of loss masks, more than a limit of 0.01 GB.
+    const folder = shdFolder("long-steps", []);
+    const result = await runCli(
+      [
+        "train",
+        "--dataset",
+        "shd",
+        "--data",
+        folder,
+        "--hidden",
+        "8",
+        "--epochs",
+        "1",
+        "--batch-size",
+        "8",
+        "--dt",
+        "0.0001",
+        "--out",
+        join(dir, "long-steps-run"),
+        "--quiet",
+      ],
+      {
+        env: { SNN_MAX_TRIAL_STEPS: String(2 ** 31 - 1), SNN_MAX_MEMORY_GB: "0.01" },
+        timeoutMs: 120_000,
+      },
+    );
+    expect(result.code).toBe(1);
+    expect(result.stderr.split("\n")[0]).toMatch(
+      /^snn train: error: sample \d+ of SHD shd_train\.h5 \(the longest trial, 0\.0001 ms steps\) asks for trials of \d+ steps in batches of 8, which needs about 0\.06 GB of memory .*more than the limit of 0\.01 GB \(SNN_MAX_MEMORY_GB=0\.01\); give a trial length with --steps N \(later spikes are cropped\) or a smaller --batch-size\.$/,
+    );
+    // Refused before anything was written (before, the first batch failed the run it had made).
+    expect(existsSync(join(dir, "long-steps-run"))).toBe(false);
+  });
+
   it("--hidden 100000000 is refused at once, naming the memory limit and --hidden", async () => {
     const started = Date.now();
     const result = await runCli([

@@ -79,10 +79,12 @@ async function waitFor(
 async function status(
   url: string,
   name: string,
-): Promise<{ runs: { runId: string; state: string; error?: string }[] }> {
+): Promise<{ runs: { runId: string; state: string; failedAttempts: number; error?: string }[] }> {
   const result = await runCli(["sweep", "status", name, "--redis", url, "--json"], { cwd: dir });
   expect(result.code, result.stderr).toBe(0);
-  return JSON.parse(result.stdout) as { runs: { runId: string; state: string; error?: string }[] };
+  return JSON.parse(result.stdout) as {
+    runs: { runId: string; state: string; failedAttempts: number; error?: string }[];
+  };
 }
 
 async function allDone(url: string, name: string): Promise<boolean> {
@@ -512,6 +514,48 @@ describe("damaged jobs and changed sweeps on a real Redis", () => {
         expect(worker.log).toMatch(/edited\/base-seed3: finished/);
         expect(worker.log).not.toMatch(/TypeError|internal error|^\s+at /m);
         expect(existsSync(runDir)).toBe(false); // nothing was trained for the damaged jobs
+        expect(worker.child.exitCode).toBeNull(); // still running
+      } finally {
+        worker.child.kill("SIGINT");
+      }
+      expect(await worker.exited).toBe(130);
+    },
+    LONG,
+  );
+
+  it(
+    "a job whose data is not JSON fails at once naming the job; status shows it; the worker trains the rest",
+    async () => {
+      const runs = join(dir, "unreadable-job-runs");
+      const sweep = writeJson("unreadable.json", { name: "unreadable", base: TINY, seeds: [1, 2] });
+      const submit = await runCli(
+        ["sweep", "submit", sweep, "--redis", redis.url, "--runs", runs],
+        { cwd: dir },
+      );
+      expect(submit.code, submit.stderr).toBe(0);
+      const runDir = join(runs, "unreadable", "base-seed1");
+      setJobData("unreadable.base-seed1", '{"sweep": "unreadable", "runId": "base-seed1", ');
+      // Status reads the queued job as it is (not an error about Redis).
+      const before = await status(redis.url, "unreadable");
+      expect(before.runs.map((r) => r.state)).toEqual(["queued", "queued"]);
+      const worker = startWorkerProcess(redis.url);
+      try {
+        await waitFor("the sweep to end", async () =>
+          (await status(redis.url, "unreadable")).runs.every(
+            (r) => r.state === "done" || r.state === "failed",
+          ),
+        );
+        const runsNow = (await status(redis.url, "unreadable")).runs;
+        expect(runsNow.map((r) => r.state)).toEqual(["failed", "done"]);
+        expect(runsNow[0]!.failedAttempts).toBe(1); // failed at once, not retried or stalled
+        expect(runsNow[0]!.error).toBe(
+          `job unreadable.base-seed1 in the queue is damaged (its data is not JSON: "{\\"sweep\\": \\"unreadable\\", \\"runId\\": \\"base-seed1\\", "): it is not what 'snn sweep submit' wrote, so it is marked failed without training; to train that run, submit the sweep again under another "name".`,
+        );
+        expect(worker.log).toMatch(
+          /^\S+ job unreadable\.base-seed1 in the queue is damaged \(its data is not JSON/m,
+        );
+        expect(worker.log).not.toMatch(/SyntaxError|internal error|^\s+at /m);
+        expect(existsSync(runDir)).toBe(false);
         expect(worker.child.exitCode).toBeNull(); // still running
       } finally {
         worker.child.kill("SIGINT");

@@ -2,8 +2,11 @@
  * Checks the data of a queued job before a worker trains it. Job data lives in Redis, where a
  * person or another program may have changed it; a job of the wrong shape must fail with a
  * reason that names the job and the field, not with a `TypeError` from deep inside the worker.
+ * Data that is not JSON at all is read as {@link UnreadableJobData} (see {@link TolerantJob}),
+ * so that it fails the same way instead of breaking BullMQ's reading of the job.
  */
 import { isAbsolute } from "node:path";
+import { Job, type JobProgress } from "bullmq";
 import { SweepError } from "./errors";
 import type { RunJobData } from "./queue";
 import type { ConfigValue } from "./sweep-file";
@@ -27,8 +30,43 @@ function shown(value: unknown): string {
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 
+/** The data of a job whose stored text is not JSON: the text, for the check to show. */
+export class UnreadableJobData {
+  constructor(readonly text: string) {}
+}
+
+/**
+ * BullMQ's job, except that data which is not JSON becomes {@link UnreadableJobData} instead of
+ * a `SyntaxError`. BullMQ parses a job's data while reading the job, before any code of ours
+ * sees it: a worker would lose the job until its lock expired (then take it again, and again,
+ * until BullMQ failed it as stalled), and `snn sweep status` would fail. The queue and the
+ * worker read jobs as this class.
+ */
+export class TolerantJob<
+  DataType = unknown,
+  ReturnType = unknown,
+  NameType extends string = string,
+  ProgressType extends JobProgress = JobProgress,
+> extends Job<DataType, ReturnType, NameType, ProgressType> {
+  static override fromJSON<T = unknown, R = unknown, N extends string = string>(
+    queue: Parameters<typeof Job.fromJSON>[0],
+    json: Parameters<typeof Job.fromJSON>[1],
+    jobId?: string,
+  ): Job<T, R, N> {
+    try {
+      JSON.parse(json.data || "{}");
+    } catch {
+      const job = super.fromJSON<T, R, N>(queue, { ...json, data: "null" }, jobId);
+      job.data = new UnreadableJobData(json.data) as T;
+      return job;
+    }
+    return super.fromJSON<T, R, N>(queue, json, jobId);
+  }
+}
+
 /** What is wrong with `data` as {@link RunJobData}, or undefined when nothing is. */
 function problem(data: unknown): string | undefined {
+  if (data instanceof UnreadableJobData) return `its data is not JSON: ${shown(data.text)}`;
   if (!isObject(data)) return `its data is ${shown(data)}, not an object`;
   for (const key of ["sweep", "runId"] as const) {
     const value = data[key];

@@ -4,9 +4,10 @@
  * A registry hash in Redis maps sweep names to their fingerprint, so a second, different
  * sweep of the same name is refused, while submitting the same sweep again is harmless.
  */
-import { Queue, type Job } from "bullmq";
+import { Job, Queue } from "bullmq";
 import { Redis } from "ioredis";
 import { SweepError } from "./errors";
+import { TolerantJob } from "./job-data";
 import { claimSweepDirectory, differenceClause, readManifest } from "./manifest";
 import { connectionOptions, describeRedisError, checkRedis, type RedisTarget } from "./redis";
 import { runDirectory, sweepFingerprint, expandRuns } from "./runs";
@@ -93,9 +94,16 @@ export function jobId(sweep: string, runId: string): string {
   return `${sweep}.${runId}`;
 }
 
+/** BullMQ's queue, reading jobs whose data is not JSON too (see {@link TolerantJob}). */
+class RunQueue extends Queue<RunJobData, RunResult> {
+  protected override get Job(): typeof Job {
+    return TolerantJob;
+  }
+}
+
 /** A BullMQ queue on `target` (close it when done). */
 export function openQueue(target: RedisTarget): Queue<RunJobData, RunResult> {
-  return new Queue<RunJobData, RunResult>(QUEUE_NAME, {
+  return new RunQueue(QUEUE_NAME, {
     connection: connectionOptions(target),
     prefix: KEY_PREFIX,
   });

@@ -13,10 +13,10 @@
  * - a failing run is retried up to the job's attempts, then ends failed with its error;
  * - a job whose data is damaged (see job-data.ts) fails at once, naming the field.
  */
-import { UnrecoverableError, WaitingError, Worker, type Job } from "bullmq";
+import { Job, UnrecoverableError, WaitingError, Worker } from "bullmq";
 import { connectionOptions, waitForRedis, type RedisTarget } from "./redis";
 import { SweepError } from "./errors";
-import { checkRunJobData } from "./job-data";
+import { checkRunJobData, TolerantJob } from "./job-data";
 import { KEY_PREFIX, QUEUE_NAME, type RunJobData } from "./queue";
 import type { RunResult } from "./run-result";
 import { trainRun, type RunProgress, type SnnCommand } from "./train-process";
@@ -70,6 +70,13 @@ export interface WorkerOptions {
 export interface SweepWorker {
   /** Stops taking jobs, stops the trainers with a checkpoint and hands their jobs back. */
   close(): Promise<void>;
+}
+
+/** BullMQ's worker, reading jobs whose data is not JSON too (see {@link TolerantJob}). */
+class RunWorker extends Worker<RunJobData, RunResult> {
+  protected override get Job(): typeof Job {
+    return TolerantJob;
+  }
 }
 
 /** Progress is written to Redis at most this often per job, ms. */
@@ -163,7 +170,7 @@ export async function startWorker(options: WorkerOptions): Promise<SweepWorker> 
     }
   };
 
-  const worker = new Worker<RunJobData, RunResult>(QUEUE_NAME, processor, {
+  const worker = new RunWorker(QUEUE_NAME, processor, {
     connection: connectionOptions(target),
     prefix: KEY_PREFIX,
     concurrency: options.concurrency,

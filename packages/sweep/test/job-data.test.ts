@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { SweepError } from "../src/index";
-import { checkRunJobData } from "../src/job-data";
+import { checkRunJobData, TolerantJob, UnreadableJobData } from "../src/job-data";
 
 const good = {
   sweep: "sizes",
@@ -18,6 +18,10 @@ describe("checkRunJobData", () => {
 
   it.each([
     [null, "its data is null, not an object"],
+    [
+      new UnreadableJobData('{"sweep": "sizes", '),
+      'its data is not JSON: "{\\"sweep\\": \\"sizes\\", "',
+    ],
     [[1, 2], "its data is [1,2], not an object"],
     [{ ...good, runId: undefined }, '"runId" must be a non-empty string, got nothing'],
     [{ ...good, sweep: 7 }, '"sweep" must be a non-empty string, got 7'],
@@ -48,6 +52,42 @@ describe("checkRunJobData", () => {
     expect(error).toBeInstanceOf(SweepError);
     expect((error as Error).message).toBe(
       `job sizes.base-seed1 in the queue is damaged (${reason}): it is not what 'snn sweep submit' wrote, so it is marked failed without training; to train that run, submit the sweep again under another "name".`,
+    );
+  });
+});
+
+describe("TolerantJob", () => {
+  /** What BullMQ's job reading needs of a queue (nothing here talks to Redis). */
+  const queue = {
+    qualifiedName: "snn:snn-sweep",
+    toKey: (type: string) => `snn:snn-sweep:${type}`,
+  } as unknown as Parameters<typeof TolerantJob.fromJSON>[0];
+  const stored = (data: string): Parameters<typeof TolerantJob.fromJSON>[1] =>
+    ({
+      id: "sizes.base-seed1",
+      name: "run",
+      data,
+      opts: {},
+      progress: 0,
+      attemptsMade: 0,
+      attemptsStarted: 0,
+      timestamp: 1,
+      failedReason: "",
+      returnvalue: "",
+      stalledCounter: 0,
+    }) as never;
+
+  it("reads JSON data as BullMQ does", () => {
+    const job = TolerantJob.fromJSON(queue, stored(JSON.stringify(good)), "sizes.base-seed1");
+    expect(job.data).toEqual(good);
+    expect(job.id).toBe("sizes.base-seed1");
+  });
+
+  it("reads data that is not JSON as its text, which the check refuses naming the job", () => {
+    const job = TolerantJob.fromJSON(queue, stored('{"sweep": '), "sizes.base-seed1");
+    expect(job.data).toEqual(new UnreadableJobData('{"sweep": '));
+    expect(() => checkRunJobData(job.data, "sizes.base-seed1")).toThrow(
+      'job sizes.base-seed1 in the queue is damaged (its data is not JSON: "{\\"sweep\\": ")',
     );
   });
 });

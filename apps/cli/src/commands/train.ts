@@ -521,10 +521,12 @@ async function train(parsed: { values: OptionValues }, io: CliIO): Promise<numbe
         });
       }
       for (const dataset of [trainSet, testSet]) {
+        // (and what a batch holding the longest trial costs)
         const shortest = await checkDatasetTrialLengths(
           dataset,
           config.dt,
           trialSteps(config, dataset),
+          config.batchSize,
         );
         // Trials as long as their samples: the loss window must fit the shortest of them.
         checkLossWindowForData(config.lossSteps, dataset, shortest, config.dt);

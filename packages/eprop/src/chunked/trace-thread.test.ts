@@ -1,6 +1,13 @@
+import { spawn } from "node:child_process";
 import { wasm } from "@snn/core/internal";
 import { describe, expect, it } from "vitest";
-import { JOB_KERNELS, KernelQueue, sharedMemory, TraceThreadError } from "./trace-thread";
+import {
+  JOB_KERNELS,
+  KernelQueue,
+  sharedMemory,
+  TraceThreadError,
+  type WatchOptions,
+} from "./trace-thread";
 
 const { op, Frame, forLoop } = wasm;
 const { get, set, i32 } = op;
@@ -76,17 +83,73 @@ function testModule(shared: boolean): WebAssembly.Module {
   );
 }
 
-function queue(threaded: boolean): { queue: KernelQueue; ints: () => Int32Array } {
+/** Bytes: the word a held job of {@link holdModule} waits on; the two after it say it started and count finished jobs. */
+const HELD = 256;
+
+/**
+ * A shared-memory module whose `apply()` sets the int at HELD + 8 to 1 (it has started), holds
+ * until the int at HELD is non-zero (waiting in `memory.atomic.wait32`, as a long kernel would
+ * run), then adds 1 to the int at HELD + 4; the other job kernels do nothing. (The addresses
+ * are constants: V8 11.3's baseline compiler loses a parameter across `memory.atomic.wait32`
+ * in a loop, and the kernel then never sees the release.)
+ */
+function holdModule(): WebAssembly.Module {
+  const atomicLoad = [0xfe, 0x10, 0x02, 0x00]; // i32.atomic.load align=4 offset=0
+  const wait32 = [0xfe, 0x01, 0x02, 0x00]; // memory.atomic.wait32 align=4 offset=0
+  const atomicStore = [0xfe, 0x17, 0x02, 0x00]; // i32.atomic.store align=4 offset=0
+  const definitions: wasm.FunctionDefinition[] = [
+    {
+      name: "apply",
+      params: [],
+      locals: [],
+      body: [
+        [i32.const(HELD + 8), i32.const(1), atomicStore],
+        op.loop(
+          [i32.const(HELD), atomicLoad, i32.eqz],
+          op.if([
+            i32.const(HELD),
+            i32.const(0),
+            [0x42, 0x7f] /* i64.const -1: no timeout */,
+            wait32,
+            0x1a /* drop */,
+            op.br(1),
+          ]),
+        ),
+        [i32.const(HELD + 4), i32.const(HELD + 4), i32.load(), i32.const(1), i32.add, i32.store()],
+      ],
+    },
+    ...JOB_KERNELS.filter((name) => name !== "apply").map((name) => ({
+      name,
+      params: [],
+      locals: [],
+      body: [],
+    })),
+  ];
+  return new WebAssembly.Module(
+    wasm.assembleModule(definitions, { importMemory: { shared: true, maximumPages: 16 } }),
+  );
+}
+
+function queue(
+  threaded: boolean,
+  options: { hold?: boolean; watch?: WatchOptions } = {},
+): { queue: KernelQueue; ints: () => Int32Array } {
   const memory = threaded ? sharedMemory(16)! : new WebAssembly.Memory({ initial: 1 });
-  const module = testModule(threaded);
+  const module = options.hold === true ? holdModule() : testModule(threaded);
   const instance = new WebAssembly.Instance(module, { env: { memory } });
   const kernels = Object.fromEntries(
     JOB_KERNELS.map((name) => [name, instance.exports[name]]),
   ) as never;
   return {
-    queue: new KernelQueue(memory, module, kernels, threaded),
+    queue: new KernelQueue(memory, module, kernels, threaded, options.watch),
     ints: () => new Int32Array(memory.buffer),
   };
+}
+
+/** Lets a held `apply()` of {@link holdModule} finish. */
+function release(ints: Int32Array): void {
+  Atomics.store(ints, HELD / 4, 1);
+  Atomics.notify(ints, HELD / 4);
 }
 
 const threadsAvailable = sharedMemory(16) !== null;
@@ -159,4 +222,106 @@ describe("the trace job queue", () => {
       q.dispose();
     });
   }
+});
+
+/**
+ * Starts a job of `apply()` of {@link holdModule} and returns once the worker runs it (a worker
+ * takes a while to start on a loaded machine, and the watch counts that time too).
+ */
+function start(q: KernelQueue, ints: Int32Array): void {
+  q.call("apply");
+  q.flush();
+  while (Atomics.load(ints, HELD / 4 + 2) === 0) Atomics.wait(ints, HELD / 4 + 2, 0, 5);
+}
+
+describe.runIf(threadsAvailable)("the watch over the trace worker", () => {
+  it("waits out a suspension of the process: the jump of the clock is not a stall", () => {
+    // The clock jumps by an hour across one wait, as it does when a suspended process resumes;
+    // a limit on wall time (10 minutes before) would fail the healthy job.
+    let offset = 0;
+    let reads = 0;
+    let ints: () => Int32Array = () => new Int32Array(0);
+    const now = (): number => {
+      reads++;
+      if (reads === 4) offset += 3_600_000; // a second reading of one wait
+      if (reads === 7) release(ints());
+      return performance.now() + offset;
+    };
+    const made = queue(true, { hold: true, watch: { stallLimitMs: 5000, sliceMs: 20, now } });
+    ints = made.ints;
+    const q = made.queue;
+    start(q, made.ints());
+    q.wait();
+    expect(reads).toBeGreaterThanOrEqual(7);
+    expect(made.ints()[HELD / 4 + 1]).toBe(1);
+    q.dispose();
+  });
+
+  it("fails a live worker that makes no progress for the awake stall limit", () => {
+    const { queue: q, ints } = queue(true, {
+      hold: true,
+      watch: { stallLimitMs: 300, sliceMs: 20 },
+    });
+    start(q, ints());
+    const begin = performance.now();
+    expect(() => q.wait()).toThrow(/no progress on a chunk for 0 s.*traceThread: false/);
+    expect(performance.now() - begin).toBeGreaterThanOrEqual(300);
+    release(ints());
+    q.dispose();
+  });
+
+  it("fails at once, with the exit code, when the worker dies in the middle of a job", () => {
+    // The default stall limit (10 minutes) stays: only the worker's exit can end the wait.
+    const { queue: q, ints } = queue(true, { hold: true });
+    start(q, ints());
+    q.killWorker();
+    const begin = performance.now();
+    expect(() => q.wait()).toThrow(TraceThreadError);
+    expect(performance.now() - begin).toBeLessThan(10_000);
+    // (Its name tells the CLI it is an error with a message for users, not an internal one.)
+    expect(new TraceThreadError("x").name).toBe("TraceThreadError");
+    // It stays failed (the job's work is lost), with the same clear message.
+    expect(() => q.call("apply")).toThrow(/trace thread has stopped \(exit code \d+\).*lost/);
+    expect(ints()[HELD / 4 + 1]).toBe(0);
+    q.dispose();
+  });
+
+  it("survives a real suspension (SIGSTOP, then SIGCONT) longer than its stall limit", () => {
+    // This test process is stopped for 7 s while it waits (a shell sends the signals), with a
+    // stall limit of 4.5 s: a limit on wall time would fire on resuming. The job is let finish
+    // once the clock shows the jump of the suspension.
+    let ints: () => Int32Array = () => new Int32Array(0);
+    let signaller: ReturnType<typeof spawn> | null = null;
+    let last = 0;
+    let resumed = false;
+    const now = (): number => {
+      const time = performance.now();
+      if (signaller === null) {
+        // Started from inside the wait, so that the stop comes while this thread waits.
+        signaller = spawn(
+          "sh",
+          ["-c", `sleep 0.2; kill -STOP ${process.pid}; sleep 7; kill -CONT ${process.pid}`],
+          { stdio: "ignore", detached: true },
+        );
+        signaller.unref();
+      } else if (time - last > 5000) {
+        resumed = true;
+        release(ints());
+      }
+      last = time;
+      return time;
+    };
+    const made = queue(true, { hold: true, watch: { stallLimitMs: 4500, sliceMs: 50, now } });
+    ints = made.ints;
+    const q = made.queue;
+    start(q, made.ints());
+    try {
+      q.wait();
+      expect(resumed).toBe(true);
+      expect(made.ints()[HELD / 4 + 1]).toBe(1);
+    } finally {
+      release(made.ints());
+      q.dispose();
+    }
+  });
 });

@@ -9,7 +9,22 @@
  * the calling thread, and can start a worker: Node's worker threads (Node 20.16+), or a
  * browser's Web Worker where the page is cross-origin isolated (SharedArrayBuffer) and the
  * caller is itself a worker (a page's main thread may not block). Elsewhere the job runs inline.
+ *
+ * Watching the worker. The caller waits for a job in `Atomics.wait` on the shared control
+ * words, a blocking wait: its event loop does not run, so it cannot hear a worker's 'exit' or
+ * 'error' event while it waits. In Node the trace worker is therefore started by a small
+ * supervisor thread that does nothing but listen to those events (its event loop is always
+ * free): when the trace worker exits or crashes, the supervisor writes the exit code (and the
+ * error) into the shared control words and wakes the caller, which fails at once with a clear
+ * error instead of waiting. There is no wall-clock limit on a job: a job's time is not
+ * bounded by anything we know, and a process that is suspended (SIGSTOP, Ctrl-Z, a laptop's
+ * sleep) would see all of the suspension at once on resuming. The one limit left is for a
+ * worker that is alive but makes no progress (a kernel that never returns, a browser's worker,
+ * whose death cannot be heard): the caller waits in short slices and counts the time it was
+ * awake without progress, each slice counting for at most twice its length, so that the jump
+ * of the clock across a suspension adds one slice, not the suspension.
  */
+import { SnnError } from "@snn/core";
 
 /** The kernel names a job may call, by index. */
 export const JOB_KERNELS = [
@@ -27,8 +42,14 @@ const STOP = 2;
 const FAILED = 3;
 /** Kernel index of a byte copy within the memory (to, from, bytes). */
 const COPY = -1;
-/** Longest wait for one job before giving up (a chunk job takes milliseconds to seconds). */
-const WAIT_LIMIT_MS = 600_000;
+/**
+ * Longest time the caller waits for a live worker's job without any progress (a shared call
+ * opened or the job ended), counting only time it was awake (see the module comment). A chunk
+ * job takes milliseconds to seconds.
+ */
+const STALL_LIMIT_MS = 600_000;
+/** Longest single `Atomics.wait` of the caller: the clock is read between slices. */
+const WAIT_SLICE_MS = 1000;
 /** Doubles in the job buffer. */
 const JOB_CAPACITY = 1 << 14;
 /** Doubles before a call's arguments in the job buffer: kernel, argument count, tasks. */
@@ -59,8 +80,10 @@ const Control = {
   ready: 8,
   /** Bytes of the failure message in the failure buffer. */
   failureBytes: 9,
+  /** 0 while the worker runs; 1 + its exit code once it has exited (written by its supervisor). */
+  exited: 10,
 } as const;
-const CONTROL_WORDS = 10;
+const CONTROL_WORDS = 11;
 /** Bytes of the shared buffer a failing worker writes its message into (UTF-8, truncated). */
 const FAILURE_BYTES = 4096;
 
@@ -155,6 +178,40 @@ for (;;) {
 }
 `;
 
+/**
+ * The supervisor of a Node trace worker (see the module comment): starts the worker from
+ * `source` with the same data and, when it exits or crashes, says so in the shared control
+ * words and wakes the caller. A "kill" message ends the worker abruptly, as a crash would
+ * (for tests: nothing else in this module sends it).
+ */
+const NODE_SUPERVISOR = (source: string): string => `
+const { Worker, workerData, parentPort } = require("node:worker_threads");
+const state = new Int32Array(workerData.control);
+const failureBytes = new Uint8Array(workerData.failure);
+function report(error) {
+  if (Atomics.load(state, ${Control.failureBytes}) !== 0) return;
+  const bytes = new TextEncoder().encode(String((error && error.stack) || error)).subarray(0, failureBytes.length);
+  failureBytes.set(bytes);
+  Atomics.store(state, ${Control.failureBytes}, bytes.length);
+}
+function exited(code) {
+  Atomics.store(state, ${Control.exited}, 1 + Math.max(0, code | 0));
+  Atomics.add(state, ${Control.sequence}, 1);
+  Atomics.notify(state, ${Control.sequence});
+  Atomics.notify(state, ${Control.state});
+  parentPort.close();
+}
+try {
+  const worker = new Worker(${JSON.stringify(source)}, { eval: true, workerData });
+  worker.on("error", report);
+  worker.on("exit", exited);
+  parentPort.on("message", (message) => { if (message === "kill") void worker.terminate(); });
+} catch (error) {
+  report(error);
+  exited(1);
+}
+`;
+
 /** What a worker is started with (all of it shared or cloneable). */
 interface WorkerData {
   readonly module: WebAssembly.Module;
@@ -175,14 +232,29 @@ interface ThreadHost {
    * content security policy forbidding it) cannot leave the caller waiting.
    */
   readonly startsReliably: boolean;
-  start(data: WorkerData): { terminate(): void };
+  start(data: WorkerData): WorkerHandle;
+}
+
+/** A started trace worker. */
+interface WorkerHandle {
+  /** Stops the worker (and its supervisor, if any). */
+  terminate(): void;
+  /**
+   * Ends the worker abruptly, as a crash would, leaving its supervisor to report it: only where
+   * the worker's exit is watched (Node). For tests.
+   */
+  readonly kill?: () => void;
+}
+
+interface NodeWorker {
+  unref(): void;
+  terminate(): Promise<number>;
+  postMessage(message: unknown): void;
+  on(event: "error", listener: (error: unknown) => void): void;
 }
 
 interface NodeWorkerThreads {
-  Worker: new (
-    source: string,
-    options: { eval: true; workerData: unknown },
-  ) => { unref(): void; terminate(): Promise<number> };
+  Worker: new (source: string, options: { eval: true; workerData: unknown }) => NodeWorker;
 }
 
 function nodeHost(): ThreadHost | null {
@@ -201,12 +273,21 @@ function nodeHost(): ThreadHost | null {
     kind: "node",
     startsReliably: true,
     start(data) {
-      const worker = new Worker(
-        `const { workerData } = require("node:worker_threads");\n${WORKER_BODY}\nstart(workerData);`,
-        { eval: true, workerData: data },
-      );
-      worker.unref();
-      return { terminate: () => void worker.terminate() };
+      const source = `const { workerData } = require("node:worker_threads");\n${WORKER_BODY}\nstart(workerData);`;
+      const supervisor = new Worker(NODE_SUPERVISOR(source), { eval: true, workerData: data });
+      // The supervisor does not fail on its own; should it, say so like a dead worker (heard
+      // only when this thread's event loop runs), rather than as an unhandled 'error' event.
+      supervisor.on("error", () => {
+        const state = new Int32Array(data.control);
+        Atomics.store(state, Control.exited, 2);
+        Atomics.add(state, Control.sequence, 1);
+      });
+      supervisor.unref();
+      return {
+        // Ending the supervisor ends the worker it started.
+        terminate: () => void supervisor.terminate(),
+        kill: () => supervisor.postMessage("kill"),
+      };
     },
   };
 }
@@ -281,18 +362,31 @@ export function sharedMemory(maximumPages: number): WebAssembly.Memory | null {
 
 type KernelFunction = (...args: number[]) => void;
 
-/** Raised when a job failed in the worker thread. */
-export class TraceThreadError extends Error {}
+/** Raised when a job failed in the worker thread, or the worker stopped or stalled. */
+export class TraceThreadError extends SnnError {}
+
+/** How a {@link KernelQueue} watches its worker (the defaults serve; tests shorten them). */
+export interface WatchOptions {
+  /** Longest awake wait without progress before a live worker counts as stuck (see {@link STALL_LIMIT_MS}). */
+  readonly stallLimitMs?: number;
+  /** Longest single wait between readings of the clock (see {@link WAIT_SLICE_MS}). */
+  readonly sliceMs?: number;
+  /** The clock, in milliseconds (`performance.now`). */
+  readonly now?: () => number;
+}
 
 /** Queues a chunk's kernel calls and runs them as one job (see the module comment). */
 export class KernelQueue {
   private readonly job: Float64Array;
   private readonly state: Int32Array;
   private readonly thread: {
-    readonly worker: { terminate(): void };
+    readonly worker: WorkerHandle;
     readonly host: ThreadHost;
     readonly failure: Uint8Array;
   } | null;
+  private readonly stallLimitMs: number;
+  private readonly sliceMs: number;
+  private readonly now: () => number;
   private at = 0;
   private count = 0;
   /** Jobs started and jobs known to have finished (numbered from 1). */
@@ -304,7 +398,11 @@ export class KernelQueue {
     module: WebAssembly.Module,
     private readonly kernels: Readonly<Record<JobKernel, KernelFunction>>,
     threaded: boolean,
+    watch: WatchOptions = {},
   ) {
+    this.stallLimitMs = watch.stallLimitMs ?? STALL_LIMIT_MS;
+    this.sliceMs = watch.sliceMs ?? WAIT_SLICE_MS;
+    this.now = watch.now ?? (() => performance.now());
     // (SharedArrayBuffer exists only where threadHost() found one: not in a page that is not cross-origin isolated.)
     const host =
       threaded &&
@@ -315,7 +413,7 @@ export class KernelQueue {
     let thread: {
       control: SharedArrayBuffer;
       calls: SharedArrayBuffer;
-      worker: { terminate(): void };
+      worker: WorkerHandle;
       failure: Uint8Array;
     } | null = null;
     if (host !== null) {
@@ -421,6 +519,8 @@ export class KernelQueue {
   flush(): void {
     this.waitRunning();
     if (this.count === 0) return;
+    const dead = this.deadWorker();
+    if (dead !== null) throw dead;
     this.started++;
     try {
       if (!this.workerReady()) {
@@ -516,16 +616,29 @@ export class KernelQueue {
    */
   waitRunning(): void {
     const state = this.state;
+    /** Milliseconds waited awake since the last sign of progress (see the module comment). */
+    let stalled = 0;
     for (;;) {
       const sequence = Atomics.load(state, Control.sequence);
       const value = Atomics.load(state, Control.state);
       if (value === BUSY) {
-        if (this.help()) continue;
-        if (Atomics.wait(state, Control.sequence, sequence, WAIT_LIMIT_MS) === "timed-out") {
-          throw new TraceThreadError(
-            `The chunked e-prop trace thread has not finished a chunk in ${WAIT_LIMIT_MS / 1000} s (it may have been killed); create the runtime with traceThread: false to evaluate the traces on this thread.`,
-          );
+        const dead = this.deadWorker();
+        if (dead !== null) throw dead;
+        if (this.help()) {
+          stalled = 0;
+          continue;
         }
+        const before = this.now();
+        if (Atomics.wait(state, Control.sequence, sequence, this.sliceMs) !== "timed-out") {
+          stalled = 0;
+          continue;
+        }
+        // A suspended process resumes with the whole suspension on the clock: one slice's worth.
+        stalled += Math.min(Math.max(0, this.now() - before), 2 * this.sliceMs);
+        if (stalled >= this.stallLimitMs)
+          throw new TraceThreadError(
+            `The chunked e-prop trace thread is running but has made no progress on a chunk for ${Math.round(this.stallLimitMs / 1000)} s (time the process was suspended not counted); a kernel may never return. Create the runtime with traceThread: false to evaluate the traces on this thread.`,
+          );
         continue;
       }
       if (value === IDLE) this.finished = this.started;
@@ -549,6 +662,31 @@ export class KernelQueue {
       }
       return;
     }
+  }
+
+  /** The error that the worker has exited (it has, where its exit is watched), or null. */
+  private deadWorker(): TraceThreadError | null {
+    if (this.deadError !== null) return this.deadError;
+    const exited = Atomics.load(this.state, Control.exited);
+    if (exited === 0) return null;
+    const message = this.failureMessage();
+    this.deadError = new TraceThreadError(
+      `The chunked e-prop trace thread has stopped (exit code ${exited - 1})${message !== undefined ? `: ${message}` : ""}; the traces of the chunk it was given are lost, so this runtime cannot go on. Start again (a training run resumes from its last checkpoint); should it happen again, create the runtime with traceThread: false to evaluate the traces on this thread.`,
+    );
+    return this.deadError;
+  }
+
+  private deadError: TraceThreadError | null = null;
+
+  /**
+   * Ends the worker thread abruptly, as a crash would, where its exit is watched (Node): the
+   * waiting caller must then fail at once. For tests.
+   */
+  killWorker(): void {
+    const kill = this.thread?.worker.kill;
+    if (kill === undefined)
+      throw new Error("internal error: this queue's worker is not watched (no Node worker)");
+    kill();
   }
 
   /** Stops the worker thread (a running job is abandoned). */
