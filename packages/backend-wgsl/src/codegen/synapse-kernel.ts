@@ -49,7 +49,6 @@ export function synapseKernel(g: Generator, sites: SynapseKernelSites): number |
   const nPre = k.field("n_pre", "u32", pre.size);
   const nPost = k.field("n_post", "u32", post.size);
   const kind = proj.connectivity.kind;
-  const owner = { kind: "projection" as const, index: p };
   const usesPost = [preSpike, synapseDynamics].some(
     (s) => s !== null && s.usage.calls.includes("addToPost"),
   );
@@ -125,7 +124,7 @@ export function synapseKernel(g: Generator, sites: SynapseKernelSites): number |
     const synapseBlock = (site: SynapseSite): void => {
       const { snippet, hook: field, analysis } = site.code;
       const written = namesWritten([analysis], "var");
-      const refOf = (name: string): StorageRef => StorageRef.variable(owner, "synapse", name);
+      const refOf = (name: string): StorageRef => g.siteRef(site, { kind: "var", name });
       g.loadVars(
         k,
         proj.vars,
@@ -144,7 +143,7 @@ export function synapseKernel(g: Generator, sites: SynapseKernelSites): number |
         new Set(),
         (x) => `pre_${x}`,
         (x) => `o_pre_${x}`,
-        (x) => StorageRef.variable(owner, "pre", x),
+        (x) => g.siteRef(site, { kind: "preVar", name: x }),
         "id_pre",
         nPre,
       );
@@ -155,7 +154,7 @@ export function synapseKernel(g: Generator, sites: SynapseKernelSites): number |
         new Set(),
         (x) => `post_${x}`,
         (x) => `o_post_${x}`,
-        (x) => StorageRef.variable(owner, "post", x),
+        (x) => g.siteRef(site, { kind: "postVar", name: x }),
         "id_post",
         nPost,
       );
@@ -169,7 +168,7 @@ export function synapseKernel(g: Generator, sites: SynapseKernelSites): number |
           new Set(),
           (x) => `n${side}_${x}`,
           (x) => `o_n${side}_${x}`,
-          (x) => StorageRef.variable({ kind: "population", index: population.index }, "neuron", x),
+          (x) => g.siteRef(site, { kind: "neuronVarRef", side, name: x }),
           `id_${side}`,
           side === "pre" ? nPre : nPost,
         );
