@@ -122,6 +122,7 @@ describe("the step program", () => {
 
   it("orders a neuron entry's sites: inputs, the model, zeroing, then pre and post code", () => {
     const step = neurons("a");
+    const owner = { kind: "population", index: index("a") };
     expect(
       step.sites.map((s) => (s.kind === "neuronSide" ? `${s.kind}:${s.side}` : s.kind)),
     ).toEqual([
@@ -139,6 +140,10 @@ describe("the step program", () => {
         [3, 2],
       ],
     );
+    expect(step.vars).toEqual([
+      { kind: "var", owner, role: "neuron", name: "V", type: "float", batched: true },
+      { kind: "var", owner, role: "neuron", name: "n", type: "int", batched: true },
+    ]);
     const zero = step.sites[3]!;
     expect(zero.kind === "zeroInputs" && zero.inputs).toEqual([
       { kind: "additionalInput", population: index("a"), name: "Iextra" },

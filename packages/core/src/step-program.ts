@@ -178,6 +178,11 @@ export interface PreSpikeSite extends SynapseSite {
 export interface NeuronStep {
   readonly op: "neurons";
   readonly population: number;
+  /**
+   * The population's variables, in plan order: for a backend that loads the whole state of a
+   * neuron around all of its sites (the WGSL kernel does) rather than per site.
+   */
+  readonly vars: readonly VarStorageRef[];
   /** Per neuron, in this order. */
   readonly sites: readonly NeuronStepSite[];
   /** After the whole population has updated, in the order of `incoming`. */
@@ -284,7 +289,9 @@ function neuronStep(plan: KernelPlan, population: number): NeuronStep {
     if (projection.code.postSpike !== null)
       postSpike.push(synapseSite(plan, projection, "postSpike", projection.code.postSpike));
   }
-  return { op: "neurons", population, sites, postSpike };
+  const owner: StorageOwner = { kind: "population", index: population };
+  const vars = pop.vars.map((v) => varRef(owner, "neuron", pop.vars, v.name));
+  return { op: "neurons", population, vars, sites, postSpike };
 }
 
 /** The synapse step of one projection (the entry for `projection` in {@link compileStepProgram}). */

@@ -79,8 +79,11 @@ function neuronBody(g: Generator, k: KernelBuilder, step: NeuronStep, n: string)
   const pop = plan.populations[q]!;
   const model = pop.model;
   const out = k.body;
-  const popOwner = { kind: "population" as const, index: q };
-  const neuronRefOf = (name: string): StorageRef => StorageRef.variable(popOwner, "neuron", name);
+  const neuronRefOf = (name: string): StorageRef => {
+    const ref = step.vars.find((v) => v.name === name);
+    if (ref === undefined) throw new Error(`internal: population ${q} has no variable ${name}`);
+    return ref;
+  };
   const neuronSite = step.sites.find((s): s is NeuronModelSite => s.kind === "neuron");
   // Every additional input of the population, as the step program types them (zeroed by this site).
   const zeroInputs = step.sites.find((s): s is ZeroInputsSite => s.kind === "zeroInputs")!;
