@@ -2,13 +2,11 @@
 import {
   BACKEND_INTERFACE_VERSION,
   RuntimeUsageError,
-  UnsupportedFeatureError,
   type CompileOptions,
   type DeviceKernel,
   type DeviceSpikeEvents,
   type DeviceVarStorage,
   type KernelPlan,
-  type PlannedVar,
   type Runtime,
   type RuntimeCapabilities,
   type SpikeEvents,
@@ -19,13 +17,12 @@ import {
   allocateVarArray,
   changeDynamicParam,
   expandVarValues,
-  fillInitialValues,
   findGroup,
   storedLength,
   validateSpikeEvents,
 } from "@snn/core/internal";
-import { type GeneratedKernels, generateKernels, sparseTables } from "../codegen/generate";
-import { type BindingRef, type KernelInstance, WORKGROUP_SIZE } from "../codegen/kernel-builder";
+import { type GeneratedKernels, generateKernels } from "../codegen/generate";
+import { type BindingRef, type KernelInstance } from "../codegen/kernel-builder";
 import type { Allocation } from "../codegen/layout";
 import {
   holdsInputInFlight,
@@ -34,33 +31,20 @@ import {
   type StorageRef,
   storageOwner,
 } from "../codegen/storage";
-import { BufferLimitError } from "../errors";
 import { WebGpuDeviceAccess, type WebGpuTypes } from "./device-access";
+import { BufferLimitError } from "../errors";
 import { DeviceSession } from "./device-session";
 import { BufferUsage, describeDevice } from "./gpu";
 import { compileFill, compileShaders, printShaders } from "./shaders";
-import { gridFor, packUniforms, workgroupCounts } from "./instances";
+import { packUniforms, workgroupCounts } from "./instances";
+import { checkDeviceLimits, runtimeSettings, type WebGpuRuntimeOptions } from "./limits";
 import { decodeSpikeBits, spikeEventBits } from "./spike-bits";
-
-/** Options of the WebGPU runtime beyond core's CompileOptions. */
-export interface WebGpuRuntimeOptions {
-  /** Largest storage buffer binding in bytes; default and upper bound: the device's maxStorageBufferBindingSize. */
-  readonly maxBufferBindingBytes?: number;
-  /** Timesteps encoded per command buffer (all submitted together). Default 512. */
-  readonly stepsPerCommandBuffer?: number;
-  /** Description of the device for `capabilities.device` (default: from the device's adapter info). */
-  readonly deviceDescription?: string;
-}
+import { VariableInitialiser, writeSparseTables } from "./state-init";
 
 interface InstanceState {
   readonly instance: KernelInstance;
   readonly uniform: GPUBuffer;
   bindGroup: GPUBindGroup | null;
-  readonly workgroups: [number, number, number];
-}
-
-interface FillOp {
-  readonly bindGroup: GPUBindGroup;
   readonly workgroups: [number, number, number];
 }
 
@@ -86,7 +70,7 @@ export class WebGpuRuntime implements Runtime {
   private readonly states: InstanceState[];
   /** Pipeline and bind group layout of each shader. */
   private readonly compiled: readonly DeviceKernel<WebGpuTypes>[];
-  private readonly fillOps: (PlannedVarStorage & { op: FillOp | null })[];
+  private readonly initialiser: VariableInitialiser;
   private readonly runCounts: number[];
   private readonly retired: GPUBuffer[] = [];
   private readonly stepsPerCommandBuffer: number;
@@ -169,60 +153,17 @@ export class WebGpuRuntime implements Runtime {
     });
 
     // Initialisation: constants by a fill kernel, arrays uploaded.
-    const fillLayout = init.fillPipeline.getBindGroupLayout(0);
-    this.fillOps = plannedVariables(plan).map(({ variable, ref }) => {
-      if (typeof variable.initial !== "number") return { variable, ref, op: null };
-      const allocation = this.allocation(ref);
-      const count = storedLength(variable, B);
-      const value = wordOf(variable.type, variable.initial);
-      const uniform = device.createBuffer({
-        label: `fill: ${allocation.label}`,
-        size: 16,
-        usage: BufferUsage.UNIFORM | BufferUsage.COPY_DST,
-      });
-      device.queue.writeBuffer(uniform, 0, new Uint32Array([allocation.offset, count, value, 0]));
-      const bindGroup = device.createBindGroup({
-        layout: fillLayout,
-        entries: [
-          { binding: 0, resource: { buffer: uniform } },
-          { binding: 1, resource: { buffer: this.arenas[allocation.arena][allocation.chunk]! } },
-        ],
-      });
-      return {
-        variable,
-        ref,
-        op: {
-          bindGroup,
-          workgroups: gridFor(Math.ceil(count / WORKGROUP_SIZE), maxPerDimension, 1),
-        },
-      };
-    });
-    this.fillPipeline = init.fillPipeline;
+    this.initialiser = new VariableInitialiser(
+      device,
+      plan,
+      init.fillPipeline,
+      (ref) => this.allocation(ref),
+      this.arenas,
+    );
     this.runCounts = plan.customUpdates.map(() => 0);
 
     // Constant tables of sparse projections.
-    plan.projections.forEach((p) => {
-      const tables = sparseTables(p, plan.populations[p.post]!.size);
-      if (!tables) return;
-      const write = (
-        part: "rowStart" | "colStart" | "colSynapse" | "colPre",
-        data: Uint32Array,
-      ): void => {
-        if (data.length === 0) return;
-        const a = this.allocation({ kind: "sparse", projection: p.index, part });
-        device.queue.writeBuffer(
-          this.arenas.u32[a.chunk]!,
-          a.offset * 4,
-          data.buffer as ArrayBuffer,
-          data.byteOffset,
-          data.byteLength,
-        );
-      };
-      write("rowStart", tables.rowStart);
-      write("colStart", tables.colStart);
-      write("colSynapse", tables.colSynapse);
-      write("colPre", tables.colPre);
-    });
+    writeSparseTables(device, plan, (ref) => this.allocation(ref), this.arenas.u32);
     this.initialiseVariables();
 
     const byOwner: Record<string, number> = {};
@@ -246,8 +187,6 @@ export class WebGpuRuntime implements Runtime {
     };
   }
 
-  private readonly fillPipeline: GPUComputePipeline;
-
   /**
    * Generates and compiles the kernels of a plan on a device. Throws {@link BufferLimitError}
    * when a buffer cannot fit the device's binding size, {@link WgslCompileError} when a shader
@@ -259,55 +198,10 @@ export class WebGpuRuntime implements Runtime {
     compileOptions: CompileOptions = {},
     options: WebGpuRuntimeOptions = {},
   ): Promise<WebGpuRuntime> {
-    const deviceLimit = Math.min(
-      device.limits.maxStorageBufferBindingSize,
-      device.limits.maxBufferSize,
-    );
-    const maxBinding = Math.min(options.maxBufferBindingBytes ?? deviceLimit, deviceLimit);
-    if (!(maxBinding >= 16)) {
-      throw new RuntimeUsageError(
-        `maxBufferBindingBytes must be at least 16 bytes, got ${String(options.maxBufferBindingBytes)}.`,
-      );
-    }
-    const perCommandBuffer = options.stepsPerCommandBuffer;
-    if (
-      perCommandBuffer !== undefined &&
-      (!Number.isInteger(perCommandBuffer) || perCommandBuffer < 1)
-    ) {
-      throw new RuntimeUsageError(
-        `stepsPerCommandBuffer must be a positive integer number of steps, got ${String(perCommandBuffer)}.`,
-      );
-    }
-    const recordingSteps = compileOptions.recordingSteps ?? 1000;
-    if (!Number.isInteger(recordingSteps) || recordingSteps < 0) {
-      throw new RuntimeUsageError(
-        `recordingSteps must be a non-negative integer number of steps, got ${String(compileOptions.recordingSteps)}.`,
-      );
-    }
+    const { maxBinding, recordingSteps } = runtimeSettings(device, compileOptions, options);
     const kernels = generateKernels(plan, { maxBindingBytes: maxBinding });
     printShaders(kernels.shaders, compileOptions.printCode);
-    const maxStorage = device.limits.maxStorageBuffersPerShaderStage;
-    for (const shader of kernels.shaders) {
-      if (shader.access.length > maxStorage) {
-        throw new UnsupportedFeatureError(
-          "webgpu",
-          `a kernel with ${shader.access.length} storage buffers`,
-          `kernel '${shader.label}' binds ${shader.access.length} storage buffers but this device allows ${maxStorage} per shader stage (maxStorageBuffersPerShaderStage); the network's state is split over many buffers because one binding holds at most ${maxBinding} bytes (maxStorageBufferBindingSize): reduce the network or batch size, or use a device with larger limits`,
-        );
-      }
-    }
-    const recordingLimitError = plan.populations.find(
-      (p, i) => p.recordSpikes && plan.batchSize * kernels.spikeWords[i]! * 4 > maxBinding,
-    );
-    if (recordingLimitError) {
-      const bytes = plan.batchSize * kernels.spikeWords[recordingLimitError.index]! * 4;
-      throw new BufferLimitError(
-        `The spike recording of population '${recordingLimitError.name}' (one step: batch ${plan.batchSize} x ${recordingLimitError.size} neurons as bits)`,
-        bytes,
-        maxBinding,
-        "Use a smaller batch size or do not record this population.",
-      );
-    }
+    checkDeviceLimits(plan, device, kernels, maxBinding);
 
     const compiled = await compileShaders(device, kernels.shaders);
     const fillPipeline = await compileFill(device);
@@ -442,25 +336,12 @@ export class WebGpuRuntime implements Runtime {
 
   /** Sets every variable to its initial value, zeroes inputs in flight and forgets spikes in flight. */
   private initialiseVariables(): void {
-    const B = this.plan.batchSize;
     const encoder = this.device.createCommandEncoder({ label: "initialise variables" });
-    const pass = encoder.beginComputePass();
-    pass.setPipeline(this.fillPipeline);
-    for (const { op } of this.fillOps) {
-      if (!op) continue;
-      pass.setBindGroup(0, op.bindGroup);
-      pass.dispatchWorkgroups(...op.workgroups);
-    }
-    pass.end();
+    this.initialiser.encodeFills(encoder);
     for (const a of this.kernels.layout.allocations)
       if (holdsInputInFlight(a.ref)) this.clearRegion(encoder, a);
     this.clearSpikeFlags(encoder);
-    for (const { variable, ref, op } of this.fillOps) {
-      if (op) continue;
-      const data = allocateVarArray(variable.type, storedLength(variable, B));
-      fillInitialValues(data, variable, B);
-      this.upload(ref, data);
-    }
+    for (const { ref, data } of this.initialiser.arrayValues()) this.upload(ref, data);
     this.device.queue.submit([encoder.finish()]);
   }
 
@@ -754,18 +635,4 @@ export class WebGpuRuntime implements Runtime {
 
 function align4(bytes: number): number {
   return Math.ceil(bytes / 4) * 4;
-}
-
-/** The 32-bit word that stores a value of a scalar type. */
-function wordOf(type: PlannedVar["type"], value: number): number {
-  switch (type) {
-    case "float":
-      return new Uint32Array(new Float32Array([value]).buffer)[0]!;
-    case "int":
-      return (value | 0) >>> 0;
-    case "uint":
-      return value >>> 0;
-    case "bool":
-      return value !== 0 ? 1 : 0;
-  }
 }
