@@ -38,7 +38,8 @@ import { BufferUsage, describeDevice } from "./gpu";
 import { compileFill, compileShaders, printShaders } from "./shaders";
 import { packUniforms, workgroupCounts } from "./instances";
 import { checkDeviceLimits, runtimeSettings, type WebGpuRuntimeOptions } from "./limits";
-import { decodeSpikeBits, spikeEventBits } from "./spike-bits";
+import { SpikeRecordings } from "./recordings";
+import { spikeEventBits } from "./spike-bits";
 import { VariableInitialiser, writeSparseTables } from "./state-init";
 
 interface InstanceState {
@@ -46,15 +47,6 @@ interface InstanceState {
   readonly uniform: GPUBuffer;
   bindGroup: GPUBindGroup | null;
   readonly workgroups: [number, number, number];
-}
-
-interface Recording {
-  buffer: GPUBuffer;
-  /** Steps the buffer holds. */
-  capacity: number;
-  readonly words: number;
-  /** Largest capacity a single binding allows. */
-  readonly maxCapacity: number;
 }
 
 /** A network compiled for WebGPU. Create it with `webgpuBackend().compile(plan)`. */
@@ -65,7 +57,7 @@ export class WebGpuRuntime implements Runtime {
   private readonly kernels: GeneratedKernels;
   private readonly arenas: { f32: GPUBuffer[]; u32: GPUBuffer[] };
   private readonly clock: GPUBuffer;
-  private readonly recordings: (Recording | null)[];
+  private readonly recordings: SpikeRecordings;
   private readonly events: ({ buffer: GPUBuffer; steps: number } | null)[];
   private readonly states: InstanceState[];
   /** Pipeline and bind group layout of each shader. */
@@ -116,19 +108,14 @@ export class WebGpuRuntime implements Runtime {
       readBuffer: (buffer, offset, bytes, call) =>
         this.session.readBuffer(buffer, offset, bytes, call),
     });
-    const B = plan.batchSize;
-    this.recordings = plan.populations.map((p, i) => {
-      if (!p.recordSpikes) return null;
-      const words = kernels.spikeWords[i]!;
-      const maxCapacity = Math.floor(init.maxBinding / (B * words * 4));
-      const capacity = Math.max(1, Math.min(init.recordingSteps, maxCapacity));
-      return {
-        buffer: create(`spike recording ${p.name}`, capacity * B * words * 4, storageUsage),
-        capacity,
-        words,
-        maxCapacity,
-      };
-    });
+    this.recordings = new SpikeRecordings(
+      device,
+      plan,
+      kernels.spikeWords,
+      init.maxBinding,
+      init.recordingSteps,
+      (label, size) => create(label, size, storageUsage),
+    );
     this.events = plan.populations.map((p) =>
       p.spikeSource
         ? { buffer: create(`spike events ${p.name}`, 16, storageUsage), steps: 0 }
@@ -171,11 +158,7 @@ export class WebGpuRuntime implements Runtime {
       const owner = storageOwner(plan, a.ref);
       byOwner[owner] = (byOwner[owner] ?? 0) + a.length * 4;
     }
-    this.recordings.forEach((r, i) => {
-      if (!r) return;
-      const name = plan.populations[i]!.name;
-      byOwner[name] = (byOwner[name] ?? 0) + r.buffer.size;
-    });
+    this.recordings.addBytes(byOwner);
     const total = Object.values(byOwner).reduce((s, x) => s + x, 0);
     this.capabilities = {
       backend: "webgpu",
@@ -246,7 +229,7 @@ export class WebGpuRuntime implements Runtime {
       case "clock":
         return this.clock;
       case "recording":
-        return this.recordings[ref.population]!.buffer;
+        return this.recordings.buffer(ref.population);
       case "spikeEvents":
         return this.events[ref.population]!.buffer;
     }
@@ -286,7 +269,15 @@ export class WebGpuRuntime implements Runtime {
       );
     }
     if (count === 0) return;
-    this.ensureRecordingCapacity(this.trialStep_ + count);
+    this.recordings.ensureCapacity(
+      this.trialStep_ + count,
+      this.trialStep_,
+      (buffer) => this.retired.push(buffer),
+      (population) =>
+        this.invalidateBindGroups(
+          (ref) => ref.kind === "recording" && ref.population === population,
+        ),
+    );
     this.writeClock();
     const sequence = this.kernels.stepSequence;
     for (let done = 0; done < count;) {
@@ -409,38 +400,6 @@ export class WebGpuRuntime implements Runtime {
       if (state.instance.bindings.some(matches)) state.bindGroup = null;
   }
 
-  private ensureRecordingCapacity(steps: number): void {
-    this.recordings.forEach((r, i) => {
-      if (!r || steps <= r.capacity) return;
-      const population = this.plan.populations[i]!;
-      const B = this.plan.batchSize;
-      if (steps > r.maxCapacity) {
-        throw new BufferLimitError(
-          `The spike recording of population '${population.name}' (${steps} steps x batch ${B} x ${population.size} neurons as bits)`,
-          steps * B * r.words * 4,
-          this.capabilities.maxBufferBytes,
-          `Record at most ${r.maxCapacity} steps per trial at this batch size (call startTrial() sooner), use a smaller batch, or do not record this population.`,
-        );
-      }
-      const capacity = Math.min(Math.max(steps, r.capacity * 2), r.maxCapacity);
-      const buffer = this.device.createBuffer({
-        label: `spike recording ${population.name}`,
-        size: capacity * B * r.words * 4,
-        usage: BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST,
-      });
-      const used = Math.min(this.trialStep_, r.capacity) * B * r.words * 4;
-      if (used > 0) {
-        const encoder = this.device.createCommandEncoder({ label: "grow spike recording" });
-        encoder.copyBufferToBuffer(r.buffer, 0, buffer, 0, used);
-        this.device.queue.submit([encoder.finish()]);
-      }
-      this.retired.push(r.buffer);
-      r.buffer = buffer;
-      r.capacity = capacity;
-      this.invalidateBindGroups((ref) => ref.kind === "recording" && ref.population === i);
-    });
-  }
-
   private populationIndex(name: string, call: string): number {
     const index = this.plan.populations.findIndex((p) => p.name === name);
     if (index < 0) {
@@ -531,26 +490,7 @@ export class WebGpuRuntime implements Runtime {
   async readSpikes(population: string): Promise<SpikeRecording> {
     this.session.check("readSpikes");
     const index = this.populationIndex(population, "readSpikes");
-    const r = this.recordings[index];
-    if (!r)
-      throw new RuntimeUsageError(
-        `readSpikes(${population}): population '${population}' does not record spikes; add it with recordSpikes: true.`,
-      );
-    const B = this.plan.batchSize;
-    const size = this.plan.populations[index]!.size;
-    const numSteps = this.trialStep_;
-    const words = r.words;
-    if (numSteps === 0)
-      return { ...decodeSpikeBits(new Uint32Array(0), 0, B, words, size), numSteps };
-    const bits = new Uint32Array(
-      await this.session.readBuffer(
-        r.buffer,
-        0,
-        numSteps * B * words * 4,
-        `readSpikes(${population})`,
-      ),
-    );
-    return { ...decodeSpikeBits(bits, numSteps, B, words, size), numSteps };
+    return this.recordings.read(population, index, this.trialStep_, this.session);
   }
 
   // ------------------------------------------------------------------------- device access
@@ -625,7 +565,7 @@ export class WebGpuRuntime implements Runtime {
     if (!this.session.end()) return;
     for (const buffer of [...this.arenas.f32, ...this.arenas.u32, this.clock, ...this.retired])
       buffer.destroy();
-    for (const r of this.recordings) r?.buffer.destroy();
+    this.recordings.destroy();
     for (const e of this.events) e?.buffer.destroy();
     for (const s of this.states) s.uniform.destroy();
   }
