@@ -1,6 +1,11 @@
 /** Lookups of the stored variables that generated code reads and writes. */
 import type { Binding, PlannedVarRef } from "@snn/core";
-import { bindingKey, type SiteStorage } from "@snn/core/internal";
+import {
+  bindingKey,
+  type AdditionalInputRef,
+  type PostsynapticInputRef,
+  type SiteStorage,
+} from "@snn/core/internal";
 import type { NetworkStorage, StoredVar } from "./storage";
 
 /** The index of a variable's element: `batchedIndex` where it has one copy per batch element, else `sharedIndex`. */
@@ -50,4 +55,20 @@ export function siteVar(
     stored: lookupVar(varsOf(storage, owner, role), name, `${owner.kind} ${owner.index}`),
     written: entry.written,
   };
+}
+
+/**
+ * The array an `addToPost` or `addToPre` of a step-program site adds to (`SynapseSite.addToPost`,
+ * `addToPre`): a projection's input or a population's additional input.
+ */
+export function effectTarget(
+  storage: NetworkStorage,
+  ref: PostsynapticInputRef | AdditionalInputRef,
+): Float32Array {
+  const target =
+    ref.kind === "inSyn"
+      ? storage.projections[ref.projection]!.inSyn
+      : storage.populations[ref.population]!.additionalInputs.get(ref.name);
+  if (!target) throw new Error(`internal error: no storage for the ${ref.kind} target`);
+  return target;
 }

@@ -42,6 +42,7 @@ export type {
   NeuronStep,
   NeuronStepSite,
   PostSpikeSite,
+  PostsynapticInputRef,
   PreSpikeSite,
   Reduction,
   SiteSnippet,

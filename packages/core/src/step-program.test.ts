@@ -215,6 +215,25 @@ describe("the step program", () => {
     });
   });
 
+  it("types what addToPost and addToPre add to: a postsynaptic input or an additional input", () => {
+    expect(program.synapses[0]!.preSpike?.addToPost).toEqual({
+      kind: "additionalInput",
+      population: index("a"),
+      name: "Iextra",
+    });
+    expect(program.synapses[1]!.preSpike?.addToPost).toEqual({ kind: "inSyn", projection: 1 });
+    expect(program.synapses[0]!.preSpike?.addToPre).toBeNull();
+    const feedback = program.synapses[3]!;
+    expect(feedback.synapseDynamics?.addToPre).toEqual({
+      kind: "additionalInput",
+      population: index("b"),
+      name: "Iextra",
+    });
+    expect(feedback.preSpike?.addToPre).toEqual(feedback.synapseDynamics?.addToPre);
+    // the postSpike pass has the same targets as the projection's other sites
+    expect(neurons("b").postSpike[0]!.addToPost).toEqual({ kind: "inSyn", projection: 2 });
+  });
+
   it("gives a spike source array its spike site, and the delay and postSpike passes", () => {
     expect(neurons("in").sites.map((s) => s.kind)).toEqual(["spikeSource", "zeroInputs"]);
     const delayed = program.synapses[1] as SynapseStep;

@@ -63,6 +63,12 @@ export interface AdditionalInputRef {
 /** Where a binding a site names is stored. */
 export type SiteStorageRef = VarStorageRef | AdditionalInputRef;
 
+/** The input of a projection's postsynaptic model (`inSyn`: one float per postsynaptic neuron and batch element). */
+export interface PostsynapticInputRef {
+  readonly kind: "inSyn";
+  readonly projection: number;
+}
+
 /** A binding of a site that lives in storage, with what the site does with it. */
 export interface SiteStorage {
   readonly binding: Binding;
@@ -163,6 +169,14 @@ export interface SynapseSite extends CodeSiteBase {
   readonly kind: "synapse";
   readonly projection: number;
   readonly code: SiteSnippet;
+  /**
+   * What the projection's `addToPost` adds to: its postsynaptic model's input, or the additional
+   * input of the postsynaptic population that `postTarget` names (whether or not this site's
+   * code calls it; `usage.calls` says).
+   */
+  readonly addToPost: PostsynapticInputRef | AdditionalInputRef;
+  /** What `addToPre` adds to: the presynaptic population's additional input `preTarget`, or null. */
+  readonly addToPre: AdditionalInputRef | null;
 }
 
 /** The postSpike code of an incoming projection, on the synapses onto each neuron that spiked. */
@@ -359,6 +373,10 @@ function synapseSite(
     kind: "synapse",
     projection: projection.index,
     code,
+    addToPost: projection.postsynaptic
+      ? { kind: "inSyn", projection: projection.index }
+      : additionalInput(post, projection.postTarget!),
+    addToPre: projection.preTarget === null ? null : additionalInput(pre, projection.preTarget),
     ...codeSite([code], projection.rngStream, (binding) => {
       switch (binding.kind) {
         case "var":

@@ -1,5 +1,9 @@
 import type { KernelPlan, PlannedVar, PlannedVarRef } from "@snn/core";
-import type { AdditionalInputRef, VarStorageRef as SiteVarRef } from "@snn/core/internal";
+import type {
+  AdditionalInputRef,
+  PostsynapticInputRef,
+  VarStorageRef as SiteVarRef,
+} from "@snn/core/internal";
 
 /** The tables of a sparse projection: CSR by pre (rows), and by post (columns). */
 export type SparsePart = "rowStart" | "colStart" | "colSynapse" | "colPre";
@@ -22,8 +26,8 @@ export type StorageRef =
   | { readonly kind: "spikes"; readonly population: number }
   /** An additional input variable of a population, written by projections targeting it (core's type). */
   | AdditionalInputRef
-  /** The input (inSyn) of a projection with a postsynaptic model. */
-  | { readonly kind: "inSyn"; readonly projection: number }
+  /** The input (inSyn) of a projection with a postsynaptic model (core's type). */
+  | PostsynapticInputRef
   /** The per-synapse addToPre values of a projection, summed per presynaptic neuron. */
   | { readonly kind: "preScratch"; readonly projection: number }
   /** A connectivity table of a sparse projection. */

@@ -248,9 +248,7 @@ export function synapseKernel(g: Generator, sites: SynapseKernelSites): number |
       );
     }
     if (usesPost) {
-      const target = proj.postsynaptic
-        ? g.alloc(StorageRef.inSyn(p))
-        : g.alloc(StorageRef.additionalInput(proj.post, proj.postTarget!));
+      const target = g.alloc(code.addToPost);
       out.line(
         `${k.element(target, k.offset("dest", target), `batch * ${nPost} + id_post`)} += add_post;`,
       );
@@ -291,7 +289,10 @@ export function preReduceKernel(g: Generator, step: SynapseStep): number | null 
   const nSyn = k.field("n_syn", "u32", proj.numSynapses);
   const scratch = g.alloc(StorageRef.preScratch(p));
   const so = k.offset("pre_scratch", scratch);
-  const target = g.alloc(StorageRef.additionalInput(proj.pre, proj.preTarget!));
+  const addToPre = step.synapseDynamics.addToPre;
+  if (addToPre === null)
+    throw new Error(`internal: projection '${proj.name}' calls addToPre without a preTarget`);
+  const target = g.alloc(addToPre);
   entry(out);
   out.indent(() => {
     out.line("let id_pre = thread_id(wg, groups, lane);");
