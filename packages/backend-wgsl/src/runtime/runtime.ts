@@ -19,27 +19,20 @@ import {
   expandVarValues,
   findGroup,
   storedLength,
-  validateSpikeEvents,
 } from "@snn/core/internal";
 import { type GeneratedKernels, generateKernels } from "../codegen/generate";
 import { type BindingRef, type KernelInstance } from "../codegen/kernel-builder";
 import type { Allocation } from "../codegen/layout";
-import {
-  holdsInputInFlight,
-  type PlannedVarStorage,
-  plannedVariables,
-  type StorageRef,
-  storageOwner,
-} from "../codegen/storage";
+import { holdsInputInFlight, type StorageRef, storageOwner } from "../codegen/storage";
 import { WebGpuDeviceAccess, type WebGpuTypes } from "./device-access";
-import { BufferLimitError } from "../errors";
 import { DeviceSession } from "./device-session";
-import { BufferUsage, describeDevice } from "./gpu";
+import { align4, BufferUsage, describeDevice } from "./gpu";
 import { compileFill, compileShaders, printShaders } from "./shaders";
 import { packUniforms, workgroupCounts } from "./instances";
 import { checkDeviceLimits, runtimeSettings, type WebGpuRuntimeOptions } from "./limits";
 import { SpikeRecordings } from "./recordings";
-import { spikeEventBits } from "./spike-bits";
+import { SpikeEventBuffers } from "./spike-events";
+import { findVar, populationIndex } from "./lookup";
 import { VariableInitialiser, writeSparseTables } from "./state-init";
 
 interface InstanceState {
@@ -58,7 +51,7 @@ export class WebGpuRuntime implements Runtime {
   private readonly arenas: { f32: GPUBuffer[]; u32: GPUBuffer[] };
   private readonly clock: GPUBuffer;
   private readonly recordings: SpikeRecordings;
-  private readonly events: ({ buffer: GPUBuffer; steps: number } | null)[];
+  private readonly events: SpikeEventBuffers;
   private readonly states: InstanceState[];
   /** Pipeline and bind group layout of each shader. */
   private readonly compiled: readonly DeviceKernel<WebGpuTypes>[];
@@ -116,10 +109,12 @@ export class WebGpuRuntime implements Runtime {
       init.recordingSteps,
       (label, size) => create(label, size, storageUsage),
     );
-    this.events = plan.populations.map((p) =>
-      p.spikeSource
-        ? { buffer: create(`spike events ${p.name}`, 16, storageUsage), steps: 0 }
-        : null,
+    this.events = new SpikeEventBuffers(
+      device,
+      plan,
+      kernels.spikeWords,
+      init.maxBinding,
+      (label, size) => create(label, size, storageUsage),
     );
 
     const maxPerDimension = device.limits.maxComputeWorkgroupsPerDimension;
@@ -231,7 +226,7 @@ export class WebGpuRuntime implements Runtime {
       case "recording":
         return this.recordings.buffer(ref.population);
       case "spikeEvents":
-        return this.events[ref.population]!.buffer;
+        return this.events.buffer(ref.population);
     }
   }
 
@@ -350,42 +345,15 @@ export class WebGpuRuntime implements Runtime {
 
   setSpikeEvents(population: string, events: readonly SpikeEvents[]): void {
     this.session.check("setSpikeEvents");
-    const index = this.populationIndex(population, "setSpikeEvents");
-    const planned = this.plan.populations[index]!;
-    const holder = this.events[index];
-    if (!planned.spikeSource || !holder) {
-      const sources = this.plan.populations.filter((p) => p.spikeSource).map((p) => p.name);
-      throw new RuntimeUsageError(
-        `setSpikeEvents(${population}): '${population}' is not a spike source array (model '${planned.model.name}'). Spike source arrays: ${sources.length > 0 ? sources.join(", ") : "(none)"}.`,
-      );
-    }
-    const B = this.plan.batchSize;
-    validateSpikeEvents(population, planned.size, B, events);
-    let steps = 0;
-    for (const e of events)
-      if (e.steps.length > 0) steps = Math.max(steps, e.steps[e.steps.length - 1]! + 1);
-    const words = this.kernels.spikeWords[index]!;
-    const bytes = steps * B * words * 4;
-    if (bytes > this.capabilities.maxBufferBytes) {
-      throw new BufferLimitError(
-        `The spike events of population '${population}' (${steps} steps x batch ${B} x ${planned.size} neurons as bits)`,
-        bytes,
-        this.capabilities.maxBufferBytes,
-        `Use shorter trials (at most ${Math.floor(this.capabilities.maxBufferBytes / (B * words * 4))} steps at this batch size) or a smaller batch.`,
-      );
-    }
-    const bits = spikeEventBits(events, steps, words);
-    if (bits.byteLength > holder.buffer.size) {
-      this.retired.push(holder.buffer);
-      holder.buffer = this.device.createBuffer({
-        label: `spike events ${population}`,
-        size: align4(Math.max(bits.byteLength, holder.buffer.size * 2)),
-        usage: BufferUsage.STORAGE | BufferUsage.COPY_DST | BufferUsage.COPY_SRC,
-      });
-      this.invalidateBindGroups((ref) => ref.kind === "spikeEvents" && ref.population === index);
-    }
-    this.device.queue.writeBuffer(holder.buffer, 0, bits);
-    holder.steps = steps;
+    const index = populationIndex(this.plan, population, "setSpikeEvents");
+    const steps = this.events.set(
+      population,
+      index,
+      events,
+      (buffer) => this.retired.push(buffer),
+      () =>
+        this.invalidateBindGroups((ref) => ref.kind === "spikeEvents" && ref.population === index),
+    );
     // Tell the neuron kernel how many steps of events there are.
     this.states.forEach((state) => {
       if (!state.instance.bindings.some((r) => r.kind === "spikeEvents" && r.population === index))
@@ -400,47 +368,9 @@ export class WebGpuRuntime implements Runtime {
       if (state.instance.bindings.some(matches)) state.bindGroup = null;
   }
 
-  private populationIndex(name: string, call: string): number {
-    const index = this.plan.populations.findIndex((p) => p.name === name);
-    if (index < 0) {
-      throw new RuntimeUsageError(
-        `${call}(${name}): there is no population '${name}'. Populations: ${this.plan.populations.map((p) => p.name).join(", ")}.`,
-      );
-    }
-    return index;
-  }
-
-  /**
-   * The variable `name` of group `owner`: a population's, a projection's (synapse, pre, post,
-   * postsynaptic model, in that order) or a custom update's.
-   */
-  private findVar(owner: string, name: string, call: string): PlannedVarStorage {
-    const { populations, projections, customUpdates } = this.plan;
-    const owners = [
-      { kind: "population", index: populations.findIndex((p) => p.name === owner) },
-      { kind: "projection", index: projections.findIndex((p) => p.name === owner) },
-      { kind: "customUpdate", index: customUpdates.findIndex((c) => c.name === owner) },
-    ].filter((o) => o.index >= 0);
-    if (owners.length === 0) {
-      const names = [...populations, ...projections, ...customUpdates].map((g) => g.name);
-      throw new RuntimeUsageError(
-        `${call}(${owner}, ${name}): there is no population, projection or custom update '${owner}'. Owners: ${names.join(", ")}.`,
-      );
-    }
-    const owned = plannedVariables(this.plan).filter(({ ref }) =>
-      owners.some((o) => o.kind === ref.owner.kind && o.index === ref.owner.index),
-    );
-    const found = owned.find((v) => v.ref.name === name);
-    if (found) return found;
-    const names = owned.map((v) => v.variable.name);
-    throw new RuntimeUsageError(
-      `${call}(${owner}, ${name}): '${owner}' has no variable '${name}'. Its variables: ${names.length > 0 ? names.join(", ") : "(none)"}.`,
-    );
-  }
-
   async readVar(owner: string, name: string): Promise<VarArray> {
     this.session.check("readVar");
-    const { variable, ref } = this.findVar(owner, name, "readVar");
+    const { variable, ref } = findVar(this.plan, owner, name, "readVar");
     const a = this.allocation(ref);
     const length = storedLength(variable, this.plan.batchSize);
     const bytes = await this.session.readBuffer(
@@ -456,7 +386,7 @@ export class WebGpuRuntime implements Runtime {
 
   async writeVar(owner: string, name: string, values: ArrayLike<number>): Promise<void> {
     this.session.check("writeVar");
-    const { variable, ref } = this.findVar(owner, name, "writeVar");
+    const { variable, ref } = findVar(this.plan, owner, name, "writeVar");
     this.upload(ref, expandVarValues(variable, this.plan.batchSize, values, owner));
   }
 
@@ -489,7 +419,7 @@ export class WebGpuRuntime implements Runtime {
 
   async readSpikes(population: string): Promise<SpikeRecording> {
     this.session.check("readSpikes");
-    const index = this.populationIndex(population, "readSpikes");
+    const index = populationIndex(this.plan, population, "readSpikes");
     return this.recordings.read(population, index, this.trialStep_, this.session);
   }
 
@@ -497,7 +427,7 @@ export class WebGpuRuntime implements Runtime {
 
   /** Where a variable lives on the device ({@link DeviceAccess.varStorage}). */
   private varStorage(owner: string, name: string, call: string): DeviceVarStorage<WebGpuTypes> {
-    const { variable, ref } = this.findVar(owner, name, call);
+    const { variable, ref } = findVar(this.plan, owner, name, call);
     const a = this.allocation(ref);
     return {
       buffer: this.arenas[a.arena][a.chunk]!,
@@ -510,17 +440,7 @@ export class WebGpuRuntime implements Runtime {
 
   /** The spike events of a spike source array on the device ({@link DeviceAccess.spikeEventStorage}). */
   private spikeEventStorage(population: string, call: string): DeviceSpikeEvents<WebGpuTypes> {
-    const index = this.populationIndex(population, call);
-    const holder = this.events[index];
-    if (!holder)
-      throw new RuntimeUsageError(
-        `${call}(${population}): '${population}' is not a spike source array.`,
-      );
-    return {
-      buffer: holder.buffer,
-      wordsPerRow: this.kernels.spikeWords[index]!,
-      steps: holder.steps,
-    };
+    return this.events.storage(population, populationIndex(this.plan, population, call), call);
   }
 
   async runCustomUpdate(group: string): Promise<void> {
@@ -566,13 +486,7 @@ export class WebGpuRuntime implements Runtime {
     for (const buffer of [...this.arenas.f32, ...this.arenas.u32, this.clock, ...this.retired])
       buffer.destroy();
     this.recordings.destroy();
-    for (const e of this.events) e?.buffer.destroy();
+    this.events.destroy();
     for (const s of this.states) s.uniform.destroy();
   }
-}
-
-// ------------------------------------------------------------------------- helpers
-
-function align4(bytes: number): number {
-  return Math.ceil(bytes / 4) * 4;
 }
