@@ -16,7 +16,11 @@
  * has updated, `postSpike` runs each incoming projection's postSpike code on the synapses onto
  * the neurons that spiked. Synapse entry: `preSpike` on the synapses of the presynaptic neurons
  * that spiked (this step's spikes, or with `delayed` the previous step's), then
- * `synapseDynamics` on every synapse.
+ * `synapseDynamics` on every synapse; each per-synapse site also names what `addToPost` and
+ * `addToPre` add to.
+ *
+ * Beside the timestep, `customUpdates` gives the site of each custom update
+ * (custom-update-site.ts), which runs when the user asks.
  */
 import { customUpdateSite, type CustomUpdateSite } from "./custom-update-site";
 import type { KernelPlan, PlannedPopulation, PlannedProjection } from "./plan-types";
