@@ -74,11 +74,11 @@ export class CodeGenerator {
   customUpdateKernels(): GeneratedKernel[] {
     this.webAssembly.compile();
     const runs = this.storage.customUpdateRuns;
-    return this.plan.customUpdates.map((update) =>
+    return this.program.customUpdates.map((site) =>
       this.webAssembly.run(
-        customUpdateKernel(this.plan, this.storage, update),
-        customUpdateKernelName(update.index),
-        () => runs[update.index]!,
+        customUpdateKernel(this.plan, this.storage, site),
+        customUpdateKernelName(site.update),
+        () => runs[site.update]!,
       ),
     );
   }

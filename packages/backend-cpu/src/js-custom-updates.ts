@@ -1,6 +1,6 @@
 /** The generated JavaScript of custom updates. */
-import type { KernelPlan, PlannedCustomUpdate, ScalarType } from "@snn/core";
-import { bindingKey, RANDOM_FIELD } from "@snn/core/internal";
+import type { KernelPlan, ScalarType } from "@snn/core";
+import { customUpdateSlot, type CustomUpdateSite, type Reduction } from "@snn/core/internal";
 import { ModuleBuilder, type GeneratedKernel } from "./js-module";
 import {
   builtinValue,
@@ -14,21 +14,22 @@ import {
 } from "./js-site";
 import { floatLiteral, printSnippet } from "./printer";
 import type { NetworkStorage, StoredVar } from "./storage";
-import { lookupVar, refTarget, varIndex } from "./stored-vars";
+import { siteVar, varIndex } from "./stored-vars";
 
 /**
- * The generated JavaScript of a custom update: its update code per element (and batch element
- * where it is batched), with the batch and neuron reductions of its variables and references.
+ * The generated JavaScript of a custom update's site of the step program (core's
+ * custom-update-site.ts): its update code per element (and batch element where it is batched),
+ * with the batch and neuron reductions of its variables and references.
  */
 export function customUpdateKernel(
   plan: KernelPlan,
   networkStorage: NetworkStorage,
-  update: PlannedCustomUpdate,
+  cu: CustomUpdateSite,
 ): GeneratedKernel {
+  const update = plan.customUpdates[cu.update]!;
   const m = new ModuleBuilder(plan.seed);
   const size = update.size;
   const batches = update.batched ? plan.batchSize : 1;
-  const storage = networkStorage.customUpdates[update.index]!;
   const builtins = { dt: floatLiteral(plan.dt), t: "t", step: "s", batch: "b", id: "e" };
   let before = "";
   let perBatchStart = "";
@@ -36,18 +37,17 @@ export function customUpdateKernel(
   let after = "";
   const reductions: string[] = [];
 
-  const identity = (access: string, type: ScalarType): string => {
-    const max = access.endsWith("Max");
-    if (!max) return "0";
+  const identity = (reduction: Reduction, type: ScalarType): string => {
+    if (reduction.op !== "max") return "0";
     return type === "float" ? "-Infinity" : type === "int" ? "-2147483648" : "0";
   };
   const combine = (
     accumulator: string,
     value: string,
-    access: string,
+    reduction: Reduction,
     type: ScalarType,
   ): string => {
-    if (access.endsWith("Max")) return `Math.max(${accumulator}, ${value})`;
+    if (reduction.op === "max") return `Math.max(${accumulator}, ${value})`;
     if (type === "float") return `Math.fround(${accumulator} + ${value})`;
     return type === "int"
       ? `((${accumulator} + ${value}) | 0)`
@@ -57,12 +57,12 @@ export function customUpdateKernel(
   const reductionAccess = (
     local: string,
     stored: StoredVar,
-    access: string,
+    reduction: Reduction,
     type: ScalarType,
   ): Access => {
     if (type === "bool") throw new Error(`internal error: reduction into a bool variable`);
     const target = m.ref(stored.array);
-    if (access === "reduceBatchSum" || access === "reduceBatchMax") {
+    if (reduction.over === "batch") {
       // Accumulated over batch elements in a scratch array, stored into the shared target at the end.
       const scratch = m.ref(
         type === "float"
@@ -71,16 +71,16 @@ export function customUpdateKernel(
             ? new Int32Array(size)
             : new Uint32Array(size),
       );
-      before += `  ${scratch}.fill(${identity(access, type)});\n`;
+      before += `  ${scratch}.fill(${identity(reduction, type)});\n`;
       after += `  ${target}.set(${scratch});\n`;
-      reductions.push(`${scratch}[e] = ${combine(`${scratch}[e]`, local, access, type)};`);
+      reductions.push(`${scratch}[e] = ${combine(`${scratch}[e]`, local, reduction, type)};`);
     } else {
       const accumulator = `acc_${local}`;
-      perBatchStart += `    let ${accumulator} = ${identity(access, type)};\n`;
+      perBatchStart += `    let ${accumulator} = ${identity(reduction, type)};\n`;
       perBatchEnd += `    ${target}[${stored.planned.batched ? "b" : "0"}] = ${accumulator};\n`;
-      reductions.push(`${accumulator} = ${combine(accumulator, local, access, type)};`);
+      reductions.push(`${accumulator} = ${combine(accumulator, local, reduction, type)};`);
     }
-    return { name: local, declare: `let ${local} = ${identity(access, type)};` };
+    return { name: local, declare: `let ${local} = ${identity(reduction, type)};` };
   };
 
   const site: CodeSite = new CodeSite(
@@ -95,16 +95,10 @@ export function customUpdateKernel(
       switch (binding.kind) {
         case "var":
         case "varRef": {
-          const isRef = binding.kind === "varRef";
-          const stored = isRef
-            ? refTarget(networkStorage, update, binding.name)
-            : lookupVar(storage.vars, binding.name, `custom update '${update.name}'`);
-          const access = isRef
-            ? update.varRefs.find((r) => r.name === binding.name)!.access
-            : stored.planned.access;
-          const local = `${isRef ? "r" : "v"}_${binding.name}`;
-          if (access.startsWith("reduce")) return reductionAccess(local, stored, access, type);
-          const written = site.usage.stored.has(bindingKey(binding));
+          const { stored, written } = siteVar(networkStorage, cu.storage, binding);
+          const { reduction } = customUpdateSlot(cu, binding);
+          const local = `${binding.kind === "varRef" ? "r" : "v"}_${binding.name}`;
+          if (reduction !== null) return reductionAccess(local, stored, reduction, type);
           return storageAccess(
             local,
             m.ref(stored.array),
@@ -123,13 +117,13 @@ export function customUpdateKernel(
       element: "e",
       batch: "b",
       step: "gstep",
-      stream: update.rngStream,
-      field: RANDOM_FIELD.customUpdate,
+      stream: cu.rngStream,
+      field: cu.code.field,
     },
-  ).use(update.update);
+  ).of(cu);
   // Reduction targets must exist even when the code never reads them (they are written).
   const prologue = site.prologue("      ");
-  const code = printSnippet(update.update, site.scope, "      ");
+  const code = printSnippet(cu.code.snippet, site.scope, "      ");
   const epilogue = site.epilogue("      ");
   const clock = m.ref(networkStorage.clock);
   const runs = m.ref(networkStorage.customUpdateRuns);

@@ -2,7 +2,7 @@
  * The pieces a generated function's code is printed with: how each binding appears (constants,
  * locals loaded from storage and written back), random-number counters and effects.
  */
-import type { Binding, CheckedSnippet, ScalarType } from "@snn/core";
+import type { Binding, ScalarType } from "@snn/core";
 import { analyseStorage, bindingKey, randomCounterBase, type StorageUse } from "@snn/core/internal";
 import { floatLiteral, type PrintScope } from "./printer";
 import type { ModuleBuilder } from "./js-module";
@@ -66,12 +66,6 @@ export class CodeSite {
       addToPre?: (value: string) => string;
     } = {},
   ) {}
-
-  /** The snippets that run here (all of them, in order). */
-  use(...snippets: (CheckedSnippet | null)[]): this {
-    this.usage = analyseStorage(snippets);
-    return this;
-  }
 
   /** The step-program site whose code runs here (core's step-program.ts): its storage use. */
   of(site: { readonly usage: StorageUse }): this {

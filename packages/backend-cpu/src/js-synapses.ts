@@ -20,7 +20,7 @@ import {
 } from "./js-site";
 import { floatLiteral, printSnippet } from "./printer";
 import type { NetworkStorage } from "./storage";
-import { siteVar, varIndex } from "./stored-vars";
+import { effectTarget, siteVar, varIndex } from "./stored-vars";
 import type { WasmKernels } from "./wasm-kernels";
 
 /**
@@ -37,8 +37,6 @@ export function synapseSite(
 ): CodeSite {
   const projection = plan.projections[s.projection]!;
   const storage = networkStorage.projections[projection.index]!;
-  const preStorage = networkStorage.populations[projection.pre]!;
-  const postStorage = networkStorage.populations[projection.post]!;
   const builtins = {
     dt: floatLiteral(plan.dt),
     t: "t",
@@ -48,15 +46,8 @@ export function synapseSite(
     id_pre: "i",
     id_post: "j",
   };
-  const postTarget =
-    storage.inSyn ??
-    (projection.postTarget !== null
-      ? postStorage.additionalInputs.get(projection.postTarget)
-      : undefined);
-  const preTarget =
-    projection.preTarget !== null
-      ? preStorage.additionalInputs.get(projection.preTarget)
-      : undefined;
+  const postTarget = effectTarget(networkStorage, s.addToPost);
+  const preTarget = s.addToPre === null ? undefined : effectTarget(networkStorage, s.addToPre);
   const effects = {
     ...(postTarget
       ? { addToPost: (value: string) => `${m.ref(postTarget)}[qb + j] += ${value};` }

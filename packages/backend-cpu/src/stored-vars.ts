@@ -1,6 +1,11 @@
 /** Lookups of the stored variables that generated code reads and writes. */
-import type { Binding, PlannedCustomUpdate, PlannedVarRef } from "@snn/core";
-import { bindingKey, type SiteStorage } from "@snn/core/internal";
+import type { Binding, PlannedVarRef } from "@snn/core";
+import {
+  bindingKey,
+  type AdditionalInputRef,
+  type PostsynapticInputRef,
+  type SiteStorage,
+} from "@snn/core/internal";
 import type { NetworkStorage, StoredVar } from "./storage";
 
 /** The index of a variable's element: `batchedIndex` where it has one copy per batch element, else `sharedIndex`. */
@@ -9,26 +14,10 @@ export function varIndex(stored: StoredVar, batchedIndex: string, sharedIndex: s
 }
 
 /** The stored variable `name` of a group; an internal error where there is none. */
-export function lookupVar(map: Map<string, StoredVar>, name: string, where: string): StoredVar {
+function lookupVar(map: Map<string, StoredVar>, name: string, where: string): StoredVar {
   const stored = map.get(name);
   if (!stored) throw new Error(`internal error: ${where} has no variable '${name}'`);
   return stored;
-}
-
-/** The stored variable a custom update's variable reference `refName` points at. */
-export function refTarget(
-  storage: NetworkStorage,
-  update: PlannedCustomUpdate,
-  refName: string,
-): StoredVar {
-  const ref = update.varRefs.find((r) => r.name === refName);
-  if (!ref)
-    throw new Error(`internal error: custom update '${update.name}' has no reference '${refName}'`);
-  return lookupVar(
-    varsOf(storage, ref.owner, ref.role),
-    ref.var,
-    `reference '${refName}' of '${update.name}'`,
-  );
 }
 
 /** The stored variables of one part (`role`) of a group's model. */
@@ -66,4 +55,20 @@ export function siteVar(
     stored: lookupVar(varsOf(storage, owner, role), name, `${owner.kind} ${owner.index}`),
     written: entry.written,
   };
+}
+
+/**
+ * The array an `addToPost` or `addToPre` of a step-program site adds to (`SynapseSite.addToPost`,
+ * `addToPre`): a projection's input or a population's additional input.
+ */
+export function effectTarget(
+  storage: NetworkStorage,
+  ref: PostsynapticInputRef | AdditionalInputRef,
+): Float32Array {
+  const target =
+    ref.kind === "inSyn"
+      ? storage.projections[ref.projection]!.inSyn
+      : storage.populations[ref.population]!.additionalInputs.get(ref.name);
+  if (!target) throw new Error(`internal error: no storage for the ${ref.kind} target`);
+  return target;
 }

@@ -5,9 +5,10 @@
  * Returns null (the update stays in JavaScript) for reductions and code wasm-snippet.ts does not
  * compile bit-identically. Random numbers count the update's runs where kernels count steps.
  */
-import type { Binding, KernelPlan, PlannedCustomUpdate, ScalarType } from "@snn/core";
-import { analyseStorage, bindingKey, RANDOM_FIELD, wasm } from "@snn/core/internal";
-import type { DynamicParams, StoredVar } from "./storage";
+import type { Binding, KernelPlan, ScalarType } from "@snn/core";
+import { bindingKey, customUpdateSlot, wasm, type CustomUpdateSite } from "@snn/core/internal";
+import type { DynamicParams, NetworkStorage } from "./storage";
+import { siteVar } from "./stored-vars";
 import { ElementKernel } from "./wasm-element-kernel";
 import { NotCompilable, SnippetCompiler, type ResolvedBinding } from "./wasm-snippet";
 import {
@@ -24,21 +25,21 @@ const { get, set, i32 } = op;
 type Code = wasm.Code;
 
 /**
- * The WebAssembly version of a custom update, `name(trialStep: i32)`, or null.
- * `target(update, binding)` gives the storage of a variable (`var`) or reference (`varRef`).
+ * The WebAssembly version of a custom update's site of the step program (core's
+ * custom-update-site.ts), `name(trialStep: i32)`, or null.
  */
 export function customUpdateWasm(
   plan: KernelPlan,
+  storage: NetworkStorage,
   /** The module's `philox` function index (wasm-random.ts). */
   philox: number,
-  update: PlannedCustomUpdate,
-  target: (binding: Binding & { kind: "var" | "varRef" }) => StoredVar,
+  cu: CustomUpdateSite,
   name: string,
   /** The update's dynamic params (in the state memory), or null. */
   dynamic: DynamicParams | null = null,
 ): ElementKernelDefinition | null {
   try {
-    return compileCustomUpdate(plan, philox, update, target, name, dynamic);
+    return compileCustomUpdate(plan, storage, philox, cu, name, dynamic);
   } catch (error) {
     if (error instanceof NotCompilable) return null;
     throw error;
@@ -47,13 +48,14 @@ export function customUpdateWasm(
 
 function compileCustomUpdate(
   plan: KernelPlan,
+  storage: NetworkStorage,
   philox: number,
-  update: PlannedCustomUpdate,
-  target: (binding: Binding & { kind: "var" | "varRef" }) => StoredVar,
+  cu: CustomUpdateSite,
   name: string,
   dynamic: DynamicParams | null,
 ): ElementKernelDefinition {
-  const usage = analyseStorage([update.update]);
+  const update = plan.customUpdates[cu.update]!;
+  const { usage } = cu;
   const kernel = new ElementKernel(plan.dt);
   const { locals, batch: b, element: e } = kernel;
   const be = locals.local("i32"); // b * size + e
@@ -70,19 +72,15 @@ function compileCustomUpdate(
       switch (binding.kind) {
         case "var":
         case "varRef": {
-          const access =
-            binding.kind === "varRef"
-              ? update.varRefs.find((r) => r.name === binding.name)!.access
-              : update.vars.find((v) => v.name === binding.name)!.access;
-          if (access.startsWith("reduce")) throw new NotCompilable("reductions");
-          const stored = target(binding);
+          if (customUpdateSlot(cu, binding).reduction !== null)
+            throw new NotCompilable("reductions");
+          const { stored, written } = siteVar(storage, cu.storage, binding);
           const index = stored.planned.batched ? be : e;
-          const key = bindingKey(binding);
           return site.bind(
-            key,
+            bindingKey(binding),
             type,
             () => [get(index), i32.const(2), i32.shl, i32.const(stored.array.byteOffset), i32.add],
-            usage.stored.has(key),
+            written,
           );
         }
         case "builtin":
@@ -99,7 +97,7 @@ function compileCustomUpdate(
       philox,
     };
     const randomSite = usage.random
-      ? new RandomSite(locals, counter, update.rngStream, RANDOM_FIELD.customUpdate, vector)
+      ? new RandomSite(locals, counter, cu.rngStream, cu.code.field, vector)
       : null;
     const draw = randomSite
       ? (kind: "uniform" | "normal", mask: number | null) => randomSite.call(kind, mask)
@@ -111,11 +109,11 @@ function compileCustomUpdate(
           null,
           (lanes) => kernel.vectorConstant(lanes),
           draw,
-        ).statements(update.update)
-      : new SnippetCompiler(locals, resolve, null, draw).statements(update.update);
+        ).statements(cu.code.snippet)
+      : new SnippetCompiler(locals, resolve, null, draw).statements(cu.code.snippet);
     return [
       [get(b), i32.const(size), i32.mul, get(e), i32.add, set(be)],
-      randomSite?.reset(RANDOM_FIELD.customUpdate) ?? [],
+      randomSite?.reset(cu.code.field) ?? [],
       site.wrap(code),
     ];
   };

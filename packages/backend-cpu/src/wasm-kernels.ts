@@ -8,7 +8,7 @@ import type { KernelPlan, PlannedProjection } from "@snn/core";
 import { wasm, type StepProgram } from "@snn/core/internal";
 import type { GeneratedKernel, ModuleBuilder } from "./js-module";
 import type { NetworkStorage } from "./storage";
-import { lookupVar, refTarget } from "./stored-vars";
+import { effectTarget } from "./stored-vars";
 import { customUpdateWasm } from "./wasm-custom-updates";
 import { accumulateDenseKernel, accumulatedWeight, accumulateSparseKernel } from "./wasm-delivery";
 import { instantiateKernels, type KernelExports } from "./wasm-module";
@@ -71,22 +71,15 @@ export class WasmKernels {
         ),
       );
     }
-    for (const update of this.plan.customUpdates) {
+    for (const site of this.program.customUpdates) {
       add(
         customUpdateWasm(
           this.plan,
+          this.storage,
           philox,
-          update,
-          (binding) =>
-            binding.kind === "varRef"
-              ? refTarget(this.storage, update, binding.name)
-              : lookupVar(
-                  this.storage.customUpdates[update.index]!.vars,
-                  binding.name,
-                  `custom update '${update.name}'`,
-                ),
-          customUpdateKernelName(update.index),
-          this.storage.customUpdates[update.index]!.params,
+          site,
+          customUpdateKernelName(site.update),
+          this.storage.customUpdates[site.update]!.params,
         ),
       );
     }
@@ -140,11 +133,8 @@ export class WasmKernels {
     )
       return null;
     const preStorage = this.storage.populations[projection.pre]!;
-    const target =
-      storage.inSyn ??
-      (projection.postTarget !== null
-        ? this.storage.populations[projection.post]!.additionalInputs.get(projection.postTarget)
-        : undefined);
+    const preSpike = this.program.synapses[projection.index]!.preSpike;
+    const target = preSpike && effectTarget(this.storage, preSpike.addToPost);
     const stored = storage.vars.get(weight);
     if (!target || !stored) return null;
     const spikes = projection.delaySteps === 0 ? preStorage.spikes : preStorage.previousSpikes;

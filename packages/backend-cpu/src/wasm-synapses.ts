@@ -22,7 +22,7 @@ import {
   type SynapseStep,
 } from "@snn/core/internal";
 import type { NetworkStorage } from "./storage";
-import { siteVar } from "./stored-vars";
+import { effectTarget, siteVar } from "./stored-vars";
 import { StorageLocals } from "./wasm-neurons";
 import { ElementKernel } from "./wasm-element-kernel";
 import {
@@ -93,16 +93,10 @@ function compileSynapseKernel(
   const nPost = post.size;
   const projectionStorage = storage.projections[projection.index]!;
   const preStorage = storage.populations[projection.pre]!;
-  const postStorage = storage.populations[projection.post]!;
-  const postTarget =
-    projectionStorage.inSyn ??
-    (projection.postTarget !== null
-      ? postStorage.additionalInputs.get(projection.postTarget)
-      : undefined);
-  const preTarget =
-    projection.preTarget !== null
-      ? preStorage.additionalInputs.get(projection.preTarget)
-      : undefined;
+  // The targets of addToPost and addToPre (the same for both sites of the step).
+  const targets = (preSpike ?? dynamics)!;
+  const postTarget = effectTarget(storage, targets.addToPost);
+  const preTarget = targets.addToPre === null ? undefined : effectTarget(storage, targets.addToPre);
 
   const address = (array: { byteOffset: number }, index: number) => (): Code => [
     get(index),

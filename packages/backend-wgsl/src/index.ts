@@ -7,7 +7,7 @@ export type { WebGpuBackend, WebGpuBackendOptions } from "./backend";
 export { createNodeDevice, createBrowserDevice, requestDeviceWithAdapterLimits } from "./device";
 export type { NodeDevice, NodeDeviceOptions } from "./device";
 export { WebGpuRuntime } from "./runtime/runtime";
-export type { WebGpuRuntimeOptions } from "./runtime/runtime";
+export type { WebGpuRuntimeOptions } from "./runtime/limits";
 export type { WebGpuDeviceAccess, WebGpuTypes } from "./runtime/device-access";
 export { generateWgsl } from "./generate-wgsl";
 export type { GeneratedShader } from "./generate-wgsl";

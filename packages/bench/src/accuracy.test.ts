@@ -1,13 +1,8 @@
 import { cpuBackend } from "@snn/backend-cpu";
 import { describe, expect, it } from "vitest";
-import {
-  accuracySettings,
-  epochLearningRates,
-  formatAccuracyTable,
-  meanAndSd,
-  runAccuracyBenchmark,
-  smnistNetwork,
-} from "./accuracy";
+import { runAccuracyBenchmark } from "./accuracy";
+import { accuracySettings, epochLearningRates, smnistNetwork } from "./accuracy-settings";
+import { formatAccuracyTable, meanAndSd } from "./accuracy-table";
 import { findTorchPython } from "./pytorch";
 
 describe("accuracy suite", () => {

@@ -6,7 +6,7 @@
  * hand-written networks disagree).
  */
 import { writeFileSync } from "node:fs";
-import { accuracySettings } from "./accuracy";
+import { accuracySettings } from "./accuracy-settings";
 import {
   BENCHMARK_SUITES,
   MnistMissingError,

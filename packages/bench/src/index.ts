@@ -9,7 +9,7 @@
  *
  * Benchmarks report figures; they assert nothing about speed.
  */
-import type { AccuracyBenchmarkOptions } from "./accuracy";
+import type { AccuracyBenchmarkOptions } from "./accuracy-settings";
 import type { AlignmentBenchmarkOptions } from "./gradient-alignment";
 import { runCpuLifBenchmark, type CpuLifOptions } from "./cpu-lif";
 import type { DatasetThroughputOptions } from "./datasets-throughput";
@@ -21,7 +21,7 @@ import { machineInfo, type BenchReport, type BenchResult } from "./report";
 // The cpu-lif suite's network, hand-written loop and per-case measurement stay in ./cpu-lif:
 // the tests and the suite's worker (cpu-lif-worker.ts) import them from there.
 export { runCpuLifBenchmark, type CpuLifOptions } from "./cpu-lif";
-export type { AccuracyBenchmarkOptions, AccuracyMethod } from "./accuracy";
+export type { AccuracyBenchmarkOptions, AccuracyMethod } from "./accuracy-settings";
 export { MnistMissingError } from "./mnist-source";
 export type { AlignmentBenchmarkOptions, GradientComparison } from "./gradient-alignment";
 export { machineInfo, type BenchReport, type BenchResult, type MachineInfo } from "./report";

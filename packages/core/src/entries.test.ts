@@ -25,6 +25,7 @@ const INTERNAL_ONLY = [
   "analyseStorage",
   "bindingKey",
   "compileStepProgram",
+  "customUpdateSlot",
   "drawsRandom",
   "wasm",
 ];

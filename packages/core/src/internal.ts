@@ -29,16 +29,22 @@ export type { SnippetAnalysis, StorageUse, TypedBinding } from "./snippet/analys
 /** A small WebAssembly assembler (SIMD numeric kernels without a toolchain), for backends and e-prop. */
 export * as wasm from "./wasm";
 export { compileStepProgram } from "./step-program";
+export { customUpdateSlot } from "./custom-update-site";
 export type {
   AdditionalInputRef,
   ApplySite,
+  CodeSiteBase,
+  CustomUpdateSite,
+  CustomUpdateSlot,
   Hook,
   NeuronModelSite,
   NeuronSideSite,
   NeuronStep,
   NeuronStepSite,
   PostSpikeSite,
+  PostsynapticInputRef,
   PreSpikeSite,
+  Reduction,
   SiteSnippet,
   SiteStorage,
   SiteStorageRef,

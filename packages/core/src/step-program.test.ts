@@ -1,9 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { ExpCurr, SpikeSourceArray, StaticPulse, STDP } from "./models/builtin";
-import type { NeuronModel, WeightUpdateModel } from "./models/types";
+import type { CustomUpdateModel, NeuronModel, WeightUpdateModel } from "./models/types";
 import { Network } from "./network";
 import { planNetwork } from "./plan";
 import { RANDOM_FIELD } from "./rng";
+import { customUpdateSlot } from "./custom-update-site";
 import {
   compileStepProgram,
   type NeuronModelSite,
@@ -68,8 +69,36 @@ function network(): Network {
     connectivity: { kind: "dense" },
     preTarget: "Iextra",
   });
+  net.addCustomUpdate("peak", {
+    group: "measure",
+    model: Peak,
+    varRefs: { V: { owner: "a", var: "V" }, gSum: { owner: "in_a2", var: "g" } },
+  });
+  net.addCustomUpdate("scale", {
+    group: "learn",
+    model: Scale,
+    varRefs: { g: { owner: "in_a2", var: "g" }, top: { owner: "peak", var: "spare" } },
+  });
   return net;
 }
+
+/** A neuron max into its own variable, a batch sum into a shared weight, an unused own variable and random numbers. */
+const Peak: CustomUpdateModel = {
+  kind: "customUpdate",
+  name: "Peak",
+  vars: { vmax: { access: "reduceNeuronMax" }, spare: {} },
+  varRefs: { V: { access: "readOnly" }, gSum: { access: "reduceBatchSum" } },
+  update: "vmax = V;\ngSum = V * uniform();",
+};
+
+/** Writes a reference, and reads one to another custom update's variable. */
+const Scale: CustomUpdateModel = {
+  kind: "customUpdate",
+  name: "Scale",
+  params: { F: { default: 0.5 } },
+  varRefs: { g: {}, top: { access: "readOnly" } },
+  update: "g *= F + 0.0 * top;",
+};
 
 describe("the step program", () => {
   const plan = planNetwork(network());
@@ -93,6 +122,7 @@ describe("the step program", () => {
 
   it("orders a neuron entry's sites: inputs, the model, zeroing, then pre and post code", () => {
     const step = neurons("a");
+    const owner = { kind: "population", index: index("a") };
     expect(
       step.sites.map((s) => (s.kind === "neuronSide" ? `${s.kind}:${s.side}` : s.kind)),
     ).toEqual([
@@ -110,6 +140,10 @@ describe("the step program", () => {
         [3, 2],
       ],
     );
+    expect(step.vars).toEqual([
+      { kind: "var", owner, role: "neuron", name: "V", type: "float", batched: true },
+      { kind: "var", owner, role: "neuron", name: "n", type: "int", batched: true },
+    ]);
     const zero = step.sites[3]!;
     expect(zero.kind === "zeroInputs" && zero.inputs).toEqual([
       { kind: "additionalInput", population: index("a"), name: "Iextra" },
@@ -181,6 +215,25 @@ describe("the step program", () => {
     });
   });
 
+  it("types what addToPost and addToPre add to: a postsynaptic input or an additional input", () => {
+    expect(program.synapses[0]!.preSpike?.addToPost).toEqual({
+      kind: "additionalInput",
+      population: index("a"),
+      name: "Iextra",
+    });
+    expect(program.synapses[1]!.preSpike?.addToPost).toEqual({ kind: "inSyn", projection: 1 });
+    expect(program.synapses[0]!.preSpike?.addToPre).toBeNull();
+    const feedback = program.synapses[3]!;
+    expect(feedback.synapseDynamics?.addToPre).toEqual({
+      kind: "additionalInput",
+      population: index("b"),
+      name: "Iextra",
+    });
+    expect(feedback.preSpike?.addToPre).toEqual(feedback.synapseDynamics?.addToPre);
+    // the postSpike pass has the same targets as the projection's other sites
+    expect(neurons("b").postSpike[0]!.addToPost).toEqual({ kind: "inSyn", projection: 2 });
+  });
+
   it("gives a spike source array its spike site, and the delay and postSpike passes", () => {
     expect(neurons("in").sites.map((s) => s.kind)).toEqual(["spikeSource", "zeroInputs"]);
     const delayed = program.synapses[1] as SynapseStep;
@@ -192,5 +245,69 @@ describe("the step program", () => {
       [2, "postSpike"],
     ]);
     expect(neurons("a").postSpike).toEqual([]);
+  });
+
+  it("has a site per custom update: its code, random field, slots, reductions and typed storage", () => {
+    expect(program.customUpdates.map((c) => c.update)).toEqual([0, 1]);
+    const peak = program.customUpdates[0]!;
+    expect(peak.kind).toBe("customUpdate");
+    expect([peak.code.hook, peak.code.field]).toEqual(["update", RANDOM_FIELD.customUpdate]);
+    expect(peak.usage.random).toBe(true);
+    expect(peak.rngStream).toBe(plan.customUpdates[0]!.rngStream);
+    const a = { kind: "population", index: index("a") };
+    // own variables, then references, each with where it lives and what the code does with it
+    expect(
+      peak.slots.map((s) => [s.binding.kind, s.binding.name, s.reduction, s.used, s.written]),
+    ).toEqual([
+      ["var", "vmax", { over: "neuron", op: "max" }, true, true],
+      ["var", "spare", null, false, false],
+      ["varRef", "V", null, true, false],
+      ["varRef", "gSum", { over: "batch", op: "sum" }, true, true],
+    ]);
+    expect(peak.slots.map((s) => s.ref)).toEqual([
+      {
+        kind: "var",
+        owner: { kind: "customUpdate", index: 0 },
+        role: "customUpdate",
+        name: "vmax",
+        type: "float",
+        batched: true,
+      },
+      {
+        kind: "var",
+        owner: { kind: "customUpdate", index: 0 },
+        role: "customUpdate",
+        name: "spare",
+        type: "float",
+        batched: true,
+      },
+      { kind: "var", owner: a, role: "neuron", name: "V", type: "float", batched: true },
+      {
+        kind: "var",
+        owner: { kind: "projection", index: 1 },
+        role: "synapse",
+        name: "g",
+        type: "float",
+        batched: false,
+      },
+    ]);
+    // the storage map holds what the code names, as the other sites' do
+    expect([...peak.storage.keys()]).toEqual(["var:vmax", "varRef:V", "varRef:gSum"]);
+    expect(peak.storage.get("varRef:V")?.ref).toBe(
+      customUpdateSlot(peak, { kind: "varRef", name: "V" }).ref,
+    );
+    const scale = program.customUpdates[1]!;
+    expect(scale.usage.random).toBe(false);
+    expect(customUpdateSlot(scale, { kind: "varRef", name: "g" })).toMatchObject({
+      written: true,
+      reduction: null,
+      ref: { owner: { kind: "projection", index: 1 }, role: "synapse", name: "g" },
+    });
+    expect(customUpdateSlot(scale, { kind: "varRef", name: "top" }).ref).toMatchObject({
+      owner: { kind: "customUpdate", index: 0 },
+      role: "customUpdate",
+      name: "spare",
+    });
+    expect(() => customUpdateSlot(scale, { kind: "var", name: "none" })).toThrow(/no var 'none'/);
   });
 });

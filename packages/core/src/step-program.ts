@@ -16,22 +16,29 @@
  * has updated, `postSpike` runs each incoming projection's postSpike code on the synapses onto
  * the neurons that spiked. Synapse entry: `preSpike` on the synapses of the presynaptic neurons
  * that spiked (this step's spikes, or with `delayed` the previous step's), then
- * `synapseDynamics` on every synapse.
+ * `synapseDynamics` on every synapse; each per-synapse site also names what `addToPost` and
+ * `addToPre` add to.
+ *
+ * Beside the timestep, `customUpdates` gives the site of each custom update
+ * (custom-update-site.ts), which runs when the user asks.
  */
-import type { KernelPlan, PlannedPopulation, PlannedProjection, PlannedVar } from "./plan-types";
-import { RANDOM_FIELD, type RandomFieldSite } from "./rng";
-import {
-  analyseSnippet,
-  analyseStorage,
-  bindingKey,
-  type SnippetAnalysis,
-  type StorageUse,
-} from "./snippet/analyse";
+import { customUpdateSite, type CustomUpdateSite } from "./custom-update-site";
+import type { KernelPlan, PlannedPopulation, PlannedProjection } from "./plan-types";
+import type { SnippetAnalysis, StorageUse } from "./snippet/analyse";
 import type { Binding, CheckedSnippet, ScalarType } from "./snippet/ast";
+import {
+  additionalInput,
+  codeSite,
+  projectionOwner,
+  siteSnippet,
+  varRef,
+} from "./step-program-sites";
+
+export type { CustomUpdateSite, CustomUpdateSlot, Reduction } from "./custom-update-site";
 
 /** The group a variable belongs to. */
 export interface StorageOwner {
-  readonly kind: "population" | "projection";
+  readonly kind: "population" | "projection" | "customUpdate";
   readonly index: number;
 }
 
@@ -39,8 +46,11 @@ export interface StorageOwner {
 export interface VarStorageRef {
   readonly kind: "var";
   readonly owner: StorageOwner;
-  /** `neuron` (a population's), or a projection's `synapse`, `pre`, `post` or `postsynaptic` vars. */
-  readonly role: "neuron" | "synapse" | "pre" | "post" | "postsynaptic";
+  /**
+   * `neuron` (a population's), a projection's `synapse`, `pre`, `post` or `postsynaptic` vars,
+   * or `customUpdate` (a custom update's own).
+   */
+  readonly role: "neuron" | "synapse" | "pre" | "post" | "postsynaptic" | "customUpdate";
   readonly name: string;
   readonly type: ScalarType;
   /** One copy per batch element. */
@@ -56,6 +66,12 @@ export interface AdditionalInputRef {
 
 /** Where a binding a site names is stored. */
 export type SiteStorageRef = VarStorageRef | AdditionalInputRef;
+
+/** The input of a projection's postsynaptic model (`inSyn`: one float per postsynaptic neuron and batch element). */
+export interface PostsynapticInputRef {
+  readonly kind: "inSyn";
+  readonly projection: number;
+}
 
 /** A binding of a site that lives in storage, with what the site does with it. */
 export interface SiteStorage {
@@ -79,7 +95,9 @@ export type Hook =
   | "postDynamics"
   | "preSpike"
   | "synapseDynamics"
-  | "postSpike";
+  | "postSpike"
+  /** A custom update's code. */
+  | "update";
 
 /** One snippet of a site. */
 export interface SiteSnippet {
@@ -95,7 +113,7 @@ export interface SiteSnippet {
 }
 
 /** What every site with code has. */
-interface CodeSiteBase {
+export interface CodeSiteBase {
   /** The snippets, in the order they run (the site's hooks without code are left out). */
   readonly snippets: readonly SiteSnippet[];
   /** What they do with storage, together (they share what they load). */
@@ -155,6 +173,14 @@ export interface SynapseSite extends CodeSiteBase {
   readonly kind: "synapse";
   readonly projection: number;
   readonly code: SiteSnippet;
+  /**
+   * What the projection's `addToPost` adds to: its postsynaptic model's input, or the additional
+   * input of the postsynaptic population that `postTarget` names (whether or not this site's
+   * code calls it; `usage.calls` says).
+   */
+  readonly addToPost: PostsynapticInputRef | AdditionalInputRef;
+  /** What `addToPre` adds to: the presynaptic population's additional input `preTarget`, or null. */
+  readonly addToPre: AdditionalInputRef | null;
 }
 
 /** The postSpike code of an incoming projection, on the synapses onto each neuron that spiked. */
@@ -170,6 +196,11 @@ export interface PreSpikeSite extends SynapseSite {
 export interface NeuronStep {
   readonly op: "neurons";
   readonly population: number;
+  /**
+   * The population's variables, in plan order: for a backend that loads the whole state of a
+   * neuron around all of its sites (the WGSL kernel does) rather than per site.
+   */
+  readonly vars: readonly VarStorageRef[];
   /** Per neuron, in this order. */
   readonly sites: readonly NeuronStepSite[];
   /** After the whole population has updated, in the order of `incoming`. */
@@ -196,6 +227,11 @@ export interface StepProgram {
   readonly neurons: readonly NeuronStep[];
   /** The synapse step of each projection, by projection index. */
   readonly synapses: readonly SynapseStep[];
+  /**
+   * The site of each custom update, by index. Not part of the timestep: a custom update runs
+   * when the user asks (`runCustomUpdate`), and its random numbers count its runs, not steps.
+   */
+  readonly customUpdates: readonly CustomUpdateSite[];
 }
 
 /** Compiles the plan's schedule into its step program. */
@@ -208,6 +244,7 @@ export function compileStepProgram(plan: KernelPlan): StepProgram {
     ),
     neurons,
     synapses,
+    customUpdates: plan.customUpdates.map((update) => customUpdateSite(update)),
   };
 }
 
@@ -270,7 +307,9 @@ function neuronStep(plan: KernelPlan, population: number): NeuronStep {
     if (projection.code.postSpike !== null)
       postSpike.push(synapseSite(plan, projection, "postSpike", projection.code.postSpike));
   }
-  return { op: "neurons", population, sites, postSpike };
+  const owner: StorageOwner = { kind: "population", index: population };
+  const vars = pop.vars.map((v) => varRef(owner, "neuron", pop.vars, v.name));
+  return { op: "neurons", population, vars, sites, postSpike };
 }
 
 /** The synapse step of one projection (the entry for `projection` in {@link compileStepProgram}). */
@@ -338,6 +377,10 @@ function synapseSite(
     kind: "synapse",
     projection: projection.index,
     code,
+    addToPost: projection.postsynaptic
+      ? { kind: "inSyn", projection: projection.index }
+      : additionalInput(post, projection.postTarget!),
+    addToPre: projection.preTarget === null ? null : additionalInput(pre, projection.preTarget),
     ...codeSite([code], projection.rngStream, (binding) => {
       switch (binding.kind) {
         case "var":
@@ -360,55 +403,4 @@ function synapseSite(
       }
     }),
   };
-}
-
-function siteSnippet(
-  hook: Hook,
-  snippet: CheckedSnippet | null,
-  field: RandomFieldSite,
-): SiteSnippet | null {
-  if (snippet === null) return null;
-  return { hook, snippet, analysis: analyseSnippet(snippet), field: RANDOM_FIELD[field] };
-}
-
-/** The analysis and storage of a site's snippets; `refOf` gives a binding's storage, or null where it is not stored. */
-function codeSite(
-  snippets: readonly (SiteSnippet | null)[],
-  rngStream: number,
-  refOf: (binding: Binding) => SiteStorageRef | null,
-): CodeSiteBase {
-  const present = snippets.filter((s): s is SiteSnippet => s !== null);
-  const usage = analyseStorage(present.map((s) => s.snippet));
-  const storage = new Map<string, SiteStorage>();
-  for (const { binding, type } of usage.loads) {
-    const ref = refOf(binding);
-    if (ref === null) continue;
-    const key = bindingKey(binding);
-    storage.set(key, { binding, type, written: usage.stored.has(key), ref });
-  }
-  return { snippets: present, usage, rngStream, storage };
-}
-
-function projectionOwner(index: number): StorageOwner {
-  return { kind: "projection", index };
-}
-
-function varRef(
-  owner: StorageOwner,
-  role: VarStorageRef["role"],
-  vars: readonly PlannedVar[],
-  name: string,
-): VarStorageRef {
-  const v = vars.find((x) => x.name === name);
-  if (!v)
-    throw new Error(
-      `internal error: the plan has no ${role} variable '${name}' of ${owner.kind} ${owner.index}`,
-    );
-  return { kind: "var", owner, role, name, type: v.type, batched: v.batched };
-}
-
-function additionalInput(pop: PlannedPopulation, name: string): AdditionalInputRef {
-  if (!pop.additionalInputs.includes(name))
-    throw new Error(`internal error: population '${pop.name}' has no additional input '${name}'`);
-  return { kind: "additionalInput", population: pop.index, name };
 }

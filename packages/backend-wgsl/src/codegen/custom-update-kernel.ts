@@ -1,16 +1,17 @@
 /**
- * The WGSL kernels of a custom update: one thread per element (and batch element where the
- * update is batched) runs the update, then a kernel per reduction target reduces the partial
- * results over the batch or over the elements. Custom updates are not part of the step program
- * (they run when the user asks, not in the timestep).
+ * The WGSL kernels of a custom update's site of the step program (core's custom-update-site.ts):
+ * one thread per element (and batch element where the update is batched) runs the update, then
+ * a kernel per reduction target reduces the partial results over the batch or over the elements.
+ * What is WGSL's own: the threads, the locals (`c_`, `r_`), how storage is addressed in the
+ * arenas, and the reduction kernels with their partial-result buffers.
  */
-import type { KernelPlan, PlannedCustomUpdate, PlannedVar, PlannedVarRef } from "@snn/core";
-import { analyseSnippet, RANDOM_FIELD } from "@snn/core/internal";
+import type { PlannedCustomUpdate, PlannedVar } from "@snn/core";
+import type { CustomUpdateSite, CustomUpdateSlot } from "@snn/core/internal";
 import { WgslPrinter, wgslType } from "../wgsl/printer";
 import { WORKGROUP_SIZE } from "./kernel-builder";
 import { entry, type Generator, index, threadIdFunction } from "./generator";
 import { StorageRef } from "./storage";
-import { builtinName, namesUsed, namesWritten, scope } from "./wgsl-names";
+import { builtinName, scope } from "./wgsl-names";
 
 /** The instances of one custom update, in order, and where its run counter lives. */
 export interface CustomUpdateSequence {
@@ -20,21 +21,17 @@ export interface CustomUpdateSequence {
   readonly runCount: { readonly instance: number; readonly byteOffset: number } | null;
 }
 
-/** The kernels of custom update `c`: the update, then the reductions of its targets. */
-export function customUpdateKernels(g: Generator, c: number): CustomUpdateSequence {
+/** The kernels of a custom update: the update, then the reductions of its targets. */
+export function customUpdateKernels(g: Generator, site: CustomUpdateSite): CustomUpdateSequence {
   const plan = g.plan;
+  const c = site.update;
   const cu = plan.customUpdates[c]!;
   const k = g.builder("customUpdate");
   const out = k.body;
   const B = cu.batched ? plan.batchSize : 1;
   const size = k.field("size", "u32", cu.size);
-  const owner = { kind: "customUpdate" as const, index: c };
   const clock = k.clock();
-  const targets = reductionTargets(plan, cu);
-  const analysis = analyseSnippet(cu.update);
-  const written = namesWritten([analysis], "var");
-  const refsWritten = namesWritten([analysis], "varRef");
-  const used = new Set([...namesUsed([analysis], "var"), ...namesUsed([analysis], "varRef")]);
+  const targets = reductionTargets(site);
   let runCountField: string | null = null;
 
   entry(out);
@@ -47,31 +44,7 @@ export function customUpdateKernels(g: Generator, c: number): CustomUpdateSequen
     out.line(`let trial_step = ${clock}.trial_step;`);
     out.line("let t = f32(trial_step) * DT;");
     // Own variables and references: load (reduction targets start at the identity).
-    const slots = [
-      ...cu.vars.map((v) => ({
-        local: `c_${v.name}`,
-        name: v.name,
-        kind: "var" as const,
-        type: v.type,
-        access: v.access,
-        target: v,
-        ref: StorageRef.variable(owner, "customUpdate", v.name),
-        written: written.has(v.name),
-      })),
-      ...cu.varRefs.map((r) => {
-        const target = lookupVar(plan, r);
-        return {
-          local: `r_${r.name}`,
-          name: r.name,
-          kind: "varRef" as const,
-          type: r.type,
-          access: r.access,
-          target,
-          ref: StorageRef.variable(r.owner, r.role, r.var),
-          written: refsWritten.has(r.name),
-        };
-      }),
-    ];
+    const slots = site.slots.map((slot) => ({ ...slot, local: localName(slot) }));
     for (const slot of slots) {
       const reduction = targets.find((t) => t.local === slot.local);
       if (reduction) {
@@ -80,12 +53,12 @@ export function customUpdateKernels(g: Generator, c: number): CustomUpdateSequen
         );
         continue;
       }
-      if (!used.has(slot.name)) continue;
+      if (!slot.used) continue;
       const a = g.alloc(slot.ref);
       const lvalue = k.element(
         a,
         k.offset(`o_${slot.local}`, a),
-        index(slot.target.batched, size, "id"),
+        index(slot.ref.batched, size, "id"),
       );
       out.line(
         `${slot.written ? "var" : "let"} ${slot.local}: ${wgslType(slot.type)} = ${k.load(slot.type, lvalue)};`,
@@ -93,11 +66,11 @@ export function customUpdateKernels(g: Generator, c: number): CustomUpdateSequen
     }
     const param = g.paramNames(cu.params, cu.derivedParams, k, "p_", cu.name);
     let rng: { rng?: string } = {};
-    if (analysis.random) {
+    if (site.usage.random) {
       runCountField = "run_count";
       const count = k.field(runCountField, "u32", 0);
-      const stream = k.field("rng", "u32", cu.rngStream);
-      out.line(`var rng = Rng(id, batch, ${count}, ${stream}, ${RANDOM_FIELD.customUpdate}u, 0u);`);
+      const stream = k.field("rng", "u32", site.rngStream);
+      out.line(`var rng = Rng(id, batch, ${count}, ${stream}, ${site.code.field}u, 0u);`);
       rng = { rng: "rng" };
     }
     out.line(`// update (model ${cu.model.name})`);
@@ -105,9 +78,9 @@ export function customUpdateKernels(g: Generator, c: number): CustomUpdateSequen
       new WgslPrinter(
         out,
         scope(
-          cu.update,
+          site.code.snippet,
           cu.model.name,
-          "update",
+          site.code.hook,
           {
             builtin: (name) => builtinName(name, "id"),
             param,
@@ -117,7 +90,7 @@ export function customUpdateKernels(g: Generator, c: number): CustomUpdateSequen
           },
           rng,
         ),
-      ).statements(cu.update),
+      ).statements(site.code.snippet),
     );
     // Store: written state; reduction targets to their partial-result buffers (or directly when nothing is left to reduce).
     for (const slot of slots) {
@@ -144,10 +117,10 @@ export function customUpdateKernels(g: Generator, c: number): CustomUpdateSequen
       const a = g.alloc(slot.ref);
       const store = k.store(
         slot.type,
-        k.element(a, k.offset(`o_${slot.local}`, a), index(slot.target.batched, size, "id")),
+        k.element(a, k.offset(`o_${slot.local}`, a), index(slot.ref.batched, size, "id")),
         slot.local,
       );
-      if (cu.batched && !slot.target.batched) {
+      if (cu.batched && !slot.ref.batched) {
         // A shared variable written by every batch element: the last one wins, as in a sequential loop.
         out.block("if (batch == BATCH - 1u)", () => out.line(store));
       } else {
@@ -298,72 +271,27 @@ interface ReductionTarget {
   readonly batched: boolean;
 }
 
-/** The variables and references a custom update reduces, with how. */
-export function reductionTargets(plan: KernelPlan, cu: PlannedCustomUpdate): ReductionTarget[] {
-  const out: ReductionTarget[] = [];
-  const classify = (
-    access: string,
-  ): { reduction: "batch" | "neuron"; op: "sum" | "max" } | null => {
-    switch (access) {
-      case "reduceBatchSum":
-        return { reduction: "batch", op: "sum" };
-      case "reduceBatchMax":
-        return { reduction: "batch", op: "max" };
-      case "reduceNeuronSum":
-        return { reduction: "neuron", op: "sum" };
-      case "reduceNeuronMax":
-        return { reduction: "neuron", op: "max" };
-      default:
-        return null;
-    }
-  };
-  for (const v of cu.vars) {
-    const r = classify(v.access);
-    if (r)
-      out.push({
-        name: v.name,
-        local: `c_${v.name}`,
-        ...r,
-        type: v.type,
-        ref: StorageRef.variable({ kind: "customUpdate", index: cu.index }, "customUpdate", v.name),
-        batched: v.batched,
-      });
-  }
-  for (const ref of cu.varRefs) {
-    const r = classify(ref.access);
-    if (r)
-      out.push({
-        name: ref.name,
-        local: `r_${ref.name}`,
-        ...r,
-        type: ref.type,
-        ref: StorageRef.variable(ref.owner, ref.role, ref.var),
-        batched: lookupVar(plan, ref).batched,
-      });
-  }
-  return out;
+/** The local a variable (`c_`) or reference (`r_`) of a custom update is held in. */
+function localName(slot: CustomUpdateSlot): string {
+  return `${slot.binding.kind === "var" ? "c" : "r"}_${slot.binding.name}`;
 }
 
-/** The planned variable a custom update reference points at. */
-export function lookupVar(plan: KernelPlan, ref: PlannedVarRef): PlannedVar {
-  const { owner, role } = ref;
-  let vars: readonly PlannedVar[];
-  if (owner.kind === "population") vars = plan.populations[owner.index]!.vars;
-  else if (owner.kind === "customUpdate") vars = plan.customUpdates[owner.index]!.vars;
-  else {
-    const p = plan.projections[owner.index]!;
-    vars =
-      role === "pre"
-        ? p.preVars
-        : role === "post"
-          ? p.postVars
-          : role === "postsynaptic"
-            ? (p.postsynaptic?.vars ?? [])
-            : p.vars;
+/** The variables and references a custom update reduces, with how (the site's slots with a reduction). */
+export function reductionTargets(site: CustomUpdateSite): ReductionTarget[] {
+  const out: ReductionTarget[] = [];
+  for (const slot of site.slots) {
+    if (slot.reduction === null) continue;
+    out.push({
+      name: slot.binding.name,
+      local: localName(slot),
+      reduction: slot.reduction.over,
+      op: slot.reduction.op,
+      type: slot.type,
+      ref: slot.ref,
+      batched: slot.ref.batched,
+    });
   }
-  const v = vars.find((x) => x.name === ref.var);
-  if (!v) throw new Error(`internal: reference to unknown variable ${ref.var}`);
-  return v;
+  return out;
 }
 
 /** The identity of a reduction. */

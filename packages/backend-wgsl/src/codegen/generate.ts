@@ -64,7 +64,7 @@ export function generateKernels(plan: KernelPlan, options: GenerateOptions): Gen
   stepSequence.push(g.clockKernel());
   const customUpdates: Record<string, CustomUpdateSequence[]> = {};
   for (const [group, members] of Object.entries(plan.customUpdateGroups)) {
-    customUpdates[group] = members.map((c) => customUpdateKernels(g, c));
+    customUpdates[group] = members.map((c) => customUpdateKernels(g, program.customUpdates[c]!));
   }
   return {
     layout,

@@ -4,7 +4,8 @@
  * storing variables around printed code, params as uniform fields, and the entry point and thread
  * index every element-parallel kernel shares.
  */
-import type { KernelPlan, PlannedVar } from "@snn/core";
+import type { Binding, KernelPlan, PlannedVar } from "@snn/core";
+import { bindingKey, type CodeSiteBase } from "@snn/core/internal";
 import { MATH_WGSL, PHILOX_WGSL, RNG_WGSL, SPECIAL_FLOATS_WGSL } from "../wgsl/philox";
 import { wgslType } from "../wgsl/printer";
 import type { CodeWriter } from "../wgsl/code-writer";
@@ -32,6 +33,17 @@ export class Generator {
 
   alloc(ref: StorageRef): Allocation {
     return this.layout.allocation(ref);
+  }
+
+  /**
+   * The storage the step program gives a binding a site names (core's typed reference, from
+   * `site.storage`); an internal error where the site does not store it.
+   */
+  siteRef(site: CodeSiteBase, binding: Binding): StorageRef {
+    const entry = site.storage.get(bindingKey(binding));
+    if (entry === undefined)
+      throw new Error(`internal: no storage for ${bindingKey(binding)} at this code site`);
+    return entry.ref;
   }
 
   builder(kind: string): KernelBuilder {

@@ -5,12 +5,14 @@
  * (`n_`, `ps_`, `pre_`, `post_`) and how storage is addressed in the arenas.
  */
 import type {
+  AdditionalInputRef,
   ApplySite,
   NeuronModelSite,
   NeuronSideSite,
   NeuronStep,
   SiteSnippet,
   SnippetAnalysis,
+  ZeroInputsSite,
 } from "@snn/core/internal";
 import { WgslPrinter } from "../wgsl/printer";
 import { type KernelBuilder, WORKGROUP_SIZE } from "./kernel-builder";
@@ -77,9 +79,14 @@ function neuronBody(g: Generator, k: KernelBuilder, step: NeuronStep, n: string)
   const pop = plan.populations[q]!;
   const model = pop.model;
   const out = k.body;
-  const popOwner = { kind: "population" as const, index: q };
-  const neuronRefOf = (name: string): StorageRef => StorageRef.variable(popOwner, "neuron", name);
+  const neuronRefOf = (name: string): StorageRef => {
+    const ref = step.vars.find((v) => v.name === name);
+    if (ref === undefined) throw new Error(`internal: population ${q} has no variable ${name}`);
+    return ref;
+  };
   const neuronSite = step.sites.find((s): s is NeuronModelSite => s.kind === "neuron");
+  // Every additional input of the population, as the step program types them (zeroed by this site).
+  const zeroInputs = step.sites.find((s): s is ZeroInputsSite => s.kind === "zeroInputs")!;
   const neuronWritten = namesWritten(analyses(neuronSite?.snippets ?? []), "var");
   if (pop.vars.length > 0) out.line(`// State of the population (model ${model.name})`);
   g.loadVars(
@@ -96,9 +103,9 @@ function neuronBody(g: Generator, k: KernelBuilder, step: NeuronStep, n: string)
   // Postsynaptic models of incoming projections.
   if (!pop.spikeSource || step.sites.some((s) => s.kind === "apply"))
     out.line("var Isyn: f32 = 0.0f;");
-  const additional = (name: string): string => {
-    const a = g.alloc(StorageRef.additionalInput(q, name));
-    return k.element(a, k.offset(`a_${name}`, a), `batch * ${n} + id`);
+  const additional = (ref: AdditionalInputRef): string => {
+    const a = g.alloc(ref);
+    return k.element(a, k.offset(`a_${ref.name}`, a), `batch * ${n} + id`);
   };
   for (const site of step.sites) {
     switch (site.kind) {
@@ -108,7 +115,8 @@ function neuronBody(g: Generator, k: KernelBuilder, step: NeuronStep, n: string)
       case "spikeSource":
       case "neuron": {
         // The additional inputs as the neuron model reads them.
-        for (const name of pop.additionalInputs) out.line(`let a_${name} = ${additional(name)};`);
+        for (const input of zeroInputs.inputs)
+          out.line(`let a_${input.name} = ${additional(input)};`);
         if (site.kind === "neuron") neuronModel(g, k, step, site);
         else spikeSource(k, step, pop.size);
         g.storeVars(
@@ -127,7 +135,7 @@ function neuronBody(g: Generator, k: KernelBuilder, step: NeuronStep, n: string)
         break;
       }
       case "zeroInputs":
-        for (const input of site.inputs) out.line(`${additional(input.name)} = 0.0f;`);
+        for (const input of site.inputs) out.line(`${additional(input)} = 0.0f;`);
         break;
       case "neuronSide":
         neuronSideCode(g, k, site, n);
@@ -143,14 +151,13 @@ function applyInput(g: Generator, k: KernelBuilder, site: ApplySite, n: string):
   const ps = proj.postsynaptic!;
   const out = k.body;
   const prefix = `in${site.slot}_`;
-  const owner = { kind: "projection" as const, index: p };
   out.line(`// Input from an incoming projection (postsynaptic model ${ps.model.name})`);
   out.block("", () => {
     const inSyn = g.alloc(StorageRef.inSyn(p));
     const inSynElement = k.element(inSyn, k.offset(`${prefix}insyn`, inSyn), `batch * ${n} + id`);
     out.line(`let inSyn = ${inSynElement};`);
     const written = namesWritten([site.apply.analysis], "var");
-    const refOf = (name: string): StorageRef => StorageRef.variable(owner, "postsynaptic", name);
+    const refOf = (name: string): StorageRef => g.siteRef(site, { kind: "var", name });
     g.loadVars(
       k,
       ps.vars,
@@ -275,8 +282,7 @@ function neuronSideCode(g: Generator, k: KernelBuilder, site: NeuronSideSite, n:
   const out = k.body;
   const vars = side === "pre" ? proj.preVars : proj.postVars;
   const kind = side === "pre" ? "preVar" : "postVar";
-  const owner = { kind: "projection" as const, index: p };
-  const refOf = (name: string): StorageRef => StorageRef.variable(owner, side, name);
+  const refOf = (name: string): StorageRef => g.siteRef(site, { kind, name });
   const written = namesWritten(analyses(site.snippets), kind);
   const local = (x: string): string => `${side}_${x}`;
   const field = (x: string): string => `${prefix}o_${side}_${x}`;

@@ -137,7 +137,7 @@ export function storageRequests(plan: KernelPlan, program: StepProgram): Storage
   });
   plan.customUpdates.forEach((c) => {
     const copies = c.batched ? B : 1;
-    for (const target of reductionTargets(plan, c)) {
+    for (const target of reductionTargets(program.customUpdates[c.index]!)) {
       if (target.reduction === "batch" && !c.batched) continue;
       requests.push({
         ref: StorageRef.reduction(c.index, target.name),

@@ -1,15 +1,19 @@
 import type { KernelPlan, PlannedVar, PlannedVarRef } from "@snn/core";
+import type {
+  AdditionalInputRef,
+  PostsynapticInputRef,
+  VarStorageRef as SiteVarRef,
+} from "@snn/core/internal";
 
 /** The tables of a sparse projection: CSR by pre (rows), and by post (columns). */
 export type SparsePart = "rowStart" | "colStart" | "colSynapse" | "colPre";
 
-/** The storage of a planned variable: its group, the part of the group's model, and its name. */
-export interface VarStorageRef {
-  readonly kind: "var";
-  readonly owner: PlannedVarRef["owner"];
-  readonly role: PlannedVarRef["role"];
-  readonly name: string;
-}
+/**
+ * The storage of a planned variable: its group, the part of the group's model, and its name.
+ * Core's typed reference of the step program (step-program.ts) without the type and batching,
+ * which a region does not need; the kernels pass the step program's references as they are.
+ */
+export type VarStorageRef = Pick<SiteVarRef, "kind" | "owner" | "role" | "name">;
 
 /**
  * A region of the state buffers, named by what it holds. The code generator requests and
@@ -20,10 +24,10 @@ export type StorageRef =
   | VarStorageRef
   /** Spike bits of a population, two steps (`global_step & 1`). */
   | { readonly kind: "spikes"; readonly population: number }
-  /** An additional input variable of a population, written by projections targeting it. */
-  | { readonly kind: "additionalInput"; readonly population: number; readonly name: string }
-  /** The input (inSyn) of a projection with a postsynaptic model. */
-  | { readonly kind: "inSyn"; readonly projection: number }
+  /** An additional input variable of a population, written by projections targeting it (core's type). */
+  | AdditionalInputRef
+  /** The input (inSyn) of a projection with a postsynaptic model (core's type). */
+  | PostsynapticInputRef
   /** The per-synapse addToPre values of a projection, summed per presynaptic neuron. */
   | { readonly kind: "preScratch"; readonly projection: number }
   /** A connectivity table of a sparse projection. */

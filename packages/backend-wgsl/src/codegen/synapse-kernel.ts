@@ -49,7 +49,6 @@ export function synapseKernel(g: Generator, sites: SynapseKernelSites): number |
   const nPre = k.field("n_pre", "u32", pre.size);
   const nPost = k.field("n_post", "u32", post.size);
   const kind = proj.connectivity.kind;
-  const owner = { kind: "projection" as const, index: p };
   const usesPost = [preSpike, synapseDynamics].some(
     (s) => s !== null && s.usage.calls.includes("addToPost"),
   );
@@ -125,7 +124,7 @@ export function synapseKernel(g: Generator, sites: SynapseKernelSites): number |
     const synapseBlock = (site: SynapseSite): void => {
       const { snippet, hook: field, analysis } = site.code;
       const written = namesWritten([analysis], "var");
-      const refOf = (name: string): StorageRef => StorageRef.variable(owner, "synapse", name);
+      const refOf = (name: string): StorageRef => g.siteRef(site, { kind: "var", name });
       g.loadVars(
         k,
         proj.vars,
@@ -144,7 +143,7 @@ export function synapseKernel(g: Generator, sites: SynapseKernelSites): number |
         new Set(),
         (x) => `pre_${x}`,
         (x) => `o_pre_${x}`,
-        (x) => StorageRef.variable(owner, "pre", x),
+        (x) => g.siteRef(site, { kind: "preVar", name: x }),
         "id_pre",
         nPre,
       );
@@ -155,7 +154,7 @@ export function synapseKernel(g: Generator, sites: SynapseKernelSites): number |
         new Set(),
         (x) => `post_${x}`,
         (x) => `o_post_${x}`,
-        (x) => StorageRef.variable(owner, "post", x),
+        (x) => g.siteRef(site, { kind: "postVar", name: x }),
         "id_post",
         nPost,
       );
@@ -169,7 +168,7 @@ export function synapseKernel(g: Generator, sites: SynapseKernelSites): number |
           new Set(),
           (x) => `n${side}_${x}`,
           (x) => `o_n${side}_${x}`,
-          (x) => StorageRef.variable({ kind: "population", index: population.index }, "neuron", x),
+          (x) => g.siteRef(site, { kind: "neuronVarRef", side, name: x }),
           `id_${side}`,
           side === "pre" ? nPre : nPost,
         );
@@ -249,9 +248,7 @@ export function synapseKernel(g: Generator, sites: SynapseKernelSites): number |
       );
     }
     if (usesPost) {
-      const target = proj.postsynaptic
-        ? g.alloc(StorageRef.inSyn(p))
-        : g.alloc(StorageRef.additionalInput(proj.post, proj.postTarget!));
+      const target = g.alloc(code.addToPost);
       out.line(
         `${k.element(target, k.offset("dest", target), `batch * ${nPost} + id_post`)} += add_post;`,
       );
@@ -292,7 +289,10 @@ export function preReduceKernel(g: Generator, step: SynapseStep): number | null 
   const nSyn = k.field("n_syn", "u32", proj.numSynapses);
   const scratch = g.alloc(StorageRef.preScratch(p));
   const so = k.offset("pre_scratch", scratch);
-  const target = g.alloc(StorageRef.additionalInput(proj.pre, proj.preTarget!));
+  const addToPre = step.synapseDynamics.addToPre;
+  if (addToPre === null)
+    throw new Error(`internal: projection '${proj.name}' calls addToPre without a preTarget`);
+  const target = g.alloc(addToPre);
   entry(out);
   out.indent(() => {
     out.line("let id_pre = thread_id(wg, groups, lane);");

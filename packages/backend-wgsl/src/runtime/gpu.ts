@@ -23,3 +23,8 @@ export function describeDevice(device: GPUDevice): string {
   const name = parts.length > 0 ? parts.join(" ") : "WebGPU adapter";
   return info.description ? `${name} (${info.description})` : name;
 }
+
+/** `bytes` rounded up to a multiple of 4 (buffer sizes and copies are in whole words). */
+export function align4(bytes: number): number {
+  return Math.ceil(bytes / 4) * 4;
+}

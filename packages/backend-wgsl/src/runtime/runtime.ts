@@ -2,13 +2,11 @@
 import {
   BACKEND_INTERFACE_VERSION,
   RuntimeUsageError,
-  UnsupportedFeatureError,
   type CompileOptions,
   type DeviceKernel,
   type DeviceSpikeEvents,
   type DeviceVarStorage,
   type KernelPlan,
-  type PlannedVar,
   type Runtime,
   type RuntimeCapabilities,
   type SpikeEvents,
@@ -19,58 +17,29 @@ import {
   allocateVarArray,
   changeDynamicParam,
   expandVarValues,
-  fillInitialValues,
   findGroup,
   storedLength,
-  validateSpikeEvents,
 } from "@snn/core/internal";
-import { type GeneratedKernels, generateKernels, sparseTables } from "../codegen/generate";
-import { type BindingRef, type KernelInstance, WORKGROUP_SIZE } from "../codegen/kernel-builder";
+import { type GeneratedKernels, generateKernels } from "../codegen/generate";
+import { type BindingRef, type KernelInstance } from "../codegen/kernel-builder";
 import type { Allocation } from "../codegen/layout";
-import {
-  holdsInputInFlight,
-  type PlannedVarStorage,
-  plannedVariables,
-  type StorageRef,
-  storageOwner,
-} from "../codegen/storage";
-import { BufferLimitError } from "../errors";
+import { holdsInputInFlight, type StorageRef, storageOwner } from "../codegen/storage";
 import { WebGpuDeviceAccess, type WebGpuTypes } from "./device-access";
 import { DeviceSession } from "./device-session";
-import { BufferUsage, describeDevice } from "./gpu";
+import { align4, BufferUsage, describeDevice } from "./gpu";
 import { compileFill, compileShaders, printShaders } from "./shaders";
-import { gridFor, packUniforms, workgroupCounts } from "./instances";
-import { decodeSpikeBits, spikeEventBits } from "./spike-bits";
-
-/** Options of the WebGPU runtime beyond core's CompileOptions. */
-export interface WebGpuRuntimeOptions {
-  /** Largest storage buffer binding in bytes; default and upper bound: the device's maxStorageBufferBindingSize. */
-  readonly maxBufferBindingBytes?: number;
-  /** Timesteps encoded per command buffer (all submitted together). Default 512. */
-  readonly stepsPerCommandBuffer?: number;
-  /** Description of the device for `capabilities.device` (default: from the device's adapter info). */
-  readonly deviceDescription?: string;
-}
+import { packUniforms, workgroupCounts } from "./instances";
+import { checkDeviceLimits, runtimeSettings, type WebGpuRuntimeOptions } from "./limits";
+import { SpikeRecordings } from "./recordings";
+import { SpikeEventBuffers } from "./spike-events";
+import { findVar, populationIndex } from "./lookup";
+import { VariableInitialiser, writeSparseTables } from "./state-init";
 
 interface InstanceState {
   readonly instance: KernelInstance;
   readonly uniform: GPUBuffer;
   bindGroup: GPUBindGroup | null;
   readonly workgroups: [number, number, number];
-}
-
-interface FillOp {
-  readonly bindGroup: GPUBindGroup;
-  readonly workgroups: [number, number, number];
-}
-
-interface Recording {
-  buffer: GPUBuffer;
-  /** Steps the buffer holds. */
-  capacity: number;
-  readonly words: number;
-  /** Largest capacity a single binding allows. */
-  readonly maxCapacity: number;
 }
 
 /** A network compiled for WebGPU. Create it with `webgpuBackend().compile(plan)`. */
@@ -81,12 +50,12 @@ export class WebGpuRuntime implements Runtime {
   private readonly kernels: GeneratedKernels;
   private readonly arenas: { f32: GPUBuffer[]; u32: GPUBuffer[] };
   private readonly clock: GPUBuffer;
-  private readonly recordings: (Recording | null)[];
-  private readonly events: ({ buffer: GPUBuffer; steps: number } | null)[];
+  private readonly recordings: SpikeRecordings;
+  private readonly events: SpikeEventBuffers;
   private readonly states: InstanceState[];
   /** Pipeline and bind group layout of each shader. */
   private readonly compiled: readonly DeviceKernel<WebGpuTypes>[];
-  private readonly fillOps: (PlannedVarStorage & { op: FillOp | null })[];
+  private readonly initialiser: VariableInitialiser;
   private readonly runCounts: number[];
   private readonly retired: GPUBuffer[] = [];
   private readonly stepsPerCommandBuffer: number;
@@ -132,23 +101,20 @@ export class WebGpuRuntime implements Runtime {
       readBuffer: (buffer, offset, bytes, call) =>
         this.session.readBuffer(buffer, offset, bytes, call),
     });
-    const B = plan.batchSize;
-    this.recordings = plan.populations.map((p, i) => {
-      if (!p.recordSpikes) return null;
-      const words = kernels.spikeWords[i]!;
-      const maxCapacity = Math.floor(init.maxBinding / (B * words * 4));
-      const capacity = Math.max(1, Math.min(init.recordingSteps, maxCapacity));
-      return {
-        buffer: create(`spike recording ${p.name}`, capacity * B * words * 4, storageUsage),
-        capacity,
-        words,
-        maxCapacity,
-      };
-    });
-    this.events = plan.populations.map((p) =>
-      p.spikeSource
-        ? { buffer: create(`spike events ${p.name}`, 16, storageUsage), steps: 0 }
-        : null,
+    this.recordings = new SpikeRecordings(
+      device,
+      plan,
+      kernels.spikeWords,
+      init.maxBinding,
+      init.recordingSteps,
+      (label, size) => create(label, size, storageUsage),
+    );
+    this.events = new SpikeEventBuffers(
+      device,
+      plan,
+      kernels.spikeWords,
+      init.maxBinding,
+      (label, size) => create(label, size, storageUsage),
     );
 
     const maxPerDimension = device.limits.maxComputeWorkgroupsPerDimension;
@@ -169,60 +135,17 @@ export class WebGpuRuntime implements Runtime {
     });
 
     // Initialisation: constants by a fill kernel, arrays uploaded.
-    const fillLayout = init.fillPipeline.getBindGroupLayout(0);
-    this.fillOps = plannedVariables(plan).map(({ variable, ref }) => {
-      if (typeof variable.initial !== "number") return { variable, ref, op: null };
-      const allocation = this.allocation(ref);
-      const count = storedLength(variable, B);
-      const value = wordOf(variable.type, variable.initial);
-      const uniform = device.createBuffer({
-        label: `fill: ${allocation.label}`,
-        size: 16,
-        usage: BufferUsage.UNIFORM | BufferUsage.COPY_DST,
-      });
-      device.queue.writeBuffer(uniform, 0, new Uint32Array([allocation.offset, count, value, 0]));
-      const bindGroup = device.createBindGroup({
-        layout: fillLayout,
-        entries: [
-          { binding: 0, resource: { buffer: uniform } },
-          { binding: 1, resource: { buffer: this.arenas[allocation.arena][allocation.chunk]! } },
-        ],
-      });
-      return {
-        variable,
-        ref,
-        op: {
-          bindGroup,
-          workgroups: gridFor(Math.ceil(count / WORKGROUP_SIZE), maxPerDimension, 1),
-        },
-      };
-    });
-    this.fillPipeline = init.fillPipeline;
+    this.initialiser = new VariableInitialiser(
+      device,
+      plan,
+      init.fillPipeline,
+      (ref) => this.allocation(ref),
+      this.arenas,
+    );
     this.runCounts = plan.customUpdates.map(() => 0);
 
     // Constant tables of sparse projections.
-    plan.projections.forEach((p) => {
-      const tables = sparseTables(p, plan.populations[p.post]!.size);
-      if (!tables) return;
-      const write = (
-        part: "rowStart" | "colStart" | "colSynapse" | "colPre",
-        data: Uint32Array,
-      ): void => {
-        if (data.length === 0) return;
-        const a = this.allocation({ kind: "sparse", projection: p.index, part });
-        device.queue.writeBuffer(
-          this.arenas.u32[a.chunk]!,
-          a.offset * 4,
-          data.buffer as ArrayBuffer,
-          data.byteOffset,
-          data.byteLength,
-        );
-      };
-      write("rowStart", tables.rowStart);
-      write("colStart", tables.colStart);
-      write("colSynapse", tables.colSynapse);
-      write("colPre", tables.colPre);
-    });
+    writeSparseTables(device, plan, (ref) => this.allocation(ref), this.arenas.u32);
     this.initialiseVariables();
 
     const byOwner: Record<string, number> = {};
@@ -230,11 +153,7 @@ export class WebGpuRuntime implements Runtime {
       const owner = storageOwner(plan, a.ref);
       byOwner[owner] = (byOwner[owner] ?? 0) + a.length * 4;
     }
-    this.recordings.forEach((r, i) => {
-      if (!r) return;
-      const name = plan.populations[i]!.name;
-      byOwner[name] = (byOwner[name] ?? 0) + r.buffer.size;
-    });
+    this.recordings.addBytes(byOwner);
     const total = Object.values(byOwner).reduce((s, x) => s + x, 0);
     this.capabilities = {
       backend: "webgpu",
@@ -245,8 +164,6 @@ export class WebGpuRuntime implements Runtime {
       maxBufferBytes: init.maxBinding,
     };
   }
-
-  private readonly fillPipeline: GPUComputePipeline;
 
   /**
    * Generates and compiles the kernels of a plan on a device. Throws {@link BufferLimitError}
@@ -259,55 +176,10 @@ export class WebGpuRuntime implements Runtime {
     compileOptions: CompileOptions = {},
     options: WebGpuRuntimeOptions = {},
   ): Promise<WebGpuRuntime> {
-    const deviceLimit = Math.min(
-      device.limits.maxStorageBufferBindingSize,
-      device.limits.maxBufferSize,
-    );
-    const maxBinding = Math.min(options.maxBufferBindingBytes ?? deviceLimit, deviceLimit);
-    if (!(maxBinding >= 16)) {
-      throw new RuntimeUsageError(
-        `maxBufferBindingBytes must be at least 16 bytes, got ${String(options.maxBufferBindingBytes)}.`,
-      );
-    }
-    const perCommandBuffer = options.stepsPerCommandBuffer;
-    if (
-      perCommandBuffer !== undefined &&
-      (!Number.isInteger(perCommandBuffer) || perCommandBuffer < 1)
-    ) {
-      throw new RuntimeUsageError(
-        `stepsPerCommandBuffer must be a positive integer number of steps, got ${String(perCommandBuffer)}.`,
-      );
-    }
-    const recordingSteps = compileOptions.recordingSteps ?? 1000;
-    if (!Number.isInteger(recordingSteps) || recordingSteps < 0) {
-      throw new RuntimeUsageError(
-        `recordingSteps must be a non-negative integer number of steps, got ${String(compileOptions.recordingSteps)}.`,
-      );
-    }
+    const { maxBinding, recordingSteps } = runtimeSettings(device, compileOptions, options);
     const kernels = generateKernels(plan, { maxBindingBytes: maxBinding });
     printShaders(kernels.shaders, compileOptions.printCode);
-    const maxStorage = device.limits.maxStorageBuffersPerShaderStage;
-    for (const shader of kernels.shaders) {
-      if (shader.access.length > maxStorage) {
-        throw new UnsupportedFeatureError(
-          "webgpu",
-          `a kernel with ${shader.access.length} storage buffers`,
-          `kernel '${shader.label}' binds ${shader.access.length} storage buffers but this device allows ${maxStorage} per shader stage (maxStorageBuffersPerShaderStage); the network's state is split over many buffers because one binding holds at most ${maxBinding} bytes (maxStorageBufferBindingSize): reduce the network or batch size, or use a device with larger limits`,
-        );
-      }
-    }
-    const recordingLimitError = plan.populations.find(
-      (p, i) => p.recordSpikes && plan.batchSize * kernels.spikeWords[i]! * 4 > maxBinding,
-    );
-    if (recordingLimitError) {
-      const bytes = plan.batchSize * kernels.spikeWords[recordingLimitError.index]! * 4;
-      throw new BufferLimitError(
-        `The spike recording of population '${recordingLimitError.name}' (one step: batch ${plan.batchSize} x ${recordingLimitError.size} neurons as bits)`,
-        bytes,
-        maxBinding,
-        "Use a smaller batch size or do not record this population.",
-      );
-    }
+    checkDeviceLimits(plan, device, kernels, maxBinding);
 
     const compiled = await compileShaders(device, kernels.shaders);
     const fillPipeline = await compileFill(device);
@@ -352,9 +224,9 @@ export class WebGpuRuntime implements Runtime {
       case "clock":
         return this.clock;
       case "recording":
-        return this.recordings[ref.population]!.buffer;
+        return this.recordings.buffer(ref.population);
       case "spikeEvents":
-        return this.events[ref.population]!.buffer;
+        return this.events.buffer(ref.population);
     }
   }
 
@@ -392,7 +264,15 @@ export class WebGpuRuntime implements Runtime {
       );
     }
     if (count === 0) return;
-    this.ensureRecordingCapacity(this.trialStep_ + count);
+    this.recordings.ensureCapacity(
+      this.trialStep_ + count,
+      this.trialStep_,
+      (buffer) => this.retired.push(buffer),
+      (population) =>
+        this.invalidateBindGroups(
+          (ref) => ref.kind === "recording" && ref.population === population,
+        ),
+    );
     this.writeClock();
     const sequence = this.kernels.stepSequence;
     for (let done = 0; done < count;) {
@@ -442,25 +322,12 @@ export class WebGpuRuntime implements Runtime {
 
   /** Sets every variable to its initial value, zeroes inputs in flight and forgets spikes in flight. */
   private initialiseVariables(): void {
-    const B = this.plan.batchSize;
     const encoder = this.device.createCommandEncoder({ label: "initialise variables" });
-    const pass = encoder.beginComputePass();
-    pass.setPipeline(this.fillPipeline);
-    for (const { op } of this.fillOps) {
-      if (!op) continue;
-      pass.setBindGroup(0, op.bindGroup);
-      pass.dispatchWorkgroups(...op.workgroups);
-    }
-    pass.end();
+    this.initialiser.encodeFills(encoder);
     for (const a of this.kernels.layout.allocations)
       if (holdsInputInFlight(a.ref)) this.clearRegion(encoder, a);
     this.clearSpikeFlags(encoder);
-    for (const { variable, ref, op } of this.fillOps) {
-      if (op) continue;
-      const data = allocateVarArray(variable.type, storedLength(variable, B));
-      fillInitialValues(data, variable, B);
-      this.upload(ref, data);
-    }
+    for (const { ref, data } of this.initialiser.arrayValues()) this.upload(ref, data);
     this.device.queue.submit([encoder.finish()]);
   }
 
@@ -478,42 +345,15 @@ export class WebGpuRuntime implements Runtime {
 
   setSpikeEvents(population: string, events: readonly SpikeEvents[]): void {
     this.session.check("setSpikeEvents");
-    const index = this.populationIndex(population, "setSpikeEvents");
-    const planned = this.plan.populations[index]!;
-    const holder = this.events[index];
-    if (!planned.spikeSource || !holder) {
-      const sources = this.plan.populations.filter((p) => p.spikeSource).map((p) => p.name);
-      throw new RuntimeUsageError(
-        `setSpikeEvents(${population}): '${population}' is not a spike source array (model '${planned.model.name}'). Spike source arrays: ${sources.length > 0 ? sources.join(", ") : "(none)"}.`,
-      );
-    }
-    const B = this.plan.batchSize;
-    validateSpikeEvents(population, planned.size, B, events);
-    let steps = 0;
-    for (const e of events)
-      if (e.steps.length > 0) steps = Math.max(steps, e.steps[e.steps.length - 1]! + 1);
-    const words = this.kernels.spikeWords[index]!;
-    const bytes = steps * B * words * 4;
-    if (bytes > this.capabilities.maxBufferBytes) {
-      throw new BufferLimitError(
-        `The spike events of population '${population}' (${steps} steps x batch ${B} x ${planned.size} neurons as bits)`,
-        bytes,
-        this.capabilities.maxBufferBytes,
-        `Use shorter trials (at most ${Math.floor(this.capabilities.maxBufferBytes / (B * words * 4))} steps at this batch size) or a smaller batch.`,
-      );
-    }
-    const bits = spikeEventBits(events, steps, words);
-    if (bits.byteLength > holder.buffer.size) {
-      this.retired.push(holder.buffer);
-      holder.buffer = this.device.createBuffer({
-        label: `spike events ${population}`,
-        size: align4(Math.max(bits.byteLength, holder.buffer.size * 2)),
-        usage: BufferUsage.STORAGE | BufferUsage.COPY_DST | BufferUsage.COPY_SRC,
-      });
-      this.invalidateBindGroups((ref) => ref.kind === "spikeEvents" && ref.population === index);
-    }
-    this.device.queue.writeBuffer(holder.buffer, 0, bits);
-    holder.steps = steps;
+    const index = populationIndex(this.plan, population, "setSpikeEvents");
+    const steps = this.events.set(
+      population,
+      index,
+      events,
+      (buffer) => this.retired.push(buffer),
+      () =>
+        this.invalidateBindGroups((ref) => ref.kind === "spikeEvents" && ref.population === index),
+    );
     // Tell the neuron kernel how many steps of events there are.
     this.states.forEach((state) => {
       if (!state.instance.bindings.some((r) => r.kind === "spikeEvents" && r.population === index))
@@ -528,79 +368,9 @@ export class WebGpuRuntime implements Runtime {
       if (state.instance.bindings.some(matches)) state.bindGroup = null;
   }
 
-  private ensureRecordingCapacity(steps: number): void {
-    this.recordings.forEach((r, i) => {
-      if (!r || steps <= r.capacity) return;
-      const population = this.plan.populations[i]!;
-      const B = this.plan.batchSize;
-      if (steps > r.maxCapacity) {
-        throw new BufferLimitError(
-          `The spike recording of population '${population.name}' (${steps} steps x batch ${B} x ${population.size} neurons as bits)`,
-          steps * B * r.words * 4,
-          this.capabilities.maxBufferBytes,
-          `Record at most ${r.maxCapacity} steps per trial at this batch size (call startTrial() sooner), use a smaller batch, or do not record this population.`,
-        );
-      }
-      const capacity = Math.min(Math.max(steps, r.capacity * 2), r.maxCapacity);
-      const buffer = this.device.createBuffer({
-        label: `spike recording ${population.name}`,
-        size: capacity * B * r.words * 4,
-        usage: BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST,
-      });
-      const used = Math.min(this.trialStep_, r.capacity) * B * r.words * 4;
-      if (used > 0) {
-        const encoder = this.device.createCommandEncoder({ label: "grow spike recording" });
-        encoder.copyBufferToBuffer(r.buffer, 0, buffer, 0, used);
-        this.device.queue.submit([encoder.finish()]);
-      }
-      this.retired.push(r.buffer);
-      r.buffer = buffer;
-      r.capacity = capacity;
-      this.invalidateBindGroups((ref) => ref.kind === "recording" && ref.population === i);
-    });
-  }
-
-  private populationIndex(name: string, call: string): number {
-    const index = this.plan.populations.findIndex((p) => p.name === name);
-    if (index < 0) {
-      throw new RuntimeUsageError(
-        `${call}(${name}): there is no population '${name}'. Populations: ${this.plan.populations.map((p) => p.name).join(", ")}.`,
-      );
-    }
-    return index;
-  }
-
-  /**
-   * The variable `name` of group `owner`: a population's, a projection's (synapse, pre, post,
-   * postsynaptic model, in that order) or a custom update's.
-   */
-  private findVar(owner: string, name: string, call: string): PlannedVarStorage {
-    const { populations, projections, customUpdates } = this.plan;
-    const owners = [
-      { kind: "population", index: populations.findIndex((p) => p.name === owner) },
-      { kind: "projection", index: projections.findIndex((p) => p.name === owner) },
-      { kind: "customUpdate", index: customUpdates.findIndex((c) => c.name === owner) },
-    ].filter((o) => o.index >= 0);
-    if (owners.length === 0) {
-      const names = [...populations, ...projections, ...customUpdates].map((g) => g.name);
-      throw new RuntimeUsageError(
-        `${call}(${owner}, ${name}): there is no population, projection or custom update '${owner}'. Owners: ${names.join(", ")}.`,
-      );
-    }
-    const owned = plannedVariables(this.plan).filter(({ ref }) =>
-      owners.some((o) => o.kind === ref.owner.kind && o.index === ref.owner.index),
-    );
-    const found = owned.find((v) => v.ref.name === name);
-    if (found) return found;
-    const names = owned.map((v) => v.variable.name);
-    throw new RuntimeUsageError(
-      `${call}(${owner}, ${name}): '${owner}' has no variable '${name}'. Its variables: ${names.length > 0 ? names.join(", ") : "(none)"}.`,
-    );
-  }
-
   async readVar(owner: string, name: string): Promise<VarArray> {
     this.session.check("readVar");
-    const { variable, ref } = this.findVar(owner, name, "readVar");
+    const { variable, ref } = findVar(this.plan, owner, name, "readVar");
     const a = this.allocation(ref);
     const length = storedLength(variable, this.plan.batchSize);
     const bytes = await this.session.readBuffer(
@@ -616,7 +386,7 @@ export class WebGpuRuntime implements Runtime {
 
   async writeVar(owner: string, name: string, values: ArrayLike<number>): Promise<void> {
     this.session.check("writeVar");
-    const { variable, ref } = this.findVar(owner, name, "writeVar");
+    const { variable, ref } = findVar(this.plan, owner, name, "writeVar");
     this.upload(ref, expandVarValues(variable, this.plan.batchSize, values, owner));
   }
 
@@ -649,34 +419,15 @@ export class WebGpuRuntime implements Runtime {
 
   async readSpikes(population: string): Promise<SpikeRecording> {
     this.session.check("readSpikes");
-    const index = this.populationIndex(population, "readSpikes");
-    const r = this.recordings[index];
-    if (!r)
-      throw new RuntimeUsageError(
-        `readSpikes(${population}): population '${population}' does not record spikes; add it with recordSpikes: true.`,
-      );
-    const B = this.plan.batchSize;
-    const size = this.plan.populations[index]!.size;
-    const numSteps = this.trialStep_;
-    const words = r.words;
-    if (numSteps === 0)
-      return { ...decodeSpikeBits(new Uint32Array(0), 0, B, words, size), numSteps };
-    const bits = new Uint32Array(
-      await this.session.readBuffer(
-        r.buffer,
-        0,
-        numSteps * B * words * 4,
-        `readSpikes(${population})`,
-      ),
-    );
-    return { ...decodeSpikeBits(bits, numSteps, B, words, size), numSteps };
+    const index = populationIndex(this.plan, population, "readSpikes");
+    return this.recordings.read(population, index, this.trialStep_, this.session);
   }
 
   // ------------------------------------------------------------------------- device access
 
   /** Where a variable lives on the device ({@link DeviceAccess.varStorage}). */
   private varStorage(owner: string, name: string, call: string): DeviceVarStorage<WebGpuTypes> {
-    const { variable, ref } = this.findVar(owner, name, call);
+    const { variable, ref } = findVar(this.plan, owner, name, call);
     const a = this.allocation(ref);
     return {
       buffer: this.arenas[a.arena][a.chunk]!,
@@ -689,17 +440,7 @@ export class WebGpuRuntime implements Runtime {
 
   /** The spike events of a spike source array on the device ({@link DeviceAccess.spikeEventStorage}). */
   private spikeEventStorage(population: string, call: string): DeviceSpikeEvents<WebGpuTypes> {
-    const index = this.populationIndex(population, call);
-    const holder = this.events[index];
-    if (!holder)
-      throw new RuntimeUsageError(
-        `${call}(${population}): '${population}' is not a spike source array.`,
-      );
-    return {
-      buffer: holder.buffer,
-      wordsPerRow: this.kernels.spikeWords[index]!,
-      steps: holder.steps,
-    };
+    return this.events.storage(population, populationIndex(this.plan, population, call), call);
   }
 
   async runCustomUpdate(group: string): Promise<void> {
@@ -744,28 +485,8 @@ export class WebGpuRuntime implements Runtime {
     if (!this.session.end()) return;
     for (const buffer of [...this.arenas.f32, ...this.arenas.u32, this.clock, ...this.retired])
       buffer.destroy();
-    for (const r of this.recordings) r?.buffer.destroy();
-    for (const e of this.events) e?.buffer.destroy();
+    this.recordings.destroy();
+    this.events.destroy();
     for (const s of this.states) s.uniform.destroy();
-  }
-}
-
-// ------------------------------------------------------------------------- helpers
-
-function align4(bytes: number): number {
-  return Math.ceil(bytes / 4) * 4;
-}
-
-/** The 32-bit word that stores a value of a scalar type. */
-function wordOf(type: PlannedVar["type"], value: number): number {
-  switch (type) {
-    case "float":
-      return new Uint32Array(new Float32Array([value]).buffer)[0]!;
-    case "int":
-      return (value | 0) >>> 0;
-    case "uint":
-      return value >>> 0;
-    case "bool":
-      return value !== 0 ? 1 : 0;
   }
 }
