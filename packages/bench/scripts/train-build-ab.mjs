@@ -12,11 +12,11 @@
 //   mkdir -p packages/eprop/.ab-base && cp -r packages/eprop/dist packages/eprop/.ab-base/
 //   git checkout HEAD -- packages/eprop/src && pnpm exec turbo run build --filter=@snn/eprop
 //
-// Both trainers train at once, but a lock lets one batch run at a time, alternating builds, so
+// Both trainers train at once, but turns let one batch run at a time, alternating builds, so
 // that the process's CPU time (all threads: main and trace thread) from a batch's start to its
 // `onBatchEnd` belongs to that build; time the process waits for a core (another job at higher
 // priority) is not counted. Prints the median CPU and wall seconds per batch of each build (the
-// first batch, a warm-up, left out), the median of the per-batch CPU ratios, and whether the
+// first batch, a warm-up, left out), the median and geometric mean of the per-batch CPU ratios, and whether the
 // parameters after training are the same bytes.
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -35,15 +35,28 @@ const batchSize = 32;
 const images = await loadEmbeddedMnist("train", { limit: batches * batchSize });
 const source = createSequentialMnistDataset(images, { encoding: "80-channel-cue" });
 
-// A FIFO lock: whoever waits longest runs next, so the two builds alternate.
-let tail = Promise.resolve();
-const acquire = () => {
-  let release;
-  const held = new Promise((r) => (release = r));
-  const turn = tail.then(() => release);
-  tail = tail.then(() => held);
-  return turn;
+// Turns: batch k of the two builds runs in the order baseline, current for even k and current,
+// baseline for odd k, so that going first or second (which matters: caches, clock) is shared
+// out evenly.
+const order = [];
+for (let k = 0; k < batches; k++)
+  order.push(...(k % 2 === 0 ? ["baseline", "current"] : ["current", "baseline"]));
+let slot = 0;
+const waiting = new Map();
+const pump = () => {
+  const resolve = waiting.get(order[slot]);
+  if (resolve === undefined) return;
+  waiting.delete(order[slot]);
+  resolve(() => {
+    slot++;
+    pump();
+  });
 };
+const acquire = (name) =>
+  new Promise((resolve) => {
+    waiting.set(name, resolve);
+    pump();
+  });
 
 const median = (v) => [...v].sort((a, b) => a - b)[Math.floor((v.length - 1) / 2)];
 const cpuSeconds = (u) => (u.user + u.system) / 1e6;
@@ -76,7 +89,7 @@ async function trainBuild(name, lib) {
     numClasses: source.numClasses,
     async *batches(options) {
       for await (const batch of source.batches(options)) {
-        release = await acquire();
+        release = await acquire(name);
         cpu0 = process.cpuUsage();
         wall0 = performance.now();
         yield batch;
@@ -106,13 +119,17 @@ const bytes = async (trainer) => {
 };
 const [a, b] = [await bytes(records.baseline.trainer), await bytes(records.current.trainer)];
 for (const [name, rec] of Object.entries(records)) {
-  const cpu = rec.cpu.slice(1), wall = rec.wall.slice(1);
+  const cpu = rec.cpu.slice(1),
+    wall = rec.wall.slice(1);
   console.log(
     `${name}: CPU ${median(cpu).toFixed(4)} s/batch (min ${Math.min(...cpu).toFixed(4)}), wall ${median(wall).toFixed(4)} s/batch, over ${cpu.length} batches after a warm-up`,
   );
   rec.trainer.dispose();
 }
 const ratios = records.current.cpu.slice(1).map((c, i) => c / records.baseline.cpu[i + 1]);
-console.log(`current / baseline CPU per batch: median ${median(ratios).toFixed(3)} (${ratios.map((r) => r.toFixed(2)).join(" ")})`);
+const geometric = Math.exp(ratios.reduce((sum, r) => sum + Math.log(r), 0) / ratios.length);
+console.log(
+  `current / baseline CPU per batch: median ${median(ratios).toFixed(3)}, geometric mean ${geometric.toFixed(3)} (${ratios.map((r) => r.toFixed(2)).join(" ")})`,
+);
 console.log(`parameters after ${batches} batches: ${a === b ? "byte-identical" : "DIFFERENT"}`);
 if (a !== b) process.exitCode = 1;

@@ -3,7 +3,6 @@ import {
   add,
   type Code,
   f32,
-  f64,
   forLoop,
   Frame,
   type FunctionDefinition,
@@ -62,20 +61,10 @@ export function hostStepKernel(): FunctionDefinition {
     out = frame.local("i32");
   const unitsRow = frame.local("i32"),
     mask = frame.local("i32");
-  const [x, spike, vFloor, vOne, vAlpha, vOneMinusAlpha, vStrength, vTarget, f, z, vZero64] =
-    frame.locals("v128", 11) as [
-      number,
-      number,
-      number,
-      number,
-      number,
-      number,
-      number,
-      number,
-      number,
-      number,
-      number,
-    ];
+  const [x, spike, vFloor, vOne, vAlpha, vOneMinusAlpha, vStrength, vTarget, f, z] = frame.locals(
+    "v128",
+    10,
+  ) as [number, number, number, number, number, number, number, number, number, number];
   /** fround(alpha f + (1 - alpha) z) for the two neurons in the low half of `rates` and `z` (f64x2). */
   const rateHalf = (rates: Code, z: Code): Code => [
     get(vAlpha),
@@ -128,33 +117,11 @@ export function hostStepKernel(): FunctionDefinition {
       [get(count), i32.const(1), i32.add, set(count)],
     ]),
   ];
-  /**
-   * fround(alpha f + (1 - alpha) 0) for the low half of `rates`: the rate without a spike. The
-   * added zero is (1 - alpha) z for z = 0, so that the result is that of {@link rateHalf} to the
-   * bit for every f (-0 included).
-   */
-  const silentRateHalf = (rates: Code): Code => [
-    get(vAlpha),
-    rates,
-    simd.f64x2PromoteLowF32x4,
-    simd.f64x2Mul,
-    get(vZero64),
-    simd.f64x2Add,
-    simd.f32x4DemoteF64x2Zero,
-  ];
   const regularised: Code = [
     [get(p.rate), get(out), i32.add, v128.load(), set(f)],
-    // Most steps have no spike among the four neurons (mask 0): the rate then decays alone, without
-    // the multiply by z. Both branches give fround(alpha f + (1 - alpha) z) for each lane.
-    get(mask),
-    op.if(
-      [
-        [get(spike), get(vOne), simd.v128And, set(z)], // z(u) as 0 or 1
-        join(rateHalf(get(f), get(z)), rateHalf(highHalf(get(f)), highHalf(get(z)))),
-        set(f),
-      ],
-      [join(silentRateHalf(get(f)), silentRateHalf(highHalf(get(f)))), set(f)],
-    ),
+    [get(spike), get(vOne), simd.v128And, set(z)], // z(u) as 0 or 1
+    join(rateHalf(get(f), get(z)), rateHalf(highHalf(get(f)), highHalf(get(z)))),
+    set(f),
     [get(p.rate), get(out), i32.add, get(f), v128.store()],
     [
       get(p.rOut),
@@ -183,9 +150,6 @@ export function hostStepKernel(): FunctionDefinition {
     get(p.targetPerStep),
     simd.f64x2Splat,
     set(vTarget),
-    f64.const(0),
-    simd.f64x2Splat,
-    set(vZero64),
     forLoop(
       b,
       i32.const(0),
@@ -210,16 +174,7 @@ export function hostStepKernel(): FunctionDefinition {
         i32.const(0),
         get(p.n),
         4,
-        [
-          get(input),
-          v128.load(),
-          tee(x),
-          zero,
-          simd.f32x4Lt,
-          tee(spike),
-          simd.i32x4Bitmask,
-          set(mask),
-        ],
+        [get(input), v128.load(), tee(x), zero, simd.f32x4Lt, set(spike)],
         // psi: -x at a spike (0 for the floor), else x
         [get(p.psiOut), get(out), i32.add],
         [
@@ -238,7 +193,7 @@ export function hostStepKernel(): FunctionDefinition {
           get(p.regularise),
           op.if(regularised, [get(p.rOut), get(out), i32.add, zero, v128.store()]),
         ],
-        [get(mask), op.if([0, 1, 2, 3].map(compactLane))],
+        [get(spike), simd.i32x4Bitmask, tee(mask), op.if([0, 1, 2, 3].map(compactLane))],
         add(input, 16),
         add(out, 16),
       ),
