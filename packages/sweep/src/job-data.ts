@@ -9,20 +9,7 @@ import { isAbsolute } from "node:path";
 import { Job, type JobProgress } from "bullmq";
 import { SweepError } from "./errors";
 import type { RunJobData } from "./queue";
-import type { ConfigValue } from "./sweep-file";
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-function isConfigValue(value: unknown): value is ConfigValue {
-  return (
-    value === null ||
-    typeof value === "string" ||
-    typeof value === "boolean" ||
-    (typeof value === "number" && Number.isFinite(value))
-  );
-}
+import { isConfigValue, isObject } from "./sweep-file";
 
 /** A short JSON rendering of a wrong value for a message. */
 function shown(value: unknown): string {

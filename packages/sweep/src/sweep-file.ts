@@ -59,11 +59,13 @@ const BUDGET_KEYS = ["maxRuns", "maxMinutesPerRun"];
 /** Options that belong to the sweep, not to one configuration. */
 const RESERVED_KEYS = new Set(["seed"]);
 
-function isObject(value: unknown): value is Record<string, unknown> {
+/** A plain JSON object (not null, not an array). */
+export function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-function isConfigValue(value: unknown): value is ConfigValue {
+/** A value a training option can take in a sweep file: null, a string, a boolean or a finite number. */
+export function isConfigValue(value: unknown): value is ConfigValue {
   return (
     value === null ||
     typeof value === "string" ||
