@@ -44,7 +44,7 @@ import type {
 } from "./ast";
 import type { SnippetOptions, SymbolInfo } from "./environment";
 import { Parser } from "./parser";
-import type { SyntaxBlock, SyntaxExpression, SyntaxStatement } from "./parser";
+import type { SyntaxBlock, SyntaxExpression, SyntaxStatement } from "./syntax";
 import { scan } from "./scanner";
 import type { FailFunction } from "./scanner";
 import { SnippetError } from "./snippet-error";

@@ -1,7 +1,7 @@
 /**
- * Parser of the snippet language: tokens to an untyped syntax tree, by recursive descent with
- * one function per precedence level (C precedence). The checker turns the tree into the
- * typed AST of `ast.ts`.
+ * Parser of the snippet language: tokens to the untyped syntax tree of `syntax.ts`, by
+ * recursive descent with one function per precedence level (C precedence). The checker turns
+ * the tree into the typed AST of `ast.ts`.
  *
  * Grammar (`{}` repetition, `[]` option):
  * ```
@@ -28,87 +28,9 @@
  * The body of `if`/`else` may be a braced block or a single statement; a single statement is
  * wrapped into a block of its own (so `else if` is a block holding one `if`).
  */
-import type { AssignmentOperator, BinaryOperator, SourcePosition, UnaryOperator } from "./ast";
-import type { FailFunction, LiteralType, Punctuator, Token } from "./scanner";
-
-/** An expression of the untyped syntax tree. */
-export type SyntaxExpression =
-  | {
-      readonly kind: "number";
-      readonly position: SourcePosition;
-      readonly text: string;
-      readonly value: number;
-      readonly literalType: LiteralType;
-    }
-  | { readonly kind: "bool"; readonly position: SourcePosition; readonly value: boolean }
-  | { readonly kind: "name"; readonly position: SourcePosition; readonly name: string }
-  | {
-      readonly kind: "unary";
-      readonly position: SourcePosition;
-      readonly operator: UnaryOperator;
-      readonly operand: SyntaxExpression;
-    }
-  | {
-      readonly kind: "binary";
-      /** Start of the left operand. */
-      readonly position: SourcePosition;
-      readonly operatorPosition: SourcePosition;
-      readonly operator: BinaryOperator;
-      readonly left: SyntaxExpression;
-      readonly right: SyntaxExpression;
-    }
-  | {
-      readonly kind: "conditional";
-      readonly position: SourcePosition;
-      readonly questionPosition: SourcePosition;
-      readonly condition: SyntaxExpression;
-      readonly whenTrue: SyntaxExpression;
-      readonly whenFalse: SyntaxExpression;
-    }
-  | {
-      readonly kind: "call";
-      /** Position of the callee name. */
-      readonly position: SourcePosition;
-      readonly callee: string;
-      readonly args: readonly SyntaxExpression[];
-    };
-
-export type SyntaxStatement =
-  | {
-      readonly kind: "let";
-      readonly position: SourcePosition;
-      readonly name: string;
-      readonly namePosition: SourcePosition;
-      readonly declaredType: { readonly name: string; readonly position: SourcePosition } | null;
-      readonly init: SyntaxExpression;
-    }
-  | {
-      readonly kind: "assign";
-      readonly position: SourcePosition;
-      readonly target: Extract<SyntaxExpression, { kind: "name" }>;
-      readonly operator: AssignmentOperator;
-      readonly operatorPosition: SourcePosition;
-      readonly value: SyntaxExpression;
-    }
-  | {
-      readonly kind: "if";
-      readonly position: SourcePosition;
-      readonly condition: SyntaxExpression;
-      readonly then: SyntaxBlock;
-      readonly otherwise: SyntaxBlock | null;
-    }
-  | {
-      readonly kind: "expression";
-      readonly position: SourcePosition;
-      readonly expression: SyntaxExpression;
-    }
-  | SyntaxBlock;
-
-export interface SyntaxBlock {
-  readonly kind: "block";
-  readonly position: SourcePosition;
-  readonly statements: readonly SyntaxStatement[];
-}
+import type { AssignmentOperator, BinaryOperator, SourcePosition } from "./ast";
+import type { FailFunction, Punctuator, Token } from "./scanner";
+import type { SyntaxBlock, SyntaxExpression, SyntaxStatement } from "./syntax";
 
 const ASSIGNMENT_OPERATORS: readonly string[] = ["=", "+=", "-=", "*=", "/="];
 
