@@ -6,7 +6,7 @@
  */
 import { totalmem } from "node:os";
 import { stepOfTime, type SpikeDataset } from "@snn/datasets";
-import type { TrainConfig } from "./config";
+import type { TrainConfig } from "./train-config";
 import { CommandError, UsageError } from "./errors";
 
 /** Longest trial (steps) the CLI runs, whatever asks for it (`SNN_MAX_TRIAL_STEPS` changes it). */

@@ -1,13 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { parseCommand } from "./args";
-import {
-  CONFIG_KEYS,
-  configFromOptions,
-  configToJson,
-  datasetDefaults,
-  parseConfigObject,
-  resolveTrainConfig,
-} from "./config";
+import { configFromOptions, configToJson, parseConfigObject, resolveTrainConfig } from "./config";
+import { CONFIG_KEYS } from "./config-keys";
+import { datasetDefaults } from "./train-config";
 import { resumeConfig } from "./commands/train";
 import { UsageError } from "./errors";
 

@@ -26,7 +26,7 @@ import {
   type MnistImages,
   type SpikeDataset,
 } from "@snn/datasets";
-import type { DatasetName } from "./config";
+import type { DatasetName } from "./train-config";
 import { cachedMnistData, withCachedData } from "./data-cache";
 import { setUsualTrialLength } from "./budget";
 import { DataError, UsageError } from "./errors";

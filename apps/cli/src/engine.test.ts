@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { datasetShape } from "./commands/codegen";
 import { parseSampleList } from "./commands/infer";
-import { epochLearningRate, resolveTrainConfig } from "./config";
+import { resolveTrainConfig } from "./config";
+import { epochLearningRate } from "./lr-schedule";
 import { specAlifBeta } from "@snn/eprop";
 import { batchesPerPass, formatConfusion, networkFor } from "./engine";
 import { UsageError } from "./errors";

@@ -24,7 +24,7 @@ import {
   checkRequestedSteps,
   checkTrialMemory,
 } from "./budget";
-import type { TrainConfig } from "./config";
+import type { TrainConfig } from "./train-config";
 import { escapeControlCharacters } from "./terminal-text";
 
 /** Name of the hidden layer of the networks `snn train` builds. */

@@ -3,7 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { readCheckpointFile } from "@snn/eprop";
 import { afterAll, describe, expect, it } from "vitest";
-import { epochLearningRate, parseLrWaves, resolveTrainConfig, restartsAtEpoch } from "./config";
+import { resolveTrainConfig } from "./config";
+import { epochLearningRate, parseLrWaves, restartsAtEpoch } from "./lr-schedule";
 import type { CliIO } from "./io";
 import { main } from "./main";
 

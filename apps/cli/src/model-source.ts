@@ -18,7 +18,9 @@ import {
 } from "@snn/pretrained";
 import type { OptionSpec, OptionValues, PositionalSpec } from "./args";
 import { selectBackend, type SelectedBackend } from "./backends";
-import { CONFIG_KEYS, configFromOptions, resolveTrainConfig, type TrainConfig } from "./config";
+import { configFromOptions, resolveTrainConfig } from "./config";
+import { CONFIG_KEYS } from "./config-keys";
+import type { TrainConfig } from "./train-config";
 import { checkRequestedSteps } from "./budget";
 import { openDataset, type Split } from "./data";
 import { DataError, UsageError } from "./errors";

@@ -19,7 +19,8 @@
 import { existsSync, readFileSync, readdirSync, rmSync, rmdirSync, statSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { configToJson, parseConfigObject, resolveTrainConfig, type TrainConfig } from "./config";
+import { configToJson, parseConfigObject, resolveTrainConfig } from "./config";
+import type { TrainConfig } from "./train-config";
 import { CommandError, UsageError, fileSystemError } from "./errors";
 import { makeDirectories, nodeFileOps, writeFileAtomic, type FileOps } from "./files";
 import { jsonReplacer } from "./progress";

@@ -11,7 +11,8 @@ import {
   type CheckpointData,
   type ParameterSet,
 } from "@snn/eprop";
-import { parseLrWaves, type TrainConfig } from "./config";
+import { parseLrWaves } from "./lr-schedule";
+import type { TrainConfig } from "./train-config";
 import type { RunDirectory } from "./run-dir";
 import type { SwaState } from "./run-state";
 

@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { datasetDefaults } from "../src/config";
+import { datasetDefaults } from "../src/train-config";
 import { ensureBuilt, runCli } from "./cli";
 import { parseXml, seriesOf } from "./xml";
 

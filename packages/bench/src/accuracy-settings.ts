@@ -151,7 +151,7 @@ export function accuracySettings(
 
 /**
  * The LSNN `snn train --dataset smnist` builds: @snn/eprop's `lsnnNetwork` with the smnist
- * defaults of apps/cli/src/config.ts (input -> `hidden` recurrent LIF/ALIF/mixed -> leaky readout).
+ * defaults of apps/cli/src/train-config.ts (input -> `hidden` recurrent LIF/ALIF/mixed -> leaky readout).
  */
 export function smnistNetwork(
   settings: Pick<AccuracySettings, "dt" | "neuron" | "tauAdapt" | "beta">,

@@ -7,7 +7,8 @@ import { Trainer, compileEpropNetwork, type EpropNetworkDescription } from "@snn
 import { loadWgslBackend } from "../backends";
 import type { OptionSpec } from "../args";
 import type { Command } from "../command";
-import { CONFIG_KEYS, type DatasetName, type TrainConfig } from "../config";
+import { CONFIG_KEYS } from "../config-keys";
+import type { DatasetName, TrainConfig } from "../train-config";
 import { networkFor } from "../engine";
 import { UsageError } from "../errors";
 import { loadModel } from "../model-source";

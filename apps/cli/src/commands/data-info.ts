@@ -2,7 +2,8 @@ import { resolve } from "node:path";
 import { computeDatasetStatistics, type DatasetStatistics, type SpikeDataset } from "@snn/datasets";
 import type { OptionSpec } from "../args";
 import type { Command } from "../command";
-import { CONFIG_KEYS, DATASETS, type DatasetName } from "../config";
+import { CONFIG_KEYS } from "../config-keys";
+import { DATASETS, type DatasetName } from "../train-config";
 import {
   describeMnistSource,
   EMBEDDED_DATA,

@@ -19,18 +19,14 @@ import {
 } from "../budget";
 import type { Command } from "../command";
 import {
-  CONFIG_KEYS,
-  PRESETS,
   configFromOptions,
   checkTrainConfig,
-  epochLearningRate,
-  restartsAtEpoch,
   parseConfigObject,
   resolveTrainConfig,
-  type ConfigOverlay,
-  type PresetName,
-  type TrainConfig,
 } from "../config";
+import { CONFIG_KEYS } from "../config-keys";
+import { epochLearningRate, restartsAtEpoch } from "../lr-schedule";
+import { PRESETS, type ConfigOverlay, type PresetName, type TrainConfig } from "../train-config";
 import {
   EMBEDDED_DATA,
   FULL_DATA,
