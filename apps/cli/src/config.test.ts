@@ -3,7 +3,7 @@ import { parseCommand } from "./args";
 import { configFromOptions, configToJson, parseConfigObject, resolveTrainConfig } from "./config";
 import { CONFIG_KEYS } from "./config-keys";
 import { datasetDefaults } from "./train-config";
-import { resumeConfig } from "./commands/train";
+import { resumeConfig } from "./commands/train-setup";
 import { UsageError } from "./errors";
 
 describe("resolveTrainConfig", () => {

@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DATASET_SOURCES, locateFullMnist, MANIFEST_FILE } from "@snn/datasets";
-import { pinMnistSource } from "../src/commands/train";
+import { pinMnistSource } from "../src/commands/train-setup";
 import { resolveTrainConfig } from "../src/config";
 import { openDataset, resolveMnistSource, type MnistLookup } from "../src/data";
 import { UsageError } from "../src/errors";

