@@ -28,6 +28,7 @@ import { describeRun, finishedMessage, meanRates, weightedMean } from "./train-r
 import { epochName, failRun, pruneCheckpoints, saveStateSync, shownPath } from "./train-run-folder";
 import { trialSteps } from "./train-setup";
 
+/** What the loop works on: the opened run, its trainer and data, and how to report. */
 export interface LoopContext {
   readonly config: TrainConfig;
   readonly run: RunDirectory;

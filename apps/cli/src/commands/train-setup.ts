@@ -182,6 +182,7 @@ export function resumeConfig(
   return config;
 }
 
+/** Steps per trial: --steps, else the dataset's trial length at `dt` (undefined: each trial as long as its sample). */
 export function trialSteps(config: TrainConfig, dataset: SpikeDataset): number | undefined {
   if (config.steps !== undefined) return config.steps;
   return dataset.trialDurationMs === undefined
