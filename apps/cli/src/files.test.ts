@@ -1,6 +1,8 @@
+import { spawnSync } from "node:child_process";
 import {
   chmodSync,
   existsSync,
+  lstatSync,
   mkdirSync,
   mkdtempSync,
   readFileSync,
@@ -84,6 +86,27 @@ describe("writeFileAtomic", () => {
       code: "EISDIR",
     });
     expect(readdirSync(dir)).toEqual(["target"]);
+  });
+
+  it("refuses to replace a device, a named pipe or a link to one, naming it, and leaves it as it was", async () => {
+    // As root, a rename onto /dev/null (say, `snn evaluate --plot /dev/null`) would replace the
+    // device itself with a regular file; a named pipe stands in for it here (a test that tried
+    // /dev/null would destroy it if this check ever broke).
+    const dir = tempDir();
+    const pipe = join(dir, "pipe");
+    expect(spawnSync("mkfifo", [pipe]).status).toBe(0);
+    symlinkSync(pipe, join(dir, "link"));
+    for (const name of ["pipe", "link"]) {
+      const error = await writeFileAtomic(join(dir, name), "<svg/>").catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(FileSystemError);
+      expect((error as FileSystemError).message).toBe(
+        `cannot replace ${join(dir, name)}: it is a named pipe (FIFO), not a regular file; give the path of a file.`,
+      );
+      expect((error as FileSystemError).exitCode).toBe(1);
+    }
+    expect(lstatSync(pipe).isFIFO()).toBe(true);
+    expect(lstatSync(join(dir, "link")).isSymbolicLink()).toBe(true);
+    expect(readdirSync(dir).sort()).toEqual(["link", "pipe"]);
   });
 
   it("a real device without space (/dev/full) fails with ENOSPC, named as the user's problem", async () => {

@@ -4,9 +4,10 @@
  * cannot hang on special file systems. The calls go through {@link FileOps}, so tests can
  * simulate a full disk.
  */
-import { statSync } from "node:fs";
+import { statSync, type Stats } from "node:fs";
 import { appendFile, mkdir, open, rename, rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
+import { FileSystemError } from "./errors";
 
 /** The file-system calls the run directory and checkpoints of `snn train` make. */
 export interface FileOps {
@@ -51,13 +52,16 @@ export function temporaryFileFor(file: string): string {
 /**
  * Writes a file through a temporary file and a rename, so that readers never see half of it
  * and a failure (a full disk, a read-only folder) leaves the old file as it was and no
- * temporary file behind. Missing folders on the way are created.
+ * temporary file behind. Missing folders on the way are created. A device, named pipe or
+ * socket at `file` (or a link to one) is refused, not replaced: the rename would put a regular
+ * file in its place, which for root means e.g. `--plot /dev/null` destroying /dev/null.
  */
 export async function writeFileAtomic(
   file: string,
   content: string | Uint8Array,
   ops: FileOps = nodeFileOps,
 ): Promise<void> {
+  checkReplaceable(file);
   await makeDirectories(dirname(file));
   const temp = temporaryFileFor(file);
   try {
@@ -67,6 +71,39 @@ export async function writeFileAtomic(
     await ops.remove(temp).catch(() => undefined);
     throw error;
   }
+}
+
+/**
+ * Throws a {@link FileSystemError} (exit status 1) when `file` is a device, a named pipe or a
+ * socket, or a link to one: something a file written in its place would destroy. A missing
+ * file, a regular file and a folder (whose rename fails with EISDIR) pass.
+ */
+export function checkReplaceable(file: string): void {
+  const kind = specialFileKind(file);
+  if (kind !== undefined)
+    throw new FileSystemError(
+      `cannot replace ${file}: it is ${kind}, not a regular file; give the path of a file.`,
+      "EINVAL",
+      file,
+    );
+}
+
+/**
+ * What kind of special file `path` is (following links), e.g. "a character device", or
+ * undefined for a regular file, a folder, or nothing there.
+ */
+export function specialFileKind(path: string): string | undefined {
+  let stats: Stats;
+  try {
+    stats = statSync(path);
+  } catch {
+    return undefined; // missing (or unreadable: a write reports it)
+  }
+  if (stats.isCharacterDevice()) return "a character device";
+  if (stats.isBlockDevice()) return "a block device";
+  if (stats.isFIFO()) return "a named pipe (FIFO)";
+  if (stats.isSocket()) return "a socket";
+  return undefined;
 }
 
 /**

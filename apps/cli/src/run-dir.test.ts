@@ -13,6 +13,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { parseXml, seriesOf } from "../test/xml";
 import { resolveTrainConfig } from "./config";
 import { writeCurvePlots } from "./plots";
+import { RunLock } from "./run-lock";
 import {
   RunDirectory,
   defaultRunDirectory,
@@ -105,6 +106,23 @@ describe("RunDirectory", () => {
     expect((await run.readMetrics()).map((r) => r.step)).toEqual([1, 2, 3]);
     await run.truncateMetrics(2);
     expect((await run.readMetrics()).map((r) => r.step)).toEqual([1, 2]);
+  });
+
+  it("a folder another process is still setting up (locked, no run.json yet) is refused naming that process, not as 'not a run'", async () => {
+    const root = join(tempDir(), "r");
+    mkdirSync(join(root, "checkpoints"), { recursive: true });
+    const lock = RunLock.acquire(root, "snn train");
+    try {
+      // What a new run's folder holds while its first files are being written.
+      writeFileSync(join(root, `.config.json.${process.pid}.1.tmp`), "{");
+      const held = new RegExp(`^.*r is being written by snn train \\(pid ${process.pid} on `);
+      const run = new RunDirectory(root);
+      expect(() => run.checkNewRun("r")).toThrow(held);
+      await expect(run.open()).rejects.toThrow(held);
+      await expect(run.open()).rejects.toMatchObject({ exitCode: 1 });
+    } finally {
+      lock.release();
+    }
   });
 
   it("rejects a directory that is not a run", async () => {

@@ -171,9 +171,16 @@ export class RunDirectory {
     return RunLock.acquire(this.root, command);
   }
 
-  /** Reads and checks config and state of an existing run (for --resume and evaluate). */
+  /**
+   * Reads and checks config and state of an existing run (for --resume and evaluate). A folder
+   * without them is not a run (a usage error), unless a live process holds its lock: then it
+   * is a run being created, and the error names that process.
+   */
   async open(): Promise<{ config: TrainConfig; state: RunState }> {
     if (!existsSync(this.stateFile) || !existsSync(this.configFile)) {
+      // A new run another process is still setting up: say whose it is.
+      const heldBy = RunLock.check(this.root);
+      if (heldBy !== undefined) throw new CommandError(heldBy);
       throw new UsageError(
         `${this.root} is not a run directory of 'snn train' (no run.json and config.json).`,
       );
@@ -310,6 +317,10 @@ function newRunProblem(root: string, shown: string): string | undefined {
   if (!isDirectory) return `--out ${shown} is a file, not a folder; give a new or empty folder.`;
   const entries = readdirSync(root).filter((name) => !isLockFile(name));
   if (entries.length === 0) return undefined;
+  // First: a live writer's folder is that writer's, also while it is still writing its first
+  // files (no run.json yet, which would otherwise read as "not a run").
+  const heldBy = RunLock.check(root);
+  if (heldBy !== undefined) return heldBy;
   const run = new RunDirectory(root);
   if (!entries.includes("run.json")) {
     const listed =
@@ -324,8 +335,6 @@ function newRunProblem(root: string, shown: string): string | undefined {
     return `--out ${shown} holds a run whose run.json is damaged (${error instanceof Error ? error.message : String(error)}); choose another --out.`;
   }
   const resume = `snn train --resume ${shown}`;
-  const heldBy = RunLock.check(root);
-  if (heldBy !== undefined) return heldBy;
   if (
     (state.status === "running" || state.status === "interrupted") &&
     state.latestCheckpoint === undefined

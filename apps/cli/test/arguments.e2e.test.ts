@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -9,6 +9,7 @@ beforeAll(() => {
   ensureBuilt();
   dir = mkdtempSync(join(tmpdir(), "snn-cli-args-"));
   writeFileSync(join(dir, "bad.json"), "{ not json");
+  mkdirSync(join(dir, "a-folder"));
   writeFileSync(join(dir, "unknown-key.json"), JSON.stringify({ hidden: 4, colour: "red" }));
   writeFileSync(join(dir, "corrupt.safetensors"), "\x10\x00\x00\x00\x00\x00\x00\x00{not a header");
 });
@@ -86,6 +87,13 @@ describe("bad data exits with status 1 and one line, without the usage", () => {
     [["infer", "corrupt.safetensors", "--samples", "0"], /checkpoint/i],
     [["codegen", "corrupt.safetensors", "--list"], /checkpoint/i],
     [["gradcheck", "bad.json"], /bad\.json is not valid JSON/],
+    // A folder where a JSON file belongs is a file-system problem, not "not valid JSON".
+    [["gradcheck", "a-folder"], /cannot read .*a-folder: it is a folder, not a file \(EISDIR\)/],
+    [
+      ["infer", "--pretrained", "smnist", "--events", "a-folder"],
+      /cannot read .*a-folder: it is a folder, not a file \(EISDIR\)/,
+    ],
+    [["sweep", "run", "a-folder"], /cannot read .*a-folder: it is a folder, not a file \(EISDIR\)/],
   ])("snn %j", async (args, message) => {
     const result = await runCli(args, { cwd: dir });
     expect(result.code, result.stderr).toBe(1);

@@ -2,7 +2,8 @@
  * End-to-end: gradcheck, data info (and where MNIST comes from), codegen and evaluate's
  * confusion-matrix plot through the built CLI.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -354,6 +355,19 @@ describe("snn evaluate --plot", () => {
       "snn evaluate: error: --plot a-folder is a folder; give the name of the SVG file to write, e.g. --plot a-folder/confusion.svg.",
     );
     expect(result.stdout).toBe("");
+  });
+
+  it("refuses a device or a named pipe as --plot before evaluating (it would replace it), with exit status 2", async () => {
+    // A named pipe stands in for /dev/null, which a rename as root would replace by the SVG.
+    const pipe = join(dir, "a-pipe");
+    expect(spawnSync("mkfifo", [pipe]).status).toBe(0);
+    const result = await runCli(["evaluate", "r", "--plot", "a-pipe"], { cwd: dir });
+    expect(result.code).toBe(2);
+    expect(result.stderr.split("\n")[0]).toBe(
+      "snn evaluate: error: --plot a-pipe is a named pipe (FIFO), not a file; give the name of the SVG file to write.",
+    );
+    expect(result.stdout).toBe("");
+    expect(lstatSync(pipe).isFIFO()).toBe(true);
   });
 });
 

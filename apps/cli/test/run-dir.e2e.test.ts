@@ -19,7 +19,7 @@ import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ChildProcess } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ensureBuilt, runCli, type CliResult } from "./cli";
+import { APP_DIR, ensureBuilt, runCli, type CliResult } from "./cli";
 
 /** A tiny run: 196 channels, 8 hidden neurons, 20 steps; 16 batches of 8 per epoch. */
 const TINY = [
@@ -414,6 +414,53 @@ describe("failed runs and damaged run.json", () => {
     expect(reuse.code).toBe(1);
     expect(reuse.stderr.split("\n")[0]).toMatch(
       /holds a run that failed \(.*\) before its first checkpoint, so it cannot be resumed: delete diverged to start over, or choose another --out\.$/,
+    );
+  }, 60_000);
+
+  it("a bad sample met mid-training (--steps skips the up-front scan) marks the run failed with the sample as the reason, and reusing --out says to delete it", async () => {
+    const data = join(dir, "bad-sample-data");
+    mkdirSync(data);
+    const testData = join(APP_DIR, "..", "..", "packages", "datasets", "test-data");
+    // Sample 3 of the training file has a spike on channel 700 of 0..699.
+    cpSync(join(testData, "bad-unit-out-of-range.h5"), join(data, "shd_train.h5"));
+    cpSync(join(testData, "shd-float32.h5"), join(data, "shd_test.h5"));
+    const args = [
+      "train",
+      "--dataset",
+      "shd",
+      "--data",
+      data,
+      "--hidden",
+      "8",
+      "--epochs",
+      "2",
+      "--batch-size",
+      "2",
+      "--dt",
+      "2",
+      "--steps",
+      "30",
+      "--out",
+      "bad-sample",
+      "-q",
+    ];
+    const failed = await runCli(args, { cwd: dir });
+    expect(failed.code).toBe(1);
+    expect(failed.stderr.split("\n")[0]).toMatch(
+      /^snn train: error: training failed: shd_train\.h5, sample 3: spike 0 has unit id 700, outside 0\.\.699.* The run is marked failed in run\.json; it failed before its first checkpoint/,
+    );
+    noStack(failed);
+    const state = JSON.parse(readFileSync(join(dir, "bad-sample", "run.json"), "utf8")) as Record<
+      string,
+      unknown
+    >;
+    expect(state).toMatchObject({ status: "failed", resumable: false, epochsCompleted: 0 });
+    expect(state["reason"]).toMatch(/^shd_train\.h5, sample 3: /);
+    expect(existsSync(join(dir, "bad-sample", "run.lock"))).toBe(false);
+    const reuse = await runCli(args, { cwd: dir });
+    expect(reuse.code).toBe(1);
+    expect(reuse.stderr.split("\n")[0]).toMatch(
+      /holds a run that failed \(shd_train\.h5, sample 3: .*\) before its first checkpoint, so it cannot be resumed: delete bad-sample to start over/,
     );
   }, 60_000);
 

@@ -4,7 +4,7 @@ import type { Command } from "../command";
 import type { Split } from "../data";
 import { evaluateWithConfusion, formatConfusion } from "../engine";
 import { UsageError } from "../errors";
-import { writeFileAtomic } from "../files";
+import { specialFileKind, writeFileAtomic } from "../files";
 import { inferenceThreads, requestedThreads, THREADS_OPTION } from "../inference-threads";
 import { confusionChart } from "../plots";
 import { jsonReplacer } from "../progress";
@@ -23,12 +23,21 @@ function modelLabel(model: LoadedModel): string {
   return basename(model.runDir ?? model.checkpoint);
 }
 
-/** The absolute path of `--plot FILE`, checked before any work: a folder there is a usage error. */
+/**
+ * The absolute path of `--plot FILE`, checked before any work: a folder, a device or a pipe
+ * there is a usage error (the plot would replace a device such as /dev/null).
+ */
 function plotPath(file: string, cwd: string): string {
   const path = resolve(cwd, file);
   if (existsSync(path) && statSync(path).isDirectory())
     throw new UsageError(
       `--plot ${file} is a folder; give the name of the SVG file to write, e.g. --plot ${file.replace(/[\\/]+$/, "")}/confusion.svg.`,
+      "evaluate",
+    );
+  const special = specialFileKind(path);
+  if (special !== undefined)
+    throw new UsageError(
+      `--plot ${file} is ${special}, not a file; give the name of the SVG file to write.`,
       "evaluate",
     );
   return path;
@@ -79,7 +88,7 @@ export const evaluateCommand: Command = {
         kind: "string",
         valueName: "FILE.svg",
         description:
-          "Also write the confusion matrix as an SVG plot to FILE.svg (its folders are created; an existing file is replaced).",
+          "Also write the confusion matrix as an SVG plot to FILE.svg (its folders are created; an existing file is replaced, a device or named pipe is refused).",
       },
       { name: "json", kind: "boolean", description: "Print the result as JSON." },
     ],

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import {
   DEFAULT_CHUNK_STEPS,
@@ -10,6 +10,7 @@ import {
 import { selectBackend } from "../backends";
 import type { Command } from "../command";
 import { DataError, UsageError } from "../errors";
+import { readJsonFile } from "../json-file";
 import { shippedGradientFixture } from "../shipped-fixture";
 
 /**
@@ -88,14 +89,7 @@ export const gradcheckCommand: Command = {
     const file = parsed.positionals[0] ?? shippedGradientFixture();
     const path = resolve(io.cwd, file);
     if (!existsSync(path)) throw new UsageError(`${file}: no such file.`, "gradcheck");
-    let fixture: unknown;
-    try {
-      fixture = JSON.parse(readFileSync(path, "utf8"));
-    } catch (error) {
-      throw new DataError(
-        `${file} is not valid JSON: ${error instanceof Error ? error.message : String(error)}.`,
-      );
-    }
+    const fixture = readJsonFile(path, file, (message) => new DataError(message));
     const eligibility =
       (parsed.values["eligibility"] as "perStep" | "chunked" | undefined) ?? "perStep";
     const chunkSteps = parsed.values["chunk-steps"] as number | undefined;

@@ -1,10 +1,11 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { collateBatch, stepsForDuration, type SpikeDataset } from "@snn/datasets";
 import type { EpropBatch } from "@snn/eprop";
 import type { Command } from "../command";
 import type { Split } from "../data";
 import { DataError, UsageError } from "../errors";
+import { readJsonFile } from "../json-file";
 import {
   MODEL_OPTIONS,
   RUN_POSITIONAL,
@@ -70,14 +71,7 @@ export function readEventsFile(
 ): { inputs: { steps: Int32Array; units: Int32Array }[]; numSteps: number } {
   const path = resolve(cwd, file);
   if (!existsSync(path)) throw new UsageError(`--events ${file}: no such file.`, "infer");
-  let json: unknown;
-  try {
-    json = JSON.parse(readFileSync(path, "utf8"));
-  } catch (error) {
-    throw new DataError(
-      `${file} is not valid JSON: ${error instanceof Error ? error.message : String(error)}.`,
-    );
-  }
+  const json = readJsonFile(path, file, (message) => new DataError(message));
   const shapeHelp = `${file} must hold { "numSteps": T, "inputs": [{ "steps": [...], "units": [...] }, ...] }`;
   if (typeof json !== "object" || json === null) throw new DataError(`${shapeHelp}.`);
   const list = (json as { inputs?: unknown }).inputs;

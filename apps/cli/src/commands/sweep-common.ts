@@ -3,7 +3,7 @@
  * training options checked exactly as `snn train --config` checks them, how a sweep starts
  * `snn train`, and the options for Redis and the runs folder.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import {
   RedisConnectionError,
@@ -18,6 +18,7 @@ import {
 import type { OptionSpec } from "../args";
 import { parseConfigObject, resolveTrainConfig } from "../config";
 import { CommandError, UsageError } from "../errors";
+import { readJsonFile } from "../json-file";
 import { isLegacyRelativeDataPath } from "../stored-data";
 
 /** `--redis URL`. */
@@ -50,12 +51,7 @@ export function snnCommand(): SnnCommand {
 export function readSweepFile(file: string, cwd: string, command: string): SweepSpec {
   const path = resolve(cwd, file);
   if (!existsSync(path)) throw new UsageError(`${file}: no such sweep file.`, command);
-  let json: unknown;
-  try {
-    json = JSON.parse(readFileSync(path, "utf8"));
-  } catch (error) {
-    throw new UsageError(`${file} is not valid JSON: ${(error as Error).message}.`, command);
-  }
+  const json = readJsonFile(path, file, (message) => new UsageError(message, command));
   const check = (config: ConfigObject, where: string): void => {
     try {
       resolveTrainConfig({ cli: {}, file: parseConfigObject(config, where) });
