@@ -94,6 +94,10 @@ describe("bad data exits with status 1 and one line, without the usage", () => {
       /cannot read .*a-folder: it is a folder, not a file \(EISDIR\)/,
     ],
     [["sweep", "run", "a-folder"], /cannot read .*a-folder: it is a folder, not a file \(EISDIR\)/],
+    [
+      ["train", "--config", "a-folder"],
+      /cannot read .*a-folder: it is a folder, not a file \(EISDIR\)/,
+    ],
   ])("snn %j", async (args, message) => {
     const result = await runCli(args, { cwd: dir });
     expect(result.code, result.stderr).toBe(1);

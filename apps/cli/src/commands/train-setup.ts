@@ -3,7 +3,7 @@
  * configuration they resolve to for a new or a resumed run, and the checks of that
  * configuration against the backend and the opened data before any run folder is made.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import type { SpikeDataset } from "@snn/datasets";
 import { MAX_TRAIN_THREADS } from "@snn/eprop";
@@ -25,6 +25,7 @@ import { CONFIG_KEYS } from "../config-keys";
 import { EMBEDDED_DATA, FULL_DATA, resolveMnistSource, type MnistLookup } from "../data";
 import { UsageError } from "../errors";
 import type { CliIO } from "../io";
+import { readJsonFile } from "../json-file";
 import { resolveConfigFileDataPath } from "../stored-data";
 import { PRESETS, type ConfigOverlay, type PresetName, type TrainConfig } from "../train-config";
 
@@ -110,15 +111,7 @@ export const TRAIN_OPTIONS: readonly OptionSpec[] = [
 function readConfigFile(file: string, cwd: string, cli: ConfigOverlay): ConfigOverlay {
   const path = resolve(cwd, file);
   if (!existsSync(path)) throw new UsageError(`--config ${file}: no such file.`, "train");
-  let json: unknown;
-  try {
-    json = JSON.parse(readFileSync(path, "utf8"));
-  } catch (error) {
-    throw new UsageError(
-      `${file} is not valid JSON: ${error instanceof Error ? error.message : String(error)}.`,
-      "train",
-    );
-  }
+  const json = readJsonFile(path, file, (message) => new UsageError(message, "train"));
   const overlay = parseConfigObject(json, file);
   if (overlay.data !== undefined && cli.data === undefined)
     overlay.data = resolveConfigFileDataPath(overlay.data, path, cwd);
