@@ -48,7 +48,7 @@ export class WasmTraceLayer {
   steps = 0;
   /** The current chunk's coefficients are the gradient's only (a trial's last chunk: no state carried out). */
   gradientOnly = false;
-  /** Host step ({@link recordHostStep}): the layer's `PsiSpike` `[batch][numNeurons]` (and 4 floats of slack), the firing rate `[batch][row]`. */
+  /** Host step ({@link recordHostStep}): the layer's `PsiSpike` `[batch][numNeurons]` (and 4 floats of slack), the firing rate `[batch][row]` (float64). */
   private readonly psiSpikeAddress: number;
   private readonly rateAddress: number;
   /** Compacted spikes of the last two host steps: units `[batch][numNeurons]` and counts `[batch]` (i32), alternating. */
@@ -98,7 +98,7 @@ export class WasmTraceLayer {
     this.beta = engine.allocate(this.rowBytes);
     engine.floats(this.beta, numNeurons).set(Array.from(beta));
     this.psiSpikeAddress = engine.allocate((batchSize * numNeurons + 4) * FLOAT_BYTES);
-    this.rateAddress = engine.allocate(batchSize * this.rowBytes);
+    this.rateAddress = engine.allocate(batchSize * this.rowBytes * 2);
     const units = () => engine.allocate(batchSize * numNeurons * 4);
     const counts = () => engine.allocate(batchSize * 4);
     this.spikeUnits = [units(), units()];
@@ -252,7 +252,7 @@ export class WasmTraceLayer {
   startTrial(): void {
     this.engine.wait();
     this.engine.floats(this.psiBefore, this.batchSize * this.row).fill(0);
-    this.engine.floats(this.rateAddress, this.batchSize * this.row).fill(0);
+    this.engine.doubles(this.rateAddress, this.batchSize * this.row).fill(0);
     for (const counts of this.spikeCounts) this.engine.ints(counts, this.batchSize).fill(0);
     this.steps = 0;
   }
