@@ -139,7 +139,16 @@ export function hostStepKernel(): FunctionDefinition {
       i32.const(0),
       get(p.n),
       4,
-      [get(input), v128.load(), tee(x), zero, simd.f32x4Lt, tee(spike), simd.i32x4Bitmask, tee(mask)],
+      [
+        get(input),
+        v128.load(),
+        tee(x),
+        zero,
+        simd.f32x4Lt,
+        tee(spike),
+        simd.i32x4Bitmask,
+        tee(mask),
+      ],
       op.if(
         [
           // psi: -x at a spike (0 for the floor), else x
@@ -202,7 +211,17 @@ export function hostStepKernel(): FunctionDefinition {
         set(unitsRow),
       ],
       [get(input), get(p.psiSpike), i32.add, set(input)],
-      [get(b), get(p.rowBytes), i32.mul, tee(out), i32.const(1), i32.shl, get(p.rate), i32.add, set(rateAt)],
+      [
+        get(b),
+        get(p.rowBytes),
+        i32.mul,
+        tee(out),
+        i32.const(1),
+        i32.shl,
+        get(p.rate),
+        i32.add,
+        set(rateAt),
+      ],
       [i32.const(0), set(count)],
       [get(p.regularise), op.if(neurons(true), neurons(false))],
       [get(p.counts), get(b), i32.const(2), i32.shl, i32.add, get(count), i32.store()],
