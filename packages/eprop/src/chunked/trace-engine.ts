@@ -135,7 +135,7 @@ export class WasmTraceEngine {
     return this.memory.buffer.byteLength;
   }
 
-  private heap = new Float32Array(0);
+  private heap: Float32Array = new Float32Array(0);
 
   /** The memory's buffer since it last grew (only {@link allocate} grows it). */
   private grownBuffer: ArrayBufferLike;
@@ -154,7 +154,7 @@ export class WasmTraceEngine {
     return this.heap;
   }
 
-  private heapInt = new Int32Array(0);
+  private heapInt: Int32Array = new Int32Array(0);
 
   /** An int32 view of the whole memory (index = address / 4), renewed when the memory has grown. */
   get heapInts(): Int32Array {
