@@ -53,7 +53,8 @@ export async function runSteppedTrial(
       if (stepSync) stepSync(steps);
       else await runtime.step(steps);
       s += steps;
-      await traces.afterStep(s - 1, runtime);
+      const evaluated = traces.afterStep(s - 1, runtime);
+      if (evaluated) await evaluated;
     }
     await readSpikeCounts(parts, spikeCounts);
     await traces.finishTrial(runtime);

@@ -293,9 +293,28 @@ export class ChunkedEligibility implements ChunkedTraceEvaluator {
     for (const layer of this.layers) for (const list of layer.readout?.spikes ?? []) list.count = 0;
   }
 
-  /** Call after simulation step `s` (0-based) of the trial: processes time u = s. */
-  async afterStep(s: number, runtime: Runtime): Promise<void> {
+  /**
+   * Call after simulation step `s` (0-based) of the trial: processes time u = s. With a runtime
+   * that reads synchronously (`readVarInto`) in a trial nobody observes, it is done on return;
+   * otherwise it returns the promise to wait for.
+   */
+  afterStep(s: number, runtime: Runtime): void | Promise<void> {
     if (s >= this.numSteps) return;
+    if (runtime.readVarInto === undefined || this.observed) return this.afterStepAsync(s, runtime);
+    const y = this.yBuffer;
+    runtime.readVarInto(this.description.readout.name, "Y", y);
+    const masked = this.readoutStep(s, y);
+    const layers = this.layers;
+    for (let l = 0; l < layers.length; l++) {
+      const layer = layers[l]!;
+      runtime.readVarInto(layer.name, "PsiSpike", layer.trace.psiSpikeInput());
+      this.hiddenStep(layer, s, masked);
+    }
+    this.endStep(s);
+  }
+
+  /** {@link afterStep} reading through promises, or writing pi(s-1) into the readout's `Pi` for an observer. */
+  private async afterStepAsync(s: number, runtime: Runtime): Promise<void> {
     const readout = this.description.readout.name;
     const y = this.yBuffer;
     if (runtime.readVarInto !== undefined) runtime.readVarInto(readout, "Y", y);
@@ -308,6 +327,11 @@ export class ChunkedEligibility implements ChunkedTraceEvaluator {
       else input.set(await runtime.readVar(layer.name, "PsiSpike"));
       this.hiddenStep(layer, s, masked);
     }
+    this.endStep(s);
+  }
+
+  /** After the layers' host steps of step s: the spikes into their sources' lists, and the chunk's job at its last step. */
+  private endStep(s: number): void {
     const local = s - this.chunkStart;
     this.collectSpikes(local);
     const last = s === this.numSteps - 1;

@@ -85,6 +85,7 @@ export class WasmTraceEngine {
     const module = chunkKernelModule(shared ? "shared" : "plain");
     const instance = new WebAssembly.Instance(module, { env: { memory: this.memory } });
     this.kernels = instance.exports as unknown as Kernels;
+    this.grownBuffer = this.memory.buffer;
     this.queue = new KernelQueue(this.memory, module, this.kernels, shared !== null);
   }
 
@@ -109,6 +110,7 @@ export class WasmTraceEngine {
     if (needed > 0) {
       try {
         this.memory.grow(Math.ceil(needed / PAGE_BYTES));
+        this.grownBuffer = this.memory.buffer;
       } catch (error) {
         if (!(error instanceof RangeError)) throw error;
         const gib = (n: number): string => `${(n / 2 ** 30).toFixed(2)} GiB`;
@@ -133,12 +135,31 @@ export class WasmTraceEngine {
     return this.memory.buffer.byteLength;
   }
 
-  private heap = new Float32Array(0);
+  private heap: Float32Array = new Float32Array(0);
+
+  /** The memory's buffer since it last grew (only {@link allocate} grows it). */
+  private grownBuffer: ArrayBufferLike;
+
+  /**
+   * The memory's buffer now: a view of an older one is detached (a shared memory's is not, but
+   * it does not reach the new pages). Read once per growth: a shared memory's `buffer` is slow.
+   */
+  get buffer(): ArrayBufferLike {
+    return this.grownBuffer;
+  }
 
   /** A float view of the whole memory (index = address / 4), renewed when the memory has grown. */
   get heapFloats(): Float32Array {
-    if (this.heap.buffer !== this.memory.buffer) this.heap = new Float32Array(this.memory.buffer);
+    if (this.heap.buffer !== this.grownBuffer) this.heap = new Float32Array(this.grownBuffer);
     return this.heap;
+  }
+
+  private heapInt: Int32Array = new Int32Array(0);
+
+  /** An int32 view of the whole memory (index = address / 4), renewed when the memory has grown. */
+  get heapInts(): Int32Array {
+    if (this.heapInt.buffer !== this.grownBuffer) this.heapInt = new Int32Array(this.grownBuffer);
+    return this.heapInt;
   }
 
   floats(address: number, length: number): Float32Array {

@@ -29,8 +29,12 @@ export interface ChunkedTraceEvaluator {
    * where the evaluation reads nothing back (the device's), else one.
    */
   readonly stepsPerCall: number;
-  /** Call after simulation step `s` (0-based) of the trial, or after the last step of a run of {@link stepsPerCall}. */
-  afterStep(s: number, runtime: Runtime): Promise<void>;
+  /**
+   * Call after simulation step `s` (0-based) of the trial, or after the last step of a run of
+   * {@link stepsPerCall}; returns a promise to wait for, or nothing when it is done already
+   * (the host's, with a runtime that reads synchronously: no promise per step).
+   */
+  afterStep(s: number, runtime: Runtime): void | Promise<void>;
   /** After the trial's last step: leaves the trial's gradients in the network's gradient variables. */
   finishTrial(runtime: Runtime): Promise<void>;
   /** The readout's loss, pi and y summed over the masked steps of the last trial, `[batch][nOut]` each. */

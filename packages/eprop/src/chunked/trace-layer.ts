@@ -48,7 +48,7 @@ export class WasmTraceLayer {
   steps = 0;
   /** The current chunk's coefficients are the gradient's only (a trial's last chunk: no state carried out). */
   gradientOnly = false;
-  /** Host step ({@link recordHostStep}): the layer's `PsiSpike` `[batch][numNeurons]` (and 4 floats of slack), the firing rate `[batch][row]`. */
+  /** Host step ({@link recordHostStep}): the layer's `PsiSpike` `[batch][numNeurons]` (and 4 floats of slack), the firing rate `[batch][row]` (float64). */
   private readonly psiSpikeAddress: number;
   private readonly rateAddress: number;
   /** Compacted spikes of the last two host steps: units `[batch][numNeurons]` and counts `[batch]` (i32), alternating. */
@@ -98,7 +98,7 @@ export class WasmTraceLayer {
     this.beta = engine.allocate(this.rowBytes);
     engine.floats(this.beta, numNeurons).set(Array.from(beta));
     this.psiSpikeAddress = engine.allocate((batchSize * numNeurons + 4) * FLOAT_BYTES);
-    this.rateAddress = engine.allocate(batchSize * this.rowBytes);
+    this.rateAddress = engine.allocate(batchSize * this.rowBytes * 2);
     const units = () => engine.allocate(batchSize * numNeurons * 4);
     const counts = () => engine.allocate(batchSize * 4);
     this.spikeUnits = [units(), units()];
@@ -133,7 +133,30 @@ export class WasmTraceLayer {
    * module memory (take it anew for every step; growing the memory may detach it).
    */
   psiSpikeInput(): Float32Array {
-    return this.engine.floats(this.psiSpikeAddress, this.batchSize * this.numNeurons);
+    return this.views().psiSpike;
+  }
+
+  /** Views of the host step's input and spike lists, made again only when the memory has grown. */
+  private viewsOf: {
+    readonly buffer: ArrayBufferLike;
+    readonly psiSpike: Float32Array;
+    readonly spikes: readonly { readonly units: Int32Array; readonly counts: Int32Array }[];
+  } | null = null;
+
+  private views(): NonNullable<WasmTraceLayer["viewsOf"]> {
+    const buffer = this.engine.buffer;
+    if (this.viewsOf === null || this.viewsOf.buffer !== buffer) {
+      const { engine, batchSize, numNeurons } = this;
+      this.viewsOf = {
+        buffer,
+        psiSpike: engine.floats(this.psiSpikeAddress, batchSize * numNeurons),
+        spikes: [0, 1].map((which) => ({
+          units: engine.ints(this.spikeUnits[which]!, batchSize * numNeurons),
+          counts: engine.ints(this.spikeCounts[which]!, batchSize),
+        })),
+      };
+    }
+    return this.viewsOf;
   }
 
   /**
@@ -182,11 +205,12 @@ export class WasmTraceLayer {
     const history = this.histories[this.front]!;
     if (this.feedback) {
       // L(u) itself is formed in the chunk's job (computeCoefficients).
-      engine.ints(history.masked + u * 4, 1)[0] = errors ? 1 : 0;
-      if (errors)
-        engine
-          .floats(history.errors + u * this.errorStepBytes, batchSize * this.feedback.nOut)
-          .set(errors);
+      engine.heapInts[(history.masked + u * 4) / 4] = errors ? 1 : 0;
+      if (errors) {
+        if (errors.length !== batchSize * this.feedback.nOut)
+          throw new Error("WasmTraceLayer: the step's errors are not [batch][nOut].");
+        engine.heapFloats.set(errors, (history.errors + u * this.errorStepBytes) / FLOAT_BYTES);
+      }
     } else {
       const start = (this.learningSignal + step) / FLOAT_BYTES;
       engine.heapFloats.fill(0, start, start + batchSize * row);
@@ -201,10 +225,7 @@ export class WasmTraceLayer {
    */
   hostSpikes(delay: 0 | 1): { readonly units: Int32Array; readonly counts: Int32Array } {
     const which = delay === 0 ? this.spikeFront : this.spikeFront === 0 ? 1 : 0;
-    return {
-      units: this.engine.ints(this.spikeUnits[which], this.batchSize * this.numNeurons),
-      counts: this.engine.ints(this.spikeCounts[which], this.batchSize),
-    };
+    return this.views().spikes[which]!;
   }
 
   private powers = new Float64Array(0);
@@ -252,7 +273,7 @@ export class WasmTraceLayer {
   startTrial(): void {
     this.engine.wait();
     this.engine.floats(this.psiBefore, this.batchSize * this.row).fill(0);
-    this.engine.floats(this.rateAddress, this.batchSize * this.row).fill(0);
+    this.engine.doubles(this.rateAddress, this.batchSize * this.row).fill(0);
     for (const counts of this.spikeCounts) this.engine.ints(counts, this.batchSize).fill(0);
     this.steps = 0;
   }

@@ -20,6 +20,7 @@ import {
   spikeOutputs,
   tee,
   v128,
+  VECTORS,
   zero,
 } from "./wasm-common";
 
@@ -47,59 +48,43 @@ const BACKWARD_PARAMS = [
 ] as const;
 
 /**
+ * Steps of a segment of the backward walk: the block's four vectors of neurons walk a segment in
+ * turn (each with its own recursions, in registers), so that the segment's history lines (psi,
+ * L, r in; the spike coefficients out) come from memory once and stay in the L1 cache for the
+ * other three, instead of each vector walking the whole chunk, its lines evicted before the next.
+ */
+const SEGMENT_STEPS = 32;
+
+/**
  * backward(psi, L, r, beta, psiBefore, history, carried, batchSize, K, rowBytes,
  *          historyBatchBytes, historyBlockBytes, psiStepBytes, adaptive, carryOut, alpha, rho,
  *          kappa, blockStart, blockEnd)
  * for all batch elements and the neuron blocks blockStart .. blockEnd - 1: the spike
  * coefficients of the K recorded steps and the carried-in coefficients (module layouts above;
  * psi, L, r `[step][batch][row]`, step stride psiStepBytes). Blocks are independent. With
- * carryOut 0 (a trial's last chunk) only the gradient's coefficients are formed.
+ * carryOut 0 (a trial's last chunk) only the gradient's coefficients are formed. Each vector
+ * of 4 neurons runs the same operations in the same order whatever the segments, so the
+ * results do not depend on {@link SEGMENT_STEPS}.
  */
 export function backwardKernel(): FunctionDefinition {
   const p = numbered(BACKWARD_PARAMS);
   const frame = new Frame(BACKWARD_PARAMS.length);
   const b = frame.local("i32"),
     block = frame.local("i32"),
-    lane = frame.local("i32"),
-    u = frame.local("i32");
+    u = frame.local("i32"),
+    segment = frame.local("i32"),
+    segmentEnd = frame.local("i32");
   const psiRow = frame.local("i32"),
     lRow = frame.local("i32"),
-    rRow = frame.local("i32");
+    rRow = frame.local("i32"),
+    betaBlock = frame.local("i32");
   const historyBlock = frame.local("i32"),
     carriedBlock = frame.local("i32");
-  const j = frame.local("i32"),
-    offset = frame.local("i32"),
+  const offset = frame.local("i32"),
+    segmentOut = frame.local("i32"),
     out = frame.local("i32"),
     stepBytes = frame.local("i32");
-  const [
-    vAlpha,
-    vRho,
-    vKappa,
-    lbG,
-    laG,
-    lpG,
-    laA,
-    lpA,
-    lbB,
-    laB,
-    lpB,
-    ps,
-    t1,
-    eta,
-    laNext,
-    once,
-    decay,
-    pb,
-  ] = frame.locals("v128", 18) as [
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
+  const [vAlpha, vRho, vKappa, ps, t1, eta, laNext, decay, pb] = frame.locals("v128", 9) as [
     number,
     number,
     number,
@@ -110,21 +95,41 @@ export function backwardKernel(): FunctionDefinition {
     number,
     number,
   ];
-  const at = (base: number, off: number): Code => [get(base), get(off), i32.add];
-  const steps = (adaptive: boolean, carryOut: boolean): Code =>
+  /** Each vector's recursions (and its `once`: 1 at the chunk's last step, then 0). */
+  const vectors = Array.from({ length: VECTORS }, () => {
+    const [lbG, laG, lpG, laA, lpA, lbB, laB, lpB, once] = frame.locals("v128", 9) as [
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+    ];
+    return { lbG, laG, lpG, laA, lpA, lbB, laB, lpB, once };
+  });
+  type Vector = (typeof vectors)[number];
+  /** The steps `segment` .. `segmentEnd` - 1 of the walk (from the chunk's last step backwards) for vector k. */
+  const steps = (adaptive: boolean, carryOut: boolean, v: Vector, k: number): Code => [
+    [get(offset), get(p.psi), i32.add, set(psiRow)],
+    [get(offset), get(p.L), i32.add, set(lRow)],
+    [get(offset), get(p.r), i32.add, set(rRow)],
+    [get(segmentOut), set(out)],
     forLoop(
       u,
-      i32.const(0),
-      get(p.K),
+      get(segment),
+      get(segmentEnd),
       1,
-      load(ps, [at(psiRow, j), v128.load()]),
-      [get(ps), get(p.beta), get(j), i32.add, v128.load(), f32x4.mul, set(t1)],
+      load(ps, [get(psiRow), v128.load(16 * k)]),
+      [get(ps), get(betaBlock), v128.load(16 * k), f32x4.mul, set(t1)],
       [get(vRho), get(t1), f32x4.sub, set(decay)],
       // output g: lbG = L + kappa lbG; eta = lbG + r; laG' = decay laG - t1 eta; lpG = ps (eta + laG) + alpha lpG
-      [at(lRow, j), v128.load(), mulAdd(get(vKappa), get(lbG), []), set(lbG)],
-      [get(lbG), at(rRow, j), v128.load(), f32x4.add, set(eta)],
-      [get(laG), set(laNext)],
-      [get(decay), get(laG), f32x4.mul, get(t1), get(eta), f32x4.mul, f32x4.sub, set(laG)],
+      [get(lRow), v128.load(16 * k), mulAdd(get(vKappa), get(v.lbG), []), set(v.lbG)],
+      [get(v.lbG), get(rRow), v128.load(16 * k), f32x4.add, set(eta)],
+      [get(v.laG), set(laNext)],
+      [get(decay), get(v.laG), f32x4.mul, get(t1), get(eta), f32x4.mul, f32x4.sub, set(v.laG)],
       [
         get(ps),
         get(eta),
@@ -132,172 +137,187 @@ export function backwardKernel(): FunctionDefinition {
         f32x4.add,
         f32x4.mul,
         get(vAlpha),
-        get(lpG),
+        get(v.lpG),
         f32x4.mul,
         f32x4.add,
-        set(lpG),
+        set(v.lpG),
       ],
-      [get(out), get(lpG), v128.store(SPIKE_G * BLOCK_BYTES)],
+      [get(out), get(v.lpG), v128.store(SPIKE_G * BLOCK_BYTES + 16 * k)],
       // output b(t1): lbB = once + kappa lbB; eta = lbB
       carryOut
         ? [
-            [get(once), mulAdd(get(vKappa), get(lbB), []), set(lbB)],
-            [get(laB), set(laNext)],
-            [get(decay), get(laB), f32x4.mul, get(t1), get(lbB), f32x4.mul, f32x4.sub, set(laB)],
+            [get(v.once), mulAdd(get(vKappa), get(v.lbB), []), set(v.lbB)],
+            [get(v.laB), set(laNext)],
+            [
+              get(decay),
+              get(v.laB),
+              f32x4.mul,
+              get(t1),
+              get(v.lbB),
+              f32x4.mul,
+              f32x4.sub,
+              set(v.laB),
+            ],
             [
               get(ps),
-              get(lbB),
+              get(v.lbB),
               get(laNext),
               f32x4.add,
               f32x4.mul,
               get(vAlpha),
-              get(lpB),
+              get(v.lpB),
               f32x4.mul,
               f32x4.add,
-              set(lpB),
+              set(v.lpB),
             ],
-            [get(out), get(lpB), v128.store(SPIKE_B * BLOCK_BYTES)],
+            [get(out), get(v.lpB), v128.store(SPIKE_B * BLOCK_BYTES + 16 * k)],
           ]
         : [],
       // output a(t1): laA = once + decay laA; lpA = ps laA(next) + alpha lpA
       adaptive && carryOut
         ? [
-            [get(laA), set(laNext)],
-            [get(once), get(decay), get(laA), f32x4.mul, f32x4.add, set(laA)],
+            [get(v.laA), set(laNext)],
+            [get(v.once), get(decay), get(v.laA), f32x4.mul, f32x4.add, set(v.laA)],
             [
               get(ps),
               get(laNext),
               f32x4.mul,
               get(vAlpha),
-              get(lpA),
+              get(v.lpA),
               f32x4.mul,
               f32x4.add,
-              set(lpA),
+              set(v.lpA),
             ],
-            [get(out), get(lpA), v128.store(SPIKE_A * BLOCK_BYTES)],
+            [get(out), get(v.lpA), v128.store(SPIKE_A * BLOCK_BYTES + 16 * k)],
           ]
         : [],
       zero,
-      set(once),
+      set(v.once),
       // one step back
       [get(psiRow), get(p.psiStepBytes), i32.sub, set(psiRow)],
       [get(lRow), get(p.psiStepBytes), i32.sub, set(lRow)],
       [get(rRow), get(p.psiStepBytes), i32.sub, set(rRow)],
       [get(out), get(stepBytes), i32.sub, set(out)],
-    );
-  const carriedStore = (coefficient: number, value: Code): Code => [
+    ),
+  ];
+  const carriedStore = (coefficient: number, k: number, value: Code): Code => [
     get(carriedBlock),
-    get(lane),
-    i32.add,
     value,
-    v128.store(coefficient * BLOCK_BYTES),
+    v128.store(coefficient * BLOCK_BYTES + 16 * k),
   ];
   const C = CarriedCoefficient;
-  const neuron = (adaptive: boolean, carryOut: boolean): Code => [
-    [get(block), get(lane), i32.add, set(j)],
-    zero,
-    set(lbG),
-    zero,
-    set(laG),
-    zero,
-    set(lpG),
-    zero,
-    set(laA),
-    zero,
-    set(lpA),
-    zero,
-    set(lbB),
-    zero,
-    set(laB),
-    zero,
-    set(lpB),
+  const start = (v: Vector): Code => [
+    [v.lbG, v.laG, v.lpG, v.laA, v.lpA, v.lbB, v.laB, v.lpB].map((local) => [zero, set(local)]),
     f32.const(1),
     f32x4.splat,
-    set(once),
-    // from the chunk's last step backwards
-    [
-      get(p.K),
-      i32.const(1),
-      i32.sub,
-      get(p.psiStepBytes),
-      i32.mul,
-      get(b),
-      get(p.rowBytes),
-      i32.mul,
-      i32.add,
-      tee(offset),
-    ],
-    [get(p.psi), i32.add, set(psiRow)],
-    [get(offset), get(p.L), i32.add, set(lRow)],
-    [get(offset), get(p.r), i32.add, set(rRow)],
-    [
-      get(p.K),
-      i32.const(1),
-      i32.sub,
-      get(stepBytes),
-      i32.mul,
-      get(historyBlock),
-      i32.add,
-      get(lane),
-      i32.add,
-      set(out),
-    ],
-    steps(adaptive, carryOut),
-    // carried-in coefficients with psi(t0)
+    set(v.once),
+  ];
+  /** Vector k's carried-in coefficients, with psi(t0). */
+  const carriedIn = (adaptive: boolean, carryOut: boolean, v: Vector, k: number): Code => [
     [
       get(p.psiBefore),
       get(b),
       get(p.rowBytes),
       i32.mul,
       i32.add,
-      get(j),
+      get(block),
       i32.add,
-      v128.load(),
+      v128.load(16 * k),
       set(pb),
     ],
-    [
-      get(vRho),
-      get(pb),
-      get(p.beta),
-      get(j),
-      i32.add,
-      v128.load(),
+    [get(vRho), get(pb), get(betaBlock), v128.load(16 * k), f32x4.mul, f32x4.sub, set(decay)],
+    carriedStore(C.gP, k, [
+      get(vAlpha),
+      get(v.lpG),
       f32x4.mul,
-      f32x4.sub,
-      set(decay),
-    ],
-    carriedStore(C.gP, [get(vAlpha), get(lpG), f32x4.mul, get(pb), get(laG), f32x4.mul, f32x4.add]),
-    carriedStore(C.gA, [get(decay), get(laG), f32x4.mul]),
-    carriedStore(C.gB, [get(vKappa), get(lbG), f32x4.mul]),
+      get(pb),
+      get(v.laG),
+      f32x4.mul,
+      f32x4.add,
+    ]),
+    carriedStore(C.gA, k, [get(decay), get(v.laG), f32x4.mul]),
+    carriedStore(C.gB, k, [get(vKappa), get(v.lbG), f32x4.mul]),
     carryOut
       ? [
-          carriedStore(C.bP, [
+          carriedStore(C.bP, k, [
             get(vAlpha),
-            get(lpB),
+            get(v.lpB),
             f32x4.mul,
             get(pb),
-            get(laB),
+            get(v.laB),
             f32x4.mul,
             f32x4.add,
           ]),
-          carriedStore(C.bA, [get(decay), get(laB), f32x4.mul]),
-          carriedStore(C.bB, [get(vKappa), get(lbB), f32x4.mul]),
+          carriedStore(C.bA, k, [get(decay), get(v.laB), f32x4.mul]),
+          carriedStore(C.bB, k, [get(vKappa), get(v.lbB), f32x4.mul]),
         ]
       : [],
     adaptive && carryOut
       ? [
-          carriedStore(C.aP, [
+          carriedStore(C.aP, k, [
             get(vAlpha),
-            get(lpA),
+            get(v.lpA),
             f32x4.mul,
             get(pb),
-            get(laA),
+            get(v.laA),
             f32x4.mul,
             f32x4.add,
           ]),
-          carriedStore(C.aA, [get(decay), get(laA), f32x4.mul]),
+          carriedStore(C.aA, k, [get(decay), get(v.laA), f32x4.mul]),
         ]
       : [],
+  ];
+  /** A block of 16 neurons of batch element b: its vectors' walks, segment by segment, then their carried-in coefficients. */
+  const neurons = (adaptive: boolean, carryOut: boolean): Code => [
+    [get(p.beta), get(block), i32.add, set(betaBlock)],
+    vectors.map(start),
+    forLoop(
+      segment,
+      i32.const(0),
+      get(p.K),
+      SEGMENT_STEPS,
+      // segmentEnd = min(segment + SEGMENT_STEPS, K)
+      [
+        get(segment),
+        i32.const(SEGMENT_STEPS),
+        i32.add,
+        tee(segmentEnd),
+        get(p.K),
+        get(segmentEnd),
+        get(p.K),
+        i32.ltU,
+        op.select,
+        set(segmentEnd),
+      ],
+      // the segment's first step, K - 1 - segment: its offset in psi, L, r and its spike coefficients
+      [
+        get(p.K),
+        i32.const(1),
+        i32.sub,
+        get(segment),
+        i32.sub,
+        tee(offset),
+        get(stepBytes),
+        i32.mul,
+        get(historyBlock),
+        i32.add,
+        set(segmentOut),
+      ],
+      [
+        get(offset),
+        get(p.psiStepBytes),
+        i32.mul,
+        get(b),
+        get(p.rowBytes),
+        i32.mul,
+        i32.add,
+        get(block),
+        i32.add,
+        set(offset),
+      ],
+      vectors.map((v, k) => steps(adaptive, carryOut, v, k)),
+    ),
+    vectors.map((v, k) => carriedIn(adaptive, carryOut, v, k)),
   ];
   const all = (adaptive: boolean, carryOut: boolean): Code => [
     [i32.const(spikeOutputs(adaptive) * BLOCK_BYTES), set(stepBytes)],
@@ -327,7 +347,7 @@ export function backwardKernel(): FunctionDefinition {
           i32.add,
           set(carriedBlock),
         ],
-        forLoop(lane, i32.const(0), i32.const(BLOCK_BYTES), 16, neuron(adaptive, carryOut)),
+        neurons(adaptive, carryOut),
         [get(historyBlock), get(p.historyBlockBytes), i32.add, set(historyBlock)],
       ),
     ),

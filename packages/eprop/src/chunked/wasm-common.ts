@@ -91,6 +91,9 @@ export const simd = {
   f64x2Mul: simdOp(0xf2),
   f32x4DemoteF64x2Zero: simdOp(0x5e),
   f64x2PromoteLowF32x4: simdOp(0x5f),
+  /** The low (high) two i32 lanes sign-extended to i64 lanes. */
+  i64x2ExtendLowI32x4S: simdOp(0xc7),
+  i64x2ExtendHighI32x4S: simdOp(0xc8),
 } as const;
 /** Bytes 8-15 of a vector into 0-7 (the high two f32 lanes into the low two). */
 export const HIGH_HALF = [8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15];

@@ -2,12 +2,10 @@
 import {
   add,
   type Code,
-  f32,
   forLoop,
   Frame,
   type FunctionDefinition,
   get,
-  HIGH_HALF,
   i32,
   LOW_HALVES,
   numbered,
@@ -47,8 +45,8 @@ const HOST_STEP_PARAMS = [
  * - the spikes compacted: for each batch element b, the spiking neurons in order at
  *   `units[b * n ..]`, their number at `counts[b]`;
  * - with `regularise`, the firing rate f(u) = fround(alpha f(u-1) + (1 - alpha) z(u)) in `rate`
- *   `[batch][row]` and r(u) = fround(strength (f(u) - targetPerStep)) into `rOut`, in float64
- *   as the per-step form; otherwise zeros into `rOut`.
+ *   `[batch][row]` (float64 values, each a float32's) and r(u) = fround(strength (f(u) - targetPerStep))
+ *   into `rOut`, in float64 as the per-step form; otherwise zeros into `rOut`.
  * Four neurons per vector: lanes past n (at most three, within the padded row) get values of no meaning.
  */
 export function hostStepKernel(): FunctionDefinition {
@@ -58,38 +56,55 @@ export function hostStepKernel(): FunctionDefinition {
     j = frame.local("i32"),
     count = frame.local("i32"),
     input = frame.local("i32"),
-    out = frame.local("i32");
+    out = frame.local("i32"),
+    rateAt = frame.local("i32");
   const unitsRow = frame.local("i32"),
     mask = frame.local("i32");
-  const [x, spike, vFloor, vOne, vAlpha, vOneMinusAlpha, vStrength, vTarget, f, z] = frame.locals(
+  const [x, spike, vFloor, vAlpha, vOneMinusAlpha, vStrength, vTarget, low, high] = frame.locals(
     "v128",
-    10,
-  ) as [number, number, number, number, number, number, number, number, number, number];
-  /** fround(alpha f + (1 - alpha) z) for the two neurons in the low half of `rates` and `z` (f64x2). */
-  const rateHalf = (rates: Code, z: Code): Code => [
+    9,
+  ) as [number, number, number, number, number, number, number, number, number];
+  /**
+   * f(u) of two neurons (f64x2, rates at `rateAt + offset`): fround(alpha f(u-1) + (1 - alpha) z(u)),
+   * as f64 (exact: it is a float32) into the rate and into `into`. (1 - alpha) z(u) is the
+   * spike's lanes of (1 - alpha), +0 elsewhere; without spikes the sum is alpha f(u-1) itself
+   * (alpha f(u-1) >= +0, and x + (+0) = x for every x >= +0).
+   */
+  const rateHalf = (offset: number, spikes: Code | null, into: number): Code => [
+    get(rateAt),
     get(vAlpha),
-    rates,
-    simd.f64x2PromoteLowF32x4,
+    get(rateAt),
+    v128.load(offset),
     simd.f64x2Mul,
-    get(vOneMinusAlpha),
-    z,
-    simd.f64x2PromoteLowF32x4,
-    simd.f64x2Mul,
-    simd.f64x2Add,
+    spikes === null ? [] : [spikes, get(vOneMinusAlpha), simd.v128And, simd.f64x2Add],
     simd.f32x4DemoteF64x2Zero,
-  ];
-  /** fround(strength (f - target)) for the low half of `rates` (f64x2). */
-  const regulariserHalf = (rates: Code): Code => [
-    get(vStrength),
-    rates,
     simd.f64x2PromoteLowF32x4,
+    tee(into),
+    v128.store(offset),
+  ];
+  /** fround(strength (f - target)) of the f64x2 `rates` into the low two f32 lanes. */
+  const regulariserHalf = (rates: number): Code => [
+    get(vStrength),
+    get(rates),
     get(vTarget),
     simd.f64x2Sub,
     simd.f64x2Mul,
     simd.f32x4DemoteF64x2Zero,
   ];
-  const highHalf = (value: Code): Code => [value, value, simd.shuffle(HIGH_HALF)];
-  const join = (low: Code, high: Code): Code => [low, high, simd.shuffle(LOW_HALVES)];
+  /** The vector's four rates and r(u) (with the spikes of `spike`, or none). */
+  const regularised = (withSpikes: boolean): Code => [
+    rateHalf(0, withSpikes ? [get(spike), simd.i64x2ExtendLowI32x4S] : null, low),
+    rateHalf(16, withSpikes ? [get(spike), simd.i64x2ExtendHighI32x4S] : null, high),
+    [
+      get(p.rOut),
+      get(out),
+      i32.add,
+      regulariserHalf(low),
+      regulariserHalf(high),
+      simd.shuffle(LOW_HALVES),
+      v128.store(),
+    ],
+  ];
   const compactLane = (lane: number): Code => [
     get(mask),
     i32.const(1 << lane),
@@ -117,27 +132,56 @@ export function hostStepKernel(): FunctionDefinition {
       [get(count), i32.const(1), i32.add, set(count)],
     ]),
   ];
-  const regularised: Code = [
-    [get(p.rate), get(out), i32.add, v128.load(), set(f)],
-    [get(spike), get(vOne), simd.v128And, set(z)], // z(u) as 0 or 1
-    join(rateHalf(get(f), get(z)), rateHalf(highHalf(get(f)), highHalf(get(z)))),
-    set(f),
-    [get(p.rate), get(out), i32.add, get(f), v128.store()],
-    [
-      get(p.rOut),
-      get(out),
-      i32.add,
-      join(regulariserHalf(get(f)), regulariserHalf(highHalf(get(f)))),
-      v128.store(),
-    ],
-  ];
+  /** The neurons of one batch element, four at a time (the regulariser's two forms apart, so that the loop holds no test of it). */
+  const neurons = (regularise: boolean): Code =>
+    forLoop(
+      j,
+      i32.const(0),
+      get(p.n),
+      4,
+      [
+        get(input),
+        v128.load(),
+        tee(x),
+        zero,
+        simd.f32x4Lt,
+        tee(spike),
+        simd.i32x4Bitmask,
+        tee(mask),
+      ],
+      op.if(
+        [
+          // psi: -x at a spike (0 for the floor), else x
+          [get(p.psiOut), get(out), i32.add],
+          [
+            get(x),
+            simd.f32x4Neg,
+            get(x),
+            get(spike),
+            simd.v128Bitselect,
+            get(x),
+            get(vFloor),
+            simd.f32x4Eq,
+            simd.v128AndNot,
+            v128.store(),
+          ],
+          regularise ? regularised(true) : [],
+          [0, 1, 2, 3].map(compactLane),
+        ],
+        [
+          // no spike: psi is x (x >= 0 or -0, never the floor)
+          [get(p.psiOut), get(out), i32.add, get(x), v128.store()],
+          regularise ? regularised(false) : [],
+        ],
+      ),
+      regularise ? add(rateAt, 32) : [get(p.rOut), get(out), i32.add, zero, v128.store()],
+      add(input, 16),
+      add(out, 16),
+    );
   const body: Code = [
     get(p.spikeWithoutPsi),
     op.f32x4.splat,
     set(vFloor),
-    f32.const(1),
-    op.f32x4.splat,
-    set(vOne),
     get(p.alpha),
     simd.f64x2Splat,
     set(vAlpha),
@@ -167,36 +211,19 @@ export function hostStepKernel(): FunctionDefinition {
         set(unitsRow),
       ],
       [get(input), get(p.psiSpike), i32.add, set(input)],
-      [get(b), get(p.rowBytes), i32.mul, set(out)],
+      [
+        get(b),
+        get(p.rowBytes),
+        i32.mul,
+        tee(out),
+        i32.const(1),
+        i32.shl,
+        get(p.rate),
+        i32.add,
+        set(rateAt),
+      ],
       [i32.const(0), set(count)],
-      forLoop(
-        j,
-        i32.const(0),
-        get(p.n),
-        4,
-        [get(input), v128.load(), tee(x), zero, simd.f32x4Lt, set(spike)],
-        // psi: -x at a spike (0 for the floor), else x
-        [get(p.psiOut), get(out), i32.add],
-        [
-          get(x),
-          simd.f32x4Neg,
-          get(x),
-          get(spike),
-          simd.v128Bitselect,
-          get(x),
-          get(vFloor),
-          simd.f32x4Eq,
-          simd.v128AndNot,
-          v128.store(),
-        ],
-        [
-          get(p.regularise),
-          op.if(regularised, [get(p.rOut), get(out), i32.add, zero, v128.store()]),
-        ],
-        [get(spike), simd.i32x4Bitmask, tee(mask), op.if([0, 1, 2, 3].map(compactLane))],
-        add(input, 16),
-        add(out, 16),
-      ),
+      [get(p.regularise), op.if(neurons(true), neurons(false))],
       [get(p.counts), get(b), i32.const(2), i32.shl, i32.add, get(count), i32.store()],
     ),
   ];
