@@ -13,7 +13,8 @@
  * presynaptic spikes, with per-neuron coefficients from three backward passes.
  */
 import { EpropConfigError } from "../errors";
-import { KernelQueue, sharedMemory } from "./trace-thread";
+import { KernelQueue } from "./trace-thread";
+import { sharedMemory } from "./trace-thread-hosts";
 import { BLOCK_BYTES, BLOCK_FLOATS } from "./wasm-common";
 import { chunkKernelModule, SHARED_MAXIMUM_PAGES } from "./wasm-kernels";
 

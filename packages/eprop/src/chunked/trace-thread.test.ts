@@ -1,13 +1,9 @@
 import { spawn } from "node:child_process";
 import { wasm } from "@snn/core/internal";
 import { describe, expect, it } from "vitest";
-import {
-  JOB_KERNELS,
-  KernelQueue,
-  sharedMemory,
-  TraceThreadError,
-  type WatchOptions,
-} from "./trace-thread";
+import { KernelQueue, TraceThreadError, type WatchOptions } from "./trace-thread";
+import { sharedMemory } from "./trace-thread-hosts";
+import { JOB_KERNELS } from "./trace-thread-protocol";
 
 const { op, Frame, forLoop } = wasm;
 const { get, set, i32 } = op;

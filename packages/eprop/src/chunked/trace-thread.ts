@@ -10,6 +10,11 @@
  * browser's Web Worker where the page is cross-origin isolated (SharedArrayBuffer) and the
  * caller is itself a worker (a page's main thread may not block). Elsewhere the job runs inline.
  *
+ * This file holds the calling side, {@link KernelQueue}, and its watch over the worker; the
+ * shared-memory protocol of the two sides is in trace-thread-protocol.ts, the worker's code in
+ * trace-thread-worker.ts, and the starting (and, in Node, supervising) of workers in
+ * trace-thread-hosts.ts.
+ *
  * Watching the worker. The caller waits for a job in `Atomics.wait` on the shared control
  * words, a blocking wait: its event loop does not run, so it cannot hear a worker's 'exit' or
  * 'error' event while it waits. In Node the trace worker is therefore started by a small
@@ -25,23 +30,22 @@
  * of the clock across a suspension adds one slice, not the suspension.
  */
 import { SnnError } from "@snn/core";
+import { threadHost, type ThreadHost, type WorkerHandle } from "./trace-thread-hosts";
+import {
+  BUSY,
+  CALL_HEADER,
+  Control,
+  CONTROL_WORDS,
+  COPY,
+  FAILED,
+  FAILURE_BYTES,
+  IDLE,
+  JOB_CAPACITY,
+  JOB_KERNELS,
+  STOP,
+  type JobKernel,
+} from "./trace-thread-protocol";
 
-/** The kernel names a job may call, by index. */
-export const JOB_KERNELS = [
-  "backward",
-  "apply",
-  "sortSpikes",
-  "advanceTraces",
-  "learningSignal",
-] as const;
-export type JobKernel = (typeof JOB_KERNELS)[number];
-
-const IDLE = 0;
-const BUSY = 1;
-const STOP = 2;
-const FAILED = 3;
-/** Kernel index of a byte copy within the memory (to, from, bytes). */
-const COPY = -1;
 /**
  * Longest time the caller waits for a live worker's job without any progress (a shared call
  * opened or the job ended), counting only time it was awake (see the module comment). A chunk
@@ -50,315 +54,6 @@ const COPY = -1;
 const STALL_LIMIT_MS = 600_000;
 /** Longest single `Atomics.wait` of the caller: the clock is read between slices. */
 const WAIT_SLICE_MS = 1000;
-/** Doubles in the job buffer. */
-const JOB_CAPACITY = 1 << 14;
-/** Doubles before a call's arguments in the job buffer: kernel, argument count, tasks. */
-const CALL_HEADER = 3;
-
-/**
- * The control words shared with the worker (Int32Array indices). A call split into tasks is
- * shared out by tickets: numbers handed out in order from NEXT, the open call owning
- * FIRST .. END - 1 (END - FIRST tasks); NEXT never passes END, and a call opens only when
- * every ticket of the one before has been taken and its tasks are DONE, so a ticket names
- * its call, whose FIRST and AT stay put until the ticket's task is done.
- */
-const Control = {
-  /** IDLE, BUSY, STOP or FAILED. */
-  state: 0,
-  /** Calls in the job. */
-  count: 1,
-  /** Increases whenever a shared call opens or a job ends: what a helper waits on. */
-  sequence: 2,
-  next: 3,
-  end: 4,
-  first: 5,
-  /** Tasks of the open call done. */
-  done: 6,
-  /** Job-buffer offset of the open call's header. */
-  at: 7,
-  /** 1 once the worker has instantiated the kernels (or failed to): jobs may go to it. */
-  ready: 8,
-  /** Bytes of the failure message in the failure buffer. */
-  failureBytes: 9,
-  /** 0 while the worker runs; 1 + its exit code once it has exited (written by its supervisor). */
-  exited: 10,
-} as const;
-const CONTROL_WORDS = 11;
-/** Bytes of the shared buffer a failing worker writes its message into (UTF-8, truncated). */
-const FAILURE_BYTES = 4096;
-
-/**
- * The worker's code, after a prologue that calls it with its data: instantiates the module over
- * the shared memory and runs jobs until stopped. A failure's message goes into the shared
- * failure buffer, for the caller to read without messages (it may be blocked waiting).
- */
-const WORKER_BODY = `
-function start({ module, memory, control, calls, failure, names }) {
-const state = new Int32Array(control);
-const job = new Float64Array(calls);
-const failureBytes = new Uint8Array(failure);
-function fail(error) {
-  const bytes = new TextEncoder().encode(String((error && error.stack) || error)).subarray(0, failureBytes.length);
-  failureBytes.set(bytes);
-  Atomics.store(state, ${Control.failureBytes}, bytes.length);
-}
-let kernels;
-try {
-  const instance = new WebAssembly.Instance(module, { env: { memory } });
-  kernels = names.map((name) => instance.exports[name]);
-} catch (error) {
-  // A thread that cannot start fails every job, so the caller gets the error instead of waiting.
-  fail(error);
-  kernels = null;
-}
-Atomics.store(state, ${Control.ready}, 1);
-/** Takes the next ticket of the open call, or returns -1 when none is left. */
-function ticket() {
-  for (;;) {
-    const next = Atomics.load(state, ${Control.next});
-    if (next >= Atomics.load(state, ${Control.end})) return -1;
-    if (Atomics.compareExchange(state, ${Control.next}, next, next + 1) === next) return next;
-  }
-}
-/** Runs a call split into tasks together with any helper: opens it, takes tickets, waits for every task. */
-function shared(kernel, at, argc, tasks) {
-  const first = Atomics.load(state, ${Control.next});
-  Atomics.store(state, ${Control.at}, at - ${CALL_HEADER});
-  Atomics.store(state, ${Control.first}, first);
-  Atomics.store(state, ${Control.done}, 0);
-  Atomics.store(state, ${Control.end}, first + tasks);
-  Atomics.add(state, ${Control.sequence}, 1);
-  Atomics.notify(state, ${Control.sequence});
-  const args = Array.from(job.subarray(at, at + argc));
-  args.push(0, 0);
-  let failure = null;
-  for (let t = ticket(); t >= 0; t = ticket()) {
-    args[argc] = t - first;
-    args[argc + 1] = t - first + 1;
-    try {
-      kernel.apply(null, args);
-    } catch (error) {
-      failure = failure || error;
-    }
-    Atomics.add(state, ${Control.done}, 1);
-  }
-  for (let done = Atomics.load(state, ${Control.done}); done < tasks; done = Atomics.load(state, ${Control.done})) Atomics.wait(state, ${Control.done}, done);
-  if (failure) throw failure;
-}
-for (;;) {
-  let value = Atomics.load(state, ${Control.state});
-  while (value !== ${BUSY} && value !== ${STOP}) {
-    Atomics.wait(state, ${Control.state}, value);
-    value = Atomics.load(state, ${Control.state});
-  }
-  if (value === ${STOP}) break;
-  try {
-    if (kernels === null) throw new Error("the trace thread could not instantiate the kernels (see the previous error)");
-    let at = 0;
-    const count = state[${Control.count}];
-    for (let c = 0; c < count; c++) {
-      const kernel = job[at];
-      const argc = job[at + 1];
-      const tasks = job[at + 2];
-      at += ${CALL_HEADER};
-      if (kernel === ${COPY}) new Uint8Array(memory.buffer).copyWithin(job[at], job[at + 1], job[at + 1] + job[at + 2]);
-      else if (tasks > 0) shared(kernels[kernel], at, argc, tasks);
-      else kernels[kernel].apply(null, job.subarray(at, at + argc));
-      at += argc;
-    }
-    Atomics.store(state, ${Control.state}, ${IDLE});
-  } catch (error) {
-    fail(error);
-    Atomics.store(state, ${Control.state}, ${FAILED});
-  }
-  Atomics.add(state, ${Control.sequence}, 1);
-  Atomics.notify(state, ${Control.sequence});
-  Atomics.notify(state, ${Control.state});
-}
-}
-`;
-
-/**
- * The supervisor of a Node trace worker (see the module comment): starts the worker from
- * `source` with the same data and, when it exits or crashes, says so in the shared control
- * words and wakes the caller. A "kill" message ends the worker abruptly, as a crash would
- * (for tests: nothing else in this module sends it).
- */
-const NODE_SUPERVISOR = (source: string): string => `
-const { Worker, workerData, parentPort } = require("node:worker_threads");
-const state = new Int32Array(workerData.control);
-const failureBytes = new Uint8Array(workerData.failure);
-function report(error) {
-  if (Atomics.load(state, ${Control.failureBytes}) !== 0) return;
-  const bytes = new TextEncoder().encode(String((error && error.stack) || error)).subarray(0, failureBytes.length);
-  failureBytes.set(bytes);
-  Atomics.store(state, ${Control.failureBytes}, bytes.length);
-}
-function exited(code) {
-  Atomics.store(state, ${Control.exited}, 1 + Math.max(0, code | 0));
-  Atomics.add(state, ${Control.sequence}, 1);
-  Atomics.notify(state, ${Control.sequence});
-  Atomics.notify(state, ${Control.state});
-  parentPort.close();
-}
-try {
-  const worker = new Worker(${JSON.stringify(source)}, { eval: true, workerData });
-  worker.on("error", report);
-  worker.on("exit", exited);
-  parentPort.on("message", (message) => { if (message === "kill") void worker.terminate(); });
-} catch (error) {
-  report(error);
-  exited(1);
-}
-`;
-
-/** What a worker is started with (all of it shared or cloneable). */
-interface WorkerData {
-  readonly module: WebAssembly.Module;
-  readonly memory: WebAssembly.Memory;
-  readonly control: SharedArrayBuffer;
-  readonly calls: SharedArrayBuffer;
-  readonly failure: SharedArrayBuffer;
-  readonly names: readonly string[];
-}
-
-/** Starts trace workers in one kind of engine. */
-interface ThreadHost {
-  /** "node" or "browser". */
-  readonly kind: string;
-  /**
-   * Whether a started worker is known to run (Node's evaluates its code at once): otherwise jobs
-   * run inline until the worker says it is ready, so that a worker that never starts (say, a
-   * content security policy forbidding it) cannot leave the caller waiting.
-   */
-  readonly startsReliably: boolean;
-  start(data: WorkerData): WorkerHandle;
-}
-
-/** A started trace worker. */
-interface WorkerHandle {
-  /** Stops the worker (and its supervisor, if any). */
-  terminate(): void;
-  /**
-   * Ends the worker abruptly, as a crash would, leaving its supervisor to report it: only where
-   * the worker's exit is watched (Node). For tests.
-   */
-  readonly kill?: () => void;
-}
-
-interface NodeWorker {
-  unref(): void;
-  terminate(): Promise<number>;
-  postMessage(message: unknown): void;
-  on(event: "error", listener: (error: unknown) => void): void;
-}
-
-interface NodeWorkerThreads {
-  Worker: new (source: string, options: { eval: true; workerData: unknown }) => NodeWorker;
-}
-
-function nodeHost(): ThreadHost | null {
-  const process = (globalThis as { process?: { getBuiltinModule?: (name: string) => unknown } })
-    .process;
-  if (typeof process?.getBuiltinModule !== "function") return null;
-  let api: NodeWorkerThreads | undefined;
-  try {
-    api = process.getBuiltinModule("node:worker_threads") as NodeWorkerThreads | undefined;
-  } catch {
-    return null;
-  }
-  if (api === undefined) return null;
-  const { Worker } = api;
-  return {
-    kind: "node",
-    startsReliably: true,
-    start(data) {
-      const source = `const { workerData } = require("node:worker_threads");\n${WORKER_BODY}\nstart(workerData);`;
-      const supervisor = new Worker(NODE_SUPERVISOR(source), { eval: true, workerData: data });
-      // The supervisor does not fail on its own; should it, say so like a dead worker (heard
-      // only when this thread's event loop runs), rather than as an unhandled 'error' event.
-      supervisor.on("error", () => {
-        const state = new Int32Array(data.control);
-        Atomics.store(state, Control.exited, 2);
-        Atomics.add(state, Control.sequence, 1);
-      });
-      supervisor.unref();
-      return {
-        // Ending the supervisor ends the worker it started.
-        terminate: () => void supervisor.terminate(),
-        kill: () => supervisor.postMessage("kill"),
-      };
-    },
-  };
-}
-
-/** Whether this thread may block in `Atomics.wait` (a browser's main thread may not). */
-function mayBlock(): boolean {
-  try {
-    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 1, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-interface BrowserWorkerApi {
-  Worker: new (url: string) => { postMessage(message: unknown): void; terminate(): void };
-  Blob: new (parts: string[], options: { type: string }) => unknown;
-  URL: { createObjectURL(blob: unknown): string; revokeObjectURL(url: string): void };
-}
-
-function browserHost(): ThreadHost | null {
-  const scope = globalThis as unknown as Partial<BrowserWorkerApi> & {
-    crossOriginIsolated?: boolean;
-  };
-  if (
-    typeof scope.Worker !== "function" ||
-    typeof scope.Blob !== "function" ||
-    typeof scope.URL?.createObjectURL !== "function"
-  )
-    return null;
-  if (scope.crossOriginIsolated !== true || !mayBlock()) return null;
-  const api = scope as BrowserWorkerApi;
-  return {
-    kind: "browser",
-    startsReliably: false,
-    start(data) {
-      const url = api.URL.createObjectURL(
-        new api.Blob(
-          [
-            `${WORKER_BODY}\nself.onmessage = (event) => { self.onmessage = null; start(event.data); };`,
-          ],
-          { type: "text/javascript" },
-        ),
-      );
-      const worker = new api.Worker(url);
-      worker.postMessage(data);
-      return {
-        terminate: () => {
-          worker.terminate();
-          api.URL.revokeObjectURL(url);
-        },
-      };
-    },
-  };
-}
-
-/** How this engine starts trace workers, or null where it cannot. */
-function threadHost(): ThreadHost | null {
-  if (typeof SharedArrayBuffer !== "function" || typeof Atomics !== "object") return null;
-  return nodeHost() ?? browserHost();
-}
-
-/** A shared WebAssembly memory of up to `maximumPages`, or null where the engine cannot make one or start a worker over it. */
-export function sharedMemory(maximumPages: number): WebAssembly.Memory | null {
-  if (threadHost() === null) return null;
-  try {
-    return new WebAssembly.Memory({ initial: 1, maximum: maximumPages, shared: true });
-  } catch {
-    return null;
-  }
-}
 
 type KernelFunction = (...args: number[]) => void;
 
