@@ -6,19 +6,10 @@
  */
 import type { DeviceAccess, DeviceBufferUse, DeviceKernel, DeviceVarStorage } from "@snn/core";
 import type { EpropNetworkDescription } from "../description";
-import {
-  advanceShader,
-  applyShader,
-  backwardShader,
-  biasShader,
-  compactShader,
-  outputsOf,
-  readoutShader,
-  readoutWeightsShader,
-  recordShader,
-  totalsShader,
-  WORKGROUP,
-} from "./wgsl-kernels";
+import { outputsOf, recordShader, WORKGROUP } from "./wgsl-kernels";
+import { advanceShader, backwardShader, totalsShader } from "./wgsl-layer-kernels";
+import { applyShader, compactShader } from "./wgsl-projection-kernels";
+import { biasShader, readoutShader, readoutWeightsShader } from "./wgsl-readout-kernels";
 import type { WgslKernel } from "./wgsl-bindings";
 import type { Shapes, WebGpuTypes } from "./device-shapes";
 

@@ -7,19 +7,10 @@
 import type { DeviceAccess, DeviceTypes, DeviceVarStorage } from "@snn/core";
 import type { EpropNetworkDescription, ProjectionInfo } from "../description";
 import type { WgslKernel } from "./wgsl-bindings";
-import {
-  advanceShader,
-  applyShader,
-  backwardShader,
-  biasShader,
-  compactShader,
-  readoutShader,
-  readoutWeightsShader,
-  recordShader,
-  totalsShader,
-  type LayerShape,
-  type ProjectionShape,
-} from "./wgsl-kernels";
+import { recordShader } from "./wgsl-kernels";
+import { advanceShader, backwardShader, totalsShader, type LayerShape } from "./wgsl-layer-kernels";
+import { applyShader, compactShader, type ProjectionShape } from "./wgsl-projection-kernels";
+import { biasShader, readoutShader, readoutWeightsShader } from "./wgsl-readout-kernels";
 
 /** Core's {@link DeviceTypes} filled with WebGPU's own types (from `@webgpu/types`). */
 export interface WebGpuTypes extends DeviceTypes {
