@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { cpuBackend } from "@snn/backend-cpu";
 import type { Backend } from "@snn/core";
 import { EpropRuntime, type ParameterSet } from "./index";
-import { adamBetaPower } from "./models";
+import { adamBetaPower } from "./custom-update-models";
 import { testGpu } from "../../backend-wgsl/test-support/gpu";
 import {
   deepNetwork,

@@ -1,6 +1,7 @@
 /**
  * The e-prop compiler pass: a layer-level description becomes an ordinary core `Network`
- * (neuron, weight-update and custom-update models of `models.ts`) plus a layout that tells
+ * (the neuron, weight-update and custom-update models of `neuron-models.ts`,
+ * `synapse-models.ts` and `custom-update-models.ts`) plus a layout that tells
  * the host where every parameter, gradient and piece of per-trial state lives.
  */
 import { Network, SpikeSourceArray, type NeuronModel, type WeightUpdateModel } from "@snn/core";
@@ -13,22 +14,17 @@ import {
   type ProjectionInfo,
 } from "./description";
 import { EpropConfigError } from "./errors";
+import { adamModel, reduceGradientModel, zeroModel } from "./custom-update-models";
+import { HOST_SOFTMAX_EXTRA_STEPS, INFERENCE_EXTRA_STEPS, TRAIN_EXTRA_STEPS } from "./models";
+import { hiddenNeuronModel, readoutModel } from "./neuron-models";
 import {
-  adamModel,
   feedbackOnlyModel,
   feedbackStoreModel,
-  HOST_SOFTMAX_EXTRA_STEPS,
-  hiddenNeuronModel,
   hiddenSynapseModel,
-  INFERENCE_EXTRA_STEPS,
   maskModel,
-  readoutModel,
   readoutSynapseModel,
-  reduceGradientModel,
   softmaxModel,
-  TRAIN_EXTRA_STEPS,
-  zeroModel,
-} from "./models";
+} from "./synapse-models";
 import { initialParameters, toCoreLayout } from "./parameters";
 
 /** Adam settings (docs/equations.md section 3). */

@@ -7,7 +7,7 @@ import type { EpropNetworkDescription } from "./description";
 import { EpropConfigError } from "./errors";
 import { HostReadout } from "./host-readout";
 import { FusedInference } from "./inference/fused-inference";
-import { adamBetaPower } from "./models";
+import { adamBetaPower } from "./custom-update-models";
 import { checkParameters, transpose, type ParameterSet } from "./parameters";
 import { runFusedTrial, runSteppedTrial, type TrialParts } from "./run-trial";
 import type { PreparedTrial } from "./trial";

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { emptyReadoutSums, ReadoutSoftmax, SOFTMAX_EXPONENT_CAP } from "./readout-softmax";
 
-/** The network form's loss of output k (models.ts `softmaxModel`): log sum_j exp(min(y_j - y_k, cap)), in float64. */
+/** The network form's loss of output k (synapse-models.ts `softmaxModel`): log sum_j exp(min(y_j - y_k, cap)), in float64. */
 function pairwiseCrossEntropy(y: readonly number[], k: number): number {
   let sum = 0;
   for (const yj of y) sum += Math.exp(Math.min(yj - y[k]!, SOFTMAX_EXPONENT_CAP));

@@ -6,7 +6,7 @@
  * pi_k = exp(y_k - M) / sum_j exp(y_j - M) with M = max_j y_j, so every exponent is at most 0:
  * logits far beyond exp's range give the same pi as small ones. The loss of an output k,
  * -log pi_k = log sum_j exp(y_j - M) + (M - y_k), is the network form's
- * log sum_j exp(min(y_j - y_k, {@link SOFTMAX_EXPONENT_CAP})) (models.ts `softmaxModel`): equal
+ * log sum_j exp(min(y_j - y_k, {@link SOFTMAX_EXPONENT_CAP})) (synapse-models.ts `softmaxModel`): equal
  * while M - y_k <= the cap, where no exponent of that form is capped; beyond it (pi_k < 2e-35),
  * computed as that capped sum, so such a step counts about the cap, not the margin, in every form.
  */

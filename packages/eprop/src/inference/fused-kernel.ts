@@ -11,7 +11,7 @@
  *   order into four more, and Isyn = inSyn(input) + inSyn(recurrent), as the network's
  *   postsynaptic models add them (an accumulator that starts at +0 never holds -0, so the
  *   network's `0 + inSyn` is inSyn itself);
- * - the ALIF update of models.ts (`EpropHidden*Infer`) on those registers, the spiking neurons
+ * - the ALIF update of neuron-models.ts (`EpropHidden*Infer`) on those registers, the spiking neurons
  *   appended to this step's spike list in ascending order (two lists per element, this step's
  *   and the last's);
  * - the readout: y = (kappa y + sum of the readout rows of this step's spikes) + bias.
