@@ -4,11 +4,9 @@
  */
 import { writeFileAtomically } from "./atomic-file";
 import { resolveAdamOptions, type ResolvedAdamOptions } from "./compile";
-import {
-  parametersOf,
-  parseEpropNetworkDescription,
-  type EpropNetworkDescription,
-} from "./description";
+import { parseEpropNetworkDescription } from "./define-network";
+import type { EpropNetworkDescription } from "./description";
+import { parametersOf } from "./projections";
 import type { OptimizerState } from "./eprop-runtime";
 import { CheckpointError, EpropConfigError } from "./errors";
 import { checkParameters, type ParameterSet } from "./parameters";

@@ -5,14 +5,13 @@
  * the host where every parameter, gradient and piece of per-trial state lives.
  */
 import { Network, SpikeSourceArray, type NeuronModel, type WeightUpdateModel } from "@snn/core";
+import { isAdaptive, type EpropNetworkDescription } from "./description";
 import {
-  isAdaptive,
   parametersOf,
   projectionsOf,
-  type EpropNetworkDescription,
   type ParameterInfo,
   type ProjectionInfo,
-} from "./description";
+} from "./projections";
 import { EpropConfigError } from "./errors";
 import { adamModel, reduceGradientModel, zeroModel } from "./custom-update-models";
 import { HOST_SOFTMAX_EXTRA_STEPS, INFERENCE_EXTRA_STEPS, TRAIN_EXTRA_STEPS } from "./models";

@@ -6,7 +6,8 @@
  */
 import type { Backend, SpikeEvents } from "@snn/core";
 import type { EligibilityMode } from "./compile";
-import { defineEpropNetwork, type EpropNetworkDescription } from "./description";
+import { defineEpropNetwork } from "./define-network";
+import type { EpropNetworkDescription } from "./description";
 import { DEFAULT_CHUNK_STEPS, EpropRuntime, type ChunkedTraces } from "./eprop-runtime";
 import { GradcheckFixtureError } from "./errors";
 import type { ParameterSet } from "./parameters";

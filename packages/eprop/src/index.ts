@@ -11,21 +11,18 @@ export {
   GradcheckFixtureError,
 } from "./errors";
 export { NonFiniteStateError, type NonFiniteLocation } from "./non-finite";
-export {
-  defineEpropNetwork,
-  parseEpropNetworkDescription,
-  parametersOf,
-  specAlifBeta,
-  type EpropNetworkDescription,
-  type EpropNetworkOptions,
-  type HiddenLayerDescription,
-  type HiddenLayerOptions,
-  type HiddenNeuronType,
-  type InputLayerOptions,
-  type ParameterInfo,
-  type ReadoutLayerOptions,
-  type RegularisationOptions,
+export type {
+  EpropNetworkDescription,
+  EpropNetworkOptions,
+  HiddenLayerDescription,
+  HiddenLayerOptions,
+  HiddenNeuronType,
+  InputLayerOptions,
+  ReadoutLayerOptions,
+  RegularisationOptions,
 } from "./description";
+export { defineEpropNetwork, parseEpropNetworkDescription, specAlifBeta } from "./define-network";
+export { parametersOf, type ParameterInfo } from "./projections";
 export {
   compileEpropNetwork,
   type AdamOptions,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { defineEpropNetwork, specAlifBeta } from "./description";
+import { defineEpropNetwork, specAlifBeta } from "./define-network";
 import { EpropConfigError } from "./errors";
 import { LSNN_HIDDEN_LAYER, lsnnNetwork, type LsnnOptions } from "./lsnn";
 

@@ -3,7 +3,8 @@
  * input -> one hidden layer of LIF, ALIF or mixed neurons -> leaky readout, described in one place
  * so that every caller builds the same network from the same settings.
  */
-import { defineEpropNetwork, specAlifBeta, type EpropNetworkDescription } from "./description";
+import { defineEpropNetwork, specAlifBeta } from "./define-network";
+import type { EpropNetworkDescription } from "./description";
 
 /** Settings of {@link lsnnNetwork}. */
 export interface LsnnOptions {

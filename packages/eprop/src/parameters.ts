@@ -1,5 +1,6 @@
 import { seededRandom } from "@snn/core";
-import { parametersOf, type EpropNetworkDescription, type ParameterInfo } from "./description";
+import type { EpropNetworkDescription } from "./description";
+import { parametersOf, type ParameterInfo } from "./projections";
 import { EpropConfigError } from "./errors";
 
 /** Parameters by name, in the spec layout: weights `[post][pre]` row-major, bias `[n]`, feedback `[hidden][readout]`. */

@@ -2,12 +2,9 @@ import { wasm } from "@snn/core/internal";
 import type { TrainingConfig } from "./checkpoint";
 import { resolveAdamOptions, type EligibilityMode } from "./compile";
 import type { EpropDataset } from "./dataset";
-import {
-  defineEpropNetwork,
-  parametersOf,
-  type EpropNetworkDescription,
-  type EpropNetworkOptions,
-} from "./description";
+import { defineEpropNetwork } from "./define-network";
+import type { EpropNetworkDescription, EpropNetworkOptions } from "./description";
+import { parametersOf } from "./projections";
 import type { ChunkedTraces, OptimizerState } from "./eprop-runtime";
 import { EpropBatchError, EpropConfigError } from "./errors";
 import { checkParameters, initialParameters, type ParameterSet } from "./parameters";

@@ -1,7 +1,8 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { cpuBackend } from "@snn/backend-cpu";
-import { defineEpropNetwork, type EpropNetworkDescription } from "../description";
+import { defineEpropNetwork } from "../define-network";
+import type { EpropNetworkDescription } from "../description";
 import { EpropRuntime } from "../eprop-runtime";
 import { runGradcheck } from "../gradcheck";
 import {

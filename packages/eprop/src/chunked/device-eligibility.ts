@@ -17,7 +17,8 @@ import type {
   DeviceVarStorage,
   Runtime,
 } from "@snn/core";
-import type { EpropNetworkDescription, ProjectionInfo } from "../description";
+import type { EpropNetworkDescription } from "../description";
+import type { ProjectionInfo } from "../projections";
 import { EpropConfigError } from "../errors";
 import type { PreparedTrial } from "../trial";
 import type { ReadoutSums } from "../readout-softmax";

@@ -5,7 +5,8 @@
  * network variables they read and write, and the list of kernels to compile.
  */
 import type { DeviceAccess, DeviceTypes, DeviceVarStorage } from "@snn/core";
-import type { EpropNetworkDescription, ProjectionInfo } from "../description";
+import type { EpropNetworkDescription } from "../description";
+import type { ProjectionInfo } from "../projections";
 import type { WgslKernel } from "./wgsl-bindings";
 import { recordShader } from "./wgsl-kernels";
 import { advanceShader, backwardShader, totalsShader, type LayerShape } from "./wgsl-layer-kernels";

@@ -11,7 +11,8 @@
  * Only per-synapse state crosses chunk boundaries, so memory does not grow with the trial length.
  */
 import type { Runtime, SpikeEvents } from "@snn/core";
-import type { EpropNetworkDescription, ProjectionInfo } from "../description";
+import type { EpropNetworkDescription } from "../description";
+import type { ProjectionInfo } from "../projections";
 import { EpropConfigError } from "../errors";
 import { lossMaskByStep, type PreparedTrial } from "../trial";
 import { emptyReadoutSums, ReadoutSoftmax, type ReadoutSums } from "../readout-softmax";

@@ -4,7 +4,7 @@
  * as an independent reference for the compiled network. Not part of the package's API.
  */
 import type { EpropNetworkDescription } from "../description";
-import { projectionsOf } from "../description";
+import { projectionsOf } from "../projections";
 import type { ParameterSet } from "../parameters";
 
 export interface ReferenceResult {
