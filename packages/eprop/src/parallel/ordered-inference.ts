@@ -27,7 +27,8 @@ export interface ForwardResult {
  * with `parameters`, and calls `deliver` with each result in trial order (awaiting it). Trials
  * are read only as workers have room for them. On an error (of a trial, of reading `trials` or
  * of `deliver`) no trial is sent after it; the jobs in flight are waited for, then the error of
- * the earliest failed trial (or the other error) is thrown.
+ * the earliest failed trial (or the other error) is thrown. When a trial fails, the trials before
+ * it are all handed on first, whatever order the workers answered in.
  */
 export async function inferInOrder(
   pool: TrialWorkerPool,
@@ -101,6 +102,8 @@ export async function inferInOrder(
     // Every job is waited for before this returns or throws: the workers are idle after.
     await Promise.all(jobs);
   }
-  if (failure.first !== null) throw failure.first.error;
+  // Every trial before the earliest failed one has finished by now: hand them all on (however
+  // late they answered), then throw that trial's error. handOn stops at the failed trial's gap.
   await handOn();
+  if (failure.first !== null) throw failure.first.error;
 }
