@@ -12,16 +12,21 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { BIN, ensureBuilt, runCli } from "./cli";
 import { TestRedis } from "./redis-server";
 
-/** 24 batches of 16 per epoch, 2 epochs: long enough to be stopped in the first epoch. */
+/**
+ * 96 batches of 16 per epoch, 2 epochs: a second or two, so that the run is still in its first
+ * epoch when the worker that took it is stopped, also on a loaded machine.
+ */
 const CONFIG = {
   dataset: "latency-mnist",
   data: "full",
   hidden: 16,
-  "train-samples": 384,
+  "train-samples": 1536,
   "test-samples": 16,
   "batch-size": 16,
   epochs: 2,
 };
+/** Batches in the whole run: each written once to metrics.jsonl across the hand-back. */
+const BATCHES = (CONFIG["train-samples"] / CONFIG["batch-size"]) * CONFIG.epochs;
 
 let dir: string;
 let redis: TestRedis;
@@ -90,20 +95,23 @@ it("Ctrl-C on a worker mid-run hands the job back with a checkpoint; another wor
   const runs = join(dir, "runs");
   const sweep = join(dir, "handback.json");
   writeFileSync(sweep, JSON.stringify({ name: "handback", base: CONFIG, seeds: [7] }));
-  const first = startWorker();
-  await waitFor("the first worker to be ready", () => /waiting for runs/.test(first.log));
+  // Both workers are ready before the job is submitted: whichever takes it is stopped, and the
+  // job must come back to the queue at once for the other to take it (the stall timeout is 10
+  // minutes). Nothing here waits for a worker to start while the run trains.
+  const workers = [startWorker(), startWorker()];
+  await waitFor("both workers to be ready", () =>
+    workers.every((w) => /waiting for runs/.test(w.log)),
+  );
   const submitted = await runCli(["sweep", "submit", sweep, "--redis", redis.url, "--runs", runs], {
     cwd: dir,
   });
   expect(submitted.code, submitted.stderr).toBe(0);
-
-  // The second worker is ready before the first is stopped: the job must come back to the
-  // queue at once for it to be taken (the stall timeout is 10 minutes).
-  await waitFor("the first worker to start the run", () =>
-    /handback\/base-seed7: training/.test(first.log),
+  await waitFor("a worker to start the run", () =>
+    workers.some((w) => /handback\/base-seed7: training/.test(w.log)),
   );
-  const second = startWorker();
-  await waitFor("the second worker to be ready", () => /waiting for runs/.test(second.log));
+  const taker = workers.findIndex((w) => /handback\/base-seed7: training/.test(w.log));
+  const first = workers[taker]!;
+  const second = workers[1 - taker]!;
   const runDir = join(runs, "handback", "base-seed7");
   await waitFor("a few batches of the first epoch", () => firstEpochBatches(runDir) >= 3);
   // What the first worker wrote: kept when the run is resumed, gone if it were started afresh.
@@ -131,7 +139,7 @@ it("Ctrl-C on a worker mid-run hands the job back with a checkpoint; another wor
   expect(runJson(runDir)).toMatchObject({ status: "finished", epochsCompleted: 2, createdAt });
   const metrics = readFileSync(join(runDir, "metrics.jsonl"), "utf8").split("\n");
   expect(metrics[0]).toBe(firstBatch);
-  expect(metrics.filter((l) => l.includes('"kind":"batch"'))).toHaveLength(48);
+  expect(metrics.filter((l) => l.includes('"kind":"batch"'))).toHaveLength(BATCHES);
 
   const referenceResult = await referenceRun;
   expect(referenceResult.code, referenceResult.stderr).toBe(0);
