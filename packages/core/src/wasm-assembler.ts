@@ -316,6 +316,13 @@ export function numbered<const Names extends readonly string[]>(
   >;
 }
 
+/** `N` local indices: a tuple of `N` numbers where `N` is a literal, else `number[]`. */
+export type Locals<N extends number, R extends number[] = []> = number extends N
+  ? number[]
+  : R["length"] extends N
+    ? R
+    : Locals<N, [...R, number]>;
+
 /** The locals of a function being written: numbered after its parameters, in declaration order. */
 export class Frame {
   private readonly types: ValueType[] = [];
@@ -325,9 +332,9 @@ export class Frame {
     this.types.push(type);
     return this.paramCount + this.types.length - 1;
   }
-  /** Declares `count` locals of one type. */
-  locals(type: ValueType, count: number): number[] {
-    return Array.from({ length: count }, () => this.local(type));
+  /** Declares `count` locals of one type; a tuple type where `count` is a literal, to destructure. */
+  locals<N extends number>(type: ValueType, count: N): Locals<N> {
+    return Array.from({ length: count }, () => this.local(type)) as Locals<N>;
   }
   /** The declared locals' types (`FunctionDefinition.locals`). */
   get declared(): readonly ValueType[] {

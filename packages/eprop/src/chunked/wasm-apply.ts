@@ -89,7 +89,7 @@ export function applyKernel(): FunctionDefinition {
     totalsBlock = frame.local("i32"),
     step = frame.local("i32");
   const sums = frame.locals("v128", VECTORS);
-  const [p0, b0, a0] = frame.locals("v128", 3) as [number, number, number];
+  const [p0, b0, a0] = frame.locals("v128", 3);
   const C = CarriedCoefficient;
   /** coefficient (vector k of the block) times a vector local. */
   const term = (coefficient: number, k: number, value: number): Code => [

@@ -84,30 +84,10 @@ export function backwardKernel(): FunctionDefinition {
     segmentOut = frame.local("i32"),
     out = frame.local("i32"),
     stepBytes = frame.local("i32");
-  const [vAlpha, vRho, vKappa, ps, t1, eta, laNext, decay, pb] = frame.locals("v128", 9) as [
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-  ];
+  const [vAlpha, vRho, vKappa, ps, t1, eta, laNext, decay, pb] = frame.locals("v128", 9);
   /** Each vector's recursions (and its `once`: 1 at the chunk's last step, then 0). */
   const vectors = Array.from({ length: VECTORS }, () => {
-    const [lbG, laG, lpG, laA, lpA, lbB, laB, lpB, once] = frame.locals("v128", 9) as [
-      number,
-      number,
-      number,
-      number,
-      number,
-      number,
-      number,
-      number,
-      number,
-    ];
+    const [lbG, laG, lpG, laA, lpA, lbB, laB, lpB, once] = frame.locals("v128", 9);
     return { lbG, laG, lpG, laA, lpA, lbB, laB, lpB, once };
   });
   type Vector = (typeof vectors)[number];
