@@ -441,7 +441,7 @@ describe("the docs site in chromium", () => {
       expect(predicted).toBe("1");
     }
     // A "0": a round upright oval, drawn in one stroke; the CPU backend is still selected. (A
-    // narrower ellipse, 0.44 x 0.7 of the canvas, is read as an 8 by the 89.66 % model, 71 %.)
+    // narrower ellipse, 0.44 x 0.7 of the canvas, was read as an 8 by an earlier model of 89.66 %.)
     await page.click("#digit-clear");
     const box = (await page.locator("#digit-canvas").boundingBox())!;
     const at = (fx: number, fy: number) =>
