@@ -16,76 +16,14 @@ import type { ProjectionInfo } from "../projections";
 import { EpropConfigError } from "../errors";
 import { lossMaskByStep, type PreparedTrial } from "../trial";
 import { emptyReadoutSums, ReadoutSoftmax, type ReadoutSums } from "../readout-softmax";
-import { WasmTraceEngine, type ChunkSpikes, type TraceEngineOptions } from "./trace-engine";
+import { WasmTraceEngine, type TraceEngineOptions } from "./trace-engine";
 import { WasmFeedback } from "./trace-feedback";
 import { WasmTraceLayer, type HostRegularisation } from "./trace-layer";
 import { WasmTraceProjection } from "./trace-projection";
 import { wasm } from "@snn/core/internal";
 import { HostReadoutErrors, HostReadoutGradient, readoutRow } from "./host-readout-gradient";
 import type { ChunkedTraceEvaluator } from "./trace-evaluator";
-
-/** Growable spike list of one batch element within a chunk. */
-class SpikeList implements ChunkSpikes {
-  steps = new Int32Array(256);
-  units = new Int32Array(256);
-  count = 0;
-
-  /** Makes room for `capacity` spikes in all, keeping those held. */
-  reserve(capacity: number): void {
-    if (capacity <= this.steps.length) return;
-    let grown = this.steps.length * 2;
-    while (grown < capacity) grown *= 2;
-    const steps = new Int32Array(grown);
-    const units = new Int32Array(grown);
-    steps.set(this.steps.subarray(0, this.count));
-    units.set(this.units.subarray(0, this.count));
-    this.steps = steps;
-    this.units = units;
-  }
-
-  /** Appends `count` spikes of chunk step `step`: units `source[offset .. offset + count)`. */
-  pushStep(step: number, source: Int32Array, offset: number, count: number): void {
-    if (count === 0) return;
-    const needed = this.count + count;
-    this.reserve(needed);
-    const steps = this.steps;
-    const units = this.units;
-    for (let e = this.count, i = offset; e < needed; e++, i++) {
-      steps[e] = step;
-      units[e] = source[i]!;
-    }
-    this.count = needed;
-  }
-}
-
-/** Presynaptic spikes of a hidden layer as they enter a trace: z(u) (delay 0) or z(u-1) (recurrent). The input's are its events. */
-interface SpikeSource {
-  readonly pre: string;
-  readonly delay: 0 | 1;
-  /** One list per batch element, for the current chunk. */
-  readonly lists: SpikeList[];
-}
-
-interface LayerState {
-  readonly name: string;
-  readonly size: number;
-  readonly trace: WasmTraceLayer;
-  /** Incoming projections; `source` null: from the input, whose spikes are the trial's events. */
-  readonly projections: {
-    readonly info: ProjectionInfo;
-    readonly trace: WasmTraceProjection;
-    readonly source: SpikeSource | null;
-  }[];
-  /** Feedback B_jk (read at the start of each trial), or null: no learning signal. */
-  readonly feedback: WasmFeedback | null;
-  readonly feedbackOwner: { readonly owner: string; readonly variable: string } | null;
-  /** The readout projection from this layer, if any: its gradient and carried zbar (host-readout-gradient.ts), and the chunk's spikes z(u). */
-  readonly readout: {
-    readonly info: ProjectionInfo;
-    readonly gradient: HostReadoutGradient;
-    readonly spikes: SpikeList[];
-  } | null;
-}
+import { feedbackOwnerOf, SpikeList, type LayerState, type SpikeSource } from "./chunk-state";
 
 /** Per-trial chunked evaluation of an e-prop network's gradients on the host. */
 export class ChunkedEligibility implements ChunkedTraceEvaluator {
@@ -195,15 +133,7 @@ export class ChunkedEligibility implements ChunkedTraceEvaluator {
       const incoming = projections.filter((p) => p.kind !== "readout" && p.post === layer.name);
       const readoutProjection =
         projections.find((p) => p.kind === "readout" && p.pre === layer.name) ?? null;
-      let feedbackOwner: LayerState["feedbackOwner"] = null;
-      if (description.feedback === "random") {
-        feedbackOwner = {
-          owner: readoutProjection?.coreName ?? `${layer.name}__${readout.name}__feedback`,
-          variable: "B",
-        };
-      } else if (readoutProjection) {
-        feedbackOwner = { owner: readoutProjection.coreName, variable: "g" };
-      }
+      const feedbackOwner = feedbackOwnerOf(description, layer.name, readoutProjection);
       const feedback = feedbackOwner
         ? new WasmFeedback(this.engine, batchSize, layer.size, nOut)
         : null;
@@ -312,6 +242,35 @@ export class ChunkedEligibility implements ChunkedTraceEvaluator {
       this.hiddenStep(layer, s, masked);
     }
     this.endStep(s);
+  }
+
+  /** Steps from `s` to the end of its chunk (or of the trial): what a forward pass may run before {@link afterRun}. */
+  stepsToChunkEnd(s: number): number {
+    return Math.min(this.chunkStart + this.chunkLength, this.numSteps) - s;
+  }
+
+  /**
+   * Fused training (inference/fused-training.ts): processes steps `first .. first + count - 1`
+   * (within one chunk) after a forward pass ran them all, as {@link afterStep} after each:
+   * `read(i, psiSpike, y)` puts step first + i's `PsiSpike` of the (one) hidden layer and the
+   * readout's y into the buffers the step reads.
+   */
+  afterRun(
+    first: number,
+    count: number,
+    read: (i: number, psiSpike: Float32Array, y: Float32Array) => void,
+  ): void {
+    if (this.layers.length !== 1)
+      throw new Error("internal error: afterRun needs one hidden layer");
+    const layer = this.layers[0]!;
+    const y = this.yBuffer;
+    for (let i = 0; i < count; i++) {
+      const s = first + i;
+      read(i, layer.trace.psiSpikeInput(), y);
+      const masked = this.readoutStep(s, y);
+      this.hiddenStep(layer, s, masked);
+      this.endStep(s);
+    }
   }
 
   /** {@link afterStep} reading through promises, or writing pi(s-1) into the readout's `Pi` for an observer. */

@@ -11,9 +11,10 @@
  * The compiled network's own state is not advanced by a fused trial: a caller who reads the
  * network step by step runs `runTrial` with `afterStep`, which takes the per-step path.
  */
-import type { KernelPlan, PlannedPopulation, PlannedProjection, Runtime } from "@snn/core";
+import type { PlannedProjection, Runtime } from "@snn/core";
 import { validateSpikeEvents, wasm } from "@snn/core/internal";
 import { layoutEventsFunction } from "./fused-events";
+import { fusablePlan, type FusablePlan } from "./fused-plan";
 import type { EpropLayout } from "../compile";
 import type { EpropNetworkDescription } from "../description";
 import type { PreparedTrial } from "../trial";
@@ -26,8 +27,6 @@ import {
 } from "./fused-kernel";
 
 const PAGE = 65536;
-/** The largest readout the kernel keeps in registers (its sums, four units per vector). */
-const MAX_OUTPUTS = 64;
 
 const roundUp = (value: number, to: number): number => Math.ceil(value / to) * to;
 
@@ -41,92 +40,11 @@ type LayoutEvents = (
   at: number,
 ) => number;
 
-/** The projection of the plan from `pre` to `post`, or null. */
-function projectionBetween(
-  plan: KernelPlan,
-  pre: PlannedPopulation,
-  post: PlannedPopulation,
-): PlannedProjection | null {
-  return plan.projections.find((p) => p.pre === pre.index && p.post === post.index) ?? null;
-}
-
-/** Whether a projection is one this kernel reproduces: dense `addToPost(g)` into a DeltaCurr input. */
-function deliversWeights(projection: PlannedProjection, delaySteps: number): boolean {
-  return (
-    projection.connectivity.kind === "dense" &&
-    projection.delaySteps === delaySteps &&
-    projection.postsynaptic?.model.name === "DeltaCurr" &&
-    projection.postTarget === null &&
-    projection.preTarget === null &&
-    /^Eprop(Readout)?Synapse\w*Infer$/.test(projection.model.name)
-  );
-}
-
-/** The plan's populations when fused inference reproduces it, else null (see the file's comment). */
-function fusablePlan(
-  description: EpropNetworkDescription,
-  layout: EpropLayout,
-  runtime: Runtime,
-): {
-  input: PlannedPopulation;
-  hidden: PlannedPopulation;
-  readout: PlannedPopulation;
-  inputProjection: PlannedProjection;
-  recurrent: PlannedProjection | null;
-  readoutProjection: PlannedProjection;
-} | null {
-  const plan = runtime.plan;
-  if (
-    runtime.capabilities.backend !== "cpu" ||
-    runtime.readVarInto === undefined ||
-    !wasm.wasmSimdSupported() ||
-    layout.mode !== "inference" ||
-    layout.readoutSoftmax !== "host" ||
-    description.hidden.length !== 1 ||
-    plan.populations.length !== 3 ||
-    description.readout.size > MAX_OUTPUTS
-  )
-    return null;
-  const byName = (name: string): PlannedPopulation | undefined =>
-    plan.populations.find((p) => p.name === name);
-  const input = byName(layout.inputPopulation);
-  const hidden = byName(description.hidden[0]!.name);
-  const readout = byName(layout.readoutPopulation);
-  if (!input?.spikeSource || !hidden || !readout) return null;
-  if (!/^EpropHidden(ALIF|LIF)Infer$/.test(hidden.model.name)) return null;
-  // The kernel counts the refractory period in whole steps (RefracHold = max(n_ref - 1, 0)).
-  const hold = hidden.params.RefracHold ?? hidden.derivedParams.RefracHold;
-  if (typeof hold !== "number" || !Number.isInteger(hold) || hold < 0 || hold > 2 ** 24)
-    return null;
-  if (readout.model.name !== "EpropReadoutInferHost") return null;
-  const inputProjection = projectionBetween(plan, input, hidden);
-  const recurrent = projectionBetween(plan, hidden, hidden);
-  const readoutProjection = projectionBetween(plan, hidden, readout);
-  if (!inputProjection || !readoutProjection) return null;
-  if (plan.projections.length !== (recurrent ? 3 : 2)) return null;
-  if (
-    !deliversWeights(inputProjection, 0) ||
-    (recurrent && !deliversWeights(recurrent, 1)) ||
-    !deliversWeights(readoutProjection, 0)
-  )
-    return null;
-  // The schedule the kernel follows within a step.
-  const expected = [
-    `neurons ${input.index}`,
-    `synapses ${inputProjection.index}`,
-    ...(recurrent ? [`synapses ${recurrent.index}`] : []),
-    `neurons ${hidden.index}`,
-    `synapses ${readoutProjection.index}`,
-    `neurons ${readout.index}`,
-  ];
-  const schedule = plan.schedule.map((entry) =>
-    entry.op === "neurons" ? `neurons ${entry.population}` : `synapses ${entry.projection}`,
-  );
-  if (schedule.join() !== expected.join()) return null;
-  return { input, hidden, readout, inputProjection, recurrent, readoutProjection };
-}
-
-/** The forward pass of an inference runtime as one WebAssembly kernel (see the file's comment). */
+/**
+ * The forward pass of an inference runtime as one WebAssembly kernel (see the file's comment),
+ * or of a chunked training runtime (fused-training.ts): there each run's steps also leave the
+ * hidden layer's `PsiSpike` and the readout's y of every step ({@link readTrainingStep}).
+ */
 export class FusedInference {
   private readonly memory: WebAssembly.Memory;
   /** The kernel, compiled for the input event area's current strides (null before the first trial). */
@@ -142,9 +60,11 @@ export class FusedInference {
   private maxEvents = 0;
 
   private constructor(
-    private readonly plan: NonNullable<ReturnType<typeof fusablePlan>>,
+    private readonly plan: FusablePlan,
     private readonly batchSize: number,
     private readonly inputSize: number,
+    /** Training: the most steps a run takes (0 in inference). */
+    readonly runSteps: number,
   ) {
     const { hidden, readout, recurrent } = plan;
     const n = hidden.size;
@@ -162,6 +82,13 @@ export class FusedInference {
     const readoutWeights = take(n * oPad * 4);
     const beta = take(nPad * 4);
     const bias = take(oPad * 4);
+    const training =
+      runSteps > 0
+        ? {
+            psiSpike: take(runSteps * batchSize * nPad * 4),
+            y: take(runSteps * batchSize * oPad * 4),
+          }
+        : null;
     const offsets = {
       v: 0,
       a: nPad * 4,
@@ -207,6 +134,8 @@ export class FusedInference {
       vThresh: param("Vthresh"),
       refracHold: param("RefracHold"),
       kappa: Math.fround(kappa),
+      psiScale: training ? param("PsiScale") : 0,
+      training,
     };
     this.memory = new WebAssembly.Memory({ initial: Math.ceil(at / PAGE) + 1 });
     const floats = this.floats;
@@ -221,17 +150,20 @@ export class FusedInference {
   }
 
   /**
-   * Fused inference for an inference runtime, or null where it does not reproduce the compiled
-   * network (then the runtime steps the network): see the file's comment.
+   * The fused forward pass of a runtime, or null where it does not reproduce the compiled
+   * network (then the runtime steps the network): see the file's comment and fused-plan.ts.
+   * A training runtime gives `runSteps`, the most steps one {@link run} takes (its chunk).
    */
   static create(
     description: EpropNetworkDescription,
     layout: EpropLayout,
     runtime: Runtime,
+    runSteps = 0,
   ): FusedInference | null {
+    if ((layout.mode === "train") !== runSteps > 0) return null;
     const plan = fusablePlan(description, layout, runtime);
     if (plan === null) return null;
-    return new FusedInference(plan, layout.batchSize, plan.input.size);
+    return new FusedInference(plan, layout.batchSize, plan.input.size, runSteps);
   }
 
   private viewed: ArrayBuffer | null = null;
@@ -390,11 +322,39 @@ export class FusedInference {
     return at - unitsAt;
   }
 
-  /** Runs steps `first .. first + count - 1` of the trial (started) for every batch element. */
+  /**
+   * Runs steps `first .. first + count - 1` of the trial (started) for every batch element (in
+   * training at most the `runSteps` given to {@link create}).
+   */
   run(first: number, count: number): void {
     if (this.kernel === null)
       throw new Error("internal error: FusedInference.run before startTrial");
+    if (this.runSteps > 0 && count > this.runSteps)
+      throw new Error(
+        `internal error: FusedInference.run of ${count} steps, at most ${this.runSteps}`,
+      );
     this.kernel(first, count, this.batchSize);
+  }
+
+  /**
+   * Training: step `i` (0-based) of the last {@link run}: the hidden layer's `PsiSpike` into
+   * `psiSpike` `[batch][hidden]` and the readout's y into `y` `[batch][nOut]`, as the compiled
+   * network's variables hold them after that step.
+   */
+  readTrainingStep(i: number, psiSpike: Float32Array, y: Float32Array): void {
+    const { layout: l, batchSize } = this;
+    const training = l.training!;
+    const floats = this.floats;
+    const n = l.hidden;
+    const nOut = l.outputs;
+    let psiAt = (training.psiSpike >> 2) + i * batchSize * l.hiddenPadded;
+    let yAt = (training.y >> 2) + i * batchSize * l.outputsPadded;
+    for (let b = 0; b < batchSize; b++) {
+      psiSpike.set(floats.subarray(psiAt, psiAt + n), b * n);
+      psiAt += l.hiddenPadded;
+      for (let k = 0, o = b * nOut; k < nOut; k++) y[o + k] = floats[yAt + k]!;
+      yAt += l.outputsPadded;
+    }
   }
 
   /** The readout's y after the last step run, `[batch][nOut]`, into `out`. */
@@ -406,6 +366,22 @@ export class FusedInference {
       const at = (l.state + b * l.elementBytes + l.offsets.y) / 4;
       for (let i = 0; i < nOut; i++) out[k++] = floats[at + i]!;
     }
+  }
+
+  /**
+   * The hidden layer's V or A (`[batch][hidden]`) or the readout's y (`[batch][nOut]`) after the
+   * last step run, as the compiled network's variables would hold them.
+   */
+  readState(field: "v" | "a" | "y"): Float32Array {
+    const { layout: l, batchSize } = this;
+    const floats = this.floats;
+    const size = field === "y" ? l.outputs : l.hidden;
+    const out = new Float32Array(batchSize * size);
+    for (let b = 0; b < batchSize; b++) {
+      const at = (l.state + b * l.elementBytes + l.offsets[field]) / 4;
+      out.set(floats.subarray(at, at + size), b * size);
+    }
+    return out;
   }
 
   /** Hidden spikes of each batch element in the trial so far. */

@@ -22,6 +22,8 @@
  * per-element, per-step ranges `inStart[b][s] .. inStart[b][s + 1]` into `inUnits`.
  */
 import { wasm } from "@snn/core/internal";
+import { PSI_SPIKE_FLOOR } from "../models";
+import { psiSpikeVector, trainingStepAddresses, yOutput } from "./fused-training-kernel";
 
 const { op } = wasm;
 const { get, set, tee, i32, f32, v128, f32x4, i32x4 } = op;
@@ -76,16 +78,33 @@ export interface FusedLayout {
   /** A whole number of steps (checked by `fusablePlan`). */
   readonly refracHold: number;
   readonly kappa: number;
+  /** gamma / v_th of the training neuron's psi (0 in inference). */
+  readonly psiScale: number;
+  /**
+   * Training (fused-training.ts): byte addresses of the per-step outputs of a run, the hidden
+   * layer's `PsiSpike` `[step of the run][batch][hiddenPadded]` and y `[step][batch][outputsPadded]`;
+   * null in inference.
+   */
+  readonly training: { readonly psiSpike: number; readonly y: number } | null;
 }
 
 const PARAMS = ["first", "count", "batchSize"] as const;
 
 /** The constants' splats in memory at {@link FusedLayout.constants}, in this order. */
-export const CONSTANTS = ["alpha", "rho", "vThresh", "one", "kappa", "refracHold"] as const;
+export const CONSTANTS = [
+  "alpha",
+  "rho",
+  "vThresh",
+  "one",
+  "kappa",
+  "refracHold",
+  "psiScale",
+  "psiFloor",
+] as const;
 
 /** The constants' values in {@link CONSTANTS} order: float32 but for `refracHold`, an i32. */
 export function constantValues(l: FusedLayout): number[] {
-  return [l.alpha, l.rho, l.vThresh, 1, l.kappa, l.refracHold];
+  return [l.alpha, l.rho, l.vThresh, 1, l.kappa, l.refracHold, l.psiScale, PSI_SPIKE_FLOOR];
 }
 
 /** `run(first, count, batchSize)`: steps first .. first + count - 1 of every batch element. */
@@ -119,7 +138,9 @@ export function fusedInferenceKernel(l: FusedLayout): wasm.FunctionDefinition {
   const constLocals = CONSTANTS.map(() => vec());
   const constant = (name: (typeof CONSTANTS)[number]): Code =>
     get(constLocals[CONSTANTS.indexOf(name)]!);
-  const [alpha, rho, vth, one, kappa, hold] = CONSTANTS.map(constant) as [
+  const [alpha, rho, vth, one, kappa, hold, psiScale, psiFloor] = CONSTANTS.map(constant) as [
+    Code,
+    Code,
     Code,
     Code,
     Code,
@@ -127,6 +148,10 @@ export function fusedInferenceKernel(l: FusedLayout): wasm.FunctionDefinition {
     Code,
     Code,
   ];
+  const training = l.training;
+  /** Training: the step's `PsiSpike` and y rows (byte addresses), and the threshold of a vector. */
+  const [psiAt, yAt] = [int(), int()];
+  const thr = vec();
   /** Whether the last block has padding neurons (which never join a spike list). */
   const padded = l.hiddenPadded !== l.hidden;
   const rowBytes = l.hiddenPadded * 4;
@@ -251,6 +276,7 @@ export function fusedInferenceKernel(l: FusedLayout): wasm.FunctionDefinition {
       get(a),
       f32x4.mul,
       f32x4.add,
+      training ? tee(thr) : [],
       f32x4.gt,
       get(refr),
       v128.andNot,
@@ -258,6 +284,15 @@ export function fusedInferenceKernel(l: FusedLayout): wasm.FunctionDefinition {
       at,
       get(v),
       v128.store(off(o.v)),
+      training
+        ? [
+            get(psiAt),
+            get(blk),
+            i32.add,
+            psiSpikeVector({ v, thr, refr, spk, vth, one, psiScale, psiFloor }),
+            v128.store(16 * k),
+          ]
+        : [],
       at,
       get(spk),
       one,
@@ -339,6 +374,7 @@ export function fusedInferenceKernel(l: FusedLayout): wasm.FunctionDefinition {
     i32.mul,
     i32.add,
     set(curList),
+    training ? trainingStepAddresses(training, { psiAt, yAt, s, b }, p, rowBytes, outRowBytes) : [],
     get(st),
     i32.const(o.lists),
     i32.add,
@@ -421,6 +457,7 @@ export function fusedInferenceKernel(l: FusedLayout): wasm.FunctionDefinition {
       f32x4.add,
       v128.store(o.y + 16 * k),
     ]),
+    training ? yOutput(yAt, get(st), o.y, outVectors) : [],
   ];
 
   const body: Code = [
