@@ -7,11 +7,7 @@ import type { EpropNetworkDescription } from "./description";
 import { EpropConfigError } from "./errors";
 import { HostReadout } from "./host-readout";
 import { FusedInference } from "./inference/fused-inference";
-import {
-  fusedRunSteps,
-  runFusedTrainingTrial,
-  type FusedTraining,
-} from "./inference/fused-training";
+import { FusedTraining, runFusedTrainingTrial } from "./inference/fused-training";
 import { adamBetaPower } from "./custom-update-models";
 import { checkParameters, transpose, type ParameterSet } from "./parameters";
 import { runFusedTrial, runSteppedTrial, type TrialParts } from "./run-trial";
@@ -129,16 +125,8 @@ export class EpropRuntime {
           );
           traces = chunked;
           await chunked.threadStarted();
-          const forward =
-            options.fusedTraining !== false
-              ? FusedInference.create(
-                  description,
-                  layout,
-                  runtime,
-                  fusedRunSteps(description, options.batchSize, chunkSteps),
-                )
-              : null;
-          if (forward) fusedTraining = { forward, traces: chunked };
+          if (options.fusedTraining !== false)
+            fusedTraining = FusedTraining.create(description, layout, runtime, chunked, chunkSteps);
         }
       }
     } catch (error) {

@@ -4,7 +4,8 @@ import type { ProjectionInfo } from "../projections";
 import type { HostReadoutGradient } from "./host-readout-gradient";
 import type { ChunkSpikes } from "./trace-engine";
 import type { WasmFeedback } from "./trace-feedback";
-import type { WasmTraceLayer } from "./trace-layer";
+import type { HostRegularisation, HostSpikes, WasmTraceLayer } from "./trace-layer";
+import type { WasmTraceEngine } from "./trace-engine";
 import type { WasmTraceProjection } from "./trace-projection";
 
 /** Growable spike list of one batch element within a chunk. */
@@ -85,4 +86,53 @@ export function feedbackOwnerOf(
       variable: "B",
     };
   return readoutProjection ? { owner: readoutProjection.coreName, variable: "g" } : null;
+}
+
+/** Fused training's forward pass as the chunk evaluation runs it (`ChunkedEligibility.runFused`). */
+export interface FusedForwardRun {
+  /** Runs steps `first .. first + count - 1`, psi and r of the first into the history rows at `psiAt` and `regAt`. */
+  run(first: number, count: number, psiAt: number, regAt: number): void;
+  /** The readout's y of step `i` of the run, `[batch][nOut]`, into `into`. */
+  readY(i: number, into: Float32Array): void;
+  /** The spikes of step `slot - 1` of the run (slot 0: the step before it). */
+  spikes(slot: number): HostSpikes;
+  /** After a run of `count` steps: its last step's spikes become the next run's slot 0. */
+  endRun(count: number): void;
+}
+
+/** Where fused training's forward kernel writes (`ChunkedEligibility.fusedTarget`). */
+export interface FusedTarget {
+  readonly arena: WasmTraceEngine;
+  /** The layer's firing rates `[batch][row]` (f64), and the step stride of its histories. */
+  readonly rate: number;
+  readonly historyStepBytes: number;
+  readonly regularisation: HostRegularisation | null;
+}
+
+/**
+ * The hidden layers' gradients of the last trial summed over the batch (`ChunkedEligibility.gradients`):
+ * the hidden projections' (views of the trace engine's memory, valid until the next trial
+ * starts; recurrent self-connections zeroed) and the readout projections'.
+ */
+export function layerGradients(
+  layers: readonly LayerState[],
+): { owner: string; variable: string; values: Float32Array }[] {
+  const out: { owner: string; variable: string; values: Float32Array }[] = [];
+  for (const layer of layers) {
+    for (const projection of layer.projections) {
+      // A view of the engine's memory: the caller copies it (writeVar) before the next trial.
+      const gradient = projection.trace.gradientView();
+      if (projection.info.kind === "recurrent") {
+        for (let i = 0; i < layer.size; i++) gradient[i * layer.size + i] = 0; // no self-connections
+      }
+      out.push({ owner: projection.info.coreName, variable: "GradSum", values: gradient });
+    }
+    if (layer.readout)
+      out.push({
+        owner: layer.readout.info.coreName,
+        variable: "GradSum",
+        values: layer.readout.gradient.read(),
+      });
+  }
+  return out;
 }

@@ -23,7 +23,15 @@ import { WasmTraceProjection } from "./trace-projection";
 import { wasm } from "@snn/core/internal";
 import { HostReadoutErrors, HostReadoutGradient, readoutRow } from "./host-readout-gradient";
 import type { ChunkedTraceEvaluator } from "./trace-evaluator";
-import { feedbackOwnerOf, SpikeList, type LayerState, type SpikeSource } from "./chunk-state";
+import {
+  feedbackOwnerOf,
+  layerGradients,
+  SpikeList,
+  type FusedForwardRun,
+  type FusedTarget,
+  type LayerState,
+  type SpikeSource,
+} from "./chunk-state";
 
 /** Per-trial chunked evaluation of an e-prop network's gradients on the host. */
 export class ChunkedEligibility implements ChunkedTraceEvaluator {
@@ -244,33 +252,51 @@ export class ChunkedEligibility implements ChunkedTraceEvaluator {
     this.endStep(s);
   }
 
-  /** Steps from `s` to the end of its chunk (or of the trial): what a forward pass may run before {@link afterRun}. */
+  /** Steps from `s` to the end of its chunk (or of the trial): what one {@link runFused} may run. */
   stepsToChunkEnd(s: number): number {
     return Math.min(this.chunkStart + this.chunkLength, this.numSteps) - s;
   }
 
   /**
-   * Fused training (inference/fused-training.ts): processes steps `first .. first + count - 1`
-   * (within one chunk) after a forward pass ran them all, as {@link afterStep} after each:
-   * `read(i, psiSpike, y)` puts step first + i's `PsiSpike` of the (one) hidden layer and the
-   * readout's y into the buffers the step reads.
+   * Fused training (inference/fused-training.ts): runs steps `first .. first + count - 1`
+   * (within one chunk) in the fused forward kernel, which writes psi and r into the (one) hidden
+   * layer's chunk history as the host step would, then processes them as {@link afterStep} does
+   * after each, reading y and the spikes from the run.
    */
-  afterRun(
-    first: number,
-    count: number,
-    read: (i: number, psiSpike: Float32Array, y: Float32Array) => void,
-  ): void {
+  runFused(first: number, count: number, forward: FusedForwardRun): void {
     if (this.layers.length !== 1)
-      throw new Error("internal error: afterRun needs one hidden layer");
+      throw new Error("internal error: runFused needs one hidden layer");
     const layer = this.layers[0]!;
+    const trace = layer.trace;
+    trace.beginRun(count);
+    const offset = trace.steps * trace.historyStepBytes;
+    forward.run(first, count, trace.psi + offset, trace.regulariser + offset);
     const y = this.yBuffer;
     for (let i = 0; i < count; i++) {
       const s = first + i;
-      read(i, layer.trace.psiSpikeInput(), y);
+      forward.readY(i, y);
       const masked = this.readoutStep(s, y);
-      this.hiddenStep(layer, s, masked);
+      trace.recordRunStep(
+        masked ? this.stepErrors : null,
+        forward.spikes(i + 1),
+        forward.spikes(i),
+      );
+      this.readoutSpikes(layer, s);
       this.endStep(s);
     }
+    forward.endRun(count);
+  }
+
+  /** What {@link runFused} needs to place the forward kernel's outputs: the trace memory and the (one) layer's rates and histories. */
+  fusedTarget(): FusedTarget | null {
+    if (this.layers.length !== 1) return null;
+    const trace = this.layers[0]!.trace;
+    return {
+      arena: this.engine,
+      rate: trace.rate,
+      historyStepBytes: trace.historyStepBytes,
+      regularisation: this.regularisation,
+    };
   }
 
   /** {@link afterStep} reading through promises, or writing pi(s-1) into the readout's `Pi` for an observer. */
@@ -360,6 +386,11 @@ export class ChunkedEligibility implements ChunkedTraceEvaluator {
    */
   private hiddenStep(layer: LayerState, u: number, masked: boolean): void {
     layer.trace.recordHostStep(this.regularisation, masked ? this.stepErrors : null);
+    this.readoutSpikes(layer, u);
+  }
+
+  /** Adds the layer's spikes z(u) (of its host step) to the readout's spike lists. */
+  private readoutSpikes(layer: LayerState, u: number): void {
     const readout = layer.readout;
     if (readout) {
       const { units, counts } = layer.trace.hostSpikes(0);
@@ -449,23 +480,7 @@ export class ChunkedEligibility implements ChunkedTraceEvaluator {
    * trace engine's memory, valid until the next trial starts: copy them (as `writeVar` does) first.
    */
   gradients(): { owner: string; variable: string; values: Float32Array }[] {
-    const out: { owner: string; variable: string; values: Float32Array }[] = [];
-    for (const layer of this.layers) {
-      for (const projection of layer.projections) {
-        // A view of the engine's memory: the caller copies it (writeVar) before the next trial.
-        const gradient = projection.trace.gradientView();
-        if (projection.info.kind === "recurrent") {
-          for (let i = 0; i < layer.size; i++) gradient[i * layer.size + i] = 0; // no self-connections
-        }
-        out.push({ owner: projection.info.coreName, variable: "GradSum", values: gradient });
-      }
-      if (layer.readout)
-        out.push({
-          owner: layer.readout.info.coreName,
-          variable: "GradSum",
-          values: layer.readout.gradient.read(),
-        });
-    }
+    const out = layerGradients(this.layers);
     out.push({
       owner: this.description.readout.name,
       variable: "BiasGradSum",

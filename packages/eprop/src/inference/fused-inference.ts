@@ -15,6 +15,8 @@ import type { PlannedProjection, Runtime } from "@snn/core";
 import { validateSpikeEvents, wasm } from "@snn/core/internal";
 import { layoutEventsFunction } from "./fused-events";
 import { fusablePlan, type FusablePlan } from "./fused-plan";
+import type { KernelExtension } from "./fused-kernel-extension";
+import { SHARED_MAXIMUM_PAGES } from "../chunked/wasm-kernels";
 import type { EpropLayout } from "../compile";
 import type { EpropNetworkDescription } from "../description";
 import type { PreparedTrial } from "../trial";
@@ -41,14 +43,49 @@ type LayoutEvents = (
 ) => number;
 
 /**
+ * The memory the fused kernel runs in and a bump allocator over it (zeroed, 16-byte aligned):
+ * its own (inference), or the trace engine's (fused training, whose kernel writes into the
+ * chunk evaluation's histories). Only `allocate` grows it; `buffer` is the buffer since then.
+ */
+export interface FusedArena {
+  readonly memory: WebAssembly.Memory;
+  /** A shared memory (imported as such by the kernel's module). */
+  readonly shared: boolean;
+  allocate(bytes: number): number;
+  readonly buffer: ArrayBufferLike;
+}
+
+/** A memory of the fused kernel's own. */
+class OwnArena implements FusedArena {
+  readonly memory = new WebAssembly.Memory({ initial: 1 });
+  readonly shared = false;
+  private top = 0;
+
+  allocate(bytes: number): number {
+    const start = this.top;
+    this.top = roundUp(start + bytes, 16);
+    const pages = Math.ceil(this.top / PAGE) - this.memory.buffer.byteLength / PAGE;
+    if (pages > 0) this.memory.grow(pages);
+    return start;
+  }
+
+  get buffer(): ArrayBufferLike {
+    return this.memory.buffer;
+  }
+}
+
+/** The variant of the kernel a training runtime adds (fused-training.ts), for the layout. */
+export type FusedExtension = (layout: FusedLayout) => KernelExtension;
+
+type Kernel = (first: number, count: number, batchSize: number, ...extra: number[]) => void;
+
+/**
  * The forward pass of an inference runtime as one WebAssembly kernel (see the file's comment),
- * or of a chunked training runtime (fused-training.ts): there each run's steps also leave the
- * hidden layer's `PsiSpike` and the readout's y of every step ({@link readTrainingStep}).
+ * or with an extension the forward pass of fused training (fused-training.ts).
  */
 export class FusedInference {
-  private readonly memory: WebAssembly.Memory;
   /** The kernel, compiled for the input event area's current strides (null before the first trial). */
-  private kernel: ((first: number, count: number, batchSize: number) => void) | null = null;
+  private kernel: Kernel | null = null;
   /** The events' layout (fused-events.ts), from the same module. */
   private layoutEvents: LayoutEvents | null = null;
   /** Byte addresses where one element's event steps and units are copied for `layoutEvents`. */
@@ -63,8 +100,8 @@ export class FusedInference {
     private readonly plan: FusablePlan,
     private readonly batchSize: number,
     private readonly inputSize: number,
-    /** Training: the most steps a run takes (0 in inference). */
-    readonly runSteps: number,
+    private readonly arena: FusedArena,
+    private readonly extension: FusedExtension | null,
   ) {
     const { hidden, readout, recurrent } = plan;
     const n = hidden.size;
@@ -82,13 +119,6 @@ export class FusedInference {
     const readoutWeights = take(n * oPad * 4);
     const beta = take(nPad * 4);
     const bias = take(oPad * 4);
-    const training =
-      runSteps > 0
-        ? {
-            psiSpike: take(runSteps * batchSize * nPad * 4),
-            y: take(runSteps * batchSize * oPad * 4),
-          }
-        : null;
     const offsets = {
       v: 0,
       a: nPad * 4,
@@ -102,6 +132,9 @@ export class FusedInference {
     const state = take(elementBytes * batchSize);
     const scratch = take((inputSize + n) * 4);
     const constants = take(CONSTANTS.length * 16);
+    // Where the arena puts the block: every address above is relative to it.
+    const base = arena.allocate(at);
+    const from = (address: number): number => (address < 0 ? address : base + address);
     const param = (name: string): number => {
       const value = hidden.params[name] ?? hidden.derivedParams[name];
       if (typeof value !== "number")
@@ -115,74 +148,88 @@ export class FusedInference {
       hiddenPadded: nPad,
       outputs: nOut,
       outputsPadded: oPad,
-      inputWeights,
-      recurrentWeights,
-      readoutWeights,
-      beta,
-      bias,
-      state,
+      inputWeights: from(inputWeights),
+      recurrentWeights: from(recurrentWeights),
+      readoutWeights: from(readoutWeights),
+      beta: from(beta),
+      bias: from(bias),
+      state: from(state),
       elementBytes,
       offsets,
-      scratch,
-      // The input events follow (placed by `reserveEvents`).
-      inStart: at,
+      scratch: from(scratch),
+      // The input events are placed by `reserveEvents`.
+      inStart: 0,
       inStartStride: 0,
-      inUnits: at,
-      constants,
+      inUnits: 0,
+      constants: from(constants),
       alpha: param("Alpha"),
       rho: param("Rho"),
       vThresh: param("Vthresh"),
       refracHold: param("RefracHold"),
       kappa: Math.fround(kappa),
-      psiScale: training ? param("PsiScale") : 0,
-      training,
     };
-    this.memory = new WebAssembly.Memory({ initial: Math.ceil(at / PAGE) + 1 });
     const floats = this.floats;
     const ints = this.ints;
+    const at4 = this.layout.constants / 4;
     constantValues(this.layout).forEach((value, k) =>
-      (CONSTANTS[k] === "refracHold" ? ints : floats).fill(
-        value,
-        constants / 4 + 4 * k,
-        constants / 4 + 4 * k + 4,
-      ),
+      (CONSTANTS[k] === "refracHold" ? ints : floats).fill(value, at4 + 4 * k, at4 + 4 * k + 4),
     );
+  }
+
+  /** Where the kernel's state and parameters live (byte addresses in the arena's memory). */
+  get kernelLayout(): FusedLayout {
+    return this.layout;
+  }
+
+  /** The hidden layer's parameter `name` (float32 as the network holds it). */
+  hiddenParameter(name: string): number {
+    const hidden = this.plan.hidden;
+    const value = hidden.params[name] ?? hidden.derivedParams[name];
+    if (typeof value !== "number")
+      throw new Error(`internal error: the hidden layer has no parameter ${name}`);
+    return Math.fround(value);
   }
 
   /**
    * The fused forward pass of a runtime, or null where it does not reproduce the compiled
    * network (then the runtime steps the network): see the file's comment and fused-plan.ts.
-   * A training runtime gives `runSteps`, the most steps one {@link run} takes (its chunk).
+   * A training runtime gives the trace engine's memory and the training extension.
    */
   static create(
     description: EpropNetworkDescription,
     layout: EpropLayout,
     runtime: Runtime,
-    runSteps = 0,
+    training: { readonly arena: FusedArena; readonly extension: FusedExtension } | null = null,
   ): FusedInference | null {
-    if ((layout.mode === "train") !== runSteps > 0) return null;
+    if ((layout.mode === "train") !== (training !== null)) return null;
     const plan = fusablePlan(description, layout, runtime);
     if (plan === null) return null;
-    return new FusedInference(plan, layout.batchSize, plan.input.size, runSteps);
+    return new FusedInference(
+      plan,
+      layout.batchSize,
+      plan.input.size,
+      training?.arena ?? new OwnArena(),
+      training?.extension ?? null,
+    );
   }
 
-  private viewed: ArrayBuffer | null = null;
-  private floatView = new Float32Array(0);
-  private intView = new Int32Array(0);
+  private viewed: ArrayBufferLike | null = null;
+  private floatView: Float32Array = new Float32Array(0);
+  private intView: Int32Array = new Int32Array(0);
 
   /** Views of the memory (made again after it grows, which detaches the old buffer). */
-  private get floats(): Float32Array {
+  get floats(): Float32Array {
     this.refreshViews();
     return this.floatView;
   }
 
-  private get ints(): Int32Array {
+  get ints(): Int32Array {
     this.refreshViews();
     return this.intView;
   }
 
   private refreshViews(): void {
-    const buffer = this.memory.buffer;
+    const buffer = this.arena.buffer;
     if (this.viewed === buffer) return;
     this.viewed = buffer;
     this.floatView = new Float32Array(buffer);
@@ -213,9 +260,9 @@ export class FusedInference {
   }
 
   /**
-   * Makes room for a trial of `numSteps` steps and `events` input events: grows the memory, and
-   * compiles the kernel again when the input event area's strides (compiled in) change, that is
-   * for a trial longer than any before.
+   * Makes room for a trial of `numSteps` steps and `events` input events: a new input event
+   * area, and the kernel compiled again for its addresses and strides (compiled in), for a trial
+   * longer than any before or with more events than the area holds.
    */
   private reserveEvents(numSteps: number, events: number): void {
     const longer = this.kernel === null || numSteps > this.maxSteps;
@@ -224,22 +271,20 @@ export class FusedInference {
     // Room for half as many events again: trials of a dataset vary in their number of events.
     if (events > this.maxEvents) this.maxEvents = Math.ceil(events * 1.5);
     const stride = (this.maxSteps + 1) * 4;
-    const inUnits = this.layout.inStart + this.batchSize * stride;
-    // then room for one element's raw events (no more than the trial's)
+    // the starts, the units, then room for one element's raw events (no more than the trial's)
+    const inStart = this.arena.allocate(this.batchSize * stride + 3 * this.maxEvents * 4);
+    const inUnits = inStart + this.batchSize * stride;
     this.rawSteps = inUnits + this.maxEvents * 4;
     this.rawUnits = this.rawSteps + this.maxEvents * 4;
-    const end = this.rawUnits + this.maxEvents * 4;
-    const pages = Math.ceil(end / PAGE) - this.memory.buffer.byteLength / PAGE;
-    if (pages > 0) this.memory.grow(pages);
-    if (!longer) return;
-    this.layout = { ...this.layout, inStartStride: stride, inUnits };
-    const bytes = wasm.assembleModule([fusedInferenceKernel(this.layout), layoutEventsFunction()], {
-      importMemory: true,
+    this.layout = { ...this.layout, inStart, inStartStride: stride, inUnits };
+    const kernel = fusedInferenceKernel(this.layout, this.extension?.(this.layout) ?? null);
+    const bytes = wasm.assembleModule([kernel, layoutEventsFunction()], {
+      importMemory: this.arena.shared ? { shared: true, maximumPages: SHARED_MAXIMUM_PAGES } : true,
     });
     const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), {
-      env: { memory: this.memory },
+      env: { memory: this.arena.memory },
     });
-    this.kernel = instance.exports.run as (first: number, count: number, batchSize: number) => void;
+    this.kernel = instance.exports.run as Kernel;
     this.layoutEvents = instance.exports.layoutEvents as LayoutEvents;
   }
 
@@ -323,38 +368,13 @@ export class FusedInference {
   }
 
   /**
-   * Runs steps `first .. first + count - 1` of the trial (started) for every batch element (in
-   * training at most the `runSteps` given to {@link create}).
+   * Runs steps `first .. first + count - 1` of the trial (started) for every batch element; an
+   * extension's parameters follow.
    */
-  run(first: number, count: number): void {
+  run(first: number, count: number, ...extra: number[]): void {
     if (this.kernel === null)
       throw new Error("internal error: FusedInference.run before startTrial");
-    if (this.runSteps > 0 && count > this.runSteps)
-      throw new Error(
-        `internal error: FusedInference.run of ${count} steps, at most ${this.runSteps}`,
-      );
-    this.kernel(first, count, this.batchSize);
-  }
-
-  /**
-   * Training: step `i` (0-based) of the last {@link run}: the hidden layer's `PsiSpike` into
-   * `psiSpike` `[batch][hidden]` and the readout's y into `y` `[batch][nOut]`, as the compiled
-   * network's variables hold them after that step.
-   */
-  readTrainingStep(i: number, psiSpike: Float32Array, y: Float32Array): void {
-    const { layout: l, batchSize } = this;
-    const training = l.training!;
-    const floats = this.floats;
-    const n = l.hidden;
-    const nOut = l.outputs;
-    let psiAt = (training.psiSpike >> 2) + i * batchSize * l.hiddenPadded;
-    let yAt = (training.y >> 2) + i * batchSize * l.outputsPadded;
-    for (let b = 0; b < batchSize; b++) {
-      psiSpike.set(floats.subarray(psiAt, psiAt + n), b * n);
-      psiAt += l.hiddenPadded;
-      for (let k = 0, o = b * nOut; k < nOut; k++) y[o + k] = floats[yAt + k]!;
-      yAt += l.outputsPadded;
-    }
+    this.kernel(first, count, this.batchSize, ...extra);
   }
 
   /** The readout's y after the last step run, `[batch][nOut]`, into `out`. */

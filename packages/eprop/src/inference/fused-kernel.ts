@@ -22,8 +22,7 @@
  * per-element, per-step ranges `inStart[b][s] .. inStart[b][s + 1]` into `inUnits`.
  */
 import { wasm } from "@snn/core/internal";
-import { PSI_SPIKE_FLOOR } from "../models";
-import { psiSpikeVector, trainingStepAddresses, yOutput } from "./fused-training-kernel";
+import type { KernelExtension } from "./fused-kernel-extension";
 
 const { op } = wasm;
 const { get, set, tee, i32, f32, v128, f32x4, i32x4 } = op;
@@ -78,39 +77,29 @@ export interface FusedLayout {
   /** A whole number of steps (checked by `fusablePlan`). */
   readonly refracHold: number;
   readonly kappa: number;
-  /** gamma / v_th of the training neuron's psi (0 in inference). */
-  readonly psiScale: number;
-  /**
-   * Training (fused-training.ts): byte addresses of the per-step outputs of a run, the hidden
-   * layer's `PsiSpike` `[step of the run][batch][hiddenPadded]` and y `[step][batch][outputsPadded]`;
-   * null in inference.
-   */
-  readonly training: { readonly psiSpike: number; readonly y: number } | null;
 }
 
 const PARAMS = ["first", "count", "batchSize"] as const;
 
 /** The constants' splats in memory at {@link FusedLayout.constants}, in this order. */
-export const CONSTANTS = [
-  "alpha",
-  "rho",
-  "vThresh",
-  "one",
-  "kappa",
-  "refracHold",
-  "psiScale",
-  "psiFloor",
-] as const;
+export const CONSTANTS = ["alpha", "rho", "vThresh", "one", "kappa", "refracHold"] as const;
 
 /** The constants' values in {@link CONSTANTS} order: float32 but for `refracHold`, an i32. */
 export function constantValues(l: FusedLayout): number[] {
-  return [l.alpha, l.rho, l.vThresh, 1, l.kappa, l.refracHold, l.psiScale, PSI_SPIKE_FLOOR];
+  return [l.alpha, l.rho, l.vThresh, 1, l.kappa, l.refracHold];
 }
 
-/** `run(first, count, batchSize)`: steps first .. first + count - 1 of every batch element. */
-export function fusedInferenceKernel(l: FusedLayout): wasm.FunctionDefinition {
+/**
+ * `run(first, count, batchSize)`: steps first .. first + count - 1 of every batch element (with
+ * `extension`, its parameters follow).
+ */
+export function fusedInferenceKernel(
+  l: FusedLayout,
+  extension: KernelExtension | null = null,
+): wasm.FunctionDefinition {
+  const params = [...PARAMS, ...(extension?.params ?? [])];
   const p = wasm.numbered(PARAMS);
-  const frame = new wasm.Frame(PARAMS.length);
+  const frame = new wasm.Frame(params.length);
   const int = (): number => frame.local("i32");
   const vec = (): number => frame.local("v128");
   const [b, s, st, step, prevList, prevCount, curList, cur] = [
@@ -138,9 +127,7 @@ export function fusedInferenceKernel(l: FusedLayout): wasm.FunctionDefinition {
   const constLocals = CONSTANTS.map(() => vec());
   const constant = (name: (typeof CONSTANTS)[number]): Code =>
     get(constLocals[CONSTANTS.indexOf(name)]!);
-  const [alpha, rho, vth, one, kappa, hold, psiScale, psiFloor] = CONSTANTS.map(constant) as [
-    Code,
-    Code,
+  const [alpha, rho, vth, one, kappa, hold] = CONSTANTS.map(constant) as [
     Code,
     Code,
     Code,
@@ -148,10 +135,6 @@ export function fusedInferenceKernel(l: FusedLayout): wasm.FunctionDefinition {
     Code,
     Code,
   ];
-  const training = l.training;
-  /** Training: the step's `PsiSpike` and y rows (byte addresses), and the threshold of a vector. */
-  const [psiAt, yAt] = [int(), int()];
-  const thr = vec();
   /** Whether the last block has padding neurons (which never join a spike list). */
   const padded = l.hiddenPadded !== l.hidden;
   const rowBytes = l.hiddenPadded * 4;
@@ -159,6 +142,11 @@ export function fusedInferenceKernel(l: FusedLayout): wasm.FunctionDefinition {
   const listBytes = l.hiddenPadded * 4;
   const o = l.offsets;
   const recurrent = l.recurrentWeights >= 0;
+  const ext = extension?.build({
+    frame,
+    params: Object.fromEntries(params.map((name, k) => [name, k])),
+    ...{ b, s, st, blk, e, cur, v, refr, spk, vth, one },
+  });
 
   /** `acc[k] += row[16k]` for the rows of the units listed at `list[first .. end)`. */
   const sumRows = (
@@ -276,7 +264,7 @@ export function fusedInferenceKernel(l: FusedLayout): wasm.FunctionDefinition {
       get(a),
       f32x4.mul,
       f32x4.add,
-      training ? tee(thr) : [],
+      ext?.thr != null ? op.tee(ext.thr) : [],
       f32x4.gt,
       get(refr),
       v128.andNot,
@@ -284,15 +272,7 @@ export function fusedInferenceKernel(l: FusedLayout): wasm.FunctionDefinition {
       at,
       get(v),
       v128.store(off(o.v)),
-      training
-        ? [
-            get(psiAt),
-            get(blk),
-            i32.add,
-            psiSpikeVector({ v, thr, refr, spk, vth, one, psiScale, psiFloor }),
-            v128.store(16 * k),
-          ]
-        : [],
+      ext ? ext.vector(k) : [],
       at,
       get(spk),
       one,
@@ -315,6 +295,7 @@ export function fusedInferenceKernel(l: FusedLayout): wasm.FunctionDefinition {
 
   /** Neuron `e` onto this step's list. */
   const append: Code = [
+    ext ? ext.append : [],
     get(curList),
     get(cur),
     i32.const(2),
@@ -374,7 +355,7 @@ export function fusedInferenceKernel(l: FusedLayout): wasm.FunctionDefinition {
     i32.mul,
     i32.add,
     set(curList),
-    training ? trainingStepAddresses(training, { psiAt, yAt, s, b }, p, rowBytes, outRowBytes) : [],
+    ext ? ext.stepStart : [],
     get(st),
     i32.const(o.lists),
     i32.add,
@@ -457,11 +438,12 @@ export function fusedInferenceKernel(l: FusedLayout): wasm.FunctionDefinition {
       f32x4.add,
       v128.store(o.y + 16 * k),
     ]),
-    training ? yOutput(yAt, get(st), o.y, outVectors) : [],
+    ext ? ext.stepEnd : [],
   ];
 
   const body: Code = [
     constLocals.map((r, k) => [i32.const(0), v128.load(l.constants + 16 * k), set(r)]),
+    ext ? ext.start : [],
     wasm.forLoop(b, i32.const(0), get(p.batchSize), 1, [
       i32.const(l.state),
       get(b),
@@ -476,5 +458,5 @@ export function fusedInferenceKernel(l: FusedLayout): wasm.FunctionDefinition {
       wasm.forLoop(s, get(p.first), get(step), 1, stepBody),
     ]),
   ];
-  return { name: "run", params: ["i32", "i32", "i32"], locals: frame.declared, body };
+  return { name: "run", params: params.map(() => "i32"), locals: frame.declared, body };
 }

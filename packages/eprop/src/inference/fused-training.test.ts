@@ -126,7 +126,7 @@ describe("fused training", () => {
   for (const [k, c] of cases.entries()) {
     const feedback = k % 2 === 0 ? "symmetric" : "random";
     const thread = k !== 1;
-    it(`trains as the stepped network to the bit: ${c.neuron}, ${c.hidden} hidden${c.recurrent ? ", recurrent" : ""}, ${c.outputs} outputs, batch ${c.count} of ${c.batch}, ${feedback} feedback${c.reg ? ", regulariser" : ""}${thread ? "" : ", no trace thread"}`, async () => {
+    it(`trains as the stepped network to the bit: ${c.neuron}, ${c.hidden} hidden${c.recurrent ? ", recurrent" : ""}, ${c.outputs} outputs, batch ${c.count} of ${c.batch}, ${feedback} feedback${c.reg ? ", regulariser" : ", no regulariser"}${thread ? "" : ", no trace thread"}`, async () => {
       const description = defineEpropNetwork({
         input: { size: 11 },
         hidden: [
@@ -143,7 +143,7 @@ describe("fused training", () => {
         ],
         readout: { size: c.outputs },
         feedback,
-        ...(c.reg ? { regularisation: { strength: 1, targetRateHz: 20, tauMs: 50 } } : {}),
+        regularisation: c.reg ? { strength: 1, targetRateHz: 20, tauMs: 50 } : false,
         seed: 30 + k,
       });
       const trials = [45, 38, 61, 45].map((T, t) =>
