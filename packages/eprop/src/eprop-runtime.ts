@@ -191,9 +191,14 @@ export class EpropRuntime {
     return this.layout.mode;
   }
 
-  /** Bytes of state held by the backend and by the chunked evaluation: independent of the trial length. */
+  /**
+   * Bytes of state held by the backend and by the chunked evaluation: independent of the trial
+   * length (fused training's input events, in the evaluation's memory, are data, not counted).
+   */
   get stateBytes(): number {
-    return this.runtime.capabilities.bufferBytes.total + (this.traces?.stateBytes ?? 0);
+    // Fused training keeps the trials' input events in the trace memory: data, not state.
+    const events = this.fusedTrain?.forward.eventBytes ?? 0;
+    return this.runtime.capabilities.bufferBytes.total + (this.traces?.stateBytes ?? 0) - events;
   }
 
   /**

@@ -53,6 +53,8 @@ export interface FusedArena {
   readonly shared: boolean;
   allocate(bytes: number): number;
   readonly buffer: ArrayBufferLike;
+  /** Bytes allocated so far (with their alignment). */
+  readonly bytes: number;
 }
 
 /** A memory of the fused kernel's own. */
@@ -71,6 +73,10 @@ class OwnArena implements FusedArena {
 
   get buffer(): ArrayBufferLike {
     return this.memory.buffer;
+  }
+
+  get bytes(): number {
+    return this.top;
   }
 }
 
@@ -92,9 +98,16 @@ export class FusedInference {
   private rawSteps = 0;
   private rawUnits = 0;
   private layout: FusedLayout;
+  /**
+   * Bytes of the input event areas allocated so far (a new one, from the arena, for a longer
+   * trial or more events than any before): the trials' data, which grows with their length.
+   */
+  eventBytes = 0;
   /** The largest trial the input event area holds now (grown on demand). */
   private maxSteps = 0;
   private maxEvents = 0;
+  /** The most events of one element the raw area holds. */
+  private maxElementEvents = 0;
 
   private constructor(
     private readonly plan: FusablePlan,
@@ -260,22 +273,28 @@ export class FusedInference {
   }
 
   /**
-   * Makes room for a trial of `numSteps` steps and `events` input events: a new input event
-   * area, and the kernel compiled again for its addresses and strides (compiled in), for a trial
-   * longer than any before or with more events than the area holds.
+   * Makes room for a trial of `numSteps` steps and `events` input events (at most
+   * `elementEvents` of one element): a new input event area, and the kernel compiled again for
+   * its addresses and strides (compiled in), for a trial longer than any before or with more
+   * events than the area holds.
    */
-  private reserveEvents(numSteps: number, events: number): void {
+  private reserveEvents(numSteps: number, events: number, elementEvents: number): void {
     const longer = this.kernel === null || numSteps > this.maxSteps;
-    if (!longer && events <= this.maxEvents) return;
+    if (!longer && events <= this.maxEvents && elementEvents <= this.maxElementEvents) return;
     if (longer) this.maxSteps = Math.max(numSteps, this.maxSteps);
     // Room for half as many events again: trials of a dataset vary in their number of events.
     if (events > this.maxEvents) this.maxEvents = Math.ceil(events * 1.5);
+    if (elementEvents > this.maxElementEvents)
+      this.maxElementEvents = Math.ceil(elementEvents * 1.5);
     const stride = (this.maxSteps + 1) * 4;
-    // the starts, the units, then room for one element's raw events (no more than the trial's)
-    const inStart = this.arena.allocate(this.batchSize * stride + 3 * this.maxEvents * 4);
+    // the starts, the units, then room for one element's raw events
+    const before = this.arena.bytes;
+    const raw = this.maxElementEvents * 4;
+    const inStart = this.arena.allocate(this.batchSize * stride + this.maxEvents * 4 + 2 * raw);
+    this.eventBytes += this.arena.bytes - before;
     const inUnits = inStart + this.batchSize * stride;
     this.rawSteps = inUnits + this.maxEvents * 4;
-    this.rawUnits = this.rawSteps + this.maxEvents * 4;
+    this.rawUnits = this.rawSteps + raw;
     this.layout = { ...this.layout, inStart, inStartStride: stride, inUnits };
     const kernel = fusedInferenceKernel(this.layout, this.extension?.(this.layout) ?? null);
     const bytes = wasm.assembleModule([kernel, layoutEventsFunction()], {
@@ -298,8 +317,12 @@ export class FusedInference {
     validateSpikeEvents(this.plan.input.name, this.inputSize, batchSize, trial.inputs);
     const T = trial.numSteps;
     let total = 0;
-    for (const events of trial.inputs) total += events.steps.length;
-    this.reserveEvents(T, total);
+    let most = 0;
+    for (const events of trial.inputs) {
+      total += events.steps.length;
+      most = Math.max(most, events.steps.length);
+    }
+    this.reserveEvents(T, total, most);
     const l = this.layout;
     const ints = this.ints;
     ints.fill(0, l.state / 4, (l.state + l.elementBytes * batchSize) / 4);
