@@ -72,6 +72,17 @@ export interface EpropRuntimeOptions {
    * the host), with the same results to the bit. Default true; false always steps the network.
    */
   readonly fusedInference?: boolean;
+  /**
+   * Chunked training on the host (`chunkedTraces: 'host'`): run trials (those without
+   * `afterStep`) as fused training where the fused forward pass reproduces the compiled network
+   * (the conditions of {@link fusedInference}: the CPU backend with WebAssembly SIMD, one hidden
+   * LIF/ALIF layer): one WebAssembly call per run of steps within a chunk, instead of the
+   * network's kernels step by step, that also does the host step (psi, firing rate and r(u) into
+   * the chunk history), with the rest of the host's per-step work on its outputs after it
+   * (inference/fused-training.ts). Gradients, losses and parameters are the same to the bit.
+   * Default true; false always steps the network.
+   */
+  readonly fusedTraining?: boolean;
 }
 
 /** Where chunked eligibility is evaluated (see {@link EpropRuntimeOptions.chunkedTraces}). */

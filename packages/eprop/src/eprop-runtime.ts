@@ -7,6 +7,7 @@ import type { EpropNetworkDescription } from "./description";
 import { EpropConfigError } from "./errors";
 import { HostReadout } from "./host-readout";
 import { FusedInference } from "./inference/fused-inference";
+import { FusedTraining, runFusedTrainingTrial } from "./inference/fused-training";
 import { adamBetaPower } from "./custom-update-models";
 import { checkParameters, transpose, type ParameterSet } from "./parameters";
 import { runFusedTrial, runSteppedTrial, type TrialParts } from "./run-trial";
@@ -49,6 +50,8 @@ export class EpropRuntime {
     private readonly hostReadout: HostReadout | null,
     /** The forward pass as one WebAssembly kernel, where it reproduces the network (inference). */
     private readonly fused: FusedInference | null,
+    /** The same in chunked training on the host, with the evaluation it feeds (fused-training.ts). */
+    private readonly fusedTrain: FusedTraining | null,
   ) {}
 
   /** Gradient sums of the micro-batches since the last Adam step, per trained parameter (core layout). */
@@ -92,6 +95,7 @@ export class EpropRuntime {
     );
     const chunkSteps = options.chunkSteps ?? DEFAULT_CHUNK_STEPS;
     let traces: ChunkedTraceEvaluator | null = null;
+    let fusedTraining: FusedTraining | null = null;
     try {
       if (layout.eligibility === "chunked") {
         const deviceAccess = runtime.deviceAccess;
@@ -121,6 +125,8 @@ export class EpropRuntime {
           );
           traces = chunked;
           await chunked.threadStarted();
+          if (options.fusedTraining !== false)
+            fusedTraining = FusedTraining.create(description, layout, runtime, chunked, chunkSteps);
         }
       }
     } catch (error) {
@@ -136,7 +142,15 @@ export class EpropRuntime {
       fused = FusedInference.create(description, layout, runtime);
       await fused?.loadParameters(runtime);
     }
-    return new EpropRuntime(description, layout, runtime, traces, hostReadout, fused);
+    return new EpropRuntime(
+      description,
+      layout,
+      runtime,
+      traces,
+      hostReadout,
+      fused,
+      fusedTraining,
+    );
   }
 
   /**
@@ -145,6 +159,14 @@ export class EpropRuntime {
    */
   get fusedInference(): boolean {
     return this.fused !== null;
+  }
+
+  /**
+   * Whether training trials without `afterStep` run as fused training (see
+   * {@link EpropRuntimeOptions.fusedTraining}); false where the network is stepped.
+   */
+  get fusedTraining(): boolean {
+    return this.fusedTrain !== null;
   }
 
   /** Where chunked eligibility is evaluated, or null when it is not chunked. */
@@ -169,9 +191,14 @@ export class EpropRuntime {
     return this.layout.mode;
   }
 
-  /** Bytes of state held by the backend and by the chunked evaluation: independent of the trial length. */
+  /**
+   * Bytes of state held by the backend and by the chunked evaluation: independent of the trial
+   * length (fused training's input events, in the evaluation's memory, are data, not counted).
+   */
   get stateBytes(): number {
-    return this.runtime.capabilities.bufferBytes.total + (this.traces?.stateBytes ?? 0);
+    // Fused training keeps the trials' input events in the trace memory: data, not state.
+    const events = this.fusedTrain?.forward.eventBytes ?? 0;
+    return this.runtime.capabilities.bufferBytes.total + (this.traces?.stateBytes ?? 0) - events;
   }
 
   /**
@@ -205,6 +232,8 @@ export class EpropRuntime {
       fused: this.fused,
     };
     if (this.fused !== null && options.afterStep === undefined) return runFusedTrial(parts, trial);
+    if (this.fusedTrain !== null && options.afterStep === undefined)
+      return runFusedTrainingTrial(parts, this.fusedTrain, trial);
     return runSteppedTrial(parts, trial, options.afterStep);
   }
 

@@ -137,7 +137,7 @@ export function runFusedTrial(parts: TrialParts, trial: PreparedTrial): TrialOut
 }
 
 /** A trial's outputs from the readout's loss, pi and y sums and the spike counts. */
-function outputsOf(
+export function outputsOf(
   parts: TrialParts,
   trial: PreparedTrial,
   lossAcc: ArrayLike<number>,

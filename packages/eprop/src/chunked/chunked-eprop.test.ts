@@ -79,28 +79,36 @@ describe("chunked eligibility against the float64 reference of the spec", () => 
     });
   }
 
-  it("holds the same state for every trial length", async () => {
-    const description = deepNetwork("symmetric");
-    const sizes: number[] = [];
-    for (const T of [20, 300]) {
-      const session = await EpropRuntime.create(description, {
-        backend: cpuBackend(),
-        batchSize: 2,
-        eligibility: "chunked",
-        chunkSteps: 16,
-      });
-      const inputs = randomInputs(2, T, 10, 0.1, 3);
-      await session.runTrial(
-        prepareTrial(
-          { inputs: inputs.map(toEvents), labels: Int32Array.of(0, 1), numSteps: T },
-          description,
-          2,
-        ),
-      );
-      sizes.push(session.stateBytes);
-      session.dispose();
+  it("holds the same state for every trial length (two hidden layers; one, as fused training)", async () => {
+    const single = defineEpropNetwork({
+      input: { size: 10 },
+      hidden: [{ name: "h", size: 20, neuron: "ALIF", recurrent: true }],
+      readout: { size: 3 },
+      seed: 2,
+    });
+    for (const description of [deepNetwork("symmetric"), single]) {
+      const sizes: number[] = [];
+      for (const T of [20, 300]) {
+        const session = await EpropRuntime.create(description, {
+          backend: cpuBackend(),
+          batchSize: 2,
+          eligibility: "chunked",
+          chunkSteps: 16,
+        });
+        const inputs = randomInputs(2, T, 10, 0.1, 3);
+        await session.runTrial(
+          prepareTrial(
+            { inputs: inputs.map(toEvents), labels: Int32Array.of(0, 1), numSteps: T },
+            description,
+            2,
+          ),
+        );
+        expect(session.fusedTraining).toBe(description === single);
+        sizes.push(session.stateBytes);
+        session.dispose();
+      }
+      expect(sizes[1]).toBe(sizes[0]);
     }
-    expect(sizes[1]).toBe(sizes[0]);
   });
 });
 

@@ -16,76 +16,22 @@ import type { ProjectionInfo } from "../projections";
 import { EpropConfigError } from "../errors";
 import { lossMaskByStep, type PreparedTrial } from "../trial";
 import { emptyReadoutSums, ReadoutSoftmax, type ReadoutSums } from "../readout-softmax";
-import { WasmTraceEngine, type ChunkSpikes, type TraceEngineOptions } from "./trace-engine";
+import { WasmTraceEngine, type TraceEngineOptions } from "./trace-engine";
 import { WasmFeedback } from "./trace-feedback";
 import { WasmTraceLayer, type HostRegularisation } from "./trace-layer";
 import { WasmTraceProjection } from "./trace-projection";
 import { wasm } from "@snn/core/internal";
 import { HostReadoutErrors, HostReadoutGradient, readoutRow } from "./host-readout-gradient";
 import type { ChunkedTraceEvaluator } from "./trace-evaluator";
-
-/** Growable spike list of one batch element within a chunk. */
-class SpikeList implements ChunkSpikes {
-  steps = new Int32Array(256);
-  units = new Int32Array(256);
-  count = 0;
-
-  /** Makes room for `capacity` spikes in all, keeping those held. */
-  reserve(capacity: number): void {
-    if (capacity <= this.steps.length) return;
-    let grown = this.steps.length * 2;
-    while (grown < capacity) grown *= 2;
-    const steps = new Int32Array(grown);
-    const units = new Int32Array(grown);
-    steps.set(this.steps.subarray(0, this.count));
-    units.set(this.units.subarray(0, this.count));
-    this.steps = steps;
-    this.units = units;
-  }
-
-  /** Appends `count` spikes of chunk step `step`: units `source[offset .. offset + count)`. */
-  pushStep(step: number, source: Int32Array, offset: number, count: number): void {
-    if (count === 0) return;
-    const needed = this.count + count;
-    this.reserve(needed);
-    const steps = this.steps;
-    const units = this.units;
-    for (let e = this.count, i = offset; e < needed; e++, i++) {
-      steps[e] = step;
-      units[e] = source[i]!;
-    }
-    this.count = needed;
-  }
-}
-
-/** Presynaptic spikes of a hidden layer as they enter a trace: z(u) (delay 0) or z(u-1) (recurrent). The input's are its events. */
-interface SpikeSource {
-  readonly pre: string;
-  readonly delay: 0 | 1;
-  /** One list per batch element, for the current chunk. */
-  readonly lists: SpikeList[];
-}
-
-interface LayerState {
-  readonly name: string;
-  readonly size: number;
-  readonly trace: WasmTraceLayer;
-  /** Incoming projections; `source` null: from the input, whose spikes are the trial's events. */
-  readonly projections: {
-    readonly info: ProjectionInfo;
-    readonly trace: WasmTraceProjection;
-    readonly source: SpikeSource | null;
-  }[];
-  /** Feedback B_jk (read at the start of each trial), or null: no learning signal. */
-  readonly feedback: WasmFeedback | null;
-  readonly feedbackOwner: { readonly owner: string; readonly variable: string } | null;
-  /** The readout projection from this layer, if any: its gradient and carried zbar (host-readout-gradient.ts), and the chunk's spikes z(u). */
-  readonly readout: {
-    readonly info: ProjectionInfo;
-    readonly gradient: HostReadoutGradient;
-    readonly spikes: SpikeList[];
-  } | null;
-}
+import {
+  feedbackOwnerOf,
+  layerGradients,
+  SpikeList,
+  type FusedForwardRun,
+  type FusedTarget,
+  type LayerState,
+  type SpikeSource,
+} from "./chunk-state";
 
 /** Per-trial chunked evaluation of an e-prop network's gradients on the host. */
 export class ChunkedEligibility implements ChunkedTraceEvaluator {
@@ -195,15 +141,7 @@ export class ChunkedEligibility implements ChunkedTraceEvaluator {
       const incoming = projections.filter((p) => p.kind !== "readout" && p.post === layer.name);
       const readoutProjection =
         projections.find((p) => p.kind === "readout" && p.pre === layer.name) ?? null;
-      let feedbackOwner: LayerState["feedbackOwner"] = null;
-      if (description.feedback === "random") {
-        feedbackOwner = {
-          owner: readoutProjection?.coreName ?? `${layer.name}__${readout.name}__feedback`,
-          variable: "B",
-        };
-      } else if (readoutProjection) {
-        feedbackOwner = { owner: readoutProjection.coreName, variable: "g" };
-      }
+      const feedbackOwner = feedbackOwnerOf(description, layer.name, readoutProjection);
       const feedback = feedbackOwner
         ? new WasmFeedback(this.engine, batchSize, layer.size, nOut)
         : null;
@@ -314,6 +252,53 @@ export class ChunkedEligibility implements ChunkedTraceEvaluator {
     this.endStep(s);
   }
 
+  /** Steps from `s` to the end of its chunk (or of the trial): what one {@link runFused} may run. */
+  stepsToChunkEnd(s: number): number {
+    return Math.min(this.chunkStart + this.chunkLength, this.numSteps) - s;
+  }
+
+  /**
+   * Fused training (inference/fused-training.ts): runs steps `first .. first + count - 1`
+   * (within one chunk) in the fused forward kernel, which writes psi and r into the (one) hidden
+   * layer's chunk history as the host step would, then processes them as {@link afterStep} does
+   * after each, reading y and the spikes from the run.
+   */
+  runFused(first: number, count: number, forward: FusedForwardRun): void {
+    if (this.layers.length !== 1)
+      throw new Error("internal error: runFused needs one hidden layer");
+    const layer = this.layers[0]!;
+    const trace = layer.trace;
+    trace.beginRun(count);
+    const offset = trace.steps * trace.historyStepBytes;
+    forward.run(first, count, trace.psi + offset, trace.regulariser + offset);
+    const y = this.yBuffer;
+    for (let i = 0; i < count; i++) {
+      const s = first + i;
+      forward.readY(i, y);
+      const masked = this.readoutStep(s, y);
+      trace.recordRunStep(
+        masked ? this.stepErrors : null,
+        forward.spikes(i + 1),
+        forward.spikes(i),
+      );
+      this.readoutSpikes(layer, s);
+      this.endStep(s);
+    }
+    forward.endRun(count);
+  }
+
+  /** What {@link runFused} needs to place the forward kernel's outputs: the trace memory and the (one) layer's rates and histories. */
+  fusedTarget(): FusedTarget | null {
+    if (this.layers.length !== 1) return null;
+    const trace = this.layers[0]!.trace;
+    return {
+      arena: this.engine,
+      rate: trace.rate,
+      historyStepBytes: trace.historyStepBytes,
+      regularisation: this.regularisation,
+    };
+  }
+
   /** {@link afterStep} reading through promises, or writing pi(s-1) into the readout's `Pi` for an observer. */
   private async afterStepAsync(s: number, runtime: Runtime): Promise<void> {
     const readout = this.description.readout.name;
@@ -401,6 +386,11 @@ export class ChunkedEligibility implements ChunkedTraceEvaluator {
    */
   private hiddenStep(layer: LayerState, u: number, masked: boolean): void {
     layer.trace.recordHostStep(this.regularisation, masked ? this.stepErrors : null);
+    this.readoutSpikes(layer, u);
+  }
+
+  /** Adds the layer's spikes z(u) (of its host step) to the readout's spike lists. */
+  private readoutSpikes(layer: LayerState, u: number): void {
     const readout = layer.readout;
     if (readout) {
       const { units, counts } = layer.trace.hostSpikes(0);
@@ -490,23 +480,7 @@ export class ChunkedEligibility implements ChunkedTraceEvaluator {
    * trace engine's memory, valid until the next trial starts: copy them (as `writeVar` does) first.
    */
   gradients(): { owner: string; variable: string; values: Float32Array }[] {
-    const out: { owner: string; variable: string; values: Float32Array }[] = [];
-    for (const layer of this.layers) {
-      for (const projection of layer.projections) {
-        // A view of the engine's memory: the caller copies it (writeVar) before the next trial.
-        const gradient = projection.trace.gradientView();
-        if (projection.info.kind === "recurrent") {
-          for (let i = 0; i < layer.size; i++) gradient[i * layer.size + i] = 0; // no self-connections
-        }
-        out.push({ owner: projection.info.coreName, variable: "GradSum", values: gradient });
-      }
-      if (layer.readout)
-        out.push({
-          owner: layer.readout.info.coreName,
-          variable: "GradSum",
-          values: layer.readout.gradient.read(),
-        });
-    }
+    const out = layerGradients(this.layers);
     out.push({
       owner: this.description.readout.name,
       variable: "BiasGradSum",

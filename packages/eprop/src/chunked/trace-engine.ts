@@ -73,7 +73,10 @@ export interface TraceEngineOptions {
 
 /** One WebAssembly instance and a bump allocator over its memory, and the queue of chunk-end kernel calls. */
 export class WasmTraceEngine {
-  private readonly memory: WebAssembly.Memory;
+  /** The module memory (fused training runs its forward kernel in it too). */
+  readonly memory: WebAssembly.Memory;
+  /** Whether {@link memory} is shared (with the worker thread). */
+  readonly shared: boolean;
   /** Kernels called directly on this thread (the per-step learning signal, and tests). */
   readonly kernels: Kernels;
   /** The chunk-end calls (backward, sort, apply, traces), run as one job (trace-thread.ts). */
@@ -83,6 +86,7 @@ export class WasmTraceEngine {
   constructor(options: TraceEngineOptions = {}) {
     const shared = options.thread === false ? null : sharedMemory(SHARED_MAXIMUM_PAGES);
     this.memory = shared ?? new WebAssembly.Memory({ initial: 1 });
+    this.shared = shared !== null;
     const module = chunkKernelModule(shared ? "shared" : "plain");
     const instance = new WebAssembly.Instance(module, { env: { memory: this.memory } });
     this.kernels = instance.exports as unknown as Kernels;

@@ -11,6 +11,12 @@ export interface HostRegularisation {
   readonly targetPerStep: number;
 }
 
+/** Compacted spikes of a step: units `[batch][numNeurons]`, the first `counts[b]` of row b. */
+export interface HostSpikes {
+  readonly units: Int32Array;
+  readonly counts: Int32Array;
+}
+
 /** Per-neuron histories and chunk coefficients of one postsynaptic (hidden) layer. */
 export class WasmTraceLayer {
   /** Neurons per padded row (a multiple of {@link BLOCK_FLOATS}). */
@@ -171,7 +177,7 @@ export class WasmTraceLayer {
     regularisation: HostRegularisation | null,
     errors: ArrayLike<number> | null,
   ): void {
-    const { batchSize, numNeurons: n, row, maxSteps, engine } = this;
+    const { batchSize, numNeurons: n, maxSteps, engine } = this;
     const u = this.steps;
     if (u >= maxSteps)
       throw new Error(
@@ -202,6 +208,13 @@ export class WasmTraceLayer {
       regularisation ? regularisation.strength : 0,
       regularisation ? regularisation.targetPerStep : 0,
     );
+    this.given = null;
+    this.recordErrors(u, errors);
+  }
+
+  /** Step u's errors for the learning signal (or L = 0 without feedback), and the step counted. */
+  private recordErrors(u: number, errors: ArrayLike<number> | null): void {
+    const { batchSize, row, engine } = this;
     const history = this.histories[this.front]!;
     if (this.feedback) {
       // L(u) itself is formed in the chunk's job (computeCoefficients).
@@ -212,10 +225,46 @@ export class WasmTraceLayer {
         engine.heapFloats.set(errors, (history.errors + u * this.errorStepBytes) / FLOAT_BYTES);
       }
     } else {
-      const start = (this.learningSignal + step) / FLOAT_BYTES;
+      const start = (this.learningSignal + u * this.historyStepBytes) / FLOAT_BYTES;
       engine.heapFloats.fill(0, start, start + batchSize * row);
     }
     this.steps++;
+  }
+
+  /** Fused training: the spikes of the current step and the one before, as the forward kernel listed them. */
+  private given: readonly [HostSpikes, HostSpikes] | null = null;
+
+  /** The firing rates `[batch][row]` (f64) the host step keeps. */
+  get rate(): number {
+    return this.rateAddress;
+  }
+
+  /**
+   * Fused training (inference/fused-training.ts): before a forward run writes psi and r of
+   * `count` steps into the current chunk's histories from step {@link steps} on, as the host
+   * step would; waits for the job that read this history last.
+   */
+  beginRun(count: number): void {
+    const u = this.steps;
+    if (u + count > this.maxSteps)
+      throw new Error(
+        `WasmTraceLayer: the chunk holds ${this.maxSteps} steps; ${u + count} asked for.`,
+      );
+    if (u === 0) {
+      this.engine.queue.waitFor(this.historyJob[this.front]!);
+      this.signalFromErrors = this.feedback !== null;
+    } else if (this.signalFromErrors !== (this.feedback !== null))
+      throw new Error("WasmTraceLayer: a chunk mixes setStep and recordHostStep.");
+  }
+
+  /**
+   * Fused training: records a step of the run (after {@link beginRun}) as {@link recordHostStep}
+   * does, whose psi and r the forward kernel wrote: the errors, and the spikes of the step and
+   * of the one before (in {@link hostSpikes}'s form) until the next step.
+   */
+  recordRunStep(errors: ArrayLike<number> | null, current: HostSpikes, previous: HostSpikes): void {
+    this.given = [current, previous];
+    this.recordErrors(this.steps, errors);
   }
 
   /**
@@ -223,7 +272,8 @@ export class WasmTraceLayer {
    * the trial): units `[batch][numNeurons]`, the first `counts[b]` of row b. Views of the module
    * memory, valid until the next host step.
    */
-  hostSpikes(delay: 0 | 1): { readonly units: Int32Array; readonly counts: Int32Array } {
+  hostSpikes(delay: 0 | 1): HostSpikes {
+    if (this.given !== null) return this.given[delay];
     const which = delay === 0 ? this.spikeFront : this.spikeFront === 0 ? 1 : 0;
     return this.views().spikes[which]!;
   }
@@ -274,6 +324,7 @@ export class WasmTraceLayer {
     this.engine.wait();
     this.engine.floats(this.psiBefore, this.batchSize * this.row).fill(0);
     this.engine.doubles(this.rateAddress, this.batchSize * this.row).fill(0);
+    this.given = null;
     for (const counts of this.spikeCounts) this.engine.ints(counts, this.batchSize).fill(0);
     this.steps = 0;
   }

@@ -35,6 +35,73 @@ const HOST_STEP_PARAMS = [
   "targetPerStep",
 ] as const;
 
+/** The registers of the firing rate's update: locals (`rateAt` the rates' byte address) and code pushing the f64x2 splats. */
+export interface RateRegisters {
+  readonly rateAt: number;
+  readonly alpha: Code;
+  readonly oneMinusAlpha: Code;
+  readonly strength: Code;
+  readonly target: Code;
+  /** Two v128 locals for the rates of the low and high two neurons. */
+  readonly low: number;
+  readonly high: number;
+}
+
+/**
+ * psi(u) from a vector `x` of `PsiSpike` (local) whose spike lanes (x < 0) are in the local
+ * `spike`: -x at a spike (0 where x is `spikeWithoutPsi`, pushed by `floor`), else x.
+ */
+export function decodePsi(x: number, spike: number, floor: Code): Code {
+  return [
+    get(x),
+    simd.f32x4Neg,
+    get(x),
+    get(spike),
+    simd.v128Bitselect,
+    get(x),
+    floor,
+    simd.f32x4Eq,
+    simd.v128AndNot,
+  ];
+}
+
+/**
+ * The firing rates of four neurons (f64 at `rateAt`, `rateAt + 16`) and r(u), stored as four
+ * float32 at the address `rOut` pushes: f(u) = fround(alpha f(u-1) + (1 - alpha) z(u)), as f64
+ * (exact: it is a float32), and r(u) = fround(strength (f(u) - targetPerStep)). (1 - alpha) z(u)
+ * is the spike lanes (`spikes`, an i32x4 mask local) of (1 - alpha), +0 elsewhere; with `spikes`
+ * null (no spike in the vector) the sum is alpha f(u-1) itself, the same bits (alpha f(u-1) >= +0,
+ * and x + (+0) = x for every x >= +0).
+ */
+export function rateAndRegulariser(r: RateRegisters, spikes: number | null, rOut: Code): Code {
+  const rateHalf = (offset: number, lanes: Code | null, into: number): Code => [
+    get(r.rateAt),
+    r.alpha,
+    get(r.rateAt),
+    v128.load(offset),
+    simd.f64x2Mul,
+    lanes === null ? [] : [lanes, r.oneMinusAlpha, simd.v128And, simd.f64x2Add],
+    simd.f32x4DemoteF64x2Zero,
+    simd.f64x2PromoteLowF32x4,
+    tee(into),
+    v128.store(offset),
+  ];
+  /** fround(strength (f - target)) of the f64x2 `rates` into the low two f32 lanes. */
+  const regulariserHalf = (rates: number): Code => [
+    r.strength,
+    get(rates),
+    r.target,
+    simd.f64x2Sub,
+    simd.f64x2Mul,
+    simd.f32x4DemoteF64x2Zero,
+  ];
+  return [
+    rateHalf(0, spikes === null ? null : [get(spikes), simd.i64x2ExtendLowI32x4S], r.low),
+    rateHalf(16, spikes === null ? null : [get(spikes), simd.i64x2ExtendHighI32x4S], r.high),
+    [rOut, regulariserHalf(r.low), regulariserHalf(r.high), simd.shuffle(LOW_HALVES), v128.store()],
+  ];
+}
+
 /**
  * hostStep(psiSpike, n, batchSize, psiOut, rOut, rowBytes, rate, regularise, units, counts,
  *          spikeWithoutPsi, alpha, oneMinusAlpha, strength, targetPerStep)
@@ -64,47 +131,18 @@ export function hostStepKernel(): FunctionDefinition {
     "v128",
     9,
   ) as [number, number, number, number, number, number, number, number, number];
-  /**
-   * f(u) of two neurons (f64x2, rates at `rateAt + offset`): fround(alpha f(u-1) + (1 - alpha) z(u)),
-   * as f64 (exact: it is a float32) into the rate and into `into`. (1 - alpha) z(u) is the
-   * spike's lanes of (1 - alpha), +0 elsewhere; without spikes the sum is alpha f(u-1) itself
-   * (alpha f(u-1) >= +0, and x + (+0) = x for every x >= +0).
-   */
-  const rateHalf = (offset: number, spikes: Code | null, into: number): Code => [
-    get(rateAt),
-    get(vAlpha),
-    get(rateAt),
-    v128.load(offset),
-    simd.f64x2Mul,
-    spikes === null ? [] : [spikes, get(vOneMinusAlpha), simd.v128And, simd.f64x2Add],
-    simd.f32x4DemoteF64x2Zero,
-    simd.f64x2PromoteLowF32x4,
-    tee(into),
-    v128.store(offset),
-  ];
-  /** fround(strength (f - target)) of the f64x2 `rates` into the low two f32 lanes. */
-  const regulariserHalf = (rates: number): Code => [
-    get(vStrength),
-    get(rates),
-    get(vTarget),
-    simd.f64x2Sub,
-    simd.f64x2Mul,
-    simd.f32x4DemoteF64x2Zero,
-  ];
+  const rate: RateRegisters = {
+    rateAt,
+    alpha: get(vAlpha),
+    oneMinusAlpha: get(vOneMinusAlpha),
+    strength: get(vStrength),
+    target: get(vTarget),
+    low,
+    high,
+  };
   /** The vector's four rates and r(u) (with the spikes of `spike`, or none). */
-  const regularised = (withSpikes: boolean): Code => [
-    rateHalf(0, withSpikes ? [get(spike), simd.i64x2ExtendLowI32x4S] : null, low),
-    rateHalf(16, withSpikes ? [get(spike), simd.i64x2ExtendHighI32x4S] : null, high),
-    [
-      get(p.rOut),
-      get(out),
-      i32.add,
-      regulariserHalf(low),
-      regulariserHalf(high),
-      simd.shuffle(LOW_HALVES),
-      v128.store(),
-    ],
-  ];
+  const regularised = (withSpikes: boolean): Code =>
+    rateAndRegulariser(rate, withSpikes ? spike : null, [get(p.rOut), get(out), i32.add]);
   const compactLane = (lane: number): Code => [
     get(mask),
     i32.const(1 << lane),

@@ -11,9 +11,12 @@
  * The compiled network's own state is not advanced by a fused trial: a caller who reads the
  * network step by step runs `runTrial` with `afterStep`, which takes the per-step path.
  */
-import type { KernelPlan, PlannedPopulation, PlannedProjection, Runtime } from "@snn/core";
+import type { PlannedProjection, Runtime } from "@snn/core";
 import { validateSpikeEvents, wasm } from "@snn/core/internal";
 import { layoutEventsFunction } from "./fused-events";
+import { fusablePlan, type FusablePlan } from "./fused-plan";
+import type { KernelExtension } from "./fused-kernel-extension";
+import { SHARED_MAXIMUM_PAGES } from "../chunked/wasm-kernels";
 import type { EpropLayout } from "../compile";
 import type { EpropNetworkDescription } from "../description";
 import type { PreparedTrial } from "../trial";
@@ -26,8 +29,6 @@ import {
 } from "./fused-kernel";
 
 const PAGE = 65536;
-/** The largest readout the kernel keeps in registers (its sums, four units per vector). */
-const MAX_OUTPUTS = 64;
 
 const roundUp = (value: number, to: number): number => Math.ceil(value / to) * to;
 
@@ -41,110 +42,79 @@ type LayoutEvents = (
   at: number,
 ) => number;
 
-/** The projection of the plan from `pre` to `post`, or null. */
-function projectionBetween(
-  plan: KernelPlan,
-  pre: PlannedPopulation,
-  post: PlannedPopulation,
-): PlannedProjection | null {
-  return plan.projections.find((p) => p.pre === pre.index && p.post === post.index) ?? null;
+/**
+ * The memory the fused kernel runs in and a bump allocator over it (zeroed, 16-byte aligned):
+ * its own (inference), or the trace engine's (fused training, whose kernel writes into the
+ * chunk evaluation's histories). Only `allocate` grows it; `buffer` is the buffer since then.
+ */
+export interface FusedArena {
+  readonly memory: WebAssembly.Memory;
+  /** A shared memory (imported as such by the kernel's module). */
+  readonly shared: boolean;
+  allocate(bytes: number): number;
+  readonly buffer: ArrayBufferLike;
+  /** Bytes allocated so far (with their alignment). */
+  readonly bytes: number;
 }
 
-/** Whether a projection is one this kernel reproduces: dense `addToPost(g)` into a DeltaCurr input. */
-function deliversWeights(projection: PlannedProjection, delaySteps: number): boolean {
-  return (
-    projection.connectivity.kind === "dense" &&
-    projection.delaySteps === delaySteps &&
-    projection.postsynaptic?.model.name === "DeltaCurr" &&
-    projection.postTarget === null &&
-    projection.preTarget === null &&
-    /^Eprop(Readout)?Synapse\w*Infer$/.test(projection.model.name)
-  );
+/** A memory of the fused kernel's own. */
+class OwnArena implements FusedArena {
+  readonly memory = new WebAssembly.Memory({ initial: 1 });
+  readonly shared = false;
+  private top = 0;
+
+  allocate(bytes: number): number {
+    const start = this.top;
+    this.top = roundUp(start + bytes, 16);
+    const pages = Math.ceil(this.top / PAGE) - this.memory.buffer.byteLength / PAGE;
+    if (pages > 0) this.memory.grow(pages);
+    return start;
+  }
+
+  get buffer(): ArrayBufferLike {
+    return this.memory.buffer;
+  }
+
+  get bytes(): number {
+    return this.top;
+  }
 }
 
-/** The plan's populations when fused inference reproduces it, else null (see the file's comment). */
-function fusablePlan(
-  description: EpropNetworkDescription,
-  layout: EpropLayout,
-  runtime: Runtime,
-): {
-  input: PlannedPopulation;
-  hidden: PlannedPopulation;
-  readout: PlannedPopulation;
-  inputProjection: PlannedProjection;
-  recurrent: PlannedProjection | null;
-  readoutProjection: PlannedProjection;
-} | null {
-  const plan = runtime.plan;
-  if (
-    runtime.capabilities.backend !== "cpu" ||
-    runtime.readVarInto === undefined ||
-    !wasm.wasmSimdSupported() ||
-    layout.mode !== "inference" ||
-    layout.readoutSoftmax !== "host" ||
-    description.hidden.length !== 1 ||
-    plan.populations.length !== 3 ||
-    description.readout.size > MAX_OUTPUTS
-  )
-    return null;
-  const byName = (name: string): PlannedPopulation | undefined =>
-    plan.populations.find((p) => p.name === name);
-  const input = byName(layout.inputPopulation);
-  const hidden = byName(description.hidden[0]!.name);
-  const readout = byName(layout.readoutPopulation);
-  if (!input?.spikeSource || !hidden || !readout) return null;
-  if (!/^EpropHidden(ALIF|LIF)Infer$/.test(hidden.model.name)) return null;
-  // The kernel counts the refractory period in whole steps (RefracHold = max(n_ref - 1, 0)).
-  const hold = hidden.params.RefracHold ?? hidden.derivedParams.RefracHold;
-  if (typeof hold !== "number" || !Number.isInteger(hold) || hold < 0 || hold > 2 ** 24)
-    return null;
-  if (readout.model.name !== "EpropReadoutInferHost") return null;
-  const inputProjection = projectionBetween(plan, input, hidden);
-  const recurrent = projectionBetween(plan, hidden, hidden);
-  const readoutProjection = projectionBetween(plan, hidden, readout);
-  if (!inputProjection || !readoutProjection) return null;
-  if (plan.projections.length !== (recurrent ? 3 : 2)) return null;
-  if (
-    !deliversWeights(inputProjection, 0) ||
-    (recurrent && !deliversWeights(recurrent, 1)) ||
-    !deliversWeights(readoutProjection, 0)
-  )
-    return null;
-  // The schedule the kernel follows within a step.
-  const expected = [
-    `neurons ${input.index}`,
-    `synapses ${inputProjection.index}`,
-    ...(recurrent ? [`synapses ${recurrent.index}`] : []),
-    `neurons ${hidden.index}`,
-    `synapses ${readoutProjection.index}`,
-    `neurons ${readout.index}`,
-  ];
-  const schedule = plan.schedule.map((entry) =>
-    entry.op === "neurons" ? `neurons ${entry.population}` : `synapses ${entry.projection}`,
-  );
-  if (schedule.join() !== expected.join()) return null;
-  return { input, hidden, readout, inputProjection, recurrent, readoutProjection };
-}
+/** The variant of the kernel a training runtime adds (fused-training.ts), for the layout. */
+export type FusedExtension = (layout: FusedLayout) => KernelExtension;
 
-/** The forward pass of an inference runtime as one WebAssembly kernel (see the file's comment). */
+type Kernel = (first: number, count: number, batchSize: number, ...extra: number[]) => void;
+
+/**
+ * The forward pass of an inference runtime as one WebAssembly kernel (see the file's comment),
+ * or with an extension the forward pass of fused training (fused-training.ts).
+ */
 export class FusedInference {
-  private readonly memory: WebAssembly.Memory;
   /** The kernel, compiled for the input event area's current strides (null before the first trial). */
-  private kernel: ((first: number, count: number, batchSize: number) => void) | null = null;
+  private kernel: Kernel | null = null;
   /** The events' layout (fused-events.ts), from the same module. */
   private layoutEvents: LayoutEvents | null = null;
   /** Byte addresses where one element's event steps and units are copied for `layoutEvents`. */
   private rawSteps = 0;
   private rawUnits = 0;
   private layout: FusedLayout;
+  /**
+   * Bytes of the input event areas allocated so far (a new one, from the arena, for a longer
+   * trial or more events than any before): the trials' data, which grows with their length.
+   */
+  eventBytes = 0;
   /** The largest trial the input event area holds now (grown on demand). */
   private maxSteps = 0;
   private maxEvents = 0;
+  /** The most events of one element the raw area holds. */
+  private maxElementEvents = 0;
 
   private constructor(
-    private readonly plan: NonNullable<ReturnType<typeof fusablePlan>>,
+    private readonly plan: FusablePlan,
     private readonly batchSize: number,
     private readonly inputSize: number,
+    private readonly arena: FusedArena,
+    private readonly extension: FusedExtension | null,
   ) {
     const { hidden, readout, recurrent } = plan;
     const n = hidden.size;
@@ -175,6 +145,9 @@ export class FusedInference {
     const state = take(elementBytes * batchSize);
     const scratch = take((inputSize + n) * 4);
     const constants = take(CONSTANTS.length * 16);
+    // Where the arena puts the block: every address above is relative to it.
+    const base = arena.allocate(at);
+    const from = (address: number): number => (address < 0 ? address : base + address);
     const param = (name: string): number => {
       const value = hidden.params[name] ?? hidden.derivedParams[name];
       if (typeof value !== "number")
@@ -188,69 +161,88 @@ export class FusedInference {
       hiddenPadded: nPad,
       outputs: nOut,
       outputsPadded: oPad,
-      inputWeights,
-      recurrentWeights,
-      readoutWeights,
-      beta,
-      bias,
-      state,
+      inputWeights: from(inputWeights),
+      recurrentWeights: from(recurrentWeights),
+      readoutWeights: from(readoutWeights),
+      beta: from(beta),
+      bias: from(bias),
+      state: from(state),
       elementBytes,
       offsets,
-      scratch,
-      // The input events follow (placed by `reserveEvents`).
-      inStart: at,
+      scratch: from(scratch),
+      // The input events are placed by `reserveEvents`.
+      inStart: 0,
       inStartStride: 0,
-      inUnits: at,
-      constants,
+      inUnits: 0,
+      constants: from(constants),
       alpha: param("Alpha"),
       rho: param("Rho"),
       vThresh: param("Vthresh"),
       refracHold: param("RefracHold"),
       kappa: Math.fround(kappa),
     };
-    this.memory = new WebAssembly.Memory({ initial: Math.ceil(at / PAGE) + 1 });
     const floats = this.floats;
     const ints = this.ints;
+    const at4 = this.layout.constants / 4;
     constantValues(this.layout).forEach((value, k) =>
-      (CONSTANTS[k] === "refracHold" ? ints : floats).fill(
-        value,
-        constants / 4 + 4 * k,
-        constants / 4 + 4 * k + 4,
-      ),
+      (CONSTANTS[k] === "refracHold" ? ints : floats).fill(value, at4 + 4 * k, at4 + 4 * k + 4),
     );
   }
 
+  /** Where the kernel's state and parameters live (byte addresses in the arena's memory). */
+  get kernelLayout(): FusedLayout {
+    return this.layout;
+  }
+
+  /** The hidden layer's parameter `name` (float32 as the network holds it). */
+  hiddenParameter(name: string): number {
+    const hidden = this.plan.hidden;
+    const value = hidden.params[name] ?? hidden.derivedParams[name];
+    if (typeof value !== "number")
+      throw new Error(`internal error: the hidden layer has no parameter ${name}`);
+    return Math.fround(value);
+  }
+
   /**
-   * Fused inference for an inference runtime, or null where it does not reproduce the compiled
-   * network (then the runtime steps the network): see the file's comment.
+   * The fused forward pass of a runtime, or null where it does not reproduce the compiled
+   * network (then the runtime steps the network): see the file's comment and fused-plan.ts.
+   * A training runtime gives the trace engine's memory and the training extension.
    */
   static create(
     description: EpropNetworkDescription,
     layout: EpropLayout,
     runtime: Runtime,
+    training: { readonly arena: FusedArena; readonly extension: FusedExtension } | null = null,
   ): FusedInference | null {
+    if ((layout.mode === "train") !== (training !== null)) return null;
     const plan = fusablePlan(description, layout, runtime);
     if (plan === null) return null;
-    return new FusedInference(plan, layout.batchSize, plan.input.size);
+    return new FusedInference(
+      plan,
+      layout.batchSize,
+      plan.input.size,
+      training?.arena ?? new OwnArena(),
+      training?.extension ?? null,
+    );
   }
 
-  private viewed: ArrayBuffer | null = null;
-  private floatView = new Float32Array(0);
-  private intView = new Int32Array(0);
+  private viewed: ArrayBufferLike | null = null;
+  private floatView: Float32Array = new Float32Array(0);
+  private intView: Int32Array = new Int32Array(0);
 
   /** Views of the memory (made again after it grows, which detaches the old buffer). */
-  private get floats(): Float32Array {
+  get floats(): Float32Array {
     this.refreshViews();
     return this.floatView;
   }
 
-  private get ints(): Int32Array {
+  get ints(): Int32Array {
     this.refreshViews();
     return this.intView;
   }
 
   private refreshViews(): void {
-    const buffer = this.memory.buffer;
+    const buffer = this.arena.buffer;
     if (this.viewed === buffer) return;
     this.viewed = buffer;
     this.floatView = new Float32Array(buffer);
@@ -281,33 +273,37 @@ export class FusedInference {
   }
 
   /**
-   * Makes room for a trial of `numSteps` steps and `events` input events: grows the memory, and
-   * compiles the kernel again when the input event area's strides (compiled in) change, that is
-   * for a trial longer than any before.
+   * Makes room for a trial of `numSteps` steps and `events` input events (at most
+   * `elementEvents` of one element): a new input event area, and the kernel compiled again for
+   * its addresses and strides (compiled in), for a trial longer than any before or with more
+   * events than the area holds.
    */
-  private reserveEvents(numSteps: number, events: number): void {
+  private reserveEvents(numSteps: number, events: number, elementEvents: number): void {
     const longer = this.kernel === null || numSteps > this.maxSteps;
-    if (!longer && events <= this.maxEvents) return;
+    if (!longer && events <= this.maxEvents && elementEvents <= this.maxElementEvents) return;
     if (longer) this.maxSteps = Math.max(numSteps, this.maxSteps);
     // Room for half as many events again: trials of a dataset vary in their number of events.
     if (events > this.maxEvents) this.maxEvents = Math.ceil(events * 1.5);
+    if (elementEvents > this.maxElementEvents)
+      this.maxElementEvents = Math.ceil(elementEvents * 1.5);
     const stride = (this.maxSteps + 1) * 4;
-    const inUnits = this.layout.inStart + this.batchSize * stride;
-    // then room for one element's raw events (no more than the trial's)
+    // the starts, the units, then room for one element's raw events
+    const before = this.arena.bytes;
+    const raw = this.maxElementEvents * 4;
+    const inStart = this.arena.allocate(this.batchSize * stride + this.maxEvents * 4 + 2 * raw);
+    this.eventBytes += this.arena.bytes - before;
+    const inUnits = inStart + this.batchSize * stride;
     this.rawSteps = inUnits + this.maxEvents * 4;
-    this.rawUnits = this.rawSteps + this.maxEvents * 4;
-    const end = this.rawUnits + this.maxEvents * 4;
-    const pages = Math.ceil(end / PAGE) - this.memory.buffer.byteLength / PAGE;
-    if (pages > 0) this.memory.grow(pages);
-    if (!longer) return;
-    this.layout = { ...this.layout, inStartStride: stride, inUnits };
-    const bytes = wasm.assembleModule([fusedInferenceKernel(this.layout), layoutEventsFunction()], {
-      importMemory: true,
+    this.rawUnits = this.rawSteps + raw;
+    this.layout = { ...this.layout, inStart, inStartStride: stride, inUnits };
+    const kernel = fusedInferenceKernel(this.layout, this.extension?.(this.layout) ?? null);
+    const bytes = wasm.assembleModule([kernel, layoutEventsFunction()], {
+      importMemory: this.arena.shared ? { shared: true, maximumPages: SHARED_MAXIMUM_PAGES } : true,
     });
     const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), {
-      env: { memory: this.memory },
+      env: { memory: this.arena.memory },
     });
-    this.kernel = instance.exports.run as (first: number, count: number, batchSize: number) => void;
+    this.kernel = instance.exports.run as Kernel;
     this.layoutEvents = instance.exports.layoutEvents as LayoutEvents;
   }
 
@@ -321,8 +317,12 @@ export class FusedInference {
     validateSpikeEvents(this.plan.input.name, this.inputSize, batchSize, trial.inputs);
     const T = trial.numSteps;
     let total = 0;
-    for (const events of trial.inputs) total += events.steps.length;
-    this.reserveEvents(T, total);
+    let most = 0;
+    for (const events of trial.inputs) {
+      total += events.steps.length;
+      most = Math.max(most, events.steps.length);
+    }
+    this.reserveEvents(T, total, most);
     const l = this.layout;
     const ints = this.ints;
     ints.fill(0, l.state / 4, (l.state + l.elementBytes * batchSize) / 4);
@@ -390,11 +390,14 @@ export class FusedInference {
     return at - unitsAt;
   }
 
-  /** Runs steps `first .. first + count - 1` of the trial (started) for every batch element. */
-  run(first: number, count: number): void {
+  /**
+   * Runs steps `first .. first + count - 1` of the trial (started) for every batch element; an
+   * extension's parameters follow.
+   */
+  run(first: number, count: number, ...extra: number[]): void {
     if (this.kernel === null)
       throw new Error("internal error: FusedInference.run before startTrial");
-    this.kernel(first, count, this.batchSize);
+    this.kernel(first, count, this.batchSize, ...extra);
   }
 
   /** The readout's y after the last step run, `[batch][nOut]`, into `out`. */
@@ -406,6 +409,22 @@ export class FusedInference {
       const at = (l.state + b * l.elementBytes + l.offsets.y) / 4;
       for (let i = 0; i < nOut; i++) out[k++] = floats[at + i]!;
     }
+  }
+
+  /**
+   * The hidden layer's V or A (`[batch][hidden]`) or the readout's y (`[batch][nOut]`) after the
+   * last step run, as the compiled network's variables would hold them.
+   */
+  readState(field: "v" | "a" | "y"): Float32Array {
+    const { layout: l, batchSize } = this;
+    const floats = this.floats;
+    const size = field === "y" ? l.outputs : l.hidden;
+    const out = new Float32Array(batchSize * size);
+    for (let b = 0; b < batchSize; b++) {
+      const at = (l.state + b * l.elementBytes + l.offsets[field]) / 4;
+      out.set(floats.subarray(at, at + size), b * size);
+    }
+    return out;
   }
 
   /** Hidden spikes of each batch element in the trial so far. */

@@ -22,6 +22,7 @@
  * per-element, per-step ranges `inStart[b][s] .. inStart[b][s + 1]` into `inUnits`.
  */
 import { wasm } from "@snn/core/internal";
+import type { KernelExtension } from "./fused-kernel-extension";
 
 const { op } = wasm;
 const { get, set, tee, i32, f32, v128, f32x4, i32x4 } = op;
@@ -88,10 +89,17 @@ export function constantValues(l: FusedLayout): number[] {
   return [l.alpha, l.rho, l.vThresh, 1, l.kappa, l.refracHold];
 }
 
-/** `run(first, count, batchSize)`: steps first .. first + count - 1 of every batch element. */
-export function fusedInferenceKernel(l: FusedLayout): wasm.FunctionDefinition {
+/**
+ * `run(first, count, batchSize)`: steps first .. first + count - 1 of every batch element (with
+ * `extension`, its parameters follow).
+ */
+export function fusedInferenceKernel(
+  l: FusedLayout,
+  extension: KernelExtension | null = null,
+): wasm.FunctionDefinition {
+  const params = [...PARAMS, ...(extension?.params ?? [])];
   const p = wasm.numbered(PARAMS);
-  const frame = new wasm.Frame(PARAMS.length);
+  const frame = new wasm.Frame(params.length);
   const int = (): number => frame.local("i32");
   const vec = (): number => frame.local("v128");
   const [b, s, st, step, prevList, prevCount, curList, cur] = [
@@ -134,6 +142,11 @@ export function fusedInferenceKernel(l: FusedLayout): wasm.FunctionDefinition {
   const listBytes = l.hiddenPadded * 4;
   const o = l.offsets;
   const recurrent = l.recurrentWeights >= 0;
+  const ext = extension?.build({
+    frame,
+    params: Object.fromEntries(params.map((name, k) => [name, k])),
+    ...{ b, s, st, blk, e, cur, v, refr, spk, vth, one },
+  });
 
   /** `acc[k] += row[16k]` for the rows of the units listed at `list[first .. end)`. */
   const sumRows = (
@@ -251,6 +264,7 @@ export function fusedInferenceKernel(l: FusedLayout): wasm.FunctionDefinition {
       get(a),
       f32x4.mul,
       f32x4.add,
+      ext?.thr != null ? op.tee(ext.thr) : [],
       f32x4.gt,
       get(refr),
       v128.andNot,
@@ -258,6 +272,7 @@ export function fusedInferenceKernel(l: FusedLayout): wasm.FunctionDefinition {
       at,
       get(v),
       v128.store(off(o.v)),
+      ext ? ext.vector(k) : [],
       at,
       get(spk),
       one,
@@ -280,6 +295,7 @@ export function fusedInferenceKernel(l: FusedLayout): wasm.FunctionDefinition {
 
   /** Neuron `e` onto this step's list. */
   const append: Code = [
+    ext ? ext.append : [],
     get(curList),
     get(cur),
     i32.const(2),
@@ -339,6 +355,7 @@ export function fusedInferenceKernel(l: FusedLayout): wasm.FunctionDefinition {
     i32.mul,
     i32.add,
     set(curList),
+    ext ? ext.stepStart : [],
     get(st),
     i32.const(o.lists),
     i32.add,
@@ -421,10 +438,12 @@ export function fusedInferenceKernel(l: FusedLayout): wasm.FunctionDefinition {
       f32x4.add,
       v128.store(o.y + 16 * k),
     ]),
+    ext ? ext.stepEnd : [],
   ];
 
   const body: Code = [
     constLocals.map((r, k) => [i32.const(0), v128.load(l.constants + 16 * k), set(r)]),
+    ext ? ext.start : [],
     wasm.forLoop(b, i32.const(0), get(p.batchSize), 1, [
       i32.const(l.state),
       get(b),
@@ -439,5 +458,5 @@ export function fusedInferenceKernel(l: FusedLayout): wasm.FunctionDefinition {
       wasm.forLoop(s, get(p.first), get(step), 1, stepBody),
     ]),
   ];
-  return { name: "run", params: ["i32", "i32", "i32"], locals: frame.declared, body };
+  return { name: "run", params: params.map(() => "i32"), locals: frame.declared, body };
 }
