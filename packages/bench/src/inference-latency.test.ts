@@ -11,6 +11,8 @@ describe("inference benchmark", () => {
       hiddenSizes: [16],
       batchSizes: [1, 2],
       repeats: 2,
+      warmupSeconds: 0,
+      minSeconds: 0,
       digits: 4,
       pytorchReference: false,
       trained: false,
@@ -36,6 +38,28 @@ describe("inference benchmark", () => {
     expect(lines.join("\n")).toMatch(/lsnn 16 ALIF, batch 2: .* ms\/sample/);
   });
 
+  it("times batches for at least minSeconds where `repeats` of them take less", async () => {
+    const lines: string[] = [];
+    const [result] = await runInferenceBenchmark({
+      backend: cpuBackend(),
+      hiddenSizes: [16],
+      batchSizes: [1],
+      repeats: 2,
+      warmupSeconds: 0.05,
+      minSeconds: 0.1,
+      digits: 4,
+      pytorchReference: false,
+      trained: false,
+      throughputThreads: [],
+      log: (line) => lines.push(line),
+    });
+    // A 16-neuron trial takes well under a millisecond: 0.1 s holds many more than 2.
+    const timed = result!.timedBatches as number;
+    expect(timed).toBeGreaterThan(2);
+    expect(timed * (result!.minMsPerBatch as number)).toBeLessThanOrEqual(1000 * 0.1 + 100);
+    expect(lines.join("\n")).toContain(`(median of ${timed})`);
+  });
+
   it("times the trained network of @snn/pretrained too, in its own encoding and trial length", async () => {
     const lines: string[] = [];
     const results = await runInferenceBenchmark({
@@ -43,6 +67,8 @@ describe("inference benchmark", () => {
       hiddenSizes: [],
       batchSizes: [2],
       repeats: 1,
+      warmupSeconds: 0,
+      minSeconds: 0,
       digits: 2,
       pytorchReference: false,
       throughputThreads: [],
@@ -69,6 +95,8 @@ describe("inference benchmark", () => {
       hiddenSizes: [16],
       batchSizes: [2],
       repeats: 1,
+      warmupSeconds: 0,
+      minSeconds: 0,
       digits: 4,
       pytorchReference: false,
       throughputBatches: 3,
@@ -106,6 +134,8 @@ describe("inference benchmark", () => {
       hiddenSizes: [16],
       batchSizes: [1],
       repeats: 1,
+      warmupSeconds: 0,
+      minSeconds: 0,
       digits: 2,
       pytorchReference: false,
       trained: false,

@@ -40,8 +40,15 @@ export interface InferenceBenchmarkOptions {
   readonly hiddenSizes?: readonly number[];
   /** Batch sizes (default [1, 32, 128]). */
   readonly batchSizes?: readonly number[];
-  /** Timed batches per case after 3 untimed ones (default 20); the report gives their median and minimum. */
+  /** Timed batches per case, at least (default 20); the report gives their median and minimum. */
   readonly repeats?: number;
+  /**
+   * Seconds of untimed batches first, at least 3 batches (default 0.25): enough for the JIT to
+   * optimise the per-trial JavaScript, as in a process that has classified digits for a while.
+   */
+  readonly warmupSeconds?: number;
+  /** Seconds of timed batches, at least (default 0.5): more than `repeats` where a batch is fast. */
+  readonly minSeconds?: number;
   /** Test digits to cycle through (default 64). */
   readonly digits?: number;
   /** Also time the PyTorch LSTM (default true; skipped with a note where python3 has no torch). */
@@ -107,8 +114,9 @@ function digitTrials(
 }
 
 /**
- * Times `repeats` trials of a session after 3 untimed ones, cycling through `trials`: the median
- * and minimum per batch, per sample, and the first hidden layer's firing rate.
+ * Times trials of a session, cycling through `trials`: untimed ones for `warmupSeconds` (at least
+ * 3), then timed ones for `minSeconds` (at least `repeats`); the median and minimum per batch, per
+ * sample, and the first hidden layer's firing rate.
  */
 async function timeTrials(
   session: EpropRuntime,
@@ -119,6 +127,8 @@ async function timeTrials(
     readonly hidden: number;
     readonly numSteps: number;
     readonly repeats: number;
+    readonly warmupSeconds: number;
+    readonly minSeconds: number;
     readonly backend: string;
   },
 ): Promise<BenchResult> {
@@ -127,12 +137,18 @@ async function timeTrials(
   const times: number[] = [];
   let spikes = 0;
   let samples = 0;
-  for (let k = 0; k < 3 + what.repeats; k++) {
+  let k = 0;
+  for (const warmupEnd = performance.now() + 1000 * what.warmupSeconds; ; k++) {
+    if (k >= 3 && performance.now() >= warmupEnd) break;
+    await session.runTrial(trials[k % trials.length]!);
+  }
+  let timed = 0;
+  for (; times.length < what.repeats || timed < 1000 * what.minSeconds; k++) {
     const trial = trials[k % trials.length]!;
     const start = performance.now();
     const outputs = await session.runTrial(trial);
     const elapsed = performance.now() - start;
-    if (k < 3) continue;
+    timed += elapsed;
     times.push(elapsed);
     spikes += Array.from(outputs.spikeCounts[layer.name]!).reduce((a, b) => a + b, 0);
     samples += batchSize;
@@ -162,6 +178,8 @@ export async function runInferenceBenchmark(
   const hiddenSizes = options.hiddenSizes ?? [128, 256];
   const batchSizes = options.batchSizes ?? [1, 32, 128];
   const repeats = options.repeats ?? 20;
+  const warmupSeconds = options.warmupSeconds ?? 0.25;
+  const minSeconds = options.minSeconds ?? 0.5;
   const digits = Math.max(options.digits ?? 64, ...batchSizes);
   const images = await loadEmbeddedMnist("test", { limit: digits });
   const results: BenchResult[] = [];
@@ -184,11 +202,13 @@ export async function runInferenceBenchmark(
         hidden,
         numSteps: NUM_STEPS,
         repeats,
+        warmupSeconds,
+        minSeconds,
         backend: options.backend.name,
       });
       session.dispose();
       log(
-        `  lsnn ${hidden} ALIF, batch ${batchSize}: ${(result.msPerBatch as number).toFixed(2)} ms/batch (median of ${repeats}), ${(result.msPerSample as number).toFixed(3)} ms/sample, hidden ${(result.hiddenRateHz as number).toFixed(1)} Hz`,
+        `  lsnn ${hidden} ALIF, batch ${batchSize}: ${(result.msPerBatch as number).toFixed(2)} ms/batch (median of ${result.timedBatches as number}), ${(result.msPerSample as number).toFixed(3)} ms/sample, hidden ${(result.hiddenRateHz as number).toFixed(1)} Hz`,
       );
       results.push(result);
     }
@@ -218,11 +238,13 @@ export async function runInferenceBenchmark(
         hidden,
         numSteps,
         repeats,
+        warmupSeconds,
+        minSeconds,
         backend: options.backend.name,
       });
       session.dispose();
       log(
-        `  trained lsnn (pretrained smnist, ${hidden} ALIF, ${numSteps} steps of ${model.network.dt} ms), batch ${batchSize}: ${(result.msPerBatch as number).toFixed(2)} ms/batch, ${(result.msPerSample as number).toFixed(3)} ms/sample, hidden ${(result.hiddenRateHz as number).toFixed(1)} Hz`,
+        `  trained lsnn (pretrained smnist, ${hidden} ALIF, ${numSteps} steps of ${model.network.dt} ms), batch ${batchSize}: ${(result.msPerBatch as number).toFixed(2)} ms/batch (median of ${result.timedBatches as number}), ${(result.msPerSample as number).toFixed(3)} ms/sample, hidden ${(result.hiddenRateHz as number).toFixed(1)} Hz`,
       );
       results.push(result);
     }
