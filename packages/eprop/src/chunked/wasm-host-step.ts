@@ -130,7 +130,7 @@ export function hostStepKernel(): FunctionDefinition {
   const [x, spike, vFloor, vAlpha, vOneMinusAlpha, vStrength, vTarget, low, high] = frame.locals(
     "v128",
     9,
-  ) as [number, number, number, number, number, number, number, number, number];
+  );
   const rate: RateRegisters = {
     rateAt,
     alpha: get(vAlpha),
@@ -191,18 +191,7 @@ export function hostStepKernel(): FunctionDefinition {
         [
           // psi: -x at a spike (0 for the floor), else x
           [get(p.psiOut), get(out), i32.add],
-          [
-            get(x),
-            simd.f32x4Neg,
-            get(x),
-            get(spike),
-            simd.v128Bitselect,
-            get(x),
-            get(vFloor),
-            simd.f32x4Eq,
-            simd.v128AndNot,
-            v128.store(),
-          ],
+          [decodePsi(x, spike, get(vFloor)), v128.store()],
           regularise ? regularised(true) : [],
           [0, 1, 2, 3].map(compactLane),
         ],

@@ -63,7 +63,7 @@ export function readoutGradientKernel(): FunctionDefinition {
     last = frame.local("i32"),
     from = frame.local("i32");
   const carried = frame.local("f64");
-  const [vKappa, weight] = frame.locals("v128", 2) as [number, number];
+  const [vKappa, weight] = frame.locals("v128", 2);
   const eachPair = (body: Code): Code => forLoop(k, i32.const(0), get(p.rowBytes), 16, body);
   const body: Code = [
     get(p.kappa),

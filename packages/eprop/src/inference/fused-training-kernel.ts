@@ -94,18 +94,8 @@ export function trainingExtension(l: FusedLayout, t: TrainingLayout): KernelExte
     build(r: KernelRegisters) {
       const { frame } = r;
       const p = r.params as Record<"first" | "batchSize" | "psiBase" | "regBase", number>;
-      const int = (): number => frame.local("i32");
-      const [idx, psiAt, regAt, yAt, listAt, countAt, rateRow, rateAt] = Array.from(
-        { length: 8 },
-        int,
-      ) as [number, number, number, number, number, number, number, number];
-      const [thr, x, xs, low, high] = frame.locals("v128", 5) as [
-        number,
-        number,
-        number,
-        number,
-        number,
-      ];
+      const [idx, psiAt, regAt, yAt, listAt, countAt, rateRow, rateAt] = frame.locals("i32", 8);
+      const [thr, x, xs, low, high] = frame.locals("v128", 5);
       const c = frame.locals("v128", 7);
       const [psiScale, floor, floorNeg, alpha, oneMinusAlpha, strength, target] = c.map(get);
       /** `base + index * stride` into `into`. */
