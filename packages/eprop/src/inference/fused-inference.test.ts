@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { EpropRuntime, type TrialOutputs } from "../eprop-runtime";
 import { defineEpropNetwork, type EpropNetworkDescription, type ParameterSet } from "../index";
 import { deepNetwork, scaledParameters } from "../test-support/networks";
+import { labelsAndMixedMasks } from "../test-support/tasks";
 import { prepareTrial, type PreparedTrial } from "../trial";
 
 // Fused inference (one WebAssembly call per run of steps) must give what stepping the compiled
@@ -63,17 +64,14 @@ function randomTrial(
   const inputs = Array.from({ length: count }, (_, b) =>
     randomEvents(random, T, channels, 0.15, sorted && b !== 1),
   );
-  const labels = Int32Array.from({ length: count }, () =>
-    Math.floor(random.uniform() * description.readout.size),
-  );
   // Per-element masks: everything, the last quarter, a window in the middle.
-  const lossMask = new Float32Array(count * T);
-  for (let b = 0; b < count; b++)
-    for (let s = 0; s < T; s++) {
-      const kind = b % 3;
-      lossMask[b * T + s] =
-        kind === 0 ? 1 : kind === 1 ? (s >= (3 * T) / 4 ? 1 : 0) : s >= T / 3 && s < T / 2 ? 1 : 0;
-    }
+  const { labels, lossMask } = labelsAndMixedMasks(
+    random,
+    description.readout.size,
+    count,
+    T,
+    3 / 4,
+  );
   return prepareTrial({ inputs, labels, numSteps: T, lossMask }, description, batchSize);
 }
 

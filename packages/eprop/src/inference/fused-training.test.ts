@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { EpropRuntime, type TrialOutputs } from "../eprop-runtime";
 import { defineEpropNetwork, type EpropNetworkDescription } from "../index";
 import { deepNetwork, scaledParameters } from "../test-support/networks";
+import { labelsAndMixedMasks } from "../test-support/tasks";
 import { prepareTrial, type PreparedTrial } from "../trial";
 import { fusedRunSteps } from "./fused-training";
 
@@ -34,17 +35,14 @@ function randomTrial(
         }
     return { steps: Int32Array.from(steps), units: Int32Array.from(units) };
   });
-  const labels = Int32Array.from({ length: count }, () =>
-    Math.floor(random.uniform() * description.readout.size),
-  );
   // Per-element masks: everything, the last third, a window in the middle.
-  const lossMask = new Float32Array(count * T);
-  for (let b = 0; b < count; b++)
-    for (let s = 0; s < T; s++) {
-      const kind = b % 3;
-      lossMask[b * T + s] =
-        kind === 0 ? 1 : kind === 1 ? (s >= (2 * T) / 3 ? 1 : 0) : s >= T / 3 && s < T / 2 ? 1 : 0;
-    }
+  const { labels, lossMask } = labelsAndMixedMasks(
+    random,
+    description.readout.size,
+    count,
+    T,
+    2 / 3,
+  );
   return prepareTrial({ inputs, labels, numSteps: T, lossMask }, description, batchSize);
 }
 

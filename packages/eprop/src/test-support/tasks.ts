@@ -55,3 +55,29 @@ export function patternTask(options: {
   }
   return inMemoryDataset({ numChannels, numClasses, numSteps, examples: list });
 }
+
+/**
+ * Random labels for `count` elements (drawn from `random` after whatever the caller drew), and
+ * per-element loss masks of a `T`-step trial, cycling over three kinds: every step, the steps
+ * from `lastFrom * T` on, and a window from a third to a half of the trial.
+ */
+export function labelsAndMixedMasks(
+  random: ReturnType<typeof seededRandom>,
+  numClasses: number,
+  count: number,
+  T: number,
+  lastFrom: number,
+): { labels: Int32Array; lossMask: Float32Array } {
+  const labels = Int32Array.from({ length: count }, () =>
+    Math.floor(random.uniform() * numClasses),
+  );
+  const lossMask = new Float32Array(count * T);
+  for (let b = 0; b < count; b++)
+    for (let s = 0; s < T; s++) {
+      const kind = b % 3;
+      const inLast = s >= lastFrom * T;
+      const inWindow = s >= T / 3 && s < T / 2;
+      lossMask[b * T + s] = (kind === 0 ? true : kind === 1 ? inLast : inWindow) ? 1 : 0;
+    }
+  return { labels, lossMask };
+}
